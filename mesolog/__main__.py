@@ -1,0 +1,3 @@
+from mesolog.cli import main
+
+main()

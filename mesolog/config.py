@@ -1,0 +1,90 @@
+"""The practice's defaults: ``config.toml`` in the platformdirs config folder.
+
+```toml
+practitioner = "Dr. L. Moreau"
+technique = "gun"              # default when not given
+anaesthetic = "none"
+areas = ["inner knees"]        # extra areas the practice uses
+[substances]                   # extra substances and their category
+"meso-hair cocktail" = "multivitamin"
+```
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mesolog import vocabulary as vocab
+from mesolog.errors import ConfigError
+
+KEYS = ("practitioner", "technique", "anaesthetic", "areas", "substances")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    practitioner: str = ""
+    technique: str | None = None
+    anaesthetic: str | None = None
+    areas: tuple[str, ...] = ()
+    substances: dict[str, str] = field(default_factory=dict)
+
+    def vocabulary(self) -> vocab.Vocabulary:
+        if not self.areas and not self.substances:
+            return vocab.DEFAULT
+        return vocab.DEFAULT.extended(list(self.areas), self.substances)
+
+
+def load(path: Path) -> Config:
+    """The config at ``path``; a missing file means defaults, a broken one is an error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(None)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config file {path} cannot be read: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        where = f"{path}:{found.group(1)}" if found else str(path)
+        reason = message[: found.start()].strip() if found else message
+        raise ConfigError(f"{where}: broken config file: {reason}") from None
+    return _decode(path, data)
+
+
+def _decode(path: Path, data: dict[str, Any]) -> Config:
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting {unknown[0]!r}; known settings are {', '.join(KEYS)}."
+        )
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{path}: {key} must be text, found {value!r}.")
+        return value
+
+    areas = data.get("areas", [])
+    if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+        raise ConfigError(f"{path}: areas must be a list of text, found {areas!r}.")
+    substances = data.get("substances", {})
+    if not isinstance(substances, dict) or not all(isinstance(v, str) for v in substances.values()):
+        raise ConfigError(f"{path}: [substances] must map names to a category (text).")
+    technique = text("technique")
+    if technique is not None and technique not in vocab.TECHNIQUES:
+        raise ConfigError(f"{path}: technique must be 'gun' or 'hand', found {technique!r}.")
+    return Config(
+        path=path,
+        practitioner=text("practitioner") or "",
+        technique=technique,
+        anaesthetic=text("anaesthetic"),
+        areas=tuple(areas),
+        substances=dict(substances),
+    )

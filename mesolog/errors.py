@@ -1,0 +1,103 @@
+"""Every kind of refusal mesolog can give, and the exit code of each.
+
+Each error carries one clear sentence for the practitioner. The CLI prints that sentence on
+stderr and exits with ``exit_code``; nothing else decides exit codes.
+"""
+
+from __future__ import annotations
+
+# Exit codes (DESIGN.md): 0 done; 1 a refused action or bad data; 2 bad usage or an invalid value.
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class MesologError(Exception):
+    """Base of every refusal; the message is what the practitioner reads."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidValue(MesologError):
+    """A value typed by the practitioner is not allowed (field, value and what is allowed)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, field: str, value: object, allowed: str) -> None:
+        super().__init__(f"{field} {value!r} is not allowed: {allowed}.")
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+
+
+class MissingFields(MesologError):
+    """Required fields were neither given nor could be asked for."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, fields: list[str]) -> None:
+        names = ", ".join(fields)
+        super().__init__(
+            f"missing required field{'s' if len(fields) > 1 else ''}: {names} "
+            "(give them as options, or run in a terminal to be asked)."
+        )
+        self.fields = fields
+
+
+class InvalidPatientId(MesologError):
+    """An id that could not safely become a file name; refused before any path is built."""
+
+    exit_code = EXIT_USAGE
+
+
+class UnknownPatient(MesologError):
+    """No chart has that id."""
+
+
+class PatientExists(MesologError):
+    """A chart with that id (ignoring case) already exists."""
+
+
+class UnknownSession(MesologError):
+    """The patient has no session with that number."""
+
+
+class UnknownCourse(MesologError):
+    """The patient has no course with that name."""
+
+
+class CorruptFile(MesologError):
+    """A patient file that cannot be read as a chart; it is never overwritten."""
+
+    def __init__(self, path: object, reason: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.line = line
+
+
+class NewerSchema(MesologError):
+    """A file written by a newer mesolog; refused, never rewritten."""
+
+
+class UnsafeFile(MesologError):
+    """A patient file that is a link out of the data folder, or otherwise not ours to touch."""
+
+
+class ChartBusy(MesologError):
+    """Another mesolog holds the lock on this chart."""
+
+
+class ConfigError(MesologError):
+    """The config file cannot be read."""
+
+
+class HistoryError(MesologError):
+    """git is missing or refused a command given through ``mesolog git``."""

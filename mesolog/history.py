@@ -1,0 +1,89 @@
+"""History through git, the way the `pass` password store does it.
+
+When the data folder is a git repository, every change is committed with a message that says
+what happened ("P-0042: session 3 added"), the practitioner as author. Git is the audit trail,
+the backup and the sync; when git is missing the charts still work and history is simply off.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from mesolog.errors import HistoryError
+
+GITIGNORE = ".locks/\n*.tmp\n"
+
+
+def git_binary() -> str | None:
+    return shutil.which("git")
+
+
+def enabled(data_dir: Path) -> bool:
+    return (data_dir / ".git").exists()
+
+
+def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedProcess[str]:
+    binary = git_binary()
+    if binary is None:
+        raise HistoryError("git is not installed, so history is off; the charts work as before.")
+    env = dict(os.environ)
+    # A machine with no git identity must still commit; a configured identity wins over these.
+    env.setdefault("GIT_COMMITTER_NAME", "mesolog")
+    env.setdefault("GIT_COMMITTER_EMAIL", "mesolog@localhost")
+    env.setdefault("GIT_AUTHOR_NAME", author or "mesolog")
+    env.setdefault("GIT_AUTHOR_EMAIL", "mesolog@localhost")
+    return subprocess.run(
+        [binary, "-C", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def init(data_dir: Path) -> str:
+    """Make the data folder a git repository (idempotent)."""
+    if git_binary() is None:
+        raise HistoryError("git is not installed, so history is off; the data folder was created.")
+    if not enabled(data_dir):
+        result = _git(data_dir, "init", "--quiet")
+        if result.returncode != 0:
+            raise HistoryError(f"git init failed: {result.stderr.strip()}")
+    ignore = data_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(GITIGNORE, encoding="utf-8")
+    _git(data_dir, "add", "--all")
+    _git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
+    return "history is on: every change will be committed in the data folder's git repository."
+
+
+def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path) -> str | None:
+    """Commit one changed chart; returns a warning when git refused (the chart is saved)."""
+    if not enabled(data_dir) or git_binary() is None:
+        return None
+    from mesolog.store import chart_lock
+
+    # git's own index lock would make concurrent writers fail; take turns instead.
+    with chart_lock(lock_dir, ".git-history", timeout=30.0):
+        relative = str(path.relative_to(data_dir))
+        added = _git(data_dir, "add", "--", relative)
+        done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative, author=author)
+    if added.returncode != 0 or done.returncode != 0:
+        return (
+            "the chart is saved, but git did not record the change: "
+            + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
+        )
+    return None
+
+
+def run(data_dir: Path, args: list[str]) -> int:
+    """``mesolog git ARGS``: git in the data folder, output passed through."""
+    binary = git_binary()
+    if binary is None:
+        raise HistoryError("git is not installed, so history is off.")
+    if not enabled(data_dir):
+        raise HistoryError(f"{data_dir} is not a git repository; run `mesolog init --git` first.")
+    return subprocess.call([binary, "-C", str(data_dir), *args])

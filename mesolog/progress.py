@@ -1,0 +1,247 @@
+"""Progress maths over a chart: intervals, sessions left, next due date, measurement change.
+
+Pure functions of a :class:`~mesolog.model.Chart` and today's date; voided sessions never count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from mesolog import vocabulary as vocab
+from mesolog.model import Chart, Course, Session
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    done: int
+    last: date | None
+    next_due: date | None  # None once the course is complete
+
+    @property
+    def remaining(self) -> int:
+        return max(self.course.planned_sessions - self.done, 0)
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.course.planned_sessions
+
+    def days_late(self, today: date) -> int:
+        """Days past the due date (0 when not yet due or complete)."""
+        if self.next_due is None:
+            return 0
+        return max((today - self.next_due).days, 0)
+
+
+@dataclass(frozen=True)
+class MeasurementTrend:
+    name: str
+    values: tuple[tuple[date, float], ...]
+
+    @property
+    def first(self) -> float:
+        return self.values[0][1]
+
+    @property
+    def latest(self) -> float:
+        return self.values[-1][1]
+
+    @property
+    def change(self) -> float:
+        return self.latest - self.first
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.first == 0 else 100.0 * self.change / abs(self.first)
+
+
+@dataclass(frozen=True)
+class LotUse:
+    substance: str
+    lot: str | None
+    expiry: date | None
+    sessions: tuple[int, ...]
+    first: date
+    last: date
+
+
+def in_window(
+    sessions: tuple[Session, ...],
+    since: date | None = None,
+    until: date | None = None,
+    last: int | None = None,
+) -> tuple[Session, ...]:
+    """Sessions by date within [since, until], then only the last N of those."""
+    chosen = [
+        s
+        for s in sorted(sessions, key=lambda s: (s.date, s.id))
+        if (since is None or s.date >= since) and (until is None or s.date <= until)
+    ]
+    if last is not None:
+        chosen = chosen[-last:] if last > 0 else []
+    return tuple(chosen)
+
+
+def days_between(sessions: tuple[Session, ...]) -> dict[int, int | None]:
+    """For each session id, days since the previous active session (None for the first)."""
+    out: dict[int, int | None] = {}
+    previous: date | None = None
+    for item in sorted(sessions, key=lambda s: (s.date, s.id)):
+        if item.voided:
+            out[item.id] = None
+            continue
+        out[item.id] = (item.date - previous).days if previous else None
+        previous = item.date
+    return out
+
+
+def current_course(chart: Chart) -> Course | None:
+    """The course the patient is in now: the latest started one."""
+    if not chart.courses:
+        return None
+    return max(chart.courses, key=lambda c: c.start)
+
+
+def course_progress(chart: Chart, course: Course) -> CourseProgress:
+    mine = [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
+    last = max((s.date for s in mine), default=None)
+    if len(mine) >= course.planned_sessions:
+        due = None
+    elif last is None:
+        due = course.start
+    else:
+        due = last + timedelta(days=course.interval_days)
+    return CourseProgress(course, len(mine), last, due)
+
+
+def next_due(chart: Chart) -> CourseProgress | None:
+    """Progress of the current course, which says when the next session is due."""
+    course = current_course(chart)
+    return course_progress(chart, course) if course else None
+
+
+def measurement_trends(sessions: tuple[Session, ...]) -> list[MeasurementTrend]:
+    """Each measurement's values in date order, first to latest, voided sessions left out."""
+    series: dict[str, list[tuple[date, float]]] = {}
+    for item in sorted(sessions, key=lambda s: (s.date, s.id)):
+        if item.voided:
+            continue
+        for name, value in item.measurements.items():
+            series.setdefault(name, []).append((item.date, value))
+    return [MeasurementTrend(name, tuple(values)) for name, values in series.items()]
+
+
+def complication_tally(sessions: tuple[Session, ...]) -> Counter[str]:
+    return Counter(c.name for s in sessions if not s.voided for c in s.complications)
+
+
+def lots_used(sessions: tuple[Session, ...]) -> list[LotUse]:
+    """Each product and lot, with the sessions that used it, in order of first use."""
+    uses: dict[tuple[str, str | None], list[Session]] = {}
+    expiry: dict[tuple[str, str | None], date | None] = {}
+    for item in sorted(sessions, key=lambda s: (s.date, s.id)):
+        if item.voided:
+            continue
+        for given in item.substances:
+            key = (given.name, given.lot)
+            uses.setdefault(key, []).append(item)
+            expiry[key] = expiry.get(key) or given.expiry
+    return [
+        LotUse(
+            name, lot, expiry[(name, lot)], tuple(s.id for s in used), used[0].date, used[-1].date
+        )
+        for (name, lot), used in uses.items()
+    ]
+
+
+def limited_evidence(chart: Chart) -> bool:
+    """A hair-loss treatment that used neither finasteride nor minoxidil.
+
+    The source says only those two have shown evidence for hair loss: a fact for the
+    practitioner to weigh, never a refusal.
+    """
+    hair = [
+        s
+        for s in chart.active_sessions
+        if (s.indication or "") == vocab.HAIR_LOSS
+        or (s.course and (c := chart.course(s.course)) and c.indication == vocab.HAIR_LOSS)
+    ]
+    if not hair:
+        return False
+    for item in hair:
+        for given in item.substances:
+            if vocab.substance_base(given.name) in vocab.HAIR_LOSS_EVIDENCE or any(
+                word in vocab.normalize(given.name) for word in vocab.HAIR_LOSS_EVIDENCE
+            ):
+                return False
+    return True
+
+
+def last_lot(chart: Chart, substance_name: str) -> str | None:
+    """The lot used most recently for this substance, to offer at the prompt."""
+    key = vocab.substance_base(substance_name)
+    for item in sorted(chart.active_sessions, key=lambda s: (s.date, s.id), reverse=True):
+        for given in item.substances:
+            if vocab.substance_base(given.name) == key and given.lot:
+                return given.lot
+    return None
+
+
+def indication_of(chart: Chart) -> str | None:
+    course = current_course(chart)
+    if course and course.indication:
+        return course.indication
+    last = chart.last_session
+    return last.indication if last else None
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """What the clinic-wide views need of one chart (and what the summary cache keeps)."""
+
+    patient_id: str
+    name: str | None
+    indication: str | None
+    sessions: int
+    course: str | None
+    done: int | None
+    planned: int | None
+    last_session: date | None
+    next_due: date | None
+    latest_complications: tuple[str, ...]
+
+    def days_late(self, today: date) -> int:
+        if self.next_due is None:
+            return 0
+        return max((today - self.next_due).days, 0)
+
+
+def summarize(chart: Chart) -> PatientSummary:
+    progress = next_due(chart)
+    last = chart.last_session
+    return PatientSummary(
+        patient_id=chart.patient.id,
+        name=chart.patient.name,
+        indication=indication_of(chart),
+        sessions=len(chart.active_sessions),
+        course=progress.course.name if progress else None,
+        done=progress.done if progress else None,
+        planned=progress.course.planned_sessions if progress else None,
+        last_session=last.date if last else None,
+        next_due=progress.next_due if progress else None,
+        latest_complications=tuple(c.name for c in last.complications) if last else (),
+    )
+
+
+def overview_order(summaries: list[PatientSummary], today: date) -> list[PatientSummary]:
+    """Overdue first (most late first), then by due date, then those with nothing due."""
+    return sorted(
+        summaries,
+        key=lambda s: (
+            0 if s.next_due and s.next_due < today else 1 if s.next_due else 2,
+            s.next_due or date.max,
+            s.patient_id.lower(),
+        ),
+    )

@@ -1,0 +1,274 @@
+"""The words of the trade, in one place: areas, indications, substances, complications.
+
+Built from ``shared/domain/mesotherapy-overview.txt`` and the survey in DESIGN.md. Unknown words
+are accepted (practice varies) but a close known one is suggested. The config file may extend
+areas and substances (see :func:`Vocabulary.extended`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+TECHNIQUES = ("gun", "hand")
+METHODS = (
+    "epidermal-nappage",
+    "nappage",
+    "papule",
+    "point-by-point",
+    "linear",
+    "depot",
+    "mesoperfusion",
+)
+UNITS = ("ml", "mg", "mcg", "IU", "U")
+UNIT_ALIASES = {
+    "ml": "ml",
+    "mg": "mg",
+    "mcg": "mcg",
+    "ug": "mcg",
+    "µg": "mcg",
+    "iu": "IU",
+    "u": "U",
+}
+SEVERITIES = ("mild", "moderate", "severe")
+OUTCOMES = ("resolved", "recovering", "ongoing", "resolved-with-sequelae", "unknown")
+REPORTERS = ("patient", "practitioner")
+STATUSES = ("active", "voided")
+SEXES = ("female", "male", "other")
+
+# Canonical area -> aliases a practitioner may type.
+AREAS: dict[str, tuple[str, ...]] = {
+    "face": ("facial",),
+    "forehead": (),
+    "periorbital": ("eyes", "under-eyes"),
+    "cheeks": ("cheek",),
+    "perioral": ("lips", "mouth"),
+    "jawline": ("jaw",),
+    "submental": ("double chin", "chin"),
+    "neck": (),
+    "decollete": ("décolleté", "decolletage", "chest"),
+    "scalp": ("hair", "head"),
+    "stomach": ("abdomen", "belly", "tummy"),
+    "flanks": ("love handles", "waist"),
+    "back": (),
+    "thighs": ("thigh",),
+    "saddlebags": (),
+    "knees": ("knee",),
+    "buttocks": ("glutes", "bottom"),
+    "legs": ("leg",),
+    "calves": ("calf",),
+    "arms": ("arm", "upper arms"),
+    "hands": ("hand",),
+}
+
+INDICATIONS: dict[str, tuple[str, ...]] = {
+    "fat reduction": ("localized fat", "localised fat", "fat", "lipolysis"),
+    "cellulite": (),
+    "wrinkles": ("lines",),
+    "lift and tightening": ("laxity", "tightening", "lift", "sagging"),
+    "contouring": ("body contouring", "face contouring"),
+    "lightening and pigment repair": ("pigmentation", "lightening", "melasma"),
+    "hair loss": ("alopecia", "hair"),
+    "rejuvenation": ("skin ageing", "skin aging", "hydration", "elasticity", "luminosity"),
+    "scars and stretch marks": ("scars", "stretch marks"),
+    "localized pain": ("pain",),
+}
+
+HAIR_LOSS = "hair loss"
+# The source says only these two have shown evidence for hair loss.
+HAIR_LOSS_EVIDENCE = ("finasteride", "minoxidil")
+
+UNCATALOGUED = "uncatalogued"
+
+# Substance -> category. Categories follow the source text and the SEME classification.
+SUBSTANCES: dict[str, str] = {
+    "buflomedil": "prescription drug (vasodilator)",
+    "pentoxifylline": "prescription drug (vasodilator)",
+    "aminophylline": "prescription drug (vasodilator)",
+    "gentamicin": "prescription drug (antibiotic)",
+    "calcitonin": "hormone",
+    "thyroxine": "hormone",
+    "collagenase": "enzyme",
+    "hyaluronidase": "enzyme",
+    "ginkgo biloba": "herbal extract",
+    "centella asiatica": "herbal extract",
+    "artichoke extract": "herbal extract",
+    "melilot": "herbal extract",
+    "vitamin c": "vitamin",
+    "vitamin b complex": "vitamin",
+    "biotin": "vitamin",
+    "zinc": "mineral",
+    "selenium": "mineral",
+    "hyaluronic acid": "hyaluronic acid",
+    "glutathione": "antioxidant",
+    "alpha lipoic acid": "antioxidant",
+    "dmae": "DMAE",
+    "procollagen peptide": "peptide",
+    "organic silicon": "silicon",
+    "coenzyme q10": "coenzyme",
+    "amino acids": "amino acid",
+    "multivitamins": "multivitamin",
+    "finasteride": "hair-loss drug",
+    "minoxidil": "hair-loss drug",
+    "dutasteride": "hair-loss drug",
+    "phosphatidylcholine": "lipolytic",
+    "deoxycholate": "lipolytic",
+    "caffeine": "lipolytic",
+    "l-carnitine": "lipolytic",
+    "lidocaine": "anaesthetic",
+    "procaine": "anaesthetic",
+}
+
+SUBSTANCE_ALIASES: dict[str, str] = {
+    "ha": "hyaluronic acid",
+    "hyaluronan": "hyaluronic acid",
+    "dimethylaminoethanol": "dmae",
+    "silicon": "organic silicon",
+    "silicium": "organic silicon",
+    "q10": "coenzyme q10",
+    "vit c": "vitamin c",
+    "ascorbic acid": "vitamin c",
+    "multivitamin": "multivitamins",
+    "ala": "alpha lipoic acid",
+    "pc": "phosphatidylcholine",
+    "dca": "deoxycholate",
+    "sodium deoxycholate": "deoxycholate",
+    "carnitine": "l-carnitine",
+    "ginkgo": "ginkgo biloba",
+    "centella": "centella asiatica",
+    "artichoke": "artichoke extract",
+}
+
+COMPLICATIONS: dict[str, tuple[str, ...]] = {
+    "nausea": (),
+    "pain": (),
+    "allergy": ("urticaria", "allergic reaction", "hives"),
+    "swelling": ("oedema", "edema"),
+    "itching": ("pruritus", "itch"),
+    "redness": ("erythema", "red"),
+    "bruising": ("bruise", "haematoma", "hematoma"),
+    "bumps": ("papules", "nodules", "lumps"),
+    "dark spots": ("hyperpigmentation", "pigment spots"),
+    "rash": (),
+    "infection": ("mycobacterial infection",),
+    "wounds": ("wound", "necrosis", "ulcer"),
+    "scarring": ("scar",),
+    "panniculitis": (),
+    "lipoatrophy": (),
+    "vasovagal": ("fainting", "syncope"),
+}
+
+ANAESTHETICS = ("none", "topical cream", "local injection", "in the mix", "cooling")
+ANAESTHETIC_ALIASES = {
+    "no": "none",
+    "topical": "topical cream",
+    "emla": "topical cream (EMLA)",
+    "local": "local injection",
+    "infiltration": "local injection",
+    "ice": "cooling",
+    "cold": "cooling",
+}
+
+
+def normalize(word: str) -> str:
+    """Lower case, single spaces, accents on the few words that carry them folded."""
+    text = " ".join(word.strip().lower().split())
+    return text.replace("é", "e").replace("è", "e").replace("ö", "o")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The result of looking a typed word up: what to store, and what to say about it."""
+
+    value: str
+    known: bool
+    suggestion: str | None = None
+
+
+def _lookup(word: str, canon: dict[str, tuple[str, ...]]) -> Match:
+    key = normalize(word)
+    table: dict[str, str] = {}
+    for name, aliases in canon.items():
+        table[normalize(name)] = name
+        for alias in aliases:
+            table[normalize(alias)] = name
+    if key in table:
+        return Match(table[key], True)
+    close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.75)
+    return Match(word.strip(), False, table[close[0]] if close else None)
+
+
+_CONCENTRATION = re.compile(r"^\d+(?:[.,]\d+)?\s*(?:%|mg/ml|mg|mcg|iu|u|ml)?$", re.IGNORECASE)
+
+
+def substance_base(name: str) -> str:
+    """The substance name without strength words: "dutasteride 0.01%" -> "dutasteride"."""
+    words = [w for w in normalize(name).split() if not _CONCENTRATION.match(w)]
+    return " ".join(words)
+
+
+def concentration_of(name: str) -> str | None:
+    """The strength written in a substance's name, if any: "dutasteride 0.01%" -> "0.01%"."""
+    found = [w for w in name.split() if _CONCENTRATION.match(w) and not w.isdigit()]
+    return " ".join(found) or None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The known words; one default instance, extended by the config file."""
+
+    areas: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(AREAS))
+    indications: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(INDICATIONS))
+    substances: dict[str, str] = field(default_factory=lambda: dict(SUBSTANCES))
+    complications: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(COMPLICATIONS))
+
+    def extended(
+        self, areas: list[str] | None = None, substances: dict[str, str] | None = None
+    ) -> Vocabulary:
+        """A copy that also knows the practice's own areas and substances."""
+        more_areas = dict(self.areas)
+        for area in areas or []:
+            more_areas.setdefault(normalize(area), ())
+        more_substances = dict(self.substances)
+        for name, category in (substances or {}).items():
+            more_substances[normalize(name)] = category
+        return Vocabulary(more_areas, self.indications, more_substances, self.complications)
+
+    def area(self, word: str) -> Match:
+        return _lookup(word, self.areas)
+
+    def indication(self, word: str) -> Match:
+        return _lookup(word, self.indications)
+
+    def complication(self, word: str) -> Match:
+        return _lookup(word, self.complications)
+
+    def substance(self, name: str) -> tuple[str, Match]:
+        """(category, match of the base name). Free names are "uncatalogued", with a suggestion."""
+        base = substance_base(name)
+        key = SUBSTANCE_ALIASES.get(base, base)
+        if key in self.substances:
+            return self.substances[key], Match(key, True)
+        # "minoxidil topical" or "hyaluronic acid non-reticulated": a known name at the start.
+        for known in sorted(self.substances, key=len, reverse=True):
+            if key.startswith(known + " "):
+                return self.substances[known], Match(known, True)
+        names = list(self.substances) + list(SUBSTANCE_ALIASES)
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+        suggestion = SUBSTANCE_ALIASES.get(close[0], close[0]) if close else None
+        return UNCATALOGUED, Match(name.strip(), False, suggestion)
+
+    def anaesthetic(self, word: str) -> str:
+        key = normalize(word)
+        return ANAESTHETIC_ALIASES.get(key, word.strip() if key not in ANAESTHETICS else key)
+
+
+DEFAULT = Vocabulary()
+
+
+def close_match(word: str, candidates: list[str]) -> str | None:
+    """The candidate closest to ``word`` (ignoring case), for "did you mean" sentences."""
+    lowered = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
