@@ -468,7 +468,7 @@ def add(
         from mesolog.errors import InvalidValue
 
         raise InvalidValue("--like-last", patient_id, "this patient has no earlier session to copy")
-    ask = interactive or (not no_input and sys.stdin.isatty())
+    ask = not no_input and (interactive or sys.stdin.isatty())
     notes: list[str] = []
     today = date.today()
 

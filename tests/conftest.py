@@ -1,0 +1,113 @@
+"""Shared fixtures: every test gets its own data, config and cache folders; the real user
+folders are never touched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mesolog.cli import app
+
+FULL_ADD = [
+    "--date", "2026-11-02",
+    "--area", "scalp",
+    "--indication", "hair loss",
+    "--substance", "dutasteride 0.01%:1ml:LOT D2411:EXP 2027-03-31",
+    "--depth", "1.5",
+    "--technique", "gun",
+    "--method", "nappage",
+    "--angle", "45",
+    "--gauge", "30",
+    "--needle-length", "4",
+    "--points", "40",
+    "--anaesthetic", "none",
+    "--duration", "25",
+    "--measure", "hair_density_per_cm2=142",
+    "--measure", "satisfaction_0_10=7",
+    "--note", "first session",
+    "--practitioner", "Dr. L. Moreau",
+    "--consent", "form 2026-11-02",
+    "--photo", "photos/P-0042/2026-11-02-before.jpg",
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("MESOLOG_DATA_DIR", str(data))
+    monkeypatch.setenv("MESOLOG_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("MESOLOG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / "home" / var.lower()))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return data
+
+
+@pytest.fixture
+def data_dir(isolated: Path) -> Path:
+    return isolated
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Run:
+    """The real CLI through Typer's CliRunner; stdout and stderr kept apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, expect: int | None = 0):  # type: ignore[no-untyped-def]
+        result = self.runner.invoke(app, list(args), input=input)
+        if expect is not None and result.exit_code != expect:
+            raise AssertionError(
+                f"mesolog {' '.join(args)} exited {result.exit_code}, expected {expect}\n"
+                f"stdout: {result.stdout}\nstderr: {result.stderr}\nexception: {result.exception!r}"
+            )
+        return result
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()
+
+
+@pytest.fixture
+def patient(run: Run, data_dir: Path) -> Path:
+    """P-0042 with a six-session hair-loss course, no sessions yet."""
+    run(
+        "patient", "new", "P-0042", "--name", "Ana Ruiz", "--birth-year", "1986",
+        "--course", "hair-2026", "--indication", "hair loss", "--sessions", "6",
+        "--interval", "14", "--start", "2026-11-02",
+    )
+    return data_dir / "patients" / "P-0042.toml"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with a hash of its bytes (locks excluded: they hold a pid)."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".locks" not in p.parts
+    }
+
+
+def mesolog_process(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """The real program in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "mesolog", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, **kw,
+    )
