@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import FULL_ADD, snapshot
 
 GOOD = {
@@ -101,7 +100,7 @@ def test_broken_toml_names_file_line_and_column_and_is_not_touched(run, patient:
     before = snapshot(patient.parent.parent)
     for args in (["report", "P-0042"], ["add", "P-0042", *FULL_ADD], ["amend", "P-0042", "1", "--depth", "2", "--reason", "x"]):
         result = run(*args, expect=1)
-        line = next(n for n, l in enumerate(patient.read_text().splitlines(), 1) if 'technique = "gun' in l)
+        line = next(n for n, text in enumerate(patient.read_text().splitlines(), 1) if 'technique = "gun' in text)
         assert f"{patient}:{line}: column" in result.stderr
         assert "Traceback" not in result.output
     assert snapshot(patient.parent.parent) == before

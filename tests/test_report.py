@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import FULL_ADD
 
 
@@ -128,7 +127,7 @@ def test_clinic_overview_overdue_first_and_broken_file_is_one_row(run, data_dir:
     (data_dir / "patients" / "P-BROKEN.toml").write_text("schema = 1\n[patient\n")
     result = run("report")
     lines = result.stdout.splitlines()
-    order = [next(i for i, l in enumerate(lines) if f"│ {pid} " in l) for pid in ("P-2", "P-3", "P-1")]
+    order = [next(i for i, text in enumerate(lines) if f"│ {pid} " in text) for pid in ("P-2", "P-3", "P-1")]
     assert order == sorted(order)
     assert "overdue 26 d" in result.stdout
     assert "P-BROKEN" in result.stdout and "cannot read this chart" in result.stdout

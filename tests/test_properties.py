@@ -1,0 +1,127 @@
+"""Property tests: whatever a session holds survives add -> file -> report JSON exactly, and
+arbitrary bytes as a chart never crash the program."""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from mesolog import vocabulary as vocab
+from mesolog.cli import app
+from mesolog.model import Amendment, Complication, Patient, Session, Substance, now
+from mesolog.store import Clinic, encode_chart, parse_chart_text, read_chart_file
+
+# Any unicode but surrogates (not encodable as UTF-8 by anyone); quotes, newlines, ]] and """ included.
+free_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300
+) | st.sampled_from(['"""', "]]", "[[sessions]]\nid = 1", "'''", "\\", "a\r\nb", "[2x] bruise [/b]", "x" * 5000])
+short = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+days = st.dates(min_value=date(2000, 1, 1), max_value=date.today())
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30))]),
+).map(lambda d: d.replace(microsecond=0))
+positive = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+substances = st.builds(
+    Substance, name=short, amount=positive, unit=st.sampled_from(vocab.UNITS),
+    category=st.sampled_from([*set(vocab.SUBSTANCES.values()), vocab.UNCATALOGUED]),
+    concentration=st.none() | short, lot=st.none() | short, expiry=st.none() | st.dates(),
+)
+complications = st.builds(
+    Complication, name=short, severity=st.sampled_from(vocab.SEVERITIES),
+    onset=st.none() | days, resolved=st.none() | days,
+    outcome=st.none() | st.sampled_from(vocab.OUTCOMES), reported_by=st.none() | st.sampled_from(vocab.REPORTERS),
+)
+amendments = st.builds(Amendment, at=moments, by=short, reason=free_text, changes=st.lists(free_text, max_size=3).map(tuple))
+measure_names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
+
+sessions = st.builds(
+    Session,
+    id=st.just(0),
+    date=days,
+    recorded=moments,
+    areas=st.lists(short, min_size=1, max_size=4).map(tuple),
+    technique=st.sampled_from(vocab.TECHNIQUES),
+    depth_mm=st.floats(min_value=0.01, max_value=13.0),
+    anaesthetic=short.filter(str.strip),
+    substances=st.lists(substances, min_size=1, max_size=12).map(tuple),
+    practitioner=free_text,
+    course=st.none(),
+    indication=st.none() | short,
+    method=st.none() | st.sampled_from(vocab.METHODS),
+    angle_deg=st.none() | st.integers(0, 90),
+    needle_gauge=st.none() | st.integers(27, 34),
+    needle_length_mm=st.none() | st.floats(min_value=0.1, max_value=50),
+    points=st.none() | st.integers(1, 10000),
+    consent=st.none() | free_text,
+    photos=st.lists(short, max_size=3).map(tuple),
+    duration_min=st.none() | st.integers(1, 600),
+    notes=free_text,
+    status=st.just("active"),
+    complications=st.lists(complications, max_size=4).map(tuple),
+    measurements=st.dictionaries(measure_names, st.floats(allow_nan=False, allow_infinity=False, width=64), max_size=5),
+    amendments=st.lists(amendments, max_size=2).map(tuple),
+)
+
+
+def _jsonable(value: object) -> object:
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(session=sessions)
+def test_any_session_survives_add_file_and_report_json(tmp_path_factory, session: Session) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    clinic = Clinic(folder)
+    clinic.new_patient(Patient(id="P-1", created=now()))
+    stored, path = clinic.add_session("P-1", session)
+    # File -> model: exactly what was given (with its number).
+    chart, _ = read_chart_file(path)
+    assert chart.sessions == (stored,)
+    assert stored == type(session)(**{**asdict(session), "id": 1, "substances": session.substances,
+                                      "complications": session.complications, "amendments": session.amendments})
+    # File -> report JSON through the real CLI: the same values.
+    result = CliRunner().invoke(app, ["--data-dir", str(folder), "report", "P-1", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    reported = json.loads(result.stdout)["sessions"][0]
+    reported.pop("days_since_previous")
+    assert reported == _jsonable(asdict(stored))
+
+
+@settings(max_examples=40, deadline=None)
+@given(session=sessions)
+def test_encoding_round_trips_exactly(session: Session) -> None:
+    from mesolog.model import Chart
+
+    chart = Chart(Patient(id="P-1", created=datetime(2026, 1, 1, tzinfo=UTC), name='A "quoted"\nname'), (), (session,))
+    assert parse_chart_text(Path("P-1.toml"), encode_chart(chart)) == chart
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=2000) | st.text(alphabet=string.printable + "[]=\"'", max_size=500).map(str.encode))
+def test_arbitrary_bytes_as_a_chart_never_crash(tmp_path_factory, content: bytes) -> None:
+    folder = tmp_path_factory.mktemp("bytes")
+    (folder / "patients").mkdir()
+    (folder / "patients" / "P-2.toml").write_text(
+        'schema = 1\n[patient]\nid = "P-2"\ncreated = 2026-01-01T00:00:00Z\n', encoding="utf-8"
+    )
+    target = folder / "patients" / "P-1.toml"
+    target.write_bytes(content)
+    runner = CliRunner()
+    for args in (["report", "P-1"], ["report"], ["check"],
+                 ["add", "P-1", "--area", "face", "-s", "HA:1ml", "--depth", "1", "--technique", "gun", "--anaesthetic", "none"]):
+        result = runner.invoke(app, ["--data-dir", str(folder), *args])
+        assert result.exit_code in (0, 1), (args, result.stderr, result.exception)
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+        assert "unexpected internal error" not in result.stderr
+    assert target.read_bytes() == content or os.name != "posix"
+    assert runner.invoke(app, ["--data-dir", str(folder), "report", "P-2"]).exit_code == 0
