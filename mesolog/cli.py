@@ -732,17 +732,203 @@ def report(
 
 
 def _clinic_overview(ctx: typer.Context, fmt: str, title: str) -> None:
-    from mesolog import progress, render
+    from mesolog import render
 
-    clinic = _state(ctx).clinic()
-    summaries = []
-    problems = []
-    for entry in clinic.entries():
-        if entry.chart is None:
-            problems.append((entry.patient_id, str(entry.error)))
-        else:
-            summaries.append(progress.summarize(entry.chart))
+    with _index(ctx) as index:
+        summaries, problems = index.summaries()
     render.overview(summaries, problems, date.today(), fmt, title)
+
+
+def _index(ctx: typer.Context) -> Any:
+    """The summary cache of this data folder, brought up to date with the files."""
+    from mesolog import summary
+    from mesolog.store import cache_location
+
+    return summary.opened(_state(ctx).clinic(), cache_location().path)
+
+
+# --- across patients --------------------------------------------------------------------------
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    within: Annotated[int, typer.Option(help="Days ahead to look. Example: --within 14")] = 7,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")
+    ] = False,
+    everyone: Annotated[
+        bool,
+        typer.Option("--all", help="Also patients with no course, by last session. Example: --all"),
+    ] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
+    from datetime import timedelta
+
+    from mesolog import model, progress, render
+
+    fmt = _format(fmt, render.FORMATS)
+    model.whole(within, "--within", 0, 3650)
+    today = date.today()
+    horizon = today + timedelta(days=within)
+    with _index(ctx) as index:
+        summaries, problems = index.summaries()
+    chosen = [
+        s
+        for s in summaries
+        if (s.next_due is not None and (s.next_due < today if overdue else s.next_due <= horizon))
+        or (everyone and s.planned is None and not overdue)
+    ]
+    render.due(progress.overview_order(chosen, today), problems, today, fmt)
+
+
+@app.command()
+def lot(
+    ctx: typer.Context,
+    lot_number: Annotated[
+        str,
+        typer.Argument(
+            metavar="LOT",
+            help="The lot or batch number; case and spaces ignored. Example: D2411",
+            show_default=False,
+        ),
+    ],
+    fmt: FormatOption = "table",
+) -> None:
+    """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
+    from mesolog import progress, render
+    from mesolog.errors import InvalidValue
+
+    fmt = _format(fmt, render.FORMATS)
+    if not progress.lot_key(lot_number):
+        raise InvalidValue("lot", lot_number, "give the lot number to trace")
+    with _index(ctx) as index:
+        rows = sorted(
+            index.sessions(lot=lot_number), key=lambda r: (r.date, r.patient_id, r.session)
+        )
+        _, problems = index.summaries()
+    render.lot_uses(lot_number, rows, problems, fmt)
+
+
+@app.command()
+def find(
+    ctx: typer.Context,
+    substance: Annotated[str | None, typer.Option(help="Example: --substance minoxidil")] = None,
+    area: Annotated[str | None, typer.Option(help="Example: --area scalp")] = None,
+    complication: Annotated[
+        str | None, typer.Option(help="Example: --complication bruising")
+    ] = None,
+    technique: Annotated[
+        str | None, typer.Option(help="gun or hand. Example: --technique gun")
+    ] = None,
+    practitioner: Annotated[
+        str | None, typer.Option(help="Part of the name. Example: --practitioner Moreau")
+    ] = None,
+    indication: Annotated[
+        str | None, typer.Option(help='Example: --indication "hair loss"')
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this date. Example: --since 2026-01-01")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Up to this date. Example: --until 2026-06-30")
+    ] = None,
+    voided: Annotated[
+        bool, typer.Option("--voided", help="Include voided sessions. Example: --voided")
+    ] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
+    from mesolog import model, render
+    from mesolog.progress import SessionQuery
+
+    fmt = _format(fmt, render.FORMATS)
+    words = _state(ctx).config().vocabulary()
+    query = SessionQuery(
+        substance=substance,
+        area=words.area(area).value if area else None,
+        complication=words.complication(complication).value if complication else None,
+        technique=model.technique(technique) if technique else None,
+        practitioner=practitioner,
+        indication=words.indication(indication).value if indication else None,
+        since=_optional_date(since, "--since"),
+        until=_optional_date(until, "--until"),
+        include_voided=voided,
+    )
+    with _index(ctx) as index:
+        rows = sorted(
+            (r for r in index.sessions() if query.matches(r)),
+            key=lambda r: (r.date, r.patient_id, r.session),
+        )
+        _, problems = index.summaries()
+    render.found(rows, problems, fmt)
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique"
+        ),
+    ] = "technique",
+    since: Annotated[
+        str | None, typer.Option(help="From this date. Example: --since 2026-01-01")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Up to this date. Example: --until 2026-06-30")
+    ] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
+    from mesolog import model, progress, render
+
+    fmt = _format(fmt, render.FORMATS)
+    by = model.choice(by, "--by", progress.STATS_BY)
+    query = progress.SessionQuery(
+        since=_optional_date(since, "--since"), until=_optional_date(until, "--until")
+    )
+    with _index(ctx) as index:
+        rows = [r for r in index.sessions() if query.matches(r)]
+        _, problems = index.summaries()
+    render.stats(by, progress.complication_stats(rows, by), problems, fmt)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    patient_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]", help="One patient; without it, every patient.", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, csv (one row per substance given) or fhir (R4 Bundle). Example: --format fhir",
+        ),
+    ] = "json",
+) -> None:
+    """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
+    from mesolog import render
+
+    fmt = _format(fmt, ("json", "csv", "fhir"))
+    clinic = _state(ctx).clinic()
+    if patient_id is not None:
+        charts = [clinic.load(patient_id)]
+    else:
+        charts = []
+        for entry in clinic.entries():
+            if entry.chart is None:
+                render.warnings([f"{entry.patient_id} left out: {entry.error}"])
+            else:
+                charts.append(entry.chart)
+    render.export(charts, fmt)
 
 
 # --- corrections ------------------------------------------------------------------------------

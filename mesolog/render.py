@@ -602,3 +602,378 @@ def paths(rows: list[tuple[str, Path, str]]) -> None:
     for what, where, why in rows:
         table.add_row(what, Text(str(where)), why)
     console().print(table)
+
+
+# --- across patients --------------------------------------------------------------------------
+
+
+def _problems_note(problems: list[tuple[str, str]]) -> None:
+    if problems:
+        warnings(
+            [
+                f"{len(problems)} chart(s) could not be read and are left out: "
+                + ", ".join(pid for pid, _ in problems)
+                + " (run `mesolog check`)."
+            ]
+        )
+
+
+def due(
+    summaries: list[progress.PatientSummary], problems: list[tuple[str, str]], today: date, fmt: str
+) -> None:
+    records = [_overview_record(s, today) for s in summaries]
+    for record in records:
+        record.pop("problem")
+    _problems_note(problems)
+    if fmt == "json":
+        write(to_json(records))
+        return
+    columns = [c for c in OVERVIEW_COLUMNS if c != "problem"]
+    if fmt in ("csv", "markdown"):
+        rows = [[_flat(r[c]) for c in columns] for r in records]
+        write(to_csv(columns, rows) if fmt == "csv" else to_markdown(columns, rows))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"Due ({len(summaries)} patients, {today.isoformat()})", title_justify="left"
+    )
+    for name in ("Patient", "Name", "Course", "Progress", "Last session", "Next due", "When"):
+        table.add_column(name)
+    for s in summaries:
+        style = ""
+        if s.next_due is None:
+            when = "no course"
+        elif s.next_due < today:
+            when, style = f"overdue {s.days_late(today)} d", "bold red"
+        elif s.next_due == today:
+            when = "today"
+        else:
+            when = f"in {(s.next_due - today).days} d"
+        table.add_row(
+            Text(s.patient_id),
+            Text(s.name or ""),
+            Text(s.course or ""),
+            f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
+            _day(s.last_session),
+            _day(s.next_due),
+            when,
+            style=style,
+        )
+    console().print(table)
+
+
+FOUND_COLUMNS = (
+    "patient",
+    "session",
+    "date",
+    "status",
+    "areas",
+    "substances",
+    "lots",
+    "technique",
+    "depth_mm",
+    "anaesthetic",
+    "complications",
+    "practitioner",
+    "indication",
+)
+
+
+def _found_record(r: progress.SessionRow) -> list[object]:
+    return [
+        r.patient_id,
+        r.session,
+        r.date.isoformat(),
+        r.status,
+        "; ".join(r.areas),
+        "; ".join(f"{n} {a:g}{u}" for n, a, u, _ in r.substances),
+        "; ".join(lot or "" for *_, lot in r.substances),
+        r.technique,
+        f"{r.depth_mm:g}",
+        r.anaesthetic,
+        "; ".join(f"{n} ({s})" for n, s in r.complications),
+        r.practitioner,
+        r.indication or "",
+    ]
+
+
+def found(rows: list[progress.SessionRow], problems: list[tuple[str, str]], fmt: str) -> None:
+    _problems_note(problems)
+    records = [_found_record(r) for r in rows]
+    if fmt == "json":
+        write(to_json([dict(zip(FOUND_COLUMNS, rec, strict=True)) for rec in records]))
+        return
+    if fmt in ("csv", "markdown"):
+        write(
+            to_csv(FOUND_COLUMNS, records) if fmt == "csv" else to_markdown(FOUND_COLUMNS, records)
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    patients = len({r.patient_id for r in rows})
+    table = Table(title=f"{len(rows)} sessions of {patients} patients", title_justify="left")
+    for name in (
+        "Patient",
+        "#",
+        "Date",
+        "Areas",
+        "Substances (lot)",
+        "Technique",
+        "Depth",
+        "Complications",
+        "Practitioner",
+    ):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(
+            Text(r.patient_id),
+            str(r.session) + (" voided" if r.status == "voided" else ""),
+            r.date.isoformat(),
+            Text(", ".join(r.areas)),
+            Text(
+                "\n".join(
+                    f"{n} {a:g}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances
+                )
+            ),
+            r.technique,
+            f"{r.depth_mm:g} mm",
+            Text(", ".join(f"{n} ({s})" for n, s in r.complications)),
+            Text(r.practitioner),
+            style="strike dim" if r.status == "voided" else "",
+        )
+    console().print(table)
+
+
+LOT_COLUMNS = (
+    "patient",
+    "session",
+    "date",
+    "status",
+    "substance",
+    "amount",
+    "unit",
+    "lot",
+    "areas",
+)
+
+
+def lot_uses(
+    lot: str, rows: list[progress.SessionRow], problems: list[tuple[str, str]], fmt: str
+) -> None:
+    key = progress.lot_key(lot)
+    records = [
+        [
+            r.patient_id,
+            r.session,
+            r.date.isoformat(),
+            r.status,
+            name,
+            amount,
+            unit,
+            given_lot,
+            "; ".join(r.areas),
+        ]
+        for r in rows
+        for name, amount, unit, given_lot in r.substances
+        if given_lot and progress.lot_key(given_lot) == key
+    ]
+    _problems_note(problems)
+    if fmt == "json":
+        write(to_json([dict(zip(LOT_COLUMNS, rec, strict=True)) for rec in records]))
+        return
+    if fmt in ("csv", "markdown"):
+        write(to_csv(LOT_COLUMNS, records) if fmt == "csv" else to_markdown(LOT_COLUMNS, records))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    patients = len({r[0] for r in records})
+    table = Table(
+        title=Text(
+            f"Lot {lot}: {len(records)} administrations in {len(rows)} sessions of {patients} patients"
+        ),
+        title_justify="left",
+    )
+    for name in ("Patient", "#", "Date", "Substance", "Amount", "Lot", "Areas"):
+        table.add_column(name)
+    for rec in records:
+        table.add_row(
+            Text(str(rec[0])),
+            str(rec[1]) + (" voided" if rec[3] == "voided" else ""),
+            str(rec[2]),
+            Text(str(rec[4])),
+            f"{rec[5]:g} {rec[6]}",
+            Text(str(rec[7])),
+            Text(str(rec[8])),
+        )
+    console().print(table)
+
+
+STATS_COLUMNS = (
+    "group",
+    "sessions",
+    "patients",
+    "with_complications",
+    "rate",
+    "too_small",
+    "most_frequent",
+)
+
+
+def stats(
+    by: str, groups: list[progress.GroupStats], problems: list[tuple[str, str]], fmt: str
+) -> None:
+    _problems_note(problems)
+    records = [
+        [
+            g.group,
+            g.sessions,
+            g.patients,
+            g.with_complications,
+            round(g.rate, 4),
+            g.too_small,
+            "; ".join(f"{name} {n}" for name, n in g.top),
+        ]
+        for g in groups
+    ]
+    if fmt == "json":
+        write(to_json([dict(zip(STATS_COLUMNS, rec, strict=True)) for rec in records]))
+        return
+    if fmt in ("csv", "markdown"):
+        write(
+            to_csv(STATS_COLUMNS, records) if fmt == "csv" else to_markdown(STATS_COLUMNS, records)
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Complications by {by}", title_justify="left")
+    for name in (
+        "Group",
+        "Sessions",
+        "Patients",
+        "With complications",
+        "Rate",
+        "",
+        "Most frequent",
+    ):
+        table.add_column(
+            name,
+            justify="right"
+            if name in ("Sessions", "Patients", "With complications", "Rate")
+            else "left",
+        )
+    for g in groups:
+        bar = "█" * round(g.rate * 20)
+        table.add_row(
+            Text(g.group),
+            str(g.sessions),
+            str(g.patients),
+            str(g.with_complications),
+            f"{g.rate:.0%}",
+            Text(
+                bar + (" too few to compare" if g.too_small else ""),
+                style="dim" if g.too_small else "red" if g.rate else "",
+            ),
+            Text(", ".join(f"{name} ({n})" for name, n in g.top)),
+        )
+    console().print(table)
+    if any(g.too_small for g in groups):
+        console().print(
+            Text(
+                f"Groups under {progress.SMALL_GROUP} sessions are too small to compare.",
+                style="dim",
+            )
+        )
+
+
+EXPORT_COLUMNS = (
+    "patient",
+    "name",
+    "birth_year",
+    "session",
+    "date",
+    "status",
+    "practitioner",
+    "course",
+    "indication",
+    "areas",
+    "technique",
+    "method",
+    "depth_mm",
+    "angle_deg",
+    "needle_gauge",
+    "needle_length_mm",
+    "points",
+    "anaesthetic",
+    "duration_min",
+    "substance",
+    "category",
+    "amount",
+    "unit",
+    "concentration",
+    "lot",
+    "expiry",
+    "complications",
+    "measurements",
+    "notes",
+)
+
+
+def export(charts: list[Chart], fmt: str) -> None:
+    if fmt == "json":
+        write(to_json([asdict(chart) for chart in charts]))
+        return
+    if fmt == "fhir":
+        from mesolog import fhir
+
+        write(to_json(fhir.bundle(charts)))
+        return
+    rows = []
+    for chart in charts:
+        p = chart.patient
+        for s in chart.sessions:
+            shared = [
+                p.id,
+                p.name or "",
+                p.birth_year,
+                s.id,
+                s.date.isoformat(),
+                s.status,
+                s.practitioner,
+                s.course or "",
+                s.indication or "",
+                "; ".join(s.areas),
+                s.technique,
+                s.method or "",
+                s.depth_mm,
+                s.angle_deg,
+                s.needle_gauge,
+                s.needle_length_mm,
+                s.points,
+                s.anaesthetic,
+                s.duration_min,
+            ]
+            tail = [
+                "; ".join(complication_text(c) for c in s.complications),
+                "; ".join(f"{k}={v:g}" for k, v in s.measurements.items()),
+                s.notes,
+            ]
+            for x in s.substances:
+                rows.append(
+                    [
+                        *shared,
+                        x.name,
+                        x.category,
+                        x.amount,
+                        x.unit,
+                        x.concentration or "",
+                        x.lot or "",
+                        _day(x.expiry),
+                        *tail,
+                    ]
+                )
+    write(to_csv(EXPORT_COLUMNS, rows))

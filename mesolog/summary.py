@@ -1,0 +1,313 @@
+"""The derived summary cache behind the clinic-wide commands (store layer).
+
+A SQLite file in the cache folder, one per data folder, holding per patient what ``report``
+(overview), ``patient list``, ``due``, ``lot``, ``find`` and ``stats`` need. Each file's row is
+keyed by its inode, size and mtime_ns and checked on every run, so an edit by hand is seen at
+once; only changed files are parsed again. It is derived data: deleting it loses nothing, and a
+corrupt one is rebuilt silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from mesolog.errors import MesologError
+from mesolog.progress import PatientSummary, SessionRow, lot_key, session_rows, summarize
+from mesolog.store import Clinic, make_private_dir, read_chart_file
+
+VERSION = "1"
+SEP = "\x1f"  # between list items
+SUB = "\x1e"  # between the parts of one substance
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files(
+    name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ns INTEGER, problem TEXT);
+CREATE TABLE IF NOT EXISTS patients(
+    name TEXT PRIMARY KEY, patient_id TEXT, full_name TEXT, indication TEXT, sessions INTEGER,
+    course TEXT, done INTEGER, planned INTEGER, last_session TEXT, next_due TEXT,
+    latest_complications TEXT);
+CREATE TABLE IF NOT EXISTS sessions(
+    name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
+    depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
+    areas TEXT, substances TEXT, complications TEXT);
+CREATE TABLE IF NOT EXISTS lots(name TEXT, lot_key TEXT, session INTEGER);
+CREATE INDEX IF NOT EXISTS sessions_by_file ON sessions(name);
+CREATE INDEX IF NOT EXISTS lots_by_key ON lots(lot_key);
+CREATE INDEX IF NOT EXISTS lots_by_file ON lots(name);
+"""
+
+
+def cache_file(cache_dir: Path, data_dir: Path) -> Path:
+    key = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return cache_dir / f"summary-{key}.sqlite3"
+
+
+def _signatures(clinic: Clinic) -> dict[str, tuple[int, int, int]]:
+    out = {}
+    try:
+        entries = os.scandir(clinic.patients_dir)
+    except FileNotFoundError:
+        return {}
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if name.endswith(".toml") and not name.startswith("."):
+                try:
+                    st = entry.stat()
+                except OSError:  # a dangling link: still listed, as a problem
+                    st = entry.stat(follow_symlinks=False)
+                out[name[:-5]] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _join_substances(row: SessionRow) -> str:
+    return SEP.join(f"{n}{SUB}{a!r}{SUB}{u}{SUB}{lot or ''}" for n, a, u, lot in row.substances)
+
+
+def _split_substances(text: str) -> tuple[tuple[str, float, str, str | None], ...]:
+    out = []
+    for item in text.split(SEP) if text else ():
+        name, amount, unit, lot = item.split(SUB)
+        out.append((name, float(amount), unit, lot or None))
+    return tuple(out)
+
+
+def _split_complications(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(c.split(SUB, 1)) for c in text.split(SEP)) if text else ()  # type: ignore[misc]
+
+
+class SummaryCache:
+    """Use as a context manager; :meth:`refresh` brings it up to date with the files."""
+
+    def __init__(self, clinic: Clinic, cache_dir: Path) -> None:
+        self.clinic = clinic
+        self.path = cache_file(cache_dir, clinic.data_dir)
+        self.db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> SummaryCache:
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            # Derived data: a corrupt cache is thrown away and rebuilt, silently.
+            self._remove()
+            self.db = self._open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def _open(self) -> sqlite3.Connection:
+        make_private_dir(self.path.parent)
+        if not self.path.exists():
+            # The cache holds names and lots: private from the first byte.
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = None
+        with contextlib.suppress(sqlite3.OperationalError):
+            found = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            version = found[0] if found else None
+        if version != VERSION:
+            db.executescript(
+                "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS patients;"
+                "DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS lots;" + SCHEMA
+            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        assert self.db is not None, "use SummaryCache as a context manager"
+        return self.db
+
+    def refresh(self) -> int:
+        """Parse the files that changed since the last run; returns how many were parsed."""
+        try:
+            return self._refresh()
+        except sqlite3.DatabaseError:
+            self._db.close()
+            self._remove()
+            self.db = self._open()
+            return self._refresh()
+
+    def _refresh(self) -> int:
+        db = self._db
+        current = _signatures(self.clinic)
+        cached = {
+            row[0]: tuple(row[1:])
+            for row in db.execute("SELECT name, ino, size, mtime_ns FROM files")
+        }
+        if cached == current:
+            return 0
+        db.execute("BEGIN IMMEDIATE")  # one refresher at a time; the other waits, then sees it done
+        try:
+            cached = {
+                row[0]: tuple(row[1:])
+                for row in db.execute("SELECT name, ino, size, mtime_ns FROM files")
+            }
+            stale = [n for n in cached if cached[n] != current.get(n)]
+            fresh = [n for n in current if cached.get(n) != current[n]]
+            for name in stale:
+                for table in ("files", "patients", "sessions", "lots"):
+                    db.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
+            for name in fresh:
+                self._load(name, current[name])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return len(fresh)
+
+    def _load(self, name: str, signature: tuple[int, int, int]) -> None:
+        db = self._db
+        path = self.clinic.patients_dir / f"{name}.toml"
+        try:
+            self.clinic._safe(path)
+            chart, _ = read_chart_file(path)
+        except MesologError as error:
+            db.execute(
+                "INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", (name, *signature, str(error))
+            )
+            return
+        s = summarize(chart)
+        db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,NULL)", (name, *signature))
+        db.execute(
+            "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                name,
+                s.patient_id,
+                s.name,
+                s.indication,
+                s.sessions,
+                s.course,
+                s.done,
+                s.planned,
+                _iso(s.last_session),
+                _iso(s.next_due),
+                SEP.join(s.latest_complications),
+            ),
+        )
+        rows = session_rows(chart)
+        db.executemany(
+            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    name,
+                    r.patient_id,
+                    r.session,
+                    r.date.isoformat(),
+                    r.status,
+                    r.technique,
+                    r.depth_mm,
+                    r.anaesthetic,
+                    r.practitioner,
+                    r.indication,
+                    r.course,
+                    r.method,
+                    SEP.join(r.areas),
+                    _join_substances(r),
+                    SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
+                )
+                for r in rows
+            ],
+        )
+        db.executemany(
+            "INSERT INTO lots VALUES(?,?,?)",
+            {(name, lot_key(lot), r.session) for r in rows for *_, lot in r.substances if lot},
+        )
+
+    # -- answers --
+
+    def summaries(self) -> tuple[list[PatientSummary], list[tuple[str, str]]]:
+        """Every readable chart's summary, and (id, why) for each unreadable one."""
+        out = [
+            PatientSummary(
+                patient_id=row[1],
+                name=row[2],
+                indication=row[3],
+                sessions=row[4],
+                course=row[5],
+                done=row[6],
+                planned=row[7],
+                last_session=_day(row[8]),
+                next_due=_day(row[9]),
+                latest_complications=tuple(row[10].split(SEP)) if row[10] else (),
+            )
+            for row in self._db.execute("SELECT * FROM patients")
+        ]
+        problems = list(
+            self._db.execute(
+                "SELECT name, problem FROM files WHERE problem IS NOT NULL ORDER BY name"
+            )
+        )
+        return out, problems
+
+    def sessions(self, lot: str | None = None) -> Iterator[SessionRow]:
+        """Session rows of every readable chart (only those that used ``lot``, when given)."""
+        query = "SELECT * FROM sessions"
+        args: tuple[str, ...] = ()
+        if lot is not None:
+            query = (
+                "SELECT s.* FROM sessions s JOIN (SELECT DISTINCT name, session FROM lots WHERE lot_key = ?) l"
+                " ON s.name = l.name AND s.session = l.session"
+            )
+            args = (lot_key(lot),)
+        for row in self._db.execute(query, args):
+            yield SessionRow(
+                patient_id=row[1],
+                session=row[2],
+                date=date.fromisoformat(row[3]),
+                status=row[4],
+                technique=row[5],
+                depth_mm=row[6],
+                anaesthetic=row[7],
+                practitioner=row[8],
+                indication=row[9],
+                course=row[10],
+                method=row[11],
+                areas=tuple(row[12].split(SEP)) if row[12] else (),
+                substances=_split_substances(row[13]),
+                complications=_split_complications(row[14]),
+            )
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@contextlib.contextmanager
+def opened(clinic: Clinic, cache_dir: Path) -> Iterator[SummaryCache]:
+    """The cache, refreshed. When the cache folder cannot be written, a throwaway in-memory
+    cache gives the same answers (slower, never wrong)."""
+    cache = SummaryCache(clinic, cache_dir)
+    try:
+        cache.__enter__()
+        cache.refresh()
+    except OSError:
+        cache.__exit__()
+        cache.path = Path(":memory:")
+        cache.db = sqlite3.connect(":memory:", isolation_level=None)
+        cache.db.executescript(SCHEMA)
+        cache.refresh()
+    try:
+        yield cache
+    finally:
+        cache.__exit__()
