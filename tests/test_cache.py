@@ -1,0 +1,124 @@
+"""The summary cache is derived data that is never stale: edits by hand are seen at once,
+deleting or corrupting it changes no answer, and concurrent refreshes both succeed."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FULL_ADD
+
+
+@pytest.fixture
+def three(run, data_dir: Path) -> Path:
+    for pid in ("A-1", "B-2", "C-3"):
+        run("patient", "new", pid, "--name", f"Name {pid}", "--sessions", "6", "--interval", "14", "--start", "2026-01-05")
+        run("add", pid, *FULL_ADD)
+    return data_dir
+
+
+def overview(run) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return json.loads(run("report", "--format", "json").stdout)
+
+
+def cache_files(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache").glob("summary-*.sqlite3"))
+
+
+def test_cache_is_created_private_in_the_cache_folder(run, three: Path, tmp_path: Path) -> None:
+    overview(run)
+    [db] = cache_files(tmp_path)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+
+
+def test_hand_edit_of_same_size_is_seen_at_once(run, three: Path) -> None:
+    assert {r["name"] for r in overview(run)} == {"Name A-1", "Name B-2", "Name C-3"}
+    path = three / "patients" / "B-2.toml"
+    text = path.read_text()
+    edited = text.replace('name = "Name B-2"', 'name = "Name X-9"')
+    assert len(edited) == len(text)
+    stat_before = path.stat()
+    path.write_text(edited)  # same size, same inode; only the mtime moves
+    os.utime(path, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns + 1_000))
+    assert {r["name"] for r in overview(run)} == {"Name A-1", "Name X-9", "Name C-3"}
+    lots = json.loads(run("lot", "D2411", "--format", "json").stdout)
+    assert len(lots) == 3
+
+
+def test_new_session_and_deleted_file_are_seen(run, three: Path) -> None:
+    assert len(json.loads(run("lot", "D2411", "--format", "json").stdout)) == 3
+    run("add", "A-1", "--like-last")
+    assert len(json.loads(run("lot", "D2411", "--format", "json").stdout)) == 4
+    (three / "patients" / "C-3.toml").unlink()
+    assert sorted(r["patient"] for r in overview(run)) == ["A-1", "B-2"]
+    assert len(json.loads(run("lot", "D2411", "--format", "json").stdout)) == 3
+
+
+def test_corrupt_cache_is_rebuilt_silently(run, three: Path, tmp_path: Path) -> None:
+    expected = overview(run)
+    [db] = cache_files(tmp_path)
+    for garbage in (b"this is not a database" * 100, b"", b"SQLite format 3\x00" + b"\xff" * 5000):
+        db.write_bytes(garbage)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        result = run("report", "--format", "json")
+        assert json.loads(result.stdout) == expected
+        assert result.stderr == ""
+
+
+def test_deleting_the_cache_changes_no_answer(run, three: Path, tmp_path: Path) -> None:
+    commands = [["report", "--format", "json"], ["patient", "list", "--format", "json"], ["due", "--all", "--format", "json"],
+                ["lot", "D2411", "--format", "json"], ["find", "--area", "scalp", "--format", "json"],
+                ["stats", "--by", "substance", "--format", "json"]]
+    warm = [run(*c).stdout for c in commands]
+    for db in (tmp_path / "cache").iterdir():
+        db.unlink()
+    assert [run(*c).stdout for c in commands] == warm
+
+
+def test_unwritable_cache_folder_still_gives_answers(run, three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("MESOLOG_CACHE_DIR", str(blocker / "cache"))
+    assert len(overview(run)) == 3
+
+
+def test_two_processes_refreshing_at_once_both_succeed(run, three: Path) -> None:
+    for n in range(30):
+        run("patient", "new", f"M-{n}")
+    env = {**os.environ}
+    procs = [subprocess.Popen([sys.executable, "-m", "mesolog", "report", "--format", "json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [e for _, e in outs]
+    assert all(len(json.loads(out)) == 33 for out, _ in outs)
+
+
+OPEN_LOGGER = """
+import sys
+opened = []
+sys.addaudithook(lambda event, args: event == "open" and opened.append(str(args[0])))
+from mesolog.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+print("OPENED:" + "|".join(p for p in opened if p.endswith(".toml")), file=sys.stderr)
+"""
+
+
+def test_report_of_one_patient_reads_no_other_file(run, three: Path) -> None:
+    for other in ("B-2", "C-3"):
+        path = three / "patients" / f"{other}.toml"
+        path.chmod(0)  # unreadable (for anyone but root; the audit hook below proves it for all)
+    result = subprocess.run([sys.executable, "-c", OPEN_LOGGER, "report", "a-1"], capture_output=True, text=True,
+                            env={**os.environ, "MESOLOG_DATA_DIR": str(three)})
+    assert "Name A-1" in result.stdout
+    opened = result.stderr.split("OPENED:")[1].strip().split("|")
+    assert opened == [str(three / "patients" / "A-1.toml")]
