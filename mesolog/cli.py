@@ -104,6 +104,52 @@ class State:
         return config.load(config_location().path)
 
 
+# --- shell completion: ids, areas, substances and lots from the data ---------------------------
+
+
+def _completing(ctx: typer.Context) -> State:
+    # The root callback does not run while completing; read --data-dir from the parsed params.
+    return State(data_dir=ctx.find_root().params.get("data_dir"))
+
+
+def _starting(words: list[str], incomplete: str) -> list[str]:
+    return [w for w in words if w.lower().startswith(incomplete.lower())]
+
+
+def complete_patient(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        return _starting(_completing(ctx).clinic().ids(), incomplete)
+    except Exception:  # completion must never print an error into the shell
+        return []
+
+
+def complete_area(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        return _starting(sorted(_completing(ctx).config().vocabulary().areas), incomplete)
+    except Exception:
+        return []
+
+
+def complete_substance(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        state = _completing(ctx)
+        with _index_of(state) as index:
+            used = index.substance_names()
+        return _starting(
+            sorted(set(used) | set(state.config().vocabulary().substances)), incomplete
+        )
+    except Exception:
+        return []
+
+
+def complete_lot(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        with _index_of(_completing(ctx)) as index:
+            return _starting(index.lots(), incomplete)
+    except Exception:
+        return []
+
+
 def _state(ctx: typer.Context) -> State:
     state = ctx.find_root().obj
     return state if isinstance(state, State) else State()
@@ -261,7 +307,13 @@ def patient_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
 def patient_show(
     ctx: typer.Context,
     patient_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Patient id. Example: P-0042", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Patient id. Example: P-0042",
+            show_default=False,
+            autocompletion=complete_patient,
+        ),
     ],
 ) -> None:
     """A patient's details and courses. Example: mesolog patient show P-0042"""
@@ -277,7 +329,13 @@ def patient_show(
 def course_add(
     ctx: typer.Context,
     patient_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Patient id. Example: P-0042", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Patient id. Example: P-0042",
+            show_default=False,
+            autocompletion=complete_patient,
+        ),
     ],
     sessions: Annotated[
         int, typer.Option(help="Planned sessions. Example: --sessions 6", show_default=False)
@@ -314,7 +372,13 @@ def course_add(
 def add(
     ctx: typer.Context,
     patient_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Patient id. Example: P-0042", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Patient id. Example: P-0042",
+            show_default=False,
+            autocompletion=complete_patient,
+        ),
     ],
     when: Annotated[
         str,
@@ -330,6 +394,7 @@ def add(
             "-a",
             help="Area treated; repeat for several. Example: --area scalp",
             show_default=False,
+            autocompletion=complete_area,
         ),
     ] = None,
     indication: Annotated[
@@ -342,6 +407,7 @@ def add(
             "-s",
             help='NAME:AMOUNT[:LOT x][:EXP date]; repeat. Example: -s "hyaluronic acid:2ml:LOT A17"',
             show_default=False,
+            autocompletion=complete_substance,
         ),
     ] = None,
     depth: Annotated[
@@ -689,7 +755,10 @@ def report(
     patient_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]", help="Patient id; without it, the clinic overview.", show_default=False
+            metavar="[ID]",
+            help="Patient id; without it, the clinic overview.",
+            show_default=False,
+            autocompletion=complete_patient,
         ),
     ] = None,
     since: Annotated[
@@ -740,11 +809,15 @@ def _clinic_overview(ctx: typer.Context, fmt: str, title: str) -> None:
 
 
 def _index(ctx: typer.Context) -> Any:
+    return _index_of(_state(ctx))
+
+
+def _index_of(state: State) -> Any:
     """The summary cache of this data folder, brought up to date with the files."""
     from mesolog import summary
     from mesolog.store import cache_location
 
-    return summary.opened(_state(ctx).clinic(), cache_location().path)
+    return summary.opened(state.clinic(), cache_location().path)
 
 
 # --- across patients --------------------------------------------------------------------------
@@ -792,6 +865,7 @@ def lot(
             metavar="LOT",
             help="The lot or batch number; case and spaces ignored. Example: D2411",
             show_default=False,
+            autocompletion=complete_lot,
         ),
     ],
     fmt: FormatOption = "table",
@@ -814,8 +888,13 @@ def lot(
 @app.command()
 def find(
     ctx: typer.Context,
-    substance: Annotated[str | None, typer.Option(help="Example: --substance minoxidil")] = None,
-    area: Annotated[str | None, typer.Option(help="Example: --area scalp")] = None,
+    substance: Annotated[
+        str | None,
+        typer.Option(help="Example: --substance minoxidil", autocompletion=complete_substance),
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Example: --area scalp", autocompletion=complete_area)
+    ] = None,
     complication: Annotated[
         str | None, typer.Option(help="Example: --complication bruising")
     ] = None,
@@ -902,7 +981,10 @@ def export(
     patient_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]", help="One patient; without it, every patient.", show_default=False
+            metavar="[ID]",
+            help="One patient; without it, every patient.",
+            show_default=False,
+            autocompletion=complete_patient,
         ),
     ] = None,
     fmt: Annotated[
@@ -938,7 +1020,13 @@ def export(
 def amend(
     ctx: typer.Context,
     patient_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Patient id. Example: P-0042", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Patient id. Example: P-0042",
+            show_default=False,
+            autocompletion=complete_patient,
+        ),
     ],
     session_number: Annotated[
         int,
@@ -1057,7 +1145,13 @@ def amend(
 def void(
     ctx: typer.Context,
     patient_id: Annotated[
-        str, typer.Argument(metavar="ID", help="Patient id. Example: P-0042", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Patient id. Example: P-0042",
+            show_default=False,
+            autocompletion=complete_patient,
+        ),
     ],
     session_number: Annotated[
         int,
@@ -1184,6 +1278,6 @@ def config_show(ctx: typer.Context) -> None:
 
 
 def main() -> NoReturn:
-    """Entry point of the ``mesolog`` script."""
-    app()
+    """Entry point of the ``mesolog`` script (and of ``python -m mesolog``)."""
+    app(prog_name="mesolog")
     raise SystemExit(0)

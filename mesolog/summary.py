@@ -21,7 +21,7 @@ from mesolog.errors import MesologError
 from mesolog.progress import PatientSummary, SessionRow, lot_key, session_rows, summarize
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
-VERSION = "1"
+VERSION = "2"
 SEP = "\x1f"  # between list items
 SUB = "\x1e"  # between the parts of one substance
 
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
     areas TEXT, substances TEXT, complications TEXT);
-CREATE TABLE IF NOT EXISTS lots(name TEXT, lot_key TEXT, session INTEGER);
+CREATE TABLE IF NOT EXISTS lots(name TEXT, lot_key TEXT, session INTEGER, lot TEXT);
 CREATE INDEX IF NOT EXISTS sessions_by_file ON sessions(name);
 CREATE INDEX IF NOT EXISTS lots_by_key ON lots(lot_key);
 CREATE INDEX IF NOT EXISTS lots_by_file ON lots(name);
@@ -226,8 +226,8 @@ class SummaryCache:
             ],
         )
         db.executemany(
-            "INSERT INTO lots VALUES(?,?,?)",
-            {(name, lot_key(lot), r.session) for r in rows for *_, lot in r.substances if lot},
+            "INSERT INTO lots VALUES(?,?,?,?)",
+            {(name, lot_key(lot), r.session, lot) for r in rows for *_, lot in r.substances if lot},
         )
 
     # -- answers --
@@ -255,6 +255,16 @@ class SummaryCache:
             )
         )
         return out, problems
+
+    def lots(self) -> list[str]:
+        """Every lot number recorded, as typed (for shell completion)."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT lot FROM lots ORDER BY lot")]
+
+    def substance_names(self) -> list[str]:
+        names: set[str] = set()
+        for (text,) in self._db.execute("SELECT DISTINCT substances FROM sessions"):
+            names.update(name for name, *_ in _split_substances(text))
+        return sorted(names)
 
     def sessions(self, lot: str | None = None) -> Iterator[SessionRow]:
         """Session rows of every readable chart (only those that used ``lot``, when given)."""

@@ -171,3 +171,24 @@ def test_config_path_and_show(run, config_file: Path) -> None:
     assert "(none; defaults in force)" in run("config", "show").stdout
     config_file.write_text('practitioner = "Dr. L. Moreau"\n')
     assert "practitioner: Dr. L. Moreau" in run("config", "show").stdout
+
+
+def complete(data_dir: Path, words: str) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_MESOLOG_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)), "MESOLOG_DATA_DIR": str(data_dir)}
+    out = subprocess.run([sys.executable, "-m", "mesolog"], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split("\n") if out.stdout.strip() else []
+
+
+def test_shell_completion_of_ids_areas_substances_and_lots(clinic: Path) -> None:
+    assert complete(clinic, "mesolog report G-") == ["G-1", "G-2"]
+    assert complete(clinic, "mesolog add g-") == ["G-1", "G-2"]
+    assert complete(clinic, "mesolog lot d") == ["D 2411", "d2411"]
+    assert "minoxidil 0.5%" in complete(clinic, "mesolog add G-1 --substance mino")
+    assert complete(clinic, "mesolog add G-1 --area thi") == ["thighs"]
+    assert complete(clinic, "mesolog rep") == ["report"]
