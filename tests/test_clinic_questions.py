@@ -182,7 +182,7 @@ def complete(data_dir: Path, words: str) -> list[str]:
            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)), "MESOLOG_DATA_DIR": str(data_dir)}
     out = subprocess.run([sys.executable, "-m", "mesolog"], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
-    return out.stdout.split("\n") if out.stdout.strip() else []
+    return [w for w in out.stdout.split("\n") if w]
 
 
 def test_shell_completion_of_ids_areas_substances_and_lots(clinic: Path) -> None:
