@@ -12,7 +12,7 @@ from pathlib import Path
 from mesolog import model
 from mesolog import vocabulary as vocab
 from mesolog.errors import CorruptFile, MesologError
-from mesolog.store import Clinic, _session_lines, read_chart_file
+from mesolog.store import Clinic, read_chart_file, session_lines
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         return [Problem(path, error.line, "error", error.reason)]
     except MesologError as error:
         return [Problem(path, 1, "error", error.message)]
-    lines = _session_lines(text)
+    lines = session_lines(text)
     problems: list[Problem] = []
 
     def at(index: int) -> int | None:

@@ -937,7 +937,7 @@ def find(
     )
     with _index(ctx) as index:
         rows = sorted(
-            (r for r in index.sessions() if query.matches(r)),
+            index.sessions(query=query),
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         _, problems = index.summaries()
@@ -970,9 +970,9 @@ def stats(
         since=_optional_date(since, "--since"), until=_optional_date(until, "--until")
     )
     with _index(ctx) as index:
-        rows = [r for r in index.sessions() if query.matches(r)]
+        groups = index.stats(by, query)
         _, problems = index.summaries()
-    render.stats(by, progress.complication_stats(rows, by), problems, fmt)
+    render.stats(by, groups, problems, fmt)
 
 
 @app.command()

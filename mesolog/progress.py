@@ -369,6 +369,13 @@ DEPTH_BANDS = (
 )
 
 
+NOT_RECORDED = "(not recorded)"
+
+
+def substance_group(name: str) -> str:
+    return vocab.substance_base(name) or name
+
+
 def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
     if by == "substance":
         return tuple(
@@ -378,10 +385,8 @@ def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(row.areas))
     if by == "depth":
         return (next(label for top, label in DEPTH_BANDS if row.depth_mm < top or top == 13.0),)
-    if by == "practitioner":
-        return (row.practitioner or "(not recorded)",)
     value = getattr(row, by)
-    return (value or "(not recorded)",)
+    return (value or NOT_RECORDED,)
 
 
 @dataclass(frozen=True)
@@ -399,6 +404,11 @@ class GroupStats:
     @property
     def too_small(self) -> bool:
         return self.sessions < SMALL_GROUP
+
+
+def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """The most frequent, ties by name, so every way of counting gives the same answer."""
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
 
 
 def complication_stats(rows: list[SessionRow], by: str) -> list[GroupStats]:

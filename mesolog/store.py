@@ -227,13 +227,12 @@ class _Reader:
         return value
 
 
-def _session_lines(text: str) -> list[int]:
+_SESSION_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*sessions[ \t]*\]\]", re.MULTILINE)
+
+
+def session_lines(text: str) -> list[int]:
     """Line number of each ``[[sessions]]`` header, in order (for messages that name a line)."""
-    return [
-        number
-        for number, line in enumerate(text.splitlines(), start=1)
-        if re.match(r"^\s*\[\[\s*sessions\s*\]\]", line)
-    ]
+    return [text.count("\n", 0, found.start()) + 1 for found in _SESSION_HEADER.finditer(text)]
 
 
 def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
@@ -342,12 +341,18 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
                 indication=c.text("indication"),
             )
         )
-    lines = _session_lines(text)
     raw_sessions = _Reader(path, data, "file", None).tables("sessions")
-    sessions = [
-        _decode_session(path, raw, lines[i] if i < len(lines) else None)
-        for i, raw in enumerate(raw_sessions)
-    ]
+    try:
+        sessions = [_decode_session(path, raw, None) for raw in raw_sessions]
+    except CorruptFile as error:
+        # Only now is it worth finding lines: name the line of the session that failed.
+        lines = session_lines(text)
+        for i, raw in enumerate(raw_sessions):
+            try:
+                _decode_session(path, raw, lines[i] if i < len(lines) else None)
+            except CorruptFile as located:
+                raise located from None
+        raise error from None
     return Chart(patient, tuple(courses), tuple(sessions), SCHEMA)
 
 
@@ -441,7 +446,7 @@ def splice_session(text: str, number: int, block: str) -> str | None:
     A block runs from its ``[[sessions]]`` header to the next one (or the end of the file).
     """
     lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if re.match(r"^\s*\[\[\s*sessions\s*\]\]", line)]
+    starts = [i for i, line in enumerate(lines) if _SESSION_HEADER.match(line)]
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         chunk = "".join(lines[start:end])

@@ -13,15 +13,29 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from mesolog.errors import MesologError
-from mesolog.progress import PatientSummary, SessionRow, lot_key, session_rows, summarize
+from mesolog.progress import (
+    DEPTH_BANDS,
+    NOT_RECORDED,
+    GroupStats,
+    PatientSummary,
+    SessionQuery,
+    SessionRow,
+    lot_key,
+    session_rows,
+    substance_group,
+    summarize,
+    top_three,
+)
 from mesolog.store import Clinic, make_private_dir, read_chart_file
+from mesolog.vocabulary import normalize
 
-VERSION = "2"
+VERSION = "3"
 SEP = "\x1f"  # between list items
 SUB = "\x1e"  # between the parts of one substance
 
@@ -38,6 +52,9 @@ CREATE TABLE IF NOT EXISTS sessions(
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
     areas TEXT, substances TEXT, complications TEXT);
 CREATE TABLE IF NOT EXISTS lots(name TEXT, lot_key TEXT, session INTEGER, lot TEXT);
+CREATE TABLE IF NOT EXISTS facts(name TEXT, session INTEGER, kind TEXT, value TEXT, norm TEXT);
+CREATE INDEX IF NOT EXISTS facts_by_value ON facts(kind, norm);
+CREATE INDEX IF NOT EXISTS facts_by_session ON facts(name, session);
 CREATE INDEX IF NOT EXISTS sessions_by_file ON sessions(name);
 CREATE INDEX IF NOT EXISTS lots_by_key ON lots(lot_key);
 CREATE INDEX IF NOT EXISTS lots_by_file ON lots(name);
@@ -124,7 +141,8 @@ class SummaryCache:
         if version != VERSION:
             db.executescript(
                 "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS patients;"
-                "DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS lots;" + SCHEMA
+                "DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS lots; DROP TABLE IF EXISTS facts;"
+                + SCHEMA
             )
             db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
         return db
@@ -162,7 +180,7 @@ class SummaryCache:
             stale = [n for n in cached if cached[n] != current.get(n)]
             fresh = [n for n in current if cached.get(n) != current[n]]
             for name in stale:
-                for table in ("files", "patients", "sessions", "lots"):
+                for table in ("files", "patients", "sessions", "lots", "facts"):
                     db.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
             for name in fresh:
                 self._load(name, current[name])
@@ -225,6 +243,7 @@ class SummaryCache:
                 for r in rows
             ],
         )
+        db.executemany("INSERT INTO facts VALUES(?,?,?,?,?)", _facts(name, rows))
         db.executemany(
             "INSERT INTO lots VALUES(?,?,?,?)",
             {(name, lot_key(lot), r.session, lot) for r in rows for *_, lot in r.substances if lot},
@@ -266,18 +285,28 @@ class SummaryCache:
             names.update(name for name, *_ in _split_substances(text))
         return sorted(names)
 
-    def sessions(self, lot: str | None = None) -> Iterator[SessionRow]:
-        """Session rows of every readable chart (only those that used ``lot``, when given)."""
-        query = "SELECT * FROM sessions"
-        args: tuple[str, ...] = ()
+    def sessions(
+        self, lot: str | None = None, query: SessionQuery | None = None
+    ) -> Iterator[SessionRow]:
+        """Session rows of every readable chart: those that used ``lot``, or match ``query``.
+
+        SQL narrows the rows down (always to a superset); ``query.matches`` has the last word,
+        so the cache can never answer differently from the charts themselves.
+        """
+        sql = "SELECT s.* FROM sessions s"
+        args: list[object] = []
         if lot is not None:
-            query = (
-                "SELECT s.* FROM sessions s JOIN (SELECT DISTINCT name, session FROM lots WHERE lot_key = ?) l"
+            sql += (
+                " JOIN (SELECT DISTINCT name, session FROM lots WHERE lot_key = ?) l"
                 " ON s.name = l.name AND s.session = l.session"
             )
-            args = (lot_key(lot),)
-        for row in self._db.execute(query, args):
-            yield SessionRow(
+            args.append(lot_key(lot))
+        if query is not None:
+            where, more = _narrowing(query)
+            sql += " WHERE " + " AND ".join(where)
+            args += more
+        for row in self._db.execute(sql, args):
+            found = SessionRow(
                 patient_id=row[1],
                 session=row[2],
                 date=date.fromisoformat(row[3]),
@@ -293,6 +322,105 @@ class SummaryCache:
                 substances=_split_substances(row[13]),
                 complications=_split_complications(row[14]),
             )
+            if query is None or query.matches(found):
+                yield found
+
+    def stats(self, by: str, query: SessionQuery) -> list[GroupStats]:
+        """``progress.complication_stats`` computed in SQL, for the same answer without
+        loading every session (tests check that the two agree)."""
+        where, args = _narrowing(query)
+        if by in ("substance", "area"):
+            kind = "base" if by == "substance" else "area"
+            source = (
+                f"JOIN facts f ON f.name = s.name AND f.session = s.session AND f.kind = '{kind}'"
+            )
+            key = "f.value"
+        elif by == "depth":
+            cases = " ".join(
+                f"WHEN s.depth_mm < {top!r} THEN '{label}'" for top, label in DEPTH_BANDS[:-1]
+            )
+            source, key = "", f"CASE {cases} ELSE '{DEPTH_BANDS[-1][1]}' END"
+        else:
+            column = {
+                "technique": "technique",
+                "anaesthetic": "anaesthetic",
+                "practitioner": "practitioner",
+                "method": "method",
+            }[by]
+            source, key = "", f"COALESCE(NULLIF(s.{column}, ''), '{NOT_RECORDED}')"
+        grouped = (
+            f"SELECT DISTINCT {key} AS grp, s.name, s.session, s.patient_id, s.complications != '' AS hit"
+            f" FROM sessions s {source} WHERE {' AND '.join(where)}"
+        )
+        db = self._db
+        tops: dict[str, dict[str, int]] = {}
+        for group, complication, count in db.execute(
+            f"SELECT g.grp, c.value, COUNT(*) FROM ({grouped}) g JOIN facts c ON c.name = g.name"
+            " AND c.session = g.session AND c.kind = 'complication' GROUP BY g.grp, c.value",
+            args,
+        ):
+            tops.setdefault(group, {})[complication] = count
+        out = [
+            GroupStats(group, n, patients, hits, top_three(Counter(tops.get(group, {}))))
+            for group, n, patients, hits in db.execute(
+                f"SELECT grp, COUNT(*), COUNT(DISTINCT patient_id), SUM(hit) FROM ({grouped}) GROUP BY grp",
+                args,
+            )
+        ]
+        return sorted(out, key=lambda s: (-s.sessions, s.group))
+
+
+def _facts(name: str, rows: list[SessionRow]) -> set[tuple[str, int, str, str, str]]:
+    """The many-valued parts of each session, one row each, for the find and stats queries."""
+    out = set()
+    for r in rows:
+        for area in r.areas:
+            out.add((name, r.session, "area", area, normalize(area)))
+        for given, *_ in r.substances:
+            out.add((name, r.session, "substance", given, normalize(given)))
+            group = substance_group(given)
+            out.add((name, r.session, "base", group, normalize(group)))
+        for complication, _ in r.complications:
+            out.add((name, r.session, "complication", complication, normalize(complication)))
+        out.add((name, r.session, "practitioner", r.practitioner, normalize(r.practitioner)))
+        out.add((name, r.session, "indication", r.indication or "", normalize(r.indication or "")))
+    return out
+
+
+def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
+    """SQL conditions that keep every session ``query`` matches (and usually few others)."""
+    where = ["1 = 1"] if query.include_voided else ["s.status = 'active'"]
+    args: list[object] = []
+    if query.since:
+        where.append("s.date >= ?")
+        args.append(query.since.isoformat())
+    if query.until:
+        where.append("s.date <= ?")
+        args.append(query.until.isoformat())
+    if query.technique:
+        where.append("s.technique = ?")
+        args.append(query.technique)
+    fact = "EXISTS (SELECT 1 FROM facts f WHERE f.name = s.name AND f.session = s.session AND f.kind {} AND {})"
+    for kind, value in (
+        ("area", query.area),
+        ("complication", query.complication),
+        ("indication", query.indication),
+    ):
+        if value:
+            where.append(fact.format("= ?", "f.norm = ?"))
+            args += [kind, normalize(value)]
+    if query.practitioner:
+        where.append(fact.format("= 'practitioner'", "instr(f.norm, ?) > 0"))
+        args.append(normalize(query.practitioner))
+    if query.substance:
+        where.append(fact.format("IN ('substance', 'base')", "instr(f.norm, ?) > 0"))
+        args.append(normalize(query.substance))
+    if query.lot:
+        where.append(
+            "EXISTS (SELECT 1 FROM lots l WHERE l.name = s.name AND l.session = s.session AND l.lot_key = ?)"
+        )
+        args.append(lot_key(query.lot))
+    return where, args
 
 
 def _iso(value: date | None) -> str | None:

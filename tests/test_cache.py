@@ -122,3 +122,37 @@ def test_report_of_one_patient_reads_no_other_file(run, three: Path) -> None:
     assert "Name A-1" in result.stdout
     opened = result.stderr.split("OPENED:")[1].strip().split("|")
     assert opened == [str(three / "patients" / "A-1.toml")]
+
+
+def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_path: Path) -> None:
+    """find and stats are narrowed in SQL; the pure functions in progress are the definition."""
+    from datetime import date
+
+    from mesolog import progress
+    from mesolog.store import Clinic
+    from mesolog.summary import opened
+
+    specs = [("A", "gun", "scalp", "minoxidil 0.5%:1ml:LOT X1", "bruising:mild", "Dr. Ä Moreau", "0.8"),
+             ("B", "hand", "Scalp", "Minoxidil:1ml:LOT x 1", "Bruise:severe", "dr. b", "3"),
+             ("C", "gun", "face", "hyaluronic acid:2ml", "", "", "6.5"),
+             ("D", "hand", "thighs", "caffeine 2%:1ml", "redness", "Dr. B", "13")]
+    for pid, tech, area, sub, comp, who, depth in specs:
+        run("add", f"P-{pid}", "--new-patient", "--area", area, "-s", sub, "--technique", tech, "--depth", depth,
+            "--anaesthetic", "none", "--practitioner", who, *(["--complication", comp] if comp else []),
+            "--date", "2026-03-01" if pid in "AB" else "2026-06-01")
+    run("void", "P-D", "1", "--reason", "test")
+    clinic = Clinic(data_dir)
+    rows = [r for e in clinic.entries() if e.chart for r in progress.session_rows(e.chart)]
+    queries = [progress.SessionQuery(), progress.SessionQuery(substance="minoxidil"), progress.SessionQuery(area="scalp"),
+               progress.SessionQuery(complication="bruising"), progress.SessionQuery(practitioner="moreau"),
+               progress.SessionQuery(practitioner="dr. b", include_voided=True), progress.SessionQuery(technique="gun"),
+               progress.SessionQuery(since=date(2026, 4, 1)), progress.SessionQuery(until=date(2026, 4, 1)),
+               progress.SessionQuery(lot="x1"), progress.SessionQuery(substance="caffeine", include_voided=True)]
+    with opened(clinic, tmp_path / "oracle-cache") as index:
+        for query in queries:
+            expected = sorted((r.patient_id, r.session) for r in rows if query.matches(r))
+            assert sorted((r.patient_id, r.session) for r in index.sessions(query=query)) == expected, query
+        for by in progress.STATS_BY:
+            for query in queries[:4] + queries[7:9]:
+                expected_rows = [r for r in rows if query.matches(r)]
+                assert index.stats(by, query) == progress.complication_stats(expected_rows, by), (by, query)
