@@ -28,9 +28,15 @@ TZ = timezone(timedelta(hours=1))
 
 def chart(n: int, sessions: int, rng: random.Random, today: date) -> Chart:
     indication, areas, mix, depth, method, interval = PROTOCOLS[n % len(PROTOCOLS)]
-    start = today - timedelta(days=interval * sessions + rng.randint(-30, 60))
+    # Most charts are finished courses from the last three years; about one in seven is under way.
+    if rng.random() < 0.15:
+        start = today - timedelta(days=interval * (sessions - 1) + rng.randint(0, interval + 5))
+        planned = sessions + rng.randint(1, 4)
+    else:
+        start = today - timedelta(days=rng.randint(interval * sessions + 30, 3 * 365))
+        planned = sessions
     pid = f"P-{n:05d}"
-    course = Course(f"course-{start.year}", sessions + rng.choice([0, 0, 2, 4]), interval, start, indication)
+    course = Course(f"course-{start.year}", planned, interval, start, indication)
     lots = {name: f"L{rng.randint(1000, 9999)}" for name, _ in mix}
     items = []
     measure = 80.0 + rng.random() * 20

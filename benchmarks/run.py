@@ -1,0 +1,216 @@
+"""Measures mesolog against its floors, side by side in one run, as medians of repeated
+whole-process runs, and writes the figures to benchmarks/results.md.
+
+    python benchmarks/run.py            # full run: 2,000 x 20 plus growth to 4,000 (~15 min)
+    python benchmarks/run.py --quick    # smaller clinic and fewer repeats (~2 min)
+
+Budgets (DESIGN.md): start-up <= 1.15x a bare two-command Typer app; clinic-wide commands
+when nothing changed <= 0.5 s on the reference machine (where that app takes 0.15 s, so
+<= 3.3x it), those drawing a row per patient <= 1.0 s with Rich's 0.7 s for 2,000 rows (so
+<= 1.3x the Rich floor); everything changed <= 1.2x a bare tomllib parse loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+sys.path.insert(0, str(HERE))
+PY = sys.executable
+MESOLOG = [PY, "-m", "mesolog"]
+
+ADD_ALL = [
+    "--date", "today", "--area", "scalp", "--indication", "hair loss",
+    "--substance", "dutasteride 0.01%:1ml:LOT D2411:EXP 2027-03-31", "--substance", "biotin:1ml:LOT B553",
+    "--depth", "1.5", "--technique", "gun", "--method", "nappage", "--angle", "45", "--gauge", "30",
+    "--needle-length", "4", "--points", "40", "--anaesthetic", "none", "--duration", "25",
+    "--complication", "redness:mild", "--measure", "hair_density_per_cm2=142", "--note", "benchmark",
+    "--practitioner", "Dr. Bench", "--no-input",
+]
+
+
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-500:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def clinic(patients: int, sessions: int) -> Path:
+    import synthetic_clinic
+
+    folder = WORK / f"clinic-{patients}x{sessions}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"building {patients} x {sessions} ...", flush=True)
+        synthetic_clinic.build(folder, patients, sessions)
+        marker.write_text(date.today().isoformat())
+    return folder
+
+
+def environment(cache: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["MESOLOG_CACHE_DIR"] = str(cache)
+    env["MESOLOG_CONFIG"] = str(WORK / "no-config.toml")
+    env.pop("MESOLOG_DATA_DIR", None)
+    return env
+
+
+def side_by_side(cases: dict[str, tuple[list[str], dict[str, str], object]], repeats: int) -> dict[str, tuple[float, float]]:
+    """Interleaved runs (so drift hits every case alike); median wall time and peak memory."""
+    walls: dict[str, list[float]] = {name: [] for name in cases}
+    peaks: dict[str, float] = dict.fromkeys(cases, 0.0)
+    for _ in range(repeats):
+        for name, (cmd, env, before) in cases.items():
+            if callable(before):
+                before()
+            wall, peak = run_once(cmd, env)
+            walls[name].append(wall)
+            peaks[name] = max(peaks[name], peak)
+    return {name: (statistics.median(walls[name]), peaks[name]) for name in cases}
+
+
+def machine() -> str:
+    model = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.platform()}; {model}; {os.cpu_count()} cores; Python {platform.python_version()}; "
+            f"measured {date.today().isoformat()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="500 x 20, fewer repeats, no growth series")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    size = 500 if args.quick else 2000
+    startup_repeats = args.repeats or (7 if args.quick else 15)
+    wide_repeats = args.repeats or (3 if args.quick else 5)
+    lines: list[str] = []
+
+    def out(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    big = clinic(size, 20)
+    cache = WORK / f"cache-{size}"
+    env = environment(cache)
+    data = ["--data-dir", str(big)]
+    one = "P-00001"
+    small = WORK / "add-clinic"
+    shutil.rmtree(small, ignore_errors=True)
+    subprocess.run([*MESOLOG, "--data-dir", str(small), "patient", "new", "P-1"], env=env, check=True, capture_output=True)
+
+    out("# mesolog benchmarks")
+    out()
+    out(f"Machine: {machine()}")
+    out()
+    out(f"## Start-up (median of {startup_repeats} runs, side by side)")
+    out()
+    res = side_by_side({
+        "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
+        "mesolog --version": ([*MESOLOG, "--version"], env, None),
+        "mesolog add (all options)": ([*MESOLOG, "--data-dir", str(small), "add", "P-1", *ADD_ALL], env, None),
+        f"mesolog report {one}": ([*MESOLOG, *data, "report", one], env, None),
+        "python -c pass": ([PY, "-c", "pass"], env, None),
+    }, startup_repeats)
+    floor = res["hello Typer app"][0]
+    out("| command | median s | x hello app | budget | peak MB |")
+    out("|---|---|---|---|---|")
+    for name, (wall, peak) in res.items():
+        budget = "<= 1.15" if name.startswith("mesolog") else ""
+        verdict = ("ok" if wall / floor <= 1.15 else "OVER") if budget else ""
+        out(f"| {name} | {wall:.3f} | {wall / floor:.2f} | {budget} {verdict} | {peak:.0f} |")
+    out()
+
+    out(f"## Clinic-wide on {size} x 20 (median of {wide_repeats} runs, side by side)")
+    out()
+
+    def drop_cache() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    subprocess.run([*MESOLOG, *data, "due"], env=env, check=True, capture_output=True)  # warm the cache
+    commands = {
+        "report (overview)": ["report"],
+        "patient list": ["patient", "list"],
+        "due": ["due"],
+        "lot": ["lot", "L5000"],
+        "find": ["find", "--substance", "minoxidil", "--complication", "itching", "--since", "2026-01-01"],
+        "stats": ["stats", "--by", "technique"],
+    }
+    cases: dict[str, tuple[list[str], dict[str, str], object]] = {
+        "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
+        "bare tomllib parse loop": ([PY, str(HERE / "bare_parse.py"), str(big)], env, None),
+        "Rich floor (draw rows)": ([PY, str(HERE / "rich_floor.py"), str(size)], env, None),
+    }
+    for name, argv in commands.items():
+        cases[f"{name}, nothing changed"] = ([*MESOLOG, *data, *argv], env, None)
+    cases["due, everything changed (no cache)"] = ([*MESOLOG, *data, "due"], env, drop_cache)
+    res = side_by_side(cases, wide_repeats)
+    hello, bare, rich = (res[k][0] for k in ("hello Typer app", "bare tomllib parse loop", "Rich floor (draw rows)"))
+    out("| command | median s | ratio | budget | peak MB |")
+    out("|---|---|---|---|---|")
+    for name, (wall, peak) in res.items():
+        if name in ("hello Typer app", "bare tomllib parse loop", "Rich floor (draw rows)"):
+            out(f"| {name} | {wall:.3f} | floor | | {peak:.0f} |")
+        elif "everything changed" in name:
+            out(f"| {name} | {wall:.3f} | {wall / bare:.2f}x bare loop | <= 1.2 {'ok' if wall / bare <= 1.2 else 'OVER'} | {peak:.0f} |")
+        elif name.startswith(("report", "patient list")):
+            out(f"| {name} | {wall:.3f} | {wall / rich:.2f}x Rich floor | <= 1.3 {'ok' if wall / rich <= 1.3 else 'OVER'} | {peak:.0f} |")
+        else:
+            out(f"| {name} | {wall:.3f} | {wall / hello:.2f}x hello app | <= 3.3 {'ok' if wall / hello <= 3.3 else 'OVER'} | {peak:.0f} |")
+    out()
+
+    if not args.quick:
+        out("## Growth (median of 3 runs; seconds)")
+        out()
+        out("| patients | bare parse loop | due, no cache | due, cached | report, cached | lot, cached | peak MB (no cache) |")
+        out("|---|---|---|---|---|---|---|")
+        for patients in (500, 1000, 2000, 4000):
+            folder = clinic(patients, 20)
+            gcache = WORK / f"cache-growth-{patients}"
+            genv = environment(gcache)
+            gdata = ["--data-dir", str(folder)]
+            subprocess.run([*MESOLOG, *gdata, "due"], env=genv, check=True, capture_output=True)
+
+            def drop(g: Path = gcache) -> None:
+                shutil.rmtree(g, ignore_errors=True)
+
+            res = side_by_side({
+                "bare": ([PY, str(HERE / "bare_parse.py"), str(folder)], genv, None),
+                "cold": ([*MESOLOG, *gdata, "due"], genv, drop),
+                "due": ([*MESOLOG, *gdata, "due"], genv, None),
+                "report": ([*MESOLOG, *gdata, "report"], genv, None),
+                "lot": ([*MESOLOG, *gdata, "lot", "L5000"], genv, None),
+            }, 3)
+            out(f"| {patients} | {res['bare'][0]:.2f} | {res['cold'][0]:.2f} | {res['due'][0]:.2f} | "
+                f"{res['report'][0]:.2f} | {res['lot'][0]:.2f} | {res['cold'][1]:.0f} |")
+        out()
+    (HERE / ("results-quick.md" if args.quick else "results.md")).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
