@@ -871,11 +871,11 @@ def lot(
     fmt: FormatOption = "table",
 ) -> None:
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
-    from mesolog import progress, render
+    from mesolog import questions, render
     from mesolog.errors import InvalidValue
 
     fmt = _format(fmt, render.FORMATS)
-    if not progress.lot_key(lot_number):
+    if not questions.lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with _index(ctx) as index:
         rows = sorted(
@@ -920,7 +920,7 @@ def find(
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
     from mesolog import model, render
-    from mesolog.progress import SessionQuery
+    from mesolog.questions import SessionQuery
 
     fmt = _format(fmt, render.FORMATS)
     words = _state(ctx).config().vocabulary()
@@ -962,11 +962,11 @@ def stats(
     fmt: FormatOption = "table",
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
-    from mesolog import model, progress, render
+    from mesolog import model, questions, render
 
     fmt = _format(fmt, render.FORMATS)
-    by = model.choice(by, "--by", progress.STATS_BY)
-    query = progress.SessionQuery(
+    by = model.choice(by, "--by", questions.STATS_BY)
+    query = questions.SessionQuery(
         since=_optional_date(since, "--since"), until=_optional_date(until, "--until")
     )
     with _index(ctx) as index:

@@ -7,9 +7,6 @@ Takes model objects; never reads files.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
@@ -17,12 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mesolog import progress
 from mesolog.model import Chart, Session, complication_text, substance_text
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.table import Table
+
+    from mesolog import progress, questions
 
 FORMATS = ("table", "json", "csv", "markdown")
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -52,10 +50,15 @@ def _json_default(value: object) -> str:
 
 
 def to_json(data: object) -> str:
+    import json
+
     return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -148,7 +151,20 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
 
 
 def session_stored(patient_id: str, session: Session, path: Path, verb: str = "recorded") -> None:
-    """The short panel shown after ``add``/``amend``: what was stored, and where."""
+    """The short panel shown after ``add``/``amend``: what was stored, and where.
+
+    Piped, it is plain ``key: value`` lines (for grep and logs; no box drawing, and Rich is
+    not loaded, which keeps ``add`` in scripts within its start-up budget).
+    """
+    title = f"{patient_id}: session {session.id} {verb}"
+    if not sys.stdout.isatty():
+        lines = [title]
+        for key, value in session_rows(session):
+            for n, part in enumerate(value.split("\n")):
+                lines.append(f"  {key + ':' if n == 0 else '':<14} {part}".rstrip())
+        lines.append(f"saved to {path}")
+        write("\n".join(lines))
+        return
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -158,9 +174,8 @@ def session_stored(patient_id: str, session: Session, path: Path, verb: str = "r
     grid.add_column()
     for key, value in session_rows(session):
         grid.add_row(key, Text(value))
-    title = Text(f"{patient_id}: session {session.id} {verb}")
     out = console()
-    out.print(Panel(grid, title=title, title_align="left", expand=False))
+    out.print(Panel(grid, title=Text(title), title_align="left", expand=False))
     out.print(Text(f"saved to {path}", style="dim"))
 
 
@@ -171,6 +186,8 @@ def report_data(
     chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool = False
 ) -> dict[str, Any]:
     """The report as plain data: what ``--format json`` prints, and what the tables show."""
+    from mesolog import progress
+
     course = progress.next_due(chart)
     trends = progress.measurement_trends(sessions)
     gaps = progress.days_between(chart.sessions)
@@ -264,6 +281,10 @@ def report(
     audit: bool = False,
     save_to: Path | None = None,
 ) -> None:
+    import io
+
+    from mesolog import progress
+
     if fmt == "json":
         write(to_json(report_data(chart, sessions, today, audit)))
         return
@@ -295,6 +316,8 @@ def report_parts(
 ) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
+
+    from mesolog import progress
 
     p = chart.patient
     who = " · ".join(
@@ -399,6 +422,8 @@ def report_parts(
 def _progress_text(chart: Chart, today: date) -> RenderableType:
     from rich.text import Text
 
+    from mesolog import progress
+
     state = progress.next_due(chart)
     if state is None:
         last = chart.last_session
@@ -450,6 +475,8 @@ def _audit_table(sessions: tuple[Session, ...]) -> Table:
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from mesolog import progress
 
     p = chart.patient
     grid = Table.grid(padding=(0, 2))
@@ -531,6 +558,8 @@ def overview(
     title: str = "Clinic overview",
 ) -> None:
     """One row per patient; a chart that cannot be read is one warning row."""
+    from mesolog import progress
+
     ordered = progress.overview_order(summaries, today)
     records = [_overview_record(s, today) for s in ordered]
     records += [
@@ -681,7 +710,7 @@ FOUND_COLUMNS = (
 )
 
 
-def _found_record(r: progress.SessionRow) -> list[object]:
+def _found_record(r: questions.SessionRow) -> list[object]:
     return [
         r.patient_id,
         r.session,
@@ -699,7 +728,7 @@ def _found_record(r: progress.SessionRow) -> list[object]:
     ]
 
 
-def found(rows: list[progress.SessionRow], problems: list[tuple[str, str]], fmt: str) -> None:
+def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str) -> None:
     _problems_note(problems)
     records = [_found_record(r) for r in rows]
     if fmt == "json":
@@ -761,9 +790,11 @@ LOT_COLUMNS = (
 
 
 def lot_uses(
-    lot: str, rows: list[progress.SessionRow], problems: list[tuple[str, str]], fmt: str
+    lot: str, rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str
 ) -> None:
-    key = progress.lot_key(lot)
+    from mesolog import questions
+
+    key = questions.lot_key(lot)
     records = [
         [
             r.patient_id,
@@ -778,7 +809,7 @@ def lot_uses(
         ]
         for r in rows
         for name, amount, unit, given_lot in r.substances
-        if given_lot and progress.lot_key(given_lot) == key
+        if given_lot and questions.lot_key(given_lot) == key
     ]
     _problems_note(problems)
     if fmt == "json":
@@ -824,8 +855,10 @@ STATS_COLUMNS = (
 
 
 def stats(
-    by: str, groups: list[progress.GroupStats], problems: list[tuple[str, str]], fmt: str
+    by: str, groups: list[questions.GroupStats], problems: list[tuple[str, str]], fmt: str
 ) -> None:
+    from mesolog import questions
+
     _problems_note(problems)
     records = [
         [
@@ -884,7 +917,7 @@ def stats(
     if any(g.too_small for g in groups):
         console().print(
             Text(
-                f"Groups under {progress.SMALL_GROUP} sessions are too small to compare.",
+                f"Groups under {questions.SMALL_GROUP} sessions are too small to compare.",
                 style="dim",
             )
         )

@@ -19,23 +19,22 @@ from datetime import date
 from pathlib import Path
 
 from mesolog.errors import MesologError
-from mesolog.progress import (
+from mesolog.progress import PatientSummary, summarize
+from mesolog.questions import (
     DEPTH_BANDS,
     NOT_RECORDED,
     GroupStats,
-    PatientSummary,
     SessionQuery,
     SessionRow,
     lot_key,
     session_rows,
     substance_group,
-    summarize,
     top_three,
 )
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 from mesolog.vocabulary import normalize
 
-VERSION = "3"
+VERSION = "4"
 SEP = "\x1f"  # between list items
 SUB = "\x1e"  # between the parts of one substance
 
@@ -50,7 +49,7 @@ CREATE TABLE IF NOT EXISTS patients(
 CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
-    areas TEXT, substances TEXT, complications TEXT);
+    areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT);
 CREATE TABLE IF NOT EXISTS lots(name TEXT, lot_key TEXT, session INTEGER, lot TEXT);
 CREATE TABLE IF NOT EXISTS facts(name TEXT, session INTEGER, kind TEXT, value TEXT, norm TEXT);
 CREATE INDEX IF NOT EXISTS facts_by_value ON facts(kind, norm);
@@ -133,7 +132,7 @@ class SummaryCache:
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=OFF")  # derived data: a crash at worst means a rebuild
         version = None
         with contextlib.suppress(sqlite3.OperationalError):
             found = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
@@ -221,7 +220,7 @@ class SummaryCache:
         )
         rows = session_rows(chart)
         db.executemany(
-            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     name,
@@ -239,6 +238,8 @@ class SummaryCache:
                     SEP.join(r.areas),
                     _join_substances(r),
                     SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
+                    normalize(r.practitioner),
+                    normalize(r.indication or ""),
                 )
                 for r in rows
             ],
@@ -326,7 +327,7 @@ class SummaryCache:
                 yield found
 
     def stats(self, by: str, query: SessionQuery) -> list[GroupStats]:
-        """``progress.complication_stats`` computed in SQL, for the same answer without
+        """``questions.complication_stats`` computed in SQL, for the same answer without
         loading every session (tests check that the two agree)."""
         where, args = _narrowing(query)
         if by in ("substance", "area"):
@@ -382,8 +383,6 @@ def _facts(name: str, rows: list[SessionRow]) -> set[tuple[str, int, str, str, s
             out.add((name, r.session, "base", group, normalize(group)))
         for complication, _ in r.complications:
             out.add((name, r.session, "complication", complication, normalize(complication)))
-        out.add((name, r.session, "practitioner", r.practitioner, normalize(r.practitioner)))
-        out.add((name, r.session, "indication", r.indication or "", normalize(r.indication or "")))
     return out
 
 
@@ -401,16 +400,15 @@ def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
         where.append("s.technique = ?")
         args.append(query.technique)
     fact = "EXISTS (SELECT 1 FROM facts f WHERE f.name = s.name AND f.session = s.session AND f.kind {} AND {})"
-    for kind, value in (
-        ("area", query.area),
-        ("complication", query.complication),
-        ("indication", query.indication),
-    ):
+    for kind, value in (("area", query.area), ("complication", query.complication)):
         if value:
             where.append(fact.format("= ?", "f.norm = ?"))
             args += [kind, normalize(value)]
+    if query.indication:
+        where.append("s.indication_norm = ?")
+        args.append(normalize(query.indication))
     if query.practitioner:
-        where.append(fact.format("= 'practitioner'", "instr(f.norm, ?) > 0"))
+        where.append("instr(s.practitioner_norm, ?) > 0")
         args.append(normalize(query.practitioner))
     if query.substance:
         where.append(fact.format("IN ('substance', 'base')", "instr(f.norm, ?) > 0"))

@@ -8,6 +8,7 @@ areas and substances (see :func:`Vocabulary.extended`).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -171,6 +172,7 @@ ANAESTHETIC_ALIASES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # the same few words come back thousands of times
 def normalize(word: str) -> str:
     """Lower case, single spaces, accents on the few words that carry them folded."""
     text = " ".join(word.strip().lower().split())

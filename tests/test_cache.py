@@ -128,7 +128,7 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
     """find and stats are narrowed in SQL; the pure functions in progress are the definition."""
     from datetime import date
 
-    from mesolog import progress
+    from mesolog import questions
     from mesolog.store import Clinic
     from mesolog.summary import opened
 
@@ -142,17 +142,17 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
             "--date", "2026-03-01" if pid in "AB" else "2026-06-01")
     run("void", "P-D", "1", "--reason", "test")
     clinic = Clinic(data_dir)
-    rows = [r for e in clinic.entries() if e.chart for r in progress.session_rows(e.chart)]
-    queries = [progress.SessionQuery(), progress.SessionQuery(substance="minoxidil"), progress.SessionQuery(area="scalp"),
-               progress.SessionQuery(complication="bruising"), progress.SessionQuery(practitioner="moreau"),
-               progress.SessionQuery(practitioner="dr. b", include_voided=True), progress.SessionQuery(technique="gun"),
-               progress.SessionQuery(since=date(2026, 4, 1)), progress.SessionQuery(until=date(2026, 4, 1)),
-               progress.SessionQuery(lot="x1"), progress.SessionQuery(substance="caffeine", include_voided=True)]
+    rows = [r for e in clinic.entries() if e.chart for r in questions.session_rows(e.chart)]
+    queries = [questions.SessionQuery(), questions.SessionQuery(substance="minoxidil"), questions.SessionQuery(area="scalp"),
+               questions.SessionQuery(complication="bruising"), questions.SessionQuery(practitioner="moreau"),
+               questions.SessionQuery(practitioner="dr. b", include_voided=True), questions.SessionQuery(technique="gun"),
+               questions.SessionQuery(since=date(2026, 4, 1)), questions.SessionQuery(until=date(2026, 4, 1)),
+               questions.SessionQuery(lot="x1"), questions.SessionQuery(substance="caffeine", include_voided=True)]
     with opened(clinic, tmp_path / "oracle-cache") as index:
         for query in queries:
             expected = sorted((r.patient_id, r.session) for r in rows if query.matches(r))
             assert sorted((r.patient_id, r.session) for r in index.sessions(query=query)) == expected, query
-        for by in progress.STATS_BY:
+        for by in questions.STATS_BY:
             for query in queries[:4] + queries[7:9]:
                 expected_rows = [r for r in rows if query.matches(r)]
-                assert index.stats(by, query) == progress.complication_stats(expected_rows, by), (by, query)
+                assert index.stats(by, query) == questions.complication_stats(expected_rows, by), (by, query)

@@ -31,7 +31,8 @@ def all_commands():  # type: ignore[no-untyped-def]
 
 def test_there_are_commands() -> None:
     names = {" ".join(p) for p, _ in all_commands()}
-    assert {"add", "report", "amend", "void", "check", "init", "git", "paths", "patient new",
+    assert {"add", "report", "amend", "void", "check", "init", "git", "paths", "patient new", "due", "lot",
+            "find", "stats", "export",
             "patient list", "patient show", "course add", "config show", "config path"} <= names
 
 
@@ -78,8 +79,8 @@ def test_layers_go_one_way() -> None:
         if name != "render":
             assert "from rich" not in text and "import rich" not in text, name
         assert "import click" not in text and "from click" not in text, name
-    for name in ("model", "progress", "vocabulary", "errors"):
+    for name in ("model", "progress", "questions", "vocabulary", "errors", "fhir"):
         text = sources[name]
-        for upper in ("store", "render", "cli", "history", "checkup", "config"):
+        for upper in ("store", "render", "cli", "history", "checkup", "config", "summary"):
             assert f"from mesolog.{upper}" not in text and f"from mesolog import {upper}" not in text, (name, upper)
         assert "open(" not in text and "read_text" not in text and "write_text" not in text, name

@@ -1,0 +1,201 @@
+"""The questions a clinic asks across patients: which sessions match, who got a lot, how often
+complications follow each technique, substance or depth. Pure functions of session rows (the
+summary cache answers the same questions in SQL; tests check that the two agree).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from mesolog import vocabulary as vocab
+from mesolog.model import Chart
+
+# --- across patients --------------------------------------------------------------------------
+
+Given = tuple[str, float, str, "str | None"]  # substance name, amount, unit, lot
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session, flattened for the clinic-wide questions (find, lot, stats)."""
+
+    patient_id: str
+    session: int
+    date: date
+    status: str
+    technique: str
+    depth_mm: float
+    anaesthetic: str
+    practitioner: str
+    indication: str | None
+    course: str | None
+    method: str | None
+    areas: tuple[str, ...]
+    substances: tuple[Given, ...]
+    complications: tuple[tuple[str, str], ...]  # name, severity
+
+
+def session_rows(chart: Chart) -> list[SessionRow]:
+    return [
+        SessionRow(
+            patient_id=chart.patient.id,
+            session=s.id,
+            date=s.date,
+            status=s.status,
+            technique=s.technique,
+            depth_mm=s.depth_mm,
+            anaesthetic=s.anaesthetic,
+            practitioner=s.practitioner,
+            indication=s.indication,
+            course=s.course,
+            method=s.method,
+            areas=s.areas,
+            substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
+            complications=tuple((c.name, c.severity) for c in s.complications),
+        )
+        for s in chart.sessions
+    ]
+
+
+def lot_key(lot: str) -> str:
+    """Lots match ignoring case and spaces: "d 2411" finds "D2411"."""
+    return "".join(lot.split()).lower()
+
+
+def _word_match(query: str, value: str) -> bool:
+    query, value = vocab.normalize(query), vocab.normalize(value)
+    return (
+        query == value
+        or query in value.split()
+        or value.startswith(query + " ")
+        or query == vocab.substance_base(value)
+    )
+
+
+@dataclass(frozen=True)
+class SessionQuery:
+    """What ``mesolog find`` asks; every given part must match."""
+
+    substance: str | None = None
+    area: str | None = None
+    complication: str | None = None
+    technique: str | None = None
+    practitioner: str | None = None
+    indication: str | None = None
+    lot: str | None = None
+    since: date | None = None
+    until: date | None = None
+    include_voided: bool = False
+
+    def matches(self, row: SessionRow) -> bool:
+        if row.status == "voided" and not self.include_voided:
+            return False
+        if (self.since and row.date < self.since) or (self.until and row.date > self.until):
+            return False
+        if self.technique and row.technique != self.technique:
+            return False
+        if self.practitioner and vocab.normalize(self.practitioner) not in vocab.normalize(
+            row.practitioner
+        ):
+            return False
+        if self.indication and vocab.normalize(self.indication) != vocab.normalize(
+            row.indication or ""
+        ):
+            return False
+        if self.substance and not any(
+            _word_match(self.substance, name) for name, *_ in row.substances
+        ):
+            return False
+        if self.area and not any(
+            vocab.normalize(self.area) == vocab.normalize(a) for a in row.areas
+        ):
+            return False
+        if self.complication and not any(
+            vocab.normalize(self.complication) == vocab.normalize(name)
+            for name, _ in row.complications
+        ):
+            return False
+        return not (
+            self.lot
+            and not any(lot and lot_key(lot) == lot_key(self.lot) for *_, lot in row.substances)
+        )
+
+
+STATS_BY = ("substance", "technique", "depth", "anaesthetic", "area", "practitioner", "method")
+SMALL_GROUP = 5  # under this many sessions a rate is not worth comparing
+DEPTH_BANDS = (
+    (1.0, "under 1 mm"),
+    (2.0, "1-2 mm"),
+    (4.0, "2-4 mm"),
+    (6.0, "4-6 mm"),
+    (13.0, "6-13 mm"),
+)
+
+
+NOT_RECORDED = "(not recorded)"
+
+
+def substance_group(name: str) -> str:
+    return vocab.substance_base(name) or name
+
+
+def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
+    if by == "substance":
+        return tuple(
+            dict.fromkeys(vocab.substance_base(name) or name for name, *_ in row.substances)
+        )
+    if by == "area":
+        return tuple(dict.fromkeys(row.areas))
+    if by == "depth":
+        return (next(label for top, label in DEPTH_BANDS if row.depth_mm < top or top == 13.0),)
+    value = getattr(row, by)
+    return (value or NOT_RECORDED,)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    group: str
+    sessions: int
+    patients: int
+    with_complications: int
+    top: tuple[tuple[str, int], ...]
+
+    @property
+    def rate(self) -> float:
+        return self.with_complications / self.sessions if self.sessions else 0.0
+
+    @property
+    def too_small(self) -> bool:
+        return self.sessions < SMALL_GROUP
+
+
+def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """The most frequent, ties by name, so every way of counting gives the same answer."""
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
+
+
+def complication_stats(rows: list[SessionRow], by: str) -> list[GroupStats]:
+    """Sessions, patients and complication rate per group; a session counts in every group it
+    belongs to (a session with two substances counts for both)."""
+    sessions: Counter[str] = Counter()
+    patients: dict[str, set[str]] = {}
+    affected: Counter[str] = Counter()
+    kinds: dict[str, Counter[str]] = {}
+    for row in rows:
+        if row.status == "voided":
+            continue
+        for group in _groups(row, by):
+            sessions[group] += 1
+            patients.setdefault(group, set()).add(row.patient_id)
+            if row.complications:
+                affected[group] += 1
+                kinds.setdefault(group, Counter()).update({name for name, _ in row.complications})
+    out = [
+        GroupStats(
+            g, n, len(patients[g]), affected[g], tuple(kinds.get(g, Counter()).most_common(3))
+        )
+        for g, n in sessions.items()
+    ]
+    return sorted(out, key=lambda s: (-s.sessions, s.group))
