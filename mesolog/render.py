@@ -30,16 +30,21 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def console(stderr: bool = False) -> Console:
-    """A console that never cuts piped output at 80 columns and never colours it."""
+    """A console that never cuts piped output at 80 columns, and writes no ANSI codes at all
+    when piped or when NO_COLOR is set (Rich alone would still write bold and italics)."""
+    import os
+
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
+    plain = bool(os.environ.get("NO_COLOR"))
     return Console(
         file=stream,
         highlight=False,
         width=None if interactive else 100_000,
         soft_wrap=not interactive,
+        color_system=None if plain else "auto",
     )
 
 

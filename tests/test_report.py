@@ -179,3 +179,14 @@ def test_paths_names_each_folder_and_its_setting(run, data_dir: Path) -> None:
 
 def test_version(run) -> None:
     assert run("--version").stdout.strip() == "mesolog 1.0.0"
+
+
+def test_colour_only_in_a_terminal_and_never_with_no_color(run, patient: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = (date.today() - timedelta(days=40)).isoformat()
+    run("add", "P-0042", *FULL_ADD, "--date", old)
+    assert "\x1b[" not in run("report").stdout  # piped
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as a terminal would
+    assert "\x1b[" in run("report").stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run("report").stdout
+    assert "\x1b[" not in run("report", "P-0042").stdout
