@@ -10,6 +10,7 @@ corrupt one is rebuilt silently.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import sqlite3
@@ -34,7 +35,7 @@ from mesolog.questions import (
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 from mesolog.vocabulary import normalize
 
-VERSION = "4"
+VERSION = "7"
 SEP = "\x1f"  # between list items
 SUB = "\x1e"  # between the parts of one substance
 
@@ -50,13 +51,18 @@ CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
     areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT);
-CREATE TABLE IF NOT EXISTS lots(name TEXT, lot_key TEXT, session INTEGER, lot TEXT);
-CREATE TABLE IF NOT EXISTS facts(name TEXT, session INTEGER, kind TEXT, value TEXT, norm TEXT);
-CREATE INDEX IF NOT EXISTS facts_by_value ON facts(kind, norm);
-CREATE INDEX IF NOT EXISTS facts_by_session ON facts(name, session);
-CREATE INDEX IF NOT EXISTS sessions_by_file ON sessions(name);
+CREATE INDEX IF NOT EXISTS sessions_by_number ON sessions(name, session);
+CREATE TABLE IF NOT EXISTS lots(
+    name TEXT, session INTEGER, lot_key TEXT, lot TEXT,
+    PRIMARY KEY (name, session, lot_key, lot)) WITHOUT ROWID;
+-- The many-valued parts of a session (areas, substances, complications), one row each; for a
+-- substance, grp is its catalogue group ("minoxidil 0.5%" -> "minoxidil").
+CREATE TABLE IF NOT EXISTS facts(
+    name TEXT, session INTEGER, kind TEXT, norm TEXT, value TEXT, grp TEXT, grp_norm TEXT,
+    PRIMARY KEY (name, session, kind, norm, value)) WITHOUT ROWID;
+-- Few indexes on purpose: every one is paid for by each rebuild. Lookups by session go
+-- through the primary keys; only recall by lot starts from its own index.
 CREATE INDEX IF NOT EXISTS lots_by_key ON lots(lot_key);
-CREATE INDEX IF NOT EXISTS lots_by_file ON lots(name);
 """
 
 
@@ -133,6 +139,9 @@ class SummaryCache:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")  # derived data: a crash at worst means a rebuild
+        # A full rebuild writes ~250 index rows per chart in one transaction: with SQLite's
+        # default 2 MB page cache it spills, and the rebuild grew faster than the clinic.
+        db.execute("PRAGMA cache_size=-32768")
         version = None
         with contextlib.suppress(sqlite3.OperationalError):
             found = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
@@ -153,6 +162,10 @@ class SummaryCache:
 
     def refresh(self) -> int:
         """Parse the files that changed since the last run; returns how many were parsed."""
+        # Parsing thousands of charts makes millions of short-lived objects and no cycles:
+        # the cyclic collector only costs time here (about a tenth of a full rebuild).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return self._refresh()
         except sqlite3.DatabaseError:
@@ -160,6 +173,9 @@ class SummaryCache:
             self._remove()
             self.db = self._open()
             return self._refresh()
+        finally:
+            if collecting:
+                gc.enable()
 
     def _refresh(self) -> int:
         db = self._db
@@ -244,10 +260,10 @@ class SummaryCache:
                 for r in rows
             ],
         )
-        db.executemany("INSERT INTO facts VALUES(?,?,?,?,?)", _facts(name, rows))
+        db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", _facts(name, rows))
         db.executemany(
-            "INSERT INTO lots VALUES(?,?,?,?)",
-            {(name, lot_key(lot), r.session, lot) for r in rows for *_, lot in r.substances if lot},
+            "INSERT OR IGNORE INTO lots VALUES(?,?,?,?)",
+            [(name, r.session, lot_key(lot), lot) for r in rows for *_, lot in r.substances if lot],
         )
 
     # -- answers --
@@ -331,11 +347,10 @@ class SummaryCache:
         loading every session (tests check that the two agree)."""
         where, args = _narrowing(query)
         if by in ("substance", "area"):
-            kind = "base" if by == "substance" else "area"
             source = (
-                f"JOIN facts f ON f.name = s.name AND f.session = s.session AND f.kind = '{kind}'"
+                f"JOIN facts f ON f.name = s.name AND f.session = s.session AND f.kind = '{by}'"
             )
-            key = "f.value"
+            key = "f.grp"
         elif by == "depth":
             cases = " ".join(
                 f"WHEN s.depth_mm < {top!r} THEN '{label}'" for top, label in DEPTH_BANDS[:-1]
@@ -371,18 +386,22 @@ class SummaryCache:
         return sorted(out, key=lambda s: (-s.sessions, s.group))
 
 
-def _facts(name: str, rows: list[SessionRow]) -> set[tuple[str, int, str, str, str]]:
+def _facts(name: str, rows: list[SessionRow]) -> list[tuple[str, int, str, str, str, str, str]]:
     """The many-valued parts of each session, one row each, for the find and stats queries."""
-    out = set()
+    out = []
     for r in rows:
+        session = r.session
         for area in r.areas:
-            out.add((name, r.session, "area", area, normalize(area)))
+            norm = normalize(area)
+            out.append((name, session, "area", norm, area, area, norm))
         for given, *_ in r.substances:
-            out.add((name, r.session, "substance", given, normalize(given)))
             group = substance_group(given)
-            out.add((name, r.session, "base", group, normalize(group)))
+            out.append(
+                (name, session, "substance", normalize(given), given, group, normalize(group))
+            )
         for complication, _ in r.complications:
-            out.add((name, r.session, "complication", complication, normalize(complication)))
+            norm = normalize(complication)
+            out.append((name, session, "complication", norm, complication, complication, norm))
     return out
 
 
@@ -411,8 +430,10 @@ def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
         where.append("instr(s.practitioner_norm, ?) > 0")
         args.append(normalize(query.practitioner))
     if query.substance:
-        where.append(fact.format("IN ('substance', 'base')", "instr(f.norm, ?) > 0"))
-        args.append(normalize(query.substance))
+        where.append(
+            fact.format("= 'substance'", "(instr(f.norm, ?) > 0 OR instr(f.grp_norm, ?) > 0)")
+        )
+        args += [normalize(query.substance)] * 2
     if query.lot:
         where.append(
             "EXISTS (SELECT 1 FROM lots l WHERE l.name = s.name AND l.session = s.session AND l.lot_key = ?)"
