@@ -39,6 +39,14 @@ class _Refusals(TyperGroup):
             raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as error:
+            # A full disk, a read-only or vanished folder: the writes are atomic, so the chart
+            # on disk is the one from before this command.
+            if _debugging(ctx):
+                raise
+            where = f" ({error.filename})" if error.filename else ""
+            _say(f"mesolog: {error.strerror or type(error).__name__}{where}; nothing was changed.")
+            raise typer.Exit(1) from None
         except Exception as error:
             # Only the type: the text of an unexpected error may quote a patient's record.
             if _debugging(ctx) or type(error).__module__.startswith("typer"):

@@ -144,3 +144,13 @@ def test_broken_config_names_the_line(run, patient: Path, config_file: Path) -> 
     assert f"{config_file}:2" in result.stderr
     config_file.write_text('colour = "blue"\n')
     assert "unknown setting 'colour'" in run("config", "show", expect=1).stderr
+
+
+def test_a_folder_that_cannot_be_written_is_one_sentence(run, data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "patients").write_text("a file where the patients folder should be")
+    before = snapshot(data_dir)
+    result = run("patient", "new", "P-1", expect=1)
+    assert result.stderr.startswith("mesolog: ") and "nothing was changed" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert snapshot(data_dir) == before
