@@ -216,6 +216,24 @@ def _optional_date(text: str | None, field: str) -> date | None:
     return model.parse_date(text, field) if text else None
 
 
+PatientId = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="Patient id. Example: P-0042",
+        show_default=False,
+        autocompletion=complete_patient,
+    ),
+]
+SessionNumber = Annotated[
+    int, typer.Argument(metavar="SESSION", help="Session number. Example: 3", show_default=False)
+]
+SinceOption = Annotated[
+    str | None, typer.Option(help="Only sessions from this date. Example: --since 2026-01-01")
+]
+UntilOption = Annotated[
+    str | None, typer.Option(help="Only sessions up to this date. Example: --until 2026-06-30")
+]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
 ]
@@ -314,15 +332,7 @@ def patient_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
 @patient_app.command("show")
 def patient_show(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            help="Patient id. Example: P-0042",
-            show_default=False,
-            autocompletion=complete_patient,
-        ),
-    ],
+    patient_id: PatientId,
 ) -> None:
     """A patient's details and courses. Example: mesolog patient show P-0042"""
     from mesolog import render
@@ -336,15 +346,7 @@ def patient_show(
 @course_app.command("add")
 def course_add(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            help="Patient id. Example: P-0042",
-            show_default=False,
-            autocompletion=complete_patient,
-        ),
-    ],
+    patient_id: PatientId,
     sessions: Annotated[
         int, typer.Option(help="Planned sessions. Example: --sessions 6", show_default=False)
     ],
@@ -379,15 +381,7 @@ def course_add(
 @app.command()
 def add(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            help="Patient id. Example: P-0042",
-            show_default=False,
-            autocompletion=complete_patient,
-        ),
-    ],
+    patient_id: PatientId,
     when: Annotated[
         str,
         typer.Option(
@@ -769,12 +763,8 @@ def report(
             autocompletion=complete_patient,
         ),
     ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only sessions from this date. Example: --since 2026-01-01")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Only sessions up to this date. Example: --until 2026-06-30")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     last: Annotated[
         int | None, typer.Option(help="Only the last N sessions. Example: --last 3")
     ] = None,
@@ -915,12 +905,8 @@ def find(
     indication: Annotated[
         str | None, typer.Option(help='Example: --indication "hair loss"')
     ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="From this date. Example: --since 2026-01-01")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Up to this date. Example: --until 2026-06-30")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     voided: Annotated[
         bool, typer.Option("--voided", help="Include voided sessions. Example: --voided")
     ] = False,
@@ -961,12 +947,8 @@ def stats(
             help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique"
         ),
     ] = "technique",
-    since: Annotated[
-        str | None, typer.Option(help="From this date. Example: --since 2026-01-01")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Up to this date. Example: --until 2026-06-30")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
@@ -1027,19 +1009,8 @@ def export(
 @app.command()
 def amend(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            help="Patient id. Example: P-0042",
-            show_default=False,
-            autocompletion=complete_patient,
-        ),
-    ],
-    session_number: Annotated[
-        int,
-        typer.Argument(metavar="SESSION", help="Session number. Example: 3", show_default=False),
-    ],
+    patient_id: PatientId,
+    session_number: SessionNumber,
     reason: Annotated[
         str,
         typer.Option(
@@ -1152,19 +1123,8 @@ def amend(
 @app.command()
 def void(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            help="Patient id. Example: P-0042",
-            show_default=False,
-            autocompletion=complete_patient,
-        ),
-    ],
-    session_number: Annotated[
-        int,
-        typer.Argument(metavar="SESSION", help="Session number. Example: 3", show_default=False),
-    ],
+    patient_id: PatientId,
+    session_number: SessionNumber,
     reason: Annotated[
         str,
         typer.Option(
