@@ -90,6 +90,10 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def counted(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def sparkline(values: Sequence[float]) -> str:
     if not values:
         return ""
@@ -187,10 +191,8 @@ def session_stored(patient_id: str, session: Session, path: Path, verb: str = "r
 # --- one patient ------------------------------------------------------------------------------
 
 
-def report_data(
-    chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool = False
-) -> dict[str, Any]:
-    """The report as plain data: what ``--format json`` prints, and what the tables show."""
+def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dict[str, Any]:
+    """The report as plain data: what ``--format json`` prints (amendments always included)."""
     from mesolog import progress
 
     course = progress.next_due(chart)
@@ -200,8 +202,6 @@ def report_data(
     for s in sessions:
         entry = asdict(s)
         entry["days_since_previous"] = gaps.get(s.id)
-        if not audit:
-            entry["amendments"] = [asdict(a) for a in s.amendments]
         session_list.append(entry)
     return {
         "patient": asdict(chart.patient),
@@ -291,7 +291,7 @@ def report(
     from mesolog import progress
 
     if fmt == "json":
-        write(to_json(report_data(chart, sessions, today, audit)))
+        write(to_json(report_data(chart, sessions, today)))
         return
     gaps = progress.days_between(chart.sessions)
     rows = [_session_row(s, gaps.get(s.id)) for s in sessions]
@@ -583,7 +583,8 @@ def overview(
     from rich.text import Text
 
     table = Table(
-        title=f"{title} ({len(summaries)} patients, {today.isoformat()})", title_justify="left"
+        title=f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})",
+        title_justify="left",
     )
     for name in (
         "Patient",
@@ -671,7 +672,8 @@ def due(
     from rich.text import Text
 
     table = Table(
-        title=f"Due ({len(summaries)} patients, {today.isoformat()})", title_justify="left"
+        title=f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})",
+        title_justify="left",
     )
     for name in ("Patient", "Name", "Course", "Progress", "Last session", "Next due", "When"):
         table.add_column(name)
@@ -748,7 +750,10 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
     from rich.text import Text
 
     patients = len({r.patient_id for r in rows})
-    table = Table(title=f"{len(rows)} sessions of {patients} patients", title_justify="left")
+    table = Table(
+        title=f"{counted(len(rows), 'session')} of {counted(patients, 'patient')}",
+        title_justify="left",
+    )
     for name in (
         "Patient",
         "#",
@@ -829,7 +834,8 @@ def lot_uses(
     patients = len({r[0] for r in records})
     table = Table(
         title=Text(
-            f"Lot {lot}: {len(records)} administrations in {len(rows)} sessions of {patients} patients"
+            f"Lot {lot}: {counted(len(records), 'administration')} in {counted(len(rows), 'session')}"
+            f" of {counted(patients, 'patient')}"
         ),
         title_justify="left",
     )
