@@ -877,7 +877,8 @@ def lot(
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with _index(ctx) as index:
         rows = sorted(
-            index.sessions(lot=lot_number), key=lambda r: (r.date, r.patient_id, r.session)
+            index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)),
+            key=lambda r: (r.date, r.patient_id, r.session),
         )
         _, problems = index.summaries()
     render.lot_uses(lot_number, rows, problems, fmt)
@@ -931,7 +932,7 @@ def find(
     )
     with _index(ctx) as index:
         rows = sorted(
-            index.sessions(query=query),
+            index.sessions(query),
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         _, problems = index.summaries()

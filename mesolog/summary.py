@@ -35,7 +35,7 @@ from mesolog.questions import (
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 from mesolog.vocabulary import normalize
 
-VERSION = "7"
+VERSION = "8"
 SEP = "\x1f"  # between list items
 SUB = "\x1e"  # between the parts of one substance
 
@@ -52,17 +52,16 @@ CREATE TABLE IF NOT EXISTS sessions(
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
     areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT);
 CREATE INDEX IF NOT EXISTS sessions_by_number ON sessions(name, session);
+-- Which charts hold a lot (once per chart, not per session: a recall narrows to the charts,
+-- then reads their sessions).
 CREATE TABLE IF NOT EXISTS lots(
-    name TEXT, session INTEGER, lot_key TEXT, lot TEXT,
-    PRIMARY KEY (name, session, lot_key, lot)) WITHOUT ROWID;
+    lot_key TEXT, name TEXT, lot TEXT, PRIMARY KEY (lot_key, name, lot)) WITHOUT ROWID;
 -- The many-valued parts of a session (areas, substances, complications), one row each; for a
 -- substance, grp is its catalogue group ("minoxidil 0.5%" -> "minoxidil").
 CREATE TABLE IF NOT EXISTS facts(
     name TEXT, session INTEGER, kind TEXT, norm TEXT, value TEXT, grp TEXT, grp_norm TEXT,
     PRIMARY KEY (name, session, kind, norm, value)) WITHOUT ROWID;
--- Few indexes on purpose: every one is paid for by each rebuild. Lookups by session go
--- through the primary keys; only recall by lot starts from its own index.
-CREATE INDEX IF NOT EXISTS lots_by_key ON lots(lot_key);
+-- Few indexes on purpose: every one is paid for by each rebuild; the primary keys serve.
 """
 
 
@@ -262,8 +261,8 @@ class SummaryCache:
         )
         db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", _facts(name, rows))
         db.executemany(
-            "INSERT OR IGNORE INTO lots VALUES(?,?,?,?)",
-            [(name, r.session, lot_key(lot), lot) for r in rows for *_, lot in r.substances if lot],
+            "INSERT OR IGNORE INTO lots VALUES(?,?,?)",
+            {(lot_key(lot), name, lot) for r in rows for *_, lot in r.substances if lot},
         )
 
     # -- answers --
@@ -302,22 +301,14 @@ class SummaryCache:
             names.update(name for name, *_ in _split_substances(text))
         return sorted(names)
 
-    def sessions(
-        self, lot: str | None = None, query: SessionQuery | None = None
-    ) -> Iterator[SessionRow]:
-        """Session rows of every readable chart: those that used ``lot``, or match ``query``.
+    def sessions(self, query: SessionQuery | None = None) -> Iterator[SessionRow]:
+        """Session rows of every readable chart, or of those that match ``query``.
 
         SQL narrows the rows down (always to a superset); ``query.matches`` has the last word,
         so the cache can never answer differently from the charts themselves.
         """
         sql = "SELECT s.* FROM sessions s"
         args: list[object] = []
-        if lot is not None:
-            sql += (
-                " JOIN (SELECT DISTINCT name, session FROM lots WHERE lot_key = ?) l"
-                " ON s.name = l.name AND s.session = l.session"
-            )
-            args.append(lot_key(lot))
         if query is not None:
             where, more = _narrowing(query)
             sql += " WHERE " + " AND ".join(where)
@@ -435,9 +426,7 @@ def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
         )
         args += [normalize(query.substance)] * 2
     if query.lot:
-        where.append(
-            "EXISTS (SELECT 1 FROM lots l WHERE l.name = s.name AND l.session = s.session AND l.lot_key = ?)"
-        )
+        where.append("s.name IN (SELECT name FROM lots WHERE lot_key = ?)")
         args.append(lot_key(query.lot))
     return where, args
 

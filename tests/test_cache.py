@@ -151,7 +151,7 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
     with opened(clinic, tmp_path / "oracle-cache") as index:
         for query in queries:
             expected = sorted((r.patient_id, r.session) for r in rows if query.matches(r))
-            assert sorted((r.patient_id, r.session) for r in index.sessions(query=query)) == expected, query
+            assert sorted((r.patient_id, r.session) for r in index.sessions(query)) == expected, query
         for by in questions.STATS_BY:
             for query in queries[:4] + queries[7:9]:
                 expected_rows = [r for r in rows if query.matches(r)]
