@@ -654,7 +654,13 @@ def add(
     )
     model.validate_session(draft, today)
     if chart is None:
-        clinic.new_patient(Patient(id=patient_id, created=model.now()))
+        from contextlib import suppress
+
+        from mesolog.errors import PatientExists
+
+        # Created a moment ago by another practitioner? Then the session goes to that chart.
+        with suppress(PatientExists):
+            clinic.new_patient(Patient(id=patient_id, created=model.now()))
     stored, saved_to = clinic.add_session(patient_id, draft, today)
     render.session_stored(patient_id if chart is None else chart.patient.id, stored, saved_to)
     render.warnings(notes + model.session_warnings(stored) + clinic.notices)

@@ -92,3 +92,16 @@ def test_writer_killed_at_random_points_loses_nothing_reported_saved(run, patien
     result = run("check", expect=None)
     assert " 0 errors" in result.stderr
     print(f"kills={kills} confirmed={len(confirmed)} leftover_temp_files={len(leftovers)}")
+
+
+def test_new_patient_added_from_several_processes_at_once_keeps_every_session(run, data_dir: Path) -> None:
+    run("init")
+    args = ["add", "P-NEW", "--new-patient", "--area", "face", "-s", "hyaluronic acid:1ml:LOT H1", "--depth", "1",
+            "--technique", "hand", "--anaesthetic", "none", "--no-input"]
+    env = {**os.environ, "MESOLOG_LOCK_TIMEOUT": "60"}
+    procs = [subprocess.Popen([sys.executable, "-m", "mesolog", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env) for _ in range(5)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 5, errors
+    sessions = tomllib.loads((data_dir / "patients" / "P-NEW.toml").read_text())["sessions"]
+    assert sorted(s["id"] for s in sessions) == [1, 2, 3, 4, 5]
