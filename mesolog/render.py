@@ -82,6 +82,19 @@ def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -> bool:
+    """Rows as JSON objects, CSV or Markdown, written; False for "table" (the caller draws it)."""
+    if fmt == "json":
+        write(to_json([dict(zip(columns, row, strict=True)) for row in rows]))
+    elif fmt == "csv":
+        write(to_csv(columns, rows))
+    elif fmt == "markdown":
+        write(to_markdown(columns, rows))
+    else:
+        return False
+    return True
+
+
 def write(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -573,11 +586,9 @@ def overview(
     if fmt == "json":
         write(to_json(records))
         return
-    if fmt in ("csv", "markdown"):
-        rows = [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
-        write(
-            to_csv(OVERVIEW_COLUMNS, rows) if fmt == "csv" else to_markdown(OVERVIEW_COLUMNS, rows)
-        )
+    if machine_output(
+        fmt, OVERVIEW_COLUMNS, [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
+    ):
         return
     from rich.table import Table
     from rich.text import Text
@@ -664,9 +675,7 @@ def due(
         write(to_json(records))
         return
     columns = [c for c in OVERVIEW_COLUMNS if c != "problem"]
-    if fmt in ("csv", "markdown"):
-        rows = [[_flat(r[c]) for c in columns] for r in records]
-        write(to_csv(columns, rows) if fmt == "csv" else to_markdown(columns, rows))
+    if machine_output(fmt, columns, [[_flat(r[c]) for c in columns] for r in records]):
         return
     from rich.table import Table
     from rich.text import Text
@@ -738,13 +747,7 @@ def _found_record(r: questions.SessionRow) -> list[object]:
 def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str) -> None:
     _problems_note(problems)
     records = [_found_record(r) for r in rows]
-    if fmt == "json":
-        write(to_json([dict(zip(FOUND_COLUMNS, rec, strict=True)) for rec in records]))
-        return
-    if fmt in ("csv", "markdown"):
-        write(
-            to_csv(FOUND_COLUMNS, records) if fmt == "csv" else to_markdown(FOUND_COLUMNS, records)
-        )
+    if machine_output(fmt, FOUND_COLUMNS, records):
         return
     from rich.table import Table
     from rich.text import Text
@@ -822,11 +825,7 @@ def lot_uses(
         if given_lot and questions.lot_key(given_lot) == key
     ]
     _problems_note(problems)
-    if fmt == "json":
-        write(to_json([dict(zip(LOT_COLUMNS, rec, strict=True)) for rec in records]))
-        return
-    if fmt in ("csv", "markdown"):
-        write(to_csv(LOT_COLUMNS, records) if fmt == "csv" else to_markdown(LOT_COLUMNS, records))
+    if machine_output(fmt, LOT_COLUMNS, records):
         return
     from rich.table import Table
     from rich.text import Text
@@ -883,13 +882,7 @@ def stats(
         ]
         for g in groups
     ]
-    if fmt == "json":
-        write(to_json([dict(zip(STATS_COLUMNS, rec, strict=True)) for rec in records]))
-        return
-    if fmt in ("csv", "markdown"):
-        write(
-            to_csv(STATS_COLUMNS, records) if fmt == "csv" else to_markdown(STATS_COLUMNS, records)
-        )
+    if machine_output(fmt, STATS_COLUMNS, records):
         return
     from rich.table import Table
     from rich.text import Text
