@@ -376,6 +376,10 @@ def parse_chart_text(path: Path, text: str) -> Chart:
             raise CorruptFile(
                 path, f"column {found.group(2)}: broken TOML: {reason}", int(found.group(1))
             ) from None
+        if "(at end of document)" in message:
+            reason = message.replace("(at end of document)", "").strip()
+            last = text.count("\n") + (0 if text.endswith("\n") else 1)
+            raise CorruptFile(path, f"end of file: broken TOML: {reason}", last) from None
         raise CorruptFile(path, f"broken TOML: {message}") from None
     return decode_chart(path, data, text)
 

@@ -154,3 +154,9 @@ def test_a_folder_that_cannot_be_written_is_one_sentence(run, data_dir: Path) ->
     assert result.stderr.startswith("mesolog: ") and "nothing was changed" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert snapshot(data_dir) == before
+
+
+def test_toml_broken_at_the_end_names_the_last_line(run, patient: Path) -> None:
+    patient.write_text(patient.read_text() + "\nnotes = [\n")
+    lines = patient.read_text().count("\n")
+    assert f"{patient}:{lines}: end of file: broken TOML" in run("report", "P-0042", expect=1).stderr
