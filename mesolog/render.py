@@ -363,7 +363,7 @@ def report_parts(
         style = "strike dim" if s.voided else ""
         gap = gaps.get(s.id)
         table.add_row(
-            Text(str(s.id) + (" voided" if s.voided else "")),
+            Text(str(s.id) + (" voided" if s.voided else " amended*" if s.amendments else "")),
             Text(s.date.isoformat()),
             Text("" if gap is None else str(gap)),
             Text(", ".join(s.areas)),
@@ -434,6 +434,13 @@ def report_parts(
         )
     if audit:
         parts.append(_audit_table(sessions))
+    elif any(s.amendments for s in sessions):
+        parts.append(
+            Text(
+                "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why.",
+                style="dim",
+            )
+        )
     return parts
 
 

@@ -153,3 +153,12 @@ def test_core_api_without_the_cli(tmp_path: Path) -> None:
     assert chart.sessions == (stored,)
     assert next_due(chart) is None
     assert json.loads(json.dumps([e.patient_id for e in clinic.entries()])) == ["A-1"]
+
+
+def test_report_marks_amended_sessions_and_points_to_the_trail(run, patient: Path) -> None:
+    run("add", "P-0042", *FULL_ADD)
+    run("add", "P-0042", "--like-last", "--date", "2026-11-16")
+    assert "amended*" not in run("report", "P-0042").stdout
+    run("amend", "P-0042", "1", "--depth", "2", "--reason", "typo")
+    out = run("report", "P-0042").stdout
+    assert "1 amended*" in out and "2 amended*" not in out and "--audit` shows who, when and why" in out
