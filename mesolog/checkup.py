@@ -127,7 +127,7 @@ def check_clinic(
     for patient_id in ids:
         path = clinic.patients_dir / f"{patient_id}.toml"
         try:
-            clinic._safe(path)
+            clinic.safe_path(path)
         except MesologError as error:
             problems.append(Problem(path, None, "error", error.message))
             continue

@@ -886,7 +886,7 @@ def lot(
             index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)),
             key=lambda r: (r.date, r.patient_id, r.session),
         )
-        _, problems = index.summaries()
+        problems = index.problems()
     render.lot_uses(lot_number, rows, problems, fmt)
 
 
@@ -941,7 +941,7 @@ def find(
             index.sessions(query),
             key=lambda r: (r.date, r.patient_id, r.session),
         )
-        _, problems = index.summaries()
+        problems = index.problems()
     render.found(rows, problems, fmt)
 
 
@@ -968,7 +968,7 @@ def stats(
     )
     with _index(ctx) as index:
         groups = index.stats(by, query)
-        _, problems = index.summaries()
+        problems = index.problems()
     render.stats(by, groups, problems, fmt)
 
 

@@ -549,10 +549,11 @@ class Clinic:
             return exact
         for known in self.ids():
             if known.lower() == patient_id.lower():
-                return self._safe(self.patients_dir / f"{known}.toml")
+                return self.safe_path(self.patients_dir / f"{known}.toml")
         return None
 
-    def _safe(self, path: Path) -> Path:
+    def safe_path(self, path: Path) -> Path:
+        """``path``, unless it is a link to a file outside the data folder (then refused)."""
         if path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(self.patients_dir.resolve()):
@@ -567,7 +568,7 @@ class Clinic:
         if found is None:
             exact = self.patients_dir / f"{patient_id}.toml"
             if exact.is_symlink():
-                return self._safe(exact)
+                return self.safe_path(exact)
             suggestion = vocab.close_match(patient_id, self.ids())
             hint = f"; did you mean {suggestion}?" if suggestion else "."
             raise UnknownPatient(f"no patient {patient_id!r} in {self.patients_dir}{hint}")
@@ -585,7 +586,7 @@ class Clinic:
         for patient_id in self.ids():
             path = self.patients_dir / f"{patient_id}.toml"
             try:
-                self._safe(path)
+                self.safe_path(path)
                 chart, _ = read_chart_file(path)
                 yield ChartEntry(patient_id, path, chart)
             except MesologError as error:

@@ -208,7 +208,7 @@ class SummaryCache:
         db = self._db
         path = self.clinic.patients_dir / f"{name}.toml"
         try:
-            self.clinic._safe(path)
+            self.clinic.safe_path(path)
             chart, _ = read_chart_file(path)
         except MesologError as error:
             db.execute(
@@ -284,12 +284,12 @@ class SummaryCache:
             )
             for row in self._db.execute("SELECT * FROM patients")
         ]
-        problems = list(
-            self._db.execute(
-                "SELECT name, problem FROM files WHERE problem IS NOT NULL ORDER BY name"
-            )
-        )
-        return out, problems
+        return out, self.problems()
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(id, why) for each chart that could not be read."""
+        query = "SELECT name, problem FROM files WHERE problem IS NOT NULL ORDER BY name"
+        return list(self._db.execute(query))
 
     def lots(self) -> list[str]:
         """Every lot number recorded, as typed (for shell completion)."""
