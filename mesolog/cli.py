@@ -4,9 +4,10 @@ Start-up matters (a practitioner runs this dozens of times a day), so everything
 is imported inside the command that needs it.
 """
 
-from __future__ import annotations
-
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -95,17 +96,17 @@ class State:
     data_dir: str | None = None
     debug: bool = False
 
-    def location(self) -> Location:
+    def location(self) -> "Location":
         from mesolog.store import data_location
 
         return data_location(self.data_dir)
 
-    def clinic(self) -> Clinic:
+    def clinic(self) -> "Clinic":
         from mesolog.store import Clinic
 
         return Clinic(self.location().path)
 
-    def config(self) -> Config:
+    def config(self) -> "Config":
         from mesolog import config
         from mesolog.store import config_location
 
@@ -513,7 +514,6 @@ def add(
     from mesolog import model, render
     from mesolog.errors import UnknownPatient
     from mesolog.model import Patient, Session
-    from mesolog.progress import next_due
 
     state = _state(ctx)
     clinic = state.clinic()
@@ -611,7 +611,9 @@ def add(
     assert depth_mm is not None and tech is not None and anaes is not None
 
     course_name = course or (base.course if base else None)
-    if course_name is None and chart is not None:
+    if course_name is None and chart is not None and chart.courses:
+        from mesolog.progress import next_due
+
         current = next_due(chart)
         if current and not current.complete:
             course_name = current.course.name
@@ -667,8 +669,8 @@ def add(
 
 
 def _ask_missing(
-    chart: Chart | None,
-    last: Session | None,
+    chart: "Chart | None",
+    last: "Session | None",
     words: Any,
     areas: list[str],
     substances: list[Any],
@@ -1112,7 +1114,7 @@ def amend(
         notes += more
     measured = dict(model.measurement(m) for m in measure or [])
 
-    def edit(session: Session) -> Session:
+    def edit(session: "Session") -> "Session":
         extra: dict[str, Any] = {}
         if found:
             extra["complications"] = (*session.complications, *(c for c, _ in found))
@@ -1252,7 +1254,53 @@ def config_show(ctx: typer.Context) -> None:
     typer.echo(f"extra substances: {extra or '(none)'}")
 
 
+# Global options that take a value: the word after them is not the command's name.
+_GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--data-dir"})
+
+
+def invoked_name(args: list[str]) -> str | None:
+    """The command word of a command line (``add`` in ``--data-dir x add P-1``), or None."""
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            return None
+        if word in _GLOBAL_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+@contextmanager
+def only_command(name: str | None) -> Iterator[None]:
+    """Register only the command (or command group) called ``name`` while inside.
+
+    Typer builds the parser of every registered command at start-up, about 30 ms for our
+    twenty, though a run only ever parses one. An unknown or missing name keeps them all, so
+    ``mesolog --help``, "No such command" and its suggestions, and shell completion are
+    Typer's own. The parsing itself is unchanged: a test compares every command's help through
+    both paths.
+    """
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not (commands or groups):
+        yield
+        return
+    every_command, every_group = app.registered_commands, app.registered_groups
+    app.registered_commands, app.registered_groups = commands, groups
+    try:
+        yield
+    finally:
+        app.registered_commands, app.registered_groups = every_command, every_group
+
+
+def _command_name(info: Any) -> str:
+    return str(info.name or typer.main.get_command_name(info.callback.__name__))
+
+
 def main() -> NoReturn:
     """Entry point of the ``mesolog`` script (and of ``python -m mesolog``)."""
-    app(prog_name="mesolog")
+    completing = "_MESOLOG_COMPLETE" in os.environ
+    with only_command(None if completing else invoked_name(sys.argv[1:])):
+        app(prog_name="mesolog")
     raise SystemExit(0)

@@ -9,6 +9,7 @@ fewer sessions than were read) before it replaces anything.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import tempfile
@@ -356,8 +357,14 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
     return Chart(patient, tuple(courses), tuple(sessions), SCHEMA)
 
 
+@functools.lru_cache(maxsize=1)
 def parse_chart_text(path: Path, text: str) -> Chart:
-    """Parse a chart file's text; a syntax error names the line and column."""
+    """Parse a chart file's text; a syntax error names the line and column.
+
+    ``add`` and ``amend`` read a chart to prepare the change and again under the lock; when
+    the text is the same both times (compared whole, by the cache), it is parsed once. A chart
+    is immutable, so sharing it is safe; a refusal is raised again, never remembered.
+    """
     if not text.strip():
         raise CorruptFile(
             path, "the file is empty; it is never read as 'no sessions' (restore it from a backup)"
@@ -430,9 +437,8 @@ def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_b
     else a full encoding of ``intended``. Never fewer sessions than were read."""
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
-    for text in (candidate, encode_chart(intended)):
-        if text is None:
-            continue
+    # The full encoding is made only when the candidate fails: it is the slow path.
+    for text in _candidates(candidate, intended):
         try:
             if parse_chart_text(path, text) == intended:
                 return text
@@ -442,6 +448,12 @@ def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_b
     raise CorruptFile(
         path, "internal check failed: the new text does not read back; nothing written"
     )
+
+
+def _candidates(candidate: str | None, intended: Chart) -> Iterator[str]:
+    if candidate is not None:
+        yield candidate
+    yield encode_chart(intended)
 
 
 def splice_session(text: str, number: int, block: str) -> str | None:

@@ -14,10 +14,12 @@ import gc
 import hashlib
 import os
 import sqlite3
+import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from mesolog.errors import MesologError
 from mesolog.progress import PatientSummary, summarize
@@ -107,8 +109,9 @@ def _split_complications(text: str) -> tuple[tuple[str, str], ...]:
 class SummaryCache:
     """Use as a context manager; :meth:`refresh` brings it up to date with the files."""
 
-    def __init__(self, clinic: Clinic, cache_dir: Path) -> None:
+    def __init__(self, clinic: Clinic, cache_dir: Path, workers: int | None = None) -> None:
         self.clinic = clinic
+        self.workers = workers  # processes for a rebuild; None: as many as there are cores
         self.path = cache_file(cache_dir, clinic.data_dir)
         self.db: sqlite3.Connection | None = None
 
@@ -196,74 +199,26 @@ class SummaryCache:
             for name in stale:
                 for table in ("files", "patients", "sessions", "lots", "facts"):
                     db.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
-            for name in fresh:
-                self._load(name, current[name])
+            self._load_all(fresh, current)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return len(fresh)
 
-    def _load(self, name: str, signature: tuple[int, int, int]) -> None:
+    def _load_all(self, names: list[str], current: dict[str, tuple[int, int, int]]) -> None:
         db = self._db
-        path = self.clinic.patients_dir / f"{name}.toml"
-        try:
-            self.clinic.safe_path(path)
-            chart, _ = read_chart_file(path)
-        except MesologError as error:
-            db.execute(
-                "INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", (name, *signature, str(error))
-            )
-            return
-        s = summarize(chart)
-        db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,NULL)", (name, *signature))
-        db.execute(
-            "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                name,
-                s.patient_id,
-                s.name,
-                s.indication,
-                s.sessions,
-                s.course,
-                s.done,
-                s.planned,
-                _iso(s.last_session),
-                _iso(s.next_due),
-                SEP.join(s.latest_complications),
-            ),
-        )
-        rows = session_rows(chart)
-        db.executemany(
-            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    name,
-                    r.patient_id,
-                    r.session,
-                    r.date.isoformat(),
-                    r.status,
-                    r.technique,
-                    r.depth_mm,
-                    r.anaesthetic,
-                    r.practitioner,
-                    r.indication,
-                    r.course,
-                    r.method,
-                    SEP.join(r.areas),
-                    _join_substances(r),
-                    SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
-                    normalize(r.practitioner),
-                    normalize(r.indication or ""),
+        for rows in _chart_rows_of_many(self.clinic.data_dir, names, current, self.workers):
+            db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", rows.file)
+            if rows.patient is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?)", rows.patient
                 )
-                for r in rows
-            ],
-        )
-        db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", _facts(name, rows))
-        db.executemany(
-            "INSERT OR IGNORE INTO lots VALUES(?,?,?)",
-            {(lot_key(lot), name, lot) for r in rows for *_, lot in r.substances if lot},
-        )
+            db.executemany(
+                "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
+            )
+            db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", rows.facts)
+            db.executemany("INSERT OR IGNORE INTO lots VALUES(?,?,?)", rows.lots)
 
     # -- answers --
 
@@ -375,6 +330,110 @@ class SummaryCache:
             )
         ]
         return sorted(out, key=lambda s: (-s.sessions, s.group))
+
+
+class ChartRows(NamedTuple):
+    """One chart's rows for each table of the cache (plain tuples: they cross processes)."""
+
+    file: tuple[object, ...]
+    patient: tuple[object, ...] | None
+    sessions: Sequence[tuple[object, ...]]
+    facts: list[tuple[str, int, str, str, str, str, str]]
+    lots: list[tuple[str, str, str]]
+
+
+# A rebuild parses every chart, which is most of its time and needs nothing shared: from this
+# many charts on, it is spread over the machine's cores (Linux's fork starts a worker in a few
+# milliseconds; elsewhere, and for fewer charts, one process does it).
+PARALLEL_FROM = 64
+_CHUNK = 16
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _chart_rows_of_many(
+    data_dir: Path,
+    names: list[str],
+    signatures: dict[str, tuple[int, int, int]],
+    workers: int | None = None,
+) -> Iterator[ChartRows]:
+    """Each named chart's rows, in order; in parallel when there are many (see PARALLEL_FROM)."""
+    workers = min(_cores(), 8) if workers is None else workers
+    if workers < 2 or len(names) < PARALLEL_FROM or sys.platform != "linux":
+        clinic = Clinic(data_dir)
+        for name in names:
+            yield chart_rows(clinic, name, signatures[name])
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [names[i : i + _CHUNK] for i in range(0, len(names), _CHUNK)]
+    jobs = [(data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for rows_of_chunk in pool.map(_chunk_rows, jobs):
+            yield from rows_of_chunk
+
+
+def _chunk_rows(job: tuple[Path, list[str], list[tuple[int, int, int]]]) -> list[ChartRows]:
+    """In a worker process: the rows of a few charts."""
+    data_dir, names, signatures = job
+    clinic = Clinic(data_dir)
+    return [chart_rows(clinic, name, sig) for name, sig in zip(names, signatures, strict=True)]
+
+
+def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> ChartRows:
+    """The cache's rows for one chart file; an unreadable one gets only its file row, with why."""
+    path = clinic.patients_dir / f"{name}.toml"
+    try:
+        clinic.safe_path(path)
+        chart, _ = read_chart_file(path)
+    except MesologError as error:
+        return ChartRows((name, *signature, str(error)), None, [], [], [])
+    s = summarize(chart)
+    patient = (
+        name,
+        s.patient_id,
+        s.name,
+        s.indication,
+        s.sessions,
+        s.course,
+        s.done,
+        s.planned,
+        _iso(s.last_session),
+        _iso(s.next_due),
+        SEP.join(s.latest_complications),
+    )
+    rows = session_rows(chart)
+    sessions = [
+        (
+            name,
+            r.patient_id,
+            r.session,
+            r.date.isoformat(),
+            r.status,
+            r.technique,
+            r.depth_mm,
+            r.anaesthetic,
+            r.practitioner,
+            r.indication,
+            r.course,
+            r.method,
+            SEP.join(r.areas),
+            _join_substances(r),
+            SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
+            normalize(r.practitioner),
+            normalize(r.indication or ""),
+        )
+        for r in rows
+    ]
+    lots = sorted({(lot_key(lot), name, lot) for r in rows for *_, lot in r.substances if lot})
+    return ChartRows((name, *signature, None), patient, sessions, _facts(name, rows), lots)
 
 
 def _facts(name: str, rows: list[SessionRow]) -> list[tuple[str, int, str, str, str, str, str]]:

@@ -156,3 +156,59 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
             for query in queries[:4] + queries[7:9]:
                 expected_rows = [r for r in rows if query.matches(r)]
                 assert index.stats(by, query) == questions.complication_stats(expected_rows, by), (by, query)
+
+
+FORK_LOGGER = """
+import sys
+forks = []
+sys.addaudithook(lambda event, args: event == "os.fork" and forks.append(1))
+from mesolog.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+print(f"FORKS:{len(forks)}", file=sys.stderr)
+"""
+
+
+def test_a_big_rebuild_spread_over_processes_fills_the_cache_as_one_process_does(data_dir: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from mesolog import Clinic, Patient, Session, Substance
+    from mesolog.model import Complication, now
+    from mesolog.summary import PARALLEL_FROM, SummaryCache, _cores
+
+    clinic = Clinic(data_dir)
+    charts = PARALLEL_FROM + 6
+    for n in range(charts):
+        pid = f"P-{n:03d}"
+        clinic.new_patient(Patient(id=pid, created=now(), name=f"Näme {n}"))
+        for k in range(1 + n % 3):
+            clinic.add_session(pid, Session(
+                id=0, date=date(2026, 1 + k, 1 + n % 28), recorded=now(), areas=("scalp", "face")[: 1 + k % 2],
+                technique=("gun", "hand")[n % 2], depth_mm=1.0 + k, anaesthetic="none", practitioner=f"Dr. {n % 4}",
+                substances=(Substance("minoxidil 0.5%", 1.0, "ml", "hair-loss drug", lot=f"M{n % 7}"),),
+                complications=(Complication("bruising", "mild", date(2026, 1 + k, 2)),) if n % 5 == 0 else ()))
+    (data_dir / "patients" / "Z-999.toml").write_text("[patient\nid = ")  # one broken chart among them
+
+    def tables(workers: int) -> dict[str, list[tuple[object, ...]]]:
+        with SummaryCache(clinic, tmp_path / f"cache-{workers}", workers=workers) as cache:
+            assert cache.refresh() == charts + 1
+            db = cache.db
+            assert db is not None
+            return {t: sorted(db.execute(f"SELECT * FROM {t}"), key=repr)
+                    for t in ("files", "patients", "sessions", "lots", "facts")}
+
+    alone, spread = tables(1), tables(2)
+    assert spread == alone
+    assert len(alone["patients"]) == charts and len(alone["sessions"]) == sum(1 + n % 3 for n in range(charts))
+    assert [row[0] for row in alone["files"] if row[4]] == ["Z-999"]
+
+    # The command itself spreads a rebuild this big over the cores, and answers the same.
+    env = {**os.environ, "MESOLOG_DATA_DIR": str(data_dir), "MESOLOG_CACHE_DIR": str(tmp_path / "cache-cli")}
+    done = subprocess.run([sys.executable, "-c", FORK_LOGGER, "lot", "m3", "--format", "json"],
+                          capture_output=True, text=True, env=env)
+    forks = int(done.stderr.split("FORKS:")[1])
+    assert forks >= (2 if _cores() >= 2 else 0)
+    found = json.loads(done.stdout)
+    assert sorted({r["patient"] for r in found}) == [f"P-{n:03d}" for n in range(charts) if n % 7 == 3]

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import mesolog_process
 from typer.main import get_command
 
-from mesolog.cli import app
+from mesolog.cli import app, invoked_name, only_command
 
 ROOT = Path(__file__).parent.parent
 
@@ -49,6 +50,58 @@ def test_command_and_every_option_has_help_with_an_example(run, path: list[str])
             assert "Example" in text, f"{path} {param.name}: no example"
     result = run(*path, "--help")
     assert "Usage:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["--data-dir", "x", "add", "P-1"], "add"),
+        (["--data-dir=x", "--debug", "due"], "due"),
+        (["patient", "new", "P-1"], "patient"),
+        (["--data-dir", "report"], None),  # "report" is the folder here
+        (["--version"], None),
+        (["--", "add"], None),
+        ([], None),
+    ],
+)
+def test_the_command_word_is_found_past_the_global_options(args: list[str], name: str | None) -> None:
+    assert invoked_name(args) == name
+
+
+def described(command) -> dict:  # type: ignore[no-untyped-def]
+    """What a parser is made of: its help text and every parameter's settings, recursively."""
+    ctx = command.make_context("mesolog", [], resilient_parsing=True)
+    return {
+        "help": command.get_help(ctx),
+        "params": [
+            (p.name, p.opts, p.secondary_opts, p.required, repr(p.default), p.multiple, p.nargs, p.is_eager,
+             repr(getattr(getattr(p, "type_descriptor", None), "annotation", None)), getattr(p, "help", None))
+            for p in command.params
+        ],
+        "commands": {k: described(c) for k, c in getattr(command, "commands", {}).items()},
+    }
+
+
+@pytest.mark.parametrize("name", sorted({p[0] for p, _ in all_commands()}))
+def test_a_run_builds_only_its_own_command_and_builds_it_the_same(name: str) -> None:
+    # main() registers only the invoked command, for start-up time; nothing else may differ.
+    full = get_command(app)
+    with only_command(name):
+        alone = get_command(app)
+    assert list(alone.commands) == [name]  # type: ignore[attr-defined]
+    assert described(alone.commands[name]) == described(full.commands[name])  # type: ignore[attr-defined]
+    assert described(alone)["params"] == described(full)["params"]
+    assert len(get_command(app).commands) == len(full.commands)  # type: ignore[attr-defined]  # restored
+
+
+def test_an_unknown_command_still_gets_suggestions_and_the_full_help(tmp_path: Path) -> None:
+    wrong = mesolog_process("--data-dir", str(tmp_path), "adx")
+    assert wrong.returncode == 2 and "Did you mean 'add'?" in wrong.stderr
+    every = mesolog_process("--help")
+    for word in ("add", "report", "due", "patient"):
+        assert word in every.stdout
+    one = mesolog_process("--data-dir", str(tmp_path), "add", "--help")
+    assert one.returncode == 0 and "Usage: mesolog add" in one.stdout
 
 
 def test_readme_documents_every_command() -> None:
