@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -42,7 +43,9 @@ ADD_ALL = [
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # From WORK, so that ``-m mesolog`` is the installed package, never the source tree beside
+    # the working directory (which, with PYTHONDONTWRITEBYTECODE, is compiled at every run).
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=WORK)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -105,6 +108,27 @@ def side_by_side(cases: dict[str, tuple[list[str], dict[str, str], object]], rep
     return {name: (statistics.median(walls[name]), peaks[name]) for name in cases}
 
 
+def instructions(cases: dict[str, tuple[list[str], dict[str, str], object]]) -> dict[str, int]:
+    """Instructions each command executes, counted by valgrind's callgrind: unlike seconds, the
+    same from run to run (this machine's speed drifts by 40 % within a minute). Two at a time,
+    since a count does not depend on what else runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def count(name: str) -> int:
+        cmd, env, before = cases[name]
+        if callable(before):
+            before()
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                              env=env, cwd=WORK, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode != 0 or not found:
+            raise SystemExit(f"{' '.join(cmd)} failed under valgrind: {done.stderr[-500:]}")
+        return int(found.group(1))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(cases, pool.map(count, cases), strict=True))
+
+
 def machine() -> str:
     model = "unknown cpu"
     try:
@@ -118,11 +142,48 @@ def machine() -> str:
             f"measured {date.today().isoformat()}")
 
 
+def instructions_section(out, env, data, one, small, restore_chart, size) -> None:  # type: ignore[no-untyped-def]
+    out(f"## Instructions executed (valgrind callgrind, one run each: repeatable to 0.1 %; {size} x 20)")
+    out()
+    subprocess.run([*MESOLOG, *data, "due"], env=env, check=True, capture_output=True, cwd=WORK)  # warm the cache
+    counted = instructions({
+        "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
+        "Typer app shaped like add (does nothing)": ([PY, str(HERE / "typer_add_floor.py"), "add", "P-00000", *ADD_ALL], env, None),
+        "mesolog --version": ([*MESOLOG, "--version"], env, None),
+        "mesolog add (all options)": ([*MESOLOG, "--data-dir", str(small), "add", "P-00000", *ADD_ALL], env, restore_chart),
+        f"mesolog report {one}": ([*MESOLOG, *data, "report", one], env, None),
+        "Rich floor (draw rows)": ([PY, str(HERE / "rich_floor.py"), str(size)], env, None),
+        "report (overview), nothing changed": ([*MESOLOG, *data, "report"], env, None),
+        "patient list, nothing changed": ([*MESOLOG, *data, "patient", "list"], env, None),
+        "due, nothing changed": ([*MESOLOG, *data, "due"], env, None),
+        "lot, nothing changed": ([*MESOLOG, *data, "lot", "L5000"], env, None),
+        "find, nothing changed": ([*MESOLOG, *data, "find", "--substance", "minoxidil", "--complication", "itching",
+                                  "--since", "2026-01-01"], env, None),
+        "stats, nothing changed": ([*MESOLOG, *data, "stats", "--by", "technique"], env, None),
+    })
+    hello, rich = counted["hello Typer app"], counted["Rich floor (draw rows)"]
+    out("| command | instructions (millions) | ratio | budget |")
+    out("|---|---|---|---|")
+    for name, n in counted.items():
+        if name.startswith("mesolog"):
+            ratio, limit, floor = n / hello, 1.15, "hello app"
+        elif name.startswith(("report", "patient list")):
+            ratio, limit, floor = n / rich, 1.3, "Rich floor"
+        elif "nothing changed" in name:
+            ratio, limit, floor = n / hello, 3.3, "hello app"
+        else:
+            out(f"| {name} | {n / 1e6:,.0f} | {n / hello:.2f}x hello app | |")
+            continue
+        out(f"| {name} | {n / 1e6:,.0f} | {ratio:.2f}x {floor} | <= {limit} {'ok' if ratio <= limit else 'OVER'} |")
+    out()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="500 x 20, fewer repeats, no growth series")
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--only", choices=("startup", "wide"), help="run one section; results are printed, not written")
+    parser.add_argument("--only", choices=("startup", "wide", "instructions"),
+                        help="run one section; results are printed, not written")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     size = 500 if args.quick else 2000
@@ -145,15 +206,21 @@ def main() -> None:
     out()
     out(f"Machine: {machine()}")
     out()
+    where = subprocess.run([PY, "-c", "import mesolog; print(mesolog.__file__)"], cwd=WORK, env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    out(f"Measuring the mesolog installed at {Path(where).parent} (benchmark from `pip install .`, not an editable install).")
+    out()
     if args.only in (None, "startup"):
         out(f"## Start-up (median of {startup_repeats} runs, side by side)")
         out()
         res = side_by_side({
             "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
             "mesolog --version": ([*MESOLOG, "--version"], env, None),
+            "Typer app shaped like add (does nothing)": ([PY, str(HERE / "typer_add_floor.py"), "add", "P-00000", *ADD_ALL], env, None),
             "mesolog add (all options)": ([*MESOLOG, "--data-dir", str(small), "add", "P-00000", *ADD_ALL], env, restore_chart),
             f"mesolog report {one}": ([*MESOLOG, *data, "report", one], env, None),
             "python -c pass": ([PY, "-c", "pass"], env, None),
+            "python: import Rich's console and table": ([PY, "-c", "import rich.console, rich.table"], env, None),
         }, startup_repeats)
         floor = res["hello Typer app"][0]
         out("| command | median s | x hello app | budget | peak MB |")
@@ -163,7 +230,16 @@ def main() -> None:
             verdict = ("ok" if wall / floor <= 1.15 else "OVER") if budget else ""
             out(f"| {name} | {wall:.3f} | {wall / floor:.2f} | {budget} {verdict} | {peak:.0f} |")
         out()
-    if args.only == "startup":
+        shaped = res["Typer app shaped like add (does nothing)"][0]
+        ours = res["mesolog add (all options)"][0]
+        rich_import = res["python: import Rich's console and table"][0] - res["python -c pass"][0]
+        out(f"Typer's own cost of add's 26 options: {1000 * (shaped - floor):+.0f} ms over the hello app; "
+            f"mesolog add beyond that app: {1000 * (ours - shaped):+.0f} ms ({ours / shaped:.2f}x it). "
+            f"Importing Rich alone: {1000 * rich_import:.0f} ms ({rich_import / floor:.2f}x the hello app).")
+        out()
+    if args.only in (None, "instructions") and shutil.which("valgrind"):
+        instructions_section(out, env, data, one, small, restore_chart, size)
+    if args.only in ("startup", "instructions"):
         return
 
     out(f"## Clinic-wide on {size} x 20 (median of {wide_repeats} runs, side by side)")
@@ -172,7 +248,7 @@ def main() -> None:
     def drop_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
-    subprocess.run([*MESOLOG, *data, "due"], env=env, check=True, capture_output=True)  # warm the cache
+    subprocess.run([*MESOLOG, *data, "due"], env=env, check=True, capture_output=True, cwd=WORK)  # warm the cache
     commands = {
         "report (overview)": ["report"],
         "patient list": ["patient", "list"],
@@ -206,6 +282,7 @@ def main() -> None:
 
     if args.only == "wide":
         return
+
     if not args.quick:
         out("## Growth (median of 3 runs; seconds)")
         out()
@@ -216,7 +293,7 @@ def main() -> None:
             gcache = WORK / f"cache-growth-{patients}"
             genv = environment(gcache)
             gdata = ["--data-dir", str(folder)]
-            subprocess.run([*MESOLOG, *gdata, "due"], env=genv, check=True, capture_output=True)
+            subprocess.run([*MESOLOG, *gdata, "due"], env=genv, check=True, capture_output=True, cwd=WORK)
 
             def drop(g: Path = gcache) -> None:
                 shutil.rmtree(g, ignore_errors=True)

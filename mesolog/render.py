@@ -586,17 +586,19 @@ def overview(
     from mesolog import progress
 
     ordered = progress.overview_order(summaries, today)
-    records = [_overview_record(s, today) for s in ordered]
-    records += [
-        {**dict.fromkeys(OVERVIEW_COLUMNS), "patient": pid, "problem": why} for pid, why in problems
-    ]
-    if fmt == "json":
-        write(to_json(records))
-        return
-    if machine_output(
-        fmt, OVERVIEW_COLUMNS, [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
-    ):
-        return
+    if fmt != "table":
+        records = [_overview_record(s, today) for s in ordered]
+        records += [
+            {**dict.fromkeys(OVERVIEW_COLUMNS), "patient": pid, "problem": why}
+            for pid, why in problems
+        ]
+        if fmt == "json":
+            write(to_json(records))
+            return
+        if machine_output(
+            fmt, OVERVIEW_COLUMNS, [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
+        ):
+            return
     from rich.table import Table
     from rich.text import Text
 

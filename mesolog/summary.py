@@ -310,22 +310,32 @@ class SummaryCache:
                 "method": "method",
             }[by]
             source, key = "", f"COALESCE(NULLIF(s.{column}, ''), '{NOT_RECORDED}')"
-        grouped = (
-            f"SELECT DISTINCT {key} AS grp, s.name, s.session, s.patient_id, s.complications != '' AS hit"
-            f" FROM sessions s {source} WHERE {' AND '.join(where)}"
-        )
+        # A join can repeat a session within its group (two minoxidil mixes in one session);
+        # a column cannot, and DISTINCT over every session costs more than the rest together.
+        distinct = "DISTINCT " if source else ""
+
+        def grouped(conditions: list[str]) -> str:
+            return (
+                f"SELECT {distinct}{key} AS grp, s.name, s.session, s.patient_id,"
+                f" s.complications != '' AS hit FROM sessions s {source}"
+                f" WHERE {' AND '.join(conditions)}"
+            )
+
         db = self._db
         tops: dict[str, dict[str, int]] = {}
+        with_complications = grouped([*where, "s.complications != ''"])
         for group, complication, count in db.execute(
-            f"SELECT g.grp, c.value, COUNT(*) FROM ({grouped}) g JOIN facts c ON c.name = g.name"
-            " AND c.session = g.session AND c.kind = 'complication' GROUP BY g.grp, c.value",
+            f"SELECT g.grp, c.value, COUNT(*) FROM ({with_complications}) g JOIN facts c"
+            " ON c.name = g.name AND c.session = g.session AND c.kind = 'complication'"
+            " GROUP BY g.grp, c.value",
             args,
         ):
             tops.setdefault(group, {})[complication] = count
         out = [
             GroupStats(group, n, patients, hits, top_three(Counter(tops.get(group, {}))))
             for group, n, patients, hits in db.execute(
-                f"SELECT grp, COUNT(*), COUNT(DISTINCT patient_id), SUM(hit) FROM ({grouped}) GROUP BY grp",
+                f"SELECT grp, COUNT(*), COUNT(DISTINCT patient_id), SUM(hit) FROM ({grouped(where)})"
+                " GROUP BY grp",
                 args,
             )
         ]

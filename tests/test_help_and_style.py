@@ -82,6 +82,13 @@ def described(command) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def test_every_global_option_that_takes_a_value_is_known_to_the_command_word_finder() -> None:
+    from mesolog.cli import _GLOBAL_OPTIONS_WITH_VALUE
+
+    taking_a_value = {opt for p in get_command(app).params if not getattr(p, "is_flag", False) for opt in p.opts}
+    assert taking_a_value == set(_GLOBAL_OPTIONS_WITH_VALUE)
+
+
 @pytest.mark.parametrize("name", sorted({p[0] for p, _ in all_commands()}))
 def test_a_run_builds_only_its_own_command_and_builds_it_the_same(name: str) -> None:
     # main() registers only the invoked command, for start-up time; nothing else may differ.
