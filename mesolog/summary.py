@@ -208,7 +208,7 @@ class SummaryCache:
 
     def _load_all(self, names: list[str], current: dict[str, tuple[int, int, int]]) -> None:
         db = self._db
-        for rows in _chart_rows_of_many(self.clinic.data_dir, names, current, self.workers):
+        for rows in _chart_rows_of_many(self.clinic, names, current, self.workers):
             db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", rows.file)
             if rows.patient is not None:
                 db.execute(
@@ -367,7 +367,7 @@ def _cores() -> int:
 
 
 def _chart_rows_of_many(
-    data_dir: Path,
+    clinic: Clinic,
     names: list[str],
     signatures: dict[str, tuple[int, int, int]],
     workers: int | None = None,
@@ -375,7 +375,6 @@ def _chart_rows_of_many(
     """Each named chart's rows, in order; in parallel when there are many (see PARALLEL_FROM)."""
     workers = min(_cores(), 8) if workers is None else workers
     if workers < 2 or len(names) < PARALLEL_FROM or sys.platform != "linux":
-        clinic = Clinic(data_dir)
         for name in names:
             yield chart_rows(clinic, name, signatures[name])
         return
@@ -383,7 +382,7 @@ def _chart_rows_of_many(
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [names[i : i + _CHUNK] for i in range(0, len(names), _CHUNK)]
-    jobs = [(data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
+    jobs = [(clinic.data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for rows_of_chunk in pool.map(_chunk_rows, jobs):
