@@ -39,6 +39,9 @@ ADD_ALL = [
     "--practitioner", "Dr. Bench", "--no-input",
 ]
 
+# (command, environment, what to do before each run)
+Case = tuple[list[str], dict[str, str], object]
+
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one whole process."""
@@ -123,7 +126,7 @@ def all_processes_memory(cmd: list[str], env: dict[str, str]) -> float:
     return peak / 1024
 
 
-def side_by_side(cases: dict[str, tuple[list[str], dict[str, str], object]], repeats: int) -> dict[str, tuple[float, float]]:
+def side_by_side(cases: dict[str, Case], repeats: int) -> dict[str, tuple[float, float]]:
     """Interleaved runs (so drift hits every case alike); median wall time and peak memory."""
     walls: dict[str, list[float]] = {name: [] for name in cases}
     peaks: dict[str, float] = dict.fromkeys(cases, 0.0)
@@ -137,7 +140,7 @@ def side_by_side(cases: dict[str, tuple[list[str], dict[str, str], object]], rep
     return {name: (statistics.median(walls[name]), peaks[name]) for name in cases}
 
 
-def instructions(cases: dict[str, tuple[list[str], dict[str, str], object]]) -> dict[str, int]:
+def instructions(cases: dict[str, Case]) -> dict[str, int]:
     """Instructions each command executes, counted by valgrind's callgrind: unlike seconds, the
     same from run to run (this machine's speed drifts by 40 % within a minute). Two at a time,
     since a count does not depend on what else runs."""
@@ -171,24 +174,36 @@ def machine() -> str:
             f"measured {date.today().isoformat()}")
 
 
+# The clinic-wide commands, timed in one section and counted in another.
+CLINIC_WIDE = {
+    "report (overview)": ["report"],
+    "patient list": ["patient", "list"],
+    "due": ["due"],
+    "lot": ["lot", "L5000"],
+    "find": ["find", "--substance", "minoxidil", "--complication", "itching", "--since", "2026-01-01"],
+    "stats": ["stats", "--by", "technique"],
+}
+
+
+def startup_cases(env: dict[str, str], data: list[str], one: str, small: Path, restore_chart: object) -> dict[str, Case]:
+    """The start-up commands and their floors, timed in one section and counted in another."""
+    return {
+        "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
+        "mesolog --version": ([*MESOLOG, "--version"], env, None),
+        "Typer app shaped like add (does nothing)": ([PY, str(HERE / "typer_add_floor.py"), "add", "P-00000", *ADD_ALL], env, None),
+        "mesolog add (all options)": ([*MESOLOG, "--data-dir", str(small), "add", "P-00000", *ADD_ALL], env, restore_chart),
+        f"mesolog report {one}": ([*MESOLOG, *data, "report", one], env, None),
+    }
+
+
 def instructions_section(out, env, data, one, small, restore_chart, size) -> None:  # type: ignore[no-untyped-def]
     out(f"## Instructions executed (valgrind callgrind, one run each: repeatable to 0.1 %; {size} x 20)")
     out()
     subprocess.run([*MESOLOG, *data, "due"], env=env, check=True, capture_output=True, cwd=WORK)  # warm the cache
     counted = instructions({
-        "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
-        "Typer app shaped like add (does nothing)": ([PY, str(HERE / "typer_add_floor.py"), "add", "P-00000", *ADD_ALL], env, None),
-        "mesolog --version": ([*MESOLOG, "--version"], env, None),
-        "mesolog add (all options)": ([*MESOLOG, "--data-dir", str(small), "add", "P-00000", *ADD_ALL], env, restore_chart),
-        f"mesolog report {one}": ([*MESOLOG, *data, "report", one], env, None),
+        **startup_cases(env, data, one, small, restore_chart),
         "Rich floor (draw rows)": ([PY, str(HERE / "rich_floor.py"), str(size)], env, None),
-        "report (overview), nothing changed": ([*MESOLOG, *data, "report"], env, None),
-        "patient list, nothing changed": ([*MESOLOG, *data, "patient", "list"], env, None),
-        "due, nothing changed": ([*MESOLOG, *data, "due"], env, None),
-        "lot, nothing changed": ([*MESOLOG, *data, "lot", "L5000"], env, None),
-        "find, nothing changed": ([*MESOLOG, *data, "find", "--substance", "minoxidil", "--complication", "itching",
-                                  "--since", "2026-01-01"], env, None),
-        "stats, nothing changed": ([*MESOLOG, *data, "stats", "--by", "technique"], env, None),
+        **{f"{name}, nothing changed": ([*MESOLOG, *data, *argv], env, None) for name, argv in CLINIC_WIDE.items()},
     })
     hello, rich = counted["hello Typer app"], counted["Rich floor (draw rows)"]
     out("| command | instructions (millions) | ratio | budget |")
@@ -243,11 +258,7 @@ def main() -> None:
         out(f"## Start-up (median of {startup_repeats} runs, side by side)")
         out()
         res = side_by_side({
-            "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
-            "mesolog --version": ([*MESOLOG, "--version"], env, None),
-            "Typer app shaped like add (does nothing)": ([PY, str(HERE / "typer_add_floor.py"), "add", "P-00000", *ADD_ALL], env, None),
-            "mesolog add (all options)": ([*MESOLOG, "--data-dir", str(small), "add", "P-00000", *ADD_ALL], env, restore_chart),
-            f"mesolog report {one}": ([*MESOLOG, *data, "report", one], env, None),
+            **startup_cases(env, data, one, small, restore_chart),
             "python -c pass": ([PY, "-c", "pass"], env, None),
             "python: import Rich's console and table": ([PY, "-c", "import rich.console, rich.table"], env, None),
         }, startup_repeats)
@@ -282,20 +293,12 @@ def main() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
     subprocess.run([*MESOLOG, *data, "due"], env=env, check=True, capture_output=True, cwd=WORK)  # warm the cache
-    commands = {
-        "report (overview)": ["report"],
-        "patient list": ["patient", "list"],
-        "due": ["due"],
-        "lot": ["lot", "L5000"],
-        "find": ["find", "--substance", "minoxidil", "--complication", "itching", "--since", "2026-01-01"],
-        "stats": ["stats", "--by", "technique"],
-    }
-    cases: dict[str, tuple[list[str], dict[str, str], object]] = {
+    cases: dict[str, Case] = {
         "hello Typer app": ([PY, str(HERE / "hello_typer.py"), "hello"], env, None),
         "bare tomllib parse loop": ([PY, str(HERE / "bare_parse.py"), str(big)], env, None),
         "Rich floor (draw rows)": ([PY, str(HERE / "rich_floor.py"), str(size)], env, None),
     }
-    for name, argv in commands.items():
+    for name, argv in CLINIC_WIDE.items():
         cases[f"{name}, nothing changed"] = ([*MESOLOG, *data, *argv], env, None)
     cases["due, everything changed (no cache)"] = ([*MESOLOG, *data, "due"], env, drop_cache)
     res = side_by_side(cases, wide_repeats)
