@@ -128,9 +128,9 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
     """find and stats are narrowed in SQL; the pure functions in progress are the definition."""
     from datetime import date
 
-    from mesolog import questions
+    from mesolog.model import questions
     from mesolog.store import Clinic
-    from mesolog.summary import opened
+    from mesolog.store.cache import opened
 
     specs = [("A", "gun", "scalp", "minoxidil 0.5%:1ml:LOT X1", "bruising:mild", "Dr. Ä Moreau", "0.8"),
              ("B", "hand", "Scalp", "Minoxidil:1ml:LOT x 1", "Bruise:severe", "dr. b", "3"),
@@ -176,7 +176,7 @@ def test_a_big_rebuild_spread_over_processes_fills_the_cache_as_one_process_does
 
     from mesolog import Clinic, Patient, Session, Substance
     from mesolog.model import Complication, now
-    from mesolog.summary import PARALLEL_FROM, SummaryCache, _cores
+    from mesolog.store.cache import PARALLEL_FROM, SummaryCache, _cores
 
     clinic = Clinic(data_dir)
     charts = PARALLEL_FROM + 6

@@ -11,7 +11,8 @@ import pytest
 from conftest import mesolog_process
 from typer.main import get_command
 
-from mesolog.cli import app, invoked_name, only_command
+from mesolog.cli import app
+from mesolog.cli.main import COMMAND_MODULES, invoked_name, only_command
 
 ROOT = Path(__file__).parent.parent
 
@@ -83,7 +84,7 @@ def described(command) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_every_global_option_that_takes_a_value_is_known_to_the_command_word_finder() -> None:
-    from mesolog.cli import _GLOBAL_OPTIONS_WITH_VALUE
+    from mesolog.cli.main import _GLOBAL_OPTIONS_WITH_VALUE
 
     taking_a_value = {opt for p in get_command(app).params if not getattr(p, "is_flag", False) for opt in p.opts}
     assert taking_a_value == set(_GLOBAL_OPTIONS_WITH_VALUE)
@@ -130,17 +131,19 @@ def test_mypy() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_layers_go_one_way() -> None:
-    """cli -> render/store -> model; only cli knows typer, only render knows rich."""
-    sources = {p.stem: p.read_text() for p in (ROOT / "mesolog").glob("*.py")}
-    for name, text in sources.items():
-        if name != "cli":
-            assert "import typer" not in text and "from typer" not in text, name
-        if name != "render":
-            assert "from rich" not in text and "import rich" not in text, name
-        assert "import click" not in text and "from click" not in text, name
-    for name in ("model", "progress", "questions", "vocabulary", "errors", "fhir"):
-        text = sources[name]
-        for upper in ("store", "render", "cli", "history", "checkup", "config", "summary"):
-            assert f"from mesolog.{upper}" not in text and f"from mesolog import {upper}" not in text, (name, upper)
-        assert "open(" not in text and "read_text" not in text and "write_text" not in text, name
+def test_each_command_word_names_the_module_that_registers_it() -> None:
+    # A fresh process per module: importing one module must register exactly its commands.
+    words = {p[0] for p, _ in all_commands()}
+    assert set(COMMAND_MODULES) == words
+    for module in sorted(set(COMMAND_MODULES.values())):
+        script = (
+            f"import mesolog.cli.{module}; from mesolog.cli.application import app; "
+            "from mesolog.cli.main import _command_name; "
+            "print(' '.join(sorted([_command_name(c) for c in app.registered_commands] "
+            "+ [g.name for g in app.registered_groups])))"
+        )
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        registered = set(out.stdout.split()) - {"patient", "course", "config"} | {
+            w for w in ("patient", "course", "config") if COMMAND_MODULES[w] == module
+        }
+        assert registered == {w for w, m in COMMAND_MODULES.items() if m == module}, module

@@ -95,6 +95,6 @@ def test_unexpected_crash_prints_no_locals_and_debug_shows_traceback(data_dir: P
 def test_debug_shows_the_traceback(data_dir: Path) -> None:
     result = mesolog_process("--debug", "report", "P-404", env={"MESOLOG_DATA_DIR": str(data_dir)})
     assert result.returncode == 1
-    assert "UnknownPatient" in result.stderr and "store.py" in result.stderr
+    assert "UnknownPatient" in result.stderr and "clinic.py" in result.stderr
     quiet = mesolog_process("report", "P-404", env={"MESOLOG_DATA_DIR": str(data_dir)})
     assert quiet.stderr.count("\n") == 1 and "store.py" not in quiet.stderr

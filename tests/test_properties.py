@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from mesolog import vocabulary as vocab
 from mesolog.cli import app
 from mesolog.model import Amendment, Complication, Patient, Session, Substance, now
+from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, encode_chart, parse_chart_text, read_chart_file
 
 # Any unicode but surrogates (not encodable as UTF-8 by anyone); quotes, newlines, ]] and """ included.

@@ -140,7 +140,7 @@ def test_core_api_without_the_cli(tmp_path: Path) -> None:
 
     from mesolog import Clinic, Patient, Session, Substance
     from mesolog.model import now
-    from mesolog.progress import next_due
+    from mesolog.model.progress import next_due
 
     clinic = Clinic(tmp_path / "api")
     clinic.new_patient(Patient(id="A-1", created=now(), name="Api"))

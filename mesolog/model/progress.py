@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mesolog import vocabulary as vocab
 from mesolog.model import Chart, Course, Session
+from mesolog.model import vocabulary as vocab
 
 
 @dataclass(frozen=True)

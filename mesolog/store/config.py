@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mesolog import vocabulary as vocab
 from mesolog.errors import ConfigError
+from mesolog.model import vocabulary as vocab
 
 KEYS = ("practitioner", "technique", "anaesthetic", "areas", "substances")
 

@@ -10,9 +10,10 @@ from datetime import date
 from pathlib import Path
 
 from mesolog import model
-from mesolog import vocabulary as vocab
 from mesolog.errors import CorruptFile, MesologError
-from mesolog.store import Clinic, read_chart_file, session_lines
+from mesolog.model import vocabulary as vocab
+from mesolog.store import Clinic, read_chart_file
+from mesolog.store.codec import session_lines
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mesolog.errors import MesologError
-from mesolog.progress import PatientSummary, summarize
-from mesolog.questions import (
+from mesolog.model.progress import PatientSummary, summarize
+from mesolog.model.questions import (
     DEPTH_BANDS,
     NOT_RECORDED,
     GroupStats,
@@ -34,8 +34,8 @@ from mesolog.questions import (
     substance_group,
     top_three,
 )
+from mesolog.model.vocabulary import normalize
 from mesolog.store import Clinic, make_private_dir, read_chart_file
-from mesolog.vocabulary import normalize
 
 VERSION = "8"
 SEP = "\x1f"  # between list items

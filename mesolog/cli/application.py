@@ -1,0 +1,185 @@
+"""The Typer application, its global options, and the one place refusals become exit codes.
+
+Start-up matters (a practitioner runs this dozens of times a day), so everything beyond Typer
+is imported inside the command that needs it.
+"""
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from mesolog import __version__
+
+if TYPE_CHECKING:
+    from mesolog.store import Clinic, Location
+    from mesolog.store.config import Config
+
+
+class _Refusals(TyperGroup):
+    """Turns every refusal into one sentence on stderr and its exit code; no traceback unless
+    ``--debug``. Crash tracebacks would print patient data, so they are opt-in."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from mesolog.errors import MesologError
+
+        try:
+            return super().invoke(ctx)
+        except MesologError as error:
+            if _debugging(ctx):
+                raise
+            _say(f"mesolog: {error.message}")
+            raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except OSError as error:
+            # A full disk, a read-only or vanished folder: the writes are atomic, so the chart
+            # on disk is the one from before this command.
+            if _debugging(ctx):
+                raise
+            where = f" ({error.filename})" if error.filename else ""
+            _say(f"mesolog: {error.strerror or type(error).__name__}{where}; nothing was changed.")
+            raise typer.Exit(1) from None
+        except Exception as error:
+            # Only the type: the text of an unexpected error may quote a patient's record.
+            if _debugging(ctx) or type(error).__module__.startswith("typer"):
+                raise
+            _say(
+                f"mesolog: unexpected internal error ({type(error).__name__}); nothing was changed "
+                "beyond what was reported. Run again with --debug to see the traceback."
+            )
+            raise typer.Exit(1) from None
+
+
+def _debugging(ctx: Any) -> bool:
+    return bool(ctx.params.get("debug")) or "--debug" in sys.argv
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+app = typer.Typer(
+    name="mesolog",
+    cls=_Refusals,
+    help="A logbook for mesotherapy sessions: one TOML chart per patient, progress at a glance.\n\n"
+    'Example: mesolog add P-0042 --area scalp --substance "minoxidil 0.5%:2ml:LOT M1" '
+    "--depth 1.5 --technique gun --anaesthetic none",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # never print a patient's data in a traceback
+    pretty_exceptions_short=True,
+    rich_markup_mode=None,
+)
+patient_app = typer.Typer(
+    help="Create, list and show patients. Example: mesolog patient list", no_args_is_help=True
+)
+course_app = typer.Typer(
+    help="Treatment plans. Example: mesolog course add P-0042 --sessions 6 --interval 14",
+    no_args_is_help=True,
+)
+config_app = typer.Typer(help="The config file. Example: mesolog config show", no_args_is_help=True)
+app.add_typer(patient_app, name="patient")
+app.add_typer(course_app, name="course")
+app.add_typer(config_app, name="config")
+
+
+@dataclass
+class State:
+    data_dir: str | None = None
+    debug: bool = False
+
+    def location(self) -> "Location":
+        from mesolog.store import data_location
+
+        return data_location(self.data_dir)
+
+    def clinic(self) -> "Clinic":
+        from mesolog.store import Clinic
+
+        return Clinic(self.location().path)
+
+    def config(self) -> "Config":
+        from mesolog.store import config, config_location
+
+        return config.load(config_location().path)
+
+
+def _state(ctx: typer.Context) -> State:
+    state = ctx.find_root().obj
+    return state if isinstance(state, State) else State()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mesolog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--data-dir",
+            help="The data folder (else MESOLOG_DATA_DIR, else the platformdirs data folder). "
+            "Example: --data-dir ~/clinic",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show tracebacks of errors. Example: mesolog --debug check"),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version. Example: mesolog --version",
+        ),
+    ] = False,
+) -> None:
+    """A logbook for mesotherapy sessions."""
+    ctx.obj = State(data_dir=data_dir, debug=debug)
+
+
+# --- shared option parsing ------------------------------------------------------------------
+
+
+def _format(value: str, allowed: tuple[str, ...]) -> str:
+    from mesolog.errors import InvalidValue
+
+    if value not in allowed:
+        raise InvalidValue("format", value, "use one of " + ", ".join(allowed))
+    return value
+
+
+def _optional_date(text: str | None, field: str) -> date | None:
+    from mesolog import model
+
+    return model.parse_date(text, field) if text else None
+
+
+def _index(ctx: typer.Context) -> Any:
+    return _index_of(_state(ctx))
+
+
+def _index_of(state: State) -> Any:
+    """The summary cache of this data folder, brought up to date with the files."""
+    from mesolog.store import cache as summary
+    from mesolog.store import cache_location
+
+    return summary.opened(state.clinic(), cache_location().path)
+
+
+def _clinic_overview(ctx: typer.Context, fmt: str, title: str) -> None:
+    from mesolog import render
+
+    with _index(ctx) as index:
+        summaries, problems = index.summaries()
+    render.overview(summaries, problems, date.today(), fmt, title)

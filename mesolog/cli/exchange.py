@@ -1,0 +1,53 @@
+"""`export`: records for spreadsheets and other systems."""
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from mesolog.cli.application import (
+    _format,
+    _state,
+    app,
+)
+from mesolog.cli.completion import complete_patient
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    patient_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]",
+            help="One patient; without it, every patient.",
+            show_default=False,
+            autocompletion=complete_patient,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, csv (one row per substance given) or fhir (R4 Bundle). Example: --format fhir",
+        ),
+    ] = "json",
+) -> None:
+    """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
+    from mesolog import render
+
+    fmt = _format(fmt, ("json", "csv", "fhir"))
+    clinic = _state(ctx).clinic()
+    if patient_id is not None:
+        charts = [clinic.load(patient_id)]
+    else:
+        charts = []
+        for entry in clinic.entries():
+            if entry.chart is None:
+                render.warnings([f"{entry.patient_id} left out: {entry.error}"])
+            else:
+                charts.append(entry.chart)
+    render.export(charts, fmt)

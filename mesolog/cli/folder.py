@@ -1,0 +1,115 @@
+"""The data folder and settings: `check`, `init`, `git`, `paths`, `config`."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from mesolog.cli.application import (
+    _state,
+    app,
+    config_app,
+)
+
+# --- the data folder --------------------------------------------------------------------------
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Validate every patient file: one line per problem as path:line: message. Example: mesolog check"""
+    from mesolog.store.checkup import check_clinic
+
+    clinic = _state(ctx).clinic()
+    problems, files = check_clinic(clinic, date.today())
+    for problem in problems:
+        typer.echo(problem.line_text())
+    errors = sum(1 for p in problems if p.severity == "error")
+    warns = len(problems) - errors
+    typer.echo(f"{files} files checked: {errors} errors, {warns} warnings.", err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    git: Annotated[
+        bool,
+        typer.Option(
+            "--git", help="Also make it a git repository: every change committed. Example: --git"
+        ),
+    ] = False,
+) -> None:
+    """Create the data folder (private to you), optionally with git history. Example: mesolog init --git"""
+    from mesolog.store import history
+
+    clinic = _state(ctx).clinic()
+    clinic.ensure_folders()
+    typer.echo(f"Data folder ready: {clinic.data_dir}")
+    if git:
+        typer.echo(history.init(clinic.data_dir))
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def git(
+    ctx: typer.Context,
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Arguments for git. Example: mesolog git log --oneline", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Run git in the data folder (push, pull, log). Example: mesolog git log --oneline"""
+    from mesolog.store import history
+
+    code = history.run(_state(ctx).location().path, [*(args or []), *ctx.args])
+    raise typer.Exit(code)
+
+
+@app.command()
+def paths(ctx: typer.Context) -> None:
+    """Where the data, config and cache folders are, and which setting chose each. Example: mesolog paths"""
+    from mesolog import render
+    from mesolog.store import cache_location, config_location, history
+
+    data = _state(ctx).location()
+    config = config_location()
+    cache = cache_location()
+    git_state = "on (git repository)" if history.enabled(data.path) else "off"
+    if history.git_binary() is None:
+        git_state = "off (git not installed)"
+    render.paths(
+        [
+            ("data", data.path, data.chosen_by),
+            ("config", config.path, config.chosen_by),
+            ("cache", cache.path, cache.chosen_by),
+            ("history", data.path / ".git", git_state),
+        ]
+    )
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print the config file's path. Example: mesolog config path"""
+    from mesolog.store import config_location
+
+    typer.echo(str(config_location().path))
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context) -> None:
+    """Print the settings in force. Example: mesolog config show"""
+    settings = _state(ctx).config()
+    typer.echo(f"file: {settings.path or '(none; defaults in force)'}")
+    typer.echo(f"practitioner: {settings.practitioner or '(not set)'}")
+    typer.echo(f"technique: {settings.technique or '(not set)'}")
+    typer.echo(f"anaesthetic: {settings.anaesthetic or '(not set)'}")
+    typer.echo(f"extra areas: {', '.join(settings.areas) or '(none)'}")
+    extra = ", ".join(f"{k} ({v})" for k, v in settings.substances.items())
+    typer.echo(f"extra substances: {extra or '(none)'}")

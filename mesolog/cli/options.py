@@ -1,0 +1,32 @@
+"""Parameters shared by several commands, declared once."""
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from mesolog.cli.completion import complete_patient
+
+PatientId = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="Patient id. Example: P-0042",
+        show_default=False,
+        autocompletion=complete_patient,
+    ),
+]
+SessionNumber = Annotated[
+    int, typer.Argument(metavar="SESSION", help="Session number. Example: 3", show_default=False)
+]
+SinceOption = Annotated[
+    str | None, typer.Option(help="Only sessions from this date. Example: --since 2026-01-01")
+]
+UntilOption = Annotated[
+    str | None, typer.Option(help="Only sessions up to this date. Example: --until 2026-06-30")
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
+]

@@ -1,0 +1,153 @@
+"""`patient new/list/show` and `course add`."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from mesolog.cli.application import (
+    _clinic_overview,
+    _format,
+    _state,
+    course_app,
+    patient_app,
+)
+from mesolog.cli.options import FormatOption, PatientId
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@patient_app.command("new")
+def patient_new(
+    ctx: typer.Context,
+    patient_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Pseudonymous id, e.g. P-0042.", show_default=False)
+    ],
+    name: Annotated[str | None, typer.Option(help='Full name. Example: --name "Ana Ruiz"')] = None,
+    birth_year: Annotated[int | None, typer.Option(help="Example: --birth-year 1986")] = None,
+    sex: Annotated[
+        str | None, typer.Option(help="female, male or other. Example: --sex female")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option(help='Free note. Example: --note "referred by Dr. X"')
+    ] = None,
+    course: Annotated[
+        str | None, typer.Option(help="Start a course with this name. Example: --course hair-2026")
+    ] = None,
+    indication: Annotated[
+        str | None, typer.Option(help='Course indication. Example: --indication "hair loss"')
+    ] = None,
+    sessions: Annotated[
+        int | None, typer.Option(help="Planned sessions of the course. Example: --sessions 6")
+    ] = None,
+    interval: Annotated[
+        int | None, typer.Option(help="Days between sessions. Example: --interval 14")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="Course start (default today). Example: --start 2026-11-02")
+    ] = None,
+) -> None:
+    """Create a patient chart. Example: mesolog patient new P-0042 --name "Ana Ruiz" --birth-year 1986"""
+    from mesolog import model
+    from mesolog.model import Patient
+    from mesolog.model import vocabulary as vocab
+
+    model.check_patient_id(patient_id)
+    if birth_year is not None:
+        model.whole(birth_year, "birth year", 1900, date.today().year)
+    if sex is not None:
+        sex = model.choice(sex, "sex", vocab.SEXES)
+    courses, notes = _course_from_options(course, indication, sessions, interval, start)
+    patient = Patient(
+        id=patient_id, created=model.now(), name=name, birth_year=birth_year, sex=sex, note=note
+    )
+    path = _state(ctx).clinic().new_patient(patient, courses)
+    from mesolog import render
+
+    render.warnings(notes)
+    typer.echo(f"Patient {patient_id} created: {path}")
+
+
+def _course_from_options(
+    name: str | None,
+    indication: str | None,
+    sessions: int | None,
+    interval: int | None,
+    start: str | None,
+    required: bool = False,
+) -> tuple[tuple[Any, ...], list[str]]:
+    from mesolog import model
+    from mesolog.errors import MissingFields
+
+    if not any((name, sessions, interval, start)) and not required:
+        return (), []
+    missing = [
+        flag
+        for flag, value in (("--sessions", sessions), ("--interval", interval))
+        if value is None
+    ]
+    if missing:
+        raise MissingFields(missing)
+    assert sessions is not None and interval is not None
+    notes: list[str] = []
+    canon = None
+    if indication:
+        canon, notes = model.indication(indication)
+    begin = model.parse_date(start, "start") if start else date.today()
+    course = model.make_course(name, sessions, interval, begin, canon)
+    return (course,), notes + model.course_warnings(course)
+
+
+@patient_app.command("list")
+def patient_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
+    """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list"""
+    _clinic_overview(ctx, _format(fmt, ("table", "json", "csv", "markdown")), "Patients")
+
+
+@patient_app.command("show")
+def patient_show(
+    ctx: typer.Context,
+    patient_id: PatientId,
+) -> None:
+    """A patient's details and courses. Example: mesolog patient show P-0042"""
+    from mesolog import render
+    from mesolog.store import read_chart_file
+
+    path = _state(ctx).clinic().path(patient_id)
+    chart, _ = read_chart_file(path)
+    render.patient_card(chart, path, date.today())
+
+
+@course_app.command("add")
+def course_add(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    sessions: Annotated[
+        int, typer.Option(help="Planned sessions. Example: --sessions 6", show_default=False)
+    ],
+    interval: Annotated[
+        int, typer.Option(help="Days between sessions. Example: --interval 14", show_default=False)
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Course name (default: indication-year). Example: --name hair-2026"),
+    ] = None,
+    indication: Annotated[
+        str | None, typer.Option(help='Example: --indication "hair loss"')
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="Start date (default today). Example: --start 2026-11-02")
+    ] = None,
+) -> None:
+    """Add a treatment plan to a patient. Example: mesolog course add P-0042 --sessions 6 --interval 14 --indication "hair loss" """
+    from mesolog import render
+
+    courses, notes = _course_from_options(
+        name, indication, sessions, interval, start, required=True
+    )
+    path = _state(ctx).clinic().add_course(patient_id, courses[0])
+    render.warnings(notes)
+    typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")

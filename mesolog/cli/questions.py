@@ -1,0 +1,169 @@
+"""The clinic's questions: `due`, `lot`, `find`, `stats`."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from mesolog.cli.application import (
+    _format,
+    _index,
+    _optional_date,
+    _state,
+    app,
+)
+from mesolog.cli.completion import complete_area, complete_lot, complete_substance
+from mesolog.cli.options import FormatOption, SinceOption, UntilOption
+
+# --- across patients --------------------------------------------------------------------------
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    within: Annotated[int, typer.Option(help="Days ahead to look. Example: --within 14")] = 7,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")
+    ] = False,
+    everyone: Annotated[
+        bool,
+        typer.Option("--all", help="Also patients with no course, by last session. Example: --all"),
+    ] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
+    from datetime import timedelta
+
+    from mesolog import model, render
+    from mesolog.model import progress
+
+    fmt = _format(fmt, render.FORMATS)
+    model.whole(within, "--within", 0, 3650)
+    today = date.today()
+    horizon = today + timedelta(days=within)
+    with _index(ctx) as index:
+        summaries, problems = index.summaries()
+    chosen = [
+        s
+        for s in summaries
+        if (s.next_due is not None and (s.next_due < today if overdue else s.next_due <= horizon))
+        or (everyone and s.planned is None and not overdue)
+    ]
+    render.due(progress.overview_order(chosen, today), problems, today, fmt)
+
+
+@app.command()
+def lot(
+    ctx: typer.Context,
+    lot_number: Annotated[
+        str,
+        typer.Argument(
+            metavar="LOT",
+            help="The lot or batch number; case and spaces ignored. Example: D2411",
+            show_default=False,
+            autocompletion=complete_lot,
+        ),
+    ],
+    fmt: FormatOption = "table",
+) -> None:
+    """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
+    from mesolog import render
+    from mesolog.errors import InvalidValue
+    from mesolog.model import questions
+
+    fmt = _format(fmt, render.FORMATS)
+    if not questions.lot_key(lot_number):
+        raise InvalidValue("lot", lot_number, "give the lot number to trace")
+    with _index(ctx) as index:
+        rows = sorted(
+            index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)),
+            key=lambda r: (r.date, r.patient_id, r.session),
+        )
+        problems = index.problems()
+    render.lot_uses(lot_number, rows, problems, fmt)
+
+
+@app.command()
+def find(
+    ctx: typer.Context,
+    substance: Annotated[
+        str | None,
+        typer.Option(help="Example: --substance minoxidil", autocompletion=complete_substance),
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Example: --area scalp", autocompletion=complete_area)
+    ] = None,
+    complication: Annotated[
+        str | None, typer.Option(help="Example: --complication bruising")
+    ] = None,
+    technique: Annotated[
+        str | None, typer.Option(help="gun or hand. Example: --technique gun")
+    ] = None,
+    practitioner: Annotated[
+        str | None, typer.Option(help="Part of the name. Example: --practitioner Moreau")
+    ] = None,
+    indication: Annotated[
+        str | None, typer.Option(help='Example: --indication "hair loss"')
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    voided: Annotated[
+        bool, typer.Option("--voided", help="Include voided sessions. Example: --voided")
+    ] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
+    from mesolog import model, render
+    from mesolog.model.questions import SessionQuery
+
+    fmt = _format(fmt, render.FORMATS)
+    words = _state(ctx).config().vocabulary()
+    query = SessionQuery(
+        substance=substance,
+        area=words.area(area).value if area else None,
+        complication=words.complication(complication).value if complication else None,
+        technique=model.technique(technique) if technique else None,
+        practitioner=practitioner,
+        indication=words.indication(indication).value if indication else None,
+        since=_optional_date(since, "--since"),
+        until=_optional_date(until, "--until"),
+        include_voided=voided,
+    )
+    with _index(ctx) as index:
+        rows = sorted(
+            index.sessions(query),
+            key=lambda r: (r.date, r.patient_id, r.session),
+        )
+        problems = index.problems()
+    render.found(rows, problems, fmt)
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique"
+        ),
+    ] = "technique",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
+    from mesolog import model, render
+    from mesolog.model import questions
+
+    fmt = _format(fmt, render.FORMATS)
+    by = model.choice(by, "--by", questions.STATS_BY)
+    query = questions.SessionQuery(
+        since=_optional_date(since, "--since"), until=_optional_date(until, "--until")
+    )
+    with _index(ctx) as index:
+        groups = index.stats(by, query)
+        problems = index.problems()
+    render.stats(by, groups, problems, fmt)

@@ -1,0 +1,92 @@
+"""Corrections with a trail: what changed (old -> new), who, when and why."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from mesolog.errors import InvalidValue
+from mesolog.model.records import Amendment, Complication, Session, Substance
+
+
+def amended(session: Session, new: Session, at: datetime, by: str, reason: str) -> Session:
+    """``new`` with an amendment appended that lists every changed field (old -> new)."""
+    if not reason.strip():
+        raise InvalidValue("reason", reason, "say why the session is amended")
+    changes = describe_changes(session, new)
+    if not changes:
+        raise InvalidValue("amendment", "", "nothing would change")
+    note = Amendment(at=at, by=by, reason=reason.strip(), changes=tuple(changes))
+    return replace(new, amendments=(*session.amendments, note))
+
+
+def describe_changes(old: Session, new: Session) -> list[str]:
+    changes = []
+    for name in (
+        "date",
+        "practitioner",
+        "course",
+        "indication",
+        "areas",
+        "technique",
+        "method",
+        "depth_mm",
+        "angle_deg",
+        "needle_gauge",
+        "needle_length_mm",
+        "points",
+        "consent",
+        "photos",
+        "anaesthetic",
+        "duration_min",
+        "notes",
+        "status",
+    ):
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            changes.append(f"{name}: {_show(before)} -> {_show(after)}")
+    old_names = [substance_text(s) for s in old.substances]
+    new_names = [substance_text(s) for s in new.substances]
+    if old_names != new_names:
+        changes.append(f"substances: {'; '.join(old_names)} -> {'; '.join(new_names)}")
+    for item in new.complications[len(old.complications) :]:
+        changes.append(f"complications: added {item.name} ({item.severity})")
+    for before, after in zip(old.complications, new.complications, strict=False):
+        if before != after:
+            changes.append(
+                f"complications: {complication_text(before)} -> {complication_text(after)}"
+            )
+    for key in sorted(set(old.measurements) | set(new.measurements)):
+        if old.measurements.get(key) != new.measurements.get(key):
+            changes.append(
+                f"measurements.{key}: {_show(old.measurements.get(key))} -> {_show(new.measurements.get(key))}"
+            )
+    return changes
+
+
+def _show(value: object) -> str:
+    if value is None or value == "" or value == ():
+        return "(none)"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def substance_text(item: Substance) -> str:
+    lot = f" lot {item.lot}" if item.lot else ""
+    return f"{item.name} {item.amount:g}{item.unit}{lot}"
+
+
+def complication_text(item: Complication) -> str:
+    parts = [item.name, item.severity]
+    if item.onset:
+        parts.append(f"onset {item.onset.isoformat()}")
+    if item.resolved:
+        parts.append(f"resolved {item.resolved.isoformat()}")
+    if item.outcome:
+        parts.append(item.outcome)
+    return " ".join(parts)

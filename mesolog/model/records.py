@@ -1,0 +1,123 @@
+"""A patient's chart as plain data: patient, courses, sessions and what they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from mesolog.model import vocabulary as vocab
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Substance:
+    name: str
+    amount: float
+    unit: str
+    category: str = vocab.UNCATALOGUED
+    concentration: str | None = None
+    lot: str | None = None
+    expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class Complication:
+    name: str
+    severity: str = "mild"
+    onset: date | None = None
+    resolved: date | None = None
+    outcome: str | None = None
+    reported_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Amendment:
+    at: datetime
+    by: str
+    reason: str
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    """One treatment session, as charted."""
+
+    id: int
+    date: date
+    recorded: datetime
+    areas: tuple[str, ...]
+    technique: str
+    depth_mm: float
+    anaesthetic: str
+    substances: tuple[Substance, ...]
+    practitioner: str = ""
+    course: str | None = None
+    indication: str | None = None
+    method: str | None = None
+    angle_deg: int | None = None
+    needle_gauge: int | None = None
+    needle_length_mm: float | None = None
+    points: int | None = None
+    consent: str | None = None
+    photos: tuple[str, ...] = ()
+    duration_min: int | None = None
+    notes: str = ""
+    status: str = "active"
+    complications: tuple[Complication, ...] = ()
+    measurements: dict[str, float] = field(default_factory=dict)
+    amendments: tuple[Amendment, ...] = ()
+
+    @property
+    def voided(self) -> bool:
+        return self.status == "voided"
+
+
+@dataclass(frozen=True)
+class Course:
+    """A treatment plan: so many sessions, so many days apart, from a start date."""
+
+    name: str
+    planned_sessions: int
+    interval_days: int
+    start: date
+    indication: str | None = None
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: str
+    created: datetime
+    name: str | None = None
+    birth_year: int | None = None
+    sex: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything recorded for one patient."""
+
+    patient: Patient
+    courses: tuple[Course, ...] = ()
+    sessions: tuple[Session, ...] = ()
+    schema: int = SCHEMA
+
+    @property
+    def active_sessions(self) -> tuple[Session, ...]:
+        return tuple(s for s in self.sessions if not s.voided)
+
+    @property
+    def last_session(self) -> Session | None:
+        active = sorted(self.active_sessions, key=lambda s: (s.date, s.id))
+        return active[-1] if active else None
+
+    def session(self, number: int) -> Session | None:
+        return next((s for s in self.sessions if s.id == number), None)
+
+    def course(self, name: str) -> Course | None:
+        return next((c for c in self.courses if c.name.lower() == name.lower()), None)
+
+    def next_session_id(self) -> int:
+        # Numbers are never reused: voided sessions keep theirs.
+        return max((s.id for s in self.sessions), default=0) + 1

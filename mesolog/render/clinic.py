@@ -1,0 +1,415 @@
+"""The clinic: overview, paths, and the questions across patients (due, find, lot, stats)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mesolog.model import progress, questions
+
+from mesolog.render.console import (
+    _day,
+    console,
+    counted,
+    machine_output,
+    to_json,
+    warnings,
+    write,
+)
+
+# --- the clinic -------------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = (
+    "patient",
+    "name",
+    "indication",
+    "sessions",
+    "done",
+    "planned",
+    "course",
+    "last_session",
+    "next_due",
+    "days_late",
+    "latest_complications",
+    "problem",
+)
+
+
+def _overview_record(s: progress.PatientSummary, today: date) -> dict[str, Any]:
+    return {
+        "patient": s.patient_id,
+        "name": s.name,
+        "indication": s.indication,
+        "sessions": s.sessions,
+        "done": s.done,
+        "planned": s.planned,
+        "course": s.course,
+        "last_session": s.last_session,
+        "next_due": s.next_due,
+        "days_late": s.days_late(today),
+        "latest_complications": list(s.latest_complications),
+        "problem": None,
+    }
+
+
+def overview(
+    summaries: list[progress.PatientSummary],
+    problems: list[tuple[str, str]],
+    today: date,
+    fmt: str = "table",
+    title: str = "Clinic overview",
+) -> None:
+    """One row per patient; a chart that cannot be read is one warning row."""
+    from mesolog.model import progress
+
+    ordered = progress.overview_order(summaries, today)
+    if fmt != "table":
+        records = [_overview_record(s, today) for s in ordered]
+        records += [
+            {**dict.fromkeys(OVERVIEW_COLUMNS), "patient": pid, "problem": why}
+            for pid, why in problems
+        ]
+        if fmt == "json":
+            write(to_json(records))
+            return
+        if machine_output(
+            fmt, OVERVIEW_COLUMNS, [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
+        ):
+            return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})",
+        title_justify="left",
+    )
+    for name in (
+        "Patient",
+        "Name",
+        "Indication",
+        "Sessions",
+        "Last session",
+        "Next due",
+        "Latest complications",
+    ):
+        table.add_column(name)
+    for s in ordered:
+        late = s.days_late(today)
+        due = Text(_day(s.next_due) or ("complete" if s.planned else "—"))
+        style = ""
+        if s.next_due and s.next_due < today:
+            due.append(f" overdue {late} d")
+            style = "bold red"
+        sessions = f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
+        table.add_row(
+            Text(s.patient_id),
+            Text(s.name or ""),
+            Text(s.indication or ""),
+            sessions,
+            _day(s.last_session),
+            due,
+            Text(", ".join(s.latest_complications)),
+            style=style,
+        )
+    for pid, why in problems:
+        table.add_row(Text(pid), Text("⚠ cannot read this chart: " + why), style="yellow")
+    console().print(table)
+
+
+def _flat(value: object) -> object:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def paths(rows: list[tuple[str, Path, str]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="mesolog folders", title_justify="left")
+    for name in ("What", "Where", "Chosen by"):
+        table.add_column(name)
+    for what, where, why in rows:
+        table.add_row(what, Text(str(where)), why)
+    console().print(table)
+
+
+# --- across patients --------------------------------------------------------------------------
+
+
+def _problems_note(problems: list[tuple[str, str]]) -> None:
+    if problems:
+        warnings(
+            [
+                f"{len(problems)} chart(s) could not be read and are left out: "
+                + ", ".join(pid for pid, _ in problems)
+                + " (run `mesolog check`)."
+            ]
+        )
+
+
+def due(
+    summaries: list[progress.PatientSummary], problems: list[tuple[str, str]], today: date, fmt: str
+) -> None:
+    records = [_overview_record(s, today) for s in summaries]
+    for record in records:
+        record.pop("problem")
+    _problems_note(problems)
+    if fmt == "json":
+        write(to_json(records))
+        return
+    columns = [c for c in OVERVIEW_COLUMNS if c != "problem"]
+    if machine_output(fmt, columns, [[_flat(r[c]) for c in columns] for r in records]):
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})",
+        title_justify="left",
+    )
+    for name in ("Patient", "Name", "Course", "Progress", "Last session", "Next due", "When"):
+        table.add_column(name)
+    for s in summaries:
+        style = ""
+        if s.next_due is None:
+            when = "no course"
+        elif s.next_due < today:
+            when, style = f"overdue {s.days_late(today)} d", "bold red"
+        elif s.next_due == today:
+            when = "today"
+        else:
+            when = f"in {(s.next_due - today).days} d"
+        table.add_row(
+            Text(s.patient_id),
+            Text(s.name or ""),
+            Text(s.course or ""),
+            f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
+            _day(s.last_session),
+            _day(s.next_due),
+            when,
+            style=style,
+        )
+    console().print(table)
+
+
+FOUND_COLUMNS = (
+    "patient",
+    "session",
+    "date",
+    "status",
+    "areas",
+    "substances",
+    "lots",
+    "technique",
+    "depth_mm",
+    "anaesthetic",
+    "complications",
+    "practitioner",
+    "indication",
+)
+
+
+def _found_record(r: questions.SessionRow) -> list[object]:
+    return [
+        r.patient_id,
+        r.session,
+        r.date.isoformat(),
+        r.status,
+        "; ".join(r.areas),
+        "; ".join(f"{n} {a:g}{u}" for n, a, u, _ in r.substances),
+        "; ".join(lot or "" for *_, lot in r.substances),
+        r.technique,
+        f"{r.depth_mm:g}",
+        r.anaesthetic,
+        "; ".join(f"{n} ({s})" for n, s in r.complications),
+        r.practitioner,
+        r.indication or "",
+    ]
+
+
+def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str) -> None:
+    _problems_note(problems)
+    records = [_found_record(r) for r in rows]
+    if machine_output(fmt, FOUND_COLUMNS, records):
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    patients = len({r.patient_id for r in rows})
+    table = Table(
+        title=f"{counted(len(rows), 'session')} of {counted(patients, 'patient')}",
+        title_justify="left",
+    )
+    for name in (
+        "Patient",
+        "#",
+        "Date",
+        "Areas",
+        "Substances (lot)",
+        "Technique",
+        "Depth",
+        "Complications",
+        "Practitioner",
+    ):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(
+            Text(r.patient_id),
+            str(r.session) + (" voided" if r.status == "voided" else ""),
+            r.date.isoformat(),
+            Text(", ".join(r.areas)),
+            Text(
+                "\n".join(
+                    f"{n} {a:g}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances
+                )
+            ),
+            r.technique,
+            f"{r.depth_mm:g} mm",
+            Text(", ".join(f"{n} ({s})" for n, s in r.complications)),
+            Text(r.practitioner),
+            style="strike dim" if r.status == "voided" else "",
+        )
+    console().print(table)
+
+
+LOT_COLUMNS = (
+    "patient",
+    "session",
+    "date",
+    "status",
+    "substance",
+    "amount",
+    "unit",
+    "lot",
+    "areas",
+)
+
+
+def lot_uses(
+    lot: str, rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str
+) -> None:
+    from mesolog.model import questions
+
+    key = questions.lot_key(lot)
+    records = [
+        [
+            r.patient_id,
+            r.session,
+            r.date.isoformat(),
+            r.status,
+            name,
+            amount,
+            unit,
+            given_lot,
+            "; ".join(r.areas),
+        ]
+        for r in rows
+        for name, amount, unit, given_lot in r.substances
+        if given_lot and questions.lot_key(given_lot) == key
+    ]
+    _problems_note(problems)
+    if machine_output(fmt, LOT_COLUMNS, records):
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    patients = len({r[0] for r in records})
+    table = Table(
+        title=Text(
+            f"Lot {lot}: {counted(len(records), 'administration')} in {counted(len(rows), 'session')}"
+            f" of {counted(patients, 'patient')}"
+        ),
+        title_justify="left",
+    )
+    for name in ("Patient", "#", "Date", "Substance", "Amount", "Lot", "Areas"):
+        table.add_column(name)
+    for rec in records:
+        table.add_row(
+            Text(str(rec[0])),
+            str(rec[1]) + (" voided" if rec[3] == "voided" else ""),
+            str(rec[2]),
+            Text(str(rec[4])),
+            f"{rec[5]:g} {rec[6]}",
+            Text(str(rec[7])),
+            Text(str(rec[8])),
+        )
+    console().print(table)
+
+
+STATS_COLUMNS = (
+    "group",
+    "sessions",
+    "patients",
+    "with_complications",
+    "rate",
+    "too_small",
+    "most_frequent",
+)
+
+
+def stats(
+    by: str, groups: list[questions.GroupStats], problems: list[tuple[str, str]], fmt: str
+) -> None:
+    from mesolog.model import questions
+
+    _problems_note(problems)
+    records = [
+        [
+            g.group,
+            g.sessions,
+            g.patients,
+            g.with_complications,
+            round(g.rate, 4),
+            g.too_small,
+            "; ".join(f"{name} {n}" for name, n in g.top),
+        ]
+        for g in groups
+    ]
+    if machine_output(fmt, STATS_COLUMNS, records):
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Complications by {by}", title_justify="left")
+    for name in (
+        "Group",
+        "Sessions",
+        "Patients",
+        "With complications",
+        "Rate",
+        "",
+        "Most frequent",
+    ):
+        table.add_column(
+            name,
+            justify="right"
+            if name in ("Sessions", "Patients", "With complications", "Rate")
+            else "left",
+        )
+    for g in groups:
+        bar = "█" * round(g.rate * 20)
+        table.add_row(
+            Text(g.group),
+            str(g.sessions),
+            str(g.patients),
+            str(g.with_complications),
+            f"{g.rate:.0%}",
+            Text(
+                bar + (" too few to compare" if g.too_small else ""),
+                style="dim" if g.too_small else "red" if g.rate else "",
+            ),
+            Text(", ".join(f"{name} ({n})" for name, n in g.top)),
+        )
+    console().print(table)
+    if any(g.too_small for g in groups):
+        console().print(
+            Text(
+                f"Groups under {questions.SMALL_GROUP} sessions are too small to compare.",
+                style="dim",
+            )
+        )

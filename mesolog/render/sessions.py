@@ -1,0 +1,85 @@
+"""One session: its fields as rows, and the confirmation after it is stored."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mesolog.model import Session, complication_text, substance_text
+
+if TYPE_CHECKING:
+    pass
+
+from mesolog.render.console import (
+    _number,
+    console,
+    write,
+)
+
+# --- one session ------------------------------------------------------------------------------
+
+
+def session_rows(session: Session) -> list[tuple[str, str]]:
+    rows = [
+        ("Date", session.date.isoformat()),
+        ("Areas", ", ".join(session.areas)),
+        ("Indication", session.indication or ""),
+        ("Substances", "\n".join(substance_text(s) for s in session.substances)),
+        ("Depth", f"{session.depth_mm:g} mm"),
+        ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
+        ("Anaesthetic", session.anaesthetic),
+    ]
+    optional = [
+        ("Angle", f"{session.angle_deg}°" if session.angle_deg is not None else ""),
+        (
+            "Needle",
+            " ".join(
+                p
+                for p in (
+                    f"{session.needle_gauge}G" if session.needle_gauge else "",
+                    f"{session.needle_length_mm:g} mm" if session.needle_length_mm else "",
+                )
+                if p
+            ),
+        ),
+        ("Points", str(session.points) if session.points is not None else ""),
+        ("Duration", f"{session.duration_min} min" if session.duration_min else ""),
+        ("Course", session.course or ""),
+        ("Practitioner", session.practitioner),
+        ("Complications", "\n".join(complication_text(c) for c in session.complications)),
+        ("Measurements", ", ".join(f"{k} {_number(v)}" for k, v in session.measurements.items())),
+        ("Consent", session.consent or ""),
+        ("Photos", "\n".join(session.photos)),
+        ("Notes", session.notes),
+    ]
+    return rows + [(k, v) for k, v in optional if v]
+
+
+def session_stored(patient_id: str, session: Session, path: Path, verb: str = "recorded") -> None:
+    """The short panel shown after ``add``/``amend``: what was stored, and where.
+
+    Piped, it is plain ``key: value`` lines (for grep and logs; no box drawing, and Rich is
+    not loaded, which keeps ``add`` in scripts within its start-up budget).
+    """
+    title = f"{patient_id}: session {session.id} {verb}"
+    if not sys.stdout.isatty():
+        lines = [title]
+        for key, value in session_rows(session):
+            for n, part in enumerate(value.split("\n")):
+                lines.append(f"  {key + ':' if n == 0 else '':<14} {part}".rstrip())
+        lines.append(f"saved to {path}")
+        write("\n".join(lines))
+        return
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for key, value in session_rows(session):
+        grid.add_row(key, Text(value))
+    out = console()
+    out.print(Panel(grid, title=Text(title), title_align="left", expand=False))
+    out.print(Text(f"saved to {path}", style="dim"))

@@ -1,0 +1,33 @@
+"""The store layer: the only code that touches files (charts, config, cache, git, outputs).
+
+``paths`` where things are; ``codec`` TOML text <-> charts; ``files`` atomic writes and locks;
+``clinic`` the :class:`Clinic` service; ``cache`` the summary cache; ``history`` git;
+``checkup`` the chart checker; ``config`` the settings file.
+"""
+
+from mesolog.store.clinic import ChartEntry, Clinic
+from mesolog.store.codec import encode_chart, encode_session, parse_chart_text, read_chart_file
+from mesolog.store.files import chart_lock, write_atomically
+from mesolog.store.paths import (
+    Location,
+    cache_location,
+    config_location,
+    data_location,
+    make_private_dir,
+)
+
+__all__ = [
+    "ChartEntry",
+    "Clinic",
+    "Location",
+    "cache_location",
+    "chart_lock",
+    "config_location",
+    "data_location",
+    "encode_chart",
+    "encode_session",
+    "make_private_dir",
+    "parse_chart_text",
+    "read_chart_file",
+    "write_atomically",
+]

@@ -1,0 +1,286 @@
+"""The Clinic: the Python API behind every command. Reads, decisions and writes of one change
+happen under one lock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from mesolog.errors import (
+    CorruptFile,
+    PatientExists,
+    UnknownCourse,
+    UnknownPatient,
+    UnknownSession,
+    UnsafeFile,
+)
+from mesolog.model import (
+    Chart,
+    Course,
+    Patient,
+    Session,
+    amended,
+    check_patient_id,
+    now,
+    validate_session,
+)
+from mesolog.model import vocabulary as vocab
+from mesolog.store import history
+from mesolog.store.codec import (
+    encode_chart,
+    encode_session,
+    parse_chart_text,
+    read_chart_file,
+    splice_session,
+)
+from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
+from mesolog.store.paths import make_private_dir
+
+
+def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_before: int) -> str:
+    """The text to write: ``candidate`` (which keeps hand edits) if it reads back as ``intended``,
+    else a full encoding of ``intended``. Never fewer sessions than were read."""
+    if len(intended.sessions) < sessions_before:
+        raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
+    # The full encoding is made only when the candidate fails: it is the slow path.
+    for text in _candidates(candidate, intended):
+        try:
+            if parse_chart_text(path, text) == intended:
+                return text
+        except CorruptFile:
+            continue
+    # Only a bug in the encoder could get here; writing would risk the chart.
+    raise CorruptFile(
+        path, "internal check failed: the new text does not read back; nothing written"
+    )
+
+
+def _candidates(candidate: str | None, intended: Chart) -> Iterator[str]:
+    if candidate is not None:
+        yield candidate
+    yield encode_chart(intended)
+
+
+# --- the clinic -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartEntry:
+    """One file of the clinic: its chart, or why it could not be read."""
+
+    patient_id: str
+    path: Path
+    chart: Chart | None
+    error: Exception | None = None
+
+
+class Clinic:
+    """A data folder of patient charts: the core API behind every command.
+
+    >>> clinic = Clinic(Path("/tmp/clinic"))           # doctest: +SKIP
+    >>> clinic.add_session("P-0042", draft)            # doctest: +SKIP
+    """
+
+    def __init__(self, data_dir: Path, lock_timeout: float | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.patients_dir = self.data_dir / "patients"
+        self.lock_dir = self.data_dir / ".locks"
+        env_timeout = os.environ.get("MESOLOG_LOCK_TIMEOUT")
+        self.lock_timeout = lock_timeout or (float(env_timeout) if env_timeout else LOCK_TIMEOUT_S)
+        self.notices: list[str] = []  # things the practitioner should hear about (git refused...)
+
+    # -- finding charts --
+
+    def ensure_folders(self) -> None:
+        make_private_dir(self.data_dir)
+        make_private_dir(self.patients_dir)
+
+    def ids(self) -> list[str]:
+        """Every patient id with a file, sorted ignoring case."""
+        try:
+            names = os.listdir(self.patients_dir)
+        except FileNotFoundError:
+            return []
+        found = [n[:-5] for n in names if n.endswith(".toml") and not n.startswith(".")]
+        return sorted(found, key=str.lower)
+
+    def find(self, patient_id: str) -> Path | None:
+        """The file of this patient (matched ignoring case), or None. Validates the id first."""
+        check_patient_id(patient_id)
+        exact = self.patients_dir / f"{patient_id}.toml"
+        if exact.is_file() and not exact.is_symlink():
+            return exact
+        for known in self.ids():
+            if known.lower() == patient_id.lower():
+                return self.safe_path(self.patients_dir / f"{known}.toml")
+        return None
+
+    def safe_path(self, path: Path) -> Path:
+        """``path``, unless it is a link to a file outside the data folder (then refused)."""
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.patients_dir.resolve()):
+                raise UnsafeFile(
+                    f"{path} is a link to a file outside the data folder; refused for safety."
+                )
+        return path
+
+    def path(self, patient_id: str) -> Path:
+        """The file of an existing patient; unknown ids get a "did you mean" sentence."""
+        found = self.find(patient_id)
+        if found is None:
+            exact = self.patients_dir / f"{patient_id}.toml"
+            if exact.is_symlink():
+                return self.safe_path(exact)
+            suggestion = vocab.close_match(patient_id, self.ids())
+            hint = f"; did you mean {suggestion}?" if suggestion else "."
+            raise UnknownPatient(f"no patient {patient_id!r} in {self.patients_dir}{hint}")
+        return found
+
+    def load(self, patient_id: str) -> Chart:
+        """One patient's chart; reads no other patient's file."""
+        chart, _ = read_chart_file(self.path(patient_id))
+        return chart
+
+    def entries(self) -> Iterator[ChartEntry]:
+        """Every chart of the clinic; a broken one is reported, the others still come."""
+        from mesolog.errors import MesologError
+
+        for patient_id in self.ids():
+            path = self.patients_dir / f"{patient_id}.toml"
+            try:
+                self.safe_path(path)
+                chart, _ = read_chart_file(path)
+                yield ChartEntry(patient_id, path, chart)
+            except MesologError as error:
+                yield ChartEntry(patient_id, path, None, error)
+
+    # -- changing charts --
+
+    def _commit(self, path: Path, message: str, author: str) -> None:
+        warning = history.record(self.data_dir, path, message, author, self.lock_dir)
+        if warning:
+            self.notices.append(warning)
+
+    def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
+        """Create a chart; refuses an id that exists already, ignoring case."""
+        check_patient_id(patient.id)
+        self.ensure_folders()
+        with chart_lock(self.lock_dir, patient.id, self.lock_timeout):
+            existing = self.find(patient.id)
+            if existing is not None:
+                raise PatientExists(
+                    f"patient {existing.stem} already exists ({existing}); nothing changed."
+                )
+            path = self.patients_dir / f"{patient.id}.toml"
+            chart = Chart(patient, courses, ())
+            write_atomically(path, _checked_text(path, None, chart, 0))
+            self._commit(path, f"{patient.id}: patient created", "")
+        return path
+
+    def _change(
+        self,
+        patient_id: str,
+        change: Callable[[Chart, str], tuple[Chart, str | None]],
+        message: Callable[[Chart], str],
+        author: str,
+    ) -> tuple[Chart, Path]:
+        """Read-modify-write under the lock. ``change`` gives the new chart and, when it can,
+        new text that keeps the file's hand edits."""
+        path = self.path(patient_id)
+        with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
+            before, text = read_chart_file(path)
+            after, candidate = change(before, text)
+            write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
+            self._commit(path, message(after), author)
+        return after, path
+
+    def add_session(
+        self, patient_id: str, draft: Session, today: date | None = None
+    ) -> tuple[Session, Path]:
+        """Record a session; its number is assigned under the lock. Appends to the file's text."""
+        validate_session(draft, today)
+        stored: list[Session] = []
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            if draft.course and chart.course(draft.course) is None:
+                raise UnknownCourse(
+                    f"patient {chart.patient.id} has no course {draft.course!r}; "
+                    "add it with `mesolog course add`."
+                )
+            session = replace(draft, id=chart.next_session_id())
+            stored.append(session)
+            new = replace(chart, sessions=(*chart.sessions, session))
+            joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+            return new, text + joiner + encode_session(session)
+
+        _, path = self._change(
+            patient_id,
+            change,
+            lambda c: f"{c.patient.id}: session {stored[0].id} added",
+            draft.practitioner,
+        )
+        return stored[0], path
+
+    def add_course(self, patient_id: str, course: Course) -> Path:
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            if chart.course(course.name):
+                raise PatientExists(
+                    f"patient {chart.patient.id} already has a course {course.name!r}."
+                )
+            return replace(chart, courses=(*chart.courses, course)), None
+
+        _, path = self._change(
+            patient_id, change, lambda c: f"{c.patient.id}: course {course.name} added", ""
+        )
+        return path
+
+    def amend(
+        self,
+        patient_id: str,
+        number: int,
+        edit: Callable[[Session], Session],
+        by: str,
+        reason: str,
+        today: date | None = None,
+    ) -> tuple[Session, Path]:
+        """Change a session with an amendment (when, who, why, each old -> new) appended."""
+        stored: list[Session] = []
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            old = chart.session(number)
+            if old is None:
+                raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
+            new = amended(old, edit(old), now(), by, reason)
+            if new.status != "voided":
+                validate_session(new, today)
+            if new.course and chart.course(new.course) is None:
+                raise UnknownCourse(f"patient {chart.patient.id} has no course {new.course!r}.")
+            stored.append(new)
+            sessions = tuple(new if s.id == number else s for s in chart.sessions)
+            return replace(chart, sessions=sessions), splice_session(
+                text, number, encode_session(new)
+            )
+
+        def message(chart: Chart) -> str:
+            what = "voided" if stored[0].status == "voided" else "amended"
+            changed = ", ".join(c.split(":")[0] for c in stored[0].amendments[-1].changes)
+            return f"{chart.patient.id}: session {number} {what}: {changed}"
+
+        _, path = self._change(patient_id, change, message, by)
+        return stored[0], path
+
+    def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
+        """Mark a session voided: it stays in the file, out of the progress maths."""
+
+        def edit(session: Session) -> Session:
+            if session.voided:
+                from mesolog.errors import InvalidValue
+
+                raise InvalidValue("session", number, "it is voided already")
+            return replace(session, status="voided")
+
+        return self.amend(patient_id, number, edit, by, reason)

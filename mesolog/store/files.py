@@ -1,0 +1,81 @@
+"""Atomic writes and per-patient locks: a chart on disk is always a whole chart."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from mesolog.errors import (
+    ChartBusy,
+)
+from mesolog.store.paths import make_private_dir
+
+LOCK_TIMEOUT_S = 5.0
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temporary file in the same folder (0600), fsync, ``os.replace``, fsync the folder."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_dir(path.parent)
+
+
+# --- locking ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Exclusive lock on one patient (ids are unique ignoring case, so is the lock).
+
+    Held across the whole read-modify-write. After ``timeout`` seconds, refuse, naming the
+    process that holds it.
+    """
+    import fcntl
+    import time
+
+    make_private_dir(lock_dir)
+    lock_path = lock_dir / f"{patient_id.lower()}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = lock_path.read_text(errors="replace").strip() or "unknown"
+                    raise ChartBusy(
+                        f"patient {patient_id} is being written by another mesolog (pid {holder}); "
+                        "try again in a moment."
+                    ) from None
+                time.sleep(0.02)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,55 @@
+"""Where the data, config and cache folders are, and which setting chose each."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "mesolog"
+
+
+# --- locations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    path: Path
+    chosen_by: str
+
+
+def data_location(explicit: str | Path | None = None) -> Location:
+    """``--data-dir``, else ``MESOLOG_DATA_DIR``, else the platformdirs user data folder."""
+    if explicit:
+        return Location(Path(explicit).expanduser(), "--data-dir")
+    if os.environ.get("MESOLOG_DATA_DIR"):
+        return Location(Path(os.environ["MESOLOG_DATA_DIR"]).expanduser(), "MESOLOG_DATA_DIR")
+    import platformdirs
+
+    return Location(
+        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)), "platformdirs default"
+    )
+
+
+def config_location() -> Location:
+    if os.environ.get("MESOLOG_CONFIG"):
+        return Location(Path(os.environ["MESOLOG_CONFIG"]).expanduser(), "MESOLOG_CONFIG")
+    import platformdirs
+
+    folder = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return Location(folder / "config.toml", "platformdirs default")
+
+
+def cache_location() -> Location:
+    if os.environ.get("MESOLOG_CACHE_DIR"):
+        return Location(Path(os.environ["MESOLOG_CACHE_DIR"]).expanduser(), "MESOLOG_CACHE_DIR")
+    import platformdirs
+
+    return Location(
+        Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)), "platformdirs default"
+    )
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a folder (and parents) readable only by its owner."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
