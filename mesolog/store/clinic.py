@@ -29,6 +29,7 @@ from mesolog.model import (
 )
 from mesolog.model import vocabulary as vocab
 from mesolog.store import history
+from mesolog.store.chartblocks import upgraded
 from mesolog.store.codec import (
     encode_chart,
     encode_session,
@@ -194,6 +195,8 @@ class Clinic:
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
             before, text = read_chart_file(path)
             after, candidate = change(before, text)
+            if candidate is not None:  # a schema-1 chart becomes schema 2 on its next write
+                candidate = upgraded(candidate, before.patient.id)
             write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
             self._commit(path, message(after), author)
         return after, path

@@ -19,15 +19,17 @@ from mesolog.model import (
     Amendment,
     Chart,
     Complication,
+    Conflict,
     Course,
     Patient,
     Session,
     Substance,
 )
 from mesolog.model import vocabulary as vocab
+from mesolog.model.identity import derived_uid
 
 HEADER = (
-    "# mesolog patient chart (schema 1). Managed by mesolog: hand edits are kept, but run\n"
+    "# mesolog patient chart (schema 2). Managed by mesolog: hand edits are kept, but run\n"
     "# `mesolog check` after editing. Sessions are never deleted; use `mesolog void`.\n"
 )
 
@@ -55,8 +57,10 @@ def encode_session(session: Session) -> str:
     """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
     import tomli_w
 
-    scalars = asdict(session)
-    for key in ("substances", "complications", "measurements", "amendments"):
+    fields = asdict(session)
+    # The number, then the identity, then the rest in the record's order.
+    scalars = {"id": fields.pop("id"), "uid": fields.pop("uid"), **fields}
+    for key in ("substances", "complications", "measurements", "amendments", "conflicts"):
         scalars.pop(key)
     if not session.photos:
         scalars.pop("photos")
@@ -73,6 +77,8 @@ def encode_session(session: Session) -> str:
         blocks.append(f"[sessions.measurements]\n{tomli_w.dumps(values)}")
     for note in session.amendments:
         blocks.append(_table("[[sessions.amendments]]", asdict(note)))
+    for conflict in session.conflicts:
+        blocks.append(_table("[[sessions.conflicts]]", asdict(conflict)))
     return "\n".join(blocks)
 
 
@@ -167,10 +173,23 @@ def session_lines(text: str) -> list[int]:
     return [text.count("\n", 0, found.start()) + 1 for found in _SESSION_HEADER.finditer(text)]
 
 
-def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
+def _decode_session(path: Path, raw: Any, line: int | None, patient_id: str = "") -> Session:
     r = _Reader(path, raw, "session", line)
     number = r.integer("id", required=True)
     r.where = f"session {number}"
+    recorded = r.moment("recorded", required=True)
+    # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
+    uid = r.text("uid") or derived_uid(patient_id, number, recorded)
+    conflicts = []
+    for item in r.tables("conflicts"):
+        k = _Reader(path, item, f"session {number} conflict", line)
+        conflicts.append(
+            Conflict(
+                field=k.text("field", required=True),
+                kept=k.text("kept", required=True),
+                other=k.text("other", required=True),
+            )
+        )
     substances = []
     for item in r.tables("substances"):
         s = _Reader(path, item, f"session {number} substance", line)
@@ -215,7 +234,7 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
     return Session(
         id=number,
         date=r.day("date", required=True),
-        recorded=r.moment("recorded", required=True),
+        recorded=recorded,
         areas=r.texts("areas"),
         technique=r.text("technique", required=True),
         depth_mm=r.real("depth_mm", required=True),
@@ -237,6 +256,8 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
         complications=tuple(complications),
         measurements=measurements,
         amendments=tuple(amendments),
+        conflicts=tuple(conflicts),
+        uid=uid,
     )
 
 
@@ -275,13 +296,13 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
         )
     raw_sessions = _Reader(path, data, "file", None).tables("sessions")
     try:
-        sessions = [_decode_session(path, raw, None) for raw in raw_sessions]
+        sessions = [_decode_session(path, raw, None, patient.id) for raw in raw_sessions]
     except CorruptFile as error:
         # Only now is it worth finding lines: name the line of the session that failed.
         lines = session_lines(text)
         for i, raw in enumerate(raw_sessions):
             try:
-                _decode_session(path, raw, lines[i] if i < len(lines) else None)
+                _decode_session(path, raw, lines[i] if i < len(lines) else None, patient.id)
             except CorruptFile as located:
                 raise located from None
         raise error from None
@@ -307,6 +328,9 @@ def parse_chart_text(path: Path, text: str) -> Chart:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        marker = conflict_marker_line(text)
+        if marker:
+            raise CorruptFile(path, f"unresolved merge conflict at line {marker}", marker) from None
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
         if found:
@@ -320,6 +344,15 @@ def parse_chart_text(path: Path, text: str) -> Chart:
             raise CorruptFile(path, f"end of file: broken TOML: {reason}", last) from None
         raise CorruptFile(path, f"broken TOML: {message}") from None
     return decode_chart(path, data, text)
+
+
+_CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)", re.MULTILINE)
+
+
+def conflict_marker_line(text: str) -> int | None:
+    """The line of the first git conflict marker (``<<<<<<<``, ``=======``...), or None."""
+    found = _CONFLICT_MARKER.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def read_chart_file(path: Path) -> tuple[Chart, str]:
