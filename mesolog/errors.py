@@ -101,3 +101,15 @@ class ConfigError(MesologError):
 
 class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
+
+
+class CannotMerge(MesologError):
+    """Two versions of a chart that the merge cannot read; the chart is left as it was."""
+
+
+class SyncFailed(MesologError):
+    """``mesolog sync`` stopped (offline, no remote, push refused, hand edits); nothing lost."""
+
+
+class MergeConflict(MesologError):
+    """A merge kept both values of a field changed two ways; ``amend`` settles it."""

@@ -64,6 +64,9 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
                 Problem(path, line, "error", f"session number {session.id} must be 1 or more")
             )
         seen.add(session.id)
+        for conflict in session.conflicts:
+            sentence = conflict_sentence(chart.patient.id, session.id, conflict)
+            problems.append(Problem(path, line, "error", sentence))
         if session.status not in vocab.STATUSES:
             problems.append(
                 Problem(
@@ -116,7 +119,38 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
                         f"session {session.id}: complication {item.name!r} is not in the list",
                     )
                 )
+    if "[[conflicts]]" in text:
+        problems += _chart_conflicts(path, text)
     return problems
+
+
+def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
+    return (
+        f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
+        f"machines ({conflict.kept} kept, {conflict.other} also recorded); settle it with "
+        f"`mesolog amend {patient_id} {number} --reason ...` giving the right value"
+    )
+
+
+def _chart_conflicts(path: Path, text: str) -> list[Problem]:
+    """Conflicts a merge left in the patient's details or a course (no command edits those
+    yet): the practitioner corrects the value by hand and deletes the entry."""
+    import tomllib
+
+    entries = tomllib.loads(text).get("conflicts", [])
+    line = text.count("\n", 0, text.index("[[conflicts]]")) + 1
+    return [
+        Problem(
+            path,
+            line,
+            "error",
+            f"merge conflict: {e.get('field')} was changed two ways on two machines "
+            f"({e.get('kept')} kept, {e.get('other')} also recorded); correct the value in the "
+            "file if needed and delete this [[conflicts]] entry",
+        )
+        for e in entries
+        if isinstance(e, dict)
+    ]
 
 
 def check_clinic(
@@ -133,6 +167,11 @@ def check_clinic(
             problems.append(Problem(path, None, "error", error.message))
             continue
         problems += check_file(path, today, words)
+    from mesolog.store.sharing import driver_problem
+
+    problem = driver_problem(clinic.data_dir)
+    if problem:
+        problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
     if clinic.patients_dir.is_dir():
         for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
             problems.append(
