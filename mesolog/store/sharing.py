@@ -128,7 +128,7 @@ def _last_line(text: str) -> str:
 
 
 def _pending(data_dir: Path) -> list[str]:
-    status = _out(data_dir, "status", "--porcelain", "--untracked-files=all") or ""
+    status = history.git(data_dir, "status", "--porcelain", "--untracked-files=all").stdout
     return [line[3:] for line in status.splitlines() if line.strip()]
 
 
