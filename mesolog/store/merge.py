@@ -251,11 +251,34 @@ def _parse_block(name: str, array: bool, text: str) -> dict[str, Any] | None:
         return None
 
 
-@dataclass
 class BlockResult:
-    text: str
-    values: dict[str, Any]
-    clashes: list[FieldClash]
+    """A merged block's text; its values are parsed only when asked (most blocks are taken
+    whole from one side and never need them)."""
+
+    def __init__(
+        self,
+        text: str,
+        values: dict[str, Any] | None,
+        clashes: list[FieldClash],
+        name: str = "sessions",
+    ) -> None:
+        self.text, self._values, self.clashes, self.name = text, values, clashes, name
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = _values(Block(self.name, True, self.text))
+        return self._values
+
+    def number(self) -> int:
+        """The session number, read from its line when it is plainly written."""
+        found = _NUMBER.search(_own(Block("sessions", True, self.text)))
+        return int(found.group(2)) if found else int(self.values["id"])
+
+
+_NUMBER = re.compile(r"(?m)^([ \t]*id[ \t]*=[ \t]*)(\d+)[ \t]*$")
+_UID = re.compile(r'(?m)^[ \t]*uid[ \t]*=[ \t]*"([0-9A-Za-z]{26})"[ \t]*$')
+_NAME = re.compile(r'(?m)^[ \t]*name[ \t]*=[ \t]*"([^"\\]*)"[ \t]*$')
 
 
 def merge_block(
@@ -270,12 +293,12 @@ def merge_block(
     if len(present) == 1 or (ours is not None and theirs is not None and ours.text == theirs.text):
         # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
         chosen = present[0]
-        return BlockResult(chosen.text, _values(chosen), [])
+        return BlockResult(chosen.text, None, [], chosen.name)
     assert ours is not None and theirs is not None
     if base is not None and base.text == ours.text:
-        return BlockResult(theirs.text, _values(theirs), [])
+        return BlockResult(theirs.text, None, [], theirs.name)
     if base is not None and base.text == theirs.text:
-        return BlockResult(ours.text, _values(ours), [])
+        return BlockResult(ours.text, None, [], ours.name)
     o, t = Side.of(ours), Side.of(theirs)
     b = Side.of(base) if base is not None else None
     if keep_ours is None:
@@ -289,10 +312,11 @@ def merge_block(
         theirs.text.splitlines(keepends=True),
     )
     if lines is not None and _parse_block(ours.name, ours.array, "".join(lines)) == merged:
-        return BlockResult("".join(lines), merged, clashes)
+        return BlockResult("".join(lines), merged, clashes, ours.name)
     # The sides in a stable order (by text) so that either machine builds the same bytes.
     sides = sorted([o, t], key=lambda s: s.block.text)
-    return BlockResult(_assemble(ours.name, ours.array, sides, b, merged), merged, clashes)
+    text = _assemble(ours.name, ours.array, sides, b, merged)
+    return BlockResult(text, merged, clashes, ours.name)
 
 
 # --- the chart --------------------------------------------------------------------------------------
@@ -316,11 +340,16 @@ def _parts(text: str, patient_id: str) -> Parts:
                 raise CannotMerge(f"the [{block.name}] table appears twice")
             parts.tables[block.name] = block
         elif block.name == "courses":
-            key = str(_values(block).get("name", "")).lower()
+            found = _NAME.search(_own(block))
+            key = (found.group(1) if found else str(_values(block).get("name", ""))).lower()
             parts.courses[key] = block
         elif block.name == "sessions":
-            values = _values(block)
-            uid = values.get("uid")
+            # The uid from its line when plainly written: parsing every block is the slow part.
+            found_uid = _UID.search(_own(block))
+            uid = found_uid.group(1) if found_uid else None
+            if uid is None:
+                values = _values(block)
+                uid = values.get("uid")
             if not isinstance(uid, str):
                 uid = derived_uid(patient_id, int(values.get("id", 0)), values["recorded"])
             if uid in parts.sessions:
