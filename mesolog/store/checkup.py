@@ -29,7 +29,7 @@ class Problem:
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
     try:
-        chart, text = read_chart_file(path)
+        chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
         return [Problem(path, error.line, "error", error.reason)]
     except MesologError as error:
