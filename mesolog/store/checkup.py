@@ -18,6 +18,8 @@ from mesolog.store.codec import session_lines
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding of `check`: where, how serious, and what."""
+
     path: Path
     line: int | None
     severity: str  # error | warning
