@@ -11,7 +11,8 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from mesolog.model import Chart, Complication, Course, Patient, Session, Substance, vocabulary
+from mesolog.model import Chart, Complication, Course, Patient, Session, Substance
+from mesolog.model import vocabulary as vocab
 from mesolog.model.identity import derived_uid
 from mesolog.store import encode_chart, make_private_dir, write_atomically
 
@@ -51,7 +52,7 @@ def chart(n: int, sessions: int, rng: random.Random, today: date) -> Chart:
             uid=derived_uid(pid, k + 1, datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ)),
             areas=areas, technique=rng.choice(["gun", "hand"]), depth_mm=depth, anaesthetic=rng.choice(["none", "topical cream"]),
             substances=tuple(
-                Substance(name, amount, "ml", "catalogued", vocabulary.concentration_of(name), lots[name], date(2027, 6, 30))
+                Substance(name, amount, "ml", "catalogued", vocab.concentration_of(name), lots[name], date(2027, 6, 30))
                 for name, amount in mix
             ),
             practitioner=rng.choice(PRACTITIONERS), course=course.name, indication=indication, method=method,

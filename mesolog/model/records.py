@@ -13,6 +13,8 @@ SCHEMA = 2
 
 @dataclass(frozen=True)
 class Substance:
+    """A product given: name as typed, amount and unit, lot and expiry."""
+
     name: str
     amount: float
     unit: str
@@ -24,6 +26,8 @@ class Substance:
 
 @dataclass(frozen=True)
 class Complication:
+    """Something that happened after a session: severity, onset, resolution, outcome."""
+
     name: str
     severity: str = "mild"
     onset: date | None = None
@@ -34,6 +38,8 @@ class Complication:
 
 @dataclass(frozen=True)
 class Amendment:
+    """One correction: when, who, why, and each change as 'field: old -> new'."""
+
     at: datetime
     by: str
     reason: str
@@ -101,6 +107,8 @@ class Course:
 
 @dataclass(frozen=True)
 class Patient:
+    """Who the chart is for; every field but id and created is optional."""
+
     id: str
     created: datetime
     name: str | None = None
