@@ -463,3 +463,73 @@ def _sessions(machine: Machine, patient: str) -> Iterator[dict]:  # type: ignore
     path = machine.folder / "patients" / f"{patient}.toml"
     if path.exists():
         yield from machine.sessions(patient)
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+
+def test_a_session_copied_from_the_last_gets_its_own_uid(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    clinic = Clinic(tmp_path / "d")
+    shutil.copytree(DATA, clinic.data_dir)
+    last = clinic.load("P-0107").sessions[-1]
+    stored, _ = clinic.add_session("P-0107", replace(last, id=0))
+    uids = [s.uid for s in clinic.load("P-0107").sessions]
+    assert stored.uid != last.uid and len(set(uids)) == len(uids)
+
+
+def test_schema_1_uids_are_derived_the_same_everywhere_and_kept_by_the_upgrade(run: Run, tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(DATA, one)
+    shutil.copytree(DATA, two)
+    path = one / "patients" / "P-0213.toml"
+    path.write_text(path.read_text().replace("[[sessions]]", "# typed by hand\n[[sessions]]", 1))
+    derived = [s.uid for s in read_chart_file(path)[0].sessions]
+    assert derived == [s.uid for s in read_chart_file(two / "patients" / "P-0213.toml")[0].sessions]
+    run("--data-dir", str(one), "amend", "P-0213", "1", "--note", "checked", "--reason", "audit")
+    text = path.read_text()
+    assert "schema = 2" in text and "# typed by hand\n[[sessions]]" in text
+    assert [s.uid for s in read_chart_file(path)[0].sessions] == derived
+    assert tomllib.loads(text)["sessions"][1]["uid"] == derived[1]
+
+
+def test_ulids_have_the_standard_shape_and_sort_by_time() -> None:
+    from datetime import UTC, datetime
+
+    from mesolog.model.identity import derived_uid, is_uid, new_uid, ulid
+
+    assert ulid(1469918176385, bytes(10)) == "01ARYZ6S41" + "0" * 16  # the spec's example time
+    made = [new_uid() for _ in range(200)]
+    assert len(set(made)) == 200 and all(is_uid(u) for u in made)
+    early = derived_uid("P-1", 1, datetime(2026, 1, 1, tzinfo=UTC))
+    late = derived_uid("P-1", 1, datetime(2026, 1, 2, tzinfo=UTC))
+    assert early < late and early == derived_uid("P-1", 1, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_comments_unknown_keys_courses_and_patient_details_of_both_sides_survive(
+    run: Run, tmp_path: Path
+) -> None:
+    m = Machine(run, tmp_path / "d")
+    m("patient", "new", "P-1", "--name", "Ana")
+    m("add", "P-1", *ADD)
+    m("add", "P-1", *ADD)
+    base = m.chart("P-1").decode()
+    m("course", "add", "P-1", "--name", "hair", "--sessions", "6", "--interval", "14")
+    m("amend", "P-1", "2", "--depth", "2", "--reason", "typo")
+    ours = m.chart("P-1").decode().replace('name = "Ana"', 'name = "Ana Ruiz"')
+    ours = ours.replace("[[sessions]]\nid = 1\n", "[[sessions]]\nid = 1\n# seen again on day 3\n")
+    theirs = base.replace('[patient]\n', '[patient]\nphone = "+34 600"\n')
+    theirs = theirs.replace("[[sessions]]\nid = 1\n", '[[sessions]]\nid = 1\nroom = "2"\n')
+    theirs = theirs.replace('status = "active"', 'status = "active"\n# second block, by hand', 1)
+    merged = merge_chart_texts(base, ours, theirs, "patients/P-1.toml")
+    assert merged.clashes == []
+    assert merged.text == merge_chart_texts(base, theirs, ours, "patients/P-1.toml").text
+    data = tomllib.loads(merged.text)
+    assert data["patient"]["name"] == "Ana Ruiz" and data["patient"]["phone"] == "+34 600"
+    assert [c["name"] for c in data["courses"]] == ["hair"]
+    first, second = data["sessions"]
+    assert first["room"] == "2" and second["depth_mm"] == 2.0
+    assert "# seen again on day 3" in merged.text and "# second block, by hand" in merged.text
+    (m.folder / "patients" / "P-1.toml").write_text(merged.text)
+    m("check")

@@ -8,10 +8,12 @@ Twelve lines of code instead of a dependency: the format is small and fixed.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
 from datetime import datetime
+
+# hashlib is imported where used: it loads OpenSSL (milliseconds at start-up) and only a
+# schema-1 chart needs it. New uids use the system's randomness through `random`, which
+# `tempfile` (every write) imports anyway; `secrets` would pull in hmac and hashlib.
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -28,11 +30,15 @@ def ulid(milliseconds: int, randomness: bytes) -> str:
 
 def new_uid() -> str:
     """A fresh ULID for a session recorded now."""
-    return ulid(time.time_ns() // 1_000_000, secrets.token_bytes(10))
+    import random
+
+    return ulid(time.time_ns() // 1_000_000, random.SystemRandom().randbytes(10))
 
 
 def derived_uid(patient_id: str, number: int, recorded: datetime) -> str:
     """The uid of a schema-1 session: the same on every machine, ULID-shaped."""
+    import hashlib
+
     digest = hashlib.sha256(f"{patient_id}\x00{number}\x00{recorded.isoformat()}".encode()).digest()
     return ulid(max(0, int(recorded.timestamp() * 1000)), digest)
 

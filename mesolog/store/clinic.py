@@ -28,8 +28,8 @@ from mesolog.model import (
     validate_session,
 )
 from mesolog.model import vocabulary as vocab
+from mesolog.model.identity import new_uid
 from mesolog.store import history
-from mesolog.store.chartblocks import upgraded
 from mesolog.store.codec import (
     encode_chart,
     encode_session,
@@ -196,6 +196,8 @@ class Clinic:
             before, text = read_chart_file(path)
             after, candidate = change(before, text)
             if candidate is not None:  # a schema-1 chart becomes schema 2 on its next write
+                from mesolog.store.chartblocks import upgraded
+
                 candidate = upgraded(candidate, before.patient.id)
             write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
             self._commit(path, message(after), author)
@@ -215,6 +217,9 @@ class Clinic:
                     "add it with `mesolog course add`."
                 )
             session = replace(draft, id=chart.next_session_id())
+            if any(s.uid == session.uid for s in chart.sessions):
+                # A draft copied from a recorded session (--like-last) must not share its identity.
+                session = replace(session, uid=new_uid())
             stored.append(session)
             new = replace(chart, sessions=(*chart.sessions, session))
             joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")

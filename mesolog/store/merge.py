@@ -36,8 +36,13 @@ class MergedChart:
 # --- line merge ---------------------------------------------------------------------------------
 
 
-def diff3(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
-    """The classic three-way line merge; None when both sides changed the same lines."""
+def diff3(
+    base: list[str], ours: list[str], theirs: list[str], both_inserts: bool = False
+) -> list[str] | None:
+    """The classic three-way line merge; None when both sides changed the same lines.
+
+    ``both_inserts``: when both sides only inserted lines at one place, keep both insertions
+    (in text order, so either side gives the same result); the caller checks the values."""
 
     def matches(a: list[str], b: list[str]) -> dict[int, int]:
         found: dict[int, int] = {}
@@ -59,6 +64,9 @@ def diff3(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | No
             out += chunk_o
         elif chunk_o == chunk_b:
             out += chunk_t
+        elif both_inserts and not chunk_b:
+            first, second = sorted([chunk_o, chunk_t])
+            out += first + second
         else:
             return None
         if b1 < len(base):
@@ -306,13 +314,15 @@ def merge_block(
     merged, clashes = merging.merge_values(
         b.values if b else {}, o.values, t.values, keep_ours, special
     )
-    lines = diff3(
-        (base.text if base else "").splitlines(keepends=True),
-        ours.text.splitlines(keepends=True),
-        theirs.text.splitlines(keepends=True),
-    )
-    if lines is not None and _parse_block(ours.name, ours.array, "".join(lines)) == merged:
-        return BlockResult("".join(lines), merged, clashes, ours.name)
+    for both_inserts in (False, True):
+        lines = diff3(
+            (base.text if base else "").splitlines(keepends=True),
+            ours.text.splitlines(keepends=True),
+            theirs.text.splitlines(keepends=True),
+            both_inserts,
+        )
+        if lines is not None and _parse_block(ours.name, ours.array, "".join(lines)) == merged:
+            return BlockResult("".join(lines), merged, clashes, ours.name)
     # The sides in a stable order (by text) so that either machine builds the same bytes.
     sides = sorted([o, t], key=lambda s: s.block.text)
     text = _assemble(ours.name, ours.array, sides, b, merged)
