@@ -50,38 +50,19 @@ def git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedPro
 
 
 def init(data_dir: Path) -> str:
-    """Make the data folder a git repository (idempotent), with the chart merge driver.
-
-    In an existing repository (a clone) it installs what the clone needs, tightens permissions
-    and commits nothing but its own new files: hand edits are never swept into a commit.
-    """
-    from mesolog.store import sharing
-
+    """Make the data folder a git repository (idempotent)."""
     if git_binary() is None:
         raise HistoryError("git is not installed, so history is off; the data folder was created.")
-    existed = enabled(data_dir)
-    if not existed:
+    if not enabled(data_dir):
         result = _git(data_dir, "init", "--quiet")
         if result.returncode != 0:
             raise HistoryError(f"git init failed: {result.stderr.strip()}")
     ignore = data_dir / ".gitignore"
-    own = [".gitattributes"] if sharing.write_attributes(data_dir) else []
     if not ignore.exists():
         ignore.write_text(GITIGNORE, encoding="utf-8")
-        own.append(".gitignore")
-    sharing.register_driver(data_dir)
-    sharing.tighten(data_dir)
-    if not existed:
-        _git(data_dir, "add", "--all")
-        _git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
-        return "history is on: every change will be committed in the data folder's git repository."
-    if own:
-        _git(data_dir, "add", "--", *own)
-        _git(data_dir, "commit", "--quiet", "-m", "mesolog: charts merge by session", "--", *own)
-    return (
-        "history is on in this existing repository: the chart merge driver is registered "
-        "and permissions are tightened; the history was left as it was."
-    )
+    _git(data_dir, "add", "--all")
+    _git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
+    return "history is on: every change will be committed in the data folder's git repository."
 
 
 def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path) -> str | None:

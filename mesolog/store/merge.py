@@ -446,7 +446,11 @@ def _merge_preamble(base: str, ours: str, theirs: str) -> str:
         return ours
     if base == ours:
         return theirs
-    lines = diff3(*(x.splitlines(keepends=True) for x in (base, ours, theirs)))
+    lines = diff3(
+        base.splitlines(keepends=True),
+        ours.splitlines(keepends=True),
+        theirs.splitlines(keepends=True),
+    )
     if lines is not None:
         return "".join(lines)
     # Both changed the same lines (say, the schema): the newer schema, the rest from one side.

@@ -88,6 +88,38 @@ def driver_problem(data_dir: Path) -> str | None:
     return None
 
 
+def init(data_dir: Path) -> str:
+    """``mesolog init --git``: the data folder as a git repository with the chart merge driver.
+
+    In an existing repository (a clone) it installs what the clone needs, tightens permissions
+    and commits nothing but its own new files: hand edits are never swept into a commit.
+    """
+    if history.git_binary() is None:
+        raise HistoryError("git is not installed, so history is off; the data folder was created.")
+    if not history.enabled(data_dir):
+        write_attributes(data_dir)
+        message = history.init(data_dir)  # commits everything, .gitattributes included
+        register_driver(data_dir)
+        tighten(data_dir)
+        return message
+    own = [ATTRIBUTES] if write_attributes(data_dir) else []
+    ignore = data_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(history.GITIGNORE, encoding="utf-8")
+        own.append(".gitignore")
+    register_driver(data_dir)
+    tighten(data_dir)
+    if own:
+        history.git(data_dir, "add", "--", *own)
+        history.git(
+            data_dir, "commit", "--quiet", "-m", "mesolog: charts merge by session", "--", *own
+        )
+    return (
+        "history is on in this existing repository: the chart merge driver is registered "
+        "and permissions are tightened; the history was left as it was."
+    )
+
+
 # --- the driver ------------------------------------------------------------------------------------
 
 
