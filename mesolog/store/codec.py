@@ -89,6 +89,12 @@ def encode_chart(chart: Chart) -> str:
     return "\n".join(parts)
 
 
+def chart_document(chart: Chart) -> dict[str, Any]:
+    """The chart as the TOML document mesolog writes, as tomllib reads it back: what
+    ``store.editing`` compares to change only what differs."""
+    return tomllib.loads(encode_chart(chart))
+
+
 # --- decoding ---------------------------------------------------------------------------------
 
 
