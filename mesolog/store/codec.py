@@ -339,20 +339,3 @@ def read_chart_file(path: Path) -> tuple[Chart, str]:
     except UnicodeDecodeError:
         raise CorruptFile(path, "is not UTF-8 text; restore it from a backup") from None
     return parse_chart_text(path, text), text
-
-
-def splice_session(text: str, number: int, block: str) -> str | None:
-    """``text`` with session ``number``'s block replaced by ``block``; None if not found plainly.
-
-    A block runs from its ``[[sessions]]`` header to the next one (or the end of the file).
-    """
-    lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if _SESSION_HEADER.match(line)]
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        chunk = "".join(lines[start:end])
-        found = re.search(r"(?m)^\s*id\s*=\s*(\d+)\s*$", chunk)
-        if found and int(found.group(1)) == number:
-            tail = "\n" if end < len(lines) else ""
-            return "".join(lines[:start]) + block.rstrip("\n") + "\n" + tail + "".join(lines[end:])
-    return None
