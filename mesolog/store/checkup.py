@@ -17,11 +17,13 @@ from mesolog.errors import CorruptFile, InvalidValue, MesologError
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
 from mesolog.store.codec import decode_every_problem
-from mesolog.store.layout import Layout, LayoutError, Place, scan
+from mesolog.store.layout import Lines, Place
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding of `check`: where, how serious, and what."""
+
     path: Path
     line: int | None
     severity: str  # error | warning
@@ -59,24 +61,22 @@ _SESSION_FIELDS = {
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
     """Every problem of one chart, each naming the line of its field."""
     try:
-        _, text = read_chart_file(path)
+        chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
         shaped = _toml_text(path)
         if shaped is None:  # not TOML at all: its first syntax error is all there is to say
             return [Problem(path, error.line, "error", error.reason)]
+        try:  # of the wrong shape: every problem, not only the first
+            chart, shape, broken = decode_every_problem(path, tomllib.loads(shaped), shaped)
+        except MesologError as error:
+            return [Problem(path, 1, "error", error.message)]
         text = shaped
     except MesologError as error:
         return [Problem(path, 1, "error", error.message)]
-    try:
-        chart, shape, broken = decode_every_problem(path, tomllib.loads(text), text)
-    except MesologError as error:
-        return [Problem(path, 1, "error", error.message)]
-    try:
-        layout: Layout | None = scan(text)
-    except LayoutError:
-        layout = None
+    else:
+        shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
-    return problems + _chart_problems(_Where(path, layout), chart, broken, today, words)
+    return problems + _chart_problems(_Where(path, Lines(text)), chart, broken, today, words)
 
 
 def _toml_text(path: Path) -> str | None:
@@ -92,10 +92,10 @@ def _toml_text(path: Path) -> str | None:
 @dataclass(frozen=True)
 class _Where:
     path: Path
-    layout: Layout | None
+    lines: Lines  # scanned only when a problem needs its line
 
     def line(self, place: Place) -> int | None:
-        return self.layout.line(place) if self.layout else None
+        return self.lines.line(place)
 
     def problem(self, place: Place, severity: str, message: str) -> Problem:
         return Problem(self.path, self.line(place), severity, message)

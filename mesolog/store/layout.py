@@ -80,6 +80,26 @@ class Layout:
         return found
 
 
+class Lines:
+    """Line numbers of a text, scanned on the first question: a clinic-wide read of good charts
+    never scans; a message about a bad one names the line of its field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.layout: Layout | None = None
+
+    def line(self, place: Place) -> int | None:
+        if not self.text:
+            return None
+        if self.layout is None:
+            try:
+                self.layout = scan(self.text)
+            except LayoutError:
+                self.text = ""  # cannot be followed: messages go without a line
+                return None
+        return self.layout.line(place)
+
+
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?"
