@@ -16,8 +16,8 @@ from mesolog import model
 from mesolog.errors import CorruptFile, InvalidValue, MesologError
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
-from mesolog.store.codec import decode_every_problem
-from mesolog.store.layout import Lines, Place
+from mesolog.store.codec import Lines, decode_every_problem
+from mesolog.store.layout import Place
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     else:
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
-    return problems + _chart_problems(_Where(path, Lines(text)), chart, broken, today, words)
+    problems += _chart_problems(_Where(path, Lines(text)), chart, broken, today, words)
+    return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
 def _toml_text(path: Path) -> str | None:
@@ -91,6 +92,8 @@ def _toml_text(path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class _Where:
+    """Which file, and the lines of its fields."""
+
     path: Path
     lines: Lines  # scanned only when a problem needs its line
 

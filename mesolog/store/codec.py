@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mesolog.errors import (
     CorruptFile,
@@ -27,7 +27,9 @@ from mesolog.model import (
     Substance,
 )
 from mesolog.model import vocabulary as vocab
-from mesolog.store.layout import Lines, Place
+
+if TYPE_CHECKING:
+    from mesolog.store.layout import Layout, Place
 
 HEADER = (
     "# mesolog patient chart (schema 1). Managed by mesolog: hand edits are kept, but run\n"
@@ -99,6 +101,29 @@ def chart_document(chart: Chart) -> dict[str, Any]:
 
 
 # --- decoding ---------------------------------------------------------------------------------
+
+
+class Lines:
+    """Line numbers of a chart's text, from ``store.layout``'s scanner, scanned (and the scanner
+    imported) on the first question: a read of good charts never pays for it; a message about a
+    bad one names the line of its field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.layout: Layout | None = None
+
+    def line(self, place: Place) -> int | None:
+        if not self.text:
+            return None
+        if self.layout is None:
+            from mesolog.store.layout import LayoutError, scan
+
+            try:
+                self.layout = scan(self.text)
+            except LayoutError:
+                self.text = ""  # cannot be followed: messages go without a line
+                return None
+        return self.layout.line(place)
 
 
 class _Reader:
