@@ -29,6 +29,7 @@ def broken(run, patient: Path, data_dir: Path) -> tuple[Path, str]:
     s1 = s1.replace("depth_mm = 1.5", 'depth_mm = "deep"').replace("points = 40", "points = 4.5")
     s1 = s1.replace('notes = "first session"', 'notes = """first session\n[[sessions]]\n"""')
     s2 = s2.replace("id = 2", "id = 3").replace('technique = "gun"', 'technique = "laser"')
+    s2 = s2.replace("depth_mm = 1.5", "depth_mm = 20.0").replace("angle_deg = 45", "angle_deg = 120")
     s3 = s3.replace("amount = 1.0", 'amount = "one"')
     head = text[:one].replace("interval_days = 14", "interval_days = 60")
     text = head.replace("birth_year = 1986", 'birth_year = "1986"') + s1 + s2 + s3
@@ -59,12 +60,14 @@ def test_check_lists_every_problem_of_every_chart_at_its_line(run, broken: tuple
         at('interval_days = 60') + ": warning: course 'hair-2026': an interval of 60 days is outside the usual 7-30.",
         f"{patient}:{s3}: error: session number 3 is also used at line {s2}; amend and void refuse it until one is renumbered",
         at('technique = "laser"') + ": error: session 3: technique 'laser' is not allowed",
+        at("depth_mm = 20.0") + ": error: session 3: depth 20.0 is not allowed",
+        at("angle_deg = 120") + ": error: session 3: angle 120 is not allowed",
     ]
     out = result.stdout.splitlines()
     for line in expected:
         assert any(found.startswith(line) for found in out), (line, out)
     assert len(out) == len(expected)
-    assert "2 files checked: 8 errors, 1 warnings." in result.stderr
+    assert "2 files checked: 10 errors, 1 warnings." in result.stderr
     assert snapshot(data_dir) == before  # check never writes
 
 
@@ -72,7 +75,7 @@ def test_check_format_json_is_json_alone_on_stdout(run, broken: tuple[Path, str]
     patient, text = broken
     result = run("check", "--format", "json", expect=1)
     problems = json.loads(result.stdout)
-    assert len(problems) == 9
+    assert len(problems) == 11
     assert all(set(p) == {"path", "line", "severity", "message"} for p in problems)
     depth = next(p for p in problems if "depth_mm" in p["message"])
     assert depth == {

@@ -8,9 +8,10 @@ come from ``store.layout``'s scanner, the same one that edits charts in place.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from mesolog import model
 from mesolog.errors import CorruptFile, InvalidValue, MesologError
@@ -166,13 +167,8 @@ def _session_problems(
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
         problems.append(where.problem((*here, "status"), "error", message))
-    try:
-        model.validate_session(session, today)
-    except InvalidValue as error:
-        place = _faulty_field(here, session, error)
-        problems.append(where.problem(place, "error", f"{name}: {error.message}"))
-    except MesologError as error:
-        problems.append(where.problem(here, "error", f"{name}: {error.message}"))
+    for place, message in _value_problems(here, session, today):
+        problems.append(where.problem(place, "error", f"{name}: {message}"))
     if previous and session.date < previous:
         message = f"{name} ({session.date.isoformat()}) is dated before the session above it"
         problems.append(where.problem((*here, "date"), "warning", message))
@@ -189,6 +185,62 @@ def _session_problems(
             place = (*here, "complications", number, "name")
             problems.append(where.problem(place, "warning", message))
     return problems
+
+
+# A value that passes its rule, put in place of a refused one so that the session's next
+# problem can be heard too (the rules stay the model's, in one place: validate_session).
+_PASSING: dict[str, object] = {
+    "areas": ("scalp",),
+    "technique": "gun",
+    "depth_mm": 1.0,
+    "anaesthetic": "none",
+    "amount": 1.0,
+    "unit": "ml",
+    "severity": "mild",
+}
+
+
+def _value_problems(here: Place, session: model.Session, today: date) -> list[tuple[Place, str]]:
+    """Every value ``validate_session`` refuses in this session, each at its field."""
+    found: list[tuple[Place, str]] = []
+    while len(found) < 50:
+        try:
+            model.validate_session(session, today)
+        except InvalidValue as error:
+            place = _faulty_field(here, session, error)
+            found.append((place, error.message))
+            passing = _without(session, place[len(here) :], today)
+            if passing is None or passing == session:
+                break
+            session = passing
+        except MesologError as error:
+            found.append((here, error.message))
+            break
+        else:
+            break
+    return found
+
+
+def _without(session: model.Session, field: Place, today: date) -> model.Session | None:
+    """``session`` with the refused value at ``field`` replaced by one that passes (an optional
+    field is left out); None when there is none to put (no substance at all)."""
+    if not field:
+        return None
+    key = str(field[-1])
+    change: dict[str, Any] = {}
+    if field[0] == "measurements":
+        change["measurements"] = {k: v for k, v in session.measurements.items() if k != key}
+    elif len(field) == 1:
+        default = model.Session.__dataclass_fields__[key].default
+        change[key] = today if key == "date" else _PASSING.get(key, default)
+        if change[key] is MISSING:
+            return None
+    else:
+        array, number = str(field[0]), int(field[1])
+        items: list[Any] = list(getattr(session, array))
+        items[number] = replace(items[number], **{key: _PASSING.get(key)})
+        change[array] = tuple(items)
+    return replace(session, **change)
 
 
 def _faulty_field(here: Place, session: model.Session, error: InvalidValue) -> Place:
