@@ -101,3 +101,11 @@ class ConfigError(MesologError):
 
 class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
+
+
+class WouldLoseHandEdits(MesologError):
+    """A change that cannot be written without losing something typed by hand in the chart."""
+
+
+class DuplicateSession(MesologError):
+    """Two sessions of a chart carry the same number; changing "the" session would be a guess."""

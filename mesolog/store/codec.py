@@ -91,6 +91,12 @@ def encode_chart(chart: Chart) -> str:
     return "\n".join(parts)
 
 
+def chart_document(chart: Chart) -> dict[str, Any]:
+    """The chart as the TOML document mesolog writes, as tomllib reads it back: what
+    ``store.editing`` compares to change only what differs."""
+    return tomllib.loads(encode_chart(chart))
+
+
 # --- decoding ---------------------------------------------------------------------------------
 
 
@@ -368,20 +374,3 @@ def read_chart_file(path: Path, bulk: bool = False) -> tuple[Chart, str]:
     except UnicodeDecodeError:
         raise CorruptFile(path, "is not UTF-8 text; restore it from a backup") from None
     return parse_chart_text(path, text, bulk), text
-
-
-def splice_session(text: str, number: int, block: str) -> str | None:
-    """``text`` with session ``number``'s block replaced by ``block``; None if not found plainly.
-
-    A block runs from its ``[[sessions]]`` header to the next one (or the end of the file).
-    """
-    lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if _SESSION_HEADER.match(line)]
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        chunk = "".join(lines[start:end])
-        found = re.search(r"(?m)^\s*id\s*=\s*(\d+)\s*$", chunk)
-        if found and int(found.group(1)) == number:
-            tail = "\n" if end < len(lines) else ""
-            return "".join(lines[:start]) + block.rstrip("\n") + "\n" + tail + "".join(lines[end:])
-    return None
