@@ -101,3 +101,7 @@ class ConfigError(MesologError):
 
 class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
+
+
+class OutputExists(MesologError):
+    """An output file is already there; it is replaced only with ``--force``."""
