@@ -105,3 +105,9 @@ class HistoryError(MesologError):
 
 class OutputExists(MesologError):
     """An output file is already there; it is replaced only with ``--force``."""
+
+
+class UnknownSetting(MesologError):
+    """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
+
+    exit_code = EXIT_USAGE

@@ -64,6 +64,11 @@ class Practice:
         return default_text(indication)
 
 
+def same_indication(one: str, other: str) -> bool:
+    """True when two indications mean the same ("alopecia" and "Hair loss")."""
+    return _indication_key(one) == _indication_key(other)
+
+
 def _indication_key(indication: str | None) -> str:
     """Indications compare by meaning: "alopecia" and "Hair loss" are one key."""
     if not indication:
