@@ -129,6 +129,19 @@ def test_the_limited_evidence_note_and_the_default_aftercare(run, patient: Path,
     assert "1 of 6 sessions, next due 2026-11-16" in text
 
 
+def test_voided_sessions_are_left_out_and_an_empty_chart_still_has_a_page(run, full_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("void", "P-0042", "3", "--reason", "entered in the wrong chart")
+    run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
+    text = (tmp_path / "s.html").read_text()
+    assert "B553" not in text and "2026-10-26" not in text
+    assert "3 of 6 sessions, next due 2026-11-23" in text
+    run("patient", "new", "P-0001")
+    run("summary", "P-0001", "-o", str(tmp_path / "empty.html"))
+    empty = (tmp_path / "empty.html").read_text()
+    assert "No session recorded yet." in empty and "No course planned." in empty
+    assert "Complications" in empty and "<svg" not in empty
+
+
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"></style><a href="javascript:x">'
 
 

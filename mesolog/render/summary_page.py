@@ -105,6 +105,8 @@ def summary_page(chart: Chart, practice: Practice, today: date, version: str = "
 
 def _clinic_header(practice: Practice) -> str:
     lines = [f"<header><h1>{_text(practice.name or 'Treatment summary')}</h1>"]
+    if practice.name:
+        lines.append('<p class="muted">Treatment summary</p>')
     if practice.address:
         lines.append(f'<div class="address">{_text(practice.address)}</div>')
     if practice.practitioner:
@@ -291,8 +293,12 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
     low, high = low - pad, high + pad
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
 
+    inner = 16  # the first and last points (and the first value's ring) clear of the frame
+
     def x(day: int) -> float:
-        return _LEFT + (plot_w * day / span_days if len(days) > 1 else plot_w / 2)
+        if len(days) == 1:
+            return _LEFT + plot_w / 2
+        return _LEFT + inner + (plot_w - 2 * inner) * day / span_days
 
     def y(value: float) -> float:
         return _TOP + plot_h * (high - value) / (high - low)
