@@ -41,6 +41,8 @@ KEYS = (
 
 @dataclass(frozen=True)
 class Config:
+    """The settings in force (the config file, or the defaults)."""
+
     path: Path | None = None
     practitioner: str = ""
     technique: str | None = None
