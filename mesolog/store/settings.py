@@ -37,6 +37,8 @@ NEW_FILE = "# mesolog settings (`mesolog config set/unset` keep comments and lay
 
 @dataclass(frozen=True)
 class Key:
+    """A setting's place in the file: top level, or a key of the ``[aftercare]`` table."""
+
     table: str | None  # None: a top-level key; "aftercare": a key in [aftercare]
     name: str
 
