@@ -109,3 +109,13 @@ class WouldLoseHandEdits(MesologError):
 
 class DuplicateSession(MesologError):
     """Two sessions of a chart carry the same number; changing "the" session would be a guess."""
+
+
+class OutputExists(MesologError):
+    """An output file is already there; it is replaced only with ``--force``."""
+
+
+class UnknownSetting(MesologError):
+    """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
+
+    exit_code = EXIT_USAGE
