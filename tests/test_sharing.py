@@ -533,3 +533,21 @@ def test_comments_unknown_keys_courses_and_patient_details_of_both_sides_survive
     assert "# seen again on day 3" in merged.text and "# second block, by hand" in merged.text
     (m.folder / "patients" / "P-1.toml").write_text(merged.text)
     m("check")
+
+
+def test_a_patient_detail_changed_two_ways_is_kept_as_a_chart_conflict_that_check_names(
+    run: Run, tmp_path: Path
+) -> None:
+    m = Machine(run, tmp_path / "d")
+    m("patient", "new", "P-1", "--name", "Ana")
+    base = m.chart("P-1").decode()
+    ours = base.replace('name = "Ana"', 'name = "Ana Ruiz"')
+    theirs = base.replace('name = "Ana"', 'name = "Ana Vidal"')
+    merged = merge_chart_texts(base, ours, theirs, "patients/P-1.toml")
+    assert merged.text == merge_chart_texts(base, theirs, ours, "patients/P-1.toml").text
+    assert [c.split(":")[0] for c in merged.clashes] == ["[patient]"]
+    (entry,) = tomllib.loads(merged.text)["conflicts"]
+    assert entry["field"] == "patient.name" and {entry["kept"], entry["other"]} == {'"Ana Ruiz"', '"Ana Vidal"'}
+    (m.folder / "patients" / "P-1.toml").write_text(merged.text)
+    found = m("check", expect=1)
+    assert "merge conflict: patient.name was changed two ways" in found.stdout
