@@ -335,11 +335,11 @@ def test_union_and_three_way_rules() -> None:
 
 ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["new", "add", "add", "amend", "void", "sync"]),
+        st.sampled_from(["new", "add", "add", "amend", "amend", "void", "sync"]),
         st.integers(0, 2),  # machine
         st.integers(0, 1),  # patient
-        st.integers(1, 4),  # session number
-        st.sampled_from(["1.5", "2", "2.5"]),
+        st.sampled_from([1, 1, 2, 3]),  # session number: 1 always exists
+        st.sampled_from(["2", "2.5", "3"]),  # a depth to amend to (never the recorded 1.5)
     ),
     min_size=1,
     max_size=12,
@@ -417,6 +417,12 @@ def test_e_random_histories_through_the_pure_merge(actions, swaps) -> None:  # t
     with tempfile.TemporaryDirectory() as root:
         world = Simulated(Path(root))
         added: set[str] = set()
+        # Every machine starts with P-0 and one session of it, so that histories mostly work
+        # on shared charts (P-1 is created by whichever machine draws "new" first).
+        _act(world.clinics[0], "new", "P-0", 1, "1.5", added)
+        _act(world.clinics[0], "add", "P-0", 1, "1.5", added)
+        for n in range(3):
+            world.sync(n, False)
         for k, (action, n, p, number, depth) in enumerate(actions):
             if action == "sync":
                 world.sync(n, swaps[k % len(swaps)])
@@ -441,6 +447,11 @@ def test_e_random_histories_through_real_git(run: Run, actions) -> None:  # type
     with tempfile.TemporaryDirectory() as root:
         machines = clinic_of(run, Path(root), 3)
         added: set[str] = set()
+        machines[0]("patient", "new", "P-0")
+        machines[0]("add", "P-0", *ADD)
+        added |= {s["uid"] for s in _sessions(machines[0], "P-0")}
+        for m in machines:
+            m("sync")
         for action, n, p, number, depth in actions:
             m, patient = machines[n], f"P-{p}"
             if action == "new":
