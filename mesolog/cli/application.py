@@ -21,7 +21,16 @@ if TYPE_CHECKING:
 
 class _Refusals(TyperGroup):
     """Turns every refusal into one sentence on stderr and its exit code; no traceback unless
-    ``--debug``. Crash tracebacks would print patient data, so they are opt-in."""
+    ``--debug``. Crash tracebacks would print patient data, so they are opt-in.
+
+    Built with every command under it, it also puts every parameter in words (help, completion,
+    ids as stored): see ``mesolog.cli.words``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from mesolog.cli import words
+
+        super().__init__(*args, **kwargs)
+        words.in_words(self)
 
     def invoke(self, ctx: Any) -> Any:
         from mesolog.errors import MesologError
