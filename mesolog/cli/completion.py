@@ -80,8 +80,14 @@ def substances(ctx: Any, incomplete: str) -> list[str]:
 
 
 def lots(ctx: Any, incomplete: str) -> list[str]:
+    """Each lot once, as first typed: ``lot`` ignores case and spaces, so ``d2411`` and
+    ``D 2411`` are one answer."""
+    from mesolog.model import questions
+
     with _index(ctx) as index:
-        return _starting(index.lots(), incomplete)
+        known = index.lots()
+    first = {questions.lot_key(lot): lot for lot in reversed(known)}
+    return _starting([lot for lot in known if first[questions.lot_key(lot)] == lot], incomplete)
 
 
 def complications(ctx: Any, incomplete: str) -> list[str]:
