@@ -15,6 +15,9 @@ from typer.core import TyperGroup
 from mesolog import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from mesolog.store import Clinic, Location
     from mesolog.store.config import Config
 
@@ -186,9 +189,44 @@ def _index_of(state: State) -> Any:
     return summary.opened(state.clinic(), cache_location().path)
 
 
-def _clinic_overview(ctx: typer.Context, fmt: str, title: str) -> None:
+def _clinic_overview(
+    ctx: typer.Context,
+    fmt: str,
+    title: str,
+    since: date | None = None,
+    until: date | None = None,
+    output: "Path | None" = None,
+) -> None:
+    """The overview; with --since/--until, the patients who had a session in that window."""
     from mesolog import render
+    from mesolog.model.questions import SessionQuery
 
     with _index(ctx) as index:
         summaries, problems = index.summaries()
-    render.overview(summaries, problems, date.today(), fmt, title)
+        if since or until:
+            seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
+            summaries = [s for s in summaries if s.patient_id in seen]
+            title += f", sessions {since or '…'} to {until or 'today'}"
+    _shown(ctx, fmt, output, lambda form: render.overview(summaries, problems, date.today(), form, title), title)
+
+
+def _shown(
+    ctx: typer.Context,
+    fmt: str,
+    output: "Path | None",
+    draw: "Callable[[str], None]",
+    title: str,
+) -> None:
+    """A report on the terminal in ``fmt``, or written to ``--output FILE`` in the form its
+    extension names (refused when it names none, or not the --format typed)."""
+    if output is None:
+        draw(fmt)
+        return
+    from mesolog import render
+    from mesolog.store import write_output
+
+    source = ctx.get_parameter_source("fmt")
+    typed = fmt if source is not None and source.name == "COMMANDLINE" else None
+    form = render.file_format(output, typed)
+    write_output(output, render.captured(output, lambda: draw(form), title))
+    typer.echo(f"Saved to {output}", err=True)

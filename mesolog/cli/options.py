@@ -1,5 +1,6 @@
 """Parameters shared by several commands, declared once."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -29,4 +30,13 @@ UntilOption = Annotated[
 ]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        help="Write the report to FILE instead; its ending chooses the form: .html, .svg, .txt, "
+        ".md, .csv or .json. Example: --output due.csv",
+        show_default=False,
+    ),
 ]

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from mesolog.render import page
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -20,10 +22,15 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def console(stderr: bool = False) -> Console:
     """A console that never cuts piped output at 80 columns, and writes no ANSI codes at all
-    when piped or when NO_COLOR is set (Rich alone would still write bold and italics)."""
+    when piped or when NO_COLOR is set (Rich alone would still write bold and italics).
+
+    Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
 
     from rich.console import Console
+
+    if page.current is not None and not stderr:
+        return page.current.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
@@ -85,7 +92,12 @@ def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -
 
 
 def write(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    text = text if text.endswith("\n") else text + "\n"
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
 
 
 def _day(value: date | None) -> str:

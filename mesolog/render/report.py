@@ -122,36 +122,143 @@ def report(
     today: date,
     fmt: str = "table",
     audit: bool = False,
-    save_to: Path | None = None,
 ) -> None:
-    import io
-
     from mesolog.model import progress
 
     if fmt == "json":
         write(to_json(report_data(chart, sessions, today)))
         return
-    gaps = progress.days_between(chart.sessions)
-    rows = [_session_row(s, gaps.get(s.id)) for s in sessions]
     if fmt == "csv":
-        write(to_csv(SESSION_COLUMNS, rows))
+        gaps = progress.days_between(chart.sessions)
+        write(to_csv(SESSION_COLUMNS, [_session_row(s, gaps.get(s.id)) for s in sessions]))
         return
     if fmt == "markdown":
-        write(to_markdown(SESSION_COLUMNS, rows))
+        write(report_markdown(chart, sessions, today, audit))
         return
     out = console()
-    if save_to is not None:
-        from rich.console import Console
-
-        out = Console(record=True, width=140, file=io.StringIO())
     for part in report_parts(chart, sessions, today, audit, out.width):
         out.print(part)
         out.print()
-    if save_to is not None:
-        if save_to.suffix.lower() == ".svg":
-            out.save_svg(str(save_to), title=f"mesolog report {chart.patient.id}")
-        else:
-            out.save_html(str(save_to))
+
+
+def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool) -> str:
+    """The whole report as Markdown: header, sessions, progress, measurements, complications,
+    products and lots (and the audit trail with ``--audit``), user text escaped."""
+    from mesolog.model import progress
+
+    gaps = progress.days_between(chart.sessions)
+    p = chart.patient
+    who = " · ".join(
+        x for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "") if x
+    )
+    out = [f"# {_md(who)}", "", "## Sessions", ""]
+    if sessions:
+        out.append(
+            to_markdown(
+                ("#", "Date", "Days", "Areas", "Substances (lot, expiry)", "Depth", "Technique",
+                 "Anaesthetic", "Complications", "Notes"),
+                [
+                    [
+                        _number_cell(s),
+                        s.date.isoformat(),
+                        gaps.get(s.id),
+                        ", ".join(s.areas),
+                        "\n".join(
+                            _substance_line(x) + (f" exp {x.expiry.isoformat()}" if x.expiry else "")
+                            for x in s.substances
+                        ),
+                        f"{s.depth_mm:g} mm",
+                        s.technique + (f", {s.method}" if s.method else ""),
+                        s.anaesthetic,
+                        "\n".join(_complication_line(c) for c in s.complications) or "none",
+                        s.notes,
+                    ]
+                    for s in sessions
+                ],
+            )
+        )
+    else:
+        out.append("No sessions in this window.\n")
+    out += ["## Progress", "", _md(str(_progress_text(chart, today))), ""]
+    trends = progress.measurement_trends(sessions)
+    if trends:
+        out += ["## Measurements", ""]
+        out.append(
+            to_markdown(
+                ("Measure", "First", "Latest", "Change", "%", "Values"),
+                [
+                    [
+                        t.name,
+                        _number(t.first),
+                        _number(t.latest),
+                        _signed(t.change),
+                        "" if t.percent is None else f"{t.percent:+.1f}%",
+                        ", ".join(f"{d.isoformat()}: {_number(v)}" for d, v in t.values),
+                    ]
+                    for t in trends
+                ],
+            )
+        )
+    complicated = [(s, c) for s in sessions for c in s.complications]
+    if complicated:
+        out += ["## Complications", ""]
+        out.append(
+            to_markdown(
+                ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
+                [
+                    [s.id, s.date.isoformat(), c.name, c.severity, _day(c.onset), _day(c.resolved), c.outcome or ""]
+                    for s, c in complicated
+                ],
+            )
+        )
+    lots = progress.lots_used(sessions)
+    if lots:
+        out += ["## Products and lots", ""]
+        out.append(
+            to_markdown(
+                ("Product", "Lot", "Expiry", "Sessions", "First", "Last"),
+                [
+                    [
+                        u.substance,
+                        u.lot or "",
+                        _day(u.expiry),
+                        ", ".join(str(n) for n in u.sessions),
+                        _day(u.first),
+                        _day(u.last),
+                    ]
+                    for u in lots
+                ],
+            )
+        )
+    if progress.limited_evidence(chart):
+        out += [f"> {LIMITED_EVIDENCE}", ""]
+    if audit:
+        out += ["## Audit trail", ""]
+        out.append(
+            to_markdown(
+                ("Session", "When", "By", "Why", "Changes"),
+                [
+                    row
+                    for s in sessions
+                    for row in [
+                        [s.id, s.recorded.isoformat(), s.practitioner, "recorded", ""],
+                        *([s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)] for a in s.amendments),
+                    ]
+                ],
+            )
+        )
+    elif any(_amended_mark(s) for s in sessions):
+        out += ["\\" + AMENDED_FOOTNOTE, ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md(text: str) -> str:
+    """User text outside a table, inert as Markdown: emphasis, code, links and HTML escaped,
+    and a line that would start a heading, list or quote. Dates and ids stay readable."""
+    import re
+
+    text = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+    return re.sub(r"^(\s*)([#+\-=>]|\d+\.)", r"\1\\\2", text, flags=re.MULTILINE)
 
 
 def report_parts(

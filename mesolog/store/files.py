@@ -44,6 +44,12 @@ def write_atomically(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+def write_output(path: Path, text: str) -> None:
+    """A report the practitioner asked for with ``--output FILE``: written whole or not at all,
+    private (0600) like every file mesolog writes. The one place output files are written."""
+    write_atomically(path, text)
+
+
 # --- locking ----------------------------------------------------------------------------------
 
 
