@@ -47,6 +47,10 @@ class _Refusals(TyperGroup):
             raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader closed the pipe (`mesolog report | head -1`): it has what it wanted.
+            reader_gone()
+            raise typer.Exit(0) from None
         except OSError as error:
             # A full disk, a read-only or vanished folder: the writes are atomic, so the chart
             # on disk is the one from before this command.
@@ -68,6 +72,16 @@ class _Refusals(TyperGroup):
 
 def _debugging(ctx: Any) -> bool:
     return bool(ctx.params.get("debug")) or "--debug" in sys.argv
+
+
+def reader_gone() -> None:
+    """stdout's reader went away: whatever is still buffered goes nowhere, quietly (Python
+    would otherwise complain about the pipe once more when it flushes at exit)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _say(message: str) -> None:

@@ -35,13 +35,21 @@ def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(
+    out = Console(
         file=stream,
         highlight=False,
         width=None if interactive else 100_000,
         soft_wrap=not interactive,
         color_system=None if plain else "auto",
     )
+    # Rich ends the program with exit 1 when the reader closes the pipe; the CLI decides that
+    # (`mesolog report | head -1` has done its job: exit 0, quietly).
+    setattr(out, "on_broken_pipe", _pipe_closed)  # noqa: B010
+    return out
+
+
+def _pipe_closed() -> None:
+    raise BrokenPipeError(32, "the reader closed the pipe")
 
 
 def _json_default(value: object) -> str:

@@ -132,28 +132,36 @@ def _share(width: int, shown: list[int], least: dict[int, int], natural: dict[in
 
 
 def stacked(
-    columns: Sequence[Column], rows: Sequence[Sequence[object]], row_styles: Sequence[str] | None = None
+    width: int,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    row_styles: Sequence[str] | None = None,
 ) -> RenderableType:
-    """Rows as blocks, one line per value (``Header: value``), for a screen no table fits:
-    the first column heads each block, and long values wrap under themselves."""
+    """Rows as blocks, one ``Header: value`` line per value, for a screen no table fits. A
+    value too long to stand beside its header goes on the lines under it; a value wider than
+    the whole screen is folded, never cut."""
+    from rich.cells import cell_len
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    blocks: list[RenderableType] = []
+    label_width = max(cell_len(c.header) for c in columns) + 2
+    lines: list[RenderableType] = []
     for n, row in enumerate(rows):
         style = row_styles[n] if row_styles else ""
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True, style="bold")
-        grid.add_column(overflow="fold")
-        first = row[0] if isinstance(row[0], Text) else Text(str(row[0]))
-        grid.add_row(Text(columns[0].header + ":"), first, style=style)
-        for column, cell in zip(columns[1:], row[1:], strict=True):
-            if _plain(cell).strip():
-                grid.add_row(Text(column.header + ":"), cell if isinstance(cell, Text) else str(cell), style=style)
-        blocks.append(grid)
-        blocks.append(Text(""))
-    return Group(*blocks[:-1])
+        if n:
+            lines.append(Text(""))
+        for column, cell in zip(columns, row, strict=True):
+            values = _lines(cell)
+            if not "".join(values).strip():
+                continue
+            label = (column.header + ":").ljust(label_width)
+            if label_width + max(cell_len(v) for v in values) <= width:
+                for k, value in enumerate(values):
+                    lines.append(Text((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
+            else:
+                lines.append(Text(label.rstrip(), style=style))
+                lines += [Text("  " + value, style=style, overflow="fold") for value in values]
+    return Group(*lines)
 
 
 def table_or_blocks(
@@ -171,7 +179,7 @@ def table_or_blocks(
     fit = fitted(width, columns, rows, row_styles, title=title, title_justify="left")
     if fit.table is None:
         heading = title if isinstance(title, Text) else Text(title)
-        return [heading, stacked(columns, rows, row_styles)]
+        return [Group(heading, stacked(width, columns, rows, row_styles))]
     hidden = [h for h in fit.hidden if h]
     if not hidden:
         return [fit.table]
