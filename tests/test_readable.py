@@ -223,3 +223,104 @@ def test_a_reader_closing_the_pipe_ends_mesolog_quietly(run, patient: Path, args
     shell = subprocess.run(["bash", "-c", f"{sys.executable} -m mesolog {' '.join(args)} | head -1; "
                             "echo \"status=${PIPESTATUS[0]}\" >&2"], capture_output=True, text=True, timeout=120)
     assert shell.stderr.strip() == "status=0" and len(shell.stdout.splitlines()) == 1
+
+
+# --- --output: every report form writes the file its extension names, or refuses -----------------
+
+REPORT_FORMS = {
+    "one patient": ["report", "P-0042"],
+    "overview": ["report"],
+    "due": ["due", "--all"],
+    "lot": ["lot", "D2411"],
+    "find": ["find"],
+    "stats": ["stats"],
+}
+# A value each form holds.
+HOLDS = {"one patient": "D2411", "overview": "P-0042", "due": "P-0042", "lot": "D2411", "find": "D2411", "stats": "gun"}
+
+
+@pytest.fixture
+def demo(data_dir: Path) -> Path:
+    make_clinic.build(data_dir)
+    return data_dir
+
+
+@pytest.mark.parametrize("form", REPORT_FORMS, ids=str)
+def test_output_writes_the_form_its_extension_names(run, demo: Path, tmp_path: Path, form: str) -> None:
+    import csv
+    import io
+    import json
+
+    args, held = REPORT_FORMS[form], HOLDS[form]
+    for ext in ("html", "svg", "txt", "md", "csv", "json"):
+        path = tmp_path / f"out.{ext}"
+        result = run(*args, "--output", str(path))
+        assert result.stdout == "" and f"Saved to {path}" in result.stderr
+        assert path.stat().st_mode & 0o777 == 0o600
+        text = path.read_text()
+        if ext == "html":
+            assert text.startswith("<!DOCTYPE html>") and "<title>" in text and held in text
+        elif ext == "svg":
+            assert text.lstrip().startswith("<svg") and held in text.replace("&#160;", " ")
+        elif ext == "txt":
+            assert "\x1b" not in text and held in text and "…" not in text
+        elif ext == "md":
+            assert "| " in text and held in text
+        elif ext == "csv":
+            assert list(csv.reader(io.StringIO(text)))[1:] and held in text
+        else:
+            assert json.loads(text)
+        # The table forms draw exactly what the terminal shows, piped.
+        if ext == "txt":
+            assert text == run(*args).stdout
+        if ext in ("csv", "json", "md"):
+            assert text == run(*args, "--format", {"md": "markdown"}.get(ext, ext)).stdout
+
+
+@pytest.mark.parametrize("form", REPORT_FORMS, ids=str)
+def test_output_refuses_what_it_cannot_write_and_writes_nothing(run, demo: Path, tmp_path: Path, form: str) -> None:
+    from conftest import snapshot
+
+    before = snapshot(tmp_path)
+    args = REPORT_FORMS[form]
+    unknown = run(*args, "--output", str(tmp_path / "report.pdf"), expect=2)
+    assert "must end in .html, .svg, .txt, .md, .csv, .json" in unknown.stderr
+    clash = run(*args, "--format", "csv", "--output", str(tmp_path / "y.svg"), expect=2)
+    assert "--format is csv" in clash.stderr and len(clash.stderr.strip().splitlines()) == 1
+    assert snapshot(tmp_path) == before
+    run(*args, "--format", "json", "--output", str(tmp_path / "same.json"))  # agreeing is fine
+
+
+def test_the_overview_honours_the_window_or_refuses(run, demo: Path) -> None:
+    import json
+
+    def ids(*args: str) -> list[str]:
+        return sorted(r["patient"] for r in json.loads(run("report", "--format", "json", *args).stdout))
+
+    assert ids() == ["P-0042", "P-0107", "P-0213"]
+    assert ids("--since", "2026-10-01") == ["P-0042", "P-0213"]
+    assert ids("--until", "2026-09-30") == ["P-0042", "P-0107"]
+    assert ids("--since", "2026-08-10", "--until", "2026-08-20") == ["P-0107"]
+    assert "sessions 2026-10-01 to" in run("report", "--since", "2026-10-01").stdout
+    refused = run("report", "--last", "2", expect=2)
+    assert "--last" in refused.stderr and "patient id" in refused.stderr
+
+
+def test_markdown_carries_the_whole_report(run, demo: Path) -> None:
+    md = run("report", "P-0213", "--format", "markdown").stdout
+    for heading in ("# P-0213 · Sofia Berg", "## Sessions", "## Progress", "## Measurements",
+                    "## Complications", "## Products and lots"):
+        assert heading in md
+    assert "| 2 | 2026-10-16 | bruising | mild | 2026-10-17 | 2026-10-23 | resolved |" in md
+    assert "| hyaluronic acid | HA5521 | 2027-09-30 | 1, 2, 3 |" in md
+    assert "wrinkle_severity_wsrs" in md and "overdue" in md
+    assert "## Audit trail" in run("report", "P-0213", "--format", "markdown", "--audit").stdout
+    hair = run("report", "P-0042", "--format", "markdown").stdout
+    assert "Limited evidence" not in hair  # minoxidil was used
+
+
+def test_markdown_escapes_what_the_practitioner_typed(run, patient: Path) -> None:
+    run("patient", "new", "P-9", "--name", "# *Bold* <b>x</b> [link](http://x)")
+    md = run("report", "P-9", "--format", "markdown").stdout
+    first = md.splitlines()[0]
+    assert "<b>" not in first and "\\*Bold\\*" in first and "\\[link\\]" in first
