@@ -52,8 +52,25 @@ def _index(ctx: Any) -> Any:
 
 def _chart_on_the_line(ctx: Any) -> Any:
     """The chart of the patient id already typed on the command line, or None."""
-    patient_id = ctx.params.get("patient_id")
+    patient_id = ctx.params.get("patient_id") or _first_word_after(ctx.info_name)
     return _clinic(ctx).load(patient_id) if patient_id else None
+
+
+def _first_word_after(command: str | None) -> str | None:
+    """The first word after the command word that is not an option: the patient id as people
+    type it. Click stops parsing at an option still waiting for its value (``--course <Tab>``),
+    so the id is read from the line the shell handed over."""
+    import shlex
+
+    line = os.environ.get("COMP_WORDS", "").replace("\n", " ") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = line.split()
+    if command not in words:
+        return None
+    after = words[words.index(command) + 1 : -1 if not line.endswith(" ") else None]
+    return next((w for w in after if not w.startswith("-")), None)
 
 
 def _starting(words: Iterable[str], incomplete: str) -> list[str]:
