@@ -7,8 +7,8 @@ Rich, given a table wider than the screen, shrinks every column and ends values 
   longest line, so it is never wrapped or cut;
 - a *free* column (areas, notes, complications) wraps at words and folds a word longer than
   the column, down to a small minimum;
-- a column with a ``drop`` rank may be left out when the screen is too narrow, the highest rank
-  first; the caller is told which, to say so under the table.
+- a column with a ``drop`` rank may be left out when the screen is too narrow, an empty one
+  first, then the highest rank; the caller is told which, to say so under the table.
 
 When even the columns that stay do not fit, :func:`fitted` answers None and the caller shows
 the rows another way (:func:`stacked`, or the report's own block per session). Widths are
@@ -48,6 +48,10 @@ def _plain(cell: object) -> str:
 
 def _lines(cell: object) -> list[str]:
     return _plain(cell).split("\n")
+
+
+def _empty(cells: list[object]) -> bool:
+    return not any(_plain(c).strip() for c in cells)
 
 
 def _longest_word(text: str) -> int:
@@ -105,7 +109,8 @@ def fitted(
         droppable = [i for i in shown if columns[i].drop]
         if not droppable:
             return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
-        shown.remove(max(droppable, key=lambda i: (columns[i].drop, i)))
+        # A column with nothing in it goes before any that says something.
+        shown.remove(max(droppable, key=lambda i: (_empty(cells[i]), columns[i].drop, i)))
     widths = _share(width, shown, least, {i: _natural(columns[i], cells[i]) for i in shown})
     table = Table(**table_options)  # type: ignore[arg-type]
     for i in shown:
@@ -114,7 +119,9 @@ def fitted(
         )
     for n, row in enumerate(rows):
         table.add_row(*(row[i] for i in shown), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
-    return Fitted(table, [columns[i].header for i in range(len(columns)) if i not in shown])
+    # An empty column left out hides nothing: not named.
+    hidden = [columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])]
+    return Fitted(table, hidden)
 
 
 def _share(width: int, shown: list[int], least: dict[int, int], natural: dict[int, int]) -> dict[int, int]:
