@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
-import make_clinic  # noqa: E402
+import make_clinic
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None or not (BIN / "mesolog").exists(),

@@ -114,6 +114,8 @@ app.add_typer(config_app, name="config")
 
 @dataclass
 class State:
+    """The global options of this run (data folder, --debug)."""
+
     data_dir: str | None = None
     debug: bool = False
 
@@ -197,10 +199,11 @@ def _index(ctx: typer.Context) -> Any:
 
 def _index_of(state: State) -> Any:
     """The summary cache of this data folder, brought up to date with the files."""
+    from mesolog.render.progress import rebuild_progress
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    return summary.opened(state.clinic(), cache_location().path)
+    return summary.opened(state.clinic(), cache_location().path, rebuild_progress())
 
 
 def _clinic_overview(
@@ -232,15 +235,16 @@ def _shown(
     title: str,
 ) -> None:
     """A report on the terminal in ``fmt``, or written to ``--output FILE`` in the form its
-    extension names (refused when it names none, or not the --format typed)."""
+    extension names (refused when it names none, or not the --format typed; an existing file
+    only with --force)."""
     if output is None:
         draw(fmt)
         return
     from mesolog import render
-    from mesolog.store import write_output
+    from mesolog.store.outputs import save_output
 
     source = ctx.get_parameter_source("fmt")
     typed = fmt if source is not None and source.name == "COMMANDLINE" else None
     form = render.file_format(output, typed)
-    write_output(output, render.captured(output, lambda: draw(form), title))
+    save_output(output, render.captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
     typer.echo(f"Saved to {output}", err=True)

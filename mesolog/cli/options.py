@@ -53,3 +53,7 @@ OutputOption = Annotated[
         show_default=False,
     ),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
+]

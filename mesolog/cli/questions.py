@@ -17,7 +17,7 @@ from mesolog.cli.application import (
     app,
 )
 from mesolog.cli.completion import complete_area, complete_lot, complete_substance
-from mesolog.cli.options import FormatOption, OutputOption, SinceOption, UntilOption
+from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -35,6 +35,7 @@ def due(
     ] = False,
     fmt: FormatOption = "table",
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
     from datetime import timedelta
@@ -72,6 +73,7 @@ def lot(
     ],
     fmt: FormatOption = "table",
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
     from mesolog import render
@@ -121,6 +123,7 @@ def find(
     ] = False,
     fmt: FormatOption = "table",
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
     from mesolog import model, render
@@ -161,6 +164,7 @@ def stats(
     until: UntilOption = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
     from mesolog import model, render

@@ -17,7 +17,7 @@ from mesolog.cli.application import (
     app,
 )
 from mesolog.cli.completion import complete_patient
-from mesolog.cli.options import FormatOption, OutputOption, SinceOption, UntilOption
+from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- report -----------------------------------------------------------------------------------
 
@@ -44,6 +44,7 @@ def report(
         bool, typer.Option("--audit", help="Show the amendment trail. Example: --audit")
     ] = False,
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
     from mesolog import render

@@ -7,7 +7,7 @@
 
 from mesolog.store.clinic import ChartEntry, Clinic
 from mesolog.store.codec import encode_chart, encode_session, parse_chart_text, read_chart_file
-from mesolog.store.files import chart_lock, write_atomically, write_output
+from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.paths import (
     Location,
     cache_location,
@@ -30,5 +30,4 @@ __all__ = [
     "parse_chart_text",
     "read_chart_file",
     "write_atomically",
-    "write_output",
 ]
