@@ -324,3 +324,15 @@ def test_markdown_escapes_what_the_practitioner_typed(run, patient: Path) -> Non
     md = run("report", "P-9", "--format", "markdown").stdout
     first = md.splitlines()[0]
     assert "<b>" not in first and "\\*Bold\\*" in first and "\\[link\\]" in first
+
+
+def test_completers_are_chosen_by_parameter_name_and_quote_for_bash() -> None:
+    from mesolog.cli import completion
+
+    status = completion.completer_for("close", "status")
+    assert status is not None and status(None, None, "c") == ["completed"]
+    assert completion.completer_for("stats", "by") is not None
+    assert completion.completer_for("amend", "by") is None  # a person's name: nothing to offer
+    assert completion.bash_word("hyaluronic acid") == "hyaluronic\\ acid"
+    assert completion.bash_word("hyaluronic acid", '"') == '"hyaluronic acid"'
+    assert completion.bash_word("it's", "'") == "it\\'s"
