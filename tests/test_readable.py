@@ -110,6 +110,7 @@ def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: in
         text = screen(width, "report", patient_id)
         assert_readable(text, width, chart_words(run, patient_id))
         assert "onset 2026-10-16" in text or patient_id != LONG_ID
+    assert_readable(screen(width, "patient", "show", LONG_ID), width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
 
 
 def test_below_the_table_width_the_report_is_a_block_per_session(run, clinic: Path) -> None:

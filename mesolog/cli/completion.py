@@ -32,7 +32,7 @@ def _data_dir(ctx: Any) -> str | None:
     return str(value) if value else None
 
 
-def _clinic(ctx: Any) -> Any:
+def clinic_of(ctx: Any) -> Any:
     from mesolog.store import Clinic, data_location
 
     return Clinic(data_location(_data_dir(ctx)).path)
@@ -47,13 +47,13 @@ def _vocabulary() -> Any:
 def _index(ctx: Any) -> Any:
     from mesolog.store import cache, cache_location
 
-    return cache.opened(_clinic(ctx), cache_location().path)
+    return cache.opened(clinic_of(ctx), cache_location().path)
 
 
 def _chart_on_the_line(ctx: Any) -> Any:
     """The chart of the patient id already typed on the command line, or None."""
     patient_id = ctx.params.get("patient_id") or _first_word_after(ctx.info_name)
-    return _clinic(ctx).load(patient_id) if patient_id else None
+    return clinic_of(ctx).load(patient_id) if patient_id else None
 
 
 def _first_word_after(command: str | None) -> str | None:
@@ -83,7 +83,7 @@ def _starting(words: Iterable[str], incomplete: str) -> list[str]:
 
 
 def patients(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(_clinic(ctx).ids(), incomplete)
+    return _starting(clinic_of(ctx).ids(), incomplete)
 
 
 def areas(ctx: Any, incomplete: str) -> list[str]:

@@ -121,7 +121,7 @@ def _as_stored(callback: Any) -> Any:
         if not isinstance(value, str) or ctx.resilient_parsing:
             return value
         try:
-            found = completion._clinic(ctx).find(value)
+            found = completion.clinic_of(ctx).find(value)
         except Exception:
             return value
         return found.stem if found is not None else value

@@ -142,15 +142,13 @@ def _flat(value: object) -> object:
 
 
 def paths(rows: list[tuple[str, Path, str]]) -> None:
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="mesolog folders", title_justify="left")
-    for name in ("What", "Where", "Chosen by"):
-        table.add_column(name)
-    for what, where, why in rows:
-        table.add_row(what, Text(str(where)), why)
-    console().print(table)
+    cells: list[list[object]] = [[what, Text(str(where)), why] for what, where, why in rows]
+    out = console()
+    columns = (Column("What"), Column("Where", whole=False), Column("Chosen by", whole=False))
+    for part in table_or_blocks(out.width, columns, cells, "mesolog folders"):
+        out.print(part)
 
 
 # --- across patients --------------------------------------------------------------------------

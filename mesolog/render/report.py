@@ -531,6 +531,16 @@ def _audit_parts(sessions: tuple[Session, ...], width: int) -> list[RenderableTy
     return table_or_blocks(width, AUDIT_TABLE, rows, "Audit trail")
 
 
+COURSE_TABLE = (
+    Column("Course"),
+    Column("Indication", whole=False, drop=2),
+    Column("Sessions"),  # done/planned, as in the overview
+    Column("Every"),
+    Column("Start", drop=1),
+    Column("Next due"),
+)
+
+
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -540,7 +550,7 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     p = chart.patient
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(overflow="fold")  # a long path wraps, never "…"
     for key, value in (
         ("Id", p.id),
         ("Name", p.name or ""),
@@ -556,19 +566,19 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     out = console()
     out.print(grid)
     if chart.courses:
-        table = Table(title="Courses", title_justify="left")
-        for name in ("Course", "Indication", "Planned", "Every", "Start", "Done", "Next due"):
-            table.add_column(name)
+        rows: list[list[object]] = []
         for course in chart.courses:
             state = progress.course_progress(chart, course)
-            table.add_row(
-                Text(course.name),
-                Text(course.indication or ""),
-                str(course.planned_sessions),
-                f"{course.interval_days} d",
-                course.start.isoformat(),
-                str(state.done),
-                _day(state.next_due) or "complete",
+            rows.append(
+                [
+                    Text(course.name),
+                    Text(course.indication or ""),
+                    f"{state.done}/{course.planned_sessions}",
+                    f"{course.interval_days} d",
+                    course.start.isoformat(),
+                    _day(state.next_due) or "complete",
+                ]
             )
-        out.print(table)
+        for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses"):
+            out.print(part)
     out.print(_progress_text(chart, today))
