@@ -36,7 +36,6 @@ from mesolog.store.codec import (
     parse_chart_text,
     read_chart_file,
 )
-from mesolog.store.editing import revise_chart
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
@@ -243,6 +242,8 @@ class Clinic:
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
+            from mesolog.store.editing import revise_chart
+
             new = replace(chart, courses=(*chart.courses, course))
             return new, revise_chart(text, chart, new)
 
@@ -275,6 +276,8 @@ class Clinic:
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
+            from mesolog.store.editing import revise_chart  # only corrections need it
+
             return changed, revise_chart(text, chart, changed)
 
         def message(chart: Chart) -> str:
