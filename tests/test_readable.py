@@ -337,3 +337,13 @@ def test_completers_are_chosen_by_parameter_name_and_quote_for_bash() -> None:
     assert completion.bash_word("hyaluronic acid") == "hyaluronic\\ acid"
     assert completion.bash_word("hyaluronic acid", '"') == '"hyaluronic acid"'
     assert completion.bash_word("it's", "'") == "it\\'s"
+
+
+def test_output_never_replaces_a_file_without_force(run, demo: Path, tmp_path: Path) -> None:
+    path = tmp_path / "due.csv"
+    path.write_text("kept\n")
+    refused = run("due", "--all", "--output", str(path), expect=1)
+    assert "already exists" in refused.stderr and "--force" in refused.stderr
+    assert path.read_text() == "kept\n"
+    run("due", "--all", "--output", str(path), "--force")
+    assert path.read_text().startswith("patient,name,")
