@@ -188,7 +188,7 @@ def test_a_big_rebuild_spread_over_processes_fills_the_cache_as_one_process_does
                 id=0, date=date(2026, 1 + k, 1 + n % 28), recorded=now(), areas=("scalp", "face")[: 1 + k % 2],
                 technique=("gun", "hand")[n % 2], depth_mm=1.0 + k, anaesthetic="none", practitioner=f"Dr. {n % 4}",
                 substances=(Substance("minoxidil 0.5%", 1.0, "ml", "hair-loss drug", lot=f"M{n % 7}"),),
-                complications=(Complication("bruising", "mild", date(2026, 1 + k, 2)),) if n % 5 == 0 else ()))
+                complications=(Complication("bruising", "mild", date(2026, 1 + k, 1 + n % 28)),) if n % 5 == 0 else ()))
     (data_dir / "patients" / "Z-999.toml").write_text("[patient\nid = ")  # one broken chart among them
 
     def tables(workers: int) -> dict[str, list[tuple[object, ...]]]:

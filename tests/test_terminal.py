@@ -84,6 +84,8 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used) [none]:")
     t.type("topical")
+    t.wait_for("Complications as NAME[:SEVERITY]")
+    t.type("")  # none
     screen = t.wait_for("session 2 recorded")
     assert "minoxidil 0.5% 2ml lot M77" in screen
     assert exit_status(tmp_path / "done") == "EXIT=0"
