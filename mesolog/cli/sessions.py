@@ -226,12 +226,18 @@ def amend(
     ] = None,
     area: Annotated[
         list[str] | None,
-        typer.Option("--area", help="Replace the areas. Example: --area scalp", show_default=False),
+        typer.Option(
+            "--area",
+            "-a",
+            help="Replace the areas (comma-separated or repeated, as for add). Example: --area scalp",
+            show_default=False,
+        ),
     ] = None,
     substance: Annotated[
         list[str] | None,
         typer.Option(
             "--substance",
+            "-s",
             help='Replace the substances. Example: --substance "HA:2ml:LOT A17"',
             show_default=False,
         ),

@@ -282,7 +282,11 @@ def complication(
                 "complication", spec, "extra parts are SEVERITY, onset=, resolved=, outcome=, by="
             )
     if onset and resolved and resolved < onset:
-        raise InvalidValue("resolved", resolved.isoformat(), "it is before the onset")
+        raise InvalidValue(
+            f"{parts[0]} resolved",
+            resolved.isoformat(),
+            f"it is before the onset {onset.isoformat()}",
+        )
     if resolved and outcome is None:
         outcome = "resolved"
     notes = []
