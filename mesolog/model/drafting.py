@@ -15,7 +15,6 @@ from datetime import date, datetime
 from typing import Any
 
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
-from mesolog.model import progress
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Chart, Course, Session, Substance
 from mesolog.model.validation import session_remarks, validate_session
@@ -198,8 +197,10 @@ def parse_given(
 
 def open_course(chart: Chart | None) -> Course | None:
     """The course a new session belongs to unless told otherwise: the current one, if open."""
-    if chart is None:
+    if chart is None or not chart.courses:
         return None
+    from mesolog.model import progress  # only for charts with a course: start-up
+
     current = progress.next_due(chart)
     return current.course if current and not current.complete else None
 
@@ -216,8 +217,10 @@ def named_course(chart: Chart, name: str) -> Course:
 def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tuple[Substance, ...]:
     """An expiry belongs to its lot: a lot given without one gets the expiry recorded with that
     lot of that product before (a default substance keeps its lot and expiry)."""
-    if chart is None:
+    if chart is None or not chart.sessions:
         return items
+    from mesolog.model import progress
+
     return tuple(
         replace(item, expiry=progress.known_expiry(chart, item.name, item.lot))
         if item.lot and item.expiry is None

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mesolog.errors import (
     CorruptFile,
@@ -30,7 +30,6 @@ from mesolog.model import (
     validate_session,
 )
 from mesolog.model import vocabulary as vocab
-from mesolog.model.drafting import Given, Practice, draft_amendment, draft_session
 from mesolog.store import history
 from mesolog.store.codec import (
     encode_chart,
@@ -39,6 +38,10 @@ from mesolog.store.codec import (
     read_chart_file,
 )
 from mesolog.store.editing import revise_chart
+
+if TYPE_CHECKING:
+    from mesolog.model.drafting import Given, Practice
+
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
@@ -103,7 +106,8 @@ class Clinic:
     """A data folder of patient charts: the core API behind every command.
 
     >>> clinic = Clinic(Path("/tmp/clinic"))           # doctest: +SKIP
-    >>> clinic.add_session("P-0042", draft)            # doctest: +SKIP
+    >>> stored = clinic.record("P-0042", Given(areas=("scalp",), depth="1.5", ...))  # doctest: +SKIP
+    >>> stored.session.id, stored.warnings             # doctest: +SKIP
     """
 
     def __init__(self, data_dir: Path, lock_timeout: float | None = None) -> None:
@@ -233,6 +237,8 @@ class Clinic:
         """Record a session from what was given (see :mod:`mesolog.model.drafting`): read,
         draft and write under one lock. With ``new_patient`` an unknown id gets a chart, but
         only once the session is decided: a refused session creates no file."""
+        from mesolog.model.drafting import Practice, draft_session  # only add needs it: start-up
+
         practice = practice or Practice()
         day = today or date.today()
         warnings: list[str] = []
@@ -325,6 +331,8 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
+        from mesolog.model.drafting import Given, Practice, draft_amendment
+
         day = today or date.today()
         warnings: list[str] = []
 
