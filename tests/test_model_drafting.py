@@ -176,3 +176,24 @@ def test_the_interval_warning_only_for_a_session_too_soon() -> None:
     c = chart(last_session(), courses=(HAIR,))
     on_time = Given(**{**FULL.__dict__, "date": (date(2026, 11, 2) + timedelta(days=14)).isoformat()})
     assert not [r for r in draft_session(on_time, c, Practice(), TODAY).remarks if r.field == "date"]
+
+
+lots = st.from_regex(r"[A-Z0-9][A-Z0-9 -]{0,8}[A-Z0-9]", fullmatch=True).filter(
+    lambda lot: not lot.startswith(("LOT ", "EXP ", "BATCH ")) and "=" not in lot)
+items = st.builds(
+    Substance,
+    name=st.from_regex(r"[a-z][a-z ]{0,15}[a-z]( 0\.5%)?", fullmatch=True).map(lambda n: " ".join(n.split())),
+    amount=st.floats(min_value=0.001, max_value=1000),
+    unit=st.sampled_from(vocab.UNITS),
+    lot=st.none() | lots,
+    expiry=st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(item=items)
+def test_a_substance_written_as_a_spec_reads_back_the_same(item: Substance) -> None:
+    """The prompt offers last time's substances as specs: accepting one must store it as it was."""
+    back = substance(substance_spec(item))[0]
+    assert (back.name, back.amount, back.unit, back.lot, back.expiry) == (
+        item.name, item.amount, item.unit, item.lot, item.expiry)

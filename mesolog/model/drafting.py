@@ -229,9 +229,16 @@ def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tu
     )
 
 
+def plain_number(value: float) -> str:
+    """A number as typed, every digit kept ("1.2345678", not ":g"'s "1.23457"): a default that
+    is accepted must store exactly what was there."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def substance_spec(item: Substance) -> str:
     """A substance as it would be typed: NAME:AMOUNT[:LOT x][:EXP date]."""
-    spec = f"{item.name}:{item.amount:g}{item.unit}"
+    spec = f"{item.name}:{plain_number(item.amount)}{item.unit}"
     spec += f":LOT {item.lot}" if item.lot else ""
     return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
 
@@ -251,7 +258,7 @@ def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | 
     return {
         "area": ", ".join(last.areas),
         "substance": "; ".join(substance_spec(s) for s in last.substances),
-        "depth": f"{last.depth_mm:g}",
+        "depth": plain_number(last.depth_mm),
         "technique": last.technique,
         "anaesthetic": last.anaesthetic,
     }
