@@ -10,6 +10,7 @@ patient's last value > the config's default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -134,15 +135,35 @@ def parse_given(
     given: Given, words: vocab.Vocabulary, today: date
 ) -> tuple[dict[str, Any], list[Remark]]:
     """The values given, parsed, keyed by the Session field they set; only what was given."""
-    values: dict[str, Any] = {}
     remarks: list[Remark] = []
 
     def note(name: str, found: tuple[Any, list[str]]) -> Any:
         remarks.extend(Remark(name, text) for text in found[1])
         return found[0]
 
+    values = _parse_protocol(given, words, note)
+    values.update(_parse_needle(given))
     if given.date is not None:
         values["date"] = past_date(given.date, "date", today)
+    if given.indication:
+        values["indication"] = note("indication", indication(given.indication, words))
+    if given.complications:
+        values["complications"] = tuple(
+            note("complication", complication(c, words, today)) for c in given.complications
+        )
+    if given.measures:
+        values["measurements"] = dict(measurement(m) for m in given.measures)
+    texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
+    texts |= {"consent": given.consent or None, "photos": tuple(given.photos) or None}
+    values.update({k: v for k, v in texts.items() if v is not None})
+    return values, remarks
+
+
+def _parse_protocol(
+    given: Given, words: vocab.Vocabulary, note: Callable[[str, tuple[Any, list[str]]], Any]
+) -> dict[str, Any]:
+    """Areas, substances, depth, technique, anaesthetic and method, as given."""
+    values: dict[str, Any] = {}
     # Comma-split everywhere ("face, neck" is two areas); empty pieces ("face,") are skipped.
     areas = [w for text in given.areas for w in text.split(",") if w.strip()] or list(given.areas)
     if given.areas:
@@ -159,8 +180,12 @@ def parse_given(
         values["anaesthetic"] = words.anaesthetic(given.anaesthetic)
     if given.method:
         values["method"] = choice(given.method, "method", vocab.METHODS)
-    if given.indication:
-        values["indication"] = note("indication", indication(given.indication, words))
+    return values
+
+
+def _parse_needle(given: Given) -> dict[str, Any]:
+    """Angle, gauge, needle length, points and duration, each within its range."""
+    values: dict[str, Any] = {}
     for key, name, raw, low, high in (
         ("angle_deg", "angle", given.angle, 0, 90),
         ("needle_gauge", "needle gauge", given.gauge, 27, 34),
@@ -176,20 +201,7 @@ def parse_given(
                 "needle length", given.needle_length, "it must be above 0 and at most 50 mm"
             )
         values["needle_length_mm"] = length
-    if given.complications:
-        values["complications"] = tuple(
-            note("complication", complication(c, words, today)) for c in given.complications
-        )
-    if given.measures:
-        values["measurements"] = dict(measurement(m) for m in given.measures)
-    if given.note is not None:
-        values["notes"] = given.note
-    for key, text in (("practitioner", given.practitioner), ("consent", given.consent)):
-        if text:
-            values[key] = text
-    if given.photos:
-        values["photos"] = tuple(given.photos)
-    return values, remarks
+    return values
 
 
 # --- defaults taken from the chart ------------------------------------------------------------
@@ -284,39 +296,16 @@ def draft_session(
     """
     values, remarks = parse_given(given, practice.vocabulary, today)
     last = chart.last_session if chart else None
-    if like_last:
-        if last is None:
-            raise InvalidValue(
-                "--like-last",
-                chart.patient.id if chart else "",
-                "this patient has no earlier session to copy",
-            )
-        for key in PROTOCOL:
-            if values.get(key) is None and getattr(last, key) not in (None, ()):
-                values[key] = getattr(last, key)
-    if not asking:
-        if practice.technique and "technique" not in values:
-            values["technique"] = practice.technique
-        if practice.anaesthetic and "anaesthetic" not in values:
-            values["anaesthetic"] = practice.vocabulary.anaesthetic(practice.anaesthetic)
+    base = _like_last(chart) if like_last else None
+    values = {
+        **_defaults(base, practice, asking),
+        **{k: v for k, v in values.items() if v is not None},
+    }
     values.setdefault("date", today)
-    course = named_course(chart, given.course) if chart and given.course else None
-    if given.course and chart is None:
-        raise UnknownCourse(
-            f"a new patient has no course {given.course!r}; add it with `mesolog course add`."
-        )
-    course = course or open_course(chart)
+    course = _course(given, chart)
     values["course"] = course.name if course else None
-    if "indication" not in values:
-        base = last.indication if like_last and last else None
-        values["indication"] = (
-            base or (course.indication if course else None) or (last.indication if last else None)
-        )
-    values["practitioner"] = (
-        values.get("practitioner")
-        or practice.practitioner
-        or (last.practitioner if like_last and last else "")
-    )
+    values.setdefault("indication", _indication(base, course, last))
+    values.setdefault("practitioner", practice.practitioner or (base.practitioner if base else ""))
     if "substances" in values:
         values["substances"] = with_known_expiries(chart, values["substances"])
     missing = tuple(f for f in REQUIRED if values.get(_REQUIRED_FIELD[f]) in (None, (), ""))
@@ -327,6 +316,49 @@ def draft_session(
     remarks += [Remark(f, t) for f, t in session_remarks(session)]
     remarks += _interval_remarks(chart, session)
     return Draft(session, (), tuple(remarks))
+
+
+def _like_last(chart: Chart | None) -> Session:
+    last = chart.last_session if chart else None
+    if last is None:
+        raise InvalidValue(
+            "--like-last",
+            chart.patient.id if chart else "",
+            "this patient has no earlier session to copy",
+        )
+    return last
+
+
+def _defaults(base: Session | None, practice: Practice, asking: bool) -> dict[str, Any]:
+    """What fills a field not typed: the protocol copied by --like-last, then (unless the
+    field will be asked for) the config's technique and anaesthetic."""
+    found: dict[str, Any] = {}
+    if not asking and practice.technique:
+        found["technique"] = practice.technique
+    if not asking and practice.anaesthetic:
+        found["anaesthetic"] = practice.vocabulary.anaesthetic(practice.anaesthetic)
+    if base is not None:
+        found.update({k: getattr(base, k) for k in PROTOCOL if getattr(base, k) not in (None, ())})
+    return found
+
+
+def _indication(base: Session | None, course: Course | None, last: Session | None) -> str | None:
+    """Not typed: the last session's when copying it, else the course's, else the last one's."""
+    for found in (base, course, last):
+        if found is not None and found.indication:
+            return found.indication
+    return None
+
+
+def _course(given: Given, chart: Chart | None) -> Course | None:
+    """The course typed (which must exist), else the current course while it is open."""
+    if given.course:
+        if chart is None:
+            raise UnknownCourse(
+                f"a new patient has no course {given.course!r}; add it with `mesolog course add`."
+            )
+        return named_course(chart, given.course)
+    return open_course(chart)
 
 
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
