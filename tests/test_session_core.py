@@ -203,3 +203,12 @@ def test_the_cache_and_the_files_answer_alike(run, by_meaning: Path, tmp_path: P
     again = mesolog_process("stats", "--by", "substance", "--format", "json",
                             env={"MESOLOG_CACHE_DIR": str(tmp_path / "other-cache")})
     assert json.loads(again.stdout) == json.loads(first)
+
+
+def test_find_by_indication_compares_by_meaning(run, data_dir: Path) -> None:
+    run("add", "P-1", "--new-patient", *BASE, "--indication", "alopecia")
+    run("add", "P-2", "--new-patient", *BASE, "--indication", "hair loss")
+    run("add", "P-3", "--new-patient", *BASE, "--indication", "cellulite")
+    assert sessions(data_dir / "patients" / "P-1.toml")[0]["indication"] == "alopecia"
+    rows = json.loads(run("find", "--indication", "Hair Loss", "--format", "json").stdout)
+    assert sorted(r["patient"] for r in rows) == ["P-1", "P-2"]
