@@ -37,7 +37,6 @@ from mesolog.store.codec import (
     parse_chart_text,
     read_chart_file,
 )
-from mesolog.store.editing import revise_chart
 
 if TYPE_CHECKING:
     from mesolog.model.drafting import Given, Practice
@@ -307,6 +306,8 @@ class Clinic:
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
+            from mesolog.store.editing import revise_chart
+
             new = replace(chart, courses=(*chart.courses, course))
             return new, revise_chart(text, chart, new)
 
@@ -369,6 +370,8 @@ class Clinic:
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
+            from mesolog.store.editing import revise_chart  # only corrections need it
+
             return changed, revise_chart(text, chart, changed)
 
         def message(chart: Chart) -> str:
