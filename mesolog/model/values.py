@@ -185,6 +185,10 @@ def amount(text: str) -> tuple[float, str]:
     return value, unit
 
 
+LOT_WORDS = ("lot", "batch")
+EXPIRY_WORDS = ("exp", "expiry", "expires")
+
+
 def substance(
     spec: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT
 ) -> tuple[Substance, list[str]]:
@@ -204,15 +208,25 @@ def substance(
     expiries: list[date] = []
     for extra in parts[2:]:
         if not extra:
-            continue
+            # "HA:2ml::" could mean "no lot" or a lot lost in typing: refused, not guessed.
+            raise InvalidValue(
+                "substance", spec, "it has an empty part (nothing after a ':'); leave out a lot "
+                f"or expiry you do not have; {how}",
+            )
         key, _, rest = extra.partition(" ")
         key_l = key.lower().rstrip("=")
         if "=" in key:
             key_l, _, rest = extra.partition("=")
             key_l = key_l.strip().lower()
-        if key_l in ("lot", "batch") and rest.strip():
+        if key_l in (*LOT_WORDS, *EXPIRY_WORDS) and not rest.strip():
+            # A bare keyword would otherwise be recorded as the lot "LOT".
+            raise InvalidValue(
+                "substance", spec, f"{key.rstrip('=')} needs a value after it, e.g. "
+                '"hyaluronic acid:2ml:LOT A17:EXP 2027-09-30"; leave it out if there is none',
+            )
+        if key_l in LOT_WORDS:
             lots.append(rest.strip())
-        elif key_l in ("exp", "expiry", "expires") and rest.strip():
+        elif key_l in EXPIRY_WORDS:
             expiries.append(parse_date(rest.strip(), "expiry"))
         elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", extra):
             raise InvalidValue(
@@ -231,6 +245,13 @@ def substance(
         )
     if len(expiries) > 1:
         raise InvalidValue("substance", spec, "it gives two expiry dates; give one EXP date")
+    if lots and any(c in lots[0] for c in ";,"):
+        # At the prompt ';' separates substances (and ',' reads as a list): the same text
+        # would split differently there, so a lot holding them is never stored.
+        raise InvalidValue(
+            "substance", spec, "a lot cannot hold ';' or ','; give one lot per substance "
+            '(a second lot as a second --substance), e.g. "hyaluronic acid:2ml:LOT A17"',
+        )
     category, match = vocabulary.substance(name)
     notes = []
     if not match.known and match.suggestion:

@@ -1,0 +1,43 @@
+"""New-user QA findings: each refusal leaves every file as it was, each sentence says what to type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import snapshot
+
+from mesolog.model import values
+
+SESSION = [
+    "--date", "2026-11-02", "--area", "scalp", "--indication", "hair loss",
+    "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("HA:2ml:LOT ", "LOT needs a value after it"),
+        ("HA:2ml:lot=", "lot needs a value after it"),
+        ("HA:2ml:EXP", "EXP needs a value after it"),
+        ("HA:2ml::", "empty part"),
+        ("HA:2ml:", "empty part"),
+        ("HA:2ml:LOT A;B", "a lot cannot hold ';' or ','"),
+        ("HA:2ml:LOT A, B", "a lot cannot hold ';' or ','"),
+        ("HA:2ml:A;B", "a lot cannot hold ';' or ','"),
+    ],
+)
+def test_a_lot_that_would_be_recorded_wrongly_is_refused(run, patient: Path, spec: str, words: str) -> None:
+    before = snapshot(patient.parent.parent)
+    result = run("add", "P-0042", *SESSION, "--substance", spec, expect=2)
+    assert words in result.stderr
+    assert "hyaluronic acid:2ml:LOT A17" in result.stderr  # how to type it
+    assert "Traceback" not in result.stderr
+    assert snapshot(patient.parent.parent) == before
+
+
+def test_a_lot_keyword_with_its_value_still_records_the_lot() -> None:
+    found, _ = values.substance("HA:2ml:LOT A1:EXP 2027-01-01")
+    assert (found.lot, str(found.expiry)) == ("A1", "2027-01-01")
+    assert values.substance("HA:2ml")[0].lot is None
