@@ -41,3 +41,18 @@ def test_a_lot_keyword_with_its_value_still_records_the_lot() -> None:
     found, _ = values.substance("HA:2ml:LOT A1:EXP 2027-01-01")
     assert (found.lot, str(found.expiry)) == ("A1", "2027-01-01")
     assert values.substance("HA:2ml")[0].lot is None
+
+
+@pytest.mark.parametrize("areas", [" , ", ",", "face,", "face,,neck"])
+def test_an_area_with_an_empty_comma_separated_part_is_refused(run, patient: Path, areas: str) -> None:
+    before = snapshot(patient.parent.parent)
+    result = run("add", "P-0042", *SESSION, "--substance", "HA:2ml", "--area", areas, expect=2)
+    assert "every comma-separated part must name an area" in result.stderr
+    assert snapshot(patient.parent.parent) == before
+
+
+def test_areas_separated_by_commas_are_each_recorded(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION, "--substance", "HA:2ml", "--area", "face, neck")
+    import tomllib
+
+    assert tomllib.loads(patient.read_text())["sessions"][0]["areas"] == ["scalp", "face", "neck"]

@@ -164,8 +164,14 @@ def _parse_protocol(
 ) -> dict[str, Any]:
     """Areas, substances, depth, technique, anaesthetic and method, as given."""
     values: dict[str, Any] = {}
-    # Comma-split everywhere ("face, neck" is two areas); empty pieces ("face,") are skipped.
-    areas = [w for text in given.areas for w in text.split(",") if w.strip()] or list(given.areas)
+    # Comma-split everywhere ("face, neck" is two areas). An empty piece (" , ", "face,") is
+    # refused rather than skipped: a separator alone must never be stored as an area.
+    for text in given.areas:
+        if len(text.split(",")) > 1 and not all(w.strip() for w in text.split(",")):
+            raise InvalidValue(
+                "area", text, 'every comma-separated part must name an area, e.g. "face, neck"'
+            )
+    areas = [w for text in given.areas for w in text.split(",")]
     if given.areas:
         values["areas"] = tuple(dict.fromkeys(note("area", area(w, words)) for w in areas))
     if given.substances:
