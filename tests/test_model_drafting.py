@@ -87,8 +87,10 @@ def test_course_and_indication_defaults() -> None:
 
 
 def test_areas_split_on_commas_and_keep_the_word_typed() -> None:
-    s = draft_session(Given(**{**FULL.__dict__, "areas": ("Face, abdomen", "neck,")}), None, Practice(), TODAY)
+    s = draft_session(Given(**{**FULL.__dict__, "areas": ("Face, abdomen", "neck")}), None, Practice(), TODAY)
     assert s.complete().areas == ("Face", "abdomen", "neck")
+    with pytest.raises(InvalidValue, match="every comma-separated part"):
+        draft_session(Given(**{**FULL.__dict__, "areas": ("neck,",)}), None, Practice(), TODAY)
 
 
 def test_warnings_are_values_with_the_field_that_caused_them() -> None:
