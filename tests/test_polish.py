@@ -56,3 +56,29 @@ def test_areas_separated_by_commas_are_each_recorded(run, patient: Path) -> None
     import tomllib
 
     assert tomllib.loads(patient.read_text())["sessions"][0]["areas"] == ["scalp", "face", "neck"]
+
+
+def test_a_known_lot_with_another_expiry_is_recorded_with_a_warning(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION, "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2027-09-30")
+    result = run(
+        "add", "P-0042", *SESSION, "--date", "2026-11-16",
+        "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2028-01-01",
+    )
+    assert "lot HA1 of hyaluronic acid was recorded with expiry 2027-09-30" in result.stderr
+    assert "2028-01-01" in patient.read_text()  # recorded as given
+    same = run(
+        "add", "P-0042", *SESSION, "--date", "2026-11-20",
+        "--substance", "hyaluronic acid:2ml:LOT HA2:EXP 2028-01-01",
+    )
+    assert "was recorded with expiry" not in same.stderr
+
+
+def test_amending_the_only_session_with_that_lot_does_not_warn_about_itself(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION, "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2027-09-30")
+    result = run(
+        "amend", "P-0042", "1", "--reason", "typo in expiry",
+        "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2027-10-30",
+    )
+    assert "was recorded with expiry" not in result.stderr
+    assert "2027-10-30" in patient.read_text()
+    assert "exp 2027-09-30 -> " in patient.read_text()  # the trail says what the expiry was

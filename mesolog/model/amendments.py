@@ -52,8 +52,9 @@ def describe_changes(old: Session, new: Session) -> list[str]:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             changes.append(f"{name}: {_show(before)} -> {_show(after)}")
-    old_names = [substance_text(s) for s in old.substances]
-    new_names = [substance_text(s) for s in new.substances]
+    # The expiry is part of what changed: correcting a mistyped expiry is an amendment.
+    old_names = [_with_expiry(s) for s in old.substances]
+    new_names = [_with_expiry(s) for s in new.substances]
     if old_names != new_names:
         changes.append(f"substances: {'; '.join(old_names)} -> {'; '.join(new_names)}")
     for item in new.complications[len(old.complications) :]:
@@ -86,6 +87,10 @@ def _show(value: object) -> str:
 def substance_text(item: Substance) -> str:
     lot = f" lot {item.lot}" if item.lot else ""
     return f"{item.name} {item.amount:g}{item.unit}{lot}"
+
+
+def _with_expiry(item: Substance) -> str:
+    return substance_text(item) + (f" exp {item.expiry.isoformat()}" if item.expiry else "")
 
 
 def complication_text(item: Complication) -> str:

@@ -247,6 +247,26 @@ def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tu
     )
 
 
+def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Remark]:
+    """A lot given with an expiry other than the one recorded with that lot before in this
+    chart: a warning (one lot has one expiry, so one of them was mistyped), recorded all the
+    same since the box in hand is the better witness."""
+    if chart is None or not chart.sessions:
+        return []
+    from mesolog.model import progress
+
+    remarks = []
+    for item in items:
+        known = progress.known_expiry(chart, item.name, item.lot) if item.lot else None
+        if known is not None and item.expiry is not None and item.expiry != known:
+            remarks.append(Remark("substance", (
+                f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
+                f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
+                "(recorded as given)"
+            )))
+    return remarks
+
+
 def plain_number(value: float) -> str:
     """A number as typed, every digit kept ("1.2345678", not ":g"'s "1.23457"): a default that
     is accepted must store exactly what was there."""
@@ -313,6 +333,7 @@ def draft_session(
     values.setdefault("indication", _indication(base, course, last))
     values.setdefault("practitioner", practice.practitioner or (base.practitioner if base else ""))
     if "substances" in values:
+        remarks += expiry_remarks(chart, values["substances"])
         values["substances"] = with_known_expiries(chart, values["substances"])
     missing = tuple(f for f in REQUIRED if values.get(_REQUIRED_FIELD[f]) in (None, (), ""))
     if missing:
@@ -425,6 +446,8 @@ def draft_amendment(
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:
+        others = replace(chart, sessions=tuple(s for s in chart.sessions if s.id != old.id))
+        remarks += expiry_remarks(others, values["substances"])
         values["substances"] = with_known_expiries(chart, values["substances"])
     if given.course:
         values["course"] = named_course(chart, given.course).name
