@@ -82,3 +82,22 @@ def test_amending_the_only_session_with_that_lot_does_not_warn_about_itself(run,
     assert "was recorded with expiry" not in result.stderr
     assert "2027-10-30" in patient.read_text()
     assert "exp 2027-09-30 -> " in patient.read_text()  # the trail says what the expiry was
+
+
+def test_an_unknown_config_key_is_a_warning_in_every_command(run, patient: Path, config_file: Path) -> None:
+    config_file.write_text('mystery = 1\npractitioner = "Dr. X"\n')
+    shown = run("config", "show")
+    assert "warning:" in shown.stderr and "unknown setting 'mystery' ignored" in shown.stderr
+    assert "Dr. X" in shown.stdout
+    added = run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
+    assert "unknown setting 'mystery' ignored" in added.stderr
+    run("config", "set", "technique", "hand")
+    run("config", "unset", "practitioner")
+    assert config_file.read_text() == 'mystery = 1\ntechnique = "hand"\n'
+
+
+def test_a_known_key_with_a_wrong_type_is_still_refused(run, patient: Path, config_file: Path) -> None:
+    config_file.write_text("technique = 3\n")
+    before = snapshot(config_file.parent)
+    assert "technique must be text" in run("config", "set", "practitioner", "X", expect=1).stderr
+    assert snapshot(config_file.parent) == before

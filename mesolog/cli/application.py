@@ -130,9 +130,12 @@ class State:
         return Clinic(self.location().path)
 
     def config(self) -> "Config":
+        from mesolog.render.console import warnings
         from mesolog.store import config, config_location
 
-        return config.load(config_location().path)
+        settings = config.load(config_location().path)
+        warnings(settings.warnings)
+        return settings
 
 
 def _state(ctx: typer.Context) -> State:

@@ -52,6 +52,7 @@ class Config:
     clinic_name: str = ""
     clinic_address: str = ""
     aftercare: dict[str, str] = field(default_factory=dict)  # indication -> advice
+    warnings: tuple[str, ...] = ()  # settings in the file that are ignored (unknown keys)
 
     def practice(self) -> Practice:
         """The clinic's details as the summary page prints them."""
@@ -83,11 +84,13 @@ def load(path: Path) -> Config:
 
 
 def _decode(path: Path, data: dict[str, Any]) -> Config:
+    # An unknown key (a typo, a setting from a newer version) is ignored with a warning, the
+    # same for every command: refusing it in some and not others left `config set` unusable.
     unknown = sorted(set(data) - set(KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown setting {unknown[0]!r}; known settings are {', '.join(KEYS)}."
-        )
+    ignored = tuple(
+        f"{path}: unknown setting {key!r} ignored; known settings are {', '.join(KEYS)}."
+        for key in unknown
+    )
 
     def text(key: str) -> str | None:
         value = data.get(key)
@@ -117,4 +120,5 @@ def _decode(path: Path, data: dict[str, Any]) -> Config:
         clinic_name=text("clinic_name") or "",
         clinic_address=text("clinic_address") or "",
         aftercare=dict(aftercare),
+        warnings=ignored,
     )
