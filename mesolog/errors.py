@@ -121,6 +121,10 @@ class UnknownSetting(MesologError):
     exit_code = EXIT_USAGE
 
 
+class NothingToChange(MesologError):
+    """A correction that would leave the session as it is (voided already, same values)."""
+
+
 class CannotMerge(MesologError):
     """Two versions of a chart that the merge cannot read; the chart is left as it was."""
 

@@ -101,3 +101,16 @@ def test_a_known_key_with_a_wrong_type_is_still_refused(run, patient: Path, conf
     before = snapshot(config_file.parent)
     assert "technique must be text" in run("config", "set", "practitioner", "X", expect=1).stderr
     assert snapshot(config_file.parent) == before
+
+
+def test_voiding_twice_and_amending_to_the_same_values_are_refusals_not_bad_values(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
+    run("void", "P-0042", "1", "--reason", "wrong patient")
+    before = snapshot(patient.parent.parent)
+    again = run("void", "p-0042", "1", "--reason", "again", expect=1)
+    assert again.stderr == "mesolog: session 1 of P-0042 is voided already; nothing changed.\n"
+    same = run("amend", "P-0042", "1", "--depth", "1.5", "--reason", "x", expect=1)
+    assert same.stderr == (
+        "mesolog: nothing would change: session 1 already holds these values; nothing written.\n"
+    )
+    assert snapshot(patient.parent.parent) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidValue
+from mesolog.errors import InvalidValue, NothingToChange
 from mesolog.model.records import Amendment, Complication, Session, Substance
 
 
@@ -22,7 +22,10 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
         ]
         new = replace(new, conflicts=())
     if not changes:
-        raise InvalidValue("amendment", "", "nothing would change")
+        raise NothingToChange(
+            f"nothing would change: session {session.id} already holds these values; "
+            "nothing written."
+        )
     note = Amendment(at=at, by=by, reason=reason.strip(), changes=tuple(changes))
     return replace(new, amendments=(*session.amendments, note))
 

@@ -399,9 +399,11 @@ class Clinic:
 
         def edit(session: Session) -> Session:
             if session.voided:
-                from mesolog.errors import InvalidValue
+                from mesolog.errors import NothingToChange
 
-                raise InvalidValue("session", number, "it is voided already")
+                raise NothingToChange(
+                    f"session {number} of {patient_id} is voided already; nothing changed."
+                )
             return replace(session, status="voided")
 
         stored = self.amend(patient_id, number, edit, by, reason)
