@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,22 @@ def test_voiding_twice_and_amending_to_the_same_values_are_refusals_not_bad_valu
         "mesolog: nothing would change: session 1 already holds these values; nothing written.\n"
     )
     assert snapshot(patient.parent.parent) == before
+
+
+def test_one_day_apart_is_said_in_the_singular(run, patient: Path) -> None:
+    from datetime import date
+
+    from rich.console import Console
+
+    from mesolog.render.report import report_parts
+    from mesolog.store import Clinic
+
+    run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
+    added = run("add", "P-0042", *SESSION, "--date", "2026-11-03", "--substance", "HA:2ml")
+    assert "this session is 1 day after the previous one" in added.stderr
+    chart = Clinic(patient.parent.parent).load("P-0042")
+    screen = Console(width=50, record=True, file=io.StringIO())
+    for part in report_parts(chart, chart.sessions, date(2026, 11, 4), False, width=50):
+        screen.print(part)
+    text = screen.export_text()
+    assert "1 day after the previous" in text and "1 days" not in text

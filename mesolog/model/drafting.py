@@ -425,7 +425,8 @@ def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     return [
         Remark(
             "date",
-            f"this session is {gap} days after the previous one of course {course.name}, "
+            f"this session is {gap} day{'' if gap == 1 else 's'} after the previous one of "
+            f"course {course.name}, "
             f"which plans one every {course.interval_days} days.",
         )
     ]

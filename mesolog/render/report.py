@@ -434,7 +434,7 @@ def _session_blocks(
         head = Text(f"#{_number_cell(s)}", style="bold")
         head.append(f"  {s.date.isoformat()}")
         if gap is not None:
-            head.append(f"  {gap} days after the previous")
+            head.append(f"  {gap} day{'' if gap == 1 else 's'} after the previous")
         lines = [", ".join(s.areas)]
         protocol = [s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"]
         lines.append(", ".join(protocol) + f"; anaesthetic {s.anaesthetic}")
