@@ -67,10 +67,10 @@ def test_invalid_values_are_refused_with_field_value_and_what_is_allowed(
     assert snapshot(patient.parent.parent) == before
 
 
-def test_wrong_type_for_an_integer_option_is_typers_usage_error(run, patient: Path) -> None:
+def test_wrong_type_for_an_integer_option_is_one_sentence(run, patient: Path) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *add_args(), "--points", "many", expect=2)
-    assert "Invalid value for '--points'" in result.stderr
+    assert "--points 'many' is not allowed: it takes a whole number" in result.stderr
     assert snapshot(patient.parent.parent) == before
 
 

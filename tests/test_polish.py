@@ -134,3 +134,21 @@ def test_one_day_apart_is_said_in_the_singular(run, patient: Path) -> None:
         screen.print(part)
     text = screen.export_text()
     assert "1 day after the previous" in text and "1 days" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence"),
+    [
+        (("amend", "P-0042", "abc", "--reason", "x"), "session 'abc' is not allowed: it takes a whole number"),
+        (("due", "--within", "abc"), "--within 'abc' is not allowed: it takes a whole number"),
+        (("patient", "new", "P-9", "--birth-year", "abc"), "--birth-year 'abc' is not allowed: it takes a whole number"),
+        (("add", "P-0042", *SESSION, "-s", "HA:2ml", "--points", "1.5"), "--points '1.5' is not allowed"),
+    ],
+)
+def test_a_word_where_a_whole_number_belongs_is_one_sentence(run, patient: Path, args: tuple[str, ...], sentence: str) -> None:
+    before = snapshot(patient.parent.parent)
+    result = run(*args, expect=2)
+    assert result.stderr.startswith(f"mesolog: {sentence}") and result.stderr.count("\n") == 1
+    assert "Input should be" not in result.output
+    assert snapshot(patient.parent.parent) == before
+    assert run("due", "--within", "30").exit_code == 0  # numbers still read as numbers
