@@ -152,3 +152,18 @@ def test_a_word_where_a_whole_number_belongs_is_one_sentence(run, patient: Path,
     assert "Input should be" not in result.output
     assert snapshot(patient.parent.parent) == before
     assert run("due", "--within", "30").exit_code == 0  # numbers still read as numbers
+
+
+@pytest.mark.parametrize(
+    "command", [("report", "P-0042"), ("report",), ("find",), ("stats",)]
+)
+def test_an_inverted_date_window_is_refused(run, patient: Path, command: tuple[str, ...]) -> None:
+    run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
+    before = snapshot(patient.parent.parent)
+    result = run(*command, "--since", "2026-11-20", "--until", "2026-11-01", expect=2)
+    assert result.stderr == (
+        "mesolog: --until '2026-11-01' is not allowed: it is before --since 2026-11-20; give the "
+        "earlier date as --since and the later as --until.\n"
+    )
+    assert snapshot(patient.parent.parent) == before
+    run(*command, "--since", "2026-11-01", "--until", "2026-11-01")  # one day is a window

@@ -196,6 +196,19 @@ def _optional_date(text: str | None, field: str) -> date | None:
     return model.parse_date(text, field) if text else None
 
 
+def _window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """``--since``/``--until`` as dates; an inverted window is refused, not shown as empty."""
+    begin, end = _optional_date(since, "--since"), _optional_date(until, "--until")
+    if begin and end and begin > end:
+        from mesolog.errors import InvalidValue
+
+        raise InvalidValue(
+            "--until", until, f"it is before --since {begin.isoformat()}; give the earlier "
+            "date as --since and the later as --until"
+        )
+    return begin, end
+
+
 def _index(ctx: typer.Context) -> Any:
     return _index_of(_state(ctx))
 

@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 from mesolog.cli.application import (
     _format,
     _index,
-    _optional_date,
     _shown,
     _state,
+    _window,
     app,
 )
 from mesolog.cli.completion import complete_area, complete_lot, complete_substance
@@ -131,6 +131,7 @@ def find(
 
     fmt = _format(fmt, render.FORMATS)
     words = _state(ctx).config().vocabulary()
+    begin, end = _window(since, until)
     query = SessionQuery(
         substance=substance,
         area=words.area(area).value if area else None,
@@ -138,8 +139,8 @@ def find(
         technique=model.technique(technique) if technique else None,
         practitioner=practitioner,
         indication=words.indication(indication).value if indication else None,
-        since=_optional_date(since, "--since"),
-        until=_optional_date(until, "--until"),
+        since=begin,
+        until=end,
         include_voided=voided,
     )
     with _index(ctx) as index:
@@ -172,9 +173,8 @@ def stats(
 
     fmt = _format(fmt, render.FORMATS)
     by = model.choice(by, "--by", questions.STATS_BY)
-    query = questions.SessionQuery(
-        since=_optional_date(since, "--since"), until=_optional_date(until, "--until")
-    )
+    since_date, until_date = _window(since, until)
+    query = questions.SessionQuery(since=since_date, until=until_date)
     with _index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()

@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 from mesolog.cli.application import (
     _clinic_overview,
     _format,
-    _optional_date,
     _shown,
     _state,
+    _window,
     app,
 )
 from mesolog.cli.completion import complete_patient
@@ -54,7 +54,7 @@ def report(
     fmt = _format(fmt, render.FORMATS)
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
-    begin, end = _optional_date(since, "--since"), _optional_date(until, "--until")
+    begin, end = _window(since, until)
     if patient_id is None:
         if last is not None:
             raise InvalidValue(
