@@ -121,6 +121,10 @@ class UnknownSetting(MesologError):
     exit_code = EXIT_USAGE
 
 
+class NoSuchFolder(MesologError):
+    """An output file was asked for in a folder that is not there."""
+
+
 class NothingToChange(MesologError):
     """A correction that would leave the session as it is (voided already, same values)."""
 

@@ -167,3 +167,20 @@ def test_an_inverted_date_window_is_refused(run, patient: Path, command: tuple[s
     )
     assert snapshot(patient.parent.parent) == before
     run(*command, "--since", "2026-11-01", "--until", "2026-11-01")  # one day is a window
+
+
+@pytest.mark.parametrize(
+    ("command", "name"), [(("report", "P-0042"), "x.txt"), (("summary", "P-0042"), "x.html")]
+)
+def test_an_output_into_a_missing_folder_names_that_folder(
+    run, patient: Path, tmp_path: Path, command: tuple[str, ...], name: str
+) -> None:
+    run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
+    target = tmp_path / "nonexistent" / "dir" / name
+    before = snapshot(tmp_path)
+    result = run(*command, "--output", str(target), expect=1)
+    assert result.stderr == (
+        f"mesolog: folder {target.parent} does not exist; create it first or choose another "
+        f"place for {name} (nothing was written).\n"
+    )
+    assert snapshot(tmp_path) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mesolog.errors import OutputExists
+from mesolog.errors import NoSuchFolder, OutputExists
 from mesolog.store.files import write_atomically
 
 
@@ -14,8 +14,17 @@ def save_output(path: Path, text: str, force: bool = False) -> Path:
     refusal = f"{path} already exists; add --force to replace it, or choose another file name."
     if path.exists() and not force:
         raise OutputExists(refusal)
+    # The folder as typed, not the temporary file the write would have named.
+    missing = NoSuchFolder(
+        f"folder {path.parent} does not exist; create it first or choose another place for "
+        f"{path.name} (nothing was written)."
+    )
+    if not path.parent.is_dir():
+        raise missing
     try:
         write_atomically(path, text, overwrite=force)
     except FileExistsError:  # created by someone else since the check above
         raise OutputExists(refusal) from None
+    except FileNotFoundError:  # the folder was removed since the check above
+        raise missing from None
     return path
