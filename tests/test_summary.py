@@ -78,7 +78,7 @@ def test_summary_refuses_a_name_that_is_not_a_web_page_and_unknown_patients(run,
     before = snapshot(tmp_path)
     assert "end the name in .html" in run("summary", "P-0042", "-o", "x.pdf", expect=2).stderr
     assert "P-0042" in run("summary", "P-0043", expect=1).stderr  # did you mean
-    assert "No such file or directory" in run("summary", "P-0042", "-o", "no/such/x.html", expect=1).stderr
+    assert "folder no/such does not exist" in run("summary", "P-0042", "-o", "no/such/x.html", expect=1).stderr
     assert snapshot(tmp_path) == before
 
 
