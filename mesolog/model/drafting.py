@@ -28,6 +28,7 @@ from mesolog.model.values import (
     measurement,
     now,
     number,
+    number_text,
     past_date,
     substance,
     technique,
@@ -241,16 +242,13 @@ def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tu
     )
 
 
-def plain_number(value: float) -> str:
-    """A number as typed, every digit kept ("1.2345678", not ":g"'s "1.23457"): a default that
-    is accepted must store exactly what was there."""
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
+# A default that is accepted must store exactly what was there: every digit kept.
+plain_number = number_text  # the old name, kept for callers
 
 
 def substance_spec(item: Substance) -> str:
     """A substance as it would be typed: NAME:AMOUNT[:LOT x][:EXP date]."""
-    spec = f"{item.name}:{plain_number(item.amount)}{item.unit}"
+    spec = f"{item.name}:{number_text(item.amount)}{item.unit}"
     spec += f":LOT {item.lot}" if item.lot else ""
     return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
 
@@ -270,7 +268,7 @@ def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | 
     return {
         "area": ", ".join(last.areas),
         "substance": "; ".join(substance_spec(s) for s in last.substances),
-        "depth": plain_number(last.depth_mm),
+        "depth": number_text(last.depth_mm),
         "technique": last.technique,
         "anaesthetic": last.anaesthetic,
     }

@@ -19,6 +19,7 @@ from mesolog.model.values import (
     choice,
     depth,
     number,
+    number_text,
     technique,
     whole,
 )
@@ -78,7 +79,7 @@ def session_remarks(session: Session) -> list[tuple[str, str]]:
         notes.append(
             (
                 "depth",
-                f"depth {session.depth_mm:g} mm is unusual for {session.method} "
+                f"depth {number_text(session.depth_mm)} mm is unusual for {session.method} "
                 f"(usually {usual[0]:g}-{usual[1]:g} mm).",
             )
         )

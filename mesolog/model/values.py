@@ -99,6 +99,21 @@ def number(text: str | float, field_name: str) -> float:
     return value
 
 
+def number_text(value: float) -> str:
+    """A stored number as text that reads back as the very same float ("1.2345678", not
+    ``:g``'s "1.23457"; "2", not "2.0"): a correction of the seventh digit must show as one.
+
+    ``repr`` is the shortest round-tripping text; ordinary values (1e-6 up to 1e16) are written
+    without an exponent ("0.00001", not "1e-05"), which Decimal does with the same digits."""
+    value = float(value)
+    text = repr(value)
+    if "e" in text and math.isfinite(value) and 1e-6 <= abs(value) < 1e16:
+        from decimal import Decimal  # rare: only the few ordinary values repr writes as 1e-05
+
+        text = format(Decimal(text), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
 def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     """A whole number within [low, high]."""
     value = number(text, field_name)
@@ -121,7 +136,7 @@ def depth(text: str | float) -> tuple[float, list[str]]:
     low, high = DERMAL_DEPTH_MM
     if not low <= value <= high:
         warnings.append(
-            f"depth {value:g} mm is outside the dermal range {low:g}-{high:g} mm; recorded as given."
+            f"depth {number_text(value)} mm is outside the dermal range {low:g}-{high:g} mm; recorded as given."
         )
     return value, warnings
 
