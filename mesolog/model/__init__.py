@@ -24,6 +24,7 @@ from mesolog.model.records import (
 from mesolog.model.validation import (
     course_warnings,
     make_course,
+    session_problems,
     session_warnings,
     validate_session,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "number_text",
     "parse_date",
     "past_date",
+    "session_problems",
     "session_warnings",
     "substance",
     "substance_text",

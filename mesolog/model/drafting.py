@@ -18,7 +18,7 @@ from typing import Any
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Chart, Course, Session, Substance
-from mesolog.model.validation import session_remarks, validate_session
+from mesolog.model.validation import draft_remarks, session_remarks, validate_session
 from mesolog.model.values import (
     area,
     choice,
@@ -361,18 +361,9 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
 
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
     """The warnings of a draft still missing fields (at the prompt, between answers)."""
-    # The same rules as for a whole session, over stand-ins for the fields not yet answered.
-    stand_in = {
-        "areas": ("-",),
-        "technique": "gun",
-        "depth_mm": 1.0,
-        "anaesthetic": "-",
-        "substances": (),
-    }
-    probe = Session(id=0, recorded=datetime.min, **{**stand_in, **values})
-    found = session_remarks(probe)
-    if "depth_mm" not in values:
-        found = [r for r in found if r[0] != "depth"]
+    found = draft_remarks(
+        values["date"], values.get("substances", ()), values.get("method"), values.get("depth_mm")
+    )
     return [Remark(f, t) for f, t in found]
 
 

@@ -1,0 +1,57 @@
+"""The rules for a whole session as values: every problem, each with the field it concerns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from mesolog.errors import InvalidValue
+from mesolog.model import Complication, Session, Substance, session_problems, validate_session
+
+TODAY = date(2026, 11, 30)
+
+
+def session(**change: object) -> Session:
+    fields: dict[str, object] = {
+        "id": 1, "date": date(2026, 11, 2), "recorded": datetime(2026, 11, 2, 18, 0),
+        "areas": ("scalp",), "technique": "gun", "depth_mm": 1.5, "anaesthetic": "none",
+        "substances": (Substance("minoxidil", 1.0, "ml", lot="A1"),),
+    }
+    return Session(**{**fields, **change})  # type: ignore[arg-type]
+
+
+def test_a_good_session_has_no_problem() -> None:
+    assert session_problems(session(), TODAY) == []
+    validate_session(session(), TODAY)
+
+
+def test_every_problem_is_found_each_with_its_field() -> None:
+    bad = session(
+        technique="laser",
+        depth_mm=20.0,
+        substances=(Substance("minoxidil", 5000.0, "ml"), Substance("dca", 1.0, "litre")),
+        complications=(Complication("bruising", "mild", date(2026, 11, 5), date(2026, 11, 4)),),
+        measurements={"Bad": 3.0, "waist_cm": 80.0},
+    )
+    found = session_problems(bad, TODAY)
+    assert [p.field for p in found] == [
+        ("technique",),
+        ("depth_mm",),
+        ("substances", 0, "amount"),
+        ("substances", 1, "unit"),
+        ("complications", 0, "resolved"),
+        ("measurements", "Bad"),
+    ]
+    assert found[4].message == (
+        "bruising resolved '2026-11-04' is not allowed: it is before the onset 2026-11-05."
+    )
+    with pytest.raises(InvalidValue) as refused:
+        validate_session(bad, TODAY)
+    assert refused.value.message == found[0].message  # the first problem is the one said
+
+
+def test_a_date_both_before_the_session_and_before_the_onset_is_said_twice() -> None:
+    late = Complication("bruising", "mild", date(2026, 11, 5), date(2026, 11, 1))
+    found = session_problems(session(complications=(late,)), TODAY)
+    assert [p.field for p in found] == [("complications", 0, "resolved")] * 2
