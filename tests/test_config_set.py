@@ -88,7 +88,7 @@ def test_set_and_unset_change_only_their_own_lines(run, config_file: Path) -> No
     (("unset", "techniqe"), "did you mean 'technique'?"),
     (("set", "areas", "knees"), "areas is a list: edit it in the config file"),
     (("set", "aftercare", "x"), "aftercare needs the indication it is for"),
-    (("set", "technique", "needle"), "technique 'needle' is not allowed: use gun or hand"),
+    (("set", "technique", "needle"), "technique 'needle' is not allowed: use 'gun' (injection gun) or 'hand'"),
     (("set", "practitioner", "  "), "remove it with: config unset practitioner"),
     (("set", "practitioner", "Dr.\x1b[31m X"), "one line of text without control characters"),
     (("set", "clinic_name", "A\nB"), "one line of text without control characters"),

@@ -55,3 +55,24 @@ def test_a_date_both_before_the_session_and_before_the_onset_is_said_twice() -> 
     late = Complication("bruising", "mild", date(2026, 11, 5), date(2026, 11, 1))
     found = session_problems(session(complications=(late,)), TODAY)
     assert [p.field for p in found] == [("complications", 0, "resolved")] * 2
+
+
+# --- one rule, one sentence, through the real CLI ---------------------------------------------
+
+
+def test_the_depth_refusal_is_one_clear_sentence(run, patient) -> None:  # type: ignore[no-untyped-def]
+    result = run("add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml", "--technique", "gun",
+                 "--anaesthetic", "none", "--depth", "0.05", "--no-input", expect=2)
+    assert result.stderr == (
+        "mesolog: depth '0.05' is not allowed: depth in mm must be at least 0.1 and at most 13.\n"
+    )
+
+
+def test_the_technique_rule_is_the_same_in_the_config_file_and_in_config_set(run, config_file) -> None:  # type: ignore[no-untyped-def]
+    sentence = "technique 'laser' is not allowed: use 'gun' (injection gun) or 'hand'."
+    assert sentence in run("config", "set", "technique", "laser", expect=2).stderr
+    config_file.write_text('technique = "laser"\n')
+    assert sentence in run("config", "show", expect=1).stderr
+    config_file.write_text("")
+    run("config", "set", "technique", "by hand")  # the model's words: stored as "hand"
+    assert config_file.read_text().endswith('technique = "hand"\n')

@@ -18,7 +18,13 @@ from typing import Any
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Chart, Course, Session, Substance
-from mesolog.model.validation import draft_remarks, session_remarks, validate_session
+from mesolog.model.validation import (
+    amount_problem,
+    complication_problems,
+    draft_remarks,
+    session_remarks,
+    validate_session,
+)
 from mesolog.model.values import (
     area,
     choice,
@@ -152,6 +158,9 @@ def parse_given(
         values["complications"] = tuple(
             note("complication", complication(c, words, today)) for c in given.complications
         )
+        for item in values["complications"]:  # said at once (the session date is checked later)
+            for name, day, why in complication_problems(item, date.min, today):
+                raise InvalidValue(f"{item.name} {name}", day.isoformat(), why)
     if given.measures:
         values["measurements"] = dict(measurement(m) for m in given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
@@ -173,6 +182,10 @@ def _parse_protocol(
         values["substances"] = tuple(
             note("substance", substance(s, words)) for s in given.substances
         )
+        for item in values["substances"]:  # said at once, with what was typed
+            wrong = amount_problem(item)
+            if wrong is not None:
+                raise wrong
     if given.depth is not None:
         values["depth_mm"] = note("depth", depth(given.depth))
     if given.technique:

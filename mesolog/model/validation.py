@@ -138,6 +138,16 @@ def complication_problems(
     return found
 
 
+def amount_problem(item: Substance) -> InvalidValue | None:
+    """A dose of one product is plausible from 0.001 to 1000 in any unit (outside it is a
+    typing slip, e.g. 1e-320 or 20 digits)."""
+    low, high = AMOUNT_RANGE
+    if math.isfinite(item.amount) and low <= item.amount <= high:
+        return None
+    typed = f"{number_text(item.amount)}{item.unit}"
+    return InvalidValue("amount", typed, f"it must be positive, from {low:g} to {high:g} {item.unit}")
+
+
 def session_problems(session: Session, today: date | None = None) -> list[Problem]:
     """Every value that cannot be charted, each with its field, in the order of the session."""
     today = today or date.today()
@@ -164,14 +174,9 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
         allowed = "write 'none' or what was used"
         refuse(("anaesthetic",), "anaesthetic", session.anaesthetic, allowed)
     for index, item in enumerate(session.substances):
-        low, high = AMOUNT_RANGE
-        if not math.isfinite(item.amount) or not low <= item.amount <= high:
-            refuse(
-                ("substances", index, "amount"),
-                "amount",
-                item.amount,
-                f"the amount must be positive, from {low:g} to {high:g}",
-            )
+        wrong = amount_problem(item)
+        if wrong is not None:
+            found.append(Problem(("substances", index, "amount"), wrong))
         if item.unit not in vocab.UNITS:
             allowed = "use one of " + ", ".join(vocab.UNITS)
             refuse(("substances", index, "unit"), "unit", item.unit, allowed)

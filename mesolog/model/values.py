@@ -129,8 +129,7 @@ def depth(text: str | float) -> tuple[float, list[str]]:
         raise InvalidValue(
             "depth",
             text,
-            f"depth in mm must be above 0 and at most {MAX_DEPTH_MM:g} "
-            f"(at least {MIN_DEPTH_MM:g}, as written on the needle)",
+            f"depth in mm must be at least {MIN_DEPTH_MM:g} and at most {MAX_DEPTH_MM:g}",
         )
     warnings = []
     low, high = DERMAL_DEPTH_MM
@@ -177,7 +176,7 @@ _AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµ]+)\s*$")
 
 
 def amount(text: str) -> tuple[float, str]:
-    """``2ml`` / ``0.5 mg`` / ``10 U`` -> (amount, unit); the amount must be positive."""
+    """``2ml`` / ``0.5 mg`` / ``10 U`` -> (amount, unit): a number without a sign, and a unit."""
     stripped = text.strip()
     if stripped.startswith("-"):
         raise InvalidValue("amount", text, "the amount must be a positive number with a unit")
@@ -190,14 +189,7 @@ def amount(text: str) -> tuple[float, str]:
     unit = vocab.UNIT_ALIASES.get(match.group(2).lower())
     if unit is None:
         raise InvalidValue("unit", match.group(2), "use one of " + ", ".join(vocab.UNITS))
-    if value <= 0:
-        raise InvalidValue("amount", text, "the amount must be a positive number")
-    low, high = AMOUNT_RANGE
-    if not low <= value <= high:
-        raise InvalidValue(
-            "amount", text, f"the amount must be positive, from {low:g} to {high:g} {unit}"
-        )
-    return value, unit
+    return value, unit  # its plausible range is a rule: validation.amount_problem
 
 
 def substance(
@@ -296,12 +288,7 @@ def complication(
             raise InvalidValue(
                 "complication", spec, "extra parts are SEVERITY, onset=, resolved=, outcome=, by="
             )
-    if onset and resolved and resolved < onset:
-        raise InvalidValue(
-            f"{parts[0]} resolved",
-            resolved.isoformat(),
-            f"it is before the onset {onset.isoformat()}",
-        )
+    # The order of the dates is a rule: validation.complication_problems.
     if resolved and outcome is None:
         outcome = "resolved"
     notes = []

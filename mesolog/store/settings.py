@@ -22,6 +22,7 @@ from typing import Any
 from mesolog.errors import ConfigError, InvalidValue, UnknownSetting, WouldLoseHandEdits
 from mesolog.model import vocabulary as vocab
 from mesolog.model.aftercare import same_indication
+from mesolog.model.values import technique
 from mesolog.store.config import _decode
 from mesolog.store.files import write_atomically
 from mesolog.store.paths import make_private_dir
@@ -85,8 +86,8 @@ def checked_value(key: Key, value: str) -> str:
     if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text):
         lines = "" if allowed else "one line of "
         raise InvalidValue(str(key), text[:40], f"{lines}text without control characters")
-    if key.name == "technique" and not key.table and text not in vocab.TECHNIQUES:
-        raise InvalidValue("technique", text, "use gun or hand")
+    if key.name == "technique" and not key.table:
+        return technique(text)  # the model's rule, stored as its word ("by hand" -> "hand")
     return text
 
 
