@@ -142,3 +142,12 @@ def test_the_readme_lists_each_views_keys_in_order_and_marks_the_hidden_ones(vie
     row = next(line for line in readme.splitlines() if line.startswith(README_ROWS[view]))
     listed = re.findall(r"(\*?)`([a-z_]+)`", row.split(" | ", 1)[1])
     assert [(key, star == "*") for star, key in listed] == [(key, header is None) for header, key in VIEWS[view][1]]
+
+
+def test_the_report_markdown_says_amended_in_its_column(run, demo: Path) -> None:
+    md = run("report", "P-0213", "--format", "markdown").stdout
+    rows = [line for line in md.splitlines() if line.startswith("| 2 | 2026-10-16 |")]
+    assert rows and rows[0].split(" | ")[3] == "True"  # session 2 was amended
+    assert "A session with `amended` True was changed after it was recorded" in md
+    assert "amended*" not in md
+

@@ -246,7 +246,7 @@ def lot_columns() -> list[Column]:
         Column("Date", key="date", value=lambda a: a[0].date.isoformat()),
         Column("Status", key="status", value=lambda a: a[0].status, table=False),
         Column("Substance", key="substance", value=lambda a: a[1][0]),
-        Column("Amount", drop=1, key="amount", value=lambda a: a[1][1], cell=lambda a: f"{a[1][1]:g} {a[1][2]}"),
+        Column("Amount", drop=1, key="amount", value=lambda a: a[1][1], cell=lambda a: text(f"{a[1][1]:g} {a[1][2]}")),
         Column("Unit", key="unit", value=lambda a: a[1][2], table=False),
         Column("Lot", key="lot", value=lambda a: a[1][3]),
         Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[0].areas)),

@@ -223,8 +223,10 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
         out += [f"> {progress.LIMITED_EVIDENCE}", ""]
     if audit:
         out += ["## Audit trail", "", _markdown(AUDIT, _audit_rows(sessions))]
-    elif any(_amended_mark(s) for s in sessions):
-        out += ["\\" + AMENDED_FOOTNOTE, ""]
+    elif any(s.amendments for s in sessions):
+        # The Markdown has no "amended*" mark: its `amended` column says it.
+        out += ["A session with `amended` True was changed after it was recorded: "
+                "`mesolog report ID --audit` shows who, when and why.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
