@@ -101,3 +101,11 @@ class ConfigError(MesologError):
 
 class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
+
+
+class UnreadableImport(MesologError):
+    """A file given to ``import`` that cannot be read as records (wrong kind, empty, no rows)."""
+
+
+class ImportRejected(MesologError):
+    """``import --apply`` refused: some rows were rejected and --skip-rejected was not given."""

@@ -67,6 +67,7 @@ class Session:
     complications: tuple[Complication, ...] = ()
     measurements: dict[str, float] = field(default_factory=dict)
     amendments: tuple[Amendment, ...] = ()
+    source: str | None = None  # imported sessions: "visits.csv#row=17"
 
     @property
     def voided(self) -> bool:

@@ -8,7 +8,7 @@ never reads data files.
 
 from mesolog.render.clinic import due, found, lot_uses, overview, paths, stats
 from mesolog.render.console import FORMATS, console, warnings, write
-from mesolog.render.exchange import export
+from mesolog.render.exchange import export, import_report, map_written
 from mesolog.render.report import patient_card, report, report_data
 from mesolog.render.sessions import session_rows, session_stored
 
@@ -18,7 +18,9 @@ __all__ = [
     "due",
     "export",
     "found",
+    "import_report",
     "lot_uses",
+    "map_written",
     "overview",
     "paths",
     "patient_card",

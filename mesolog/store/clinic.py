@@ -28,6 +28,8 @@ from mesolog.model import (
     validate_session,
 )
 from mesolog.model import vocabulary as vocab
+from mesolog.model.importing import ChartPlan
+from mesolog.model.importing import session_identity as _identity
 from mesolog.store import history
 from mesolog.store.codec import (
     encode_chart,
@@ -158,6 +160,12 @@ class Clinic:
             except MesologError as error:
                 yield ChartEntry(patient_id, path, None, error)
 
+    def identity(self) -> str:
+        """The clinic's uuid (``clinic.toml`` in the data folder), made the first time it is asked."""
+        from mesolog.store.identity import clinic_id
+
+        return clinic_id(self.data_dir, self.lock_dir)
+
     # -- changing charts --
 
     def _commit(self, path: Path, message: str, author: str) -> None:
@@ -284,3 +292,62 @@ class Clinic:
             return replace(session, status="voided")
 
         return self.amend(patient_id, number, edit, by, reason)
+
+    # -- import --
+
+    def import_charts(self, plans: list[ChartPlan], file_name: str, author: str) -> list[Path]:
+        """Write an import's plan: each chart atomically under its lock (a new chart whole, an
+        existing one by appending), then one git commit of every chart changed. A session whose
+        source is in the chart already is left out, so a second run adds nothing."""
+        self.ensure_folders()
+        written = [self._import_chart(plan) for plan in plans]
+        paths = [p for p in written if p is not None]
+        sessions = sum(len(plan.sessions) for plan in plans)
+        warning = history.record_many(
+            self.data_dir,
+            paths,
+            f"import {file_name}: {sessions} sessions, {len(paths)} charts",
+            author,
+            self.lock_dir,
+        )
+        if warning:
+            self.notices.append(warning)
+        return paths
+
+    def _import_chart(self, plan: ChartPlan) -> Path | None:
+        with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
+            path = self.find(plan.patient_id)
+            if path is None:
+                if plan.new_patient is None:
+                    raise UnknownPatient(f"no patient {plan.patient_id!r}; nothing changed for it.")
+                chart = Chart(plan.new_patient, plan.courses, ())
+                path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
+            else:
+                chart, text = read_chart_file(path)
+                before = len(chart.sessions)
+            sources = {s.source for s in chart.sessions if s.source}
+            uids = {_identity(s) for s in chart.sessions}
+            fresh = [
+                s
+                for s in plan.sessions
+                if not (s.source and s.source in sources) and _identity(s) not in uids
+            ]
+            if not fresh and text is not None:
+                return None
+            taken = {s.id for s in chart.sessions}
+            added = []
+            for session in fresh:
+                number = (
+                    session.id
+                    if session.id and session.id not in taken
+                    else (max(taken, default=0) + 1)
+                )
+                taken.add(number)
+                added.append(replace(session, id=number))
+            after = replace(chart, sessions=(*chart.sessions, *added))
+            candidate = None
+            if text is not None:
+                joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+                candidate = text + joiner + "\n".join(encode_session(s) for s in added)
+            write_atomically(path, _checked_text(path, candidate, after, before))
+        return path

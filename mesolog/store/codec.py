@@ -237,6 +237,7 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
         complications=tuple(complications),
         measurements=measurements,
         amendments=tuple(amendments),
+        source=r.text("source"),
     )
 
 
