@@ -40,6 +40,16 @@ def map_written(path: object, unmapped: list[str]) -> None:
     write("\n".join(lines))
 
 
+# A report lists this many lines per section (and says how many more); the rest are the same
+# kind of line and a practitioner fixes them from the first ones.
+SHOWN = 50
+
+
+def _some(names: list[str], shown: int = 20) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def import_report(plan: ImportPlan, applied: bool) -> None:
     """The dry-run (or applied) report: rows read/accepted/rejected, what would be created."""
     from mesolog.render.console import counted
@@ -50,7 +60,7 @@ def import_report(plan: ImportPlan, applied: bool) -> None:
         f"{len({r.row for r in plan.rejected})} rejected.",
         f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
         f"{counted(len(plan.charts), 'chart')}"
-        + (f"; new patients: {', '.join(new)}." if new else "; no new patient."),
+        + (f"; new patients: {_some(new)}." if new else "; no new patient."),
     ]
     if plan.already_imported:
         lines.append(
@@ -70,8 +80,11 @@ def import_report(plan: ImportPlan, applied: bool) -> None:
     )
     for title, items in sections:
         if items:
+            unique = list(dict.fromkeys(items))
             lines.append(f"{title}:")
-            lines += [f"  {item}" for item in dict.fromkeys(items)]
+            lines += [f"  {item}" for item in unique[:SHOWN]]
+            if len(unique) > SHOWN:
+                lines.append(f"  ... and {len(unique) - SHOWN} more")
     if not applied:
         lines.append("Dry run: nothing was written. Add --apply to import.")
     write("\n".join(lines))
