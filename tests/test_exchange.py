@@ -445,3 +445,70 @@ def test_route_follows_depth_and_method() -> None:
 
     assert at(1.5) == at(4.0) == "372464004"
     assert at(6.0) == at(2.0, "depot") == "34206005"
+
+
+def test_blank_rows_keep_the_row_numbers_a_spreadsheet_shows(run, data_dir: Path, visits: Path) -> None:
+    mapped(visits)
+    lines = visits.read_text().splitlines()
+    visits.write_text("\n".join([*lines[:3], ",,,,,,,,,,,,", *lines[3:]]) + "\n")
+    run("import", str(visits), "--apply")
+    chart = tomllib.loads((data_dir / "patients" / "C-101.toml").read_text())
+    assert [s["source"] for s in chart["sessions"]] == ["visits.csv#row=2", "visits.csv#row=5"]
+
+
+def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None:
+    """The pure round trip: charts -> CSV text (either form, inert cells) -> rows -> sessions."""
+    from datetime import datetime
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from mesolog.model import Chart, Complication, Patient, Session, Substance, exchange, importing
+    from mesolog.model import vocabulary as vocab
+    from mesolog.render.console import to_csv
+
+    moment = datetime(2026, 1, 1, 9)
+    days = st.dates(date(2015, 1, 1), TODAY)
+    text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=15).filter(
+        lambda s: s == s.strip() and ";" not in s and ":" not in s)
+    name = st.sampled_from(sorted(vocab.SUBSTANCES))
+    substance = st.builds(
+        lambda n, amount, unit, lot, expiry: Substance(n, amount, unit, vocab.SUBSTANCES[n], vocab.concentration_of(n), lot, expiry),
+        name, st.floats(0.01, 50), st.sampled_from(vocab.UNITS), st.none() | text, st.none() | days)
+    session = st.builds(
+        Session, id=st.integers(1, 50), date=days, recorded=st.just(moment),
+        areas=st.lists(st.sampled_from(sorted(vocab.AREAS)), min_size=1, max_size=3, unique=True).map(tuple),
+        technique=st.sampled_from(vocab.TECHNIQUES), depth_mm=st.floats(0.1, 13),
+        anaesthetic=st.sampled_from(["none", "topical cream", "local injection"]),
+        substances=st.lists(substance, min_size=1, max_size=3, unique_by=lambda s: s.name).map(tuple),
+        practitioner=st.sampled_from(["", "Dr. A"]), notes=st.just("") | text,
+        complications=st.lists(st.builds(Complication, name=st.sampled_from(sorted(vocab.COMPLICATIONS)),
+                                         severity=st.sampled_from(vocab.SEVERITIES)), max_size=2).map(tuple),
+        measurements=st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), st.floats(-1e6, 1e6), max_size=2),
+    )
+    chart = st.builds(
+        Chart, patient=st.builds(Patient, id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,8}", fullmatch=True),
+                                 created=st.just(moment), name=st.none() | text),
+        sessions=st.lists(session, min_size=1, max_size=3, unique_by=lambda s: s.id).map(tuple),
+    )
+    keep = ("date", "areas", "technique", "depth_mm", "anaesthetic", "substances", "practitioner", "notes",
+            "complications", "measurements")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(chart, min_size=1, max_size=2, unique_by=lambda c: c.patient.id.lower()), st.booleans())
+    def check(charts: list[Chart], long: bool) -> None:
+        header, rows = (exchange.per_substance if long else exchange.per_session)(charts)
+        table = list(csv.reader(io.StringIO(to_csv(header, rows))))
+        assert importing.is_own_format(table[0])
+        cmap = importing.own_map(table[0])
+        mapped_rows = importing.mapped_rows(table[0], table[1:], cmap, list(range(2, len(table) + 1)))
+        plan = importing.plan_import("f.csv", mapped_rows, cmap.date_format, lambda _: None,
+                                     importing.Defaults(), vocab.DEFAULT, TODAY, moment)
+        assert plan.rejected == []
+        for original in charts:
+            drafted = plan.charts[original.patient.id.lower()]
+            assert drafted.new_patient is not None and drafted.new_patient.name == original.patient.name
+            assert [{k: getattr(s, k) for k in keep} for s in drafted.sessions] == [
+                {k: getattr(s, k) for k in keep} for s in original.sessions]
+
+    check()

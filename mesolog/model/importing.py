@@ -235,7 +235,10 @@ def _inert_back(text: str) -> str:
     return text
 
 
-def mapped_rows(header: list[str], rows: list[list[str]], cmap: ColumnMap, first: int) -> list[Row]:
+def mapped_rows(
+    header: list[str], rows: list[list[str]], cmap: ColumnMap, numbers: list[int]
+) -> list[Row]:
+    """Each row as field -> text; ``numbers`` are the rows' numbers in the spreadsheet."""
     where = [(i, cmap.columns[h]) for i, h in enumerate(header) if h in cmap.columns]
     out = []
     for n, cells in enumerate(rows):
@@ -245,7 +248,7 @@ def mapped_rows(header: list[str], rows: list[list[str]], cmap: ColumnMap, first
             base = target.rsplit("_", 1)[0] if _NUMBERED.match(target) else target
             table = cmap.values.get(target) or cmap.values.get(base) or {}
             given[target] = table.get(text, text).strip()
-        out.append(Row(first + n, given))
+        out.append(Row(numbers[n], given))
     return out
 
 
@@ -490,6 +493,7 @@ class ChartPlan:
 class ImportPlan:
     file_name: str
     rows_read: int
+    unit: str = "row"  # what was read: spreadsheet rows, or the sessions of a JSON export
     rejected: list[Rejection] = field(default_factory=list)
     charts: dict[str, ChartPlan] = field(default_factory=dict)
     already_imported: int = 0
@@ -613,7 +617,7 @@ def plan_restore(
     """mesolog's own JSON export: each chart comes back as it was (numbers, times, trail). A
     patient not in the clinic is created whole; one already there gets only the sessions it
     does not hold (the same uid, or number and time, is the same session)."""
-    plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported))
+    plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
     for chart in exported:
         existing = charts(chart.patient.id)
         if existing is None:

@@ -56,7 +56,7 @@ def import_report(plan: ImportPlan, applied: bool) -> None:
 
     new = plan.new_patients
     lines = [
-        f"{plan.file_name}: {counted(plan.rows_read, 'row')} read, {plan.accepted_rows} accepted, "
+        f"{plan.file_name}: {counted(plan.rows_read, plan.unit)} read, {plan.accepted_rows} accepted, "
         f"{len({r.row for r in plan.rejected})} rejected.",
         f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
         f"{counted(len(plan.charts), 'chart')}"

@@ -88,7 +88,7 @@ def prepare(
     cmap = column_map(path, table)
     if isinstance(cmap, MapWritten):
         return cmap
-    rows = plan_.mapped_rows(table.header, table.rows, cmap, table.first_row)
+    rows = plan_.mapped_rows(table.header, table.rows, cmap, table.numbers)
     return plan_.plan_import(
         path.name, rows, cmap.date_format, charts, defaults, words, today, recorded
     )

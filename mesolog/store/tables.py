@@ -16,13 +16,13 @@ XLSX_HINT = 'reading .xlsx needs openpyxl: pip install "mesolog[xlsx]" (or save 
 
 @dataclass(frozen=True)
 class Table:
-    """A spreadsheet's header and rows, every cell as text; ``first_row`` is the spreadsheet's
-    number of the first data row (the header is row 1)."""
+    """A spreadsheet's header and rows, every cell as text, with the row numbers a spreadsheet
+    shows (the header is row 1)."""
 
     name: str
     header: list[str]
     rows: list[list[str]]
-    first_row: int = 2
+    numbers: list[int]  # each row's number in the spreadsheet (blank rows are skipped)
 
 
 def _cell(value: object) -> str:
@@ -55,13 +55,14 @@ def _checked(path: Path, header: list[str], rows: list[list[str]]) -> Table:
     header = [h.strip() for h in header]
     while header and not header[-1]:
         header.pop()
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    kept = [(n + 2, r) for n, r in enumerate(rows) if any(cell.strip() for cell in r)]
     if not any(header):
         raise UnreadableImport(f"{path} has no header row: the first row must name the columns.")
-    if not rows:
+    if not kept:
         raise UnreadableImport(f"{path} has a header but no rows: there is nothing to import.")
     width = len(header)
-    return Table(path.name, header, [(r + [""] * width)[:width] for r in rows])
+    cells = [(r + [""] * width)[:width] for _, r in kept]
+    return Table(path.name, header, cells, [n for n, _ in kept])
 
 
 def read_csv(path: Path) -> Table:
