@@ -353,11 +353,22 @@ def test_files_that_are_not_records_are_refused(run, data_dir: Path, tmp_path: P
     _refused(run, data_dir, path, 1, *words)
 
 
-def test_a_map_naming_an_unknown_field_is_refused(run, data_dir: Path, visits: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('Batch = "lot"', 'Batch = "batch_no"', ["column 'Batch'", "'batch_no'", "use one of patient"]),
+        ("[values.technique]", "[values.gun]", ["[values.gun]", "name a mesolog field"]),
+        ('Exp = "expiry"', 'Exp = "lot"', ["column 'Exp'", "column 'Batch' maps to it already"]),
+        ('"Client ID" = "patient"', '"Client ID" = ""', ["a column must map to 'patient'"]),
+    ],
+)
+def test_a_map_naming_an_unknown_field_is_refused(run, data_dir: Path, visits: Path, old: str, new: str,
+                                                  words: list[str]) -> None:
     mapped(visits)
     where = visits.with_name("visits.csv.map.toml")
-    where.write_text(where.read_text().replace('Batch = "lot"', 'Batch = "batch_no"'))
-    _refused(run, data_dir, visits, 2, "column 'Batch'", "'batch_no'", "use one of patient")
+    assert old in where.read_text()
+    where.write_text(where.read_text().replace(old, new))
+    _refused(run, data_dir, visits, 2, *words)
 
 
 def _with_row(visits: Path, *rows: str) -> Path:
