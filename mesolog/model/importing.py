@@ -239,16 +239,19 @@ def mapped_rows(
     header: list[str], rows: list[list[str]], cmap: ColumnMap, numbers: list[int]
 ) -> list[Row]:
     """Each row as field -> text; ``numbers`` are the rows' numbers in the spreadsheet."""
-    where = [(i, cmap.columns[h]) for i, h in enumerate(header) if h in cmap.columns]
-    out = []
-    for n, cells in enumerate(rows):
-        given = {}
-        for i, target in where:
-            text = _inert_back(cells[i].strip())
+    columns = []
+    for i, h in enumerate(header):
+        if h in cmap.columns:
+            target = cmap.columns[h]
             base = target.rsplit("_", 1)[0] if _NUMBERED.match(target) else target
-            table = cmap.values.get(target) or cmap.values.get(base) or {}
-            given[target] = table.get(text, text).strip()
-        out.append(Row(numbers[n], given))
+            columns.append((i, target, cmap.values.get(target) or cmap.values.get(base) or {}))
+    out = []
+    for number, cells in zip(numbers, rows, strict=True):
+        given = {}
+        for i, target, table in columns:
+            text = _inert_back(cells[i].strip())
+            given[target] = table[text].strip() if text in table else text
+        out.append(Row(number, given))
     return out
 
 

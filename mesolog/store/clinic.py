@@ -42,15 +42,18 @@ from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
 
-def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_before: int) -> str:
+def _checked_text(
+    path: Path, candidate: str | None, intended: Chart, sessions_before: int, bulk: bool = False
+) -> str:
     """The text to write: ``candidate`` (which keeps hand edits) if it reads back as ``intended``,
-    else a full encoding of ``intended``. Never fewer sessions than were read."""
+    else a full encoding of ``intended``. Never fewer sessions than were read. ``bulk`` (an
+    import writing many charts) reads back with the fast parser where it is installed."""
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
     # The full encoding is made only when the candidate fails: it is the slow path.
     for text in _candidates(candidate, intended):
         try:
-            if parse_chart_text(path, text) == intended:
+            if parse_chart_text(path, text, bulk) == intended:
                 return text
         except CorruptFile:
             continue
@@ -349,5 +352,5 @@ class Clinic:
             if text is not None:
                 joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
                 candidate = text + joiner + "\n".join(encode_session(s) for s in added)
-            write_atomically(path, _checked_text(path, candidate, after, before))
+            write_atomically(path, _checked_text(path, candidate, after, before, bulk=True))
         return path
