@@ -13,18 +13,33 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import MESOLOG, PY, WORK, clinic, environment, run_once  # noqa: E402
+from run import MESOLOG, PY, WORK, clinic, environment  # noqa: E402
 
 BARE_CSV = "import csv, sys\nfor row in csv.reader(open(sys.argv[1], newline='', encoding='utf-8')): pass\n"
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user + system) of one whole process. On a shared machine the
+    CPU seconds drift less; the import also waits on fsync, which only the wall time shows."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=WORK)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(cmd)} failed: {err[-500:]}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -50,26 +65,32 @@ def main() -> None:
     def cold() -> None:
         shutil.rmtree(WORK / "import-cache", ignore_errors=True)
 
-    times: dict[str, list[float]] = {"import --apply": [], "bare csv parse": [], "cold cache rebuild": []}
+    cases = {
+        "import --apply": [*MESOLOG, "--data-dir", str(target), "import", str(sheet), "--apply"],
+        "bare csv parse": [PY, str(bare), str(sheet)],
+        "cold cache rebuild": [*MESOLOG, "--data-dir", str(target), "due"],
+    }
+    before = {"import --apply": fresh, "bare csv parse": None, "cold cache rebuild": cold}
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(args.repeats):
-        fresh()
-        times["import --apply"].append(run_once(
-            [*MESOLOG, "--data-dir", str(target), "import", str(sheet), "--apply"], env)[0])
-        times["bare csv parse"].append(run_once([PY, str(bare), str(sheet)], env)[0])
-        cold()
-        times["cold cache rebuild"].append(run_once([*MESOLOG, "--data-dir", str(target), "due"], env)[0])
+        for name, cmd in cases.items():
+            prepare = before[name]
+            if prepare is not None:
+                prepare()
+            seconds, used = timed(cmd, env)
+            wall[name].append(seconds)
+            cpu[name].append(used)
     rows = sum(1 for _ in sheet.open()) - 1
-    median = {name: statistics.median(values) for name, values in times.items()}
     print(f"{args.patients} patients x {args.sessions} sessions, {rows} CSV rows, "
-          f"median of {args.repeats} runs:")
-    for name, value in median.items():
-        print(f"  {name}: {value:.2f} s")
-    imp = median["import --apply"]
-    print(f"  import / bare csv parse: {imp / median['bare csv parse']:.1f}x")
-    print(f"  import / cold cache rebuild: {imp / median['cold cache rebuild']:.1f}x")
-    print(f"  import / (bare parse + cold rebuild): "
-          f"{imp / (median['bare csv parse'] + median['cold cache rebuild']):.1f}x")
-
+          f"median of {args.repeats} runs (wall s / CPU s):")
+    for name in cases:
+        print(f"  {name}: {statistics.median(wall[name]):.2f} / {statistics.median(cpu[name]):.2f}")
+    for kind, figures in (("wall", wall), ("CPU", cpu)):
+        m = {name: statistics.median(values) for name, values in figures.items()}
+        imp, bare_s, cold_s = m["import --apply"], m["bare csv parse"], m["cold cache rebuild"]
+        print(f"  {kind}: import = {imp / bare_s:.1f}x the bare csv parse, {imp / cold_s:.1f}x the cold "
+              f"rebuild, {imp / (bare_s + cold_s):.1f}x the two together")
 
 if __name__ == "__main__":
     main()
