@@ -7,7 +7,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -57,9 +57,10 @@ def encode_session(session: Session) -> str:
     """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
     import tomli_w
 
-    scalars = asdict(session)
-    for key in ("substances", "complications", "measurements", "amendments"):
-        scalars.pop(key)
+    # The session's own fields, shallow: asdict would deep-copy the nested records only for
+    # them to be dropped here (most of an import's encoding time).
+    nested = ("substances", "complications", "measurements", "amendments")
+    scalars = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
     if not session.photos:
         scalars.pop("photos")
     scalars["depth_mm"] = float(session.depth_mm)
