@@ -103,6 +103,24 @@ class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
 
 
+class WouldLoseHandEdits(MesologError):
+    """A change that cannot be written without losing something typed by hand in the chart."""
+
+
+class DuplicateSession(MesologError):
+    """Two sessions of a chart carry the same number; changing "the" session would be a guess."""
+
+
+class OutputExists(MesologError):
+    """An output file is already there; it is replaced only with ``--force``."""
+
+
+class UnknownSetting(MesologError):
+    """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
+
+    exit_code = EXIT_USAGE
+
+
 class UnreadableImport(MesologError):
     """A file given to ``import`` that cannot be read as records (wrong kind, empty, no rows)."""
 

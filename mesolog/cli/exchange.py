@@ -92,13 +92,15 @@ def import_file(
 
     from mesolog import model, render
     from mesolog.errors import ImportRejected
-    from mesolog.model.importing import Defaults
+    from mesolog.model.drafting import Practice
     from mesolog.store.importer import MapWritten, prepare
 
     state = _state(ctx)
     clinic, settings = state.clinic(), state.config()
-    defaults = Defaults(settings.practitioner, settings.technique, settings.anaesthetic)
-    plan = prepare(clinic, Path(file), defaults, settings.vocabulary(), date.today(), model.now())
+    practice = Practice(
+        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
+    )
+    plan = prepare(clinic, Path(file), practice, date.today(), model.now())
     if isinstance(plan, MapWritten):
         render.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from mesolog.errors import InvalidValue, MesologError, MissingFields
+from mesolog.errors import InvalidValue, MesologError
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
+from mesolog.model.drafting import Given, Practice, draft_session
 from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS
-from mesolog.model.records import Chart, Course, Patient, Session, Substance
-from mesolog.model.validation import session_warnings, validate_session
+from mesolog.model.records import Chart, Course, Patient, Session
 
 PATIENT_FIELDS = ("patient", "name", "birth_year")
 SESSION_FIELDS = (
@@ -300,31 +300,6 @@ def _substances(row: Row) -> list[dict[str, str]]:
     return found
 
 
-def substance_of(
-    given: dict[str, str], date_format: str, words: vocab.Vocabulary
-) -> tuple[Substance, list[str]]:
-    name = " ".join(given["substance"].split())
-    raw_amount, unit = given.get("amount", ""), given.get("unit", "")
-    if not raw_amount:
-        raise InvalidValue("amount", "", "each substance needs an amount")
-    amount, unit_v = parse.amount(raw_amount + unit if unit else raw_amount)
-    expiry = None
-    if given.get("expiry"):
-        expiry = read_date(given["expiry"], date_format, date.max)
-    item, notes = parse.substance(f"{name}:1ml", words)
-    return (
-        replace(
-            item,
-            amount=amount,
-            unit=unit_v,
-            concentration=given.get("concentration") or item.concentration,
-            lot=given.get("lot") or None,
-            expiry=expiry,
-        ),
-        notes,
-    )
-
-
 def group_rows(
     rows: list[Row], date_format: str, today: date
 ) -> tuple[list[Group], list[Rejection]]:
@@ -357,126 +332,90 @@ def group_rows(
     ], rejected
 
 
-@dataclass(frozen=True)
-class Defaults:
-    """What the config gives when a file is silent (as for `add --no-input`)."""
+def _substance_spec(given: dict[str, str], date_format: str) -> str:
+    """A row's substance columns as the `--substance` spec drafting reads
+    (NAME:AMOUNT[:LOT x][:EXP date]); the concentration follows from the name, as for `add`."""
+    name = " ".join(given["substance"].split())
+    amount, unit = given.get("amount", ""), given.get("unit", "")
+    if not amount:
+        raise InvalidValue("amount", "", f"{name} has no amount")
+    spec = f"{name}:{amount}{unit}"
+    if given.get("lot"):
+        spec += f":LOT {given['lot']}"
+    if given.get("expiry"):
+        spec += f":EXP {read_date(given['expiry'], date_format, date.max).isoformat()}"
+    return spec
 
-    practitioner: str = ""
-    technique: str | None = None
-    anaesthetic: str | None = None
+
+def given_of(group: Group, chart: Chart | None, date_format: str) -> Given:
+    """A group of rows as what was given for one session, in the words `add` takes."""
+
+    def get(name: str) -> str | None:
+        return next((r.given[name] for r in group.rows if r.given.get(name)), None)
+
+    course = get("course")
+    measures = {
+        key.removeprefix(MEASURE_PREFIX): text
+        for row in group.rows
+        for key, text in row.given.items()
+        if key.startswith(MEASURE_PREFIX) and text
+    }
+    depth_mm = get("depth_mm")
+    return Given(
+        date=group.day.isoformat(),
+        areas=((get("areas") or "").replace(";", ","),) if get("areas") else (),
+        indication=get("indication"),
+        substances=tuple(
+            _substance_spec(given, date_format) for row in group.rows for given in _substances(row)
+        ),
+        depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
+        technique=get("technique"),
+        method=get("method"),
+        angle=get("angle_deg"),
+        gauge=get("needle_gauge"),
+        needle_length=get("needle_length_mm"),
+        points=get("points"),
+        anaesthetic=get("anaesthetic"),
+        duration=get("duration_min"),
+        complications=tuple(
+            c.strip() for c in (get("complications") or "").split(";") if c.strip()
+        ),
+        measures=tuple(f"{name}={value}" for name, value in measures.items()),
+        note=get("notes"),
+        practitioner=get("practitioner"),
+        # Only a course the chart has: a spreadsheet holds no plan to create one from.
+        course=course if course and chart is not None and chart.course(course) else None,
+        consent=get("consent"),
+    )
 
 
 def draft_from_group(
     group: Group,
     chart: Chart | None,
-    defaults: Defaults,
-    words: vocab.Vocabulary,
+    practice: Practice,
     date_format: str,
     source: str,
     today: date,
     recorded: datetime,
 ) -> tuple[Session, list[str]]:
-    """One group of rows -> a session draft and its notes. This is the one place import drafts a
-    session; it raises InvalidValue / MissingFields naming the field."""
-    first = group.rows[0].given
-
-    def get(name: str) -> str:
-        return next((r.given[name] for r in group.rows if r.given.get(name)), "")
-
-    notes: list[str] = []
-    areas: list[str] = []
-    for word in re.split(r"[;,]", get("areas")):
-        if word.strip():
-            value, more = parse.area(word, words)
-            areas.append(value)
-            notes += more
-    substances = []
-    for row in group.rows:
-        for given in _substances(row):
-            item, more = substance_of(given, date_format, words)
-            substances.append(item)
-            notes += more
-    depth_mm = None
-    if get("depth_mm"):
-        depth_mm, more = parse.depth(get("depth_mm").removesuffix("mm").strip())
-        notes += more
-    technique = parse.technique(get("technique")) if get("technique") else defaults.technique
-    anaesthetic = (
-        words.anaesthetic(get("anaesthetic"))
-        if get("anaesthetic")
-        else (words.anaesthetic(defaults.anaesthetic) if defaults.anaesthetic else None)
-    )
-    missing = [
-        n
-        for n, v in (
-            ("areas", areas),
-            ("depth_mm", depth_mm),
-            ("technique", technique),
-            ("anaesthetic", anaesthetic),
-        )
-        if not v
-    ]
-    if missing:
-        raise MissingFields(missing)
-    assert depth_mm is not None and technique is not None and anaesthetic is not None
-    course = get("course") or None
-    if course:
-        known = chart.course(course) if chart else None
-        if known is None:
-            # A spreadsheet names the course but holds no plan (sessions, interval) to create it:
-            # the session is kept without it, and the warning says how to attach it.
-            notes.append(
+    """One group of rows -> a session and its warnings, through the one drafting function that
+    `add` uses (same parsing, validation and warnings). Raises naming the field."""
+    given = given_of(group, chart, date_format)
+    draft = draft_session(given, chart, practice, today, recorded=recorded)
+    session = draft.complete()
+    notes = draft.warnings
+    course = next((r.given["course"] for r in group.rows if r.given.get("course")), None)
+    if course and given.course is None:
+        notes.insert(
+            0,
+            (
                 f"course {course!r} is not in {group.patient}'s chart: recorded without a course "
                 "(add it with `mesolog course add`, then `mesolog amend ... --course`)."
-            )
-        course = known.name if known else None
-    indication = None
-    if get("indication"):
-        indication, more = parse.indication(get("indication"), words)
-        notes += more
-    complications = []
-    for spec in (s for s in get("complications").split(";") if s.strip()):
-        item_c, more = parse.complication(spec.strip(), words, today)
-        complications.append(item_c)
-        notes += more
-    measurements = {}
-    for row in group.rows:
-        for key, text in row.given.items():
-            if key.startswith(MEASURE_PREFIX) and text:
-                measurements[key.removeprefix(MEASURE_PREFIX)] = parse.number(text, key)
-
-    def whole(name: str, low: int, high: int) -> int | None:
-        return parse.whole(get(name), name, low, high) if get(name) else None
-
-    draft = Session(
-        id=0,
-        date=group.day,
-        recorded=recorded,
-        areas=tuple(dict.fromkeys(areas)),
-        technique=technique,
-        depth_mm=depth_mm,
-        anaesthetic=anaesthetic,
-        substances=tuple(substances),
-        practitioner=get("practitioner") or defaults.practitioner,
-        course=course,
-        indication=indication,
-        method=parse.choice(get("method"), "method", vocab.METHODS) if get("method") else None,
-        angle_deg=whole("angle_deg", 0, 90),
-        needle_gauge=whole("needle_gauge", 27, 34),
-        needle_length_mm=parse.number(get("needle_length_mm"), "needle_length_mm")
-        if get("needle_length_mm")
-        else None,
-        points=whole("points", 1, 10000),
-        consent=get("consent") or None,
-        duration_min=whole("duration_min", 1, 600),
-        notes=first.get("notes", "") if len(group.rows) == 1 else get("notes"),
-        status=parse.choice(get("status"), "status", vocab.STATUSES) if get("status") else "active",
-        complications=tuple(complications),
-        measurements=measurements,
-        source=source,
-    )
-    validate_session(draft, today)
-    return draft, notes + session_warnings(draft)
+            ),
+        )
+    status = next((r.given["status"] for r in group.rows if r.given.get("status")), "active")
+    status = parse.choice(status, "status", vocab.STATUSES)
+    return replace(session, status=status, source=source), notes
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -531,8 +470,7 @@ def plan_import(
     rows: list[Row],
     date_format: str,
     charts: Callable[[str], Chart | None],
-    defaults: Defaults,
-    words: vocab.Vocabulary,
+    practice: Practice,
     today: date,
     recorded: datetime,
 ) -> ImportPlan:
@@ -557,9 +495,11 @@ def plan_import(
         if chart is not None and any(s.source == source for s in chart.sessions):
             plan.already_imported += 1
             continue
+        # Drafted against the chart as it will be: the sessions of this file come before it.
+        so_far = _chart_so_far(chart, target)
         try:
             draft, notes = draft_from_group(
-                group, chart, defaults, words, date_format, source, today, recorded
+                group, so_far, practice, date_format, source, today, recorded
             )
         except MesologError as error:
             where = (
@@ -582,6 +522,13 @@ def plan_import(
         target.sessions.append(draft)
     plan.charts = {k: c for k, c in plan.charts.items() if c.sessions}
     return plan
+
+
+def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
+    if not target.sessions:
+        return chart
+    base = chart or Chart(target.new_patient or Patient(target.patient_id, datetime.min))
+    return replace(base, sessions=(*base.sessions, *target.sessions))
 
 
 def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from mesolog.model import Chart
 from mesolog.model import importing as plan_
-from mesolog.model import vocabulary as vocab
+from mesolog.model.drafting import Practice
 from mesolog.store.clinic import Clinic
 from mesolog.store.codec import decode_chart
 from mesolog.store.tables import Table, kind_of, read_json, read_map, read_table, write_map
@@ -75,8 +75,7 @@ class _Charts:
 def prepare(
     clinic: Clinic,
     path: Path,
-    defaults: plan_.Defaults,
-    words: vocab.Vocabulary,
+    practice: Practice,
     today: date,
     recorded: datetime,
 ) -> plan_.ImportPlan | MapWritten:
@@ -89,9 +88,7 @@ def prepare(
     if isinstance(cmap, MapWritten):
         return cmap
     rows = plan_.mapped_rows(table.header, table.rows, cmap, table.numbers)
-    return plan_.plan_import(
-        path.name, rows, cmap.date_format, charts, defaults, words, today, recorded
-    )
+    return plan_.plan_import(path.name, rows, cmap.date_format, charts, practice, today, recorded)
 
 
 def column_map(path: Path, table: Table) -> plan_.ColumnMap | MapWritten:
