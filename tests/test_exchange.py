@@ -33,9 +33,47 @@ def fhir_bundle(run, *args: str) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(run("export", *args, "--format", "fhir").stdout)
 
 
+# fhir.resources checks structure, cardinality and types but not the codes of required value-set
+# bindings (it accepts gender "f"); these are R4's, checked here.
+REQUIRED_CODES = {
+    ("Patient", "gender"): {"male", "female", "other", "unknown"},
+    ("Procedure", "status"): {"preparation", "in-progress", "not-done", "on-hold", "stopped",
+                              "completed", "entered-in-error", "unknown"},
+    ("MedicationAdministration", "status"): {"in-progress", "not-done", "on-hold", "completed",
+                                             "entered-in-error", "stopped", "unknown"},
+    ("Observation", "status"): {"registered", "preliminary", "final", "amended", "corrected",
+                                "cancelled", "entered-in-error", "unknown"},
+    ("CarePlan", "status"): {"draft", "active", "on-hold", "revoked", "completed",
+                             "entered-in-error", "unknown"},
+    ("CarePlan", "intent"): {"proposal", "plan", "order", "option"},
+    ("AdverseEvent", "actuality"): {"actual", "potential"},
+}
+CODED = {
+    ("AdverseEvent", "severity"): {"mild", "moderate", "severe"},
+    ("AdverseEvent", "seriousness"): {"serious", "non-serious"},
+    ("AdverseEvent", "outcome"): {"resolved", "recovering", "ongoing", "resolvedWithSequelae",
+                                  "fatal", "unknown"},
+}
+
+
 def validate(bundle: dict) -> object:  # type: ignore[type-arg]
     from fhir.resources.R4B.bundle import Bundle
 
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        kind = resource["resourceType"]
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+        for (rtype, name), allowed in REQUIRED_CODES.items():
+            if rtype == kind and name in resource:
+                assert resource[name] in allowed, (kind, name, resource[name])
+        for (rtype, name), allowed in CODED.items():
+            if rtype == kind and name in resource:
+                assert resource[name]["coding"][0]["code"] in allowed, (kind, name, resource[name])
+        if kind == "CarePlan":
+            for activity in resource["activity"]:
+                assert activity["detail"]["status"] in {"not-started", "scheduled", "in-progress", "on-hold",
+                                                        "completed", "cancelled", "stopped", "unknown",
+                                                        "entered-in-error"}
     return Bundle.model_validate(bundle)
 
 
