@@ -121,6 +121,18 @@ class UnknownSetting(MesologError):
     exit_code = EXIT_USAGE
 
 
+class CannotMerge(MesologError):
+    """Two versions of a chart that the merge cannot read; the chart is left as it was."""
+
+
+class SyncFailed(MesologError):
+    """``mesolog sync`` stopped (offline, no remote, push refused, hand edits); nothing lost."""
+
+
+class MergeConflict(MesologError):
+    """A merge kept both values of a field changed two ways; ``amend`` settles it."""
+
+
 class UnreadableImport(MesologError):
     """A file given to ``import`` that cannot be read as records (wrong kind, empty, no rows)."""
 

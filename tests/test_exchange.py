@@ -562,3 +562,19 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
                 {k: getattr(s, k) for k in keep} for s in original.sessions]
 
     check()
+
+
+def test_import_into_a_schema_1_chart_upgrades_it_and_keeps_hand_edits(run, data_dir: Path, visits: Path) -> None:
+    mapped(visits)
+    (data_dir / "patients").mkdir(parents=True)
+    chart = data_dir / "patients" / "C-103.toml"
+    chart.write_text(
+        "# typed by hand: keep me\nschema = 1\n\n[patient]\nid = \"C-103\"\n"
+        "created = 2026-01-01T09:00:00+01:00\nname = \"Tom Berg\"\n"
+    )
+    run("import", str(visits), "--apply")
+    text = chart.read_text()
+    assert "# typed by hand: keep me" in text and "schema = 2" in text
+    session = tomllib.loads(text)["sessions"][0]
+    assert session["uid"] and session["source"] == "visits.csv#row=8"
+    run("check")
