@@ -578,3 +578,17 @@ def test_import_into_a_schema_1_chart_upgrades_it_and_keeps_hand_edits(run, data
     session = tomllib.loads(text)["sessions"][0]
     assert session["uid"] and session["source"] == "visits.csv#row=8"
     run("check")
+
+
+def test_a_course_the_chart_has_is_kept_and_another_is_said(run, patient: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "own.csv"
+    sheet.write_text(
+        "patient,date,areas,substance,amount,lot,depth_mm,technique,anaesthetic,course\n"
+        "P-0042,2026-11-02,scalp,minoxidil,2ml,M1,1.5,gun,none,HAIR-2026\n"
+        "P-0042,2026-11-16,scalp,minoxidil,2ml,M1,1.5,gun,none,face-2025\n"
+    )
+    result = run("import", str(sheet), "--apply")
+    assert ("row 3: course 'face-2025' is not in P-0042's chart: recorded in the current course "
+            "'hair-2026'") in result.stdout
+    sessions = tomllib.loads(patient.read_text())["sessions"]
+    assert [s["course"] for s in sessions] == ["hair-2026", "hair-2026"]

@@ -406,12 +406,11 @@ def draft_from_group(
     notes = draft.warnings
     course = next((r.given["course"] for r in group.rows if r.given.get("course")), None)
     if course and given.course is None:
+        kept = f"in the current course {session.course!r}" if session.course else "without a course"
         notes.insert(
             0,
-            (
-                f"course {course!r} is not in {group.patient}'s chart: recorded without a course "
-                "(add it with `mesolog course add`, then `mesolog amend ... --course`)."
-            ),
+            f"course {course!r} is not in {group.patient}'s chart: recorded {kept} "
+            "(add it with `mesolog course add`, then `mesolog amend ... --course`).",
         )
     status = next((r.given["status"] for r in group.rows if r.given.get("status")), "active")
     status = parse.choice(status, "status", vocab.STATUSES)
