@@ -206,8 +206,8 @@ def test_csv_per_session_numbers_substances_and_gives_each_measure_a_column(run,
     assert len(rows) == 4
     first = rows[0]
     assert (first["substance_1"], first["amount_1"], first["unit_1"], first["lot_1"], first["expiry_1"]) == (
-        "minoxidil 0.5%", "2.0", "ml", "MX2409", "2027-06-30")
-    assert first["substance_3"] == "biotin" and first["measure_hair_density_per_cm2"] == "138.0"
+        "minoxidil 0.5%", "2", "ml", "MX2409", "2027-06-30")
+    assert first["substance_3"] == "biotin" and first["measure_hair_density_per_cm2"] == "138"
     long = list(csv.DictReader(io.StringIO(run("export", "P-0042", "--format", "csv", "--per", "substance").stdout)))
     assert len(long) == 12 and {r["substance"] for r in long} == {"minoxidil 0.5%", "dutasteride 0.01%", "biotin"}
     assert all(r["measure_satisfaction_0_10"] for r in long)

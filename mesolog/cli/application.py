@@ -224,13 +224,7 @@ def _clinic_overview(
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
-    _shown(
-        ctx,
-        fmt,
-        output,
-        lambda form: render.overview(summaries, problems, date.today(), form, title),
-        title,
-    )
+    _shown(ctx, fmt, output, lambda form: render.overview(summaries, problems, date.today(), form, title), title)
 
 
 def _shown(
@@ -252,7 +246,5 @@ def _shown(
     source = ctx.get_parameter_source("fmt")
     typed = fmt if source is not None and source.name == "COMMANDLINE" else None
     form = render.file_format(output, typed)
-    save_output(
-        output, render.captured(output, lambda: draw(form), title), bool(ctx.params.get("force"))
-    )
+    save_output(output, render.captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
     typer.echo(f"Saved to {output}", err=True)

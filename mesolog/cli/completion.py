@@ -62,9 +62,7 @@ def _first_word_after(command: str | None) -> str | None:
     so the id is read from the line the shell handed over."""
     import shlex
 
-    line = os.environ.get("COMP_WORDS", "").replace("\n", " ") or os.environ.get(
-        "_TYPER_COMPLETE_ARGS", ""
-    )
+    line = os.environ.get("COMP_WORDS", "").replace("\n", " ") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
     try:
         words = shlex.split(line)
     except ValueError:

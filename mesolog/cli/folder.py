@@ -147,9 +147,7 @@ def config_set(
     key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
     value: Annotated[
         str,
-        typer.Argument(
-            metavar="VALUE", help='The value. Example: "Dr. L. Moreau"', show_default=False
-        ),
+        typer.Argument(metavar="VALUE", help='The value. Example: "Dr. L. Moreau"', show_default=False),
     ],
 ) -> None:
     """Change one setting; the rest of the file (comments too) stays as it is.

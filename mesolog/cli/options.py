@@ -31,8 +31,6 @@ UntilOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
 ]
-
-
 def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """Refuse a file the report cannot be written as before anything is read (and again,
     with the --format typed after it, when the report is written)."""
@@ -40,9 +38,7 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
         from mesolog import render
 
         source = ctx.get_parameter_source("fmt")
-        typed = (
-            ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
-        )
+        typed = ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
         render.file_format(value, typed)
     return value
 

@@ -90,11 +90,7 @@ def lot(
         )
         problems = index.problems()
     _shown(
-        ctx,
-        fmt,
-        output,
-        lambda form: render.lot_uses(lot_number, rows, problems, form),
-        f"mesolog lot {lot_number}",
+        ctx, fmt, output, lambda form: render.lot_uses(lot_number, rows, problems, form), f"mesolog lot {lot_number}"
     )
 
 
@@ -182,10 +178,4 @@ def stats(
     with _index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    _shown(
-        ctx,
-        fmt,
-        output,
-        lambda form: render.stats(by, groups, problems, form),
-        f"mesolog stats --by {by}",
-    )
+    _shown(ctx, fmt, output, lambda form: render.stats(by, groups, problems, form), f"mesolog stats --by {by}")

@@ -58,10 +58,8 @@ def report(
     if patient_id is None:
         if last is not None:
             raise InvalidValue(
-                "--last",
-                last,
-                "it counts one patient's sessions; give a patient id, or "
-                "--since/--until for the clinic",
+                "--last", last, "it counts one patient's sessions; give a patient id, or "
+                "--since/--until for the clinic"
             )
         _clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
         return

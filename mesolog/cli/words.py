@@ -86,11 +86,7 @@ def _option_word(command: str, param: Any) -> str:
         return str(param.metavar)  # a word its declaration chose
     long_names = [o for o in param.opts if o.startswith("--")] or param.opts
     option = long_names[0].lstrip("-")
-    return (
-        METAVARS.get(f"{command}:{option}")
-        or METAVARS.get(option)
-        or option.upper().replace("-", "_")
-    )
+    return METAVARS.get(f"{command}:{option}") or METAVARS.get(option) or option.upper().replace("-", "_")
 
 
 class WordArgument(TyperArgument):

@@ -12,6 +12,7 @@ and complications are one cell in the ``--complication`` syntax, joined by "; ".
 from __future__ import annotations
 
 from mesolog.model.records import Chart, Complication, Session, Substance
+from mesolog.model.values import number_text
 
 PATIENT_COLUMNS = ("patient", "name", "birth_year")
 SESSION_COLUMNS = (
@@ -58,7 +59,12 @@ def complication_spec(item: Complication) -> str:
 
 
 def _text(value: object) -> object:
-    return "" if value is None else value
+    """A cell: nothing for None; a stored number with every digit and no ".0" (number_text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number_text(value)
+    return value
 
 
 def session_cells(chart: Chart, session: Session) -> list[object]:
@@ -77,7 +83,7 @@ def session_cells(chart: Chart, session: Session) -> list[object]:
         LIST_SEPARATOR.join(session.areas),
         session.technique,
         session.method or "",
-        session.depth_mm,
+        _text(session.depth_mm),
         _text(session.angle_deg),
         _text(session.needle_gauge),
         _text(session.needle_length_mm),
@@ -95,7 +101,7 @@ def _substance_cells(item: Substance, numbered: bool) -> list[object]:
     expiry = item.expiry.isoformat() if item.expiry else ""
     cells: list[object] = [
         item.name,
-        item.amount,
+        _text(item.amount),
         item.unit,
         item.concentration or "",
         item.lot or "",
