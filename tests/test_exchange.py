@@ -524,7 +524,8 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
     name = st.sampled_from(sorted(vocab.SUBSTANCES))
     substance = st.builds(
         lambda n, amount, unit, lot, expiry: Substance(n, amount, unit, vocab.SUBSTANCES[n], vocab.concentration_of(n), lot, expiry),
-        name, st.floats(0.01, 50), st.sampled_from(vocab.UNITS), st.none() | text, st.none() | days)
+        name, st.floats(0.01, 50), st.sampled_from(vocab.UNITS),
+        st.none() | text.filter(lambda s: "," not in s), st.none() | days)  # add refuses "," in a lot
     session = st.builds(
         Session, id=st.integers(1, 50), date=days, recorded=st.just(moment),
         areas=st.lists(st.sampled_from(sorted(vocab.AREAS)), min_size=1, max_size=3, unique=True).map(tuple),
