@@ -93,6 +93,7 @@ def test_unexpected_crash_prints_no_locals_and_debug_shows_traceback(data_dir: P
 
 
 def test_debug_shows_the_traceback(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)  # a missing folder is its own refusal (issue 11)
     result = mesolog_process("--debug", "report", "P-404", env={"MESOLOG_DATA_DIR": str(data_dir)})
     assert result.returncode == 1
     assert "UnknownPatient" in result.stderr and "clinic.py" in result.stderr

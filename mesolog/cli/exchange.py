@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 from mesolog.cli.application import (
     _format,
+    _left_out,
     _state,
     app,
 )
@@ -40,14 +41,19 @@ def export(
     from mesolog import render
 
     fmt = _format(fmt, ("json", "csv", "fhir"))
-    clinic = _state(ctx).clinic()
+    clinic = _state(ctx).reading_clinic()
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
     else:
         charts = []
+        problems = []
         for entry in clinic.entries():
             if entry.chart is None:
+                problems.append((entry.patient_id, str(entry.error)))
                 render.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
                 charts.append(entry.chart)
+        render.export(charts, fmt)
+        _left_out(problems)
+        return
     render.export(charts, fmt)

@@ -22,7 +22,7 @@ def check(ctx: typer.Context) -> None:
     """Validate every patient file: one line per problem as path:line: message. Example: mesolog check"""
     from mesolog.store.checkup import check_clinic
 
-    clinic = _state(ctx).clinic()
+    clinic = _state(ctx).reading_clinic()
     problems, files = check_clinic(clinic, date.today())
     for problem in problems:
         typer.echo(problem.line_text())

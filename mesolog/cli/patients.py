@@ -64,10 +64,11 @@ def patient_new(
     patient = Patient(
         id=patient_id, created=model.now(), name=name, birth_year=birth_year, sex=sex, note=note
     )
-    path = _state(ctx).clinic().new_patient(patient, courses)
+    clinic = _state(ctx).clinic()
+    path = clinic.new_patient(patient, courses)
     from mesolog import render
 
-    render.warnings(notes)
+    render.warnings(notes + clinic.notices)
     typer.echo(f"Patient {patient_id} created: {path}")
 
 
@@ -116,7 +117,7 @@ def patient_show(
     from mesolog import render
     from mesolog.store import read_chart_file
 
-    path = _state(ctx).clinic().path(patient_id)
+    path = _state(ctx).reading_clinic().path(patient_id)
     chart, _ = read_chart_file(path)
     render.patient_card(chart, path, date.today())
 
@@ -148,6 +149,7 @@ def course_add(
     courses, notes = _course_from_options(
         name, indication, sessions, interval, start, required=True
     )
-    path = _state(ctx).clinic().add_course(patient_id, courses[0])
-    render.warnings(notes)
+    clinic = _state(ctx).clinic()
+    path = clinic.add_course(patient_id, courses[0])
+    render.warnings(notes + clinic.notices)
     typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 from mesolog.cli.application import (
     _format,
     _index,
+    _left_out,
     _optional_date,
     _state,
     app,
@@ -53,6 +54,7 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     render.due(progress.overview_order(chosen, today), problems, today, fmt)
+    _left_out(problems)
 
 
 @app.command()
@@ -84,6 +86,7 @@ def lot(
         )
         problems = index.problems()
     render.lot_uses(lot_number, rows, problems, fmt)
+    _left_out(problems)
 
 
 @app.command()
@@ -139,6 +142,7 @@ def find(
         )
         problems = index.problems()
     render.found(rows, problems, fmt)
+    _left_out(problems)
 
 
 @app.command()

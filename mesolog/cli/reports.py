@@ -61,7 +61,7 @@ def report(
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
     if output is not None and output.suffix.lower() not in (".html", ".svg"):
         raise InvalidValue("--output", str(output), "the file must end in .html or .svg")
-    chart = _state(ctx).clinic().load(patient_id)
+    chart = _state(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(
         chart.sessions, _optional_date(since, "--since"), _optional_date(until, "--until"), last
     )

@@ -534,5 +534,9 @@ def void(
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
     state = _state(ctx)
     author = by or state.config().practitioner
-    _, path = state.clinic().void(patient_id, session_number, author, reason)
+    clinic = state.clinic()
+    _, path = clinic.void(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} voided (kept in {path}).")
+    from mesolog import render
+
+    render.warnings(clinic.notices)

@@ -112,7 +112,18 @@ def course_progress(chart: Chart, course: Course) -> CourseProgress:
     elif last is None:
         due = course.start
     else:
-        due = last + timedelta(days=course.interval_days)
+        try:
+            due = last + timedelta(days=course.interval_days)
+        except OverflowError:
+            # A date a hand edit put near the year 9999: that chart's problem, said in one
+            # sentence, never a crash of the command (or of every clinic-wide command).
+            from mesolog.errors import ImpossibleDate
+
+            raise ImpossibleDate(
+                f"course {course.name}: the next session would fall after the year 9999 "
+                f"(last session {last.isoformat()} + {course.interval_days} days); "
+                "correct the dates in the chart."
+            ) from None
     return CourseProgress(course, len(mine), last, due)
 
 

@@ -14,6 +14,7 @@ from mesolog.render.console import (
     console,
     counted,
     machine_output,
+    shown,
     to_json,
     warnings,
     write,
@@ -79,7 +80,6 @@ def overview(
         ):
             return
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(
         title=f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})",
@@ -97,24 +97,24 @@ def overview(
         table.add_column(name)
     for s in ordered:
         late = s.days_late(today)
-        due = Text(_day(s.next_due) or ("complete" if s.planned else "—"))
+        due = shown(_day(s.next_due) or ("complete" if s.planned else "—"))
         style = ""
         if s.next_due and s.next_due < today:
             due.append(f" overdue {late} d")
             style = "bold red"
         sessions = f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
         table.add_row(
-            Text(s.patient_id),
-            Text(s.name or ""),
-            Text(s.indication or ""),
+            shown(s.patient_id),
+            shown(s.name or ""),
+            shown(s.indication or ""),
             sessions,
             _day(s.last_session),
             due,
-            Text(", ".join(s.latest_complications)),
+            shown(", ".join(s.latest_complications)),
             style=style,
         )
     for pid, why in problems:
-        table.add_row(Text(pid), Text("⚠ cannot read this chart: " + why), style="yellow")
+        table.add_row(shown(pid), shown("⚠ cannot read this chart: " + why), style="yellow")
     console().print(table)
 
 
@@ -128,13 +128,12 @@ def _flat(value: object) -> object:
 
 def paths(rows: list[tuple[str, Path, str]]) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title="mesolog folders", title_justify="left")
     for name in ("What", "Where", "Chosen by"):
         table.add_column(name)
     for what, where, why in rows:
-        table.add_row(what, Text(str(where)), why)
+        table.add_row(what, shown(str(where)), why)
     console().print(table)
 
 
@@ -142,14 +141,8 @@ def paths(rows: list[tuple[str, Path, str]]) -> None:
 
 
 def _problems_note(problems: list[tuple[str, str]]) -> None:
-    if problems:
-        warnings(
-            [
-                f"{len(problems)} chart(s) could not be read and are left out: "
-                + ", ".join(pid for pid, _ in problems)
-                + " (run `mesolog check`)."
-            ]
-        )
+    # Each unreadable chart named with why, one line each.
+    warnings(f"{pid} left out: {why}" for pid, why in problems)
 
 
 def due(
@@ -166,7 +159,6 @@ def due(
     if machine_output(fmt, columns, [[_flat(r[c]) for c in columns] for r in records]):
         return
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(
         title=f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})",
@@ -185,9 +177,9 @@ def due(
         else:
             when = f"in {(s.next_due - today).days} d"
         table.add_row(
-            Text(s.patient_id),
-            Text(s.name or ""),
-            Text(s.course or ""),
+            shown(s.patient_id),
+            shown(s.name or ""),
+            shown(s.course or ""),
             f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
             _day(s.last_session),
             _day(s.next_due),
@@ -238,7 +230,6 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
     if machine_output(fmt, FOUND_COLUMNS, records):
         return
     from rich.table import Table
-    from rich.text import Text
 
     patients = len({r.patient_id for r in rows})
     table = Table(
@@ -259,19 +250,19 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
         table.add_column(name)
     for r in rows:
         table.add_row(
-            Text(r.patient_id),
+            shown(r.patient_id),
             str(r.session) + (" voided" if r.status == "voided" else ""),
             r.date.isoformat(),
-            Text(", ".join(r.areas)),
-            Text(
+            shown(", ".join(r.areas)),
+            shown(
                 "\n".join(
                     f"{n} {a:g}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances
                 )
             ),
             r.technique,
             f"{r.depth_mm:g} mm",
-            Text(", ".join(f"{n} ({s})" for n, s in r.complications)),
-            Text(r.practitioner),
+            shown(", ".join(f"{n} ({s})" for n, s in r.complications)),
+            shown(r.practitioner),
             style="strike dim" if r.status == "voided" else "",
         )
     console().print(table)
@@ -316,11 +307,10 @@ def lot_uses(
     if machine_output(fmt, LOT_COLUMNS, records):
         return
     from rich.table import Table
-    from rich.text import Text
 
     patients = len({r[0] for r in records})
     table = Table(
-        title=Text(
+        title=shown(
             f"Lot {lot}: {counted(len(records), 'administration')} in {counted(len(rows), 'session')}"
             f" of {counted(patients, 'patient')}"
         ),
@@ -330,13 +320,13 @@ def lot_uses(
         table.add_column(name)
     for rec in records:
         table.add_row(
-            Text(str(rec[0])),
+            shown(str(rec[0])),
             str(rec[1]) + (" voided" if rec[3] == "voided" else ""),
             str(rec[2]),
-            Text(str(rec[4])),
-            f"{rec[5]:g} {rec[6]}",
-            Text(str(rec[7])),
-            Text(str(rec[8])),
+            shown(str(rec[4])),
+            shown(f"{rec[5]:g} {rec[6]}"),
+            shown(str(rec[7])),
+            shown(str(rec[8])),
         )
     console().print(table)
 
@@ -373,7 +363,6 @@ def stats(
     if machine_output(fmt, STATS_COLUMNS, records):
         return
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title=f"Complications by {by}", title_justify="left")
     for name in (
@@ -394,21 +383,21 @@ def stats(
     for g in groups:
         bar = "█" * round(g.rate * 20)
         table.add_row(
-            Text(g.group),
+            shown(g.group),
             str(g.sessions),
             str(g.patients),
             str(g.with_complications),
             f"{g.rate:.0%}",
-            Text(
+            shown(
                 bar + (" too few to compare" if g.too_small else ""),
                 style="dim" if g.too_small else "red" if g.rate else "",
             ),
-            Text(", ".join(f"{name} ({n})" for name, n in g.top)),
+            shown(", ".join(f"{name} ({n})" for name, n in g.top)),
         )
     console().print(table)
     if any(g.too_small for g in groups):
         console().print(
-            Text(
+            shown(
                 f"Groups under {questions.SMALL_GROUP} sessions are too small to compare.",
                 style="dim",
             )

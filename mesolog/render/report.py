@@ -19,6 +19,7 @@ from mesolog.render.console import (
     _number,
     _signed,
     console,
+    shown,
     sparkline,
     to_csv,
     to_json,
@@ -158,7 +159,6 @@ def report_parts(
     chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool
 ) -> list[RenderableType]:
     from rich.table import Table
-    from rich.text import Text
 
     from mesolog.model import progress
 
@@ -168,7 +168,7 @@ def report_parts(
         for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "")
         if x
     )
-    parts: list[RenderableType] = [Text(who, style="bold")]
+    parts: list[RenderableType] = [shown(who, style="bold")]
     gaps = progress.days_between(chart.sessions)
     table = Table(title="Sessions", title_justify="left", show_lines=False)
     for name in (
@@ -188,25 +188,25 @@ def report_parts(
         style = "strike dim" if s.voided else ""
         gap = gaps.get(s.id)
         table.add_row(
-            Text(str(s.id) + (" voided" if s.voided else " amended*" if s.amendments else "")),
-            Text(s.date.isoformat()),
-            Text("" if gap is None else str(gap)),
-            Text(", ".join(s.areas)),
-            Text(
+            shown(str(s.id) + (" voided" if s.voided else " amended*" if s.amendments else "")),
+            shown(s.date.isoformat()),
+            shown("" if gap is None else str(gap)),
+            shown(", ".join(s.areas)),
+            shown(
                 "\n".join(
                     f"{x.name} {x.amount:g}{x.unit}" + (f" ({x.lot})" if x.lot else "")
                     for x in s.substances
                 )
             ),
-            Text(f"{s.depth_mm:g} mm"),
-            Text(s.technique + (f"\n{s.method}" if s.method else "")),
-            Text(s.anaesthetic),
-            Text("\n".join(f"{c.name} ({c.severity})" for c in s.complications) or "none"),
-            Text(s.notes),
+            shown(f"{s.depth_mm:g} mm"),
+            shown(s.technique + (f"\n{s.method}" if s.method else "")),
+            shown(s.anaesthetic),
+            shown("\n".join(f"{c.name} ({c.severity})" for c in s.complications) or "none"),
+            shown(s.notes),
             style=style,
         )
     if not sessions:
-        parts.append(Text("No sessions in this window."))
+        parts.append(shown("No sessions in this window."))
     else:
         parts.append(table)
     parts.append(_progress_text(chart, today))
@@ -218,7 +218,7 @@ def report_parts(
         for t in trends:
             pct = "" if t.percent is None else f"{t.percent:+.1f}%"
             m.add_row(
-                Text(t.name),
+                shown(t.name),
                 _number(t.first),
                 _number(t.latest),
                 _signed(t.change),
@@ -232,7 +232,7 @@ def report_parts(
         c.add_column("Complication")
         c.add_column("Sessions", justify="right")
         for name, count in tally.most_common():
-            c.add_row(Text(name), str(count))
+            c.add_row(shown(name), str(count))
         parts.append(c)
     lots = progress.lots_used(sessions)
     if lots:
@@ -241,8 +241,8 @@ def report_parts(
             lt.add_column(name)
         for use in lots:
             lt.add_row(
-                Text(use.substance),
-                Text(use.lot or "—"),
+                shown(use.substance),
+                shown(use.lot or "—"),
                 _day(use.expiry),
                 ", ".join(str(n) for n in use.sessions),
                 _day(use.first),
@@ -251,7 +251,7 @@ def report_parts(
         parts.append(lt)
     if progress.limited_evidence(chart):
         parts.append(
-            Text(
+            shown(
                 "Limited evidence: this hair-loss treatment uses neither finasteride nor minoxidil, "
                 "the only substances the source reports evidence for.",
                 style="yellow",
@@ -261,7 +261,7 @@ def report_parts(
         parts.append(_audit_table(sessions))
     elif any(s.amendments for s in sessions):
         parts.append(
-            Text(
+            shown(
                 "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why.",
                 style="dim",
             )
@@ -270,7 +270,6 @@ def report_parts(
 
 
 def _progress_text(chart: Chart, today: date) -> RenderableType:
-    from rich.text import Text
 
     from mesolog.model import progress
 
@@ -282,9 +281,9 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
             if last
             else ""
         )
-        return Text(f"Progress: no course planned{since}.")
+        return shown(f"Progress: no course planned{since}.")
     course = state.course
-    text = Text("Progress: ")
+    text = shown("Progress: ")
     text.append(f"course {course.name}")
     if course.indication:
         text.append(f" ({course.indication})")
@@ -308,23 +307,25 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
 
 def _audit_table(sessions: tuple[Session, ...]) -> Table:
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title="Audit trail", title_justify="left")
     for name in ("Session", "When", "By", "Why", "Changes"):
         table.add_column(name)
     for s in sessions:
-        table.add_row(str(s.id), s.recorded.isoformat(), Text(s.practitioner), "recorded", "")
+        table.add_row(str(s.id), s.recorded.isoformat(), shown(s.practitioner), "recorded", "")
         for a in s.amendments:
             table.add_row(
-                str(s.id), a.at.isoformat(), Text(a.by), Text(a.reason), Text("\n".join(a.changes))
+                str(s.id),
+                a.at.isoformat(),
+                shown(a.by),
+                shown(a.reason),
+                shown("\n".join(a.changes)),
             )
     return table
 
 
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     from mesolog.model import progress
 
@@ -343,7 +344,7 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
         ("File", str(path)),
     ):
         if value:
-            grid.add_row(key, Text(value))
+            grid.add_row(key, shown(value))
     out = console()
     out.print(grid)
     if chart.courses:
@@ -353,8 +354,8 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
         for course in chart.courses:
             state = progress.course_progress(chart, course)
             table.add_row(
-                Text(course.name),
-                Text(course.indication or ""),
+                shown(course.name),
+                shown(course.indication or ""),
                 str(course.planned_sessions),
                 f"{course.interval_days} d",
                 course.start.isoformat(),

@@ -384,9 +384,25 @@ def _chart_rows_of_many(
     chunks = [names[i : i + _CHUNK] for i in range(0, len(names), _CHUNK)]
     jobs = [(clinic.data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for rows_of_chunk in pool.map(_chunk_rows, jobs):
             yield from rows_of_chunk
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a worker, first thing: ask Linux to end this process when its parent dies (a killed
+    ``mesolog due`` must not leave workers waiting for work that never comes)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _chunk_rows(job: tuple[Path, list[str], list[tuple[int, int, int]]]) -> list[ChartRows]:
@@ -402,9 +418,9 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
     try:
         clinic.safe_path(path)
         chart, _ = read_chart_file(path)
+        s = summarize(chart)
     except MesologError as error:
         return ChartRows((name, *signature, str(error)), None, [], [], [])
-    s = summarize(chart)
     patient = (
         name,
         s.patient_id,
@@ -515,8 +531,11 @@ def opened(clinic: Clinic, cache_dir: Path) -> Iterator[SummaryCache]:
     try:
         cache.__enter__()
         cache.refresh()
-    except OSError:
-        cache.__exit__()
+    except (OSError, sqlite3.Error):
+        # A full disk, a read-only cache folder, a file where the folder should be: SQLite
+        # says "disk I/O error" or "unable to open database file"; the files still answer.
+        with contextlib.suppress(sqlite3.Error):
+            cache.__exit__()
         cache.path = Path(":memory:")
         cache.db = sqlite3.connect(":memory:", isolation_level=None)
         cache.db.executescript(SCHEMA)

@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from mesolog import model
-from mesolog.errors import CorruptFile, MesologError
+from mesolog.errors import CorruptFile, MesologError, shortened
+from mesolog.model import progress
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
 from mesolog.store.codec import session_lines
@@ -46,11 +47,15 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
                 path,
                 None,
                 "error",
-                f"[patient] id {chart.patient.id!r} does not match the file name",
+                f"[patient] id {shortened(chart.patient.id)} does not match the file name",
             )
         )
     for course in chart.courses:
         problems += [Problem(path, None, "warning", w) for w in model.course_warnings(course)]
+        try:
+            progress.course_progress(chart, course)
+        except MesologError as error:
+            problems.append(Problem(path, None, "error", error.message))
     seen: set[int] = set()
     previous: date | None = None
     for index, session in enumerate(chart.sessions):
@@ -70,7 +75,7 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
                     path,
                     line,
                     "error",
-                    f"session {session.id}: status {session.status!r} must be active or voided",
+                    f"session {session.id}: status {shortened(session.status)} must be active or voided",
                 )
             )
         try:

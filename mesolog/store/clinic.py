@@ -64,6 +64,26 @@ def _candidates(candidate: str | None, intended: Chart) -> Iterator[str]:
     yield encode_chart(intended)
 
 
+def _lock_timeout_setting() -> float:
+    """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
+    import math
+
+    from mesolog.errors import InvalidValue
+
+    text = os.environ.get("MESOLOG_LOCK_TIMEOUT", "").strip()
+    if not text:
+        return LOCK_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 3600:  # nan fails too
+        raise InvalidValue(
+            "MESOLOG_LOCK_TIMEOUT", text, "give the seconds to wait for a busy chart, e.g. 5"
+        )
+    return seconds
+
+
 # --- the clinic -------------------------------------------------------------------------------
 
 
@@ -88,15 +108,27 @@ class Clinic:
         self.data_dir = Path(data_dir)
         self.patients_dir = self.data_dir / "patients"
         self.lock_dir = self.data_dir / ".locks"
-        env_timeout = os.environ.get("MESOLOG_LOCK_TIMEOUT")
-        self.lock_timeout = lock_timeout or (float(env_timeout) if env_timeout else LOCK_TIMEOUT_S)
+        self.lock_timeout = lock_timeout or _lock_timeout_setting()
         self.notices: list[str] = []  # things the practitioner should hear about (git refused...)
 
     # -- finding charts --
 
     def ensure_folders(self) -> None:
+        """The data and patients folders, created or tightened to 0700 (a clone makes 0755)."""
         make_private_dir(self.data_dir)
         make_private_dir(self.patients_dir)
+
+    def require_folder(self, chosen_by: str = "") -> None:
+        """Reading commands: a data folder that does not exist is said, never read as an
+        empty clinic (a typo in --data-dir would otherwise answer "0 patients due")."""
+        from mesolog.errors import NoDataFolder
+
+        if not self.data_dir.is_dir():
+            how = f" (chosen by {chosen_by})" if chosen_by else ""
+            raise NoDataFolder(
+                f"there is no data folder at {self.data_dir}{how}; check the path, "
+                "or create one with `mesolog init`."
+            )
 
     def ids(self) -> list[str]:
         """Every patient id with a file, sorted ignoring case."""
@@ -191,6 +223,7 @@ class Clinic:
         """Read-modify-write under the lock. ``change`` gives the new chart and, when it can,
         new text that keeps the file's hand edits."""
         path = self.path(patient_id)
+        self.ensure_folders()
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
             before, text = read_chart_file(path)
             after, candidate = change(before, text)

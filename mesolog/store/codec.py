@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import tomllib
 from dataclasses import asdict
@@ -13,6 +14,7 @@ from typing import Any
 from mesolog.errors import (
     CorruptFile,
     NewerSchema,
+    shortened,
 )
 from mesolog.model import (
     SCHEMA,
@@ -91,6 +93,13 @@ def encode_chart(chart: Chart) -> str:
 
 # --- decoding ---------------------------------------------------------------------------------
 
+# TOML allows any integer; beyond this one a value cannot be a record (no session is numbered
+# 10**20) and the cache (SQLite's 64-bit integers) would overflow on it. Out of bounds is a
+# problem of that one chart, named with its field, like any other wrong value. (Dates far in
+# the future are the progress maths' concern: see ``model.progress``.)
+LARGEST_WHOLE = 2**31 - 1
+BOM = "\ufeff"
+
 
 class _Reader:
     """Typed access to a decoded TOML table; a wrong value names the file, line and field."""
@@ -103,7 +112,7 @@ class _Reader:
     def fail(self, key: str, expected: str) -> CorruptFile:
         value = self.table.get(key)
         return CorruptFile(
-            self.path, f"{self.where}: {key} must be {expected}, found {value!r}", self.line
+            self.path, f"{self.where}: {key} must be {expected}, found {shortened(value)}", self.line
         )
 
     def text(self, key: str, required: bool = False, default: str | None = None) -> Any:
@@ -120,6 +129,8 @@ class _Reader:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(key, "a whole number")
+        if not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
+            raise self.fail(key, f"a whole number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
         return value
 
     def real(self, key: str, required: bool = False) -> Any:
@@ -128,6 +139,10 @@ class _Reader:
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise self.fail(key, "a number")
+        if isinstance(value, int) and not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
+            raise self.fail(key, f"a number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
+        if not math.isfinite(value):
+            raise self.fail(key, "a finite number (not inf or nan)")
         return float(value)
 
     def day(self, key: str, required: bool = False) -> Any:
@@ -324,15 +339,40 @@ def parse_chart_text(path: Path, text: str) -> Chart:
 
 def read_chart_file(path: Path) -> tuple[Chart, str]:
     """(chart, text) of one file; refuses empty, truncated, non-UTF-8 or newer files."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
+    raw = read_regular_file(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CorruptFile(path, "is not UTF-8 text; restore it from a backup") from None
+    # A byte-order mark, as Windows editors write one, is not part of the chart. It is dropped
+    # here, so the next write saves the chart without it.
+    text = text.removeprefix(BOM)
     return parse_chart_text(path, text), text
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file. Anything else (a FIFO would hang the reader forever, a
+    device or folder is not a chart) is refused without being opened; the open itself does
+    not block and is checked again on the open file, in case the name changed in between."""
+    import os
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise CorruptFile(path, "is not a regular file; skipped, never opened")
+        # Links were vetted by ``Clinic.safe_path``; the file opened is the link's target.
+        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as error:
+        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CorruptFile(path, "is not a regular file; skipped, never opened")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError as error:
+        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
+    finally:
+        os.close(fd)
 
 
 def splice_session(text: str, number: int, block: str) -> str | None:

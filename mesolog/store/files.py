@@ -10,6 +10,8 @@ from pathlib import Path
 
 from mesolog.errors import (
     ChartBusy,
+    OutputExists,
+    UnsafeFile,
 )
 from mesolog.store.paths import make_private_dir
 
@@ -44,6 +46,57 @@ def write_atomically(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+def _open_own_file(path: Path, flags: int) -> int:
+    """Open a file of ours, never through a symbolic link (a planted link would have us
+    truncate or write its target, outside the data folder) and only if it is a regular file."""
+    import stat
+
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as error:
+        if os.path.islink(path):
+            raise UnsafeFile(
+                f"{path} is a symbolic link; mesolog never writes through one. Remove it."
+            ) from None
+        raise error
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
+    return fd
+
+
+def write_output(path: Path, content: str | bytes, force: bool = False) -> None:
+    """An ``--output`` file: private (0600), never through a symbolic link, and never over an
+    existing file unless ``force`` (then replaced whole, atomically: a link is replaced, not
+    followed)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if os.path.lexists(path) and not force:
+        raise OutputExists(f"{path} already exists; add --force to replace it. Nothing written.")
+    if os.path.lexists(path) and (os.path.isdir(path) and not os.path.islink(path)):
+        raise UnsafeFile(f"{path} is a folder; give a file name. Nothing written.")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if force:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # fails if the name appeared meanwhile: never overwrites
+            os.unlink(temporary)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise OutputExists(
+            f"{path} already exists; add --force to replace it. Nothing written."
+        ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 # --- locking ----------------------------------------------------------------------------------
 
 
@@ -59,7 +112,7 @@ def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S)
 
     make_private_dir(lock_dir)
     lock_path = lock_dir / f"{patient_id.lower()}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_own_file(lock_path, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -55,9 +55,31 @@ def init(data_dir: Path) -> str:
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(GITIGNORE, encoding="utf-8")
+    stuck = index_lock_warning(data_dir)
+    if stuck:
+        raise HistoryError(f"history is not on yet: {stuck}")
     _git(data_dir, "add", "--all")
-    _git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
+    done = _git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
+    if done.returncode != 0 and not _has_commits(data_dir):
+        reason = (done.stderr.strip().splitlines() or ["unknown reason"])[-1]
+        raise HistoryError(f"history is not on: git could not commit ({reason}).")
     return "history is on: every change will be committed in the data folder's git repository."
+
+
+def _has_commits(data_dir: Path) -> bool:
+    return _git(data_dir, "rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
+
+
+def index_lock_warning(data_dir: Path) -> str | None:
+    """A sentence naming a stale ``.git/index.lock`` (left by a git that was killed), which
+    makes every commit fail until it is removed; None when there is none."""
+    lock = data_dir / ".git" / "index.lock"
+    if not os.path.lexists(lock):
+        return None
+    return (
+        f"git's index is locked by {lock} (left by an interrupted git?), so changes are not "
+        f"being committed; if no git is running, remove it: rm {lock}"
+    )
 
 
 def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path) -> str | None:
@@ -72,6 +94,9 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
         added = _git(data_dir, "add", "--", relative)
         done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative, author=author)
     if added.returncode != 0 or done.returncode != 0:
+        stuck = index_lock_warning(data_dir)
+        if stuck:
+            return f"the chart is saved, but git did not record the change: {stuck}"
         return (
             "the chart is saved, but git did not record the change: "
             + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
