@@ -23,9 +23,15 @@ def check(ctx: typer.Context) -> None:
     from mesolog.store.checkup import check_clinic
 
     clinic = _state(ctx).reading_clinic()
+    from mesolog import render
+    from mesolog.store import history
+
     problems, files = check_clinic(clinic, date.today())
     for problem in problems:
-        typer.echo(problem.line_text())
+        render.write(problem.line_text())
+    stuck = history.index_lock_warning(clinic.data_dir)
+    if stuck:
+        render.warnings([stuck])
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     typer.echo(f"{files} files checked: {errors} errors, {warns} warnings.", err=True)

@@ -47,6 +47,9 @@ def report(
         Path | None,
         typer.Option(help="Save the table report as .html or .svg. Example: --output report.html"),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --output file. Example: --force")
+    ] = False,
 ) -> None:
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
     from mesolog import render
@@ -59,12 +62,17 @@ def report(
         return
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
+    if output is not None and fmt != "table":
+        raise InvalidValue("--output", str(output), "it saves the table report; leave out --format")
     if output is not None and output.suffix.lower() not in (".html", ".svg"):
         raise InvalidValue("--output", str(output), "the file must end in .html or .svg")
     chart = _state(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(
         chart.sessions, _optional_date(since, "--since"), _optional_date(until, "--until"), last
     )
-    render.report(chart, sessions, date.today(), fmt, audit, output)
-    if output is not None:
+    saved = render.report(chart, sessions, date.today(), fmt, audit, output)
+    if output is not None and saved is not None:
+        from mesolog.store.files import write_output
+
+        write_output(output, saved, force)
         typer.echo(f"Report saved to {output}", err=True)

@@ -124,22 +124,24 @@ def report(
     fmt: str = "table",
     audit: bool = False,
     save_to: Path | None = None,
-) -> None:
+) -> str | None:
+    """Print the report; with ``save_to``, return it as HTML or SVG text instead (the store
+    layer writes the file: see ``store.files.write_output``)."""
     import io
 
     from mesolog.model import progress
 
     if fmt == "json":
         write(to_json(report_data(chart, sessions, today)))
-        return
+        return None
     gaps = progress.days_between(chart.sessions)
     rows = [_session_row(s, gaps.get(s.id)) for s in sessions]
     if fmt == "csv":
         write(to_csv(SESSION_COLUMNS, rows))
-        return
+        return None
     if fmt == "markdown":
         write(to_markdown(SESSION_COLUMNS, rows))
-        return
+        return None
     out = console()
     if save_to is not None:
         from rich.console import Console
@@ -148,11 +150,11 @@ def report(
     for part in report_parts(chart, sessions, today, audit):
         out.print(part)
         out.print()
-    if save_to is not None:
-        if save_to.suffix.lower() == ".svg":
-            out.save_svg(str(save_to), title=f"mesolog report {chart.patient.id}")
-        else:
-            out.save_html(str(save_to))
+    if save_to is None:
+        return None
+    if save_to.suffix.lower() == ".svg":
+        return out.export_svg(title=f"mesolog report {chart.patient.id}")
+    return out.export_html()
 
 
 def report_parts(

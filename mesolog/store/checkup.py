@@ -138,6 +138,7 @@ def check_clinic(
             problems.append(Problem(path, None, "error", error.message))
             continue
         problems += check_file(path, today, words)
+    problems += _permission_problems(clinic, ids)
     if clinic.patients_dir.is_dir():
         for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
             problems.append(
@@ -149,3 +150,33 @@ def check_clinic(
                 )
             )
     return problems, len(ids)
+
+
+def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:
+    """Anything of the data folder that others could read (a clone or an unzip makes 0755 and
+    0644): a warning naming the ``chmod`` that fixes it. The next write tightens what it
+    touches; this names the rest."""
+    import os
+    import stat
+
+    found = [(clinic.data_dir, 0o700), (clinic.patients_dir, 0o700)]
+    found += [(clinic.patients_dir / f"{patient_id}.toml", 0o600) for patient_id in ids]
+    problems = []
+    for path, private in found:
+        try:
+            status = os.lstat(path)
+        except OSError:
+            continue
+        mode = stat.S_IMODE(status.st_mode)
+        if stat.S_ISLNK(status.st_mode) or not mode & ~private:
+            continue
+        problems.append(
+            Problem(
+                path,
+                None,
+                "warning",
+                f"permissions {mode:04o} let others read it; make it private: "
+                f"chmod {private:o} {path}",
+            )
+        )
+    return problems

@@ -58,6 +58,10 @@ def _open_own_file(path: Path, flags: int) -> int:
             raise UnsafeFile(
                 f"{path} is a symbolic link; mesolog never writes through one. Remove it."
             ) from None
+        if os.path.lexists(path) and not os.path.isfile(path):
+            raise UnsafeFile(
+                f"{path} is not a regular file; mesolog leaves it alone. Remove it."
+            ) from None
         raise error
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
