@@ -222,7 +222,7 @@ def test_hostile_text_is_inert_in_a_real_terminal_too(tmp_path: Path, data_dir: 
         os.waitpid(pid, 0)
         out = b"".join(chunks).decode("utf-8", "replace")
         assert "\\x1b[2J" in out and "\x1b[2J" not in out and "\x1b]" not in out, args
-        assert "\x07" not in out and "\\x07" in out or "Ana" in out
+        assert "\x07" not in out, args  # no raw BEL (Rich ends its own links with ESC \\)
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(run, patient: Path, data_dir: Path) -> None:
