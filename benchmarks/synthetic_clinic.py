@@ -11,8 +11,8 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from mesolog import model
 from mesolog.model import Chart, Complication, Course, Patient, Session, Substance
+from mesolog.model import vocabulary as vocab
 from mesolog.store import encode_chart, make_private_dir, write_atomically
 
 PROTOCOLS = [
@@ -49,7 +49,7 @@ def chart(n: int, sessions: int, rng: random.Random, today: date) -> Chart:
             id=k + 1, date=day, recorded=datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ),
             areas=areas, technique=rng.choice(["gun", "hand"]), depth_mm=depth, anaesthetic=rng.choice(["none", "topical cream"]),
             substances=tuple(
-                Substance(name, amount, "ml", "catalogued", model.vocab.concentration_of(name), lots[name], date(2027, 6, 30))
+                Substance(name, amount, "ml", "catalogued", vocab.concentration_of(name), lots[name], date(2027, 6, 30))
                 for name, amount in mix
             ),
             practitioner=rng.choice(PRACTITIONERS), course=course.name, indication=indication, method=method,

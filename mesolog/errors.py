@@ -101,10 +101,6 @@ class UnsafeFile(MesologError):
     """A patient file that is a link out of the data folder, or otherwise not ours to touch."""
 
 
-class OutputExists(MesologError):
-    """``--output`` names a file that exists, and ``--force`` was not given."""
-
-
 class NoDataFolder(MesologError):
     """A reading command pointed at a data folder that does not exist."""
 
@@ -127,3 +123,21 @@ class ConfigError(MesologError):
 
 class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
+
+
+class WouldLoseHandEdits(MesologError):
+    """A change that cannot be written without losing something typed by hand in the chart."""
+
+
+class DuplicateSession(MesologError):
+    """Two sessions of a chart carry the same number; changing "the" session would be a guess."""
+
+
+class OutputExists(MesologError):
+    """An output file is already there; it is replaced only with ``--force``."""
+
+
+class UnknownSetting(MesologError):
+    """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
+
+    exit_code = EXIT_USAGE

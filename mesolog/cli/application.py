@@ -88,6 +88,8 @@ app.add_typer(config_app, name="config")
 
 @dataclass
 class State:
+    """The global options of this run (data folder, --debug)."""
+
     data_dir: str | None = None
     debug: bool = False
 
@@ -178,10 +180,11 @@ def _index(ctx: typer.Context) -> Any:
 
 def _index_of(state: State) -> Any:
     """The summary cache of this data folder, brought up to date with the files."""
+    from mesolog.render.progress import rebuild_progress
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    return summary.opened(state.reading_clinic(), cache_location().path)
+    return summary.opened(state.reading_clinic(), cache_location().path, rebuild_progress())
 
 
 def _left_out(problems: list[tuple[str, str]]) -> None:

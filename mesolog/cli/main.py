@@ -20,6 +20,7 @@ COMMAND_MODULES = {
     "amend": "sessions",
     "void": "sessions",
     "report": "reports",
+    "summary": "summary",
     "due": "questions",
     "lot": "questions",
     "find": "questions",

@@ -72,7 +72,7 @@ def report(
     )
     saved = render.report(chart, sessions, date.today(), fmt, audit, output)
     if output is not None and saved is not None:
-        from mesolog.store.files import write_output
+        from mesolog.store.outputs import save_output
 
-        write_output(output, saved, force)
+        save_output(output, saved, force)
         typer.echo(f"Report saved to {output}", err=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mesolog.errors import (
     CorruptFile,
+    DuplicateSession,
     PatientExists,
     UnknownCourse,
     UnknownPatient,
@@ -34,34 +35,44 @@ from mesolog.store.codec import (
     encode_session,
     parse_chart_text,
     read_chart_file,
-    splice_session,
 )
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
 
 def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_before: int) -> str:
-    """The text to write: ``candidate`` (which keeps hand edits) if it reads back as ``intended``,
-    else a full encoding of ``intended``. Never fewer sessions than were read."""
+    """The text to write: ``candidate`` (the file's own text, changed in place) if it reads back
+    as ``intended``; a new chart (``candidate`` None) is encoded whole. A change is never written
+    by encoding the whole file: that would drop every comment and unknown key typed by hand.
+    Never fewer sessions than were read."""
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
-    # The full encoding is made only when the candidate fails: it is the slow path.
-    for text in _candidates(candidate, intended):
-        try:
-            if parse_chart_text(path, text) == intended:
-                return text
-        except CorruptFile:
-            continue
-    # Only a bug in the encoder could get here; writing would risk the chart.
+    text = encode_chart(intended) if candidate is None else candidate
+    try:
+        if parse_chart_text(path, text) == intended:
+            return text
+    except CorruptFile:
+        pass
+    # Only a bug could get here; writing would risk the chart.
     raise CorruptFile(
         path, "internal check failed: the new text does not read back; nothing written"
     )
 
 
-def _candidates(candidate: str | None, intended: Chart) -> Iterator[str]:
-    if candidate is not None:
-        yield candidate
-    yield encode_chart(intended)
+def _one_session(chart: Chart, text: str, number: int) -> Session | None:
+    """Session ``number``, refused when two sessions carry it: changing "the" session would
+    be a guess, and writing it back would merge them."""
+    twins = [index for index, s in enumerate(chart.sessions) if s.id == number]
+    if len(twins) > 1:
+        from mesolog.store.layout import scan
+
+        layout = scan(text)
+        lines = " and ".join(str(layout.line(("sessions", i))) for i in twins)
+        raise DuplicateSession(
+            f"patient {chart.patient.id} has {len(twins)} sessions numbered {number} "
+            f"(lines {lines}); renumber one by hand, then run `mesolog check`; nothing changed."
+        )
+    return chart.session(number)
 
 
 def _lock_timeout_setting() -> float:
@@ -185,7 +196,7 @@ class Clinic:
             path = self.patients_dir / f"{patient_id}.toml"
             try:
                 self.safe_path(path)
-                chart, _ = read_chart_file(path)
+                chart, _ = read_chart_file(path, bulk=True)
                 yield ChartEntry(patient_id, path, chart)
             except MesologError as error:
                 yield ChartEntry(patient_id, path, None, error)
@@ -264,7 +275,10 @@ class Clinic:
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
-            return replace(chart, courses=(*chart.courses, course)), None
+            from mesolog.store.editing import revise_chart
+
+            new = replace(chart, courses=(*chart.courses, course))
+            return new, revise_chart(text, chart, new)
 
         _, path = self._change(
             patient_id, change, lambda c: f"{c.patient.id}: course {course.name} added", ""
@@ -284,7 +298,7 @@ class Clinic:
         stored: list[Session] = []
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
-            old = chart.session(number)
+            old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
             new = amended(old, edit(old), now(), by, reason)
@@ -294,9 +308,10 @@ class Clinic:
                 raise UnknownCourse(f"patient {chart.patient.id} has no course {new.course!r}.")
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
-            return replace(chart, sessions=sessions), splice_session(
-                text, number, encode_session(new)
-            )
+            changed = replace(chart, sessions=sessions)
+            from mesolog.store.editing import revise_chart  # only corrections need it
+
+            return changed, revise_chart(text, chart, changed)
 
         def message(chart: Chart) -> str:
             what = "voided" if stored[0].status == "voided" else "amended"

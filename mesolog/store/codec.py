@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mesolog.errors import (
     CorruptFile,
@@ -27,6 +29,9 @@ from mesolog.model import (
     Substance,
 )
 from mesolog.model import vocabulary as vocab
+
+if TYPE_CHECKING:
+    from mesolog.store.layout import Layout, Place
 
 HEADER = (
     "# mesolog patient chart (schema 1). Managed by mesolog: hand edits are kept, but run\n"
@@ -91,6 +96,12 @@ def encode_chart(chart: Chart) -> str:
     return "\n".join(parts)
 
 
+def chart_document(chart: Chart) -> dict[str, Any]:
+    """The chart as the TOML document mesolog writes, as tomllib reads it back: what
+    ``store.editing`` compares to change only what differs."""
+    return tomllib.loads(encode_chart(chart))
+
+
 # --- decoding ---------------------------------------------------------------------------------
 
 # TOML allows any integer; beyond this one a value cannot be a record (no session is numbered
@@ -101,26 +112,81 @@ LARGEST_WHOLE = 2**31 - 1
 BOM = "\ufeff"
 
 
+class Lines:
+    """Line numbers of a chart's text, from ``store.layout``'s scanner, scanned (and the scanner
+    imported) on the first question: a read of good charts never pays for it; a message about a
+    bad one names the line of its field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.layout: Layout | None = None
+
+    def line(self, place: Place) -> int | None:
+        if not self.text:
+            return None
+        if self.layout is None:
+            from mesolog.store.layout import LayoutError, scan
+
+            try:
+                self.layout = scan(self.text)
+            except LayoutError:
+                self.text = ""  # cannot be followed: messages go without a line
+                return None
+        return self.layout.line(place)
+
+
 class _Reader:
-    """Typed access to a decoded TOML table; a wrong value names the file, line and field."""
+    """Typed access to a decoded TOML table; a wrong value names the file, line and field.
 
-    def __init__(self, path: Path, table: Any, where: str, line: int | None) -> None:
+    ``place`` is where the table is in the text (``("sessions", 2)``), so a message names the
+    faulty field's own line. With a ``problems`` list, a wrong value is recorded there and read
+    as absent, so that ``check`` hears about every problem, not only the first; without one, the
+    first problem is raised.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        table: Any,
+        where: str,
+        place: Place,
+        lines: Lines,
+        problems: list[CorruptFile] | None = None,
+    ) -> None:
+        self.path, self.where, self.place, self.lines = path, where, place, lines
+        self.problems, self.quiet = problems, False
         if not isinstance(table, dict):
-            raise CorruptFile(path, f"{where} must be a table", line)
-        self.path, self.table, self.where, self.line = path, table, where, line
+            self.report(CorruptFile(path, f"{where} must be a table", lines.line(place)))
+            table, self.quiet = {}, True  # its fields are not reported again, one by one
+        self.table: dict[str, Any] = table
 
-    def fail(self, key: str, expected: str) -> CorruptFile:
+    def report(self, problem: CorruptFile) -> None:
+        if self.problems is None:
+            raise problem
+        self.problems.append(problem)
+
+    def fail(self, key: str, expected: str) -> None:
+        """Report a wrong value (raise it, or record it); the value then reads as absent."""
+        if self.quiet:
+            return
         value = self.table.get(key)
-        return CorruptFile(
-            self.path, f"{self.where}: {key} must be {expected}, found {shortened(value)}", self.line
+        self.report(
+            CorruptFile(
+                self.path,
+                f"{self.where}: {key} must be {expected}, found {shortened(value)}",
+                self.lines.line((*self.place, key)),
+            )
         )
+
+    def inner(self, table: Any, where: str, *place: str | int) -> _Reader:
+        return _Reader(self.path, table, where, (*self.place, *place), self.lines, self.problems)
 
     def text(self, key: str, required: bool = False, default: str | None = None) -> Any:
         value = self.table.get(key, default)
         if value is None and not required:
             return None
         if not isinstance(value, str):
-            raise self.fail(key, "text")
+            return self.fail(key, "text")
         return value
 
     def integer(self, key: str, required: bool = False) -> Any:
@@ -128,9 +194,9 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(key, "a whole number")
+            return self.fail(key, "a whole number")
         if not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
-            raise self.fail(key, f"a whole number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
+            return self.fail(key, f"a whole number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
         return value
 
     def real(self, key: str, required: bool = False) -> Any:
@@ -138,11 +204,11 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise self.fail(key, "a number")
+            return self.fail(key, "a number")
         if isinstance(value, int) and not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
-            raise self.fail(key, f"a number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
+            return self.fail(key, f"a number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
         if not math.isfinite(value):
-            raise self.fail(key, "a finite number (not inf or nan)")
+            return self.fail(key, "a finite number (not inf or nan)")
         return float(value)
 
     def day(self, key: str, required: bool = False) -> Any:
@@ -150,7 +216,7 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, date) or isinstance(value, datetime):
-            raise self.fail(key, "a date (YYYY-MM-DD, unquoted)")
+            return self.fail(key, "a date (YYYY-MM-DD, unquoted)")
         return value
 
     def moment(self, key: str, required: bool = False) -> Any:
@@ -158,37 +224,30 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, datetime):
-            raise self.fail(key, "a date and time")
+            return self.fail(key, "a date and time")
         return value
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "a list of text")
+            self.fail(key, "a list of text")
+            return ()
         return tuple(value)
 
     def tables(self, key: str) -> list[Any]:
         value = self.table.get(key, [])
         if not isinstance(value, list):
-            raise self.fail(key, "a list of tables")
+            self.fail(key, "a list of tables")
+            return []
         return value
 
 
-_SESSION_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*sessions[ \t]*\]\]", re.MULTILINE)
-
-
-def session_lines(text: str) -> list[int]:
-    """Line number of each ``[[sessions]]`` header, in order (for messages that name a line)."""
-    return [text.count("\n", 0, found.start()) + 1 for found in _SESSION_HEADER.finditer(text)]
-
-
-def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
-    r = _Reader(path, raw, "session", line)
+def _decode_session(r: _Reader) -> Session:
     number = r.integer("id", required=True)
     r.where = f"session {number}"
     substances = []
-    for item in r.tables("substances"):
-        s = _Reader(path, item, f"session {number} substance", line)
+    for index, item in enumerate(r.tables("substances")):
+        s = r.inner(item, f"session {number} substance", "substances", index)
         substances.append(
             Substance(
                 name=s.text("name", required=True),
@@ -201,8 +260,8 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
             )
         )
     complications = []
-    for item in r.tables("complications"):
-        c = _Reader(path, item, f"session {number} complication", line)
+    for index, item in enumerate(r.tables("complications")):
+        c = r.inner(item, f"session {number} complication", "complications", index)
         complications.append(
             Complication(
                 name=c.text("name", required=True),
@@ -214,8 +273,8 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
             )
         )
     amendments = []
-    for item in r.tables("amendments"):
-        a = _Reader(path, item, f"session {number} amendment", line)
+    for index, item in enumerate(r.tables("amendments")):
+        a = r.inner(item, f"session {number} amendment", "amendments", index)
         amendments.append(
             Amendment(
                 at=a.moment("at", required=True),
@@ -224,9 +283,8 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
                 changes=a.texts("changes"),
             )
         )
-    measures = r.table.get("measurements", {})
-    m = _Reader(path, measures, f"session {number} measurements", line)
-    measurements = {key: m.real(key, required=True) for key in measures}
+    m = r.inner(r.table.get("measurements", {}), f"session {number} measurements", "measurements")
+    measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
         id=number,
         date=r.day("date", required=True),
@@ -256,18 +314,39 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
 
 
 def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
-    """A chart from parsed TOML; anything of the wrong shape is a :class:`CorruptFile`."""
+    """A chart from parsed TOML; the first thing of the wrong shape is a :class:`CorruptFile`
+    naming its own line (``text`` is the file's text, for the line numbers)."""
+    return _decode(path, data, Lines(text), None)[0]
+
+
+def decode_every_problem(
+    path: Path, data: dict[str, Any], text: str
+) -> tuple[Chart, list[CorruptFile], set[int]]:
+    """For ``check``: the chart, every problem of shape (each naming its field's line), and the
+    positions of the sessions that had one (their fields may read as absent: not to be
+    validated further)."""
+    problems: list[CorruptFile] = []
+    chart, broken = _decode(path, data, Lines(text), problems)
+    return chart, problems, broken
+
+
+def _decode(
+    path: Path, data: dict[str, Any], lines: Lines, problems: list[CorruptFile] | None
+) -> tuple[Chart, set[int]]:
+    top = _Reader(path, data, "file", (), lines, problems)
     schema = data.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool):
-        raise CorruptFile(path, f"no valid 'schema' number at the top (found {schema!r})", 1)
-    if schema > SCHEMA:
+        found = f"no valid 'schema' number at the top (found {schema!r})"
+        top.report(CorruptFile(path, found, lines.line(("schema",)) or 1))
+    elif schema > SCHEMA:
         raise NewerSchema(
             f"{path} was written by a newer mesolog (schema {schema}; this one knows {SCHEMA}): "
             "upgrade mesolog; the file was not touched."
         )
-    if schema < 1:
-        raise CorruptFile(path, f"schema {schema} is not a schema mesolog ever wrote")
-    p = _Reader(path, data.get("patient"), "[patient]", None)
+    elif schema < 1:
+        found = f"schema {schema} is not a schema mesolog ever wrote"
+        top.report(CorruptFile(path, found, lines.line(("schema",))))
+    p = top.inner(data.get("patient"), "[patient]", "patient")
     patient = Patient(
         id=p.text("id", required=True),
         created=p.moment("created", required=True),
@@ -277,8 +356,8 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
         note=p.text("note"),
     )
     courses = []
-    for raw in _Reader(path, data, "file", None).tables("courses"):
-        c = _Reader(path, raw, "course", None)
+    for index, raw in enumerate(top.tables("courses")):
+        c = top.inner(raw, "course", "courses", index)
         courses.append(
             Course(
                 name=c.text("name", required=True),
@@ -288,24 +367,49 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
                 indication=c.text("indication"),
             )
         )
-    raw_sessions = _Reader(path, data, "file", None).tables("sessions")
+    sessions: list[Session] = []
+    broken: set[int] = set()
+    for index, raw in enumerate(top.tables("sessions")):
+        before = len(problems or ())
+        sessions.append(_decode_session(top.inner(raw, "session", "sessions", index)))
+        if len(problems or ()) > before:
+            broken.add(index)
+    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA), broken
+
+
+@functools.cache
+def _fast_parser() -> Callable[[str], dict[str, Any]] | None:
+    """toml-rs in its TOML 1.0 mode, if installed: about 8x tomllib's speed on our charts, the
+    same data (a test compares them), and it refuses every invalid case of the toml-test suite.
+    Importing it costs ~10 ms, so only commands that read many charts ask for it."""
+    if os.environ.get("MESOLOG_TOML_PARSER") == "tomllib":
+        return None
     try:
-        sessions = [_decode_session(path, raw, None) for raw in raw_sessions]
-    except CorruptFile as error:
-        # Only now is it worth finding lines: name the line of the session that failed.
-        lines = session_lines(text)
-        for i, raw in enumerate(raw_sessions):
-            try:
-                _decode_session(path, raw, lines[i] if i < len(lines) else None)
-            except CorruptFile as located:
-                raise located from None
-        raise error from None
-    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA)
+        import toml_rs
+    except ImportError:  # a platform without its wheel: everything works, only slower
+        return None
+    return functools.partial(toml_rs.loads, toml_version="1.0.0")
+
+
+def _fast_loads(text: str) -> dict[str, Any] | None:
+    """The parsed text, or None to let tomllib decide (not installed, or the text refused)."""
+    parse = _fast_parser()
+    if parse is None:
+        return None
+    try:
+        data: dict[str, Any] = parse(text)
+    except Exception:  # its messages differ from tomllib's: tomllib words the refusal
+        return None
+    return data
 
 
 @functools.lru_cache(maxsize=1)
-def parse_chart_text(path: Path, text: str) -> Chart:
+def parse_chart_text(path: Path, text: str, bulk: bool = False) -> Chart:
     """Parse a chart file's text; a syntax error names the line and column.
+
+    ``bulk`` (reading the whole clinic) parses with the compiled parser when it is installed;
+    tomllib stays the reference: whatever the fast parser refuses is parsed again by tomllib,
+    so a broken chart is reported with tomllib's exact line and column.
 
     ``add`` and ``amend`` read a chart to prepare the change and again under the lock; when
     the text is the same both times (compared whole, by the cache), it is parsed once. A chart
@@ -320,7 +424,7 @@ def parse_chart_text(path: Path, text: str) -> Chart:
             path, "the file holds NUL bytes (a failed disk write?); restore it from a backup"
         )
     try:
-        data = tomllib.loads(text)
+        data = (_fast_loads(text) if bulk else None) or tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -337,8 +441,12 @@ def parse_chart_text(path: Path, text: str) -> Chart:
     return decode_chart(path, data, text)
 
 
-def read_chart_file(path: Path) -> tuple[Chart, str]:
-    """(chart, text) of one file; refuses empty, truncated, non-UTF-8 or newer files."""
+def read_chart_file(path: Path, bulk: bool = False) -> tuple[Chart, str]:
+    """(chart, text) of one file; refuses empty, truncated, non-UTF-8 or newer files, and
+    anything that is not a regular file (never opened).
+
+    ``bulk``: one of many charts read at once (see :func:`parse_chart_text`).
+    """
     raw = read_regular_file(path)
     try:
         text = raw.decode("utf-8")
@@ -347,14 +455,13 @@ def read_chart_file(path: Path) -> tuple[Chart, str]:
     # A byte-order mark, as Windows editors write one, is not part of the chart. It is dropped
     # here, so the next write saves the chart without it.
     text = text.removeprefix(BOM)
-    return parse_chart_text(path, text), text
+    return parse_chart_text(path, text, bulk), text
 
 
 def read_regular_file(path: Path) -> bytes:
     """The bytes of a regular file. Anything else (a FIFO would hang the reader forever, a
     device or folder is not a chart) is refused without being opened; the open itself does
     not block and is checked again on the open file, in case the name changed in between."""
-    import os
     import stat
 
     try:
@@ -373,20 +480,3 @@ def read_regular_file(path: Path) -> bytes:
         raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
     finally:
         os.close(fd)
-
-
-def splice_session(text: str, number: int, block: str) -> str | None:
-    """``text`` with session ``number``'s block replaced by ``block``; None if not found plainly.
-
-    A block runs from its ``[[sessions]]`` header to the next one (or the end of the file).
-    """
-    lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if _SESSION_HEADER.match(line)]
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        chunk = "".join(lines[start:end])
-        found = re.search(r"(?m)^\s*id\s*=\s*(\d+)\s*$", chunk)
-        if found and int(found.group(1)) == number:
-            tail = "\n" if end < len(lines) else ""
-            return "".join(lines[:start]) + block.rstrip("\n") + "\n" + tail + "".join(lines[end:])
-    return None

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from mesolog.errors import (
     ChartBusy,
-    OutputExists,
     UnsafeFile,
 )
 from mesolog.store.paths import make_private_dir
@@ -30,15 +29,23 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Temporary file in the same folder (0600), fsync, ``os.replace``, fsync the folder."""
+def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
+    """Temporary file in the same folder (0600), fsync, ``os.replace``, fsync the folder.
+
+    With ``overwrite=False`` the file is linked into place instead, which fails with
+    ``FileExistsError`` if ``path`` exists, even one created a moment ago by another process.
+    """
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+            os.unlink(temporary)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -67,38 +74,6 @@ def _open_own_file(path: Path, flags: int) -> int:
         os.close(fd)
         raise UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
     return fd
-
-
-def write_output(path: Path, content: str | bytes, force: bool = False) -> None:
-    """An ``--output`` file: private (0600), never through a symbolic link, and never over an
-    existing file unless ``force`` (then replaced whole, atomically: a link is replaced, not
-    followed)."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    if os.path.lexists(path) and not force:
-        raise OutputExists(f"{path} already exists; add --force to replace it. Nothing written.")
-    if os.path.lexists(path) and (os.path.isdir(path) and not os.path.islink(path)):
-        raise UnsafeFile(f"{path} is a folder; give a file name. Nothing written.")
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails if the name appeared meanwhile: never overwrites
-            os.unlink(temporary)
-    except FileExistsError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise OutputExists(
-            f"{path} already exists; add --force to replace it. Nothing written."
-        ) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 # --- locking ----------------------------------------------------------------------------------
