@@ -404,9 +404,13 @@ def test_rebuild_workers_end_when_their_parent_is_killed(run, data_dir: Path, tm
         run("patient", "new", f"W-{n}")
     script = tmp_path / "rebuild.py"
     script.write_text(WORKER_SCRIPT)
-    result = subprocess.run([sys.executable, str(script), str(data_dir)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == -signal.SIGKILL, result.stderr
-    workers = [int(p) for p in result.stdout.split()]
+    # Output to a file, not a pipe: orphaned workers would hold a pipe open (and the run with it).
+    out = tmp_path / "rebuild.out"
+    with out.open("w") as handle:
+        code = subprocess.run([sys.executable, str(script), str(data_dir)], stdout=handle,
+                              stderr=subprocess.STDOUT, timeout=300).returncode
+    assert code == -signal.SIGKILL, out.read_text()
+    workers = [int(p) for p in out.read_text().split()]
     assert workers, "the rebuild started no workers"
 
     def alive(pid: int) -> bool:
