@@ -13,11 +13,12 @@ from mesolog.cli.application import (
     _index,
     _left_out,
     _optional_date,
+    _shown,
     _state,
     app,
 )
 from mesolog.cli.completion import complete_area, complete_lot, complete_substance
-from mesolog.cli.options import FormatOption, SinceOption, UntilOption
+from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -34,6 +35,8 @@ def due(
         typer.Option("--all", help="Also patients with no course, by last session. Example: --all"),
     ] = False,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
     from datetime import timedelta
@@ -53,7 +56,8 @@ def due(
         if (s.next_due is not None and (s.next_due < today if overdue else s.next_due <= horizon))
         or (everyone and s.planned is None and not overdue)
     ]
-    render.due(progress.overview_order(chosen, today), problems, today, fmt)
+    ordered = progress.overview_order(chosen, today)
+    _shown(ctx, fmt, output, lambda form: render.due(ordered, problems, today, form), "mesolog due")
     _left_out(problems)
 
 
@@ -70,6 +74,8 @@ def lot(
         ),
     ],
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
     from mesolog import render
@@ -85,7 +91,9 @@ def lot(
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         problems = index.problems()
-    render.lot_uses(lot_number, rows, problems, fmt)
+    _shown(
+        ctx, fmt, output, lambda form: render.lot_uses(lot_number, rows, problems, form), f"mesolog lot {lot_number}"
+    )
     _left_out(problems)
 
 
@@ -117,6 +125,8 @@ def find(
         bool, typer.Option("--voided", help="Include voided sessions. Example: --voided")
     ] = False,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
     from mesolog import model, render
@@ -141,7 +151,7 @@ def find(
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         problems = index.problems()
-    render.found(rows, problems, fmt)
+    _shown(ctx, fmt, output, lambda form: render.found(rows, problems, form), "mesolog find")
     _left_out(problems)
 
 
@@ -157,6 +167,8 @@ def stats(
     since: SinceOption = None,
     until: UntilOption = None,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
     from mesolog import model, render
@@ -170,4 +182,4 @@ def stats(
     with _index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    render.stats(by, groups, problems, fmt)
+    _shown(ctx, fmt, output, lambda form: render.stats(by, groups, problems, form), f"mesolog stats --by {by}")

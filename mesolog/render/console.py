@@ -9,6 +9,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mesolog.render import page
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -51,11 +53,11 @@ def inert(text: str) -> str:
     return text.translate(_inert_table())
 
 
-def shown(text: object = "", style: str = "") -> Text:
-    """Chart text as a Rich ``Text``: inert, never parsed as markup."""
+def shown(text: object = "", style: str = "", **options: Any) -> Text:
+    """Chart text as a Rich ``Text``: inert, never parsed as markup (options as ``Text``'s)."""
     from rich.text import Text
 
-    return Text(inert(str(text)), style=style)
+    return Text(inert(str(text)), style=style, **options)
 
 
 @cache
@@ -79,19 +81,32 @@ def _inert_console_class() -> type[Console]:
 
 def console(stderr: bool = False) -> Console:
     """A console that never cuts piped output at 80 columns, and writes no ANSI codes at all
-    when piped or when NO_COLOR is set (Rich alone would still write bold and italics)."""
+    when piped or when NO_COLOR is set (Rich alone would still write bold and italics).
+
+    Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
+
+    if page.current is not None and not stderr:
+        return page.current.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    return _inert_console_class()(
+    out = _inert_console_class()(
         file=stream,
         highlight=False,
         width=None if interactive else 100_000,
         soft_wrap=not interactive,
         color_system=None if plain else "auto",
     )
+    # Rich ends the program with exit 1 when the reader closes the pipe; the CLI decides that
+    # (`mesolog report | head -1` has done its job: exit 0, quietly).
+    setattr(out, "on_broken_pipe", _pipe_closed)  # noqa: B010
+    return out
+
+
+def _pipe_closed() -> None:
+    raise BrokenPipeError(32, "the reader closed the pipe")
 
 
 def _json_default(value: object) -> str:
@@ -141,10 +156,11 @@ def _spreadsheet_cell(value: object) -> object:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-# Every character Markdown (CommonMark and GitHub tables) could read as syntax inside a cell,
-# escaped with a backslash: ``[x](javascript:...)`` stays text, never a link; ``|`` never
-# splits a cell; ``<`` never opens HTML; a backtick never starts code.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>|~&]")
+# The characters through which a cell's text could become something else, escaped with a
+# backslash: ``[x](javascript:...)`` stays text, never a link; ``|`` never splits a cell; ``<``
+# never opens HTML (nor ``&`` an entity); a backtick never starts code. Emphasis marks (``*``,
+# ``_``) are left alone: at worst italics, and ``wrinkle_severity_wsrs`` stays readable.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`\[\]<>|&]")
 
 
 def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -172,7 +188,12 @@ def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -
 
 def write(text: str) -> None:
     text = inert(text)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    text = text if text.endswith("\n") else text + "\n"
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
 
 
 def _day(value: date | None) -> str:
