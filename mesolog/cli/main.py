@@ -31,6 +31,8 @@ COMMAND_MODULES = {
     "git": "folder",
     "paths": "folder",
     "config": "folder",
+    "sync": "sharing",
+    "merge-chart": "sharing",
 }
 
 
