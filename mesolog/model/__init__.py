@@ -25,6 +25,7 @@ from mesolog.model.records import (
 from mesolog.model.validation import (
     course_warnings,
     make_course,
+    session_problems,
     session_warnings,
     validate_session,
 )
@@ -44,6 +45,7 @@ from mesolog.model.values import (
     measurement,
     now,
     number,
+    number_text,
     parse_date,
     past_date,
     substance,
@@ -81,8 +83,10 @@ __all__ = [
     "measurement",
     "now",
     "number",
+    "number_text",
     "parse_date",
     "past_date",
+    "session_problems",
     "session_warnings",
     "substance",
     "substance_text",

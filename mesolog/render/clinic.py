@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 from mesolog.render.console import (
     _day,
+    _number,
     console,
     counted,
     machine_output,
@@ -229,10 +230,10 @@ def _found_record(r: questions.SessionRow) -> list[object]:
         r.date.isoformat(),
         r.status,
         "; ".join(r.areas),
-        "; ".join(f"{n} {a:g}{u}" for n, a, u, _ in r.substances),
+        "; ".join(f"{n} {_number(a)}{u}" for n, a, u, _ in r.substances),
         "; ".join(lot or "" for *_, lot in r.substances),
         r.technique,
-        f"{r.depth_mm:g}",
+        _number(r.depth_mm),
         r.anaesthetic,
         "; ".join(f"{n} ({s})" for n, s in r.complications),
         r.practitioner,
@@ -255,11 +256,11 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
             shown(", ".join(r.areas)),
             shown(
                 "\n".join(
-                    f"{n} {a:g}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances
+                    f"{n} {_number(a)}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances
                 )
             ),
             r.technique,
-            f"{r.depth_mm:g} mm",
+            f"{_number(r.depth_mm)} mm",
             shown(", ".join(f"{n} ({s})" for n, s in r.complications)),
             shown(r.practitioner),
         ]
@@ -335,7 +336,7 @@ def lot_uses(
             str(rec[1]) + (" voided" if rec[3] == "voided" else ""),
             str(rec[2]),
             shown(str(rec[4])),
-            shown(f"{rec[5]:g} {rec[6]}"),
+            shown(f"{_number(float(str(rec[5])))} {rec[6]}"),
             shown(str(rec[7])),
             shown(str(rec[8])),
         ]

@@ -214,7 +214,10 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """A stored number, every digit kept (model.number_text: the one way numbers are shown)."""
+    from mesolog.model.values import number_text
+
+    return number_text(value)
 
 
 def _signed(value: float) -> str:

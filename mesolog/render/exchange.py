@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 from mesolog.render.console import (
     _day,
+    _number,
     to_csv,
     to_json,
     write,
@@ -86,7 +87,7 @@ def export(charts: list[Chart], fmt: str) -> None:
             ]
             tail = [
                 "; ".join(complication_text(c) for c in s.complications),
-                "; ".join(f"{k}={v:g}" for k, v in s.measurements.items()),
+                "; ".join(f"{k}={_number(v)}" for k, v in s.measurements.items()),
                 s.notes,
             ]
             for x in s.substances:

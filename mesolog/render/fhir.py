@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from mesolog.model import Chart, Session, complication_text
+from mesolog.render.console import _number
 
 NAMESPACE = uuid.UUID("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77")
 INTRADERMAL = {
@@ -72,7 +73,7 @@ def _procedure(chart: Chart, session: Session, patient_ref: str) -> dict[str, An
         resource["complication"] = [{"text": complication_text(c)} for c in session.complications]
     notes = [
         f"technique: {session.technique}",
-        f"depth: {session.depth_mm:g} mm",
+        f"depth: {_number(session.depth_mm)} mm",
         f"anaesthetic: {session.anaesthetic}",
     ]
     if session.method:

@@ -104,14 +104,14 @@ def _session_row(s: Session, gap: int | None) -> list[object]:
         gap,
         "; ".join(s.areas),
         s.indication or "",
-        "; ".join(f"{x.name} {x.amount:g}{x.unit}" for x in s.substances),
+        "; ".join(f"{x.name} {_number(x.amount)}{x.unit}" for x in s.substances),
         "; ".join(x.lot or "" for x in s.substances),
-        f"{s.depth_mm:g}",
+        f"{_number(s.depth_mm)}",
         s.technique,
         s.method or "",
         s.anaesthetic,
         "; ".join(complication_text(c) for c in s.complications),
-        "; ".join(f"{k}={v:g}" for k, v in s.measurements.items()),
+        "; ".join(f"{k}={_number(v)}" for k, v in s.measurements.items()),
         s.practitioner,
         s.notes,
     ]
@@ -168,7 +168,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
                             _substance_line(x) + (f" exp {x.expiry.isoformat()}" if x.expiry else "")
                             for x in s.substances
                         ),
-                        f"{s.depth_mm:g} mm",
+                        f"{_number(s.depth_mm)} mm",
                         s.technique + (f", {s.method}" if s.method else ""),
                         s.anaesthetic,
                         "\n".join(_complication_line(c) for c in s.complications) or "none",
@@ -364,7 +364,7 @@ def _complication_line(c: Complication) -> str:
 
 
 def _substance_line(x: Substance) -> str:
-    return f"{x.name} {x.amount:g}{x.unit}" + (f" ({x.lot})" if x.lot else "")
+    return f"{x.name} {_number(x.amount)}{x.unit}" + (f" ({x.lot})" if x.lot else "")
 
 
 # The date cell carries the days since the previous session (+14 d) and the technique cell the
@@ -405,7 +405,7 @@ def _session_cells(s: Session, gap: int | None) -> list[object]:
         shown(s.date.isoformat() + ("" if gap is None else f"\n+{gap} d")),
         shown(", ".join(s.areas)),
         shown("\n".join(_substance_line(x) for x in s.substances)),
-        shown("\n".join([s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"])),
+        shown("\n".join([s.technique, *([s.method] if s.method else []), f"{_number(s.depth_mm)} mm"])),
         shown(s.anaesthetic),
         shown("\n".join(_complication_line(c) for c in s.complications) or "none"),
         shown(s.notes),
@@ -434,7 +434,7 @@ def _session_blocks(
         if gap is not None:
             head.append(f"  {gap} days after the previous")
         lines = [", ".join(s.areas)]
-        protocol = [s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"]
+        protocol = [s.technique, *([s.method] if s.method else []), f"{_number(s.depth_mm)} mm"]
         lines.append(", ".join(protocol) + f"; anaesthetic {s.anaesthetic}")
         lines += _substance_lines(s.substances, width - indent)
         lines += ["complication: " + _complication_line(c) for c in s.complications]
@@ -453,7 +453,7 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
     cells = [
         (
             x.name,
-            f"{x.amount:g}{x.unit}",
+            f"{_number(x.amount)}{x.unit}",
             f"lot {x.lot}" if x.lot else "no lot",
             f"exp {x.expiry.isoformat()}" if x.expiry else "",
         )

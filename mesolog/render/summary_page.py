@@ -20,6 +20,7 @@ from datetime import date
 from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
 from mesolog.model.aftercare import Practice
+from mesolog.model.values import number_text
 
 LIMITED_EVIDENCE = (
     "Limited evidence: of the substances used for hair loss, only finasteride and minoxidil have "
@@ -69,10 +70,8 @@ def _text(value: object) -> str:
 
 
 def _number(value: float) -> str:
-    """A value as recorded, without a trailing .0 and never in exponent notation."""
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+    """A value as recorded, every digit kept, without a trailing .0 (model.number_text)."""
+    return number_text(value)
 
 
 def _day(value: date | None) -> str:
