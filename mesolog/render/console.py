@@ -174,16 +174,26 @@ def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -> bool:
-    """Rows as JSON objects, CSV or Markdown, written; False for "table" (the caller draws it)."""
+    """Rows as JSON objects, CSV or Markdown, written; False for "table" (the caller draws it).
+    JSON keeps lists as lists; CSV and Markdown cells hold them joined with "; "."""
     if fmt == "json":
         write(to_json([dict(zip(columns, row, strict=True)) for row in rows]))
     elif fmt == "csv":
-        write(to_csv(columns, rows))
+        write(to_csv(columns, [[_flat(v) for v in row] for row in rows]))
     elif fmt == "markdown":
-        write(to_markdown(columns, rows))
+        write(to_markdown(columns, [[_flat(v) for v in row] for row in rows]))
     else:
         return False
     return True
+
+
+def _flat(value: object) -> object:
+    """One cell of a flat form: a list joined with "; ", a date as ISO."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def write(text: str) -> None:

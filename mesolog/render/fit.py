@@ -17,9 +17,11 @@ computed here and given to Rich as fixed, so Rich never has to shrink anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from mesolog.render.console import shown  # chart text becomes a renderable inert (issue 11)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -34,10 +36,59 @@ LONGEST_KEPT_WORD = 16
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a view, declared once for every form of it.
+
+    The table draws ``header`` with ``cell(row)`` (plain text or a Rich renderable; the value
+    as plain text when not given); JSON, CSV and Markdown write ``key`` with ``value(row)``.
+    A field the machine forms need but the table folds into another column (``days_late`` in
+    "Next due") is a column of the same spec with ``table=False``: so the CSV header is always
+    the table's keys plus those, in the same order (see :func:`keys`).
+    """
+
     header: str
     whole: bool = True
     drop: int = 0  # 0: always shown; otherwise left out first when narrow, highest rank first
     justify: Literal["left", "right", "center"] = "left"
+    key: str = ""  # the machine name: JSON key, CSV and Markdown header
+    value: Callable[[Any], object] | None = None  # the machine value of a row
+    cell: Callable[[Any], object] | None = None  # the table cell of a row
+    table: bool = True  # False: machine forms only
+
+
+def keys(columns: Sequence[Column]) -> list[str]:
+    """The machine header of a view: every column's key, table-hidden ones included."""
+    return [c.key for c in columns]
+
+
+def drawn(columns: Sequence[Column]) -> list[Column]:
+    """The columns the table draws."""
+    return [c for c in columns if c.table]
+
+
+def machine_row(columns: Sequence[Column], row: object) -> list[object]:
+    return [c.value(row) if c.value else None for c in columns]
+
+
+def text(value: object) -> Text:
+    """A machine value as an inert table cell (Rich markup in chart text prints as typed):
+    nothing for None, a list one item a line, a date as ISO."""
+    from datetime import date
+
+
+    if value is None:
+        return shown("")
+    if isinstance(value, (list, tuple)):
+        return shown("\n".join(str(v) for v in value))
+    if isinstance(value, date):
+        return shown(value.isoformat())
+    return shown(str(value))
+
+
+def table_row(columns: Sequence[Column], row: object) -> list[object]:
+    """The cells the table draws for one row (see :func:`drawn`)."""
+    return [
+        c.cell(row) if c.cell else text(c.value(row) if c.value else None) for c in drawn(columns)
+    ]
 
 
 def _plain(cell: object) -> str:
@@ -149,14 +200,13 @@ def stacked(
     the whole screen is folded, never cut."""
     from rich.cells import cell_len
     from rich.console import Group
-    from rich.text import Text
 
     label_width = max(cell_len(c.header) for c in columns) + 2
     lines: list[RenderableType] = []
     for n, row in enumerate(rows):
         style = row_styles[n] if row_styles else ""
         if n:
-            lines.append(Text(""))
+            lines.append(shown(""))
         for column, cell in zip(columns, row, strict=True):
             values = _lines(cell)
             if not "".join(values).strip():
@@ -164,10 +214,10 @@ def stacked(
             label = (column.header + ":").ljust(label_width)
             if label_width + max(cell_len(v) for v in values) <= width:
                 for k, value in enumerate(values):
-                    lines.append(Text((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
+                    lines.append(shown((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
             else:
-                lines.append(Text(label.rstrip(), style=style))
-                lines += [Text("  " + value, style=style, overflow="fold") for value in values]
+                lines.append(shown(label.rstrip(), style=style))
+                lines += [shown("  " + value, style=style, overflow="fold") for value in values]
     return Group(*lines)
 
 
@@ -185,12 +235,12 @@ def table_or_blocks(
 
     fit = fitted(width, columns, rows, row_styles, title=title, title_justify="left")
     if fit.table is None:
-        heading = title if isinstance(title, Text) else Text(title)
+        heading = title if isinstance(title, Text) else shown(title)
         return [Group(heading, stacked(width, columns, rows, row_styles))]
     hidden = [h for h in fit.hidden if h]
     if not hidden:
         return [fit.table]
-    note = Text(
+    note = shown(
         f"Not shown at this width: {', '.join(hidden)} (a wider window, or --format csv, shows them).",
         style="dim",
     )

@@ -22,11 +22,6 @@ from mesolog.model import progress as prog
 from mesolog.model.aftercare import Practice
 from mesolog.model.values import number_text
 
-LIMITED_EVIDENCE = (
-    "Limited evidence: of the substances used for hair loss, only finasteride and minoxidil have "
-    "shown evidence for hair loss, and this course uses neither."
-)
-
 _CSS = """
 @page {
   size: A4;
@@ -72,10 +67,6 @@ def _text(value: object) -> str:
 def _number(value: float) -> str:
     """A value as recorded, every digit kept, without a trailing .0 (model.number_text)."""
     return number_text(value)
-
-
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else ""
 
 
 def summary_page(chart: Chart, practice: Practice, today: date, version: str = "") -> str:
@@ -164,7 +155,7 @@ def _course_section(chart: Chart) -> str:
             + "</p>"
         )
     if prog.limited_evidence(chart):
-        body.append(f'<p class="note">{_text(LIMITED_EVIDENCE)}</p>')
+        body.append(f'<p class="note">{_text(prog.LIMITED_EVIDENCE)}</p>')
     return f'<section id="course"><h2>Treatment course</h2>{"".join(body)}</section>'
 
 
