@@ -129,31 +129,30 @@ def _json_table() -> dict[int, str]:
     return {c: f"\\u{c:04x}" for c in _inert_table() if c >= 0x20}
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A cell a spreadsheet shows as typed: text with a formula lead gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([inert_cell(h) for h in header])
     for row in rows:
-        writer.writerow([_spreadsheet_cell(v) for v in row])
+        writer.writerow([inert_cell(v) for v in row])
     return out.getvalue()
 
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _spreadsheet_cell(value: object) -> object:
-    """What reaches a spreadsheet is inert (OWASP, CSV injection): a text cell starting with
-    = + - @ tab or CR gets a leading single quote, so it is shown, never run as a formula.
-    Numbers we write ourselves (int and float values, such as -2.5) stay numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 # The characters through which a cell's text could become something else, escaped with a
