@@ -11,11 +11,17 @@ if TYPE_CHECKING:
 from mesolog.cli.application import (
     _clinic_overview,
     _format,
+    _index,
     _state,
     course_app,
     patient_app,
 )
 from mesolog.cli.options import FormatOption, PatientId
+
+PhoneOption = Annotated[
+    str | None, typer.Option(help='How to reach the patient. Example: --phone "+34 600 000 000"')
+]
+EmailOption = Annotated[str | None, typer.Option(help="Example: --email ana@example.org")]
 
 # --- patients ---------------------------------------------------------------------------------
 
@@ -34,6 +40,8 @@ def patient_new(
     note: Annotated[
         str | None, typer.Option(help='Free note. Example: --note "referred by Dr. X"')
     ] = None,
+    phone: PhoneOption = None,
+    email: EmailOption = None,
     course: Annotated[
         str | None, typer.Option(help="Start a course with this name. Example: --course hair-2026")
     ] = None,
@@ -52,18 +60,14 @@ def patient_new(
 ) -> None:
     """Create a patient chart. Example: mesolog patient new P-0042 --name "Ana Ruiz" --birth-year 1986"""
     from mesolog import model
-    from mesolog.model import Patient
-    from mesolog.model import vocabulary as vocab
+    from mesolog.model import Patient, details
 
     model.check_patient_id(patient_id)
-    if birth_year is not None:
-        model.whole(birth_year, "birth year", 1900, date.today().year)
-    if sex is not None:
-        sex = model.choice(sex, "sex", vocab.SEXES)
+    given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
+    given |= {"email": email, "note": note}
+    checked = details.patient_details(given, date.today())
     courses, notes = _course_from_options(course, indication, sessions, interval, start)
-    patient = Patient(
-        id=patient_id, created=model.now(), name=name, birth_year=birth_year, sex=sex, note=note
-    )
+    patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
     path = _state(ctx).clinic().new_patient(patient, courses)
     from mesolog import render
 
@@ -102,9 +106,29 @@ def _course_from_options(
 
 
 @patient_app.command("list")
-def patient_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
-    """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list"""
-    _clinic_overview(ctx, _format(fmt, ("table", "json", "csv", "markdown")), "Patients")
+def patient_list(
+    ctx: typer.Context,
+    fmt: FormatOption = "table",
+    search: Annotated[
+        str | None,
+        typer.Option(
+            help="Only patients whose id, name, phone, email or note holds this text, ignoring "
+            "case and accents. Example: --search lena",
+        ),
+    ] = None,
+) -> None:
+    """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    if search is None:
+        _clinic_overview(ctx, fmt, "Patients")
+        return
+    from mesolog import render
+    from mesolog.model.finding import patient_matches
+
+    with _index(ctx) as index:
+        summaries, problems = index.summaries()
+    chosen = [s for s in summaries if patient_matches(search, s)]
+    render.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
 
 
 @patient_app.command("show")

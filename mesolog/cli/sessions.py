@@ -164,7 +164,7 @@ def add(
     chart: Chart | None = None
     if path is None:
         if not new_patient:
-            clinic.path(patient_id)  # raises with "did you mean"
+            clinic.path(patient_id, offer_new=True)  # raises with "did you mean"
             raise UnknownPatient(f"no patient {patient_id!r}")
     else:
         from mesolog.store import read_chart_file

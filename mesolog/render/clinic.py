@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from mesolog.render.console import (
     console,
     counted,
     machine_output,
+    to_csv,
     to_json,
     warnings,
     write,
@@ -29,6 +31,7 @@ OVERVIEW_COLUMNS = (
     "done",
     "planned",
     "course",
+    "course_status",
     "last_session",
     "next_due",
     "days_late",
@@ -46,6 +49,7 @@ def _overview_record(s: progress.PatientSummary, today: date) -> dict[str, Any]:
         "done": s.done,
         "planned": s.planned,
         "course": s.course,
+        "course_status": s.course_status,
         "last_session": s.last_session,
         "next_due": s.next_due,
         "days_late": s.days_late(today),
@@ -82,7 +86,7 @@ def overview(
     from rich.text import Text
 
     table = Table(
-        title=f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})",
+        title=Text(f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})"),
         title_justify="left",
     )
     for name in (
@@ -97,7 +101,7 @@ def overview(
         table.add_column(name)
     for s in ordered:
         late = s.days_late(today)
-        due = Text(_day(s.next_due) or ("complete" if s.planned else "—"))
+        due = Text(_day(s.next_due) or _course_end(s))
         style = ""
         if s.next_due and s.next_due < today:
             due.append(f" overdue {late} d")
@@ -116,6 +120,13 @@ def overview(
     for pid, why in problems:
         table.add_row(Text(pid), Text("⚠ cannot read this chart: " + why), style="yellow")
     console().print(table)
+
+
+def _course_end(s: progress.PatientSummary) -> str:
+    """What stands in "Next due" when nothing is: the course's end, or a dash (no course)."""
+    if s.course_status in ("completed", "stopped"):
+        return f"closed: {s.course_status}"
+    return "complete" if s.planned else "—"
 
 
 def _flat(value: object) -> object:
@@ -279,6 +290,9 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
 
 LOT_COLUMNS = (
     "patient",
+    "name",
+    "phone",
+    "email",
     "session",
     "date",
     "status",
@@ -288,56 +302,92 @@ LOT_COLUMNS = (
     "lot",
     "areas",
 )
+# --format csv of `lot`: one row per patient, for a mail merge.
+RECALL_COLUMNS = ("patient", "name", "phone", "email", "sessions", "dates", "substances", "voided")
+
+
+def _recall_record(p: questions.LotPatient) -> list[object]:
+    return [
+        p.patient_id,
+        p.contact.name,
+        p.contact.phone,
+        p.contact.email,
+        "; ".join(str(r.session) for r in p.sessions),
+        "; ".join(r.date.isoformat() for r in p.sessions),
+        "; ".join(dict.fromkeys(name for _, (name, *_) in p.given)),
+        "; ".join(str(r.session) for r in p.sessions if r.status == "voided"),
+    ]
 
 
 def lot_uses(
-    lot: str, rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str
+    lot: str,
+    patients: list[questions.LotPatient],
+    problems: list[tuple[str, str]],
+    fmt: str,
+    close: list[str] = (),  # type: ignore[assignment]
 ) -> None:
-    from mesolog.model import questions
-
-    key = questions.lot_key(lot)
-    records = [
+    """Who received a lot, with how to reach them; when nobody did, says so and names the
+    lots that exist and look like it."""
+    records: list[list[object]] = [
         [
-            r.patient_id,
-            r.session,
-            r.date.isoformat(),
-            r.status,
+            p.patient_id,
+            p.contact.name,
+            p.contact.phone,
+            p.contact.email,
+            row.session,
+            row.date.isoformat(),
+            row.status,
             name,
             amount,
             unit,
             given_lot,
-            "; ".join(r.areas),
+            "; ".join(row.areas),
         ]
-        for r in rows
-        for name, amount, unit, given_lot in r.substances
-        if given_lot and questions.lot_key(given_lot) == key
+        for p in patients
+        for row, (name, amount, unit, given_lot) in p.given
     ]
     _problems_note(problems)
+    if not patients:
+        hint = f"; lots close to it: {', '.join(close)}" if close else ""
+        message = f"No administration of lot {lot!r} is recorded{hint}."
+        if fmt == "table":
+            from rich.text import Text
+
+            console().print(Text(message))
+            return
+        sys.stderr.write(message + "\n")
+    if fmt == "csv":
+        write(to_csv(RECALL_COLUMNS, [_recall_record(p) for p in patients]))
+        return
     if machine_output(fmt, LOT_COLUMNS, records):
         return
     from rich.table import Table
     from rich.text import Text
 
-    patients = len({r[0] for r in records})
+    sessions = sum(len(p.sessions) for p in patients)
     table = Table(
         title=Text(
-            f"Lot {lot}: {counted(len(records), 'administration')} in {counted(len(rows), 'session')}"
-            f" of {counted(patients, 'patient')}"
+            f"Lot {lot}: {counted(len(records), 'administration')} in {counted(sessions, 'session')}"
+            f" of {counted(len(patients), 'patient')}"
         ),
         title_justify="left",
     )
     for name in ("Patient", "#", "Date", "Substance", "Amount", "Lot", "Areas"):
         table.add_column(name)
-    for rec in records:
-        table.add_row(
-            Text(str(rec[0])),
-            str(rec[1]) + (" voided" if rec[3] == "voided" else ""),
-            str(rec[2]),
-            Text(str(rec[4])),
-            f"{rec[5]:g} {rec[6]}",
-            Text(str(rec[7])),
-            Text(str(rec[8])),
-        )
+    for p in patients:
+        contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
+        who = "\n".join(x for x in contact if x)
+        for n, (row, (name, amount, unit, given_lot)) in enumerate(p.given):
+            table.add_row(
+                Text(who if n == 0 else ""),
+                str(row.session) + (" voided" if row.status == "voided" else ""),
+                row.date.isoformat(),
+                Text(name),
+                f"{amount:g} {unit}",
+                Text(str(given_lot)),
+                Text("; ".join(row.areas)),
+                end_section=n == len(p.given) - 1,
+            )
     console().print(table)
 
 

@@ -275,6 +275,13 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
     from mesolog.model import progress
 
     state = progress.next_due(chart)
+    closed = progress.last_closed_course(chart) if state is None else None
+    if closed is not None:
+        done = progress.course_progress(chart, closed).done
+        return Text(
+            f"Progress: no active course; course {closed.name} {closed.status} after {done} of "
+            f"{closed.planned_sessions} sessions."
+        )
     if state is None:
         last = chart.last_session
         since = (
@@ -337,6 +344,8 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
         ("Name", p.name or ""),
         ("Birth year", str(p.birth_year or "")),
         ("Sex", p.sex or ""),
+        ("Phone", p.phone or ""),
+        ("Email", p.email or ""),
         ("Note", p.note or ""),
         ("Created", p.created.isoformat()),
         ("Sessions", str(len(chart.active_sessions))),
@@ -359,7 +368,25 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
                 f"{course.interval_days} d",
                 course.start.isoformat(),
                 str(state.done),
-                _day(state.next_due) or "complete",
+                f"closed: {course.status}" if course.closed else _day(state.next_due) or "complete",
+                style="dim" if course.closed else "",
             )
         out.print(table)
     out.print(_progress_text(chart, today))
+    if chart.amendments:
+        out.print(chart_trail(chart))
+
+
+def chart_trail(chart: Chart) -> Table:
+    """The chart-level trail: who changed the patient's details or a course, when and why."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Changes to details and courses", title_justify="left")
+    for name in ("When", "By", "Why", "Changes"):
+        table.add_column(name)
+    for a in chart.amendments:
+        table.add_row(
+            a.at.isoformat(), Text(a.by), Text(a.reason or "—"), Text("\n".join(a.changes))
+        )
+    return table

@@ -143,4 +143,22 @@ def check_clinic(
                     "temporary file left by an interrupted write; safe to delete",
                 )
             )
+    problems += _uncommitted(clinic)
     return problems, len(ids)
+
+
+def _uncommitted(clinic: Clinic) -> list[Problem]:
+    """With history on: each chart changed outside mesolog and not yet committed."""
+    from mesolog.store import history
+
+    return [
+        Problem(
+            clinic.data_dir / relative,
+            None,
+            "warning",
+            "changed outside mesolog and not committed to history; mesolog commits it on its "
+            'own before the chart\'s next change, or now: mesolog git commit -m "why" -- '
+            + relative,
+        )
+        for relative in history.uncommitted(clinic.data_dir)
+    ]

@@ -27,7 +27,6 @@ from mesolog.model import (
     now,
     validate_session,
 )
-from mesolog.model import vocabulary as vocab
 from mesolog.store import history
 from mesolog.store.codec import (
     encode_chart,
@@ -128,17 +127,43 @@ class Clinic:
                 )
         return path
 
-    def path(self, patient_id: str) -> Path:
-        """The file of an existing patient; unknown ids get a "did you mean" sentence."""
+    def path(self, patient_id: str, offer_new: bool = False) -> Path:
+        """The file of an existing patient; unknown ids get a "did you mean" sentence, and with
+        ``offer_new`` (``add``) the way to start a new chart: a typo must never start one."""
         found = self.find(patient_id)
         if found is None:
             exact = self.patients_dir / f"{patient_id}.toml"
             if exact.is_symlink():
                 return self.safe_path(exact)
-            suggestion = vocab.close_match(patient_id, self.ids())
-            hint = f"; did you mean {suggestion}?" if suggestion else "."
-            raise UnknownPatient(f"no patient {patient_id!r} in {self.patients_dir}{hint}")
+            message = self.unknown_patient(patient_id)
+            if offer_new:
+                message += " To start a new chart with this id, add --new-patient."
+            raise UnknownPatient(message)
         return found
+
+    def unknown_patient(self, patient_id: str) -> str:
+        """The sentence for an id with no chart: close ids and patients whose name matches
+        ("no patient 'Lena'; did you mean P-0003 (Lena Berg)?")."""
+        from mesolog.model.finding import did_you_mean
+
+        hint = did_you_mean(patient_id, self.people()) or "."
+        return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
+
+    def people(self) -> list[tuple[str, str | None]]:
+        """(id, name) of every chart; only each file's [patient] table is read. Anything that
+        is not a regular file, or a link out of the folder, is left out unopened."""
+        from mesolog.store.codec import read_patient
+
+        out: list[tuple[str, str | None]] = []
+        for patient_id in self.ids():
+            path = self.patients_dir / f"{patient_id}.toml"
+            try:
+                self.safe_path(path)
+            except UnsafeFile:
+                continue
+            patient = read_patient(path) if path.is_file() else None
+            out.append((patient_id, patient.name if patient else None))
+        return out
 
     def load(self, patient_id: str) -> Chart:
         """One patient's chart; reads no other patient's file."""
@@ -167,7 +192,10 @@ class Clinic:
 
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
+        from mesolog.model.details import validate_patient
+
         check_patient_id(patient.id)
+        validate_patient(patient, date.today())
         self.ensure_folders()
         with chart_lock(self.lock_dir, patient.id, self.lock_timeout):
             existing = self.find(patient.id)
@@ -192,6 +220,9 @@ class Clinic:
         new text that keeps the file's hand edits."""
         path = self.path(patient_id)
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
+            warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
+            if warning:
+                self.notices.append(warning)
             before, text = read_chart_file(path)
             after, candidate = change(before, text)
             write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))

@@ -86,7 +86,13 @@ def encode_chart(chart: Chart) -> str:
     ]
     parts += [_table("[[courses]]", asdict(course)) for course in chart.courses]
     parts += [encode_session(session) for session in chart.sessions]
+    parts += [encode_chart_amendment(note) for note in chart.amendments]
     return "\n".join(parts)
+
+
+def encode_chart_amendment(note: Amendment) -> str:
+    """One chart-level ``[[amendments]]`` entry (patient details, courses)."""
+    return _table("[[amendments]]", asdict(note))
 
 
 # --- decoding ---------------------------------------------------------------------------------
@@ -160,11 +166,22 @@ class _Reader:
 
 
 _SESSION_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*sessions[ \t]*\]\]", re.MULTILINE)
+_OTHER_HEADER = re.compile(r"^[ \t]*\[(?!\[?[ \t]*sessions[ \t]*[.\]])")
 
 
 def session_lines(text: str) -> list[int]:
     """Line number of each ``[[sessions]]`` header, in order (for messages that name a line)."""
     return [text.count("\n", 0, found.start()) + 1 for found in _SESSION_HEADER.finditer(text)]
+
+
+def _decode_amendment(path: Path, raw: Any, where: str, line: int | None) -> Amendment:
+    a = _Reader(path, raw, where, line)
+    return Amendment(
+        at=a.moment("at", required=True),
+        by=a.text("by") or "",
+        reason=a.text("reason") or "",
+        changes=a.texts("changes"),
+    )
 
 
 def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
@@ -200,15 +217,7 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
         )
     amendments = []
     for item in r.tables("amendments"):
-        a = _Reader(path, item, f"session {number} amendment", line)
-        amendments.append(
-            Amendment(
-                at=a.moment("at", required=True),
-                by=a.text("by") or "",
-                reason=a.text("reason") or "",
-                changes=a.texts("changes"),
-            )
-        )
+        amendments.append(_decode_amendment(path, item, f"session {number} amendment", line))
     measures = r.table.get("measurements", {})
     m = _Reader(path, measures, f"session {number} measurements", line)
     measurements = {key: m.real(key, required=True) for key in measures}
@@ -240,6 +249,40 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
     )
 
 
+def _decode_patient(path: Path, data: dict[str, Any]) -> Patient:
+    p = _Reader(path, data.get("patient"), "[patient]", None)
+    return Patient(
+        id=p.text("id", required=True),
+        created=p.moment("created", required=True),
+        name=p.text("name"),
+        birth_year=p.integer("birth_year"),
+        sex=p.text("sex"),
+        note=p.text("note"),
+        phone=p.text("phone"),
+        email=p.text("email"),
+    )
+
+
+_FIRST_LIST_HEADER = re.compile(r"^[ \t]*\[\[", re.MULTILINE)
+
+
+def read_patient(path: Path) -> Patient | None:
+    """The ``[patient]`` table of a chart, read without decoding its sessions (the "did you
+    mean" of an unknown id looks at every chart's name); None when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        head = _FIRST_LIST_HEADER.search(text)
+        try:
+            data = tomllib.loads(text[: head.start()] if head else text)
+        except tomllib.TOMLDecodeError:
+            data = {}
+        if "patient" not in data:  # [patient] written after the sessions, by hand
+            data = tomllib.loads(text)
+        return _decode_patient(path, data)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile):
+        return None
+
+
 def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
     """A chart from parsed TOML; anything of the wrong shape is a :class:`CorruptFile`."""
     schema = data.get("schema")
@@ -252,15 +295,7 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
         )
     if schema < 1:
         raise CorruptFile(path, f"schema {schema} is not a schema mesolog ever wrote")
-    p = _Reader(path, data.get("patient"), "[patient]", None)
-    patient = Patient(
-        id=p.text("id", required=True),
-        created=p.moment("created", required=True),
-        name=p.text("name"),
-        birth_year=p.integer("birth_year"),
-        sex=p.text("sex"),
-        note=p.text("note"),
-    )
+    patient = _decode_patient(path, data)
     courses = []
     for raw in _Reader(path, data, "file", None).tables("courses"):
         c = _Reader(path, raw, "course", None)
@@ -271,6 +306,7 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
                 interval_days=c.integer("interval_days", required=True),
                 start=c.day("start", required=True),
                 indication=c.text("indication"),
+                status=_course_status(c),
             )
         )
     raw_sessions = _Reader(path, data, "file", None).tables("sessions")
@@ -285,7 +321,18 @@ def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
             except CorruptFile as located:
                 raise located from None
         raise error from None
-    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA)
+    amendments = tuple(
+        _decode_amendment(path, raw, "chart amendment", None)
+        for raw in _Reader(path, data, "file", None).tables("amendments")
+    )
+    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA, amendments)
+
+
+def _course_status(c: _Reader) -> str:
+    status = c.text("status") or "active"
+    if status not in vocab.COURSE_STATUSES:
+        raise c.fail("status", "active, completed or stopped")
+    return str(status)
 
 
 @functools.lru_cache(maxsize=1)
@@ -342,8 +389,11 @@ def splice_session(text: str, number: int, block: str) -> str | None:
     """
     lines = text.splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if _SESSION_HEADER.match(line)]
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+    # Any other top-level table (a chart-level [[amendments]] appended after the sessions)
+    # also ends a block.
+    others = [i for i, line in enumerate(lines) if _OTHER_HEADER.match(line)]
+    for start in starts:
+        end = min([i for i in (*starts, *others) if i > start], default=len(lines))
         chunk = "".join(lines[start:end])
         found = re.search(r"(?m)^\s*id\s*=\s*(\d+)\s*$", chunk)
         if found and int(found.group(1)) == number:
