@@ -101,3 +101,9 @@ class ConfigError(MesologError):
 
 class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
+
+
+class NothingToChange(MesologError):
+    """A correction that names nothing to change, or whose values are already the chart's."""
+
+    exit_code = EXIT_USAGE

@@ -251,6 +251,9 @@ def add(
     assert depth_mm is not None and tech is not None and anaes is not None
 
     course_name = course or (base.course if base else None)
+    if not course and chart is not None and course_name:
+        copied = chart.course(course_name)
+        course_name = None if copied and copied.closed else course_name  # closed: not a default
     if course_name is None and chart is not None and chart.courses:
         from mesolog.model.progress import next_due
 
@@ -536,3 +539,30 @@ def void(
     author = by or state.config().practitioner
     _, path = state.clinic().void(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} voided (kept in {path}).")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    session_number: SessionNumber,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help='Why (required). Example: --reason "voided by mistake"', show_default=False
+        ),
+    ],
+    by: Annotated[
+        str | None,
+        typer.Option(help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
+    ] = None,
+) -> None:
+    """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
+    from mesolog import render
+
+    state = _state(ctx)
+    clinic = state.clinic()
+    author = by or state.config().practitioner
+    _, path = clinic.restore(patient_id, session_number, author, reason)
+    typer.echo(f"Session {session_number} of {patient_id} restored ({path}).")
+    render.warnings(clinic.notices)

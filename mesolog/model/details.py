@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidValue, UnknownCourse
+from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
 from mesolog.model import vocabulary as vocab
 
 # The trail writes values the way session amendments do ("(none)" for an empty one).
 from mesolog.model.amendments import _show as show
 from mesolog.model.records import Amendment, Chart, Course, Patient
+from mesolog.model.validation import make_course
 from mesolog.model.values import choice
 
 # What `patient new` and `patient edit` may set, in the order they are shown and compared.
@@ -122,6 +123,8 @@ def changed_course(
     }
     given = {k: v for k, v in parts.items() if v is not None}
     new = replace(course, **given)  # type: ignore[arg-type]
+    # The same bounds as a new course (make_course says what is allowed).
+    make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
     changes = [
         f"course {course.name}.{key}: {show(getattr(course, key))} -> {show(getattr(new, key))}"
         for key in given
@@ -143,6 +146,6 @@ def with_trail(
 ) -> Chart:
     """``chart`` with a chart-level amendment appended; refuses a change that changes nothing."""
     if not changes:
-        raise InvalidValue("change", "", "nothing would change; nothing was written")
+        raise NothingToChange("the values given are the chart's already; nothing changed.")
     note = Amendment(at=at, by=by, reason=(reason or "").strip(), changes=tuple(changes))
     return replace(chart, amendments=(*chart.amendments, note))

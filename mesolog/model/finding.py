@@ -53,11 +53,15 @@ def suggestions(word: str, people: Iterable[tuple[str, str | None]]) -> list[str
     known = list(people)
     names = {pid: name for pid, name in known}
     folded_ids = {fold(pid): pid for pid, _ in known}
-    found = [
-        folded_ids[close]
-        for close in difflib.get_close_matches(fold(word), list(folded_ids), n=3, cutoff=0.6)
-    ]
     wanted = fold(word)
+    # The closest id as "did you mean" always offered it; more only when really close (with
+    # numbered ids, every P-0xxx looks a little like every other).
+    close = difflib.get_close_matches(wanted, list(folded_ids), n=MAX_SUGGESTIONS, cutoff=0.6)
+    found = [
+        folded_ids[c]
+        for n, c in enumerate(close)
+        if n == 0 or difflib.SequenceMatcher(None, wanted, c).ratio() >= 0.75
+    ]
     by_id = len(found)
     for pid, name in known:
         if not name or pid in found or not wanted:

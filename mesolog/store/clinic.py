@@ -4,13 +4,15 @@ happen under one lock."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from mesolog.errors import (
     CorruptFile,
+    InvalidValue,
+    NothingToChange,
     PatientExists,
     UnknownCourse,
     UnknownPatient,
@@ -304,6 +306,106 @@ class Clinic:
         _, path = self._change(patient_id, change, message, by)
         return stored[0], path
 
+    # -- the chart-level trail: patient details and courses --
+
+    def edit_patient(
+        self,
+        patient_id: str,
+        changes: Mapping[str, object],
+        by: str,
+        reason: str | None = None,
+        today: date | None = None,
+    ) -> tuple[Chart, Path]:
+        """Change the patient's details (``name``, ``birth_year``, ``sex``, ``phone``, ``email``,
+        ``note``; ``""`` clears one), each old -> new in a chart-level amendment."""
+        from mesolog.model import details
+
+        if not changes:
+            raise NothingToChange(
+                f"nothing to change for patient {patient_id}: give at least one of "
+                f"{_flags(details.PATIENT_FIELDS)}; nothing changed."
+            )
+        checked = details.patient_details(changes, today or date.today())
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            patient, lines = details.changed_patient(chart.patient, checked)
+            new = details.with_trail(replace(chart, patient=patient), lines, now(), by, reason)
+            return new, _in_place(text, chart, new)
+
+        def message(chart: Chart) -> str:
+            return f"{chart.patient.id}: details changed: {_changed_names(chart)}"
+
+        return self._change(patient_id, change, message, by)
+
+    def edit_course(
+        self,
+        patient_id: str,
+        course: str,
+        by: str,
+        reason: str | None = None,
+        planned_sessions: int | None = None,
+        interval_days: int | None = None,
+        indication: str | None = None,
+    ) -> tuple[Chart, Path]:
+        """Change a course's plan (sessions, interval, indication), in the chart-level trail."""
+        from mesolog.model import details
+
+        if planned_sessions is None and interval_days is None and indication is None:
+            raise NothingToChange(
+                f"nothing to change in course {course!r}: give at least one of --sessions, "
+                "--interval, --indication; nothing changed."
+            )
+
+        def edit(old: Course) -> tuple[Course, list[str]]:
+            return details.changed_course(old, planned_sessions, interval_days, indication)
+
+        return self._change_course(patient_id, course, edit, "changed", by, reason)
+
+    def close_course(
+        self, patient_id: str, course: str, status: str, by: str, reason: str
+    ) -> tuple[Chart, Path]:
+        """Mark a course completed or stopped: it leaves `due` and is no longer the default
+        course of `add`; its sessions stay as they are."""
+        from mesolog.model import details
+
+        if not reason.strip():
+            raise InvalidValue("reason", reason, "say why the course is closed")
+        return self._change_course(
+            patient_id, course, lambda old: details.closed_course(old, status), "closed", by, reason
+        )
+
+    def _change_course(
+        self,
+        patient_id: str,
+        name: str,
+        edit: Callable[[Course], tuple[Course, list[str]]],
+        verb: str,
+        by: str,
+        reason: str | None,
+    ) -> tuple[Chart, Path]:
+        """Change one course (found ignoring case) and append the trail entry; returns the new
+        chart, whose last amendment lists the changes."""
+        from mesolog.model import details
+
+        stored: list[Course] = []
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            old = details.find_course(chart, name)
+            course, lines = edit(old)
+            courses = tuple(course if c is old else c for c in chart.courses)
+            new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
+            stored.append(course)
+            return new, _in_place(text, chart, new)
+
+        def message(chart: Chart) -> str:
+            return f"{chart.patient.id}: course {stored[0].name} {verb}: {_changed_names(chart)}"
+
+        return self._change(patient_id, change, message, by)
+
+    def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
+        """Un-void a session: back in the progress maths, the trail says who, when and why."""
+        return self.amend(patient_id, number, restore_edit(number), by, reason)
+
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
 
@@ -315,3 +417,29 @@ class Clinic:
             return replace(session, status="voided")
 
         return self.amend(patient_id, number, edit, by, reason)
+
+
+def restore_edit(number: int) -> Callable[[Session], Session]:
+    """Un-void: a voided session becomes active again (the amendment says so)."""
+
+    def edit(session: Session) -> Session:
+        if not session.voided:
+            raise InvalidValue("session", number, "it is not voided, so there is nothing to restore")
+        return replace(session, status="active")
+
+    return edit
+
+
+def _in_place(text: str, before: Chart, after: Chart) -> str | None:
+    """``text`` changed in place to read as ``after`` (hand edits kept)."""
+    return None
+
+
+def _changed_names(chart: Chart) -> str:
+    """The fields of the chart's last amendment, for the commit message: "name, phone"."""
+    fields = (line.split(":", 1)[0] for line in chart.amendments[-1].changes)
+    return ", ".join(dict.fromkeys(f.rsplit(".", 1)[-1] for f in fields))
+
+
+def _flags(fields: tuple[str, ...]) -> str:
+    return ", ".join("--" + f.replace("_", "-") for f in fields)

@@ -1,0 +1,200 @@
+"""Everything can be corrected with a trail (issue 10, points 1-3): patient details, courses
+(edit, close), restore; through the CLI and from Python; bad input changes nothing."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import snapshot
+
+from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
+from mesolog.model import details, now
+from mesolog.model.progress import next_due, summarize
+from mesolog.model.records import Chart, Course, Patient
+from mesolog.store import Clinic, read_chart_file
+
+SESSION = ["--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M1", "--depth", "1.5",
+           "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+
+
+def chart_of(path: Path) -> Chart:
+    return read_chart_file(path)[0]
+
+
+# --- patient edit -------------------------------------------------------------------------------
+
+
+def test_patient_edit_records_old_and_new_in_the_chart_trail(run, patient: Path) -> None:
+    result = run("patient", "edit", "P-0042", "--name", "Ana Ruiz Vidal", "--phone", "+34 600 111 222",
+                 "--email", "ana@example.org", "--reason", "married name", "--by", "Dr. L. Moreau")
+    assert "patient.name: Ana Ruiz -> Ana Ruiz Vidal" in result.stdout
+    data = tomllib.loads(patient.read_text())
+    assert data["patient"]["name"] == "Ana Ruiz Vidal" and data["patient"]["phone"] == "+34 600 111 222"
+    [trail] = data["amendments"]
+    assert trail["by"] == "Dr. L. Moreau" and trail["reason"] == "married name"
+    assert trail["changes"] == [
+        "patient.name: Ana Ruiz -> Ana Ruiz Vidal",
+        "patient.phone: (none) -> +34 600 111 222",
+        "patient.email: (none) -> ana@example.org",
+    ]
+    run("patient", "edit", "P-0042", "--phone", "")  # "" clears; the reason is optional
+    assert "phone" not in tomllib.loads(patient.read_text())["patient"]
+    shown = run("patient", "show", "P-0042").stdout
+    assert "Ana Ruiz Vidal" in shown and "married name" in shown
+    assert "patient.phone: +34 600 111 222 -> (none)" in shown
+
+
+def test_a_chart_made_by_add_new_patient_can_be_given_a_name(run, data_dir: Path) -> None:
+    run("add", "P-0007", "--new-patient", *SESSION)
+    run("patient", "edit", "P-0007", "--name", "Lena Berg", "--birth-year", "1990")
+    assert "P-0007" in run("report", "lena", expect=1).stderr  # the name now finds the chart
+    assert json.loads(run("patient", "list", "--search", "berg", "--format", "json").stdout)[0][
+        "patient"
+    ] == "P-0007"
+
+
+@pytest.mark.parametrize(
+    ("args", "says", "code"),
+    [
+        ([], "give at least one of --name", 2),
+        (["--birth-year", str(date.today().year + 1)], "birth year", 2),
+        (["--email", "ana-at-example.org"], "email", 2),
+        (["--name", "Ana Ruiz"], "already", 2),  # the value it has: nothing would change
+        (["--sex", "robot"], "sex", 2),
+    ],
+)
+def test_bad_patient_edits_change_nothing(run, patient: Path, args: list[str], says: str, code: int) -> None:
+    before = snapshot(patient.parent.parent)
+    result = run("patient", "edit", "P-0042", *args, expect=code)
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(patient.parent.parent) == before
+
+
+# --- courses ------------------------------------------------------------------------------------
+
+
+def test_course_edit_and_close_are_in_the_trail_and_a_closed_course_leaves_due(
+    run, patient: Path
+) -> None:
+    run("add", "P-0042", "--date", "2026-11-02", *SESSION)
+    run("course", "edit", "P-0042", "HAIR-2026", "--sessions", "8", "--interval", "21",
+        "--reason", "slow response")
+    course = chart_of(patient).courses[0]
+    assert (course.planned_sessions, course.interval_days) == (8, 21)
+    assert [r["patient"] for r in json.loads(run("due", "--within", "3650", "--format", "json").stdout)] == ["P-0042"]
+    run("course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "moved away")
+    chart = chart_of(patient)
+    assert chart.courses[0].status == "stopped" and next_due(chart) is None
+    assert [a.changes for a in chart.amendments] == [
+        ("course hair-2026.planned_sessions: 6 -> 8", "course hair-2026.interval_days: 14 -> 21"),
+        ("course hair-2026.status: active -> stopped",),
+    ]
+    assert json.loads(run("due", "--within", "3650", "--all", "--format", "json").stdout) == []
+    assert "closed: stopped" in run("patient", "show", "P-0042").stdout
+    assert "course hair-2026 stopped after 1 of 8 sessions" in run("report", "P-0042").stdout
+    overview = json.loads(run("report", "--format", "json").stdout)
+    assert overview[0]["course_status"] == "stopped"
+    # No longer the default course of add, nor copied by --like-last.
+    run("add", "P-0042", *SESSION)
+    run("add", "P-0042", "--like-last", "--no-input")
+    assert [s.course for s in chart_of(patient).sessions] == ["hair-2026", None, None]
+
+
+def test_a_new_course_after_a_closed_one_becomes_the_default(run, patient: Path) -> None:
+    run("course", "add", "P-0042", "--sessions", "4", "--interval", "14", "--name", "late",
+        "--start", "2026-01-01")  # started earlier than hair-2026
+    run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
+    run("add", "P-0042", *SESSION)
+    assert chart_of(patient).sessions[0].course == "late"
+
+
+@pytest.mark.parametrize(
+    ("args", "says", "code"),
+    [
+        (["edit", "P-0042", "nope", "--sessions", "4"], "no course 'nope' (courses: hair-2026)", 1),
+        (["close", "P-0042", "nope", "--status", "completed", "--reason", "x"], "no course 'nope'", 1),
+        (["edit", "P-0042", "hair-2026"], "give at least one of --sessions", 2),
+        (["edit", "P-0042", "hair-2026", "--sessions", "0"], "planned sessions", 2),
+        (["close", "P-0042", "hair-2026", "--status", "paused", "--reason", "x"], "completed, stopped", 2),
+        (["close", "P-0042", "hair-2026", "--status", "stopped", "--reason", " "], "reason", 2),
+    ],
+)
+def test_bad_course_changes_change_nothing(run, patient: Path, args: list[str], says: str, code: int) -> None:
+    before = snapshot(patient.parent.parent)
+    result = run("course", *args, expect=code)
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(patient.parent.parent) == before
+
+
+def test_closing_a_closed_course_is_refused_and_changes_nothing(run, patient: Path) -> None:
+    run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
+    before = snapshot(patient.parent.parent)
+    result = run("course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "x", expect=2)
+    assert "closed already (completed)" in result.stderr
+    assert snapshot(patient.parent.parent) == before
+
+
+# --- restore ------------------------------------------------------------------------------------
+
+
+def test_restore_un_voids_with_a_trail(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION)
+    run("void", "P-0042", "1", "--reason", "thought it was a duplicate")
+    run("restore", "P-0042", "1", "--reason", "it was not a duplicate", "--by", "Dr. B")
+    session = chart_of(patient).sessions[0]
+    assert session.status == "active"
+    assert session.amendments[-1].changes == ("status: voided -> active",)
+    assert session.amendments[-1].by == "Dr. B"
+    audit = run("report", "P-0042", "--audit").stdout
+    assert "it was not a duplicate" in audit and "thought it was a duplicate" in audit
+
+
+def test_restoring_a_session_that_is_not_voided_changes_nothing(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION)
+    before = snapshot(patient.parent.parent)
+    result = run("restore", "P-0042", "1", "--reason", "x", expect=2)
+    assert "not voided" in result.stderr
+    assert run("restore", "P-0042", "9", "--reason", "x", expect=1).stderr.startswith("mesolog: ")
+    assert snapshot(patient.parent.parent) == before
+
+
+# --- from Python --------------------------------------------------------------------------------
+
+
+def test_the_python_api(tmp_path: Path) -> None:
+    clinic = Clinic(tmp_path / "api")
+    course = Course("face", 4, 14, date(2026, 1, 5), "rejuvenation")
+    clinic.new_patient(Patient(id="A-1", created=now(), name="Api"), (course,))
+    chart, path = clinic.edit_patient("A-1", {"email": "api@example.org", "birth_year": 1970}, "me", "intake form")
+    assert chart.patient.email == "api@example.org" and chart_of(path) == chart
+    chart, _ = clinic.edit_course("A-1", "FACE", "me", planned_sessions=6)
+    assert chart.courses[0].planned_sessions == 6 and chart.amendments[-1].reason == ""
+    chart, _ = clinic.close_course("A-1", "face", "completed", "me", "finished")
+    assert chart.courses[0].closed and summarize(chart).course_status == "completed"
+    before = snapshot(tmp_path)
+    with pytest.raises(InvalidValue, match="closed already"):
+        clinic.close_course("A-1", "face", "stopped", "me", "again")
+    with pytest.raises(UnknownCourse):
+        clinic.edit_course("A-1", "body", "me", interval_days=7)
+    with pytest.raises(NothingToChange):
+        clinic.edit_patient("A-1", {}, "me")
+    with pytest.raises(InvalidValue, match="email"):
+        clinic.edit_patient("A-1", {"email": "nope"}, "me")
+    with pytest.raises(InvalidValue, match="birth year"):
+        clinic.new_patient(Patient(id="A-2", created=now(), birth_year=date.today().year + 1))
+    assert snapshot(tmp_path) == before
+    assert [a.by for a in chart_of(path).amendments] == ["me", "me", "me"]
+
+
+def test_changed_course_unit() -> None:
+    course = Course("c", 6, 14, date(2026, 1, 1))
+    new, changes = details.changed_course(course, planned_sessions=6, indication="cellulite")
+    assert new.indication == "cellulite" and changes == ["course c.indication: (none) -> cellulite"]
+    closed, changes = details.closed_course(course, "Completed")
+    assert closed.status == "completed" and closed.closed
+    with pytest.raises(InvalidValue):
+        details.closed_course(closed, "stopped")
