@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 from conftest import snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_properties import amendments, free_text, short
 
 from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
 from mesolog.model import details, now
+from mesolog.model import vocabulary as vocab
 from mesolog.model.progress import next_due, summarize
 from mesolog.model.records import Chart, Course, Patient
-from mesolog.store import Clinic, read_chart_file
+from mesolog.store import Clinic, encode_chart, parse_chart_text, read_chart_file
 
 SESSION = ["--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M1", "--depth", "1.5",
            "--technique", "gun", "--anaesthetic", "none", "--no-input"]
@@ -45,6 +49,10 @@ def test_patient_edit_records_old_and_new_in_the_chart_trail(run, patient: Path)
     assert "phone" not in tomllib.loads(patient.read_text())["patient"]
     shown = run("patient", "show", "P-0042").stdout
     assert "Ana Ruiz Vidal" in shown and "married name" in shown
+    assert "married name" in run("report", "P-0042", "--audit").stdout
+    report = json.loads(run("report", "P-0042", "--format", "json").stdout)
+    assert report["amendments"][0]["reason"] == "married name"
+    assert report["patient"]["phone"] is None
     assert "patient.phone: +34 600 111 222 -> (none)" in shown
 
 
@@ -198,3 +206,27 @@ def test_changed_course_unit() -> None:
     assert closed.status == "completed" and closed.closed
     with pytest.raises(InvalidValue):
         details.closed_course(closed, "stopped")
+
+
+# --- the file format: round trip ----------------------------------------------------------------
+
+charts = st.builds(
+    Chart,
+    patient=st.builds(
+        Patient, id=st.just("P-1"), created=st.just(now()), name=st.none() | free_text,
+        phone=st.none() | short, email=st.none() | short, note=st.none() | free_text,
+    ),
+    courses=st.lists(
+        st.builds(Course, name=short, planned_sessions=st.integers(1, 100), interval_days=st.integers(1, 365),
+                  start=st.dates(), indication=st.none() | short,
+                  status=st.sampled_from(vocab.COURSE_STATUSES)),
+        max_size=3,
+    ).map(tuple),
+    amendments=st.lists(amendments, max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(chart=charts)
+def test_details_courses_and_the_chart_trail_survive_the_file(chart: Chart) -> None:
+    assert parse_chart_text(Path("P-1.toml"), encode_chart(chart)) == chart

@@ -72,6 +72,7 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
         "complications": dict(progress.complication_tally(sessions)),
         "lots": [asdict(use) for use in progress.lots_used(sessions)],
         "limited_evidence": progress.limited_evidence(chart),
+        "amendments": [asdict(a) for a in chart.amendments],  # details and courses changed
     }
 
 
@@ -259,6 +260,8 @@ def report_parts(
         )
     if audit:
         parts.append(_audit_table(sessions))
+        if chart.amendments:
+            parts.append(chart_trail(chart))
     elif any(s.amendments for s in sessions):
         parts.append(
             Text(
