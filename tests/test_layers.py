@@ -117,3 +117,19 @@ def test_the_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
     bad.write_text("def f():\n    from mesolog.store.clinic import Clinic\n")
     assert "mesolog.store.clinic" in imports_of(bad)
     assert layer("mesolog.store.clinic") not in ALLOWED["model"]
+
+
+def test_the_installed_package_holds_every_module() -> None:
+    """A wheel built from pyproject.toml must carry every layer folder (CI installs it that way;
+    the tests themselves import the source tree, so nothing else would notice a missing one)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        files = distribution("mesolog").files or []
+    except PackageNotFoundError:
+        pytest.skip("mesolog is not installed")
+    installed = {str(f) for f in files if str(f).endswith(".py")}
+    if not any(name.startswith("mesolog/") for name in installed):
+        pytest.skip("an editable install lists no module files")
+    source = {str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py")}
+    assert source <= installed, sorted(source - installed)

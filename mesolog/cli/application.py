@@ -88,6 +88,8 @@ app.add_typer(config_app, name="config")
 
 @dataclass
 class State:
+    """The global options of this run (data folder, --debug)."""
+
     data_dir: str | None = None
     debug: bool = False
 

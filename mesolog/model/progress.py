@@ -15,6 +15,8 @@ from mesolog.model import vocabulary as vocab
 
 @dataclass(frozen=True)
 class CourseProgress:
+    """Where a course stands: sessions done, the last one, the next due date."""
+
     course: Course
     done: int
     last: date | None
@@ -37,6 +39,8 @@ class CourseProgress:
 
 @dataclass(frozen=True)
 class MeasurementTrend:
+    """One measure's values over the sessions, in date order."""
+
     name: str
     values: tuple[tuple[date, float], ...]
 
@@ -59,6 +63,8 @@ class MeasurementTrend:
 
 @dataclass(frozen=True)
 class LotUse:
+    """One product lot as used in a chart: which sessions, first and last date."""
+
     substance: str
     lot: str | None
     expiry: date | None

@@ -156,6 +156,8 @@ def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class GroupStats:
+    """One group of `stats`: sessions, patients, and how many had complications."""
+
     group: str
     sessions: int
     patients: int

@@ -12,6 +12,8 @@ SCHEMA = 1
 
 @dataclass(frozen=True)
 class Substance:
+    """A product given: name as typed, amount and unit, lot and expiry."""
+
     name: str
     amount: float
     unit: str
@@ -23,6 +25,8 @@ class Substance:
 
 @dataclass(frozen=True)
 class Complication:
+    """Something that happened after a session: severity, onset, resolution, outcome."""
+
     name: str
     severity: str = "mild"
     onset: date | None = None
@@ -33,6 +37,8 @@ class Complication:
 
 @dataclass(frozen=True)
 class Amendment:
+    """One correction: when, who, why, and each change as 'field: old -> new'."""
+
     at: datetime
     by: str
     reason: str
@@ -91,6 +97,8 @@ class Course:
 
 @dataclass(frozen=True)
 class Patient:
+    """Who the chart is for; every field but id and created is optional."""
+
     id: str
     created: datetime
     name: str | None = None

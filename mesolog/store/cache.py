@@ -411,7 +411,7 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
     path = clinic.patients_dir / f"{name}.toml"
     try:
         clinic.safe_path(path)
-        chart, _ = read_chart_file(path)
+        chart, _ = read_chart_file(path, bulk=True)
     except MesologError as error:
         return ChartRows((name, *signature, str(error)), None, [], [], [])
     s = summarize(chart)

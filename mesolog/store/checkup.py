@@ -18,6 +18,8 @@ from mesolog.store.codec import session_lines
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding of `check`: where, how serious, and what."""
+
     path: Path
     line: int | None
     severity: str  # error | warning
@@ -29,7 +31,7 @@ class Problem:
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
     try:
-        chart, text = read_chart_file(path)
+        chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
         return [Problem(path, error.line, "error", error.reason)]
     except MesologError as error:

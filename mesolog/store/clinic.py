@@ -180,7 +180,7 @@ class Clinic:
             path = self.patients_dir / f"{patient_id}.toml"
             try:
                 self.safe_path(path)
-                chart, _ = read_chart_file(path)
+                chart, _ = read_chart_file(path, bulk=True)
                 yield ChartEntry(patient_id, path, chart)
             except MesologError as error:
                 yield ChartEntry(patient_id, path, None, error)

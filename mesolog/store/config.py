@@ -26,6 +26,8 @@ KEYS = ("practitioner", "technique", "anaesthetic", "areas", "substances")
 
 @dataclass(frozen=True)
 class Config:
+    """The settings in force (the config file, or the defaults)."""
+
     path: Path | None = None
     practitioner: str = ""
     technique: str | None = None

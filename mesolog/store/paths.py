@@ -14,6 +14,8 @@ APP_NAME = "mesolog"
 
 @dataclass(frozen=True)
 class Location:
+    """A folder or file, and which setting chose it."""
+
     path: Path
     chosen_by: str
 
