@@ -230,3 +230,66 @@ charts = st.builds(
 @given(chart=charts)
 def test_details_courses_and_the_chart_trail_survive_the_file(chart: Chart) -> None:
     assert parse_chart_text(Path("P-1.toml"), encode_chart(chart)) == chart
+
+
+# --- sessions: another course, a complication entered on the wrong session ----------------------
+
+
+def test_amend_moves_a_session_to_another_course(run, patient: Path) -> None:
+    run("course", "add", "P-0042", "--sessions", "4", "--interval", "14", "--name", "face-2026")
+    run("add", "P-0042", "--course", "hair-2026", *SESSION)
+    run("amend", "P-0042", "1", "--course", "FACE-2026", "--reason", "wrong course")
+    session = chart_of(patient).sessions[0]
+    assert session.course == "face-2026"
+    assert session.amendments[-1].changes == ("course: hair-2026 -> face-2026",)
+
+
+def test_amend_removes_a_complication_and_the_trail_keeps_it(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION, "--complication", "bruising:moderate", "--complication", "redness")
+    run("amend", "P-0042", "1", "--remove-complication", "haematoma", "--reason", "belongs to session 2")
+    session = chart_of(patient).sessions[0]
+    assert [c.name for c in session.complications] == ["redness"]
+    assert session.amendments[-1].changes == ("complications: removed bruising moderate",)
+    audit = run("report", "P-0042", "--audit").stdout
+    assert "removed bruising moderate" in audit and "belongs to session 2" in audit
+
+
+@pytest.mark.parametrize(
+    ("args", "says", "code"),
+    [
+        (["--course", "nope"], "no course 'nope' (courses: hair-2026)", 1),
+        (["--remove-complication", "pain"], "no such complication (it has: redness)", 2),
+    ],
+)
+def test_bad_session_corrections_change_nothing(
+    run, patient: Path, args: list[str], says: str, code: int
+) -> None:
+    run("add", "P-0042", *SESSION, "--complication", "redness")
+    before = snapshot(patient.parent.parent)
+    result = run("amend", "P-0042", "1", *args, "--reason", "x", expect=code)
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(patient.parent.parent) == before
+
+
+def test_restore_and_session_corrections_from_python(tmp_path: Path) -> None:
+    from dataclasses import replace as changed
+
+    from mesolog.model import Complication, Session, Substance, without_complications
+
+    clinic = Clinic(tmp_path / "api")
+    clinic.new_patient(Patient(id="A-1", created=now()))
+    draft = Session(id=0, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
+                    depth_mm=1.0, anaesthetic="none", substances=(Substance("biotin", 1.0, "ml"),),
+                    complications=(Complication("redness"),))
+    clinic.add_session("A-1", draft)
+    clinic.void("A-1", 1, "me", "duplicate")
+    restored, path = clinic.restore("A-1", 1, "me", "not a duplicate")
+    assert restored.status == "active" and chart_of(path).sessions[0] == restored
+    before = snapshot(tmp_path)
+    with pytest.raises(InvalidValue, match="not voided"):
+        clinic.restore("A-1", 1, "me", "again")
+    with pytest.raises(InvalidValue, match="no such complication"):
+        clinic.amend("A-1", 1, lambda s: without_complications(s, ["pain"]), "me", "x")
+    with pytest.raises(UnknownCourse):
+        clinic.amend("A-1", 1, lambda s: changed(s, course="nope"), "me", "x")
+    assert snapshot(tmp_path) == before

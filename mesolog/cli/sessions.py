@@ -451,6 +451,17 @@ def amend(
             show_default=False,
         ),
     ] = None,
+    remove_complication: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
+            show_default=False,
+        ),
+    ] = None,
+    course: Annotated[
+        str | None,
+        typer.Option(help="Move the session to another course. Example: --course hair-2026"),
+    ] = None,
     measure: Annotated[
         list[str] | None,
         typer.Option(help="Set a measurement. Example: --measure waist_cm=81", show_default=False),
@@ -502,8 +513,13 @@ def amend(
         notes += more
     measured = dict(model.measurement(m) for m in measure or [])
 
+    if course:
+        changes["course"] = course  # the Clinic checks it and uses the chart's spelling
+
     def edit(session: "Session") -> "Session":
         extra: dict[str, Any] = {}
+        if remove_complication:
+            session = model.without_complications(session, remove_complication, words)
         if found:
             extra["complications"] = (*session.complications, *(c for c, _ in found))
         if measured:

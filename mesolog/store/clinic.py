@@ -287,11 +287,15 @@ class Clinic:
             old = chart.session(number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
-            new = amended(old, edit(old), now(), by, reason)
+            edited = edit(old)
+            if edited.course and edited.course != old.course:
+                from mesolog.model.details import find_course
+
+                # Moved to another course: it must exist; stored as the chart spells it.
+                edited = replace(edited, course=find_course(chart, edited.course).name)
+            new = amended(old, edited, now(), by, reason)
             if new.status != "voided":
                 validate_session(new, today)
-            if new.course and chart.course(new.course) is None:
-                raise UnknownCourse(f"patient {chart.patient.id} has no course {new.course!r}.")
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             return replace(chart, sessions=sessions), splice_session(
