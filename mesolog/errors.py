@@ -103,7 +103,25 @@ class HistoryError(MesologError):
     """git is missing or refused a command given through ``mesolog git``."""
 
 
+class WouldLoseHandEdits(MesologError):
+    """A change that cannot be written without losing something typed by hand in the chart."""
+
+
+class DuplicateSession(MesologError):
+    """Two sessions of a chart carry the same number; changing "the" session would be a guess."""
+
+
+class OutputExists(MesologError):
+    """An output file is already there; it is replaced only with ``--force``."""
+
+
 class NothingToChange(MesologError):
     """A correction that names nothing to change, or whose values are already the chart's."""
+
+    exit_code = EXIT_USAGE
+
+
+class UnknownSetting(MesologError):
+    """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
 
     exit_code = EXIT_USAGE

@@ -293,3 +293,31 @@ def test_restore_and_session_corrections_from_python(tmp_path: Path) -> None:
     with pytest.raises(UnknownCourse):
         clinic.amend("A-1", 1, lambda s: changed(s, course="nope"), "me", "x")
     assert snapshot(tmp_path) == before
+
+
+# --- every byte typed by hand survives ----------------------------------------------------------
+
+
+def test_chart_level_corrections_keep_every_hand_typed_byte(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION)
+    text = patient.read_text()
+    text = text.replace('name = "Ana Ruiz"', 'name = "Ana Ruiz"   # as on her ID card')
+    text = text.replace("[[courses]]", "# the plan agreed on the first visit\n[[courses]]")
+    text = text.replace("interval_days = 14", "interval_days = 14\nroom = 3  # hand-typed key")
+    text += "\n# end of chart: typed by hand\n"
+    patient.write_text(text)
+    run("patient", "edit", "P-0042", "--name", "Ana Ruiz Vidal", "--phone", "+34 600 111 222",
+        "--reason", "married name")
+    run("course", "edit", "P-0042", "hair-2026", "--sessions", "8")
+    run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
+    after = patient.read_text()
+    assert 'name = "Ana Ruiz Vidal"   # as on her ID card' in after
+    for kept in ("# the plan agreed on the first visit\n", "room = 3  # hand-typed key\n",
+                 "# end of chart: typed by hand\n"):
+        assert kept in after
+    # Only the changed lines differ; the trail is appended.
+    removed = [line for line in text.splitlines() if line not in after.splitlines()]
+    assert removed == ['name = "Ana Ruiz"   # as on her ID card', "planned_sessions = 6"]
+    chart = chart_of(patient)
+    assert chart.patient.phone == "+34 600 111 222" and chart.courses[0].status == "completed"
+    assert len(chart.amendments) == 3 and after.count("[[amendments]]") == 3

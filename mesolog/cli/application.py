@@ -173,10 +173,11 @@ def _index(ctx: typer.Context) -> Any:
 
 def _index_of(state: State) -> Any:
     """The summary cache of this data folder, brought up to date with the files."""
+    from mesolog.render.progress import rebuild_progress
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    return summary.opened(state.clinic(), cache_location().path)
+    return summary.opened(state.clinic(), cache_location().path, rebuild_progress())
 
 
 def _clinic_overview(ctx: typer.Context, fmt: str, title: str) -> None:

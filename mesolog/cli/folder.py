@@ -108,8 +108,44 @@ def config_show(ctx: typer.Context) -> None:
     settings = _state(ctx).config()
     typer.echo(f"file: {settings.path or '(none; defaults in force)'}")
     typer.echo(f"practitioner: {settings.practitioner or '(not set)'}")
+    typer.echo(f"clinic_name: {settings.clinic_name or '(not set)'}")
+    address = settings.clinic_address.replace("\n", ", ")
+    typer.echo(f"clinic_address: {address or '(not set)'}")
     typer.echo(f"technique: {settings.technique or '(not set)'}")
     typer.echo(f"anaesthetic: {settings.anaesthetic or '(not set)'}")
     typer.echo(f"extra areas: {', '.join(settings.areas) or '(none)'}")
     extra = ", ".join(f"{k} ({v})" for k, v in settings.substances.items())
     typer.echo(f"extra substances: {extra or '(none)'}")
+    for indication in settings.aftercare:
+        typer.echo(f"aftercare.{indication}: set (printed on the summary page)")
+
+
+_SETTING_HELP = (
+    "practitioner, clinic_name, clinic_address, technique (gun or hand), anaesthetic, "
+    "or aftercare.INDICATION. Example: clinic_name"
+)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
+    value: Annotated[
+        str,
+        typer.Argument(metavar="VALUE", help='The value. Example: "Dr. L. Moreau"', show_default=False),
+    ],
+) -> None:
+    """Change one setting; the rest of the file (comments too) stays as it is.
+    Example: mesolog config set "aftercare.hair loss" "No hair wash until tomorrow." """
+    from mesolog.store import config_location, settings
+
+    typer.echo(settings.set_value(config_location().path, key, value))
+
+
+@config_app.command("unset")
+def config_unset(
+    key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
+) -> None:
+    """Remove one setting, so its default applies again. Example: mesolog config unset technique"""
+    from mesolog.store import config_location, settings
+
+    typer.echo(settings.unset_value(config_location().path, key))

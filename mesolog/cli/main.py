@@ -21,6 +21,7 @@ COMMAND_MODULES = {
     "void": "sessions",
     "restore": "sessions",
     "report": "reports",
+    "summary": "summary",
     "due": "questions",
     "lot": "questions",
     "find": "questions",

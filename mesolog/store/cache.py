@@ -16,7 +16,7 @@ import os
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -40,6 +40,10 @@ from mesolog.store import Clinic, make_private_dir, read_chart_file
 
 VERSION = "9"
 SEP = "\x1f"  # between list items
+# Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
+# chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
+# the cli passes a callback built by the render layer (a progress bar in a terminal).
+Progress = Callable[[int, int], None]
 SUB = "\x1e"  # between the parts of one substance
 
 SCHEMA = """
@@ -110,9 +114,16 @@ def _split_complications(text: str) -> tuple[tuple[str, str], ...]:
 class SummaryCache:
     """Use as a context manager; :meth:`refresh` brings it up to date with the files."""
 
-    def __init__(self, clinic: Clinic, cache_dir: Path, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        clinic: Clinic,
+        cache_dir: Path,
+        workers: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.clinic = clinic
         self.workers = workers  # processes for a rebuild; None: as many as there are cores
+        self.progress = progress
         self.path = cache_file(cache_dir, clinic.data_dir)
         self.db: sqlite3.Connection | None = None
 
@@ -208,18 +219,29 @@ class SummaryCache:
         return len(fresh)
 
     def _load_all(self, names: list[str], current: dict[str, tuple[int, int, int]]) -> None:
+        told = self.progress or _not_told
+        told(0, len(names))
+        try:
+            charts = _chart_rows_of_many(self.clinic, names, current, self.workers)
+            for done, rows in enumerate(charts, start=1):
+                self._insert(rows)
+                told(done, len(names))
+        finally:
+            told(len(names), len(names))
+
+    def _insert(self, rows: ChartRows) -> None:
         db = self._db
-        for rows in _chart_rows_of_many(self.clinic, names, current, self.workers):
-            db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", rows.file)
-            if rows.patient is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.patient
-                )
-            db.executemany(
-                "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
+        db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", rows.file)
+        if rows.patient is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.patient,
             )
-            db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", rows.facts)
-            db.executemany("INSERT OR IGNORE INTO lots VALUES(?,?,?)", rows.lots)
+        db.executemany(
+            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
+        )
+        db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", rows.facts)
+        db.executemany("INSERT OR IGNORE INTO lots VALUES(?,?,?)", rows.lots)
 
     # -- answers --
 
@@ -521,11 +543,17 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _not_told(done: int, total: int) -> None:
+    pass
+
+
 @contextlib.contextmanager
-def opened(clinic: Clinic, cache_dir: Path) -> Iterator[SummaryCache]:
-    """The cache, refreshed. When the cache folder cannot be written, a throwaway in-memory
-    cache gives the same answers (slower, never wrong)."""
-    cache = SummaryCache(clinic, cache_dir)
+def opened(
+    clinic: Clinic, cache_dir: Path, progress: Progress | None = None
+) -> Iterator[SummaryCache]:
+    """The cache, refreshed (``progress`` is told how the reading goes). When the cache folder
+    cannot be written, a throwaway in-memory cache gives the same answers (slower, never wrong)."""
+    cache = SummaryCache(clinic, cache_dir, progress=progress)
     try:
         cache.__enter__()
         cache.refresh()

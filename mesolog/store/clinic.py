@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mesolog.errors import (
     CorruptFile,
+    DuplicateSession,
     InvalidValue,
     NothingToChange,
     PatientExists,
@@ -35,34 +36,45 @@ from mesolog.store.codec import (
     encode_session,
     parse_chart_text,
     read_chart_file,
-    splice_session,
 )
+from mesolog.store.editing import revise_chart
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
 
 def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_before: int) -> str:
-    """The text to write: ``candidate`` (which keeps hand edits) if it reads back as ``intended``,
-    else a full encoding of ``intended``. Never fewer sessions than were read."""
+    """The text to write: ``candidate`` (the file's own text, changed in place) if it reads back
+    as ``intended``; a new chart (``candidate`` None) is encoded whole. A change is never written
+    by encoding the whole file: that would drop every comment and unknown key typed by hand.
+    Never fewer sessions than were read."""
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
-    # The full encoding is made only when the candidate fails: it is the slow path.
-    for text in _candidates(candidate, intended):
-        try:
-            if parse_chart_text(path, text) == intended:
-                return text
-        except CorruptFile:
-            continue
-    # Only a bug in the encoder could get here; writing would risk the chart.
+    text = encode_chart(intended) if candidate is None else candidate
+    try:
+        if parse_chart_text(path, text) == intended:
+            return text
+    except CorruptFile:
+        pass
+    # Only a bug could get here; writing would risk the chart.
     raise CorruptFile(
         path, "internal check failed: the new text does not read back; nothing written"
     )
 
 
-def _candidates(candidate: str | None, intended: Chart) -> Iterator[str]:
-    if candidate is not None:
-        yield candidate
-    yield encode_chart(intended)
+def _one_session(chart: Chart, text: str, number: int) -> Session | None:
+    """Session ``number``, refused when two sessions carry it: changing "the" session would
+    be a guess, and writing it back would merge them."""
+    twins = [index for index, s in enumerate(chart.sessions) if s.id == number]
+    if len(twins) > 1:
+        from mesolog.store.layout import scan
+
+        layout = scan(text)
+        lines = " and ".join(str(layout.line(("sessions", i))) for i in twins)
+        raise DuplicateSession(
+            f"patient {chart.patient.id} has {len(twins)} sessions numbered {number} "
+            f"(lines {lines}); renumber one by hand, then run `mesolog check`; nothing changed."
+        )
+    return chart.session(number)
 
 
 # --- the clinic -------------------------------------------------------------------------------
@@ -264,7 +276,8 @@ class Clinic:
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
-            return replace(chart, courses=(*chart.courses, course)), None
+            new = replace(chart, courses=(*chart.courses, course))
+            return new, revise_chart(text, chart, new)
 
         _, path = self._change(
             patient_id, change, lambda c: f"{c.patient.id}: course {course.name} added", ""
@@ -284,7 +297,7 @@ class Clinic:
         stored: list[Session] = []
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
-            old = chart.session(number)
+            old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
             edited = edit(old)
@@ -298,9 +311,8 @@ class Clinic:
                 validate_session(new, today)
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
-            return replace(chart, sessions=sessions), splice_session(
-                text, number, encode_session(new)
-            )
+            changed = replace(chart, sessions=sessions)
+            return changed, revise_chart(text, chart, changed)
 
         def message(chart: Chart) -> str:
             what = "voided" if stored[0].status == "voided" else "amended"
@@ -334,7 +346,7 @@ class Clinic:
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
             patient, lines = details.changed_patient(chart.patient, checked)
             new = details.with_trail(replace(chart, patient=patient), lines, now(), by, reason)
-            return new, _in_place(text, chart, new)
+            return new, revise_chart(text, chart, new)
 
         def message(chart: Chart) -> str:
             return f"{chart.patient.id}: details changed: {_changed_names(chart)}"
@@ -399,7 +411,7 @@ class Clinic:
             courses = tuple(course if c is old else c for c in chart.courses)
             new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
             stored.append(course)
-            return new, _in_place(text, chart, new)
+            return new, revise_chart(text, chart, new)
 
         def message(chart: Chart) -> str:
             return f"{chart.patient.id}: course {stored[0].name} {verb}: {_changed_names(chart)}"
@@ -432,11 +444,6 @@ def restore_edit(number: int) -> Callable[[Session], Session]:
         return replace(session, status="active")
 
     return edit
-
-
-def _in_place(text: str, before: Chart, after: Chart) -> str | None:
-    """``text`` changed in place to read as ``after`` (hand edits kept)."""
-    return None
 
 
 def _changed_names(chart: Chart) -> str:

@@ -97,6 +97,12 @@ def encode_chart_amendment(note: Amendment) -> str:
     return _table("[[amendments]]", asdict(note))
 
 
+def chart_document(chart: Chart) -> dict[str, Any]:
+    """The chart as the TOML document mesolog writes, as tomllib reads it back: what
+    ``store.editing`` compares to change only what differs."""
+    return tomllib.loads(encode_chart(chart))
+
+
 # --- decoding ---------------------------------------------------------------------------------
 
 
@@ -168,7 +174,6 @@ class _Reader:
 
 
 _SESSION_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*sessions[ \t]*\]\]", re.MULTILINE)
-_OTHER_HEADER = re.compile(r"^[ \t]*\[(?!\[?[ \t]*sessions[ \t]*[.\]])")
 
 
 def session_lines(text: str) -> list[int]:
@@ -415,23 +420,3 @@ def read_chart_file(path: Path, bulk: bool = False) -> tuple[Chart, str]:
     except UnicodeDecodeError:
         raise CorruptFile(path, "is not UTF-8 text; restore it from a backup") from None
     return parse_chart_text(path, text, bulk), text
-
-
-def splice_session(text: str, number: int, block: str) -> str | None:
-    """``text`` with session ``number``'s block replaced by ``block``; None if not found plainly.
-
-    A block runs from its ``[[sessions]]`` header to the next one (or the end of the file).
-    """
-    lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if _SESSION_HEADER.match(line)]
-    # Any other top-level table (a chart-level [[amendments]] appended after the sessions)
-    # also ends a block.
-    others = [i for i, line in enumerate(lines) if _OTHER_HEADER.match(line)]
-    for start in starts:
-        end = min([i for i in (*starts, *others) if i > start], default=len(lines))
-        chunk = "".join(lines[start:end])
-        found = re.search(r"(?m)^\s*id\s*=\s*(\d+)\s*$", chunk)
-        if found and int(found.group(1)) == number:
-            tail = "\n" if end < len(lines) else ""
-            return "".join(lines[:start]) + block.rstrip("\n") + "\n" + tail + "".join(lines[end:])
-    return None

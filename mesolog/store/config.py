@@ -2,12 +2,17 @@
 
 ```toml
 practitioner = "Dr. L. Moreau"
+clinic_name = "Clinique Moreau"      # printed at the top of `mesolog summary`
+clinic_address = "12 rue des Lilas, 75011 Paris"
 technique = "gun"              # default when not given
 anaesthetic = "none"
 areas = ["inner knees"]        # extra areas the practice uses
 [substances]                   # extra substances and their category
 "meso-hair cocktail" = "multivitamin"
+[aftercare]                    # advice on the summary page, per indication
+"hair loss" = "No hair wash until tomorrow."
 ```
+`mesolog config set/unset` edit this file (see :mod:`mesolog.store.settings`).
 """
 
 from __future__ import annotations
@@ -20,8 +25,18 @@ from typing import Any
 
 from mesolog.errors import ConfigError
 from mesolog.model import vocabulary as vocab
+from mesolog.model.aftercare import Practice
 
-KEYS = ("practitioner", "technique", "anaesthetic", "areas", "substances")
+KEYS = (
+    "practitioner",
+    "clinic_name",
+    "clinic_address",
+    "technique",
+    "anaesthetic",
+    "areas",
+    "substances",
+    "aftercare",
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,13 @@ class Config:
     anaesthetic: str | None = None
     areas: tuple[str, ...] = ()
     substances: dict[str, str] = field(default_factory=dict)
+    clinic_name: str = ""
+    clinic_address: str = ""
+    aftercare: dict[str, str] = field(default_factory=dict)  # indication -> advice
+
+    def practice(self) -> Practice:
+        """The clinic's details as the summary page prints them."""
+        return Practice(self.clinic_name, self.clinic_address, self.practitioner, self.aftercare)
 
     def vocabulary(self) -> vocab.Vocabulary:
         if not self.areas and not self.substances:
@@ -79,6 +101,9 @@ def _decode(path: Path, data: dict[str, Any]) -> Config:
     substances = data.get("substances", {})
     if not isinstance(substances, dict) or not all(isinstance(v, str) for v in substances.values()):
         raise ConfigError(f"{path}: [substances] must map names to a category (text).")
+    aftercare = data.get("aftercare", {})
+    if not isinstance(aftercare, dict) or not all(isinstance(v, str) for v in aftercare.values()):
+        raise ConfigError(f"{path}: [aftercare] must map indications to advice (text).")
     technique = text("technique")
     if technique is not None and technique not in vocab.TECHNIQUES:
         raise ConfigError(f"{path}: technique must be 'gun' or 'hand', found {technique!r}.")
@@ -89,4 +114,7 @@ def _decode(path: Path, data: dict[str, Any]) -> Config:
         anaesthetic=text("anaesthetic"),
         areas=tuple(areas),
         substances=dict(substances),
+        clinic_name=text("clinic_name") or "",
+        clinic_address=text("clinic_address") or "",
+        aftercare=dict(aftercare),
     )

@@ -28,15 +28,23 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Temporary file in the same folder (0600), fsync, ``os.replace``, fsync the folder."""
+def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
+    """Temporary file in the same folder (0600), fsync, ``os.replace``, fsync the folder.
+
+    With ``overwrite=False`` the file is linked into place instead, which fails with
+    ``FileExistsError`` if ``path`` exists, even one created a moment ago by another process.
+    """
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+            os.unlink(temporary)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

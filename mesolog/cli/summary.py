@@ -1,0 +1,64 @@
+"""`summary`: the printable page for the patient or a colleague."""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mesolog.cli.application import _state, app
+from mesolog.cli.options import PatientId
+
+
+def default_output(patient_id: str, today: date) -> Path:
+    """Without --output: ``ID-summary-DATE.html`` in the current folder (a new name each day,
+    and an existing file is never replaced without --force)."""
+    return Path(f"{patient_id}-summary-{today.isoformat()}.html")
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.html",
+            help="Where to write the page (default: ID-summary-DATE.html here). "
+            "Example: --output ana.html",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file if it exists. Example: --force")
+    ] = False,
+    open_it: Annotated[
+        bool,
+        typer.Option("--open", help="Open the page in the web browser afterwards. Example: --open"),
+    ] = False,
+) -> None:
+    """A printable HTML page for the patient or a colleague: clinic, course, sessions with
+    products and lots, complications, charts of the measurements, aftercare.
+    Example: mesolog summary P-0042 --open"""
+    from mesolog import __version__
+    from mesolog.errors import InvalidValue
+    from mesolog.render.summary_page import summary_page
+    from mesolog.store.outputs import save_output
+
+    if output is not None and output.suffix.lower() not in (".html", ".htm"):
+        raise InvalidValue(
+            "--output", str(output), "the summary is a web page: end the name in .html"
+        )
+    state = _state(ctx)
+    chart = state.clinic().load(patient_id)
+    today = date.today()
+    page = summary_page(chart, state.config().practice(), today, __version__)
+    path = save_output(output or default_output(chart.patient.id, today), page, force)
+    typer.echo(f"Summary of {chart.patient.id} saved to {path}", err=True)
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(path.resolve().as_uri()):
+            typer.echo(f"No web browser could be started; open {path} yourself.", err=True)

@@ -1,0 +1,338 @@
+"""Changes written into a chart's own text: only the lines of the fields that changed, and the new
+entries (a trail entry, a complication, a course), differ. Comments anywhere, blank lines,
+unknown keys at any level and every other block keep their bytes.
+
+A chart is never encoded whole for a change. What cannot be edited in place (a value with
+comments inside it, a list of tables written inline, a block holding hand-typed lines that the
+change would delete) is refused with a sentence (:class:`WouldLoseHandEdits`).
+
+:func:`revise_chart` is what the :class:`~mesolog.store.Clinic` uses: it compares the chart as
+read with the chart intended, as TOML documents, and applies the differences with the
+primitives below (each takes text and returns text; places are as in ``store.layout``):
+``set_value`` (replace a key's value, or add the key to its table), ``remove_value`` (a key, a
+table, or every element of an array of tables), ``append_table`` (one more ``[[...]]`` element
+after the last of its kind), ``add_table`` (a ``[...]`` table). The caller still reads the new
+text back and compares it with the chart intended before writing it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mesolog.errors import WouldLoseHandEdits
+from mesolog.model import Chart
+from mesolog.store.codec import chart_document
+from mesolog.store.layout import KeyLine, Layout, LayoutError, Place, Table, scan
+
+Document = Mapping[str, Any]
+
+_REFUSED = "nothing changed (edit that part of the file by hand, then run `mesolog check`)."
+
+
+def revise_chart(text: str, before: Chart, after: Chart) -> str:
+    """``text`` (which reads as ``before``) changed so that it reads as ``after``."""
+    try:
+        return revise(text, chart_document(before), chart_document(after))
+    except LayoutError as error:
+        raise WouldLoseHandEdits(
+            f"the chart's text could not be followed line by line ({error}); {_REFUSED}"
+        ) from None
+
+
+def revise(text: str, before: Document, after: Document) -> str:
+    """Apply the differences between two TOML documents (as tomllib gives them) to ``text``.
+
+    ``before`` is what ``text`` holds, as far as the caller knows; keys in the text that neither
+    document names (hand-typed ones) are never touched.
+    """
+    return _revise_table(text, (), before, after)
+
+
+# --- the differences --------------------------------------------------------------------------
+
+
+def _revise_table(text: str, place: Place, old: Document, new: Document) -> str:
+    previous: list[str] = []
+    for key, value in new.items():
+        here = (*place, key)
+        if key not in old:
+            text = insert(text, here, value, previous)
+        elif old[key] != value:
+            text = _revise_value(text, here, old[key], value, previous)
+        previous.append(key)
+    for key in reversed(list(old)):
+        if key not in new:
+            text = remove_value(text, (*place, key), old[key])
+    return text
+
+
+def _revise_value(text: str, place: Place, old: Any, new: Any, previous: Sequence[str]) -> str:
+    layout = scan(text)
+    if place in layout.keys:
+        return _replace(text, layout.keys[place], new)
+    if isinstance(old, dict) and isinstance(new, dict):
+        return _revise_table(text, place, old, new)
+    if _is_tables(old) and _is_tables(new):
+        for index, (before, after) in enumerate(zip(old, new, strict=False)):
+            if before != after:
+                text = _revise_value(text, (*place, index), before, after, ())
+        for item in new[len(old) :]:
+            text = append_table(text, place, item, previous)
+        for index in reversed(range(len(new), len(old))):
+            text = remove_value(text, (*place, index), old[index])
+        return text
+    return set_value(text, place, new, previous)
+
+
+def _is_tables(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+# --- the primitives ---------------------------------------------------------------------------
+
+
+def insert(text: str, place: Place, value: Any, previous: Sequence[str] = ()) -> str:
+    """Add ``value`` at ``place``: a key line, a ``[...]`` table or ``[[...]]`` elements.
+
+    ``previous`` names the keys that come before it in the same table, nearest last: a new key
+    line goes after the nearest of them written there, a new table after their tables.
+    """
+    if place in scan(text).keys:
+        return set_value(text, place, value, previous)
+    if isinstance(value, dict):
+        return add_table(text, place, value, previous)
+    if _is_tables(value):
+        for item in value:
+            text = append_table(text, place, item, previous)
+        return text
+    return set_value(text, place, value, previous)
+
+
+def set_value(text: str, place: Place, value: Any, previous: Sequence[str] = ()) -> str:
+    """The value of the key at ``place`` replaced, keeping the key, spacing and comment; or, when
+    the key is absent, a ``key = value`` line added to its table (after ``previous``' line)."""
+    layout = scan(text)
+    entry = layout.keys.get(place)
+    if entry is not None:
+        return _replace(text, entry, value)
+    owner = _owner(layout, place[:-1], place)
+    anchor = owner.body_end
+    for name in reversed(previous):
+        sibling = layout.keys.get((*owner.place, name))
+        if sibling is not None and sibling in owner.keys:
+            anchor = sibling.last
+            break
+    indent = ""
+    if anchor >= 0 and anchor != owner.header:
+        indent = re.match(r"[ \t]*", layout.lines[anchor]).group()  # type: ignore[union-attr]
+    line = f"{indent}{_key(str(place[-1]))} = {_value(value)}\n"
+    return _join(_ended(layout.lines[: anchor + 1]), [line], layout.lines[anchor + 1 :])
+
+
+def append_table(text: str, array: Place, values: Document, previous: Sequence[str] = ()) -> str:
+    """One more ``[[...]]`` element of ``array`` (e.g. ``("sessions", 2, "amendments")``), after
+    the last element of its kind, or, for the first, after the tables of ``previous``."""
+    layout = scan(text)
+    if array in layout.keys:
+        raise WouldLoseHandEdits(
+            f"line {layout.keys[array].first + 1}: {_name(array)} is written inline; a change "
+            f"can only add to lists written as [[{_header(array)}]] blocks; {_REFUSED}"
+        )
+    elements = layout.elements(array)
+    if elements:
+        anchor = elements[-1].region_end
+    else:
+        anchor = _table_anchor(layout, array[:-1], previous, array)
+    return _insert_block(layout, anchor, _block(array, values, as_array=True))
+
+
+def add_table(text: str, place: Place, values: Document, previous: Sequence[str] = ()) -> str:
+    """A new ``[...]`` table at ``place`` (e.g. ``("sessions", 2, "measurements")``)."""
+    layout = scan(text)
+    anchor = _table_anchor(layout, place[:-1], previous, place)
+    return _insert_block(layout, anchor, _block(place, values, as_array=False))
+
+
+def remove_value(text: str, place: Place, old: Any) -> str:
+    """The key line, the table, or every ``[[...]]`` element at ``place`` removed; ``old`` is
+    what the caller knows it holds: anything else inside (a comment, an unknown key) refuses.
+    A comment after a removed value on its line stays, on a line of its own."""
+    layout = scan(text)
+    entry = layout.keys.get(place)
+    if entry is not None:
+        _no_inner_comment(entry)
+        lines = layout.lines
+        kept: list[str] = []
+        if entry.comment is not None:
+            indent = re.match(r"[ \t]*", lines[entry.first]).group()  # type: ignore[union-attr]
+            end = text.find("\n", entry.comment)
+            kept = [indent + text[entry.comment : len(text) if end < 0 else end] + "\n"]
+        return _join(lines[: entry.first], kept, lines[entry.last + 1 :])
+    elements = layout.elements(place)
+    if elements and isinstance(old, list):
+        for index in reversed(range(len(elements))):
+            text = remove_value(text, (*place, index), old[index] if index < len(old) else {})
+        return text
+    table = layout.tables.get(place)
+    if table is None:
+        return text  # not in the file: it was the model's default
+    return _remove_table(layout, table, old)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _replace(text: str, entry: KeyLine, value: Any) -> str:
+    _no_inner_comment(entry)
+    return text[: entry.start] + _value(value) + text[entry.end :]
+
+
+def _no_inner_comment(entry: KeyLine) -> None:
+    if entry.inner_comment:
+        raise WouldLoseHandEdits(
+            f"line {entry.first + 1}: the value of {_name(entry.place)} has comments inside it "
+            f"that this change would remove; {_REFUSED}"
+        )
+
+
+def _owner(layout: Layout, owner: Place, place: Place) -> Table:
+    table = layout.tables.get(owner)
+    if table is None:
+        line = layout.line(place)
+        raise WouldLoseHandEdits(
+            f"line {line or 1}: {_name(owner)} is not written as a [{_header(owner)}] block of its "
+            f"own, so {_name(place)} cannot be added to it in place; {_REFUSED}"
+        )
+    return table
+
+
+def _table_anchor(layout: Layout, owner: Place, previous: Sequence[str], place: Place) -> int:
+    """The line after which a new table of ``owner`` goes: after its own keys and after the
+    tables of the keys that precede it."""
+    table = _owner(layout, owner, place)
+    anchor = table.body_end if table.header is not None or table.keys else -1
+    for name in previous:
+        sibling = layout.tables.get((*owner, name))
+        elements = layout.elements((*owner, name))
+        for found in (sibling, elements[-1] if elements else None):
+            if found is not None:
+                anchor = max(anchor, found.region_end)
+    return anchor
+
+
+def _remove_table(layout: Layout, table: Table, old: Any) -> str:
+    assert table.header is not None
+    first, last = table.header, table.region_end
+    size = len(table.place)
+    for number in range(first, last + 1):
+        if number in layout.comment_lines:
+            raise WouldLoseHandEdits(
+                f"line {number + 1}: a comment inside {_name(table.place)} would be removed "
+                f"with it; {_REFUSED}"
+            )
+    inside = [k.place for k in layout.keys.values() if first <= k.first <= last]
+    inside += [
+        t.place
+        for t in layout.tables.values()
+        if t.header is not None and first <= t.header <= last
+    ]
+    for place in inside:
+        if place[:size] != table.place or not _holds(old, place[size:]):
+            raise WouldLoseHandEdits(
+                f"line {layout.line(place)}: {_name(place)} was typed by hand and would be removed "
+                f"with {_name(table.place)}; {_REFUSED}"
+            )
+    lines = layout.lines
+    if first > 0 and not lines[first - 1].strip():
+        first -= 1  # the blank line that separated it
+    return _join(lines[:first], [], lines[last + 1 :])
+
+
+def _holds(known: Any, rest: Place) -> bool:
+    for part in rest:
+        if isinstance(part, int):
+            if not isinstance(known, list) or part >= len(known):
+                return False
+        elif not isinstance(known, dict) or part not in known:
+            return False
+        known = known[part]
+    return True
+
+
+def _insert_block(layout: Layout, anchor: int, block: str) -> str:
+    head, tail = _ended(layout.lines[: anchor + 1]), layout.lines[anchor + 1 :]
+    piece = block.splitlines(keepends=True)
+    if head:
+        piece = ["\n", *piece]
+    if tail and tail[0].strip():
+        piece.append("\n")
+    return _join(head, piece, tail)
+
+
+def _block(place: Place, values: Document, as_array: bool) -> str:
+    """``[[a.b]]`` or ``[a.b]`` with its values as tomli_w writes them, and its own tables after
+    them, each under a header of its own (as the codec writes a chart). Element numbers drop out
+    of a header: it names the last element, which the insertion point guarantees."""
+    import tomli_w
+
+    header = _header(place)
+    scalars = {k: v for k, v in values.items() if not (isinstance(v, dict) or _is_tables(v))}
+    block = (f"[[{header}]]\n" if as_array else f"[{header}]\n") + tomli_w.dumps(scalars)
+    for key, value in values.items():
+        if isinstance(value, dict):
+            block += "\n" + _block((*place, key), value, as_array=False)
+        elif _is_tables(value):
+            for item in value:
+                block += "\n" + _block((*place, key), item, as_array=True)
+    return block
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    ):
+        return _inline(value)
+    import tomli_w
+
+    return tomli_w.dumps({"v": value})[len("v = ") :].rstrip("\n")
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return _value(value)
+
+
+def _key(name: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return name
+    return _value(name)
+
+
+def _header(place: Place) -> str:
+    return ".".join(_key(p) for p in place if isinstance(p, str))
+
+
+def _name(place: Place) -> str:
+    """A place in words: ``sessions[3].depth_mm`` (element numbers counted from 1)."""
+    if not place:
+        return "the top of the file"
+    out = ""
+    for part in place:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _ended(lines: list[str]) -> list[str]:
+    if lines and not lines[-1].endswith("\n"):
+        return [*lines[:-1], lines[-1] + "\n"]
+    return lines
+
+
+def _join(*parts: list[str]) -> str:
+    return "".join("".join(part) for part in parts)

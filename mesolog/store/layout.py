@@ -1,0 +1,339 @@
+"""Where everything is in a chart's text: every table header and every key line, with its lines.
+
+A small scanner that understands TOML's strings (basic, literal, multi-line), arrays that span
+lines, inline tables and comments, so that ``[[sessions]]`` inside a note is text, not a header.
+It serves two purposes, with one notion of "where": naming the line of a faulty field (the
+codec and ``check``) and editing a chart in place (``store.editing``).
+
+It reads text that ``tomllib`` has accepted already; text it cannot follow raises
+:class:`LayoutError` (callers refuse rather than guess).
+
+A place is a path of keys, with the element number for arrays of tables:
+``("sessions", 2, "depth_mm")`` is the ``depth_mm`` line of the third ``[[sessions]]``;
+``("patient",)`` is the ``[patient]`` table; ``()`` is the top of the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+Place = tuple[str | int, ...]
+
+
+class LayoutError(Exception):
+    """Text the scanner cannot follow (it should have been refused by tomllib first)."""
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """One ``key = value`` of the text (dotted keys included)."""
+
+    place: Place  # the key's full path: ("sessions", 2, "depth_mm")
+    first: int  # 0-based line of the key
+    last: int  # 0-based line where the value ends
+    start: int  # offset of the value's first character
+    end: int  # offset just past the value
+    inner_comment: bool  # a comment inside the value (an array written over several lines)
+    comment: int | None  # offset of a comment after the value on its last line
+
+
+@dataclass
+class Table:
+    """A table with a header (``[patient]``, one ``[[sessions]]`` element) or the top of the file."""
+
+    place: Place
+    header: int | None  # 0-based line of the header; None for the top of the file
+    array: bool  # an element of an array of tables (``[[...]]``)
+    body_end: int  # last line of its own keys (the header line when it has none)
+    region_end: int = -1  # last content line of it and of the tables inside it that follow it
+    keys: list[KeyLine] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    lines: list[str]  # the text's lines, line ends kept
+    tables: dict[Place, Table]  # in the order of the text
+    keys: dict[Place, KeyLine]
+    comment_lines: set[int]  # lines holding a comment
+
+    def line(self, place: Place) -> int | None:
+        """1-based line of ``place``, or of its nearest enclosing table that has a line."""
+        while True:
+            found = self.keys.get(place)
+            if found is not None:
+                return found.first + 1
+            table = self.tables.get(place) or self.tables.get((*place, 0))
+            if table is not None and table.header is not None:
+                return table.header + 1
+            if not place:
+                return None
+            place = place[:-1]
+
+    def elements(self, array: Place) -> list[Table]:
+        """The ``[[...]]`` elements of ``array`` written as tables, in order."""
+        found: list[Table] = []
+        while (element := self.tables.get((*array, len(found)))) is not None:
+            found.append(element)
+        return found
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?"
+    r"|[^\s,\]\}#]+"
+)
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text, self.i, self.n = text, 0, len(text)
+        self.comments: list[int] = []  # offsets of every '#' that opens a comment
+
+    def peek(self, ahead: int = 0) -> str:
+        at = self.i + ahead
+        return self.text[at] if at < self.n else ""
+
+    def fail(self, what: str) -> LayoutError:
+        return LayoutError(f"{what} at offset {self.i}")
+
+    def spaces(self) -> None:
+        while self.peek() in (" ", "\t"):
+            self.i += 1
+
+    def comment(self) -> None:
+        self.comments.append(self.i)
+        end = self.text.find("\n", self.i)
+        self.i = self.n if end < 0 else end
+
+    def blanks(self) -> bool:
+        """Skip spaces, line ends and comments (inside arrays); True if a comment was skipped."""
+        seen = False
+        while self.i < self.n:
+            c = self.text[self.i]
+            if c in " \t\r\n":
+                self.i += 1
+            elif c == "#":
+                self.comment()
+                seen = True
+            else:
+                break
+        return seen
+
+    def line_end(self) -> None:
+        """After a header or a value: spaces, perhaps a comment, then the end of the line."""
+        self.spaces()
+        if self.peek() == "#":
+            self.comment()
+        if self.peek() == "\r":
+            self.i += 1
+        if self.i < self.n:
+            if self.peek() != "\n":
+                raise self.fail("expected the end of the line")
+            self.i += 1
+
+    # -- keys --
+
+    def key(self) -> tuple[str, ...]:
+        parts: list[str] = []
+        while True:
+            self.spaces()
+            c = self.peek()
+            if c == '"':
+                start = self.i
+                self.basic_string()
+                parts.append(tomllib.loads("k = " + self.text[start : self.i])["k"])
+            elif c == "'":
+                start = self.i
+                self.literal_string()
+                parts.append(self.text[start + 1 : self.i - 1])
+            else:
+                found = _BARE.match(self.text, self.i)
+                if not found:
+                    raise self.fail("expected a key")
+                parts.append(found.group())
+                self.i = found.end()
+            self.spaces()
+            if self.peek() != ".":
+                return tuple(parts)
+            self.i += 1
+
+    # -- values --
+
+    def basic_string(self) -> None:
+        j = self.i + 1
+        while j < self.n and self.text[j] != '"':
+            if self.text[j] == "\n":
+                break
+            j += 2 if self.text[j] == "\\" else 1
+        if j >= self.n or self.text[j] != '"':
+            raise self.fail("unterminated string")
+        self.i = j + 1
+
+    def literal_string(self) -> None:
+        j = self.text.find("'", self.i + 1)
+        if j < 0 or "\n" in self.text[self.i : j]:
+            raise self.fail("unterminated string")
+        self.i = j + 1
+
+    def multiline_string(self, quote: str) -> None:
+        delimiter = quote * 3
+        j = self.i + 3
+        while True:
+            if j >= self.n:
+                raise self.fail("unterminated multi-line string")
+            if quote == '"' and self.text[j] == "\\":
+                j += 2
+            elif self.text.startswith(delimiter, j):
+                k = j + 3
+                while k < self.n and self.text[k] == quote and k - j < 5:
+                    k += 1  # up to two quotes may end the content just before the delimiter
+                self.i = k
+                return
+            else:
+                j += 1
+
+    def value(self) -> bool:
+        """Skip one value; True if a comment lies inside it."""
+        c = self.peek()
+        if self.text.startswith('"""', self.i) or self.text.startswith("'''", self.i):
+            self.multiline_string(c)
+            return False
+        if c == '"':
+            self.basic_string()
+            return False
+        if c == "'":
+            self.literal_string()
+            return False
+        if c == "[":
+            return self.array()
+        if c == "{":
+            return self.inline_table()
+        found = _SCALAR.match(self.text, self.i)
+        if not found:
+            raise self.fail("expected a value")
+        self.i = found.end()
+        return False
+
+    def array(self) -> bool:
+        self.i += 1
+        commented = False
+        while True:
+            commented |= self.blanks()
+            if self.peek() == "]":
+                self.i += 1
+                return commented
+            commented |= self.value()
+            commented |= self.blanks()
+            if self.peek() == ",":
+                self.i += 1
+            elif self.peek() != "]":
+                raise self.fail("expected , or ] in an array")
+
+    def inline_table(self) -> bool:
+        self.i += 1
+        commented = False
+        while True:
+            commented |= self.blanks()
+            if self.peek() == "}":
+                self.i += 1
+                return commented
+            self.key()
+            if self.peek() != "=":
+                raise self.fail("expected = in an inline table")
+            self.i += 1
+            self.spaces()
+            commented |= self.value()
+            commented |= self.blanks()
+            if self.peek() == ",":
+                self.i += 1
+            elif self.peek() != "}":
+                raise self.fail("expected , or } in an inline table")
+
+
+def scan(text: str) -> Layout:
+    """The layout of ``text`` (a chart that tomllib reads)."""
+    scanner = _Scanner(text)
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(starts, offset) - 1
+
+    root = Table((), None, False, -1)
+    tables: dict[Place, Table] = {(): root}
+    keys: dict[Place, KeyLine] = {}
+    counts: dict[Place, int] = {}  # elements seen so far of each array of tables
+    current = root
+    while scanner.i < scanner.n:
+        scanner.spaces()
+        c = scanner.peek()
+        if c in ("\n", "\r"):
+            scanner.i += 1
+            continue
+        if c == "#":
+            scanner.comment()
+            continue
+        if c == "":
+            break
+        start = scanner.i
+        if c == "[":
+            array = scanner.text.startswith("[[", start)
+            scanner.i += 2 if array else 1
+            names = scanner.key()
+            closing = "]]" if array else "]"
+            if not scanner.text.startswith(closing, scanner.i):
+                raise scanner.fail("expected the end of a table header")
+            scanner.i += len(closing)
+            place: Place = ()
+            for name in names[:-1]:
+                place = (*place, name)
+                if place in counts:  # a header below an array names its last element
+                    place = (*place, counts[place] - 1)
+            place = (*place, names[-1])
+            if array:
+                counts[place] = counts.get(place, 0) + 1
+                place = (*place, counts[place] - 1)
+            line = line_of(start)
+            current = Table(place, line, array, line)
+            tables[place] = current
+            scanner.line_end()
+            continue
+        names = scanner.key()
+        if scanner.peek() != "=":
+            raise scanner.fail("expected =")
+        scanner.i += 1
+        scanner.spaces()
+        value_start = scanner.i
+        inner = scanner.value()
+        value_end = scanner.i
+        scanner.spaces()
+        comment = scanner.i if scanner.peek() == "#" else None
+        scanner.line_end()
+        entry = KeyLine(
+            (*current.place, *names),
+            line_of(start),
+            line_of(value_end - 1),
+            value_start,
+            value_end,
+            inner,
+            comment,
+        )
+        keys[entry.place] = entry
+        current.keys.append(entry)
+        current.body_end = entry.last
+    _close_regions(list(tables.values()))
+    comment_lines = {line_of(offset) for offset in scanner.comments}
+    return Layout(text.splitlines(keepends=True), tables, keys, comment_lines)
+
+
+def _close_regions(order: list[Table]) -> None:
+    """Each table's region: itself and the tables inside it that follow it without a break."""
+    for index, table in enumerate(order):
+        end = table.body_end
+        for inner in order[index + 1 :]:
+            if inner.place[: len(table.place)] != table.place:
+                break
+            end = max(end, inner.body_end)
+        table.region_end = end
