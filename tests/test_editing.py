@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mesolog.errors import WouldLoseHandEdits
 from mesolog.model import Amendment, Complication, Course
@@ -241,3 +243,77 @@ def test_revise_chart_replaces_a_substance_field_by_field() -> None:
     after = revise_chart(CHART, before, intended)
     assert parse_chart_text(PATH, after) == intended
     assert changed_lines(CHART, after) == (['lot = "D2411"'], ['lot = "D2412"'])
+
+
+# --- the scanner against tomllib --------------------------------------------------------------
+
+_PIECES = ["a", "b ", "[[sessions]]", "[x]", '"', "'", '"""', "'''", "#", "=", "\\", "\n", "\t", "{}", ",.", "é"]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+_SCALAR = st.one_of(
+    _TEXT,
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+_KEY = st.text(alphabet=st.sampled_from(list("ab_-.é \"'#[]")), min_size=1, max_size=6)
+_VALUE = st.recursive(
+    st.one_of(_SCALAR, st.lists(_SCALAR, max_size=3)),
+    lambda inner: st.one_of(
+        st.dictionaries(_KEY, inner, max_size=3),
+        st.lists(st.dictionaries(_KEY, inner, min_size=1, max_size=3), min_size=1, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+def _at(data: object, place: tuple[str | int, ...]) -> object:
+    for part in place:
+        data = data[part]  # type: ignore[index]
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=st.dictionaries(_KEY, _VALUE, max_size=5), multiline=st.booleans())
+def test_every_key_line_the_scanner_finds_holds_the_value_tomllib_reads(document, multiline) -> None:  # type: ignore[no-untyped-def]
+    import tomli_w
+
+    text = tomli_w.dumps(document, multiline_strings=multiline)
+    data = tomllib.loads(text)
+    layout = scan(text)
+    for place, entry in layout.keys.items():
+        value = tomllib.loads("v = " + text[entry.start : entry.end])["v"]
+        assert value == _at(data, place), place
+    # Every table tomllib sees written as a header is found, at its place.
+    for place, table in layout.tables.items():
+        assert isinstance(_at(data, place), dict)
+        if table.header is not None:
+            assert text.splitlines()[table.header].lstrip().startswith("[")
+    # Every scalar of the top table is a key line.
+    for key, value in data.items():
+        if not isinstance(value, (dict, list)):
+            assert (key,) in layout.keys
+
+
+def test_the_scanner_follows_every_kind_of_string_and_quoted_key() -> None:
+    text = (
+        'a = """ends with quotes""""\n'
+        "b = '''literal\n[[sessions]]\n'''  # c\n"
+        "c = 'x # not a comment'\n"
+        '"quoted key".inner = "v\\"#"\n'
+        "d = [\n  '''\n]\n''', # one\n  2,\n]\n"
+        "e = 1979-05-27 07:32:00Z\n"
+        "[[sessions]]\n"
+        "id = 1\n"
+    )
+    data = tomllib.loads(text)
+    layout = scan(text)
+    for place, entry in layout.keys.items():
+        assert tomllib.loads("v = " + text[entry.start : entry.end])["v"] == _at(data, place)
+    assert set(layout.keys) == {
+        ("a",), ("b",), ("c",), ("quoted key", "inner"), ("d",), ("e",), ("sessions", 0, "id")
+    }
+    assert layout.keys[("b",)].comment is not None and layout.keys[("d",)].inner_comment
+    assert not layout.keys[("c",)].comment
+    assert [t.header for t in layout.elements(("sessions",))] == [13]

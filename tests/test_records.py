@@ -94,11 +94,14 @@ def test_check_reports_each_problem_with_path_and_line(run, patient: Path, data_
     patient.write_text(text)
     (data_dir / "patients" / "P-BAD.toml").write_text('schema = 1\n[patient]\nid = "P-BAD"\ncreated = 2026-01-01T00:00:00Z\nname = "x\n')
     result = run("check", expect=1)
-    line_2 = [n for n, line in enumerate(text.splitlines(), 1) if line == "[[sessions]]"][1]
+    lines = text.splitlines()
+    line_1, line_2 = [n for n, line in enumerate(lines, 1) if line == "[[sessions]]"]
     out = result.stdout
-    assert f"{patient}:{line_2}: error: session number 1 is used twice" in out
-    assert f"{patient}:{line_2}: error: session 1: depth" in out
-    assert "warning: session 1: area 'scallp' is not in the list" in out
+    # Each problem names the line of its own field.
+    assert f"{patient}:{line_2 + 1}: error: session number 1 is also used at line {line_1 + 1}" in out
+    assert f"{patient}:{lines.index('depth_mm = 20.0') + 1}: error: session 1: depth" in out
+    scallp = lines.index('    "scallp",')
+    assert f"{patient}:{scallp}: warning: session 1: area 'scallp' is not in the list" in out
     assert f"{data_dir / 'patients' / 'P-BAD.toml'}:5: error:" in out
     assert "2 files checked: 3 errors" in result.stderr
 

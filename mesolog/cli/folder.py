@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     pass
 
 from mesolog.cli.application import (
+    _format,
     _state,
     app,
     config_app,
@@ -18,13 +19,28 @@ from mesolog.cli.application import (
 
 
 @app.command()
-def check(ctx: typer.Context) -> None:
-    """Validate every patient file: one line per problem as path:line: message. Example: mesolog check"""
+def check(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text or json (a list of path, line, severity, message). Example: --format json",
+        ),
+    ] = "text",
+) -> None:
+    """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
     from mesolog.store.checkup import check_clinic
 
+    fmt = _format(fmt, ("text", "json"))
     clinic = _state(ctx).clinic()
     problems, files = check_clinic(clinic, date.today())
-    for problem in problems:
+    if fmt == "json":
+        from mesolog.render.console import to_json
+
+        typer.echo(to_json([problem.as_dict() for problem in problems]))
+    for problem in problems if fmt == "text" else ():
         typer.echo(problem.line_text())
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors

@@ -1,19 +1,24 @@
-"""``mesolog check``: every chart of the data folder validated, each problem as ``path:line``.
+"""``mesolog check``: every chart of the data folder validated, every problem as ``path:line``,
+the line being that of the faulty field.
 
-Part of the store layer (it reads the files); the rules themselves are the model's.
+Part of the store layer (it reads the files); the rules themselves are the model's. The lines
+come from ``store.layout``'s scanner, the same one that edits charts in place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import MISSING, dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from mesolog import model
-from mesolog.errors import CorruptFile, MesologError
+from mesolog.errors import CorruptFile, InvalidValue, MesologError
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
-from mesolog.store.codec import session_lines
+from mesolog.store.codec import Lines, decode_every_problem
+from mesolog.store.layout import Place
 
 
 @dataclass(frozen=True)
@@ -28,97 +33,233 @@ class Problem:
     def line_text(self) -> str:
         return f"{self.path}:{self.line or 1}: {self.severity}: {self.message}"
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+# The session field each value rule names (model.validate_session's InvalidValue.field).
+_SESSION_FIELDS = {
+    "date": "date",
+    "area": "areas",
+    "substance": "substances",
+    "technique": "technique",
+    "depth": "depth_mm",
+    "anaesthetic": "anaesthetic",
+    "method": "method",
+    "angle": "angle_deg",
+    "needle gauge": "needle_gauge",
+    "needle length": "needle_length_mm",
+    "points": "points",
+    "duration": "duration_min",
+}
+
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
+    """Every problem of one chart, each naming the line of its field."""
     try:
         chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
-        return [Problem(path, error.line, "error", error.reason)]
+        shaped = _toml_text(path)
+        if shaped is None:  # not TOML at all: its first syntax error is all there is to say
+            return [Problem(path, error.line, "error", error.reason)]
+        try:  # of the wrong shape: every problem, not only the first
+            chart, shape, broken = decode_every_problem(path, tomllib.loads(shaped), shaped)
+        except MesologError as error:
+            return [Problem(path, 1, "error", error.message)]
+        text = shaped
     except MesologError as error:
         return [Problem(path, 1, "error", error.message)]
-    lines = session_lines(text)
+    else:
+        shape, broken = [], set()
+    problems = [Problem(path, p.line, "error", p.reason) for p in shape]
+    problems += _chart_problems(_Where(path, Lines(text)), chart, broken, today, words)
+    return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
+
+
+def _toml_text(path: Path) -> str | None:
+    """The file's text when it is TOML (its problems are then of shape: each can be named)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+        tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return text if text.strip() and "\x00" not in text else None
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Which file, and the lines of its fields."""
+
+    path: Path
+    lines: Lines  # scanned only when a problem needs its line
+
+    def line(self, place: Place) -> int | None:
+        return self.lines.line(place)
+
+    def problem(self, place: Place, severity: str, message: str) -> Problem:
+        return Problem(self.path, self.line(place), severity, message)
+
+
+def _chart_problems(
+    where: _Where, chart: model.Chart, broken: set[int], today: date, words: vocab.Vocabulary
+) -> list[Problem]:
     problems: list[Problem] = []
-
-    def at(index: int) -> int | None:
-        return lines[index] if index < len(lines) else None
-
-    if chart.patient.id != path.stem:
-        problems.append(
-            Problem(
-                path,
-                None,
-                "error",
-                f"[patient] id {chart.patient.id!r} does not match the file name",
-            )
-        )
-    for course in chart.courses:
-        problems += [Problem(path, None, "warning", w) for w in model.course_warnings(course)]
-    seen: set[int] = set()
+    # A course whose name could not be read is reported already; lookups by name skip it.
+    named = tuple(c for c in chart.courses if isinstance(c.name, str))
+    chart = replace(chart, courses=named)
+    if chart.patient.id is not None and chart.patient.id != where.path.stem:
+        message = f"[patient] id {chart.patient.id!r} does not match the file name"
+        problems.append(where.problem(("patient", "id"), "error", message))
+    for index, course in enumerate(chart.courses):
+        if course.planned_sessions is None or course.interval_days is None:
+            continue  # reported already, as of the wrong shape
+        for warning in model.course_warnings(course):
+            key = "interval_days" if "interval" in warning else "planned_sessions"
+            problems.append(where.problem(("courses", index, key), "warning", warning))
+    problems += _number_problems(where, chart)
     previous: date | None = None
     for index, session in enumerate(chart.sessions):
-        line = at(index)
-        if session.id in seen:
-            problems.append(
-                Problem(path, line, "error", f"session number {session.id} is used twice")
+        if index not in broken:
+            problems += _session_problems(where, chart, index, session, previous, today, words)
+            previous = session.date
+    return problems
+
+
+def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+    """A number two sessions carry (amend and void refuse it), and numbers below 1."""
+    problems: list[Problem] = []
+    first: dict[int, int] = {}
+    for index, session in enumerate(chart.sessions):
+        number, place = session.id, ("sessions", index, "id")
+        if not isinstance(number, int):
+            continue  # reported already, as of the wrong shape
+        if number < 1:
+            message = f"session number {number} must be 1 or more"
+            problems.append(where.problem(place, "error", message))
+        if number in first:
+            other = where.line(("sessions", first[number], "id"))
+            message = (
+                f"session number {number} is also used at line {other}; amend and void refuse "
+                "it until one is renumbered"
             )
-        if session.id < 1:
-            problems.append(
-                Problem(path, line, "error", f"session number {session.id} must be 1 or more")
-            )
-        seen.add(session.id)
-        if session.status not in vocab.STATUSES:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    "error",
-                    f"session {session.id}: status {session.status!r} must be active or voided",
-                )
-            )
+            problems.append(where.problem(place, "error", message))
+        first.setdefault(number, index)
+    return problems
+
+
+def _session_problems(
+    where: _Where,
+    chart: model.Chart,
+    index: int,
+    session: model.Session,
+    previous: date | None,
+    today: date,
+    words: vocab.Vocabulary,
+) -> list[Problem]:
+    here: Place = ("sessions", index)
+    name = f"session {session.id}"
+    problems: list[Problem] = []
+    if session.status not in vocab.STATUSES:
+        message = f"{name}: status {session.status!r} must be active or voided"
+        problems.append(where.problem((*here, "status"), "error", message))
+    for place, message in _value_problems(here, session, today):
+        problems.append(where.problem(place, "error", f"{name}: {message}"))
+    if previous and session.date < previous:
+        message = f"{name} ({session.date.isoformat()}) is dated before the session above it"
+        problems.append(where.problem((*here, "date"), "warning", message))
+    if session.course and chart.course(session.course) is None:
+        message = f"{name}: no course named {session.course!r}"
+        problems.append(where.problem((*here, "course"), "warning", message))
+    for area in session.areas:
+        if not words.area(area).known:
+            message = f"{name}: area {area!r} is not in the list"
+            problems.append(where.problem((*here, "areas"), "warning", message))
+    for number, item in enumerate(session.complications):
+        if not words.complication(item.name).known:
+            message = f"{name}: complication {item.name!r} is not in the list"
+            place = (*here, "complications", number, "name")
+            problems.append(where.problem(place, "warning", message))
+    return problems
+
+
+# A value that passes its rule, put in place of a refused one so that the session's next
+# problem can be heard too (the rules stay the model's, in one place: validate_session).
+_PASSING: dict[str, object] = {
+    "areas": ("scalp",),
+    "technique": "gun",
+    "depth_mm": 1.0,
+    "anaesthetic": "none",
+    "amount": 1.0,
+    "unit": "ml",
+    "severity": "mild",
+}
+
+
+def _value_problems(here: Place, session: model.Session, today: date) -> list[tuple[Place, str]]:
+    """Every value ``validate_session`` refuses in this session, each at its field."""
+    found: list[tuple[Place, str]] = []
+    while len(found) < 50:
         try:
             model.validate_session(session, today)
+        except InvalidValue as error:
+            place = _faulty_field(here, session, error)
+            found.append((place, error.message))
+            passing = _without(session, place[len(here) :], today)
+            if passing is None or passing == session:
+                break
+            session = passing
         except MesologError as error:
-            problems.append(Problem(path, line, "error", f"session {session.id}: {error.message}"))
-        if previous and session.date < previous:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    "warning",
-                    f"session {session.id} ({session.date.isoformat()}) is dated before the session above it",
-                )
-            )
-        previous = session.date
-        if session.course and chart.course(session.course) is None:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    "warning",
-                    f"session {session.id}: no course named {session.course!r}",
-                )
-            )
-        for area in session.areas:
-            if not words.area(area).known:
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        "warning",
-                        f"session {session.id}: area {area!r} is not in the list",
-                    )
-                )
-        for item in session.complications:
-            if not words.complication(item.name).known:
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        "warning",
-                        f"session {session.id}: complication {item.name!r} is not in the list",
-                    )
-                )
-    return problems
+            found.append((here, error.message))
+            break
+        else:
+            break
+    return found
+
+
+def _without(session: model.Session, field: Place, today: date) -> model.Session | None:
+    """``session`` with the refused value at ``field`` replaced by one that passes (an optional
+    field is left out); None when there is none to put (no substance at all)."""
+    if not field:
+        return None
+    key = str(field[-1])
+    change: dict[str, Any] = {}
+    if field[0] == "measurements":
+        change["measurements"] = {k: v for k, v in session.measurements.items() if k != key}
+    elif len(field) == 1:
+        default = model.Session.__dataclass_fields__[key].default
+        change[key] = today if key == "date" else _PASSING.get(key, default)
+        if change[key] is MISSING:
+            return None
+    else:
+        array, number = str(field[0]), int(field[1])
+        items: list[Any] = list(getattr(session, array))
+        items[number] = replace(items[number], **{key: _PASSING.get(key)})
+        change[array] = tuple(items)
+    return replace(session, **change)
+
+
+def _faulty_field(here: Place, session: model.Session, error: InvalidValue) -> Place:
+    """Where the field a value rule refused is: a session key, the key of the substance or
+    complication holding the refused value, or a measurement."""
+    if error.field.startswith("measure"):
+        name = error.field.removeprefix("measure").strip() or str(error.value)
+        return (*here, "measurements", name)
+    if error.field in _SESSION_FIELDS:
+        return (*here, _SESSION_FIELDS[error.field])
+    key = error.field.replace(" ", "_")
+    lists = (("substances", session.substances), ("complications", session.complications))
+    for array, items in lists:
+        for number, item in enumerate(items):
+            value = getattr(item, key, None)
+            shown = value.isoformat() if isinstance(value, date) else value
+            if value is not None and error.value in (value, shown):
+                return (*here, array, number, key)
+    return here
 
 
 def check_clinic(

@@ -37,7 +37,6 @@ from mesolog.store.codec import (
     parse_chart_text,
     read_chart_file,
 )
-from mesolog.store.editing import revise_chart
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
@@ -276,6 +275,8 @@ class Clinic:
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
+            from mesolog.store.editing import revise_chart
+
             new = replace(chart, courses=(*chart.courses, course))
             return new, revise_chart(text, chart, new)
 
@@ -312,6 +313,8 @@ class Clinic:
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
+            from mesolog.store.editing import revise_chart  # only corrections need it
+
             return changed, revise_chart(text, chart, changed)
 
         def message(chart: Chart) -> str:
@@ -346,7 +349,7 @@ class Clinic:
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
             patient, lines = details.changed_patient(chart.patient, checked)
             new = details.with_trail(replace(chart, patient=patient), lines, now(), by, reason)
-            return new, revise_chart(text, chart, new)
+            return new, _revised(text, chart, new)
 
         def message(chart: Chart) -> str:
             return f"{chart.patient.id}: details changed: {_changed_names(chart)}"
@@ -411,7 +414,7 @@ class Clinic:
             courses = tuple(course if c is old else c for c in chart.courses)
             new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
             stored.append(course)
-            return new, revise_chart(text, chart, new)
+            return new, _revised(text, chart, new)
 
         def message(chart: Chart) -> str:
             return f"{chart.patient.id}: course {stored[0].name} {verb}: {_changed_names(chart)}"
@@ -444,6 +447,14 @@ def restore_edit(number: int) -> Callable[[Session], Session]:
         return replace(session, status="active")
 
     return edit
+
+
+def _revised(text: str, before: Chart, after: Chart) -> str:
+    """``text`` changed in place to read as ``after``, every hand-typed byte kept (the editing
+    module is imported only by the commands that correct a chart: start-up)."""
+    from mesolog.store.editing import revise_chart
+
+    return revise_chart(text, before, after)
 
 
 def _changed_names(chart: Chart) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mesolog.errors import (
     CorruptFile,
@@ -27,6 +27,9 @@ from mesolog.model import (
     Substance,
 )
 from mesolog.model import vocabulary as vocab
+
+if TYPE_CHECKING:
+    from mesolog.store.layout import Layout, Place
 
 HEADER = (
     "# mesolog patient chart (schema 1). Managed by mesolog: hand edits are kept, but run\n"
@@ -106,26 +109,81 @@ def chart_document(chart: Chart) -> dict[str, Any]:
 # --- decoding ---------------------------------------------------------------------------------
 
 
+class Lines:
+    """Line numbers of a chart's text, from ``store.layout``'s scanner, scanned (and the scanner
+    imported) on the first question: a read of good charts never pays for it; a message about a
+    bad one names the line of its field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.layout: Layout | None = None
+
+    def line(self, place: Place) -> int | None:
+        if not self.text:
+            return None
+        if self.layout is None:
+            from mesolog.store.layout import LayoutError, scan
+
+            try:
+                self.layout = scan(self.text)
+            except LayoutError:
+                self.text = ""  # cannot be followed: messages go without a line
+                return None
+        return self.layout.line(place)
+
+
 class _Reader:
-    """Typed access to a decoded TOML table; a wrong value names the file, line and field."""
+    """Typed access to a decoded TOML table; a wrong value names the file, line and field.
 
-    def __init__(self, path: Path, table: Any, where: str, line: int | None) -> None:
+    ``place`` is where the table is in the text (``("sessions", 2)``), so a message names the
+    faulty field's own line. With a ``problems`` list, a wrong value is recorded there and read
+    as absent, so that ``check`` hears about every problem, not only the first; without one, the
+    first problem is raised.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        table: Any,
+        where: str,
+        place: Place,
+        lines: Lines,
+        problems: list[CorruptFile] | None = None,
+    ) -> None:
+        self.path, self.where, self.place, self.lines = path, where, place, lines
+        self.problems, self.quiet = problems, False
         if not isinstance(table, dict):
-            raise CorruptFile(path, f"{where} must be a table", line)
-        self.path, self.table, self.where, self.line = path, table, where, line
+            self.report(CorruptFile(path, f"{where} must be a table", lines.line(place)))
+            table, self.quiet = {}, True  # its fields are not reported again, one by one
+        self.table: dict[str, Any] = table
 
-    def fail(self, key: str, expected: str) -> CorruptFile:
+    def report(self, problem: CorruptFile) -> None:
+        if self.problems is None:
+            raise problem
+        self.problems.append(problem)
+
+    def fail(self, key: str, expected: str) -> None:
+        """Report a wrong value (raise it, or record it); the value then reads as absent."""
+        if self.quiet:
+            return
         value = self.table.get(key)
-        return CorruptFile(
-            self.path, f"{self.where}: {key} must be {expected}, found {value!r}", self.line
+        self.report(
+            CorruptFile(
+                self.path,
+                f"{self.where}: {key} must be {expected}, found {value!r}",
+                self.lines.line((*self.place, key)),
+            )
         )
+
+    def inner(self, table: Any, where: str, *place: str | int) -> _Reader:
+        return _Reader(self.path, table, where, (*self.place, *place), self.lines, self.problems)
 
     def text(self, key: str, required: bool = False, default: str | None = None) -> Any:
         value = self.table.get(key, default)
         if value is None and not required:
             return None
         if not isinstance(value, str):
-            raise self.fail(key, "text")
+            return self.fail(key, "text")
         return value
 
     def integer(self, key: str, required: bool = False) -> Any:
@@ -133,7 +191,7 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(key, "a whole number")
+            return self.fail(key, "a whole number")
         return value
 
     def real(self, key: str, required: bool = False) -> Any:
@@ -141,7 +199,7 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise self.fail(key, "a number")
+            return self.fail(key, "a number")
         return float(value)
 
     def day(self, key: str, required: bool = False) -> Any:
@@ -149,7 +207,7 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, date) or isinstance(value, datetime):
-            raise self.fail(key, "a date (YYYY-MM-DD, unquoted)")
+            return self.fail(key, "a date (YYYY-MM-DD, unquoted)")
         return value
 
     def moment(self, key: str, required: bool = False) -> Any:
@@ -157,32 +215,25 @@ class _Reader:
         if value is None and not required:
             return None
         if not isinstance(value, datetime):
-            raise self.fail(key, "a date and time")
+            return self.fail(key, "a date and time")
         return value
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "a list of text")
+            self.fail(key, "a list of text")
+            return ()
         return tuple(value)
 
     def tables(self, key: str) -> list[Any]:
         value = self.table.get(key, [])
         if not isinstance(value, list):
-            raise self.fail(key, "a list of tables")
+            self.fail(key, "a list of tables")
+            return []
         return value
 
 
-_SESSION_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*sessions[ \t]*\]\]", re.MULTILINE)
-
-
-def session_lines(text: str) -> list[int]:
-    """Line number of each ``[[sessions]]`` header, in order (for messages that name a line)."""
-    return [text.count("\n", 0, found.start()) + 1 for found in _SESSION_HEADER.finditer(text)]
-
-
-def _decode_amendment(path: Path, raw: Any, where: str, line: int | None) -> Amendment:
-    a = _Reader(path, raw, where, line)
+def _decode_amendment(a: _Reader) -> Amendment:
     return Amendment(
         at=a.moment("at", required=True),
         by=a.text("by") or "",
@@ -191,13 +242,33 @@ def _decode_amendment(path: Path, raw: Any, where: str, line: int | None) -> Ame
     )
 
 
-def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
-    r = _Reader(path, raw, "session", line)
+def _decode_patient(p: _Reader) -> Patient:
+    return Patient(
+        id=p.text("id", required=True),
+        created=p.moment("created", required=True),
+        name=p.text("name"),
+        birth_year=p.integer("birth_year"),
+        sex=p.text("sex"),
+        note=p.text("note"),
+        phone=p.text("phone"),
+        email=p.text("email"),
+    )
+
+
+def _course_status(c: _Reader) -> str:
+    status = c.text("status") or "active"
+    if status not in vocab.COURSE_STATUSES:
+        c.fail("status", "active, completed or stopped")
+        return "active"
+    return str(status)
+
+
+def _decode_session(r: _Reader) -> Session:
     number = r.integer("id", required=True)
     r.where = f"session {number}"
     substances = []
-    for item in r.tables("substances"):
-        s = _Reader(path, item, f"session {number} substance", line)
+    for index, item in enumerate(r.tables("substances")):
+        s = r.inner(item, f"session {number} substance", "substances", index)
         substances.append(
             Substance(
                 name=s.text("name", required=True),
@@ -210,8 +281,8 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
             )
         )
     complications = []
-    for item in r.tables("complications"):
-        c = _Reader(path, item, f"session {number} complication", line)
+    for index, item in enumerate(r.tables("complications")):
+        c = r.inner(item, f"session {number} complication", "complications", index)
         complications.append(
             Complication(
                 name=c.text("name", required=True),
@@ -222,12 +293,12 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
                 reported_by=c.text("reported_by"),
             )
         )
-    amendments = []
-    for item in r.tables("amendments"):
-        amendments.append(_decode_amendment(path, item, f"session {number} amendment", line))
-    measures = r.table.get("measurements", {})
-    m = _Reader(path, measures, f"session {number} measurements", line)
-    measurements = {key: m.real(key, required=True) for key in measures}
+    amendments = [
+        _decode_amendment(r.inner(item, f"session {number} amendment", "amendments", index))
+        for index, item in enumerate(r.tables("amendments"))
+    ]
+    m = r.inner(r.table.get("measurements", {}), f"session {number} measurements", "measurements")
+    measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
         id=number,
         date=r.day("date", required=True),
@@ -256,18 +327,65 @@ def _decode_session(path: Path, raw: Any, line: int | None) -> Session:
     )
 
 
-def _decode_patient(path: Path, data: dict[str, Any]) -> Patient:
-    p = _Reader(path, data.get("patient"), "[patient]", None)
-    return Patient(
-        id=p.text("id", required=True),
-        created=p.moment("created", required=True),
-        name=p.text("name"),
-        birth_year=p.integer("birth_year"),
-        sex=p.text("sex"),
-        note=p.text("note"),
-        phone=p.text("phone"),
-        email=p.text("email"),
+def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
+    """A chart from parsed TOML; the first thing of the wrong shape is a :class:`CorruptFile`
+    naming its own line (``text`` is the file's text, for the line numbers)."""
+    return _decode(path, data, Lines(text), None)[0]
+
+
+def decode_every_problem(
+    path: Path, data: dict[str, Any], text: str
+) -> tuple[Chart, list[CorruptFile], set[int]]:
+    """For ``check``: the chart, every problem of shape (each naming its field's line), and the
+    positions of the sessions that had one (their fields may read as absent: not to be
+    validated further)."""
+    problems: list[CorruptFile] = []
+    chart, broken = _decode(path, data, Lines(text), problems)
+    return chart, problems, broken
+
+
+def _decode(
+    path: Path, data: dict[str, Any], lines: Lines, problems: list[CorruptFile] | None
+) -> tuple[Chart, set[int]]:
+    top = _Reader(path, data, "file", (), lines, problems)
+    schema = data.get("schema")
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        found = f"no valid 'schema' number at the top (found {schema!r})"
+        top.report(CorruptFile(path, found, lines.line(("schema",)) or 1))
+    elif schema > SCHEMA:
+        raise NewerSchema(
+            f"{path} was written by a newer mesolog (schema {schema}; this one knows {SCHEMA}): "
+            "upgrade mesolog; the file was not touched."
+        )
+    elif schema < 1:
+        found = f"schema {schema} is not a schema mesolog ever wrote"
+        top.report(CorruptFile(path, found, lines.line(("schema",))))
+    patient = _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
+    courses = []
+    for index, raw in enumerate(top.tables("courses")):
+        c = top.inner(raw, "course", "courses", index)
+        courses.append(
+            Course(
+                name=c.text("name", required=True),
+                planned_sessions=c.integer("planned_sessions", required=True),
+                interval_days=c.integer("interval_days", required=True),
+                start=c.day("start", required=True),
+                indication=c.text("indication"),
+                status=_course_status(c),
+            )
+        )
+    sessions: list[Session] = []
+    broken: set[int] = set()
+    for index, raw in enumerate(top.tables("sessions")):
+        before = len(problems or ())
+        sessions.append(_decode_session(top.inner(raw, "session", "sessions", index)))
+        if len(problems or ()) > before:
+            broken.add(index)
+    amendments = tuple(
+        _decode_amendment(top.inner(raw, "chart amendment", "amendments", index))
+        for index, raw in enumerate(top.tables("amendments"))
     )
+    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA, amendments), broken
 
 
 _FIRST_LIST_HEADER = re.compile(r"^[ \t]*\[\[", re.MULTILINE)
@@ -285,61 +403,10 @@ def read_patient(path: Path) -> Patient | None:
             data = {}
         if "patient" not in data:  # [patient] written after the sessions, by hand
             data = tomllib.loads(text)
-        return _decode_patient(path, data)
+        top = _Reader(path, data, "file", (), Lines(""))
+        return _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile):
         return None
-
-
-def decode_chart(path: Path, data: dict[str, Any], text: str = "") -> Chart:
-    """A chart from parsed TOML; anything of the wrong shape is a :class:`CorruptFile`."""
-    schema = data.get("schema")
-    if not isinstance(schema, int) or isinstance(schema, bool):
-        raise CorruptFile(path, f"no valid 'schema' number at the top (found {schema!r})", 1)
-    if schema > SCHEMA:
-        raise NewerSchema(
-            f"{path} was written by a newer mesolog (schema {schema}; this one knows {SCHEMA}): "
-            "upgrade mesolog; the file was not touched."
-        )
-    if schema < 1:
-        raise CorruptFile(path, f"schema {schema} is not a schema mesolog ever wrote")
-    patient = _decode_patient(path, data)
-    courses = []
-    for raw in _Reader(path, data, "file", None).tables("courses"):
-        c = _Reader(path, raw, "course", None)
-        courses.append(
-            Course(
-                name=c.text("name", required=True),
-                planned_sessions=c.integer("planned_sessions", required=True),
-                interval_days=c.integer("interval_days", required=True),
-                start=c.day("start", required=True),
-                indication=c.text("indication"),
-                status=_course_status(c),
-            )
-        )
-    raw_sessions = _Reader(path, data, "file", None).tables("sessions")
-    try:
-        sessions = [_decode_session(path, raw, None) for raw in raw_sessions]
-    except CorruptFile as error:
-        # Only now is it worth finding lines: name the line of the session that failed.
-        lines = session_lines(text)
-        for i, raw in enumerate(raw_sessions):
-            try:
-                _decode_session(path, raw, lines[i] if i < len(lines) else None)
-            except CorruptFile as located:
-                raise located from None
-        raise error from None
-    amendments = tuple(
-        _decode_amendment(path, raw, "chart amendment", None)
-        for raw in _Reader(path, data, "file", None).tables("amendments")
-    )
-    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA, amendments)
-
-
-def _course_status(c: _Reader) -> str:
-    status = c.text("status") or "active"
-    if status not in vocab.COURSE_STATUSES:
-        raise c.fail("status", "active, completed or stopped")
-    return str(status)
 
 
 @functools.cache

@@ -16,6 +16,7 @@ A place is a path of keys, with the element number for arrays of tables:
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class Table:
 
 @dataclass
 class Layout:
+    """Every table and key line of a text, by place."""
+
     lines: list[str]  # the text's lines, line ends kept
     tables: dict[Place, Table]  # in the order of the text
     keys: dict[Place, KeyLine]
@@ -80,6 +83,13 @@ class Layout:
         return found
 
 
+# The common line, read in one step: a bare key, a one-line basic string or a plain scalar
+# (number, boolean, date, date and time), perhaps a comment. Anything else takes the long way.
+_SIMPLE_LINE = re.compile(
+    r"([A-Za-z0-9_-]+)[ \t]*=[ \t]*"
+    r'("(?:[^"\\\n]|\\.)*"|[A-Za-z0-9_:.+-]+(?: \d\d:\d\d[0-9:.+Zz-]*)?)'
+    r"[ \t]*(#[^\n]*)?(?:\r?\n|\Z)"
+)
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?"
@@ -253,8 +263,10 @@ class _Scanner:
                 raise self.fail("expected , or } in an inline table")
 
 
+@functools.lru_cache(maxsize=4)
 def scan(text: str) -> Layout:
-    """The layout of ``text`` (a chart that tomllib reads)."""
+    """The layout of ``text`` (a chart that tomllib reads). A change asks about the same text
+    several times: the answer is kept (a layout is never changed once made)."""
     scanner = _Scanner(text)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
@@ -300,17 +312,26 @@ def scan(text: str) -> Layout:
             tables[place] = current
             scanner.line_end()
             continue
-        names = scanner.key()
-        if scanner.peek() != "=":
-            raise scanner.fail("expected =")
-        scanner.i += 1
-        scanner.spaces()
-        value_start = scanner.i
-        inner = scanner.value()
-        value_end = scanner.i
-        scanner.spaces()
-        comment = scanner.i if scanner.peek() == "#" else None
-        scanner.line_end()
+        simple = _SIMPLE_LINE.match(text, start)
+        if simple is not None:
+            names, inner = (simple.group(1),), False
+            value_start, value_end = simple.span(2)
+            comment = simple.start(3) if simple.group(3) is not None else None
+            if comment is not None:
+                scanner.comments.append(comment)
+            scanner.i = simple.end()
+        else:
+            names = scanner.key()
+            if scanner.peek() != "=":
+                raise scanner.fail("expected =")
+            scanner.i += 1
+            scanner.spaces()
+            value_start = scanner.i
+            inner = scanner.value()
+            value_end = scanner.i
+            scanner.spaces()
+            comment = scanner.i if scanner.peek() == "#" else None
+            scanner.line_end()
         entry = KeyLine(
             (*current.place, *names),
             line_of(start),
