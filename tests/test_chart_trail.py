@@ -321,3 +321,12 @@ def test_chart_level_corrections_keep_every_hand_typed_byte(run, patient: Path) 
     chart = chart_of(patient)
     assert chart.patient.phone == "+34 600 111 222" and chart.courses[0].status == "completed"
     assert len(chart.amendments) == 3 and after.count("[[amendments]]") == 3
+
+
+def test_check_names_the_line_of_a_bad_course_status(run, patient: Path) -> None:
+    text = patient.read_text().replace('status = "active"', 'status = "paused"')
+    patient.write_text(text)
+    line = text.splitlines().index('status = "paused"') + 1
+    result = run("check", expect=1)
+    assert f"P-0042.toml:{line}: error: course: status must be active, completed or stopped" in result.stdout
+    assert "status must be" in run("report", "P-0042", expect=1).stderr
