@@ -135,7 +135,7 @@ def test_empty_truncated_or_binary_file_is_refused_not_read_as_no_sessions(run, 
 def test_bad_format_and_last_values(run, patient: Path) -> None:
     assert "use one of table, json" in run("report", "P-0042", "--format", "xml", expect=2).stderr
     assert "1 or more" in run("report", "P-0042", "--last", "0", expect=2).stderr
-    assert ".html or .svg" in run("report", "P-0042", "--output", "x.pdf", expect=2).stderr
+    assert "must end in .html, .svg, .txt" in run("report", "P-0042", "--output", "x.pdf", expect=2).stderr
 
 
 def test_broken_config_names_the_line(run, patient: Path, config_file: Path) -> None:

@@ -188,7 +188,8 @@ def complete(data_dir: Path, words: str) -> list[str]:
 def test_shell_completion_of_ids_areas_substances_and_lots(clinic: Path) -> None:
     assert complete(clinic, "mesolog report G-") == ["G-1", "G-2"]
     assert complete(clinic, "mesolog add G-1 --like-last --area sc") == ["scalp"]
-    assert complete(clinic, "mesolog lot D") == ["D 2411"]  # Typer filters by case-sensitive prefix
-    assert "minoxidil 0.5%" in complete(clinic, "mesolog add G-1 --substance mino")
+    # One lot however it was typed (case and spaces ignored), quoted for bash as one word.
+    assert complete(clinic, "mesolog lot D") == ["D\\ 2411"]
+    assert "minoxidil\\ 0.5%" in complete(clinic, "mesolog add G-1 --substance mino")
     assert complete(clinic, "mesolog add G-1 --area thi") == ["thighs"]
     assert complete(clinic, "mesolog rep") == ["report"]

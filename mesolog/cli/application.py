@@ -15,13 +15,25 @@ from typer.core import TyperGroup
 from mesolog import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from mesolog.store import Clinic, Location
     from mesolog.store.config import Config
 
 
 class _Refusals(TyperGroup):
     """Turns every refusal into one sentence on stderr and its exit code; no traceback unless
-    ``--debug``. Crash tracebacks would print patient data, so they are opt-in."""
+    ``--debug``. Crash tracebacks would print patient data, so they are opt-in.
+
+    Built with every command under it, it also puts every parameter in words (help, completion,
+    ids as stored): see ``mesolog.cli.words``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from mesolog.cli import words
+
+        super().__init__(*args, **kwargs)
+        words.in_words(self)
 
     def invoke(self, ctx: Any) -> Any:
         from mesolog.errors import MesologError
@@ -35,6 +47,10 @@ class _Refusals(TyperGroup):
             raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader closed the pipe (`mesolog report | head -1`): it has what it wanted.
+            reader_gone()
+            raise typer.Exit(0) from None
         except OSError as error:
             # A full disk, a read-only or vanished folder: the writes are atomic, so the chart
             # on disk is the one from before this command.
@@ -56,6 +72,16 @@ class _Refusals(TyperGroup):
 
 def _debugging(ctx: Any) -> bool:
     return bool(ctx.params.get("debug")) or "--debug" in sys.argv
+
+
+def reader_gone() -> None:
+    """stdout's reader went away: whatever is still buffered goes nowhere, quietly (Python
+    would otherwise complain about the pipe once more when it flushes at exit)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _say(message: str) -> None:
@@ -180,9 +206,45 @@ def _index_of(state: State) -> Any:
     return summary.opened(state.clinic(), cache_location().path, rebuild_progress())
 
 
-def _clinic_overview(ctx: typer.Context, fmt: str, title: str) -> None:
+def _clinic_overview(
+    ctx: typer.Context,
+    fmt: str,
+    title: str,
+    since: date | None = None,
+    until: date | None = None,
+    output: "Path | None" = None,
+) -> None:
+    """The overview; with --since/--until, the patients who had a session in that window."""
     from mesolog import render
+    from mesolog.model.questions import SessionQuery
 
     with _index(ctx) as index:
         summaries, problems = index.summaries()
-    render.overview(summaries, problems, date.today(), fmt, title)
+        if since or until:
+            seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
+            summaries = [s for s in summaries if s.patient_id in seen]
+            title += f", sessions {since or '…'} to {until or 'today'}"
+    _shown(ctx, fmt, output, lambda form: render.overview(summaries, problems, date.today(), form, title), title)
+
+
+def _shown(
+    ctx: typer.Context,
+    fmt: str,
+    output: "Path | None",
+    draw: "Callable[[str], None]",
+    title: str,
+) -> None:
+    """A report on the terminal in ``fmt``, or written to ``--output FILE`` in the form its
+    extension names (refused when it names none, or not the --format typed; an existing file
+    only with --force)."""
+    if output is None:
+        draw(fmt)
+        return
+    from mesolog import render
+    from mesolog.store.outputs import save_output
+
+    source = ctx.get_parameter_source("fmt")
+    typed = fmt if source is not None and source.name == "COMMANDLINE" else None
+    form = render.file_format(output, typed)
+    save_output(output, render.captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
+    typer.echo(f"Saved to {output}", err=True)

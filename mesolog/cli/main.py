@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from mesolog.cli.application import app
+from mesolog.cli.application import app, reader_gone
 
 # Which module defines each command word. A run imports only its command's module; a test
 # checks this table against the commands the modules register.
@@ -98,6 +98,19 @@ def main() -> NoReturn:
         _load(COMMAND_MODULES[name])
     else:
         every_command()  # --help, an unknown command's suggestions, completion: Typer's own
-    with only_command(name):
-        app(prog_name="mesolog")
+    try:
+        with only_command(name):
+            app(prog_name="mesolog")
+    except SystemExit:
+        _flush_for_a_reader_that_may_be_gone()
+        raise
+    _flush_for_a_reader_that_may_be_gone()
     raise SystemExit(0)
+
+
+def _flush_for_a_reader_that_may_be_gone() -> None:
+    # Piped output is buffered until here; a reader that already left (`| head -1`) is fine.
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        reader_gone()

@@ -12,11 +12,12 @@ from mesolog.cli.application import (
     _format,
     _index,
     _optional_date,
+    _shown,
     _state,
     app,
 )
 from mesolog.cli.completion import complete_area, complete_lot, complete_substance
-from mesolog.cli.options import FormatOption, SinceOption, UntilOption
+from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -33,6 +34,8 @@ def due(
         typer.Option("--all", help="Also patients with no course, by last session. Example: --all"),
     ] = False,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
     from datetime import timedelta
@@ -52,7 +55,8 @@ def due(
         if (s.next_due is not None and (s.next_due < today if overdue else s.next_due <= horizon))
         or (everyone and s.planned is None and not overdue)
     ]
-    render.due(progress.overview_order(chosen, today), problems, today, fmt)
+    ordered = progress.overview_order(chosen, today)
+    _shown(ctx, fmt, output, lambda form: render.due(ordered, problems, today, form), "mesolog due")
 
 
 @app.command()
@@ -68,6 +72,8 @@ def lot(
         ),
     ],
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
     from mesolog import render
@@ -82,7 +88,13 @@ def lot(
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    render.lot_uses(lot_number, patients, problems, fmt, close)
+    _shown(
+        ctx,
+        fmt,
+        output,
+        lambda form: render.lot_uses(lot_number, patients, problems, form, close),
+        f"mesolog lot {lot_number}",
+    )
 
 
 @app.command()
@@ -113,6 +125,8 @@ def find(
         bool, typer.Option("--voided", help="Include voided sessions. Example: --voided")
     ] = False,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
     from mesolog import model, render
@@ -137,7 +151,7 @@ def find(
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         problems = index.problems()
-    render.found(rows, problems, fmt)
+    _shown(ctx, fmt, output, lambda form: render.found(rows, problems, form), "mesolog find")
 
 
 @app.command()
@@ -152,6 +166,8 @@ def stats(
     since: SinceOption = None,
     until: UntilOption = None,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
     from mesolog import model, render
@@ -165,4 +181,4 @@ def stats(
     with _index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    render.stats(by, groups, problems, fmt)
+    _shown(ctx, fmt, output, lambda form: render.stats(by, groups, problems, form), f"mesolog stats --by {by}")

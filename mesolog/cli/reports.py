@@ -1,7 +1,6 @@
 """`report`: one patient's progress, or the clinic overview."""
 
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,11 +12,12 @@ from mesolog.cli.application import (
     _clinic_overview,
     _format,
     _optional_date,
+    _shown,
     _state,
     app,
 )
 from mesolog.cli.completion import complete_patient
-from mesolog.cli.options import FormatOption, SinceOption, UntilOption
+from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- report -----------------------------------------------------------------------------------
 
@@ -43,10 +43,8 @@ def report(
     audit: Annotated[
         bool, typer.Option("--audit", help="Show the amendment trail. Example: --audit")
     ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(help="Save the table report as .html or .svg. Example: --output report.html"),
-    ] = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
     from mesolog import render
@@ -54,17 +52,24 @@ def report(
     from mesolog.model import progress
 
     fmt = _format(fmt, render.FORMATS)
-    if patient_id is None:
-        _clinic_overview(ctx, fmt, "Clinic overview")
-        return
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
-    if output is not None and output.suffix.lower() not in (".html", ".svg"):
-        raise InvalidValue("--output", str(output), "the file must end in .html or .svg")
+    begin, end = _optional_date(since, "--since"), _optional_date(until, "--until")
+    if patient_id is None:
+        if last is not None:
+            raise InvalidValue(
+                "--last", last, "it counts one patient's sessions; give a patient id, or "
+                "--since/--until for the clinic"
+            )
+        _clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
+        return
     chart = _state(ctx).clinic().load(patient_id)
-    sessions = progress.in_window(
-        chart.sessions, _optional_date(since, "--since"), _optional_date(until, "--until"), last
+    sessions = progress.in_window(chart.sessions, begin, end, last)
+    today = date.today()
+    _shown(
+        ctx,
+        fmt,
+        output,
+        lambda form: render.report(chart, sessions, today, form, audit),
+        f"mesolog report {chart.patient.id}",
     )
-    render.report(chart, sessions, date.today(), fmt, audit, output)
-    if output is not None:
-        typer.echo(f"Report saved to {output}", err=True)

@@ -86,7 +86,9 @@ def add(
     complication: Annotated[
         list[str] | None,
         typer.Option(
-            help="NAME[:SEVERITY]; repeat. Example: --complication bruising:mild",
+            help="NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
+            "(resolved, recovering, ongoing...); repeat. "
+            "Example: --complication bruising:mild:onset=2026-11-03:outcome=resolved",
             show_default=False,
         ),
     ] = None,

@@ -9,14 +9,18 @@ never reads data files.
 from mesolog.render.clinic import due, found, lot_uses, overview, paths, stats
 from mesolog.render.console import FORMATS, console, warnings, write
 from mesolog.render.exchange import export
+from mesolog.render.output import FILE_FORMATS, captured, file_format
 from mesolog.render.report import patient_card, report, report_data
 from mesolog.render.sessions import session_rows, session_stored
 
 __all__ = [
+    "FILE_FORMATS",
     "FORMATS",
+    "captured",
     "console",
     "due",
     "export",
+    "file_format",
     "found",
     "lot_uses",
     "overview",

@@ -20,6 +20,7 @@ from mesolog.render.console import (
     warnings,
     write,
 )
+from mesolog.render.fit import Column, table_or_blocks
 
 # --- the clinic -------------------------------------------------------------------------------
 
@@ -82,44 +83,59 @@ def overview(
             fmt, OVERVIEW_COLUMNS, [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
         ):
             return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title=Text(f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})"),
-        title_justify="left",
-    )
-    for name in (
-        "Patient",
-        "Name",
-        "Indication",
-        "Sessions",
-        "Last session",
-        "Next due",
-        "Latest complications",
-    ):
-        table.add_column(name)
+    rows: list[list[object]] = []
+    styles: list[str] = []
     for s in ordered:
-        late = s.days_late(today)
         due = Text(_day(s.next_due) or _course_end(s))
         style = ""
-        if s.next_due and s.next_due < today:
-            due.append(f" overdue {late} d")
+        if s.next_due and s.next_due <= today:
+            # Due today is as urgent as overdue: the patient should be seen today.
+            due.append("\n" + _lateness(s.next_due, today))
             style = "bold red"
-        sessions = f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
-        table.add_row(
-            Text(s.patient_id),
-            Text(s.name or ""),
-            Text(s.indication or ""),
-            sessions,
-            _day(s.last_session),
-            due,
-            Text(", ".join(s.latest_complications)),
-            style=style,
+        rows.append(
+            [
+                Text(s.patient_id),
+                Text(s.name or ""),
+                Text(s.indication or ""),
+                f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
+                _day(s.last_session),
+                due,
+                Text(", ".join(s.latest_complications)),
+            ]
         )
+        styles.append(style)
     for pid, why in problems:
-        table.add_row(Text(pid), Text("⚠ cannot read this chart: " + why), style="yellow")
-    console().print(table)
+        rows.append([Text(pid), Text("⚠ cannot read this chart: " + why), "", "", "", "", ""])
+        styles.append("yellow")
+    out = console()
+    # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
+    heading = Text(f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})")
+    for part in table_or_blocks(out.width, OVERVIEW_TABLE, rows, heading, styles):
+        out.print(part)
+
+
+# The overview's columns; at a narrow width the indication goes first, then the last session
+# date, then the latest complications, then the name.
+OVERVIEW_TABLE = (
+    Column("Patient"),
+    Column("Name", whole=False, drop=1),
+    Column("Indication", whole=False, drop=4),
+    Column("Sessions"),
+    Column("Last session", drop=3),
+    Column("Next due"),
+    Column("Latest complications", whole=False, drop=2),
+)
+
+
+def _lateness(next_due: date, today: date) -> str:
+    """"overdue 3 d", "due today" or "in 5 d"."""
+    if next_due < today:
+        return f"overdue {(today - next_due).days} d"
+    if next_due == today:
+        return "due today"
+    return f"in {(next_due - today).days} d"
 
 
 def _course_end(s: progress.PatientSummary) -> str:
@@ -138,15 +154,13 @@ def _flat(value: object) -> object:
 
 
 def paths(rows: list[tuple[str, Path, str]]) -> None:
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="mesolog folders", title_justify="left")
-    for name in ("What", "Where", "Chosen by"):
-        table.add_column(name)
-    for what, where, why in rows:
-        table.add_row(what, Text(str(where)), why)
-    console().print(table)
+    cells: list[list[object]] = [[what, Text(str(where)), why] for what, where, why in rows]
+    out = console()
+    columns = (Column("What"), Column("Where", whole=False), Column("Chosen by", whole=False))
+    for part in table_or_blocks(out.width, columns, cells, "mesolog folders"):
+        out.print(part)
 
 
 # --- across patients --------------------------------------------------------------------------
@@ -176,36 +190,39 @@ def due(
     columns = [c for c in OVERVIEW_COLUMNS if c != "problem"]
     if machine_output(fmt, columns, [[_flat(r[c]) for c in columns] for r in records]):
         return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title=f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})",
-        title_justify="left",
-    )
-    for name in ("Patient", "Name", "Course", "Progress", "Last session", "Next due", "When"):
-        table.add_column(name)
+    rows: list[list[object]] = []
+    styles: list[str] = []
     for s in summaries:
-        style = ""
-        if s.next_due is None:
-            when = "no course"
-        elif s.next_due < today:
-            when, style = f"overdue {s.days_late(today)} d", "bold red"
-        elif s.next_due == today:
-            when = "today"
-        else:
-            when = f"in {(s.next_due - today).days} d"
-        table.add_row(
-            Text(s.patient_id),
-            Text(s.name or ""),
-            Text(s.course or ""),
-            f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
-            _day(s.last_session),
-            _day(s.next_due),
-            when,
-            style=style,
+        when = "no course" if s.next_due is None else _lateness(s.next_due, today)
+        rows.append(
+            [
+                Text(s.patient_id),
+                Text(s.name or ""),
+                Text(s.course or ""),
+                f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
+                _day(s.last_session),
+                _day(s.next_due),
+                when,
+            ]
         )
-    console().print(table)
+        styles.append("bold red" if s.next_due is not None and s.next_due <= today else "")
+    out = console()
+    heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
+    for part in table_or_blocks(out.width, DUE_TABLE, rows, heading, styles):
+        out.print(part)
+
+
+DUE_TABLE = (
+    Column("Patient"),
+    Column("Name", whole=False, drop=1),
+    Column("Course", whole=False, drop=3),
+    Column("Progress"),
+    Column("Last session", drop=2),
+    Column("Next due"),
+    Column("When"),
+)
 
 
 FOUND_COLUMNS = (
@@ -248,28 +265,11 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
     records = [_found_record(r) for r in rows]
     if machine_output(fmt, FOUND_COLUMNS, records):
         return
-    from rich.table import Table
     from rich.text import Text
 
     patients = len({r.patient_id for r in rows})
-    table = Table(
-        title=f"{counted(len(rows), 'session')} of {counted(patients, 'patient')}",
-        title_justify="left",
-    )
-    for name in (
-        "Patient",
-        "#",
-        "Date",
-        "Areas",
-        "Substances (lot)",
-        "Technique",
-        "Depth",
-        "Complications",
-        "Practitioner",
-    ):
-        table.add_column(name)
-    for r in rows:
-        table.add_row(
+    cells: list[list[object]] = [
+        [
             Text(r.patient_id),
             str(r.session) + (" voided" if r.status == "voided" else ""),
             r.date.isoformat(),
@@ -283,9 +283,27 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
             f"{r.depth_mm:g} mm",
             Text(", ".join(f"{n} ({s})" for n, s in r.complications)),
             Text(r.practitioner),
-            style="strike dim" if r.status == "voided" else "",
-        )
-    console().print(table)
+        ]
+        for r in rows
+    ]
+    styles = ["strike dim" if r.status == "voided" else "" for r in rows]
+    out = console()
+    heading = f"{counted(len(rows), 'session')} of {counted(patients, 'patient')}"
+    for part in table_or_blocks(out.width, FOUND_TABLE, cells, heading, styles):
+        out.print(part)
+
+
+FOUND_TABLE = (
+    Column("Patient"),
+    Column("#"),
+    Column("Date"),
+    Column("Areas", whole=False, drop=2),
+    Column("Substances (lot)"),
+    Column("Technique", drop=4),
+    Column("Depth", drop=3),
+    Column("Complications", whole=False, drop=1),
+    Column("Practitioner", whole=False, drop=5),
+)
 
 
 LOT_COLUMNS = (
@@ -303,7 +321,17 @@ LOT_COLUMNS = (
     "areas",
 )
 # --format csv of `lot`: one row per patient, for a mail merge.
-RECALL_COLUMNS = ("patient", "name", "phone", "email", "sessions", "dates", "substances", "voided")
+RECALL_COLUMNS = (
+    "patient",
+    "name",
+    "phone",
+    "email",
+    "sessions",
+    "dates",
+    "substances",
+    "lots",
+    "voided",
+)
 
 
 def _recall_record(p: questions.LotPatient) -> list[object]:
@@ -315,6 +343,7 @@ def _recall_record(p: questions.LotPatient) -> list[object]:
         "; ".join(str(r.session) for r in p.sessions),
         "; ".join(r.date.isoformat() for r in p.sessions),
         "; ".join(dict.fromkeys(name for _, (name, *_) in p.given)),
+        "; ".join(dict.fromkeys(str(lot) for _, (*_, lot) in p.given)),  # as typed: "D 2411"
         "; ".join(str(r.session) for r in p.sessions if r.status == "voided"),
     ]
 
@@ -361,34 +390,44 @@ def lot_uses(
         return
     if machine_output(fmt, LOT_COLUMNS, records):
         return
-    from rich.table import Table
     from rich.text import Text
 
     sessions = sum(len(p.sessions) for p in patients)
-    table = Table(
-        title=Text(
-            f"Lot {lot}: {counted(len(records), 'administration')} in {counted(sessions, 'session')}"
-            f" of {counted(len(patients), 'patient')}"
-        ),
-        title_justify="left",
+    heading = Text(
+        f"Lot {lot}: {counted(len(records), 'administration')} in {counted(sessions, 'session')}"
+        f" of {counted(len(patients), 'patient')}"
     )
-    for name in ("Patient", "#", "Date", "Substance", "Amount", "Lot", "Areas"):
-        table.add_column(name)
+    cells: list[list[object]] = []
     for p in patients:
+        # Who to call, next to the sessions: id, name, phone, email, once per patient.
         contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
         who = "\n".join(x for x in contact if x)
         for n, (row, (name, amount, unit, given_lot)) in enumerate(p.given):
-            table.add_row(
-                Text(who if n == 0 else ""),
-                str(row.session) + (" voided" if row.status == "voided" else ""),
-                row.date.isoformat(),
-                Text(name),
-                f"{amount:g} {unit}",
-                Text(str(given_lot)),
-                Text("; ".join(row.areas)),
-                end_section=n == len(p.given) - 1,
+            cells.append(
+                [
+                    Text(who if n == 0 else ""),
+                    str(row.session) + (" voided" if row.status == "voided" else ""),
+                    row.date.isoformat(),
+                    Text(name),
+                    f"{amount:g} {unit}",
+                    Text(str(given_lot)),
+                    Text("; ".join(row.areas)),
+                ]
             )
-    console().print(table)
+    out = console()
+    for part in table_or_blocks(out.width, LOT_TABLE, cells, heading):
+        out.print(part)
+
+
+LOT_TABLE = (
+    Column("Patient"),
+    Column("#"),
+    Column("Date"),
+    Column("Substance"),
+    Column("Amount", drop=1),
+    Column("Lot"),
+    Column("Areas", whole=False, drop=2),
+)
 
 
 STATS_COLUMNS = (
@@ -422,44 +461,41 @@ def stats(
     ]
     if machine_output(fmt, STATS_COLUMNS, records):
         return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"Complications by {by}", title_justify="left")
-    for name in (
-        "Group",
-        "Sessions",
-        "Patients",
-        "With complications",
-        "Rate",
-        "",
-        "Most frequent",
-    ):
-        table.add_column(
-            name,
-            justify="right"
-            if name in ("Sessions", "Patients", "With complications", "Rate")
-            else "left",
-        )
-    for g in groups:
-        bar = "█" * round(g.rate * 20)
-        table.add_row(
+    cells: list[list[object]] = [
+        [
             Text(g.group),
             str(g.sessions),
             str(g.patients),
             str(g.with_complications),
             f"{g.rate:.0%}",
             Text(
-                bar + (" too few to compare" if g.too_small else ""),
+                "█" * round(g.rate * 20) + (" too few to compare" if g.too_small else ""),
                 style="dim" if g.too_small else "red" if g.rate else "",
             ),
             Text(", ".join(f"{name} ({n})" for name, n in g.top)),
-        )
-    console().print(table)
+        ]
+        for g in groups
+    ]
+    out = console()
+    for part in table_or_blocks(out.width, STATS_TABLE, cells, f"Complications by {by}"):
+        out.print(part)
     if any(g.too_small for g in groups):
-        console().print(
+        out.print(
             Text(
                 f"Groups under {questions.SMALL_GROUP} sessions are too small to compare.",
                 style="dim",
             )
         )
+
+
+STATS_TABLE = (
+    Column("Group"),
+    Column("Sessions", justify="right"),
+    Column("Patients", justify="right", drop=2),
+    Column("With complications", justify="right", whole=False),
+    Column("Rate", justify="right"),
+    Column("", whole=False, drop=3),
+    Column("Most frequent", whole=False, drop=1),
+)

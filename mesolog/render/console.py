@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from mesolog.render import page
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -20,21 +22,34 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def console(stderr: bool = False) -> Console:
     """A console that never cuts piped output at 80 columns, and writes no ANSI codes at all
-    when piped or when NO_COLOR is set (Rich alone would still write bold and italics)."""
+    when piped or when NO_COLOR is set (Rich alone would still write bold and italics).
+
+    Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
 
     from rich.console import Console
 
+    if page.current is not None and not stderr:
+        return page.current.console()
+
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(
+    out = Console(
         file=stream,
         highlight=False,
         width=None if interactive else 100_000,
         soft_wrap=not interactive,
         color_system=None if plain else "auto",
     )
+    # Rich ends the program with exit 1 when the reader closes the pipe; the CLI decides that
+    # (`mesolog report | head -1` has done its job: exit 0, quietly).
+    setattr(out, "on_broken_pipe", _pipe_closed)  # noqa: B010
+    return out
+
+
+def _pipe_closed() -> None:
+    raise BrokenPipeError(32, "the reader closed the pipe")
 
 
 def _json_default(value: object) -> str:
@@ -85,7 +100,12 @@ def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -
 
 
 def write(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    text = text if text.endswith("\n") else text + "\n"
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
 
 
 def _day(value: date | None) -> str:

@@ -7,11 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mesolog.model import Chart, Session, complication_text
+from mesolog.model import Chart, Complication, Session, Substance, complication_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from rich.table import Table
 
 
 from mesolog.render.console import (
@@ -25,6 +24,7 @@ from mesolog.render.console import (
     to_markdown,
     write,
 )
+from mesolog.render.fit import Column, fitted, table_or_blocks
 
 # --- one patient ------------------------------------------------------------------------------
 
@@ -123,46 +123,162 @@ def report(
     today: date,
     fmt: str = "table",
     audit: bool = False,
-    save_to: Path | None = None,
 ) -> None:
-    import io
-
     from mesolog.model import progress
 
     if fmt == "json":
         write(to_json(report_data(chart, sessions, today)))
         return
-    gaps = progress.days_between(chart.sessions)
-    rows = [_session_row(s, gaps.get(s.id)) for s in sessions]
     if fmt == "csv":
-        write(to_csv(SESSION_COLUMNS, rows))
+        gaps = progress.days_between(chart.sessions)
+        write(to_csv(SESSION_COLUMNS, [_session_row(s, gaps.get(s.id)) for s in sessions]))
         return
     if fmt == "markdown":
-        write(to_markdown(SESSION_COLUMNS, rows))
+        write(report_markdown(chart, sessions, today, audit))
         return
     out = console()
-    if save_to is not None:
-        from rich.console import Console
-
-        out = Console(record=True, width=140, file=io.StringIO())
-    for part in report_parts(chart, sessions, today, audit):
+    for part in report_parts(chart, sessions, today, audit, out.width):
         out.print(part)
         out.print()
-    if save_to is not None:
-        if save_to.suffix.lower() == ".svg":
-            out.save_svg(str(save_to), title=f"mesolog report {chart.patient.id}")
-        else:
-            out.save_html(str(save_to))
+
+
+def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool) -> str:
+    """The whole report as Markdown: header, sessions, progress, measurements, complications,
+    products and lots (and the audit trail with ``--audit``), user text escaped."""
+    from mesolog.model import progress
+
+    gaps = progress.days_between(chart.sessions)
+    p = chart.patient
+    who = " · ".join(
+        x for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "") if x
+    )
+    out = [f"# {_md(who)}", "", "## Sessions", ""]
+    if sessions:
+        out.append(
+            to_markdown(
+                ("#", "Date", "Days", "Areas", "Substances (lot, expiry)", "Depth", "Technique",
+                 "Anaesthetic", "Complications", "Notes"),
+                [
+                    [
+                        _number_cell(s),
+                        s.date.isoformat(),
+                        gaps.get(s.id),
+                        ", ".join(s.areas),
+                        "\n".join(
+                            _substance_line(x) + (f" exp {x.expiry.isoformat()}" if x.expiry else "")
+                            for x in s.substances
+                        ),
+                        f"{s.depth_mm:g} mm",
+                        s.technique + (f", {s.method}" if s.method else ""),
+                        s.anaesthetic,
+                        "\n".join(_complication_line(c) for c in s.complications) or "none",
+                        s.notes,
+                    ]
+                    for s in sessions
+                ],
+            )
+        )
+    else:
+        out.append("No sessions in this window.\n")
+    out += ["## Progress", "", _md(str(_progress_text(chart, today))), ""]
+    trends = progress.measurement_trends(sessions)
+    if trends:
+        out += ["## Measurements", ""]
+        out.append(
+            to_markdown(
+                ("Measure", "First", "Latest", "Change", "%", "Values"),
+                [
+                    [
+                        t.name,
+                        _number(t.first),
+                        _number(t.latest),
+                        _signed(t.change),
+                        "" if t.percent is None else f"{t.percent:+.1f}%",
+                        ", ".join(f"{d.isoformat()}: {_number(v)}" for d, v in t.values),
+                    ]
+                    for t in trends
+                ],
+            )
+        )
+    complicated = [(s, c) for s in sessions for c in s.complications]
+    if complicated:
+        out += ["## Complications", ""]
+        out.append(
+            to_markdown(
+                ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
+                [
+                    [s.id, s.date.isoformat(), c.name, c.severity, _day(c.onset), _day(c.resolved), c.outcome or ""]
+                    for s, c in complicated
+                ],
+            )
+        )
+    lots = progress.lots_used(sessions)
+    if lots:
+        out += ["## Products and lots", ""]
+        out.append(
+            to_markdown(
+                ("Product", "Lot", "Expiry", "Sessions", "First", "Last"),
+                [
+                    [
+                        u.substance,
+                        u.lot or "",
+                        _day(u.expiry),
+                        ", ".join(str(n) for n in u.sessions),
+                        _day(u.first),
+                        _day(u.last),
+                    ]
+                    for u in lots
+                ],
+            )
+        )
+    if progress.limited_evidence(chart):
+        out += [f"> {LIMITED_EVIDENCE}", ""]
+    if audit:
+        out += ["## Audit trail", ""]
+        out.append(
+            to_markdown(
+                ("Session", "When", "By", "Why", "Changes"),
+                [
+                    row
+                    for s in sessions
+                    for row in [
+                        [s.id, s.recorded.isoformat(), s.practitioner, "recorded", ""],
+                        *([s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)] for a in s.amendments),
+                    ]
+                ],
+            )
+        )
+    elif any(_amended_mark(s) for s in sessions):
+        out += ["\\" + AMENDED_FOOTNOTE, ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md(text: str) -> str:
+    """User text outside a table, inert as Markdown: emphasis, code, links and HTML escaped,
+    and a line that would start a heading, list or quote. Dates and ids stay readable."""
+    import re
+
+    text = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+    return re.sub(r"^(\s*)([#+\-=>]|\d+\.)", r"\1\\\2", text, flags=re.MULTILINE)
 
 
 def report_parts(
-    chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool
+    chart: Chart,
+    sessions: tuple[Session, ...],
+    today: date,
+    audit: bool,
+    width: int | None = None,
 ) -> list[RenderableType]:
-    from rich.table import Table
+    """The report as Rich renderables for a screen ``width`` columns wide (None: any width).
+
+    Below the width the session table needs, sessions are shown as blocks (see
+    :func:`_session_blocks`); the other tables leave out low-value columns or become blocks.
+    """
     from rich.text import Text
 
     from mesolog.model import progress
 
+    room = width or 1_000_000
     p = chart.patient
     who = " · ".join(
         x
@@ -171,105 +287,189 @@ def report_parts(
     )
     parts: list[RenderableType] = [Text(who, style="bold")]
     gaps = progress.days_between(chart.sessions)
-    table = Table(title="Sessions", title_justify="left", show_lines=False)
-    for name in (
-        "#",
-        "Date",
-        "Days",
-        "Areas",
-        "Substances (lot)",
-        "Depth",
-        "Technique",
-        "Anaesthetic",
-        "Complications",
-        "Notes",
-    ):
-        table.add_column(name, no_wrap=name in ("#", "Date", "Depth"))
-    for s in sessions:
-        style = "strike dim" if s.voided else ""
-        gap = gaps.get(s.id)
-        table.add_row(
-            Text(str(s.id) + (" voided" if s.voided else " amended*" if s.amendments else "")),
-            Text(s.date.isoformat()),
-            Text("" if gap is None else str(gap)),
-            Text(", ".join(s.areas)),
-            Text(
-                "\n".join(
-                    f"{x.name} {x.amount:g}{x.unit}" + (f" ({x.lot})" if x.lot else "")
-                    for x in s.substances
-                )
-            ),
-            Text(f"{s.depth_mm:g} mm"),
-            Text(s.technique + (f"\n{s.method}" if s.method else "")),
-            Text(s.anaesthetic),
-            Text("\n".join(f"{c.name} ({c.severity})" for c in s.complications) or "none"),
-            Text(s.notes),
-            style=style,
-        )
     if not sessions:
         parts.append(Text("No sessions in this window."))
     else:
-        parts.append(table)
+        rows = [_session_cells(s, gaps.get(s.id)) for s in sessions]
+        styles = ["strike dim" if s.voided else "" for s in sessions]
+        table = fitted(room, SESSION_TABLE, rows, styles, title="Sessions", title_justify="left")
+        if table.table is not None:
+            parts.append(table.table)
+        else:
+            parts.append(_session_blocks(sessions, gaps, room))
     parts.append(_progress_text(chart, today))
     trends = progress.measurement_trends(sessions)
     if trends:
-        m = Table(title="Measurements", title_justify="left")
-        for name in ("Measure", "First", "Latest", "Change", "%", "Trend"):
-            m.add_column(name, justify="left" if name in ("Measure", "Trend") else "right")
-        for t in trends:
-            pct = "" if t.percent is None else f"{t.percent:+.1f}%"
-            m.add_row(
+        measured: list[list[object]] = [
+            [
                 Text(t.name),
                 _number(t.first),
                 _number(t.latest),
                 _signed(t.change),
-                pct,
+                "" if t.percent is None else f"{t.percent:+.1f}%",
                 sparkline([v for _, v in t.values]),
-            )
-        parts.append(m)
+            ]
+            for t in trends
+        ]
+        parts += table_or_blocks(room, MEASUREMENT_TABLE, measured, "Measurements")
     tally = progress.complication_tally(sessions)
     if tally:
-        c = Table(title="Complications", title_justify="left")
-        c.add_column("Complication")
-        c.add_column("Sessions", justify="right")
-        for name, count in tally.most_common():
-            c.add_row(Text(name), str(count))
-        parts.append(c)
+        counts: list[list[object]] = [[Text(name), str(n)] for name, n in tally.most_common()]
+        parts += table_or_blocks(room, COMPLICATION_TABLE, counts, "Complications")
     lots = progress.lots_used(sessions)
     if lots:
-        lt = Table(title="Products and lots", title_justify="left")
-        for name in ("Product", "Lot", "Expiry", "Sessions", "First", "Last"):
-            lt.add_column(name)
-        for use in lots:
-            lt.add_row(
+        used: list[list[object]] = [
+            [
                 Text(use.substance),
                 Text(use.lot or "—"),
                 _day(use.expiry),
                 ", ".join(str(n) for n in use.sessions),
                 _day(use.first),
                 _day(use.last),
-            )
-        parts.append(lt)
+            ]
+            for use in lots
+        ]
+        parts += table_or_blocks(room, LOT_TABLE, used, "Products and lots")
     if progress.limited_evidence(chart):
-        parts.append(
-            Text(
-                "Limited evidence: this hair-loss treatment uses neither finasteride nor minoxidil, "
-                "the only substances the source reports evidence for.",
-                style="yellow",
-            )
-        )
+        parts.append(Text(LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts.append(_audit_table(sessions))
-        if chart.amendments:
-            parts.append(chart_trail(chart))
-    elif any(s.amendments for s in sessions):
-        parts.append(
-            Text(
-                "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why.",
-                style="dim",
-            )
-        )
+        parts += _audit_parts(sessions, room)
+        parts += chart_trail(chart, room)
+    elif any(_amended_mark(s) for s in sessions):
+        parts.append(Text(AMENDED_FOOTNOTE, style="dim"))
     return parts
+
+
+LIMITED_EVIDENCE = (
+    "Limited evidence: only finasteride and minoxidil have shown evidence for hair loss, "
+    "and this course uses neither."
+)
+AMENDED_FOOTNOTE = "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why."
+
+
+def _amended_mark(s: Session) -> bool:
+    """Whether the session's row carries the ``amended*`` mark (a voided one says voided)."""
+    return bool(s.amendments) and not s.voided
+
+
+def _number_cell(s: Session) -> str:
+    return str(s.id) + (" voided" if s.voided else " amended*" if _amended_mark(s) else "")
+
+
+def _complication_line(c: Complication) -> str:
+    """``bruising (mild), onset 2026-11-03, resolved 2026-11-09, outcome resolved``."""
+    parts = [f"{c.name} ({c.severity})"]
+    parts += [f"{word} {when.isoformat()}" for word, when in (("onset", c.onset), ("resolved", c.resolved)) if when]
+    if c.outcome:
+        parts.append(f"outcome {c.outcome}")
+    return ", ".join(parts)
+
+
+def _substance_line(x: Substance) -> str:
+    return f"{x.name} {x.amount:g}{x.unit}" + (f" ({x.lot})" if x.lot else "")
+
+
+# The date cell carries the days since the previous session (+14 d) and the technique cell the
+# method and depth: three columns fewer, so the table fits 120 columns more often.
+SESSION_TABLE = (
+    Column("#"),
+    Column("Date"),
+    Column("Areas", whole=False),
+    Column("Substances (lot)"),
+    Column("Technique"),
+    Column("Anaesthetic", whole=False),
+    Column("Complications", whole=False),
+    Column("Notes", whole=False),
+)
+MEASUREMENT_TABLE = (
+    Column("Measure"),
+    Column("First", justify="right"),
+    Column("Latest", justify="right"),
+    Column("Change", justify="right", drop=2),
+    Column("%", justify="right"),
+    Column("Trend", drop=3),
+)
+COMPLICATION_TABLE = (Column("Complication"), Column("Sessions", justify="right"))
+LOT_TABLE = (
+    Column("Product"),
+    Column("Lot"),
+    Column("Expiry"),
+    Column("Sessions", whole=False),
+    Column("First", drop=2),
+    Column("Last", drop=1),
+)
+
+
+def _session_cells(s: Session, gap: int | None) -> list[object]:
+    from rich.text import Text
+
+    return [
+        Text(_number_cell(s)),
+        Text(s.date.isoformat() + ("" if gap is None else f"\n+{gap} d")),
+        Text(", ".join(s.areas)),
+        Text("\n".join(_substance_line(x) for x in s.substances)),
+        Text("\n".join([s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"])),
+        Text(s.anaesthetic),
+        Text("\n".join(_complication_line(c) for c in s.complications) or "none"),
+        Text(s.notes),
+    ]
+
+
+def _session_blocks(
+    sessions: tuple[Session, ...], gaps: dict[int, int | None], width: int
+) -> RenderableType:
+    """Sessions for a screen narrower than their table: a block each.
+
+    ``#2  2026-10-12  14 days after the previous`` / areas / technique, method, depth and
+    anaesthetic / one line per substance with amount, lot and expiry, aligned / complications
+    with their dates / notes. Values wrap under themselves and are never cut.
+    """
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    indent = 4
+    blocks: list[RenderableType] = [Text("Sessions", style="italic")]
+    for s in sessions:
+        style = "dim" if s.voided else ""
+        gap = gaps.get(s.id)
+        head = Text(f"#{_number_cell(s)}", style="bold")
+        head.append(f"  {s.date.isoformat()}")
+        if gap is not None:
+            head.append(f"  {gap} days after the previous")
+        lines = [", ".join(s.areas)]
+        protocol = [s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"]
+        lines.append(", ".join(protocol) + f"; anaesthetic {s.anaesthetic}")
+        lines += _substance_lines(s.substances, width - indent)
+        lines += ["complication: " + _complication_line(c) for c in s.complications]
+        if s.notes:
+            lines.append("notes: " + s.notes)
+        body = Group(*(Text(line, style=style, overflow="fold") for line in lines))
+        blocks += [Text(""), Text(head.plain, style=f"bold {style}".strip()), Padding(body, (0, 0, 0, indent))]
+    return Group(*blocks)
+
+
+def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
+    """One aligned line per substance (name, amount, lot, expiry) if they fit ``room``;
+    else the name and amount on one line and the lot and expiry on the next."""
+    from rich.cells import cell_len
+
+    cells = [
+        (
+            x.name,
+            f"{x.amount:g}{x.unit}",
+            f"lot {x.lot}" if x.lot else "no lot",
+            f"exp {x.expiry.isoformat()}" if x.expiry else "",
+        )
+        for x in substances
+    ]
+    widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
+    if sum(widths) + 6 <= room:
+        return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]
+    lines: list[str] = []
+    for name, amount, lot, expiry in cells:
+        lines += [f"{name} {amount}", f"  {lot}" + (f", {expiry}" if expiry else "")]
+    return lines
 
 
 def _progress_text(chart: Chart, today: date) -> RenderableType:
@@ -304,6 +504,8 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
     text.append(f", every {course.interval_days} days. ")
     if state.next_due is None:
         text.append("Course complete.", style="green")
+    elif state.next_due == today:
+        text.append(f"Next session due today ({today.isoformat()}).", style="bold red")
     elif state.next_due < today:
         text.append(
             f"Next session was due {state.next_due.isoformat()}: overdue by {state.days_late(today)} days.",
@@ -316,20 +518,36 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
     return text
 
 
-def _audit_table(sessions: tuple[Session, ...]) -> Table:
-    from rich.table import Table
+AUDIT_TABLE = (
+    Column("Session"),
+    Column("When"),
+    Column("By", whole=False),
+    Column("Why", whole=False),
+    Column("Changes", whole=False),
+)
+
+
+def _audit_parts(sessions: tuple[Session, ...], width: int) -> list[RenderableType]:
     from rich.text import Text
 
-    table = Table(title="Audit trail", title_justify="left")
-    for name in ("Session", "When", "By", "Why", "Changes"):
-        table.add_column(name)
+    rows: list[list[object]] = []
     for s in sessions:
-        table.add_row(str(s.id), s.recorded.isoformat(), Text(s.practitioner), "recorded", "")
+        rows.append([str(s.id), s.recorded.isoformat(), Text(s.practitioner), "recorded", ""])
         for a in s.amendments:
-            table.add_row(
-                str(s.id), a.at.isoformat(), Text(a.by), Text(a.reason), Text("\n".join(a.changes))
+            rows.append(
+                [str(s.id), a.at.isoformat(), Text(a.by), Text(a.reason), Text("\n".join(a.changes))]
             )
-    return table
+    return table_or_blocks(width, AUDIT_TABLE, rows, "Audit trail")
+
+
+COURSE_TABLE = (
+    Column("Course"),
+    Column("Indication", whole=False, drop=2),
+    Column("Sessions"),  # done/planned, as in the overview
+    Column("Every"),
+    Column("Start", drop=1),
+    Column("Next due"),
+)
 
 
 def patient_card(chart: Chart, path: Path, today: date) -> None:
@@ -341,7 +559,7 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     p = chart.patient
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(overflow="fold")  # a long path wraps, never "…"
     for key, value in (
         ("Id", p.id),
         ("Name", p.name or ""),
@@ -359,37 +577,43 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     out = console()
     out.print(grid)
     if chart.courses:
-        table = Table(title="Courses", title_justify="left")
-        for name in ("Course", "Indication", "Planned", "Every", "Start", "Done", "Next due"):
-            table.add_column(name)
+        rows: list[list[object]] = []
         for course in chart.courses:
             state = progress.course_progress(chart, course)
-            table.add_row(
-                Text(course.name),
-                Text(course.indication or ""),
-                str(course.planned_sessions),
-                f"{course.interval_days} d",
-                course.start.isoformat(),
-                str(state.done),
-                f"closed: {course.status}" if course.closed else _day(state.next_due) or "complete",
-                style="dim" if course.closed else "",
+            rows.append(
+                [
+                    Text(course.name),
+                    Text(course.indication or ""),
+                    f"{state.done}/{course.planned_sessions}",
+                    f"{course.interval_days} d",
+                    course.start.isoformat(),
+                    f"closed: {course.status}" if course.closed else _day(state.next_due) or "complete",
+                ]
             )
-        out.print(table)
+        for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses"):
+            out.print(part)
     out.print(_progress_text(chart, today))
-    if chart.amendments:
-        out.print(chart_trail(chart))
+    for part in chart_trail(chart, out.width):
+        out.print(part)
 
 
-def chart_trail(chart: Chart) -> Table:
-    """The chart-level trail: who changed the patient's details or a course, when and why."""
-    from rich.table import Table
+TRAIL_TABLE = (
+    Column("When"),
+    Column("By", whole=False),
+    Column("Why", whole=False),
+    Column("Changes", whole=False),
+)
+
+
+def chart_trail(chart: Chart, width: int) -> list[RenderableType]:
+    """The chart-level trail: who changed the patient's details or a course, when and why
+    (nothing when the chart has none)."""
     from rich.text import Text
 
-    table = Table(title="Changes to details and courses", title_justify="left")
-    for name in ("When", "By", "Why", "Changes"):
-        table.add_column(name)
-    for a in chart.amendments:
-        table.add_row(
-            a.at.isoformat(), Text(a.by), Text(a.reason or "—"), Text("\n".join(a.changes))
-        )
-    return table
+    rows: list[list[object]] = [
+        [a.at.isoformat(), Text(a.by), Text(a.reason or "—"), Text("\n".join(a.changes))]
+        for a in chart.amendments
+    ]
+    if not rows:
+        return []
+    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses")

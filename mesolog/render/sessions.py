@@ -77,7 +77,7 @@ def session_stored(patient_id: str, session: Session, path: Path, verb: str = "r
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(overflow="fold")  # a long lot or path wraps, never "…"
     for key, value in session_rows(session):
         grid.add_row(key, Text(value))
     out = console()

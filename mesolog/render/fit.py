@@ -1,0 +1,197 @@
+"""Tables that fit the terminal without cutting a value ("Reading at any width", DESIGN.md).
+
+Rich, given a table wider than the screen, shrinks every column and ends values with "…":
+``P-00…``, ``2026-11-…``, ``(PC7…``. Here each column says what it holds instead:
+
+- a *whole* column (ids, dates, lot numbers, numbers, substance names) gets the width of its
+  longest line, so it is never wrapped or cut;
+- a *free* column (areas, notes, complications) wraps at words and folds a word longer than
+  the column, down to a small minimum;
+- a column with a ``drop`` rank may be left out when the screen is too narrow, an empty one
+  first, then the highest rank; the caller is told which, to say so under the table.
+
+When even the columns that stay do not fit, :func:`fitted` answers None and the caller shows
+the rows another way (:func:`stacked`, or the report's own block per session). Widths are
+computed here and given to Rich as fixed, so Rich never has to shrink anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+# A free column wraps down to this, or to its longest word up to LONGEST_KEPT_WORD, whichever
+# is wider: a date, a lot or a number inside free text stays whole at any sensible width.
+FREE_MINIMUM = 8
+LONGEST_KEPT_WORD = 16
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    whole: bool = True
+    drop: int = 0  # 0: always shown; otherwise left out first when narrow, highest rank first
+    justify: Literal["left", "right", "center"] = "left"
+
+
+def _plain(cell: object) -> str:
+    from rich.text import Text
+
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def _lines(cell: object) -> list[str]:
+    return _plain(cell).split("\n")
+
+
+def _empty(cells: list[object]) -> bool:
+    return not any(_plain(c).strip() for c in cells)
+
+
+def _longest_word(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(w) for w in text.split()), default=0)
+
+
+def _natural(column: Column, cells: list[object]) -> int:
+    """The width the column takes when nothing wraps."""
+    from rich.cells import cell_len
+
+    widest = max((cell_len(line) for c in cells for line in _lines(c)), default=0)
+    return max(widest, _longest_word(column.header) if not column.whole else cell_len(column.header), 1)
+
+
+def _least(column: Column, cells: list[object]) -> int:
+    """The narrowest the column may be without cutting anything it must keep whole."""
+    if column.whole:
+        return _natural(column, cells)
+    words = max((_longest_word(line) for c in cells for line in _lines(c)), default=0)
+    return max(
+        _longest_word(column.header),
+        min(words, LONGEST_KEPT_WORD),
+        min(FREE_MINIMUM, _natural(column, cells)),
+        1,
+    )
+
+
+def table_width(widths: Sequence[int]) -> int:
+    """A boxed table: a rule between and around the columns, one space of padding each side."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+@dataclass
+class Fitted:
+    table: Table | None  # None: the columns that must stay do not fit this width
+    hidden: list[str]  # headers of the columns left out
+
+
+def fitted(
+    width: int,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    row_styles: Sequence[str] | None = None,
+    **table_options: object,
+) -> Fitted:
+    """The rows as a table no wider than ``width``, leaving out droppable columns if needed."""
+    from rich.table import Table
+
+    cells = [[row[i] for row in rows] for i in range(len(columns))]
+    shown = list(range(len(columns)))
+    least = {i: _least(columns[i], cells[i]) for i in shown}
+    while table_width([least[i] for i in shown]) > width:
+        droppable = [i for i in shown if columns[i].drop]
+        if not droppable:
+            return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
+        # A column with nothing in it goes before any that says something.
+        shown.remove(max(droppable, key=lambda i: (_empty(cells[i]), columns[i].drop, i)))
+    widths = _share(width, shown, least, {i: _natural(columns[i], cells[i]) for i in shown})
+    table = Table(**table_options)  # type: ignore[arg-type]
+    for i in shown:
+        table.add_column(
+            columns[i].header, justify=columns[i].justify, width=widths[i], overflow="fold"
+        )
+    for n, row in enumerate(rows):
+        table.add_row(*(row[i] for i in shown), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
+    # An empty column left out hides nothing: not named.
+    hidden = [columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])]
+    return Fitted(table, hidden)
+
+
+def _share(width: int, shown: list[int], least: dict[int, int], natural: dict[int, int]) -> dict[int, int]:
+    """Every column at its least, then the spare width handed out towards each one's natural
+    width, the narrowest wishes first, so short free columns stop wrapping before long notes."""
+    widths = {i: least[i] for i in shown}
+    spare = width - table_width(list(widths.values()))
+    wanting = sorted((i for i in shown if natural[i] > widths[i]), key=lambda i: natural[i] - widths[i])
+    for n, i in enumerate(wanting):
+        share = spare // (len(wanting) - n)
+        grow = min(natural[i] - widths[i], share)
+        widths[i] += grow
+        spare -= grow
+    return widths
+
+
+def stacked(
+    width: int,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    row_styles: Sequence[str] | None = None,
+) -> RenderableType:
+    """Rows as blocks, one ``Header: value`` line per value, for a screen no table fits. A
+    value too long to stand beside its header goes on the lines under it; a value wider than
+    the whole screen is folded, never cut."""
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.text import Text
+
+    label_width = max(cell_len(c.header) for c in columns) + 2
+    lines: list[RenderableType] = []
+    for n, row in enumerate(rows):
+        style = row_styles[n] if row_styles else ""
+        if n:
+            lines.append(Text(""))
+        for column, cell in zip(columns, row, strict=True):
+            values = _lines(cell)
+            if not "".join(values).strip():
+                continue
+            label = (column.header + ":").ljust(label_width)
+            if label_width + max(cell_len(v) for v in values) <= width:
+                for k, value in enumerate(values):
+                    lines.append(Text((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
+            else:
+                lines.append(Text(label.rstrip(), style=style))
+                lines += [Text("  " + value, style=style, overflow="fold") for value in values]
+    return Group(*lines)
+
+
+def table_or_blocks(
+    width: int,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    title: str | Text,
+    row_styles: Sequence[str] | None = None,
+) -> list[RenderableType]:
+    """What to print for these rows at this width: the table, or blocks under the title, and
+    a line naming the columns left out."""
+    from rich.console import Group
+    from rich.text import Text
+
+    fit = fitted(width, columns, rows, row_styles, title=title, title_justify="left")
+    if fit.table is None:
+        heading = title if isinstance(title, Text) else Text(title)
+        return [Group(heading, stacked(width, columns, rows, row_styles))]
+    hidden = [h for h in fit.hidden if h]
+    if not hidden:
+        return [fit.table]
+    note = Text(
+        f"Not shown at this width: {', '.join(hidden)} (a wider window, or --format csv, shows them).",
+        style="dim",
+    )
+    return [Group(fit.table, note)]

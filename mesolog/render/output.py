@@ -1,0 +1,130 @@
+"""Reports written to a file (``--output FILE``): the extension names the form.
+
+Every view prints through :func:`console.console` and :func:`console.write`; :func:`captured`
+points both at a page (:mod:`mesolog.render.page`) for the time the view runs and returns the page as text, so every
+report form (one patient, overview, due, lot, find, stats) gets ``--output`` from one place.
+Writing the text to disk is the store's job.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mesolog.errors import InvalidValue
+from mesolog.render import page as pages
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Extension -> the --format it is written in. .html, .svg and .txt hold the table form.
+FILE_FORMATS = {
+    ".html": "table",
+    ".svg": "table",
+    ".txt": "table",
+    ".md": "markdown",
+    ".csv": "csv",
+    ".json": "json",
+}
+# The width of a table drawn into an HTML or SVG page (a wide terminal; nothing is cut).
+PAGE_WIDTH = 120
+
+
+def file_format(path: Path, given: str | None) -> str:
+    """The --format a file named ``path`` is written in; ``given`` is --format when it was
+    typed. Refused when the extension names no form, or another form than --format."""
+    wanted = FILE_FORMATS.get(path.suffix.lower())
+    if wanted is None:
+        raise InvalidValue(
+            "--output", str(path), "the file name must end in " + ", ".join(FILE_FORMATS)
+        )
+    if given is not None and given != wanted:
+        raise InvalidValue(
+            "--output",
+            str(path),
+            f"{path.suffix} holds the {wanted} form but --format is {given}; "
+            "leave out --format or name the file for it",
+        )
+    return wanted
+
+
+class _FilePage:
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+        self.text = io.StringIO()
+        self._console: Console | None = None
+
+    def console(self) -> Console:
+        from rich.console import Console
+
+        if self._console is None:
+            drawn = self.suffix in (".html", ".svg")
+            self._console = Console(
+                file=io.StringIO() if drawn else self.text,
+                record=drawn,
+                width=PAGE_WIDTH if drawn else 100_000,
+                soft_wrap=not drawn,
+                color_system="truecolor" if drawn else None,
+                highlight=False,
+                force_terminal=drawn,
+            )
+        return self._console
+
+    def write(self, text: str) -> None:
+        self.text.write(text)
+
+    def finished(self, title: str) -> str:
+        if self._console is None or self.suffix not in (".html", ".svg"):
+            return self.text.getvalue()
+        if self.suffix == ".svg":
+            return self._console.export_svg(title=title)
+        return self._console.export_html(code_format=_HTML.replace("{title}", _escaped(title)))
+
+
+def _escaped(text: str) -> str:
+    import html
+
+    return html.escape(text).replace("{", "{{").replace("}", "}}")
+
+
+# Rich's page, with a title and a <pre> that wraps rather than running off a printed page.
+_HTML = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="UTF-8">
+<title>{title}</title>
+<style>
+{stylesheet}
+body {{
+    color: {foreground};
+    background-color: {background};
+}}
+pre {{ white-space: pre-wrap; }}
+</style>
+</head>
+<body>
+    <pre style="font-family:Menlo,'DejaVu Sans Mono',consolas,'Courier New',monospace"><code style="font-family:inherit">{code}</code></pre>
+</body>
+</html>
+"""
+
+
+@contextmanager
+def _on(page: _FilePage) -> Iterator[None]:
+    before = pages.current
+    pages.current = page
+    try:
+        yield
+    finally:
+        pages.current = before
+
+
+def captured(path: Path, draw: Callable[[], None], title: str) -> str:
+    """What ``draw`` prints, as the text of a file named ``path`` (its extension says how)."""
+    page = _FilePage(path.suffix.lower())
+    with _on(page):
+        draw()
+    return page.finished(title)
