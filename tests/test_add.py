@@ -91,18 +91,21 @@ def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run
     run("add", "P-0042", *FULL_ADD)
     # Second session: accept every default, except a new substance without a lot: the lot of
     # the same substance last time is offered.
-    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n"
+    # Then the measurements of last time (blank skips) and complications (blank: none).
+    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n\n\n"
     result = run("add", "P-0042", "--interactive", "--date", "2026-11-16", input=answers)
     assert "Lot of dutasteride 0.01%" in result.stdout
     assert "[D2411]" in result.stdout
     second = read(patient)["sessions"][1]
     assert second["areas"] == ["scalp"]
     assert second["substances"][0]["lot"] == "D2411"
+    assert second["substances"][0]["expiry"] == date(2027, 3, 31)  # a known lot keeps its expiry
+    assert "measurements" not in second and "complications" not in second
     assert second["depth_mm"] == 1.5 and second["technique"] == "gun" and second["anaesthetic"] == "none"
 
 
 def test_prompt_repeats_the_question_after_a_bad_answer(run, patient: Path) -> None:
-    answers = "thighs\nhyaluronic acid:2ml:LOT A17\nabc\n20\n2\npistol\n\nnone\n"
+    answers = "thighs\nhyaluronic acid:2ml:LOT A17\nabc\n20\n2\npistol\n\nnone\n\n"
     result = run("add", "P-0042", "--interactive", input=answers)
     assert "depth" in result.stdout and "must be a number" in result.stdout
     assert "at most 13" in result.stdout
@@ -136,11 +139,14 @@ def test_unknown_vocabulary_is_kept_with_a_suggestion(run, patient: Path) -> Non
     assert s["substances"][1]["category"] == "uncatalogued"
 
 
-def test_aliases_are_stored_by_their_canonical_name(run, patient: Path) -> None:
+def test_the_record_keeps_the_word_typed(run, patient: Path) -> None:
+    """DESIGN: what was typed is stored and shown; the questions compare by meaning."""
     run("add", "P-0042", *FULL_ADD, "--area", "abdomen", "--complication", "oedema:moderate")
     s = read(patient)["sessions"][0]
-    assert s["areas"] == ["scalp", "stomach"]
-    assert s["complications"][0] == {"name": "swelling", "severity": "moderate"}
+    assert s["areas"] == ["scalp", "abdomen"]
+    assert s["complications"][0] == {"name": "oedema", "severity": "moderate"}
+    found = run("find", "--area", "stomach", "--complication", "swelling", "--format", "json").stdout
+    assert '"session": 1' in found.replace(" ", "").replace('"session":1', '"session": 1')
 
 
 def test_warnings_expired_lot_and_depth_outside_dermal_range(run, patient: Path) -> None:

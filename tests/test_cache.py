@@ -135,10 +135,16 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
     specs = [("A", "gun", "scalp", "minoxidil 0.5%:1ml:LOT X1", "bruising:mild", "Dr. Ä Moreau", "0.8"),
              ("B", "hand", "Scalp", "Minoxidil:1ml:LOT x 1", "Bruise:severe", "dr. b", "3"),
              ("C", "gun", "face", "hyaluronic acid:2ml", "", "", "6.5"),
-             ("D", "hand", "thighs", "caffeine 2%:1ml", "redness", "Dr. B", "13")]
+             ("D", "hand", "thighs", "caffeine 2%:1ml", "redness", "Dr. B", "13"),
+             # Ties: five complications once each in the gun group, typed in an order that is not
+             # the alphabet's, and the same things under other words (DCA, abdomen, haematoma).
+             ("E", "gun", "abdomen", "DCA:1ml:LOT D1", "swelling;itching", "Dr. B", "2"),
+             ("F", "gun", "stomach", "deoxycholate:1ml:LOT d 1", "redness;nausea;haematoma", "Dr. B", "2"),
+             ("G", "hand", "belly", "sodium deoxycholate:1ml", "nausea;redness", "", "2")]
     for pid, tech, area, sub, comp, who, depth in specs:
         run("add", f"P-{pid}", "--new-patient", "--area", area, "-s", sub, "--technique", tech, "--depth", depth,
-            "--anaesthetic", "none", "--practitioner", who, *(["--complication", comp] if comp else []),
+            "--anaesthetic", "none", "--practitioner", who,
+            *[a for c in comp.split(";") if c for a in ("--complication", c)],
             "--date", "2026-03-01" if pid in "AB" else "2026-06-01")
     run("void", "P-D", "1", "--reason", "test")
     clinic = Clinic(data_dir)
@@ -147,15 +153,23 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
                questions.SessionQuery(complication="bruising"), questions.SessionQuery(practitioner="moreau"),
                questions.SessionQuery(practitioner="dr. b", include_voided=True), questions.SessionQuery(technique="gun"),
                questions.SessionQuery(since=date(2026, 4, 1)), questions.SessionQuery(until=date(2026, 4, 1)),
-               questions.SessionQuery(lot="x1"), questions.SessionQuery(substance="caffeine", include_voided=True)]
+               questions.SessionQuery(lot="x1"), questions.SessionQuery(substance="caffeine", include_voided=True),
+               questions.SessionQuery(substance="deoxycholate"), questions.SessionQuery(substance="DCA"),
+               questions.SessionQuery(area="abdomen"), questions.SessionQuery(complication="hematoma"),
+               questions.SessionQuery(lot="D1")]
     with opened(clinic, tmp_path / "oracle-cache") as index:
         for query in queries:
             expected = sorted((r.patient_id, r.session) for r in rows if query.matches(r))
             assert sorted((r.patient_id, r.session) for r in index.sessions(query)) == expected, query
         for by in questions.STATS_BY:
-            for query in queries[:4] + queries[7:9]:
+            for query in queries[:4] + queries[7:9] + queries[11:14]:
                 expected_rows = [r for r in rows if query.matches(r)]
                 assert index.stats(by, query) == questions.complication_stats(expected_rows, by), (by, query)
+        # The ties are really there, and broken by name the same way on both sides.
+        gun = next(g for g in index.stats("technique", questions.SessionQuery()) if g.group == "gun")
+        assert gun.top == (("bruising", 2), ("itching", 1), ("nausea", 1))  # haematoma is bruising
+        groups = {g.group: g.sessions for g in index.stats("substance", questions.SessionQuery())}
+        assert groups["deoxycholate"] == 3 and "dca" not in groups
 
 
 FORK_LOGGER = """
@@ -188,7 +202,7 @@ def test_a_big_rebuild_spread_over_processes_fills_the_cache_as_one_process_does
                 id=0, date=date(2026, 1 + k, 1 + n % 28), recorded=now(), areas=("scalp", "face")[: 1 + k % 2],
                 technique=("gun", "hand")[n % 2], depth_mm=1.0 + k, anaesthetic="none", practitioner=f"Dr. {n % 4}",
                 substances=(Substance("minoxidil 0.5%", 1.0, "ml", "hair-loss drug", lot=f"M{n % 7}"),),
-                complications=(Complication("bruising", "mild", date(2026, 1 + k, 2)),) if n % 5 == 0 else ()))
+                complications=(Complication("bruising", "mild", date(2026, 1 + k, 1 + n % 28)),) if n % 5 == 0 else ()))
     (data_dir / "patients" / "Z-999.toml").write_text("[patient\nid = ")  # one broken chart among them
 
     def tables(workers: int) -> dict[str, list[tuple[object, ...]]]:

@@ -123,7 +123,7 @@ def test_a_new_course_after_a_closed_one_becomes_the_default(run, patient: Path)
 @pytest.mark.parametrize(
     ("args", "says", "code"),
     [
-        (["edit", "P-0042", "nope", "--sessions", "4"], "no course 'nope' (courses: hair-2026)", 1),
+        (["edit", "P-0042", "nope", "--sessions", "4"], "no course 'nope' (courses: hair-2026;", 1),
         (["close", "P-0042", "nope", "--status", "completed", "--reason", "x"], "no course 'nope'", 1),
         (["edit", "P-0042", "hair-2026"], "give at least one of --sessions", 2),
         (["edit", "P-0042", "hair-2026", "--sessions", "0"], "planned sessions", 2),
@@ -257,7 +257,7 @@ def test_amend_removes_a_complication_and_the_trail_keeps_it(run, patient: Path)
 @pytest.mark.parametrize(
     ("args", "says", "code"),
     [
-        (["--course", "nope"], "no course 'nope' (courses: hair-2026)", 1),
+        (["--course", "nope"], "no course 'nope' (courses: hair-2026;", 1),
         (["--remove-complication", "pain"], "no such complication (it has: redness)", 2),
     ],
 )
@@ -330,3 +330,14 @@ def test_check_names_the_line_of_a_bad_course_status(run, patient: Path) -> None
     result = run("check", expect=1)
     assert f"P-0042.toml:{line}: error: course: status must be active, completed or stopped" in result.stdout
     assert "status must be" in run("report", "P-0042", expect=1).stderr
+
+
+def test_a_session_added_after_a_chart_level_change_goes_before_the_trail(run, patient: Path) -> None:
+    run("add", "P-0042", *SESSION)
+    run("patient", "edit", "P-0042", "--phone", "+34 600 111 222")
+    before = patient.read_text()
+    run("add", "P-0042", *SESSION)
+    after = patient.read_text()
+    assert after.index("id = 2") < after.index("[[amendments]]")
+    assert after.endswith(before[before.index("[[amendments]]"):])  # the trail's bytes unchanged
+    assert [s.id for s in chart_of(patient).sessions] == [1, 2]

@@ -76,9 +76,33 @@ def test_a_marker_in_a_record_never_appears_in_error_output(run, data_dir: Path)
         assert "Traceback" not in result.stderr
 
 
-def test_unexpected_crash_prints_no_locals_and_debug_shows_traceback(data_dir: Path, tmp_path: Path) -> None:
-    # A sessions array that is not a list of tables gets past TOML but not our reader: a real
-    # crash path that must stay quiet about the chart's content.
+def test_unexpected_crash_reaches_the_catch_all_and_prints_no_data(run, data_dir: Path, tmp_path: Path) -> None:
+    """A genuinely unexpected exception, raised by a library with the patient's data in its
+    message: a summary cache damaged by something other than mesolog (same version, same file
+    signatures, so it is trusted) holds the marker where a date belongs, and
+    ``date.fromisoformat`` raises ValueError quoting it. Only the catch-all in
+    cli/application.py stands between that message and the screen."""
+    import sqlite3
+
+    run("patient", "new", "P-1", "--name", MARKER)
+    run("add", "P-1", *FULL_ADD)
+    run("report")  # builds the cache
+    (cache,) = (tmp_path / "cache").glob("summary-*.sqlite3")
+    with sqlite3.connect(cache) as db:
+        assert db.execute("UPDATE patients SET last_session = ?", (MARKER,)).rowcount == 1
+    env = {"MESOLOG_DATA_DIR": str(data_dir)}
+    result = mesolog_process("report", env=env)
+    assert result.returncode == 1
+    assert "unexpected internal error (ValueError)" in result.stderr  # the catch-all, by its words
+    assert MARKER not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    debug = mesolog_process("--debug", "report", env=env)
+    assert "Traceback" in debug.stderr and "ValueError" in debug.stderr
+
+
+def test_a_chart_of_the_wrong_shape_is_reported_without_its_content(data_dir: Path, tmp_path: Path) -> None:
+    # A sessions array that is not a list of tables gets past TOML but not our reader: the
+    # refusal names the place, never the content.
     data_dir.mkdir(parents=True)
     (data_dir / "patients").mkdir()
     bad = data_dir / "patients" / "P-9.toml"

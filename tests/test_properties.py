@@ -29,7 +29,7 @@ moments = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
     timezones=st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30))]),
 ).map(lambda d: d.replace(microsecond=0))
-positive = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False, allow_infinity=False)
+positive = st.floats(min_value=0.001, max_value=1000, allow_nan=False, allow_infinity=False)  # AMOUNT_RANGE
 
 substances = st.builds(
     Substance, name=short, amount=positive, unit=st.sampled_from(vocab.UNITS),
@@ -51,7 +51,7 @@ sessions = st.builds(
     recorded=moments,
     areas=st.lists(short, min_size=1, max_size=4).map(tuple),
     technique=st.sampled_from(vocab.TECHNIQUES),
-    depth_mm=st.floats(min_value=0.01, max_value=13.0),
+    depth_mm=st.floats(min_value=0.1, max_value=13.0),
     anaesthetic=short.filter(str.strip),
     substances=st.lists(substances, min_size=1, max_size=12).map(tuple),
     practitioner=free_text,
@@ -71,6 +71,21 @@ sessions = st.builds(
     measurements=st.dictionaries(measure_names, st.floats(allow_nan=False, allow_infinity=False, width=64), max_size=5),
     amendments=st.lists(amendments, max_size=2).map(tuple),
 )
+
+
+def _dates_in_order(session: Session) -> Session:
+    """Complication dates as the rules allow: onset on or after the session, resolved after it."""
+    from dataclasses import replace
+
+    def fixed(c: Complication) -> Complication:
+        onset = max(c.onset, session.date) if c.onset else None
+        resolved = max(c.resolved, onset or session.date) if c.resolved else None
+        return replace(c, onset=onset, resolved=resolved)
+
+    return replace(session, complications=tuple(fixed(c) for c in session.complications))
+
+
+sessions = sessions.map(_dates_in_order)
 
 
 def _jsonable(value: object) -> object:

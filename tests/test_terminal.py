@@ -84,6 +84,8 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used) [none]:")
     t.type("topical")
+    t.wait_for("Complications as NAME[:SEVERITY]")
+    t.type("")  # none
     screen = t.wait_for("session 2 recorded")
     assert "minoxidil 0.5% 2ml lot M77" in screen
     assert exit_status(tmp_path / "done") == "EXIT=0"
@@ -96,3 +98,63 @@ def test_no_input_in_a_terminal_names_every_missing_field(run, patient: Path, te
     t = terminal("add", "P-0042", "--no-input", "--area", "face")
     t.wait_for("missing required fields: substance, depth, technique, anaesthetic")
     assert exit_status(tmp_path / "done") == "EXIT=2"
+
+
+def test_accepting_the_default_substances_keeps_lot_and_expiry(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30",
+        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none")
+    t = terminal("add", "P-0042", "--date", "2026-11-16")
+    t.wait_for("Areas treated (comma-separated) [scalp]:")
+    t.type("")
+    t.wait_for("[minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30]:")
+    t.type("")  # the default substances, as they were
+    for question in ("Needle depth in mm [1.5]:", "Technique [gun/hand] [gun]:", "Anaesthetic ('none' or what was used) [none]:",
+                     "Complications as NAME[:SEVERITY]"):
+        t.wait_for(question)
+        t.type("")
+    t.wait_for("session 2 recorded")
+    assert exit_status(tmp_path / "done") == "EXIT=0"
+    s = tomllib.loads(patient.read_text())["sessions"][1]
+    assert s["substances"][0]["lot"] == "M77"
+    assert str(s["substances"][0]["expiry"]) == "2027-06-30"
+
+
+def test_the_config_default_never_overrides_the_patients_last_value(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "none.toml").write_text('anaesthetic = "none"\ntechnique = "gun"\n')
+    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
+        "--depth", "1.5", "--technique", "hand", "--anaesthetic", "lidocaine cream")
+    t = terminal("add", "P-0042", "--date", "2026-11-16", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
+                 "--depth", "1.5")
+    t.wait_for("Technique [gun/hand] [hand]:")  # the patient's last value, not the config's
+    t.type("")
+    t.wait_for("Anaesthetic ('none' or what was used) [lidocaine cream]:")
+    t.type("")
+    t.wait_for("Complications as NAME[:SEVERITY]")
+    t.type("")
+    t.wait_for("session 2 recorded")
+    assert exit_status(tmp_path / "done") == "EXIT=0"
+    s = tomllib.loads(patient.read_text())["sessions"][1]
+    assert s["anaesthetic"] == "lidocaine cream" and s["technique"] == "hand"
+
+
+def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    t = terminal("add", "P-0042", "--date", "2026-11-16")
+    t.wait_for("Areas treated (comma-separated):")
+    t.type("decolete")
+    screen = t.wait_for("Substances as NAME:AMOUNT")
+    assert "did you mean 'decollete'" in screen
+    t.type("hyaluronic acid:2ml:LOT H1:EXP 2028-01-01")
+    t.wait_for("Needle depth in mm:")
+    t.type("9")
+    screen = t.wait_for("Technique [gun/hand]:")
+    assert "depth 9 mm is outside the dermal range" in screen
+    # Each warning right after its answer: the area's before the substance question.
+    assert screen.index("decollete") < screen.index("Substances as") < screen.index("dermal range")
+    t.type("hand")
+    t.wait_for("Anaesthetic ('none' or what was used):")
+    t.type("none")
+    t.wait_for("Complications as NAME[:SEVERITY]")
+    t.type("")
+    screen = t.wait_for("session 1 recorded")
+    assert exit_status(tmp_path / "done") == "EXIT=0"
+    assert screen.count("did you mean 'decollete'") == 1  # shown once, not again at the end

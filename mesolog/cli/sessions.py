@@ -1,15 +1,15 @@
 """Recording and correcting sessions: `add`, `amend`, `void`."""
 
 import sys
-from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from mesolog.model import Chart, Session
+    from mesolog.model.drafting import Practice
 
 from mesolog.cli.application import (
+    State,
     _state,
     app,
 )
@@ -153,253 +153,55 @@ def add(
     ] = False,
 ) -> None:
     """Record a session. Example: mesolog add P-0042 --area scalp -s "minoxidil 0.5%:2ml:LOT M1" --depth 1.5 --technique gun --anaesthetic none"""
-    from mesolog import model, render
-    from mesolog.errors import UnknownPatient
-    from mesolog.model import Patient, Session
+    from mesolog import render
+    from mesolog.model.drafting import Given
 
     state = _state(ctx)
-    clinic = state.clinic()
-    settings = state.config()
-    words = settings.vocabulary()
-    model.check_patient_id(patient_id)
-    path = clinic.find(patient_id)
-    chart: Chart | None = None
-    if path is None:
-        if not new_patient:
-            clinic.path(patient_id, offer_new=True)  # raises with "did you mean"
-            raise UnknownPatient(f"no patient {patient_id!r}")
-    else:
-        from mesolog.store import read_chart_file
-
-        chart, _ = read_chart_file(path)
-    last = chart.last_session if chart else None
-    base = last if like_last else None
-    if like_last and last is None:
-        from mesolog.errors import InvalidValue
-
-        raise InvalidValue("--like-last", patient_id, "this patient has no earlier session to copy")
-    ask = not no_input and (interactive or sys.stdin.isatty())
-    notes: list[str] = []
-    today = date.today()
-
-    day = model.past_date(when, "date", today)
-    areas: list[str] = []
-    for given in area or []:
-        for word in given.split(","):
-            value, more = model.area(word, words)
-            areas.append(value)
-            notes += more
-    substances = []
-    for spec in substance or []:
-        item, more = model.substance(spec, words)
-        substances.append(item)
-        notes += more
-    depth_mm = None
-    if depth is not None:
-        depth_mm, more = model.depth(depth)
-        notes += more
-    tech = model.technique(technique) if technique else None
-    anaes = words.anaesthetic(anaesthetic) if anaesthetic else None
-    method_v = model.choice(method, "method", _methods()) if method else None
-    complications = []
-    for spec in complication or []:
-        item_c, more = model.complication(spec, words, today)
-        complications.append(item_c)
-        notes += more
-    measurements = dict(model.measurement(m) for m in measure or [])
-
-    # What was not given: the last session's protocol (--like-last), the config, or a prompt.
-    if base:
-        areas = areas or list(base.areas)
-        substances = substances or list(base.substances)
-        depth_mm = depth_mm if depth_mm is not None else base.depth_mm
-        tech = tech or base.technique
-        anaes = anaes or base.anaesthetic
-        method_v = method_v or base.method
-        angle = angle if angle is not None else base.angle_deg
-        gauge = gauge if gauge is not None else base.needle_gauge
-        needle_length = needle_length if needle_length is not None else base.needle_length_mm
-        points = points if points is not None else base.points
-        duration = duration if duration is not None else base.duration_min
-    tech = tech or settings.technique
-    anaes = anaes or (words.anaesthetic(settings.anaesthetic) if settings.anaesthetic else None)
-    if ask:
-        answers = _ask_missing(
-            chart,
-            last,
-            words,
-            areas=areas,
-            substances=substances,
-            depth_mm=depth_mm,
-            technique=tech,
-            anaesthetic=anaes,
-        )
-        areas, substances, depth_mm, tech, anaes = answers
-    missing = [
-        name
-        for name, value in (
-            ("area", areas),
-            ("substance", substances),
-            ("depth", depth_mm),
-            ("technique", tech),
-            ("anaesthetic", anaes),
-        )
-        if value in (None, [], "")
-    ]
-    if missing:
-        from mesolog.errors import MissingFields
-
-        raise MissingFields(missing)
-    assert depth_mm is not None and tech is not None and anaes is not None
-
-    course_name = course or (base.course if base else None)
-    if not course and chart is not None and course_name:
-        copied = chart.course(course_name)
-        course_name = None if copied and copied.closed else course_name  # closed: not a default
-    if course_name is None and chart is not None and chart.courses:
-        from mesolog.model.progress import next_due
-
-        current = next_due(chart)
-        if current and not current.complete:
-            course_name = current.course.name
-    if course_name and chart is not None and chart.course(course_name):
-        course_name = chart.course(course_name).name  # type: ignore[union-attr]
-    indication_v = None
-    if indication:
-        indication_v, more = model.indication(indication, words)
-        notes += more
-    elif base and base.indication:
-        indication_v = base.indication
-    elif course_name and chart is not None and (c := chart.course(course_name)):
-        indication_v = c.indication
-    elif last:
-        indication_v = last.indication
-
-    draft = Session(
-        id=0,
-        date=day,
-        recorded=model.now(),
-        areas=tuple(dict.fromkeys(areas)),
-        technique=tech,
-        depth_mm=depth_mm,
-        anaesthetic=anaes,
-        substances=tuple(substances),
-        practitioner=practitioner or settings.practitioner or (base.practitioner if base else ""),
-        course=course_name,
-        indication=indication_v,
-        method=method_v,
-        angle_deg=angle,
-        needle_gauge=gauge,
-        needle_length_mm=needle_length,
+    clinic, practice = state.clinic(), _practice(state)
+    given = Given(
+        date=when,
+        areas=tuple(area or ()),
+        indication=indication,
+        substances=tuple(substance or ()),
+        depth=depth,
+        technique=technique,
+        method=method,
+        angle=angle,
+        gauge=gauge,
+        needle_length=needle_length,
         points=points,
+        anaesthetic=anaesthetic,
+        duration=duration,
+        complications=tuple(complication or ()),
+        measures=tuple(measure or ()),
+        note=note,
+        practitioner=practitioner,
+        course=course,
         consent=consent,
         photos=tuple(photo or ()),
-        duration_min=duration,
-        notes=note or "",
-        complications=tuple(complications),
-        measurements=measurements,
     )
-    model.validate_session(draft, today)
-    if chart is None:
-        from contextlib import suppress
+    shown: set[str] = set()
+    if not no_input and (interactive or sys.stdin.isatty()):
+        from mesolog.cli import prompts
 
-        from mesolog.errors import PatientExists
-
-        # Created a moment ago by another practitioner? Then the session goes to that chart.
-        with suppress(PatientExists):
-            clinic.new_patient(Patient(id=patient_id, created=model.now()))
-    stored, saved_to = clinic.add_session(patient_id, draft, today)
-    render.session_stored(patient_id if chart is None else chart.patient.id, stored, saved_to)
-    render.warnings(notes + model.session_warnings(stored) + clinic.notices)
-
-
-def _ask_missing(
-    chart: "Chart | None",
-    last: "Session | None",
-    words: Any,
-    areas: list[str],
-    substances: list[Any],
-    depth_mm: float | None,
-    technique: str | None,
-    anaesthetic: str | None,
-) -> tuple[list[str], list[Any], float | None, str | None, str | None]:
-    """Ask, in a terminal, for each required field not given; defaults are this patient's last
-    values, and for each substance the lot used last time (retyping lots is what practitioners
-    hate most, and recalls depend on them)."""
-    from dataclasses import replace
-
-    from mesolog import model
-    from mesolog.model import progress
-
-    def checked(parse: Any) -> Any:
-        def run(text: str) -> Any:
-            try:
-                return parse(text)
-            except Exception as error:  # a refusal: say it and ask again
-                raise typer.BadParameter(str(error)) from None
-
-        return run
-
-    if not areas:
-        default = ", ".join(last.areas) if last else None
-        text = typer.prompt("Areas treated (comma-separated)", default=default)
-        areas = [model.area(w, words)[0] for w in text.split(",") if w.strip()]
-    if not substances:
-        default = "; ".join(_substance_spec(s) for s in last.substances) if last else None
-        text = typer.prompt(
-            "Substances as NAME:AMOUNT[:LOT x], ';' between several",
-            default=default,
-            value_proc=checked(
-                lambda t: [model.substance(p, words)[0] for p in t.split(";") if p.strip()]
-            ),
+        given, shown = prompts.ask_missing(
+            clinic, patient_id, given, practice, like_last, new_patient
         )
-        substances = (
-            list(text)
-            if isinstance(text, list)
-            else [model.substance(p, words)[0] for p in str(text).split(";") if p.strip()]
-        )
-        filled = []
-        for item in substances:
-            if not item.lot:
-                offered = progress.last_lot(chart, item.name) if chart else None
-                lot = typer.prompt(
-                    f"Lot of {item.name} (blank if unknown)",
-                    default=offered or "",
-                    show_default=bool(offered),
-                )
-                item = replace(item, lot=lot.strip() or None)
-            filled.append(item)
-        substances = filled
-    if depth_mm is None:
-        depth_mm = typer.prompt(
-            "Needle depth in mm",
-            default=f"{last.depth_mm:g}" if last else None,
-            value_proc=checked(lambda t: model.depth(t)[0]),
-        )
-        depth_mm = model.depth(depth_mm)[0] if isinstance(depth_mm, str) else depth_mm
-    if technique is None:
-        technique = typer.prompt(
-            "Technique [gun/hand]",
-            default=last.technique if last else None,
-            value_proc=checked(model.technique),
-        )
-    if anaesthetic is None:
-        answer = typer.prompt(
-            "Anaesthetic ('none' or what was used)", default=last.anaesthetic if last else "none"
-        )
-        anaesthetic = words.anaesthetic(answer)
-    return areas, substances, depth_mm, technique, anaesthetic
+    stored = clinic.record(
+        patient_id, given, practice, like_last=like_last, new_patient=new_patient
+    )
+    render.session_stored(stored.path.stem, stored.session, stored.path)
+    render.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
 
 
-def _substance_spec(item: Any) -> str:
-    spec = f"{item.name}:{item.amount:g}{item.unit}"
-    return spec + (f":LOT {item.lot}" if item.lot else "")
+def _practice(state: State) -> "Practice":
+    """The config's defaults and words, as drafting needs them."""
+    from mesolog.model.drafting import Practice
 
-
-def _methods() -> tuple[str, ...]:
-    from mesolog.model import vocabulary
-
-    return vocabulary.METHODS
+    settings = state.config()
+    return Practice(
+        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
+    )
 
 
 # --- corrections ------------------------------------------------------------------------------
@@ -426,12 +228,18 @@ def amend(
     ] = None,
     area: Annotated[
         list[str] | None,
-        typer.Option("--area", help="Replace the areas. Example: --area scalp", show_default=False),
+        typer.Option(
+            "--area",
+            "-a",
+            help="Replace the areas (comma-separated or repeated, as for add). Example: --area scalp",
+            show_default=False,
+        ),
     ] = None,
     substance: Annotated[
         list[str] | None,
         typer.Option(
             "--substance",
+            "-s",
             help='Replace the substances. Example: --substance "HA:2ml:LOT A17"',
             show_default=False,
         ),
@@ -473,66 +281,31 @@ def amend(
     ] = None,
 ) -> None:
     """Correct a session, with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
-    from dataclasses import replace
-
-    from mesolog import model, render
+    from mesolog import render
+    from mesolog.model.drafting import Given
 
     state = _state(ctx)
-    words = state.config().vocabulary()
-    today = date.today()
-    changes: dict[str, Any] = {}
-    notes: list[str] = []
-    if when:
-        changes["date"] = model.past_date(when, "date", today)
-    if area:
-        areas = []
-        for word in area:
-            value, more = model.area(word, words)
-            areas.append(value)
-            notes += more
-        changes["areas"] = tuple(areas)
-    if substance:
-        items = []
-        for spec in substance:
-            item, more = model.substance(spec, words)
-            items.append(item)
-            notes += more
-        changes["substances"] = tuple(items)
-    if depth is not None:
-        changes["depth_mm"], more = model.depth(depth)
-        notes += more
-    if technique:
-        changes["technique"] = model.technique(technique)
-    if anaesthetic:
-        changes["anaesthetic"] = words.anaesthetic(anaesthetic)
-    if indication:
-        changes["indication"], more = model.indication(indication, words)
-        notes += more
-    if note is not None:
-        changes["notes"] = note
-    found = [model.complication(spec, words, today) for spec in add_complication or []]
-    for _, more in found:
-        notes += more
-    measured = dict(model.measurement(m) for m in measure or [])
-
-    if course:
-        changes["course"] = course  # the Clinic checks it and uses the chart's spelling
-
-    def edit(session: "Session") -> "Session":
-        extra: dict[str, Any] = {}
-        if remove_complication:
-            session = model.without_complications(session, remove_complication, words)
-        if found:
-            extra["complications"] = (*session.complications, *(c for c, _ in found))
-        if measured:
-            extra["measurements"] = {**session.measurements, **measured}
-        return replace(session, **changes, **extra)
-
+    given = Given(
+        date=when,
+        areas=tuple(area or ()),
+        substances=tuple(substance or ()),
+        depth=depth,
+        technique=technique,
+        anaesthetic=anaesthetic,
+        indication=indication,
+        complications=tuple(add_complication or ()),
+        remove_complications=tuple(remove_complication or ()),
+        course=course,
+        measures=tuple(measure or ()),
+        note=note,
+    )
     author = by or state.config().practitioner
     clinic = state.clinic()
-    stored, path = clinic.amend(patient_id, session_number, edit, author, reason, today)
-    render.session_stored(patient_id, stored, path, verb="amended")
-    render.warnings(notes + clinic.notices)
+    stored = clinic.amend(
+        patient_id, session_number, given, author, reason, practice=_practice(state)
+    )
+    render.session_stored(patient_id, stored.session, stored.path, verb="amended")
+    render.warnings(stored.warnings + clinic.notices)
 
 
 @app.command()

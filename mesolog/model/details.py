@@ -102,7 +102,8 @@ def find_course(chart: Chart, name: str) -> Course:
     if found is None:
         known = ", ".join(c.name for c in chart.courses) or "none yet"
         raise UnknownCourse(
-            f"patient {chart.patient.id} has no course {name!r} (courses: {known}); nothing changed."
+            f"patient {chart.patient.id} has no course {name!r} (courses: {known}; "
+            "add one with `mesolog course add`); nothing changed."
         )
     return found
 

@@ -148,25 +148,37 @@ def measurement_trends(sessions: tuple[Session, ...]) -> list[MeasurementTrend]:
 
 
 def complication_tally(sessions: tuple[Session, ...]) -> Counter[str]:
-    return Counter(c.name for s in sessions if not s.voided for c in s.complications)
+    """How often each complication happened, by meaning ("haematoma" counts as "bruising")."""
+    return Counter(
+        vocab.meaning("complication", c.name)
+        for s in sessions
+        if not s.voided
+        for c in s.complications
+    )
 
 
 def lots_used(sessions: tuple[Session, ...]) -> list[LotUse]:
-    """Each product and lot, with the sessions that used it, in order of first use."""
-    uses: dict[tuple[str, str | None], list[Session]] = {}
-    expiry: dict[tuple[str, str | None], date | None] = {}
+    """Each product and lot, with the sessions that used it, in order of first use. A product
+    is matched by meaning ("DCA" and "deoxycholate" of one lot are one row, named as first
+    typed), a lot ignoring case and spaces."""
+    uses: dict[tuple[str, str, str | None], list[Session]] = {}
+    expiry: dict[tuple[str, str, str | None], date | None] = {}
+    shown: dict[tuple[str, str, str | None], tuple[str, str | None]] = {}
     for item in sorted(sessions, key=lambda s: (s.date, s.id)):
         if item.voided:
             continue
         for given in item.substances:
-            key = (given.name, given.lot)
-            uses.setdefault(key, []).append(item)
+            lot = "".join(given.lot.split()).lower() if given.lot else None
+            strength = vocab.concentration_of(given.name) or ""
+            key = (vocab.substance_meaning(given.name), strength, lot)
+            shown.setdefault(key, (given.name, given.lot))
+            used = uses.setdefault(key, [])
+            if not used or used[-1] is not item:
+                used.append(item)
             expiry[key] = expiry.get(key) or given.expiry
     return [
-        LotUse(
-            name, lot, expiry[(name, lot)], tuple(s.id for s in used), used[0].date, used[-1].date
-        )
-        for (name, lot), used in uses.items()
+        LotUse(*shown[key], expiry[key], tuple(s.id for s in used), used[0].date, used[-1].date)
+        for key, used in uses.items()
     ]
 
 
@@ -179,8 +191,12 @@ def limited_evidence(chart: Chart) -> bool:
     hair = [
         s
         for s in chart.active_sessions
-        if (s.indication or "") == vocab.HAIR_LOSS
-        or (s.course and (c := chart.course(s.course)) and c.indication == vocab.HAIR_LOSS)
+        if vocab.meaning("indication", s.indication or "") == vocab.HAIR_LOSS
+        or (
+            s.course
+            and (c := chart.course(s.course))
+            and vocab.meaning("indication", c.indication or "") == vocab.HAIR_LOSS
+        )
     ]
     if not hair:
         return False
@@ -195,11 +211,39 @@ def limited_evidence(chart: Chart) -> bool:
 
 def last_lot(chart: Chart, substance_name: str) -> str | None:
     """The lot used most recently for this substance, to offer at the prompt."""
-    key = vocab.substance_base(substance_name)
+    key = vocab.substance_meaning(substance_name)
     for item in sorted(chart.active_sessions, key=lambda s: (s.date, s.id), reverse=True):
         for given in item.substances:
-            if vocab.substance_base(given.name) == key and given.lot:
+            if vocab.substance_meaning(given.name) == key and given.lot:
                 return given.lot
+    return None
+
+
+def lot_known(chart: Chart, substance_name: str, lot: str) -> bool:
+    """Whether this patient received this lot of this product before."""
+    key, lot_key = vocab.substance_meaning(substance_name), "".join(lot.split()).lower()
+    return any(
+        given.lot
+        and "".join(given.lot.split()).lower() == lot_key
+        and vocab.substance_meaning(given.name) == key
+        for item in chart.active_sessions
+        for given in item.substances
+    )
+
+
+def known_expiry(chart: Chart, substance_name: str, lot: str) -> date | None:
+    """The expiry recorded with this lot of this substance before (an expiry belongs to the
+    lot, so it is not typed again), or None."""
+    key, lot_key = vocab.substance_meaning(substance_name), "".join(lot.split()).lower()
+    for item in sorted(chart.active_sessions, key=lambda s: (s.date, s.id), reverse=True):
+        for given in item.substances:
+            if (
+                given.expiry
+                and given.lot
+                and "".join(given.lot.split()).lower() == lot_key
+                and vocab.substance_meaning(given.name) == key
+            ):
+                return given.expiry
     return None
 
 

@@ -65,13 +65,21 @@ def lot_key(lot: str) -> str:
 
 
 def _word_match(query: str, value: str) -> bool:
+    """A substance search: the word itself, part of the name, or the same meaning ("deoxycholate"
+    finds "DCA")."""
     query, value = vocab.normalize(query), vocab.normalize(value)
     return (
         query == value
         or query in value.split()
         or value.startswith(query + " ")
         or query == vocab.substance_base(value)
+        or vocab.substance_meaning(query) == vocab.substance_meaning(value)
     )
+
+
+def same_meaning(kind: str, query: str, value: str | None) -> bool:
+    """An area, indication or complication typed one way matches the same thing typed another."""
+    return value is not None and vocab.meaning(kind, query) == vocab.meaning(kind, value)
 
 
 @dataclass(frozen=True)
@@ -100,21 +108,16 @@ class SessionQuery:
             row.practitioner
         ):
             return False
-        if self.indication and vocab.normalize(self.indication) != vocab.normalize(
-            row.indication or ""
-        ):
+        if self.indication and not same_meaning("indication", self.indication, row.indication):
             return False
         if self.substance and not any(
             _word_match(self.substance, name) for name, *_ in row.substances
         ):
             return False
-        if self.area and not any(
-            vocab.normalize(self.area) == vocab.normalize(a) for a in row.areas
-        ):
+        if self.area and not any(same_meaning("area", self.area, a) for a in row.areas):
             return False
         if self.complication and not any(
-            vocab.normalize(self.complication) == vocab.normalize(name)
-            for name, _ in row.complications
+            same_meaning("complication", self.complication, name) for name, _ in row.complications
         ):
             return False
         return not (
@@ -138,16 +141,23 @@ NOT_RECORDED = "(not recorded)"
 
 
 def substance_group(name: str) -> str:
-    return vocab.substance_base(name) or name
+    """The stats group of a substance: its catalogue name ("DCA" and "deoxycholate" are one)."""
+    return vocab.substance_meaning(name) or name
+
+
+def area_group(name: str) -> str:
+    return vocab.meaning("area", name) or name
+
+
+def complication_group(name: str) -> str:
+    return vocab.meaning("complication", name) or name
 
 
 def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
     if by == "substance":
-        return tuple(
-            dict.fromkeys(vocab.substance_base(name) or name for name, *_ in row.substances)
-        )
+        return tuple(dict.fromkeys(substance_group(name) for name, *_ in row.substances))
     if by == "area":
-        return tuple(dict.fromkeys(row.areas))
+        return tuple(dict.fromkeys(area_group(a) for a in row.areas))
     if by == "depth":
         return (next(label for top, label in DEPTH_BANDS if row.depth_mm < top or top == 13.0),)
     value = getattr(row, by)
@@ -193,11 +203,11 @@ def complication_stats(rows: list[SessionRow], by: str) -> list[GroupStats]:
             patients.setdefault(group, set()).add(row.patient_id)
             if row.complications:
                 affected[group] += 1
-                kinds.setdefault(group, Counter()).update({name for name, _ in row.complications})
+                kinds.setdefault(group, Counter()).update(
+                    {complication_group(name) for name, _ in row.complications}
+                )
     out = [
-        GroupStats(
-            g, n, len(patients[g]), affected[g], tuple(kinds.get(g, Counter()).most_common(3))
-        )
+        GroupStats(g, n, len(patients[g]), affected[g], top_three(kinds.get(g, Counter())))
         for g, n in sessions.items()
     ]
     return sorted(out, key=lambda s: (-s.sessions, s.group))

@@ -9,9 +9,10 @@ from datetime import date
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import Course, Session
+from mesolog.model.records import Complication, Course, Session
 from mesolog.model.values import (
     _MEASURE_NAME,
+    AMOUNT_RANGE,
     COURSE_INTERVAL_DAYS,
     COURSE_SESSIONS,
     METHOD_DEPTH_MM,
@@ -55,24 +56,63 @@ def make_course(
     return Course(name.strip(), planned_sessions, interval_days, start, indication_name)
 
 
-def session_warnings(session: Session) -> list[str]:
-    """Facts worth a second look; the session is recorded all the same."""
+def session_remarks(session: Session) -> list[tuple[str, str]]:
+    """(field, warning) for the facts worth a second look; the session is recorded all the same.
+    The field says which answer caused it, so a prompt can show it right after that answer."""
     notes = []
     for item in session.substances:
         if item.expiry and item.expiry < session.date:
             notes.append(
-                f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
-                f"before the session date {session.date.isoformat()}."
+                (
+                    "substance",
+                    f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
+                    f"before the session date {session.date.isoformat()}.",
+                )
             )
         if not item.lot:
-            notes.append(f"{item.name} has no lot number: a recall could not find this session.")
+            notes.append(
+                ("lot", f"{item.name} has no lot number: a recall could not find this session.")
+            )
     usual = METHOD_DEPTH_MM.get(session.method or "")
     if usual and not usual[0] <= session.depth_mm <= usual[1]:
         notes.append(
-            f"depth {session.depth_mm:g} mm is unusual for {session.method} "
-            f"(usually {usual[0]:g}-{usual[1]:g} mm)."
+            (
+                "depth",
+                f"depth {session.depth_mm:g} mm is unusual for {session.method} "
+                f"(usually {usual[0]:g}-{usual[1]:g} mm).",
+            )
         )
     return notes
+
+
+def session_warnings(session: Session) -> list[str]:
+    """Facts worth a second look; the session is recorded all the same."""
+    return [text for _, text in session_remarks(session)]
+
+
+def check_complication_dates(problem: Complication, session_date: date, today: date) -> None:
+    """Onset on or after the session, resolved on or after the onset, neither in the future."""
+    for name, value in (("onset", problem.onset), ("resolved", problem.resolved)):
+        if value is None:
+            continue
+        if value > today:
+            raise InvalidValue(
+                f"{problem.name} {name}",
+                value.isoformat(),
+                f"it is in the future (today is {today})",
+            )
+        if value < session_date:
+            raise InvalidValue(
+                f"{problem.name} {name}",
+                value.isoformat(),
+                f"it is before the session date {session_date.isoformat()}",
+            )
+    if problem.onset and problem.resolved and problem.resolved < problem.onset:
+        raise InvalidValue(
+            f"{problem.name} resolved",
+            problem.resolved.isoformat(),
+            f"it is before the onset {problem.onset.isoformat()}",
+        )
 
 
 def validate_session(session: Session, today: date | None = None) -> None:
@@ -89,8 +129,11 @@ def validate_session(session: Session, today: date | None = None) -> None:
     if not session.anaesthetic.strip():
         raise InvalidValue("anaesthetic", session.anaesthetic, "write 'none' or what was used")
     for item in session.substances:
-        if not item.amount > 0 or not math.isfinite(item.amount):
-            raise InvalidValue("amount", item.amount, "the amount must be a positive number")
+        low, high = AMOUNT_RANGE
+        if not math.isfinite(item.amount) or not low <= item.amount <= high:
+            raise InvalidValue(
+                "amount", item.amount, f"the amount must be positive, from {low:g} to {high:g}"
+            )
         if item.unit not in vocab.UNITS:
             raise InvalidValue("unit", item.unit, "use one of " + ", ".join(vocab.UNITS))
     if session.method is not None:
@@ -109,6 +152,7 @@ def validate_session(session: Session, today: date | None = None) -> None:
         whole(session.duration_min, "duration", 1, 600)
     for problem in session.complications:
         choice(problem.severity, "severity", vocab.SEVERITIES)
+        check_complication_dates(problem, session.date, today)
     for name, value in session.measurements.items():
         if not _MEASURE_NAME.match(name):
             raise InvalidValue("measure", name, "names are lower-case letters, digits and '_'")

@@ -12,6 +12,11 @@ from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Complication, Substance
 
 MAX_DEPTH_MM = 13.0
+# Plausible bounds (anything outside is a typing slip, e.g. 1e-320 or 20 digits): a needle goes
+# in at least 0.1 mm; a session's dose of one product is at most 1000 in any unit (ml, mg, mcg,
+# IU, U) and at least 0.001.
+MIN_DEPTH_MM = 0.1
+AMOUNT_RANGE = (0.001, 1000.0)
 DERMAL_DEPTH_MM = (1.0, 4.0)  # the source's range; outside it: recorded, with a warning
 COURSE_SESSIONS = (3, 15)
 COURSE_INTERVAL_DAYS = (7, 30)
@@ -24,7 +29,7 @@ METHOD_DEPTH_MM: dict[str, tuple[float, float]] = {
     "linear": (1.0, 13.0),
 }
 
-_PATIENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")
+_PATIENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")  # the whole id: fullmatch
 _MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -33,7 +38,8 @@ _MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def check_patient_id(patient_id: str) -> str:
     """The id, if it can safely become a file name; refuses anything else before any path."""
-    if not _PATIENT_ID.match(patient_id or ""):
+    # fullmatch, not match with "$": "$" also matches before a trailing newline ("P-1\n").
+    if not isinstance(patient_id, str) or not _PATIENT_ID.fullmatch(patient_id):
         shown = patient_id if len(patient_id or "") <= 70 else patient_id[:67] + "..."
         raise InvalidPatientId(
             f"patient id {shown!r} is not allowed: use 1 to 64 letters, digits, '-', '_' or '.', "
@@ -93,7 +99,7 @@ def number(text: str | float, field_name: str) -> float:
     return value
 
 
-def whole(text: str | int, field_name: str, low: int, high: int) -> int:
+def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     """A whole number within [low, high]."""
     value = number(text, field_name)
     if value != int(value) or not low <= value <= high:
@@ -102,11 +108,14 @@ def whole(text: str | int, field_name: str, low: int, high: int) -> int:
 
 
 def depth(text: str | float) -> tuple[float, list[str]]:
-    """Needle depth in mm (0 < d <= 13); outside the dermal 1-4 mm it is kept with a warning."""
+    """Needle depth in mm (0.1 <= d <= 13); outside the dermal 1-4 mm it is kept with a warning."""
     value = number(text, "depth")
-    if not 0 < value <= MAX_DEPTH_MM:
+    if not MIN_DEPTH_MM <= value <= MAX_DEPTH_MM:
         raise InvalidValue(
-            "depth", text, f"depth in mm must be above 0 and at most {MAX_DEPTH_MM:g}"
+            "depth",
+            text,
+            f"depth in mm must be above 0 and at most {MAX_DEPTH_MM:g} "
+            f"(at least {MIN_DEPTH_MM:g}, as written on the needle)",
         )
     warnings = []
     low, high = DERMAL_DEPTH_MM
@@ -168,6 +177,11 @@ def amount(text: str) -> tuple[float, str]:
         raise InvalidValue("unit", match.group(2), "use one of " + ", ".join(vocab.UNITS))
     if value <= 0:
         raise InvalidValue("amount", text, "the amount must be a positive number")
+    low, high = AMOUNT_RANGE
+    if not low <= value <= high:
+        raise InvalidValue(
+            "amount", text, f"the amount must be positive, from {low:g} to {high:g} {unit}"
+        )
     return value, unit
 
 
@@ -176,19 +190,18 @@ def substance(
 ) -> tuple[Substance, list[str]]:
     """``NAME:AMOUNT[:LOT x][:EXP yyyy-mm-dd]`` -> a substance and any suggestion to show.
 
-    A third part without a keyword is the lot ("hyaluronic acid:2ml:A17").
+    A third part without a keyword is the lot ("hyaluronic acid:2ml:A17"). A spec whose parts
+    would be replaced or split (two lots, two expiries, a bare date) is refused with how to
+    type it: a recall must never miss a lot because a colon changed its meaning.
     """
+    how = 'write it as NAME:AMOUNT[:LOT x][:EXP date], e.g. "hyaluronic acid:2ml:LOT A17"'
     parts = [p.strip() for p in spec.split(":")]
     if len(parts) < 2 or not parts[0]:
-        raise InvalidValue(
-            "substance",
-            spec,
-            'write it as NAME:AMOUNT[:LOT x][:EXP date], e.g. "hyaluronic acid:2ml:LOT A17"',
-        )
+        raise InvalidValue("substance", spec, how)
     name = " ".join(parts[0].split())
     value, unit = amount(parts[1])
-    lot: str | None = None
-    expiry: date | None = None
+    lots: list[str] = []
+    expiries: list[date] = []
     for extra in parts[2:]:
         if not extra:
             continue
@@ -198,11 +211,26 @@ def substance(
             key_l, _, rest = extra.partition("=")
             key_l = key_l.strip().lower()
         if key_l in ("lot", "batch") and rest.strip():
-            lot = rest.strip()
+            lots.append(rest.strip())
         elif key_l in ("exp", "expiry", "expires") and rest.strip():
-            expiry = parse_date(rest.strip(), "expiry")
+            expiries.append(parse_date(rest.strip(), "expiry"))
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", extra):
+            raise InvalidValue(
+                "substance",
+                spec,
+                f"is {extra} the lot or the expiry? write LOT {extra} or EXP {extra}",
+            )
         else:
-            lot = extra
+            lots.append(extra)
+    if len(lots) > 1:
+        raise InvalidValue(
+            "substance",
+            spec,
+            f"it names {len(lots)} lots ({', '.join(lots)}); a lot cannot hold ':' and each "
+            "substance has one lot: give a second lot as a second --substance",
+        )
+    if len(expiries) > 1:
+        raise InvalidValue("substance", spec, "it gives two expiry dates; give one EXP date")
     category, match = vocabulary.substance(name)
     notes = []
     if not match.known and match.suggestion:
@@ -216,8 +244,8 @@ def substance(
             unit=unit,
             category=category,
             concentration=vocab.concentration_of(name),
-            lot=lot,
-            expiry=expiry,
+            lot=lots[0] if lots else None,
+            expiry=expiries[0] if expiries else None,
         ),
         notes,
     )
@@ -254,7 +282,11 @@ def complication(
                 "complication", spec, "extra parts are SEVERITY, onset=, resolved=, outcome=, by="
             )
     if onset and resolved and resolved < onset:
-        raise InvalidValue("resolved", resolved.isoformat(), "it is before the onset")
+        raise InvalidValue(
+            f"{parts[0]} resolved",
+            resolved.isoformat(),
+            f"it is before the onset {onset.isoformat()}",
+        )
     if resolved and outcome is None:
         outcome = "resolved"
     notes = []
@@ -262,7 +294,8 @@ def complication(
         notes.append(
             f"complication {parts[0]!r} is not in the list; did you mean {match.suggestion!r}?"
         )
-    item = Complication(match.value, severity, onset, resolved, outcome, reported_by)
+    # The record keeps the word as typed; questions compare by meaning (vocabulary.meaning).
+    item = Complication(" ".join(parts[0].split()), severity, onset, resolved, outcome, reported_by)
     return item, notes
 
 
@@ -276,7 +309,7 @@ def area(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, 
             f"; did you mean {match.suggestion!r}?" if match.suggestion else "; recorded as typed."
         )
         notes.append(f"area {word.strip()!r} is not in the list{hint}")
-    return match.value, notes
+    return " ".join(word.split()), notes
 
 
 def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, list[str]]:
@@ -287,4 +320,4 @@ def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple
             f"; did you mean {match.suggestion!r}?" if match.suggestion else "; recorded as typed."
         )
         notes.append(f"indication {word.strip()!r} is not in the list{hint}")
-    return match.value, notes
+    return " ".join(word.split()), notes

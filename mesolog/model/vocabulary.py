@@ -51,7 +51,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "neck": (),
     "decollete": ("décolleté", "decolletage", "chest"),
     "scalp": ("hair", "head"),
-    "stomach": ("abdomen", "belly", "tummy"),
+    "stomach": ("abdomen", "abdominal", "belly", "tummy"),
     "flanks": ("love handles", "waist"),
     "back": (),
     "thighs": ("thigh",),
@@ -65,13 +65,27 @@ AREAS: dict[str, tuple[str, ...]] = {
 }
 
 INDICATIONS: dict[str, tuple[str, ...]] = {
-    "fat reduction": ("localized fat", "localised fat", "fat", "lipolysis"),
+    "fat reduction": (
+        "localized fat",
+        "localised fat",
+        "fat",
+        "lipolysis",
+        "removal of excess fat",
+        "fat removal",
+    ),
     "cellulite": (),
     "wrinkles": ("lines",),
-    "lift and tightening": ("laxity", "tightening", "lift", "sagging"),
+    "lift and tightening": (
+        "laxity",
+        "tightening",
+        "lift",
+        "sagging",
+        "skin lift",
+        "skin tightening",
+    ),
     "contouring": ("body contouring", "face contouring"),
     "lightening and pigment repair": ("pigmentation", "lightening", "melasma"),
-    "hair loss": ("alopecia", "hair"),
+    "hair loss": ("alopecia", "hair", "hair regrowth", "hair growth"),
     "rejuvenation": ("skin ageing", "skin aging", "hydration", "elasticity", "luminosity"),
     "scars and stretch marks": ("scars", "stretch marks"),
     "localized pain": ("pain",),
@@ -137,6 +151,20 @@ SUBSTANCE_ALIASES: dict[str, str] = {
     "dca": "deoxycholate",
     "sodium deoxycholate": "deoxycholate",
     "carnitine": "l-carnitine",
+    "deoxycholic acid": "deoxycholate",
+    "phosphatidylcholine deoxycholate": "phosphatidylcholine",
+    "ppc": "phosphatidylcholine",
+    "polyenylphosphatidylcholine": "phosphatidylcholine",
+    "vitamin b": "vitamin b complex",
+    "b complex": "vitamin b complex",
+    "vitamin h": "biotin",
+    "vitamin b7": "biotin",
+    "gentamycin": "gentamicin",
+    "thyroxin": "thyroxine",
+    "t4": "thyroxine",
+    "lipoic acid": "alpha lipoic acid",
+    "ubiquinone": "coenzyme q10",
+    "coq10": "coenzyme q10",
     "ginkgo": "ginkgo biloba",
     "centella": "centella asiatica",
     "artichoke": "artichoke extract",
@@ -144,16 +172,20 @@ SUBSTANCE_ALIASES: dict[str, str] = {
 
 COMPLICATIONS: dict[str, tuple[str, ...]] = {
     "nausea": (),
-    "pain": (),
+    "pain": ("the pain",),
     "allergy": ("urticaria", "allergic reaction", "hives"),
-    "swelling": ("oedema", "edema"),
+    "swelling": ("oedema", "edema", "ورم"),  # the source text's own word for it
     "itching": ("pruritus", "itch"),
     "redness": ("erythema", "red"),
     "bruising": ("bruise", "haematoma", "hematoma"),
-    "bumps": ("papules", "nodules", "lumps"),
-    "dark spots": ("hyperpigmentation", "pigment spots"),
-    "rash": (),
-    "infection": ("mycobacterial infection",),
+    "bumps": ("papules", "nodules", "lumps", "bumps at the injection site"),
+    "dark spots": ("hyperpigmentation", "pigment spots", "dark spots on the skin"),
+    "rash": ("rush",),  # the source text's spelling
+    "infection": (
+        "mycobacterial infection",
+        "non-tuberculous mycobacteria",
+        "ntm infection",
+    ),
     "wounds": ("wound", "necrosis", "ulcer"),
     "scarring": ("scar",),
     "panniculitis": (),
@@ -215,6 +247,50 @@ def concentration_of(name: str) -> str | None:
     """The strength written in a substance's name, if any: "dutasteride 0.01%" -> "0.01%"."""
     found = [w for w in name.split() if _CONCENTRATION.match(w) and not w.isdigit()]
     return " ".join(found) or None
+
+
+# --- meaning: what the clinic-wide questions compare ---------------------------------------
+# The record keeps the practitioner's word ("DCA", "abdomen", "haematoma"); find, lot, stats and
+# the report tallies compare what the words mean, through the built-in tables only (never the
+# config), so the summary cache built without a config gives the same answer as the charts.
+
+
+@functools.lru_cache(maxsize=4096)
+def _meaning_table(kind: str) -> dict[str, str]:
+    canon = {"area": AREAS, "indication": INDICATIONS, "complication": COMPLICATIONS}[kind]
+    table: dict[str, str] = {}
+    for name, aliases in canon.items():
+        table[normalize(name)] = name
+        for alias in aliases:
+            table[normalize(alias)] = name
+    return table
+
+
+@functools.lru_cache(maxsize=8192)
+def meaning(kind: str, word: str) -> str:
+    """The catalogue name a typed area, indication or complication means ("abdomen" ->
+    "stomach", "haematoma" -> "bruising"); a word not in the lists means itself (normalised)."""
+    key = normalize(word)
+    return _meaning_table(kind).get(key, key)
+
+
+@functools.lru_cache(maxsize=8192)
+def substance_meaning(name: str) -> str:
+    """The catalogue name a typed substance means: "DCA" -> "deoxycholate", "minoxidil 0.5%" ->
+    "minoxidil", "HA non-reticulated" -> "hyaluronic acid"; an unknown name means itself
+    (normalised, strength words left out)."""
+    base = substance_base(name) or normalize(name)
+    key = SUBSTANCE_ALIASES.get(base, base)
+    if key in SUBSTANCES:
+        return key
+    for known in _BY_LENGTH:
+        if key.startswith(known + " "):
+            return SUBSTANCE_ALIASES.get(known, known)
+    return key
+
+
+# Longest first, so "vitamin b complex" wins over "vitamin b".
+_BY_LENGTH = sorted([*SUBSTANCES, *SUBSTANCE_ALIASES], key=len, reverse=True)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,14 @@ from mesolog.model.questions import (
     GroupStats,
     SessionQuery,
     SessionRow,
+    area_group,
+    complication_group,
     lot_key,
     session_rows,
     substance_group,
     top_three,
 )
-from mesolog.model.vocabulary import normalize
+from mesolog.model.vocabulary import meaning, normalize, substance_meaning
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
 VERSION = "9"
@@ -357,9 +359,11 @@ class SummaryCache:
         tops: dict[str, dict[str, int]] = {}
         with_complications = grouped([*where, "s.complications != ''"])
         for group, complication, count in db.execute(
-            f"SELECT g.grp, c.value, COUNT(*) FROM ({with_complications}) g JOIN facts c"
-            " ON c.name = g.name AND c.session = g.session AND c.kind = 'complication'"
-            " GROUP BY g.grp, c.value",
+            # A complication counts once per session, whatever words it was typed in.
+            "SELECT grp, kind, COUNT(*) FROM (SELECT DISTINCT g.grp AS grp, c.grp AS kind,"
+            f" g.name, g.session FROM ({with_complications}) g JOIN facts c"
+            " ON c.name = g.name AND c.session = g.session AND c.kind = 'complication')"
+            " GROUP BY grp, kind",
             args,
         ):
             tops.setdefault(group, {})[complication] = count
@@ -473,7 +477,7 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
             _join_substances(r),
             SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
             normalize(r.practitioner),
-            normalize(r.indication or ""),
+            meaning("indication", r.indication or ""),
         )
         for r in rows
     ]
@@ -487,16 +491,17 @@ def _facts(name: str, rows: list[SessionRow]) -> list[tuple[str, int, str, str, 
     for r in rows:
         session = r.session
         for area in r.areas:
-            norm = normalize(area)
-            out.append((name, session, "area", norm, area, area, norm))
+            group = area_group(area)
+            out.append((name, session, "area", normalize(area), area, group, normalize(group)))
         for given, *_ in r.substances:
             group = substance_group(given)
             out.append(
                 (name, session, "substance", normalize(given), given, group, normalize(group))
             )
         for complication, _ in r.complications:
+            group = complication_group(complication)
             norm = normalize(complication)
-            out.append((name, session, "complication", norm, complication, complication, norm))
+            out.append((name, session, "complication", norm, complication, group, normalize(group)))
     return out
 
 
@@ -514,21 +519,25 @@ def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
         where.append("s.technique = ?")
         args.append(query.technique)
     fact = "EXISTS (SELECT 1 FROM facts f WHERE f.name = s.name AND f.session = s.session AND f.kind {} AND {})"
+    # Areas, complications and indications compare by meaning ("abdomen" finds "stomach").
     for kind, value in (("area", query.area), ("complication", query.complication)):
         if value:
-            where.append(fact.format("= ?", "f.norm = ?"))
-            args += [kind, normalize(value)]
+            where.append(fact.format("= ?", "f.grp_norm = ?"))
+            args += [kind, normalize(meaning(kind, value))]
     if query.indication:
         where.append("s.indication_norm = ?")
-        args.append(normalize(query.indication))
+        args.append(meaning("indication", query.indication))
     if query.practitioner:
         where.append("instr(s.practitioner_norm, ?) > 0")
         args.append(normalize(query.practitioner))
     if query.substance:
         where.append(
-            fact.format("= 'substance'", "(instr(f.norm, ?) > 0 OR instr(f.grp_norm, ?) > 0)")
+            fact.format(
+                "= 'substance'",
+                "(instr(f.norm, ?) > 0 OR instr(f.grp_norm, ?) > 0 OR f.grp_norm = ?)",
+            )
         )
-        args += [normalize(query.substance)] * 2
+        args += [normalize(query.substance)] * 2 + [normalize(substance_meaning(query.substance))]
     if query.lot:
         where.append("s.name IN (SELECT name FROM lots WHERE lot_key = ?)")
         args.append(lot_key(query.lot))

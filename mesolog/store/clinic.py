@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from mesolog.errors import (
     CorruptFile,
@@ -37,6 +38,10 @@ from mesolog.store.codec import (
     parse_chart_text,
     read_chart_file,
 )
+
+if TYPE_CHECKING:
+    from mesolog.model.drafting import Given, Practice
+
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
@@ -79,6 +84,14 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
 # --- the clinic -------------------------------------------------------------------------------
 
 
+class Stored(NamedTuple):
+    """What a change stored, where, and the warnings to show (recorded all the same)."""
+
+    session: Session
+    path: Path
+    warnings: list[str]
+
+
 @dataclass(frozen=True)
 class ChartEntry:
     """One file of the clinic: its chart, or why it could not be read."""
@@ -93,7 +106,8 @@ class Clinic:
     """A data folder of patient charts: the core API behind every command.
 
     >>> clinic = Clinic(Path("/tmp/clinic"))           # doctest: +SKIP
-    >>> clinic.add_session("P-0042", draft)            # doctest: +SKIP
+    >>> stored = clinic.record("P-0042", Given(areas=("scalp",), depth="1.5", ...))  # doctest: +SKIP
+    >>> stored.session.id, stored.warnings             # doctest: +SKIP
     """
 
     def __init__(self, data_dir: Path, lock_timeout: float | None = None) -> None:
@@ -198,6 +212,13 @@ class Clinic:
 
     # -- changing charts --
 
+    def _keep_hand_edits(self, path: Path) -> None:
+        """With history on, what was changed in this chart by hand is committed on its own
+        first, so that the change's commit holds only the change (the lock is held)."""
+        warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
+        if warning:
+            self.notices.append(warning)
+
     def _commit(self, path: Path, message: str, author: str) -> None:
         warning = history.record(self.data_dir, path, message, author, self.lock_dir)
         if warning:
@@ -233,41 +254,94 @@ class Clinic:
         new text that keeps the file's hand edits."""
         path = self.path(patient_id)
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
-            warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
-            if warning:
-                self.notices.append(warning)
+            self._keep_hand_edits(path)
             before, text = read_chart_file(path)
             after, candidate = change(before, text)
             write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
             self._commit(path, message(after), author)
         return after, path
 
+    def record(
+        self,
+        patient_id: str,
+        given: Given,
+        practice: Practice | None = None,
+        *,
+        like_last: bool = False,
+        new_patient: bool = False,
+        today: date | None = None,
+    ) -> Stored:
+        """Record a session from what was given (see :mod:`mesolog.model.drafting`): read,
+        draft and write under one lock. With ``new_patient`` an unknown id gets a chart, but
+        only once the session is decided: a refused session creates no file."""
+        from mesolog.model.drafting import Practice, draft_session  # only add needs it: start-up
+
+        practice = practice or Practice()
+        day = today or date.today()
+        warnings: list[str] = []
+
+        def decide(chart: Chart) -> Session:
+            draft = draft_session(given, chart, practice, day, like_last=like_last)
+            session = draft.complete()
+            warnings[:] = draft.warnings
+            return session
+
+        check_patient_id(patient_id)
+        if self.find(patient_id) is None:
+            if not new_patient:
+                self.path(patient_id, offer_new=True)  # raises: "did you mean", --new-patient
+            decide(Chart(Patient(id=patient_id, created=now())))  # refuse before any file
+            self.ensure_folders()
+        session, path = self._append(patient_id, decide, new_patient=new_patient)
+        return Stored(session, path, warnings)
+
     def add_session(
         self, patient_id: str, draft: Session, today: date | None = None
     ) -> tuple[Session, Path]:
-        """Record a session; its number is assigned under the lock. Appends to the file's text."""
+        """Record a session drafted already; its number is assigned under the lock."""
         validate_session(draft, today)
-        stored: list[Session] = []
 
-        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def decide(chart: Chart) -> Session:
             if draft.course and chart.course(draft.course) is None:
                 raise UnknownCourse(
                     f"patient {chart.patient.id} has no course {draft.course!r}; "
                     "add it with `mesolog course add`."
                 )
-            session = replace(draft, id=chart.next_session_id())
-            stored.append(session)
-            new = replace(chart, sessions=(*chart.sessions, session))
-            joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-            return new, text + joiner + encode_session(session)
+            return draft
 
-        _, path = self._change(
-            patient_id,
-            change,
-            lambda c: f"{c.patient.id}: session {stored[0].id} added",
-            draft.practitioner,
-        )
-        return stored[0], path
+        return self._append(patient_id, decide)
+
+    def _append(
+        self, patient_id: str, decide: Callable[[Chart], Session], new_patient: bool = False
+    ) -> tuple[Session, Path]:
+        """Read the chart, decide the session, append its block, all under the chart's lock.
+        A chart that does not exist (``new_patient``) is created holding the session."""
+        with chart_lock(self.lock_dir, patient_id, self.lock_timeout):
+            path = self.find(patient_id)
+            if path is None:
+                if not new_patient:
+                    self.path(patient_id, offer_new=True)
+                path = self.patients_dir / f"{patient_id}.toml"
+                chart, text = Chart(Patient(id=patient_id, created=now())), None
+            else:
+                self._keep_hand_edits(path)
+                chart, text = read_chart_file(path)
+            session = replace(decide(chart), id=chart.next_session_id())
+            new = replace(chart, sessions=(*chart.sessions, session))
+            if text is None:
+                candidate = None
+                message = f"{patient_id}: patient created, session {session.id} added"
+            elif chart.amendments:
+                # The chart-level trail closes the file: the session goes after the last one.
+                candidate = _revised(text, chart, new)
+                message = f"{chart.patient.id}: session {session.id} added"
+            else:
+                joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+                candidate = text + joiner + encode_session(session)
+                message = f"{chart.patient.id}: session {session.id} added"
+            write_atomically(path, _checked_text(path, candidate, new, len(chart.sessions)))
+            self._commit(path, message, session.practitioner)
+        return session, path
 
     def add_course(self, patient_id: str, course: Course) -> Path:
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
@@ -289,23 +363,53 @@ class Clinic:
         self,
         patient_id: str,
         number: int,
-        edit: Callable[[Session], Session],
+        change: Given | Callable[[Session], Session],
         by: str,
         reason: str,
         today: date | None = None,
+        practice: Practice | None = None,
+    ) -> Stored:
+        """Correct a session with an amendment (when, who, why, each old -> new) appended.
+
+        ``change`` is what was typed (a :class:`Given`, drafted like a new session: same parser,
+        same rules, same warnings) or, for changes that are not typed values (void), a function
+        of the session. Read, decide and write happen under one lock.
+        """
+        from mesolog.model.drafting import Given, Practice, draft_amendment
+
+        day = today or date.today()
+        warnings: list[str] = []
+
+        def decide(chart: Chart, old: Session) -> Session:
+            if isinstance(change, Given):
+                draft = draft_amendment(old, change, chart, practice or Practice(), day)
+                warnings[:] = draft.warnings
+                return draft.complete()
+            return change(old)
+
+        session, path = self._amend(patient_id, number, decide, by, reason, day)
+        return Stored(session, path, warnings)
+
+    def _amend(
+        self,
+        patient_id: str,
+        number: int,
+        decide: Callable[[Chart, Session], Session],
+        by: str,
+        reason: str,
+        today: date,
     ) -> tuple[Session, Path]:
-        """Change a session with an amendment (when, who, why, each old -> new) appended."""
         stored: list[Session] = []
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
             old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
-            edited = edit(old)
+            edited = decide(chart, old)
             if edited.course and edited.course != old.course:
                 from mesolog.model.details import find_course
 
-                # Moved to another course: it must exist; stored as the chart spells it.
+                # Moved to another course (also from Python): it must exist; as the chart spells it.
                 edited = replace(edited, course=find_course(chart, edited.course).name)
             new = amended(old, edited, now(), by, reason)
             if new.status != "voided":
@@ -423,7 +527,8 @@ class Clinic:
 
     def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Un-void a session: back in the progress maths, the trail says who, when and why."""
-        return self.amend(patient_id, number, restore_edit(number), by, reason)
+        stored = self.amend(patient_id, number, restore_edit(number), by, reason)
+        return stored.session, stored.path
 
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
@@ -435,7 +540,8 @@ class Clinic:
                 raise InvalidValue("session", number, "it is voided already")
             return replace(session, status="voided")
 
-        return self.amend(patient_id, number, edit, by, reason)
+        stored = self.amend(patient_id, number, edit, by, reason)
+        return stored.session, stored.path
 
 
 def restore_edit(number: int) -> Callable[[Session], Session]:

@@ -1,0 +1,433 @@
+"""Drafting a session, once for every path: what was given (options, prompt answers, an import
+row), the patient's chart and the practice's defaults become a :class:`Session` plus warnings.
+
+``add``, the prompts, ``--like-last``, ``amend`` and ``import`` all come here, so a rule
+(comma-split areas, the expiry kept with a lot, complication dates) holds everywhere or nowhere.
+
+Precedence of a field's value: typed now > ``--like-last`` > (prompt default only) this
+patient's last value > the config's default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
+from mesolog.model import vocabulary as vocab
+from mesolog.model.amendments import without_complications
+from mesolog.model.records import Chart, Course, Session, Substance
+from mesolog.model.validation import session_remarks, validate_session
+from mesolog.model.values import (
+    area,
+    choice,
+    complication,
+    depth,
+    indication,
+    measurement,
+    now,
+    number,
+    past_date,
+    substance,
+    technique,
+    whole,
+)
+
+# The fields a session cannot be recorded without, in the order the prompts ask for them.
+REQUIRED = ("area", "substance", "depth", "technique", "anaesthetic")
+# What --like-last copies: the protocol, not the day's facts (date, notes, measurements...).
+PROTOCOL = (
+    "areas",
+    "substances",
+    "depth_mm",
+    "technique",
+    "anaesthetic",
+    "method",
+    "angle_deg",
+    "needle_gauge",
+    "needle_length_mm",
+    "points",
+    "duration_min",
+)
+_REQUIRED_FIELD = {
+    "area": "areas",
+    "substance": "substances",
+    "depth": "depth_mm",
+    "technique": "technique",
+    "anaesthetic": "anaesthetic",
+}
+
+Number = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Given:
+    """What was given for one session, as typed: text (numbers as the parser got them), lists
+    for what may be repeated. None or empty means "not given"."""
+
+    date: str | None = None
+    areas: tuple[str, ...] = ()  # each may name several, comma-separated
+    indication: str | None = None
+    substances: tuple[str, ...] = ()  # NAME:AMOUNT[:LOT x][:EXP date]
+    depth: Number = None
+    technique: str | None = None
+    method: str | None = None
+    angle: Number = None
+    gauge: Number = None
+    needle_length: Number = None
+    points: Number = None
+    anaesthetic: str | None = None
+    duration: Number = None
+    complications: tuple[str, ...] = ()  # NAME[:SEVERITY][:onset=DATE][:resolved=DATE]...
+    remove_complications: tuple[str, ...] = ()  # amend only: names (or meanings) to take off
+    measures: tuple[str, ...] = ()  # NAME=NUMBER
+    note: str | None = None
+    practitioner: str | None = None
+    course: str | None = None
+    consent: str | None = None
+    photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The config's defaults and words, as drafting needs them."""
+
+    practitioner: str = ""
+    technique: str | None = None
+    anaesthetic: str | None = None
+    vocabulary: vocab.Vocabulary = field(default_factory=lambda: vocab.DEFAULT)
+
+
+@dataclass(frozen=True)
+class Remark:
+    """A warning, and the field whose answer caused it (a prompt shows it right after)."""
+
+    field: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted session, or what is still missing; the warnings either way."""
+
+    session: Session | None
+    missing: tuple[str, ...] = ()
+    remarks: tuple[Remark, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(dict.fromkeys(r.text for r in self.remarks))
+
+    def complete(self) -> Session:
+        """The session; refuses naming every missing field."""
+        if self.session is None:
+            raise MissingFields(list(self.missing))
+        return self.session
+
+
+# --- the value parser shared by add, amend, the prompts and import ---------------------------
+
+
+def parse_given(
+    given: Given, words: vocab.Vocabulary, today: date
+) -> tuple[dict[str, Any], list[Remark]]:
+    """The values given, parsed, keyed by the Session field they set; only what was given."""
+    remarks: list[Remark] = []
+
+    def note(name: str, found: tuple[Any, list[str]]) -> Any:
+        remarks.extend(Remark(name, text) for text in found[1])
+        return found[0]
+
+    values = _parse_protocol(given, words, note)
+    values.update(_parse_needle(given))
+    if given.date is not None:
+        values["date"] = past_date(given.date, "date", today)
+    if given.indication:
+        values["indication"] = note("indication", indication(given.indication, words))
+    if given.complications:
+        values["complications"] = tuple(
+            note("complication", complication(c, words, today)) for c in given.complications
+        )
+    if given.measures:
+        values["measurements"] = dict(measurement(m) for m in given.measures)
+    texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
+    texts |= {"consent": given.consent or None, "photos": tuple(given.photos) or None}
+    values.update({k: v for k, v in texts.items() if v is not None})
+    return values, remarks
+
+
+def _parse_protocol(
+    given: Given, words: vocab.Vocabulary, note: Callable[[str, tuple[Any, list[str]]], Any]
+) -> dict[str, Any]:
+    """Areas, substances, depth, technique, anaesthetic and method, as given."""
+    values: dict[str, Any] = {}
+    # Comma-split everywhere ("face, neck" is two areas); empty pieces ("face,") are skipped.
+    areas = [w for text in given.areas for w in text.split(",") if w.strip()] or list(given.areas)
+    if given.areas:
+        values["areas"] = tuple(dict.fromkeys(note("area", area(w, words)) for w in areas))
+    if given.substances:
+        values["substances"] = tuple(
+            note("substance", substance(s, words)) for s in given.substances
+        )
+    if given.depth is not None:
+        values["depth_mm"] = note("depth", depth(given.depth))
+    if given.technique:
+        values["technique"] = technique(given.technique)
+    if given.anaesthetic:
+        values["anaesthetic"] = words.anaesthetic(given.anaesthetic)
+    if given.method:
+        values["method"] = choice(given.method, "method", vocab.METHODS)
+    return values
+
+
+def _parse_needle(given: Given) -> dict[str, Any]:
+    """Angle, gauge, needle length, points and duration, each within its range."""
+    values: dict[str, Any] = {}
+    for key, name, raw, low, high in (
+        ("angle_deg", "angle", given.angle, 0, 90),
+        ("needle_gauge", "needle gauge", given.gauge, 27, 34),
+        ("points", "points", given.points, 1, 10000),
+        ("duration_min", "duration", given.duration, 1, 600),
+    ):
+        if raw is not None:
+            values[key] = whole(raw, name, low, high)
+    if given.needle_length is not None:
+        length = number(given.needle_length, "needle length")
+        if not 0 < length <= 50:
+            raise InvalidValue(
+                "needle length", given.needle_length, "it must be above 0 and at most 50 mm"
+            )
+        values["needle_length_mm"] = length
+    return values
+
+
+# --- defaults taken from the chart ------------------------------------------------------------
+
+
+def open_course(chart: Chart | None) -> Course | None:
+    """The course a new session belongs to unless told otherwise: the current one, if open."""
+    if chart is None or not chart.courses:
+        return None
+    from mesolog.model import progress  # only for charts with a course: start-up
+
+    current = progress.next_due(chart)
+    return current.course if current and not current.complete else None
+
+
+def named_course(chart: Chart, name: str) -> Course:
+    from mesolog.model.details import find_course
+
+    return find_course(chart, name)
+
+
+def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tuple[Substance, ...]:
+    """An expiry belongs to its lot: a lot given without one gets the expiry recorded with that
+    lot of that product before (a default substance keeps its lot and expiry)."""
+    if chart is None or not chart.sessions:
+        return items
+    from mesolog.model import progress
+
+    return tuple(
+        replace(item, expiry=progress.known_expiry(chart, item.name, item.lot))
+        if item.lot and item.expiry is None
+        else item
+        for item in items
+    )
+
+
+def plain_number(value: float) -> str:
+    """A number as typed, every digit kept ("1.2345678", not ":g"'s "1.23457"): a default that
+    is accepted must store exactly what was there."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def substance_spec(item: Substance) -> str:
+    """A substance as it would be typed: NAME:AMOUNT[:LOT x][:EXP date]."""
+    spec = f"{item.name}:{plain_number(item.amount)}{item.unit}"
+    spec += f":LOT {item.lot}" if item.lot else ""
+    return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
+
+
+def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | None]:
+    """The default offered for each required field at the prompt: this patient's last value;
+    the config's only for a patient with no session yet."""
+    last = chart.last_session if chart else None
+    if last is None:
+        return {
+            "area": None,
+            "substance": None,
+            "depth": None,
+            "technique": practice.technique,
+            "anaesthetic": practice.anaesthetic,
+        }
+    return {
+        "area": ", ".join(last.areas),
+        "substance": "; ".join(substance_spec(s) for s in last.substances),
+        "depth": plain_number(last.depth_mm),
+        "technique": last.technique,
+        "anaesthetic": last.anaesthetic,
+    }
+
+
+# --- drafting ---------------------------------------------------------------------------------
+
+
+def draft_session(
+    given: Given,
+    chart: Chart | None,
+    practice: Practice,
+    today: date,
+    *,
+    like_last: bool = False,
+    asking: bool = False,
+    recorded: datetime | None = None,
+) -> Draft:
+    """A new session from what was given, this patient's chart and the practice's defaults.
+
+    ``asking``: the missing fields will be asked for at a prompt (whose defaults come from
+    :func:`prompt_defaults`), so the config does not fill them here.
+    """
+    values, remarks = parse_given(given, practice.vocabulary, today)
+    last = chart.last_session if chart else None
+    base = _like_last(chart) if like_last else None
+    values = {
+        **_defaults(base, practice, asking),
+        **{k: v for k, v in values.items() if v is not None},
+    }
+    values.setdefault("date", today)
+    course = _course(given, chart)
+    values["course"] = course.name if course else None
+    values.setdefault("indication", _indication(base, course, last))
+    values.setdefault("practitioner", practice.practitioner or (base.practitioner if base else ""))
+    if "substances" in values:
+        values["substances"] = with_known_expiries(chart, values["substances"])
+    missing = tuple(f for f in REQUIRED if values.get(_REQUIRED_FIELD[f]) in (None, (), ""))
+    if missing:
+        return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
+    session = Session(id=0, recorded=recorded or now(), **values)
+    validate_session(session, today)
+    remarks += [Remark(f, t) for f, t in session_remarks(session)]
+    remarks += _interval_remarks(chart, session)
+    return Draft(session, (), tuple(remarks))
+
+
+def _like_last(chart: Chart | None) -> Session:
+    last = chart.last_session if chart else None
+    if last is None:
+        raise InvalidValue(
+            "--like-last",
+            chart.patient.id if chart else "",
+            "this patient has no earlier session to copy",
+        )
+    return last
+
+
+def _defaults(base: Session | None, practice: Practice, asking: bool) -> dict[str, Any]:
+    """What fills a field not typed: the protocol copied by --like-last, then (unless the
+    field will be asked for) the config's technique and anaesthetic."""
+    found: dict[str, Any] = {}
+    if not asking and practice.technique:
+        found["technique"] = practice.technique
+    if not asking and practice.anaesthetic:
+        found["anaesthetic"] = practice.vocabulary.anaesthetic(practice.anaesthetic)
+    if base is not None:
+        found.update({k: getattr(base, k) for k in PROTOCOL if getattr(base, k) not in (None, ())})
+    return found
+
+
+def _indication(base: Session | None, course: Course | None, last: Session | None) -> str | None:
+    """Not typed: the last session's when copying it, else the course's, else the last one's."""
+    for found in (base, course, last):
+        if found is not None and found.indication:
+            return found.indication
+    return None
+
+
+def _course(given: Given, chart: Chart | None) -> Course | None:
+    """The course typed (which must exist), else the current course while it is open."""
+    if given.course:
+        if chart is None:
+            raise UnknownCourse(
+                f"a new patient has no course {given.course!r}; add it with `mesolog course add`."
+            )
+        return named_course(chart, given.course)
+    return open_course(chart)
+
+
+def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
+    """The warnings of a draft still missing fields (at the prompt, between answers)."""
+    # The same rules as for a whole session, over stand-ins for the fields not yet answered.
+    stand_in = {
+        "areas": ("-",),
+        "technique": "gun",
+        "depth_mm": 1.0,
+        "anaesthetic": "-",
+        "substances": (),
+    }
+    probe = Session(id=0, recorded=datetime.min, **{**stand_in, **values})
+    found = session_remarks(probe)
+    if "depth_mm" not in values:
+        found = [r for r in found if r[0] != "depth"]
+    return [Remark(f, t) for f, t in found]
+
+
+def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
+    """A session sooner after the previous one of its course than the course's interval."""
+    if chart is None or not session.course:
+        return []
+    course = chart.course(session.course)
+    if course is None:
+        return []
+    earlier = [
+        s.date
+        for s in chart.active_sessions
+        if (s.course or "").lower() == course.name.lower() and s.date <= session.date
+    ]
+    if not earlier:
+        return []
+    gap = (session.date - max(earlier)).days
+    if gap >= course.interval_days:
+        return []
+    return [
+        Remark(
+            "date",
+            f"this session is {gap} days after the previous one of course {course.name}, "
+            f"which plans one every {course.interval_days} days.",
+        )
+    ]
+
+
+def draft_amendment(
+    old: Session,
+    given: Given,
+    chart: Chart,
+    practice: Practice,
+    today: date,
+) -> Draft:
+    """``old`` with the given values applied (same parser and rules as a new session):
+    areas and substances are replaced, complications added, measurements set."""
+    values, remarks = parse_given(given, practice.vocabulary, today)
+    if given.remove_complications:
+        # Entered on the wrong session: taken off here; the amendment writes it out whole.
+        kept = without_complications(old, given.remove_complications, practice.vocabulary)
+        values["complications"] = (*kept.complications, *values.get("complications", ()))
+    elif "complications" in values:
+        values["complications"] = (*old.complications, *values["complications"])
+    if "measurements" in values:
+        values["measurements"] = {**old.measurements, **values["measurements"]}
+    if "substances" in values:
+        values["substances"] = with_known_expiries(chart, values["substances"])
+    if given.course:
+        values["course"] = named_course(chart, given.course).name
+    new = replace(old, **values)
+    if not new.voided:
+        validate_session(new, today)
+    before = set(session_remarks(old))
+    remarks += [Remark(f, t) for f, t in session_remarks(new) if (f, t) not in before]
+    return Draft(new, (), tuple(remarks))

@@ -1,0 +1,199 @@
+"""Fast unit tests of the pure model: the drafting function, the value parser, meanings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mesolog.errors import InvalidPatientId, InvalidValue, MissingFields, UnknownCourse
+from mesolog.model import Chart, Course, Patient, Session, Substance, check_patient_id, substance
+from mesolog.model import vocabulary as vocab
+from mesolog.model.drafting import (
+    Given,
+    Practice,
+    draft_amendment,
+    draft_session,
+    prompt_defaults,
+    substance_spec,
+)
+from mesolog.model.questions import SessionQuery, complication_stats, session_rows
+
+TODAY = date(2026, 11, 30)
+FULL = Given(date="2026-11-16", areas=("scalp",), substances=("minoxidil:1ml:LOT M1",), depth="1.5",
+             technique="gun", anaesthetic="none")
+
+
+def chart(*sessions: Session, courses: tuple[Course, ...] = ()) -> Chart:
+    return Chart(Patient("P-1", datetime(2026, 1, 1)), courses, sessions)
+
+
+def last_session(**changes: object) -> Session:
+    values: dict[str, object] = dict(
+        id=1, date=date(2026, 11, 2), recorded=datetime(2026, 11, 2, 10), areas=("scalp",), technique="hand",
+        depth_mm=2.0, anaesthetic="lidocaine cream", practitioner="Dr. A", course="hair", indication="alopecia",
+        substances=(Substance("minoxidil 0.5%", 2.0, "ml", lot="M77", expiry=date(2027, 6, 30)),),
+        measurements={"hair_density_per_cm2": 142.0},
+    )
+    values.update(changes)
+    return Session(**values)  # type: ignore[arg-type]
+
+
+HAIR = Course("hair", 6, 14, date(2026, 11, 2), "hair loss")
+
+
+def test_typed_values_win_over_like_last_and_config() -> None:
+    practice = Practice(technique="gun", anaesthetic="none")
+    draft = draft_session(Given(depth="3"), chart(last_session(), courses=(HAIR,)), practice, TODAY, like_last=True)
+    s = draft.complete()
+    assert s.depth_mm == 3.0  # typed
+    assert s.technique == "hand" and s.anaesthetic == "lidocaine cream"  # --like-last beats config
+    assert s.substances[0].expiry == date(2027, 6, 30)
+
+
+def test_without_like_last_the_config_fills_what_was_not_typed() -> None:
+    practice = Practice(technique="gun", anaesthetic="none")
+    s = draft_session(Given(areas=("face",), substances=("HA:1ml:LOT H",), depth="1"), chart(last_session()),
+                      practice, TODAY).complete()
+    assert s.technique == "gun" and s.anaesthetic == "none"
+
+
+def test_when_asking_the_config_fills_nothing_and_the_last_value_is_the_default() -> None:
+    practice = Practice(technique="gun", anaesthetic="none")
+    draft = draft_session(Given(), chart(last_session()), practice, TODAY, asking=True)
+    assert draft.missing == ("area", "substance", "depth", "technique", "anaesthetic")
+    defaults = prompt_defaults(chart(last_session()), practice)
+    assert defaults["anaesthetic"] == "lidocaine cream" and defaults["technique"] == "hand"
+    assert defaults["substance"] == "minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30"
+    assert prompt_defaults(chart(), practice)["anaesthetic"] == "none"  # no session yet: config
+
+
+def test_missing_fields_are_all_named() -> None:
+    with pytest.raises(MissingFields) as raised:
+        draft_session(Given(areas=("scalp",)), None, Practice(), TODAY).complete()
+    assert raised.value.fields == ["substance", "depth", "technique", "anaesthetic"]
+
+
+def test_course_and_indication_defaults() -> None:
+    done = Course("old", 1, 14, date(2026, 1, 1), "cellulite")
+    s = draft_session(FULL, chart(courses=(done, HAIR)), Practice(), TODAY).complete()
+    assert s.course == "hair" and s.indication == "hair loss"  # the open course, its indication
+    s = draft_session(FULL, chart(last_session(course="old"), courses=(done,)), Practice(), TODAY).complete()
+    assert s.course is None and s.indication == "alopecia"  # no open course: the last indication
+    with pytest.raises(UnknownCourse):
+        draft_session(Given(course="nope"), chart(courses=(HAIR,)), Practice(), TODAY)
+
+
+def test_areas_split_on_commas_and_keep_the_word_typed() -> None:
+    s = draft_session(Given(**{**FULL.__dict__, "areas": ("Face, abdomen", "neck,")}), None, Practice(), TODAY)
+    assert s.complete().areas == ("Face", "abdomen", "neck")
+
+
+def test_warnings_are_values_with_the_field_that_caused_them() -> None:
+    given = Given(date="2026-11-10", areas=("decolete",), substances=("hyaluronic acid:1ml:EXP 2026-01-01",),
+                  depth="9", technique="hand", anaesthetic="none", method="papule")
+    draft = draft_session(given, chart(last_session(), courses=(HAIR,)), Practice(), TODAY)
+    fields: dict[str, str] = {}
+    for remark in draft.remarks:
+        fields[remark.field] = fields.get(remark.field, "") + remark.text
+    assert "decollete" in fields["area"]
+    assert "outside the dermal range" in fields["depth"]
+    assert "expired" in fields["substance"] and "no lot" in fields["lot"]
+    assert "8 days after the previous one" in fields["date"]  # course plans every 14 days
+    assert any("unusual for papule" in w for w in draft.warnings)
+
+
+def test_a_known_lot_keeps_its_expiry_and_specs_round_trip() -> None:
+    s = draft_session(Given(**{**FULL.__dict__, "substances": ("minoxidil 0.5%:1ml:LOT m 77",)}),
+                      chart(last_session()), Practice(), TODAY).complete()
+    assert s.substances[0].expiry == date(2027, 6, 30)
+    item = last_session().substances[0]
+    assert substance(substance_spec(item))[0] == Substance(
+        "minoxidil 0.5%", 2.0, "ml", "hair-loss drug", "0.5%", "M77", date(2027, 6, 30))
+
+
+def test_amendment_uses_the_same_parser_and_rules() -> None:
+    old = last_session()
+    draft = draft_amendment(old, Given(areas=("face, neck",), complications=("bruise:mild:onset=2026-11-03",),
+                                       measures=("waist_cm=80",)), chart(old), Practice(), TODAY)
+    new = draft.complete()
+    assert new.areas == ("face", "neck")
+    assert new.complications[0].name == "bruise"
+    assert new.measurements == {"hair_density_per_cm2": 142.0, "waist_cm": 80.0}
+    with pytest.raises(InvalidValue, match="before the session date"):
+        draft_amendment(old, Given(complications=("bruising:onset=2026-11-01",)), chart(old), Practice(), TODAY)
+
+
+@pytest.mark.parametrize("bad", ["P-1\n", "P-1\r", " P-1", "-P", ".P", "", "x" * 65, "P/1"])
+def test_only_whole_ids_are_allowed(bad: str) -> None:
+    with pytest.raises(InvalidPatientId):
+        check_patient_id(bad)
+
+
+@pytest.mark.parametrize("spec", ["b:1ml:LOT AB:12", "b:1ml:LOT A:LOT B", "b:1ml:A:B", "b:1ml:EXP 2027-01-01:EXP 2027-01-02",
+                                  "b:1ml:2027-01-01", "b:1e20ml", "b:0.0001ml", "b:1001U"])
+def test_substance_specs_that_would_lose_a_part_or_are_implausible(spec: str) -> None:
+    with pytest.raises(InvalidValue):
+        substance(spec)
+
+
+def test_meanings() -> None:
+    assert vocab.substance_meaning("DCA") == vocab.substance_meaning("sodium deoxycholate 1%") == "deoxycholate"
+    assert vocab.substance_meaning("HA non-reticulated") == "hyaluronic acid"
+    assert vocab.substance_meaning("My Cocktail 2%") == "my cocktail"
+    assert vocab.meaning("area", "Abdomen") == "stomach" and vocab.meaning("complication", "Haematoma") == "bruising"
+    assert vocab.meaning("area", "inner knees") == "inner knees"
+
+
+def test_stats_ties_are_broken_by_name() -> None:
+    def one(n: int, *names: str) -> Session:
+        from mesolog.model import Complication
+
+        return last_session(id=n, complications=tuple(Complication(x) for x in names))
+
+    rows = session_rows(chart(one(1, "swelling", "itching"), one(2, "redness", "nausea", "haematoma"), one(3, "bruise")))
+    (group,) = complication_stats(rows, "technique")
+    assert group.top == (("bruising", 2), ("itching", 1), ("nausea", 1))
+    assert SessionQuery(complication="bruising").matches(rows[1])
+
+
+words = st.sampled_from(["scalp", "Abdomen", "belly", "face", "inner knees", "DCA", "deoxycholate", "HA"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(first=words, second=words)
+def test_meaning_is_an_equivalence(first: str, second: str) -> None:
+    for kind in ("area", "complication", "indication"):
+        same = vocab.meaning(kind, first) == vocab.meaning(kind, second)
+        assert same == (vocab.meaning(kind, second) == vocab.meaning(kind, first))
+        assert vocab.meaning(kind, vocab.meaning(kind, first)) == vocab.meaning(kind, first)
+    assert vocab.substance_meaning(vocab.substance_meaning(first)) == vocab.substance_meaning(first)
+
+
+def test_the_interval_warning_only_for_a_session_too_soon() -> None:
+    c = chart(last_session(), courses=(HAIR,))
+    on_time = Given(**{**FULL.__dict__, "date": (date(2026, 11, 2) + timedelta(days=14)).isoformat()})
+    assert not [r for r in draft_session(on_time, c, Practice(), TODAY).remarks if r.field == "date"]
+
+
+lots = st.from_regex(r"[A-Z0-9][A-Z0-9 -]{0,8}[A-Z0-9]", fullmatch=True).filter(
+    lambda lot: not lot.startswith(("LOT ", "EXP ", "BATCH ")) and "=" not in lot)
+items = st.builds(
+    Substance,
+    name=st.from_regex(r"[a-z][a-z ]{0,15}[a-z]( 0\.5%)?", fullmatch=True).map(lambda n: " ".join(n.split())),
+    amount=st.floats(min_value=0.001, max_value=1000),
+    unit=st.sampled_from(vocab.UNITS),
+    lot=st.none() | lots,
+    expiry=st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(item=items)
+def test_a_substance_written_as_a_spec_reads_back_the_same(item: Substance) -> None:
+    """The prompt offers last time's substances as specs: accepting one must store it as it was."""
+    back = substance(substance_spec(item))[0]
+    assert (back.name, back.amount, back.unit, back.lot, back.expiry) == (
+        item.name, item.amount, item.unit, item.lot, item.expiry)
