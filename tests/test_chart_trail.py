@@ -341,3 +341,43 @@ def test_a_session_added_after_a_chart_level_change_goes_before_the_trail(run, p
     assert after.index("id = 2") < after.index("[[amendments]]")
     assert after.endswith(before[before.index("[[amendments]]"):])  # the trail's bytes unchanged
     assert [s.id for s in chart_of(patient).sessions] == [1, 2]
+
+
+def test_session_corrections_through_the_core_amendment_path_from_python(tmp_path: Path) -> None:
+    from mesolog.model.drafting import Given
+
+    clinic = Clinic(tmp_path / "api")
+    clinic.new_patient(Patient(id="A-1", created=now()), (Course("face", 4, 14, date(2026, 1, 5)),
+                                                          Course("body", 4, 14, date(2026, 1, 5))))
+    given = Given(date="2026-01-05", areas=("face",), substances=("biotin:1ml",), depth="1",
+                  technique="hand", anaesthetic="none", course="face",
+                  complications=("bruising:mild", "redness"))
+    clinic.record("A-1", given)
+    stored = clinic.amend("A-1", 1, Given(remove_complications=("Haematoma",), course="BODY"), "me", "fix")
+    assert [c.name for c in stored.session.complications] == ["redness"]
+    assert stored.session.course == "body"
+    assert stored.session.amendments[-1].changes == (
+        "course: face -> body", "complications: removed bruising mild",
+    )
+    before = snapshot(tmp_path)
+    with pytest.raises(InvalidValue, match="it has: redness"):
+        clinic.amend("A-1", 1, Given(remove_complications=("bruising",)), "me", "again")
+    with pytest.raises(UnknownCourse, match="courses: face, body"):
+        clinic.amend("A-1", 1, Given(course="legs"), "me", "x")
+    assert snapshot(tmp_path) == before
+
+
+def test_complication_changes_unit() -> None:
+    from mesolog.model import Complication, describe_changes, without_complications
+    from mesolog.model.records import Session
+
+    one, two = Complication("bruising", "moderate"), Complication("redness")
+    session = Session(id=1, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
+                      depth_mm=1.0, anaesthetic="none", substances=(), complications=(one, two, one))
+    fewer = without_complications(session, ["BRUISING"])
+    assert fewer.complications == (two, one)  # one name takes off one entry
+    assert describe_changes(session, fewer) == ["complications: removed bruising moderate"]
+    more = without_complications(session, ["haematoma", "bruising"])
+    assert more.complications == (two,)
+    with pytest.raises(InvalidValue, match="it has: none"):
+        without_complications(without_complications(more, ["redness"]), ["redness"])
