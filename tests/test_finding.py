@@ -118,6 +118,9 @@ def test_add_with_an_unknown_id_offers_new_patient_and_starts_no_chart(run, peop
     before = snapshot(people)
     result = run("add", "P-0004", *SESSION, expect=1)
     assert "did you mean" in result.stderr and "--new-patient" in result.stderr
+    # The same before any question when the prompts would ask (a terminal, --interactive).
+    result = run("add", "P-0004", "--interactive", input="scalp\n", expect=1)
+    assert "did you mean" in result.stderr and "--new-patient" in result.stderr
     assert snapshot(people) == before
 
 

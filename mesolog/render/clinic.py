@@ -330,6 +330,7 @@ RECALL_COLUMNS = (
     "dates",
     "substances",
     "lots",
+    "areas",
     "voided",
 )
 
@@ -344,6 +345,7 @@ def _recall_record(p: questions.LotPatient) -> list[object]:
         "; ".join(r.date.isoformat() for r in p.sessions),
         "; ".join(dict.fromkeys(name for _, (name, *_) in p.given)),
         "; ".join(dict.fromkeys(str(lot) for _, (*_, lot) in p.given)),  # as typed: "D 2411"
+        "; ".join(dict.fromkeys(area for row in p.sessions for area in row.areas)),
         "; ".join(str(r.session) for r in p.sessions if r.status == "voided"),
     ]
 
