@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mesolog.model import Chart, Complication, Course, Patient, Session, Substance
 from mesolog.model import vocabulary as vocab
+from mesolog.model.identity import derived_uid
 from mesolog.store import encode_chart, make_private_dir, write_atomically
 
 PROTOCOLS = [
@@ -47,6 +48,8 @@ def chart(n: int, sessions: int, rng: random.Random, today: date) -> Chart:
         measure -= rng.random()
         items.append(Session(
             id=k + 1, date=day, recorded=datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ),
+            # Schema 2; the uid derived (as for a migrated chart) so every run builds the same clinic.
+            uid=derived_uid(pid, k + 1, datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ)),
             areas=areas, technique=rng.choice(["gun", "hand"]), depth_mm=depth, anaesthetic=rng.choice(["none", "topical cream"]),
             substances=tuple(
                 Substance(name, amount, "ml", "catalogued", vocab.concentration_of(name), lots[name], date(2027, 6, 30))

@@ -3,6 +3,8 @@ valid by construction. Run from the repository root: python examples/make_clinic
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import shutil
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
@@ -10,10 +12,12 @@ from pathlib import Path
 
 from mesolog import model
 from mesolog.model import Patient, Session
+from mesolog.model.identity import ulid
 from mesolog.store import Clinic
 
 HERE = Path(__file__).parent / "clinic"
 TZ = timezone(timedelta(hours=1))
+SERIAL = itertools.count(1)
 
 
 def at(day: str, hour: int = 18) -> datetime:
@@ -21,7 +25,11 @@ def at(day: str, hour: int = 18) -> datetime:
 
 
 def session(day: str, **fields: object) -> Session:
-    base: dict[str, object] = {"id": 0, "date": date.fromisoformat(day), "recorded": at(day)}
+    # Schema 2: a uid per session, made from the day and a counter so the demo is the same at
+    # every regeneration (a real `add` makes a random one).
+    serial = next(SERIAL)
+    uid = ulid(int(at(day).timestamp() * 1000), hashlib.sha256(f"demo-{serial}".encode()).digest())
+    base: dict[str, object] = {"id": 0, "date": date.fromisoformat(day), "recorded": at(day), "uid": uid}
     return Session(**{**base, **fields})  # type: ignore[arg-type]
 
 

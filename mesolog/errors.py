@@ -125,3 +125,15 @@ class UnknownSetting(MesologError):
     """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
 
     exit_code = EXIT_USAGE
+
+
+class CannotMerge(MesologError):
+    """Two versions of a chart that the merge cannot read; the chart is left as it was."""
+
+
+class SyncFailed(MesologError):
+    """``mesolog sync`` stopped (offline, no remote, push refused, hand edits); nothing lost."""
+
+
+class MergeConflict(MesologError):
+    """A merge kept both values of a field changed two ways; ``amend`` settles it."""

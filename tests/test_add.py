@@ -8,19 +8,22 @@ from pathlib import Path
 
 from conftest import FULL_ADD, snapshot
 
+from mesolog.model.identity import is_uid
+
 
 def read(path: Path) -> dict:  # type: ignore[type-arg]
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def test_add_with_every_field_stores_schema_1(run, patient: Path) -> None:
+def test_add_with_every_field_stores_schema_2(run, patient: Path) -> None:
     result = run("add", "P-0042", *FULL_ADD, "--complication", "bruising:mild")
     assert "P-0042: session 1 recorded" in result.stdout
     assert str(patient) in result.stdout
     data = read(patient)
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     s = data["sessions"][0]
     assert s["id"] == 1
+    assert is_uid(s["uid"])
     assert s["date"] == date(2026, 11, 2)
     assert s["areas"] == ["scalp"]
     assert s["indication"] == "hair loss"

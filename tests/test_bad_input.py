@@ -115,11 +115,11 @@ def test_wrong_type_in_a_file_names_the_session_line(run, patient: Path) -> None
 
 
 def test_newer_schema_is_refused_and_never_rewritten(run, patient: Path) -> None:
-    patient.write_text(patient.read_text().replace("schema = 1", "schema = 2"))
+    patient.write_text(patient.read_text().replace("schema = 2", "schema = 3"))
     before = snapshot(patient.parent.parent)
     for args in (["report", "P-0042"], ["add", "P-0042", *FULL_ADD]):
         result = run(*args, expect=1)
-        assert "newer mesolog" in result.stderr and "schema 2" in result.stderr
+        assert "newer mesolog" in result.stderr and "schema 3" in result.stderr
     assert snapshot(patient.parent.parent) == before
 
 

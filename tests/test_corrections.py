@@ -139,7 +139,7 @@ def test_a_change_that_would_lose_a_comment_is_refused_and_nothing_changes(run, 
     chart.write_text(chart.read_text().replace('    "scalp",\n]', '    "scalp", # the crown only\n]', 1))
     before = snapshot(data_dir)
     result = run("amend", "P-0042", "1", "--area", "face", "--reason", "typo", expect=1)
-    line = chart.read_text().splitlines().index("areas = [") + 1
+    line = chart.read_text().splitlines().index("areas = [") + 1  # where the value starts
     assert f"line {line}: the value of sessions[1].areas has comments inside it" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert snapshot(data_dir) == before

@@ -68,7 +68,7 @@ def test_a_marker_in_a_record_never_appears_in_error_output(run, data_dir: Path)
     outputs.append(mesolog_process("report", "P-1", env={"MESOLOG_DATA_DIR": str(data_dir)}))
     path.write_text(good.replace(f'notes = "{MARKER}"', f'notes = "{MARKER}'))
     outputs.append(mesolog_process("report", "P-1", env={"MESOLOG_DATA_DIR": str(data_dir)}))
-    path.write_text(good.replace("schema = 1", "schema = 1\n[courses]\n"))
+    path.write_text(good.replace("schema = 2", "schema = 2\n[courses]\n"))
     outputs.append(mesolog_process("add", "P-1", *FULL_ADD, env={"MESOLOG_DATA_DIR": str(data_dir)}))
     for result in outputs:
         assert result.returncode != 0

@@ -60,13 +60,13 @@ def init(
     ] = False,
 ) -> None:
     """Create the data folder (private to you), optionally with git history. Example: mesolog init --git"""
-    from mesolog.store import history
+    from mesolog.store import sharing
 
     clinic = _state(ctx).clinic()
     clinic.ensure_folders()
     typer.echo(f"Data folder ready: {clinic.data_dir}")
     if git:
-        typer.echo(history.init(clinic.data_dir))
+        typer.echo(sharing.init(clinic.data_dir))
 
 
 @app.command(

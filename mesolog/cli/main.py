@@ -32,6 +32,8 @@ COMMAND_MODULES = {
     "git": "folder",
     "paths": "folder",
     "config": "folder",
+    "sync": "sharing",
+    "merge-chart": "sharing",
 }
 
 

@@ -16,6 +16,13 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     if not reason.strip():
         raise InvalidValue("reason", reason, "say why the session is amended")
     changes = describe_changes(session, new)
+    if session.conflicts:
+        # Amending a session that a merge left with two values settles it: the values now in
+        # force are the practitioner's answer, and the trail says which conflicts that closed.
+        changes += [
+            f"merge conflict on {c.field} settled ({c.kept} / {c.other})" for c in session.conflicts
+        ]
+        new = replace(new, conflicts=())
     if not changes:
         raise InvalidValue("amendment", "", "nothing would change")
     note = Amendment(at=at, by=by, reason=reason.strip(), changes=tuple(changes))

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from mesolog.model import vocabulary as vocab
+from mesolog.model.identity import new_uid
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,17 @@ class Amendment:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """One field changed two ways on two machines: both values kept until an amend settles it.
+
+    ``kept`` is the value the session holds meanwhile; both are written as TOML values."""
+
+    field: str
+    kept: str
+    other: str
+
+
+@dataclass(frozen=True)
 class Session:
     """One treatment session, as charted."""
 
@@ -73,6 +85,9 @@ class Session:
     complications: tuple[Complication, ...] = ()
     measurements: dict[str, float] = field(default_factory=dict)
     amendments: tuple[Amendment, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    # Stable identity across machines (schema 2); made when the session is first built.
+    uid: str = field(default_factory=new_uid)
 
     @property
     def voided(self) -> bool:

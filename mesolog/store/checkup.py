@@ -78,6 +78,8 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     problems += _chart_problems(_Where(path, Lines(text)), chart, broken, today, words)
+    if "[[conflicts]]" in text:
+        problems += _chart_conflicts(path, text)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
@@ -164,6 +166,9 @@ def _session_problems(
     here: Place = ("sessions", index)
     name = f"session {session.id}"
     problems: list[Problem] = []
+    for number, conflict in enumerate(session.conflicts):
+        message = conflict_sentence(str(chart.patient.id), session.id, conflict)
+        problems.append(where.problem((*here, "conflicts", number, "field"), "error", message))
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
         problems.append(where.problem((*here, "status"), "error", message))
@@ -185,6 +190,33 @@ def _session_problems(
             place = (*here, "complications", number, "name")
             problems.append(where.problem(place, "warning", message))
     return problems
+
+
+def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
+    return (
+        f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
+        f"machines ({conflict.kept} kept, {conflict.other} also recorded); settle it with "
+        f"`mesolog amend {patient_id} {number} --reason ...` giving the right value"
+    )
+
+
+def _chart_conflicts(path: Path, text: str) -> list[Problem]:
+    """Conflicts a merge left in the patient's details or a course (no command edits those
+    yet): the practitioner corrects the value by hand and deletes the entry."""
+    entries = tomllib.loads(text).get("conflicts", [])
+    line = text.count("\n", 0, text.index("[[conflicts]]")) + 1
+    return [
+        Problem(
+            path,
+            line,
+            "error",
+            f"merge conflict: {e.get('field')} was changed two ways on two machines "
+            f"({e.get('kept')} kept, {e.get('other')} also recorded); correct the value in the "
+            "file if needed and delete this [[conflicts]] entry",
+        )
+        for e in entries
+        if isinstance(e, dict)
+    ]
 
 
 # A value that passes its rule, put in place of a refused one so that the session's next
@@ -276,6 +308,11 @@ def check_clinic(
             problems.append(Problem(path, None, "error", error.message))
             continue
         problems += check_file(path, today, words)
+    from mesolog.store.sharing import driver_problem
+
+    problem = driver_problem(clinic.data_dir)
+    if problem:
+        problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
     if clinic.patients_dir.is_dir():
         for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
             problems.append(

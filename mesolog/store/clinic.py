@@ -31,6 +31,7 @@ from mesolog.model import (
     now,
     validate_session,
 )
+from mesolog.model.identity import new_uid
 from mesolog.store import history
 from mesolog.store.codec import (
     encode_chart,
@@ -257,6 +258,10 @@ class Clinic:
             self._keep_hand_edits(path)
             before, text = read_chart_file(path)
             after, candidate = change(before, text)
+            if candidate is not None:  # a schema-1 chart becomes schema 2 on its next write
+                from mesolog.store.chartblocks import upgraded
+
+                candidate = upgraded(candidate, before.patient.id)
             write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
             self._commit(path, message(after), author)
         return after, path
@@ -327,6 +332,9 @@ class Clinic:
                 self._keep_hand_edits(path)
                 chart, text = read_chart_file(path)
             session = replace(decide(chart), id=chart.next_session_id())
+            if any(s.uid == session.uid for s in chart.sessions):
+                # A draft copied from a recorded session (--like-last) must not share its identity.
+                session = replace(session, uid=new_uid())
             new = replace(chart, sessions=(*chart.sessions, session))
             if text is None:
                 candidate = None
@@ -338,6 +346,10 @@ class Clinic:
             else:
                 joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
                 candidate = text + joiner + encode_session(session)
+                # A schema-1 chart becomes schema 2 on its next write.
+                from mesolog.store.chartblocks import upgraded
+
+                candidate = upgraded(candidate, chart.patient.id)
                 message = f"{chart.patient.id}: session {session.id} added"
             write_atomically(path, _checked_text(path, candidate, new, len(chart.sessions)))
             self._commit(path, message, session.practitioner)

@@ -21,18 +21,20 @@ from mesolog.model import (
     Amendment,
     Chart,
     Complication,
+    Conflict,
     Course,
     Patient,
     Session,
     Substance,
 )
 from mesolog.model import vocabulary as vocab
+from mesolog.model.identity import derived_uid
 
 if TYPE_CHECKING:
     from mesolog.store.layout import Layout, Place
 
 HEADER = (
-    "# mesolog patient chart (schema 1). Managed by mesolog: hand edits are kept, but run\n"
+    "# mesolog patient chart (schema 2). Managed by mesolog: hand edits are kept, but run\n"
     "# `mesolog check` after editing. Sessions are never deleted; use `mesolog void`.\n"
 )
 
@@ -60,8 +62,10 @@ def encode_session(session: Session) -> str:
     """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
     import tomli_w
 
-    scalars = asdict(session)
-    for key in ("substances", "complications", "measurements", "amendments"):
+    fields = asdict(session)
+    # The number, then the identity, then the rest in the record's order.
+    scalars = {"id": fields.pop("id"), "uid": fields.pop("uid"), **fields}
+    for key in ("substances", "complications", "measurements", "amendments", "conflicts"):
         scalars.pop(key)
     if not session.photos:
         scalars.pop("photos")
@@ -78,6 +82,8 @@ def encode_session(session: Session) -> str:
         blocks.append(f"[sessions.measurements]\n{tomli_w.dumps(values)}")
     for note in session.amendments:
         blocks.append(_table("[[sessions.amendments]]", asdict(note)))
+    for conflict in session.conflicts:
+        blocks.append(_table("[[sessions.conflicts]]", asdict(conflict)))
     return "\n".join(blocks)
 
 
@@ -263,9 +269,22 @@ def _course_status(c: _Reader) -> str:
     return str(status)
 
 
-def _decode_session(r: _Reader) -> Session:
+def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     number = r.integer("id", required=True)
     r.where = f"session {number}"
+    recorded = r.moment("recorded", required=True)
+    # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
+    uid = r.text("uid") or derived_uid(patient_id, number, recorded)
+    conflicts = []
+    for index, item in enumerate(r.tables("conflicts")):
+        k = r.inner(item, f"session {number} conflict", "conflicts", index)
+        conflicts.append(
+            Conflict(
+                field=k.text("field", required=True),
+                kept=k.text("kept", required=True),
+                other=k.text("other", required=True),
+            )
+        )
     substances = []
     for index, item in enumerate(r.tables("substances")):
         s = r.inner(item, f"session {number} substance", "substances", index)
@@ -302,7 +321,7 @@ def _decode_session(r: _Reader) -> Session:
     return Session(
         id=number,
         date=r.day("date", required=True),
-        recorded=r.moment("recorded", required=True),
+        recorded=recorded,
         areas=r.texts("areas"),
         technique=r.text("technique", required=True),
         depth_mm=r.real("depth_mm", required=True),
@@ -324,6 +343,8 @@ def _decode_session(r: _Reader) -> Session:
         complications=tuple(complications),
         measurements=measurements,
         amendments=tuple(amendments),
+        conflicts=tuple(conflicts),
+        uid=uid,
     )
 
 
@@ -378,7 +399,9 @@ def _decode(
     broken: set[int] = set()
     for index, raw in enumerate(top.tables("sessions")):
         before = len(problems or ())
-        sessions.append(_decode_session(top.inner(raw, "session", "sessions", index)))
+        sessions.append(
+            _decode_session(top.inner(raw, "session", "sessions", index), patient.id or "")
+        )
         if len(problems or ()) > before:
             broken.add(index)
     amendments = tuple(
@@ -458,6 +481,9 @@ def parse_chart_text(path: Path, text: str, bulk: bool = False) -> Chart:
     try:
         data = (_fast_loads(text) if bulk else None) or tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        marker = conflict_marker_line(text)
+        if marker:
+            raise CorruptFile(path, f"unresolved merge conflict at line {marker}", marker) from None
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
         if found:
@@ -471,6 +497,15 @@ def parse_chart_text(path: Path, text: str, bulk: bool = False) -> Chart:
             raise CorruptFile(path, f"end of file: broken TOML: {reason}", last) from None
         raise CorruptFile(path, f"broken TOML: {message}") from None
     return decode_chart(path, data, text)
+
+
+_CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)", re.MULTILINE)
+
+
+def conflict_marker_line(text: str) -> int | None:
+    """The line of the first git conflict marker (``<<<<<<<``, ``=======``...), or None."""
+    found = _CONFLICT_MARKER.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def read_chart_file(path: Path, bulk: bool = False) -> tuple[Chart, str]:

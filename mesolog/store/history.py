@@ -44,6 +44,11 @@ def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedPr
     )
 
 
+def git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedProcess[str]:
+    """git in the data folder, output captured (for the store's sharing module)."""
+    return _git(data_dir, *args, author=author)
+
+
 def init(data_dir: Path) -> str:
     """Make the data folder a git repository (idempotent)."""
     if git_binary() is None:

@@ -1,0 +1,41 @@
+"""Sharing the clinic through git: `sync` and the merge driver `merge-chart`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mesolog.cli.application import _state, app
+
+
+@app.command()
+def sync(ctx: typer.Context) -> None:
+    """Pull the shared repository (charts merged session by session), then push. Example: mesolog sync"""
+    from mesolog.store import sharing
+
+    clinic = _state(ctx).clinic()
+    report = sharing.sync(clinic.data_dir, clinic.lock_dir)
+    for line in report.lines:
+        typer.echo(line)
+
+
+@app.command("merge-chart")
+def merge_chart(
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (git's %O).")],
+    ours: Annotated[
+        Path,
+        typer.Argument(metavar="OURS", help="This machine's version; the result goes here (%A)."),
+    ],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="The other version (%B).")],
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="The chart's path in the repository (%P).")
+    ] = "",
+) -> None:
+    """Git merge driver for one chart: sessions joined by uid, both sides' changes kept. Example: mesolog merge-chart %O %A %B %P"""
+    from mesolog.store import sharing
+
+    merged = sharing.merge_files(base, ours, theirs, path or str(ours))
+    for sentence in merged.clashes:
+        typer.echo(f"mesolog: {path}: {sentence}; both values are kept in the chart.", err=True)
+    if merged.clashes:
+        raise typer.Exit(1)  # git stops: `mesolog check` names the conflict, `amend` settles it

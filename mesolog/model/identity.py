@@ -1,0 +1,47 @@
+"""Session identity: ULIDs (26 characters, Crockford base32, 48-bit milliseconds + 80 bits).
+
+A new session gets a random ULID (``new_uid``). A session of a schema-1 chart had none: it gets
+one derived from (patient id, session number, recorded), so every machine that migrates the same
+old chart agrees (``derived_uid``). Both sort by time, since both start with the milliseconds.
+Twelve lines of code instead of a dependency: the format is small and fixed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+# hashlib is imported where used: it loads OpenSSL (milliseconds at start-up) and only a
+# schema-1 chart needs it. New uids use the system's randomness through `random`, which
+# `tempfile` (every write) imports anyway; `secrets` would pull in hmac and hashlib.
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _encode(value: int) -> str:
+    """128 bits as 26 base32 characters (the top two bits of the first are always 0)."""
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def ulid(milliseconds: int, randomness: bytes) -> str:
+    """A ULID from its two parts (randomness: 10 bytes)."""
+    return _encode(((milliseconds & (2**48 - 1)) << 80) | int.from_bytes(randomness[:10], "big"))
+
+
+def new_uid() -> str:
+    """A fresh ULID for a session recorded now."""
+    import random
+
+    return ulid(time.time_ns() // 1_000_000, random.SystemRandom().randbytes(10))
+
+
+def derived_uid(patient_id: str, number: int, recorded: datetime) -> str:
+    """The uid of a schema-1 session: the same on every machine, ULID-shaped."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{patient_id}\x00{number}\x00{recorded.isoformat()}".encode()).digest()
+    return ulid(max(0, int(recorded.timestamp() * 1000)), digest)
+
+
+def is_uid(text: str) -> bool:
+    return len(text) == 26 and all(c in CROCKFORD for c in text.upper()) and text[0] in "01234567"

@@ -1,0 +1,177 @@
+"""The merge of two machines' versions of one chart, on parsed values (pure).
+
+A chart is merged table by table against the common ancestor (the base): for each key, a side
+that left the value as it was takes the other side's change; both making the same change is
+one change; both changing it two ways is a :class:`FieldClash`, kept for the practitioner to
+settle. Lists that only grow or whose items are independent (amendments, complications, photos,
+conflicts) are unions. Everything is symmetric: merging (ours, theirs) and (theirs, ours)
+gives the same values, so two machines merging the same histories agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+ABSENT: Any = object()  # a key missing from a table (TOML has no null)
+
+# Keys of a session whose values are sets of independent items: merged as unions.
+UNION_KEYS = frozenset({"amendments", "complications", "photos", "conflicts"})
+# Keys whose items are merged key by key (a table of named numbers).
+KEYED_KEYS = frozenset({"measurements"})
+
+
+@dataclass(frozen=True)
+class FieldClash:
+    """``field`` changed two ways: ``kept`` is what the chart holds meanwhile."""
+
+    field: str
+    kept: Any
+    other: Any
+
+
+def canonical(value: Any) -> str:
+    """A stable text for any TOML value: used to compare, deduplicate and sort."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{canonical(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(canonical(v) for v in value) + "]"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return repr(value)
+
+
+def literal(value: Any) -> str:
+    """A value as a practitioner reads it (and as TOML would mostly write it)."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {literal(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
+    """(merged value, whether it clashed). On a clash the value is ``ours``: the caller
+    decides which side is kept (symmetrically)."""
+    if ours == theirs:
+        return ours, False
+    if ours == base:
+        return theirs, False
+    if theirs == base:
+        return ours, False
+    return ours, True
+
+
+def union(base: Iterable[Any], ours: Iterable[Any], theirs: Iterable[Any]) -> list[Any]:
+    """A three-way set merge: an item stays if either side has it, unless one side removed it
+    from the base; the base's survivors keep their order, new items follow in a stable order
+    (by time first when items carry one: amendments read in the order they were made)."""
+    base_keys = {canonical(v) for v in base}
+    ours_l, theirs_l = list(ours), list(theirs)
+    ours_keys = {canonical(v) for v in ours_l}
+    theirs_keys = {canonical(v) for v in theirs_l}
+    kept = [v for v in base if canonical(v) in ours_keys and canonical(v) in theirs_keys]
+    added: dict[str, Any] = {}
+    for value in [*ours_l, *theirs_l]:
+        key = canonical(value)
+        if key not in base_keys:
+            added.setdefault(key, value)
+    return kept + sorted(added.values(), key=_order)
+
+
+def _order(value: Any) -> tuple[str, str]:
+    moment = value.get("at") if isinstance(value, dict) else None
+    return (moment.isoformat() if isinstance(moment, datetime | date) else "", canonical(value))
+
+
+def merge_values(
+    base: dict[str, Any],
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
+    keep_ours: bool,
+    special: Callable[[str, Any, Any, Any], Any] | None = None,
+    prefix: str = "",
+) -> tuple[dict[str, Any], list[FieldClash]]:
+    """One table merged key by key. ``keep_ours`` says which side a clash keeps (the caller
+    chooses it the same way on every machine); ``special`` may settle a key its own way
+    (it returns the value, or None for the ordinary rules)."""
+    merged: dict[str, Any] = {}
+    clashes: list[FieldClash] = []
+    keys = sorted(set(base) | set(ours) | set(theirs), key=lambda k: _key_order(k, ours, theirs))
+    for key in keys:
+        b, o, t = base.get(key, ABSENT), ours.get(key, ABSENT), theirs.get(key, ABSENT)
+        settled = special(key, b, o, t) if special else None
+        if settled is not None:
+            value: Any = settled
+        elif key in UNION_KEYS:
+            value = union(_items(b), _items(o), _items(t))
+            if not value and (o is ABSENT or t is ABSENT):
+                value = ABSENT  # an empty list nobody wrote stays unwritten
+        elif key in KEYED_KEYS and all(isinstance(x, dict) or x is ABSENT for x in (b, o, t)):
+            value, inner = merge_values(
+                _table(b), _table(o), _table(t), keep_ours, None, f"{prefix}{key}."
+            )
+            clashes += inner
+        else:
+            value, clash = three_way(b, o, t)
+            if clash:
+                value = o if keep_ours else t
+                clashes.append(FieldClash(prefix + key, value, t if keep_ours else o))
+        if value is not ABSENT:
+            merged[key] = value
+    return merged, clashes
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _key_order(key: str, ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[int, str]:
+    """Keys keep their order in the file (ours, then keys only theirs has, by name)."""
+    order = list(ours)
+    return (order.index(key), "") if key in order else (len(order), key)
+
+
+def latest_change(values: dict[str, Any]) -> str:
+    """When a version of a session was last changed: its last amendment, else its recording."""
+    moments = [a.get("at") for a in values.get("amendments", []) if isinstance(a, dict)]
+    moments.append(values.get("recorded"))
+    found = [m.isoformat() for m in moments if isinstance(m, datetime | date)]
+    return max(found, default="")
+
+
+def keeps_ours(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """Which side a clash keeps, the same on every machine: the version changed last, and on a
+    tie the one whose values sort first."""
+    a, b = latest_change(ours), latest_change(theirs)
+    if a != b:
+        return a > b
+    return canonical(ours) <= canonical(theirs)
+
+
+def renumbering(sessions: list[tuple[str, int, str]]) -> dict[str, tuple[int, int]]:
+    """Sessions as (uid, number, recorded): uid -> (old, new) for those that must change
+    number because an earlier-recorded session holds theirs. New numbers follow the largest."""
+    taken: set[int] = set()
+    moves: dict[str, tuple[int, int]] = {}
+    largest = max((number for _, number, _ in sessions), default=0)
+    for uid, number, _ in sorted(sessions, key=lambda s: (s[2], s[0])):
+        if number in taken:
+            largest += 1
+            moves[uid] = (number, largest)
+            taken.add(largest)
+        else:
+            taken.add(number)
+    return moves

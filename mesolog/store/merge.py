@@ -1,0 +1,557 @@
+"""Text of a merged chart: the values come from :mod:`mesolog.model.merging`, the bytes from
+the three versions.
+
+Block by block (see :mod:`mesolog.store.chartblocks`): a block changed on one side only is taken
+as that side wrote it; a block changed on both sides is merged line by line when the changes do
+not touch (so comments and unknown keys of both survive), else rebuilt from its sides' lines,
+key by key, and only where that fails written afresh. Every block, and the whole, is read back
+and must hold exactly the merged values.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from mesolog.errors import CannotMerge
+from mesolog.model import merging
+from mesolog.model.identity import derived_uid
+from mesolog.model.merging import ABSENT, FieldClash
+from mesolog.store.chartblocks import Block, cut, schema_of, upgraded
+
+MERGE_AUTHOR = "mesolog merge"
+
+
+@dataclass
+class MergedChart:
+    text: str
+    clashes: list[str] = field(default_factory=list)  # one sentence per field changed two ways
+
+
+# --- line merge ---------------------------------------------------------------------------------
+
+
+def diff3(
+    base: list[str], ours: list[str], theirs: list[str], both_inserts: bool = False
+) -> list[str] | None:
+    """The classic three-way line merge; None when both sides changed the same lines.
+
+    ``both_inserts``: when both sides only inserted lines at one place, keep both insertions
+    (in text order, so either side gives the same result); the caller checks the values."""
+
+    def matches(a: list[str], b: list[str]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+            for k in range(block.size):
+                found[block.a + k] = block.b + k
+        return found
+
+    to_ours, to_theirs = matches(base, ours), matches(base, theirs)
+    anchors = [
+        (i, to_ours[i], to_theirs[i]) for i in range(len(base)) if i in to_ours and i in to_theirs
+    ]
+    anchors.append((len(base), len(ours), len(theirs)))
+    out: list[str] = []
+    b0 = o0 = t0 = 0
+    for b1, o1, t1 in anchors:
+        chunk_b, chunk_o, chunk_t = base[b0:b1], ours[o0:o1], theirs[t0:t1]
+        if chunk_o == chunk_t or chunk_t == chunk_b:
+            out += chunk_o
+        elif chunk_o == chunk_b:
+            out += chunk_t
+        elif both_inserts and not chunk_b:
+            first, second = sorted([chunk_o, chunk_t])
+            out += first + second
+        else:
+            return None
+        if b1 < len(base):
+            out.append(base[b1])
+        b0, o0, t0 = b1 + 1, o1 + 1, t1 + 1
+    return out
+
+
+# --- one block ------------------------------------------------------------------------------------
+
+
+def _parse(text: str) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _values(block: Block) -> dict[str, Any]:
+    try:
+        return block.data()
+    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError) as error:
+        raise CannotMerge(f"a [{block.name}] table does not read as TOML ({error})") from None
+
+
+def _own(block: Block) -> str:
+    """The block's header and its own keys (without its sub-tables)."""
+    return cut(block.text, block.name)[0]
+
+
+def _subtables(block: Block) -> list[Block]:
+    return cut(block.text, block.name)[1]
+
+
+_KEY_LINE = re.compile(r'^[ \t]*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)[ \t]*=')
+
+
+def _statements(own: str) -> list[tuple[str | None, str]]:
+    """The header-and-keys part as (key, text) statements; comments and blank lines have no key.
+    A statement runs on over the lines of a multi-line array."""
+    out: list[tuple[str | None, str]] = []
+    for line in own.splitlines(keepends=True):
+        found = _KEY_LINE.match(line)
+        if found:
+            out.append((found.group(1).strip("\"'"), line))
+        elif out and out[-1][0] is not None and line.strip() and not line.lstrip().startswith("#"):
+            out[-1] = (out[-1][0], out[-1][1] + line)
+        else:
+            out.append((None, line))
+    return out
+
+
+def _render(name: str, array: bool, values: dict[str, Any]) -> str:
+    """A table written afresh under its full header (tomli_w alone would write nested arrays of
+    tables inline, or under a parent header that the chart already declares)."""
+    import tomli_w
+
+    def is_tables(value: Any) -> bool:
+        return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+    plain = {k: v for k, v in values.items() if not isinstance(v, dict) and not is_tables(v)}
+    header = f"[[{name}]]" if array else f"[{name}]"
+    text = f"{header}\n{tomli_w.dumps(plain)}"
+    for key, value in values.items():
+        if isinstance(value, dict):
+            text += "\n" + _render(f"{name}.{key}", False, value)
+        elif is_tables(value):
+            text += "".join("\n" + _render(f"{name}.{key}", True, item) for item in value)
+    return text
+
+
+def _statement_text(key: str, value: Any) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({key: value})
+
+
+def _same_as_side(key: str, value: Any, sides: list[dict[str, Any]]) -> int | None:
+    for index, side in enumerate(sides):
+        if side.get(key, ABSENT) == value:
+            return index
+    return None
+
+
+def _spliced_own(
+    name: str, starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
+) -> str:
+    """The header-and-keys text for ``merged``: the first of ``starts`` (text, values) as the
+    frame, each key whose value differs taken from the side that has the merged value."""
+    frame_text, frame_values = starts[0]
+    pieces = _statements(frame_text)
+    sides = [values for _, values in starts]
+    side_statements = [dict((k, t) for k, t in _statements(text) if k) for text, _ in starts]
+
+    def statement(key: str) -> str:
+        index = _same_as_side(key, merged[key], sides)
+        text = side_statements[index].get(key) if index is not None else None
+        return text if text is not None else _statement_text(key, merged[key])
+
+    out: list[tuple[str | None, str]] = []
+    for key, text in pieces:
+        if key is None:
+            out.append((None, text))
+        elif key in merged and key not in {k for k, _ in out}:
+            same = frame_values.get(key, ABSENT) == merged[key]
+            out.append((key, text if same else statement(key)))
+    written = {k for k, _ in out if k}
+    extra = "".join(statement(key) for key in merged if key not in written)
+    # New keys go after the last key line, before any trailing comments or blank lines.
+    last = max((i for i, (k, _) in enumerate(out) if k), default=0)
+    before = "".join(text for _, text in out[: last + 1])
+    after = "".join(text for _, text in out[last + 1 :])
+    if extra and before and not before.endswith("\n"):
+        before += "\n"
+    return before + extra + after
+
+
+def _sub_value(sub: Block, parent: str) -> tuple[str, Any]:
+    """(key, value) of a sub-table block: one item of an array of tables, or a table."""
+    data = _parse(sub.text)
+    key = sub.name[len(parent) + 1 :]
+    if data is None or "." in key:
+        raise CannotMerge(f"the [{sub.name}] table does not read as TOML")
+    value = data[parent][key]
+    return key, (value[0] if sub.array else value)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One version of a block, cut into its own keys and its sub-tables."""
+
+    block: Block
+    values: dict[str, Any]
+    own: str
+    own_values: dict[str, Any]
+    subs: list[tuple[str, Block, Any]]  # (key, block, value)
+
+    @staticmethod
+    def of(block: Block) -> Side:
+        own = _own(block)
+        subs = []
+        for sub in _subtables(block):
+            key, value = _sub_value(sub, block.name)
+            subs.append((key, sub, value))
+        return Side(block, _values(block), own, _values(Block(block.name, block.array, own)), subs)
+
+
+def _assemble(
+    name: str, array: bool, sides: list[Side], base: Side | None, merged: dict[str, Any]
+) -> str:
+    """A block's text holding ``merged``, built from its versions' text."""
+    own_keys = {k for side in [*sides, *([base] if base else [])] for k in side.own_values}
+    own_merged = {k: v for k, v in merged.items() if k in own_keys}
+    nested = {k: v for k, v in merged.items() if k not in own_keys}
+    frames = ([base] if base else []) + sides
+    starts = [(s.own, s.own_values) for s in frames]
+    own_text = _spliced_own(name, starts, own_merged)
+    if _parse_block(name, array, own_text) != own_merged:
+        own_text = _render(name, array, own_merged)
+    pieces: list[str] = []
+    order = [k for side in sides for k, _, _ in side.subs]
+    for key in sorted(nested, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        value = nested[key]
+        texts = {
+            merging.canonical(v): sub.text
+            for side in [*(([base]) if base else []), *sides]
+            for k, sub, v in side.subs
+            if k == key
+        }
+        items = (
+            value if isinstance(value, list) and all(isinstance(v, dict) for v in value) else None
+        )
+        if items is None:
+            found = texts.get(merging.canonical(value))
+            pieces.append(found or _render(f"{name}.{key}", False, value))
+            continue
+        for item in items:
+            found = texts.get(merging.canonical(item))
+            pieces.append(found or _render(f"{name}.{key}", True, item))
+    text = own_text.rstrip("\n") + "\n"
+    for piece in pieces:
+        text += "\n" + piece.rstrip("\n") + "\n"
+    return text
+
+
+def _parse_block(name: str, array: bool, text: str) -> dict[str, Any] | None:
+    try:
+        return Block(name, array, text).data()
+    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError):
+        return None
+
+
+class BlockResult:
+    """A merged block's text; its values are parsed only when asked (most blocks are taken
+    whole from one side and never need them)."""
+
+    def __init__(
+        self,
+        text: str,
+        values: dict[str, Any] | None,
+        clashes: list[FieldClash],
+        name: str = "sessions",
+    ) -> None:
+        self.text, self._values, self.clashes, self.name = text, values, clashes, name
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = _values(Block(self.name, True, self.text))
+        return self._values
+
+    def number(self) -> int:
+        """The session number, read from its line when it is plainly written."""
+        found = _NUMBER.search(_own(Block("sessions", True, self.text)))
+        return int(found.group(2)) if found else int(self.values["id"])
+
+
+_NUMBER = re.compile(r"(?m)^([ \t]*id[ \t]*=[ \t]*)(\d+)[ \t]*$")
+_UID = re.compile(r'(?m)^[ \t]*uid[ \t]*=[ \t]*"([0-9A-Za-z]{26})"[ \t]*$')
+_NAME = re.compile(r'(?m)^[ \t]*name[ \t]*=[ \t]*"([^"\\]*)"[ \t]*$')
+
+
+def merge_block(
+    base: Block | None,
+    ours: Block | None,
+    theirs: Block | None,
+    special: Callable[[str, Any, Any, Any], Any] | None = None,
+    keep_ours: bool | None = None,
+) -> BlockResult:
+    """One table (or array item) merged: text, values and the fields changed two ways."""
+    present = [b for b in (ours, theirs) if b is not None]
+    if len(present) == 1 or (ours is not None and theirs is not None and ours.text == theirs.text):
+        # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
+        chosen = present[0]
+        return BlockResult(chosen.text, None, [], chosen.name)
+    assert ours is not None and theirs is not None
+    if base is not None and base.text == ours.text:
+        return BlockResult(theirs.text, None, [], theirs.name)
+    if base is not None and base.text == theirs.text:
+        return BlockResult(ours.text, None, [], ours.name)
+    o, t = Side.of(ours), Side.of(theirs)
+    b = Side.of(base) if base is not None else None
+    if keep_ours is None:
+        keep_ours = merging.keeps_ours(o.values, t.values)
+    merged, clashes = merging.merge_values(
+        b.values if b else {}, o.values, t.values, keep_ours, special
+    )
+    for both_inserts in (False, True):
+        lines = diff3(
+            (base.text if base else "").splitlines(keepends=True),
+            ours.text.splitlines(keepends=True),
+            theirs.text.splitlines(keepends=True),
+            both_inserts,
+        )
+        if lines is not None and _parse_block(ours.name, ours.array, "".join(lines)) == merged:
+            return BlockResult("".join(lines), merged, clashes, ours.name)
+    # The sides in a stable order (by text) so that either machine builds the same bytes.
+    sides = sorted([o, t], key=lambda s: s.block.text)
+    text = _assemble(ours.name, ours.array, sides, b, merged)
+    return BlockResult(text, merged, clashes, ours.name)
+
+
+# --- the chart --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Parts:
+    preamble: str
+    tables: dict[str, Block]  # [patient] and any other single table
+    courses: dict[str, Block]
+    sessions: dict[str, Block]
+    arrays: dict[str, list[Block]]  # other arrays of tables: chart-level amendments, conflicts
+
+
+def _parts(text: str, patient_id: str) -> Parts:
+    preamble, blocks = cut(text)
+    parts = Parts(preamble, {}, {}, {}, {})
+    for block in blocks:
+        if not block.array:
+            if block.name in parts.tables:
+                raise CannotMerge(f"the [{block.name}] table appears twice")
+            parts.tables[block.name] = block
+        elif block.name == "courses":
+            found = _NAME.search(_own(block))
+            key = (found.group(1) if found else str(_values(block).get("name", ""))).lower()
+            parts.courses[key] = block
+        elif block.name == "sessions":
+            # The uid from its line when plainly written: parsing every block is the slow part.
+            found_uid = _UID.search(_own(block))
+            uid = found_uid.group(1) if found_uid else None
+            if uid is None:
+                values = _values(block)
+                uid = values.get("uid")
+            if not isinstance(uid, str):
+                uid = derived_uid(patient_id, int(values.get("id", 0)), values["recorded"])
+            if uid in parts.sessions:
+                raise CannotMerge(f"two sessions share the uid {uid}")
+            parts.sessions[uid] = block
+        else:
+            parts.arrays.setdefault(block.name, []).append(block)
+    return parts
+
+
+def _patient_id(texts: list[str], path: str) -> str:
+    for text in texts:
+        found = re.search(r'(?m)^\[patient\][^\[]*?^id\s*=\s*"([^"]+)"', text)
+        if found:
+            return found.group(1)
+    return Path(path).stem
+
+
+def _created(key: str, b: Any, o: Any, t: Any) -> Any:
+    # Two machines that opened the same chart: it was opened when the first one did.
+    if key == "created" and o is not ABSENT and t is not ABSENT:
+        return min(o, t)
+    return None
+
+
+def _session_number(key: str, b: Any, o: Any, t: Any) -> Any:
+    if key == "id" and o != t and b not in (o, t) and ABSENT not in (o, t):
+        return max(o, t)  # both renumbered it: the same rule gives the same number
+    return None
+
+
+def _clash_sentence(where: str, clash: FieldClash) -> str:
+    return (
+        f"{where}: {clash.field} was changed two ways "
+        f"({merging.literal(clash.kept)} kept, {merging.literal(clash.other)} also recorded)"
+    )
+
+
+def merge_chart_texts(base: str, ours: str, theirs: str, path: str = "") -> MergedChart:
+    """The merged text of three versions of a chart (``base`` may be empty: no ancestor)."""
+    if ours == theirs or base == theirs:
+        return MergedChart(ours)
+    if base == ours:
+        return MergedChart(theirs)
+    patient_id = _patient_id([ours, theirs, base], path)
+    base, ours, theirs = (upgraded(t, patient_id) for t in (base, ours, theirs))
+    if ours == theirs:
+        return MergedChart(ours)
+    b, o, t = (_parts(x, patient_id) for x in (base, ours, theirs))
+    sentences: list[str] = []
+    chart_clashes: list[dict[str, Any]] = []
+    out: list[str] = [_merge_preamble(b.preamble, o.preamble, t.preamble)]
+
+    for name in sorted(set(o.tables) | set(t.tables), key=lambda n: (n != "patient", n)):
+        result = merge_block(b.tables.get(name), o.tables.get(name), t.tables.get(name), _created)
+        out.append(result.text)
+        for clash in result.clashes:
+            sentences.append(_clash_sentence(f"[{name}]", clash))
+            chart_clashes.append(_conflict_entry(f"{name}.{clash.field}", clash))
+    for key in _ordered(b.courses, o.courses, t.courses):
+        result = merge_block(b.courses.get(key), o.courses.get(key), t.courses.get(key))
+        out.append(result.text)
+        for clash in result.clashes:
+            sentences.append(_clash_sentence(f"course {key}", clash))
+            chart_clashes.append(_conflict_entry(f"courses.{key}.{clash.field}", clash))
+
+    sessions = _merge_sessions(b, o, t, sentences)
+    out += sessions
+    for name in sorted(set(o.arrays) | set(t.arrays) | ({"conflicts"} if chart_clashes else set())):
+        out += _merge_array(
+            name,
+            b.arrays.get(name, []),
+            o.arrays.get(name, []),
+            t.arrays.get(name, []),
+            chart_clashes if name == "conflicts" else [],
+        )
+    text = "\n".join(piece.rstrip("\n") + "\n" for piece in out if piece.strip())
+    _check(text, path)
+    return MergedChart(text, sentences)
+
+
+def _merge_preamble(base: str, ours: str, theirs: str) -> str:
+    if ours == theirs or base == theirs:
+        return ours
+    if base == ours:
+        return theirs
+    lines = diff3(
+        base.splitlines(keepends=True),
+        ours.splitlines(keepends=True),
+        theirs.splitlines(keepends=True),
+    )
+    if lines is not None:
+        return "".join(lines)
+    # Both changed the same lines (say, the schema): the newer schema, the rest from one side.
+    chosen = min(ours, theirs)
+    newest = max(schema_of(ours) or 0, schema_of(theirs) or 0)
+    return re.sub(
+        r"(?m)^(schema[ \t]*=[ \t]*)\d+", lambda m: f"{m.group(1)}{newest}", chosen, count=1
+    )
+
+
+def _ordered(base: dict[str, Block], ours: dict[str, Block], theirs: dict[str, Block]) -> list[str]:
+    """Keys in the base's order, then new ones by name (the same on every machine)."""
+    old = [k for k in base if k in ours or k in theirs]
+    new = sorted((set(ours) | set(theirs)) - set(old))
+    return old + new
+
+
+def _conflict_entry(field_name: str, clash: FieldClash) -> dict[str, Any]:
+    return {
+        "field": field_name,
+        "kept": merging.literal(clash.kept),
+        "other": merging.literal(clash.other),
+    }
+
+
+def _merge_array(
+    name: str,
+    base: list[Block],
+    ours: list[Block],
+    theirs: list[Block],
+    extra: list[dict[str, Any]],
+) -> list[str]:
+    texts = {merging.canonical(_values(x)): x.text for x in [*base, *ours, *theirs]}
+    items = merging.union(
+        [_values(x) for x in base], [_values(x) for x in ours], [_values(x) for x in theirs]
+    )
+    items += [e for e in extra if merging.canonical(e) not in {merging.canonical(i) for i in items}]
+    return [texts.get(merging.canonical(i)) or _render(name, True, i) for i in items]
+
+
+def _merge_sessions(b: Parts, o: Parts, t: Parts, sentences: list[str]) -> list[str]:
+    results: dict[str, BlockResult] = {}
+    for uid in set(o.sessions) | set(t.sessions):
+        result = merge_block(
+            b.sessions.get(uid), o.sessions.get(uid), t.sessions.get(uid), _session_number
+        )
+        if result.clashes:
+            number = result.values.get("id")
+            entries = [_conflict_entry(c.field, c) for c in result.clashes]
+            values = dict(result.values)
+            values["conflicts"] = merging.union([], values.get("conflicts", []), entries)
+            sides = sorted(
+                [Side.of(x) for x in (o.sessions.get(uid), t.sessions.get(uid)) if x],
+                key=lambda s: s.block.text,
+            )
+            base = Side.of(b.sessions[uid]) if uid in b.sessions else None
+            result = BlockResult(
+                _assemble("sessions", True, sides, base, values), values, result.clashes
+            )
+            sentences += [_clash_sentence(f"session {number}", c) for c in result.clashes]
+        results[uid] = result
+    moves = merging.renumbering(
+        [
+            (uid, int(r.values["id"]), _moment(r.values.get("recorded")))
+            for uid, r in results.items()
+        ]
+    )
+    for uid, (old, new) in moves.items():
+        results[uid] = _renumbered(results[uid], old, new)
+    order = sorted(results, key=lambda u: (int(results[u].values["id"]), u))
+    return [results[uid].text for uid in order]
+
+
+def _moment(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _renumbered(result: BlockResult, old: int, new: int) -> BlockResult:
+    """The session under its new number, with an amendment saying so. Its time is the session's
+    own recording time: derived from the inputs, so every machine writes the same amendment."""
+    note = {
+        "at": result.values["recorded"],
+        "by": MERGE_AUTHOR,
+        "reason": f"renumbered {old} -> {new} when merging",
+        "changes": [f"id: {old} -> {new}"],
+    }
+    values = {**result.values, "id": new}
+    values["amendments"] = [*values.get("amendments", []), note]
+    text = re.sub(
+        r"(?m)^([ \t]*id[ \t]*=[ \t]*)\d+", lambda m: f"{m.group(1)}{new}", result.text, count=1
+    )
+    text = text.rstrip("\n") + "\n\n" + _render("sessions.amendments", True, note)
+    if _parse_block("sessions", True, text) != values:
+        raise CannotMerge(f"session {old} could not be renumbered plainly")
+    return BlockResult(text, values, result.clashes)
+
+
+def _check(text: str, path: str) -> None:
+    from mesolog.store.codec import parse_chart_text
+
+    try:
+        parse_chart_text(Path(path or "chart.toml"), text)
+    except Exception as error:  # the merge must never write what mesolog cannot read
+        raise CannotMerge(f"the merged chart would not read back ({error})") from None
