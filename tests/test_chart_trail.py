@@ -381,3 +381,20 @@ def test_complication_changes_unit() -> None:
     assert more.complications == (two,)
     with pytest.raises(InvalidValue, match="it has: none"):
         without_complications(without_complications(more, ["redness"]), ["redness"])
+
+
+def test_a_schema_1_chart_with_a_trail_is_upgraded_when_a_session_is_added(run, data_dir: Path) -> None:
+    folder = data_dir / "patients"
+    folder.mkdir(parents=True)
+    (folder / "P-1.toml").write_text(
+        'schema = 1\n\n[patient]\nid = "P-1"\ncreated = 2026-01-01T09:00:00+01:00\n'
+        'phone = "1"  # old number\n\n'
+        '[[amendments]]\nat = 2026-01-02T09:00:00+01:00\nby = "me"\nreason = ""\n'
+        'changes = ["patient.phone: (none) -> 1"]\n'
+    )
+    run("add", "P-1", *SESSION)
+    text = (folder / "P-1.toml").read_text()
+    assert "schema = 2" in text and 'phone = "1"  # old number' in text
+    assert text.index("[[sessions]]") < text.index("[[amendments]]")
+    chart = chart_of(folder / "P-1.toml")
+    assert chart.sessions[0].uid and chart.amendments[0].changes == ("patient.phone: (none) -> 1",)

@@ -339,13 +339,15 @@ class Clinic:
             if text is None:
                 candidate = None
                 message = f"{patient_id}: patient created, session {session.id} added"
-            elif chart.amendments:
-                # The chart-level trail closes the file: the session goes after the last one.
-                candidate = _revised(text, chart, new)
-                message = f"{chart.patient.id}: session {session.id} added"
             else:
-                joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-                candidate = text + joiner + encode_session(session)
+                if chart.amendments:
+                    # The chart-level trail closes the file: the session goes after the last one.
+                    candidate = _revised(text, chart, new)
+                else:
+                    joiner = (
+                        "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+                    )
+                    candidate = text + joiner + encode_session(session)
                 # A schema-1 chart becomes schema 2 on its next write.
                 from mesolog.store.chartblocks import upgraded
 
