@@ -137,3 +137,11 @@ class SyncFailed(MesologError):
 
 class MergeConflict(MesologError):
     """A merge kept both values of a field changed two ways; ``amend`` settles it."""
+
+
+class UnreadableImport(MesologError):
+    """A file given to ``import`` that cannot be read as records (wrong kind, empty, no rows)."""
+
+
+class ImportRejected(MesologError):
+    """``import --apply`` refused: some rows were rejected and --skip-rejected was not given."""

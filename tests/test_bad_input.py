@@ -31,9 +31,9 @@ def add_args(**override: str) -> list[str]:
     ("option", "value", "words"),
     [
         ("--depth", "abc", "must be a number"),
-        ("--depth", "0", "above 0 and at most 13"),
-        ("--depth", "-1", "above 0 and at most 13"),
-        ("--depth", "13.5", "above 0 and at most 13"),
+        ("--depth", "0", "at least 0.1 and at most 13"),
+        ("--depth", "-1", "at least 0.1 and at most 13"),
+        ("--depth", "13.5", "at least 0.1 and at most 13"),
         ("--depth", "nan", "finite"),
         ("--technique", "laser", "'gun' (injection gun) or 'hand'"),
         ("--date", "02/11/2026", "YYYY-MM-DD"),

@@ -95,3 +95,29 @@ def test_check_json_on_a_clean_folder_is_an_empty_list(run, patient: Path) -> No
 def test_check_refuses_an_unknown_format(run, patient: Path) -> None:
     result = run("check", "--format", "yaml", expect=2)
     assert "format 'yaml' is not allowed" in result.stderr
+
+
+def test_check_names_every_problem_of_a_session_each_at_its_own_line(run, patient: Path) -> None:
+    """A complication resolved before its onset is reported at its `resolved` line, and the
+    problems after it (a severity not in the list, a measurement named `Bad`) are not dropped."""
+    run("add", "P-0042", *FULL_ADD)
+    run("amend", "P-0042", "1", "--add-complication",
+        "bruising:mild:onset=2026-11-05:resolved=2026-11-09", "--reason", "reported")
+    text = patient.read_text()
+    text = text.replace("resolved = 2026-11-09", "resolved = 2026-11-04")
+    text = text.replace("satisfaction_0_10 = 7.0", "satisfaction_0_10 = 7.0\nBad = 3")
+    text = text.replace("severity = \"mild\"", "severity = \"awful\"")
+    patient.write_text(text)
+    before = snapshot(patient.parent)
+    result = run("check", expect=1)
+    lines = [line for line in result.stdout.splitlines() if ": error: " in line]
+    severity = line_of(text, 'severity = "awful"')
+    assert lines == [
+        f"{patient}:{severity}: error: session 1: severity 'awful' "
+        "is not allowed: use one of mild, moderate, severe.",
+        f"{patient}:{line_of(text, 'resolved = 2026-11-04')}: error: session 1: bruising resolved "
+        "'2026-11-04' is not allowed: it is before the onset 2026-11-05.",
+        f"{patient}:{line_of(text, 'Bad = 3')}: error: session 1: measure 'Bad' is not allowed: "
+        "names are lower-case letters, digits and '_'.",
+    ]
+    assert snapshot(patient.parent) == before

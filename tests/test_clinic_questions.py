@@ -117,7 +117,7 @@ def test_export_json_is_the_records_as_stored(run, clinic: Path) -> None:
 
 def test_export_csv_one_row_per_substance_given(run, clinic: Path) -> None:
     run("add", "FREE", "--like-last", "-s", "vitamin c:1ml:LOT VC1", "-s", "hyaluronic acid:1ml:LOT HA2")
-    rows = list(csv.DictReader(io.StringIO(run("export", "FREE", "--format", "csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(run("export", "FREE", "--format", "csv", "--per", "substance").stdout)))
     assert [(r["session"], r["substance"], r["lot"]) for r in rows] == [
         ("1", "hyaluronic acid", "HA1"), ("2", "vitamin c", "VC1"), ("2", "hyaluronic acid", "HA2")]
     assert rows[1]["areas"] == rows[2]["areas"] == "face"
@@ -153,9 +153,10 @@ def test_export_fhir_bundle_structure(run, clinic: Path) -> None:
             assert medication["resourceType"] == "Medication" and medication["batch"]["lotNumber"]
             dosage = resource["dosage"]
             assert dosage["route"]["coding"][0]["code"] == "372464004"
-            assert dosage["dose"]["value"] > 0 and dosage["dose"]["unit"] in ("ml", "mg", "mcg", "IU", "U")
+            assert dosage["dose"]["value"] > 0 and dosage["dose"]["unit"] in ("mL", "mg", "ug", "[IU]", "U")
     voided = [r for r in by_url.values() if r["resourceType"] == "Procedure" and r["status"] == "entered-in-error"]
-    assert [v["id"] for v in voided] == ["G-1-s2"]
+    assert [v["identifier"][0]["value"] for v in voided] == ["G-1/2"]
+    assert voided[0]["statusReason"]["text"] == "duplicate"
 
 
 def test_clinic_commands_leave_out_a_broken_chart_with_a_warning(run, clinic: Path) -> None:

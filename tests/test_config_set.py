@@ -88,7 +88,7 @@ def test_set_and_unset_change_only_their_own_lines(run, config_file: Path) -> No
     (("unset", "techniqe"), "did you mean 'technique'?"),
     (("set", "areas", "knees"), "areas is a list: edit it in the config file"),
     (("set", "aftercare", "x"), "aftercare needs the indication it is for"),
-    (("set", "technique", "needle"), "technique 'needle' is not allowed: use gun or hand"),
+    (("set", "technique", "needle"), "technique 'needle' is not allowed: use 'gun' (injection gun) or 'hand'"),
     (("set", "practitioner", "  "), "remove it with: config unset practitioner"),
     (("set", "practitioner", "Dr.\x1b[31m X"), "one line of text without control characters"),
     (("set", "clinic_name", "A\nB"), "one line of text without control characters"),
@@ -102,10 +102,12 @@ def test_bad_keys_and_values_are_one_sentence_and_change_nothing(run, config_fil
 
 
 def test_a_layout_that_cannot_be_edited_safely_is_refused(run, config_file: Path) -> None:  # type: ignore[no-untyped-def]
-    config_file.write_text('aftercare."hair loss" = "dotted key"\n')  # valid TOML, unusual form
+    # A comment inside the value would be lost by any change to it.
+    config_file.write_text('[aftercare]\n"hair loss" = [\n    "no wash", # until tomorrow\n]\n')
     before = snapshot(config_file.parent)
     result = run("config", "set", "aftercare.hair loss", "x", expect=1)
     assert "edit the file by hand (nothing was changed)" in result.stderr
+    assert snapshot(config_file.parent) == before
     config_file.write_text("practitioner = [broken\n")
     before = snapshot(config_file.parent)
     assert "broken config file" in run("config", "set", "practitioner", "x", expect=1).stderr
@@ -132,3 +134,14 @@ def test_any_text_round_trips_and_the_rest_stays(config_file: Path, practitioner
     config_settings.unset_value(config_file, "aftercare.wrinkles")
     config_settings.set_value(config_file, "practitioner", "Dr. A")
     assert tomllib.loads(config_file.read_text()) == original
+
+
+def test_unusual_but_plain_layouts_are_edited_in_place(run, config_file: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same in-place editor as for charts (store.editing): a dotted key or an inline table
+    has its one value changed, nothing else."""
+    config_file.write_text('aftercare."hair loss" = "dotted key"  # kept\npractitioner = "A"\n')
+    run("config", "set", "aftercare.hair loss", "x")
+    assert config_file.read_text() == 'aftercare."hair loss" = "x"  # kept\npractitioner = "A"\n'
+    config_file.write_text('aftercare = { "hair loss" = "inline" }\n')
+    run("config", "set", "aftercare.wrinkles", "y")
+    assert config_file.read_text() == 'aftercare = { "hair loss" = "inline", wrinkles = "y" }\n'

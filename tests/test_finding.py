@@ -151,7 +151,8 @@ def test_lot_shows_who_to_call(run, people: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run("lot", "D2411", "--format", "csv").stdout)))
     assert [r["patient"] for r in rows] == ["P-0001", "P-0003"]  # one row per patient
     assert rows[0]["name"] == "Ana Ruiz" and rows[0]["email"] == "ana@example.org"
-    assert rows[0]["phone"] == "+34 600 000 000" and rows[0]["sessions"] == "1; 2"
+    # A cell starting with + is neutralised for spreadsheets (DESIGN, OWASP): Excel shows it as typed.
+    assert rows[0]["phone"] == "'+34 600 000 000" and rows[0]["sessions"] == "1; 2"
     records = json.loads(run("lot", "D2411", "--format", "json").stdout)
     assert len(records) == 3 and records[2]["name"] == "Léna Berg"
 

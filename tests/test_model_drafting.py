@@ -20,6 +20,7 @@ from mesolog.model.drafting import (
     substance_spec,
 )
 from mesolog.model.questions import SessionQuery, complication_stats, session_rows
+from mesolog.model.validation import amount_problem
 
 TODAY = date(2026, 11, 30)
 FULL = Given(date="2026-11-16", areas=("scalp",), substances=("minoxidil:1ml:LOT M1",), depth="1.5",
@@ -133,10 +134,18 @@ def test_only_whole_ids_are_allowed(bad: str) -> None:
 
 
 @pytest.mark.parametrize("spec", ["b:1ml:LOT AB:12", "b:1ml:LOT A:LOT B", "b:1ml:A:B", "b:1ml:EXP 2027-01-01:EXP 2027-01-02",
-                                  "b:1ml:2027-01-01", "b:1e20ml", "b:0.0001ml", "b:1001U"])
-def test_substance_specs_that_would_lose_a_part_or_are_implausible(spec: str) -> None:
+                                  "b:1ml:2027-01-01", "b:1e20ml"])
+def test_substance_specs_that_would_lose_a_part_are_refused(spec: str) -> None:
     with pytest.raises(InvalidValue):
         substance(spec)
+
+
+@pytest.mark.parametrize("spec", ["b:0.0001ml", "b:1001U", "b:0ml"])
+def test_implausible_amounts_break_the_one_amount_rule(spec: str) -> None:
+    """Parsed by the parser, refused by the rule (validation.amount_problem), in one place."""
+    problem = amount_problem(substance(spec)[0])
+    assert problem is not None and "positive, from 0.001 to 1000" in problem.message
+    assert amount_problem(substance("b:1000U")[0]) is None
 
 
 def test_meanings() -> None:

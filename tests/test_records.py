@@ -64,7 +64,7 @@ def test_amend_refusals_change_nothing(run, patient: Path) -> None:
     assert "no session 9" in run("amend", "P-0042", "9", "--depth", "2", "--reason", "x", expect=1).stderr
     assert "nothing would change" in run("amend", "P-0042", "1", "--depth", "1.5", "--reason", "x", expect=2).stderr
     assert "say why" in run("amend", "P-0042", "1", "--depth", "2", "--reason", " ", expect=2).stderr
-    assert "above 0" in run("amend", "P-0042", "1", "--depth", "0", "--reason", "x", expect=2).stderr
+    assert "at least 0.1 and at most 13" in run("amend", "P-0042", "1", "--depth", "0", "--reason", "x", expect=2).stderr
     assert "Missing option '--reason'" in run("amend", "P-0042", "1", "--depth", "2", expect=2).stderr
     assert snapshot(patient.parent.parent) == before
 

@@ -70,7 +70,7 @@ def test_csv_and_markdown(run, patient: Path) -> None:
     assert rows[0]["substances"] == "dutasteride 0.01% 1ml" and rows[0]["lots"] == "D2411"
     assert rows[0]["notes"] == 'said "ouch", twice\nthen fine'
     md = run("report", "P-0042", "--format", "markdown").stdout
-    assert md.startswith("# P-0042 · Ana Ruiz") and "\n| # | Date | Days |" in md
+    assert md.startswith("# P-0042 · Ana Ruiz") and "\n| session | date | status |" in md
     assert "then fine" in md and "<br>" in md
 
 

@@ -1,11 +1,8 @@
-"""`export`: records for spreadsheets and other systems."""
+"""`export` and `import`: records for and from spreadsheets and other systems."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    pass
 
 from mesolog.cli.application import (
     _format,
@@ -32,14 +29,25 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="json, csv (one row per substance given) or fhir (R4 Bundle). Example: --format fhir",
+            help="json, csv or fhir (R4 Bundle). Example: --format fhir",
         ),
     ] = "json",
+    per: Annotated[
+        str,
+        typer.Option(
+            "--per",
+            metavar="ROW",
+            help="csv rows: one per session (substances in numbered columns) or one per substance given. Example: --per substance",
+        ),
+    ] = "session",
 ) -> None:
     """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
     from mesolog import render
 
     fmt = _format(fmt, ("json", "csv", "fhir"))
+    from mesolog.model import choice
+
+    per = choice(per, "--per", ("session", "substance"))
     clinic = _state(ctx).clinic()
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
@@ -50,4 +58,61 @@ def export(
                 render.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
                 charts.append(entry.chart)
-    render.export(charts, fmt)
+    render.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
+
+
+@app.command("import")
+def import_file(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="A .csv, .xlsx or mesolog .json export. Example: mesolog import visits.csv",
+            show_default=False,
+        ),
+    ],
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply", help="Write the sessions (else a dry run reports only). Example: --apply"
+        ),
+    ] = False,
+    skip_rejected: Annotated[
+        bool,
+        typer.Option(
+            "--skip-rejected",
+            help="With --apply, import the accepted rows even if some were rejected. Example: --apply --skip-rejected",
+        ),
+    ] = False,
+) -> None:
+    """Sessions from a spreadsheet or an export; a dry run unless --apply. Example: mesolog import visits.csv --apply"""
+    from datetime import date
+    from pathlib import Path
+
+    from mesolog import model, render
+    from mesolog.errors import ImportRejected
+    from mesolog.model.drafting import Practice
+    from mesolog.store.importer import MapWritten, prepare
+
+    state = _state(ctx)
+    clinic, settings = state.clinic(), state.config()
+    practice = Practice(
+        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
+    )
+    plan = prepare(clinic, Path(file), practice, date.today(), model.now())
+    if isinstance(plan, MapWritten):
+        render.map_written(plan.path, plan.unmapped)
+        raise typer.Exit(1)
+    if apply and plan.rejected and not skip_rejected:
+        render.import_report(plan, applied=False)
+        raise ImportRejected(
+            f"{len({r.row for r in plan.rejected})} rows were rejected, so nothing was written; "
+            "correct them (or the map), or add --skip-rejected to import the accepted rows."
+        )
+    if apply:
+        clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
+    render.import_report(plan, applied=apply)
+    render.warnings(clinic.notices)
+    if plan.rejected and not apply:
+        raise typer.Exit(1)

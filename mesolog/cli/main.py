@@ -27,6 +27,7 @@ COMMAND_MODULES = {
     "find": "questions",
     "stats": "questions",
     "export": "exchange",
+    "import": "exchange",
     "check": "folder",
     "init": "folder",
     "git": "folder",

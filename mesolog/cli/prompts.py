@@ -181,13 +181,13 @@ def _expiry(text: str) -> str:
 
 def _ask_optional(given: "Given", chart: "Chart", draft: Callable[["Given"], Any]) -> "Given":
     """The measurements taken last time (blank skips), then complications (blank if none)."""
-    from mesolog.model import measurement
+    from mesolog.model import measurement, number_text
 
     last = chart.last_session
     typed = {measurement(m)[0] for m in given.measures}
     for name, value in (last.measurements if last else {}).items():
         if name not in typed:
-            label = f"{name} (last time {value:g}; blank skips)"
+            label = f"{name} (last time {number_text(value)}; blank skips)"
             given = _ask(label, "", _answering(given, name), draft)
     if not given.complications:
         label = "Complications as NAME[:SEVERITY], ';' between several (blank if none)"

@@ -26,6 +26,7 @@ from mesolog.model.records import (
 from mesolog.model.validation import (
     course_warnings,
     make_course,
+    session_problems,
     session_warnings,
     validate_session,
 )
@@ -45,6 +46,7 @@ from mesolog.model.values import (
     measurement,
     now,
     number,
+    number_text,
     parse_date,
     past_date,
     substance,
@@ -82,8 +84,10 @@ __all__ = [
     "measurement",
     "now",
     "number",
+    "number_text",
     "parse_date",
     "past_date",
+    "session_problems",
     "session_warnings",
     "substance",
     "substance_text",

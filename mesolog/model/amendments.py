@@ -9,6 +9,7 @@ from datetime import date, datetime
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Amendment, Complication, Session, Substance
+from mesolog.model.values import number_text
 
 
 def amended(session: Session, new: Session, at: datetime, by: str, reason: str) -> Session:
@@ -98,13 +99,13 @@ def _show(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:g}"
+        return number_text(value)
     return str(value)
 
 
 def substance_text(item: Substance) -> str:
     lot = f" lot {item.lot}" if item.lot else ""
-    return f"{item.name} {item.amount:g}{item.unit}{lot}"
+    return f"{item.name} {number_text(item.amount)}{item.unit}{lot}"
 
 
 def complication_text(item: Complication) -> str:

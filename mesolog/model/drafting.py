@@ -19,7 +19,13 @@ from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
 from mesolog.model.records import Chart, Course, Session, Substance
-from mesolog.model.validation import session_remarks, validate_session
+from mesolog.model.validation import (
+    amount_problem,
+    complication_problems,
+    draft_remarks,
+    session_remarks,
+    validate_session,
+)
 from mesolog.model.values import (
     area,
     choice,
@@ -29,6 +35,7 @@ from mesolog.model.values import (
     measurement,
     now,
     number,
+    number_text,
     past_date,
     substance,
     technique,
@@ -153,6 +160,9 @@ def parse_given(
         values["complications"] = tuple(
             note("complication", complication(c, words, today)) for c in given.complications
         )
+        for item in values["complications"]:  # said at once (the session date is checked later)
+            for name, day, why in complication_problems(item, date.min, today):
+                raise InvalidValue(f"{item.name} {name}", day.isoformat(), why)
     if given.measures:
         values["measurements"] = dict(measurement(m) for m in given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
@@ -174,6 +184,10 @@ def _parse_protocol(
         values["substances"] = tuple(
             note("substance", substance(s, words)) for s in given.substances
         )
+        for item in values["substances"]:  # said at once, with what was typed
+            wrong = amount_problem(item)
+            if wrong is not None:
+                raise wrong
     if given.depth is not None:
         values["depth_mm"] = note("depth", depth(given.depth))
     if given.technique:
@@ -240,16 +254,13 @@ def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tu
     )
 
 
-def plain_number(value: float) -> str:
-    """A number as typed, every digit kept ("1.2345678", not ":g"'s "1.23457"): a default that
-    is accepted must store exactly what was there."""
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
+# A default that is accepted must store exactly what was there: every digit kept.
+plain_number = number_text  # the old name, kept for callers
 
 
 def substance_spec(item: Substance) -> str:
     """A substance as it would be typed: NAME:AMOUNT[:LOT x][:EXP date]."""
-    spec = f"{item.name}:{plain_number(item.amount)}{item.unit}"
+    spec = f"{item.name}:{number_text(item.amount)}{item.unit}"
     spec += f":LOT {item.lot}" if item.lot else ""
     return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
 
@@ -269,7 +280,7 @@ def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | 
     return {
         "area": ", ".join(last.areas),
         "substance": "; ".join(substance_spec(s) for s in last.substances),
-        "depth": plain_number(last.depth_mm),
+        "depth": number_text(last.depth_mm),
         "technique": last.technique,
         "anaesthetic": last.anaesthetic,
     }
@@ -362,18 +373,9 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
 
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
     """The warnings of a draft still missing fields (at the prompt, between answers)."""
-    # The same rules as for a whole session, over stand-ins for the fields not yet answered.
-    stand_in = {
-        "areas": ("-",),
-        "technique": "gun",
-        "depth_mm": 1.0,
-        "anaesthetic": "-",
-        "substances": (),
-    }
-    probe = Session(id=0, recorded=datetime.min, **{**stand_in, **values})
-    found = session_remarks(probe)
-    if "depth_mm" not in values:
-        found = [r for r in found if r[0] != "depth"]
+    found = draft_remarks(
+        values["date"], values.get("substances", ()), values.get("method"), values.get("depth_mm")
+    )
     return [Remark(f, t) for f, t in found]
 
 

@@ -182,6 +182,13 @@ def lots_used(sessions: tuple[Session, ...]) -> list[LotUse]:
     ]
 
 
+# What the report, its Markdown and the printed summary say when limited_evidence() holds.
+LIMITED_EVIDENCE = (
+    "Limited evidence: only finasteride and minoxidil have shown evidence for hair loss, "
+    "and this course uses neither."
+)
+
+
 def limited_evidence(chart: Chart) -> bool:
     """A hair-loss treatment that used neither finasteride nor minoxidil.
 

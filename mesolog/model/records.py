@@ -85,6 +85,7 @@ class Session:
     complications: tuple[Complication, ...] = ()
     measurements: dict[str, float] = field(default_factory=dict)
     amendments: tuple[Amendment, ...] = ()
+    source: str | None = None  # imported sessions: "visits.csv#row=17"
     conflicts: tuple[Conflict, ...] = ()
     # Stable identity across machines (schema 2); made when the session is first built.
     uid: str = field(default_factory=new_uid)

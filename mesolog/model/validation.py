@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import Complication, Course, Session
+from mesolog.model.records import Complication, Course, Session, Substance
 from mesolog.model.values import (
     _MEASURE_NAME,
     AMOUNT_RANGE,
@@ -19,6 +21,7 @@ from mesolog.model.values import (
     choice,
     depth,
     number,
+    number_text,
     technique,
     whole,
 )
@@ -59,26 +62,34 @@ def make_course(
 def session_remarks(session: Session) -> list[tuple[str, str]]:
     """(field, warning) for the facts worth a second look; the session is recorded all the same.
     The field says which answer caused it, so a prompt can show it right after that answer."""
+    return draft_remarks(session.date, session.substances, session.method, session.depth_mm)
+
+
+def draft_remarks(
+    day: date, substances: tuple[Substance, ...], method: str | None, depth_mm: float | None
+) -> list[tuple[str, str]]:
+    """:func:`session_remarks` of what is known so far (a prompt between answers): a warning
+    about a field not answered yet is not given."""
     notes = []
-    for item in session.substances:
-        if item.expiry and item.expiry < session.date:
+    for item in substances:
+        if item.expiry and item.expiry < day:
             notes.append(
                 (
                     "substance",
                     f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
-                    f"before the session date {session.date.isoformat()}.",
+                    f"before the session date {day.isoformat()}.",
                 )
             )
         if not item.lot:
             notes.append(
                 ("lot", f"{item.name} has no lot number: a recall could not find this session.")
             )
-    usual = METHOD_DEPTH_MM.get(session.method or "")
-    if usual and not usual[0] <= session.depth_mm <= usual[1]:
+    usual = METHOD_DEPTH_MM.get(method or "")
+    if usual and depth_mm is not None and not usual[0] <= depth_mm <= usual[1]:
         notes.append(
             (
                 "depth",
-                f"depth {session.depth_mm:g} mm is unusual for {session.method} "
+                f"depth {number_text(depth_mm)} mm is unusual for {method} "
                 f"(usually {usual[0]:g}-{usual[1]:g} mm).",
             )
         )
@@ -90,70 +101,116 @@ def session_warnings(session: Session) -> list[str]:
     return [text for _, text in session_remarks(session)]
 
 
-def check_complication_dates(problem: Complication, session_date: date, today: date) -> None:
-    """Onset on or after the session, resolved on or after the onset, neither in the future."""
+# Where a problem is, from the session down: ("depth_mm",), ("complications", 0, "resolved"),
+# ("measurements", "Bad"). `check` turns it into the line of that field.
+Field = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One value the session cannot be charted with, and the field it concerns."""
+
+    field: Field
+    error: InvalidValue
+
+    @property
+    def message(self) -> str:
+        return self.error.message
+
+
+def complication_problems(
+    problem: Complication, session_date: date, today: date
+) -> list[tuple[str, date, str]]:
+    """Onset on or after the session, resolved on or after the onset, neither in the future:
+    the name of each date that breaks it ("onset", "resolved") with why."""
+    found: list[tuple[str, date, str]] = []
     for name, value in (("onset", problem.onset), ("resolved", problem.resolved)):
         if value is None:
             continue
         if value > today:
-            raise InvalidValue(
-                f"{problem.name} {name}",
-                value.isoformat(),
-                f"it is in the future (today is {today})",
-            )
-        if value < session_date:
-            raise InvalidValue(
-                f"{problem.name} {name}",
-                value.isoformat(),
-                f"it is before the session date {session_date.isoformat()}",
-            )
+            found.append((name, value, f"it is in the future (today is {today})"))
+        elif value < session_date:
+            why = f"it is before the session date {session_date.isoformat()}"
+            found.append((name, value, why))
     if problem.onset and problem.resolved and problem.resolved < problem.onset:
-        raise InvalidValue(
-            f"{problem.name} resolved",
-            problem.resolved.isoformat(),
-            f"it is before the onset {problem.onset.isoformat()}",
-        )
+        why = f"it is before the onset {problem.onset.isoformat()}"
+        found.append(("resolved", problem.resolved, why))
+    return found
+
+
+def amount_problem(item: Substance) -> InvalidValue | None:
+    """A dose of one product is plausible from 0.001 to 1000 in any unit (outside it is a
+    typing slip, e.g. 1e-320 or 20 digits)."""
+    low, high = AMOUNT_RANGE
+    if math.isfinite(item.amount) and low <= item.amount <= high:
+        return None
+    typed = f"{number_text(item.amount)}{item.unit}"
+    return InvalidValue("amount", typed, f"it must be positive, from {low:g} to {high:g} {item.unit}")
+
+
+def session_problems(session: Session, today: date | None = None) -> list[Problem]:
+    """Every value that cannot be charted, each with its field, in the order of the session."""
+    today = today or date.today()
+    found: list[Problem] = []
+
+    def check(field: Field, rule: Callable[..., object], *values: object) -> None:
+        try:
+            rule(*values)
+        except InvalidValue as error:
+            found.append(Problem(field, error))
+
+    def refuse(field: Field, name: str, value: object, allowed: str) -> None:
+        found.append(Problem(field, InvalidValue(name, value, allowed)))
+
+    if session.date > today:
+        refuse(("date",), "date", session.date.isoformat(), "it is in the future")
+    if not session.areas:
+        refuse(("areas",), "area", "", "at least one area is required")
+    if not session.substances:
+        refuse(("substances",), "substance", "", "at least one substance is required")
+    check(("technique",), technique, session.technique)
+    check(("depth_mm",), depth, session.depth_mm)
+    if not session.anaesthetic.strip():
+        allowed = "write 'none' or what was used"
+        refuse(("anaesthetic",), "anaesthetic", session.anaesthetic, allowed)
+    for index, item in enumerate(session.substances):
+        wrong = amount_problem(item)
+        if wrong is not None:
+            found.append(Problem(("substances", index, "amount"), wrong))
+        if item.unit not in vocab.UNITS:
+            allowed = "use one of " + ", ".join(vocab.UNITS)
+            refuse(("substances", index, "unit"), "unit", item.unit, allowed)
+    if session.method is not None:
+        check(("method",), choice, session.method, "method", vocab.METHODS)
+    for field, name, count, low, high in (
+        ("angle_deg", "angle", session.angle_deg, 0, 90),
+        ("needle_gauge", "needle gauge", session.needle_gauge, 27, 34),
+        ("points", "points", session.points, 1, 10000),
+        ("duration_min", "duration", session.duration_min, 1, 600),
+    ):
+        if count is not None:
+            check((field,), whole, count, name, low, high)
+    if session.needle_length_mm is not None:
+        length = session.needle_length_mm
+        if not 0 < length <= 50:  # NaN fails it too
+            allowed = "it must be above 0 and at most 50 mm"
+            refuse(("needle_length_mm",), "needle length", length, allowed)
+    for index, problem in enumerate(session.complications):
+        here: Field = ("complications", index)
+        check((*here, "severity"), choice, problem.severity, "severity", vocab.SEVERITIES)
+        for name, day, why in complication_problems(problem, session.date, today):
+            refuse((*here, name), f"{problem.name} {name}", day.isoformat(), why)
+    for name, measured in session.measurements.items():
+        if not _MEASURE_NAME.match(name):
+            allowed = "names are lower-case letters, digits and '_'"
+            refuse(("measurements", name), "measure", name, allowed)
+        check(("measurements", name), number, measured, f"measure {name}")
+    return found
 
 
 def validate_session(session: Session, today: date | None = None) -> None:
-    """Refuse what cannot be charted; the same rules whether it came from a prompt or a file."""
-    today = today or date.today()
-    if session.date > today:
-        raise InvalidValue("date", session.date.isoformat(), "it is in the future")
-    if not session.areas:
-        raise InvalidValue("area", "", "at least one area is required")
-    if not session.substances:
-        raise InvalidValue("substance", "", "at least one substance is required")
-    technique(session.technique)
-    depth(session.depth_mm)
-    if not session.anaesthetic.strip():
-        raise InvalidValue("anaesthetic", session.anaesthetic, "write 'none' or what was used")
-    for item in session.substances:
-        low, high = AMOUNT_RANGE
-        if not math.isfinite(item.amount) or not low <= item.amount <= high:
-            raise InvalidValue(
-                "amount", item.amount, f"the amount must be positive, from {low:g} to {high:g}"
-            )
-        if item.unit not in vocab.UNITS:
-            raise InvalidValue("unit", item.unit, "use one of " + ", ".join(vocab.UNITS))
-    if session.method is not None:
-        choice(session.method, "method", vocab.METHODS)
-    if session.angle_deg is not None:
-        whole(session.angle_deg, "angle", 0, 90)
-    if session.needle_gauge is not None:
-        whole(session.needle_gauge, "needle gauge", 27, 34)
-    if session.needle_length_mm is not None:
-        value = number(session.needle_length_mm, "needle length")
-        if not 0 < value <= 50:
-            raise InvalidValue("needle length", value, "it must be above 0 and at most 50 mm")
-    if session.points is not None:
-        whole(session.points, "points", 1, 10000)
-    if session.duration_min is not None:
-        whole(session.duration_min, "duration", 1, 600)
-    for problem in session.complications:
-        choice(problem.severity, "severity", vocab.SEVERITIES)
-        check_complication_dates(problem, session.date, today)
-    for name, value in session.measurements.items():
-        if not _MEASURE_NAME.match(name):
-            raise InvalidValue("measure", name, "names are lower-case letters, digits and '_'")
-        number(value, f"measure {name}")
+    """Refuse what cannot be charted; the same rules whether it came from a prompt or a file.
+    The first problem is the one said (``check`` lists them all: :func:`session_problems`)."""
+    problems = session_problems(session, today)
+    if problems:
+        raise problems[0].error

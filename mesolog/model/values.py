@@ -99,6 +99,21 @@ def number(text: str | float, field_name: str) -> float:
     return value
 
 
+def number_text(value: float) -> str:
+    """A stored number as text that reads back as the very same float ("1.2345678", not
+    ``:g``'s "1.23457"; "2", not "2.0"): a correction of the seventh digit must show as one.
+
+    ``repr`` is the shortest round-tripping text; ordinary values (1e-6 up to 1e16) are written
+    without an exponent ("0.00001", not "1e-05"), which Decimal does with the same digits."""
+    value = float(value)
+    text = repr(value)
+    if "e" in text and math.isfinite(value) and 1e-6 <= abs(value) < 1e16:
+        from decimal import Decimal  # rare: only the few ordinary values repr writes as 1e-05
+
+        text = format(Decimal(text), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
 def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     """A whole number within [low, high]."""
     value = number(text, field_name)
@@ -114,14 +129,13 @@ def depth(text: str | float) -> tuple[float, list[str]]:
         raise InvalidValue(
             "depth",
             text,
-            f"depth in mm must be above 0 and at most {MAX_DEPTH_MM:g} "
-            f"(at least {MIN_DEPTH_MM:g}, as written on the needle)",
+            f"depth in mm must be at least {MIN_DEPTH_MM:g} and at most {MAX_DEPTH_MM:g}",
         )
     warnings = []
     low, high = DERMAL_DEPTH_MM
     if not low <= value <= high:
         warnings.append(
-            f"depth {value:g} mm is outside the dermal range {low:g}-{high:g} mm; recorded as given."
+            f"depth {number_text(value)} mm is outside the dermal range {low:g}-{high:g} mm; recorded as given."
         )
     return value, warnings
 
@@ -162,7 +176,7 @@ _AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµ]+)\s*$")
 
 
 def amount(text: str) -> tuple[float, str]:
-    """``2ml`` / ``0.5 mg`` / ``10 U`` -> (amount, unit); the amount must be positive."""
+    """``2ml`` / ``0.5 mg`` / ``10 U`` -> (amount, unit): a number without a sign, and a unit."""
     stripped = text.strip()
     if stripped.startswith("-"):
         raise InvalidValue("amount", text, "the amount must be a positive number with a unit")
@@ -175,14 +189,7 @@ def amount(text: str) -> tuple[float, str]:
     unit = vocab.UNIT_ALIASES.get(match.group(2).lower())
     if unit is None:
         raise InvalidValue("unit", match.group(2), "use one of " + ", ".join(vocab.UNITS))
-    if value <= 0:
-        raise InvalidValue("amount", text, "the amount must be a positive number")
-    low, high = AMOUNT_RANGE
-    if not low <= value <= high:
-        raise InvalidValue(
-            "amount", text, f"the amount must be positive, from {low:g} to {high:g} {unit}"
-        )
-    return value, unit
+    return value, unit  # its plausible range is a rule: validation.amount_problem
 
 
 def substance(
@@ -281,12 +288,7 @@ def complication(
             raise InvalidValue(
                 "complication", spec, "extra parts are SEVERITY, onset=, resolved=, outcome=, by="
             )
-    if onset and resolved and resolved < onset:
-        raise InvalidValue(
-            f"{parts[0]} resolved",
-            resolved.isoformat(),
-            f"it is before the onset {onset.isoformat()}",
-        )
+    # The order of the dates is a rule: validation.complication_problems.
     if resolved and outcome is None:
         outcome = "resolved"
     notes = []

@@ -64,6 +64,22 @@ AREAS: dict[str, tuple[str, ...]] = {
     "hands": ("hand",),
 }
 
+# SNOMED CT body structures for the areas that have an unambiguous one (FHIR bodySite).
+# Only codes we are sure of; an area without one is exported as text.
+AREA_SNOMED: dict[str, tuple[str, str]] = {
+    "face": ("89545001", "Face structure"),
+    "forehead": ("52795006", "Forehead structure"),
+    "cheeks": ("60819002", "Cheek structure"),
+    "neck": ("45048000", "Neck structure"),
+    "scalp": ("41695006", "Scalp structure"),
+    "stomach": ("113345001", "Abdominal structure"),
+    "thighs": ("68367000", "Thigh structure"),
+    "knees": ("72696002", "Knee region structure"),
+    "buttocks": ("46862004", "Buttock structure"),
+    "arms": ("40983000", "Upper arm structure"),
+    "hands": ("85562004", "Hand structure"),
+}
+
 INDICATIONS: dict[str, tuple[str, ...]] = {
     "fat reduction": (
         "localized fat",

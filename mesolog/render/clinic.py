@@ -2,61 +2,106 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from mesolog.model import progress, questions
 
 from mesolog.render.console import (
     _day,
+    _number,
     console,
     counted,
     machine_output,
-    to_csv,
-    to_json,
     warnings,
-    write,
 )
-from mesolog.render.fit import Column, table_or_blocks
+from mesolog.render.fit import Column, drawn, keys, machine_row, table_or_blocks, table_row, text
 
 # --- the clinic -------------------------------------------------------------------------------
-
-OVERVIEW_COLUMNS = (
-    "patient",
-    "name",
-    "indication",
-    "sessions",
-    "done",
-    "planned",
-    "course",
-    "course_status",
-    "last_session",
-    "next_due",
-    "days_late",
-    "latest_complications",
-    "problem",
-)
+# Each view declares its columns once (fit.Column): the table draws the header and cell of the
+# columns it shows, and JSON, CSV and Markdown write every column's key and value, the
+# table-hidden ones included. The overview and `due` describe the same patients: they share
+# the columns below and choose their own order, headers and drop ranks.
 
 
-def _overview_record(s: progress.PatientSummary, today: date) -> dict[str, Any]:
-    return {
-        "patient": s.patient_id,
-        "name": s.name,
-        "indication": s.indication,
-        "sessions": s.sessions,
-        "done": s.done,
-        "planned": s.planned,
-        "course": s.course,
-        "course_status": s.course_status,
-        "last_session": s.last_session,
-        "next_due": s.next_due,
-        "days_late": s.days_late(today),
-        "latest_complications": list(s.latest_complications),
-        "problem": None,
-    }
+def _patient_columns(today: date) -> dict[str, Column]:
+    """Every column a row per patient can have, by key (for the overview and ``due``)."""
+    from rich.text import Text
+
+    def sessions(s: progress.PatientSummary) -> str:
+        return f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
+
+    def next_due(s: progress.PatientSummary) -> Text:
+        due = Text(_day(s.next_due) or _course_end(s))
+        if s.next_due and s.next_due <= today:
+            due.append("\n" + _lateness(s.next_due, today))
+        return due
+
+    def when(s: progress.PatientSummary) -> str:
+        return "no course" if s.next_due is None else _lateness(s.next_due, today)
+
+    columns = (
+        Column("Patient", key="patient", value=lambda s: s.patient_id),
+        Column("Name", whole=False, drop=1, key="name", value=lambda s: s.name),
+        Column("Indication", whole=False, drop=4, key="indication", value=lambda s: s.indication),
+        # done/planned of the current course; all sessions for a patient without one
+        Column("Sessions", key="sessions", value=lambda s: s.sessions, cell=sessions),
+        Column("Done", key="done", value=lambda s: s.done, table=False),
+        Column("Planned", key="planned", value=lambda s: s.planned, table=False),
+        Column("Course", whole=False, drop=3, key="course", value=lambda s: s.course, table=False),
+        Column("Course status", key="course_status", value=lambda s: s.course_status, table=False),
+        Column("Last session", drop=3, key="last_session", value=lambda s: s.last_session),
+        Column("Next due", key="next_due", value=lambda s: s.next_due, cell=next_due),
+        Column("When", key="days_late", value=lambda s: s.days_late(today), cell=when, table=False),
+        Column(
+            "Latest complications",
+            whole=False,
+            drop=2,
+            key="latest_complications",
+            value=lambda s: list(s.latest_complications),
+            cell=lambda s: text(", ".join(s.latest_complications)),
+        ),
+        Column("Problem", key="problem", value=lambda s: None, table=False),
+    )
+    return {c.key: c for c in columns}
+
+
+def _course_end(s: progress.PatientSummary) -> str:
+    """What stands in "Next due" when nothing is: the course's end, or a dash (no course)."""
+    if s.course_status in ("completed", "stopped"):
+        return f"closed: {s.course_status}"
+    return "complete" if s.planned else "—"
+
+
+def overview_columns(today: date) -> list[Column]:
+    """The overview: at a narrow width the indication goes first, then the last session date,
+    then the latest complications, then the name. Its ``problem`` holds why a chart could not
+    be read (the table says it in the name column)."""
+    return list(_patient_columns(today).values())
+
+
+def due_columns(today: date) -> list[Column]:
+    """``due``: who, their course and progress, and when (the indication, the latest
+    complications and the overview's problem are not part of it)."""
+    c = _patient_columns(today)
+    return [
+        c["patient"],
+        c["name"],
+        replace(c["indication"], table=False),
+        replace(c["course"], table=True),
+        replace(c["sessions"], header="Progress"),
+        c["done"],
+        c["planned"],
+        replace(c["last_session"], drop=2),
+        replace(c["next_due"], cell=lambda s: _day(s.next_due)),
+        replace(c["days_late"], table=True),
+        replace(c["latest_complications"], table=False),
+    ]
 
 
 def overview(
@@ -70,63 +115,31 @@ def overview(
     from mesolog.model import progress
 
     ordered = progress.overview_order(summaries, today)
-    if fmt != "table":
-        records = [_overview_record(s, today) for s in ordered]
-        records += [
-            {**dict.fromkeys(OVERVIEW_COLUMNS), "patient": pid, "problem": why}
-            for pid, why in problems
-        ]
-        if fmt == "json":
-            write(to_json(records))
-            return
-        if machine_output(
-            fmt, OVERVIEW_COLUMNS, [[_flat(r[c]) for c in OVERVIEW_COLUMNS] for r in records]
-        ):
-            return
-    from rich.text import Text
-
-    rows: list[list[object]] = []
-    styles: list[str] = []
-    for s in ordered:
-        due = Text(_day(s.next_due) or _course_end(s))
-        style = ""
-        if s.next_due and s.next_due <= today:
-            # Due today is as urgent as overdue: the patient should be seen today.
-            due.append("\n" + _lateness(s.next_due, today))
-            style = "bold red"
+    columns = overview_columns(today)
+    unreadable: list[list[object]] = [
+        [pid if c.key == "patient" else why if c.key == "problem" else None for c in columns]
+        for pid, why in problems
+    ]
+    if machine_output(fmt, keys(columns), [machine_row(columns, s) for s in ordered] + unreadable):
+        return
+    rows = [table_row(columns, s) for s in ordered]
+    # Due today is as urgent as overdue: the patient should be seen today.
+    styles = ["bold red" if s.next_due and s.next_due <= today else "" for s in ordered]
+    for pid, why in problems:
         rows.append(
             [
-                Text(s.patient_id),
-                Text(s.name or ""),
-                Text(s.indication or ""),
-                f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
-                _day(s.last_session),
-                due,
-                Text(", ".join(s.latest_complications)),
+                text(pid) if c.key == "patient" else text("⚠ cannot read this chart: " + why) if c.key == "name" else ""
+                for c in drawn(columns)
             ]
         )
-        styles.append(style)
-    for pid, why in problems:
-        rows.append([Text(pid), Text("⚠ cannot read this chart: " + why), "", "", "", "", ""])
         styles.append("yellow")
+    from rich.text import Text
+
     out = console()
     # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
     heading = Text(f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})")
-    for part in table_or_blocks(out.width, OVERVIEW_TABLE, rows, heading, styles):
+    for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
-
-
-# The overview's columns; at a narrow width the indication goes first, then the last session
-# date, then the latest complications, then the name.
-OVERVIEW_TABLE = (
-    Column("Patient"),
-    Column("Name", whole=False, drop=1),
-    Column("Indication", whole=False, drop=4),
-    Column("Sessions"),
-    Column("Last session", drop=3),
-    Column("Next due"),
-    Column("Latest complications", whole=False, drop=2),
-)
 
 
 def _lateness(next_due: date, today: date) -> str:
@@ -136,21 +149,6 @@ def _lateness(next_due: date, today: date) -> str:
     if next_due == today:
         return "due today"
     return f"in {(next_due - today).days} d"
-
-
-def _course_end(s: progress.PatientSummary) -> str:
-    """What stands in "Next due" when nothing is: the course's end, or a dash (no course)."""
-    if s.course_status in ("completed", "stopped"):
-        return f"closed: {s.course_status}"
-    return "complete" if s.planned else "—"
-
-
-def _flat(value: object) -> object:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def paths(rows: list[tuple[str, Path, str]]) -> None:
@@ -177,176 +175,124 @@ def _problems_note(problems: list[tuple[str, str]]) -> None:
         )
 
 
-def due(
-    summaries: list[progress.PatientSummary], problems: list[tuple[str, str]], today: date, fmt: str
+def _answer(
+    fmt: str,
+    columns: list[Column],
+    items: list[Any],
+    heading: str | Text,
+    styles: list[str] | None = None,
 ) -> None:
-    records = [_overview_record(s, today) for s in summaries]
-    for record in records:
-        record.pop("problem")
-    _problems_note(problems)
-    if fmt == "json":
-        write(to_json(records))
+    """A question's rows in the form asked for: machine forms from every column, the table
+    from the drawn ones."""
+    if machine_output(fmt, keys(columns), [machine_row(columns, item) for item in items]):
         return
-    columns = [c for c in OVERVIEW_COLUMNS if c != "problem"]
-    if machine_output(fmt, columns, [[_flat(r[c]) for c in columns] for r in records]):
-        return
-    from rich.text import Text
-
-    rows: list[list[object]] = []
-    styles: list[str] = []
-    for s in summaries:
-        when = "no course" if s.next_due is None else _lateness(s.next_due, today)
-        rows.append(
-            [
-                Text(s.patient_id),
-                Text(s.name or ""),
-                Text(s.course or ""),
-                f"{s.done}/{s.planned}" if s.planned else str(s.sessions),
-                _day(s.last_session),
-                _day(s.next_due),
-                when,
-            ]
-        )
-        styles.append("bold red" if s.next_due is not None and s.next_due <= today else "")
     out = console()
-    heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
-    for part in table_or_blocks(out.width, DUE_TABLE, rows, heading, styles):
+    rows = [table_row(columns, item) for item in items]
+    for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
 
 
-DUE_TABLE = (
-    Column("Patient"),
-    Column("Name", whole=False, drop=1),
-    Column("Course", whole=False, drop=3),
-    Column("Progress"),
-    Column("Last session", drop=2),
-    Column("Next due"),
-    Column("When"),
-)
+def due(
+    summaries: list[progress.PatientSummary], problems: list[tuple[str, str]], today: date, fmt: str
+) -> None:
+    _problems_note(problems)
+    styles = ["bold red" if s.next_due is not None and s.next_due <= today else "" for s in summaries]
+    heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
+    _answer(fmt, due_columns(today), summaries, heading, styles)
 
 
-FOUND_COLUMNS = (
-    "patient",
-    "session",
-    "date",
-    "status",
-    "areas",
-    "substances",
-    "lots",
-    "technique",
-    "depth_mm",
-    "anaesthetic",
-    "complications",
-    "practitioner",
-    "indication",
-)
+def _voided(number: int, status: str) -> str:
+    return str(number) + (" voided" if status == "voided" else "")
 
 
-def _found_record(r: questions.SessionRow) -> list[object]:
+def found_columns() -> list[Column]:
     return [
-        r.patient_id,
-        r.session,
-        r.date.isoformat(),
-        r.status,
-        "; ".join(r.areas),
-        "; ".join(f"{n} {a:g}{u}" for n, a, u, _ in r.substances),
-        "; ".join(lot or "" for *_, lot in r.substances),
-        r.technique,
-        f"{r.depth_mm:g}",
-        r.anaesthetic,
-        "; ".join(f"{n} ({s})" for n, s in r.complications),
-        r.practitioner,
-        r.indication or "",
+        Column("Patient", key="patient", value=lambda r: r.patient_id),
+        Column("#", key="session", value=lambda r: r.session, cell=lambda r: _voided(r.session, r.status)),
+        Column("Date", key="date", value=lambda r: r.date.isoformat()),
+        Column("Status", key="status", value=lambda r: r.status, table=False),
+        Column("Areas", whole=False, drop=2, key="areas", value=lambda r: "; ".join(r.areas),
+               cell=lambda r: text(", ".join(r.areas))),
+        Column(
+            "Substances (lot)",
+            key="substances",
+            value=lambda r: "; ".join(f"{n} {_number(a)}{u}" for n, a, u, _ in r.substances),
+            cell=lambda r: text(
+                "\n".join(f"{n} {_number(a)}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances)
+            ),
+        ),
+        Column("Lots", key="lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False),
+        Column("Technique", drop=4, key="technique", value=lambda r: r.technique),
+        Column("Depth", drop=3, key="depth_mm", value=lambda r: f"{_number(r.depth_mm)}",
+               cell=lambda r: f"{_number(r.depth_mm)} mm"),
+        Column("Anaesthetic", key="anaesthetic", value=lambda r: r.anaesthetic, table=False),
+        Column(
+            "Complications",
+            whole=False,
+            drop=1,
+            key="complications",
+            value=lambda r: "; ".join(f"{n} ({s})" for n, s in r.complications),
+            cell=lambda r: text(", ".join(f"{n} ({s})" for n, s in r.complications)),
+        ),
+        Column("Practitioner", whole=False, drop=5, key="practitioner", value=lambda r: r.practitioner),
+        Column("Indication", key="indication", value=lambda r: r.indication or "", table=False),
     ]
 
 
 def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str) -> None:
     _problems_note(problems)
-    records = [_found_record(r) for r in rows]
-    if machine_output(fmt, FOUND_COLUMNS, records):
-        return
-    from rich.text import Text
-
     patients = len({r.patient_id for r in rows})
-    cells: list[list[object]] = [
-        [
-            Text(r.patient_id),
-            str(r.session) + (" voided" if r.status == "voided" else ""),
-            r.date.isoformat(),
-            Text(", ".join(r.areas)),
-            Text(
-                "\n".join(
-                    f"{n} {a:g}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances
-                )
-            ),
-            r.technique,
-            f"{r.depth_mm:g} mm",
-            Text(", ".join(f"{n} ({s})" for n, s in r.complications)),
-            Text(r.practitioner),
-        ]
-        for r in rows
-    ]
-    styles = ["strike dim" if r.status == "voided" else "" for r in rows]
-    out = console()
     heading = f"{counted(len(rows), 'session')} of {counted(patients, 'patient')}"
-    for part in table_or_blocks(out.width, FOUND_TABLE, cells, heading, styles):
-        out.print(part)
+    styles = ["strike dim" if r.status == "voided" else "" for r in rows]
+    _answer(fmt, found_columns(), rows, heading, styles)
 
 
-FOUND_TABLE = (
-    Column("Patient"),
-    Column("#"),
-    Column("Date"),
-    Column("Areas", whole=False, drop=2),
-    Column("Substances (lot)"),
-    Column("Technique", drop=4),
-    Column("Depth", drop=3),
-    Column("Complications", whole=False, drop=1),
-    Column("Practitioner", whole=False, drop=5),
-)
+# One row per administration of the lot: (the patient, the session, the substance given,
+# whether it is the patient's first row: the table names who to call once, next to it).
+Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool]
 
 
-LOT_COLUMNS = (
-    "patient",
-    "name",
-    "phone",
-    "email",
-    "session",
-    "date",
-    "status",
-    "substance",
-    "amount",
-    "unit",
-    "lot",
-    "areas",
-)
-# --format csv of `lot`: one row per patient, for a mail merge.
-RECALL_COLUMNS = (
-    "patient",
-    "name",
-    "phone",
-    "email",
-    "sessions",
-    "dates",
-    "substances",
-    "lots",
-    "areas",
-    "voided",
-)
+def _who(a: Administration) -> Text:
+    p = a[0]
+    contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
+    return text("\n".join(x for x in contact if x) if a[3] else "")
 
 
-def _recall_record(p: questions.LotPatient) -> list[object]:
+def lot_columns() -> list[Column]:
     return [
-        p.patient_id,
-        p.contact.name,
-        p.contact.phone,
-        p.contact.email,
-        "; ".join(str(r.session) for r in p.sessions),
-        "; ".join(r.date.isoformat() for r in p.sessions),
-        "; ".join(dict.fromkeys(name for _, (name, *_) in p.given)),
-        "; ".join(dict.fromkeys(str(lot) for _, (*_, lot) in p.given)),  # as typed: "D 2411"
-        "; ".join(dict.fromkeys(area for row in p.sessions for area in row.areas)),
-        "; ".join(str(r.session) for r in p.sessions if r.status == "voided"),
+        Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
+        Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
+        Column("Phone", key="phone", value=lambda a: a[0].contact.phone, table=False),
+        Column("Email", key="email", value=lambda a: a[0].contact.email, table=False),
+        Column("#", key="session", value=lambda a: a[1].session, cell=lambda a: _voided(a[1].session, a[1].status)),
+        Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
+        Column("Status", key="status", value=lambda a: a[1].status, table=False),
+        Column("Substance", key="substance", value=lambda a: a[2][0]),
+        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(f"{_number(a[2][1])} {a[2][2]}")),
+        Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
+        Column("Lot", key="lot", value=lambda a: a[2][3]),
+        Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
+    ]
+
+
+def _joined(values: Any) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values))
+
+
+def recall_columns() -> list[Column]:
+    """``lot --format csv``: one row per patient, for a mail merge."""
+    return [
+        Column("Patient", key="patient", value=lambda p: p.patient_id),
+        Column("Name", key="name", value=lambda p: p.contact.name),
+        Column("Phone", key="phone", value=lambda p: p.contact.phone),
+        Column("Email", key="email", value=lambda p: p.contact.email),
+        Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
+        Column("Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
+        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g in p.given)),
+        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g in p.given)),  # as typed
+        Column("Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
+        Column("Voided", key="voided",
+               value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")),
     ]
 
 
@@ -355,149 +301,80 @@ def lot_uses(
     patients: list[questions.LotPatient],
     problems: list[tuple[str, str]],
     fmt: str,
-    close: list[str] = (),  # type: ignore[assignment]
+    close: list[str] | None = None,
 ) -> None:
     """Who received a lot, with how to reach them; when nobody did, says so and names the
     lots that exist and look like it."""
-    records: list[list[object]] = [
-        [
-            p.patient_id,
-            p.contact.name,
-            p.contact.phone,
-            p.contact.email,
-            row.session,
-            row.date.isoformat(),
-            row.status,
-            name,
-            amount,
-            unit,
-            given_lot,
-            "; ".join(row.areas),
-        ]
-        for p in patients
-        for row, (name, amount, unit, given_lot) in p.given
-    ]
+    import sys
+
+    from rich.text import Text
+
     _problems_note(problems)
     if not patients:
         hint = f"; lots close to it: {', '.join(close)}" if close else ""
         message = f"No administration of lot {lot!r} is recorded{hint}."
         if fmt == "table":
-            from rich.text import Text
-
             console().print(Text(message))
             return
         sys.stderr.write(message + "\n")
     if fmt == "csv":
-        write(to_csv(RECALL_COLUMNS, [_recall_record(p) for p in patients]))
+        columns = recall_columns()
+        machine_output(fmt, keys(columns), [machine_row(columns, p) for p in patients])
         return
-    if machine_output(fmt, LOT_COLUMNS, records):
-        return
-    from rich.text import Text
-
+    given: list[Administration] = [
+        (p, row, item, n == 0) for p in patients for n, (row, item) in enumerate(p.given)
+    ]
     sessions = sum(len(p.sessions) for p in patients)
     heading = Text(
-        f"Lot {lot}: {counted(len(records), 'administration')} in {counted(sessions, 'session')}"
+        f"Lot {lot}: {counted(len(given), 'administration')} in {counted(sessions, 'session')}"
         f" of {counted(len(patients), 'patient')}"
     )
-    cells: list[list[object]] = []
-    for p in patients:
-        # Who to call, next to the sessions: id, name, phone, email, once per patient.
-        contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
-        who = "\n".join(x for x in contact if x)
-        for n, (row, (name, amount, unit, given_lot)) in enumerate(p.given):
-            cells.append(
-                [
-                    Text(who if n == 0 else ""),
-                    str(row.session) + (" voided" if row.status == "voided" else ""),
-                    row.date.isoformat(),
-                    Text(name),
-                    f"{amount:g} {unit}",
-                    Text(str(given_lot)),
-                    Text("; ".join(row.areas)),
-                ]
-            )
-    out = console()
-    for part in table_or_blocks(out.width, LOT_TABLE, cells, heading):
-        out.print(part)
+    _answer(fmt, lot_columns(), given, heading)
 
 
-LOT_TABLE = (
-    Column("Patient"),
-    Column("#"),
-    Column("Date"),
-    Column("Substance"),
-    Column("Amount", drop=1),
-    Column("Lot"),
-    Column("Areas", whole=False, drop=2),
-)
+def stats_columns() -> list[Column]:
+    from rich.text import Text
 
+    def bar(g: questions.GroupStats) -> Text:
+        return Text(
+            "█" * round(g.rate * 20) + (" too few to compare" if g.too_small else ""),
+            style="dim" if g.too_small else "red" if g.rate else "",
+        )
 
-STATS_COLUMNS = (
-    "group",
-    "sessions",
-    "patients",
-    "with_complications",
-    "rate",
-    "too_small",
-    "most_frequent",
-)
+    return [
+        Column("Group", key="group", value=lambda g: g.group),
+        Column("Sessions", justify="right", key="sessions", value=lambda g: g.sessions),
+        Column("Patients", justify="right", drop=2, key="patients", value=lambda g: g.patients),
+        Column("With complications", justify="right", whole=False, key="with_complications",
+               value=lambda g: g.with_complications),
+        Column("Rate", justify="right", key="rate", value=lambda g: round(g.rate, 4),
+               cell=lambda g: f"{g.rate:.0%}"),
+        # The rate as a bar, and whether the group is too small to compare.
+        Column("", whole=False, drop=3, key="too_small", value=lambda g: g.too_small, cell=bar),
+        Column(
+            "Most frequent",
+            whole=False,
+            drop=1,
+            key="most_frequent",
+            value=lambda g: "; ".join(f"{name} {n}" for name, n in g.top),
+            cell=lambda g: text(", ".join(f"{name} ({n})" for name, n in g.top)),
+        ),
+    ]
 
 
 def stats(
     by: str, groups: list[questions.GroupStats], problems: list[tuple[str, str]], fmt: str
 ) -> None:
+    from rich.text import Text
+
     from mesolog.model import questions
 
     _problems_note(problems)
-    records = [
-        [
-            g.group,
-            g.sessions,
-            g.patients,
-            g.with_complications,
-            round(g.rate, 4),
-            g.too_small,
-            "; ".join(f"{name} {n}" for name, n in g.top),
-        ]
-        for g in groups
-    ]
-    if machine_output(fmt, STATS_COLUMNS, records):
-        return
-    from rich.text import Text
-
-    cells: list[list[object]] = [
-        [
-            Text(g.group),
-            str(g.sessions),
-            str(g.patients),
-            str(g.with_complications),
-            f"{g.rate:.0%}",
-            Text(
-                "█" * round(g.rate * 20) + (" too few to compare" if g.too_small else ""),
-                style="dim" if g.too_small else "red" if g.rate else "",
-            ),
-            Text(", ".join(f"{name} ({n})" for name, n in g.top)),
-        ]
-        for g in groups
-    ]
-    out = console()
-    for part in table_or_blocks(out.width, STATS_TABLE, cells, f"Complications by {by}"):
-        out.print(part)
-    if any(g.too_small for g in groups):
-        out.print(
+    _answer(fmt, stats_columns(), groups, f"Complications by {by}")
+    if fmt == "table" and any(g.too_small for g in groups):
+        console().print(
             Text(
                 f"Groups under {questions.SMALL_GROUP} sessions are too small to compare.",
                 style="dim",
             )
         )
-
-
-STATS_TABLE = (
-    Column("Group"),
-    Column("Sessions", justify="right"),
-    Column("Patients", justify="right", drop=2),
-    Column("With complications", justify="right", whole=False),
-    Column("Rate", justify="right"),
-    Column("", whole=False, drop=3),
-    Column("Most frequent", whole=False, drop=1),
-)

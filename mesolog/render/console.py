@@ -64,15 +64,28 @@ def to_json(data: object) -> str:
     return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A cell a spreadsheet shows as typed: text with a formula lead gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([inert_cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([inert_cell(v) for v in row])
     return out.getvalue()
 
 
@@ -87,16 +100,26 @@ def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -> bool:
-    """Rows as JSON objects, CSV or Markdown, written; False for "table" (the caller draws it)."""
+    """Rows as JSON objects, CSV or Markdown, written; False for "table" (the caller draws it).
+    JSON keeps lists as lists; CSV and Markdown cells hold them joined with "; "."""
     if fmt == "json":
         write(to_json([dict(zip(columns, row, strict=True)) for row in rows]))
     elif fmt == "csv":
-        write(to_csv(columns, rows))
+        write(to_csv(columns, [[_flat(v) for v in row] for row in rows]))
     elif fmt == "markdown":
-        write(to_markdown(columns, rows))
+        write(to_markdown(columns, [[_flat(v) for v in row] for row in rows]))
     else:
         return False
     return True
+
+
+def _flat(value: object) -> object:
+    """One cell of a flat form: a list joined with "; ", a date as ISO."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def write(text: str) -> None:
@@ -126,7 +149,10 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """A stored number, every digit kept (model.number_text: the one way numbers are shown)."""
+    from mesolog.model.values import number_text
+
+    return number_text(value)
 
 
 def _signed(value: float) -> str:

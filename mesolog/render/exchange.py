@@ -5,102 +5,86 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from mesolog.model import Chart, complication_text
+from mesolog.model import Chart
+from mesolog.render.console import to_csv, to_json, write
 
 if TYPE_CHECKING:
-    pass
-
-from mesolog.render.console import (
-    _day,
-    to_csv,
-    to_json,
-    write,
-)
-
-EXPORT_COLUMNS = (
-    "patient",
-    "name",
-    "birth_year",
-    "session",
-    "date",
-    "status",
-    "practitioner",
-    "course",
-    "indication",
-    "areas",
-    "technique",
-    "method",
-    "depth_mm",
-    "angle_deg",
-    "needle_gauge",
-    "needle_length_mm",
-    "points",
-    "anaesthetic",
-    "duration_min",
-    "substance",
-    "category",
-    "amount",
-    "unit",
-    "concentration",
-    "lot",
-    "expiry",
-    "complications",
-    "measurements",
-    "notes",
-)
+    from mesolog.model.importing import ImportPlan
 
 
-def export(charts: list[Chart], fmt: str) -> None:
+def export(charts: list[Chart], fmt: str, clinic_id: str = "", per: str = "session") -> None:
+    """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir."""
     if fmt == "json":
         write(to_json([asdict(chart) for chart in charts]))
         return
     if fmt == "fhir":
         from mesolog.render import fhir
 
-        write(to_json(fhir.bundle(charts)))
+        write(to_json(fhir.bundle(charts, clinic_id)))
         return
-    rows = []
-    for chart in charts:
-        p = chart.patient
-        for s in chart.sessions:
-            shared = [
-                p.id,
-                p.name or "",
-                p.birth_year,
-                s.id,
-                s.date.isoformat(),
-                s.status,
-                s.practitioner,
-                s.course or "",
-                s.indication or "",
-                "; ".join(s.areas),
-                s.technique,
-                s.method or "",
-                s.depth_mm,
-                s.angle_deg,
-                s.needle_gauge,
-                s.needle_length_mm,
-                s.points,
-                s.anaesthetic,
-                s.duration_min,
-            ]
-            tail = [
-                "; ".join(complication_text(c) for c in s.complications),
-                "; ".join(f"{k}={v:g}" for k, v in s.measurements.items()),
-                s.notes,
-            ]
-            for x in s.substances:
-                rows.append(
-                    [
-                        *shared,
-                        x.name,
-                        x.category,
-                        x.amount,
-                        x.unit,
-                        x.concentration or "",
-                        x.lot or "",
-                        _day(x.expiry),
-                        *tail,
-                    ]
-                )
-    write(to_csv(EXPORT_COLUMNS, rows))
+    from mesolog.model import exchange
+
+    header, rows = (
+        exchange.per_substance(charts) if per == "substance" else exchange.per_session(charts)
+    )
+    write(to_csv(header, rows))
+
+
+def map_written(path: object, unmapped: list[str]) -> None:
+    """The first run on a foreign spreadsheet: where the map is and what it could not place."""
+    lines = [f"wrote {path} with mesolog's best guesses for each column."]
+    if unmapped:
+        lines.append("Columns not mapped (left out unless you name a field for them):")
+        lines += [f"  {header!r}" for header in unmapped]
+    lines.append("Check the map, then run the same import again to see the dry run.")
+    write("\n".join(lines))
+
+
+# A report lists this many lines per section (and says how many more); the rest are the same
+# kind of line and a practitioner fixes them from the first ones.
+SHOWN = 50
+
+
+def _some(names: list[str], shown: int = 20) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def import_report(plan: ImportPlan, applied: bool) -> None:
+    """The dry-run (or applied) report: rows read/accepted/rejected, what would be created."""
+    from mesolog.render.console import counted
+
+    new = plan.new_patients
+    lines = [
+        f"{plan.file_name}: {counted(plan.rows_read, plan.unit)} read, {plan.accepted_rows} accepted, "
+        f"{len({r.row for r in plan.rejected})} rejected.",
+        f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
+        f"{counted(len(plan.charts), 'chart')}"
+        + (f"; new patients: {_some(new)}." if new else "; no new patient."),
+    ]
+    if plan.already_imported:
+        lines.append(
+            f"Already in the charts (left out): {counted(plan.already_imported, 'session')}."
+        )
+    sections = (
+        (
+            "Rejected rows",
+            [
+                f"row {r.row}, {r.field}: {r.reason}"
+                for r in sorted(plan.rejected, key=lambda r: r.row)
+            ],
+        ),
+        ("Unknown values", plan.unknown_values),
+        ("Likely duplicates of sessions in the charts", plan.duplicates),
+        ("Warnings (recorded all the same)", plan.warnings),
+    )
+    for title, items in sections:
+        if items:
+            unique = list(dict.fromkeys(items))
+            lines.append(f"{title}:")
+            lines += [f"  {item}" for item in unique[:SHOWN]]
+            if len(unique) > SHOWN:
+                lines.append(f"  ... and {len(unique) - SHOWN} more")
+    if not applied:
+        lines.append("Dry run: nothing was written. Add --apply to import.")
+    write("\n".join(lines))

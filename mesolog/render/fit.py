@@ -17,9 +17,9 @@ computed here and given to Rich as fixed, so Rich never has to shrink anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -34,10 +34,60 @@ LONGEST_KEPT_WORD = 16
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a view, declared once for every form of it.
+
+    The table draws ``header`` with ``cell(row)`` (plain text or a Rich renderable; the value
+    as plain text when not given); JSON, CSV and Markdown write ``key`` with ``value(row)``.
+    A field the machine forms need but the table folds into another column (``days_late`` in
+    "Next due") is a column of the same spec with ``table=False``: so the CSV header is always
+    the table's keys plus those, in the same order (see :func:`keys`).
+    """
+
     header: str
     whole: bool = True
     drop: int = 0  # 0: always shown; otherwise left out first when narrow, highest rank first
     justify: Literal["left", "right", "center"] = "left"
+    key: str = ""  # the machine name: JSON key, CSV and Markdown header
+    value: Callable[[Any], object] | None = None  # the machine value of a row
+    cell: Callable[[Any], object] | None = None  # the table cell of a row
+    table: bool = True  # False: machine forms only
+
+
+def keys(columns: Sequence[Column]) -> list[str]:
+    """The machine header of a view: every column's key, table-hidden ones included."""
+    return [c.key for c in columns]
+
+
+def drawn(columns: Sequence[Column]) -> list[Column]:
+    """The columns the table draws."""
+    return [c for c in columns if c.table]
+
+
+def machine_row(columns: Sequence[Column], row: object) -> list[object]:
+    return [c.value(row) if c.value else None for c in columns]
+
+
+def text(value: object) -> Text:
+    """A machine value as an inert table cell (Rich markup in chart text prints as typed):
+    nothing for None, a list one item a line, a date as ISO."""
+    from datetime import date
+
+    from rich.text import Text
+
+    if value is None:
+        return Text("")
+    if isinstance(value, (list, tuple)):
+        return Text("\n".join(str(v) for v in value))
+    if isinstance(value, date):
+        return Text(value.isoformat())
+    return Text(str(value))
+
+
+def table_row(columns: Sequence[Column], row: object) -> list[object]:
+    """The cells the table draws for one row (see :func:`drawn`)."""
+    return [
+        c.cell(row) if c.cell else text(c.value(row) if c.value else None) for c in drawn(columns)
+    ]
 
 
 def _plain(cell: object) -> str:

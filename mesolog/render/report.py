@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 from mesolog.render.console import (
     _day,
+    _flat,
     _number,
     _signed,
     console,
@@ -24,7 +26,16 @@ from mesolog.render.console import (
     to_markdown,
     write,
 )
-from mesolog.render.fit import Column, fitted, table_or_blocks
+from mesolog.render.fit import (
+    Column,
+    drawn,
+    fitted,
+    keys,
+    machine_row,
+    table_or_blocks,
+    table_row,
+    text,
+)
 
 # --- one patient ------------------------------------------------------------------------------
 
@@ -76,45 +87,85 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
     }
 
 
-SESSION_COLUMNS = (
-    "session",
-    "date",
-    "status",
-    "days_since_previous",
-    "areas",
-    "indication",
-    "substances",
-    "lots",
-    "depth_mm",
-    "technique",
-    "method",
-    "anaesthetic",
-    "complications",
-    "measurements",
-    "practitioner",
-    "notes",
+# The sessions, declared once: the table draws the columns it shows (the date cell carries the
+# days since the previous session, the technique cell the method and depth: three columns
+# fewer, so the table fits 120 columns more often); CSV and Markdown write every column.
+# A row is a session and the days since the previous one.
+SessionRow = tuple[Session, "int | None"]
+
+
+def _joined(items: Iterable[object]) -> str:
+    """Several values in one cell of a flat form."""
+    return "; ".join(str(x) for x in items)
+
+
+SESSIONS = (
+    Column("#", key="session", value=lambda r: r[0].id, cell=lambda r: text(_number_cell(r[0]))),
+    Column(
+        "Date",
+        key="date",
+        value=lambda r: r[0].date.isoformat(),
+        cell=lambda r: text(r[0].date.isoformat() + ("" if r[1] is None else f"\n+{r[1]} d")),
+    ),
+    Column("Status", key="status", value=lambda r: r[0].status, table=False),
+    Column("Amended", key="amended", value=lambda r: bool(r[0].amendments), table=False),
+    Column("Days", key="days_since_previous", value=lambda r: r[1], table=False),
+    Column("Areas", whole=False, key="areas", value=lambda r: _joined(r[0].areas),
+           cell=lambda r: text(", ".join(r[0].areas))),
+    Column("Indication", key="indication", value=lambda r: r[0].indication or "", table=False),
+    Column(
+        "Substances (lot)",
+        key="substances",
+        value=lambda r: _joined(f"{x.name} {_number(x.amount)}{x.unit}" for x in r[0].substances),
+        cell=lambda r: text("\n".join(_substance_line(x) for x in r[0].substances)),
+    ),
+    Column("Lots", key="lots", value=lambda r: _joined(x.lot or "" for x in r[0].substances), table=False),
+    Column("Expiries", key="expiries", table=False,
+           value=lambda r: _joined(_day(x.expiry) for x in r[0].substances)),
+    Column("Depth", key="depth_mm", value=lambda r: f"{_number(r[0].depth_mm)}", table=False),
+    Column(
+        "Technique",
+        key="technique",
+        value=lambda r: r[0].technique,
+        cell=lambda r: text("\n".join(_protocol(r[0]))),
+    ),
+    Column("Method", key="method", value=lambda r: r[0].method or "", table=False),
+    Column("Anaesthetic", whole=False, key="anaesthetic", value=lambda r: r[0].anaesthetic),
+    Column(
+        "Complications",
+        whole=False,
+        key="complications",
+        value=lambda r: _joined(complication_text(c) for c in r[0].complications),
+        cell=lambda r: text("\n".join(_complication_line(c) for c in r[0].complications) or "none"),
+    ),
+    Column("Measurements", key="measurements", table=False,
+           value=lambda r: _joined(f"{k}={_number(v)}" for k, v in r[0].measurements.items())),
+    Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
+    Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
 )
 
 
-def _session_row(s: Session, gap: int | None) -> list[object]:
-    return [
-        s.id,
-        s.date.isoformat(),
-        s.status,
-        gap,
-        "; ".join(s.areas),
-        s.indication or "",
-        "; ".join(f"{x.name} {x.amount:g}{x.unit}" for x in s.substances),
-        "; ".join(x.lot or "" for x in s.substances),
-        f"{s.depth_mm:g}",
-        s.technique,
-        s.method or "",
-        s.anaesthetic,
-        "; ".join(complication_text(c) for c in s.complications),
-        "; ".join(f"{k}={v:g}" for k, v in s.measurements.items()),
-        s.practitioner,
-        s.notes,
-    ]
+def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRow]:
+    from mesolog.model import progress
+
+    gaps = progress.days_between(chart.sessions)
+    return [(s, gaps.get(s.id)) for s in sessions]
+
+
+def _flat_rows(columns: tuple[Column, ...], items: list[Any]) -> list[list[object]]:
+    return [[_flat(v) for v in machine_row(columns, item)] for item in items]
+
+
+def _markdown(columns: tuple[Column, ...], items: list[Any]) -> str:
+    return to_markdown(keys(columns), _flat_rows(columns, items))
+
+
+def _who(chart: Chart) -> str:
+    """``P-0042 · Ana Ruiz · born 1986 · female``: the report's first line."""
+    p = chart.patient
+    return " · ".join(
+        x for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "") if x
+    )
 
 
 def report(
@@ -124,14 +175,12 @@ def report(
     fmt: str = "table",
     audit: bool = False,
 ) -> None:
-    from mesolog.model import progress
 
     if fmt == "json":
         write(to_json(report_data(chart, sessions, today)))
         return
     if fmt == "csv":
-        gaps = progress.days_between(chart.sessions)
-        write(to_csv(SESSION_COLUMNS, [_session_row(s, gaps.get(s.id)) for s in sessions]))
+        write(to_csv(keys(SESSIONS), _flat_rows(SESSIONS, _session_rows(chart, sessions))))
         return
     if fmt == "markdown":
         write(report_markdown(chart, sessions, today, audit))
@@ -147,59 +196,15 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     products and lots (and the audit trail with ``--audit``), user text escaped."""
     from mesolog.model import progress
 
-    gaps = progress.days_between(chart.sessions)
-    p = chart.patient
-    who = " · ".join(
-        x for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "") if x
-    )
-    out = [f"# {_md(who)}", "", "## Sessions", ""]
+    out = [f"# {_md(_who(chart))}", "", "## Sessions", ""]
     if sessions:
-        out.append(
-            to_markdown(
-                ("#", "Date", "Days", "Areas", "Substances (lot, expiry)", "Depth", "Technique",
-                 "Anaesthetic", "Complications", "Notes"),
-                [
-                    [
-                        _number_cell(s),
-                        s.date.isoformat(),
-                        gaps.get(s.id),
-                        ", ".join(s.areas),
-                        "\n".join(
-                            _substance_line(x) + (f" exp {x.expiry.isoformat()}" if x.expiry else "")
-                            for x in s.substances
-                        ),
-                        f"{s.depth_mm:g} mm",
-                        s.technique + (f", {s.method}" if s.method else ""),
-                        s.anaesthetic,
-                        "\n".join(_complication_line(c) for c in s.complications) or "none",
-                        s.notes,
-                    ]
-                    for s in sessions
-                ],
-            )
-        )
+        out.append(_markdown(SESSIONS, _session_rows(chart, sessions)))
     else:
         out.append("No sessions in this window.\n")
     out += ["## Progress", "", _md(str(_progress_text(chart, today))), ""]
     trends = progress.measurement_trends(sessions)
     if trends:
-        out += ["## Measurements", ""]
-        out.append(
-            to_markdown(
-                ("Measure", "First", "Latest", "Change", "%", "Values"),
-                [
-                    [
-                        t.name,
-                        _number(t.first),
-                        _number(t.latest),
-                        _signed(t.change),
-                        "" if t.percent is None else f"{t.percent:+.1f}%",
-                        ", ".join(f"{d.isoformat()}: {_number(v)}" for d, v in t.values),
-                    ]
-                    for t in trends
-                ],
-            )
-        )
+        out += ["## Measurements", "", _markdown(MEASUREMENTS, trends)]
     complicated = [(s, c) for s in sessions for c in s.complications]
     if complicated:
         out += ["## Complications", ""]
@@ -214,42 +219,15 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
         )
     lots = progress.lots_used(sessions)
     if lots:
-        out += ["## Products and lots", ""]
-        out.append(
-            to_markdown(
-                ("Product", "Lot", "Expiry", "Sessions", "First", "Last"),
-                [
-                    [
-                        u.substance,
-                        u.lot or "",
-                        _day(u.expiry),
-                        ", ".join(str(n) for n in u.sessions),
-                        _day(u.first),
-                        _day(u.last),
-                    ]
-                    for u in lots
-                ],
-            )
-        )
+        out += ["## Products and lots", "", _markdown(LOTS, lots)]
     if progress.limited_evidence(chart):
-        out += [f"> {LIMITED_EVIDENCE}", ""]
+        out += [f"> {progress.LIMITED_EVIDENCE}", ""]
     if audit:
-        out += ["## Audit trail", ""]
-        out.append(
-            to_markdown(
-                ("Session", "When", "By", "Why", "Changes"),
-                [
-                    row
-                    for s in sessions
-                    for row in [
-                        [s.id, s.recorded.isoformat(), s.practitioner, "recorded", ""],
-                        *([s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)] for a in s.amendments),
-                    ]
-                ],
-            )
-        )
-    elif any(_amended_mark(s) for s in sessions):
-        out += ["\\" + AMENDED_FOOTNOTE, ""]
+        out += ["## Audit trail", "", _markdown(AUDIT, _audit_rows(sessions))]
+    elif any(s.amendments for s in sessions):
+        # The Markdown has no "amended*" mark: its `amended` column says it.
+        out += ["A session with `amended` True was changed after it was recorded: "
+                "`mesolog report ID --audit` shows who, when and why.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -279,20 +257,14 @@ def report_parts(
     from mesolog.model import progress
 
     room = width or 1_000_000
-    p = chart.patient
-    who = " · ".join(
-        x
-        for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "")
-        if x
-    )
-    parts: list[RenderableType] = [Text(who, style="bold")]
+    parts: list[RenderableType] = [Text(_who(chart), style="bold")]
     gaps = progress.days_between(chart.sessions)
     if not sessions:
         parts.append(Text("No sessions in this window."))
     else:
-        rows = [_session_cells(s, gaps.get(s.id)) for s in sessions]
+        rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
         styles = ["strike dim" if s.voided else "" for s in sessions]
-        table = fitted(room, SESSION_TABLE, rows, styles, title="Sessions", title_justify="left")
+        table = fitted(room, drawn(SESSIONS), rows, styles, title="Sessions", title_justify="left")
         if table.table is not None:
             parts.append(table.table)
         else:
@@ -300,38 +272,18 @@ def report_parts(
     parts.append(_progress_text(chart, today))
     trends = progress.measurement_trends(sessions)
     if trends:
-        measured: list[list[object]] = [
-            [
-                Text(t.name),
-                _number(t.first),
-                _number(t.latest),
-                _signed(t.change),
-                "" if t.percent is None else f"{t.percent:+.1f}%",
-                sparkline([v for _, v in t.values]),
-            ]
-            for t in trends
-        ]
-        parts += table_or_blocks(room, MEASUREMENT_TABLE, measured, "Measurements")
+        measured = [table_row(MEASUREMENTS, t) for t in trends]
+        parts += table_or_blocks(room, drawn(MEASUREMENTS), measured, "Measurements")
     tally = progress.complication_tally(sessions)
     if tally:
         counts: list[list[object]] = [[Text(name), str(n)] for name, n in tally.most_common()]
         parts += table_or_blocks(room, COMPLICATION_TABLE, counts, "Complications")
     lots = progress.lots_used(sessions)
     if lots:
-        used: list[list[object]] = [
-            [
-                Text(use.substance),
-                Text(use.lot or "—"),
-                _day(use.expiry),
-                ", ".join(str(n) for n in use.sessions),
-                _day(use.first),
-                _day(use.last),
-            ]
-            for use in lots
-        ]
-        parts += table_or_blocks(room, LOT_TABLE, used, "Products and lots")
+        used = [table_row(LOTS, use) for use in lots]
+        parts += table_or_blocks(room, drawn(LOTS), used, "Products and lots")
     if progress.limited_evidence(chart):
-        parts.append(Text(LIMITED_EVIDENCE, style="yellow"))
+        parts.append(Text(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
         parts += _audit_parts(sessions, room)
         parts += chart_trail(chart, room)
@@ -340,10 +292,6 @@ def report_parts(
     return parts
 
 
-LIMITED_EVIDENCE = (
-    "Limited evidence: only finasteride and minoxidil have shown evidence for hair loss, "
-    "and this course uses neither."
-)
 AMENDED_FOOTNOTE = "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why."
 
 
@@ -366,53 +314,35 @@ def _complication_line(c: Complication) -> str:
 
 
 def _substance_line(x: Substance) -> str:
-    return f"{x.name} {x.amount:g}{x.unit}" + (f" ({x.lot})" if x.lot else "")
+    return f"{x.name} {_number(x.amount)}{x.unit}" + (f" ({x.lot})" if x.lot else "")
 
 
-# The date cell carries the days since the previous session (+14 d) and the technique cell the
-# method and depth: three columns fewer, so the table fits 120 columns more often.
-SESSION_TABLE = (
-    Column("#"),
-    Column("Date"),
-    Column("Areas", whole=False),
-    Column("Substances (lot)"),
-    Column("Technique"),
-    Column("Anaesthetic", whole=False),
-    Column("Complications", whole=False),
-    Column("Notes", whole=False),
-)
-MEASUREMENT_TABLE = (
-    Column("Measure"),
-    Column("First", justify="right"),
-    Column("Latest", justify="right"),
-    Column("Change", justify="right", drop=2),
-    Column("%", justify="right"),
-    Column("Trend", drop=3),
+def _protocol(s: Session) -> list[str]:
+    """Technique, method and depth: one cell of the session table, one line of its block."""
+    return [s.technique, *([s.method] if s.method else []), f"{_number(s.depth_mm)} mm"]
+
+
+MEASUREMENTS = (
+    Column("Measure", key="measure", value=lambda t: t.name),
+    Column("First", justify="right", key="first", value=lambda t: _number(t.first)),
+    Column("Latest", justify="right", key="latest", value=lambda t: _number(t.latest)),
+    Column("Change", justify="right", drop=2, key="change", value=lambda t: _signed(t.change)),
+    Column("%", justify="right", key="percent",
+           value=lambda t: "" if t.percent is None else f"{t.percent:+.1f}%"),
+    # Every value with its date for the machine forms; a sparkline of them in the table.
+    Column("Trend", drop=3, key="values",
+           value=lambda t: ", ".join(f"{d.isoformat()}: {_number(v)}" for d, v in t.values),
+           cell=lambda t: sparkline([v for _, v in t.values])),
 )
 COMPLICATION_TABLE = (Column("Complication"), Column("Sessions", justify="right"))
-LOT_TABLE = (
-    Column("Product"),
-    Column("Lot"),
-    Column("Expiry"),
-    Column("Sessions", whole=False),
-    Column("First", drop=2),
-    Column("Last", drop=1),
+LOTS = (
+    Column("Product", key="product", value=lambda u: u.substance),
+    Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
+    Column("Expiry", key="expiry", value=lambda u: _day(u.expiry)),
+    Column("Sessions", whole=False, key="sessions", value=lambda u: ", ".join(str(n) for n in u.sessions)),
+    Column("First", drop=2, key="first", value=lambda u: _day(u.first)),
+    Column("Last", drop=1, key="last", value=lambda u: _day(u.last)),
 )
-
-
-def _session_cells(s: Session, gap: int | None) -> list[object]:
-    from rich.text import Text
-
-    return [
-        Text(_number_cell(s)),
-        Text(s.date.isoformat() + ("" if gap is None else f"\n+{gap} d")),
-        Text(", ".join(s.areas)),
-        Text("\n".join(_substance_line(x) for x in s.substances)),
-        Text("\n".join([s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"])),
-        Text(s.anaesthetic),
-        Text("\n".join(_complication_line(c) for c in s.complications) or "none"),
-        Text(s.notes),
-    ]
 
 
 def _session_blocks(
@@ -438,8 +368,7 @@ def _session_blocks(
         if gap is not None:
             head.append(f"  {gap} days after the previous")
         lines = [", ".join(s.areas)]
-        protocol = [s.technique, *([s.method] if s.method else []), f"{s.depth_mm:g} mm"]
-        lines.append(", ".join(protocol) + f"; anaesthetic {s.anaesthetic}")
+        lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
         lines += _substance_lines(s.substances, width - indent)
         lines += ["complication: " + _complication_line(c) for c in s.complications]
         if s.notes:
@@ -457,7 +386,7 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
     cells = [
         (
             x.name,
-            f"{x.amount:g}{x.unit}",
+            f"{_number(x.amount)}{x.unit}",
             f"lot {x.lot}" if x.lot else "no lot",
             f"exp {x.expiry.isoformat()}" if x.expiry else "",
         )
@@ -518,26 +447,29 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
     return text
 
 
-AUDIT_TABLE = (
-    Column("Session"),
-    Column("When"),
-    Column("By", whole=False),
-    Column("Why", whole=False),
-    Column("Changes", whole=False),
+# One line of the audit trail: session, when, by, why, changes.
+AuditRow = tuple[int, str, str, str, str]
+AUDIT = (
+    Column("Session", key="session", value=lambda a: a[0]),
+    Column("When", key="when", value=lambda a: a[1]),
+    Column("By", whole=False, key="by", value=lambda a: a[2]),
+    Column("Why", whole=False, key="why", value=lambda a: a[3]),
+    Column("Changes", whole=False, key="changes", value=lambda a: a[4]),
 )
 
 
-def _audit_parts(sessions: tuple[Session, ...], width: int) -> list[RenderableType]:
-    from rich.text import Text
-
-    rows: list[list[object]] = []
+def _audit_rows(sessions: tuple[Session, ...]) -> list[AuditRow]:
+    """Each session's recording, then its amendments, oldest first."""
+    rows: list[AuditRow] = []
     for s in sessions:
-        rows.append([str(s.id), s.recorded.isoformat(), Text(s.practitioner), "recorded", ""])
-        for a in s.amendments:
-            rows.append(
-                [str(s.id), a.at.isoformat(), Text(a.by), Text(a.reason), Text("\n".join(a.changes))]
-            )
-    return table_or_blocks(width, AUDIT_TABLE, rows, "Audit trail")
+        rows.append((s.id, s.recorded.isoformat(), s.practitioner, "recorded", ""))
+        rows += [(s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)) for a in s.amendments]
+    return rows
+
+
+def _audit_parts(sessions: tuple[Session, ...], width: int) -> list[RenderableType]:
+    rows = [table_row(AUDIT, a) for a in _audit_rows(sessions)]
+    return table_or_blocks(width, drawn(AUDIT), rows, "Audit trail")
 
 
 COURSE_TABLE = (

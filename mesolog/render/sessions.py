@@ -26,7 +26,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Areas", ", ".join(session.areas)),
         ("Indication", session.indication or ""),
         ("Substances", "\n".join(substance_text(s) for s in session.substances)),
-        ("Depth", f"{session.depth_mm:g} mm"),
+        ("Depth", f"{_number(session.depth_mm)} mm"),
         ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
         ("Anaesthetic", session.anaesthetic),
     ]
@@ -38,7 +38,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
                 p
                 for p in (
                     f"{session.needle_gauge}G" if session.needle_gauge else "",
-                    f"{session.needle_length_mm:g} mm" if session.needle_length_mm else "",
+                    f"{_number(session.needle_length_mm)} mm" if session.needle_length_mm else "",
                 )
                 if p
             ),

@@ -20,11 +20,7 @@ from datetime import date
 from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
 from mesolog.model.aftercare import Practice
-
-LIMITED_EVIDENCE = (
-    "Limited evidence: of the substances used for hair loss, only finasteride and minoxidil have "
-    "shown evidence for hair loss, and this course uses neither."
-)
+from mesolog.model.values import number_text
 
 _CSS = """
 @page {
@@ -69,14 +65,8 @@ def _text(value: object) -> str:
 
 
 def _number(value: float) -> str:
-    """A value as recorded, without a trailing .0 and never in exponent notation."""
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    """A value as recorded, every digit kept, without a trailing .0 (model.number_text)."""
+    return number_text(value)
 
 
 def summary_page(chart: Chart, practice: Practice, today: date, version: str = "") -> str:
@@ -165,7 +155,7 @@ def _course_section(chart: Chart) -> str:
             + "</p>"
         )
     if prog.limited_evidence(chart):
-        body.append(f'<p class="note">{_text(LIMITED_EVIDENCE)}</p>')
+        body.append(f'<p class="note">{_text(prog.LIMITED_EVIDENCE)}</p>')
     return f'<section id="course"><h2>Treatment course</h2>{"".join(body)}</section>'
 
 

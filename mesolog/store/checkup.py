@@ -8,13 +8,12 @@ come from ``store.layout``'s scanner, the same one that edits charts in place.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import MISSING, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from mesolog import model
-from mesolog.errors import CorruptFile, InvalidValue, MesologError
+from mesolog.errors import CorruptFile, MesologError
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
 from mesolog.store.codec import Lines, decode_every_problem
@@ -40,23 +39,6 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
         }
-
-
-# The session field each value rule names (model.validate_session's InvalidValue.field).
-_SESSION_FIELDS = {
-    "date": "date",
-    "area": "areas",
-    "substance": "substances",
-    "technique": "technique",
-    "depth": "depth_mm",
-    "anaesthetic": "anaesthetic",
-    "method": "method",
-    "angle": "angle_deg",
-    "needle gauge": "needle_gauge",
-    "needle length": "needle_length_mm",
-    "points": "points",
-    "duration": "duration_min",
-}
 
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
@@ -172,8 +154,9 @@ def _session_problems(
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
         problems.append(where.problem((*here, "status"), "error", message))
-    for place, message in _value_problems(here, session, today):
-        problems.append(where.problem(place, "error", f"{name}: {message}"))
+    for problem in model.session_problems(session, today):
+        place = (*here, *problem.field)
+        problems.append(where.problem(place, "error", f"{name}: {problem.message}"))
     if previous and session.date < previous:
         message = f"{name} ({session.date.isoformat()}) is dated before the session above it"
         problems.append(where.problem((*here, "date"), "warning", message))
@@ -217,81 +200,6 @@ def _chart_conflicts(path: Path, text: str) -> list[Problem]:
         for e in entries
         if isinstance(e, dict)
     ]
-
-
-# A value that passes its rule, put in place of a refused one so that the session's next
-# problem can be heard too (the rules stay the model's, in one place: validate_session).
-_PASSING: dict[str, object] = {
-    "areas": ("scalp",),
-    "technique": "gun",
-    "depth_mm": 1.0,
-    "anaesthetic": "none",
-    "amount": 1.0,
-    "unit": "ml",
-    "severity": "mild",
-}
-
-
-def _value_problems(here: Place, session: model.Session, today: date) -> list[tuple[Place, str]]:
-    """Every value ``validate_session`` refuses in this session, each at its field."""
-    found: list[tuple[Place, str]] = []
-    while len(found) < 50:
-        try:
-            model.validate_session(session, today)
-        except InvalidValue as error:
-            place = _faulty_field(here, session, error)
-            found.append((place, error.message))
-            passing = _without(session, place[len(here) :], today)
-            if passing is None or passing == session:
-                break
-            session = passing
-        except MesologError as error:
-            found.append((here, error.message))
-            break
-        else:
-            break
-    return found
-
-
-def _without(session: model.Session, field: Place, today: date) -> model.Session | None:
-    """``session`` with the refused value at ``field`` replaced by one that passes (an optional
-    field is left out); None when there is none to put (no substance at all)."""
-    if not field:
-        return None
-    key = str(field[-1])
-    change: dict[str, Any] = {}
-    if field[0] == "measurements":
-        change["measurements"] = {k: v for k, v in session.measurements.items() if k != key}
-    elif len(field) == 1:
-        default = model.Session.__dataclass_fields__[key].default
-        change[key] = today if key == "date" else _PASSING.get(key, default)
-        if change[key] is MISSING:
-            return None
-    else:
-        array, number = str(field[0]), int(field[1])
-        items: list[Any] = list(getattr(session, array))
-        items[number] = replace(items[number], **{key: _PASSING.get(key)})
-        change[array] = tuple(items)
-    return replace(session, **change)
-
-
-def _faulty_field(here: Place, session: model.Session, error: InvalidValue) -> Place:
-    """Where the field a value rule refused is: a session key, the key of the substance or
-    complication holding the refused value, or a measurement."""
-    if error.field.startswith("measure"):
-        name = error.field.removeprefix("measure").strip() or str(error.value)
-        return (*here, "measurements", name)
-    if error.field in _SESSION_FIELDS:
-        return (*here, _SESSION_FIELDS[error.field])
-    key = error.field.replace(" ", "_")
-    lists = (("substances", session.substances), ("complications", session.complications))
-    for array, items in lists:
-        for number, item in enumerate(items):
-            value = getattr(item, key, None)
-            shown = value.isoformat() if isinstance(value, date) else value
-            if value is not None and error.value in (value, shown):
-                return (*here, array, number, key)
-    return here
 
 
 def check_clinic(

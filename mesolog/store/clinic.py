@@ -42,21 +42,25 @@ from mesolog.store.codec import (
 
 if TYPE_CHECKING:
     from mesolog.model.drafting import Given, Practice
+    from mesolog.model.importing import ChartPlan
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
 
-def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_before: int) -> str:
+def _checked_text(
+    path: Path, candidate: str | None, intended: Chart, sessions_before: int, bulk: bool = False
+) -> str:
     """The text to write: ``candidate`` (the file's own text, changed in place) if it reads back
     as ``intended``; a new chart (``candidate`` None) is encoded whole. A change is never written
     by encoding the whole file: that would drop every comment and unknown key typed by hand.
-    Never fewer sessions than were read."""
+    Never fewer sessions than were read. ``bulk`` (an import writing many charts) reads back
+    with the fast parser where it is installed."""
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
     text = encode_chart(intended) if candidate is None else candidate
     try:
-        if parse_chart_text(path, text) == intended:
+        if parse_chart_text(path, text, bulk) == intended:
             return text
     except CorruptFile:
         pass
@@ -64,6 +68,12 @@ def _checked_text(path: Path, candidate: str | None, intended: Chart, sessions_b
     raise CorruptFile(
         path, "internal check failed: the new text does not read back; nothing written"
     )
+
+
+def _appended(text: str, blocks: str) -> str:
+    """The file's text with session blocks appended, one blank line before them."""
+    joiner = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    return text + joiner + blocks
 
 
 def _one_session(chart: Chart, text: str, number: int) -> Session | None:
@@ -211,6 +221,12 @@ class Clinic:
             except MesologError as error:
                 yield ChartEntry(patient_id, path, None, error)
 
+    def identity(self) -> str:
+        """The clinic's uuid (``clinic.toml`` in the data folder), made the first time it is asked."""
+        from mesolog.store.identity import clinic_id
+
+        return clinic_id(self.data_dir, self.lock_dir)
+
     # -- changing charts --
 
     def _keep_hand_edits(self, path: Path) -> None:
@@ -344,10 +360,7 @@ class Clinic:
                     # The chart-level trail closes the file: the session goes after the last one.
                     candidate = _revised(text, chart, new)
                 else:
-                    joiner = (
-                        "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-                    )
-                    candidate = text + joiner + encode_session(session)
+                    candidate = _appended(text, encode_session(session))
                 # A schema-1 chart becomes schema 2 on its next write.
                 from mesolog.store.chartblocks import upgraded
 
@@ -557,6 +570,69 @@ class Clinic:
         stored = self.amend(patient_id, number, edit, by, reason)
         return stored.session, stored.path
 
+    # -- import --
+
+    def import_charts(self, plans: list[ChartPlan], file_name: str, author: str) -> list[Path]:
+        """Write an import's plan: each chart atomically under its lock (a new chart whole, an
+        existing one by appending), then one git commit of every chart changed. A session whose
+        source is in the chart already is left out, so a second run adds nothing."""
+        self.ensure_folders()
+        written = [self._import_chart(plan) for plan in plans]
+        paths = [p for p in written if p is not None]
+        sessions = sum(len(plan.sessions) for plan in plans)
+        warning = history.record_many(
+            self.data_dir,
+            paths,
+            f"import {file_name}: {sessions} sessions, {len(paths)} charts",
+            author,
+            self.lock_dir,
+        )
+        if warning:
+            self.notices.append(warning)
+        return paths
+
+    def _import_chart(self, plan: ChartPlan) -> Path | None:
+        from mesolog.model.importing import session_identity as _identity
+
+        with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
+            path = self.find(plan.patient_id)
+            if path is None:
+                if plan.new_patient is None:
+                    raise UnknownPatient(f"no patient {plan.patient_id!r}; nothing changed for it.")
+                chart = Chart(plan.new_patient, plan.courses, ())
+                path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
+            else:
+                self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
+                chart, text = read_chart_file(path)
+                before = len(chart.sessions)
+            sources = {s.source for s in chart.sessions if s.source}
+            uids = {_identity(s) for s in chart.sessions}
+            fresh = [
+                s
+                for s in plan.sessions
+                if not (s.source and s.source in sources) and _identity(s) not in uids
+            ]
+            if not fresh and text is not None:
+                return None
+            taken = {s.id for s in chart.sessions}
+            added = []
+            for session in fresh:
+                number = (
+                    session.id
+                    if session.id and session.id not in taken
+                    else (max(taken, default=0) + 1)
+                )
+                taken.add(number)
+                added.append(replace(session, id=number))
+            after = replace(chart, sessions=(*chart.sessions, *added))
+            candidate = None
+            if text is not None:
+                from mesolog.store.chartblocks import upgraded  # schema 1 -> 2 on this write
+
+                blocks = "\n".join(encode_session(s) for s in added)
+                candidate = upgraded(_appended(text, blocks), chart.patient.id)
+            write_atomically(path, _checked_text(path, candidate, after, before, bulk=True))
+        return path
 
 def restore_edit(number: int) -> Callable[[Session], Session]:
     """Un-void: a voided session becomes active again (the amendment says so)."""

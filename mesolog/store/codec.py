@@ -7,7 +7,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,11 +62,12 @@ def encode_session(session: Session) -> str:
     """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
     import tomli_w
 
-    fields = asdict(session)
+    # The session's own fields, shallow: asdict would deep-copy the nested records only for
+    # them to be dropped here (most of an import's encoding time).
+    nested = ("substances", "complications", "measurements", "amendments", "conflicts")
+    own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
     # The number, then the identity, then the rest in the record's order.
-    scalars = {"id": fields.pop("id"), "uid": fields.pop("uid"), **fields}
-    for key in ("substances", "complications", "measurements", "amendments", "conflicts"):
-        scalars.pop(key)
+    scalars = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
     if not session.photos:
         scalars.pop("photos")
     scalars["depth_mm"] = float(session.depth_mm)
@@ -343,6 +344,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         complications=tuple(complications),
         measurements=measurements,
         amendments=tuple(amendments),
+        source=r.text("source"),
         conflicts=tuple(conflicts),
         uid=uid,
     )

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mesolog.errors import ConfigError
+from mesolog.errors import ConfigError, InvalidValue
+from mesolog.model import values
 from mesolog.model import vocabulary as vocab
 from mesolog.model.aftercare import Practice
 
@@ -105,8 +106,11 @@ def _decode(path: Path, data: dict[str, Any]) -> Config:
     if not isinstance(aftercare, dict) or not all(isinstance(v, str) for v in aftercare.values()):
         raise ConfigError(f"{path}: [aftercare] must map indications to advice (text).")
     technique = text("technique")
-    if technique is not None and technique not in vocab.TECHNIQUES:
-        raise ConfigError(f"{path}: technique must be 'gun' or 'hand', found {technique!r}.")
+    if technique is not None:
+        try:
+            technique = values.technique(technique)  # the model's rule, the model's sentence
+        except InvalidValue as error:
+            raise ConfigError(f"{path}: {error.message}") from None
     return Config(
         path=path,
         practitioner=text("practitioner") or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -14,6 +15,11 @@ from mesolog.errors import (
 from mesolog.store.paths import make_private_dir
 
 LOCK_TIMEOUT_S = 5.0
+# What a file system without hard links (FAT, exFAT, some network and FUSE mounts) answers
+# os.link with.
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK}
+)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -33,6 +39,9 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
 
     With ``overwrite=False`` the file is linked into place instead, which fails with
     ``FileExistsError`` if ``path`` exists, even one created a moment ago by another process.
+    Where the file system has no hard links, it is created exclusively instead
+    (:func:`create_exclusively`): never clobbering, at the cost of a moment where a reader
+    could see it half written.
     """
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
@@ -43,13 +52,34 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
         if overwrite:
             os.replace(temporary, path)
         else:
-            os.link(temporary, path)
+            try:
+                os.link(temporary, path)
+            except OSError as error:
+                if error.errno not in _NO_HARD_LINKS or isinstance(error, FileExistsError):
+                    raise
+                create_exclusively(path, text)
             os.unlink(temporary)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     _fsync_dir(path.parent)
+
+
+def create_exclusively(path: Path, text: str) -> None:
+    """A new file (0600) holding ``text``, fsynced; ``FileExistsError`` if ``path`` exists, a
+    symlink included (O_EXCL | O_NOFOLLOW): nothing is ever clobbered."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    fd = os.open(path, flags, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):  # ours, created a moment ago: no half chart left
+            os.unlink(path)
+        raise
 
 
 # --- locking ----------------------------------------------------------------------------------

@@ -129,6 +129,26 @@ def uncommitted(data_dir: Path) -> list[str]:
     return sorted(out)
 
 
+def record_many(
+    data_dir: Path, paths: list[Path], message: str, author: str, lock_dir: Path
+) -> str | None:
+    """Commit several changed files as one commit (an import); a warning when git refused."""
+    if not paths or not enabled(data_dir) or git_binary() is None:
+        return None
+    from mesolog.store import chart_lock
+
+    relative = [str(p.relative_to(data_dir)) for p in paths]
+    with chart_lock(lock_dir, ".git-history", timeout=30.0):
+        added = _git(data_dir, "add", "--", *relative)
+        done = _git(data_dir, "commit", "--quiet", "-m", message, "--", *relative, author=author)
+    if added.returncode != 0 or done.returncode != 0:
+        return (
+            "the charts are saved, but git did not record the change: "
+            + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
+        )
+    return None
+
+
 def run(data_dir: Path, args: list[str]) -> int:
     """``mesolog git ARGS``: git in the data folder, output passed through."""
     binary = git_binary()

@@ -1,6 +1,7 @@
 """`config set` and `config unset`: change one setting, keep the rest of the file as typed.
 
-The file is edited as text, not re-serialised: only the lines of the one setting change, so
+The file is edited as text by the same in-place editor as charts (``store.editing.revise``),
+not re-serialised: only the lines of the one setting change, so
 comments, blank lines, order and the other settings stay as the practitioner wrote them. The
 result is parsed again and must hold exactly the old settings plus the one change; otherwise
 nothing is written and the refusal says to edit the file by hand. Writes are atomic.
@@ -13,15 +14,15 @@ the summary page for that indication; an indication is matched by meaning, so
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mesolog.errors import ConfigError, InvalidValue, UnknownSetting
+from mesolog.errors import ConfigError, InvalidValue, UnknownSetting, WouldLoseHandEdits
 from mesolog.model import vocabulary as vocab
 from mesolog.model.aftercare import same_indication
+from mesolog.model.values import technique
 from mesolog.store.config import _decode
 from mesolog.store.files import write_atomically
 from mesolog.store.paths import make_private_dir
@@ -85,8 +86,8 @@ def checked_value(key: Key, value: str) -> str:
     if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text):
         lines = "" if allowed else "one line of "
         raise InvalidValue(str(key), text[:40], f"{lines}text without control characters")
-    if key.name == "technique" and not key.table and text not in vocab.TECHNIQUES:
-        raise InvalidValue("technique", text, "use gun or hand")
+    if key.name == "technique" and not key.table:
+        return technique(text)  # the model's rule, stored as its word ("by hand" -> "hand")
     return text
 
 
@@ -101,8 +102,7 @@ def set_value(path: Path, key_text: str, value: str) -> str:
     old = _parse(path, old_text)
     # An indication already in the file keeps the word it was typed with there.
     name = _stored_name(old, key) or key.name
-    new_text = _spliced(old_text, Key(key.table, name), text)
-    _write_checked(path, new_text, _with(old, key.table, name, name, text), key)
+    _write_checked(path, old_text, old, _with(old, key.table, name, name, text), key)
     shown = Key(key.table, name)
     return f"{shown} set in {path}."
 
@@ -115,9 +115,7 @@ def unset_value(path: Path, key_text: str) -> str:
     stored = _stored_name(old, key)
     if stored is None:
         return f"{key} was not set in {path}; nothing changed."
-    new_text = _spliced(old_text, Key(key.table, stored), None)
-    expected = _with(old, key.table, stored, None, None)
-    _write_checked(path, new_text, expected, key)
+    _write_checked(path, old_text, old, _with(old, key.table, stored, None, None), key)
     return f"{key} removed from {path}; the default applies."
 
 
@@ -168,10 +166,19 @@ def _with(
     return out
 
 
-def _write_checked(path: Path, new_text: str, expected: dict[str, Any], key: Key) -> None:
+def _write_checked(
+    path: Path, old_text: str, old: dict[str, Any], expected: dict[str, Any], key: Key
+) -> None:
+    """The change written into the file's own text (store.editing, as for charts: only the
+    setting's lines differ), read back and compared with what it must hold, then written."""
+    from mesolog.store.editing import revise
+    from mesolog.store.layout import LayoutError
+
     try:
+        new_text = revise(old_text, old, expected) if old_text.strip() else ""
+        new_text = new_text or NEW_FILE + revise("", {}, expected)
         ok = tomllib.loads(new_text) == expected
-    except tomllib.TOMLDecodeError:
+    except (LayoutError, WouldLoseHandEdits, tomllib.TOMLDecodeError):
         ok = False
     if not ok:
         raise ConfigError(
@@ -181,109 +188,3 @@ def _write_checked(path: Path, new_text: str, expected: dict[str, Any], key: Key
     _decode(path, expected)  # the whole file must still load
     make_private_dir(path.parent)
     write_atomically(path, new_text)
-
-
-# --- text splicing -----------------------------------------------------------------------------
-
-_HEADER = re.compile(r"^\s*\[")
-_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
-
-
-def _header_name(line: str) -> str | None:
-    """``[aftercare]`` -> "aftercare"; an array of tables or a dotted header -> its text."""
-    try:
-        parsed = tomllib.loads(line.strip() + "\n")
-    except tomllib.TOMLDecodeError:
-        return None
-    return next(iter(parsed), None)
-
-
-def _section(lines: list[str], table: str | None) -> tuple[int, int] | None:
-    """[start, end) of the lines holding the keys of ``table`` (None: the top level)."""
-    headers = [i for i, line in enumerate(lines) if _HEADER.match(line)]
-    if table is None:
-        return 0, headers[0] if headers else len(lines)
-    for n, i in enumerate(headers):
-        if lines[i].strip().startswith("[[") or _header_name(lines[i]) != table:
-            continue
-        if tomllib.loads(lines[i].strip() + "\n").get(table) != {}:
-            continue  # [aftercare.x] is a sub-table, not ours
-        return i + 1, headers[n + 1] if n + 1 < len(headers) else len(lines)
-    return None
-
-
-def _key_of(line: str) -> str | None:
-    found = _KEY.match(line)
-    if not found:
-        return None
-    word = found.group(1)
-    if word[0] in "\"'":
-        try:
-            return next(iter(tomllib.loads(f"{word} = 0")))
-        except tomllib.TOMLDecodeError:
-            return None
-    return word
-
-
-def _assignment(lines: list[str], start: int, end: int, name: str) -> tuple[int, int] | None:
-    """[first, last) lines of ``name = value`` within the section (a value may span lines)."""
-    for i in range(start, end):
-        if _key_of(lines[i]) != name:
-            continue
-        for j in range(i + 1, end + 1):
-            try:
-                tomllib.loads("".join(lines[i:j]))
-                return i, j
-            except tomllib.TOMLDecodeError:
-                continue
-    return None
-
-
-def _line(name: str, value: str) -> str:
-    import tomli_w
-
-    return tomli_w.dumps({name: value})
-
-
-def _trailing_comment(line: str) -> str:
-    """A ``# comment`` after the value on a one-line assignment, with the spaces before it."""
-    for at in range(len(line) - 1, -1, -1):
-        if line[at] == "#":
-            try:
-                before = tomllib.loads(line[:at] + "\n")
-                if before == tomllib.loads(line):
-                    kept = line[:at]
-                    return line[len(kept.rstrip()) :].rstrip("\n")
-            except tomllib.TOMLDecodeError:
-                continue
-    return ""
-
-
-def _spliced(text: str, key: Key, value: str | None) -> str:
-    """``text`` with the one assignment replaced, added, or (value None) removed."""
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    section = _section(lines, key.table)
-    found = _assignment(lines, *section, key.name) if section else None
-    new = [] if value is None else [_line(key.name, value)]
-    if found:
-        first, last = found
-        if new and last - first == 1:
-            comment = _trailing_comment(lines[first])
-            new = [new[0].rstrip("\n") + comment + "\n"]
-        return "".join(lines[:first] + new + lines[last:])
-    if value is None:
-        return text
-    if section is None:  # no [aftercare] table yet: a new one at the end
-        body = "".join(lines) or NEW_FILE
-        gap = "" if body.endswith("\n\n") else "\n"
-        return f"{body}{gap}[{key.table}]\n{new[0]}"
-    start, end = section
-    at = end
-    while at > start and not lines[at - 1].strip():
-        at -= 1  # after the section's last line, before the blank lines that end it
-    if not lines:
-        lines = [NEW_FILE]
-        at = 1
-    return "".join(lines[:at] + new + lines[at:])

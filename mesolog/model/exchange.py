@@ -1,0 +1,157 @@
+"""Sessions as spreadsheet rows (pure): the columns of ``export --format csv`` and the cell text
+of each field, written so that ``import`` reads every cell back to the same value.
+
+Two forms. One row per session (the default): the substances in numbered columns
+(``substance_1``, ``amount_1``, ``unit_1``, ``concentration_1``, ``lot_1``, ``expiry_1``, then
+``_2``...), because a spreadsheet can sort and filter a column but not a joined cell. One row
+per substance given (``--per substance``), the long form: the session's columns repeated.
+In both, a measurement is a column of its own named ``measure_<name>`` (``measure_waist_cm``),
+and complications are one cell in the ``--complication`` syntax, joined by "; ".
+"""
+
+from __future__ import annotations
+
+from mesolog.model.records import Chart, Complication, Session, Substance
+from mesolog.model.values import number_text
+
+PATIENT_COLUMNS = ("patient", "name", "birth_year")
+SESSION_COLUMNS = (
+    "session",
+    "date",
+    "status",
+    "practitioner",
+    "course",
+    "indication",
+    "areas",
+    "technique",
+    "method",
+    "depth_mm",
+    "angle_deg",
+    "needle_gauge",
+    "needle_length_mm",
+    "points",
+    "anaesthetic",
+    "duration_min",
+    "consent",
+    "complications",
+    "notes",
+    "source",
+)
+SUBSTANCE_COLUMNS = ("substance", "category", "amount", "unit", "concentration", "lot", "expiry")
+# The numbered form leaves out the category: it follows from the name and the catalogue.
+NUMBERED_SUBSTANCE_COLUMNS = ("substance", "amount", "unit", "concentration", "lot", "expiry")
+MEASURE_PREFIX = "measure_"
+LIST_SEPARATOR = "; "
+
+
+def complication_spec(item: Complication) -> str:
+    """``bruising:mild:onset=2026-11-03``: the ``--complication`` syntax, read back by import."""
+    parts = [item.name, item.severity]
+    for key, value in (
+        ("onset", item.onset.isoformat() if item.onset else None),
+        ("resolved", item.resolved.isoformat() if item.resolved else None),
+        ("outcome", item.outcome),
+        ("by", item.reported_by),
+    ):
+        if value:
+            parts.append(f"{key}={value}")
+    return ":".join(parts)
+
+
+def _text(value: object) -> object:
+    """A cell: nothing for None; a stored number with every digit and no ".0" (number_text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number_text(value)
+    return value
+
+
+def session_cells(chart: Chart, session: Session) -> list[object]:
+    """The patient's and session's columns, in order (PATIENT_COLUMNS + SESSION_COLUMNS)."""
+    p = chart.patient
+    return [
+        p.id,
+        p.name or "",
+        _text(p.birth_year),
+        session.id,
+        session.date.isoformat(),
+        session.status,
+        session.practitioner,
+        session.course or "",
+        session.indication or "",
+        LIST_SEPARATOR.join(session.areas),
+        session.technique,
+        session.method or "",
+        _text(session.depth_mm),
+        _text(session.angle_deg),
+        _text(session.needle_gauge),
+        _text(session.needle_length_mm),
+        _text(session.points),
+        session.anaesthetic,
+        _text(session.duration_min),
+        session.consent or "",
+        LIST_SEPARATOR.join(complication_spec(c) for c in session.complications),
+        session.notes,
+        getattr(session, "source", None) or "",
+    ]
+
+
+def _substance_cells(item: Substance, numbered: bool) -> list[object]:
+    expiry = item.expiry.isoformat() if item.expiry else ""
+    cells: list[object] = [
+        item.name,
+        _text(item.amount),
+        item.unit,
+        item.concentration or "",
+        item.lot or "",
+        expiry,
+    ]
+    if not numbered:
+        cells.insert(1, item.category)
+    return cells
+
+
+def measure_names(charts: list[Chart]) -> list[str]:
+    names = {name for chart in charts for s in chart.sessions for name in s.measurements}
+    return sorted(names)
+
+
+def _measure_cells(session: Session, names: list[str]) -> list[object]:
+    return [_text(session.measurements.get(name)) for name in names]
+
+
+def per_session(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
+    """One row per session; substances in numbered columns, as many as the longest session."""
+    widest = max((len(s.substances) for c in charts for s in c.sessions), default=1)
+    names = measure_names(charts)
+    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS]
+    for n in range(1, widest + 1):
+        header += [f"{column}_{n}" for column in NUMBERED_SUBSTANCE_COLUMNS]
+    header += [MEASURE_PREFIX + name for name in names]
+    rows = []
+    for chart in charts:
+        for session in chart.sessions:
+            row = session_cells(chart, session)
+            for n in range(widest):
+                if n < len(session.substances):
+                    row += _substance_cells(session.substances[n], numbered=True)
+                else:
+                    row += [""] * len(NUMBERED_SUBSTANCE_COLUMNS)
+            rows.append(row + _measure_cells(session, names))
+    return header, rows
+
+
+def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
+    """One row per substance given (the long form)."""
+    names = measure_names(charts)
+    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS, *SUBSTANCE_COLUMNS]
+    header += [MEASURE_PREFIX + name for name in names]
+    rows = []
+    for chart in charts:
+        for session in chart.sessions:
+            shared = session_cells(chart, session)
+            measures = _measure_cells(session, names)
+            for item in session.substances:
+                rows.append([*shared, *_substance_cells(item, numbered=False), *measures])
+    return header, rows
