@@ -137,6 +137,12 @@ class OutputExists(MesologError):
     """An output file is already there; it is replaced only with ``--force``."""
 
 
+class NothingToChange(MesologError):
+    """A correction that names nothing to change, or whose values are already the chart's."""
+
+    exit_code = EXIT_USAGE
+
+
 class UnknownSetting(MesologError):
     """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = {
     "add": "sessions",
     "amend": "sessions",
     "void": "sessions",
+    "restore": "sessions",
     "report": "reports",
     "summary": "summary",
     "due": "questions",

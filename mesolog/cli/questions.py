@@ -86,13 +86,16 @@ def lot(
     if not questions.lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with _index(ctx) as index:
-        rows = sorted(
-            index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)),
-            key=lambda r: (r.date, r.patient_id, r.session),
-        )
+        rows = list(index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)))
+        patients = questions.lot_patients(lot_number, rows, index.contacts())
+        close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
     _shown(
-        ctx, fmt, output, lambda form: render.lot_uses(lot_number, rows, problems, form), f"mesolog lot {lot_number}"
+        ctx,
+        fmt,
+        output,
+        lambda form: render.lot_uses(lot_number, patients, problems, form, close),
+        f"mesolog lot {lot_number}",
     )
     _left_out(problems)
 

@@ -84,6 +84,7 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
         "complications": dict(progress.complication_tally(sessions)),
         "lots": [asdict(use) for use in progress.lots_used(sessions)],
         "limited_evidence": progress.limited_evidence(chart),
+        "amendments": [asdict(a) for a in chart.amendments],  # details and courses changed
     }
 
 
@@ -285,6 +286,7 @@ def report_parts(
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
         parts += _audit_parts(sessions, room)
+        parts += chart_trail(chart, room)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
     return parts
@@ -403,6 +405,13 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
     from mesolog.model import progress
 
     state = progress.next_due(chart)
+    closed = progress.last_closed_course(chart) if state is None else None
+    if closed is not None:
+        done = progress.course_progress(chart, closed).done
+        return shown(
+            f"Progress: no active course; course {closed.name} {closed.status} after {done} of "
+            f"{closed.planned_sessions} sessions."
+        )
     if state is None:
         last = chart.last_session
         since = (
@@ -485,6 +494,8 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
         ("Name", p.name or ""),
         ("Birth year", str(p.birth_year or "")),
         ("Sex", p.sex or ""),
+        ("Phone", p.phone or ""),
+        ("Email", p.email or ""),
         ("Note", p.note or ""),
         ("Created", p.created.isoformat()),
         ("Sessions", str(len(chart.active_sessions))),
@@ -505,9 +516,33 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
                     f"{state.done}/{course.planned_sessions}",
                     f"{course.interval_days} d",
                     course.start.isoformat(),
-                    _day(state.next_due) or "complete",
+                    f"closed: {course.status}" if course.closed else _day(state.next_due) or "complete",
                 ]
             )
         for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses"):
             out.print(part)
     out.print(_progress_text(chart, today))
+    for part in chart_trail(chart, out.width):
+        out.print(part)
+
+
+TRAIL_TABLE = (
+    Column("When"),
+    Column("By", whole=False),
+    Column("Why", whole=False),
+    Column("Changes", whole=False),
+)
+
+
+def chart_trail(chart: Chart, width: int) -> list[RenderableType]:
+    """The chart-level trail: who changed the patient's details or a course, when and why
+    (nothing when the chart has none)."""
+    from rich.text import Text
+
+    rows: list[list[object]] = [
+        [a.at.isoformat(), Text(a.by), Text(a.reason or "—"), Text("\n".join(a.changes))]
+        for a in chart.amendments
+    ]
+    if not rows:
+        return []
+    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses")

@@ -26,6 +26,7 @@ from mesolog.model.progress import PatientSummary, summarize
 from mesolog.model.questions import (
     DEPTH_BANDS,
     NOT_RECORDED,
+    Contact,
     GroupStats,
     SessionQuery,
     SessionRow,
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS files(
 CREATE TABLE IF NOT EXISTS patients(
     name TEXT PRIMARY KEY, patient_id TEXT, full_name TEXT, indication TEXT, sessions INTEGER,
     course TEXT, done INTEGER, planned INTEGER, last_session TEXT, next_due TEXT,
-    latest_complications TEXT);
+    latest_complications TEXT, phone TEXT, email TEXT, note TEXT, course_status TEXT);
 CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
@@ -235,7 +236,8 @@ class SummaryCache:
         db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", rows.file)
         if rows.patient is not None:
             db.execute(
-                "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?)", rows.patient
+                "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.patient,
             )
         db.executemany(
             "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
@@ -259,6 +261,10 @@ class SummaryCache:
                 last_session=_day(row[8]),
                 next_due=_day(row[9]),
                 latest_complications=tuple(row[10].split(SEP)) if row[10] else (),
+                phone=row[11],
+                email=row[12],
+                note=row[13],
+                course_status=row[14],
             )
             for row in self._db.execute("SELECT * FROM patients")
         ]
@@ -268,6 +274,11 @@ class SummaryCache:
         """(id, why) for each chart that could not be read."""
         query = "SELECT name, problem FROM files WHERE problem IS NOT NULL ORDER BY name"
         return list(self._db.execute(query))
+
+    def contacts(self) -> dict[str, Contact]:
+        """Name, phone and email of every readable chart, by patient id (for recalls)."""
+        query = "SELECT patient_id, full_name, phone, email FROM patients"
+        return {row[0]: Contact(*row[1:]) for row in self._db.execute(query)}
 
     def lots(self) -> list[str]:
         """Every lot number recorded, as typed (for shell completion)."""
@@ -458,6 +469,10 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
         _iso(s.last_session),
         _iso(s.next_due),
         SEP.join(s.latest_complications),
+        s.phone,
+        s.email,
+        s.note,
+        s.course_status,
     )
     rows = session_rows(chart)
     sessions = [

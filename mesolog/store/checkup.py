@@ -237,6 +237,7 @@ def check_clinic(
                     "temporary file left by an interrupted write; safe to delete",
                 )
             )
+    problems += _uncommitted(clinic)
     return problems, len(ids)
 
 
@@ -268,3 +269,20 @@ def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:
             )
         )
     return problems
+
+
+def _uncommitted(clinic: Clinic) -> list[Problem]:
+    """With history on: each chart changed outside mesolog and not yet committed."""
+    from mesolog.store import history
+
+    return [
+        Problem(
+            clinic.data_dir / relative,
+            None,
+            "warning",
+            "changed outside mesolog and not committed to history; mesolog commits it on its "
+            'own before the chart\'s next change, or now: mesolog git commit -m "why" -- '
+            + relative,
+        )
+        for relative in history.uncommitted(clinic.data_dir)
+    ]

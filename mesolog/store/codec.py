@@ -100,7 +100,13 @@ def encode_chart(chart: Chart) -> str:
     ]
     parts += [_table("[[courses]]", asdict(course)) for course in chart.courses]
     parts += [encode_session(session) for session in chart.sessions]
+    parts += [encode_chart_amendment(note) for note in chart.amendments]
     return "\n".join(parts)
+
+
+def encode_chart_amendment(note: Amendment) -> str:
+    """One chart-level ``[[amendments]]`` entry (patient details, courses)."""
+    return _table("[[amendments]]", asdict(note))
 
 
 def chart_document(chart: Chart) -> dict[str, Any]:
@@ -249,6 +255,36 @@ class _Reader:
         return value
 
 
+def _decode_amendment(a: _Reader) -> Amendment:
+    return Amendment(
+        at=a.moment("at", required=True),
+        by=a.text("by") or "",
+        reason=a.text("reason") or "",
+        changes=a.texts("changes"),
+    )
+
+
+def _decode_patient(p: _Reader) -> Patient:
+    return Patient(
+        id=p.text("id", required=True),
+        created=p.moment("created", required=True),
+        name=p.text("name"),
+        birth_year=p.integer("birth_year"),
+        sex=p.text("sex"),
+        note=p.text("note"),
+        phone=p.text("phone"),
+        email=p.text("email"),
+    )
+
+
+def _course_status(c: _Reader) -> str:
+    status = c.text("status") or "active"
+    if status not in vocab.COURSE_STATUSES:
+        c.fail("status", "active, completed or stopped")
+        return "active"
+    return str(status)
+
+
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     number = r.integer("id", required=True)
     r.where = f"session {number}"
@@ -292,17 +328,10 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
                 reported_by=c.text("reported_by"),
             )
         )
-    amendments = []
-    for index, item in enumerate(r.tables("amendments")):
-        a = r.inner(item, f"session {number} amendment", "amendments", index)
-        amendments.append(
-            Amendment(
-                at=a.moment("at", required=True),
-                by=a.text("by") or "",
-                reason=a.text("reason") or "",
-                changes=a.texts("changes"),
-            )
-        )
+    amendments = [
+        _decode_amendment(r.inner(item, f"session {number} amendment", "amendments", index))
+        for index, item in enumerate(r.tables("amendments"))
+    ]
     m = r.inner(r.table.get("measurements", {}), f"session {number} measurements", "measurements")
     measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
@@ -369,15 +398,7 @@ def _decode(
     elif schema < 1:
         found = f"schema {schema} is not a schema mesolog ever wrote"
         top.report(CorruptFile(path, found, lines.line(("schema",))))
-    p = top.inner(data.get("patient"), "[patient]", "patient")
-    patient = Patient(
-        id=p.text("id", required=True),
-        created=p.moment("created", required=True),
-        name=p.text("name"),
-        birth_year=p.integer("birth_year"),
-        sex=p.text("sex"),
-        note=p.text("note"),
-    )
+    patient = _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
     courses = []
     for index, raw in enumerate(top.tables("courses")):
         c = top.inner(raw, "course", "courses", index)
@@ -388,6 +409,7 @@ def _decode(
                 interval_days=c.integer("interval_days", required=True),
                 start=c.day("start", required=True),
                 indication=c.text("indication"),
+                status=_course_status(c),
             )
         )
     sessions: list[Session] = []
@@ -399,7 +421,32 @@ def _decode(
         )
         if len(problems or ()) > before:
             broken.add(index)
-    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA), broken
+    amendments = tuple(
+        _decode_amendment(top.inner(raw, "chart amendment", "amendments", index))
+        for index, raw in enumerate(top.tables("amendments"))
+    )
+    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA, amendments), broken
+
+
+_FIRST_LIST_HEADER = re.compile(r"^[ \t]*\[\[", re.MULTILINE)
+
+
+def read_patient(path: Path) -> Patient | None:
+    """The ``[patient]`` table of a chart, read without decoding its sessions (the "did you
+    mean" of an unknown id looks at every chart's name); None when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        head = _FIRST_LIST_HEADER.search(text)
+        try:
+            data = tomllib.loads(text[: head.start()] if head else text)
+        except tomllib.TOMLDecodeError:
+            data = {}
+        if "patient" not in data:  # [patient] written after the sessions, by hand
+            data = tomllib.loads(text)
+        top = _Reader(path, data, "file", (), Lines(""))
+        return _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile):
+        return None
 
 
 @functools.cache

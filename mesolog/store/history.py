@@ -109,6 +109,51 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
     return None
 
 
+def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
+    """Before mesolog changes a chart, commit what was changed in it by hand (or the chart
+    itself, copied in by hand) under its own message, so that the next commit holds only
+    mesolog's change. Returns a warning when git refused."""
+    if not enabled(data_dir) or git_binary() is None:
+        return None
+    from mesolog.store import chart_lock
+
+    relative = str(path.relative_to(data_dir))
+    with chart_lock(lock_dir, ".git-history", timeout=30.0):
+        status = _git(data_dir, "status", "--porcelain", "--", relative)
+        if status.returncode != 0 or not status.stdout.strip():
+            return None
+        _git(data_dir, "add", "--", relative)
+        message = f"{path.stem}: changes made outside mesolog, committed before its next change"
+        done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative)
+    if done.returncode != 0:
+        return "git did not record the hand edits found in the chart: " + (
+            done.stderr.strip().splitlines() or ["unknown reason"]
+        )[-1]
+    return None
+
+
+def uncommitted(data_dir: Path) -> list[str]:
+    """The charts (paths relative to the data folder) with changes git has not recorded:
+    edited or added by hand since. Empty when history is off."""
+    if not enabled(data_dir) or git_binary() is None:
+        return []
+    status = _git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--", "patients")
+    if status.returncode != 0:
+        return []
+    # -z: "XY path\0" entries, renames followed by their old path (skipped).
+    entries = status.stdout.split("\0")
+    out = []
+    skip = False
+    for entry in entries:
+        if skip or len(entry) < 4:
+            skip = False
+            continue
+        skip = entry[0] in "RC"
+        if entry[3:].endswith(".toml"):
+            out.append(entry[3:])
+    return sorted(out)
+
+
 def record_many(
     data_dir: Path, paths: list[Path], message: str, author: str, lock_dir: Path
 ) -> str | None:
