@@ -44,7 +44,8 @@ def build(folder: Path = HERE) -> Clinic:
 
     # 1. Hair loss on the scalp: minoxidil and a dutasteride cocktail, every two weeks.
     clinic.new_patient(
-        Patient(id="P-0042", created=at("2026-09-28", 10), name="Ana Ruiz", birth_year=1986, sex="female"),
+        Patient(id="P-0042", created=at("2026-09-28", 10), name="Ana Ruiz", birth_year=1986, sex="female",
+                phone="+34 600 000 000", email="ana@example.org"),
         (model.make_course("hair-2026", 6, 14, date(2026, 9, 28), "hair loss"),),
     )
     density = [138.0, 141.0, 147.0, 152.0]
@@ -63,7 +64,8 @@ def build(folder: Path = HERE) -> Clinic:
 
     # 2. Cellulite of the thighs: six weekly sessions, measurements shrinking; course complete.
     clinic.new_patient(
-        Patient(id="P-0107", created=at("2026-08-03", 9), name="Marta Lind", birth_year=1979, sex="female"),
+        Patient(id="P-0107", created=at("2026-08-03", 9), name="Marta Lind", birth_year=1979, sex="female",
+                phone="+46 70 123 45 67"),
         (model.make_course("cellulite-2026", 6, 7, date(2026, 8, 3), "cellulite"),),
     )
     thigh = [61.0, 60.4, 59.8, 59.1, 58.7, 58.2]
@@ -83,7 +85,7 @@ def build(folder: Path = HERE) -> Clinic:
     # 3. Facial rejuvenation with hyaluronic acid; a bruise reported at follow-up, resolved.
     clinic.new_patient(
         Patient(id="P-0213", created=at("2026-10-01", 9), name="Sofia Berg", birth_year=1971, sex="female",
-                note="prefers morning appointments"),
+                email="sofia.berg@example.org", note="prefers morning appointments"),
         (model.make_course("face-2026", 4, 15, date(2026, 10, 1), "rejuvenation"),),
     )
     for n, day in enumerate(["2026-10-01", "2026-10-16", "2026-10-31"]):

@@ -11,6 +11,16 @@ EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
 
+SHOWN_VALUE_CHARS = 40
+
+
+def shortened(value: object, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """A value as quoted in a message: its repr (so control characters show as escapes),
+    cut to ``limit`` characters; a chart's free text is never echoed whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class MesologError(Exception):
     """Base of every refusal; the message is what the practitioner reads."""
 
@@ -30,7 +40,7 @@ class InvalidValue(MesologError):
     exit_code = EXIT_USAGE
 
     def __init__(self, field: str, value: object, allowed: str) -> None:
-        super().__init__(f"{field} {value!r} is not allowed: {allowed}.")
+        super().__init__(f"{field} {shortened(value)} is not allowed: {allowed}.")
         self.field = field
         self.value = value
         self.allowed = allowed
@@ -91,6 +101,18 @@ class UnsafeFile(MesologError):
     """A patient file that is a link out of the data folder, or otherwise not ours to touch."""
 
 
+class NoDataFolder(MesologError):
+    """A reading command pointed at a data folder that does not exist."""
+
+
+class LeftOut(MesologError):
+    """An answer was printed, but some charts could not be read and are not in it."""
+
+
+class ImpossibleDate(MesologError):
+    """A chart's dates cannot be computed with (the next session would fall after 9999)."""
+
+
 class ChartBusy(MesologError):
     """Another mesolog holds the lock on this chart."""
 
@@ -115,6 +137,12 @@ class OutputExists(MesologError):
     """An output file is already there; it is replaced only with ``--force``."""
 
 
+class NothingToChange(MesologError):
+    """A correction that names nothing to change, or whose values are already the chart's."""
+
+    exit_code = EXIT_USAGE
+
+
 class UnknownSetting(MesologError):
     """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
 
@@ -125,8 +153,9 @@ class NoSuchFolder(MesologError):
     """An output file was asked for in a folder that is not there."""
 
 
-class NothingToChange(MesologError):
-    """A correction that would leave the session as it is (voided already, same values)."""
+class SessionUnchanged(MesologError):
+    """A session correction that would leave the session as it is (voided already, the same
+    values): a refused action (exit 1), not an invalid value."""
 
 
 class CannotMerge(MesologError):

@@ -119,7 +119,7 @@ def test_prompt_repeats_the_question_after_a_bad_answer(run, patient: Path) -> N
 def test_unknown_patient_gets_did_you_mean_and_no_chart(run, patient: Path) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0024", *FULL_ADD, expect=1)
-    assert "did you mean P-0042?" in result.stderr
+    assert "did you mean P-0042?" in result.stderr and "--new-patient" in result.stderr
     assert snapshot(patient.parent.parent) == before
 
 

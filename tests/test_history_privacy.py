@@ -117,6 +117,7 @@ def test_a_chart_of_the_wrong_shape_is_reported_without_its_content(data_dir: Pa
 
 
 def test_debug_shows_the_traceback(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)  # a missing folder is its own refusal (issue 11)
     result = mesolog_process("--debug", "report", "P-404", env={"MESOLOG_DATA_DIR": str(data_dir)})
     assert result.returncode == 1
     assert "UnknownPatient" in result.stderr and "clinic.py" in result.stderr

@@ -157,6 +157,7 @@ def test_course_add_later(run, data_dir: Path) -> None:
 
 
 def test_empty_clinic_report(run, data_dir: Path) -> None:
+    run("init")  # a folder that does not exist is refused, not an empty clinic (issue 11)
     assert "0 patients" in run("report").stdout
 
 

@@ -129,6 +129,13 @@ class State:
 
         return Clinic(self.location().path)
 
+    def reading_clinic(self) -> "Clinic":
+        """The clinic of a reading command: a data folder that does not exist is refused."""
+        location = self.location()
+        clinic = self.clinic()
+        clinic.require_folder(location.chosen_by)
+        return clinic
+
     def config(self) -> "Config":
         from mesolog.render.console import warnings
         from mesolog.store import config, config_location
@@ -219,7 +226,18 @@ def _index_of(state: State) -> Any:
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    return summary.opened(state.clinic(), cache_location().path, rebuild_progress())
+    return summary.opened(state.reading_clinic(), cache_location().path, rebuild_progress())
+
+
+def _left_out(problems: list[tuple[str, str]]) -> None:
+    """After an answer that could not include every chart (each was named on stderr): exit 1."""
+    from mesolog.errors import LeftOut
+
+    if problems:
+        raise LeftOut(
+            f"the answer above leaves out {len(problems)} chart(s) that could not be read "
+            "(named above); run `mesolog check`."
+        )
 
 
 def _clinic_overview(

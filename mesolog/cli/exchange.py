@@ -6,6 +6,7 @@ import typer
 
 from mesolog.cli.application import (
     _format,
+    _left_out,
     _state,
     app,
 )
@@ -48,17 +49,20 @@ def export(
     from mesolog.model import choice
 
     per = choice(per, "--per", ("session", "substance"))
-    clinic = _state(ctx).clinic()
+    clinic = _state(ctx).reading_clinic()
+    problems: list[tuple[str, str]] = []
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
     else:
         charts = []
         for entry in clinic.entries():
             if entry.chart is None:
+                problems.append((entry.patient_id, str(entry.error)))
                 render.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
                 charts.append(entry.chart)
     render.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
+    _left_out(problems)
 
 
 @app.command("import")

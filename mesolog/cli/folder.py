@@ -31,17 +31,22 @@ def check(
     ] = "text",
 ) -> None:
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
+    from mesolog import render
+    from mesolog.store import history
     from mesolog.store.checkup import check_clinic
 
     fmt = _format(fmt, ("text", "json"))
-    clinic = _state(ctx).clinic()
+    clinic = _state(ctx).reading_clinic()
     problems, files = check_clinic(clinic, date.today())
     if fmt == "json":
         from mesolog.render.console import to_json
 
         typer.echo(to_json([problem.as_dict() for problem in problems]))
     for problem in problems if fmt == "text" else ():
-        typer.echo(problem.line_text())
+        render.write(problem.line_text())
+    stuck = history.index_lock_warning(clinic.data_dir)
+    if stuck:
+        render.warnings([stuck])
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     typer.echo(f"{files} files checked: {errors} errors, {warns} warnings.", err=True)

@@ -19,6 +19,7 @@ COMMAND_MODULES = {
     "add": "sessions",
     "amend": "sessions",
     "void": "sessions",
+    "restore": "sessions",
     "report": "reports",
     "summary": "summary",
     "due": "questions",
@@ -92,8 +93,24 @@ def _command_name(info: Any) -> str:
     return str(info.name or typer.main.get_command_name(info.callback.__name__))
 
 
+def _refuse_undecodable(args: list[str]) -> None:
+    """Bytes that are not UTF-8 in an argument (Python keeps them as lone surrogates) can be
+    neither stored in a chart nor compared: one sentence naming the argument, exit 2."""
+    for word in args:
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = repr(os.fsencode(word))[:60]
+            sys.stderr.write(
+                f"mesolog: the argument {shown} is not UTF-8 text; retype it (check the "
+                "terminal's encoding). Nothing was changed.\n"
+            )
+            raise SystemExit(2) from None
+
+
 def main() -> NoReturn:
     """Entry point of the ``mesolog`` script (and of ``python -m mesolog``)."""
+    _refuse_undecodable(sys.argv[1:])
     completing = "_MESOLOG_COMPLETE" in os.environ
     name = None if completing else invoked_name(sys.argv[1:])
     if name in COMMAND_MODULES:

@@ -6,16 +6,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    pass
+    from pathlib import Path
+
+    from mesolog.model import Chart
 
 from mesolog.cli.application import (
     _clinic_overview,
     _format,
+    _index,
     _state,
     course_app,
     patient_app,
 )
 from mesolog.cli.options import FormatOption, PatientId
+
+PhoneOption = Annotated[
+    str | None, typer.Option(help='How to reach the patient. Example: --phone "+34 600 000 000"')
+]
+EmailOption = Annotated[str | None, typer.Option(help="Example: --email ana@example.org")]
 
 # --- patients ---------------------------------------------------------------------------------
 
@@ -34,6 +42,8 @@ def patient_new(
     note: Annotated[
         str | None, typer.Option(help='Free note. Example: --note "referred by Dr. X"')
     ] = None,
+    phone: PhoneOption = None,
+    email: EmailOption = None,
     course: Annotated[
         str | None, typer.Option(help="Start a course with this name. Example: --course hair-2026")
     ] = None,
@@ -52,22 +62,19 @@ def patient_new(
 ) -> None:
     """Create a patient chart. Example: mesolog patient new P-0042 --name "Ana Ruiz" --birth-year 1986"""
     from mesolog import model
-    from mesolog.model import Patient
-    from mesolog.model import vocabulary as vocab
+    from mesolog.model import Patient, details
 
     model.check_patient_id(patient_id)
-    if birth_year is not None:
-        model.whole(birth_year, "birth year", 1900, date.today().year)
-    if sex is not None:
-        sex = model.choice(sex, "sex", vocab.SEXES)
+    given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
+    given |= {"email": email, "note": note}
+    checked = details.patient_details(given, date.today())
     courses, notes = _course_from_options(course, indication, sessions, interval, start)
-    patient = Patient(
-        id=patient_id, created=model.now(), name=name, birth_year=birth_year, sex=sex, note=note
-    )
-    path = _state(ctx).clinic().new_patient(patient, courses)
+    patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
+    clinic = _state(ctx).clinic()
+    path = clinic.new_patient(patient, courses)
     from mesolog import render
 
-    render.warnings(notes)
+    render.warnings(notes + clinic.notices)
     typer.echo(f"Patient {patient_id} created: {path}")
 
 
@@ -102,9 +109,29 @@ def _course_from_options(
 
 
 @patient_app.command("list")
-def patient_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
-    """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list"""
-    _clinic_overview(ctx, _format(fmt, ("table", "json", "csv", "markdown")), "Patients")
+def patient_list(
+    ctx: typer.Context,
+    fmt: FormatOption = "table",
+    search: Annotated[
+        str | None,
+        typer.Option(
+            help="Only patients whose id, name, phone, email or note holds this text, ignoring "
+            "case and accents. Example: --search lena",
+        ),
+    ] = None,
+) -> None:
+    """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    if search is None:
+        _clinic_overview(ctx, fmt, "Patients")
+        return
+    from mesolog import render
+    from mesolog.model.finding import patient_matches
+
+    with _index(ctx) as index:
+        summaries, problems = index.summaries()
+    chosen = [s for s in summaries if patient_matches(search, s)]
+    render.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
 
 
 @patient_app.command("show")
@@ -116,7 +143,7 @@ def patient_show(
     from mesolog import render
     from mesolog.store import read_chart_file
 
-    path = _state(ctx).clinic().path(patient_id)
+    path = _state(ctx).reading_clinic().path(patient_id)
     chart, _ = read_chart_file(path)
     render.patient_card(chart, path, date.today())
 
@@ -148,6 +175,122 @@ def course_add(
     courses, notes = _course_from_options(
         name, indication, sessions, interval, start, required=True
     )
-    path = _state(ctx).clinic().add_course(patient_id, courses[0])
-    render.warnings(notes)
+    clinic = _state(ctx).clinic()
+    path = clinic.add_course(patient_id, courses[0])
+    render.warnings(notes + clinic.notices)
     typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")
+
+
+# --- corrections with a chart-level trail -----------------------------------------------------
+
+CourseName = Annotated[
+    str, typer.Argument(metavar="COURSE", help="Course name. Example: hair-2026", show_default=False)
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option(help='Who changes it (default from config). Example: --by "Dr. L. Moreau"'),
+]
+
+
+@patient_app.command("edit")
+def patient_edit(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    name: Annotated[str | None, typer.Option(help='Example: --name "Ana Ruiz Vidal"')] = None,
+    birth_year: Annotated[int | None, typer.Option(help="Example: --birth-year 1986")] = None,
+    sex: Annotated[str | None, typer.Option(help="female, male or other. Example: --sex female")] = None,
+    phone: PhoneOption = None,
+    email: EmailOption = None,
+    note: Annotated[str | None, typer.Option(help='Example: --note "prefers mornings"')] = None,
+    reason: Annotated[
+        str | None, typer.Option(help='Why (kept in the trail). Example: --reason "married name"')
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Change a patient's details; each change (old -> new) goes into the chart's trail; "" clears a detail. Example: mesolog patient edit P-0042 --phone "+34 600 111 222" --reason "new number" """
+    from mesolog import render
+
+    given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
+    given |= {"email": email, "note": note}
+    state = _state(ctx)
+    clinic = state.clinic()
+    chart, path = clinic.edit_patient(
+        patient_id,
+        {k: v for k, v in given.items() if v is not None},
+        by or state.config().practitioner,
+        reason,
+    )
+    typer.echo(f"Patient {chart.patient.id} changed ({path}):")
+    for line in chart.amendments[-1].changes:
+        typer.echo(f"  {line}")
+    render.warnings(clinic.notices)
+
+
+@course_app.command("edit")
+def course_edit(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    course: CourseName,
+    sessions: Annotated[int | None, typer.Option(help="Planned sessions. Example: --sessions 8")] = None,
+    interval: Annotated[
+        int | None, typer.Option(help="Days between sessions. Example: --interval 21")
+    ] = None,
+    indication: Annotated[str | None, typer.Option(help='Example: --indication "hair loss"')] = None,
+    reason: Annotated[
+        str | None, typer.Option(help='Why (kept in the trail). Example: --reason "slow response"')
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Change a course's plan, in the chart's trail. Example: mesolog course edit P-0042 hair-2026 --sessions 8 --reason "slow response" """
+    from mesolog import model
+
+    state = _state(ctx)
+    notes: list[str] = []
+    if indication is not None:
+        indication, notes = model.indication(indication, state.config().vocabulary())
+    clinic = state.clinic()
+    chart, path = clinic.edit_course(
+        patient_id,
+        course,
+        by or state.config().practitioner,
+        reason,
+        planned_sessions=sessions,
+        interval_days=interval,
+        indication=indication,
+    )
+    changed = chart.course(course)
+    notes += model.course_warnings(changed) if changed else []
+    _course_changed(chart, path, notes + clinic.notices)
+
+
+@course_app.command("close")
+def course_close(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    course: CourseName,
+    status: Annotated[
+        str,
+        typer.Option(help="completed or stopped. Example: --status completed", show_default=False),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(help='Why (required). Example: --reason "plan finished"', show_default=False),
+    ],
+    by: ByOption = None,
+) -> None:
+    """Close a course: it leaves `due` and is no longer the default course of `add`. Example: mesolog course close P-0042 hair-2026 --status stopped --reason "patient moved away" """
+    state = _state(ctx)
+    clinic = state.clinic()
+    chart, path = clinic.close_course(
+        patient_id, course, status, by or state.config().practitioner, reason
+    )
+    _course_changed(chart, path, clinic.notices)
+
+
+def _course_changed(chart: "Chart", path: "Path", notes: list[str]) -> None:
+    from mesolog import render
+
+    typer.echo(f"Course of {chart.patient.id} changed ({path}):")
+    for line in chart.amendments[-1].changes:
+        typer.echo(f"  {line}")
+    render.warnings(notes)

@@ -43,7 +43,7 @@ def ask_missing(
 
     path = clinic.find(patient_id)
     if path is None and not new_patient:
-        clinic.path(patient_id)  # unknown: refused before any question, with "did you mean"
+        clinic.path(patient_id, offer_new=True)  # unknown: refused before any question
     chart = read_chart_file(path)[0] if path else Chart(Patient(id=patient_id, created=now()))
     today = date.today()
     shown: set[str] = set()

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 from mesolog.cli.application import (
     _format,
     _index,
+    _left_out,
     _shown,
     _state,
     _window,
@@ -57,6 +58,7 @@ def due(
     ]
     ordered = progress.overview_order(chosen, today)
     _shown(ctx, fmt, output, lambda form: render.due(ordered, problems, today, form), "mesolog due")
+    _left_out(problems)
 
 
 @app.command()
@@ -84,14 +86,18 @@ def lot(
     if not questions.lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with _index(ctx) as index:
-        rows = sorted(
-            index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)),
-            key=lambda r: (r.date, r.patient_id, r.session),
-        )
+        rows = list(index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)))
+        patients = questions.lot_patients(lot_number, rows, index.contacts())
+        close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
     _shown(
-        ctx, fmt, output, lambda form: render.lot_uses(lot_number, rows, problems, form), f"mesolog lot {lot_number}"
+        ctx,
+        fmt,
+        output,
+        lambda form: render.lot_uses(lot_number, patients, problems, form, close),
+        f"mesolog lot {lot_number}",
     )
+    _left_out(problems)
 
 
 @app.command()
@@ -150,6 +156,7 @@ def find(
         )
         problems = index.problems()
     _shown(ctx, fmt, output, lambda form: render.found(rows, problems, form), "mesolog find")
+    _left_out(problems)
 
 
 @app.command()

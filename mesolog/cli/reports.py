@@ -63,7 +63,7 @@ def report(
             )
         _clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
         return
-    chart = _state(ctx).clinic().load(patient_id)
+    chart = _state(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
     _shown(

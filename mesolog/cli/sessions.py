@@ -261,6 +261,17 @@ def amend(
             show_default=False,
         ),
     ] = None,
+    remove_complication: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
+            show_default=False,
+        ),
+    ] = None,
+    course: Annotated[
+        str | None,
+        typer.Option(help="Move the session to another course. Example: --course hair-2026"),
+    ] = None,
     measure: Annotated[
         list[str] | None,
         typer.Option(help="Set a measurement. Example: --measure waist_cm=81", show_default=False),
@@ -283,6 +294,8 @@ def amend(
         anaesthetic=anaesthetic,
         indication=indication,
         complications=tuple(add_complication or ()),
+        remove_complications=tuple(remove_complication or ()),
+        course=course,
         measures=tuple(measure or ()),
         note=note,
     )
@@ -315,5 +328,36 @@ def void(
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
     state = _state(ctx)
     author = by or state.config().practitioner
-    _, path = state.clinic().void(patient_id, session_number, author, reason)
+    clinic = state.clinic()
+    _, path = clinic.void(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} voided (kept in {path}).")
+    from mesolog import render
+
+    render.warnings(clinic.notices)
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    session_number: SessionNumber,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help='Why (required). Example: --reason "voided by mistake"', show_default=False
+        ),
+    ],
+    by: Annotated[
+        str | None,
+        typer.Option(help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
+    ] = None,
+) -> None:
+    """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
+    from mesolog import render
+
+    state = _state(ctx)
+    clinic = state.clinic()
+    author = by or state.config().practitioner
+    _, path = clinic.restore(patient_id, session_number, author, reason)
+    typer.echo(f"Session {session_number} of {patient_id} restored ({path}).")
+    render.warnings(clinic.notices)

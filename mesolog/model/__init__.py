@@ -10,6 +10,7 @@ from mesolog.model.amendments import (
     complication_text,
     describe_changes,
     substance_text,
+    without_complications,
 )
 from mesolog.model.records import (
     SCHEMA,
@@ -93,4 +94,5 @@ __all__ = [
     "technique",
     "validate_session",
     "whole",
+    "without_complications",
 ]

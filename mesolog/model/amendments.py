@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidValue, NothingToChange
+from mesolog.errors import InvalidValue, SessionUnchanged
+from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Amendment, Complication, Session, Substance
 from mesolog.model.values import number_text
 
@@ -23,7 +25,7 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
         ]
         new = replace(new, conflicts=())
     if not changes:
-        raise NothingToChange(
+        raise SessionUnchanged(
             f"nothing would change: session {session.id} already holds these values; "
             "nothing written."
         )
@@ -61,18 +63,35 @@ def describe_changes(old: Session, new: Session) -> list[str]:
     new_names = [_with_expiry(s) for s in new.substances]
     if old_names != new_names:
         changes.append(f"substances: {'; '.join(old_names)} -> {'; '.join(new_names)}")
-    for item in new.complications[len(old.complications) :]:
-        changes.append(f"complications: added {item.name} ({item.severity})")
-    for before, after in zip(old.complications, new.complications, strict=False):
-        if before != after:
-            changes.append(
-                f"complications: {complication_text(before)} -> {complication_text(after)}"
-            )
+    changes += _complication_changes(old.complications, new.complications)
     for key in sorted(set(old.measurements) | set(new.measurements)):
         if old.measurements.get(key) != new.measurements.get(key):
             changes.append(
                 f"measurements.{key}: {_show(old.measurements.get(key))} -> {_show(new.measurements.get(key))}"
             )
+    return changes
+
+
+def _complication_changes(
+    old: tuple[Complication, ...], new: tuple[Complication, ...]
+) -> list[str]:
+    """Added, removed or changed complications. A removed one is written out whole, so the
+    trail keeps what was charted (``report --audit`` shows it)."""
+    kept = list(new)
+    removed = []
+    for item in old:
+        if item in kept:
+            kept.remove(item)
+        else:
+            removed.append(item)
+    if removed and len(new) == len(old) - len(removed) and not kept:
+        return [f"complications: removed {complication_text(item)}" for item in removed]
+    changes = [f"complications: added {item.name} ({item.severity})" for item in new[len(old) :]]
+    changes += [
+        f"complications: {complication_text(before)} -> {complication_text(after)}"
+        for before, after in zip(old, new, strict=False)
+        if before != after
+    ]
     return changes
 
 
@@ -106,3 +125,30 @@ def complication_text(item: Complication) -> str:
     if item.outcome:
         parts.append(item.outcome)
     return " ".join(parts)
+
+
+def without_complications(
+    session: Session, names: Sequence[str], words: vocab.Vocabulary = vocab.DEFAULT
+) -> Session:
+    """``session`` without the complications named (as typed, or by meaning: "haematoma"
+    removes "bruising"); one name removes one entry. A name the session does not have is
+    refused, naming those it has."""
+    remaining = list(session.complications)
+    for name in names:
+        found = next((c for c in remaining if _same_complication(c.name, name, words)), None)
+        if found is None:
+            has = ", ".join(c.name for c in remaining) or "none"
+            raise InvalidValue(
+                "--remove-complication",
+                name,
+                f"session {session.id} has no such complication (it has: {has})",
+            )
+        remaining.remove(found)
+    return replace(session, complications=tuple(remaining))
+
+
+def _same_complication(charted: str, typed: str, words: vocab.Vocabulary) -> bool:
+    if vocab.normalize(charted) == vocab.normalize(typed):
+        return True
+    a, b = words.complication(charted), words.complication(typed)
+    return a.known and b.known and a.value == b.value

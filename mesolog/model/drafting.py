@@ -17,6 +17,7 @@ from typing import Any
 
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
+from mesolog.model.amendments import without_complications
 from mesolog.model.records import Chart, Course, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
@@ -87,6 +88,7 @@ class Given:
     anaesthetic: str | None = None
     duration: Number = None
     complications: tuple[str, ...] = ()  # NAME[:SEVERITY][:onset=DATE][:resolved=DATE]...
+    remove_complications: tuple[str, ...] = ()  # amend only: names (or meanings) to take off
     measures: tuple[str, ...] = ()  # NAME=NUMBER
     note: str | None = None
     practitioner: str | None = None
@@ -238,12 +240,9 @@ def open_course(chart: Chart | None) -> Course | None:
 
 
 def named_course(chart: Chart, name: str) -> Course:
-    found = chart.course(name)
-    if found is None:
-        raise UnknownCourse(
-            f"patient {chart.patient.id} has no course {name!r}; add it with `mesolog course add`."
-        )
-    return found
+    from mesolog.model.details import find_course
+
+    return find_course(chart, name)
 
 
 def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tuple[Substance, ...]:
@@ -444,7 +443,11 @@ def draft_amendment(
     """``old`` with the given values applied (same parser and rules as a new session):
     areas and substances are replaced, complications added, measurements set."""
     values, remarks = parse_given(given, practice.vocabulary, today)
-    if "complications" in values:
+    if given.remove_complications:
+        # Entered on the wrong session: taken off here; the amendment writes it out whole.
+        kept = without_complications(old, given.remove_complications, practice.vocabulary)
+        values["complications"] = (*kept.complications, *values.get("complications", ()))
+    elif "complications" in values:
         values["complications"] = (*old.complications, *values["complications"])
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}

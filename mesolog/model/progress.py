@@ -104,21 +104,40 @@ def days_between(sessions: tuple[Session, ...]) -> dict[int, int | None]:
 
 
 def current_course(chart: Chart) -> Course | None:
-    """The course the patient is in now: the latest started one."""
-    if not chart.courses:
+    """The course the patient is in now: the latest started one that is not closed (a
+    completed or stopped course leaves `due` and is no longer the default course of `add`)."""
+    active = [c for c in chart.courses if not c.closed]
+    if not active:
         return None
-    return max(chart.courses, key=lambda c: c.start)
+    return max(active, key=lambda c: c.start)
+
+
+def last_closed_course(chart: Chart) -> Course | None:
+    """The latest started closed course, shown when no course is active."""
+    closed = [c for c in chart.courses if c.closed]
+    return max(closed, key=lambda c: c.start) if closed else None
 
 
 def course_progress(chart: Chart, course: Course) -> CourseProgress:
     mine = [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
     last = max((s.date for s in mine), default=None)
-    if len(mine) >= course.planned_sessions:
+    if len(mine) >= course.planned_sessions or course.closed:
         due = None
     elif last is None:
         due = course.start
     else:
-        due = last + timedelta(days=course.interval_days)
+        try:
+            due = last + timedelta(days=course.interval_days)
+        except OverflowError:
+            # A date a hand edit put near the year 9999: that chart's problem, said in one
+            # sentence, never a crash of the command (or of every clinic-wide command).
+            from mesolog.errors import ImpossibleDate
+
+            raise ImpossibleDate(
+                f"course {course.name}: the next session would fall after the year 9999 "
+                f"(last session {last.isoformat()} + {course.interval_days} days); "
+                "correct the dates in the chart."
+            ) from None
     return CourseProgress(course, len(mine), last, due)
 
 
@@ -268,6 +287,11 @@ class PatientSummary:
     last_session: date | None
     next_due: date | None
     latest_complications: tuple[str, ...]
+    # Contacts and note, for `patient list --search` and the recall list of `lot`.
+    phone: str | None = None
+    email: str | None = None
+    note: str | None = None
+    course_status: str | None = None  # of the course shown: active, completed or stopped
 
     def days_late(self, today: date) -> int:
         if self.next_due is None:
@@ -277,6 +301,8 @@ class PatientSummary:
 
 def summarize(chart: Chart) -> PatientSummary:
     progress = next_due(chart)
+    if progress is None and (closed := last_closed_course(chart)) is not None:
+        progress = course_progress(chart, closed)
     last = chart.last_session
     return PatientSummary(
         patient_id=chart.patient.id,
@@ -289,6 +315,10 @@ def summarize(chart: Chart) -> PatientSummary:
         last_session=last.date if last else None,
         next_due=progress.next_due if progress else None,
         latest_complications=tuple(c.name for c in last.complications) if last else (),
+        phone=chart.patient.phone,
+        email=chart.patient.email,
+        note=chart.patient.note,
+        course_status=progress.course.status if progress else None,
     )
 
 

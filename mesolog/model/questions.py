@@ -211,3 +211,59 @@ def complication_stats(rows: list[SessionRow], by: str) -> list[GroupStats]:
         for g, n in sessions.items()
     ]
     return sorted(out, key=lambda s: (-s.sessions, s.group))
+
+
+# --- recall: who received a lot, and how to reach them -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a patient (for a recall): name, phone, email, as charted."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class LotPatient:
+    """One patient who received a lot: contacts, and each administration (session, substance)."""
+
+    patient_id: str
+    contact: Contact
+    sessions: tuple[SessionRow, ...]
+    given: tuple[tuple[SessionRow, Given], ...]
+
+
+def lot_patients(
+    lot: str, rows: list[SessionRow], contacts: dict[str, Contact]
+) -> list[LotPatient]:
+    """The sessions that received ``lot``, grouped per patient in order of first use."""
+    key = lot_key(lot)
+    grouped: dict[str, list[tuple[SessionRow, Given]]] = {}
+    for row in sorted(rows, key=lambda r: (r.date, r.patient_id, r.session)):
+        for item in row.substances:
+            if item[3] and lot_key(item[3]) == key:
+                grouped.setdefault(row.patient_id, []).append((row, item))
+    return [
+        LotPatient(
+            pid,
+            contacts.get(pid, Contact()),
+            tuple(dict.fromkeys(row for row, _ in given)),
+            tuple(given),
+        )
+        for pid, given in grouped.items()
+    ]
+
+
+def close_lots(lot: str, known: list[str]) -> list[str]:
+    """Lots that exist and look like ``lot`` (a typo, a missing digit), for "did you mean"."""
+    import difflib
+
+    keys: dict[str, str] = {}
+    for name in known:
+        keys.setdefault(lot_key(name), name)
+    wanted = lot_key(lot)
+    found = difflib.get_close_matches(wanted, list(keys), n=3, cutoff=0.6)
+    found += [k for k in keys if wanted and wanted in k and k not in found]
+    return [keys[k] for k in found[:3]]

@@ -104,6 +104,11 @@ class Course:
     interval_days: int
     start: date
     indication: str | None = None
+    status: str = "active"  # active | completed | stopped; a closed course leaves `due`
+
+    @property
+    def closed(self) -> bool:
+        return self.status != "active"
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class Patient:
     birth_year: int | None = None
     sex: str | None = None
     note: str | None = None
+    phone: str | None = None  # recall needs a way to reach the patient
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,8 @@ class Chart:
     courses: tuple[Course, ...] = ()
     sessions: tuple[Session, ...] = ()
     schema: int = SCHEMA
+    # The chart-level trail: patient details and courses changed (sessions carry their own).
+    amendments: tuple[Amendment, ...] = ()
 
     @property
     def active_sessions(self) -> tuple[Session, ...]:

@@ -36,6 +36,7 @@ SEVERITIES = ("mild", "moderate", "severe")
 OUTCOMES = ("resolved", "recovering", "ongoing", "resolved-with-sequelae", "unknown")
 REPORTERS = ("patient", "practitioner")
 STATUSES = ("active", "voided")
+COURSE_STATUSES = ("active", "completed", "stopped")  # completed and stopped close a course
 SEXES = ("female", "male", "other")
 
 # Canonical area -> aliases a practitioner may type.

@@ -18,6 +18,7 @@ from mesolog.render.console import (
     console,
     counted,
     machine_output,
+    shown,
     warnings,
 )
 from mesolog.render.fit import Column, drawn, keys, machine_row, table_or_blocks, table_row, text
@@ -31,13 +32,12 @@ from mesolog.render.fit import Column, drawn, keys, machine_row, table_or_blocks
 
 def _patient_columns(today: date) -> dict[str, Column]:
     """Every column a row per patient can have, by key (for the overview and ``due``)."""
-    from rich.text import Text
 
     def sessions(s: progress.PatientSummary) -> str:
         return f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
 
     def next_due(s: progress.PatientSummary) -> Text:
-        due = Text(_day(s.next_due) or ("complete" if s.planned else "—"))
+        due = shown(_day(s.next_due) or _course_end(s))
         if s.next_due and s.next_due <= today:
             due.append("\n" + _lateness(s.next_due, today))
         return due
@@ -54,6 +54,7 @@ def _patient_columns(today: date) -> dict[str, Column]:
         Column("Done", key="done", value=lambda s: s.done, table=False),
         Column("Planned", key="planned", value=lambda s: s.planned, table=False),
         Column("Course", whole=False, drop=3, key="course", value=lambda s: s.course, table=False),
+        Column("Course status", key="course_status", value=lambda s: s.course_status, table=False),
         Column("Last session", drop=3, key="last_session", value=lambda s: s.last_session),
         Column("Next due", key="next_due", value=lambda s: s.next_due, cell=next_due),
         Column("When", key="days_late", value=lambda s: s.days_late(today), cell=when, table=False),
@@ -68,6 +69,13 @@ def _patient_columns(today: date) -> dict[str, Column]:
         Column("Problem", key="problem", value=lambda s: None, table=False),
     )
     return {c.key: c for c in columns}
+
+
+def _course_end(s: progress.PatientSummary) -> str:
+    """What stands in "Next due" when nothing is: the course's end, or a dash (no course)."""
+    if s.course_status in ("completed", "stopped"):
+        return f"closed: {s.course_status}"
+    return "complete" if s.planned else "—"
 
 
 def overview_columns(today: date) -> list[Column]:
@@ -125,8 +133,11 @@ def overview(
             ]
         )
         styles.append("yellow")
+    from rich.text import Text
+
     out = console()
-    heading = f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})"
+    # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
+    heading = Text(f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})")
     for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
 
@@ -141,9 +152,8 @@ def _lateness(next_due: date, today: date) -> str:
 
 
 def paths(rows: list[tuple[str, Path, str]]) -> None:
-    from rich.text import Text
 
-    cells: list[list[object]] = [[what, Text(str(where)), why] for what, where, why in rows]
+    cells: list[list[object]] = [[what, shown(str(where)), why] for what, where, why in rows]
     out = console()
     columns = (Column("What"), Column("Where", whole=False), Column("Chosen by", whole=False))
     for part in table_or_blocks(out.width, columns, cells, "mesolog folders"):
@@ -154,14 +164,8 @@ def paths(rows: list[tuple[str, Path, str]]) -> None:
 
 
 def _problems_note(problems: list[tuple[str, str]]) -> None:
-    if problems:
-        warnings(
-            [
-                f"{len(problems)} chart(s) could not be read and are left out: "
-                + ", ".join(pid for pid, _ in problems)
-                + " (run `mesolog check`)."
-            ]
-        )
+    # Each unreadable chart named with why, one line each.
+    warnings(f"{pid} left out: {why}" for pid, why in problems)
 
 
 def _answer(
@@ -236,52 +240,92 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
     _answer(fmt, found_columns(), rows, heading, styles)
 
 
-# One row per administration of the lot: (the session, the substance given).
-Administration = tuple["questions.SessionRow", "questions.Given"]
+# One row per administration of the lot: (the patient, the session, the substance given,
+# whether it is the patient's first row: the table names who to call once, next to it).
+Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool]
+
+
+def _who(a: Administration) -> Text:
+    p = a[0]
+    contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
+    return text("\n".join(x for x in contact if x) if a[3] else "")
 
 
 def lot_columns() -> list[Column]:
     return [
-        Column("Patient", key="patient", value=lambda a: a[0].patient_id),
-        Column("#", key="session", value=lambda a: a[0].session, cell=lambda a: _voided(a[0].session, a[0].status)),
-        Column("Date", key="date", value=lambda a: a[0].date.isoformat()),
-        Column("Status", key="status", value=lambda a: a[0].status, table=False),
-        Column("Substance", key="substance", value=lambda a: a[1][0]),
-        Column("Amount", drop=1, key="amount", value=lambda a: a[1][1], cell=lambda a: text(f"{_number(a[1][1])} {a[1][2]}")),
-        Column("Unit", key="unit", value=lambda a: a[1][2], table=False),
-        Column("Lot", key="lot", value=lambda a: a[1][3]),
-        Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[0].areas)),
+        Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
+        Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
+        Column("Phone", key="phone", value=lambda a: a[0].contact.phone, table=False),
+        Column("Email", key="email", value=lambda a: a[0].contact.email, table=False),
+        Column("#", key="session", value=lambda a: a[1].session, cell=lambda a: _voided(a[1].session, a[1].status)),
+        Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
+        Column("Status", key="status", value=lambda a: a[1].status, table=False),
+        Column("Substance", key="substance", value=lambda a: a[2][0]),
+        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(f"{_number(a[2][1])} {a[2][2]}")),
+        Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
+        Column("Lot", key="lot", value=lambda a: a[2][3]),
+        Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
+    ]
+
+
+def _joined(values: Any) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values))
+
+
+def recall_columns() -> list[Column]:
+    """``lot --format csv``: one row per patient, for a mail merge."""
+    return [
+        Column("Patient", key="patient", value=lambda p: p.patient_id),
+        Column("Name", key="name", value=lambda p: p.contact.name),
+        Column("Phone", key="phone", value=lambda p: p.contact.phone),
+        Column("Email", key="email", value=lambda p: p.contact.email),
+        Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
+        Column("Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
+        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g in p.given)),
+        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g in p.given)),  # as typed
+        Column("Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
+        Column("Voided", key="voided",
+               value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")),
     ]
 
 
 def lot_uses(
-    lot: str, rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt: str
+    lot: str,
+    patients: list[questions.LotPatient],
+    problems: list[tuple[str, str]],
+    fmt: str,
+    close: list[str] | None = None,
 ) -> None:
-    from rich.text import Text
+    """Who received a lot, with how to reach them; when nobody did, says so and names the
+    lots that exist and look like it."""
 
-    from mesolog.model import questions
-
-    key = questions.lot_key(lot)
-    given: list[Administration] = [
-        (r, substance)
-        for r in rows
-        for substance in r.substances
-        if substance[3] and questions.lot_key(substance[3]) == key
-    ]
     _problems_note(problems)
-    patients = len({r.patient_id for r, _ in given})
-    heading = Text(
-        f"Lot {lot}: {counted(len(given), 'administration')} in {counted(len(rows), 'session')}"
-        f" of {counted(patients, 'patient')}"
+    if not patients:
+        hint = f"; lots close to it: {', '.join(close)}" if close else ""
+        message = f"No administration of lot {lot!r} is recorded{hint}."
+        if fmt == "table":
+            console().print(shown(message))
+            return
+        warnings([message])
+    if fmt == "csv":
+        columns = recall_columns()
+        machine_output(fmt, keys(columns), [machine_row(columns, p) for p in patients])
+        return
+    given: list[Administration] = [
+        (p, row, item, n == 0) for p in patients for n, (row, item) in enumerate(p.given)
+    ]
+    sessions = sum(len(p.sessions) for p in patients)
+    heading = shown(
+        f"Lot {lot}: {counted(len(given), 'administration')} in {counted(sessions, 'session')}"
+        f" of {counted(len(patients), 'patient')}"
     )
     _answer(fmt, lot_columns(), given, heading)
 
 
 def stats_columns() -> list[Column]:
-    from rich.text import Text
 
     def bar(g: questions.GroupStats) -> Text:
-        return Text(
+        return shown(
             "█" * round(g.rate * 20) + (" too few to compare" if g.too_small else ""),
             style="dim" if g.too_small else "red" if g.rate else "",
         )
@@ -310,7 +354,6 @@ def stats_columns() -> list[Column]:
 def stats(
     by: str, groups: list[questions.GroupStats], problems: list[tuple[str, str]], fmt: str
 ) -> None:
-    from rich.text import Text
 
     from mesolog.model import questions
 
@@ -318,7 +361,7 @@ def stats(
     _answer(fmt, stats_columns(), groups, f"Complications by {by}")
     if fmt == "table" and any(g.too_small for g in groups):
         console().print(
-            Text(
+            shown(
                 f"Groups under {questions.SMALL_GROUP} sessions are too small to compare.",
                 style="dim",
             )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from mesolog.render import page
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -20,6 +23,62 @@ SPARKS = "▁▂▃▄▅▆▇█"
 # --- plumbing ---------------------------------------------------------------------------------
 
 
+# --- what reaches a screen is inert ----------------------------------------------------------
+#
+# A chart is text anyone could have typed, merged or edited by hand: an escape sequence in it
+# would clear the screen, retitle the window, hide text or plant a link. The rule is one
+# function, ``inert``: every control character (C0 but newline and tab, DEL, C1) and every
+# invisible direction mark is shown as its escape (ESC as the four characters \x1b). It is
+# applied where chart text becomes a renderable (``shown``), to plain-text output (``write``,
+# ``warnings``), and, as the last guard for any text a view forgot, by the console itself
+# to every piece of text it draws (``console``). Rich markup in data is never parsed: views
+# build ``Text`` objects, not markup strings.
+
+_KEPT = "\n\t"
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@cache
+def _inert_table() -> dict[int, str]:
+    codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+    table = {c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT}
+    table.update({ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE})
+    return table
+
+
+def inert(text: str) -> str:
+    """``text`` with every control character and invisible direction mark shown visibly."""
+    if text.isprintable() or not any(ord(c) in _inert_table() for c in text):
+        return text
+    return text.translate(_inert_table())
+
+
+def shown(text: object = "", style: str = "", **options: Any) -> Text:
+    """Chart text as a Rich ``Text``: inert, never parsed as markup (options as ``Text``'s)."""
+    from rich.text import Text
+
+    return Text(inert(str(text)), style=style, **options)
+
+
+@cache
+def _inert_console_class() -> type[Console]:
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class InertConsole(Console):
+        """A console that makes every text segment inert before it is written (the last
+        guard: styles, drawn by Rich itself, are control segments and pass untouched)."""
+
+        def _render_buffer(self, buffer: Any) -> str:
+            safe = (
+                segment if segment.control else Segment(inert(segment.text), segment.style)
+                for segment in buffer
+            )
+            return str(super()._render_buffer(safe))
+
+    return InertConsole
+
+
 def console(stderr: bool = False) -> Console:
     """A console that never cuts piped output at 80 columns, and writes no ANSI codes at all
     when piped or when NO_COLOR is set (Rich alone would still write bold and italics).
@@ -27,15 +86,13 @@ def console(stderr: bool = False) -> Console:
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
 
-    from rich.console import Console
-
     if page.current is not None and not stderr:
         return page.current.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    out = Console(
+    out = _inert_console_class()(
         file=stream,
         highlight=False,
         width=None if interactive else 100_000,
@@ -61,7 +118,15 @@ def _json_default(value: object) -> str:
 def to_json(data: object) -> str:
     import json
 
-    return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+    text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+    # JSON escapes C0 controls itself; the rest of what ``inert`` shows (C1, DEL, direction
+    # marks) is written as \uXXXX: the same value for a JSON reader, inert on a screen.
+    return text.translate(_json_table())
+
+
+@cache
+def _json_table() -> dict[int, str]:
+    return {c: f"\\u{c:04x}" for c in _inert_table() if c >= 0x20}
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
@@ -89,10 +154,18 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+
+# The characters through which a cell's text could become something else, escaped with a
+# backslash: ``[x](javascript:...)`` stays text, never a link; ``|`` never splits a cell; ``<``
+# never opens HTML (nor ``&`` an entity); a backtick never starts code. Emphasis marks (``*``,
+# ``_``) are left alone: at worst italics, and ``wrinkle_severity_wsrs`` stays readable.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`\[\]<>|&]")
+
+
 def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     def cell(value: object) -> str:
-        text = "" if value is None else str(value)
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+        text = "" if value is None else inert(str(value))
+        return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text).replace("\n", "<br>")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -123,6 +196,7 @@ def _flat(value: object) -> object:
 
 
 def write(text: str) -> None:
+    text = inert(text)
     text = text if text.endswith("\n") else text + "\n"
     if page.current is not None:
         page.current.write(text)
@@ -165,4 +239,4 @@ def warnings(messages: Iterable[str]) -> None:
     for message in messages:
         if message not in seen:
             seen.add(message)
-            sys.stderr.write(f"warning: {message}\n")
+            sys.stderr.write(f"warning: {inert(message)}\n")

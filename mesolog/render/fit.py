@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from mesolog.render.console import shown  # chart text becomes a renderable inert (issue 11)
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
@@ -72,15 +74,14 @@ def text(value: object) -> Text:
     nothing for None, a list one item a line, a date as ISO."""
     from datetime import date
 
-    from rich.text import Text
 
     if value is None:
-        return Text("")
+        return shown("")
     if isinstance(value, (list, tuple)):
-        return Text("\n".join(str(v) for v in value))
+        return shown("\n".join(str(v) for v in value))
     if isinstance(value, date):
-        return Text(value.isoformat())
-    return Text(str(value))
+        return shown(value.isoformat())
+    return shown(str(value))
 
 
 def table_row(columns: Sequence[Column], row: object) -> list[object]:
@@ -199,14 +200,13 @@ def stacked(
     the whole screen is folded, never cut."""
     from rich.cells import cell_len
     from rich.console import Group
-    from rich.text import Text
 
     label_width = max(cell_len(c.header) for c in columns) + 2
     lines: list[RenderableType] = []
     for n, row in enumerate(rows):
         style = row_styles[n] if row_styles else ""
         if n:
-            lines.append(Text(""))
+            lines.append(shown(""))
         for column, cell in zip(columns, row, strict=True):
             values = _lines(cell)
             if not "".join(values).strip():
@@ -214,10 +214,10 @@ def stacked(
             label = (column.header + ":").ljust(label_width)
             if label_width + max(cell_len(v) for v in values) <= width:
                 for k, value in enumerate(values):
-                    lines.append(Text((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
+                    lines.append(shown((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
             else:
-                lines.append(Text(label.rstrip(), style=style))
-                lines += [Text("  " + value, style=style, overflow="fold") for value in values]
+                lines.append(shown(label.rstrip(), style=style))
+                lines += [shown("  " + value, style=style, overflow="fold") for value in values]
     return Group(*lines)
 
 
@@ -235,12 +235,12 @@ def table_or_blocks(
 
     fit = fitted(width, columns, rows, row_styles, title=title, title_justify="left")
     if fit.table is None:
-        heading = title if isinstance(title, Text) else Text(title)
+        heading = title if isinstance(title, Text) else shown(title)
         return [Group(heading, stacked(width, columns, rows, row_styles))]
     hidden = [h for h in fit.hidden if h]
     if not hidden:
         return [fit.table]
-    note = Text(
+    note = shown(
         f"Not shown at this width: {', '.join(hidden)} (a wider window, or --format csv, shows them).",
         style="dim",
     )

@@ -20,6 +20,7 @@ from mesolog.render.console import (
     _number,
     _signed,
     console,
+    shown,
     sparkline,
     to_csv,
     to_json,
@@ -83,6 +84,7 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
         "complications": dict(progress.complication_tally(sessions)),
         "lots": [asdict(use) for use in progress.lots_used(sessions)],
         "limited_evidence": progress.limited_evidence(chart),
+        "amendments": [asdict(a) for a in chart.amendments],  # details and courses changed
     }
 
 
@@ -251,15 +253,14 @@ def report_parts(
     Below the width the session table needs, sessions are shown as blocks (see
     :func:`_session_blocks`); the other tables leave out low-value columns or become blocks.
     """
-    from rich.text import Text
 
     from mesolog.model import progress
 
     room = width or 1_000_000
-    parts: list[RenderableType] = [Text(_who(chart), style="bold")]
+    parts: list[RenderableType] = [shown(_who(chart), style="bold")]
     gaps = progress.days_between(chart.sessions)
     if not sessions:
-        parts.append(Text("No sessions in this window."))
+        parts.append(shown("No sessions in this window."))
     else:
         rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
         styles = ["strike dim" if s.voided else "" for s in sessions]
@@ -275,18 +276,19 @@ def report_parts(
         parts += table_or_blocks(room, drawn(MEASUREMENTS), measured, "Measurements")
     tally = progress.complication_tally(sessions)
     if tally:
-        counts: list[list[object]] = [[Text(name), str(n)] for name, n in tally.most_common()]
+        counts: list[list[object]] = [[shown(name), str(n)] for name, n in tally.most_common()]
         parts += table_or_blocks(room, COMPLICATION_TABLE, counts, "Complications")
     lots = progress.lots_used(sessions)
     if lots:
         used = [table_row(LOTS, use) for use in lots]
         parts += table_or_blocks(room, drawn(LOTS), used, "Products and lots")
     if progress.limited_evidence(chart):
-        parts.append(Text(progress.LIMITED_EVIDENCE, style="yellow"))
+        parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
         parts += _audit_parts(sessions, room)
+        parts += chart_trail(chart, room)
     elif any(_amended_mark(s) for s in sessions):
-        parts.append(Text(AMENDED_FOOTNOTE, style="dim"))
+        parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
     return parts
 
 
@@ -354,14 +356,13 @@ def _session_blocks(
     """
     from rich.console import Group
     from rich.padding import Padding
-    from rich.text import Text
 
     indent = 4
-    blocks: list[RenderableType] = [Text("Sessions", style="italic")]
+    blocks: list[RenderableType] = [shown("Sessions", style="italic")]
     for s in sessions:
         style = "dim" if s.voided else ""
         gap = gaps.get(s.id)
-        head = Text(f"#{_number_cell(s)}", style="bold")
+        head = shown(f"#{_number_cell(s)}", style="bold")
         head.append(f"  {s.date.isoformat()}")
         if gap is not None:
             head.append(f"  {gap} day{'' if gap == 1 else 's'} after the previous")
@@ -371,8 +372,8 @@ def _session_blocks(
         lines += ["complication: " + _complication_line(c) for c in s.complications]
         if s.notes:
             lines.append("notes: " + s.notes)
-        body = Group(*(Text(line, style=style, overflow="fold") for line in lines))
-        blocks += [Text(""), Text(head.plain, style=f"bold {style}".strip()), Padding(body, (0, 0, 0, indent))]
+        body = Group(*(shown(line, style=style, overflow="fold") for line in lines))
+        blocks += [shown(""), shown(head.plain, style=f"bold {style}".strip()), Padding(body, (0, 0, 0, indent))]
     return Group(*blocks)
 
 
@@ -400,11 +401,17 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
 
 
 def _progress_text(chart: Chart, today: date) -> RenderableType:
-    from rich.text import Text
 
     from mesolog.model import progress
 
     state = progress.next_due(chart)
+    closed = progress.last_closed_course(chart) if state is None else None
+    if closed is not None:
+        done = progress.course_progress(chart, closed).done
+        return shown(
+            f"Progress: no active course; course {closed.name} {closed.status} after {done} of "
+            f"{closed.planned_sessions} sessions."
+        )
     if state is None:
         last = chart.last_session
         since = (
@@ -412,9 +419,9 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
             if last
             else ""
         )
-        return Text(f"Progress: no course planned{since}.")
+        return shown(f"Progress: no course planned{since}.")
     course = state.course
-    text = Text("Progress: ")
+    text = shown("Progress: ")
     text.append(f"course {course.name}")
     if course.indication:
         text.append(f" ({course.indication})")
@@ -475,7 +482,6 @@ COURSE_TABLE = (
 
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     from mesolog.model import progress
 
@@ -488,13 +494,15 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
         ("Name", p.name or ""),
         ("Birth year", str(p.birth_year or "")),
         ("Sex", p.sex or ""),
+        ("Phone", p.phone or ""),
+        ("Email", p.email or ""),
         ("Note", p.note or ""),
         ("Created", p.created.isoformat()),
         ("Sessions", str(len(chart.active_sessions))),
         ("File", str(path)),
     ):
         if value:
-            grid.add_row(key, Text(value))
+            grid.add_row(key, shown(value))
     out = console()
     out.print(grid)
     if chart.courses:
@@ -503,14 +511,38 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
             state = progress.course_progress(chart, course)
             rows.append(
                 [
-                    Text(course.name),
-                    Text(course.indication or ""),
+                    shown(course.name),
+                    shown(course.indication or ""),
                     f"{state.done}/{course.planned_sessions}",
                     f"{course.interval_days} d",
                     course.start.isoformat(),
-                    _day(state.next_due) or "complete",
+                    f"closed: {course.status}" if course.closed else _day(state.next_due) or "complete",
                 ]
             )
         for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses"):
             out.print(part)
     out.print(_progress_text(chart, today))
+    for part in chart_trail(chart, out.width):
+        out.print(part)
+
+
+TRAIL_TABLE = (
+    Column("When"),
+    Column("By", whole=False),
+    Column("Why", whole=False),
+    Column("Changes", whole=False),
+)
+
+
+def chart_trail(chart: Chart, width: int) -> list[RenderableType]:
+    """The chart-level trail: who changed the patient's details or a course, when and why
+    (nothing when the chart has none)."""
+    from rich.text import Text
+
+    rows: list[list[object]] = [
+        [a.at.isoformat(), Text(a.by), Text(a.reason or "—"), Text("\n".join(a.changes))]
+        for a in chart.amendments
+    ]
+    if not rows:
+        return []
+    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 from mesolog.render.console import (
     _number,
     console,
+    shown,
     write,
 )
 
@@ -73,13 +74,12 @@ def session_stored(patient_id: str, session: Session, path: Path, verb: str = "r
         return
     from rich.panel import Panel
     from rich.table import Table
-    from rich.text import Text
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")  # a long lot or path wraps, never "…"
     for key, value in session_rows(session):
-        grid.add_row(key, Text(value))
+        grid.add_row(key, shown(value))
     out = console()
-    out.print(Panel(grid, title=Text(title), title_align="left", expand=False))
-    out.print(Text(f"saved to {path}", style="dim"))
+    out.print(Panel(grid, title=shown(title), title_align="left", expand=False))
+    out.print(shown(f"saved to {path}", style="dim"))

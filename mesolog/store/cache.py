@@ -26,6 +26,7 @@ from mesolog.model.progress import PatientSummary, summarize
 from mesolog.model.questions import (
     DEPTH_BANDS,
     NOT_RECORDED,
+    Contact,
     GroupStats,
     SessionQuery,
     SessionRow,
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS files(
 CREATE TABLE IF NOT EXISTS patients(
     name TEXT PRIMARY KEY, patient_id TEXT, full_name TEXT, indication TEXT, sessions INTEGER,
     course TEXT, done INTEGER, planned INTEGER, last_session TEXT, next_due TEXT,
-    latest_complications TEXT);
+    latest_complications TEXT, phone TEXT, email TEXT, note TEXT, course_status TEXT);
 CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
@@ -235,7 +236,8 @@ class SummaryCache:
         db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", rows.file)
         if rows.patient is not None:
             db.execute(
-                "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?)", rows.patient
+                "INSERT OR REPLACE INTO patients VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.patient,
             )
         db.executemany(
             "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
@@ -259,6 +261,10 @@ class SummaryCache:
                 last_session=_day(row[8]),
                 next_due=_day(row[9]),
                 latest_complications=tuple(row[10].split(SEP)) if row[10] else (),
+                phone=row[11],
+                email=row[12],
+                note=row[13],
+                course_status=row[14],
             )
             for row in self._db.execute("SELECT * FROM patients")
         ]
@@ -268,6 +274,11 @@ class SummaryCache:
         """(id, why) for each chart that could not be read."""
         query = "SELECT name, problem FROM files WHERE problem IS NOT NULL ORDER BY name"
         return list(self._db.execute(query))
+
+    def contacts(self) -> dict[str, Contact]:
+        """Name, phone and email of every readable chart, by patient id (for recalls)."""
+        query = "SELECT patient_id, full_name, phone, email FROM patients"
+        return {row[0]: Contact(*row[1:]) for row in self._db.execute(query)}
 
     def lots(self) -> list[str]:
         """Every lot number recorded, as typed (for shell completion)."""
@@ -409,9 +420,25 @@ def _chart_rows_of_many(
     chunks = [names[i : i + _CHUNK] for i in range(0, len(names), _CHUNK)]
     jobs = [(clinic.data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for rows_of_chunk in pool.map(_chunk_rows, jobs):
             yield from rows_of_chunk
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a worker, first thing: ask Linux to end this process when its parent dies (a killed
+    ``mesolog due`` must not leave workers waiting for work that never comes)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _chunk_rows(job: tuple[Path, list[str], list[tuple[int, int, int]]]) -> list[ChartRows]:
@@ -427,9 +454,9 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
     try:
         clinic.safe_path(path)
         chart, _ = read_chart_file(path, bulk=True)
+        s = summarize(chart)
     except MesologError as error:
         return ChartRows((name, *signature, str(error)), None, [], [], [])
-    s = summarize(chart)
     patient = (
         name,
         s.patient_id,
@@ -442,6 +469,10 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
         _iso(s.last_session),
         _iso(s.next_due),
         SEP.join(s.latest_complications),
+        s.phone,
+        s.email,
+        s.note,
+        s.course_status,
     )
     rows = session_rows(chart)
     sessions = [
@@ -551,8 +582,11 @@ def opened(
     try:
         cache.__enter__()
         cache.refresh()
-    except OSError:
-        cache.__exit__()
+    except (OSError, sqlite3.Error):
+        # A full disk, a read-only cache folder, a file where the folder should be: SQLite
+        # says "disk I/O error" or "unable to open database file"; the files still answer.
+        with contextlib.suppress(sqlite3.Error):
+            cache.__exit__()
         cache.path = Path(":memory:")
         cache.db = sqlite3.connect(":memory:", isolation_level=None)
         cache.db.executescript(SCHEMA)

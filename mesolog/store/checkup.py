@@ -14,9 +14,10 @@ from pathlib import Path
 
 from mesolog import model
 from mesolog.errors import CorruptFile, MesologError
+from mesolog.model import progress
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
-from mesolog.store.codec import Lines, decode_every_problem
+from mesolog.store.codec import Lines, decode_every_problem, read_regular_file
 from mesolog.store.layout import Place
 
 
@@ -68,9 +69,9 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
 def _toml_text(path: Path) -> str | None:
     """The file's text when it is TOML (its problems are then of shape: each can be named)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular_file(path).decode("utf-8")  # a FIFO is never opened
         tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     return text if text.strip() and "\x00" not in text else None
 
@@ -105,6 +106,10 @@ def _chart_problems(
         for warning in model.course_warnings(course):
             key = "interval_days" if "interval" in warning else "planned_sessions"
             problems.append(where.problem(("courses", index, key), "warning", warning))
+        try:  # dates that put the next session past the year 9999
+            progress.course_progress(chart, course)
+        except MesologError as error:
+            problems.append(where.problem(("courses", index), "error", error.message))
     problems += _number_problems(where, chart)
     previous: date | None = None
     for index, session in enumerate(chart.sessions):
@@ -216,6 +221,7 @@ def check_clinic(
             problems.append(Problem(path, None, "error", error.message))
             continue
         problems += check_file(path, today, words)
+    problems += _permission_problems(clinic, ids)
     from mesolog.store.sharing import driver_problem
 
     problem = driver_problem(clinic.data_dir)
@@ -231,4 +237,52 @@ def check_clinic(
                     "temporary file left by an interrupted write; safe to delete",
                 )
             )
+    problems += _uncommitted(clinic)
     return problems, len(ids)
+
+
+def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:
+    """Anything of the data folder that others could read (a clone or an unzip makes 0755 and
+    0644): a warning naming the ``chmod`` that fixes it. The next write tightens what it
+    touches; this names the rest."""
+    import os
+    import stat
+
+    found = [(clinic.data_dir, 0o700), (clinic.patients_dir, 0o700)]
+    found += [(clinic.patients_dir / f"{patient_id}.toml", 0o600) for patient_id in ids]
+    problems = []
+    for path, private in found:
+        try:
+            status = os.lstat(path)
+        except OSError:
+            continue
+        mode = stat.S_IMODE(status.st_mode)
+        if stat.S_ISLNK(status.st_mode) or not mode & ~private:
+            continue
+        problems.append(
+            Problem(
+                path,
+                None,
+                "warning",
+                f"permissions {mode:04o} let others read it; make it private: "
+                f"chmod {private:o} {path}",
+            )
+        )
+    return problems
+
+
+def _uncommitted(clinic: Clinic) -> list[Problem]:
+    """With history on: each chart changed outside mesolog and not yet committed."""
+    from mesolog.store import history
+
+    return [
+        Problem(
+            clinic.data_dir / relative,
+            None,
+            "warning",
+            "changed outside mesolog and not committed to history; mesolog commits it on its "
+            'own before the chart\'s next change, or now: mesolog git commit -m "why" -- '
+            + relative,
+        )
+        for relative in history.uncommitted(clinic.data_dir)
+    ]

@@ -4,7 +4,7 @@ happen under one lock."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from mesolog.errors import (
     CorruptFile,
     DuplicateSession,
+    InvalidValue,
+    NothingToChange,
     PatientExists,
     UnknownCourse,
     UnknownPatient,
@@ -29,7 +31,6 @@ from mesolog.model import (
     now,
     validate_session,
 )
-from mesolog.model import vocabulary as vocab
 from mesolog.model.identity import new_uid
 from mesolog.store import history
 from mesolog.store.codec import (
@@ -91,6 +92,26 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
     return chart.session(number)
 
 
+def _lock_timeout_setting() -> float:
+    """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
+    import math
+
+    from mesolog.errors import InvalidValue
+
+    text = os.environ.get("MESOLOG_LOCK_TIMEOUT", "").strip()
+    if not text:
+        return LOCK_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 3600:  # nan fails too
+        raise InvalidValue(
+            "MESOLOG_LOCK_TIMEOUT", text, "give the seconds to wait for a busy chart, e.g. 5"
+        )
+    return seconds
+
+
 # --- the clinic -------------------------------------------------------------------------------
 
 
@@ -124,15 +145,27 @@ class Clinic:
         self.data_dir = Path(data_dir)
         self.patients_dir = self.data_dir / "patients"
         self.lock_dir = self.data_dir / ".locks"
-        env_timeout = os.environ.get("MESOLOG_LOCK_TIMEOUT")
-        self.lock_timeout = lock_timeout or (float(env_timeout) if env_timeout else LOCK_TIMEOUT_S)
+        self.lock_timeout = lock_timeout or _lock_timeout_setting()
         self.notices: list[str] = []  # things the practitioner should hear about (git refused...)
 
     # -- finding charts --
 
     def ensure_folders(self) -> None:
+        """The data and patients folders, created or tightened to 0700 (a clone makes 0755)."""
         make_private_dir(self.data_dir)
         make_private_dir(self.patients_dir)
+
+    def require_folder(self, chosen_by: str = "") -> None:
+        """Reading commands: a data folder that does not exist is said, never read as an
+        empty clinic (a typo in --data-dir would otherwise answer "0 patients due")."""
+        from mesolog.errors import NoDataFolder
+
+        if not self.data_dir.is_dir():
+            how = f" (chosen by {chosen_by})" if chosen_by else ""
+            raise NoDataFolder(
+                f"there is no data folder at {self.data_dir}{how}; check the path, "
+                "or create one with `mesolog init`."
+            )
 
     def ids(self) -> list[str]:
         """Every patient id with a file, sorted ignoring case."""
@@ -164,17 +197,43 @@ class Clinic:
                 )
         return path
 
-    def path(self, patient_id: str) -> Path:
-        """The file of an existing patient; unknown ids get a "did you mean" sentence."""
+    def path(self, patient_id: str, offer_new: bool = False) -> Path:
+        """The file of an existing patient; unknown ids get a "did you mean" sentence, and with
+        ``offer_new`` (``add``) the way to start a new chart: a typo must never start one."""
         found = self.find(patient_id)
         if found is None:
             exact = self.patients_dir / f"{patient_id}.toml"
             if exact.is_symlink():
                 return self.safe_path(exact)
-            suggestion = vocab.close_match(patient_id, self.ids())
-            hint = f"; did you mean {suggestion}?" if suggestion else "."
-            raise UnknownPatient(f"no patient {patient_id!r} in {self.patients_dir}{hint}")
+            message = self.unknown_patient(patient_id)
+            if offer_new:
+                message += " To start a new chart with this id, add --new-patient."
+            raise UnknownPatient(message)
         return found
+
+    def unknown_patient(self, patient_id: str) -> str:
+        """The sentence for an id with no chart: close ids and patients whose name matches
+        ("no patient 'Lena'; did you mean P-0003 (Lena Berg)?")."""
+        from mesolog.model.finding import did_you_mean
+
+        hint = did_you_mean(patient_id, self.people()) or "."
+        return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
+
+    def people(self) -> list[tuple[str, str | None]]:
+        """(id, name) of every chart; only each file's [patient] table is read. Anything that
+        is not a regular file, or a link out of the folder, is left out unopened."""
+        from mesolog.store.codec import read_patient
+
+        out: list[tuple[str, str | None]] = []
+        for patient_id in self.ids():
+            path = self.patients_dir / f"{patient_id}.toml"
+            try:
+                self.safe_path(path)
+            except UnsafeFile:
+                continue
+            patient = read_patient(path) if path.is_file() else None
+            out.append((patient_id, patient.name if patient else None))
+        return out
 
     def load(self, patient_id: str) -> Chart:
         """One patient's chart; reads no other patient's file."""
@@ -202,6 +261,13 @@ class Clinic:
 
     # -- changing charts --
 
+    def _keep_hand_edits(self, path: Path) -> None:
+        """With history on, what was changed in this chart by hand is committed on its own
+        first, so that the change's commit holds only the change (the lock is held)."""
+        warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
+        if warning:
+            self.notices.append(warning)
+
     def _commit(self, path: Path, message: str, author: str) -> None:
         warning = history.record(self.data_dir, path, message, author, self.lock_dir)
         if warning:
@@ -209,7 +275,10 @@ class Clinic:
 
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
+        from mesolog.model.details import validate_patient
+
         check_patient_id(patient.id)
+        validate_patient(patient, date.today())
         self.ensure_folders()
         with chart_lock(self.lock_dir, patient.id, self.lock_timeout):
             existing = self.find(patient.id)
@@ -233,7 +302,9 @@ class Clinic:
         """Read-modify-write under the lock. ``change`` gives the new chart and, when it can,
         new text that keeps the file's hand edits."""
         path = self.path(patient_id)
+        self.ensure_folders()
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
+            self._keep_hand_edits(path)
             before, text = read_chart_file(path)
             after, candidate = change(before, text)
             if candidate is not None:  # a schema-1 chart becomes schema 2 on its next write
@@ -272,7 +343,7 @@ class Clinic:
         check_patient_id(patient_id)
         if self.find(patient_id) is None:
             if not new_patient:
-                self.path(patient_id)  # raises, with "did you mean"
+                self.path(patient_id, offer_new=True)  # raises: "did you mean", --new-patient
             decide(Chart(Patient(id=patient_id, created=now())))  # refuse before any file
             self.ensure_folders()
         session, path = self._append(patient_id, decide, new_patient=new_patient)
@@ -299,14 +370,16 @@ class Clinic:
     ) -> tuple[Session, Path]:
         """Read the chart, decide the session, append its block, all under the chart's lock.
         A chart that does not exist (``new_patient``) is created holding the session."""
+        self.ensure_folders()  # a cloned 0755 folder becomes private on first write
         with chart_lock(self.lock_dir, patient_id, self.lock_timeout):
             path = self.find(patient_id)
             if path is None:
                 if not new_patient:
-                    self.path(patient_id)
+                    self.path(patient_id, offer_new=True)
                 path = self.patients_dir / f"{patient_id}.toml"
                 chart, text = Chart(Patient(id=patient_id, created=now())), None
             else:
+                self._keep_hand_edits(path)
                 chart, text = read_chart_file(path)
             session = replace(decide(chart), id=chart.next_session_id())
             if any(s.uid == session.uid for s in chart.sessions):
@@ -317,7 +390,11 @@ class Clinic:
                 candidate = None
                 message = f"{patient_id}: patient created, session {session.id} added"
             else:
-                candidate = _appended(text, encode_session(session))
+                if chart.amendments:
+                    # The chart-level trail closes the file: the session goes after the last one.
+                    candidate = _revised(text, chart, new)
+                else:
+                    candidate = _appended(text, encode_session(session))
                 # A schema-1 chart becomes schema 2 on its next write.
                 from mesolog.store.chartblocks import upgraded
 
@@ -389,11 +466,15 @@ class Clinic:
             old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
-            new = amended(old, decide(chart, old), now(), by, reason)
+            edited = decide(chart, old)
+            if edited.course and edited.course != old.course:
+                from mesolog.model.details import find_course
+
+                # Moved to another course (also from Python): it must exist; as the chart spells it.
+                edited = replace(edited, course=find_course(chart, edited.course).name)
+            new = amended(old, edited, now(), by, reason)
             if new.status != "voided":
                 validate_session(new, today)
-            if new.course and chart.course(new.course) is None:
-                raise UnknownCourse(f"patient {chart.patient.id} has no course {new.course!r}.")
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
@@ -409,14 +490,115 @@ class Clinic:
         _, path = self._change(patient_id, change, message, by)
         return stored[0], path
 
+    # -- the chart-level trail: patient details and courses --
+
+    def edit_patient(
+        self,
+        patient_id: str,
+        changes: Mapping[str, object],
+        by: str,
+        reason: str | None = None,
+        today: date | None = None,
+    ) -> tuple[Chart, Path]:
+        """Change the patient's details (``name``, ``birth_year``, ``sex``, ``phone``, ``email``,
+        ``note``; ``""`` clears one), each old -> new in a chart-level amendment."""
+        from mesolog.model import details
+
+        if not changes:
+            raise NothingToChange(
+                f"nothing to change for patient {patient_id}: give at least one of "
+                f"{_flags(details.PATIENT_FIELDS)}; nothing changed."
+            )
+        checked = details.patient_details(changes, today or date.today())
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            patient, lines = details.changed_patient(chart.patient, checked)
+            new = details.with_trail(replace(chart, patient=patient), lines, now(), by, reason)
+            return new, _revised(text, chart, new)
+
+        def message(chart: Chart) -> str:
+            return f"{chart.patient.id}: details changed: {_changed_names(chart)}"
+
+        return self._change(patient_id, change, message, by)
+
+    def edit_course(
+        self,
+        patient_id: str,
+        course: str,
+        by: str,
+        reason: str | None = None,
+        planned_sessions: int | None = None,
+        interval_days: int | None = None,
+        indication: str | None = None,
+    ) -> tuple[Chart, Path]:
+        """Change a course's plan (sessions, interval, indication), in the chart-level trail."""
+        from mesolog.model import details
+
+        if planned_sessions is None and interval_days is None and indication is None:
+            raise NothingToChange(
+                f"nothing to change in course {course!r}: give at least one of --sessions, "
+                "--interval, --indication; nothing changed."
+            )
+
+        def edit(old: Course) -> tuple[Course, list[str]]:
+            return details.changed_course(old, planned_sessions, interval_days, indication)
+
+        return self._change_course(patient_id, course, edit, "changed", by, reason)
+
+    def close_course(
+        self, patient_id: str, course: str, status: str, by: str, reason: str
+    ) -> tuple[Chart, Path]:
+        """Mark a course completed or stopped: it leaves `due` and is no longer the default
+        course of `add`; its sessions stay as they are."""
+        from mesolog.model import details
+
+        if not reason.strip():
+            raise InvalidValue("reason", reason, "say why the course is closed")
+        return self._change_course(
+            patient_id, course, lambda old: details.closed_course(old, status), "closed", by, reason
+        )
+
+    def _change_course(
+        self,
+        patient_id: str,
+        name: str,
+        edit: Callable[[Course], tuple[Course, list[str]]],
+        verb: str,
+        by: str,
+        reason: str | None,
+    ) -> tuple[Chart, Path]:
+        """Change one course (found ignoring case) and append the trail entry; returns the new
+        chart, whose last amendment lists the changes."""
+        from mesolog.model import details
+
+        stored: list[Course] = []
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            old = details.find_course(chart, name)
+            course, lines = edit(old)
+            courses = tuple(course if c is old else c for c in chart.courses)
+            new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
+            stored.append(course)
+            return new, _revised(text, chart, new)
+
+        def message(chart: Chart) -> str:
+            return f"{chart.patient.id}: course {stored[0].name} {verb}: {_changed_names(chart)}"
+
+        return self._change(patient_id, change, message, by)
+
+    def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
+        """Un-void a session: back in the progress maths, the trail says who, when and why."""
+        stored = self.amend(patient_id, number, restore_edit(number), by, reason)
+        return stored.session, stored.path
+
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
 
         def edit(session: Session) -> Session:
             if session.voided:
-                from mesolog.errors import NothingToChange
+                from mesolog.errors import SessionUnchanged
 
-                raise NothingToChange(
+                raise SessionUnchanged(
                     f"session {number} of {patient_id} is voided already; nothing changed."
                 )
             return replace(session, status="voided")
@@ -456,6 +638,7 @@ class Clinic:
                 chart = Chart(plan.new_patient, plan.courses, ())
                 path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
             else:
+                self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
                 chart, text = read_chart_file(path)
                 before = len(chart.sessions)
             sources = {s.source for s in chart.sessions if s.source}
@@ -486,3 +669,31 @@ class Clinic:
                 candidate = upgraded(_appended(text, blocks), chart.patient.id)
             write_atomically(path, _checked_text(path, candidate, after, before, bulk=True))
         return path
+
+def restore_edit(number: int) -> Callable[[Session], Session]:
+    """Un-void: a voided session becomes active again (the amendment says so)."""
+
+    def edit(session: Session) -> Session:
+        if not session.voided:
+            raise InvalidValue("session", number, "it is not voided, so there is nothing to restore")
+        return replace(session, status="active")
+
+    return edit
+
+
+def _revised(text: str, before: Chart, after: Chart) -> str:
+    """``text`` changed in place to read as ``after``, every hand-typed byte kept (the editing
+    module is imported only by the commands that correct a chart: start-up)."""
+    from mesolog.store.editing import revise_chart
+
+    return revise_chart(text, before, after)
+
+
+def _changed_names(chart: Chart) -> str:
+    """The fields of the chart's last amendment, for the commit message: "name, phone"."""
+    fields = (line.split(":", 1)[0] for line in chart.amendments[-1].changes)
+    return ", ".join(dict.fromkeys(f.rsplit(".", 1)[-1] for f in fields))
+
+
+def _flags(fields: tuple[str, ...]) -> str:
+    return ", ".join("--" + f.replace("_", "-") for f in fields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import tomllib
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mesolog.errors import (
     CorruptFile,
     NewerSchema,
+    shortened,
 )
 from mesolog.model import (
     SCHEMA,
@@ -98,7 +100,13 @@ def encode_chart(chart: Chart) -> str:
     ]
     parts += [_table("[[courses]]", asdict(course)) for course in chart.courses]
     parts += [encode_session(session) for session in chart.sessions]
+    parts += [encode_chart_amendment(note) for note in chart.amendments]
     return "\n".join(parts)
+
+
+def encode_chart_amendment(note: Amendment) -> str:
+    """One chart-level ``[[amendments]]`` entry (patient details, courses)."""
+    return _table("[[amendments]]", asdict(note))
 
 
 def chart_document(chart: Chart) -> dict[str, Any]:
@@ -108,6 +116,13 @@ def chart_document(chart: Chart) -> dict[str, Any]:
 
 
 # --- decoding ---------------------------------------------------------------------------------
+
+# TOML allows any integer; beyond this one a value cannot be a record (no session is numbered
+# 10**20) and the cache (SQLite's 64-bit integers) would overflow on it. Out of bounds is a
+# problem of that one chart, named with its field, like any other wrong value. (Dates far in
+# the future are the progress maths' concern: see ``model.progress``.)
+LARGEST_WHOLE = 2**31 - 1
+BOM = "\ufeff"
 
 
 class Lines:
@@ -171,7 +186,7 @@ class _Reader:
         self.report(
             CorruptFile(
                 self.path,
-                f"{self.where}: {key} must be {expected}, found {value!r}",
+                f"{self.where}: {key} must be {expected}, found {shortened(value)}",
                 self.lines.line((*self.place, key)),
             )
         )
@@ -193,6 +208,8 @@ class _Reader:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
             return self.fail(key, "a whole number")
+        if not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
+            return self.fail(key, f"a whole number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
         return value
 
     def real(self, key: str, required: bool = False) -> Any:
@@ -201,6 +218,10 @@ class _Reader:
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return self.fail(key, "a number")
+        if isinstance(value, int) and not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
+            return self.fail(key, f"a number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
+        if not math.isfinite(value):
+            return self.fail(key, "a finite number (not inf or nan)")
         return float(value)
 
     def day(self, key: str, required: bool = False) -> Any:
@@ -232,6 +253,36 @@ class _Reader:
             self.fail(key, "a list of tables")
             return []
         return value
+
+
+def _decode_amendment(a: _Reader) -> Amendment:
+    return Amendment(
+        at=a.moment("at", required=True),
+        by=a.text("by") or "",
+        reason=a.text("reason") or "",
+        changes=a.texts("changes"),
+    )
+
+
+def _decode_patient(p: _Reader) -> Patient:
+    return Patient(
+        id=p.text("id", required=True),
+        created=p.moment("created", required=True),
+        name=p.text("name"),
+        birth_year=p.integer("birth_year"),
+        sex=p.text("sex"),
+        note=p.text("note"),
+        phone=p.text("phone"),
+        email=p.text("email"),
+    )
+
+
+def _course_status(c: _Reader) -> str:
+    status = c.text("status") or "active"
+    if status not in vocab.COURSE_STATUSES:
+        c.fail("status", "active, completed or stopped")
+        return "active"
+    return str(status)
 
 
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
@@ -277,17 +328,10 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
                 reported_by=c.text("reported_by"),
             )
         )
-    amendments = []
-    for index, item in enumerate(r.tables("amendments")):
-        a = r.inner(item, f"session {number} amendment", "amendments", index)
-        amendments.append(
-            Amendment(
-                at=a.moment("at", required=True),
-                by=a.text("by") or "",
-                reason=a.text("reason") or "",
-                changes=a.texts("changes"),
-            )
-        )
+    amendments = [
+        _decode_amendment(r.inner(item, f"session {number} amendment", "amendments", index))
+        for index, item in enumerate(r.tables("amendments"))
+    ]
     m = r.inner(r.table.get("measurements", {}), f"session {number} measurements", "measurements")
     measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
@@ -354,15 +398,7 @@ def _decode(
     elif schema < 1:
         found = f"schema {schema} is not a schema mesolog ever wrote"
         top.report(CorruptFile(path, found, lines.line(("schema",))))
-    p = top.inner(data.get("patient"), "[patient]", "patient")
-    patient = Patient(
-        id=p.text("id", required=True),
-        created=p.moment("created", required=True),
-        name=p.text("name"),
-        birth_year=p.integer("birth_year"),
-        sex=p.text("sex"),
-        note=p.text("note"),
-    )
+    patient = _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
     courses = []
     for index, raw in enumerate(top.tables("courses")):
         c = top.inner(raw, "course", "courses", index)
@@ -373,6 +409,7 @@ def _decode(
                 interval_days=c.integer("interval_days", required=True),
                 start=c.day("start", required=True),
                 indication=c.text("indication"),
+                status=_course_status(c),
             )
         )
     sessions: list[Session] = []
@@ -384,7 +421,32 @@ def _decode(
         )
         if len(problems or ()) > before:
             broken.add(index)
-    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA), broken
+    amendments = tuple(
+        _decode_amendment(top.inner(raw, "chart amendment", "amendments", index))
+        for index, raw in enumerate(top.tables("amendments"))
+    )
+    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA, amendments), broken
+
+
+_FIRST_LIST_HEADER = re.compile(r"^[ \t]*\[\[", re.MULTILINE)
+
+
+def read_patient(path: Path) -> Patient | None:
+    """The ``[patient]`` table of a chart, read without decoding its sessions (the "did you
+    mean" of an unknown id looks at every chart's name); None when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        head = _FIRST_LIST_HEADER.search(text)
+        try:
+            data = tomllib.loads(text[: head.start()] if head else text)
+        except tomllib.TOMLDecodeError:
+            data = {}
+        if "patient" not in data:  # [patient] written after the sessions, by hand
+            data = tomllib.loads(text)
+        top = _Reader(path, data, "file", (), Lines(""))
+        return _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile):
+        return None
 
 
 @functools.cache
@@ -464,16 +526,41 @@ def conflict_marker_line(text: str) -> int | None:
 
 
 def read_chart_file(path: Path, bulk: bool = False) -> tuple[Chart, str]:
-    """(chart, text) of one file; refuses empty, truncated, non-UTF-8 or newer files.
+    """(chart, text) of one file; refuses empty, truncated, non-UTF-8 or newer files, and
+    anything that is not a regular file (never opened).
 
     ``bulk``: one of many charts read at once (see :func:`parse_chart_text`).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
+    raw = read_regular_file(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CorruptFile(path, "is not UTF-8 text; restore it from a backup") from None
+    # A byte-order mark, as Windows editors write one, is not part of the chart. It is dropped
+    # here, so the next write saves the chart without it.
+    text = text.removeprefix(BOM)
     return parse_chart_text(path, text, bulk), text
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file. Anything else (a FIFO would hang the reader forever, a
+    device or folder is not a chart) is refused without being opened; the open itself does
+    not block and is checked again on the open file, in case the name changed in between."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise CorruptFile(path, "is not a regular file; skipped, never opened")
+        # Links were vetted by ``Clinic.safe_path``; the file opened is the link's target.
+        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as error:
+        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CorruptFile(path, "is not a regular file; skipped, never opened")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError as error:
+        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
+    finally:
+        os.close(fd)

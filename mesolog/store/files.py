@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mesolog.errors import (
     ChartBusy,
+    UnsafeFile,
 )
 from mesolog.store.paths import make_private_dir
 
@@ -66,6 +67,29 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
     _fsync_dir(path.parent)
 
 
+def _open_own_file(path: Path, flags: int) -> int:
+    """Open a file of ours, never through a symbolic link (a planted link would have us
+    truncate or write its target, outside the data folder) and only if it is a regular file."""
+    import stat
+
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as error:
+        if os.path.islink(path):
+            raise UnsafeFile(
+                f"{path} is a symbolic link; mesolog never writes through one. Remove it."
+            ) from None
+        if os.path.lexists(path) and not os.path.isfile(path):
+            raise UnsafeFile(
+                f"{path} is not a regular file; mesolog leaves it alone. Remove it."
+            ) from None
+        raise error
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
+    return fd
+
+
 def create_exclusively(path: Path, text: str) -> None:
     """A new file (0600) holding ``text``, fsynced; ``FileExistsError`` if ``path`` exists, a
     symlink included (O_EXCL | O_NOFOLLOW): nothing is ever clobbered."""
@@ -97,7 +121,7 @@ def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S)
 
     make_private_dir(lock_dir)
     lock_path = lock_dir / f"{patient_id.lower()}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_own_file(lock_path, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -109,6 +109,9 @@ def init(data_dir: Path) -> str:
         own.append(".gitignore")
     register_driver(data_dir)
     tighten(data_dir)
+    stuck = history.index_lock_warning(data_dir)
+    if stuck:  # every commit would fail: never claim history is on
+        raise HistoryError(f"history is not on yet: {stuck}")
     if own:
         history.git(data_dir, "add", "--", *own)
         history.git(

@@ -1,0 +1,152 @@
+"""Patient details and course plans, and their corrections: the chart-level trail.
+
+Sessions carry their own amendments (``amendments``); what belongs to the chart as a whole (the
+patient's name or phone, a course's plan or status) is corrected here, each change written as
+``field: old -> new`` in a chart-level ``[[amendments]]`` entry (DESIGN "File format").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime
+
+from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
+from mesolog.model import vocabulary as vocab
+
+# The trail writes values the way session amendments do ("(none)" for an empty one).
+from mesolog.model.amendments import _show as show
+from mesolog.model.records import Amendment, Chart, Course, Patient
+from mesolog.model.validation import make_course
+from mesolog.model.values import choice
+
+# What `patient new` and `patient edit` may set, in the order they are shown and compared.
+PATIENT_FIELDS = ("name", "birth_year", "sex", "phone", "email", "note")
+EARLIEST_BIRTH_YEAR = 1900
+
+
+# --- single values ----------------------------------------------------------------------------
+
+
+def birth_year(value: int, today: date) -> int:
+    if not EARLIEST_BIRTH_YEAR <= value <= today.year:
+        raise InvalidValue(
+            "birth year", value, f"use a year from {EARLIEST_BIRTH_YEAR} to {today.year}"
+        )
+    return value
+
+
+def email(text: str) -> str:
+    """An address with something on each side of one ``@`` and no spaces (not more: the
+    practitioner knows the address; this only catches a phone number typed in its place)."""
+    value = text.strip()
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in value):
+        raise InvalidValue("email", text, "an email address has the form name@example.org")
+    return value
+
+
+def phone(text: str) -> str:
+    """Any way of writing a number (``+34 600 000 000``, ``(0)6 12 34``), as long as it has digits."""
+    value = " ".join(text.split())
+    if not any(c.isdigit() for c in value):
+        raise InvalidValue("phone", text, 'a phone number has digits, e.g. "+34 600 000 000"')
+    return value
+
+
+def patient_details(given: Mapping[str, object], today: date) -> dict[str, object]:
+    """What was typed for each patient field, checked. ``""`` clears a field (kept as None)."""
+    out: dict[str, object] = {}
+    for key, value in given.items():
+        if key not in PATIENT_FIELDS:
+            raise InvalidValue("patient field", key, "use one of " + ", ".join(PATIENT_FIELDS))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out[key] = None
+        elif key == "birth_year":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidValue("birth year", value, "use a year such as 1986")
+            out[key] = birth_year(value, today)
+        elif key == "sex":
+            out[key] = choice(str(value), "sex", vocab.SEXES)
+        elif key == "email":
+            out[key] = email(str(value))
+        elif key == "phone":
+            out[key] = phone(str(value))
+        else:
+            out[key] = str(value).strip()
+    return out
+
+
+def validate_patient(patient: Patient, today: date) -> None:
+    """A patient's details as they would be stored (the Python API's own check)."""
+    patient_details({k: getattr(patient, k) for k in PATIENT_FIELDS}, today)
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+def changed_patient(patient: Patient, details: Mapping[str, object]) -> tuple[Patient, list[str]]:
+    """The patient with ``details`` (already checked) applied, and each change as old -> new."""
+    new = replace(patient, **details)  # type: ignore[arg-type]
+    changes = [
+        f"patient.{key}: {show(getattr(patient, key))} -> {show(getattr(new, key))}"
+        for key in PATIENT_FIELDS
+        if getattr(patient, key) != getattr(new, key)
+    ]
+    return new, changes
+
+
+def find_course(chart: Chart, name: str) -> Course:
+    """The course called ``name`` (ignoring case), or a refusal naming the ones there are."""
+    found = chart.course(name)
+    if found is None:
+        known = ", ".join(c.name for c in chart.courses) or "none yet"
+        raise UnknownCourse(
+            f"patient {chart.patient.id} has no course {name!r} (courses: {known}; "
+            "add one with `mesolog course add`); nothing changed."
+        )
+    return found
+
+
+def changed_course(
+    course: Course,
+    planned_sessions: int | None = None,
+    interval_days: int | None = None,
+    indication: str | None = None,
+    status: str | None = None,
+) -> tuple[Course, list[str]]:
+    """The course with the given parts replaced, and each change as old -> new."""
+    parts = {
+        "planned_sessions": planned_sessions,
+        "interval_days": interval_days,
+        "indication": indication,
+        "status": status,
+    }
+    given = {k: v for k, v in parts.items() if v is not None}
+    new = replace(course, **given)  # type: ignore[arg-type]
+    # The same bounds as a new course (make_course says what is allowed).
+    make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
+    changes = [
+        f"course {course.name}.{key}: {show(getattr(course, key))} -> {show(getattr(new, key))}"
+        for key in given
+        if getattr(course, key) != getattr(new, key)
+    ]
+    return new, changes
+
+
+def closed_course(course: Course, status: str) -> tuple[Course, list[str]]:
+    """The course marked completed or stopped; a closed course cannot be closed again."""
+    status = choice(status, "--status", vocab.COURSE_STATUSES[1:])
+    if course.closed:
+        raise InvalidValue("course", course.name, f"it is closed already ({course.status})")
+    return changed_course(course, status=status)
+
+
+def with_trail(
+    chart: Chart, changes: list[str], at: datetime, by: str, reason: str | None
+) -> Chart:
+    """``chart`` with a chart-level amendment appended; refuses a change that changes nothing."""
+    if not changes:
+        raise NothingToChange("the values given are the chart's already; nothing changed.")
+    note = Amendment(at=at, by=by, reason=(reason or "").strip(), changes=tuple(changes))
+    return replace(chart, amendments=(*chart.amendments, note))

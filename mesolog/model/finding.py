@@ -1,0 +1,90 @@
+"""Finding people: the search of ``patient list --search`` and the "did you mean" of an unknown
+id, in one place. Text is compared folded: case and accents ignored (``Lena`` finds ``Léna``,
+``JOSE`` finds ``José``)."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+
+from mesolog.model.progress import PatientSummary
+
+MAX_SUGGESTIONS = 3
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed (Unicode NFKD, combining marks dropped), single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def matches(search: str, fields: Iterable[str | None]) -> bool:
+    """Whether ``search`` appears in any of ``fields`` (id, name, phone, email, note...).
+
+    A phone number matches however it is spaced: ``600000000`` finds ``+34 600 000 000``.
+    """
+    wanted = fold(search)
+    if not wanted:
+        return True
+    compact = wanted.replace(" ", "")
+    for value in fields:
+        if not value:
+            continue
+        folded = fold(value)
+        if wanted in folded or (compact and compact in folded.replace(" ", "")):
+            return True
+    return False
+
+
+def patient_matches(search: str, summary: PatientSummary) -> bool:
+    """``patient list --search``: the id, name, phone, email or note holds the text."""
+    s = summary
+    return matches(search, (s.patient_id, s.name, s.phone, s.email, s.note))
+
+
+def suggestions(word: str, people: Iterable[tuple[str, str | None]]) -> list[str]:
+    """Who the practitioner may have meant by ``word``: close ids, then patients whose name
+    matches (a word of it, a part of it, or a close spelling), as ``P-0003 (Lena Berg)``.
+
+    A name is shown only when it is what matched: whoever typed "Lena" knows the name already,
+    while a mistyped id must not put another patient's name on the screen."""
+    known = list(people)
+    names = {pid: name for pid, name in known}
+    folded_ids = {fold(pid): pid for pid, _ in known}
+    wanted = fold(word)
+    # The closest id as "did you mean" always offered it; more only when really close (with
+    # numbered ids, every P-0xxx looks a little like every other).
+    close = difflib.get_close_matches(wanted, list(folded_ids), n=MAX_SUGGESTIONS, cutoff=0.6)
+    found = [
+        folded_ids[c]
+        for n, c in enumerate(close)
+        if n == 0 or difflib.SequenceMatcher(None, wanted, c).ratio() >= 0.75
+    ]
+    by_id = len(found)
+    for pid, name in known:
+        if not name or pid in found or not wanted:
+            continue
+        folded = fold(name)
+        words = folded.split()
+        if (
+            wanted in folded
+            or difflib.get_close_matches(wanted, words, n=1, cutoff=0.75)
+            or difflib.SequenceMatcher(None, wanted, folded).ratio() >= 0.75
+        ):
+            found.append(pid)
+    return [
+        f"{pid} ({names[pid]})" if n >= by_id else pid
+        for n, pid in enumerate(found[:MAX_SUGGESTIONS])
+    ]
+
+
+def did_you_mean(word: str, people: Iterable[tuple[str, str | None]]) -> str:
+    """``"; did you mean P-0003 (Lena Berg)?"``, or ``""`` when nobody comes close."""
+    found = suggestions(word, people)
+    if not found:
+        return ""
+    if len(found) == 1:
+        return f"; did you mean {found[0]}?"
+    return "; did you mean " + ", ".join(found[:-1]) + f" or {found[-1]}?"
