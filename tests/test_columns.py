@@ -25,9 +25,9 @@ Spec = list[tuple["str | None", str]]
 
 OVERVIEW: Spec = [
     ("Patient", "patient"), ("Name", "name"), ("Indication", "indication"), ("Sessions", "sessions"),
-    (None, "done"), (None, "planned"), (None, "course"), ("Last session", "last_session"),
-    ("Next due", "next_due"), (None, "days_late"), ("Latest complications", "latest_complications"),
-    (None, "problem"),
+    (None, "done"), (None, "planned"), (None, "course"), (None, "course_status"),
+    ("Last session", "last_session"), ("Next due", "next_due"), (None, "days_late"),
+    ("Latest complications", "latest_complications"), (None, "problem"),
 ]
 DUE: Spec = [
     ("Patient", "patient"), ("Name", "name"), (None, "indication"), ("Course", "course"),
@@ -41,8 +41,13 @@ FOUND: Spec = [
     (None, "indication"),
 ]
 LOT: Spec = [
-    ("Patient", "patient"), ("#", "session"), ("Date", "date"), (None, "status"), ("Substance", "substance"),
+    ("Patient", "patient"), (None, "name"), (None, "phone"), (None, "email"), ("#", "session"), ("Date", "date"), (None, "status"), ("Substance", "substance"),
     ("Amount", "amount"), (None, "unit"), ("Lot", "lot"), ("Areas", "areas"),
+]
+# `lot --format csv` is the recall list: one row per patient with the contacts, for a mail merge
+# (issue 10), so its CSV has a spec of its own; JSON and Markdown follow the table's.
+RECALL = [
+    "patient", "name", "phone", "email", "sessions", "dates", "substances", "lots", "areas", "voided",
 ]
 STATS: Spec = [
     ("Group", "group"), ("Sessions", "sessions"), ("Patients", "patients"),
@@ -109,7 +114,7 @@ def test_the_csv_header_is_the_tables_keys_plus_the_documented_hidden_ones(run, 
 
     # What the CLI prints, in every form.
     header = next(csv.reader(io.StringIO(run(*args, "--format", "csv").stdout)))
-    assert header == keys
+    assert header == (RECALL if view == "lot" else keys)
     records = json.loads(run(*args, "--format", "json").stdout)
     if view == "report":
         records = None  # the one-patient JSON is the structured chart, not a flat table
@@ -129,6 +134,7 @@ README_ROWS = {
     "due": "| `due` |",
     "find": "| `find` |",
     "lot": "| `lot` |",
+    "recall": "| `lot --format csv` |",
     "stats": "| `stats` |",
     "report": "| `report ID` sessions",
 }
@@ -151,3 +157,13 @@ def test_the_report_markdown_says_amended_in_its_column(run, demo: Path) -> None
     assert "A session with `amended` True was changed after it was recorded" in md
     assert "amended*" not in md
 
+
+
+def test_the_readme_lists_the_recall_lists_keys() -> None:
+    import re
+
+    from mesolog.render.clinic import recall_columns
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith(README_ROWS["recall"]))
+    assert re.findall(r"`([a-z_]+)`", row.split(" | ", 1)[1]) == RECALL == [c.key for c in recall_columns()]
