@@ -25,9 +25,9 @@ Spec = list[tuple["str | None", str]]
 
 OVERVIEW: Spec = [
     ("Patient", "patient"), ("Name", "name"), ("Indication", "indication"), ("Sessions", "sessions"),
-    (None, "done"), (None, "planned"), (None, "course"), ("Last session", "last_session"),
-    ("Next due", "next_due"), (None, "days_late"), ("Latest complications", "latest_complications"),
-    (None, "problem"),
+    (None, "done"), (None, "planned"), (None, "course"), (None, "course_status"),
+    ("Last session", "last_session"), ("Next due", "next_due"), (None, "days_late"),
+    ("Latest complications", "latest_complications"), (None, "problem"),
 ]
 DUE: Spec = [
     ("Patient", "patient"), ("Name", "name"), (None, "indication"), ("Course", "course"),
@@ -41,8 +41,9 @@ FOUND: Spec = [
     (None, "indication"),
 ]
 LOT: Spec = [
-    ("Patient", "patient"), ("#", "session"), ("Date", "date"), (None, "status"), ("Substance", "substance"),
-    ("Amount", "amount"), (None, "unit"), ("Lot", "lot"), ("Areas", "areas"),
+    ("Patient", "patient"), (None, "name"), (None, "phone"), (None, "email"), ("#", "session"),
+    ("Date", "date"), (None, "status"), ("Substance", "substance"), ("Amount", "amount"), (None, "unit"),
+    ("Lot", "lot"), ("Areas", "areas"),
 ]
 STATS: Spec = [
     ("Group", "group"), ("Sessions", "sessions"), ("Patients", "patients"),
@@ -109,7 +110,12 @@ def test_the_csv_header_is_the_tables_keys_plus_the_documented_hidden_ones(run, 
 
     # What the CLI prints, in every form.
     header = next(csv.reader(io.StringIO(run(*args, "--format", "csv").stdout)))
-    assert header == keys
+    if view == "lot":  # issue 10: the recall's CSV is one row per patient, for a mail merge
+        from mesolog.render.clinic import recall_columns
+
+        assert header == [c.key for c in recall_columns()]
+    else:
+        assert header == keys
     records = json.loads(run(*args, "--format", "json").stdout)
     if view == "report":
         records = None  # the one-patient JSON is the structured chart, not a flat table
