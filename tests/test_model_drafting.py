@@ -208,3 +208,13 @@ def test_a_substance_written_as_a_spec_reads_back_the_same(item: Substance) -> N
     back = substance(substance_spec(item))[0]
     assert (back.name, back.amount, back.unit, back.lot, back.expiry) == (
         item.name, item.amount, item.unit, item.lot, item.expiry)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["'", "=", "+", "-", "@", "\t", "\r", "a", "1", " "]), max_size=6) | st.text(max_size=20))
+def test_a_spreadsheet_cell_gives_back_exactly_what_was_typed(typed: str) -> None:
+    from mesolog.model.values import FORMULA_LEADS, spreadsheet_quoted, spreadsheet_unquoted
+
+    cell = spreadsheet_quoted(typed)
+    assert not cell.startswith(FORMULA_LEADS)  # a spreadsheet never runs it
+    assert spreadsheet_unquoted(cell) == typed

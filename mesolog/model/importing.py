@@ -230,9 +230,9 @@ class Row:
 
 def _inert_back(text: str) -> str:
     """Undo the export's spreadsheet guard: "'=x" was written for "=x"."""
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-        return text[1:]
-    return text
+    from mesolog.model.values import spreadsheet_unquoted
+
+    return spreadsheet_unquoted(text)
 
 
 def mapped_rows(

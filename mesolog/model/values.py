@@ -344,3 +344,22 @@ def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple
         )
         notes.append(f"indication {word.strip()!r} is not in the list{hint}")
     return " ".join(word.split()), notes
+
+
+# --- spreadsheet cells ------------------------------------------------------------------------
+
+# A cell a spreadsheet would run as a formula (OWASP: CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_quoted(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet shows as typed: a formula lead gets a leading quote.
+    Text that already starts with quotes before a lead gets one more, so that
+    :func:`spreadsheet_unquoted` gives back exactly what was typed."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_LEADS) else text
+
+
+def spreadsheet_unquoted(text: str) -> str:
+    """The value a cell written by :func:`spreadsheet_quoted` stands for."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_LEADS) else text
+

@@ -129,16 +129,14 @@ def _json_table() -> dict[int, str]:
     return {c: f"\\u{c:04x}" for c in _inert_table() if c >= 0x20}
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def inert_cell(value: object) -> object:
     """A cell a spreadsheet shows as typed: text with a formula lead gets a leading quote."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
-        return "'" + value
+    if isinstance(value, str):
+        from mesolog.model.values import spreadsheet_quoted
+
+        return spreadsheet_quoted(value)
     return value
 
 
