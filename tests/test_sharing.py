@@ -335,7 +335,7 @@ def test_union_and_three_way_rules() -> None:
 
 ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["new", "add", "add", "amend", "amend", "void", "sync"]),
+        st.sampled_from(["new", "add", "add", "amend", "amend", "void", "restore", "sync"]),
         st.integers(0, 2),  # machine
         st.integers(0, 1),  # patient
         st.sampled_from([1, 1, 2, 3]),  # session number: 1 always exists
@@ -390,6 +390,8 @@ def _act(clinic: Clinic, action: str, patient: str, number: int, depth: str, add
             clinic.amend(patient, number, lambda s: _with_depth(s, float(depth)), "Dr", "why")
         elif action == "void":
             clinic.void(patient, number, "Dr", "wrong patient")
+        elif action == "restore":
+            clinic.restore(patient, number, "Dr", "voided by mistake")
     except MesologError:
         pass  # unknown patient or session, nothing to change: refused, as the CLI would
 
@@ -441,9 +443,9 @@ def test_e_random_histories_through_the_pure_merge(actions, swaps) -> None:  # t
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS)
 def test_e_random_histories_through_real_git(run: Run, actions) -> None:  # type: ignore[no-untyped-def]
-    """3 clones of one bare repository; new patient / add / amend / void / sync through the CLI
-    (restore is not in the action set: `mesolog restore` is not on main yet); then syncing until
-    quiet: every session whose add exited 0 is on every machine once, and the bytes agree."""
+    """3 clones of one bare repository; new patient / add / amend / void / restore / sync through
+    the CLI; then syncing until quiet: every session whose add exited 0 is on every machine
+    once, and the bytes agree."""
     with tempfile.TemporaryDirectory() as root:
         machines = clinic_of(run, Path(root), 3)
         added: set[str] = set()
@@ -464,6 +466,8 @@ def test_e_random_histories_through_real_git(run: Run, actions) -> None:  # type
                 m("amend", patient, str(number), "--depth", depth, "--reason", "why", expect=None)
             elif action == "void":
                 m("void", patient, str(number), "--reason", "why", expect=None)
+            elif action == "restore":
+                m("restore", patient, str(number), "--reason", "why", expect=None)
             else:
                 m("sync", expect=None)
         sync_until_quiet(machines)
