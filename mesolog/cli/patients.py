@@ -1,4 +1,4 @@
-"""`patient new/list/show` and `course add`."""
+"""`patient new/edit/list/show` and `course add/edit/close`."""
 
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any

@@ -1,4 +1,4 @@
-"""Recording and correcting sessions: `add`, `amend`, `void`."""
+"""Recording and correcting sessions: `add`, `amend`, `void`, `restore`."""
 
 import sys
 from typing import TYPE_CHECKING, Annotated
