@@ -212,3 +212,23 @@ def test_find_by_indication_compares_by_meaning(run, data_dir: Path) -> None:
     assert sessions(data_dir / "patients" / "P-1.toml")[0]["indication"] == "alopecia"
     rows = json.loads(run("find", "--indication", "Hair Loss", "--format", "json").stdout)
     assert sorted(r["patient"] for r in rows) == ["P-1", "P-2"]
+
+
+def test_amend_takes_every_session_option_of_add_by_the_same_name(run, patient: Path) -> None:
+    """One declaration of a session's fields for add and amend: every option add has for a
+    session's fields, amend has too, and a correction through it is recorded."""
+    from typer.main import get_command
+
+    from mesolog.cli import app
+
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    options = {name: {o for p in commands[name].params for o in p.opts} for name in ("add", "amend")}
+    only_add = {"--complication", "--like-last", "--no-input", "--interactive", "--new-patient"}
+    assert options["add"] - only_add <= options["amend"]
+    run("add", "P-0042", *FULL_ADD)
+    run("amend", "P-0042", "1", "--method", "papule", "--points", "30", "--gauge", "32",
+        "--consent", "form B", "--reason", "mistyped the protocol")
+    session = tomllib.loads(patient.read_text())["sessions"][0]
+    assert (session["method"], session["points"], session["needle_gauge"], session["consent"]) == (
+        "papule", 30, 32, "form B")
+    assert "method: nappage -> papule" in session["amendments"][-1]["changes"]

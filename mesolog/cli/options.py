@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    pass
+    from mesolog.model.drafting import Given
 
 from mesolog.cli.completion import complete_patient
 
@@ -31,6 +31,8 @@ UntilOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
 ]
+
+
 def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """Refuse a file the report cannot be written as before anything is read (and again,
     with the --format typed after it, when the report is written)."""
@@ -38,7 +40,9 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
         from mesolog import render
 
         source = ctx.get_parameter_source("fmt")
-        typed = ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
+        typed = (
+            ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
+        )
         render.file_format(value, typed)
     return value
 
@@ -57,3 +61,128 @@ ForceOption = Annotated[
     bool,
     typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
 ]
+
+
+# --- the fields of a session: one declaration for add and amend ---------------------------------
+# The same option names and the same parsing on both (amend replaces what it is given). The
+# values go to the drafting function through ``given_from``, which names them as ``Given`` does.
+
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="When it was done: YYYY-MM-DD, today, yesterday, -3d. Example: --date yesterday",
+    ),
+]
+AreaOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--area",
+        "-a",
+        help="Area treated, comma-separated or repeated. Example: --area scalp",
+        show_default=False,
+    ),
+]
+IndicationOption = Annotated[
+    str | None, typer.Option(help='What it treats. Example: --indication "hair loss"')
+]
+SubstanceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--substance",
+        "-s",
+        help='NAME:AMOUNT[:LOT x][:EXP date]; repeat. Example: -s "hyaluronic acid:2ml:LOT A17"',
+        show_default=False,
+    ),
+]
+DepthOption = Annotated[
+    str | None,
+    typer.Option(help="Needle depth in mm (0.1-13; 1-4 is dermal). Example: --depth 1.5"),
+]
+TechniqueOption = Annotated[str | None, typer.Option(help="gun or hand. Example: --technique gun")]
+MethodOption = Annotated[
+    str | None,
+    typer.Option(
+        help="nappage, papule, point-by-point, linear, depot, ... Example: --method nappage"
+    ),
+]
+AngleOption = Annotated[
+    int | None, typer.Option(help="Needle angle in degrees (0-90). Example: --angle 45")
+]
+GaugeOption = Annotated[int | None, typer.Option(help="Needle gauge (27-34). Example: --gauge 30")]
+NeedleLengthOption = Annotated[
+    float | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
+]
+PointsOption = Annotated[
+    int | None, typer.Option(help="Number of injection points. Example: --points 40")
+]
+AnaestheticOption = Annotated[
+    str | None,
+    typer.Option(help='"none" or what was used. Example: --anaesthetic "topical cream"'),
+]
+DurationOption = Annotated[int | None, typer.Option(help="Minutes. Example: --duration 25")]
+MeasureOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="NAME=NUMBER, unit in the name; repeat. Example: --measure waist_cm=82.5",
+        show_default=False,
+    ),
+]
+NoteOption = Annotated[
+    str | None, typer.Option(help='Free notes. Example: --note "tolerated well"')
+]
+PractitionerOption = Annotated[
+    str | None,
+    typer.Option(help='Who did it (default from config). Example: --practitioner "Dr. L. Moreau"'),
+]
+CourseOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The course it belongs to (add: default the current one). Example: --course hair-2026"
+    ),
+]
+ConsentOption = Annotated[
+    str | None,
+    typer.Option(help='Reference to the signed consent. Example: --consent "form 2026-11-02"'),
+]
+PhotoOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Photo path relative to the data folder; repeat. Example: --photo photos/P-0042/before.jpg",
+        show_default=False,
+    ),
+]
+COMPLICATION_HELP = (
+    "NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
+    "(resolved, recovering, ongoing...); repeat. "
+    "Example: --{option} bruising:mild:onset=2026-11-03:outcome=resolved"
+)
+
+# Parameter name -> the ``Given`` field it fills, where the two differ (an option is singular
+# because it is repeated once per value).
+_GIVEN_FIELD = {
+    "when": "date",
+    "area": "areas",
+    "substance": "substances",
+    "complication": "complications",
+    "add_complication": "complications",
+    "remove_complication": "remove_complications",
+    "measure": "measures",
+    "photo": "photos",
+}
+
+
+def given_from(params: dict[str, object]) -> "Given":
+    """What the command line gave for a session, as the drafting function takes it; the
+    fields come from ``Given`` itself, so a new field needs no second list here."""
+    from dataclasses import fields
+
+    from mesolog.model.drafting import Given
+
+    names = {f.name for f in fields(Given)}
+    values: dict[str, object] = {}
+    for param, value in params.items():
+        name = _GIVEN_FIELD.get(param, param)
+        if name in names and value is not None:
+            values[name] = tuple(value) if isinstance(value, list) else value
+    return Given(**values)  # type: ignore[arg-type]

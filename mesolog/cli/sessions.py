@@ -13,8 +13,31 @@ from mesolog.cli.application import (
     _state,
     app,
 )
-from mesolog.cli.completion import complete_area, complete_substance
-from mesolog.cli.options import PatientId, SessionNumber
+from mesolog.cli.options import (
+    COMPLICATION_HELP,
+    AnaestheticOption,
+    AngleOption,
+    AreaOption,
+    ConsentOption,
+    CourseOption,
+    DateOption,
+    DepthOption,
+    DurationOption,
+    GaugeOption,
+    IndicationOption,
+    MeasureOption,
+    MethodOption,
+    NeedleLengthOption,
+    NoteOption,
+    PatientId,
+    PhotoOption,
+    PointsOption,
+    PractitionerOption,
+    SessionNumber,
+    SubstanceOption,
+    TechniqueOption,
+    given_from,
+)
 
 # --- add --------------------------------------------------------------------------------------
 
@@ -23,108 +46,29 @@ from mesolog.cli.options import PatientId, SessionNumber
 def add(
     ctx: typer.Context,
     patient_id: PatientId,
-    when: Annotated[
-        str,
-        typer.Option(
-            "--date",
-            help="When it was done: YYYY-MM-DD, today, yesterday, -3d. Example: --date yesterday",
-        ),
-    ] = "today",
-    area: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--area",
-            "-a",
-            help="Area treated; repeat for several. Example: --area scalp",
-            show_default=False,
-            autocompletion=complete_area,
-        ),
-    ] = None,
-    indication: Annotated[
-        str | None, typer.Option(help='Example: --indication "hair loss"')
-    ] = None,
-    substance: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--substance",
-            "-s",
-            help='NAME:AMOUNT[:LOT x][:EXP date]; repeat. Example: -s "hyaluronic acid:2ml:LOT A17"',
-            show_default=False,
-            autocompletion=complete_substance,
-        ),
-    ] = None,
-    depth: Annotated[
-        str | None,
-        typer.Option(help="Needle depth in mm (0-13; 1-4 is dermal). Example: --depth 1.5"),
-    ] = None,
-    technique: Annotated[
-        str | None, typer.Option(help="gun or hand. Example: --technique gun")
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            help="nappage, papule, point-by-point, linear, depot, ... Example: --method nappage"
-        ),
-    ] = None,
-    angle: Annotated[
-        int | None, typer.Option(help="Needle angle in degrees (0-90). Example: --angle 45")
-    ] = None,
-    gauge: Annotated[
-        int | None, typer.Option(help="Needle gauge (27-34). Example: --gauge 30")
-    ] = None,
-    needle_length: Annotated[
-        float | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
-    ] = None,
-    points: Annotated[
-        int | None, typer.Option(help="Number of injection points. Example: --points 40")
-    ] = None,
-    anaesthetic: Annotated[
-        str | None,
-        typer.Option(help='"none" or what was used. Example: --anaesthetic "topical cream"'),
-    ] = None,
-    duration: Annotated[int | None, typer.Option(help="Minutes. Example: --duration 25")] = None,
+    when: DateOption = "today",
+    area: AreaOption = None,
+    indication: IndicationOption = None,
+    substance: SubstanceOption = None,
+    depth: DepthOption = None,
+    technique: TechniqueOption = None,
+    method: MethodOption = None,
+    angle: AngleOption = None,
+    gauge: GaugeOption = None,
+    needle_length: NeedleLengthOption = None,
+    points: PointsOption = None,
+    anaesthetic: AnaestheticOption = None,
+    duration: DurationOption = None,
     complication: Annotated[
         list[str] | None,
-        typer.Option(
-            help="NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
-            "(resolved, recovering, ongoing...); repeat. "
-            "Example: --complication bruising:mild:onset=2026-11-03:outcome=resolved",
-            show_default=False,
-        ),
+        typer.Option(help=COMPLICATION_HELP.format(option="complication"), show_default=False),
     ] = None,
-    measure: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="NAME=NUMBER, unit in the name; repeat. Example: --measure waist_cm=82.5",
-            show_default=False,
-        ),
-    ] = None,
-    note: Annotated[
-        str | None, typer.Option(help='Free notes. Example: --note "tolerated well"')
-    ] = None,
-    practitioner: Annotated[
-        str | None,
-        typer.Option(
-            help='Who did it (default from config). Example: --practitioner "Dr. L. Moreau"'
-        ),
-    ] = None,
-    course: Annotated[
-        str | None,
-        typer.Option(
-            help="Course this session belongs to (default: the current one). Example: --course hair-2026"
-        ),
-    ] = None,
-    consent: Annotated[
-        str | None,
-        typer.Option(help='Reference to the signed consent. Example: --consent "form 2026-11-02"'),
-    ] = None,
-    photo: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Photo path relative to the data folder; repeat. Example: --photo photos/P-0042/before.jpg",
-            show_default=False,
-        ),
-    ] = None,
+    measure: MeasureOption = None,
+    note: NoteOption = None,
+    practitioner: PractitionerOption = None,
+    course: CourseOption = None,
+    consent: ConsentOption = None,
+    photo: PhotoOption = None,
     like_last: Annotated[
         bool,
         typer.Option(
@@ -154,32 +98,10 @@ def add(
 ) -> None:
     """Record a session. Example: mesolog add P-0042 --area scalp -s "minoxidil 0.5%:2ml:LOT M1" --depth 1.5 --technique gun --anaesthetic none"""
     from mesolog import render
-    from mesolog.model.drafting import Given
 
     state = _state(ctx)
     clinic, practice = state.clinic(), _practice(state)
-    given = Given(
-        date=when,
-        areas=tuple(area or ()),
-        indication=indication,
-        substances=tuple(substance or ()),
-        depth=depth,
-        technique=technique,
-        method=method,
-        angle=angle,
-        gauge=gauge,
-        needle_length=needle_length,
-        points=points,
-        anaesthetic=anaesthetic,
-        duration=duration,
-        complications=tuple(complication or ()),
-        measures=tuple(measure or ()),
-        note=note,
-        practitioner=practitioner,
-        course=course,
-        consent=consent,
-        photos=tuple(photo or ()),
-    )
+    given = given_from(ctx.params)
     shown: set[str] = set()
     if not no_input and (interactive or sys.stdin.isatty()):
         from mesolog.cli import prompts
@@ -223,43 +145,22 @@ def amend(
         str | None,
         typer.Option(help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
-    when: Annotated[
-        str | None, typer.Option("--date", help="Correct the date. Example: --date 2026-11-02")
-    ] = None,
-    area: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--area",
-            "-a",
-            help="Replace the areas (comma-separated or repeated, as for add). Example: --area scalp",
-            show_default=False,
-        ),
-    ] = None,
-    substance: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--substance",
-            "-s",
-            help='Replace the substances. Example: --substance "HA:2ml:LOT A17"',
-            show_default=False,
-        ),
-    ] = None,
-    depth: Annotated[str | None, typer.Option(help="Correct the depth. Example: --depth 2")] = None,
-    technique: Annotated[
-        str | None, typer.Option(help="Correct the technique. Example: --technique hand")
-    ] = None,
-    anaesthetic: Annotated[
-        str | None, typer.Option(help="Correct the anaesthetic. Example: --anaesthetic none")
-    ] = None,
-    indication: Annotated[
-        str | None, typer.Option(help="Correct the indication. Example: --indication cellulite")
-    ] = None,
+    when: DateOption = None,
+    area: AreaOption = None,
+    indication: IndicationOption = None,
+    substance: SubstanceOption = None,
+    depth: DepthOption = None,
+    technique: TechniqueOption = None,
+    method: MethodOption = None,
+    angle: AngleOption = None,
+    gauge: GaugeOption = None,
+    needle_length: NeedleLengthOption = None,
+    points: PointsOption = None,
+    anaesthetic: AnaestheticOption = None,
+    duration: DurationOption = None,
     add_complication: Annotated[
         list[str] | None,
-        typer.Option(
-            help="Add a complication found later. Example: --add-complication bruising:mild:onset=2026-11-03:resolved=2026-11-09",
-            show_default=False,
-        ),
+        typer.Option(help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
     ] = None,
     remove_complication: Annotated[
         list[str] | None,
@@ -268,41 +169,26 @@ def amend(
             show_default=False,
         ),
     ] = None,
-    course: Annotated[
-        str | None,
-        typer.Option(help="Move the session to another course. Example: --course hair-2026"),
-    ] = None,
-    measure: Annotated[
-        list[str] | None,
-        typer.Option(help="Set a measurement. Example: --measure waist_cm=81", show_default=False),
-    ] = None,
-    note: Annotated[
-        str | None, typer.Option(help='Replace the notes. Example: --note "see photos"')
-    ] = None,
+    measure: MeasureOption = None,
+    note: NoteOption = None,
+    practitioner: PractitionerOption = None,
+    course: CourseOption = None,
+    consent: ConsentOption = None,
+    photo: PhotoOption = None,
 ) -> None:
-    """Correct a session, with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
+    """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
     from mesolog import render
-    from mesolog.model.drafting import Given
 
     state = _state(ctx)
-    given = Given(
-        date=when,
-        areas=tuple(area or ()),
-        substances=tuple(substance or ()),
-        depth=depth,
-        technique=technique,
-        anaesthetic=anaesthetic,
-        indication=indication,
-        complications=tuple(add_complication or ()),
-        remove_complications=tuple(remove_complication or ()),
-        course=course,
-        measures=tuple(measure or ()),
-        note=note,
-    )
     author = by or state.config().practitioner
     clinic = state.clinic()
     stored = clinic.amend(
-        patient_id, session_number, given, author, reason, practice=_practice(state)
+        patient_id,
+        session_number,
+        given_from(ctx.params),
+        author,
+        reason,
+        practice=_practice(state),
     )
     render.session_stored(patient_id, stored.session, stored.path, verb="amended")
     render.warnings(stored.warnings + clinic.notices)
