@@ -138,7 +138,7 @@ class OutputExists(MesologError):
 
 
 class NothingToChange(MesologError):
-    """A correction that names nothing to change, or whose values are already the chart's."""
+    """A correction that names nothing to change (no option given): bad usage."""
 
     exit_code = EXIT_USAGE
 
@@ -153,9 +153,9 @@ class NoSuchFolder(MesologError):
     """An output file was asked for in a folder that is not there."""
 
 
-class SessionUnchanged(MesologError):
-    """A session correction that would leave the session as it is (voided already, the same
-    values): a refused action (exit 1), not an invalid value."""
+class AlreadyRecorded(MesologError):
+    """A correction that would leave the chart as it is (the values given are the chart's
+    already, a void of a voided session): a refused action (exit 1), not an invalid value."""
 
 
 class CannotMerge(MesologError):

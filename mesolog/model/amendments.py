@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidValue, SessionUnchanged
+from mesolog.errors import AlreadyRecorded, InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Amendment, Complication, Session, Substance
 from mesolog.model.values import number_text
@@ -25,7 +25,7 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
         ]
         new = replace(new, conflicts=())
     if not changes:
-        raise SessionUnchanged(
+        raise AlreadyRecorded(
             f"nothing would change: session {session.id} already holds these values; "
             "nothing written."
         )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
+from mesolog.errors import AlreadyRecorded, InvalidValue, UnknownCourse
 from mesolog.model import vocabulary as vocab
 
 # The trail writes values the way session amendments do ("(none)" for an empty one).
@@ -147,6 +147,6 @@ def with_trail(
 ) -> Chart:
     """``chart`` with a chart-level amendment appended; refuses a change that changes nothing."""
     if not changes:
-        raise NothingToChange("the values given are the chart's already; nothing changed.")
+        raise AlreadyRecorded("the values given are the chart's already; nothing changed.")
     note = Amendment(at=at, by=by, reason=(reason or "").strip(), changes=tuple(changes))
     return replace(chart, amendments=(*chart.amendments, note))

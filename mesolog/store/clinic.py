@@ -596,9 +596,9 @@ class Clinic:
 
         def edit(session: Session) -> Session:
             if session.voided:
-                from mesolog.errors import SessionUnchanged
+                from mesolog.errors import AlreadyRecorded
 
-                raise SessionUnchanged(
+                raise AlreadyRecorded(
                     f"session {number} of {patient_id} is voided already; nothing changed."
                 )
             return replace(session, status="voided")
