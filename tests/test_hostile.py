@@ -136,7 +136,8 @@ def test_a_huge_number_or_a_far_date_is_one_charts_problem(run, patient: Path, d
 
 
 @pytest.mark.parametrize("args", [["report"], ["due"], ["lot", "D2411"], ["find"], ["stats"], ["export"],
-                                  ["check"], ["patient", "list"], ["report", "P-0042"], ["patient", "show", "P-0042"]])
+                                  ["check"], ["patient", "list"], ["report", "P-0042"], ["patient", "show", "P-0042"],
+                                  ["summary", "P-0042"]])
 def test_reading_a_data_folder_that_does_not_exist_says_so(run, tmp_path: Path, args) -> None:
     missing = tmp_path / "no-such-clinic"
     result = run("--data-dir", str(missing), *args, expect=1)

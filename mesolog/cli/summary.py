@@ -52,7 +52,7 @@ def summary(
             "--output", str(output), "the summary is a web page: end the name in .html"
         )
     state = _state(ctx)
-    chart = state.clinic().load(patient_id)
+    chart = state.reading_clinic().load(patient_id)
     today = date.today()
     page = summary_page(chart, state.config().practice(), today, __version__)
     path = save_output(output or default_output(chart.patient.id, today), page, force)
