@@ -62,7 +62,9 @@ def _first_word_after(command: str | None) -> str | None:
     so the id is read from the line the shell handed over."""
     import shlex
 
-    line = os.environ.get("COMP_WORDS", "").replace("\n", " ") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
+    line = os.environ.get("COMP_WORDS", "").replace("\n", " ") or os.environ.get(
+        "_TYPER_COMPLETE_ARGS", ""
+    )
     try:
         words = shlex.split(line)
     except ValueError:
@@ -241,29 +243,3 @@ def _word_being_completed() -> str:
         return words[int(os.environ.get("COMP_CWORD", ""))]
     except (ValueError, IndexError):
         return ""
-
-
-# --- the names the command modules use (Typer's `autocompletion=`) ------------------------------
-
-
-def complete_patient(ctx: Any, incomplete: str) -> list[str]:
-    return _quietly(patients, ctx, incomplete)
-
-
-def complete_area(ctx: Any, incomplete: str) -> list[str]:
-    return _quietly(areas, ctx, incomplete)
-
-
-def complete_substance(ctx: Any, incomplete: str) -> list[str]:
-    return _quietly(substances, ctx, incomplete)
-
-
-def complete_lot(ctx: Any, incomplete: str) -> list[str]:
-    return _quietly(lots, ctx, incomplete)
-
-
-def _quietly(source: Callable[[Any, str], list[str]], ctx: Any, incomplete: str) -> list[str]:
-    try:
-        return source(ctx, incomplete)
-    except Exception:
-        return []

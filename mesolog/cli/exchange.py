@@ -10,7 +10,6 @@ from mesolog.cli.application import (
     _state,
     app,
 )
-from mesolog.cli.completion import complete_patient
 
 
 @app.command()
@@ -22,7 +21,6 @@ def export(
             metavar="[ID]",
             help="One patient; without it, every patient.",
             show_default=False,
-            autocompletion=complete_patient,
         ),
     ] = None,
     fmt: Annotated[

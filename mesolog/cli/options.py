@@ -8,7 +8,6 @@ import typer
 if TYPE_CHECKING:
     from mesolog.model.drafting import Given
 
-from mesolog.cli.completion import complete_patient
 
 PatientId = Annotated[
     str,
@@ -16,7 +15,6 @@ PatientId = Annotated[
         metavar="ID",
         help="Patient id. Example: P-0042",
         show_default=False,
-        autocompletion=complete_patient,
     ),
 ]
 SessionNumber = Annotated[

@@ -17,7 +17,6 @@ from mesolog.cli.application import (
     _window,
     app,
 )
-from mesolog.cli.completion import complete_area, complete_lot, complete_substance
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- across patients --------------------------------------------------------------------------
@@ -70,7 +69,6 @@ def lot(
             metavar="LOT",
             help="The lot or batch number; case and spaces ignored. Example: D2411",
             show_default=False,
-            autocompletion=complete_lot,
         ),
     ],
     fmt: FormatOption = "table",
@@ -105,11 +103,9 @@ def find(
     ctx: typer.Context,
     substance: Annotated[
         str | None,
-        typer.Option(help="Example: --substance minoxidil", autocompletion=complete_substance),
+        typer.Option(help="Example: --substance minoxidil"),
     ] = None,
-    area: Annotated[
-        str | None, typer.Option(help="Example: --area scalp", autocompletion=complete_area)
-    ] = None,
+    area: Annotated[str | None, typer.Option(help="Example: --area scalp")] = None,
     complication: Annotated[
         str | None, typer.Option(help="Example: --complication bruising")
     ] = None,
@@ -185,4 +181,10 @@ def stats(
     with _index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    _shown(ctx, fmt, output, lambda form: render.stats(by, groups, problems, form), f"mesolog stats --by {by}")
+    _shown(
+        ctx,
+        fmt,
+        output,
+        lambda form: render.stats(by, groups, problems, form),
+        f"mesolog stats --by {by}",
+    )

@@ -16,7 +16,6 @@ from mesolog.cli.application import (
     _window,
     app,
 )
-from mesolog.cli.completion import complete_patient
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
 # --- report -----------------------------------------------------------------------------------
@@ -31,7 +30,6 @@ def report(
             metavar="[ID]",
             help="Patient id; without it, the clinic overview.",
             show_default=False,
-            autocompletion=complete_patient,
         ),
     ] = None,
     since: SinceOption = None,
@@ -58,8 +56,10 @@ def report(
     if patient_id is None:
         if last is not None:
             raise InvalidValue(
-                "--last", last, "it counts one patient's sessions; give a patient id, or "
-                "--since/--until for the clinic"
+                "--last",
+                last,
+                "it counts one patient's sessions; give a patient id, or "
+                "--since/--until for the clinic",
             )
         _clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
         return
