@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from mesolog import model
 from mesolog.errors import CorruptFile, MesologError
@@ -47,11 +48,12 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     try:
         chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
-        shaped = _toml_text(path)
-        if shaped is None:  # not TOML at all: its first syntax error is all there is to say
+        document = _toml_document(path)
+        if document is None:  # not TOML at all: its first syntax error is all there is to say
             return [Problem(path, error.line, "error", error.reason)]
+        shaped, data = document
         try:  # of the wrong shape: every problem, not only the first
-            chart, shape, broken = decode_every_problem(path, tomllib.loads(shaped), shaped)
+            chart, shape, broken = decode_every_problem(path, data, shaped)
         except MesologError as error:
             return [Problem(path, 1, "error", error.message)]
         text = shaped
@@ -66,14 +68,15 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
-def _toml_text(path: Path) -> str | None:
-    """The file's text when it is TOML (its problems are then of shape: each can be named)."""
+def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """The file's text and what it parses to, when it is TOML (its problems are then of
+    shape: each can be named)."""
     try:
         text = read_regular_file(path).decode("utf-8")  # a FIFO is never opened
-        tomllib.loads(text)
+        data = tomllib.loads(text)
     except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    return text if text.strip() and "\x00" not in text else None
+    return (text, data) if text.strip() and "\x00" not in text else None
 
 
 @dataclass(frozen=True)
