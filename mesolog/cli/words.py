@@ -113,17 +113,20 @@ def _argument_in_words(param: Any) -> None:
 
 def _as_stored(callback: Any) -> Any:
     """Wrap a patient id parameter's callback: an id typed in another case becomes the stored
-    one, so every answer names the chart as it is filed. An unknown or invalid id is left as
-    typed, for the command's own sentence about it."""
+    one, so every answer names the chart as it is filed. An id that is invalid, unknown, or in
+    a folder that cannot be read is left as typed: the command itself then refuses it in its
+    own sentence, with the right exit code. Anything else is a defect and is not hidden."""
 
     def stored_id(ctx: Any, param: Any, value: Any) -> Any:
+        from mesolog.errors import MesologError
+
         if callback is not None:
             value = callback(ctx, param, value)
         if not isinstance(value, str) or ctx.resilient_parsing:
             return value
         try:
             found = completion.clinic_of(ctx).find(value)
-        except Exception:
+        except (MesologError, OSError):
             return value
         return found.stem if found is not None else value
 
