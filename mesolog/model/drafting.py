@@ -27,14 +27,15 @@ from mesolog.model.validation import (
     validate_session,
 )
 from mesolog.model.values import (
+    NEEDLE_COUNTS,
     area,
     choice,
     complication,
     depth,
     indication,
     measurement,
+    needle_length,
     now,
-    number,
     number_text,
     past_date,
     substance,
@@ -207,22 +208,19 @@ def _parse_protocol(
 
 def _parse_needle(given: Given) -> dict[str, Any]:
     """Angle, gauge, needle length, points and duration, each within its range."""
+    typed = {
+        "angle_deg": given.angle,
+        "needle_gauge": given.gauge,
+        "points": given.points,
+        "duration_min": given.duration,
+    }
     values: dict[str, Any] = {}
-    for key, name, raw, low, high in (
-        ("angle_deg", "angle", given.angle, 0, 90),
-        ("needle_gauge", "needle gauge", given.gauge, 27, 34),
-        ("points", "points", given.points, 1, 10000),
-        ("duration_min", "duration", given.duration, 1, 600),
-    ):
+    for key, name, low, high in NEEDLE_COUNTS:
+        raw = typed[key]
         if raw is not None:
             values[key] = whole(raw, name, low, high)
     if given.needle_length is not None:
-        length = number(given.needle_length, "needle length")
-        if not 0 < length <= 50:
-            raise InvalidValue(
-                "needle length", given.needle_length, "it must be above 0 and at most 50 mm"
-            )
-        values["needle_length_mm"] = length
+        values["needle_length_mm"] = needle_length(given.needle_length)
     return values
 
 

@@ -122,6 +122,23 @@ def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     return int(value)
 
 
+# The needle's whole numbers: (session field, name in sentences, lowest, highest).
+NEEDLE_COUNTS = (
+    ("angle_deg", "angle", 0, 90),
+    ("needle_gauge", "needle gauge", 27, 34),
+    ("points", "points", 1, 10000),
+    ("duration_min", "duration", 1, 600),
+)
+
+
+def needle_length(text: str | float) -> float:
+    """Needle length in mm: above 0 and at most 50."""
+    length = number(text, "needle length")
+    if not 0 < length <= 50:
+        raise InvalidValue("needle length", text, "it must be above 0 and at most 50 mm")
+    return length
+
+
 def depth(text: str | float) -> tuple[float, list[str]]:
     """Needle depth in mm (0.1 <= d <= 13); outside the dermal 1-4 mm it is kept with a warning."""
     value = number(text, "depth")
