@@ -514,7 +514,7 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
 
     from mesolog.model import Chart, Complication, Patient, Session, Substance, exchange, importing
     from mesolog.model import vocabulary as vocab
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
     from mesolog.render.console import to_csv
 
     moment = datetime(2026, 1, 1, 9)
@@ -554,7 +554,7 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
         cmap = importing.own_map(table[0])
         mapped_rows = importing.mapped_rows(table[0], table[1:], cmap, list(range(2, len(table) + 1)))
         plan = importing.plan_import("f.csv", mapped_rows, cmap.date_format, lambda _: None,
-                                     Practice(), TODAY, moment)
+                                     ClinicDefaults(), TODAY, moment)
         assert plan.rejected == []
         for original in charts:
             drafted = plan.charts[original.patient.id.lower()]

@@ -15,7 +15,7 @@ import pytest
 from conftest import FULL_ADD, mesolog_process, snapshot
 
 from mesolog.model import Chart, Course, Patient, Session, Substance
-from mesolog.model.aftercare import GENERAL, Practice, default_text
+from mesolog.model.aftercare import GENERAL, ClinicDetails, default_text
 from mesolog.model.progress import MeasurementTrend
 from mesolog.render.summary_page import change_caption, line_chart, summary_page
 
@@ -160,7 +160,7 @@ def _chart(name: str = HOSTILE, note: str = HOSTILE) -> Chart:
 
 
 def test_hostile_text_stays_inert_and_the_page_is_self_contained() -> None:
-    practice = Practice(HOSTILE, HOSTILE, HOSTILE, {HOSTILE: HOSTILE})
+    practice = ClinicDetails(HOSTILE, HOSTILE, HOSTILE, {HOSTILE: HOSTILE})
     page = summary_page(_chart(), practice, date(2026, 11, 26), "1.0")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     tags = _tags(page)

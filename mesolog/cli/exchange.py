@@ -94,12 +94,12 @@ def import_file(
 
     from mesolog import model, render
     from mesolog.errors import ImportRejected
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
     from mesolog.store.importer import MapWritten, prepare
 
     state = _state(ctx)
     clinic, settings = state.clinic(), state.config()
-    practice = Practice(
+    practice = ClinicDefaults(
         settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
     )
     plan = prepare(clinic, Path(file), practice, date.today(), model.now())

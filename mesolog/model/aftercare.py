@@ -1,4 +1,5 @@
-"""The practice as the patient's page shows it, and the aftercare advice per indication.
+"""The clinic's details as the patient's page shows them, and the aftercare advice per
+indication.
 
 The default advice is written from ``shared/domain/mesotherapy-overview.txt``: fine needles into
 the dermis, several sessions usually needed, and the complications it lists (pain, redness,
@@ -47,8 +48,10 @@ def default_text(indication: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The clinic's details from the config, as printed on the patient's summary."""
+class ClinicDetails:
+    """The clinic's details from the config, as printed on the patient's summary: name,
+    address, practitioner and the aftercare advice (drafting's defaults are
+    :class:`mesolog.model.drafting.ClinicDefaults`)."""
 
     name: str = ""
     address: str = ""
