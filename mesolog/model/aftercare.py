@@ -43,7 +43,7 @@ _SPECIFIC = {
 
 def default_text(indication: str | None) -> str:
     """The advice mesolog gives when the config has none for this indication."""
-    specific = _SPECIFIC.get(vocab.DEFAULT.indication(indication).value) if indication else None
+    specific = _SPECIFIC.get(vocab.meaning("indication", indication)) if indication else None
     return f"{specific} {GENERAL}" if specific else GENERAL
 
 
@@ -60,20 +60,14 @@ class ClinicDetails:
 
     def aftercare_for(self, indication: str | None) -> str:
         """The configured advice for this indication (matched by meaning), else the default."""
-        wanted = _indication_key(indication)
-        for name, text in self.aftercare.items():
-            if _indication_key(name) == wanted:
-                return text
+        if indication:
+            for name, text in self.aftercare.items():
+                if same_indication(name, indication):
+                    return text
         return default_text(indication)
 
 
 def same_indication(one: str, other: str) -> bool:
-    """True when two indications mean the same ("alopecia" and "Hair loss")."""
-    return _indication_key(one) == _indication_key(other)
-
-
-def _indication_key(indication: str | None) -> str:
-    """Indications compare by meaning: "alopecia" and "Hair loss" are one key."""
-    if not indication:
-        return ""
-    return vocab.normalize(vocab.DEFAULT.indication(indication).value)
+    """True when two indications mean the same ("alopecia" and "Hair loss"): the vocabulary's
+    meaning, the rule find, stats and the report tallies compare by."""
+    return vocab.meaning("indication", one) == vocab.meaning("indication", other)
