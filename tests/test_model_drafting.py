@@ -117,6 +117,26 @@ def test_a_known_lot_keeps_its_expiry_and_specs_round_trip() -> None:
         "minoxidil 0.5%", 2.0, "ml", "hair-loss drug", "0.5%", "M77", date(2027, 6, 30))
 
 
+@pytest.mark.parametrize("typed", ["M77", "m 77", " M 7 7\t", "M78", "M-77"])
+def test_one_lot_rule_for_the_recall_find_and_the_patients_lots(typed: str) -> None:
+    """lot, find --lot, one patient's lot list, known lots and the expiry kept with a lot all
+    compare lots through questions.lot_key (case and spaces ignored, nothing else)."""
+    from mesolog.model import progress
+    from mesolog.model.questions import lot_key, lot_patients
+
+    same = lot_key(typed) == lot_key("M77")
+    assert same == (typed.replace(" ", "").replace("\t", "").upper() == "M77")
+    again = last_session(id=2, date=date(2026, 11, 16),
+                         substances=(Substance("Minoxidil 0.5%", 1.0, "ml", lot=typed),))
+    c = chart(last_session(), again)
+    assert progress.lot_known(c, "minoxidil 0.5%", typed) and progress.lot_known(c, "minoxidil", "M77")
+    assert (progress.known_expiry(c, "minoxidil", typed) == date(2027, 6, 30)) == same
+    assert len(progress.lots_used(c.sessions)) == (1 if same else 2)
+    rows = session_rows(c)
+    assert [len(p.sessions) for p in lot_patients(typed, rows, {})] == [2 if same else 1]
+    assert len([r for r in rows if SessionQuery(lot=typed).matches(r)]) == (2 if same else 1)
+
+
 def test_amendment_uses_the_same_parser_and_rules() -> None:
     old = last_session()
     draft = draft_amendment(old, Given(areas=("face, neck",), complications=("bruise:mild:onset=2026-11-03",),
