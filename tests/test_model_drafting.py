@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from mesolog.model.drafting import (
     substance_spec,
 )
 from mesolog.model.questions import SessionQuery, complication_stats, session_rows
-from mesolog.model.validation import amount_problem
+from mesolog.model.validation import amount_problem, session_problems
 
 TODAY = date(2026, 11, 30)
 FULL = Given(date="2026-11-16", areas=("scalp",), substances=("minoxidil:1ml:LOT M1",), depth="1.5",
@@ -147,6 +148,23 @@ def test_amendment_uses_the_same_parser_and_rules() -> None:
     assert new.measurements == {"hair_density_per_cm2": 142.0, "waist_cm": 80.0}
     with pytest.raises(InvalidValue, match="before the session date"):
         draft_amendment(old, Given(complications=("bruising:onset=2026-11-01",)), chart(old), ClinicDefaults(), TODAY)
+
+
+def test_complication_dates_follow_one_rule_on_every_path() -> None:
+    """The parser reads the dates; validation.complication_problems alone says which are wrong
+    (in the future, before the session, resolved before onset), for add, amend and import."""
+    from mesolog.model import complication
+
+    spec = "bruising:onset=2026-12-02"
+    assert complication(spec, today=TODAY)[0].onset == date(2026, 12, 2)  # read, not judged
+    assert complication("bruising:onset=-3d", today=TODAY)[0].onset == date(2026, 11, 27)
+    said = "bruising onset '2026-12-02' is not allowed: it is in the future (today is 2026-11-30)."
+    with pytest.raises(InvalidValue, match=re.escape(said)):
+        draft_session(Given(**{**FULL.__dict__, "complications": (spec,)}), None, ClinicDefaults(), TODAY)
+    with pytest.raises(InvalidValue, match=re.escape(said)):
+        draft_amendment(last_session(), Given(complications=(spec,)), chart(last_session()), ClinicDefaults(), TODAY)
+    on_file = Session(**{**last_session().__dict__, "complications": complication(spec, today=TODAY)[:1]})
+    assert [p.message for p in session_problems(on_file, TODAY)] == [said]
 
 
 @pytest.mark.parametrize("bad", ["P-1\n", "P-1\r", " P-1", "-P", ".P", "", "x" * 65, "P/1"])

@@ -282,7 +282,11 @@ def substance(
 def complication(
     spec: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT, today: date | None = None
 ) -> tuple[Complication, list[str]]:
-    """``NAME[:SEVERITY][:onset=DATE][:resolved=DATE][:outcome=X][:by=patient]``."""
+    """``NAME[:SEVERITY][:onset=DATE][:resolved=DATE][:outcome=X][:by=patient]``.
+
+    Only the spelling is checked here; the rules of the dates (onset on or after the session,
+    resolved on or after the onset, neither in the future) are one function,
+    :func:`mesolog.model.validation.complication_problems`, applied on every path."""
     parts = [p.strip() for p in spec.split(":")]
     if not parts[0]:
         raise InvalidValue("complication", spec, "write it as NAME[:SEVERITY], e.g. bruising:mild")
@@ -298,9 +302,9 @@ def complication(
         elif key == "severity":
             severity = choice(value, "severity", vocab.SEVERITIES)
         elif key == "onset":
-            onset = past_date(value, "onset", today)
+            onset = parse_date(value, "onset", today)
         elif key == "resolved":
-            resolved = past_date(value, "resolved", today)
+            resolved = parse_date(value, "resolved", today)
         elif key == "outcome":
             outcome = choice(value, "outcome", vocab.OUTCOMES)
         elif key in ("by", "reported_by"):
@@ -309,7 +313,6 @@ def complication(
             raise InvalidValue(
                 "complication", spec, "extra parts are SEVERITY, onset=, resolved=, outcome=, by="
             )
-    # The order of the dates is a rule: validation.complication_problems.
     if resolved and outcome is None:
         outcome = "resolved"
     notes = []
