@@ -473,6 +473,27 @@ def test_header_guesses_and_date_formats() -> None:
     assert importing.guess_date_format(["2025-12-31"]) == "%Y-%m-%d"
 
 
+def test_every_session_field_is_exported_or_deliberately_left_out() -> None:
+    """SESSION_COLUMNS is the documented column order; a new Session field must become a column
+    (and be read back by import) or be named in NOT_EXPORTED with the reason."""
+    from dataclasses import fields
+
+    from mesolog.model.exchange import (
+        EXPORTED_APART,
+        FIELD_OF_COLUMN,
+        NOT_EXPORTED,
+        SESSION_COLUMNS,
+    )
+    from mesolog.model.records import Session
+
+    columns = {FIELD_OF_COLUMN.get(c, c) for c in SESSION_COLUMNS}
+    names = [f.name for f in fields(Session)]
+    for name in names:
+        placed = [name in columns, name in EXPORTED_APART, name in NOT_EXPORTED]
+        assert placed.count(True) == 1, f"Session.{name}: a CSV column, or NOT_EXPORTED and why?"
+    assert columns <= set(names) and len(columns) == len(SESSION_COLUMNS)
+
+
 def test_complication_cells_read_back_as_the_same_complication() -> None:
     from mesolog.model import complication
     from mesolog.model.exchange import complication_spec
