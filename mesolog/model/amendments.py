@@ -118,6 +118,8 @@ def _show(value: object) -> str:
 
 
 def substance_text(item: Substance) -> str:
+    """A substance as the trail writes it ("HA 2ml lot A17"): the wording of every trail so far,
+    kept. Screens show amounts through values.amount_text ("2 ml")."""
     lot = f" lot {item.lot}" if item.lot else ""
     return f"{item.name} {number_text(item.amount)}{item.unit}{lot}"
 

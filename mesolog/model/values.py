@@ -114,6 +114,13 @@ def number_text(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def amount_text(amount: float, unit: str) -> str:
+    """An amount as every screen, Markdown and HTML page shows it: the number as stored, a space
+    and the unit ("2 ml", the SI way). The chart keeps the number and the unit apart, and the
+    trail of a correction keeps the words it was written with (``substance_text``)."""
+    return f"{number_text(amount)} {unit}"
+
+
 def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     """A whole number within [low, high]."""
     value = number(text, field_name)

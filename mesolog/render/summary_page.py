@@ -20,7 +20,7 @@ from datetime import date
 from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
 from mesolog.model.aftercare import ClinicDetails
-from mesolog.model.values import number_text
+from mesolog.model.values import amount_text, number_text
 
 _CSS = """
 @page {
@@ -160,7 +160,7 @@ def _course_section(chart: Chart) -> str:
 
 
 def _product(given: Substance) -> str:
-    words = [f"{given.name} {_number(given.amount)} {given.unit}"]
+    words = [f"{given.name} {amount_text(given.amount, given.unit)}"]
     if given.lot:
         words.append(f"lot {given.lot}")
     if given.expiry:
