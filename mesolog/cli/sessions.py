@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
 
 from mesolog.cli.application import (
     State,
@@ -117,12 +117,12 @@ def add(
     console.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
 
 
-def _practice(state: State) -> "Practice":
+def _practice(state: State) -> "ClinicDefaults":
     """The config's defaults and words, as drafting needs them."""
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
 
     settings = state.config()
-    return Practice(
+    return ClinicDefaults(
         settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
     )
 

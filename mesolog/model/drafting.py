@@ -99,8 +99,9 @@ class Given:
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The config's defaults and words, as drafting needs them."""
+class ClinicDefaults:
+    """The clinic's defaults and words from the config, as drafting a session needs them
+    (what the patient's page prints is :class:`mesolog.model.aftercare.ClinicDetails`)."""
 
     practitioner: str = ""
     technique: str | None = None
@@ -289,7 +290,7 @@ def substance_spec(item: Substance) -> str:
     return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
 
 
-def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | None]:
+def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, str | None]:
     """The default offered for each required field at the prompt: this patient's last value;
     the config's only for a patient with no session yet."""
     last = chart.last_session if chart else None
@@ -316,7 +317,7 @@ def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | 
 def draft_session(
     given: Given,
     chart: Chart | None,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
     *,
     like_last: bool = False,
@@ -364,7 +365,7 @@ def _like_last(chart: Chart | None) -> Session:
     return last
 
 
-def _defaults(base: Session | None, practice: Practice, asking: bool) -> dict[str, Any]:
+def _defaults(base: Session | None, practice: ClinicDefaults, asking: bool) -> dict[str, Any]:
     """What fills a field not typed: the protocol copied by --like-last, then (unless the
     field will be asked for) the config's technique and anaesthetic."""
     found: dict[str, Any] = {}
@@ -435,7 +436,7 @@ def draft_amendment(
     old: Session,
     given: Given,
     chart: Chart,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
 ) -> Draft:
     """``old`` with the given values applied (same parser and rules as a new session):
