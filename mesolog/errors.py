@@ -137,6 +137,12 @@ class OutputExists(MesologError):
     """An output file is already there; it is replaced only with ``--force``."""
 
 
+class MissingValue(MesologError):
+    """An option given empty where it needs a value (``--output ""``): bad usage."""
+
+    exit_code = EXIT_USAGE
+
+
 class NothingToChange(MesologError):
     """A correction that names nothing to change (no option given): bad usage."""
 

@@ -39,7 +39,11 @@ FULL_ADD = [
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The clinic's data folder exists, as `mesolog init` leaves it (0700): MESOLOG_DATA_DIR names
+    # it, and `patient new` refuses a named folder that is not there. A test of a missing folder
+    # removes it (`missing_data_dir`).
     data = tmp_path / "data"
+    data.mkdir(mode=0o700)
     monkeypatch.setenv("MESOLOG_DATA_DIR", str(data))
     monkeypatch.setenv("MESOLOG_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("MESOLOG_CACHE_DIR", str(tmp_path / "cache"))
@@ -52,6 +56,13 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def data_dir(isolated: Path) -> Path:
+    return isolated
+
+
+@pytest.fixture
+def missing_data_dir(isolated: Path) -> Path:
+    """MESOLOG_DATA_DIR names a folder that is not there (never initialised)."""
+    isolated.rmdir()
     return isolated
 
 

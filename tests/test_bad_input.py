@@ -147,7 +147,6 @@ def test_broken_config_names_the_line(run, patient: Path, config_file: Path) -> 
 
 
 def test_a_folder_that_cannot_be_written_is_one_sentence(run, data_dir: Path) -> None:
-    data_dir.mkdir(parents=True)
     (data_dir / "patients").write_text("a file where the patients folder should be")
     before = snapshot(data_dir)
     result = run("patient", "new", "P-1", expect=1)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import amendments, free_text, short
 
-from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
+from mesolog.errors import AlreadyRecorded, InvalidValue, NothingToChange, UnknownCourse
 from mesolog.model import Complication, details, now
 from mesolog.model import vocabulary as vocab
 from mesolog.model.progress import next_due, summarize
@@ -164,8 +164,11 @@ def test_restore_un_voids_with_a_trail(run, patient: Path) -> None:
 def test_restoring_a_session_that_is_not_voided_changes_nothing(run, patient: Path) -> None:
     run("add", "P-0042", *SESSION)
     before = snapshot(patient.parent.parent)
-    result = run("restore", "P-0042", "1", "--reason", "x", expect=2)
-    assert "not voided" in result.stderr
+    result = run("restore", "P-0042", "1", "--reason", "x", expect=1)  # like a void of a voided one
+    assert result.stderr == (
+        "mesolog: session 1 of P-0042 is active (not voided), so there is nothing to restore; "
+        "nothing changed.\n"
+    )
     assert run("restore", "P-0042", "9", "--reason", "x", expect=1).stderr.startswith("mesolog: ")
     assert snapshot(patient.parent.parent) == before
 
@@ -286,7 +289,7 @@ def test_restore_and_session_corrections_from_python(tmp_path: Path) -> None:
     restored, path = clinic.restore("A-1", 1, "me", "not a duplicate")
     assert restored.status == "active" and chart_of(path).sessions[0] == restored
     before = snapshot(tmp_path)
-    with pytest.raises(InvalidValue, match="not voided"):
+    with pytest.raises(AlreadyRecorded, match="not voided"):
         clinic.restore("A-1", 1, "me", "again")
     with pytest.raises(InvalidValue, match="no such complication"):
         clinic.amend("A-1", 1, lambda s: without_complications(s, ["pain"]), "me", "x")

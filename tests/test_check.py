@@ -68,7 +68,7 @@ def test_check_lists_every_problem_of_every_chart_at_its_line(run, broken: tuple
     for line in expected:
         assert any(found.startswith(line) for found in out), (line, out)
     assert len(out) == len(expected)
-    assert "2 files checked: 10 errors, 1 warnings." in result.stderr
+    assert "2 files checked: 10 errors, 1 warning." in result.stderr
     assert snapshot(data_dir) == before  # check never writes
 
 

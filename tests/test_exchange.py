@@ -289,7 +289,8 @@ def mapped(visits: Path) -> Path:
     return visits
 
 
-def test_first_run_writes_a_map_with_guesses_and_stops(run, data_dir: Path, visits: Path) -> None:
+def test_first_run_writes_a_map_with_guesses_and_stops(run, missing_data_dir: Path, visits: Path) -> None:
+    data_dir = missing_data_dir  # never initialised: a dry run creates nothing
     result = run("import", str(visits), expect=1)
     assert "'Waist (cm)'" in result.stdout and "Columns not mapped" in result.stdout
     written = tomllib.loads(visits.with_name("visits.csv.map.toml").read_text())
@@ -300,7 +301,8 @@ def test_first_run_writes_a_map_with_guesses_and_stops(run, data_dir: Path, visi
     assert not data_dir.exists()
 
 
-def test_dry_run_reports_and_apply_writes_each_session_with_its_source(run, data_dir: Path, visits: Path) -> None:
+def test_dry_run_reports_and_apply_writes_each_session_with_its_source(run, missing_data_dir: Path, visits: Path) -> None:
+    data_dir = missing_data_dir  # never initialised: a dry run creates nothing
     mapped(visits)
     dry = run("import", str(visits))
     assert dry.stdout.splitlines()[:2] == [
@@ -442,7 +444,8 @@ def test_duplicate_rows_inside_the_file_are_rejected(run, data_dir: Path, visits
     _refused(run, data_dir, visits, 1, "row 9, row: the same as row 8 (a duplicate)")
 
 
-def test_dry_run_with_rejections_exits_1_and_skip_rejected_imports_the_rest(run, data_dir: Path, visits: Path) -> None:
+def test_dry_run_with_rejections_exits_1_and_skip_rejected_imports_the_rest(run, missing_data_dir: Path, visits: Path) -> None:
+    data_dir = missing_data_dir  # never initialised: a dry run creates nothing
     _with_row(visits, "C-104,Eva,31/02/2026,face,biotin,1ml,B1,,1.5,Pistol,none,,")
     dry = run("import", str(visits), expect=1)
     assert "7 accepted, 1 rejected" in dry.stdout and not data_dir.exists()

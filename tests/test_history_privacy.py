@@ -103,7 +103,6 @@ def test_unexpected_crash_reaches_the_catch_all_and_prints_no_data(run, data_dir
 def test_a_chart_of_the_wrong_shape_is_reported_without_its_content(data_dir: Path, tmp_path: Path) -> None:
     # A sessions array that is not a list of tables gets past TOML but not our reader: the
     # refusal names the place, never the content.
-    data_dir.mkdir(parents=True)
     (data_dir / "patients").mkdir()
     bad = data_dir / "patients" / "P-9.toml"
     bad.write_text(f'schema = 1\n[patient]\nid = "P-9"\ncreated = 2026-01-01T00:00:00Z\nname = "{MARKER}"\n'
@@ -117,7 +116,6 @@ def test_a_chart_of_the_wrong_shape_is_reported_without_its_content(data_dir: Pa
 
 
 def test_debug_shows_the_traceback(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True)  # a missing folder is its own refusal (issue 11)
     result = mesolog_process("--debug", "report", "P-404", env={"MESOLOG_DATA_DIR": str(data_dir)})
     assert result.returncode == 1
     assert "UnknownPatient" in result.stderr and "clinic.py" in result.stderr

@@ -86,7 +86,7 @@ def test_check_reports_each_problem_with_path_and_line(run, patient: Path, data_
     run("add", "P-0042", *FULL_ADD)
     run("add", "P-0042", "--like-last", "--date", "2026-11-16")
     result = run("check")
-    assert "1 files checked: 0 errors" in result.stderr
+    assert "1 file checked: 0 errors" in result.stderr
     text = patient.read_text()
     second = text.rindex("[[sessions]]")
     text = text[:second] + text[second:].replace("id = 2", "id = 1").replace("depth_mm = 1.5", "depth_mm = 20.0")

@@ -5,6 +5,7 @@ is imported inside the command that needs it.
 """
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,7 +16,7 @@ from typer.core import TyperGroup
 from mesolog import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from mesolog.store import Clinic, Location
@@ -136,6 +137,17 @@ class State:
         clinic.require_folder(location.chosen_by)
         return clinic
 
+    def starting_clinic(self) -> "Clinic":
+        """The clinic of a command that may start a chart (``patient new``, ``add``): a folder
+        named by --data-dir or MESOLOG_DATA_DIR that does not exist is refused like a reading
+        command's (a typo in the path must not start a second clinic); the default location
+        is created on first use."""
+        location = self.location()
+        clinic = self.clinic()
+        if location.explicit:
+            clinic.require_folder(location.chosen_by)
+        return clinic
+
     def config(self) -> "Config":
         from mesolog.render.console import warnings
         from mesolog.store import config, config_location
@@ -200,7 +212,8 @@ def _format(value: str, allowed: tuple[str, ...]) -> str:
 def _optional_date(text: str | None, field: str) -> date | None:
     from mesolog import model
 
-    return model.parse_date(text, field) if text else None
+    # Given empty ("--since ''") is refused as a date, never read as "no limit".
+    return None if text is None else model.parse_date(text, field)
 
 
 def _window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -220,13 +233,19 @@ def _index(ctx: typer.Context) -> Any:
     return _index_of(_state(ctx))
 
 
-def _index_of(state: State) -> Any:
-    """The summary cache of this data folder, brought up to date with the files."""
+@contextmanager
+def _index_of(state: State) -> "Iterator[Any]":
+    """The summary cache of this data folder, brought up to date with the files; what the
+    practitioner should hear about the folder (a chart's second name, skipped) is said first."""
+    from mesolog.render import console
     from mesolog.render.progress import rebuild_progress
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    return summary.opened(state.reading_clinic(), cache_location().path, rebuild_progress())
+    clinic = state.reading_clinic()
+    with summary.opened(clinic, cache_location().path, rebuild_progress()) as index:
+        console.warnings(clinic.notices)
+        yield index
 
 
 def _left_out(problems: list[tuple[str, str]]) -> None:

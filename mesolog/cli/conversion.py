@@ -85,7 +85,13 @@ def _text(value: Any, name: str) -> str:
 
 
 def _path(value: Any, name: str) -> Path:
-    return value if isinstance(value, Path) else Path(value)
+    if isinstance(value, Path):
+        return value
+    if not str(value).strip():  # Path("") is "." (the current folder): never what was meant
+        from mesolog.errors import MissingValue
+
+        raise MissingValue(f"{name} needs a file name; nothing was written.")
+    return Path(value)
 
 
 def _whole(value: Any, name: str) -> int:

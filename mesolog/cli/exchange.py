@@ -60,6 +60,7 @@ def export(
                 console.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
                 charts.append(entry.chart)
+        console.warnings(clinic.notices)
     exchange_view.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
     _left_out(problems)
 

@@ -49,7 +49,8 @@ def check(
         console.warnings([stuck])
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
-    typer.echo(f"{files} files checked: {errors} errors, {warns} warnings.", err=True)
+    summary = ", ".join(console.counted(n, w) for n, w in ((errors, "error"), (warns, "warning")))
+    typer.echo(f"{console.counted(files, 'file')} checked: {summary}.", err=True)
     if errors:
         raise typer.Exit(1)
 

@@ -70,7 +70,7 @@ def patient_new(
     checked = details.patient_details(given, date.today())
     courses, notes = _course_from_options(course, indication, sessions, interval, start)
     patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
-    clinic = _state(ctx).clinic()
+    clinic = _state(ctx).starting_clinic()
     path = clinic.new_patient(patient, courses)
     from mesolog.render import console
 
@@ -197,7 +197,8 @@ def patient_edit(
     ctx: typer.Context,
     patient_id: PatientId,
     name: Annotated[str | None, typer.Option(help='Example: --name "Ana Ruiz Vidal"')] = None,
-    birth_year: Annotated[int | None, typer.Option(help="Example: --birth-year 1986")] = None,
+    # Text, not a number: "" clears it, as for every detail (the model reads the year).
+    birth_year: Annotated[str | None, typer.Option(help="Example: --birth-year 1986")] = None,
     sex: Annotated[str | None, typer.Option(help="female, male or other. Example: --sex female")] = None,
     phone: PhoneOption = None,
     email: EmailOption = None,

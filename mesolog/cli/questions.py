@@ -137,6 +137,7 @@ def find(
     from mesolog.render import console
 
     fmt = _format(fmt, console.FORMATS)
+    _filters_given(ctx)
     words = _state(ctx).config().vocabulary()
     begin, end = _window(since, until)
     query = SessionQuery(
@@ -158,6 +159,17 @@ def find(
         problems = index.problems()
     _shown(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
     _left_out(problems)
+
+
+def _filters_given(ctx: typer.Context) -> None:
+    """A filter given empty (``--substance ""``) is refused, like ``lot ""``: it would match
+    every session, which is not what was asked."""
+    from mesolog.errors import InvalidValue
+
+    for name in ("substance", "area", "complication", "technique", "practitioner", "indication"):
+        value = ctx.params.get(name)
+        if value is not None and not value.strip():
+            raise InvalidValue(f"--{name}", value, f"give what to look for, or leave --{name} out")
 
 
 @app.command()

@@ -101,7 +101,7 @@ def add(
     from mesolog.render import sessions as session_view
 
     state = _state(ctx)
-    clinic, practice = state.clinic(), _practice(state)
+    clinic, practice = state.starting_clinic(), _practice(state)
     given = given_from(ctx.params)
     shown: set[str] = set()
     if not no_input and (interactive or sys.stdin.isatty()):

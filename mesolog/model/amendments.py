@@ -9,13 +9,20 @@ from datetime import date, datetime
 from mesolog.errors import AlreadyRecorded, InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Amendment, Complication, Session, Substance
-from mesolog.model.values import number_text
+from mesolog.model.values import number_text, one_line
+
+
+def reason_given(reason: str, done: str = "amended") -> str:
+    """The reason of a correction, which the trail needs: refused when empty, in the words of
+    what is done to the session (amended, voided, restored)."""
+    if not reason.strip():
+        raise InvalidValue("reason", reason, f"say why the session is {done}")
+    return one_line(reason, "reason").strip()
 
 
 def amended(session: Session, new: Session, at: datetime, by: str, reason: str) -> Session:
     """``new`` with an amendment appended that lists every changed field (old -> new)."""
-    if not reason.strip():
-        raise InvalidValue("reason", reason, "say why the session is amended")
+    reason_given(reason)
     changes = describe_changes(session, new)
     if session.conflicts:
         # Amending a session that a merge left with two values settles it: the values now in

@@ -7,6 +7,7 @@ patient's name or phone, a course's plan or status) is corrected here, each chan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import _show as show
 from mesolog.model.records import Amendment, Chart, Course, Patient
 from mesolog.model.validation import make_course
-from mesolog.model.values import choice
+from mesolog.model.values import choice, one_line
 
 # What `patient new` and `patient edit` may set, in the order they are shown and compared.
 PATIENT_FIELDS = ("name", "birth_year", "sex", "phone", "email", "note")
@@ -60,9 +61,13 @@ def patient_details(given: Mapping[str, object], today: date) -> dict[str, objec
     for key, value in given.items():
         if key not in PATIENT_FIELDS:
             raise InvalidValue("patient field", key, "use one of " + ", ".join(PATIENT_FIELDS))
+        if isinstance(value, str) and key != "note":  # the note alone may hold several lines
+            one_line(value, key.replace("_", " "))
         if value is None or (isinstance(value, str) and not value.strip()):
             out[key] = None
         elif key == "birth_year":
+            if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
+                value = int(value.strip())  # as typed: "1986" (patient edit takes text)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise InvalidValue("birth year", value, "use a year such as 1986")
             out[key] = birth_year(value, today)
@@ -134,6 +139,29 @@ def changed_course(
     return new, changes
 
 
+def replanned(
+    chart: Chart,
+    course: Course,
+    planned_sessions: int | None = None,
+    interval_days: int | None = None,
+    indication: str | None = None,
+) -> tuple[Course, list[str]]:
+    """:func:`changed_course` for ``course edit``; a plan of fewer sessions than the course has
+    done already is refused (it would read "3 of 2 sessions done")."""
+    if planned_sessions is not None:
+        from mesolog.model.progress import course_sessions
+
+        done = len(course_sessions(chart, course))
+        if planned_sessions < done:
+            raise InvalidValue(
+                "planned sessions",
+                planned_sessions,
+                f"course {course.name} has {done} session{'s' if done != 1 else ''} done "
+                f"already; plan at least {done}, or close the course with `mesolog course close`",
+            )
+    return changed_course(course, planned_sessions, interval_days, indication)
+
+
 def closed_course(course: Course, status: str) -> tuple[Course, list[str]]:
     """The course marked completed or stopped; a closed course cannot be closed again."""
     status = choice(status, "--status", vocab.COURSE_STATUSES[1:])
@@ -148,5 +176,7 @@ def with_trail(
     """``chart`` with a chart-level amendment appended; refuses a change that changes nothing."""
     if not changes:
         raise AlreadyRecorded("the values given are the chart's already; nothing changed.")
-    note = Amendment(at=at, by=by, reason=(reason or "").strip(), changes=tuple(changes))
+    note = Amendment(
+        at=at, by=by, reason=one_line(reason or "", "reason").strip(), changes=tuple(changes)
+    )
     return replace(chart, amendments=(*chart.amendments, note))

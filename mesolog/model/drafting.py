@@ -37,6 +37,7 @@ from mesolog.model.values import (
     needle_length,
     now,
     number_text,
+    one_line,
     past_date,
     substance,
     technique,
@@ -152,6 +153,7 @@ def parse_given(
         remarks.extend(Remark(name, text) for text in found[1])
         return found[0]
 
+    _one_line_fields(given)
     values = _parse_protocol(given, words, note)
     values.update(_parse_needle(given))
     if given.date is not None:
@@ -171,6 +173,34 @@ def parse_given(
     texts |= {"consent": given.consent or None, "photos": tuple(given.photos) or None}
     values.update({k: v for k, v in texts.items() if v is not None})
     return values, remarks
+
+
+# Each field of Given that is one line (all but the notes), and its name in a refusal.
+ONE_LINE_FIELDS = {
+    "date": "date",
+    "areas": "area",
+    "indication": "indication",
+    "substances": "substance",
+    "technique": "technique",
+    "method": "method",
+    "anaesthetic": "anaesthetic",
+    "complications": "complication",
+    "remove_complications": "complication",
+    "measures": "measure",
+    "practitioner": "practitioner",
+    "course": "course",
+    "consent": "consent",
+    "photos": "photo",
+}
+
+
+def _one_line_fields(given: Given) -> None:
+    """A line break in any field but the notes is refused (see :func:`values.one_line`)."""
+    for key, name in ONE_LINE_FIELDS.items():
+        value = getattr(given, key)
+        for text in value if isinstance(value, tuple) else (value,):
+            if isinstance(text, str):
+                one_line(text, name)
 
 
 def _parse_protocol(

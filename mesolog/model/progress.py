@@ -119,8 +119,13 @@ def last_closed_course(chart: Chart) -> Course | None:
     return max(closed, key=lambda c: c.start) if closed else None
 
 
+def course_sessions(chart: Chart, course: Course) -> list[Session]:
+    """The active sessions recorded in ``course`` (the sessions it has done)."""
+    return [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
+
+
 def course_progress(chart: Chart, course: Course) -> CourseProgress:
-    mine = [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
+    mine = course_sessions(chart, course)
     last = max((s.date for s in mine), default=None)
     if len(mine) >= course.planned_sessions or course.closed:
         due = None

@@ -24,6 +24,7 @@ from mesolog.model.values import (
     needle_length,
     number,
     number_text,
+    one_line,
     technique,
     whole,
 )
@@ -55,6 +56,9 @@ def make_course(
 ) -> Course:
     whole(planned_sessions, "planned sessions", 1, 100)
     whole(interval_days, "interval days", 1, 365)
+    for text, field_name in ((name, "course name"), (indication_name, "indication")):
+        if text:
+            one_line(text, field_name)
     if not name:
         slug = re.sub(r"[^a-z0-9]+", "-", (indication_name or "course").lower()).strip("-")
         name = f"{slug}-{start.year}"

@@ -50,6 +50,22 @@ def check_patient_id(patient_id: str) -> str:
 
 # --- single values ----------------------------------------------------------------------------
 
+# Every line break Python's str.splitlines knows (\n, \r, \v, \f, \x1c-\x1e, U+0085, U+2028,
+# U+2029): in a one-line field it would print as two lines and could fake a line of output.
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str, field_name: str) -> str:
+    """``text``, refused when it holds a line break: every field but the notes is one line (a
+    name, a phone number, a lot, an area, a reason...). Checked before any spaces are tidied,
+    so a line break is never silently turned into a space either."""
+    if _LINE_BREAK.search(text):
+        raise InvalidValue(
+            field_name, text, "it must be one line; remove the line break (only notes may hold "
+            "several lines)"
+        )
+    return text
+
 
 def now() -> datetime:
     """This moment in local time with its UTC offset, to the second (as charted)."""
@@ -363,7 +379,7 @@ def area(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, 
 
 
 def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, list[str]]:
-    match = vocabulary.indication(word)
+    match = vocabulary.indication(one_line(word, "indication"))
     notes = []
     if not match.known:
         hint = (

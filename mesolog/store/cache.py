@@ -89,6 +89,8 @@ def _signatures(clinic: Clinic) -> dict[str, tuple[int, int, int]]:
         for entry in entries:
             name = entry.name
             if name.endswith(".toml") and not name.startswith("."):
+                if entry.is_symlink() and clinic.skipped_second_name(name[:-5]):
+                    continue  # one chart under two names: listed once, under its own
                 try:
                     st = entry.stat()
                 except OSError:  # a dangling link: still listed, as a problem

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from mesolog.model.identity import derived_uid
@@ -91,8 +92,10 @@ def with_uid(block_text: str, patient_id: str) -> str:
         return block_text
     try:
         values = Block("sessions", True, own).data()
-        uid = derived_uid(patient_id, int(values["id"]), values["recorded"])
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        uid = schema1_uid(patient_id, int(values["id"]), values.get("recorded"))
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+        return block_text
+    if uid is None:
         return block_text
     lines = block_text.splitlines(keepends=True)
     at = next((i + 1 for i, line in enumerate(lines) if re.match(r"[ \t]*id[ \t]*=", line)), 1)
@@ -101,6 +104,18 @@ def with_uid(block_text: str, patient_id: str) -> str:
         lines[at - 1] += "\n"
     lines.insert(at, f'uid = "{uid}"\n')
     return "".join(lines)
+
+
+def schema1_uid(patient_id: str, number: object, recorded: object) -> str | None:
+    """The uid of a schema-1 session (see ``model.identity.derived_uid``), or None when its
+    number or its ``recorded`` moment is missing or not a date and time (a date or a time alone
+    says nothing of when it was recorded): such a session has no identity to derive, and
+    ``check`` names the field. Every derivation goes through here."""
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    if not isinstance(recorded, datetime):
+        return None
+    return derived_uid(patient_id, number, recorded)
 
 
 def upgraded(text: str, patient_id: str) -> str:

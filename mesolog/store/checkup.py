@@ -18,6 +18,7 @@ from mesolog.errors import CorruptFile, MesologError
 from mesolog.model import progress
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
+from mesolog.store.clinic import id_mismatch, second_name_sentence
 from mesolog.store.codec import Lines, decode_every_problem, read_regular_file
 from mesolog.store.layout import Place
 
@@ -110,9 +111,9 @@ def _chart_problems(
     # A course whose name could not be read is reported already; lookups by name skip it.
     named = tuple(c for c in chart.courses if isinstance(c.name, str))
     chart = replace(chart, courses=named)
-    if chart.patient.id is not None and chart.patient.id != where.path.stem:
-        message = f"[patient] id {chart.patient.id!r} does not match the file name"
-        problems.append(where.problem(("patient", "id"), "error", message))
+    mismatch = id_mismatch(where.path, chart)
+    if mismatch:
+        problems.append(where.problem(("patient", "id"), "error", mismatch))
     for index, course in enumerate(chart.courses):
         if course.planned_sessions is None or course.interval_days is None:
             continue  # reported already, as of the wrong shape
@@ -225,15 +226,21 @@ def check_clinic(
 ) -> tuple[list[Problem], int]:
     """All problems of all charts, and how many files were checked."""
     problems: list[Problem] = []
-    ids = clinic.ids()
-    for patient_id in ids:
+    ids = []
+    for patient_id in clinic.ids():
         path = clinic.patients_dir / f"{patient_id}.toml"
+        target = clinic.second_name(patient_id)
+        if target is not None:  # the chart itself is checked under its own name
+            problems.append(Problem(path, None, "warning", second_name_sentence(target)))
+            continue
+        ids.append(patient_id)
         try:
             clinic.safe_path(path)
         except MesologError as error:
             problems.append(Problem(path, None, "error", error.message))
             continue
         problems += check_file(path, today, words)
+    problems += _case_twins(clinic, ids)
     problems += _permission_problems(clinic, ids)
     from mesolog.store.sharing import driver_problem
 
@@ -252,6 +259,27 @@ def check_clinic(
             )
     problems += _uncommitted(clinic)
     return problems, len(ids)
+
+
+def _case_twins(clinic: Clinic, ids: list[str]) -> list[Problem]:
+    """Charts whose ids differ only in case (``P-1`` and ``p-1``): ids are unique ignoring case,
+    and commands given either spelling would find one of them only."""
+    first: dict[str, str] = {}
+    problems = []
+    for patient_id in ids:  # sorted ignoring case: twins are neighbours
+        twin = first.setdefault(patient_id.lower(), patient_id)
+        if twin != patient_id:
+            problems.append(
+                Problem(
+                    clinic.patients_dir / f"{patient_id}.toml",
+                    None,
+                    "error",
+                    f"patient id {patient_id!r} differs only in case from {twin!r} "
+                    f"({twin}.toml): ids are unique ignoring case; merge the two charts into "
+                    "one, or give one another id",
+                )
+            )
+    return problems
 
 
 def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:

@@ -31,6 +31,7 @@ from mesolog.model import (
     now,
     validate_session,
 )
+from mesolog.model.amendments import reason_given
 from mesolog.model.identity import new_uid
 from mesolog.store import history
 from mesolog.store.codec import (
@@ -168,7 +169,8 @@ class Clinic:
             )
 
     def ids(self) -> list[str]:
-        """Every patient id with a file, sorted ignoring case."""
+        """Every patient id with a file, sorted ignoring case (second names included: see
+        :meth:`second_name`)."""
         try:
             names = os.listdir(self.patients_dir)
         except FileNotFoundError:
@@ -186,6 +188,32 @@ class Clinic:
             if known.lower() == patient_id.lower():
                 return self.safe_path(self.patients_dir / f"{known}.toml")
         return None
+
+    def second_name(self, patient_id: str) -> str | None:
+        """The id of the chart that ``patient_id``'s file is a link to, when it links to another
+        chart of the patients folder: one chart under two names. Clinic-wide answers list it
+        once (under its own name) and no write goes through the link."""
+        path = self.patients_dir / f"{patient_id}.toml"
+        if not path.is_symlink():
+            return None
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # dangling, or a loop
+            return None
+        inside = target.parent == self.patients_dir.resolve()
+        if inside and target.suffix == ".toml" and target.stem != patient_id and target.is_file():
+            return target.stem
+        return None
+
+    def skipped_second_name(self, patient_id: str) -> bool:
+        """True (and the practitioner told, once) when the file is a second name of a chart."""
+        target = self.second_name(patient_id)
+        if target is None:
+            return False
+        notice = f"{self.patients_dir / f'{patient_id}.toml'} is {second_name_sentence(target)}"
+        if notice not in self.notices:
+            self.notices.append(notice)
+        return True
 
     def safe_path(self, path: Path) -> Path:
         """``path``, unless it is a link to a file outside the data folder (then refused)."""
@@ -240,11 +268,21 @@ class Clinic:
         chart, _ = read_chart_file(self.path(patient_id))
         return chart
 
+    def load_writable(self, patient_id: str) -> Chart:
+        """One patient's chart, to plan a change of it (``import``): refused, like the change
+        itself, when the file is a link or holds another id than its name."""
+        path = self.path(patient_id)
+        chart, text = read_chart_file(path)
+        _writable(path, chart, text)
+        return chart
+
     def entries(self) -> Iterator[ChartEntry]:
         """Every chart of the clinic; a broken one is reported, the others still come."""
         from mesolog.errors import MesologError
 
         for patient_id in self.ids():
+            if self.skipped_second_name(patient_id):
+                continue
             path = self.patients_dir / f"{patient_id}.toml"
             try:
                 self.safe_path(path)
@@ -304,8 +342,9 @@ class Clinic:
         path = self.path(patient_id)
         self.ensure_folders()
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
-            self._keep_hand_edits(path)
             before, text = read_chart_file(path)
+            _writable(path, before, text)
+            self._keep_hand_edits(path)
             after, candidate = change(before, text)
             if candidate is not None:  # a schema-1 chart becomes schema 2 on its next write
                 from mesolog.store.chartblocks import upgraded
@@ -380,8 +419,9 @@ class Clinic:
                 path = self.patients_dir / f"{patient_id}.toml"
                 chart, text = Chart(Patient(id=patient_id, created=now())), None
             else:
-                self._keep_hand_edits(path)
                 chart, text = read_chart_file(path)
+                _writable(path, chart, text)
+                self._keep_hand_edits(path)
             session = replace(decide(chart), id=chart.next_session_id())
             if any(s.uid == session.uid for s in chart.sessions):
                 # A draft copied from a recorded session (--like-last) must not share its identity.
@@ -541,8 +581,8 @@ class Clinic:
                 "--interval, --indication; nothing changed."
             )
 
-        def edit(old: Course) -> tuple[Course, list[str]]:
-            return details.changed_course(old, planned_sessions, interval_days, indication)
+        def edit(chart: Chart, old: Course) -> tuple[Course, list[str]]:
+            return details.replanned(chart, old, planned_sessions, interval_days, indication)
 
         return self._change_course(patient_id, course, edit, "changed", by, reason)
 
@@ -556,14 +596,19 @@ class Clinic:
         if not reason.strip():
             raise InvalidValue("reason", reason, "say why the course is closed")
         return self._change_course(
-            patient_id, course, lambda old: details.closed_course(old, status), "closed", by, reason
+            patient_id,
+            course,
+            lambda _, old: details.closed_course(old, status),
+            "closed",
+            by,
+            reason,
         )
 
     def _change_course(
         self,
         patient_id: str,
         name: str,
-        edit: Callable[[Course], tuple[Course, list[str]]],
+        edit: Callable[[Chart, Course], tuple[Course, list[str]]],
         verb: str,
         by: str,
         reason: str | None,
@@ -576,7 +621,7 @@ class Clinic:
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
             old = details.find_course(chart, name)
-            course, lines = edit(old)
+            course, lines = edit(chart, old)
             courses = tuple(course if c is old else c for c in chart.courses)
             new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
             stored.append(course)
@@ -589,11 +634,13 @@ class Clinic:
 
     def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Un-void a session: back in the progress maths, the trail says who, when and why."""
-        stored = self.amend(patient_id, number, restore_edit(number), by, reason)
+        reason_given(reason, "restored")
+        stored = self.amend(patient_id, number, restore_edit(patient_id, number), by, reason)
         return stored.session, stored.path
 
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
+        reason_given(reason, "voided")
 
         def edit(session: Session) -> Session:
             if session.voided:
@@ -639,8 +686,9 @@ class Clinic:
                 chart = Chart(plan.new_patient, plan.courses, ())
                 path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
             else:
-                self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
                 chart, text = read_chart_file(path)
+                _writable(path, chart, text)
+                self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
                 before = len(chart.sessions)
             sources = {s.source for s in chart.sessions if s.source}
             uids = {_identity(s) for s in chart.sessions}
@@ -671,12 +719,61 @@ class Clinic:
             write_atomically(path, _checked_text(path, candidate, after, before, bulk=True))
         return path
 
-def restore_edit(number: int) -> Callable[[Session], Session]:
-    """Un-void: a voided session becomes active again (the amendment says so)."""
+def id_mismatch(path: Path, chart: Chart) -> str | None:
+    """``check``'s sentence when the chart's ``[patient] id`` is not its file name, else None."""
+    patient_id = chart.patient.id
+    if patient_id is None or patient_id == path.stem:
+        return None
+    return f"[patient] id {patient_id!r} does not match the file name"
+
+
+def second_name_sentence(target: str) -> str:
+    """What a link to another chart of the folder is (after its path)."""
+    return (
+        f"a link to {target}.toml: a second name for one chart, listed once, as {target}; "
+        "mesolog never writes through it"
+    )
+
+
+def _writable(path: Path, chart: Chart, text: str) -> None:
+    """Refuse a write to a file that is not the chart's own: a link (written, it would become a
+    second copy of the chart), or a chart whose id is not its file name (the change would go to
+    another patient's record than the one named). Reads keep working; ``check`` names both."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        raise UnsafeFile(
+            f"{path} is a link to {target}, a second name for a chart; mesolog writes only to "
+            "a chart's own file: give that patient's id (or replace the link with the chart); "
+            "nothing changed."
+        )
+    mismatch = id_mismatch(path, chart)
+    if mismatch:
+        from mesolog.store.layout import LayoutError, scan
+
+        try:
+            line: int | None = scan(text).line(("patient", "id"))
+        except LayoutError:
+            line = None
+        raise CorruptFile(
+            path,
+            f"{mismatch}; correct the id or the file name, then run `mesolog check`; "
+            "nothing changed.",
+            line,
+        )
+
+
+def restore_edit(patient_id: str, number: int) -> Callable[[Session], Session]:
+    """Un-void: a voided session becomes active again (the amendment says so). An active one is
+    refused like a void of a voided one: the session is in that state already (exit 1)."""
 
     def edit(session: Session) -> Session:
         if not session.voided:
-            raise InvalidValue("session", number, "it is not voided, so there is nothing to restore")
+            from mesolog.errors import AlreadyRecorded
+
+            raise AlreadyRecorded(
+                f"session {number} of {patient_id} is active (not voided), so there is nothing "
+                "to restore; nothing changed."
+            )
         return replace(session, status="active")
 
     return edit

@@ -9,14 +9,14 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mesolog.errors import (
+    SHOWN_VALUE_CHARS,
     CorruptFile,
     NewerSchema,
-    shortened,
 )
 from mesolog.model import (
     SCHEMA,
@@ -30,7 +30,6 @@ from mesolog.model import (
     Substance,
 )
 from mesolog.model import vocabulary as vocab
-from mesolog.model.identity import derived_uid
 
 if TYPE_CHECKING:
     from mesolog.store.layout import Layout, Place
@@ -163,6 +162,28 @@ class Lines:
         return [layout.line(place) for place in places]
 
 
+def as_written(value: object) -> str:
+    """A value read from a chart as it is written in TOML, for a message saying it is the wrong
+    kind: ``2026-11-01``, ``10:00:00``, ``'text'``, ``[1, 2]``; "nothing" when the key is absent.
+    Text keeps its quotes and shows control characters as escapes; a long value is cut."""
+    if value is None:
+        return "nothing"
+    text = _toml_text(value)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
+def _toml_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, time)):  # a datetime is a date
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)  # text quoted, control characters as escapes; numbers as TOML has them
+
+
 class _Reader:
     """Typed access to a decoded TOML table; a wrong value names the file, line and field.
 
@@ -201,7 +222,7 @@ class _Reader:
         self.report(
             CorruptFile(
                 self.path,
-                f"{self.where}: {key} must be {expected}, found {shortened(value)}",
+                f"{self.where}: {key} must be {expected}, found {as_written(value)}",
                 self.lines.line((*self.place, key)),
             )
         )
@@ -300,12 +321,19 @@ def _course_status(c: _Reader) -> str:
     return str(status)
 
 
+def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
+    from mesolog.store.chartblocks import schema1_uid  # only schema-1 charts need it
+
+    return schema1_uid(patient_id, number, recorded) or ""
+
+
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     number = r.integer("id", required=True)
     r.where = f"session {number}"
     recorded = r.moment("recorded", required=True)
     # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
-    uid = r.text("uid") or derived_uid(patient_id, number, recorded)
+    # Without a number or a recorded moment (reported above) there is none to derive.
+    uid = r.text("uid") or _schema1_uid(patient_id, number, recorded)
     conflicts = []
     for index, item in enumerate(r.tables("conflicts")):
         k = r.inner(item, f"session {number} conflict", "conflicts", index)
@@ -403,7 +431,7 @@ def _decode(
     top = _Reader(path, data, "file", (), lines, problems)
     schema = data.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool):
-        found = f"no valid 'schema' number at the top (found {schema!r})"
+        found = f"no valid 'schema' number at the top (found {as_written(schema)})"
         top.report(CorruptFile(path, found, lines.line(("schema",)) or 1))
     elif schema > SCHEMA:
         raise NewerSchema(

@@ -68,7 +68,7 @@ class _Charts:
         key = patient_id.lower()
         if key not in self.read:
             found = self.clinic.find(patient_id)
-            self.read[key] = self.clinic.load(found.stem) if found else None
+            self.read[key] = self.clinic.load_writable(found.stem) if found else None
         return self.read[key]
 
 

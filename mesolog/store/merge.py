@@ -20,9 +20,8 @@ from typing import Any
 
 from mesolog.errors import CannotMerge
 from mesolog.model import merging
-from mesolog.model.identity import derived_uid
 from mesolog.model.merging import ABSENT, FieldClash
-from mesolog.store.chartblocks import Block, cut, schema_of, upgraded
+from mesolog.store.chartblocks import Block, cut, schema1_uid, schema_of, upgraded
 
 MERGE_AUTHOR = "mesolog merge"
 
@@ -361,7 +360,12 @@ def _parts(text: str, patient_id: str) -> Parts:
                 values = _values(block)
                 uid = values.get("uid")
             if not isinstance(uid, str):
-                uid = derived_uid(patient_id, int(values.get("id", 0)), values["recorded"])
+                uid = schema1_uid(patient_id, values.get("id", 0), values.get("recorded"))
+                if uid is None:
+                    raise CannotMerge(
+                        f"session {values.get('id', '?')}: recorded must be a date and time "
+                        "(see `mesolog check`)"
+                    )
             if uid in parts.sessions:
                 raise CannotMerge(f"two sessions share the uid {uid}")
             parts.sessions[uid] = block

@@ -13,6 +13,9 @@ def save_output(path: Path, text: str, force: bool = False) -> Path:
     """Write ``text`` to ``path`` atomically, private to the practitioner (0600: it holds patient
     data), never replacing an existing file unless ``force``."""
     refusal = f"{path} already exists; add --force to replace it, or choose another file name."
+    folder = os.path.isdir(path) and not os.path.islink(path)
+    if folder:  # --force would not help: a folder is never replaced
+        raise OutputExists(f"{path} is a folder; give a file name. Nothing written.")
     if os.path.lexists(path) and not force:  # a link, even a dangling one, counts as there
         raise OutputExists(refusal)
     # The folder as typed, not the temporary file the write would have named.
@@ -22,8 +25,6 @@ def save_output(path: Path, text: str, force: bool = False) -> Path:
     )
     if not path.parent.is_dir():
         raise missing
-    if os.path.isdir(path) and not os.path.islink(path):
-        raise OutputExists(f"{path} is a folder; give a file name. Nothing written.")
     # With force, ``os.replace`` replaces a link itself: a link is never written through.
     try:
         write_atomically(path, text, overwrite=force)

@@ -12,12 +12,20 @@ APP_NAME = "mesolog"
 # --- locations --------------------------------------------------------------------------------
 
 
+DEFAULT_CHOICE = "platformdirs default"
+
+
 @dataclass(frozen=True)
 class Location:
     """A folder or file, and which setting chose it."""
 
     path: Path
     chosen_by: str
+
+    @property
+    def explicit(self) -> bool:
+        """Chosen by the practitioner (an option or a variable), not the default location."""
+        return self.chosen_by != DEFAULT_CHOICE
 
 
 def data_location(explicit: str | Path | None = None) -> Location:
@@ -28,9 +36,7 @@ def data_location(explicit: str | Path | None = None) -> Location:
         return Location(Path(os.environ["MESOLOG_DATA_DIR"]).expanduser(), "MESOLOG_DATA_DIR")
     import platformdirs
 
-    return Location(
-        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)), "platformdirs default"
-    )
+    return Location(Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)), DEFAULT_CHOICE)
 
 
 def config_location() -> Location:
@@ -39,7 +45,7 @@ def config_location() -> Location:
     import platformdirs
 
     folder = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    return Location(folder / "config.toml", "platformdirs default")
+    return Location(folder / "config.toml", DEFAULT_CHOICE)
 
 
 def cache_location() -> Location:
@@ -47,9 +53,7 @@ def cache_location() -> Location:
         return Location(Path(os.environ["MESOLOG_CACHE_DIR"]).expanduser(), "MESOLOG_CACHE_DIR")
     import platformdirs
 
-    return Location(
-        Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)), "platformdirs default"
-    )
+    return Location(Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)), DEFAULT_CHOICE)
 
 
 def make_private_dir(path: Path) -> None:
