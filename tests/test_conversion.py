@@ -16,7 +16,7 @@ from typer._coercion import build_runtime_param
 
 from mesolog.cli import conversion
 from mesolog.cli.main import every_command
-from mesolog.errors import InvalidValue
+from mesolog.errors import InvalidValue, MissingValue
 
 # Raw values as the parser hands them over: typed words, declared defaults, nothing given.
 WORDS = ["3", " 3 ", "-2", "+7", "0", "4.5", "1e3", "x", "", "a b", "~/notes.txt", "P-0042", "é"]
@@ -51,7 +51,7 @@ def typers_own(param: Any, ctx: Context, value: Any) -> tuple[str, Any]:
 def ours(param: Any, ctx: Context, value: Any) -> tuple[str, Any]:
     try:
         return "ok", param.get_runtime_param().coerce(value, param=param, ctx=ctx)
-    except InvalidValue as error:
+    except (InvalidValue, MissingValue) as error:
         return "refused", error.message
 
 
@@ -74,9 +74,10 @@ def test_a_command_receives_what_typer_would_have_given_it(path: str, command: A
             if theirs[0] == "refused":
                 assert mine[0] == "refused", (value, theirs, mine)
             elif mine[0] == "refused":
-                # Stricter than Typer only where a number would not be a plain one.
+                # Stricter than Typer only where a number would not be a plain one, and where
+                # an empty file name would be read as the current folder.
                 annotation = param.type_descriptor.annotation
-                assert (annotation, value) in {(int, "4.5"), (int, "1e3"), (int, "é")} | {
+                assert (annotation, value) in {(int, "4.5"), (int, "1e3"), (int, "é"), (Path, "")} | {
                     (bool, v) for v in WORDS
                 }, (value, theirs, mine)
             else:

@@ -25,7 +25,7 @@ TODAY = date.today()
 @pytest.fixture
 def demo(data_dir: Path) -> Path:
     """The demo clinic, copied: three patients, courses, complications, measurements."""
-    shutil.copytree(DEMO, data_dir)
+    shutil.copytree(DEMO, data_dir, dirs_exist_ok=True)
     return data_dir
 
 
@@ -144,6 +144,7 @@ def test_fhir_ids_come_from_the_clinic_identity_and_never_collide(run, data_dir:
     assert {p["identifier"][0]["value"] for p in patients} == {"P_1", "P-1"}
     # The same patient id in another clinic gets other uuids and another identifier system.
     other = tmp_path / "other"
+    run("--data-dir", str(other), "init")
     run("--data-dir", str(other), "add", "P-1", "--new-patient", *common)
     second = json.loads(run("--data-dir", str(other), "export", "--format", "fhir").stdout)
     urls = {e["fullUrl"] for e in first["entry"]}

@@ -36,9 +36,11 @@ def test_it_never_follows_a_symlink_even_a_dangling_one(tmp_path: Path) -> None:
 
 
 def test_the_linking_path_refuses_an_existing_file_and_leaves_no_temporary(tmp_path: Path) -> None:
-    path = tmp_path / "report.txt"
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    path = folder / "report.txt"
     path.write_text("typed by hand\n")
     with pytest.raises(FileExistsError):
         write_atomically(path, "new\n", overwrite=False)
     assert path.read_text() == "typed by hand\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["report.txt"]

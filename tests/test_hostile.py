@@ -167,18 +167,22 @@ HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\
 RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202e]")
 
 
+# A one-line field refuses a line break (tests/test_one_line_fields.py): the rest of it there.
+ONE_LINE = HOSTILE.replace("\r", "")
+
+
 def test_hostile_text_in_every_field_is_shown_inert_in_every_human_view(run, data_dir: Path) -> None:
-    h = HOSTILE
-    run("patient", "new", "P-0042", "--name", f"Ana{h}", "--note", f"note{h}",
-        "--course", "c1", "--indication", f"hair loss{h}", "--sessions", "6", "--interval", "14",
+    h, o = HOSTILE, ONE_LINE
+    run("patient", "new", "P-0042", "--name", f"Ana{o}", "--note", f"note{h}",
+        "--course", "c1", "--indication", f"hair loss{o}", "--sessions", "6", "--interval", "14",
         "--start", "2026-11-02")
-    added = run("add", "P-0042", "--date", "2026-11-02", "--area", f"scalp{h}", "--indication", f"hair loss{h}",
-                "--substance", f"dutas{h.replace(':', '')}:1ml:LOT D2411", "--depth", "1.5", "--technique", "gun",
-                "--anaesthetic", f"none{h}", "--note", f"first{h}", "--practitioner", f"Dr{h}",
-                "--consent", f"form{h}", "--photo", f"p{h}.jpg", "--course", "c1",
+    added = run("add", "P-0042", "--date", "2026-11-02", "--area", f"scalp{o}", "--indication", f"hair loss{o}",
+                "--substance", f"dutas{o.replace(':', '')}:1ml:LOT D2411", "--depth", "1.5", "--technique", "gun",
+                "--anaesthetic", f"none{o}", "--note", f"first{h}", "--practitioner", f"Dr{o}",
+                "--consent", f"form{o}", "--photo", f"p{o}.jpg", "--course", "c1",
                 "--measure", "hair_density_per_cm2=142", "--no-input")
-    amended = run("amend", "P-0042", "1", "--note", f"second{h}", "--reason", f"why{h}",
-                  "--add-complication", f"bruise{h.replace(':', '')}:mild")
+    amended = run("amend", "P-0042", "1", "--note", f"second{h}", "--reason", f"why{o}",
+                  "--add-complication", f"bruise{o.replace(':', '')}:mild")
     outputs = {"add": added, "amend": amended}
     views = {
         "report": ["report", "P-0042"], "audit": ["report", "P-0042", "--audit"],
@@ -205,7 +209,7 @@ def test_hostile_text_is_inert_in_a_real_terminal_too(tmp_path: Path, data_dir: 
     """Through a pseudo-terminal (Rich draws its boxes and colours): no raw ESC from the chart."""
     import pty
 
-    run("patient", "new", "P-0042", "--name", f"Ana{HOSTILE}")
+    run("patient", "new", "P-0042", "--name", f"Ana{ONE_LINE}", "--note", f"note{HOSTILE}")
     env = {**os.environ, "MESOLOG_DATA_DIR": str(data_dir), "COLUMNS": "100", "TERM": "xterm-256color"}
     for args in (["patient", "show", "P-0042"], ["report"]):
         pid, fd = pty.fork()

@@ -80,3 +80,13 @@ def test_an_imported_session_with_a_line_break_is_rejected_with_its_row(run, cha
     result = run("import", str(visits), "--apply", expect=1)
     assert "row 2" in result.stdout + result.stderr and "it must be one line" in result.stdout + result.stderr
     assert snapshot(chart) == before
+
+
+def test_an_imported_new_patient_with_a_line_break_in_the_name_is_rejected(run, data_dir: Path, tmp_path: Path) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text('patient,name,date,areas,substance,amount,lot,depth_mm,technique,anaesthetic\n'
+                      'P-9,"Ana\nFAKE LINE",2026-11-21,scalp,biotin,1ml,B1,1.5,gun,none\n')
+    before = snapshot(data_dir)
+    result = run("import", str(visits), "--apply", expect=1)
+    assert "row 2, name: name 'Ana\\nFAKE LINE' is not allowed: it must be one line" in result.stdout + result.stderr
+    assert snapshot(data_dir) == before

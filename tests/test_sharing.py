@@ -292,6 +292,7 @@ def test_sync_says_in_one_sentence_why_it_stopped_and_loses_nothing(run: Run, tm
 
 def test_merge_chart_as_a_command_writes_ours_and_exits_1_on_a_conflict(run: Run, tmp_path: Path) -> None:
     m = Machine(run, tmp_path / "d")
+    m("init")  # a named data folder is never created by `patient new`
     m("patient", "new", "P-1")
     m("add", "P-1", *ADD)
     base = m.chart("P-1")
@@ -526,6 +527,7 @@ def test_comments_unknown_keys_courses_and_patient_details_of_both_sides_survive
     run: Run, tmp_path: Path
 ) -> None:
     m = Machine(run, tmp_path / "d")
+    m("init")  # a named data folder is never created by `patient new`
     m("patient", "new", "P-1", "--name", "Ana")
     m("add", "P-1", *ADD)
     m("add", "P-1", *ADD)
@@ -554,6 +556,7 @@ def test_a_patient_detail_changed_two_ways_is_kept_as_a_chart_conflict_that_chec
     run: Run, tmp_path: Path
 ) -> None:
     m = Machine(run, tmp_path / "d")
+    m("init")  # a named data folder is never created by `patient new`
     m("patient", "new", "P-1", "--name", "Ana")
     base = m.chart("P-1").decode()
     ours = base.replace('name = "Ana"', 'name = "Ana Ruiz"')

@@ -535,8 +535,9 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
     born = next((r.given["birth_year"] for r in group.rows if r.given.get("birth_year")), None)
     try:
         year = parse.whole(born, "birth_year", 1900, recorded.year) if born else None
+        name = parse.one_line(name, "name") if name else None
     except InvalidValue as error:
-        plan.rejected += [Rejection(r.number, "birth_year", error.message) for r in group.rows]
+        plan.rejected += [Rejection(r.number, error.field, error.message) for r in group.rows]
         return None
     return Patient(id=group.patient, created=recorded, name=name, birth_year=year)
 
