@@ -5,10 +5,10 @@ from typing import Annotated
 import typer
 
 from mesolog.cli.application import (
-    _format,
-    _left_out,
-    _state,
     app,
+    chosen_format,
+    fail_if_left_out,
+    state_of,
 )
 
 
@@ -43,11 +43,11 @@ def export(
     """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
     from mesolog import render
 
-    fmt = _format(fmt, ("json", "csv", "fhir"))
+    fmt = chosen_format(fmt, ("json", "csv", "fhir"))
     from mesolog.model import choice
 
     per = choice(per, "--per", ("session", "substance"))
-    clinic = _state(ctx).reading_clinic()
+    clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
@@ -60,7 +60,7 @@ def export(
             else:
                 charts.append(entry.chart)
     render.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
-    _left_out(problems)
+    fail_if_left_out(problems)
 
 
 @app.command("import")
@@ -97,7 +97,7 @@ def import_file(
     from mesolog.model.drafting import Practice
     from mesolog.store.importer import MapWritten, prepare
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic, settings = state.clinic(), state.config()
     practice = Practice(
         settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 from mesolog.cli.application import (
     State,
-    _state,
     app,
+    state_of,
 )
 from mesolog.cli.options import (
     COMPLICATION_HELP,
@@ -99,7 +99,7 @@ def add(
     """Record a session. Example: mesolog add P-0042 --area scalp -s "minoxidil 0.5%:2ml:LOT M1" --depth 1.5 --technique gun --anaesthetic none"""
     from mesolog import render
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic, practice = state.clinic(), _practice(state)
     given = given_from(ctx.params)
     shown: set[str] = set()
@@ -179,7 +179,7 @@ def amend(
     """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
     from mesolog import render
 
-    state = _state(ctx)
+    state = state_of(ctx)
     author = by or state.config().practitioner
     clinic = state.clinic()
     stored = clinic.amend(
@@ -212,7 +212,7 @@ def void(
     ] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
-    state = _state(ctx)
+    state = state_of(ctx)
     author = by or state.config().practitioner
     clinic = state.clinic()
     _, path = clinic.void(patient_id, session_number, author, reason)
@@ -241,7 +241,7 @@ def restore(
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
     from mesolog import render
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     author = by or state.config().practitioner
     _, path = clinic.restore(patient_id, session_number, author, reason)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli.application import _state, app
+from mesolog.cli.application import app, state_of
 from mesolog.cli.options import PatientId
 
 
@@ -51,7 +51,7 @@ def summary(
         raise InvalidValue(
             "--output", str(output), "the summary is a web page: end the name in .html"
         )
-    state = _state(ctx)
+    state = state_of(ctx)
     chart = state.reading_clinic().load(patient_id)
     today = date.today()
     page = summary_page(chart, state.config().practice(), today, __version__)

@@ -628,7 +628,7 @@ class Clinic:
         return paths
 
     def _import_chart(self, plan: ChartPlan) -> Path | None:
-        from mesolog.model.importing import session_identity as _identity
+        from mesolog.model.importing import session_identity
 
         with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
             path = self.find(plan.patient_id)
@@ -642,11 +642,11 @@ class Clinic:
                 chart, text = read_chart_file(path)
                 before = len(chart.sessions)
             sources = {s.source for s in chart.sessions if s.source}
-            uids = {_identity(s) for s in chart.sessions}
+            uids = {session_identity(s) for s in chart.sessions}
             fresh = [
                 s
                 for s in plan.sessions
-                if not (s.source and s.source in sources) and _identity(s) not in uids
+                if not (s.source and s.source in sources) and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
                 return None
