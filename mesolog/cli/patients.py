@@ -245,14 +245,15 @@ def course_edit(
     from mesolog import model
 
     state = state_of(ctx)
+    settings = state.config()  # read once: its words and its practitioner
     notes: list[str] = []
     if indication is not None:
-        indication, notes = model.indication(indication, state.config().vocabulary())
+        indication, notes = model.indication(indication, settings.vocabulary())
     clinic = state.clinic()
     chart, path = clinic.edit_course(
         patient_id,
         course,
-        by or state.config().practitioner,
+        by or settings.practitioner,
         reason,
         planned_sessions=sessions,
         interval_days=interval,

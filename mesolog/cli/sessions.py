@@ -7,9 +7,9 @@ import typer
 
 if TYPE_CHECKING:
     from mesolog.model.drafting import Practice
+    from mesolog.store.config import Config
 
 from mesolog.cli.application import (
-    State,
     app,
     state_of,
 )
@@ -100,7 +100,7 @@ def add(
     from mesolog import render
 
     state = state_of(ctx)
-    clinic, practice = state.clinic(), _practice(state)
+    clinic, practice = state.clinic(), _practice(state.config())
     given = given_from(ctx.params)
     shown: set[str] = set()
     if not no_input and (interactive or sys.stdin.isatty()):
@@ -116,11 +116,10 @@ def add(
     render.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
 
 
-def _practice(state: State) -> "Practice":
+def _practice(settings: "Config") -> "Practice":
     """The config's defaults and words, as drafting needs them."""
     from mesolog.model.drafting import Practice
 
-    settings = state.config()
     return Practice(
         settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
     )
@@ -180,7 +179,8 @@ def amend(
     from mesolog import render
 
     state = state_of(ctx)
-    author = by or state.config().practitioner
+    settings = state.config()  # read once: the author and the drafting defaults both come from it
+    author = by or settings.practitioner
     clinic = state.clinic()
     stored = clinic.amend(
         patient_id,
@@ -188,7 +188,7 @@ def amend(
         given_from(ctx.params),
         author,
         reason,
-        practice=_practice(state),
+        practice=_practice(settings),
     )
     render.session_stored(patient_id, stored.session, stored.path, verb="amended")
     render.warnings(stored.warnings + clinic.notices)
