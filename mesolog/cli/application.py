@@ -249,8 +249,8 @@ def clinic_overview(
     output: "Path | None" = None,
 ) -> None:
     """The overview; with --since/--until, the patients who had a session in that window."""
-    from mesolog import render
     from mesolog.model.questions import SessionQuery
+    from mesolog.render import clinic as clinic_view
 
     with summary_index(ctx) as index:
         summaries, problems = index.summaries()
@@ -258,7 +258,7 @@ def clinic_overview(
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
-    show_report(ctx, fmt, output, lambda form: render.overview(summaries, problems, date.today(), form, title), title)
+    show_report(ctx, fmt, output, lambda form: clinic_view.overview(summaries, problems, date.today(), form, title), title)
 
 
 def show_report(
@@ -274,11 +274,11 @@ def show_report(
     if output is None:
         draw(fmt)
         return
-    from mesolog import render
+    from mesolog.render.output import captured, file_format
     from mesolog.store.outputs import save_output
 
     source = ctx.get_parameter_source("fmt")
     typed = fmt if source is not None and source.name == "COMMANDLINE" else None
-    form = render.file_format(output, typed)
-    save_output(output, render.captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
+    form = file_format(output, typed)
+    save_output(output, captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
     typer.echo(f"Saved to {output}", err=True)

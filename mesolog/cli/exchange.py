@@ -41,7 +41,8 @@ def export(
     ] = "session",
 ) -> None:
     """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
-    from mesolog import render
+    from mesolog.render import console
+    from mesolog.render import exchange as exchange_view
 
     fmt = chosen_format(fmt, ("json", "csv", "fhir"))
     from mesolog.model import choice
@@ -56,10 +57,10 @@ def export(
         for entry in clinic.entries():
             if entry.chart is None:
                 problems.append((entry.patient_id, str(entry.error)))
-                render.warnings([f"{entry.patient_id} left out: {entry.error}"])
+                console.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
                 charts.append(entry.chart)
-    render.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
+    exchange_view.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
     fail_if_left_out(problems)
 
 
@@ -92,9 +93,11 @@ def import_file(
     from datetime import date
     from pathlib import Path
 
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.errors import ImportRejected
     from mesolog.model.drafting import Practice
+    from mesolog.render import console
+    from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import MapWritten, prepare
 
     state = state_of(ctx)
@@ -104,17 +107,17 @@ def import_file(
     )
     plan = prepare(clinic, Path(file), practice, date.today(), model.now())
     if isinstance(plan, MapWritten):
-        render.map_written(plan.path, plan.unmapped)
+        exchange_view.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)
     if apply and plan.rejected and not skip_rejected:
-        render.import_report(plan, applied=False)
+        exchange_view.import_report(plan, applied=False)
         raise ImportRejected(
             f"{len({r.row for r in plan.rejected})} rows were rejected, so nothing was written; "
             "correct them (or the map), or add --skip-rejected to import the accepted rows."
         )
     if apply:
         clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
-    render.import_report(plan, applied=apply)
-    render.warnings(clinic.notices)
+    exchange_view.import_report(plan, applied=apply)
+    console.warnings(clinic.notices)
     if plan.rejected and not apply:
         raise typer.Exit(1)

@@ -31,7 +31,7 @@ def check(
     ] = "text",
 ) -> None:
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
-    from mesolog import render
+    from mesolog.render import console
     from mesolog.store import history
     from mesolog.store.checkup import check_clinic
 
@@ -43,10 +43,10 @@ def check(
 
         typer.echo(to_json([problem.as_dict() for problem in problems]))
     for problem in problems if fmt == "text" else ():
-        render.write(problem.line_text())
+        console.write(problem.line_text())
     stuck = history.index_lock_warning(clinic.data_dir)
     if stuck:
-        render.warnings([stuck])
+        console.warnings([stuck])
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     typer.echo(f"{files} files checked: {errors} errors, {warns} warnings.", err=True)
@@ -96,7 +96,7 @@ def git(
 @app.command()
 def paths(ctx: typer.Context) -> None:
     """Where the data, config and cache folders are, and which setting chose each. Example: mesolog paths"""
-    from mesolog import render
+    from mesolog.render import clinic as clinic_view
     from mesolog.store import cache_location, config_location, history
 
     data = state_of(ctx).location()
@@ -105,7 +105,7 @@ def paths(ctx: typer.Context) -> None:
     git_state = "on (git repository)" if history.enabled(data.path) else "off"
     if history.git_binary() is None:
         git_state = "off (git not installed)"
-    render.paths(
+    clinic_view.paths(
         [
             ("data", data.path, data.chosen_by),
             ("config", config.path, config.chosen_by),

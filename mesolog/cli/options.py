@@ -37,13 +37,13 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """Refuse a file the report cannot be written as before anything is read (and again,
     with the --format typed after it, when the report is written)."""
     if value is not None and not ctx.resilient_parsing:
-        from mesolog import render
+        from mesolog.render import output
 
         source = ctx.get_parameter_source("fmt")
         typed = (
             ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
         )
-        render.file_format(value, typed)
+        output.file_format(value, typed)
     return value
 
 

@@ -72,9 +72,9 @@ def patient_new(
     patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
     clinic = state_of(ctx).clinic()
     path = clinic.new_patient(patient, courses)
-    from mesolog import render
+    from mesolog.render import console
 
-    render.warnings(notes + clinic.notices)
+    console.warnings(notes + clinic.notices)
     typer.echo(f"Patient {patient_id} created: {path}")
 
 
@@ -125,13 +125,13 @@ def patient_list(
     if search is None:
         clinic_overview(ctx, fmt, "Patients")
         return
-    from mesolog import render
     from mesolog.model.finding import patient_matches
+    from mesolog.render import clinic as clinic_view
 
     with summary_index(ctx) as index:
         summaries, problems = index.summaries()
     chosen = [s for s in summaries if patient_matches(search, s)]
-    render.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
+    clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
 
 
 @patient_app.command("show")
@@ -140,12 +140,12 @@ def patient_show(
     patient_id: PatientId,
 ) -> None:
     """A patient's details and courses. Example: mesolog patient show P-0042"""
-    from mesolog import render
+    from mesolog.render import report as report_view
     from mesolog.store import read_chart_file
 
     path = state_of(ctx).reading_clinic().path(patient_id)
     chart, _ = read_chart_file(path)
-    render.patient_card(chart, path, date.today())
+    report_view.patient_card(chart, path, date.today())
 
 
 @course_app.command("add")
@@ -170,14 +170,14 @@ def course_add(
     ] = None,
 ) -> None:
     """Add a treatment plan to a patient. Example: mesolog course add P-0042 --sessions 6 --interval 14 --indication "hair loss" """
-    from mesolog import render
+    from mesolog.render import console
 
     courses, notes = _course_from_options(
         name, indication, sessions, interval, start, required=True
     )
     clinic = state_of(ctx).clinic()
     path = clinic.add_course(patient_id, courses[0])
-    render.warnings(notes + clinic.notices)
+    console.warnings(notes + clinic.notices)
     typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")
 
 
@@ -208,7 +208,7 @@ def patient_edit(
     by: ByOption = None,
 ) -> None:
     """Change a patient's details; each change (old -> new) goes into the chart's trail; "" clears a detail. Example: mesolog patient edit P-0042 --phone "+34 600 111 222" --reason "new number" """
-    from mesolog import render
+    from mesolog.render import console
 
     given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
     given |= {"email": email, "note": note}
@@ -223,7 +223,7 @@ def patient_edit(
     typer.echo(f"Patient {chart.patient.id} changed ({path}):")
     for line in chart.amendments[-1].changes:
         typer.echo(f"  {line}")
-    render.warnings(clinic.notices)
+    console.warnings(clinic.notices)
 
 
 @course_app.command("edit")
@@ -289,9 +289,9 @@ def course_close(
 
 
 def _course_changed(chart: "Chart", path: "Path", notes: list[str]) -> None:
-    from mesolog import render
+    from mesolog.render import console
 
     typer.echo(f"Course of {chart.patient.id} changed ({path}):")
     for line in chart.amendments[-1].changes:
         typer.echo(f"  {line}")
-    render.warnings(notes)
+    console.warnings(notes)

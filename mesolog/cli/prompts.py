@@ -54,11 +54,11 @@ def ask_missing(
         )
 
     def show(found: "Draft", fields: set[str]) -> None:
-        from mesolog import render
+        from mesolog.render import console
 
         fresh = [r.text for r in found.remarks if r.field in fields and r.text not in shown]
         shown.update(fresh)
-        render.warnings(fresh)
+        console.warnings(fresh)
 
     missing = draft(given).missing  # a refused option stops here, before any question
     defaults = drafting.prompt_defaults(chart, practice)

@@ -40,10 +40,12 @@ def due(
     """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
     from datetime import timedelta
 
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.model import progress
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = chosen_format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     model.whole(within, "--within", 0, 3650)
     today = date.today()
     horizon = today + timedelta(days=within)
@@ -56,7 +58,7 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     ordered = progress.overview_order(chosen, today)
-    show_report(ctx, fmt, output, lambda form: render.due(ordered, problems, today, form), "mesolog due")
+    show_report(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due")
     fail_if_left_out(problems)
 
 
@@ -76,11 +78,12 @@ def lot(
     force: ForceOption = False,
 ) -> None:
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
-    from mesolog import render
     from mesolog.errors import InvalidValue
     from mesolog.model import questions
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = chosen_format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     if not questions.lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with summary_index(ctx) as index:
@@ -92,7 +95,7 @@ def lot(
         ctx,
         fmt,
         output,
-        lambda form: render.lot_uses(lot_number, patients, problems, form, close),
+        lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
         f"mesolog lot {lot_number}",
     )
     fail_if_left_out(problems)
@@ -128,10 +131,12 @@ def find(
     force: ForceOption = False,
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.model.questions import SessionQuery
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = chosen_format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     words = state_of(ctx).config().vocabulary()
     begin, end = date_window(since, until)
     query = SessionQuery(
@@ -151,7 +156,7 @@ def find(
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         problems = index.problems()
-    show_report(ctx, fmt, output, lambda form: render.found(rows, problems, form), "mesolog find")
+    show_report(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
     fail_if_left_out(problems)
 
 
@@ -171,10 +176,12 @@ def stats(
     force: ForceOption = False,
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.model import questions
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = chosen_format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     by = model.choice(by, "--by", questions.STATS_BY)
     since_date, until_date = date_window(since, until)
     query = questions.SessionQuery(since=since_date, until=until_date)
@@ -185,6 +192,6 @@ def stats(
         ctx,
         fmt,
         output,
-        lambda form: render.stats(by, groups, problems, form),
+        lambda form: clinic_view.stats(by, groups, problems, form),
         f"mesolog stats --by {by}",
     )

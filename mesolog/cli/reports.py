@@ -45,11 +45,12 @@ def report(
     force: ForceOption = False,
 ) -> None:
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
-    from mesolog import render
     from mesolog.errors import InvalidValue
     from mesolog.model import progress
+    from mesolog.render import console
+    from mesolog.render import report as report_view
 
-    fmt = chosen_format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
     begin, end = date_window(since, until)
@@ -70,6 +71,6 @@ def report(
         ctx,
         fmt,
         output,
-        lambda form: render.report(chart, sessions, today, form, audit),
+        lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )

@@ -97,7 +97,8 @@ def add(
     ] = False,
 ) -> None:
     """Record a session. Example: mesolog add P-0042 --area scalp -s "minoxidil 0.5%:2ml:LOT M1" --depth 1.5 --technique gun --anaesthetic none"""
-    from mesolog import render
+    from mesolog.render import console
+    from mesolog.render import sessions as session_view
 
     state = state_of(ctx)
     clinic, practice = state.clinic(), _practice(state.config())
@@ -112,8 +113,8 @@ def add(
     stored = clinic.record(
         patient_id, given, practice, like_last=like_last, new_patient=new_patient
     )
-    render.session_stored(stored.path.stem, stored.session, stored.path)
-    render.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
+    session_view.session_stored(stored.path.stem, stored.session, stored.path)
+    console.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
 
 
 def _practice(settings: "Config") -> "Practice":
@@ -176,7 +177,8 @@ def amend(
     photo: PhotoOption = None,
 ) -> None:
     """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
-    from mesolog import render
+    from mesolog.render import console
+    from mesolog.render import sessions as session_view
 
     state = state_of(ctx)
     settings = state.config()  # read once: the author and the drafting defaults both come from it
@@ -190,8 +192,8 @@ def amend(
         reason,
         practice=_practice(settings),
     )
-    render.session_stored(patient_id, stored.session, stored.path, verb="amended")
-    render.warnings(stored.warnings + clinic.notices)
+    session_view.session_stored(patient_id, stored.session, stored.path, verb="amended")
+    console.warnings(stored.warnings + clinic.notices)
 
 
 @app.command()
@@ -217,9 +219,9 @@ def void(
     clinic = state.clinic()
     _, path = clinic.void(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} voided (kept in {path}).")
-    from mesolog import render
+    from mesolog.render import console
 
-    render.warnings(clinic.notices)
+    console.warnings(clinic.notices)
 
 
 @app.command()
@@ -239,11 +241,11 @@ def restore(
     ] = None,
 ) -> None:
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
-    from mesolog import render
+    from mesolog.render import console
 
     state = state_of(ctx)
     clinic = state.clinic()
     author = by or state.config().practitioner
     _, path = clinic.restore(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} restored ({path}).")
-    render.warnings(clinic.notices)
+    console.warnings(clinic.notices)
