@@ -83,11 +83,15 @@ def test_a_command_receives_what_typer_would_have_given_it(path: str, command: A
                 assert mine == theirs and type(mine[1]) is type(theirs[1]), (value, theirs, mine)
 
 
-@pytest.mark.parametrize("word", ["nan", "inf", "-inf", "1e400", "infinity"])
-def test_a_needle_length_must_be_a_finite_number(run, patient: Path, word: str) -> None:
+@pytest.mark.parametrize(("word", "why"), [
+    ("nan", "it must be a finite number"), ("inf", "it must be a finite number"),
+    ("1e400", "it must be a finite number"), ("abc", "it must be a number"),
+    ("0", "it must be above 0 and at most 50 mm"), ("51", "it must be above 0 and at most 50 mm"),
+])
+def test_a_needle_length_is_read_by_the_model_like_a_depth(run, patient: Path, word: str, why: str) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *FULL_ADD[:-4], "--needle-length", word, expect=2)
-    assert result.stderr == f"mesolog: --needle-length '{word}' is not allowed: it takes a number, e.g. 4 or 4.5.\n"
+    assert result.stderr == f"mesolog: needle length '{word}' is not allowed: {why}.\n"
     assert snapshot(patient.parent.parent) == before
 
 
@@ -100,9 +104,9 @@ def test_a_whole_number_is_plain_digits(run, patient: Path, word: str) -> None:
 
 
 def test_numbers_arrive_as_numbers(run, patient: Path) -> None:
-    run("add", "P-0042", *FULL_ADD[:-4], "--needle-length", " 4.5 ", "--points", "+40")
+    run("add", "P-0042", *FULL_ADD[:-4], "--needle-length", " 4,5 ", "--points", "+40")
     chart = (patient).read_text()
-    assert "needle_length_mm = 4.5" in chart and "points = 40" in chart
+    assert "needle_length_mm = 4.5" in chart and "points = 40" in chart  # a decimal comma, as for depth
 
 
 @pytest.mark.parametrize(

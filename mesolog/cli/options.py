@@ -144,7 +144,7 @@ AngleOption = Annotated[
 ]
 GaugeOption = Annotated[int | None, typer.Option(help="Needle gauge (27-34). Example: --gauge 30")]
 NeedleLengthOption = Annotated[
-    float | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
+    str | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
 ]
 PointsOption = Annotated[
     int | None, typer.Option(help="Number of injection points. Example: --points 40")

@@ -17,7 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     from mesolog.model import Chart
-    from mesolog.model.drafting import Draft, Given, Practice
+    from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.store import Clinic
 
 LABELS = {
@@ -33,7 +33,7 @@ def ask_missing(
     clinic: "Clinic",
     patient_id: str,
     given: "Given",
-    practice: "Practice",
+    practice: "ClinicDefaults",
     like_last: bool,
     new_patient: bool,
 ) -> tuple["Given", set[str]]:
@@ -130,7 +130,7 @@ def _ask(
 
 
 def _ask_lots(
-    given: "Given", chart: "Chart", practice: "Practice", draft: Callable[["Given"], Any]
+    given: "Given", chart: "Chart", practice: "ClinicDefaults", draft: Callable[["Given"], Any]
 ) -> "Given":
     """For each substance without a lot: its lot (the last one offered), then its expiry when
     the lot is new to this patient (a known lot keeps the expiry recorded with it)."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
     from mesolog.store.config import Config
 
 from mesolog.cli.application import (
@@ -117,11 +117,11 @@ def add(
     console.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
 
 
-def _practice(settings: "Config") -> "Practice":
+def _practice(settings: "Config") -> "ClinicDefaults":
     """The config's defaults and words, as drafting needs them."""
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
 
-    return Practice(
+    return ClinicDefaults(
         settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import AlreadyRecorded, InvalidValue
@@ -33,28 +33,38 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     return replace(new, amendments=(*session.amendments, note))
 
 
+# What a correction never changes field by field: who the session is (id, uid, recorded),
+# where it came from (source), and the trail and merge notes themselves.
+NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "conflicts"})
+# Described after the plain fields, each in its own words (substances with their expiry, each
+# complication, each measurement).
+DESCRIBED_APART = ("substances", "complications", "measurements")
+# Trails written so far list the plain fields in the Session's order except these four, which
+# come after the field named: kept so every trail in a chart reads in one order.
+LISTED_AFTER = {
+    "areas": "indication",
+    "technique": "areas",
+    "depth_mm": "method",
+    "anaesthetic": "photos",
+}
+
+
+def _plain_fields() -> tuple[str, ...]:
+    """The Session fields an amendment describes as "name: old -> new", in trail order; a new
+    Session field is described without being listed here."""
+    skipped = NOT_DESCRIBED | set(DESCRIBED_APART)
+    order = [f.name for f in fields(Session) if f.name not in skipped and f.name not in LISTED_AFTER]
+    for name, after in LISTED_AFTER.items():
+        order.insert(order.index(after) + 1, name)
+    return tuple(order)
+
+
+PLAIN_FIELDS = _plain_fields()
+
+
 def describe_changes(old: Session, new: Session) -> list[str]:
     changes = []
-    for name in (
-        "date",
-        "practitioner",
-        "course",
-        "indication",
-        "areas",
-        "technique",
-        "method",
-        "depth_mm",
-        "angle_deg",
-        "needle_gauge",
-        "needle_length_mm",
-        "points",
-        "consent",
-        "photos",
-        "anaesthetic",
-        "duration_min",
-        "notes",
-        "status",
-    ):
+    for name in PLAIN_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             changes.append(f"{name}: {value_text(before)} -> {value_text(after)}")
@@ -108,6 +118,8 @@ def value_text(value: object) -> str:
 
 
 def substance_text(item: Substance) -> str:
+    """A substance as the trail writes it ("HA 2ml lot A17"): the wording of every trail so far,
+    kept. Screens show amounts through values.amount_text ("2 ml")."""
     lot = f" lot {item.lot}" if item.lot else ""
     return f"{item.name} {number_text(item.amount)}{item.unit}{lot}"
 

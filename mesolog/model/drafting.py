@@ -27,14 +27,15 @@ from mesolog.model.validation import (
     validate_session,
 )
 from mesolog.model.values import (
+    NEEDLE_COUNTS,
     area,
     choice,
     complication,
     depth,
     indication,
     measurement,
+    needle_length,
     now,
-    number,
     number_text,
     past_date,
     substance,
@@ -98,8 +99,9 @@ class Given:
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The config's defaults and words, as drafting needs them."""
+class ClinicDefaults:
+    """The clinic's defaults and words from the config, as drafting a session needs them
+    (what the patient's page prints is :class:`mesolog.model.aftercare.ClinicDetails`)."""
 
     practitioner: str = ""
     technique: str | None = None
@@ -207,22 +209,19 @@ def _parse_protocol(
 
 def _parse_needle(given: Given) -> dict[str, Any]:
     """Angle, gauge, needle length, points and duration, each within its range."""
+    typed = {
+        "angle_deg": given.angle,
+        "needle_gauge": given.gauge,
+        "points": given.points,
+        "duration_min": given.duration,
+    }
     values: dict[str, Any] = {}
-    for key, name, raw, low, high in (
-        ("angle_deg", "angle", given.angle, 0, 90),
-        ("needle_gauge", "needle gauge", given.gauge, 27, 34),
-        ("points", "points", given.points, 1, 10000),
-        ("duration_min", "duration", given.duration, 1, 600),
-    ):
+    for key, name, low, high in NEEDLE_COUNTS:
+        raw = typed[key]
         if raw is not None:
             values[key] = whole(raw, name, low, high)
     if given.needle_length is not None:
-        length = number(given.needle_length, "needle length")
-        if not 0 < length <= 50:
-            raise InvalidValue(
-                "needle length", given.needle_length, "it must be above 0 and at most 50 mm"
-            )
-        values["needle_length_mm"] = length
+        values["needle_length_mm"] = needle_length(given.needle_length)
     return values
 
 
@@ -291,7 +290,7 @@ def substance_spec(item: Substance) -> str:
     return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
 
 
-def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | None]:
+def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, str | None]:
     """The default offered for each required field at the prompt: this patient's last value;
     the config's only for a patient with no session yet."""
     last = chart.last_session if chart else None
@@ -318,7 +317,7 @@ def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | 
 def draft_session(
     given: Given,
     chart: Chart | None,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
     *,
     like_last: bool = False,
@@ -382,7 +381,7 @@ def _like_last(chart: Chart | None) -> Session:
     return last
 
 
-def _defaults(base: Session | None, practice: Practice, asking: bool) -> dict[str, Any]:
+def _defaults(base: Session | None, practice: ClinicDefaults, asking: bool) -> dict[str, Any]:
     """What fills a field not typed: the protocol copied by --like-last, then (unless the
     field will be asked for) the config's technique and anaesthetic."""
     found: dict[str, Any] = {}
@@ -453,7 +452,7 @@ def draft_amendment(
     old: Session,
     given: Given,
     chart: Chart,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
 ) -> Draft:
     """``old`` with the given values applied (same parser and rules as a new session):

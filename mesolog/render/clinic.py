@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from mesolog.model import progress, questions
 
-from mesolog.model import number_text
+from mesolog.model.values import amount_text, number_text
 from mesolog.render.console import (
     console,
     counted,
@@ -209,9 +209,9 @@ def found_columns() -> list[Column]:
         Column(
             "Substances (lot)",
             key="substances",
-            value=lambda r: "; ".join(f"{n} {number_text(a)}{u}" for n, a, u, _ in r.substances),
+            value=lambda r: "; ".join(f"{n} {amount_text(a, u)}" for n, a, u, _ in r.substances),
             cell=lambda r: text(
-                "\n".join(f"{n} {number_text(a)}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances)
+                "\n".join(f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances)
             ),
         ),
         Column("Lots", key="lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False),
@@ -261,7 +261,7 @@ def lot_columns() -> list[Column]:
         Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
         Column("Status", key="status", value=lambda a: a[1].status, table=False),
         Column("Substance", key="substance", value=lambda a: a[2][0]),
-        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(f"{number_text(a[2][1])} {a[2][2]}")),
+        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(amount_text(a[2][1], a[2][2]))),
         Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
         Column("Lot", key="lot", value=lambda a: a[2][3]),
         Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),

@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mesolog.model import Chart, Complication, Session, Substance, complication_text, number_text
+from mesolog.model import Chart, Complication, Session, Substance, complication_text
+from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -116,7 +117,7 @@ SESSIONS = (
     Column(
         "Substances (lot)",
         key="substances",
-        value=lambda r: _joined(f"{x.name} {number_text(x.amount)}{x.unit}" for x in r[0].substances),
+        value=lambda r: _joined(f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances),
         cell=lambda r: text("\n".join(_substance_line(x) for x in r[0].substances)),
     ),
     Column("Lots", key="lots", value=lambda r: _joined(x.lot or "" for x in r[0].substances), table=False),
@@ -313,7 +314,7 @@ def _complication_line(c: Complication) -> str:
 
 
 def _substance_line(x: Substance) -> str:
-    return f"{x.name} {number_text(x.amount)}{x.unit}" + (f" ({x.lot})" if x.lot else "")
+    return f"{x.name} {amount_text(x.amount, x.unit)}" + (f" ({x.lot})" if x.lot else "")
 
 
 def _protocol(s: Session) -> list[str]:
@@ -384,7 +385,7 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
     cells = [
         (
             x.name,
-            f"{number_text(x.amount)}{x.unit}",
+            amount_text(x.amount, x.unit),
             f"lot {x.lot}" if x.lot else "no lot",
             f"exp {x.expiry.isoformat()}" if x.expiry else "",
         )

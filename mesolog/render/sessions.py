@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mesolog.model import Session, complication_text, number_text, substance_text
+from mesolog.model import Session, Substance, complication_text
+from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     pass
@@ -20,12 +21,17 @@ from mesolog.render.console import (
 # --- one session ------------------------------------------------------------------------------
 
 
+def _substance_line(item: Substance) -> str:
+    """``minoxidil 0.5% 2 ml lot M77`` (the trail keeps model.substance_text's own wording)."""
+    return f"{item.name} {amount_text(item.amount, item.unit)}" + (f" lot {item.lot}" if item.lot else "")
+
+
 def session_rows(session: Session) -> list[tuple[str, str]]:
     rows = [
         ("Date", session.date.isoformat()),
         ("Areas", ", ".join(session.areas)),
         ("Indication", session.indication or ""),
-        ("Substances", "\n".join(substance_text(s) for s in session.substances)),
+        ("Substances", "\n".join(_substance_line(s) for s in session.substances)),
         ("Depth", f"{number_text(session.depth_mm)} mm"),
         ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
         ("Anaesthetic", session.anaesthetic),

@@ -40,7 +40,7 @@ from mesolog.store.codec import (
 )
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import Draft, Given, Practice
+    from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -318,7 +318,7 @@ class Clinic:
         self,
         patient_id: str,
         given: Given,
-        practice: Practice | None = None,
+        practice: ClinicDefaults | None = None,
         *,
         like_last: bool = False,
         new_patient: bool = False,
@@ -327,9 +327,10 @@ class Clinic:
         """Record a session from what was given (see :mod:`mesolog.model.drafting`): read,
         draft and write under one lock. With ``new_patient`` an unknown id gets a chart, but
         only once the session is decided: a refused session creates no file."""
-        from mesolog.model.drafting import Practice, draft_session  # only add needs it: start-up
+        # Only add needs drafting: imported here for start-up.
+        from mesolog.model.drafting import ClinicDefaults, draft_session
 
-        practice = practice or Practice()
+        practice = practice or ClinicDefaults()
         day = today or date.today()
         return self._record(
             patient_id,
@@ -432,7 +433,7 @@ class Clinic:
         by: str,
         reason: str,
         today: date | None = None,
-        practice: Practice | None = None,
+        practice: ClinicDefaults | None = None,
     ) -> Stored:
         """Correct a session with an amendment (when, who, why, each old -> new) appended.
 
@@ -440,14 +441,14 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
-        from mesolog.model.drafting import Given, Practice, draft_amendment
+        from mesolog.model.drafting import ClinicDefaults, Given, draft_amendment
 
         day = today or date.today()
         warnings: list[str] = []
 
         def decide(chart: Chart, old: Session) -> Session:
             if isinstance(change, Given):
-                draft = draft_amendment(old, change, chart, practice or Practice(), day)
+                draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
                 warnings[:] = draft.warnings
                 return draft.complete()
             return change(old)

@@ -26,7 +26,7 @@ from typing import Any
 from mesolog.errors import ConfigError, InvalidValue
 from mesolog.model import values
 from mesolog.model import vocabulary as vocab
-from mesolog.model.aftercare import Practice
+from mesolog.model.aftercare import ClinicDetails
 
 KEYS = (
     "practitioner",
@@ -55,9 +55,9 @@ class Config:
     aftercare: dict[str, str] = field(default_factory=dict)  # indication -> advice
     warnings: tuple[str, ...] = ()  # settings in the file that are ignored (unknown keys)
 
-    def practice(self) -> Practice:
+    def practice(self) -> ClinicDetails:
         """The clinic's details as the summary page prints them."""
-        return Practice(self.clinic_name, self.clinic_address, self.practitioner, self.aftercare)
+        return ClinicDetails(self.clinic_name, self.clinic_address, self.practitioner, self.aftercare)
 
     def vocabulary(self) -> vocab.Vocabulary:
         if not self.areas and not self.substances:
