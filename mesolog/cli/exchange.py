@@ -95,17 +95,13 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected
-    from mesolog.model.drafting import ClinicDefaults
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import MapWritten, prepare
 
     state = state_of(ctx)
     clinic, settings = state.clinic(), state.config()
-    practice = ClinicDefaults(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
-    plan = prepare(clinic, Path(file), practice, date.today(), model.now())
+    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now())
     if isinstance(plan, MapWritten):
         exchange_view.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)

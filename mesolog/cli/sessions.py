@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import ClinicDefaults
-    from mesolog.store.config import Config
+    pass
 
 from mesolog.cli.application import (
     app,
@@ -101,7 +100,7 @@ def add(
     from mesolog.render import sessions as session_view
 
     state = state_of(ctx)
-    clinic, practice = state.clinic(), _practice(state.config())
+    clinic, practice = state.clinic(), state.config().clinic_defaults()
     given = given_from(ctx.params)
     shown: set[str] = set()
     if not no_input and (interactive or sys.stdin.isatty()):
@@ -115,15 +114,6 @@ def add(
     )
     session_view.session_stored(stored.path.stem, stored.session, stored.path)
     console.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
-
-
-def _practice(settings: "Config") -> "ClinicDefaults":
-    """The config's defaults and words, as drafting needs them."""
-    from mesolog.model.drafting import ClinicDefaults
-
-    return ClinicDefaults(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
 
 
 # --- corrections ------------------------------------------------------------------------------
@@ -190,7 +180,7 @@ def amend(
         given_from(ctx.params),
         author,
         reason,
-        practice=_practice(settings),
+        practice=settings.clinic_defaults(),
     )
     session_view.session_stored(patient_id, stored.session, stored.path, verb="amended")
     console.warnings(stored.warnings + clinic.notices)

@@ -37,7 +37,7 @@ def summary(
     state = state_of(ctx)
     chart = state.reading_clinic().load(patient_id)
     today = date.today()
-    page = summary_page(chart, state.config().practice(), today, __version__)
+    page = summary_page(chart, state.config().clinic_details(), today, __version__)
     path = save_output(output or default_output(chart.patient.id, today), page, force)
     typer.echo(f"Summary of {chart.patient.id} saved to {path}", err=True)
     if open_it:
