@@ -166,7 +166,7 @@ def test_fhir_of_generated_charts_validates() -> None:
     text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(str.strip)
     substance = st.builds(Substance, name=text, amount=st.floats(0.01, 50), unit=st.sampled_from(vocab.UNITS),
                           lot=st.none() | text, expiry=st.none() | days)
-    problem = st.builds(Complication, name=text, severity=st.sampled_from(vocab.SEVERITIES),
+    problem = st.builds(Complication, name=text, severity=st.none() | st.sampled_from(vocab.SEVERITIES),
                         onset=st.none() | days, outcome=st.none() | st.sampled_from(vocab.OUTCOMES),
                         reported_by=st.none() | st.sampled_from(vocab.REPORTERS))
     session = st.builds(
@@ -555,7 +555,7 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
         substances=st.lists(substance, min_size=1, max_size=3, unique_by=lambda s: s.name).map(tuple),
         practitioner=st.sampled_from(["", "Dr. A"]), notes=st.just("") | text,
         complications=st.lists(st.builds(Complication, name=st.sampled_from(sorted(vocab.COMPLICATIONS)),
-                                         severity=st.sampled_from(vocab.SEVERITIES)), max_size=2).map(tuple),
+                                         severity=st.none() | st.sampled_from(vocab.SEVERITIES)), max_size=2).map(tuple),
         measurements=st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), st.floats(-1e6, 1e6), max_size=2),
     )
     chart = st.builds(

@@ -22,6 +22,7 @@ from mesolog.model.drafting import (
 )
 from mesolog.model.questions import SessionQuery, complication_stats, session_rows
 from mesolog.model.validation import amount_problem, session_problems
+from mesolog.model.values import AMOUNT_RANGES, number_text
 
 TODAY = date(2026, 11, 30)
 FULL = Given(date="2026-11-16", areas=("scalp",), substances=("minoxidil:1ml:LOT M1",), depth="1.5",
@@ -181,12 +182,26 @@ def test_substance_specs_that_would_lose_a_part_are_refused(spec: str) -> None:
         substance(spec)
 
 
-@pytest.mark.parametrize("spec", ["b:0.0001ml", "b:1001U", "b:0ml"])
+@pytest.mark.parametrize("spec", ["b:0.0001ml", "b:1001ml", "b:0ml", "b:0IU", "b:0.0001U"])
 def test_implausible_amounts_break_the_one_amount_rule(spec: str) -> None:
     """Parsed by the parser, refused by the rule (validation.amount_problem), in one place."""
     problem = amount_problem(substance(spec)[0])
-    assert problem is not None and "positive, from 0.001 to 1000" in problem.message
-    assert amount_problem(substance("b:1000U")[0]) is None
+    assert problem is not None and "positive, from 0.001 to" in problem.message
+    assert amount_problem(substance("b:1000ml")[0]) is None
+
+
+def test_each_unit_has_its_plausible_range() -> None:
+    """One table by unit (values.AMOUNT_RANGES) covers every unit; each upper bound is
+    accepted and refused just above, with the unit's own range in the sentence."""
+    assert set(AMOUNT_RANGES) == set(vocab.UNITS)
+    for unit, (low, high) in AMOUNT_RANGES.items():
+        assert amount_problem(substance(f"b:{number_text(high)}{unit}")[0]) is None
+        assert amount_problem(substance(f"b:{number_text(low)}{unit}")[0]) is None
+        above = amount_problem(substance(f"b:{number_text(high * 1.001)}{unit}")[0])
+        assert above is not None and f"to {number_text(high)} {unit}" in above.message
+    assert amount_problem(substance("hyaluronidase:1500IU")[0]) is None  # a standard vial
+    assert amount_problem(substance("b:1500ug")[0]) is None  # ug is mcg
+    assert AMOUNT_RANGES["ml"][1] < AMOUNT_RANGES["IU"][1] == AMOUNT_RANGES["U"][1] == 100000
 
 
 def test_meanings() -> None:

@@ -136,7 +136,16 @@ def test_a_substance_spec_that_would_lose_a_part_is_refused(run, patient: Path, 
         ("--depth", "0.05", "at least 0.1"),
         ("--substance", "biotin:99999999999999999999ml", "from 0.001 to 1000"),
         ("--substance", "biotin:0.0001ml", "from 0.001 to 1000"),
-        ("--substance", "biotin:1001mg", "from 0.001 to 1000"),
+        ("--substance", "biotin:5001mg", "from 0.001 to 5000 mg"),
+        ("--substance", "biotin:1001ml", "from 0.001 to 1000 ml"),
+        ("--substance", "biotin:10001ug", "from 0.001 to 10000 mcg"),
+        ("--substance", "hyaluronidase:100001IU", "from 0.001 to 100000 IU"),
+        ("--substance", "hyaluronidase:100001U", "from 0.001 to 100000 U"),
+        ("--substance", "hyaluronidase:0IU", "from 0.001 to 100000 IU"),
+        ("--substance", "hyaluronidase:-5IU", "positive number"),
+        # A comma before three digits is thousands to some, decimals to others: never guessed.
+        ("--substance", "mesoglycan:1,000mg:LOT M1", "write 1000 for 1000, or 1.000 / 1,0 for 1"),
+        ("--depth", "1,500", "write 1500 for 1500, or 1.500 / 1,5 for 1.5"),
     ],
 )
 def test_implausible_amounts_and_depths_are_refused(run, patient: Path, option: str, value: str, words: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mesolog.model import Chart, Complication, Session, Substance, complication_text
+from mesolog.model.amendments import severity_text
 from mesolog.model.values import amount_text
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
             to_markdown(
                 ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
                 [
-                    [s.id, s.date.isoformat(), c.name, c.severity, _day(c.onset), _day(c.resolved), c.outcome or ""]
+                    [s.id, s.date.isoformat(), c.name, severity_text(c.severity), _day(c.onset), _day(c.resolved), c.outcome or ""]
                     for s, c in complicated
                 ],
             )
@@ -307,7 +308,7 @@ def _number_cell(s: Session) -> str:
 
 def _complication_line(c: Complication) -> str:
     """``bruising (mild), onset 2026-11-03, resolved 2026-11-09, outcome resolved``."""
-    parts = [f"{c.name} ({c.severity})"]
+    parts = [f"{c.name} ({severity_text(c.severity)})"]
     parts += [f"{word} {when.isoformat()}" for word, when in (("onset", c.onset), ("resolved", c.resolved)) if when]
     if c.outcome:
         parts.append(f"outcome {c.outcome}")

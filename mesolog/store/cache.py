@@ -40,7 +40,7 @@ from mesolog.model.questions import (
 from mesolog.model.vocabulary import meaning, normalize, substance_meaning
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
-VERSION = "9"
+VERSION = "10"
 SEP = "\x1f"  # between list items
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
