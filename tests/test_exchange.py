@@ -307,7 +307,7 @@ def test_dry_run_reports_and_apply_writes_each_session_with_its_source(run, data
         "visits.csv: 7 rows read, 7 accepted, 0 rejected.",
         "Would import 5 sessions into 3 charts; new patients: C-101, C-102, C-103.",
     ]
-    assert "row 4: area 'abdomn' is not in the list; did you mean 'stomach'?" in dry.stdout
+    assert "row 4: area 'abdomn' is not in the list; did you mean 'abdomen'?" in dry.stdout
     assert "nothing was written" in dry.stdout and not data_dir.exists()
     run("init", "--git")
     commits = subprocess.run(["git", "-C", str(data_dir), "rev-list", "--count", "HEAD"], capture_output=True, text=True).stdout

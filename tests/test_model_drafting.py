@@ -103,7 +103,7 @@ def test_warnings_are_values_with_the_field_that_caused_them() -> None:
     fields: dict[str, str] = {}
     for remark in draft.remarks:
         fields[remark.field] = fields.get(remark.field, "") + remark.text
-    assert "decollete" in fields["area"]
+    assert "décolleté" in fields["area"]
     assert "outside the dermal range" in fields["depth"]
     assert "expired" in fields["substance"] and "no lot" in fields["lot"]
     assert "8 days after the previous one" in fields["date"]  # course plans every 14 days
@@ -208,7 +208,7 @@ def test_meanings() -> None:
     assert vocab.substance_meaning("DCA") == vocab.substance_meaning("sodium deoxycholate 1%") == "deoxycholate"
     assert vocab.substance_meaning("HA non-reticulated") == "hyaluronic acid"
     assert vocab.substance_meaning("My Cocktail 2%") == "my cocktail"
-    assert vocab.meaning("area", "Abdomen") == "stomach" and vocab.meaning("complication", "Haematoma") == "bruising"
+    assert vocab.meaning("area", "Stomach") == "abdomen" and vocab.meaning("complication", "Haematoma") == "bruising"
     assert vocab.meaning("area", "inner knees") == "inner knees"
 
 

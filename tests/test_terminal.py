@@ -142,14 +142,14 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.wait_for("Areas treated (comma-separated):")
     t.type("decolete")
     screen = t.wait_for("Substances as NAME:AMOUNT")
-    assert "did you mean 'decollete'" in screen
+    assert "did you mean 'décolleté'" in screen
     t.type("hyaluronic acid:2ml:LOT H1:EXP 2028-01-01")
     t.wait_for("Needle depth in mm:")
     t.type("9")
     screen = t.wait_for("Technique [gun/hand]:")
     assert "depth 9 mm is outside the dermal range" in screen
     # Each warning right after its answer: the area's before the substance question.
-    assert screen.index("decollete") < screen.index("Substances as") < screen.index("dermal range")
+    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("dermal range")
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used):")
     t.type("none")
@@ -157,4 +157,4 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.type("")
     screen = t.wait_for("session 1 recorded")
     assert exit_status(tmp_path / "done") == "EXIT=0"
-    assert screen.count("did you mean 'decollete'") == 1  # shown once, not again at the end
+    assert screen.count("did you mean 'décolleté'") == 1  # shown once, not again at the end

@@ -17,6 +17,7 @@ from mesolog.model.values import (
     AMOUNT_RANGES,
     COURSE_INTERVAL_DAYS,
     COURSE_SESSIONS,
+    EARLIEST_SESSION_DATE,
     METHOD_DEPTH_MM,
     NEEDLE_COUNTS,
     choice,
@@ -168,6 +169,9 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
 
     if session.date > today:
         refuse(("date",), "date", session.date.isoformat(), "it is in the future")
+    if session.date < EARLIEST_SESSION_DATE:
+        allowed = f"it is before {EARLIEST_SESSION_DATE.year}"
+        refuse(("date",), "date", session.date.isoformat(), allowed)
     if not session.areas:
         refuse(("areas",), "area", "", "at least one area is required")
     if not session.substances:

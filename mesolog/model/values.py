@@ -85,6 +85,18 @@ def parse_date(text: str, field_name: str = "date", today: date | None = None) -
         raise InvalidValue(field_name, text, allowed) from None
 
 
+# No session predates this: an earlier date is a typing slip (0001-01-01), refused.
+EARLIEST_SESSION_DATE = date(1900, 1, 1)
+
+
+def session_date(text: str, today: date | None = None) -> date:
+    """A session's date: not in the future, and not before 1900."""
+    value = past_date(text, "date", today)
+    if value < EARLIEST_SESSION_DATE:
+        raise InvalidValue("date", text, f"it is before {EARLIEST_SESSION_DATE.year}")
+    return value
+
+
 def past_date(text: str, field_name: str = "date", today: date | None = None) -> date:
     """A date that is not in the future (sessions and onsets have happened)."""
     today = today or date.today()
@@ -252,6 +264,21 @@ def amount(text: str) -> tuple[float, str]:
     if unit is None:
         raise InvalidValue("unit", match.group(2), "use one of " + ", ".join(vocab.UNITS))
     return value, unit  # its plausible range is a rule: validation.amount_problem
+
+
+def photo(text: str) -> str:
+    """A photo's path, relative to the data folder and inside it ("photos/P-0042/before.jpg").
+    The shape only: whether the file is there yet is the store's to say (it may come later)."""
+    how = "give its path relative to the data folder, e.g. photos/P-0042/before.jpg"
+    if not text.strip():
+        raise InvalidValue("photo", text, f"it is empty; {how}")
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).anchor or text.startswith("~"):
+        raise InvalidValue("photo", text, f"it is not inside the data folder; copy it there and {how}")
+    if ".." in PureWindowsPath(text).parts:  # "\\" and "/" both separate parts here
+        raise InvalidValue("photo", text, f"'..' leads out of the data folder; {how}")
+    return text
 
 
 LOT_WORDS = ("lot", "batch")

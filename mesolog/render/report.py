@@ -384,15 +384,9 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
     else the name and amount on one line and the lot and expiry on the next."""
     from rich.cells import cell_len
 
-    cells = [
-        (
-            x.name,
-            amount_text(x.amount, x.unit),
-            f"lot {x.lot}" if x.lot else "no lot",
-            f"exp {x.expiry.isoformat()}" if x.expiry else "",
-        )
-        for x in substances
-    ]
+    from mesolog.render.sessions import substance_parts
+
+    cells = [substance_parts(x) for x in substances]
     widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
     if sum(widths) + 6 <= room:
         return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]

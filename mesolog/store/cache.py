@@ -535,7 +535,7 @@ def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
         where.append("s.technique = ?")
         args.append(query.technique)
     fact = "EXISTS (SELECT 1 FROM facts f WHERE f.name = s.name AND f.session = s.session AND f.kind {} AND {})"
-    # Areas, complications and indications compare by meaning ("abdomen" finds "stomach").
+    # Areas, complications and indications compare by meaning ("belly" finds "abdomen").
     for kind, value in (("area", query.area), ("complication", query.complication)):
         if value:
             where.append(fact.format("= ?", "f.grp_norm = ?"))
