@@ -272,3 +272,25 @@ def test_a_spreadsheet_cell_gives_back_exactly_what_was_typed(typed: str) -> Non
     cell = spreadsheet_quoted(typed)
     assert not cell.startswith(FORMULA_LEADS)  # a spreadsheet never runs it
     assert spreadsheet_unquoted(cell) == typed
+
+
+def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
+    """One list (drafting.PROTOCOL): each field --like-last copies and the prompt does not ask as
+    required is offered with the last value, under the Given field that takes it."""
+    from dataclasses import fields
+
+    from mesolog.model.drafting import OPTIONAL_PROTOCOL, PROTOCOL, REQUIRED, protocol_defaults
+
+    assert len(OPTIONAL_PROTOCOL) == len(PROTOCOL) - len(REQUIRED)
+    protocol = dict(method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.5, points=40,
+                    duration_min=25)
+    last = last_session(**protocol)
+    offered = protocol_defaults(chart(last))
+    assert offered == {"method": "nappage", "angle": "45", "gauge": "30", "needle_length": "4.5",
+                       "points": "40", "duration": "25"}
+    assert set(offered) <= {f.name for f in fields(Given)} and len(offered) == len(OPTIONAL_PROTOCOL)
+    assert protocol_defaults(chart(last_session(**protocol | {"method": None, "points": None}))).keys() == (
+        set(offered) - {"method", "points"})
+    from mesolog.cli.prompts import PROTOCOL_LABELS
+
+    assert set(PROTOCOL_LABELS) == set(offered)
