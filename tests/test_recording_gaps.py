@@ -264,3 +264,12 @@ def test_the_confirmation_shows_each_substance_with_its_lot_and_expiry(run, pati
     assert "minoxidil 0.5% 2 ml lot M1\n" in added
     amended = run("amend", "P-0042", "1", "-s", "biotin:1ml", "--reason", "wrong product").stdout
     assert "biotin 1 ml no lot" in amended
+
+
+def test_check_names_a_hand_typed_photo_outside_the_data_folder(run, patient: Path) -> None:
+    run("add", "P-0042", *BASE, "--photo", "photos/P-0042/before.jpg")
+    text = patient.read_text()
+    patient.write_text(text.replace('"photos/P-0042/before.jpg"', '"/etc/passwd"'))
+    line = 1 + next(n for n, text in enumerate(patient.read_text().splitlines()) if text.startswith("photos"))
+    said = run("check", expect=1).stdout
+    assert f"P-0042.toml:{line}: error: session 1: photo '/etc/passwd' is not allowed" in said

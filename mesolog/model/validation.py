@@ -25,6 +25,7 @@ from mesolog.model.values import (
     needle_length,
     number,
     number_text,
+    photo,
     technique,
     whole,
 )
@@ -196,6 +197,8 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
             check((field,), whole, count, name, low, high)
     if session.needle_length_mm is not None:
         check(("needle_length_mm",), needle_length, session.needle_length_mm)
+    for path in session.photos:
+        check(("photos",), photo, path)
     for index, problem in enumerate(session.complications):
         here: Field = ("complications", index)
         if problem.severity is not None:  # absent: not recorded, which is allowed
