@@ -218,6 +218,16 @@ class Clinic:
         hint = did_you_mean(patient_id, self.people()) or "."
         return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
 
+    def missing_photos(self, photos: tuple[str, ...]) -> list[str]:
+        """A warning for each photo given whose file is not in the data folder (yet: it may be
+        copied there later); the path itself was checked by the model (values.photo)."""
+        return [
+            f"photo {photo} is not in the data folder yet ({self.data_dir / photo}); "
+            "recorded all the same: copy the file there."
+            for photo in photos
+            if not (self.data_dir / photo).exists()
+        ]
+
     def people(self) -> list[tuple[str, str | None]]:
         """(id, name) of every chart; only each file's [patient] table is read. Anything that
         is not a regular file, or a link out of the folder, is left out unopened."""
@@ -358,7 +368,7 @@ class Clinic:
         def decide(chart: Chart) -> Session:
             drafted = draft(chart)
             session = drafted.complete()
-            warnings[:] = drafted.warnings
+            warnings[:] = drafted.warnings + self.missing_photos(session.photos)
             return session
 
         check_patient_id(patient_id)
@@ -449,7 +459,7 @@ class Clinic:
         def decide(chart: Chart, old: Session) -> Session:
             if isinstance(change, Given):
                 draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
-                warnings[:] = draft.warnings
+                warnings[:] = draft.warnings + self.missing_photos(change.photos)
                 return draft.complete()
             return change(old)
 
