@@ -9,12 +9,12 @@ field names (the per-session form holds the substances in numbered columns).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from mesolog.errors import InvalidValue, MesologError
+from mesolog.errors import InvalidPatientId, InvalidValue, MesologError
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
@@ -319,6 +319,10 @@ def group_rows(
         patient = row.given.get("patient", "")
         try:
             parse.check_patient_id(patient)
+        except InvalidPatientId as error:
+            rejected.append(Rejection(row.number, "patient", error.message))
+            continue
+        try:
             day = read_date(row.given.get("date", ""), date_format, today)
         except InvalidValue as error:
             rejected.append(Rejection(row.number, error.field, error.message))
@@ -417,6 +421,52 @@ def draft_from_group(
     return replace(session, status=status, source=source), notes
 
 
+def _where(error: MesologError) -> str:
+    """The field an error names (the cell a practitioner corrects), else "row"."""
+    return getattr(error, "field", None) or ", ".join(getattr(error, "fields", [])) or "row"
+
+
+def _alone(row: Row, group: Group) -> Group:
+    """``row`` as a session of its own: its cells, and for the session's fields it leaves empty
+    the values the session takes from its other rows (the substances are its own only)."""
+    given = dict(row.given)
+    for other in group.rows:
+        for key, text in other.given.items():
+            substance = key in SUBSTANCE_FIELDS or bool(_NUMBERED.match(key))
+            if text and not given.get(key) and not substance:
+                given[key] = text
+    return Group(group.patient, group.day, (Row(row.number, given),))
+
+
+def row_reasons(
+    group: Group,
+    error: MesologError,
+    chart: Chart | None,
+    practice: ClinicDefaults,
+    date_format: str,
+    today: date,
+    recorded: datetime,
+) -> list[Rejection]:
+    """Why each row of a refused session is rejected: a row whose own cells are refused names
+    its cell; the others are "rejected with row N, same session" (N the first row at fault)."""
+    own: dict[int, Rejection] = {}
+    if len(group.rows) > 1:
+        for row in group.rows:
+            try:
+                draft_from_group(
+                    _alone(row, group), chart, practice, date_format, "", today, recorded
+                )
+            except MesologError as failed:
+                own[row.number] = Rejection(row.number, _where(failed), failed.message)
+    if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
+        own[group.first] = Rejection(group.first, _where(error), error.message)
+    blamed = min(own)
+    return [
+        own.get(r.number) or Rejection(r.number, "row", f"rejected with row {blamed}, same session")
+        for r in group.rows
+    ]
+
+
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -428,6 +478,7 @@ class ChartPlan:
     new_patient: Patient | None
     sessions: list[Session] = field(default_factory=list)
     courses: tuple[Course, ...] = ()
+    first_row: int = 0  # the file's first row for this patient (0: not from a spreadsheet)
 
 
 @dataclass
@@ -441,6 +492,10 @@ class ImportPlan:
     unknown_values: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    # Unknown ids close to an existing one (rejected: a typo must never start a second chart)
+    # and new ids of this file close to each other (flagged: one may be a typo of the other).
+    close_to_existing: list[str] = field(default_factory=list)
+    close_new_ids: list[str] = field(default_factory=list)
 
     @property
     def accepted_rows(self) -> int:
@@ -472,21 +527,30 @@ def plan_import(
     practice: ClinicDefaults,
     today: date,
     recorded: datetime,
+    people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
+    new_ids: Collection[str] = (),
 ) -> ImportPlan:
     """Everything import would do, decided without writing: ``charts`` gives the existing chart
-    of a patient id (ignoring case) or None."""
+    of a patient id (ignoring case) or None; ``people`` the (id, name) of every chart, asked
+    once and only when a row names an unknown id; ``new_ids`` the ids the practitioner said are
+    new patients although close to an existing one (``--new-patient``)."""
     plan = ImportPlan(file_name, len(rows))
     groups, plan.rejected = group_rows(rows, date_format, today)
+    typo = _TypoCheck(people, {i.lower() for i in new_ids})
     for group in groups:
         key = group.patient.lower()
         chart = charts(group.patient)
         if key not in plan.charts:
             new = None
             if chart is None:
+                if not typo.allows(group, plan):
+                    continue
                 new = _new_patient(group, recorded, plan)
                 if new is None:
                     continue
-            plan.charts[key] = ChartPlan(chart.patient.id if chart else group.patient, new)
+            plan.charts[key] = ChartPlan(
+                chart.patient.id if chart else group.patient, new, first_row=group.first
+            )
         if chart is not None and not _name_agrees(group, chart, plan):
             continue
         target = plan.charts[key]
@@ -501,10 +565,9 @@ def plan_import(
                 group, so_far, practice, date_format, source, today, recorded
             )
         except MesologError as error:
-            where = (
-                getattr(error, "field", None) or ", ".join(getattr(error, "fields", [])) or "row"
+            plan.rejected += row_reasons(
+                group, error, so_far, practice, date_format, today, recorded
             )
-            plan.rejected += [Rejection(r.number, where, error.message) for r in group.rows]
             continue
         for note in notes:
             (
@@ -520,7 +583,86 @@ def plan_import(
                 )
         target.sessions.append(draft)
     plan.charts = {k: c for k, c in plan.charts.items() if c.sessions}
+    plan.close_new_ids = close_new_ids(list(plan.charts.values()))
     return plan
+
+
+class _TypoCheck:
+    """An unknown id close to an existing patient's (the "did you mean" of `add`, the one
+    matcher in model.finding) is refused: a typo must never start a second chart. The ids the
+    practitioner named with ``--new-patient`` start their chart all the same."""
+
+    def __init__(
+        self, people: Callable[[], Sequence[tuple[str, str | None]]], new_ids: set[str]
+    ) -> None:
+        self._people = people
+        self._known: Sequence[tuple[str, str | None]] | None = None
+        self._hints: dict[str, str] = {}
+        self.new_ids = new_ids
+
+    def hint(self, patient_id: str) -> str:
+        from mesolog.model.finding import did_you_mean
+
+        key = patient_id.lower()
+        if key not in self._hints:
+            if self._known is None:
+                self._known = self._people()
+            self._hints[key] = did_you_mean(patient_id, self._known)
+        return self._hints[key]
+
+    def allows(self, group: Group, plan: ImportPlan) -> bool:
+        pid = group.patient
+        if pid.lower() in self.new_ids:
+            return True
+        hint = self.hint(pid)
+        if not hint:
+            return True
+        if pid not in plan.close_to_existing:
+            plan.close_to_existing.append(pid)
+        reason = (
+            f"no patient {pid!r} in the clinic{hint} If {pid} is a new patient, "
+            f"add --new-patient {pid}."
+        )
+        plan.rejected += [Rejection(r.number, "patient", reason) for r in group.rows]
+        return False
+
+
+# Comparing every new id with every other is quadratic (a 2,000-patient migration would spend
+# minutes) and says nothing about numbered ids, which all look close; beyond this many new
+# patients a file is a migration, and the report says the comparison was left out.
+CLOSE_NEW_IDS_UP_TO = 200
+
+
+def close_new_ids(planned: list[ChartPlan]) -> list[str]:
+    """New patients of one file whose ids are close to each other (the same matcher), unless
+    the file tells them apart (both named, differently; or born in different years)."""
+    from mesolog.model.finding import fold, suggestions
+
+    new = [c for c in planned if c.new_patient is not None]
+    if len(new) > CLOSE_NEW_IDS_UP_TO:
+        return [
+            f"{len(new)} new patients: their ids were not compared with each other "
+            f"(over {CLOSE_NEW_IDS_UP_TO}; check the id column by eye)"
+        ]
+    found = []
+    for n, this in enumerate(new):
+        others = {o.patient_id: o for o in new[:n] if not _told_apart(this, o, fold)}
+        for close in suggestions(this.patient_id, [(pid, None) for pid in others]):
+            other = others[close]
+            found.append(
+                f"{other.patient_id} (row {other.first_row}) and {this.patient_id} "
+                f"(row {this.first_row}): one may be a typo of the other"
+            )
+    return found
+
+
+def _told_apart(a: ChartPlan, b: ChartPlan, fold: Callable[[str], str]) -> bool:
+    pa, pb = a.new_patient, b.new_patient
+    if pa is None or pb is None:
+        return True
+    if pa.name and pb.name and fold(pa.name) != fold(pb.name):
+        return True
+    return bool(pa.birth_year and pb.birth_year and pa.birth_year != pb.birth_year)
 
 
 def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
