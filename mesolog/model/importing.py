@@ -18,7 +18,11 @@ from mesolog.errors import InvalidPatientId, InvalidValue, MesologError
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
-from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS
+from mesolog.model.exchange import (
+    MEASURE_PREFIX,
+    NUMBERED_SUBSTANCE_COLUMNS,
+    SUBSTANCE_POSITION,
+)
 from mesolog.model.records import Chart, Course, Patient, Session
 
 PATIENT_FIELDS = ("patient", "name", "birth_year")
@@ -31,7 +35,9 @@ SUBSTANCE_FIELDS = ("substance", "amount", "unit", "concentration", "lot", "expi
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")
-FIELDS = (*PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, *IGNORED_FIELDS)
+FIELDS = (
+    *PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS
+)  # fmt: skip
 REQUIRED = ("patient", "date", "substance")
 _NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")
 ISO_DATE = "%Y-%m-%d"
@@ -284,7 +290,8 @@ class Group:
 
     @property
     def first(self) -> int:
-        return self.rows[0].number
+        """The session's first row in the file (its rows are in substance order)."""
+        return min(r.number for r in self.rows)
 
 
 def _substances(row: Row) -> list[dict[str, str]]:
@@ -330,10 +337,23 @@ def group_rows(
         if not _substances(row):
             rejected.append(Rejection(row.number, "substance", "no substance given"))
             continue
+        try:
+            _position(row)
+        except InvalidValue as error:
+            rejected.append(Rejection(row.number, SUBSTANCE_POSITION, error.message))
+            continue
         groups.setdefault((patient.lower(), day, row.given.get("session", "")), []).append(row)
     return [
-        Group(rs[0].given["patient"], day, tuple(rs)) for (_, day, _), rs in groups.items()
+        Group(rs[0].given["patient"], day, tuple(sorted(rs, key=_position)))
+        for (_, day, _), rs in groups.items()
     ], rejected
+
+
+def _position(row: Row) -> int:
+    """The substance's place in its session (``substance_no``); 0 when the file has none, so
+    such rows keep the file's order."""
+    text = row.given.get(SUBSTANCE_POSITION, "")
+    return parse.whole(text, SUBSTANCE_POSITION, 1, 999) if text else 0
 
 
 def _substance_spec(given: dict[str, str], date_format: str) -> str:

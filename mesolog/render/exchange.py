@@ -22,12 +22,22 @@ def export(charts: list[Chart], fmt: str, clinic_id: str = "", per: str = "sessi
 
         write(to_json(fhir.bundle(charts, clinic_id)))
         return
+    import sys
+
     from mesolog.model import exchange
 
     header, rows = (
         exchange.per_substance(charts) if per == "substance" else exchange.per_session(charts)
     )
     write(to_csv(header, rows))
+    # Said every time (mesolog has no --quiet): a CSV copy is not a backup of the charts.
+    sys.stderr.write(f"{CSV_KEEPS}\n")
+
+
+CSV_KEEPS = (
+    "CSV keeps sessions, not the correction trail or contact details; "
+    "use --format json for a full copy"
+)
 
 
 def map_written(path: object, unmapped: list[str]) -> None:
