@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import mesolog_process, snapshot
 
 HEADER = "patient,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
 
@@ -48,6 +48,15 @@ def test_an_unknown_id_close_to_an_existing_one_is_rejected_with_did_you_mean(ru
     assert said in dry and said in applied
     assert "1 rejected" in dry and "no new patient" in dry
     assert charts(patient.parents[1]) == ["P-0042"]
+
+
+def test_a_typo_in_a_real_process_writes_nothing_and_says_why(patient: Path, tmp_path: Path) -> None:
+    path = sheet(tmp_path, "P-0O42,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1")
+    before = snapshot(patient.parents[1])
+    result = mesolog_process("import", str(path), "--apply")
+    assert result.returncode == 1
+    assert result.stderr.startswith("mesolog: nothing was written: 1 row was rejected; correct it")
+    assert "did you mean P-0042?" in result.stdout and snapshot(patient.parents[1]) == before
 
 
 def test_new_patient_starts_the_chart_the_practitioner_names(run, patient: Path, tmp_path: Path) -> None:
@@ -107,6 +116,27 @@ def test_the_close_id_check_reads_the_clinic_once_and_only_for_unknown_ids() -> 
     typo = plan("P-0O42", "P-0O42", "P-0043")
     assert asked == [1] and [r.row for r in typo.rejected] == [2, 3, 4]
     assert typo.close_to_existing == ["P-0O42", "P-0043"]
+
+
+def test_new_ids_are_compared_one_line_each_and_not_at_all_in_a_migration() -> None:
+    from mesolog.model import Patient
+    from mesolog.model.importing import CLOSE_NEW_IDS_UP_TO, ChartPlan, close_new_ids
+
+    moment = datetime(2026, 11, 1, 9)
+
+    def new(*ids: str, name: str | None = None) -> list[ChartPlan]:
+        return [ChartPlan(pid, Patient(pid, moment, name=name), first_row=n) for n, pid in enumerate(ids, 2)]
+
+    assert close_new_ids(new("P-0042", "P-0O42", "P-0024")) == [
+        "P-0042 (row 2) and P-0O42 (row 3): one may be a typo of the other",
+        "P-0042 (row 2) and P-0024 (row 4): one may be a typo of the other",
+    ]
+    assert close_new_ids(new("P-0042", "P-0O42", name="Ana Ruiz")) != []  # same name: maybe one person
+    assert close_new_ids(new("ANA-RUIZ", "ZX-7781")) == []
+    many = new(*(f"P-{n:05d}" for n in range(CLOSE_NEW_IDS_UP_TO + 1)))
+    assert close_new_ids(many) == [
+        f"{CLOSE_NEW_IDS_UP_TO + 1} new patients: their ids were not compared with each other "
+        f"(over {CLOSE_NEW_IDS_UP_TO}; check the id column by eye)"]
 
 
 # --- item 6: each row its own reason ------------------------------------------------------------

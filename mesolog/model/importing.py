@@ -667,7 +667,8 @@ def close_new_ids(planned: list[ChartPlan]) -> list[str]:
     found = []
     for n, this in enumerate(new):
         others = {o.patient_id: o for o in new[:n] if not _told_apart(this, o, fold)}
-        for close in suggestions(this.patient_id, [(pid, None) for pid in others]):
+        # The closest earlier id only: one line per new id is enough to look at the pair.
+        for close in suggestions(this.patient_id, [(pid, None) for pid in others])[:1]:
             other = others[close]
             found.append(
                 f"{other.patient_id} (row {other.first_row}) and {this.patient_id} "
