@@ -181,6 +181,20 @@ def test_a_cell_missing_from_every_row_of_a_session_is_said_on_every_row(run, pa
     assert all("missing required field: depth" in line for line in listed)
 
 
+def test_a_patient_cell_wrong_in_one_row_of_a_session_is_said_on_that_row(run, patient: Path, tmp_path: Path) -> None:
+    header = "patient,name,birth_year,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
+    path = sheet(tmp_path, "P-0042,Ana Ruiz,,2026-11-03,scalp,gun,1.5,none,minoxidil,1,ml,M1",
+                 "P-0042,Tom Berg,,2026-11-03,scalp,gun,1.5,none,biotin,1,ml,B1",
+                 "ZX-7781,,1890,2026-11-03,scalp,gun,1.5,none,minoxidil,1,ml,M1",
+                 "ZX-7781,,,2026-11-03,scalp,gun,1.5,none,biotin,1,ml,B1", header=header)
+    dry, _ = refused(run, patient.parents[1], path)
+    listed = [line.strip() for line in dry.split("Rejected rows:\n")[1].splitlines()[:4]]
+    assert listed[0] == "row 2, row: rejected with row 3, same session"
+    assert listed[1] == "row 3, name: patient P-0042 is 'Ana Ruiz' in the chart but 'Tom Berg' in the file"
+    assert listed[2].startswith("row 4, birth_year: birth_year '1890' is not allowed")
+    assert listed[3] == "row 5, row: rejected with row 4, same session"
+
+
 def test_apply_with_rejected_rows_ends_with_what_happened(run, patient: Path, tmp_path: Path) -> None:
     path = sheet(tmp_path, "P-0042,2026-11-03,scalp,gun,abc,none,minoxidil,1,ml,M1",
                  "P-0042,2026-11-03,scalp,laser,1.5,none,biotin,1,ml,B1",

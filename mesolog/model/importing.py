@@ -480,6 +480,12 @@ def row_reasons(
                 own[row.number] = Rejection(row.number, _where(failed), failed.message)
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), error.message)
+    return with_session(group, own)
+
+
+def with_session(group: Group, own: dict[int, Rejection]) -> list[Rejection]:
+    """The rows at fault with their reasons, and every other row of the session "rejected with
+    row N, same session": a practitioner fixing a row looks for that row's own problem."""
     blamed = min(own)
     return [
         own.get(r.number) or Rejection(r.number, "row", f"rejected with row {blamed}, same session")
@@ -656,7 +662,7 @@ CLOSE_NEW_IDS_UP_TO = 200
 def close_new_ids(planned: list[ChartPlan]) -> list[str]:
     """New patients of one file whose ids are close to each other (the same matcher), unless
     the file tells them apart (both named, differently; or born in different years)."""
-    from mesolog.model.finding import fold, suggestions
+    from mesolog.model.finding import suggestions
 
     new = [c for c in planned if c.new_patient is not None]
     if len(new) > CLOSE_NEW_IDS_UP_TO:
@@ -666,7 +672,7 @@ def close_new_ids(planned: list[ChartPlan]) -> list[str]:
         ]
     found = []
     for n, this in enumerate(new):
-        others = {o.patient_id: o for o in new[:n] if not _told_apart(this, o, fold)}
+        others = {o.patient_id: o for o in new[:n] if not _told_apart(this, o)}
         # The closest earlier id only: one line per new id is enough to look at the pair.
         for close in suggestions(this.patient_id, [(pid, None) for pid in others])[:1]:
             other = others[close]
@@ -677,7 +683,9 @@ def close_new_ids(planned: list[ChartPlan]) -> list[str]:
     return found
 
 
-def _told_apart(a: ChartPlan, b: ChartPlan, fold: Callable[[str], str]) -> bool:
+def _told_apart(a: ChartPlan, b: ChartPlan) -> bool:
+    from mesolog.model.finding import fold
+
     pa, pb = a.new_patient, b.new_patient
     if pa is None or pb is None:
         return True
@@ -699,7 +707,8 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
     try:
         year = parse.whole(born, "birth_year", 1900, recorded.year) if born else None
     except InvalidValue as error:
-        plan.rejected += [Rejection(r.number, "birth_year", error.message) for r in group.rows]
+        at = next(r.number for r in group.rows if r.given.get("birth_year") == born)
+        plan.rejected += with_session(group, {at: Rejection(at, "birth_year", error.message)})
         return None
     return Patient(id=group.patient, created=recorded, name=name, birth_year=year)
 
@@ -708,19 +717,20 @@ def _name_agrees(group: Group, chart: Chart, plan: ImportPlan) -> bool:
     """A row naming an existing patient differently is rejected: a wrong id must not put one
     patient's sessions in another's chart."""
     known = chart.patient.name
-    for row in group.rows:
-        given = row.given.get("name")
-        if given and known and vocab.normalize(given) != vocab.normalize(known):
-            plan.rejected += [
-                Rejection(
-                    r.number,
-                    "name",
-                    f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file",
-                )
-                for r in group.rows
-            ]
-            return False
-    return True
+    own = {
+        row.number: Rejection(
+            row.number,
+            "name",
+            f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file",
+        )
+        for row in group.rows
+        if (given := row.given.get("name"))
+        and known
+        and vocab.normalize(given) != vocab.normalize(known)
+    }
+    if own:
+        plan.rejected += with_session(group, own)
+    return not own
 
 
 def plan_restore(
