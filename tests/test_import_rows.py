@@ -172,6 +172,26 @@ def test_each_row_of_a_refused_session_says_its_own_reason(run, patient: Path, t
     assert listed[3].startswith("  row 5, amount: amount '-1ml' is not allowed")
 
 
+def test_rows_of_one_session_that_give_a_field_two_values_are_rejected_not_dropped(run, patient: Path, tmp_path: Path) -> None:
+    """The first row's depth would be kept and the second's dropped without a word."""
+    path = sheet(tmp_path, "P-0042,2026-11-03,scalp,gun,1.5,none,minoxidil,1,ml,M1",
+                 "P-0042,2026-11-03,Scalp,gun,2,none,biotin,1,ml,B1",
+                 "P-0042,2026-11-03,scalp,gun,,none,mesoglycan,1,ml,G1",
+                 "P-0042,2026-11-04,scalp,gun,abc,none,minoxidil,1,ml,M1",
+                 "P-0042,2026-11-04,scalp,gun,3,none,biotin,1,ml,B1")
+    dry, _ = refused(run, patient.parents[1], path)
+    listed = [line.strip() for line in dry.split("Rejected rows:\n")[1].splitlines()[:5]]
+    assert listed == [
+        "row 2, row: rejected with row 3, same session",
+        "row 3, depth_mm: '2' here but '1.5' in row 2, the same session (same patient and date): "
+        "a session has one depth_mm; make the rows agree",
+        "row 4, row: rejected with row 3, same session",  # an empty cell takes the session's value
+        "row 5, depth: depth 'abc' is not allowed: it must be a number.",
+        "row 6, depth_mm: '3' here but 'abc' in row 5, the same session (same patient and date): "
+        "a session has one depth_mm; make the rows agree",
+    ]
+
+
 def test_a_cell_missing_from_every_row_of_a_session_is_said_on_every_row(run, patient: Path, tmp_path: Path) -> None:
     path = sheet(tmp_path, "P-0042,2026-11-03,scalp,gun,,none,minoxidil,1,ml,M1",
                  "P-0042,2026-11-03,scalp,gun,,none,biotin,1,ml,B1")

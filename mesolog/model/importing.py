@@ -466,9 +466,11 @@ def row_reasons(
     date_format: str,
     today: date,
     recorded: datetime,
+    disagreeing: dict[int, Rejection] | None = None,
 ) -> list[Rejection]:
     """Why each row of a refused session is rejected: a row whose own cells are refused names
-    its cell; the others are "rejected with row N, same session" (N the first row at fault)."""
+    its cell, a row that disagrees with an earlier one says so (``disagreeing``); the others are
+    "rejected with row N, same session" (N the first row at fault)."""
     own: dict[int, Rejection] = {}
     if len(group.rows) > 1:
         for row in group.rows:
@@ -478,9 +480,40 @@ def row_reasons(
                 )
             except MesologError as failed:
                 own[row.number] = Rejection(row.number, _where(failed), failed.message)
+    for number, rejection in (disagreeing or {}).items():
+        own.setdefault(number, rejection)
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), error.message)
     return with_session(group, own)
+
+
+# Cells that are the same for every row of a session by construction, or the row's own.
+_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+
+
+def _disagreements(group: Group) -> dict[int, Rejection]:
+    """Rows of one session that give a session's field another value than an earlier row: one
+    value would be kept and the other silently dropped, so the row is rejected saying which."""
+    first: dict[str, tuple[str, int]] = {}
+    found: dict[int, Rejection] = {}
+    for row in sorted(group.rows, key=lambda r: r.number):
+        for key, text in row.given.items():
+            if not text or key in _PER_ROW or _NUMBERED.match(key):
+                continue
+            if key not in first:
+                first[key] = (text, row.number)
+            elif vocab.normalize(text) != vocab.normalize(first[key][0]):
+                kept, at = first[key]
+                found.setdefault(
+                    row.number,
+                    Rejection(
+                        row.number,
+                        key,
+                        f"{text!r} here but {kept!r} in row {at}, the same session "
+                        f"(same patient and date): a session has one {key}; make the rows agree",
+                    ),
+                )
+    return found
 
 
 def with_session(group: Group, own: dict[int, Rejection]) -> list[Rejection]:
@@ -584,6 +617,7 @@ def plan_import(
         if chart is not None and any(s.source == source for s in chart.sessions):
             plan.already_imported += 1
             continue
+        disagreeing = _disagreements(group)
         # Drafted against the chart as it will be: the sessions of this file come before it.
         so_far = _chart_so_far(chart, target)
         try:
@@ -592,8 +626,11 @@ def plan_import(
             )
         except MesologError as error:
             plan.rejected += row_reasons(
-                group, error, so_far, practice, date_format, today, recorded
+                group, error, so_far, practice, date_format, today, recorded, disagreeing
             )
+            continue
+        if disagreeing:
+            plan.rejected += with_session(group, disagreeing)
             continue
         for note in notes:
             (
