@@ -81,10 +81,11 @@ def load(path: Path) -> Config:
         where = f"{path}:{found.group(1)}" if found else str(path)
         reason = message[: found.start()].strip() if found else message
         raise ConfigError(f"{where}: broken config file: {reason}") from None
-    return _decode(path, data)
+    return config_from(path, data)
 
 
-def _decode(path: Path, data: dict[str, Any]) -> Config:
+def config_from(path: Path, data: dict[str, Any]) -> Config:
+    """The settings in a parsed config table (``load`` and ``config set`` check through it)."""
     # An unknown key (a typo, a setting from a newer version) is ignored with a warning, the
     # same for every command: refusing it in some and not others left `config set` unusable.
     unknown = sorted(set(data) - set(KEYS))
