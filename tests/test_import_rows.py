@@ -69,6 +69,25 @@ def test_new_patient_starts_the_chart_the_practitioner_names(run, patient: Path,
     assert charts(patient.parents[1]) == ["P-0042", "P-0043", "P-0O42"]
 
 
+@pytest.mark.parametrize(("name", "imported"), [("Luis Gomez", True), ("Ana Ruiz", False), ("", False)])
+def test_a_close_id_the_file_names_as_someone_else_is_a_new_patient(  # type: ignore[no-untyped-def]
+    run, patient: Path, tmp_path: Path, name: str, imported: bool
+) -> None:
+    """Numbered ids all look close: P-0043 beside P-0042 is a new patient when the file names
+    someone other than the clinic's P-0042, and a typo (refused) when it names the same person
+    or nobody."""
+    path = sheet(tmp_path, f"P-0043,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1,{name}",
+                 header=HEADER.replace("lot\n", "lot,name\n"))
+    if not imported:
+        dry, _ = refused(run, patient.parents[1], path)
+        assert "did you mean P-0042?" in dry
+        return
+    result = run("import", str(path), "--apply")
+    assert "new patients: P-0043." in result.stdout
+    assert "P-0043 (row 2) and the clinic's P-0042: named differently" in result.stdout
+    assert charts(patient.parents[1]) == ["P-0042", "P-0043"]
+
+
 def test_an_unknown_id_like_no_other_is_a_new_patient_as_before(run, patient: Path, tmp_path: Path) -> None:
     path = sheet(tmp_path, "ZX-7781,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1",
                  "P-0042,2026-11-03,scalp,gun,1.5,none,minoxidil,1,ml,M1")

@@ -646,7 +646,7 @@ def plan_import(
                 )
         target.sessions.append(draft)
     plan.charts = {k: c for k, c in plan.charts.items() if c.sessions}
-    plan.close_new_ids = close_new_ids(list(plan.charts.values()))
+    plan.close_new_ids = typo.told_apart + close_new_ids(list(plan.charts.values()))
     return plan
 
 
@@ -662,6 +662,21 @@ class _TypoCheck:
         self._known: Sequence[tuple[str, str | None]] | None = None
         self._hints: dict[str, str] = {}
         self.new_ids = new_ids
+        self.told_apart: list[str] = []
+
+    def _named_otherwise(self, patient_id: str, group: Group) -> str:
+        """The close existing ids, when the file names this patient and each of them is named
+        differently in the clinic; else ""."""
+        from mesolog.model.finding import close_ids, fold
+
+        name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
+        if not name or self._known is None:
+            return ""
+        names = dict(self._known)
+        close = close_ids(patient_id, self._known)
+        if close and all(names.get(c) and fold(names[c] or "") != fold(name) for c in close):
+            return ", ".join(close)
+        return ""
 
     def hint(self, patient_id: str) -> str:
         from mesolog.model.finding import did_you_mean
@@ -679,6 +694,15 @@ class _TypoCheck:
             return True
         hint = self.hint(pid)
         if not hint:
+            return True
+        other = self._named_otherwise(pid, group)
+        if other:
+            # Numbered ids all look close (P-0043 to P-0042): when the file names the patient
+            # and every close patient is named otherwise, they are different people; the plan
+            # still lists the pair, to be looked at.
+            self.told_apart.append(
+                f"{pid} (row {group.first}) and the clinic's {other}: named differently"
+            )
             return True
         if pid not in plan.close_to_existing:
             plan.close_to_existing.append(pid)
