@@ -26,7 +26,9 @@ def enabled(data_dir: Path) -> bool:
     return (data_dir / ".git").exists()
 
 
-def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedProcess[str]:
+def _git(
+    data_dir: Path, *args: str, author: str = "", in_english: bool = False
+) -> subprocess.CompletedProcess[str]:
     binary = git_binary()
     if binary is None:
         raise HistoryError("git is not installed, so history is off; the charts work as before.")
@@ -36,6 +38,9 @@ def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedPr
     env.setdefault("GIT_COMMITTER_EMAIL", "mesolog@localhost")
     env.setdefault("GIT_AUTHOR_NAME", author or "mesolog")
     env.setdefault("GIT_AUTHOR_EMAIL", "mesolog@localhost")
+    if in_english:  # git's messages untranslated, for the callers that tell them apart
+        env["LC_ALL"] = "C"
+        env.pop("LANGUAGE", None)
     return subprocess.run(
         [binary, "-C", str(data_dir), *args],
         capture_output=True,
@@ -45,9 +50,11 @@ def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedPr
     )
 
 
-def git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedProcess[str]:
+def git(
+    data_dir: Path, *args: str, author: str = "", in_english: bool = False
+) -> subprocess.CompletedProcess[str]:
     """git in the data folder, output captured (for the store's sharing module)."""
-    return _git(data_dir, *args, author=author)
+    return _git(data_dir, *args, author=author, in_english=in_english)
 
 
 def init(data_dir: Path) -> str:

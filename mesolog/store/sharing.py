@@ -243,7 +243,8 @@ def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
     if not branch:
         raise SyncFailed("the data folder is not on a branch (detached HEAD); nothing was synced.")
     remote, there, tracked = _where_to(data_dir, branch)
-    fetched = history.git(data_dir, "fetch", "--quiet", remote)
+    # git's own words are read below (which refusal was it?): in English whatever the locale.
+    fetched = history.git(data_dir, "fetch", "--quiet", remote, in_english=True)
     if fetched.returncode != 0:
         raise SyncFailed(
             f"{_unreachable(remote, fetched.stderr)}; nothing was changed, your charts are "
@@ -272,6 +273,7 @@ def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
         *([] if tracked else ["-u"]),
         remote,
         f"HEAD:refs/heads/{there}",
+        in_english=True,
     )
     if pushed.returncode != 0:
         raise SyncFailed(_refused_push(remote, pushed.stderr))
@@ -289,7 +291,7 @@ def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
 _OUTRUN = re.compile(r"^ ! \[rejected\] .*\((fetch first|non-fast-forward)\)$", re.MULTILINE)
 # A remote's refusal: "[remote rejected] ... (reason)" and the lines its hooks printed.
 _REMOTE_REJECTED = re.compile(r"\[remote rejected\][^(\n]*\(([^\n]*)\)")
-_DENIED = ("permission denied", "authentication failed", "could not read username", "403")
+_DENIED = ("permission denied", "authentication failed", "could not read username", "error: 403")
 REASON_CHARS = 160
 
 
@@ -325,7 +327,7 @@ def _refused_push(remote: str, said: str) -> str:
             f"{remote} refused the push, saying {shortened(reason, REASON_CHARS)}; {kept}: "
             f"ask whoever runs {remote} what it needs, then run `mesolog sync` again."
         )
-    return f"{_unreachable(remote, said)}; {kept} and will be pushed next time."
+    return f"{_unreachable(remote, said)}; your charts are committed here and will be pushed next time."
 
 
 def _merge(data_dir: Path, incoming: str, shown: str) -> list[str]:
