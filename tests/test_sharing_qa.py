@@ -363,3 +363,14 @@ def test_only_a_push_git_rejects_as_behind_says_another_machine_pushed(tmp_path:
     )
     assert behind.returncode != 0
     assert "another machine pushed meanwhile" in _refused_push("origin", behind.stderr)
+
+
+def test_a_pull_run_by_hand_through_mesolog_git_leaves_the_charts_private(
+    run: Run, tmp_path: Path, umask_022: None
+) -> None:
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-1")
+    a("sync")
+    b("git", "pull", "-q", "origin", "main")
+    assert _modes(b) == {"P-1.toml": 0o600, ".gitattributes": 0o600}
+    b("check")
