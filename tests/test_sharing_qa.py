@@ -374,3 +374,23 @@ def test_a_pull_run_by_hand_through_mesolog_git_leaves_the_charts_private(
     b("git", "pull", "-q", "origin", "main")
     assert _modes(b) == {"P-1.toml": 0o600, ".gitattributes": 0o600}
     b("check")
+
+
+def test_the_merge_driver_writes_its_result_private(run: Run, tmp_path: Path, umask_022: None) -> None:
+    m = Machine(run, tmp_path / "d")
+    m("patient", "new", "P-1")
+    m("add", "P-1", *ADD)
+    base = m.chart("P-1")
+    m("amend", "P-1", "1", "--depth", "2", "--reason", "x")
+    ours = m.chart("P-1")
+    (m.folder / "patients" / "P-1.toml").write_bytes(base)
+    m("amend", "P-1", "1", "--note", "seen", "--reason", "y")
+    files = []
+    for name, content in (("O", base), ("A", ours), ("B", m.chart("P-1"))):
+        (tmp_path / name).write_bytes(content)
+        (tmp_path / name).chmod(0o644)  # git's temporary files follow the umask
+        files.append(str(tmp_path / name))
+    run("merge-chart", *files, "patients/P-1.toml")
+    assert stat.S_IMODE((tmp_path / "A").stat().st_mode) == 0o600
+    merged = tomllib.loads((tmp_path / "A").read_text())["sessions"][0]
+    assert merged["depth_mm"] == 2.0 and merged["notes"] == "seen"
