@@ -348,10 +348,26 @@ def draft_session(
     if missing:
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
+    return _checked(session, chart, today, remarks)
+
+
+def draft_from_session(session: Session, chart: Chart, today: date) -> Draft:
+    """A session built already (by a script, a migration, a test) drafted as a typed one is,
+    less the parsing and the defaults: its course must exist (and is named as the chart names
+    it), a lot given without an expiry keeps the one recorded with it before, and it is checked
+    and warned about by the same rules (:func:`draft_session`)."""
+    course = named_course(chart, session.course).name if session.course else None
+    remarks = expiry_remarks(chart, session.substances)
+    substances = with_known_expiries(chart, session.substances)
+    return _checked(replace(session, course=course, substances=substances), chart, today, remarks)
+
+
+def _checked(session: Session, chart: Chart | None, today: date, remarks: list[Remark]) -> Draft:
+    """What every new session passes, however it was drafted: the record's rules (refused
+    when broken), then the warnings of its values and of its place in its course."""
     validate_session(session, today)
-    remarks += [Remark(f, t) for f, t in session_remarks(session)]
-    remarks += _interval_remarks(chart, session)
-    return Draft(session, (), tuple(remarks))
+    remarks = [*remarks, *(Remark(f, t) for f, t in session_remarks(session))]
+    return Draft(session, (), tuple(remarks + _interval_remarks(chart, session)))
 
 
 def _like_last(chart: Chart | None) -> Session:

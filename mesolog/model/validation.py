@@ -13,10 +13,10 @@ from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Complication, Course, Session, Substance
 from mesolog.model.values import (
-    _MEASURE_NAME,
     AMOUNT_RANGE,
     COURSE_INTERVAL_DAYS,
     COURSE_SESSIONS,
+    MEASURE_NAME,
     METHOD_DEPTH_MM,
     NEEDLE_COUNTS,
     choice,
@@ -196,7 +196,7 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
         for name, day, why in complication_problems(problem, session.date, today):
             refuse((*here, name), f"{problem.name} {name}", day.isoformat(), why)
     for name, measured in session.measurements.items():
-        if not _MEASURE_NAME.match(name):
+        if not MEASURE_NAME.match(name):
             allowed = "names are lower-case letters, digits and '_'"
             refuse(("measurements", name), "measure", name, allowed)
         check(("measurements", name), number, measured, f"measure {name}")

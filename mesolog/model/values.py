@@ -30,7 +30,7 @@ METHOD_DEPTH_MM: dict[str, tuple[float, float]] = {
 }
 
 _PATIENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")  # the whole id: fullmatch
-_MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # a measurement: lower-case, unit last (waist_cm)
 
 
 # --- ids --------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def measurement(spec: str) -> tuple[str, float]:
     name = name.strip().lower()
     if not sep or not raw.strip():
         raise InvalidValue("measure", spec, "write it as NAME=NUMBER, e.g. waist_cm=82.5")
-    if not _MEASURE_NAME.match(name):
+    if not MEASURE_NAME.match(name):
         raise InvalidValue(
             "measure", spec, "the name is lower-case letters, digits and '_', unit last (waist_cm)"
         )

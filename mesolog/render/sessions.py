@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mesolog.model import Session, Substance, complication_text
-from mesolog.model.values import amount_text
+from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     pass
 
 from mesolog.render.console import (
-    _number,
     console,
     shown,
     write,
@@ -33,7 +32,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Areas", ", ".join(session.areas)),
         ("Indication", session.indication or ""),
         ("Substances", "\n".join(_substance_line(s) for s in session.substances)),
-        ("Depth", f"{_number(session.depth_mm)} mm"),
+        ("Depth", f"{number_text(session.depth_mm)} mm"),
         ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
         ("Anaesthetic", session.anaesthetic),
     ]
@@ -45,7 +44,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
                 p
                 for p in (
                     f"{session.needle_gauge}G" if session.needle_gauge else "",
-                    f"{_number(session.needle_length_mm)} mm" if session.needle_length_mm else "",
+                    f"{number_text(session.needle_length_mm)} mm" if session.needle_length_mm else "",
                 )
                 if p
             ),
@@ -55,7 +54,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Course", session.course or ""),
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
-        ("Measurements", ", ".join(f"{k} {_number(v)}" for k, v in session.measurements.items())),
+        ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
         ("Consent", session.consent or ""),
         ("Photos", "\n".join(session.photos)),
         ("Notes", session.notes),
