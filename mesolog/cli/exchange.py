@@ -5,10 +5,10 @@ from typing import Annotated
 import typer
 
 from mesolog.cli.application import (
-    _format,
-    _left_out,
-    _state,
     app,
+    chosen_format,
+    fail_if_left_out,
+    state_of,
 )
 
 
@@ -44,11 +44,11 @@ def export(
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
 
-    fmt = _format(fmt, ("json", "csv", "fhir"))
+    fmt = chosen_format(fmt, ("json", "csv", "fhir"))
     from mesolog.model import choice
 
     per = choice(per, "--per", ("session", "substance"))
-    clinic = _state(ctx).reading_clinic()
+    clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
@@ -62,7 +62,7 @@ def export(
                 charts.append(entry.chart)
         console.warnings(clinic.notices)
     exchange_view.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
-    _left_out(problems)
+    fail_if_left_out(problems)
 
 
 @app.command("import")
@@ -89,6 +89,15 @@ def import_file(
             help="With --apply, import the accepted rows even if some were rejected. Example: --apply --skip-rejected",
         ),
     ] = False,
+    new_patient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--new-patient",
+            metavar="ID",
+            help="Start a chart for this id although it is close to an existing one (a typo is refused); repeat, or separate ids with commas. Example: --new-patient P-0043",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Sessions from a spreadsheet or an export; a dry run unless --apply. Example: mesolog import visits.csv --apply"""
     from datetime import date
@@ -96,26 +105,20 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected
-    from mesolog.model.drafting import ClinicDefaults
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import MapWritten, prepare
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic, settings = state.clinic(), state.config()
-    practice = ClinicDefaults(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
-    plan = prepare(clinic, Path(file), practice, date.today(), model.now())
+    new_ids = [i.strip() for given in new_patient or () for i in given.split(",") if i.strip()]
+    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now(), new_ids)
     if isinstance(plan, MapWritten):
         exchange_view.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)
     if apply and plan.rejected and not skip_rejected:
-        exchange_view.import_report(plan, applied=False)
-        raise ImportRejected(
-            f"{len({r.row for r in plan.rejected})} rows were rejected, so nothing was written; "
-            "correct them (or the map), or add --skip-rejected to import the accepted rows."
-        )
+        exchange_view.import_report(plan, applied=False, refused=True)
+        raise ImportRejected(exchange_view.refused_sentence(plan))
     if apply:
         clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
     exchange_view.import_report(plan, applied=apply)

@@ -27,9 +27,9 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     if session.conflicts:
         # Amending a session that a merge left with two values settles it: the values now in
         # force are the practitioner's answer, and the trail says which conflicts that closed.
-        changes += [
-            f"merge conflict on {c.field} settled ({c.kept} / {c.other})" for c in session.conflicts
-        ]
+        from mesolog.model.merging import settled
+
+        changes += [settled(c.field, c.kept, c.other) for c in session.conflicts]
         new = replace(new, conflicts=())
     if not changes:
         raise AlreadyRecorded(
@@ -46,24 +46,14 @@ NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "con
 # Described after the plain fields, each in its own words (substances with their expiry, each
 # complication, each measurement).
 DESCRIBED_APART = ("substances", "complications", "measurements")
-# Trails written so far list the plain fields in the Session's order except these four, which
-# come after the field named: kept so every trail in a chart reads in one order.
-LISTED_AFTER = {
-    "areas": "indication",
-    "technique": "areas",
-    "depth_mm": "method",
-    "anaesthetic": "photos",
-}
 
 
 def _plain_fields() -> tuple[str, ...]:
-    """The Session fields an amendment describes as "name: old -> new", in trail order; a new
-    Session field is described without being listed here."""
+    """The Session fields an amendment describes as "name: old -> new", in the Session's own
+    order (a trail already written keeps its text; only new entries follow this order); a new
+    Session field is described without being listed anywhere."""
     skipped = NOT_DESCRIBED | set(DESCRIBED_APART)
-    order = [f.name for f in fields(Session) if f.name not in skipped and f.name not in LISTED_AFTER]
-    for name, after in LISTED_AFTER.items():
-        order.insert(order.index(after) + 1, name)
-    return tuple(order)
+    return tuple(f.name for f in fields(Session) if f.name not in skipped)
 
 
 PLAIN_FIELDS = _plain_fields()
@@ -74,7 +64,7 @@ def describe_changes(old: Session, new: Session) -> list[str]:
     for name in PLAIN_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
-            changes.append(f"{name}: {_show(before)} -> {_show(after)}")
+            changes.append(f"{name}: {value_text(before)} -> {value_text(after)}")
     # The expiry is part of what changed: correcting a mistyped expiry is an amendment.
     old_names = [_with_expiry(s) for s in old.substances]
     new_names = [_with_expiry(s) for s in new.substances]
@@ -84,7 +74,7 @@ def describe_changes(old: Session, new: Session) -> list[str]:
     for key in sorted(set(old.measurements) | set(new.measurements)):
         if old.measurements.get(key) != new.measurements.get(key):
             changes.append(
-                f"measurements.{key}: {_show(old.measurements.get(key))} -> {_show(new.measurements.get(key))}"
+                f"measurements.{key}: {value_text(old.measurements.get(key))} -> {value_text(new.measurements.get(key))}"
             )
     return changes
 
@@ -103,7 +93,10 @@ def _complication_changes(
             removed.append(item)
     if removed and len(new) == len(old) - len(removed) and not kept:
         return [f"complications: removed {complication_text(item)}" for item in removed]
-    changes = [f"complications: added {item.name} ({item.severity})" for item in new[len(old) :]]
+    changes = [
+        f"complications: added {item.name} ({severity_text(item.severity)})"
+        for item in new[len(old) :]
+    ]
     changes += [
         f"complications: {complication_text(before)} -> {complication_text(after)}"
         for before, after in zip(old, new, strict=False)
@@ -112,7 +105,7 @@ def _complication_changes(
     return changes
 
 
-def _show(value: object) -> str:
+def value_text(value: object) -> str:
     if value is None or value == "" or value == ():
         return "(none)"
     if isinstance(value, tuple):
@@ -135,8 +128,13 @@ def _with_expiry(item: Substance) -> str:
     return substance_text(item) + (f" exp {item.expiry.isoformat()}" if item.expiry else "")
 
 
+def severity_text(severity: str | None) -> str:
+    """A complication's severity as every screen, page and trail shows it."""
+    return severity or "severity not recorded"
+
+
 def complication_text(item: Complication) -> str:
-    parts = [item.name, item.severity]
+    parts = [item.name, severity_text(item.severity)]
     if item.onset:
         parts.append(f"onset {item.onset.isoformat()}")
     if item.resolved:

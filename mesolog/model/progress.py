@@ -121,7 +121,7 @@ def last_closed_course(chart: Chart) -> Course | None:
 
 def course_sessions(chart: Chart, course: Course) -> list[Session]:
     """The active sessions recorded in ``course`` (the sessions it has done)."""
-    return [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
+    return [s for s in chart.active_sessions if course.named(s.course)]
 
 
 def course_progress(chart: Chart, course: Course) -> CourseProgress:

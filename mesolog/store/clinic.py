@@ -16,7 +16,6 @@ from mesolog.errors import (
     InvalidValue,
     NothingToChange,
     PatientExists,
-    UnknownCourse,
     UnknownPatient,
     UnknownSession,
     UnsafeFile,
@@ -42,7 +41,7 @@ from mesolog.store.codec import (
 )
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import ClinicDefaults, Given
+    from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -247,6 +246,16 @@ class Clinic:
         hint = did_you_mean(patient_id, self.people()) or "."
         return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
 
+    def missing_photos(self, photos: tuple[str, ...]) -> list[str]:
+        """A warning for each photo given whose file is not in the data folder (yet: it may be
+        copied there later); the path itself was checked by the model (values.photo)."""
+        return [
+            f"photo {photo} is not in the data folder yet ({self.data_dir / photo}); "
+            "recorded all the same: copy the file there."
+            for photo in photos
+            if not (self.data_dir / photo).exists()
+        ]
+
     def people(self) -> list[tuple[str, str | None]]:
         """(id, name) of every chart; only each file's [patient] table is read. Anything that
         is not a regular file, or a link out of the folder, is left out unopened."""
@@ -372,12 +381,33 @@ class Clinic:
 
         practice = practice or ClinicDefaults()
         day = today or date.today()
+        return self._record(
+            patient_id,
+            lambda chart: draft_session(given, chart, practice, day, like_last=like_last),
+            new_patient,
+        )
+
+    def add_session(self, patient_id: str, session: Session, today: date | None = None) -> Stored:
+        """Record a session built already as a :class:`Session` (a script, a migration, a
+        test): :meth:`record` for values that need no parsing. The same path: one lock, the
+        same checks and warnings (its course must exist, a lot keeps its expiry), one commit.
+        Its number is the chart's next, whatever ``id`` it carries."""
+        from mesolog.model.drafting import draft_from_session
+
+        day = today or date.today()
+        return self._record(patient_id, lambda chart: draft_from_session(session, chart, day))
+
+    def _record(
+        self, patient_id: str, draft: Callable[[Chart], Draft], new_patient: bool = False
+    ) -> Stored:
+        """The one way a session is written: drafted against the chart read under its lock,
+        refused before any file is made, appended, committed."""
         warnings: list[str] = []
 
         def decide(chart: Chart) -> Session:
-            draft = draft_session(given, chart, practice, day, like_last=like_last)
-            session = draft.complete()
-            warnings[:] = draft.warnings
+            drafted = draft(chart)
+            session = drafted.complete()
+            warnings[:] = drafted.warnings + self.missing_photos(session.photos)
             return session
 
         check_patient_id(patient_id)
@@ -388,22 +418,6 @@ class Clinic:
             self.ensure_folders()
         session, path = self._append(patient_id, decide, new_patient=new_patient)
         return Stored(session, path, warnings)
-
-    def add_session(
-        self, patient_id: str, draft: Session, today: date | None = None
-    ) -> tuple[Session, Path]:
-        """Record a session drafted already; its number is assigned under the lock."""
-        validate_session(draft, today)
-
-        def decide(chart: Chart) -> Session:
-            if draft.course and chart.course(draft.course) is None:
-                raise UnknownCourse(
-                    f"patient {chart.patient.id} has no course {draft.course!r}; "
-                    "add it with `mesolog course add`."
-                )
-            return draft
-
-        return self._append(patient_id, decide)
 
     def _append(
         self, patient_id: str, decide: Callable[[Chart], Session], new_patient: bool = False
@@ -485,7 +499,7 @@ class Clinic:
         def decide(chart: Chart, old: Session) -> Session:
             if isinstance(change, Given):
                 draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
-                warnings[:] = draft.warnings
+                warnings[:] = draft.warnings + self.missing_photos(change.photos)
                 return draft.complete()
             return change(old)
 
@@ -554,7 +568,11 @@ class Clinic:
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
             patient, lines = details.changed_patient(chart.patient, checked)
-            new = details.with_trail(replace(chart, patient=patient), lines, now(), by, reason)
+            # A detail given now is the answer to a merge's conflict on it: settled.
+            text, settled = _settled(text, [f"patient.{key}" for key in checked])
+            new = details.with_trail(
+                replace(chart, patient=patient), lines + settled, now(), by, reason
+            )
             return new, _revised(text, chart, new)
 
         def message(chart: Chart) -> str:
@@ -584,7 +602,13 @@ class Clinic:
         def edit(chart: Chart, old: Course) -> tuple[Course, list[str]]:
             return details.replanned(chart, old, planned_sessions, interval_days, indication)
 
-        return self._change_course(patient_id, course, edit, "changed", by, reason)
+        given = zip(
+            ("planned_sessions", "interval_days", "indication"),
+            (planned_sessions, interval_days, indication),
+            strict=True,
+        )
+        fields = tuple(key for key, value in given if value is not None)
+        return self._change_course(patient_id, course, edit, "changed", by, reason, fields)
 
     def close_course(
         self, patient_id: str, course: str, status: str, by: str, reason: str
@@ -612,9 +636,11 @@ class Clinic:
         verb: str,
         by: str,
         reason: str | None,
+        fields: tuple[str, ...] = (),
     ) -> tuple[Chart, Path]:
         """Change one course (found ignoring case) and append the trail entry; returns the new
-        chart, whose last amendment lists the changes."""
+        chart, whose last amendment lists the changes. The merge conflicts on ``fields`` (the
+        ones given a value) are settled."""
         from mesolog.model import details
 
         stored: list[Course] = []
@@ -623,7 +649,11 @@ class Clinic:
             old = details.find_course(chart, name)
             course, lines = edit(chart, old)
             courses = tuple(course if c is old else c for c in chart.courses)
-            new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
+            # The merge names a course's conflicts by the course's name in lower case.
+            text, settled = _settled(text, [f"courses.{old.name.lower()}.{f}" for f in fields])
+            new = details.with_trail(
+                replace(chart, courses=courses), lines + settled, now(), by, reason
+            )
             stored.append(course)
             return new, _revised(text, chart, new)
 
@@ -676,7 +706,7 @@ class Clinic:
         return paths
 
     def _import_chart(self, plan: ChartPlan) -> Path | None:
-        from mesolog.model.importing import session_identity as _identity
+        from mesolog.model.importing import session_identity
 
         with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
             path = self.find(plan.patient_id)
@@ -691,11 +721,11 @@ class Clinic:
                 self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
                 before = len(chart.sessions)
             sources = {s.source for s in chart.sessions if s.source}
-            uids = {_identity(s) for s in chart.sessions}
+            uids = {session_identity(s) for s in chart.sessions}
             fresh = [
                 s
                 for s in plan.sessions
-                if not (s.source and s.source in sources) and _identity(s) not in uids
+                if not (s.source and s.source in sources) and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
                 return None
@@ -787,10 +817,26 @@ def _revised(text: str, before: Chart, after: Chart) -> str:
     return revise_chart(text, before, after)
 
 
+def _settled(text: str, fields: list[str]) -> tuple[str, list[str]]:
+    """``text`` without the merge conflicts on ``fields``, and the trail lines saying so."""
+    from mesolog.store.settling import settle_chart_conflicts
+
+    return settle_chart_conflicts(text, fields)
+
+
 def _changed_names(chart: Chart) -> str:
     """The fields of the chart's last amendment, for the commit message: "name, phone"."""
-    fields = (line.split(":", 1)[0] for line in chart.amendments[-1].changes)
-    return ", ".join(dict.fromkeys(f.rsplit(".", 1)[-1] for f in fields))
+    names = []
+    for line in chart.amendments[-1].changes:
+        if line.startswith(SETTLED_START):  # "merge conflict on patient.name settled (...)"
+            names.append(line[len(SETTLED_START) :].split(" ", 1)[0].rsplit(".", 1)[-1])
+            names[-1] += " (merge conflict settled)"
+        else:
+            names.append(line.split(":", 1)[0].rsplit(".", 1)[-1])
+    return ", ".join(dict.fromkeys(names))
+
+
+SETTLED_START = "merge conflict on "
 
 
 def _flags(fields: tuple[str, ...]) -> str:
