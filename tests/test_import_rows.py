@@ -96,7 +96,8 @@ def test_an_unknown_id_like_no_other_is_a_new_patient_as_before(run, patient: Pa
     assert charts(patient.parents[1]) == ["P-0042", "ZX-7781"]
 
 
-def test_two_new_ids_of_one_file_close_to_each_other_are_flagged(run, data_dir: Path, tmp_path: Path) -> None:
+def test_two_new_ids_of_one_file_close_to_each_other_are_flagged(run, missing_data_dir: Path, tmp_path: Path) -> None:
+    data_dir = missing_data_dir  # never initialised: a dry run creates nothing
     header = "patient,name,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
     path = sheet(tmp_path, "P-0O42,,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1",
                  "P-0042,,2026-11-03,scalp,gun,1.5,none,minoxidil,1,ml,M1",

@@ -378,6 +378,7 @@ def test_a_pull_run_by_hand_through_mesolog_git_leaves_the_charts_private(
 
 def test_the_merge_driver_writes_its_result_private(run: Run, tmp_path: Path, umask_022: None) -> None:
     m = Machine(run, tmp_path / "d")
+    m("init")  # a named data folder is never created by `patient new`
     m("patient", "new", "P-1")
     m("add", "P-1", *ADD)
     base = m.chart("P-1")
