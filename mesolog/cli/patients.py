@@ -14,6 +14,7 @@ from mesolog.cli.application import (
     _clinic_overview,
     _format,
     _index,
+    _left_out,
     _state,
     course_app,
     patient_app,
@@ -132,6 +133,7 @@ def patient_list(
         summaries, problems = index.summaries()
     chosen = [s for s in summaries if patient_matches(search, s)]
     clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
+    _left_out(problems, listed=True)
 
 
 @patient_app.command("show")
