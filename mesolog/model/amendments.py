@@ -39,24 +39,14 @@ NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "con
 # Described after the plain fields, each in its own words (substances with their expiry, each
 # complication, each measurement).
 DESCRIBED_APART = ("substances", "complications", "measurements")
-# Trails written so far list the plain fields in the Session's order except these four, which
-# come after the field named: kept so every trail in a chart reads in one order.
-LISTED_AFTER = {
-    "areas": "indication",
-    "technique": "areas",
-    "depth_mm": "method",
-    "anaesthetic": "photos",
-}
 
 
 def _plain_fields() -> tuple[str, ...]:
-    """The Session fields an amendment describes as "name: old -> new", in trail order; a new
-    Session field is described without being listed here."""
+    """The Session fields an amendment describes as "name: old -> new", in the Session's own
+    order (a trail already written keeps its text; only new entries follow this order); a new
+    Session field is described without being listed anywhere."""
     skipped = NOT_DESCRIBED | set(DESCRIBED_APART)
-    order = [f.name for f in fields(Session) if f.name not in skipped and f.name not in LISTED_AFTER]
-    for name, after in LISTED_AFTER.items():
-        order.insert(order.index(after) + 1, name)
-    return tuple(order)
+    return tuple(f.name for f in fields(Session) if f.name not in skipped)
 
 
 PLAIN_FIELDS = _plain_fields()

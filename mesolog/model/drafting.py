@@ -415,7 +415,7 @@ def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     earlier = [
         s.date
         for s in chart.active_sessions
-        if (s.course or "").lower() == course.name.lower() and s.date <= session.date
+        if course.named(s.course) and s.date <= session.date
     ]
     if not earlier:
         return []

@@ -126,7 +126,7 @@ def last_closed_course(chart: Chart) -> Course | None:
 
 
 def course_progress(chart: Chart, course: Course) -> CourseProgress:
-    mine = [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
+    mine = [s for s in chart.active_sessions if course.named(s.course)]
     last = max((s.date for s in mine), default=None)
     if len(mine) >= course.planned_sessions or course.closed:
         due = None

@@ -175,7 +175,7 @@ class _Builder:
         done = [
             {"reference": self.ids.urn("session", chart.patient.id, s.id)}
             for s in chart.active_sessions
-            if s.course and s.course.lower() == course.name.lower()
+            if course.named(s.course)
         ]
         activity: dict[str, Any] = {
             "detail": {
