@@ -206,6 +206,7 @@ def stacked(
     the whole screen is folded, never cut."""
     from rich.cells import cell_len
     from rich.console import Group
+    from rich.padding import Padding
 
     label_width = max(cell_len(c.header) for c in columns) + 2
     lines: list[RenderableType] = []
@@ -223,7 +224,8 @@ def stacked(
                     lines.append(shown((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
             else:
                 lines.append(shown(label.rstrip(), style=style))
-                lines += [shown("  " + value, style=style, overflow="fold") for value in values]
+                # Under the label, indented; a wrapped line keeps the indent.
+                lines += [Padding(shown(value, style=style, overflow="fold"), (0, 0, 0, 2), expand=False) for value in values]
     return Group(*lines)
 
 
