@@ -37,7 +37,7 @@ substances = st.builds(
     concentration=st.none() | short, lot=st.none() | short, expiry=st.none() | st.dates(),
 )
 complications = st.builds(
-    Complication, name=short, severity=st.sampled_from(vocab.SEVERITIES),
+    Complication, name=short, severity=st.none() | st.sampled_from(vocab.SEVERITIES),
     onset=st.none() | days, resolved=st.none() | days,
     outcome=st.none() | st.sampled_from(vocab.OUTCOMES), reported_by=st.none() | st.sampled_from(vocab.REPORTERS),
 )
@@ -98,7 +98,7 @@ def test_any_session_survives_add_file_and_report_json(tmp_path_factory, session
     folder = tmp_path_factory.mktemp("prop")
     clinic = Clinic(folder)
     clinic.new_patient(Patient(id="P-1", created=now()))
-    stored, path = clinic.add_session("P-1", session)
+    stored, path, _ = clinic.add_session("P-1", session)
     # File -> model: exactly what was given (with its number).
     chart, _ = read_chart_file(path)
     assert chart.sessions == (stored,)

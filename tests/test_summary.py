@@ -320,3 +320,24 @@ def test_nothing_printed_runs_past_the_paper(printed: tuple[Path, Path]) -> None
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
     assert right_edges and max(right_edges) <= page_width - 20  # inside the 14 mm margin
     assert abs(page_width - 595.3) < 1  # A4
+
+
+def test_every_output_and_force_is_the_shared_declaration_and_summary_keeps_its_words(run) -> None:  # type: ignore[no-untyped-def]
+    """--output and --force are declared once (cli/options.py): every --output is checked as it is
+    parsed by one of its checks, and comes with --force. summary says them in its own words."""
+    from test_help_and_style import all_commands
+
+    from mesolog.cli import options
+
+    checks = {options._output_checked, options._page_checked}
+    writers = {" ".join(path): command for path, command in all_commands()
+               if any("--output" in p.opts for p in command.params)}
+    assert {"summary", "report", "due", "lot", "find", "stats"} <= set(writers)
+    for name, command in writers.items():
+        by_option = {o: p for p in command.params for o in p.opts}
+        callback = by_option["--output"].callback
+        assert getattr(callback, "__wrapped__", callback) in checks, name  # typer wraps it
+        assert "--force" in by_option, name
+    shown = " ".join(run("summary", "--help").stdout.split())
+    assert "-o, --output FILE.html Where to write the page (default: ID-summary-DATE.html here)" in shown
+    assert "--force Replace the file if it exists" in shown and "With --output" not in shown

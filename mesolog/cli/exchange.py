@@ -5,10 +5,10 @@ from typing import Annotated
 import typer
 
 from mesolog.cli.application import (
-    _format,
-    _left_out,
-    _state,
     app,
+    chosen_format,
+    fail_if_left_out,
+    state_of,
 )
 
 
@@ -44,11 +44,11 @@ def export(
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
 
-    fmt = _format(fmt, ("json", "csv", "fhir"))
+    fmt = chosen_format(fmt, ("json", "csv", "fhir"))
     from mesolog.model import choice
 
     per = choice(per, "--per", ("session", "substance"))
-    clinic = _state(ctx).reading_clinic()
+    clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
@@ -61,7 +61,7 @@ def export(
             else:
                 charts.append(entry.chart)
     exchange_view.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
-    _left_out(problems)
+    fail_if_left_out(problems)
 
 
 @app.command("import")
@@ -95,17 +95,13 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected
-    from mesolog.model.drafting import ClinicDefaults
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import MapWritten, prepare
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic, settings = state.clinic(), state.config()
-    practice = ClinicDefaults(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
-    plan = prepare(clinic, Path(file), practice, date.today(), model.now())
+    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now())
     if isinstance(plan, MapWritten):
         exchange_view.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)

@@ -11,13 +11,13 @@ if TYPE_CHECKING:
     from mesolog.model import Chart
 
 from mesolog.cli.application import (
-    _clinic_overview,
-    _format,
-    _index,
-    _left_out,
-    _state,
+    chosen_format,
+    clinic_overview,
     course_app,
+    fail_if_left_out,
     patient_app,
+    state_of,
+    summary_index,
 )
 from mesolog.cli.options import FormatOption, PatientId
 
@@ -71,7 +71,7 @@ def patient_new(
     checked = details.patient_details(given, date.today())
     courses, notes = _course_from_options(course, indication, sessions, interval, start)
     patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
-    clinic = _state(ctx).clinic()
+    clinic = state_of(ctx).clinic()
     path = clinic.new_patient(patient, courses)
     from mesolog.render import console
 
@@ -122,18 +122,18 @@ def patient_list(
     ] = None,
 ) -> None:
     """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
-    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    fmt = chosen_format(fmt, ("table", "json", "csv", "markdown"))
     if search is None:
-        _clinic_overview(ctx, fmt, "Patients")
+        clinic_overview(ctx, fmt, "Patients")
         return
     from mesolog.model.finding import patient_matches
     from mesolog.render import clinic as clinic_view
 
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         summaries, problems = index.summaries()
     chosen = [s for s in summaries if patient_matches(search, s)]
     clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
-    _left_out(problems, listed=True)
+    fail_if_left_out(problems, listed=True)
 
 
 @patient_app.command("show")
@@ -145,7 +145,7 @@ def patient_show(
     from mesolog.render import report as report_view
     from mesolog.store import read_chart_file
 
-    path = _state(ctx).reading_clinic().path(patient_id)
+    path = state_of(ctx).reading_clinic().path(patient_id)
     chart, _ = read_chart_file(path)
     report_view.patient_card(chart, path, date.today())
 
@@ -177,7 +177,7 @@ def course_add(
     courses, notes = _course_from_options(
         name, indication, sessions, interval, start, required=True
     )
-    clinic = _state(ctx).clinic()
+    clinic = state_of(ctx).clinic()
     path = clinic.add_course(patient_id, courses[0])
     console.warnings(notes + clinic.notices)
     typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")
@@ -214,7 +214,7 @@ def patient_edit(
 
     given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
     given |= {"email": email, "note": note}
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     chart, path = clinic.edit_patient(
         patient_id,
@@ -246,15 +246,16 @@ def course_edit(
     """Change a course's plan, in the chart's trail. Example: mesolog course edit P-0042 hair-2026 --sessions 8 --reason "slow response" """
     from mesolog import model
 
-    state = _state(ctx)
+    state = state_of(ctx)
+    settings = state.config()  # read once: its words and its practitioner
     notes: list[str] = []
     if indication is not None:
-        indication, notes = model.indication(indication, state.config().vocabulary())
+        indication, notes = model.indication(indication, settings.vocabulary())
     clinic = state.clinic()
     chart, path = clinic.edit_course(
         patient_id,
         course,
-        by or state.config().practitioner,
+        by or settings.practitioner,
         reason,
         planned_sessions=sessions,
         interval_days=interval,
@@ -281,7 +282,7 @@ def course_close(
     by: ByOption = None,
 ) -> None:
     """Close a course: it leaves `due` and is no longer the default course of `add`. Example: mesolog course close P-0042 hair-2026 --status stopped --reason "patient moved away" """
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     chart, path = clinic.close_course(
         patient_id, course, status, by or state.config().practitioner, reason

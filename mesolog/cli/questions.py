@@ -9,13 +9,13 @@ if TYPE_CHECKING:
     pass
 
 from mesolog.cli.application import (
-    _format,
-    _index,
-    _left_out,
-    _shown,
-    _state,
-    _window,
     app,
+    chosen_format,
+    date_window,
+    fail_if_left_out,
+    show_report,
+    state_of,
+    summary_index,
 )
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
@@ -45,11 +45,11 @@ def due(
     from mesolog.render import clinic as clinic_view
     from mesolog.render import console
 
-    fmt = _format(fmt, console.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     model.whole(within, "--within", 0, 3650)
     today = date.today()
     horizon = today + timedelta(days=within)
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         summaries, problems = index.summaries()
     chosen = [
         s
@@ -58,8 +58,8 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     ordered = progress.overview_order(chosen, today)
-    _shown(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due")
-    _left_out(problems)
+    show_report(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due")
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -83,22 +83,22 @@ def lot(
     from mesolog.render import clinic as clinic_view
     from mesolog.render import console
 
-    fmt = _format(fmt, console.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     if not questions.lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         rows = list(index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)))
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    _shown(
+    show_report(
         ctx,
         fmt,
         output,
         lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
         f"mesolog lot {lot_number}",
     )
-    _left_out(problems)
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -136,9 +136,9 @@ def find(
     from mesolog.render import clinic as clinic_view
     from mesolog.render import console
 
-    fmt = _format(fmt, console.FORMATS)
-    words = _state(ctx).config().vocabulary()
-    begin, end = _window(since, until)
+    fmt = chosen_format(fmt, console.FORMATS)
+    words = state_of(ctx).config().vocabulary()
+    begin, end = date_window(since, until)
     query = SessionQuery(
         substance=substance,
         area=words.area(area).value if area else None,
@@ -150,14 +150,14 @@ def find(
         until=end,
         include_voided=voided,
     )
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         rows = sorted(
             index.sessions(query),
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         problems = index.problems()
-    _shown(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
-    _left_out(problems)
+    show_report(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -181,18 +181,18 @@ def stats(
     from mesolog.render import clinic as clinic_view
     from mesolog.render import console
 
-    fmt = _format(fmt, console.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     by = model.choice(by, "--by", questions.STATS_BY)
-    since_date, until_date = _window(since, until)
+    since_date, until_date = date_window(since, until)
     query = questions.SessionQuery(since=since_date, until=until_date)
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    _shown(
+    show_report(
         ctx,
         fmt,
         output,
         lambda form: clinic_view.stats(by, groups, problems, form),
         f"mesolog stats --by {by}",
     )
-    _left_out(problems)  # rates without a chart are not the clinic's rates
+    fail_if_left_out(problems)  # rates without a chart are not the clinic's rates

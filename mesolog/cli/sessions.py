@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import ClinicDefaults
+    pass
 
 from mesolog.cli.application import (
-    State,
-    _state,
     app,
+    state_of,
 )
 from mesolog.cli.options import (
     COMPLICATION_HELP,
@@ -100,8 +99,8 @@ def add(
     from mesolog.render import console
     from mesolog.render import sessions as session_view
 
-    state = _state(ctx)
-    clinic, practice = state.clinic(), _practice(state)
+    state = state_of(ctx)
+    clinic, practice = state.clinic(), state.config().clinic_defaults()
     given = given_from(ctx.params)
     shown: set[str] = set()
     if not no_input and (interactive or sys.stdin.isatty()):
@@ -115,16 +114,6 @@ def add(
     )
     session_view.session_stored(stored.path.stem, stored.session, stored.path)
     console.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
-
-
-def _practice(state: State) -> "ClinicDefaults":
-    """The config's defaults and words, as drafting needs them."""
-    from mesolog.model.drafting import ClinicDefaults
-
-    settings = state.config()
-    return ClinicDefaults(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
 
 
 # --- corrections ------------------------------------------------------------------------------
@@ -181,8 +170,9 @@ def amend(
     from mesolog.render import console
     from mesolog.render import sessions as session_view
 
-    state = _state(ctx)
-    author = by or state.config().practitioner
+    state = state_of(ctx)
+    settings = state.config()  # read once: the author and the drafting defaults both come from it
+    author = by or settings.practitioner
     clinic = state.clinic()
     stored = clinic.amend(
         patient_id,
@@ -190,7 +180,7 @@ def amend(
         given_from(ctx.params),
         author,
         reason,
-        practice=_practice(state),
+        practice=settings.clinic_defaults(),
     )
     session_view.session_stored(patient_id, stored.session, stored.path, verb="amended")
     console.warnings(stored.warnings + clinic.notices)
@@ -214,7 +204,7 @@ def void(
     ] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
-    state = _state(ctx)
+    state = state_of(ctx)
     author = by or state.config().practitioner
     clinic = state.clinic()
     _, path = clinic.void(patient_id, session_number, author, reason)
@@ -243,7 +233,7 @@ def restore(
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
     from mesolog.render import console
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     author = by or state.config().practitioner
     _, path = clinic.restore(patient_id, session_number, author, reason)

@@ -57,7 +57,7 @@ def describe_changes(old: Session, new: Session) -> list[str]:
     for name in PLAIN_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
-            changes.append(f"{name}: {_show(before)} -> {_show(after)}")
+            changes.append(f"{name}: {value_text(before)} -> {value_text(after)}")
     # The expiry is part of what changed: correcting a mistyped expiry is an amendment.
     old_names = [_with_expiry(s) for s in old.substances]
     new_names = [_with_expiry(s) for s in new.substances]
@@ -67,7 +67,7 @@ def describe_changes(old: Session, new: Session) -> list[str]:
     for key in sorted(set(old.measurements) | set(new.measurements)):
         if old.measurements.get(key) != new.measurements.get(key):
             changes.append(
-                f"measurements.{key}: {_show(old.measurements.get(key))} -> {_show(new.measurements.get(key))}"
+                f"measurements.{key}: {value_text(old.measurements.get(key))} -> {value_text(new.measurements.get(key))}"
             )
     return changes
 
@@ -86,7 +86,10 @@ def _complication_changes(
             removed.append(item)
     if removed and len(new) == len(old) - len(removed) and not kept:
         return [f"complications: removed {complication_text(item)}" for item in removed]
-    changes = [f"complications: added {item.name} ({item.severity})" for item in new[len(old) :]]
+    changes = [
+        f"complications: added {item.name} ({severity_text(item.severity)})"
+        for item in new[len(old) :]
+    ]
     changes += [
         f"complications: {complication_text(before)} -> {complication_text(after)}"
         for before, after in zip(old, new, strict=False)
@@ -95,7 +98,7 @@ def _complication_changes(
     return changes
 
 
-def _show(value: object) -> str:
+def value_text(value: object) -> str:
     if value is None or value == "" or value == ():
         return "(none)"
     if isinstance(value, tuple):
@@ -118,8 +121,13 @@ def _with_expiry(item: Substance) -> str:
     return substance_text(item) + (f" exp {item.expiry.isoformat()}" if item.expiry else "")
 
 
+def severity_text(severity: str | None) -> str:
+    """A complication's severity as every screen, page and trail shows it."""
+    return severity or "severity not recorded"
+
+
 def complication_text(item: Complication) -> str:
-    parts = [item.name, item.severity]
+    parts = [item.name, severity_text(item.severity)]
     if item.onset:
         parts.append(f"onset {item.onset.isoformat()}")
     if item.resolved:

@@ -60,7 +60,7 @@ LIST_SEPARATOR = "; "
 
 def complication_spec(item: Complication) -> str:
     """``bruising:mild:onset=2026-11-03``: the ``--complication`` syntax, read back by import."""
-    parts = [item.name, item.severity]
+    parts = [item.name, *([item.severity] if item.severity else [])]
     for key, value in (
         ("onset", item.onset.isoformat() if item.onset else None),
         ("resolved", item.resolved.isoformat() if item.resolved else None),

@@ -72,7 +72,7 @@ def known_field(name: str) -> bool:
     return (
         name in FIELDS
         or bool(_NUMBERED.match(name))
-        or (name.startswith(MEASURE_PREFIX) and bool(parse._MEASURE_NAME.match(name)))
+        or (name.startswith(MEASURE_PREFIX) and bool(parse.MEASURE_NAME.match(name)))
     )
 
 

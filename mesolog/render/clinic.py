@@ -12,12 +12,11 @@ if TYPE_CHECKING:
 
     from mesolog.model import progress, questions
 
-from mesolog.model.values import amount_text
+from mesolog.model.values import amount_text, number_text
 from mesolog.render.console import (
-    _day,
-    _number,
     console,
     counted,
+    date_text,
     machine_output,
     shown,
     warnings,
@@ -38,7 +37,7 @@ def _patient_columns(today: date) -> dict[str, Column]:
         return f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
 
     def next_due(s: progress.PatientSummary) -> Text:
-        due = shown(_day(s.next_due) or _course_end(s))
+        due = shown(date_text(s.next_due) or _course_end(s))
         if s.next_due and s.next_due <= today:
             due.append("\n" + _lateness(s.next_due, today))
         return due
@@ -101,7 +100,7 @@ def due_columns(today: date) -> list[Column]:
         c["done"],
         c["planned"],
         replace(c["last_session"], drop=3),
-        replace(c["next_due"], cell=lambda s: _day(s.next_due)),
+        replace(c["next_due"], cell=lambda s: date_text(s.next_due)),
         replace(c["days_late"], table=True),
         replace(c["latest_complications"], table=False),
     ]
@@ -221,8 +220,8 @@ def found_columns() -> list[Column]:
         ),
         Column("Lots", key="lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False),
         Column("Technique", drop=4, key="technique", value=lambda r: r.technique),
-        Column("Depth", drop=3, key="depth_mm", value=lambda r: f"{_number(r.depth_mm)}",
-               cell=lambda r: f"{_number(r.depth_mm)} mm"),
+        Column("Depth", drop=3, key="depth_mm", value=lambda r: f"{number_text(r.depth_mm)}",
+               cell=lambda r: f"{number_text(r.depth_mm)} mm"),
         Column("Anaesthetic", key="anaesthetic", value=lambda r: r.anaesthetic, table=False),
         Column(
             "Complications",

@@ -22,8 +22,7 @@ from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.values import DERMAL_DEPTH_MM
-from mesolog.render.console import _number
+from mesolog.model.values import DERMAL_DEPTH_MM, number_text
 
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -272,7 +271,7 @@ class _Builder:
             resource["reasonCode"] = [{"text": session.indication}]
         notes = [
             f"technique: {session.technique}",
-            f"depth: {_number(session.depth_mm)} mm",
+            f"depth: {number_text(session.depth_mm)} mm",
             f"anaesthetic: {session.anaesthetic}",
         ]
         if session.method:
@@ -335,17 +334,19 @@ class _Builder:
         suspects: list[str],
         performer: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        serious = "serious" if problem.severity == "severe" else "non-serious"
         resource: dict[str, Any] = {
             "resourceType": "AdverseEvent",
             "actuality": "actual",
             "event": {"text": problem.name},
             "subject": {"reference": patient_ref},
             "date": (problem.onset or session.date).isoformat(),
-            "seriousness": {"coding": [{"system": SERIOUSNESS, "code": serious}]},
-            "severity": {"coding": [{"system": SEVERITY, "code": problem.severity}]},
             "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
         }
+        if problem.severity is not None:
+            # Not recorded: neither the grade nor the seriousness that follows from it is said.
+            serious = "serious" if problem.severity == "severe" else "non-serious"
+            resource["seriousness"] = {"coding": [{"system": SERIOUSNESS, "code": serious}]}
+            resource["severity"] = {"coding": [{"system": SEVERITY, "code": problem.severity}]}
         if problem.outcome in OUTCOMES:
             assert problem.outcome is not None
             text = problem.outcome + (
