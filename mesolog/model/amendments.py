@@ -20,9 +20,9 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     if session.conflicts:
         # Amending a session that a merge left with two values settles it: the values now in
         # force are the practitioner's answer, and the trail says which conflicts that closed.
-        changes += [
-            f"merge conflict on {c.field} settled ({c.kept} / {c.other})" for c in session.conflicts
-        ]
+        from mesolog.model.merging import settled
+
+        changes += [settled(c.field, c.kept, c.other) for c in session.conflicts]
         new = replace(new, conflicts=())
     if not changes:
         raise AlreadyRecorded(
