@@ -156,13 +156,17 @@ def test_sql_answers_agree_with_the_model_definitions(run, data_dir: Path, tmp_p
                questions.SessionQuery(lot="x1"), questions.SessionQuery(substance="caffeine", include_voided=True),
                questions.SessionQuery(substance="deoxycholate"), questions.SessionQuery(substance="DCA"),
                questions.SessionQuery(area="abdomen"), questions.SessionQuery(complication="hematoma"),
-               questions.SessionQuery(lot="D1")]
+               questions.SessionQuery(lot="D1"),
+               # Conditions together: every one is ANDed in the one WHERE that _narrowing builds.
+               questions.SessionQuery(technique="gun", area="abdomen", since=date(2026, 4, 1)),
+               questions.SessionQuery(substance="deoxycholate", practitioner="dr. b", complication="redness",
+                                      include_voided=True)]
     with opened(clinic, tmp_path / "oracle-cache") as index:
         for query in queries:
             expected = sorted((r.patient_id, r.session) for r in rows if query.matches(r))
             assert sorted((r.patient_id, r.session) for r in index.sessions(query)) == expected, query
         for by in questions.STATS_BY:
-            for query in queries[:4] + queries[7:9] + queries[11:14]:
+            for query in queries[:4] + queries[7:9] + queries[11:14] + queries[16:]:
                 expected_rows = [r for r in rows if query.matches(r)]
                 assert index.stats(by, query) == questions.complication_stats(expected_rows, by), (by, query)
         # The ties are really there, and broken by name the same way on both sides.

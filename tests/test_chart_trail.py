@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_properties import amendments, free_text, short
 
 from mesolog.errors import InvalidValue, NothingToChange, UnknownCourse
-from mesolog.model import details, now
+from mesolog.model import Complication, details, now
 from mesolog.model import vocabulary as vocab
 from mesolog.model.progress import next_due, summarize
 from mesolog.model.records import Chart, Course, Patient
@@ -381,6 +381,41 @@ def test_complication_changes_unit() -> None:
     assert more.complications == (two,)
     with pytest.raises(InvalidValue, match="it has: none"):
         without_complications(without_complications(more, ["redness"]), ["redness"])
+
+
+# Another value for every Session field an amendment describes: a new Session field must be
+# added here (say how its change reads in the trail) or to amendments.NOT_DESCRIBED.
+ANOTHER_VALUE: dict[str, object] = {
+    "date": date(2026, 1, 6), "areas": ("neck",), "technique": "gun", "depth_mm": 2.5,
+    "anaesthetic": "topical cream", "substances": (), "practitioner": "Dr. B", "course": "face",
+    "indication": "wrinkles", "method": "papule", "angle_deg": 45, "needle_gauge": 30,
+    "needle_length_mm": 4.0, "points": 40, "consent": "form 1", "photos": ("a.jpg",),
+    "duration_min": 20, "notes": "n", "status": "voided",
+    "complications": (Complication("redness"),), "measurements": {"waist_cm": 80.0},
+}
+
+
+def test_every_session_field_is_described_by_an_amendment_or_deliberately_not() -> None:
+    from dataclasses import fields, replace
+
+    from mesolog.model import describe_changes
+    from mesolog.model.amendments import NOT_DESCRIBED, PLAIN_FIELDS
+    from mesolog.model.records import Session, Substance
+
+    session = Session(id=1, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
+                      depth_mm=1.0, anaesthetic="none", substances=(Substance("HA", 1.0, "ml"),))
+    for field in fields(Session):
+        if field.name in NOT_DESCRIBED:
+            assert describe_changes(session, replace(session, **{field.name: None})) == []
+            continue
+        assert field.name in ANOTHER_VALUE, f"Session.{field.name}: how does amend describe it?"
+        changes = describe_changes(session, replace(session, **{field.name: ANOTHER_VALUE[field.name]}))
+        assert len(changes) == 1 and changes[0].startswith(field.name), (field.name, changes)
+    # In the Session's own order: one declaration of the fields, not a second list.
+    assert tuple(f.name for f in fields(Session) if f.name in PLAIN_FIELDS) == PLAIN_FIELDS
+    everything = replace(session, **ANOTHER_VALUE)  # type: ignore[arg-type]
+    assert [c.split(":")[0].split(".")[0] for c in describe_changes(session, everything)] == [
+        *PLAIN_FIELDS, "substances", "complications", "measurements"]
 
 
 def test_a_schema_1_chart_with_a_trail_is_upgraded_when_a_session_is_added(run, data_dir: Path) -> None:

@@ -72,7 +72,7 @@ def write_forever() -> None:
         draft = Session(id=0, date=date(2026, 11, 2), recorded=now(), areas=("scalp",), technique="gun",
                         depth_mm=1.5, anaesthetic="none", notes="x" * 500,
                         substances=(Substance("minoxidil", 1.0, "ml", "hair-loss drug", lot="M1"),))
-        stored, _ = clinic.add_session("P-0042", draft)
+        stored, _, _ = clinic.add_session("P-0042", draft)
         print(stored.id, flush=True)
 
 

@@ -317,3 +317,37 @@ def test_the_scanner_follows_every_kind_of_string_and_quoted_key() -> None:
     assert layout.keys[("b",)].comment is not None and layout.keys[("d",)].inner_comment
     assert not layout.keys[("c",)].comment
     assert [t.header for t in layout.elements(("sessions",))] == [13]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    document=st.dictionaries(_KEY, _VALUE, max_size=5),
+    multiline=st.booleans(),
+    picks=st.lists(st.integers(min_value=0, max_value=10_000), max_size=4),
+    absent=st.booleans(),
+)
+def test_a_scan_that_stops_early_gives_every_asked_place_the_line_a_whole_scan_gives(  # type: ignore[no-untyped-def]
+    document, multiline, picks, absent
+) -> None:
+    """``check`` reads a chart's text only as far as the last place it must name a line for."""
+    import tomli_w
+
+    from mesolog.store.layout import scan_until
+
+    text = tomli_w.dumps(document, multiline_strings=multiline)
+    whole = scan(text)
+    known = [*whole.keys, *whole.tables]
+    asked = [known[i % len(known)] for i in picks] if known else []
+    if absent:  # a place written nowhere: its nearest enclosing table answers
+        asked.append((*(asked[0] if asked else ()), "not-written"))
+    early = scan_until(text, asked)
+    assert [early.line(p) for p in asked] == [whole.line(p) for p in asked]
+
+
+def test_a_scan_that_stops_early_stops_at_the_last_place_asked() -> None:
+    from mesolog.store.layout import scan_until
+
+    early = scan_until(CHART, [("patient", "id")])
+    assert early.line(("patient", "id")) == 6
+    assert ("sessions", 0) not in early.tables  # it read no further
+    assert scan_until(CHART, [("patient", "id"), ("sessions", 1, "depth_mm")]).line(("sessions", 1, "depth_mm")) == 44

@@ -473,6 +473,27 @@ def test_header_guesses_and_date_formats() -> None:
     assert importing.guess_date_format(["2025-12-31"]) == "%Y-%m-%d"
 
 
+def test_every_session_field_is_exported_or_deliberately_left_out() -> None:
+    """SESSION_COLUMNS is the documented column order; a new Session field must become a column
+    (and be read back by import) or be named in NOT_EXPORTED with the reason."""
+    from dataclasses import fields
+
+    from mesolog.model.exchange import (
+        EXPORTED_APART,
+        FIELD_OF_COLUMN,
+        NOT_EXPORTED,
+        SESSION_COLUMNS,
+    )
+    from mesolog.model.records import Session
+
+    columns = {FIELD_OF_COLUMN.get(c, c) for c in SESSION_COLUMNS}
+    names = [f.name for f in fields(Session)]
+    for name in names:
+        placed = [name in columns, name in EXPORTED_APART, name in NOT_EXPORTED]
+        assert placed.count(True) == 1, f"Session.{name}: a CSV column, or NOT_EXPORTED and why?"
+    assert columns <= set(names) and len(columns) == len(SESSION_COLUMNS)
+
+
 def test_complication_cells_read_back_as_the_same_complication() -> None:
     from mesolog.model import complication
     from mesolog.model.exchange import complication_spec
@@ -514,7 +535,7 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
 
     from mesolog.model import Chart, Complication, Patient, Session, Substance, exchange, importing
     from mesolog.model import vocabulary as vocab
-    from mesolog.model.drafting import Practice
+    from mesolog.model.drafting import ClinicDefaults
     from mesolog.render.console import to_csv
 
     moment = datetime(2026, 1, 1, 9)
@@ -554,7 +575,7 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
         cmap = importing.own_map(table[0])
         mapped_rows = importing.mapped_rows(table[0], table[1:], cmap, list(range(2, len(table) + 1)))
         plan = importing.plan_import("f.csv", mapped_rows, cmap.date_format, lambda _: None,
-                                     Practice(), TODAY, moment)
+                                     ClinicDefaults(), TODAY, moment)
         assert plan.rejected == []
         for original in charts:
             drafted = plan.charts[original.patient.id.lower()]

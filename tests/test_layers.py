@@ -119,6 +119,64 @@ def test_the_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
     assert layer("mesolog.store.clinic") not in ALLOWED["model"]
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_imports(path: Path) -> list[str]:
+    """Every ``_private`` name ``path`` takes from another mesolog module: imported by name
+    (``from mesolog.render.console import _number``), reached through an imported module
+    (``values._MEASURE_NAME``), or a mesolog name imported under a private alias (``as _x``).
+    A name another module uses is public, and is named as such."""
+    found: list[str] = []
+    modules: set[str] = set()  # local names bound to mesolog modules
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and (
+            node.module == "mesolog" or node.module.startswith("mesolog.")
+        ):
+            for alias in node.names:
+                if _private(alias.name) or (alias.asname and _private(alias.asname)):
+                    found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
+                if f"{node.module}.{alias.name}" in MODULES:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "mesolog" or alias.name.startswith("mesolog."):
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in modules:
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_uses_another_modules_private_names(module: str) -> None:
+    assert not private_imports(MODULES[module]), f"{module} uses private names: {private_imports(MODULES[module])}"
+
+
+def test_the_private_name_check_catches_each_way_in(tmp_path: Path) -> None:
+    """The check itself can fail: by name, through a module, under an alias, inside a function."""
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from mesolog.render.console import _number, write\n"
+        "from mesolog.model import values as parse\n"
+        "import mesolog.store.config\n"
+        "from mesolog import __version__\n"
+        "def f():\n"
+        "    from mesolog.model.importing import session_identity as _identity\n"
+        "    return parse._MEASURE_NAME, mesolog.store.config._decode, parse.__name__\n"
+    )
+    found = private_imports(bad)
+    assert len(found) == 4, found
+    assert [f for f in found if "_number" in f] and [f for f in found if "_identity" in f]
+    assert [f for f in found if "parse._MEASURE_NAME" in f] and [f for f in found if "config._decode" in f]
+
+
 def test_the_installed_package_holds_every_module() -> None:
     """A wheel built from pyproject.toml must carry every layer folder (CI installs it that way;
     the tests themselves import the source tree, so nothing else would notice a missing one)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -12,15 +13,15 @@ from mesolog.errors import InvalidPatientId, InvalidValue, MissingFields, Unknow
 from mesolog.model import Chart, Course, Patient, Session, Substance, check_patient_id, substance
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import (
+    ClinicDefaults,
     Given,
-    Practice,
     draft_amendment,
     draft_session,
     prompt_defaults,
     substance_spec,
 )
 from mesolog.model.questions import SessionQuery, complication_stats, session_rows
-from mesolog.model.validation import amount_problem
+from mesolog.model.validation import amount_problem, session_problems
 
 TODAY = date(2026, 11, 30)
 FULL = Given(date="2026-11-16", areas=("scalp",), substances=("minoxidil:1ml:LOT M1",), depth="1.5",
@@ -46,7 +47,7 @@ HAIR = Course("hair", 6, 14, date(2026, 11, 2), "hair loss")
 
 
 def test_typed_values_win_over_like_last_and_config() -> None:
-    practice = Practice(technique="gun", anaesthetic="none")
+    practice = ClinicDefaults(technique="gun", anaesthetic="none")
     draft = draft_session(Given(depth="3"), chart(last_session(), courses=(HAIR,)), practice, TODAY, like_last=True)
     s = draft.complete()
     assert s.depth_mm == 3.0  # typed
@@ -55,14 +56,14 @@ def test_typed_values_win_over_like_last_and_config() -> None:
 
 
 def test_without_like_last_the_config_fills_what_was_not_typed() -> None:
-    practice = Practice(technique="gun", anaesthetic="none")
+    practice = ClinicDefaults(technique="gun", anaesthetic="none")
     s = draft_session(Given(areas=("face",), substances=("HA:1ml:LOT H",), depth="1"), chart(last_session()),
                       practice, TODAY).complete()
     assert s.technique == "gun" and s.anaesthetic == "none"
 
 
 def test_when_asking_the_config_fills_nothing_and_the_last_value_is_the_default() -> None:
-    practice = Practice(technique="gun", anaesthetic="none")
+    practice = ClinicDefaults(technique="gun", anaesthetic="none")
     draft = draft_session(Given(), chart(last_session()), practice, TODAY, asking=True)
     assert draft.missing == ("area", "substance", "depth", "technique", "anaesthetic")
     defaults = prompt_defaults(chart(last_session()), practice)
@@ -73,31 +74,31 @@ def test_when_asking_the_config_fills_nothing_and_the_last_value_is_the_default(
 
 def test_missing_fields_are_all_named() -> None:
     with pytest.raises(MissingFields) as raised:
-        draft_session(Given(areas=("scalp",)), None, Practice(), TODAY).complete()
+        draft_session(Given(areas=("scalp",)), None, ClinicDefaults(), TODAY).complete()
     assert raised.value.fields == ["substance", "depth", "technique", "anaesthetic"]
 
 
 def test_course_and_indication_defaults() -> None:
     done = Course("old", 1, 14, date(2026, 1, 1), "cellulite")
-    s = draft_session(FULL, chart(courses=(done, HAIR)), Practice(), TODAY).complete()
+    s = draft_session(FULL, chart(courses=(done, HAIR)), ClinicDefaults(), TODAY).complete()
     assert s.course == "hair" and s.indication == "hair loss"  # the open course, its indication
-    s = draft_session(FULL, chart(last_session(course="old"), courses=(done,)), Practice(), TODAY).complete()
+    s = draft_session(FULL, chart(last_session(course="old"), courses=(done,)), ClinicDefaults(), TODAY).complete()
     assert s.course is None and s.indication == "alopecia"  # no open course: the last indication
     with pytest.raises(UnknownCourse):
-        draft_session(Given(course="nope"), chart(courses=(HAIR,)), Practice(), TODAY)
+        draft_session(Given(course="nope"), chart(courses=(HAIR,)), ClinicDefaults(), TODAY)
 
 
 def test_areas_split_on_commas_and_keep_the_word_typed() -> None:
-    s = draft_session(Given(**{**FULL.__dict__, "areas": ("Face, abdomen", "neck")}), None, Practice(), TODAY)
+    s = draft_session(Given(**{**FULL.__dict__, "areas": ("Face, abdomen", "neck")}), None, ClinicDefaults(), TODAY)
     assert s.complete().areas == ("Face", "abdomen", "neck")
     with pytest.raises(InvalidValue, match="every comma-separated part"):
-        draft_session(Given(**{**FULL.__dict__, "areas": ("neck,",)}), None, Practice(), TODAY)
+        draft_session(Given(**{**FULL.__dict__, "areas": ("neck,",)}), None, ClinicDefaults(), TODAY)
 
 
 def test_warnings_are_values_with_the_field_that_caused_them() -> None:
     given = Given(date="2026-11-10", areas=("decolete",), substances=("hyaluronic acid:1ml:EXP 2026-01-01",),
                   depth="9", technique="hand", anaesthetic="none", method="papule")
-    draft = draft_session(given, chart(last_session(), courses=(HAIR,)), Practice(), TODAY)
+    draft = draft_session(given, chart(last_session(), courses=(HAIR,)), ClinicDefaults(), TODAY)
     fields: dict[str, str] = {}
     for remark in draft.remarks:
         fields[remark.field] = fields.get(remark.field, "") + remark.text
@@ -110,23 +111,61 @@ def test_warnings_are_values_with_the_field_that_caused_them() -> None:
 
 def test_a_known_lot_keeps_its_expiry_and_specs_round_trip() -> None:
     s = draft_session(Given(**{**FULL.__dict__, "substances": ("minoxidil 0.5%:1ml:LOT m 77",)}),
-                      chart(last_session()), Practice(), TODAY).complete()
+                      chart(last_session()), ClinicDefaults(), TODAY).complete()
     assert s.substances[0].expiry == date(2027, 6, 30)
     item = last_session().substances[0]
     assert substance(substance_spec(item))[0] == Substance(
         "minoxidil 0.5%", 2.0, "ml", "hair-loss drug", "0.5%", "M77", date(2027, 6, 30))
 
 
+@pytest.mark.parametrize("typed", ["M77", "m 77", " M 7 7\t", "M78", "M-77"])
+def test_one_lot_rule_for_the_recall_find_and_the_patients_lots(typed: str) -> None:
+    """The lot recall, a session query's lot filter, one patient's lot list, known lots and the
+    expiry kept with a lot all compare lots through questions.lot_key (case and spaces ignored,
+    nothing else)."""
+    from mesolog.model import progress
+    from mesolog.model.questions import lot_key, lot_patients
+
+    same = lot_key(typed) == lot_key("M77")
+    assert same == (typed.replace(" ", "").replace("\t", "").upper() == "M77")
+    again = last_session(id=2, date=date(2026, 11, 16),
+                         substances=(Substance("Minoxidil 0.5%", 1.0, "ml", lot=typed),))
+    c = chart(last_session(), again)
+    assert progress.lot_known(c, "minoxidil 0.5%", typed) and progress.lot_known(c, "minoxidil", "M77")
+    assert (progress.known_expiry(c, "minoxidil", typed) == date(2027, 6, 30)) == same
+    assert len(progress.lots_used(c.sessions)) == (1 if same else 2)
+    rows = session_rows(c)
+    assert [len(p.sessions) for p in lot_patients(typed, rows, {})] == [2 if same else 1]
+    assert len([r for r in rows if SessionQuery(lot=typed).matches(r)]) == (2 if same else 1)
+
+
 def test_amendment_uses_the_same_parser_and_rules() -> None:
     old = last_session()
     draft = draft_amendment(old, Given(areas=("face, neck",), complications=("bruise:mild:onset=2026-11-03",),
-                                       measures=("waist_cm=80",)), chart(old), Practice(), TODAY)
+                                       measures=("waist_cm=80",)), chart(old), ClinicDefaults(), TODAY)
     new = draft.complete()
     assert new.areas == ("face", "neck")
     assert new.complications[0].name == "bruise"
     assert new.measurements == {"hair_density_per_cm2": 142.0, "waist_cm": 80.0}
     with pytest.raises(InvalidValue, match="before the session date"):
-        draft_amendment(old, Given(complications=("bruising:onset=2026-11-01",)), chart(old), Practice(), TODAY)
+        draft_amendment(old, Given(complications=("bruising:onset=2026-11-01",)), chart(old), ClinicDefaults(), TODAY)
+
+
+def test_complication_dates_follow_one_rule_on_every_path() -> None:
+    """The parser reads the dates; validation.complication_problems alone says which are wrong
+    (in the future, before the session, resolved before onset), for add, amend and import."""
+    from mesolog.model import complication
+
+    spec = "bruising:onset=2026-12-02"
+    assert complication(spec, today=TODAY)[0].onset == date(2026, 12, 2)  # read, not judged
+    assert complication("bruising:onset=-3d", today=TODAY)[0].onset == date(2026, 11, 27)
+    said = "bruising onset '2026-12-02' is not allowed: it is in the future (today is 2026-11-30)."
+    with pytest.raises(InvalidValue, match=re.escape(said)):
+        draft_session(Given(**{**FULL.__dict__, "complications": (spec,)}), None, ClinicDefaults(), TODAY)
+    with pytest.raises(InvalidValue, match=re.escape(said)):
+        draft_amendment(last_session(), Given(complications=(spec,)), chart(last_session()), ClinicDefaults(), TODAY)
+    on_file = Session(**{**last_session().__dict__, "complications": complication(spec, today=TODAY)[:1]})
+    assert [p.message for p in session_problems(on_file, TODAY)] == [said]
 
 
 @pytest.mark.parametrize("bad", ["P-1\n", "P-1\r", " P-1", "-P", ".P", "", "x" * 65, "P/1"])
@@ -186,7 +225,7 @@ def test_meaning_is_an_equivalence(first: str, second: str) -> None:
 def test_the_interval_warning_only_for_a_session_too_soon() -> None:
     c = chart(last_session(), courses=(HAIR,))
     on_time = Given(**{**FULL.__dict__, "date": (date(2026, 11, 2) + timedelta(days=14)).isoformat()})
-    assert not [r for r in draft_session(on_time, c, Practice(), TODAY).remarks if r.field == "date"]
+    assert not [r for r in draft_session(on_time, c, ClinicDefaults(), TODAY).remarks if r.field == "date"]
 
 
 lots = st.from_regex(r"[A-Z0-9][A-Z0-9 -]{0,8}[A-Z0-9]", fullmatch=True).filter(

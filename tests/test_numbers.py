@@ -19,14 +19,14 @@ ADD = ["--area", "scalp", "--technique", "gun", "--anaesthetic", "none", "--date
 def test_a_correction_of_the_seventh_digit_is_a_change_in_the_trail(run, patient: Path) -> None:
     added = run("add", "P-0042", *ADD, "--substance", "minoxidil:1.2345678ml:LOT A1",
                 "--depth", "1.2345678", "--no-input")
-    assert "minoxidil 1.2345678ml" in added.stdout
+    assert "minoxidil 1.2345678 ml" in added.stdout
     assert "1.2345678 mm" in added.stdout
     amended = run("amend", "P-0042", "1", "--depth", "1.2345679", "--reason", "typo")
     assert "1.2345679 mm" in amended.stdout
     session = tomllib.loads(patient.read_text())["sessions"][0]
     assert session["amendments"][0]["changes"] == ["depth_mm: 1.2345678 -> 1.2345679"]
     report = run("report", "P-0042").stdout
-    assert "minoxidil 1.2345678ml" in report and "1.2345679 mm" in report
+    assert "minoxidil 1.2345678 ml" in report and "1.2345679 mm" in report
 
 
 def test_the_summary_page_shows_every_digit(run, patient: Path, tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_any_depth_and_amount_shown_reads_back_as_the_same_float(
     patient.write_text(patient.read_text().split("\n[[sessions]]")[0])  # no session yet
     added = run("add", "P-0042", *ADD, "--substance", f"minoxidil:{amount!r}ml",
                 "--depth", repr(depth), "--no-input").stdout
-    shown_amount = re.search(r"minoxidil (\S+)ml", added)
+    shown_amount = re.search(r"minoxidil (\S+) ml", added)
     shown_depth = re.search(r"Depth:\s+(\S+) mm", added)
     assert shown_amount and float(shown_amount.group(1)) == amount
     assert shown_depth and float(shown_depth.group(1)) == depth

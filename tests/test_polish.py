@@ -97,6 +97,20 @@ def test_an_unknown_config_key_is_a_warning_in_every_command(run, patient: Path,
     assert config_file.read_text() == 'mystery = 1\ntechnique = "hand"\n'
 
 
+def test_amend_reads_the_config_once_for_its_author_and_its_defaults(run, patient: Path, config_file: Path) -> None:
+    """One read, one warning: a second read printed the ignored setting twice."""
+    run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
+    config_file.write_text('mystery = 1\npractitioner = "Dr. X"\n')
+    amended = run("amend", "P-0042", "1", "--depth", "2", "--reason", "typo in depth")
+    assert amended.stderr.count("unknown setting 'mystery' ignored") == 1, amended.stderr
+    assert 'by = "Dr. X"' in patient.read_text()
+    for command in ("void", "restore"):
+        done = run(command, "P-0042", "1", "--reason", "checking the warning")
+        assert done.stderr.count("unknown setting 'mystery' ignored") == 1, done.stderr
+    edited = run("course", "edit", "P-0042", "hair-2026", "--indication", "alopecia", "--reason", "wording")
+    assert edited.stderr.count("unknown setting 'mystery' ignored") == 1, edited.stderr
+
+
 def test_a_known_key_with_a_wrong_type_is_still_refused(run, patient: Path, config_file: Path) -> None:
     config_file.write_text("technique = 3\n")
     before = snapshot(config_file.parent)

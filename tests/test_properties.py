@@ -98,7 +98,7 @@ def test_any_session_survives_add_file_and_report_json(tmp_path_factory, session
     folder = tmp_path_factory.mktemp("prop")
     clinic = Clinic(folder)
     clinic.new_patient(Patient(id="P-1", created=now()))
-    stored, path = clinic.add_session("P-1", session)
+    stored, path, _ = clinic.add_session("P-1", session)
     # File -> model: exactly what was given (with its number).
     chart, _ = read_chart_file(path)
     assert chart.sessions == (stored,)

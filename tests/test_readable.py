@@ -113,12 +113,29 @@ def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: in
     assert_readable(screen(width, "patient", "show", LONG_ID), width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
 
 
+def test_an_amount_reads_one_way_in_every_view(run, clinic: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Number, space, unit ("1 ml", the SI way): the report's table and its blocks, the lot and
+    find tables, Markdown and the printed page all go through values.amount_text."""
+    run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
+    views = {
+        "table": screen(120, "report", "P-0042"),
+        "blocks": screen(80, "report", "P-0042"),
+        "lot": screen(120, "lot", "D2411"),
+        "find": screen(120, "find", "--substance", "dutasteride"),
+        "markdown": run("report", "P-0042", "--format", "markdown").stdout,
+        "page": (tmp_path / "s.html").read_text(),
+    }
+    for name, view in views.items():
+        assert re.search(r"\b1 ml\b", view), name
+        assert not re.search(r"\d(ml|mg|mcg|IU|U)\b", view), (name, re.findall(r".{20}\dml.{5}", view))
+
+
 def test_below_the_table_width_the_report_is_a_block_per_session(run, clinic: Path) -> None:
     wide, narrow = screen(120, "report", "P-0042"), screen(80, "report", "P-0042")
     assert "┃ Substances (lot)" in wide and "Substances (lot)" not in narrow
     assert "#2  2026-10-12  14 days after the previous" in narrow
     assert "gun, nappage, 1.5 mm; anaesthetic none" in narrow
-    assert re.search(r"dutasteride 0\.01% +1ml +lot D2411 +exp 2027-03-31", narrow)
+    assert re.search(r"dutasteride 0\.01% +1 ml +lot D2411 +exp 2027-03-31", narrow)
     long = screen(60, "report", LONG_ID)
     assert "complication: bruising (mild), onset 2026-10-16" in long
     assert "lot PDRN-2026-11-A7734-0042" in long

@@ -152,12 +152,49 @@ def test_core_api_without_the_cli(tmp_path: Path) -> None:
     draft = Session(id=0, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
                     depth_mm=1.0, anaesthetic="none",
                     substances=(Substance("hyaluronic acid", 2.0, "ml", "hyaluronic acid", lot="A17"),))
-    stored, path = clinic.add_session("A-1", draft)
+    stored, path, _ = clinic.add_session("A-1", draft)
     assert stored.id == 1 and path.exists()
     chart = clinic.load("a-1")
     assert chart.sessions == (stored,)
     assert next_due(chart) is None
     assert json.loads(json.dumps([e.patient_id for e in clinic.entries()])) == ["A-1"]
+
+
+def test_a_session_built_in_python_takes_the_path_of_a_typed_one(tmp_path: Path) -> None:
+    """Clinic.add_session is Clinic.record for a Session built already: the same drafting
+    rules (course by its chart name, a lot keeps its expiry), warnings and refusals."""
+    from dataclasses import replace
+    from datetime import date
+
+    from mesolog import Clinic, Patient, Session
+    from mesolog.errors import InvalidValue, UnknownCourse
+    from mesolog.model import make_course, now, substance
+    from mesolog.model.drafting import Given
+
+    clinic = Clinic(tmp_path / "api")
+    for pid in ("TYPED", "BUILT"):
+        clinic.new_patient(Patient(id=pid, created=now()), (make_course("hair", 6, 14, date(2026, 1, 5), "hair loss"),))
+    lots = ("minoxidil:2ml:LOT D1:EXP 2026-01-08", "minoxidil:2ml:LOT D1")  # the second leaves the expiry out
+    results = []
+    for day, spec in zip(("2026-01-05", "2026-01-09"), lots, strict=True):
+        typed = clinic.record("TYPED", Given(date=day, areas=("scalp",), substances=(spec,), depth="1.5",
+                                             technique="gun", anaesthetic="none", course="HAIR"))
+        built = clinic.add_session("BUILT", Session(
+            id=0, date=date.fromisoformat(day), recorded=typed.session.recorded, areas=("scalp",), technique="gun",
+            depth_mm=1.5, anaesthetic="none", substances=(substance(spec)[0],), course="HAIR", indication="hair loss"))
+        assert replace(built.session, uid=typed.session.uid) == typed.session
+        assert built.warnings == typed.warnings
+        results.append(built)
+    assert results[1].session.course == "hair" and results[1].session.substances[0].expiry == date(2026, 1, 8)
+    assert any("expired on 2026-01-08" in w for w in results[1].warnings)
+    assert any("4 days after the previous one of course hair" in w for w in results[1].warnings)
+    before = snapshot(tmp_path)
+    last = results[1].session
+    with pytest.raises(UnknownCourse, match="has no course 'nope' \\(courses: hair"):
+        clinic.add_session("BUILT", replace(last, course="nope"))
+    with pytest.raises(InvalidValue, match="depth"):
+        clinic.add_session("BUILT", replace(last, depth_mm=20.0))
+    assert snapshot(tmp_path) == before
 
 
 def test_report_marks_amended_sessions_and_points_to_the_trail(run, patient: Path) -> None:

@@ -27,7 +27,7 @@ def test_report_table_shows_sessions_progress_measurements_complications_and_lot
     assert "P-0042 · Ana Ruiz · born 1986" in out
     assert "2026-11-02" in out and "2026-11-16" in out
     assert "+14 d" in out  # days since the previous session, under its date
-    assert "dutasteride 0.01% 1ml (D2411)" in out
+    assert "dutasteride 0.01% 1 ml (D2411)" in out
     assert "2 of 6 sessions done, 4 remaining" in out
     assert "hair_density_per_cm2" in out and "+8" in out and "+5.6%" in out
     assert "bruising" in out
@@ -67,7 +67,7 @@ def test_json_is_alone_on_stdout_and_complete(run, patient: Path) -> None:
 def test_csv_and_markdown(run, patient: Path) -> None:
     run("add", "P-0042", *FULL_ADD, "--note", 'said "ouch", twice\nthen fine')
     rows = list(csv.DictReader(io.StringIO(run("report", "P-0042", "--format", "csv").stdout)))
-    assert rows[0]["substances"] == "dutasteride 0.01% 1ml" and rows[0]["lots"] == "D2411"
+    assert rows[0]["substances"] == "dutasteride 0.01% 1 ml" and rows[0]["lots"] == "D2411"
     assert rows[0]["notes"] == 'said "ouch", twice\nthen fine'
     md = run("report", "P-0042", "--format", "markdown").stdout
     assert md.startswith("# P-0042 · Ana Ruiz") and "\n| session | date | status |" in md

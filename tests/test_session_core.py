@@ -65,13 +65,19 @@ def test_new_patient_with_missing_fields_leaves_no_chart(run, data_dir: Path) ->
     assert snapshot(data_dir) == before
 
 
+IN_TWO_DAYS = (date.today() + timedelta(days=2)).isoformat()
+
+
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
         ("bruising:mild:onset=2026-11-01", "before the session date 2026-11-02"),
         ("bruising:mild:resolved=2026-10-30", "before the session date 2026-11-02"),
         ("bruising:mild:onset=2026-11-05:resolved=2026-11-03", "before the onset 2026-11-05"),
-        (f"bruising:mild:onset={(date.today() + timedelta(days=2)).isoformat()}", "in the future"),
+        (f"bruising:mild:onset={IN_TWO_DAYS}",
+         f"bruising onset '{IN_TWO_DAYS}' is not allowed: it is in the future (today is "),
+        (f"Haematoma:onset=2026-11-03:resolved={IN_TWO_DAYS}",
+         f"Haematoma resolved '{IN_TWO_DAYS}' is not allowed: it is in the future (today is "),
     ],
 )
 def test_complication_dates_are_checked_against_the_session_on_every_path(

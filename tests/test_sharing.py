@@ -390,7 +390,7 @@ def _act(clinic: Clinic, action: str, patient: str, number: int, depth: str, add
                 id=0, date=date(2026, 1, 5), recorded=now(), areas=("scalp",), technique="gun",
                 depth_mm=1.5, anaesthetic="none", substances=(Substance("biotin", 1.0, "ml"),),
             )
-            session, _ = clinic.add_session(patient, draft)
+            session, _, _ = clinic.add_session(patient, draft)
             added.add(session.uid)
         elif action == "amend":
             clinic.amend(patient, number, lambda s: _with_depth(s, float(depth)), "Dr", "why")
@@ -515,7 +515,7 @@ def test_a_session_copied_from_the_last_gets_its_own_uid(tmp_path: Path) -> None
     clinic = Clinic(tmp_path / "d")
     shutil.copytree(DATA, clinic.data_dir)
     last = clinic.load("P-0107").sessions[-1]
-    stored, _ = clinic.add_session("P-0107", replace(last, id=0))
+    stored, _, _ = clinic.add_session("P-0107", replace(last, id=0))
     uids = [s.uid for s in clinic.load("P-0107").sessions]
     assert stored.uid != last.uid and len(set(uids)) == len(uids)
 

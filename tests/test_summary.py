@@ -15,7 +15,7 @@ import pytest
 from conftest import FULL_ADD, mesolog_process, snapshot
 
 from mesolog.model import Chart, Course, Patient, Session, Substance
-from mesolog.model.aftercare import GENERAL, Practice, default_text
+from mesolog.model.aftercare import GENERAL, ClinicDetails, default_text
 from mesolog.model.progress import MeasurementTrend
 from mesolog.render.summary_page import change_caption, line_chart, summary_page
 
@@ -120,6 +120,33 @@ def test_summary_prints_config_details_and_aftercare(run, full_chart: Path, conf
     assert "No hair wash until tomorrow evening." in text and GENERAL not in text
 
 
+def test_an_indication_typed_by_an_alias_gets_the_configured_aftercare(run, patient: Path, config_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config_file.write_text('[aftercare]\n"Hair Loss" = "Keep the scalp dry until tomorrow."\n')
+    run("add", "P-0042", *[w if w != "hair loss" else "Hair  Regrowth" for w in FULL_ADD])
+    run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
+    text = (tmp_path / "s.html").read_text()
+    assert "Keep the scalp dry until tomorrow." in text and GENERAL not in text
+
+
+def test_aftercare_matches_indications_by_the_vocabularys_meaning() -> None:
+    """One rule: the aftercare table matches an indication exactly as find and stats do."""
+    from mesolog.model import vocabulary as vocab
+    from mesolog.model.aftercare import same_indication
+    from mesolog.model.questions import same_meaning
+
+    details = ClinicDetails(aftercare={"hair loss": "own words", "Lift": "lift words"})
+    assert details.aftercare_for(" Alopecia ") == "own words"
+    assert details.aftercare_for("skin tightening") == "lift words"  # alias on both sides
+    assert details.aftercare_for("wrinkles") == default_text("wrinkles") == GENERAL
+    assert details.aftercare_for(None) == GENERAL
+    assert default_text("localised fat") == default_text("fat reduction") != GENERAL
+    words = [w for name, aliases in vocab.INDICATIONS.items() for w in (name, *aliases)]
+    words += ["Hair  Loss", "hair thinning", "acne"]
+    for one in words:
+        for other in words:
+            assert same_indication(one, other) == same_meaning("indication", one, other)
+
+
 def test_the_limited_evidence_note_and_the_default_aftercare(run, patient: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("add", "P-0042", *FULL_ADD)  # dutasteride only: neither finasteride nor minoxidil
     run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
@@ -160,7 +187,7 @@ def _chart(name: str = HOSTILE, note: str = HOSTILE) -> Chart:
 
 
 def test_hostile_text_stays_inert_and_the_page_is_self_contained() -> None:
-    practice = Practice(HOSTILE, HOSTILE, HOSTILE, {HOSTILE: HOSTILE})
+    practice = ClinicDetails(HOSTILE, HOSTILE, HOSTILE, {HOSTILE: HOSTILE})
     page = summary_page(_chart(), practice, date(2026, 11, 26), "1.0")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     tags = _tags(page)
@@ -293,3 +320,24 @@ def test_nothing_printed_runs_past_the_paper(printed: tuple[Path, Path]) -> None
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
     assert right_edges and max(right_edges) <= page_width - 20  # inside the 14 mm margin
     assert abs(page_width - 595.3) < 1  # A4
+
+
+def test_every_output_and_force_is_the_shared_declaration_and_summary_keeps_its_words(run) -> None:  # type: ignore[no-untyped-def]
+    """--output and --force are declared once (cli/options.py): every --output is checked as it is
+    parsed by one of its checks, and comes with --force. summary says them in its own words."""
+    from test_help_and_style import all_commands
+
+    from mesolog.cli import options
+
+    checks = {options._output_checked, options._page_checked}
+    writers = {" ".join(path): command for path, command in all_commands()
+               if any("--output" in p.opts for p in command.params)}
+    assert {"summary", "report", "due", "lot", "find", "stats"} <= set(writers)
+    for name, command in writers.items():
+        by_option = {o: p for p in command.params for o in p.opts}
+        callback = by_option["--output"].callback
+        assert getattr(callback, "__wrapped__", callback) in checks, name  # typer wraps it
+        assert "--force" in by_option, name
+    shown = " ".join(run("summary", "--help").stdout.split())
+    assert "-o, --output FILE.html Where to write the page (default: ID-summary-DATE.html here)" in shown
+    assert "--force Replace the file if it exists" in shown and "With --output" not in shown

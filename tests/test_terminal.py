@@ -68,7 +68,7 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("")  # none
     screen = t.wait_for("session 2 recorded")
-    assert "minoxidil 0.5% 2ml lot M77" in screen
+    assert "minoxidil 0.5% 2 ml lot M77" in screen
     assert t.exit_status() == "EXIT=0"
     s = tomllib.loads(patient.read_text())["sessions"][1]
     assert s["substances"][0]["lot"] == "M77" and s["depth_mm"] == 2.0

@@ -145,7 +145,7 @@ class State:
         return settings
 
 
-def _state(ctx: typer.Context) -> State:
+def state_of(ctx: typer.Context) -> State:
     state = ctx.find_root().obj
     return state if isinstance(state, State) else State()
 
@@ -189,7 +189,7 @@ def main_callback(
 # --- shared option parsing ------------------------------------------------------------------
 
 
-def _format(value: str, allowed: tuple[str, ...]) -> str:
+def chosen_format(value: str, allowed: tuple[str, ...]) -> str:
     from mesolog.errors import InvalidValue
 
     if value not in allowed:
@@ -203,7 +203,7 @@ def _optional_date(text: str | None, field: str) -> date | None:
     return model.parse_date(text, field) if text else None
 
 
-def _window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+def date_window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
     """``--since``/``--until`` as dates; an inverted window is refused, not shown as empty."""
     begin, end = _optional_date(since, "--since"), _optional_date(until, "--until")
     if begin and end and begin > end:
@@ -216,8 +216,8 @@ def _window(since: str | None, until: str | None) -> tuple[date | None, date | N
     return begin, end
 
 
-def _index(ctx: typer.Context) -> Any:
-    return _index_of(_state(ctx))
+def summary_index(ctx: typer.Context) -> Any:
+    return _index_of(state_of(ctx))
 
 
 def _index_of(state: State) -> Any:
@@ -229,7 +229,7 @@ def _index_of(state: State) -> Any:
     return summary.opened(state.reading_clinic(), cache_location().path, rebuild_progress())
 
 
-def _left_out(problems: list[tuple[str, str]]) -> None:
+def fail_if_left_out(problems: list[tuple[str, str]]) -> None:
     """After an answer that could not include every chart (each was named on stderr): exit 1."""
     from mesolog.errors import LeftOut
 
@@ -240,7 +240,7 @@ def _left_out(problems: list[tuple[str, str]]) -> None:
         )
 
 
-def _clinic_overview(
+def clinic_overview(
     ctx: typer.Context,
     fmt: str,
     title: str,
@@ -249,19 +249,19 @@ def _clinic_overview(
     output: "Path | None" = None,
 ) -> None:
     """The overview; with --since/--until, the patients who had a session in that window."""
-    from mesolog import render
     from mesolog.model.questions import SessionQuery
+    from mesolog.render import clinic as clinic_view
 
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         summaries, problems = index.summaries()
         if since or until:
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
-    _shown(ctx, fmt, output, lambda form: render.overview(summaries, problems, date.today(), form, title), title)
+    show_report(ctx, fmt, output, lambda form: clinic_view.overview(summaries, problems, date.today(), form, title), title)
 
 
-def _shown(
+def show_report(
     ctx: typer.Context,
     fmt: str,
     output: "Path | None",
@@ -274,11 +274,11 @@ def _shown(
     if output is None:
         draw(fmt)
         return
-    from mesolog import render
+    from mesolog.render.output import captured, file_format
     from mesolog.store.outputs import save_output
 
     source = ctx.get_parameter_source("fmt")
     typed = fmt if source is not None and source.name == "COMMANDLINE" else None
-    form = render.file_format(output, typed)
-    save_output(output, render.captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
+    form = file_format(output, typed)
+    save_output(output, captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
     typer.echo(f"Saved to {output}", err=True)

@@ -5,10 +5,10 @@ from typing import Annotated
 import typer
 
 from mesolog.cli.application import (
-    _format,
-    _left_out,
-    _state,
     app,
+    chosen_format,
+    fail_if_left_out,
+    state_of,
 )
 
 
@@ -41,13 +41,14 @@ def export(
     ] = "session",
 ) -> None:
     """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
-    from mesolog import render
+    from mesolog.render import console
+    from mesolog.render import exchange as exchange_view
 
-    fmt = _format(fmt, ("json", "csv", "fhir"))
+    fmt = chosen_format(fmt, ("json", "csv", "fhir"))
     from mesolog.model import choice
 
     per = choice(per, "--per", ("session", "substance"))
-    clinic = _state(ctx).reading_clinic()
+    clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
     if patient_id is not None:
         charts = [clinic.load(patient_id)]
@@ -56,11 +57,11 @@ def export(
         for entry in clinic.entries():
             if entry.chart is None:
                 problems.append((entry.patient_id, str(entry.error)))
-                render.warnings([f"{entry.patient_id} left out: {entry.error}"])
+                console.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
                 charts.append(entry.chart)
-    render.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
-    _left_out(problems)
+    exchange_view.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
+    fail_if_left_out(problems)
 
 
 @app.command("import")
@@ -92,29 +93,27 @@ def import_file(
     from datetime import date
     from pathlib import Path
 
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.errors import ImportRejected
-    from mesolog.model.drafting import Practice
+    from mesolog.render import console
+    from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import MapWritten, prepare
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic, settings = state.clinic(), state.config()
-    practice = Practice(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
-    plan = prepare(clinic, Path(file), practice, date.today(), model.now())
+    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now())
     if isinstance(plan, MapWritten):
-        render.map_written(plan.path, plan.unmapped)
+        exchange_view.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)
     if apply and plan.rejected and not skip_rejected:
-        render.import_report(plan, applied=False)
+        exchange_view.import_report(plan, applied=False)
         raise ImportRejected(
             f"{len({r.row for r in plan.rejected})} rows were rejected, so nothing was written; "
             "correct them (or the map), or add --skip-rejected to import the accepted rows."
         )
     if apply:
         clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
-    render.import_report(plan, applied=apply)
-    render.warnings(clinic.notices)
+    exchange_view.import_report(plan, applied=apply)
+    console.warnings(clinic.notices)
     if plan.rejected and not apply:
         raise typer.Exit(1)

@@ -9,10 +9,10 @@ if TYPE_CHECKING:
     pass
 
 from mesolog.cli.application import (
-    _format,
-    _state,
     app,
+    chosen_format,
     config_app,
+    state_of,
 )
 
 # --- the data folder --------------------------------------------------------------------------
@@ -31,22 +31,22 @@ def check(
     ] = "text",
 ) -> None:
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
-    from mesolog import render
+    from mesolog.render import console
     from mesolog.store import history
     from mesolog.store.checkup import check_clinic
 
-    fmt = _format(fmt, ("text", "json"))
-    clinic = _state(ctx).reading_clinic()
+    fmt = chosen_format(fmt, ("text", "json"))
+    clinic = state_of(ctx).reading_clinic()
     problems, files = check_clinic(clinic, date.today())
     if fmt == "json":
         from mesolog.render.console import to_json
 
         typer.echo(to_json([problem.as_dict() for problem in problems]))
     for problem in problems if fmt == "text" else ():
-        render.write(problem.line_text())
+        console.write(problem.line_text())
     stuck = history.index_lock_warning(clinic.data_dir)
     if stuck:
-        render.warnings([stuck])
+        console.warnings([stuck])
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     typer.echo(f"{files} files checked: {errors} errors, {warns} warnings.", err=True)
@@ -67,7 +67,7 @@ def init(
     """Create the data folder (private to you), optionally with git history. Example: mesolog init --git"""
     from mesolog.store import sharing
 
-    clinic = _state(ctx).clinic()
+    clinic = state_of(ctx).clinic()
     clinic.ensure_folders()
     typer.echo(f"Data folder ready: {clinic.data_dir}")
     if git:
@@ -89,23 +89,23 @@ def git(
     """Run git in the data folder (push, pull, log). Example: mesolog git log --oneline"""
     from mesolog.store import history
 
-    code = history.run(_state(ctx).location().path, [*(args or []), *ctx.args])
+    code = history.run(state_of(ctx).location().path, [*(args or []), *ctx.args])
     raise typer.Exit(code)
 
 
 @app.command()
 def paths(ctx: typer.Context) -> None:
     """Where the data, config and cache folders are, and which setting chose each. Example: mesolog paths"""
-    from mesolog import render
+    from mesolog.render import clinic as clinic_view
     from mesolog.store import cache_location, config_location, history
 
-    data = _state(ctx).location()
+    data = state_of(ctx).location()
     config = config_location()
     cache = cache_location()
     git_state = "on (git repository)" if history.enabled(data.path) else "off"
     if history.git_binary() is None:
         git_state = "off (git not installed)"
-    render.paths(
+    clinic_view.paths(
         [
             ("data", data.path, data.chosen_by),
             ("config", config.path, config.chosen_by),
@@ -126,7 +126,7 @@ def config_path() -> None:
 @config_app.command("show")
 def config_show(ctx: typer.Context) -> None:
     """Print the settings in force. Example: mesolog config show"""
-    settings = _state(ctx).config()
+    settings = state_of(ctx).config()
     typer.echo(f"file: {settings.path or '(none; defaults in force)'}")
     typer.echo(f"practitioner: {settings.practitioner or '(not set)'}")
     typer.echo(f"clinic_name: {settings.clinic_name or '(not set)'}")

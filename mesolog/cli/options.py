@@ -1,11 +1,13 @@
 """Parameters shared by several commands, declared once."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mesolog.model.drafting import Given
 
 
@@ -35,30 +37,63 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """Refuse a file the report cannot be written as before anything is read (and again,
     with the --format typed after it, when the report is written)."""
     if value is not None and not ctx.resilient_parsing:
-        from mesolog import render
+        from mesolog.render import output
 
         source = ctx.get_parameter_source("fmt")
         typed = (
             ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
         )
-        render.file_format(value, typed)
+        output.file_format(value, typed)
     return value
+
+
+def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
+    """The summary is a web page: a name that does not end in .html is refused before anything
+    is read."""
+    if value is not None and not ctx.resilient_parsing and value.suffix.lower() not in (".html", ".htm"):
+        from mesolog.errors import InvalidValue
+
+        raise InvalidValue("--output", str(value), "the summary is a web page: end the name in .html")
+    return value
+
+
+def _output_option(help: str, check: "Callable[[typer.Context, Path | None], Path | None]",
+                   *short: str, metavar: str | None = None) -> Any:
+    """``--output FILE``, declared once for every command that writes a file: checked as it is
+    parsed, no default shown. Every one is written by ``store.outputs.save_output``, which
+    never replaces an existing file without ``--force``."""
+    return typer.Option(
+        "--output", *short, metavar=metavar, callback=check, help=help, show_default=False
+    )
+
+
+def _force_option(help: str) -> Any:
+    return typer.Option("--force", help=help)
 
 
 OutputOption = Annotated[
     Path | None,
-    typer.Option(
-        "--output",
-        callback=_output_checked,
-        help="Write the report to FILE instead; its ending chooses the form: .html, .svg, .txt, "
+    _output_option(
+        "Write the report to FILE instead; its ending chooses the form: .html, .svg, .txt, "
         ".md, .csv or .json. Example: --output due.csv",
-        show_default=False,
+        _output_checked,
     ),
 ]
 ForceOption = Annotated[
-    bool,
-    typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
+    bool, _force_option("With --output: replace the file if it exists. Example: --force")
 ]
+# `summary` always writes a file (ID-summary-DATE.html unless told where): the same two
+# options in its own words.
+PageOutputOption = Annotated[
+    Path | None,
+    _output_option(
+        "Where to write the page (default: ID-summary-DATE.html here). Example: --output ana.html",
+        _page_checked,
+        "-o",
+        metavar="FILE.html",
+    ),
+]
+PageForceOption = Annotated[bool, _force_option("Replace the file if it exists. Example: --force")]
 
 
 # --- the fields of a session: one declaration for add and amend ---------------------------------
@@ -109,7 +144,7 @@ AngleOption = Annotated[
 ]
 GaugeOption = Annotated[int | None, typer.Option(help="Needle gauge (27-34). Example: --gauge 30")]
 NeedleLengthOption = Annotated[
-    float | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
+    str | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
 ]
 PointsOption = Annotated[
     int | None, typer.Option(help="Number of injection points. Example: --points 40")

@@ -11,12 +11,12 @@ if TYPE_CHECKING:
     from mesolog.model import Chart
 
 from mesolog.cli.application import (
-    _clinic_overview,
-    _format,
-    _index,
-    _state,
+    chosen_format,
+    clinic_overview,
     course_app,
     patient_app,
+    state_of,
+    summary_index,
 )
 from mesolog.cli.options import FormatOption, PatientId
 
@@ -70,11 +70,11 @@ def patient_new(
     checked = details.patient_details(given, date.today())
     courses, notes = _course_from_options(course, indication, sessions, interval, start)
     patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
-    clinic = _state(ctx).clinic()
+    clinic = state_of(ctx).clinic()
     path = clinic.new_patient(patient, courses)
-    from mesolog import render
+    from mesolog.render import console
 
-    render.warnings(notes + clinic.notices)
+    console.warnings(notes + clinic.notices)
     typer.echo(f"Patient {patient_id} created: {path}")
 
 
@@ -121,17 +121,17 @@ def patient_list(
     ] = None,
 ) -> None:
     """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
-    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    fmt = chosen_format(fmt, ("table", "json", "csv", "markdown"))
     if search is None:
-        _clinic_overview(ctx, fmt, "Patients")
+        clinic_overview(ctx, fmt, "Patients")
         return
-    from mesolog import render
     from mesolog.model.finding import patient_matches
+    from mesolog.render import clinic as clinic_view
 
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         summaries, problems = index.summaries()
     chosen = [s for s in summaries if patient_matches(search, s)]
-    render.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
+    clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
 
 
 @patient_app.command("show")
@@ -140,12 +140,12 @@ def patient_show(
     patient_id: PatientId,
 ) -> None:
     """A patient's details and courses. Example: mesolog patient show P-0042"""
-    from mesolog import render
+    from mesolog.render import report as report_view
     from mesolog.store import read_chart_file
 
-    path = _state(ctx).reading_clinic().path(patient_id)
+    path = state_of(ctx).reading_clinic().path(patient_id)
     chart, _ = read_chart_file(path)
-    render.patient_card(chart, path, date.today())
+    report_view.patient_card(chart, path, date.today())
 
 
 @course_app.command("add")
@@ -170,14 +170,14 @@ def course_add(
     ] = None,
 ) -> None:
     """Add a treatment plan to a patient. Example: mesolog course add P-0042 --sessions 6 --interval 14 --indication "hair loss" """
-    from mesolog import render
+    from mesolog.render import console
 
     courses, notes = _course_from_options(
         name, indication, sessions, interval, start, required=True
     )
-    clinic = _state(ctx).clinic()
+    clinic = state_of(ctx).clinic()
     path = clinic.add_course(patient_id, courses[0])
-    render.warnings(notes + clinic.notices)
+    console.warnings(notes + clinic.notices)
     typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")
 
 
@@ -208,11 +208,11 @@ def patient_edit(
     by: ByOption = None,
 ) -> None:
     """Change a patient's details; each change (old -> new) goes into the chart's trail; "" clears a detail. Example: mesolog patient edit P-0042 --phone "+34 600 111 222" --reason "new number" """
-    from mesolog import render
+    from mesolog.render import console
 
     given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
     given |= {"email": email, "note": note}
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     chart, path = clinic.edit_patient(
         patient_id,
@@ -223,7 +223,7 @@ def patient_edit(
     typer.echo(f"Patient {chart.patient.id} changed ({path}):")
     for line in chart.amendments[-1].changes:
         typer.echo(f"  {line}")
-    render.warnings(clinic.notices)
+    console.warnings(clinic.notices)
 
 
 @course_app.command("edit")
@@ -244,15 +244,16 @@ def course_edit(
     """Change a course's plan, in the chart's trail. Example: mesolog course edit P-0042 hair-2026 --sessions 8 --reason "slow response" """
     from mesolog import model
 
-    state = _state(ctx)
+    state = state_of(ctx)
+    settings = state.config()  # read once: its words and its practitioner
     notes: list[str] = []
     if indication is not None:
-        indication, notes = model.indication(indication, state.config().vocabulary())
+        indication, notes = model.indication(indication, settings.vocabulary())
     clinic = state.clinic()
     chart, path = clinic.edit_course(
         patient_id,
         course,
-        by or state.config().practitioner,
+        by or settings.practitioner,
         reason,
         planned_sessions=sessions,
         interval_days=interval,
@@ -279,7 +280,7 @@ def course_close(
     by: ByOption = None,
 ) -> None:
     """Close a course: it leaves `due` and is no longer the default course of `add`. Example: mesolog course close P-0042 hair-2026 --status stopped --reason "patient moved away" """
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     chart, path = clinic.close_course(
         patient_id, course, status, by or state.config().practitioner, reason
@@ -288,9 +289,9 @@ def course_close(
 
 
 def _course_changed(chart: "Chart", path: "Path", notes: list[str]) -> None:
-    from mesolog import render
+    from mesolog.render import console
 
     typer.echo(f"Course of {chart.patient.id} changed ({path}):")
     for line in chart.amendments[-1].changes:
         typer.echo(f"  {line}")
-    render.warnings(notes)
+    console.warnings(notes)

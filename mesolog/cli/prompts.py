@@ -17,7 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     from mesolog.model import Chart
-    from mesolog.model.drafting import Draft, Given, Practice
+    from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.store import Clinic
 
 LABELS = {
@@ -33,7 +33,7 @@ def ask_missing(
     clinic: "Clinic",
     patient_id: str,
     given: "Given",
-    practice: "Practice",
+    practice: "ClinicDefaults",
     like_last: bool,
     new_patient: bool,
 ) -> tuple["Given", set[str]]:
@@ -54,11 +54,11 @@ def ask_missing(
         )
 
     def show(found: "Draft", fields: set[str]) -> None:
-        from mesolog import render
+        from mesolog.render import console
 
         fresh = [r.text for r in found.remarks if r.field in fields and r.text not in shown]
         shown.update(fresh)
-        render.warnings(fresh)
+        console.warnings(fresh)
 
     missing = draft(given).missing  # a refused option stops here, before any question
     defaults = drafting.prompt_defaults(chart, practice)
@@ -130,7 +130,7 @@ def _ask(
 
 
 def _ask_lots(
-    given: "Given", chart: "Chart", practice: "Practice", draft: Callable[["Given"], Any]
+    given: "Given", chart: "Chart", practice: "ClinicDefaults", draft: Callable[["Given"], Any]
 ) -> "Given":
     """For each substance without a lot: its lot (the last one offered), then its expiry when
     the lot is new to this patient (a known lot keeps the expiry recorded with it)."""

@@ -9,13 +9,13 @@ if TYPE_CHECKING:
     pass
 
 from mesolog.cli.application import (
-    _format,
-    _index,
-    _left_out,
-    _shown,
-    _state,
-    _window,
     app,
+    chosen_format,
+    date_window,
+    fail_if_left_out,
+    show_report,
+    state_of,
+    summary_index,
 )
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
@@ -40,14 +40,16 @@ def due(
     """Patients due or overdue for their next session, overdue first. Example: mesolog due --within 14"""
     from datetime import timedelta
 
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.model import progress
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = _format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     model.whole(within, "--within", 0, 3650)
     today = date.today()
     horizon = today + timedelta(days=within)
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         summaries, problems = index.summaries()
     chosen = [
         s
@@ -56,8 +58,8 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     ordered = progress.overview_order(chosen, today)
-    _shown(ctx, fmt, output, lambda form: render.due(ordered, problems, today, form), "mesolog due")
-    _left_out(problems)
+    show_report(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due")
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -76,26 +78,27 @@ def lot(
     force: ForceOption = False,
 ) -> None:
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
-    from mesolog import render
     from mesolog.errors import InvalidValue
     from mesolog.model import questions
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = _format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     if not questions.lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         rows = list(index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)))
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    _shown(
+    show_report(
         ctx,
         fmt,
         output,
-        lambda form: render.lot_uses(lot_number, patients, problems, form, close),
+        lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
         f"mesolog lot {lot_number}",
     )
-    _left_out(problems)
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -128,12 +131,14 @@ def find(
     force: ForceOption = False,
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.model.questions import SessionQuery
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = _format(fmt, render.FORMATS)
-    words = _state(ctx).config().vocabulary()
-    begin, end = _window(since, until)
+    fmt = chosen_format(fmt, console.FORMATS)
+    words = state_of(ctx).config().vocabulary()
+    begin, end = date_window(since, until)
     query = SessionQuery(
         substance=substance,
         area=words.area(area).value if area else None,
@@ -145,14 +150,14 @@ def find(
         until=end,
         include_voided=voided,
     )
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         rows = sorted(
             index.sessions(query),
             key=lambda r: (r.date, r.patient_id, r.session),
         )
         problems = index.problems()
-    _shown(ctx, fmt, output, lambda form: render.found(rows, problems, form), "mesolog find")
-    _left_out(problems)
+    show_report(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -171,20 +176,22 @@ def stats(
     force: ForceOption = False,
 ) -> None:
     """Sessions, patients and complication rate per group. Example: mesolog stats --by technique"""
-    from mesolog import model, render
+    from mesolog import model
     from mesolog.model import questions
+    from mesolog.render import clinic as clinic_view
+    from mesolog.render import console
 
-    fmt = _format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     by = model.choice(by, "--by", questions.STATS_BY)
-    since_date, until_date = _window(since, until)
+    since_date, until_date = date_window(since, until)
     query = questions.SessionQuery(since=since_date, until=until_date)
-    with _index(ctx) as index:
+    with summary_index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    _shown(
+    show_report(
         ctx,
         fmt,
         output,
-        lambda form: render.stats(by, groups, problems, form),
+        lambda form: clinic_view.stats(by, groups, problems, form),
         f"mesolog stats --by {by}",
     )

@@ -9,12 +9,12 @@ if TYPE_CHECKING:
     pass
 
 from mesolog.cli.application import (
-    _clinic_overview,
-    _format,
-    _shown,
-    _state,
-    _window,
     app,
+    chosen_format,
+    clinic_overview,
+    date_window,
+    show_report,
+    state_of,
 )
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
 
@@ -45,14 +45,15 @@ def report(
     force: ForceOption = False,
 ) -> None:
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
-    from mesolog import render
     from mesolog.errors import InvalidValue
     from mesolog.model import progress
+    from mesolog.render import console
+    from mesolog.render import report as report_view
 
-    fmt = _format(fmt, render.FORMATS)
+    fmt = chosen_format(fmt, console.FORMATS)
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
-    begin, end = _window(since, until)
+    begin, end = date_window(since, until)
     if patient_id is None:
         if last is not None:
             raise InvalidValue(
@@ -61,15 +62,15 @@ def report(
                 "it counts one patient's sessions; give a patient id, or "
                 "--since/--until for the clinic",
             )
-        _clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
+        clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
         return
-    chart = _state(ctx).reading_clinic().load(patient_id)
+    chart = state_of(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
-    _shown(
+    show_report(
         ctx,
         fmt,
         output,
-        lambda form: render.report(chart, sessions, today, form, audit),
+        lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )

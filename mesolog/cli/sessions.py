@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import Practice
+    pass
 
 from mesolog.cli.application import (
-    State,
-    _state,
     app,
+    state_of,
 )
 from mesolog.cli.options import (
     COMPLICATION_HELP,
@@ -97,10 +96,11 @@ def add(
     ] = False,
 ) -> None:
     """Record a session. Example: mesolog add P-0042 --area scalp -s "minoxidil 0.5%:2ml:LOT M1" --depth 1.5 --technique gun --anaesthetic none"""
-    from mesolog import render
+    from mesolog.render import console
+    from mesolog.render import sessions as session_view
 
-    state = _state(ctx)
-    clinic, practice = state.clinic(), _practice(state)
+    state = state_of(ctx)
+    clinic, practice = state.clinic(), state.config().clinic_defaults()
     given = given_from(ctx.params)
     shown: set[str] = set()
     if not no_input and (interactive or sys.stdin.isatty()):
@@ -112,18 +112,8 @@ def add(
     stored = clinic.record(
         patient_id, given, practice, like_last=like_last, new_patient=new_patient
     )
-    render.session_stored(stored.path.stem, stored.session, stored.path)
-    render.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
-
-
-def _practice(state: State) -> "Practice":
-    """The config's defaults and words, as drafting needs them."""
-    from mesolog.model.drafting import Practice
-
-    settings = state.config()
-    return Practice(
-        settings.practitioner, settings.technique, settings.anaesthetic, settings.vocabulary()
-    )
+    session_view.session_stored(stored.path.stem, stored.session, stored.path)
+    console.warnings([w for w in stored.warnings if w not in shown] + clinic.notices)
 
 
 # --- corrections ------------------------------------------------------------------------------
@@ -177,10 +167,12 @@ def amend(
     photo: PhotoOption = None,
 ) -> None:
     """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
-    from mesolog import render
+    from mesolog.render import console
+    from mesolog.render import sessions as session_view
 
-    state = _state(ctx)
-    author = by or state.config().practitioner
+    state = state_of(ctx)
+    settings = state.config()  # read once: the author and the drafting defaults both come from it
+    author = by or settings.practitioner
     clinic = state.clinic()
     stored = clinic.amend(
         patient_id,
@@ -188,10 +180,10 @@ def amend(
         given_from(ctx.params),
         author,
         reason,
-        practice=_practice(state),
+        practice=settings.clinic_defaults(),
     )
-    render.session_stored(patient_id, stored.session, stored.path, verb="amended")
-    render.warnings(stored.warnings + clinic.notices)
+    session_view.session_stored(patient_id, stored.session, stored.path, verb="amended")
+    console.warnings(stored.warnings + clinic.notices)
 
 
 @app.command()
@@ -212,14 +204,14 @@ def void(
     ] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
-    state = _state(ctx)
+    state = state_of(ctx)
     author = by or state.config().practitioner
     clinic = state.clinic()
     _, path = clinic.void(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} voided (kept in {path}).")
-    from mesolog import render
+    from mesolog.render import console
 
-    render.warnings(clinic.notices)
+    console.warnings(clinic.notices)
 
 
 @app.command()
@@ -239,11 +231,11 @@ def restore(
     ] = None,
 ) -> None:
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
-    from mesolog import render
+    from mesolog.render import console
 
-    state = _state(ctx)
+    state = state_of(ctx)
     clinic = state.clinic()
     author = by or state.config().practitioner
     _, path = clinic.restore(patient_id, session_number, author, reason)
     typer.echo(f"Session {session_number} of {patient_id} restored ({path}).")
-    render.warnings(clinic.notices)
+    console.warnings(clinic.notices)

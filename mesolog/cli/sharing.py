@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli.application import _state, app
+from mesolog.cli.application import app, state_of
 
 
 @app.command()
@@ -13,7 +13,7 @@ def sync(ctx: typer.Context) -> None:
     """Pull the shared repository (charts merged session by session), then push. Example: mesolog sync"""
     from mesolog.store import sharing
 
-    clinic = _state(ctx).clinic()
+    clinic = state_of(ctx).clinic()
     report = sharing.sync(clinic.data_dir, clinic.lock_dir)
     for line in report.lines:
         typer.echo(line)

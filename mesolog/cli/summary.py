@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli.application import _state, app
-from mesolog.cli.options import PatientId
+from mesolog.cli.application import app, state_of
+from mesolog.cli.options import PageForceOption, PageOutputOption, PatientId
 
 
 def default_output(patient_id: str, today: date) -> Path:
@@ -20,20 +20,8 @@ def default_output(patient_id: str, today: date) -> Path:
 def summary(
     ctx: typer.Context,
     patient_id: PatientId,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE.html",
-            help="Where to write the page (default: ID-summary-DATE.html here). "
-            "Example: --output ana.html",
-            show_default=False,
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the file if it exists. Example: --force")
-    ] = False,
+    output: PageOutputOption = None,
+    force: PageForceOption = False,
     open_it: Annotated[
         bool,
         typer.Option("--open", help="Open the page in the web browser afterwards. Example: --open"),
@@ -43,18 +31,13 @@ def summary(
     products and lots, complications, charts of the measurements, aftercare.
     Example: mesolog summary P-0042 --open"""
     from mesolog import __version__
-    from mesolog.errors import InvalidValue
     from mesolog.render.summary_page import summary_page
     from mesolog.store.outputs import save_output
 
-    if output is not None and output.suffix.lower() not in (".html", ".htm"):
-        raise InvalidValue(
-            "--output", str(output), "the summary is a web page: end the name in .html"
-        )
-    state = _state(ctx)
+    state = state_of(ctx)
     chart = state.reading_clinic().load(patient_id)
     today = date.today()
-    page = summary_page(chart, state.config().practice(), today, __version__)
+    page = summary_page(chart, state.config().clinic_details(), today, __version__)
     path = save_output(output or default_output(chart.patient.id, today), page, force)
     typer.echo(f"Summary of {chart.patient.id} saved to {path}", err=True)
     if open_it:

@@ -4,9 +4,9 @@ Typer shows Python types in help (``-a, --area <list[str]>``, ``{ID}``, ``[[ID]]
 spell a metavar in every option of every module, :func:`in_words` walks the click commands once
 they are built and gives each option a word from :data:`METAVARS` (or its own name in
 capitals) and each argument its name as a word, ``ID`` when required and ``[ID]`` when not.
-It also attaches the completers of :mod:`mesolog.cli.completion` by parameter name, and reads
-every patient id as the chart stores it (``void p-0003`` answers about P-0003), so a new
-command gets all three without a line here.
+It also attaches the completers of :mod:`mesolog.cli.completion` by parameter name, converts
+values with :mod:`mesolog.cli.conversion`, and reads every patient id as the chart stores it
+(``void p-0003`` answers about P-0003), so a new command gets all of this without a line here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from typer.core import TyperArgument
 
-from mesolog.cli import completion
+from mesolog.cli import completion, conversion
 
 # Option (long name without dashes) -> the word its value shows as. A key "command:option"
 # applies to that command only.
@@ -67,6 +67,7 @@ METAVARS = {
 def in_words(command: Any, path: tuple[str, ...] = ()) -> None:
     """Metavars, completers and stored ids for ``command`` and everything under it."""
     name = path[-1] if path else ""
+    conversion.converting(command)
     for param in command.params:
         if param.param_type_name == "argument":
             _argument_in_words(param)
@@ -77,8 +78,6 @@ def in_words(command: Any, path: tuple[str, ...] = ()) -> None:
             param._custom_shell_complete = complete
         if param.name == "patient_id":
             param.callback = _as_stored(param.callback)
-        if getattr(getattr(param, "type_descriptor", None), "annotation", None) is int:
-            param.process_value = _whole_number(param, param.process_value)
     for sub_name, sub in (getattr(command, "commands", None) or {}).items():
         in_words(sub, (*path, sub_name))
 
@@ -112,42 +111,22 @@ def _argument_in_words(param: Any) -> None:
         param.__class__ = WordArgument  # same object and fields, shown in words
 
 
-def _whole_number(param: Any, process_value: Any) -> Any:
-    """Wrap an integer parameter's conversion: a word where a number belongs is one sentence
-    naming the option (``--within 'abc' is not allowed: it takes a whole number``), exit 2,
-    instead of the parser's "Input should be a valid integer, unable to parse string...".
-    Numbers go on to the parser unchanged; its own checks stay."""
-    long_names = [o for o in param.opts if o.startswith("--")]
-    name = long_names[0] if param.param_type_name == "option" and long_names else (
-        (param.metavar or param.name or "").lower().replace("_", " ")
-    )
-
-    def checked(ctx: Any, value: Any) -> Any:
-        if isinstance(value, str) and not ctx.resilient_parsing:
-            try:
-                int(value.strip())
-            except ValueError:
-                from mesolog.errors import InvalidValue
-
-                raise InvalidValue(name, value, "it takes a whole number, e.g. 3") from None
-        return process_value(ctx, value)
-
-    return checked
-
-
 def _as_stored(callback: Any) -> Any:
     """Wrap a patient id parameter's callback: an id typed in another case becomes the stored
-    one, so every answer names the chart as it is filed. An unknown or invalid id is left as
-    typed, for the command's own sentence about it."""
+    one, so every answer names the chart as it is filed. An id that is invalid, unknown, or in
+    a folder that cannot be read is left as typed: the command itself then refuses it in its
+    own sentence, with the right exit code. Anything else is a defect and is not hidden."""
 
     def stored_id(ctx: Any, param: Any, value: Any) -> Any:
+        from mesolog.errors import MesologError
+
         if callback is not None:
             value = callback(ctx, param, value)
         if not isinstance(value, str) or ctx.resilient_parsing:
             return value
         try:
             found = completion.clinic_of(ctx).find(value)
-        except Exception:
+        except (MesologError, OSError):
             return value
         return found.stem if found is not None else value
 

@@ -1,4 +1,5 @@
-"""The practice as the patient's page shows it, and the aftercare advice per indication.
+"""The clinic's details as the patient's page shows them, and the aftercare advice per
+indication.
 
 The default advice is written from ``shared/domain/mesotherapy-overview.txt``: fine needles into
 the dermis, several sessions usually needed, and the complications it lists (pain, redness,
@@ -42,13 +43,15 @@ _SPECIFIC = {
 
 def default_text(indication: str | None) -> str:
     """The advice mesolog gives when the config has none for this indication."""
-    specific = _SPECIFIC.get(vocab.DEFAULT.indication(indication).value) if indication else None
+    specific = _SPECIFIC.get(vocab.meaning("indication", indication)) if indication else None
     return f"{specific} {GENERAL}" if specific else GENERAL
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The clinic's details from the config, as printed on the patient's summary."""
+class ClinicDetails:
+    """The clinic's details from the config, as printed on the patient's summary: name,
+    address, practitioner and the aftercare advice (drafting's defaults are
+    :class:`mesolog.model.drafting.ClinicDefaults`)."""
 
     name: str = ""
     address: str = ""
@@ -57,20 +60,14 @@ class Practice:
 
     def aftercare_for(self, indication: str | None) -> str:
         """The configured advice for this indication (matched by meaning), else the default."""
-        wanted = _indication_key(indication)
-        for name, text in self.aftercare.items():
-            if _indication_key(name) == wanted:
-                return text
+        if indication:
+            for name, text in self.aftercare.items():
+                if same_indication(name, indication):
+                    return text
         return default_text(indication)
 
 
 def same_indication(one: str, other: str) -> bool:
-    """True when two indications mean the same ("alopecia" and "Hair loss")."""
-    return _indication_key(one) == _indication_key(other)
-
-
-def _indication_key(indication: str | None) -> str:
-    """Indications compare by meaning: "alopecia" and "Hair loss" are one key."""
-    if not indication:
-        return ""
-    return vocab.normalize(vocab.DEFAULT.indication(indication).value)
+    """True when two indications mean the same ("alopecia" and "Hair loss"): the vocabulary's
+    meaning, the rule find, stats and the report tallies compare by."""
+    return vocab.meaning("indication", one) == vocab.meaning("indication", other)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import AlreadyRecorded, InvalidValue
@@ -33,31 +33,31 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     return replace(new, amendments=(*session.amendments, note))
 
 
+# What a correction never changes field by field: who the session is (id, uid, recorded),
+# where it came from (source), and the trail and merge notes themselves.
+NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "conflicts"})
+# Described after the plain fields, each in its own words (substances with their expiry, each
+# complication, each measurement).
+DESCRIBED_APART = ("substances", "complications", "measurements")
+
+
+def _plain_fields() -> tuple[str, ...]:
+    """The Session fields an amendment describes as "name: old -> new", in the Session's own
+    order (a trail already written keeps its text; only new entries follow this order); a new
+    Session field is described without being listed anywhere."""
+    skipped = NOT_DESCRIBED | set(DESCRIBED_APART)
+    return tuple(f.name for f in fields(Session) if f.name not in skipped)
+
+
+PLAIN_FIELDS = _plain_fields()
+
+
 def describe_changes(old: Session, new: Session) -> list[str]:
     changes = []
-    for name in (
-        "date",
-        "practitioner",
-        "course",
-        "indication",
-        "areas",
-        "technique",
-        "method",
-        "depth_mm",
-        "angle_deg",
-        "needle_gauge",
-        "needle_length_mm",
-        "points",
-        "consent",
-        "photos",
-        "anaesthetic",
-        "duration_min",
-        "notes",
-        "status",
-    ):
+    for name in PLAIN_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
-            changes.append(f"{name}: {_show(before)} -> {_show(after)}")
+            changes.append(f"{name}: {value_text(before)} -> {value_text(after)}")
     # The expiry is part of what changed: correcting a mistyped expiry is an amendment.
     old_names = [_with_expiry(s) for s in old.substances]
     new_names = [_with_expiry(s) for s in new.substances]
@@ -67,7 +67,7 @@ def describe_changes(old: Session, new: Session) -> list[str]:
     for key in sorted(set(old.measurements) | set(new.measurements)):
         if old.measurements.get(key) != new.measurements.get(key):
             changes.append(
-                f"measurements.{key}: {_show(old.measurements.get(key))} -> {_show(new.measurements.get(key))}"
+                f"measurements.{key}: {value_text(old.measurements.get(key))} -> {value_text(new.measurements.get(key))}"
             )
     return changes
 
@@ -95,7 +95,7 @@ def _complication_changes(
     return changes
 
 
-def _show(value: object) -> str:
+def value_text(value: object) -> str:
     if value is None or value == "" or value == ():
         return "(none)"
     if isinstance(value, tuple):
@@ -108,6 +108,8 @@ def _show(value: object) -> str:
 
 
 def substance_text(item: Substance) -> str:
+    """A substance as the trail writes it ("HA 2ml lot A17"): the wording of every trail so far,
+    kept. Screens show amounts through values.amount_text ("2 ml")."""
     lot = f" lot {item.lot}" if item.lot else ""
     return f"{item.name} {number_text(item.amount)}{item.unit}{lot}"
 

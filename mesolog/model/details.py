@@ -15,7 +15,7 @@ from mesolog.errors import AlreadyRecorded, InvalidValue, UnknownCourse
 from mesolog.model import vocabulary as vocab
 
 # The trail writes values the way session amendments do ("(none)" for an empty one).
-from mesolog.model.amendments import _show as show
+from mesolog.model.amendments import value_text
 from mesolog.model.records import Amendment, Chart, Course, Patient
 from mesolog.model.validation import make_course
 from mesolog.model.values import choice
@@ -89,7 +89,7 @@ def changed_patient(patient: Patient, details: Mapping[str, object]) -> tuple[Pa
     """The patient with ``details`` (already checked) applied, and each change as old -> new."""
     new = replace(patient, **details)  # type: ignore[arg-type]
     changes = [
-        f"patient.{key}: {show(getattr(patient, key))} -> {show(getattr(new, key))}"
+        f"patient.{key}: {value_text(getattr(patient, key))} -> {value_text(getattr(new, key))}"
         for key in PATIENT_FIELDS
         if getattr(patient, key) != getattr(new, key)
     ]
@@ -127,7 +127,7 @@ def changed_course(
     # The same bounds as a new course (make_course says what is allowed).
     make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
     changes = [
-        f"course {course.name}.{key}: {show(getattr(course, key))} -> {show(getattr(new, key))}"
+        f"course {course.name}.{key}: {value_text(getattr(course, key))} -> {value_text(getattr(new, key))}"
         for key in given
         if getattr(course, key) != getattr(new, key)
     ]

@@ -27,14 +27,15 @@ from mesolog.model.validation import (
     validate_session,
 )
 from mesolog.model.values import (
+    NEEDLE_COUNTS,
     area,
     choice,
     complication,
     depth,
     indication,
     measurement,
+    needle_length,
     now,
-    number,
     number_text,
     past_date,
     substance,
@@ -98,8 +99,9 @@ class Given:
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The config's defaults and words, as drafting needs them."""
+class ClinicDefaults:
+    """The clinic's defaults and words from the config, as drafting a session needs them
+    (what the patient's page prints is :class:`mesolog.model.aftercare.ClinicDetails`)."""
 
     practitioner: str = ""
     technique: str | None = None
@@ -207,22 +209,19 @@ def _parse_protocol(
 
 def _parse_needle(given: Given) -> dict[str, Any]:
     """Angle, gauge, needle length, points and duration, each within its range."""
+    typed = {
+        "angle_deg": given.angle,
+        "needle_gauge": given.gauge,
+        "points": given.points,
+        "duration_min": given.duration,
+    }
     values: dict[str, Any] = {}
-    for key, name, raw, low, high in (
-        ("angle_deg", "angle", given.angle, 0, 90),
-        ("needle_gauge", "needle gauge", given.gauge, 27, 34),
-        ("points", "points", given.points, 1, 10000),
-        ("duration_min", "duration", given.duration, 1, 600),
-    ):
+    for key, name, low, high in NEEDLE_COUNTS:
+        raw = typed[key]
         if raw is not None:
             values[key] = whole(raw, name, low, high)
     if given.needle_length is not None:
-        length = number(given.needle_length, "needle length")
-        if not 0 < length <= 50:
-            raise InvalidValue(
-                "needle length", given.needle_length, "it must be above 0 and at most 50 mm"
-            )
-        values["needle_length_mm"] = length
+        values["needle_length_mm"] = needle_length(given.needle_length)
     return values
 
 
@@ -291,7 +290,7 @@ def substance_spec(item: Substance) -> str:
     return spec + (f":EXP {item.expiry.isoformat()}" if item.expiry else "")
 
 
-def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | None]:
+def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, str | None]:
     """The default offered for each required field at the prompt: this patient's last value;
     the config's only for a patient with no session yet."""
     last = chart.last_session if chart else None
@@ -318,7 +317,7 @@ def prompt_defaults(chart: Chart | None, practice: Practice) -> dict[str, str | 
 def draft_session(
     given: Given,
     chart: Chart | None,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
     *,
     like_last: bool = False,
@@ -349,10 +348,26 @@ def draft_session(
     if missing:
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
+    return _checked(session, chart, today, remarks)
+
+
+def draft_from_session(session: Session, chart: Chart, today: date) -> Draft:
+    """A session built already (by a script, a migration, a test) drafted as a typed one is,
+    less the parsing and the defaults: its course must exist (and is named as the chart names
+    it), a lot given without an expiry keeps the one recorded with it before, and it is checked
+    and warned about by the same rules (:func:`draft_session`)."""
+    course = named_course(chart, session.course).name if session.course else None
+    remarks = expiry_remarks(chart, session.substances)
+    substances = with_known_expiries(chart, session.substances)
+    return _checked(replace(session, course=course, substances=substances), chart, today, remarks)
+
+
+def _checked(session: Session, chart: Chart | None, today: date, remarks: list[Remark]) -> Draft:
+    """What every new session passes, however it was drafted: the record's rules (refused
+    when broken), then the warnings of its values and of its place in its course."""
     validate_session(session, today)
-    remarks += [Remark(f, t) for f, t in session_remarks(session)]
-    remarks += _interval_remarks(chart, session)
-    return Draft(session, (), tuple(remarks))
+    remarks = [*remarks, *(Remark(f, t) for f, t in session_remarks(session))]
+    return Draft(session, (), tuple(remarks + _interval_remarks(chart, session)))
 
 
 def _like_last(chart: Chart | None) -> Session:
@@ -366,7 +381,7 @@ def _like_last(chart: Chart | None) -> Session:
     return last
 
 
-def _defaults(base: Session | None, practice: Practice, asking: bool) -> dict[str, Any]:
+def _defaults(base: Session | None, practice: ClinicDefaults, asking: bool) -> dict[str, Any]:
     """What fills a field not typed: the protocol copied by --like-last, then (unless the
     field will be asked for) the config's technique and anaesthetic."""
     found: dict[str, Any] = {}
@@ -416,7 +431,7 @@ def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     earlier = [
         s.date
         for s in chart.active_sessions
-        if (s.course or "").lower() == course.name.lower() and s.date <= session.date
+        if course.named(s.course) and s.date <= session.date
     ]
     if not earlier:
         return []
@@ -437,7 +452,7 @@ def draft_amendment(
     old: Session,
     given: Given,
     chart: Chart,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
 ) -> Draft:
     """``old`` with the given values applied (same parser and rules as a new session):

@@ -17,7 +17,7 @@ from typing import Any
 from mesolog.errors import InvalidValue, MesologError
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
-from mesolog.model.drafting import Given, Practice, draft_session
+from mesolog.model.drafting import ClinicDefaults, Given, draft_session
 from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS
 from mesolog.model.records import Chart, Course, Patient, Session
 
@@ -72,7 +72,7 @@ def known_field(name: str) -> bool:
     return (
         name in FIELDS
         or bool(_NUMBERED.match(name))
-        or (name.startswith(MEASURE_PREFIX) and bool(parse._MEASURE_NAME.match(name)))
+        or (name.startswith(MEASURE_PREFIX) and bool(parse.MEASURE_NAME.match(name)))
     )
 
 
@@ -392,7 +392,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str) -> Given:
 def draft_from_group(
     group: Group,
     chart: Chart | None,
-    practice: Practice,
+    practice: ClinicDefaults,
     date_format: str,
     source: str,
     today: date,
@@ -469,7 +469,7 @@ def plan_import(
     rows: list[Row],
     date_format: str,
     charts: Callable[[str], Chart | None],
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
     recorded: datetime,
 ) -> ImportPlan:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from mesolog.model import Chart, Course, Session
 from mesolog.model import vocabulary as vocab
+from mesolog.model.questions import lot_key
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def last_closed_course(chart: Chart) -> Course | None:
 
 
 def course_progress(chart: Chart, course: Course) -> CourseProgress:
-    mine = [s for s in chart.active_sessions if (s.course or "").lower() == course.name.lower()]
+    mine = [s for s in chart.active_sessions if course.named(s.course)]
     last = max((s.date for s in mine), default=None)
     if len(mine) >= course.planned_sessions or course.closed:
         due = None
@@ -179,7 +180,7 @@ def lots_used(sessions: tuple[Session, ...]) -> list[LotUse]:
         if item.voided:
             continue
         for given in item.substances:
-            lot = "".join(given.lot.split()).lower() if given.lot else None
+            lot = lot_key(given.lot) if given.lot else None
             strength = vocab.concentration_of(given.name) or ""
             key = (vocab.substance_meaning(given.name), strength, lot)
             shown.setdefault(key, (given.name, given.lot))
@@ -239,10 +240,10 @@ def last_lot(chart: Chart, substance_name: str) -> str | None:
 
 def lot_known(chart: Chart, substance_name: str, lot: str) -> bool:
     """Whether this patient received this lot of this product before."""
-    key, lot_key = vocab.substance_meaning(substance_name), "".join(lot.split()).lower()
+    key, wanted = vocab.substance_meaning(substance_name), lot_key(lot)
     return any(
         given.lot
-        and "".join(given.lot.split()).lower() == lot_key
+        and lot_key(given.lot) == wanted
         and vocab.substance_meaning(given.name) == key
         for item in chart.active_sessions
         for given in item.substances
@@ -252,13 +253,13 @@ def lot_known(chart: Chart, substance_name: str, lot: str) -> bool:
 def known_expiry(chart: Chart, substance_name: str, lot: str) -> date | None:
     """The expiry recorded with this lot of this substance before (an expiry belongs to the
     lot, so it is not typed again), or None."""
-    key, lot_key = vocab.substance_meaning(substance_name), "".join(lot.split()).lower()
+    key, wanted = vocab.substance_meaning(substance_name), lot_key(lot)
     for item in sorted(chart.active_sessions, key=lambda s: (s.date, s.id), reverse=True):
         for given in item.substances:
             if (
                 given.expiry
                 and given.lot
-                and "".join(given.lot.split()).lower() == lot_key
+                and lot_key(given.lot) == wanted
                 and vocab.substance_meaning(given.name) == key
             ):
                 return given.expiry

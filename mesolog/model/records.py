@@ -110,6 +110,11 @@ class Course:
     def closed(self) -> bool:
         return self.status != "active"
 
+    def named(self, name: str | None) -> bool:
+        """True when ``name`` (a session's ``course``, a typed name) names this course: course
+        names are matched ignoring case, everywhere."""
+        return name is not None and name.lower() == self.name.lower()
+
 
 @dataclass(frozen=True)
 class Patient:
@@ -149,7 +154,7 @@ class Chart:
         return next((s for s in self.sessions if s.id == number), None)
 
     def course(self, name: str) -> Course | None:
-        return next((c for c in self.courses if c.name.lower() == name.lower()), None)
+        return next((c for c in self.courses if c.named(name)), None)
 
     def next_session_id(self) -> int:
         # Numbers are never reused: voided sessions keep theirs.

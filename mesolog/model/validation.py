@@ -13,13 +13,15 @@ from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Complication, Course, Session, Substance
 from mesolog.model.values import (
-    _MEASURE_NAME,
     AMOUNT_RANGE,
     COURSE_INTERVAL_DAYS,
     COURSE_SESSIONS,
+    MEASURE_NAME,
     METHOD_DEPTH_MM,
+    NEEDLE_COUNTS,
     choice,
     depth,
+    needle_length,
     number,
     number_text,
     technique,
@@ -182,26 +184,19 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
             refuse(("substances", index, "unit"), "unit", item.unit, allowed)
     if session.method is not None:
         check(("method",), choice, session.method, "method", vocab.METHODS)
-    for field, name, count, low, high in (
-        ("angle_deg", "angle", session.angle_deg, 0, 90),
-        ("needle_gauge", "needle gauge", session.needle_gauge, 27, 34),
-        ("points", "points", session.points, 1, 10000),
-        ("duration_min", "duration", session.duration_min, 1, 600),
-    ):
+    for field, name, low, high in NEEDLE_COUNTS:
+        count = getattr(session, field)
         if count is not None:
             check((field,), whole, count, name, low, high)
     if session.needle_length_mm is not None:
-        length = session.needle_length_mm
-        if not 0 < length <= 50:  # NaN fails it too
-            allowed = "it must be above 0 and at most 50 mm"
-            refuse(("needle_length_mm",), "needle length", length, allowed)
+        check(("needle_length_mm",), needle_length, session.needle_length_mm)
     for index, problem in enumerate(session.complications):
         here: Field = ("complications", index)
         check((*here, "severity"), choice, problem.severity, "severity", vocab.SEVERITIES)
         for name, day, why in complication_problems(problem, session.date, today):
             refuse((*here, name), f"{problem.name} {name}", day.isoformat(), why)
     for name, measured in session.measurements.items():
-        if not _MEASURE_NAME.match(name):
+        if not MEASURE_NAME.match(name):
             allowed = "names are lower-case letters, digits and '_'"
             refuse(("measurements", name), "measure", name, allowed)
         check(("measurements", name), number, measured, f"measure {name}")

@@ -30,7 +30,7 @@ METHOD_DEPTH_MM: dict[str, tuple[float, float]] = {
 }
 
 _PATIENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")  # the whole id: fullmatch
-_MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # a measurement: lower-case, unit last (waist_cm)
 
 
 # --- ids --------------------------------------------------------------------------------------
@@ -114,12 +114,36 @@ def number_text(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def amount_text(amount: float, unit: str) -> str:
+    """An amount as every screen, Markdown and HTML page shows it: the number as stored, a space
+    and the unit ("2 ml", the SI way). The chart keeps the number and the unit apart, and the
+    trail of a correction keeps the words it was written with (``substance_text``)."""
+    return f"{number_text(amount)} {unit}"
+
+
 def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     """A whole number within [low, high]."""
     value = number(text, field_name)
     if value != int(value) or not low <= value <= high:
         raise InvalidValue(field_name, text, f"it must be a whole number from {low} to {high}")
     return int(value)
+
+
+# The needle's whole numbers: (session field, name in sentences, lowest, highest).
+NEEDLE_COUNTS = (
+    ("angle_deg", "angle", 0, 90),
+    ("needle_gauge", "needle gauge", 27, 34),
+    ("points", "points", 1, 10000),
+    ("duration_min", "duration", 1, 600),
+)
+
+
+def needle_length(text: str | float) -> float:
+    """Needle length in mm: above 0 and at most 50."""
+    length = number(text, "needle length")
+    if not 0 < length <= 50:
+        raise InvalidValue("needle length", text, "it must be above 0 and at most 50 mm")
+    return length
 
 
 def depth(text: str | float) -> tuple[float, list[str]]:
@@ -165,7 +189,7 @@ def measurement(spec: str) -> tuple[str, float]:
     name = name.strip().lower()
     if not sep or not raw.strip():
         raise InvalidValue("measure", spec, "write it as NAME=NUMBER, e.g. waist_cm=82.5")
-    if not _MEASURE_NAME.match(name):
+    if not MEASURE_NAME.match(name):
         raise InvalidValue(
             "measure", spec, "the name is lower-case letters, digits and '_', unit last (waist_cm)"
         )
@@ -282,7 +306,11 @@ def substance(
 def complication(
     spec: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT, today: date | None = None
 ) -> tuple[Complication, list[str]]:
-    """``NAME[:SEVERITY][:onset=DATE][:resolved=DATE][:outcome=X][:by=patient]``."""
+    """``NAME[:SEVERITY][:onset=DATE][:resolved=DATE][:outcome=X][:by=patient]``.
+
+    Only the spelling is checked here; the rules of the dates (onset on or after the session,
+    resolved on or after the onset, neither in the future) are one function,
+    :func:`mesolog.model.validation.complication_problems`, applied on every path."""
     parts = [p.strip() for p in spec.split(":")]
     if not parts[0]:
         raise InvalidValue("complication", spec, "write it as NAME[:SEVERITY], e.g. bruising:mild")
@@ -298,9 +326,9 @@ def complication(
         elif key == "severity":
             severity = choice(value, "severity", vocab.SEVERITIES)
         elif key == "onset":
-            onset = past_date(value, "onset", today)
+            onset = parse_date(value, "onset", today)
         elif key == "resolved":
-            resolved = past_date(value, "resolved", today)
+            resolved = parse_date(value, "resolved", today)
         elif key == "outcome":
             outcome = choice(value, "outcome", vocab.OUTCOMES)
         elif key in ("by", "reported_by"):
@@ -309,7 +337,6 @@ def complication(
             raise InvalidValue(
                 "complication", spec, "extra parts are SEVERITY, onset=, resolved=, outcome=, by="
             )
-    # The order of the dates is a rule: validation.complication_problems.
     if resolved and outcome is None:
         outcome = "resolved"
     notes = []

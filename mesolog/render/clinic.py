@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
     from mesolog.model import progress, questions
 
+from mesolog.model.values import amount_text, number_text
 from mesolog.render.console import (
-    _day,
-    _number,
     console,
     counted,
+    date_text,
     machine_output,
     shown,
     warnings,
@@ -37,7 +37,7 @@ def _patient_columns(today: date) -> dict[str, Column]:
         return f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
 
     def next_due(s: progress.PatientSummary) -> Text:
-        due = shown(_day(s.next_due) or _course_end(s))
+        due = shown(date_text(s.next_due) or _course_end(s))
         if s.next_due and s.next_due <= today:
             due.append("\n" + _lateness(s.next_due, today))
         return due
@@ -98,7 +98,7 @@ def due_columns(today: date) -> list[Column]:
         c["done"],
         c["planned"],
         replace(c["last_session"], drop=2),
-        replace(c["next_due"], cell=lambda s: _day(s.next_due)),
+        replace(c["next_due"], cell=lambda s: date_text(s.next_due)),
         replace(c["days_late"], table=True),
         replace(c["latest_complications"], table=False),
     ]
@@ -209,15 +209,15 @@ def found_columns() -> list[Column]:
         Column(
             "Substances (lot)",
             key="substances",
-            value=lambda r: "; ".join(f"{n} {_number(a)}{u}" for n, a, u, _ in r.substances),
+            value=lambda r: "; ".join(f"{n} {amount_text(a, u)}" for n, a, u, _ in r.substances),
             cell=lambda r: text(
-                "\n".join(f"{n} {_number(a)}{u}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances)
+                "\n".join(f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances)
             ),
         ),
         Column("Lots", key="lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False),
         Column("Technique", drop=4, key="technique", value=lambda r: r.technique),
-        Column("Depth", drop=3, key="depth_mm", value=lambda r: f"{_number(r.depth_mm)}",
-               cell=lambda r: f"{_number(r.depth_mm)} mm"),
+        Column("Depth", drop=3, key="depth_mm", value=lambda r: f"{number_text(r.depth_mm)}",
+               cell=lambda r: f"{number_text(r.depth_mm)} mm"),
         Column("Anaesthetic", key="anaesthetic", value=lambda r: r.anaesthetic, table=False),
         Column(
             "Complications",
@@ -261,7 +261,7 @@ def lot_columns() -> list[Column]:
         Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
         Column("Status", key="status", value=lambda a: a[1].status, table=False),
         Column("Substance", key="substance", value=lambda a: a[2][0]),
-        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(f"{_number(a[2][1])} {a[2][2]}")),
+        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(amount_text(a[2][1], a[2][2]))),
         Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
         Column("Lot", key="lot", value=lambda a: a[2][3]),
         Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),

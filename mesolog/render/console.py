@@ -176,15 +176,15 @@ def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -
     if fmt == "json":
         write(to_json([dict(zip(columns, row, strict=True)) for row in rows]))
     elif fmt == "csv":
-        write(to_csv(columns, [[_flat(v) for v in row] for row in rows]))
+        write(to_csv(columns, [[flat_cell(v) for v in row] for row in rows]))
     elif fmt == "markdown":
-        write(to_markdown(columns, [[_flat(v) for v in row] for row in rows]))
+        write(to_markdown(columns, [[flat_cell(v) for v in row] for row in rows]))
     else:
         return False
     return True
 
 
-def _flat(value: object) -> object:
+def flat_cell(value: object) -> object:
     """One cell of a flat form: a list joined with "; ", a date as ISO."""
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
@@ -203,7 +203,7 @@ def write(text: str) -> None:
 
 
 
-def _day(value: date | None) -> str:
+def date_text(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
@@ -220,14 +220,7 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARKS[round((v - low) / (high - low) * (len(SPARKS) - 1))] for v in values)
 
 
-def _number(value: float) -> str:
-    """A stored number, every digit kept (model.number_text: the one way numbers are shown)."""
-    from mesolog.model.values import number_text
-
-    return number_text(value)
-
-
-def _signed(value: float) -> str:
+def change_text(value: float) -> str:
     return f"{value:+g}"
 
 

@@ -22,8 +22,7 @@ from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.values import DERMAL_DEPTH_MM
-from mesolog.render.console import _number
+from mesolog.model.values import DERMAL_DEPTH_MM, number_text
 
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -175,7 +174,7 @@ class _Builder:
         done = [
             {"reference": self.ids.urn("session", chart.patient.id, s.id)}
             for s in chart.active_sessions
-            if s.course and s.course.lower() == course.name.lower()
+            if course.named(s.course)
         ]
         activity: dict[str, Any] = {
             "detail": {
@@ -272,7 +271,7 @@ class _Builder:
             resource["reasonCode"] = [{"text": session.indication}]
         notes = [
             f"technique: {session.technique}",
-            f"depth: {_number(session.depth_mm)} mm",
+            f"depth: {number_text(session.depth_mm)} mm",
             f"anaesthetic: {session.anaesthetic}",
         ]
         if session.method:

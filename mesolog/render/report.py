@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mesolog.model import Chart, Complication, Session, Substance, complication_text
+from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 
 from mesolog.render.console import (
-    _day,
-    _flat,
-    _number,
-    _signed,
+    change_text,
     console,
+    date_text,
+    flat_cell,
     shown,
     sparkline,
     to_csv,
@@ -117,13 +117,13 @@ SESSIONS = (
     Column(
         "Substances (lot)",
         key="substances",
-        value=lambda r: _joined(f"{x.name} {_number(x.amount)}{x.unit}" for x in r[0].substances),
+        value=lambda r: _joined(f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances),
         cell=lambda r: text("\n".join(_substance_line(x) for x in r[0].substances)),
     ),
     Column("Lots", key="lots", value=lambda r: _joined(x.lot or "" for x in r[0].substances), table=False),
     Column("Expiries", key="expiries", table=False,
-           value=lambda r: _joined(_day(x.expiry) for x in r[0].substances)),
-    Column("Depth", key="depth_mm", value=lambda r: f"{_number(r[0].depth_mm)}", table=False),
+           value=lambda r: _joined(date_text(x.expiry) for x in r[0].substances)),
+    Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
     Column(
         "Technique",
         key="technique",
@@ -140,7 +140,7 @@ SESSIONS = (
         cell=lambda r: text("\n".join(_complication_line(c) for c in r[0].complications) or "none"),
     ),
     Column("Measurements", key="measurements", table=False,
-           value=lambda r: _joined(f"{k}={_number(v)}" for k, v in r[0].measurements.items())),
+           value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items())),
     Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
     Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
 )
@@ -154,7 +154,7 @@ def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRo
 
 
 def _flat_rows(columns: tuple[Column, ...], items: list[Any]) -> list[list[object]]:
-    return [[_flat(v) for v in machine_row(columns, item)] for item in items]
+    return [[flat_cell(v) for v in machine_row(columns, item)] for item in items]
 
 
 def _markdown(columns: tuple[Column, ...], items: list[Any]) -> str:
@@ -213,7 +213,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
             to_markdown(
                 ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
                 [
-                    [s.id, s.date.isoformat(), c.name, c.severity, _day(c.onset), _day(c.resolved), c.outcome or ""]
+                    [s.id, s.date.isoformat(), c.name, c.severity, date_text(c.onset), date_text(c.resolved), c.outcome or ""]
                     for s, c in complicated
                 ],
             )
@@ -314,34 +314,34 @@ def _complication_line(c: Complication) -> str:
 
 
 def _substance_line(x: Substance) -> str:
-    return f"{x.name} {_number(x.amount)}{x.unit}" + (f" ({x.lot})" if x.lot else "")
+    return f"{x.name} {amount_text(x.amount, x.unit)}" + (f" ({x.lot})" if x.lot else "")
 
 
 def _protocol(s: Session) -> list[str]:
     """Technique, method and depth: one cell of the session table, one line of its block."""
-    return [s.technique, *([s.method] if s.method else []), f"{_number(s.depth_mm)} mm"]
+    return [s.technique, *([s.method] if s.method else []), f"{number_text(s.depth_mm)} mm"]
 
 
 MEASUREMENTS = (
     Column("Measure", key="measure", value=lambda t: t.name),
-    Column("First", justify="right", key="first", value=lambda t: _number(t.first)),
-    Column("Latest", justify="right", key="latest", value=lambda t: _number(t.latest)),
-    Column("Change", justify="right", drop=2, key="change", value=lambda t: _signed(t.change)),
+    Column("First", justify="right", key="first", value=lambda t: number_text(t.first)),
+    Column("Latest", justify="right", key="latest", value=lambda t: number_text(t.latest)),
+    Column("Change", justify="right", drop=2, key="change", value=lambda t: change_text(t.change)),
     Column("%", justify="right", key="percent",
            value=lambda t: "" if t.percent is None else f"{t.percent:+.1f}%"),
     # Every value with its date for the machine forms; a sparkline of them in the table.
     Column("Trend", drop=3, key="values",
-           value=lambda t: ", ".join(f"{d.isoformat()}: {_number(v)}" for d, v in t.values),
+           value=lambda t: ", ".join(f"{d.isoformat()}: {number_text(v)}" for d, v in t.values),
            cell=lambda t: sparkline([v for _, v in t.values])),
 )
 COMPLICATION_TABLE = (Column("Complication"), Column("Sessions", justify="right"))
 LOTS = (
     Column("Product", key="product", value=lambda u: u.substance),
     Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
-    Column("Expiry", key="expiry", value=lambda u: _day(u.expiry)),
+    Column("Expiry", key="expiry", value=lambda u: date_text(u.expiry)),
     Column("Sessions", whole=False, key="sessions", value=lambda u: ", ".join(str(n) for n in u.sessions)),
-    Column("First", drop=2, key="first", value=lambda u: _day(u.first)),
-    Column("Last", drop=1, key="last", value=lambda u: _day(u.last)),
+    Column("First", drop=2, key="first", value=lambda u: date_text(u.first)),
+    Column("Last", drop=1, key="last", value=lambda u: date_text(u.last)),
 )
 
 
@@ -385,7 +385,7 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
     cells = [
         (
             x.name,
-            f"{_number(x.amount)}{x.unit}",
+            amount_text(x.amount, x.unit),
             f"lot {x.lot}" if x.lot else "no lot",
             f"exp {x.expiry.isoformat()}" if x.expiry else "",
         )
@@ -516,7 +516,7 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
                     f"{state.done}/{course.planned_sessions}",
                     f"{course.interval_days} d",
                     course.start.isoformat(),
-                    f"closed: {course.status}" if course.closed else _day(state.next_due) or "complete",
+                    f"closed: {course.status}" if course.closed else date_text(state.next_due) or "complete",
                 ]
             )
         for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses"):

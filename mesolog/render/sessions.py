@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mesolog.model import Session, complication_text, substance_text
+from mesolog.model import Session, Substance, complication_text
+from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     pass
 
 from mesolog.render.console import (
-    _number,
     console,
     shown,
     write,
@@ -21,13 +21,18 @@ from mesolog.render.console import (
 # --- one session ------------------------------------------------------------------------------
 
 
+def _substance_line(item: Substance) -> str:
+    """``minoxidil 0.5% 2 ml lot M77`` (the trail keeps model.substance_text's own wording)."""
+    return f"{item.name} {amount_text(item.amount, item.unit)}" + (f" lot {item.lot}" if item.lot else "")
+
+
 def session_rows(session: Session) -> list[tuple[str, str]]:
     rows = [
         ("Date", session.date.isoformat()),
         ("Areas", ", ".join(session.areas)),
         ("Indication", session.indication or ""),
-        ("Substances", "\n".join(substance_text(s) for s in session.substances)),
-        ("Depth", f"{_number(session.depth_mm)} mm"),
+        ("Substances", "\n".join(_substance_line(s) for s in session.substances)),
+        ("Depth", f"{number_text(session.depth_mm)} mm"),
         ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
         ("Anaesthetic", session.anaesthetic),
     ]
@@ -39,7 +44,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
                 p
                 for p in (
                     f"{session.needle_gauge}G" if session.needle_gauge else "",
-                    f"{_number(session.needle_length_mm)} mm" if session.needle_length_mm else "",
+                    f"{number_text(session.needle_length_mm)} mm" if session.needle_length_mm else "",
                 )
                 if p
             ),
@@ -49,7 +54,7 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Course", session.course or ""),
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
-        ("Measurements", ", ".join(f"{k} {_number(v)}" for k, v in session.measurements.items())),
+        ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
         ("Consent", session.consent or ""),
         ("Photos", "\n".join(session.photos)),
         ("Notes", session.notes),

@@ -19,8 +19,8 @@ from datetime import date
 
 from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
-from mesolog.model.aftercare import Practice
-from mesolog.model.values import number_text
+from mesolog.model.aftercare import ClinicDetails
+from mesolog.model.values import amount_text, number_text
 
 _CSS = """
 @page {
@@ -69,7 +69,7 @@ def _number(value: float) -> str:
     return number_text(value)
 
 
-def summary_page(chart: Chart, practice: Practice, today: date, version: str = "") -> str:
+def summary_page(chart: Chart, practice: ClinicDetails, today: date, version: str = "") -> str:
     """The whole page as one HTML document (active sessions only; voided ones are left out)."""
     patient = chart.patient
     title = f"Treatment summary: {patient.name or patient.id}"
@@ -93,7 +93,7 @@ def summary_page(chart: Chart, practice: Practice, today: date, version: str = "
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def _clinic_header(practice: Practice) -> str:
+def _clinic_header(practice: ClinicDetails) -> str:
     lines = [f"<header><h1>{_text(practice.name or 'Treatment summary')}</h1>"]
     if practice.name:
         lines.append('<p class="muted">Treatment summary</p>')
@@ -160,7 +160,7 @@ def _course_section(chart: Chart) -> str:
 
 
 def _product(given: Substance) -> str:
-    words = [f"{given.name} {_number(given.amount)} {given.unit}"]
+    words = [f"{given.name} {amount_text(given.amount, given.unit)}"]
     if given.lot:
         words.append(f"lot {given.lot}")
     if given.expiry:
@@ -255,7 +255,7 @@ def _figure(trend: prog.MeasurementTrend, index: int) -> str:
     )
 
 
-def _aftercare_section(chart: Chart, practice: Practice) -> str:
+def _aftercare_section(chart: Chart, practice: ClinicDetails) -> str:
     indication = prog.indication_of(chart)
     heading = f"Aftercare ({indication})" if indication else "Aftercare"
     return (

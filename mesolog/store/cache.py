@@ -296,13 +296,8 @@ class SummaryCache:
         SQL narrows the rows down (always to a superset); ``query.matches`` has the last word,
         so the cache can never answer differently from the charts themselves.
         """
-        sql = "SELECT s.* FROM sessions s"
-        args: list[object] = []
-        if query is not None:
-            where, more = _narrowing(query)
-            sql += " WHERE " + " AND ".join(where)
-            args += more
-        for row in self._db.execute(sql, args):
+        where, args = _narrowing(query) if query is not None else ("", [])
+        for row in self._db.execute("SELECT s.* FROM sessions s" + where, args):
             found = SessionRow(
                 patient_id=row[1],
                 session=row[2],
@@ -325,7 +320,6 @@ class SummaryCache:
     def stats(self, by: str, query: SessionQuery) -> list[GroupStats]:
         """``questions.complication_stats`` computed in SQL, for the same answer without
         loading every session (tests check that the two agree)."""
-        where, args = _narrowing(query)
         if by in ("substance", "area"):
             source = (
                 f"JOIN facts f ON f.name = s.name AND f.session = s.session AND f.kind = '{by}'"
@@ -348,16 +342,16 @@ class SummaryCache:
         # a column cannot, and DISTINCT over every session costs more than the rest together.
         distinct = "DISTINCT " if source else ""
 
-        def grouped(conditions: list[str]) -> str:
+        def grouped(*also: str) -> tuple[str, list[object]]:
+            where, args = _narrowing(query, *also)
             return (
                 f"SELECT {distinct}{key} AS grp, s.name, s.session, s.patient_id,"
-                f" s.complications != '' AS hit FROM sessions s {source}"
-                f" WHERE {' AND '.join(conditions)}"
-            )
+                f" s.complications != '' AS hit FROM sessions s {source}{where}"
+            ), args
 
         db = self._db
         tops: dict[str, dict[str, int]] = {}
-        with_complications = grouped([*where, "s.complications != ''"])
+        with_complications, args = grouped("s.complications != ''")
         for group, complication, count in db.execute(
             # A complication counts once per session, whatever words it was typed in.
             "SELECT grp, kind, COUNT(*) FROM (SELECT DISTINCT g.grp AS grp, c.grp AS kind,"
@@ -367,11 +361,11 @@ class SummaryCache:
             args,
         ):
             tops.setdefault(group, {})[complication] = count
+        every, args = grouped()
         out = [
             GroupStats(group, n, patients, hits, top_three(Counter(tops.get(group, {}))))
             for group, n, patients, hits in db.execute(
-                f"SELECT grp, COUNT(*), COUNT(DISTINCT patient_id), SUM(hit) FROM ({grouped(where)})"
-                " GROUP BY grp",
+                f"SELECT grp, COUNT(*), COUNT(DISTINCT patient_id), SUM(hit) FROM ({every}) GROUP BY grp",
                 args,
             )
         ]
@@ -521,43 +515,44 @@ def _facts(name: str, rows: list[SessionRow]) -> list[tuple[str, int, str, str, 
     return out
 
 
-def _narrowing(query: SessionQuery) -> tuple[list[str], list[object]]:
-    """SQL conditions that keep every session ``query`` matches (and usually few others)."""
-    where = ["1 = 1"] if query.include_voided else ["s.status = 'active'"]
+def _narrowing(query: SessionQuery, *also: str) -> tuple[str, list[object]]:
+    """The WHERE clause, and its arguments, that keeps every session ``query`` matches (and
+    usually few others), with the conditions ``also``: the one place a question becomes SQL."""
+    where: list[str] = [] if query.include_voided else ["s.status = 'active'"]
     args: list[object] = []
+
+    def keep(condition: str, *values: object) -> None:
+        where.append(condition)
+        args.extend(values)
+
     if query.since:
-        where.append("s.date >= ?")
-        args.append(query.since.isoformat())
+        keep("s.date >= ?", query.since.isoformat())
     if query.until:
-        where.append("s.date <= ?")
-        args.append(query.until.isoformat())
+        keep("s.date <= ?", query.until.isoformat())
     if query.technique:
-        where.append("s.technique = ?")
-        args.append(query.technique)
+        keep("s.technique = ?", query.technique)
     fact = "EXISTS (SELECT 1 FROM facts f WHERE f.name = s.name AND f.session = s.session AND f.kind {} AND {})"
     # Areas, complications and indications compare by meaning ("abdomen" finds "stomach").
     for kind, value in (("area", query.area), ("complication", query.complication)):
         if value:
-            where.append(fact.format("= ?", "f.grp_norm = ?"))
-            args += [kind, normalize(meaning(kind, value))]
+            keep(fact.format("= ?", "f.grp_norm = ?"), kind, normalize(meaning(kind, value)))
     if query.indication:
-        where.append("s.indication_norm = ?")
-        args.append(meaning("indication", query.indication))
+        keep("s.indication_norm = ?", meaning("indication", query.indication))
     if query.practitioner:
-        where.append("instr(s.practitioner_norm, ?) > 0")
-        args.append(normalize(query.practitioner))
+        keep("instr(s.practitioner_norm, ?) > 0", normalize(query.practitioner))
     if query.substance:
-        where.append(
+        typed, meant = normalize(query.substance), normalize(substance_meaning(query.substance))
+        keep(
             fact.format(
                 "= 'substance'",
                 "(instr(f.norm, ?) > 0 OR instr(f.grp_norm, ?) > 0 OR f.grp_norm = ?)",
-            )
+            ),
+            typed, typed, meant,
         )
-        args += [normalize(query.substance)] * 2 + [normalize(substance_meaning(query.substance))]
     if query.lot:
-        where.append("s.name IN (SELECT name FROM lots WHERE lot_key = ?)")
-        args.append(lot_key(query.lot))
-    return where, args
+        keep("s.name IN (SELECT name FROM lots WHERE lot_key = ?)", lot_key(query.lot))
+    where += also
+    return (" WHERE " + " AND ".join(where)) if where else "", args
 
 
 def _iso(value: date | None) -> str | None:

@@ -30,6 +30,7 @@ class Problem:
     line: int | None
     severity: str  # error | warning
     message: str
+    place: Place | None = None  # the field's place in the chart, until its line is known
 
     def line_text(self) -> str:
         return f"{self.path}:{self.line or 1}: {self.severity}: {self.message}"
@@ -62,7 +63,8 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     else:
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
-    problems += _chart_problems(_Where(path, Lines(text)), chart, broken, today, words)
+    lines = Lines(text)
+    problems += _located(lines, _chart_problems(_Where(path, lines), chart, broken, today, words))
     if "[[conflicts]]" in text:
         problems += _chart_conflicts(path, text)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
@@ -90,7 +92,15 @@ class _Where:
         return self.lines.line(place)
 
     def problem(self, place: Place, severity: str, message: str) -> Problem:
-        return Problem(self.path, self.line(place), severity, message)
+        """A problem at ``place``; its line is found with every other one of the chart's (see
+        :func:`_located`)."""
+        return Problem(self.path, None, severity, message, place)
+
+
+def _located(lines: Lines, problems: list[Problem]) -> list[Problem]:
+    """``problems`` with the line of each one's place, found in one reading of the text."""
+    found = iter(lines.lines([p.place for p in problems if p.place is not None]))
+    return [replace(p, line=next(found), place=None) if p.place is not None else p for p in problems]
 
 
 def _chart_problems(

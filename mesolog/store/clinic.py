@@ -16,7 +16,6 @@ from mesolog.errors import (
     InvalidValue,
     NothingToChange,
     PatientExists,
-    UnknownCourse,
     UnknownPatient,
     UnknownSession,
     UnsafeFile,
@@ -41,7 +40,7 @@ from mesolog.store.codec import (
 )
 
 if TYPE_CHECKING:
-    from mesolog.model.drafting import Given, Practice
+    from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -319,7 +318,7 @@ class Clinic:
         self,
         patient_id: str,
         given: Given,
-        practice: Practice | None = None,
+        practice: ClinicDefaults | None = None,
         *,
         like_last: bool = False,
         new_patient: bool = False,
@@ -328,16 +327,38 @@ class Clinic:
         """Record a session from what was given (see :mod:`mesolog.model.drafting`): read,
         draft and write under one lock. With ``new_patient`` an unknown id gets a chart, but
         only once the session is decided: a refused session creates no file."""
-        from mesolog.model.drafting import Practice, draft_session  # only add needs it: start-up
+        # Only add needs drafting: imported here for start-up.
+        from mesolog.model.drafting import ClinicDefaults, draft_session
 
-        practice = practice or Practice()
+        practice = practice or ClinicDefaults()
         day = today or date.today()
+        return self._record(
+            patient_id,
+            lambda chart: draft_session(given, chart, practice, day, like_last=like_last),
+            new_patient,
+        )
+
+    def add_session(self, patient_id: str, session: Session, today: date | None = None) -> Stored:
+        """Record a session built already as a :class:`Session` (a script, a migration, a
+        test): :meth:`record` for values that need no parsing. The same path: one lock, the
+        same checks and warnings (its course must exist, a lot keeps its expiry), one commit.
+        Its number is the chart's next, whatever ``id`` it carries."""
+        from mesolog.model.drafting import draft_from_session
+
+        day = today or date.today()
+        return self._record(patient_id, lambda chart: draft_from_session(session, chart, day))
+
+    def _record(
+        self, patient_id: str, draft: Callable[[Chart], Draft], new_patient: bool = False
+    ) -> Stored:
+        """The one way a session is written: drafted against the chart read under its lock,
+        refused before any file is made, appended, committed."""
         warnings: list[str] = []
 
         def decide(chart: Chart) -> Session:
-            draft = draft_session(given, chart, practice, day, like_last=like_last)
-            session = draft.complete()
-            warnings[:] = draft.warnings
+            drafted = draft(chart)
+            session = drafted.complete()
+            warnings[:] = drafted.warnings
             return session
 
         check_patient_id(patient_id)
@@ -348,22 +369,6 @@ class Clinic:
             self.ensure_folders()
         session, path = self._append(patient_id, decide, new_patient=new_patient)
         return Stored(session, path, warnings)
-
-    def add_session(
-        self, patient_id: str, draft: Session, today: date | None = None
-    ) -> tuple[Session, Path]:
-        """Record a session drafted already; its number is assigned under the lock."""
-        validate_session(draft, today)
-
-        def decide(chart: Chart) -> Session:
-            if draft.course and chart.course(draft.course) is None:
-                raise UnknownCourse(
-                    f"patient {chart.patient.id} has no course {draft.course!r}; "
-                    "add it with `mesolog course add`."
-                )
-            return draft
-
-        return self._append(patient_id, decide)
 
     def _append(
         self, patient_id: str, decide: Callable[[Chart], Session], new_patient: bool = False
@@ -428,7 +433,7 @@ class Clinic:
         by: str,
         reason: str,
         today: date | None = None,
-        practice: Practice | None = None,
+        practice: ClinicDefaults | None = None,
     ) -> Stored:
         """Correct a session with an amendment (when, who, why, each old -> new) appended.
 
@@ -436,14 +441,14 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
-        from mesolog.model.drafting import Given, Practice, draft_amendment
+        from mesolog.model.drafting import ClinicDefaults, Given, draft_amendment
 
         day = today or date.today()
         warnings: list[str] = []
 
         def decide(chart: Chart, old: Session) -> Session:
             if isinstance(change, Given):
-                draft = draft_amendment(old, change, chart, practice or Practice(), day)
+                draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
                 warnings[:] = draft.warnings
                 return draft.complete()
             return change(old)
@@ -628,7 +633,7 @@ class Clinic:
         return paths
 
     def _import_chart(self, plan: ChartPlan) -> Path | None:
-        from mesolog.model.importing import session_identity as _identity
+        from mesolog.model.importing import session_identity
 
         with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
             path = self.find(plan.patient_id)
@@ -642,11 +647,11 @@ class Clinic:
                 chart, text = read_chart_file(path)
                 before = len(chart.sessions)
             sources = {s.source for s in chart.sessions if s.source}
-            uids = {_identity(s) for s in chart.sessions}
+            uids = {session_identity(s) for s in chart.sessions}
             fresh = [
                 s
                 for s in plan.sessions
-                if not (s.source and s.source in sources) and _identity(s) not in uids
+                if not (s.source and s.source in sources) and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
                 return None

@@ -147,6 +147,21 @@ class Lines:
                 return None
         return self.layout.line(place)
 
+    def lines(self, places: list[Place]) -> list[int | None]:
+        """The lines of several places at once, the text read no further than the last of them
+        (unless it was read whole already)."""
+        if not self.text or not places:
+            return [None] * len(places)
+        layout = self.layout
+        if layout is None:
+            from mesolog.store.layout import LayoutError, scan_until
+
+            try:
+                layout = scan_until(self.text, places)
+            except LayoutError:
+                return [None] * len(places)
+        return [layout.line(place) for place in places]
+
 
 class _Reader:
     """Typed access to a decoded TOML table; a wrong value names the file, line and field.

@@ -21,12 +21,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mesolog.errors import ConfigError, InvalidValue
 from mesolog.model import values
 from mesolog.model import vocabulary as vocab
-from mesolog.model.aftercare import Practice
+from mesolog.model.aftercare import ClinicDetails
+
+if TYPE_CHECKING:
+    from mesolog.model.drafting import ClinicDefaults
 
 KEYS = (
     "practitioner",
@@ -55,9 +58,15 @@ class Config:
     aftercare: dict[str, str] = field(default_factory=dict)  # indication -> advice
     warnings: tuple[str, ...] = ()  # settings in the file that are ignored (unknown keys)
 
-    def practice(self) -> Practice:
+    def clinic_details(self) -> ClinicDetails:
         """The clinic's details as the summary page prints them."""
-        return Practice(self.clinic_name, self.clinic_address, self.practitioner, self.aftercare)
+        return ClinicDetails(self.clinic_name, self.clinic_address, self.practitioner, self.aftercare)
+
+    def clinic_defaults(self) -> ClinicDefaults:
+        """The defaults and words a session is drafted with (add, amend, import)."""
+        from mesolog.model.drafting import ClinicDefaults  # drafting only when a session is
+
+        return ClinicDefaults(self.practitioner, self.technique, self.anaesthetic, self.vocabulary())
 
     def vocabulary(self) -> vocab.Vocabulary:
         if not self.areas and not self.substances:
@@ -81,10 +90,11 @@ def load(path: Path) -> Config:
         where = f"{path}:{found.group(1)}" if found else str(path)
         reason = message[: found.start()].strip() if found else message
         raise ConfigError(f"{where}: broken config file: {reason}") from None
-    return _decode(path, data)
+    return config_from(path, data)
 
 
-def _decode(path: Path, data: dict[str, Any]) -> Config:
+def config_from(path: Path, data: dict[str, Any]) -> Config:
+    """The settings in a parsed config table (``load`` and ``config set`` check through it)."""
     # An unknown key (a typo, a setting from a newer version) is ignored with a warning, the
     # same for every command: refusing it in some and not others left `config set` unusable.
     unknown = sorted(set(data) - set(KEYS))

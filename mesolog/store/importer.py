@@ -11,7 +11,7 @@ from typing import Any
 
 from mesolog.model import Chart
 from mesolog.model import importing as plan_
-from mesolog.model.drafting import Practice
+from mesolog.model.drafting import ClinicDefaults
 from mesolog.store.clinic import Clinic
 from mesolog.store.codec import decode_chart
 from mesolog.store.tables import Table, kind_of, read_json, read_map, read_table, write_map
@@ -75,7 +75,7 @@ class _Charts:
 def prepare(
     clinic: Clinic,
     path: Path,
-    practice: Practice,
+    practice: ClinicDefaults,
     today: date,
     recorded: datetime,
 ) -> plan_.ImportPlan | MapWritten:

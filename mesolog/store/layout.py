@@ -19,6 +19,7 @@ import bisect
 import functools
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 Place = tuple[str | int, ...]
@@ -267,6 +268,19 @@ class _Scanner:
 def scan(text: str) -> Layout:
     """The layout of ``text`` (a chart that tomllib reads). A change asks about the same text
     several times: the answer is kept (a layout is never changed once made)."""
+    return _scan(text, None)
+
+
+def scan_until(text: str, places: Iterable[Place]) -> Layout:
+    """A layout of ``text`` that answers :meth:`Layout.line` for each of ``places``, read no
+    further than the last of them: ``check`` names the line of every problem of every chart,
+    and most problems sit near the top (the patient, the courses). When one of them is not
+    written as a key or table of its own, the whole text is read, so its nearest enclosing
+    table answers as :func:`scan`'s would. Only for lines: never for editing."""
+    return _scan(text, set(places))
+
+
+def _scan(text: str, wanted: set[Place] | None) -> Layout:
     scanner = _Scanner(text)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
@@ -311,6 +325,8 @@ def scan(text: str) -> Layout:
             current = Table(place, line, array, line)
             tables[place] = current
             scanner.line_end()
+            if wanted is not None and _all_found(wanted, place):
+                break
             continue
         simple = _SIMPLE_LINE.match(text, start)
         if simple is not None:
@@ -344,9 +360,16 @@ def scan(text: str) -> Layout:
         keys[entry.place] = entry
         current.keys.append(entry)
         current.body_end = entry.last
+        if wanted is not None and _all_found(wanted, entry.place):
+            break
     _close_regions(list(tables.values()))
     comment_lines = {line_of(offset) for offset in scanner.comments}
     return Layout(text.splitlines(keepends=True), tables, keys, comment_lines)
+
+
+def _all_found(wanted: set[Place], place: Place) -> bool:
+    wanted.discard(place)
+    return not wanted
 
 
 def _close_regions(order: list[Table]) -> None:

@@ -23,7 +23,7 @@ from mesolog.errors import ConfigError, InvalidValue, UnknownSetting, WouldLoseH
 from mesolog.model import vocabulary as vocab
 from mesolog.model.aftercare import same_indication
 from mesolog.model.values import technique
-from mesolog.store.config import _decode
+from mesolog.store.config import config_from
 from mesolog.store.files import write_atomically
 from mesolog.store.paths import make_private_dir
 
@@ -185,6 +185,6 @@ def _write_checked(
             f"{key} cannot be changed in {path} without disturbing how it is written there; "
             "edit the file by hand (nothing was changed)."
         )
-    _decode(path, expected)  # the whole file must still load
+    config_from(path, expected)  # the whole file must still load
     make_private_dir(path.parent)
     write_atomically(path, new_text)
