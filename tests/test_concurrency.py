@@ -58,7 +58,7 @@ def test_lock_timeout_names_the_holder(run, patient: Path, data_dir: Path) -> No
         assert patient.read_bytes() == before
 
 
-WRITERS = """
+FORKED_WRITERS = """
 import os, signal, sys, traceback
 from datetime import date
 from pathlib import Path
@@ -104,7 +104,7 @@ def test_writer_killed_at_random_points_loses_nothing_reported_saved(run, patien
     rng = random.Random(20261125)
     confirmed: set[int] = set()
     kills = 0
-    writers = subprocess.Popen([sys.executable, "-c", WRITERS, str(data_dir)], stdin=subprocess.PIPE,
+    writers = subprocess.Popen([sys.executable, "-c", FORKED_WRITERS, str(data_dir)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     assert writers.stdin is not None and writers.stdout is not None
     try:
