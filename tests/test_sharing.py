@@ -89,13 +89,15 @@ def clinic_of(run: Run, root: Path, machines: int, seed: Path | None = None) -> 
 
 def sync_until_quiet(machines: list[Machine]) -> None:
     """Rounds of syncs (one may still fail while the others' changes arrive) until every machine
-    holds the shared repository's last commit, at most three; then one more round in which every
-    sync must succeed. (A round after that point would only repeat no-op syncs.)"""
+    holds the shared repository's last commit with nothing left uncommitted, at most three; then
+    one more round in which every sync must succeed. (A round after that point would only repeat
+    no-op syncs.)"""
     bare = machines[0].folder.parent / "shared.git"
     for _ in range(3):
         for machine in machines:
             machine("sync", expect=None)
-        if len({git(folder, "rev-parse", "HEAD") for folder in (bare, *(m.folder for m in machines))}) == 1:
+        heads = {git(folder, "rev-parse", "HEAD") for folder in (bare, *(m.folder for m in machines))}
+        if len(heads) == 1 and not any(git(m.folder, "status", "--porcelain") for m in machines):
             break
     for machine in machines:
         machine("sync")
