@@ -167,7 +167,8 @@ class SyncFailed(MesologError):
 
 
 class MergeConflict(MesologError):
-    """A merge kept both values of a field changed two ways; ``amend`` settles it."""
+    """A merge kept both values of a field changed two ways; ``amend`` (a session),
+    ``patient edit`` or ``course edit`` (the chart's own details) settles it."""
 
 
 class UnreadableImport(MesologError):

@@ -94,8 +94,9 @@ def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run
     run("add", "P-0042", *FULL_ADD)
     # Second session: accept every default, except a new substance without a lot: the lot of
     # the same substance last time is offered.
-    # Then the measurements of last time (blank skips) and complications (blank: none).
-    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n\n\n"
+    # Then the rest of the last protocol (method, angle, gauge, needle length, points, duration:
+    # accepted), the measurements of last time (blank skips) and complications (blank: none).
+    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n" * 6 + "\n\n\n"
     result = run("add", "P-0042", "--interactive", "--date", "2026-11-16", input=answers)
     assert "Lot of dutasteride 0.01%" in result.stdout
     assert "[D2411]" in result.stdout
@@ -105,6 +106,9 @@ def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run
     assert second["substances"][0]["expiry"] == date(2027, 3, 31)  # a known lot keeps its expiry
     assert "measurements" not in second and "complications" not in second
     assert second["depth_mm"] == 1.5 and second["technique"] == "gun" and second["anaesthetic"] == "none"
+    assert "Method (nappage, papule, point-by-point...) ('-' for none) [nappage]:" in result.stdout
+    assert (second["method"], second["angle_deg"], second["needle_gauge"]) == ("nappage", 45, 30)
+    assert (second["needle_length_mm"], second["points"], second["duration_min"]) == (4.0, 40, 25)
 
 
 def test_prompt_repeats_the_question_after_a_bad_answer(run, patient: Path) -> None:

@@ -22,6 +22,7 @@ from mesolog.model.drafting import (
 )
 from mesolog.model.questions import SessionQuery, complication_stats, session_rows
 from mesolog.model.validation import amount_problem, session_problems
+from mesolog.model.values import AMOUNT_RANGES, number_text
 
 TODAY = date(2026, 11, 30)
 FULL = Given(date="2026-11-16", areas=("scalp",), substances=("minoxidil:1ml:LOT M1",), depth="1.5",
@@ -102,7 +103,7 @@ def test_warnings_are_values_with_the_field_that_caused_them() -> None:
     fields: dict[str, str] = {}
     for remark in draft.remarks:
         fields[remark.field] = fields.get(remark.field, "") + remark.text
-    assert "decollete" in fields["area"]
+    assert "décolleté" in fields["area"]
     assert "outside the dermal range" in fields["depth"]
     assert "expired" in fields["substance"] and "no lot" in fields["lot"]
     assert "8 days after the previous one" in fields["date"]  # course plans every 14 days
@@ -181,19 +182,33 @@ def test_substance_specs_that_would_lose_a_part_are_refused(spec: str) -> None:
         substance(spec)
 
 
-@pytest.mark.parametrize("spec", ["b:0.0001ml", "b:1001U", "b:0ml"])
+@pytest.mark.parametrize("spec", ["b:0.0001ml", "b:1001ml", "b:0ml", "b:0IU", "b:0.0001U"])
 def test_implausible_amounts_break_the_one_amount_rule(spec: str) -> None:
     """Parsed by the parser, refused by the rule (validation.amount_problem), in one place."""
     problem = amount_problem(substance(spec)[0])
-    assert problem is not None and "positive, from 0.001 to 1000" in problem.message
-    assert amount_problem(substance("b:1000U")[0]) is None
+    assert problem is not None and "positive, from 0.001 to" in problem.message
+    assert amount_problem(substance("b:1000ml")[0]) is None
+
+
+def test_each_unit_has_its_plausible_range() -> None:
+    """One table by unit (values.AMOUNT_RANGES) covers every unit; each upper bound is
+    accepted and refused just above, with the unit's own range in the sentence."""
+    assert set(AMOUNT_RANGES) == set(vocab.UNITS)
+    for unit, (low, high) in AMOUNT_RANGES.items():
+        assert amount_problem(substance(f"b:{number_text(high)}{unit}")[0]) is None
+        assert amount_problem(substance(f"b:{number_text(low)}{unit}")[0]) is None
+        above = amount_problem(substance(f"b:{number_text(high * 1.001)}{unit}")[0])
+        assert above is not None and f"to {number_text(high)} {unit}" in above.message
+    assert amount_problem(substance("hyaluronidase:1500IU")[0]) is None  # a standard vial
+    assert amount_problem(substance("b:1500ug")[0]) is None  # ug is mcg
+    assert AMOUNT_RANGES["ml"][1] < AMOUNT_RANGES["IU"][1] == AMOUNT_RANGES["U"][1] == 100000
 
 
 def test_meanings() -> None:
     assert vocab.substance_meaning("DCA") == vocab.substance_meaning("sodium deoxycholate 1%") == "deoxycholate"
     assert vocab.substance_meaning("HA non-reticulated") == "hyaluronic acid"
     assert vocab.substance_meaning("My Cocktail 2%") == "my cocktail"
-    assert vocab.meaning("area", "Abdomen") == "stomach" and vocab.meaning("complication", "Haematoma") == "bruising"
+    assert vocab.meaning("area", "Stomach") == "abdomen" and vocab.meaning("complication", "Haematoma") == "bruising"
     assert vocab.meaning("area", "inner knees") == "inner knees"
 
 
@@ -257,3 +272,25 @@ def test_a_spreadsheet_cell_gives_back_exactly_what_was_typed(typed: str) -> Non
     cell = spreadsheet_quoted(typed)
     assert not cell.startswith(FORMULA_LEADS)  # a spreadsheet never runs it
     assert spreadsheet_unquoted(cell) == typed
+
+
+def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
+    """One list (drafting.PROTOCOL): each field --like-last copies and the prompt does not ask as
+    required is offered with the last value, under the Given field that takes it."""
+    from dataclasses import fields
+
+    from mesolog.model.drafting import OPTIONAL_PROTOCOL, PROTOCOL, REQUIRED, protocol_defaults
+
+    assert len(OPTIONAL_PROTOCOL) == len(PROTOCOL) - len(REQUIRED)
+    protocol = dict(method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.5, points=40,
+                    duration_min=25)
+    last = last_session(**protocol)
+    offered = protocol_defaults(chart(last))
+    assert offered == {"method": "nappage", "angle": "45", "gauge": "30", "needle_length": "4.5",
+                       "points": "40", "duration": "25"}
+    assert set(offered) <= {f.name for f in fields(Given)} and len(offered) == len(OPTIONAL_PROTOCOL)
+    assert protocol_defaults(chart(last_session(**protocol | {"method": None, "points": None}))).keys() == (
+        set(offered) - {"method", "points"})
+    from mesolog.cli.prompts import PROTOCOL_LABELS
+
+    assert set(PROTOCOL_LABELS) == set(offered)

@@ -37,7 +37,7 @@ substances = st.builds(
     concentration=st.none() | short, lot=st.none() | short, expiry=st.none() | st.dates(),
 )
 complications = st.builds(
-    Complication, name=short, severity=st.sampled_from(vocab.SEVERITIES),
+    Complication, name=short, severity=st.none() | st.sampled_from(vocab.SEVERITIES),
     onset=st.none() | days, resolved=st.none() | days,
     outcome=st.none() | st.sampled_from(vocab.OUTCOMES), reported_by=st.none() | st.sampled_from(vocab.REPORTERS),
 )

@@ -123,14 +123,14 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.wait_for("Areas treated (comma-separated):")
     t.type("decolete")
     screen = t.wait_for("Substances as NAME:AMOUNT")
-    assert "did you mean 'decollete'" in screen
+    assert "did you mean 'décolleté'" in screen
     t.type("hyaluronic acid:2ml:LOT H1:EXP 2028-01-01")
     t.wait_for("Needle depth in mm:")
     t.type("9")
     screen = t.wait_for("Technique [gun/hand]:")
     assert "depth 9 mm is outside the dermal range" in screen
     # Each warning right after its answer: the area's before the substance question.
-    assert screen.index("decollete") < screen.index("Substances as") < screen.index("dermal range")
+    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("dermal range")
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used):")
     t.type("none")
@@ -138,4 +138,30 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.type("")
     screen = t.wait_for("session 1 recorded")
     assert t.exit_status() == "EXIT=0"
-    assert screen.count("did you mean 'decollete'") == 1  # shown once, not again at the end
+    assert screen.count("did you mean 'décolleté'") == 1  # shown once, not again at the end
+
+
+def test_the_prompts_offer_the_rest_of_the_last_protocol(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What --like-last copies is offered at the prompt too (method, gauge, needle length...);
+    '-' leaves one out this time. A complication typed without a severity gets none."""
+    run("add", "P-0042", "--date", "2026-11-02", "--area", "thighs", "-s", "PC:2ml:LOT P1", "--depth", "6",
+        "--technique", "hand", "--method", "point-by-point", "--gauge", "30", "--needle-length", "13",
+        "--anaesthetic", "none")
+    t = terminal("add", "P-0042", "--date", "2026-11-16")
+    for question in ("Areas treated (comma-separated) [thighs]:", "[PC:2ml:LOT P1]:", "Needle depth in mm [6]:",
+                     "Technique [gun/hand] [hand]:", "Anaesthetic ('none' or what was used) [none]:",
+                     "Method (nappage, papule, point-by-point...) ('-' for none) [point-by-point]:"):
+        t.wait_for(question)
+        t.type("")
+    t.wait_for("Needle gauge ('-' for none) [30]:")
+    t.type("-")
+    t.wait_for("Needle length in mm ('-' for none) [13]:")
+    t.type("")
+    t.wait_for("Complications as NAME[:SEVERITY]")
+    t.type("bruising:mild; swelling")
+    screen = t.wait_for("session 2 recorded")
+    assert t.exit_status() == "EXIT=0"
+    assert "swelling severity not recorded" in screen
+    s = tomllib.loads(patient.read_text())["sessions"][1]
+    assert s["method"] == "point-by-point" and s["needle_length_mm"] == 13.0 and "needle_gauge" not in s
+    assert s["complications"] == [{"name": "bruising", "severity": "mild"}, {"name": "swelling"}]

@@ -88,6 +88,15 @@ def import_file(
             help="With --apply, import the accepted rows even if some were rejected. Example: --apply --skip-rejected",
         ),
     ] = False,
+    new_patient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--new-patient",
+            metavar="ID",
+            help="Start a chart for this id although it is close to an existing one (a typo is refused); repeat, or separate ids with commas. Example: --new-patient P-0043",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Sessions from a spreadsheet or an export; a dry run unless --apply. Example: mesolog import visits.csv --apply"""
     from datetime import date
@@ -101,16 +110,14 @@ def import_file(
 
     state = state_of(ctx)
     clinic, settings = state.clinic(), state.config()
-    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now())
+    new_ids = [i.strip() for given in new_patient or () for i in given.split(",") if i.strip()]
+    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now(), new_ids)
     if isinstance(plan, MapWritten):
         exchange_view.map_written(plan.path, plan.unmapped)
         raise typer.Exit(1)
     if apply and plan.rejected and not skip_rejected:
-        exchange_view.import_report(plan, applied=False)
-        raise ImportRejected(
-            f"{len({r.row for r in plan.rejected})} rows were rejected, so nothing was written; "
-            "correct them (or the map), or add --skip-rejected to import the accepted rows."
-        )
+        exchange_view.import_report(plan, applied=False, refused=True)
+        raise ImportRejected(exchange_view.refused_sentence(plan))
     if apply:
         clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
     exchange_view.import_report(plan, applied=apply)

@@ -87,9 +87,12 @@ def git(
     ] = None,
 ) -> None:
     """Run git in the data folder (push, pull, log). Example: mesolog git log --oneline"""
-    from mesolog.store import history
+    from mesolog.store import history, sharing
 
-    code = history.run(state_of(ctx).location().path, [*(args or []), *ctx.args])
+    folder = state_of(ctx).location().path
+    code = history.run(folder, [*(args or []), *ctx.args])
+    # A pull, merge or checkout by hand writes the work tree with the umask (0644): private again.
+    sharing.tighten(folder)
     raise typer.Exit(code)
 
 

@@ -2,7 +2,8 @@
 
 Order: areas, substances (for each without a lot: its lot, offering the one used last time,
 then its expiry when the lot is new), depth, technique, anaesthetic; then, once something was
-asked, the measurements taken last time (blank skips) and complications. Every default is this
+asked, the rest of the protocol the last session held (method, needle...: what --like-last
+copies), the measurements taken last time (blank skips) and complications. Every default is this
 patient's last value (the config's only for a patient with no session). Each answer goes
 through the drafting function, like an option: a refused answer is asked again, and its
 warnings are shown right after it.
@@ -27,6 +28,17 @@ LABELS = {
     "technique": "Technique [gun/hand]",
     "anaesthetic": "Anaesthetic ('none' or what was used)",
 }
+# The optional protocol fields offered with the last session's value (drafting.protocol_defaults
+# says which); '-' leaves one out this time.
+PROTOCOL_LABELS = {
+    "method": "Method (nappage, papule, point-by-point...)",
+    "angle": "Needle angle in degrees",
+    "gauge": "Needle gauge",
+    "needle_length": "Needle length in mm",
+    "points": "Injection points",
+    "duration": "Duration in minutes",
+}
+NONE_THIS_TIME = "-"
 
 
 def ask_missing(
@@ -73,6 +85,8 @@ def ask_missing(
         else:
             show(draft(given), {name, "depth"} if name == "depth" else {name})
     if missing:
+        given = _ask_protocol(given, chart, draft)
+        show(draft(given), {"depth"})  # a depth unusual for the method
         given = _ask_optional(given, chart, draft)
         show(draft(given), {"complication"})
     return given, shown
@@ -94,6 +108,9 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
             return replace(given, technique=text)
         if name == "anaesthetic":
             return replace(given, anaesthetic=text)
+        if name in PROTOCOL_LABELS:
+            chosen: dict[str, Any] = {name: None if text.strip() == NONE_THIS_TIME else text}
+            return replace(given, **chosen)
         # a measurement taken last time: NAME, answered with its number (blank skips)
         return (
             replace(given, measures=(*given.measures, f"{name}={text}")) if text.strip() else given
@@ -177,6 +194,18 @@ def _expiry(text: str) -> str:
         except MesologError as error:
             raise typer.BadParameter(str(error)) from None
     return text.strip()
+
+
+def _ask_protocol(given: "Given", chart: "Chart", draft: Callable[["Given"], Any]) -> "Given":
+    """The rest of the protocol the last session held (method, needle...), each offering its
+    last value, as --like-last would copy it; '-' leaves it out this time."""
+    from mesolog.model.drafting import protocol_defaults
+
+    for name, offered in protocol_defaults(chart).items():
+        if getattr(given, name) is None:
+            label = f"{PROTOCOL_LABELS.get(name, name)} ('{NONE_THIS_TIME}' for none)"
+            given = _ask(label, offered, _answering(given, name), draft)
+    return given
 
 
 def _ask_optional(given: "Given", chart: "Chart", draft: Callable[["Given"], Any]) -> "Given":

@@ -20,9 +20,9 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     if session.conflicts:
         # Amending a session that a merge left with two values settles it: the values now in
         # force are the practitioner's answer, and the trail says which conflicts that closed.
-        changes += [
-            f"merge conflict on {c.field} settled ({c.kept} / {c.other})" for c in session.conflicts
-        ]
+        from mesolog.model.merging import settled
+
+        changes += [settled(c.field, c.kept, c.other) for c in session.conflicts]
         new = replace(new, conflicts=())
     if not changes:
         raise AlreadyRecorded(
@@ -86,7 +86,10 @@ def _complication_changes(
             removed.append(item)
     if removed and len(new) == len(old) - len(removed) and not kept:
         return [f"complications: removed {complication_text(item)}" for item in removed]
-    changes = [f"complications: added {item.name} ({item.severity})" for item in new[len(old) :]]
+    changes = [
+        f"complications: added {item.name} ({severity_text(item.severity)})"
+        for item in new[len(old) :]
+    ]
     changes += [
         f"complications: {complication_text(before)} -> {complication_text(after)}"
         for before, after in zip(old, new, strict=False)
@@ -118,8 +121,13 @@ def _with_expiry(item: Substance) -> str:
     return substance_text(item) + (f" exp {item.expiry.isoformat()}" if item.expiry else "")
 
 
+def severity_text(severity: str | None) -> str:
+    """A complication's severity as every screen, page and trail shows it."""
+    return severity or "severity not recorded"
+
+
 def complication_text(item: Complication) -> str:
-    parts = [item.name, item.severity]
+    parts = [item.name, severity_text(item.severity)]
     if item.onset:
         parts.append(f"onset {item.onset.isoformat()}")
     if item.resolved:

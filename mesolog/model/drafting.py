@@ -37,7 +37,8 @@ from mesolog.model.values import (
     needle_length,
     now,
     number_text,
-    past_date,
+    photo,
+    session_date,
     substance,
     technique,
     whole,
@@ -65,6 +66,17 @@ _REQUIRED_FIELD = {
     "depth": "depth_mm",
     "technique": "technique",
     "anaesthetic": "anaesthetic",
+}
+
+# The rest of the protocol (method, needle...): not required, but offered at the prompt with
+# the last session's value, as --like-last would copy it. Each is set by the Given field of the
+# same name, or the one named here.
+OPTIONAL_PROTOCOL = tuple(f for f in PROTOCOL if f not in _REQUIRED_FIELD.values())
+_GIVEN_NAME = {
+    "angle_deg": "angle",
+    "needle_gauge": "gauge",
+    "needle_length_mm": "needle_length",
+    "duration_min": "duration",
 }
 
 Number = str | int | float | None
@@ -155,7 +167,7 @@ def parse_given(
     values = _parse_protocol(given, words, note)
     values.update(_parse_needle(given))
     if given.date is not None:
-        values["date"] = past_date(given.date, "date", today)
+        values["date"] = session_date(given.date, today)
     if given.indication:
         values["indication"] = note("indication", indication(given.indication, words))
     if given.complications:
@@ -168,7 +180,7 @@ def parse_given(
     if given.measures:
         values["measurements"] = dict(measurement(m) for m in given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
-    texts |= {"consent": given.consent or None, "photos": tuple(given.photos) or None}
+    texts |= {"consent": given.consent or None, "photos": tuple(map(photo, given.photos)) or None}
     values.update({k: v for k, v in texts.items() if v is not None})
     return values, remarks
 
@@ -311,6 +323,19 @@ def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, 
     }
 
 
+def protocol_defaults(chart: Chart | None) -> dict[str, str]:
+    """The optional protocol fields this patient's last session holds, as text, keyed by the
+    :class:`Given` field that takes them (what the prompt offers after the required fields)."""
+    last = chart.last_session if chart else None
+    found: dict[str, str] = {}
+    for name in OPTIONAL_PROTOCOL:
+        value = getattr(last, name, None)
+        if value is not None:
+            shown = number_text(value) if isinstance(value, float) else str(value)
+            found[_GIVEN_NAME.get(name, name)] = shown
+    return found
+
+
 # --- drafting ---------------------------------------------------------------------------------
 
 
@@ -367,7 +392,9 @@ def _checked(session: Session, chart: Chart | None, today: date, remarks: list[R
     when broken), then the warnings of its values and of its place in its course."""
     validate_session(session, today)
     remarks = [*remarks, *(Remark(f, t) for f, t in session_remarks(session))]
-    return Draft(session, (), tuple(remarks + _interval_remarks(chart, session)))
+    remarks += _date_remarks(chart, session)
+    remarks += _interval_remarks(chart, session)
+    return Draft(session, (), tuple(remarks))
 
 
 def _like_last(chart: Chart | None) -> Session:
@@ -419,6 +446,27 @@ def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
         values["date"], values.get("substances", ()), values.get("method"), values.get("depth_mm")
     )
     return [Remark(f, t) for f, t in found]
+
+
+def _date_remarks(chart: Chart | None, session: Session) -> list[Remark]:
+    """A session dated before the patient's birth year, or before the start of its course: a
+    typing slip more often than not, so said (recorded all the same: old charts get copied in)."""
+    if chart is None:
+        return []
+    found = []
+    born = chart.patient.birth_year
+    if born is not None and session.date.year < born:
+        found.append(
+            f"the session date {session.date.isoformat()} is before the patient's birth year "
+            f"{born}; recorded as given."
+        )
+    course = chart.course(session.course) if session.course else None
+    if course is not None and session.date < course.start:
+        found.append(
+            f"the session date {session.date.isoformat()} is before course {course.name} "
+            f"started ({course.start.isoformat()}); recorded as given."
+        )
+    return [Remark("date", text) for text in found]
 
 
 def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
@@ -475,6 +523,7 @@ def draft_amendment(
     new = replace(old, **values)
     if not new.voided:
         validate_session(new, today)
-    before = set(session_remarks(old))
-    remarks += [Remark(f, t) for f, t in session_remarks(new) if (f, t) not in before]
+    before = set(session_remarks(old)) | {(r.field, r.text) for r in _date_remarks(chart, old)}
+    found = [*session_remarks(new), *((r.field, r.text) for r in _date_remarks(chart, new))]
+    remarks += [Remark(f, t) for f, t in found if (f, t) not in before]
     return Draft(new, (), tuple(remarks))

@@ -4,7 +4,9 @@ of each field, written so that ``import`` reads every cell back to the same valu
 Two forms. One row per session (the default): the substances in numbered columns
 (``substance_1``, ``amount_1``, ``unit_1``, ``concentration_1``, ``lot_1``, ``expiry_1``, then
 ``_2``...), because a spreadsheet can sort and filter a column but not a joined cell. One row
-per substance given (``--per substance``), the long form: the session's columns repeated.
+per substance given (``--per substance``), the long form: the session's columns repeated, then
+``substance_no`` (the substance's place in its session, so that import keeps two rows of the
+same product apart and in order).
 In both, a measurement is a column of its own named ``measure_<name>`` (``measure_waist_cm``),
 and complications are one cell in the ``--complication`` syntax, joined by "; ".
 """
@@ -52,6 +54,9 @@ NOT_EXPORTED = {
     "conflicts": "a merge's open question, settled in the chart by an amend",
 }
 SUBSTANCE_COLUMNS = ("substance", "category", "amount", "unit", "concentration", "lot", "expiry")
+# The long form numbers each substance within its session (1, 2...): a session may hold the
+# same product twice (two vials of one lot), and its rows must stay two rows, in their order.
+SUBSTANCE_POSITION = "substance_no"
 # The numbered form leaves out the category: it follows from the name and the catalogue.
 NUMBERED_SUBSTANCE_COLUMNS = ("substance", "amount", "unit", "concentration", "lot", "expiry")
 MEASURE_PREFIX = "measure_"
@@ -60,7 +65,7 @@ LIST_SEPARATOR = "; "
 
 def complication_spec(item: Complication) -> str:
     """``bruising:mild:onset=2026-11-03``: the ``--complication`` syntax, read back by import."""
-    parts = [item.name, item.severity]
+    parts = [item.name, *([item.severity] if item.severity else [])]
     for key, value in (
         ("onset", item.onset.isoformat() if item.onset else None),
         ("resolved", item.resolved.isoformat() if item.resolved else None),
@@ -147,13 +152,13 @@ def per_session(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
 def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
     """One row per substance given (the long form)."""
     names = measure_names(charts)
-    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS, *SUBSTANCE_COLUMNS]
+    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS, SUBSTANCE_POSITION, *SUBSTANCE_COLUMNS]
     header += [MEASURE_PREFIX + name for name in names]
     rows = []
     for chart in charts:
         for session in chart.sessions:
             shared = session_cells(chart, session)
             measures = _measure_cells(session, names)
-            for item in session.substances:
-                rows.append([*shared, *_substance_cells(item, numbered=False), *measures])
+            for n, item in enumerate(session.substances, start=1):
+                rows.append([*shared, n, *_substance_cells(item, numbered=False), *measures])
     return header, rows

@@ -44,6 +44,20 @@ def patient_matches(search: str, summary: PatientSummary) -> bool:
     return matches(search, (s.patient_id, s.name, s.phone, s.email, s.note))
 
 
+def close_ids(word: str, people: Iterable[tuple[str, str | None]]) -> list[str]:
+    """The ids of ``people`` close to ``word`` (a mistyped id), closest first."""
+    folded_ids = {fold(pid): pid for pid, _ in people}
+    wanted = fold(word)
+    # The closest id as "did you mean" always offered it; more only when really close (with
+    # numbered ids, every P-0xxx looks a little like every other).
+    close = difflib.get_close_matches(wanted, list(folded_ids), n=MAX_SUGGESTIONS, cutoff=0.6)
+    return [
+        folded_ids[c]
+        for n, c in enumerate(close)
+        if n == 0 or difflib.SequenceMatcher(None, wanted, c).ratio() >= 0.75
+    ]
+
+
 def suggestions(word: str, people: Iterable[tuple[str, str | None]]) -> list[str]:
     """Who the practitioner may have meant by ``word``: close ids, then patients whose name
     matches (a word of it, a part of it, or a close spelling), as ``P-0003 (Lena Berg)``.
@@ -52,16 +66,8 @@ def suggestions(word: str, people: Iterable[tuple[str, str | None]]) -> list[str
     while a mistyped id must not put another patient's name on the screen."""
     known = list(people)
     names = {pid: name for pid, name in known}
-    folded_ids = {fold(pid): pid for pid, _ in known}
     wanted = fold(word)
-    # The closest id as "did you mean" always offered it; more only when really close (with
-    # numbered ids, every P-0xxx looks a little like every other).
-    close = difflib.get_close_matches(wanted, list(folded_ids), n=MAX_SUGGESTIONS, cutoff=0.6)
-    found = [
-        folded_ids[c]
-        for n, c in enumerate(close)
-        if n == 0 or difflib.SequenceMatcher(None, wanted, c).ratio() >= 0.75
-    ]
+    found = close_ids(word, known)
     by_id = len(found)
     for pid, name in known:
         if not name or pid in found or not wanted:

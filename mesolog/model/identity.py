@@ -9,7 +9,7 @@ Twelve lines of code instead of a dependency: the format is small and fixed.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 # hashlib is imported where used: it loads OpenSSL (milliseconds at start-up) and only a
 # schema-1 chart needs it. New uids use the system's randomness through `random`, which
@@ -36,11 +36,17 @@ def new_uid() -> str:
 
 
 def derived_uid(patient_id: str, number: int, recorded: datetime) -> str:
-    """The uid of a schema-1 session: the same on every machine, ULID-shaped."""
+    """The uid of a schema-1 session: the same on every machine, ULID-shaped.
+
+    A ``recorded`` without a UTC offset (a TOML local date-time) is taken from its written form
+    alone, its time read as if it were UTC: ``.timestamp()`` of a naive value would use this
+    machine's time zone, and two laptops in different zones would give one session two uids.
+    A value with an offset is derived as it always was (uids written already stay valid)."""
     import hashlib
 
     digest = hashlib.sha256(f"{patient_id}\x00{number}\x00{recorded.isoformat()}".encode()).digest()
-    return ulid(max(0, int(recorded.timestamp() * 1000)), digest)
+    moment = recorded if recorded.utcoffset() is not None else recorded.replace(tzinfo=UTC)
+    return ulid(max(0, int(moment.timestamp() * 1000)), digest)
 
 
 def is_uid(text: str) -> bool:

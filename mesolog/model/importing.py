@@ -9,16 +9,20 @@ field names (the per-session form holds the substances in numbered columns).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from mesolog.errors import InvalidValue, MesologError
+from mesolog.errors import InvalidPatientId, InvalidValue, MesologError
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
-from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS
+from mesolog.model.exchange import (
+    MEASURE_PREFIX,
+    NUMBERED_SUBSTANCE_COLUMNS,
+    SUBSTANCE_POSITION,
+)
 from mesolog.model.records import Chart, Course, Patient, Session
 
 PATIENT_FIELDS = ("patient", "name", "birth_year")
@@ -31,7 +35,9 @@ SUBSTANCE_FIELDS = ("substance", "amount", "unit", "concentration", "lot", "expi
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")
-FIELDS = (*PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, *IGNORED_FIELDS)
+FIELDS = (
+    *PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS
+)  # fmt: skip
 REQUIRED = ("patient", "date", "substance")
 _NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")
 ISO_DATE = "%Y-%m-%d"
@@ -284,7 +290,8 @@ class Group:
 
     @property
     def first(self) -> int:
-        return self.rows[0].number
+        """The session's first row in the file (its rows are in substance order)."""
+        return min(r.number for r in self.rows)
 
 
 def _substances(row: Row) -> list[dict[str, str]]:
@@ -319,6 +326,10 @@ def group_rows(
         patient = row.given.get("patient", "")
         try:
             parse.check_patient_id(patient)
+        except InvalidPatientId as error:
+            rejected.append(Rejection(row.number, "patient", error.message))
+            continue
+        try:
             day = read_date(row.given.get("date", ""), date_format, today)
         except InvalidValue as error:
             rejected.append(Rejection(row.number, error.field, error.message))
@@ -326,10 +337,23 @@ def group_rows(
         if not _substances(row):
             rejected.append(Rejection(row.number, "substance", "no substance given"))
             continue
+        try:
+            _position(row)
+        except InvalidValue as error:
+            rejected.append(Rejection(row.number, SUBSTANCE_POSITION, error.message))
+            continue
         groups.setdefault((patient.lower(), day, row.given.get("session", "")), []).append(row)
     return [
-        Group(rs[0].given["patient"], day, tuple(rs)) for (_, day, _), rs in groups.items()
+        Group(rs[0].given["patient"], day, tuple(sorted(rs, key=_position)))
+        for (_, day, _), rs in groups.items()
     ], rejected
+
+
+def _position(row: Row) -> int:
+    """The substance's place in its session (``substance_no``); 0 when the file has none, so
+    such rows keep the file's order."""
+    text = row.given.get(SUBSTANCE_POSITION, "")
+    return parse.whole(text, SUBSTANCE_POSITION, 1, 999) if text else 0
 
 
 def _substance_spec(given: dict[str, str], date_format: str) -> str:
@@ -417,6 +441,91 @@ def draft_from_group(
     return replace(session, status=status, source=source), notes
 
 
+def _where(error: MesologError) -> str:
+    """The field an error names (the cell a practitioner corrects), else "row"."""
+    return getattr(error, "field", None) or ", ".join(getattr(error, "fields", [])) or "row"
+
+
+def _alone(row: Row, group: Group) -> Group:
+    """``row`` as a session of its own: its cells, and for the session's fields it leaves empty
+    the values the session takes from its other rows (the substances are its own only)."""
+    given = dict(row.given)
+    for other in group.rows:
+        for key, text in other.given.items():
+            substance = key in SUBSTANCE_FIELDS or bool(_NUMBERED.match(key))
+            if text and not given.get(key) and not substance:
+                given[key] = text
+    return Group(group.patient, group.day, (Row(row.number, given),))
+
+
+def row_reasons(
+    group: Group,
+    error: MesologError,
+    chart: Chart | None,
+    practice: ClinicDefaults,
+    date_format: str,
+    today: date,
+    recorded: datetime,
+    disagreeing: dict[int, Rejection] | None = None,
+) -> list[Rejection]:
+    """Why each row of a refused session is rejected: a row whose own cells are refused names
+    its cell, a row that disagrees with an earlier one says so (``disagreeing``); the others are
+    "rejected with row N, same session" (N the first row at fault)."""
+    own: dict[int, Rejection] = {}
+    if len(group.rows) > 1:
+        for row in group.rows:
+            try:
+                draft_from_group(
+                    _alone(row, group), chart, practice, date_format, "", today, recorded
+                )
+            except MesologError as failed:
+                own[row.number] = Rejection(row.number, _where(failed), failed.message)
+    for number, rejection in (disagreeing or {}).items():
+        own.setdefault(number, rejection)
+    if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
+        own[group.first] = Rejection(group.first, _where(error), error.message)
+    return with_session(group, own)
+
+
+# Cells that are the same for every row of a session by construction, or the row's own.
+_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+
+
+def _disagreements(group: Group) -> dict[int, Rejection]:
+    """Rows of one session that give a session's field another value than an earlier row: one
+    value would be kept and the other silently dropped, so the row is rejected saying which."""
+    first: dict[str, tuple[str, int]] = {}
+    found: dict[int, Rejection] = {}
+    for row in sorted(group.rows, key=lambda r: r.number):
+        for key, text in row.given.items():
+            if not text or key in _PER_ROW or _NUMBERED.match(key):
+                continue
+            if key not in first:
+                first[key] = (text, row.number)
+            elif vocab.normalize(text) != vocab.normalize(first[key][0]):
+                kept, at = first[key]
+                found.setdefault(
+                    row.number,
+                    Rejection(
+                        row.number,
+                        key,
+                        f"{text!r} here but {kept!r} in row {at}, the same session "
+                        f"(same patient and date): a session has one {key}; make the rows agree",
+                    ),
+                )
+    return found
+
+
+def with_session(group: Group, own: dict[int, Rejection]) -> list[Rejection]:
+    """The rows at fault with their reasons, and every other row of the session "rejected with
+    row N, same session": a practitioner fixing a row looks for that row's own problem."""
+    blamed = min(own)
+    return [
+        own.get(r.number) or Rejection(r.number, "row", f"rejected with row {blamed}, same session")
+        for r in group.rows
+    ]
+
+
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -428,6 +537,7 @@ class ChartPlan:
     new_patient: Patient | None
     sessions: list[Session] = field(default_factory=list)
     courses: tuple[Course, ...] = ()
+    first_row: int = 0  # the file's first row for this patient (0: not from a spreadsheet)
 
 
 @dataclass
@@ -441,6 +551,10 @@ class ImportPlan:
     unknown_values: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    # Unknown ids close to an existing one (rejected: a typo must never start a second chart)
+    # and new ids of this file close to each other (flagged: one may be a typo of the other).
+    close_to_existing: list[str] = field(default_factory=list)
+    close_new_ids: list[str] = field(default_factory=list)
 
     @property
     def accepted_rows(self) -> int:
@@ -472,21 +586,30 @@ def plan_import(
     practice: ClinicDefaults,
     today: date,
     recorded: datetime,
+    people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
+    new_ids: Collection[str] = (),
 ) -> ImportPlan:
     """Everything import would do, decided without writing: ``charts`` gives the existing chart
-    of a patient id (ignoring case) or None."""
+    of a patient id (ignoring case) or None; ``people`` the (id, name) of every chart, asked
+    once and only when a row names an unknown id; ``new_ids`` the ids the practitioner said are
+    new patients although close to an existing one (``--new-patient``)."""
     plan = ImportPlan(file_name, len(rows))
     groups, plan.rejected = group_rows(rows, date_format, today)
+    typo = _TypoCheck(people, {i.lower() for i in new_ids})
     for group in groups:
         key = group.patient.lower()
         chart = charts(group.patient)
         if key not in plan.charts:
             new = None
             if chart is None:
+                if not typo.allows(group, plan):
+                    continue
                 new = _new_patient(group, recorded, plan)
                 if new is None:
                     continue
-            plan.charts[key] = ChartPlan(chart.patient.id if chart else group.patient, new)
+            plan.charts[key] = ChartPlan(
+                chart.patient.id if chart else group.patient, new, first_row=group.first
+            )
         if chart is not None and not _name_agrees(group, chart, plan):
             continue
         target = plan.charts[key]
@@ -494,6 +617,7 @@ def plan_import(
         if chart is not None and any(s.source == source for s in chart.sessions):
             plan.already_imported += 1
             continue
+        disagreeing = _disagreements(group)
         # Drafted against the chart as it will be: the sessions of this file come before it.
         so_far = _chart_so_far(chart, target)
         try:
@@ -501,10 +625,12 @@ def plan_import(
                 group, so_far, practice, date_format, source, today, recorded
             )
         except MesologError as error:
-            where = (
-                getattr(error, "field", None) or ", ".join(getattr(error, "fields", [])) or "row"
+            plan.rejected += row_reasons(
+                group, error, so_far, practice, date_format, today, recorded, disagreeing
             )
-            plan.rejected += [Rejection(r.number, where, error.message) for r in group.rows]
+            continue
+        if disagreeing:
+            plan.rejected += with_session(group, disagreeing)
             continue
         for note in notes:
             (
@@ -520,7 +646,113 @@ def plan_import(
                 )
         target.sessions.append(draft)
     plan.charts = {k: c for k, c in plan.charts.items() if c.sessions}
+    plan.close_new_ids = typo.told_apart + close_new_ids(list(plan.charts.values()))
     return plan
+
+
+class _TypoCheck:
+    """An unknown id close to an existing patient's (the "did you mean" of `add`, the one
+    matcher in model.finding) is refused: a typo must never start a second chart. The ids the
+    practitioner named with ``--new-patient`` start their chart all the same."""
+
+    def __init__(
+        self, people: Callable[[], Sequence[tuple[str, str | None]]], new_ids: set[str]
+    ) -> None:
+        self._people = people
+        self._known: Sequence[tuple[str, str | None]] | None = None
+        self._hints: dict[str, str] = {}
+        self.new_ids = new_ids
+        self.told_apart: list[str] = []
+
+    def _named_otherwise(self, patient_id: str, group: Group) -> str:
+        """The close existing ids, when the file names this patient and each of them is named
+        differently in the clinic; else ""."""
+        from mesolog.model.finding import close_ids, fold
+
+        name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
+        if not name or self._known is None:
+            return ""
+        names = dict(self._known)
+        close = close_ids(patient_id, self._known)
+        if close and all(names.get(c) and fold(names[c] or "") != fold(name) for c in close):
+            return ", ".join(close)
+        return ""
+
+    def hint(self, patient_id: str) -> str:
+        from mesolog.model.finding import did_you_mean
+
+        key = patient_id.lower()
+        if key not in self._hints:
+            if self._known is None:
+                self._known = self._people()
+            self._hints[key] = did_you_mean(patient_id, self._known)
+        return self._hints[key]
+
+    def allows(self, group: Group, plan: ImportPlan) -> bool:
+        pid = group.patient
+        if pid.lower() in self.new_ids:
+            return True
+        hint = self.hint(pid)
+        if not hint:
+            return True
+        other = self._named_otherwise(pid, group)
+        if other:
+            # Numbered ids all look close (P-0043 to P-0042): when the file names the patient
+            # and every close patient is named otherwise, they are different people; the plan
+            # still lists the pair, to be looked at.
+            self.told_apart.append(
+                f"{pid} (row {group.first}) and the clinic's {other}: named differently"
+            )
+            return True
+        if pid not in plan.close_to_existing:
+            plan.close_to_existing.append(pid)
+        reason = (
+            f"no patient {pid!r} in the clinic{hint} If {pid} is a new patient, "
+            f"add --new-patient {pid}."
+        )
+        plan.rejected += [Rejection(r.number, "patient", reason) for r in group.rows]
+        return False
+
+
+# Comparing every new id with every other is quadratic (a 2,000-patient migration would spend
+# minutes) and says nothing about numbered ids, which all look close; beyond this many new
+# patients a file is a migration, and the report says the comparison was left out.
+CLOSE_NEW_IDS_UP_TO = 200
+
+
+def close_new_ids(planned: list[ChartPlan]) -> list[str]:
+    """New patients of one file whose ids are close to each other (the same matcher), unless
+    the file tells them apart (both named, differently; or born in different years)."""
+    from mesolog.model.finding import suggestions
+
+    new = [c for c in planned if c.new_patient is not None]
+    if len(new) > CLOSE_NEW_IDS_UP_TO:
+        return [
+            f"{len(new)} new patients: their ids were not compared with each other "
+            f"(over {CLOSE_NEW_IDS_UP_TO}; check the id column by eye)"
+        ]
+    found = []
+    for n, this in enumerate(new):
+        others = {o.patient_id: o for o in new[:n] if not _told_apart(this, o)}
+        # The closest earlier id only: one line per new id is enough to look at the pair.
+        for close in suggestions(this.patient_id, [(pid, None) for pid in others])[:1]:
+            other = others[close]
+            found.append(
+                f"{other.patient_id} (row {other.first_row}) and {this.patient_id} "
+                f"(row {this.first_row}): one may be a typo of the other"
+            )
+    return found
+
+
+def _told_apart(a: ChartPlan, b: ChartPlan) -> bool:
+    from mesolog.model.finding import fold
+
+    pa, pb = a.new_patient, b.new_patient
+    if pa is None or pb is None:
+        return True
+    if pa.name and pb.name and fold(pa.name) != fold(pb.name):
+        return True
+    return bool(pa.birth_year and pb.birth_year and pa.birth_year != pb.birth_year)
 
 
 def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
@@ -536,7 +768,8 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
     try:
         year = parse.whole(born, "birth_year", 1900, recorded.year) if born else None
     except InvalidValue as error:
-        plan.rejected += [Rejection(r.number, "birth_year", error.message) for r in group.rows]
+        at = next(r.number for r in group.rows if r.given.get("birth_year") == born)
+        plan.rejected += with_session(group, {at: Rejection(at, "birth_year", error.message)})
         return None
     return Patient(id=group.patient, created=recorded, name=name, birth_year=year)
 
@@ -545,19 +778,20 @@ def _name_agrees(group: Group, chart: Chart, plan: ImportPlan) -> bool:
     """A row naming an existing patient differently is rejected: a wrong id must not put one
     patient's sessions in another's chart."""
     known = chart.patient.name
-    for row in group.rows:
-        given = row.given.get("name")
-        if given and known and vocab.normalize(given) != vocab.normalize(known):
-            plan.rejected += [
-                Rejection(
-                    r.number,
-                    "name",
-                    f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file",
-                )
-                for r in group.rows
-            ]
-            return False
-    return True
+    own = {
+        row.number: Rejection(
+            row.number,
+            "name",
+            f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file",
+        )
+        for row in group.rows
+        if (given := row.given.get("name"))
+        and known
+        and vocab.normalize(given) != vocab.normalize(known)
+    }
+    if own:
+        plan.rejected += with_session(group, own)
+    return not own
 
 
 def plan_restore(

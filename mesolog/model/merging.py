@@ -58,6 +58,11 @@ def literal(value: Any) -> str:
     return str(value)
 
 
+def settled(field: str, kept: object, other: object) -> str:
+    """The trail's line for a conflict the practitioner settled (session or chart)."""
+    return f"merge conflict on {field} settled ({kept} / {other})"
+
+
 def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
     """(merged value, whether it clashed). On a clash the value is ``ours``: the caller
     decides which side is kept (symmetrically)."""

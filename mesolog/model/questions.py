@@ -11,6 +11,7 @@ from datetime import date
 
 from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
+from mesolog.model.amendments import severity_text
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -34,7 +35,7 @@ class SessionRow:
     method: str | None
     areas: tuple[str, ...]
     substances: tuple[Given, ...]
-    complications: tuple[tuple[str, str], ...]  # name, severity
+    complications: tuple[tuple[str, str], ...]  # name, severity as shown (severity_text)
 
 
 def session_rows(chart: Chart) -> list[SessionRow]:
@@ -53,7 +54,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             method=s.method,
             areas=s.areas,
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
-            complications=tuple((c.name, c.severity) for c in s.complications),
+            complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
         )
         for s in chart.sessions
     ]

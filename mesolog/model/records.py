@@ -26,10 +26,13 @@ class Substance:
 
 @dataclass(frozen=True)
 class Complication:
-    """Something that happened after a session: severity, onset, resolution, outcome."""
+    """Something that happened after a session: severity, onset, resolution, outcome.
+
+    A severity not given stays None ("severity not recorded"): a grade nobody gave is never
+    filled in."""
 
     name: str
-    severity: str = "mild"
+    severity: str | None = None
     onset: date | None = None
     resolved: date | None = None
     outcome: str | None = None

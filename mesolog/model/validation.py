@@ -13,9 +13,10 @@ from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Complication, Course, Session, Substance
 from mesolog.model.values import (
-    AMOUNT_RANGE,
+    AMOUNT_RANGES,
     COURSE_INTERVAL_DAYS,
     COURSE_SESSIONS,
+    EARLIEST_SESSION_DATE,
     MEASURE_NAME,
     METHOD_DEPTH_MM,
     NEEDLE_COUNTS,
@@ -24,6 +25,7 @@ from mesolog.model.values import (
     needle_length,
     number,
     number_text,
+    photo,
     technique,
     whole,
 )
@@ -141,13 +143,15 @@ def complication_problems(
 
 
 def amount_problem(item: Substance) -> InvalidValue | None:
-    """A dose of one product is plausible from 0.001 to 1000 in any unit (outside it is a
-    typing slip, e.g. 1e-320 or 20 digits)."""
-    low, high = AMOUNT_RANGE
+    """A dose of one product is plausible within its unit's range (values.AMOUNT_RANGES;
+    outside it is a typing slip, e.g. 1e-320 or 20 digits). A unit not in the table is its own
+    problem (session_problems says so); its amount need only be positive."""
+    low, high = AMOUNT_RANGES.get(item.unit, (math.ulp(0.0), math.inf))
     if math.isfinite(item.amount) and low <= item.amount <= high:
         return None
     typed = f"{number_text(item.amount)}{item.unit}"
-    return InvalidValue("amount", typed, f"it must be positive, from {low:g} to {high:g} {item.unit}")
+    allowed = f"it must be positive, from {number_text(low)} to {number_text(high)} {item.unit}"
+    return InvalidValue("amount", typed, allowed)
 
 
 def session_problems(session: Session, today: date | None = None) -> list[Problem]:
@@ -166,6 +170,9 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
 
     if session.date > today:
         refuse(("date",), "date", session.date.isoformat(), "it is in the future")
+    if session.date < EARLIEST_SESSION_DATE:
+        allowed = f"it is before {EARLIEST_SESSION_DATE.year}"
+        refuse(("date",), "date", session.date.isoformat(), allowed)
     if not session.areas:
         refuse(("areas",), "area", "", "at least one area is required")
     if not session.substances:
@@ -190,9 +197,12 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
             check((field,), whole, count, name, low, high)
     if session.needle_length_mm is not None:
         check(("needle_length_mm",), needle_length, session.needle_length_mm)
+    for path in session.photos:
+        check(("photos",), photo, path)
     for index, problem in enumerate(session.complications):
         here: Field = ("complications", index)
-        check((*here, "severity"), choice, problem.severity, "severity", vocab.SEVERITIES)
+        if problem.severity is not None:  # absent: not recorded, which is allowed
+            check((*here, "severity"), choice, problem.severity, "severity", vocab.SEVERITIES)
         for name, day, why in complication_problems(problem, session.date, today):
             refuse((*here, name), f"{problem.name} {name}", day.isoformat(), why)
     for name, measured in session.measurements.items():

@@ -13,10 +13,19 @@ from mesolog.model.records import Complication, Substance
 
 MAX_DEPTH_MM = 13.0
 # Plausible bounds (anything outside is a typing slip, e.g. 1e-320 or 20 digits): a needle goes
-# in at least 0.1 mm; a session's dose of one product is at most 1000 in any unit (ml, mg, mcg,
-# IU, U) and at least 0.001.
+# in at least 0.1 mm.
 MIN_DEPTH_MM = 0.1
-AMOUNT_RANGE = (0.001, 1000.0)
+# A session's dose of one product, plausible per unit (vocabulary.UNITS), at least 0.001: up to
+# 1000 ml (a body session of lipolytics is tens of ml); 5000 mg (phosphatidylcholine goes up to
+# about 2500 mg a session); 10000 mcg (a vitamin B12 ampoule is 1000 mcg); 100000 IU or U (a
+# hyaluronidase vial is 1500 IU).
+AMOUNT_RANGES: dict[str, tuple[float, float]] = {
+    "ml": (0.001, 1000.0),
+    "mg": (0.001, 5000.0),
+    "mcg": (0.001, 10000.0),
+    "IU": (0.001, 100000.0),
+    "U": (0.001, 100000.0),
+}
 DERMAL_DEPTH_MM = (1.0, 4.0)  # the source's range; outside it: recorded, with a warning
 COURSE_SESSIONS = (3, 15)
 COURSE_INTERVAL_DAYS = (7, 30)
@@ -76,6 +85,18 @@ def parse_date(text: str, field_name: str = "date", today: date | None = None) -
         raise InvalidValue(field_name, text, allowed) from None
 
 
+# No session predates this: an earlier date is a typing slip (0001-01-01), refused.
+EARLIEST_SESSION_DATE = date(1900, 1, 1)
+
+
+def session_date(text: str, today: date | None = None) -> date:
+    """A session's date: not in the future, and not before 1900."""
+    value = past_date(text, "date", today)
+    if value < EARLIEST_SESSION_DATE:
+        raise InvalidValue("date", text, f"it is before {EARLIEST_SESSION_DATE.year}")
+    return value
+
+
 def past_date(text: str, field_name: str = "date", today: date | None = None) -> date:
     """A date that is not in the future (sessions and onsets have happened)."""
     today = today or date.today()
@@ -85,13 +106,42 @@ def past_date(text: str, field_name: str = "date", today: date | None = None) ->
     return value
 
 
+# "1,000" is one thousand to some and one to others: a comma then exactly three digits, after
+# a whole part that could be a group of thousands (1-3 digits, not 0), is refused with how to
+# write either. "1,5", "0,750" and "1234,567" can only be decimal commas.
+_THOUSANDS_OR_DECIMAL = re.compile(r"(-?)\+?([1-9]\d{0,2}),(\d{3})")
+
+
+def _ambiguous_comma(typed: str, field_name: str) -> InvalidValue | None:
+    """The refusal of a number whose comma reads as thousands or as decimals, if it is one."""
+    found = _THOUSANDS_OR_DECIMAL.fullmatch(typed)
+    if found is None:
+        return None
+    sign, whole_part, digits = found.groups()
+    whole_part = sign + whole_part
+    small = number_text(float(f"{whole_part}.{digits}"))
+    comma = small.replace(".", ",") if "." in small else f"{small},0"
+    decimal = f"{whole_part}.{digits}" + ("" if comma == typed.lstrip("+") else f" / {comma}")
+    return InvalidValue(
+        field_name,
+        typed,
+        "a comma before three digits reads as thousands or as decimals: write "
+        f"{whole_part}{digits} for {whole_part}{digits}, or {decimal} for {small}",
+    )
+
+
 def number(text: str | float, field_name: str) -> float:
-    """A finite number; a comma as decimal mark is accepted ("1,5")."""
+    """A finite number; a comma as decimal mark is accepted ("1,5"), but not where it could
+    be a thousands separator ("1,000": see ``_ambiguous_comma``)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         value = float(text)
     else:
+        typed = str(text).strip()
+        ambiguous = _ambiguous_comma(typed, field_name)
+        if ambiguous is not None:
+            raise ambiguous
         try:
-            value = float(str(text).strip().replace(",", "."))
+            value = float(typed.replace(",", "."))
         except ValueError:
             raise InvalidValue(field_name, text, "it must be a number") from None
     if not math.isfinite(value):
@@ -216,6 +266,21 @@ def amount(text: str) -> tuple[float, str]:
     return value, unit  # its plausible range is a rule: validation.amount_problem
 
 
+def photo(text: str) -> str:
+    """A photo's path, relative to the data folder and inside it ("photos/P-0042/before.jpg").
+    The shape only: whether the file is there yet is the store's to say (it may come later)."""
+    how = "give its path relative to the data folder, e.g. photos/P-0042/before.jpg"
+    if not text.strip():
+        raise InvalidValue("photo", text, f"it is empty; {how}")
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).anchor or text.startswith("~"):
+        raise InvalidValue("photo", text, f"it is not inside the data folder; copy it there and {how}")
+    if ".." in PureWindowsPath(text).parts:  # "\\" and "/" both separate parts here
+        raise InvalidValue("photo", text, f"'..' leads out of the data folder; {how}")
+    return text
+
+
 LOT_WORDS = ("lot", "batch")
 EXPIRY_WORDS = ("exp", "expiry", "expires")
 
@@ -315,7 +380,7 @@ def complication(
     if not parts[0]:
         raise InvalidValue("complication", spec, "write it as NAME[:SEVERITY], e.g. bruising:mild")
     match = vocabulary.complication(parts[0])
-    severity = "mild"
+    severity: str | None = None  # not given: not recorded (never a grade nobody gave)
     onset = resolved = None
     outcome = reported_by = None
     for extra in parts[1:]:

@@ -39,7 +39,8 @@ STATUSES = ("active", "voided")
 COURSE_STATUSES = ("active", "completed", "stopped")  # completed and stopped close a course
 SEXES = ("female", "male", "other")
 
-# Canonical area -> aliases a practitioner may type.
+# Canonical area -> aliases a practitioner may type. The catalogue names are the domain anchors'
+# (tallies and stats group under them): "abdomen", not the organ; "décolleté" with its accents.
 AREAS: dict[str, tuple[str, ...]] = {
     "face": ("facial",),
     "forehead": (),
@@ -49,9 +50,9 @@ AREAS: dict[str, tuple[str, ...]] = {
     "jawline": ("jaw",),
     "submental": ("double chin", "chin"),
     "neck": (),
-    "decollete": ("décolleté", "decolletage", "chest"),
+    "décolleté": ("decollete", "decolletage", "chest"),
     "scalp": ("hair", "head"),
-    "stomach": ("abdomen", "abdominal", "belly", "tummy"),
+    "abdomen": ("stomach", "abdominal", "belly", "tummy"),
     "flanks": ("love handles", "waist"),
     "back": (),
     "thighs": ("thigh",),
@@ -72,7 +73,7 @@ AREA_SNOMED: dict[str, tuple[str, str]] = {
     "cheeks": ("60819002", "Cheek structure"),
     "neck": ("45048000", "Neck structure"),
     "scalp": ("41695006", "Scalp structure"),
-    "stomach": ("113345001", "Abdominal structure"),
+    "abdomen": ("113345001", "Abdominal structure"),
     "thighs": ("68367000", "Thigh structure"),
     "knees": ("72696002", "Knee region structure"),
     "buttocks": ("46862004", "Buttock structure"),
@@ -91,8 +92,8 @@ INDICATIONS: dict[str, tuple[str, ...]] = {
     ),
     "cellulite": (),
     "wrinkles": ("lines",),
-    "lift and tightening": (
-        "laxity",
+    "laxity": (
+        "lift and tightening",
         "tightening",
         "lift",
         "sagging",
@@ -100,7 +101,7 @@ INDICATIONS: dict[str, tuple[str, ...]] = {
         "skin tightening",
     ),
     "contouring": ("body contouring", "face contouring"),
-    "lightening and pigment repair": ("pigmentation", "lightening", "melasma"),
+    "pigmentation": ("lightening and pigment repair", "lightening", "melasma"),
     "hair loss": ("alopecia", "hair", "hair regrowth", "hair growth"),
     "rejuvenation": ("skin ageing", "skin aging", "hydration", "elasticity", "luminosity"),
     "scars and stretch marks": ("scars", "stretch marks"),
@@ -194,7 +195,7 @@ COMPLICATIONS: dict[str, tuple[str, ...]] = {
     "itching": ("pruritus", "itch"),
     "redness": ("erythema", "red"),
     "bruising": ("bruise", "haematoma", "hematoma"),
-    "bumps": ("papules", "nodules", "lumps", "bumps at the injection site"),
+    "papules": ("papule", "nodules", "nodule", "bumps", "lumps", "bumps at the injection site"),
     "dark spots": ("hyperpigmentation", "pigment spots", "dark spots on the skin"),
     "rash": ("rush",),  # the source text's spelling
     "infection": (
@@ -246,8 +247,19 @@ def _lookup(word: str, canon: dict[str, tuple[str, ...]]) -> Match:
             table[normalize(alias)] = name
     if key in table:
         return Match(table[key], True)
-    close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.75)
-    return Match(word.strip(), False, table[close[0]] if close else None)
+    close = suggestion(key, list(table))
+    return Match(word.strip(), False, table[close] if close else None)
+
+
+def suggestion(key: str, names: list[str]) -> str | None:
+    """The known name (of ``names``, normalised) to suggest for a word not in a list, the one
+    rule for every vocabulary list: a close spelling ("abdomn" -> "abdomen"), else the longest
+    known name the word holds as whole words ("inner thighs" -> "thighs")."""
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    held = [name for name in names if name and f" {name} " in f" {key} "]
+    return max(held, key=len) if held else None
 
 
 _CONCENTRATION = re.compile(r"^\d+(?:[.,]\d+)?\s*(?:%|mg/ml|mg|mcg|iu|u|ml)?$", re.IGNORECASE)
@@ -284,8 +296,8 @@ def _meaning_table(kind: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8192)
 def meaning(kind: str, word: str) -> str:
-    """The catalogue name a typed area, indication or complication means ("abdomen" ->
-    "stomach", "haematoma" -> "bruising"); a word not in the lists means itself (normalised)."""
+    """The catalogue name a typed area, indication or complication means ("belly" ->
+    "abdomen", "haematoma" -> "bruising"); a word not in the lists means itself (normalised)."""
     key = normalize(word)
     return _meaning_table(kind).get(key, key)
 
@@ -349,10 +361,9 @@ class Vocabulary:
         for known in sorted(self.substances, key=len, reverse=True):
             if key.startswith(known + " "):
                 return self.substances[known], Match(known, True)
-        names = list(self.substances) + list(SUBSTANCE_ALIASES)
-        close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
-        suggestion = SUBSTANCE_ALIASES.get(close[0], close[0]) if close else None
-        return UNCATALOGUED, Match(name.strip(), False, suggestion)
+        close = suggestion(key, list(self.substances) + list(SUBSTANCE_ALIASES))
+        suggested = SUBSTANCE_ALIASES.get(close, close) if close else None
+        return UNCATALOGUED, Match(name.strip(), False, suggested)
 
     def anaesthetic(self, word: str) -> str:
         key = normalize(word)

@@ -22,12 +22,22 @@ def export(charts: list[Chart], fmt: str, clinic_id: str = "", per: str = "sessi
 
         write(to_json(fhir.bundle(charts, clinic_id)))
         return
+    import sys
+
     from mesolog.model import exchange
 
     header, rows = (
         exchange.per_substance(charts) if per == "substance" else exchange.per_session(charts)
     )
     write(to_csv(header, rows))
+    # Said every time (mesolog has no --quiet): a CSV copy is not a backup of the charts.
+    sys.stderr.write(f"{CSV_KEEPS}\n")
+
+
+CSV_KEEPS = (
+    "CSV keeps sessions, not the correction trail or contact details; "
+    "use --format json for a full copy"
+)
 
 
 def map_written(path: object, unmapped: list[str]) -> None:
@@ -50,8 +60,22 @@ def _some(names: list[str], shown: int = 20) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def import_report(plan: ImportPlan, applied: bool) -> None:
-    """The dry-run (or applied) report: rows read/accepted/rejected, what would be created."""
+def refused_sentence(plan: ImportPlan) -> str:
+    """Why ``--apply`` wrote nothing, and the two ways on."""
+    from mesolog.render.console import counted
+
+    n = len({r.row for r in plan.rejected})
+    was, them = ("was", "it") if n == 1 else ("were", "them")
+    return (
+        f"nothing was written: {counted(n, 'row')} {was} rejected; correct {them} (or the map), "
+        "or add --skip-rejected to import the accepted rows."
+    )
+
+
+def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> None:
+    """The dry-run (or applied) report: rows read/accepted/rejected, what would be created.
+    Its last line says what happened: a dry run, or (``refused``) an ``--apply`` that wrote
+    nothing because rows were rejected."""
     from mesolog.render.console import counted
 
     new = plan.new_patients
@@ -75,6 +99,7 @@ def import_report(plan: ImportPlan, applied: bool) -> None:
             ],
         ),
         ("Unknown values", plan.unknown_values),
+        ("New patients with close ids (check each is a different person)", plan.close_new_ids),
         ("Likely duplicates of sessions in the charts", plan.duplicates),
         ("Warnings (recorded all the same)", plan.warnings),
     )
@@ -85,6 +110,14 @@ def import_report(plan: ImportPlan, applied: bool) -> None:
             lines += [f"  {item}" for item in unique[:SHOWN]]
             if len(unique) > SHOWN:
                 lines.append(f"  ... and {len(unique) - SHOWN} more")
-    if not applied:
+    if len(plan.close_to_existing) > 1:
+        lines.append(
+            "If every id above with a \"did you mean\" is a new patient, add "
+            f"--new-patient {','.join(plan.close_to_existing)}"
+        )
+    if refused:
+        sentence = refused_sentence(plan)
+        lines.append(sentence[0].upper() + sentence[1:])
+    elif not applied:
         lines.append("Dry run: nothing was written. Add --apply to import.")
     write("\n".join(lines))

@@ -334,17 +334,19 @@ class _Builder:
         suspects: list[str],
         performer: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        serious = "serious" if problem.severity == "severe" else "non-serious"
         resource: dict[str, Any] = {
             "resourceType": "AdverseEvent",
             "actuality": "actual",
             "event": {"text": problem.name},
             "subject": {"reference": patient_ref},
             "date": (problem.onset or session.date).isoformat(),
-            "seriousness": {"coding": [{"system": SERIOUSNESS, "code": serious}]},
-            "severity": {"coding": [{"system": SEVERITY, "code": problem.severity}]},
             "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
         }
+        if problem.severity is not None:
+            # Not recorded: neither the grade nor the seriousness that follows from it is said.
+            serious = "serious" if problem.severity == "severe" else "non-serious"
+            resource["seriousness"] = {"coding": [{"system": SERIOUSNESS, "code": serious}]}
+            resource["severity"] = {"coding": [{"system": SEVERITY, "code": problem.severity}]}
         if problem.outcome in OUTCOMES:
             assert problem.outcome is not None
             text = problem.outcome + (

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mesolog.model import Chart, Complication, Session, Substance, complication_text
+from mesolog.model.amendments import severity_text
 from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
             to_markdown(
                 ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
                 [
-                    [s.id, s.date.isoformat(), c.name, c.severity, date_text(c.onset), date_text(c.resolved), c.outcome or ""]
+                    [s.id, s.date.isoformat(), c.name, severity_text(c.severity), date_text(c.onset), date_text(c.resolved), c.outcome or ""]
                     for s, c in complicated
                 ],
             )
@@ -306,7 +307,7 @@ def _number_cell(s: Session) -> str:
 
 def _complication_line(c: Complication) -> str:
     """``bruising (mild), onset 2026-11-03, resolved 2026-11-09, outcome resolved``."""
-    parts = [f"{c.name} ({c.severity})"]
+    parts = [f"{c.name} ({severity_text(c.severity)})"]
     parts += [f"{word} {when.isoformat()}" for word, when in (("onset", c.onset), ("resolved", c.resolved)) if when]
     if c.outcome:
         parts.append(f"outcome {c.outcome}")
@@ -382,15 +383,9 @@ def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
     else the name and amount on one line and the lot and expiry on the next."""
     from rich.cells import cell_len
 
-    cells = [
-        (
-            x.name,
-            amount_text(x.amount, x.unit),
-            f"lot {x.lot}" if x.lot else "no lot",
-            f"exp {x.expiry.isoformat()}" if x.expiry else "",
-        )
-        for x in substances
-    ]
+    from mesolog.render.sessions import substance_parts
+
+    cells = [substance_parts(x) for x in substances]
     widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
     if sum(widths) + 6 <= room:
         return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]

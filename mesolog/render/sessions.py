@@ -21,9 +21,21 @@ from mesolog.render.console import (
 # --- one session ------------------------------------------------------------------------------
 
 
+def substance_parts(item: Substance) -> tuple[str, str, str, str]:
+    """A substance as screens show it, in four parts: ``minoxidil 0.5%``, ``2 ml``, ``lot M77``
+    (or ``no lot``) and ``exp 2027-01-31`` (or nothing): the confirmation panel joins them, the
+    report's session blocks align them (the trail keeps model.substance_text's own wording)."""
+    return (
+        item.name,
+        amount_text(item.amount, item.unit),
+        f"lot {item.lot}" if item.lot else "no lot",
+        f"exp {item.expiry.isoformat()}" if item.expiry else "",
+    )
+
+
 def _substance_line(item: Substance) -> str:
-    """``minoxidil 0.5% 2 ml lot M77`` (the trail keeps model.substance_text's own wording)."""
-    return f"{item.name} {amount_text(item.amount, item.unit)}" + (f" lot {item.lot}" if item.lot else "")
+    """``minoxidil 0.5% 2 ml lot M77 exp 2027-01-31``."""
+    return " ".join(part for part in substance_parts(item) if part)
 
 
 def session_rows(session: Session) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from datetime import date
 from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
 from mesolog.model.aftercare import ClinicDetails
+from mesolog.model.amendments import severity_text
 from mesolog.model.values import amount_text, number_text
 
 _CSS = """
@@ -203,7 +204,7 @@ def _complications_section(sessions: tuple[Session, ...]) -> str:
     items = []
     for item in sessions:
         for c in item.complications:
-            details = [f"{c.severity}"]
+            details = [severity_text(c.severity)]
             if c.onset:
                 details.append(f"began {c.onset.isoformat()}")
             if c.resolved:

@@ -40,7 +40,7 @@ from mesolog.model.questions import (
 from mesolog.model.vocabulary import meaning, normalize, substance_meaning
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
-VERSION = "9"
+VERSION = "10"
 SEP = "\x1f"  # between list items
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
@@ -532,7 +532,7 @@ def _narrowing(query: SessionQuery, *also: str) -> tuple[str, list[object]]:
     if query.technique:
         keep("s.technique = ?", query.technique)
     fact = "EXISTS (SELECT 1 FROM facts f WHERE f.name = s.name AND f.session = s.session AND f.kind {} AND {})"
-    # Areas, complications and indications compare by meaning ("abdomen" finds "stomach").
+    # Areas, complications and indications compare by meaning ("belly" finds "abdomen").
     for kind, value in (("area", query.area), ("complication", query.complication)):
         if value:
             keep(fact.format("= ?", "f.grp_norm = ?"), kind, normalize(meaning(kind, value)))

@@ -202,8 +202,10 @@ def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) ->
 
 
 def _chart_conflicts(path: Path, text: str) -> list[Problem]:
-    """Conflicts a merge left in the patient's details or a course (no command edits those
-    yet): the practitioner corrects the value by hand and deletes the entry."""
+    """Conflicts a merge left in the patient's details or a course: settled by the command
+    that sets the field (``patient edit``, ``course edit``), or by hand for the others."""
+    from mesolog.store.settling import settle_advice
+
     entries = tomllib.loads(text).get("conflicts", [])
     line = text.count("\n", 0, text.index("[[conflicts]]")) + 1
     return [
@@ -212,8 +214,8 @@ def _chart_conflicts(path: Path, text: str) -> list[Problem]:
             line,
             "error",
             f"merge conflict: {e.get('field')} was changed two ways on two machines "
-            f"({e.get('kept')} kept, {e.get('other')} also recorded); correct the value in the "
-            "file if needed and delete this [[conflicts]] entry",
+            f"({e.get('kept')} kept, {e.get('other')} also recorded); "
+            + settle_advice(path.stem, str(e.get("field"))),
         )
         for e in entries
         if isinstance(e, dict)
@@ -285,7 +287,8 @@ def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:
 
 
 def _uncommitted(clinic: Clinic) -> list[Problem]:
-    """With history on: each chart changed outside mesolog and not yet committed."""
+    """With history on: each chart not yet committed (changed by hand, or mesolog's own change
+    that git could not record: ``history.why_uncommitted`` tells them apart)."""
     from mesolog.store import history
 
     return [
@@ -293,9 +296,7 @@ def _uncommitted(clinic: Clinic) -> list[Problem]:
             clinic.data_dir / relative,
             None,
             "warning",
-            "changed outside mesolog and not committed to history; mesolog commits it on its "
-            'own before the chart\'s next change, or now: mesolog git commit -m "why" -- '
-            + relative,
+            history.why_uncommitted(clinic.data_dir, relative),
         )
         for relative in history.uncommitted(clinic.data_dir)
     ]

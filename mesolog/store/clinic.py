@@ -218,6 +218,16 @@ class Clinic:
         hint = did_you_mean(patient_id, self.people()) or "."
         return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
 
+    def missing_photos(self, photos: tuple[str, ...]) -> list[str]:
+        """A warning for each photo given whose file is not in the data folder (yet: it may be
+        copied there later); the path itself was checked by the model (values.photo)."""
+        return [
+            f"photo {photo} is not in the data folder yet ({self.data_dir / photo}); "
+            "recorded all the same: copy the file there."
+            for photo in photos
+            if not (self.data_dir / photo).exists()
+        ]
+
     def people(self) -> list[tuple[str, str | None]]:
         """(id, name) of every chart; only each file's [patient] table is read. Anything that
         is not a regular file, or a link out of the folder, is left out unopened."""
@@ -358,7 +368,7 @@ class Clinic:
         def decide(chart: Chart) -> Session:
             drafted = draft(chart)
             session = drafted.complete()
-            warnings[:] = drafted.warnings
+            warnings[:] = drafted.warnings + self.missing_photos(session.photos)
             return session
 
         check_patient_id(patient_id)
@@ -449,7 +459,7 @@ class Clinic:
         def decide(chart: Chart, old: Session) -> Session:
             if isinstance(change, Given):
                 draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
-                warnings[:] = draft.warnings
+                warnings[:] = draft.warnings + self.missing_photos(change.photos)
                 return draft.complete()
             return change(old)
 
@@ -518,7 +528,11 @@ class Clinic:
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
             patient, lines = details.changed_patient(chart.patient, checked)
-            new = details.with_trail(replace(chart, patient=patient), lines, now(), by, reason)
+            # A detail given now is the answer to a merge's conflict on it: settled.
+            text, settled = _settled(text, [f"patient.{key}" for key in checked])
+            new = details.with_trail(
+                replace(chart, patient=patient), lines + settled, now(), by, reason
+            )
             return new, _revised(text, chart, new)
 
         def message(chart: Chart) -> str:
@@ -548,7 +562,13 @@ class Clinic:
         def edit(old: Course) -> tuple[Course, list[str]]:
             return details.changed_course(old, planned_sessions, interval_days, indication)
 
-        return self._change_course(patient_id, course, edit, "changed", by, reason)
+        given = zip(
+            ("planned_sessions", "interval_days", "indication"),
+            (planned_sessions, interval_days, indication),
+            strict=True,
+        )
+        fields = tuple(key for key, value in given if value is not None)
+        return self._change_course(patient_id, course, edit, "changed", by, reason, fields)
 
     def close_course(
         self, patient_id: str, course: str, status: str, by: str, reason: str
@@ -571,9 +591,11 @@ class Clinic:
         verb: str,
         by: str,
         reason: str | None,
+        fields: tuple[str, ...] = (),
     ) -> tuple[Chart, Path]:
         """Change one course (found ignoring case) and append the trail entry; returns the new
-        chart, whose last amendment lists the changes."""
+        chart, whose last amendment lists the changes. The merge conflicts on ``fields`` (the
+        ones given a value) are settled."""
         from mesolog.model import details
 
         stored: list[Course] = []
@@ -582,7 +604,11 @@ class Clinic:
             old = details.find_course(chart, name)
             course, lines = edit(old)
             courses = tuple(course if c is old else c for c in chart.courses)
-            new = details.with_trail(replace(chart, courses=courses), lines, now(), by, reason)
+            # The merge names a course's conflicts by the course's name in lower case.
+            text, settled = _settled(text, [f"courses.{old.name.lower()}.{f}" for f in fields])
+            new = details.with_trail(
+                replace(chart, courses=courses), lines + settled, now(), by, reason
+            )
             stored.append(course)
             return new, _revised(text, chart, new)
 
@@ -694,10 +720,26 @@ def _revised(text: str, before: Chart, after: Chart) -> str:
     return revise_chart(text, before, after)
 
 
+def _settled(text: str, fields: list[str]) -> tuple[str, list[str]]:
+    """``text`` without the merge conflicts on ``fields``, and the trail lines saying so."""
+    from mesolog.store.settling import settle_chart_conflicts
+
+    return settle_chart_conflicts(text, fields)
+
+
 def _changed_names(chart: Chart) -> str:
     """The fields of the chart's last amendment, for the commit message: "name, phone"."""
-    fields = (line.split(":", 1)[0] for line in chart.amendments[-1].changes)
-    return ", ".join(dict.fromkeys(f.rsplit(".", 1)[-1] for f in fields))
+    names = []
+    for line in chart.amendments[-1].changes:
+        if line.startswith(SETTLED_START):  # "merge conflict on patient.name settled (...)"
+            names.append(line[len(SETTLED_START) :].split(" ", 1)[0].rsplit(".", 1)[-1])
+            names[-1] += " (merge conflict settled)"
+        else:
+            names.append(line.split(":", 1)[0].rsplit(".", 1)[-1])
+    return ", ".join(dict.fromkeys(names))
+
+
+SETTLED_START = "merge conflict on "
 
 
 def _flags(fields: tuple[str, ...]) -> str:

@@ -336,7 +336,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         complications.append(
             Complication(
                 name=c.text("name", required=True),
-                severity=c.text("severity") or "mild",
+                severity=c.text("severity") or None,  # absent: not recorded
                 onset=c.day("onset"),
                 resolved=c.day("resolved"),
                 outcome=c.text("outcome"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from mesolog.errors import HistoryError
@@ -25,7 +26,9 @@ def enabled(data_dir: Path) -> bool:
     return (data_dir / ".git").exists()
 
 
-def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedProcess[str]:
+def _git(
+    data_dir: Path, *args: str, author: str = "", in_english: bool = False
+) -> subprocess.CompletedProcess[str]:
     binary = git_binary()
     if binary is None:
         raise HistoryError("git is not installed, so history is off; the charts work as before.")
@@ -35,6 +38,9 @@ def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedPr
     env.setdefault("GIT_COMMITTER_EMAIL", "mesolog@localhost")
     env.setdefault("GIT_AUTHOR_NAME", author or "mesolog")
     env.setdefault("GIT_AUTHOR_EMAIL", "mesolog@localhost")
+    if in_english:  # git's messages untranslated, for the callers that tell them apart
+        env["LC_ALL"] = "C"
+        env.pop("LANGUAGE", None)
     return subprocess.run(
         [binary, "-C", str(data_dir), *args],
         capture_output=True,
@@ -44,9 +50,11 @@ def _git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedPr
     )
 
 
-def git(data_dir: Path, *args: str, author: str = "") -> subprocess.CompletedProcess[str]:
+def git(
+    data_dir: Path, *args: str, author: str = "", in_english: bool = False
+) -> subprocess.CompletedProcess[str]:
     """git in the data folder, output captured (for the store's sharing module)."""
-    return _git(data_dir, *args, author=author)
+    return _git(data_dir, *args, author=author, in_english=in_english)
 
 
 def init(data_dir: Path) -> str:
@@ -87,38 +95,128 @@ def index_lock_warning(data_dir: Path) -> str | None:
     )
 
 
+LATER = "mesolog commits it with its own message at the chart's next change or `mesolog sync`"
+
+
 def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path) -> str | None:
-    """Commit one changed chart; returns a warning when git refused (the chart is saved)."""
+    """Commit one changed chart; returns a warning when git refused (the chart is saved, and
+    the change is remembered to be committed later with ``message``: see ``store.pending``)."""
     if not enabled(data_dir) or git_binary() is None:
         return None
-    from mesolog.store import chart_lock
+    from mesolog.store import chart_lock, pending
 
     # git's own index lock would make concurrent writers fail; take turns instead.
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         relative = str(path.relative_to(data_dir))
+        earlier = pending.read(data_dir).get(relative)
+        full = message
+        if earlier is not None:  # its earlier change could not be committed before: one commit
+            full = replace(earlier, messages=(*earlier.messages, message)).message()
         added = _git(data_dir, "add", "--", relative)
-        done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative, author=author)
+        done = _git(data_dir, "commit", "--quiet", "-m", full, "--", relative, author=author)
+        if added.returncode != 0 or done.returncode != 0:
+            pending.remember(data_dir, relative, message, author)
+        else:
+            if earlier is not None:
+                pending.forget(data_dir, relative)
+            _commit_waiting(data_dir, lock_dir, holding=relative)
     if added.returncode != 0 or done.returncode != 0:
         stuck = index_lock_warning(data_dir)
         if stuck:
-            return f"the chart is saved, but git did not record the change: {stuck}"
+            return f"the chart is saved, but git did not record the change ({LATER}): {stuck}"
         return (
-            "the chart is saved, but git did not record the change: "
+            f"the chart is saved, but git did not record the change ({LATER}): "
             + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
         )
     return None
 
 
+def commit_waiting(data_dir: Path, lock_dir: Path) -> None:
+    """Commit mesolog's own changes that git could not record when they were made, each with
+    its message (``mesolog sync``, which holds the history lock)."""
+    _commit_waiting(data_dir, lock_dir, holding=None)
+
+
+def _commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None) -> None:
+    """The history lock is held, and the lock of chart ``holding`` (relative path) too. Another
+    chart is committed only when no one is writing it and it holds exactly what mesolog wrote:
+    hand edits made since are the practitioner's to commit (``check`` names them)."""
+    from mesolog.errors import ChartBusy
+    from mesolog.store import chart_lock, pending
+
+    waiting = pending.read(data_dir)
+    done: list[str] = []
+    for entry in waiting.values():
+        path = data_dir / entry.path
+        if not path.is_file():  # removed since: nothing of mesolog's is left to commit
+            done.append(entry.path)
+            continue
+        untouched = pending.is_untouched(data_dir, entry)
+        message = entry.message("" if untouched else " (with changes made outside mesolog since)")
+        if entry.path == holding:
+            committed = _commit_one(data_dir, entry.path, message, entry.author)
+        elif not untouched:
+            continue
+        elif not entry.path.startswith("patients/"):
+            committed = _commit_one(data_dir, entry.path, message, entry.author)
+        else:
+            try:
+                with chart_lock(lock_dir, path.stem, timeout=0):
+                    committed = _commit_one(data_dir, entry.path, message, entry.author)
+            except ChartBusy:  # being written right now: that write commits it
+                continue
+        if committed:
+            done.append(entry.path)
+    if done:
+        pending.forget(data_dir, *done)
+
+
+def _commit_one(data_dir: Path, relative: str, message: str, author: str) -> bool:
+    """Commit one file with ``message``; True when it is committed (maybe by hand already)."""
+    status = _git(data_dir, "status", "--porcelain", "--", relative)
+    if status.returncode == 0 and not status.stdout.strip():
+        return True
+    added = _git(data_dir, "add", "--", relative)
+    done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative, author=author)
+    return added.returncode == 0 and done.returncode == 0
+
+
+def why_uncommitted(data_dir: Path, relative: str) -> str:
+    """What ``check`` says of a chart git has not recorded: mesolog's own change waiting for its
+    commit, or a hand edit (never a remedy that would throw mesolog's change away)."""
+    from mesolog.store import pending
+
+    entry = pending.read(data_dir).get(relative)
+    if entry is None:
+        return (
+            "changed outside mesolog and not committed to history; mesolog commits it on its "
+            'own before the chart\'s next change, or now: mesolog git commit -m "why" -- '
+            + relative
+        )
+    what = "; ".join(entry.messages)
+    if pending.is_untouched(data_dir, entry):
+        return f"mesolog's own change ({what}) is saved but git did not record it yet; {LATER}"
+    return (
+        f"holds mesolog's own change ({what}), which git did not record, and was changed "
+        "outside mesolog since; mesolog commits both before the chart's next change, or now: "
+        'mesolog git commit -m "why" -- ' + relative
+    )
+
+
 def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
     """Before mesolog changes a chart, commit what was changed in it by hand (or the chart
     itself, copied in by hand) under its own message, so that the next commit holds only
-    mesolog's change. Returns a warning when git refused."""
+    mesolog's change. A change of mesolog's own that git could not record is committed first,
+    with its message (never as a hand edit). Returns a warning when git refused."""
     if not enabled(data_dir) or git_binary() is None:
         return None
-    from mesolog.store import chart_lock
+    from mesolog.store import chart_lock, pending
 
     relative = str(path.relative_to(data_dir))
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
+        _commit_waiting(data_dir, lock_dir, holding=relative)
+        if relative in pending.read(data_dir):
+            return None  # still not committed (git's index is locked): this change joins it
         status = _git(data_dir, "status", "--porcelain", "--", relative)
         if status.returncode != 0 or not status.stdout.strip():
             return None
@@ -166,9 +264,16 @@ def record_many(
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         added = _git(data_dir, "add", "--", *relative)
         done = _git(data_dir, "commit", "--quiet", "-m", message, "--", *relative, author=author)
+        from mesolog.store import pending
+
+        for each in relative:
+            if added.returncode != 0 or done.returncode != 0:
+                pending.remember(data_dir, each, message, author)
+            else:
+                pending.forget(data_dir, each)
     if added.returncode != 0 or done.returncode != 0:
         return (
-            "the charts are saved, but git did not record the change: "
+            f"the charts are saved, but git did not record the change ({LATER}): "
             + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
         )
     return None

@@ -4,6 +4,7 @@ Writing the plan is :meth:`Clinic.import_charts`."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -78,8 +79,10 @@ def prepare(
     practice: ClinicDefaults,
     today: date,
     recorded: datetime,
+    new_ids: Collection[str] = (),
 ) -> plan_.ImportPlan | MapWritten:
-    """What importing ``path`` would do (nothing is written to the clinic here)."""
+    """What importing ``path`` would do (nothing is written to the clinic here); ``new_ids``
+    are ids the practitioner says are new patients though close to an existing one."""
     charts = _Charts(clinic)
     if kind_of(path) == "json":
         return plan_.plan_restore(path.name, exported_charts(path), charts)
@@ -88,7 +91,9 @@ def prepare(
     if isinstance(cmap, MapWritten):
         return cmap
     rows = plan_.mapped_rows(table.header, table.rows, cmap, table.numbers)
-    return plan_.plan_import(path.name, rows, cmap.date_format, charts, practice, today, recorded)
+    return plan_.plan_import(
+        path.name, rows, cmap.date_format, charts, practice, today, recorded, clinic.people, new_ids
+    )
 
 
 def column_map(path: Path, table: Table) -> plan_.ColumnMap | MapWritten:

@@ -391,6 +391,23 @@ def _session_number(key: str, b: Any, o: Any, t: Any) -> Any:
     return None
 
 
+# How a practitioner settles a conflict, by what it is in (the start of its sentence).
+_SETTLED_BY = (
+    ("session ", "a session's with `mesolog amend ID SESSION ... --reason`"),
+    ("[patient]", "the patient's details with `mesolog patient edit ID --FIELD VALUE`"),
+    ("course ", "a course's with `mesolog course edit ID COURSE`"),
+)
+
+
+def how_to_settle(clashes: list[str]) -> str:
+    """The commands that settle these conflicts (sentences as ``MergedChart.clashes`` holds
+    them, maybe after "P-1 "), one clause per kind present."""
+    kinds = [
+        how for start, how in _SETTLED_BY if any(start in clash.split(": ", 1)[0] for clash in clashes)
+    ]
+    return "settle " + "; ".join(kinds or [_SETTLED_BY[0][1]])
+
+
 def _clash_sentence(where: str, clash: FieldClash) -> str:
     return (
         f"{where}: {clash.field} was changed two ways "

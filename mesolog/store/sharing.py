@@ -8,15 +8,17 @@ session uid) and drives pull and push with one sentence per way it can fail.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mesolog.errors import CannotMerge, HistoryError, MergeConflict, SyncFailed
+from mesolog.errors import CannotMerge, HistoryError, MergeConflict, SyncFailed, shortened
 from mesolog.store import history
 from mesolog.store.files import chart_lock, write_atomically
-from mesolog.store.merge import MergedChart, merge_chart_texts
+from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
+from mesolog.store.pending import read as read_waiting
 
 ATTRIBUTES = ".gitattributes"
 ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
@@ -61,16 +63,30 @@ def register_driver(data_dir: Path) -> None:
             raise HistoryError(f"git config {key} failed: {done.stderr.strip()}")
 
 
+# The files of the data folder itself that mesolog writes (and git may check out).
+OWN_FILES = (ATTRIBUTES, ".gitignore", "clinic.toml")
+
+
 def tighten(data_dir: Path) -> None:
-    """Folders 0700 and charts 0600, as a clone made with the default umask is not."""
+    """Folders 0700, and every file under patients/ and mesolog's own files 0600, as a clone,
+    a pull or a merge (git writes the work tree with the umask: 0644) leaves them."""
+    import stat
+
     for folder in (data_dir, data_dir / "patients"):
         if folder.is_dir() and not folder.is_symlink():
             os.chmod(folder, 0o700)
     patients = data_dir / "patients"
+    files = [data_dir / name for name in OWN_FILES]
     if patients.is_dir():
-        for chart in patients.glob("*.toml"):
-            if chart.is_file() and not chart.is_symlink():
-                os.chmod(chart, 0o600)
+        files += sorted(patients.iterdir())
+    for path in files:
+        try:
+            status = os.lstat(path)
+        except OSError:
+            continue
+        # Never through a symbolic link (its target may be outside the folder); only what is wider.
+        if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
+            os.chmod(path, 0o600)
 
 
 def driver_problem(data_dir: Path) -> str | None:
@@ -192,17 +208,30 @@ def sync(data_dir: Path, lock_dir: Path) -> SyncReport:
     if problem:
         raise SyncFailed(f"not synced: {problem}.")
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        return _sync(data_dir)
+        return _sync(data_dir, lock_dir)
 
 
-def _sync(data_dir: Path) -> SyncReport:
+def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
     report = SyncReport()
     if (data_dir / ".git" / "MERGE_HEAD").exists():
         raise SyncFailed(
             "a git merge is under way in the data folder: finish it (`mesolog git commit`) or "
             "undo it (`mesolog git merge --abort`), then sync again."
         )
+    stuck = history.index_lock_warning(data_dir)
+    if stuck:
+        raise SyncFailed(f"not synced: {stuck}.")
+    # mesolog's own changes that git could not record when they were made: committed now.
+    history.commit_waiting(data_dir, lock_dir)
     pending = _pending(data_dir)
+    waiting = [name for name in pending if name in read_waiting(data_dir)]
+    if waiting:
+        # mesolog's change with a hand edit on top: never offer to undo it (that loses both).
+        raise SyncFailed(
+            f"not synced: {', '.join(waiting[:5])}{' ...' if len(waiting) > 5 else ''} "
+            "holds a change of mesolog's that git did not record, and was changed outside "
+            "mesolog since: run `mesolog check`, then commit it with `mesolog git commit -am WHY`."
+        )
     if pending:
         # Never swept into a commit: a hand edit is the practitioner's to keep or drop.
         raise SyncFailed(
@@ -214,11 +243,12 @@ def _sync(data_dir: Path) -> SyncReport:
     if not branch:
         raise SyncFailed("the data folder is not on a branch (detached HEAD); nothing was synced.")
     remote, there, tracked = _where_to(data_dir, branch)
-    fetched = history.git(data_dir, "fetch", "--quiet", remote)
+    # git's own words are read below (which refusal was it?): in English whatever the locale.
+    fetched = history.git(data_dir, "fetch", "--quiet", remote, in_english=True)
     if fetched.returncode != 0:
         raise SyncFailed(
-            f"could not reach {remote} (offline?): {_last_line(fetched.stderr)}; nothing was "
-            "changed, your charts are committed here and will sync next time."
+            f"{_unreachable(remote, fetched.stderr)}; nothing was changed, your charts are "
+            "committed here and will sync next time."
         )
     incoming = f"refs/remotes/{remote}/{there}"
     before = _out(data_dir, "rev-parse", "HEAD")
@@ -227,6 +257,7 @@ def _sync(data_dir: Path) -> SyncReport:
         clashes = _merge(data_dir, incoming, f"{remote}/{there}")
         after = _out(data_dir, "rev-parse", "HEAD")
         if before and after and before != after:
+            tighten(data_dir)  # git wrote what it pulled with the umask (0644)
             changed = _out(data_dir, "diff", "--name-only", before, after) or ""
             names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
             report.lines.append(
@@ -242,26 +273,61 @@ def _sync(data_dir: Path) -> SyncReport:
         *([] if tracked else ["-u"]),
         remote,
         f"HEAD:refs/heads/{there}",
+        in_english=True,
     )
     if pushed.returncode != 0:
-        why = pushed.stderr
-        if "rejected" in why or "fetch first" in why or "non-fast-forward" in why:
-            raise SyncFailed(
-                f"{remote} refused the push (another machine pushed meanwhile): run `mesolog sync` "
-                "again; your charts are committed here, nothing was lost."
-            )
-        raise SyncFailed(
-            f"could not push to {remote} (offline?): {_last_line(why)}; your charts are "
-            "committed here and will be pushed next time."
-        )
+        raise SyncFailed(_refused_push(remote, pushed.stderr))
     report.lines.append(f"pushed {branch} to {remote}/{there}")
     if clashes:
         raise MergeConflict(
             "synced, but a field was changed two ways on two machines and both values are kept: "
             + "; ".join(clashes)
-            + "; `mesolog check` lists them, settle each with `mesolog amend`."
+            + f"; `mesolog check` lists them: {how_to_settle(clashes)}."
         )
     return report
+
+
+# What git prints when a push lost the race with another machine's (and only then).
+_OUTRUN = re.compile(r"^ ! \[rejected\] .*\((fetch first|non-fast-forward)\)$", re.MULTILINE)
+# A remote's refusal: "[remote rejected] ... (reason)" and the lines its hooks printed.
+_REMOTE_REJECTED = re.compile(r"\[remote rejected\][^(\n]*\(([^\n]*)\)")
+_DENIED = ("permission denied", "authentication failed", "could not read username", "error: 403")
+REASON_CHARS = 160
+
+
+def _unreachable(remote: str, said: str) -> str:
+    """One sentence for a remote git could not talk to: none of git's own lines, which are
+    fragments of several sentences ("... and the repository exists.")."""
+    if any(word in said.lower() for word in _DENIED):
+        return (
+            f"{remote} refused to let this machine in (permission denied): check the key or "
+            "password this laptop uses for it"
+        )
+    return (
+        f"could not reach {remote} (offline, or has it moved? `mesolog git remote -v` shows "
+        "where it points)"
+    )
+
+
+def _refused_push(remote: str, said: str) -> str:
+    """Why a push failed, in one sentence: the remote's own reason when it gave one (its
+    ``remote:`` lines, inert and shortened), "pushed meanwhile" only when git says so."""
+    kept = "your charts are committed here, nothing was lost"
+    if _OUTRUN.search(said):
+        return (
+            f"{remote} refused the push (another machine pushed meanwhile): run `mesolog sync` "
+            f"again; {kept}."
+        )
+    told = [line[len("remote:") :].strip() for line in said.splitlines() if line.startswith("remote:")]
+    reason = "; ".join(text for text in told if text)
+    rejected = _REMOTE_REJECTED.search(said)
+    reason = reason or (rejected.group(1) if rejected else "")
+    if reason:
+        return (
+            f"{remote} refused the push, saying {shortened(reason, REASON_CHARS)}; {kept}: "
+            f"ask whoever runs {remote} what it needs, then run `mesolog sync` again."
+        )
+    return f"{_unreachable(remote, said)}; your charts are committed here and will be pushed next time."
 
 
 def _merge(data_dir: Path, incoming: str, shown: str) -> list[str]:
