@@ -63,7 +63,8 @@ sessions = st.builds(
     needle_length_mm=st.none() | st.floats(min_value=0.1, max_value=50),
     points=st.none() | st.integers(1, 10000),
     consent=st.none() | free_text,
-    photos=st.lists(short, max_size=3).map(tuple),
+    # A photo is a path inside the data folder (values.photo refuses blank, absolute and ".." ones).
+    photos=st.lists(st.from_regex(r"photos/[A-Za-z0-9_-]{1,12}\.jpg", fullmatch=True), max_size=3).map(tuple),
     duration_min=st.none() | st.integers(1, 600),
     notes=free_text,
     status=st.just("active"),

@@ -99,12 +99,16 @@ def test_text_prints_exactly_as_typed_not_as_markup(run, patient: Path) -> None:
     assert "[/]" in added
 
 
-def test_piped_output_is_not_cut_at_80_columns(run, patient: Path) -> None:
+def test_piped_output_is_never_cut_and_fits_its_width(run, patient: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     long_note = "a very long note " * 20
     run("add", "P-0042", *FULL_ADD, "--note", long_note.strip())
     out = run("report", "P-0042").stdout
-    assert long_note.strip() in out
+    assert long_note.strip() in out  # COLUMNS=1000 (conftest): on one line
     assert "\x1b[" not in out  # no colour codes when piped
+    monkeypatch.delenv("COLUMNS")  # piped with no COLUMNS: 80 columns, every word kept
+    out = run("report", "P-0042").stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert " ".join(out.split()).count("a very long note") == 20
 
 
 def test_voided_session_is_struck_out_of_progress(run, patient: Path) -> None:
@@ -125,13 +129,13 @@ def test_clinic_overview_overdue_first_and_broken_file_is_one_row(run, data_dir:
         run("add", pid, "--date", (today - timedelta(days=days_ago)).isoformat(), "--area", "thighs",
             "-s", "caffeine:2ml:LOT C1", "--depth", "4", "--technique", "hand", "--anaesthetic", "none")
     (data_dir / "patients" / "P-BROKEN.toml").write_text("schema = 1\n[patient\n")
-    result = run("report")
+    result = run("report", expect=1)  # listed as a row, and said in the exit code (QA item 9)
     lines = result.stdout.splitlines()
     order = [next(i for i, text in enumerate(lines) if f"│ {pid} " in text) for pid in ("P-2", "P-3", "P-1")]
     assert order == sorted(order)
     assert "overdue 26 d" in result.stdout
     assert "P-BROKEN" in result.stdout and "cannot read this chart" in result.stdout
-    rows = json.loads(run("report", "--format", "json").stdout)
+    rows = json.loads(run("report", "--format", "json", expect=1).stdout)
     assert [r["patient"] for r in rows] == ["P-2", "P-3", "P-1", "P-BROKEN"]
     assert rows[0]["days_late"] == 26 and rows[0]["done"] == 1 and rows[0]["planned"] == 6
     assert rows[-1]["problem"]

@@ -229,10 +229,17 @@ def _index_of(state: State) -> Any:
     return summary.opened(state.reading_clinic(), cache_location().path, rebuild_progress())
 
 
-def fail_if_left_out(problems: list[tuple[str, str]]) -> None:
-    """After an answer that could not include every chart (each was named on stderr): exit 1."""
+def fail_if_left_out(problems: list[tuple[str, str]], listed: bool = False) -> None:
+    """After an answer that could not include every chart: exit 1. Each chart was named on
+    stderr, or, ``listed``, shown as a "cannot read this chart" row (the overview, `patient
+    list`): a script must not take an answer about part of the clinic for the whole."""
     from mesolog.errors import LeftOut
 
+    if problems and listed:
+        raise LeftOut(
+            f"{len(problems)} chart(s) could not be read (the rows marked \"cannot read this "
+            "chart\" above); run `mesolog check`."
+        )
     if problems:
         raise LeftOut(
             f"the answer above leaves out {len(problems)} chart(s) that could not be read "
@@ -259,6 +266,7 @@ def clinic_overview(
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
     show_report(ctx, fmt, output, lambda form: clinic_view.overview(summaries, problems, date.today(), form, title), title)
+    fail_if_left_out(problems, listed=True)
 
 
 def show_report(

@@ -14,6 +14,7 @@ from mesolog.cli.application import (
     chosen_format,
     clinic_overview,
     course_app,
+    fail_if_left_out,
     patient_app,
     state_of,
     summary_index,
@@ -132,6 +133,7 @@ def patient_list(
         summaries, problems = index.summaries()
     chosen = [s for s in summaries if patient_matches(search, s)]
     clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
+    fail_if_left_out(problems, listed=True)
 
 
 @patient_app.command("show")

@@ -195,3 +195,4 @@ def stats(
         lambda form: clinic_view.stats(by, groups, problems, form),
         f"mesolog stats --by {by}",
     )
+    fail_if_left_out(problems)  # rates without a chart are not the clinic's rates

@@ -35,7 +35,7 @@ def report(
     since: SinceOption = None,
     until: UntilOption = None,
     last: Annotated[
-        int | None, typer.Option(help="Only the last N sessions. Example: --last 3")
+        int | None, typer.Option(help="Only the last N sessions done (voided ones between them are shown). Example: --last 3")
     ] = None,
     fmt: FormatOption = "table",
     audit: Annotated[

@@ -80,14 +80,20 @@ def in_window(
     until: date | None = None,
     last: int | None = None,
 ) -> tuple[Session, ...]:
-    """Sessions by date within [since, until], then only the last N of those."""
+    """Sessions by date within [since, until], then only the last N of those.
+
+    The last N counts sessions that were done (active): "what did I do last time" is never
+    answered by a voided entry. Voided sessions between the first and the last of those N
+    stay in the window, marked voided; those after the last active one are left out."""
     chosen = [
         s
         for s in sorted(sessions, key=lambda s: (s.date, s.id))
         if (since is None or s.date >= since) and (until is None or s.date <= until)
     ]
     if last is not None:
-        chosen = chosen[-last:] if last > 0 else []
+        done = [n for n, s in enumerate(chosen) if not s.voided]
+        kept = done[-last:] if last > 0 else []
+        chosen = chosen[kept[0] : kept[-1] + 1] if kept else []
     return tuple(chosen)
 
 

@@ -87,17 +87,19 @@ def overview_columns(today: date) -> list[Column]:
 
 def due_columns(today: date) -> list[Column]:
     """``due``: who, their course and progress, and when (the indication, the latest
-    complications and the overview's problem are not part of it)."""
+    complications and the overview's problem are not part of it). A recall list is for
+    calling people: at a narrow width the course goes first, then the last session date,
+    then the progress; the name stays with the id and the date."""
     c = _patient_columns(today)
     return [
         c["patient"],
         c["name"],
         replace(c["indication"], table=False),
-        replace(c["course"], table=True),
-        replace(c["sessions"], header="Progress"),
+        replace(c["course"], table=True, drop=4),
+        replace(c["sessions"], header="Progress", drop=2),
         c["done"],
         c["planned"],
-        replace(c["last_session"], drop=2),
+        replace(c["last_session"], drop=3),
         replace(c["next_due"], cell=lambda s: date_text(s.next_due)),
         replace(c["days_late"], table=True),
         replace(c["latest_complications"], table=False),
@@ -137,7 +139,9 @@ def overview(
 
     out = console()
     # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
-    heading = Text(f"{title} ({counted(len(summaries), 'patient')}, {today.isoformat()})")
+    # Every chart listed is counted, the unreadable ones too (they are rows of the table).
+    unread = f", {len(problems)} unreadable" if problems else ""
+    heading = Text(f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})")
     for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
 

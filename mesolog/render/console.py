@@ -79,9 +79,27 @@ def _inert_console_class() -> type[Console]:
     return InertConsole
 
 
+# Piped output (a file, `less`, mail, a printer) is drawn for a screen this wide unless
+# COLUMNS says otherwise: the width of most terminals, and what the README's samples show.
+PIPED_WIDTH = 80
+
+
+def piped_width() -> int:
+    """The width piped output is drawn at: ``COLUMNS`` when it holds a width, else 80.
+
+    Piped tables follow the same rules as a terminal of that width (values are never cut:
+    columns are left out, named under the table, or rows become blocks), so nothing is lost,
+    and a report never becomes a box table hundreds of columns wide."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPED_WIDTH
+
+
 def console(stderr: bool = False) -> Console:
-    """A console that never cuts piped output at 80 columns, and writes no ANSI codes at all
-    when piped or when NO_COLOR is set (Rich alone would still write bold and italics).
+    """A console the width of the terminal, or of :func:`piped_width` when piped, that writes
+    no ANSI codes at all when piped or when NO_COLOR is set (Rich alone would still write bold
+    and italics).
 
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
@@ -95,8 +113,7 @@ def console(stderr: bool = False) -> Console:
     out = _inert_console_class()(
         file=stream,
         highlight=False,
-        width=None if interactive else 100_000,
-        soft_wrap=not interactive,
+        width=None if interactive else piped_width(),
         color_system=None if plain else "auto",
     )
     # Rich ends the program with exit 1 when the reader closes the pipe; the CLI decides that
@@ -153,17 +170,39 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 
-# The characters through which a cell's text could become something else, escaped with a
-# backslash: ``[x](javascript:...)`` stays text, never a link; ``|`` never splits a cell; ``<``
-# never opens HTML (nor ``&`` an entity); a backtick never starts code. Emphasis marks (``*``,
-# ``_``) are left alone: at worst italics, and ``wrinkle_severity_wsrs`` stays readable.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`\[\]<>|&]")
+# --- what reaches Markdown is text ----------------------------------------------------------
+#
+# Markdown output escapes user text (DESIGN.md) in one function, ``markdown_text``: rendered by
+# a CommonMark renderer, the escaped text reads as the text itself (a property test checks it
+# with markdown-it). Every character that can start markup anywhere in a line is escaped with a
+# backslash: emphasis and strike-through (``*``, ``_``, ``~``), code (a backtick), links and
+# images (``[``, ``]``), HTML and autolinks (``<``, ``>``), entities (``&``), table cells
+# (``|``), headings (``#``) and the backslash itself. An ``_`` between two letters or digits
+# cannot open or close emphasis in CommonMark, so ``wrinkle_severity_wsrs`` stays as typed; and
+# ``-``, ``+``, ``=``, ``.`` and ``)`` are escaped only at the start of a line, where they would
+# make a list, a rule or a heading, so dates and ids (``2026-11-27``, ``P-0042``) stay readable.
+# Spaces at either end of a line, which Markdown drops, are written as character references.
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>|&~#]|(?<![^\W_])_|_(?![^\W_])")
+_MARKDOWN_LINE_START = re.compile(r"^(?:([-+=])(?=[\s\-+=]|$)|(\d{1,9})([.)])(?=\s|$))")
+_MARKDOWN_EDGE_SPACE = re.compile(r"^\s+|\s+$")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that renders as ``text`` itself (newlines kept)."""
+    return "\n".join(_markdown_line(line) for line in text.split("\n"))
+
+
+def _markdown_line(line: str) -> str:
+    line = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", line)
+    line = _MARKDOWN_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", line)
+    return _MARKDOWN_EDGE_SPACE.sub(lambda m: "".join(f"&#{ord(c)};" for c in m[0]), line)
 
 
 def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     def cell(value: object) -> str:
         text = "" if value is None else inert(str(value))
-        return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text).replace("\n", "<br>")
+        return markdown_text(text).replace("\n", "<br>")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

@@ -5,13 +5,16 @@ Rich, given a table wider than the screen, shrinks every column and ends values 
 
 - a *whole* column (ids, dates, lot numbers, numbers, substance names) gets the width of its
   longest line, so it is never wrapped or cut;
-- a *free* column (areas, notes, complications) wraps at words and folds a word longer than
-  the column, down to a small minimum;
+- a *free* column (areas, notes, complications, the audit trail's changes) wraps between
+  words, never inside one: it is at least as wide as its longest word, since a word in free
+  text may be a lot, a date, a number or a substance name ("PCDC-2026-000123456789-ABCDEFGH",
+  "phosphatidylcholine") that folded could not be read or copied (only a word longer than
+  LONGEST_KEPT_WORD, a URL or a pasted string, is folded);
 - a column with a ``drop`` rank may be left out when the screen is too narrow, an empty one
   first, then the highest rank; the caller is told which, to say so under the table.
 
-When even the columns that stay do not fit, :func:`fitted` answers None and the caller shows
-the rows another way (:func:`stacked`, or the report's own block per session). Widths are
+When even the columns that stay do not fit (one long word is enough), :func:`fitted` answers
+None and the caller shows the rows another way (:func:`stacked`, or the report's own block per session). Widths are
 computed here and given to Rich as fixed, so Rich never has to shrink anything.
 """
 
@@ -28,10 +31,11 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-# A free column wraps down to this, or to its longest word up to LONGEST_KEPT_WORD, whichever
-# is wider: a date, a lot or a number inside free text stays whole at any sensible width.
+# A free column wraps down to this or to its longest word, whichever is wider.
 FREE_MINIMUM = 8
-LONGEST_KEPT_WORD = 16
+# A word longer than this is no id, date, lot, number or substance name (a URL, a pasted
+# string): it folds, rather than push every table that holds it into blocks.
+LONGEST_KEPT_WORD = 40
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,9 @@ def _natural(column: Column, cells: list[object]) -> int:
 
 
 def _least(column: Column, cells: list[object]) -> int:
-    """The narrowest the column may be without cutting anything it must keep whole."""
+    """The narrowest the column may be without cutting anything it must keep whole: a whole
+    column's longest line; a free column's longest word (no word is folded: a table that cannot
+    hold it leaves the column out or becomes blocks)."""
     if column.whole:
         return _natural(column, cells)
     words = max((_longest_word(line) for c in cells for line in _lines(c)), default=0)
@@ -200,6 +206,7 @@ def stacked(
     the whole screen is folded, never cut."""
     from rich.cells import cell_len
     from rich.console import Group
+    from rich.padding import Padding
 
     label_width = max(cell_len(c.header) for c in columns) + 2
     lines: list[RenderableType] = []
@@ -217,7 +224,8 @@ def stacked(
                     lines.append(shown((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
             else:
                 lines.append(shown(label.rstrip(), style=style))
-                lines += [shown("  " + value, style=style, overflow="fold") for value in values]
+                # Under the label, indented; a wrapped line keeps the indent.
+                lines += [Padding(shown(value, style=style, overflow="fold"), (0, 0, 0, 2), expand=False) for value in values]
     return Group(*lines)
 
 

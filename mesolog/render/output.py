@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidValue
 from mesolog.render import page as pages
+from mesolog.render.console import piped_width
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,8 +66,8 @@ class _FilePage:
             self._console = Console(
                 file=io.StringIO() if drawn else self.text,
                 record=drawn,
-                width=PAGE_WIDTH if drawn else 100_000,
-                soft_wrap=not drawn,
+                # .txt holds what the terminal shows, piped (the same width rule).
+                width=PAGE_WIDTH if drawn else piped_width(),
                 color_system="truecolor" if drawn else None,
                 highlight=False,
                 force_terminal=drawn,

@@ -234,12 +234,10 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
 
 
 def _md(text: str) -> str:
-    """User text outside a table, inert as Markdown: emphasis, code, links and HTML escaped,
-    and a line that would start a heading, list or quote. Dates and ids stay readable."""
-    import re
+    """User text outside a table, inert as Markdown (console.markdown_text: the one rule)."""
+    from mesolog.render.console import markdown_text
 
-    text = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
-    return re.sub(r"^(\s*)([#+\-=>]|\d+\.)", r"\1\\\2", text, flags=re.MULTILINE)
+    return markdown_text(text)
 
 
 def report_parts(
