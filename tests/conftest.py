@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from mesolog.cli import app
+
+# Hypothesis measures wall-clock time in two places: a deadline per example and the "too_slow"
+# health check on generating data. On a loaded CI machine both fail tests whose code is right,
+# so neither applies anywhere (loaded here, before any test module makes its own settings).
+# A test that names its own suppress_health_check list must name too_slow in it as well.
+settings.register_profile("mesolog", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mesolog")
 
 FULL_ADD = [
     "--date", "2026-11-02",
@@ -127,3 +139,74 @@ def mesolog_process(*args: str, env: dict[str, str] | None = None, **kw) -> subp
         [sys.executable, "-m", "mesolog", *args],
         capture_output=True, text=True, env={**os.environ, **(env or {})}, **kw,
     )
+
+
+# --- a real terminal: tmux ---------------------------------------------------------------------
+
+# How long a wait may last before it is called a hang. Every wait ends as soon as what it waits
+# for is on the screen, so this only bounds a real hang: a loaded 2-core CI machine can take
+# seconds to start Python, a shell or a completion script, and that is not a failure.
+WAIT_S = 120.0
+
+
+class Tmux:
+    """One terminal window in a tmux server of its own.
+
+    The server listens on a socket in a folder of this test's: no other test, helper or user's
+    tmux shares it, so nobody else's ``kill-session`` or exiting server can end it, and the
+    programs in it inherit this test's environment (a shared server hands every new window the
+    environment of whoever started that server).
+    """
+
+    def __init__(self, command: str, width: int, height: int) -> None:
+        # A short folder of its own: a unix socket path is limited to about 100 bytes.
+        self.folder = tempfile.mkdtemp(prefix="mesolog-tmux-")
+        self.tmux = ["tmux", "-S", os.path.join(self.folder, "socket"), "-f", os.devnull]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", "test", "-x", str(width), "-y", str(height),
+                        command], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", "test"], capture_output=True,
+                              text=True).stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-t", "test", *(["-l", "--"] if literal else []), *keys],
+                       check=True)
+
+    def wait(self, found: Callable[[str], bool], what: str, timeout: float = WAIT_S) -> str:
+        """The screen, as soon as ``found`` holds for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if found(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} never appeared in {timeout:.0f} s; screen:\n{screen}")
+            time.sleep(0.05)  # how often to look, not how long to wait
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Callable[..., Tmux]]:
+    """Opens terminals (``tmux(command, width=, height=)``); every one is closed after the test."""
+    opened: list[Tmux] = []
+
+    def open_(command: str, width: int = 160, height: int = 50) -> Tmux:
+        opened.append(Tmux(command, width, height))
+        return opened[-1]
+
+    yield open_
+    for terminal in opened:
+        terminal.close()
+
+
+def wait_until(found: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    """Return as soon as ``found()`` holds; fail only after ``timeout`` (a hang)."""
+    deadline = time.monotonic() + timeout
+    while not found():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen in {timeout:.0f} s")
+        time.sleep(0.05)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import Tmux
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 import make_clinic
@@ -27,36 +26,21 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None or not (BIN / "meso
 
 
 class Shell:
-    def __init__(self, name: str, command: str) -> None:
-        self.name = name
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "200", "-y", "50", command], check=True)
+    """A shell in a real terminal, typed at as a person would."""
 
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l", "--"] if literal else []), *keys], check=True)
-
-    def wait(self, found: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if found(screen):
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{what} never appeared; screen:\n{self.screen()}")
+    def __init__(self, window: Tmux) -> None:
+        self.window = window
+        self.keys, self.wait = window.keys, window.wait
 
     def fresh_line(self) -> None:
-        """An empty prompt on a clear screen (asked again if a key arrived while the shell was busy)."""
-        for _ in range(5):
-            self.keys("C-c")
-            self.keys("C-l")
-            try:
-                self.wait(lambda s: [line for line in s.splitlines() if line.strip()] == ["$"], "an empty prompt", 6)
-                return
-            except AssertionError:
-                continue
-        raise AssertionError(f"no empty prompt; screen:\n{self.screen()}")
+        """An empty prompt on a clear screen.
+
+        Line editing only, read in order by the idle shell: Ctrl-E Ctrl-U empties the line, Ctrl-L
+        clears the screen. (Ctrl-C is a signal, and a signal can throw away what was typed ahead,
+        so it is never sent.)
+        """
+        self.keys("C-e", "C-u", "C-l")
+        self.wait(lambda s: [line for line in s.splitlines() if line.strip()] == ["$"], "an empty prompt")
 
     def complete(self, typed: str, expected: str, tabs: int = 1) -> str:
         """Type ``typed``, press Tab, and wait for the prompt line to read ``expected``."""
@@ -67,27 +51,26 @@ class Shell:
         return self.wait(lambda s: any(line.rstrip() == f"$ {expected}" for line in s.splitlines()),
                          f"$ {expected}")
 
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-
 
 ENV = {
     "bash": 'export PATH={bin}:$PATH MESOLOG_DATA_DIR={data} MESOLOG_CACHE_DIR={cache} MESOLOG_CONFIG={config}\n'
-            'eval "$(_MESOLOG_COMPLETE=source_bash mesolog)"\nPS1="$ "\n',
+            'eval "$(_MESOLOG_COMPLETE=source_bash mesolog)"\nPS1="$ "\necho {ready}\n',
     "zsh": 'export PATH={bin}:$PATH MESOLOG_DATA_DIR={data} MESOLOG_CACHE_DIR={cache} MESOLOG_CONFIG={config}\n'
-           'autoload -Uz compinit && compinit -u\neval "$(_MESOLOG_COMPLETE=source_zsh mesolog)"\nPS1="$ "\n',
+           'autoload -Uz compinit && compinit -u\neval "$(_MESOLOG_COMPLETE=source_zsh mesolog)"\nPS1="$ "\necho {ready}\n',
     "fish": "set -gx PATH {bin} $PATH\nset -gx MESOLOG_DATA_DIR {data}\nset -gx MESOLOG_CACHE_DIR {cache}\n"
             "set -gx MESOLOG_CONFIG {config}\n_MESOLOG_COMPLETE=source_fish mesolog | source\n"
-            "function fish_prompt; echo '$ '; end\n",
+            "function fish_prompt; echo '$ '; end\n"
+            # No grey suggestion after the cursor: the screen shows only what Tab put there.
+            "set -g fish_autosuggestion_enabled 0\necho {ready}\n",
 }
 START = {"bash": "bash --norc --noprofile", "zsh": "zsh -f", "fish": "fish --no-config"}
+READY = "completion-loaded"  # the setup's last line prints it; the typed `source` line does not hold it
 
 
 @pytest.fixture
-def shell(tmp_path: Path) -> Iterator[Callable[[str], Shell]]:
+def shell(tmp_path: Path, tmux) -> Callable[[str], Shell]:  # type: ignore[no-untyped-def]
     data = tmp_path / "clinic"
     make_clinic.build(data)
-    opened: list[Shell] = []
 
     def open_(kind: str) -> Shell:
         if shutil.which(kind) is None:
@@ -95,20 +78,19 @@ def shell(tmp_path: Path) -> Iterator[Callable[[str], Shell]]:
         setup = tmp_path / f"setup.{kind}"
         setup.write_text(ENV[kind].format(bin=shlex.quote(str(BIN)), data=shlex.quote(str(data)),
                                           cache=shlex.quote(str(tmp_path / "cache")),
-                                          config=shlex.quote(str(tmp_path / "none.toml"))))
+                                          config=shlex.quote(str(tmp_path / "none.toml")), ready=READY))
         home = tmp_path / "home"
         home.mkdir(exist_ok=True)
-        command = f"env -i HOME={shlex.quote(str(home))} TERM=xterm PATH=/usr/bin:/bin {START[kind]}"
-        s = Shell(f"mesolog-{kind}-{time.monotonic_ns() % 10**9}", command)
-        opened.append(s)
+        s = Shell(tmux(f"env -i HOME={shlex.quote(str(home))} TERM=xterm PATH=/usr/bin:/bin {START[kind]}",
+                       width=200, height=50))
         s.keys(f"source {shlex.quote(str(setup))}", literal=True)
         s.keys("Enter")
-        s.wait(lambda screen: screen.rstrip().endswith("$"), "the prompt")
+        # Done loading: the setup's last word, then the prompt it set. Keys typed before would
+        # land in the middle of the setup.
+        s.wait(lambda screen: READY in screen.split() and screen.rstrip().endswith("$"), "the loaded shell")
         return s
 
-    yield open_
-    for s in opened:
-        s.close()
+    return open_
 
 
 # What each shell completes, typed -> the line after Tab.

@@ -119,7 +119,7 @@ text_values = st.text(
 ).filter(lambda t: t.strip() == t and t != "")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(practitioner=text_values, advice=text_values)
 def test_any_text_round_trips_and_the_rest_stays(config_file: Path, practitioner: str, advice: str) -> None:
     config_file.write_text(HAND_WRITTEN)

@@ -122,10 +122,11 @@ def test_a_known_lot_keeps_its_expiry_and_specs_round_trip() -> None:
 @pytest.mark.parametrize("typed", ["M77", "m 77", " M 7 7\t", "M78", "M-77"])
 def test_one_lot_rule_for_the_recall_find_and_the_patients_lots(typed: str) -> None:
     """The lot recall, a session query's lot filter, one patient's lot list, known lots and the
-    expiry kept with a lot all compare lots through questions.lot_key (case and spaces ignored,
+    expiry kept with a lot all compare lots through values.lot_key (case and spaces ignored,
     nothing else)."""
     from mesolog.model import progress
-    from mesolog.model.questions import lot_key, lot_patients
+    from mesolog.model.questions import lot_patients
+    from mesolog.model.values import lot_key
 
     same = lot_key(typed) == lot_key("M77")
     assert same == (typed.replace(" ", "").replace("\t", "").upper() == "M77")

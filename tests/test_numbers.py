@@ -38,7 +38,7 @@ def test_the_summary_page_shows_every_digit(run, patient: Path, tmp_path: Path) 
     assert "1.2345678 mm" in html and "142.1234567" in html and "0.0012345" in html
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     depth=st.floats(min_value=0.1, max_value=13.0),
     amount=st.floats(min_value=0.001, max_value=1000.0),

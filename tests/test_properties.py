@@ -122,7 +122,7 @@ def test_encoding_round_trips_exactly(session: Session) -> None:
     assert parse_chart_text(Path("P-1.toml"), encode_chart(chart)) == chart
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(content=st.binary(max_size=2000) | st.text(alphabet=string.printable + "[]=\"'", max_size=500).map(str.encode))
 def test_arbitrary_bytes_as_a_chart_never_crash(tmp_path_factory, content: bytes) -> None:
     folder = tmp_path_factory.mktemp("bytes")

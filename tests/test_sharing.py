@@ -88,9 +88,17 @@ def clinic_of(run: Run, root: Path, machines: int, seed: Path | None = None) -> 
 
 
 def sync_until_quiet(machines: list[Machine]) -> None:
+    """Rounds of syncs (one may still fail while the others' changes arrive) until every machine
+    holds the shared repository's last commit with nothing left uncommitted, at most three; then
+    one more round in which every sync must succeed. (A round after that point would only repeat
+    no-op syncs.)"""
+    bare = machines[0].folder.parent / "shared.git"
     for _ in range(3):
         for machine in machines:
             machine("sync", expect=None)
+        heads = {git(folder, "rev-parse", "HEAD") for folder in (bare, *(m.folder for m in machines))}
+        if len(heads) == 1 and not any(git(m.folder, "status", "--porcelain") for m in machines):
+            break
     for machine in machines:
         machine("sync")
 
@@ -441,20 +449,40 @@ def test_e_random_histories_through_the_pure_merge(actions, swaps) -> None:  # t
                 read_chart_file(path)
 
 
+@pytest.fixture
+def three_synced_clones(run: Run, tmp_path: Path) -> tuple[Path, set[str]]:
+    """A bare repository and three clones that all hold P-0 with one session; and that session's
+    uid. Made once for all the examples of a property: each copies it (the same start, without
+    paying for clones, inits and syncs again every time)."""
+    root = tmp_path / "start"
+    machines = clinic_of(run, root, 3)
+    machines[0]("patient", "new", "P-0")
+    machines[0]("add", "P-0", *ADD)
+    for m in machines:
+        m("sync")
+    return root, {s["uid"] for s in _sessions(machines[0], "P-0")}
+
+
+def copy_of_clinic(start: Path, root: Path, run: Run, machines: int) -> list[Machine]:
+    """The shared repository and clones under ``start`` copied to ``root``, each clone's origin
+    pointed at the copy of the shared repository."""
+    shutil.copytree(start, root, symlinks=True, dirs_exist_ok=True)
+    out = [Machine(run, root / f"m{n}") for n in range(machines)]
+    for machine in out:
+        git(machine.folder, "remote", "set-url", "origin", str(root / "shared.git"))
+    return out
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS)
-def test_e_random_histories_through_real_git(run: Run, actions) -> None:  # type: ignore[no-untyped-def]
+def test_e_random_histories_through_real_git(run: Run, three_synced_clones: tuple[Path, set[str]], actions) -> None:  # type: ignore[no-untyped-def]
     """3 clones of one bare repository; new patient / add / amend / void / restore / sync through
     the CLI; then syncing until quiet: every session whose add exited 0 is on every machine
     once, and the bytes agree."""
+    start, first = three_synced_clones
     with tempfile.TemporaryDirectory() as root:
-        machines = clinic_of(run, Path(root), 3)
-        added: set[str] = set()
-        machines[0]("patient", "new", "P-0")
-        machines[0]("add", "P-0", *ADD)
-        added |= {s["uid"] for s in _sessions(machines[0], "P-0")}
-        for m in machines:
-            m("sync")
+        machines = copy_of_clinic(start, Path(root), run, 3)
+        added = set(first)
         for action, n, p, number, depth in actions:
             m, patient = machines[n], f"P-{p}"
             if action == "new":

@@ -4,66 +4,47 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import Tmux, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 
 
 class Terminal:
-    def __init__(self, name: str, command: str) -> None:
-        self.name = name
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", command], check=True)
+    """A command in a real terminal, answered as a person would: wait for the question, type."""
 
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+    def __init__(self, window: Tmux, done: Path) -> None:
+        self.window, self.done = window, done
 
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+    def wait_for(self, text: str) -> str:
+        return self.window.wait(lambda screen: text in screen, repr(text))
 
     def type(self, keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", keys], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+        self.window.keys(keys, literal=True)
+        self.window.keys("Enter")
 
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-
-
-def exit_status(done: Path, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done.exists() and done.read_text().strip():
-            return done.read_text().strip()
-        time.sleep(0.05)
-    raise AssertionError("the command never finished")
+    def exit_status(self) -> str:
+        wait_until(lambda: self.done.exists() and self.done.read_text().endswith("\n"), "the command's end")
+        return self.done.read_text().strip()
 
 
 @pytest.fixture
-def terminal(data_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    opened: list[Terminal] = []
-
+def terminal(data_dir: Path, tmp_path: Path, tmux):  # type: ignore[no-untyped-def]
     def open_(*args: str) -> Terminal:
         done = tmp_path / "done"
         env = f"MESOLOG_DATA_DIR={shlex.quote(str(data_dir))} MESOLOG_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))}"
-        cmd = f"{env} {shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)}; echo EXIT=$? > {done}; sleep 30"
-        t = Terminal(f"mesolog-test-{len(opened)}-{int(time.time() * 1000) % 100000}", cmd)
-        opened.append(t)
-        return t
+        # The shell stays after the command so that its last words stay on the screen until the
+        # test has read them; the test's end closes the terminal (the hour only bounds a
+        # terminal left behind by a test run that was killed).
+        cmd = (f"{env} {shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)}; "
+               f"echo EXIT=$? > {shlex.quote(str(done))}; exec sleep 3600")
+        return Terminal(tmux(cmd), done)
 
-    yield open_
-    for t in opened:
-        t.close()
+    return open_
 
 
 def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +69,7 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
     t.type("")  # none
     screen = t.wait_for("session 2 recorded")
     assert "minoxidil 0.5% 2 ml lot M77" in screen
-    assert exit_status(tmp_path / "done") == "EXIT=0"
+    assert t.exit_status() == "EXIT=0"
     s = tomllib.loads(patient.read_text())["sessions"][1]
     assert s["substances"][0]["lot"] == "M77" and s["depth_mm"] == 2.0
     assert s["technique"] == "hand" and s["anaesthetic"] == "topical cream"
@@ -97,7 +78,7 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
 def test_no_input_in_a_terminal_names_every_missing_field(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     t = terminal("add", "P-0042", "--no-input", "--area", "face")
     t.wait_for("missing required fields: substance, depth, technique, anaesthetic")
-    assert exit_status(tmp_path / "done") == "EXIT=2"
+    assert t.exit_status() == "EXIT=2"
 
 
 def test_accepting_the_default_substances_keeps_lot_and_expiry(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +94,7 @@ def test_accepting_the_default_substances_keeps_lot_and_expiry(run, patient: Pat
         t.wait_for(question)
         t.type("")
     t.wait_for("session 2 recorded")
-    assert exit_status(tmp_path / "done") == "EXIT=0"
+    assert t.exit_status() == "EXIT=0"
     s = tomllib.loads(patient.read_text())["sessions"][1]
     assert s["substances"][0]["lot"] == "M77"
     assert str(s["substances"][0]["expiry"]) == "2027-06-30"
@@ -132,7 +113,7 @@ def test_the_config_default_never_overrides_the_patients_last_value(run, patient
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("")
     t.wait_for("session 2 recorded")
-    assert exit_status(tmp_path / "done") == "EXIT=0"
+    assert t.exit_status() == "EXIT=0"
     s = tomllib.loads(patient.read_text())["sessions"][1]
     assert s["anaesthetic"] == "lidocaine cream" and s["technique"] == "hand"
 
@@ -156,7 +137,7 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("")
     screen = t.wait_for("session 1 recorded")
-    assert exit_status(tmp_path / "done") == "EXIT=0"
+    assert t.exit_status() == "EXIT=0"
     assert screen.count("did you mean 'décolleté'") == 1  # shown once, not again at the end
 
 
@@ -179,7 +160,7 @@ def test_the_prompts_offer_the_rest_of_the_last_protocol(run, patient: Path, ter
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("bruising:mild; swelling")
     screen = t.wait_for("session 2 recorded")
-    assert exit_status(tmp_path / "done") == "EXIT=0"
+    assert t.exit_status() == "EXIT=0"
     assert "swelling severity not recorded" in screen
     s = tomllib.loads(patient.read_text())["sessions"][1]
     assert s["method"] == "point-by-point" and s["needle_length_mm"] == 13.0 and "needle_gauge" not in s

@@ -101,12 +101,12 @@ def substances(ctx: Any, incomplete: str) -> list[str]:
 def lots(ctx: Any, incomplete: str) -> list[str]:
     """Each lot once, as first typed: ``lot`` ignores case and spaces, so ``d2411`` and
     ``D 2411`` are one answer."""
-    from mesolog.model import questions
+    from mesolog.model.values import lot_key
 
     with _index(ctx) as index:
         known = index.lots()
-    first = {questions.lot_key(lot): lot for lot in reversed(known)}
-    return _starting([lot for lot in known if first[questions.lot_key(lot)] == lot], incomplete)
+    first = {lot_key(lot): lot for lot in reversed(known)}
+    return _starting([lot for lot in known if first[lot_key(lot)] == lot], incomplete)
 
 
 def complications(ctx: Any, incomplete: str) -> list[str]:

@@ -80,11 +80,12 @@ def lot(
     """Every patient and session that received a lot (recall tracing). Example: mesolog lot D2411"""
     from mesolog.errors import InvalidValue
     from mesolog.model import questions
+    from mesolog.model.values import lot_key
     from mesolog.render import clinic as clinic_view
     from mesolog.render import console
 
     fmt = chosen_format(fmt, console.FORMATS)
-    if not questions.lot_key(lot_number):
+    if not lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with summary_index(ctx) as index:
         rows = list(index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)))

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from mesolog.model import Chart, Course, Session
 from mesolog.model import vocabulary as vocab
-from mesolog.model.questions import lot_key
+from mesolog.model.values import lot_key
 
 
 @dataclass(frozen=True)

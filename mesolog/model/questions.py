@@ -12,6 +12,7 @@ from datetime import date
 from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import severity_text
+from mesolog.model.values import lot_key
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -58,14 +59,6 @@ def session_rows(chart: Chart) -> list[SessionRow]:
         )
         for s in chart.sessions
     ]
-
-
-def lot_key(lot: str) -> str:
-    """Lots match ignoring case and spaces: "d 2411" finds "D2411". The one rule for comparing
-    lots: the lot recall, the lot filter of a session query (SessionQuery.lot), the summary
-    cache's lots table, and one patient's lot list, known lots and the expiry kept with a lot
-    (model.progress)."""
-    return "".join(lot.split()).lower()
 
 
 def _word_match(query: str, value: str) -> bool:

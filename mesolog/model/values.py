@@ -297,6 +297,14 @@ def photo(text: str) -> str:
     return text
 
 
+def lot_key(lot: str) -> str:
+    """Lots match ignoring case and spaces: "d 2411" finds "D2411". The one rule for comparing
+    lots: the lot recall, the lot filter of a session query (SessionQuery.lot), the summary
+    cache's lots table, and one patient's lot list, known lots and the expiry kept with a lot
+    (model.progress)."""
+    return "".join(lot.split()).lower()
+
+
 LOT_WORDS = ("lot", "batch")
 EXPIRY_WORDS = ("exp", "expiry", "expires")
 

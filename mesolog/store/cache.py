@@ -32,11 +32,11 @@ from mesolog.model.questions import (
     SessionRow,
     area_group,
     complication_group,
-    lot_key,
     session_rows,
     substance_group,
     top_three,
 )
+from mesolog.model.values import lot_key
 from mesolog.model.vocabulary import meaning, normalize, substance_meaning
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
