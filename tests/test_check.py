@@ -122,3 +122,14 @@ def test_check_names_every_problem_of_a_session_each_at_its_own_line(run, patien
         "names are lower-case letters, digits and '_'.",
     ]
     assert snapshot(patient.parent) == before
+
+
+@pytest.mark.parametrize("value", ["3", "[1]", '"x"'])
+def test_check_names_conflicts_of_the_wrong_shape_instead_of_crashing(run, patient: Path, value: str) -> None:
+    text = patient.read_text()
+    assert "\nschema = 2\n" in text
+    patient.write_text(text.replace("\nschema = 2\n", f"\nschema = 2\nconflicts = {value}  # [[conflicts]] by hand\n", 1))
+    before = snapshot(patient.parent.parent)
+    result = run("check", expect=1)
+    assert "conflicts must be a list of [[conflicts]] tables" in result.stdout
+    assert "internal error" not in result.stderr and snapshot(patient.parent.parent) == before

@@ -623,3 +623,13 @@ def test_a_course_the_chart_has_is_kept_and_another_is_said(run, patient: Path, 
             "'hair-2026'") in result.stdout
     sessions = tomllib.loads(patient.read_text())["sessions"]
     assert [s["course"] for s in sessions] == ["hair-2026", "hair-2026"]
+
+
+def test_fhir_codes_an_area_by_meaning_so_an_older_catalogue_name_keeps_its_code(run, patient: Path) -> None:
+    """Charts recorded when the catalogue called the abdomen "stomach" keep the SNOMED code."""
+    run("add", "P-0042", "--date", "2026-11-02", "--area", "stomach", "--substance", "HA:1ml:LOT A1",
+        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none", "--no-input")
+    bundle = json.loads(run("export", "P-0042", "--format", "fhir").stdout)
+    sites = [s for p in resources(bundle, "Procedure") for s in p["bodySite"]]
+    assert sites == [{"coding": [{"system": "http://snomed.info/sct", "code": "113345001",
+                                  "display": "Abdominal structure"}], "text": "stomach"}]

@@ -95,7 +95,9 @@ def measure_quantity(name: str, value: float) -> dict[str, Any]:
 
 
 def body_site(area: str) -> dict[str, Any]:
-    known = vocab.AREA_SNOMED.get(area)
+    # By meaning: a chart recorded before a catalogue name changed ("stomach", now "abdomen")
+    # keeps its code.
+    known = vocab.AREA_SNOMED.get(area) or vocab.AREA_SNOMED.get(vocab.meaning("area", area))
     if known is None:
         return {"text": area}
     code, display = known

@@ -209,6 +209,8 @@ def _chart_conflicts(path: Path, text: str) -> list[Problem]:
 
     entries = tomllib.loads(text).get("conflicts", [])
     line = text.count("\n", 0, text.index("[[conflicts]]")) + 1
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return [Problem(path, line, "error", "conflicts must be a list of [[conflicts]] tables")]
     return [
         Problem(
             path,
