@@ -227,6 +227,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_inert_and_import_back_as_typed(ru
     exported = data_dir.parent / "out.csv"
     exported.write_text(text)
     shutil.rmtree(data_dir)
+    run("init")  # a named data folder must exist before anything is written into it
     run("import", str(exported), "--apply")
     chart = json.loads(run("export").stdout)[0]
     assert chart["sessions"][0]["notes"] == note
@@ -244,6 +245,7 @@ def test_json_export_imported_into_an_empty_clinic_exports_the_same(run, demo: P
     dry = run("--data-dir", str(empty), "import", str(exported))
     assert "Would import 13 sessions into 3 charts; new patients: P-0042, P-0107, P-0213." in dry.stdout
     assert not empty.exists()
+    run("--data-dir", str(empty), "init")  # --apply writes only into a folder that exists
     run("--data-dir", str(empty), "import", str(exported), "--apply")
     assert run("--data-dir", str(empty), "export").stdout == exported.read_text()
     again = run("--data-dir", str(empty), "import", str(exported), "--apply")
@@ -256,6 +258,7 @@ def test_csv_export_imports_with_no_map_and_only_once(run, demo: Path, tmp_path:
     exported = tmp_path / f"clinic-{per}.csv"
     exported.write_text(run("export", "--format", "csv", "--per", per).stdout)
     empty = tmp_path / "empty"
+    run("--data-dir", str(empty), "init")
     result = run("--data-dir", str(empty), "import", str(exported), "--apply")
     assert "Imported 13 sessions into 3 charts" in result.stdout
     assert not Path(str(exported) + ".map.toml").exists()
@@ -453,6 +456,7 @@ def test_dry_run_with_rejections_exits_1_and_skip_rejected_imports_the_rest(run,
     _with_row(visits, "C-104,Eva,31/02/2026,face,biotin,1ml,B1,,1.5,Pistol,none,,")
     dry = run("import", str(visits), expect=1)
     assert "7 accepted, 1 rejected" in dry.stdout and not data_dir.exists()
+    run("init")
     applied = run("import", str(visits), "--apply", "--skip-rejected")
     assert "Imported 5 sessions into 3 charts" in applied.stdout
     assert sorted(p.stem for p in (data_dir / "patients").iterdir()) == ["C-101", "C-102", "C-103"]
@@ -460,6 +464,10 @@ def test_dry_run_with_rejections_exits_1_and_skip_rejected_imports_the_rest(run,
 
 def test_import_in_a_real_process(tmp_path: Path, visits: Path) -> None:
     mapped(visits)
+    refused = mesolog_process("--data-dir", str(tmp_path / "d"), "import", str(visits), "--apply")
+    assert refused.returncode == 1 and "create one with `mesolog init`" in refused.stderr
+    assert not (tmp_path / "d").exists()  # a mistyped folder never becomes a second clinic
+    assert mesolog_process("--data-dir", str(tmp_path / "d"), "init").returncode == 0
     result = mesolog_process("--data-dir", str(tmp_path / "d"), "import", str(visits), "--apply")
     assert result.returncode == 0, result.stderr
     assert "Imported 5 sessions" in result.stdout

@@ -53,3 +53,19 @@ def test_the_default_data_folder_is_created_on_first_use(run, tmp_path: Path, mo
     run(*command)
     assert (default / "patients" / "P-1.toml").is_file()
     assert (default.stat().st_mode & 0o777) == 0o700
+
+
+def test_an_empty_data_dir_is_refused_not_taken_for_the_default_clinic(run, data_dir: Path) -> None:
+    before = snapshot(data_dir)
+    result = run("--data-dir", "", "patient", "new", "P-42", expect=2)
+    assert result.stderr == "mesolog: --data-dir needs a folder; nothing was read or written.\n"
+    assert snapshot(data_dir) == before
+
+
+def test_import_into_a_named_folder_that_does_not_exist_is_refused(run, tmp_path: Path) -> None:
+    sheet = tmp_path / "visits.csv"
+    sheet.write_text("patient,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
+                     "Q-1,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1\n")
+    typo = tmp_path / "typo"
+    result = run("--data-dir", str(typo), "import", str(sheet), "--apply", expect=1)
+    assert "there is no data folder at" in result.stderr and not typo.exists()

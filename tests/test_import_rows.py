@@ -285,6 +285,7 @@ def test_per_substance_export_of_one_product_twice_imports_back_byte_for_byte(ru
         exported.parent.mkdir()
         exported.write_text(outputs[-1] if outputs else first)
         target = tmp_path / f"clinic-{generation}"
+        run("--data-dir", str(target), "init")
         result = run("--data-dir", str(target), "import", str(exported), "--apply")
         assert "5 rows read, 5 accepted, 0 rejected." in result.stdout
         outputs.append(run("--data-dir", str(target), "export", "--format", "csv", "--per", "substance").stdout)
@@ -298,6 +299,7 @@ def test_the_rows_of_a_session_come_back_in_substance_order_whatever_the_file_or
     shuffled = tmp_path / "shuffled.csv"
     shuffled.write_text("\n".join([lines[0], lines[3], lines[1], lines[5], lines[2], lines[4]]) + "\n")
     target = tmp_path / "other"
+    run("--data-dir", str(target), "init")
     run("--data-dir", str(target), "import", str(shuffled), "--apply")
     again = run("--data-dir", str(target), "export", "--format", "csv", "--per", "substance").stdout
     assert [r["substance"] + r["lot"] for r in csv.DictReader(io.StringIO(again))] == [

@@ -195,6 +195,12 @@ def main_callback(
     ] = False,
 ) -> None:
     """A logbook for mesotherapy sessions."""
+    if data_dir is not None and not data_dir.strip():
+        # An unset variable in a script (`--data-dir "$DIR"`) must not fall through to
+        # MESOLOG_DATA_DIR or the default clinic and write there.
+        from mesolog.errors import MissingValue
+
+        raise MissingValue("--data-dir needs a folder; nothing was read or written.")
     ctx.obj = State(data_dir=data_dir, debug=debug)
 
 

@@ -110,7 +110,9 @@ def import_file(
     from mesolog.store.importer import MapWritten, prepare
 
     state = state_of(ctx)
-    clinic, settings = state.clinic(), state.config()
+    # Writing into a named folder that does not exist is refused (a typo in the path must not
+    # start a second clinic); a dry run only plans, and creates nothing.
+    clinic, settings = (state.starting_clinic() if apply else state.clinic()), state.config()
     new_ids = [i.strip() for given in new_patient or () for i in given.split(",") if i.strip()]
     plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now(), new_ids)
     if isinstance(plan, MapWritten):
