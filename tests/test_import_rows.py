@@ -325,3 +325,38 @@ def test_csv_export_says_what_it_leaves_out_and_json_keeps_it(run, data_dir: Pat
         assert result.stderr == note and "+34 600" not in result.stdout
     exported = run("export")
     assert exported.stderr == "" and "+34 600 000 000" in exported.stdout and '"reason": "typo"' in exported.stdout
+
+
+def test_a_json_export_edited_by_hand_is_held_to_the_rules_of_every_other_way_in(run, patient: Path, tmp_path: Path) -> None:
+    """Restoring mesolog's own JSON export checks each session as add does: a session the rules
+    refuse is a rejected row; nothing is written unless --skip-rejected, and then only the rest."""
+    import json
+
+    for day in ("2026-11-02", "2026-11-16"):
+        run("add", "P-0042", "--date", day, "--area", "scalp", "-s", "minoxidil:2ml:LOT M1", "--depth", "1.5",
+            "--technique", "gun", "--anaesthetic", "none", "--no-input")
+    charts_ = json.loads(run("export").stdout)
+    bad = charts_[0]["sessions"][1]
+    bad["depth_mm"], bad["date"], bad["practitioner"] = 99, "2031-01-01", "Dr A\nDr B"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(charts_))
+    target = tmp_path / "restored"
+    run("--data-dir", str(target), "init")
+    before = snapshot(target)
+    dry, applied = (run("--data-dir", str(target), "import", str(edited), *extra, expect=1) for extra in ((), ("--apply",)))
+    for said in (dry.stdout, applied.stdout):
+        assert "row 2, date: P-0042 session 2: date '2031-01-01' is not allowed: it is in the future" in said
+        assert "row 2, practitioner: P-0042 session 2: practitioner 'Dr A\\nDr B'" in said or "practitioner" in said
+        assert "depth" in said
+    assert snapshot(target) == before
+    kept = run("--data-dir", str(target), "import", str(edited), "--apply", "--skip-rejected")
+    assert "Imported 1 session" in kept.stdout
+    assert run("--data-dir", str(target), "check").exit_code == 0
+
+
+def test_check_names_a_line_break_written_into_a_one_line_field_by_hand(run, patient: Path) -> None:
+    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil:2ml:LOT M1", "--depth", "1.5",
+        "--technique", "gun", "--anaesthetic", "none", "--practitioner", "Dr A", "--no-input")
+    patient.write_text(patient.read_text().replace('practitioner = "Dr A"', 'practitioner = "Dr A\\nDr B"'))
+    result = run("check", expect=1)
+    assert "practitioner" in result.stdout and "it must be one line" in result.stdout

@@ -801,13 +801,35 @@ def _name_agrees(group: Group, chart: Chart, plan: ImportPlan) -> bool:
 
 
 def plan_restore(
-    file_name: str, exported: list[Chart], charts: Callable[[str], Chart | None]
+    file_name: str, exported: list[Chart], charts: Callable[[str], Chart | None], today: date
 ) -> ImportPlan:
     """mesolog's own JSON export: each chart comes back as it was (numbers, times, trail). A
     patient not in the clinic is created whole; one already there gets only the sessions it
-    does not hold (the same uid, or number and time, is the same session)."""
+    does not hold (the same uid, or number and time, is the same session). A file edited by
+    hand is held to the rules of every other way in: a session the rules refuse is rejected,
+    as a row of a spreadsheet is (counted in the file's order of sessions)."""
+    from mesolog.model.validation import session_problems
+
     plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
+    ordinal = 0
     for chart in exported:
+        first, ordinal = ordinal + 1, ordinal + len(chart.sessions)
+        try:
+            parse.check_patient_id(chart.patient.id)
+        except InvalidPatientId as error:
+            plan.rejected += [Rejection(first + i, "patient", error.message) for i in range(len(chart.sessions))]
+            continue
+        refused = [
+            Rejection(first + i, ".".join(map(str, p.field)), f"{chart.patient.id} session {s.id}: {p.message}")
+            for i, s in enumerate(chart.sessions)
+            for p in session_problems(s, today)
+        ]
+        if refused:
+            plan.rejected += refused
+            bad = {r.row for r in refused}
+            chart = replace(chart, sessions=tuple(
+                s for i, s in enumerate(chart.sessions) if first + i not in bad
+            ))
         existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(

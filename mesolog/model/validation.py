@@ -158,6 +158,23 @@ def amount_problem(item: Substance) -> InvalidValue | None:
     return InvalidValue("amount", typed, allowed)
 
 
+def _one_line_problems(session: Session, check: Callable[..., None]) -> None:
+    """Every text of a session but its notes is one line (``values.one_line``), however the
+    session came: typed, scripted through the Python API, or restored from a JSON export."""
+    for name in ("practitioner", "indication", "course", "method", "anaesthetic", "consent"):
+        value = getattr(session, name)
+        if isinstance(value, str):
+            check((name,), one_line, value, name)
+    for index, area in enumerate(session.areas):
+        check(("areas", index), one_line, area, "area")
+    for index, item in enumerate(session.substances):
+        check(("substances", index, "name"), one_line, item.name, "substance")
+        if item.lot:
+            check(("substances", index, "lot"), one_line, item.lot, "lot")
+    for index, problem in enumerate(session.complications):
+        check(("complications", index, "name"), one_line, problem.name, "complication")
+
+
 def session_problems(session: Session, today: date | None = None) -> list[Problem]:
     """Every value that cannot be charted, each with its field, in the order of the session."""
     today = today or date.today()
@@ -177,6 +194,7 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
     if session.date < EARLIEST_SESSION_DATE:
         allowed = f"it is before {EARLIEST_SESSION_DATE.year}"
         refuse(("date",), "date", session.date.isoformat(), allowed)
+    _one_line_problems(session, check)
     if not session.areas:
         refuse(("areas",), "area", "", "at least one area is required")
     if not session.substances:

@@ -85,7 +85,7 @@ def prepare(
     are ids the practitioner says are new patients though close to an existing one."""
     charts = _Charts(clinic)
     if kind_of(path) == "json":
-        return plan_.plan_restore(path.name, exported_charts(path), charts)
+        return plan_.plan_restore(path.name, exported_charts(path), charts, today)
     table = read_table(path)
     cmap = column_map(path, table)
     if isinstance(cmap, MapWritten):
