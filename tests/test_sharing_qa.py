@@ -204,6 +204,23 @@ def test_a_waiting_change_with_a_hand_edit_on_top_is_never_offered_for_undoing(
     a("sync")
 
 
+def test_a_hand_edit_between_two_waiting_changes_is_not_folded_into_mesologs_own(
+    locked_out: Machine,
+) -> None:
+    """Two of mesolog's changes wait for git with a hand edit between them: the hand edit is
+    still named by check and in the commit, never passed off as mesolog's."""
+    a = locked_out
+    a("add", "P-1", *ADD)
+    path = a.folder / "patients" / "P-1.toml"
+    path.write_text(path.read_text() + "# seen again on day 3\n")
+    a("add", "P-1", *ADD)  # still locked: both wait
+    (a.folder / ".git" / "index.lock").unlink()
+    checked = a("check")
+    assert "was changed" in checked.stdout and "saved but git did not record it yet" not in checked.stdout
+    a("amend", "P-1", "1", "--depth", "2", "--reason", "typo")
+    assert _subjects(a)[1].endswith("(with changes made outside mesolog since)"), _subjects(a)[:3]
+
+
 # --- 8: what a pull writes is private again ---------------------------------------------------------
 
 

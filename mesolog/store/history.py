@@ -152,7 +152,7 @@ def _commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None) -> None
             done.append(entry.path)
             continue
         untouched = pending.is_untouched(data_dir, entry)
-        message = entry.message("" if untouched else " (with changes made outside mesolog since)")
+        message = entry.message("" if untouched else pending.HAND_EDITED)
         if entry.path == holding:
             committed = _commit_one(data_dir, entry.path, message, entry.author)
         elif not untouched:
@@ -216,7 +216,10 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         _commit_waiting(data_dir, lock_dir, holding=relative)
         if relative in pending.read(data_dir):
-            return None  # still not committed (git's index is locked): this change joins it
+            # Still not committed (git's index is locked): this change joins it, and a hand
+            # edit made meanwhile is remembered, to be named in check and in the commit.
+            pending.note_hand_edit(data_dir, relative)
+            return None
         status = _git(data_dir, "status", "--porcelain", "--", relative)
         if status.returncode != 0 or not status.stdout.strip():
             return None

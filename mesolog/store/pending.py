@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FILE_NAME = "mesolog-pending"
+HAND_EDITED = " (with changes made outside mesolog since)"
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,15 @@ class Pending:
     messages: tuple[str, ...]
     author: str
     digest: str
+    # Changed by hand between two of mesolog's changes while both waited: the digest is of
+    # mesolog's latest bytes, which hold the hand edit too, so the fact is kept here.
+    hand_edited: bool = False
 
     def message(self, note: str = "") -> str:
         """The commit message: the change's own, or the first with the others listed after;
-        ``note`` ends the first line."""
+        ``note`` ends the first line (a chart changed by hand meanwhile says so)."""
+        if self.hand_edited and not note:
+            note = HAND_EDITED
         more = len(self.messages) - 1
         if not more:
             return self.messages[0] + note
@@ -52,7 +58,7 @@ def digest(path: Path) -> str:
 
 def is_untouched(data_dir: Path, entry: Pending) -> bool:
     """Whether the chart holds exactly what mesolog wrote (no hand edit since)."""
-    return digest(data_dir / entry.path) == entry.digest
+    return not entry.hand_edited and digest(data_dir / entry.path) == entry.digest
 
 
 def read(data_dir: Path) -> dict[str, Pending]:
@@ -71,6 +77,7 @@ def read(data_dir: Path) -> dict[str, Pending]:
                 tuple(str(m) for m in item["messages"]),
                 str(item.get("author", "")),
                 str(item.get("sha256", "")),
+                item.get("hand_edited") is True,
             )
         except (ValueError, KeyError, TypeError):
             continue
@@ -91,6 +98,7 @@ def _write(data_dir: Path, entries: dict[str, Pending]) -> None:
     lines = [
         json.dumps(
             {"path": e.path, "messages": list(e.messages), "author": e.author, "sha256": e.digest}
+            | ({"hand_edited": True} if e.hand_edited else {})
         )
         for e in sorted(entries.values(), key=lambda e: e.path)
     ]
@@ -103,9 +111,25 @@ def remember(data_dir: Path, relative: str, message: str, author: str) -> None:
     old = entries.get(relative)
     messages = (*old.messages, message) if old else (message,)
     entries[relative] = Pending(
-        relative, messages, (old.author if old else "") or author, digest(data_dir / relative)
+        relative,
+        messages,
+        (old.author if old else "") or author,
+        digest(data_dir / relative),
+        old.hand_edited if old else False,
     )
     _write(data_dir, entries)
+
+
+def note_hand_edit(data_dir: Path, relative: str) -> None:
+    """Before mesolog writes a chart that waits for its commit: if it was changed by hand since
+    mesolog's last write, remember that (the next write's digest would hide it)."""
+    entries = read(data_dir)
+    entry = entries.get(relative)
+    if entry is not None and not is_untouched(data_dir, entry):
+        from dataclasses import replace
+
+        entries[relative] = replace(entry, hand_edited=True)
+        _write(data_dir, entries)
 
 
 def forget(data_dir: Path, *relative: str) -> None:
