@@ -23,7 +23,22 @@ from mesolog.store import Clinic, encode_chart, parse_chart_text, read_chart_fil
 free_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300
 ) | st.sampled_from(['"""', "]]", "[[sessions]]\nid = 1", "'''", "\\", "a\r\nb", "[2x] bruise [/b]", "x" * 5000])
-short = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+
+
+def _one_line(text: str) -> bool:
+    """Every field of a session but its notes is one line (values.one_line refuses the rest)."""
+    from mesolog.errors import InvalidValue
+    from mesolog.model.values import one_line
+
+    try:
+        one_line(text, "text")
+    except InvalidValue:
+        return False
+    return True
+
+
+short = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(_one_line)
+line_text = free_text.filter(_one_line)
 days = st.dates(min_value=date(2000, 1, 1), max_value=date.today())
 moments = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
@@ -54,7 +69,7 @@ sessions = st.builds(
     depth_mm=st.floats(min_value=0.1, max_value=13.0),
     anaesthetic=short.filter(str.strip),
     substances=st.lists(substances, min_size=1, max_size=12).map(tuple),
-    practitioner=free_text,
+    practitioner=line_text,
     course=st.none(),
     indication=st.none() | short,
     method=st.none() | st.sampled_from(vocab.METHODS),
@@ -62,7 +77,7 @@ sessions = st.builds(
     needle_gauge=st.none() | st.integers(27, 34),
     needle_length_mm=st.none() | st.floats(min_value=0.1, max_value=50),
     points=st.none() | st.integers(1, 10000),
-    consent=st.none() | free_text,
+    consent=st.none() | line_text,
     # A photo is a path inside the data folder (values.photo refuses blank, absolute and ".." ones).
     photos=st.lists(st.from_regex(r"photos/[A-Za-z0-9_-]{1,12}\.jpg", fullmatch=True), max_size=3).map(tuple),
     duration_min=st.none() | st.integers(1, 600),
