@@ -40,8 +40,11 @@ def settle_chart_conflicts(text: str, fields: Iterable[str]) -> tuple[str, list[
 
 
 # The course fields `course edit` sets, by its option.
-COURSE_OPTIONS = {"planned_sessions": "--sessions", "interval_days": "--interval"}
-COURSE_OPTIONS["indication"] = "--indication"
+COURSE_OPTIONS = {
+    "planned_sessions": "--sessions",
+    "interval_days": "--interval",
+    "indication": "--indication",
+}
 
 
 def settle_advice(patient_id: str, field: str) -> str:
