@@ -173,3 +173,14 @@ def test_an_import_into_a_chart_whose_id_is_not_its_file_name_is_refused(run, on
     result = run("import", str(visits), "--apply", expect=1)
     assert "[patient] id 'P-WRONG' does not match the file name" in result.stderr
     assert snapshot(data_dir) == before
+
+
+@pytest.mark.parametrize("number", ["2.0", "true", '"2"'])
+def test_an_upgrade_derives_no_uid_for_a_session_number_the_decoder_refuses(number: str) -> None:
+    """with_uid goes through schema1_uid like every derivation: a number that is not a whole
+    number gets no uid (check names it), where int() used to make 2.0 or true into one."""
+    from mesolog.store.chartblocks import with_uid
+
+    block = f"[[sessions]]\nid = {number}\ndate = 2026-01-05\nrecorded = 2026-01-05T10:00:00+01:00\n"
+    assert with_uid(block, "P-1") == block
+    assert "uid = " in with_uid(block.replace(f"id = {number}", "id = 2"), "P-1")

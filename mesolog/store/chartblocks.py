@@ -92,7 +92,7 @@ def with_uid(block_text: str, patient_id: str) -> str:
         return block_text
     try:
         values = Block("sessions", True, own).data()
-        uid = schema1_uid(patient_id, int(values["id"]), values.get("recorded"))
+        uid = schema1_uid(patient_id, values["id"], values.get("recorded"))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
         return block_text
     if uid is None:
