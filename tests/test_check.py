@@ -133,3 +133,12 @@ def test_check_names_conflicts_of_the_wrong_shape_instead_of_crashing(run, patie
     result = run("check", expect=1)
     assert "conflicts must be a list of [[conflicts]] tables" in result.stdout
     assert "internal error" not in result.stderr and snapshot(patient.parent.parent) == before
+
+
+def test_a_session_whose_number_does_not_read_is_not_called_session_none(run, patient: Path) -> None:
+    run("add", "P-0042", *FULL_ADD, "--no-input")
+    text = patient.read_text().replace("\nid = 1\n", '\nid = "one"\n', 1).replace('technique = "gun"', "technique = 3", 1)
+    patient.write_text(text)
+    result = run("check", expect=1)
+    assert "session None" not in result.stdout
+    assert "the session without a valid number: technique must be text, found 3" in result.stdout

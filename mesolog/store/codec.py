@@ -329,14 +329,16 @@ def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
 
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     number = r.integer("id", required=True)
-    r.where = f"session {number}"
+    # A number that did not read is reported already (check goes on with the session's other
+    # fields): they are named by the session's line, not as "session None".
+    r.where = f"session {number}" if number is not None else "the session without a valid number"
     recorded = r.moment("recorded", required=True)
     # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
     # Without a number or a recorded moment (reported above) there is none to derive.
     uid = r.text("uid") or _schema1_uid(patient_id, number, recorded)
     conflicts = []
     for index, item in enumerate(r.tables("conflicts")):
-        k = r.inner(item, f"session {number} conflict", "conflicts", index)
+        k = r.inner(item, f"{r.where} conflict", "conflicts", index)
         conflicts.append(
             Conflict(
                 field=k.text("field", required=True),
@@ -346,7 +348,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         )
     substances = []
     for index, item in enumerate(r.tables("substances")):
-        s = r.inner(item, f"session {number} substance", "substances", index)
+        s = r.inner(item, f"{r.where} substance", "substances", index)
         substances.append(
             Substance(
                 name=s.text("name", required=True),
@@ -360,7 +362,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         )
     complications = []
     for index, item in enumerate(r.tables("complications")):
-        c = r.inner(item, f"session {number} complication", "complications", index)
+        c = r.inner(item, f"{r.where} complication", "complications", index)
         complications.append(
             Complication(
                 name=c.text("name", required=True),
@@ -372,10 +374,10 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
             )
         )
     amendments = [
-        _decode_amendment(r.inner(item, f"session {number} amendment", "amendments", index))
+        _decode_amendment(r.inner(item, f"{r.where} amendment", "amendments", index))
         for index, item in enumerate(r.tables("amendments"))
     ]
-    m = r.inner(r.table.get("measurements", {}), f"session {number} measurements", "measurements")
+    m = r.inner(r.table.get("measurements", {}), f"{r.where} measurements", "measurements")
     measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
         id=number,
