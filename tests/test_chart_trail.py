@@ -141,8 +141,8 @@ def test_bad_course_changes_change_nothing(run, patient: Path, args: list[str], 
 def test_closing_a_closed_course_is_refused_and_changes_nothing(run, patient: Path) -> None:
     run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
     before = snapshot(patient.parent.parent)
-    result = run("course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "x", expect=2)
-    assert "closed already (completed)" in result.stderr
+    result = run("course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "x", expect=1)
+    assert result.stderr == "mesolog: course 'hair-2026' is closed already (completed); nothing changed.\n"
     assert snapshot(patient.parent.parent) == before
 
 
@@ -187,7 +187,7 @@ def test_the_python_api(tmp_path: Path) -> None:
     chart, _ = clinic.close_course("A-1", "face", "completed", "me", "finished")
     assert chart.courses[0].closed and summarize(chart).course_status == "completed"
     before = snapshot(tmp_path)
-    with pytest.raises(InvalidValue, match="closed already"):
+    with pytest.raises(AlreadyRecorded, match="closed already"):
         clinic.close_course("A-1", "face", "stopped", "me", "again")
     with pytest.raises(UnknownCourse):
         clinic.edit_course("A-1", "body", "me", interval_days=7)
@@ -207,7 +207,7 @@ def test_changed_course_unit() -> None:
     assert new.indication == "cellulite" and changes == ["course c.indication: (none) -> cellulite"]
     closed, changes = details.closed_course(course, "Completed")
     assert closed.status == "completed" and closed.closed
-    with pytest.raises(InvalidValue):
+    with pytest.raises(AlreadyRecorded):
         details.closed_course(closed, "stopped")
 
 

@@ -80,3 +80,11 @@ def test_number_text_reads_like_a_person_wrote_it() -> None:
     assert number_text(1.2345678) == "1.2345678"
     assert number_text(0.00001) == "0.00001"
     assert number_text(1000.0) == "1000"
+
+
+def test_a_merge_conflict_shows_its_numbers_as_every_view_does() -> None:
+    """The conflict sentence, check and the settled trail line say "3 kept, 4.5 also recorded",
+    not "3.0": one way to show a stored number (values.number_text)."""
+    from mesolog.model.merging import literal
+
+    assert [literal(3.0), literal(4.5), literal(1.2345678), literal(3)] == ["3", "4.5", "1.2345678", "3"]

@@ -166,7 +166,9 @@ def closed_course(course: Course, status: str) -> tuple[Course, list[str]]:
     """The course marked completed or stopped; a closed course cannot be closed again."""
     status = choice(status, "--status", vocab.COURSE_STATUSES[1:])
     if course.closed:
-        raise InvalidValue("course", course.name, f"it is closed already ({course.status})")
+        raise AlreadyRecorded(
+            f"course {course.name!r} is closed already ({course.status}); nothing changed."
+        )
     return changed_course(course, status=status)
 
 

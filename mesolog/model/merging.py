@@ -55,6 +55,10 @@ def literal(value: Any) -> str:
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = {literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        from mesolog.model.values import number_text  # "3", not "3.0", as every view shows it
+
+        return number_text(value)
     return str(value)
 
 
