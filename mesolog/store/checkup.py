@@ -221,7 +221,6 @@ def _chart_conflicts(path: Path, text: str) -> list[Problem]:
             + settle_advice(path.stem, str(e.get("field"))),
         )
         for e in entries
-        if isinstance(e, dict)
     ]
 
 
