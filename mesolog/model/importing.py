@@ -664,16 +664,23 @@ class _TypoCheck:
         self.new_ids = new_ids
         self.told_apart: list[str] = []
 
+    def _everyone(self) -> Sequence[tuple[str, str | None]]:
+        """The clinic's (id, name) pairs, read once, and only when a row names an unknown id."""
+        if self._known is None:
+            self._known = self._people()
+        return self._known
+
     def _named_otherwise(self, patient_id: str, group: Group) -> str:
         """The close existing ids, when the file names this patient and each of them is named
         differently in the clinic; else ""."""
         from mesolog.model.finding import close_ids, fold
 
         name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
-        if not name or self._known is None:
+        if not name:
             return ""
-        names = dict(self._known)
-        close = close_ids(patient_id, self._known)
+        known = self._everyone()
+        names = dict(known)
+        close = close_ids(patient_id, known)
         if close and all(names.get(c) and fold(names[c] or "") != fold(name) for c in close):
             return ", ".join(close)
         return ""
@@ -683,9 +690,7 @@ class _TypoCheck:
 
         key = patient_id.lower()
         if key not in self._hints:
-            if self._known is None:
-                self._known = self._people()
-            self._hints[key] = did_you_mean(patient_id, self._known)
+            self._hints[key] = did_you_mean(patient_id, self._everyone())
         return self._hints[key]
 
     def allows(self, group: Group, plan: ImportPlan) -> bool:
