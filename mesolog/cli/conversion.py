@@ -1,9 +1,9 @@
-"""The words of a command line turned into the str, int, float and Path values commands declare.
+"""The words of a command line turned into the str, int, Path and flag values commands declare.
 
 Typer 0.29 converts every parameter through a pydantic ``TypeAdapter`` that it builds on the
 first parse; building the first one imports pydantic's validation machinery, about 105 ms of
 CPU in a run whose other work takes about 110 ms (``python -X importtime``; figures in
-benchmarks/results.md). Every mesolog parameter is a str, int, float, Path, bool flag or list of
+benchmarks/results.md). Every mesolog parameter is a str, int, Path, bool flag or list of
 str, and the values that carry meaning (dates, depths, amounts, substances) are parsed by the
 model's one value parser afterwards, so converting these few types here is a few lines, and a
 word where a number belongs gets one sentence naming the option (exit 2) instead of pydantic's
@@ -18,7 +18,6 @@ one over every parameter of every command and compares what the command receives
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -102,18 +101,6 @@ def _whole(value: Any, name: str) -> int:
     raise _refused(name, value, "it takes a whole number, e.g. 3")
 
 
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    try:
-        number = float(value.strip()) if isinstance(value, str) else math.nan
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise _refused(name, value, "it takes a number, e.g. 4 or 4.5")
-    return number
-
-
 _YES, _NO = frozenset({"1", "true", "t", "yes", "y", "on"}), frozenset({"0", "false", "f", "no", "n", "off"})
 
 
@@ -130,7 +117,6 @@ _CONVERSIONS: dict[Any, Callable[[Any, str], Any]] = {
     bool: _flag,
     str: _text,
     int: _whole,
-    float: _number,
     Path: _path,
 }
 
