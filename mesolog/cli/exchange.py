@@ -98,6 +98,43 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    map_file: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            metavar="FILE",
+            help="The map to read the file with (else FILE.map.toml beside it; written when missing). Example: --map clinic.map.toml",
+            show_default=False,
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            metavar="NAME",
+            help="The CSV's encoding when it has no byte-order mark (else UTF-8). Example: --encoding cp1252",
+            show_default=False,
+        ),
+    ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(
+            "--header-row",
+            metavar="N",
+            min=1,
+            help="The row that names the columns, when rows above it hold something else. Example: --header-row 2",
+            show_default=False,
+        ),
+    ] = None,
+    practitioner: Annotated[
+        str | None,
+        typer.Option(
+            "--practitioner",
+            metavar="NAME",
+            help="Who signs the sessions whose rows name nobody (else the config's practitioner). Example: --practitioner \"Dr. A. Keller\"",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Sessions from a spreadsheet or an export; a dry run unless --apply. Example: mesolog import visits.csv --apply"""
     from datetime import date
@@ -105,18 +142,27 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected
+    from mesolog.model.values import one_line
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
-    from mesolog.store.importer import MapWritten, prepare
+    from mesolog.store.importer import ImportOptions, MapWritten, prepare
+    from mesolog.store.tables import check_encoding
 
     state = state_of(ctx)
     # Writing into a named folder that does not exist is refused (a typo in the path must not
     # start a second clinic); a dry run only plans, and creates nothing.
     clinic, settings = (state.starting_clinic() if apply else state.clinic()), state.config()
-    new_ids = [i.strip() for given in new_patient or () for i in given.split(",") if i.strip()]
-    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now(), new_ids)
+    options = ImportOptions(
+        map_file=Path(map_file) if map_file else None,
+        encoding=check_encoding(encoding) if encoding else None,
+        header_row=header_row,
+        practitioner=one_line(practitioner, "--practitioner") if practitioner else "",
+        new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
+        keep=apply,
+    )
+    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now(), options)
     if isinstance(plan, MapWritten):
-        exchange_view.map_written(plan.path, plan.unmapped)
+        exchange_view.map_written(plan.path, plan.unmapped, plan.dates)
         raise typer.Exit(1)
     if apply and plan.rejected and not skip_rejected:
         exchange_view.import_report(plan, applied=False, refused=True)

@@ -40,9 +40,11 @@ CSV_KEEPS = (
 )
 
 
-def map_written(path: object, unmapped: list[str]) -> None:
+def map_written(path: object, unmapped: list[str], dates: str = "") -> None:
     """The first run on a foreign spreadsheet: where the map is and what it could not place."""
     lines = [f"wrote {path} with mesolog's best guesses for each column."]
+    if dates:
+        lines.append(f"Dates: {dates}.")
     if unmapped:
         lines.append("Columns not mapped (left out unless you name a field for them):")
         lines += [f"  {header!r}" for header in unmapped]
@@ -86,6 +88,8 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         f"{counted(len(plan.charts), 'chart')}"
         + (f"; new patients: {_some(new)}." if new else "; no new patient."),
     ]
+    if plan.dates:
+        lines.append(f"Dates: {plan.dates}.")
     if plan.already_imported:
         lines.append(
             f"Already in the charts (left out): {counted(plan.already_imported, 'session')}."

@@ -4,18 +4,21 @@ Writing the plan is :meth:`Clinic.import_charts`."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from mesolog.errors import UnreadableImport
 from mesolog.model import Chart
+from mesolog.model import import_map as map_
 from mesolog.model import importing as plan_
 from mesolog.model.drafting import ClinicDefaults
+from mesolog.model.import_rows import Drafting, Row
 from mesolog.store.clinic import Clinic
 from mesolog.store.codec import decode_chart
-from mesolog.store.tables import Table, kind_of, read_json, read_map, read_table, write_map
+from mesolog.store.tables import kind_of, map_path, open_table, read_json, read_map, write_map
 
 # Keys of mesolog's JSON export that hold a date or a moment (JSON has only text for them).
 _DAYS = frozenset({"date", "expiry", "onset", "resolved", "start"})
@@ -28,6 +31,7 @@ class MapWritten:
 
     path: Path
     unmapped: list[str]
+    dates: str = ""  # when the dates read both day first and month first
 
 
 def _typed(value: Any, key: str = "") -> Any:
@@ -45,8 +49,6 @@ def _typed(value: Any, key: str = "") -> Any:
 
 def exported_charts(path: Path) -> list[Chart]:
     """The charts of a ``mesolog export --format json`` file, checked as a chart file is."""
-    from mesolog.errors import UnreadableImport
-
     charts = []
     for n, raw in enumerate(read_json(path)):
         try:
@@ -73,35 +75,78 @@ class _Charts:
         return self.read[key]
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read the file, besides its name (see ``docs/import.md``)."""
+
+    map_file: Path | None = None  # --map: one map for many files (else FILE.map.toml)
+    encoding: str | None = None  # --encoding, when the file has no byte-order mark
+    header_row: int | None = None  # --header-row (else the map's, else 1)
+    practitioner: str = ""  # --practitioner, for rows the file does not sign
+    new_ids: Collection[str] = ()  # --new-patient: close to an existing id, but new
+    keep: bool = True  # keep the drafted sessions to write them (False: a dry run counts)
+
+
 def prepare(
     clinic: Clinic,
     path: Path,
     practice: ClinicDefaults,
     today: date,
     recorded: datetime,
-    new_ids: Collection[str] = (),
+    options: ImportOptions = ImportOptions(),
 ) -> plan_.ImportPlan | MapWritten:
-    """What importing ``path`` would do (nothing is written to the clinic here); ``new_ids``
-    are ids the practitioner says are new patients though close to an existing one."""
+    """What importing ``path`` would do (nothing is written to the clinic here)."""
     charts = _Charts(clinic)
+    how = Drafting(practice, map_.ISO_DATE, today, recorded, options.practitioner)
     if kind_of(path) == "json":
-        return plan_.plan_restore(path.name, exported_charts(path), charts, today)
-    table = read_table(path)
-    cmap = column_map(path, table)
-    if isinstance(cmap, MapWritten):
-        return cmap
-    rows = plan_.mapped_rows(table.header, table.rows, cmap, table.numbers)
-    return plan_.plan_import(
-        path.name, rows, cmap.date_format, charts, practice, today, recorded, clinic.people, new_ids
-    )
+        data = read_json(path)
+        if not plan_.is_visit_list(data):
+            return plan_.plan_restore(path.name, exported_charts(path), charts, today)
+        rows = list(plan_.visit_rows(path.name, data))
+        source = plan_.Source(path.name, lambda: rows, map_.ISO_DATE, "visit")
+    else:
+        found = _spreadsheet(path, options)
+        if isinstance(found, MapWritten):
+            return found
+        source = found
+        how = Drafting(practice, source.date_format, today, recorded, options.practitioner)
+    return plan_.plan_rows(source, charts, how, clinic.people, options.new_ids, options.keep)
 
 
-def column_map(path: Path, table: Table) -> plan_.ColumnMap | MapWritten:
-    """mesolog's own columns, the map beside the file, or a first map written now."""
-    data = read_map(path)
-    if data is not None:
-        return plan_.load_map(data, path.name + ".map.toml")
-    if plan_.is_own_format(table.header):
-        return plan_.own_map(table.header)
-    text, unmapped = plan_.draft_map(path.name, table.header, table.rows)
-    return MapWritten(write_map(path, text), unmapped)
+def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritten:
+    """The rows of a CSV or XLSX through its map: the map given, the one beside the file,
+    mesolog's own columns, or a first map written now."""
+    where = options.map_file or map_path(path)
+    data = read_map(where)
+    cmap = map_.load_map(data, where.name) if data is not None else None
+    header_row = options.header_row or (cmap.header_row if cmap else 1)
+    with open_table(path, options.encoding, header_row) as table:
+        if cmap is None and map_.is_own_format(table.header):
+            cmap = map_.own_map(table.header)
+        if cmap is None:
+            draft = map_.MapDraft(table.header, header_row)
+            for row in table.rows:
+                draft.feed(row.cells)
+            written = write_map(where, draft.text(path.name))
+            return MapWritten(written, draft.unmapped, draft.dates.ambiguity())
+        _check_columns(path, table.header, cmap, header_row)
+    columns = map_.mapped_columns(table.header, cmap)
+    chosen = cmap
+
+    def rows() -> Iterator[Row]:
+        with open_table(path, options.encoding, header_row) as again:
+            for row in again.rows:
+                yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
+
+    return plan_.Source(path.name, rows, chosen.date_format)
+
+
+def _check_columns(path: Path, header: list[str], cmap: map_.ColumnMap, header_row: int) -> None:
+    """A map made for another file (``--map``) must find its required columns in this one."""
+    for needed in map_.REQUIRED:
+        columns = [h for h, f in cmap.columns.items() if f in (needed, f"{needed}_1")]
+        if columns and not set(columns) & set(header):
+            raise UnreadableImport(
+                f"{path} has no column {columns[0]!r} (the map reads {needed!r} from it) in its "
+                f"header row (row {header_row}): check the map, or --header-row."
+            )

@@ -1,37 +1,153 @@
-"""Reading the files ``import`` is given (CSV, XLSX, mesolog's JSON export) and the map file
-beside them. Only reading and writing here; what the rows mean is the model's
-(``mesolog.model.importing``)."""
+"""Reading the files ``import`` is given (CSV, XLSX, JSON) and the map file beside them, exactly
+or not at all: see ``docs/import.md``. Only reading and writing here; what the rows mean is
+the model's (``mesolog.model.import_map`` and ``mesolog.model.importing``).
+
+A file is opened only when it is a regular file no larger than :data:`MAX_MB` megabytes (a
+FIFO, a device or ``/dev/zero`` is refused before it is opened, and opened without blocking).
+A CSV is decoded in its own encoding (a byte-order mark says which; else UTF-8, or the one
+``--encoding`` names): a byte that does not fit is that row's fault, named by row and column,
+never a reason to read the whole file another way. Rows are streamed, one at a time.
+"""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import io
+import os
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mesolog.errors import UnreadableImport
 
 XLSX_HINT = 'reading .xlsx needs openpyxl: pip install "mesolog[xlsx]" (or save the sheet as CSV).'
+# The largest file import reads: a clinic's whole history is far smaller (200,000 rows of
+# mesolog's own CSV are 44 MB); anything larger is more likely a wrong file.
+MAX_MB = 200
+MAX_BYTES = MAX_MB * 1_000_000
+# An XLSX is a zip: what it unpacks to is limited too (a small file may unpack to gigabytes).
+MAX_UNPACKED_MB = 1000
+# JSON nested deeper than this is no record mesolog reads (its exports nest five levels).
+MAX_JSON_DEPTH = 64
+KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".json": "json"}
+# Unicode's stand-ins for bytes the decoder could not read ("surrogateescape").
+_BAD_BYTES = range(0xDC80, 0xDD00)
 
 
 @dataclass(frozen=True)
+class SourceRow:
+    """One row as the file holds it: its number as a spreadsheet shows it (the first row is
+    1), its cells as text, and what is wrong with its bytes (a rejected row), if anything."""
+
+    number: int
+    cells: list[str]
+    fault: str = ""
+
+
+@dataclass
 class Table:
-    """A spreadsheet's header and rows, every cell as text, with the row numbers a spreadsheet
-    shows (the header is row 1)."""
+    """A spreadsheet's header and its rows, streamed once (blank rows are skipped; the numbers
+    keep counting them)."""
 
     name: str
     header: list[str]
-    rows: list[list[str]]
-    numbers: list[int]  # each row's number in the spreadsheet (blank rows are skipped)
+    rows: Iterator[SourceRow]
+    encoding: str = ""
+
+
+# --- opening a file safely ---------------------------------------------------------------------
+
+
+def _refuse_kind(path: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise UnreadableImport(f"{path} is a folder, not a file.")
+    if not stat.S_ISREG(mode):
+        what = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+        raise UnreadableImport(f"{path} is {what}, not a file: import reads only regular files.")
+
+
+def _refuse_size(path: Path, size: int) -> None:
+    if size > MAX_BYTES:
+        raise UnreadableImport(
+            f"{path} is {size / 1_000_000:.0f} MB, over the {MAX_MB} MB import reads at once: "
+            "split it into smaller files."
+        )
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """``path`` opened for reading, if it is a regular file within the size limit. Checked
+    before opening (a FIFO would block, ``/dev/zero`` never ends) and again on the open file."""
+    try:
+        _refuse_kind(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UnreadableImport(f"{path} does not exist.") from None
+    except PermissionError:
+        raise UnreadableImport(f"{path} cannot be read (permission denied).") from None
+    except OSError as error:
+        raise UnreadableImport(f"{path} cannot be opened ({error.strerror}).") from None
+    opened = os.fstat(fd)
+    try:
+        _refuse_kind(path, opened.st_mode)  # swapped between the check and the open
+        _refuse_size(path, opened.st_size)
+        if opened.st_size == 0:
+            raise UnreadableImport(f"{path} is empty: there is nothing to import.")
+    except UnreadableImport:
+        os.close(fd)
+        raise
+    return io.BufferedReader(_Bounded(fd, path), buffer_size=1 << 16)
+
+
+class _Bounded(io.RawIOBase):
+    """A file that refuses to be read past the size limit (one that grows while it is read)."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self._fd, self._path, self._read = fd, path, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = os.readv(self._fd, [buffer])
+        self._read += n
+        _refuse_size(self._path, self._read)
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def read_bytes(path: Path) -> bytes:
+    with open_regular(path) as handle:
+        raw = handle.read()
+    if not raw.strip():
+        raise UnreadableImport(f"{path} is empty: there is nothing to import.")
+    return raw
+
+
+def kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in KINDS:
+        raise UnreadableImport(
+            f"{path} is not a CSV, XLSX or JSON file; save the spreadsheet as .csv or .xlsx."
+        )
+    return KINDS[suffix]
+
+
+# --- cells -------------------------------------------------------------------------------------
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -39,105 +155,264 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableImport(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise UnreadableImport(f"{path} is a folder, not a file.") from None
-    if not raw.strip():
-        raise UnreadableImport(f"{path} is empty: there is nothing to import.")
-    return raw
-
-
-def _checked(path: Path, header: list[str], rows: list[list[str]]) -> Table:
-    header = [h.strip() for h in header]
+def _rows_after_header(
+    path: Path, records: Iterable[list[str]], header_row: int, faults: bool
+) -> tuple[list[str], Iterator[SourceRow]]:
+    """The header (row ``header_row``) and the non-blank rows below it, numbered."""
+    numbered = enumerate(records, 1)
+    header: list[str] | None = None
+    for number, cells in numbered:
+        if number == header_row:
+            header = [c.strip() for c in cells]
+            break
     while header and not header[-1]:
         header.pop()
-    kept = [(n + 2, r) for n, r in enumerate(rows) if any(cell.strip() for cell in r)]
-    if not any(header):
-        raise UnreadableImport(f"{path} has no header row: the first row must name the columns.")
-    if not kept:
-        raise UnreadableImport(f"{path} has a header but no rows: there is nothing to import.")
+    if not header or not any(header):
+        where = "the first row" if header_row == 1 else f"row {header_row} (--header-row)"
+        raise UnreadableImport(f"{path} has no header row: {where} must name the columns.")
+    if faults and (bad := _bad_byte(header)):
+        raise UnreadableImport(
+            f"{path}: the header row holds {bad}; give the file's encoding with --encoding "
+            "(e.g. --encoding cp1252)."
+        )
     width = len(header)
-    cells = [(r + [""] * width)[:width] for _, r in kept]
-    return Table(path.name, header, cells, [n for n, _ in kept])
+
+    def rows() -> Iterator[SourceRow]:
+        for number, cells in numbered:
+            if not any(c.strip() for c in cells):
+                continue
+            cells = [c.strip() for c in (cells + [""] * width)[:width]]
+            fault = _row_fault(header, cells) if faults else ""
+            yield SourceRow(number, cells, fault)
+
+    return header, rows()
 
 
-def read_csv(path: Path) -> Table:
-    import csv
-    import io
+def _bad_byte(cells: list[str]) -> str:
+    for cell in cells:
+        for char in cell:
+            if ord(char) in _BAD_BYTES:
+                return f"byte 0x{ord(char) - 0xDC00:02X}, which does not fit the encoding"
+            if char == "\x00":
+                return "a NUL byte (binary data)"
+    return ""
 
-    raw = _read_bytes(path)
-    if b"\x00" in raw:
+
+def _row_fault(header: list[str], cells: list[str]) -> str:
+    for name, cell in zip(header, cells, strict=True):
+        bad = _bad_byte([cell])
+        if bad:
+            return (
+                f"column {name!r} holds {bad}; correct the cell, or give the file's encoding "
+                "with --encoding"
+            )
+    return ""
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _encoding_of(handle: IO[bytes], path: Path, given: str | None) -> str:
+    """The file's encoding: its byte-order mark, else the one given, else UTF-8. A file with
+    NUL bytes and no mark is refused (binary, or UTF-16 without its mark)."""
+    head = handle.peek(4096)[:4096] if isinstance(handle, io.BufferedReader) else b""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if given:
+        return "utf-8-sig" if codecs.lookup(given).name == "utf-8" else given
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if max(even, odd) > len(head) // 4:
+            raise UnreadableImport(
+                f"{path} looks like UTF-16 without a byte-order mark; give --encoding utf-16-le "
+                "(or utf-16-be)."
+            )
         raise UnreadableImport(f"{path} is not a CSV file (it holds binary data).")
+    return "utf-8"
+
+
+def check_encoding(name: str) -> str:
+    """An ``--encoding`` Python knows, else a usage error naming it."""
+    from mesolog.errors import InvalidValue
+
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # the usual export of older spreadsheets
-    first = text.splitlines()[0] if text else ""
-    # A spreadsheet set to a European locale writes ';' between cells.
-    delimiter = max((",", ";", "\t"), key=first.count)
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InvalidValue(
+            "--encoding", name, "name a text encoding, e.g. utf-8, utf-16, cp1252, latin-1"
+        ) from None
+
+
+def _delimiter(lines: list[str]) -> str:
+    """A spreadsheet set to a European locale writes ';' between cells; Excel's "Unicode
+    text" a tab."""
+    text = "".join(lines)
+    return max((",", ";", "\t"), key=text.count)
+
+
+@contextlib.contextmanager
+def open_csv(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
+    import csv
+
+    with open_regular(path) as handle:
+        chosen = _encoding_of(handle, path, encoding)
+        text = io.TextIOWrapper(handle, encoding=chosen, errors="surrogateescape", newline="")
+        try:
+            first = [text.readline() for _ in range(header_row)]
+            lines = _lines(path, first, text)
+            reader = csv.reader(lines, delimiter=_delimiter(first[-1:]))
+            header, rows = _rows_after_header(path, _guarded(path, reader), header_row, True)
+        except UnicodeDecodeError as error:
+            raise _undecodable(path, chosen, error) from None
+        yield Table(path.name, header, _decoded(path, chosen, rows), chosen)
+
+
+def _lines(path: Path, first: list[str], rest: Iterable[str]) -> Iterator[str]:
+    if not "".join(first).strip():
+        raise UnreadableImport(f"{path} is empty: there is nothing to import.")
+    yield from first
+    yield from rest
+
+
+def _guarded(path: Path, reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    import csv
+
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        yield from reader
     except csv.Error as error:
         raise UnreadableImport(f"{path} is not a readable CSV file ({error}).") from None
-    return _checked(path, rows[0], rows[1:])
 
 
-def read_xlsx(path: Path) -> Table:
+def _decoded(path: Path, encoding: str, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
+    try:
+        yield from rows
+    except UnicodeDecodeError as error:
+        raise _undecodable(path, encoding, error) from None
+
+
+def _undecodable(path: Path, encoding: str, error: UnicodeDecodeError) -> UnreadableImport:
+    return UnreadableImport(
+        f"{path} cannot be read as {encoding} ({error.reason}); give its encoding with --encoding."
+    )
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise UnreadableImport(f"{path} is not a readable .xlsx workbook.") from None
+    if unpacked > MAX_UNPACKED_MB * 1_000_000:
+        raise UnreadableImport(
+            f"{path} unpacks to {unpacked / 1_000_000:.0f} MB, over the {MAX_UNPACKED_MB} MB "
+            "import reads: split the workbook."
+        )
+
+
+@contextlib.contextmanager
+def open_xlsx(path: Path, header_row: int = 1) -> Iterator[Table]:
+    """The active sheet's real cells: a read-only sheet trusts the ``<dimension>`` the file
+    declares (often stale, written by other software), so it is reset and every row is read."""
     try:
         import openpyxl  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise UnreadableImport(f"{path}: {XLSX_HINT}") from None
-    import zipfile
-
-    _read_bytes(path)
+    open_regular(path).close()  # the kind and size checks
+    _refuse_zip_bomb(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+    except _XLSX_FAULTS:
         raise UnreadableImport(f"{path} is not a readable .xlsx workbook.") from None
-    sheet = book.active
-    if sheet is None:
-        raise UnreadableImport(f"{path} has no sheet to import.")
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    if not rows:
-        raise UnreadableImport(f"{path} is empty: there is nothing to import.")
-    return _checked(path, rows[0], rows[1:])
+    try:
+        sheet = book.active
+        if sheet is None:
+            raise UnreadableImport(f"{path} has no sheet to import.")
+        sheet.reset_dimensions()
+        records = ([_cell(v) for v in row] for row in _xlsx_rows(path, sheet))
+        header, rows = _rows_after_header(path, records, header_row, False)
+        yield Table(path.name, header, rows)
+    finally:
+        book.close()
+
+
+def _xlsx_faults() -> tuple[type[BaseException], ...]:
+    import zipfile
+    import zlib
+
+    return (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError, TypeError,
+            IndexError, AttributeError, SyntaxError)  # fmt: skip
+
+
+_XLSX_FAULTS = _xlsx_faults()
+
+
+def _xlsx_rows(path: Path, sheet: Any) -> Iterator[tuple[object, ...]]:
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    except _XLSX_FAULTS:
+        raise UnreadableImport(f"{path} is not a readable .xlsx workbook.") from None
+
+
+@contextlib.contextmanager
+def open_table(
+    path: Path, encoding: str | None = None, header_row: int = 1
+) -> Iterator[Table]:
+    """The header and streamed rows of a CSV or XLSX file."""
+    if kind_of(path) == "xlsx":
+        with open_xlsx(path, header_row) as table:
+            yield table
+    else:
+        with open_csv(path, encoding, header_row) as table:
+            yield table
+
+
+# --- JSON --------------------------------------------------------------------------------------
 
 
 def read_json(path: Path) -> list[Any]:
-    """mesolog's own ``export --format json``: a list of charts."""
+    """A JSON file's top-level list (mesolog's own export, or a list of visits)."""
     import json
 
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UnreadableImport(f"{path} is not a JSON file.") from None
-    if not isinstance(data, list) or not all(isinstance(c, dict) and "patient" in c for c in data):
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_JSON_DEPTH:
         raise UnreadableImport(
-            f"{path} is not a mesolog export: JSON import reads `mesolog export --format json`."
+            f"{path} is nested deeper than {MAX_JSON_DEPTH} levels: it is no record import reads."
         )
+    from mesolog.model.importing import VISITS_SHAPE
+
+    if not isinstance(data, list) or not all(isinstance(c, dict) and "patient" in c for c in data):
+        raise UnreadableImport(f"{path} is not a mesolog export or a list of visits. {VISITS_SHAPE}.")
     if not data:
-        raise UnreadableImport(f"{path} holds no charts: there is nothing to import.")
+        raise UnreadableImport(f"{path} holds nothing to import (an empty list).")
     return data
 
 
-def kind_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    kinds = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".json": "json"}
-    if suffix not in kinds:
-        raise UnreadableImport(
-            f"{path} is not a CSV, XLSX or JSON file; save the spreadsheet as .csv or .xlsx."
-        )
-    return kinds[suffix]
-
-
-def read_table(path: Path) -> Table:
-    return read_xlsx(path) if kind_of(path) == "xlsx" else read_csv(path)
+def _depth(data: object) -> int:
+    """How deeply ``data`` nests (iteratively: a deep file must not exhaust the stack)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            return level
+        if isinstance(item, dict):
+            stack += [(v, level + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, level + 1) for v in item]
+    return deepest
 
 
 # --- the map file ------------------------------------------------------------------------------
@@ -147,22 +422,20 @@ def map_path(path: Path) -> Path:
     return path.with_name(path.name + ".map.toml")
 
 
-def read_map(path: Path) -> dict[str, Any] | None:
-    """The map beside ``path`` as TOML data, or None when there is none yet."""
+def read_map(where: Path) -> dict[str, Any] | None:
+    """The map file ``where`` as TOML data, or None when there is none yet."""
     import tomllib
 
-    where = map_path(path)
-    if not where.exists():
+    if not where.exists() and not where.is_symlink():
         return None
     try:
-        return tomllib.loads(where.read_text(encoding="utf-8"))
+        return tomllib.loads(read_bytes(where).decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UnreadableImport(f"{where} is not valid TOML: {error}") from None
 
 
-def write_map(path: Path, text: str) -> Path:
+def write_map(where: Path, text: str) -> Path:
     from mesolog.store.files import write_atomically
 
-    where = map_path(path)
-    write_atomically(where, text)
+    write_atomically(where, text, overwrite=False)
     return where

@@ -1,0 +1,150 @@
+"""Import's guard against typos in patient ids: an unknown id one keystroke away from a
+patient's id (one character wrong, missing, extra, or two swapped; case and accents aside) may
+be a typo, and a typo must never start a second chart.
+
+Ids are indexed by their one-deletion variants, so each id is compared only with the few ids
+that could be that close (thousands against thousands take milliseconds, not minutes), and ids
+that only share a numbering pattern (``K-2001``, ``P-0010``) are not close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from mesolog.model.import_map import fold
+
+
+def within_one(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one character changed, added, removed, or two neighbours
+    swapped (and not ``a`` itself)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) < len(b):
+        return a[start:] == b[start + 1 :]
+    if a[start + 1 :] == b[start + 1 :]:
+        return True
+    swapped = a[start : start + 2] == b[start : start + 2][::-1]
+    return swapped and a[start + 2 :] == b[start + 2 :]
+
+
+def _variants(key: str) -> set[str]:
+    return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+@dataclass
+class IdIndex:
+    """Ids by their one-deletion variants."""
+
+    buckets: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, patient_id: str) -> None:
+        for variant in _variants(fold(patient_id)):
+            self.buckets.setdefault(variant, []).append(patient_id)
+
+    def close_to(self, patient_id: str) -> list[str]:
+        """The indexed ids one keystroke from ``patient_id``, in the order they were added."""
+        key = fold(patient_id)
+        found: dict[str, None] = {}
+        for variant in _variants(key):
+            for other in self.buckets.get(variant, ()):
+                if within_one(key, fold(other)):
+                    found[other] = None
+        return list(found)
+
+
+def index_of(ids: Iterable[str]) -> IdIndex:
+    index = IdIndex()
+    for patient_id in ids:
+        index.add(patient_id)
+    return index
+
+
+@dataclass
+class NewPatient:
+    """A patient a file would create: its id, the row it starts on, and what tells it apart."""
+
+    patient_id: str
+    first_row: int
+    name: str | None = None
+    birth_year: int | None = None
+
+
+def told_apart(a: NewPatient, b: NewPatient) -> bool:
+    """Two close ids are two people when the file names them differently, or gives different
+    birth years."""
+    if a.name and b.name and fold(a.name) != fold(b.name):
+        return True
+    return bool(a.birth_year and b.birth_year and a.birth_year != b.birth_year)
+
+
+def close_new_ids(new: Sequence[NewPatient]) -> list[str]:
+    """New patients of one file whose ids are one keystroke apart, unless the file tells them
+    apart; one line per id (its closest earlier id)."""
+    index, found = IdIndex(), []
+    by_id: dict[str, NewPatient] = {}
+    for this in new:
+        for close in index.close_to(this.patient_id):
+            other = by_id[close]
+            if not told_apart(this, other):
+                found.append(
+                    f"{other.patient_id} (row {other.first_row}) and {this.patient_id} "
+                    f"(row {this.first_row}): one may be a typo of the other"
+                )
+                break
+        index.add(this.patient_id)
+        by_id[this.patient_id] = this
+    return found
+
+
+class TypoCheck:
+    """An unknown id close to an existing patient's is refused: a typo must never start a
+    second chart. The ids the practitioner named with ``--new-patient`` start their chart all
+    the same, and so does an id the file names as someone else than every close patient."""
+
+    def __init__(
+        self, people: Callable[[], Sequence[tuple[str, str | None]]], new_ids: set[str]
+    ) -> None:
+        self._people = people
+        self._index: IdIndex | None = None
+        self._names: dict[str, str | None] = {}
+        self.new_ids = new_ids
+        self.told_apart: list[str] = []
+        self.close_to_existing: list[str] = []
+
+    def _close(self, patient_id: str) -> list[str]:
+        """The clinic's ids close to ``patient_id``; the clinic is read once, and only when a
+        row names an unknown id."""
+        if self._index is None:
+            known = self._people()
+            self._names = dict(known)
+            self._index = index_of(pid for pid, _ in known)
+        return self._index.close_to(patient_id)
+
+    def refusal(self, patient_id: str, name: str | None, first_row: int) -> str:
+        """Why rows naming ``patient_id`` (unknown to the clinic) are refused, or ""."""
+        if patient_id.casefold() in self.new_ids:
+            return ""
+        close = self._close(patient_id)
+        if not close:
+            return ""
+        if name and all(
+            (known := self._names.get(c)) and fold(known) != fold(name) for c in close
+        ):
+            # Numbered ids are often one keystroke apart (P-0043, P-0042): when the file names
+            # the patient and every close patient is named otherwise, they are different people;
+            # the plan still lists the pair, to be looked at.
+            self.told_apart.append(
+                f"{patient_id} (row {first_row}) and the clinic's {', '.join(close)}: named differently"
+            )
+            return ""
+        if patient_id not in self.close_to_existing:
+            self.close_to_existing.append(patient_id)
+        hint = close[0] if len(close) == 1 else ", ".join(close[:-1]) + f" or {close[-1]}"
+        return (
+            f"no patient {patient_id!r} in the clinic; did you mean {hint}? If {patient_id} is "
+            f"a new patient, add --new-patient {patient_id}."
+        )

@@ -1,0 +1,491 @@
+"""Import's map: which column of another program's file is which mesolog field, how its dates
+and amounts are written, and which of its words are ours. The map file's format is in
+``docs/import.md``; this module guesses a first map from a header and its cells and checks a
+map the practitioner wrote.
+
+The header words of six languages (English, German, French, Spanish, Italian, Portuguese) are
+here, apart from the field table: they are guesses about other programs' files, not mesolog's
+own words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from mesolog.errors import InvalidValue
+from mesolog.model import values as parse
+from mesolog.model import vocabulary as vocab
+from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
+
+PATIENT_FIELDS = ("patient", "name", "birth_year")
+SESSION_FIELDS = (
+    "date", "practitioner", "course", "indication", "areas", "technique", "method", "depth_mm",
+    "angle_deg", "needle_gauge", "needle_length_mm", "points", "anaesthetic", "duration_min",
+    "consent", "complications", "notes", "status",
+)  # fmt: skip
+SUBSTANCE_FIELDS = ("substance", "amount", "unit", "concentration", "lot", "expiry")
+# In mesolog's own exports, read and left alone: numbers are given by the chart, the category
+# follows from the catalogue, the source is this import's.
+IGNORED_FIELDS = ("session", "category", "source")
+FIELDS = (
+    *PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS
+)  # fmt: skip
+REQUIRED = ("patient", "date", "substance")
+NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")
+# Fields one cell may hold several of, and how mesolog joins them (areas "a, b"; complications
+# "x; y"): a map may name the file's own separator for them ([split]).
+LIST_FIELDS = {"areas": ",", "complications": ";"}
+# Fields whose source words are worth a [values.FIELD] table in a new map.
+VALUE_FIELDS = ("technique", "anaesthetic", "method", "status")
+
+ISO_DATE = "%Y-%m-%d"
+# Tried in this order: day first before month first (most clinics outside the US).
+DATE_FORMATS = (
+    ISO_DATE, "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y",
+    "%m/%d/%y", "%Y/%m/%d", "%Y.%m.%d",
+)  # fmt: skip
+# Formats whose day and month can be read the other way round (03/11 is 3 November or 11 March).
+SWAPPABLE = {
+    "%d/%m/%Y": "%m/%d/%Y", "%m/%d/%Y": "%d/%m/%Y", "%d/%m/%y": "%m/%d/%y",
+    "%m/%d/%y": "%d/%m/%y", "%d-%m-%Y": "%m-%d-%Y",
+}  # fmt: skip
+
+# Headers practitioners write, normalised (accents off, lower case, '_' for anything else) ->
+# our field; in English, German, French, Spanish, Italian and Portuguese.
+HEADER_WORDS = {
+    "patient": "id patient_id client_id chart file_no record patient_no ref patienten_id "
+    "patientennummer patienten_nr pat_nr kunden_nr kundennummer akte id_patient n_patient "
+    "no_patient numero_patient dossier paciente id_paciente n_paciente expediente historia "
+    "paziente id_paziente cartella prontuario ficha",
+    "name": "patient_name client client_name full_name surname nachname patientenname "
+    "patientin kunde nom nom_patient nom_complet nombre nombre_paciente apellidos "
+    "nombre_completo nome nome_paziente cognome nome_paciente nome_completo cliente",
+    "birth_year": "born year_of_birth yob birth geburtsjahr jahrgang annee_de_naissance "
+    "annee_naissance ano_de_nacimiento ano_nacimiento anno_di_nascita anno_nascita "
+    "ano_de_nascimento ano_nascimento",
+    "date": "visit_date session_date treatment_date date_of_visit day visit datum "
+    "behandlungsdatum termin date_de_visite date_seance date_de_la_seance fecha fecha_visita "
+    "fecha_sesion data data_visita data_seduta data_sessao",
+    "areas": "area zone zones body_area site treated_area region bereich zonen korperzone "
+    "korperbereich areal behandlungsbereich behandlungszone zone_traitee zona zonas "
+    "area_tratada area_trattata regiao",
+    "substance": "product drug medication ingredient cocktail solution produkt praparat "
+    "wirkstoff substanz medikament produit principe_actif medicament producto sustancia "
+    "medicamento farmaco prodotto sostanza produto substancia",
+    "amount": "qty quantity dose volume ml menge dosis volumen quantite cantidad quantita "
+    "quantidade",
+    "unit": "units einheit unite unidad unita unidade",
+    "lot": "batch lot_number lot_no batch_no batch_number charge chargennummer charge_nr "
+    "chargen_nr ch_b numero_de_lot n_lot no_lot lote numero_de_lote lotto n_lotto",
+    "expiry": "exp expiration expiry_date expires best_before verfall verfallsdatum "
+    "haltbar_bis ablaufdatum mhd peremption date_de_peremption caducidad "
+    "fecha_de_caducidad vencimiento scadenza data_di_scadenza validade data_de_validade",
+    "depth_mm": "depth needle_depth depth_in_mm tiefe stichtiefe einstichtiefe profondeur "
+    "profundidad profondita profundidade",
+    "technique": "tech gun_or_hand gun_hand technik tecnica",
+    "method": "methode metodo",
+    "anaesthetic": "anesthetic anaesthesia anesthesia numbing anasthesie betaubung "
+    "anesthesie anesthesique anestesia anestesico anestetico",
+    "notes": "note comments comment remarks observations notiz notizen bemerkung bemerkungen "
+    "kommentar remarques commentaire commentaires notas observaciones comentarios "
+    "osservazioni commenti observacoes",
+    "practitioner": "doctor by performed_by clinician dr injector arzt arztin behandler "
+    "behandelnder_arzt therapeut praticien medecin docteur medico doctor profesional "
+    "dottore operatore profissional",
+    "indication": "reason concern treatment_for goal indikation grund motif indicacion motivo "
+    "indicazione indicacao",
+    "complications": "complication side_effects adverse_events reaction reactions "
+    "komplikation komplikationen nebenwirkungen effets_secondaires complicacion "
+    "complicaciones efectos_secundarios complicazione complicazioni effetti_collaterali "
+    "complicacao complicacoes efeitos_colaterais",
+    "points": "injection_points n_points punkte einstichpunkte injektionspunkte "
+    "points_d_injection puntos punti pontos",
+    "needle_gauge": "gauge needle nadel nadelstarke aiguille calibre aguja ago calibro agulha",
+    "duration_min": "duration minutes dauer duree duracion durata duracao",
+    "consent": "einwilligung aufklarung consentement consentimiento consenso consentimento",
+}
+_HEADER_FIELD = {word: name for name, words in HEADER_WORDS.items() for word in words.split()}
+# A unit written in a header, "Menge (ml)" or "Dose [mg]", in the words of each language
+# (IE: internationale Einheiten, UI: unités internationales) -> the unit mesolog records.
+HEADER_UNITS = {
+    "ml": "ml", "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "iu": "IU", "ie": "IU",
+    "ui": "IU", "u": "U", "e": "U", "cc": "ml",
+}  # fmt: skip
+_HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(\[]\s*(?P<unit>[^)\]]+?)\s*[)\]]\s*$")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents off (Menge, Quantité and Quantita compare as written plainly)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def normal_header(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", fold(header)).strip("_")
+
+
+def known_field(name: str) -> bool:
+    return (
+        name in FIELDS
+        or bool(NUMBERED.match(name))
+        or (name.startswith(MEASURE_PREFIX) and bool(parse.MEASURE_NAME.match(name)))
+    )
+
+
+def header_unit(header: str) -> tuple[str, str | None]:
+    """``"Menge (ml)"`` -> ``("Menge", "ml")``; a header without a unit comes back whole."""
+    match = _HEADER_UNIT.match(header.strip())
+    if match:
+        unit = HEADER_UNITS.get(fold(match["unit"]))
+        if unit:
+            return match["name"], unit
+    return header, None
+
+
+def guess_field(header: str) -> str | None:
+    key = normal_header(header)
+    if known_field(key):
+        return key
+    if key in _HEADER_FIELD:
+        return _HEADER_FIELD[key]
+    name, unit = header_unit(header)
+    if unit:
+        found = guess_field(name)
+        return found if found in ("amount", "depth_mm", "duration_min") else None
+    return None
+
+
+def is_own_format(header: list[str]) -> bool:
+    """A mesolog CSV export: every column a field name, with a patient, a date, a substance."""
+    names = set(header)
+    return (
+        all(known_field(h) for h in header)
+        and {"patient", "date"} <= names
+        and ("substance" in names or "substance_1" in names)
+    )
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+def date_part(text: str) -> str:
+    """A date cell without the time some programs write after it (``03.11.2026 14:30``,
+    ``2026-11-03T14:30:00``)."""
+    text = text.strip()
+    for mark in (" ", "T"):
+        head, sep, tail = text.partition(mark)
+        if sep and tail[:1].isdigit() and ":" in tail:
+            return head
+    return text
+
+
+def read_date(text: str, date_format: str, today: date) -> date:
+    """``date_format`` or ISO, with or without a time after it; not in the future."""
+    day = None
+    for form in (date_format, ISO_DATE):
+        try:
+            day = datetime.strptime(date_part(text), form).date()
+            break
+        except ValueError:
+            continue
+    if day is None:
+        raise InvalidValue("date", text, f"it does not match date_format {date_format!r}")
+    if day > today:
+        raise InvalidValue("date", text, f"it is in the future (today is {today.isoformat()})")
+    return day
+
+
+@dataclass
+class DateGuess:
+    """Which formats read every date cell seen so far, fed one cell at a time (a file is
+    streamed); ``swapped`` stays True while no cell tells day and month apart."""
+
+    fitting: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
+    seen: int = 0
+    example: str = ""
+
+    def feed(self, text: str) -> None:
+        text = date_part(text)
+        if not text:
+            return
+        self.seen += 1
+        self.example = self.example or text
+        self.fitting = [f for f in self.fitting if _reads(text, f)]
+
+    @property
+    def format(self) -> str:
+        return self.fitting[0] if self.fitting and self.seen else ISO_DATE
+
+    def ambiguity(self) -> str:
+        """A sentence when the dates read both day first and month first, else ""."""
+        chosen = self.format
+        other = SWAPPABLE.get(chosen)
+        if other in self.fitting:
+            return ambiguous_dates(self.example, chosen, other)
+        return ""
+
+
+def ambiguous_dates(example: str, chosen: str, other: str) -> str:
+    return (
+        f"every date reads both day first and month first (e.g. {example}); read as "
+        f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
+    )
+
+
+def _reads(text: str, form: str) -> bool:
+    try:
+        datetime.strptime(text, form)
+    except ValueError:
+        return False
+    return True
+
+
+def tells_day_from_month(text: str, date_format: str) -> bool:
+    """Whether a date cell can be read only one way (its day is over 12, or equals its month)."""
+    try:
+        day = datetime.strptime(date_part(text), date_format).date()
+    except ValueError:
+        return True
+    return day.day > 12 or day.day == day.month
+
+
+# --- the map -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Source header -> field; the date format; source word -> ours, per field; the separator
+    of a list field's cell; the unit of amount cells that give none; the header's row."""
+
+    columns: dict[str, str]
+    date_format: str = ISO_DATE
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    split: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    header_row: int = 1
+
+    def unit_of(self, target: str) -> str:
+        """The unit for an amount column (``amount`` or ``amount_2``) whose cells give none."""
+        base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
+        return self.units.get(base, "") if base == "amount" else ""
+
+
+def own_map(header: list[str]) -> ColumnMap:
+    return ColumnMap({h: h for h in header})
+
+
+@dataclass
+class MapDraft:
+    """A first map, built while the file streams past: the columns guessed from the header,
+    the dates and words seen in the cells."""
+
+    header: list[str]
+    header_row: int = 1
+    dates: DateGuess = field(default_factory=DateGuess)
+    words: dict[str, set[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.columns = {h: guess_field(h) or "" for h in self.header}
+
+    def feed(self, cells: list[str]) -> None:
+        for h, cell in zip(self.header, cells, strict=False):
+            target = self.columns[h]
+            if target == "date" and cell:
+                self.dates.feed(cell)
+            elif target in VALUE_FIELDS and cell:
+                self.words.setdefault(target, set()).add(cell.strip())
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [h for h, f in self.columns.items() if not f]
+
+    def text(self, file_name: str) -> str:
+        """The map file: comments that explain it, then the guesses as TOML."""
+        import tomli_w
+
+        units = {
+            f: unit for h, f in self.columns.items() if f and (unit := header_unit(h)[1])
+        }
+        data: dict[str, Any] = {"date_format": self.dates.format}
+        if self.header_row != 1:
+            data["header_row"] = self.header_row
+        data["columns"] = self.columns
+        if units.get("amount"):
+            data["units"] = {"amount": units["amount"]}
+        values = {
+            target: {w: _our_word(target, w) for w in sorted(words)}
+            for target, words in self.words.items()
+        }
+        if values:
+            data["values"] = values
+        ambiguity = self.dates.ambiguity()
+        return _MAP_HELP.format(
+            file_name=file_name,
+            fields=", ".join(f for f in FIELDS if f not in IGNORED_FIELDS),
+            dates=f"# Dates: {ambiguity}.\n" if ambiguity else "",
+        ) + tomli_w.dumps(data)
+
+
+_MAP_HELP = """\
+# How mesolog reads {file_name}. Check every line, then run the import again.
+# Use it for other files too: mesolog import OTHER.csv --map THIS-FILE
+# [columns]: source header = mesolog field; "" leaves the column out.
+# Fields: {fields}, measure_<name_unit> (e.g. measure_waist_cm).
+# One row is one substance given; rows of one patient and date form one session.
+# date_format: strftime syntax (%d.%m.%Y = 31.12.2025); ISO dates are always read.
+{dates}# header_row: the row that names the columns, when rows above it hold something else.
+# [units]: amount = "ml" when the amount cells hold numbers only.
+# [split]: areas = "," when one cell names several areas ("Bauch, Flanken").
+# [values.FIELD]: a source word = the word mesolog records ("Bauch" = "abdomen").
+
+"""
+
+
+def _our_word(target: str, word: str) -> str:
+    try:
+        if target == "technique":
+            return parse.technique(word)
+        if target == "method":
+            return parse.choice(word, "method", vocab.METHODS)
+        if target == "status":
+            return parse.choice(word, "status", vocab.STATUSES)
+    except InvalidValue:
+        return ""
+    return vocab.DEFAULT.anaesthetic(word) if target == "anaesthetic" else word
+
+
+def load_map(data: dict[str, Any], where: str) -> ColumnMap:
+    """A map file's data, checked: every field it names must be one mesolog knows."""
+    columns = _columns(data.get("columns"), where)
+    return ColumnMap(
+        columns,
+        _date_format(data.get("date_format", ISO_DATE), where),
+        _values(data.get("values", {}), where),
+        _split(data.get("split", {}), where),
+        _units(data.get("units", {}), where),
+        _header_row(data.get("header_row", 1), where),
+    )
+
+
+def _columns(columns: object, where: str) -> dict[str, str]:
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise InvalidValue(
+            f"{where} [columns]", "", 'write one line per column: "Header" = "field"'
+        )
+    targets: dict[str, str] = {}
+    for header, target in columns.items():
+        if not target:
+            continue
+        if not known_field(target):
+            allowed = ", ".join(FIELDS) + ", measure_<name>"
+            raise InvalidValue(f"{where} column {header!r}", target, f"use one of {allowed}")
+        if target in targets:
+            raise InvalidValue(
+                f"{where} column {header!r}", target, f"column {targets[target]!r} maps to it already"
+            )
+        targets[target] = header
+    for needed in REQUIRED:
+        if needed not in targets and f"{needed}_1" not in targets:
+            raise InvalidValue(f"{where} [columns]", "", f"a column must map to {needed!r}")
+    return {h: t for h, t in columns.items() if t}
+
+
+def _date_format(date_format: object, where: str) -> str:
+    if not isinstance(date_format, str) or "%" not in date_format:
+        raise InvalidValue(f"{where} date_format", str(date_format), "use strftime syntax, e.g. %d/%m/%Y")
+    return date_format
+
+
+def _values(values: object, where: str) -> dict[str, dict[str, str]]:
+    if not isinstance(values, dict):
+        raise InvalidValue(f"{where} [values]", "", "write tables [values.FIELD]")
+    for name, table in values.items():
+        if not known_field(name) or not isinstance(table, dict):
+            raise InvalidValue(f"{where} [values.{name}]", name, "name a mesolog field")
+    return {k: {str(a).strip(): str(b) for a, b in v.items()} for k, v in values.items()}
+
+
+def _split(split: object, where: str) -> dict[str, str]:
+    if not isinstance(split, dict):
+        raise InvalidValue(f"{where} [split]", "", 'write one line per field: areas = ","')
+    for name, separator in split.items():
+        if name not in LIST_FIELDS:
+            raise InvalidValue(
+                f"{where} [split]", name, f"only {' and '.join(LIST_FIELDS)} hold several values"
+            )
+        if not isinstance(separator, str) or not separator:
+            raise InvalidValue(f"{where} [split] {name}", str(separator), 'name the separator, e.g. ","')
+    return {str(k): str(v) for k, v in split.items()}
+
+
+def _units(units: object, where: str) -> dict[str, str]:
+    if not isinstance(units, dict) or set(units) - {"amount"}:
+        raise InvalidValue(f"{where} [units]", "", 'write amount = "ml" (the unit of amount cells)')
+    unit = units.get("amount")
+    if unit is None:
+        return {}
+    try:
+        parse.amount(f"1{unit}")
+    except InvalidValue:
+        raise InvalidValue(f"{where} [units] amount", str(unit), "use ml, mg, mcg, IU or U") from None
+    return {"amount": str(unit)}
+
+
+def _header_row(row: object, where: str) -> int:
+    if not isinstance(row, int) or isinstance(row, bool) or not 1 <= row <= 1000:
+        raise InvalidValue(f"{where} header_row", str(row), "use the row number, 1 to 1000")
+    return row
+
+
+# --- rows through the map -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MappedColumn:
+    """One column the map reads: its place in the row, its field, its word table."""
+
+    index: int
+    target: str
+    words: dict[str, str]
+    separator: str
+    unit: str
+
+
+def mapped_columns(header: list[str], cmap: ColumnMap) -> list[MappedColumn]:
+    found = []
+    for i, h in enumerate(header):
+        if h in cmap.columns:
+            target = cmap.columns[h]
+            base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
+            words = cmap.values.get(target) or cmap.values.get(base) or {}
+            found.append(MappedColumn(i, target, words, cmap.split.get(target, ""), cmap.unit_of(target)))
+    return found
+
+
+def _inert_back(text: str) -> str:
+    """Undo the export's spreadsheet guard: "'=x" was written for "=x"."""
+    return parse.spreadsheet_unquoted(text)
+
+
+def mapped_cells(cells: list[str], columns: list[MappedColumn]) -> dict[str, str]:
+    """One row as field -> text: through the word tables (a cell split on the map's separator
+    maps each part), with the map's unit on an amount that gives none."""
+    given: dict[str, str] = {}
+    for column in columns:
+        text = _inert_back(cells[column.index].strip())
+        if column.separator:
+            parts = [p.strip() for p in text.split(column.separator) if p.strip()]
+            text = LIST_FIELDS[column.target].join(column.words.get(p, p).strip() for p in parts)
+        elif text in column.words:
+            text = column.words[text].strip()
+        given[column.target] = text
+    for column in columns:
+        unit_key = column.target.replace("amount", "unit", 1)
+        amount = given.get(column.target, "")
+        if column.unit and re.fullmatch(r"[\d.,\s]+", amount) and not given.get(unit_key):
+            given[unit_key] = column.unit
+    return given

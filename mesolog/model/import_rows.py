@@ -1,0 +1,371 @@
+"""Import, row by row: a mapped row becomes part of a session (the rows of one patient and date,
+and session number when the file has one), and a session's rows become a drafted session
+through the one drafting function `add` uses. Rows stream in: a session is handed on as soon
+as its last row has been read, so the file's rows are never all held at once.
+
+A session's identity is what it records (:func:`content_key`): the same rows from a renamed
+file are the same sessions, and another file of the same name brings its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
+
+from mesolog.errors import InvalidPatientId, InvalidValue, MesologError
+from mesolog.model import values as parse
+from mesolog.model import vocabulary as vocab
+from mesolog.model.drafting import ClinicDefaults, Given, draft_session
+from mesolog.model.exchange import MEASURE_PREFIX, SUBSTANCE_POSITION
+from mesolog.model.import_map import (
+    IGNORED_FIELDS,
+    NUMBERED,
+    SUBSTANCE_FIELDS,
+    read_date,
+)
+from mesolog.model.records import Chart, Session
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One source row as field -> text (after the map), with its row number."""
+
+    number: int
+    given: dict[str, str]
+    fault: str = ""  # what is wrong with the row's bytes: the row is rejected
+
+
+@dataclass(frozen=True)
+class Group:
+    """The rows of one session: one patient, one date (one session number, if the file has one)."""
+
+    patient: str
+    day: date
+    rows: tuple[Row, ...]
+
+    @property
+    def first(self) -> int:
+        """The session's first row in the file (its rows are in substance order)."""
+        return min(r.number for r in self.rows)
+
+
+# --- identity ----------------------------------------------------------------------------------
+
+# What a session records that says nothing of what was done, or that the clinic fills in: its
+# number and uid, when and from where it was typed, who signed it and the course it counts to
+# (both may come from the importing laptop), its trail, pictures, merge questions and status
+# (a void after the import must not make the row new again). The category follows the catalogue.
+_NOT_CONTENT = ("id", "uid", "recorded", "source", "practitioner", "course", "amendments",
+                "photos", "conflicts", "status")  # fmt: skip
+
+
+def content_key(patient_id: str, session: Session) -> str:
+    """A stable hash of what ``session`` records for ``patient_id`` (see ``docs/import.md``)."""
+    data = asdict(session)
+    for key in _NOT_CONTENT:
+        data.pop(key, None)
+    data["patient"] = patient_id.casefold()
+    data["substances"] = [
+        {**s, "name": vocab.normalize(s["name"]), "category": None} for s in data["substances"]
+    ]
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def source_of(file_name: str, row: int) -> str:
+    """``visits.csv#row=17``: where the session came from, for the reader (never its identity:
+    another file may have the same name)."""
+    return f"{file_name}#row={row}"
+
+
+def keys_of(patient_id: str, sessions: Iterable[Session]) -> set[str]:
+    """The content keys of a chart's sessions."""
+    return {content_key(patient_id, session) for session in sessions}
+
+
+# --- rows into sessions, streamed ---------------------------------------------------------------
+
+
+def substances_of(row: Row) -> list[dict[str, str]]:
+    """The substances a row gives: its plain columns, or its numbered ones (_1, _2...)."""
+    found = []
+    if row.given.get("substance"):
+        found.append({k: row.given.get(k, "") for k in SUBSTANCE_FIELDS})
+    n = 1
+    while f"substance_{n}" in row.given:
+        if row.given[f"substance_{n}"]:
+            found.append({k: row.given.get(f"{k}_{n}", "") for k in SUBSTANCE_FIELDS})
+        n += 1
+    return found
+
+
+def position(row: Row) -> int:
+    """The substance's place in its session (``substance_no``); 0 when the file has none, so
+    such rows keep the file's order."""
+    text = row.given.get(SUBSTANCE_POSITION, "")
+    return parse.whole(text, SUBSTANCE_POSITION, 1, 999) if text else 0
+
+
+def session_key(given: dict[str, str], date_format: str) -> tuple[str, str, str]:
+    """Which session a row belongs to: its patient, its day (as read, when it reads) and the
+    file's session number."""
+    text = given.get("date", "")
+    try:
+        day = read_date(text, date_format, date.max).isoformat()
+    except InvalidValue:
+        day = text
+    return given.get("patient", "").casefold(), day, given.get("session", "")
+
+
+def row_problem(row: Row, date_format: str, today: date) -> Rejection | None:
+    """Why a row cannot be placed in a session at all (no patient, bad date, no substance)."""
+    try:
+        parse.check_patient_id(row.given.get("patient", ""))
+        read_date(row.given.get("date", ""), date_format, today)
+        if not substances_of(row):
+            return Rejection(row.number, "substance", "no substance given")
+        position(row)
+    except InvalidPatientId as error:
+        return Rejection(row.number, "patient", error.message)
+    except InvalidValue as error:
+        field = SUBSTANCE_POSITION if error.field == SUBSTANCE_POSITION else error.field
+        return Rejection(row.number, field, error.message)
+    return None
+
+
+class Sessions:
+    """Rows in, sessions out as soon as their last row is in: ``counts`` says how many rows
+    each session key has (a first pass over the file counted them)."""
+
+    def __init__(self, counts: dict[tuple[str, str, str], int], date_format: str, today: date):
+        self.remaining = counts
+        self.date_format, self.today = date_format, today
+        self.pending: dict[tuple[str, str, str], list[Row]] = {}
+        self.rejected: list[Rejection] = []
+
+    def feed(self, row: Row) -> Group | None:
+        key = session_key(row.given, self.date_format)
+        problem = row_problem(row, self.date_format, self.today)
+        if problem:
+            self.rejected.append(problem)
+        else:
+            self.pending.setdefault(key, []).append(row)
+        self.remaining[key] -= 1
+        if self.remaining[key]:
+            return None
+        del self.remaining[key]
+        return self._closed(self.pending.pop(key, []))
+
+    def _closed(self, rows: list[Row]) -> Group | None:
+        kept: list[Row] = []
+        seen: dict[tuple[tuple[str, str], ...], int] = {}
+        for row in rows:
+            cells = tuple(sorted(row.given.items()))
+            if cells in seen:
+                self.rejected.append(
+                    Rejection(row.number, "row", f"the same as row {seen[cells]} (a duplicate)")
+                )
+                continue
+            seen[cells] = row.number
+            kept.append(row)
+        if not kept:
+            return None
+        day = read_date(kept[0].given["date"], self.date_format, self.today)
+        return Group(kept[0].given["patient"], day, tuple(sorted(kept, key=position)))
+
+
+def count_sessions(
+    keys: Iterable[tuple[str, str, str]],
+) -> tuple[dict[tuple[str, str, str], int], dict[str, int]]:
+    """How many rows each session has, and how many sessions each patient (the first pass)."""
+    rows: dict[tuple[str, str, str], int] = {}
+    for key in keys:
+        rows[key] = rows.get(key, 0) + 1
+    patients: dict[str, int] = {}
+    for patient, _, _ in rows:
+        patients[patient] = patients.get(patient, 0) + 1
+    return rows, patients
+
+
+# --- a session's rows into a drafted session -----------------------------------------------------
+
+
+def _substance_spec(given: dict[str, str], date_format: str) -> str:
+    """A row's substance columns as the `--substance` spec drafting reads
+    (NAME:AMOUNT[:LOT x][:EXP date]); the concentration follows from the name, as for `add`."""
+    name = " ".join(given["substance"].split())
+    amount, unit = given.get("amount", ""), given.get("unit", "")
+    if not amount:
+        raise InvalidValue("amount", "", f"{name} has no amount")
+    spec = f"{name}:{amount}{unit}"
+    if given.get("lot"):
+        spec += f":LOT {given['lot']}"
+    if given.get("expiry"):
+        spec += f":EXP {read_date(given['expiry'], date_format, date.max).isoformat()}"
+    return spec
+
+
+def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: str = "") -> Given:
+    """A group of rows as what was given for one session, in the words `add` takes; the
+    practitioner is the file's, else ``practitioner`` (``--practitioner``), else the config's."""
+
+    def get(name: str) -> str | None:
+        return next((r.given[name] for r in group.rows if r.given.get(name)), None)
+
+    course = get("course")
+    measures = {
+        key.removeprefix(MEASURE_PREFIX): text
+        for row in group.rows
+        for key, text in row.given.items()
+        if key.startswith(MEASURE_PREFIX) and text
+    }
+    depth_mm = get("depth_mm")
+    return Given(
+        date=group.day.isoformat(),
+        areas=((get("areas") or "").replace(";", ","),) if get("areas") else (),
+        indication=get("indication"),
+        substances=tuple(
+            _substance_spec(given, date_format) for row in group.rows for given in substances_of(row)
+        ),
+        depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
+        technique=get("technique"),
+        method=get("method"),
+        angle=get("angle_deg"),
+        gauge=get("needle_gauge"),
+        needle_length=get("needle_length_mm"),
+        points=get("points"),
+        anaesthetic=get("anaesthetic"),
+        duration=get("duration_min"),
+        complications=tuple(
+            c.strip() for c in (get("complications") or "").split(";") if c.strip()
+        ),
+        measures=tuple(f"{name}={value}" for name, value in measures.items()),
+        note=get("notes"),
+        practitioner=get("practitioner") or practitioner or None,
+        # Only a course the chart has: a spreadsheet holds no plan to create one from.
+        course=course if course and chart is not None and chart.course(course) else None,
+        consent=get("consent"),
+    )
+
+
+@dataclass(frozen=True)
+class Drafting:
+    """What drafting a session from rows needs besides the rows and the chart."""
+
+    practice: ClinicDefaults
+    date_format: str
+    today: date
+    recorded: datetime
+    practitioner: str = ""
+
+
+def draft_from_group(
+    group: Group, chart: Chart | None, how: Drafting, source: str
+) -> tuple[Session, list[str]]:
+    """One group of rows -> a session and its warnings, through the one drafting function that
+    `add` uses (same parsing, validation and warnings). Raises naming the field."""
+    given = given_of(group, chart, how.date_format, how.practitioner)
+    draft = draft_session(given, chart, how.practice, how.today, recorded=how.recorded)
+    session = draft.complete()
+    notes = draft.warnings
+    course = next((r.given["course"] for r in group.rows if r.given.get("course")), None)
+    if course and given.course is None:
+        kept = f"in the current course {session.course!r}" if session.course else "without a course"
+        notes.insert(
+            0,
+            f"course {course!r} is not in {group.patient}'s chart: recorded {kept} "
+            "(add it with `mesolog course add`, then `mesolog amend ... --course`).",
+        )
+    status = next((r.given["status"] for r in group.rows if r.given.get("status")), "active")
+    status = parse.choice(status, "status", vocab.STATUSES)
+    return replace(session, status=status, source=source), notes
+
+
+# --- why each row of a refused session is refused -------------------------------------------------
+
+
+def _where(error: MesologError) -> str:
+    """The field an error names (the cell a practitioner corrects), else "row"."""
+    return getattr(error, "field", None) or ", ".join(getattr(error, "fields", [])) or "row"
+
+
+def _alone(row: Row, group: Group) -> Group:
+    """``row`` as a session of its own: its cells, and for the session's fields it leaves empty
+    the values the session takes from its other rows (the substances are its own only)."""
+    given = dict(row.given)
+    for other in group.rows:
+        for key, text in other.given.items():
+            substance = key in SUBSTANCE_FIELDS or bool(NUMBERED.match(key))
+            if text and not given.get(key) and not substance:
+                given[key] = text
+    return Group(group.patient, group.day, (Row(row.number, given),))
+
+
+def row_reasons(
+    group: Group,
+    error: MesologError,
+    chart: Chart | None,
+    how: Drafting,
+    disagreeing: dict[int, Rejection] | None = None,
+) -> list[Rejection]:
+    """Why each row of a refused session is rejected: a row whose own cells are refused names
+    its cell, a row that disagrees with an earlier one says so (``disagreeing``); the others are
+    "rejected with row N, same session" (N the first row at fault)."""
+    own: dict[int, Rejection] = {}
+    if len(group.rows) > 1:
+        for row in group.rows:
+            try:
+                draft_from_group(_alone(row, group), chart, how, "")
+            except MesologError as failed:
+                own[row.number] = Rejection(row.number, _where(failed), failed.message)
+    for number, rejection in (disagreeing or {}).items():
+        own.setdefault(number, rejection)
+    if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
+        own[group.first] = Rejection(group.first, _where(error), error.message)
+    return with_session(group, own)
+
+
+# Cells that are the same for every row of a session by construction, or the row's own.
+_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+
+
+def disagreements(group: Group) -> dict[int, Rejection]:
+    """Rows of one session that give a session's field another value than an earlier row: one
+    value would be kept and the other silently dropped, so the row is rejected saying which."""
+    first: dict[str, tuple[str, int]] = {}
+    found: dict[int, Rejection] = {}
+    for row in sorted(group.rows, key=lambda r: r.number):
+        for key, text in row.given.items():
+            if not text or key in _PER_ROW or NUMBERED.match(key):
+                continue
+            if key not in first:
+                first[key] = (text, row.number)
+            elif vocab.normalize(text) != vocab.normalize(first[key][0]) and row.number not in found:
+                kept, at = first[key]
+                found[row.number] = Rejection(
+                    row.number,
+                    key,
+                    f"{text!r} here but {kept!r} in row {at}, the same session "
+                    f"(same patient and date): a session has one {key}; make the rows agree",
+                )
+    return found
+
+
+def with_session(group: Group, own: dict[int, Rejection]) -> list[Rejection]:
+    """The rows at fault with their reasons, and every other row of the session "rejected with
+    row N, same session": a practitioner fixing a row looks for that row's own problem."""
+    blamed = min(own)
+    return [
+        own.get(r.number) or Rejection(r.number, "row", f"rejected with row {blamed}, same session")
+        for r in group.rows
+    ]
