@@ -706,6 +706,7 @@ class Clinic:
         return paths
 
     def _import_chart(self, plan: ChartPlan) -> Path | None:
+        from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
 
         with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
@@ -720,12 +721,13 @@ class Clinic:
                 _writable(path, chart, text)
                 self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
                 before = len(chart.sessions)
-            sources = {s.source for s in chart.sessions if s.source}
+            # A session is known by what it records (another file may have the same name).
+            held = keys_of(chart.patient.id, chart.sessions)
             uids = {session_identity(s) for s in chart.sessions}
             fresh = [
                 s
                 for s in plan.sessions
-                if not (s.source and s.source in sources) and session_identity(s) not in uids
+                if content_key(chart.patient.id, s) not in held and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
                 return None
