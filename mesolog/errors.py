@@ -183,3 +183,8 @@ class UnreadableImport(MesologError):
 
 class ImportRejected(MesologError):
     """``import --apply`` refused: some rows were rejected and --skip-rejected was not given."""
+
+
+class ImportInterrupted(MesologError):
+    """``import --apply`` stopped by a fault while writing (a full disk): the charts written so
+    far were put back, or the message names those that could not be."""

@@ -14,6 +14,7 @@ from mesolog.errors import (
     CorruptFile,
     DuplicateSession,
     InvalidValue,
+    MesologError,
     NothingToChange,
     PatientExists,
     UnknownPatient,
@@ -688,10 +689,26 @@ class Clinic:
 
     def import_charts(self, plans: list[ChartPlan], file_name: str, author: str) -> list[Path]:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
-        existing one by appending), then one git commit of every chart changed. A session whose
-        source is in the chart already is left out, so a second run adds nothing."""
+        existing one by appending), then one git commit of every chart changed. A session the
+        chart records already (the same content) is left out, so a second run adds nothing.
+        A fault mid-way (a full disk) puts back every chart written so far: see
+        :meth:`_put_back`."""
         self.ensure_folders()
-        written = [self._import_chart(plan) for plan in plans]
+        make_private_dir(self.lock_dir)
+        undo: list[tuple[Path, Before]] = []
+        written, at = [], ""
+        try:
+            for plan in plans:
+                at = plan.patient_id
+                written.append(self._import_chart(plan, undo))
+        except BaseException as error:
+            left = self._put_back(undo)
+            if isinstance(error, (OSError, MesologError)):
+                raise _interrupted(error, at, left) from None
+            raise
+        for _, before in undo:
+            if isinstance(before, Path):
+                before.unlink(missing_ok=True)
         paths = [p for p in written if p is not None]
         sessions = sum(len(plan.sessions) for plan in plans)
         warning = history.record_many(
@@ -705,7 +722,25 @@ class Clinic:
             self.notices.append(warning)
         return paths
 
-    def _import_chart(self, plan: ChartPlan) -> Path | None:
+    def _put_back(self, undo: list[tuple[Path, Before]]) -> list[str]:
+        """Every chart of ``undo`` as it was before the import: the old file comes back from its
+        hard link (which needs no space on a full disk), or from its text where the file system
+        has no hard links; a new chart is removed. The ids of the charts that could not be put
+        back."""
+        left = []
+        for path, before in reversed(undo):
+            try:
+                if before is None:
+                    path.unlink(missing_ok=True)
+                elif isinstance(before, Path):
+                    os.replace(before, path)
+                else:
+                    write_atomically(path, before)
+            except OSError:
+                left.append(path.stem)
+        return left
+
+    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> Path | None:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
 
@@ -748,8 +783,39 @@ class Clinic:
 
                 blocks = "\n".join(encode_session(s) for s in added)
                 candidate = upgraded(_appended(text, blocks), chart.patient.id)
-            write_atomically(path, _checked_text(path, candidate, after, before, bulk=True))
+            checked = _checked_text(path, candidate, after, before, bulk=True)
+            undo.append((path, self._kept_before_import(path, text) if text is not None else None))
+            write_atomically(path, checked)
         return path
+
+    def _kept_before_import(self, path: Path, text: str) -> Before:
+        """A second name for the chart as it is, to put it back if the import stops (its text,
+        where the file system has no hard links)."""
+        backup = self.lock_dir / f"{path.name}.before-import"
+        try:
+            backup.unlink(missing_ok=True)
+            os.link(path, backup)
+        except OSError:
+            return text
+        return backup
+
+# A chart as it was before an import: a second name for its file, its text, or None (new).
+Before = Path | str | None
+
+
+def _interrupted(error: BaseException, at: str, left: list[str]) -> Exception:
+    from mesolog.errors import ImportInterrupted
+
+    why = getattr(error, "strerror", None) or str(error)
+    if not left:
+        return ImportInterrupted(
+            f"the import stopped at {at} ({why}); every chart is as it was before the import."
+        )
+    return ImportInterrupted(
+        f"the import stopped at {at} ({why}); these charts hold some of its sessions and could "
+        f"not be put back: {', '.join(left)}."
+    )
+
 
 def id_mismatch(path: Path, chart: Chart) -> str | None:
     """``check``'s sentence when the chart's ``[patient] id`` is not its file name, else None."""
