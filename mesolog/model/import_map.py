@@ -116,6 +116,49 @@ HEADER_UNITS = {
     "ui": "IU", "u": "U", "e": "U", "cc": "ml",
 }  # fmt: skip
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(\[]\s*(?P<unit>[^)\]]+?)\s*[)\]]\s*$")
+# The unit a header may name for the other fields that carry one ("Tiefe (mm)", "Dauer (min)").
+FIELD_UNITS = {"depth_mm": "mm", "duration_min": "min"}
+
+# Words of other programs for mesolog's own, in the same six languages: a first map proposes
+# them in its [values] tables (the practitioner checks each).
+VALUE_WORDS = {
+    "technique": {
+        "gun": "pistole injektionspistole pistolet pistola pistola_de_mesoterapia",
+        "hand": "hand manuell handtechnik main manuel manuelle mano manual manuale mao",
+    },
+    "anaesthetic": {
+        "none": "keine ohne kein aucune aucun sans ninguna ninguno sin nessuna nessuno senza "
+        "nenhuma nenhum sem",
+        "topical cream": "creme salbe anasthesiecreme betaubungscreme emla topisch creme_anesthesiante "
+        "crema crema_anestesica topica topico pomada",
+        "local injection": "lokal lokalanasthesie infiltration injection_locale anestesia_local "
+        "anestesia_locale",
+    },
+    "areas": {
+        "abdomen": "bauch abdomen ventre abdome barriga pancia vientre",
+        "flanks": "flanken flanke hufte huften flancs flanc flancos flanco fianchi fianco",
+        "thighs": "oberschenkel schenkel cuisses cuisse muslos muslo cosce coscia coxas coxa",
+        "buttocks": "gesass po fesses gluteos nalgas glutei natiche nadegas",
+        "scalp": "kopfhaut cuir_chevelu cuero_cabelludo cuoio_capelluto couro_cabeludo",
+        "face": "gesicht visage cara rostro viso rosto",
+        "neck": "hals cou cuello collo pescoco",
+        "décolleté": "dekollete decollete escote decote",
+        "arms": "arme oberarme bras brazos braccia bracos",
+        "legs": "beine jambes piernas gambe pernas",
+        "knees": "knie genoux rodillas ginocchia joelhos",
+        "back": "rucken dos espalda schiena costas",
+        "hands": "hande mains manos mani maos",
+        "submental": "doppelkinn double_menton papada doppio_mento",
+    },
+}
+_VALUE_WORD = {
+    (target, word): ours
+    for target, table in VALUE_WORDS.items()
+    for ours, words in table.items()
+    for word in words.split()
+}
+# What may stand between two areas in one cell, tried in this order.
+SEPARATORS = (",", ";", "/", "+")
 
 
 def fold(text: str) -> str:
@@ -155,7 +198,12 @@ def guess_field(header: str) -> str | None:
     name, unit = header_unit(header)
     if unit:
         found = guess_field(name)
-        return found if found in ("amount", "depth_mm", "duration_min") else None
+        return found if found == "amount" else None
+    match = _HEADER_UNIT.match(header.strip())
+    if match:
+        found = guess_field(match["name"])
+        if found in FIELD_UNITS and fold(match["unit"]) == FIELD_UNITS[found]:
+            return found
     return None
 
 
@@ -267,6 +315,7 @@ class ColumnMap:
     split: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     header_row: int = 1
+    encoding: str = ""  # the CSV's, when it has no byte-order mark and is not UTF-8
 
     def unit_of(self, target: str) -> str:
         """The unit for an amount column (``amount`` or ``amount_2``) whose cells give none."""
@@ -285,6 +334,7 @@ class MapDraft:
 
     header: list[str]
     header_row: int = 1
+    encoding: str = ""
     dates: DateGuess = field(default_factory=DateGuess)
     words: dict[str, set[str]] = field(default_factory=dict)
 
@@ -296,8 +346,19 @@ class MapDraft:
             target = self.columns[h]
             if target == "date" and cell:
                 self.dates.feed(cell)
-            elif target in VALUE_FIELDS and cell:
+            elif (target in VALUE_FIELDS and cell) or (target == "areas" and cell):
                 self.words.setdefault(target, set()).add(cell.strip())
+
+    def _area_separator(self) -> str:
+        cells = self.words.get("areas", set())
+        return next((s for s in SEPARATORS if any(s in c for c in cells)), "")
+
+    def _values(self, separator: str) -> dict[str, dict[str, str]]:
+        values = {}
+        for target, cells in self.words.items():
+            words = {w.strip() for c in cells for w in (c.split(separator) if target == "areas" and separator else [c])}
+            values[target] = {w: _our_word(target, w) for w in sorted(words - {""})}
+        return values
 
     @property
     def unmapped(self) -> list[str]:
@@ -313,13 +374,15 @@ class MapDraft:
         data: dict[str, Any] = {"date_format": self.dates.format}
         if self.header_row != 1:
             data["header_row"] = self.header_row
+        if self.encoding:
+            data["encoding"] = self.encoding
         data["columns"] = self.columns
         if units.get("amount"):
             data["units"] = {"amount": units["amount"]}
-        values = {
-            target: {w: _our_word(target, w) for w in sorted(words)}
-            for target, words in self.words.items()
-        }
+        separator = self._area_separator()
+        if separator:
+            data["split"] = {"areas": separator}
+        values = self._values(separator)
         if values:
             data["values"] = values
         ambiguity = self.dates.ambiguity()
@@ -338,6 +401,7 @@ _MAP_HELP = """\
 # One row is one substance given; rows of one patient and date form one session.
 # date_format: strftime syntax (%d.%m.%Y = 31.12.2025); ISO dates are always read.
 {dates}# header_row: the row that names the columns, when rows above it hold something else.
+# encoding: the CSV's (e.g. "cp1252"), when it is not UTF-8 and has no byte-order mark.
 # [units]: amount = "ml" when the amount cells hold numbers only.
 # [split]: areas = "," when one cell names several areas ("Bauch, Flanken").
 # [values.FIELD]: a source word = the word mesolog records ("Bauch" = "abdomen").
@@ -346,6 +410,14 @@ _MAP_HELP = """\
 
 
 def _our_word(target: str, word: str) -> str:
+    """The word mesolog records for a source word, as far as it can tell; "" when it cannot
+    (the practitioner fills it in, or leaves it and sees the word reported)."""
+    ours = _VALUE_WORD.get((target, normal_header(word)))
+    if ours:
+        return ours
+    if target == "areas":
+        match = vocab.DEFAULT.area(word)
+        return match.value if match.known else ""
     try:
         if target == "technique":
             return parse.technique(word)
@@ -368,6 +440,7 @@ def load_map(data: dict[str, Any], where: str) -> ColumnMap:
         _split(data.get("split", {}), where),
         _units(data.get("units", {}), where),
         _header_row(data.get("header_row", 1), where),
+        _encoding(data.get("encoding", ""), where),
     )
 
 
@@ -433,6 +506,17 @@ def _units(units: object, where: str) -> dict[str, str]:
     except InvalidValue:
         raise InvalidValue(f"{where} [units] amount", str(unit), "use ml, mg, mcg, IU or U") from None
     return {"amount": str(unit)}
+
+
+def _encoding(name: object, where: str) -> str:
+    import codecs
+
+    if name == "":
+        return ""
+    try:
+        return codecs.lookup(str(name)).name
+    except LookupError:
+        raise InvalidValue(f"{where} encoding", str(name), "name a text encoding, e.g. cp1252") from None
 
 
 def _header_row(row: object, where: str) -> int:

@@ -120,11 +120,12 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
     data = read_map(where)
     cmap = map_.load_map(data, where.name) if data is not None else None
     header_row = options.header_row or (cmap.header_row if cmap else 1)
-    with open_table(path, options.encoding, header_row) as table:
+    encoding = options.encoding or (cmap.encoding if cmap else None) or None
+    with open_table(path, encoding, header_row) as table:
         if cmap is None and map_.is_own_format(table.header):
             cmap = map_.own_map(table.header)
         if cmap is None:
-            draft = map_.MapDraft(table.header, header_row)
+            draft = map_.MapDraft(table.header, header_row, options.encoding or "")
             for row in table.rows:
                 draft.feed(row.cells)
             written = write_map(where, draft.text(path.name))
@@ -134,7 +135,7 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
     chosen = cmap
 
     def rows() -> Iterator[Row]:
-        with open_table(path, options.encoding, header_row) as again:
+        with open_table(path, encoding, header_row) as again:
             for row in again.rows:
                 yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
 
