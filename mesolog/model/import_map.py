@@ -10,6 +10,7 @@ own words.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -233,18 +234,23 @@ def date_part(text: str) -> str:
 
 def read_date(text: str, date_format: str, today: date) -> date:
     """``date_format`` or ISO, with or without a time after it; not in the future."""
-    day = None
-    for form in (date_format, ISO_DATE):
-        try:
-            day = datetime.strptime(date_part(text), form).date()
-            break
-        except ValueError:
-            continue
+    day = _day(text, date_format)
     if day is None:
         raise InvalidValue("date", text, f"it does not match date_format {date_format!r}")
     if day > today:
         raise InvalidValue("date", text, f"it is in the future (today is {today.isoformat()})")
     return day
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str, date_format: str) -> date | None:
+    """A file holds few distinct dates, each on many rows: each is read once."""
+    for form in (date_format, ISO_DATE):
+        try:
+            return datetime.strptime(date_part(text), form).date()
+        except ValueError:
+            continue
+    return None
 
 
 @dataclass
@@ -550,26 +556,28 @@ def mapped_columns(header: list[str], cmap: ColumnMap) -> list[MappedColumn]:
     return found
 
 
-def _inert_back(text: str) -> str:
-    """Undo the export's spreadsheet guard: "'=x" was written for "=x"."""
-    return parse.spreadsheet_unquoted(text)
-
-
 def mapped_cells(cells: list[str], columns: list[MappedColumn]) -> dict[str, str]:
-    """One row as field -> text: through the word tables (a cell split on the map's separator
-    maps each part), with the map's unit on an amount that gives none."""
+    """One row (its cells stripped) as field -> text: through the word tables (a cell split on
+    the map's separator maps each part), with the map's unit on an amount that gives none."""
     given: dict[str, str] = {}
     for column in columns:
-        text = _inert_back(cells[column.index].strip())
+        text = cells[column.index]
+        if text[:1] == "'":  # the export's spreadsheet guard: "'=x" was written for "=x"
+            text = parse.spreadsheet_unquoted(text)
         if column.separator:
             parts = [p.strip() for p in text.split(column.separator) if p.strip()]
             text = LIST_FIELDS[column.target].join(column.words.get(p, p).strip() for p in parts)
-        elif text in column.words:
+        elif column.words and text in column.words:
             text = column.words[text].strip()
         given[column.target] = text
     for column in columns:
-        unit_key = column.target.replace("amount", "unit", 1)
-        amount = given.get(column.target, "")
-        if column.unit and re.fullmatch(r"[\d.,\s]+", amount) and not given.get(unit_key):
-            given[unit_key] = column.unit
+        if column.unit:
+            _with_unit(given, column)
     return given
+
+
+def _with_unit(given: dict[str, str], column: MappedColumn) -> None:
+    unit_key = column.target.replace("amount", "unit", 1)
+    amount = given.get(column.target, "")
+    if re.fullmatch(r"[\d.,\s]+", amount) and not given.get(unit_key):
+        given[unit_key] = column.unit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError
@@ -67,18 +67,21 @@ class Group:
 # (a void after the import must not make the row new again). The category follows the catalogue.
 _NOT_CONTENT = ("id", "uid", "recorded", "source", "practitioner", "course", "amendments",
                 "photos", "conflicts", "status")  # fmt: skip
+_CONTENT = tuple(f.name for f in fields(Session) if f.name not in _NOT_CONTENT)
 
 
 def content_key(patient_id: str, session: Session) -> str:
     """A stable hash of what ``session`` records for ``patient_id`` (see ``docs/import.md``)."""
-    data = asdict(session)
-    for key in _NOT_CONTENT:
-        data.pop(key, None)
-    data["patient"] = patient_id.casefold()
-    data["substances"] = [
-        {**s, "name": vocab.normalize(s["name"]), "category": None} for s in data["substances"]
+    what = {
+        name: getattr(session, name) for name in _CONTENT if name not in ("substances", "complications")
+    }
+    what["patient"] = patient_id.casefold()
+    what["substances"] = [
+        (vocab.normalize(s.name), s.amount, s.unit, s.concentration, s.lot, s.expiry)
+        for s in session.substances
     ]
-    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    what["complications"] = [astuple(c) for c in session.complications]
+    text = json.dumps(what, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -140,6 +140,8 @@ class Source:
     rows: Callable[[], Iterable[Row]]
     date_format: str
     unit: str = "row"
+    # The same rows with only the cells that place a row in its session (a quicker first pass).
+    keys: Callable[[], Iterable[Row]] | None = None
 
 
 @dataclass
@@ -247,7 +249,7 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, dict[An
     keys, rows_read, last = [], 0, None
     swappable = source.date_format in SWAPPABLE
     example = ""
-    for row in source.rows():
+    for row in (source.keys or source.rows)():
         rows_read += row.number != last  # a visit's products share its number
         last = row.number
         if row.fault:

@@ -4,7 +4,7 @@ Writing the plan is :meth:`Clinic.import_charts`."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -132,14 +132,26 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
             return MapWritten(written, draft.unmapped, draft.dates.ambiguity())
         _check_columns(path, table.header, cmap, header_row)
     columns = map_.mapped_columns(table.header, cmap)
-    chosen = cmap
+    keys = [c for c in columns if c.target in ("patient", "date", "session")]
+    return plan_.Source(
+        path.name,
+        _mapped(path, encoding, header_row, columns),
+        cmap.date_format,
+        keys=_mapped(path, encoding, header_row, keys),
+    )
+
+
+def _mapped(
+    path: Path, encoding: str | None, header_row: int, columns: list[map_.MappedColumn]
+) -> Callable[[], Iterator[Row]]:
+    """The file's rows through ``columns`` of the map, read anew on each call."""
 
     def rows() -> Iterator[Row]:
-        with open_table(path, encoding, header_row) as again:
-            for row in again.rows:
+        with open_table(path, encoding, header_row) as table:
+            for row in table.rows:
                 yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
 
-    return plan_.Source(path.name, rows, chosen.date_format)
+    return rows
 
 
 def _check_columns(path: Path, header: list[str], cmap: map_.ColumnMap, header_row: int) -> None:

@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,8 +35,6 @@ MAX_UNPACKED_MB = 1000
 # JSON nested deeper than this is no record mesolog reads (its exports nest five levels).
 MAX_JSON_DEPTH = 64
 KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".json": "json"}
-# Unicode's stand-ins for bytes the decoder could not read ("surrogateescape").
-_BAD_BYTES = range(0xDC80, 0xDD00)
 
 
 @dataclass(frozen=True)
@@ -188,17 +187,24 @@ def _rows_after_header(
     return header, rows()
 
 
+# A byte the decoder could not read ("surrogateescape" stand-ins), or a NUL.
+_BAD = re.compile("[\udc80-\udcff\x00]")
+
+
 def _bad_byte(cells: list[str]) -> str:
     for cell in cells:
-        for char in cell:
-            if ord(char) in _BAD_BYTES:
-                return f"byte 0x{ord(char) - 0xDC00:02X}, which does not fit the encoding"
-            if char == "\x00":
-                return "a NUL byte (binary data)"
+        found = _BAD.search(cell)
+        if found is None:
+            continue
+        if found.group() == "\x00":
+            return "a NUL byte (binary data)"
+        return f"byte 0x{ord(found.group()) - 0xDC00:02X}, which does not fit the encoding"
     return ""
 
 
 def _row_fault(header: list[str], cells: list[str]) -> str:
+    if not _BAD.search("".join(cells)):
+        return ""
     for name, cell in zip(header, cells, strict=True):
         bad = _bad_byte([cell])
         if bad:
