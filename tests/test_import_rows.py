@@ -144,14 +144,15 @@ def test_new_ids_are_compared_one_line_each_and_numbering_alone_is_not_close() -
     def new(*ids: str, name: str | None = None) -> list[NewPatient]:
         return [NewPatient(pid, n, name) for n, pid in enumerate(ids, 2)]
 
-    assert close_new_ids(new("P-0042", "P-0O42", "P-0024")) == [
+    assert close_new_ids(new("P-0042", "P-0O42", "P-042", "P-0024")) == [
         "P-0042 (row 2) and P-0O42 (row 3): one may be a typo of the other",
-        "P-0042 (row 2) and P-0024 (row 4): one may be a typo of the other",
-    ]
+        "P-0042 (row 2) and P-042 (row 4): one may be a typo of the other",
+    ]  # P-0024 is the file's own numbering, as P-0043 would be
     assert close_new_ids(new("P-0042", "P-0O42", name="Ana Ruiz")) != []  # same name: maybe one person
     assert close_new_ids(new("ANA-RUIZ", "ZX-7781")) == []
-    # Ids that only share a numbering pattern are not one keystroke apart.
-    assert close_new_ids(new("K-2001", "P-0010", "K-3017", "P-1001")) == []
+    # Ids that only share a numbering pattern are not one keystroke apart; a file's own numbers
+    # one digit apart are its numbering.
+    assert close_new_ids(new("K-2001", "P-0010", "K-3017", "P-1001", "K-2002", "K-2010")) == []
 
 
 # --- item 6: each row its own reason ------------------------------------------------------------

@@ -35,25 +35,38 @@ def _variants(key: str) -> set[str]:
     return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
+def numbering(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ only in their digits, in the same places (``K-2001``,
+    ``K-2002``, ``K-2010``): how a file numbers its patients, not how a hand slips between two
+    ids of one person."""
+    if len(a) != len(b):
+        return False
+    return all(x == y or (x.isdigit() and y.isdigit()) for x, y in zip(a, b, strict=True))
+
+
 @dataclass
 class IdIndex:
     """Ids by their one-deletion variants."""
 
-    buckets: dict[str, list[str]] = field(default_factory=dict)
+    buckets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def add(self, patient_id: str) -> None:
-        for variant in _variants(fold(patient_id)):
-            self.buckets.setdefault(variant, []).append(patient_id)
-
-    def close_to(self, patient_id: str) -> list[str]:
-        """The indexed ids one keystroke from ``patient_id``, in the order they were added."""
         key = fold(patient_id)
-        found: dict[str, None] = {}
         for variant in _variants(key):
-            for other in self.buckets.get(variant, ()):
-                if within_one(key, fold(other)):
-                    found[other] = None
-        return list(found)
+            self.buckets.setdefault(variant, []).append((key, patient_id))
+
+    def close_to(self, patient_id: str, renumbered: bool = True) -> list[str]:
+        """The indexed ids one keystroke from ``patient_id``, in the order they were added;
+        ``renumbered`` False leaves out ids that differ from it in their digits only."""
+        key = fold(patient_id)
+        candidates: dict[tuple[str, str], None] = {}
+        for variant in _variants(key):
+            candidates.update(dict.fromkeys(self.buckets.get(variant, ())))
+        return [
+            other
+            for folded, other in candidates
+            if within_one(key, folded) and (renumbered or not numbering(key, folded))
+        ]
 
 
 def index_of(ids: Iterable[str]) -> IdIndex:
@@ -83,11 +96,12 @@ def told_apart(a: NewPatient, b: NewPatient) -> bool:
 
 def close_new_ids(new: Sequence[NewPatient]) -> list[str]:
     """New patients of one file whose ids are one keystroke apart, unless the file tells them
-    apart; one line per id (its closest earlier id)."""
+    apart; one line per id (its closest earlier id). The file's own numbering (ids apart in
+    their digits only) is not a typo: the file chose both ids."""
     index, found = IdIndex(), []
     by_id: dict[str, NewPatient] = {}
     for this in new:
-        for close in index.close_to(this.patient_id):
+        for close in index.close_to(this.patient_id, renumbered=False):
             other = by_id[close]
             if not told_apart(this, other):
                 found.append(
