@@ -67,6 +67,8 @@ def main() -> None:
 
     def fresh() -> None:
         shutil.rmtree(target, ignore_errors=True)
+        subprocess.run([*MESOLOG, "--data-dir", str(target), "init"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, cwd=WORK)
 
     cases: dict[str, tuple[list[str], object]] = {
         "bare csv parse": ([PY, str(bare), str(path)], None),

@@ -121,7 +121,6 @@ def import_file(
         typer.Option(
             "--header-row",
             metavar="N",
-            min=1,
             help="The row that names the columns, when rows above it hold something else. Example: --header-row 2",
             show_default=False,
         ),
@@ -141,7 +140,7 @@ def import_file(
     from pathlib import Path
 
     from mesolog import model
-    from mesolog.errors import ImportRejected
+    from mesolog.errors import ImportRejected, InvalidValue
     from mesolog.model.values import one_line
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
@@ -152,6 +151,8 @@ def import_file(
     # Writing into a named folder that does not exist is refused (a typo in the path must not
     # start a second clinic); a dry run only plans, and creates nothing.
     clinic, settings = (state.starting_clinic() if apply else state.clinic()), state.config()
+    if header_row is not None and header_row < 1:
+        raise InvalidValue("--header-row", str(header_row), "give the row number, 1 or more")
     options = ImportOptions(
         map_file=Path(map_file) if map_file else None,
         encoding=check_encoding(encoding) if encoding else None,
