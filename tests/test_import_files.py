@@ -233,3 +233,37 @@ def test_a_fault_mid_apply_leaves_every_chart_as_it_was(run, data_dir: Path, tmp
     assert sorted(p.stem for p in (data_dir / "patients").glob("*.toml")) == ["P-1", "P-2", "P-3"]
     again = run("import", str(path), "--apply")  # and nothing stands in the way of a second try
     assert "Imported 4 sessions into 4 charts" in again.stdout
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real 1 MB tmpfs (only where this test may mount one: as root on Linux)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_disk_that_fills_mid_apply_leaves_every_chart_as_it_was(run, small_disk: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = small_disk / "data"
+    run("--data-dir", str(data), "init")
+    run("--data-dir", str(data), "patient", "new", "P-1")
+    free = os.statvfs(small_disk)
+    filler = small_disk / "filler"
+    filler.write_bytes(b"x" * (free.f_bavail * free.f_frsize - 40 * 1024))  # 40 KB left
+    rows = [[f"NEW-{n:02d}", "", "2025-10-06", "scalp", "gun", "1.5", "none", "biotin", "1", "ml", "B1"]
+            for n in range(40)] + [["P-1", "", "2025-10-06", "scalp", "gun", "1.5", "none", "biotin", "1", "ml", "B1"]]
+    path = tmp_path / "visits.csv"
+    path.write_text(text_of(rows))
+    before = snapshot(data)
+    result = run("--data-dir", str(data), "import", str(path), "--apply", expect=1)
+    assert result.stderr.startswith("mesolog: the import stopped at NEW-")
+    assert result.stderr.endswith("(No space left on device); every chart is as it was before the import.\n")
+    assert snapshot(data) == before
+    filler.unlink()
+    assert "Imported 41 sessions" in run("--data-dir", str(data), "import", str(path), "--apply").stdout
