@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidPatientId, InvalidValue, MesologError
+from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
@@ -148,9 +148,10 @@ def row_problem(row: Row, date_format: str, today: date) -> Rejection | None:
 
 class Sessions:
     """Rows in, sessions out as soon as their last row is in: ``counts`` says how many rows
-    each session key has (a first pass over the file counted them)."""
+    each session has, by the hash of its key (a first pass over the file counted them; a hash
+    takes less room than the key, and both passes run in one process)."""
 
-    def __init__(self, counts: dict[tuple[str, str, str], int], date_format: str, today: date):
+    def __init__(self, counts: dict[int, int], date_format: str, today: date):
         self.remaining = counts
         self.date_format, self.today = date_format, today
         self.pending: dict[tuple[str, str, str], list[Row]] = {}
@@ -158,15 +159,18 @@ class Sessions:
 
     def feed(self, row: Row) -> Group | None:
         key = session_key(row.given, self.date_format)
+        hashed = hash(key)
+        if hashed not in self.remaining:
+            raise UnreadableImport("the file changed while it was read: run the import again.")
         problem = row_problem(row, self.date_format, self.today)
         if problem:
             self.rejected.append(problem)
         else:
             self.pending.setdefault(key, []).append(row)
-        self.remaining[key] -= 1
-        if self.remaining[key]:
+        self.remaining[hashed] -= 1
+        if self.remaining[hashed]:
             return None
-        del self.remaining[key]
+        del self.remaining[hashed]
         return self._closed(self.pending.pop(key, []))
 
     def _closed(self, rows: list[Row]) -> Group | None:
@@ -187,17 +191,20 @@ class Sessions:
         return Group(kept[0].given["patient"], day, tuple(sorted(kept, key=position)))
 
 
-def count_sessions(
-    keys: Iterable[tuple[str, str, str]],
-) -> tuple[dict[tuple[str, str, str], int], dict[str, int]]:
-    """How many rows each session has, and how many sessions each patient (the first pass)."""
-    rows: dict[tuple[str, str, str], int] = {}
-    for key in keys:
-        rows[key] = rows.get(key, 0) + 1
-    patients: dict[str, int] = {}
-    for patient, _, _ in rows:
-        patients[patient] = patients.get(patient, 0) + 1
-    return rows, patients
+@dataclass
+class SessionCount:
+    """The first pass: how many rows each session has (by key hash), how many sessions each
+    patient has."""
+
+    rows: dict[int, int] = field(default_factory=dict)
+    patients: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: tuple[str, str, str]) -> None:
+        hashed = hash(key)
+        if hashed not in self.rows:
+            self.rows[hashed] = 0
+            self.patients[key[0]] = self.patients.get(key[0], 0) + 1
+        self.rows[hashed] += 1
 
 
 # --- a session's rows into a drafted session -----------------------------------------------------

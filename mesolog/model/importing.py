@@ -43,9 +43,9 @@ from mesolog.model.import_rows import (
     Group,
     Rejection,
     Row,
+    SessionCount,
     Sessions,
     content_key,
-    count_sessions,
     disagreements,
     draft_from_group,
     keys_of,
@@ -80,6 +80,31 @@ class ChartPlan:
         return max(self.count, len(self.sessions))
 
 
+# A report lists the first lines of each kind and how many more there are (see the render);
+# a plan keeps this many distinct lines of each kind, so that its memory does not grow with a
+# file whose every row has the same warning.
+KEPT = 1000
+
+
+class Said(list[str]):
+    """A report's lines of one kind: the first :data:`KEPT` distinct ones, and how many more
+    were said (``more``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.more = 0
+        self._seen: set[str] = set()
+
+    def append(self, line: str) -> None:
+        if line in self._seen:
+            return
+        if len(self) < KEPT:
+            self._seen.add(line)
+            super().append(line)
+        else:
+            self.more += 1
+
+
 @dataclass
 class ImportPlan:
     file_name: str
@@ -88,9 +113,9 @@ class ImportPlan:
     rejected: list[Rejection] = field(default_factory=list)
     charts: dict[str, ChartPlan] = field(default_factory=dict)
     already_imported: int = 0
-    unknown_values: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+    unknown_values: Said = field(default_factory=Said)
+    warnings: Said = field(default_factory=Said)
+    duplicates: Said = field(default_factory=Said)
     # Unknown ids close to an existing one (rejected: a typo must never start a second chart)
     # and new ids of this file close to each other (flagged: one may be a typo of the other).
     close_to_existing: list[str] = field(default_factory=list)
@@ -163,7 +188,10 @@ class _Planner:
         if target is not None and (chart is None or self._name_agrees(group, chart)):
             self._draft(group, chart, target)
         self.sessions_left[key] -= 1
-        if not self.sessions_left[key] and not self.keep and key in self.plan.charts:
+        if self.sessions_left[key]:
+            return
+        self.keys.pop(key, None)  # the patient's last session: what the chart held is no longer asked
+        if not self.keep and key in self.plan.charts:
             done = self.plan.charts[key]
             done.count, done.sessions = done.planned, []
 
@@ -244,9 +272,9 @@ class _Planner:
         return not own
 
 
-def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, dict[Any, int], dict[str, int], str]:
+def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
     """Count each session's rows and each patient's sessions; say when the dates read two ways."""
-    keys, rows_read, last = [], 0, None
+    count, rows_read, last = SessionCount(), 0, None
     swappable = source.date_format in SWAPPABLE
     example = ""
     for row in (source.keys or source.rows)():
@@ -255,18 +283,17 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, dict[An
         if row.fault:
             rejected.append(Rejection(row.number, "row", row.fault))
             continue
-        keys.append(session_key(row.given, source.date_format))
+        count.add(session_key(row.given, source.date_format))
         text = row.given.get("date", "")
         if swappable and text:
             example = example or text
             swappable = not tells_day_from_month(text, source.date_format)
-    counts, patients = count_sessions(keys)
     dates = (
         ambiguous_dates(example, source.date_format, SWAPPABLE[source.date_format])
         if swappable and example
         else ""
     )
-    return rows_read, counts, patients, dates
+    return rows_read, count, dates
 
 
 def plan_rows(
@@ -283,18 +310,20 @@ def plan_rows(
     new patients although close to an existing one (``--new-patient``); ``keep`` False (a dry
     run) counts the sessions without holding them."""
     plan = ImportPlan(source.file_name, 0, source.unit)
-    plan.rows_read, counts, patients, plan.dates = _first_pass(source, plan.rejected)
+    plan.rows_read, count, plan.dates = _first_pass(source, plan.rejected)
     if not plan.rows_read:
         raise UnreadableImport(f"{source.file_name} has a header but no rows: there is nothing to import.")
-    sessions = Sessions(counts, source.date_format, how.today)
+    sessions = Sessions(count.rows, source.date_format, how.today)
     typo = TypoCheck(people, {i.casefold() for i in new_ids})
-    planner = _Planner(plan, how, charts, typo, patients, keep)
+    planner = _Planner(plan, how, charts, typo, count.patients, keep)
     for row in source.rows():
         if row.fault:
             continue
         group = sessions.feed(row)
         if group is not None:
             planner.add(group)
+    if sessions.pending:
+        raise UnreadableImport(f"{source.file_name} changed while it was read: run the import again.")
     plan.rejected += sessions.rejected
     plan.close_to_existing = typo.close_to_existing
     plan.charts = {k: c for k, c in plan.charts.items() if c.planned}

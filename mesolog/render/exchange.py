@@ -94,26 +94,23 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         lines.append(
             f"Already in the charts (left out): {counted(plan.already_imported, 'session')}."
         )
+    rejected = [f"row {r.row}, {r.field}: {r.reason}" for r in sorted(plan.rejected, key=lambda r: r.row)]
+    # (title, lines, how many more the plan counted without keeping them)
     sections = (
-        (
-            "Rejected rows",
-            [
-                f"row {r.row}, {r.field}: {r.reason}"
-                for r in sorted(plan.rejected, key=lambda r: r.row)
-            ],
-        ),
-        ("Unknown values", plan.unknown_values),
-        ("New patients with close ids (check each is a different person)", plan.close_new_ids),
-        ("Likely duplicates of sessions in the charts", plan.duplicates),
-        ("Warnings (recorded all the same)", plan.warnings),
+        ("Rejected rows", rejected, 0),
+        ("Unknown values", plan.unknown_values, plan.unknown_values.more),
+        ("New patients with close ids (check each is a different person)", plan.close_new_ids, 0),
+        ("Likely duplicates of sessions in the charts", plan.duplicates, plan.duplicates.more),
+        ("Warnings (recorded all the same)", plan.warnings, plan.warnings.more),
     )
-    for title, items in sections:
+    for title, items, counted_only in sections:
         if items:
             unique = list(dict.fromkeys(items))
             lines.append(f"{title}:")
             lines += [f"  {item}" for item in unique[:SHOWN]]
-            if len(unique) > SHOWN:
-                lines.append(f"  ... and {len(unique) - SHOWN} more")
+            more = len(unique) - SHOWN + counted_only
+            if more > 0:
+                lines.append(f"  ... and {more} more")
     if len(plan.close_to_existing) > 1:
         lines.append(
             "If every id above with a \"did you mean\" is a new patient, add "

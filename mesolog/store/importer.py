@@ -4,6 +4,7 @@ Writing the plan is :meth:`Clinic.import_charts`."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -61,18 +62,28 @@ def exported_charts(path: Path) -> list[Chart]:
 
 
 class _Charts:
-    """The existing chart of a patient id (ignoring case), each read once."""
+    """The existing chart of a patient id (ignoring case). The charts read last are kept (a
+    file's rows of one patient are usually together), so that a file naming every patient of
+    a large clinic does not hold the whole clinic in memory; a chart asked again is read
+    again."""
+
+    KEPT = 256
 
     def __init__(self, clinic: Clinic) -> None:
         self.clinic = clinic
-        self.read: dict[str, Chart | None] = {}
+        self.read: OrderedDict[str, Chart | None] = OrderedDict()
 
     def __call__(self, patient_id: str) -> Chart | None:
         key = patient_id.lower()
-        if key not in self.read:
-            found = self.clinic.find(patient_id)
-            self.read[key] = self.clinic.load_writable(found.stem) if found else None
-        return self.read[key]
+        if key in self.read:
+            self.read.move_to_end(key)
+            return self.read[key]
+        found = self.clinic.find(patient_id)
+        chart = self.clinic.load_writable(found.stem) if found else None
+        self.read[key] = chart
+        if len(self.read) > self.KEPT:
+            self.read.popitem(last=False)
+        return chart
 
 
 @dataclass(frozen=True)
