@@ -141,10 +141,13 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected, InvalidValue
+    from mesolog.model.import_map import ISO_DATE
+    from mesolog.model.import_rows import Drafting
     from mesolog.model.values import one_line
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import ImportOptions, MapWritten, prepare
+    from mesolog.store.importer import apply as apply_import
     from mesolog.store.tables import check_encoding
 
     state = state_of(ctx)
@@ -159,9 +162,9 @@ def import_file(
         header_row=header_row,
         practitioner=one_line(practitioner, "--practitioner") if practitioner else "",
         new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
-        keep=apply,
     )
-    plan = prepare(clinic, Path(file), settings.clinic_defaults(), date.today(), model.now(), options)
+    how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), options.practitioner)
+    plan = prepare(clinic, Path(file), how.practice, how.today, how.recorded, options)
     if isinstance(plan, MapWritten):
         exchange_view.map_written(plan.path, plan.unmapped, plan.dates)
         raise typer.Exit(1)
@@ -169,7 +172,7 @@ def import_file(
         exchange_view.import_report(plan, applied=False, refused=True)
         raise ImportRejected(exchange_view.refused_sentence(plan))
     if apply:
-        clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
+        plan = apply_import(clinic, Path(file), plan, how, settings.practitioner, options)
     exchange_view.import_report(plan, applied=apply)
     console.warnings(clinic.notices)
     if plan.rejected and not apply:

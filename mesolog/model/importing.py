@@ -178,8 +178,8 @@ class _Planner:
     charts: Callable[[str], Chart | None]
     typo: TypoCheck
     sessions_left: dict[str, int]  # sessions of each patient still to come
-    keep: bool  # keep the drafted sessions (to write them), or only count them (a dry run)
     keys: dict[str, set[str]] = field(default_factory=dict)
+    ready: list[ChartPlan] = field(default_factory=list)  # patients whose last session is in
 
     def add(self, group: Group) -> None:
         key = group.patient.casefold()
@@ -191,9 +191,8 @@ class _Planner:
         if self.sessions_left[key]:
             return
         self.keys.pop(key, None)  # the patient's last session: what the chart held is no longer asked
-        if not self.keep and key in self.plan.charts:
-            done = self.plan.charts[key]
-            done.count, done.sessions = done.planned, []
+        if key in self.plan.charts:
+            self.ready.append(self.plan.charts[key])
 
     def _target(self, key: str, group: Group, chart: Chart | None) -> ChartPlan | None:
         if key in self.plan.charts:
@@ -304,26 +303,52 @@ def plan_rows(
     new_ids: Collection[str] = (),
     keep: bool = True,
 ) -> ImportPlan:
-    """Everything import would do, decided without writing: ``charts`` gives the existing chart
-    of a patient id (ignoring case) or None; ``people`` the (id, name) of every chart, asked
-    once and only when a row names an unknown id; ``new_ids`` the ids the practitioner said are
-    new patients although close to an existing one (``--new-patient``); ``keep`` False (a dry
-    run) counts the sessions without holding them."""
+    """Everything import would do, decided without writing (see :func:`stream_rows`);
+    ``keep`` False (a dry run) counts the sessions without holding them."""
     plan = ImportPlan(source.file_name, 0, source.unit)
+    for done in stream_rows(plan, source, charts, how, people, new_ids):
+        if not keep:
+            done.count, done.sessions = done.planned, []
+    return plan
+
+
+def stream_rows(
+    plan: ImportPlan,
+    source: Source,
+    charts: Callable[[str], Chart | None],
+    how: Drafting,
+    people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
+    new_ids: Collection[str] = (),
+) -> Iterator[ChartPlan]:
+    """Fill ``plan`` from the rows, handing on each patient's chart plan as soon as the
+    patient's last session is drafted (to be written while the rows stream on). ``charts``
+    gives the existing chart of a patient id (ignoring case) or None; ``people`` the (id, name)
+    of every chart, asked once and only when a row names an unknown id; ``new_ids`` the ids the
+    practitioner said are new patients although close to an existing one (``--new-patient``)."""
     plan.rows_read, count, plan.dates = _first_pass(source, plan.rejected)
     if not plan.rows_read:
         raise UnreadableImport(f"{source.file_name} has a header but no rows: there is nothing to import.")
     sessions = Sessions(count.rows, source.date_format, how.today)
     typo = TypoCheck(people, {i.casefold() for i in new_ids})
-    planner = _Planner(plan, how, charts, typo, count.patients, keep)
+    planner = _Planner(plan, how, charts, typo, count.patients)
+    handed: set[str] = set()
     for row in source.rows():
-        if row.fault:
-            continue
-        group = sessions.feed(row)
+        group = None if row.fault else sessions.feed(row)
         if group is not None:
             planner.add(group)
+        while planner.ready:
+            done = planner.ready.pop()
+            handed.add(done.patient_id.casefold())
+            if done.sessions:
+                yield done
     if sessions.pending:
         raise UnreadableImport(f"{source.file_name} changed while it was read: run the import again.")
+    # Patients one of whose sessions was rejected whole never saw their last session drafted.
+    yield from (c for k, c in plan.charts.items() if k not in handed and c.sessions)
+    _finish(plan, sessions, typo)
+
+
+def _finish(plan: ImportPlan, sessions: Sessions, typo: TypoCheck) -> None:
     plan.rejected += sessions.rejected
     plan.close_to_existing = typo.close_to_existing
     plan.charts = {k: c for k, c in plan.charts.items() if c.planned}
@@ -333,7 +358,6 @@ def plan_rows(
         if c.new_patient is not None
     ]
     plan.close_new_ids = typo.told_apart + close_new_ids(new)
-    return plan
 
 
 def plan_import(

@@ -4,7 +4,7 @@ happen under one lock."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -687,19 +687,21 @@ class Clinic:
 
     # -- import --
 
-    def import_charts(self, plans: list[ChartPlan], file_name: str, author: str) -> list[Path]:
+    def import_charts(self, plans: Iterable[ChartPlan], file_name: str, author: str) -> list[Path]:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
-        existing one by appending), then one git commit of every chart changed. A session the
-        chart records already (the same content) is left out, so a second run adds nothing.
-        A fault mid-way (a full disk) puts back every chart written so far: see
+        existing one by appending) as ``plans`` hands it on (an import streams), then one git
+        commit of every chart changed. A session the chart records already (the same content)
+        is left out, so a second run adds nothing. A fault mid-way (a full disk, or the file
+        changing while it streams) puts back every chart written so far: see
         :meth:`_put_back`."""
         self.ensure_folders()
         make_private_dir(self.lock_dir)
         undo: list[tuple[Path, Before]] = []
-        written, at = [], ""
+        written, at, sessions = [], "", 0
         try:
             for plan in plans:
                 at = plan.patient_id
+                sessions += len(plan.sessions)
                 written.append(self._import_chart(plan, undo))
         except BaseException as error:
             left = self._put_back(undo)
@@ -710,7 +712,6 @@ class Clinic:
             if isinstance(before, Path):
                 before.unlink(missing_ok=True)
         paths = [p for p in written if p is not None]
-        sessions = sum(len(plan.sessions) for plan in plans)
         warning = history.record_many(
             self.data_dir,
             paths,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ class ImportOptions:
     header_row: int | None = None  # --header-row (else the map's, else 1)
     practitioner: str = ""  # --practitioner, for rows the file does not sign
     new_ids: Collection[str] = ()  # --new-patient: close to an existing id, but new
-    keep: bool = True  # keep the drafted sessions to write them (False: a dry run counts)
+    keep: bool = False  # keep the drafted sessions in the plan (a dry run counts them only)
 
 
 def prepare(
@@ -107,21 +107,58 @@ def prepare(
     options: ImportOptions = ImportOptions(),
 ) -> plan_.ImportPlan | MapWritten:
     """What importing ``path`` would do (nothing is written to the clinic here)."""
-    charts = _Charts(clinic)
-    how = Drafting(practice, map_.ISO_DATE, today, recorded, options.practitioner)
-    if kind_of(path) == "json":
-        data = read_json(path)
-        if not plan_.is_visit_list(data):
-            return plan_.plan_restore(path.name, exported_charts(path), charts, today)
-        rows = list(plan_.visit_rows(path.name, data))
-        source = plan_.Source(path.name, lambda: rows, map_.ISO_DATE, "visit")
-    else:
-        found = _spreadsheet(path, options)
-        if isinstance(found, MapWritten):
-            return found
-        source = found
-        how = Drafting(practice, source.date_format, today, recorded, options.practitioner)
-    return plan_.plan_rows(source, charts, how, clinic.people, options.new_ids, options.keep)
+    found = _source(clinic, path, today, options)
+    if not isinstance(found, plan_.Source):
+        return found
+    how = Drafting(practice, found.date_format, today, recorded, options.practitioner)
+    return plan_.plan_rows(found, _Charts(clinic), how, clinic.people, options.new_ids, options.keep)
+
+
+def apply(
+    clinic: Clinic,
+    path: Path,
+    planned: plan_.ImportPlan,
+    how: Drafting,
+    author: str,
+    options: ImportOptions = ImportOptions(),
+) -> plan_.ImportPlan:
+    """Write what the dry run ``planned``: the file streams through the planner again and each
+    patient's chart is written as soon as its last session is drafted, so memory stays flat
+    however long the file. A file that changed since the dry run stops the import, and every
+    chart is put back (:meth:`Clinic.import_charts`)."""
+    found = _source(clinic, path, how.today, options)
+    if not isinstance(found, plan_.Source):  # mesolog's own JSON export: written as planned
+        clinic.import_charts(list(planned.charts.values()), planned.file_name, author)
+        return planned
+    how = replace(how, date_format=found.date_format)
+    plan = plan_.ImportPlan(found.file_name, 0, found.unit)
+    stream = plan_.stream_rows(plan, found, _Charts(clinic), how, clinic.people, options.new_ids)
+    clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
+    return plan
+
+
+def _written(
+    stream: Iterator[plan_.ChartPlan], planned: plan_.ImportPlan, plan: plan_.ImportPlan
+) -> Iterator[plan_.ChartPlan]:
+    """Each chart plan, its sessions let go once written; the same rows as the dry run's."""
+    for chart in stream:
+        yield chart
+        chart.count, chart.sessions = chart.planned, []
+    if len({r.row for r in plan.rejected}) != len({r.row for r in planned.rejected}):
+        raise UnreadableImport(f"{plan.file_name} changed since it was read: run the import again.")
+
+
+def _source(
+    clinic: Clinic, path: Path, today: date, options: ImportOptions
+) -> plan_.Source | plan_.ImportPlan | MapWritten:
+    """The rows of ``path`` to plan from; mesolog's own JSON export is planned whole here."""
+    if kind_of(path) != "json":
+        return _spreadsheet(path, options)
+    data = read_json(path)
+    if not plan_.is_visit_list(data):
+        return plan_.plan_restore(path.name, exported_charts(path), _Charts(clinic), today)
+    rows = list(plan_.visit_rows(path.name, data))
+    return plan_.Source(path.name, lambda: rows, map_.ISO_DATE, "visit")
 
 
 def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritten:
