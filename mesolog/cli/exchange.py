@@ -160,11 +160,11 @@ def import_file(
         map_file=Path(map_file) if map_file else None,
         encoding=check_encoding(encoding) if encoding else None,
         header_row=header_row,
-        practitioner=one_line(practitioner, "--practitioner") if practitioner else "",
         new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
     )
-    how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), options.practitioner)
-    plan = prepare(clinic, Path(file), how.practice, how.today, how.recorded, options)
+    signer = one_line(practitioner, "--practitioner") if practitioner else ""  # rows that name nobody
+    how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), signer)
+    plan = prepare(clinic, Path(file), how, options)
     if isinstance(plan, MapWritten):
         exchange_view.map_written(plan.path, plan.unmapped, plan.dates)
         raise typer.Exit(1)

@@ -15,7 +15,6 @@ from mesolog.errors import UnreadableImport
 from mesolog.model import Chart
 from mesolog.model import import_map as map_
 from mesolog.model import importing as plan_
-from mesolog.model.drafting import ClinicDefaults
 from mesolog.model.import_rows import Drafting, Row
 from mesolog.store.clinic import Clinic
 from mesolog.store.codec import decode_chart
@@ -93,24 +92,19 @@ class ImportOptions:
     map_file: Path | None = None  # --map: one map for many files (else FILE.map.toml)
     encoding: str | None = None  # --encoding, when the file has no byte-order mark
     header_row: int | None = None  # --header-row (else the map's, else 1)
-    practitioner: str = ""  # --practitioner, for rows the file does not sign
     new_ids: Collection[str] = ()  # --new-patient: close to an existing id, but new
     keep: bool = False  # keep the drafted sessions in the plan (a dry run counts them only)
 
 
 def prepare(
-    clinic: Clinic,
-    path: Path,
-    practice: ClinicDefaults,
-    today: date,
-    recorded: datetime,
-    options: ImportOptions = ImportOptions(),
+    clinic: Clinic, path: Path, how: Drafting, options: ImportOptions = ImportOptions()
 ) -> plan_.ImportPlan | MapWritten:
-    """What importing ``path`` would do (nothing is written to the clinic here)."""
-    found = _source(clinic, path, today, options)
+    """What importing ``path`` would do (nothing is written to the clinic here); ``how`` holds
+    the clinic's defaults, today and the moment of recording (its date format is the map's)."""
+    found = _source(clinic, path, how.today, options)
     if not isinstance(found, plan_.Source):
         return found
-    how = Drafting(practice, found.date_format, today, recorded, options.practitioner)
+    how = replace(how, date_format=found.date_format)
     return plan_.plan_rows(found, _Charts(clinic), how, clinic.people, options.new_ids, options.keep)
 
 
