@@ -6,10 +6,13 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidPatientId, InvalidValue
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import Complication, Substance
+
+if TYPE_CHECKING:  # the records name their fields' parsers from here: imported when parsing
+    from mesolog.model.records import Complication, Substance
 
 MAX_DEPTH_MM = 13.0
 # Plausible bounds (anything outside is a typing slip, e.g. 1e-320 or 20 digits): a needle goes
@@ -195,15 +198,6 @@ def whole(text: str | float, field_name: str, low: int, high: int) -> int:
     return int(value)
 
 
-# The needle's whole numbers: (session field, name in sentences, lowest, highest).
-NEEDLE_COUNTS = (
-    ("angle_deg", "angle", 0, 90),
-    ("needle_gauge", "needle gauge", 27, 34),
-    ("points", "points", 1, 10000),
-    ("duration_min", "duration", 1, 600),
-)
-
-
 def needle_length(text: str | float) -> float:
     """Needle length in mm: above 0 and at most 50."""
     length = number(text, "needle length")
@@ -372,6 +366,8 @@ def substance(
             "substance", spec, "a lot cannot hold ';' or ','; give one lot per substance "
             '(a second lot as a second --substance), e.g. "hyaluronic acid:2ml:LOT A17"',
         )
+    from mesolog.model.records import Substance
+
     category, match = vocabulary.substance(name)
     notes = []
     if not match.known and match.suggestion:
@@ -433,6 +429,8 @@ def complication(
         notes.append(
             f"complication {parts[0]!r} is not in the list; did you mean {match.suggestion!r}?"
         )
+    from mesolog.model.records import Complication
+
     # The record keeps the word as typed; questions compare by meaning (vocabulary.meaning).
     item = Complication(" ".join(parts[0].split()), severity, onset, resolved, outcome, reported_by)
     return item, notes
