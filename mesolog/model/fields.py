@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mesolog.model.records import Session
 
 # The metadata key of a session field's declaration.
 KEY = "mesolog"
@@ -101,3 +104,17 @@ def plain() -> tuple[Entry, ...]:
 
 def entry(name: str) -> Entry:
     return next(e for e in table() if e.name == name)
+
+
+def fhir_notes(session: Session) -> list[str]:
+    """The notes of a session's FHIR Procedure: each field the table gives a FHIR word and the
+    session holds, "WORD: value[ unit]" ("depth: 1.5 mm", "method: nappage")."""
+    from mesolog.model.values import number_text
+
+    found = []
+    for e in table():
+        value = getattr(session, e.name)
+        if e.spec.fhir and value not in (None, ""):
+            shown = number_text(value) if isinstance(value, float) else str(value)
+            found.append(f"{e.spec.fhir}: {shown}" + (f" {e.spec.unit}" if e.spec.unit else ""))
+    return found

@@ -80,15 +80,15 @@ class Session:
     ))  # fmt: skip
     technique: str = field(metadata=declared(
         "--technique", "TECHNIQUE", "gun or hand. Example: --technique gun",
-        prompt="Technique [gun/hand]",
+        prompt="Technique [gun/hand]", fhir="technique",
     ))  # fmt: skip
     depth_mm: float = field(metadata=declared(
         "--depth", "MM", "Needle depth in mm (0.1-13; 1-4 is dermal). Example: --depth 1.5",
-        prompt="Needle depth in mm",
+        prompt="Needle depth in mm", unit="mm", fhir="depth",
     ))  # fmt: skip
     anaesthetic: str = field(metadata=declared(
         "--anaesthetic", "WHAT", '"none" or what was used. Example: --anaesthetic "topical cream"',
-        prompt="Anaesthetic ('none' or what was used)",
+        prompt="Anaesthetic ('none' or what was used)", fhir="anaesthetic",
     ))  # fmt: skip
     substances: tuple[Substance, ...] = field(metadata=declared(
         "--substance", "SUBSTANCE",
