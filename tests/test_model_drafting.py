@@ -279,7 +279,7 @@ def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
     """One list (drafting.PROTOCOL): each field --like-last copies and the prompt does not ask as
     required is offered with the last value, by its name in the table (Given.plain takes it)."""
     from mesolog.model.drafting import OPTIONAL_PROTOCOL, PROTOCOL, REQUIRED, protocol_defaults
-    from mesolog.model.fields import plain
+    from mesolog.model.records import PLAIN
 
     assert len(OPTIONAL_PROTOCOL) == len(PROTOCOL) - len(REQUIRED)
     protocol = dict(method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.5, points=40,
@@ -288,7 +288,7 @@ def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
     offered = protocol_defaults(chart(last))
     assert offered == {"method": "nappage", "angle_deg": "45", "needle_gauge": "30", "needle_length_mm": "4.5",
                        "points": "40", "duration_min": "25"}
-    assert set(offered) == {e.name for e in plain()} - {"consent"} and len(offered) == len(OPTIONAL_PROTOCOL)
+    assert set(offered) == {e.name for e in PLAIN} - {"consent"} and len(offered) == len(OPTIONAL_PROTOCOL)
     assert protocol_defaults(chart(last_session(**protocol | {"method": None, "points": None}))).keys() == (
         set(offered) - {"method", "points"})
     from mesolog.cli.prompts import PROTOCOL_LABELS

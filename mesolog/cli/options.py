@@ -127,7 +127,7 @@ def session_options(**defaults: object) -> "Callable[[Command], Command]":
     them as ``**fields`` and reads them through :func:`given_from`."""
 
     def with_options(command: "Command") -> "Command":
-        from mesolog.model.fields import table
+        from mesolog.model.records import TABLE
 
         own = list(inspect.signature(command).parameters.values())
         keyword = inspect.Parameter.KEYWORD_ONLY
@@ -138,7 +138,7 @@ def session_options(**defaults: object) -> "Callable[[Command], Command]":
                 default=defaults.get(entry.spec.parameter),
                 annotation=_option_annotation(entry),
             )
-            for entry in table()
+            for entry in TABLE
         ]
         parameters = [
             *(p for p in own if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD),
@@ -171,10 +171,10 @@ def given_from(params: dict[str, object]) -> "Given":
     from dataclasses import fields
 
     from mesolog.model.drafting import Given
-    from mesolog.model.fields import plain
+    from mesolog.model.records import PLAIN
 
     names = {f.name for f in fields(Given)}
-    plain_by_option = {entry.spec.parameter: entry.name for entry in plain()}
+    plain_by_option = {entry.spec.parameter: entry.name for entry in PLAIN}
     values: dict[str, object] = {}
     typed: dict[str, object] = {}
     for param, value in params.items():

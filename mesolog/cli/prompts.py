@@ -27,10 +27,11 @@ def _labels() -> tuple[dict[str, str], dict[str, str]]:
     in drafting.REQUIRED (area...), then the rest of the protocol, offered with the last
     session's value (drafting.protocol_defaults says which), by field name."""
     from mesolog.model.drafting import OPTIONAL_PROTOCOL, REQUIRED, REQUIRED_FIELD
-    from mesolog.model.fields import entry
+    from mesolog.model.records import TABLE
 
-    required = {name: entry(REQUIRED_FIELD[name]).spec.prompt for name in REQUIRED}
-    return required, {name: entry(name).spec.prompt for name in OPTIONAL_PROTOCOL}
+    asked = {e.name: e.spec.prompt for e in TABLE}
+    required = {name: asked[REQUIRED_FIELD[name]] for name in REQUIRED}
+    return required, {name: asked[name] for name in OPTIONAL_PROTOCOL}
 
 
 LABELS, PROTOCOL_LABELS = _labels()

@@ -18,8 +18,7 @@ from typing import Any
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
-from mesolog.model.fields import plain, table
-from mesolog.model.records import Chart, Course, Session, Substance
+from mesolog.model.records import PLAIN, TABLE, Chart, Course, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
     complication_problems,
@@ -53,7 +52,7 @@ REQUIRED_FIELD = {
 }
 # What --like-last copies: the protocol, each field the prompt asks for (the table's prompt),
 # not the day's facts (date, notes, measurements...).
-PROTOCOL = tuple(e.name for e in table() if e.spec.prompt)
+PROTOCOL = tuple(e.name for e in TABLE if e.spec.prompt)
 # The rest of the protocol (method, needle...): not required, but offered at the prompt with
 # the last session's value, as --like-last would copy it.
 OPTIONAL_PROTOCOL = tuple(f for f in PROTOCOL if f not in REQUIRED_FIELD.values())
@@ -184,7 +183,7 @@ def _one_line_fields(given: Given) -> None:
         for text in value if isinstance(value, tuple) else (value,):
             if isinstance(text, str):
                 one_line(text, name)
-    for entry in plain():
+    for entry in PLAIN:
         text = given.plain.get(entry.name)
         if entry.text and isinstance(text, str):
             one_line(text, entry.name)
@@ -226,7 +225,7 @@ def _parse_plain(given: Given) -> dict[str, Any]:
     """The table's plain fields (method, needle gauge, consent...), each by its own parser; an
     empty text is not given, an empty number is refused by its parser."""
     values: dict[str, Any] = {}
-    for entry in plain():
+    for entry in PLAIN:
         raw = given.plain.get(entry.name)
         if raw is not None and not (entry.text and raw == ""):
             values[entry.name] = entry.parsed(raw)

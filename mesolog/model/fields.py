@@ -5,9 +5,9 @@ The record is the table. A field's name is its TOML key, its CSV column and its 
 trail; its annotation is its type (how the chart stores it, how the command line hands it
 over). Its :class:`Declared` metadata holds the rest: the option of ``add`` and ``amend`` with
 its metavar and help, the model's value parser, the prompt, the unit and the FHIR note. From
-the record come the options (``cli.options.session_options``), decoding (``store.codec``),
-:class:`drafting.Given`'s plain values and their parsing, validation, the CSV columns, the
-prompts and the FHIR notes: a new field is one line on the record.
+the record (``records.TABLE``) come the options (``cli.options.session_options``), decoding
+(``store.codec``), :class:`drafting.Given`'s plain values and their parsing, validation, the
+CSV columns, the prompts and the FHIR notes: a new field is one line on the record.
 
 A field with a ``parse`` is *plain*: that parser is its whole rule, everywhere. Without one,
 drafting and validation hold its rule (the date, the areas, the substances...).
@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from mesolog.model.records import Session
+from mesolog.model.scalars import number_text
 
 # The metadata key of a session field's declaration.
 KEY = "mesolog"
@@ -76,6 +75,14 @@ class Entry:
     def many(self) -> bool:
         return self.type.startswith(("tuple", "dict"))
 
+    def fhir_note(self, value: Any) -> str | None:
+        """The field's note in a FHIR Procedure, "WORD: value[ unit]" ("depth: 1.5 mm"), when
+        the table gives it a FHIR word and the session a value."""
+        if not self.spec.fhir or value in (None, ""):
+            return None
+        shown = number_text(value) if isinstance(value, float) else str(value)
+        return f"{self.spec.fhir}: {shown}" + (f" {self.spec.unit}" if self.spec.unit else "")
+
     def parsed(self, value: Any) -> Any:
         """``value`` through the field's parser (a plain field's whole rule)."""
         if self.spec.parse is None:
@@ -83,38 +90,8 @@ class Entry:
         return self.spec.parse(value)
 
 
-_TABLE: list[Entry] = []
-
-
-def table() -> tuple[Entry, ...]:
-    """Every declared session field, in the record's order."""
-    if not _TABLE:
-        from mesolog.model.records import Session
-
-        _TABLE.extend(
-            Entry(f.name, str(f.type), f.metadata[KEY]) for f in fields(Session) if KEY in f.metadata
-        )
-    return tuple(_TABLE)
-
-
-def plain() -> tuple[Entry, ...]:
-    """The fields whose table parser is their whole rule (method, needle_gauge, consent...)."""
-    return tuple(e for e in table() if e.spec.parse is not None)
-
-
-def entry(name: str) -> Entry:
-    return next(e for e in table() if e.name == name)
-
-
-def fhir_notes(session: Session) -> list[str]:
-    """The notes of a session's FHIR Procedure: each field the table gives a FHIR word and the
-    session holds, "WORD: value[ unit]" ("depth: 1.5 mm", "method: nappage")."""
-    from mesolog.model.values import number_text
-
-    found = []
-    for e in table():
-        value = getattr(session, e.name)
-        if e.spec.fhir and value not in (None, ""):
-            shown = number_text(value) if isinstance(value, float) else str(value)
-            found.append(f"{e.spec.fhir}: {shown}" + (f" {e.spec.unit}" if e.spec.unit else ""))
-    return found
+def entries(record: type) -> tuple[Entry, ...]:
+    """Every declared field of ``record`` (a dataclass), in its order."""
+    return tuple(
+        Entry(f.name, str(f.type), f.metadata[KEY]) for f in fields(record) if KEY in f.metadata
+    )

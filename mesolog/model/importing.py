@@ -23,8 +23,7 @@ from mesolog.model.exchange import (
     NUMBERED_SUBSTANCE_COLUMNS,
     SUBSTANCE_POSITION,
 )
-from mesolog.model.fields import plain
-from mesolog.model.records import Chart, Course, Patient, Session
+from mesolog.model.records import PLAIN, Chart, Course, Patient, Session
 
 PATIENT_FIELDS = ("patient", "name", "birth_year")
 SESSION_FIELDS = (
@@ -404,7 +403,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str) -> Given:
         practitioner=get("practitioner"),
         # Only a course the chart has: a spreadsheet holds no plan to create one from.
         course=course if course and chart is not None and chart.course(course) else None,
-        plain={entry.name: get(entry.name) for entry in plain()},
+        plain={entry.name: get(entry.name) for entry in PLAIN},
     )
 
 

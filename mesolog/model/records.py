@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
-from mesolog.model import values
+from mesolog.model import scalars as values
 from mesolog.model import vocabulary as vocab
-from mesolog.model.fields import as_typed, declared
+from mesolog.model.fields import Entry, as_typed, declared, entries
 from mesolog.model.identity import new_uid
 
 SCHEMA = 2
@@ -162,6 +162,12 @@ class Session:
     @property
     def voided(self) -> bool:
         return self.status == "voided"
+
+
+# The table of a session's fields (model.fields), in the record's order; PLAIN: those whose
+# parser in the table is their whole rule (method, needle_gauge, consent...).
+TABLE = entries(Session)
+PLAIN: tuple[Entry, ...] = tuple(e for e in TABLE if e.spec.parse is not None)
 
 
 @dataclass(frozen=True)

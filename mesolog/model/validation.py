@@ -11,8 +11,7 @@ from datetime import date
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
-from mesolog.model.fields import plain
-from mesolog.model.records import Complication, Course, Session, Substance
+from mesolog.model.records import PLAIN, Complication, Course, Session, Substance
 from mesolog.model.values import (
     AMOUNT_RANGES,
     COURSE_INTERVAL_DAYS,
@@ -160,7 +159,7 @@ def amount_problem(item: Substance) -> InvalidValue | None:
 def _one_line_problems(session: Session, check: Callable[..., None]) -> None:
     """Every text of a session but its notes is one line (``values.one_line``), however the
     session came: typed, scripted through the Python API, or restored from a JSON export."""
-    texts = ("practitioner", "indication", "course", "anaesthetic", *(e.name for e in plain() if e.text))
+    texts = ("practitioner", "indication", "course", "anaesthetic", *(e.name for e in PLAIN if e.text))
     for name in texts:
         value = getattr(session, name)
         if isinstance(value, str):
@@ -211,7 +210,7 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
         if item.unit not in vocab.UNITS:
             allowed = "use one of " + ", ".join(vocab.UNITS)
             refuse(("substances", index, "unit"), "unit", item.unit, allowed)
-    for entry in plain():  # method, needle_gauge...: each by its parser in the table
+    for entry in PLAIN:  # method, needle_gauge...: each by its parser in the table
         value = getattr(session, entry.name)
         if value is not None:
             check((entry.name,), entry.parsed, value)

@@ -22,7 +22,7 @@ from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.fields import fhir_notes
+from mesolog.model.records import TABLE
 from mesolog.model.values import DERMAL_DEPTH_MM
 
 SNOMED = "http://snomed.info/sct"
@@ -272,7 +272,8 @@ class _Builder:
             resource["performer"] = [{"actor": performer}]
         if session.indication:
             resource["reasonCode"] = [{"text": session.indication}]
-        notes = fhir_notes(session)  # technique, depth, anaesthetic, method: the field table's
+        # technique, depth, anaesthetic, method: the fields the table gives a FHIR word
+        notes = [n for e in TABLE if (n := e.fhir_note(getattr(session, e.name)))]
         if session.notes:
             notes.append(session.notes)
         resource["note"] = [{"text": n} for n in notes]
