@@ -1,6 +1,6 @@
 """One column spec per view: the table and the machine forms (JSON, CSV, Markdown) agree.
 
-For every view, the keys below are the README's table of machine keys. ``None`` as the header
+For every view, the keys below are the manual's table of machine keys (docs/manual.md). ``None`` as the header
 marks a key the table does not draw (it folds the value into another column, or leaves it to
 the machine forms). Each test reads the real CLI's CSV, JSON, Markdown and piped table over the
 demo clinic, and the view's spec in the render layer: all must say the same.
@@ -144,7 +144,7 @@ README_ROWS = {
 def test_the_readme_lists_each_views_keys_in_order_and_marks_the_hidden_ones(view: str) -> None:
     import re
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parent.parent / "docs" / "manual.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith(README_ROWS[view]))
     listed = re.findall(r"(\*?)`([a-z_]+)`", row.split(" | ", 1)[1])
     assert [(key, star == "*") for star, key in listed] == [(key, header is None) for header, key in VIEWS[view][1]]
@@ -164,6 +164,6 @@ def test_the_readme_lists_the_recall_lists_keys() -> None:
 
     from mesolog.render.clinic import recall_columns
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parent.parent / "docs" / "manual.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith(README_ROWS["recall"]))
     assert re.findall(r"`([a-z_]+)`", row.split(" | ", 1)[1]) == RECALL == [c.key for c in recall_columns()]
