@@ -55,3 +55,19 @@ def test_every_section_a_link_names_exists() -> None:
             headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.M)
             slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
             assert anchor in slugs, f"{page.name}: no section #{anchor} in {linked.name}"
+
+
+def test_nothing_in_the_code_points_outside_the_repo() -> None:
+    # A comment cites docs/<page>.md; a tracker's numbers or a file the repo lacks mean nothing
+    # to the next reader.
+    outside = re.compile(
+        r"(?<![\w/])DESIGN\.md|" + "shared" + r"/domain|\b(?:[Ff]inding|[Ii]tem|[Ii]ssue)s? \d"
+    )
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("mesolog", "tests", "benchmarks", "examples")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if outside.search(line)
+    ]
+    assert not found, "\n".join(found)
