@@ -20,7 +20,7 @@ import mesolog
 # One line on the record: a whole number from 1 to 9, named "cannulas" in sentences.
 NEW_FIELD = '''    cannula_count: int | None = field(default=None, metadata=declared(
         "--cannulas", "N", "Cannulas used (1-9). Example: --cannulas 2",
-        parse=partial(values.whole, field_name="cannulas", low=1, high=9),
+        parse=partial(scalars.whole, field_name="cannulas", low=1, high=9),
     ))  # fmt: skip
 
 '''

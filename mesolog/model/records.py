@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
-from mesolog.model import scalars as values
+from mesolog.model import scalars
 from mesolog.model import vocabulary as vocab
 from mesolog.model.fields import Entry, as_typed, declared, entries
 from mesolog.model.identity import new_uid
@@ -109,26 +109,26 @@ class Session:
     method: str | None = field(default=None, metadata=declared(
         "--method", "METHOD",
         "nappage, papule, point-by-point, linear, depot, ... Example: --method nappage",
-        parse=partial(values.choice, field_name="method", allowed=vocab.METHODS),
+        parse=partial(scalars.choice, field_name="method", allowed=vocab.METHODS),
         prompt="Method (nappage, papule, point-by-point...)", fhir="method",
     ))  # fmt: skip
     angle_deg: int | None = field(default=None, metadata=declared(
         "--angle", "DEGREES", "Needle angle in degrees (0-90). Example: --angle 45",
-        parse=partial(values.whole, field_name="angle", low=0, high=90),
+        parse=partial(scalars.whole, field_name="angle", low=0, high=90),
         prompt="Needle angle in degrees",
     ))  # fmt: skip
     needle_gauge: int | None = field(default=None, metadata=declared(
         "--gauge", "GAUGE", "Needle gauge (27-34). Example: --gauge 30",
-        parse=partial(values.whole, field_name="needle gauge", low=27, high=34),
+        parse=partial(scalars.whole, field_name="needle gauge", low=27, high=34),
         prompt="Needle gauge",
     ))  # fmt: skip
     needle_length_mm: float | None = field(default=None, metadata=declared(
         "--needle-length", "MM", "Needle length in mm. Example: --needle-length 4",
-        parse=values.needle_length, prompt="Needle length in mm", unit="mm",
+        parse=scalars.needle_length, prompt="Needle length in mm", unit="mm",
     ))  # fmt: skip
     points: int | None = field(default=None, metadata=declared(
         "--points", "N", "Number of injection points. Example: --points 40",
-        parse=partial(values.whole, field_name="points", low=1, high=10000),
+        parse=partial(scalars.whole, field_name="points", low=1, high=10000),
         prompt="Injection points",
     ))  # fmt: skip
     consent: str | None = field(default=None, metadata=declared(
@@ -141,7 +141,7 @@ class Session:
     ))  # fmt: skip
     duration_min: int | None = field(default=None, metadata=declared(
         "--duration", "MINUTES", "Minutes. Example: --duration 25",
-        parse=partial(values.whole, field_name="duration", low=1, high=600),
+        parse=partial(scalars.whole, field_name="duration", low=1, high=600),
         prompt="Duration in minutes", unit="min",
     ))  # fmt: skip
     notes: str = field(default="", metadata=declared(
