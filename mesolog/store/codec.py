@@ -327,20 +327,10 @@ def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
     return schema1_uid(patient_id, number, recorded) or ""
 
 
-# Every optional one-value field of a session (course, method, needle_gauge, source...), with
-# its type as the record declares it: a field added to the record is read without a line here.
-_OPTIONAL = tuple(
-    (f.name, str(f.type))
-    for f in fields(Session)
-    if f.type in ("str | None", "int | None", "float | None")
-)
-
-
-def _optional_values(r: _Reader) -> dict[str, Any]:
-    read: dict[str, Callable[[str], Any]] = {
-        "str | None": r.text, "int | None": r.integer, "float | None": r.real
-    }  # fmt: skip
-    return {name: read[kind](name) for name, kind in _OPTIONAL}
+# How each optional one-value field of a session (course, method, needle_gauge, source...) is
+# read, by the type the record declares: a field added to the record is read without a line here.
+_READ = {"str | None": _Reader.text, "int | None": _Reader.integer, "float | None": _Reader.real}
+_OPTIONAL = tuple((f.name, _READ[str(f.type)]) for f in fields(Session) if f.type in _READ)
 
 
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
@@ -406,7 +396,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         substances=tuple(substances),
         practitioner=r.text("practitioner") or "",
         photos=r.texts("photos"),
-        **_optional_values(r),
+        **{name: read(r, name) for name, read in _OPTIONAL},
         notes=r.text("notes") or "",
         status=r.text("status") or "active",
         complications=tuple(complications),
