@@ -41,8 +41,8 @@ from mesolog.model.values import (
     technique,
 )
 
-# The fields a session cannot be recorded without, in the order the prompts ask for them.
-REQUIRED = ("area", "substance", "depth", "technique", "anaesthetic")
+# The fields a session cannot be recorded without, by their option, in the order the prompts
+# ask for them, and the Session field each sets.
 REQUIRED_FIELD = {
     "area": "areas",
     "substance": "substances",
@@ -50,6 +50,7 @@ REQUIRED_FIELD = {
     "technique": "technique",
     "anaesthetic": "anaesthetic",
 }
+REQUIRED = tuple(REQUIRED_FIELD)
 # What --like-last copies: the protocol, each field the prompt asks for (the table's prompt),
 # not the day's facts (date, notes, measurements...).
 PROTOCOL = tuple(e.name for e in TABLE if e.spec.prompt)
