@@ -1,16 +1,9 @@
-"""The table of a session's fields: each is declared once, on :class:`records.Session`, with
-what every layer needs to know about it (see docs/fields.md).
+"""The table of a session's fields (docs/fields.md): each declared once, on ``records.Session``.
 
-The record is the table. A field's name is its TOML key, its CSV column and its word in the
-trail; its annotation is its type (how the chart stores it, how the command line hands it
-over). Its :class:`Declared` metadata holds the rest: the option of ``add`` and ``amend`` with
-its metavar and help, the model's value parser, the prompt, the unit and the FHIR note. From
-the record (``records.TABLE``) come the options (``cli.options.session_options``), decoding
-(``store.codec``), :class:`drafting.Given`'s plain values and their parsing, validation, the
-CSV columns, the prompts and the FHIR notes: a new field is one line on the record.
-
-A field with a ``parse`` is *plain*: that parser is its whole rule, everywhere. Without one,
-drafting and validation hold its rule (the date, the areas, the substances...).
+A field's name is its TOML key, CSV column and word in the trail; its annotation is its type;
+its :class:`Declared` metadata holds its option, metavar, help, value parser, prompt, unit and
+FHIR word. A field with a ``parse`` is *plain*: that parser is its whole rule everywhere; the
+others (date, areas, substances...) have their rules in drafting and validation.
 """
 
 from __future__ import annotations
