@@ -184,3 +184,12 @@ def test_a_json_list_of_another_shape_is_refused_showing_the_shape(run, data_dir
     assert said.count("\n") == 0 and "visit 1 key 'items' is no field" in said
     assert '"products": [{"substance": "biotin", "amount": 1, "unit": "ml", "lot": "B1"}]' in said
     assert (snapshot(data_dir), snapshot(path.parent)) == before
+
+
+def test_every_guessed_header_and_word_names_a_field_of_the_table() -> None:
+    """The six languages' words stay apart from the field table, but may only name its fields."""
+    from mesolog.model import import_map
+
+    assert [f for f in import_map.HEADER_WORDS if not import_map.known_field(f)] == []
+    assert [f for f in import_map.VALUE_WORDS if not import_map.known_field(f)] == []
+    assert import_map.guess_field("needle_length_mm") == "needle_length_mm"  # the table's own names

@@ -20,15 +20,19 @@ from typing import Any
 from mesolog.errors import InvalidValue
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
-from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
+from mesolog.model.exchange import (
+    MEASURE_PREFIX,
+    NUMBERED_SUBSTANCE_COLUMNS,
+    PATIENT_COLUMNS,
+    SESSION_COLUMNS,
+    SUBSTANCE_POSITION,
+)
 
-PATIENT_FIELDS = ("patient", "name", "birth_year")
-SESSION_FIELDS = (
-    "date", "practitioner", "course", "indication", "areas", "technique", "method", "depth_mm",
-    "angle_deg", "needle_gauge", "needle_length_mm", "points", "anaesthetic", "duration_min",
-    "consent", "complications", "notes", "status",
-)  # fmt: skip
-SUBSTANCE_FIELDS = ("substance", "amount", "unit", "concentration", "lot", "expiry")
+# The fields a row may give: those of mesolog's own CSV columns, which derive from the field
+# table of the session (docs/fields.md), less the ones import leaves alone (below).
+PATIENT_FIELDS = PATIENT_COLUMNS
+SESSION_FIELDS = tuple(c for c in SESSION_COLUMNS if c not in ("session", "source"))
+SUBSTANCE_FIELDS = NUMBERED_SUBSTANCE_COLUMNS
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")

@@ -26,7 +26,7 @@ from mesolog.model.import_map import (
     SUBSTANCE_FIELDS,
     read_date,
 )
-from mesolog.model.records import Chart, Session
+from mesolog.model.records import PLAIN, Chart, Session
 
 
 @dataclass(frozen=True)
@@ -249,13 +249,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: 
         ),
         depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
         technique=get("technique"),
-        method=get("method"),
-        angle=get("angle_deg"),
-        gauge=get("needle_gauge"),
-        needle_length=get("needle_length_mm"),
-        points=get("points"),
         anaesthetic=get("anaesthetic"),
-        duration=get("duration_min"),
         complications=tuple(
             c.strip() for c in (get("complications") or "").split(";") if c.strip()
         ),
@@ -264,7 +258,8 @@ def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: 
         practitioner=get("practitioner") or practitioner or None,
         # Only a course the chart has: a spreadsheet holds no plan to create one from.
         course=course if course and chart is not None and chart.course(course) else None,
-        consent=get("consent"),
+        # The table's plain fields (method, angle, needle, points, duration, consent...).
+        plain={entry.name: get(entry.name) for entry in PLAIN},
     )
 
 
