@@ -72,7 +72,7 @@ def import_file(
         str,
         typer.Argument(
             metavar="FILE",
-            help="A .csv, .xlsx or mesolog .json export. Example: mesolog import visits.csv",
+            help="A .csv, .txt or .xlsx spreadsheet, a JSON list of visits, or a mesolog .json export. Example: mesolog import visits.csv",
             show_default=False,
         ),
     ],
