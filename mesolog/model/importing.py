@@ -123,6 +123,11 @@ class ImportPlan:
     dates: str = ""  # how the dates were read, when they read two ways
 
     @property
+    def where(self) -> str:
+        """How a report names a place in the file: a visit of a JSON list, else a row."""
+        return "visit" if self.unit == "visit" else "row"
+
+    @property
     def accepted_rows(self) -> int:
         return self.rows_read - len({r.row for r in self.rejected})
 
@@ -231,7 +236,7 @@ class _Planner:
         for note in notes:
             unknown = "did you mean" in note or "not in the" in note
             (self.plan.unknown_values if unknown else self.plan.warnings).append(
-                f"row {group.first}: {note}"
+                f"{self.plan.where} {group.first}: {note}"
             )
         self._duplicates(group, chart, target, draft)
         target.sessions.append(replace(draft, source=source_of(self.plan.file_name, group.first)))
@@ -247,7 +252,7 @@ class _Planner:
         for old in chart.sessions if chart else ():
             if not old.voided and _same_session(old, draft):
                 self.plan.duplicates.append(
-                    f"row {group.first}: {target.patient_id} already has session {old.id} on "
+                    f"{self.plan.where} {group.first}: {target.patient_id} already has session {old.id} on "
                     f"{old.date.isoformat()} with the same substances"
                 )
 

@@ -94,7 +94,9 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         lines.append(
             f"Already in the charts (left out): {counted(plan.already_imported, 'session')}."
         )
-    rejected = [f"row {r.row}, {r.field}: {r.reason}" for r in sorted(plan.rejected, key=lambda r: r.row)]
+    rejected = [
+        f"{plan.where} {r.row}, {r.field}: {r.reason}" for r in sorted(plan.rejected, key=lambda r: r.row)
+    ]
     # (title, lines, how many more the plan counted without keeping them)
     sections = (
         ("Rejected rows", rejected, 0),

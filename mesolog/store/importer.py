@@ -149,8 +149,12 @@ def _source(
     if kind_of(path) != "json":
         return _spreadsheet(path, options)
     data = read_json(path)
-    if not plan_.is_visit_list(data):
+    if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
         return plan_.plan_restore(path.name, exported_charts(path), _Charts(clinic), today)
+    if not plan_.is_visit_list(data):
+        raise UnreadableImport(
+            f"{path} is neither a mesolog export nor a list of visits. {plan_.VISITS_SHAPE}."
+        )
     rows = list(plan_.visit_rows(path.name, data))
     return plan_.Source(path.name, lambda: rows, map_.ISO_DATE, "visit")
 

@@ -443,5 +443,9 @@ def read_map(where: Path) -> dict[str, Any] | None:
 def write_map(where: Path, text: str) -> Path:
     from mesolog.store.files import write_atomically
 
+    if not where.parent.is_dir():
+        raise UnreadableImport(
+            f"{where}: the folder {where.parent} does not exist; name a map in an existing folder."
+        )
     write_atomically(where, text, overwrite=False)
     return where
