@@ -249,7 +249,12 @@ def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-def test_a_disk_that_fills_mid_apply_leaves_every_chart_as_it_was(run, small_disk: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("kept_rows", [20_000, 0])  # written as planned, or streamed again
+def test_a_disk_that_fills_mid_apply_leaves_every_chart_as_it_was(run, small_disk: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch: pytest.MonkeyPatch, kept_rows: int) -> None:
+    from mesolog.model import importing
+
+    monkeypatch.setattr(importing, "KEPT_ROWS", kept_rows)
     data = small_disk / "data"
     run("--data-dir", str(data), "init")
     run("--data-dir", str(data), "patient", "new", "P-1")

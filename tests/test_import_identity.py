@@ -7,7 +7,19 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 from conftest import snapshot
+
+
+@pytest.fixture(autouse=True, params=["kept", "streamed"])
+def how_apply_writes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test twice: a short file's plan written as planned, and the same file streamed again
+    by --apply (what a file over the kept-rows threshold does)."""
+    from mesolog.model import importing
+
+    if request.param == "streamed":
+        monkeypatch.setattr(importing, "KEPT_ROWS", 0)
+    return str(request.param)
 
 HEADER = "patient,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
 OCTOBER = "P-1,2025-10-06,scalp,gun,1.5,none,minoxidil,1,ml,M1\n"

@@ -121,6 +121,7 @@ class ImportPlan:
     close_to_existing: list[str] = field(default_factory=list)
     close_new_ids: list[str] = field(default_factory=list)
     dates: str = ""  # how the dates were read, when they read two ways
+    whole: bool = True  # it holds every drafted session (a long file's dry run counts them)
 
     @property
     def where(self) -> str:
@@ -300,6 +301,11 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, Session
     return rows_read, count, dates
 
 
+# A file of up to this many rows keeps its drafted sessions in the plan (a few megabytes), so
+# that --apply writes them without reading the file a second time; a longer file streams.
+KEPT_ROWS = 20_000
+
+
 def plan_rows(
     source: Source,
     charts: Callable[[str], Chart | None],
@@ -309,11 +315,13 @@ def plan_rows(
     keep: bool = True,
 ) -> ImportPlan:
     """Everything import would do, decided without writing (see :func:`stream_rows`);
-    ``keep`` False (a dry run) counts the sessions without holding them."""
+    ``keep`` False (a dry run) counts the sessions of a file over :data:`KEPT_ROWS` rows
+    without holding them (``plan.whole`` says whether it holds them all)."""
     plan = ImportPlan(source.file_name, 0, source.unit)
     for done in stream_rows(plan, source, charts, how, people, new_ids):
-        if not keep:
+        if not keep and plan.rows_read > KEPT_ROWS:
             done.count, done.sessions = done.planned, []
+            plan.whole = False
     return plan
 
 

@@ -116,14 +116,17 @@ def apply(
     author: str,
     options: ImportOptions = ImportOptions(),
 ) -> plan_.ImportPlan:
-    """Write what the dry run ``planned``: the file streams through the planner again and each
-    patient's chart is written as soon as its last session is drafted, so memory stays flat
-    however long the file. A file that changed since the dry run stops the import, and every
-    chart is put back (:meth:`Clinic.import_charts`)."""
-    found = _source(clinic, path, how.today, options)
-    if not isinstance(found, plan_.Source):  # mesolog's own JSON export: written as planned
+    """Write what the dry run ``planned``: as planned when the plan holds every session (a
+    short file); else the file streams through the planner again and each patient's chart is
+    written as soon as its last session is drafted, so memory stays flat however long the
+    file. A file that changed since the dry run stops the import, and every chart is put back
+    (:meth:`Clinic.import_charts`)."""
+    if planned.whole:  # a short file, or mesolog's own JSON export: written as planned
         clinic.import_charts(list(planned.charts.values()), planned.file_name, author)
         return planned
+    found = _source(clinic, path, how.today, options)
+    if not isinstance(found, plan_.Source):
+        raise UnreadableImport(f"{path} changed since it was read: run the import again.")
     how = replace(how, date_format=found.date_format)
     plan = plan_.ImportPlan(found.file_name, 0, found.unit)
     stream = plan_.stream_rows(plan, found, _Charts(clinic), how, clinic.people, options.new_ids)
