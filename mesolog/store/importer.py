@@ -18,7 +18,16 @@ from mesolog.model import importing as plan_
 from mesolog.model.import_rows import Drafting, Row
 from mesolog.store.clinic import Clinic
 from mesolog.store.codec import decode_chart
-from mesolog.store.tables import kind_of, map_path, open_table, read_json, read_map, write_map
+from mesolog.store.tables import (
+    SourceRow,
+    kind_of,
+    map_path,
+    open_table,
+    read_json,
+    read_map,
+    spilled,
+    write_map,
+)
 
 # Keys of mesolog's JSON export that hold a date or a moment (JSON has only text for them).
 _DAYS = frozenset({"date", "expiry", "onset", "resolved", "start"})
@@ -180,25 +189,32 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
             written = write_map(where, draft.text(path.name))
             return MapWritten(written, draft.unmapped, draft.dates.ambiguity())
         _check_columns(path, table.header, cmap, header_row)
+        # A workbook's XML is slow to parse, and the planner reads the rows twice: its rows are
+        # read once, into a temporary CSV file.
+        raw = spilled(table.rows) if kind_of(path) == "xlsx" else _read(path, encoding, header_row)
     columns = map_.mapped_columns(table.header, cmap)
     keys = [c for c in columns if c.target in ("patient", "date", "session")]
-    return plan_.Source(
-        path.name,
-        _mapped(path, encoding, header_row, columns),
-        cmap.date_format,
-        keys=_mapped(path, encoding, header_row, keys),
-    )
+    return plan_.Source(path.name, _mapped(raw, columns), cmap.date_format, keys=_mapped(raw, keys))
+
+
+def _read(path: Path, encoding: str | None, header_row: int) -> Callable[[], Iterator[SourceRow]]:
+    """The file's rows, read anew on each call."""
+
+    def rows() -> Iterator[SourceRow]:
+        with open_table(path, encoding, header_row) as table:
+            yield from table.rows
+
+    return rows
 
 
 def _mapped(
-    path: Path, encoding: str | None, header_row: int, columns: list[map_.MappedColumn]
+    raw: Callable[[], Iterator[SourceRow]], columns: list[map_.MappedColumn]
 ) -> Callable[[], Iterator[Row]]:
-    """The file's rows through ``columns`` of the map, read anew on each call."""
+    """The rows through ``columns`` of the map."""
 
     def rows() -> Iterator[Row]:
-        with open_table(path, encoding, header_row) as table:
-            for row in table.rows:
-                yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
+        for row in raw():
+            yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
 
     return rows
 

@@ -17,7 +17,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -364,6 +364,26 @@ def _xlsx_rows(path: Path, sheet: Any) -> Iterator[tuple[object, ...]]:
         yield from sheet.iter_rows(values_only=True)
     except _XLSX_FAULTS:
         raise UnreadableImport(f"{path} is not a readable .xlsx workbook.") from None
+
+
+def spilled(rows: Iterable[SourceRow]) -> Callable[[], Iterator[SourceRow]]:
+    """``rows`` written once to a temporary file (removed when the last reader is gone), to be
+    read again as often as asked, quickly."""
+    import csv
+    import tempfile
+
+    # Open for as long as a reader may come back (the planner reads twice); closed with it.
+    spill = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass", newline="")  # noqa: SIM115
+    writer = csv.writer(spill)
+    for row in rows:
+        writer.writerow([row.number, row.fault, *row.cells])
+
+    def again() -> Iterator[SourceRow]:
+        spill.seek(0)
+        for record in csv.reader(spill):
+            yield SourceRow(int(record[0]), record[2:], record[1])
+
+    return again
 
 
 @contextlib.contextmanager
