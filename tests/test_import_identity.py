@@ -73,3 +73,22 @@ def test_a_row_already_imported_is_known_whatever_other_rows_the_file_holds(run,
     assert "Imported 1 session into 1 chart" in result.stdout
     assert "Already in the charts (left out): 1 session." in result.stdout
     assert [s["source"] for s in sessions(data_dir)] == ["visits.csv#row=2", "visits.csv#row=3"]
+
+
+def test_what_the_clinic_fills_in_since_does_not_make_a_row_new_again(run, data_dir: Path, tmp_path: Path, config_file: Path) -> None:  # type: ignore[no-untyped-def]
+    """A row that leaves the indication, technique and anaesthetic to the clinic is drafted with
+    the last session's indication and the config's defaults: those may have changed since."""
+    header = "patient,date,areas,depth_mm,substance,amount,unit,lot\n"
+    path = tmp_path / "oct" / "visits.csv"
+    path.parent.mkdir()
+    path.write_text(header + "P-1,2025-10-06,scalp,1.5,minoxidil,1,ml,M1\n")
+    config_file.write_text('technique = "gun"\nanaesthetic = "none"\n')
+    run("import", str(path), "--apply")
+    run("add", "P-1", "--date", "2025-10-20", "--area", "scalp", "-s", "minoxidil:1ml:LOT M1:EXP 2027-01-31",
+        "--depth", "1.5", "--indication", "hair loss", "--no-input")
+    config_file.write_text('technique = "hand"\nanaesthetic = "topical"\n')
+    before = snapshot(data_dir)
+    again = run("import", str(path), "--apply")
+    assert "Imported 0 sessions into 0 charts" in again.stdout
+    assert "Already in the charts (left out): 1 session." in again.stdout
+    assert snapshot(data_dir) == before

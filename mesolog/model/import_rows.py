@@ -61,12 +61,15 @@ class Group:
 
 # --- identity ----------------------------------------------------------------------------------
 
-# What a session records that says nothing of what was done, or that the clinic fills in: its
-# number and uid, when and from where it was typed, who signed it and the course it counts to
-# (both may come from the importing laptop), its trail, pictures, merge questions and status
-# (a void after the import must not make the row new again). The category follows the catalogue.
-_NOT_CONTENT = ("id", "uid", "recorded", "source", "practitioner", "course", "amendments",
-                "photos", "conflicts", "status")  # fmt: skip
+# What a session records that says nothing of what was done, or that drafting fills in from
+# the clinic when a row leaves it empty (so that it may differ from one import to the next):
+# its number and uid, when and from where it was typed, who signed it, its course and
+# indication (from the course or the last session), technique and anaesthetic (from the
+# config), its trail, pictures, merge questions and status (a void after the import must not
+# make the row new again). Of a product: its category and concentration (from the catalogue)
+# and its expiry (from an earlier session with the same lot).
+_NOT_CONTENT = ("id", "uid", "recorded", "source", "practitioner", "course", "indication",
+                "technique", "anaesthetic", "amendments", "photos", "conflicts", "status")  # fmt: skip
 _CONTENT = tuple(f.name for f in fields(Session) if f.name not in _NOT_CONTENT)
 
 
@@ -77,8 +80,7 @@ def content_key(patient_id: str, session: Session) -> str:
     }
     what["patient"] = patient_id.casefold()
     what["substances"] = [
-        (vocab.normalize(s.name), s.amount, s.unit, s.concentration, s.lot, s.expiry)
-        for s in session.substances
+        (vocab.normalize(s.name), s.amount, s.unit, s.lot) for s in session.substances
     ]
     what["complications"] = [astuple(c) for c in session.complications]
     text = json.dumps(what, sort_keys=True, default=str, ensure_ascii=False)
