@@ -335,7 +335,8 @@ def test_dry_run_reports_and_apply_writes_each_session_with_its_source(run, miss
 def test_likely_duplicates_of_sessions_in_the_chart_are_reported(run, data_dir: Path, visits: Path) -> None:
     mapped(visits)
     run("patient", "new", "C-103", "--name", "Tom Berg")
-    run("add", "C-103", "--date", "2026-10-21", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT MX2409",
+    # The same day and product, another amount: not the row's session, but likely the same visit.
+    run("add", "C-103", "--date", "2026-10-21", "--area", "scalp", "-s", "minoxidil 0.5%:3ml:LOT MX2409",
         "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none")
     # C-101 and C-102 are close to C-103: the practitioner says they are new patients.
     dry = run("import", str(visits), "--new-patient", "C-101,C-102")
