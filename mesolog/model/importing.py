@@ -31,6 +31,7 @@ from mesolog.model.import_map import (
     ColumnMap,
     DateGuess,
     ambiguous_dates,
+    date_part,
     guess_field,
     is_own_format,
     mapped_cells,
@@ -291,7 +292,7 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, Session
         count.add(session_key(row.given, source.date_format))
         text = row.given.get("date", "")
         if swappable and text:
-            example = example or text
+            example = example or date_part(text)  # the date alone: it reads, so it is inert
             swappable = not tells_day_from_month(text, source.date_format)
     dates = (
         ambiguous_dates(example, source.date_format, SWAPPABLE[source.date_format])
