@@ -20,6 +20,7 @@ from mesolog.model.records import (
     Conflict,
     Course,
     Patient,
+    Photo,
     Session,
     Substance,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Conflict",
     "Course",
     "Patient",
+    "Photo",
     "Session",
     "Substance",
     "amended",

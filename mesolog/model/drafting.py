@@ -18,7 +18,7 @@ from typing import Any
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
-from mesolog.model.records import Chart, Course, Session, Substance
+from mesolog.model.records import Chart, Course, Photo, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
     complication_problems,
@@ -182,7 +182,7 @@ def parse_given(
     if given.measures:
         values["measurements"] = dict(measurement(m) for m in given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
-    texts |= {"consent": given.consent or None, "photos": tuple(map(photo, given.photos)) or None}
+    texts |= {"consent": given.consent or None, "photos": tuple(Photo(photo(p)) for p in given.photos) or None}
     values.update({k: v for k, v in texts.items() if v is not None})
     return values, remarks
 

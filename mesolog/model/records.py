@@ -61,6 +61,30 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture kept with the chart: its file (relative to the data folder), which view and
+    stage it shows, its size in pixels, the day the camera took it and the SHA-256 of the
+    stored file (see docs/photos.md). A chart written before ``photo add`` holds bare paths:
+    those read as a Photo with the file alone."""
+
+    file: str
+    view: str | None = None
+    stage: str | None = None
+    width: int | None = None
+    height: int | None = None
+    taken: date | None = None
+    sha256: str | None = None
+
+    def __str__(self) -> str:  # the trail and the report name a photo by its file
+        return self.file
+
+    @property
+    def bare(self) -> bool:
+        """A path and nothing else (``--photo PATH``, or a chart from before ``photo add``)."""
+        return self == Photo(self.file)
+
+
+@dataclass(frozen=True)
 class Session:
     """One treatment session, as charted."""
 
@@ -81,7 +105,7 @@ class Session:
     needle_length_mm: float | None = None
     points: int | None = None
     consent: str | None = None
-    photos: tuple[str, ...] = ()
+    photos: tuple[Photo, ...] = ()
     duration_min: int | None = None
     notes: str = ""
     status: str = "active"

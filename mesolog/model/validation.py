@@ -11,6 +11,7 @@ from datetime import date
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
+from mesolog.model.photos import photo_problems
 from mesolog.model.records import Complication, Course, Session, Substance
 from mesolog.model.values import (
     AMOUNT_RANGES,
@@ -219,8 +220,10 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
             check((field,), whole, count, name, low, high)
     if session.needle_length_mm is not None:
         check(("needle_length_mm",), needle_length, session.needle_length_mm)
-    for path in session.photos:
-        check(("photos",), photo, path)
+    for index, picture in enumerate(session.photos):
+        check(("photos", index, "file") if not picture.bare else ("photos",), photo, picture.file)
+        for name, why in photo_problems(picture):
+            refuse(("photos", index, name), f"photo {name}", getattr(picture, name), why)
     for index, problem in enumerate(session.complications):
         here: Field = ("complications", index)
         if problem.severity is not None:  # absent: not recorded, which is allowed

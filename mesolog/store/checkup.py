@@ -65,7 +65,10 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
-    problems += _located(lines, _chart_problems(_Where(path, lines), chart, broken, today, words))
+    where = _Where(path, lines)
+    found = _chart_problems(where, chart, broken, today, words)
+    found += _photo_problems(where, chart)
+    problems += _located(lines, found)
     if "[[conflicts]]" in text:
         problems += _chart_conflicts(path, text)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
@@ -131,6 +134,17 @@ def _chart_problems(
             problems += _session_problems(where, chart, index, session, previous, today, words)
             previous = session.date
     return problems
+
+
+def _photo_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+    """Pictures the chart names that are missing or changed (the data folder is the chart's
+    folder's parent)."""
+    if not any(s.photos for s in chart.sessions):
+        return []
+    from mesolog.store.photos import photo_findings
+
+    data_dir = where.path.parent.parent
+    return [where.problem(place, "error", why) for place, why in photo_findings(data_dir, chart)]
 
 
 def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
