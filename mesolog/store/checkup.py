@@ -264,6 +264,7 @@ def check_clinic(
     problem = driver_problem(clinic.data_dir)
     if problem:
         problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
+    problems += _photo_sharing(clinic)
     if clinic.patients_dir.is_dir():
         for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
             problems.append(
@@ -276,6 +277,30 @@ def check_clinic(
             )
     problems += _uncommitted(clinic)
     return problems, len(ids)
+
+
+def _photo_sharing(clinic: Clinic) -> list[Problem]:
+    """With history on, a clone whose set-up would not carry the photos as the clinic does."""
+    from mesolog.store import history
+
+    if not history.enabled(clinic.data_dir) or history.git_binary() is None:
+        return []
+    from mesolog.store.photos import sharing_finding
+
+    kind, sentence = sharing_finding(clinic.data_dir)
+    return [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)] if kind == "warning" else []
+
+
+def photo_sharing_note(clinic: Clinic) -> str | None:
+    """How photos travel in this clinic's history (said by ``check``), or None without it."""
+    from mesolog.store import history
+
+    if not history.enabled(clinic.data_dir) or history.git_binary() is None:
+        return None
+    from mesolog.store.photos import sharing_finding
+
+    kind, sentence = sharing_finding(clinic.data_dir)
+    return sentence if kind == "note" else None
 
 
 def _case_twins(clinic: Clinic, ids: list[str]) -> list[Problem]:

@@ -237,3 +237,126 @@ def lfs_pointer(path: Path) -> bool:
             return handle.read(40).startswith(b"version https://git-lfs.github.com/spec/")
     except OSError:
         return False
+
+
+# --- sharing: photos through Git LFS where it is installed --------------------------------------
+
+LFS_LINE = "photos/** filter=lfs diff=lfs merge=lfs -text"
+THROUGH_LFS = "photos travel through Git LFS"
+AS_PLAIN_FILES = "photos travel as plain files in git (git-lfs is not installed)"
+
+
+def lfs_installed(data_dir: Path) -> bool:
+    """True when ``git lfs`` runs here (Debian package ``git-lfs``)."""
+    from mesolog.store import history
+
+    if history.git_binary() is None:
+        return False
+    return history.git(data_dir, "lfs", "version").returncode == 0
+
+
+def _lfs_line_present(data_dir: Path) -> bool:
+    try:
+        text = (data_dir / ".gitattributes").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return LFS_LINE in text.splitlines()
+
+
+def share_photos(data_dir: Path) -> tuple[str, bool]:
+    """Set the repository (which exists) up to carry photos through Git LFS when ``git lfs``
+    is installed: its hooks and filters in this clone's config, and the attribute line. The
+    sentence to say, and whether ``.gitattributes`` changed (to be committed). Without LFS the
+    pictures are committed as ordinary files. Pictures committed before stay as they were."""
+    from mesolog.store import history
+    from mesolog.store.files import write_atomically
+
+    if not lfs_installed(data_dir):
+        return AS_PLAIN_FILES + ".", False
+    done = history.git(data_dir, "lfs", "install", "--local")
+    if done.returncode != 0:
+        return f"{AS_PLAIN_FILES[:-len(' (git-lfs is not installed)')]}: git lfs install failed ({done.stderr.strip()[:120]}).", False
+    changed = False
+    if not _lfs_line_present(data_dir):
+        path = data_dir / ".gitattributes"
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        joiner = "" if not old or old.endswith("\n") else "\n"
+        write_atomically(path, f"{old}{joiner}{LFS_LINE}\n")
+        changed = True
+    if any(lfs_pointer(p) for p in (data_dir / "photos").rglob("*.jpg")):
+        history.git(data_dir, "lfs", "pull")  # a clone made without LFS: the pictures themselves
+    return THROUGH_LFS + ".", changed
+
+
+def sharing_finding(data_dir: Path) -> tuple[str, str]:
+    """For ``check`` with history on: ("note", how photos travel) or ("warning", what is
+    wrong): the attributes name LFS but this clone has no LFS filter (it would commit
+    pictures as plain files, or hold pointers instead of pictures)."""
+    from mesolog.store import history
+
+    if not _lfs_line_present(data_dir):
+        if lfs_installed(data_dir):
+            return "warning", "photos would travel as plain files in git although git-lfs is installed: run `mesolog init --git`"
+        return "note", AS_PLAIN_FILES
+    configured = history.git(data_dir, "config", "--get", "filter.lfs.process")
+    if not lfs_installed(data_dir) or configured.returncode != 0:
+        return "warning", "the clinic keeps photos in Git LFS, but it is not set up on this machine: install git-lfs, then run `mesolog init --git`"
+    return "note", THROUGH_LFS
+
+
+def tighten_photos(data_dir: Path) -> None:
+    """Photo folders 0700 and pictures 0600, as a pull leaves them (git writes with the umask)."""
+    root = data_dir / "photos"
+    if not root.is_dir() or root.is_symlink():
+        return
+    for folder, folders, files in os.walk(root):
+        os.chmod(folder, 0o700)
+        for name in files:
+            path = Path(folder) / name
+            status = os.lstat(path)
+            if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
+                os.chmod(path, 0o600)
+        folders[:] = [f for f in folders if not (Path(folder) / f).is_symlink()]
+
+
+# --- the summary page: small copies of the pictures it compares --------------------------------
+
+PAGE_LONG_SIDE = 600  # pixels: sharp at the printed size (about 85 mm wide), light to mail
+PAGE_QUALITY = 80
+
+
+def page_pictures(data_dir: Path, chart: Chart) -> dict[str, bytes]:
+    """Small JPEG copies of the pictures the summary page shows (the first and the latest of
+    each view), keyed by the photo's file. A picture missing, changed or unreadable is left
+    out (the page says so; ``check`` names it)."""
+    from mesolog.model.photos import first_and_latest, timeline
+
+    wanted = []
+    for shots in timeline(chart).values():
+        first, latest = first_and_latest(shots)
+        wanted += [first.photo] + ([latest.photo] if latest else [])
+    out: dict[str, bytes] = {}
+    for item in wanted:
+        if item.file in out or _photo_problem(data_dir, item.file, item.sha256):
+            continue
+        small = _small_copy(data_dir / item.file)
+        if small is not None:
+            out[item.file] = small
+    return out
+
+
+def _small_copy(path: Path) -> bytes | None:
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        data = read_file(path)
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            image.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))  # JPEG: decode at a smaller scale
+            small = image.convert("RGB")
+            small.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
+    except (UnusablePhoto, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=PAGE_QUALITY, optimize=True)
+    return out.getvalue()
