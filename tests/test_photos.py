@@ -54,9 +54,11 @@ def test_a_photo_is_kept_without_any_metadata(run, session: Path, data_dir: Path
     original = phone_jpeg(tmp_path / "IMG_0001.jpg")
     assert b"SecretPhone" in original.read_bytes() and b"SERIAL-123456" in original.read_bytes()
     said = run("photo", "add", "P-0042", "1", str(original), "--view", "front", "--stage", "before")
-    kept = data_dir / "photos" / "P-0042" / "2026-11-02-s1-front-before.jpg"
-    assert "photos/P-0042/2026-11-02-s1-front-before.jpg" in said.stdout
+    (kept,) = (data_dir / "photos" / "P-0042").iterdir()
     data = kept.read_bytes()
+    # Named by what it shows and the start of its SHA-256 (docs/photos.md).
+    assert kept.name == f"2026-11-02-s1-front-before-{hashlib.sha256(data).hexdigest()[:8]}.jpg"
+    assert f"photos/P-0042/{kept.name}" in said.stdout
     for secret in (b"SecretPhone", b"PhoneMaker", b"SERIAL-123456", b"SECRET-COMMENT", b"Exif", b"ICC_PROFILE"):
         assert secret not in data
     with Image.open(kept) as image:
@@ -65,7 +67,7 @@ def test_a_photo_is_kept_without_any_metadata(run, session: Path, data_dir: Path
         assert "exif" not in image.info and "icc_profile" not in image.info
     photo = sessions(session)[0]["photos"][0]
     assert photo == {
-        "file": "photos/P-0042/2026-11-02-s1-front-before.jpg", "view": "front", "stage": "before",
+        "file": f"photos/P-0042/{kept.name}", "view": "front", "stage": "before",
         "width": 320, "height": 240, "taken": photo["taken"], "sha256": hashlib.sha256(data).hexdigest(),
     }
     assert photo["taken"].isoformat() == "2026-11-01"
@@ -96,8 +98,13 @@ def test_a_png_and_several_files_at_once(run, session: Path, data_dir: Path, tmp
     jpeg = phone_jpeg(tmp_path / "b.jpg")
     run("photo", "add", "P-0042", str(png), str(jpeg), "--view", "top", "--stage", "before")
     files = [p["file"] for p in sessions(session)[0]["photos"]]
-    assert files == ["photos/P-0042/2026-11-02-s1-top-before.jpg", "photos/P-0042/2026-11-02-s1-top-before-2.jpg"]
+    assert len(files) == 2 and all(f.startswith("photos/P-0042/2026-11-02-s1-top-before-") for f in files)
     assert b"SECRET-AUTHOR" not in (data_dir / files[0]).read_bytes()
+    # The same picture again, as the same view and stage: kept already, nothing written.
+    before = snapshot(data_dir)
+    said = run("photo", "add", "P-0042", str(jpeg), "--view", "top", "--stage", "before", expect=1)
+    assert "holds these pictures as top before already; nothing was written." in said.stderr
+    assert snapshot(data_dir) == before
 
 
 def test_one_commit_holds_the_chart_and_the_pictures(run, session: Path, data_dir: Path, tmp_path: Path) -> None:
@@ -109,7 +116,8 @@ def test_one_commit_holds_the_chart_and_the_pictures(run, session: Path, data_di
     log = subprocess.run(["git", "-C", str(data_dir), "log", "-1", "--name-only", "--format=%s"],
                          capture_output=True, text=True, check=True).stdout.split("\n")
     assert log[0] == "P-0042: 1 photo added to session 1 (front, after)"
-    assert set(filter(None, log[1:])) == {"patients/P-0042.toml", "photos/P-0042/2026-11-02-s1-front-after.jpg"}
+    (kept,) = (data_dir / "photos" / "P-0042").iterdir()
+    assert set(filter(None, log[1:])) == {"patients/P-0042.toml", f"photos/P-0042/{kept.name}"}
     status = subprocess.run(["git", "-C", str(data_dir), "status", "--porcelain"], capture_output=True, text=True)
     assert status.stdout == ""
 
@@ -126,9 +134,10 @@ def test_the_timeline_per_view_at_80_columns(run, patient: Path, tmp_path: Path,
     lines = out.splitlines()
     assert lines[0] == "P-0042: 3 photos in photos/P-0042/"
     front = lines.index("front (2)")
-    assert lines[front + 1].split() == ["session", "date", "stage", "taken", "file"]
-    assert lines[front + 2].split() == ["1", "2026-11-02", "before", "2026-11-01", "2026-11-02-s1-front-before.jpg"]
-    assert lines[front + 3].split() == ["2", "2026-11-16", "after", "2026-11-01", "2026-11-16-s2-front-after.jpg"]
+    assert lines[front + 1].split() == ["session", "date", "stage", "file"]
+    assert lines[front + 2].split()[:3] == ["1", "2026-11-02", "before"]
+    assert lines[front + 2].split()[3].startswith("2026-11-02-s1-front-before-")
+    assert lines[front + 3].split()[:3] == ["2", "2026-11-16", "after"]
     assert "top (1)" in lines
     assert all(len(line) <= 80 for line in lines)
 
@@ -140,14 +149,13 @@ def test_a_patient_without_photos(run, session: Path) -> None:
 def test_check_names_a_missing_or_changed_photo(run, session: Path, data_dir: Path, tmp_path: Path) -> None:
     run("photo", "add", "P-0042", str(phone_jpeg(tmp_path / "a.jpg")), "--view", "front", "--stage", "before")
     run("photo", "add", "P-0042", str(phone_jpeg(tmp_path / "b.jpg")), "--view", "back", "--stage", "before")
-    front = data_dir / "photos/P-0042/2026-11-02-s1-front-before.jpg"
-    back = data_dir / "photos/P-0042/2026-11-02-s1-back-before.jpg"
-    front.unlink()
-    back.write_bytes(back.read_bytes() + b"x")
+    front, back = (p["file"] for p in sessions(session)[0]["photos"])
+    (data_dir / front).unlink()
+    (data_dir / back).write_bytes((data_dir / back).read_bytes() + b"x")
     said = run("check", expect=1)
     text = said.stdout + said.stderr
-    assert "photo photos/P-0042/2026-11-02-s1-front-before.jpg is missing" in text
-    assert "photo photos/P-0042/2026-11-02-s1-back-before.jpg differs from the picture recorded" in text
+    assert f"session 1: photo {front} is missing from the data folder" in text
+    assert f"session 1: photo {back} differs from the picture recorded" in text
 
 
 def test_an_old_chart_with_bare_paths_reads_and_takes_new_photos(run, patient: Path, data_dir: Path, tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_photos_go_through_lfs_to_the_other_laptop(run: Run, tmp_path: Path) -> 
     assert "photos travel through Git LFS" in said.stderr
     picture = phone_jpeg(tmp_path / "front.jpg")
     run("--data-dir", str(first), "photo", "add", "P-0042", str(picture), "--view", "front", "--stage", "before")
-    name = "photos/P-0042/2026-11-02-s1-front-before.jpg"
+    (name,) = (p["file"] for p in tomllib.loads((first / "patients" / "P-0042.toml").read_text())["sessions"][0]["photos"])
     assert git(first, "lfs", "ls-files", "--name-only").split() == [name]
     # What git stores is the pointer; the picture itself is in the LFS store.
     assert git(first, "show", f"HEAD:{name}").startswith("version https://git-lfs.github.com/spec/v1")
@@ -76,7 +76,8 @@ def test_photos_go_through_lfs_to_the_other_laptop(run: Run, tmp_path: Path) -> 
     run("--data-dir", str(second), "photo", "add", "P-0042", str(picture), "--view", "top", "--stage", "after")
     run("--data-dir", str(second), "sync")
     run("--data-dir", str(first), "sync")
-    assert (first / "photos/P-0042/2026-11-02-s1-top-after.jpg").read_bytes()[:2] == b"\xff\xd8"
+    (top,) = (first / "photos" / "P-0042").glob("2026-11-02-s1-top-after-*.jpg")
+    assert top.read_bytes()[:2] == b"\xff\xd8"
     assert "2 photos" in run("--data-dir", str(first), "photo", "list", "P-0042").stdout
 
 
@@ -95,8 +96,8 @@ def test_without_git_lfs_photos_are_plain_files_and_check_says_so(run: Run, tmp_
     run("--data-dir", str(first), "photo", "add", "P-0042", str(picture), "--view", "front", "--stage", "before")
     run("--data-dir", str(first), "sync")
     run("--data-dir", str(second), "sync")
-    name = "photos/P-0042/2026-11-02-s1-front-before.jpg"
-    assert (second / name).read_bytes() == (first / name).read_bytes()
+    (kept,) = (first / "photos" / "P-0042").iterdir()
+    assert (second / "photos" / "P-0042" / kept.name).read_bytes() == kept.read_bytes()
 
 
 @pytest.mark.skipif(not LFS, reason="git-lfs is not installed")
@@ -113,3 +114,20 @@ def test_a_clone_without_lfs_set_up_is_named_by_check(run: Run, tmp_path: Path) 
     assert "is a Git LFS pointer, not the picture" in text
     run("--data-dir", str(third), "init", "--git")  # sets LFS up and fetches the pictures
     run("--data-dir", str(third), "check")
+
+
+@pytest.mark.skipif(not LFS, reason="git-lfs is not installed")
+def test_two_laptops_add_pictures_of_one_view_offline_and_both_keep_theirs(run: Run, tmp_path: Path) -> None:
+    _, first, second = laptops(run, tmp_path)
+    run("--data-dir", str(second), "sync")
+    run("--data-dir", str(first), "photo", "add", "P-0042", str(phone_jpeg(tmp_path / "a.jpg", colour="tan")),
+        "--view", "front", "--stage", "before")
+    run("--data-dir", str(second), "photo", "add", "P-0042", str(phone_jpeg(tmp_path / "b.jpg", colour="navy")),
+        "--view", "front", "--stage", "before")
+    run("--data-dir", str(first), "sync")
+    run("--data-dir", str(second), "sync")  # the chart merged by the driver, the pictures side by side
+    run("--data-dir", str(first), "sync")
+    for laptop in (first, second):
+        photos = tomllib.loads((laptop / "patients" / "P-0042.toml").read_text())["sessions"][0]["photos"]
+        assert len(photos) == 2 and len({p["file"] for p in photos}) == 2
+        run("--data-dir", str(laptop), "check")  # every picture there, every hash right

@@ -37,16 +37,13 @@ def _one_of(text: str, name: str, allowed: tuple[str, ...]) -> str:
     return word
 
 
-def file_name(session: Session, photo_view: str, photo_stage: str, taken: set[str]) -> str:
-    """Where a new picture is kept, relative to the data folder: one folder per patient, files
-    that sort by date and say what they show (``2026-11-02-s3-front-before.jpg``); a second
-    picture of the same view and stage gets ``-2``. ``taken`` holds the names in use."""
-    stem = f"{session.date.isoformat()}-s{session.id}-{photo_view}-{photo_stage}"
-    name, n = f"{stem}.jpg", 1
-    while name in taken:
-        n += 1
-        name = f"{stem}-{n}.jpg"
-    return name
+def file_name(session: Session, photo_view: str, photo_stage: str, sha256: str) -> str:
+    """Where a new picture is kept, relative to the patient's folder: files that sort by date
+    and say what they show, ending with the start of the picture's SHA-256
+    (``2026-11-02-s3-front-before-1a2b3c4d.jpg``): two laptops that add different pictures of
+    one view to one session offline make different files (git merges them without a
+    conflict), and the same picture makes the same file."""
+    return f"{session.date.isoformat()}-s{session.id}-{photo_view}-{photo_stage}-{sha256[:8]}.jpg"
 
 
 def folder(patient_id: str) -> str:

@@ -16,30 +16,30 @@ if TYPE_CHECKING:
 
 
 def timeline_lines(chart: Chart) -> list[str]:
-    """Per view, one line per picture: session, session date, stage, the camera's day and the
-    file name. The folder is said once, so a line stays within 80 columns for any patient id."""
+    """Per view, one line per picture: session, session date, stage and file name (whose
+    start says the same, for ``ls``). The folder is said once, so a line stays within 80
+    columns for any patient id and session number below a million."""
     views = timeline(chart)
     count = sum(len(shots) for shots in views.values())
     if not count:
         return [f"{chart.patient.id}: no photos yet (add one with `mesolog photo add`)."]
     lines = [f"{chart.patient.id}: {counted(count, 'photo')} in {folder(chart.patient.id)}/"]
     for name, shots in views.items():
-        lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage", "taken", "file")]
+        lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage", "file")]
         lines += ["  " + _shot_row(shot) for shot in shots]
     return lines
 
 
 def _row(*cells: str) -> str:
-    widths = (7, 10, 6, 10)
+    widths = (7, 10, 6)
     padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
     return "  ".join([*padded, *cells[len(widths):]]).rstrip()
 
 
 def _shot_row(shot: Shot) -> str:
     item = shot.photo
-    taken = item.taken.isoformat() if item.taken else ""
     name = item.file.rsplit("/", 1)[-1]
-    return _row(str(shot.session), shot.day.isoformat(), item.stage or "", taken, name)
+    return _row(str(shot.session), shot.day.isoformat(), item.stage or "", name)
 
 
 def show_timeline(chart: Chart) -> None:

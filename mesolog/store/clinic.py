@@ -567,7 +567,8 @@ class Clinic:
         from mesolog.model import photos as shots
         from mesolog.store import photos as kept
 
-        written: list[Path] = []
+        written: list[Path] = []  # removed again if the change fails
+        committed: list[Path] = []  # with the chart, in its commit
         stored: list[Session] = []
         added: list[Photo] = []
 
@@ -579,24 +580,25 @@ class Clinic:
                     which = f"session {number} voided (restore it first)"
                 raise UnknownSession(f"patient {chart.patient.id} has {which}; nothing was written.")
             where = shots.folder(chart.patient.id)
-            folder = self.data_dir / where
-            in_use = set(os.listdir(folder)) if folder.is_dir() else set()
-            in_use |= {Path(p.file).name for s in chart.sessions for p in s.photos}
+            recorded = {p.file for p in old.photos}
             for picture in pictures:
-                name = shots.file_name(old, view, stage, in_use)
-                in_use.add(name)
-                kept.write_new(folder / name, picture.data)
-                written.append(folder / name)
+                file = f"{where}/{shots.file_name(old, view, stage, picture.sha256)}"
+                if file in recorded:  # the same picture, of the same view and stage: kept already
+                    continue
+                recorded.add(file)
+                if not kept.same_file(self.data_dir / file, picture.sha256):
+                    kept.write_new(self.data_dir / file, picture.data)
+                    written.append(self.data_dir / file)
+                committed.append(self.data_dir / file)
                 added.append(
-                    Photo(
-                        f"{where}/{name}",
-                        view,
-                        stage,
-                        picture.width,
-                        picture.height,
-                        picture.taken,
-                        picture.sha256,
-                    )
+                    Photo(file, view, stage, picture.width, picture.height, picture.taken, picture.sha256)
+                )
+            if not added:
+                from mesolog.errors import AlreadyRecorded
+
+                raise AlreadyRecorded(
+                    f"session {old.id} of {chart.patient.id} holds these pictures as {view} {stage} "
+                    "already; nothing was written."
                 )
             new = replace(old, photos=(*old.photos, *added))
             stored.append(new)
@@ -617,7 +619,7 @@ class Clinic:
             return f"{chart.patient.id}: {count} added to session {stored[0].id} ({view}, {stage})"
 
         try:
-            _, path = self._change(patient_id, change, message, by, also=written)
+            _, path = self._change(patient_id, change, message, by, also=committed)
         except BaseException:
             kept.remove_quietly(written)
             raise

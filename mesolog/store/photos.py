@@ -182,6 +182,19 @@ def write_new(path: Path, data: bytes) -> None:
         os.close(folder)
 
 
+def same_file(path: Path, sha256: str) -> bool:
+    """True when ``path`` is a regular file holding exactly this picture (written by an earlier
+    run whose chart change did not happen, or brought by git): it is used as it is. Anything
+    else at that name is refused rather than replaced."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISREG(status.st_mode) and _sha256(path) == sha256:
+        return True
+    raise UnusablePhoto(f"{path} exists and holds something else; move it away, then add the photo again; nothing was written.")
+
+
 def remove_quietly(paths: list[Path]) -> None:
     """Undo pictures written for a change that then failed: the chart does not name them."""
     for path in paths:
