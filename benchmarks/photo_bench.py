@@ -69,7 +69,6 @@ def main() -> None:
                   str(photo), str(work / "pillow.jpg")]
         ours = [PY, "-m", "mesolog", "photo", "add", "P-1", "1", str(photo), "--view", "front", "--stage", "before"]
         hello = [PY, "-c", "pass"]
-        add_zones = [PY, "-m", "mesolog", "add", "P-1", *ADD, "--zone", "scalp/vertex:20:1", "--zone", "scalp/frontal:15:0.5"]
         times: dict[str, list[tuple[float, float]]] = {"pillow": [], "ours": [], "python": []}
         for _ in range(args.repeats):  # interleaved: the machine's load falls on both alike
             times["python"].append(run_once(hello, env))

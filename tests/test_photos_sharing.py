@@ -89,7 +89,7 @@ def test_without_git_lfs_photos_are_plain_files_and_check_says_so(run: Run, tmp_
     monkeypatch.setenv("PATH", str(tools))
     monkeypatch.setenv("GIT_EXEC_PATH", subprocess.run(["git", "--exec-path"], capture_output=True, text=True).stdout.strip())
     assert subprocess.run(["git", "lfs", "version"], capture_output=True).returncode != 0
-    bare, first, second = laptops(run, tmp_path)
+    _, first, second = laptops(run, tmp_path)
     assert "filter=lfs" not in (first / ".gitattributes").read_text()
     assert "photos travel as plain files in git (git-lfs is not installed)" in run("--data-dir", str(first), "check").stderr
     picture = phone_jpeg(tmp_path / "front.jpg")
