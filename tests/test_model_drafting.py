@@ -283,12 +283,14 @@ def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
     from mesolog.model.drafting import OPTIONAL_PROTOCOL, PROTOCOL, REQUIRED, protocol_defaults
 
     assert len(OPTIONAL_PROTOCOL) == len(PROTOCOL) - len(REQUIRED)
+    from mesolog.model import Zone
+
     protocol = dict(method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.5, points=40,
-                    duration_min=25)
+                    duration_min=25, zones=(Zone("scalp", "vertex", 40, 1.5),))
     last = last_session(**protocol)
     offered = protocol_defaults(chart(last))
     assert offered == {"method": "nappage", "angle": "45", "gauge": "30", "needle_length": "4.5",
-                       "points": "40", "duration": "25"}
+                       "points": "40", "duration": "25", "zones": "scalp/vertex:40:1.5"}
     assert set(offered) <= {f.name for f in fields(Given)} and len(offered) == len(OPTIONAL_PROTOCOL)
     assert protocol_defaults(chart(last_session(**protocol | {"method": None, "points": None}))).keys() == (
         set(offered) - {"method", "points"})

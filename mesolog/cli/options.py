@@ -185,6 +185,14 @@ PhotoOption = Annotated[
         show_default=False,
     ),
 ]
+ZoneOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="AREA/ZONE[:POINTS][:AMOUNT]",
+        help='Where in an area, with its points and ml; repeat. Example: --zone scalp/vertex:40:1.5 --zone "face/cheek left:12:0.5"',
+        show_default=False,
+    ),
+]
 COMPLICATION_HELP = (
     "NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
     "(resolved, recovering, ongoing...); repeat. "
@@ -202,6 +210,7 @@ _GIVEN_FIELD = {
     "remove_complication": "remove_complications",
     "measure": "measures",
     "photo": "photos",
+    "zone": "zones",
 }
 
 

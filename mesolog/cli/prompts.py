@@ -37,6 +37,7 @@ PROTOCOL_LABELS = {
     "needle_length": "Needle length in mm",
     "points": "Injection points",
     "duration": "Duration in minutes",
+    "zones": "Zones as AREA/ZONE[:POINTS][:AMOUNT], ';' between several",
 }
 NONE_THIS_TIME = "-"
 
@@ -108,6 +109,8 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
             return replace(given, technique=text)
         if name == "anaesthetic":
             return replace(given, anaesthetic=text)
+        if name == "zones":  # '-': none this time (the copied zones are left out)
+            return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
         if name in PROTOCOL_LABELS:
             chosen: dict[str, Any] = {name: None if text.strip() == NONE_THIS_TIME else text}
             return replace(given, **chosen)
@@ -202,7 +205,7 @@ def _ask_protocol(given: "Given", chart: "Chart", draft: Callable[["Given"], Any
     from mesolog.model.drafting import protocol_defaults
 
     for name, offered in protocol_defaults(chart).items():
-        if getattr(given, name) is None:
+        if getattr(given, name) in (None, ()):
             label = f"{PROTOCOL_LABELS.get(name, name)} ('{NONE_THIS_TIME}' for none)"
             given = _ask(label, offered, _answering(given, name), draft)
     return given

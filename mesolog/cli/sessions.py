@@ -30,6 +30,7 @@ from mesolog.cli.options import (
     NoteOption,
     PatientId,
     PhotoOption,
+    ZoneOption,
     PointsOption,
     PractitionerOption,
     SessionNumber,
@@ -68,6 +69,7 @@ def add(
     course: CourseOption = None,
     consent: ConsentOption = None,
     photo: PhotoOption = None,
+    zone: ZoneOption = None,
     like_last: Annotated[
         bool,
         typer.Option(
@@ -165,6 +167,7 @@ def amend(
     course: CourseOption = None,
     consent: ConsentOption = None,
     photo: PhotoOption = None,
+    zone: ZoneOption = None,
 ) -> None:
     """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
     from mesolog.render import console

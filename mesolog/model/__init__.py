@@ -23,6 +23,7 @@ from mesolog.model.records import (
     Photo,
     Session,
     Substance,
+    Zone,
 )
 from mesolog.model.validation import (
     course_warnings,
@@ -71,6 +72,7 @@ __all__ = [
     "Photo",
     "Session",
     "Substance",
+    "Zone",
     "amended",
     "amount",
     "area",

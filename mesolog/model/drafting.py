@@ -19,6 +19,8 @@ from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
 from mesolog.model.records import Chart, Course, Photo, Session, Substance
+from mesolog.model.zones import DEFAULT as ZONE_CATALOGUE
+from mesolog.model.zones import ZoneCatalogue, drafted_zones
 from mesolog.model.validation import (
     amount_problem,
     complication_problems,
@@ -50,6 +52,7 @@ REQUIRED = ("area", "substance", "depth", "technique", "anaesthetic")
 # What --like-last copies: the protocol, not the day's facts (date, notes, measurements...).
 PROTOCOL = (
     "areas",
+    "zones",
     "substances",
     "depth_mm",
     "technique",
@@ -109,6 +112,7 @@ class Given:
     course: str | None = None
     consent: str | None = None
     photos: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()  # AREA/ZONE[:POINTS][:AMOUNT]
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class ClinicDefaults:
     technique: str | None = None
     anaesthetic: str | None = None
     vocabulary: vocab.Vocabulary = field(default_factory=lambda: vocab.DEFAULT)
+    zones: ZoneCatalogue = field(default_factory=lambda: ZONE_CATALOGUE)
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,7 @@ ONE_LINE_FIELDS = {
     "course": "course",
     "consent": "consent",
     "photos": "photo",
+    "zones": "zone",
 }
 
 
@@ -360,7 +366,11 @@ def protocol_defaults(chart: Chart | None) -> dict[str, str]:
     found: dict[str, str] = {}
     for name in OPTIONAL_PROTOCOL:
         value = getattr(last, name, None)
-        if value is not None:
+        if name == "zones" and value:  # as typed: "scalp/vertex:40:1.5; scalp/frontal:20"
+            from mesolog.model.exchange import zone_spec
+
+            found["zones"] = "; ".join(zone_spec(z) for z in value)
+        elif value is not None and value != ():
             shown = number_text(value) if isinstance(value, float) else str(value)
             found[_GIVEN_NAME.get(name, name)] = shown
     return found
@@ -392,6 +402,7 @@ def draft_session(
         **{k: v for k, v in values.items() if v is not None},
     }
     values.setdefault("date", today)
+    _with_zones(values, given, practice)
     course = _course(given, chart)
     values["course"] = course.name if course else None
     values.setdefault("indication", _indication(base, course, last))
@@ -404,6 +415,19 @@ def draft_session(
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
     return _checked(session, chart, today, remarks)
+
+
+def _with_zones(values: dict[str, Any], given: Given, practice: ClinicDefaults) -> None:
+    """The zones given, checked against the session's areas and the catalogue; zones copied by
+    --like-last keep only those of the areas the session now names."""
+    areas = values.get("areas", ())
+    if given.zones:
+        values["zones"] = drafted_zones(given.zones, areas, practice.zones)
+    elif values.get("zones"):
+        from mesolog.model.zones import area_key
+
+        named = {area_key(a) for a in areas}
+        values["zones"] = tuple(z for z in values["zones"] if area_key(z.area) in named)
 
 
 def draft_from_session(session: Session, chart: Chart, today: date) -> Draft:
@@ -550,6 +574,8 @@ def draft_amendment(
         values["substances"] = with_known_expiries(chart, values["substances"])
     if given.course:
         values["course"] = named_course(chart, given.course).name
+    if given.zones:  # replaced, as areas and substances are
+        values["zones"] = drafted_zones(given.zones, values.get("areas", old.areas), practice.zones)
     new = replace(old, **values)
     if not new.voided:
         validate_session(new, today)

@@ -85,6 +85,22 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Zone:
+    """Where in an area a session went: a named zone of the catalogue (``model.zones``), with
+    its injection points and amount in ml when given. Area and zone are kept as typed."""
+
+    area: str
+    zone: str
+    points: int | None = None
+    amount: float | None = None
+
+    def __str__(self) -> str:  # the trail's words: "scalp/vertex 40 pts 1.5 ml"
+        from mesolog.model.zones import zone_text
+
+        return zone_text(self.area, self.zone, self.points, self.amount)
+
+
+@dataclass(frozen=True)
 class Session:
     """One treatment session, as charted."""
 
@@ -104,6 +120,7 @@ class Session:
     needle_gauge: int | None = None
     needle_length_mm: float | None = None
     points: int | None = None
+    zones: tuple[Zone, ...] = ()
     consent: str | None = None
     photos: tuple[Photo, ...] = ()
     duration_min: int | None = None

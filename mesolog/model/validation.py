@@ -31,6 +31,7 @@ from mesolog.model.values import (
     technique,
     whole,
 )
+from mesolog.model.zones import zone_value_problems
 
 # --- whole records ----------------------------------------------------------------------------
 
@@ -220,6 +221,9 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
             check((field,), whole, count, name, low, high)
     if session.needle_length_mm is not None:
         check(("needle_length_mm",), needle_length, session.needle_length_mm)
+    for index, place in enumerate(session.zones):
+        for name, why in zone_value_problems(place, session.areas):
+            refuse(("zones", index, name), f"zone {name}", getattr(place, name), why)
     for index, picture in enumerate(session.photos):
         check(("photos", index, "file") if not picture.bare else ("photos",), photo, picture.file)
         for name, why in photo_problems(picture):

@@ -133,6 +133,7 @@ SESSIONS = (
     ),
     Column("Method", key="method", value=lambda r: r[0].method or "", table=False),
     Column("Anaesthetic", whole=False, key="anaesthetic", value=lambda r: r[0].anaesthetic),
+    Column("Zones", key="zones", table=False, value=lambda r: _joined(r[0].zones)),
     Column(
         "Complications",
         whole=False,
@@ -268,6 +269,10 @@ def report_parts(
             parts.append(table.table)
         else:
             parts.append(_session_blocks(sessions, gaps, room))
+    if any(s.zones for s in sessions):
+        from mesolog.render.pictures import injection_map_part
+
+        parts.append(injection_map_part(sessions) or "")
     parts.append(_progress_text(chart, today))
     trends = progress.measurement_trends(sessions)
     if trends:

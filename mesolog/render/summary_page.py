@@ -80,7 +80,7 @@ def summary_page(
 ) -> str:
     """The whole page as one HTML document (active sessions only; voided ones are left out).
     ``pictures``: small copies of the photos it shows, by file (``store.photos.page_pictures``)."""
-    from mesolog.render.pictures import photos_section
+    from mesolog.render.pictures import injection_map_section, photos_section
     patient = chart.patient
     title = f"Treatment summary: {patient.name or patient.id}"
     sessions = tuple(sorted(chart.active_sessions, key=lambda s: (s.date, s.id)))
@@ -95,6 +95,7 @@ def summary_page(
         _sessions_section(sessions),
         _complications_section(sessions),
         _measurements_section(sessions),
+        injection_map_section(chart),
         photos_section(chart, pictures or {}),
         _aftercare_section(chart, practice),
         f"<footer>Generated on {today.isoformat()} by mesolog{' ' + _text(version) if version else ''}"

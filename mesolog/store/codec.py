@@ -29,6 +29,7 @@ from mesolog.model import (
     Photo,
     Session,
     Substance,
+    Zone,
 )
 from mesolog.model import vocabulary as vocab
 
@@ -66,7 +67,7 @@ def encode_session(session: Session) -> str:
 
     # The session's own fields, shallow: asdict would deep-copy the nested records only for
     # them to be dropped here (most of an import's encoding time).
-    nested = ("substances", "photos", "complications", "measurements", "amendments", "conflicts")
+    nested = ("substances", "zones", "photos", "complications", "measurements", "amendments", "conflicts")
     own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
     # The number, then the identity, then the rest in the record's order.
     scalars = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
@@ -81,6 +82,9 @@ def encode_session(session: Session) -> str:
         blocks.append(
             _table("[[sessions.substances]]", {**asdict(item), "amount": float(item.amount)})
         )
+    for zone in session.zones:
+        amount = {"amount": float(zone.amount)} if zone.amount is not None else {}
+        blocks.append(_table("[[sessions.zones]]", {**asdict(zone), **amount}))
     if not bare:
         blocks += [_table("[[sessions.photos]]", asdict(item)) for item in session.photos]
     for complication in session.complications:
@@ -306,6 +310,21 @@ def _decode_amendment(a: _Reader) -> Amendment:
     )
 
 
+def _decode_zones(r: _Reader) -> tuple[Zone, ...]:
+    zones = []
+    for index, item in enumerate(r.tables("zones")):
+        z = r.inner(item, f"{r.where} zone", "zones", index)
+        zones.append(
+            Zone(
+                area=z.text("area", required=True) or "",
+                zone=z.text("zone", required=True) or "",
+                points=z.integer("points"),
+                amount=z.real("amount"),
+            )
+        )
+    return tuple(zones)
+
+
 def _decode_photos(r: _Reader) -> tuple[Photo, ...]:
     """A session's photos: tables (``photo add``), bare paths (older charts, ``--photo``), or
     both after a merge of the two kinds."""
@@ -426,6 +445,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         needle_length_mm=r.real("needle_length_mm"),
         points=r.integer("points"),
         consent=r.text("consent"),
+        zones=_decode_zones(r),
         photos=_decode_photos(r),
         duration_min=r.integer("duration_min"),
         notes=r.text("notes") or "",
