@@ -30,12 +30,12 @@ from mesolog.cli.options import (
     NoteOption,
     PatientId,
     PhotoOption,
-    ZoneOption,
     PointsOption,
     PractitionerOption,
     SessionNumber,
     SubstanceOption,
     TechniqueOption,
+    ZoneOption,
     given_from,
 )
 

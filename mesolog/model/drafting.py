@@ -19,8 +19,6 @@ from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
 from mesolog.model.records import Chart, Course, Photo, Session, Substance
-from mesolog.model.zones import DEFAULT as ZONE_CATALOGUE
-from mesolog.model.zones import ZoneCatalogue, drafted_zones
 from mesolog.model.validation import (
     amount_problem,
     complication_problems,
@@ -46,6 +44,8 @@ from mesolog.model.values import (
     technique,
     whole,
 )
+from mesolog.model.zones import DEFAULT as ZONE_CATALOGUE
+from mesolog.model.zones import ZoneCatalogue, drafted_zones
 
 # The fields a session cannot be recorded without, in the order the prompts ask for them.
 REQUIRED = ("area", "substance", "depth", "technique", "anaesthetic")
