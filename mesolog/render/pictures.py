@@ -258,17 +258,17 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
     for name, (x, y, w, h) in shapes.items():
         place = one.zones.get(name)
         if place is not None:
-            parts.append(_zone_text(x + w / 2, y + h / 2, name, place))
+            parts.append(_zone_text(x + w / 2, y + h / 2, name, place, _shade(place.points, most)))
     for n, name in enumerate(extra):
         x, y = 5 + 78 * (n % 3), 204 + 34 * (n // 3)
         place = one.zones[name]
         parts.append(f'<rect x="{x}" y="{y}" width="74" height="30" fill="{_shade(place.points, most)}" stroke="#777"/>')
-        parts.append(_zone_text(x + 37, y + 15, name, place))
+        parts.append(_zone_text(x + 37, y + 15, name, place, _shade(place.points, most)))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _zone_text(cx: float, cy: float, name: str, place: Zone) -> str:
+def _zone_text(cx: float, cy: float, name: str, place: Zone, fill: str) -> str:
     lines = [_label(name)]
     if place.points is not None:
         lines.append(f"{place.points} pts")
@@ -278,10 +278,9 @@ def _zone_text(cx: float, cy: float, name: str, place: Zone) -> str:
     spans = "".join(
         f'<tspan x="{cx:g}" y="{top + 11 * n:g}">{escape(line)}</tspan>' for n, line in enumerate(lines)
     )
-    return (
-        f'<text text-anchor="middle" dominant-baseline="middle" font-size="9.5" fill="#111"'
-        f' stroke="#fff" stroke-width="2.4" paint-order="stroke">{spans}</text>'
-    )
+    # White on the two darkest shades, black on the others: readable in print and on screen.
+    ink = "#fff" if fill in _SHADES[-2:] else "#111"
+    return f'<text text-anchor="middle" dominant-baseline="middle" font-size="9.5" fill="{ink}">{spans}</text>'
 
 
 _MAP_CSS = """
