@@ -206,3 +206,14 @@ def test_the_map_shows_in_chromium_and_prints_whole(run, patient: Path, tmp_path
     assert max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)) <= width - 20
     words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">40</word>', boxes)
     assert words and all(float(b) - float(a) >= 7 for a, b in words)  # a number 7 pt tall or more
+
+
+def test_check_names_a_zone_edited_by_hand(run, mapped: Path) -> None:  # type: ignore[no-untyped-def]
+    text = mapped.read_text()
+    mapped.write_text(text.replace('zone = "frontal"', 'zone = "frontl"').replace("points = 20", "points = 0"))
+    said = run("check", expect=1)
+    lines = mapped.read_text().splitlines()
+    zone_line = 1 + lines.index('zone = "frontl"')
+    points_line = 1 + lines.index("points = 0")
+    assert f"{mapped}:{zone_line}: warning: session 1: zone scalp/frontl is not in the catalogue" in said.stdout
+    assert f"{mapped}:{points_line}: error: session 1: zone points 0 is not allowed" in said.stdout

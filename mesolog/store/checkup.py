@@ -200,12 +200,22 @@ def _session_problems(
         if not words.area(area).known:
             message = f"{name}: area {area!r} is not in the list"
             problems.append(where.problem((*here, "areas"), "warning", message))
+    for number, zone in enumerate(session.zones):
+        if _unknown_zone(zone):
+            message = f"{name}: zone {zone.area}/{zone.zone} is not in the catalogue"
+            problems.append(where.problem((*here, "zones", number, "zone"), "warning", message))
     for number, item in enumerate(session.complications):
         if not words.complication(item.name).known:
             message = f"{name}: complication {item.name!r} is not in the list"
             place = (*here, "complications", number, "name")
             problems.append(where.problem(place, "warning", message))
     return problems
+
+
+def _unknown_zone(place: model.Zone) -> bool:
+    from mesolog.model.zones import DEFAULT
+
+    return isinstance(place.zone, str) and DEFAULT.zone(place.area, place.zone) is None
 
 
 def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
