@@ -69,17 +69,24 @@ def main() -> None:
                   str(photo), str(work / "pillow.jpg")]
         ours = [PY, "-m", "mesolog", "photo", "add", "P-1", "1", str(photo), "--view", "front", "--stage", "before"]
         hello = [PY, "-c", "pass"]
-        times: dict[str, list[tuple[float, float]]] = {"pillow": [], "ours": [], "python": []}
+        add_plain = [PY, "-m", "mesolog", "add", "P-1", *ADD]
+        add_zones = [*add_plain, "--zone", "scalp/vertex:20:1", "--zone", "scalp/frontal:15:0.5"]
+        floor = [PY, str(HERE / "typer_add_floor.py"), "add", "P-1", *ADD, "--zone", "scalp/vertex:20:1",
+                 "--zone", "scalp/frontal:15:0.5"]
+        times: dict[str, list[tuple[float, float]]] = {k: [] for k in ("pillow", "ours", "python", "add", "zones", "floor")}
         for _ in range(args.repeats):  # interleaved: the machine's load falls on both alike
             times["python"].append(run_once(hello, env))
             times["pillow"].append(run_once(pillow, env))
             shutil.rmtree(data / "photos", ignore_errors=True)
             times["ours"].append(run_once(ours, env))
+            times["floor"].append(run_once(floor, env))
+            times["add"].append(run_once(add_plain, env))
+            times["zones"].append(run_once(add_zones, env))
         median = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in times.items()}
         # add with zones must not import Pillow or the map drawing.
-        imported = subprocess.run([PY, "-X", "importtime", "-m", "mesolog", "add", "P-1", *ADD, "--zone", "scalp/vertex:20:1"],
-                                  env=env, capture_output=True, text=True)
-        heavy = [line for line in imported.stderr.splitlines() if "PIL" in line or "render.pictures" in line or "render.zone" in line]
+        imported = subprocess.run([*add_zones[:1], "-X", "importtime", *add_zones[1:]], env=env, capture_output=True, text=True)
+        heavy = [line.split("|")[-1].strip() for line in imported.stderr.splitlines()
+                 if "PIL" in line or "render.pictures" in line or "store.photos" in line]
         lines = [
             "# photo add, measured",
             "",
@@ -95,8 +102,19 @@ def main() -> None:
             f"photo add / Pillow's own: {median['ours'][1] / median['pillow'][1]:.2f}x CPU, "
             f"{median['ours'][0] / median['pillow'][0]:.2f}x wall.",
             "",
-            "`add` with two `--zone` options imports "
-            + ("nothing of Pillow or the map drawing." if not heavy and imported.returncode in (0, 1) else f"{heavy}"),
+            "`add` start-up (each run records a session), same medians:",
+            "",
+            "| run | wall s | CPU s |",
+            "| --- | --- | --- |",
+            f"| Typer app shaped like add (does nothing) | {median['floor'][0]:.3f} | {median['floor'][1]:.3f} |",
+            f"| mesolog add | {median['add'][0]:.3f} | {median['add'][1]:.3f} |",
+            f"| mesolog add with two --zone | {median['zones'][0]:.3f} | {median['zones'][1]:.3f} |",
+            "",
+            f"add with zones / add: {median['zones'][1] / median['add'][1]:.2f}x CPU; "
+            f"add with zones / its floor: {median['zones'][1] / median['floor'][1]:.2f}x CPU.",
+            "",
+            "Modules of Pillow, the photo store or the map drawing imported by `add --zone`: "
+            + (", ".join(heavy) if heavy else "none") + ".",
             "",
         ]
         text = "\n".join(lines)
