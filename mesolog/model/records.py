@@ -94,10 +94,13 @@ class Zone:
     points: int | None = None
     amount: float | None = None
 
-    def __str__(self) -> str:  # the trail's words: "scalp/vertex 40 pts 1.5 ml"
-        from mesolog.model.zones import zone_text
-
-        return zone_text(self.area, self.zone, self.points, self.amount)
+    def __str__(self) -> str:  # the trail's and the report's words: "scalp/vertex 40 pts 1.5 ml"
+        parts = [f"{self.area}/{self.zone}"]
+        if self.points is not None:
+            parts.append(f"{self.points} pts")
+        if self.amount is not None:  # every digit, no trailing ".0" (as values.number_text)
+            parts.append(f"{repr(float(self.amount)).removesuffix('.0')} ml")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,10 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
-
-if TYPE_CHECKING:
-    from mesolog.model.records import Zone
+from mesolog.model.records import Zone
 
 # Canonical zone -> aliases, per catalogue area (the area names are the vocabulary's). A name
 # with "left"/"right" is also known with the side first or joined by a hyphen ("left temporal",
@@ -245,8 +242,6 @@ def drafted_zones(
 ) -> tuple[Zone, ...]:
     """The ``--zone`` values of a session as records, each checked (syntax, numbers, catalogue,
     the session's areas); a zone given twice is refused (its points would be a guess)."""
-    from mesolog.model.records import Zone
-
     areas = tuple(session_areas)
     out: list[Zone] = []
     seen: dict[tuple[str, str], str] = {}
@@ -299,11 +294,4 @@ def zone_snomed(area: str, zone: str) -> tuple[str, str] | None:
 
 def zone_text(area: str, zone: str, points: int | None, amount: float | None) -> str:
     """A zone as the report and the trail write it: "scalp/vertex 40 pts 1.5 ml"."""
-    from mesolog.model.values import number_text
-
-    parts = [f"{area}/{zone}"]
-    if points is not None:
-        parts.append(f"{points} pts")
-    if amount is not None:
-        parts.append(f"{number_text(amount)} ml")
-    return " ".join(parts)
+    return str(Zone(area, zone, points, amount))

@@ -133,7 +133,6 @@ SESSIONS = (
     ),
     Column("Method", key="method", value=lambda r: r[0].method or "", table=False),
     Column("Anaesthetic", whole=False, key="anaesthetic", value=lambda r: r[0].anaesthetic),
-    Column("Zones", key="zones", table=False, value=lambda r: _joined(r[0].zones)),
     Column(
         "Complications",
         whole=False,
