@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from mesolog.model import zones
 from mesolog.model.photos import Shot, first_and_latest, folder, timeline
 from mesolog.model.values import number_text
-from mesolog.model.zones import zone_text
 from mesolog.render.console import counted, write
 
 if TYPE_CHECKING:
@@ -104,18 +103,28 @@ def _figure(label: str, shot: Shot, pictures: Mapping[str, bytes]) -> str:
 
 
 def zones_line(session: Session) -> str:
-    """A session's zones on one line, grouped by area as typed: "scalp: vertex 40 pts 1.5 ml,
-    frontal 20 pts"."""
+    """A session's zones on one line, grouped by area as typed, each with points/ml ("scalp:
+    vertex 40/1.5, frontal 20"): short, so that a session's zones fit one 80-column line."""
     areas: dict[str, list[str]] = {}
     for place in session.zones:
-        numbers = zone_text("", "", place.points, place.amount).removeprefix("/").strip()
-        areas.setdefault(place.area, []).append(f"{place.zone} {numbers}".strip())
+        areas.setdefault(place.area, []).append(f"{place.zone} {_dose(place)}".strip())
     return "; ".join(f"{area}: {', '.join(zones)}" for area, zones in areas.items())
 
 
+def _dose(place: Zone) -> str:
+    """Points/ml: "40/1.5", "40" (no amount), "-/1.5" (no points), "" (neither)."""
+    amount = "" if place.amount is None else number_text(place.amount)
+    points = "" if place.points is None else str(place.points)
+    return f"{points or '-'}/{amount}" if amount else points
+
+
+MAP_TITLE = "Injection map (points/ml per zone)"
+
+
 def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType | None:
-    """"Injection map": one line per session with zones (number, date, zones), the zones
-    wrapping under themselves when the screen is narrow (never cut). None without zones."""
+    """The report's "Injection map": one line per session with zones (its number and zones),
+    wrapping under itself when a session has more than a line holds (never cut). None
+    without zones."""
     from rich.console import Group
     from rich.table import Table
 
@@ -126,12 +135,11 @@ def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType | None:
         return None
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
-    grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for s in mapped:
         style = "strike dim" if s.voided else ""
-        grid.add_row(shown(f"#{s.id}", style=style), shown(s.date.isoformat(), style=style), shown(zones_line(s), style=style))
-    return Group(shown("Injection map", style="italic"), grid)
+        grid.add_row(shown(f"#{s.id}", style=style), shown(zones_line(s), style=style))
+    return Group(shown(MAP_TITLE, style="italic"), grid)
 
 
 # --- the injection map on the summary page ---------------------------------------------------------
