@@ -283,3 +283,34 @@ def test_the_stored_picture_is_a_fresh_encoding(tmp_path: Path) -> None:
     picture = prepare(path)
     with Image.open(io.BytesIO(picture.data)) as image:
         assert "icc_profile" not in image.info and image.size == (10, 10)
+
+
+def test_a_photo_folder_that_is_a_link_is_never_written_through(run, session: Path, data_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (data_dir / "photos").mkdir(mode=0o700)
+    (data_dir / "photos" / "P-0042").symlink_to(outside)
+    good = phone_jpeg(tmp_path / "good.jpg")
+    before = snapshot(data_dir)
+    said = run("photo", "add", "P-0042", str(good), "--view", "front", "--stage", "before", expect=1)
+    assert "is reached through a symbolic link" in said.stderr and "nothing was written" in said.stderr
+    assert snapshot(data_dir) == before and not any(outside.iterdir())
+
+
+def test_check_names_a_photo_reached_through_a_link(run, session: Path, data_dir: Path, tmp_path: Path) -> None:
+    run("photo", "add", "P-0042", str(phone_jpeg(tmp_path / "a.jpg")), "--view", "front", "--stage", "before")
+    (kept,) = (data_dir / "photos" / "P-0042").iterdir()
+    outside = tmp_path / "elsewhere.jpg"
+    kept.rename(outside)
+    kept.symlink_to(outside)
+    said = run("check", expect=1)
+    assert f"photo photos/P-0042/{kept.name} is reached through a symbolic link" in said.stdout
+    page = tmp_path / "page.html"
+    run("summary", "P-0042", "--output", str(page))
+    assert "data:image/jpeg" not in page.read_text()  # never read through the link
+
+
+def test_every_photo_folder_is_private(run, session: Path, data_dir: Path, tmp_path: Path) -> None:
+    run("photo", "add", "P-0042", str(phone_jpeg(tmp_path / "a.jpg")), "--view", "front", "--stage", "before")
+    for folder in (data_dir / "photos", data_dir / "photos" / "P-0042"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700

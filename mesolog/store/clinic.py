@@ -586,8 +586,8 @@ class Clinic:
                 if file in recorded:  # the same picture, of the same view and stage: kept already
                     continue
                 recorded.add(file)
-                if not kept.same_file(self.data_dir / file, picture.sha256):
-                    kept.write_new(self.data_dir / file, picture.data)
+                if not kept.same_file(self.data_dir, self.data_dir / file, picture.sha256):
+                    kept.write_new(self.data_dir, self.data_dir / file, picture.data)
                     written.append(self.data_dir / file)
                 committed.append(self.data_dir / file)
                 added.append(

@@ -110,7 +110,11 @@ def prepare(path: Path) -> Picture:
     except (OSError, SyntaxError, ValueError):
         raise _refuse(path, "is damaged or cut short (the picture cannot be decoded whole)") from None
     taken = _taken(image)
-    clean = _without_metadata(ImageOps.exif_transpose(image))
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError):  # an EXIF block that
+        upright = image  # does not read: the picture as stored (its EXIF goes all the same)
+    clean = _without_metadata(upright)
     out = io.BytesIO()
     clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return Picture(path, out.getvalue(), clean.width, clean.height, taken)
@@ -161,31 +165,52 @@ def _in_srgb(image: PILImage.Image, profile: bytes) -> PILImage.Image:
     return converted if converted is not None else image
 
 
-def write_new(path: Path, data: bytes) -> None:
+def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     """``data`` written to a new file (0600) atomically: a temporary file in the same folder,
-    fsync, linked into place (never over an existing file), the folder fsynced."""
-    make_private_dir(path.parent)
+    fsync, linked into place (never over an existing file), the folder fsynced. The photo
+    folders are made private (0700) and never followed if they are links."""
+    if linked_on_the_way(data_dir, path):
+        raise UnusablePhoto(
+            f"{path.parent} is reached through a symbolic link; mesolog writes pictures only into "
+            "the data folder itself; nothing was written."
+        )
+    folder = data_dir
+    for part in path.parent.relative_to(data_dir).parts:
+        folder = folder / part
+        make_private_dir(folder)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(temporary, path)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: the chart's lock is held, and
+            if path.exists():  # the name was checked free (see same_file)
+                raise
+            os.replace(temporary, path)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-    folder = os.open(path.parent, os.O_RDONLY)
+    directory = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(directory)
     finally:
-        os.close(folder)
+        os.close(directory)
 
 
-def same_file(path: Path, sha256: str) -> bool:
+def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
     """True when ``path`` is a regular file holding exactly this picture (written by an earlier
     run whose chart change did not happen, or brought by git): it is used as it is. Anything
-    else at that name is refused rather than replaced."""
+    else at that name is refused rather than replaced, and so is a path through a link."""
+    if linked_on_the_way(data_dir, path):
+        raise UnusablePhoto(
+            f"{path.parent} is reached through a symbolic link; mesolog writes pictures only into "
+            "the data folder itself; nothing was written."
+        )
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -210,8 +235,8 @@ def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, 
     found: list[tuple[tuple[str | int, ...], str]] = []
     for index, session in enumerate(chart.sessions):
         for number, item in enumerate(session.photos):
-            if item.bare or not isinstance(item.file, str) or not item.file:
-                continue  # a bare path, or reported already, as of the wrong shape
+            if item.bare or not _inside(item.file):
+                continue  # a bare path, or a file the model's rule refuses (named already)
             place: tuple[str | int, ...] = ("sessions", index, "photos", number, "file")
             why = _photo_problem(data_dir, item.file, item.sha256)
             if why:
@@ -221,9 +246,11 @@ def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, 
 
 def _photo_problem(data_dir: Path, file: str, sha256: str | None) -> str | None:
     path = data_dir / file
+    if linked_on_the_way(data_dir, path):
+        return "is reached through a symbolic link; mesolog does not follow it"
     if not path.resolve().is_relative_to(data_dir.resolve()):
-        return None  # outside the data folder: the model's rule says so already
-    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return "is outside the data folder"
+    if path.exists() and not path.is_file():
         return "is not a regular file"
     if not path.exists():
         return "is missing from the data folder"
@@ -232,6 +259,27 @@ def _photo_problem(data_dir: Path, file: str, sha256: str | None) -> str | None:
     if sha256 and _sha256(path) != sha256:
         return "differs from the picture recorded (its SHA-256 changed)"
     return None
+
+
+def _inside(file: object) -> bool:
+    from mesolog.errors import InvalidValue
+    from mesolog.model.values import photo
+
+    try:
+        return isinstance(file, str) and bool(photo(file))
+    except InvalidValue:
+        return False
+
+
+def linked_on_the_way(data_dir: Path, path: Path) -> bool:
+    """True when ``path`` or a folder between the data folder and it is a symbolic link (a
+    hand edit or a hostile clone could point a photo, or a patient's photo folder, anywhere)."""
+    here = data_dir
+    for part in path.relative_to(data_dir).parts:
+        here = here / part
+        if here.is_symlink():
+            return True
+    return False
 
 
 def _sha256(path: Path) -> str:
