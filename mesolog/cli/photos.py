@@ -22,8 +22,8 @@ def photo_add(
     files: Annotated[
         list[str],
         typer.Argument(
-            metavar="[SESSION] FILE...",
-            help="The session number (default: the latest session), then one or more pictures (JPEG, PNG or WebP). Example: 3 front.jpg",
+            metavar="FILE",
+            help="One or more pictures (JPEG, PNG or WebP), after the session number if it is not the latest session. Example: 3 front.jpg",
             show_default=False,
         ),
     ],

@@ -113,7 +113,7 @@ def find(
     zone: Annotated[
         str | None,
         typer.Option(
-            metavar="[AREA/]ZONE",
+            metavar="AREA/ZONE",
             help="A zone of the injection map, of an area or of any. Example: --zone scalp/vertex",
         ),
     ] = None,

@@ -176,8 +176,8 @@ class Session:
     ))  # fmt: skip
     # The injection map (model.zones): checked against the areas by drafting's own rule.
     zones: tuple[Zone, ...] = field(default=(), metadata=declared(
-        "--zone", "AREA/ZONE[:POINTS][:AMOUNT]",
-        'Where in an area, with its points and ml; repeat. Example: --zone scalp/vertex:40:1.5 --zone "face/cheek left:12:0.5"',
+        "--zone", "AREA/ZONE",
+        'AREA/ZONE[:POINTS][:AMOUNT]: where in an area, with its points and ml; repeat. Example: --zone scalp/vertex:40:1.5 --zone "face/cheek left:12:0.5"',
         prompt="Zones as AREA/ZONE[:POINTS][:AMOUNT], ';' between several",
     ))  # fmt: skip
     consent: str | None = field(default=None, metadata=declared(
