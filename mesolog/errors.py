@@ -188,3 +188,8 @@ class ImportRejected(MesologError):
 class ImportInterrupted(MesologError):
     """``import --apply`` stopped by a fault while writing (a full disk): the charts written so
     far were put back, or the message names those that could not be."""
+
+
+class UnusablePhoto(MesologError):
+    """A file given to ``photo add`` that cannot be kept as a picture: not an image, cut short,
+    too large, a link or not a regular file. Nothing is written."""

@@ -262,6 +262,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: 
         course=course if course and chart is not None and chart.course(course) else None,
         # The table's plain fields (method, angle, needle, points, duration, consent...).
         plain={entry.name: get(entry.name) for entry in PLAIN},
+        zones=tuple(z.strip() for z in (get("zones") or "").split(";") if z.strip()),
     )
 
 

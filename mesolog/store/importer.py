@@ -30,7 +30,7 @@ from mesolog.store.tables import (
 )
 
 # Keys of mesolog's JSON export that hold a date or a moment (JSON has only text for them).
-_DAYS = frozenset({"date", "expiry", "onset", "resolved", "start"})
+_DAYS = frozenset({"date", "expiry", "onset", "resolved", "start", "taken"})
 _MOMENTS = frozenset({"recorded", "created", "at"})
 
 
