@@ -227,42 +227,50 @@ def _substance_spec(given: dict[str, str], date_format: str) -> str:
     return spec
 
 
-def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: str = "") -> Given:
-    """A group of rows as what was given for one session, in the words `add` takes; the
-    practitioner is the file's, else ``practitioner`` (``--practitioner``), else the config's."""
+def _first(group: Group, name: str) -> str | None:
+    """The session's value of a field: the first of its rows that gives one."""
+    return next((r.given[name] for r in group.rows if r.given.get(name)), None)
 
-    def get(name: str) -> str | None:
-        return next((r.given[name] for r in group.rows if r.given.get(name)), None)
 
-    course = get("course")
-    measures = {
+def _listed(text: str | None) -> tuple[str, ...]:
+    """A cell holding several values, as mesolog's CSV joins them ("x; y")."""
+    return tuple(part.strip() for part in (text or "").split(";") if part.strip())
+
+
+def _measures(group: Group) -> tuple[str, ...]:
+    """The ``measure_<name>`` cells of a session's rows, as ``--measure NAME=VALUE`` gives them."""
+    found = {
         key.removeprefix(MEASURE_PREFIX): text
         for row in group.rows
         for key, text in row.given.items()
         if key.startswith(MEASURE_PREFIX) and text
     }
-    depth_mm = get("depth_mm")
+    return tuple(f"{name}={value}" for name, value in found.items())
+
+
+def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: str = "") -> Given:
+    """A group of rows as what was given for one session, in the words `add` takes; the
+    practitioner is the file's, else ``practitioner`` (``--practitioner``), else the config's."""
+    course, areas, depth_mm = (_first(group, f) for f in ("course", "areas", "depth_mm"))
     return Given(
         date=group.day.isoformat(),
-        areas=((get("areas") or "").replace(";", ","),) if get("areas") else (),
-        indication=get("indication"),
+        areas=(areas.replace(";", ","),) if areas else (),
+        indication=_first(group, "indication"),
         substances=tuple(
             _substance_spec(given, date_format) for row in group.rows for given in substances_of(row)
         ),
         depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
-        technique=get("technique"),
-        anaesthetic=get("anaesthetic"),
-        complications=tuple(
-            c.strip() for c in (get("complications") or "").split(";") if c.strip()
-        ),
-        measures=tuple(f"{name}={value}" for name, value in measures.items()),
-        note=get("notes"),
-        practitioner=get("practitioner") or practitioner or None,
+        technique=_first(group, "technique"),
+        anaesthetic=_first(group, "anaesthetic"),
+        complications=_listed(_first(group, "complications")),
+        measures=_measures(group),
+        note=_first(group, "notes"),
+        practitioner=_first(group, "practitioner") or practitioner or None,
         # Only a course the chart has: a spreadsheet holds no plan to create one from.
         course=course if course and chart is not None and chart.course(course) else None,
         # The table's plain fields (method, angle, needle, points, duration, consent...).
-        plain={entry.name: get(entry.name) for entry in PLAIN},
-        zones=tuple(z.strip() for z in (get("zones") or "").split(";") if z.strip()),
+        plain={entry.name: _first(group, entry.name) for entry in PLAIN},
+        zones=_listed(_first(group, "zones")),
     )
 
 
