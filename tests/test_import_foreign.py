@@ -120,6 +120,10 @@ def test_a_workbook_with_a_group_row_above_the_header_and_dates_with_times(run, 
     sheet.append(["P-9", "Giulia Bruni", datetime(2025, 10, 20, 16, 0), "cosce", "pistola", 6, "nessuna", "caffeina", 2])
     path = tmp_path / "visite.xlsx"
     book.save(path)
+    guessed_from_the_group_row = run("import", str(path), expect=1).stdout
+    assert ("Row 1 does not look like the row that names the columns: if they are on a later row, "
+            "run again with --header-row N.") in guessed_from_the_group_row
+    path.with_name("visite.xlsx.map.toml").unlink()
     first = run("import", str(path), "--header-row", "2", expect=1)
     assert "Columns not mapped" not in first.stdout
     written = tomllib.loads(path.with_name("visite.xlsx.map.toml").read_text())

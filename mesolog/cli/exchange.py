@@ -166,7 +166,7 @@ def import_file(
     how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), signer)
     plan = prepare(clinic, Path(file), how, options)
     if isinstance(plan, MapWritten):
-        exchange_view.map_written(plan.path, plan.unmapped, plan.dates)
+        exchange_view.map_written(plan.path, plan.unmapped, plan.dates, plan.header)
         raise typer.Exit(1)
     if apply and plan.rejected and not skip_rejected:
         exchange_view.import_report(plan, applied=False, refused=True)

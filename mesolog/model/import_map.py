@@ -374,6 +374,18 @@ class MapDraft:
     def unmapped(self) -> list[str]:
         return [h for h, f in self.columns.items() if not f]
 
+    @property
+    def header_hint(self) -> str:
+        """A sentence when the row read as the header looks like a group row above it (empty
+        cells, or hardly a column placed)."""
+        placed = sum(1 for f in self.columns.values() if f)
+        if "" in self.header or placed < len(REQUIRED):
+            return (
+                f"Row {self.header_row} does not look like the row that names the columns: if "
+                "they are on a later row, run again with --header-row N."
+            )
+        return ""
+
     def text(self, file_name: str) -> str:
         """The map file: comments that explain it, then the guesses as TOML."""
         import tomli_w

@@ -40,9 +40,11 @@ CSV_KEEPS = (
 )
 
 
-def map_written(path: object, unmapped: list[str], dates: str = "") -> None:
+def map_written(path: object, unmapped: list[str], dates: str = "", header: str = "") -> None:
     """The first run on a foreign spreadsheet: where the map is and what it could not place."""
     lines = [f"wrote {path} with mesolog's best guesses for each column."]
+    if header:
+        lines.append(header)
     if dates:
         lines.append(f"Dates: {dates}.")
     if unmapped:

@@ -41,6 +41,7 @@ class MapWritten:
     path: Path
     unmapped: list[str]
     dates: str = ""  # when the dates read both day first and month first
+    header: str = ""  # when the header row read looks like a group row above it
 
 
 def _typed(value: Any, key: str = "") -> Any:
@@ -187,7 +188,7 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
             for row in table.rows:
                 draft.feed(row.cells)
             written = write_map(where, draft.text(path.name))
-            return MapWritten(written, draft.unmapped, draft.dates.ambiguity())
+            return MapWritten(written, draft.unmapped, draft.dates.ambiguity(), draft.header_hint)
         _check_columns(path, table.header, cmap, header_row)
         # A workbook's XML is slow to parse, and the planner reads the rows twice: its rows are
         # read once, into a temporary CSV file.
