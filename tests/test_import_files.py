@@ -272,3 +272,35 @@ def test_a_disk_that_fills_mid_apply_leaves_every_chart_as_it_was(run, small_dis
     assert snapshot(data) == before
     filler.unlink()
     assert "Imported 41 sessions" in run("--data-dir", str(data), "import", str(path), "--apply").stdout
+
+
+def test_names_come_back_exactly_in_every_encoding_a_spreadsheet_saves(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Any name a cp1252 file can hold, saved as UTF-8, UTF-8 with BOM, UTF-16 (Excel's
+    "Unicode text") or cp1252 (with --encoding), imports as typed."""
+    import csv
+    import io
+    import tempfile
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    letters = st.characters(codec="cp1252", exclude_categories=("Cc", "Cs", "Zl", "Zp"))
+    typed = st.text(letters, min_size=1, max_size=20).map(str.strip).filter(lambda n: n and not n.startswith("'"))
+
+    @settings(max_examples=20, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(typed, st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+    def check(name: str, encoding: str) -> None:
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter="\t" if encoding == "utf-16" else ";", lineterminator="\r\n")
+        writer.writerows([HEADER, ["P-1", name, *ROWS[0][2:]]])
+        path = folder / "visits.csv"
+        path.write_bytes(text.getvalue().encode(encoding))
+        data = folder / "data"
+        run("--data-dir", str(data), "init")
+        extra = ("--encoding", "cp1252") if encoding == "cp1252" else ()
+        run("--data-dir", str(data), "import", str(path), "--apply", *extra)
+        assert names(data) == {"P-1": name}
+
+    check()
