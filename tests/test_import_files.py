@@ -100,6 +100,14 @@ def test_an_unknown_encoding_is_a_usage_error(run, data_dir: Path, tmp_path: Pat
     assert "--encoding 'klingon' is not allowed" in result.stderr
 
 
+def test_an_encoding_for_a_workbook_is_refused_not_ignored(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = workbook(tmp_path / "visits.xlsx", [HEADER, *ROWS])
+    before = snapshot(data_dir)
+    result = run("import", str(path), "--encoding", "cp1252", expect=2)
+    assert "--encoding 'cp1252' is not allowed: a .xlsx file names its own encoding" in result.stderr
+    assert snapshot(data_dir) == before
+
+
 def test_utf16_without_its_mark_is_refused_with_what_to_give(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "visits.csv"
     path.write_bytes(text_of(ROWS).encode("utf-16-le"))

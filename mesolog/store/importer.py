@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from mesolog.errors import UnreadableImport
+from mesolog.errors import InvalidValue, UnreadableImport
 from mesolog.model import Chart
 from mesolog.model import import_map as map_
 from mesolog.model import importing as plan_
@@ -159,7 +159,10 @@ def _source(
     clinic: Clinic, path: Path, today: date, options: ImportOptions
 ) -> plan_.Source | plan_.ImportPlan | MapWritten:
     """The rows of ``path`` to plan from; mesolog's own JSON export is planned whole here."""
-    if kind_of(path) != "json":
+    kind = kind_of(path)
+    if options.encoding and kind != "csv":  # never ignored: a workbook or JSON names its own
+        raise InvalidValue("--encoding", options.encoding, f"a .{kind} file names its own encoding")
+    if kind != "json":
         return _spreadsheet(path, options)
     data = read_json(path)
     if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
