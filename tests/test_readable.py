@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import mesolog_process
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 import make_clinic
@@ -344,13 +345,22 @@ def test_markdown_escapes_what_the_practitioner_typed(run, patient: Path) -> Non
     assert "<b>" not in first and "\\*Bold\\*" in first and "\\[link\\]" in first
 
 
-def test_completers_are_chosen_by_parameter_name_and_quote_for_bash() -> None:
+def bash_completes(line: str) -> list[str]:
+    """What the real program answers to bash's Tab at the end of ``line``."""
+    words = line.split(" ")
+    env = {"_MESOLOG_COMPLETE": "complete_bash", "COMP_WORDS": "\n".join(words), "COMP_CWORD": str(len(words) - 1)}
+    done = mesolog_process(env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return done.stdout.split()
+
+
+def test_each_parameter_completes_from_its_own_source_and_quotes_for_bash(patient: Path) -> None:
     from mesolog.cli import completion
 
-    status = completion.completer_for("close", "status")
-    assert status is not None and status(None, None, "c") == ["completed"]
-    assert completion.completer_for("stats", "by") is not None
-    assert completion.completer_for("amend", "by") is None  # a person's name: nothing to offer
+    assert bash_completes("mesolog course close P-0042 hair-2026 --status c") == ["completed"]
+    assert bash_completes("mesolog stats --by tech") == ["technique"]
+    assert bash_completes("mesolog amend P-0042 1 --by D") == []  # a person's name: nothing to offer
+    assert bash_completes("mesolog report p-00") == ["P-0042"]  # what was typed, in any case
     assert completion.bash_word("hyaluronic acid") == "hyaluronic\\ acid"
     assert completion.bash_word("hyaluronic acid", '"') == '"hyaluronic acid"'
     assert completion.bash_word("it's", "'") == "it\\'s"

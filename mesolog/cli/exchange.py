@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from mesolog.cli import completion, words
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -18,8 +19,8 @@ def export(
     patient_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]",
-            help="One patient; without it, every patient.",
+            metavar="ID",
+            shell_complete=completion.patients, callback=words.stored_id, help="One patient; without it, every patient.",
             show_default=False,
         ),
     ] = None,
@@ -28,7 +29,7 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="json, csv or fhir (R4 Bundle). Example: --format fhir",
+            metavar="FORMAT", shell_complete=completion.formats, help="json, csv or fhir (R4 Bundle). Example: --format fhir",
         ),
     ] = "json",
     per: Annotated[

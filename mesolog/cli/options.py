@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mesolog.cli import completion, conversion, words
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -17,19 +19,37 @@ PatientId = Annotated[
         metavar="ID",
         help="Patient id. Example: P-0042",
         show_default=False,
+        callback=words.stored_id,
+        shell_complete=completion.patients,
     ),
 ]
 SessionNumber = Annotated[
-    int, typer.Argument(metavar="SESSION", help="Session number. Example: 3", show_default=False)
+    int,
+    typer.Argument(
+        metavar="SESSION",
+        help="Session number. Example: 3",
+        show_default=False,
+        parser=conversion.whole_number("session"),
+        shell_complete=completion.sessions,
+    ),
 ]
 SinceOption = Annotated[
-    str | None, typer.Option(help="Only sessions from this date. Example: --since 2026-01-01")
+    str | None,
+    typer.Option(metavar="DATE", help="Only sessions from this date. Example: --since 2026-01-01"),
 ]
 UntilOption = Annotated[
-    str | None, typer.Option(help="Only sessions up to this date. Example: --until 2026-06-30")
+    str | None,
+    typer.Option(metavar="DATE", help="Only sessions up to this date. Example: --until 2026-06-30"),
 ]
 FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="table, json, csv or markdown. Example: --format json",
+        shell_complete=completion.formats,
+    ),
 ]
 
 
@@ -58,12 +78,18 @@ def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
 
 
 def _output_option(help: str, check: "Callable[[typer.Context, Path | None], Path | None]",
-                   *short: str, metavar: str | None = None) -> Any:
+                   *short: str, metavar: str = "FILE") -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
     parsed, no default shown. Every one is written by ``store.outputs.save_output``, which
     never replaces an existing file without ``--force``."""
     return typer.Option(
-        "--output", *short, metavar=metavar, callback=check, help=help, show_default=False
+        "--output",
+        *short,
+        metavar=metavar,
+        parser=conversion.file_name("--output"),
+        callback=check,
+        help=help,
+        show_default=False,
     )
 
 
@@ -104,6 +130,7 @@ DateOption = Annotated[
     str | None,
     typer.Option(
         "--date",
+        metavar="DATE",
         help="When it was done: YYYY-MM-DD, today, yesterday, -3d. Example: --date yesterday",
     ),
 ]
@@ -112,75 +139,125 @@ AreaOption = Annotated[
     typer.Option(
         "--area",
         "-a",
+        metavar="AREA",
+        shell_complete=completion.areas,
         help="Area treated, comma-separated or repeated. Example: --area scalp",
         show_default=False,
     ),
 ]
 IndicationOption = Annotated[
-    str | None, typer.Option(help='What it treats. Example: --indication "hair loss"')
+    str | None,
+    typer.Option(
+        metavar="INDICATION",
+        help='What it treats. Example: --indication "hair loss"',
+        shell_complete=completion.indications,
+    ),
 ]
 SubstanceOption = Annotated[
     list[str] | None,
     typer.Option(
         "--substance",
         "-s",
+        metavar="SUBSTANCE",
+        shell_complete=completion.substances,
         help='NAME:AMOUNT[:LOT x][:EXP date]; repeat. Example: -s "hyaluronic acid:2ml:LOT A17"',
         show_default=False,
     ),
 ]
 DepthOption = Annotated[
     str | None,
-    typer.Option(help="Needle depth in mm (0.1-13; 1-4 is dermal). Example: --depth 1.5"),
+    typer.Option(metavar="MM", help="Needle depth in mm (0.1-13; 1-4 is dermal). Example: --depth 1.5"),
 ]
-TechniqueOption = Annotated[str | None, typer.Option(help="gun or hand. Example: --technique gun")]
+TechniqueOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TECHNIQUE",
+        help="gun or hand. Example: --technique gun",
+        shell_complete=completion.techniques,
+    ),
+]
 MethodOption = Annotated[
     str | None,
     typer.Option(
-        help="nappage, papule, point-by-point, linear, depot, ... Example: --method nappage"
+        metavar="METHOD",
+        help="nappage, papule, point-by-point, linear, depot, ... Example: --method nappage",
+        shell_complete=completion.methods,
     ),
 ]
 AngleOption = Annotated[
-    int | None, typer.Option(help="Needle angle in degrees (0-90). Example: --angle 45")
+    int | None,
+    typer.Option(
+        metavar="DEGREES",
+        parser=conversion.whole_number("--angle"),
+        help="Needle angle in degrees (0-90). Example: --angle 45",
+    ),
 ]
-GaugeOption = Annotated[int | None, typer.Option(help="Needle gauge (27-34). Example: --gauge 30")]
+GaugeOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="GAUGE",
+        parser=conversion.whole_number("--gauge"),
+        help="Needle gauge (27-34). Example: --gauge 30",
+    ),
+]
 NeedleLengthOption = Annotated[
-    str | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
+    str | None, typer.Option(metavar="MM", help="Needle length in mm. Example: --needle-length 4")
 ]
 PointsOption = Annotated[
-    int | None, typer.Option(help="Number of injection points. Example: --points 40")
+    int | None,
+    typer.Option(
+        metavar="N",
+        parser=conversion.whole_number("--points"),
+        help="Number of injection points. Example: --points 40",
+    ),
 ]
 AnaestheticOption = Annotated[
     str | None,
-    typer.Option(help='"none" or what was used. Example: --anaesthetic "topical cream"'),
+    typer.Option(
+        metavar="WHAT",
+        help='"none" or what was used. Example: --anaesthetic "topical cream"',
+        shell_complete=completion.anaesthetics,
+    ),
 ]
-DurationOption = Annotated[int | None, typer.Option(help="Minutes. Example: --duration 25")]
+DurationOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="MINUTES",
+        parser=conversion.whole_number("--duration"),
+        help="Minutes. Example: --duration 25",
+    ),
+]
 MeasureOption = Annotated[
     list[str] | None,
     typer.Option(
+        metavar="NAME=NUMBER",
         help="NAME=NUMBER, unit in the name; repeat. Example: --measure waist_cm=82.5",
         show_default=False,
     ),
 ]
 NoteOption = Annotated[
-    str | None, typer.Option(help='Free notes. Example: --note "tolerated well"')
+    str | None, typer.Option(metavar="TEXT", help='Free notes. Example: --note "tolerated well"')
 ]
 PractitionerOption = Annotated[
     str | None,
-    typer.Option(help='Who did it (default from config). Example: --practitioner "Dr. L. Moreau"'),
+    typer.Option(metavar="NAME", help='Who did it (default from config). Example: --practitioner "Dr. L. Moreau"'),
 ]
 CourseOption = Annotated[
     str | None,
     typer.Option(
-        help="The course it belongs to (add: default the current one). Example: --course hair-2026"
+        metavar="COURSE",
+        help="The course it belongs to (add: default the current one). Example: --course hair-2026",
+        shell_complete=completion.courses,
     ),
 ]
 ConsentOption = Annotated[
     str | None,
-    typer.Option(help='Reference to the signed consent. Example: --consent "form 2026-11-02"'),
+    typer.Option(metavar="TEXT", help='Reference to the signed consent. Example: --consent "form 2026-11-02"'),
 ]
 PhotoOption = Annotated[
     list[str] | None,
     typer.Option(
+        metavar="FILE",
         help="Photo path relative to the data folder; repeat. Example: --photo photos/P-0042/before.jpg",
         show_default=False,
     ),

@@ -8,6 +8,7 @@ import typer
 if TYPE_CHECKING:
     pass
 
+from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
     state_of,
@@ -60,7 +61,7 @@ def add(
     duration: DurationOption = None,
     complication: Annotated[
         list[str] | None,
-        typer.Option(help=COMPLICATION_HELP.format(option="complication"), show_default=False),
+        typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help=COMPLICATION_HELP.format(option="complication"), show_default=False),
     ] = None,
     measure: MeasureOption = None,
     note: NoteOption = None,
@@ -127,13 +128,13 @@ def amend(
     reason: Annotated[
         str,
         typer.Option(
-            help='Why (required). Example: --reason "bruise reported at follow-up"',
+            metavar="TEXT", help='Why (required). Example: --reason "bruise reported at follow-up"',
             show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(metavar="NAME", help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
     when: DateOption = None,
     area: AreaOption = None,
@@ -150,12 +151,12 @@ def amend(
     duration: DurationOption = None,
     add_complication: Annotated[
         list[str] | None,
-        typer.Option(help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
+        typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
     ] = None,
     remove_complication: Annotated[
         list[str] | None,
         typer.Option(
-            help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
+            metavar="NAME", shell_complete=completion.complications, help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
             show_default=False,
         ),
     ] = None,
@@ -194,13 +195,13 @@ def void(
     reason: Annotated[
         str,
         typer.Option(
-            help='Why (required). Example: --reason "entered for the wrong patient"',
+            metavar="TEXT", help='Why (required). Example: --reason "entered for the wrong patient"',
             show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(help='Who voids (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(metavar="NAME", help='Who voids (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
@@ -222,12 +223,12 @@ def restore(
     reason: Annotated[
         str,
         typer.Option(
-            help='Why (required). Example: --reason "voided by mistake"', show_default=False
+            metavar="TEXT", help='Why (required). Example: --reason "voided by mistake"', show_default=False
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(metavar="NAME", help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
 ) -> None:
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
