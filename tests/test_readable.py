@@ -106,12 +106,13 @@ def chart_words(run, patient_id: str) -> set[str]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: int) -> None:
+def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))  # drawn in this process, piped at that width (as above)
     for patient_id in ("P-0042", "P-0107", "P-0213", LONG_ID):
-        text = screen(width, "report", patient_id)
+        text = run("report", patient_id).stdout
         assert_readable(text, width, chart_words(run, patient_id))
         assert "onset 2026-10-16" in text or patient_id != LONG_ID
-    assert_readable(screen(width, "patient", "show", LONG_ID), width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
+    assert_readable(run("patient", "show", LONG_ID).stdout, width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
 
 
 def test_an_amount_reads_one_way_in_every_view(run, clinic: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -143,24 +144,31 @@ def test_below_the_table_width_the_report_is_a_block_per_session(run, clinic: Pa
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_clinic_questions_keep_ids_dates_and_lots_whole(run, clinic: Path, width: int) -> None:
+def test_clinic_questions_keep_ids_dates_and_lots_whole(run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
+
+    # Drawn in this process, piped at COLUMNS=width: a pipe follows the same rules as a terminal
+    # of that width (test_widths_and_answers.py compares the two through a real terminal).
+    monkeypatch.setenv("COLUMNS", str(width))
+
+    def shown(*args: str) -> str:
+        return str(run(*args).stdout)
 
     overview = json.loads(run("report", "--format", "json").stdout)
     ids = {r["patient"] for r in overview}
     due_dates = {r["next_due"] for r in overview if r["next_due"]}
-    assert_readable(screen(width, "report"), width, ids | due_dates)
+    assert_readable(shown("report"), width, ids | due_dates)
     due = json.loads(run("due", "--all", "--format", "json").stdout)
-    assert_readable(screen(width, "due", "--all"), width, {r["patient"] for r in due} | due_dates)
+    assert_readable(shown("due", "--all"), width, {r["patient"] for r in due} | due_dates)
     for _, _, lot, _ in LONG:
-        assert_readable(screen(width, "lot", lot), width, {LONG_ID, lot, "2026-10-01", "2026-10-15"})
-    assert_readable(screen(width, "lot", "D2411"), width, {"P-0042", "D2411", "2026-09-28", "2026-11-09"})
+        assert_readable(shown("lot", lot), width, {LONG_ID, lot, "2026-10-01", "2026-10-15"})
+    assert_readable(shown("lot", "D2411"), width, {"P-0042", "D2411", "2026-09-28", "2026-11-09"})
     found = json.loads(run("find", "--format", "json").stdout)
-    assert_readable(screen(width, "find"), width,
+    assert_readable(shown("find"), width,
                     {r["patient"] for r in found} | {r["date"] for r in found} | {
                         lot for r in found for lot in r["lots"].split("; ") if lot})
     groups = json.loads(run("stats", "--by", "substance", "--format", "json").stdout)
-    assert_readable(screen(width, "stats", "--by", "substance"), width, {g["group"] for g in groups})
+    assert_readable(shown("stats", "--by", "substance"), width, {g["group"] for g in groups})
 
 
 def test_a_dropped_column_is_named(clinic: Path) -> None:
