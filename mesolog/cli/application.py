@@ -82,9 +82,11 @@ def _say(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
-class _Commands(typer.Typer):
+class Commands(typer.Typer):
     """A Typer application whose commands show their arguments as words in help
-    (``mesolog.cli.words.WordsCommand``) unless a command names another class."""
+    (``mesolog.cli.words.WordsCommand``) unless a command names another class. The root and
+    every command group (``patient``, ``course``, ``config``, ``photo``) is one; a group made
+    with ``typer.Typer`` shows ``{ID}`` and ``ID <str>``, and tests/test_help_in_words.py fails."""
 
     def command(
         self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **settings: Any
@@ -94,7 +96,7 @@ class _Commands(typer.Typer):
         return super().command(name, cls=cls or WordsCommand, **settings)
 
 
-app = _Commands(
+app = Commands(
     name="mesolog",
     cls=_Refusals,
     help="A logbook for mesotherapy sessions: one TOML chart per patient, progress at a glance.\n\n"
@@ -105,14 +107,14 @@ app = _Commands(
     pretty_exceptions_short=True,
     rich_markup_mode=None,
 )
-patient_app = _Commands(
+patient_app = Commands(
     help="Create, list and show patients. Example: mesolog patient list", no_args_is_help=True
 )
-course_app = _Commands(
+course_app = Commands(
     help="Treatment plans. Example: mesolog course add P-0042 --sessions 6 --interval 14",
     no_args_is_help=True,
 )
-config_app = _Commands(help="The config file. Example: mesolog config show", no_args_is_help=True)
+config_app = Commands(help="The config file. Example: mesolog config show", no_args_is_help=True)
 app.add_typer(patient_app, name="patient")
 app.add_typer(course_app, name="course")
 app.add_typer(config_app, name="config")

@@ -38,6 +38,7 @@ COMMAND_MODULES = {
     "config": "folder",
     "sync": "sharing",
     "merge-chart": "sharing",
+    "photo": "photos",
 }
 
 
