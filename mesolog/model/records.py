@@ -131,6 +131,9 @@ class Patient:
     note: str | None = None
     phone: str | None = None  # recall needs a way to reach the patient
     email: str | None = None
+    # The key FHIR ids of this patient derive from (docs/exports.md): kept in the chart only
+    # when a JSON export was restored; otherwise derived from the clinic's secret.
+    uid: str | None = None
 
 
 @dataclass(frozen=True)

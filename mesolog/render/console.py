@@ -270,3 +270,31 @@ def warnings(messages: Iterable[str]) -> None:
         if message not in seen:
             seen.add(message)
             sys.stderr.write(f"warning: {inert(message)}\n")
+
+
+def stream(text: str) -> None:
+    """Part of a long output, written as it is made (an export of the whole clinic): inert,
+    no newline added."""
+    text = inert(text)
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def to_json_line(data: object) -> str:
+    """``data`` as one line of JSON (the compiled encoder: no indent) and its newline."""
+    import json
+
+    text = json.dumps(data, default=_json_default, ensure_ascii=False)
+    return text.translate(_json_table()) + "\n"
+
+
+def csv_line(cells: Sequence[object]) -> str:
+    """One CSV row's text without its line end, each cell inert as in :func:`to_csv`."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([inert_cell(v) for v in cells])
+    return out.getvalue()

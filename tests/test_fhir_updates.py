@@ -1,0 +1,158 @@
+"""FHIR as a receiving system uses it: ids it updates by, applied export after export.
+
+A small receiver keeps resources by ``Type/id`` and applies each transaction Bundle's entries
+(a PUT stores the resource, a DELETE removes it). After two exports with corrections, voids
+and renumbering between them, what it holds must be exactly the current record.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FULL_ADD
+from test_exchange import resources, validate
+
+BASE = ["--area", "scalp", "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
+        "--practitioner", "Dr. A. Keller"]
+
+
+def fhir(run, *args: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    bundle: dict[str, Any] = json.loads(run("export", *args, "--format", "fhir").stdout)
+    validate(bundle)
+    return bundle
+
+
+class Receiver:
+    """A FHIR server reduced to what an update by id means."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, dict[str, Any]] = {}
+
+    def apply(self, bundle: dict[str, Any]) -> None:
+        # A transaction's deletes come before its puts; ids never overlap within one.
+        for entry in bundle["entry"]:
+            if entry["request"]["method"] == "DELETE":
+                self.held.pop(entry["request"]["url"], None)
+        for entry in bundle["entry"]:
+            if entry["request"]["method"] == "PUT":
+                self.held[entry["request"]["url"]] = entry["resource"]
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [r for url, r in self.held.items() if url.startswith(kind + "/")]
+
+
+def current(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["request"]["url"]: e["resource"] for e in bundle["entry"] if "resource" in e}
+
+
+def _events(held: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {e["event"]["text"]: e for e in held}
+
+
+@pytest.fixture
+def treated(run, patient: Path) -> Path:  # type: ignore[no-untyped-def]
+    run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "hyaluronic acid:2ml:LOT A17",
+        "-s", "biotin:1ml:LOT B1", "--complication", "haematoma:moderate", "--complication", "swelling:mild")
+    run("add", "P-0042", *BASE, "--date", "2026-11-16", "-s", "biotin:1ml:LOT B2",
+        "--complication", "bruising:severe:outcome=resolved")
+    return patient
+
+
+def test_a_receiver_applying_two_exports_in_order_holds_exactly_the_current_record(run, treated: Path) -> None:
+    receiver = Receiver()
+    first = fhir(run)
+    receiver.apply(first)
+    events = _events(receiver.of("AdverseEvent"))
+    swelling_id, haematoma_id = events["swelling"]["id"], events["haematoma"]["id"]
+    given = {g["contained"][0]["code"]["text"]: g["id"] for g in receiver.of("MedicationAdministration")
+             if g["effectiveDateTime"] == "2026-11-02"}
+
+    run("amend", "P-0042", "1", "--remove-complication", "haematoma", "--reason", "other patient's")
+    run("amend", "P-0042", "1", "-s", "vitamin c:1ml:LOT VC2", "-s", "biotin:1ml:LOT B1X", "--reason", "wrong product")
+    run("void", "P-0042", "2", "--reason", "recorded twice")
+    second = fhir(run)
+    receiver.apply(second)
+
+    assert receiver.held == current(second)  # nothing lingers, nothing is missing
+    events = _events(receiver.of("AdverseEvent"))
+    # The removed event is gone; the other kept its id; the voided session reports none.
+    assert set(events) == {"swelling"} and events["swelling"]["id"] == swelling_id
+    assert haematoma_id not in {e["id"] for e in receiver.of("AdverseEvent")}
+    now_given = {g["contained"][0]["code"]["text"]: g for g in receiver.of("MedicationAdministration")
+                 if g["effectiveDateTime"] == "2026-11-02"}
+    # Biotin's lot was corrected: the same administration, updated. Hyaluronic acid's id is gone,
+    # vitamin C has one of its own (never the id that held hyaluronic acid).
+    assert now_given["biotin"]["id"] == given["biotin"]
+    assert now_given["biotin"]["contained"][0]["batch"]["lotNumber"] == "B1X"
+    assert set(now_given) == {"biotin", "vitamin c"} and now_given["vitamin c"]["id"] not in given.values()
+    voided = [g for g in receiver.of("MedicationAdministration") if g["effectiveDateTime"] == "2026-11-16"]
+    assert [g["status"] for g in voided] == ["entered-in-error"]
+
+
+def test_a_restored_session_reports_its_events_again_under_the_same_ids(run, treated: Path) -> None:
+    receiver = Receiver()
+    receiver.apply(fhir(run))
+    before = {e["id"] for e in receiver.of("AdverseEvent")}
+    run("void", "P-0042", "2", "--reason", "wrong day")
+    receiver.apply(fhir(run))
+    run("restore", "P-0042", "2", "--reason", "it was right")
+    last = fhir(run)
+    receiver.apply(last)
+    assert receiver.held == current(last) and {e["id"] for e in receiver.of("AdverseEvent")} == before
+
+
+def test_session_ids_follow_the_session_not_its_number(run, treated: Path) -> None:
+    """The Procedure's id is the session's uid's: the same after a correction of its number's
+    neighbours, and not the id a number would give (sync renumbers)."""
+    first = {p["identifier"][1]["value"]: p["id"] for p in resources(fhir(run), "Procedure")}
+    chart = treated.read_text()
+    # What sync does to a session whose number another laptop took: renumbered, uid kept.
+    treated.write_text(chart.replace("id = 2\n", "id = 7\n", 1))
+    run("amend", "P-0042", "7", "--note", "renumbered by a merge", "--reason", "check")
+    second = {p["identifier"][1]["value"]: p["id"] for p in resources(fhir(run), "Procedure")}
+    assert first == second
+
+
+def test_severity_is_the_grade_and_seriousness_only_what_the_outcome_says(run, patient: Path) -> None:
+    run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "biotin:1ml:LOT B1",
+        "--complication", "bruising:severe:outcome=resolved",
+        "--complication", "nodule:mild:outcome=resolved-with-sequelae",
+        "--complication", "redness:moderate")
+    events = _events(resources(fhir(run), "AdverseEvent"))
+    assert {name: e["severity"]["coding"][0]["code"] for name, e in events.items()} == {
+        "bruising": "severe", "nodule": "mild", "redness": "moderate"}
+    assert events["bruising"]["seriousness"]["coding"][0]["code"] == "Non-serious"  # healed at home
+    assert events["nodule"]["seriousness"]["coding"][0]["code"] == "Serious"  # lasting harm
+    assert "seriousness" not in events["redness"]  # the record says nothing either way
+
+
+def test_corrections_are_provenance_and_the_procedure_says_needle_points_duration_consent(run, patient: Path) -> None:
+    run("add", "P-0042", *FULL_ADD)
+    run("amend", "P-0042", "1", "--depth", "2", "--reason", "typo in depth", "--by", "Dr. S. Okafor")
+    bundle = fhir(run)
+    procedure = resources(bundle, "Procedure")[0]
+    [provenance] = resources(bundle, "Provenance")
+    assert provenance["target"] == [{"reference": f"urn:uuid:{procedure['id']}"}]
+    assert provenance["reason"] == [{"text": "typo in depth"}]
+    assert provenance["agent"][0]["who"]["display"] == "Dr. S. Okafor"
+    assert "depth_mm: 1.5 -> 2" in provenance["activity"]["text"] and provenance["recorded"]
+    values = {e["url"].rsplit("/", 1)[1]: e for e in procedure["extension"]}
+    assert values["needle-gauge"]["valueInteger"] == 30 and values["injection-points"]["valueInteger"] == 40
+    assert values["needle-length"]["valueQuantity"]["value"] == 4
+    assert values["duration"]["valueDuration"] == {"value": 25, "unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}
+    notes = [n["text"] for n in procedure["note"]]
+    assert "needle: 30G 4 mm" in notes and "points: 40" in notes and "duration: 25 min" in notes
+    [consent] = resources(bundle, "Consent")
+    assert consent["sourceAttachment"]["title"] == "form 2026-11-02" and consent["status"] == "active"
+
+
+def test_a_chart_level_change_is_provenance_of_the_patient(run, patient: Path) -> None:
+    run("patient", "edit", "P-0042", "--name", "Ana Ruiz Vidal", "--reason", "married name")
+    bundle = fhir(run)
+    [provenance] = resources(bundle, "Provenance")
+    [chart] = resources(bundle, "Patient")
+    assert provenance["target"] == [{"reference": f"urn:uuid:{chart['id']}"}]
+    assert provenance["reason"] == [{"text": "married name"}]
