@@ -7,13 +7,16 @@ and renumbering between them, what it holds must be exactly the current record.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import FULL_ADD
-from test_exchange import resources, validate
+from test_exchange import demo, resources, validate  # noqa: F401 (demo: a fixture)
 
 BASE = ["--area", "scalp", "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
         "--practitioner", "Dr. A. Keller"]
@@ -156,3 +159,35 @@ def test_a_chart_level_change_is_provenance_of_the_patient(run, patient: Path) -
     [chart] = resources(bundle, "Patient")
     assert provenance["target"] == [{"reference": f"urn:uuid:{chart['id']}"}]
     assert provenance["reason"] == [{"text": "married name"}]
+
+
+def test_the_json_export_restores_a_clinic_that_exports_the_same_json_and_the_same_fhir_ids(
+    run, demo: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    run("patient", "edit", "P-0042", "--phone", "+34 611 111 111", "--reason", "new phone")
+    run("course", "edit", "P-0042", "hair-2026", "--sessions", "8", "--reason", "slow response")
+    run("amend", "P-0042", "1", "--measure", "weight_change_kg=-0.5", "--reason", "weighed")
+    run("void", "P-0042", "2", "--reason", "duplicate")
+    exported = run("export").stdout
+    copy = json.loads(exported)
+    assert copy["clinic"]["id"] == tomllib.loads((demo / "clinic.toml").read_text())["id"]
+    chart = next(c for c in copy["charts"] if c["patient"]["id"] == "P-0042")
+    assert [a["reason"] for a in chart["amendments"]] == ["new phone", "slow response"]
+    assert chart["sessions"][0]["measurements"]["weight_change_kg"] == -0.5  # a number, unquoted
+    target = tmp_path / "restored"
+    run("--data-dir", str(target), "init")
+    (tmp_path / "clinic.json").write_text(exported)
+    run("--data-dir", str(target), "import", str(tmp_path / "clinic.json"), "--apply")
+    assert run("--data-dir", str(target), "export").stdout == exported
+    ours = fhir(run)
+    theirs = json.loads(run("--data-dir", str(target), "export", "--format", "fhir").stdout)
+    assert ours["entry"] == theirs["entry"]
+    # The restored folder keeps a secret of its own: the copy never carried one.
+    secrets = {tomllib.loads((folder / "clinic.toml").read_text())["secret"] for folder in (demo, target)}
+    assert len(secrets) == 2 and not any(s in exported for s in secrets)
+
+
+def test_csv_writes_a_negative_number_as_a_number(run, patient: Path) -> None:
+    run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "biotin:1ml:LOT B1", "--measure", "weight_change_kg=-1")
+    row = next(csv.DictReader(io.StringIO(run("export", "--format", "csv").stdout)))
+    assert row["measure_weight_change_kg"] == "-1"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from mesolog.model.records import Chart, Complication, Session, Substance
-from mesolog.model.values import number_text
+from mesolog.model.values import NumberText, number_text
 
 PATIENT_COLUMNS = ("patient", "name", "birth_year")
 SESSION_COLUMNS = (
@@ -82,7 +82,7 @@ def _text(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, float):
-        return number_text(value)
+        return NumberText(number_text(value))
     return value
 
 
