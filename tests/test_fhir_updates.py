@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import FULL_ADD
-from test_exchange import demo, resources, validate  # noqa: F401 (demo: a fixture)
+from test_exchange import DEMO, resources, validate
 
 BASE = ["--area", "scalp", "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
         "--practitioner", "Dr. A. Keller"]
@@ -162,8 +163,10 @@ def test_a_chart_level_change_is_provenance_of_the_patient(run, patient: Path) -
 
 
 def test_the_json_export_restores_a_clinic_that_exports_the_same_json_and_the_same_fhir_ids(
-    run, demo: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+    run, data_dir: Path, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
+    demo = data_dir
+    shutil.copytree(DEMO, demo, dirs_exist_ok=True)
     run("patient", "edit", "P-0042", "--phone", "+34 611 111 111", "--reason", "new phone")
     run("course", "edit", "P-0042", "hair-2026", "--sessions", "8", "--reason", "slow response")
     run("amend", "P-0042", "1", "--measure", "weight_change_kg=-0.5", "--reason", "weighed")
