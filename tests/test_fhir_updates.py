@@ -167,6 +167,7 @@ def test_the_json_export_restores_a_clinic_that_exports_the_same_json_and_the_sa
 ) -> None:
     demo = data_dir
     shutil.copytree(DEMO, demo, dirs_exist_ok=True)
+    fhir(run)  # the clinic has sent FHIR: its ids exist, and the copy must keep them
     run("patient", "edit", "P-0042", "--phone", "+34 611 111 111", "--reason", "new phone")
     run("course", "edit", "P-0042", "hair-2026", "--sessions", "8", "--reason", "slow response")
     run("amend", "P-0042", "1", "--measure", "weight_change_kg=-0.5", "--reason", "weighed")

@@ -89,13 +89,15 @@ def export(
 
     if patient_id is not None:
         clinic.load(patient_id)  # an unknown patient is refused before anything is written
-    keys = clinic.export_keys()
+    # FHIR makes the clinic's keys the first time; JSON carries them when they exist.
     if output is not None:
         from mesolog.store.outputs import save_lines
 
-        written = save_lines(output, exchange_view.fhir_ndjson(charts(), keys), force)
-        console.write("\n".join(str(path) for path in written) or f"nothing to export; {output} left empty")
+        lines = exchange_view.fhir_ndjson(charts(), clinic.export_keys())
+        written = save_lines(output, lines, force)
+        console.write("\n".join(map(str, written)) or f"nothing to export; {output} left empty")
     else:
+        keys = clinic.export_keys() if fmt == "fhir" else clinic.existing_export_keys()
         exchange_view.export(charts(), fmt, keys, per)
     fail_if_left_out(problems)
 

@@ -169,7 +169,7 @@ def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
     return csv_header("substance", 1, names), rows
 
 
-def chart_record(chart: Chart, patient_key: str) -> dict[str, object]:
+def chart_record(chart: Chart, patient_key: str | None) -> dict[str, object]:
     """The chart as the JSON export writes it: every field, numbers as numbers, the patient's
     key (what its FHIR ids derive from) filled in so a restored chart keeps it."""
     from dataclasses import asdict

@@ -48,7 +48,10 @@ def _inert_table() -> dict[int, str]:
 
 def inert(text: str) -> str:
     """``text`` with every control character and invisible direction mark shown visibly."""
-    if text.isprintable() or not any(ord(c) in _inert_table() for c in text):
+    # Lines of plain text (an export writes thousands) are printable but for their newlines.
+    if text.isprintable() or text.replace("\n", "").isprintable():
+        return text
+    if not any(ord(c) in _inert_table() for c in text):
         return text
     return text.translate(_inert_table())
 

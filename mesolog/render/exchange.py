@@ -19,26 +19,32 @@ JSON_VERSION = 2
 
 
 def export(
-    charts: Iterable[Chart], fmt: str, keys: ExportKeys, per: str = "session"
+    charts: Iterable[Chart], fmt: str, keys: ExportKeys | None, per: str = "session"
 ) -> None:
     """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir, written
     chart by chart as ``charts`` are read: the clinic is never held in memory whole."""
     if fmt == "json":
         json_export(charts, keys)
     elif fmt == "fhir":
+        assert keys is not None
         fhir_export(charts, keys)
     else:
         csv_export(charts, per)
 
 
-def json_export(charts: Iterable[Chart], keys: ExportKeys) -> None:
+def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
     """``{"format": ..., "clinic": {"id": ...}, "charts": [...]}``, one chart a line. The
-    clinic's identity comes along (a restored clinic exports the same ids); its secret never."""
+    clinic's identity and each patient's key come along (a restored clinic exports the same
+    FHIR ids); its secret never. A folder that never exported FHIR has neither yet."""
     from mesolog.model.exchange import chart_record
 
-    head = {"format": JSON_FORMAT, "version": JSON_VERSION, "clinic": {"id": keys.clinic_id}}
+    clinic = {"id": keys.clinic_id} if keys else {}
+    head = {"format": JSON_FORMAT, "version": JSON_VERSION, "clinic": clinic}
     stream(to_json_line(head)[:-2] + ', "charts": [')
-    _stream_list(to_json_line(chart_record(c, keys.patient_key(c.patient))) for c in charts)
+    _stream_list(
+        to_json_line(chart_record(c, keys.patient_key(c.patient) if keys else c.patient.uid))
+        for c in charts
+    )
     stream("]}\n")
 
 

@@ -315,6 +315,15 @@ class Clinic:
 
         return ExportKeys(*clinic_keys(self.data_dir, self.lock_dir, adopt))
 
+    def existing_export_keys(self) -> ExportKeys | None:
+        """The keys of a folder with an identity; a folder without one (never exported to FHIR)
+        is left without: a JSON copy of it has no ids to keep (docs/exports.md)."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import existing_keys
+
+        found = existing_keys(self.data_dir, self.lock_dir)
+        return None if found is None else ExportKeys(*found)
+
     # -- changing charts --
 
     def _keep_hand_edits(self, path: Path) -> None:

@@ -68,6 +68,14 @@ def clinic_keys(data_dir: Path, lock_dir: Path, adopt: str | None = None) -> tup
     return found, secret
 
 
+def existing_keys(data_dir: Path, lock_dir: Path) -> tuple[str, str] | None:
+    """The uuid and secret of a data folder that has an identity (its secret added if it was
+    made before secrets were); a folder without one is left without one."""
+    if not (data_dir / FILE_NAME).is_file():
+        return None
+    return clinic_keys(data_dir, lock_dir)
+
+
 def clinic_id(data_dir: Path, lock_dir: Path) -> str:
     """The uuid of this data folder; made the first time it is asked."""
     return clinic_keys(data_dir, lock_dir)[0]
