@@ -12,6 +12,7 @@ from mesolog.cli.application import (
     fail_if_left_out,
     state_of,
 )
+from mesolog.cli.options import FolderForceOption, FolderOutputOption
 
 if TYPE_CHECKING:
     from mesolog.model import Chart
@@ -44,20 +45,8 @@ def export(
             help="csv rows: one per session (substances in numbered columns) or one per substance given. Example: --per substance",
         ),
     ] = "session",
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="DIR",
-            help="fhir-ndjson: the folder for the .ndjson files (made if missing). Example: --output bulk",
-            show_default=False,
-        ),
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="fhir-ndjson: replace .ndjson files in the folder. Example: --force"),
-    ] = False,
+    output: FolderOutputOption = None,
+    force: FolderForceOption = False,
 ) -> None:
     """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
     from mesolog.errors import InvalidValue
@@ -138,7 +127,6 @@ def import_file(
 ) -> None:
     """Sessions from a spreadsheet or an export; a dry run unless --apply. Example: mesolog import visits.csv --apply"""
     from datetime import date
-    from pathlib import Path
 
     from mesolog import model
     from mesolog.errors import ImportRejected
