@@ -86,8 +86,15 @@ def export(
         written = save_lines(output, lines, force)
         console.write("\n".join(map(str, written)) or f"nothing to export; {output} left empty")
     else:
+        from mesolog.store.outputs import Spool
+
         keys = clinic.export_keys() if fmt == "fhir" else clinic.existing_export_keys()
-        exchange_view.export(charts(), fmt, keys, per)
+        spool = Spool() if fmt == "csv" else None  # CSV rows wait there for their header
+        try:
+            exchange_view.export(charts(), fmt, keys, per, spool)
+        finally:
+            if spool is not None:
+                spool.close()
     fail_if_left_out(problems)
 
 

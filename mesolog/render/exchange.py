@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from mesolog.model import Chart
 from mesolog.render.console import stream, to_json_line, write
@@ -19,7 +19,11 @@ JSON_VERSION = 2
 
 
 def export(
-    charts: Iterable[Chart], fmt: str, keys: ExportKeys | None, per: str = "session"
+    charts: Iterable[Chart],
+    fmt: str,
+    keys: ExportKeys | None,
+    per: str = "session",
+    spool: Spool | None = None,
 ) -> None:
     """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir, written
     chart by chart as ``charts`` are read: the clinic is never held in memory whole."""
@@ -29,7 +33,8 @@ def export(
         assert keys is not None
         fhir_export(charts, keys)
     else:
-        csv_export(charts, per)
+        assert spool is not None
+        csv_export(charts, per, spool)
 
 
 def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
@@ -78,15 +83,23 @@ def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str
             yield f"{resource['resourceType']}.ndjson", to_json_line(resource)
 
 
-def csv_export(charts: Iterable[Chart], per: str) -> None:
-    """Rows as each chart is read, each kept as its CSV text (a few hundred bytes a session)
-    until the widest session and every measure are known: the header needs them."""
+class Spool(Protocol):
+    """Where rows wait for the header (``store.outputs.Spool``: a temporary file)."""
+
+    def add(self, line: str) -> None: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+def csv_export(charts: Iterable[Chart], per: str, spool: Spool) -> None:
+    """Rows as each chart is read, each spooled as its CSV text until the widest session and
+    every measure are known (the header needs them): memory stays flat at any clinic size."""
+    import json
     import sys
 
     from mesolog.model import exchange
     from mesolog.render.console import csv_line
 
-    rows: list[tuple[str, int, list[str], dict[str, float]]] = []
     widest, names = 1, set[str]()
     numbered = per != "substance"
     for chart in charts:
@@ -98,18 +111,18 @@ def csv_export(charts: Iterable[Chart], per: str) -> None:
             ]
             widest = max(widest, len(given))
             names.update(session.measurements)
-            rows.append((shared, len(given), given, session.measurements))
+            spool.add(json.dumps([shared, given, session.measurements], ensure_ascii=False))
     measures = sorted(names)
     stream(csv_line(exchange.csv_header(per, widest, measures)) + "\n")
     blank = csv_line([""] * len(exchange.NUMBERED_SUBSTANCE_COLUMNS))
-    for shared, count, given, measured in rows:
-        tail = csv_line(exchange.measure_cells(measured, measures))
+    for line in spool:
+        shared, given, measured = json.loads(line)
+        tail = [csv_line(exchange.measure_cells(measured, measures))] if measures else []
         if numbered:
-            parts = [shared, *given, *[blank] * (widest - count), *([tail] if measures else [])]
-            stream(",".join(parts) + "\n")
+            stream(",".join([shared, *given, *[blank] * (widest - len(given)), *tail]) + "\n")
         else:
             for n, item in enumerate(given, start=1):
-                stream(",".join([shared, str(n), item, *([tail] if measures else [])]) + "\n")
+                stream(",".join([shared, str(n), item, *tail]) + "\n")
     # Said every time (mesolog has no --quiet): a CSV copy is not a backup of the charts.
     sys.stderr.write(f"{CSV_KEEPS}\n")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -73,3 +73,25 @@ def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = Fal
         os.replace(folder / f".{name}.partial", folder / name)
         written.append(folder / name)
     return written
+
+
+class Spool:
+    """Lines kept in a temporary file until they can be written in order (a CSV export learns
+    its header only after the last chart): memory stays flat however large the clinic. The
+    file is private and removed when closed."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")
+
+    def add(self, line: str) -> None:
+        self.file.write(line + "\n")
+
+    def __iter__(self) -> Iterator[str]:
+        self.file.seek(0)
+        for line in self.file:
+            yield line[:-1]
+
+    def close(self) -> None:
+        self.file.close()
