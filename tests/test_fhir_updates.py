@@ -195,3 +195,33 @@ def test_csv_writes_a_negative_number_as_a_number(run, patient: Path) -> None:
     run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "biotin:1ml:LOT B1", "--measure", "weight_change_kg=-1")
     row = next(csv.DictReader(io.StringIO(run("export", "--format", "csv").stdout)))
     assert row["measure_weight_change_kg"] == "-1"
+
+
+def test_bulk_data_ndjson_is_one_file_a_resource_type_each_line_a_valid_resource(run, treated: Path, tmp_path: Path) -> None:
+    import importlib
+
+    run("void", "P-0042", "2", "--reason", "recorded twice")
+    bulk = tmp_path / "bulk"
+    result = run("export", "--format", "fhir-ndjson", "--output", str(bulk))
+    names = sorted(p.name for p in bulk.iterdir())
+    assert names == ["AdverseEvent.ndjson", "CarePlan.ndjson", "MedicationAdministration.ndjson", "Patient.ndjson",
+                     "Practitioner.ndjson", "Procedure.ndjson", "Provenance.ndjson"]
+    assert result.stdout.split() == [str(bulk / n) for n in names]
+    bundle = current(fhir(run))
+    for name in names:
+        kind = name.removesuffix(".ndjson")
+        model = getattr(importlib.import_module(f"fhir.resources.R4B.{kind.lower()}"), kind)
+        lines = (bulk / name).read_text().splitlines()
+        for line in lines:
+            resource = json.loads(line)
+            model.model_validate(resource)
+            assert bundle[f"{kind}/{resource['id']}"] == resource  # the Bundle's resources, by id
+    events = [json.loads(x) for x in (bulk / "AdverseEvent.ndjson").read_text().splitlines()]
+    assert {e["event"]["text"] for e in events} == {"haematoma", "swelling"}  # not the voided one's
+    before = {p.name: p.read_bytes() for p in bulk.iterdir()}
+    refused = run("export", "--format", "fhir-ndjson", "--output", str(bulk), expect=None)
+    assert refused.exit_code != 0 and "--force" in refused.stderr
+    assert {p.name: p.read_bytes() for p in bulk.iterdir()} == before
+    run("export", "--format", "fhir-ndjson", "--output", str(bulk), "--force")
+    alone = run("export", "--format", "json", "--output", str(tmp_path / "other"), expect=None)
+    assert alone.exit_code != 0 and not (tmp_path / "other").exists()

@@ -83,7 +83,8 @@ class Spool:
     def __init__(self) -> None:
         import tempfile
 
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        # Closed by close() (the export closes it in a finally), not by a with block.
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
 
     def add(self, line: str) -> None:
         self.file.write(line + "\n")
