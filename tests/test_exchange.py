@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,10 @@ def validate(bundle: dict) -> object:  # type: ignore[type-arg]
                 assert activity["detail"]["status"] in {"not-started", "scheduled", "in-progress", "on-hold",
                                                         "completed", "cancelled", "stopped", "unknown",
                                                         "entered-in-error"}
+    # Every reference inside the Bundle names one of its entries.
+    urls = {e["fullUrl"] for e in bundle["entry"] if "fullUrl" in e}
+    references = re.findall(r'"reference": "(urn:uuid:[^"]+)"', json.dumps(bundle))
+    assert set(references) <= urls, set(references) - urls
     return Bundle.model_validate(bundle)
 
 

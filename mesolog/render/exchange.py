@@ -77,7 +77,7 @@ def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str
     (docs/exports.md)."""
     from mesolog.render import fhir
 
-    for entry in fhir.entries(charts, keys):
+    for entry in fhir.entries(charts, keys, relative=True):
         resource = entry.get("resource")
         if resource is not None:
             yield f"{resource['resourceType']}.ndjson", to_json_line(resource)

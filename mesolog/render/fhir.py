@@ -138,8 +138,11 @@ class _Builder:
     record holds now, by its id, and a ``DELETE`` of every id an earlier export may have held
     that the record holds no more (docs/exports.md)."""
 
-    def __init__(self, keys: ExportKeys) -> None:
+    def __init__(self, keys: ExportKeys, relative: bool = False) -> None:
         self.ids = _Ids(keys)
+        # A Bundle refers to its entries by fullUrl (urn:uuid:...); Bulk Data files, which have
+        # no fullUrl, by Type/id.
+        self.relative = relative
         self.practitioners: dict[str, str] = {}
         self.entries: list[Entry] = []
 
@@ -154,7 +157,10 @@ class _Builder:
                 "request": {"method": "PUT", "url": f"{kind}/{resource['id']}"},
             }
         )
-        return url
+        return self.reference(kind, url)
+
+    def reference(self, kind: str, url: str) -> str:
+        return f"{kind}/{url.removeprefix('urn:uuid:')}" if self.relative else url
 
     def delete(self, kind: str, parts: tuple[object, ...]) -> None:
         self.entries.append(
@@ -214,7 +220,7 @@ class _Builder:
         status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
         done = [
-            {"reference": self.ids.urn(key, "session", s.uid)}
+            {"reference": self.reference("Procedure", self.ids.urn(key, s.uid, "session"))}
             for s in chart.active_sessions
             if course.named(s.course)
         ]
@@ -555,9 +561,10 @@ def bundle_head(keys: ExportKeys) -> dict[str, Any]:
     }
 
 
-def entries(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[Entry]:
-    """Every entry of the export, chart by chart, as each chart is read."""
-    builder = _Builder(keys)
+def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
+    """Every entry of the export, chart by chart, as each chart is read (``relative``: the
+    references as ``Type/id``, for Bulk Data files)."""
+    builder = _Builder(keys, relative)
     for chart in charts:
         yield from builder.chart(chart)
 
