@@ -172,8 +172,19 @@ def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
 def chart_record(chart: Chart, patient_key: str | None) -> dict[str, object]:
     """The chart as the JSON export writes it: every field, numbers as numbers, the patient's
     key (what its FHIR ids derive from) filled in so a restored chart keeps it."""
-    from dataclasses import asdict
-
-    record = asdict(chart)
+    record = _plain(chart)
+    assert isinstance(record, dict)
     record["patient"]["uid"] = patient_key
     return record
+
+
+def _plain(value: object) -> object:
+    """``dataclasses.asdict`` without its deep copies (most of a JSON export's time): records
+    as dicts of their fields in order, tuples as lists; the values themselves are immutable."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {key: _plain(item) for key, item in vars(value).items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -290,6 +290,8 @@ def to_json_line(data: object) -> str:
     import json
 
     text = json.dumps(data, default=_json_default, ensure_ascii=False)
+    if text.isascii() and "\x7f" not in text:  # nothing the table would change (most lines)
+        return text + "\n"
     return text.translate(_json_table()) + "\n"
 
 
