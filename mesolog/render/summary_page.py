@@ -54,12 +54,13 @@ table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 th, td { border: 0.25mm solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
 thead { display: table-header-group; }
-tr { break-inside: avoid; }
+tr, tbody.session { break-inside: avoid; }
 td.notes { background: #fafafa; }
 table.sessions { font-size: 9pt; }
-col.date { width: 12%; } col.areas { width: 12%; } col.products { width: 34%; }
-col.depth { width: 8%; } col.technique { width: 11%; } col.anaesthetic { width: 11%; }
-col.by { width: 12%; }
+col.date { width: 12.5%; } col.areas { width: 10%; } col.products { width: 28%; }
+col.depth { width: 8%; } col.technique { width: 12.5%; } col.anaesthetic { width: 15%; }
+col.by { width: 14%; }
+th { overflow-wrap: anywhere; }  /* a heading word wider than its column wraps, never runs over */
 ul.products { margin: 0; padding-left: 4mm; }
 .note { border-left: 1mm solid #c80; padding: 1mm 3mm; background: #fff6e5; }
 figure { margin: 0 0 5mm; break-inside: avoid; }
@@ -222,7 +223,8 @@ def _session_rows(item: Session) -> str:
     if item.notes.strip():
         # Its lines as written (pre-line), long words wrapped anywhere.
         row += f'<tr><td class="notes" colspan="7">Note: {_text(item.notes.strip())}</td></tr>'
-    return row
+    # A session's rows are one group: its note never starts a page alone.
+    return f'<tbody class="session">{row}</tbody>'
 
 
 def _sessions_section(sessions: tuple[Session, ...]) -> str:
@@ -239,7 +241,7 @@ def _sessions_section(sessions: tuple[Session, ...]) -> str:
     rows = "".join(_session_rows(s) for s in sessions)
     return (
         f'<section id="sessions"><h2>Sessions</h2><table class="sessions"><colgroup>{cols}</colgroup>{head}'
-        f"<tbody>{rows}</tbody></table></section>"
+        f"{rows}</table></section>"
     )
 
 
