@@ -67,7 +67,10 @@ def fhir_export(charts: Iterable[Chart], keys: ExportKeys) -> None:
 
     head = fhir.bundle_head(keys)
     stream(to_json_line(head)[:-2] + ', "entry": [')
-    _stream_list(to_json_line(entry) for entry in fhir.entries(charts, keys))
+    # A chart's entries a line: one encoder call each (the list's brackets dropped).
+    _stream_list(
+        to_json_line(some)[1:-2] for some in fhir.chart_entries(charts, keys) if some
+    )
     stream("]}\n")
 
 

@@ -572,12 +572,19 @@ def bundle_head(keys: ExportKeys) -> dict[str, Any]:
     }
 
 
-def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
-    """Every entry of the export, chart by chart, as each chart is read (``relative``: the
-    references as ``Type/id``, for Bulk Data files)."""
+def chart_entries(
+    charts: Iterable[Chart], keys: ExportKeys, relative: bool = False
+) -> Iterator[list[Entry]]:
+    """The entries of the export, a chart's at a time, as each chart is read (``relative``:
+    the references as ``Type/id``, for Bulk Data files)."""
     builder = _Builder(keys, relative)
     for chart in charts:
-        yield from builder.chart(chart)
+        yield builder.chart(chart)
+
+
+def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
+    for some in chart_entries(charts, keys, relative):
+        yield from some
 
 
 def bundle(charts: Iterable[Chart], keys: ExportKeys) -> dict[str, Any]:
