@@ -275,10 +275,10 @@ def warnings(messages: Iterable[str]) -> None:
             sys.stderr.write(f"warning: {inert(message)}\n")
 
 
-def stream(text: str) -> None:
-    """Part of a long output, written as it is made (an export of the whole clinic): inert,
-    no newline added."""
-    text = inert(text)
+def stream(text: str, inert_already: bool = False) -> None:
+    """Part of a long output, written as it is made (an export of the whole clinic): inert
+    (``inert_already``: made so by :func:`to_json_line`), no newline added."""
+    text = text if inert_already else inert(text)
     if page.current is not None:
         page.current.write(text)
     else:

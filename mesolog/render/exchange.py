@@ -47,17 +47,17 @@ def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
     head = {"format": JSON_FORMAT, "version": JSON_VERSION, "clinic": clinic}
     stream(to_json_line(head)[:-2] + ', "charts": [')
     _stream_list(
-        to_json_line(chart_record(c, keys.patient_key(c.patient) if keys else c.patient.uid))
+        to_json_line(chart_record(c, keys.patient_key(c.patient) if keys else c.patient.uid))[:-1]
         for c in charts
     )
     stream("]}\n")
 
 
 def _stream_list(items: Iterator[str]) -> None:
-    """Items of a JSON list, one a line, commas between."""
+    """Items of a JSON list (inert already: :func:`to_json_line`), one a line, commas between."""
     lead = "\n"
     for item in items:
-        stream(lead + item)
+        stream(lead + item, inert_already=True)
         lead = ",\n"
     stream("\n")
 
