@@ -231,3 +231,24 @@ def test_bulk_data_ndjson_is_one_file_a_resource_type_each_line_a_valid_resource
     run("export", "--format", "fhir-ndjson", "--output", str(bulk), "--force")
     alone = run("export", "--format", "json", "--output", str(tmp_path / "other"), expect=None)
     assert alone.exit_code != 0 and not (tmp_path / "other").exists()
+
+
+def test_ids_are_uuid5_of_the_patients_key_in_the_clinics_namespace(run, treated: Path, data_dir: Path) -> None:
+    """The derivation is part of the contract: a new version of mesolog must not move the ids a
+    receiver holds (docs/exports.md)."""
+    import hashlib
+    import hmac
+    import uuid
+
+    bundle = fhir(run)
+    kept = tomllib.loads((data_dir / "clinic.toml").read_text())
+    key = hmac.new(kept["secret"].encode(), b"P-0042", hashlib.sha256).hexdigest()[:32]
+    namespace = uuid.UUID(kept["id"])
+    [chart] = resources(bundle, "Patient")
+    assert chart["id"] == str(uuid.uuid5(namespace, f"{key}/patient"))
+    text = treated.read_text()
+    uids = [line.split('"')[1] for line in text.splitlines() if line.startswith("uid = ")]
+    procedures = {p["id"] for p in resources(bundle, "Procedure")}
+    assert procedures == {str(uuid.uuid5(namespace, f"{key}/{uid}/session")) for uid in uids}
+    given = {g["id"] for g in resources(bundle, "MedicationAdministration")}
+    assert str(uuid.uuid5(namespace, f"{key}/{uids[0]}/given/hyaluronic acid#1")) in given

@@ -87,11 +87,9 @@ class _Ids:
         makes a hundred thousand of them)."""
         digest = self.hashed.copy()
         digest.update("/".join(map(str, parts)).encode())
-        raw = bytearray(digest.digest()[:16])
-        raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
-        raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
-        x = raw.hex()
-        return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+        x = digest.hexdigest()
+        variant = "89ab"[int(x[16], 16) & 3]  # the RFC 4122 variant: 10xx
+        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant}{x[17:20]}-{x[20:32]}"  # version 5
 
     def urn(self, *parts: object) -> str:
         return f"urn:uuid:{self.uuid(*parts)}"
