@@ -147,9 +147,12 @@ def test_corrections_are_provenance_and_the_procedure_says_needle_points_duratio
     values = {e["url"].rsplit("/", 1)[1]: e for e in procedure["extension"]}
     assert values["needle-gauge"]["valueInteger"] == 30 and values["injection-points"]["valueInteger"] == 40
     assert values["needle-length"]["valueQuantity"]["value"] == 4
-    assert values["duration"]["valueDuration"] == {"value": 25, "unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}
+    assert values["duration"]["valueQuantity"] == {"value": 25, "unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}
+    assert values["needle-angle"]["valueQuantity"]["code"] == "deg" and values["depth"]["valueQuantity"]["value"] == 2
     notes = [n["text"] for n in procedure["note"]]
-    assert "needle: 30G 4 mm" in notes and "points: 40" in notes and "duration: 25 min" in notes
+    for note in ("needle gauge: 30", "needle length: 4 mm", "injection points: 40", "duration: 25 min",
+                 "consent: form 2026-11-02", "depth: 2 mm"):
+        assert note in notes
     [consent] = resources(bundle, "Consent")
     assert consent["sourceAttachment"]["title"] == "form 2026-11-02" and consent["status"] == "active"
 

@@ -29,9 +29,10 @@ from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
+from mesolog.model.fields import Entry as Field
 from mesolog.model.itemkeys import ExportKeys, complication_keys, former_keys, substance_keys
-from mesolog.model.records import Amendment
-from mesolog.model.values import DERMAL_DEPTH_MM, number_text
+from mesolog.model.records import TABLE, Amendment
+from mesolog.model.values import DERMAL_DEPTH_MM
 
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -388,13 +389,12 @@ class _Builder:
             resource["performer"] = [{"actor": performer}]
         if session.indication:
             resource["reasonCode"] = [{"text": session.indication}]
-        needle = needle_text(session)
-        if needle:
-            resource["usedCode"] = [{"text": needle}]
-        extensions = procedure_extensions(session)
+        # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
+        # among them (needle, points, duration...) are extensions a receiver can read too.
+        extensions = [x for e in TABLE if (x := extension(e, getattr(session, e.name)))]
         if extensions:
             resource["extension"] = extensions
-        notes = [f"{label}: {text}" for label, text in procedure_details(session)]
+        notes = [n for e in TABLE if (n := e.fhir_note(getattr(session, e.name)))]
         if session.notes:
             notes.append(session.notes)
         resource["note"] = [{"text": n} for n in notes]
@@ -506,53 +506,18 @@ def instant(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def needle_text(session: Session) -> str:
-    parts = []
-    if session.needle_gauge is not None:
-        parts.append(f"{session.needle_gauge}G")
-    if session.needle_length_mm is not None:
-        parts.append(f"{number_text(session.needle_length_mm)} mm")
-    return f"needle {' '.join(parts)}" if parts else ""
-
-
-def procedure_details(session: Session) -> list[tuple[str, str]]:
-    """The session's how, as the Procedure's notes say it."""
-    details = [
-        ("technique", session.technique),
-        ("depth", f"{number_text(session.depth_mm)} mm"),
-        ("anaesthetic", session.anaesthetic),
-    ]
-    if session.method:
-        details.append(("method", session.method))
-    if session.angle_deg is not None:
-        details.append(("angle", f"{session.angle_deg} degrees"))
-    needle = needle_text(session)
-    if needle:
-        details.append(("needle", needle.removeprefix("needle ")))
-    if session.points is not None:
-        details.append(("points", str(session.points)))
-    if session.duration_min is not None:
-        details.append(("duration", f"{session.duration_min} min"))
-    if session.consent:
-        details.append(("consent", session.consent))
-    return details
-
-
-def procedure_extensions(session: Session) -> list[dict[str, Any]]:
-    """Needle, points and duration as values a receiver can read (no Procedure element holds
-    them): one extension each, UCUM where there is a unit."""
-    values: list[tuple[str, dict[str, Any]]] = []
-    if session.needle_gauge is not None:
-        values.append(("needle-gauge", {"valueInteger": session.needle_gauge}))
-    if session.needle_length_mm is not None:
-        values.append(("needle-length", {"valueQuantity": _ucum(session.needle_length_mm, "mm")}))
-    if session.points is not None:
-        values.append(("injection-points", {"valueInteger": session.points}))
-    if session.duration_min is not None:
-        values.append(("duration", {"valueDuration": _ucum(session.duration_min, "min")}))
-    if session.angle_deg is not None:
-        values.append(("needle-angle", {"valueQuantity": _ucum(session.angle_deg, "deg")}))
-    return [{"url": f"{EXTENSION_BASE}{name}", **value} for name, value in values]
+def extension(field: Field, value: object) -> dict[str, Any] | None:
+    """A number the table gives a FHIR word, as an extension of the Procedure (no Procedure
+    element holds a needle's gauge or the points injected): its URL from the word
+    (``.../needle-length``), its value a UCUM quantity when the table gives a unit."""
+    if not field.spec.fhir or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    url = EXTENSION_BASE + field.spec.fhir.replace(" ", "-")
+    if field.spec.unit:
+        return {"url": url, "valueQuantity": _ucum(value, field.spec.unit)}
+    if isinstance(value, int):
+        return {"url": url, "valueInteger": value}
+    return {"url": url, "valueDecimal": value}
 
 
 def _ucum(value: float, code: str) -> dict[str, Any]:
