@@ -177,3 +177,47 @@ def test_the_json_copy_of_a_chart_reads_back_as_the_same_chart(tmp_path_factory,
     head = f'{{"format": "mesolog-export", "version": 2, "clinic": {{"id": "{clinic}"}}, "charts": [\n'
     copy.write_text(head + to_json_line(chart_record(chart, key)) + "]}\n", encoding="utf-8")
     assert exported_charts(copy) == ([chart], clinic)
+
+
+@settings(max_examples=int(os.environ.get("EXPORTS_EXAMPLES", "60")), deadline=None)
+@given(
+    session=sessions,
+    substances_after=st.lists(substances, min_size=1, max_size=6).map(tuple),
+    keep=st.lists(st.booleans(), max_size=4),
+    voided=st.booleans(),
+)
+def test_a_receiver_applying_two_fhir_exports_holds_exactly_the_corrected_record(
+    session: Session, substances_after: tuple[Substance, ...], keep: list[bool], voided: bool
+) -> None:
+    """Whatever a correction changes (the products, which complications stay, a void), a
+    receiver that applies the export before it and the export after it holds exactly what the
+    second export says: nothing corrected away lingers (the trail names it for a DELETE)."""
+    from dataclasses import replace
+
+    from mesolog.errors import AlreadyRecorded
+    from mesolog.model import Chart, amended
+    from mesolog.model.itemkeys import ExportKeys
+    from mesolog.render import fhir
+
+    keys = ExportKeys("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77", "ab" * 32)
+    patient = Patient(id="P-1", created=datetime(2026, 1, 1, tzinfo=UTC))
+    before = replace(session, id=1, amendments=())
+    kept = tuple(c for c, k in zip(before.complications, keep + [True] * 4, strict=False) if k)
+    after = replace(before, substances=substances_after, complications=kept,
+                    status="voided" if voided else "active")
+    if after == before:
+        return
+    try:
+        after = amended(before, after, datetime(2026, 2, 1, tzinfo=UTC), "Dr. A", "correction")
+    except AlreadyRecorded:  # only a category differs: it follows from the name, no correction
+        return
+    held: dict[str, object] = {}
+    for version in (before, after):
+        bundle = fhir.bundle([Chart(patient, (), (version,))], keys)
+        for entry in bundle["entry"]:
+            if entry["request"]["method"] == "DELETE":
+                held.pop(entry["request"]["url"], None)
+        for entry in bundle["entry"]:
+            if entry["request"]["method"] == "PUT":
+                held[entry["request"]["url"]] = entry["resource"]
+    assert held == {e["request"]["url"]: e["resource"] for e in bundle["entry"] if "resource" in e}

@@ -13,6 +13,7 @@ amendment writes the old list): an export can then tell a receiver to delete the
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -40,13 +41,17 @@ class ExportKeys:
         return digest.hexdigest()[:32]
 
 
-# "HA 2ml lot A17 exp 2027-01-31", as the trail writes a substance (amendments.substance_text).
-_SUBSTANCE = re.compile(
-    r"^(?P<name>.+?) [-+]?\d[\d.]*(?:e[-+]?\d+)?[^\s\d]\S*(?: lot .*?)?(?: exp \d{4}-\d{2}-\d{2})?$"
-)
-# "bruising mild onset 2026-01-02", as the trail writes a complication.
-_COMPLICATION = re.compile(r"^(?P<name>.+?) (?:mild|moderate|severe|severity not recorded)(?: .*)?$")
-_ADDED = re.compile(r"^added (?P<name>.+) \([^()]*\)$")
+# How the trail writes a substance (amendments.substance_text: "HA 2ml lot A17 exp 2027-01-31",
+# "; " between them) and a complication (amendments.complication_text: "bruising mild onset
+# 2026-11-03"). Names and lots are free text (they may hold "; ", " -> ", digits), so reading a
+# trail back can be ambiguous: every reading is taken (see :func:`_places`).
+_UNITS = "|".join(re.escape(unit) for unit in sorted(vocab.UNITS, key=len, reverse=True))
+_AMOUNT = re.compile(rf" [-+]?\d[\d.]*(?:e[-+]?\d+)?(?:{_UNITS})")
+_AFTER_AMOUNT = re.compile(r"(?: lot .*?)?(?: exp \d{4}-\d{2}-\d{2})?", re.S)
+_SEVERITY = re.compile(r" (?:mild|moderate|severe|severity not recorded)(?= |$)")
+_ADDED = re.compile(r"^added (?P<name>.+) \([^()]*\)$", re.S)
+# A trail's list longer than this many "; " pieces is read one reading per piece only.
+_PIECES = 60
 
 
 def keyed(names: Iterable[str]) -> list[str]:
@@ -68,41 +73,67 @@ def complication_keys(session: Session) -> list[str]:
     return keyed(c.name for c in session.complications)
 
 
-def _old_side(change: str, field: str) -> str | None:
+def _old_sides(change: str, field: str) -> list[str]:
+    """Every reading of what "FIELD: old -> new" says was there before (old may hold " -> ")."""
     prefix = f"{field}: "
-    if not change.startswith(prefix) or " -> " not in change:
-        return None
-    return change[len(prefix) :].split(" -> ", 1)[0]
+    if not change.startswith(prefix):
+        return []
+    said = change[len(prefix) :]
+    return [said[: m.start()] for m in re.finditer(" -> ", said)]
 
 
-def _names(items: list[str], pattern: re.Pattern[str]) -> list[str]:
+def _substance_names(old: str) -> list[str]:
+    """Every name a substance of this trail list may have had: each run of "; "-pieces that
+    reads as one item, at each amount in it that the rest of the run can follow."""
+    pieces = old.split("; ")
     names = []
-    for item in items:
-        found = pattern.match(item.strip())
-        if found:
-            names.append(found.group("name"))
+    for i in range(len(pieces)):
+        for j in range(i + 1, min(len(pieces), i + _PIECES) + 1):
+            item = "; ".join(pieces[i:j])
+            for amount in _AMOUNT.finditer(item):
+                if amount.start() and _AFTER_AMOUNT.fullmatch(item, amount.end()):
+                    names.append(item[: amount.start()])
     return names
 
 
+def _complication_names(text: str) -> list[str]:
+    """Every name a complication written "NAME SEVERITY[ details]" may have had."""
+    return [text[: m.start()] for m in _SEVERITY.finditer(text) if m.start()]
+
+
 def former_keys(session: Session) -> tuple[set[str], set[str], set[str]]:
-    """Substance, complication and measurement keys the session held before a correction
-    (every one its trail names), whether or not it holds them still."""
-    substances: set[str] = set()
-    complications: set[str] = set()
+    """Substance, complication and measurement keys the session may have held before a
+    correction (every one its trail names), whether or not it holds them still. A key too many
+    is harmless (a receiver deletes an id it never held); one too few would leave a record
+    behind."""
+    given: list[str] = []  # substances the trail names, one entry per mention
+    named: list[str] = []  # complications the trail names, one entry per mention
     measurements: set[str] = set()
     for note in session.amendments:
         for change in note.changes:
-            old = _old_side(change, "substances")
-            if old is not None and old != "(none)":
-                substances.update(keyed(_names(old.split("; "), _SUBSTANCE)))
+            for old in _old_sides(change, "substances"):
+                given += _substance_names(old)
             if change.startswith("complications: "):
                 said = change.removeprefix("complications: ")
-                side = said.removeprefix("removed ").split(" -> ", 1)[0]
                 added = _ADDED.match(said)
-                names = [added.group("name")] if added else _names([side], _COMPLICATION)
-                # A name is keyed as the first of its name: enough for a receiver to drop an
-                # event removed; a second of one name is rare and its key stays meanwhile.
-                complications.update(keyed(names))
+                if added:
+                    named.append(added.group("name"))
+                elif said.startswith("removed "):
+                    named += _complication_names(said.removeprefix("removed "))
+                for old in _old_sides(change, "complications"):
+                    named += _complication_names(old)
             if change.startswith("measurements.") and ":" in change:
                 measurements.add(change.removeprefix("measurements.").split(":", 1)[0])
+    substances = _places(given, [s.name for s in session.substances])
+    complications = _places(named, [c.name for c in session.complications])
     return substances, complications, measurements
+
+
+def _places(mentioned: list[str], held: list[str]) -> set[str]:
+    """Every key a name the trail mentions may have had: the n-th of a name may have been any
+    place up to its mentions (every reading of every change) and what the session holds now.
+    Too many is harmless (a receiver deletes an id it never held); too few would leave a record
+    behind."""
+    now = Counter(vocab.normalize(name) for name in held)
+    times = Counter(vocab.normalize(name) for name in mentioned)
+    return {f"{base}#{n}" for base, count in times.items() for n in range(1, count + now[base] + 1)}
