@@ -116,7 +116,7 @@ def test_fhir_of_the_demo_clinic_validates_against_r4b_and_carries_the_chart(run
     sites = [p["bodySite"] for p in resources(bundle, "Procedure")]
     assert [{"text": "thighs", "code": "68367000"}, {"text": "buttocks", "code": "46862004"}] in [
         [{"text": s["text"], "code": s["coding"][0]["code"]} for s in site] for site in sites]
-    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"] if "resource" in e}
     for event in resources(bundle, "AdverseEvent"):
         assert event["suspectEntity"] and all(
             by_url[s["instance"]["reference"]]["resourceType"] == "MedicationAdministration"

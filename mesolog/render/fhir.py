@@ -65,6 +65,8 @@ OUTCOMES = {
     "resolved-with-sequelae": "resolvedWithSequelae",
     "unknown": "unknown",
 }
+# The session fields the field table gives a FHIR word (docs/fields.md).
+WORDED = tuple(e for e in TABLE if e.spec.fhir)
 # Course status -> CarePlan status and its activity's status.
 PLAN_STATUS = {
     "active": ("active", "in-progress"),
@@ -82,6 +84,7 @@ class _Ids:
         self.namespace = uuid.UUID(keys.clinic_id)
         self.patient_key = keys.patient_key
         self.hashed = hashlib.sha1(self.namespace.bytes, usedforsecurity=False)
+        self.systems: dict[str, str] = {}
 
     def uuid(self, *parts: object) -> str:
         """``uuid.uuid5(namespace, "a/b/c")``, the namespace hashed once (a clinic's export
@@ -96,7 +99,9 @@ class _Ids:
         return f"urn:uuid:{self.uuid(*parts)}"
 
     def system(self, kind: str) -> str:
-        return self.urn("identifier-system", kind)
+        if kind not in self.systems:  # a few kinds, asked for by every resource
+            self.systems[kind] = self.urn("identifier-system", kind)
+        return self.systems[kind]
 
 
 def route(session: Session) -> dict[str, Any]:
@@ -391,10 +396,10 @@ class _Builder:
             resource["reasonCode"] = [{"text": session.indication}]
         # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
         # among them (needle, points, duration...) are extensions a receiver can read too.
-        extensions = [x for e in TABLE if (x := extension(e, getattr(session, e.name)))]
+        extensions = [x for e in WORDED if (x := extension(e, getattr(session, e.name)))]
         if extensions:
             resource["extension"] = extensions
-        notes = [n for e in TABLE if (n := e.fhir_note(getattr(session, e.name)))]
+        notes = [n for e in WORDED if (n := e.fhir_note(getattr(session, e.name)))]
         if session.notes:
             notes.append(session.notes)
         resource["note"] = [{"text": n} for n in notes]
