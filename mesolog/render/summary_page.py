@@ -20,6 +20,7 @@ The page is a list of sections (:func:`summary_page`), each a function of the ch
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from datetime import date
 
 from mesolog.model import Chart, Session, Substance
@@ -91,8 +92,16 @@ def _free(value: object) -> str:
     return f'<span class="free">{_text(value)}</span>'
 
 
-def summary_page(chart: Chart, practice: ClinicDetails, today: date, version: str = "") -> str:
-    """The whole page as one HTML document (active sessions only; voided ones are left out)."""
+def summary_page(
+    chart: Chart,
+    practice: ClinicDetails,
+    today: date,
+    version: str = "",
+    pictures: Mapping[str, bytes] | None = None,
+) -> str:
+    """The whole page as one HTML document (active sessions only; voided ones are left out).
+    ``pictures``: small copies of the photos it shows, by file (``store.photos.page_pictures``)."""
+    from mesolog.render.pictures import injection_map_section, photos_section
     patient = chart.patient
     title = f"Treatment summary: {patient.name or patient.id}"
     sessions = tuple(sorted(chart.active_sessions, key=lambda s: (s.date, s.id)))
@@ -107,6 +116,8 @@ def summary_page(chart: Chart, practice: ClinicDetails, today: date, version: st
         _sessions_section(sessions),
         _complications_section(sessions),
         _measurements_section(sessions),
+        injection_map_section(chart),
+        photos_section(chart, pictures or {}),
         _aftercare_section(chart, practice),
         f"<footer>Generated on {today.isoformat()} by mesolog{' ' + _text(version) if version else ''}"
         " from the practitioner's records.</footer>",
