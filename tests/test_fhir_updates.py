@@ -255,3 +255,38 @@ def test_ids_are_uuid5_of_the_patients_key_in_the_clinics_namespace(run, treated
     assert procedures == {str(uuid.uuid5(namespace, f"{key}/{uid}/session")) for uid in uids}
     given = {g["id"] for g in resources(bundle, "MedicationAdministration")}
     assert str(uuid.uuid5(namespace, f"{key}/{uids[0]}/given/hyaluronic acid#1")) in given
+
+
+def test_after_sync_renumbers_a_session_both_laptops_export_the_same_ids_and_the_receiver_keeps_them(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """Real git: A and B add a session to one patient offline; B's takes number 2 when they
+    sync. B's Procedure keeps its id through the renumbering, and both laptops export one
+    Bundle's resources (the identity and secret travel with the charts)."""
+    from test_sharing import ADD, clinic_of
+
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-1", "--name", "Ana Ruiz")
+    a("export", "--format", "fhir")  # the clinic's identity and secret, committed
+    a("sync")
+    b("sync")
+    a("add", "P-1", *ADD, "--note", "from A")
+    b("add", "P-1", *ADD, "--note", "from B")
+    receiver = Receiver()
+    before = json.loads(b("export", "--format", "fhir").stdout)
+    receiver.apply(before)
+    [from_b] = [p for p in resources(before, "Procedure") if "from B" in json.dumps(p)]
+    for machine in (a, b, a):
+        machine("sync")
+    after_a = json.loads(a("export", "--format", "fhir").stdout)
+    after_b = json.loads(b("export", "--format", "fhir").stdout)
+    validate(after_b)
+    assert after_a["entry"] == after_b["entry"]
+    receiver.apply(after_b)
+    assert receiver.held == current(after_b)
+    moved = next(p for p in resources(after_b, "Procedure") if p["id"] == from_b["id"])
+    assert "from B" in json.dumps(moved) and moved["identifier"][0]["value"] != from_b["identifier"][0]["value"]
