@@ -290,3 +290,17 @@ def test_after_sync_renumbers_a_session_both_laptops_export_the_same_ids_and_the
     assert receiver.held == current(after_b)
     moved = next(p for p in resources(after_b, "Procedure") if p["id"] == from_b["id"])
     assert "from B" in json.dumps(moved) and moved["identifier"][0]["value"] != from_b["identifier"][0]["value"]
+
+
+@pytest.mark.parametrize("identity", ['id = "not a uuid"\n', 'id = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"\nsecret = 5\n',
+                                      'id = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"\nsecret = "short"\n', "id = [\n"])
+def test_a_broken_clinic_identity_is_one_sentence_and_nothing_changes(run, treated: Path, data_dir: Path, tmp_path: Path, identity: str) -> None:  # type: ignore[no-untyped-def]
+    from conftest import snapshot
+
+    (data_dir / "clinic.toml").write_text(identity)
+    before = snapshot(data_dir)
+    for args in (["--format", "fhir"], ["--format", "json"], ["--format", "fhir-ndjson", "--output", str(tmp_path / "bulk")]):
+        result = run("export", *args, expect=None)
+        assert result.exit_code != 0 and "clinic.toml" in result.stderr and "Traceback" not in result.stderr, args
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert snapshot(data_dir) == before and not (tmp_path / "bulk").exists()
