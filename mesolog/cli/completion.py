@@ -188,7 +188,7 @@ def sexes(ctx: Any, incomplete: str) -> list[str]:
 
 
 # The --format values of the commands whose forms differ from the report's.
-FORMATS_OF = {"export": ("json", "csv", "fhir"), "check": ("text", "json")}
+FORMATS_OF = {"export": ("json", "csv", "fhir", "fhir-ndjson"), "check": ("text", "json")}
 REPORT_FORMATS = ("table", "json", "csv", "markdown")
 
 
