@@ -55,7 +55,7 @@ from mesolog.model.import_rows import (
     source_of,
     with_session,
 )
-from mesolog.model.records import Chart, Course, Patient, Session
+from mesolog.model.records import Amendment, Chart, Course, Patient, Session
 
 __all__ = [
     "ChartPlan", "ColumnMap", "ImportPlan", "Rejection", "Row", "guess_date_format",
@@ -75,6 +75,8 @@ class ChartPlan:
     courses: tuple[Course, ...] = ()
     first_row: int = 0  # the file's first row for this patient (0: not from a spreadsheet)
     count: int = 0
+    # A restored JSON export: the chart-level trail (patient and course changes) of a new chart.
+    amendments: tuple[Amendment, ...] = ()
 
     @property
     def planned(self) -> int:
@@ -123,6 +125,8 @@ class ImportPlan:
     close_new_ids: list[str] = field(default_factory=list)
     dates: str = ""  # how the dates were read, when they read two ways
     whole: bool = True  # it holds every drafted session (a long file's dry run counts them)
+    # A restored JSON export: the identity of the clinic that made it (docs/exports.md).
+    clinic_id: str | None = None
 
     @property
     def where(self) -> str:
@@ -505,7 +509,11 @@ def plan_restore(
         existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(
-                chart.patient.id, chart.patient, list(chart.sessions), chart.courses
+                chart.patient.id,
+                chart.patient,
+                list(chart.sessions),
+                chart.courses,
+                amendments=chart.amendments,
             )
             continue
         held = {session_identity(s) for s in existing.sessions}

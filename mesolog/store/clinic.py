@@ -45,6 +45,7 @@ from mesolog.store.codec import (
 if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
+    from mesolog.model.itemkeys import ExportKeys
     from mesolog.store.photos import Picture
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -308,6 +309,23 @@ class Clinic:
         from mesolog.store.identity import clinic_id
 
         return clinic_id(self.data_dir, self.lock_dir)
+
+    def export_keys(self, adopt: str | None = None) -> ExportKeys:
+        """The clinic's identity and secret, which export ids derive from; ``adopt``: the
+        identity a restored JSON export carries, taken when this folder has none yet."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import clinic_keys
+
+        return ExportKeys(*clinic_keys(self.data_dir, self.lock_dir, adopt))
+
+    def existing_export_keys(self) -> ExportKeys | None:
+        """The keys of a folder with an identity; a folder without one (never exported to FHIR)
+        is left without: a JSON copy of it has no ids to keep (docs/exports.md)."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import existing_keys
+
+        found = existing_keys(self.data_dir, self.lock_dir)
+        return None if found is None else ExportKeys(*found)
 
     # -- changing charts --
 
@@ -767,15 +785,23 @@ class Clinic:
 
     # -- import --
 
-    def import_charts(self, plans: Iterable[ChartPlan], file_name: str, author: str) -> list[Path]:
+    def import_charts(
+        self, plans: Iterable[ChartPlan], file_name: str, author: str, identity: str | None = None
+    ) -> list[Path]:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
         existing one by appending) as ``plans`` hands it on (an import streams), then one git
         commit of every chart changed. A session the chart records already (the same content)
         is left out, so a second run adds nothing. A fault mid-way (a full disk, or the file
         changing while it streams) puts back every chart written so far: see
-        :meth:`_put_back`."""
+        :meth:`_put_back`. ``identity``: the clinic identity a restored JSON export carries,
+        taken by a folder without one."""
         self.ensure_folders()
         make_private_dir(self.lock_dir)
+        if identity is not None and self.export_keys(adopt=identity).clinic_id != identity:
+            self.notices.append(
+                "this data folder has a clinic identity of its own: FHIR exports of the "
+                "restored charts get other ids than the exporting clinic's (docs/exports.md)"
+            )
         undo: list[tuple[Path, Before]] = []
         written, at, sessions = [], "", 0
         try:
@@ -830,7 +856,7 @@ class Clinic:
             if path is None:
                 if plan.new_patient is None:
                     raise UnknownPatient(f"no patient {plan.patient_id!r}; nothing changed for it.")
-                chart = Chart(plan.new_patient, plan.courses, ())
+                chart = Chart(plan.new_patient, plan.courses, (), amendments=plan.amendments)
                 path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
             else:
                 chart, text = read_chart_file(path)

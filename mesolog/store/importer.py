@@ -57,17 +57,19 @@ def _typed(value: Any, key: str = "") -> Any:
     return value
 
 
-def exported_charts(path: Path) -> list[Chart]:
-    """The charts of a ``mesolog export --format json`` file, checked as a chart file is."""
+def exported_charts(path: Path) -> tuple[list[Chart], str | None]:
+    """The charts of a ``mesolog export --format json`` file, checked as a chart file is, and
+    the clinic identity the file carries."""
     charts = []
-    for n, raw in enumerate(read_json(path)):
+    records, identity = read_json(path)
+    for n, raw in enumerate(records):
         try:
             charts.append(decode_chart(path, _typed(raw)))
         except (ValueError, TypeError) as error:
             raise UnreadableImport(
                 f"{path}: chart {n + 1} holds a value that is not valid ({error})."
             ) from None
-    return charts
+    return charts, identity
 
 
 class _Charts:
@@ -132,7 +134,8 @@ def apply(
     file. A file that changed since the dry run stops the import, and every chart is put back
     (:meth:`Clinic.import_charts`)."""
     if planned.whole:  # a short file, or mesolog's own JSON export: written as planned
-        clinic.import_charts(list(planned.charts.values()), planned.file_name, author)
+        charts = list(planned.charts.values())
+        clinic.import_charts(charts, planned.file_name, author, planned.clinic_id)
         return planned
     found = _source(clinic, path, how.today, options)
     if not isinstance(found, plan_.Source):
@@ -164,9 +167,12 @@ def _source(
         raise InvalidValue("--encoding", options.encoding, f"a .{kind} file names its own encoding")
     if kind != "json":
         return _spreadsheet(path, options)
-    data = read_json(path)
+    data, _ = read_json(path)
     if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
-        return plan_.plan_restore(path.name, exported_charts(path), _Charts(clinic), today)
+        exported, identity = exported_charts(path)
+        plan = plan_.plan_restore(path.name, exported, _Charts(clinic), today)
+        plan.clinic_id = identity
+        return plan
     if not plan_.is_visit_list(data):
         raise UnreadableImport(
             f"{path} is neither a mesolog export nor a list of visits. {plan_.VISITS_SHAPE}."

@@ -402,8 +402,10 @@ def open_table(
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def read_json(path: Path) -> list[Any]:
-    """A JSON file's top-level list (mesolog's own export, or a list of visits)."""
+def read_json(path: Path) -> tuple[list[Any], str | None]:
+    """A JSON file's list (mesolog's own export, or a list of visits) and the clinic identity
+    a mesolog export carries (``{"format": "mesolog-export", "clinic": {"id": ...},
+    "charts": [...]}``; an export made before it carried one is a bare list of charts)."""
     import json
 
     raw = read_bytes(path)
@@ -417,13 +419,19 @@ def read_json(path: Path) -> list[Any]:
         raise UnreadableImport(
             f"{path} is nested deeper than {MAX_JSON_DEPTH} levels: it is no record import reads."
         )
+    identity = None
+    if isinstance(data, dict) and data.get("format") == "mesolog-export":
+        clinic = data.get("clinic")
+        identity = clinic.get("id") if isinstance(clinic, dict) else None
+        identity = identity if isinstance(identity, str) else None
+        data = data.get("charts")
     from mesolog.model.importing import VISITS_SHAPE
 
     if not isinstance(data, list) or not all(isinstance(c, dict) and "patient" in c for c in data):
         raise UnreadableImport(f"{path} is not a mesolog export or a list of visits. {VISITS_SHAPE}.")
     if not data:
         raise UnreadableImport(f"{path} holds nothing to import (an empty list).")
-    return data
+    return data, identity
 
 
 def _depth(data: object) -> int:
