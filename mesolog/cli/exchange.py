@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mesolog.cli import completion, words
+from mesolog.cli import completion, conversion, words
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -157,6 +157,7 @@ def import_file(
         typer.Option(
             "--header-row",
             metavar="N",
+            parser=conversion.whole_number("--header-row"),
             help="The row that names the columns, when rows above it hold something else. Example: --header-row 2",
             show_default=False,
         ),
