@@ -91,9 +91,20 @@ class _Ids:
         makes a hundred thousand of them)."""
         digest = self.hashed.copy()
         digest.update("/".join(map(str, parts)).encode())
-        x = digest.hexdigest()
-        variant = "89ab"[int(x[16], 16) & 3]  # the RFC 4122 variant: 10xx
-        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant}{x[17:20]}-{x[20:32]}"  # version 5
+        return _as_uuid5(digest.hexdigest())
+
+    def under(self, *parts: object) -> Any:
+        """The hash of the namespace and ``a/b/``: every id of a session starts so."""
+        digest = self.hashed.copy()
+        digest.update(("/".join(map(str, parts)) + "/").encode())
+        return digest
+
+    @staticmethod
+    def uuid_under(prefix: Any, *parts: object) -> str:
+        """``uuid(*prefix_parts, *parts)`` from the prefix's hash (:meth:`under`)."""
+        digest = prefix.copy()
+        digest.update("/".join(map(str, parts)).encode())
+        return _as_uuid5(digest.hexdigest())
 
     def urn(self, *parts: object) -> str:
         return f"urn:uuid:{self.uuid(*parts)}"
@@ -102,6 +113,12 @@ class _Ids:
         if kind not in self.systems:  # a few kinds, asked for by every resource
             self.systems[kind] = self.urn("identifier-system", kind)
         return self.systems[kind]
+
+
+def _as_uuid5(x: str) -> str:
+    """A SHA-1 hex digest as a version-5 uuid's text (``uuid.uuid5``'s bytes)."""
+    variant = "89ab"[int(x[16], 16) & 3]  # the RFC 4122 variant: 10xx
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant}{x[17:20]}-{x[20:32]}"  # version 5
 
 
 def route(session: Session) -> dict[str, Any]:
@@ -168,6 +185,28 @@ def void_reason(session: Session) -> str:
 Entry = dict[str, Any]
 
 
+class _SessionFacts:
+    """What every resource of one session repeats, worked out once: its date, whether it is
+    voided and why."""
+
+    def __init__(self, session: Session) -> None:
+        self.date = session.date.isoformat()
+        self.voided = session.voided
+        self.void_reason = void_reason(session) if session.voided else ""
+
+    @staticmethod
+    def dosage(session: Session) -> dict[str, Any]:
+        """The parts of a Dosage every substance of the session shares (all but the dose)."""
+        sites = [body_site(a) for a in session.areas]
+        method = session.technique + (f", {session.method}" if session.method else "")
+        return {
+            # Dosage has one site: the area's code when one area, else the areas as text.
+            "site": sites[0] if len(sites) == 1 else {"text": ", ".join(session.areas)},
+            "route": route(session),
+            "method": {"text": method},
+        }
+
+
 class _Builder:
     """The entries of a transaction Bundle, chart by chart: a ``PUT`` of every resource the
     record holds now, by its id, and a ``DELETE`` of every id an earlier export may have held
@@ -178,21 +217,22 @@ class _Builder:
         # A Bundle refers to its entries by fullUrl (urn:uuid:...); Bulk Data files, which have
         # no fullUrl, by Type/id.
         self.relative = relative
-        self.practitioners: dict[str, str] = {}
+        self.practitioners: dict[str, dict[str, Any]] = {}
+        self.worded: dict[tuple[int, type, object], tuple[str, dict[str, Any] | None]] = {}
         self.entries: list[Entry] = []
 
     def put(self, parts: tuple[object, ...], resource: dict[str, Any]) -> str:
-        url = self.ids.urn(*parts)
-        resource["id"] = url.removeprefix("urn:uuid:")
+        return self.put_id(self.ids.uuid(*parts), resource)
+
+    def put_id(self, rid: str, resource: dict[str, Any]) -> str:
+        """A ``PUT`` of ``resource`` as ``rid``; its reference."""
+        url = "urn:uuid:" + rid
+        resource["id"] = rid
         kind = resource["resourceType"]
         self.entries.append(
-            {
-                "fullUrl": url,
-                "resource": resource,
-                "request": {"method": "PUT", "url": f"{kind}/{resource['id']}"},
-            }
+            {"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": f"{kind}/{rid}"}}
         )
-        return self.reference(kind, url)
+        return f"{kind}/{rid}" if self.relative else url
 
     def reference(self, kind: str, url: str) -> str:
         return f"{kind}/{url.removeprefix('urn:uuid:')}" if self.relative else url
@@ -208,24 +248,35 @@ class _Builder:
         return entries
 
     def practitioner(self, name: str) -> dict[str, Any] | None:
+        """The reference to a performer (one dict a person, shared by every resource that
+        names them: the encoder writes it again each time)."""
         if not name:
             return None
         if name not in self.practitioners:
-            self.practitioners[name] = self.put(
+            ref = self.put(
                 ("practitioner", name),
                 {"resourceType": "Practitioner", "name": [{"text": name}]},
             )
-        return {"reference": self.practitioners[name], "display": name}
+            self.practitioners[name] = {"reference": ref, "display": name}
+        return self.practitioners[name]
 
     def chart(self, chart: Chart) -> list[Entry]:
         key = self.ids.patient_key(chart.patient)
         patient_ref = self.put((key, "patient"), self.patient(chart))
+        # Each session's id once: its Procedure, the CarePlans that list it.
+        prefixes = {s.uid: self.ids.under(key, s.uid) for s in chart.sessions}
+        procedures = {uid: self.ids.uuid_under(h, "session") for uid, h in prefixes.items()}
         plans = {
-            c.name: self.put((key, "course", c.name), self.plan(chart, c, key, patient_ref))
+            c.name: self.put(
+                (key, "course", c.name), self.plan(chart, c, key, patient_ref, procedures)
+            )
             for c in chart.courses
         }
         for session in chart.sessions:
-            self.session(chart, session, key, patient_ref, plans)
+            self.session(
+                chart, session, key, patient_ref, plans, prefixes[session.uid],
+                procedures[session.uid],
+            )
         for note in chart.amendments:
             self.provenance((key, "chart-amendment", *amendment_identity(note)), note, [patient_ref])
         return self.taken()
@@ -251,11 +302,18 @@ class _Builder:
             resource["telecom"] = telecom
         return resource
 
-    def plan(self, chart: Chart, course: Course, key: str, patient_ref: str) -> dict[str, Any]:
+    def plan(
+        self,
+        chart: Chart,
+        course: Course,
+        key: str,
+        patient_ref: str,
+        procedures: dict[str, str],
+    ) -> dict[str, Any]:
         status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
         done = [
-            {"reference": self.reference("Procedure", self.ids.urn(key, s.uid, "session"))}
+            {"reference": self.reference("Procedure", "urn:uuid:" + procedures[s.uid])}
             for s in chart.active_sessions
             if course.named(s.course)
         ]
@@ -289,19 +347,30 @@ class _Builder:
         }
 
     def session(
-        self, chart: Chart, session: Session, key: str, patient_ref: str, plans: dict[str, str]
+        self,
+        chart: Chart,
+        session: Session,
+        key: str,
+        patient_ref: str,
+        plans: dict[str, str],
+        prefix: Any,
+        procedure_id: str,
     ) -> None:
         at = (key, session.uid)
-        procedure_ref = self.put(
-            (*at, "session"), self.procedure(chart, session, patient_ref, plans)
+        facts = _SessionFacts(session)
+        procedure_ref = self.put_id(
+            procedure_id, self.procedure(chart, session, facts, patient_ref, plans)
         )
         performer = self.practitioner(session.practitioner)
         former_substances, former_problems, former_measures = former_keys(session)
         given_keys = substance_keys(session)
+        dosage = facts.dosage(session) if given_keys else {}
         given = [
-            self.put(
-                (*at, "given", item_key),
-                self.administration(session, n, patient_ref, procedure_ref, performer),
+            self.put_id(
+                self.ids.uuid_under(prefix, "given", item_key),
+                self.administration(
+                    session.substances[n], facts, dosage, patient_ref, procedure_ref, performer
+                ),
             )
             for n, item_key in enumerate(given_keys)
         ]
@@ -311,27 +380,34 @@ class _Builder:
         # deleted, as a complication removed by a correction is.
         problem_keys = [] if session.voided else complication_keys(session)
         for problem, problem_key in zip(session.complications, problem_keys, strict=False):
-            self.put(
-                (*at, "complication", problem_key),
+            self.put_id(
+                self.ids.uuid_under(prefix, "complication", problem_key),
                 self.adverse_event(
                     session, problem, patient_ref, given or [procedure_ref], performer
                 ),
             )
-        every_problem = former_problems | set(complication_keys(session))
-        for gone in sorted(every_problem - set(problem_keys)):
-            self.delete("AdverseEvent", (*at, "complication", gone))
+        if former_problems or problem_keys or session.voided:
+            every_problem = former_problems | set(complication_keys(session))
+            for gone in sorted(every_problem - set(problem_keys)):
+                self.delete("AdverseEvent", (*at, "complication", gone))
         for name, value in session.measurements.items():
-            self.put((*at, "measurement", name), self.observation(session, name, value, patient_ref, procedure_ref, performer))
+            self.put_id(
+                self.ids.uuid_under(prefix, "measurement", name),
+                self.observation(facts, name, value, patient_ref, procedure_ref, performer),
+            )
         for gone in sorted(former_measures - set(session.measurements)):
             self.delete("Observation", (*at, "measurement", gone))
         if session.consent:
-            self.put((*at, "consent"), self.consent(session, patient_ref, performer))
+            self.put_id(
+                self.ids.uuid_under(prefix, "consent"),
+                self.consent(session, patient_ref, performer),
+            )
         for note in session.amendments:
             self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
 
     def observation(
         self,
-        session: Session,
+        facts: _SessionFacts,
         name: str,
         value: float,
         patient_ref: str,
@@ -340,11 +416,11 @@ class _Builder:
     ) -> dict[str, Any]:
         observation: dict[str, Any] = {
             "resourceType": "Observation",
-            "status": "entered-in-error" if session.voided else "final",
+            "status": "entered-in-error" if facts.voided else "final",
             "code": {"text": name},
             "subject": {"reference": patient_ref},
             "partOf": [{"reference": procedure_ref}],
-            "effectiveDateTime": session.date.isoformat(),
+            "effectiveDateTime": facts.date,
             "valueQuantity": measure_quantity(name, value),
         }
         if performer:
@@ -389,7 +465,12 @@ class _Builder:
         self.put(parts, resource)
 
     def procedure(
-        self, chart: Chart, session: Session, patient_ref: str, plans: dict[str, str]
+        self,
+        chart: Chart,
+        session: Session,
+        facts: _SessionFacts,
+        patient_ref: str,
+        plans: dict[str, str],
     ) -> dict[str, Any]:
         identifier = [
             {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
@@ -398,14 +479,14 @@ class _Builder:
         resource: dict[str, Any] = {
             "resourceType": "Procedure",
             "identifier": identifier,
-            "status": "entered-in-error" if session.voided else "completed",
+            "status": "entered-in-error" if facts.voided else "completed",
             "code": {"text": "Mesotherapy"},
             "subject": {"reference": patient_ref},
-            "performedDateTime": session.date.isoformat(),
+            "performedDateTime": facts.date,
             "bodySite": session_sites(session),
         }
-        if session.voided:
-            resource["statusReason"] = {"text": void_reason(session)}
+        if facts.voided:
+            resource["statusReason"] = {"text": facts.void_reason}
         course = chart.course(session.course) if session.course else None
         if course is not None:
             resource["basedOn"] = [{"reference": plans[course.name]}]
@@ -416,10 +497,24 @@ class _Builder:
             resource["reasonCode"] = [{"text": session.indication}]
         # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
         # among them (needle, points, duration...) are extensions a receiver can read too.
-        extensions = [x for e in WORDED if (x := extension(e, getattr(session, e.name)))]
+        extensions: list[dict[str, Any]] = []
+        notes: list[str] = []
+        for n, (field, url) in enumerate(WORDED_URLS):
+            value = getattr(session, field.name)
+            if value is None or value == "":  # neither a note nor an extension
+                continue
+            # Sessions repeat the same depths and gauges: each (field, value) is worded once
+            # (by type too: 1 and 1.0 are equal keys but a valueInteger and a valueDecimal).
+            known = self.worded.get((n, type(value), value))
+            if known is None:
+                number = isinstance(value, int | float) and not isinstance(value, bool)
+                made = _extension(url, field.spec.unit, value) if number else None
+                known = self.worded[(n, type(value), value)] = (field.fhir_note(value) or "", made)
+            if known[1] is not None:
+                extensions.append(known[1])
+            notes.append(known[0])
         if extensions:
             resource["extension"] = extensions
-        notes = [n for e in WORDED if (n := e.fhir_note(getattr(session, e.name)))]
         if session.notes:
             notes.append(session.notes)
         resource["note"] = [{"text": n} for n in notes]
@@ -427,13 +522,13 @@ class _Builder:
 
     def administration(
         self,
-        session: Session,
-        index: int,
+        given: Substance,
+        facts: _SessionFacts,
+        dosage: dict[str, Any],
         patient_ref: str,
         procedure_ref: str,
         performer: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        given = session.substances[index]
         medication: dict[str, Any] = {
             "resourceType": "Medication",
             "id": "med",
@@ -446,26 +541,18 @@ class _Builder:
             if given.expiry:
                 batch["expirationDate"] = given.expiry.isoformat()
             medication["batch"] = batch
-        method = session.technique + (f", {session.method}" if session.method else "")
-        sites = [body_site(a) for a in session.areas]
         resource: dict[str, Any] = {
             "resourceType": "MedicationAdministration",
             "contained": [medication],
-            "status": "entered-in-error" if session.voided else "completed",
+            "status": "entered-in-error" if facts.voided else "completed",
             "medicationReference": {"reference": "#med", "display": given.name},
             "subject": {"reference": patient_ref},
             "partOf": [{"reference": procedure_ref}],
-            "effectiveDateTime": session.date.isoformat(),
-            "dosage": {
-                # Dosage has one site: the area's code when one area, else the areas as text.
-                "site": sites[0] if len(sites) == 1 else {"text": ", ".join(session.areas)},
-                "route": route(session),
-                "method": {"text": method},
-                "dose": dose(given),
-            },
+            "effectiveDateTime": facts.date,
+            "dosage": {**dosage, "dose": dose(given)},
         }
-        if session.voided:
-            resource["statusReason"] = [{"text": void_reason(session)}]
+        if facts.voided:
+            resource["statusReason"] = [{"text": facts.void_reason}]
         if performer:
             resource["performer"] = [{"actor": performer}]
         return resource
@@ -531,15 +618,21 @@ def instant(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def extension(field: Field, value: object) -> dict[str, Any] | None:
+def extension_url(field: Field) -> str:
+    """An extension's URL from the field's FHIR word (``.../needle-length``)."""
+    return EXTENSION_BASE + (field.spec.fhir or field.name).replace(" ", "-")
+
+
+# The worded fields with their extension URLs, made once (every session asks for them).
+WORDED_URLS = tuple((e, extension_url(e)) for e in WORDED)
+
+
+def _extension(url: str, unit: str | None, value: float) -> dict[str, Any]:
     """A number the table gives a FHIR word, as an extension of the Procedure (no Procedure
-    element holds a needle's gauge or the points injected): its URL from the word
-    (``.../needle-length``), its value a UCUM quantity when the table gives a unit."""
-    if not field.spec.fhir or not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    url = EXTENSION_BASE + field.spec.fhir.replace(" ", "-")
-    if field.spec.unit:
-        return {"url": url, "valueQuantity": _ucum(value, field.spec.unit)}
+    element holds a needle's gauge or the points injected): a UCUM quantity when the table
+    gives a unit."""
+    if unit:
+        return {"url": url, "valueQuantity": _ucum(value, unit)}
     if isinstance(value, int):
         return {"url": url, "valueInteger": value}
     return {"url": url, "valueDecimal": value}
