@@ -23,7 +23,7 @@ them: docs/exports.md.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -152,10 +152,14 @@ def body_site(area: str) -> dict[str, Any]:
     return {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": area}
 
 
-def session_sites(session: Session) -> list[dict[str, Any]]:
+def session_sites(
+    session: Session, site_of: Callable[[str], dict[str, Any]] = body_site
+) -> list[dict[str, Any]]:
     """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED CT
     code where one is sure, else its area's, the zone said in the text), then each area that
-    no zone names (docs/photos.md)."""
+    no zone names (docs/photos.md). ``site_of``: :func:`body_site`, or an export's cache of it."""
+    if not session.zones:
+        return [site_of(a) for a in session.areas]
     from mesolog.model.zones import area_key, zone_snomed
 
     sites = []
@@ -165,11 +169,11 @@ def session_sites(session: Session) -> list[dict[str, Any]]:
         if known is not None:
             site = {"coding": [{"system": SNOMED, "code": known[0], "display": known[1]}], **site}
         else:
-            area = body_site(place.area)
+            area = site_of(place.area)
             site = {**({"coding": area["coding"]} if "coding" in area else {}), **site}
         sites.append(site)
     zoned = {area_key(z.area) for z in session.zones}
-    return sites + [body_site(a) for a in session.areas if area_key(a) not in zoned]
+    return sites + [site_of(a) for a in session.areas if area_key(a) not in zoned]
 
 
 def void_reason(session: Session) -> str:
@@ -183,6 +187,7 @@ def void_reason(session: Session) -> str:
 
 
 Entry = dict[str, Any]
+_NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 
 class _SessionFacts:
@@ -195,9 +200,9 @@ class _SessionFacts:
         self.void_reason = void_reason(session) if session.voided else ""
 
     @staticmethod
-    def dosage(session: Session) -> dict[str, Any]:
+    def dosage(session: Session, site_of: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
         """The parts of a Dosage every substance of the session shares (all but the dose)."""
-        sites = [body_site(a) for a in session.areas]
+        sites = [site_of(a) for a in session.areas]
         method = session.technique + (f", {session.method}" if session.method else "")
         return {
             # Dosage has one site: the area's code when one area, else the areas as text.
@@ -218,6 +223,7 @@ class _Builder:
         # no fullUrl, by Type/id.
         self.relative = relative
         self.practitioners: dict[str, dict[str, Any]] = {}
+        self.sites: dict[str, dict[str, Any]] = {}
         self.worded: dict[tuple[int, type, object], tuple[str, dict[str, Any] | None]] = {}
         self.entries: list[Entry] = []
 
@@ -241,6 +247,14 @@ class _Builder:
         self.entries.append(
             {"request": {"method": "DELETE", "url": f"{kind}/{self.ids.uuid(*parts)}"}}
         )
+
+    def site(self, area: str) -> dict[str, Any]:
+        """:func:`body_site`, worked out once an area in an export (the same dict each time:
+        nothing changes it, the encoder writes it again)."""
+        known = self.sites.get(area)
+        if known is None:
+            known = self.sites[area] = body_site(area)
+        return known
 
     def taken(self) -> list[Entry]:
         """The entries made so far, handed out once (the writer streams them)."""
@@ -362,9 +376,12 @@ class _Builder:
             procedure_id, self.procedure(chart, session, facts, patient_ref, plans)
         )
         performer = self.practitioner(session.practitioner)
-        former_substances, former_problems, former_measures = former_keys(session)
+        # A session never corrected held nothing but what it holds (its trail names nothing).
+        former_substances, former_problems, former_measures = (
+            former_keys(session) if session.amendments else _NOTHING_FORMER
+        )
         given_keys = substance_keys(session)
-        dosage = facts.dosage(session) if given_keys else {}
+        dosage = facts.dosage(session, self.site) if given_keys else {}
         given = [
             self.put_id(
                 self.ids.uuid_under(prefix, "given", item_key),
@@ -483,7 +500,7 @@ class _Builder:
             "code": {"text": "Mesotherapy"},
             "subject": {"reference": patient_ref},
             "performedDateTime": facts.date,
-            "bodySite": session_sites(session),
+            "bodySite": session_sites(session, self.site),
         }
         if facts.voided:
             resource["statusReason"] = {"text": facts.void_reason}
