@@ -247,18 +247,23 @@ class _Builder:
 
     def put_id(self, rid: str, resource: dict[str, Any]) -> str:
         """A ``PUT`` of ``resource`` as ``rid``; its reference."""
-        url = "urn:uuid:" + rid
         resource["id"] = rid
         kind = resource["resourceType"]
+        if self.relative:  # Bulk Data: the resource alone (no fullUrl, no request)
+            self.entries.append({"resource": resource})
+            return f"{kind}/{rid}"
+        url = "urn:uuid:" + rid
         self.entries.append(
             {"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": f"{kind}/{rid}"}}
         )
-        return f"{kind}/{rid}" if self.relative else url
+        return url
 
     def reference(self, kind: str, url: str) -> str:
         return f"{kind}/{url.removeprefix('urn:uuid:')}" if self.relative else url
 
     def delete(self, kind: str, parts: tuple[object, ...]) -> None:
+        if self.relative:  # Bulk Data has no deletes (docs/exports.md)
+            return
         self.entries.append(
             {"request": {"method": "DELETE", "url": f"{kind}/{self.ids.uuid(*parts)}"}}
         )
@@ -689,7 +694,8 @@ def chart_entries(
     charts: Iterable[Chart], keys: ExportKeys, relative: bool = False
 ) -> Iterator[list[Entry]]:
     """The entries of the export, a chart's at a time, as each chart is read (``relative``:
-    the references as ``Type/id``, for Bulk Data files)."""
+    for Bulk Data files, the references as ``Type/id`` and each entry its resource alone,
+    deletes left out)."""
     builder = _Builder(keys, relative)
     for chart in charts:
         yield builder.chart(chart)
