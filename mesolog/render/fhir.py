@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
@@ -536,14 +538,14 @@ class _Builder:
         # among them (needle, points, duration...) are extensions a receiver can read too.
         extensions: list[dict[str, Any]] = []
         notes: list[str] = []
-        for n, (field, url) in enumerate(WORDED_URLS):
-            value = getattr(session, field.name)
+        for n, value in enumerate(WORDED_VALUES(session)):
             if value is None or value == "":  # neither a note nor an extension
                 continue
             # Sessions repeat the same depths and gauges: each (field, value) is worded once
             # (by type too: 1 and 1.0 are equal keys but a valueInteger and a valueDecimal).
             known = self.worded.get((n, type(value), value))
             if known is None:
+                field, url = WORDED_URLS[n]
                 number = isinstance(value, int | float) and not isinstance(value, bool)
                 made = _extension(url, field.spec.unit, value) if number else None
                 known = self.worded[(n, type(value), value)] = (field.fhir_note(value) or "", made)
@@ -662,6 +664,8 @@ def extension_url(field: Field) -> str:
 
 # The worded fields with their extension URLs, made once (every session asks for them).
 WORDED_URLS = tuple((e, extension_url(e)) for e in WORDED)
+# A session's values of those fields in one call, in their order.
+WORDED_VALUES = attrgetter(*(e.name for e in WORDED))
 
 
 def _extension(url: str, unit: str | None, value: float) -> dict[str, Any]:
@@ -697,8 +701,24 @@ def chart_entries(
     for Bulk Data files, the references as ``Type/id`` and each entry its resource alone,
     deletes left out)."""
     builder = _Builder(keys, relative)
-    for chart in charts:
-        yield builder.chart(chart)
+    with fewer_collections():
+        for chart in charts:
+            yield builder.chart(chart)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cycle collector run less often while an export makes its entries: they are trees,
+    freed by reference counting as each chart is written, and a collection every 700 new dicts
+    costs a twentieth of the export's time for nothing (restored after)."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 100_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
