@@ -74,3 +74,22 @@ def test_csv_leaves_a_cell_of_nothing_recorded_empty(run, data_dir: Path, tmp_pa
     rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv").stdout)))
     assert len(rows) == 2
     assert [r["notes"] for r in rows] == ["", ""]
+
+
+def test_fhir_leaves_out_every_text_a_hand_edited_chart_holds_empty(run, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A chart edited by hand to hold "" wherever a text may be empty: no empty element."""
+    run("patient", "new", "P-0100", "--name", "Ana Ruiz")
+    run("add", "P-0100", "--date", "2026-03-20", "--area", "scalp", "--depth", "1.5",
+        "--technique", "gun", "--anaesthetic", "none", "--substance", "biotin:1ml:LOT B1",
+        "--no-input")
+    chart = data_dir / "patients" / "P-0100.toml"
+    text = chart.read_text()
+    assert 'notes = ""\n' in text and 'lot = "B1"' in text
+    text = text.replace('notes = ""\n', 'notes = ""\nconsent = ""\nindication = ""\ncourse = ""\n')
+    text = text.replace('lot = "B1"', 'lot = ""').replace('name = "Ana Ruiz"', 'name = ""\nphone = ""\nemail = ""')
+    chart.write_text(text)
+    bundle = json.loads(run("export", "--format", "fhir").stdout)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Procedure") == kinds.count("MedicationAdministration") == 1
+    assert _empties(bundle) == []
+    validate(bundle)
