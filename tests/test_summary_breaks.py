@@ -17,7 +17,9 @@ NOTE = (
 HEADINGS = ("Patient", "Treatment course", "Sessions", "Complications", "Measurements")
 
 
-def _long_chart(run) -> None:  # type: ignore[no-untyped-def]
+def _long_chart(run, every_complication: int = 5) -> None:  # type: ignore[no-untyped-def]
+    """26 weekly sessions with notes of one to four paragraphs; a complication every
+    ``every_complication`` sessions."""
     run("patient", "new", "P-0042", "--name", "Ana Ruiz", "--birth-year", "1986",
         "--course", "hair-2025", "--indication", "hair loss", "--sessions", "30",
         "--interval", "7", "--start", "2025-01-06")
@@ -25,8 +27,9 @@ def _long_chart(run) -> None:  # type: ignore[no-untyped-def]
         day = f"2025-{1 + week // 4:02d}-{1 + (week % 4) * 7:02d}"
         # Each note says where it begins and ends: a session broken across pages is seen.
         extra = ["--note", f"Visit {week:02d} begins. " + NOTE * (1 + week % 4) + f"Visit {week:02d} ends."]
-        if week % 5 == 2:
-            extra += ["--complication", f"bruising:mild:onset={day}:outcome=resolved"]
+        if week % every_complication == 2 % every_complication:
+            for kind in ("bruising", "erythema", "oedema")[: 1 if every_complication > 1 else 3]:
+                extra += ["--complication", f"{kind}:mild:onset={day}:outcome=resolved"]
         run("add", "P-0042", "--date", day, "--area", "scalp", "--indication", "hair loss",
             "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
             "-s", "minoxidil 0.5%:2ml:LOT MX2409", "-s", "biotin:1ml:LOT B553",
@@ -68,13 +71,25 @@ def lone_lines(pages: list[list[str]]) -> list[str]:
     return found
 
 
-def test_no_page_holds_a_lone_line_of_a_section(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _long_chart(run)
+def _printed(run, tmp_path: Path) -> list[list[str]]:  # type: ignore[no-untyped-def]
     page = tmp_path / "s.html"
     run("summary", "P-0042", "-o", str(page))
     pdf = tmp_path / "s.pdf"
     _headless(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
-    pages = _pages(pdf)
+    return _pages(pdf)
+
+
+def test_a_long_complication_list_breaks_with_no_item_alone(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _long_chart(run, every_complication=1)
+    pages = _printed(run, tmp_path)
+    on = [n for n, p in enumerate(pages) for line in p if line.startswith("oedema after the session")]
+    assert len(on) == 26 and len(set(on)) >= 2  # the list of 78 items breaks across pages
+    assert lone_lines(pages) == [], "\n\n".join("\n".join([*p[:3], "...", *p[-3:]]) for p in pages)
+
+
+def test_no_page_holds_a_lone_line_of_a_section(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _long_chart(run)
+    pages = _printed(run, tmp_path)
     assert len(pages) >= 3  # long enough to break inside sections
     assert "Sessions" in [line for p in pages for line in p]
     assert lone_lines(pages) == [], "\n\n".join("\n".join([*p[:3], "...", *p[-3:]]) for p in pages)
