@@ -1,6 +1,6 @@
 """The printed summary holds no lone line of a section at a page break: a long chart (many
 sessions, long notes, complications, measurements) printed by a real headless Chromium, each
-page read back with pdftotext (docs/summary.md)."""
+page read back with pdftotext."""
 
 from __future__ import annotations
 
