@@ -1,13 +1,16 @@
 """The questions a clinic asks across patients: which sessions match, who got a lot, how often
-complications follow each technique, substance or depth. Pure functions of session rows (the
-summary cache answers the same questions in SQL; tests check that the two agree).
+complications follow each technique, substance or depth. Pure functions of session rows: the
+summary cache stores the rows and asks these same functions, so there is one answer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import NamedTuple
 
 from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
@@ -61,10 +64,10 @@ def session_rows(chart: Chart) -> list[SessionRow]:
     ]
 
 
-def _word_match(query: str, value: str) -> bool:
+def _word_match(query: str, value: str | None) -> bool:
     """A substance search: the word itself, part of the name, or the same meaning ("deoxycholate"
     finds "DCA")."""
-    query, value = vocab.normalize(query), vocab.normalize(value)
+    query, value = vocab.normalize(query), vocab.normalize(value or "")
     return (
         query == value
         or query in value.split()
@@ -95,32 +98,74 @@ class SessionQuery:
     include_voided: bool = False
 
     def matches(self, row: SessionRow) -> bool:
-        if row.status == "voided" and not self.include_voided:
-            return False
-        if (self.since and row.date < self.since) or (self.until and row.date > self.until):
-            return False
-        if self.technique and row.technique != self.technique:
-            return False
-        if self.practitioner and vocab.normalize(self.practitioner) not in vocab.normalize(
-            row.practitioner
-        ):
-            return False
-        if self.indication and not same_meaning("indication", self.indication, row.indication):
-            return False
-        if self.substance and not any(
-            _word_match(self.substance, name) for name, *_ in row.substances
-        ):
-            return False
-        if self.area and not any(same_meaning("area", self.area, a) for a in row.areas):
-            return False
-        if self.complication and not any(
-            same_meaning("complication", self.complication, name) for name, _ in row.complications
-        ):
-            return False
-        return not (
-            self.lot
-            and not any(lot and lot_key(lot) == lot_key(self.lot) for *_, lot in row.substances)
+        return _plain_fields_match(self, row) and self._lists_match(
+            (name for name, *_ in row.substances),
+            row.areas,
+            (name for name, _ in row.complications),
+            (lot for *_, lot in row.substances),
         )
+
+    def may_match(self, gathered: Gathered) -> bool:
+        """Whether some session of a chart whose lists are ``gathered`` can match. A chart that
+        fails holds no session that matches (the summary cache reads no further); one that
+        passes is asked row by row."""
+        return self._lists_match(*gathered)
+
+    def _lists_match(
+        self,
+        substances: Iterable[str],
+        areas: Iterable[str],
+        complications: Iterable[str],
+        lots: Iterable[str | None],
+    ) -> bool:
+        """The many-valued parts: for each one asked about, some item must match."""
+        if not (self.substance or self.area or self.complication or self.lot):
+            return True
+        asked: list[tuple[str | None, Iterable[str | None], Callable[[str, str | None], bool]]] = [
+            (self.substance, substances, _word_match),
+            (self.area, areas, partial(same_meaning, "area")),
+            (self.complication, complications, partial(same_meaning, "complication")),
+            (self.lot, lots, _same_lot),
+        ]
+        return all(any(test(wanted, v) for v in values) for wanted, values, test in asked if wanted)
+
+
+class Gathered(NamedTuple):
+    """The substance names, areas, complications and lots of some sessions, each once."""
+
+    substances: tuple[str, ...]
+    areas: tuple[str, ...]
+    complications: tuple[str, ...]
+    lots: tuple[str, ...]
+
+    @staticmethod
+    def of(rows: Iterable[SessionRow]) -> Gathered:
+        parts: tuple[dict[str, None], ...] = ({}, {}, {}, {})
+        for row in rows:
+            parts[0].update(dict.fromkeys(name for name, *_ in row.substances))
+            parts[1].update(dict.fromkeys(row.areas))
+            parts[2].update(dict.fromkeys(name for name, _ in row.complications))
+            parts[3].update(dict.fromkeys(lot for *_, lot in row.substances if lot))
+        return Gathered(*(tuple(part) for part in parts))
+
+
+def _plain_fields_match(query: SessionQuery, row: SessionRow) -> bool:
+    """The one-valued fields: status, date window, technique, practitioner, indication."""
+    if row.status == "voided" and not query.include_voided:
+        return False
+    if (query.since and row.date < query.since) or (query.until and row.date > query.until):
+        return False
+    if query.technique and row.technique != query.technique:
+        return False
+    if query.practitioner and vocab.normalize(query.practitioner) not in vocab.normalize(
+        row.practitioner
+    ):
+        return False
+    return not query.indication or same_meaning("indication", query.indication, row.indication)
+
+
+def _same_lot(query: str, lot: str | None) -> bool:
+    return bool(lot) and lot_key(lot or "") == lot_key(query)
 
 
 STATS_BY = ("substance", "technique", "depth", "anaesthetic", "area", "practitioner", "method")
@@ -185,29 +230,51 @@ def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
 
 
-def complication_stats(rows: list[SessionRow], by: str) -> list[GroupStats]:
-    """Sessions, patients and complication rate per group; a session counts in every group it
-    belongs to (a session with two substances counts for both)."""
+# One patient's part of the statistics by one kind of group: per group, (sessions, sessions
+# with a complication, how often each complication came). Parts add up (see ``combined``), so
+# the summary cache keeps one per chart and never counts anything itself.
+Tally = dict[str, tuple[int, int, Counter[str]]]
+
+
+def tally(rows: Iterable[SessionRow], by: str) -> Tally:
+    out: Tally = {}
+    for row in rows:
+        if row.status == "voided":
+            continue
+        kinds = {complication_group(name) for name, _ in row.complications}
+        for group in _groups(row, by):
+            sessions, affected, counts = out.get(group, (0, 0, Counter()))
+            counts.update(kinds)
+            out[group] = (sessions + 1, affected + bool(kinds), counts)
+    return out
+
+
+def combined(parts: Iterable[tuple[str, Tally]]) -> list[GroupStats]:
+    """Each group's statistics from the (patient id, tally) of each patient."""
     sessions: Counter[str] = Counter()
     patients: dict[str, set[str]] = {}
     affected: Counter[str] = Counter()
     kinds: dict[str, Counter[str]] = {}
-    for row in rows:
-        if row.status == "voided":
-            continue
-        for group in _groups(row, by):
-            sessions[group] += 1
-            patients.setdefault(group, set()).add(row.patient_id)
-            if row.complications:
-                affected[group] += 1
-                kinds.setdefault(group, Counter()).update(
-                    {complication_group(name) for name, _ in row.complications}
-                )
+    for patient_id, part in parts:
+        for group, (n, hit, counts) in part.items():
+            sessions[group] += n
+            patients.setdefault(group, set()).add(patient_id)
+            affected[group] += hit
+            kinds.setdefault(group, Counter()).update(counts)
     out = [
-        GroupStats(g, n, len(patients[g]), affected[g], top_three(kinds.get(g, Counter())))
+        GroupStats(g, n, len(patients[g]), affected[g], top_three(kinds[g]))
         for g, n in sessions.items()
     ]
     return sorted(out, key=lambda s: (-s.sessions, s.group))
+
+
+def complication_stats(rows: Iterable[SessionRow], by: str) -> list[GroupStats]:
+    """Sessions, patients and complication rate per group; a session counts in every group it
+    belongs to (a session with two substances counts for both)."""
+    per_patient: dict[str, list[SessionRow]] = {}
+    for row in rows:
+        per_patient.setdefault(row.patient_id, []).append(row)
+    return combined((pid, tally(own, by)) for pid, own in per_patient.items())
 
 
 # --- recall: who received a lot, and how to reach them -----------------------------------------
