@@ -122,12 +122,14 @@ class SessionQuery:
         if not (self.substance or self.area or self.complication or self.lot):
             return True
         asked: list[tuple[str | None, Iterable[str | None], Callable[[str, str | None], bool]]] = [
-            (self.substance, substances, _word_match),
-            (self.area, areas, partial(same_meaning, "area")),
-            (self.complication, complications, partial(same_meaning, "complication")),
-            (self.lot, lots, _same_lot),
+            (self.substance or None, substances, _word_match),
+            (self.area or None, areas, partial(same_meaning, "area")),
+            (self.complication or None, complications, partial(same_meaning, "complication")),
+            (lot_key(self.lot) if self.lot else None, lots, _lot_is),
         ]
-        return all(any(test(wanted, v) for v in values) for wanted, values, test in asked if wanted)
+        return all(
+            any(test(wanted, v) for v in values) for wanted, values, test in asked if wanted is not None
+        )
 
 
 class Gathered(NamedTuple):
@@ -164,8 +166,8 @@ def _plain_fields_match(query: SessionQuery, row: SessionRow) -> bool:
     return not query.indication or same_meaning("indication", query.indication, row.indication)
 
 
-def _same_lot(query: str, lot: str | None) -> bool:
-    return bool(lot) and lot_key(lot or "") == lot_key(query)
+def _lot_is(key: str, lot: str | None) -> bool:
+    return bool(lot) and lot_key(lot or "") == key
 
 
 STATS_BY = ("substance", "technique", "depth", "anaesthetic", "area", "practitioner", "method")
@@ -236,16 +238,19 @@ def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
 Tally = dict[str, tuple[int, int, Counter[str]]]
 
 
-def tally(rows: Iterable[SessionRow], by: str) -> Tally:
-    out: Tally = {}
+def tallies(rows: Iterable[SessionRow], kinds_of_group: Iterable[str] = STATS_BY) -> dict[str, Tally]:
+    """One patient's tally by each kind of group (``by``), in one pass over the sessions."""
+    out: dict[str, Tally] = {by: {} for by in kinds_of_group}
     for row in rows:
         if row.status == "voided":
             continue
         kinds = {complication_group(name) for name, _ in row.complications}
-        for group in _groups(row, by):
-            sessions, affected, counts = out.get(group, (0, 0, Counter()))
-            counts.update(kinds)
-            out[group] = (sessions + 1, affected + bool(kinds), counts)
+        for by, part in out.items():
+            for group in _groups(row, by):
+                sessions, affected, counts = part.get(group) or (0, 0, Counter())
+                if kinds:
+                    counts.update(kinds)
+                part[group] = (sessions + 1, affected + bool(kinds), counts)
     return out
 
 
@@ -274,7 +279,7 @@ def complication_stats(rows: Iterable[SessionRow], by: str) -> list[GroupStats]:
     per_patient: dict[str, list[SessionRow]] = {}
     for row in rows:
         per_patient.setdefault(row.patient_id, []).append(row)
-    return combined((pid, tally(own, by)) for pid, own in per_patient.items())
+    return combined((pid, tallies(own, [by])[by]) for pid, own in per_patient.items())
 
 
 # --- recall: who received a lot, and how to reach them -----------------------------------------

@@ -20,13 +20,13 @@ import pickle
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import NamedTuple
 
 from mesolog.errors import MesologError
 from mesolog.model.progress import PatientSummary, summarize
 from mesolog.model.questions import (
-    STATS_BY,
     Contact,
     Gathered,
     GroupStats,
@@ -35,11 +35,15 @@ from mesolog.model.questions import (
     combined,
     complication_stats,
     session_rows,
-    tally,
+    tallies,
 )
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
-VERSION = "11"
+# The layout of the cache: bumped by hand when it changes. The fields of the pickled classes
+# are part of it, so a cache written before one of them changed is rebuilt, never misread.
+VERSION = " ".join(
+    ["11", *(f.name for cls in (PatientSummary, SessionRow) for f in fields(cls)), *Gathered._fields]
+)
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
 # the cli passes a callback built by the render layer (a progress bar in a terminal).
@@ -52,7 +56,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS charts(
     name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ns INTEGER, problem TEXT,
-    summary BLOB, gathered BLOB, tallies BLOB, sessions BLOB);
+    patient_id TEXT, summary BLOB, gathered BLOB, tallies BLOB, sessions BLOB);
 """
 
 
@@ -64,6 +68,7 @@ class ChartRow(NamedTuple):
     size: int
     mtime_ns: int
     problem: str | None
+    patient_id: str | None
     summary: bytes | None
     gathered: bytes | None
     tallies: bytes | None
@@ -199,7 +204,7 @@ class SummaryCache:
         try:
             rows = _read_many(self.clinic, names, current, self.workers)
             for done, row in enumerate(rows, start=1):
-                self._db.execute("INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?)", row)
+                self._db.execute("INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?,?)", row)
                 told(done, len(names))
         finally:
             told(len(names), len(names))
@@ -243,8 +248,8 @@ class SummaryCache:
         if query not in (SessionQuery(), SessionQuery(include_voided=True)):
             return complication_stats(self.sessions(query), by)
         # Every session (voided ones never count): each chart's part, counted when it was read.
-        rows = self._db.execute("SELECT tallies FROM charts WHERE problem IS NULL")
-        return combined(pickle.loads(r["tallies"])[by] for r in rows)
+        rows = self._db.execute("SELECT patient_id, tallies FROM charts WHERE problem IS NULL")
+        return combined((r["patient_id"], pickle.loads(r["tallies"])[by]) for r in rows)
 
 
 # A rebuild parses every chart, which is most of its time and needs nothing shared: from this
@@ -312,11 +317,10 @@ def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
         chart, _ = read_chart_file(path, bulk=True)
         summary = summarize(chart)
     except MesologError as error:
-        return ChartRow(name, *signature, str(error), None, None, None, None)
+        return ChartRow(name, *signature, str(error), None, None, None, None, None)
     rows = session_rows(chart)
-    tallies = {by: (summary.patient_id, tally(rows, by)) for by in STATS_BY}
-    parts = (summary, Gathered.of(rows), tallies, tuple(rows))
-    return ChartRow(name, *signature, None, *(pickle.dumps(part) for part in parts))
+    parts = (summary, Gathered.of(rows), tallies(rows), tuple(rows))
+    return ChartRow(name, *signature, None, summary.patient_id, *(pickle.dumps(part) for part in parts))
 
 
 def _not_told(done: int, total: int) -> None:
