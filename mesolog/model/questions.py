@@ -228,7 +228,7 @@ class GroupStats:
 
 
 def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
-    """The most frequent, ties by name, so every way of counting gives the same answer."""
+    """The three most frequent, ties by name (the same answer in any order of counting)."""
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
 
 

@@ -1,4 +1,4 @@
-"""Tables that fit the terminal without cutting a value ("Reading at any width", DESIGN.md).
+"""Tables that fit the terminal without cutting a value (docs/widths.md).
 
 Rich, given a table wider than the screen, shrinks every column and ends values with "…":
 ``P-00…``, ``2026-11-…``, ``(PC7…``. Here each column says what it holds instead:
@@ -15,7 +15,9 @@ Rich, given a table wider than the screen, shrinks every column and ends values 
 
 When even the columns that stay do not fit (one long word is enough), :func:`fitted` answers
 None and the caller shows the rows another way (:func:`stacked`, or the report's own block per session). Widths are
-computed here and given to Rich as fixed, so Rich never has to shrink anything.
+computed here and given to Rich as fixed, so Rich never has to shrink anything: Rich's own
+sharing, even given each column's ``min_width``, narrows the widest wrapping columns evenly and
+can take one below its minimum, and the table then runs off the screen (docs/widths.md).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from mesolog.render.console import shown  # chart text becomes a renderable inert (issue 11)
+from mesolog.render.console import shown  # chart text becomes a renderable inert
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -239,10 +239,11 @@ class SummaryCache:
     def sessions(self, query: SessionQuery | None = None) -> Iterator[SessionRow]:
         """Session rows of every readable chart, or of those that match ``query``."""
         query = query or SessionQuery(include_voided=True)
-        names = [(name,) for name, gathered in self._gathered() if query.may_match(gathered)]
-        for (name,) in names:
-            found = self._db.execute("SELECT sessions FROM charts WHERE name = ?", (name,))
-            yield from (r for r in pickle.loads(found.fetchone()["sessions"]) if query.matches(r))
+        names = [name for name, gathered in self._gathered() if query.may_match(gathered)]
+        for name in names:
+            found = self._db.execute("SELECT sessions FROM charts WHERE name = ?", (name,)).fetchone()
+            if found is not None:  # else removed by another refresh since: gone from the answer too
+                yield from (r for r in pickle.loads(found["sessions"]) if query.matches(r))
 
     def stats(self, by: str, query: SessionQuery) -> list[GroupStats]:
         if query not in (SessionQuery(), SessionQuery(include_voided=True)):

@@ -2,10 +2,10 @@
 the three versions.
 
 Block by block (see :mod:`mesolog.store.chartblocks`): a block changed on one side only is taken
-as that side wrote it; a block changed on both sides is merged line by line when the changes do
-not touch (so comments and unknown keys of both survive), else rebuilt from its sides' lines,
-key by key, and only where that fails written afresh. Every block, and the whole, is read back
-and must hold exactly the merged values.
+as that side wrote it; a block changed on both sides is merged line by line by
+``git merge-file`` when the changes do not touch (so comments and unknown keys of both survive),
+else rebuilt from its sides' lines, key by key, and only where that fails written afresh. Every
+block, and the whole, is read back and must hold exactly the merged values (docs/chart-merge.md).
 """
 
 from __future__ import annotations
