@@ -42,7 +42,7 @@ from mesolog.store import Clinic, make_private_dir, read_chart_file
 # The layout of the cache: bumped by hand when it changes. The fields of the pickled classes
 # are part of it, so a cache written before one of them changed is rebuilt, never misread.
 VERSION = " ".join(
-    ["11", *(f.name for cls in (PatientSummary, SessionRow) for f in fields(cls)), *Gathered._fields]
+    ["12", *(f.name for cls in (PatientSummary, SessionRow) for f in fields(cls)), *Gathered._fields]
 )
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
@@ -56,7 +56,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS charts(
     name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ns INTEGER, problem TEXT,
-    patient_id TEXT, summary BLOB, gathered BLOB, tallies BLOB, sessions BLOB);
+    patient_id TEXT, summary BLOB, gathered BLOB, tallies BLOB);
+-- The session rows, ten times the rest, apart: every run reads all of charts, few read these.
+CREATE TABLE IF NOT EXISTS sessions(name TEXT PRIMARY KEY, rows BLOB);
 """
 
 
@@ -190,6 +192,7 @@ class SummaryCache:
             cached = self._cached()
             stale = [(n,) for n in cached if cached[n] != current.get(n)]
             db.executemany("DELETE FROM charts WHERE name = ?", stale)
+            db.executemany("DELETE FROM sessions WHERE name = ?", stale)
             fresh = [n for n in current if cached.get(n) != current[n]]
             self._load_all(fresh, current)
             db.execute("COMMIT")
@@ -204,7 +207,9 @@ class SummaryCache:
         try:
             rows = _read_many(self.clinic, names, current, self.workers)
             for done, row in enumerate(rows, start=1):
-                self._db.execute("INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?,?)", row)
+                self._db.execute("INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?)", row[:-1])
+                if row.sessions is not None:
+                    self._db.execute("INSERT OR REPLACE INTO sessions VALUES(?,?)", (row.name, row.sessions))
                 told(done, len(names))
         finally:
             told(len(names), len(names))
@@ -241,9 +246,9 @@ class SummaryCache:
         query = query or SessionQuery(include_voided=True)
         names = [name for name, gathered in self._gathered() if query.may_match(gathered)]
         for name in names:
-            found = self._db.execute("SELECT sessions FROM charts WHERE name = ?", (name,)).fetchone()
+            found = self._db.execute("SELECT rows FROM sessions WHERE name = ?", (name,)).fetchone()
             if found is not None:  # else removed by another refresh since: gone from the answer too
-                yield from (r for r in pickle.loads(found["sessions"]) if query.matches(r))
+                yield from (r for r in pickle.loads(found["rows"]) if query.matches(r))
 
     def stats(self, by: str, query: SessionQuery) -> list[GroupStats]:
         if query not in (SessionQuery(), SessionQuery(include_voided=True)):
