@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from typing import NamedTuple
@@ -106,10 +106,23 @@ class SessionQuery:
         )
 
     def may_match(self, gathered: Gathered) -> bool:
-        """Whether some session of a chart whose lists are ``gathered`` can match. A chart that
-        fails holds no session that matches (the summary cache reads no further); one that
+        """Whether some session of a chart whose sessions are ``gathered`` can match. A chart
+        that fails holds no session that matches (the summary cache reads no further); one that
         passes is asked row by row."""
-        return self._lists_match(*gathered)
+        if gathered.first is None or gathered.last is None:
+            return False  # no session at all
+        if (self.since and gathered.last < self.since) or (self.until and gathered.first > self.until):
+            return False
+        return self._lists_match(*gathered[:4])
+
+    def takes_every(self, gathered: Gathered) -> bool:
+        """Whether every session of a chart whose sessions are ``gathered`` matches, voided ones
+        aside: nothing but a date window is asked, and the chart's sessions all lie in it."""
+        if replace(self, since=None, until=None, include_voided=False) != SessionQuery():
+            return False
+        if gathered.first is None or gathered.last is None:
+            return True
+        return not ((self.since and gathered.first < self.since) or (self.until and gathered.last > self.until))
 
     def _lists_match(
         self,
@@ -133,22 +146,28 @@ class SessionQuery:
 
 
 class Gathered(NamedTuple):
-    """The substance names, areas, complications and lots of some sessions, each once."""
+    """The substance names, areas, complications and lots of some sessions, each once, and
+    the first and last of their dates."""
 
     substances: tuple[str, ...]
     areas: tuple[str, ...]
     complications: tuple[str, ...]
     lots: tuple[str, ...]
+    first: date | None
+    last: date | None
 
     @staticmethod
-    def of(rows: Iterable[SessionRow]) -> Gathered:
+    def of(rows: list[SessionRow]) -> Gathered:
         parts: tuple[dict[str, None], ...] = ({}, {}, {}, {})
         for row in rows:
             parts[0].update(dict.fromkeys(name for name, *_ in row.substances))
             parts[1].update(dict.fromkeys(row.areas))
             parts[2].update(dict.fromkeys(name for name, _ in row.complications))
             parts[3].update(dict.fromkeys(lot for *_, lot in row.substances if lot))
-        return Gathered(*(tuple(part) for part in parts))
+        substances, areas, complications, lots = (tuple(part) for part in parts)
+        dates = [row.date for row in rows]
+        first, last = min(dates, default=None), max(dates, default=None)
+        return Gathered(substances, areas, complications, lots, first, last)
 
 
 def _plain_fields_match(query: SessionQuery, row: SessionRow) -> bool:
@@ -273,13 +292,16 @@ def combined(parts: Iterable[tuple[str, Tally]]) -> list[GroupStats]:
     return sorted(out, key=lambda s: (-s.sessions, s.group))
 
 
-def complication_stats(rows: Iterable[SessionRow], by: str) -> list[GroupStats]:
+def complication_stats(
+    rows: Iterable[SessionRow], by: str, counted: Iterable[tuple[str, Tally]] = ()
+) -> list[GroupStats]:
     """Sessions, patients and complication rate per group; a session counts in every group it
-    belongs to (a session with two substances counts for both)."""
+    belongs to (a session with two substances counts for both). ``counted``: the (patient id,
+    tally) of patients already counted, whose sessions are not among ``rows``."""
     per_patient: dict[str, list[SessionRow]] = {}
     for row in rows:
         per_patient.setdefault(row.patient_id, []).append(row)
-    return combined((pid, tallies(own, [by])[by]) for pid, own in per_patient.items())
+    return combined([*counted, *((pid, tallies(own, [by])[by]) for pid, own in per_patient.items())])
 
 
 # --- recall: who received a lot, and how to reach them -----------------------------------------

@@ -32,7 +32,6 @@ from mesolog.model.questions import (
     GroupStats,
     SessionQuery,
     SessionRow,
-    combined,
     complication_stats,
     session_rows,
     tallies,
@@ -230,9 +229,9 @@ class SummaryCache:
         """Name, phone and email of every readable chart, by patient id (for recalls)."""
         return {s.patient_id: Contact(s.name, s.phone, s.email) for s in self.summaries()[0]}
 
-    def _gathered(self) -> Iterator[tuple[str, Gathered]]:
+    def _gathered(self) -> list[tuple[str, Gathered]]:
         query = "SELECT name, gathered FROM charts WHERE problem IS NULL"
-        return ((r["name"], pickle.loads(r["gathered"])) for r in self._db.execute(query))
+        return [(r["name"], pickle.loads(r["gathered"])) for r in self._db.execute(query)]
 
     def lots(self) -> list[str]:
         """Every lot number recorded, as typed (for shell completion)."""
@@ -241,21 +240,30 @@ class SummaryCache:
     def substance_names(self) -> list[str]:
         return sorted({name for _, gathered in self._gathered() for name in gathered.substances})
 
+    def _rows(self, name: str) -> tuple[SessionRow, ...]:
+        found = self._db.execute("SELECT rows FROM sessions WHERE name = ?", (name,)).fetchone()
+        # None: removed by another refresh since the question began; gone from the answer too.
+        return pickle.loads(found["rows"]) if found is not None else ()
+
     def sessions(self, query: SessionQuery | None = None) -> Iterator[SessionRow]:
         """Session rows of every readable chart, or of those that match ``query``."""
         query = query or SessionQuery(include_voided=True)
         names = [name for name, gathered in self._gathered() if query.may_match(gathered)]
         for name in names:
-            found = self._db.execute("SELECT rows FROM sessions WHERE name = ?", (name,)).fetchone()
-            if found is not None:  # else removed by another refresh since: gone from the answer too
-                yield from (r for r in pickle.loads(found["rows"]) if query.matches(r))
+            yield from (row for row in self._rows(name) if query.matches(row))
 
     def stats(self, by: str, query: SessionQuery) -> list[GroupStats]:
-        if query not in (SessionQuery(), SessionQuery(include_voided=True)):
-            return complication_stats(self.sessions(query), by)
-        # Every session (voided ones never count): each chart's part, counted when it was read.
-        rows = self._db.execute("SELECT patient_id, tallies FROM charts WHERE problem IS NULL")
-        return combined((r["patient_id"], pickle.loads(r["tallies"])[by]) for r in rows)
+        """A chart whose every session counts brings the part counted when it was read; one
+        that may hold some brings its matching rows."""
+        query_all = "SELECT name, patient_id, gathered, tallies FROM charts WHERE problem IS NULL"
+        counted, rows = [], []
+        for found in self._db.execute(query_all).fetchall():
+            gathered = pickle.loads(found["gathered"])
+            if query.takes_every(gathered):
+                counted.append((found["patient_id"], pickle.loads(found["tallies"])[by]))
+            elif query.may_match(gathered):
+                rows += [row for row in self._rows(found["name"]) if query.matches(row)]
+        return complication_stats(rows, by, counted)
 
 
 # A rebuild parses every chart, which is most of its time and needs nothing shared: from this
