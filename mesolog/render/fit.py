@@ -1,4 +1,5 @@
-"""Tables that fit the terminal without cutting a value (docs/widths.md).
+"""Tables that fit the terminal without cutting a value ("Reading at any width", docs/design.md;
+the why of each step in docs/widths.md).
 
 Rich, given a table wider than the screen, shrinks every column and ends values with "…":
 ``P-00…``, ``2026-11-…``, ``(PC7…``. Here each column says what it holds instead:
