@@ -89,6 +89,18 @@ def test_unwritable_cache_folder_still_gives_answers(run, three: Path, tmp_path:
     assert len(overview(run)) == 3
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to hand the folder to another user")
+def test_a_cache_folder_of_another_user_is_never_read(run, three: Path, tmp_path: Path) -> None:
+    """The cache holds pickles, and loading a pickle runs what it says: one in a folder that
+    someone else owns is never read (nor written), and the answers come all the same."""
+    expected = overview(run)
+    for db in cache_files(tmp_path):
+        db.unlink()
+    os.chown(tmp_path / "cache", 65534, 65534)  # nobody
+    assert overview(run) == expected
+    assert cache_files(tmp_path) == []
+
+
 def test_two_processes_refreshing_at_once_both_succeed(run, three: Path) -> None:
     for n in range(30):
         run("patient", "new", f"M-{n}")

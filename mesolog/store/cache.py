@@ -49,8 +49,6 @@ VERSION = " ".join(
 Progress = Callable[[int, int], None]
 Signature = tuple[int, int, int]  # inode, size, mtime_ns
 
-# The pickles are read back only from this private file (0600, in a 0700 folder) that mesolog
-# wrote: whoever could plant one there could as well change the charts or the user's shell.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS charts(
@@ -74,6 +72,16 @@ class ChartRow(NamedTuple):
     gathered: bytes | None
     tallies: bytes | None
     sessions: bytes | None
+
+
+def _own_and_private(path: Path) -> None:
+    """Refuse (PermissionError) a cache folder or file that is not the user's own or that others
+    may write: loading a pickle runs what it says, so one planted by someone else must never be
+    read. The folder and file mesolog makes are 0700 and 0600; ``opened`` then answers from a
+    cache in memory instead. (Not on POSIX, the folder is under the user's own profile.)"""
+    found = os.stat(path)
+    if hasattr(os, "getuid") and (found.st_uid != os.getuid() or found.st_mode & 0o022):
+        raise PermissionError(f"{path} is not private to this user")
 
 
 def cache_file(cache_dir: Path, data_dir: Path) -> Path:
@@ -137,9 +145,11 @@ class SummaryCache:
 
     def _open(self) -> sqlite3.Connection:
         make_private_dir(self.path.parent)
+        _own_and_private(self.path.parent)
         if not self.path.exists():
             # The cache holds names and lots: private from the first byte.
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        _own_and_private(self.path)
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
