@@ -40,6 +40,7 @@ class SessionRow:
     areas: tuple[str, ...]
     substances: tuple[Given, ...]
     complications: tuple[tuple[str, str], ...]  # name, severity as shown (severity_text)
+    zones: tuple[str, ...] = ()  # "area/zone" as typed
 
 
 def session_rows(chart: Chart) -> list[SessionRow]:
@@ -59,15 +60,16 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             areas=s.areas,
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
+            zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
         )
         for s in chart.sessions
     ]
 
 
-def _word_match(query: str, value: str | None) -> bool:
+def _word_match(query: str, value: str) -> bool:
     """A substance search: the word itself, part of the name, or the same meaning ("deoxycholate"
     finds "DCA")."""
-    query, value = vocab.normalize(query), vocab.normalize(value or "")
+    query, value = vocab.normalize(query), vocab.normalize(value)
     return (
         query == value
         or query in value.split()
@@ -75,6 +77,15 @@ def _word_match(query: str, value: str | None) -> bool:
         or query == vocab.substance_base(value)
         or vocab.substance_meaning(query) == vocab.substance_meaning(value)
     )
+
+
+def same_zone(query: str, typed: str) -> bool:
+    """A zone searched for ("scalp/crown", or "vertex" in any area) matches a recorded one by
+    meaning (see ``model.zones``)."""
+    from mesolog.model.zones import zone_meaning
+
+    wanted, found = zone_meaning(query), zone_meaning(typed)
+    return wanted == found if "/" in query else wanted[1] == found[1]
 
 
 def same_meaning(kind: str, query: str, value: str | None) -> bool:
@@ -93,6 +104,7 @@ class SessionQuery:
     practitioner: str | None = None
     indication: str | None = None
     lot: str | None = None
+    zone: str | None = None  # "AREA/ZONE" or a zone of any area ("vertex")
     since: date | None = None
     until: date | None = None
     include_voided: bool = False
@@ -102,7 +114,8 @@ class SessionQuery:
             (name for name, *_ in row.substances),
             row.areas,
             (name for name, _ in row.complications),
-            (lot for *_, lot in row.substances),
+            (lot for *_, lot in row.substances if lot),
+            row.zones,
         )
 
     def may_match(self, gathered: Gathered) -> bool:
@@ -113,7 +126,7 @@ class SessionQuery:
             return False  # no session at all
         if (self.since and gathered.last < self.since) or (self.until and gathered.first > self.until):
             return False
-        return self._lists_match(*gathered[:4])
+        return self._lists_match(*gathered[:5])
 
     def takes_every(self, gathered: Gathered) -> bool:
         """Whether every session of a chart whose sessions are ``gathered`` matches, voided ones
@@ -129,16 +142,18 @@ class SessionQuery:
         substances: Iterable[str],
         areas: Iterable[str],
         complications: Iterable[str],
-        lots: Iterable[str | None],
+        lots: Iterable[str],
+        zones: Iterable[str],
     ) -> bool:
         """The many-valued parts: for each one asked about, some item must match."""
-        if not (self.substance or self.area or self.complication or self.lot):
+        if not (self.substance or self.area or self.complication or self.lot or self.zone):
             return True
-        asked: list[tuple[str | None, Iterable[str | None], Callable[[str, str | None], bool]]] = [
+        asked: list[tuple[str | None, Iterable[str], Callable[[str, str], bool]]] = [
             (self.substance or None, substances, _word_match),
             (self.area or None, areas, partial(same_meaning, "area")),
             (self.complication or None, complications, partial(same_meaning, "complication")),
-            (lot_key(self.lot) if self.lot else None, lots, _lot_is),
+            (lot_key(self.lot) if self.lot else None, lots, lambda key, lot: lot_key(lot) == key),
+            (self.zone or None, zones, same_zone),
         ]
         return all(
             any(test(wanted, v) for v in values) for wanted, values, test in asked if wanted is not None
@@ -146,28 +161,30 @@ class SessionQuery:
 
 
 class Gathered(NamedTuple):
-    """The substance names, areas, complications and lots of some sessions, each once, and
-    the first and last of their dates."""
+    """The substance names, areas, complications, lots and zones of some sessions, each once,
+    and the first and last of their dates."""
 
     substances: tuple[str, ...]
     areas: tuple[str, ...]
     complications: tuple[str, ...]
     lots: tuple[str, ...]
+    zones: tuple[str, ...]
     first: date | None
     last: date | None
 
     @staticmethod
     def of(rows: list[SessionRow]) -> Gathered:
-        parts: tuple[dict[str, None], ...] = ({}, {}, {}, {})
+        parts: tuple[dict[str, None], ...] = ({}, {}, {}, {}, {})
         for row in rows:
             parts[0].update(dict.fromkeys(name for name, *_ in row.substances))
             parts[1].update(dict.fromkeys(row.areas))
             parts[2].update(dict.fromkeys(name for name, _ in row.complications))
             parts[3].update(dict.fromkeys(lot for *_, lot in row.substances if lot))
-        substances, areas, complications, lots = (tuple(part) for part in parts)
+            parts[4].update(dict.fromkeys(row.zones))
+        substances, areas, complications, lots, zones = (tuple(part) for part in parts)
         dates = [row.date for row in rows]
         first, last = min(dates, default=None), max(dates, default=None)
-        return Gathered(substances, areas, complications, lots, first, last)
+        return Gathered(substances, areas, complications, lots, zones, first, last)
 
 
 def _plain_fields_match(query: SessionQuery, row: SessionRow) -> bool:
@@ -183,10 +200,6 @@ def _plain_fields_match(query: SessionQuery, row: SessionRow) -> bool:
     ):
         return False
     return not query.indication or same_meaning("indication", query.indication, row.indication)
-
-
-def _lot_is(key: str, lot: str | None) -> bool:
-    return bool(lot) and lot_key(lot or "") == key
 
 
 STATS_BY = ("substance", "technique", "depth", "anaesthetic", "area", "practitioner", "method")
