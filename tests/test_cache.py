@@ -160,6 +160,10 @@ def test_cached_answers_agree_with_the_model_over_the_charts(run, data_dir: Path
             *[a for c in comp.split(";") if c for a in ("--complication", c)],
             "--date", "2026-03-01" if pid in "AB" else "2026-06-01")
     run("void", "P-D", "1", "--reason", "test")
+    # A chart whose sessions straddle a window's edge (2026-04-01): stats reads its rows, where
+    # a chart wholly inside brings the part it stored.
+    run("add", "P-A", "--area", "face", "-s", "caffeine 2%:1ml", "--technique", "hand", "--depth", "2",
+        "--anaesthetic", "none", "--complication", "redness", "--date", "2026-06-01")
     clinic = Clinic(data_dir)
     rows = [r for e in clinic.entries() if e.chart for r in questions.session_rows(e.chart)]
     queries = [questions.SessionQuery(), questions.SessionQuery(substance="minoxidil"), questions.SessionQuery(area="scalp"),
