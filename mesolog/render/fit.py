@@ -169,14 +169,10 @@ def fitted(
     # A cell given as a string is chart text like any other: inert, and never read as markup.
     rows = [[_inert_cell(cell) for cell in row] for row in rows]
     cells = [[row[i] for row in rows] for i in range(len(columns))]
-    shown = list(range(len(columns)))
-    least = {i: _least(columns[i], cells[i]) for i in shown}
-    while table_width([least[i] for i in shown]) > width:
-        droppable = [i for i in shown if columns[i].drop]
-        if not droppable:
-            return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
-        # A column with nothing in it goes before any that says something.
-        shown.remove(max(droppable, key=lambda i: (_empty(cells[i]), columns[i].drop, i)))
+    least = {i: _least(columns[i], cells[i]) for i in range(len(columns))}
+    shown = _kept(width, columns, cells, least)
+    if table_width([least[i] for i in shown]) > width:  # even the columns that must stay
+        return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
     widths = _share(width, shown, least, {i: _natural(columns[i], cells[i]) for i in shown})
     table = Table(**table_options)  # type: ignore[arg-type]
     for i in shown:
@@ -188,6 +184,19 @@ def fitted(
     # An empty column left out hides nothing: not named.
     hidden = [columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])]
     return Fitted(table, hidden)
+
+
+def _kept(width: int, columns: Sequence[Column], cells: list[list[object]], least: dict[int, int]) -> list[int]:
+    """The columns that stay: droppable ones left out, an empty one first, then the highest
+    rank, until the rest fit at their least (or nothing droppable is left)."""
+    shown = list(least)
+    while table_width([least[i] for i in shown]) > width:
+        droppable = [i for i in shown if columns[i].drop]
+        if not droppable:
+            break
+        # A column with nothing in it goes before any that says something.
+        shown.remove(max(droppable, key=lambda i: (_empty(cells[i]), columns[i].drop, i)))
+    return shown
 
 
 def _share(width: int, shown: list[int], least: dict[int, int], natural: dict[int, int]) -> dict[int, int]:
