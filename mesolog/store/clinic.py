@@ -621,7 +621,7 @@ class Clinic:
         try:
             _, path = self._change(patient_id, change, message, by, also=committed)
         except BaseException:
-            kept.remove_quietly(written)
+            kept.remove_unrecorded(self.data_dir, self.path(patient_id), written)
             raise
         return stored[0], tuple(added), path
 

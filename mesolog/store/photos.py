@@ -227,6 +227,17 @@ def remove_quietly(paths: list[Path]) -> None:
             path.unlink()
 
 
+def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> None:
+    """Undo pictures written for a change that then failed, but only those the chart on disk
+    does not name: a change stopped after the chart was written (Ctrl-C while git commits)
+    keeps its pictures, or the chart would name files that are gone."""
+    try:
+        text = chart.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    remove_quietly([p for p in paths if f'"{p.relative_to(data_dir).as_posix()}"' not in text])
+
+
 def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, ...], str]]:
     """(place in the chart, sentence) for each photo kept by ``photo add`` whose file is
     missing, is not a regular file, or no longer has the SHA-256 the chart recorded
@@ -245,6 +256,8 @@ def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, 
 
 
 def _photo_problem(data_dir: Path, file: str, sha256: str | None) -> str | None:
+    if not _inside(file):  # an absolute path or one through "..": never looked at
+        return "is outside the data folder"
     path = data_dir / file
     if linked_on_the_way(data_dir, path):
         return "is reached through a symbolic link; mesolog does not follow it"
@@ -412,11 +425,16 @@ def _small_copy(path: Path) -> bytes | None:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         data = read_file(path)
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            image.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))  # JPEG: decode at a smaller scale
-            small = image.convert("RGB")
-            small.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
-    except (UnusablePhoto, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():  # over the limit: left out, as photo add refuses it
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return None
+                image.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))  # JPEG: decode at a smaller scale
+                small = image.convert("RGB")
+                small.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
+    except (UnusablePhoto, UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
         return None
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=PAGE_QUALITY, optimize=True)
