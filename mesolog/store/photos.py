@@ -56,7 +56,15 @@ class Picture:
 
 
 def _refuse(path: Path, why: str) -> UnusablePhoto:
-    return UnusablePhoto(f"{path} {why}; nothing was written.")
+    return UnusablePhoto(f"{_named(path)} {why}; nothing was written.")
+
+
+def _named(path: Path) -> str:
+    """A file as named in a sentence: as given, or quoted with escapes when its name holds a
+    control character (a file from someone else's folder cannot move the cursor, colour the
+    screen or break the sentence over two lines)."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def read_file(path: Path) -> bytes:
@@ -141,6 +149,8 @@ def _without_metadata(image: PILImage.Image) -> PILImage.Image:
         rgb.paste(rgba, mask=rgba.getchannel("A"))
     elif image.mode in ("RGB", "L"):
         rgb = image
+    elif image.mode.startswith("I"):  # 16-bit grey (a dermatoscope, a scanner): scaled to
+        rgb = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")  # 8 bits, not clipped
     else:
         rgb = image.convert("RGB")
     if profile and rgb.mode == "RGB":
@@ -171,7 +181,7 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     folders are made private (0700) and never followed if they are links."""
     if linked_on_the_way(data_dir, path):
         raise UnusablePhoto(
-            f"{path.parent} is reached through a symbolic link; mesolog writes pictures only into "
+            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
             "the data folder itself; nothing was written."
         )
     folder = data_dir
@@ -208,7 +218,7 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
     else at that name is refused rather than replaced, and so is a path through a link."""
     if linked_on_the_way(data_dir, path):
         raise UnusablePhoto(
-            f"{path.parent} is reached through a symbolic link; mesolog writes pictures only into "
+            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
             "the data folder itself; nothing was written."
         )
     try:
@@ -217,7 +227,7 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
         return False
     if stat.S_ISREG(status.st_mode) and _sha256(path) == sha256:
         return True
-    raise UnusablePhoto(f"{path} exists and holds something else; move it away, then add the photo again; nothing was written.")
+    raise UnusablePhoto(f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written.")
 
 
 def remove_quietly(paths: list[Path]) -> None:
