@@ -5,6 +5,7 @@ file name, a 16-bit greyscale PNG, the refusals that come before any file is dec
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -28,24 +29,35 @@ def named_photos(chart: Path) -> list[str]:
 def test_ctrl_c_while_the_change_is_committed_keeps_the_pictures_the_chart_names(
     run, session: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Ctrl-C reaches mesolog while git commits (a hook sends it, so the moment is exact): the
-    # chart is written already and names the pictures, so they must stay beside it.
+    # Ctrl-C while git commits: a hook sends SIGINT to its process group, as a terminal sends
+    # it to mesolog and git alike (so the moment is exact). The chart is written already and
+    # names the pictures: they must stay beside it, and be committed later.
     config = tmp_path / "gitconfig"
     config.write_text("[user]\n\tname = Test\n\temail = test@example.org\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     run("init", "--git")
     hook = data_dir / ".git" / "hooks" / "pre-commit"
-    hook.write_text('#!/bin/sh\nkill -INT "$(ps -o ppid= -p "$PPID" | tr -d " ")"\nsleep 1\nexit 1\n')
+    hook.write_text("#!/bin/sh\nkill -INT 0\nsleep 1\nexit 1\n")
     hook.chmod(0o755)
     files = [str(phone_jpeg(tmp_path / f"{n}.jpg", colour=c)) for n, c in enumerate(("tan", "navy"))]
-    done = mesolog_process("photo", "add", "P-0042", *files, "--view", "front", "--stage", "before")
-    assert done.returncode != 0 and "Traceback" not in done.stderr
+    done = mesolog_process(
+        "photo", "add", "P-0042", *files, "--view", "front", "--stage", "before", start_new_session=True
+    )
+    assert done.returncode == 130 and "Traceback" not in done.stderr
     named = named_photos(session)
     assert len(named) == 2
     assert all((data_dir / file).is_file() for file in named)
     hook.unlink()
     assert "0 errors" in run("check").stderr
+    # The next change commits them, with the message they were meant to have: they travel.
+    run("add", "P-0042", "--date", "2026-11-16", *BASE)
+    git = ["git", "-C", str(data_dir)]
+    tracked = subprocess.run([*git, "ls-files"], capture_output=True, text=True, check=True).stdout
+    assert all(file in tracked for file in named)
+    assert not subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+    log = subprocess.run([*git, "log", "--format=%s"], capture_output=True, text=True, check=True).stdout
+    assert "P-0042: 2 photos added to session 1 (front, before)" in log
 
 
 def test_a_photo_path_outside_the_data_folder_is_never_read(run, session: Path, data_dir: Path, tmp_path: Path) -> None:

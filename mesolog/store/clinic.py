@@ -635,7 +635,11 @@ class Clinic:
         try:
             _, path = self._change(patient_id, change, message, by, also=committed)
         except BaseException:
-            kept.remove_unrecorded(self.data_dir, self.path(patient_id), written)
+            chart_path = self.path(patient_id)
+            if kept.remove_unrecorded(self.data_dir, chart_path, written) and stored:
+                what = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
+                words = f"{patient_id}: {what} added to session {stored[0].id} ({view}, {stage})"
+                kept.commit_later(self.data_dir, self.lock_dir, [chart_path, *committed], words, by)
             raise
         return stored[0], tuple(added), path
 

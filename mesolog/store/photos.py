@@ -237,15 +237,30 @@ def remove_quietly(paths: list[Path]) -> None:
             path.unlink()
 
 
-def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> None:
+def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Path]:
     """Undo pictures written for a change that then failed, but only those the chart on disk
     does not name: a change stopped after the chart was written (Ctrl-C while git commits)
-    keeps its pictures, or the chart would name files that are gone."""
+    keeps its pictures, or the chart would name files that are gone. Returns those kept."""
     try:
         text = chart.read_text(encoding="utf-8")
     except OSError:
         text = ""
-    remove_quietly([p for p in paths if f'"{p.relative_to(data_dir).as_posix()}"' not in text])
+    named = [p for p in paths if f'"{p.relative_to(data_dir).as_posix()}"' in text]
+    remove_quietly([p for p in paths if p not in named])
+    return named
+
+
+def commit_later(data_dir: Path, lock_dir: Path, paths: list[Path], message: str, author: str) -> None:
+    """The chart and pictures of a change whose commit was interrupted, remembered to be
+    committed with ``message`` at the chart's next change or ``mesolog sync`` (see
+    ``store.pending``): else the pictures would never be committed, and never travel."""
+    from mesolog.store import chart_lock, history, pending
+
+    if not history.enabled(data_dir):
+        return
+    with chart_lock(lock_dir, ".git-history", timeout=30.0):
+        for path in paths:
+            pending.remember(data_dir, path.relative_to(data_dir).as_posix(), message, author)
 
 
 def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, ...], str]]:
