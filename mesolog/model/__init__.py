@@ -5,54 +5,61 @@ the rules for whole records; ``amendments`` the trail; ``vocabulary`` the domain
 ``progress`` one patient's progress maths; ``questions`` questions across patients.
 """
 
-from mesolog.model.amendments import (
-    amended,
-    complication_text,
-    describe_changes,
-    substance_text,
-    without_complications,
-)
-from mesolog.model.records import (
-    SCHEMA,
-    Amendment,
-    Chart,
-    Complication,
-    Conflict,
-    Course,
-    Patient,
-    Session,
-    Substance,
-)
-from mesolog.model.validation import (
-    course_warnings,
-    make_course,
-    session_problems,
-    session_warnings,
-    validate_session,
-)
-from mesolog.model.values import (
-    COURSE_INTERVAL_DAYS,
-    COURSE_SESSIONS,
-    DERMAL_DEPTH_MM,
-    MAX_DEPTH_MM,
-    METHOD_DEPTH_MM,
-    amount,
-    area,
-    check_patient_id,
-    choice,
-    complication,
-    depth,
-    indication,
-    measurement,
-    now,
-    number,
-    number_text,
-    parse_date,
-    past_date,
-    substance,
-    technique,
-    whole,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# A run imports a name's module on first use, not the whole model at start-up (``--version``,
+# ``--help`` and completion load only the records behind the options); the type checker sees
+# the names here.
+if TYPE_CHECKING:
+    from mesolog.model.amendments import (
+        amended,
+        complication_text,
+        describe_changes,
+        substance_text,
+        without_complications,
+    )
+    from mesolog.model.records import (
+        SCHEMA,
+        Amendment,
+        Chart,
+        Complication,
+        Conflict,
+        Course,
+        Patient,
+        Session,
+        Substance,
+    )
+    from mesolog.model.validation import (
+        course_warnings,
+        make_course,
+        session_problems,
+        session_warnings,
+        validate_session,
+    )
+    from mesolog.model.values import (
+        COURSE_INTERVAL_DAYS,
+        COURSE_SESSIONS,
+        DERMAL_DEPTH_MM,
+        MAX_DEPTH_MM,
+        METHOD_DEPTH_MM,
+        amount,
+        area,
+        check_patient_id,
+        choice,
+        complication,
+        depth,
+        indication,
+        measurement,
+        now,
+        number,
+        number_text,
+        parse_date,
+        past_date,
+        substance,
+        technique,
+        whole,
+    )
 
 __all__ = [
     "COURSE_INTERVAL_DAYS",
@@ -96,3 +103,15 @@ __all__ = [
     "whole",
     "without_complications",
 ]
+
+# The modules the names above live in, searched in this order.
+_HOMES = ("records", "values", "validation", "amendments")
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        for home in _HOMES:
+            module = importlib.import_module(f"mesolog.model.{home}")
+            if name in vars(module):
+                return vars(module)[name]
+    raise AttributeError(f"module 'mesolog.model' has no attribute {name!r}")

@@ -5,16 +5,22 @@
 ``checkup`` the chart checker; ``config`` the settings file.
 """
 
-from mesolog.store.clinic import ChartEntry, Clinic
-from mesolog.store.codec import encode_chart, encode_session, parse_chart_text, read_chart_file
-from mesolog.store.files import chart_lock, write_atomically
-from mesolog.store.paths import (
-    Location,
-    cache_location,
-    config_location,
-    data_location,
-    make_private_dir,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# A run imports a name's module on first use (completion reads the settings without loading
+# the Clinic); the type checker sees the names here.
+if TYPE_CHECKING:
+    from mesolog.store.clinic import ChartEntry, Clinic
+    from mesolog.store.codec import encode_chart, encode_session, parse_chart_text, read_chart_file
+    from mesolog.store.files import chart_lock, write_atomically
+    from mesolog.store.paths import (
+        Location,
+        cache_location,
+        config_location,
+        data_location,
+        make_private_dir,
+    )
 
 __all__ = [
     "ChartEntry",
@@ -31,3 +37,15 @@ __all__ = [
     "read_chart_file",
     "write_atomically",
 ]
+
+# The modules the names above live in, searched in this order.
+_HOMES = ("paths", "files", "codec", "clinic")
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        for home in _HOMES:
+            module = importlib.import_module(f"mesolog.store.{home}")
+            if name in vars(module):
+                return vars(module)[name]
+    raise AttributeError(f"module 'mesolog.store' has no attribute {name!r}")
