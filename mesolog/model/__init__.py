@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 # A run imports a name's module on first use, not the whole model at start-up (``--version``,
 # ``--help`` and completion load only the records behind the options); the type checker sees
-# the names here.
+# the names here. (store.codec imports the same record names: each lists what it uses.)
 if TYPE_CHECKING:
     from mesolog.model.amendments import (
         amended,
@@ -104,14 +104,23 @@ __all__ = [
     "without_complications",
 ]
 
-# The modules the names above live in, searched in this order.
-_HOMES = ("records", "values", "validation", "amendments")
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        for home in _HOMES:
-            module = importlib.import_module(f"mesolog.model.{home}")
-            if name in vars(module):
-                return vars(module)[name]
-    raise AttributeError(f"module 'mesolog.model' has no attribute {name!r}")
+def names_on_first_use(package: str, homes: tuple[str, ...], names: list[str]) -> Any:
+    """A package's module ``__getattr__``: each of ``names`` imported from the first of its
+    modules ``homes`` that has it, when first asked for (``model`` and ``store`` use it)."""
+
+    def lookup(name: str) -> Any:
+        for home in homes if name in names else ():
+            module = vars(importlib.import_module(f"{package}.{home}"))
+            if name in module:
+                return module[name]
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return lookup
+
+
+if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
+    __getattr__ = names_on_first_use(
+        "mesolog.model", ("records", "values", "validation", "amendments"), __all__
+    )

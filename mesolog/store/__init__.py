@@ -5,8 +5,9 @@
 ``checkup`` the chart checker; ``config`` the settings file.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mesolog.model import names_on_first_use
 
 # A run imports a name's module on first use (completion reads the settings without loading
 # the Clinic); the type checker sees the names here.
@@ -38,14 +39,5 @@ __all__ = [
     "write_atomically",
 ]
 
-# The modules the names above live in, searched in this order.
-_HOMES = ("paths", "files", "codec", "clinic")
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        for home in _HOMES:
-            module = importlib.import_module(f"mesolog.store.{home}")
-            if name in vars(module):
-                return vars(module)[name]
-    raise AttributeError(f"module 'mesolog.store' has no attribute {name!r}")
+if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
+    __getattr__ = names_on_first_use("mesolog.store", ("paths", "files", "codec", "clinic"), __all__)
