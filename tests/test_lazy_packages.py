@@ -19,7 +19,7 @@ def test_every_listed_name_imports_from_the_package(package: object) -> None:
         if isinstance(home, str) and home.startswith("mesolog"):  # a class or function
             assert getattr(sys.modules[home], name) is value
     with pytest.raises(AttributeError, match="no attribute 'nothing_of_the_kind'"):
-        package.nothing_of_the_kind  # type: ignore[attr-defined]
+        _ = package.nothing_of_the_kind  # type: ignore[attr-defined]
 
 
 def test_submodules_still_import_by_name() -> None:
