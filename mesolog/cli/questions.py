@@ -31,6 +31,8 @@ def _answer(
 ) -> None:
     """Every question's ending: the answer shown (or saved), then exit 1 if it leaves out a
     chart that could not be read."""
+    # (The options every question takes, --format, --output and --force, stand in each
+    # signature, as Typer reads them from there: those lines repeat by design.)
     show_report(ctx, fmt, output, draw, title)
     fail_if_left_out(problems)
 

@@ -115,12 +115,12 @@ class Session:
     angle_deg: int | None = field(default=None, metadata=declared(
         "--angle", "DEGREES", "Needle angle in degrees (0-90). Example: --angle 45",
         parse=partial(scalars.whole, field_name="angle", low=0, high=90),
-        prompt="Needle angle in degrees",
+        prompt="Needle angle in degrees", unit="°",
     ))  # fmt: skip
     needle_gauge: int | None = field(default=None, metadata=declared(
         "--gauge", "GAUGE", "Needle gauge (27-34). Example: --gauge 30",
         parse=partial(scalars.whole, field_name="needle gauge", low=27, high=34),
-        prompt="Needle gauge",
+        prompt="Needle gauge", unit="G",
     ))  # fmt: skip
     needle_length_mm: float | None = field(default=None, metadata=declared(
         "--needle-length", "MM", "Needle length in mm. Example: --needle-length 4",

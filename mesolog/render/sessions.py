@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mesolog.model import Session, Substance, complication_text
+from mesolog.model.records import PLAIN
 from mesolog.model.values import amount_text, number_text
-
-if TYPE_CHECKING:
-    pass
-
-from mesolog.render.console import (
-    console,
-    shown,
-    write,
-)
+from mesolog.render.console import console, shown, write
 
 # --- one session ------------------------------------------------------------------------------
 
@@ -48,30 +40,22 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
         ("Anaesthetic", session.anaesthetic),
     ]
+    # The plain fields (angle, gauge, needle length, points, consent, duration), as the
+    # table words them; the method is shown with the technique.
+    plain = [
+        (e.label, e.value_text(getattr(session, e.name)))
+        for e in PLAIN
+        if e.name != "method" and getattr(session, e.name) not in (None, "")
+    ]
     optional = [
-        ("Angle", f"{session.angle_deg}°" if session.angle_deg is not None else ""),
-        (
-            "Needle",
-            " ".join(
-                p
-                for p in (
-                    f"{session.needle_gauge}G" if session.needle_gauge else "",
-                    f"{number_text(session.needle_length_mm)} mm" if session.needle_length_mm else "",
-                )
-                if p
-            ),
-        ),
-        ("Points", str(session.points) if session.points is not None else ""),
-        ("Duration", f"{session.duration_min} min" if session.duration_min else ""),
         ("Course", session.course or ""),
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
         ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
-        ("Consent", session.consent or ""),
         ("Photos", "\n".join(session.photos)),
         ("Notes", session.notes),
     ]
-    return rows + [(k, v) for k, v in optional if v]
+    return rows + plain + [(k, v) for k, v in optional if v]
 
 
 def session_stored(patient_id: str, session: Session, path: Path, verb: str = "recorded") -> None:
