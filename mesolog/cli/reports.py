@@ -1,12 +1,9 @@
 """`report`: one patient's progress, or the clinic overview."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    pass
 
 from mesolog.cli.application import (
     app,
@@ -67,10 +64,5 @@ def report(
     chart = state_of(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
-    show_report(
-        ctx,
-        fmt,
-        output,
-        lambda form: report_view.report(chart, sessions, today, form, audit),
-        f"mesolog report {chart.patient.id}",
-    )
+    draw = lambda form: report_view.report(chart, sessions, today, form, audit)  # noqa: E731
+    show_report(ctx, fmt, output, draw, f"mesolog report {chart.patient.id}")

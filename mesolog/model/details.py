@@ -2,13 +2,13 @@
 
 Sessions carry their own amendments (``amendments``); what belongs to the chart as a whole (the
 patient's name or phone, a course's plan or status) is corrected here, each change written as
-``field: old -> new`` in a chart-level ``[[amendments]]`` entry (DESIGN "File format").
+``field: old -> new`` in a chart-level ``[[amendments]]`` entry (docs/design.md, the file format).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -93,12 +93,16 @@ def validate_patient(patient: Patient, today: date) -> None:
 def changed_patient(patient: Patient, details: Mapping[str, object]) -> tuple[Patient, list[str]]:
     """The patient with ``details`` (already checked) applied, and each change as old -> new."""
     new = replace(patient, **details)  # type: ignore[arg-type]
-    changes = [
-        f"patient.{key}: {value_text(getattr(patient, key))} -> {value_text(getattr(new, key))}"
-        for key in PATIENT_FIELDS
-        if getattr(patient, key) != getattr(new, key)
+    return new, _changes("patient", patient, new, PATIENT_FIELDS)
+
+
+def _changes(where: str, old: object, new: object, keys: Iterable[str]) -> list[str]:
+    """Each of ``keys`` that differs, as the trail writes it: ``where.key: old -> new``."""
+    return [
+        f"{where}.{key}: {value_text(getattr(old, key))} -> {value_text(getattr(new, key))}"
+        for key in keys
+        if getattr(old, key) != getattr(new, key)
     ]
-    return new, changes
 
 
 def find_course(chart: Chart, name: str) -> Course:
@@ -131,12 +135,7 @@ def changed_course(
     new = replace(course, **given)  # type: ignore[arg-type]
     # The same bounds as a new course (make_course says what is allowed).
     make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
-    changes = [
-        f"course {course.name}.{key}: {value_text(getattr(course, key))} -> {value_text(getattr(new, key))}"
-        for key in given
-        if getattr(course, key) != getattr(new, key)
-    ]
-    return new, changes
+    return new, _changes(f"course {course.name}", course, new, given)
 
 
 def replanned(
