@@ -21,6 +21,7 @@ from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOp
 @app.command()
 def report(
     ctx: typer.Context,
+    # (export declares its optional ID alike, with its own help: a Typer signature each.)
     patient_id: Annotated[
         str | None,
         typer.Argument(
