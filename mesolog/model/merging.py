@@ -67,10 +67,8 @@ def settled(field: str, kept: object, other: object) -> str:
     return f"merge conflict on {field} settled ({kept} / {other})"
 
 
-# How a practitioner settles a conflict: with the command that sets its field, by what the
-# field is in. `check` names the patient, session or course and the option; `sync` shows the
-# forms (ID, SESSION, COURSE, --FIELD).
-SETTLE_SESSION = "mesolog amend {patient} {session} --reason ..."
+# How a practitioner settles a conflict in the chart's own details: with the command that sets
+# its field (a session's: with `amend`).
 SETTLE_PATIENT = "mesolog patient edit {patient} {option} VALUE"
 SETTLE_COURSE = "mesolog course edit {patient} {course} {option} VALUE"
 # The option of `course edit` that sets each course field a conflict can be on.

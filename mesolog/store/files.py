@@ -80,21 +80,20 @@ def _open_own_file(path: Path, flags: int) -> int:
     truncate or write its target, outside the data folder) and only if it is a regular file."""
     import stat
 
+    not_regular = UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
     try:
         fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
-    except OSError as error:
+    except OSError:
         if os.path.islink(path):
             raise UnsafeFile(
                 f"{path} is a symbolic link; mesolog never writes through one. Remove it."
             ) from None
         if os.path.lexists(path) and not os.path.isfile(path):
-            raise UnsafeFile(
-                f"{path} is not a regular file; mesolog leaves it alone. Remove it."
-            ) from None
-        raise error
+            raise not_regular from None
+        raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
+        raise not_regular
     return fd
 
 
