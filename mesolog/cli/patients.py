@@ -96,18 +96,10 @@ def _course_from_options(
 
     if not any((name, sessions, interval, start)) and not required:
         return (), []
-    missing = [
-        flag
-        for flag, value in (("--sessions", sessions), ("--interval", interval))
-        if value is None
-    ]
-    if missing:
-        raise MissingFields(missing)
-    assert sessions is not None and interval is not None
-    notes: list[str] = []
-    canon = None
-    if indication:
-        canon, notes = model.indication(indication)
+    if sessions is None or interval is None:
+        plan = (("--sessions", sessions), ("--interval", interval))
+        raise MissingFields([flag for flag, value in plan if value is None])
+    canon, notes = model.indication(indication) if indication else (None, [])
     begin = model.parse_date(start, "start") if start else date.today()
     course = model.make_course(name, sessions, interval, begin, canon)
     return (course,), notes + model.course_warnings(course)
