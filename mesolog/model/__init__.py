@@ -6,6 +6,7 @@ the rules for whole records; ``amendments`` the trail; ``vocabulary`` the domain
 """
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 # A run imports a name's module on first use, not the whole model at start-up (``--version``,
@@ -105,8 +106,9 @@ __all__ = [
 ]
 
 
-
-def names_on_first_use(package: str, homes: tuple[str, ...], names: list[str]) -> Any:
+def names_on_first_use(
+    package: str, homes: tuple[str, ...], names: list[str]
+) -> Callable[[str], Any]:
     """A package's module ``__getattr__``: each of ``names`` imported from the first of its
     modules ``homes`` that has it, when first asked for (``model`` and ``store`` use it)."""
 
