@@ -115,10 +115,7 @@ def lot(
 @app.command()
 def find(
     ctx: typer.Context,
-    substance: Annotated[
-        str | None,
-        typer.Option(help="Example: --substance minoxidil"),
-    ] = None,
+    substance: Annotated[str | None, typer.Option(help="Example: --substance minoxidil")] = None,
     area: Annotated[str | None, typer.Option(help="Example: --area scalp")] = None,
     complication: Annotated[
         str | None, typer.Option(help="Example: --complication bruising")
