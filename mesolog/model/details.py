@@ -8,7 +8,7 @@ patient's name or phone, a course's plan or status) is corrected here, each chan
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -66,20 +66,26 @@ def patient_details(given: Mapping[str, object], today: date) -> dict[str, objec
         if value is None or (isinstance(value, str) and not value.strip()):
             out[key] = None
         elif key == "birth_year":
-            if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
-                value = int(value.strip())  # as typed: "1986" (patient edit takes text)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidValue("birth year", value, "use a year such as 1986")
-            out[key] = birth_year(value, today)
-        elif key == "sex":
-            out[key] = choice(str(value), "sex", vocab.SEXES)
-        elif key == "email":
-            out[key] = email(str(value))
-        elif key == "phone":
-            out[key] = phone(str(value))
+            out[key] = _typed_birth_year(value, today)
         else:
-            out[key] = str(value).strip()
+            out[key] = _TEXT_DETAILS.get(key, str.strip)(str(value))
     return out
+
+
+# How a typed detail is read; the others are kept as typed, without surrounding spaces.
+_TEXT_DETAILS: dict[str, Callable[[str], str]] = {
+    "sex": lambda text: choice(text, "sex", vocab.SEXES),
+    "email": email,
+    "phone": phone,
+}
+
+
+def _typed_birth_year(value: object, today: date) -> int:
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
+        value = int(value.strip())  # as typed: "1986" (patient edit takes text)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValue("birth year", value, "use a year such as 1986")
+    return birth_year(value, today)
 
 
 def validate_patient(patient: Patient, today: date) -> None:
