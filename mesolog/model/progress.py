@@ -218,25 +218,21 @@ def limited_evidence(chart: Chart) -> bool:
     The source says only those two have shown evidence for hair loss: a fact for the
     practitioner to weigh, never a refusal.
     """
-    hair = [
-        s
-        for s in chart.active_sessions
-        if vocab.meaning("indication", s.indication or "") == vocab.HAIR_LOSS
-        or (
-            s.course
-            and (c := chart.course(s.course))
-            and vocab.meaning("indication", c.indication or "") == vocab.HAIR_LOSS
-        )
-    ]
-    if not hair:
-        return False
-    for item in hair:
-        for given in item.substances:
-            if vocab.substance_base(given.name) in vocab.HAIR_LOSS_EVIDENCE or any(
-                word in vocab.normalize(given.name) for word in vocab.HAIR_LOSS_EVIDENCE
-            ):
-                return False
-    return True
+    hair = [s for s in chart.active_sessions if _treats_hair_loss(chart, s)]
+    return bool(hair) and not any(_has_evidence(g.name) for s in hair for g in s.substances)
+
+
+def _treats_hair_loss(chart: Chart, session: Session) -> bool:
+    """The session's indication, or its course's, means hair loss."""
+    course = chart.course(session.course) if session.course else None
+    said = (session.indication, course.indication if course else None)
+    return any(vocab.meaning("indication", text or "") == vocab.HAIR_LOSS for text in said)
+
+
+def _has_evidence(substance_name: str) -> bool:
+    return vocab.substance_base(substance_name) in vocab.HAIR_LOSS_EVIDENCE or any(
+        word in vocab.normalize(substance_name) for word in vocab.HAIR_LOSS_EVIDENCE
+    )
 
 
 def _given(chart: Chart, substance_name: str, lot: str | None = None) -> Iterator[Substance]:
