@@ -28,8 +28,10 @@ if TYPE_CHECKING:
         Conflict,
         Course,
         Patient,
+        Photo,
         Session,
         Substance,
+        Zone,
     )
     from mesolog.model.validation import (
         course_warnings,
@@ -75,8 +77,10 @@ __all__ = [
     "Conflict",
     "Course",
     "Patient",
+    "Photo",
     "Session",
     "Substance",
+    "Zone",
     "amended",
     "amount",
     "area",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mesolog.model import Session, Substance, complication_text
+from mesolog.model import Photo, Session, Substance, complication_text
 from mesolog.model.records import PLAIN
 from mesolog.model.values import amount_text, number_text
 from mesolog.render.console import console, shown, write
@@ -52,10 +52,17 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
         ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
-        ("Photos", "\n".join(session.photos)),
+        ("Zones", "\n".join(str(z) for z in session.zones)),
+        ("Photos", "\n".join(photo_line(p) for p in session.photos)),
         ("Notes", session.notes),
     ]
     return rows + plain + [(k, v) for k, v in optional if v]
+
+
+def photo_line(item: Photo) -> str:
+    """A photo as the session panel lists it: its file, then what it shows."""
+    shows = " ".join(w for w in (item.view, item.stage) if w)
+    return f"{item.file} ({shows})" if shows else item.file
 
 
 def session_stored(patient_id: str, session: Session, path: Path, verb: str = "recorded") -> None:
