@@ -1,7 +1,7 @@
 """How a conflict a merge left in the chart's own details is settled: the command that sets the
-field, worded once (model.merging), as `check` advises it."""
+field, worded once (model.details), as `check` advises it."""
 
-from mesolog.model.merging import settle_command
+from mesolog.model.details import settle_command
 from mesolog.store.settling import settle_advice
 
 

@@ -88,6 +88,31 @@ def _typed_birth_year(value: object, today: date) -> int:
     return birth_year(value, today)
 
 
+# How a practitioner settles a conflict in the chart's own details: with the command that sets
+# its field (a session's: with `amend`).
+SETTLE_PATIENT = "mesolog patient edit {patient} {option} VALUE"
+SETTLE_COURSE = "mesolog course edit {patient} {course} {option} VALUE"
+# The option of `course edit` that sets each course field a conflict can be on.
+COURSE_OPTIONS = {
+    "planned_sessions": "--sessions",
+    "interval_days": "--interval",
+    "indication": "--indication",
+}
+
+
+def settle_command(patient_id: str, field: str) -> str | None:
+    """The command that settles a conflict a merge left in the chart's own details, on
+    ``field`` (``patient.name``, ``courses.hair-2026.planned_sessions``); None for a field
+    that no command sets (it is corrected by hand)."""
+    place, _, name = field.rpartition(".")
+    if place == "patient" and name in PATIENT_FIELDS:
+        return SETTLE_PATIENT.format(patient=patient_id, option="--" + name.replace("_", "-"))
+    if place.startswith("courses.") and name in COURSE_OPTIONS:
+        course = place.removeprefix("courses.")
+        return SETTLE_COURSE.format(patient=patient_id, course=course, option=COURSE_OPTIONS[name])
+    return None
+
+
 def validate_patient(patient: Patient, today: date) -> None:
     """A patient's details as they would be stored (the Python API's own check)."""
     patient_details({k: getattr(patient, k) for k in PATIENT_FIELDS}, today)

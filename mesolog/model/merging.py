@@ -67,33 +67,6 @@ def settled(field: str, kept: object, other: object) -> str:
     return f"merge conflict on {field} settled ({kept} / {other})"
 
 
-# How a practitioner settles a conflict in the chart's own details: with the command that sets
-# its field (a session's: with `amend`).
-SETTLE_PATIENT = "mesolog patient edit {patient} {option} VALUE"
-SETTLE_COURSE = "mesolog course edit {patient} {course} {option} VALUE"
-# The option of `course edit` that sets each course field a conflict can be on.
-COURSE_OPTIONS = {
-    "planned_sessions": "--sessions",
-    "interval_days": "--interval",
-    "indication": "--indication",
-}
-
-
-def settle_command(patient_id: str, field: str) -> str | None:
-    """The command that settles a conflict a merge left in the chart's own details, on
-    ``field`` (``patient.name``, ``courses.hair-2026.planned_sessions``); None for a field
-    that no command sets (it is corrected by hand)."""
-    from mesolog.model.details import PATIENT_FIELDS
-
-    place, _, name = field.rpartition(".")
-    if place == "patient" and name in PATIENT_FIELDS:
-        return SETTLE_PATIENT.format(patient=patient_id, option="--" + name.replace("_", "-"))
-    if place.startswith("courses.") and name in COURSE_OPTIONS:
-        course = place.removeprefix("courses.")
-        return SETTLE_COURSE.format(patient=patient_id, course=course, option=COURSE_OPTIONS[name])
-    return None
-
-
 def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
     """(merged value, whether it clashed). On a clash the value is ``ours``: the caller
     decides which side is kept (symmetrically)."""

@@ -11,7 +11,8 @@ import tomllib
 from collections.abc import Iterable
 
 from mesolog.errors import WouldLoseHandEdits
-from mesolog.model.merging import settle_command, settled
+from mesolog.model.details import settle_command
+from mesolog.model.merging import settled
 
 
 def settle_chart_conflicts(text: str, fields: Iterable[str]) -> tuple[str, list[str]]:
