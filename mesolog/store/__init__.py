@@ -12,8 +12,8 @@ from mesolog.model import names_on_first_use
 # A run imports a name's module on first use (completion reads the settings without loading
 # the Clinic); the type checker sees the names here.
 if TYPE_CHECKING:
-    from mesolog.store.clinic import ChartEntry, Clinic
-    from mesolog.store.codec import encode_chart, encode_session, parse_chart_text, read_chart_file
+    from mesolog.store.clinic import Clinic
+    from mesolog.store.codec import encode_chart, parse_chart_text, read_chart_file
     from mesolog.store.files import chart_lock, write_atomically
     from mesolog.store.paths import (
         Location,
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "ChartEntry",
     "Clinic",
     "Location",
     "cache_location",
@@ -32,7 +31,6 @@ __all__ = [
     "config_location",
     "data_location",
     "encode_chart",
-    "encode_session",
     "make_private_dir",
     "parse_chart_text",
     "read_chart_file",
