@@ -108,8 +108,11 @@ def lot(
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    draw = lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close)  # noqa: E731
-    _answer(ctx, fmt, output, draw, f"mesolog lot {lot_number}", problems)
+    _answer(
+        ctx, fmt, output,
+        lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
+        f"mesolog lot {lot_number}", problems,
+    )
 
 
 @app.command()
@@ -213,5 +216,7 @@ def stats(
         groups = index.stats(by, query)
         problems = index.problems()
     # Rates without a chart are not the clinic's rates: exit 1 then.
-    draw = lambda form: clinic_view.stats(by, groups, problems, form)  # noqa: E731
-    _answer(ctx, fmt, output, draw, f"mesolog stats --by {by}", problems)
+    _answer(
+        ctx, fmt, output, lambda form: clinic_view.stats(by, groups, problems, form),
+        f"mesolog stats --by {by}", problems,
+    )

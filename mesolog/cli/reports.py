@@ -65,5 +65,7 @@ def report(
     chart = state_of(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
-    draw = lambda form: report_view.report(chart, sessions, today, form, audit)  # noqa: E731
-    show_report(ctx, fmt, output, draw, f"mesolog report {chart.patient.id}")
+    show_report(
+        ctx, fmt, output, lambda form: report_view.report(chart, sessions, today, form, audit),
+        f"mesolog report {chart.patient.id}",
+    )
