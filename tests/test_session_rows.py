@@ -24,7 +24,7 @@ def test_the_plain_fields_are_shown_with_the_tables_word_and_unit() -> None:
         consent="form 2", duration_min=25,
     )))
     assert rows["Technique"] == "gun (nappage)"  # the method goes with the technique
-    assert rows["Angle"] == "45°" and rows["Gauge"] == "30G"
+    assert rows["Angle"] == "45°" and rows["Gauge"] == "30"
     assert rows["Needle length"] == "4 mm" and rows["Duration"] == "25 min"
     assert rows["Points"] == "40" and rows["Consent"] == "form 2"
     assert "Method" not in rows

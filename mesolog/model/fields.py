@@ -16,8 +16,9 @@ from mesolog.model.scalars import number_text
 
 # The metadata key of a session field's declaration.
 KEY = "mesolog"
-# Units written against the number, as practitioners write them (45°, a 30G needle).
-_ATTACHED = frozenset({"°", "G"})
+# The table's units are UCUM codes (the FHIR extensions carry them); on screen, "deg" is
+# written as practitioners write it, against the number (45°).
+_ON_SCREEN = {"deg": "°"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Declared:
     short: str = ""  # "-a"
     parse: Callable[[Any], Any] | None = None  # the model's one value parser; None: its own rule
     prompt: str = ""  # asked at the prompt, offering the last value (the protocol --like-last copies)
-    unit: str = ""  # after the value on screen and in the FHIR note ("mm"; "°" and "G" attached)
+    unit: str = ""  # UCUM: after the value in the FHIR note and on screen ("mm")
     fhir: str = ""  # a Procedure note "WORD: value" when set
 
     @property
@@ -76,17 +77,18 @@ class Entry:
         return self.spec.option.removeprefix("--").replace("-", " ").capitalize()
 
     def value_text(self, value: Any) -> str:
-        """A value with the field's unit: "1.5 mm", "25 min", "45°", "30G"."""
+        """A value with its unit as the screen shows it: "1.5 mm", "25 min", "45°"."""
         shown = number_text(value) if isinstance(value, float) else str(value)
         unit = self.spec.unit
-        return shown + (unit if unit in _ATTACHED else f" {unit}" if unit else "")
+        return shown + (_ON_SCREEN.get(unit) or (f" {unit}" if unit else ""))
 
     def fhir_note(self, value: Any) -> str | None:
         """The field's note in a FHIR Procedure, "WORD: value[ unit]" ("depth: 1.5 mm"), when
         the table gives it a FHIR word and the session a value."""
         if not self.spec.fhir or value in (None, ""):
             return None
-        return f"{self.spec.fhir}: {self.value_text(value)}"
+        shown = number_text(value) if isinstance(value, float) else str(value)
+        return f"{self.spec.fhir}: {shown}" + (f" {self.spec.unit}" if self.spec.unit else "")
 
     def parsed(self, value: Any) -> Any:
         """``value`` through the field's parser (a plain field's whole rule)."""

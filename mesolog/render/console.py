@@ -48,7 +48,10 @@ def _inert_table() -> dict[int, str]:
 
 def inert(text: str) -> str:
     """``text`` with every control character and invisible direction mark shown visibly."""
-    if text.isprintable() or not any(ord(c) in _inert_table() for c in text):
+    # Lines of plain text (an export writes thousands) are printable but for their newlines.
+    if text.isprintable() or text.replace("\n", "").isprintable():
+        return text
+    if not any(ord(c) in _inert_table() for c in text):
         return text
     return text.translate(_inert_table())
 
@@ -270,3 +273,33 @@ def warnings(messages: Iterable[str]) -> None:
         if message not in seen:
             seen.add(message)
             sys.stderr.write(f"warning: {inert(message)}\n")
+
+
+def stream(text: str, inert_already: bool = False) -> None:
+    """Part of a long output, written as it is made (an export of the whole clinic): inert
+    (``inert_already``: made so by :func:`to_json_line`), no newline added."""
+    text = text if inert_already else inert(text)
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def to_json_line(data: object) -> str:
+    """``data`` as one line of JSON (the compiled encoder: no indent) and its newline."""
+    import json
+
+    text = json.dumps(data, default=_json_default, ensure_ascii=False)
+    if text.isascii() and "\x7f" not in text:  # nothing the table would change (most lines)
+        return text + "\n"
+    return text.translate(_json_table()) + "\n"
+
+
+def csv_line(cells: Sequence[object]) -> str:
+    """One CSV row's text without its line end, each cell inert as in :func:`to_csv`."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([inert_cell(v) for v in cells])
+    return out.getvalue()
