@@ -81,6 +81,7 @@ def due(
 @app.command()
 def lot(
     ctx: typer.Context,
+    # (import's FILE is declared alike: one required argument, as Typer reads it.)
     lot_number: Annotated[
         str,
         typer.Argument(
