@@ -29,10 +29,10 @@ SPARKS = "▁▂▃▄▅▆▇█"
 # would clear the screen, retitle the window, hide text or plant a link. The rule is one
 # function, ``inert``: every control character (C0 but newline and tab, DEL, C1) and every
 # invisible direction mark is shown as its escape (ESC as the four characters \x1b). It is
-# applied where chart text becomes a renderable (``shown``), to plain-text output (``write``,
-# ``warnings``), and, as the last guard for any text a view forgot, by the console itself
-# to every piece of text it draws (``console``). Rich markup in data is never parsed: views
-# build ``Text`` objects, not markup strings.
+# applied where chart text becomes a renderable (``shown``, and ``inert`` itself where a view
+# appends data to a ``Text``) and to plain-text output (``write``, ``warnings``), before Rich
+# measures or draws anything. Rich markup in data is never parsed: views build ``Text``
+# objects, never markup strings, and a table cell is a ``Text`` too.
 
 _KEPT = "\n\t"
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -63,25 +63,6 @@ def shown(text: object = "", style: str = "", **options: Any) -> Text:
     return Text(inert(str(text)), style=style, **options)
 
 
-@cache
-def _inert_console_class() -> type[Console]:
-    from rich.console import Console
-    from rich.segment import Segment
-
-    class InertConsole(Console):
-        """A console that makes every text segment inert before it is written (the last
-        guard: styles, drawn by Rich itself, are control segments and pass untouched)."""
-
-        def _render_buffer(self, buffer: Any) -> str:
-            safe = (
-                segment if segment.control else Segment(inert(segment.text), segment.style)
-                for segment in buffer
-            )
-            return str(super()._render_buffer(safe))
-
-    return InertConsole
-
-
 # Piped output (a file, `less`, mail, a printer) is drawn for a screen this wide unless
 # COLUMNS says otherwise: the width of most terminals, and what the README's samples show.
 PIPED_WIDTH = 80
@@ -107,13 +88,15 @@ def console(stderr: bool = False) -> Console:
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
 
+    from rich.console import Console
+
     if page.current is not None and not stderr:
         return page.current.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    out = _inert_console_class()(
+    out = Console(
         file=stream,
         highlight=False,
         width=None if interactive else piped_width(),
