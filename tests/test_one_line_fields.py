@@ -4,13 +4,16 @@ lines and could fake a line of output. Notes may hold several lines."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from conftest import snapshot
 
 from mesolog.errors import InvalidValue
-from mesolog.model import values
+from mesolog.model import Chart, Patient, details, drafting, make_course, values
+from mesolog.model import vocabulary as vocab
+from mesolog.model.amendments import reason_given
 
 SESSION = ["--date", "2026-11-20", "--area", "scalp", "-s", "minoxidil:1ml:LOT M1", "--depth", "1.5",
            "--technique", "gun", "--anaesthetic", "none", "--no-input"]
@@ -55,14 +58,47 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("brk", ["\n", "\u2028", "\r"], ids=["LF", "LS", "CR"])
+# Every command and field end to end with one kind of break; every kind of break, for every
+# field, on the model functions the commands call (below: fast, and more kinds).
 @pytest.mark.parametrize(("args", "field"), CASES, ids=[f"{a[0]}-{a[1] if a[0] in ('patient', 'course') else a[-2]}-{f}" for a, f in CASES])
-def test_a_line_break_in_a_one_line_field_is_refused_naming_the_field(run, chart: Path, args: list[str], field: str, brk: str) -> None:
+def test_a_line_break_in_a_one_line_field_is_refused_naming_the_field(run, chart: Path, args: list[str], field: str) -> None:
     before = snapshot(chart)
-    result = run(*[a.format(b=brk) for a in args], expect=2)
+    result = run(*[a.format(b="\n") for a in args], expect=2)
     assert result.stderr.startswith(f"mesolog: {field} '") and result.stderr.count("\n") == 1
     assert "is not allowed: it must be one line; remove the line break" in result.stderr
     assert snapshot(chart) == before
+
+
+def _session_given(**typed: object) -> None:
+    drafting.parse_given(drafting.Given(**typed), vocab.DEFAULT, date(2026, 11, 20))  # type: ignore[arg-type]
+
+
+# What each command of CASES calls with the typed text ({b}: the line break), and the field the
+# refusal names.
+MODEL_CASES = [
+    (lambda t: details.patient_details({"name": t}, date(2026, 11, 20)), "Ana{b}FAKE", "name"),
+    (lambda t: details.patient_details({"phone": t}, date(2026, 11, 20)), "+34{b}600", "phone"),
+    (lambda t: details.patient_details({"email": t}, date(2026, 11, 20)), "a@b.org{b}", "email"),
+    (lambda t: make_course(t, 6, 14, date(2026, 11, 2)), "hair{b}2", "course name"),
+    (lambda t: values.indication(t), "hair{b}loss", "indication"),
+    (lambda t: details.with_trail(CHART, ["x"], datetime(2026, 11, 20), "Dr X", t), "new{b}number", "reason"),
+    (lambda t: reason_given(t), "typo{b}FAKE", "reason"),
+    (lambda t: _session_given(substances=(t,)), "biotin:1ml:LOT B{b}1", "substance"),
+    (lambda t: _session_given(substances=(t,)), "bio{b}tin:1ml:LOT B1", "substance"),
+    (lambda t: _session_given(areas=(t,)), "face{b}neck", "area"),
+    (lambda t: _session_given(indication=t), "hair{b}loss", "indication"),
+    (lambda t: _session_given(practitioner=t), "Dr{b}X", "practitioner"),
+    (lambda t: _session_given(plain={"consent": t}), "form{b}2", "consent"),
+    (lambda t: _session_given(complications=(t,)), "bruising{b}:mild", "complication"),
+]
+CHART = Chart(Patient(id="P-1", created=datetime(2026, 11, 2)))
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=[repr(b) for b in BREAKS])
+@pytest.mark.parametrize(("call", "typed", "field"), MODEL_CASES, ids=[f"{n}-{c[2]}" for n, c in enumerate(MODEL_CASES)])
+def test_every_line_break_in_every_one_line_field_is_refused_by_the_model(call, typed: str, field: str, brk: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidValue, match=f"^{field} '.*' is not allowed: it must be one line; remove the line break"):
+        call(typed.format(b=brk))
 
 
 def test_notes_may_hold_several_lines_and_are_shown_inert(run, chart: Path) -> None:

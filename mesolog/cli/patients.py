@@ -28,6 +28,19 @@ PhoneOption = Annotated[
 EmailOption = Annotated[
     str | None, typer.Option(metavar="EMAIL", help="Example: --email ana@example.org")
 ]
+# The course's options, the same in `patient new`, `course add` and `course edit`.
+SessionsOption = Annotated[
+    int | None, typer.Option(metavar="N", parser=conversion.whole_number("--sessions"), help="Planned sessions of the course. Example: --sessions 6")
+]
+IntervalOption = Annotated[
+    int | None, typer.Option(metavar="DAYS", parser=conversion.whole_number("--interval"), help="Days between sessions. Example: --interval 14")
+]
+IndicationOption = Annotated[
+    str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Course indication. Example: --indication "hair loss"')
+]
+StartOption = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Course start (default today). Example: --start 2026-11-02")
+]
 
 # --- patients ---------------------------------------------------------------------------------
 
@@ -51,26 +64,17 @@ def patient_new(
     course: Annotated[
         str | None, typer.Option(metavar="COURSE", shell_complete=completion.courses, help="Start a course with this name. Example: --course hair-2026")
     ] = None,
-    indication: Annotated[
-        str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Course indication. Example: --indication "hair loss"')
-    ] = None,
-    sessions: Annotated[
-        int | None, typer.Option(metavar="N", parser=conversion.whole_number("--sessions"), help="Planned sessions of the course. Example: --sessions 6")
-    ] = None,
-    interval: Annotated[
-        int | None, typer.Option(metavar="DAYS", parser=conversion.whole_number("--interval"), help="Days between sessions. Example: --interval 14")
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Course start (default today). Example: --start 2026-11-02")
-    ] = None,
+    indication: IndicationOption = None,
+    sessions: SessionsOption = None,
+    interval: IntervalOption = None,
+    start: StartOption = None,
 ) -> None:
     """Create a patient chart. Example: mesolog patient new P-0042 --name "Ana Ruiz" --birth-year 1986"""
     from mesolog import model
     from mesolog.model import Patient, details
 
     model.check_patient_id(patient_id)
-    given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
-    given |= {"email": email, "note": note}
+    given = dict(name=name, birth_year=birth_year, sex=sex, phone=phone, email=email, note=note)
     checked = details.patient_details(given, date.today())
     courses, notes = _course_from_options(course, indication, sessions, interval, start)
     patient = Patient(id=patient_id, created=model.now(), **checked)  # type: ignore[arg-type]
@@ -95,18 +99,10 @@ def _course_from_options(
 
     if not any((name, sessions, interval, start)) and not required:
         return (), []
-    missing = [
-        flag
-        for flag, value in (("--sessions", sessions), ("--interval", interval))
-        if value is None
-    ]
-    if missing:
-        raise MissingFields(missing)
-    assert sessions is not None and interval is not None
-    notes: list[str] = []
-    canon = None
-    if indication:
-        canon, notes = model.indication(indication)
+    if sessions is None or interval is None:
+        plan = (("--sessions", sessions), ("--interval", interval))
+        raise MissingFields([flag for flag, value in plan if value is None])
+    canon, notes = model.indication(indication) if indication else (None, [])
     begin = model.parse_date(start, "start") if start else date.today()
     course = model.make_course(name, sessions, interval, begin, canon)
     return (course,), notes + model.course_warnings(course)
@@ -167,12 +163,8 @@ def course_add(
         str | None,
         typer.Option(metavar="NAME", help="Course name (default: indication-year). Example: --name hair-2026"),
     ] = None,
-    indication: Annotated[
-        str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Example: --indication "hair loss"')
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Start date (default today). Example: --start 2026-11-02")
-    ] = None,
+    indication: IndicationOption = None,
+    start: StartOption = None,
 ) -> None:
     """Add a treatment plan to a patient. Example: mesolog course add P-0042 --sessions 6 --interval 14 --indication "hair loss" """
     from mesolog.render import console
@@ -220,10 +212,7 @@ def patient_edit(
     by: ByOption = None,
 ) -> None:
     """Change a patient's details; each change (old -> new) goes into the chart's trail; "" clears a detail. Example: mesolog patient edit P-0042 --phone "+34 600 111 222" --reason "new number" """
-    from mesolog.render import console
-
-    given = {"name": name, "birth_year": birth_year, "sex": sex, "phone": phone}
-    given |= {"email": email, "note": note}
+    given = dict(name=name, birth_year=birth_year, sex=sex, phone=phone, email=email, note=note)
     state = state_of(ctx)
     clinic = state.clinic()
     chart, path = clinic.edit_patient(
@@ -232,10 +221,7 @@ def patient_edit(
         by or state.config().practitioner,
         reason,
     )
-    typer.echo(f"Patient {chart.patient.id} changed ({path}):")
-    for line in chart.amendments[-1].changes:
-        typer.echo(f"  {line}")
-    console.warnings(clinic.notices)
+    _changed(f"Patient {chart.patient.id}", chart, path, clinic.notices)
 
 
 @course_app.command("edit")
@@ -243,11 +229,9 @@ def course_edit(
     ctx: typer.Context,
     patient_id: PatientId,
     course: CourseName,
-    sessions: Annotated[int | None, typer.Option(metavar="N", parser=conversion.whole_number("--sessions"), help="Planned sessions. Example: --sessions 8")] = None,
-    interval: Annotated[
-        int | None, typer.Option(metavar="DAYS", parser=conversion.whole_number("--interval"), help="Days between sessions. Example: --interval 21")
-    ] = None,
-    indication: Annotated[str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Example: --indication "hair loss"')] = None,
+    sessions: SessionsOption = None,
+    interval: IntervalOption = None,
+    indication: IndicationOption = None,
     reason: Annotated[
         str | None, typer.Option(metavar="TEXT", help='Why (kept in the trail). Example: --reason "slow response"')
     ] = None,
@@ -273,7 +257,7 @@ def course_edit(
     )
     changed = chart.course(course)
     notes += model.course_warnings(changed) if changed else []
-    _course_changed(chart, path, notes + clinic.notices)
+    _changed(f"Course of {chart.patient.id}", chart, path, notes + clinic.notices)
 
 
 @course_app.command("close")
@@ -297,13 +281,14 @@ def course_close(
     chart, path = clinic.close_course(
         patient_id, course, status, by or state.config().practitioner, reason
     )
-    _course_changed(chart, path, clinic.notices)
+    _changed(f"Course of {chart.patient.id}", chart, path, clinic.notices)
 
 
-def _course_changed(chart: "Chart", path: "Path", notes: list[str]) -> None:
+def _changed(heading: str, chart: "Chart", path: "Path", notes: list[str]) -> None:
+    """What a correction changed, as the trail words it, then the warnings."""
     from mesolog.render import console
 
-    typer.echo(f"Course of {chart.patient.id} changed ({path}):")
+    typer.echo(f"{heading} changed ({path}):")
     for line in chart.amendments[-1].changes:
         typer.echo(f"  {line}")
     console.warnings(notes)

@@ -5,9 +5,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
-
 from mesolog.cli import completion, conversion
 from mesolog.cli.application import (
     app,
@@ -19,6 +16,26 @@ from mesolog.cli.application import (
     summary_index,
 )
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+
+def _answer(
+    ctx: typer.Context,
+    fmt: str,
+    output: "Path | None",
+    draw: "Callable[[str], None]",
+    title: str,
+    problems: list[tuple[str, str]],
+) -> None:
+    """Every question's ending: the answer shown (or saved), then exit 1 if it leaves out a
+    chart that could not be read."""
+    # (The options every question takes, --format, --output and --force, stand in each
+    # signature, as Typer reads them from there: those lines repeat by design.)
+    show_report(ctx, fmt, output, draw, title)
+    fail_if_left_out(problems)
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -59,13 +76,13 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     ordered = progress.overview_order(chosen, today)
-    show_report(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due")
-    fail_if_left_out(problems)
+    _answer(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due", problems)
 
 
 @app.command()
 def lot(
     ctx: typer.Context,
+    # (import's FILE is declared alike: one required argument, as Typer reads it.)
     lot_number: Annotated[
         str,
         typer.Argument(
@@ -93,14 +110,11 @@ def lot(
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    show_report(
-        ctx,
-        fmt,
-        output,
+    _answer(
+        ctx, fmt, output,
         lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
-        f"mesolog lot {lot_number}",
+        f"mesolog lot {lot_number}", problems,
     )
-    fail_if_left_out(problems)
 
 
 @app.command()
@@ -162,13 +176,9 @@ def find(
         include_voided=voided,
     )
     with summary_index(ctx) as index:
-        rows = sorted(
-            index.sessions(query),
-            key=lambda r: (r.date, r.patient_id, r.session),
-        )
+        rows = sorted(index.sessions(query), key=lambda r: (r.date, r.patient_id, r.session))
         problems = index.problems()
-    show_report(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
-    fail_if_left_out(problems)
+    _answer(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find", problems)
 
 
 def _filters_given(ctx: typer.Context) -> None:
@@ -210,11 +220,8 @@ def stats(
     with summary_index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    show_report(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.stats(by, groups, problems, form),
-        f"mesolog stats --by {by}",
+    # Rates without a chart are not the clinic's rates: exit 1 then.
+    _answer(
+        ctx, fmt, output, lambda form: clinic_view.stats(by, groups, problems, form),
+        f"mesolog stats --by {by}", problems,
     )
-    fail_if_left_out(problems)  # rates without a chart are not the clinic's rates

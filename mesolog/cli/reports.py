@@ -1,12 +1,9 @@
 """`report`: one patient's progress, or the clinic overview."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    pass
 
 from mesolog.cli import completion, conversion, words
 from mesolog.cli.application import (
@@ -25,6 +22,7 @@ from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOp
 @app.command()
 def report(
     ctx: typer.Context,
+    # (export declares its optional ID alike, with its own help: a Typer signature each.)
     patient_id: Annotated[
         str | None,
         typer.Argument(
@@ -69,9 +67,6 @@ def report(
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
     show_report(
-        ctx,
-        fmt,
-        output,
-        lambda form: report_view.report(chart, sessions, today, form, audit),
+        ctx, fmt, output, lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )

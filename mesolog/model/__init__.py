@@ -5,63 +5,55 @@ the rules for whole records; ``amendments`` the trail; ``vocabulary`` the domain
 ``progress`` one patient's progress maths; ``questions`` questions across patients.
 """
 
-from mesolog.model.amendments import (
-    amended,
-    complication_text,
-    describe_changes,
-    substance_text,
-    without_complications,
-)
-from mesolog.model.records import (
-    SCHEMA,
-    Amendment,
-    Chart,
-    Complication,
-    Conflict,
-    Course,
-    Patient,
-    Photo,
-    Session,
-    Substance,
-    Zone,
-)
-from mesolog.model.validation import (
-    course_warnings,
-    make_course,
-    session_problems,
-    session_warnings,
-    validate_session,
-)
-from mesolog.model.values import (
-    COURSE_INTERVAL_DAYS,
-    COURSE_SESSIONS,
-    DERMAL_DEPTH_MM,
-    MAX_DEPTH_MM,
-    METHOD_DEPTH_MM,
-    amount,
-    area,
-    check_patient_id,
-    choice,
-    complication,
-    depth,
-    indication,
-    measurement,
-    now,
-    number,
-    number_text,
-    parse_date,
-    past_date,
-    substance,
-    technique,
-    whole,
-)
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+# A run imports a name's module on first use, not the whole model at start-up (``--version``,
+# ``--help`` and completion load only the records behind the options); the type checker sees
+# the names here. (store.codec imports the same record names: each lists what it uses.)
+if TYPE_CHECKING:
+    from mesolog.model.amendments import (
+        amended,
+        complication_text,
+        describe_changes,
+        substance_text,
+        without_complications,
+    )
+    from mesolog.model.records import (
+        SCHEMA,
+        Amendment,
+        Chart,
+        Complication,
+        Conflict,
+        Course,
+        Patient,
+        Photo,
+        Session,
+        Substance,
+        Zone,
+    )
+    from mesolog.model.validation import (
+        course_warnings,
+        make_course,
+        session_problems,
+        validate_session,
+    )
+    from mesolog.model.values import (
+        check_patient_id,
+        choice,
+        complication,
+        indication,
+        measurement,
+        now,
+        number_text,
+        parse_date,
+        substance,
+        technique,
+        whole,
+    )
 
 __all__ = [
-    "COURSE_INTERVAL_DAYS",
-    "COURSE_SESSIONS",
-    "DERMAL_DEPTH_MM",
-    "MAX_DEPTH_MM",
-    "METHOD_DEPTH_MM",
     "SCHEMA",
     "Amendment",
     "Chart",
@@ -74,25 +66,19 @@ __all__ = [
     "Substance",
     "Zone",
     "amended",
-    "amount",
-    "area",
     "check_patient_id",
     "choice",
     "complication",
     "complication_text",
     "course_warnings",
-    "depth",
     "describe_changes",
     "indication",
     "make_course",
     "measurement",
     "now",
-    "number",
     "number_text",
     "parse_date",
-    "past_date",
     "session_problems",
-    "session_warnings",
     "substance",
     "substance_text",
     "technique",
@@ -100,3 +86,25 @@ __all__ = [
     "whole",
     "without_complications",
 ]
+
+
+def names_on_first_use(
+    package: str, homes: tuple[str, ...], names: list[str]
+) -> Callable[[str], Any]:
+    """A package's module ``__getattr__``: each of ``names`` imported from the first of its
+    modules ``homes`` that has it, when first asked for (``model`` and ``store`` use it)."""
+
+    def lookup(name: str) -> Any:
+        for home in homes if name in names else ():
+            module = vars(importlib.import_module(f"{package}.{home}"))
+            if name in module:
+                return module[name]
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return lookup
+
+
+if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
+    __getattr__ = names_on_first_use(
+        "mesolog.model", ("records", "values", "validation", "amendments"), __all__
+    )

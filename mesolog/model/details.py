@@ -2,13 +2,13 @@
 
 Sessions carry their own amendments (``amendments``); what belongs to the chart as a whole (the
 patient's name or phone, a course's plan or status) is corrected here, each change written as
-``field: old -> new`` in a chart-level ``[[amendments]]`` entry (DESIGN "File format").
+``field: old -> new`` in a chart-level ``[[amendments]]`` entry (docs/design.md, the file format).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -66,20 +66,51 @@ def patient_details(given: Mapping[str, object], today: date) -> dict[str, objec
         if value is None or (isinstance(value, str) and not value.strip()):
             out[key] = None
         elif key == "birth_year":
-            if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
-                value = int(value.strip())  # as typed: "1986" (patient edit takes text)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidValue("birth year", value, "use a year such as 1986")
-            out[key] = birth_year(value, today)
-        elif key == "sex":
-            out[key] = choice(str(value), "sex", vocab.SEXES)
-        elif key == "email":
-            out[key] = email(str(value))
-        elif key == "phone":
-            out[key] = phone(str(value))
+            out[key] = _typed_birth_year(value, today)
         else:
-            out[key] = str(value).strip()
+            out[key] = _TEXT_DETAILS.get(key, str.strip)(str(value))
     return out
+
+
+# How a typed detail is read; the others are kept as typed, without surrounding spaces.
+_TEXT_DETAILS: dict[str, Callable[[str], str]] = {
+    "sex": lambda text: choice(text, "sex", vocab.SEXES),
+    "email": email,
+    "phone": phone,
+}
+
+
+def _typed_birth_year(value: object, today: date) -> int:
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
+        value = int(value.strip())  # as typed: "1986" (patient edit takes text)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValue("birth year", value, "use a year such as 1986")
+    return birth_year(value, today)
+
+
+# How a practitioner settles a conflict in the chart's own details: with the command that sets
+# its field (a session's: with `amend`).
+SETTLE_PATIENT = "mesolog patient edit {patient} {option} VALUE"
+SETTLE_COURSE = "mesolog course edit {patient} {course} {option} VALUE"
+# The option of `course edit` that sets each course field a conflict can be on.
+COURSE_OPTIONS = {
+    "planned_sessions": "--sessions",
+    "interval_days": "--interval",
+    "indication": "--indication",
+}
+
+
+def settle_command(patient_id: str, field: str) -> str | None:
+    """The command that settles a conflict a merge left in the chart's own details, on
+    ``field`` (``patient.name``, ``courses.hair-2026.planned_sessions``); None for a field
+    that no command sets (it is corrected by hand)."""
+    place, _, name = field.rpartition(".")
+    if place == "patient" and name in PATIENT_FIELDS:
+        return SETTLE_PATIENT.format(patient=patient_id, option="--" + name.replace("_", "-"))
+    if place.startswith("courses.") and name in COURSE_OPTIONS:
+        course = place.removeprefix("courses.")
+        return SETTLE_COURSE.format(patient=patient_id, course=course, option=COURSE_OPTIONS[name])
+    return None
 
 
 def validate_patient(patient: Patient, today: date) -> None:
@@ -93,12 +124,16 @@ def validate_patient(patient: Patient, today: date) -> None:
 def changed_patient(patient: Patient, details: Mapping[str, object]) -> tuple[Patient, list[str]]:
     """The patient with ``details`` (already checked) applied, and each change as old -> new."""
     new = replace(patient, **details)  # type: ignore[arg-type]
-    changes = [
-        f"patient.{key}: {value_text(getattr(patient, key))} -> {value_text(getattr(new, key))}"
-        for key in PATIENT_FIELDS
-        if getattr(patient, key) != getattr(new, key)
+    return new, _changes("patient", patient, new, PATIENT_FIELDS)
+
+
+def _changes(where: str, old: object, new: object, keys: Iterable[str]) -> list[str]:
+    """Each of ``keys`` that differs, as the trail writes it: ``where.key: old -> new``."""
+    return [
+        f"{where}.{key}: {value_text(getattr(old, key))} -> {value_text(getattr(new, key))}"
+        for key in keys
+        if getattr(old, key) != getattr(new, key)
     ]
-    return new, changes
 
 
 def find_course(chart: Chart, name: str) -> Course:
@@ -131,12 +166,7 @@ def changed_course(
     new = replace(course, **given)  # type: ignore[arg-type]
     # The same bounds as a new course (make_course says what is allowed).
     make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
-    changes = [
-        f"course {course.name}.{key}: {value_text(getattr(course, key))} -> {value_text(getattr(new, key))}"
-        for key in given
-        if getattr(course, key) != getattr(new, key)
-    ]
-    return new, changes
+    return new, _changes(f"course {course.name}", course, new, given)
 
 
 def replanned(

@@ -16,6 +16,9 @@ from mesolog.model.scalars import number_text
 
 # The metadata key of a session field's declaration.
 KEY = "mesolog"
+# The table's units are UCUM codes (the FHIR extensions carry them); on screen, "deg" is
+# written as practitioners write it, against the number (45°).
+_ON_SCREEN = {"deg": "°"}
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Declared:
     short: str = ""  # "-a"
     parse: Callable[[Any], Any] | None = None  # the model's one value parser; None: its own rule
     prompt: str = ""  # asked at the prompt, offering the last value (the protocol --like-last copies)
-    unit: str = ""  # after the value in the FHIR note ("mm")
+    unit: str = ""  # UCUM: after the value in the FHIR note and on screen ("mm")
     fhir: str = ""  # a Procedure note "WORD: value" when set
 
     @property
@@ -67,6 +70,17 @@ class Entry:
     @property
     def many(self) -> bool:
         return self.type.startswith(("tuple", "dict"))
+
+    @property
+    def label(self) -> str:
+        """The field's word on screen: its option's ("--needle-length": "Needle length")."""
+        return self.spec.option.removeprefix("--").replace("-", " ").capitalize()
+
+    def value_text(self, value: Any) -> str:
+        """A value with its unit as the screen shows it: "1.5 mm", "25 min", "45°"."""
+        shown = number_text(value) if isinstance(value, float) else str(value)
+        unit = self.spec.unit
+        return shown + (_ON_SCREEN.get(unit) or (f" {unit}" if unit else ""))
 
     def fhir_note(self, value: Any) -> str | None:
         """The field's note in a FHIR Procedure, "WORD: value[ unit]" ("depth: 1.5 mm"), when

@@ -6,10 +6,11 @@ Pure functions of a :class:`~mesolog.model.Chart` and today's date; voided sessi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mesolog.model import Chart, Course, Session
+from mesolog.model import Chart, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
 from mesolog.model.values import lot_key
 
@@ -33,9 +34,16 @@ class CourseProgress:
 
     def days_late(self, today: date) -> int:
         """Days past the due date (0 when not yet due or complete)."""
-        if self.next_due is None:
-            return 0
-        return max((today - self.next_due).days, 0)
+        return days_late(self.next_due, today)
+
+
+def days_late(due: date | None, today: date) -> int:
+    return max((today - due).days, 0) if due else 0
+
+
+def chronological(sessions: Iterable[Session]) -> list[Session]:
+    """Sessions in the order they were done (by date, then number)."""
+    return sorted(sessions, key=lambda s: (s.date, s.id))
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ def in_window(
     stay in the window, marked voided; those after the last active one are left out."""
     chosen = [
         s
-        for s in sorted(sessions, key=lambda s: (s.date, s.id))
+        for s in chronological(sessions)
         if (since is None or s.date >= since) and (until is None or s.date <= until)
     ]
     if last is not None:
@@ -101,7 +109,7 @@ def days_between(sessions: tuple[Session, ...]) -> dict[int, int | None]:
     """For each session id, days since the previous active session (None for the first)."""
     out: dict[int, int | None] = {}
     previous: date | None = None
-    for item in sorted(sessions, key=lambda s: (s.date, s.id)):
+    for item in chronological(sessions):
         if item.voided:
             out[item.id] = None
             continue
@@ -113,16 +121,12 @@ def days_between(sessions: tuple[Session, ...]) -> dict[int, int | None]:
 def current_course(chart: Chart) -> Course | None:
     """The course the patient is in now: the latest started one that is not closed (a
     completed or stopped course leaves `due` and is no longer the default course of `add`)."""
-    active = [c for c in chart.courses if not c.closed]
-    if not active:
-        return None
-    return max(active, key=lambda c: c.start)
+    return max((c for c in chart.courses if not c.closed), key=lambda c: c.start, default=None)
 
 
 def last_closed_course(chart: Chart) -> Course | None:
     """The latest started closed course, shown when no course is active."""
-    closed = [c for c in chart.courses if c.closed]
-    return max(closed, key=lambda c: c.start) if closed else None
+    return max((c for c in chart.courses if c.closed), key=lambda c: c.start, default=None)
 
 
 def course_sessions(chart: Chart, course: Course) -> list[Session]:
@@ -162,9 +166,7 @@ def next_due(chart: Chart) -> CourseProgress | None:
 def measurement_trends(sessions: tuple[Session, ...]) -> list[MeasurementTrend]:
     """Each measurement's values in date order, first to latest, voided sessions left out."""
     series: dict[str, list[tuple[date, float]]] = {}
-    for item in sorted(sessions, key=lambda s: (s.date, s.id)):
-        if item.voided:
-            continue
+    for item in chronological(s for s in sessions if not s.voided):
         for name, value in item.measurements.items():
             series.setdefault(name, []).append((item.date, value))
     return [MeasurementTrend(name, tuple(values)) for name, values in series.items()]
@@ -187,9 +189,7 @@ def lots_used(sessions: tuple[Session, ...]) -> list[LotUse]:
     uses: dict[tuple[str, str, str | None], list[Session]] = {}
     expiry: dict[tuple[str, str, str | None], date | None] = {}
     shown: dict[tuple[str, str, str | None], tuple[str, str | None]] = {}
-    for item in sorted(sessions, key=lambda s: (s.date, s.id)):
-        if item.voided:
-            continue
+    for item in chronological(s for s in sessions if not s.voided):
         for given in item.substances:
             lot = lot_key(given.lot) if given.lot else None
             strength = vocab.concentration_of(given.name) or ""
@@ -218,63 +218,50 @@ def limited_evidence(chart: Chart) -> bool:
     The source says only those two have shown evidence for hair loss: a fact for the
     practitioner to weigh, never a refusal.
     """
-    hair = [
-        s
-        for s in chart.active_sessions
-        if vocab.meaning("indication", s.indication or "") == vocab.HAIR_LOSS
-        or (
-            s.course
-            and (c := chart.course(s.course))
-            and vocab.meaning("indication", c.indication or "") == vocab.HAIR_LOSS
-        )
-    ]
-    if not hair:
-        return False
-    for item in hair:
+    hair = [s for s in chart.active_sessions if _treats_hair_loss(chart, s)]
+    return bool(hair) and not any(_has_evidence(g.name) for s in hair for g in s.substances)
+
+
+def _treats_hair_loss(chart: Chart, session: Session) -> bool:
+    """The session's indication, or its course's, means hair loss."""
+    course = chart.course(session.course) if session.course else None
+    said = (session.indication, course.indication if course else None)
+    return any(vocab.meaning("indication", text or "") == vocab.HAIR_LOSS for text in said)
+
+
+def _has_evidence(substance_name: str) -> bool:
+    return vocab.substance_base(substance_name) in vocab.HAIR_LOSS_EVIDENCE or any(
+        word in vocab.normalize(substance_name) for word in vocab.HAIR_LOSS_EVIDENCE
+    )
+
+
+def _given(chart: Chart, substance_name: str, lot: str | None = None) -> Iterator[Substance]:
+    """Each time this substance (by meaning) was given, of this ``lot`` (ignoring case and
+    spaces) when one is named, newest first."""
+    key = vocab.substance_meaning(substance_name)
+    wanted = None if lot is None else lot_key(lot)
+    for item in reversed(chronological(chart.active_sessions)):
         for given in item.substances:
-            if vocab.substance_base(given.name) in vocab.HAIR_LOSS_EVIDENCE or any(
-                word in vocab.normalize(given.name) for word in vocab.HAIR_LOSS_EVIDENCE
+            if vocab.substance_meaning(given.name) == key and (
+                wanted is None or (given.lot and lot_key(given.lot) == wanted)
             ):
-                return False
-    return True
+                yield given
 
 
 def last_lot(chart: Chart, substance_name: str) -> str | None:
     """The lot used most recently for this substance, to offer at the prompt."""
-    key = vocab.substance_meaning(substance_name)
-    for item in sorted(chart.active_sessions, key=lambda s: (s.date, s.id), reverse=True):
-        for given in item.substances:
-            if vocab.substance_meaning(given.name) == key and given.lot:
-                return given.lot
-    return None
+    return next((given.lot for given in _given(chart, substance_name) if given.lot), None)
 
 
 def lot_known(chart: Chart, substance_name: str, lot: str) -> bool:
     """Whether this patient received this lot of this product before."""
-    key, wanted = vocab.substance_meaning(substance_name), lot_key(lot)
-    return any(
-        given.lot
-        and lot_key(given.lot) == wanted
-        and vocab.substance_meaning(given.name) == key
-        for item in chart.active_sessions
-        for given in item.substances
-    )
+    return next(_given(chart, substance_name, lot), None) is not None
 
 
 def known_expiry(chart: Chart, substance_name: str, lot: str) -> date | None:
     """The expiry recorded with this lot of this substance before (an expiry belongs to the
     lot, so it is not typed again), or None."""
-    key, wanted = vocab.substance_meaning(substance_name), lot_key(lot)
-    for item in sorted(chart.active_sessions, key=lambda s: (s.date, s.id), reverse=True):
-        for given in item.substances:
-            if (
-                given.expiry
-                and given.lot
-                and lot_key(given.lot) == wanted
-                and vocab.substance_meaning(given.name) == key
-            ):
-                return given.expiry
-    return None
+    return next((g.expiry for g in _given(chart, substance_name, lot) if g.expiry), None)
 
 
 def indication_of(chart: Chart) -> str | None:
@@ -306,9 +293,7 @@ class PatientSummary:
     course_status: str | None = None  # of the course shown: active, completed or stopped
 
     def days_late(self, today: date) -> int:
-        if self.next_due is None:
-            return 0
-        return max((today - self.next_due).days, 0)
+        return days_late(self.next_due, today)
 
 
 def summarize(chart: Chart) -> PatientSummary:

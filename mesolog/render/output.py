@@ -9,8 +9,7 @@ Writing the text to disk is the store's job.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +54,7 @@ def file_format(path: Path, given: str | None) -> str:
 class _FilePage:
     def __init__(self, suffix: str) -> None:
         self.suffix = suffix
+        self.drawn = suffix in (".html", ".svg")  # a picture of the table; else its text
         self.text = io.StringIO()
         self._console: Console | None = None
 
@@ -62,7 +62,7 @@ class _FilePage:
         from rich.console import Console
 
         if self._console is None:
-            drawn = self.suffix in (".html", ".svg")
+            drawn = self.drawn
             self._console = Console(
                 file=io.StringIO() if drawn else self.text,
                 record=drawn,
@@ -78,7 +78,7 @@ class _FilePage:
         self.text.write(text)
 
     def finished(self, title: str) -> str:
-        if self._console is None or self.suffix not in (".html", ".svg"):
+        if self._console is None or not self.drawn:
             return self.text.getvalue()
         if self.suffix == ".svg":
             return self._console.export_svg(title=title)
@@ -113,19 +113,12 @@ pre {{ white-space: pre-wrap; }}
 """
 
 
-@contextmanager
-def _on(page: _FilePage) -> Iterator[None]:
-    before = pages.current
-    pages.current = page
-    try:
-        yield
-    finally:
-        pages.current = before
-
-
 def captured(path: Path, draw: Callable[[], None], title: str) -> str:
     """What ``draw`` prints, as the text of a file named ``path`` (its extension says how)."""
     page = _FilePage(path.suffix.lower())
-    with _on(page):
+    before, pages.current = pages.current, page
+    try:
         draw()
+    finally:
+        pages.current = before
     return page.finished(title)

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mesolog.model import Photo, Session, Substance, complication_text
+from mesolog.model.records import PLAIN
 from mesolog.model.values import amount_text, number_text
-
-if TYPE_CHECKING:
-    pass
-
-from mesolog.render.console import (
-    console,
-    shown,
-    write,
-)
+from mesolog.render.console import console, shown, write
 
 # --- one session ------------------------------------------------------------------------------
 
@@ -48,31 +40,23 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Technique", session.technique + (f" ({session.method})" if session.method else "")),
         ("Anaesthetic", session.anaesthetic),
     ]
+    # The plain fields (angle, gauge, needle length, points, consent, duration), as the
+    # table words them; the method is shown with the technique.
+    plain = [
+        (e.label, e.value_text(getattr(session, e.name)))
+        for e in PLAIN
+        if e.name != "method" and getattr(session, e.name) not in (None, "")
+    ]
     optional = [
-        ("Angle", f"{session.angle_deg}°" if session.angle_deg is not None else ""),
-        (
-            "Needle",
-            " ".join(
-                p
-                for p in (
-                    f"{session.needle_gauge}G" if session.needle_gauge else "",
-                    f"{number_text(session.needle_length_mm)} mm" if session.needle_length_mm else "",
-                )
-                if p
-            ),
-        ),
-        ("Points", str(session.points) if session.points is not None else ""),
-        ("Duration", f"{session.duration_min} min" if session.duration_min else ""),
         ("Course", session.course or ""),
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
         ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
         ("Zones", "\n".join(str(z) for z in session.zones)),
-        ("Consent", session.consent or ""),
         ("Photos", "\n".join(photo_line(p) for p in session.photos)),
         ("Notes", session.notes),
     ]
-    return rows + [(k, v) for k, v in optional if v]
+    return rows + plain + [(k, v) for k, v in optional if v]
 
 
 def photo_line(item: Photo) -> str:

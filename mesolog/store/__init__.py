@@ -5,19 +5,25 @@
 ``checkup`` the chart checker; ``config`` the settings file.
 """
 
-from mesolog.store.clinic import ChartEntry, Clinic
-from mesolog.store.codec import encode_chart, encode_session, parse_chart_text, read_chart_file
-from mesolog.store.files import chart_lock, write_atomically
-from mesolog.store.paths import (
-    Location,
-    cache_location,
-    config_location,
-    data_location,
-    make_private_dir,
-)
+from typing import TYPE_CHECKING
+
+from mesolog.model import names_on_first_use
+
+# A run imports a name's module on first use (completion reads the settings without loading
+# the Clinic); the type checker sees the names here.
+if TYPE_CHECKING:
+    from mesolog.store.clinic import Clinic
+    from mesolog.store.codec import encode_chart, parse_chart_text, read_chart_file
+    from mesolog.store.files import chart_lock, write_atomically
+    from mesolog.store.paths import (
+        Location,
+        cache_location,
+        config_location,
+        data_location,
+        make_private_dir,
+    )
 
 __all__ = [
-    "ChartEntry",
     "Clinic",
     "Location",
     "cache_location",
@@ -25,9 +31,11 @@ __all__ = [
     "config_location",
     "data_location",
     "encode_chart",
-    "encode_session",
     "make_private_dir",
     "parse_chart_text",
     "read_chart_file",
     "write_atomically",
 ]
+
+if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
+    __getattr__ = names_on_first_use("mesolog.store", ("paths", "files", "codec", "clinic"), __all__)

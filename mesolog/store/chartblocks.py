@@ -51,32 +51,30 @@ def cut(text: str, nested_under: str | None = None) -> tuple[str, list[Block]]:
     """(preamble, blocks). With ``nested_under`` (a block's text), cut at its sub-tables instead:
     the preamble is then the block's own header and keys."""
     lines = text.splitlines(keepends=True)
-    starts: list[tuple[int, str, bool]] = []
+    bounds: list[tuple[int, str, bool]] = []  # where each block starts, its name, whether [[...]]
+    floor = 0  # a block's comments never reach back into the block before it
     for index, line in enumerate(lines):
         found = _header(line)
         if found is None:
             continue
-        name, array = found
+        name = found[0]
         if nested_under is None:
-            if "." in name:
-                continue  # a sub-table: part of the block above
-        elif not name.startswith(nested_under + ".") or index == 0:
+            starts = "." not in name  # a sub-table is part of the block above
+        else:
+            starts = name.startswith(nested_under + ".") and index > 0
+        if not starts:
             continue
-        starts.append((index, name, array))
-    blocks: list[Block] = []
-    bounds = []
-    floor = 0
-    for index, name, array in starts:
         start = index
         while start > floor and _COMMENT.match(lines[start - 1]):
             start -= 1
-        bounds.append((start, name, array))
+        bounds.append((start, *found))
         floor = index + 1
-    preamble_end = bounds[0][0] if bounds else len(lines)
-    for n, (start, name, array) in enumerate(bounds):
-        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
-        blocks.append(Block(name, array, "".join(lines[start:end])))
-    return "".join(lines[:preamble_end]), blocks
+    ends = [start for start, _, _ in bounds[1:]] + [len(lines)]
+    blocks = [
+        Block(name, array, "".join(lines[start:end]))
+        for (start, name, array), end in zip(bounds, ends, strict=False)
+    ]
+    return "".join(lines[: bounds[0][0] if bounds else len(lines)]), blocks
 
 
 def schema_of(text: str) -> int | None:

@@ -124,9 +124,7 @@ def set_value(text: str, place: Place, value: Any, previous: Sequence[str] = ())
         if sibling is not None and sibling in owner.keys:
             anchor = sibling.last
             break
-    indent = ""
-    if anchor >= 0 and anchor != owner.header:
-        indent = re.match(r"[ \t]*", layout.lines[anchor]).group()  # type: ignore[union-attr]
+    indent = _indent(layout.lines[anchor]) if anchor >= 0 and anchor != owner.header else ""
     line = f"{indent}{_key(str(place[-1]))} = {_value(value)}\n"
     return _join(_ended(layout.lines[: anchor + 1]), [line], layout.lines[anchor + 1 :])
 
@@ -166,9 +164,8 @@ def remove_value(text: str, place: Place, old: Any) -> str:
         lines = layout.lines
         kept: list[str] = []
         if entry.comment is not None:
-            indent = re.match(r"[ \t]*", lines[entry.first]).group()  # type: ignore[union-attr]
             end = text.find("\n", entry.comment)
-            kept = [indent + text[entry.comment : len(text) if end < 0 else end] + "\n"]
+            kept = [_indent(lines[entry.first]) + text[entry.comment : len(text) if end < 0 else end] + "\n"]
         return _join(lines[: entry.first], kept, lines[entry.last + 1 :])
     elements = layout.elements(place)
     if elements and isinstance(old, list):
@@ -326,6 +323,10 @@ def _name(place: Place) -> str:
     for part in place:
         out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
 
 
 def _ended(lines: list[str]) -> list[str]:

@@ -9,10 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from mesolog.errors import (
-    ChartBusy,
-    UnsafeFile,
-)
+from mesolog.errors import ChartBusy, UnsafeFile
 from mesolog.store.paths import make_private_dir
 
 LOCK_TIMEOUT_S = 5.0
@@ -35,6 +32,24 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _write_synced(fd: int, text: str) -> None:
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def _removed_on_failure(path: str | Path) -> Iterator[None]:
+    """A file being written is removed if anything fails (or interrupts) before it is whole."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
 def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
     """Temporary file in the same folder (0600), fsync, ``os.replace``, fsync the folder.
 
@@ -45,11 +60,8 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
     could see it half written.
     """
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with _removed_on_failure(temporary):
+        _write_synced(fd, text)
         if overwrite:
             os.replace(temporary, path)
         else:
@@ -60,10 +72,6 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
                     raise
                 create_exclusively(path, text)
             os.unlink(temporary)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
     _fsync_dir(path.parent)
 
 
@@ -72,21 +80,20 @@ def _open_own_file(path: Path, flags: int) -> int:
     truncate or write its target, outside the data folder) and only if it is a regular file."""
     import stat
 
+    not_regular = UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
     try:
         fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
-    except OSError as error:
+    except OSError:
         if os.path.islink(path):
             raise UnsafeFile(
                 f"{path} is a symbolic link; mesolog never writes through one. Remove it."
             ) from None
         if os.path.lexists(path) and not os.path.isfile(path):
-            raise UnsafeFile(
-                f"{path} is not a regular file; mesolog leaves it alone. Remove it."
-            ) from None
-        raise error
+            raise not_regular from None
+        raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
+        raise not_regular
     return fd
 
 
@@ -95,15 +102,8 @@ def create_exclusively(path: Path, text: str) -> None:
     symlink included (O_EXCL | O_NOFOLLOW): nothing is ever clobbered."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     fd = os.open(path, flags, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):  # ours, created a moment ago: no half chart left
-            os.unlink(path)
-        raise
+    with _removed_on_failure(path):  # ours, created a moment ago: no half chart left
+        _write_synced(fd, text)
 
 
 # --- locking ----------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ def save_output(path: Path, text: str, force: bool = False) -> Path:
     """Write ``text`` to ``path`` atomically, private to the practitioner (0600: it holds patient
     data), never replacing an existing file unless ``force``."""
     refusal = f"{path} already exists; add --force to replace it, or choose another file name."
-    folder = os.path.isdir(path) and not os.path.islink(path)
-    if folder:  # --force would not help: a folder is never replaced
+    if os.path.isdir(path) and not os.path.islink(path):  # --force would not help
         raise OutputExists(f"{path} is a folder; give a file name. Nothing written.")
     if os.path.lexists(path) and not force:  # a link, even a dangling one, counts as there
         raise OutputExists(refusal)

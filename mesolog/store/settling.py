@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Iterable
 
 from mesolog.errors import WouldLoseHandEdits
+from mesolog.model.details import settle_command
 from mesolog.model.merging import settled
 
 
@@ -39,26 +40,9 @@ def settle_chart_conflicts(text: str, fields: Iterable[str]) -> tuple[str, list[
     return text, lines
 
 
-# The course fields `course edit` sets, by its option.
-COURSE_OPTIONS = {
-    "planned_sessions": "--sessions",
-    "interval_days": "--interval",
-    "indication": "--indication",
-}
-
-
 def settle_advice(patient_id: str, field: str) -> str:
     """What ``check`` advises for a chart-level conflict on ``field``."""
-    from mesolog.model.details import PATIENT_FIELDS
-
-    place, _, name = field.rpartition(".")
-    if place == "patient" and name in PATIENT_FIELDS:
-        option = "--" + name.replace("_", "-")
-        return f"settle it with `mesolog patient edit {patient_id} {option} VALUE` giving the right value"
-    if place.startswith("courses.") and name in COURSE_OPTIONS:
-        course = place.removeprefix("courses.")
-        return (
-            f"settle it with `mesolog course edit {patient_id} {course} {COURSE_OPTIONS[name]} "
-            "VALUE` giving the right value"
-        )
+    command = settle_command(patient_id, field)
+    if command:
+        return f"settle it with `{command}` giving the right value"
     return "correct the value in the file if needed and delete this [[conflicts]] entry"
