@@ -161,8 +161,8 @@ def test_warnings_expired_lot_and_depth_outside_dermal_range(run, patient: Path)
                  "--depth", "6", "--technique", "hand", "--anaesthetic", "local", "--date", "2026-11-02",
                  "--method", "papule")
     assert "expired on 2026-01-01" in result.stderr
-    assert "outside the dermal range" in result.stderr
-    assert "unusual for papule" in result.stderr
+    assert "outside what the sources describe" in result.stderr
+    assert "for papule" in result.stderr
     s = read(patient)["sessions"][0]
     assert s["depth_mm"] == 6.0 and s["anaesthetic"] == "local injection"
 

@@ -35,7 +35,7 @@ def test_amend_warns_as_add_does(run, patient: Path) -> None:
     result = run("amend", "P-0042", "1", "--area", "decolete", "--depth", "9",
                  "-s", "biotin:1ml:LOT B1:EXP 2026-01-01", "--reason", "corrected")
     assert "did you mean 'décolleté'" in result.stderr
-    assert "outside the dermal range" in result.stderr
+    assert "outside what the sources describe" in result.stderr
     assert "expired on 2026-01-01" in result.stderr
 
 

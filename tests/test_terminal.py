@@ -128,9 +128,9 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.wait_for("Needle depth in mm:")
     t.type("9")
     screen = t.wait_for("Technique [gun/hand]:")
-    assert "depth 9 mm is outside the dermal range" in screen
+    assert "depth 9 mm is outside what the sources describe" in screen
     # Each warning right after its answer: the area's before the substance question.
-    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("dermal range")
+    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("sources describe")
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used):")
     t.type("none")

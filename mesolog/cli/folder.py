@@ -36,8 +36,19 @@ def check(
     from mesolog.store.checkup import check_clinic
 
     fmt = chosen_format(fmt, ("text", "json"))
-    clinic = state_of(ctx).reading_clinic()
-    problems, files = check_clinic(clinic, date.today())
+    state = state_of(ctx)
+    clinic = state.reading_clinic()
+    # The clinic's own areas and products are known words here as in `add`; a config that
+    # cannot be read is said, and the charts are checked against the built-in lists.
+    from mesolog.errors import ConfigError
+    from mesolog.model import vocabulary
+
+    try:
+        words = state.config().vocabulary()
+    except ConfigError as error:
+        console.warnings([error.message])
+        words = vocabulary.DEFAULT
+    problems, files = check_clinic(clinic, date.today(), words)
     if fmt == "json":
         from mesolog.render.console import to_json
 

@@ -321,6 +321,28 @@ def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Re
     return remarks
 
 
+def new_product_remarks(
+    chart: Chart | None, items: tuple[Substance, ...], words: vocab.Vocabulary
+) -> list[Remark]:
+    """A product neither in the catalogue nor the clinic's own, with no close catalogue name
+    (a close one is suggested already): said once, the first time this chart holds it, with how
+    to make it a known word (docs/vocabulary.md)."""
+    import shlex
+
+    sessions = chart.sessions if chart else ()
+    held = {vocab.normalize(given.name) for session in sessions for given in session.substances}
+    remarks = []
+    for item in items:
+        category, match = words.substance(item.name)
+        if category != vocab.UNCATALOGUED or match.suggestion or vocab.normalize(item.name) in held:
+            continue
+        remarks.append(Remark("substance", (
+            f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
+            f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
+        )))
+    return remarks
+
+
 # A default that is accepted must store exactly what was there: every digit kept.
 plain_number = number_text  # the old name, kept for callers
 
@@ -398,6 +420,7 @@ def draft_session(
     values.setdefault("practitioner", practice.practitioner or (base.practitioner if base else ""))
     if "substances" in values:
         remarks += expiry_remarks(chart, values["substances"])
+        remarks += new_product_remarks(chart, values["substances"], practice.vocabulary)
         values["substances"] = with_known_expiries(chart, values["substances"])
     missing = tuple(f for f in REQUIRED if values.get(_REQUIRED_FIELD[f]) in (None, (), ""))
     if missing:
@@ -473,7 +496,11 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
     """The warnings of a draft still missing fields (at the prompt, between answers)."""
     found = draft_remarks(
-        values["date"], values.get("substances", ()), values.get("method"), values.get("depth_mm")
+        values["date"],
+        values.get("substances", ()),
+        values.get("method"),
+        values.get("depth_mm"),
+        values.get("indication"),
     )
     return [Remark(f, t) for f, t in found]
 
@@ -547,6 +574,7 @@ def draft_amendment(
     if "substances" in values:
         others = replace(chart, sessions=tuple(s for s in chart.sessions if s.id != old.id))
         remarks += expiry_remarks(others, values["substances"])
+        remarks += new_product_remarks(others, values["substances"], practice.vocabulary)
         values["substances"] = with_known_expiries(chart, values["substances"])
     if given.course:
         values["course"] = named_course(chart, given.course).name
