@@ -63,7 +63,7 @@ def test_every_depth_range_in_the_code_has_a_row_with_its_source() -> None:
         documented.add((low, high, source, methods, indications))
     for r in vocab.DEPTH_RANGES:
         assert (r.low, r.high, r.source, r.methods, r.indications) in documented, r
-    assert any(row[0].startswith("dermis") and row[2] == "%g-%g" % DERMAL_DEPTH_MM for row in rows)
+    assert any(row[0].startswith("dermis") and row[2] == "{:g}-{:g}".format(*DERMAL_DEPTH_MM) for row in rows)
     assert len(documented) == len(vocab.DEPTH_RANGES) + 1  # no row for a range the code lacks
 
 
