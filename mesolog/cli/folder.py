@@ -141,19 +141,23 @@ def config_path() -> None:
 @config_app.command("show")
 def config_show(ctx: typer.Context) -> None:
     """Print the settings in force. Example: mesolog config show"""
+    from mesolog.render.console import write
+
     settings = state_of(ctx).config()
-    typer.echo(f"file: {settings.path or '(none; defaults in force)'}")
-    typer.echo(f"practitioner: {settings.practitioner or '(not set)'}")
-    typer.echo(f"clinic_name: {settings.clinic_name or '(not set)'}")
     address = settings.clinic_address.replace("\n", ", ")
-    typer.echo(f"clinic_address: {address or '(not set)'}")
-    typer.echo(f"technique: {settings.technique or '(not set)'}")
-    typer.echo(f"anaesthetic: {settings.anaesthetic or '(not set)'}")
-    typer.echo(f"extra areas: {', '.join(settings.areas) or '(none)'}")
     extra = ", ".join(f"{k} ({v})" for k, v in settings.substances.items())
-    typer.echo(f"extra substances: {extra or '(none)'}")
-    for indication in settings.aftercare:
-        typer.echo(f"aftercare.{indication}: set (printed on the summary page)")
+    lines = [
+        f"file: {settings.path or '(none; defaults in force)'}",
+        f"practitioner: {settings.practitioner or '(not set)'}",
+        f"clinic_name: {settings.clinic_name or '(not set)'}",
+        f"clinic_address: {address or '(not set)'}",
+        f"technique: {settings.technique or '(not set)'}",
+        f"anaesthetic: {settings.anaesthetic or '(not set)'}",
+        f"extra areas: {', '.join(settings.areas) or '(none)'}",
+        f"extra substances: {extra or '(none)'}",
+        *(f"aftercare.{name}: set (printed on the summary page)" for name in settings.aftercare),
+    ]
+    write("\n".join(lines))  # inert: a hand-edited config may hold escape sequences
 
 
 _SETTING_HELP = (
@@ -172,9 +176,10 @@ def config_set(
 ) -> None:
     """Change one setting; the rest of the file (comments too) stays as it is.
     Example: mesolog config set "aftercare.hair loss" "No hair wash until tomorrow." """
+    from mesolog.render.console import write
     from mesolog.store import config_location, settings
 
-    typer.echo(settings.set_value(config_location().path, key, value))
+    write(settings.set_value(config_location().path, key, value))
 
 
 @config_app.command("unset")
@@ -182,6 +187,7 @@ def config_unset(
     key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
 ) -> None:
     """Remove one setting, so its default applies again. Example: mesolog config unset technique"""
+    from mesolog.render.console import write
     from mesolog.store import config_location, settings
 
-    typer.echo(settings.unset_value(config_location().path, key))
+    write(settings.unset_value(config_location().path, key))

@@ -180,7 +180,7 @@ def course_add(
     clinic = state_of(ctx).clinic()
     path = clinic.add_course(patient_id, courses[0])
     console.warnings(notes + clinic.notices)
-    typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")
+    console.write(f"Course {courses[0].name} added to {patient_id}: {path}")
 
 
 # --- corrections with a chart-level trail -----------------------------------------------------
@@ -223,9 +223,9 @@ def patient_edit(
         by or state.config().practitioner,
         reason,
     )
-    typer.echo(f"Patient {chart.patient.id} changed ({path}):")
-    for line in chart.amendments[-1].changes:
-        typer.echo(f"  {line}")
+    # The trail's old -> new quote the chart: printed inert (console.write).
+    changes = (f"  {line}" for line in chart.amendments[-1].changes)
+    console.write("\n".join([f"Patient {chart.patient.id} changed ({path}):", *changes]))
     console.warnings(clinic.notices)
 
 
@@ -294,7 +294,6 @@ def course_close(
 def _course_changed(chart: "Chart", path: "Path", notes: list[str]) -> None:
     from mesolog.render import console
 
-    typer.echo(f"Course of {chart.patient.id} changed ({path}):")
-    for line in chart.amendments[-1].changes:
-        typer.echo(f"  {line}")
+    changes = (f"  {line}" for line in chart.amendments[-1].changes)
+    console.write("\n".join([f"Course of {chart.patient.id} changed ({path}):", *changes]))
     console.warnings(notes)

@@ -22,6 +22,7 @@ from mesolog.errors import CannotMerge
 from mesolog.model import merging
 from mesolog.model.merging import ABSENT, FieldClash
 from mesolog.store.chartblocks import Block, cut, schema1_uid, schema_of, upgraded
+from mesolog.store.layout import toml_lines
 
 MERGE_AUTHOR = "mesolog merge"
 
@@ -107,7 +108,7 @@ def _statements(own: str) -> list[tuple[str | None, str]]:
     """The header-and-keys part as (key, text) statements; comments and blank lines have no key.
     A statement runs on over the lines of a multi-line array."""
     out: list[tuple[str | None, str]] = []
-    for line in own.splitlines(keepends=True):
+    for line in toml_lines(own):
         found = _KEY_LINE.match(line)
         if found:
             out.append((found.group(1).strip("\"'"), line))
@@ -315,9 +316,9 @@ def merge_block(
     )
     for both_inserts in (False, True):
         lines = diff3(
-            (base.text if base else "").splitlines(keepends=True),
-            ours.text.splitlines(keepends=True),
-            theirs.text.splitlines(keepends=True),
+            toml_lines(base.text if base else ""),
+            toml_lines(ours.text),
+            toml_lines(theirs.text),
             both_inserts,
         )
         if lines is not None and _parse_block(ours.name, ours.array, "".join(lines)) == merged:
@@ -468,9 +469,9 @@ def _merge_preamble(base: str, ours: str, theirs: str) -> str:
     if base == ours:
         return theirs
     lines = diff3(
-        base.splitlines(keepends=True),
-        ours.splitlines(keepends=True),
-        theirs.splitlines(keepends=True),
+        toml_lines(base),
+        toml_lines(ours),
+        toml_lines(theirs),
     )
     if lines is not None:
         return "".join(lines)
