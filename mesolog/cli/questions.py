@@ -58,7 +58,16 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     ordered = progress.overview_order(chosen, today)
-    show_report(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due")
+    nobody = (
+        f"Nobody is overdue ({today.isoformat()})."
+        if overdue
+        else f"Nobody is due by {horizon.isoformat()} ({within} days from {today.isoformat()})."
+    )
+
+    def answer(form: str) -> None:
+        clinic_view.due(ordered, problems, today, form, nobody)
+
+    show_report(ctx, fmt, output, answer, "mesolog due")
     fail_if_left_out(problems)
 
 

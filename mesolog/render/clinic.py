@@ -55,13 +55,13 @@ def _patient_columns(today: date) -> dict[str, Column]:
         Column("Planned", key="planned", value=lambda s: s.planned, table=False),
         Column("Course", whole=False, drop=3, key="course", value=lambda s: s.course, table=False),
         Column("Course status", key="course_status", value=lambda s: s.course_status, table=False),
-        Column("Last session", drop=3, key="last_session", value=lambda s: s.last_session),
+        Column("Last session", drop=2, key="last_session", value=lambda s: s.last_session),
         Column("Next due", key="next_due", value=lambda s: s.next_due, cell=next_due),
         Column("When", key="days_late", value=lambda s: s.days_late(today), cell=when, table=False),
         Column(
             "Latest complications",
             whole=False,
-            drop=2,
+            drop=3,
             key="latest_complications",
             value=lambda s: list(s.latest_complications),
             cell=lambda s: text(", ".join(s.latest_complications)),
@@ -79,8 +79,8 @@ def _course_end(s: progress.PatientSummary) -> str:
 
 
 def overview_columns(today: date) -> list[Column]:
-    """The overview: at a narrow width the indication goes first, then the last session date,
-    then the latest complications, then the name. Its ``problem`` holds why a chart could not
+    """The overview: at a narrow width the free text goes first (the indication, then the
+    latest complications), then the last session date, then the name. Its ``problem`` holds why a chart could not
     be read (the table says it in the name column)."""
     return list(_patient_columns(today).values())
 
@@ -190,9 +190,17 @@ def _answer(
 
 
 def due(
-    summaries: list[progress.PatientSummary], problems: list[tuple[str, str]], today: date, fmt: str
+    summaries: list[progress.PatientSummary],
+    problems: list[tuple[str, str]],
+    today: date,
+    fmt: str,
+    nobody: str = "",
 ) -> None:
+    """Who is due; ``nobody``: the sentence a table gives instead of an empty box."""
     _problems_note(problems)
+    if not summaries and nobody and fmt == "table":
+        console().print(shown(nobody))
+        return
     styles = ["bold red" if s.next_due is not None and s.next_due <= today else "" for s in summaries]
     heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
     _answer(fmt, due_columns(today), summaries, heading, styles)
