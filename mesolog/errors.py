@@ -219,3 +219,10 @@ class UnreadableImport(MesologError):
 
 class ImportRejected(MesologError):
     """``import --apply`` refused: some rows were rejected and --skip-rejected was not given."""
+
+
+class WhichOne(MesologError):
+    """A correction names an item two or more items of the session answer to (two products of
+    one name, two bruises): the command asks which, by its number, instead of guessing."""
+
+    exit_code = EXIT_USAGE

@@ -42,7 +42,7 @@ def test_amend_warns_as_add_does(run, patient: Path) -> None:
 def test_amend_keeps_the_expiry_of_a_known_lot(run, patient: Path) -> None:
     run("add", "P-0042", *FULL_ADD)  # dutasteride lot D2411, expiry 2027-03-31
     run("add", "P-0042", *BASE)
-    run("amend", "P-0042", "2", "-s", "dutasteride 0.01%:1ml:LOT D2411", "--reason", "wrong product")
+    run("amend", "P-0042", "2", "-s", "#1=dutasteride 0.01%:1ml:LOT D2411", "--reason", "wrong product")
     assert sessions(patient)[1]["substances"][0]["expiry"] == date(2027, 3, 31)
 
 

@@ -10,8 +10,8 @@ from mesolog.model.amendments import (
     complication_text,
     describe_changes,
     substance_text,
-    without_complications,
 )
+from mesolog.model.corrections import without_complications
 from mesolog.model.records import (
     SCHEMA,
     Amendment,

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
+from mesolog.model import corrections
 from mesolog.model import vocabulary as vocab
-from mesolog.model.amendments import without_complications
 from mesolog.model.records import Chart, Course, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
@@ -38,6 +38,7 @@ from mesolog.model.values import (
     now,
     number_text,
     one_line,
+    past_date,
     photo,
     session_date,
     substance,
@@ -103,6 +104,12 @@ class Given:
     duration: Number = None
     complications: tuple[str, ...] = ()  # NAME[:SEVERITY][:onset=DATE][:resolved=DATE]...
     remove_complications: tuple[str, ...] = ()  # amend only: names (or meanings) to take off
+    # amend only (docs/corrections.md): products to take off (name, lot or #N); complications
+    # to settle (name or #N), on the date resolved, with their outcome.
+    remove_substances: tuple[str, ...] = ()
+    resolve_complications: tuple[str, ...] = ()
+    resolved: str | None = None
+    outcome: str | None = None
     measures: tuple[str, ...] = ()  # NAME=NUMBER
     note: str | None = None
     practitioner: str | None = None
@@ -198,6 +205,10 @@ ONE_LINE_FIELDS = {
     "anaesthetic": "anaesthetic",
     "complications": "complication",
     "remove_complications": "complication",
+    "remove_substances": "substance",
+    "resolve_complications": "complication",
+    "resolved": "resolved",
+    "outcome": "outcome",
     "measures": "measure",
     "practitioner": "practitioner",
     "course": "course",
@@ -231,8 +242,10 @@ def _parse_protocol(
     if given.areas:
         values["areas"] = tuple(dict.fromkeys(note("area", area(w, words)) for w in areas))
     if given.substances:
+        # "#2=NAME:AMOUNT..." (amend: the product of that number) is parsed without its number.
         values["substances"] = tuple(
-            note("substance", substance(s, words)) for s in given.substances
+            note("substance", substance(corrections.numbered_spec(s)[1], words))
+            for s in given.substances
         )
         for item in values["substances"]:  # said at once, with what was typed
             wrong = amount_problem(item)
@@ -406,6 +419,7 @@ def draft_session(
     ``asking``: the missing fields will be asked for at a prompt (whose defaults come from
     :func:`prompt_defaults`), so the config does not fill them here.
     """
+    _refuse_corrections(given)
     values, remarks = parse_given(given, practice.vocabulary, today)
     last = chart.last_session if chart else None
     base = _like_last(chart) if like_last else None
@@ -427,6 +441,22 @@ def draft_session(
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
     return _checked(session, chart, today, remarks)
+
+
+def _refuse_corrections(given: Given) -> None:
+    """What only a correction can say (a product by its number, one to take off, a
+    complication to settle) has no meaning for a new session."""
+    numbered = [s for s in given.substances if corrections.numbered_spec(s)[0] is not None]
+    if numbered:
+        raise InvalidValue(
+            "substance", numbered[0], "'#N=' names a product of a recorded session: use it with "
+            "`mesolog amend`, or give NAME:AMOUNT here"
+        )
+    if given.remove_substances or given.resolve_complications or given.resolved or given.outcome:
+        raise InvalidValue(
+            "--remove-substance/--resolve-complication", "", "they correct a recorded session: "
+            "use them with `mesolog amend`"
+        )
 
 
 def draft_from_session(session: Session, chart: Chart, today: date) -> Draft:
@@ -553,6 +583,30 @@ def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     ]
 
 
+def _settled(
+    session: Session, given: Given, words: vocab.Vocabulary, today: date
+) -> tuple[Any, ...]:
+    """The session's complications with those ``--resolve-complication`` names settled on the
+    date ``--resolved`` gives (required with it), outcome ``--outcome`` or "resolved"."""
+    if not given.resolve_complications:
+        if given.resolved or given.outcome:
+            raise InvalidValue(
+                "--resolved/--outcome", given.resolved or given.outcome or "",
+                "say which complication with --resolve-complication NAME",
+            )
+        return session.complications
+    if not given.resolved:
+        raise InvalidValue(
+            "--resolve-complication", given.resolve_complications[0],
+            "give the date it resolved with --resolved YYYY-MM-DD",
+        )
+    resolved = past_date(given.resolved, "resolved", today)
+    outcome = choice(given.outcome, "outcome", vocab.OUTCOMES) if given.outcome else None
+    return corrections.resolved_complications(
+        session, given.resolve_complications, resolved, outcome, words
+    )
+
+
 def draft_amendment(
     old: Session,
     given: Given,
@@ -560,21 +614,29 @@ def draft_amendment(
     practice: ClinicDefaults,
     today: date,
 ) -> Draft:
-    """``old`` with the given values applied (same parser and rules as a new session):
-    areas and substances are replaced, complications added, measurements set."""
+    """``old`` with the given values applied (same parser and rules as a new session): areas
+    are replaced; each product typed replaces the one of that name, lot or number (the others
+    kept), complications are added, taken off or settled by name, measurements set."""
     values, remarks = parse_given(given, practice.vocabulary, today)
-    if given.remove_complications:
-        # Entered on the wrong session: taken off here; the amendment writes it out whole.
-        kept = without_complications(old, given.remove_complications, practice.vocabulary)
-        values["complications"] = (*kept.complications, *values.get("complications", ()))
-    elif "complications" in values:
-        values["complications"] = (*old.complications, *values["complications"])
+    words = practice.vocabulary
+    # Each correction touches only what it names (docs/corrections.md): complications taken
+    # off, then settled, then the new ones added; products replaced by name, lot or number.
+    kept = corrections.without_complications(old, given.remove_complications, words)
+    settled = _settled(kept, given, words, today)
+    if given.complications or given.remove_complications or given.resolve_complications:
+        values["complications"] = (*settled, *values.get("complications", ()))
+    if "substances" in values or given.remove_substances:
+        numbers = [corrections.numbered_spec(s)[0] for s in given.substances]
+        typed = list(zip(numbers, values.get("substances", ()), strict=True))
+        fixed = corrections.corrected_substances(old, typed, given.remove_substances)
+        remarks += [Remark("substance", text) for text in fixed.notes]
+        remarks += new_product_remarks(chart, tuple(item for _, item in typed), words)
+        values["substances"] = fixed.substances
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:
         others = replace(chart, sessions=tuple(s for s in chart.sessions if s.id != old.id))
         remarks += expiry_remarks(others, values["substances"])
-        remarks += new_product_remarks(others, values["substances"], practice.vocabulary)
         values["substances"] = with_known_expiries(chart, values["substances"])
     if given.course:
         values["course"] = named_course(chart, given.course).name

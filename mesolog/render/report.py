@@ -122,7 +122,7 @@ SESSIONS = (
         "Substances (lot)",
         key="substances",
         value=lambda r: _joined(f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances),
-        cell=lambda r: text("\n".join(_substance_line(x) for x in r[0].substances)),
+        cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
     ),
     Column("Lots", key="lots", value=lambda r: _joined(x.lot or "" for x in r[0].substances), table=False),
     Column("Expiries", key="expiries", table=False,
@@ -141,7 +141,9 @@ SESSIONS = (
         whole=False,
         key="complications",
         value=lambda r: _joined(complication_text(c) for c in r[0].complications),
-        cell=lambda r: text("\n".join(_complication_line(c) for c in r[0].complications) or "none"),
+        cell=lambda r: text(
+            "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
+        ),
     ),
     Column("Measurements", key="measurements", table=False,
            value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items())),
@@ -317,6 +319,17 @@ def _complication_line(c: Complication) -> str:
     return ", ".join(parts)
 
 
+def _numbered(session: Session, kind: int, lines: Iterable[str]) -> list[str]:
+    """The lines of a session's products (kind 0) or complications (1), each after its number
+    ("#2 ") where two of that kind share a name: the number a correction names it by."""
+    from mesolog.model.corrections import numbered_kinds
+
+    shown_lines = list(lines)
+    if not numbered_kinds(session)[kind]:
+        return shown_lines
+    return [f"#{n} {line}" for n, line in enumerate(shown_lines, 1)]
+
+
 def _substance_line(x: Substance) -> str:
     return f"{x.name} {amount_text(x.amount, x.unit)}" + (f" ({x.lot})" if x.lot else "")
 
@@ -371,6 +384,8 @@ def _session_blocks(
     from rich.console import Group
     from rich.padding import Padding
 
+    from mesolog.model.corrections import numbered_kinds
+
     indent = 4
     blocks: list[RenderableType] = [shown("Sessions", style="italic")]
     for s in sessions:
@@ -382,8 +397,9 @@ def _session_blocks(
             head.append(f"  {gap} day{'' if gap == 1 else 's'} after the previous")
         lines = [", ".join(s.areas)]
         lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
-        lines += _substance_lines(s.substances, width - indent)
-        lines += ["complication: " + _complication_line(c) for c in s.complications]
+        lines += _substance_lines(s.substances, width - indent, numbered_kinds(s)[0])
+        complications = _numbered(s, 1, map(_complication_line, s.complications))
+        lines += ["complication: " + line for line in complications]
         if s.notes:
             lines.append("notes: " + s.notes)
         body = Group(*(shown(line, style=style, overflow="fold") for line in lines))
@@ -391,14 +407,19 @@ def _session_blocks(
     return Group(*blocks)
 
 
-def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
+def _substance_lines(
+    substances: tuple[Substance, ...], room: int, numbered: bool = False
+) -> list[str]:
     """One aligned line per substance (name, amount, lot, expiry) if they fit ``room``;
-    else the name and amount on one line and the lot and expiry on the next."""
+    else the name and amount on one line and the lot and expiry on the next. ``numbered``:
+    each name after its number, as a correction names it."""
     from rich.cells import cell_len
 
     from mesolog.render.sessions import substance_parts
 
     cells = [substance_parts(x) for x in substances]
+    if numbered:
+        cells = [(f"#{n} {c[0]}", *c[1:]) for n, c in enumerate(cells, 1)]
     widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
     if sum(widths) + 6 <= room:
         return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]
