@@ -273,23 +273,30 @@ def without_complications(
 
 @dataclass(frozen=True)
 class CorrectedLot:
-    """A lot a session held until a correction took it away: when, who and why."""
+    """A lot a session held until a correction took it away (the product as the trail wrote it
+    then), and the amendment that did: when, who and why."""
 
-    lot: str
     substance: str
+    amount: float
+    unit: str
+    lot: str
     at: datetime
     by: str
     reason: str
 
 
 # One product as the trail writes it: "NAME AMOUNTunit[ lot LOT][ exp DATE]".
-_TRAIL_ITEM = re.compile(r"^(?P<name>.+?) \S+? lot (?P<lot>.+?)(?: exp \d{4}-\d{2}-\d{2})?$")
+_TRAIL_ITEM = re.compile(
+    r"^(?P<name>.+?) (?P<amount>\d[\d.e+-]*)(?P<unit>[A-Za-zµ]+) lot (?P<lot>.+?)"
+    r"(?: exp \d{4}-\d{2}-\d{2})?$"
+)
 
 
 def corrected_lots(session: Session) -> list[CorrectedLot]:
     """Every lot the trail shows was taken away from this session (corrected to another lot,
-    or the product removed) and that the session does not hold now, with the amendment that
-    did it. Read from the trail's words ("substances: A 2ml lot X; ... -> ...")."""
+    or its product taken off) and that the session does not hold now, with the amendment that
+    did it: the patient may have received it, so a recall lists the session. Read from the
+    trail's words ("substances: A 2ml lot X; ... -> ...")."""
     held = {lot_key(s.lot) for s in session.substances if s.lot}
     found: dict[str, CorrectedLot] = {}
     for note in session.amendments:
@@ -297,19 +304,22 @@ def corrected_lots(session: Session) -> list[CorrectedLot]:
             if not change.startswith("substances: ") or " -> " not in change:
                 continue
             before, _, after = change[len("substances: ") :].partition(" -> ")
-            kept = {lot_key(lot) for _, lot in _trail_lots(after)}
-            for name, lot in _trail_lots(before):
-                key = lot_key(lot)
-                if key not in kept and key not in held:
-                    found.setdefault(key, CorrectedLot(lot, name, note.at, note.by, note.reason))
+            kept = {lot_key(item.group("lot")) for item in _trail_items(after)}
+            for item in _trail_items(before):
+                key = lot_key(item.group("lot"))
+                if key in kept or key in held or key in found:
+                    continue
+                try:
+                    amount = float(item.group("amount"))
+                except ValueError:
+                    continue  # not a product as the trail writes one
+                found[key] = CorrectedLot(
+                    item.group("name"), amount, item.group("unit"), item.group("lot"),
+                    note.at, note.by, note.reason,
+                )
     return list(found.values())
 
 
-def _trail_lots(text: str) -> list[tuple[str, str]]:
-    """(product, lot) of each product of a trail's list ("A 2ml lot X; B 1ml")."""
-    out = []
-    for part in text.split("; "):
-        found = _TRAIL_ITEM.match(part.strip())
-        if found:
-            out.append((found.group("name"), found.group("lot")))
-    return out
+def _trail_items(text: str) -> list[re.Match[str]]:
+    """Each product with a lot of a trail's list ("A 2ml lot X; B 1ml")."""
+    return [m for m in (_TRAIL_ITEM.match(part.strip()) for part in text.split("; ")) if m]

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from mesolog.model import Chart
+from mesolog.model import Chart, Session
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import severity_text
 from mesolog.model.values import lot_key
@@ -17,6 +17,8 @@ from mesolog.model.values import lot_key
 # --- across patients --------------------------------------------------------------------------
 
 Given = tuple[str, float, str, "str | None"]  # substance name, amount, unit, lot
+# A lot a correction took away from the session: the product as given then, when and why.
+Corrected = tuple[str, float, str, str, str, str]  # name, amount, unit, lot, date (ISO), reason
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,19 @@ class SessionRow:
     areas: tuple[str, ...]
     substances: tuple[Given, ...]
     complications: tuple[tuple[str, str], ...]  # name, severity as shown (severity_text)
+    corrected: tuple[Corrected, ...] = ()  # lots corrected away (model.corrections)
+
+
+def corrected_away(session: Session) -> tuple[Corrected, ...]:
+    """The lots a correction took away from ``session`` (none for a session never amended)."""
+    if not session.amendments:
+        return ()
+    from mesolog.model.corrections import corrected_lots
+
+    return tuple(
+        (c.substance, c.amount, c.unit, c.lot, c.at.date().isoformat(), c.reason)
+        for c in corrected_lots(session)
+    )
 
 
 def session_rows(chart: Chart) -> list[SessionRow]:
@@ -56,6 +71,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             areas=s.areas,
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
+            corrected=corrected_away(s),
         )
         for s in chart.sessions
     ]
@@ -117,10 +133,7 @@ class SessionQuery:
             same_meaning("complication", self.complication, name) for name, _ in row.complications
         ):
             return False
-        return not (
-            self.lot
-            and not any(lot and lot_key(lot) == lot_key(self.lot) for *_, lot in row.substances)
-        )
+        return not (self.lot and not row_has_lot(row, self.lot))
 
 
 STATS_BY = ("substance", "technique", "depth", "anaesthetic", "area", "practitioner", "method")
@@ -222,6 +235,10 @@ class Contact:
     email: str | None = None
 
 
+# One administration of a lot: the session, the product, and "" or what corrected it away.
+Administered = tuple[SessionRow, Given, str]
+
+
 @dataclass(frozen=True)
 class LotPatient:
     """One patient who received a lot: contacts, and each administration (session, substance)."""
@@ -229,24 +246,37 @@ class LotPatient:
     patient_id: str
     contact: Contact
     sessions: tuple[SessionRow, ...]
-    given: tuple[tuple[SessionRow, Given], ...]
+    given: tuple[Administered, ...]
+
+
+def row_has_lot(row: SessionRow, lot: str) -> bool:
+    """The session holds ``lot``, or held it until a correction took it away."""
+    key = lot_key(lot)
+    held = (item[3] for item in row.substances)
+    return any(x and lot_key(x) == key for x in (*held, *(c[3] for c in row.corrected)))
 
 
 def lot_patients(
     lot: str, rows: list[SessionRow], contacts: dict[str, Contact]
 ) -> list[LotPatient]:
-    """The sessions that received ``lot``, grouped per patient in order of first use."""
+    """The sessions that received ``lot``, grouped per patient in order of first use; a session
+    whose lot was corrected away from ``lot`` is one of them (the patient may have received
+    it), its administration marked with the correction's date and reason."""
     key = lot_key(lot)
-    grouped: dict[str, list[tuple[SessionRow, Given]]] = {}
+    grouped: dict[str, list[Administered]] = {}
     for row in sorted(rows, key=lambda r: (r.date, r.patient_id, r.session)):
         for item in row.substances:
             if item[3] and lot_key(item[3]) == key:
-                grouped.setdefault(row.patient_id, []).append((row, item))
+                grouped.setdefault(row.patient_id, []).append((row, item, ""))
+        for name, amount, unit, was, day, reason in row.corrected:
+            if lot_key(was) == key:
+                note = f"corrected away on {day}: {reason}"
+                grouped.setdefault(row.patient_id, []).append((row, (name, amount, unit, was), note))
     return [
         LotPatient(
             pid,
             contacts.get(pid, Contact()),
-            tuple(dict.fromkeys(row for row, _ in given)),
+            tuple(dict.fromkeys(row for row, _, _ in given)),
             tuple(given),
         )
         for pid, given in grouped.items()

@@ -254,7 +254,10 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
 
 # One row per administration of the lot: (the patient, the session, the substance given,
 # whether it is the patient's first row: the table names who to call once, next to it).
-Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool]
+# (patient, session, product, first of the patient's rows, "" or what corrected the lot away)
+Administration = tuple[
+    "questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str
+]
 
 
 def _who(a: Administration) -> Text:
@@ -263,7 +266,9 @@ def _who(a: Administration) -> Text:
     return text("\n".join(x for x in contact if x) if a[3] else "")
 
 
-def lot_columns() -> list[Column]:
+def lot_columns(corrected: bool = False) -> list[Column]:
+    """The administrations of a lot; ``corrected``: some were corrected away (the column is
+    then always on screen; otherwise in the machine forms only)."""
     return [
         Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
         Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
@@ -277,6 +282,8 @@ def lot_columns() -> list[Column]:
         Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
         Column("Lot", key="lot", value=lambda a: a[2][3]),
         Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
+        # A lot corrected away: the patient may have received it (the trail's date and reason).
+        Column("Corrected", whole=False, key="corrected", value=lambda a: a[4], table=corrected),
     ]
 
 
@@ -293,11 +300,13 @@ def recall_columns() -> list[Column]:
         Column("Email", key="email", value=lambda p: p.contact.email),
         Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
         Column("Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
-        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g in p.given)),
-        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g in p.given)),  # as typed
+        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)),
+        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)),  # as typed
         Column("Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
         Column("Voided", key="voided",
                value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")),
+        Column("Corrected", key="corrected",
+               value=lambda p: _joined(f"session {r.session}: {note}" for r, _, note in p.given if note)),
     ]
 
 
@@ -324,14 +333,18 @@ def lot_uses(
         machine_output(fmt, keys(columns), [machine_row(columns, p) for p in patients])
         return
     given: list[Administration] = [
-        (p, row, item, n == 0) for p in patients for n, (row, item) in enumerate(p.given)
+        (p, row, item, n == 0, note)
+        for p in patients
+        for n, (row, item, note) in enumerate(p.given)
     ]
     sessions = sum(len(p.sessions) for p in patients)
+    corrected = sum(1 for a in given if a[4])
     heading = shown(
         f"Lot {lot}: {counted(len(given), 'administration')} in {counted(sessions, 'session')}"
         f" of {counted(len(patients), 'patient')}"
+        + (f" ({corrected} since corrected to another lot or taken off)" if corrected else "")
     )
-    _answer(fmt, lot_columns(), given, heading)
+    _answer(fmt, lot_columns(corrected > 0), given, heading)
 
 
 def stats_columns() -> list[Column]:

@@ -40,7 +40,7 @@ from mesolog.model.values import lot_key
 from mesolog.model.vocabulary import meaning, normalize, substance_meaning
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
-VERSION = "10"
+VERSION = "11"  # 11: the lots a correction took away (sessions.corrected)
 SEP = "\x1f"  # between list items
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
@@ -59,10 +59,11 @@ CREATE TABLE IF NOT EXISTS patients(
 CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
-    areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT);
+    areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT,
+    corrected TEXT);
 CREATE INDEX IF NOT EXISTS sessions_by_number ON sessions(name, session);
--- Which charts hold a lot (once per chart, not per session: a recall narrows to the charts,
--- then reads their sessions).
+-- Which charts hold a lot, or held it until a correction took it away (once per chart, not
+-- per session: a recall narrows to the charts, then reads their sessions).
 CREATE TABLE IF NOT EXISTS lots(
     lot_key TEXT, name TEXT, lot TEXT, PRIMARY KEY (lot_key, name, lot)) WITHOUT ROWID;
 -- The many-valued parts of a session (areas, substances, complications), one row each; for a
@@ -108,6 +109,18 @@ def _split_substances(text: str) -> tuple[tuple[str, float, str, str | None], ..
     for item in text.split(SEP) if text else ():
         name, amount, unit, lot = item.split(SUB)
         out.append((name, float(amount), unit, lot or None))
+    return tuple(out)
+
+
+def _join_corrected(row: SessionRow) -> str:
+    return SEP.join(SUB.join((n, repr(a), u, lot, day, why)) for n, a, u, lot, day, why in row.corrected)
+
+
+def _split_corrected(text: str | None) -> tuple[tuple[str, float, str, str, str, str], ...]:
+    out = []
+    for item in text.split(SEP) if text else ():
+        name, amount, unit, lot, day, why = item.split(SUB, 5)
+        out.append((name, float(amount), unit, lot, day, why))
     return tuple(out)
 
 
@@ -242,7 +255,7 @@ class SummaryCache:
                 rows.patient,
             )
         db.executemany(
-            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
+            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
         )
         db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", rows.facts)
         db.executemany("INSERT OR IGNORE INTO lots VALUES(?,?,?)", rows.lots)
@@ -315,6 +328,7 @@ class SummaryCache:
                 areas=tuple(row[12].split(SEP)) if row[12] else (),
                 substances=_split_substances(row[13]),
                 complications=_split_complications(row[14]),
+                corrected=_split_corrected(row[17]),
             )
             if query is None or query.matches(found):
                 yield found
@@ -490,10 +504,13 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
             SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
             normalize(r.practitioner),
             meaning("indication", r.indication or ""),
+            _join_corrected(r),
         )
         for r in rows
     ]
-    lots = sorted({(lot_key(lot), name, lot) for r in rows for *_, lot in r.substances if lot})
+    held = {(lot_key(lot), name, lot) for r in rows for *_, lot in r.substances if lot}
+    corrected = {(lot_key(c[3]), name, c[3]) for r in rows for c in r.corrected}
+    lots = sorted(held | corrected)
     return ChartRows((name, *signature, None), patient, sessions, _facts(name, rows), lots)
 
 
