@@ -25,7 +25,8 @@ from mesolog.model.values import lot_key
 
 # "#2": the second item of its kind in the session, as the report numbers them.
 _NUMBER = re.compile(r"#\s*(\d{1,3})")
-# "#2=caffeine:2ml:LOT X": a replacement for the item of that number.
+# "#2=caffeine:2ml:LOT X": a replacement for the item of that number (the next number adds one:
+# a second vial of a product already there).
 _NUMBERED_SPEC = re.compile(r"\s*#\s*(\d{1,3})\s*=\s*(.*)", re.DOTALL)
 
 
@@ -137,6 +138,9 @@ def corrected_substances(
             "(the trail keeps it; `mesolog lot` still finds this session)."
         )
     for number, item in typed:
+        if number == len(items) + 1:  # the next number: one more product (a second vial)
+            items.append(item)
+            continue
         index = (
             _numbered(session, items, number, "--substance")
             if number is not None
@@ -175,7 +179,8 @@ def corrected_substances(
 def _numbered(session: Session, items: list[Substance], number: int, option: str) -> int:
     if not 1 <= number <= len(items):
         has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
-        raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}")
+        more = f" (#{len(items) + 1}= adds one)" if option == "--substance" else ""
+        raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}{more}")
     return number - 1
 
 
