@@ -162,7 +162,9 @@ def config_show(ctx: typer.Context) -> None:
 
 _SETTING_HELP = (
     "practitioner, clinic_name, clinic_address, technique (gun or hand), anaesthetic, "
-    "or aftercare.INDICATION. Example: clinic_name"
+    "aftercare.INDICATION, or the clinic's own words: areas (adds one), products (adds one), "
+    "products.NAME (its category; unset areas.NAME or products.NAME takes one off). "
+    "Example: clinic_name"
 )
 
 
