@@ -113,3 +113,36 @@ def test_every_message_quoting_stored_text_is_inert(run, data_dir: Path, config_
     assert "\\x1b]52" in _inert(run("config", "show"))
     _inert(run("config", "set", "clinic_name", "Clinique"))
     _inert(run("config", "set", f"aftercare.hair{OSC52}", "no wash"))
+
+
+def test_any_note_reads_back_after_every_later_edit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Whatever a note holds (line separators, NEL, form feeds, any Unicode), the chart keeps
+    reading back: the note as typed, and an amendment of another field still writes."""
+    import os
+
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+    from typer.testing import CliRunner
+
+    from mesolog.cli import app
+
+    runner = CliRunner()
+
+    @settings(max_examples=25)
+    @example(note="a\u2028b")
+    @example(note="a\u2029b\x85c")
+    @example(note="x\ry\n\vz\f")
+    @given(note=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                        min_size=1, max_size=40).filter(lambda t: t.strip()))
+    def round_trip(note: str) -> None:
+        folder = tmp_path_factory.mktemp("notes")
+        os.environ["MESOLOG_DATA_DIR"] = str(folder)
+        assert runner.invoke(app, ["patient", "new", "P-1"]).exit_code == 0
+        added = runner.invoke(app, ["add", "P-1", "--date", "2026-11-01", *SESSION, "--note", note])
+        assert added.exit_code == 0, added.stderr
+        amended = runner.invoke(app, ["amend", "P-1", "1", "--depth", "2", "--reason", "again"])
+        assert amended.exit_code == 0, amended.stderr
+        session = tomllib.loads((folder / "patients" / "P-1.toml").read_text(encoding="utf-8"))["sessions"][0]
+        assert session["notes"] == note and session["depth_mm"] == 2.0
+
+    round_trip()
