@@ -88,7 +88,6 @@ def _one(
 def numbered_kinds(session: Session) -> tuple[bool, bool]:
     """Whether the report numbers the session's products, and its complications: only where two
     of a kind answer to one name, the number being how a correction says which."""
-    products = [item.name for item in session.substances]
     twin_products = any(
         _same_substance(a, b.name)
         for i, a in enumerate(session.substances)
@@ -99,7 +98,7 @@ def numbered_kinds(session: Session) -> tuple[bool, bool]:
         for i, a in enumerate(session.complications)
         for b in session.complications[i + 1 :]
     )
-    return twin_products and len(products) > 1, twin_complications
+    return twin_products, twin_complications
 
 
 # --- products ---------------------------------------------------------------------------------
