@@ -226,3 +226,8 @@ class WhichOne(MesologError):
     one name, two bruises): the command asks which, by its number, instead of guessing."""
 
     exit_code = EXIT_USAGE
+
+
+class UnusablePhoto(MesologError):
+    """A file given to ``photo add`` that cannot be kept as a picture: not an image, cut short,
+    too large, a link or not a regular file. Nothing is written."""

@@ -119,6 +119,7 @@ _GIVEN_FIELD = {
     "resolve_complication": "resolve_complications",
     "measure": "measures",
     "photo": "photos",
+    "zone": "zones",
 }
 
 

@@ -11,10 +11,10 @@ Keys: ``practitioner``, ``clinic_name``, ``clinic_address``, ``technique`` (gun 
 the summary page for that indication; an indication is matched by meaning, so
 ``aftercare.alopecia`` changes the ``"hair loss"`` entry).
 
-The clinic's own words (docs/vocabulary.md): ``areas NAME`` adds an area (``zones`` is the same
-list), ``products NAME`` adds a product with the category "clinic product" (``substances`` is
-the same table), ``products.NAME CATEGORY`` sets its category; ``config unset areas.NAME`` or
-``products.NAME`` takes one off.
+The clinic's own words (docs/vocabulary.md): ``areas NAME`` adds an area, ``zones AREA/ZONE`` a
+zone of the injection map, ``products NAME`` adds a product with the category "clinic product" (``substances`` is
+the same table), ``products.NAME CATEGORY`` sets its category; ``config unset areas.NAME``, ``zones.AREA/ZONE``
+or ``products.NAME`` takes one off.
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ TEXT_KEYS = ("practitioner", "clinic_name", "clinic_address", "technique", "anae
 # Settings that may hold several lines (an address, advice); the others are one line.
 MULTILINE = ("clinic_address", AFTERCARE)
 LONGEST = {AFTERCARE: 4000, "clinic_address": 400}
-LISTS = ("areas", "substances")
-AREAS, SUBSTANCES = LISTS
+LISTS = ("areas", "zones", "substances")
+AREAS, ZONES, SUBSTANCES = LISTS
 # The words a practitioner may use for the clinic's own lists.
-LIST_NAMES = {"areas": AREAS, "zones": AREAS, "substances": SUBSTANCES, "products": SUBSTANCES}
+LIST_NAMES = {"areas": AREAS, "zones": ZONES, "substances": SUBSTANCES, "products": SUBSTANCES}
 CLINIC_PRODUCT = "clinic product"  # the category of a product added without one
 NEW_FILE = "# mesolog settings (`mesolog config set/unset` keep comments and layout)\n"
 
@@ -79,7 +79,7 @@ def parse_key(text: str) -> Key:
                 "aftercare needs the indication it is for, e.g. 'aftercare.hair loss'."
             )
         return Key(AFTERCARE, indication)
-    known = [*TEXT_KEYS, "aftercare.INDICATION", "areas", "products", "products.NAME"]
+    known = [*TEXT_KEYS, "aftercare.INDICATION", "areas", "zones", "products", "products.NAME"]
     close = vocab.close_match(key, [*TEXT_KEYS, AFTERCARE, *LISTS])
     hint = f" (did you mean {close!r}?)" if close else ""
     raise UnknownSetting(f"unknown setting {key!r}{hint}; settings are {', '.join(known)}.")
@@ -121,8 +121,8 @@ def set_value(path: Path, key_text: str, value: str) -> str:
     old = _parse(path, old_text)
     if key.table is None and key.name in LISTS:
         return _add_word(path, old_text, old, key.name, text)
-    if key.table == AREAS:
-        raise UnknownSetting(f"add an area with: config set areas {shortened(key.name)}")
+    if key.table in WORD_LISTS:
+        raise UnknownSetting(f"add one with: config set {key.table} {shortened(key.name)}")
     # An indication already in the file keeps the word it was typed with there.
     name = _stored_name(old, key) or key.name
     _write_checked(path, old_text, old, _with(old, key.table, name, name, text), key)
@@ -135,8 +135,8 @@ def unset_value(path: Path, key_text: str) -> str:
     key = parse_key(key_text)
     old_text = _read(path)
     old = _parse(path, old_text)
-    if key.table == AREAS:
-        return _remove_area(path, old_text, old, key.name)
+    if key.table in WORD_LISTS:
+        return _remove_word(path, old_text, old, key.table, key.name)
     if key.table is None and key.name in LISTS:
         raise UnknownSetting(
             f"name the one to take off, e.g. config unset {key.name}.NAME (a list is never "
@@ -149,18 +149,23 @@ def unset_value(path: Path, key_text: str) -> str:
     return f"{key} removed from {path}; the default applies."
 
 
+# The lists of words (areas; zones as AREA/ZONE), as opposed to the products' table.
+WORD_LISTS = {AREAS: "area", ZONES: "zone"}
+
+
 def _add_word(path: Path, old_text: str, old: dict[str, Any], list_name: str, word: str) -> str:
-    """An area appended to ``areas``, or a product added to ``[substances]`` (category "clinic
-    product"); a word the clinic has already is said, not added twice."""
+    """An area (or zone) appended to its list, or a product added to ``[substances]`` (category
+    "clinic product"); a word the clinic has already is said, not added twice."""
     one_line(word, list_name)
-    if list_name == AREAS:
-        areas = old.get(AREAS, [])
-        if not isinstance(areas, list):
-            raise ConfigError(f"{path}: areas must be a list of text; fix it by hand first.")
-        if any(vocab.normalize(str(a)) == vocab.normalize(word) for a in areas):
-            return f"area {shortened(word)} is in {path} already; nothing changed."
-        expected = {**old, AREAS: [*areas, word]}
-        what = f"area {shortened(word)} added to {path}: a known word from now on."
+    if list_name in WORD_LISTS:
+        kind = WORD_LISTS[list_name]
+        words = old.get(list_name, [])
+        if not isinstance(words, list):
+            raise ConfigError(f"{path}: {list_name} must be a list of text; fix it by hand first.")
+        if any(vocab.normalize(str(a)) == vocab.normalize(word) for a in words):
+            return f"{kind} {shortened(word)} is in {path} already; nothing changed."
+        expected = {**old, list_name: [*words, word]}
+        what = f"{kind} {shortened(word)} added to {path}: a known word from now on."
     else:
         table = old.get(SUBSTANCES, {})
         if not isinstance(table, dict):
@@ -176,16 +181,17 @@ def _add_word(path: Path, old_text: str, old: dict[str, Any], list_name: str, wo
     return what
 
 
-def _remove_area(path: Path, old_text: str, old: dict[str, Any], word: str) -> str:
-    areas = old.get(AREAS, [])
-    kept = [a for a in areas if vocab.normalize(str(a)) != vocab.normalize(word)]
-    if not isinstance(areas, list) or len(kept) == len(areas):
-        return f"area {shortened(word)} was not in {path}; nothing changed."
-    expected = {k: v for k, v in old.items() if k != AREAS or kept}
+def _remove_word(path: Path, old_text: str, old: dict[str, Any], list_name: str, word: str) -> str:
+    kind = WORD_LISTS[list_name]
+    words = old.get(list_name, [])
+    kept = [a for a in words if vocab.normalize(str(a)) != vocab.normalize(word)]
+    if not isinstance(words, list) or len(kept) == len(words):
+        return f"{kind} {shortened(word)} was not in {path}; nothing changed."
+    expected = {k: v for k, v in old.items() if k != list_name or kept}
     if kept:
-        expected[AREAS] = kept
-    _write_checked(path, old_text, old, expected, Key(AREAS, word))
-    return f"area {shortened(word)} removed from {path}."
+        expected[list_name] = kept
+    _write_checked(path, old_text, old, expected, Key(list_name, word))
+    return f"{kind} {shortened(word)} removed from {path}."
 
 
 def _read(path: Path) -> str:
