@@ -61,11 +61,21 @@ def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
+def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
+    """``export --format fhir-ndjson`` writes a folder of files: an existing file named is
+    refused before anything is read."""
+    if value is not None and not ctx.resilient_parsing and value.is_file():
+        from mesolog.errors import InvalidValue
+
+        raise InvalidValue("--output", str(value), "give a folder: fhir-ndjson writes one file a resource type")
+    return value
+
+
 def _output_option(help: str, check: "Callable[[typer.Context, Path | None], Path | None]",
                    *short: str, metavar: str | None = None) -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
-    parsed, no default shown. Every one is written by ``store.outputs.save_output``, which
-    never replaces an existing file without ``--force``."""
+    parsed, no default shown. Every one is written by ``store.outputs`` (``save_output``, or
+    ``save_lines`` for a folder), which never replaces an existing file without ``--force``."""
     return typer.Option(
         "--output", *short, metavar=metavar, callback=check, help=help, show_default=False
     )
@@ -98,6 +108,20 @@ PageOutputOption = Annotated[
     ),
 ]
 PageForceOption = Annotated[bool, _force_option("Replace the file if it exists. Example: --force")]
+# `export --format fhir-ndjson` writes a folder: one .ndjson file a resource type.
+FolderOutputOption = Annotated[
+    Path | None,
+    _output_option(
+        "With --format fhir-ndjson: the folder for one .ndjson file a resource type (made if "
+        "missing). Example: --output bulk",
+        _folder_checked,
+        "-o",
+        metavar="DIR",
+    ),
+]
+FolderForceOption = Annotated[
+    bool, _force_option("With --output: replace the .ndjson files there. Example: --force")
+]
 
 
 # --- the fields of a session: declared once, on the record (model.fields) -----------------------

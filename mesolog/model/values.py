@@ -369,10 +369,19 @@ def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class NumberText(str):
+    """A stored number written as text (:func:`number_text`): a spreadsheet reads "-1" as the
+    number it is, so the formula guard leaves it alone (a number is never a formula)."""
+
+    __slots__ = ()
+
+
 def spreadsheet_quoted(text: str) -> str:
     """``text`` as a CSV cell a spreadsheet shows as typed: a formula lead gets a leading quote.
     Text that already starts with quotes before a lead gets one more, so that
-    :func:`spreadsheet_unquoted` gives back exactly what was typed."""
+    :func:`spreadsheet_unquoted` gives back exactly what was typed. A number stays a number."""
+    if isinstance(text, NumberText):
+        return text
     return "'" + text if text.lstrip("'").startswith(FORMULA_LEADS) else text
 
 

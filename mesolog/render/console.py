@@ -250,3 +250,33 @@ def warnings(messages: Iterable[str]) -> None:
         if message not in seen:
             seen.add(message)
             sys.stderr.write(f"warning: {inert(message)}\n")
+
+
+def stream(text: str, inert_already: bool = False) -> None:
+    """Part of a long output, written as it is made (an export of the whole clinic): inert
+    (``inert_already``: made so by :func:`to_json_line`), no newline added."""
+    text = text if inert_already else inert(text)
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def to_json_line(data: object) -> str:
+    """``data`` as one line of JSON (the compiled encoder: no indent) and its newline."""
+    import json
+
+    text = json.dumps(data, default=_json_default, ensure_ascii=False)
+    if text.isascii() and "\x7f" not in text:  # nothing the table would change (most lines)
+        return text + "\n"
+    return text.translate(_json_table()) + "\n"
+
+
+def csv_line(cells: Sequence[object]) -> str:
+    """One CSV row's text without its line end, each cell inert as in :func:`to_csv`."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([inert_cell(v) for v in cells])
+    return out.getvalue()

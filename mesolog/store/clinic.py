@@ -44,6 +44,7 @@ from mesolog.store.codec import (
 if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
+    from mesolog.model.itemkeys import ExportKeys
     from mesolog.store.photos import Picture
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -307,6 +308,23 @@ class Clinic:
         from mesolog.store.identity import clinic_id
 
         return clinic_id(self.data_dir, self.lock_dir)
+
+    def export_keys(self, adopt: str | None = None) -> ExportKeys:
+        """The clinic's identity and secret, which export ids derive from; ``adopt``: the
+        identity a restored JSON export carries, taken when this folder has none yet."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import clinic_keys
+
+        return ExportKeys(*clinic_keys(self.data_dir, self.lock_dir, adopt))
+
+    def existing_export_keys(self) -> ExportKeys | None:
+        """The keys of a folder with an identity; a folder without one (never exported to FHIR)
+        is left without: a JSON copy of it has no ids to keep (docs/exports.md)."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import existing_keys
+
+        found = existing_keys(self.data_dir, self.lock_dir)
+        return None if found is None else ExportKeys(*found)
 
     # -- changing charts --
 
@@ -766,11 +784,19 @@ class Clinic:
 
     # -- import --
 
-    def import_charts(self, plans: list[ChartPlan], file_name: str, author: str) -> list[Path]:
+    def import_charts(
+        self, plans: list[ChartPlan], file_name: str, author: str, identity: str | None = None
+    ) -> list[Path]:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
         existing one by appending), then one git commit of every chart changed. A session whose
-        source is in the chart already is left out, so a second run adds nothing."""
+        source is in the chart already is left out, so a second run adds nothing. ``identity``:
+        the clinic identity a restored JSON export carries, taken by a folder without one."""
         self.ensure_folders()
+        if identity is not None and self.export_keys(adopt=identity).clinic_id != identity:
+            self.notices.append(
+                "this data folder has a clinic identity of its own: FHIR exports of the "
+                "restored charts get other ids than the exporting clinic's (docs/exports.md)"
+            )
         written = [self._import_chart(plan) for plan in plans]
         paths = [p for p in written if p is not None]
         sessions = sum(len(plan.sessions) for plan in plans)
@@ -793,7 +819,7 @@ class Clinic:
             if path is None:
                 if plan.new_patient is None:
                     raise UnknownPatient(f"no patient {plan.patient_id!r}; nothing changed for it.")
-                chart = Chart(plan.new_patient, plan.courses, ())
+                chart = Chart(plan.new_patient, plan.courses, (), amendments=plan.amendments)
                 path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
             else:
                 chart, text = read_chart_file(path)
