@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mesolog.cli import completion, words
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -24,8 +25,8 @@ def export(
     patient_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]",
-            help="One patient; without it, every patient.",
+            metavar="ID",
+            shell_complete=completion.patients, callback=words.stored_id, help="One patient; without it, every patient.",
             show_default=False,
         ),
     ] = None,
@@ -34,6 +35,8 @@ def export(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
+            shell_complete=completion.formats,
             help="json (a full copy), csv, fhir (R4 transaction Bundle) or fhir-ndjson (FHIR Bulk Data: one file a resource type, with --output). Example: --format fhir",
         ),
     ] = "json",

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from mesolog.errors import inert, inert_table
+from mesolog.errors import inert as inert  # the views take it from here
+from mesolog.errors import inert_table
 from mesolog.render import page
 
 if TYPE_CHECKING:
@@ -26,11 +27,15 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 # --- what reaches a screen is inert ----------------------------------------------------------
 #
-# The rule is one function, ``mesolog.errors.inert`` (refusals pass through it too). Here it is
-# applied where chart text becomes a renderable (``shown``), to plain-text output (``write``,
-# ``warnings``), and, as the last guard for any text a view forgot, by the console itself
-# to every piece of text it draws (``console``). Rich markup in data is never parsed: views
-# build ``Text`` objects, not markup strings.
+# A chart is text anyone could have typed, merged or edited by hand: an escape sequence in it
+# would clear the screen, retitle the window, write the clipboard, hide text or plant a link. The
+# rule is one function, ``mesolog.errors.inert`` (every refusal's sentence passes through it
+# too): every control character (C0 but newline and tab, DEL, C1), every invisible direction
+# mark and the line and paragraph separators are shown as their escapes (ESC as the four
+# characters \x1b). It is applied where chart text becomes a renderable (``shown``, and
+# ``inert`` itself where a view appends data to a ``Text``) and to plain-text output (``write``,
+# ``warnings``), before Rich measures or draws anything. Rich markup in data is never parsed:
+# views build ``Text`` objects, never markup strings, and a table cell is a ``Text`` too.
 
 
 def shown(text: object = "", style: str = "", **options: Any) -> Text:
@@ -38,25 +43,6 @@ def shown(text: object = "", style: str = "", **options: Any) -> Text:
     from rich.text import Text
 
     return Text(inert(str(text)), style=style, **options)
-
-
-@cache
-def _inert_console_class() -> type[Console]:
-    from rich.console import Console
-    from rich.segment import Segment
-
-    class InertConsole(Console):
-        """A console that makes every text segment inert before it is written (the last
-        guard: styles, drawn by Rich itself, are control segments and pass untouched)."""
-
-        def _render_buffer(self, buffer: Any) -> str:
-            safe = (
-                segment if segment.control else Segment(inert(segment.text), segment.style)
-                for segment in buffer
-            )
-            return str(super()._render_buffer(safe))
-
-    return InertConsole
 
 
 # Piped output (a file, `less`, mail, a printer) is drawn for a screen this wide unless
@@ -84,13 +70,15 @@ def console(stderr: bool = False) -> Console:
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
 
+    from rich.console import Console
+
     if page.current is not None and not stderr:
         return page.current.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    out = _inert_console_class()(
+    out = Console(
         file=stream,
         highlight=False,
         width=None if interactive else piped_width(),

@@ -95,6 +95,10 @@ def table_row(columns: Sequence[Column], row: object) -> list[object]:
     ]
 
 
+def _inert_cell(cell: object) -> object:
+    return shown(cell) if isinstance(cell, str) else cell
+
+
 def _plain(cell: object) -> str:
     from rich.text import Text
 
@@ -159,6 +163,8 @@ def fitted(
     """The rows as a table no wider than ``width``, leaving out droppable columns if needed."""
     from rich.table import Table
 
+    # A cell given as a string is chart text like any other: inert, and never read as markup.
+    rows = [[_inert_cell(cell) for cell in row] for row in rows]
     cells = [[row[i] for row in rows] for i in range(len(columns))]
     shown = list(range(len(columns)))
     least = {i: _least(columns[i], cells[i]) for i in shown}
@@ -246,9 +252,9 @@ def table_or_blocks(
     from rich.console import Group
     from rich.text import Text
 
-    fit = fitted(width, columns, rows, row_styles, title=title, title_justify="left")
+    heading = title if isinstance(title, Text) else shown(title)
+    fit = fitted(width, columns, rows, row_styles, title=heading, title_justify="left")
     if fit.table is None:
-        heading = title if isinstance(title, Text) else shown(title)
         return [Group(heading, stacked(width, columns, rows, row_styles))]
     hidden = [h for h in fit.hidden if h]
     if not hidden:
