@@ -53,7 +53,7 @@ def photo_add(
     chosen_view, chosen_stage = shots.view(view), shots.stage(stage)
     state = state_of(ctx)
     clinic = state.reading_clinic()
-    clinic.path(patient_id)  # an unknown patient is said before any picture is decoded
+    clinic.photo_session(patient_id, number)  # an unknown patient or session is said before any picture is decoded
     pictures = [kept.prepare(Path(p)) for p in paths]  # every refusal before anything is written
     author = by or state.config().practitioner
     session, added, _ = clinic.add_photos(patient_id, number, pictures, chosen_view, chosen_stage, author)

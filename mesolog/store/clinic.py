@@ -95,6 +95,18 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
     return chart.session(number)
 
 
+def _photo_session(chart: Chart, text: str, number: int | None) -> Session:
+    """Session ``number`` (the latest when None) for new photos: refused when it does not
+    exist or is voided."""
+    old = _one_session(chart, text, number) if number is not None else chart.last_session
+    if old is None or old.voided:
+        which = f"no session {number}" if number is not None else "no session yet"
+        if old is not None:
+            which = f"session {number} voided (restore it first)"
+        raise UnknownSession(f"patient {chart.patient.id} has {which}; nothing was written.")
+    return old
+
+
 def _lock_timeout_setting() -> float:
     """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
     import math
@@ -575,6 +587,13 @@ class Clinic:
 
     # -- photos --
 
+    def photo_session(self, patient_id: str, number: int | None) -> Session:
+        """The session photos would go to (``number``, else the latest), or the refusal
+        ``add_photos`` would give: said before any picture is read and decoded."""
+        path = self.path(patient_id)
+        chart, text = read_chart_file(path)
+        return _photo_session(chart, text, number)
+
     def add_photos(
         self, patient_id: str, number: int | None, pictures: list[Picture], view: str, stage: str, by: str
     ) -> tuple[Session, tuple[Photo, ...], Path]:
@@ -591,12 +610,7 @@ class Clinic:
         added: list[Photo] = []
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
-            old = _one_session(chart, text, number) if number is not None else chart.last_session
-            if old is None or old.voided:
-                which = f"no session {number}" if number is not None else "no session yet"
-                if old is not None:
-                    which = f"session {number} voided (restore it first)"
-                raise UnknownSession(f"patient {chart.patient.id} has {which}; nothing was written.")
+            old = _photo_session(chart, text, number)
             where = shots.folder(chart.patient.id)
             recorded = {p.file for p in old.photos}
             for picture in pictures:
@@ -639,7 +653,11 @@ class Clinic:
         try:
             _, path = self._change(patient_id, change, message, by, also=committed)
         except BaseException:
-            kept.remove_quietly(written)
+            chart_path = self.path(patient_id)
+            if kept.remove_unrecorded(self.data_dir, chart_path, written) and stored:
+                what = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
+                words = f"{patient_id}: {what} added to session {stored[0].id} ({view}, {stage})"
+                kept.commit_later(self.data_dir, self.lock_dir, [chart_path, *committed], words, by)
             raise
         return stored[0], tuple(added), path
 
