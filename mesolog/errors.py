@@ -14,6 +14,42 @@ EXIT_USAGE = 2
 SHOWN_VALUE_CHARS = 40
 
 
+# --- what reaches a screen is inert ----------------------------------------------------------
+#
+# A chart is text anyone could have typed, merged or edited by hand: an escape sequence in it
+# would clear the screen, retitle the window, write the clipboard (OSC 52), hide text or plant a
+# link. The rule is one function, ``inert``: every control character (C0 but newline and tab,
+# DEL, C1), every invisible direction mark and the line and paragraph separators are shown as
+# their escapes (ESC as the four characters \x1b). Every refusal's sentence passes through it
+# (``MesologError``), and so does every text the views print (``mesolog.render.console``).
+
+_KEPT = "\n\t"
+_INVISIBLE = (
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u2028\u2029"
+)
+_INERT: dict[int, str] = {}
+
+
+def inert_table() -> dict[int, str]:
+    """What ``inert`` writes for each character it shows visibly (code point -> escape)."""
+    if not _INERT:
+        codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+        _INERT.update({c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT})
+        _INERT.update({ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE})
+    return _INERT
+
+
+def inert(text: str) -> str:
+    """``text`` with every control character, invisible mark and line separator shown visibly."""
+    # Lines of plain text (an export writes thousands) are printable but for their newlines.
+    if text.isprintable() or text.replace("\n", "").isprintable():
+        return text
+    if not any(ord(c) in inert_table() for c in text):
+        return text
+    return text.translate(inert_table())
+
+
 def shortened(value: object, limit: int = SHOWN_VALUE_CHARS) -> str:
     """A value as quoted in a message: its repr (so control characters show as escapes),
     cut to ``limit`` characters; a chart's free text is never echoed whole."""
@@ -27,6 +63,9 @@ class MesologError(Exception):
     exit_code = EXIT_REFUSED
 
     def __init__(self, message: str) -> None:
+        # Inert once, here: a refusal quoting a chart (a name, a list of complications, a "did
+        # you mean") never sends its escape sequences to the terminal, wherever it is printed.
+        message = inert(message)
         super().__init__(message)
         self.message = message
 
@@ -188,6 +227,13 @@ class ImportRejected(MesologError):
 class ImportInterrupted(MesologError):
     """``import --apply`` stopped by a fault while writing (a full disk): the charts written so
     far were put back, or the message names those that could not be."""
+
+
+class WhichOne(MesologError):
+    """A correction names an item two or more items of the session answer to (two products of
+    one name, two bruises): the command asks which, by its number, instead of guessing."""
+
+    exit_code = EXIT_USAGE
 
 
 class UnusablePhoto(MesologError):

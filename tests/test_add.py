@@ -96,7 +96,7 @@ def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run
     # the same substance last time is offered.
     # Then the rest of the last protocol (method, angle, gauge, needle length, points, duration:
     # accepted), the measurements of last time (blank skips) and complications (blank: none).
-    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n" * 6 + "\n\n\n"
+    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n" * 6 + "\n\n\n" + "\n"  # + the note
     result = run("add", "P-0042", "--interactive", "--date", "2026-11-16", input=answers)
     assert "Lot of dutasteride 0.01%" in result.stdout
     assert "[D2411]" in result.stdout
@@ -112,7 +112,7 @@ def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run
 
 
 def test_prompt_repeats_the_question_after_a_bad_answer(run, patient: Path) -> None:
-    answers = "thighs\nhyaluronic acid:2ml:LOT A17\nabc\n20\n2\npistol\n\nnone\n\n"
+    answers = "thighs\nhyaluronic acid:2ml:LOT A17\nabc\n20\n2\npistol\n\nnone\n\n\n\n\n"
     result = run("add", "P-0042", "--interactive", input=answers)
     assert "depth" in result.stdout and "must be a number" in result.stdout
     assert "at most 13" in result.stdout
@@ -161,8 +161,8 @@ def test_warnings_expired_lot_and_depth_outside_dermal_range(run, patient: Path)
                  "--depth", "6", "--technique", "hand", "--anaesthetic", "local", "--date", "2026-11-02",
                  "--method", "papule")
     assert "expired on 2026-01-01" in result.stderr
-    assert "outside the dermal range" in result.stderr
-    assert "unusual for papule" in result.stderr
+    assert "outside what the sources describe" in result.stderr
+    assert "for papule" in result.stderr
     s = read(patient)["sessions"][0]
     assert s["depth_mm"] == 6.0 and s["anaesthetic"] == "local injection"
 

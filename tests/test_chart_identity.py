@@ -44,7 +44,9 @@ def test_check_names_a_session_without_a_recorded_moment_and_checks_every_other_
     line = next(n for n, text in enumerate(bad.read_text().splitlines(), 1) if text.startswith(field))
     assert f"{bad}:{line}: error: session 1: recorded must be a date and time, {found}" in result.stdout
     assert f"{good}:" in result.stdout and "depth 20.0 is not allowed" in result.stdout
-    assert "3 files checked: 2 errors" in result.stderr and "internal error" not in result.stderr
+    # Every problem of the session, not only the first: it has no product either.
+    assert "session 1: substance '' is not allowed: at least one substance is required" in result.stdout
+    assert "3 files checked: 3 errors" in result.stderr and "internal error" not in result.stderr
     listed = json.loads(run("check", "--format", "json", expect=1).stdout)
     assert {Path(p["path"]).name for p in listed} == {"P-2.toml", "P-3.toml"}
     # The other commands name it the same way, the value as written in TOML.

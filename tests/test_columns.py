@@ -43,11 +43,13 @@ FOUND: Spec = [
 LOT: Spec = [
     ("Patient", "patient"), (None, "name"), (None, "phone"), (None, "email"), ("#", "session"), ("Date", "date"), (None, "status"), ("Substance", "substance"),
     ("Amount", "amount"), (None, "unit"), ("Lot", "lot"), ("Areas", "areas"),
+    (None, "corrected"),  # drawn only when a lot was corrected away from a session
 ]
 # `lot --format csv` is the recall list: one row per patient with the contacts, for a mail merge,
 # so its CSV has a spec of its own; JSON and Markdown follow the table's.
 RECALL = [
     "patient", "name", "phone", "email", "sessions", "dates", "substances", "lots", "areas", "voided",
+    "corrected",
 ]
 STATS: Spec = [
     ("Group", "group"), ("Sessions", "sessions"), ("Patients", "patients"),

@@ -86,7 +86,7 @@ def test_set_and_unset_change_only_their_own_lines(run, config_file: Path) -> No
     (("set", "practioner", "X"), "unknown setting 'practioner' (did you mean 'practitioner'?)"),
     (("set", "colour", "red"), "unknown setting 'colour'; settings are practitioner, clinic_name"),
     (("unset", "techniqe"), "did you mean 'technique'?"),
-    (("set", "areas", "knees"), "areas is a list: edit it in the config file"),
+    (("unset", "areas"), "name the one to take off, e.g. config unset areas.NAME"),
     (("set", "aftercare", "x"), "aftercare needs the indication it is for"),
     (("set", "technique", "needle"), "technique 'needle' is not allowed: use 'gun' (injection gun) or 'hand'"),
     (("set", "practitioner", "  "), "remove it with: config unset practitioner"),

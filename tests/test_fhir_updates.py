@@ -76,7 +76,10 @@ def test_a_receiver_applying_two_exports_in_order_holds_exactly_the_current_reco
              if g["effectiveDateTime"] == "2026-11-02"}
 
     run("amend", "P-0042", "1", "--remove-complication", "haematoma", "--reason", "other patient's")
-    run("amend", "P-0042", "1", "-s", "vitamin c:1ml:LOT VC2", "-s", "biotin:1ml:LOT B1X", "--reason", "wrong product")
+    # A correction touches only what it names (docs/corrections.md): hyaluronic acid taken off,
+    # vitamin C added, biotin's lot corrected.
+    run("amend", "P-0042", "1", "--remove-substance", "hyaluronic acid", "-s", "vitamin c:1ml:LOT VC2",
+        "-s", "biotin:1ml:LOT B1X", "--reason", "wrong product")
     run("void", "P-0042", "2", "--reason", "recorded twice")
     second = fhir(run)
     receiver.apply(second)

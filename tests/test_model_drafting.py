@@ -104,10 +104,10 @@ def test_warnings_are_values_with_the_field_that_caused_them() -> None:
     for remark in draft.remarks:
         fields[remark.field] = fields.get(remark.field, "") + remark.text
     assert "décolleté" in fields["area"]
-    assert "outside the dermal range" in fields["depth"]
+    assert "outside what the sources describe for papule" in fields["depth"]
     assert "expired" in fields["substance"] and "no lot" in fields["lot"]
     assert "8 days after the previous one" in fields["date"]  # course plans every 14 days
-    assert any("unusual for papule" in w for w in draft.warnings)
+    assert any("(1-4 mm; docs/vocabulary.md)" in w for w in draft.warnings)
 
 
 def test_a_known_lot_keeps_its_expiry_and_specs_round_trip() -> None:

@@ -35,14 +35,14 @@ def test_amend_warns_as_add_does(run, patient: Path) -> None:
     result = run("amend", "P-0042", "1", "--area", "decolete", "--depth", "9",
                  "-s", "biotin:1ml:LOT B1:EXP 2026-01-01", "--reason", "corrected")
     assert "did you mean 'décolleté'" in result.stderr
-    assert "outside the dermal range" in result.stderr
+    assert "outside what the sources describe" in result.stderr
     assert "expired on 2026-01-01" in result.stderr
 
 
 def test_amend_keeps_the_expiry_of_a_known_lot(run, patient: Path) -> None:
     run("add", "P-0042", *FULL_ADD)  # dutasteride lot D2411, expiry 2027-03-31
     run("add", "P-0042", *BASE)
-    run("amend", "P-0042", "2", "-s", "dutasteride 0.01%:1ml:LOT D2411", "--reason", "wrong product")
+    run("amend", "P-0042", "2", "-s", "#1=dutasteride 0.01%:1ml:LOT D2411", "--reason", "wrong product")
     assert sessions(patient)[1]["substances"][0]["expiry"] == date(2027, 3, 31)
 
 

@@ -67,6 +67,8 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
     t.type("topical")
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("")  # none
+    t.wait_for("Note (blank for none):")
+    t.type("")
     screen = t.wait_for("session 2 recorded")
     assert "minoxidil 0.5% 2 ml lot M77" in screen
     assert t.exit_status() == "EXIT=0"
@@ -90,7 +92,7 @@ def test_accepting_the_default_substances_keeps_lot_and_expiry(run, patient: Pat
     t.wait_for("[minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30]:")
     t.type("")  # the default substances, as they were
     for question in ("Needle depth in mm [1.5]:", "Technique [gun/hand] [gun]:", "Anaesthetic ('none' or what was used) [none]:",
-                     "Complications as NAME[:SEVERITY]"):
+                     "Complications as NAME[:SEVERITY]", "Note (blank for none):"):
         t.wait_for(question)
         t.type("")
     t.wait_for("session 2 recorded")
@@ -112,6 +114,8 @@ def test_the_config_default_never_overrides_the_patients_last_value(run, patient
     t.type("")
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("")
+    t.wait_for("Note (blank for none):")
+    t.type("")
     t.wait_for("session 2 recorded")
     assert t.exit_status() == "EXIT=0"
     s = tomllib.loads(patient.read_text())["sessions"][1]
@@ -128,14 +132,17 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     t.wait_for("Needle depth in mm:")
     t.type("9")
     screen = t.wait_for("Technique [gun/hand]:")
-    assert "depth 9 mm is outside the dermal range" in screen
+    assert "depth 9 mm is outside what the sources describe" in screen
     # Each warning right after its answer: the area's before the substance question.
-    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("dermal range")
+    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("sources describe")
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used):")
     t.type("none")
-    t.wait_for("Complications as NAME[:SEVERITY]")
-    t.type("")
+    for question in ("Method (nappage, papule, point-by-point, depot...; blank for none):",
+                     "Baseline measurements as NAME=NUMBER", "Complications as NAME[:SEVERITY]",
+                     "Note (blank for none):"):
+        t.wait_for(question)
+        t.type("")
     screen = t.wait_for("session 1 recorded")
     assert t.exit_status() == "EXIT=0"
     assert screen.count("did you mean 'décolleté'") == 1  # shown once, not again at the end
@@ -159,6 +166,8 @@ def test_the_prompts_offer_the_rest_of_the_last_protocol(run, patient: Path, ter
     t.type("")
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("bruising:mild; swelling")
+    t.wait_for("Note (blank for none):")
+    t.type("")
     screen = t.wait_for("session 2 recorded")
     assert t.exit_status() == "EXIT=0"
     assert "swelling severity not recorded" in screen

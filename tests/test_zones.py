@@ -172,7 +172,9 @@ def test_the_prompt_offers_the_last_sessions_zones(mapped: Path, data_dir: Path,
         assert answered < 30, screen
         terminal.keys("Enter")
         terminal.wait(lambda s, before=screen: s != before, "the next question")
-    terminal.wait(lambda s: "Complications" in s, "the last question")
+    terminal.wait(lambda s: "Complications" in s, "the complications question")
+    terminal.keys("Enter")
+    terminal.wait(lambda s: "Note (blank for none)" in s, "the last question: a note")
     terminal.keys("Enter")
     terminal.wait(lambda _: len(sessions(mapped)) == 2, "the session written")
     assert sessions(mapped)[1]["zones"] == sessions(mapped)[0]["zones"]

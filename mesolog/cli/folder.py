@@ -37,8 +37,19 @@ def check(
     from mesolog.store.checkup import check_clinic, photo_sharing_note
 
     fmt = chosen_format(fmt, ("text", "json"))
-    clinic = state_of(ctx).reading_clinic()
-    problems, files = check_clinic(clinic, date.today())
+    state = state_of(ctx)
+    clinic = state.reading_clinic()
+    # The clinic's own areas and products are known words here as in `add`; a config that
+    # cannot be read is said, and the charts are checked against the built-in lists.
+    from mesolog.errors import ConfigError
+    from mesolog.model import vocabulary
+
+    try:
+        words = state.config().vocabulary()
+    except ConfigError as error:
+        console.warnings([error.message])
+        words = vocabulary.DEFAULT
+    problems, files = check_clinic(clinic, date.today(), words)
     if fmt == "json":
         from mesolog.render.console import to_json
 
@@ -134,24 +145,30 @@ def config_path() -> None:
 @config_app.command("show")
 def config_show(ctx: typer.Context) -> None:
     """Print the settings in force. Example: mesolog config show"""
+    from mesolog.render.console import write
+
     settings = state_of(ctx).config()
-    typer.echo(f"file: {settings.path or '(none; defaults in force)'}")
-    typer.echo(f"practitioner: {settings.practitioner or '(not set)'}")
-    typer.echo(f"clinic_name: {settings.clinic_name or '(not set)'}")
     address = settings.clinic_address.replace("\n", ", ")
-    typer.echo(f"clinic_address: {address or '(not set)'}")
-    typer.echo(f"technique: {settings.technique or '(not set)'}")
-    typer.echo(f"anaesthetic: {settings.anaesthetic or '(not set)'}")
-    typer.echo(f"extra areas: {', '.join(settings.areas) or '(none)'}")
     extra = ", ".join(f"{k} ({v})" for k, v in settings.substances.items())
-    typer.echo(f"extra substances: {extra or '(none)'}")
-    for indication in settings.aftercare:
-        typer.echo(f"aftercare.{indication}: set (printed on the summary page)")
+    lines = [
+        f"file: {settings.path or '(none; defaults in force)'}",
+        f"practitioner: {settings.practitioner or '(not set)'}",
+        f"clinic_name: {settings.clinic_name or '(not set)'}",
+        f"clinic_address: {address or '(not set)'}",
+        f"technique: {settings.technique or '(not set)'}",
+        f"anaesthetic: {settings.anaesthetic or '(not set)'}",
+        f"extra areas: {', '.join(settings.areas) or '(none)'}",
+        f"extra substances: {extra or '(none)'}",
+        *(f"aftercare.{name}: set (printed on the summary page)" for name in settings.aftercare),
+    ]
+    write("\n".join(lines))  # inert: a hand-edited config may hold escape sequences
 
 
 _SETTING_HELP = (
     "practitioner, clinic_name, clinic_address, technique (gun or hand), anaesthetic, "
-    "or aftercare.INDICATION. Example: clinic_name"
+    "aftercare.INDICATION, or the clinic's own words: areas (adds one), products (adds one), "
+    "products.NAME (its category; unset areas.NAME or products.NAME takes one off). "
+    "Example: clinic_name"
 )
 
 
@@ -165,9 +182,10 @@ def config_set(
 ) -> None:
     """Change one setting; the rest of the file (comments too) stays as it is.
     Example: mesolog config set "aftercare.hair loss" "No hair wash until tomorrow." """
+    from mesolog.render.console import write
     from mesolog.store import config_location, settings
 
-    typer.echo(settings.set_value(config_location().path, key, value))
+    write(settings.set_value(config_location().path, key, value))
 
 
 @config_app.command("unset")
@@ -175,6 +193,7 @@ def config_unset(
     key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
 ) -> None:
     """Remove one setting, so its default applies again. Example: mesolog config unset technique"""
+    from mesolog.render.console import write
     from mesolog.store import config_location, settings
 
-    typer.echo(settings.unset_value(config_location().path, key))
+    write(settings.unset_value(config_location().path, key))

@@ -165,6 +165,8 @@ _GIVEN_FIELD = {
     "complication": "complications",
     "add_complication": "complications",
     "remove_complication": "remove_complications",
+    "remove_substance": "remove_substances",
+    "resolve_complication": "resolve_complications",
     "measure": "measures",
     "photo": "photos",
     "zone": "zones",

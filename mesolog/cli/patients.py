@@ -175,7 +175,7 @@ def course_add(
     clinic = state_of(ctx).clinic()
     path = clinic.add_course(patient_id, courses[0])
     console.warnings(notes + clinic.notices)
-    typer.echo(f"Course {courses[0].name} added to {patient_id}: {path}")
+    console.write(f"Course {courses[0].name} added to {patient_id}: {path}")
 
 
 # --- corrections with a chart-level trail -----------------------------------------------------
@@ -288,7 +288,7 @@ def _changed(heading: str, chart: "Chart", path: "Path", notes: list[str]) -> No
     """What a correction changed, as the trail words it, then the warnings."""
     from mesolog.render import console
 
-    typer.echo(f"{heading} changed ({path}):")
-    for line in chart.amendments[-1].changes:
-        typer.echo(f"  {line}")
+    # The trail's old -> new quote the chart: printed inert (console.write).
+    changes = (f"  {line}" for line in chart.amendments[-1].changes)
+    console.write("\n".join([f"{heading} changed ({path}):", *changes]))
     console.warnings(notes)

@@ -3,10 +3,16 @@
 Order: areas, substances (for each without a lot: its lot, offering the one used last time,
 then its expiry when the lot is new), depth, technique, anaesthetic; then, once something was
 asked, the rest of the protocol the last session held (method, needle...: what --like-last
-copies), the measurements taken last time (blank skips) and complications. Every default is this
-patient's last value (the config's only for a patient with no session). Each answer goes
-through the drafting function, like an option: a refused answer is asked again, and its
-warnings are shown right after it.
+copies); for a patient's first session, the method and the baseline measurements (a progress
+chart needs its first point); the measurements taken last time (blank skips), complications,
+and a note. Every default is this patient's last value (the config's only for a patient with no
+session). Each answer goes through the drafting function, like an option: a refused answer is
+asked again, and its warnings are shown right after it. Ctrl-C says that nothing was saved.
+
+What is shown is inert (a default quoting the chart cannot send an escape sequence to the
+terminal), and an answer holding a control key (an arrow key that reached the program as
+``^[[A``) is asked again, never stored; the arrow keys edit the answer where the platform has
+line editing (readline).
 """
 
 from collections.abc import Callable
@@ -37,6 +43,19 @@ def _labels() -> tuple[dict[str, str], dict[str, str]]:
 LABELS, PROTOCOL_LABELS = _labels()
 # '-' leaves an optional protocol field out this time.
 NONE_THIS_TIME = "-"
+# A patient's first session: the method (no last one to offer) and the baseline measurements.
+FIRST_METHOD_LABEL = "Method (nappage, papule, point-by-point, depot...; blank for none)"
+BASELINE_LABEL = "Baseline measurements as NAME=NUMBER, ';' between several (blank if none)"
+# An example of a measurement for an indication (catalogue name), shown with the question.
+MEASURE_EXAMPLES = {
+    "hair loss": "hair_density_per_cm2=142",
+    "fat reduction": "waist_cm=82.5",
+    "cellulite": "thigh_cm=58; cellulite_grade=2",
+    "contouring": "waist_cm=82.5",
+    "wrinkles": "wsrs_1_5=3",
+    "rejuvenation": "gais_1_5=3",
+}
+NOTE_LABEL = "Note (blank for none)"
 
 
 def ask_missing(
@@ -48,9 +67,26 @@ def ask_missing(
     new_patient: bool,
 ) -> tuple["Given", set[str]]:
     """``given`` completed with the answers, and the warnings already shown."""
+    try:
+        return _ask_everything(clinic, patient_id, given, practice, like_last, new_patient)
+    except (typer.Abort, KeyboardInterrupt, EOFError):
+        # Ctrl-C (or Ctrl-D) at a question: nothing was drafted into the chart yet.
+        typer.echo("\nmesolog: stopped at your request; nothing was saved.", err=True)
+        raise typer.Exit(130) from None
+
+
+def _ask_everything(
+    clinic: "Clinic",
+    patient_id: str,
+    given: "Given",
+    practice: "ClinicDefaults",
+    like_last: bool,
+    new_patient: bool,
+) -> tuple["Given", set[str]]:
     from mesolog.model import Chart, Patient, drafting, now
     from mesolog.store import read_chart_file
 
+    _line_editing()
     path = clinic.find(patient_id)
     if path is None and not new_patient:
         clinic.path(patient_id, offer_new=True)  # unknown: refused before any question
@@ -84,10 +120,23 @@ def ask_missing(
             show(draft(given), {name, "depth"} if name == "depth" else {name})
     if missing:
         given = _ask_protocol(given, chart, draft)
+        if chart.last_session is None:
+            given = _ask_first_session(given, draft)
         show(draft(given), {"depth"})  # a depth unusual for the method
         given = _ask_optional(given, chart, draft)
         show(draft(given), {"complication"})
+        if given.note is None:
+            given = _ask(NOTE_LABEL, "", _answering(given, "note"), draft)
     return given, shown
+
+
+def _line_editing() -> None:
+    """Arrow keys edit the answer instead of arriving in it as ``^[[A`` (Python's input()
+    uses readline once it is imported; not every platform has it)."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
 
 
 def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
@@ -100,6 +149,10 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
             return replace(given, substances=_several(text))
         if name == "complication":
             return replace(given, complications=_several(text))
+        if name == "note":
+            return replace(given, note=text.strip() or None)
+        if name == "measures":
+            return replace(given, measures=(*given.measures, *_several(text)))
         if name == "depth":
             return replace(given, depth=text)
         if name == "technique":
@@ -109,7 +162,8 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
         if name == "zones":  # '-': none this time (the copied zones are left out)
             return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
         if name in PROTOCOL_LABELS:
-            chosen = None if text.strip() == NONE_THIS_TIME else text
+            # '-' (or blank where nothing is offered) leaves it out this time.
+            chosen = None if text.strip() in (NONE_THIS_TIME, "") else text
             return replace(given, plain={**given.plain, name: chosen})
         # a measurement taken last time: NAME, answered with its number (blank skips)
         return (
@@ -129,10 +183,12 @@ def _ask(
     answer: Callable[[str], "Given"],
     draft: Callable[["Given"], Any],
 ) -> "Given":
-    """One question; an answer the drafting function refuses is said and asked again."""
+    """One question; an answer the drafting function refuses is said and asked again. The
+    default is shown inert (it may quote the chart) and given back as it is."""
     from mesolog.errors import MesologError
 
     def checked(text: str) -> "Given":
+        _typed_keys(text)
         answers = answer(text)
         try:
             draft(answers)
@@ -141,9 +197,28 @@ def _ask(
         return answers
 
     result: Given = typer.prompt(
-        label, default=default, show_default=bool(default), value_proc=checked
+        _shown(label, default), default=default, show_default=False, value_proc=checked
     )
     return result
+
+
+def _shown(label: str, default: str | None) -> str:
+    """A question as the screen shows it: its default in brackets, both inert."""
+    from mesolog.errors import inert
+
+    return inert(f"{label} [{default}]" if default else label)
+
+
+def _typed_keys(text: str) -> None:
+    """Refuses an answer holding a control character: an arrow or function key that reached
+    the answer as an escape sequence (``^[[A``) would be stored in the chart as typed."""
+    from mesolog.errors import inert
+
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        raise typer.BadParameter(
+            f"the answer holds a control key ({inert(text)[:40]}), e.g. an arrow key; type "
+            "it again without it"
+        )
 
 
 def _ask_lots(
@@ -159,16 +234,16 @@ def _ask_lots(
         if item.lot is None:
             offered = progress.last_lot(chart, item.name) or ""
             lot = typer.prompt(
-                f"Lot of {item.name} (blank if unknown)",
+                _shown(f"Lot of {item.name} (blank if unknown)", offered),
                 default=offered,
-                show_default=bool(offered),
+                show_default=False,
                 value_proc=_lot,
             ).strip()
             if lot:
                 spec += f":LOT {lot}"
                 if not progress.lot_known(chart, item.name, lot):
                     expiry = typer.prompt(
-                        f"Expiry of lot {lot} (YYYY-MM-DD, blank if unknown)",
+                        _shown(f"Expiry of lot {lot} (YYYY-MM-DD, blank if unknown)", None),
                         default="",
                         show_default=False,
                         value_proc=_expiry,
@@ -179,6 +254,7 @@ def _ask_lots(
 
 
 def _lot(text: str) -> str:
+    _typed_keys(text)
     if ":" in text:
         raise typer.BadParameter("a lot cannot hold ':' (it separates the parts of a substance)")
     return text.strip()
@@ -188,6 +264,7 @@ def _expiry(text: str) -> str:
     from mesolog.errors import MesologError
     from mesolog.model import parse_date
 
+    _typed_keys(text)
     if text.strip():
         try:
             parse_date(text, "expiry")
@@ -206,6 +283,22 @@ def _ask_protocol(given: "Given", chart: "Chart", draft: Callable[["Given"], Any
         if given_now in (None, ()):
             label = f"{PROTOCOL_LABELS.get(name, name)} ('{NONE_THIS_TIME}' for none)"
             given = _ask(label, offered, _answering(given, name), draft)
+    return given
+
+
+def _ask_first_session(given: "Given", draft: Callable[["Given"], Any]) -> "Given":
+    """A patient's first session: the method (there is no last one to offer) and the baseline
+    measurements, with an example for the indication."""
+    from mesolog.model import vocabulary
+
+    if given.plain.get("method") is None:
+        given = _ask(FIRST_METHOD_LABEL, "", _answering(given, "method"), draft)
+    if not given.measures:
+        session = draft(given).session
+        meant = vocabulary.meaning("indication", (session.indication if session else "") or "")
+        example = MEASURE_EXAMPLES.get(meant, "waist_cm=82.5")
+        label = f"{BASELINE_LABEL}, e.g. {example}"
+        given = _ask(label, "", _answering(given, "measures"), draft)
     return given
 
 

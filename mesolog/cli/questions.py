@@ -76,7 +76,12 @@ def due(
         or (everyone and s.planned is None and not overdue)
     ]
     ordered = progress.overview_order(chosen, today)
-    _answer(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form), "mesolog due", problems)
+    nobody = (
+        f"Nobody is overdue ({today.isoformat()})."
+        if overdue
+        else f"Nobody is due by {horizon.isoformat()} ({within} days from {today.isoformat()})."
+    )
+    _answer(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form, nobody), "mesolog due", problems)
 
 
 @app.command()

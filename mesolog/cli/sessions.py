@@ -105,13 +105,44 @@ def amend(
     remove_complication: Annotated[
         list[str] | None,
         typer.Option(
-            metavar="NAME", shell_complete=completion.complications, help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
+            metavar="NAME", shell_complete=completion.complications, help="Remove a complication entered on the wrong session (the trail keeps it); by name, or by its number in the report where two share a name. Example: --remove-complication bruising",
+            show_default=False,
+        ),
+    ] = None,
+    resolve_complication: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME", shell_complete=completion.complications, help="Settle a complication of the session (by name, or '#2'), with --resolved DATE and optionally --outcome. Example: --resolve-complication bruising --resolved 2026-11-30",
+            show_default=False,
+        ),
+    ] = None,
+    resolved: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="The date the complication named by --resolve-complication resolved. Example: --resolved 2026-11-30",
+            show_default=False,
+        ),
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            metavar="OUTCOME",
+            help="resolved (the default), recovering, ongoing, resolved-with-sequelae or unknown. Example: --outcome resolved-with-sequelae",
+            show_default=False,
+        ),
+    ] = None,
+    remove_substance: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Take off one product (by name, lot, or '#2'); the trail keeps it and `lot` still finds the session. Example: --remove-substance biotin",
             show_default=False,
         ),
     ] = None,
     **fields: object,
 ) -> None:
-    """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
+    """Correct a session with the same options as add, with an audit trail (when, who, why, old -> new). Each correction touches only what it names: --substance replaces the product of that name or lot (or '#2=NAME:AMOUNT...') and keeps the others; complications are added, removed or resolved by name; measurements set; other options replace. Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
     from mesolog.render import console
     from mesolog.render import sessions as session_view
 

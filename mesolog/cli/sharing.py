@@ -14,9 +14,11 @@ def sync(ctx: typer.Context) -> None:
     from mesolog.store import sharing
 
     clinic = state_of(ctx).clinic()
+    from mesolog.render.console import write
+
     report = sharing.sync(clinic.data_dir, clinic.lock_dir)
     for line in report.lines:
-        typer.echo(line)
+        write(line)  # inert: git's output may quote a commit message or a file name
 
 
 @app.command("merge-chart")

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
         complication_text,
         describe_changes,
         substance_text,
-        without_complications,
     )
+    from mesolog.model.corrections import without_complications
     from mesolog.model.records import (
         SCHEMA,
         Amendment,
@@ -106,5 +106,5 @@ def names_on_first_use(
 
 if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
     __getattr__ = names_on_first_use(
-        "mesolog.model", ("records", "values", "validation", "amendments"), __all__
+        "mesolog.model", ("records", "values", "validation", "amendments", "corrections"), __all__
     )

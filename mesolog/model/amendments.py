@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import AlreadyRecorded, InvalidValue
-from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Amendment, Complication, Session, Substance
 from mesolog.model.values import number_text, one_line
 
@@ -142,30 +140,3 @@ def complication_text(item: Complication) -> str:
     if item.outcome:
         parts.append(item.outcome)
     return " ".join(parts)
-
-
-def without_complications(
-    session: Session, names: Sequence[str], words: vocab.Vocabulary = vocab.DEFAULT
-) -> Session:
-    """``session`` without the complications named (as typed, or by meaning: "haematoma"
-    removes "bruising"); one name removes one entry. A name the session does not have is
-    refused, naming those it has."""
-    remaining = list(session.complications)
-    for name in names:
-        found = next((c for c in remaining if _same_complication(c.name, name, words)), None)
-        if found is None:
-            has = ", ".join(c.name for c in remaining) or "none"
-            raise InvalidValue(
-                "--remove-complication",
-                name,
-                f"session {session.id} has no such complication (it has: {has})",
-            )
-        remaining.remove(found)
-    return replace(session, complications=tuple(remaining))
-
-
-def _same_complication(charted: str, typed: str, words: vocab.Vocabulary) -> bool:
-    if vocab.normalize(charted) == vocab.normalize(typed):
-        return True
-    a, b = words.complication(charted), words.complication(typed)
-    return a.known and b.known and a.value == b.value

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
+from mesolog.model import corrections
 from mesolog.model import vocabulary as vocab
-from mesolog.model.amendments import without_complications
 from mesolog.model.records import PLAIN, TABLE, Chart, Course, Photo, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
@@ -28,6 +28,7 @@ from mesolog.model.validation import (
 )
 from mesolog.model.values import (
     area,
+    choice,
     complication,
     depth,
     indication,
@@ -35,6 +36,7 @@ from mesolog.model.values import (
     now,
     number_text,
     one_line,
+    past_date,
     photo,
     session_date,
     substance,
@@ -77,6 +79,12 @@ class Given:
     anaesthetic: str | None = None
     complications: tuple[str, ...] = ()  # NAME[:SEVERITY][:onset=DATE][:resolved=DATE]...
     remove_complications: tuple[str, ...] = ()  # amend only: names (or meanings) to take off
+    # amend only (docs/corrections.md): products to take off (name, lot or #N); complications
+    # to settle (name or #N), on the date resolved, with their outcome.
+    remove_substances: tuple[str, ...] = ()
+    resolve_complications: tuple[str, ...] = ()
+    resolved: str | None = None
+    outcome: str | None = None
     measures: tuple[str, ...] = ()  # NAME=NUMBER
     note: str | None = None
     practitioner: str | None = None
@@ -174,6 +182,10 @@ ONE_LINE_FIELDS = {
     "anaesthetic": "anaesthetic",
     "complications": "complication",
     "remove_complications": "complication",
+    "remove_substances": "substance",
+    "resolve_complications": "complication",
+    "resolved": "resolved",
+    "outcome": "outcome",
     "measures": "measure",
     "practitioner": "practitioner",
     "course": "course",
@@ -211,8 +223,10 @@ def _parse_protocol(
     if given.areas:
         values["areas"] = tuple(dict.fromkeys(note("area", area(w, words)) for w in areas))
     if given.substances:
+        # "#2=NAME:AMOUNT..." (amend: the product of that number) is parsed without its number.
         values["substances"] = tuple(
-            note("substance", substance(s, words)) for s in given.substances
+            note("substance", substance(corrections.numbered_spec(s)[1], words))
+            for s in given.substances
         )
         for item in values["substances"]:  # said at once, with what was typed
             wrong = amount_problem(item)
@@ -292,6 +306,28 @@ def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Re
     return remarks
 
 
+def new_product_remarks(
+    chart: Chart | None, items: tuple[Substance, ...], words: vocab.Vocabulary
+) -> list[Remark]:
+    """A product neither in the catalogue nor the clinic's own, with no close catalogue name
+    (a close one is suggested already): said once, the first time this chart holds it, with how
+    to make it a known word (docs/vocabulary.md)."""
+    import shlex
+
+    sessions = chart.sessions if chart else ()
+    held = {vocab.normalize(given.name) for session in sessions for given in session.substances}
+    remarks = []
+    for item in items:
+        category, match = words.substance(item.name)
+        if category != vocab.UNCATALOGUED or match.suggestion or vocab.normalize(item.name) in held:
+            continue
+        remarks.append(Remark("substance", (
+            f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
+            f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
+        )))
+    return remarks
+
+
 # A default that is accepted must store exactly what was there: every digit kept.
 plain_number = number_text  # the old name, kept for callers
 
@@ -359,6 +395,7 @@ def draft_session(
     ``asking``: the missing fields will be asked for at a prompt (whose defaults come from
     :func:`prompt_defaults`), so the config does not fill them here.
     """
+    _refuse_corrections(given)
     values, remarks = parse_given(given, practice.vocabulary, today)
     last = chart.last_session if chart else None
     base = _like_last(chart) if like_last else None
@@ -374,12 +411,29 @@ def draft_session(
     values.setdefault("practitioner", practice.practitioner or (base.practitioner if base else ""))
     if "substances" in values:
         remarks += expiry_remarks(chart, values["substances"])
+        remarks += new_product_remarks(chart, values["substances"], practice.vocabulary)
         values["substances"] = with_known_expiries(chart, values["substances"])
     missing = tuple(f for f in REQUIRED if values.get(REQUIRED_FIELD[f]) in (None, (), ""))
     if missing:
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
     return _checked(session, chart, today, remarks)
+
+
+def _refuse_corrections(given: Given) -> None:
+    """What only a correction can say (a product by its number, one to take off, a
+    complication to settle) has no meaning for a new session."""
+    numbered = [s for s in given.substances if corrections.numbered_spec(s)[0] is not None]
+    if numbered:
+        raise InvalidValue(
+            "substance", numbered[0], "'#N=' names a product of a recorded session: use it with "
+            "`mesolog amend`, or give NAME:AMOUNT here"
+        )
+    if given.remove_substances or given.resolve_complications or given.resolved or given.outcome:
+        raise InvalidValue(
+            "--remove-substance/--resolve-complication", "", "they correct a recorded session: "
+            "use them with `mesolog amend`"
+        )
 
 
 def _with_zones(values: dict[str, Any], given: Given, practice: ClinicDefaults) -> None:
@@ -462,7 +516,11 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
     """The warnings of a draft still missing fields (at the prompt, between answers)."""
     found = draft_remarks(
-        values["date"], values.get("substances", ()), values.get("method"), values.get("depth_mm")
+        values["date"],
+        values.get("substances", ()),
+        values.get("method"),
+        values.get("depth_mm"),
+        values.get("indication"),
     )
     return [Remark(f, t) for f, t in found]
 
@@ -515,6 +573,30 @@ def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     ]
 
 
+def _settled(
+    session: Session, given: Given, words: vocab.Vocabulary, today: date
+) -> tuple[Any, ...]:
+    """The session's complications with those ``--resolve-complication`` names settled on the
+    date ``--resolved`` gives (required with it), outcome ``--outcome`` or "resolved"."""
+    if not given.resolve_complications:
+        if given.resolved or given.outcome:
+            raise InvalidValue(
+                "--resolved/--outcome", given.resolved or given.outcome or "",
+                "say which complication with --resolve-complication NAME",
+            )
+        return session.complications
+    if not given.resolved:
+        raise InvalidValue(
+            "--resolve-complication", given.resolve_complications[0],
+            "give the date it resolved with --resolved YYYY-MM-DD",
+        )
+    resolved = past_date(given.resolved, "resolved", today)
+    outcome = choice(given.outcome, "outcome", vocab.OUTCOMES) if given.outcome else None
+    return corrections.resolved_complications(
+        session, given.resolve_complications, resolved, outcome, words
+    )
+
+
 def draft_amendment(
     old: Session,
     given: Given,
@@ -522,15 +604,24 @@ def draft_amendment(
     practice: ClinicDefaults,
     today: date,
 ) -> Draft:
-    """``old`` with the given values applied (same parser and rules as a new session):
-    areas and substances are replaced, complications added, measurements set."""
+    """``old`` with the given values applied (same parser and rules as a new session): areas
+    are replaced; each product typed replaces the one of that name, lot or number (the others
+    kept), complications are added, taken off or settled by name, measurements set."""
     values, remarks = parse_given(given, practice.vocabulary, today)
-    if given.remove_complications:
-        # Entered on the wrong session: taken off here; the amendment writes it out whole.
-        kept = without_complications(old, given.remove_complications, practice.vocabulary)
-        values["complications"] = (*kept.complications, *values.get("complications", ()))
-    elif "complications" in values:
-        values["complications"] = (*old.complications, *values["complications"])
+    words = practice.vocabulary
+    # Each correction touches only what it names (docs/corrections.md): complications taken
+    # off, then settled, then the new ones added; products replaced by name, lot or number.
+    kept = corrections.without_complications(old, given.remove_complications, words)
+    settled = _settled(kept, given, words, today)
+    if given.complications or given.remove_complications or given.resolve_complications:
+        values["complications"] = (*settled, *values.get("complications", ()))
+    if "substances" in values or given.remove_substances:
+        numbers = [corrections.numbered_spec(s)[0] for s in given.substances]
+        typed = list(zip(numbers, values.get("substances", ()), strict=True))
+        fixed = corrections.corrected_substances(old, typed, given.remove_substances)
+        remarks += [Remark("substance", text) for text in fixed.notes]
+        remarks += new_product_remarks(chart, tuple(item for _, item in typed), words)
+        values["substances"] = fixed.substances
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:

@@ -12,7 +12,7 @@ from datetime import date
 from functools import partial
 from typing import NamedTuple
 
-from mesolog.model import Chart
+from mesolog.model import Chart, Session
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import severity_text
 from mesolog.model.values import lot_key
@@ -20,6 +20,8 @@ from mesolog.model.values import lot_key
 # --- across patients --------------------------------------------------------------------------
 
 Given = tuple[str, float, str, "str | None"]  # substance name, amount, unit, lot
+# A lot a correction took away from the session: the product as given then, when and why.
+Corrected = tuple[str, float, str, str, str, str]  # name, amount, unit, lot, date (ISO), reason
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,19 @@ class SessionRow:
     substances: tuple[Given, ...]
     complications: tuple[tuple[str, str], ...]  # name, severity as shown (severity_text)
     zones: tuple[str, ...] = ()  # "area/zone" as typed
+    corrected: tuple[Corrected, ...] = ()  # lots corrected away (model.corrections)
+
+
+def corrected_away(session: Session) -> tuple[Corrected, ...]:
+    """The lots a correction took away from ``session`` (none for a session never amended)."""
+    if not session.amendments:
+        return ()
+    from mesolog.model.corrections import corrected_lots
+
+    return tuple(
+        (c.substance, c.amount, c.unit, c.lot, c.at.date().isoformat(), c.reason)
+        for c in corrected_lots(session)
+    )
 
 
 def session_rows(chart: Chart) -> list[SessionRow]:
@@ -61,6 +76,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
             zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
+            corrected=corrected_away(s),
         )
         for s in chart.sessions
     ]
@@ -114,7 +130,7 @@ class SessionQuery:
             (name for name, *_ in row.substances),
             row.areas,
             (name for name, _ in row.complications),
-            (lot for *_, lot in row.substances if lot),
+            _lots_of(row),
             row.zones,
         )
 
@@ -160,6 +176,12 @@ class SessionQuery:
         )
 
 
+def _lots_of(row: SessionRow) -> list[str]:
+    """The lots a session holds, and those a correction took away from it (a recall lists a
+    session that may have received a lot: docs/corrections.md)."""
+    return [*(lot for *_, lot in row.substances if lot), *(c[3] for c in row.corrected)]
+
+
 class Gathered(NamedTuple):
     """The substance names, areas, complications, lots and zones of some sessions, each once,
     and the first and last of their dates."""
@@ -179,7 +201,7 @@ class Gathered(NamedTuple):
             parts[0].update(dict.fromkeys(name for name, *_ in row.substances))
             parts[1].update(dict.fromkeys(row.areas))
             parts[2].update(dict.fromkeys(name for name, _ in row.complications))
-            parts[3].update(dict.fromkeys(lot for *_, lot in row.substances if lot))
+            parts[3].update(dict.fromkeys(_lots_of(row)))
             parts[4].update(dict.fromkeys(row.zones))
         substances, areas, complications, lots, zones = (tuple(part) for part in parts)
         dates = [row.date for row in rows]
@@ -329,6 +351,10 @@ class Contact:
     email: str | None = None
 
 
+# One administration of a lot: the session, the product, and "" or what corrected it away.
+Administered = tuple[SessionRow, Given, str]
+
+
 @dataclass(frozen=True)
 class LotPatient:
     """One patient who received a lot: contacts, and each administration (session, substance)."""
@@ -336,24 +362,37 @@ class LotPatient:
     patient_id: str
     contact: Contact
     sessions: tuple[SessionRow, ...]
-    given: tuple[tuple[SessionRow, Given], ...]
+    given: tuple[Administered, ...]
+
+
+def row_has_lot(row: SessionRow, lot: str) -> bool:
+    """The session holds ``lot``, or held it until a correction took it away."""
+    key = lot_key(lot)
+    held = (item[3] for item in row.substances)
+    return any(x and lot_key(x) == key for x in (*held, *(c[3] for c in row.corrected)))
 
 
 def lot_patients(
     lot: str, rows: list[SessionRow], contacts: dict[str, Contact]
 ) -> list[LotPatient]:
-    """The sessions that received ``lot``, grouped per patient in order of first use."""
+    """The sessions that received ``lot``, grouped per patient in order of first use; a session
+    whose lot was corrected away from ``lot`` is one of them (the patient may have received
+    it), its administration marked with the correction's date and reason."""
     key = lot_key(lot)
-    grouped: dict[str, list[tuple[SessionRow, Given]]] = {}
+    grouped: dict[str, list[Administered]] = {}
     for row in sorted(rows, key=lambda r: (r.date, r.patient_id, r.session)):
         for item in row.substances:
             if item[3] and lot_key(item[3]) == key:
-                grouped.setdefault(row.patient_id, []).append((row, item))
+                grouped.setdefault(row.patient_id, []).append((row, item, ""))
+        for name, amount, unit, was, day, reason in row.corrected:
+            if lot_key(was) == key:
+                note = f"corrected away on {day}: {reason}"
+                grouped.setdefault(row.patient_id, []).append((row, (name, amount, unit, was), note))
     return [
         LotPatient(
             pid,
             contacts.get(pid, Contact()),
-            tuple(dict.fromkeys(row for row, _ in given)),
+            tuple(dict.fromkeys(row for row, _, _ in given)),
             tuple(given),
         )
         for pid, given in grouped.items()

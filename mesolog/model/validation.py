@@ -19,7 +19,6 @@ from mesolog.model.values import (
     COURSE_SESSIONS,
     EARLIEST_SESSION_DATE,
     MEASURE_NAME,
-    METHOD_DEPTH_MM,
     choice,
     depth,
     number,
@@ -70,11 +69,17 @@ def make_course(
 def session_remarks(session: Session) -> list[tuple[str, str]]:
     """(field, warning) for the facts worth a second look; the session is recorded all the same.
     The field says which answer caused it, so a prompt can show it right after that answer."""
-    return draft_remarks(session.date, session.substances, session.method, session.depth_mm)
+    return draft_remarks(
+        session.date, session.substances, session.method, session.depth_mm, session.indication
+    )
 
 
 def draft_remarks(
-    day: date, substances: tuple[Substance, ...], method: str | None, depth_mm: float | None
+    day: date,
+    substances: tuple[Substance, ...],
+    method: str | None,
+    depth_mm: float | None,
+    indication: str | None = None,
 ) -> list[tuple[str, str]]:
     """:func:`session_remarks` of what is known so far (a prompt between answers): a warning
     about a field not answered yet is not given."""
@@ -92,15 +97,9 @@ def draft_remarks(
             notes.append(
                 ("lot", f"{item.name} has no lot number: a recall could not find this session.")
             )
-    usual = METHOD_DEPTH_MM.get(method or "")
-    if usual and depth_mm is not None and not usual[0] <= depth_mm <= usual[1]:
-        notes.append(
-            (
-                "depth",
-                f"depth {number_text(depth_mm)} mm is unusual for {method} "
-                f"(usually {usual[0]:g}-{usual[1]:g} mm).",
-            )
-        )
+    unusual = vocab.depth_remark(depth_mm, method, indication) if depth_mm is not None else None
+    if unusual:
+        notes.append(("depth", unusual))
     return notes
 
 

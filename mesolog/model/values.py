@@ -32,17 +32,11 @@ AMOUNT_RANGES: dict[str, tuple[float, float]] = {
     "IU": (0.001, 100000.0),
     "U": (0.001, 100000.0),
 }
-DERMAL_DEPTH_MM = (1.0, 4.0)  # the source's range; outside it: recorded, with a warning
+# The dermis, as the overview source puts it (docs/vocabulary.md): deeper is a depot (FHIR
+# exports it as subcutaneous). Which depths are worth a warning: vocabulary.depth_remark.
+DERMAL_DEPTH_MM = (1.0, 4.0)
 COURSE_SESSIONS = (3, 15)
 COURSE_INTERVAL_DAYS = (7, 30)
-# Depth a method usually goes to (sources in docs/vocabulary.md); outside: a warning only.
-METHOD_DEPTH_MM: dict[str, tuple[float, float]] = {
-    "epidermal-nappage": (0.0, 1.0),
-    "papule": (1.0, 2.0),
-    "nappage": (2.0, 4.0),
-    "point-by-point": (4.0, 13.0),
-    "linear": (1.0, 13.0),
-}
 
 _PATIENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")  # the whole id: fullmatch
 MEASURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # a measurement: lower-case, unit last (waist_cm)
@@ -136,7 +130,8 @@ def amount_text(amount: float, unit: str) -> str:
 
 
 def depth(text: str | float) -> tuple[float, list[str]]:
-    """Needle depth in mm (0.1 <= d <= 13); outside the dermal 1-4 mm it is kept with a warning."""
+    """Needle depth in mm (0.1 <= d <= 13). Whether it is usual depends on the method and the
+    indication (vocabulary.depth_remark, said once the session is drafted): no warning here."""
     value = number(text, "depth")
     if not MIN_DEPTH_MM <= value <= MAX_DEPTH_MM:
         raise InvalidValue(
@@ -144,21 +139,12 @@ def depth(text: str | float) -> tuple[float, list[str]]:
             text,
             f"depth in mm must be at least {MIN_DEPTH_MM:g} and at most {MAX_DEPTH_MM:g}",
         )
-    warnings = []
-    low, high = DERMAL_DEPTH_MM
-    if not low <= value <= high:
-        warnings.append(
-            f"depth {number_text(value)} mm is outside the dermal range {low:g}-{high:g} mm; recorded as given."
-        )
-    return value, warnings
+    return value, []
 
 
 def technique(text: str) -> str:
     word = vocab.normalize(text)
-    if word in ("by hand", "manual", "syringe"):
-        word = "hand"
-    if word in ("injection gun", "pistol", "meso gun", "mesogun"):
-        word = "gun"
+    word = vocab.TECHNIQUE_ALIASES.get(word, word)
     if word not in vocab.TECHNIQUES:
         raise InvalidValue("technique", text, "use 'gun' (injection gun) or 'hand'")
     return word

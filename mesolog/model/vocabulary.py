@@ -1,8 +1,12 @@
-"""The words of the trade, in one place: areas, indications, substances, complications.
+"""The words of the trade, in one place: areas, indications, substances, complications, and
+the needle depths the training sources describe for each method.
 
-Built from the sources listed in docs/vocabulary.md. Unknown words
-are accepted (practice varies) but a close known one is suggested. The config file may extend
-areas and substances (see :func:`Vocabulary.extended`).
+Every alias and every depth range here has its source in ``docs/vocabulary.md`` (a test checks
+that each one has a row there, with a source): a clinician can audit why "haematoma" counts as
+bruising and why 8 mm is not unusual for a lipolytic depot. Distinct clinical entities are never
+aliases of each other (a nodule is not a papule, a granuloma not an abscess). Unknown words are
+accepted (practice varies) but a close known one is suggested. The config file adds the clinic's
+own areas and products (see :func:`Vocabulary.extended`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,16 @@ UNIT_ALIASES = {
     "iu": "IU",
     "u": "U",
 }
+# Typed words for a technique -> the technique ("with a mechanical gun or by hand").
+TECHNIQUE_ALIASES = {
+    "by hand": "hand",
+    "manual": "hand",
+    "syringe": "hand",
+    "injection gun": "gun",
+    "pistol": "gun",
+    "meso gun": "gun",
+    "mesogun": "gun",
+}
 SEVERITIES = ("mild", "moderate", "severe")
 OUTCOMES = ("resolved", "recovering", "ongoing", "resolved-with-sequelae", "unknown")
 REPORTERS = ("patient", "practitioner")
@@ -46,14 +60,14 @@ AREAS: dict[str, tuple[str, ...]] = {
     "forehead": (),
     "periorbital": ("eyes", "under-eyes"),
     "cheeks": ("cheek",),
-    "perioral": ("lips", "mouth"),
+    "perioral": ("mouth",),  # the lips are not the perioral area
     "jawline": ("jaw",),
-    "submental": ("double chin", "chin"),
+    "submental": ("double chin",),  # the chin itself is not submental
     "neck": (),
     "décolleté": ("decollete", "decolletage", "chest"),
-    "scalp": ("hair", "head"),
+    "scalp": ("hair",),
     "abdomen": ("stomach", "abdominal", "belly", "tummy"),
-    "flanks": ("love handles", "waist"),
+    "flanks": ("love handles",),  # "waist" could be the abdomen as well: not an alias
     "back": (),
     "thighs": ("thigh",),
     "saddlebags": (),
@@ -108,13 +122,79 @@ INDICATIONS: dict[str, tuple[str, ...]] = {
     "localized pain": ("pain",),
 }
 
+# --- needle depth: what the training sources describe ---------------------------------------
+# The sources disagree, so a depth is only worth a warning outside the union of every range a
+# source gives for the session's method and indication (docs/vocabulary.md cites each row).
+# ``methods`` None: any method, or none named; "" in it: a session that names no method.
+# ``indications`` None: any indication.
+FAT_INDICATIONS = ("fat reduction", "cellulite", "contouring")
+
+
+@dataclass(frozen=True)
+class DepthRange:
+    """A needle depth a source describes, for some methods and indications."""
+
+    low: float
+    high: float
+    source: str  # the key of the source in docs/vocabulary.md
+    methods: tuple[str, ...] | None = None
+    indications: tuple[str, ...] | None = None
+
+    def applies(self, method: str | None, indication: str | None) -> bool:
+        if self.methods is not None and (method or "") not in self.methods:
+            return False
+        return self.indications is None or meaning("indication", indication or "") in self.indications
+
+
+DEPTH_RANGES = (
+    DepthRange(1.0, 4.0, "OV"),  # intradermal, "from one to four millimeters"
+    DepthRange(0.0, 1.0, "BTP", ("epidermal-nappage", "nappage")),  # epidermal nappage, < 1 mm
+    DepthRange(2.0, 4.0, "BTP", ("nappage",)),
+    DepthRange(1.0, 2.0, "BTP", ("papule",)),
+    DepthRange(4.0, 13.0, "BTP", ("point-by-point",)),  # 4-12 mm; 13 mm at 45 degrees for fat
+    DepthRange(2.0, 13.0, "MD", ("linear",)),  # a 13 mm needle, product laid from 2 mm
+    # Lipolytic depots: point-by-point deep injections for fat reach 4-13 mm by design.
+    DepthRange(4.0, 13.0, "MD", ("depot", "point-by-point", "linear", ""), FAT_INDICATIONS),
+)
+
+
+def usual_depths(method: str | None, indication: str | None) -> list[tuple[float, float]]:
+    """The union of the ranges the sources give for this method and indication, merged and in
+    order ([(0, 4)] for nappage: under 1 mm to 4 mm)."""
+    spans = sorted((r.low, r.high) for r in DEPTH_RANGES if r.applies(method, indication))
+    merged: list[tuple[float, float]] = []
+    for low, high in spans:
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def depth_remark(depth_mm: float, method: str | None, indication: str | None) -> str | None:
+    """A warning when no source describes this depth for this method and indication."""
+    spans = usual_depths(method, indication)
+    if not spans or any(low <= depth_mm <= high for low, high in spans):
+        return None
+    shown = " or ".join(
+        f"under {high:g} mm" if low == 0 else f"{low:g}-{high:g} mm" for low, high in spans
+    )
+    what = " for ".join(w for w in (method, indication) if w) or "mesotherapy"
+    text = repr(float(depth_mm)).removesuffix(".0")  # every digit, as values.number_text
+    return (
+        f"depth {text} mm is outside what the sources describe for {what} ({shown}; "
+        "docs/vocabulary.md); recorded as given."
+    )
+
+
 HAIR_LOSS = "hair loss"
 # The source says only these two have shown evidence for hair loss.
 HAIR_LOSS_EVIDENCE = ("finasteride", "minoxidil")
 
 UNCATALOGUED = "uncatalogued"
 
-# Substance -> category. Categories follow the source text and the SEME classification.
+# Substance -> category, each name in its catalogue spelling (what stats and tallies show:
+# "vitamin C", "L-carnitine"). Categories follow the source text and the SEME classification.
 SUBSTANCES: dict[str, str] = {
     "buflomedil": "prescription drug (vasodilator)",
     "pentoxifylline": "prescription drug (vasodilator)",
@@ -124,22 +204,22 @@ SUBSTANCES: dict[str, str] = {
     "thyroxine": "hormone",
     "collagenase": "enzyme",
     "hyaluronidase": "enzyme",
-    "ginkgo biloba": "herbal extract",
-    "centella asiatica": "herbal extract",
+    "Ginkgo biloba": "herbal extract",
+    "Centella asiatica": "herbal extract",
     "artichoke extract": "herbal extract",
     "melilot": "herbal extract",
-    "vitamin c": "vitamin",
-    "vitamin b complex": "vitamin",
+    "vitamin C": "vitamin",
+    "vitamin B complex": "vitamin",
     "biotin": "vitamin",
     "zinc": "mineral",
     "selenium": "mineral",
     "hyaluronic acid": "hyaluronic acid",
     "glutathione": "antioxidant",
     "alpha lipoic acid": "antioxidant",
-    "dmae": "DMAE",
+    "DMAE": "DMAE",
     "procollagen peptide": "peptide",
     "organic silicon": "silicon",
-    "coenzyme q10": "coenzyme",
+    "coenzyme Q10": "coenzyme",
     "amino acids": "amino acid",
     "multivitamins": "multivitamin",
     "finasteride": "hair-loss drug",
@@ -148,42 +228,42 @@ SUBSTANCES: dict[str, str] = {
     "phosphatidylcholine": "lipolytic",
     "deoxycholate": "lipolytic",
     "caffeine": "lipolytic",
-    "l-carnitine": "lipolytic",
+    "L-carnitine": "lipolytic",
     "lidocaine": "anaesthetic",
     "procaine": "anaesthetic",
 }
 
+# Typed name (lower case) -> the catalogue name it means.
 SUBSTANCE_ALIASES: dict[str, str] = {
     "ha": "hyaluronic acid",
     "hyaluronan": "hyaluronic acid",
-    "dimethylaminoethanol": "dmae",
+    "dimethylaminoethanol": "DMAE",
     "silicon": "organic silicon",
     "silicium": "organic silicon",
-    "q10": "coenzyme q10",
-    "vit c": "vitamin c",
-    "ascorbic acid": "vitamin c",
+    "q10": "coenzyme Q10",
+    "vit c": "vitamin C",
+    "ascorbic acid": "vitamin C",
     "multivitamin": "multivitamins",
     "ala": "alpha lipoic acid",
     "pc": "phosphatidylcholine",
     "dca": "deoxycholate",
     "sodium deoxycholate": "deoxycholate",
-    "carnitine": "l-carnitine",
+    "carnitine": "L-carnitine",
     "deoxycholic acid": "deoxycholate",
-    "phosphatidylcholine deoxycholate": "phosphatidylcholine",
     "ppc": "phosphatidylcholine",
     "polyenylphosphatidylcholine": "phosphatidylcholine",
-    "vitamin b": "vitamin b complex",
-    "b complex": "vitamin b complex",
+    "vitamin b": "vitamin B complex",
+    "b complex": "vitamin B complex",
     "vitamin h": "biotin",
     "vitamin b7": "biotin",
     "gentamycin": "gentamicin",
     "thyroxin": "thyroxine",
     "t4": "thyroxine",
     "lipoic acid": "alpha lipoic acid",
-    "ubiquinone": "coenzyme q10",
-    "coq10": "coenzyme q10",
-    "ginkgo": "ginkgo biloba",
-    "centella": "centella asiatica",
+    "ubiquinone": "coenzyme Q10",
+    "coq10": "coenzyme Q10",
+    "ginkgo": "Ginkgo biloba",
+    "centella": "Centella asiatica",
     "artichoke": "artichoke extract",
 }
 
@@ -195,7 +275,13 @@ COMPLICATIONS: dict[str, tuple[str, ...]] = {
     "itching": ("pruritus", "itch"),
     "redness": ("erythema", "red"),
     "bruising": ("bruise", "haematoma", "hematoma"),
-    "papules": ("papule", "nodules", "nodule", "bumps", "lumps", "bumps at the injection site"),
+    # Papules, nodules, granulomas and abscesses are distinct events (a nodule after a
+    # lipolytic is more serious than a papule; a granuloma or an abscess may be a mycobacterial
+    # infection): each its own name, never counted as another.
+    "papules": ("papule", "bumps", "bumps at the injection site"),
+    "nodules": ("nodule", "lumps"),
+    "granuloma": ("granulomas",),
+    "abscess": ("abscesses",),
     "dark spots": ("hyperpigmentation", "pigment spots", "dark spots on the skin"),
     "rash": ("rush",),  # the source text's spelling
     "infection": (
@@ -203,7 +289,8 @@ COMPLICATIONS: dict[str, tuple[str, ...]] = {
         "non-tuberculous mycobacteria",
         "ntm infection",
     ),
-    "wounds": ("wound", "necrosis", "ulcer"),
+    "wounds": ("wound", "ulcer"),
+    "necrosis": ("skin necrosis",),  # a vascular event, not a wound: kept apart
     "scarring": ("scar",),
     "panniculitis": (),
     "lipoatrophy": (),
@@ -304,21 +391,30 @@ def meaning(kind: str, word: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def substance_meaning(name: str) -> str:
-    """The catalogue name a typed substance means: "DCA" -> "deoxycholate", "minoxidil 0.5%" ->
-    "minoxidil", "HA non-reticulated" -> "hyaluronic acid"; an unknown name means itself
-    (normalised, strength words left out)."""
+    """The catalogue name a typed substance means, in its catalogue spelling: "DCA" ->
+    "deoxycholate", "vitamin c 20%" -> "vitamin C", "HA non-reticulated" -> "hyaluronic acid";
+    an unknown name means itself (normalised, strength words left out)."""
     base = substance_base(name) or normalize(name)
-    key = SUBSTANCE_ALIASES.get(base, base)
-    if key in SUBSTANCES:
+    found = _catalogue_key(base, _CATALOGUE)
+    return _CATALOGUE[found] if found else base
+
+
+def _catalogue_key(base: str, catalogue: dict[str, str]) -> str | None:
+    """The normalised catalogue name ``base`` (a normalised name without strength words)
+    means, through the aliases and a known name at its start ("minoxidil topical"); or None.
+    ``catalogue`` maps normalised names to their spelling."""
+    key = _ALIASES.get(base, base)
+    if key in catalogue:
         return key
-    for known in _BY_LENGTH:
-        if key.startswith(known + " "):
-            return SUBSTANCE_ALIASES.get(known, known)
-    return key
+    for known in sorted(catalogue.keys() | _ALIASES.keys(), key=len, reverse=True):
+        if key.startswith(known + " "):  # longest first: "vitamin b complex" before "vitamin b"
+            return _ALIASES.get(known, known)
+    return None
 
 
-# Longest first, so "vitamin b complex" wins over "vitamin b".
-_BY_LENGTH = sorted([*SUBSTANCES, *SUBSTANCE_ALIASES], key=len, reverse=True)
+# Normalised catalogue name -> its spelling; normalised alias -> normalised catalogue name.
+_CATALOGUE = {normalize(name): name for name in SUBSTANCES}
+_ALIASES = {normalize(alias): normalize(name) for alias, name in SUBSTANCE_ALIASES.items()}
 
 
 @dataclass(frozen=True)
@@ -339,7 +435,7 @@ class Vocabulary:
             more_areas.setdefault(normalize(area), ())
         more_substances = dict(self.substances)
         for name, category in (substances or {}).items():
-            more_substances[normalize(name)] = category
+            more_substances[" ".join(name.split())] = category  # kept as the clinic spells it
         return Vocabulary(more_areas, self.indications, more_substances, self.complications)
 
     def area(self, word: str) -> Match:
@@ -352,17 +448,16 @@ class Vocabulary:
         return _lookup(word, self.complications)
 
     def substance(self, name: str) -> tuple[str, Match]:
-        """(category, match of the base name). Free names are "uncatalogued", with a suggestion."""
+        """(category, match of the base name, in its catalogue spelling). Free names are
+        "uncatalogued", with a suggestion when a catalogue name is close."""
         base = substance_base(name)
-        key = SUBSTANCE_ALIASES.get(base, base)
-        if key in self.substances:
-            return self.substances[key], Match(key, True)
-        # "minoxidil topical" or "hyaluronic acid non-reticulated": a known name at the start.
-        for known in sorted(self.substances, key=len, reverse=True):
-            if key.startswith(known + " "):
-                return self.substances[known], Match(known, True)
-        close = suggestion(key, list(self.substances) + list(SUBSTANCE_ALIASES))
-        suggested = SUBSTANCE_ALIASES.get(close, close) if close else None
+        spelled = {normalize(known): known for known in self.substances}
+        # The whole name first: a clinic's "CytoCare 532" is known with its number.
+        found = _catalogue_key(normalize(name), spelled) or _catalogue_key(base, spelled)
+        if found is not None:
+            return self.substances[spelled[found]], Match(spelled[found], True)
+        close = suggestion(base, list(spelled) + list(_ALIASES))
+        suggested = spelled.get(_ALIASES.get(close, close)) if close else None
         return UNCATALOGUED, Match(name.strip(), False, suggested)
 
     def anaesthetic(self, word: str) -> str:

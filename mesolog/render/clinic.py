@@ -55,13 +55,13 @@ def _patient_columns(today: date) -> dict[str, Column]:
         Column("Planned", key="planned", value=lambda s: s.planned, table=False),
         Column("Course", whole=False, drop=3, key="course", value=lambda s: s.course, table=False),
         Column("Course status", key="course_status", value=lambda s: s.course_status, table=False),
-        Column("Last session", drop=3, key="last_session", value=lambda s: s.last_session),
+        Column("Last session", drop=2, key="last_session", value=lambda s: s.last_session),
         Column("Next due", key="next_due", value=lambda s: s.next_due, cell=next_due),
         Column("When", key="days_late", value=lambda s: s.days_late(today), cell=when, table=False),
         Column(
             "Latest complications",
             whole=False,
-            drop=2,
+            drop=3,
             key="latest_complications",
             value=lambda s: list(s.latest_complications),
             cell=lambda s: text(", ".join(s.latest_complications)),
@@ -79,8 +79,8 @@ def _course_end(s: progress.PatientSummary) -> str:
 
 
 def overview_columns(today: date) -> list[Column]:
-    """The overview: at a narrow width the indication goes first, then the last session date,
-    then the latest complications, then the name. Its ``problem`` holds why a chart could not
+    """The overview: at a narrow width the free text goes first (the indication, then the
+    latest complications), then the last session date, then the name. Its ``problem`` holds why a chart could not
     be read (the table says it in the name column)."""
     return list(_patient_columns(today).values())
 
@@ -189,9 +189,17 @@ def _answer(
 
 
 def due(
-    summaries: list[progress.PatientSummary], problems: list[tuple[str, str]], today: date, fmt: str
+    summaries: list[progress.PatientSummary],
+    problems: list[tuple[str, str]],
+    today: date,
+    fmt: str,
+    nobody: str = "",
 ) -> None:
+    """Who is due; ``nobody``: the sentence a table gives instead of an empty box."""
     _problems_note(problems)
+    if not summaries and nobody and fmt == "table":
+        console().print(shown(nobody))
+        return
     styles = ["bold red" if s.next_due is not None and s.next_due <= today else "" for s in summaries]
     heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
     _answer(fmt, due_columns(today), summaries, heading, styles)
@@ -245,7 +253,10 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
 
 # One row per administration of the lot: (the patient, the session, the substance given,
 # whether it is the patient's first row: the table names who to call once, next to it).
-Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool]
+# (patient, session, product, first of the patient's rows, "" or what corrected the lot away)
+Administration = tuple[
+    "questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str
+]
 
 
 def _who(a: Administration) -> Text:
@@ -254,7 +265,9 @@ def _who(a: Administration) -> Text:
     return text("\n".join(x for x in contact if x) if a[3] else "")
 
 
-def lot_columns() -> list[Column]:
+def lot_columns(corrected: bool = False) -> list[Column]:
+    """The administrations of a lot; ``corrected``: some were corrected away (the column is
+    then always on screen; otherwise in the machine forms only)."""
     return [
         Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
         Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
@@ -268,6 +281,8 @@ def lot_columns() -> list[Column]:
         Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
         Column("Lot", key="lot", value=lambda a: a[2][3]),
         Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
+        # A lot corrected away: the patient may have received it (the trail's date and reason).
+        Column("Corrected", whole=False, key="corrected", value=lambda a: a[4], table=corrected),
     ]
 
 
@@ -284,11 +299,13 @@ def recall_columns() -> list[Column]:
         Column("Email", key="email", value=lambda p: p.contact.email),
         Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
         Column("Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
-        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g in p.given)),
-        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g in p.given)),  # as typed
+        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)),
+        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)),  # as typed
         Column("Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
         Column("Voided", key="voided",
                value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")),
+        Column("Corrected", key="corrected",
+               value=lambda p: _joined(f"session {r.session}: {note}" for r, _, note in p.given if note)),
     ]
 
 
@@ -315,14 +332,18 @@ def lot_uses(
         machine_output(fmt, keys(columns), [machine_row(columns, p) for p in patients])
         return
     given: list[Administration] = [
-        (p, row, item, n == 0) for p in patients for n, (row, item) in enumerate(p.given)
+        (p, row, item, n == 0, note)
+        for p in patients
+        for n, (row, item, note) in enumerate(p.given)
     ]
     sessions = sum(len(p.sessions) for p in patients)
+    corrected = sum(1 for a in given if a[4])
     heading = shown(
         f"Lot {lot}: {counted(len(given), 'administration')} in {counted(sessions, 'session')}"
         f" of {counted(len(patients), 'patient')}"
+        + (f" ({corrected} since corrected to another lot or taken off)" if corrected else "")
     )
-    _answer(fmt, lot_columns(), given, heading)
+    _answer(fmt, lot_columns(corrected > 0), given, heading)
 
 
 def stats_columns() -> list[Column]:

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mesolog.errors import inert as inert  # the views take it from here
+from mesolog.errors import inert_table
 from mesolog.render import page
 
 if TYPE_CHECKING:
@@ -26,34 +28,14 @@ SPARKS = "▁▂▃▄▅▆▇█"
 # --- what reaches a screen is inert ----------------------------------------------------------
 #
 # A chart is text anyone could have typed, merged or edited by hand: an escape sequence in it
-# would clear the screen, retitle the window, hide text or plant a link. The rule is one
-# function, ``inert``: every control character (C0 but newline and tab, DEL, C1) and every
-# invisible direction mark is shown as its escape (ESC as the four characters \x1b). It is
-# applied where chart text becomes a renderable (``shown``, and ``inert`` itself where a view
-# appends data to a ``Text``) and to plain-text output (``write``, ``warnings``), before Rich
-# measures or draws anything. Rich markup in data is never parsed: views build ``Text``
-# objects, never markup strings, and a table cell is a ``Text`` too.
-
-_KEPT = "\n\t"
-_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-@cache
-def _inert_table() -> dict[int, str]:
-    codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
-    table = {c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT}
-    table.update({ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE})
-    return table
-
-
-def inert(text: str) -> str:
-    """``text`` with every control character and invisible direction mark shown visibly."""
-    # Lines of plain text (an export writes thousands) are printable but for their newlines.
-    if text.isprintable() or text.replace("\n", "").isprintable():
-        return text
-    if not any(ord(c) in _inert_table() for c in text):
-        return text
-    return text.translate(_inert_table())
+# would clear the screen, retitle the window, write the clipboard, hide text or plant a link. The
+# rule is one function, ``mesolog.errors.inert`` (every refusal's sentence passes through it
+# too): every control character (C0 but newline and tab, DEL, C1), every invisible direction
+# mark and the line and paragraph separators are shown as their escapes (ESC as the four
+# characters \x1b). It is applied where chart text becomes a renderable (``shown``, and
+# ``inert`` itself where a view appends data to a ``Text``) and to plain-text output (``write``,
+# ``warnings``), before Rich measures or draws anything. Rich markup in data is never parsed:
+# views build ``Text`` objects, never markup strings, and a table cell is a ``Text`` too.
 
 
 def shown(text: object = "", style: str = "", **options: Any) -> Text:
@@ -129,7 +111,7 @@ def to_json(data: object) -> str:
 
 @cache
 def _json_table() -> dict[int, str]:
-    return {c: f"\\u{c:04x}" for c in _inert_table() if c >= 0x20}
+    return {c: f"\\u{c:04x}" for c in inert_table() if c >= 0x20}
 
 
 def inert_cell(value: object) -> object:

@@ -247,15 +247,20 @@ def stacked(
     return Group(*lines)
 
 
+WIDER_OR_CSV = "a wider window, or --format csv, shows them"  # what shows a column left out
+
+
 def table_or_blocks(
     width: int,
     columns: Sequence[Column],
     rows: Sequence[Sequence[object]],
     title: str | Text,
     row_styles: Sequence[str] | None = None,
+    more: str = WIDER_OR_CSV,
 ) -> list[RenderableType]:
     """What to print for these rows at this width: the table, or blocks under the title, and
-    a line naming the columns left out."""
+    a line naming the columns left out and what shows them (``more``: a command without
+    ``--format`` says only the wider window)."""
     from rich.console import Group
     from rich.text import Text
 
@@ -267,7 +272,7 @@ def table_or_blocks(
     if not hidden:
         return [fit.table]
     note = shown(
-        f"Not shown at this width: {', '.join(hidden)} (a wider window, or --format csv, shows them).",
+        f"Not shown at this width: {', '.join(hidden)} ({more}).",
         style="dim",
     )
     return [Group(fit.table, note)]

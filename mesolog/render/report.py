@@ -15,6 +15,8 @@ from mesolog.model.values import amount_text, number_text
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from mesolog.model.progress import MeasurementTrend
+
 
 from mesolog.render.console import (
     change_text,
@@ -30,6 +32,7 @@ from mesolog.render.console import (
     write,
 )
 from mesolog.render.fit import (
+    WIDER_OR_CSV,
     Column,
     drawn,
     fitted,
@@ -77,8 +80,8 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
                 "name": t.name,
                 "first": t.first,
                 "latest": t.latest,
-                "change": t.change,
-                "percent": t.percent,
+                "change": t.change if _changed(t) else None,  # one value: a baseline
+                "percent": t.percent if _changed(t) else None,
                 "values": [{"date": d, "value": v} for d, v in t.values],
             }
             for t in trends
@@ -120,7 +123,7 @@ SESSIONS = (
         "Substances (lot)",
         key="substances",
         value=lambda r: _joined(f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances),
-        cell=lambda r: text("\n".join(_substance_line(x) for x in r[0].substances)),
+        cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
     ),
     Column("Lots", key="lots", value=lambda r: _joined(x.lot or "" for x in r[0].substances), table=False),
     Column("Expiries", key="expiries", table=False,
@@ -139,7 +142,9 @@ SESSIONS = (
         whole=False,
         key="complications",
         value=lambda r: _joined(complication_text(c) for c in r[0].complications),
-        cell=lambda r: text("\n".join(_complication_line(c) for c in r[0].complications) or "none"),
+        cell=lambda r: text(
+            "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
+        ),
     ),
     Column("Measurements", key="measurements", table=False,
            value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items())),
@@ -259,7 +264,9 @@ def report_parts(
     room = width or 1_000_000
     parts: list[RenderableType] = [shown(_who(chart), style="bold")]
     gaps = progress.days_between(chart.sessions)
-    if not sessions:
+    if not chart.sessions:
+        parts.append(shown(f"No session recorded yet: `mesolog add {chart.patient.id}` records one."))
+    elif not sessions:
         parts.append(shown("No sessions in this window."))
     else:
         rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
@@ -317,6 +324,17 @@ def _complication_line(c: Complication) -> str:
     return ", ".join(parts)
 
 
+def _numbered(session: Session, kind: int, lines: Iterable[str]) -> list[str]:
+    """The lines of a session's products (kind 0) or complications (1), each after its number
+    ("#2 ") where two of that kind share a name: the number a correction names it by."""
+    from mesolog.model.corrections import numbered_kinds
+
+    shown_lines = list(lines)
+    if not numbered_kinds(session)[kind]:
+        return shown_lines
+    return [f"#{n} {line}" for n, line in enumerate(shown_lines, 1)]
+
+
 def _substance_line(x: Substance) -> str:
     return f"{x.name} {amount_text(x.amount, x.unit)}" + (f" ({x.lot})" if x.lot else "")
 
@@ -326,13 +344,23 @@ def _protocol(s: Session) -> list[str]:
     return [s.technique, *([s.method] if s.method else []), f"{number_text(s.depth_mm)} mm"]
 
 
+def _changed(trend: MeasurementTrend) -> bool:
+    """Whether a measurement was taken more than once (a change can be told)."""
+    return len(trend.values) > 1
+
+
 MEASUREMENTS = (
     Column("Measure", key="measure", value=lambda t: t.name),
     Column("First", justify="right", key="first", value=lambda t: number_text(t.first)),
     Column("Latest", justify="right", key="latest", value=lambda t: number_text(t.latest)),
-    Column("Change", justify="right", drop=2, key="change", value=lambda t: change_text(t.change)),
+    # One value is a baseline, not a change of +0: nothing to say yet ("—" on screen, empty in
+    # the machine forms).
+    Column("Change", justify="right", drop=2, key="change",
+           value=lambda t: change_text(t.change) if _changed(t) else "",
+           cell=lambda t: change_text(t.change) if _changed(t) else "—"),
     Column("%", justify="right", key="percent",
-           value=lambda t: "" if t.percent is None else f"{t.percent:+.1f}%"),
+           value=lambda t: "" if t.percent is None or not _changed(t) else f"{t.percent:+.1f}%",
+           cell=lambda t: "—" if t.percent is None or not _changed(t) else f"{t.percent:+.1f}%"),
     # Every value with its date for the machine forms; a sparkline of them in the table.
     Column("Trend", drop=3, key="values",
            value=lambda t: ", ".join(f"{d.isoformat()}: {number_text(v)}" for d, v in t.values),
@@ -361,6 +389,8 @@ def _session_blocks(
     from rich.console import Group
     from rich.padding import Padding
 
+    from mesolog.model.corrections import numbered_kinds
+
     indent = 4
     blocks: list[RenderableType] = [shown("Sessions", style="italic")]
     for s in sessions:
@@ -372,8 +402,9 @@ def _session_blocks(
             head.append(f"  {gap} day{'' if gap == 1 else 's'} after the previous")
         lines = [", ".join(s.areas)]
         lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
-        lines += _substance_lines(s.substances, width - indent)
-        lines += ["complication: " + _complication_line(c) for c in s.complications]
+        lines += _substance_lines(s.substances, width - indent, numbered_kinds(s)[0])
+        complications = _numbered(s, 1, map(_complication_line, s.complications))
+        lines += ["complication: " + line for line in complications]
         if s.notes:
             lines.append("notes: " + s.notes)
         body = Group(*(shown(line, style=style, overflow="fold") for line in lines))
@@ -381,14 +412,19 @@ def _session_blocks(
     return Group(*blocks)
 
 
-def _substance_lines(substances: tuple[Substance, ...], room: int) -> list[str]:
+def _substance_lines(
+    substances: tuple[Substance, ...], room: int, numbered: bool = False
+) -> list[str]:
     """One aligned line per substance (name, amount, lot, expiry) if they fit ``room``;
-    else the name and amount on one line and the lot and expiry on the next."""
+    else the name and amount on one line and the lot and expiry on the next. ``numbered``:
+    each name after its number, as a correction names it."""
     from rich.cells import cell_len
 
     from mesolog.render.sessions import substance_parts
 
     cells = [substance_parts(x) for x in substances]
+    if numbered:
+        cells = [(f"#{n} {c[0]}", *c[1:]) for n, c in enumerate(cells, 1)]
     widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
     if sum(widths) + 6 <= room:
         return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]
@@ -445,10 +481,19 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
 
 # One line of the audit trail: session, when, by, why, changes.
 AuditRow = tuple[int, str, str, str, str]
+def moment_text(iso: str) -> str:
+    """A moment of the trail as a screen shows it: to the minute, in the time it was written
+    in ("2026-11-09 09:12"); JSON, CSV and Markdown keep it whole, seconds and offset."""
+    return iso[:16].replace("T", " ")
+
+
 AUDIT = (
-    Column("Session", key="session", value=lambda a: a[0]),
-    Column("When", key="when", value=lambda a: a[1]),
-    Column("By", whole=False, key="by", value=lambda a: a[2]),
+    Column("#", key="session", value=lambda a: a[0]),
+    # Who under when, on screen: one column less leaves the reason and the changes room to be
+    # read in two or three lines at 80 columns. The machine forms keep "by" a column of its own.
+    Column("When, by", key="when", value=lambda a: a[1],
+           cell=lambda a: text("\n".join(filter(None, (moment_text(a[1]), a[2]))))),
+    Column("By", whole=False, key="by", value=lambda a: a[2], table=False),
     Column("Why", whole=False, key="why", value=lambda a: a[3]),
     Column("Changes", whole=False, key="changes", value=lambda a: a[4]),
 )
@@ -517,11 +562,15 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
                     f"closed: {course.status}" if course.closed else date_text(state.next_due) or "complete",
                 ]
             )
-        for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses"):
+        for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses", more=WIDER_ONLY):
             out.print(part)
     out.print(_progress_text(chart, today))
-    for part in chart_trail(chart, out.width):
+    for part in chart_trail(chart, out.width, more=WIDER_ONLY):
         out.print(part)
+
+
+# `patient show` has no --format: only a wider window shows a column left out.
+WIDER_ONLY = "a wider window shows them"
 
 
 TRAIL_TABLE = (
@@ -532,13 +581,13 @@ TRAIL_TABLE = (
 )
 
 
-def chart_trail(chart: Chart, width: int) -> list[RenderableType]:
+def chart_trail(chart: Chart, width: int, more: str = WIDER_OR_CSV) -> list[RenderableType]:
     """The chart-level trail: who changed the patient's details or a course, when and why
     (nothing when the chart has none)."""
     rows: list[list[object]] = [
-        [a.at.isoformat(), shown(a.by), shown(a.reason or "—"), shown("\n".join(a.changes))]
+        [moment_text(a.at.isoformat()), shown(a.by), shown(a.reason or "—"), shown("\n".join(a.changes))]
         for a in chart.amendments
     ]
     if not rows:
         return []
-    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses")
+    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses", more=more)

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from mesolog.model.identity import derived_uid
+from mesolog.store.layout import toml_lines
 
 _HEADER = re.compile(r"^[ \t]*(\[\[?)[ \t]*([^\[\]#]+?)[ \t]*\]\]?[ \t]*(#.*)?$")
 _COMMENT = re.compile(r"^[ \t]*#")
@@ -50,7 +51,7 @@ def _header(line: str) -> tuple[str, bool] | None:
 def cut(text: str, nested_under: str | None = None) -> tuple[str, list[Block]]:
     """(preamble, blocks). With ``nested_under`` (a block's text), cut at its sub-tables instead:
     the preamble is then the block's own header and keys."""
-    lines = text.splitlines(keepends=True)
+    lines = toml_lines(text)
     bounds: list[tuple[int, str, bool]] = []  # where each block starts, its name, whether [[...]]
     floor = 0  # a block's comments never reach back into the block before it
     for index, line in enumerate(lines):
@@ -95,7 +96,7 @@ def with_uid(block_text: str, patient_id: str) -> str:
         return block_text
     if uid is None:
         return block_text
-    lines = block_text.splitlines(keepends=True)
+    lines = toml_lines(block_text)
     at = next((i + 1 for i, line in enumerate(lines) if re.match(r"[ \t]*id[ \t]*=", line)), 1)
     at = min(at, len(lines))
     if at and not lines[at - 1].endswith("\n"):

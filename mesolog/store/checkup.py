@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mesolog import model
-from mesolog.errors import CorruptFile, MesologError
+from mesolog.errors import CorruptFile, MesologError, shortened
 from mesolog.model import progress
 from mesolog.model import vocabulary as vocab
 from mesolog.store import Clinic, read_chart_file
@@ -128,12 +128,69 @@ def _chart_problems(
         except MesologError as error:
             problems.append(where.problem(("courses", index), "error", error.message))
     problems += _number_problems(where, chart)
+    problems += _patient_text_problems(where, chart)
     previous: date | None = None
     for index, session in enumerate(chart.sessions):
-        if index not in broken:
-            problems += _session_problems(where, chart, index, session, previous, today, words)
-            previous = session.date
+        if index in broken:
+            # A field of the wrong shape reads as absent and is reported already; the session's
+            # other fields are checked all the same: every problem, not only the first.
+            problems += _rules_of_what_was_read(where, index, session, today)
+            continue
+        problems += _session_problems(where, chart, index, session, previous, today, words)
+        previous = session.date
     return problems
+
+
+def _rules_of_what_was_read(
+    where: _Where, index: int, session: model.Session, today: date
+) -> list[Problem]:
+    """The value rules of a session some of whose fields could not be read: a rule about a
+    field that reads as absent (reported already as of the wrong shape) is left out."""
+    here: Place = ("sessions", index)
+    name = f"session {session.id}" if isinstance(session.id, int) else "the session"
+    if session.date is None:
+        return []  # the rules compare dates with the session's: nothing to compare with
+    try:
+        found = model.session_problems(session, today)
+    except (TypeError, AttributeError, ValueError):
+        return []  # a rule that needs a field that did not read
+    return [
+        where.problem((*here, *problem.field), "error", f"{name}: {problem.message}")
+        for problem in found
+        if getattr(session, str(problem.field[0]), None) is not None
+    ]
+
+
+# A line break other than "\n" (and "\r\n"): the line and paragraph separators, NEL,
+# vertical tab and form feed, and the file, group and record separators. One-line fields refuse
+# them; a note may hold them, but many programs show them as a new line or not at all.
+_ODD_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_PATIENT_ONE_LINE = ("id", "name", "sex", "phone", "email")
+
+
+def _patient_text_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+    """A line break in a patient detail that is one line (refused when typed: a hand edit or
+    an older mesolog put it there); one in the patient's note is a warning."""
+    problems = []
+    for key in _PATIENT_ONE_LINE:
+        value = getattr(chart.patient, key, None)
+        if isinstance(value, str) and _breaks(value, "\n\r" + _ODD_BREAKS):
+            message = (
+                f"patient {key} {shortened(value)} holds a line break; correct it with "
+                f"`mesolog patient edit {chart.patient.id} --{key} ...`"
+            )
+            problems.append(where.problem(("patient", key), "error", message))
+    note = chart.patient.note
+    if isinstance(note, str) and _breaks(note, _ODD_BREAKS):
+        message = f"the patient's note holds {_breaks(note, _ODD_BREAKS)}, shown as a new line by some programs"
+        problems.append(where.problem(("patient", "note"), "warning", message))
+    return problems
+
+
+def _breaks(text: str, which: str) -> str:
+    """The odd line breaks ``text`` holds, named ("U+2028, U+000B"), or ""."""
+    found = sorted({c for c in text if c in which})
+    return ", ".join(f"U+{ord(c):04X}" for c in found)
 
 
 def _photo_problems(where: _Where, chart: model.Chart) -> list[Problem]:
@@ -196,6 +253,14 @@ def _session_problems(
     if session.course and chart.course(session.course) is None:
         message = f"{name}: no course named {session.course!r}"
         problems.append(where.problem((*here, "course"), "warning", message))
+    odd = _breaks(session.notes, _ODD_BREAKS) if isinstance(session.notes, str) else ""
+    if odd:
+        message = (
+            f"{name}: the notes hold {odd}, a line break some programs show as a new line and "
+            f"others hide; rewrite them with `mesolog amend {chart.patient.id} {session.id} "
+            '--note "..." --reason ...`'
+        )
+        problems.append(where.problem((*here, "notes"), "warning", message))
     for area in session.areas:
         if not words.area(area).known:
             message = f"{name}: area {area!r} is not in the list"

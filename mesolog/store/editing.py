@@ -24,7 +24,7 @@ from typing import Any
 from mesolog.errors import WouldLoseHandEdits
 from mesolog.model import Chart
 from mesolog.store.codec import chart_document
-from mesolog.store.layout import KeyLine, Layout, LayoutError, Place, Table, scan
+from mesolog.store.layout import KeyLine, Layout, LayoutError, Place, Table, scan, toml_lines
 
 Document = Mapping[str, Any]
 
@@ -260,7 +260,7 @@ def _holds(known: Any, rest: Place) -> bool:
 
 def _insert_block(layout: Layout, anchor: int, block: str) -> str:
     head, tail = _ended(layout.lines[: anchor + 1]), layout.lines[anchor + 1 :]
-    piece = block.splitlines(keepends=True)
+    piece = toml_lines(block)
     if head:
         piece = ["\n", *piece]
     if tail and tail[0].strip():

@@ -330,7 +330,17 @@ def _scan(text: str, wanted: set[Place] | None) -> Layout:
             break
     _close_regions(list(tables.values()))
     comment_lines = {line_of(offset) for offset in scanner.comments}
-    return Layout(text.splitlines(keepends=True), tables, keys, comment_lines)
+    return Layout(toml_lines(text), tables, keys, comment_lines)
+
+
+def toml_lines(text: str) -> list[str]:
+    """``text`` cut into its lines, each with its ending, where TOML ends a line: at "\n" only.
+    ``str.splitlines`` also cuts at U+2028, U+2029, U+0085, vertical tab and form feed, which a
+    note may hold inside its quotes: the lines would no longer be the file's, and an edit of
+    such a chart would never read back."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
 
 
 def _header(scanner: _Scanner, counts: dict[Place, int]) -> tuple[Place, bool]:

@@ -21,6 +21,7 @@ from mesolog.errors import CannotMerge
 from mesolog.model import merging
 from mesolog.model.merging import ABSENT, FieldClash
 from mesolog.store.chartblocks import Block, cut, schema1_uid, schema_of, upgraded
+from mesolog.store.layout import toml_lines
 
 MERGE_AUTHOR = "mesolog merge"
 
@@ -92,7 +93,7 @@ def _statements(own: str) -> list[tuple[str | None, str]]:
     """The header-and-keys part as (key, text) statements; comments and blank lines have no key.
     A statement runs on over the lines of a multi-line array."""
     out: list[tuple[str | None, str]] = []
-    for line in own.splitlines(keepends=True):
+    for line in toml_lines(own):
         found = _KEY_LINE.match(line)
         if found:
             out.append((found.group(1).strip("\"'"), line))

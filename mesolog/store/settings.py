@@ -10,6 +10,11 @@ Keys: ``practitioner``, ``clinic_name``, ``clinic_address``, ``technique`` (gun 
 ``anaesthetic``, and ``aftercare.INDICATION`` (``aftercare.hair loss``: the advice printed on
 the summary page for that indication; an indication is matched by meaning, so
 ``aftercare.alopecia`` changes the ``"hair loss"`` entry).
+
+The clinic's own words (docs/vocabulary.md): ``areas NAME`` adds an area, ``zones AREA/ZONE`` a
+zone of the injection map, ``products NAME`` adds a product with the category "clinic product" (``substances`` is
+the same table), ``products.NAME CATEGORY`` sets its category; ``config unset areas.NAME``, ``zones.AREA/ZONE``
+or ``products.NAME`` takes one off.
 """
 
 from __future__ import annotations
@@ -19,10 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mesolog.errors import ConfigError, InvalidValue, UnknownSetting, WouldLoseHandEdits
+from mesolog.errors import (
+    ConfigError,
+    InvalidValue,
+    UnknownSetting,
+    WouldLoseHandEdits,
+    shortened,
+)
 from mesolog.model import vocabulary as vocab
 from mesolog.model.aftercare import same_indication
-from mesolog.model.values import technique
+from mesolog.model.values import one_line, technique
 from mesolog.store.config import config_from
 from mesolog.store.files import write_atomically
 from mesolog.store.paths import make_private_dir
@@ -33,6 +44,10 @@ TEXT_KEYS = ("practitioner", "clinic_name", "clinic_address", "technique", "anae
 MULTILINE = ("clinic_address", AFTERCARE)
 LONGEST = {AFTERCARE: 4000, "clinic_address": 400}
 LISTS = ("areas", "zones", "substances")
+AREAS, ZONES, SUBSTANCES = LISTS
+# The words a practitioner may use for the clinic's own lists.
+LIST_NAMES = {"areas": AREAS, "zones": ZONES, "substances": SUBSTANCES, "products": SUBSTANCES}
+CLINIC_PRODUCT = "clinic product"  # the category of a product added without one
 NEW_FILE = "# mesolog settings (`mesolog config set/unset` keep comments and layout)\n"
 
 
@@ -52,7 +67,11 @@ def parse_key(text: str) -> Key:
     key = text.strip()
     if key in TEXT_KEYS:
         return Key(None, key)
+    if key in LIST_NAMES:
+        return Key(None, LIST_NAMES[key])
     head, dot, rest = key.partition(".")
+    if head in LIST_NAMES and dot and rest.strip():
+        return Key(LIST_NAMES[head], " ".join(rest.strip().strip("\"'").split()))
     if head == AFTERCARE:
         indication = rest.strip().strip("\"'").strip()
         if not dot or not indication:
@@ -60,11 +79,7 @@ def parse_key(text: str) -> Key:
                 "aftercare needs the indication it is for, e.g. 'aftercare.hair loss'."
             )
         return Key(AFTERCARE, indication)
-    if key in LISTS:
-        raise UnknownSetting(
-            f"{key} is a list: edit it in the config file (its path: mesolog config path)."
-        )
-    known = [*TEXT_KEYS, "aftercare.INDICATION"]
+    known = [*TEXT_KEYS, "aftercare.INDICATION", "areas", "zones", "products", "products.NAME"]
     close = vocab.close_match(key, [*TEXT_KEYS, AFTERCARE, *LISTS])
     hint = f" (did you mean {close!r}?)" if close else ""
     raise UnknownSetting(f"unknown setting {key!r}{hint}; settings are {', '.join(known)}.")
@@ -87,12 +102,16 @@ def checked_value(key: Key, value: str) -> str:
             str(key), text[:40] + "...", f"at most {LONGEST.get(kind, 200)} characters"
         )
     allowed = "\n\t" if kind in MULTILINE else ""
-    if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text):
+    # Control characters (C0, DEL, C1 such as U+0085) and the line and paragraph separators
+    # (U+2028, U+2029) would break the line the setting is shown on, or print as a new one.
+    import unicodedata
+
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") and c not in allowed for c in text):
         lines = "" if allowed else "one line of "
         raise InvalidValue(str(key), text[:40], f"{lines}text without control characters")
     if key.name == "technique" and not key.table:
         return technique(text)  # the model's rule, stored as its word ("by hand" -> "hand")
-    return text
+    return " ".join(text.split()) if key.name in LISTS or key.table in LISTS else text
 
 
 # --- changing the file -------------------------------------------------------------------------
@@ -104,6 +123,10 @@ def set_value(path: Path, key_text: str, value: str) -> str:
     text = checked_value(key, value)
     old_text = _read(path)
     old = _parse(path, old_text)
+    if key.table is None and key.name in LISTS:
+        return _add_word(path, old_text, old, key.name, text)
+    if key.table in WORD_LISTS:
+        raise UnknownSetting(f"add one with: config set {key.table} {shortened(key.name)}")
     # An indication already in the file keeps the word it was typed with there.
     name = _stored_name(old, key) or key.name
     _write_checked(path, old_text, old, _with(old, key.table, name, name, text), key)
@@ -116,11 +139,63 @@ def unset_value(path: Path, key_text: str) -> str:
     key = parse_key(key_text)
     old_text = _read(path)
     old = _parse(path, old_text)
+    if key.table in WORD_LISTS:
+        return _remove_word(path, old_text, old, key.table, key.name)
+    if key.table is None and key.name in LISTS:
+        raise UnknownSetting(
+            f"name the one to take off, e.g. config unset {key.name}.NAME (a list is never "
+            "emptied at once)"
+        )
     stored = _stored_name(old, key)
     if stored is None:
         return f"{key} was not set in {path}; nothing changed."
     _write_checked(path, old_text, old, _with(old, key.table, stored, None, None), key)
     return f"{key} removed from {path}; the default applies."
+
+
+# The lists of words (areas; zones as AREA/ZONE), as opposed to the products' table.
+WORD_LISTS = {AREAS: "area", ZONES: "zone"}
+
+
+def _add_word(path: Path, old_text: str, old: dict[str, Any], list_name: str, word: str) -> str:
+    """An area (or zone) appended to its list, or a product added to ``[substances]`` (category
+    "clinic product"); a word the clinic has already is said, not added twice."""
+    one_line(word, list_name)
+    if list_name in WORD_LISTS:
+        kind = WORD_LISTS[list_name]
+        words = old.get(list_name, [])
+        if not isinstance(words, list):
+            raise ConfigError(f"{path}: {list_name} must be a list of text; fix it by hand first.")
+        if any(vocab.normalize(str(a)) == vocab.normalize(word) for a in words):
+            return f"{kind} {shortened(word)} is in {path} already; nothing changed."
+        expected = {**old, list_name: [*words, word]}
+        what = f"{kind} {shortened(word)} added to {path}: a known word from now on."
+    else:
+        table = old.get(SUBSTANCES, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [substances] must be a table; fix it by hand first.")
+        if any(vocab.normalize(str(n)) == vocab.normalize(word) for n in table):
+            return f"product {shortened(word)} is in {path} already; nothing changed."
+        expected = {**old, SUBSTANCES: {**table, word: CLINIC_PRODUCT}}
+        what = (
+            f"product {shortened(word)} added to {path} (category {CLINIC_PRODUCT!r}; set "
+            f"another with: config set \"products.{word}\" CATEGORY)."
+        )
+    _write_checked(path, old_text, old, expected, Key(None, list_name))
+    return what
+
+
+def _remove_word(path: Path, old_text: str, old: dict[str, Any], list_name: str, word: str) -> str:
+    kind = WORD_LISTS[list_name]
+    words = old.get(list_name, [])
+    kept = [a for a in words if vocab.normalize(str(a)) != vocab.normalize(word)]
+    if not isinstance(words, list) or len(kept) == len(words):
+        return f"{kind} {shortened(word)} was not in {path}; nothing changed."
+    expected = {k: v for k, v in old.items() if k != list_name or kept}
+    if kept:
+        expected[list_name] = kept
+    _write_checked(path, old_text, old, expected, Key(list_name, word))
+    return f"{kind} {shortened(word)} removed from {path}."
 
 
 def _read(path: Path) -> str:
@@ -148,6 +223,9 @@ def _stored_name(data: dict[str, Any], key: Key) -> str | None:
     table = data.get(key.table)
     if not isinstance(table, dict):
         return None
+    if key.table == SUBSTANCES:  # a product by its name, whatever the case it is typed in
+        same = (n for n in table if vocab.normalize(str(n)) == vocab.normalize(key.name))
+        return next(same, None)
     return next((name for name in table if same_indication(name, key.name)), None)
 
 

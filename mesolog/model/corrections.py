@@ -1,0 +1,329 @@
+"""Corrections by name: a correction touches only what it names (docs/corrections.md).
+
+``amend --substance`` replaces the product of that name (or that lot) and keeps the others;
+``--remove-substance`` takes one off; ``--resolve-complication`` settles one complication;
+``--remove-complication`` takes one off. An item is named by what was typed (a name, a lot)
+or by its number in the session as the report shows it (``#2``): where two items of a session
+answer to the same name, the correction is refused, listing them by number, never guessed.
+
+And the other way: a lot a correction took away from a session is still a lot the patient
+may have received (:func:`corrected_lots`), so a recall lists that session too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from mesolog.errors import InvalidValue, WhichOne
+from mesolog.model import vocabulary as vocab
+from mesolog.model.amendments import complication_text, substance_text
+from mesolog.model.records import Complication, Session, Substance
+from mesolog.model.values import lot_key
+
+# "#2": the second item of its kind in the session, as the report numbers them.
+_NUMBER = re.compile(r"#\s*(\d{1,3})")
+# "#2=caffeine:2ml:LOT X": a replacement for the item of that number (the next number adds one:
+# a second vial of a product already there).
+_NUMBERED_SPEC = re.compile(r"\s*#\s*(\d{1,3})\s*=\s*(.*)", re.DOTALL)
+
+
+def numbered_spec(spec: str) -> tuple[int | None, str]:
+    """(the item's number, the substance spec) of ``--substance "#2=NAME:AMOUNT..."``; (None,
+    spec) for a spec naming no number."""
+    found = _NUMBERED_SPEC.fullmatch(spec)
+    return (int(found.group(1)), found.group(2)) if found else (None, spec)
+
+
+def item_number(text: str) -> int | None:
+    """The number in ``#2``, or None when ``text`` is a name."""
+    found = _NUMBER.fullmatch(text.strip())
+    return int(found.group(1)) if found else None
+
+
+def substance_line(number: int, item: Substance) -> str:
+    """An item as a refusal lists it: "#2 caffeine 2ml lot CF-8812"."""
+    return f"#{number} {substance_text(item)}"
+
+
+def complication_line(number: int, item: Complication) -> str:
+    return f"#{number} {complication_text(item)}"
+
+
+def _same_substance(item: Substance, typed: str) -> bool:
+    """``typed`` names ``item``: as typed, by meaning ("DCA" is deoxycholate), or by lot."""
+    if vocab.normalize(item.name) == vocab.normalize(typed):
+        return True
+    if vocab.substance_base(item.name) == vocab.substance_base(typed):
+        return True
+    meant = vocab.substance_meaning(typed)
+    return meant in vocab.SUBSTANCES and vocab.substance_meaning(item.name) == meant
+
+
+def _by_lot(item: Substance, lot: str | None) -> bool:
+    return bool(lot and item.lot and lot_key(item.lot) == lot_key(lot))
+
+
+def _one(
+    found: list[int],
+    items: Sequence[object],
+    what: str,
+    option: str,
+    session: Session,
+    lines: Callable[[int], str],
+) -> int | None:
+    """The single item ``found`` points to; None for none; refused, listing them, for several
+    that differ (entries alike in every field are one answer: the first is taken)."""
+    if len(found) <= 1 or all(items[i] == items[found[0]] for i in found):
+        return found[0] if found else None
+    listed = "; ".join(lines(i) for i in found)
+    raise WhichOne(
+        f"session {session.id} has {len(found)} {what} ({listed}); say which by its number, "
+        f"e.g. {option} '#{found[-1] + 1}'; nothing changed."
+    )
+
+
+def numbered_kinds(session: Session) -> tuple[bool, bool]:
+    """Whether the report numbers the session's products, and its complications: only where two
+    of a kind answer to one name, the number being how a correction says which."""
+    twin_products = any(
+        _same_substance(a, b.name)
+        for i, a in enumerate(session.substances)
+        for b in session.substances[i + 1 :]
+    )
+    twin_complications = any(
+        same_complication(a.name, b.name, vocab.DEFAULT)
+        for i, a in enumerate(session.complications)
+        for b in session.complications[i + 1 :]
+    )
+    return twin_products, twin_complications
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubstanceCorrection:
+    """What ``--substance`` and ``--remove-substance`` did to a session's products."""
+
+    substances: tuple[Substance, ...]
+    notes: tuple[str, ...] = ()  # said before the correction is stored
+
+
+def corrected_substances(
+    session: Session,
+    typed: Sequence[tuple[int | None, Substance]],
+    removed: Sequence[str],
+) -> SubstanceCorrection:
+    """The session's products with each typed one in place of the product of that name (or
+    that lot, or that number), the others kept; a typed product that matches none is added;
+    each removed one taken off (by name, lot or number). A lot left out of a replacement keeps
+    the one recorded (a recall must never lose it by omission): said, like every removal."""
+    items = list(session.substances)
+    notes: list[str] = []
+    gone: list[Substance] = []
+    for text in removed:
+        index = _substance_index(session, items, text, None, "--remove-substance")
+        if index is None:
+            has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
+            raise InvalidValue(
+                "--remove-substance", text, f"session {session.id} has no such product (it has: {has})"
+            )
+        gone.append(items[index])
+        notes.append(
+            f"session {session.id}: {substance_line(index + 1, items[index])} is taken off "
+            "(the trail keeps it; `mesolog lot` still finds this session)."
+        )
+    for number, item in typed:
+        if number == len(items) + 1:  # the next number: one more product (a second vial)
+            items.append(item)
+            continue
+        index = (
+            _numbered(session, items, number, "--substance")
+            if number is not None
+            else _substance_index(session, items, item.name, item.lot, "--substance")
+        )
+        if index is None:
+            notes.append(
+                f"session {session.id}: {item.name} is added to its products (no product of "
+                f"that name or lot was there); to replace one instead, name it: --substance "
+                f"'#1={item.name}:...', or take it off with --remove-substance."
+            )
+            items.append(item)
+            continue
+        before = items[index]
+        if item.lot is None and before.lot:
+            item = replace(item, lot=before.lot, expiry=item.expiry or before.expiry)
+            notes.append(
+                f"session {session.id}: {item.name} keeps lot {before.lot} (no lot was typed); "
+                "give LOT to change it."
+            )
+        if before.lot and item.lot and lot_key(before.lot) != lot_key(item.lot):
+            notes.append(
+                f"session {session.id}: lot {before.lot} of {before.name} is corrected to "
+                f"{item.lot} (`mesolog lot {before.lot}` still lists this session, as corrected)."
+            )
+        items[index] = item
+    kept = tuple(s for s in items if not any(s is g for g in gone))
+    if not kept:
+        raise InvalidValue(
+            "--remove-substance", ", ".join(removed), "a session keeps at least one product; "
+            "void the session if none was given",
+        )
+    return SubstanceCorrection(kept, tuple(notes))
+
+
+def _numbered(session: Session, items: list[Substance], number: int, option: str) -> int:
+    if not 1 <= number <= len(items):
+        has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
+        more = f" (#{len(items) + 1}= adds one)" if option == "--substance" else ""
+        raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}{more}")
+    return number - 1
+
+
+def _substance_index(
+    session: Session, items: list[Substance], name: str, lot: str | None, option: str
+) -> int | None:
+    """The product ``name`` (or ``lot``, or ``#N``) names; None for none; refused for several."""
+    number = item_number(name)
+    if number is not None:
+        return _numbered(session, items, number, option)
+    by_name = [i for i, s in enumerate(items) if _same_substance(s, name)]
+    by_lot = [i for i, s in enumerate(items) if _by_lot(s, lot or name)]
+    if len(by_name) > 1 and lot:  # two lots of one product: the lot typed says which
+        same_lot = [i for i in by_name if i in by_lot]
+        by_name = same_lot or by_name
+    found = list(dict.fromkeys(by_name or by_lot))
+    if by_name and by_lot and set(by_lot) - set(by_name):
+        found = list(dict.fromkeys([*by_name, *by_lot]))  # the name says one, the lot another
+
+    def line(i: int) -> str:
+        return substance_line(i + 1, items[i])
+
+    return _one(found, items, f"products named {name!r}", option, session, line)
+
+
+# --- complications ------------------------------------------------------------------------------
+
+
+def complication_index(
+    session: Session, name: str, option: str, words: vocab.Vocabulary = vocab.DEFAULT
+) -> int:
+    """The complication ``name`` (as typed, by meaning, or ``#N``) names in the session; refused
+    listing them when none or several answer to it."""
+    items = session.complications
+
+    def listed() -> str:
+        return "; ".join(complication_line(i + 1, c) for i, c in enumerate(items)) or "none"
+
+    number = item_number(name)
+    if number is not None:
+        if not 1 <= number <= len(items):
+            raise InvalidValue(option, name, f"session {session.id} has complications {listed()}")
+        return number - 1
+    found = [i for i, c in enumerate(items) if same_complication(c.name, name, words)]
+    if not found:
+        has = ", ".join(c.name for c in items) or "none"
+        raise InvalidValue(option, name, f"session {session.id} has no such complication (it has: {has})")
+    index = _one(
+        found, items, f"complications named {name!r}", option, session,
+        lambda i: complication_line(i + 1, items[i]),
+    )
+    assert index is not None
+    return index
+
+
+def same_complication(charted: str, typed: str, words: vocab.Vocabulary) -> bool:
+    """``typed`` names the charted complication: as typed, or by meaning (both known)."""
+    if vocab.normalize(charted) == vocab.normalize(typed):
+        return True
+    a, b = words.complication(charted), words.complication(typed)
+    return a.known and b.known and a.value == b.value
+
+
+def resolved_complications(
+    session: Session,
+    names: Sequence[str],
+    resolved: date,
+    outcome: str | None,
+    words: vocab.Vocabulary = vocab.DEFAULT,
+) -> tuple[Complication, ...]:
+    """The session's complications with each one named settled: resolved on ``resolved``, its
+    outcome ``outcome`` (``resolved`` when not given); the others as they were."""
+    items = list(session.complications)
+    for name in names:
+        index = complication_index(session, name, "--resolve-complication", words)
+        items[index] = replace(items[index], resolved=resolved, outcome=outcome or "resolved")
+    return tuple(items)
+
+
+def without_complications(
+    session: Session, names: Sequence[str], words: vocab.Vocabulary = vocab.DEFAULT
+) -> Session:
+    """``session`` without the complications named (as typed, by meaning: "haematoma" removes
+    "bruising", or by number); one name removes one entry. A name the session does not have is
+    refused naming those it has; one that two different entries answer to asks which."""
+    for name in names:
+        index = complication_index(session, name, "--remove-complication", words)
+        kept = session.complications[:index] + session.complications[index + 1 :]
+        session = replace(session, complications=kept)
+    return session
+
+
+# --- recall: the lots a correction took away ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrectedLot:
+    """A lot a session held until a correction took it away (the product as the trail wrote it
+    then), and the amendment that did: when, who and why."""
+
+    substance: str
+    amount: float
+    unit: str
+    lot: str
+    at: datetime
+    by: str
+    reason: str
+
+
+# One product as the trail writes it: "NAME AMOUNTunit[ lot LOT][ exp DATE]".
+_TRAIL_ITEM = re.compile(
+    r"^(?P<name>.+?) (?P<amount>\d[\d.e+-]*)(?P<unit>[A-Za-zµ]+) lot (?P<lot>.+?)"
+    r"(?: exp \d{4}-\d{2}-\d{2})?$"
+)
+
+
+def corrected_lots(session: Session) -> list[CorrectedLot]:
+    """Every lot the trail shows was taken away from this session (corrected to another lot,
+    or its product taken off) and that the session does not hold now, with the amendment that
+    did it: the patient may have received it, so a recall lists the session. Read from the
+    trail's words ("substances: A 2ml lot X; ... -> ...")."""
+    held = {lot_key(s.lot) for s in session.substances if s.lot}
+    found: dict[str, CorrectedLot] = {}
+    for note in session.amendments:
+        for change in note.changes:
+            if not change.startswith("substances: ") or " -> " not in change:
+                continue
+            before, _, after = change[len("substances: ") :].partition(" -> ")
+            kept = {lot_key(item.group("lot")) for item in _trail_items(after)}
+            for item in _trail_items(before):
+                key = lot_key(item.group("lot"))
+                if key in kept or key in held or key in found:
+                    continue
+                try:
+                    amount = float(item.group("amount"))
+                except ValueError:
+                    continue  # not a product as the trail writes one
+                found[key] = CorrectedLot(
+                    item.group("name"), amount, item.group("unit"), item.group("lot"),
+                    note.at, note.by, note.reason,
+                )
+    return list(found.values())
+
+
+def _trail_items(text: str) -> list[re.Match[str]]:
+    """Each product with a lot of a trail's list ("A 2ml lot X; B 1ml")."""
+    return [m for m in (_TRAIL_ITEM.match(part.strip()) for part in text.split("; ")) if m]
