@@ -320,6 +320,13 @@ class Clinic:
         if warning:
             self.notices.append(warning)
 
+    def _save(self, path: Path, text: str, message: str, author: str) -> None:
+        """Write one chart and commit it; a kill between the two is committed by the next
+        command under ``message``, never taken for a hand edit (see docs/sharing.md)."""
+        with history.writing(self.data_dir, {path: text}, message, author):
+            write_atomically(path, text)
+            self._commit(path, message, author)
+
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
         from mesolog.model.details import validate_patient
@@ -335,8 +342,8 @@ class Clinic:
                 )
             path = self.patients_dir / f"{patient.id}.toml"
             chart = Chart(patient, courses, ())
-            write_atomically(path, _checked_text(path, None, chart, 0))
-            self._commit(path, f"{patient.id}: patient created", "")
+            text = _checked_text(path, None, chart, 0)
+            self._save(path, text, f"{patient.id}: patient created", "")
         return path
 
     def _change(
@@ -359,8 +366,8 @@ class Clinic:
                 from mesolog.store.chartblocks import upgraded
 
                 candidate = upgraded(candidate, before.patient.id)
-            write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
-            self._commit(path, message(after), author)
+            text = _checked_text(path, candidate, after, len(before.sessions))
+            self._save(path, text, message(after), author)
         return after, path
 
     def record(
@@ -455,8 +462,8 @@ class Clinic:
 
                 candidate = upgraded(candidate, chart.patient.id)
                 message = f"{chart.patient.id}: session {session.id} added"
-            write_atomically(path, _checked_text(path, candidate, new, len(chart.sessions)))
-            self._commit(path, message, session.practitioner)
+            text = _checked_text(path, candidate, new, len(chart.sessions))
+            self._save(path, text, message, session.practitioner)
         return session, path
 
     def add_course(self, patient_id: str, course: Course) -> Path:
@@ -691,16 +698,22 @@ class Clinic:
         existing one by appending), then one git commit of every chart changed. A session whose
         source is in the chart already is left out, so a second run adds nothing."""
         self.ensure_folders()
-        written = [self._import_chart(plan) for plan in plans]
-        paths = [p for p in written if p is not None]
         sessions = sum(len(plan.sessions) for plan in plans)
-        warning = history.record_many(
-            self.data_dir,
-            paths,
-            f"import {file_name}: {sessions} sessions, {len(paths)} charts",
-            author,
-            self.lock_dir,
-        )
+        # Announced before the first write: a kill before the commit is committed later.
+        charts: dict[Path, str | None] = {
+            self.find(plan.patient_id) or self.patients_dir / f"{plan.patient_id}.toml": None
+            for plan in plans
+        }
+        with history.writing(self.data_dir, charts, f"import {file_name}: {sessions} sessions", author):
+            written = [self._import_chart(plan) for plan in plans]
+            paths = [p for p in written if p is not None]
+            warning = history.record_many(
+                self.data_dir,
+                paths,
+                f"import {file_name}: {sessions} sessions, {len(paths)} charts",
+                author,
+                self.lock_dir,
+            )
         if warning:
             self.notices.append(warning)
         return paths
