@@ -14,7 +14,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -360,7 +359,7 @@ def test_a_sync_killed_during_the_merge_leaves_no_temporaries_and_the_next_sync_
     before = state(a)
     # The merge driver kills the whole sync (mesolog, git and itself) in the middle of a merge.
     killer = tmp_path / "kill-merge-chart"
-    killer.write_text("#!/bin/sh\nkill -9 -- -$(ps -o pgid= $$ | tr -d ' ')\n")
+    killer.write_text("#!/bin/sh\nkill -9 -$(ps -o pgid= $$ | tr -d ' ')\n")
     killer.chmod(0o755)
     git(a.folder, "config", "merge.mesolog.driver", f"{killer} %O %A %B %P")
     killed = subprocess.run(
@@ -411,3 +410,22 @@ def test_no_advice_can_discard_a_session_and_sync_offers_its_own_command(
     b("sync")
     assert (b.folder / "patients" / "P-8.toml").is_file()
     assert b"# seen on day 3" in b.chart("P-2")
+
+
+def test_an_overriding_attributes_line_here_is_named_by_check_and_sync_and_init_puts_it_right(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, _ = laptops
+    attributes = a.folder / ".gitattributes"
+    attributes.write_text(attributes.read_text() + "patients/*.toml merge=union\n")
+    a("git", "commit", "-q", "-am", "attributes")
+    checked = a("check", expect=None)
+    assert "merge=union" in checked.stdout + checked.stderr
+    before = state(a)
+    said = a("sync", expect=1).stderr
+    assert "merge=union" in said and "mesolog init --git" in said
+    assert state(a) == before
+    a("init", "--git")
+    assert attributes.read_text().splitlines()[-1] == "patients/*.toml merge=mesolog"
+    a("sync")
+    assert git(a.folder, "check-attr", "merge", "--", "patients/P-1.toml").strip().endswith("mesolog")

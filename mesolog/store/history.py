@@ -282,6 +282,28 @@ def _commit_paths(data_dir: Path, relatives: list[str], message: str, author: st
     return added.returncode == 0 and done.returncode == 0
 
 
+def commit_edits(data_dir: Path, relatives: list[str], listed: str) -> bool:
+    """Commit changes made outside mesolog (``sync --keep-edits``): a change of mesolog's that
+    waited, with a hand edit on top, under its own message saying so; the rest as one commit
+    that names them (``listed``). The history lock is held."""
+    from mesolog.store import pending
+
+    waiting = pending.read(data_dir)
+    committed = True
+    for relative in relatives:
+        entry = waiting.get(relative)
+        if entry is not None:
+            message = entry.message(pending.HAND_EDITED)
+            committed &= _commit_paths(data_dir, [relative], message, entry.author)
+    rest = [relative for relative in relatives if relative not in waiting]
+    if rest:
+        message = f"changes made outside mesolog, kept by sync: {listed}"
+        committed &= _commit_paths(data_dir, rest, message, "")
+    if committed:
+        pending.forget(data_dir, *relatives)
+    return committed
+
+
 @contextlib.contextmanager
 def writing(
     data_dir: Path, changes: dict[Path, str | None], message: str, author: str

@@ -275,7 +275,7 @@ def announced_for(data_dir: Path, relative: str) -> str | None:
             intent = _read_intent(fd)
         finally:
             os.close(fd)
-        if intent is not None and relative in intent.charts:
-            if digest(data_dir / relative) != intent.charts[relative][0]:
-                return intent.message
+        before = intent.charts.get(relative) if intent is not None else None
+        if intent is not None and before is not None and digest(data_dir / relative) != before[0]:
+            return intent.message
     return None
