@@ -429,3 +429,36 @@ def test_an_overriding_attributes_line_here_is_named_by_check_and_sync_and_init_
     assert attributes.read_text().splitlines()[-1] == "patients/*.toml merge=mesolog"
     a("sync")
     assert git(a.folder, "check-attr", "merge", "--", "patients/P-1.toml").strip().endswith("mesolog")
+
+
+def test_a_sync_killed_while_git_writes_the_pulled_charts_is_finished_by_the_next_command(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    """git is killed after writing one pulled chart of two into the work tree (its index and
+    HEAD not yet moved): the next sync finishes the pull, nothing is called a hand edit."""
+    a, b = laptops
+    b("add", "P-1", *ADD, "--note", "from B")
+    b("add", "P-2", *ADD, "--note", "from B")
+    b("sync")
+    folder = tmp_path / "half-bin"
+    folder.mkdir()
+    script = folder / "git"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" merge --ff-only "*)\n'
+        '  for target; do :; done\n'
+        f'  {shutil.which("git")} -C "$2" show "$target:patients/P-1.toml" > "$2/patients/P-1.toml"\n'
+        "  kill -9 $PPID; exit 1;;\n"
+        "esac\n"
+        f'exec {shutil.which("git")} "$@"\n'
+    )
+    script.chmod(0o755)
+    killed = mesolog_process("--data-dir", str(a.folder), "sync",
+                             env={"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert b"from B" in a.chart("P-1") and b"from B" not in a.chart("P-2")
+    a("sync")
+    assert a.charts() == b.charts()
+    assert not any("outside mesolog" in s for s in subjects(a))
+    assert git(a.folder, "status", "--porcelain") == ""
+    assert git(a.folder, "rev-parse", "HEAD") == git(tmp_path / "shared.git", "rev-parse", "HEAD")

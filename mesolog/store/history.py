@@ -210,6 +210,7 @@ def _commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None) -> None
     that wait with the same message (one import's charts) are committed together."""
     from mesolog.store import pending
 
+    finish_interrupted_pull(data_dir)
     _take_interrupted(data_dir, lock_dir, holding)
     done: list[str] = []
     groups: dict[tuple[str, str], list[str]] = {}
@@ -228,6 +229,63 @@ def _commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None) -> None
                 done += paths
     if done:
         pending.forget(data_dir, *done)
+
+
+MOVING = "mesolog-moving"
+
+
+def moving(data_dir: Path, start: str, target: str) -> Path:
+    """Before ``sync`` moves the branch and the work tree from ``start`` to ``target``: both
+    noted in ``.git/mesolog-moving`` (removed once the move is done), so that a kill in the
+    middle of git's checkout is finished by the next command, not taken for hand edits."""
+    from mesolog.store.files import write_atomically
+
+    note = git_dir(data_dir) / MOVING
+    write_atomically(note, f"{start} {target}\n")
+    return note
+
+
+def finish_interrupted_pull(data_dir: Path) -> None:
+    """A move of ``sync`` that was killed half way: when HEAD is still where it started and
+    every file that differs from it holds the version of the start or of the target (git was
+    writing them), the work tree and the branch are brought to the target. Anything else
+    (a hand edit since) is left as it is, for the practitioner."""
+    note = git_dir(data_dir) / MOVING
+    if not note.is_file():
+        return
+    noted = note.read_text(encoding="utf-8", errors="replace").split()
+    head = _git(data_dir, "rev-parse", "--verify", "HEAD").stdout.strip()
+    if len(noted) != 2 or head != noted[0] or not _only_between(data_dir, *noted):
+        note.unlink(missing_ok=True)
+        return
+    start, target = noted
+    if _git(data_dir, "read-tree", "--reset", "-u", target).returncode != 0:
+        return  # git's index is still locked: tried again by the next command
+    _git(data_dir, "update-ref", "-m", "mesolog sync: finished after an interruption", "HEAD", target, start)
+    note.unlink(missing_ok=True)
+
+
+def _only_between(data_dir: Path, start: str, target: str) -> bool:
+    """Whether every change in the work tree is a file at its ``start`` or ``target`` version."""
+    status = _git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
+    paths = [item[3:] for item in status.split("\0") if len(item) > 3]
+    if not paths:
+        return True
+    between = set(_git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
+    if not set(paths) <= between:
+        return False
+    versions = {
+        f"{rev}:{path}": _git(data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}").stdout.strip()
+        for rev in (start, target)
+        for path in paths
+    }
+    for path in paths:
+        on_disk = ""
+        if (data_dir / path).is_file():
+            on_disk = _git(data_dir, "hash-object", "--", path).stdout.strip()
+        if on_disk not in (versions[f"{start}:{path}"], versions[f"{target}:{path}"]):
+            return False
+    return True
 
 
 def _take_interrupted(data_dir: Path, lock_dir: Path, holding: str | None) -> None:

@@ -165,7 +165,10 @@ def commit(data_dir: Path, pull: Pull, shown: str) -> str:
 def move(data_dir: Path, target: str, shown: str) -> None:
     """Fast-forward the branch and the work tree to ``target`` (git refuses rather than
     overwrite a change it does not know)."""
+    start = _out(data_dir, "rev-parse", "--verify", "HEAD") or ""
+    note = history.moving(data_dir, start, target)
     done = history.git(data_dir, "merge", "--ff-only", "--quiet", target, in_english=True)
+    note.unlink(missing_ok=True)
     if done.returncode != 0:
         said = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
         raise SyncFailed(
