@@ -462,3 +462,23 @@ def test_a_sync_killed_while_git_writes_the_pulled_charts_is_finished_by_the_nex
     assert not any("outside mesolog" in s for s in subjects(a))
     assert git(a.folder, "status", "--porcelain") == ""
     assert git(a.folder, "rev-parse", "HEAD") == git(tmp_path / "shared.git", "rev-parse", "HEAD")
+
+
+def test_two_charts_whose_ids_differ_only_by_case_are_refused(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, _ = laptops
+    evil = outsider(tmp_path)
+    text = (evil / "patients" / "P-1.toml").read_text()
+    (evil / "patients" / "p-1.toml").write_text(text.replace('id = "P-1"', 'id = "p-1"', 1))
+    push(evil, "twin")
+    refused(a, "p-1.toml", "P-1.toml")
+
+
+def test_init_names_a_folder_attributes_file_it_cannot_override(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, _ = laptops
+    (a.folder / "patients" / ".gitattributes").write_text("*.toml merge=union\n")
+    said = a("init", "--git", expect=1).stderr
+    assert "merge=union" in said and "overrides" in said

@@ -412,7 +412,7 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
     return (
         f"holds mesolog's own change ({what}), which git did not record, and was changed "
         "outside mesolog since; mesolog commits both before the chart's next change, or now: "
-        'mesolog git commit -m "why" -- ' + relative
+        f'`mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
     )
 
 

@@ -119,7 +119,7 @@ def odd_entry(files: dict[str, Entry]) -> str | None:
 def remote_refusal(data_dir: Path, base: str | None, incoming: str) -> str | None:
     """What the remote did from ``base`` to ``incoming`` that is refused, or None."""
     before, after = listing(data_dir, base), listing(data_dir, incoming)
-    odd = odd_entry(after)
+    odd = odd_entry(after) or _case_twins(charts(after))
     if odd:
         return odd
     gone = sorted(charts(before) - charts(after))
@@ -156,6 +156,17 @@ def _moved(old: dict[str, Version], new: dict[str, Version], gone: list[str]) ->
             return f"swapped the charts of {stem(source)} and {stem(target)}"
         if source in gone or target in old:
             return f"moved the chart of {stem(source)} to {named(target)}"
+    return None
+
+
+def _case_twins(paths: set[str]) -> str | None:
+    """Two charts whose ids differ only by case (ids are unique ignoring case; on a laptop
+    whose file system ignores case they would be one file)."""
+    seen: dict[str, str] = {}
+    for path in sorted(paths):
+        twin = seen.setdefault(path.lower(), path)
+        if twin != path:
+            return f"added {named(path)} beside {named(twin)} (ids are unique ignoring case)"
     return None
 
 

@@ -160,6 +160,12 @@ def init(data_dir: Path) -> str:
         history.git(
             data_dir, "commit", "--quiet", "-m", "mesolog: charts merge by session", "--", *own
         )
+    overridden = attribute_problem(data_dir)
+    if overridden:  # a .gitattributes deeper than the top one wins over the line written there
+        raise HistoryError(
+            f"history is on, but {overridden}: a .gitattributes file in a folder overrides "
+            f"`{ATTRIBUTE_LINE}`; remove its line for charts, then run `mesolog init --git` again."
+        )
     return (
         "history is on in this existing repository: the chart merge driver is registered "
         "and permissions are tightened; the history was left as it was."
