@@ -2,7 +2,9 @@
 (file side), and ``mesolog sync``.
 
 Git is the distributed engine; mesolog only teaches it to merge a chart (``merge-chart``, keyed by
-session uid) and drives pull and push with one sentence per way it can fail.
+session uid) and drives pull and push with one sentence per way it can fail. What a remote
+brings is computed without touching the work tree (``store.pull``) and checked
+(``store.incoming``) before the branch moves: see docs/sharing.md.
 """
 
 from __future__ import annotations
