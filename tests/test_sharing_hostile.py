@@ -291,6 +291,7 @@ def test_an_add_killed_before_its_commit_is_committed_by_sync_with_its_own_messa
     assert "killed" in [s.get("notes") for s in a.sessions("P-1")]
     checked = a("check")
     assert "outside mesolog" not in checked.stdout and "checkout" not in checked.stdout
+    assert "mesolog's own change (P-1: session 2 added) is saved but its commit was interrupted" in checked.stdout
     synced = a("sync")
     assert "pushed" in synced.stdout
     assert subjects(a)[0] == "P-1: session 2 added"

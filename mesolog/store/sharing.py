@@ -27,6 +27,7 @@ from mesolog.errors import (
 from mesolog.store import history, incoming, pull
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
+from mesolog.store.pending import announced_for
 from mesolog.store.pending import read as read_waiting
 
 ATTRIBUTES = ".gitattributes"
@@ -351,6 +352,12 @@ def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
     if not pending:
         return
     paths = [path for _, path in pending]
+    busy = [path for path in paths if announced_for(data_dir, path)]
+    if busy:  # written by a command that is about to commit it (interrupted ones are taken)
+        raise SyncFailed(
+            f"not synced: {busy[0]} is being changed by another mesolog right now; sync again "
+            "in a moment; nothing was changed."
+        )
     listed = ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
     if keep_edits:
         _keep_edits(data_dir, pending, listed)
