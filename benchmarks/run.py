@@ -4,7 +4,7 @@ whole-process runs, and writes the figures to benchmarks/results.md.
     python benchmarks/run.py            # full run: 2,000 x 20 plus growth to 4,000 (~15 min)
     python benchmarks/run.py --quick    # smaller clinic and fewer repeats (~2 min)
 
-Budgets (DESIGN.md, issue 13): start-up of each command <= 1.05x its floor in CPU seconds (a
+Budgets (docs/design.md): start-up of each command <= 1.05x its floor in CPU seconds (a
 bare two-command Typer app for commands that print no table, the same app printing a small Rich
 table for those that do, a bare Typer app with as many options for ``add``); clinic-wide
 commands when nothing changed <= 0.5 s on the reference machine (where the hello app takes

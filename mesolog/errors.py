@@ -6,7 +6,7 @@ stderr and exits with ``exit_code``; nothing else decides exit codes.
 
 from __future__ import annotations
 
-# Exit codes (DESIGN.md): 0 done; 1 a refused action or bad data; 2 bad usage or an invalid value.
+# Exit codes (docs/design.md): 0 done; 1 a refused action or bad data; 2 bad usage or an invalid value.
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 

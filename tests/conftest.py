@@ -63,7 +63,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / "home" / var.lower()))
     monkeypatch.delenv("NO_COLOR", raising=False)
-    # Piped output is drawn 80 columns wide, or COLUMNS wide (README "Reading at any width").
+    # Piped output is drawn 80 columns wide, or COLUMNS wide (docs/manual.md, "Reading at any width").
     # The suite reads it wide, so that a whole row or a long temporary path stays on one line
     # for the assertions; the tests about widths set or remove COLUMNS themselves.
     monkeypatch.setenv("COLUMNS", "1000")

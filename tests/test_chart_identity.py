@@ -1,5 +1,5 @@
 """A chart is one file with one name: `check` reads every chart whatever one of them holds, and
-a write goes only to a chart whose file name is its id (QA findings 2, 10 and 25)."""
+a write goes only to a chart whose file name is its id."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ SESSION = ["--date", "2026-11-20", "--area", "scalp", "-s", "minoxidil:1ml:LOT M
 SCHEMA1_SESSION = '\n[[sessions]]\nid = 1\n{recorded}date = 2026-11-01\nareas = ["scalp"]\ntechnique = "gun"\ndepth_mm = 1.5\nanaesthetic = "none"\n'
 
 
-# --- check reads every chart whatever one holds (finding 2), messages as written (finding 25) --
+# --- check reads every chart whatever one holds, messages as written --
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_no_message_of_a_wrongly_typed_chart_shows_a_python_repr(run, patient: P
     assert "(found 'two')" in out
 
 
-# --- one chart, one name (finding 10) ---------------------------------------------------------
+# --- one chart, one name ---------------------------------------------------------
 
 WRITES = [
     ["add", "{id}", "--like-last", "--no-input"],

@@ -1,4 +1,4 @@
-"""Everything can be corrected with a trail (issue 10, points 1-3): patient details, courses
+"""Everything can be corrected with a trail: patient details, courses
 (edit, close), restore; through the CLI and from Python; bad input changes nothing."""
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def broken(run, patient: Path, data_dir: Path) -> tuple[Path, str]:
     patient.write_text(text)
     other = data_dir / "patients" / "P-0007.toml"
     other.write_text('schema = 1\n\n[patient]\nid = "P-0007"\ncreated = "yesterday"\nname = 42\n')
-    other.chmod(0o600)  # written by hand with the umask's 0644, which check would name (issue 11)
+    other.chmod(0o600)  # written by hand with the umask's 0644, which check would name
     return patient, text
 
 

@@ -161,8 +161,8 @@ def test_export_fhir_bundle_structure(run, clinic: Path) -> None:
 
 def test_clinic_commands_leave_out_a_broken_chart_with_a_warning(run, clinic: Path) -> None:
     (clinic / "patients" / "BROKEN.toml").write_text("schema = [\n")
-    # An answer that left a chart out says so in its exit code (issue 11), stats too: rates
-    # without a chart are not the clinic's rates (QA item 9).
+    # An answer that left a chart out says so in its exit code, stats too: rates
+    # without a chart are not the clinic's rates.
     for args in (["due"], ["lot", "HA1"], ["find", "--area", "face"], ["stats"]):
         result = run(*args, expect=1)
         assert "BROKEN left out" in result.stderr

@@ -1,6 +1,6 @@
 """One column spec per view: the table and the machine forms (JSON, CSV, Markdown) agree.
 
-For every view, the keys below are the README's table of machine keys. ``None`` as the header
+For every view, the keys below are the manual's table of machine keys (docs/manual.md). ``None`` as the header
 marks a key the table does not draw (it folds the value into another column, or leaves it to
 the machine forms). Each test reads the real CLI's CSV, JSON, Markdown and piped table over the
 demo clinic, and the view's spec in the render layer: all must say the same.
@@ -44,8 +44,8 @@ LOT: Spec = [
     ("Patient", "patient"), (None, "name"), (None, "phone"), (None, "email"), ("#", "session"), ("Date", "date"), (None, "status"), ("Substance", "substance"),
     ("Amount", "amount"), (None, "unit"), ("Lot", "lot"), ("Areas", "areas"),
 ]
-# `lot --format csv` is the recall list: one row per patient with the contacts, for a mail merge
-# (issue 10), so its CSV has a spec of its own; JSON and Markdown follow the table's.
+# `lot --format csv` is the recall list: one row per patient with the contacts, for a mail merge,
+# so its CSV has a spec of its own; JSON and Markdown follow the table's.
 RECALL = [
     "patient", "name", "phone", "email", "sessions", "dates", "substances", "lots", "areas", "voided",
 ]
@@ -129,7 +129,7 @@ def test_the_csv_header_is_the_tables_keys_plus_the_documented_hidden_ones(run, 
     assert [c.header for c in spec if c.table] == drawn
 
 
-README_ROWS = {
+MANUAL_ROWS = {
     "overview": "| overview",
     "due": "| `due` |",
     "find": "| `find` |",
@@ -144,8 +144,8 @@ README_ROWS = {
 def test_the_readme_lists_each_views_keys_in_order_and_marks_the_hidden_ones(view: str) -> None:
     import re
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    row = next(line for line in readme.splitlines() if line.startswith(README_ROWS[view]))
+    readme = (Path(__file__).parent.parent / "docs" / "manual.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith(MANUAL_ROWS[view]))
     listed = re.findall(r"(\*?)`([a-z_]+)`", row.split(" | ", 1)[1])
     assert [(key, star == "*") for star, key in listed] == [(key, header is None) for header, key in VIEWS[view][1]]
 
@@ -164,6 +164,6 @@ def test_the_readme_lists_the_recall_lists_keys() -> None:
 
     from mesolog.render.clinic import recall_columns
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    row = next(line for line in readme.splitlines() if line.startswith(README_ROWS["recall"]))
+    readme = (Path(__file__).parent.parent / "docs" / "manual.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith(MANUAL_ROWS["recall"]))
     assert re.findall(r"`([a-z_]+)`", row.split(" | ", 1)[1]) == RECALL == [c.key for c in recall_columns()]

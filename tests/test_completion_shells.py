@@ -1,7 +1,7 @@
 """Completion as a person meets it: a real bash, zsh and fish under tmux, Tab pressed, screen read.
 
 Each shell starts without any startup file, with a temporary HOME, loads mesolog's completion
-script the way the README says, and completes over the demo clinic. A value with a space must
+script the way the manual says (docs/manual.md), and completes over the demo clinic. A value with a space must
 arrive as one word: the completed line is run and must find what it names.
 """
 

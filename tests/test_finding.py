@@ -1,5 +1,5 @@
 """Finding people and reaching them: patient details, search, "did you mean", recall with
-contacts, and history that commits only what a change touched (issue 10, points 1, 4, 5, 6)."""
+contacts, and history that commits only what a change touched."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A data folder named by --data-dir or MESOLOG_DATA_DIR that is not there is never created by
 `patient new` or `add --new-patient` (a typo in the path would start a second clinic); the
-default location is created on first use (QA finding 12)."""
+default location is created on first use."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile files, hostile text and faults (issue 11), each through the real CLI.
+"""Hostile files, hostile text and faults, each through the real CLI.
 
 Every refused command also checks that nothing on disk changed (``snapshot``).
 """

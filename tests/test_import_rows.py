@@ -37,7 +37,7 @@ def refused(run, data_dir: Path, path: Path, *args: str) -> tuple[str, str]:  # 
     return dry.stdout, applied.stdout
 
 
-# --- item 5: a typo must never start a second chart ---------------------------------------------
+# --- a typo must never start a second chart ---------------------------------------------
 
 
 def test_an_unknown_id_close_to_an_existing_one_is_rejected_with_did_you_mean(run, patient: Path, tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_new_ids_are_compared_one_line_each_and_not_at_all_in_a_migration() -> N
         f"(over {CLOSE_NEW_IDS_UP_TO}; check the id column by eye)"]
 
 
-# --- item 6: each row its own reason ------------------------------------------------------------
+# --- each row its own reason ------------------------------------------------------------
 
 
 def test_an_invalid_patient_id_is_one_rejected_row_not_an_abort(run, patient: Path, tmp_path: Path) -> None:
@@ -256,7 +256,7 @@ def test_apply_with_rejected_rows_ends_with_what_happened(run, patient: Path, tm
     assert "Dry run" not in applied.stdout and "Nothing was written" not in applied.stdout
 
 
-# --- item 14: the long CSV form round-trips a session holding one product twice ----------------
+# --- the long CSV form round-trips a session holding one product twice ----------------
 
 
 def _twice(run, data_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md as folders, imports in one direction only, and no cycles.
+"""The layers of docs/design.md as folders, imports in one direction only, and no cycles.
 
 cli -> render and store -> model; errors.py is below everything. Only cli knows Typer, only
 render knows Rich, nothing knows click, and the model touches no file. Imports inside

@@ -1,6 +1,6 @@
 """A line break in a one-line field (a name, a phone, a lot, an area, a reason...) is refused
 with one sentence naming the field, before anything is written: printed, it would show as two
-lines and could fake a line of output. Notes may hold several lines (QA finding 13)."""
+lines and could fake a line of output. Notes may hold several lines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""QA findings 3, 4, 15, 20, 21 and 23 through the real CLI: numbers with a comma, a complication
+"""Recording gaps through the real CLI: numbers with a comma, a complication
 with no severity, photo paths, per-unit amounts, the catalogue's names and suggestions, session
 dates, the substance line of the panel."""
 
@@ -24,7 +24,7 @@ def sessions(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return tomllib.loads(path.read_text(encoding="utf-8")).get("sessions", [])
 
 
-# --- finding 3: a comma is a decimal mark unless it could be a thousands separator -------------
+# --- a comma is a decimal mark unless it could be a thousands separator -------------
 
 
 @pytest.mark.parametrize(("typed", "value"), [("1,5", 1.5), ("0,75", 0.75), ("2,5", 2.5), ("0,750", 0.75),
@@ -87,7 +87,7 @@ def test_an_import_cell_with_a_thousands_or_decimal_comma_is_rejected(run, data_
     assert s["substances"][0]["amount"] == 2.5 and s["depth_mm"] == 1.5
 
 
-# --- finding 20: amounts plausible per unit --------------------------------------------------------
+# --- amounts plausible per unit --------------------------------------------------------
 
 
 def test_a_hyaluronidase_vial_of_1500_iu_is_recorded(run, patient: Path) -> None:
@@ -96,7 +96,7 @@ def test_a_hyaluronidase_vial_of_1500_iu_is_recorded(run, patient: Path) -> None
         "name": "hyaluronidase", "amount": 1500.0, "unit": "IU", "lot": "H1", "category": ""}
 
 
-# --- finding 4: a complication given without a severity has none ---------------------------------
+# --- a complication given without a severity has none ---------------------------------
 
 
 def test_a_complication_without_a_severity_stores_none_on_add_and_amend(run, patient: Path, tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_the_parser_gives_no_severity_unless_one_is_typed() -> None:
     assert complication("swelling:Moderate")[0].severity == "moderate"
 
 
-# --- finding 15: photo paths ------------------------------------------------------------------
+# --- photo paths ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("path", "words"), [
@@ -184,7 +184,7 @@ def test_the_photo_rule_is_the_shape_only() -> None:
     assert photo("before.jpg") == "before.jpg"
 
 
-# --- finding 21 and 23 (d): the catalogue's names; a close known name for every list ----------
+# --- the catalogue's names; a close known name for every list ----------
 
 
 def test_stats_group_the_abdomen_as_abdomen(run, data_dir: Path) -> None:
@@ -219,7 +219,7 @@ def test_an_uncatalogued_area_is_recorded_with_a_suggestion(run, patient: Path) 
     assert sessions(patient)[0]["areas"] == ["scalp", "inner thighs"]
 
 
-# --- finding 23 (c): session dates --------------------------------------------------------------
+# --- session dates --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31"])
@@ -255,7 +255,7 @@ def test_check_names_a_hand_typed_session_date_before_1900(run, patient: Path) -
     assert "date '1850-11-10' is not allowed: it is before 1900" in said
 
 
-# --- finding 23 (b): the panel's substance line -------------------------------------------------
+# --- the panel's substance line -------------------------------------------------
 
 
 def test_the_confirmation_shows_each_substance_with_its_lot_and_expiry(run, patient: Path) -> None:

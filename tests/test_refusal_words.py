@@ -1,5 +1,4 @@
-"""Refusals say what happened in the practitioner's words, with the exit code of their kind
-(QA findings 18 and 26)."""
+"""Refusals say what happened in the practitioner's words, with the exit code of their kind."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ def three(run, patient: Path) -> Path:
     return patient
 
 
-# --- finding 18: a correction that changes nothing is a refused action (exit 1) ---------------
+# --- a correction that changes nothing is a refused action (exit 1) ---------------
 
 
 @pytest.mark.parametrize(
@@ -45,7 +44,7 @@ def test_a_change_to_what_is_there_already_is_refused_with_exit_1(run, three: Pa
     assert snapshot(three.parent.parent) == before
 
 
-# --- finding 26 ----------------------------------------------------------------------------------
+# --- small wording and empty values -------------------------------------------------------
 
 
 @pytest.mark.parametrize("option", ["--substance", "--area", "--complication", "--technique",

@@ -129,7 +129,7 @@ def test_clinic_overview_overdue_first_and_broken_file_is_one_row(run, data_dir:
         run("add", pid, "--date", (today - timedelta(days=days_ago)).isoformat(), "--area", "thighs",
             "-s", "caffeine:2ml:LOT C1", "--depth", "4", "--technique", "hand", "--anaesthetic", "none")
     (data_dir / "patients" / "P-BROKEN.toml").write_text("schema = 1\n[patient\n")
-    result = run("report", expect=1)  # listed as a row, and said in the exit code (QA item 9)
+    result = run("report", expect=1)  # listed as a row, and said in the exit code
     lines = result.stdout.splitlines()
     order = [next(i for i, text in enumerate(lines) if f"│ {pid} " in text) for pid in ("P-2", "P-3", "P-1")]
     assert order == sorted(order)
@@ -161,7 +161,7 @@ def test_course_add_later(run, data_dir: Path) -> None:
 
 
 def test_empty_clinic_report(run, data_dir: Path) -> None:
-    run("init")  # a folder that does not exist is refused, not an empty clinic (issue 11)
+    run("init")  # a folder that does not exist is refused, not an empty clinic
     assert "0 patients" in run("report").stdout
 
 

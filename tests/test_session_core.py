@@ -1,4 +1,4 @@
-"""Issue 14's measured list, through the real CLI: every path drafts a session the same way,
+"""Through the real CLI: every path drafts a session the same way,
 refused input changes nothing, names are matched by meaning."""
 
 from __future__ import annotations

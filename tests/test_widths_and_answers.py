@@ -1,6 +1,5 @@
-"""QA round 2 on reading: unbreakable words at any width (item 11), piped width and COLUMNS
-(item 27), answers that left out or listed an unreadable chart (item 9), ``--last N``
-(item 17), Markdown escaping (item 22) and the README's samples (item 28)."""
+"""Reading: unbreakable words at any width, piped width and COLUMNS, answers that left out or
+listed an unreadable chart, ``--last N``, Markdown escaping and the README's samples."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from test_readable import assert_readable, make_clinic, screen
 
 README = Path(__file__).parent.parent / "README.md"
 
-# The QA's long lot and substance (finding 11).
+# The QA's long lot and substance.
 LONG_SUBSTANCE = "phosphatidylcholine with sodium deoxycholate 5%"
 LOT_BEFORE = "PCDC-2026-000123456789-ABCDEFGH"
 LOT_AFTER = "PCDC-2026-000123456789-ABCDEFGI"
@@ -38,7 +37,7 @@ def widest(text: str) -> int:
     return max((len(line) for line in text.splitlines()), default=0)
 
 
-# --- item 11: an unbreakable word is never folded ---------------------------------------------
+# --- an unbreakable word is never folded ---------------------------------------------
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ def test_a_free_column_is_as_wide_as_its_longest_word_or_the_rows_are_blocks() -
     assert fit.fitted(40, columns, rows).table is None
 
 
-# --- item 27: piped output is 80 columns, or COLUMNS -----------------------------------------
+# --- piped output is 80 columns, or COLUMNS -----------------------------------------
 
 
 @pytest.fixture
@@ -117,7 +116,7 @@ def test_at_60_columns_due_keeps_the_name_and_leaves_out_course_and_progress(dem
     assert "Progress" in note and "Course" in note
 
 
-# --- item 9: an unreadable chart makes every clinic answer exit 1 -----------------------------
+# --- an unreadable chart makes every clinic answer exit 1 -----------------------------
 
 
 @pytest.fixture
@@ -155,7 +154,7 @@ def test_the_overview_title_counts_every_chart_listed(run, one_unreadable: Path)
     assert "Clinic overview (3 patients, 2026-" in run("report").stdout
 
 
-# --- item 17: --last counts active sessions ---------------------------------------------------
+# --- --last counts active sessions ---------------------------------------------------
 
 
 def test_last_counts_active_sessions_and_shows_voided_ones_between(run, patient: Path) -> None:
@@ -195,7 +194,7 @@ def test_last_is_the_same_rule_in_the_model() -> None:
     assert progress.in_window(chart[1::2], last=1) == ()  # nothing active: nothing done
 
 
-# --- item 22: Markdown escaping, checked by a CommonMark renderer -----------------------------
+# --- Markdown escaping, checked by a CommonMark renderer -----------------------------
 
 
 def _text_content(html: str) -> str:
@@ -266,7 +265,7 @@ def test_markdown_escapes_the_qa_name_and_keeps_dates_and_keys_readable(run, dem
     assert markdown_text("1. not a list") == "1\\. not a list"
 
 
-# --- item 28: the README's samples are what a new user sees ----------------------------------
+# --- the README's samples are what a new user sees ----------------------------------
 
 
 def _normalised(text: str) -> str:

@@ -1,7 +1,7 @@
 """The clinic's details as the patient's page shows them, and the aftercare advice per
 indication.
 
-The default advice is written from ``shared/domain/mesotherapy-overview.txt``: fine needles into
+The default advice is written from the sources listed in docs/vocabulary.md: fine needles into
 the dermis, several sessions usually needed, and the complications it lists (pain, redness,
 swelling, itching, bruising, bumps at the injection site, dark spots, rash, allergy, infection,
 wounds, nausea). The config file overrides it per indication (``[aftercare]`` table).

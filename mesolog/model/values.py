@@ -29,7 +29,7 @@ AMOUNT_RANGES: dict[str, tuple[float, float]] = {
 DERMAL_DEPTH_MM = (1.0, 4.0)  # the source's range; outside it: recorded, with a warning
 COURSE_SESSIONS = (3, 15)
 COURSE_INTERVAL_DAYS = (7, 30)
-# Depth a method usually goes to (DESIGN.md "Depth by technique"); outside: a warning only.
+# Depth a method usually goes to (sources in docs/vocabulary.md); outside: a warning only.
 METHOD_DEPTH_MM: dict[str, tuple[float, float]] = {
     "epidermal-nappage": (0.0, 1.0),
     "papule": (1.0, 2.0),

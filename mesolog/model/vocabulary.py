@@ -1,6 +1,6 @@
 """The words of the trade, in one place: areas, indications, substances, complications.
 
-Built from ``shared/domain/mesotherapy-overview.txt`` and the survey in DESIGN.md. Unknown words
+Built from the sources listed in docs/vocabulary.md. Unknown words
 are accepted (practice varies) but a close known one is suggested. The config file may extend
 areas and substances (see :func:`Vocabulary.extended`).
 """

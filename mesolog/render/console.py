@@ -172,7 +172,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 # --- what reaches Markdown is text ----------------------------------------------------------
 #
-# Markdown output escapes user text (DESIGN.md) in one function, ``markdown_text``: rendered by
+# Markdown output escapes user text (docs/design.md) in one function, ``markdown_text``: rendered by
 # a CommonMark renderer, the escaped text reads as the text itself (a property test checks it
 # with markdown-it). Every character that can start markup anywhere in a line is escaped with a
 # backslash: emphasis and strike-through (``*``, ``_``, ``~``), code (a backtick), links and

@@ -1,4 +1,4 @@
-"""Tables that fit the terminal without cutting a value ("Reading at any width", DESIGN.md).
+"""Tables that fit the terminal without cutting a value ("Reading at any width", docs/design.md).
 
 Rich, given a table wider than the screen, shrinks every column and ends values with "…":
 ``P-00…``, ``2026-11-…``, ``(PC7…``. Here each column says what it holds instead:
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from mesolog.render.console import shown  # chart text becomes a renderable inert (issue 11)
+from mesolog.render.console import shown  # chart text becomes a renderable inert
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
