@@ -483,3 +483,21 @@ def test_init_names_a_folder_attributes_file_it_cannot_override(
     (a.folder / "patients" / ".gitattributes").write_text("*.toml merge=union\n")
     said = a("init", "--git", expect=1).stderr
     assert "merge=union" in said and "overrides" in said
+
+
+def test_a_session_block_copied_by_hand_into_another_chart_is_not_taken_for_a_move(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    """The uid of a session copied by hand into another chart is in two files: a remote that
+    changes both charts has moved nothing (each file still holds its own patient)."""
+    a, b = laptops
+    one, two = a.chart("P-1").decode(), a.folder / "patients" / "P-2.toml"
+    block = one[one.index("[[sessions]]"):]
+    two.write_text(two.read_text() + "\n" + block.replace("id = 1", "id = 2", 1))
+    a("sync", "--keep-edits")
+    b("sync")
+    b("add", "P-1", *ADD, "--note", "from B")
+    b("add", "P-2", *ADD, "--note", "from B")
+    b("sync")
+    a("sync")
+    assert a.charts() == b.charts()

@@ -137,26 +137,43 @@ def remote_refusal(data_dir: Path, base: str | None, incoming: str) -> str | Non
 
 def same_patient(old: Version, new: Version) -> bool:
     """Whether two versions are one patient's chart: they share a session (uids are never
-    reused), or, with no session on either side, the same opening and id."""
+    reused), or, with no session on either side, the same opening and id. A version that
+    does not read is nobody's."""
+    if old.problem or new.problem:
+        return False
     if old.uids or new.uids:
         return bool(old.uids & new.uids)
     return old.created == new.created and old.patient_id == new.patient_id
 
 
 def _moved(old: dict[str, Version], new: dict[str, Version], gone: list[str]) -> str | None:
-    """A chart whose patient was in another file at the base: moved, or swapped both ways."""
-    moves = {
-        source: target
-        for target, version in sorted(new.items())
-        for source, was in sorted(old.items())
-        if source != target and same_patient(was, version)
-    }
-    for source, target in sorted(moves.items()):
-        if moves.get(target) == source:
-            return f"swapped the charts of {stem(source)} and {stem(target)}"
-        if source in gone or target in old:
-            return f"moved the chart of {stem(source)} to {named(target)}"
-    return None
+    """A chart whose patient was in another file at the base, now in a file that was deleted
+    or whose own patient left it: moved, or swapped both ways."""
+    moves = _moves(old, new, gone)
+    if not moves:
+        return None
+    source, target = min(moves.items())
+    if moves.get(target) == source:
+        return f"swapped the charts of {stem(source)} and {stem(target)}"
+    return f"moved the chart of {stem(source)} to {named(target)}"
+
+
+def _moves(old: dict[str, Version], new: dict[str, Version], gone: list[str]) -> dict[str, str]:
+    """Source file -> file its patient's chart is in now (candidates found by session uid, or
+    by opening and id for a chart without sessions, rather than comparing every pair)."""
+    by_session = {uid: path for path, version in old.items() for uid in version.uids}
+    by_opening = {(v.created, v.patient_id): p for p, v in old.items() if not v.sessions}
+    moves: dict[str, str] = {}
+    for target, version in sorted(new.items()):
+        was = old.get(target)
+        if was is not None and same_patient(was, version):
+            continue  # its own patient is still there
+        sources = {by_session[uid] for uid in version.uids if uid in by_session}
+        sources.add(by_opening.get((version.created, version.patient_id), target))
+        for source in sorted(sources - {target}):
+            if same_patient(old[source], version) and (source in gone or was is not None):
+                moves[source] = target
+    return moves
 
 
 def _case_twins(paths: set[str]) -> str | None:
