@@ -79,10 +79,19 @@ def stem(path: str) -> str:
     return named(Path(path).stem)
 
 
+# Read once per process: an object id names its bytes forever, so nothing here goes stale
+# (both checks of one sync read most charts twice: at the base or HEAD, and as they arrive).
+_READ: dict[tuple[str, str], Version] = {}
+
+
 def versions(data_dir: Path, wanted: dict[str, str]) -> dict[str, Version]:
     """Each chart (path -> object id) read as mesolog reads a chart."""
-    raw = history.blobs(data_dir, sorted(set(wanted.values())))
-    return {path: _version(path, raw.get(oid)) for path, oid in wanted.items()}
+    missing = {oid for path, oid in wanted.items() if (path, oid) not in _READ}
+    raw = history.blobs(data_dir, sorted(missing))
+    for path, oid in wanted.items():
+        if (path, oid) not in _READ:
+            _READ[(path, oid)] = _version(path, raw.get(oid))
+    return {path: _READ[(path, oid)] for path, oid in wanted.items()}
 
 
 def _version(path: str, raw: bytes | None) -> Version:
