@@ -501,3 +501,20 @@ def test_a_session_block_copied_by_hand_into_another_chart_is_not_taken_for_a_mo
     b("sync")
     a("sync")
     assert a.charts() == b.charts()
+
+
+def test_once_the_remote_is_put_right_the_next_sync_takes_it(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    """The refusal's advice works: the deletion reverted where it was made, every laptop syncs."""
+    a, b = laptops
+    a("add", "P-1", *ADD, "--note", "here")
+    evil = outsider(tmp_path)
+    git(evil, "rm", "-q", "patients/P-1.toml")
+    push(evil, "remove P-1")
+    refused(a, "P-1")
+    git(evil, "revert", "--no-edit", "HEAD")
+    git(evil, "push", "-q", "origin", "HEAD:main")
+    a("sync")
+    b("sync")
+    assert sorted(s["notes"] for s in b.sessions("P-1")) == ["P-1 first", "here"]

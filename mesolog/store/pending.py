@@ -217,13 +217,16 @@ def _sync_folder(folder: Path) -> None:
 def interrupted(data_dir: Path) -> Iterator[tuple[Intent, Path]]:
     """The announced changes whose process is gone (its lock is free), each with its file;
     the caller removes the file once it has dealt with it. A file left half written (killed
-    before it was named) announced nothing that was written: removed here."""
+    before it was named) announced nothing that was written: removed here once it is an hour
+    old (a younger one may be a command's that has yet to lock it)."""
     import fcntl
 
     folder = data_dir / ".git" / WRITING
     if not folder.is_dir():
         return
     for path in sorted(folder.iterdir()):
+        if path.suffix != ".json" and _age(path) < 3600:
+            continue
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -241,6 +244,15 @@ def interrupted(data_dir: Path) -> Iterator[tuple[Intent, Path]]:
                 yield intent, path
         finally:
             os.close(fd)
+
+
+def _age(path: Path) -> float:
+    import time
+
+    try:
+        return time.time() - os.lstat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _read_intent(fd: int) -> Intent | None:
