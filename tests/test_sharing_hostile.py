@@ -518,3 +518,20 @@ def test_once_the_remote_is_put_right_the_next_sync_takes_it(
     a("sync")
     b("sync")
     assert sorted(s["notes"] for s in b.sessions("P-1")) == ["P-1 first", "here"]
+
+
+def test_a_merge_by_hand_is_never_offered_for_undoing_over_a_waiting_session(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, b = laptops
+    b("amend", "P-1", "1", "--depth", "2", "--reason", "B")
+    b("sync")
+    a("amend", "P-1", "1", "--depth", "2.5", "--reason", "A")
+    a("git", "fetch", "-q", "origin", expect=None)
+    a("git", "merge", "-q", "origin/main", expect=None)  # stops: the field changed two ways
+    assert (a.folder / ".git" / "MERGE_HEAD").exists()
+    assert "merge --abort" in a("sync", expect=1).stderr
+    added = a("add", "P-2", *ADD, "--note", "during the merge")
+    assert "git did not record the change" in added.stderr
+    said = a("sync", expect=1).stderr
+    assert "a git merge is under way" in said and "abort" not in said

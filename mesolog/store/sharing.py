@@ -298,9 +298,12 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
 def _refuse_interrupted_git(data_dir: Path) -> None:
     """A merge by hand under way, or git's index left locked: the practitioner's to finish."""
     if (history.git_dir(data_dir) / "MERGE_HEAD").exists():
+        # Undoing the merge puts back the files as they were before it: offered only when
+        # mesolog has no change of its own waiting in them (undoing would drop it).
+        undo = "" if read_waiting(data_dir) else " or undo it (`mesolog git merge --abort`)"
         raise SyncFailed(
-            "a git merge is under way in the data folder: finish it (`mesolog git commit`) or "
-            "undo it (`mesolog git merge --abort`), then sync again."
+            f"a git merge is under way in the data folder: finish it (`mesolog git commit`){undo}, "
+            "then sync again."
         )
     stuck = history.index_lock_warning(data_dir)
     if stuck:
