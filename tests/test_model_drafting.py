@@ -98,7 +98,7 @@ def test_areas_split_on_commas_and_keep_the_word_typed() -> None:
 
 def test_warnings_are_values_with_the_field_that_caused_them() -> None:
     given = Given(date="2026-11-10", areas=("decolete",), substances=("hyaluronic acid:1ml:EXP 2026-01-01",),
-                  depth="9", technique="hand", anaesthetic="none", method="papule")
+                  depth="9", technique="hand", anaesthetic="none", plain={"method": "papule"})
     draft = draft_session(given, chart(last_session(), courses=(HAIR,)), ClinicDefaults(), TODAY)
     fields: dict[str, str] = {}
     for remark in draft.remarks:
@@ -277,19 +277,18 @@ def test_a_spreadsheet_cell_gives_back_exactly_what_was_typed(typed: str) -> Non
 
 def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
     """One list (drafting.PROTOCOL): each field --like-last copies and the prompt does not ask as
-    required is offered with the last value, under the Given field that takes it."""
-    from dataclasses import fields
-
+    required is offered with the last value, by its name in the table (Given.plain takes it)."""
     from mesolog.model.drafting import OPTIONAL_PROTOCOL, PROTOCOL, REQUIRED, protocol_defaults
+    from mesolog.model.records import PLAIN
 
     assert len(OPTIONAL_PROTOCOL) == len(PROTOCOL) - len(REQUIRED)
     protocol = dict(method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.5, points=40,
                     duration_min=25)
     last = last_session(**protocol)
     offered = protocol_defaults(chart(last))
-    assert offered == {"method": "nappage", "angle": "45", "gauge": "30", "needle_length": "4.5",
-                       "points": "40", "duration": "25"}
-    assert set(offered) <= {f.name for f in fields(Given)} and len(offered) == len(OPTIONAL_PROTOCOL)
+    assert offered == {"method": "nappage", "angle_deg": "45", "needle_gauge": "30", "needle_length_mm": "4.5",
+                       "points": "40", "duration_min": "25"}
+    assert set(offered) == {e.name for e in PLAIN} - {"consent"} and len(offered) == len(OPTIONAL_PROTOCOL)
     assert protocol_defaults(chart(last_session(**protocol | {"method": None, "points": None}))).keys() == (
         set(offered) - {"method", "points"})
     from mesolog.cli.prompts import PROTOCOL_LABELS

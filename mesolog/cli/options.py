@@ -1,7 +1,8 @@
 """Parameters shared by several commands, declared once."""
 
+import inspect
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -9,6 +10,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from mesolog.model.drafting import Given
+    from mesolog.model.fields import Entry
+
+Command = TypeVar("Command", bound="Callable[..., None]")
 
 
 PatientId = Annotated[
@@ -96,105 +100,16 @@ PageOutputOption = Annotated[
 PageForceOption = Annotated[bool, _force_option("Replace the file if it exists. Example: --force")]
 
 
-# --- the fields of a session: one declaration for add and amend ---------------------------------
-# The same option names and the same parsing on both (amend replaces what it is given). The
-# values go to the drafting function through ``given_from``, which names them as ``Given`` does.
+# --- the fields of a session: declared once, on the record (model.fields) -----------------------
 
-DateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--date",
-        help="When it was done: YYYY-MM-DD, today, yesterday, -3d. Example: --date yesterday",
-    ),
-]
-AreaOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--area",
-        "-a",
-        help="Area treated, comma-separated or repeated. Example: --area scalp",
-        show_default=False,
-    ),
-]
-IndicationOption = Annotated[
-    str | None, typer.Option(help='What it treats. Example: --indication "hair loss"')
-]
-SubstanceOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--substance",
-        "-s",
-        help='NAME:AMOUNT[:LOT x][:EXP date]; repeat. Example: -s "hyaluronic acid:2ml:LOT A17"',
-        show_default=False,
-    ),
-]
-DepthOption = Annotated[
-    str | None,
-    typer.Option(help="Needle depth in mm (0.1-13; 1-4 is dermal). Example: --depth 1.5"),
-]
-TechniqueOption = Annotated[str | None, typer.Option(help="gun or hand. Example: --technique gun")]
-MethodOption = Annotated[
-    str | None,
-    typer.Option(
-        help="nappage, papule, point-by-point, linear, depot, ... Example: --method nappage"
-    ),
-]
-AngleOption = Annotated[
-    int | None, typer.Option(help="Needle angle in degrees (0-90). Example: --angle 45")
-]
-GaugeOption = Annotated[int | None, typer.Option(help="Needle gauge (27-34). Example: --gauge 30")]
-NeedleLengthOption = Annotated[
-    str | None, typer.Option(help="Needle length in mm. Example: --needle-length 4")
-]
-PointsOption = Annotated[
-    int | None, typer.Option(help="Number of injection points. Example: --points 40")
-]
-AnaestheticOption = Annotated[
-    str | None,
-    typer.Option(help='"none" or what was used. Example: --anaesthetic "topical cream"'),
-]
-DurationOption = Annotated[int | None, typer.Option(help="Minutes. Example: --duration 25")]
-MeasureOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        help="NAME=NUMBER, unit in the name; repeat. Example: --measure waist_cm=82.5",
-        show_default=False,
-    ),
-]
-NoteOption = Annotated[
-    str | None, typer.Option(help='Free notes. Example: --note "tolerated well"')
-]
-PractitionerOption = Annotated[
-    str | None,
-    typer.Option(help='Who did it (default from config). Example: --practitioner "Dr. L. Moreau"'),
-]
-CourseOption = Annotated[
-    str | None,
-    typer.Option(
-        help="The course it belongs to (add: default the current one). Example: --course hair-2026"
-    ),
-]
-ConsentOption = Annotated[
-    str | None,
-    typer.Option(help='Reference to the signed consent. Example: --consent "form 2026-11-02"'),
-]
-PhotoOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        help="Photo path relative to the data folder; repeat. Example: --photo photos/P-0042/before.jpg",
-        show_default=False,
-    ),
-]
 COMPLICATION_HELP = (
     "NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
     "(resolved, recovering, ongoing...); repeat. "
     "Example: --{option} bruising:mild:onset=2026-11-03:outcome=resolved"
 )
-
 # Parameter name -> the ``Given`` field it fills, where the two differ (an option is singular
 # because it is repeated once per value).
 _GIVEN_FIELD = {
-    "when": "date",
     "area": "areas",
     "substance": "substances",
     "complication": "complications",
@@ -205,17 +120,67 @@ _GIVEN_FIELD = {
 }
 
 
+def session_options(**defaults: object) -> "Callable[[Command], Command]":
+    """Give a command every option of the session's table, in the record's order, between its
+    own positional parameters and its keyword-only ones (``add`` and ``amend`` take the same
+    options; ``defaults`` are the command's own, e.g. ``add``'s date "today"). The command takes
+    them as ``**fields`` and reads them through :func:`given_from`."""
+
+    def with_options(command: "Command") -> "Command":
+        from mesolog.model.records import TABLE
+
+        own = list(inspect.signature(command).parameters.values())
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        added = [
+            inspect.Parameter(
+                entry.spec.parameter,
+                keyword,
+                default=defaults.get(entry.spec.parameter),
+                annotation=_option_annotation(entry),
+            )
+            for entry in TABLE
+        ]
+        parameters = [
+            *(p for p in own if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            *added,
+            *(p for p in own if p.kind is keyword),
+        ]
+        # The signature inspect (and so Typer) reads; mypy knows no such attribute of a Callable.
+        setattr(command, "__signature__", inspect.Signature(parameters))  # noqa: B010
+        return command
+
+    return with_options
+
+
+def _option_annotation(entry: "Entry") -> Any:
+    """``Annotated[type | None, typer.Option(...)]`` of one field of the table: a whole number
+    comes as an int, a repeated option as a list of texts, anything else as text (the model's
+    parser reads decimal commas and dates)."""
+    spec = entry.spec
+    typed: Any = list[str] if entry.many else int if entry.whole else str
+    names = [spec.option, *([spec.short] if spec.short else [])]
+    option = typer.Option(
+        *names, metavar=spec.metavar, help=spec.help, show_default=not entry.many
+    )
+    return Annotated[typed | None, option]
+
+
 def given_from(params: dict[str, object]) -> "Given":
-    """What the command line gave for a session, as the drafting function takes it; the
-    fields come from ``Given`` itself, so a new field needs no second list here."""
+    """What the command line gave for a session, as the drafting function takes it: the
+    table's plain fields (model.fields) by their name, the others into ``Given``'s own."""
     from dataclasses import fields
 
     from mesolog.model.drafting import Given
+    from mesolog.model.records import PLAIN
 
     names = {f.name for f in fields(Given)}
+    plain_by_option = {entry.spec.parameter: entry.name for entry in PLAIN}
     values: dict[str, object] = {}
+    typed: dict[str, object] = {}
     for param, value in params.items():
         name = _GIVEN_FIELD.get(param, param)
-        if name in names and value is not None:
+        if param in plain_by_option:
+            typed[plain_by_option[param]] = value
+        elif name in names and value is not None:
             values[name] = tuple(value) if isinstance(value, list) else value
-    return Given(**values)  # type: ignore[arg-type]
+    return Given(**values, plain=typed)  # type: ignore[arg-type]

@@ -21,23 +21,21 @@ if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.store import Clinic
 
-LABELS = {
-    "area": "Areas treated (comma-separated)",
-    "substance": "Substances as NAME:AMOUNT[:LOT x][:EXP date], ';' between several",
-    "depth": "Needle depth in mm",
-    "technique": "Technique [gun/hand]",
-    "anaesthetic": "Anaesthetic ('none' or what was used)",
-}
-# The optional protocol fields offered with the last session's value (drafting.protocol_defaults
-# says which); '-' leaves one out this time.
-PROTOCOL_LABELS = {
-    "method": "Method (nappage, papule, point-by-point...)",
-    "angle": "Needle angle in degrees",
-    "gauge": "Needle gauge",
-    "needle_length": "Needle length in mm",
-    "points": "Injection points",
-    "duration": "Duration in minutes",
-}
+
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """The questions as the table (model.fields) words them: the required fields by their name
+    in drafting.REQUIRED (area...), then the rest of the protocol, offered with the last
+    session's value (drafting.protocol_defaults says which), by field name."""
+    from mesolog.model.drafting import OPTIONAL_PROTOCOL, REQUIRED, REQUIRED_FIELD
+    from mesolog.model.records import TABLE
+
+    asked = {e.name: e.spec.prompt for e in TABLE}
+    required = {name: asked[REQUIRED_FIELD[name]] for name in REQUIRED}
+    return required, {name: asked[name] for name in OPTIONAL_PROTOCOL}
+
+
+LABELS, PROTOCOL_LABELS = _labels()
+# '-' leaves an optional protocol field out this time.
 NONE_THIS_TIME = "-"
 
 
@@ -109,8 +107,8 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
         if name == "anaesthetic":
             return replace(given, anaesthetic=text)
         if name in PROTOCOL_LABELS:
-            chosen: dict[str, Any] = {name: None if text.strip() == NONE_THIS_TIME else text}
-            return replace(given, **chosen)
+            chosen = None if text.strip() == NONE_THIS_TIME else text
+            return replace(given, plain={**given.plain, name: chosen})
         # a measurement taken last time: NAME, answered with its number (blank skips)
         return (
             replace(given, measures=(*given.measures, f"{name}={text}")) if text.strip() else given
@@ -202,7 +200,7 @@ def _ask_protocol(given: "Given", chart: "Chart", draft: Callable[["Given"], Any
     from mesolog.model.drafting import protocol_defaults
 
     for name, offered in protocol_defaults(chart).items():
-        if getattr(given, name) is None:
+        if given.plain.get(name) is None:
             label = f"{PROTOCOL_LABELS.get(name, name)} ('{NONE_THIS_TIME}' for none)"
             given = _ask(label, offered, _answering(given, name), draft)
     return given

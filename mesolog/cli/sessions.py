@@ -1,73 +1,32 @@
 """Recording and correcting sessions: `add`, `amend`, `void`, `restore`."""
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
-
-from mesolog.cli.application import (
-    app,
-    state_of,
-)
+from mesolog.cli.application import app, state_of
 from mesolog.cli.options import (
     COMPLICATION_HELP,
-    AnaestheticOption,
-    AngleOption,
-    AreaOption,
-    ConsentOption,
-    CourseOption,
-    DateOption,
-    DepthOption,
-    DurationOption,
-    GaugeOption,
-    IndicationOption,
-    MeasureOption,
-    MethodOption,
-    NeedleLengthOption,
-    NoteOption,
     PatientId,
-    PhotoOption,
-    PointsOption,
-    PractitionerOption,
     SessionNumber,
-    SubstanceOption,
-    TechniqueOption,
     given_from,
+    session_options,
 )
 
 # --- add --------------------------------------------------------------------------------------
 
 
 @app.command()
+@session_options(date="today")
 def add(
     ctx: typer.Context,
     patient_id: PatientId,
-    when: DateOption = "today",
-    area: AreaOption = None,
-    indication: IndicationOption = None,
-    substance: SubstanceOption = None,
-    depth: DepthOption = None,
-    technique: TechniqueOption = None,
-    method: MethodOption = None,
-    angle: AngleOption = None,
-    gauge: GaugeOption = None,
-    needle_length: NeedleLengthOption = None,
-    points: PointsOption = None,
-    anaesthetic: AnaestheticOption = None,
-    duration: DurationOption = None,
+    *,
     complication: Annotated[
         list[str] | None,
         typer.Option(help=COMPLICATION_HELP.format(option="complication"), show_default=False),
     ] = None,
-    measure: MeasureOption = None,
-    note: NoteOption = None,
-    practitioner: PractitionerOption = None,
-    course: CourseOption = None,
-    consent: ConsentOption = None,
-    photo: PhotoOption = None,
     like_last: Annotated[
         bool,
         typer.Option(
@@ -94,6 +53,7 @@ def add(
             "--new-patient", help="Create the patient if the id is new. Example: --new-patient"
         ),
     ] = False,
+    **fields: object,
 ) -> None:
     """Record a session. Example: mesolog add P-0042 --area scalp -s "minoxidil 0.5%:2ml:LOT M1" --depth 1.5 --technique gun --anaesthetic none"""
     from mesolog.render import console
@@ -120,6 +80,7 @@ def add(
 
 
 @app.command()
+@session_options()
 def amend(
     ctx: typer.Context,
     patient_id: PatientId,
@@ -135,19 +96,7 @@ def amend(
         str | None,
         typer.Option(help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
-    when: DateOption = None,
-    area: AreaOption = None,
-    indication: IndicationOption = None,
-    substance: SubstanceOption = None,
-    depth: DepthOption = None,
-    technique: TechniqueOption = None,
-    method: MethodOption = None,
-    angle: AngleOption = None,
-    gauge: GaugeOption = None,
-    needle_length: NeedleLengthOption = None,
-    points: PointsOption = None,
-    anaesthetic: AnaestheticOption = None,
-    duration: DurationOption = None,
+    *,
     add_complication: Annotated[
         list[str] | None,
         typer.Option(help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
@@ -159,12 +108,7 @@ def amend(
             show_default=False,
         ),
     ] = None,
-    measure: MeasureOption = None,
-    note: NoteOption = None,
-    practitioner: PractitionerOption = None,
-    course: CourseOption = None,
-    consent: ConsentOption = None,
-    photo: PhotoOption = None,
+    **fields: object,
 ) -> None:
     """Correct a session with the same options as add (each replaces what the session holds; complications are added or removed, measurements set), with an audit trail (when, who, why, old -> new). Example: mesolog amend P-0042 3 --add-complication bruising:mild --reason "reported at follow-up" """
     from mesolog.render import console

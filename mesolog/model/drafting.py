@@ -10,7 +10,7 @@ patient's last value > the config's default.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
-from mesolog.model.records import Chart, Course, Session, Substance
+from mesolog.model.records import PLAIN, TABLE, Chart, Course, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
     complication_problems,
@@ -27,14 +27,11 @@ from mesolog.model.validation import (
     validate_session,
 )
 from mesolog.model.values import (
-    NEEDLE_COUNTS,
     area,
-    choice,
     complication,
     depth,
     indication,
     measurement,
-    needle_length,
     now,
     number_text,
     one_line,
@@ -42,43 +39,24 @@ from mesolog.model.values import (
     session_date,
     substance,
     technique,
-    whole,
 )
 
-# The fields a session cannot be recorded without, in the order the prompts ask for them.
-REQUIRED = ("area", "substance", "depth", "technique", "anaesthetic")
-# What --like-last copies: the protocol, not the day's facts (date, notes, measurements...).
-PROTOCOL = (
-    "areas",
-    "substances",
-    "depth_mm",
-    "technique",
-    "anaesthetic",
-    "method",
-    "angle_deg",
-    "needle_gauge",
-    "needle_length_mm",
-    "points",
-    "duration_min",
-)
-_REQUIRED_FIELD = {
+# The fields a session cannot be recorded without, by their option, in the order the prompts
+# ask for them, and the Session field each sets.
+REQUIRED_FIELD = {
     "area": "areas",
     "substance": "substances",
     "depth": "depth_mm",
     "technique": "technique",
     "anaesthetic": "anaesthetic",
 }
-
+REQUIRED = tuple(REQUIRED_FIELD)
+# What --like-last copies: the protocol, each field the prompt asks for (the table's prompt),
+# not the day's facts (date, notes, measurements...).
+PROTOCOL = tuple(e.name for e in TABLE if e.spec.prompt)
 # The rest of the protocol (method, needle...): not required, but offered at the prompt with
-# the last session's value, as --like-last would copy it. Each is set by the Given field of the
-# same name, or the one named here.
-OPTIONAL_PROTOCOL = tuple(f for f in PROTOCOL if f not in _REQUIRED_FIELD.values())
-_GIVEN_NAME = {
-    "angle_deg": "angle",
-    "needle_gauge": "gauge",
-    "needle_length_mm": "needle_length",
-    "duration_min": "duration",
-}
+# the last session's value, as --like-last would copy it.
+OPTIONAL_PROTOCOL = tuple(f for f in PROTOCOL if f not in REQUIRED_FIELD.values())
 
 Number = str | int | float | None
 
@@ -94,21 +72,16 @@ class Given:
     substances: tuple[str, ...] = ()  # NAME:AMOUNT[:LOT x][:EXP date]
     depth: Number = None
     technique: str | None = None
-    method: str | None = None
-    angle: Number = None
-    gauge: Number = None
-    needle_length: Number = None
-    points: Number = None
     anaesthetic: str | None = None
-    duration: Number = None
     complications: tuple[str, ...] = ()  # NAME[:SEVERITY][:onset=DATE][:resolved=DATE]...
     remove_complications: tuple[str, ...] = ()  # amend only: names (or meanings) to take off
     measures: tuple[str, ...] = ()  # NAME=NUMBER
     note: str | None = None
     practitioner: str | None = None
     course: str | None = None
-    consent: str | None = None
     photos: tuple[str, ...] = ()
+    # The table's plain fields (method, needle_gauge, consent...: model.fields), by name.
+    plain: Mapping[str, Number] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -167,7 +140,7 @@ def parse_given(
 
     _one_line_fields(given)
     values = _parse_protocol(given, words, note)
-    values.update(_parse_needle(given))
+    values.update(_parse_plain(given))
     if given.date is not None:
         values["date"] = session_date(given.date, today)
     if given.indication:
@@ -182,7 +155,7 @@ def parse_given(
     if given.measures:
         values["measurements"] = dict(measurement(m) for m in given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
-    texts |= {"consent": given.consent or None, "photos": tuple(map(photo, given.photos)) or None}
+    texts["photos"] = tuple(map(photo, given.photos)) or None
     values.update({k: v for k, v in texts.items() if v is not None})
     return values, remarks
 
@@ -194,14 +167,12 @@ ONE_LINE_FIELDS = {
     "indication": "indication",
     "substances": "substance",
     "technique": "technique",
-    "method": "method",
     "anaesthetic": "anaesthetic",
     "complications": "complication",
     "remove_complications": "complication",
     "measures": "measure",
     "practitioner": "practitioner",
     "course": "course",
-    "consent": "consent",
     "photos": "photo",
 }
 
@@ -213,12 +184,16 @@ def _one_line_fields(given: Given) -> None:
         for text in value if isinstance(value, tuple) else (value,):
             if isinstance(text, str):
                 one_line(text, name)
+    for entry in PLAIN:
+        text = given.plain.get(entry.name)
+        if entry.text and isinstance(text, str):
+            one_line(text, entry.name)
 
 
 def _parse_protocol(
     given: Given, words: vocab.Vocabulary, note: Callable[[str, tuple[Any, list[str]]], Any]
 ) -> dict[str, Any]:
-    """Areas, substances, depth, technique, anaesthetic and method, as given."""
+    """Areas, substances, depth, technique and anaesthetic, as given."""
     values: dict[str, Any] = {}
     # Comma-split everywhere ("face, neck" is two areas). An empty piece (" , ", "face,") is
     # refused rather than skipped: a separator alone must never be stored as an area.
@@ -244,26 +219,17 @@ def _parse_protocol(
         values["technique"] = technique(given.technique)
     if given.anaesthetic:
         values["anaesthetic"] = words.anaesthetic(given.anaesthetic)
-    if given.method:
-        values["method"] = choice(given.method, "method", vocab.METHODS)
     return values
 
 
-def _parse_needle(given: Given) -> dict[str, Any]:
-    """Angle, gauge, needle length, points and duration, each within its range."""
-    typed = {
-        "angle_deg": given.angle,
-        "needle_gauge": given.gauge,
-        "points": given.points,
-        "duration_min": given.duration,
-    }
+def _parse_plain(given: Given) -> dict[str, Any]:
+    """The table's plain fields (method, needle gauge, consent...), each by its own parser; an
+    empty text is not given, an empty number is refused by its parser."""
     values: dict[str, Any] = {}
-    for key, name, low, high in NEEDLE_COUNTS:
-        raw = typed[key]
-        if raw is not None:
-            values[key] = whole(raw, name, low, high)
-    if given.needle_length is not None:
-        values["needle_length_mm"] = needle_length(given.needle_length)
+    for entry in PLAIN:
+        raw = given.plain.get(entry.name)
+        if raw is not None and not (entry.text and raw == ""):
+            values[entry.name] = entry.parsed(raw)
     return values
 
 
@@ -354,15 +320,15 @@ def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, 
 
 
 def protocol_defaults(chart: Chart | None) -> dict[str, str]:
-    """The optional protocol fields this patient's last session holds, as text, keyed by the
-    :class:`Given` field that takes them (what the prompt offers after the required fields)."""
+    """The optional protocol fields this patient's last session holds, as text, by name (what
+    the prompt offers after the required fields, into :attr:`Given.plain`)."""
     last = chart.last_session if chart else None
     found: dict[str, str] = {}
     for name in OPTIONAL_PROTOCOL:
         value = getattr(last, name, None)
         if value is not None:
             shown = number_text(value) if isinstance(value, float) else str(value)
-            found[_GIVEN_NAME.get(name, name)] = shown
+            found[name] = shown
     return found
 
 
@@ -399,7 +365,7 @@ def draft_session(
     if "substances" in values:
         remarks += expiry_remarks(chart, values["substances"])
         values["substances"] = with_known_expiries(chart, values["substances"])
-    missing = tuple(f for f in REQUIRED if values.get(_REQUIRED_FIELD[f]) in (None, (), ""))
+    missing = tuple(f for f in REQUIRED if values.get(REQUIRED_FIELD[f]) in (None, (), ""))
     if missing:
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)

@@ -13,37 +13,15 @@ and complications are one cell in the ``--complication`` syntax, joined by "; ".
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 from mesolog.model.records import Chart, Complication, Session, Substance
 from mesolog.model.values import number_text
 
 PATIENT_COLUMNS = ("patient", "name", "birth_year")
-SESSION_COLUMNS = (
-    "session",
-    "date",
-    "status",
-    "practitioner",
-    "course",
-    "indication",
-    "areas",
-    "technique",
-    "method",
-    "depth_mm",
-    "angle_deg",
-    "needle_gauge",
-    "needle_length_mm",
-    "points",
-    "anaesthetic",
-    "duration_min",
-    "consent",
-    "complications",
-    "notes",
-    "source",
-)
-# Every Session field is a column above (``session`` is the id), has columns of its own, or is
-# deliberately left out, for the reason given (tests/test_exchange.py checks that none is
-# forgotten).
+# Every Session field is a column (``session`` is the id), in the record's order, unless it has
+# columns of its own or is deliberately left out, for the reason given.
 FIELD_OF_COLUMN = {"session": "id"}
 EXPORTED_APART = ("substances", "measurements")  # numbered substance columns; measure_<name>
 NOT_EXPORTED = {
@@ -53,6 +31,14 @@ NOT_EXPORTED = {
     "amendments": "the trail stays with the chart (export --format json keeps it)",
     "conflicts": "a merge's open question, settled in the chart by an amend",
 }
+SESSION_COLUMNS = (
+    "session",
+    *(
+        f.name
+        for f in fields(Session)
+        if f.name not in {"id", *EXPORTED_APART, *NOT_EXPORTED}
+    ),
+)
 SUBSTANCE_COLUMNS = ("substance", "category", "amount", "unit", "concentration", "lot", "expiry")
 # The long form numbers each substance within its session (1, 2...): a session may hold the
 # same product twice (two vials of one lot), and its rows must stay two rows, in their order.

@@ -23,7 +23,7 @@ from mesolog.model.exchange import (
     NUMBERED_SUBSTANCE_COLUMNS,
     SUBSTANCE_POSITION,
 )
-from mesolog.model.records import Chart, Course, Patient, Session
+from mesolog.model.records import PLAIN, Chart, Course, Patient, Session
 
 PATIENT_FIELDS = ("patient", "name", "birth_year")
 SESSION_FIELDS = (
@@ -394,13 +394,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str) -> Given:
         ),
         depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
         technique=get("technique"),
-        method=get("method"),
-        angle=get("angle_deg"),
-        gauge=get("needle_gauge"),
-        needle_length=get("needle_length_mm"),
-        points=get("points"),
         anaesthetic=get("anaesthetic"),
-        duration=get("duration_min"),
         complications=tuple(
             c.strip() for c in (get("complications") or "").split(";") if c.strip()
         ),
@@ -409,7 +403,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str) -> Given:
         practitioner=get("practitioner"),
         # Only a course the chart has: a spreadsheet holds no plan to create one from.
         course=course if course and chart is not None and chart.course(course) else None,
-        consent=get("consent"),
+        plain={entry.name: get(entry.name) for entry in PLAIN},
     )
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
+from mesolog.model import scalars
 from mesolog.model import vocabulary as vocab
+from mesolog.model.fields import Entry, as_typed, declared, entries
 from mesolog.model.identity import new_uid
 
 SCHEMA = 2
@@ -62,31 +65,94 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Session:
-    """One treatment session, as charted."""
+    """One treatment session, as charted; the table of its fields (model.fields): each field's
+    option, parser and prompt are declared here, once."""
 
     id: int
-    date: date
+    date: date = field(metadata=declared(
+        "--date", "DATE",
+        "When it was done: YYYY-MM-DD, today, yesterday, -3d. Example: --date yesterday",
+    ))  # fmt: skip
     recorded: datetime
-    areas: tuple[str, ...]
-    technique: str
-    depth_mm: float
-    anaesthetic: str
-    substances: tuple[Substance, ...]
-    practitioner: str = ""
-    course: str | None = None
-    indication: str | None = None
-    method: str | None = None
-    angle_deg: int | None = None
-    needle_gauge: int | None = None
-    needle_length_mm: float | None = None
-    points: int | None = None
-    consent: str | None = None
-    photos: tuple[str, ...] = ()
-    duration_min: int | None = None
-    notes: str = ""
+    areas: tuple[str, ...] = field(metadata=declared(
+        "--area", "AREA", "Area treated, comma-separated or repeated. Example: --area scalp",
+        short="-a", prompt="Areas treated (comma-separated)",
+    ))  # fmt: skip
+    technique: str = field(metadata=declared(
+        "--technique", "TECHNIQUE", "gun or hand. Example: --technique gun",
+        prompt="Technique [gun/hand]", fhir="technique",
+    ))  # fmt: skip
+    depth_mm: float = field(metadata=declared(
+        "--depth", "MM", "Needle depth in mm (0.1-13; 1-4 is dermal). Example: --depth 1.5",
+        prompt="Needle depth in mm", unit="mm", fhir="depth",
+    ))  # fmt: skip
+    anaesthetic: str = field(metadata=declared(
+        "--anaesthetic", "WHAT", '"none" or what was used. Example: --anaesthetic "topical cream"',
+        prompt="Anaesthetic ('none' or what was used)", fhir="anaesthetic",
+    ))  # fmt: skip
+    substances: tuple[Substance, ...] = field(metadata=declared(
+        "--substance", "SUBSTANCE",
+        'NAME:AMOUNT[:LOT x][:EXP date]; repeat. Example: -s "hyaluronic acid:2ml:LOT A17"',
+        short="-s", prompt="Substances as NAME:AMOUNT[:LOT x][:EXP date], ';' between several",
+    ))  # fmt: skip
+    practitioner: str = field(default="", metadata=declared(
+        "--practitioner", "NAME",
+        'Who did it (default from config). Example: --practitioner "Dr. L. Moreau"',
+    ))  # fmt: skip
+    course: str | None = field(default=None, metadata=declared(
+        "--course", "COURSE",
+        "The course it belongs to (add: default the current one). Example: --course hair-2026",
+    ))  # fmt: skip
+    indication: str | None = field(default=None, metadata=declared(
+        "--indication", "INDICATION", 'What it treats. Example: --indication "hair loss"',
+    ))  # fmt: skip
+    method: str | None = field(default=None, metadata=declared(
+        "--method", "METHOD",
+        "nappage, papule, point-by-point, linear, depot, ... Example: --method nappage",
+        parse=partial(scalars.choice, field_name="method", allowed=vocab.METHODS),
+        prompt="Method (nappage, papule, point-by-point...)", fhir="method",
+    ))  # fmt: skip
+    angle_deg: int | None = field(default=None, metadata=declared(
+        "--angle", "DEGREES", "Needle angle in degrees (0-90). Example: --angle 45",
+        parse=partial(scalars.whole, field_name="angle", low=0, high=90),
+        prompt="Needle angle in degrees",
+    ))  # fmt: skip
+    needle_gauge: int | None = field(default=None, metadata=declared(
+        "--gauge", "GAUGE", "Needle gauge (27-34). Example: --gauge 30",
+        parse=partial(scalars.whole, field_name="needle gauge", low=27, high=34),
+        prompt="Needle gauge",
+    ))  # fmt: skip
+    needle_length_mm: float | None = field(default=None, metadata=declared(
+        "--needle-length", "MM", "Needle length in mm. Example: --needle-length 4",
+        parse=scalars.needle_length, prompt="Needle length in mm", unit="mm",
+    ))  # fmt: skip
+    points: int | None = field(default=None, metadata=declared(
+        "--points", "N", "Number of injection points. Example: --points 40",
+        parse=partial(scalars.whole, field_name="points", low=1, high=10000),
+        prompt="Injection points",
+    ))  # fmt: skip
+    consent: str | None = field(default=None, metadata=declared(
+        "--consent", "TEXT",
+        'Reference to the signed consent. Example: --consent "form 2026-11-02"', parse=as_typed,
+    ))  # fmt: skip
+    photos: tuple[str, ...] = field(default=(), metadata=declared(
+        "--photo", "FILE",
+        "Photo path relative to the data folder; repeat. Example: --photo photos/P-0042/before.jpg",
+    ))  # fmt: skip
+    duration_min: int | None = field(default=None, metadata=declared(
+        "--duration", "MINUTES", "Minutes. Example: --duration 25",
+        parse=partial(scalars.whole, field_name="duration", low=1, high=600),
+        prompt="Duration in minutes", unit="min",
+    ))  # fmt: skip
+    notes: str = field(default="", metadata=declared(
+        "--note", "TEXT", 'Free notes. Example: --note "tolerated well"'
+    ))  # fmt: skip
     status: str = "active"
     complications: tuple[Complication, ...] = ()
-    measurements: dict[str, float] = field(default_factory=dict)
+    measurements: dict[str, float] = field(default_factory=dict, metadata=declared(
+        "--measure", "NAME=NUMBER",
+        "NAME=NUMBER, unit in the name; repeat. Example: --measure waist_cm=82.5",
+    ))  # fmt: skip
     amendments: tuple[Amendment, ...] = ()
     source: str | None = None  # imported sessions: "visits.csv#row=17"
     conflicts: tuple[Conflict, ...] = ()
@@ -96,6 +162,12 @@ class Session:
     @property
     def voided(self) -> bool:
         return self.status == "voided"
+
+
+# The table of a session's fields (model.fields), in the record's order; PLAIN: those whose
+# parser in the table is their whole rule (method, needle_gauge, consent...).
+TABLE = entries(Session)
+PLAIN: tuple[Entry, ...] = tuple(e for e in TABLE if e.spec.parse is not None)
 
 
 @dataclass(frozen=True)

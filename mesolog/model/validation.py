@@ -11,7 +11,7 @@ from datetime import date
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import Complication, Course, Session, Substance
+from mesolog.model.records import PLAIN, Complication, Course, Session, Substance
 from mesolog.model.values import (
     AMOUNT_RANGES,
     COURSE_INTERVAL_DAYS,
@@ -19,10 +19,8 @@ from mesolog.model.values import (
     EARLIEST_SESSION_DATE,
     MEASURE_NAME,
     METHOD_DEPTH_MM,
-    NEEDLE_COUNTS,
     choice,
     depth,
-    needle_length,
     number,
     number_text,
     one_line,
@@ -161,7 +159,8 @@ def amount_problem(item: Substance) -> InvalidValue | None:
 def _one_line_problems(session: Session, check: Callable[..., None]) -> None:
     """Every text of a session but its notes is one line (``values.one_line``), however the
     session came: typed, scripted through the Python API, or restored from a JSON export."""
-    for name in ("practitioner", "indication", "course", "method", "anaesthetic", "consent"):
+    texts = ("practitioner", "indication", "course", "anaesthetic", *(e.name for e in PLAIN if e.text))
+    for name in texts:
         value = getattr(session, name)
         if isinstance(value, str):
             check((name,), one_line, value, name)
@@ -211,14 +210,10 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
         if item.unit not in vocab.UNITS:
             allowed = "use one of " + ", ".join(vocab.UNITS)
             refuse(("substances", index, "unit"), "unit", item.unit, allowed)
-    if session.method is not None:
-        check(("method",), choice, session.method, "method", vocab.METHODS)
-    for field, name, low, high in NEEDLE_COUNTS:
-        count = getattr(session, field)
-        if count is not None:
-            check((field,), whole, count, name, low, high)
-    if session.needle_length_mm is not None:
-        check(("needle_length_mm",), needle_length, session.needle_length_mm)
+    for entry in PLAIN:  # method, needle_gauge...: each by its parser in the table
+        value = getattr(session, entry.name)
+        if value is not None:
+            check((entry.name,), entry.parsed, value)
     for path in session.photos:
         check(("photos",), photo, path)
     for index, problem in enumerate(session.complications):

@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime, timedelta
 
 from mesolog.errors import InvalidPatientId, InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Complication, Substance
+from mesolog.model.scalars import choice as choice
+from mesolog.model.scalars import needle_length as needle_length
+from mesolog.model.scalars import number as number
+from mesolog.model.scalars import number_text as number_text
+from mesolog.model.scalars import whole as whole
 
+# choice, needle_length, number, number_text and whole live in model.scalars, below the records
+# (the table of a session's fields names them), and are re-exported here.
 MAX_DEPTH_MM = 13.0
 # Plausible bounds (anything outside is a typing slip, e.g. 1e-320 or 20 digits): a needle goes
 # in at least 0.1 mm.
@@ -122,94 +128,11 @@ def past_date(text: str, field_name: str = "date", today: date | None = None) ->
     return value
 
 
-# "1,000" is one thousand to some and one to others: a comma then exactly three digits, after
-# a whole part that could be a group of thousands (1-3 digits, not 0), is refused with how to
-# write either. "1,5", "0,750" and "1234,567" can only be decimal commas.
-_THOUSANDS_OR_DECIMAL = re.compile(r"(-?)\+?([1-9]\d{0,2}),(\d{3})")
-
-
-def _ambiguous_comma(typed: str, field_name: str) -> InvalidValue | None:
-    """The refusal of a number whose comma reads as thousands or as decimals, if it is one."""
-    found = _THOUSANDS_OR_DECIMAL.fullmatch(typed)
-    if found is None:
-        return None
-    sign, whole_part, digits = found.groups()
-    whole_part = sign + whole_part
-    small = number_text(float(f"{whole_part}.{digits}"))
-    comma = small.replace(".", ",") if "." in small else f"{small},0"
-    decimal = f"{whole_part}.{digits}" + ("" if comma == typed.lstrip("+") else f" / {comma}")
-    return InvalidValue(
-        field_name,
-        typed,
-        "a comma before three digits reads as thousands or as decimals: write "
-        f"{whole_part}{digits} for {whole_part}{digits}, or {decimal} for {small}",
-    )
-
-
-def number(text: str | float, field_name: str) -> float:
-    """A finite number; a comma as decimal mark is accepted ("1,5"), but not where it could
-    be a thousands separator ("1,000": see ``_ambiguous_comma``)."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        value = float(text)
-    else:
-        typed = str(text).strip()
-        ambiguous = _ambiguous_comma(typed, field_name)
-        if ambiguous is not None:
-            raise ambiguous
-        try:
-            value = float(typed.replace(",", "."))
-        except ValueError:
-            raise InvalidValue(field_name, text, "it must be a number") from None
-    if not math.isfinite(value):
-        raise InvalidValue(field_name, text, "it must be a finite number")
-    return value
-
-
-def number_text(value: float) -> str:
-    """A stored number as text that reads back as the very same float ("1.2345678", not
-    ``:g``'s "1.23457"; "2", not "2.0"): a correction of the seventh digit must show as one.
-
-    ``repr`` is the shortest round-tripping text; ordinary values (1e-6 up to 1e16) are written
-    without an exponent ("0.00001", not "1e-05"), which Decimal does with the same digits."""
-    value = float(value)
-    text = repr(value)
-    if "e" in text and math.isfinite(value) and 1e-6 <= abs(value) < 1e16:
-        from decimal import Decimal  # rare: only the few ordinary values repr writes as 1e-05
-
-        text = format(Decimal(text), "f")
-    return text[:-2] if text.endswith(".0") else text
-
-
 def amount_text(amount: float, unit: str) -> str:
     """An amount as every screen, Markdown and HTML page shows it: the number as stored, a space
     and the unit ("2 ml", the SI way). The chart keeps the number and the unit apart, and the
     trail of a correction keeps the words it was written with (``substance_text``)."""
     return f"{number_text(amount)} {unit}"
-
-
-def whole(text: str | float, field_name: str, low: int, high: int) -> int:
-    """A whole number within [low, high]."""
-    value = number(text, field_name)
-    if value != int(value) or not low <= value <= high:
-        raise InvalidValue(field_name, text, f"it must be a whole number from {low} to {high}")
-    return int(value)
-
-
-# The needle's whole numbers: (session field, name in sentences, lowest, highest).
-NEEDLE_COUNTS = (
-    ("angle_deg", "angle", 0, 90),
-    ("needle_gauge", "needle gauge", 27, 34),
-    ("points", "points", 1, 10000),
-    ("duration_min", "duration", 1, 600),
-)
-
-
-def needle_length(text: str | float) -> float:
-    """Needle length in mm: above 0 and at most 50."""
-    length = number(text, "needle length")
-    if not 0 < length <= 50:
-        raise InvalidValue("needle length", text, "it must be above 0 and at most 50 mm")
-    return length
 
 
 def depth(text: str | float) -> tuple[float, list[str]]:
@@ -239,14 +162,6 @@ def technique(text: str) -> str:
     if word not in vocab.TECHNIQUES:
         raise InvalidValue("technique", text, "use 'gun' (injection gun) or 'hand'")
     return word
-
-
-def choice(text: str, field_name: str, allowed: tuple[str, ...]) -> str:
-    word = vocab.normalize(text)
-    for option in allowed:
-        if word == option.lower():
-            return option
-    raise InvalidValue(field_name, text, "use one of " + ", ".join(allowed))
 
 
 def measurement(spec: str) -> tuple[str, float]:

@@ -22,7 +22,8 @@ from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.values import DERMAL_DEPTH_MM, number_text
+from mesolog.model.records import TABLE
+from mesolog.model.values import DERMAL_DEPTH_MM
 
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -271,13 +272,8 @@ class _Builder:
             resource["performer"] = [{"actor": performer}]
         if session.indication:
             resource["reasonCode"] = [{"text": session.indication}]
-        notes = [
-            f"technique: {session.technique}",
-            f"depth: {number_text(session.depth_mm)} mm",
-            f"anaesthetic: {session.anaesthetic}",
-        ]
-        if session.method:
-            notes.append(f"method: {session.method}")
+        # technique, depth, anaesthetic, method: the fields the table gives a FHIR word
+        notes = [n for e in TABLE if (n := e.fhir_note(getattr(session, e.name)))]
         if session.notes:
             notes.append(session.notes)
         resource["note"] = [{"text": n} for n in notes]

@@ -327,6 +327,12 @@ def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
     return schema1_uid(patient_id, number, recorded) or ""
 
 
+# How each optional one-value field of a session (course, method, needle_gauge, source...) is
+# read, by the type the record declares: a field added to the record is read without a line here.
+_READ = {"str | None": _Reader.text, "int | None": _Reader.integer, "float | None": _Reader.real}
+_OPTIONAL = tuple((f.name, _READ[str(f.type)]) for f in fields(Session) if f.type in _READ)
+
+
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     number = r.integer("id", required=True)
     # A number that did not read is reported already (check goes on with the session's other
@@ -389,22 +395,13 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         anaesthetic=r.text("anaesthetic", required=True),
         substances=tuple(substances),
         practitioner=r.text("practitioner") or "",
-        course=r.text("course"),
-        indication=r.text("indication"),
-        method=r.text("method"),
-        angle_deg=r.integer("angle_deg"),
-        needle_gauge=r.integer("needle_gauge"),
-        needle_length_mm=r.real("needle_length_mm"),
-        points=r.integer("points"),
-        consent=r.text("consent"),
         photos=r.texts("photos"),
-        duration_min=r.integer("duration_min"),
+        **{name: read(r, name) for name, read in _OPTIONAL},
         notes=r.text("notes") or "",
         status=r.text("status") or "active",
         complications=tuple(complications),
         measurements=measurements,
         amendments=tuple(amendments),
-        source=r.text("source"),
         conflicts=tuple(conflicts),
         uid=uid,
     )
