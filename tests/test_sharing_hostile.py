@@ -535,3 +535,17 @@ def test_a_merge_by_hand_is_never_offered_for_undoing_over_a_waiting_session(
     assert "git did not record the change" in added.stderr
     said = a("sync", expect=1).stderr
     assert "a git merge is under way" in said and "abort" not in said
+
+
+def test_a_remote_gitignore_cannot_turn_mesologs_locks_into_changes_to_commit(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, _ = laptops
+    evil = outsider(tmp_path)
+    (evil / ".gitignore").write_text("# nothing ignored\n")
+    push(evil, "gitignore")
+    a("sync")
+    a("add", "P-1", *ADD, "--note", "after")
+    assert any((a.folder / ".locks").iterdir())
+    assert "pushed" in a("sync").stdout
+    assert ".locks" not in git(a.folder, "ls-files")

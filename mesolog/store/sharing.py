@@ -79,6 +79,21 @@ def write_attributes(data_dir: Path) -> bool:
     return True
 
 
+def exclude_own_files(data_dir: Path) -> None:
+    """mesolog's locks and temporaries ignored in this clone's own ``.git/info/exclude`` too:
+    a ``.gitignore`` changed on a remote can then never turn them into changes to commit."""
+    exclude = history.git_dir(data_dir) / "info" / "exclude"
+    try:
+        old = exclude.read_text(encoding="utf-8")
+    except OSError:
+        old = ""
+    missing = [line for line in history.GITIGNORE.splitlines() if line not in old.splitlines()]
+    if missing:
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        joiner = "" if not old or old.endswith("\n") else "\n"
+        write_atomically(exclude, old + joiner + "\n".join(missing) + "\n")
+
+
 def register_driver(data_dir: Path) -> None:
     """The driver in the repository's own config (.git/config): every clone installs it."""
     for key, value in (
@@ -146,6 +161,7 @@ def init(data_dir: Path) -> str:
         write_attributes(data_dir)
         message = history.init(data_dir)  # commits everything, .gitattributes included
         register_driver(data_dir)
+        exclude_own_files(data_dir)
         tighten(data_dir)
         return message
     own = [ATTRIBUTES] if write_attributes(data_dir) else []
@@ -154,6 +170,7 @@ def init(data_dir: Path) -> str:
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
         own.append(".gitignore")
     register_driver(data_dir)
+    exclude_own_files(data_dir)
     tighten(data_dir)
     stuck = history.index_lock_warning(data_dir)
     if stuck:  # every commit would fail: never claim history is on
@@ -315,6 +332,7 @@ def _recover(data_dir: Path, lock_dir: Path) -> None:
     folder, and changes of mesolog's written but not committed (committed now, each with its
     own message)."""
     pull.clear(data_dir)
+    exclude_own_files(data_dir)  # a clone set up before this clone-local exclusion existed
     for leftover in pull.leftover_temporaries(data_dir):
         leftover.unlink(missing_ok=True)
     history.commit_waiting(data_dir, lock_dir)
