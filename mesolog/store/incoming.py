@@ -316,5 +316,6 @@ def _attribute_sentence(
     what = " and ".join(named(p) for p in files) or "the attributes"
     return (
         f"changed {what} so that git would merge {how_merged(path, value)}, not mesolog's "
-        "merge (a later line overrides `patients/*.toml merge=mesolog`)"
+        "merge (a later line, or a .gitattributes deeper down, overrides "
+        "`patients/*.toml merge=mesolog`)"
     )
