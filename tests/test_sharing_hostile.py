@@ -549,3 +549,22 @@ def test_a_remote_gitignore_cannot_turn_mesologs_locks_into_changes_to_commit(
     assert any((a.folder / ".locks").iterdir())
     assert "pushed" in a("sync").stdout
     assert ".locks" not in git(a.folder, "ls-files")
+
+
+def test_a_data_folder_that_is_a_git_worktree_records_and_recovers_its_changes(
+    run: Run, tmp_path: Path
+) -> None:
+    """`.git` is a file there (it names the repository): announcements go to the repository."""
+    (a,) = clinic_of(run, tmp_path, 1)
+    worktree = tmp_path / "second-desk"
+    git(a.folder, "worktree", "add", "-q", "-b", "desk", str(worktree))
+    desk = Machine(run, worktree)
+    desk("patient", "new", "P-7")
+    killed = mesolog_process("--data-dir", str(worktree), "add", "P-7", *ADD,
+                             env=killing_git(tmp_path, "commit"))
+    assert killed.returncode == -signal.SIGKILL
+    desk("add", "P-7", *ADD)
+    assert git(worktree, "log", "--format=%s", "-3").splitlines() == [
+        "P-7: session 2 added", "P-7: session 1 added", "P-7: patient created"
+    ]
+    assert git(worktree, "status", "--porcelain") == ""

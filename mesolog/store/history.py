@@ -87,11 +87,9 @@ def git(
 
 def git_dir(data_dir: Path) -> Path:
     """The repository's own folder (``.git``, or where a ``.git`` file points)."""
-    dot_git = data_dir / ".git"
-    if dot_git.is_dir():
-        return dot_git.resolve()
-    done = _git(data_dir, "rev-parse", "--absolute-git-dir")
-    return Path(done.stdout.strip()) if done.returncode == 0 else dot_git
+    from mesolog.store.pending import repository
+
+    return repository(data_dir).resolve()
 
 
 def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
@@ -152,7 +150,7 @@ def _has_commits(data_dir: Path) -> bool:
 def index_lock_warning(data_dir: Path) -> str | None:
     """A sentence naming a stale ``.git/index.lock`` (left by a git that was killed), which
     makes every commit fail until it is removed; None when there is none."""
-    lock = data_dir / ".git" / "index.lock"
+    lock = git_dir(data_dir) / "index.lock"
     if not os.path.lexists(lock):
         return None
     return (

@@ -51,8 +51,19 @@ class Pending:
         )
 
 
+def repository(data_dir: Path) -> Path:
+    """The repository's own folder: ``.git``, or the one a ``.git`` file names (a data folder
+    that is a git worktree or a submodule)."""
+    dot_git = data_dir / ".git"
+    if dot_git.is_file():
+        first = dot_git.read_text(encoding="utf-8", errors="replace").partition("\n")[0]
+        if first.startswith("gitdir:"):
+            return (data_dir / first.removeprefix("gitdir:").strip()).resolve()
+    return dot_git
+
+
 def _file(data_dir: Path) -> Path:
-    return data_dir / ".git" / FILE_NAME
+    return repository(data_dir) / FILE_NAME
 
 
 def digest(path: Path) -> str:
@@ -182,7 +193,7 @@ def announced(data_dir: Path, intent: Intent) -> Iterator[None]:
 
     from mesolog.store.paths import make_private_dir
 
-    folder = data_dir / ".git" / WRITING
+    folder = repository(data_dir) / WRITING
     make_private_dir(folder)
     fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
     final = Path(temporary).with_suffix(".json")
@@ -221,7 +232,7 @@ def interrupted(data_dir: Path) -> Iterator[tuple[Intent, Path]]:
     old (a younger one may be a command's that has yet to lock it)."""
     import fcntl
 
-    folder = data_dir / ".git" / WRITING
+    folder = repository(data_dir) / WRITING
     if not folder.is_dir():
         return
     for path in sorted(folder.iterdir()):
@@ -275,7 +286,7 @@ def announced_for(data_dir: Path, relative: str) -> str | None:
     """The message of a change announced for this chart (being written now, or interrupted)
     whose bytes are no longer the ones before it; None when there is none (for ``check``,
     which reads and changes nothing)."""
-    folder = data_dir / ".git" / WRITING
+    folder = repository(data_dir) / WRITING
     if not folder.is_dir():
         return None
     for path in sorted(folder.glob("*.json")):
