@@ -568,3 +568,19 @@ def test_a_data_folder_that_is_a_git_worktree_records_and_recovers_its_changes(
         "P-7: session 2 added", "P-7: session 1 added", "P-7: patient created"
     ]
     assert git(worktree, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("edit", ["broken", "deleted"])
+def test_keep_edits_never_shares_a_broken_or_deleted_chart(
+    laptops: tuple[Machine, Machine], edit: str
+) -> None:
+    a, _ = laptops
+    path = a.folder / "patients" / "P-2.toml"
+    if edit == "broken":
+        path.write_text(path.read_text() + "[[sessions]\n")
+    else:
+        path.unlink()
+    before = state(a)
+    said = a("sync", "--keep-edits", expect=1).stderr
+    assert state(a) == before
+    assert "nothing was committed" in said and "P-2" in said
