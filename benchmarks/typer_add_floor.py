@@ -39,6 +39,7 @@ def add(
     course: Text = None,
     consent: Text = None,
     photo: Texts = None,
+    zone: Texts = None,
     like_last: Flag = False,
     no_input: Flag = False,
     interactive: Flag = False,

@@ -188,3 +188,8 @@ class UnreadableImport(MesologError):
 
 class ImportRejected(MesologError):
     """``import --apply`` refused: some rows were rejected and --skip-rejected was not given."""
+
+
+class UnusablePhoto(MesologError):
+    """A file given to ``photo add`` that cannot be kept as a picture: not an image, cut short,
+    too large, a link or not a regular file. Nothing is written."""

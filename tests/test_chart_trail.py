@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_properties import amendments, free_text, short
 
 from mesolog.errors import AlreadyRecorded, InvalidValue, NothingToChange, UnknownCourse
-from mesolog.model import Complication, details, now
+from mesolog.model import Complication, Zone, details, now
 from mesolog.model import vocabulary as vocab
 from mesolog.model.progress import next_due, summarize
 from mesolog.model.records import Chart, Course, Patient
@@ -392,7 +392,8 @@ ANOTHER_VALUE: dict[str, object] = {
     "date": date(2026, 1, 6), "areas": ("neck",), "technique": "gun", "depth_mm": 2.5,
     "anaesthetic": "topical cream", "substances": (), "practitioner": "Dr. B", "course": "face",
     "indication": "wrinkles", "method": "papule", "angle_deg": 45, "needle_gauge": 30,
-    "needle_length_mm": 4.0, "points": 40, "consent": "form 1", "photos": ("a.jpg",),
+    "needle_length_mm": 4.0, "points": 40, "zones": (Zone("face", "chin", 4),), "consent": "form 1",
+    "photos": ("a.jpg",),
     "duration_min": 20, "notes": "n", "status": "voided",
     "complications": (Complication("redness"),), "measurements": {"waist_cm": 80.0},
 }

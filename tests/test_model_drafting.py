@@ -282,13 +282,16 @@ def test_the_prompt_offers_every_optional_field_like_last_copies() -> None:
     from mesolog.model.records import PLAIN
 
     assert len(OPTIONAL_PROTOCOL) == len(PROTOCOL) - len(REQUIRED)
+    from mesolog.model import Zone
+
     protocol = dict(method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.5, points=40,
-                    duration_min=25)
+                    duration_min=25, zones=(Zone("scalp", "vertex", 40, 1.5),))
     last = last_session(**protocol)
     offered = protocol_defaults(chart(last))
     assert offered == {"method": "nappage", "angle_deg": "45", "needle_gauge": "30", "needle_length_mm": "4.5",
-                       "points": "40", "duration_min": "25"}
-    assert set(offered) == {e.name for e in PLAIN} - {"consent"} and len(offered) == len(OPTIONAL_PROTOCOL)
+                       "points": "40", "zones": "scalp/vertex:40:1.5", "duration_min": "25"}
+    # The zones are offered too: a protocol field with a rule of its own (Given.zones takes them).
+    assert set(offered) == {e.name for e in PLAIN} - {"consent"} | {"zones"} and len(offered) == len(OPTIONAL_PROTOCOL)
     assert protocol_defaults(chart(last_session(**protocol | {"method": None, "points": None}))).keys() == (
         set(offered) - {"method", "points"})
     from mesolog.cli.prompts import PROTOCOL_LABELS

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mesolog.cli import app
-from mesolog.model import Amendment, Complication, Patient, Session, Substance, now
+from mesolog.model import Amendment, Complication, Patient, Photo, Session, Substance, Zone, now
 from mesolog.model import vocabulary as vocab
+from mesolog.model.photos import STAGES, VIEWS
 from mesolog.store import Clinic, encode_chart, parse_chart_text, read_chart_file
 
 # Any unicode but surrogates (not encodable as UTF-8 by anyone); quotes, newlines, ]] and """ included.
@@ -78,8 +79,20 @@ sessions = st.builds(
     needle_length_mm=st.none() | st.floats(min_value=0.1, max_value=50),
     points=st.none() | st.integers(1, 10000),
     consent=st.none() | line_text,
-    # A photo is a path inside the data folder (values.photo refuses blank, absolute and ".." ones).
-    photos=st.lists(st.from_regex(r"photos/[A-Za-z0-9_-]{1,12}\.jpg", fullmatch=True), max_size=3).map(tuple),
+    # A photo is a path inside the data folder (values.photo refuses blank, absolute and ".." ones):
+    # bare (--photo, older charts) or kept by `photo add` with what it shows (docs/photos.md).
+    photos=st.one_of(
+        st.lists(st.from_regex(r"photos/[A-Za-z0-9_-]{1,12}\.jpg", fullmatch=True).map(Photo), max_size=3),
+        st.lists(st.builds(
+            Photo, file=st.from_regex(r"photos/P-1/[a-z0-9-]{1,20}\.jpg", fullmatch=True),
+            view=st.sampled_from(VIEWS), stage=st.sampled_from(STAGES), width=st.integers(1, 9000),
+            height=st.integers(1, 9000), taken=st.none() | days,
+            sha256=st.from_regex(r"[0-9a-f]{64}", fullmatch=True)), max_size=3),
+    ).map(tuple),
+    # Zones of the injection map; their area is set to one of the session's below.
+    zones=st.lists(st.builds(
+        Zone, area=st.just(""), zone=short.filter(str.strip), points=st.none() | st.integers(1, 10000),
+        amount=st.none() | st.floats(min_value=0.01, max_value=20.0)), max_size=3).map(tuple),
     duration_min=st.none() | st.integers(1, 600),
     notes=free_text,
     status=st.just("active"),
@@ -98,7 +111,8 @@ def _dates_in_order(session: Session) -> Session:
         resolved = max(c.resolved, onset or session.date) if c.resolved else None
         return replace(c, onset=onset, resolved=resolved)
 
-    return replace(session, complications=tuple(fixed(c) for c in session.complications))
+    zones = tuple(replace(z, area=session.areas[0]) for z in session.zones)
+    return replace(session, complications=tuple(fixed(c) for c in session.complications), zones=zones)
 
 
 sessions = sessions.map(_dates_in_order)
@@ -119,7 +133,8 @@ def test_any_session_survives_add_file_and_report_json(tmp_path_factory, session
     chart, _ = read_chart_file(path)
     assert chart.sessions == (stored,)
     assert stored == type(session)(**{**asdict(session), "id": 1, "substances": session.substances,
-                                      "complications": session.complications, "amendments": session.amendments})
+                                      "complications": session.complications, "amendments": session.amendments,
+                                      "zones": session.zones, "photos": session.photos})
     # File -> report JSON through the real CLI: the same values.
     result = CliRunner().invoke(app, ["--data-dir", str(folder), "report", "P-1", "--format", "json"])
     assert result.exit_code == 0, result.stderr

@@ -33,7 +33,7 @@ def check(
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
     from mesolog.render import console
     from mesolog.store import history
-    from mesolog.store.checkup import check_clinic
+    from mesolog.store.checkup import check_clinic, photo_sharing_note
 
     fmt = chosen_format(fmt, ("text", "json"))
     clinic = state_of(ctx).reading_clinic()
@@ -50,6 +50,9 @@ def check(
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     summary = ", ".join(console.counted(n, w) for n, w in ((errors, "error"), (warns, "warning")))
+    note = photo_sharing_note(clinic)
+    if note:
+        typer.echo(f"History: {note}.", err=True)
     typer.echo(f"{console.counted(files, 'file')} checked: {summary}.", err=True)
     if errors:
         raise typer.Exit(1)

@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "config": "folder",
     "sync": "sharing",
     "merge-chart": "sharing",
+    "photo": "photos",
 }
 
 

@@ -117,6 +117,7 @@ _GIVEN_FIELD = {
     "remove_complication": "remove_complications",
     "measure": "measures",
     "photo": "photos",
+    "zone": "zones",
 }
 
 

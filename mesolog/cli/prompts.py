@@ -106,6 +106,8 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
             return replace(given, technique=text)
         if name == "anaesthetic":
             return replace(given, anaesthetic=text)
+        if name == "zones":  # '-': none this time (the copied zones are left out)
+            return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
         if name in PROTOCOL_LABELS:
             chosen = None if text.strip() == NONE_THIS_TIME else text
             return replace(given, plain={**given.plain, name: chosen})
@@ -200,7 +202,8 @@ def _ask_protocol(given: "Given", chart: "Chart", draft: Callable[["Given"], Any
     from mesolog.model.drafting import protocol_defaults
 
     for name, offered in protocol_defaults(chart).items():
-        if given.plain.get(name) is None:
+        given_now = given.zones if name == "zones" else given.plain.get(name)
+        if given_now in (None, ()):
             label = f"{PROTOCOL_LABELS.get(name, name)} ('{NONE_THIS_TIME}' for none)"
             given = _ask(label, offered, _answering(given, name), draft)
     return given

@@ -110,6 +110,13 @@ def find(
         typer.Option(help="Example: --substance minoxidil"),
     ] = None,
     area: Annotated[str | None, typer.Option(help="Example: --area scalp")] = None,
+    zone: Annotated[
+        str | None,
+        typer.Option(
+            metavar="AREA/ZONE",
+            help="A zone of the injection map, of an area or of any. Example: --zone scalp/vertex",
+        ),
+    ] = None,
     complication: Annotated[
         str | None, typer.Option(help="Example: --complication bruising")
     ] = None,
@@ -148,6 +155,7 @@ def find(
         technique=model.technique(technique) if technique else None,
         practitioner=practitioner,
         indication=words.indication(indication).value if indication else None,
+        zone=zone,
         since=begin,
         until=end,
         include_voided=voided,
@@ -167,7 +175,7 @@ def _filters_given(ctx: typer.Context) -> None:
     every session, which is not what was asked."""
     from mesolog.errors import InvalidValue
 
-    for name in ("substance", "area", "complication", "technique", "practitioner", "indication"):
+    for name in ("substance", "area", "zone", "complication", "technique", "practitioner", "indication"):
         value = ctx.params.get(name)
         if value is not None and not value.strip():
             raise InvalidValue(f"--{name}", value, f"give what to look for, or leave --{name} out")

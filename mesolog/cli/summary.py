@@ -35,9 +35,15 @@ def summary(
     from mesolog.store.outputs import save_output
 
     state = state_of(ctx)
-    chart = state.reading_clinic().load(patient_id)
+    clinic = state.reading_clinic()
+    chart = clinic.load(patient_id)
     today = date.today()
-    page = summary_page(chart, state.config().clinic_details(), today, __version__)
+    pictures = {}
+    if any(s.photos for s in chart.active_sessions):  # Pillow only for a chart with photos
+        from mesolog.store.photos import page_pictures
+
+        pictures = page_pictures(clinic.data_dir, chart)
+    page = summary_page(chart, state.config().clinic_details(), today, __version__, pictures)
     path = save_output(output or default_output(chart.patient.id, today), page, force)
     typer.echo(f"Summary of {chart.patient.id} saved to {path}", err=True)
     if open_it:

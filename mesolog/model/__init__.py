@@ -20,8 +20,10 @@ from mesolog.model.records import (
     Conflict,
     Course,
     Patient,
+    Photo,
     Session,
     Substance,
+    Zone,
 )
 from mesolog.model.validation import (
     course_warnings,
@@ -67,8 +69,10 @@ __all__ = [
     "Conflict",
     "Course",
     "Patient",
+    "Photo",
     "Session",
     "Substance",
+    "Zone",
     "amended",
     "amount",
     "area",

@@ -18,7 +18,7 @@ from typing import Any
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import without_complications
-from mesolog.model.records import PLAIN, TABLE, Chart, Course, Session, Substance
+from mesolog.model.records import PLAIN, TABLE, Chart, Course, Photo, Session, Substance
 from mesolog.model.validation import (
     amount_problem,
     complication_problems,
@@ -40,6 +40,8 @@ from mesolog.model.values import (
     substance,
     technique,
 )
+from mesolog.model.zones import DEFAULT as ZONE_CATALOGUE
+from mesolog.model.zones import ZoneCatalogue, drafted_zones
 
 # The fields a session cannot be recorded without, by their option, in the order the prompts
 # ask for them, and the Session field each sets.
@@ -80,6 +82,7 @@ class Given:
     practitioner: str | None = None
     course: str | None = None
     photos: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()  # AREA/ZONE[:POINTS][:AMOUNT]
     # The table's plain fields (method, needle_gauge, consent...: model.fields), by name.
     plain: Mapping[str, Number] = field(default_factory=dict)
 
@@ -93,6 +96,7 @@ class ClinicDefaults:
     technique: str | None = None
     anaesthetic: str | None = None
     vocabulary: vocab.Vocabulary = field(default_factory=lambda: vocab.DEFAULT)
+    zones: ZoneCatalogue = field(default_factory=lambda: ZONE_CATALOGUE)
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ def parse_given(
     if given.measures:
         values["measurements"] = dict(measurement(m) for m in given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
-    texts["photos"] = tuple(map(photo, given.photos)) or None
+    texts["photos"] = tuple(Photo(photo(p)) for p in given.photos) or None
     values.update({k: v for k, v in texts.items() if v is not None})
     return values, remarks
 
@@ -174,6 +178,7 @@ ONE_LINE_FIELDS = {
     "practitioner": "practitioner",
     "course": "course",
     "photos": "photo",
+    "zones": "zone",
 }
 
 
@@ -326,7 +331,11 @@ def protocol_defaults(chart: Chart | None) -> dict[str, str]:
     found: dict[str, str] = {}
     for name in OPTIONAL_PROTOCOL:
         value = getattr(last, name, None)
-        if value is not None:
+        if name == "zones" and value:  # as typed: "scalp/vertex:40:1.5; scalp/frontal:20"
+            from mesolog.model.exchange import zone_spec
+
+            found["zones"] = "; ".join(zone_spec(z) for z in value)
+        elif value is not None and value != ():
             shown = number_text(value) if isinstance(value, float) else str(value)
             found[name] = shown
     return found
@@ -358,6 +367,7 @@ def draft_session(
         **{k: v for k, v in values.items() if v is not None},
     }
     values.setdefault("date", today)
+    _with_zones(values, given, practice)
     course = _course(given, chart)
     values["course"] = course.name if course else None
     values.setdefault("indication", _indication(base, course, last))
@@ -370,6 +380,19 @@ def draft_session(
         return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
     return _checked(session, chart, today, remarks)
+
+
+def _with_zones(values: dict[str, Any], given: Given, practice: ClinicDefaults) -> None:
+    """The zones given, checked against the session's areas and the catalogue; zones copied by
+    --like-last keep only those of the areas the session now names."""
+    areas = values.get("areas", ())
+    if given.zones:
+        values["zones"] = drafted_zones(given.zones, areas, practice.zones)
+    elif values.get("zones"):
+        from mesolog.model.zones import area_key
+
+        named = {area_key(a) for a in areas}
+        values["zones"] = tuple(z for z in values["zones"] if area_key(z.area) in named)
 
 
 def draft_from_session(session: Session, chart: Chart, today: date) -> Draft:
@@ -516,6 +539,8 @@ def draft_amendment(
         values["substances"] = with_known_expiries(chart, values["substances"])
     if given.course:
         values["course"] = named_course(chart, given.course).name
+    if given.zones:  # replaced, as areas and substances are
+        values["zones"] = drafted_zones(given.zones, values.get("areas", old.areas), practice.zones)
     new = replace(old, **values)
     if not new.voided:
         validate_session(new, today)

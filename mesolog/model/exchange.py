@@ -8,7 +8,8 @@ per substance given (``--per substance``), the long form: the session's columns 
 ``substance_no`` (the substance's place in its session, so that import keeps two rows of the
 same product apart and in order).
 In both, a measurement is a column of its own named ``measure_<name>`` (``measure_waist_cm``),
-and complications are one cell in the ``--complication`` syntax, joined by "; ".
+and complications are one cell in the ``--complication`` syntax, joined by "; "; so are the
+zones of the injection map, in the ``--zone`` syntax (``scalp/vertex:40:1.5``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date
 
-from mesolog.model.records import Chart, Complication, Session, Substance
+from mesolog.model.records import Chart, Complication, Session, Substance, Zone
 from mesolog.model.values import number_text
 
 PATIENT_COLUMNS = ("patient", "name", "birth_year")
@@ -63,6 +64,14 @@ def complication_spec(item: Complication) -> str:
     return ":".join(parts)
 
 
+def zone_spec(place: Zone) -> str:
+    """``scalp/vertex:40:1.5``: the ``--zone`` syntax, read back by import."""
+    numbers = [str(place.points) if place.points is not None else ""]
+    if place.amount is not None:
+        numbers.append(number_text(place.amount))
+    return ":".join([f"{place.area}/{place.zone}", *numbers]).rstrip(":")
+
+
 def _text(value: object) -> object:
     """A cell: nothing for None; a stored number with every digit and no ".0" (number_text)."""
     if value is None:
@@ -83,6 +92,8 @@ def _session_cell(session: Session, column: str) -> object:
     value = getattr(session, FIELD_OF_COLUMN.get(column, column))
     if column == "complications":
         return LIST_SEPARATOR.join(complication_spec(c) for c in value)
+    if column == "zones":
+        return LIST_SEPARATOR.join(zone_spec(z) for z in value)
     if isinstance(value, tuple):  # areas
         return LIST_SEPARATOR.join(value)
     if isinstance(value, date):

@@ -28,7 +28,7 @@ from mesolog.model.records import PLAIN, Chart, Course, Patient, Session
 PATIENT_FIELDS = ("patient", "name", "birth_year")
 SESSION_FIELDS = (
     "date", "practitioner", "course", "indication", "areas", "technique", "method", "depth_mm",
-    "angle_deg", "needle_gauge", "needle_length_mm", "points", "anaesthetic", "duration_min",
+    "angle_deg", "needle_gauge", "needle_length_mm", "points", "zones", "anaesthetic", "duration_min",
     "consent", "complications", "notes", "status",
 )  # fmt: skip
 SUBSTANCE_FIELDS = ("substance", "amount", "unit", "concentration", "lot", "expiry")
@@ -404,6 +404,7 @@ def given_of(group: Group, chart: Chart | None, date_format: str) -> Given:
         # Only a course the chart has: a spreadsheet holds no plan to create one from.
         course=course if course and chart is not None and chart.course(course) else None,
         plain={entry.name: get(entry.name) for entry in PLAIN},
+        zones=tuple(z.strip() for z in (get("zones") or "").split(";") if z.strip()),
     )
 
 

@@ -37,6 +37,7 @@ class SessionRow:
     areas: tuple[str, ...]
     substances: tuple[Given, ...]
     complications: tuple[tuple[str, str], ...]  # name, severity as shown (severity_text)
+    zones: tuple[str, ...] = ()  # "area/zone" as typed
 
 
 def session_rows(chart: Chart) -> list[SessionRow]:
@@ -56,6 +57,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             areas=s.areas,
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
+            zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
         )
         for s in chart.sessions
     ]
@@ -74,6 +76,15 @@ def _word_match(query: str, value: str) -> bool:
     )
 
 
+def same_zone(query: str, typed: str) -> bool:
+    """A zone searched for ("scalp/crown", or "vertex" in any area) matches a recorded one by
+    meaning (see ``model.zones``)."""
+    from mesolog.model.zones import zone_meaning
+
+    wanted, found = zone_meaning(query), zone_meaning(typed)
+    return wanted == found if "/" in query else wanted[1] == found[1]
+
+
 def same_meaning(kind: str, query: str, value: str | None) -> bool:
     """An area, indication or complication typed one way matches the same thing typed another."""
     return value is not None and vocab.meaning(kind, query) == vocab.meaning(kind, value)
@@ -90,6 +101,7 @@ class SessionQuery:
     practitioner: str | None = None
     indication: str | None = None
     lot: str | None = None
+    zone: str | None = None  # "AREA/ZONE" or a zone of any area ("vertex")
     since: date | None = None
     until: date | None = None
     include_voided: bool = False
@@ -116,6 +128,8 @@ class SessionQuery:
         if self.complication and not any(
             same_meaning("complication", self.complication, name) for name, _ in row.complications
         ):
+            return False
+        if self.zone and not any(same_zone(self.zone, typed) for typed in row.zones):
             return False
         return not (
             self.lot

@@ -64,6 +64,49 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture kept with the chart: its file (relative to the data folder), which view and
+    stage it shows, its size in pixels, the day the camera took it and the SHA-256 of the
+    stored file (see docs/photos.md). A chart written before ``photo add`` holds bare paths:
+    those read as a Photo with the file alone."""
+
+    file: str
+    view: str | None = None
+    stage: str | None = None
+    width: int | None = None
+    height: int | None = None
+    taken: date | None = None
+    sha256: str | None = None
+
+    def __str__(self) -> str:  # the trail and the report name a photo by its file
+        return self.file
+
+    @property
+    def bare(self) -> bool:
+        """A path and nothing else (``--photo PATH``, or a chart from before ``photo add``)."""
+        return self == Photo(self.file)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """Where in an area a session went: a named zone of the catalogue (``model.zones``), with
+    its injection points and amount in ml when given. Area and zone are kept as typed."""
+
+    area: str
+    zone: str
+    points: int | None = None
+    amount: float | None = None
+
+    def __str__(self) -> str:  # the trail's and the report's words: "scalp/vertex 40 pts 1.5 ml"
+        parts = [f"{self.area}/{self.zone}"]
+        if self.points is not None:
+            parts.append(f"{self.points} pts")
+        if self.amount is not None:  # every digit, no trailing ".0" (as values.number_text)
+            parts.append(f"{repr(float(self.amount)).removesuffix('.0')} ml")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
 class Session:
     """One treatment session, as charted; the table of its fields (model.fields): each field's
     option, parser and prompt are declared here, once."""
@@ -131,13 +174,20 @@ class Session:
         parse=partial(scalars.whole, field_name="points", low=1, high=10000),
         prompt="Injection points",
     ))  # fmt: skip
+    # The injection map (model.zones): checked against the areas by drafting's own rule.
+    zones: tuple[Zone, ...] = field(default=(), metadata=declared(
+        "--zone", "AREA/ZONE",
+        'AREA/ZONE[:POINTS][:AMOUNT]: where in an area, with its points and ml; repeat. Example: --zone scalp/vertex:40:1.5 --zone "face/cheek left:12:0.5"',
+        prompt="Zones as AREA/ZONE[:POINTS][:AMOUNT], ';' between several",
+    ))  # fmt: skip
     consent: str | None = field(default=None, metadata=declared(
         "--consent", "TEXT",
         'Reference to the signed consent. Example: --consent "form 2026-11-02"', parse=as_typed,
     ))  # fmt: skip
-    photos: tuple[str, ...] = field(default=(), metadata=declared(
+    # Kept by `photo add` (docs/photos.md); --photo names a file already in the data folder.
+    photos: tuple[Photo, ...] = field(default=(), metadata=declared(
         "--photo", "FILE",
-        "Photo path relative to the data folder; repeat. Example: --photo photos/P-0042/before.jpg",
+        "Photo path relative to the data folder; repeat (`mesolog photo add` copies one in). Example: --photo photos/P-0042/before.jpg",
     ))  # fmt: skip
     duration_min: int | None = field(default=None, metadata=declared(
         "--duration", "MINUTES", "Minutes. Example: --duration 25",

@@ -11,6 +11,7 @@ from datetime import date
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
+from mesolog.model.photos import photo_problems
 from mesolog.model.records import PLAIN, Complication, Course, Session, Substance
 from mesolog.model.values import (
     AMOUNT_RANGES,
@@ -28,6 +29,7 @@ from mesolog.model.values import (
     technique,
     whole,
 )
+from mesolog.model.zones import zone_value_problems
 
 # --- whole records ----------------------------------------------------------------------------
 
@@ -214,8 +216,13 @@ def session_problems(session: Session, today: date | None = None) -> list[Proble
         value = getattr(session, entry.name)
         if value is not None:
             check((entry.name,), entry.parsed, value)
-    for path in session.photos:
-        check(("photos",), photo, path)
+    for index, place in enumerate(session.zones):
+        for name, why in zone_value_problems(place, session.areas):
+            refuse(("zones", index, name), f"zone {name}", getattr(place, name), why)
+    for index, picture in enumerate(session.photos):
+        check(("photos", index, "file") if not picture.bare else ("photos",), photo, picture.file)
+        for name, why in photo_problems(picture):
+            refuse(("photos", index, name), f"photo {name}", getattr(picture, name), why)
     for index, problem in enumerate(session.complications):
         here: Field = ("complications", index)
         if problem.severity is not None:  # absent: not recorded, which is allowed

@@ -105,6 +105,26 @@ def body_site(area: str) -> dict[str, Any]:
     return {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": area}
 
 
+def session_sites(session: Session) -> list[dict[str, Any]]:
+    """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED CT
+    code where one is sure, else its area's, the zone said in the text), then each area that
+    no zone names (docs/photos.md)."""
+    from mesolog.model.zones import area_key, zone_snomed
+
+    sites = []
+    for place in session.zones:
+        known = zone_snomed(place.area, place.zone)
+        site: dict[str, Any] = {"text": f"{place.area} {place.zone}"}
+        if known is not None:
+            site = {"coding": [{"system": SNOMED, "code": known[0], "display": known[1]}], **site}
+        else:
+            area = body_site(place.area)
+            site = {**({"coding": area["coding"]} if "coding" in area else {}), **site}
+        sites.append(site)
+    zoned = {area_key(z.area) for z in session.zones}
+    return sites + [body_site(a) for a in session.areas if area_key(a) not in zoned]
+
+
 def void_reason(session: Session) -> str:
     """Why the session was voided: the reason of the amendment that voided it."""
     for note in reversed(session.amendments):
@@ -260,7 +280,7 @@ class _Builder:
             "code": {"text": "Mesotherapy"},
             "subject": {"reference": patient_ref},
             "performedDateTime": session.date.isoformat(),
-            "bodySite": [body_site(area) for area in session.areas],
+            "bodySite": session_sites(session),
         }
         if session.voided:
             resource["statusReason"] = {"text": void_reason(session)}

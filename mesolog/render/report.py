@@ -268,6 +268,10 @@ def report_parts(
             parts.append(table.table)
         else:
             parts.append(_session_blocks(sessions, gaps, room))
+    if any(s.zones for s in sessions):
+        from mesolog.render.pictures import injection_map_part
+
+        parts.append(injection_map_part(sessions) or "")
     parts.append(_progress_text(chart, today))
     trends = progress.measurement_trends(sessions)
     if trends:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mesolog.model import Session, Substance, complication_text
+from mesolog.model import Photo, Session, Substance, complication_text
 from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
@@ -67,11 +67,18 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
         ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
+        ("Zones", "\n".join(str(z) for z in session.zones)),
         ("Consent", session.consent or ""),
-        ("Photos", "\n".join(session.photos)),
+        ("Photos", "\n".join(photo_line(p) for p in session.photos)),
         ("Notes", session.notes),
     ]
     return rows + [(k, v) for k, v in optional if v]
+
+
+def photo_line(item: Photo) -> str:
+    """A photo as the session panel lists it: its file, then what it shows."""
+    shows = " ".join(w for w in (item.view, item.stage) if w)
+    return f"{item.file} ({shows})" if shows else item.file
 
 
 def session_stored(patient_id: str, session: Session, path: Path, verb: str = "recorded") -> None:

@@ -15,6 +15,7 @@ before the charts and the aftercare), and the page number is in the bottom margi
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from datetime import date
 
 from mesolog.model import Chart, Session, Substance
@@ -70,8 +71,16 @@ def _number(value: float) -> str:
     return number_text(value)
 
 
-def summary_page(chart: Chart, practice: ClinicDetails, today: date, version: str = "") -> str:
-    """The whole page as one HTML document (active sessions only; voided ones are left out)."""
+def summary_page(
+    chart: Chart,
+    practice: ClinicDetails,
+    today: date,
+    version: str = "",
+    pictures: Mapping[str, bytes] | None = None,
+) -> str:
+    """The whole page as one HTML document (active sessions only; voided ones are left out).
+    ``pictures``: small copies of the photos it shows, by file (``store.photos.page_pictures``)."""
+    from mesolog.render.pictures import injection_map_section, photos_section
     patient = chart.patient
     title = f"Treatment summary: {patient.name or patient.id}"
     sessions = tuple(sorted(chart.active_sessions, key=lambda s: (s.date, s.id)))
@@ -86,6 +95,8 @@ def summary_page(chart: Chart, practice: ClinicDetails, today: date, version: st
         _sessions_section(sessions),
         _complications_section(sessions),
         _measurements_section(sessions),
+        injection_map_section(chart),
+        photos_section(chart, pictures or {}),
         _aftercare_section(chart, practice),
         f"<footer>Generated on {today.isoformat()} by mesolog{' ' + _text(version) if version else ''}"
         " from the practitioner's records.</footer>",

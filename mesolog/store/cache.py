@@ -40,7 +40,7 @@ from mesolog.model.values import lot_key
 from mesolog.model.vocabulary import meaning, normalize, substance_meaning
 from mesolog.store import Clinic, make_private_dir, read_chart_file
 
-VERSION = "10"
+VERSION = "11"  # 11: the zones of the injection map
 SEP = "\x1f"  # between list items
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS patients(
 CREATE TABLE IF NOT EXISTS sessions(
     name TEXT, patient_id TEXT, session INTEGER, date TEXT, status TEXT, technique TEXT,
     depth_mm REAL, anaesthetic TEXT, practitioner TEXT, indication TEXT, course TEXT, method TEXT,
-    areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT);
+    areas TEXT, substances TEXT, complications TEXT, practitioner_norm TEXT, indication_norm TEXT,
+    zones TEXT);
 CREATE INDEX IF NOT EXISTS sessions_by_number ON sessions(name, session);
 -- Which charts hold a lot (once per chart, not per session: a recall narrows to the charts,
 -- then reads their sessions).
@@ -242,7 +243,7 @@ class SummaryCache:
                 rows.patient,
             )
         db.executemany(
-            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
+            "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.sessions
         )
         db.executemany("INSERT OR IGNORE INTO facts VALUES(?,?,?,?,?,?,?)", rows.facts)
         db.executemany("INSERT OR IGNORE INTO lots VALUES(?,?,?)", rows.lots)
@@ -315,6 +316,7 @@ class SummaryCache:
                 areas=tuple(row[12].split(SEP)) if row[12] else (),
                 substances=_split_substances(row[13]),
                 complications=_split_complications(row[14]),
+                zones=tuple(row[17].split(SEP)) if row[17] else (),
             )
             if query is None or query.matches(found):
                 yield found
@@ -490,6 +492,7 @@ def chart_rows(clinic: Clinic, name: str, signature: tuple[int, int, int]) -> Ch
             SEP.join(f"{c}{SUB}{sev}" for c, sev in r.complications),
             normalize(r.practitioner),
             meaning("indication", r.indication or ""),
+            SEP.join(r.zones),
         )
         for r in rows
     ]
@@ -551,6 +554,8 @@ def _narrowing(query: SessionQuery, *also: str) -> tuple[str, list[object]]:
             ),
             typed, typed, meant,
         )
+    if query.zone:  # a superset: the zone's meaning is the model's to match
+        keep("s.zones != ''")
     if query.lot:
         keep("s.name IN (SELECT name FROM lots WHERE lot_key = ?)", lot_key(query.lot))
     where += also

@@ -65,7 +65,10 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
-    problems += _located(lines, _chart_problems(_Where(path, lines), chart, broken, today, words))
+    where = _Where(path, lines)
+    found = _chart_problems(where, chart, broken, today, words)
+    found += _photo_problems(where, chart)
+    problems += _located(lines, found)
     if "[[conflicts]]" in text:
         problems += _chart_conflicts(path, text)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
@@ -133,6 +136,17 @@ def _chart_problems(
     return problems
 
 
+def _photo_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+    """Pictures the chart names that are missing or changed (the data folder is the chart's
+    folder's parent)."""
+    if not any(s.photos for s in chart.sessions):
+        return []
+    from mesolog.store.photos import photo_findings
+
+    data_dir = where.path.parent.parent
+    return [where.problem(place, "error", why) for place, why in photo_findings(data_dir, chart)]
+
+
 def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
     """A number two sessions carry (amend and void refuse it), and numbers below 1."""
     problems: list[Problem] = []
@@ -186,12 +200,22 @@ def _session_problems(
         if not words.area(area).known:
             message = f"{name}: area {area!r} is not in the list"
             problems.append(where.problem((*here, "areas"), "warning", message))
+    for number, zone in enumerate(session.zones):
+        if _unknown_zone(zone):
+            message = f"{name}: zone {zone.area}/{zone.zone} is not in the catalogue"
+            problems.append(where.problem((*here, "zones", number, "zone"), "warning", message))
     for number, item in enumerate(session.complications):
         if not words.complication(item.name).known:
             message = f"{name}: complication {item.name!r} is not in the list"
             place = (*here, "complications", number, "name")
             problems.append(where.problem(place, "warning", message))
     return problems
+
+
+def _unknown_zone(place: model.Zone) -> bool:
+    from mesolog.model.zones import DEFAULT
+
+    return isinstance(place.zone, str) and DEFAULT.zone(place.area, place.zone) is None
 
 
 def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
@@ -250,6 +274,7 @@ def check_clinic(
     problem = driver_problem(clinic.data_dir)
     if problem:
         problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
+    problems += _photo_sharing(clinic)
     if clinic.patients_dir.is_dir():
         for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
             problems.append(
@@ -262,6 +287,30 @@ def check_clinic(
             )
     problems += _uncommitted(clinic)
     return problems, len(ids)
+
+
+def _photo_sharing(clinic: Clinic) -> list[Problem]:
+    """With history on, a clone whose set-up would not carry the photos as the clinic does."""
+    from mesolog.store import history
+
+    if not history.enabled(clinic.data_dir) or history.git_binary() is None:
+        return []
+    from mesolog.store.photos import sharing_finding
+
+    kind, sentence = sharing_finding(clinic.data_dir)
+    return [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)] if kind == "warning" else []
+
+
+def photo_sharing_note(clinic: Clinic) -> str | None:
+    """How photos travel in this clinic's history (said by ``check``), or None without it."""
+    from mesolog.store import history
+
+    if not history.enabled(clinic.data_dir) or history.git_binary() is None:
+        return None
+    from mesolog.store.photos import sharing_finding
+
+    kind, sentence = sharing_finding(clinic.data_dir)
+    return sentence if kind == "note" else None
 
 
 def _case_twins(clinic: Clinic, ids: list[str]) -> list[Problem]:

@@ -24,6 +24,7 @@ from mesolog.model import (
     Chart,
     Course,
     Patient,
+    Photo,
     Session,
     amended,
     check_patient_id,
@@ -43,6 +44,7 @@ from mesolog.store.codec import (
 if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
+    from mesolog.store.photos import Picture
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
@@ -246,14 +248,14 @@ class Clinic:
         hint = did_you_mean(patient_id, self.people()) or "."
         return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
 
-    def missing_photos(self, photos: tuple[str, ...]) -> list[str]:
+    def missing_photos(self, photos: tuple[Photo, ...]) -> list[str]:
         """A warning for each photo given whose file is not in the data folder (yet: it may be
         copied there later); the path itself was checked by the model (values.photo)."""
         return [
-            f"photo {photo} is not in the data folder yet ({self.data_dir / photo}); "
+            f"photo {photo} is not in the data folder yet ({self.data_dir / photo.file}); "
             "recorded all the same: copy the file there."
             for photo in photos
-            if not (self.data_dir / photo).exists()
+            if not (self.data_dir / photo.file).exists()
         ]
 
     def people(self) -> list[tuple[str, str | None]]:
@@ -320,12 +322,21 @@ class Clinic:
         if warning:
             self.notices.append(warning)
 
-    def _save(self, path: Path, text: str, message: str, author: str) -> None:
-        """Write one chart and commit it; a kill between the two is committed by the next
-        command under ``message``, never taken for a hand edit (see docs/sharing.md)."""
-        with history.writing(self.data_dir, {path: text}, message, author):
+    def _save(
+        self, path: Path, text: str, message: str, author: str, also: list[Path] | None = None
+    ) -> None:
+        """Write one chart and commit it, with the new files ``also`` written beside it
+        (pictures); a kill before the commit is committed by the next command under
+        ``message``, never taken for a hand edit (see docs/sharing.md)."""
+        with history.writing(self.data_dir, {path: text}, message, author, new=also or []):
             write_atomically(path, text)
-            self._commit(path, message, author)
+            if also:
+                warning = history.record_many(
+                    self.data_dir, [path, *also], message, author, self.lock_dir
+                )
+                self.notices += [warning] if warning else []
+            else:
+                self._commit(path, message, author)
 
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
@@ -352,9 +363,11 @@ class Clinic:
         change: Callable[[Chart, str], tuple[Chart, str | None]],
         message: Callable[[Chart], str],
         author: str,
+        also: list[Path] | None = None,
     ) -> tuple[Chart, Path]:
         """Read-modify-write under the lock. ``change`` gives the new chart and, when it can,
-        new text that keeps the file's hand edits."""
+        new text that keeps the file's hand edits. Files ``change`` wrote beside the chart
+        (pictures), listed in ``also``, go into the chart's commit."""
         path = self.path(patient_id)
         self.ensure_folders()
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
@@ -367,7 +380,7 @@ class Clinic:
 
                 candidate = upgraded(candidate, before.patient.id)
             text = _checked_text(path, candidate, after, len(before.sessions))
-            self._save(path, text, message(after), author)
+            self._save(path, text, message(after), author, also or [])
         return after, path
 
     def record(
@@ -506,7 +519,7 @@ class Clinic:
         def decide(chart: Chart, old: Session) -> Session:
             if isinstance(change, Given):
                 draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
-                warnings[:] = draft.warnings + self.missing_photos(change.photos)
+                warnings[:] = draft.warnings + self.missing_photos(tuple(map(Photo, change.photos)))
                 return draft.complete()
             return change(old)
 
@@ -551,6 +564,76 @@ class Clinic:
 
         _, path = self._change(patient_id, change, message, by)
         return stored[0], path
+
+    # -- photos --
+
+    def add_photos(
+        self, patient_id: str, number: int | None, pictures: list[Picture], view: str, stage: str, by: str
+    ) -> tuple[Session, tuple[Photo, ...], Path]:
+        """Keep pictures (prepared by :func:`mesolog.store.photos.prepare`) with session
+        ``number`` (the latest when None): each written into ``photos/<ID>/``, the session's
+        photos extended, one commit of the chart and the pictures. A refusal writes nothing;
+        pictures written for a change that then fails are removed."""
+        from mesolog.model import photos as shots
+        from mesolog.store import photos as kept
+
+        written: list[Path] = []  # removed again if the change fails
+        committed: list[Path] = []  # with the chart, in its commit
+        stored: list[Session] = []
+        added: list[Photo] = []
+
+        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+            old = _one_session(chart, text, number) if number is not None else chart.last_session
+            if old is None or old.voided:
+                which = f"no session {number}" if number is not None else "no session yet"
+                if old is not None:
+                    which = f"session {number} voided (restore it first)"
+                raise UnknownSession(f"patient {chart.patient.id} has {which}; nothing was written.")
+            where = shots.folder(chart.patient.id)
+            recorded = {p.file for p in old.photos}
+            for picture in pictures:
+                file = f"{where}/{shots.file_name(old, view, stage, picture.sha256)}"
+                if file in recorded:  # the same picture, of the same view and stage: kept already
+                    continue
+                recorded.add(file)
+                if not kept.same_file(self.data_dir, self.data_dir / file, picture.sha256):
+                    kept.write_new(self.data_dir, self.data_dir / file, picture.data)
+                    written.append(self.data_dir / file)
+                committed.append(self.data_dir / file)
+                added.append(
+                    Photo(file, view, stage, picture.width, picture.height, picture.taken, picture.sha256)
+                )
+            if not added:
+                from mesolog.errors import AlreadyRecorded
+
+                raise AlreadyRecorded(
+                    f"session {old.id} of {chart.patient.id} holds these pictures as {view} {stage} "
+                    "already; nothing was written."
+                )
+            new = replace(old, photos=(*old.photos, *added))
+            stored.append(new)
+            if old.photos and all(p.bare for p in old.photos):
+                # Bare paths are a list of text; with a kept photo they become tables.
+                from mesolog.store.editing import remove_value
+
+                index = chart.sessions.index(old)
+                text = remove_value(text, ("sessions", index, "photos"), [p.file for p in old.photos])
+                chart = replace(chart, sessions=tuple(
+                    replace(s, photos=()) if s is old else s for s in chart.sessions
+                ))
+            changed = replace(chart, sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions))
+            return changed, _revised(text, chart, changed)
+
+        def message(chart: Chart) -> str:
+            count = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
+            return f"{chart.patient.id}: {count} added to session {stored[0].id} ({view}, {stage})"
+
+        try:
+            _, path = self._change(patient_id, change, message, by, also=committed)
+        except BaseException:
+            kept.remove_quietly(written)
+            raise
+        return stored[0], tuple(added), path
 
     # -- the chart-level trail: patient details and courses --
 

@@ -26,8 +26,10 @@ from mesolog.model import (
     Conflict,
     Course,
     Patient,
+    Photo,
     Session,
     Substance,
+    Zone,
 )
 from mesolog.model import vocabulary as vocab
 
@@ -65,18 +67,26 @@ def encode_session(session: Session) -> str:
 
     # The session's own fields, shallow: asdict would deep-copy the nested records only for
     # them to be dropped here (most of an import's encoding time).
-    nested = ("substances", "complications", "measurements", "amendments", "conflicts")
+    nested = ("substances", "zones", "photos", "complications", "measurements", "amendments", "conflicts")
     own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
     # The number, then the identity, then the rest in the record's order.
     scalars = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
-    if not session.photos:
-        scalars.pop("photos")
+    # Bare paths (``--photo PATH``, charts from before ``photo add``) stay a list of text, as
+    # such charts were written; photos kept by ``photo add`` are tables (docs/photos.md).
+    bare = all(item.bare for item in session.photos)
+    if session.photos and bare:
+        scalars["photos"] = [item.file for item in session.photos]
     scalars["depth_mm"] = float(session.depth_mm)
     blocks = [_table("[[sessions]]", scalars)]
     for item in session.substances:
         blocks.append(
             _table("[[sessions.substances]]", {**asdict(item), "amount": float(item.amount)})
         )
+    for zone in session.zones:
+        amount = {"amount": float(zone.amount)} if zone.amount is not None else {}
+        blocks.append(_table("[[sessions.zones]]", {**asdict(zone), **amount}))
+    if not bare:
+        blocks += [_table("[[sessions.photos]]", asdict(item)) for item in session.photos]
     for complication in session.complications:
         blocks.append(_table("[[sessions.complications]]", asdict(complication)))
     if session.measurements:
@@ -300,6 +310,44 @@ def _decode_amendment(a: _Reader) -> Amendment:
     )
 
 
+def _decode_zones(r: _Reader) -> tuple[Zone, ...]:
+    zones = []
+    for index, item in enumerate(r.tables("zones")):
+        z = r.inner(item, f"{r.where} zone", "zones", index)
+        zones.append(
+            Zone(
+                area=z.text("area", required=True) or "",
+                zone=z.text("zone", required=True) or "",
+                points=z.integer("points"),
+                amount=z.real("amount"),
+            )
+        )
+    return tuple(zones)
+
+
+def _decode_photos(r: _Reader) -> tuple[Photo, ...]:
+    """A session's photos: tables (``photo add``), bare paths (older charts, ``--photo``), or
+    both after a merge of the two kinds."""
+    photos = []
+    for index, item in enumerate(r.tables("photos")):
+        if isinstance(item, str):
+            photos.append(Photo(item))
+            continue
+        p = r.inner(item, f"{r.where} photo", "photos", index)
+        photos.append(
+            Photo(
+                file=p.text("file", required=True) or "",
+                view=p.text("view"),
+                stage=p.text("stage"),
+                width=p.integer("width"),
+                height=p.integer("height"),
+                taken=p.day("taken"),
+                sha256=p.text("sha256"),
+            )
+        )
+    return tuple(photos)
+
+
 def _decode_patient(p: _Reader) -> Patient:
     return Patient(
         id=p.text("id", required=True),
@@ -395,7 +443,8 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         anaesthetic=r.text("anaesthetic", required=True),
         substances=tuple(substances),
         practitioner=r.text("practitioner") or "",
-        photos=r.texts("photos"),
+        zones=_decode_zones(r),
+        photos=_decode_photos(r),
         **{name: read(r, name) for name, read in _OPTIONAL},
         notes=r.text("notes") or "",
         status=r.text("status") or "active",

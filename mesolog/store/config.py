@@ -7,6 +7,7 @@ clinic_address = "12 rue des Lilas, 75011 Paris"
 technique = "gun"              # default when not given
 anaesthetic = "none"
 areas = ["inner knees"]        # extra areas the practice uses
+zones = ["scalp/parietal left"]  # extra zones of the injection map, AREA/ZONE
 [substances]                   # extra substances and their category
 "meso-hair cocktail" = "multivitamin"
 [aftercare]                    # advice on the summary page, per indication
@@ -30,6 +31,7 @@ from mesolog.model.aftercare import ClinicDetails
 
 if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults
+    from mesolog.model.zones import ZoneCatalogue
 
 KEYS = (
     "practitioner",
@@ -38,6 +40,7 @@ KEYS = (
     "technique",
     "anaesthetic",
     "areas",
+    "zones",
     "substances",
     "aftercare",
 )
@@ -52,6 +55,7 @@ class Config:
     technique: str | None = None
     anaesthetic: str | None = None
     areas: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()  # the clinic's own zones, "area/zone" (docs/photos.md)
     substances: dict[str, str] = field(default_factory=dict)
     clinic_name: str = ""
     clinic_address: str = ""
@@ -66,7 +70,15 @@ class Config:
         """The defaults and words a session is drafted with (add, amend, import)."""
         from mesolog.model.drafting import ClinicDefaults  # drafting only when a session is
 
-        return ClinicDefaults(self.practitioner, self.technique, self.anaesthetic, self.vocabulary())
+        return ClinicDefaults(
+            self.practitioner, self.technique, self.anaesthetic, self.vocabulary(), self.zone_catalogue()
+        )
+
+    def zone_catalogue(self) -> ZoneCatalogue:
+        """The zones of the injection map: the catalogue's and the clinic's own."""
+        from mesolog.model import zones
+
+        return zones.DEFAULT.extended(self.zones) if self.zones else zones.DEFAULT
 
     def vocabulary(self) -> vocab.Vocabulary:
         if not self.areas and not self.substances:
@@ -112,6 +124,11 @@ def config_from(path: Path, data: dict[str, Any]) -> Config:
     areas = data.get("areas", [])
     if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
         raise ConfigError(f"{path}: areas must be a list of text, found {areas!r}.")
+    zones = data.get("zones", [])
+    if not isinstance(zones, list) or not all(isinstance(z, str) and "/" in z for z in zones):
+        raise ConfigError(
+            f"{path}: zones must be a list of AREA/ZONE texts (\"scalp/parietal left\"), found {zones!r}."
+        )
     substances = data.get("substances", {})
     if not isinstance(substances, dict) or not all(isinstance(v, str) for v in substances.values()):
         raise ConfigError(f"{path}: [substances] must map names to a category (text).")
@@ -130,6 +147,7 @@ def config_from(path: Path, data: dict[str, Any]) -> Config:
         technique=technique,
         anaesthetic=text("anaesthetic"),
         areas=tuple(areas),
+        zones=tuple(zones),
         substances=dict(substances),
         clinic_name=text("clinic_name") or "",
         clinic_address=text("clinic_address") or "",

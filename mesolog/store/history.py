@@ -362,13 +362,18 @@ def commit_edits(data_dir: Path, relatives: list[str], listed: str) -> bool:
 
 @contextlib.contextmanager
 def writing(
-    data_dir: Path, changes: dict[Path, str | None], message: str, author: str
+    data_dir: Path,
+    changes: dict[Path, str | None],
+    message: str,
+    author: str,
+    new: list[Path] | None = None,
 ) -> Iterator[None]:
     """Around writing charts and committing them: which charts are about to change, and the
     commit they are for, are on disk before the first write, so that a kill between the write
     and the commit is committed later under ``message``, never taken for a hand edit.
     ``changes`` maps each chart to the text about to be written (None: decided later, under
-    the chart's lock, as an import does). Nothing is kept when history is off."""
+    the chart's lock, as an import does); ``new`` are files written just before for the same
+    commit (pictures), that did not exist before it. Nothing is kept when history is off."""
     if not enabled(data_dir) or git_binary() is None:
         yield
         return
@@ -381,6 +386,7 @@ def writing(
         )
         for path, text in changes.items()
     }
+    charts |= {str(path.relative_to(data_dir)): ("", None) for path in new or []}
     with pending.announced(data_dir, pending.Intent(message, author, charts)):
         yield
 

@@ -18,7 +18,7 @@ from mesolog.store.codec import decode_chart
 from mesolog.store.tables import Table, kind_of, read_json, read_map, read_table, write_map
 
 # Keys of mesolog's JSON export that hold a date or a moment (JSON has only text for them).
-_DAYS = frozenset({"date", "expiry", "onset", "resolved", "start"})
+_DAYS = frozenset({"date", "expiry", "onset", "resolved", "start", "taken"})
 _MOMENTS = frozenset({"recorded", "created", "at"})
 
 

@@ -32,7 +32,7 @@ TEXT_KEYS = ("practitioner", "clinic_name", "clinic_address", "technique", "anae
 # Settings that may hold several lines (an address, advice); the others are one line.
 MULTILINE = ("clinic_address", AFTERCARE)
 LONGEST = {AFTERCARE: 4000, "clinic_address": 400}
-LISTS = ("areas", "substances")
+LISTS = ("areas", "zones", "substances")
 NEW_FILE = "# mesolog settings (`mesolog config set/unset` keep comments and layout)\n"
 
 

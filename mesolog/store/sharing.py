@@ -117,6 +117,9 @@ def tighten(data_dir: Path) -> None:
     for folder in (data_dir, data_dir / "patients"):
         if folder.is_dir() and not folder.is_symlink():
             os.chmod(folder, 0o700)
+    from mesolog.store.photos import tighten_photos
+
+    tighten_photos(data_dir)
     patients = data_dir / "patients"
     files = [data_dir / name for name in OWN_FILES]
     if patients.is_dir():
@@ -157,14 +160,21 @@ def init(data_dir: Path) -> str:
     """
     if history.git_binary() is None:
         raise HistoryError("git is not installed, so history is off; the data folder was created.")
+    from mesolog.store.photos import share_photos
+
     if not history.enabled(data_dir):
         write_attributes(data_dir)
+        history.git(data_dir, "init", "--quiet")  # photos' LFS set up before the first commit
+        photos, _ = share_photos(data_dir)
         message = history.init(data_dir)  # commits everything, .gitattributes included
         register_driver(data_dir)
         exclude_own_files(data_dir)
         tighten(data_dir)
-        return message
+        return f"{message} {photos[0].upper()}{photos[1:]}"
     own = [ATTRIBUTES] if write_attributes(data_dir) else []
+    photos, changed = share_photos(data_dir)
+    if changed and ATTRIBUTES not in own:
+        own.append(ATTRIBUTES)
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
@@ -188,7 +198,7 @@ def init(data_dir: Path) -> str:
         )
     return (
         "history is on in this existing repository: the chart merge driver is registered "
-        "and permissions are tightened; the history was left as it was."
+        f"and permissions are tightened; the history was left as it was. {photos[0].upper()}{photos[1:]}"
     )
 
 
