@@ -584,3 +584,23 @@ def test_keep_edits_never_shares_a_broken_or_deleted_chart(
     said = a("sync", "--keep-edits", expect=1).stderr
     assert state(a) == before
     assert "nothing was committed" in said and "P-2" in said
+
+
+def test_a_patient_opened_on_two_laptops_keeps_the_earlier_opening_everywhere(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    """Both laptops open P-9 on their own, the earlier one syncs last: the merged chart keeps
+    the earlier opening, and the laptop that pushed the later one takes it (not a replacement)."""
+    from datetime import UTC, datetime
+
+    from mesolog.model import Patient
+    from mesolog.store import Clinic
+
+    a, b = laptops
+    Clinic(b.folder).new_patient(Patient(id="P-9", created=datetime(2026, 1, 1, 9, tzinfo=UTC)))
+    a("patient", "new", "P-9")
+    a("sync")
+    b("sync")
+    a("sync")
+    assert a.chart("P-9") == b.chart("P-9")
+    assert b"2026-01-01" in a.chart("P-9")

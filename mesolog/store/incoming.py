@@ -216,10 +216,12 @@ def _unreadable(new: dict[str, Version]) -> str | None:
 
 
 def _replaced(old: dict[str, Version], new: dict[str, Version]) -> str | None:
+    """A chart opened later than the one it replaces: another patient's. (A chart both laptops
+    opened on their own merges to the earlier opening, so an earlier one is a merge's.)"""
     for path, version in sorted(new.items()):
         was = old.get(path)
-        if was is not None and was.created is not None and version.created != was.created:
-            return f"put another patient's chart in {named(path)} (created {version.created})"
+        if was and was.created and version.created and version.created > was.created:
+            return f"put another patient's chart in {named(path)} (opened {version.created})"
     return None
 
 
@@ -239,11 +241,9 @@ def _sessions_removed(old: dict[str, Version], new: dict[str, Version]) -> str |
 # --- what the merge would leave here ---------------------------------------------------------------
 
 
-def result_refusal(
-    data_dir: Path, head: str, base: str | None, tree: str, scratch: Path
-) -> str | None:
+def result_refusal(data_dir: Path, head: str, tree: str, scratch: Path) -> str | None:
     """What is wrong with ``tree`` as the data folder's next state, or None."""
-    here, there, start = listing(data_dir, head), listing(data_dir, tree), listing(data_dir, base)
+    here, there = listing(data_dir, head), listing(data_dir, tree)
     odd = odd_entry(there)
     if odd:
         return odd
@@ -253,12 +253,9 @@ def result_refusal(
     changed = sorted(p for p in charts(there) if here.get(p) != there[p])
     old = versions(data_dir, {p: here[p].oid for p in changed if p in here})
     new = versions(data_dir, {p: there[p].oid for p in changed})
-    # A chart both laptops opened on their own keeps the earlier opening: only charts that
-    # were there at the base must keep theirs.
-    kept = {p: v for p, v in old.items() if p in start}
     return (
         _unreadable(new)
-        or _replaced(kept, new)
+        or _replaced(old, new)
         or _sessions_removed(old, new)
         or merge_attribute_refusal(data_dir, tree, scratch, here, there)
     )

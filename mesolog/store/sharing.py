@@ -444,7 +444,7 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
         _refuse(
             remote,
             shown,
-            incoming.result_refusal(data_dir, planned.head, planned.base, planned.tree, folder),
+            incoming.result_refusal(data_dir, planned.head, planned.tree, folder),
         )
         target = pull.commit(data_dir, planned, shown)
     finally:
