@@ -105,14 +105,14 @@ def test_stats_answers_gun_versus_hand_bruising(run, clinic: Path) -> None:
 
 
 def test_export_json_is_the_records_as_stored(run, clinic: Path) -> None:
-    exported = json.loads(run("export", "G-2").stdout)
+    exported = json.loads(run("export", "G-2").stdout)["charts"]
     stored = tomllib.loads((clinic / "patients" / "G-2.toml").read_text())
     assert len(exported) == 1
     s_out, s_in = exported[0]["sessions"][0], stored["sessions"][0]
     for key in ("id", "areas", "technique", "depth_mm", "anaesthetic", "practitioner"):
         assert s_out[key] == s_in[key]
     assert s_out["date"] == s_in["date"].isoformat()
-    assert len(json.loads(run("export").stdout)) == 5
+    assert len(json.loads(run("export").stdout)["charts"]) == 5
 
 
 def test_export_csv_one_row_per_substance_given(run, clinic: Path) -> None:
@@ -126,10 +126,10 @@ def test_export_csv_one_row_per_substance_given(run, clinic: Path) -> None:
 def test_export_fhir_bundle_structure(run, clinic: Path) -> None:
     run("void", "G-1", "2", "--reason", "duplicate")
     bundle = json.loads(run("export", "--format", "fhir").stdout)
-    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
-    urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "transaction"
+    urls = [e["fullUrl"] for e in bundle["entry"] if "resource" in e]
     assert len(urls) == len(set(urls)) and all(u.startswith("urn:uuid:") for u in urls)
-    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"] if "resource" in e}
     kinds = [r["resourceType"] for r in by_url.values()]
     assert kinds.count("Patient") == 5 and kinds.count("Procedure") == 14 and kinds.count("MedicationAdministration") == 14
 

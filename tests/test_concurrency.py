@@ -73,7 +73,8 @@ def write_forever() -> None:
                         depth_mm=1.5, anaesthetic="none", notes="x" * 500,
                         substances=(Substance("minoxidil", 1.0, "ml", "hair-loss drug", lot="M1"),))
         stored, _, _ = clinic.add_session("P-0042", draft)
-        print(stored.id, flush=True)
+        # One write(2) of the whole line: a kill cannot leave the number without its newline.
+        os.write(1, b"%d\\n" % stored.id)
 
 
 # Python and mesolog are imported once: each writer is a fork of this process, started on

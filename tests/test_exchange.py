@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,8 @@ REQUIRED_CODES = {
 }
 CODED = {
     ("AdverseEvent", "severity"): {"mild", "moderate", "severe"},
-    ("AdverseEvent", "seriousness"): {"serious", "non-serious"},
+    # The code system is case-sensitive: "serious" is not one of its codes.
+    ("AdverseEvent", "seriousness"): {"Serious", "Non-serious"},
     ("AdverseEvent", "outcome"): {"resolved", "recovering", "ongoing", "resolvedWithSequelae",
                                   "fatal", "unknown"},
 }
@@ -59,10 +61,15 @@ CODED = {
 def validate(bundle: dict) -> object:  # type: ignore[type-arg]
     from fhir.resources.R4B.bundle import Bundle
 
+    assert bundle["type"] == "transaction"
     for entry in bundle["entry"]:
+        if entry["request"]["method"] == "DELETE":
+            assert "resource" not in entry
+            continue
         resource = entry["resource"]
         kind = resource["resourceType"]
         assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+        assert entry["request"] == {"method": "PUT", "url": f"{kind}/{resource['id']}"}
         for (rtype, name), allowed in REQUIRED_CODES.items():
             if rtype == kind and name in resource:
                 assert resource[name] in allowed, (kind, name, resource[name])
@@ -74,11 +81,15 @@ def validate(bundle: dict) -> object:  # type: ignore[type-arg]
                 assert activity["detail"]["status"] in {"not-started", "scheduled", "in-progress", "on-hold",
                                                         "completed", "cancelled", "stopped", "unknown",
                                                         "entered-in-error"}
+    # Every reference inside the Bundle names one of its entries.
+    urls = {e["fullUrl"] for e in bundle["entry"] if "fullUrl" in e}
+    references = re.findall(r'"reference": "(urn:uuid:[^"]+)"', json.dumps(bundle))
+    assert set(references) <= urls, set(references) - urls
     return Bundle.model_validate(bundle)
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:  # type: ignore[type-arg]
-    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+    return [e["resource"] for e in bundle["entry"] if "resource" in e and e["resource"]["resourceType"] == kind]
 
 
 # --- FHIR ---------------------------------------------------------------------------------------
@@ -105,7 +116,7 @@ def test_fhir_of_the_demo_clinic_validates_against_r4b_and_carries_the_chart(run
     sites = [p["bodySite"] for p in resources(bundle, "Procedure")]
     assert [{"text": "thighs", "code": "68367000"}, {"text": "buttocks", "code": "46862004"}] in [
         [{"text": s["text"], "code": s["coding"][0]["code"]} for s in site] for site in sites]
-    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"] if "resource" in e}
     for event in resources(bundle, "AdverseEvent"):
         assert event["suspectEntity"] and all(
             by_url[s["instance"]["reference"]]["resourceType"] == "MedicationAdministration"
@@ -136,9 +147,20 @@ def test_fhir_ids_come_from_the_clinic_identity_and_never_collide(run, data_dir:
     for pid in ("P_1", "P-1"):
         run("add", pid, "--new-patient", *common)
     first = fhir_bundle(run)
-    identity = tomllib.loads((data_dir / "clinic.toml").read_text())["id"]
-    assert fhir_bundle(run) == first  # made once, the same every export
-    assert tomllib.loads((data_dir / "clinic.toml").read_text())["id"] == identity
+    kept = tomllib.loads((data_dir / "clinic.toml").read_text())
+    again = fhir_bundle(run)
+    assert again["entry"] == first["entry"]  # made once, the same ids every export
+    # ...in a Bundle of its own: a fresh identifier and timestamp, naming no key of the clinic.
+    assert again["identifier"] != first["identifier"] and "timestamp" in again
+    assert tomllib.loads((data_dir / "clinic.toml").read_text()) == kept
+    for fmt in ("fhir", "json", "csv"):
+        text = run("export", "--format", fmt).stdout
+        assert kept["secret"] not in text
+        assert fmt == "json" or kept["id"] not in text
+    # Without the secret, the ids are not the clinic namespace's uuid of the patient number.
+    import uuid
+    guesses = {str(uuid.uuid5(uuid.UUID(kept["id"]), f"{kind}/{pid}")) for kind in ("patient",) for pid in ("P_1", "P-1")}
+    assert not guesses & {p["id"] for p in resources(first, "Patient")}
     patients = resources(first, "Patient")
     assert len({p["id"] for p in patients}) == 2
     assert {p["identifier"][0]["value"] for p in patients} == {"P_1", "P-1"}
@@ -160,6 +182,7 @@ def test_fhir_of_generated_charts_validates() -> None:
 
     from mesolog.model import Chart, Complication, Course, Patient, Session, Substance
     from mesolog.model import vocabulary as vocab
+    from mesolog.model.itemkeys import ExportKeys
     from mesolog.render import fhir
 
     moment = datetime(2026, 1, 1, 9, tzinfo=UTC)
@@ -191,9 +214,10 @@ def test_fhir_of_generated_charts_validates() -> None:
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(chart, min_size=1, max_size=3, unique_by=lambda c: c.patient.id.lower()))
     def check(charts: list[Chart]) -> None:
-        bundle = json.loads(json.dumps(fhir.bundle(charts, "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"), default=str))
+        keys = ExportKeys("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77", "ab" * 32)
+        bundle = json.loads(json.dumps(fhir.bundle(charts, keys), default=str))
         validate(bundle)
-        urls = [e["fullUrl"] for e in bundle["entry"]]
+        urls = [e["fullUrl"] for e in bundle["entry"] if "fullUrl" in e]
         assert len(urls) == len(set(urls))
 
     check()
@@ -229,7 +253,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_inert_and_import_back_as_typed(ru
     shutil.rmtree(data_dir)
     run("init")  # a named data folder must exist before anything is written into it
     run("import", str(exported), "--apply")
-    chart = json.loads(run("export").stdout)[0]
+    chart = json.loads(run("export").stdout)["charts"][0]
     assert chart["sessions"][0]["notes"] == note
     assert chart["sessions"][0]["substances"][0]["name"] == "@SUM(A1)"
 

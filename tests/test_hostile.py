@@ -391,10 +391,10 @@ WORKER_SCRIPT = """
 import multiprocessing, os, signal, sys
 from pathlib import Path
 from mesolog.store import Clinic
-from mesolog.store.cache import _chart_rows_of_many, _signatures
+from mesolog.store.cache import _read_many, _signatures
 clinic = Clinic(Path(sys.argv[1]))
 signatures = _signatures(clinic)
-rows = _chart_rows_of_many(clinic, sorted(signatures), signatures, workers=2)
+rows = _read_many(clinic, sorted(signatures), signatures, workers=2)
 next(rows)  # the pool is running: its workers exist
 print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)

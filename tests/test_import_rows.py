@@ -335,7 +335,7 @@ def test_a_json_export_edited_by_hand_is_held_to_the_rules_of_every_other_way_in
     for day in ("2026-11-02", "2026-11-16"):
         run("add", "P-0042", "--date", day, "--area", "scalp", "-s", "minoxidil:2ml:LOT M1", "--depth", "1.5",
             "--technique", "gun", "--anaesthetic", "none", "--no-input")
-    charts_ = json.loads(run("export").stdout)
+    charts_ = json.loads(run("export").stdout)["charts"]
     bad = charts_[0]["sessions"][1]
     bad["depth_mm"], bad["date"], bad["practitioner"] = 99, "2031-01-01", "Dr A\nDr B"
     edited = tmp_path / "edited.json"

@@ -171,3 +171,68 @@ def test_arbitrary_bytes_as_a_chart_never_crash(tmp_path_factory, content: bytes
         assert "unexpected internal error" not in result.stderr
     assert target.read_bytes() == content or os.name != "posix"
     assert runner.invoke(app, ["--data-dir", str(folder), "report", "P-2"]).exit_code == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(session=sessions, chart_notes=st.lists(amendments, max_size=2).map(tuple), key=st.none() | short)
+def test_the_json_copy_of_a_chart_reads_back_as_the_same_chart(tmp_path_factory, session: Session, chart_notes: tuple[Amendment, ...], key: str | None) -> None:
+    """What `export --format json` writes of a chart is what `import` restores: every field,
+    the chart's own trail, the patient's key, numbers as numbers."""
+    from dataclasses import replace
+
+    from mesolog.model import Chart
+    from mesolog.model.exchange import chart_record
+    from mesolog.render.console import to_json_line
+    from mesolog.store.importer import exported_charts
+
+    patient = Patient(id="P-1", created=datetime(2026, 1, 1, tzinfo=UTC), name="A\nname", uid=key)
+    chart = Chart(patient, (), (replace(session, id=1),), amendments=chart_notes)
+    copy = tmp_path_factory.mktemp("copy") / "clinic.json"
+    clinic = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"
+    head = f'{{"format": "mesolog-export", "version": 2, "clinic": {{"id": "{clinic}"}}, "charts": [\n'
+    copy.write_text(head + to_json_line(chart_record(chart, key)) + "]}\n", encoding="utf-8")
+    assert exported_charts(copy) == ([chart], clinic)
+
+
+@settings(max_examples=int(os.environ.get("EXPORTS_EXAMPLES", "60")), deadline=None)
+@given(
+    session=sessions,
+    substances_after=st.lists(substances, min_size=1, max_size=6).map(tuple),
+    keep=st.lists(st.booleans(), max_size=4),
+    voided=st.booleans(),
+)
+def test_a_receiver_applying_two_fhir_exports_holds_exactly_the_corrected_record(
+    session: Session, substances_after: tuple[Substance, ...], keep: list[bool], voided: bool
+) -> None:
+    """Whatever a correction changes (the products, which complications stay, a void), a
+    receiver that applies the export before it and the export after it holds exactly what the
+    second export says: nothing corrected away lingers (the trail names it for a DELETE)."""
+    from dataclasses import replace
+
+    from mesolog.errors import AlreadyRecorded
+    from mesolog.model import Chart, amended
+    from mesolog.model.itemkeys import ExportKeys
+    from mesolog.render import fhir
+
+    keys = ExportKeys("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77", "ab" * 32)
+    patient = Patient(id="P-1", created=datetime(2026, 1, 1, tzinfo=UTC))
+    before = replace(session, id=1, amendments=())
+    kept = tuple(c for c, k in zip(before.complications, keep + [True] * 4, strict=False) if k)
+    after = replace(before, substances=substances_after, complications=kept,
+                    status="voided" if voided else "active")
+    if after == before:
+        return
+    try:
+        after = amended(before, after, datetime(2026, 2, 1, tzinfo=UTC), "Dr. A", "correction")
+    except AlreadyRecorded:  # only a category differs: it follows from the name, no correction
+        return
+    held: dict[str, object] = {}
+    for version in (before, after):
+        bundle = fhir.bundle([Chart(patient, (), (version,))], keys)
+        for entry in bundle["entry"]:
+            if entry["request"]["method"] == "DELETE":
+                held.pop(entry["request"]["url"], None)
+        for entry in bundle["entry"]:
+            if entry["request"]["method"] == "PUT":
+                held[entry["request"]["url"]] = entry["resource"]
+    assert held == {e["request"]["url"]: e["resource"] for e in bundle["entry"] if "resource" in e}

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import mesolog_process
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 import make_clinic
@@ -105,12 +106,13 @@ def chart_words(run, patient_id: str) -> set[str]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: int) -> None:
+def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))  # drawn in this process, piped at that width (as above)
     for patient_id in ("P-0042", "P-0107", "P-0213", LONG_ID):
-        text = screen(width, "report", patient_id)
+        text = run("report", patient_id).stdout
         assert_readable(text, width, chart_words(run, patient_id))
         assert "onset 2026-10-16" in text or patient_id != LONG_ID
-    assert_readable(screen(width, "patient", "show", LONG_ID), width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
+    assert_readable(run("patient", "show", LONG_ID).stdout, width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
 
 
 def test_an_amount_reads_one_way_in_every_view(run, clinic: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -142,24 +144,31 @@ def test_below_the_table_width_the_report_is_a_block_per_session(run, clinic: Pa
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_clinic_questions_keep_ids_dates_and_lots_whole(run, clinic: Path, width: int) -> None:
+def test_clinic_questions_keep_ids_dates_and_lots_whole(run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
+
+    # Drawn in this process, piped at COLUMNS=width: a pipe follows the same rules as a terminal
+    # of that width (test_widths_and_answers.py compares the two through a real terminal).
+    monkeypatch.setenv("COLUMNS", str(width))
+
+    def shown(*args: str) -> str:
+        return str(run(*args).stdout)
 
     overview = json.loads(run("report", "--format", "json").stdout)
     ids = {r["patient"] for r in overview}
     due_dates = {r["next_due"] for r in overview if r["next_due"]}
-    assert_readable(screen(width, "report"), width, ids | due_dates)
+    assert_readable(shown("report"), width, ids | due_dates)
     due = json.loads(run("due", "--all", "--format", "json").stdout)
-    assert_readable(screen(width, "due", "--all"), width, {r["patient"] for r in due} | due_dates)
+    assert_readable(shown("due", "--all"), width, {r["patient"] for r in due} | due_dates)
     for _, _, lot, _ in LONG:
-        assert_readable(screen(width, "lot", lot), width, {LONG_ID, lot, "2026-10-01", "2026-10-15"})
-    assert_readable(screen(width, "lot", "D2411"), width, {"P-0042", "D2411", "2026-09-28", "2026-11-09"})
+        assert_readable(shown("lot", lot), width, {LONG_ID, lot, "2026-10-01", "2026-10-15"})
+    assert_readable(shown("lot", "D2411"), width, {"P-0042", "D2411", "2026-09-28", "2026-11-09"})
     found = json.loads(run("find", "--format", "json").stdout)
-    assert_readable(screen(width, "find"), width,
+    assert_readable(shown("find"), width,
                     {r["patient"] for r in found} | {r["date"] for r in found} | {
                         lot for r in found for lot in r["lots"].split("; ") if lot})
     groups = json.loads(run("stats", "--by", "substance", "--format", "json").stdout)
-    assert_readable(screen(width, "stats", "--by", "substance"), width, {g["group"] for g in groups})
+    assert_readable(shown("stats", "--by", "substance"), width, {g["group"] for g in groups})
 
 
 def test_a_dropped_column_is_named(clinic: Path) -> None:
@@ -344,13 +353,22 @@ def test_markdown_escapes_what_the_practitioner_typed(run, patient: Path) -> Non
     assert "<b>" not in first and "\\*Bold\\*" in first and "\\[link\\]" in first
 
 
-def test_completers_are_chosen_by_parameter_name_and_quote_for_bash() -> None:
+def bash_completes(line: str) -> list[str]:
+    """What the real program answers to bash's Tab at the end of ``line``."""
+    words = line.split(" ")
+    env = {"_MESOLOG_COMPLETE": "complete_bash", "COMP_WORDS": "\n".join(words), "COMP_CWORD": str(len(words) - 1)}
+    done = mesolog_process(env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return done.stdout.split()
+
+
+def test_each_parameter_completes_from_its_own_source_and_quotes_for_bash(patient: Path) -> None:
     from mesolog.cli import completion
 
-    status = completion.completer_for("close", "status")
-    assert status is not None and status(None, None, "c") == ["completed"]
-    assert completion.completer_for("stats", "by") is not None
-    assert completion.completer_for("amend", "by") is None  # a person's name: nothing to offer
+    assert bash_completes("mesolog course close P-0042 hair-2026 --status c") == ["completed"]
+    assert bash_completes("mesolog stats --by tech") == ["technique"]
+    assert bash_completes("mesolog amend P-0042 1 --by D") == []  # a person's name: nothing to offer
+    assert bash_completes("mesolog report p-00") == ["P-0042"]  # what was typed, in any case
     assert completion.bash_word("hyaluronic acid") == "hyaluronic\\ acid"
     assert completion.bash_word("hyaluronic acid", '"') == '"hyaluronic acid"'
     assert completion.bash_word("it's", "'") == "it\\'s"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from mesolog.model import merging
 from mesolog.store import Clinic, read_chart_file
-from mesolog.store.merge import diff3, merge_chart_texts
+from mesolog.store.merge import merge_chart_texts, merge_lines
 
 DATA = Path(__file__).parent / "data" / "schema1-clinic"
 ADD = [
@@ -328,10 +328,11 @@ def test_merge_chart_as_a_command_writes_ours_and_exits_1_on_a_conflict(run: Run
 # --- the pure merge ---------------------------------------------------------------------------
 
 
-def test_diff3_takes_separate_changes_and_refuses_overlapping_ones() -> None:
-    base = ["a\n", "b\n", "c\n"]
-    assert diff3(base, ["A\n", "b\n", "c\n"], ["a\n", "b\n", "C\n"]) == ["A\n", "b\n", "C\n"]
-    assert diff3(base, ["a\n", "x\n", "c\n"], ["a\n", "y\n", "c\n"]) is None
+def test_line_merge_takes_separate_changes_and_refuses_overlapping_ones() -> None:
+    base = "a\nb\nc\n"
+    assert merge_lines(base, "A\nb\nc\n", "a\nb\nC\n") == "A\nb\nC\n"
+    assert merge_lines(base, "a\nx\nc\n", "a\ny\nc\n") is None
+    assert merge_lines(base, "a\nx\nc\n", "a\ny\nc\n", union=True) == "a\nx\ny\nc\n"
 
 
 def test_union_and_three_way_rules() -> None:

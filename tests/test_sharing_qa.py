@@ -73,7 +73,7 @@ def test_a_naive_recorded_gives_the_same_uids_in_every_time_zone(tmp_path: Path)
     uids = {}
     for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles"):
         exported = json.loads(in_zone(folder, zone, "export", "P-7", "--format", "json").stdout)
-        uids[zone] = [s["uid"] for s in exported[0]["sessions"]]
+        uids[zone] = [s["uid"] for s in exported["charts"][0]["sessions"]]
     assert uids["UTC"] == uids["Asia/Tokyo"] == uids["America/Los_Angeles"]
     # Read from the written form alone, the wall-clock time taken as UTC: 2026-09-28T18:00.
     assert uids["UTC"][0] == "01M3MJRX80BJYHQRBVB6ZTFTWV"

@@ -28,6 +28,11 @@ LONG_NOTE = (
 LOTS = ("D2411", "MX2409", "HA20260001234567", "B553")
 
 
+def plain(page: str) -> str:
+    """The page's text without its tags (a date or a lot is a span of its own)."""
+    return re.sub(r"<[^>]+>", "", page)
+
+
 def _add(run, day: str, *extra: str) -> None:  # type: ignore[no-untyped-def]
     run("add", "P-0042", "--date", day, "--area", "scalp", "--indication", "hair loss",
         "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none", *extra)
@@ -60,7 +65,7 @@ def test_summary_writes_the_default_file_private_and_never_overwrites(run, full_
     assert f"saved to {page.name}" in result.stderr
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
     text = page.read_text()
-    assert "4 of 6 sessions, next due 2026-11-23" in text
+    assert "4 of 6 sessions, next due 2026-11-23" in plain(text)
     assert f"Generated on {TODAY}" in text
     for lot in LOTS:
         assert lot in text
@@ -115,7 +120,9 @@ def test_summary_prints_config_details_and_aftercare(run, full_chart: Path, conf
     run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
     text = (tmp_path / "s.html").read_text()
     assert "<h1>Clinique des Lilas</h1>" in text
-    assert "12 rue des Lilas\n75011 Paris" in text and "Practitioner: Dr. L. Moreau" in text
+    # The config's practitioner is the clinic's contact, never who treated (the sessions say).
+    assert "12 rue des Lilas\n75011 Paris" in text and "Clinic contact: Dr. L. Moreau" in text
+    assert "Practitioner:" not in plain(text)
     # "alopecia" names the same indication as "hair loss": configured text wins over the default
     assert "No hair wash until tomorrow evening." in text and GENERAL not in text
 
@@ -153,7 +160,7 @@ def test_the_limited_evidence_note_and_the_default_aftercare(run, patient: Path,
     text = (tmp_path / "s.html").read_text()
     assert "only finasteride and minoxidil have shown evidence for hair loss" in text
     assert default_text("hair loss") in text
-    assert "1 of 6 sessions, next due 2026-11-16" in text
+    assert "1 of 6 sessions, next due 2026-11-16" in plain(text)
 
 
 def test_voided_sessions_are_left_out_and_an_empty_chart_still_has_a_page(run, full_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +168,7 @@ def test_voided_sessions_are_left_out_and_an_empty_chart_still_has_a_page(run, f
     run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
     text = (tmp_path / "s.html").read_text()
     assert "B553" not in text and "2026-10-26" not in text
-    assert "3 of 6 sessions, next due 2026-11-23" in text
+    assert "3 of 6 sessions, next due 2026-11-23" in plain(text)
     run("patient", "new", "P-0001")
     run("summary", "P-0001", "-o", str(tmp_path / "empty.html"))
     empty = (tmp_path / "empty.html").read_text()
@@ -329,7 +336,7 @@ def test_every_output_and_force_is_the_shared_declaration_and_summary_keeps_its_
 
     from mesolog.cli import options
 
-    checks = {options._output_checked, options._page_checked}
+    checks = {options._output_checked, options._page_checked, options._folder_checked}
     writers = {" ".join(path): command for path, command in all_commands()
                if any("--output" in p.opts for p in command.params)}
     assert {"summary", "report", "due", "lot", "find", "stats"} <= set(writers)
@@ -341,3 +348,66 @@ def test_every_output_and_force_is_the_shared_declaration_and_summary_keeps_its_
     shown = " ".join(run("summary", "--help").stdout.split())
     assert "-o, --output FILE.html Where to write the page (default: ID-summary-DATE.html here)" in shown
     assert "--force Replace the file if it exists" in shown and "With --output" not in shown
+
+
+# --- who treated, whole values, lines kept, the overdue and the scale -----------------------------
+
+HYPHEN_LOTS = ("PC-881", "HA-2026-0417", "VC-12-B")
+
+
+@pytest.fixture
+def shared_chart(run, patient: Path, config_file: Path) -> Path:  # type: ignore[no-untyped-def]
+    """P-0042 treated by two practitioners, neither the config's; hyphenated lots; a note of
+    several lines; a weight that barely changes; a next session long overdue."""
+    long_name = "Clinique" + "Esthétique" * 12  # one word wider than the page
+    run("config", "set", "practitioner", "Dr. Config Only")
+    run("config", "set", "clinic_name", long_name)
+    run("config", "set", "clinic_address", r"12 rue des Lilas\n75011 Paris")
+    _add(run, "2026-01-05", "-s", f"phosphatidylcholine:2.5ml:LOT {HYPHEN_LOTS[0]}:EXP 2027-03-31",
+         "--practitioner", "Dr. A. Keller", "--measure", "weight_kg=80", "--note", "line one\nline two\nline three")
+    _add(run, "2026-01-19", "-s", f"hyaluronic acid:1ml:LOT {HYPHEN_LOTS[1]}", "-s", f"vitamin c:1ml:LOT {HYPHEN_LOTS[2]}",
+         "--practitioner", "Dr. S. Okafor", "--measure", "weight_kg=79.5")
+    return patient
+
+
+def test_the_page_names_who_treated_and_keeps_lines_and_marks_the_overdue(run, shared_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "s.html"
+    run("summary", "P-0042", "-o", str(page))
+    text = page.read_text()
+    shown = plain(text)
+    assert "Practitioners: Dr. A. Keller, Dr. S. Okafor" in shown
+    assert "Clinic contact: Dr. Config Only" in shown and "Dr. Config Only</td>" not in text
+    assert "Treated by" in shown and shown.count("Dr. S. Okafor") == 2  # the header and its session
+    assert "12 rue des Lilas\n75011 Paris" in text  # a real line break, printed as one
+    assert "line one\nline two\nline three" in text  # its lines, kept by the page's pre-line
+    assert re.search(r"next due \d{4}-\d{2}-\d{2} \(overdue by \d+ days\)", shown)
+    for lot in HYPHEN_LOTS:
+        assert f'<span class="whole">{lot}</span>' in text
+
+
+def test_the_y_axis_fits_the_values_with_round_steps() -> None:
+    from mesolog.render.summary_page import axis_ticks
+
+    ticks = axis_ticks(79.5, 80)
+    assert ticks[0] <= 79.5 and ticks[-1] >= 80 and len(ticks) >= 3
+    assert ticks[-1] - ticks[0] >= 8  # half a kilo of eighty is drawn small, not full height
+    assert axis_ticks(138, 152) == [135, 140, 145, 150, 155]
+    assert axis_ticks(0, 0) == [-0.5, 0.0, 0.5]
+
+
+def test_printed_lots_and_dates_are_whole_and_nothing_is_cut(run, shared_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "s.html"
+    run("summary", "P-0042", "-o", str(page))
+    pdf = tmp_path / "s.pdf"
+    _headless(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    text = subprocess.run([_pdftotext(), "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    for whole in (*HYPHEN_LOTS, "2026-01-05", "2026-01-19", "2027-03-31", "2.5 ml"):
+        assert re.search(rf"(?<![\w-]){re.escape(whole)}(?![\w-])", text), whole
+    assert "line one\n" in text.replace("  ", "") or re.search(r"line one\s*\n\s*line two", text)
+    flat = re.sub(r"\s+", "", text)
+    assert "Clinique" + "Esthétique" * 12 in flat  # wrapped anywhere, never cut
+    boxes = subprocess.run([_pdftotext(), "-bbox", str(pdf), "-"], capture_output=True,
+                           text=True, timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
+    assert all(float(x) <= page_width for x in re.findall(r'xMax="([\d.]+)"', boxes))

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from mesolog import __version__
 
@@ -19,22 +19,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
+    from typer.models import CommandFunctionType
+
     from mesolog.store import Clinic, Location
     from mesolog.store.config import Config
 
 
 class _Refusals(TyperGroup):
     """Turns every refusal into one sentence on stderr and its exit code; no traceback unless
-    ``--debug``. Crash tracebacks would print patient data, so they are opt-in.
-
-    Built with every command under it, it also puts every parameter in words (help, completion,
-    ids as stored): see ``mesolog.cli.words``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from mesolog.cli import words
-
-        super().__init__(*args, **kwargs)
-        words.in_words(self)
+    ``--debug``. Crash tracebacks would print patient data, so they are opt-in."""
 
     def invoke(self, ctx: Any) -> Any:
         from mesolog.errors import MesologError
@@ -89,7 +82,21 @@ def _say(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
-app = typer.Typer(
+class Commands(typer.Typer):
+    """A Typer application whose commands show their arguments as words in help
+    (``mesolog.cli.words.WordsCommand``) unless a command names another class. The root and
+    every command group (``patient``, ``course``, ``config``, ``photo``) is one; a group made
+    with ``typer.Typer`` shows ``{ID}`` and ``ID <str>``, and tests/test_help_in_words.py fails."""
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **settings: Any
+    ) -> "Callable[[CommandFunctionType], CommandFunctionType]":
+        from mesolog.cli.words import WordsCommand
+
+        return super().command(name, cls=cls or WordsCommand, **settings)
+
+
+app = Commands(
     name="mesolog",
     cls=_Refusals,
     help="A logbook for mesotherapy sessions: one TOML chart per patient, progress at a glance.\n\n"
@@ -100,14 +107,14 @@ app = typer.Typer(
     pretty_exceptions_short=True,
     rich_markup_mode=None,
 )
-patient_app = typer.Typer(
+patient_app = Commands(
     help="Create, list and show patients. Example: mesolog patient list", no_args_is_help=True
 )
-course_app = typer.Typer(
+course_app = Commands(
     help="Treatment plans. Example: mesolog course add P-0042 --sessions 6 --interval 14",
     no_args_is_help=True,
 )
-config_app = typer.Typer(help="The config file. Example: mesolog config show", no_args_is_help=True)
+config_app = Commands(help="The config file. Example: mesolog config show", no_args_is_help=True)
 app.add_typer(patient_app, name="patient")
 app.add_typer(course_app, name="course")
 app.add_typer(config_app, name="config")
@@ -175,6 +182,7 @@ def main_callback(
         str | None,
         typer.Option(
             "--data-dir",
+            metavar="PATH",
             help="The data folder (else MESOLOG_DATA_DIR, else the platformdirs data folder). "
             "Example: --data-dir ~/clinic",
             show_default=False,

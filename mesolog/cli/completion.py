@@ -1,10 +1,12 @@
 """Shell completion from the data and the vocabulary: patient ids, areas, substances, lots,
 methods, course names, the session numbers of the patient on the line...
 
-``COMPLETERS`` says which parameter completes from what; ``mesolog.cli.words`` attaches them to
-every command Typer builds, so a new option called ``--technique`` completes without a word
-here. Completion must never print an error into the shell: every completer answers ``[]``
-rather than fail.
+Each public function here is a click ``shell_complete`` function, given to the parameter that
+completes from it where the parameter is declared (``typer.Option(shell_complete=...)``).
+Typer's own ``autocompletion=`` would keep only the answers that start with the typed word as
+typed (case and all), which loses ``p-01`` -> ``P-0107`` and the quoted answers below.
+Completion must never print an error into the shell: every completer answers ``[]`` rather
+than fail.
 
 Values with spaces (``hyaluronic acid``) must arrive as one word. Typer's zsh script quotes
 each value and fish escapes what it inserts, but Typer's bash script puts our answer into
@@ -12,7 +14,7 @@ COMPREPLY as it is, so for bash the answer is quoted here the way the word being
 was started: ``hyaluronic\\ acid``, or inside the quote the practitioner opened.
 
 This module reads the data through the store directly (not through ``application``), so the
-application can attach completers without an import cycle.
+declarations of the parameters can name these functions without an import cycle.
 """
 
 from __future__ import annotations
@@ -75,6 +77,24 @@ def _first_word_after(command: str | None) -> str | None:
     return next((w for w in after if not w.startswith("-")), None)
 
 
+Completer = Callable[[Any, Any, str], list[str]]
+
+
+def _completer(source: Callable[[Any, str], list[str]]) -> Completer:
+    """``source`` (what a kind of value completes from) as a click ``shell_complete`` function:
+    quoted for the shell, and ``[]`` rather than an error."""
+
+    def complete(ctx: Any, param: Any, incomplete: str) -> list[str]:
+        try:
+            return for_the_shell(source(ctx, incomplete))
+        except Exception:  # completion must never print an error into the shell
+            return []
+
+    complete.__name__ = complete.__qualname__ = source.__name__
+    complete.__doc__ = source.__doc__
+    return complete
+
+
 def _starting(words: Iterable[str], incomplete: str) -> list[str]:
     """The words that begin with what was typed (ignoring case), each once, in order."""
     typed = incomplete.lower()
@@ -84,20 +104,24 @@ def _starting(words: Iterable[str], incomplete: str) -> list[str]:
 # --- what each kind of value completes from -----------------------------------------------------
 
 
+@_completer
 def patients(ctx: Any, incomplete: str) -> list[str]:
     return _starting(clinic_of(ctx).ids(), incomplete)
 
 
+@_completer
 def areas(ctx: Any, incomplete: str) -> list[str]:
     return _starting(sorted(_vocabulary().areas), incomplete)
 
 
+@_completer
 def substances(ctx: Any, incomplete: str) -> list[str]:
     with _index(ctx) as index:
         used = index.substance_names()
     return _starting(sorted(set(used) | set(_vocabulary().substances)), incomplete)
 
 
+@_completer
 def lots(ctx: Any, incomplete: str) -> list[str]:
     """Each lot once, as first typed: ``lot`` ignores case and spaces, so ``d2411`` and
     ``D 2411`` are one answer."""
@@ -109,32 +133,38 @@ def lots(ctx: Any, incomplete: str) -> list[str]:
     return _starting([lot for lot in known if first[lot_key(lot)] == lot], incomplete)
 
 
+@_completer
 def complications(ctx: Any, incomplete: str) -> list[str]:
     return _starting(sorted(_vocabulary().complications), incomplete)
 
 
+@_completer
 def indications(ctx: Any, incomplete: str) -> list[str]:
     return _starting(sorted(_vocabulary().indications), incomplete)
 
 
+@_completer
 def techniques(ctx: Any, incomplete: str) -> list[str]:
     from mesolog.model import vocabulary
 
     return _starting(vocabulary.TECHNIQUES, incomplete)
 
 
+@_completer
 def methods(ctx: Any, incomplete: str) -> list[str]:
     from mesolog.model import vocabulary
 
     return _starting(vocabulary.METHODS, incomplete)
 
 
+@_completer
 def anaesthetics(ctx: Any, incomplete: str) -> list[str]:
     from mesolog.model import vocabulary
 
     return _starting(vocabulary.ANAESTHETICS, incomplete)
 
 
+@_completer
 def stats_groups(ctx: Any, incomplete: str) -> list[str]:
     from mesolog.model import questions
 
@@ -145,10 +175,12 @@ def stats_groups(ctx: Any, incomplete: str) -> list[str]:
 COURSE_CLOSINGS = ("completed", "stopped")
 
 
+@_completer
 def course_statuses(ctx: Any, incomplete: str) -> list[str]:
     return _starting(COURSE_CLOSINGS, incomplete)
 
 
+@_completer
 def sexes(ctx: Any, incomplete: str) -> list[str]:
     from mesolog.model import vocabulary
 
@@ -156,62 +188,25 @@ def sexes(ctx: Any, incomplete: str) -> list[str]:
 
 
 # The --format values of the commands whose forms differ from the report's.
-FORMATS_OF = {"export": ("json", "csv", "fhir"), "check": ("text", "json")}
+FORMATS_OF = {"export": ("json", "csv", "fhir", "fhir-ndjson"), "check": ("text", "json")}
 REPORT_FORMATS = ("table", "json", "csv", "markdown")
 
 
+@_completer
 def formats(ctx: Any, incomplete: str) -> list[str]:
     return _starting(FORMATS_OF.get(ctx.info_name, REPORT_FORMATS), incomplete)
 
 
+@_completer
 def courses(ctx: Any, incomplete: str) -> list[str]:
     chart = _chart_on_the_line(ctx)
     return _starting([c.name for c in chart.courses] if chart else [], incomplete)
 
 
+@_completer
 def sessions(ctx: Any, incomplete: str) -> list[str]:
     chart = _chart_on_the_line(ctx)
     return _starting([str(s.id) for s in chart.sessions] if chart else [], incomplete)
-
-
-# Parameter name (as Typer names it: the Python argument) -> what it completes from. A name
-# given as "command:name" applies to that command only (`amend --by` is a person, `stats --by`
-# a grouping).
-COMPLETERS: dict[str, Callable[[Any, str], list[str]]] = {
-    "patient_id": patients,
-    "area": areas,
-    "substance": substances,
-    "lot_number": lots,
-    "complication": complications,
-    "add_complication": complications,
-    "remove_complication": complications,
-    "indication": indications,
-    "technique": techniques,
-    "method": methods,
-    "anaesthetic": anaesthetics,
-    "fmt": formats,
-    "course": courses,
-    "course_name": courses,
-    "session_number": sessions,
-    "sex": sexes,
-    "status": course_statuses,
-    "stats:by": stats_groups,
-}
-
-
-def completer_for(command: str, name: str) -> Callable[[Any, Any, str], list[str]] | None:
-    """The click ``shell_complete`` function of a parameter, or None if it completes nothing."""
-    source = COMPLETERS.get(f"{command}:{name}") or COMPLETERS.get(name)
-    if source is None:
-        return None
-
-    def complete(ctx: Any, param: Any, incomplete: str) -> list[str]:
-        try:
-            return for_the_shell(source(ctx, incomplete))
-        except Exception:  # completion must never print an error into the shell
-            return []
-
-    return complete
 
 
 # --- quoting for the shell ------------------------------------------------------------------------

@@ -1,15 +1,22 @@
 """`export` and `import`: records for and from spreadsheets and other systems."""
 
-from typing import Annotated
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mesolog.cli import completion, words
 from mesolog.cli.application import (
     app,
     chosen_format,
     fail_if_left_out,
     state_of,
 )
+from mesolog.cli.options import FolderForceOption, FolderOutputOption
+
+if TYPE_CHECKING:
+    from mesolog.model import Chart
 
 
 @app.command()
@@ -18,8 +25,8 @@ def export(
     patient_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]",
-            help="One patient; without it, every patient.",
+            metavar="ID",
+            shell_complete=completion.patients, callback=words.stored_id, help="One patient; without it, every patient.",
             show_default=False,
         ),
     ] = None,
@@ -28,7 +35,9 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="json, csv or fhir (R4 Bundle). Example: --format fhir",
+            metavar="FORMAT",
+            shell_complete=completion.formats,
+            help="json (a full copy), csv, fhir (R4 transaction Bundle) or fhir-ndjson (FHIR Bulk Data: one file a resource type, with --output). Example: --format fhir",
         ),
     ] = "json",
     per: Annotated[
@@ -39,29 +48,56 @@ def export(
             help="csv rows: one per session (substances in numbered columns) or one per substance given. Example: --per substance",
         ),
     ] = "session",
+    output: FolderOutputOption = None,
+    force: FolderForceOption = False,
 ) -> None:
     """Records for spreadsheets and other systems. Example: mesolog export P-0042 --format fhir"""
+    from mesolog.errors import InvalidValue
+    from mesolog.model import choice
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
 
-    fmt = chosen_format(fmt, ("json", "csv", "fhir"))
-    from mesolog.model import choice
-
+    fmt = chosen_format(fmt, ("json", "csv", "fhir", "fhir-ndjson"))
     per = choice(per, "--per", ("session", "substance"))
+    if (fmt == "fhir-ndjson") != (output is not None):
+        raise InvalidValue(
+            "--output", str(output or ""), "give a folder with --format fhir-ndjson, and only with it"
+        )
     clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
-    if patient_id is not None:
-        charts = [clinic.load(patient_id)]
-    else:
-        charts = []
+
+    def charts() -> Iterator["Chart"]:
+        """The charts as they are read (an export never holds the clinic whole)."""
+        if patient_id is not None:
+            yield clinic.load(patient_id)
+            return
         for entry in clinic.entries():
             if entry.chart is None:
                 problems.append((entry.patient_id, str(entry.error)))
                 console.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
-                charts.append(entry.chart)
+                yield entry.chart
         console.warnings(clinic.notices)
-    exchange_view.export(charts, fmt, clinic.identity() if fmt == "fhir" else "", per)
+
+    if patient_id is not None:
+        clinic.load(patient_id)  # an unknown patient is refused before anything is written
+    # FHIR makes the clinic's keys the first time; JSON carries them when they exist.
+    if output is not None:
+        from mesolog.store.outputs import save_lines
+
+        lines = exchange_view.fhir_ndjson(charts(), clinic.export_keys())
+        written = save_lines(output, lines, force)
+        console.write("\n".join(map(str, written)) or f"nothing to export; {output} left empty")
+    else:
+        from mesolog.store.outputs import Spool
+
+        keys = clinic.export_keys() if fmt == "fhir" else clinic.existing_export_keys()
+        spool = Spool() if fmt == "csv" else None  # CSV rows wait there for their header
+        try:
+            exchange_view.export(charts(), fmt, keys, per, spool)
+        finally:
+            if spool is not None:
+                spool.close()
     fail_if_left_out(problems)
 
 
@@ -101,7 +137,6 @@ def import_file(
 ) -> None:
     """Sessions from a spreadsheet or an export; a dry run unless --apply. Example: mesolog import visits.csv --apply"""
     from datetime import date
-    from pathlib import Path
 
     from mesolog import model
     from mesolog.errors import ImportRejected
@@ -122,7 +157,8 @@ def import_file(
         exchange_view.import_report(plan, applied=False, refused=True)
         raise ImportRejected(exchange_view.refused_sentence(plan))
     if apply:
-        clinic.import_charts(list(plan.charts.values()), plan.file_name, settings.practitioner)
+        charts = list(plan.charts.values())
+        clinic.import_charts(charts, plan.file_name, settings.practitioner, plan.clinic_id)
     exchange_view.import_report(plan, applied=apply)
     console.warnings(clinic.notices)
     if plan.rejected and not apply:

@@ -8,6 +8,7 @@ import typer
 if TYPE_CHECKING:
     pass
 
+from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -26,7 +27,7 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            help="text or json (a list of path, line, severity, message). Example: --format json",
+            metavar="FORMAT", shell_complete=completion.formats, help="text or json (a list of path, line, severity, message). Example: --format json",
         ),
     ] = "text",
 ) -> None:

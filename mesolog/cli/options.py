@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from mesolog.cli import completion, conversion, words
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -21,19 +23,37 @@ PatientId = Annotated[
         metavar="ID",
         help="Patient id. Example: P-0042",
         show_default=False,
+        callback=words.stored_id,
+        shell_complete=completion.patients,
     ),
 ]
 SessionNumber = Annotated[
-    int, typer.Argument(metavar="SESSION", help="Session number. Example: 3", show_default=False)
+    int,
+    typer.Argument(
+        metavar="SESSION",
+        help="Session number. Example: 3",
+        show_default=False,
+        parser=conversion.whole_number("session"),
+        shell_complete=completion.sessions,
+    ),
 ]
 SinceOption = Annotated[
-    str | None, typer.Option(help="Only sessions from this date. Example: --since 2026-01-01")
+    str | None,
+    typer.Option(metavar="DATE", help="Only sessions from this date. Example: --since 2026-01-01"),
 ]
 UntilOption = Annotated[
-    str | None, typer.Option(help="Only sessions up to this date. Example: --until 2026-06-30")
+    str | None,
+    typer.Option(metavar="DATE", help="Only sessions up to this date. Example: --until 2026-06-30"),
 ]
 FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="table, json, csv or markdown. Example: --format json")
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="table, json, csv or markdown. Example: --format json",
+        shell_complete=completion.formats,
+    ),
 ]
 
 
@@ -61,13 +81,29 @@ def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
+def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
+    """``export --format fhir-ndjson`` writes a folder of files: an existing file named is
+    refused before anything is read."""
+    if value is not None and not ctx.resilient_parsing and value.is_file():
+        from mesolog.errors import InvalidValue
+
+        raise InvalidValue("--output", str(value), "give a folder: fhir-ndjson writes one file a resource type")
+    return value
+
+
 def _output_option(help: str, check: "Callable[[typer.Context, Path | None], Path | None]",
-                   *short: str, metavar: str | None = None) -> Any:
+                   *short: str, metavar: str = "FILE") -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
-    parsed, no default shown. Every one is written by ``store.outputs.save_output``, which
-    never replaces an existing file without ``--force``."""
+    parsed, no default shown. Every one is written by ``store.outputs`` (``save_output``, or
+    ``save_lines`` for a folder), which never replaces an existing file without ``--force``."""
     return typer.Option(
-        "--output", *short, metavar=metavar, callback=check, help=help, show_default=False
+        "--output",
+        *short,
+        metavar=metavar,
+        parser=conversion.file_name("--output"),
+        callback=check,
+        help=help,
+        show_default=False,
     )
 
 
@@ -98,6 +134,20 @@ PageOutputOption = Annotated[
     ),
 ]
 PageForceOption = Annotated[bool, _force_option("Replace the file if it exists. Example: --force")]
+# `export --format fhir-ndjson` writes a folder: one .ndjson file a resource type.
+FolderOutputOption = Annotated[
+    Path | None,
+    _output_option(
+        "With --format fhir-ndjson: the folder for one .ndjson file a resource type (made if "
+        "missing). Example: --output bulk",
+        _folder_checked,
+        "-o",
+        metavar="DIR",
+    ),
+]
+FolderForceOption = Annotated[
+    bool, _force_option("With --output: replace the .ndjson files there. Example: --force")
+]
 
 
 # --- the fields of a session: declared once, on the record (model.fields) -----------------------
@@ -161,9 +211,26 @@ def _option_annotation(entry: "Entry") -> Any:
     typed: Any = list[str] if entry.many else int if entry.whole else str
     names = [spec.option, *([spec.short] if spec.short else [])]
     option = typer.Option(
-        *names, metavar=spec.metavar, help=spec.help, show_default=not entry.many
+        *names,
+        metavar=spec.metavar,
+        help=spec.help,
+        show_default=not entry.many,
+        parser=conversion.whole_number(spec.option) if entry.whole else None,
+        shell_complete=_SESSION_COMPLETERS.get(spec.parameter),
     )
     return Annotated[typed | None, option]
+
+
+# The session options that complete from the data or the vocabulary, by parameter name.
+_SESSION_COMPLETERS = {
+    "area": completion.areas,
+    "substance": completion.substances,
+    "indication": completion.indications,
+    "technique": completion.techniques,
+    "method": completion.methods,
+    "anaesthetic": completion.anaesthetics,
+    "course": completion.courses,
+}
 
 
 def given_from(params: dict[str, object]) -> "Given":

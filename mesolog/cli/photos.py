@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli.application import app, state_of
+from mesolog.cli.application import Commands, app, state_of
 from mesolog.cli.options import PatientId
 
-photo_app = typer.Typer(
+photo_app = Commands(
     help="Photos kept with the chart. Example: mesolog photo add P-0042 front.jpg --view front --stage before",
     no_args_is_help=True,
 )
@@ -42,7 +42,7 @@ def photo_add(
         ),
     ],
     by: Annotated[
-        str | None, typer.Option(help='Who adds them (default from config). Example: --by "Dr. L. Moreau"')
+        str | None, typer.Option(metavar="NAME", help='Who adds them (default from config). Example: --by "Dr. L. Moreau"')
     ] = None,
 ) -> None:
     """Copy pictures into the data folder (photos/ID/), every piece of metadata removed (GPS, camera, thumbnail), and record them in a session. Example: mesolog photo add P-0042 3 front.jpg --view front --stage before"""
@@ -53,7 +53,7 @@ def photo_add(
     chosen_view, chosen_stage = shots.view(view), shots.stage(stage)
     state = state_of(ctx)
     clinic = state.reading_clinic()
-    clinic.path(patient_id)  # an unknown patient is said before any picture is decoded
+    clinic.photo_session(patient_id, number)  # an unknown patient or session is said before any picture is decoded
     pictures = [kept.prepare(Path(p)) for p in paths]  # every refusal before anything is written
     author = by or state.config().practitioner
     session, added, _ = clinic.add_photos(patient_id, number, pictures, chosen_view, chosen_stage, author)

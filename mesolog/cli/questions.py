@@ -8,6 +8,7 @@ import typer
 if TYPE_CHECKING:
     pass
 
+from mesolog.cli import completion, conversion
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -25,7 +26,7 @@ from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOp
 @app.command()
 def due(
     ctx: typer.Context,
-    within: Annotated[int, typer.Option(help="Days ahead to look. Example: --within 14")] = 7,
+    within: Annotated[int, typer.Option(metavar="DAYS", parser=conversion.whole_number("--within"), help="Days ahead to look. Example: --within 14")] = 7,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")
     ] = False,
@@ -69,7 +70,7 @@ def lot(
         str,
         typer.Argument(
             metavar="LOT",
-            help="The lot or batch number; case and spaces ignored. Example: D2411",
+            shell_complete=completion.lots, help="The lot or batch number; case and spaces ignored. Example: D2411",
             show_default=False,
         ),
     ],
@@ -107,9 +108,9 @@ def find(
     ctx: typer.Context,
     substance: Annotated[
         str | None,
-        typer.Option(help="Example: --substance minoxidil"),
+        typer.Option(metavar="SUBSTANCE", shell_complete=completion.substances, help="Example: --substance minoxidil"),
     ] = None,
-    area: Annotated[str | None, typer.Option(help="Example: --area scalp")] = None,
+    area: Annotated[str | None, typer.Option(metavar="AREA", shell_complete=completion.areas, help="Example: --area scalp")] = None,
     zone: Annotated[
         str | None,
         typer.Option(
@@ -118,16 +119,16 @@ def find(
         ),
     ] = None,
     complication: Annotated[
-        str | None, typer.Option(help="Example: --complication bruising")
+        str | None, typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help="Example: --complication bruising")
     ] = None,
     technique: Annotated[
-        str | None, typer.Option(help="gun or hand. Example: --technique gun")
+        str | None, typer.Option(metavar="TECHNIQUE", shell_complete=completion.techniques, help="gun or hand. Example: --technique gun")
     ] = None,
     practitioner: Annotated[
-        str | None, typer.Option(help="Part of the name. Example: --practitioner Moreau")
+        str | None, typer.Option(metavar="NAME", help="Part of the name. Example: --practitioner Moreau")
     ] = None,
     indication: Annotated[
-        str | None, typer.Option(help='Example: --indication "hair loss"')
+        str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Example: --indication "hair loss"')
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -187,7 +188,7 @@ def stats(
     by: Annotated[
         str,
         typer.Option(
-            help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique"
+            metavar="FIELD", shell_complete=completion.stats_groups, help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique"
         ),
     ] = "technique",
     since: SinceOption = None,

@@ -8,6 +8,7 @@ import typer
 if TYPE_CHECKING:
     pass
 
+from mesolog.cli import completion, conversion, words
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -27,15 +28,15 @@ def report(
     patient_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ID]",
-            help="Patient id; without it, the clinic overview.",
+            metavar="ID",
+            shell_complete=completion.patients, callback=words.stored_id, help="Patient id; without it, the clinic overview.",
             show_default=False,
         ),
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     last: Annotated[
-        int | None, typer.Option(help="Only the last N sessions done (voided ones between them are shown). Example: --last 3")
+        int | None, typer.Option(metavar="N", parser=conversion.whole_number("--last"), help="Only the last N sessions done (voided ones between them are shown). Example: --last 3")
     ] = None,
     fmt: FormatOption = "table",
     audit: Annotated[

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from mesolog.cli import completion
 from mesolog.cli.application import app, state_of
 from mesolog.cli.options import (
     COMPLICATION_HELP,
@@ -25,7 +26,7 @@ def add(
     *,
     complication: Annotated[
         list[str] | None,
-        typer.Option(help=COMPLICATION_HELP.format(option="complication"), show_default=False),
+        typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help=COMPLICATION_HELP.format(option="complication"), show_default=False),
     ] = None,
     like_last: Annotated[
         bool,
@@ -88,23 +89,23 @@ def amend(
     reason: Annotated[
         str,
         typer.Option(
-            help='Why (required). Example: --reason "bruise reported at follow-up"',
+            metavar="TEXT", help='Why (required). Example: --reason "bruise reported at follow-up"',
             show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(metavar="NAME", help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
     *,
     add_complication: Annotated[
         list[str] | None,
-        typer.Option(help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
+        typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
     ] = None,
     remove_complication: Annotated[
         list[str] | None,
         typer.Option(
-            help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
+            metavar="NAME", shell_complete=completion.complications, help="Remove a complication entered on the wrong session (the trail keeps it). Example: --remove-complication bruising",
             show_default=False,
         ),
     ] = None,
@@ -138,13 +139,13 @@ def void(
     reason: Annotated[
         str,
         typer.Option(
-            help='Why (required). Example: --reason "entered for the wrong patient"',
+            metavar="TEXT", help='Why (required). Example: --reason "entered for the wrong patient"',
             show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(help='Who voids (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(metavar="NAME", help='Who voids (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
@@ -166,12 +167,12 @@ def restore(
     reason: Annotated[
         str,
         typer.Option(
-            help='Why (required). Example: --reason "voided by mistake"', show_default=False
+            metavar="TEXT", help='Why (required). Example: --reason "voided by mistake"', show_default=False
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(metavar="NAME", help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
     ] = None,
 ) -> None:
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """

@@ -1,121 +1,70 @@
-"""How every parameter shows and completes, set in one place over the command tree Typer builds.
+"""Arguments shown as words in help, and patient ids read as the chart stores them.
 
-Typer shows Python types in help (``-a, --area <list[str]>``, ``{ID}``, ``[[ID]]``). Rather than
-spell a metavar in every option of every module, :func:`in_words` walks the click commands once
-they are built and gives each option a word from :data:`METAVARS` (or its own name in
-capitals) and each argument its name as a word, ``ID`` when required and ``[ID]`` when not.
-It also attaches the completers of :mod:`mesolog.cli.completion` by parameter name, converts
-values with :mod:`mesolog.cli.conversion`, and reads every patient id as the chart stores it
-(``void p-0003`` answers about P-0003), so a new command gets all of this without a line here.
+Typer shows a required argument as ``{ID}`` in the usage line and as ``ID <str>`` in the
+help, whatever its metavar. :class:`WordsCommand`, the class of every mesolog command (see
+``application``), draws the usage line and the Arguments section itself through click's
+public ``collect_usage_pieces`` and ``format_options``: ``ID`` when required, ``[ID]`` when
+not, and no Python type. Options show the word their declaration gives as ``metavar=``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from typer.core import TyperArgument
-
-from mesolog.cli import completion, conversion
-
-# Option (long name without dashes) -> the word its value shows as. A key "command:option"
-# applies to that command only. The session's options carry their own (records.Session).
-METAVARS = {
-    "area": "AREA",
-    "birth-year": "YEAR",
-    "by": "NAME",
-    "stats:by": "FIELD",
-    "complication": "COMPLICATION",
-    "add-complication": "COMPLICATION",
-    "remove-complication": "NAME",
-    "course": "COURSE",
-    "data-dir": "PATH",
-    "email": "EMAIL",
-    "format": "FORMAT",
-    "indication": "INDICATION",
-    "interval": "DAYS",
-    "last": "N",
-    "name": "NAME",
-    "note": "TEXT",
-    "output": "FILE",
-    "phone": "PHONE",
-    "practitioner": "NAME",
-    "reason": "TEXT",
-    "search": "TEXT",
-    "sessions": "N",
-    "since": "DATE",
-    "start": "DATE",
-    "status": "STATUS",
-    "substance": "SUBSTANCE",
-    "technique": "TECHNIQUE",
-    "until": "DATE",
-    "within": "DAYS",
-}
+from typer.core import TyperCommand
 
 
-def in_words(command: Any, path: tuple[str, ...] = ()) -> None:
-    """Metavars, completers and stored ids for ``command`` and everything under it."""
-    name = path[-1] if path else ""
-    conversion.converting(command)
-    for param in command.params:
-        if param.param_type_name == "argument":
-            _argument_in_words(param)
-        elif param.param_type_name == "option" and not (param.is_flag or param.count):
-            param.metavar = _option_word(name, param)
-        complete = completion.completer_for(name, param.name or "")
-        if complete is not None:
-            param._custom_shell_complete = complete
-        if param.name == "patient_id":
-            param.callback = _as_stored(param.callback)
-    for sub_name, sub in (getattr(command, "commands", None) or {}).items():
-        in_words(sub, (*path, sub_name))
+class WordsCommand(TyperCommand):
+    """A Typer command whose arguments read as their names: ``mesolog add [OPTIONS] ID``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(argument_word(param))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((word_of(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
-def _option_word(command: str, param: Any) -> str:
-    if param.metavar and not any(c in param.metavar for c in "<>[]{}"):
-        return str(param.metavar)  # a word its declaration chose
-    long_names = [o for o in param.opts if o.startswith("--")] or param.opts
-    option = long_names[0].lstrip("-")
-    return METAVARS.get(f"{command}:{option}") or METAVARS.get(option) or option.upper().replace("-", "_")
+def word_of(param: Any) -> str:
+    """An argument's word: its metavar, else its name in capitals (``ARGS...`` when it takes
+    any number of values)."""
+    return str(param.metavar or param.name or "").upper() + ("..." if param.nargs != 1 else "")
 
 
-class WordArgument(TyperArgument):
-    """An argument shown as its name: ``ID`` in help, ``ID`` or ``[ID]`` in the usage line."""
-
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
-
-    def _rich_display_name(self) -> str:
-        return self.display_name_raw + ("..." if self.nargs != 1 else "")
-
-    def _usage_display_name(self) -> str:
-        name = self._rich_display_name()
-        return name if self.required else f"[{name}]"
+def argument_word(param: Any) -> str:
+    """How the usage line shows an argument: ``ID`` when required, ``[ID]`` when not."""
+    return word_of(param) if param.required else f"[{word_of(param)}]"
 
 
-def _argument_in_words(param: Any) -> None:
-    word = (param.metavar or param.name or "").strip("[]{}<> ").upper().replace("-", "_")
-    param.metavar = word or None
-    if isinstance(param, TyperArgument) and not isinstance(param, WordArgument):
-        param.__class__ = WordArgument  # same object and fields, shown in words
-
-
-def _as_stored(callback: Any) -> Any:
-    """Wrap a patient id parameter's callback: an id typed in another case becomes the stored
-    one, so every answer names the chart as it is filed. An id that is invalid, unknown, or in
-    a folder that cannot be read is left as typed: the command itself then refuses it in its
+def stored_id(ctx: Any, param: Any, value: Any) -> Any:
+    """The callback of a patient id: an id typed in another case becomes the stored one, so
+    every answer names the chart as it is filed. An id that is invalid, unknown, or in a
+    folder that cannot be read is left as typed: the command itself then refuses it in its
     own sentence, with the right exit code. Anything else is a defect and is not hidden."""
+    from mesolog.cli import completion
+    from mesolog.errors import MesologError
 
-    def stored_id(ctx: Any, param: Any, value: Any) -> Any:
-        from mesolog.errors import MesologError
-
-        if callback is not None:
-            value = callback(ctx, param, value)
-        if not isinstance(value, str) or ctx.resilient_parsing:
-            return value
-        try:
-            found = completion.clinic_of(ctx).find(value)
-        except (MesologError, OSError):
-            return value
-        return found.stem if found is not None else value
-
-    return stored_id
+    if not isinstance(value, str) or ctx.resilient_parsing:
+        return value
+    try:
+        found = completion.clinic_of(ctx).find(value)
+    except (MesologError, OSError):
+        return value
+    return found.stem if found is not None else value

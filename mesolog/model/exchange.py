@@ -18,7 +18,7 @@ from dataclasses import fields
 from datetime import date
 
 from mesolog.model.records import Chart, Complication, Session, Substance, Zone
-from mesolog.model.values import number_text
+from mesolog.model.values import NumberText, number_text
 
 PATIENT_COLUMNS = ("patient", "name", "birth_year")
 # Every Session field is a column (``session`` is the id), in the record's order, unless it has
@@ -77,7 +77,7 @@ def _text(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, float):
-        return number_text(value)
+        return NumberText(number_text(value))
     return value
 
 
@@ -101,7 +101,7 @@ def _session_cell(session: Session, column: str) -> object:
     return _text(value)
 
 
-def _substance_cells(item: Substance, numbered: bool) -> list[object]:
+def substance_cells(item: Substance, numbered: bool) -> list[object]:
     expiry = item.expiry.isoformat() if item.expiry else ""
     cells: list[object] = [
         item.name,
@@ -121,41 +121,67 @@ def measure_names(charts: list[Chart]) -> list[str]:
     return sorted(names)
 
 
-def _measure_cells(session: Session, names: list[str]) -> list[object]:
-    return [_text(session.measurements.get(name)) for name in names]
+def measure_cells(measurements: dict[str, float], names: list[str]) -> list[object]:
+    return [_text(measurements.get(name)) for name in names]
+
+
+def csv_header(per: str, widest: int, names: list[str]) -> list[str]:
+    """The header of either form: ``per`` session (``widest`` numbered substances) or substance."""
+    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS]
+    if per == "substance":
+        header += [SUBSTANCE_POSITION, *SUBSTANCE_COLUMNS]
+    else:
+        for n in range(1, widest + 1):
+            header += [f"{column}_{n}" for column in NUMBERED_SUBSTANCE_COLUMNS]
+    return header + [MEASURE_PREFIX + name for name in names]
 
 
 def per_session(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
     """One row per session; substances in numbered columns, as many as the longest session."""
     widest = max((len(s.substances) for c in charts for s in c.sessions), default=1)
     names = measure_names(charts)
-    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS]
-    for n in range(1, widest + 1):
-        header += [f"{column}_{n}" for column in NUMBERED_SUBSTANCE_COLUMNS]
-    header += [MEASURE_PREFIX + name for name in names]
     rows = []
     for chart in charts:
         for session in chart.sessions:
             row = session_cells(chart, session)
             for n in range(widest):
                 if n < len(session.substances):
-                    row += _substance_cells(session.substances[n], numbered=True)
+                    row += substance_cells(session.substances[n], numbered=True)
                 else:
                     row += [""] * len(NUMBERED_SUBSTANCE_COLUMNS)
-            rows.append(row + _measure_cells(session, names))
-    return header, rows
+            rows.append(row + measure_cells(session.measurements, names))
+    return csv_header("session", widest, names), rows
 
 
 def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
     """One row per substance given (the long form)."""
     names = measure_names(charts)
-    header = [*PATIENT_COLUMNS, *SESSION_COLUMNS, SUBSTANCE_POSITION, *SUBSTANCE_COLUMNS]
-    header += [MEASURE_PREFIX + name for name in names]
     rows = []
     for chart in charts:
         for session in chart.sessions:
             shared = session_cells(chart, session)
-            measures = _measure_cells(session, names)
+            measures = measure_cells(session.measurements, names)
             for n, item in enumerate(session.substances, start=1):
-                rows.append([*shared, n, *_substance_cells(item, numbered=False), *measures])
-    return header, rows
+                rows.append([*shared, n, *substance_cells(item, numbered=False), *measures])
+    return csv_header("substance", 1, names), rows
+
+
+def chart_record(chart: Chart, patient_key: str | None) -> dict[str, object]:
+    """The chart as the JSON export writes it: every field, numbers as numbers, the patient's
+    key (what its FHIR ids derive from) filled in so a restored chart keeps it."""
+    record = _plain(chart)
+    assert isinstance(record, dict)
+    record["patient"]["uid"] = patient_key
+    return record
+
+
+def _plain(value: object) -> object:
+    """``dataclasses.asdict`` without its deep copies (most of a JSON export's time): records
+    as dicts of their fields in order, tuples as lists; the values themselves are immutable."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {key: _plain(item) for key, item in vars(value).items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -23,7 +23,7 @@ from mesolog.model.exchange import (
     NUMBERED_SUBSTANCE_COLUMNS,
     SUBSTANCE_POSITION,
 )
-from mesolog.model.records import PLAIN, Chart, Course, Patient, Session
+from mesolog.model.records import PLAIN, Amendment, Chart, Course, Patient, Session
 
 PATIENT_FIELDS = ("patient", "name", "birth_year")
 SESSION_FIELDS = (
@@ -533,6 +533,8 @@ class ChartPlan:
     sessions: list[Session] = field(default_factory=list)
     courses: tuple[Course, ...] = ()
     first_row: int = 0  # the file's first row for this patient (0: not from a spreadsheet)
+    # A restored JSON export: the chart-level trail (patient and course changes) of a new chart.
+    amendments: tuple[Amendment, ...] = ()
 
 
 @dataclass
@@ -546,6 +548,8 @@ class ImportPlan:
     unknown_values: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    # A restored JSON export: the identity of the clinic that made it (docs/exports.md).
+    clinic_id: str | None = None
     # Unknown ids close to an existing one (rejected: a typo must never start a second chart)
     # and new ids of this file close to each other (flagged: one may be a typo of the other).
     close_to_existing: list[str] = field(default_factory=list)
@@ -833,7 +837,11 @@ def plan_restore(
         existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(
-                chart.patient.id, chart.patient, list(chart.sessions), chart.courses
+                chart.patient.id,
+                chart.patient,
+                list(chart.sessions),
+                chart.courses,
+                amendments=chart.amendments,
             )
             continue
         held = {session_identity(s) for s in existing.sessions}

@@ -1,13 +1,16 @@
 """The questions a clinic asks across patients: which sessions match, who got a lot, how often
-complications follow each technique, substance or depth. Pure functions of session rows (the
-summary cache answers the same questions in SQL; tests check that the two agree).
+complications follow each technique, substance or depth. Pure functions of session rows: the
+summary cache stores the rows and asks these same functions, so there is one answer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
+from typing import NamedTuple
 
 from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
@@ -107,34 +110,96 @@ class SessionQuery:
     include_voided: bool = False
 
     def matches(self, row: SessionRow) -> bool:
-        if row.status == "voided" and not self.include_voided:
-            return False
-        if (self.since and row.date < self.since) or (self.until and row.date > self.until):
-            return False
-        if self.technique and row.technique != self.technique:
-            return False
-        if self.practitioner and vocab.normalize(self.practitioner) not in vocab.normalize(
-            row.practitioner
-        ):
-            return False
-        if self.indication and not same_meaning("indication", self.indication, row.indication):
-            return False
-        if self.substance and not any(
-            _word_match(self.substance, name) for name, *_ in row.substances
-        ):
-            return False
-        if self.area and not any(same_meaning("area", self.area, a) for a in row.areas):
-            return False
-        if self.complication and not any(
-            same_meaning("complication", self.complication, name) for name, _ in row.complications
-        ):
-            return False
-        if self.zone and not any(same_zone(self.zone, typed) for typed in row.zones):
-            return False
-        return not (
-            self.lot
-            and not any(lot and lot_key(lot) == lot_key(self.lot) for *_, lot in row.substances)
+        return _plain_fields_match(self, row) and self._lists_match(
+            (name for name, *_ in row.substances),
+            row.areas,
+            (name for name, _ in row.complications),
+            (lot for *_, lot in row.substances if lot),
+            row.zones,
         )
+
+    def may_match(self, gathered: Gathered) -> bool:
+        """Whether some session of a chart whose sessions are ``gathered`` can match. A chart
+        that fails holds no session that matches (the summary cache reads no further); one that
+        passes is asked row by row."""
+        if gathered.first is None or gathered.last is None:
+            return False  # no session at all
+        if (self.since and gathered.last < self.since) or (self.until and gathered.first > self.until):
+            return False
+        return self._lists_match(*gathered[:5])
+
+    def takes_every(self, gathered: Gathered) -> bool:
+        """Whether every session of a chart whose sessions are ``gathered`` matches, voided ones
+        aside: nothing but a date window is asked, and the chart's sessions all lie in it."""
+        if replace(self, since=None, until=None, include_voided=False) != SessionQuery():
+            return False
+        if gathered.first is None or gathered.last is None:
+            return True
+        return not ((self.since and gathered.first < self.since) or (self.until and gathered.last > self.until))
+
+    def _lists_match(
+        self,
+        substances: Iterable[str],
+        areas: Iterable[str],
+        complications: Iterable[str],
+        lots: Iterable[str],
+        zones: Iterable[str],
+    ) -> bool:
+        """The many-valued parts: for each one asked about, some item must match."""
+        if not (self.substance or self.area or self.complication or self.lot or self.zone):
+            return True
+        asked: list[tuple[str | None, Iterable[str], Callable[[str, str], bool]]] = [
+            (self.substance or None, substances, _word_match),
+            (self.area or None, areas, partial(same_meaning, "area")),
+            (self.complication or None, complications, partial(same_meaning, "complication")),
+            (lot_key(self.lot) if self.lot else None, lots, lambda key, lot: lot_key(lot) == key),
+            (self.zone or None, zones, same_zone),
+        ]
+        return all(
+            any(test(wanted, v) for v in values) for wanted, values, test in asked if wanted is not None
+        )
+
+
+class Gathered(NamedTuple):
+    """The substance names, areas, complications, lots and zones of some sessions, each once,
+    and the first and last of their dates."""
+
+    substances: tuple[str, ...]
+    areas: tuple[str, ...]
+    complications: tuple[str, ...]
+    lots: tuple[str, ...]
+    zones: tuple[str, ...]
+    first: date | None
+    last: date | None
+
+    @staticmethod
+    def of(rows: list[SessionRow]) -> Gathered:
+        parts: tuple[dict[str, None], ...] = ({}, {}, {}, {}, {})
+        for row in rows:
+            parts[0].update(dict.fromkeys(name for name, *_ in row.substances))
+            parts[1].update(dict.fromkeys(row.areas))
+            parts[2].update(dict.fromkeys(name for name, _ in row.complications))
+            parts[3].update(dict.fromkeys(lot for *_, lot in row.substances if lot))
+            parts[4].update(dict.fromkeys(row.zones))
+        substances, areas, complications, lots, zones = (tuple(part) for part in parts)
+        dates = [row.date for row in rows]
+        first, last = min(dates, default=None), max(dates, default=None)
+        return Gathered(substances, areas, complications, lots, zones, first, last)
+
+
+def _plain_fields_match(query: SessionQuery, row: SessionRow) -> bool:
+    """The one-valued fields: status, date window, technique, practitioner, indication."""
+    if row.status == "voided" and not query.include_voided:
+        return False
+    if (query.since and row.date < query.since) or (query.until and row.date > query.until):
+        return False
+    if query.technique and row.technique != query.technique:
+        return False
+    if query.practitioner and vocab.normalize(query.practitioner) not in vocab.normalize(
+        row.practitioner
+    ):
+        return False
+    return not query.indication or same_meaning("indication", query.indication, row.indication)
 
 
 STATS_BY = ("substance", "technique", "depth", "anaesthetic", "area", "practitioner", "method")
@@ -195,33 +260,61 @@ class GroupStats:
 
 
 def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
-    """The most frequent, ties by name, so every way of counting gives the same answer."""
+    """The three most frequent, ties by name (the same answer in any order of counting)."""
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
 
 
-def complication_stats(rows: list[SessionRow], by: str) -> list[GroupStats]:
-    """Sessions, patients and complication rate per group; a session counts in every group it
-    belongs to (a session with two substances counts for both)."""
+# One patient's part of the statistics by one kind of group: per group, (sessions, sessions
+# with a complication, how often each complication came). Parts add up (see ``combined``), so
+# the summary cache keeps one per chart and never counts anything itself.
+Tally = dict[str, tuple[int, int, Counter[str]]]
+
+
+def tallies(rows: Iterable[SessionRow], kinds_of_group: Iterable[str] = STATS_BY) -> dict[str, Tally]:
+    """One patient's tally by each kind of group (``by``), in one pass over the sessions."""
+    out: dict[str, Tally] = {by: {} for by in kinds_of_group}
+    for row in rows:
+        if row.status == "voided":
+            continue
+        kinds = {complication_group(name) for name, _ in row.complications}
+        for by, part in out.items():
+            for group in _groups(row, by):
+                sessions, affected, counts = part.get(group) or (0, 0, Counter())
+                if kinds:
+                    counts.update(kinds)
+                part[group] = (sessions + 1, affected + bool(kinds), counts)
+    return out
+
+
+def combined(parts: Iterable[tuple[str, Tally]]) -> list[GroupStats]:
+    """Each group's statistics from the (patient id, tally) of each patient."""
     sessions: Counter[str] = Counter()
     patients: dict[str, set[str]] = {}
     affected: Counter[str] = Counter()
     kinds: dict[str, Counter[str]] = {}
-    for row in rows:
-        if row.status == "voided":
-            continue
-        for group in _groups(row, by):
-            sessions[group] += 1
-            patients.setdefault(group, set()).add(row.patient_id)
-            if row.complications:
-                affected[group] += 1
-                kinds.setdefault(group, Counter()).update(
-                    {complication_group(name) for name, _ in row.complications}
-                )
+    for patient_id, part in parts:
+        for group, (n, hit, counts) in part.items():
+            sessions[group] += n
+            patients.setdefault(group, set()).add(patient_id)
+            affected[group] += hit
+            kinds.setdefault(group, Counter()).update(counts)
     out = [
-        GroupStats(g, n, len(patients[g]), affected[g], top_three(kinds.get(g, Counter())))
+        GroupStats(g, n, len(patients[g]), affected[g], top_three(kinds[g]))
         for g, n in sessions.items()
     ]
     return sorted(out, key=lambda s: (-s.sessions, s.group))
+
+
+def complication_stats(
+    rows: Iterable[SessionRow], by: str, counted: Iterable[tuple[str, Tally]] = ()
+) -> list[GroupStats]:
+    """Sessions, patients and complication rate per group; a session counts in every group it
+    belongs to (a session with two substances counts for both). ``counted``: the (patient id,
+    tally) of patients already counted, whose sessions are not among ``rows``."""
+    per_patient: dict[str, list[SessionRow]] = {}
+    for row in rows:
+        per_patient.setdefault(row.patient_id, []).append(row)
+    return combined([*counted, *((pid, tallies(own, [by])[by]) for pid, own in per_patient.items())])
 
 
 # --- recall: who received a lot, and how to reach them -----------------------------------------

@@ -158,21 +158,22 @@ class Session:
     angle_deg: int | None = field(default=None, metadata=declared(
         "--angle", "DEGREES", "Needle angle in degrees (0-90). Example: --angle 45",
         parse=partial(scalars.whole, field_name="angle", low=0, high=90),
-        prompt="Needle angle in degrees",
+        prompt="Needle angle in degrees", unit="deg", fhir="needle angle",
     ))  # fmt: skip
     needle_gauge: int | None = field(default=None, metadata=declared(
         "--gauge", "GAUGE", "Needle gauge (27-34). Example: --gauge 30",
         parse=partial(scalars.whole, field_name="needle gauge", low=27, high=34),
-        prompt="Needle gauge",
+        prompt="Needle gauge", fhir="needle gauge",
     ))  # fmt: skip
     needle_length_mm: float | None = field(default=None, metadata=declared(
         "--needle-length", "MM", "Needle length in mm. Example: --needle-length 4",
         parse=scalars.needle_length, prompt="Needle length in mm", unit="mm",
+        fhir="needle length",
     ))  # fmt: skip
     points: int | None = field(default=None, metadata=declared(
         "--points", "N", "Number of injection points. Example: --points 40",
         parse=partial(scalars.whole, field_name="points", low=1, high=10000),
-        prompt="Injection points",
+        prompt="Injection points", fhir="injection points",
     ))  # fmt: skip
     # The injection map (model.zones): checked against the areas by drafting's own rule.
     zones: tuple[Zone, ...] = field(default=(), metadata=declared(
@@ -183,6 +184,7 @@ class Session:
     consent: str | None = field(default=None, metadata=declared(
         "--consent", "TEXT",
         'Reference to the signed consent. Example: --consent "form 2026-11-02"', parse=as_typed,
+        fhir="consent",
     ))  # fmt: skip
     # Kept by `photo add` (docs/photos.md); --photo names a file already in the data folder.
     photos: tuple[Photo, ...] = field(default=(), metadata=declared(
@@ -192,7 +194,7 @@ class Session:
     duration_min: int | None = field(default=None, metadata=declared(
         "--duration", "MINUTES", "Minutes. Example: --duration 25",
         parse=partial(scalars.whole, field_name="duration", low=1, high=600),
-        prompt="Duration in minutes", unit="min",
+        prompt="Duration in minutes", unit="min", fhir="duration",
     ))  # fmt: skip
     notes: str = field(default="", metadata=declared(
         "--note", "TEXT", 'Free notes. Example: --note "tolerated well"'
@@ -253,6 +255,9 @@ class Patient:
     note: str | None = None
     phone: str | None = None  # recall needs a way to reach the patient
     email: str | None = None
+    # The key FHIR ids of this patient derive from (docs/exports.md): kept in the chart only
+    # when a JSON export was restored; otherwise derived from the clinic's secret.
+    uid: str | None = None
 
 
 @dataclass(frozen=True)

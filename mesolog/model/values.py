@@ -224,53 +224,39 @@ LOT_WORDS = ("lot", "batch")
 EXPIRY_WORDS = ("exp", "expiry", "expires")
 
 
-def substance(
-    spec: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT
-) -> tuple[Substance, list[str]]:
-    """``NAME:AMOUNT[:LOT x][:EXP yyyy-mm-dd]`` -> a substance and any suggestion to show.
+def _substance_extra(spec: str, extra: str, how: str) -> tuple[str, str | date]:
+    """One part after NAME:AMOUNT: ("lot", text) or ("expiry", date)."""
+    if not extra:
+        # "HA:2ml::" could mean "no lot" or a lot lost in typing: refused, not guessed.
+        raise InvalidValue(
+            "substance", spec, "it has an empty part (nothing after a ':'); leave out a lot "
+            f"or expiry you do not have; {how}",
+        )
+    key, _, rest = extra.partition(" ")
+    key_l = key.lower().rstrip("=")
+    if "=" in key:
+        key_l, _, rest = extra.partition("=")
+        key_l = key_l.strip().lower()
+    if key_l in (*LOT_WORDS, *EXPIRY_WORDS) and not rest.strip():
+        # A bare keyword would otherwise be recorded as the lot "LOT".
+        raise InvalidValue(
+            "substance", spec, f"{key.rstrip('=')} needs a value after it, e.g. "
+            '"hyaluronic acid:2ml:LOT A17:EXP 2027-09-30"; leave it out if there is none',
+        )
+    if key_l in EXPIRY_WORDS:
+        return "expiry", parse_date(rest.strip(), "expiry")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", extra) and key_l not in LOT_WORDS:
+        raise InvalidValue(
+            "substance", spec, f"is {extra} the lot or the expiry? write LOT {extra} or EXP {extra}"
+        )
+    return "lot", rest.strip() if key_l in LOT_WORDS else extra
 
-    A third part without a keyword is the lot ("hyaluronic acid:2ml:A17"). A spec whose parts
-    would be replaced or split (two lots, two expiries, a bare date) is refused with how to
-    type it: a recall must never miss a lot because a colon changed its meaning.
-    """
-    how = 'write it as NAME:AMOUNT[:LOT x][:EXP date], e.g. "hyaluronic acid:2ml:LOT A17"'
-    parts = [p.strip() for p in spec.split(":")]
-    if len(parts) < 2 or not parts[0]:
-        raise InvalidValue("substance", spec, how)
-    name = " ".join(parts[0].split())
-    value, unit = amount(parts[1])
-    lots: list[str] = []
-    expiries: list[date] = []
-    for extra in parts[2:]:
-        if not extra:
-            # "HA:2ml::" could mean "no lot" or a lot lost in typing: refused, not guessed.
-            raise InvalidValue(
-                "substance", spec, "it has an empty part (nothing after a ':'); leave out a lot "
-                f"or expiry you do not have; {how}",
-            )
-        key, _, rest = extra.partition(" ")
-        key_l = key.lower().rstrip("=")
-        if "=" in key:
-            key_l, _, rest = extra.partition("=")
-            key_l = key_l.strip().lower()
-        if key_l in (*LOT_WORDS, *EXPIRY_WORDS) and not rest.strip():
-            # A bare keyword would otherwise be recorded as the lot "LOT".
-            raise InvalidValue(
-                "substance", spec, f"{key.rstrip('=')} needs a value after it, e.g. "
-                '"hyaluronic acid:2ml:LOT A17:EXP 2027-09-30"; leave it out if there is none',
-            )
-        if key_l in LOT_WORDS:
-            lots.append(rest.strip())
-        elif key_l in EXPIRY_WORDS:
-            expiries.append(parse_date(rest.strip(), "expiry"))
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", extra):
-            raise InvalidValue(
-                "substance",
-                spec,
-                f"is {extra} the lot or the expiry? write LOT {extra} or EXP {extra}",
-            )
-        else:
-            lots.append(extra)
+
+def _lot_and_expiry(spec: str, extras: list[str], how: str) -> tuple[str | None, date | None]:
+    """The lot and expiry of a substance spec, from the parts after NAME:AMOUNT."""
+    found = [_substance_extra(spec, extra, how) for extra in extras]
+    lots = [str(v) for kind, v in found if kind == "lot"]
+    expiries = [v for kind, v in found if kind == "expiry" and isinstance(v, date)]
     if len(lots) > 1:
         raise InvalidValue(
             "substance",
@@ -287,6 +273,25 @@ def substance(
             "substance", spec, "a lot cannot hold ';' or ','; give one lot per substance "
             '(a second lot as a second --substance), e.g. "hyaluronic acid:2ml:LOT A17"',
         )
+    return (lots[0] if lots else None), (expiries[0] if expiries else None)
+
+
+def substance(
+    spec: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT
+) -> tuple[Substance, list[str]]:
+    """``NAME:AMOUNT[:LOT x][:EXP yyyy-mm-dd]`` -> a substance and any suggestion to show.
+
+    A third part without a keyword is the lot ("hyaluronic acid:2ml:A17"). A spec whose parts
+    would be replaced or split (two lots, two expiries, a bare date) is refused with how to
+    type it: a recall must never miss a lot because a colon changed its meaning.
+    """
+    how = 'write it as NAME:AMOUNT[:LOT x][:EXP date], e.g. "hyaluronic acid:2ml:LOT A17"'
+    parts = [p.strip() for p in spec.split(":")]
+    if len(parts) < 2 or not parts[0]:
+        raise InvalidValue("substance", spec, how)
+    name = " ".join(parts[0].split())
+    value, unit = amount(parts[1])
+    lot, expiry = _lot_and_expiry(spec, parts[2:], how)
     category, match = vocabulary.substance(name)
     notes = []
     if not match.known and match.suggestion:
@@ -300,8 +305,8 @@ def substance(
             unit=unit,
             category=category,
             concentration=vocab.concentration_of(name),
-            lot=lots[0] if lots else None,
-            expiry=expiries[0] if expiries else None,
+            lot=lot,
+            expiry=expiry,
         ),
         notes,
     )
@@ -383,10 +388,19 @@ def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class NumberText(str):
+    """A stored number written as text (:func:`number_text`): a spreadsheet reads "-1" as the
+    number it is, so the formula guard leaves it alone (a number is never a formula)."""
+
+    __slots__ = ()
+
+
 def spreadsheet_quoted(text: str) -> str:
     """``text`` as a CSV cell a spreadsheet shows as typed: a formula lead gets a leading quote.
     Text that already starts with quotes before a lead gets one more, so that
-    :func:`spreadsheet_unquoted` gives back exactly what was typed."""
+    :func:`spreadsheet_unquoted` gives back exactly what was typed. A number stays a number."""
+    if isinstance(text, NumberText):
+        return text
     return "'" + text if text.lstrip("'").startswith(FORMULA_LEADS) else text
 
 

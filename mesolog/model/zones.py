@@ -215,7 +215,7 @@ def zone_problem(
         hint = f"did you mean {' or '.join(close)}? " if close else ""
         return (
             f"zone {spec!r} is not allowed: {hint}the zones of {area} are {', '.join(names)}"
-            " (a clinic adds its own with `mesolog config set zones`)"
+            " (a clinic adds its own to `zones` in its config file: `mesolog config path` names it)"
         )
     if area not in {area_key(a) for a in session_areas}:
         named = ", ".join(session_areas) or "none"

@@ -135,13 +135,12 @@ def overview(
             ]
         )
         styles.append("yellow")
-    from rich.text import Text
 
     out = console()
     # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
     # Every chart listed is counted, the unreadable ones too (they are rows of the table).
     unread = f", {len(problems)} unreadable" if problems else ""
-    heading = Text(f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})")
+    heading = shown(f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})")
     for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
 

@@ -29,10 +29,10 @@ SPARKS = "▁▂▃▄▅▆▇█"
 # would clear the screen, retitle the window, hide text or plant a link. The rule is one
 # function, ``inert``: every control character (C0 but newline and tab, DEL, C1) and every
 # invisible direction mark is shown as its escape (ESC as the four characters \x1b). It is
-# applied where chart text becomes a renderable (``shown``), to plain-text output (``write``,
-# ``warnings``), and, as the last guard for any text a view forgot, by the console itself
-# to every piece of text it draws (``console``). Rich markup in data is never parsed: views
-# build ``Text`` objects, not markup strings.
+# applied where chart text becomes a renderable (``shown``, and ``inert`` itself where a view
+# appends data to a ``Text``) and to plain-text output (``write``, ``warnings``), before Rich
+# measures or draws anything. Rich markup in data is never parsed: views build ``Text``
+# objects, never markup strings, and a table cell is a ``Text`` too.
 
 _KEPT = "\n\t"
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -48,7 +48,10 @@ def _inert_table() -> dict[int, str]:
 
 def inert(text: str) -> str:
     """``text`` with every control character and invisible direction mark shown visibly."""
-    if text.isprintable() or not any(ord(c) in _inert_table() for c in text):
+    # Lines of plain text (an export writes thousands) are printable but for their newlines.
+    if text.isprintable() or text.replace("\n", "").isprintable():
+        return text
+    if not any(ord(c) in _inert_table() for c in text):
         return text
     return text.translate(_inert_table())
 
@@ -58,25 +61,6 @@ def shown(text: object = "", style: str = "", **options: Any) -> Text:
     from rich.text import Text
 
     return Text(inert(str(text)), style=style, **options)
-
-
-@cache
-def _inert_console_class() -> type[Console]:
-    from rich.console import Console
-    from rich.segment import Segment
-
-    class InertConsole(Console):
-        """A console that makes every text segment inert before it is written (the last
-        guard: styles, drawn by Rich itself, are control segments and pass untouched)."""
-
-        def _render_buffer(self, buffer: Any) -> str:
-            safe = (
-                segment if segment.control else Segment(inert(segment.text), segment.style)
-                for segment in buffer
-            )
-            return str(super()._render_buffer(safe))
-
-    return InertConsole
 
 
 # Piped output (a file, `less`, mail, a printer) is drawn for a screen this wide unless
@@ -104,13 +88,15 @@ def console(stderr: bool = False) -> Console:
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
     import os
 
+    from rich.console import Console
+
     if page.current is not None and not stderr:
         return page.current.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
-    out = _inert_console_class()(
+    out = Console(
         file=stream,
         highlight=False,
         width=None if interactive else piped_width(),
@@ -270,3 +256,33 @@ def warnings(messages: Iterable[str]) -> None:
         if message not in seen:
             seen.add(message)
             sys.stderr.write(f"warning: {inert(message)}\n")
+
+
+def stream(text: str, inert_already: bool = False) -> None:
+    """Part of a long output, written as it is made (an export of the whole clinic): inert
+    (``inert_already``: made so by :func:`to_json_line`), no newline added."""
+    text = text if inert_already else inert(text)
+    if page.current is not None:
+        page.current.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def to_json_line(data: object) -> str:
+    """``data`` as one line of JSON (the compiled encoder: no indent) and its newline."""
+    import json
+
+    text = json.dumps(data, default=_json_default, ensure_ascii=False)
+    if text.isascii() and "\x7f" not in text:  # nothing the table would change (most lines)
+        return text + "\n"
+    return text.translate(_json_table()) + "\n"
+
+
+def csv_line(cells: Sequence[object]) -> str:
+    """One CSV row's text without its line end, each cell inert as in :func:`to_csv`."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([inert_cell(v) for v in cells])
+    return out.getvalue()

@@ -2,34 +2,130 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Protocol
 
 from mesolog.model import Chart
-from mesolog.render.console import to_csv, to_json, write
+from mesolog.render.console import stream, to_json_line, write
 
 if TYPE_CHECKING:
     from mesolog.model.importing import ImportPlan
+    from mesolog.model.itemkeys import ExportKeys
+
+# The JSON export's first key says what the file is (import checks it); its version counts
+# changes of this shape (1 was a bare list of charts, which import still reads).
+JSON_FORMAT = "mesolog-export"
+JSON_VERSION = 2
 
 
-def export(charts: list[Chart], fmt: str, clinic_id: str = "", per: str = "session") -> None:
-    """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir."""
+def export(
+    charts: Iterable[Chart],
+    fmt: str,
+    keys: ExportKeys | None,
+    per: str = "session",
+    spool: Spool | None = None,
+) -> None:
+    """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir, written
+    chart by chart as ``charts`` are read: the clinic is never held in memory whole."""
     if fmt == "json":
-        write(to_json([asdict(chart) for chart in charts]))
-        return
-    if fmt == "fhir":
-        from mesolog.render import fhir
+        json_export(charts, keys)
+    elif fmt == "fhir":
+        assert keys is not None
+        fhir_export(charts, keys)
+    else:
+        assert spool is not None
+        csv_export(charts, per, spool)
 
-        write(to_json(fhir.bundle(charts, clinic_id)))
-        return
+
+def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
+    """``{"format": ..., "clinic": {"id": ...}, "charts": [...]}``, one chart a line. The
+    clinic's identity and each patient's key come along (a restored clinic exports the same
+    FHIR ids); its secret never. A folder that never exported FHIR has neither yet."""
+    from mesolog.model.exchange import chart_record
+
+    clinic = {"id": keys.clinic_id} if keys else {}
+    head = {"format": JSON_FORMAT, "version": JSON_VERSION, "clinic": clinic}
+    stream(to_json_line(head)[:-2] + ', "charts": [')
+    _stream_list(
+        to_json_line(chart_record(c, keys.patient_key(c.patient) if keys else c.patient.uid))[:-1]
+        for c in charts
+    )
+    stream("]}\n")
+
+
+def _stream_list(items: Iterator[str]) -> None:
+    """Items of a JSON list (inert already: :func:`to_json_line`), one a line, commas between."""
+    lead = "\n"
+    for item in items:
+        stream(lead + item, inert_already=True)
+        lead = ",\n"
+    stream("\n")
+
+
+def fhir_export(charts: Iterable[Chart], keys: ExportKeys) -> None:
+    from mesolog.render import fhir
+
+    head = fhir.bundle_head(keys)
+    stream(to_json_line(head)[:-2] + ', "entry": [')
+    # A chart's entries a line: one encoder call each (the list's brackets dropped).
+    _stream_list(
+        to_json_line(some)[1:-2] for some in fhir.chart_entries(charts, keys) if some
+    )
+    stream("]}\n")
+
+
+def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str, str]]:
+    """FHIR Bulk Data: ``(<Type>.ndjson, line)``, a resource a line. Bulk Data has no deletes:
+    a voided session's adverse events are left out, the rest say ``entered-in-error``
+    (docs/exports.md)."""
+    from mesolog.render import fhir
+
+    for entry in fhir.entries(charts, keys, relative=True):
+        resource = entry.get("resource")
+        if resource is not None:
+            yield f"{resource['resourceType']}.ndjson", to_json_line(resource)
+
+
+class Spool(Protocol):
+    """Where rows wait for the header (``store.outputs.Spool``: a temporary file)."""
+
+    def add(self, line: str) -> None: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+def csv_export(charts: Iterable[Chart], per: str, spool: Spool) -> None:
+    """Rows as each chart is read, each spooled as its CSV text until the widest session and
+    every measure are known (the header needs them): memory stays flat at any clinic size."""
+    import json
     import sys
 
     from mesolog.model import exchange
+    from mesolog.render.console import csv_line
 
-    header, rows = (
-        exchange.per_substance(charts) if per == "substance" else exchange.per_session(charts)
-    )
-    write(to_csv(header, rows))
+    widest, names = 1, set[str]()
+    numbered = per != "substance"
+    for chart in charts:
+        for session in chart.sessions:
+            shared = csv_line(exchange.session_cells(chart, session))
+            given = [
+                csv_line(exchange.substance_cells(item, numbered=numbered))
+                for item in session.substances
+            ]
+            widest = max(widest, len(given))
+            names.update(session.measurements)
+            spool.add(json.dumps([shared, given, session.measurements], ensure_ascii=False))
+    measures = sorted(names)
+    stream(csv_line(exchange.csv_header(per, widest, measures)) + "\n")
+    blank = csv_line([""] * len(exchange.NUMBERED_SUBSTANCE_COLUMNS))
+    for line in spool:
+        shared, given, measured = json.loads(line)
+        tail = [csv_line(exchange.measure_cells(measured, measures))] if measures else []
+        if numbered:
+            stream(",".join([shared, *given, *[blank] * (widest - len(given)), *tail]) + "\n")
+        else:
+            for n, item in enumerate(given, start=1):
+                stream(",".join([shared, str(n), item, *tail]) + "\n")
     # Said every time (mesolog has no --quiet): a CSV copy is not a backup of the charts.
     sys.stderr.write(f"{CSV_KEEPS}\n")
 

@@ -1,28 +1,37 @@
-"""Charts as a FHIR R4 Bundle (render layer, pure), with meaning a reviewer can check:
+"""Charts as a FHIR R4 transaction Bundle (render layer, pure), with meaning a reviewer can check:
 
 - a Patient per chart, a Practitioner per person who performed a session, a CarePlan per course;
-- a Procedure per session (one bodySite per area, SNOMED where the vocabulary has a code);
+- a Procedure per session (one bodySite per area, SNOMED where the vocabulary has a code; the
+  needle, points and duration as extensions and notes);
 - a MedicationAdministration per substance given: dose in UCUM, the lot in a contained
   Medication's batch, the route from depth and method (intradermal for dermal depths,
   subcutaneous deeper or for a depot);
-- an AdverseEvent per complication, the session's administrations as suspect entities;
+- an AdverseEvent per complication, the session's administrations as suspect entities; its
+  severity is the charted grade, its seriousness only what the outcome says;
 - an Observation per measurement, UCUM from the name's unit suffix where known;
-- a voided session is ``entered-in-error`` with the void's reason as ``statusReason``.
+- a Consent where the session records one; a Provenance per correction (who, when, why, what);
+- a voided session is ``entered-in-error`` with the void's reason as ``statusReason``; its
+  adverse events (AdverseEvent has no status) are deleted.
 
-Every ``urn:uuid`` (and resource id: the same uuid, so ``P_1`` and ``P-1`` never collide) and
-every identifier system is a uuid5 in the clinic's own namespace (its uuid, kept in the data
-folder), so the same chart always exports to the same Bundle and P-0042 of two clinics never
-shares a uuid.
+Every id is a uuid5 in the clinic's namespace of the patient's key (made with the clinic's
+secret) and the record's own identity: the session's uid, a substance's or complication's key
+(model.itemkeys), a measurement's name. A correction, a void or a sync never moves an id to
+other content; what a session held and holds no more is a ``DELETE`` entry. How a receiver uses
+them: docs/exports.md.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import TABLE
+from mesolog.model.fields import Entry as Field
+from mesolog.model.itemkeys import ExportKeys, complication_keys, former_keys, substance_keys
+from mesolog.model.records import TABLE, Amendment
 from mesolog.model.values import DERMAL_DEPTH_MM
 
 SNOMED = "http://snomed.info/sct"
@@ -42,6 +51,12 @@ MEASURE_UNITS = (
 GENDERS = {"female": "female", "male": "male", "other": "other"}
 SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+CONSENT_SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment"}
+CONSENT_CATEGORY = {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
+CONSENT_OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}
+# Our own extensions' URLs: what no Procedure element holds (needle, points, duration).
+EXTENSION_BASE = "https://mesolog.invalid/fhir/StructureDefinition/"
 OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
 OUTCOMES = {
     "resolved": "resolved",
@@ -50,6 +65,8 @@ OUTCOMES = {
     "resolved-with-sequelae": "resolvedWithSequelae",
     "unknown": "unknown",
 }
+# The session fields the field table gives a FHIR word (docs/fields.md).
+WORDED = tuple(e for e in TABLE if e.spec.fhir)
 # Course status -> CarePlan status and its activity's status.
 PLAN_STATUS = {
     "active": ("active", "in-progress"),
@@ -59,19 +76,32 @@ PLAN_STATUS = {
 
 
 class _Ids:
-    """Uuids in the clinic's namespace: one per thing, the same every export."""
+    """Uuids in the clinic's namespace, from the patient's key and the record's own identity."""
 
-    def __init__(self, clinic_id: str) -> None:
-        self.namespace = uuid.UUID(clinic_id)
+    def __init__(self, keys: ExportKeys) -> None:
+        import hashlib
+
+        self.namespace = uuid.UUID(keys.clinic_id)
+        self.patient_key = keys.patient_key
+        self.hashed = hashlib.sha1(self.namespace.bytes, usedforsecurity=False)
+        self.systems: dict[str, str] = {}
 
     def uuid(self, *parts: object) -> str:
-        return str(uuid.uuid5(self.namespace, "/".join(str(p) for p in parts)))
+        """``uuid.uuid5(namespace, "a/b/c")``, the namespace hashed once (a clinic's export
+        makes a hundred thousand of them)."""
+        digest = self.hashed.copy()
+        digest.update("/".join(map(str, parts)).encode())
+        x = digest.hexdigest()
+        variant = "89ab"[int(x[16], 16) & 3]  # the RFC 4122 variant: 10xx
+        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant}{x[17:20]}-{x[20:32]}"  # version 5
 
     def urn(self, *parts: object) -> str:
         return f"urn:uuid:{self.uuid(*parts)}"
 
     def system(self, kind: str) -> str:
-        return self.urn("identifier-system", kind)
+        if kind not in self.systems:  # a few kinds, asked for by every resource
+            self.systems[kind] = self.urn("identifier-system", kind)
+        return self.systems[kind]
 
 
 def route(session: Session) -> dict[str, Any]:
@@ -135,37 +165,70 @@ def void_reason(session: Session) -> str:
     return "voided"
 
 
-class _Builder:
-    def __init__(self, clinic_id: str) -> None:
-        self.ids = _Ids(clinic_id)
-        self.entries: list[dict[str, Any]] = []
-        self.practitioners: dict[str, str] = {}
+Entry = dict[str, Any]
 
-    def add(self, parts: tuple[object, ...], resource: dict[str, Any]) -> str:
+
+class _Builder:
+    """The entries of a transaction Bundle, chart by chart: a ``PUT`` of every resource the
+    record holds now, by its id, and a ``DELETE`` of every id an earlier export may have held
+    that the record holds no more (docs/exports.md)."""
+
+    def __init__(self, keys: ExportKeys, relative: bool = False) -> None:
+        self.ids = _Ids(keys)
+        # A Bundle refers to its entries by fullUrl (urn:uuid:...); Bulk Data files, which have
+        # no fullUrl, by Type/id.
+        self.relative = relative
+        self.practitioners: dict[str, str] = {}
+        self.entries: list[Entry] = []
+
+    def put(self, parts: tuple[object, ...], resource: dict[str, Any]) -> str:
         url = self.ids.urn(*parts)
         resource["id"] = url.removeprefix("urn:uuid:")
-        self.entries.append({"fullUrl": url, "resource": resource})
-        return url
+        kind = resource["resourceType"]
+        self.entries.append(
+            {
+                "fullUrl": url,
+                "resource": resource,
+                "request": {"method": "PUT", "url": f"{kind}/{resource['id']}"},
+            }
+        )
+        return self.reference(kind, url)
+
+    def reference(self, kind: str, url: str) -> str:
+        return f"{kind}/{url.removeprefix('urn:uuid:')}" if self.relative else url
+
+    def delete(self, kind: str, parts: tuple[object, ...]) -> None:
+        self.entries.append(
+            {"request": {"method": "DELETE", "url": f"{kind}/{self.ids.uuid(*parts)}"}}
+        )
+
+    def taken(self) -> list[Entry]:
+        """The entries made so far, handed out once (the writer streams them)."""
+        entries, self.entries = self.entries, []
+        return entries
 
     def practitioner(self, name: str) -> dict[str, Any] | None:
         if not name:
             return None
         if name not in self.practitioners:
-            self.practitioners[name] = self.add(
+            self.practitioners[name] = self.put(
                 ("practitioner", name),
                 {"resourceType": "Practitioner", "name": [{"text": name}]},
             )
         return {"reference": self.practitioners[name], "display": name}
 
-    def chart(self, chart: Chart) -> None:
-        pid = chart.patient.id
-        patient_ref = self.add(("patient", pid), self.patient(chart))
+    def chart(self, chart: Chart) -> list[Entry]:
+        key = self.ids.patient_key(chart.patient)
+        patient_ref = self.put((key, "patient"), self.patient(chart))
         plans = {
-            c.name: self.add(("course", pid, c.name), self.plan(chart, c, patient_ref))
+            c.name: self.put((key, "course", c.name), self.plan(chart, c, key, patient_ref))
             for c in chart.courses
         }
         for session in chart.sessions:
-            self.session(chart, session, patient_ref, plans)
+            self.session(chart, session, key, patient_ref, plans)
+        for note in chart.amendments:
+            self.provenance((key, "chart-amendment", *amendment_identity(note)), note, [patient_ref])
+        return self.taken()
 
     def patient(self, chart: Chart) -> dict[str, Any]:
         p = chart.patient
@@ -179,23 +242,20 @@ class _Builder:
             resource["birthDate"] = f"{p.birth_year:04d}"
         if p.sex in GENDERS:
             resource["gender"] = GENDERS[p.sex]
-        # Phone and email arrive with schema 2; read defensively so either schema exports.
         telecom = [
             {"system": kind, "value": value}
-            for kind in ("phone", "email")
-            if (value := getattr(p, kind, None))
+            for kind, value in (("phone", p.phone), ("email", p.email))
+            if value
         ]
         if telecom:
             resource["telecom"] = telecom
         return resource
 
-    def plan(self, chart: Chart, course: Course, patient_ref: str) -> dict[str, Any]:
-        status, activity_status = PLAN_STATUS.get(
-            str(getattr(course, "status", "active")), PLAN_STATUS["active"]
-        )
+    def plan(self, chart: Chart, course: Course, key: str, patient_ref: str) -> dict[str, Any]:
+        status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
         done = [
-            {"reference": self.ids.urn("session", chart.patient.id, s.id)}
+            {"reference": self.reference("Procedure", self.ids.urn(key, s.uid, "session"))}
             for s in chart.active_sessions
             if course.named(s.course)
         ]
@@ -229,50 +289,112 @@ class _Builder:
         }
 
     def session(
-        self, chart: Chart, session: Session, patient_ref: str, plans: dict[str, str]
+        self, chart: Chart, session: Session, key: str, patient_ref: str, plans: dict[str, str]
     ) -> None:
-        pid = chart.patient.id
-        procedure_ref = self.add(
-            ("session", pid, session.id), self.procedure(chart, session, patient_ref, plans)
+        at = (key, session.uid)
+        procedure_ref = self.put(
+            (*at, "session"), self.procedure(chart, session, patient_ref, plans)
         )
         performer = self.practitioner(session.practitioner)
+        former_substances, former_problems, former_measures = former_keys(session)
+        given_keys = substance_keys(session)
         given = [
-            self.add(
-                ("given", pid, session.id, n),
+            self.put(
+                (*at, "given", item_key),
                 self.administration(session, n, patient_ref, procedure_ref, performer),
             )
-            for n in range(len(session.substances))
+            for n, item_key in enumerate(given_keys)
         ]
-        for n, problem in enumerate(session.complications):
-            self.add(
-                ("complication", pid, session.id, n),
+        for gone in sorted(former_substances - set(given_keys)):
+            self.delete("MedicationAdministration", (*at, "given", gone))
+        # AdverseEvent has no status to say "entered in error": a voided session's events are
+        # deleted, as a complication removed by a correction is.
+        problem_keys = [] if session.voided else complication_keys(session)
+        for problem, problem_key in zip(session.complications, problem_keys, strict=False):
+            self.put(
+                (*at, "complication", problem_key),
                 self.adverse_event(
                     session, problem, patient_ref, given or [procedure_ref], performer
                 ),
             )
+        every_problem = former_problems | set(complication_keys(session))
+        for gone in sorted(every_problem - set(problem_keys)):
+            self.delete("AdverseEvent", (*at, "complication", gone))
         for name, value in session.measurements.items():
-            observation: dict[str, Any] = {
-                "resourceType": "Observation",
-                "status": "entered-in-error" if session.voided else "final",
-                "code": {"text": name},
-                "subject": {"reference": patient_ref},
-                "partOf": [{"reference": procedure_ref}],
-                "effectiveDateTime": session.date.isoformat(),
-                "valueQuantity": measure_quantity(name, value),
-            }
-            if performer:
-                observation["performer"] = [performer]
-            self.add(("measurement", pid, session.id, name), observation)
+            self.put((*at, "measurement", name), self.observation(session, name, value, patient_ref, procedure_ref, performer))
+        for gone in sorted(former_measures - set(session.measurements)):
+            self.delete("Observation", (*at, "measurement", gone))
+        if session.consent:
+            self.put((*at, "consent"), self.consent(session, patient_ref, performer))
+        for note in session.amendments:
+            self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
+
+    def observation(
+        self,
+        session: Session,
+        name: str,
+        value: float,
+        patient_ref: str,
+        procedure_ref: str,
+        performer: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        observation: dict[str, Any] = {
+            "resourceType": "Observation",
+            "status": "entered-in-error" if session.voided else "final",
+            "code": {"text": name},
+            "subject": {"reference": patient_ref},
+            "partOf": [{"reference": procedure_ref}],
+            "effectiveDateTime": session.date.isoformat(),
+            "valueQuantity": measure_quantity(name, value),
+        }
+        if performer:
+            observation["performer"] = [performer]
+        return observation
+
+    def consent(
+        self, session: Session, patient_ref: str, performer: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The consent the session records (as charted: "written", "verbal"...)."""
+        resource: dict[str, Any] = {
+            "resourceType": "Consent",
+            "status": "entered-in-error" if session.voided else "active",
+            "scope": {"coding": [CONSENT_SCOPE]},
+            "category": [{"coding": [CONSENT_CATEGORY]}],
+            "patient": {"reference": patient_ref},
+            "dateTime": session.date.isoformat(),
+            "policyRule": {"coding": [CONSENT_OPT_IN]},
+            "sourceAttachment": {"title": session.consent},
+        }
+        if performer:
+            resource["performer"] = [performer]
+        return resource
+
+    def provenance(
+        self, parts: tuple[object, ...], note: Amendment, targets: list[str]
+    ) -> None:
+        """One correction: who made it, when, why, what it changed and what it targets."""
+        who = self.practitioner(note.by) or {"display": "not recorded"}
+        resource: dict[str, Any] = {
+            "resourceType": "Provenance",
+            "target": [{"reference": ref} for ref in targets],
+            "recorded": instant(note.at),
+            "activity": {
+                "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+                "text": "; ".join(note.changes) or "amended",
+            },
+            "agent": [{"who": who}],
+        }
+        if note.reason:
+            resource["reason"] = [{"text": note.reason}]
+        self.put(parts, resource)
 
     def procedure(
         self, chart: Chart, session: Session, patient_ref: str, plans: dict[str, str]
     ) -> dict[str, Any]:
         identifier = [
-            {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"}
+            {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
+            {"system": self.ids.system("session-uid"), "value": session.uid},
         ]
-        uid = getattr(session, "uid", None)
-        if uid:
-            identifier.append({"system": self.ids.system("session-uid"), "value": str(uid)})
         resource: dict[str, Any] = {
             "resourceType": "Procedure",
             "identifier": identifier,
@@ -292,8 +414,12 @@ class _Builder:
             resource["performer"] = [{"actor": performer}]
         if session.indication:
             resource["reasonCode"] = [{"text": session.indication}]
-        # technique, depth, anaesthetic, method: the fields the table gives a FHIR word
-        notes = [n for e in TABLE if (n := e.fhir_note(getattr(session, e.name)))]
+        # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
+        # among them (needle, points, duration...) are extensions a receiver can read too.
+        extensions = [x for e in WORDED if (x := extension(e, getattr(session, e.name)))]
+        if extensions:
+            resource["extension"] = extensions
+        notes = [n for e in WORDED if (n := e.fhir_note(getattr(session, e.name)))]
         if session.notes:
             notes.append(session.notes)
         resource["note"] = [{"text": n} for n in notes]
@@ -361,10 +487,10 @@ class _Builder:
             "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
         }
         if problem.severity is not None:
-            # Not recorded: neither the grade nor the seriousness that follows from it is said.
-            serious = "serious" if problem.severity == "severe" else "non-serious"
-            resource["seriousness"] = {"coding": [{"system": SERIOUSNESS, "code": serious}]}
             resource["severity"] = {"coding": [{"system": SEVERITY, "code": problem.severity}]}
+        serious = seriousness(problem)
+        if serious is not None:
+            resource["seriousness"] = {"coding": [{"system": SERIOUSNESS, "code": serious}]}
         if problem.outcome in OUTCOMES:
             assert problem.outcome is not None
             text = problem.outcome + (
@@ -381,13 +507,73 @@ class _Builder:
         return resource
 
 
-def bundle(charts: list[Chart], clinic_id: str) -> dict[str, Any]:
-    builder = _Builder(clinic_id)
-    for chart in charts:
-        builder.chart(chart)
+def amendment_identity(note: Amendment) -> tuple[str, str, str]:
+    """What makes a correction the same one on every machine (a trail merged by sync may hold
+    it at another place): when, who and why."""
+    return note.at.isoformat(), note.by, note.reason
+
+
+def seriousness(problem: Complication) -> str | None:
+    """Seriousness is about the outcome (death, hospitalisation, lasting harm), never the grade:
+    a severe bruise healed at home is not serious. The chart says lasting harm (healed with
+    sequelae) or healed without it; anything else says nothing either way."""
+    if problem.outcome == "resolved-with-sequelae":
+        return "Serious"
+    if problem.outcome in ("resolved", "recovering"):
+        return "Non-serious"
+    return None
+
+
+def instant(moment: datetime) -> str:
+    """A FHIR instant: with an offset (a moment written without one is taken as UTC)."""
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def extension(field: Field, value: object) -> dict[str, Any] | None:
+    """A number the table gives a FHIR word, as an extension of the Procedure (no Procedure
+    element holds a needle's gauge or the points injected): its URL from the word
+    (``.../needle-length``), its value a UCUM quantity when the table gives a unit."""
+    if not field.spec.fhir or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    url = EXTENSION_BASE + field.spec.fhir.replace(" ", "-")
+    if field.spec.unit:
+        return {"url": url, "valueQuantity": _ucum(value, field.spec.unit)}
+    if isinstance(value, int):
+        return {"url": url, "valueInteger": value}
+    return {"url": url, "valueDecimal": value}
+
+
+def _ucum(value: float, code: str) -> dict[str, Any]:
+    return {"value": value, "unit": code, "system": UCUM, "code": code}
+
+
+def bundle_head(keys: ExportKeys) -> dict[str, Any]:
+    """The Bundle without its entries: a fresh identifier and timestamp every export (an
+    identifier names one Bundle, and says nothing of the clinic's keys)."""
     return {
         "resourceType": "Bundle",
-        "identifier": {"system": builder.ids.system("export"), "value": clinic_id},
-        "type": "collection",
-        "entry": builder.entries,
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+        "type": "transaction",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def chart_entries(
+    charts: Iterable[Chart], keys: ExportKeys, relative: bool = False
+) -> Iterator[list[Entry]]:
+    """The entries of the export, a chart's at a time, as each chart is read (``relative``:
+    the references as ``Type/id``, for Bulk Data files)."""
+    builder = _Builder(keys, relative)
+    for chart in charts:
+        yield builder.chart(chart)
+
+
+def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
+    for some in chart_entries(charts, keys, relative):
+        yield from some
+
+
+def bundle(charts: Iterable[Chart], keys: ExportKeys) -> dict[str, Any]:
+    return {**bundle_head(keys), "entry": list(entries(charts, keys))}

@@ -1,4 +1,5 @@
-"""Tables that fit the terminal without cutting a value ("Reading at any width", docs/design.md).
+"""Tables that fit the terminal without cutting a value ("Reading at any width", docs/design.md;
+the why of each step in docs/widths.md).
 
 Rich, given a table wider than the screen, shrinks every column and ends values with "…":
 ``P-00…``, ``2026-11-…``, ``(PC7…``. Here each column says what it holds instead:
@@ -15,7 +16,9 @@ Rich, given a table wider than the screen, shrinks every column and ends values 
 
 When even the columns that stay do not fit (one long word is enough), :func:`fitted` answers
 None and the caller shows the rows another way (:func:`stacked`, or the report's own block per session). Widths are
-computed here and given to Rich as fixed, so Rich never has to shrink anything.
+computed here and given to Rich as fixed, so Rich never has to shrink anything: Rich's own
+sharing, even given each column's ``min_width``, narrows the widest wrapping columns evenly and
+can take one below its minimum, and the table then runs off the screen (docs/widths.md).
 """
 
 from __future__ import annotations
@@ -95,6 +98,10 @@ def table_row(columns: Sequence[Column], row: object) -> list[object]:
     ]
 
 
+def _inert_cell(cell: object) -> object:
+    return shown(cell) if isinstance(cell, str) else cell
+
+
 def _plain(cell: object) -> str:
     from rich.text import Text
 
@@ -159,15 +166,13 @@ def fitted(
     """The rows as a table no wider than ``width``, leaving out droppable columns if needed."""
     from rich.table import Table
 
+    # A cell given as a string is chart text like any other: inert, and never read as markup.
+    rows = [[_inert_cell(cell) for cell in row] for row in rows]
     cells = [[row[i] for row in rows] for i in range(len(columns))]
-    shown = list(range(len(columns)))
-    least = {i: _least(columns[i], cells[i]) for i in shown}
-    while table_width([least[i] for i in shown]) > width:
-        droppable = [i for i in shown if columns[i].drop]
-        if not droppable:
-            return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
-        # A column with nothing in it goes before any that says something.
-        shown.remove(max(droppable, key=lambda i: (_empty(cells[i]), columns[i].drop, i)))
+    least = {i: _least(columns[i], cells[i]) for i in range(len(columns))}
+    shown = _kept(width, columns, cells, least)
+    if table_width([least[i] for i in shown]) > width:  # even the columns that must stay
+        return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
     widths = _share(width, shown, least, {i: _natural(columns[i], cells[i]) for i in shown})
     table = Table(**table_options)  # type: ignore[arg-type]
     for i in shown:
@@ -179,6 +184,19 @@ def fitted(
     # An empty column left out hides nothing: not named.
     hidden = [columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])]
     return Fitted(table, hidden)
+
+
+def _kept(width: int, columns: Sequence[Column], cells: list[list[object]], least: dict[int, int]) -> list[int]:
+    """The columns that stay: droppable ones left out, an empty one first, then the highest
+    rank, until the rest fit at their least (or nothing droppable is left)."""
+    shown = list(least)
+    while table_width([least[i] for i in shown]) > width:
+        droppable = [i for i in shown if columns[i].drop]
+        if not droppable:
+            break
+        # A column with nothing in it goes before any that says something.
+        shown.remove(max(droppable, key=lambda i: (_empty(cells[i]), columns[i].drop, i)))
+    return shown
 
 
 def _share(width: int, shown: list[int], least: dict[int, int], natural: dict[int, int]) -> dict[int, int]:
@@ -241,9 +259,9 @@ def table_or_blocks(
     from rich.console import Group
     from rich.text import Text
 
-    fit = fitted(width, columns, rows, row_styles, title=title, title_justify="left")
+    heading = title if isinstance(title, Text) else shown(title)
+    fit = fitted(width, columns, rows, row_styles, title=heading, title_justify="left")
     if fit.table is None:
-        heading = title if isinstance(title, Text) else shown(title)
         return [Group(heading, stacked(width, columns, rows, row_styles))]
     hidden = [h for h in fit.hidden if h]
     if not hidden:

@@ -21,18 +21,27 @@ if TYPE_CHECKING:
     from mesolog.model import Chart, Session, Zone
 
 
-def timeline_lines(chart: Chart) -> list[str]:
+def timeline_lines(chart: Chart, width: int = 80) -> list[str]:
     """Per view, one line per picture: session, session date, stage and file name (whose
     start says the same, for ``ls``). The folder is said once, so a line stays within 80
-    columns for any patient id and session number below a million."""
+    columns for any patient id and session number below a million. Narrower than a view's
+    rows, each file goes on a line of its own under its row: whole, never cut by the
+    terminal in the middle of its name."""
     views = timeline(chart)
     count = sum(len(shots) for shots in views.values())
     if not count:
         return [f"{chart.patient.id}: no photos yet (add one with `mesolog photo add`)."]
     lines = [f"{chart.patient.id}: {counted(count, 'photo')} in {folder(chart.patient.id)}/"]
     for name, shots in views.items():
-        lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage", "file")]
-        lines += ["  " + _shot_row(shot) for shot in shots]
+        rows = ["  " + _shot_row(shot) for shot in shots]
+        if max(len(row) for row in rows) <= width:
+            lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage", "file")]
+            lines += rows
+            continue
+        lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage"), "    file"]
+        for shot in shots:
+            lines += ["  " + _row(str(shot.session), shot.day.isoformat(), shot.photo.stage or "")]
+            lines += ["    " + shot.photo.file.rsplit("/", 1)[-1]]
     return lines
 
 
@@ -49,7 +58,9 @@ def _shot_row(shot: Shot) -> str:
 
 
 def show_timeline(chart: Chart) -> None:
-    write("\n".join(timeline_lines(chart)))
+    from mesolog.render.console import console
+
+    write("\n".join(timeline_lines(chart, console().width)))
 
 
 def first_and_latest_pairs(chart: Chart) -> list[tuple[str, Shot, Shot | None]]:

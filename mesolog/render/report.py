@@ -21,6 +21,7 @@ from mesolog.render.console import (
     console,
     date_text,
     flat_cell,
+    inert,
     shown,
     sparkline,
     to_csv,
@@ -419,9 +420,9 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
         return shown(f"Progress: no course planned{since}.")
     course = state.course
     text = shown("Progress: ")
-    text.append(f"course {course.name}")
+    text.append(inert(f"course {course.name}"))
     if course.indication:
-        text.append(f" ({course.indication})")
+        text.append(inert(f" ({course.indication})"))
     text.append(
         f": {state.done} of {course.planned_sessions} sessions done, {state.remaining} remaining"
     )
@@ -534,10 +535,8 @@ TRAIL_TABLE = (
 def chart_trail(chart: Chart, width: int) -> list[RenderableType]:
     """The chart-level trail: who changed the patient's details or a course, when and why
     (nothing when the chart has none)."""
-    from rich.text import Text
-
     rows: list[list[object]] = [
-        [a.at.isoformat(), Text(a.by), Text(a.reason or "—"), Text("\n".join(a.changes))]
+        [a.at.isoformat(), shown(a.by), shown(a.reason or "—"), shown("\n".join(a.changes))]
         for a in chart.amendments
     ]
     if not rows:

@@ -6,10 +6,15 @@ mailed, archived and printed years later; the charts are hand-written inline SVG
 
 Every piece of chart or config text goes through :func:`_text` (``html.escape``): a name such as
 ``<script>`` prints as typed and never runs. Print CSS is for A4: tables are laid out to the page
-width and every cell wraps (``overflow-wrap: anywhere``), so nothing is cut; each section starts
-on a new page only when it would not fit (``break-inside: avoid`` on short blocks, a page break
-before the charts and the aftercare), and the page number is in the bottom margin box
-(``@page { @bottom-right }``, printed by Chromium since version 131).
+width; free text (names, notes, addresses, headings) wraps anywhere (``overflow-wrap: anywhere``)
+so nothing is cut however long a word, while a lot, a date or an amount wraps only as a whole
+(:func:`_whole`: a ``nowrap`` span), so it is found whole in the printed text. No page holds a
+lone line of a section (``orphans``/``widows``, ``break-inside: avoid`` on short sections, a
+page break before the charts and the aftercare), and the page number is in the bottom margin
+box (``@page { @bottom-right }``, printed by Chromium since version 131).
+
+The page is a list of sections (:func:`summary_page`), each a function of the chart: a new one
+(photos, an injection map) is one more function and one more entry in that list.
 """
 
 from __future__ import annotations
@@ -36,8 +41,12 @@ html { font: 10.5pt/1.4 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; col
 body { margin: 0 auto; max-width: 190mm; padding: 8mm 6mm; }
 h1 { font-size: 17pt; margin: 0 0 1mm; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; border-bottom: 0.4mm solid #999; break-after: avoid; }
-p, li, td, th, dd, figcaption, .address { overflow-wrap: anywhere; word-break: normal; }
-.address, .aftercare { white-space: pre-line; }
+p, li, dd, figcaption { orphans: 2; widows: 2; }
+h1, h2, .free, .address, .aftercare, td.notes, dd { overflow-wrap: anywhere; word-break: normal; }
+.address, .aftercare, td.notes { white-space: pre-line; }
+.whole { white-space: nowrap; }
+.overdue { color: #a00; font-weight: bold; }
+section.small, header { break-inside: avoid; }
 .muted { color: #555; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 4mm; margin: 0; }
 dl.facts dt { font-weight: bold; }
@@ -46,11 +55,13 @@ table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 th, td { border: 0.25mm solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
 thead { display: table-header-group; }
-tr { break-inside: avoid; }
+tr, tbody.session { break-inside: avoid; }
 td.notes { background: #fafafa; }
 table.sessions { font-size: 9pt; }
-col.date { width: 13%; } col.areas { width: 13%; } col.products { width: 38%; }
-col.depth { width: 9%; } col.technique { width: 13%; } col.anaesthetic { width: 14%; }
+col.date { width: 12.5%; } col.areas { width: 10%; } col.products { width: 28%; }
+col.depth { width: 8%; } col.technique { width: 12.5%; } col.anaesthetic { width: 15%; }
+col.by { width: 14%; }
+th { overflow-wrap: anywhere; }  /* a heading word wider than its column wraps, never runs over */
 ul.products { margin: 0; padding-left: 4mm; }
 .note { border-left: 1mm solid #c80; padding: 1mm 3mm; background: #fff6e5; }
 figure { margin: 0 0 5mm; break-inside: avoid; }
@@ -71,6 +82,16 @@ def _number(value: float) -> str:
     return number_text(value)
 
 
+def _whole(value: object) -> str:
+    """A lot, a date or an amount: escaped, and wrapped only as a whole (never at its hyphen)."""
+    return f'<span class="whole">{_text(value)}</span>'
+
+
+def _free(value: object) -> str:
+    """Free text (a name, a product, an area): escaped, wrapped anywhere when it must."""
+    return f'<span class="free">{_text(value)}</span>'
+
+
 def summary_page(
     chart: Chart,
     practice: ClinicDetails,
@@ -89,9 +110,9 @@ def summary_page(
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_text(title)}</title><style>{_CSS}</style></head><body>",
-        _clinic_header(practice),
+        _clinic_header(practice, sessions),
         _patient_section(chart),
-        _course_section(chart),
+        _course_section(chart, today),
         _sessions_section(sessions),
         _complications_section(sessions),
         _measurements_section(sessions),
@@ -105,42 +126,62 @@ def summary_page(
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def _clinic_header(practice: ClinicDetails) -> str:
-    lines = [f"<header><h1>{_text(practice.name or 'Treatment summary')}</h1>"]
-    if practice.name:
+def practitioners(sessions: tuple[Session, ...]) -> list[str]:
+    """Everyone who treated in these sessions, in the order they first did."""
+    return list(dict.fromkeys(s.practitioner for s in sessions if s.practitioner))
+
+
+def _clinic_header(practice: ClinicDetails, sessions: tuple[Session, ...]) -> str:
+    """The clinic (its name, address, and the config's practitioner as the clinic's contact:
+    not as who treated), then everyone who treated this patient."""
+    clinic = practice.name or practice.practitioner
+    lines = [f"<header><h1>{_text(clinic or 'Treatment summary')}</h1>"]
+    if clinic:
         lines.append('<p class="muted">Treatment summary</p>')
+    if practice.name and practice.practitioner:
+        lines.append(f'<p class="free">Clinic contact: {_text(practice.practitioner)}</p>')
     if practice.address:
         lines.append(f'<div class="address">{_text(practice.address)}</div>')
-    if practice.practitioner:
-        lines.append(f"<p>Practitioner: {_text(practice.practitioner)}</p>")
+    treated = practitioners(sessions)
+    if treated:
+        word = "Practitioner" if len(treated) == 1 else "Practitioners"
+        lines.append(f"<p><strong>{word}:</strong> {', '.join(_free(n) for n in treated)}</p>")
     lines.append("</header>")
     return "\n".join(lines)
 
 
 def _facts(rows: list[tuple[str, str]]) -> str:
-    items = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in rows if v)
+    """A label and its value per row; the values are HTML already (escaped by the caller)."""
+    items = "".join(f"<dt>{_text(k)}</dt><dd>{v}</dd>" for k, v in rows if v)
     return f'<dl class="facts">{items}</dl>'
 
 
 def _patient_section(chart: Chart) -> str:
     p = chart.patient
     rows = [
-        ("Patient", p.id),
-        ("Name", p.name or ""),
+        ("Patient", _whole(p.id)),
+        ("Name", _text(p.name or "")),
         ("Born", str(p.birth_year) if p.birth_year else ""),
     ]
-    return f'<section id="patient"><h2>Patient</h2>{_facts(rows)}</section>'
+    return f'<section id="patient" class="small"><h2>Patient</h2>{_facts(rows)}</section>'
 
 
-def progress_sentence(state: prog.CourseProgress) -> str:
-    """ "4 of 6 sessions, next due 2026-12-07", or "6 of 6 sessions, course complete"."""
+def progress_sentence(state: prog.CourseProgress, today: date | None = None) -> str:
+    """ "4 of 6 sessions, next due 2026-12-07", or "6 of 6 sessions, course complete"; a due
+    date past ``today`` is marked "overdue by N days" (HTML: the date whole, overdue marked)."""
     done = f"{state.done} of {state.course.planned_sessions} sessions"
     if state.next_due is None:
         return f"{done}, course complete"
-    return f"{done}, next due {state.next_due.isoformat()}"
+    late = (today - state.next_due).days if today else 0
+    overdue = (
+        f' <span class="overdue">(overdue by {late} day{"s" if late != 1 else ""})</span>'
+        if late > 0
+        else ""
+    )
+    return f"{done}, next due {_whole(state.next_due.isoformat())}{overdue}"
 
 
-def _course_section(chart: Chart) -> str:
+def _course_section(chart: Chart, today: date) -> str:
     body: list[str] = []
     current = prog.current_course(chart)
     for course in sorted(chart.courses, key=lambda c: c.start):
@@ -149,13 +190,14 @@ def _course_section(chart: Chart) -> str:
         body.append(
             _facts(
                 [
-                    ("Course", label),
-                    ("For", course.indication or ""),
+                    ("Course", _text(label)),
+                    ("For", _text(course.indication or "")),
                     (
                         "Plan",
-                        f"{course.planned_sessions} sessions, every {course.interval_days} days, from {course.start.isoformat()}",
+                        f"{course.planned_sessions} sessions, every {course.interval_days} days, "
+                        f"from {_whole(course.start.isoformat())}",
                     ),
-                    ("Progress", progress_sentence(state)),
+                    ("Progress", progress_sentence(state, today)),
                 ]
             )
         )
@@ -163,34 +205,37 @@ def _course_section(chart: Chart) -> str:
         last = chart.last_session
         body.append(
             "<p>No course planned"
-            + (f"; last session on {last.date.isoformat()}." if last else ".")
+            + (f"; last session on {_whole(last.date.isoformat())}." if last else ".")
             + "</p>"
         )
     if prog.limited_evidence(chart):
         body.append(f'<p class="note">{_text(prog.LIMITED_EVIDENCE)}</p>')
-    return f'<section id="course"><h2>Treatment course</h2>{"".join(body)}</section>'
+    return f'<section id="course" class="small"><h2>Treatment course</h2>{"".join(body)}</section>'
 
 
 def _product(given: Substance) -> str:
-    words = [f"{given.name} {amount_text(given.amount, given.unit)}"]
+    words = [f"{_free(given.name)} {_whole(amount_text(given.amount, given.unit))}"]
     if given.lot:
-        words.append(f"lot {given.lot}")
+        words.append(f"lot {_whole(given.lot)}")
     if given.expiry:
-        words.append(f"expiry {given.expiry.isoformat()}")
-    return f"<li>{_text(', '.join(words))}</li>"
+        words.append(f"expiry {_whole(given.expiry.isoformat())}")
+    return f"<li>{', '.join(words)}</li>"
 
 
 def _session_rows(item: Session) -> str:
     products = "".join(_product(s) for s in item.substances) or "<li>none recorded</li>"
     technique = item.technique + (f", {item.method}" if item.method else "")
     row = (
-        f"<tr><td>{item.date.isoformat()}</td><td>{_text(', '.join(item.areas))}</td>"
-        f'<td><ul class="products">{products}</ul></td><td>{_number(item.depth_mm)} mm</td>'
-        f"<td>{_text(technique)}</td><td>{_text(item.anaesthetic)}</td></tr>"
+        f"<tr><td>{_whole(item.date.isoformat())}</td><td>{_free(', '.join(item.areas))}</td>"
+        f'<td><ul class="products">{products}</ul></td><td>{_whole(_number(item.depth_mm) + " mm")}</td>'
+        f"<td>{_free(technique)}</td><td>{_free(item.anaesthetic)}</td>"
+        f"<td>{_free(item.practitioner or 'not recorded')}</td></tr>"
     )
     if item.notes.strip():
-        row += f'<tr><td class="notes" colspan="6">Note: {_text(item.notes)}</td></tr>'
-    return row
+        # Its lines as written (pre-line), long words wrapped anywhere.
+        row += f'<tr><td class="notes" colspan="7">Note: {_text(item.notes.strip())}</td></tr>'
+    # A session's rows are one group: its note never starts a page alone.
+    return f'<tbody class="session">{row}</tbody>'
 
 
 def _sessions_section(sessions: tuple[Session, ...]) -> str:
@@ -198,16 +243,16 @@ def _sessions_section(sessions: tuple[Session, ...]) -> str:
         return '<section id="sessions"><h2>Sessions</h2><p>No session recorded yet.</p></section>'
     cols = "".join(
         f'<col class="{c}">'
-        for c in ("date", "areas", "products", "depth", "technique", "anaesthetic")
+        for c in ("date", "areas", "products", "depth", "technique", "anaesthetic", "by")
     )
     head = (
         "<thead><tr><th>Date</th><th>Areas</th><th>Products (amount, lot, expiry)</th>"
-        "<th>Depth</th><th>Technique</th><th>Anaesthetic</th></tr></thead>"
+        "<th>Depth</th><th>Technique</th><th>Anaesthetic</th><th>Treated by</th></tr></thead>"
     )
     rows = "".join(_session_rows(s) for s in sessions)
     return (
         f'<section id="sessions"><h2>Sessions</h2><table class="sessions"><colgroup>{cols}</colgroup>{head}'
-        f"<tbody>{rows}</tbody></table></section>"
+        f"{rows}</table></section>"
     )
 
 
@@ -215,18 +260,20 @@ def _complications_section(sessions: tuple[Session, ...]) -> str:
     items = []
     for item in sessions:
         for c in item.complications:
-            details = [severity_text(c.severity)]
+            details = [_text(severity_text(c.severity))]
             if c.onset:
-                details.append(f"began {c.onset.isoformat()}")
+                details.append(f"began {_whole(c.onset.isoformat())}")
             if c.resolved:
-                details.append(f"resolved {c.resolved.isoformat()}")
-            details.append(f"outcome: {c.outcome or 'not recorded'}")
+                details.append(f"resolved {_whole(c.resolved.isoformat())}")
+            details.append(f"outcome: {_text(c.outcome or 'not recorded')}")
             items.append(
-                f"<li>{_text(c.name)} after the session of {item.date.isoformat()}: "
-                f"{_text(', '.join(details))}</li>"
+                f"<li>{_free(c.name)} after the session of {_whole(item.date.isoformat())}: "
+                f"{', '.join(details)}</li>"
             )
     body = f"<ul>{''.join(items)}</ul>" if items else "<p>None recorded.</p>"
-    return f'<section id="complications"><h2>Complications</h2>{body}</section>'
+    # A short list stays on one page with its heading; a long one breaks between items.
+    small = ' class="small"' if len(items) <= SMALL_LIST else ""
+    return f'<section id="complications"{small}><h2>Complications</h2>{body}</section>'
 
 
 def _measurements_section(sessions: tuple[Session, ...]) -> str:
@@ -260,11 +307,18 @@ def change_caption(trend: prog.MeasurementTrend) -> str:
 
 
 def _figure(trend: prog.MeasurementTrend, index: int) -> str:
-    values = ", ".join(f"{d.isoformat()}: {_number(v)}" for d, v in trend.values)
+    values = ", ".join(_whole(f"{d.isoformat()}: {_number(v)}") for d, v in trend.values)
     return (
-        f"<figure>{line_chart(trend, index)}<figcaption><strong>{_text(change_caption(trend))}"
-        f'</strong><br><span class="muted">Values: {_text(values)}</span></figcaption></figure>'
+        f"<figure>{line_chart(trend, index)}<figcaption><strong>{_dates_whole(change_caption(trend))}"
+        f'</strong><br><span class="muted">Values: {values}</span></figcaption></figure>'
     )
+
+
+def _dates_whole(text: str) -> str:
+    """``text`` escaped, each ISO date in it kept whole."""
+    import re
+
+    return re.sub(r"\d{4}-\d{2}-\d{2}", lambda m: _whole(m.group()), _text(text))
 
 
 def _aftercare_section(chart: Chart, practice: ClinicDetails) -> str:
@@ -274,6 +328,10 @@ def _aftercare_section(chart: Chart, practice: ClinicDetails) -> str:
         f'<section id="aftercare" class="page"><h2>{_text(heading)}</h2>'
         f'<p class="aftercare">{_text(practice.aftercare_for(indication))}</p></section>'
     )
+
+
+# A section with at most this many list items is kept on one page (with its heading).
+SMALL_LIST = 8
 
 
 # --- the chart: hand-written SVG ---------------------------------------------------------------
@@ -288,11 +346,8 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
     days = [(d - trend.values[0][0]).days for d, _ in trend.values]
     values = [v for _, v in trend.values]
     span_days = max(days[-1], 1)
-    low, high = min(values), max(values)
-    if low == high:
-        low, high = low - 1, high + 1
-    pad = (high - low) * 0.1
-    low, high = low - pad, high + pad
+    ticks = axis_ticks(min(values), max(values))
+    low, high = ticks[0], ticks[-1]
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
 
     inner = 16  # the first and last points (and the first value's ring) clear of the frame
@@ -312,7 +367,7 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
         f'aria-labelledby="chart-{index}"><title id="chart-{index}">{name} over time</title>',
         f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w}" height="{plot_h}" fill="#fcfcfc" stroke="#bbb"/>',
     ]
-    for value in (low + pad, high - pad):
+    for value in ticks:
         out.append(
             f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#ddd"/>'
@@ -340,6 +395,24 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def axis_ticks(low: float, high: float) -> list[float]:
+    """The y axis's labelled values: round steps (1, 2 or 5 times a power of ten) from below the
+    lowest value to above the highest. The axis spans at least a tenth of the values' size, so
+    80 kg to 80.5 kg is drawn as the small change it is, not full height."""
+    import math
+
+    size = max(abs(low), abs(high))
+    least = max(size * 0.1, 1e-9) if size else 1.0
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+    rough = (high - low) / 4
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    first, last = math.floor(low / step), math.ceil(high / step)
+    return [round(n * step, 10) for n in range(first, last + 1)]
 
 
 def _label_fits(px: float, points: list[tuple[float, float]]) -> bool:

@@ -44,6 +44,7 @@ from mesolog.store.codec import (
 if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
+    from mesolog.model.itemkeys import ExportKeys
     from mesolog.store.photos import Picture
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -92,6 +93,18 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
             f"(lines {lines}); renumber one by hand, then run `mesolog check`; nothing changed."
         )
     return chart.session(number)
+
+
+def _photo_session(chart: Chart, text: str, number: int | None) -> Session:
+    """Session ``number`` (the latest when None) for new photos: refused when it does not
+    exist or is voided."""
+    old = _one_session(chart, text, number) if number is not None else chart.last_session
+    if old is None or old.voided:
+        which = f"no session {number}" if number is not None else "no session yet"
+        if old is not None:
+            which = f"session {number} voided (restore it first)"
+        raise UnknownSession(f"patient {chart.patient.id} has {which}; nothing was written.")
+    return old
 
 
 def _lock_timeout_setting() -> float:
@@ -307,6 +320,23 @@ class Clinic:
         from mesolog.store.identity import clinic_id
 
         return clinic_id(self.data_dir, self.lock_dir)
+
+    def export_keys(self, adopt: str | None = None) -> ExportKeys:
+        """The clinic's identity and secret, which export ids derive from; ``adopt``: the
+        identity a restored JSON export carries, taken when this folder has none yet."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import clinic_keys
+
+        return ExportKeys(*clinic_keys(self.data_dir, self.lock_dir, adopt))
+
+    def existing_export_keys(self) -> ExportKeys | None:
+        """The keys of a folder with an identity; a folder without one (never exported to FHIR)
+        is left without: a JSON copy of it has no ids to keep (docs/exports.md)."""
+        from mesolog.model.itemkeys import ExportKeys
+        from mesolog.store.identity import existing_keys
+
+        found = existing_keys(self.data_dir, self.lock_dir)
+        return None if found is None else ExportKeys(*found)
 
     # -- changing charts --
 
@@ -567,6 +597,13 @@ class Clinic:
 
     # -- photos --
 
+    def photo_session(self, patient_id: str, number: int | None) -> Session:
+        """The session photos would go to (``number``, else the latest), or the refusal
+        ``add_photos`` would give: said before any picture is read and decoded."""
+        path = self.path(patient_id)
+        chart, text = read_chart_file(path)
+        return _photo_session(chart, text, number)
+
     def add_photos(
         self, patient_id: str, number: int | None, pictures: list[Picture], view: str, stage: str, by: str
     ) -> tuple[Session, tuple[Photo, ...], Path]:
@@ -583,12 +620,7 @@ class Clinic:
         added: list[Photo] = []
 
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
-            old = _one_session(chart, text, number) if number is not None else chart.last_session
-            if old is None or old.voided:
-                which = f"no session {number}" if number is not None else "no session yet"
-                if old is not None:
-                    which = f"session {number} voided (restore it first)"
-                raise UnknownSession(f"patient {chart.patient.id} has {which}; nothing was written.")
+            old = _photo_session(chart, text, number)
             where = shots.folder(chart.patient.id)
             recorded = {p.file for p in old.photos}
             for picture in pictures:
@@ -631,7 +663,11 @@ class Clinic:
         try:
             _, path = self._change(patient_id, change, message, by, also=committed)
         except BaseException:
-            kept.remove_quietly(written)
+            chart_path = self.path(patient_id)
+            if kept.remove_unrecorded(self.data_dir, chart_path, written) and stored:
+                what = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
+                words = f"{patient_id}: {what} added to session {stored[0].id} ({view}, {stage})"
+                kept.commit_later(self.data_dir, self.lock_dir, [chart_path, *committed], words, by)
             raise
         return stored[0], tuple(added), path
 
@@ -776,11 +812,19 @@ class Clinic:
 
     # -- import --
 
-    def import_charts(self, plans: list[ChartPlan], file_name: str, author: str) -> list[Path]:
+    def import_charts(
+        self, plans: list[ChartPlan], file_name: str, author: str, identity: str | None = None
+    ) -> list[Path]:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
         existing one by appending), then one git commit of every chart changed. A session whose
-        source is in the chart already is left out, so a second run adds nothing."""
+        source is in the chart already is left out, so a second run adds nothing. ``identity``:
+        the clinic identity a restored JSON export carries, taken by a folder without one."""
         self.ensure_folders()
+        if identity is not None and self.export_keys(adopt=identity).clinic_id != identity:
+            self.notices.append(
+                "this data folder has a clinic identity of its own: FHIR exports of the "
+                "restored charts get other ids than the exporting clinic's (docs/exports.md)"
+            )
         sessions = sum(len(plan.sessions) for plan in plans)
         # Announced before the first write: a kill before the commit is committed later.
         charts: dict[Path, str | None] = {
@@ -809,7 +853,7 @@ class Clinic:
             if path is None:
                 if plan.new_patient is None:
                     raise UnknownPatient(f"no patient {plan.patient_id!r}; nothing changed for it.")
-                chart = Chart(plan.new_patient, plan.courses, ())
+                chart = Chart(plan.new_patient, plan.courses, (), amendments=plan.amendments)
                 path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
             else:
                 chart, text = read_chart_file(path)

@@ -358,6 +358,7 @@ def _decode_patient(p: _Reader) -> Patient:
         note=p.text("note"),
         phone=p.text("phone"),
         email=p.text("email"),
+        uid=p.text("uid"),
     )
 
 

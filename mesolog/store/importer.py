@@ -43,19 +43,21 @@ def _typed(value: Any, key: str = "") -> Any:
     return value
 
 
-def exported_charts(path: Path) -> list[Chart]:
-    """The charts of a ``mesolog export --format json`` file, checked as a chart file is."""
+def exported_charts(path: Path) -> tuple[list[Chart], str | None]:
+    """The charts of a ``mesolog export --format json`` file, checked as a chart file is, and
+    the clinic identity the file carries."""
     from mesolog.errors import UnreadableImport
 
     charts = []
-    for n, raw in enumerate(read_json(path)):
+    records, identity = read_json(path)
+    for n, raw in enumerate(records):
         try:
             charts.append(decode_chart(path, _typed(raw)))
         except (ValueError, TypeError) as error:
             raise UnreadableImport(
                 f"{path}: chart {n + 1} holds a value that is not valid ({error})."
             ) from None
-    return charts
+    return charts, identity
 
 
 class _Charts:
@@ -85,7 +87,10 @@ def prepare(
     are ids the practitioner says are new patients though close to an existing one."""
     charts = _Charts(clinic)
     if kind_of(path) == "json":
-        return plan_.plan_restore(path.name, exported_charts(path), charts, today)
+        exported, identity = exported_charts(path)
+        plan = plan_.plan_restore(path.name, exported, charts, today)
+        plan.clinic_id = identity
+        return plan
     table = read_table(path)
     cmap = column_map(path, table)
     if isinstance(cmap, MapWritten):

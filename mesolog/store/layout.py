@@ -305,22 +305,7 @@ def _scan(text: str, wanted: set[Place] | None) -> Layout:
             break
         start = scanner.i
         if c == "[":
-            array = scanner.text.startswith("[[", start)
-            scanner.i += 2 if array else 1
-            names = scanner.key()
-            closing = "]]" if array else "]"
-            if not scanner.text.startswith(closing, scanner.i):
-                raise scanner.fail("expected the end of a table header")
-            scanner.i += len(closing)
-            place: Place = ()
-            for name in names[:-1]:
-                place = (*place, name)
-                if place in counts:  # a header below an array names its last element
-                    place = (*place, counts[place] - 1)
-            place = (*place, names[-1])
-            if array:
-                counts[place] = counts.get(place, 0) + 1
-                place = (*place, counts[place] - 1)
+            place, array = _header(scanner, counts)
             line = line_of(start)
             current = Table(place, line, array, line)
             tables[place] = current
@@ -328,26 +313,7 @@ def _scan(text: str, wanted: set[Place] | None) -> Layout:
             if wanted is not None and _all_found(wanted, place):
                 break
             continue
-        simple = _SIMPLE_LINE.match(text, start)
-        if simple is not None:
-            names, inner = (simple.group(1),), False
-            value_start, value_end = simple.span(2)
-            comment = simple.start(3) if simple.group(3) is not None else None
-            if comment is not None:
-                scanner.comments.append(comment)
-            scanner.i = simple.end()
-        else:
-            names = scanner.key()
-            if scanner.peek() != "=":
-                raise scanner.fail("expected =")
-            scanner.i += 1
-            scanner.spaces()
-            value_start = scanner.i
-            inner = scanner.value()
-            value_end = scanner.i
-            scanner.spaces()
-            comment = scanner.i if scanner.peek() == "#" else None
-            scanner.line_end()
+        names, inner, value_start, value_end, comment = _key_value(scanner, start)
         entry = KeyLine(
             (*current.place, *names),
             line_of(start),
@@ -365,6 +331,55 @@ def _scan(text: str, wanted: set[Place] | None) -> Layout:
     _close_regions(list(tables.values()))
     comment_lines = {line_of(offset) for offset in scanner.comments}
     return Layout(text.splitlines(keepends=True), tables, keys, comment_lines)
+
+
+def _header(scanner: _Scanner, counts: dict[Place, int]) -> tuple[Place, bool]:
+    """A table header read: its place (an array's element by its number) and whether it is an
+    array's. ``counts`` holds the elements seen so far of each array of tables."""
+    array = scanner.text.startswith("[[", scanner.i)
+    scanner.i += 2 if array else 1
+    names = scanner.key()
+    closing = "]]" if array else "]"
+    if not scanner.text.startswith(closing, scanner.i):
+        raise scanner.fail("expected the end of a table header")
+    scanner.i += len(closing)
+    place: Place = ()
+    for name in names[:-1]:
+        place = (*place, name)
+        if place in counts:  # a header below an array names its last element
+            place = (*place, counts[place] - 1)
+    place = (*place, names[-1])
+    if array:
+        counts[place] = counts.get(place, 0) + 1
+        place = (*place, counts[place] - 1)
+    return place, array
+
+
+def _key_value(
+    scanner: _Scanner, start: int
+) -> tuple[tuple[str, ...], bool, int, int, int | None]:
+    """A ``key = value`` line read: (dotted key, whether the value holds tables, the value's
+    start and end, where its comment starts or None)."""
+    simple = _SIMPLE_LINE.match(scanner.text, start)
+    if simple is not None:  # the common case, matched at once
+        value_start, value_end = simple.span(2)
+        comment = simple.start(3) if simple.group(3) is not None else None
+        if comment is not None:
+            scanner.comments.append(comment)
+        scanner.i = simple.end()
+        return (simple.group(1),), False, value_start, value_end, comment
+    names = scanner.key()
+    if scanner.peek() != "=":
+        raise scanner.fail("expected =")
+    scanner.i += 1
+    scanner.spaces()
+    value_start = scanner.i
+    inner = scanner.value()
+    value_end = scanner.i
+    scanner.spaces()
+    comment = scanner.i if scanner.peek() == "#" else None
+    scanner.line_end()
+    return names, inner, value_start, value_end, comment
 
 
 def _all_found(wanted: set[Place], place: Place) -> bool:

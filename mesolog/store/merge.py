@@ -2,10 +2,10 @@
 the three versions.
 
 Block by block (see :mod:`mesolog.store.chartblocks`): a block changed on one side only is taken
-as that side wrote it; a block changed on both sides is merged line by line when the changes do
-not touch (so comments and unknown keys of both survive), else rebuilt from its sides' lines,
-key by key, and only where that fails written afresh. Every block, and the whole, is read back
-and must hold exactly the merged values.
+as that side wrote it; a block changed on both sides is merged line by line by
+``git merge-file`` when the changes do not touch (so comments and unknown keys of both survive),
+else rebuilt from its sides' lines, key by key, and only where that fails written afresh. Every
+block, and the whole, is read back and must hold exactly the merged values (docs/chart-merge.md).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -35,43 +34,29 @@ class MergedChart:
 # --- line merge ---------------------------------------------------------------------------------
 
 
-def diff3(
-    base: list[str], ours: list[str], theirs: list[str], both_inserts: bool = False
-) -> list[str] | None:
-    """The classic three-way line merge; None when both sides changed the same lines.
+def merge_lines(base: str, ours: str, theirs: str, union: bool = False) -> str | None:
+    """git's own three-way line merge (``git merge-file``); None when both sides changed the
+    same lines. ``union``: where they did, keep both sides' lines, ``ours`` first (the caller
+    orders the sides, so either machine gets the same bytes, and checks the values)."""
+    import subprocess
+    import tempfile
 
-    ``both_inserts``: when both sides only inserted lines at one place, keep both insertions
-    (in text order, so either side gives the same result); the caller checks the values."""
-
-    def matches(a: list[str], b: list[str]) -> dict[int, int]:
-        found: dict[int, int] = {}
-        for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
-            for k in range(block.size):
-                found[block.a + k] = block.b + k
-        return found
-
-    to_ours, to_theirs = matches(base, ours), matches(base, theirs)
-    anchors = [
-        (i, to_ours[i], to_theirs[i]) for i in range(len(base)) if i in to_ours and i in to_theirs
-    ]
-    anchors.append((len(base), len(ours), len(theirs)))
-    out: list[str] = []
-    b0 = o0 = t0 = 0
-    for b1, o1, t1 in anchors:
-        chunk_b, chunk_o, chunk_t = base[b0:b1], ours[o0:o1], theirs[t0:t1]
-        if chunk_o == chunk_t or chunk_t == chunk_b:
-            out += chunk_o
-        elif chunk_o == chunk_b:
-            out += chunk_t
-        elif both_inserts and not chunk_b:
-            first, second = sorted([chunk_o, chunk_t])
-            out += first + second
-        else:
-            return None
-        if b1 < len(base):
-            out.append(base[b1])
-        b0, o0, t0 = b1 + 1, o1 + 1, t1 + 1
-    return out
+    with tempfile.TemporaryDirectory(prefix="mesolog-merge-") as folder:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / name
+            path.write_bytes(text.encode("utf-8"))
+            paths.append(str(path))
+        try:
+            done = subprocess.run(
+                ["git", "merge-file", "-p", *(["--union"] if union else []), *paths],
+                capture_output=True,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise CannotMerge("git is not installed, and a chart merge needs it") from None
+    # The exit status is the number of conflicts (never 0 with a conflict left in the text).
+    return done.stdout.decode("utf-8") if done.returncode == 0 else None
 
 
 # --- one block ------------------------------------------------------------------------------------
@@ -143,11 +128,20 @@ def _statement_text(key: str, value: Any) -> str:
     return tomli_w.dumps({key: value})
 
 
-def _same_as_side(key: str, value: Any, sides: list[dict[str, Any]]) -> int | None:
-    for index, side in enumerate(sides):
-        if side.get(key, ABSENT) == value:
-            return index
-    return None
+def _statement_picker(
+    starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
+) -> Callable[[str], str]:
+    """For a key: its statement as the first side holding the merged value wrote it, else
+    written afresh."""
+    sides = [(values, {k: t for k, t in _statements(text) if k}) for text, values in starts]
+
+    def statement(key: str) -> str:
+        for values, statements in sides:
+            if values.get(key, ABSENT) == merged[key]:
+                return statements.get(key) or _statement_text(key, merged[key])
+        return _statement_text(key, merged[key])
+
+    return statement
 
 
 def _spliced_own(
@@ -156,23 +150,15 @@ def _spliced_own(
     """The header-and-keys text for ``merged``: the first of ``starts`` (text, values) as the
     frame, each key whose value differs taken from the side that has the merged value."""
     frame_text, frame_values = starts[0]
-    pieces = _statements(frame_text)
-    sides = [values for _, values in starts]
-    side_statements = [dict((k, t) for k, t in _statements(text) if k) for text, _ in starts]
-
-    def statement(key: str) -> str:
-        index = _same_as_side(key, merged[key], sides)
-        text = side_statements[index].get(key) if index is not None else None
-        return text if text is not None else _statement_text(key, merged[key])
-
+    statement = _statement_picker(starts, merged)
     out: list[tuple[str | None, str]] = []
-    for key, text in pieces:
+    written: set[str] = set()
+    for key, text in _statements(frame_text):
         if key is None:
             out.append((None, text))
-        elif key in merged and key not in {k for k, _ in out}:
-            same = frame_values.get(key, ABSENT) == merged[key]
-            out.append((key, text if same else statement(key)))
-    written = {k for k, _ in out if k}
+        elif key in merged and key not in written:
+            written.add(key)
+            out.append((key, text if frame_values.get(key, ABSENT) == merged[key] else statement(key)))
     extra = "".join(statement(key) for key in merged if key not in written)
     # New keys go after the last key line, before any trailing comments or blank lines.
     last = max((i for i, (k, _) in enumerate(out) if k), default=0)
@@ -217,38 +203,32 @@ def _assemble(
     name: str, array: bool, sides: list[Side], base: Side | None, merged: dict[str, Any]
 ) -> str:
     """A block's text holding ``merged``, built from its versions' text."""
-    own_keys = {k for side in [*sides, *([base] if base else [])] for k in side.own_values}
-    own_merged = {k: v for k, v in merged.items() if k in own_keys}
-    nested = {k: v for k, v in merged.items() if k not in own_keys}
     frames = ([base] if base else []) + sides
-    starts = [(s.own, s.own_values) for s in frames]
-    own_text = _spliced_own(name, starts, own_merged)
+    own_keys = {k for side in frames for k in side.own_values}
+    own_merged = {k: v for k, v in merged.items() if k in own_keys}
+    own_text = _spliced_own(name, [(s.own, s.own_values) for s in frames], own_merged)
     if _parse_block(name, array, own_text) != own_merged:
         own_text = _render(name, array, own_merged)
-    pieces: list[str] = []
-    order = [k for side in sides for k, _, _ in side.subs]
-    for key in sorted(nested, key=lambda k: (order.index(k) if k in order else len(order), k)):
-        value = nested[key]
-        texts = {
-            merging.canonical(v): sub.text
-            for side in [*(([base]) if base else []), *sides]
-            for k, sub, v in side.subs
-            if k == key
-        }
-        items = (
-            value if isinstance(value, list) and all(isinstance(v, dict) for v in value) else None
-        )
-        if items is None:
-            found = texts.get(merging.canonical(value))
-            pieces.append(found or _render(f"{name}.{key}", False, value))
-            continue
-        for item in items:
-            found = texts.get(merging.canonical(item))
-            pieces.append(found or _render(f"{name}.{key}", True, item))
+    nested = {k: v for k, v in merged.items() if k not in own_keys}
     text = own_text.rstrip("\n") + "\n"
-    for piece in pieces:
+    for piece in _sub_tables(name, sides, frames, nested):
         text += "\n" + piece.rstrip("\n") + "\n"
     return text
+
+
+def _sub_tables(name: str, sides: list[Side], frames: list[Side], nested: dict[str, Any]) -> list[str]:
+    """The texts of the merged sub-tables, in the sides' order: each one as some version wrote
+    it when one holds that value, else written afresh."""
+    order = [k for side in sides for k, _, _ in side.subs]
+    pieces: list[str] = []
+    for key in sorted(nested, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        value = nested[key]
+        texts = {merging.canonical(v): sub.text for side in frames for k, sub, v in side.subs if k == key}
+        tables = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        for item in value if tables else [value]:
+            found = texts.get(merging.canonical(item))
+            pieces.append(found or _render(f"{name}.{key}", tables, item))
+    return pieces
 
 
 def _parse_block(name: str, array: bool, text: str) -> dict[str, Any] | None:
@@ -313,15 +293,13 @@ def merge_block(
     merged, clashes = merging.merge_values(
         b.values if b else {}, o.values, t.values, keep_ours, special
     )
-    for both_inserts in (False, True):
-        lines = diff3(
-            (base.text if base else "").splitlines(keepends=True),
-            ours.text.splitlines(keepends=True),
-            theirs.text.splitlines(keepends=True),
-            both_inserts,
-        )
-        if lines is not None and _parse_block(ours.name, ours.array, "".join(lines)) == merged:
-            return BlockResult("".join(lines), merged, clashes, ours.name)
+    # Lines merged by git when the changes do not touch; else, both sides' lines kept (two
+    # machines adding keys at one place), in text order; either only if it holds the values.
+    first, second = sorted([ours.text, theirs.text])
+    for union in (False, True):
+        text = merge_lines(base.text if base else "", first, second, union)
+        if text is not None and _parse_block(ours.name, ours.array, text) == merged:
+            return BlockResult(text, merged, clashes, ours.name)
     # The sides in a stable order (by text) so that either machine builds the same bytes.
     sides = sorted([o, t], key=lambda s: s.block.text)
     text = _assemble(ours.name, ours.array, sides, b, merged)
@@ -467,13 +445,9 @@ def _merge_preamble(base: str, ours: str, theirs: str) -> str:
         return ours
     if base == ours:
         return theirs
-    lines = diff3(
-        base.splitlines(keepends=True),
-        ours.splitlines(keepends=True),
-        theirs.splitlines(keepends=True),
-    )
-    if lines is not None:
-        return "".join(lines)
+    merged = merge_lines(base, ours, theirs)
+    if merged is not None:
+        return merged
     # Both changed the same lines (say, the schema): the newer schema, the rest from one side.
     chosen = min(ours, theirs)
     newest = max(schema_of(ours) or 0, schema_of(theirs) or 0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from mesolog.errors import NoSuchFolder, OutputExists
 from mesolog.store.files import write_atomically
@@ -33,3 +35,64 @@ def save_output(path: Path, text: str, force: bool = False) -> Path:
     except FileNotFoundError:  # the folder was removed since the check above
         raise missing from None
     return path
+
+
+def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = False) -> list[Path]:
+    """Write each ``(file name, line)`` to its file in ``folder`` (made if its parent exists) as
+    the lines come, private (0600); the files appear under their names only when every line is
+    written, and never replace one there unless ``force``."""
+    if not folder.parent.is_dir():
+        raise NoSuchFolder(
+            f"folder {folder.parent} does not exist; create it first or choose another place "
+            f"for {folder.name} (nothing was written)."
+        )
+    if folder.exists() and not folder.is_dir():
+        raise OutputExists(f"{folder} is a file; give a folder for --output. Nothing written.")
+    folder.mkdir(mode=0o700, exist_ok=True)
+    handles: dict[str, IO[str]] = {}
+    try:
+        for name, line in lines:
+            handle = handles.get(name)
+            if handle is None:
+                if os.path.lexists(folder / name) and not force:
+                    raise OutputExists(
+                        f"{folder / name} already exists; add --force to replace it, or "
+                        "choose another folder."
+                    )
+                fd = os.open(folder / f".{name}.partial", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                handle = handles[name] = os.fdopen(fd, "w", encoding="utf-8")
+            handle.write(line)
+    except BaseException:
+        for name, handle in handles.items():
+            handle.close()
+            (folder / f".{name}.partial").unlink(missing_ok=True)
+        raise
+    written = []
+    for name, handle in sorted(handles.items()):
+        handle.close()
+        os.replace(folder / f".{name}.partial", folder / name)
+        written.append(folder / name)
+    return written
+
+
+class Spool:
+    """Lines kept in a temporary file until they can be written in order (a CSV export learns
+    its header only after the last chart): memory stays flat however large the clinic. The
+    file is private and removed when closed."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        # Closed by close() (the export closes it in a finally), not by a with block.
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, line: str) -> None:
+        self.file.write(line + "\n")
+
+    def __iter__(self) -> Iterator[str]:
+        self.file.seek(0)
+        for line in self.file:
+            yield line[:-1]
+
+    def close(self) -> None:
+        self.file.close()

@@ -56,7 +56,15 @@ class Picture:
 
 
 def _refuse(path: Path, why: str) -> UnusablePhoto:
-    return UnusablePhoto(f"{path} {why}; nothing was written.")
+    return UnusablePhoto(f"{_named(path)} {why}; nothing was written.")
+
+
+def _named(path: Path) -> str:
+    """A file as named in a sentence: as given, or quoted with escapes when its name holds a
+    control character (a file from someone else's folder cannot move the cursor, colour the
+    screen or break the sentence over two lines)."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def read_file(path: Path) -> bytes:
@@ -141,6 +149,8 @@ def _without_metadata(image: PILImage.Image) -> PILImage.Image:
         rgb.paste(rgba, mask=rgba.getchannel("A"))
     elif image.mode in ("RGB", "L"):
         rgb = image
+    elif image.mode.startswith("I"):  # 16-bit grey (a dermatoscope, a scanner): scaled to
+        rgb = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")  # 8 bits, not clipped
     else:
         rgb = image.convert("RGB")
     if profile and rgb.mode == "RGB":
@@ -171,7 +181,7 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     folders are made private (0700) and never followed if they are links."""
     if linked_on_the_way(data_dir, path):
         raise UnusablePhoto(
-            f"{path.parent} is reached through a symbolic link; mesolog writes pictures only into "
+            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
             "the data folder itself; nothing was written."
         )
     folder = data_dir
@@ -208,7 +218,7 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
     else at that name is refused rather than replaced, and so is a path through a link."""
     if linked_on_the_way(data_dir, path):
         raise UnusablePhoto(
-            f"{path.parent} is reached through a symbolic link; mesolog writes pictures only into "
+            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
             "the data folder itself; nothing was written."
         )
     try:
@@ -217,7 +227,7 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
         return False
     if stat.S_ISREG(status.st_mode) and _sha256(path) == sha256:
         return True
-    raise UnusablePhoto(f"{path} exists and holds something else; move it away, then add the photo again; nothing was written.")
+    raise UnusablePhoto(f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written.")
 
 
 def remove_quietly(paths: list[Path]) -> None:
@@ -225,6 +235,32 @@ def remove_quietly(paths: list[Path]) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Path]:
+    """Undo pictures written for a change that then failed, but only those the chart on disk
+    does not name: a change stopped after the chart was written (Ctrl-C while git commits)
+    keeps its pictures, or the chart would name files that are gone. Returns those kept."""
+    try:
+        text = chart.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    named = [p for p in paths if f'"{p.relative_to(data_dir).as_posix()}"' in text]
+    remove_quietly([p for p in paths if p not in named])
+    return named
+
+
+def commit_later(data_dir: Path, lock_dir: Path, paths: list[Path], message: str, author: str) -> None:
+    """The chart and pictures of a change whose commit was interrupted, remembered to be
+    committed with ``message`` at the chart's next change or ``mesolog sync`` (see
+    ``store.pending``): else the pictures would never be committed, and never travel."""
+    from mesolog.store import chart_lock, history, pending
+
+    if not history.enabled(data_dir):
+        return
+    with chart_lock(lock_dir, ".git-history", timeout=30.0):
+        for path in paths:
+            pending.remember(data_dir, path.relative_to(data_dir).as_posix(), message, author)
 
 
 def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, ...], str]]:
@@ -245,6 +281,8 @@ def photo_findings(data_dir: Path, chart: Chart) -> list[tuple[tuple[str | int, 
 
 
 def _photo_problem(data_dir: Path, file: str, sha256: str | None) -> str | None:
+    if not _inside(file):  # an absolute path or one through "..": never looked at
+        return "is outside the data folder"
     path = data_dir / file
     if linked_on_the_way(data_dir, path):
         return "is reached through a symbolic link; mesolog does not follow it"
@@ -412,11 +450,16 @@ def _small_copy(path: Path) -> bytes | None:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         data = read_file(path)
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            image.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))  # JPEG: decode at a smaller scale
-            small = image.convert("RGB")
-            small.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
-    except (UnusablePhoto, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():  # over the limit: left out, as photo add refuses it
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return None
+                image.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))  # JPEG: decode at a smaller scale
+                small = image.convert("RGB")
+                small.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
+    except (UnusablePhoto, UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
         return None
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=PAGE_QUALITY, optimize=True)

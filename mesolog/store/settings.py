@@ -74,6 +74,10 @@ def checked_value(key: Key, value: str) -> str:
     """The value as it will be stored, or a refusal naming what is allowed."""
     kind = key.table or key.name
     text = value.strip()
+    if kind in MULTILINE:
+        # A shell passes `'12 rue des Lilas\n75011 Paris'` with a backslash and an n: the line
+        # break the practitioner meant, stored as one (the page prints the address's lines).
+        text = text.replace("\\n", "\n")
     if not text:
         raise InvalidValue(
             str(key), value, f"give some text, or remove it with: config unset {key}"

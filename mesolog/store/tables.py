@@ -108,8 +108,10 @@ def read_xlsx(path: Path) -> Table:
     return _checked(path, rows[0], rows[1:])
 
 
-def read_json(path: Path) -> list[Any]:
-    """mesolog's own ``export --format json``: a list of charts."""
+def read_json(path: Path) -> tuple[list[Any], str | None]:
+    """mesolog's own ``export --format json``: its charts and the clinic identity it carries
+    (``{"format": "mesolog-export", "clinic": {"id": ...}, "charts": [...]}``; an export made
+    before it carried one is a bare list of charts)."""
     import json
 
     raw = _read_bytes(path)
@@ -117,13 +119,19 @@ def read_json(path: Path) -> list[Any]:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UnreadableImport(f"{path} is not a JSON file.") from None
+    identity = None
+    if isinstance(data, dict) and data.get("format") == "mesolog-export":
+        clinic = data.get("clinic")
+        identity = clinic.get("id") if isinstance(clinic, dict) else None
+        identity = identity if isinstance(identity, str) else None
+        data = data.get("charts")
     if not isinstance(data, list) or not all(isinstance(c, dict) and "patient" in c for c in data):
         raise UnreadableImport(
             f"{path} is not a mesolog export: JSON import reads `mesolog export --format json`."
         )
     if not data:
         raise UnreadableImport(f"{path} holds no charts: there is nothing to import.")
-    return data
+    return data, identity
 
 
 def kind_of(path: Path) -> str:

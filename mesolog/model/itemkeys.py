@@ -1,0 +1,139 @@
+"""The stable keys of what a session holds, for exports a receiver updates by id.
+
+A substance is keyed by what was given (its name, by meaning) and a complication by what
+happened (its name): a correction of a lot, an amount, a severity or an outcome keeps the key;
+a different product or event is a different key. The n-th entry of one name in a session is
+``name#n`` (two vials of one product stay two). Keys need no field in the chart, so every chart
+already written has them, and two machines reading one chart agree (docs/exports.md).
+
+Keys that a session held once and holds no more are read back from its correction trail (each
+amendment writes the old list): an export can then tell a receiver to delete them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mesolog.model import vocabulary as vocab
+from mesolog.model.records import Patient, Session
+
+
+@dataclass(frozen=True)
+class ExportKeys:
+    """What export ids derive from: the clinic's uuid (its namespace, restored with a JSON
+    export) and its secret (kept in the data folder, never exported), so no one can recompute
+    an id from a patient number (docs/exports.md)."""
+
+    clinic_id: str
+    secret: str
+
+    def patient_key(self, patient: Patient) -> str:
+        """The patient's stored key (a restored JSON export), else one made with the secret."""
+        if patient.uid:
+            return patient.uid
+        import hashlib
+        import hmac
+
+        digest = hmac.new(self.secret.encode(), patient.id.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+
+# How the trail writes a substance (amendments.substance_text: "HA 2ml lot A17 exp 2027-01-31",
+# "; " between them) and a complication (amendments.complication_text: "bruising mild onset
+# 2026-11-03"). Names and lots are free text (they may hold "; ", " -> ", digits), so reading a
+# trail back can be ambiguous: every reading is taken (see :func:`_places`).
+_UNITS = "|".join(re.escape(unit) for unit in sorted(vocab.UNITS, key=len, reverse=True))
+_AMOUNT = re.compile(rf" [-+]?\d[\d.]*(?:e[-+]?\d+)?(?:{_UNITS})")
+_AFTER_AMOUNT = re.compile(r"(?: lot .*?)?(?: exp \d{4}-\d{2}-\d{2})?", re.S)
+_SEVERITY = re.compile(r" (?:mild|moderate|severe|severity not recorded)(?= |$)")
+_ADDED = re.compile(r"^added (?P<name>.+) \([^()]*\)$", re.S)
+# A trail's list longer than this many "; " pieces is read one reading per piece only.
+_PIECES = 60
+
+
+def keyed(names: Iterable[str]) -> list[str]:
+    """``name#n`` for each name in order: the n-th of that name (by meaning) in its list."""
+    seen: dict[str, int] = {}
+    keys = []
+    for name in names:
+        base = vocab.normalize(name)
+        seen[base] = seen.get(base, 0) + 1
+        keys.append(f"{base}#{seen[base]}")
+    return keys
+
+
+def substance_keys(session: Session) -> list[str]:
+    return keyed(s.name for s in session.substances)
+
+
+def complication_keys(session: Session) -> list[str]:
+    return keyed(c.name for c in session.complications)
+
+
+def _old_sides(change: str, field: str) -> list[str]:
+    """Every reading of what "FIELD: old -> new" says was there before (old may hold " -> ")."""
+    prefix = f"{field}: "
+    if not change.startswith(prefix):
+        return []
+    said = change[len(prefix) :]
+    return [said[: m.start()] for m in re.finditer(" -> ", said)]
+
+
+def _substance_names(old: str) -> list[str]:
+    """Every name a substance of this trail list may have had: each run of "; "-pieces that
+    reads as one item, at each amount in it that the rest of the run can follow."""
+    pieces = old.split("; ")
+    names = []
+    for i in range(len(pieces)):
+        for j in range(i + 1, min(len(pieces), i + _PIECES) + 1):
+            item = "; ".join(pieces[i:j])
+            for amount in _AMOUNT.finditer(item):
+                if amount.start() and _AFTER_AMOUNT.fullmatch(item, amount.end()):
+                    names.append(item[: amount.start()])
+    return names
+
+
+def _complication_names(text: str) -> list[str]:
+    """Every name a complication written "NAME SEVERITY[ details]" may have had."""
+    return [text[: m.start()] for m in _SEVERITY.finditer(text) if m.start()]
+
+
+def former_keys(session: Session) -> tuple[set[str], set[str], set[str]]:
+    """Substance, complication and measurement keys the session may have held before a
+    correction (every one its trail names), whether or not it holds them still. A key too many
+    is harmless (a receiver deletes an id it never held); one too few would leave a record
+    behind."""
+    given: list[str] = []  # substances the trail names, one entry per mention
+    named: list[str] = []  # complications the trail names, one entry per mention
+    measurements: set[str] = set()
+    for note in session.amendments:
+        for change in note.changes:
+            for old in _old_sides(change, "substances"):
+                given += _substance_names(old)
+            if change.startswith("complications: "):
+                said = change.removeprefix("complications: ")
+                added = _ADDED.match(said)
+                if added:
+                    named.append(added.group("name"))
+                elif said.startswith("removed "):
+                    named += _complication_names(said.removeprefix("removed "))
+                for old in _old_sides(change, "complications"):
+                    named += _complication_names(old)
+            if change.startswith("measurements.") and ":" in change:
+                measurements.add(change.removeprefix("measurements.").split(":", 1)[0])
+    substances = _places(given, [s.name for s in session.substances])
+    complications = _places(named, [c.name for c in session.complications])
+    return substances, complications, measurements
+
+
+def _places(mentioned: list[str], held: list[str]) -> set[str]:
+    """Every key a name the trail mentions may have had: the n-th of a name may have been any
+    place up to its mentions (every reading of every change) and what the session holds now.
+    Too many is harmless (a receiver deletes an id it never held); too few would leave a record
+    behind."""
+    now = Counter(vocab.normalize(name) for name in held)
+    times = Counter(vocab.normalize(name) for name in mentioned)
+    return {f"{base}#{n}" for base, count in times.items() for n in range(1, count + now[base] + 1)}
