@@ -69,7 +69,7 @@ def fhir_export(charts: Iterable[Chart], keys: ExportKeys) -> None:
     stream(to_json_line(head)[:-2] + ', "entry": [')
     # A chart's entries a line: one encoder call each (the list's brackets dropped).
     _stream_list(
-        to_json_line(some)[1:-2] for some in fhir.chart_entries(charts, keys) if some
+        to_json_line(some, acyclic=True)[1:-2] for some in fhir.chart_entries(charts, keys) if some
     )
     stream("]}\n")
 
@@ -80,10 +80,16 @@ def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str
     (docs/exports.md)."""
     from mesolog.render import fhir
 
-    for entry in fhir.entries(charts, keys, relative=True):
-        resource = entry.get("resource")
-        if resource is not None:
-            yield f"{resource['resourceType']}.ndjson", to_json_line(resource)
+    # A chart's lines of one type go out together (ten times fewer writes), in their order.
+    for some in fhir.chart_entries(charts, keys, relative=True):
+        batches: dict[str, list[str]] = {}
+        for entry in some:
+            resource = entry.get("resource")
+            if resource is not None:
+                kind = resource["resourceType"]
+                batches.setdefault(kind, []).append(to_json_line(resource, acyclic=True))
+        for kind, lines in batches.items():
+            yield f"{kind}.ndjson", "".join(lines)
 
 
 class Spool(Protocol):

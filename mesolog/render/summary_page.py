@@ -42,6 +42,10 @@ body { margin: 0 auto; max-width: 190mm; padding: 8mm 6mm; }
 h1 { font-size: 17pt; margin: 0 0 1mm; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; border-bottom: 0.4mm solid #999; break-after: avoid; }
 p, li, dd, figcaption { orphans: 2; widows: 2; }
+/* A long list breaks between items, never after its first or before its last: the heading
+   keeps two items, and no page holds one item of a list alone. */
+section > ul > li:first-child { break-after: avoid; }
+section > ul > li:last-child { break-before: avoid; }
 h1, h2, .free, .address, .aftercare, td.notes, dd { overflow-wrap: anywhere; word-break: normal; }
 .address, .aftercare, td.notes { white-space: pre-line; }
 .whole { white-space: nowrap; }
