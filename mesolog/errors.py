@@ -211,6 +211,11 @@ class SyncFailed(MesologError):
     """``mesolog sync`` stopped (offline, no remote, push refused, hand edits); nothing lost."""
 
 
+class RemoteRefused(MesologError):
+    """``mesolog sync`` refused what the remote holds (a chart deleted, moved or unreadable, a
+    link, a merge attribute that is not mesolog's); nothing here was changed or pushed."""
+
+
 class MergeConflict(MesologError):
     """A merge kept both values of a field changed two ways; ``amend`` (a session),
     ``patient edit`` or ``course edit`` (the chart's own details) settles it."""

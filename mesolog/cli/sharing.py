@@ -9,14 +9,24 @@ from mesolog.cli.application import app, state_of
 
 
 @app.command()
-def sync(ctx: typer.Context) -> None:
-    """Pull the shared repository (charts merged session by session), then push. Example: mesolog sync"""
+def sync(
+    ctx: typer.Context,
+    keep_edits: Annotated[
+        bool,
+        typer.Option(
+            "--keep-edits",
+            help="First commit changes made outside mesolog as they are (every changed chart "
+            "must read). Example: --keep-edits",
+        ),
+    ] = False,
+) -> None:
+    """Pull the shared repository (charts merged session by session, what it brings checked first), then push. Example: mesolog sync"""
     from mesolog.store import sharing
 
     clinic = state_of(ctx).clinic()
     from mesolog.render.console import write
 
-    report = sharing.sync(clinic.data_dir, clinic.lock_dir)
+    report = sharing.sync(clinic.data_dir, clinic.lock_dir, keep_edits=keep_edits)
     for line in report.lines:
         write(line)  # inert: git's output may quote a commit message or a file name
 

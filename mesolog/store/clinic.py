@@ -353,6 +353,22 @@ class Clinic:
         if warning:
             self.notices.append(warning)
 
+    def _save(
+        self, path: Path, text: str, message: str, author: str, also: list[Path] | None = None
+    ) -> None:
+        """Write one chart and commit it, with the new files ``also`` written beside it
+        (pictures); a kill before the commit is committed by the next command under
+        ``message``, never taken for a hand edit (see docs/sharing.md)."""
+        with history.writing(self.data_dir, {path: text}, message, author, new=also or []):
+            write_atomically(path, text)
+            if also:
+                warning = history.record_many(
+                    self.data_dir, [path, *also], message, author, self.lock_dir
+                )
+                self.notices += [warning] if warning else []
+            else:
+                self._commit(path, message, author)
+
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
         from mesolog.model.details import validate_patient
@@ -368,8 +384,8 @@ class Clinic:
                 )
             path = self.patients_dir / f"{patient.id}.toml"
             chart = Chart(patient, courses, ())
-            write_atomically(path, _checked_text(path, None, chart, 0))
-            self._commit(path, f"{patient.id}: patient created", "")
+            text = _checked_text(path, None, chart, 0)
+            self._save(path, text, f"{patient.id}: patient created", "")
         return path
 
     def _change(
@@ -394,14 +410,8 @@ class Clinic:
                 from mesolog.store.chartblocks import upgraded
 
                 candidate = upgraded(candidate, before.patient.id)
-            write_atomically(path, _checked_text(path, candidate, after, len(before.sessions)))
-            if also:
-                warning = history.record_many(
-                    self.data_dir, [path, *also], message(after), author, self.lock_dir
-                )
-                self.notices += [warning] if warning else []
-            else:
-                self._commit(path, message(after), author)
+            text = _checked_text(path, candidate, after, len(before.sessions))
+            self._save(path, text, message(after), author, also or [])
         return after, path
 
     def record(
@@ -496,8 +506,8 @@ class Clinic:
 
                 candidate = upgraded(candidate, chart.patient.id)
                 message = f"{chart.patient.id}: session {session.id} added"
-            write_atomically(path, _checked_text(path, candidate, new, len(chart.sessions)))
-            self._commit(path, message, session.practitioner)
+            text = _checked_text(path, candidate, new, len(chart.sessions))
+            self._save(path, text, message, session.practitioner)
         return session, path
 
     def add_course(self, patient_id: str, course: Course) -> Path:
@@ -821,28 +831,40 @@ class Clinic:
                 "restored charts get other ids than the exporting clinic's (docs/exports.md)"
             )
         undo: list[tuple[Path, Before]] = []
-        written, at, sessions = [], "", 0
-        try:
-            for plan in plans:
-                at = plan.patient_id
-                sessions += len(plan.sessions)
-                written.append(self._import_chart(plan, undo))
-        except BaseException as error:
-            left = self._put_back(undo)
-            if isinstance(error, (OSError, MesologError)):
-                raise _interrupted(error, at, left) from None
-            raise
-        for _, before in undo:
-            if isinstance(before, Path):
-                before.unlink(missing_ok=True)
-        paths = [p for p in written if p is not None]
-        warning = history.record_many(
-            self.data_dir,
-            paths,
-            f"import {file_name}: {sessions} sessions, {len(paths)} charts",
-            author,
-            self.lock_dir,
-        )
+        written: list[Path | None] = []
+        at, sessions, warning = "", 0, None
+        failure: Exception | None = None
+        # Each chart announced before it is written: a kill before the commit is committed
+        # later under the import's name, never taken for a hand edit (docs/sharing.md).
+        with history.writing(self.data_dir, {}, f"import {file_name}", author) as announce:
+            try:
+                for plan in plans:
+                    at = plan.patient_id
+                    sessions += len(plan.sessions)
+                    announce(self.find(at) or self.patients_dir / f"{at}.toml")
+                    written.append(self._import_chart(plan, undo))
+            except (OSError, MesologError) as error:
+                left = self._put_back(undo)
+                failure = _interrupted(error, at, left)
+                if left:  # a chart that could not be put back stays announced
+                    raise failure from None
+            except BaseException:
+                self._put_back(undo)
+                raise
+            if failure is None:
+                for _, before in undo:
+                    if isinstance(before, Path):
+                        before.unlink(missing_ok=True)
+                paths = [p for p in written if p is not None]
+                warning = history.record_many(
+                    self.data_dir,
+                    paths,
+                    f"import {file_name}: {sessions} sessions, {len(paths)} charts",
+                    author,
+                    self.lock_dir,
+                )
+        if failure is not None:  # every chart is as it was, and nothing is left announced
+            raise failure from None
         if warning:
             self.notices.append(warning)
         return paths

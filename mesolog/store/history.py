@@ -7,9 +7,11 @@ the backup and the sync; when git is missing the charts still work and history i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,12 +29,18 @@ def enabled(data_dir: Path) -> bool:
 
 
 def _git(
-    data_dir: Path, *args: str, author: str = "", in_english: bool = False
+    data_dir: Path,
+    *args: str,
+    author: str = "",
+    in_english: bool = False,
+    extra_env: dict[str, str] | None = None,
+    work_tree: Path | None = None,
+    given: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     binary = git_binary()
     if binary is None:
         raise HistoryError("git is not installed, so history is off; the charts work as before.")
-    env = dict(os.environ)
+    env = dict(os.environ) | (extra_env or {})
     # A machine with no git identity must still commit; a configured identity wins over these.
     env.setdefault("GIT_COMMITTER_NAME", "mesolog")
     env.setdefault("GIT_COMMITTER_EMAIL", "mesolog@localhost")
@@ -41,20 +49,76 @@ def _git(
     if in_english:  # git's messages untranslated, for the callers that tell them apart
         env["LC_ALL"] = "C"
         env.pop("LANGUAGE", None)
+    where = ["-C", str(data_dir)]
+    if work_tree is not None:  # the repository's history with another folder as its work tree
+        where = ["-C", str(work_tree), f"--git-dir={git_dir(data_dir)}", f"--work-tree={work_tree}"]
     return subprocess.run(
-        [binary, "-C", str(data_dir), *args],
+        [binary, *where, *args],
         capture_output=True,
         text=True,
         env=env,
         check=False,
+        input=given,
     )
 
 
 def git(
-    data_dir: Path, *args: str, author: str = "", in_english: bool = False
+    data_dir: Path,
+    *args: str,
+    author: str = "",
+    in_english: bool = False,
+    extra_env: dict[str, str] | None = None,
+    work_tree: Path | None = None,
+    given: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """git in the data folder, output captured (for the store's sharing module)."""
-    return _git(data_dir, *args, author=author, in_english=in_english)
+    """git in the data folder, output captured (for the store's sharing module). ``work_tree``
+    runs it in another folder, as that repository's work tree (a merge whose temporaries must
+    not land in the data folder); ``given`` is its standard input."""
+    return _git(
+        data_dir,
+        *args,
+        author=author,
+        in_english=in_english,
+        extra_env=extra_env,
+        work_tree=work_tree,
+        given=given,
+    )
+
+
+def git_dir(data_dir: Path) -> Path:
+    """The repository's own folder (``.git``, or where a ``.git`` file points)."""
+    from mesolog.store.pending import repository
+
+    return repository(data_dir).resolve()
+
+
+def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
+    """The bytes of each object (``oid`` or ``rev:path``) in one ``git cat-file --batch``; an
+    object that is missing or not a blob is left out."""
+    binary = git_binary()
+    if binary is None or not names:
+        return {}
+    done = subprocess.run(
+        [binary, "-C", str(data_dir), "cat-file", "--batch"],
+        input="".join(f"{name}\n" for name in names).encode(),
+        capture_output=True,
+        check=False,
+    )
+    found: dict[str, bytes] = {}
+    out, at = done.stdout, 0
+    for name in names:
+        end = out.find(b"\n", at)
+        if end < 0:
+            break
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3:  # "<name> missing"
+            continue
+        size = int(header[2])
+        if header[1] == b"blob":
+            found[name] = out[at : at + size]
+        at += size + 1
+    return found
 
 
 def init(data_dir: Path) -> str:
@@ -86,7 +150,7 @@ def _has_commits(data_dir: Path) -> bool:
 def index_lock_warning(data_dir: Path) -> str | None:
     """A sentence naming a stale ``.git/index.lock`` (left by a git that was killed), which
     makes every commit fail until it is removed; None when there is none."""
-    lock = data_dir / ".git" / "index.lock"
+    lock = git_dir(data_dir) / "index.lock"
     if not os.path.lexists(lock):
         return None
     return (
@@ -140,58 +204,211 @@ def commit_waiting(data_dir: Path, lock_dir: Path) -> None:
 def _commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None) -> None:
     """The history lock is held, and the lock of chart ``holding`` (relative path) too. Another
     chart is committed only when no one is writing it and it holds exactly what mesolog wrote:
-    hand edits made since are the practitioner's to commit (``check`` names them)."""
-    from mesolog.errors import ChartBusy
-    from mesolog.store import chart_lock, pending
+    hand edits made since are the practitioner's to commit (``check`` names them). Changes
+    that wait with the same message (one import's charts) are committed together."""
+    from mesolog.store import pending
 
-    waiting = pending.read(data_dir)
+    finish_interrupted_pull(data_dir)
+    _take_interrupted(data_dir, lock_dir, holding)
     done: list[str] = []
-    for entry in waiting.values():
-        path = data_dir / entry.path
-        if not path.is_file():  # removed since: nothing of mesolog's is left to commit
+    groups: dict[tuple[str, str], list[str]] = {}
+    for entry in pending.read(data_dir).values():
+        if not (data_dir / entry.path).is_file():  # removed since: nothing of mesolog's is left
             done.append(entry.path)
             continue
         untouched = pending.is_untouched(data_dir, entry)
-        message = entry.message("" if untouched else pending.HAND_EDITED)
-        if entry.path == holding:
-            committed = _commit_one(data_dir, entry.path, message, entry.author)
-        elif not untouched:
+        if entry.path != holding and not untouched:
             continue
-        elif not entry.path.startswith("patients/"):
-            committed = _commit_one(data_dir, entry.path, message, entry.author)
-        else:
-            try:
-                with chart_lock(lock_dir, path.stem, timeout=0):
-                    committed = _commit_one(data_dir, entry.path, message, entry.author)
-            except ChartBusy:  # being written right now: that write commits it
-                continue
-        if committed:
-            done.append(entry.path)
+        message = entry.message("" if untouched else pending.HAND_EDITED)
+        groups.setdefault((message, entry.author), []).append(entry.path)
+    for (message, author), paths in groups.items():
+        with _chart_locks(lock_dir, [p for p in paths if p != holding]) as free:
+            if free and _commit_paths(data_dir, paths, message, author):
+                done += paths
     if done:
         pending.forget(data_dir, *done)
 
 
-def _commit_one(data_dir: Path, relative: str, message: str, author: str) -> bool:
-    """Commit one file with ``message``; True when it is committed (maybe by hand already)."""
-    status = _git(data_dir, "status", "--porcelain", "--", relative)
+MOVING = "mesolog-moving"
+
+
+def moving(data_dir: Path, start: str, target: str) -> Path:
+    """Before ``sync`` moves the branch and the work tree from ``start`` to ``target``: both
+    noted in ``.git/mesolog-moving`` (removed once the move is done), so that a kill in the
+    middle of git's checkout is finished by the next command, not taken for hand edits."""
+    from mesolog.store.files import write_atomically
+
+    note = git_dir(data_dir) / MOVING
+    write_atomically(note, f"{start} {target}\n")
+    return note
+
+
+def finish_interrupted_pull(data_dir: Path) -> None:
+    """A move of ``sync`` that was killed half way: when HEAD is still where it started and
+    every file that differs from it holds the version of the start or of the target (git was
+    writing them), the work tree and the branch are brought to the target. Anything else
+    (a hand edit since) is left as it is, for the practitioner."""
+    note = git_dir(data_dir) / MOVING
+    if not note.is_file():
+        return
+    noted = note.read_text(encoding="utf-8", errors="replace").split()
+    head = _git(data_dir, "rev-parse", "--verify", "HEAD").stdout.strip()
+    if len(noted) != 2 or head != noted[0] or not _only_between(data_dir, *noted):
+        note.unlink(missing_ok=True)
+        return
+    start, target = noted
+    if _git(data_dir, "read-tree", "--reset", "-u", target).returncode != 0:
+        return  # git's index is still locked: tried again by the next command
+    _git(data_dir, "update-ref", "-m", "mesolog sync: finished after an interruption", "HEAD", target, start)
+    note.unlink(missing_ok=True)
+
+
+def _only_between(data_dir: Path, start: str, target: str) -> bool:
+    """Whether every change in the work tree is a file at its ``start`` or ``target`` version."""
+    status = _git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
+    paths = [item[3:] for item in status.split("\0") if len(item) > 3]
+    if not paths:
+        return True
+    between = set(_git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
+    if not set(paths) <= between:
+        return False
+    versions = {
+        f"{rev}:{path}": _git(data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}").stdout.strip()
+        for rev in (start, target)
+        for path in paths
+    }
+    for path in paths:
+        on_disk = ""
+        if (data_dir / path).is_file():
+            on_disk = _git(data_dir, "hash-object", "--", path).stdout.strip()
+        if on_disk not in (versions[f"{start}:{path}"], versions[f"{target}:{path}"]):
+            return False
+    return True
+
+
+def _take_interrupted(data_dir: Path, lock_dir: Path, holding: str | None) -> None:
+    """Changes announced by a command that was killed before it committed them become
+    remembered changes (committed with their own message), decided by each chart's bytes:
+    as before the change, nothing was written; otherwise mesolog wrote it, and if the bytes
+    are not what it wrote either, the chart was changed by hand since."""
+    from mesolog.store import pending
+
+    for intent, announcement in pending.interrupted(data_dir):
+        with _chart_locks(lock_dir, [p for p in intent.charts if p != holding]) as free:
+            if not free:  # being written again right now: that command takes it
+                continue
+            for relative, (before, after) in intent.charts.items():
+                now = pending.digest(data_dir / relative)
+                known = pending.read(data_dir).get(relative)
+                if now == before or (
+                    known and known.digest == now and known.messages[-1] == intent.message
+                ):
+                    continue  # never written, or remembered already (killed after that)
+                edited = after is not None and now != after
+                pending.remember(data_dir, relative, intent.message, intent.author, edited)
+            announcement.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _chart_locks(lock_dir: Path, relatives: list[str]) -> Iterator[bool]:
+    """The locks of these charts if every one is free right now (True), else none (False)."""
+    from mesolog.errors import ChartBusy
+    from mesolog.store import chart_lock
+
+    with contextlib.ExitStack() as held:
+        try:
+            for relative in relatives:
+                if relative.startswith("patients/"):
+                    held.enter_context(chart_lock(lock_dir, Path(relative).stem, timeout=0))
+        except ChartBusy:
+            free = False
+        else:
+            free = True
+        yield free
+
+
+def _commit_paths(data_dir: Path, relatives: list[str], message: str, author: str) -> bool:
+    """Commit these files as one commit with ``message``; True when they are committed (maybe
+    by hand already)."""
+    status = _git(data_dir, "status", "--porcelain", "--", *relatives)
     if status.returncode == 0 and not status.stdout.strip():
         return True
-    added = _git(data_dir, "add", "--", relative)
-    done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative, author=author)
+    added = _git(data_dir, "add", "--", *relatives)
+    done = _git(data_dir, "commit", "--quiet", "-m", message, "--", *relatives, author=author)
     return added.returncode == 0 and done.returncode == 0
+
+
+def commit_edits(data_dir: Path, relatives: list[str], listed: str) -> bool:
+    """Commit changes made outside mesolog (``sync --keep-edits``): a change of mesolog's that
+    waited, with a hand edit on top, under its own message saying so; the rest as one commit
+    that names them (``listed``). The history lock is held."""
+    from mesolog.store import pending
+
+    waiting = pending.read(data_dir)
+    committed = True
+    for relative in relatives:
+        entry = waiting.get(relative)
+        if entry is not None:
+            message = entry.message(pending.HAND_EDITED)
+            committed &= _commit_paths(data_dir, [relative], message, entry.author)
+    rest = [relative for relative in relatives if relative not in waiting]
+    if rest:
+        message = f"changes made outside mesolog, kept by sync: {listed}"
+        committed &= _commit_paths(data_dir, rest, message, "")
+    if committed:
+        pending.forget(data_dir, *relatives)
+    return committed
+
+
+@contextlib.contextmanager
+def writing(
+    data_dir: Path,
+    changes: dict[Path, str | None],
+    message: str,
+    author: str,
+    new: list[Path] | None = None,
+) -> Iterator[Callable[[Path], None]]:
+    """Around writing charts and committing them: which charts are about to change, and the
+    commit they are for, are on disk before the first write, so that a kill between the write
+    and the commit is committed later under ``message``, never taken for a hand edit.
+    ``changes`` maps each chart to the text about to be written (None: decided later, under
+    the chart's lock, as an import does); ``new`` are files written just before for the same
+    commit (pictures), that did not exist before it. The block is handed a function that
+    announces one more chart before it is written (an import knows its charts one at a time).
+    Nothing is kept when history is off."""
+    if not enabled(data_dir) or git_binary() is None:
+        yield lambda path: None
+        return
+    from mesolog.store import pending
+
+    def before(path: Path, text: str | None) -> tuple[str, tuple[str, str | None]]:
+        after = None if text is None else pending.text_digest(text)
+        return str(path.relative_to(data_dir)), (pending.digest(path), after)
+
+    charts = dict(before(path, text) for path, text in changes.items())
+    charts |= {str(path.relative_to(data_dir)): ("", None) for path in new or []}
+    with pending.announced(data_dir, pending.Intent(message, author, charts)) as also:
+        yield lambda path: also(dict([before(path, None)]))
 
 
 def why_uncommitted(data_dir: Path, relative: str) -> str:
     """What ``check`` says of a chart git has not recorded: mesolog's own change waiting for its
-    commit, or a hand edit (never a remedy that would throw mesolog's change away)."""
+    commit (remembered, or announced by a command that was interrupted), or a hand edit (never
+    a remedy that would throw mesolog's change away)."""
     from mesolog.store import pending
 
     entry = pending.read(data_dir).get(relative)
     if entry is None:
+        announced = pending.announced_for(data_dir, relative)
+        if announced is not None:
+            return (
+                f"mesolog's own change ({announced}) is saved but its commit was interrupted; "
+                f"{LATER}"
+            )
         return (
             "changed outside mesolog and not committed to history; mesolog commits it on its "
-            'own before the chart\'s next change, or now: mesolog git commit -m "why" -- '
-            + relative
+            "own before the chart's next change, or now: `mesolog git add -- "
+            f'{relative}` then `mesolog git commit -m "why" -- {relative}`'
         )
     what = "; ".join(entry.messages)
     if pending.is_untouched(data_dir, entry):
@@ -199,7 +416,7 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
     return (
         f"holds mesolog's own change ({what}), which git did not record, and was changed "
         "outside mesolog since; mesolog commits both before the chart's next change, or now: "
-        'mesolog git commit -m "why" -- ' + relative
+        f'`mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
     )
 
 

@@ -3,6 +3,11 @@ in ``.git/mesolog-pending`` so that the next write of the chart or ``mesolog syn
 with the message it was meant to have, and so that ``check`` and ``sync`` never mistake it for
 a hand edit (whose remedy, ``git checkout``, would throw the session away).
 
+A change that is being written is announced first, in ``.git/mesolog-writing/`` (one file per
+change, locked while its process lives): a kill between the chart's write and its commit leaves
+that file behind, and the next command turns it into a remembered change (see
+``docs/sharing.md``).
+
 One JSON line per chart: its path in the data folder, the commit messages it waits for, the
 author, and the SHA-256 of the bytes mesolog wrote. A chart whose bytes differ from those was
 also changed by hand since. The file lives inside ``.git``: it is this clone's, never shared.
@@ -10,8 +15,12 @@ also changed by hand since. The file lives inside ``.git``: it is this clone's, 
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FILE_NAME = "mesolog-pending"
 HAND_EDITED = " (with changes made outside mesolog since)"
@@ -43,8 +52,19 @@ class Pending:
         )
 
 
+def repository(data_dir: Path) -> Path:
+    """The repository's own folder: ``.git``, or the one a ``.git`` file names (a data folder
+    that is a git worktree or a submodule)."""
+    dot_git = data_dir / ".git"
+    if dot_git.is_file():
+        first = dot_git.read_text(encoding="utf-8", errors="replace").partition("\n")[0]
+        if first.startswith("gitdir:"):
+            return (data_dir / first.removeprefix("gitdir:").strip()).resolve()
+    return dot_git
+
+
 def _file(data_dir: Path) -> Path:
-    return data_dir / ".git" / FILE_NAME
+    return repository(data_dir) / FILE_NAME
 
 
 def digest(path: Path) -> str:
@@ -105,7 +125,9 @@ def _write(data_dir: Path, entries: dict[str, Pending]) -> None:
     write_atomically(path, "\n".join(lines) + "\n")
 
 
-def remember(data_dir: Path, relative: str, message: str, author: str) -> None:
+def remember(
+    data_dir: Path, relative: str, message: str, author: str, hand_edited: bool = False
+) -> None:
     """Add ``message`` to what ``relative`` waits for (the caller holds the history lock)."""
     entries = read(data_dir)
     old = entries.get(relative)
@@ -115,7 +137,7 @@ def remember(data_dir: Path, relative: str, message: str, author: str) -> None:
         messages,
         (old.author if old else "") or author,
         digest(data_dir / relative),
-        old.hand_edited if old else False,
+        hand_edited or (old.hand_edited if old else False),
     )
     _write(data_dir, entries)
 
@@ -137,3 +159,166 @@ def forget(data_dir: Path, *relative: str) -> None:
     entries = read(data_dir)
     if any(r in entries for r in relative):
         _write(data_dir, {k: v for k, v in entries.items() if k not in relative})
+
+
+# --- changes being written ---------------------------------------------------------------------
+
+WRITING = "mesolog-writing"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A change announced before its charts were written: the commit it is for, and each
+    chart's SHA-256 before the write and after it (None: not known in advance, an import)."""
+
+    message: str
+    author: str
+    charts: dict[str, tuple[str, str | None]]
+
+
+def text_digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextlib.contextmanager
+def announced(data_dir: Path, intent: Intent) -> Iterator[Callable[[dict[str, tuple[str, str | None]]], None]]:
+    """Hold ``intent`` on disk (fsynced, before any chart is written) while the block writes
+    and commits; removed when the block ends. The file stays locked while this process lives,
+    so that no other command takes a change being made for an interrupted one; a kill (or an
+    error) leaves it for :func:`interrupted`, which decides from the charts' bytes.
+
+    The block is handed a function that announces more charts before they are written (an
+    import streams, so its charts are known one at a time): each is one line appended and
+    fsynced, so the file grows with the change and a kill can only cut the line of a chart not
+    yet written."""
+    import fcntl
+    import json
+    import tempfile
+
+    from mesolog.store.paths import make_private_dir
+
+    folder = repository(data_dir) / WRITING
+    make_private_dir(folder)
+    fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    final = Path(temporary).with_suffix(".json")
+    named = finished = False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # before the file has its name: never seen unlocked
+        body = {"message": intent.message, "author": intent.author, "charts": intent.charts}
+        os.write(fd, json.dumps(body).encode() + b"\n")
+        os.fsync(fd)
+        os.rename(temporary, final)
+        named = True
+        _sync_folder(folder)
+
+        def also(charts: dict[str, tuple[str, str | None]]) -> None:
+            os.write(fd, json.dumps({"charts": charts}).encode() + b"\n")
+            os.fsync(fd)
+
+        yield also
+        finished = True
+    finally:
+        if not named:
+            os.unlink(temporary)
+        elif finished:
+            final.unlink(missing_ok=True)
+        os.close(fd)  # an error after the name: left for the next command to decide
+
+
+def _sync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a folder be fsynced
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def interrupted(data_dir: Path) -> Iterator[tuple[Intent, Path]]:
+    """The announced changes whose process is gone (its lock is free), each with its file;
+    the caller removes the file once it has dealt with it. A file left half written (killed
+    before it was named) announced nothing that was written: removed here once it is an hour
+    old (a younger one may be a command's that has yet to lock it)."""
+    import fcntl
+
+    folder = repository(data_dir) / WRITING
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".json" and _age(path) < 3600:
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # its process is still writing or committing
+            os.close(fd)
+            continue
+        try:
+            intent = _read_intent(fd) if path.suffix == ".json" else None
+            if intent is None:
+                path.unlink(missing_ok=True)
+            else:
+                yield intent, path
+        finally:
+            os.close(fd)
+
+
+def _age(path: Path) -> float:
+    import time
+
+    try:
+        return time.time() - os.lstat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _read_intent(fd: int) -> Intent | None:
+    import json
+
+    with os.fdopen(os.dup(fd), "rb") as handle:
+        lines = handle.read().splitlines()
+    try:
+        body = json.loads(lines[0])
+        intent = Intent(str(body["message"]), str(body.get("author", "")), _charts(body))
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
+    for line in lines[1:]:  # charts announced later, one line each
+        try:
+            intent.charts.update(_charts(json.loads(line)))
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            break  # a line cut by a kill: its chart was not written yet
+    return intent
+
+
+def _charts(body: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    return {
+        str(path): (str(pair[0]), None if pair[1] is None else str(pair[1]))
+        for path, pair in body["charts"].items()
+    }
+
+
+def announced_for(data_dir: Path, relative: str) -> str | None:
+    """The message of a change announced for this chart (being written now, or interrupted)
+    whose bytes are no longer the ones before it; None when there is none (for ``check``,
+    which reads and changes nothing)."""
+    folder = repository(data_dir) / WRITING
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.glob("*.json")):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            intent = _read_intent(fd)
+        finally:
+            os.close(fd)
+        before = intent.charts.get(relative) if intent is not None else None
+        if intent is not None and before is not None and digest(data_dir / relative) != before[0]:
+            return intent.message
+    return None

@@ -2,7 +2,9 @@
 (file side), and ``mesolog sync``.
 
 Git is the distributed engine; mesolog only teaches it to merge a chart (``merge-chart``, keyed by
-session uid) and drives pull and push with one sentence per way it can fail.
+session uid) and drives pull and push with one sentence per way it can fail. What a remote
+brings is computed without touching the work tree (``store.pull``) and checked
+(``store.incoming``) before the branch moves: see docs/sharing.md.
 """
 
 from __future__ import annotations
@@ -14,10 +16,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mesolog.errors import CannotMerge, HistoryError, MergeConflict, SyncFailed, shortened
-from mesolog.store import history
+from mesolog.errors import (
+    CannotMerge,
+    HistoryError,
+    MergeConflict,
+    RemoteRefused,
+    SyncFailed,
+    shortened,
+)
+from mesolog.store import history, incoming, pull
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
+from mesolog.store.pending import announced_for
 from mesolog.store.pending import read as read_waiting
 
 ATTRIBUTES = ".gitattributes"
@@ -41,15 +51,47 @@ def _attributes_present(data_dir: Path) -> bool:
     return ATTRIBUTE_LINE in text.splitlines()
 
 
+def attribute_problem(data_dir: Path) -> str | None:
+    """Which chart git would merge with another attribute than mesolog's (``git check-attr``
+    over the work tree's .gitattributes files: a later line or a deeper file overrides an
+    earlier one, so the line being there is not enough); None when every chart is mesolog's."""
+    from mesolog.store.incoming import how_merged, merge_attributes
+
+    folder = data_dir / "patients"
+    names = sorted(f"patients/{p.name}" for p in folder.glob("*.toml")) if folder.is_dir() else []
+    for path, value in merge_attributes(data_dir, names):
+        if value != "mesolog":
+            return f"git would merge {how_merged(path, value)}, not mesolog's merge"
+    return None
+
+
 def write_attributes(data_dir: Path) -> bool:
-    """Add the attribute line to ``.gitattributes`` (kept otherwise); True when it changed."""
-    if _attributes_present(data_dir):
+    """Add the attribute line to ``.gitattributes`` (kept otherwise) unless it is there and in
+    force; True when it changed. Added again at the end when a later line overrides it."""
+    if _attributes_present(data_dir) and (
+        not history.enabled(data_dir) or attribute_problem(data_dir) is None
+    ):
         return False
     path = data_dir / ATTRIBUTES
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     joiner = "" if not old or old.endswith("\n") else "\n"
     write_atomically(path, f"{old}{joiner}{ATTRIBUTE_LINE}\n")
     return True
+
+
+def exclude_own_files(data_dir: Path) -> None:
+    """mesolog's locks and temporaries ignored in this clone's own ``.git/info/exclude`` too:
+    a ``.gitignore`` changed on a remote can then never turn them into changes to commit."""
+    exclude = history.git_dir(data_dir) / "info" / "exclude"
+    try:
+        old = exclude.read_text(encoding="utf-8")
+    except OSError:
+        old = ""
+    missing = [line for line in history.GITIGNORE.splitlines() if line not in old.splitlines()]
+    if missing:
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        joiner = "" if not old or old.endswith("\n") else "\n"
+        write_atomically(exclude, old + joiner + "\n".join(missing) + "\n")
 
 
 def register_driver(data_dir: Path) -> None:
@@ -104,6 +146,9 @@ def driver_problem(data_dir: Path) -> str | None:
         )
     if not _attributes_present(data_dir):
         return f"{ATTRIBUTES} lacks `{ATTRIBUTE_LINE}`: run `mesolog init --git`"
+    problem = attribute_problem(data_dir)
+    if problem:
+        return f"{problem} (a later line of a .gitattributes file overrides `{ATTRIBUTE_LINE}`): run `mesolog init --git`"
     return None
 
 
@@ -123,6 +168,7 @@ def init(data_dir: Path) -> str:
         photos, _ = share_photos(data_dir)
         message = history.init(data_dir)  # commits everything, .gitattributes included
         register_driver(data_dir)
+        exclude_own_files(data_dir)
         tighten(data_dir)
         return f"{message} {photos[0].upper()}{photos[1:]}"
     own = [ATTRIBUTES] if write_attributes(data_dir) else []
@@ -134,6 +180,7 @@ def init(data_dir: Path) -> str:
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
         own.append(".gitignore")
     register_driver(data_dir)
+    exclude_own_files(data_dir)
     tighten(data_dir)
     stuck = history.index_lock_warning(data_dir)
     if stuck:  # every commit would fail: never claim history is on
@@ -142,6 +189,12 @@ def init(data_dir: Path) -> str:
         history.git(data_dir, "add", "--", *own)
         history.git(
             data_dir, "commit", "--quiet", "-m", "mesolog: charts merge by session", "--", *own
+        )
+    overridden = attribute_problem(data_dir)
+    if overridden:  # a .gitattributes deeper than the top one wins over the line written there
+        raise HistoryError(
+            f"history is on, but {overridden}: a .gitattributes file in a folder overrides "
+            f"`{ATTRIBUTE_LINE}`; remove its line for charts, then run `mesolog init --git` again."
         )
     return (
         "history is on in this existing repository: the chart merge driver is registered "
@@ -183,14 +236,19 @@ def _out(data_dir: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no reason given"
-
-
-def _pending(data_dir: Path) -> list[str]:
-    status = history.git(data_dir, "status", "--porcelain", "--untracked-files=all").stdout
-    return [line[3:] for line in status.splitlines() if line.strip()]
+def _pending(data_dir: Path) -> list[tuple[str, str]]:
+    """(git's two status letters, path) of every change git has not recorded, untracked files
+    included (``-z``: names as they are, the old name of a rename skipped)."""
+    status = history.git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
+    found: list[tuple[str, str]] = []
+    skip = False
+    for item in status.split("\0"):
+        if skip or len(item) < 4:
+            skip = False
+            continue
+        skip = item[0] in "RC"
+        found.append((item[:2], item[3:]))
+    return found
 
 
 def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
@@ -208,8 +266,10 @@ def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     return "origin", branch, False
 
 
-def sync(data_dir: Path, lock_dir: Path) -> SyncReport:
-    """Pull (charts merged by the driver), then push. Raises one sentence per way it stops."""
+def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> SyncReport:
+    """Pull (charts merged by the driver, the result checked before it is taken), then push.
+    ``keep_edits`` commits changes made outside mesolog first. Raises one sentence per way it
+    stops."""
     if history.git_binary() is None:
         raise SyncFailed("git is not installed, so there is nothing to sync with.")
     if not history.enabled(data_dir):
@@ -218,41 +278,20 @@ def sync(data_dir: Path, lock_dir: Path) -> SyncReport:
     if problem:
         raise SyncFailed(f"not synced: {problem}.")
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        return _sync(data_dir, lock_dir)
+        return _sync(data_dir, lock_dir, keep_edits)
 
 
-def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
-    report = SyncReport()
-    if (data_dir / ".git" / "MERGE_HEAD").exists():
-        raise SyncFailed(
-            "a git merge is under way in the data folder: finish it (`mesolog git commit`) or "
-            "undo it (`mesolog git merge --abort`), then sync again."
-        )
-    stuck = history.index_lock_warning(data_dir)
-    if stuck:
-        raise SyncFailed(f"not synced: {stuck}.")
-    # mesolog's own changes that git could not record when they were made: committed now.
-    history.commit_waiting(data_dir, lock_dir)
-    pending = _pending(data_dir)
-    waiting = [name for name in pending if name in read_waiting(data_dir)]
-    if waiting:
-        # mesolog's change with a hand edit on top: never offer to undo it (that loses both).
-        raise SyncFailed(
-            f"not synced: {', '.join(waiting[:5])}{' ...' if len(waiting) > 5 else ''} "
-            "holds a change of mesolog's that git did not record, and was changed outside "
-            "mesolog since: run `mesolog check`, then commit it with `mesolog git commit -am WHY`."
-        )
-    if pending:
-        # Never swept into a commit: a hand edit is the practitioner's to keep or drop.
-        raise SyncFailed(
-            f"not synced: {', '.join(pending[:5])}{' ...' if len(pending) > 5 else ''} "
-            "changed outside mesolog (a hand edit?): run `mesolog check`, then commit it with "
-            "`mesolog git commit -am WHY` or undo it with `mesolog git checkout -- FILE`."
-        )
+def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
+    _refuse_interrupted_git(data_dir)
+    _recover(data_dir, lock_dir)
+    odd = odd_files(data_dir)
+    if odd:
+        raise SyncFailed(f"not synced: {odd}; nothing was changed.")
     branch = _out(data_dir, "symbolic-ref", "--short", "HEAD")
     if not branch:
         raise SyncFailed("the data folder is not on a branch (detached HEAD); nothing was synced.")
     remote, there, tracked = _where_to(data_dir, branch)
+    _uncommitted(data_dir, keep_edits)
     # git's own words are read below (which refusal was it?): in English whatever the locale.
     fetched = history.git(data_dir, "fetch", "--quiet", remote, in_english=True)
     if fetched.returncode != 0:
@@ -260,22 +299,8 @@ def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
             f"{_unreachable(remote, fetched.stderr)}; nothing was changed, your charts are "
             "committed here and will sync next time."
         )
-    incoming = f"refs/remotes/{remote}/{there}"
-    before = _out(data_dir, "rev-parse", "HEAD")
-    clashes: list[str] = []
-    if _out(data_dir, "rev-parse", "--verify", "--quiet", incoming):
-        clashes = _merge(data_dir, incoming, f"{remote}/{there}")
-        after = _out(data_dir, "rev-parse", "HEAD")
-        if before and after and before != after:
-            tighten(data_dir)  # git wrote what it pulled with the umask (0644)
-            changed = _out(data_dir, "diff", "--name-only", before, after) or ""
-            names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
-            report.lines.append(
-                f"pulled from {remote}/{there}: "
-                + (", ".join(names) + " updated" if names else "nothing new in the charts")
-            )
-        else:
-            report.lines.append(f"pulled from {remote}/{there}: already up to date")
+    report = SyncReport()
+    clashes = _pull(data_dir, remote, there, report)
     pushed = history.git(
         data_dir,
         "push",
@@ -295,6 +320,156 @@ def _sync(data_dir: Path, lock_dir: Path) -> SyncReport:
             + f"; `mesolog check` lists them: {how_to_settle(clashes)}."
         )
     return report
+
+
+def _refuse_interrupted_git(data_dir: Path) -> None:
+    """A merge by hand under way, or git's index left locked: the practitioner's to finish."""
+    if (history.git_dir(data_dir) / "MERGE_HEAD").exists():
+        # Undoing the merge puts back the files as they were before it: offered only when
+        # mesolog has no change of its own waiting in them (undoing would drop it).
+        undo = "" if read_waiting(data_dir) else " or undo it (`mesolog git merge --abort`)"
+        raise SyncFailed(
+            f"a git merge is under way in the data folder: finish it (`mesolog git commit`){undo}, "
+            "then sync again."
+        )
+    stuck = history.index_lock_warning(data_dir)
+    if stuck:
+        raise SyncFailed(f"not synced: {stuck}.")
+
+
+def _recover(data_dir: Path, lock_dir: Path) -> None:
+    """What a killed command left: a sync's scratch folder, git's merge temporaries in the data
+    folder, and changes of mesolog's written but not committed (committed now, each with its
+    own message)."""
+    pull.clear(data_dir)
+    exclude_own_files(data_dir)  # a clone set up before this clone-local exclusion existed
+    for leftover in pull.leftover_temporaries(data_dir):
+        leftover.unlink(missing_ok=True)
+    history.commit_waiting(data_dir, lock_dir)
+
+
+def odd_files(data_dir: Path) -> str | None:
+    """A symbolic link, device, FIFO or socket in the data folder (outside .git), named; None
+    when there is none. mesolog writes only plain files in plain folders: through a link it
+    would write outside the data folder, and such files never reach history."""
+    import stat
+
+    kinds = {
+        stat.S_IFLNK: "a symbolic link",
+        stat.S_IFIFO: "a FIFO",
+        stat.S_IFSOCK: "a socket",
+        stat.S_IFBLK: "a device",
+        stat.S_IFCHR: "a device",
+    }
+    for folder, dirs, files in os.walk(data_dir):
+        if Path(folder) == data_dir:
+            dirs[:] = [d for d in dirs if d != ".git"]
+        for name in sorted([*dirs, *files]):
+            path = Path(folder) / name
+            kind = kinds.get(stat.S_IFMT(os.lstat(path).st_mode))
+            if kind:
+                return (
+                    f"{path.relative_to(data_dir)} in the data folder is {kind}; mesolog keeps "
+                    "only plain files and folders there: put the real folder or file in its place"
+                )
+    return None
+
+
+def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
+    """Changes git has not recorded are never swept into a commit by surprise: committed as
+    they are with ``--keep-edits``, else refused with the command that keeps them (and never
+    one that would throw a session away)."""
+    pending = _pending(data_dir)
+    if not pending:
+        return
+    paths = [path for _, path in pending]
+    busy = [path for path in paths if announced_for(data_dir, path)]
+    if busy:  # written by a command that is about to commit it (interrupted ones are taken)
+        raise SyncFailed(
+            f"not synced: {busy[0]} is being changed by another mesolog right now; sync again "
+            "in a moment; nothing was changed."
+        )
+    listed = ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
+    if keep_edits:
+        _keep_edits(data_dir, pending, listed)
+        return
+    keep = "run `mesolog check`, then `mesolog sync --keep-edits` to commit them as they are"
+    if any(path in read_waiting(data_dir) for path in paths):
+        raise SyncFailed(
+            f"not synced: {listed} holds a change of mesolog's that git did not record, and "
+            f"was changed outside mesolog since: {keep}; nothing was changed."
+        )
+    raise SyncFailed(f"not synced: {listed} changed outside mesolog (a hand edit?): {keep}; nothing was changed.")
+
+
+def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> None:
+    """``sync --keep-edits``: commit what was changed by hand, once every changed chart reads
+    (a broken chart is never shared) and none was deleted (charts are never deleted)."""
+    from mesolog.errors import MesologError
+    from mesolog.store.codec import read_chart_file
+    from mesolog.store.incoming import is_chart
+
+    for letters, path in pending:
+        if not is_chart(path):
+            continue
+        if "D" in letters:
+            raise SyncFailed(
+                f"not synced: {path} was deleted here, and charts are never deleted: put it "
+                f"back (`mesolog git show HEAD:{path}` prints it); nothing was committed."
+            )
+        try:
+            read_chart_file(data_dir / path)
+        except MesologError as error:
+            raise SyncFailed(
+                f"not synced: {error.message}; correct it (`mesolog check`), then sync again; "
+                "nothing was committed."
+            ) from None
+    if not history.commit_edits(data_dir, [path for _, path in pending], listed):
+        raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
+
+
+def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[str]:
+    """Fetched already: compute the pull without touching the work tree, check it, and only
+    then move the branch and the work tree. Returns the fields kept two ways."""
+    shown = f"{remote}/{there}"
+    folder = pull.scratch(data_dir)
+    try:
+        planned = pull.prepare(data_dir, f"refs/remotes/{shown}", shown, folder)
+        if planned is None:
+            if _out(data_dir, "rev-parse", "--verify", "--quiet", f"refs/remotes/{shown}"):
+                report.lines.append(f"pulled from {shown}: already up to date")
+            return []
+        _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
+        pull.settle(data_dir, planned, shown, folder)
+        _refuse(
+            remote,
+            shown,
+            incoming.result_refusal(data_dir, planned.head, planned.tree, folder),
+        )
+        target = pull.commit(data_dir, planned, shown)
+    finally:
+        pull.clear(data_dir)
+    pull.move(data_dir, target, shown)
+    tighten(data_dir)  # git wrote what it pulled with the umask (0644)
+    odd = odd_files(data_dir)
+    if odd:
+        raise SyncFailed(f"pulled from {shown}, but {odd}; nothing was pushed.")
+    changed = _out(data_dir, "diff", "--name-only", planned.head, target) or ""
+    names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
+    report.lines.append(
+        f"pulled from {shown}: "
+        + (", ".join(names) + " updated" if names else "nothing new in the charts")
+    )
+    return planned.clashes
+
+
+def _refuse(remote: str, shown: str, what: str | None) -> None:
+    if what:
+        raise RemoteRefused(
+            f"not synced: {remote} {what}; nothing was changed here and nothing was pushed "
+            f"(`mesolog git log {shown}` shows the remote's commits: put it right on the "
+            "machine that made them, then sync again)."
+        )
 
 
 # What git prints when a push lost the race with another machine's (and only then).
@@ -338,47 +513,3 @@ def _refused_push(remote: str, said: str) -> str:
             f"ask whoever runs {remote} what it needs, then run `mesolog sync` again."
         )
     return f"{_unreachable(remote, said)}; your charts are committed here and will be pushed next time."
-
-
-def _merge(data_dir: Path, incoming: str, shown: str) -> list[str]:
-    """Merge ``incoming``; charts changed two ways are committed with both values (the driver
-    wrote them as valid TOML). Anything else that stops the merge undoes it."""
-    done = history.git(
-        data_dir, "merge", "--no-edit", "--quiet", "-m", f"mesolog sync: merge {shown}", incoming
-    )
-    if done.returncode == 0:
-        return []
-    unmerged = (_out(data_dir, "diff", "--name-only", "--diff-filter=U") or "").splitlines()
-    if not unmerged:
-        history.git(data_dir, "merge", "--abort")
-        raise SyncFailed(
-            f"git could not merge {shown}: {_last_line(done.stderr or done.stdout)}; nothing was changed."
-        )
-    clashes: list[str] = []
-    for name in unmerged:
-        try:
-            if not (name.startswith("patients/") and name.endswith(".toml")):
-                raise CannotMerge(f"{name} is not a chart mesolog can merge")
-            versions = [_out_raw(data_dir, f":{stage}:{name}") for stage in (1, 2, 3)]
-            merged = merge_chart_texts(
-                versions[0] or "", versions[1] or "", versions[2] or "", name
-            )
-        except CannotMerge as error:
-            history.git(data_dir, "merge", "--abort")
-            raise SyncFailed(
-                f"{error.message}; the merge with {shown} was undone, nothing was changed here."
-            ) from None
-        write_atomically(data_dir / name, merged.text)
-        history.git(data_dir, "add", "--", name)
-        clashes += [f"{Path(name).stem} {sentence}" for sentence in merged.clashes]
-    committed = history.git(data_dir, "commit", "--no-edit", "--quiet")
-    if committed.returncode != 0:
-        raise SyncFailed(
-            f"the merge with {shown} could not be committed: {_last_line(committed.stderr)}."
-        )
-    return clashes
-
-
-def _out_raw(data_dir: Path, revision: str) -> str | None:
-    done = history.git(data_dir, "show", revision)
-    return done.stdout if done.returncode == 0 else None
