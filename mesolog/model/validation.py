@@ -175,65 +175,84 @@ def _one_line_problems(session: Session, check: Callable[..., None]) -> None:
         check(("complications", index, "name"), one_line, problem.name, "complication")
 
 
-def session_problems(session: Session, today: date | None = None) -> list[Problem]:
-    """Every value that cannot be charted, each with its field, in the order of the session."""
-    today = today or date.today()
-    found: list[Problem] = []
+class _Found(list[Problem]):
+    """The problems of one session as they are found: a rule that refuses, or a refusal."""
 
-    def check(field: Field, rule: Callable[..., object], *values: object) -> None:
+    def check(self, field: Field, rule: Callable[..., object], *values: object) -> None:
         try:
             rule(*values)
         except InvalidValue as error:
-            found.append(Problem(field, error))
+            self.append(Problem(field, error))
 
-    def refuse(field: Field, name: str, value: object, allowed: str) -> None:
-        found.append(Problem(field, InvalidValue(name, value, allowed)))
+    def refuse(self, field: Field, name: str, value: object, allowed: str) -> None:
+        self.append(Problem(field, InvalidValue(name, value, allowed)))
 
+
+def session_problems(session: Session, today: date | None = None) -> list[Problem]:
+    """Every value that cannot be charted, each with its field, in the order of the session."""
+    today = today or date.today()
+    found = _Found()
+    _protocol_problems(session, today, found)
+    _item_problems(session, found)
+    _outcome_problems(session, today, found)
+    return list(found)
+
+
+def _protocol_problems(session: Session, today: date, found: _Found) -> None:
+    """The date, the one-line texts, and what every session must hold."""
     if session.date > today:
-        refuse(("date",), "date", session.date.isoformat(), "it is in the future")
+        found.refuse(("date",), "date", session.date.isoformat(), "it is in the future")
     if session.date < EARLIEST_SESSION_DATE:
         allowed = f"it is before {EARLIEST_SESSION_DATE.year}"
-        refuse(("date",), "date", session.date.isoformat(), allowed)
-    _one_line_problems(session, check)
+        found.refuse(("date",), "date", session.date.isoformat(), allowed)
+    _one_line_problems(session, found.check)
     if not session.areas:
-        refuse(("areas",), "area", "", "at least one area is required")
+        found.refuse(("areas",), "area", "", "at least one area is required")
     if not session.substances:
-        refuse(("substances",), "substance", "", "at least one substance is required")
-    check(("technique",), technique, session.technique)
-    check(("depth_mm",), depth, session.depth_mm)
+        found.refuse(("substances",), "substance", "", "at least one substance is required")
+    found.check(("technique",), technique, session.technique)
+    found.check(("depth_mm",), depth, session.depth_mm)
     if not session.anaesthetic.strip():
         allowed = "write 'none' or what was used"
-        refuse(("anaesthetic",), "anaesthetic", session.anaesthetic, allowed)
+        found.refuse(("anaesthetic",), "anaesthetic", session.anaesthetic, allowed)
+
+
+def _item_problems(session: Session, found: _Found) -> None:
+    """Substances, the one-value fields, zones and photos, each at its place."""
     for index, item in enumerate(session.substances):
         wrong = amount_problem(item)
         if wrong is not None:
             found.append(Problem(("substances", index, "amount"), wrong))
         if item.unit not in vocab.UNITS:
             allowed = "use one of " + ", ".join(vocab.UNITS)
-            refuse(("substances", index, "unit"), "unit", item.unit, allowed)
+            found.refuse(("substances", index, "unit"), "unit", item.unit, allowed)
     for entry in PLAIN:  # method, needle_gauge...: each by its parser in the table
         value = getattr(session, entry.name)
         if value is not None:
-            check((entry.name,), entry.parsed, value)
+            found.check((entry.name,), entry.parsed, value)
     for index, place in enumerate(session.zones):
         for name, why in zone_value_problems(place, session.areas):
-            refuse(("zones", index, name), f"zone {name}", getattr(place, name), why)
+            found.refuse(("zones", index, name), f"zone {name}", getattr(place, name), why)
     for index, picture in enumerate(session.photos):
-        check(("photos", index, "file") if not picture.bare else ("photos",), photo, picture.file)
+        where: Field = ("photos", index, "file") if not picture.bare else ("photos",)
+        found.check(where, photo, picture.file)
         for name, why in photo_problems(picture):
-            refuse(("photos", index, name), f"photo {name}", getattr(picture, name), why)
+            found.refuse(("photos", index, name), f"photo {name}", getattr(picture, name), why)
+
+
+def _outcome_problems(session: Session, today: date, found: _Found) -> None:
+    """Complications and measurements."""
     for index, problem in enumerate(session.complications):
         here: Field = ("complications", index)
         if problem.severity is not None:  # absent: not recorded, which is allowed
-            check((*here, "severity"), choice, problem.severity, "severity", vocab.SEVERITIES)
+            found.check((*here, "severity"), choice, problem.severity, "severity", vocab.SEVERITIES)
         for name, day, why in complication_problems(problem, session.date, today):
-            refuse((*here, name), f"{problem.name} {name}", day.isoformat(), why)
+            found.refuse((*here, name), f"{problem.name} {name}", day.isoformat(), why)
     for name, measured in session.measurements.items():
         if not MEASURE_NAME.match(name):
             allowed = "names are lower-case letters, digits and '_'"
-            refuse(("measurements", name), "measure", name, allowed)
-        check(("measurements", name), number, measured, f"measure {name}")
-    return found
+            found.refuse(("measurements", name), "measure", name, allowed)
+        found.check(("measurements", name), number, measured, f"measure {name}")
 
 
 def validate_session(session: Session, today: date | None = None) -> None:

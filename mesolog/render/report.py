@@ -263,24 +263,44 @@ def report_parts(
 
     room = width or 1_000_000
     parts: list[RenderableType] = [shown(_who(chart), style="bold")]
-    gaps = progress.days_between(chart.sessions)
-    if not chart.sessions:
-        parts.append(shown(f"No session recorded yet: `mesolog add {chart.patient.id}` records one."))
-    elif not sessions:
-        parts.append(shown("No sessions in this window."))
-    else:
-        rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
-        styles = ["strike dim" if s.voided else "" for s in sessions]
-        table = fitted(room, drawn(SESSIONS), rows, styles, title="Sessions", title_justify="left")
-        if table.table is not None:
-            parts.append(table.table)
-        else:
-            parts.append(_session_blocks(sessions, gaps, room))
+    parts.append(_sessions_part(chart, sessions, room))
     if any(s.zones for s in sessions):
         from mesolog.render.pictures import injection_map_part
 
         parts.append(injection_map_part(sessions) or "")
     parts.append(_progress_text(chart, today))
+    parts += _tables(sessions, room)
+    if progress.limited_evidence(chart):
+        parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
+    if audit:
+        parts += _audit_parts(sessions, room)
+        parts += chart_trail(chart, room)
+    elif any(_amended_mark(s) for s in sessions):
+        parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
+    return parts
+
+
+def _sessions_part(chart: Chart, sessions: tuple[Session, ...], room: int) -> RenderableType:
+    """The sessions as a table where it fits ``room`` columns, else as blocks; or why none."""
+    from mesolog.model import progress
+
+    if not chart.sessions:
+        return shown(f"No session recorded yet: `mesolog add {chart.patient.id}` records one.")
+    if not sessions:
+        return shown("No sessions in this window.")
+    rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
+    styles = ["strike dim" if s.voided else "" for s in sessions]
+    table = fitted(room, drawn(SESSIONS), rows, styles, title="Sessions", title_justify="left")
+    if table.table is not None:
+        return table.table
+    return _session_blocks(sessions, progress.days_between(chart.sessions), room)
+
+
+def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
+    """Measurements, complications, products and lots: each a table, or blocks when narrow."""
+    from mesolog.model import progress
+
+    parts: list[RenderableType] = []
     trends = progress.measurement_trends(sessions)
     if trends:
         measured = [table_row(MEASUREMENTS, t) for t in trends]
@@ -293,13 +313,6 @@ def report_parts(
     if lots:
         used = [table_row(LOTS, use) for use in lots]
         parts += table_or_blocks(room, drawn(LOTS), used, "Products and lots")
-    if progress.limited_evidence(chart):
-        parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
-    if audit:
-        parts += _audit_parts(sessions, room)
-        parts += chart_trail(chart, room)
-    elif any(_amended_mark(s) for s in sessions):
-        parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
     return parts
 
 
