@@ -17,7 +17,9 @@ from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 def main() -> None:
     clinic = [(f"P-{n:04d}", f"Patient {n}") for n in range(1, 2001)]
     # New ids of another clinic's numbering, a few of them typos of this clinic's.
-    new = [f"K-{n:04d}" for n in range(2001, 3991)] + [f"P-{n:04d}".replace("0", "O", 1) for n in range(1, 11)]
+    new = [f"K-{n:04d}" for n in range(2001, 3991)] + [
+        f"P-{n:04d}".replace("0", "O", 1) for n in range(1, 11)
+    ]
     runs, refused, flagged = [], 0, 0
     for _ in range(5):
         start = time.perf_counter()
@@ -25,8 +27,10 @@ def main() -> None:
         refused = sum(1 for pid in new if check.refusal(pid, None, 2))
         flagged = len(close_new_ids([NewPatient(pid, n) for n, pid in enumerate(new, 2)]))
         runs.append(time.perf_counter() - start)
-    print(f"{len(new)} new ids against {len(clinic)}: {statistics.median(runs):.3f} s "
-          f"(median of 5); {refused} refused as close to the clinic's, {flagged} new pairs flagged")
+    print(
+        f"{len(new)} new ids against {len(clinic)}: {statistics.median(runs):.3f} s "
+        f"(median of 5); {refused} refused as close to the clinic's, {flagged} new pairs flagged"
+    )
 
 
 if __name__ == "__main__":

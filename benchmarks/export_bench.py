@@ -71,8 +71,9 @@ def main() -> None:
     folder = args.folder or clinic(args.patients, args.sessions)
     env = environment(Path(tempfile.mkdtemp(prefix="export-cache-")))
     count = len(os.listdir(folder / "patients"))
-    bare = median_of([measured([PY, str(HERE / "bare_parse.py"), str(folder)], env)
-                      for _ in range(args.repeats)])
+    bare = median_of(
+        [measured([PY, str(HERE / "bare_parse.py"), str(folder)], env) for _ in range(args.repeats)]
+    )
     print(f"## export, {count} charts ({folder})\n")
     print("| command | wall s | CPU s | x bare loop (CPU) | budget | peak MB |")
     print("|---|---|---|---|---|---|")
@@ -83,7 +84,9 @@ def main() -> None:
         for _ in range(args.repeats):
             out = Path(tempfile.mkdtemp(prefix="export-ndjson-")) / "bulk"
             extra = [str(out)] if name == "fhir-ndjson" else []
-            runs.append(measured([*MESOLOG, "--data-dir", str(folder), "export", *flags, *extra], env))
+            runs.append(
+                measured([*MESOLOG, "--data-dir", str(folder), "export", *flags, *extra], env)
+            )
             shutil.rmtree(out.parent, ignore_errors=True)
         wall, cpu, peak = median_of(runs)
         ratio = cpu / bare[1]

@@ -33,7 +33,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds user + system) of one whole process. On a shared machine the
     CPU seconds drift less; the import also waits on fsync, which only the wall time shows."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=WORK)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=WORK
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -53,8 +55,22 @@ def main() -> None:
     env = environment(WORK / "import-cache")
     sheet = WORK / f"import-{args.patients}x{args.sessions}.csv"
     with sheet.open("w") as handle:
-        subprocess.run([*MESOLOG, "--data-dir", str(source), "export", "--format", "csv",
-                        "--per", "substance"], env=env, check=True, stdout=handle, cwd=WORK)
+        subprocess.run(
+            [
+                *MESOLOG,
+                "--data-dir",
+                str(source),
+                "export",
+                "--format",
+                "csv",
+                "--per",
+                "substance",
+            ],
+            env=env,
+            check=True,
+            stdout=handle,
+            cwd=WORK,
+        )
     target = WORK / "import-target"
     bare = WORK / "bare_csv.py"
     bare.write_text(BARE_CSV)
@@ -82,15 +98,20 @@ def main() -> None:
             wall[name].append(seconds)
             cpu[name].append(used)
     rows = sum(1 for _ in sheet.open()) - 1
-    print(f"{args.patients} patients x {args.sessions} sessions, {rows} CSV rows, "
-          f"median of {args.repeats} runs (wall s / CPU s):")
+    print(
+        f"{args.patients} patients x {args.sessions} sessions, {rows} CSV rows, "
+        f"median of {args.repeats} runs (wall s / CPU s):"
+    )
     for name in cases:
         print(f"  {name}: {statistics.median(wall[name]):.2f} / {statistics.median(cpu[name]):.2f}")
     for kind, figures in (("wall", wall), ("CPU", cpu)):
         m = {name: statistics.median(values) for name, values in figures.items()}
         imp, bare_s, cold_s = m["import --apply"], m["bare csv parse"], m["cold cache rebuild"]
-        print(f"  {kind}: import = {imp / bare_s:.1f}x the bare csv parse, {imp / cold_s:.1f}x the cold "
-              f"rebuild, {imp / (bare_s + cold_s):.1f}x the two together")
+        print(
+            f"  {kind}: import = {imp / bare_s:.1f}x the bare csv parse, {imp / cold_s:.1f}x the cold "
+            f"rebuild, {imp / (bare_s + cold_s):.1f}x the two together"
+        )
+
 
 if __name__ == "__main__":
     main()

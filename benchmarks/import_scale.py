@@ -31,9 +31,23 @@ def sheet(patients: int, sessions: int, env: dict[str, str]) -> Path:
     if not path.exists():
         source = clinic(patients, sessions)
         with path.open("w") as handle:
-            subprocess.run([*MESOLOG, "--data-dir", str(source), "export", "--format", "csv",
-                            "--per", "substance"], env=env, check=True, stdout=handle,
-                           stderr=subprocess.DEVNULL, cwd=WORK)
+            subprocess.run(
+                [
+                    *MESOLOG,
+                    "--data-dir",
+                    str(source),
+                    "export",
+                    "--format",
+                    "csv",
+                    "--per",
+                    "substance",
+                ],
+                env=env,
+                check=True,
+                stdout=handle,
+                stderr=subprocess.DEVNULL,
+                cwd=WORK,
+            )
     return path
 
 
@@ -67,14 +81,28 @@ def main() -> None:
 
     def fresh() -> None:
         shutil.rmtree(target, ignore_errors=True)
-        subprocess.run([*MESOLOG, "--data-dir", str(target), "init"], env=env, check=True,
-                       stdout=subprocess.DEVNULL, cwd=WORK)
+        subprocess.run(
+            [*MESOLOG, "--data-dir", str(target), "init"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=WORK,
+        )
 
     cases: dict[str, tuple[list[str], object]] = {
         "bare csv parse": ([PY, str(bare), str(path)], None),
-        f"import dry run, {rows // 4} rows": ([*MESOLOG, "--data-dir", str(empty), "import", str(quarter)], None),
-        f"import dry run, {rows} rows": ([*MESOLOG, "--data-dir", str(empty), "import", str(path)], None),
-        f"import --apply, {rows} rows": ([*MESOLOG, "--data-dir", str(target), "import", str(path), "--apply"], fresh),
+        f"import dry run, {rows // 4} rows": (
+            [*MESOLOG, "--data-dir", str(empty), "import", str(quarter)],
+            None,
+        ),
+        f"import dry run, {rows} rows": (
+            [*MESOLOG, "--data-dir", str(empty), "import", str(path)],
+            None,
+        ),
+        f"import --apply, {rows} rows": (
+            [*MESOLOG, "--data-dir", str(target), "import", str(path), "--apply"],
+            fresh,
+        ),
     }
     figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in cases}
     for _ in range(args.repeats):

@@ -24,14 +24,25 @@ def write(folder: Path) -> tuple[Path, Path, Path]:
 
     def side(amend: int, new_note: str, minutes: int) -> Chart:
         old = base.sessions[amend - 1]
-        fixed = amended(old, replace(old, notes=new_note), at + timedelta(minutes=minutes), "Dr. B", "follow-up")
-        added = replace(base.sessions[-1], id=21, recorded=at + timedelta(minutes=minutes + 1),
-                        uid=f"01M8D2{minutes:020d}", notes=new_note)
+        fixed = amended(
+            old, replace(old, notes=new_note), at + timedelta(minutes=minutes), "Dr. B", "follow-up"
+        )
+        added = replace(
+            base.sessions[-1],
+            id=21,
+            recorded=at + timedelta(minutes=minutes + 1),
+            uid=f"01M8D2{minutes:020d}",
+            notes=new_note,
+        )
         sessions = tuple(fixed if s.id == amend else s for s in base.sessions)
         return replace(base, sessions=(*sessions, added))
 
     paths = []
-    for name, version in (("base", base), ("ours", side(5, "ours", 1)), ("theirs", side(7, "theirs", 2))):
+    for name, version in (
+        ("base", base),
+        ("ours", side(5, "ours", 1)),
+        ("theirs", side(7, "theirs", 2)),
+    ):
         path = folder / f"{name}.toml"
         path.write_text(encode_chart(version), encoding="utf-8")
         paths.append(path)

@@ -21,8 +21,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
-ADD = ["--date", "2026-11-02", "--area", "scalp", "--substance", "dutasteride 0.01%:1ml:LOT D2411",
-       "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+ADD = [
+    "--date",
+    "2026-11-02",
+    "--area",
+    "scalp",
+    "--substance",
+    "dutasteride 0.01%:1ml:LOT D2411",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--no-input",
+]
 
 
 def phone_photo(path: Path) -> None:
@@ -46,7 +59,9 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-400:] if proc.stderr else ''}")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-400:] if proc.stderr else ''}"
+        )
     return wall, usage.ru_utime + usage.ru_stime
 
 
@@ -59,23 +74,60 @@ def main() -> None:
         photo = work / "IMG_0001.jpg"
         phone_photo(photo)
         data = work / "data"
-        env = {**os.environ, "MESOLOG_DATA_DIR": str(data), "MESOLOG_CONFIG": str(work / "config.toml"),
-               "MESOLOG_CACHE_DIR": str(work / "cache")}
+        env = {
+            **os.environ,
+            "MESOLOG_DATA_DIR": str(data),
+            "MESOLOG_CONFIG": str(work / "config.toml"),
+            "MESOLOG_CACHE_DIR": str(work / "cache"),
+        }
         subprocess.run([PY, "-m", "mesolog", "init"], env=env, check=True, capture_output=True)
-        subprocess.run([PY, "-m", "mesolog", "patient", "new", "P-1"], env=env, check=True, capture_output=True)
-        subprocess.run([PY, "-m", "mesolog", "add", "P-1", *ADD], env=env, check=True, capture_output=True)
-        pillow = [PY, "-c", "import sys; from PIL import Image, ImageOps; "
-                  "im = ImageOps.exif_transpose(Image.open(sys.argv[1])); im.save(sys.argv[2], 'JPEG', quality=92, optimize=True)",
-                  str(photo), str(work / "pillow.jpg")]
-        ours = [PY, "-m", "mesolog", "photo", "add", "P-1", "1", str(photo), "--view", "front", "--stage", "before"]
+        subprocess.run(
+            [PY, "-m", "mesolog", "patient", "new", "P-1"], env=env, check=True, capture_output=True
+        )
+        subprocess.run(
+            [PY, "-m", "mesolog", "add", "P-1", *ADD], env=env, check=True, capture_output=True
+        )
+        pillow = [
+            PY,
+            "-c",
+            "import sys; from PIL import Image, ImageOps; "
+            "im = ImageOps.exif_transpose(Image.open(sys.argv[1])); im.save(sys.argv[2], 'JPEG', quality=92, optimize=True)",
+            str(photo),
+            str(work / "pillow.jpg"),
+        ]
+        ours = [
+            PY,
+            "-m",
+            "mesolog",
+            "photo",
+            "add",
+            "P-1",
+            "1",
+            str(photo),
+            "--view",
+            "front",
+            "--stage",
+            "before",
+        ]
         hello = [PY, "-c", "pass"]
         add_plain = [PY, "-m", "mesolog", "add", "P-1", *ADD]
         add_zones = [*add_plain, "--zone", "scalp/vertex:20:1", "--zone", "scalp/frontal:15:0.5"]
-        floor = [PY, str(HERE / "typer_add_floor.py"), "add", "P-1", *ADD, "--zone", "scalp/vertex:20:1",
-                 "--zone", "scalp/frontal:15:0.5"]
+        floor = [
+            PY,
+            str(HERE / "typer_add_floor.py"),
+            "add",
+            "P-1",
+            *ADD,
+            "--zone",
+            "scalp/vertex:20:1",
+            "--zone",
+            "scalp/frontal:15:0.5",
+        ]
         chart = data / "patients" / "P-1.toml"
         kept = chart.read_bytes()  # each timed run starts from the same chart
-        times: dict[str, list[tuple[float, float]]] = {k: [] for k in ("pillow", "ours", "python", "add", "zones", "floor")}
+        times: dict[str, list[tuple[float, float]]] = {
+            k: [] for k in ("pillow", "ours", "python", "add", "zones", "floor")
+        }
         for _ in range(args.repeats):  # interleaved: the machine's load falls on both alike
             times["python"].append(run_once(hello, env))
             times["pillow"].append(run_once(pillow, env))
@@ -87,11 +139,22 @@ def main() -> None:
             times["add"].append(run_once(add_plain, env))
             chart.write_bytes(kept)
             times["zones"].append(run_once(add_zones, env))
-        median = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in times.items()}
+        median = {
+            k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+            for k, v in times.items()
+        }
         # add with zones must not import Pillow or the map drawing.
-        imported = subprocess.run([*add_zones[:1], "-X", "importtime", *add_zones[1:]], env=env, capture_output=True, text=True)
-        heavy = [line.split("|")[-1].strip() for line in imported.stderr.splitlines()
-                 if "PIL" in line or "render.pictures" in line or "store.photos" in line]
+        imported = subprocess.run(
+            [*add_zones[:1], "-X", "importtime", *add_zones[1:]],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        heavy = [
+            line.split("|")[-1].strip()
+            for line in imported.stderr.splitlines()
+            if "PIL" in line or "render.pictures" in line or "store.photos" in line
+        ]
         lines = [
             "# photo add, measured",
             "",
@@ -119,7 +182,8 @@ def main() -> None:
             f"add with zones / its floor: {median['zones'][1] / median['floor'][1]:.2f}x CPU.",
             "",
             "Modules of Pillow, the photo store or the map drawing imported by `add --zone`: "
-            + (", ".join(heavy) if heavy else "none") + ".",
+            + (", ".join(heavy) if heavy else "none")
+            + ".",
             "",
         ]
         text = "\n".join(lines)

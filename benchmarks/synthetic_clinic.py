@@ -17,10 +17,38 @@ from mesolog.model.identity import derived_uid
 from mesolog.store import encode_chart, make_private_dir, write_atomically
 
 PROTOCOLS = [
-    ("hair loss", ("scalp",), [("minoxidil 0.5%", 2.0), ("dutasteride 0.01%", 1.0), ("biotin", 1.0)], 1.5, "nappage", 14),
-    ("cellulite", ("thighs", "buttocks"), [("phosphatidylcholine", 5.0), ("caffeine", 2.0), ("l-carnitine", 2.0)], 6.0, "point-by-point", 7),
-    ("rejuvenation", ("face", "neck"), [("hyaluronic acid", 2.0), ("vitamin c", 1.0)], 1.0, "papule", 15),
-    ("fat reduction", ("stomach", "flanks"), [("deoxycholate", 4.0), ("phosphatidylcholine", 4.0)], 8.0, "depot", 21),
+    (
+        "hair loss",
+        ("scalp",),
+        [("minoxidil 0.5%", 2.0), ("dutasteride 0.01%", 1.0), ("biotin", 1.0)],
+        1.5,
+        "nappage",
+        14,
+    ),
+    (
+        "cellulite",
+        ("thighs", "buttocks"),
+        [("phosphatidylcholine", 5.0), ("caffeine", 2.0), ("l-carnitine", 2.0)],
+        6.0,
+        "point-by-point",
+        7,
+    ),
+    (
+        "rejuvenation",
+        ("face", "neck"),
+        [("hyaluronic acid", 2.0), ("vitamin c", 1.0)],
+        1.0,
+        "papule",
+        15,
+    ),
+    (
+        "fat reduction",
+        ("stomach", "flanks"),
+        [("deoxycholate", 4.0), ("phosphatidylcholine", 4.0)],
+        8.0,
+        "depot",
+        21,
+    ),
 ]
 COMPLICATIONS = ["bruising", "redness", "swelling", "pain", "itching"]
 PRACTITIONERS = ["Dr. L. Moreau", "Dr. A. Keller", "Dr. S. Okafor"]
@@ -46,22 +74,64 @@ def chart(n: int, sessions: int, rng: random.Random, today: date) -> Chart:
         if rng.random() < 0.1:
             lots = {name: f"L{rng.randint(1000, 9999)}" for name, _ in mix}
         measure -= rng.random()
-        items.append(Session(
-            id=k + 1, date=day, recorded=datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ),
-            # Schema 2; the uid derived (as for a migrated chart) so every run builds the same clinic.
-            uid=derived_uid(pid, k + 1, datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ)),
-            areas=areas, technique=rng.choice(["gun", "hand"]), depth_mm=depth, anaesthetic=rng.choice(["none", "topical cream"]),
-            substances=tuple(
-                Substance(name, amount, "ml", "catalogued", vocab.concentration_of(name), lots[name], date(2027, 6, 30))
-                for name, amount in mix
-            ),
-            practitioner=rng.choice(PRACTITIONERS), course=course.name, indication=indication, method=method,
-            angle_deg=45, needle_gauge=30, needle_length_mm=4.0, points=rng.randint(20, 200), duration_min=rng.randint(15, 45),
-            notes=rng.choice(["", "tolerated well", "patient asked about [2x] dose", "slight pain at the end"]),
-            complications=(Complication(rng.choice(COMPLICATIONS), "mild", day),) if rng.random() < 0.15 else (),
-            measurements={"waist_cm": round(measure, 1), "satisfaction_0_10": float(rng.randint(4, 10))},
-        ))
-    patient = Patient(pid, datetime(start.year, start.month, start.day, 9, tzinfo=TZ), f"Patient {n}", 1950 + n % 50, "female")
+        items.append(
+            Session(
+                id=k + 1,
+                date=day,
+                recorded=datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ),
+                # Schema 2; the uid derived (as for a migrated chart) so every run builds the same clinic.
+                uid=derived_uid(
+                    pid, k + 1, datetime(day.year, day.month, day.day, 18, 5, tzinfo=TZ)
+                ),
+                areas=areas,
+                technique=rng.choice(["gun", "hand"]),
+                depth_mm=depth,
+                anaesthetic=rng.choice(["none", "topical cream"]),
+                substances=tuple(
+                    Substance(
+                        name,
+                        amount,
+                        "ml",
+                        "catalogued",
+                        vocab.concentration_of(name),
+                        lots[name],
+                        date(2027, 6, 30),
+                    )
+                    for name, amount in mix
+                ),
+                practitioner=rng.choice(PRACTITIONERS),
+                course=course.name,
+                indication=indication,
+                method=method,
+                angle_deg=45,
+                needle_gauge=30,
+                needle_length_mm=4.0,
+                points=rng.randint(20, 200),
+                duration_min=rng.randint(15, 45),
+                notes=rng.choice(
+                    [
+                        "",
+                        "tolerated well",
+                        "patient asked about [2x] dose",
+                        "slight pain at the end",
+                    ]
+                ),
+                complications=(Complication(rng.choice(COMPLICATIONS), "mild", day),)
+                if rng.random() < 0.15
+                else (),
+                measurements={
+                    "waist_cm": round(measure, 1),
+                    "satisfaction_0_10": float(rng.randint(4, 10)),
+                },
+            )
+        )
+    patient = Patient(
+        pid,
+        datetime(start.year, start.month, start.day, 9, tzinfo=TZ),
+        f"Patient {n}",
+        1950 + n % 50,
+        "female",
+    )
     return Chart(patient, (course,), tuple(items))
 
 

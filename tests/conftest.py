@@ -27,25 +27,44 @@ settings.register_profile("mesolog", deadline=None, suppress_health_check=[Healt
 settings.load_profile("mesolog")
 
 FULL_ADD = [
-    "--date", "2026-11-02",
-    "--area", "scalp",
-    "--indication", "hair loss",
-    "--substance", "dutasteride 0.01%:1ml:LOT D2411:EXP 2027-03-31",
-    "--depth", "1.5",
-    "--technique", "gun",
-    "--method", "nappage",
-    "--angle", "45",
-    "--gauge", "30",
-    "--needle-length", "4",
-    "--points", "40",
-    "--anaesthetic", "none",
-    "--duration", "25",
-    "--measure", "hair_density_per_cm2=142",
-    "--measure", "satisfaction_0_10=7",
-    "--note", "first session",
-    "--practitioner", "Dr. L. Moreau",
-    "--consent", "form 2026-11-02",
-    "--photo", "photos/P-0042/2026-11-02-before.jpg",
+    "--date",
+    "2026-11-02",
+    "--area",
+    "scalp",
+    "--indication",
+    "hair loss",
+    "--substance",
+    "dutasteride 0.01%:1ml:LOT D2411:EXP 2027-03-31",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--method",
+    "nappage",
+    "--angle",
+    "45",
+    "--gauge",
+    "30",
+    "--needle-length",
+    "4",
+    "--points",
+    "40",
+    "--anaesthetic",
+    "none",
+    "--duration",
+    "25",
+    "--measure",
+    "hair_density_per_cm2=142",
+    "--measure",
+    "satisfaction_0_10=7",
+    "--note",
+    "first session",
+    "--practitioner",
+    "Dr. L. Moreau",
+    "--consent",
+    "form 2026-11-02",
+    "--photo",
+    "photos/P-0042/2026-11-02-before.jpg",
 ]
 
 
@@ -115,9 +134,23 @@ def run() -> Run:
 def patient(run: Run, data_dir: Path) -> Path:
     """P-0042 with a six-session hair-loss course, no sessions yet."""
     run(
-        "patient", "new", "P-0042", "--name", "Ana Ruiz", "--birth-year", "1986",
-        "--course", "hair-2026", "--indication", "hair loss", "--sessions", "6",
-        "--interval", "14", "--start", "2026-11-02",
+        "patient",
+        "new",
+        "P-0042",
+        "--name",
+        "Ana Ruiz",
+        "--birth-year",
+        "1986",
+        "--course",
+        "hair-2026",
+        "--indication",
+        "hair loss",
+        "--sessions",
+        "6",
+        "--interval",
+        "14",
+        "--start",
+        "2026-11-02",
     )
     return data_dir / "patients" / "P-0042.toml"
 
@@ -133,11 +166,16 @@ def snapshot(folder: Path) -> dict[str, str]:
     }
 
 
-def mesolog_process(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def mesolog_process(
+    *args: str, env: dict[str, str] | None = None, **kw
+) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     """The real program in its own process."""
     return subprocess.run(
         [sys.executable, "-m", "mesolog", *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, **kw,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kw,
     )
 
 
@@ -162,16 +200,32 @@ class Tmux:
         # A short folder of its own: a unix socket path is limited to about 100 bytes.
         self.folder = tempfile.mkdtemp(prefix="mesolog-tmux-")
         self.tmux = ["tmux", "-S", os.path.join(self.folder, "socket"), "-f", os.devnull]
-        subprocess.run([*self.tmux, "new-session", "-d", "-s", "test", "-x", str(width), "-y", str(height),
-                        command], check=True)
+        subprocess.run(
+            [
+                *self.tmux,
+                "new-session",
+                "-d",
+                "-s",
+                "test",
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                command,
+            ],
+            check=True,
+        )
 
     def screen(self) -> str:
-        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", "test"], capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-t", "test"], capture_output=True, text=True
+        ).stdout
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run([*self.tmux, "send-keys", "-t", "test", *(["-l", "--"] if literal else []), *keys],
-                       check=True)
+        subprocess.run(
+            [*self.tmux, "send-keys", "-t", "test", *(["-l", "--"] if literal else []), *keys],
+            check=True,
+        )
 
     def wait(self, found: Callable[[str], bool], what: str, timeout: float = WAIT_S) -> str:
         """The screen, as soon as ``found`` holds for it."""

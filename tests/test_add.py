@@ -38,8 +38,13 @@ def test_add_with_every_field_stores_schema_2(run, patient: Path) -> None:
     assert s["status"] == "active"
     sub = s["substances"][0]
     assert sub == {
-        "name": "dutasteride 0.01%", "amount": 1.0, "unit": "ml", "category": "hair-loss drug",
-        "concentration": "0.01%", "lot": "D2411", "expiry": date(2027, 3, 31),
+        "name": "dutasteride 0.01%",
+        "amount": 1.0,
+        "unit": "ml",
+        "category": "hair-loss drug",
+        "concentration": "0.01%",
+        "lot": "D2411",
+        "expiry": date(2027, 3, 31),
     }
     assert s["complications"][0]["name"] == "bruising"
     assert s["complications"][0]["severity"] == "mild"
@@ -58,8 +63,18 @@ def test_like_last_copies_the_protocol_and_options_override(run, patient: Path) 
     run("add", "P-0042", *FULL_ADD)
     run("add", "P-0042", "--like-last", "--date", "2026-11-16", "--depth", "2")
     first, second = read(patient)["sessions"]
-    for key in ("areas", "substances", "technique", "method", "anaesthetic", "course", "indication",
-                "angle_deg", "needle_gauge", "practitioner"):
+    for key in (
+        "areas",
+        "substances",
+        "technique",
+        "method",
+        "anaesthetic",
+        "course",
+        "indication",
+        "angle_deg",
+        "needle_gauge",
+        "practitioner",
+    ):
         assert second[key] == first[key], key
     assert second["depth_mm"] == 2.0
     assert second["date"] == date(2026, 11, 16)
@@ -67,8 +82,18 @@ def test_like_last_copies_the_protocol_and_options_override(run, patient: Path) 
 
 
 def test_dates_today_yesterday_and_days_ago(run, patient: Path) -> None:
-    base = ["--area", "scalp", "-s", "minoxidil:1ml:LOT M1", "--depth", "1", "--technique", "hand",
-            "--anaesthetic", "none"]
+    base = [
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil:1ml:LOT M1",
+        "--depth",
+        "1",
+        "--technique",
+        "hand",
+        "--anaesthetic",
+        "none",
+    ]
     run("add", "P-0042", *base)
     run("add", "P-0042", *base, "--date", "yesterday")
     run("add", "P-0042", *base, "--date", "-3d")
@@ -90,13 +115,17 @@ def test_no_input_fails_even_with_piped_answers(run, patient: Path) -> None:
     assert "area, substance, depth, technique, anaesthetic" in result.stderr
 
 
-def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run, patient: Path) -> None:
+def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *FULL_ADD)
     # Second session: accept every default, except a new substance without a lot: the lot of
     # the same substance last time is offered.
     # Then the rest of the last protocol (method, angle, gauge, needle length, points, duration:
     # accepted), the measurements of last time (blank skips) and complications (blank: none).
-    answers = "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n" * 6 + "\n\n\n" + "\n"  # + the note
+    answers = (
+        "\n" + "dutasteride 0.01%:1ml\n" + "\n" + "\n" + "\n" + "\n" + "\n" * 6 + "\n\n\n" + "\n"
+    )  # + the note
     result = run("add", "P-0042", "--interactive", "--date", "2026-11-16", input=answers)
     assert "Lot of dutasteride 0.01%" in result.stdout
     assert "[D2411]" in result.stdout
@@ -105,7 +134,11 @@ def test_prompts_ask_for_missing_fields_with_last_values_and_lot_as_defaults(run
     assert second["substances"][0]["lot"] == "D2411"
     assert second["substances"][0]["expiry"] == date(2027, 3, 31)  # a known lot keeps its expiry
     assert "measurements" not in second and "complications" not in second
-    assert second["depth_mm"] == 1.5 and second["technique"] == "gun" and second["anaesthetic"] == "none"
+    assert (
+        second["depth_mm"] == 1.5
+        and second["technique"] == "gun"
+        and second["anaesthetic"] == "none"
+    )
     assert "Method (nappage, papule, point-by-point...) ('-' for none) [nappage]:" in result.stdout
     assert (second["method"], second["angle_deg"], second["needle_gauge"]) == ("nappage", 45, 30)
     assert (second["needle_length_mm"], second["points"], second["duration_min"]) == (4.0, 40, 25)
@@ -136,8 +169,17 @@ def test_new_patient_flag_creates_the_chart(run, data_dir: Path) -> None:
 
 
 def test_unknown_vocabulary_is_kept_with_a_suggestion(run, patient: Path) -> None:
-    result = run("add", "P-0042", *FULL_ADD, "--area", "thigs", "-s", "hyaluronc acid:1ml:LOT H1",
-                 "--complication", "bruse")
+    result = run(
+        "add",
+        "P-0042",
+        *FULL_ADD,
+        "--area",
+        "thigs",
+        "-s",
+        "hyaluronc acid:1ml:LOT H1",
+        "--complication",
+        "bruse",
+    )
     assert "did you mean 'thighs'" in result.stderr
     assert "did you mean 'hyaluronic acid'" in result.stderr
     assert "did you mean 'bruising'" in result.stderr
@@ -152,14 +194,31 @@ def test_the_record_keeps_the_word_typed(run, patient: Path) -> None:
     s = read(patient)["sessions"][0]
     assert s["areas"] == ["scalp", "abdomen"]
     assert s["complications"][0] == {"name": "oedema", "severity": "moderate"}
-    found = run("find", "--area", "stomach", "--complication", "swelling", "--format", "json").stdout
+    found = run(
+        "find", "--area", "stomach", "--complication", "swelling", "--format", "json"
+    ).stdout
     assert '"session": 1' in found.replace(" ", "").replace('"session":1', '"session": 1')
 
 
 def test_warnings_expired_lot_and_depth_outside_dermal_range(run, patient: Path) -> None:
-    result = run("add", "P-0042", "--area", "thighs", "-s", "phosphatidylcholine:5ml:LOT PC1:EXP 2026-01-01",
-                 "--depth", "6", "--technique", "hand", "--anaesthetic", "local", "--date", "2026-11-02",
-                 "--method", "papule")
+    result = run(
+        "add",
+        "P-0042",
+        "--area",
+        "thighs",
+        "-s",
+        "phosphatidylcholine:5ml:LOT PC1:EXP 2026-01-01",
+        "--depth",
+        "6",
+        "--technique",
+        "hand",
+        "--anaesthetic",
+        "local",
+        "--date",
+        "2026-11-02",
+        "--method",
+        "papule",
+    )
     assert "expired on 2026-01-01" in result.stderr
     assert "outside what the sources describe" in result.stderr
     assert "for papule" in result.stderr
@@ -172,7 +231,16 @@ def test_config_supplies_practitioner_and_defaults(run, patient: Path, config_fi
         'practitioner = "Dr. Config"\ntechnique = "hand"\nanaesthetic = "topical"\n'
         'areas = ["inner knees"]\n[substances]\n"meso-hair cocktail" = "multivitamin"\n'
     )
-    result = run("add", "P-0042", "--area", "inner knees", "-s", "meso-hair cocktail:2ml:LOT C1", "--depth", "1")
+    result = run(
+        "add",
+        "P-0042",
+        "--area",
+        "inner knees",
+        "-s",
+        "meso-hair cocktail:2ml:LOT C1",
+        "--depth",
+        "1",
+    )
     assert "not in the" not in result.stderr
     s = read(patient)["sessions"][0]
     assert s["practitioner"] == "Dr. Config"

@@ -74,9 +74,13 @@ def test_wrong_type_for_an_integer_option_is_one_sentence(run, patient: Path) ->
     assert snapshot(patient.parent.parent) == before
 
 
-@pytest.mark.parametrize("bad_id", ["../x", "a/b", "", "x" * 65, ".hidden", "-dash", "a b", "..", "C:\\x", "é"])
+@pytest.mark.parametrize(
+    "bad_id", ["../x", "a/b", "", "x" * 65, ".hidden", "-dash", "a b", "..", "C:\\x", "é"]
+)
 @pytest.mark.parametrize("command", [["add"], ["report"], ["patient", "show"], ["patient", "new"]])
-def test_path_like_or_malformed_ids_are_refused_before_any_path(run, data_dir: Path, bad_id: str, command: list[str]) -> None:
+def test_path_like_or_malformed_ids_are_refused_before_any_path(
+    run, data_dir: Path, bad_id: str, command: list[str]
+) -> None:
     run("init")
     before = snapshot(data_dir.parent)
     extra = add_args() if command == ["add"] else []
@@ -98,9 +102,17 @@ def test_broken_toml_names_file_line_and_column_and_is_not_touched(run, patient:
     text = patient.read_text()
     patient.write_text(text.replace('technique = "gun"', 'technique = "gun'))
     before = snapshot(patient.parent.parent)
-    for args in (["report", "P-0042"], ["add", "P-0042", *FULL_ADD], ["amend", "P-0042", "1", "--depth", "2", "--reason", "x"]):
+    for args in (
+        ["report", "P-0042"],
+        ["add", "P-0042", *FULL_ADD],
+        ["amend", "P-0042", "1", "--depth", "2", "--reason", "x"],
+    ):
         result = run(*args, expect=1)
-        line = next(n for n, text in enumerate(patient.read_text().splitlines(), 1) if 'technique = "gun' in text)
+        line = next(
+            n
+            for n, text in enumerate(patient.read_text().splitlines(), 1)
+            if 'technique = "gun' in text
+        )
         assert f"{patient}:{line}: column" in result.stderr
         assert "Traceback" not in result.output
     assert snapshot(patient.parent.parent) == before
@@ -123,8 +135,13 @@ def test_newer_schema_is_refused_and_never_rewritten(run, patient: Path) -> None
     assert snapshot(patient.parent.parent) == before
 
 
-@pytest.mark.parametrize("content", [b"", b"   \n", b"\x00" * 64, b"schema = 1\n[patient]\nid = \"P-0042\"\n", b"\xff\xfe garbage"])
-def test_empty_truncated_or_binary_file_is_refused_not_read_as_no_sessions(run, patient: Path, content: bytes) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"   \n", b"\x00" * 64, b'schema = 1\n[patient]\nid = "P-0042"\n', b"\xff\xfe garbage"],
+)
+def test_empty_truncated_or_binary_file_is_refused_not_read_as_no_sessions(
+    run, patient: Path, content: bytes
+) -> None:
     patient.write_bytes(content)
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *FULL_ADD, expect=1)
@@ -135,7 +152,10 @@ def test_empty_truncated_or_binary_file_is_refused_not_read_as_no_sessions(run, 
 def test_bad_format_and_last_values(run, patient: Path) -> None:
     assert "use one of table, json" in run("report", "P-0042", "--format", "xml", expect=2).stderr
     assert "1 or more" in run("report", "P-0042", "--last", "0", expect=2).stderr
-    assert "must end in .html, .svg, .txt" in run("report", "P-0042", "--output", "x.pdf", expect=2).stderr
+    assert (
+        "must end in .html, .svg, .txt"
+        in run("report", "P-0042", "--output", "x.pdf", expect=2).stderr
+    )
 
 
 def test_broken_config_names_the_line(run, patient: Path, config_file: Path) -> None:
@@ -158,4 +178,6 @@ def test_a_folder_that_cannot_be_written_is_one_sentence(run, data_dir: Path) ->
 def test_toml_broken_at_the_end_names_the_last_line(run, patient: Path) -> None:
     patient.write_text(patient.read_text() + "\nnotes = [\n")
     lines = patient.read_text().count("\n")
-    assert f"{patient}:{lines}: end of file: broken TOML" in run("report", "P-0042", expect=1).stderr
+    assert (
+        f"{patient}:{lines}: end of file: broken TOML" in run("report", "P-0042", expect=1).stderr
+    )

@@ -11,19 +11,47 @@ import pytest
 from conftest import snapshot
 
 BREAKS = ["\u2028", "\u2029", "\u0085", "\v", "\f"]
-SESSION = ["--area", "scalp", "-s", "biotin:1ml:LOT B1", "--depth", "1.5", "--technique", "gun",
-           "--anaesthetic", "none", "--no-input"]
+SESSION = [
+    "--area",
+    "scalp",
+    "-s",
+    "biotin:1ml:LOT B1",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--no-input",
+]
 OSC52 = "\x1b]52;c;SGVsbG8=\x07"  # an escape sequence that writes the terminal's clipboard
 
 
 def _chart(run, data_dir: Path) -> Path:  # type: ignore[no-untyped-def]
-    run("patient", "new", "P-1", "--name", "Ana", "--course", "hair", "--indication", "hair loss",
-        "--sessions", "6", "--interval", "14", "--start", "2026-10-01")
+    run(
+        "patient",
+        "new",
+        "P-1",
+        "--name",
+        "Ana",
+        "--course",
+        "hair",
+        "--indication",
+        "hair loss",
+        "--sessions",
+        "6",
+        "--interval",
+        "14",
+        "--start",
+        "2026-10-01",
+    )
     return data_dir / "patients" / "P-1.toml"
 
 
 @pytest.mark.parametrize("brk", BREAKS)
-def test_a_note_holding_a_line_break_never_stops_a_later_edit(run, data_dir: Path, brk: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_holding_a_line_break_never_stops_a_later_edit(
+    run, data_dir: Path, brk: str
+) -> None:  # type: ignore[no-untyped-def]
     chart = _chart(run, data_dir)
     note = f"line one{brk}line two"
     run("add", "P-1", "--date", "2026-11-01", *SESSION, "--note", note)
@@ -39,15 +67,20 @@ def test_a_note_holding_a_line_break_never_stops_a_later_edit(run, data_dir: Pat
 
 
 @pytest.mark.parametrize("brk", BREAKS)
-@pytest.mark.parametrize("args", [
-    ("add", "P-1", *SESSION, "--practitioner", "Dr.{}X"),
-    ("add", "P-1", *SESSION, "--area", "neck{}face"),
-    ("patient", "edit", "P-1", "--name", "A{}B", "--reason", "x"),
-    ("patient", "edit", "P-1", "--phone", "1", "--reason", "x{}y"),
-    ("course", "add", "P-1", "--name", "c{}d", "--sessions", "3", "--interval", "14"),
-    ("config", "set", "clinic_name", "A{}B"),
-])
-def test_a_line_break_in_a_one_line_field_is_refused(run, data_dir: Path, config_file: Path, brk: str, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("add", "P-1", *SESSION, "--practitioner", "Dr.{}X"),
+        ("add", "P-1", *SESSION, "--area", "neck{}face"),
+        ("patient", "edit", "P-1", "--name", "A{}B", "--reason", "x"),
+        ("patient", "edit", "P-1", "--phone", "1", "--reason", "x{}y"),
+        ("course", "add", "P-1", "--name", "c{}d", "--sessions", "3", "--interval", "14"),
+        ("config", "set", "clinic_name", "A{}B"),
+    ],
+)
+def test_a_line_break_in_a_one_line_field_is_refused(
+    run, data_dir: Path, config_file: Path, brk: str, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
     _chart(run, data_dir)
     before = snapshot(data_dir), snapshot(config_file.parent)
     result = run(*(a.replace("{}", brk) for a in args), expect=2)
@@ -60,8 +93,12 @@ def test_check_finds_a_chart_holding_one_and_amend_note_repairs_it(run, data_dir
     run("add", "P-1", "--date", "2026-11-01", *SESSION, "--note", "ok")
     # As an older mesolog or a hand edit left it: raw separators in the note and in the name.
     text = chart.read_text(encoding="utf-8")
-    chart.write_text(text.replace('notes = "ok"', 'notes = "a\u2028b\u0085c"')
-                     .replace('name = "Ana"', 'name = "An\u2029a"'), encoding="utf-8")
+    chart.write_text(
+        text.replace('notes = "ok"', 'notes = "a\u2028b\u0085c"').replace(
+            'name = "Ana"', 'name = "An\u2029a"'
+        ),
+        encoding="utf-8",
+    )
     found = run("check", expect=1).stdout
     assert "session 1: the notes hold U+0085, U+2028" in found and "amend P-1 1 --note" in found
     assert "patient name 'An\\u2029a' holds a line break" in found
@@ -74,8 +111,12 @@ def test_check_lists_every_problem_of_a_session(run, data_dir: Path) -> None:  #
     chart = _chart(run, data_dir)
     run("add", "P-1", "--date", "2026-11-01", *SESSION)
     text = chart.read_text(encoding="utf-8")
-    chart.write_text(text.replace("depth_mm = 1.5", 'depth_mm = "deep"').replace('technique = "gun"', 'technique = "laser"'),
-                     encoding="utf-8")
+    chart.write_text(
+        text.replace("depth_mm = 1.5", 'depth_mm = "deep"').replace(
+            'technique = "gun"', 'technique = "laser"'
+        ),
+        encoding="utf-8",
+    )
     found = run("check", expect=1).stdout
     assert "depth_mm must be a number, found 'deep'" in found
     assert "technique 'laser' is not allowed" in found  # hidden behind the first problem before
@@ -108,14 +149,19 @@ def test_every_message_quoting_stored_text_is_inert(run, data_dir: Path, config_
     assert snapshot(data_dir) == before
     said = _inert(run("patient", "edit", "P-1", "--name", "Ana Ruiz", "--reason", "clean"))
     assert "\\x1b]52" in said  # the old name, shown visibly
-    config_file.write_text(f'practitioner = "Dr{OSC52}"\n[aftercare]\n"hair{OSC52}" = "x"\n'.replace("\x1b", "\\u001b")
-                           .replace("\x07", "\\u0007"))
+    config_file.write_text(
+        f'practitioner = "Dr{OSC52}"\n[aftercare]\n"hair{OSC52}" = "x"\n'.replace(
+            "\x1b", "\\u001b"
+        ).replace("\x07", "\\u0007")
+    )
     assert "\\x1b]52" in _inert(run("config", "show"))
     _inert(run("config", "set", "clinic_name", "Clinique"))
     _inert(run("config", "set", f"aftercare.hair{OSC52}", "no wash"))
 
 
-def test_any_note_reads_back_after_every_later_edit(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_any_note_reads_back_after_every_later_edit(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     """Whatever a note holds (line separators, NEL, form feeds, any Unicode), the chart keeps
     reading back: the note as typed, and an amendment of another field still writes."""
     import os
@@ -132,8 +178,13 @@ def test_any_note_reads_back_after_every_later_edit(tmp_path_factory: pytest.Tem
     @example(note="a\u2028b")
     @example(note="a\u2029b\x85c")
     @example(note="x\ry\n\vz\f")
-    @given(note=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                        min_size=1, max_size=40).filter(lambda t: t.strip()))
+    @given(
+        note=st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+            min_size=1,
+            max_size=40,
+        ).filter(lambda t: t.strip())
+    )
     def round_trip(note: str) -> None:
         folder = tmp_path_factory.mktemp("notes")
         os.environ["MESOLOG_DATA_DIR"] = str(folder)
@@ -142,7 +193,9 @@ def test_any_note_reads_back_after_every_later_edit(tmp_path_factory: pytest.Tem
         assert added.exit_code == 0, added.stderr
         amended = runner.invoke(app, ["amend", "P-1", "1", "--depth", "2", "--reason", "again"])
         assert amended.exit_code == 0, amended.stderr
-        session = tomllib.loads((folder / "patients" / "P-1.toml").read_text(encoding="utf-8"))["sessions"][0]
+        session = tomllib.loads((folder / "patients" / "P-1.toml").read_text(encoding="utf-8"))[
+            "sessions"
+        ][0]
         assert session["notes"] == note and session["depth_mm"] == 2.0
 
     round_trip()

@@ -21,8 +21,19 @@ from mesolog.model.progress import next_due, summarize
 from mesolog.model.records import Chart, Course, Patient
 from mesolog.store import Clinic, encode_chart, parse_chart_text, read_chart_file
 
-SESSION = ["--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M1", "--depth", "1.5",
-           "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+SESSION = [
+    "--area",
+    "scalp",
+    "-s",
+    "minoxidil 0.5%:2ml:LOT M1",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--no-input",
+]
 
 
 def chart_of(path: Path) -> Chart:
@@ -33,11 +44,27 @@ def chart_of(path: Path) -> Chart:
 
 
 def test_patient_edit_records_old_and_new_in_the_chart_trail(run, patient: Path) -> None:
-    result = run("patient", "edit", "P-0042", "--name", "Ana Ruiz Vidal", "--phone", "+34 600 111 222",
-                 "--email", "ana@example.org", "--reason", "married name", "--by", "Dr. L. Moreau")
+    result = run(
+        "patient",
+        "edit",
+        "P-0042",
+        "--name",
+        "Ana Ruiz Vidal",
+        "--phone",
+        "+34 600 111 222",
+        "--email",
+        "ana@example.org",
+        "--reason",
+        "married name",
+        "--by",
+        "Dr. L. Moreau",
+    )
     assert "patient.name: Ana Ruiz -> Ana Ruiz Vidal" in result.stdout
     data = tomllib.loads(patient.read_text())
-    assert data["patient"]["name"] == "Ana Ruiz Vidal" and data["patient"]["phone"] == "+34 600 111 222"
+    assert (
+        data["patient"]["name"] == "Ana Ruiz Vidal"
+        and data["patient"]["phone"] == "+34 600 111 222"
+    )
     [trail] = data["amendments"]
     assert trail["by"] == "Dr. L. Moreau" and trail["reason"] == "married name"
     assert trail["changes"] == [
@@ -60,9 +87,12 @@ def test_a_chart_made_by_add_new_patient_can_be_given_a_name(run, data_dir: Path
     run("add", "P-0007", "--new-patient", *SESSION)
     run("patient", "edit", "P-0007", "--name", "Lena Berg", "--birth-year", "1990")
     assert "P-0007" in run("report", "lena", expect=1).stderr  # the name now finds the chart
-    assert json.loads(run("patient", "list", "--search", "berg", "--format", "json").stdout)[0][
-        "patient"
-    ] == "P-0007"
+    assert (
+        json.loads(run("patient", "list", "--search", "berg", "--format", "json").stdout)[0][
+            "patient"
+        ]
+        == "P-0007"
+    )
 
 
 @pytest.mark.parametrize(
@@ -71,11 +101,17 @@ def test_a_chart_made_by_add_new_patient_can_be_given_a_name(run, data_dir: Path
         ([], "give at least one of --name", 2),
         (["--birth-year", str(date.today().year + 1)], "birth year", 2),
         (["--email", "ana-at-example.org"], "email", 2),
-        (["--name", "Ana Ruiz"], "already", 1),  # the value it has: a refused action, as for sessions
+        (
+            ["--name", "Ana Ruiz"],
+            "already",
+            1,
+        ),  # the value it has: a refused action, as for sessions
         (["--sex", "robot"], "sex", 2),
     ],
 )
-def test_bad_patient_edits_change_nothing(run, patient: Path, args: list[str], says: str, code: int) -> None:
+def test_bad_patient_edits_change_nothing(
+    run, patient: Path, args: list[str], says: str, code: int
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run("patient", "edit", "P-0042", *args, expect=code)
     assert says in result.stderr and "Traceback" not in result.stderr
@@ -89,11 +125,23 @@ def test_course_edit_and_close_are_in_the_trail_and_a_closed_course_leaves_due(
     run, patient: Path
 ) -> None:
     run("add", "P-0042", "--date", "2026-11-02", *SESSION)
-    run("course", "edit", "P-0042", "HAIR-2026", "--sessions", "8", "--interval", "21",
-        "--reason", "slow response")
+    run(
+        "course",
+        "edit",
+        "P-0042",
+        "HAIR-2026",
+        "--sessions",
+        "8",
+        "--interval",
+        "21",
+        "--reason",
+        "slow response",
+    )
     course = chart_of(patient).courses[0]
     assert (course.planned_sessions, course.interval_days) == (8, 21)
-    assert [r["patient"] for r in json.loads(run("due", "--within", "3650", "--format", "json").stdout)] == ["P-0042"]
+    assert [
+        r["patient"] for r in json.loads(run("due", "--within", "3650", "--format", "json").stdout)
+    ] == ["P-0042"]
     run("course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "moved away")
     chart = chart_of(patient)
     assert chart.courses[0].status == "stopped" and next_due(chart) is None
@@ -113,8 +161,19 @@ def test_course_edit_and_close_are_in_the_trail_and_a_closed_course_leaves_due(
 
 
 def test_a_new_course_after_a_closed_one_becomes_the_default(run, patient: Path) -> None:
-    run("course", "add", "P-0042", "--sessions", "4", "--interval", "14", "--name", "late",
-        "--start", "2026-01-01")  # started earlier than hair-2026
+    run(
+        "course",
+        "add",
+        "P-0042",
+        "--sessions",
+        "4",
+        "--interval",
+        "14",
+        "--name",
+        "late",
+        "--start",
+        "2026-01-01",
+    )  # started earlier than hair-2026
     run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
     run("add", "P-0042", *SESSION)
     assert chart_of(patient).sessions[0].course == "late"
@@ -124,14 +183,24 @@ def test_a_new_course_after_a_closed_one_becomes_the_default(run, patient: Path)
     ("args", "says", "code"),
     [
         (["edit", "P-0042", "nope", "--sessions", "4"], "no course 'nope' (courses: hair-2026;", 1),
-        (["close", "P-0042", "nope", "--status", "completed", "--reason", "x"], "no course 'nope'", 1),
+        (
+            ["close", "P-0042", "nope", "--status", "completed", "--reason", "x"],
+            "no course 'nope'",
+            1,
+        ),
         (["edit", "P-0042", "hair-2026"], "give at least one of --sessions", 2),
         (["edit", "P-0042", "hair-2026", "--sessions", "0"], "planned sessions", 2),
-        (["close", "P-0042", "hair-2026", "--status", "paused", "--reason", "x"], "completed, stopped", 2),
+        (
+            ["close", "P-0042", "hair-2026", "--status", "paused", "--reason", "x"],
+            "completed, stopped",
+            2,
+        ),
         (["close", "P-0042", "hair-2026", "--status", "stopped", "--reason", " "], "reason", 2),
     ],
 )
-def test_bad_course_changes_change_nothing(run, patient: Path, args: list[str], says: str, code: int) -> None:
+def test_bad_course_changes_change_nothing(
+    run, patient: Path, args: list[str], says: str, code: int
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run("course", *args, expect=code)
     assert says in result.stderr and "Traceback" not in result.stderr
@@ -141,8 +210,13 @@ def test_bad_course_changes_change_nothing(run, patient: Path, args: list[str], 
 def test_closing_a_closed_course_is_refused_and_changes_nothing(run, patient: Path) -> None:
     run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
     before = snapshot(patient.parent.parent)
-    result = run("course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "x", expect=1)
-    assert result.stderr == "mesolog: course 'hair-2026' is closed already (completed); nothing changed.\n"
+    result = run(
+        "course", "close", "P-0042", "hair-2026", "--status", "stopped", "--reason", "x", expect=1
+    )
+    assert (
+        result.stderr
+        == "mesolog: course 'hair-2026' is closed already (completed); nothing changed.\n"
+    )
     assert snapshot(patient.parent.parent) == before
 
 
@@ -180,7 +254,9 @@ def test_the_python_api(tmp_path: Path) -> None:
     clinic = Clinic(tmp_path / "api")
     course = Course("face", 4, 14, date(2026, 1, 5), "rejuvenation")
     clinic.new_patient(Patient(id="A-1", created=now(), name="Api"), (course,))
-    chart, path = clinic.edit_patient("A-1", {"email": "api@example.org", "birth_year": 1970}, "me", "intake form")
+    chart, path = clinic.edit_patient(
+        "A-1", {"email": "api@example.org", "birth_year": 1970}, "me", "intake form"
+    )
     assert chart.patient.email == "api@example.org" and chart_of(path) == chart
     chart, _ = clinic.edit_course("A-1", "FACE", "me", planned_sessions=6)
     assert chart.courses[0].planned_sessions == 6 and chart.amendments[-1].reason == ""
@@ -216,13 +292,24 @@ def test_changed_course_unit() -> None:
 charts = st.builds(
     Chart,
     patient=st.builds(
-        Patient, id=st.just("P-1"), created=st.just(now()), name=st.none() | free_text,
-        phone=st.none() | short, email=st.none() | short, note=st.none() | free_text,
+        Patient,
+        id=st.just("P-1"),
+        created=st.just(now()),
+        name=st.none() | free_text,
+        phone=st.none() | short,
+        email=st.none() | short,
+        note=st.none() | free_text,
     ),
     courses=st.lists(
-        st.builds(Course, name=short, planned_sessions=st.integers(1, 100), interval_days=st.integers(1, 365),
-                  start=st.dates(), indication=st.none() | short,
-                  status=st.sampled_from(vocab.COURSE_STATUSES)),
+        st.builds(
+            Course,
+            name=short,
+            planned_sessions=st.integers(1, 100),
+            interval_days=st.integers(1, 365),
+            start=st.dates(),
+            indication=st.none() | short,
+            status=st.sampled_from(vocab.COURSE_STATUSES),
+        ),
         max_size=3,
     ).map(tuple),
     amendments=st.lists(amendments, max_size=3).map(tuple),
@@ -248,8 +335,24 @@ def test_amend_moves_a_session_to_another_course(run, patient: Path) -> None:
 
 
 def test_amend_removes_a_complication_and_the_trail_keeps_it(run, patient: Path) -> None:
-    run("add", "P-0042", *SESSION, "--complication", "bruising:moderate", "--complication", "redness")
-    run("amend", "P-0042", "1", "--remove-complication", "haematoma", "--reason", "belongs to session 2")
+    run(
+        "add",
+        "P-0042",
+        *SESSION,
+        "--complication",
+        "bruising:moderate",
+        "--complication",
+        "redness",
+    )
+    run(
+        "amend",
+        "P-0042",
+        "1",
+        "--remove-complication",
+        "haematoma",
+        "--reason",
+        "belongs to session 2",
+    )
     session = chart_of(patient).sessions[0]
     assert [c.name for c in session.complications] == ["redness"]
     assert session.amendments[-1].changes == ("complications: removed bruising moderate",)
@@ -281,9 +384,17 @@ def test_restore_and_session_corrections_from_python(tmp_path: Path) -> None:
 
     clinic = Clinic(tmp_path / "api")
     clinic.new_patient(Patient(id="A-1", created=now()))
-    draft = Session(id=0, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
-                    depth_mm=1.0, anaesthetic="none", substances=(Substance("biotin", 1.0, "ml"),),
-                    complications=(Complication("redness"),))
+    draft = Session(
+        id=0,
+        date=date(2026, 1, 5),
+        recorded=now(),
+        areas=("face",),
+        technique="hand",
+        depth_mm=1.0,
+        anaesthetic="none",
+        substances=(Substance("biotin", 1.0, "ml"),),
+        complications=(Complication("redness"),),
+    )
     clinic.add_session("A-1", draft)
     clinic.void("A-1", 1, "me", "duplicate")
     restored, path = clinic.restore("A-1", 1, "me", "not a duplicate")
@@ -309,14 +420,26 @@ def test_chart_level_corrections_keep_every_hand_typed_byte(run, patient: Path) 
     text = text.replace("interval_days = 14", "interval_days = 14\nroom = 3  # hand-typed key")
     text += "\n# end of chart: typed by hand\n"
     patient.write_text(text)
-    run("patient", "edit", "P-0042", "--name", "Ana Ruiz Vidal", "--phone", "+34 600 111 222",
-        "--reason", "married name")
+    run(
+        "patient",
+        "edit",
+        "P-0042",
+        "--name",
+        "Ana Ruiz Vidal",
+        "--phone",
+        "+34 600 111 222",
+        "--reason",
+        "married name",
+    )
     run("course", "edit", "P-0042", "hair-2026", "--sessions", "8")
     run("course", "close", "P-0042", "hair-2026", "--status", "completed", "--reason", "done")
     after = patient.read_text()
     assert 'name = "Ana Ruiz Vidal"   # as on her ID card' in after
-    for kept in ("# the plan agreed on the first visit\n", "room = 3  # hand-typed key\n",
-                 "# end of chart: typed by hand\n"):
+    for kept in (
+        "# the plan agreed on the first visit\n",
+        "room = 3  # hand-typed key\n",
+        "# end of chart: typed by hand\n",
+    ):
         assert kept in after
     # Only the changed lines differ; the trail is appended.
     removed = [line for line in text.splitlines() if line not in after.splitlines()]
@@ -331,18 +454,23 @@ def test_check_names_the_line_of_a_bad_course_status(run, patient: Path) -> None
     patient.write_text(text)
     line = text.splitlines().index('status = "paused"') + 1
     result = run("check", expect=1)
-    assert f"P-0042.toml:{line}: error: course: status must be active, completed or stopped" in result.stdout
+    assert (
+        f"P-0042.toml:{line}: error: course: status must be active, completed or stopped"
+        in result.stdout
+    )
     assert "status must be" in run("report", "P-0042", expect=1).stderr
 
 
-def test_a_session_added_after_a_chart_level_change_goes_before_the_trail(run, patient: Path) -> None:
+def test_a_session_added_after_a_chart_level_change_goes_before_the_trail(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *SESSION)
     run("patient", "edit", "P-0042", "--phone", "+34 600 111 222")
     before = patient.read_text()
     run("add", "P-0042", *SESSION)
     after = patient.read_text()
     assert after.index("id = 2") < after.index("[[amendments]]")
-    assert after.endswith(before[before.index("[[amendments]]"):])  # the trail's bytes unchanged
+    assert after.endswith(before[before.index("[[amendments]]") :])  # the trail's bytes unchanged
     assert [s.id for s in chart_of(patient).sessions] == [1, 2]
 
 
@@ -350,17 +478,29 @@ def test_session_corrections_through_the_core_amendment_path_from_python(tmp_pat
     from mesolog.model.drafting import Given
 
     clinic = Clinic(tmp_path / "api")
-    clinic.new_patient(Patient(id="A-1", created=now()), (Course("face", 4, 14, date(2026, 1, 5)),
-                                                          Course("body", 4, 14, date(2026, 1, 5))))
-    given = Given(date="2026-01-05", areas=("face",), substances=("biotin:1ml",), depth="1",
-                  technique="hand", anaesthetic="none", course="face",
-                  complications=("bruising:mild", "redness"))
+    clinic.new_patient(
+        Patient(id="A-1", created=now()),
+        (Course("face", 4, 14, date(2026, 1, 5)), Course("body", 4, 14, date(2026, 1, 5))),
+    )
+    given = Given(
+        date="2026-01-05",
+        areas=("face",),
+        substances=("biotin:1ml",),
+        depth="1",
+        technique="hand",
+        anaesthetic="none",
+        course="face",
+        complications=("bruising:mild", "redness"),
+    )
     clinic.record("A-1", given)
-    stored = clinic.amend("A-1", 1, Given(remove_complications=("Haematoma",), course="BODY"), "me", "fix")
+    stored = clinic.amend(
+        "A-1", 1, Given(remove_complications=("Haematoma",), course="BODY"), "me", "fix"
+    )
     assert [c.name for c in stored.session.complications] == ["redness"]
     assert stored.session.course == "body"
     assert stored.session.amendments[-1].changes == (
-        "course: face -> body", "complications: removed bruising mild",
+        "course: face -> body",
+        "complications: removed bruising mild",
     )
     before = snapshot(tmp_path)
     with pytest.raises(InvalidValue, match="it has: redness"):
@@ -375,8 +515,17 @@ def test_complication_changes_unit() -> None:
     from mesolog.model.records import Session
 
     one, two = Complication("bruising", "moderate"), Complication("redness")
-    session = Session(id=1, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
-                      depth_mm=1.0, anaesthetic="none", substances=(), complications=(one, two, one))
+    session = Session(
+        id=1,
+        date=date(2026, 1, 5),
+        recorded=now(),
+        areas=("face",),
+        technique="hand",
+        depth_mm=1.0,
+        anaesthetic="none",
+        substances=(),
+        complications=(one, two, one),
+    )
     fewer = without_complications(session, ["BRUISING"])
     assert fewer.complications == (two, one)  # one name takes off one entry
     assert describe_changes(session, fewer) == ["complications: removed bruising moderate"]
@@ -389,13 +538,28 @@ def test_complication_changes_unit() -> None:
 # Another value for every Session field an amendment describes: a new Session field must be
 # added here (say how its change reads in the trail) or to amendments.NOT_DESCRIBED.
 ANOTHER_VALUE: dict[str, object] = {
-    "date": date(2026, 1, 6), "areas": ("neck",), "technique": "gun", "depth_mm": 2.5,
-    "anaesthetic": "topical cream", "substances": (), "practitioner": "Dr. B", "course": "face",
-    "indication": "wrinkles", "method": "papule", "angle_deg": 45, "needle_gauge": 30,
-    "needle_length_mm": 4.0, "points": 40, "zones": (Zone("face", "chin", 4),), "consent": "form 1",
+    "date": date(2026, 1, 6),
+    "areas": ("neck",),
+    "technique": "gun",
+    "depth_mm": 2.5,
+    "anaesthetic": "topical cream",
+    "substances": (),
+    "practitioner": "Dr. B",
+    "course": "face",
+    "indication": "wrinkles",
+    "method": "papule",
+    "angle_deg": 45,
+    "needle_gauge": 30,
+    "needle_length_mm": 4.0,
+    "points": 40,
+    "zones": (Zone("face", "chin", 4),),
+    "consent": "form 1",
     "photos": ("a.jpg",),
-    "duration_min": 20, "notes": "n", "status": "voided",
-    "complications": (Complication("redness"),), "measurements": {"waist_cm": 80.0},
+    "duration_min": 20,
+    "notes": "n",
+    "status": "voided",
+    "complications": (Complication("redness"),),
+    "measurements": {"waist_cm": 80.0},
 }
 
 
@@ -406,23 +570,39 @@ def test_every_session_field_is_described_by_an_amendment_or_deliberately_not() 
     from mesolog.model.amendments import NOT_DESCRIBED, PLAIN_FIELDS
     from mesolog.model.records import Session, Substance
 
-    session = Session(id=1, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
-                      depth_mm=1.0, anaesthetic="none", substances=(Substance("HA", 1.0, "ml"),))
+    session = Session(
+        id=1,
+        date=date(2026, 1, 5),
+        recorded=now(),
+        areas=("face",),
+        technique="hand",
+        depth_mm=1.0,
+        anaesthetic="none",
+        substances=(Substance("HA", 1.0, "ml"),),
+    )
     for field in fields(Session):
         if field.name in NOT_DESCRIBED:
             assert describe_changes(session, replace(session, **{field.name: None})) == []
             continue
         assert field.name in ANOTHER_VALUE, f"Session.{field.name}: how does amend describe it?"
-        changes = describe_changes(session, replace(session, **{field.name: ANOTHER_VALUE[field.name]}))
+        changes = describe_changes(
+            session, replace(session, **{field.name: ANOTHER_VALUE[field.name]})
+        )
         assert len(changes) == 1 and changes[0].startswith(field.name), (field.name, changes)
     # In the Session's own order: one declaration of the fields, not a second list.
     assert tuple(f.name for f in fields(Session) if f.name in PLAIN_FIELDS) == PLAIN_FIELDS
     everything = replace(session, **ANOTHER_VALUE)  # type: ignore[arg-type]
     assert [c.split(":")[0].split(".")[0] for c in describe_changes(session, everything)] == [
-        *PLAIN_FIELDS, "substances", "complications", "measurements"]
+        *PLAIN_FIELDS,
+        "substances",
+        "complications",
+        "measurements",
+    ]
 
 
-def test_a_schema_1_chart_with_a_trail_is_upgraded_when_a_session_is_added(run, data_dir: Path) -> None:
+def test_a_schema_1_chart_with_a_trail_is_upgraded_when_a_session_is_added(
+    run, data_dir: Path
+) -> None:
     folder = data_dir / "patients"
     folder.mkdir(parents=True)
     (folder / "P-1.toml").write_text(

@@ -23,13 +23,18 @@ def broken(run, patient: Path, data_dir: Path) -> tuple[Path, str]:
     run("add", "P-0042", "--like-last", "--date", "2026-11-16")
     run("add", "P-0042", "--like-last", "--date", "2026-11-20")
     text = patient.read_text()
-    one, two, three = (text.index("[[sessions]]\nid = 1"), text.index("[[sessions]]\nid = 2"),
-                       text.index("[[sessions]]\nid = 3"))
+    one, two, three = (
+        text.index("[[sessions]]\nid = 1"),
+        text.index("[[sessions]]\nid = 2"),
+        text.index("[[sessions]]\nid = 3"),
+    )
     s1, s2, s3 = text[one:two], text[two:three], text[three:]
     s1 = s1.replace("depth_mm = 1.5", 'depth_mm = "deep"').replace("points = 40", "points = 4.5")
     s1 = s1.replace('notes = "first session"', 'notes = """first session\n[[sessions]]\n"""')
     s2 = s2.replace("id = 2", "id = 3").replace('technique = "gun"', 'technique = "laser"')
-    s2 = s2.replace("depth_mm = 1.5", "depth_mm = 20.0").replace("angle_deg = 45", "angle_deg = 120")
+    s2 = s2.replace("depth_mm = 1.5", "depth_mm = 20.0").replace(
+        "angle_deg = 45", "angle_deg = 120"
+    )
     s3 = s3.replace("amount = 1.0", 'amount = "one"')
     head = text[:one].replace("interval_days = 14", "interval_days = 60")
     text = head.replace("birth_year = 1986", 'birth_year = "1986"') + s1 + s2 + s3
@@ -40,7 +45,9 @@ def broken(run, patient: Path, data_dir: Path) -> tuple[Path, str]:
     return patient, text
 
 
-def test_check_lists_every_problem_of_every_chart_at_its_line(run, broken: tuple[Path, str], data_dir: Path) -> None:
+def test_check_lists_every_problem_of_every_chart_at_its_line(
+    run, broken: tuple[Path, str], data_dir: Path
+) -> None:
     patient, text = broken
     before = snapshot(data_dir)
     result = run("check", expect=1)
@@ -54,11 +61,13 @@ def test_check_lists_every_problem_of_every_chart_at_its_line(run, broken: tuple
     expected = [
         f"{other}:5: error: [patient]: created must be a date and time, found 'yesterday'",
         f"{other}:6: error: [patient]: name must be text, found 42",
-        at('birth_year = "1986"') + ": error: [patient]: birth_year must be a whole number, found '1986'",
+        at('birth_year = "1986"')
+        + ": error: [patient]: birth_year must be a whole number, found '1986'",
         at('depth_mm = "deep"') + ": error: session 1: depth_mm must be a number, found 'deep'",
-        at('points = 4.5') + ": error: session 1: points must be a whole number, found 4.5",
+        at("points = 4.5") + ": error: session 1: points must be a whole number, found 4.5",
         at('amount = "one"') + ": error: session 3 substance: amount must be a number, found 'one'",
-        at('interval_days = 60') + ": warning: course 'hair-2026': an interval of 60 days is outside the usual 7-30.",
+        at("interval_days = 60")
+        + ": warning: course 'hair-2026': an interval of 60 days is outside the usual 7-30.",
         f"{patient}:{s3}: error: session number 3 is also used at line {s2}; amend and void refuse it until one is renumbered",
         at('technique = "laser"') + ": error: session 3: technique 'laser' is not allowed",
         at("depth_mm = 20.0") + ": error: session 3: depth 20.0 is not allowed",
@@ -72,7 +81,9 @@ def test_check_lists_every_problem_of_every_chart_at_its_line(run, broken: tuple
     assert snapshot(data_dir) == before  # check never writes
 
 
-def test_check_format_json_is_json_alone_on_stdout(run, broken: tuple[Path, str], data_dir: Path) -> None:
+def test_check_format_json_is_json_alone_on_stdout(
+    run, broken: tuple[Path, str], data_dir: Path
+) -> None:
     patient, text = broken
     result = run("check", "--format", "json", expect=1)
     problems = json.loads(result.stdout)
@@ -102,12 +113,19 @@ def test_check_names_every_problem_of_a_session_each_at_its_own_line(run, patien
     """A complication resolved before its onset is reported at its `resolved` line, and the
     problems after it (a severity not in the list, a measurement named `Bad`) are not dropped."""
     run("add", "P-0042", *FULL_ADD)
-    run("amend", "P-0042", "1", "--add-complication",
-        "bruising:mild:onset=2026-11-05:resolved=2026-11-09", "--reason", "reported")
+    run(
+        "amend",
+        "P-0042",
+        "1",
+        "--add-complication",
+        "bruising:mild:onset=2026-11-05:resolved=2026-11-09",
+        "--reason",
+        "reported",
+    )
     text = patient.read_text()
     text = text.replace("resolved = 2026-11-09", "resolved = 2026-11-04")
     text = text.replace("satisfaction_0_10 = 7.0", "satisfaction_0_10 = 7.0\nBad = 3")
-    text = text.replace("severity = \"mild\"", "severity = \"awful\"")
+    text = text.replace('severity = "mild"', 'severity = "awful"')
     patient.write_text(text)
     before = snapshot(patient.parent)
     result = run("check", expect=1)
@@ -125,19 +143,31 @@ def test_check_names_every_problem_of_a_session_each_at_its_own_line(run, patien
 
 
 @pytest.mark.parametrize("value", ["3", "[1]", '"x"'])
-def test_check_names_conflicts_of_the_wrong_shape_instead_of_crashing(run, patient: Path, value: str) -> None:
+def test_check_names_conflicts_of_the_wrong_shape_instead_of_crashing(
+    run, patient: Path, value: str
+) -> None:
     text = patient.read_text()
     assert "\nschema = 2\n" in text
-    patient.write_text(text.replace("\nschema = 2\n", f"\nschema = 2\nconflicts = {value}  # [[conflicts]] by hand\n", 1))
+    patient.write_text(
+        text.replace(
+            "\nschema = 2\n", f"\nschema = 2\nconflicts = {value}  # [[conflicts]] by hand\n", 1
+        )
+    )
     before = snapshot(patient.parent.parent)
     result = run("check", expect=1)
     assert "conflicts must be a list of [[conflicts]] tables" in result.stdout
     assert "internal error" not in result.stderr and snapshot(patient.parent.parent) == before
 
 
-def test_a_session_whose_number_does_not_read_is_not_called_session_none(run, patient: Path) -> None:
+def test_a_session_whose_number_does_not_read_is_not_called_session_none(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *FULL_ADD, "--no-input")
-    text = patient.read_text().replace("\nid = 1\n", '\nid = "one"\n', 1).replace('technique = "gun"', "technique = 3", 1)
+    text = (
+        patient.read_text()
+        .replace("\nid = 1\n", '\nid = "one"\n', 1)
+        .replace('technique = "gun"', "technique = 3", 1)
+    )
     patient.write_text(text)
     result = run("check", expect=1)
     assert "session None" not in result.stdout

@@ -22,24 +22,132 @@ def ago(days: int) -> str:
 def clinic(run, data_dir: Path) -> Path:
     """Five patients built through the CLI: guns bruise more than hands here."""
     start = ago(100)
-    run("patient", "new", "H-1", "--name", "Hand One", "--sessions", "6", "--interval", "14", "--indication", "cellulite", "--start", start)
-    run("patient", "new", "G-1", "--name", "Gun One", "--sessions", "4", "--interval", "14", "--indication", "hair loss", "--start", start)
-    run("patient", "new", "G-2", "--name", "Gun Two", "--sessions", "3", "--interval", "7", "--indication", "hair loss", "--start", start)
+    run(
+        "patient",
+        "new",
+        "H-1",
+        "--name",
+        "Hand One",
+        "--sessions",
+        "6",
+        "--interval",
+        "14",
+        "--indication",
+        "cellulite",
+        "--start",
+        start,
+    )
+    run(
+        "patient",
+        "new",
+        "G-1",
+        "--name",
+        "Gun One",
+        "--sessions",
+        "4",
+        "--interval",
+        "14",
+        "--indication",
+        "hair loss",
+        "--start",
+        start,
+    )
+    run(
+        "patient",
+        "new",
+        "G-2",
+        "--name",
+        "Gun Two",
+        "--sessions",
+        "3",
+        "--interval",
+        "7",
+        "--indication",
+        "hair loss",
+        "--start",
+        start,
+    )
     run("patient", "new", "DONE", "--sessions", "3", "--interval", "7", "--start", start)
     run("patient", "new", "FREE", "--name", "No Course")
     common = ["--depth", "1.5", "--anaesthetic", "none", "--practitioner", "Dr. L. Moreau"]
     for n in range(6):  # hand, 6 sessions, one bruise
-        run("add", "H-1", "--date", ago(90 - 7 * n), "--area", "thighs", "-s", "caffeine:2ml:LOT CF1",
-            "--technique", "hand", *common, *(["--complication", "bruising:mild"] if n == 0 else []))
+        run(
+            "add",
+            "H-1",
+            "--date",
+            ago(90 - 7 * n),
+            "--area",
+            "thighs",
+            "-s",
+            "caffeine:2ml:LOT CF1",
+            "--technique",
+            "hand",
+            *common,
+            *(["--complication", "bruising:mild"] if n == 0 else []),
+        )
     for n in range(3):  # gun, last session 20 days ago: overdue by 6 days
-        run("add", "G-1", "--date", ago(48 - 14 * n), "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT d2411",
-            "--technique", "gun", *common, "--complication", "bruising:moderate")
-    run("add", "G-2", "--date", ago(3), "--area", "scalp", "-s", "dutasteride:1ml:LOT D 2411", "--technique", "gun",
-        "--depth", "2", "--anaesthetic", "topical", "--practitioner", "Dr. B", "--complication", "redness")
+        run(
+            "add",
+            "G-1",
+            "--date",
+            ago(48 - 14 * n),
+            "--area",
+            "scalp",
+            "-s",
+            "minoxidil 0.5%:2ml:LOT d2411",
+            "--technique",
+            "gun",
+            *common,
+            "--complication",
+            "bruising:moderate",
+        )
+    run(
+        "add",
+        "G-2",
+        "--date",
+        ago(3),
+        "--area",
+        "scalp",
+        "-s",
+        "dutasteride:1ml:LOT D 2411",
+        "--technique",
+        "gun",
+        "--depth",
+        "2",
+        "--anaesthetic",
+        "topical",
+        "--practitioner",
+        "Dr. B",
+        "--complication",
+        "redness",
+    )
     for n in range(3):
-        run("add", "DONE", "--date", ago(30 - 7 * n), "--area", "face", "-s", "hyaluronic acid:1ml:LOT HA1",
-            "--technique", "hand", *common)
-    run("add", "FREE", "--date", ago(10), "--area", "face", "-s", "hyaluronic acid:1ml:LOT HA1", "--technique", "hand", *common)
+        run(
+            "add",
+            "DONE",
+            "--date",
+            ago(30 - 7 * n),
+            "--area",
+            "face",
+            "-s",
+            "hyaluronic acid:1ml:LOT HA1",
+            "--technique",
+            "hand",
+            *common,
+        )
+    run(
+        "add",
+        "FREE",
+        "--date",
+        ago(10),
+        "--area",
+        "face",
+        "-s",
+        "hyaluronic acid:1ml:LOT HA1",
+        "--technique",
+        "hand",
+        *common,
+    )
     return data_dir
 
 
@@ -48,8 +156,12 @@ def test_due_lists_overdue_first_and_skips_complete_courses(run, clinic: Path) -
     assert [r["patient"] for r in rows] == ["G-1", "G-2"]
     assert rows[0]["days_late"] == 6 and rows[0]["done"] == 3 and rows[0]["planned"] == 4
     assert rows[1]["next_due"] == ago(-4)
-    assert [r["patient"] for r in json.loads(run("due", "--overdue", "--format", "json").stdout)] == ["G-1"]
-    assert [r["patient"] for r in json.loads(run("due", "--within", "0", "--format", "json").stdout)] == ["G-1"]
+    assert [
+        r["patient"] for r in json.loads(run("due", "--overdue", "--format", "json").stdout)
+    ] == ["G-1"]
+    assert [
+        r["patient"] for r in json.loads(run("due", "--within", "0", "--format", "json").stdout)
+    ] == ["G-1"]
     everyone = [r["patient"] for r in json.loads(run("due", "--all", "--format", "json").stdout)]
     assert everyone == ["G-1", "G-2", "FREE"]  # H-1 and DONE are complete
     table = run("due").stdout
@@ -58,8 +170,17 @@ def test_due_lists_overdue_first_and_skips_complete_courses(run, clinic: Path) -
 
 def test_lot_recall_matches_ignoring_case_and_spaces(run, clinic: Path) -> None:
     rows = json.loads(run("lot", "D2411", "--format", "json").stdout)
-    assert [(r["patient"], r["session"]) for r in rows] == [("G-1", 1), ("G-1", 2), ("G-1", 3), ("G-2", 1)]
-    assert rows[-1]["lot"] == "D 2411" and rows[-1]["substance"] == "dutasteride" and rows[-1]["amount"] == 1.0
+    assert [(r["patient"], r["session"]) for r in rows] == [
+        ("G-1", 1),
+        ("G-1", 2),
+        ("G-1", 3),
+        ("G-2", 1),
+    ]
+    assert (
+        rows[-1]["lot"] == "D 2411"
+        and rows[-1]["substance"] == "dutasteride"
+        and rows[-1]["amount"] == 1.0
+    )
     assert rows[0]["areas"] == "scalp" and rows[0]["date"] == ago(48)
     table = run("lot", "d 24 11").stdout
     assert "4 administrations in 4 sessions of 2 patients" in table
@@ -75,27 +196,50 @@ def test_lot_includes_voided_sessions_marked(run, clinic: Path) -> None:
 
 def test_find_combines_filters(run, clinic: Path) -> None:
     def found(*args: str) -> list[tuple[str, int]]:
-        return [(r["patient"], r["session"]) for r in json.loads(run("find", *args, "--format", "json").stdout)]
+        return [
+            (r["patient"], r["session"])
+            for r in json.loads(run("find", *args, "--format", "json").stdout)
+        ]
 
-    assert found("--area", "scalp", "--complication", "bruising") == [("G-1", 1), ("G-1", 2), ("G-1", 3)]
+    assert found("--area", "scalp", "--complication", "bruising") == [
+        ("G-1", 1),
+        ("G-1", 2),
+        ("G-1", 3),
+    ]
     assert found("--substance", "minoxidil") == [("G-1", 1), ("G-1", 2), ("G-1", 3)]
     assert found("--technique", "gun", "--practitioner", "dr. b") == [("G-2", 1)]
     assert found("--indication", "hair loss", "--since", ago(20)) == [("G-1", 3), ("G-2", 1)]
     assert found("--area", "face", "--until", ago(20)) == [("DONE", 1), ("DONE", 2)]
     assert found("--complication", "haematoma") == found("--complication", "bruising")
-    rows = list(csv.DictReader(io.StringIO(run("find", "--area", "face", "--format", "csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run("find", "--area", "face", "--format", "csv").stdout))
+    )
     assert len(rows) == 4 and rows[0]["lots"] == "HA1"
 
 
 def test_stats_answers_gun_versus_hand_bruising(run, clinic: Path) -> None:
-    rows = {r["group"]: r for r in json.loads(run("stats", "--by", "technique", "--format", "json").stdout)}
-    assert rows["gun"]["sessions"] == 4 and rows["gun"]["with_complications"] == 4 and rows["gun"]["rate"] == 1.0
-    assert rows["hand"]["sessions"] == 10 and rows["hand"]["with_complications"] == 1 and rows["hand"]["rate"] == 0.1
+    rows = {
+        r["group"]: r
+        for r in json.loads(run("stats", "--by", "technique", "--format", "json").stdout)
+    }
+    assert (
+        rows["gun"]["sessions"] == 4
+        and rows["gun"]["with_complications"] == 4
+        and rows["gun"]["rate"] == 1.0
+    )
+    assert (
+        rows["hand"]["sessions"] == 10
+        and rows["hand"]["with_complications"] == 1
+        and rows["hand"]["rate"] == 0.1
+    )
     assert rows["gun"]["too_small"] is True and rows["hand"]["too_small"] is False
     assert rows["gun"]["most_frequent"] == "bruising 3; redness 1"
     table = run("stats", "--by", "technique").stdout
     assert "too few to compare" in table and "██" in table
-    by_sub = {r["group"]: r for r in json.loads(run("stats", "--by", "substance", "--format", "json").stdout)}
+    by_sub = {
+        r["group"]: r
+        for r in json.loads(run("stats", "--by", "substance", "--format", "json").stdout)
+    }
     assert set(by_sub) == {"caffeine", "minoxidil", "dutasteride", "hyaluronic acid"}
     depth = json.loads(run("stats", "--by", "depth", "--format", "json").stdout)
     assert {r["group"] for r in depth} == {"1-2 mm", "2-4 mm"}
@@ -116,10 +260,25 @@ def test_export_json_is_the_records_as_stored(run, clinic: Path) -> None:
 
 
 def test_export_csv_one_row_per_substance_given(run, clinic: Path) -> None:
-    run("add", "FREE", "--like-last", "-s", "vitamin c:1ml:LOT VC1", "-s", "hyaluronic acid:1ml:LOT HA2")
-    rows = list(csv.DictReader(io.StringIO(run("export", "FREE", "--format", "csv", "--per", "substance").stdout)))
+    run(
+        "add",
+        "FREE",
+        "--like-last",
+        "-s",
+        "vitamin c:1ml:LOT VC1",
+        "-s",
+        "hyaluronic acid:1ml:LOT HA2",
+    )
+    rows = list(
+        csv.DictReader(
+            io.StringIO(run("export", "FREE", "--format", "csv", "--per", "substance").stdout)
+        )
+    )
     assert [(r["session"], r["substance"], r["lot"]) for r in rows] == [
-        ("1", "hyaluronic acid", "HA1"), ("2", "vitamin c", "VC1"), ("2", "hyaluronic acid", "HA2")]
+        ("1", "hyaluronic acid", "HA1"),
+        ("2", "vitamin c", "VC1"),
+        ("2", "hyaluronic acid", "HA2"),
+    ]
     assert rows[1]["areas"] == rows[2]["areas"] == "face"
 
 
@@ -131,7 +290,11 @@ def test_export_fhir_bundle_structure(run, clinic: Path) -> None:
     assert len(urls) == len(set(urls)) and all(u.startswith("urn:uuid:") for u in urls)
     by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"] if "resource" in e}
     kinds = [r["resourceType"] for r in by_url.values()]
-    assert kinds.count("Patient") == 5 and kinds.count("Procedure") == 14 and kinds.count("MedicationAdministration") == 14
+    assert (
+        kinds.count("Patient") == 5
+        and kinds.count("Procedure") == 14
+        and kinds.count("MedicationAdministration") == 14
+    )
 
     def resolves(reference: str, kind: str) -> None:
         assert reference in by_url and by_url[reference]["resourceType"] == kind, reference
@@ -153,8 +316,18 @@ def test_export_fhir_bundle_structure(run, clinic: Path) -> None:
             assert medication["resourceType"] == "Medication" and medication["batch"]["lotNumber"]
             dosage = resource["dosage"]
             assert dosage["route"]["coding"][0]["code"] == "372464004"
-            assert dosage["dose"]["value"] > 0 and dosage["dose"]["unit"] in ("mL", "mg", "ug", "[IU]", "U")
-    voided = [r for r in by_url.values() if r["resourceType"] == "Procedure" and r["status"] == "entered-in-error"]
+            assert dosage["dose"]["value"] > 0 and dosage["dose"]["unit"] in (
+                "mL",
+                "mg",
+                "ug",
+                "[IU]",
+                "U",
+            )
+    voided = [
+        r
+        for r in by_url.values()
+        if r["resourceType"] == "Procedure" and r["status"] == "entered-in-error"
+    ]
     assert [v["identifier"][0]["value"] for v in voided] == ["G-1/2"]
     assert voided[0]["statusReason"]["text"] == "duplicate"
 
@@ -181,8 +354,13 @@ def complete(data_dir: Path, words: str) -> list[str]:
     import subprocess
     import sys
 
-    env = {**os.environ, "_MESOLOG_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)), "MESOLOG_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "_MESOLOG_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        "MESOLOG_DATA_DIR": str(data_dir),
+    }
     out = subprocess.run([sys.executable, "-m", "mesolog"], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     return [w for w in out.stdout.split("\n") if w]

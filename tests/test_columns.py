@@ -24,44 +24,106 @@ import make_clinic
 Spec = list[tuple["str | None", str]]
 
 OVERVIEW: Spec = [
-    ("Patient", "patient"), ("Name", "name"), ("Indication", "indication"), ("Sessions", "sessions"),
-    (None, "done"), (None, "planned"), (None, "course"), (None, "course_status"),
-    ("Last session", "last_session"), ("Next due", "next_due"), (None, "days_late"),
-    ("Latest complications", "latest_complications"), (None, "problem"),
+    ("Patient", "patient"),
+    ("Name", "name"),
+    ("Indication", "indication"),
+    ("Sessions", "sessions"),
+    (None, "done"),
+    (None, "planned"),
+    (None, "course"),
+    (None, "course_status"),
+    ("Last session", "last_session"),
+    ("Next due", "next_due"),
+    (None, "days_late"),
+    ("Latest complications", "latest_complications"),
+    (None, "problem"),
 ]
 DUE: Spec = [
-    ("Patient", "patient"), ("Name", "name"), (None, "indication"), ("Course", "course"),
-    ("Progress", "sessions"), (None, "done"), (None, "planned"), ("Last session", "last_session"),
-    ("Next due", "next_due"), ("When", "days_late"), (None, "latest_complications"),
+    ("Patient", "patient"),
+    ("Name", "name"),
+    (None, "indication"),
+    ("Course", "course"),
+    ("Progress", "sessions"),
+    (None, "done"),
+    (None, "planned"),
+    ("Last session", "last_session"),
+    ("Next due", "next_due"),
+    ("When", "days_late"),
+    (None, "latest_complications"),
 ]
 FOUND: Spec = [
-    ("Patient", "patient"), ("#", "session"), ("Date", "date"), (None, "status"), ("Areas", "areas"),
-    ("Substances (lot)", "substances"), (None, "lots"), ("Technique", "technique"), ("Depth", "depth_mm"),
-    (None, "anaesthetic"), ("Complications", "complications"), ("Practitioner", "practitioner"),
+    ("Patient", "patient"),
+    ("#", "session"),
+    ("Date", "date"),
+    (None, "status"),
+    ("Areas", "areas"),
+    ("Substances (lot)", "substances"),
+    (None, "lots"),
+    ("Technique", "technique"),
+    ("Depth", "depth_mm"),
+    (None, "anaesthetic"),
+    ("Complications", "complications"),
+    ("Practitioner", "practitioner"),
     (None, "indication"),
 ]
 LOT: Spec = [
-    ("Patient", "patient"), (None, "name"), (None, "phone"), (None, "email"), ("#", "session"), ("Date", "date"), (None, "status"), ("Substance", "substance"),
-    ("Amount", "amount"), (None, "unit"), ("Lot", "lot"), ("Areas", "areas"),
+    ("Patient", "patient"),
+    (None, "name"),
+    (None, "phone"),
+    (None, "email"),
+    ("#", "session"),
+    ("Date", "date"),
+    (None, "status"),
+    ("Substance", "substance"),
+    ("Amount", "amount"),
+    (None, "unit"),
+    ("Lot", "lot"),
+    ("Areas", "areas"),
     (None, "corrected"),  # drawn only when a lot was corrected away from a session
 ]
 # `lot --format csv` is the recall list: one row per patient with the contacts, for a mail merge,
 # so its CSV has a spec of its own; JSON and Markdown follow the table's.
 RECALL = [
-    "patient", "name", "phone", "email", "sessions", "dates", "substances", "lots", "areas", "voided",
+    "patient",
+    "name",
+    "phone",
+    "email",
+    "sessions",
+    "dates",
+    "substances",
+    "lots",
+    "areas",
+    "voided",
     "corrected",
 ]
 STATS: Spec = [
-    ("Group", "group"), ("Sessions", "sessions"), ("Patients", "patients"),
-    ("With complications", "with_complications"), ("Rate", "rate"), ("", "too_small"),
+    ("Group", "group"),
+    ("Sessions", "sessions"),
+    ("Patients", "patients"),
+    ("With complications", "with_complications"),
+    ("Rate", "rate"),
+    ("", "too_small"),
     ("Most frequent", "most_frequent"),
 ]
 SESSIONS: Spec = [
-    ("#", "session"), ("Date", "date"), (None, "status"), (None, "amended"), (None, "days_since_previous"),
-    ("Areas", "areas"), (None, "indication"), ("Substances (lot)", "substances"), (None, "lots"),
-    (None, "expiries"), (None, "depth_mm"), ("Technique", "technique"), (None, "method"),
-    ("Anaesthetic", "anaesthetic"), ("Complications", "complications"), (None, "measurements"),
-    (None, "practitioner"), ("Notes", "notes"),
+    ("#", "session"),
+    ("Date", "date"),
+    (None, "status"),
+    (None, "amended"),
+    (None, "days_since_previous"),
+    ("Areas", "areas"),
+    (None, "indication"),
+    ("Substances (lot)", "substances"),
+    (None, "lots"),
+    (None, "expiries"),
+    (None, "depth_mm"),
+    ("Technique", "technique"),
+    (None, "method"),
+    ("Anaesthetic", "anaesthetic"),
+    ("Complications", "complications"),
+    (None, "measurements"),
+    (None, "practitioner"),
+    ("Notes", "notes"),
 ]
 
 
@@ -109,7 +171,9 @@ def _table_headers(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_the_csv_header_is_the_tables_keys_plus_the_documented_hidden_ones(run, demo: Path, view: str) -> None:
+def test_the_csv_header_is_the_tables_keys_plus_the_documented_hidden_ones(
+    run, demo: Path, view: str
+) -> None:
     args, documented = VIEWS[view]
     keys = [k for _, k in documented]
     drawn = [h for h, _ in documented if h is not None]
@@ -149,7 +213,9 @@ def test_the_readme_lists_each_views_keys_in_order_and_marks_the_hidden_ones(vie
     readme = (Path(__file__).parent.parent / "docs" / "manual.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith(MANUAL_ROWS[view]))
     listed = re.findall(r"(\*?)`([a-z_]+)`", row.split(" | ", 1)[1])
-    assert [(key, star == "*") for star, key in listed] == [(key, header is None) for header, key in VIEWS[view][1]]
+    assert [(key, star == "*") for star, key in listed] == [
+        (key, header is None) for header, key in VIEWS[view][1]
+    ]
 
 
 def test_the_report_markdown_says_amended_in_its_column(run, demo: Path) -> None:
@@ -160,7 +226,6 @@ def test_the_report_markdown_says_amended_in_its_column(run, demo: Path) -> None
     assert "amended*" not in md
 
 
-
 def test_the_readme_lists_the_recall_lists_keys() -> None:
     import re
 
@@ -168,4 +233,8 @@ def test_the_readme_lists_the_recall_lists_keys() -> None:
 
     readme = (Path(__file__).parent.parent / "docs" / "manual.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith(MANUAL_ROWS["recall"]))
-    assert re.findall(r"`([a-z_]+)`", row.split(" | ", 1)[1]) == RECALL == [c.key for c in recall_columns()]
+    assert (
+        re.findall(r"`([a-z_]+)`", row.split(" | ", 1)[1])
+        == RECALL
+        == [c.key for c in recall_columns()]
+    )

@@ -21,8 +21,10 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 import make_clinic
 
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None or not (BIN / "mesolog").exists(),
-                                reason="tmux or the mesolog script missing")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None or not (BIN / "mesolog").exists(),
+    reason="tmux or the mesolog script missing",
+)
 
 
 class Shell:
@@ -40,7 +42,9 @@ class Shell:
         so it is never sent.)
         """
         self.keys("C-e", "C-u", "C-l")
-        self.wait(lambda s: [line for line in s.splitlines() if line.strip()] == ["$"], "an empty prompt")
+        self.wait(
+            lambda s: [line for line in s.splitlines() if line.strip()] == ["$"], "an empty prompt"
+        )
 
     def complete(self, typed: str, expected: str, tabs: int = 1) -> str:
         """Type ``typed``, press Tab, and wait for the prompt line to read ``expected``."""
@@ -48,23 +52,27 @@ class Shell:
         self.keys(typed, literal=True)
         for _ in range(tabs):
             self.keys("Tab")
-        return self.wait(lambda s: any(line.rstrip() == f"$ {expected}" for line in s.splitlines()),
-                         f"$ {expected}")
+        return self.wait(
+            lambda s: any(line.rstrip() == f"$ {expected}" for line in s.splitlines()),
+            f"$ {expected}",
+        )
 
 
 ENV = {
-    "bash": 'export PATH={bin}:$PATH MESOLOG_DATA_DIR={data} MESOLOG_CACHE_DIR={cache} MESOLOG_CONFIG={config}\n'
-            'eval "$(_MESOLOG_COMPLETE=source_bash mesolog)"\nPS1="$ "\necho {ready}\n',
-    "zsh": 'export PATH={bin}:$PATH MESOLOG_DATA_DIR={data} MESOLOG_CACHE_DIR={cache} MESOLOG_CONFIG={config}\n'
-           'autoload -Uz compinit && compinit -u\neval "$(_MESOLOG_COMPLETE=source_zsh mesolog)"\nPS1="$ "\necho {ready}\n',
+    "bash": "export PATH={bin}:$PATH MESOLOG_DATA_DIR={data} MESOLOG_CACHE_DIR={cache} MESOLOG_CONFIG={config}\n"
+    'eval "$(_MESOLOG_COMPLETE=source_bash mesolog)"\nPS1="$ "\necho {ready}\n',
+    "zsh": "export PATH={bin}:$PATH MESOLOG_DATA_DIR={data} MESOLOG_CACHE_DIR={cache} MESOLOG_CONFIG={config}\n"
+    'autoload -Uz compinit && compinit -u\neval "$(_MESOLOG_COMPLETE=source_zsh mesolog)"\nPS1="$ "\necho {ready}\n',
     "fish": "set -gx PATH {bin} $PATH\nset -gx MESOLOG_DATA_DIR {data}\nset -gx MESOLOG_CACHE_DIR {cache}\n"
-            "set -gx MESOLOG_CONFIG {config}\n_MESOLOG_COMPLETE=source_fish mesolog | source\n"
-            "function fish_prompt; echo '$ '; end\n"
-            # No grey suggestion after the cursor: the screen shows only what Tab put there.
-            "set -g fish_autosuggestion_enabled 0\necho {ready}\n",
+    "set -gx MESOLOG_CONFIG {config}\n_MESOLOG_COMPLETE=source_fish mesolog | source\n"
+    "function fish_prompt; echo '$ '; end\n"
+    # No grey suggestion after the cursor: the screen shows only what Tab put there.
+    "set -g fish_autosuggestion_enabled 0\necho {ready}\n",
 }
 START = {"bash": "bash --norc --noprofile", "zsh": "zsh -f", "fish": "fish --no-config"}
-READY = "completion-loaded"  # the setup's last line prints it; the typed `source` line does not hold it
+READY = (
+    "completion-loaded"  # the setup's last line prints it; the typed `source` line does not hold it
+)
 
 
 @pytest.fixture
@@ -76,18 +84,32 @@ def shell(tmp_path: Path, tmux) -> Callable[[str], Shell]:  # type: ignore[no-un
         if shutil.which(kind) is None:
             pytest.skip(f"{kind} is not installed")
         setup = tmp_path / f"setup.{kind}"
-        setup.write_text(ENV[kind].format(bin=shlex.quote(str(BIN)), data=shlex.quote(str(data)),
-                                          cache=shlex.quote(str(tmp_path / "cache")),
-                                          config=shlex.quote(str(tmp_path / "none.toml")), ready=READY))
+        setup.write_text(
+            ENV[kind].format(
+                bin=shlex.quote(str(BIN)),
+                data=shlex.quote(str(data)),
+                cache=shlex.quote(str(tmp_path / "cache")),
+                config=shlex.quote(str(tmp_path / "none.toml")),
+                ready=READY,
+            )
+        )
         home = tmp_path / "home"
         home.mkdir(exist_ok=True)
-        s = Shell(tmux(f"env -i HOME={shlex.quote(str(home))} TERM=xterm PATH=/usr/bin:/bin {START[kind]}",
-                       width=200, height=50))
+        s = Shell(
+            tmux(
+                f"env -i HOME={shlex.quote(str(home))} TERM=xterm PATH=/usr/bin:/bin {START[kind]}",
+                width=200,
+                height=50,
+            )
+        )
         s.keys(f"source {shlex.quote(str(setup))}", literal=True)
         s.keys("Enter")
         # Done loading: the setup's last word, then the prompt it set. Keys typed before would
         # land in the middle of the setup.
-        s.wait(lambda screen: READY in screen.split() and screen.rstrip().endswith("$"), "the loaded shell")
+        s.wait(
+            lambda screen: READY in screen.split() and screen.rstrip().endswith("$"),
+            "the loaded shell",
+        )
         return s
 
     return open_
@@ -129,5 +151,9 @@ def test_bash_completes_session_numbers_and_inside_an_opened_quote(shell) -> Non
     s.fresh_line()
     s.keys("mesolog amend P-0042 ", literal=True)
     s.keys("Tab", "Tab")
-    s.wait(lambda text: any(re.fullmatch(r"1\s+2\s+3\s+4", line.strip()) for line in text.splitlines()),
-           "the session numbers 1 2 3 4")
+    s.wait(
+        lambda text: any(
+            re.fullmatch(r"1\s+2\s+3\s+4", line.strip()) for line in text.splitlines()
+        ),
+        "the session numbers 1 2 3 4",
+    )

@@ -24,12 +24,30 @@ HANG_S = 300
 
 
 def test_twenty_processes_adding_at_once_all_land(run, patient: Path) -> None:
-    args = ["add", "P-0042", "--area", "scalp", "-s", "minoxidil:1ml:LOT M1", "--depth", "1.5",
-            "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+    args = [
+        "add",
+        "P-0042",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil:1ml:LOT M1",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        "--no-input",
+    ]
     env = {**os.environ, "MESOLOG_LOCK_TIMEOUT": str(HANG_S)}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "mesolog", *args, "--note", f"writer {n}"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-m", "mesolog", *args, "--note", f"writer {n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for n in range(WRITERS)
     ]
     results = [p.communicate(timeout=HANG_S) for p in procs]
@@ -50,9 +68,21 @@ def test_lock_timeout_names_the_holder(run, patient: Path, data_dir: Path) -> No
         handle.write("4242")
         handle.flush()
         before = patient.read_bytes()
-        result = mesolog_process("add", "P-0042", "--area", "scalp", "-s", "minoxidil:1ml", "--depth", "1",
-                                 "--technique", "gun", "--anaesthetic", "none",
-                                 env={"MESOLOG_LOCK_TIMEOUT": "0.5"})
+        result = mesolog_process(
+            "add",
+            "P-0042",
+            "--area",
+            "scalp",
+            "-s",
+            "minoxidil:1ml",
+            "--depth",
+            "1",
+            "--technique",
+            "gun",
+            "--anaesthetic",
+            "none",
+            env={"MESOLOG_LOCK_TIMEOUT": "0.5"},
+        )
         assert result.returncode == 1
         assert "being written by another mesolog (pid 4242)" in result.stderr
         assert patient.read_bytes() == before
@@ -101,12 +131,18 @@ def _confirmed(line: str) -> int:
     return int(line)
 
 
-def test_writer_killed_at_random_points_loses_nothing_reported_saved(run, patient: Path, data_dir: Path) -> None:
+def test_writer_killed_at_random_points_loses_nothing_reported_saved(
+    run, patient: Path, data_dir: Path
+) -> None:
     rng = random.Random(20261125)
     confirmed: set[int] = set()
     kills = 0
-    writers = subprocess.Popen([sys.executable, "-c", FORKED_WRITERS, str(data_dir)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    writers = subprocess.Popen(
+        [sys.executable, "-c", FORKED_WRITERS, str(data_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert writers.stdin is not None and writers.stdout is not None
     try:
         while len(confirmed) < KILLED_WRITES:
@@ -124,7 +160,9 @@ def test_writer_killed_at_random_points_loses_nothing_reported_saved(run, patien
             for line in iter(writers.stdout.readline, "killed\n"):
                 confirmed.add(_confirmed(line))
             kills += 1
-            sessions = tomllib.loads(patient.read_text()).get("sessions", [])  # parses after every kill
+            sessions = tomllib.loads(patient.read_text()).get(
+                "sessions", []
+            )  # parses after every kill
             on_disk = {s["id"] for s in sessions}
             assert confirmed <= on_disk, f"lost after kill {kills}: {sorted(confirmed - on_disk)}"
             assert sorted(on_disk) == list(range(1, len(on_disk) + 1))
@@ -138,13 +176,37 @@ def test_writer_killed_at_random_points_loses_nothing_reported_saved(run, patien
     print(f"kills={kills} confirmed={len(confirmed)} leftover_temp_files={len(leftovers)}")
 
 
-def test_new_patient_added_from_several_processes_at_once_keeps_every_session(run, data_dir: Path) -> None:
+def test_new_patient_added_from_several_processes_at_once_keeps_every_session(
+    run, data_dir: Path
+) -> None:
     run("init")
-    args = ["add", "P-NEW", "--new-patient", "--area", "face", "-s", "hyaluronic acid:1ml:LOT H1", "--depth", "1",
-            "--technique", "hand", "--anaesthetic", "none", "--no-input"]
+    args = [
+        "add",
+        "P-NEW",
+        "--new-patient",
+        "--area",
+        "face",
+        "-s",
+        "hyaluronic acid:1ml:LOT H1",
+        "--depth",
+        "1",
+        "--technique",
+        "hand",
+        "--anaesthetic",
+        "none",
+        "--no-input",
+    ]
     env = {**os.environ, "MESOLOG_LOCK_TIMEOUT": str(HANG_S)}
-    procs = [subprocess.Popen([sys.executable, "-m", "mesolog", *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env) for _ in range(5)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "mesolog", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(5)
+    ]
     errors = [p.communicate(timeout=HANG_S)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * 5, errors
     sessions = tomllib.loads((data_dir / "patients" / "P-NEW.toml").read_text())["sessions"]

@@ -36,7 +36,9 @@ cellulite = "Walk every day."   # keep
 """
 
 
-def test_set_on_no_file_creates_a_private_file_that_the_summary_uses(run, patient: Path, config_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_set_on_no_file_creates_a_private_file_that_the_summary_uses(
+    run, patient: Path, config_file: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     config_file.unlink(missing_ok=True)
     assert "clinic_name set in" in run("config", "set", "clinic_name", "Clinique des Lilas").stdout
     run("config", "set", "clinic_address", "12 rue des Lilas\n75011 Paris")
@@ -48,8 +50,11 @@ def test_set_on_no_file_creates_a_private_file_that_the_summary_uses(run, patien
     assert [p.name for p in config_file.parent.iterdir()] == ["config.toml"]  # no temporary left
     data = tomllib.loads(config_file.read_text())
     assert data == {
-        "clinic_name": "Clinique des Lilas", "clinic_address": "12 rue des Lilas\n75011 Paris",
-        "practitioner": "Dr. L. Moreau", "technique": "hand", "anaesthetic": "topical cream",
+        "clinic_name": "Clinique des Lilas",
+        "clinic_address": "12 rue des Lilas\n75011 Paris",
+        "practitioner": "Dr. L. Moreau",
+        "technique": "hand",
+        "anaesthetic": "topical cream",
         "aftercare": {"hair loss": "No hair wash until tomorrow."},
     }
     shown = run("config", "show").stdout
@@ -71,10 +76,16 @@ def test_set_and_unset_change_only_their_own_lines(run, config_file: Path) -> No
     run("config", "unset", "aftercare.cellulite")
     run("config", "set", "clinic_name", "Lilas")
     text = config_file.read_text()
-    assert 'alopecia = "New advice"\n' in text and "Old advice" not in text and "cellulite" not in text
+    assert (
+        'alopecia = "New advice"\n' in text and "Old advice" not in text and "cellulite" not in text
+    )
     assert text.startswith("# Clinic settings, written by hand\n")
-    for kept in ('  "inner knees",   # popular\n', "# the practice's own words\n", "# per indication\n",
-                 '"meso-hair cocktail" = "multivitamin"\n'):
+    for kept in (
+        '  "inner knees",   # popular\n',
+        "# the practice's own words\n",
+        "# per indication\n",
+        '"meso-hair cocktail" = "multivitamin"\n',
+    ):
         assert kept in text
     assert tomllib.loads(text)["clinic_name"] == "Lilas"
     assert text.index("clinic_name") < text.index("[substances]")  # a top-level key stays on top
@@ -82,18 +93,29 @@ def test_set_and_unset_change_only_their_own_lines(run, config_file: Path) -> No
     assert "nothing changed" in run("config", "unset", "clinic_name").stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("set", "practioner", "X"), "unknown setting 'practioner' (did you mean 'practitioner'?)"),
-    (("set", "colour", "red"), "unknown setting 'colour'; settings are practitioner, clinic_name"),
-    (("unset", "techniqe"), "did you mean 'technique'?"),
-    (("unset", "areas"), "name the one to take off, e.g. config unset areas.NAME"),
-    (("set", "aftercare", "x"), "aftercare needs the indication it is for"),
-    (("set", "technique", "needle"), "technique 'needle' is not allowed: use 'gun' (injection gun) or 'hand'"),
-    (("set", "practitioner", "  "), "remove it with: config unset practitioner"),
-    (("set", "practitioner", "Dr.\x1b[31m X"), "one line of text without control characters"),
-    (("set", "clinic_name", "A\nB"), "one line of text without control characters"),
-])
-def test_bad_keys_and_values_are_one_sentence_and_change_nothing(run, config_file: Path, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("set", "practioner", "X"), "unknown setting 'practioner' (did you mean 'practitioner'?)"),
+        (
+            ("set", "colour", "red"),
+            "unknown setting 'colour'; settings are practitioner, clinic_name",
+        ),
+        (("unset", "techniqe"), "did you mean 'technique'?"),
+        (("unset", "areas"), "name the one to take off, e.g. config unset areas.NAME"),
+        (("set", "aftercare", "x"), "aftercare needs the indication it is for"),
+        (
+            ("set", "technique", "needle"),
+            "technique 'needle' is not allowed: use 'gun' (injection gun) or 'hand'",
+        ),
+        (("set", "practitioner", "  "), "remove it with: config unset practitioner"),
+        (("set", "practitioner", "Dr.\x1b[31m X"), "one line of text without control characters"),
+        (("set", "clinic_name", "A\nB"), "one line of text without control characters"),
+    ],
+)
+def test_bad_keys_and_values_are_one_sentence_and_change_nothing(
+    run, config_file: Path, args: tuple[str, ...], message: str
+) -> None:  # type: ignore[no-untyped-def]
     config_file.write_text(HAND_WRITTEN)
     before = snapshot(config_file.parent)
     result = run("config", *args, expect=2)
@@ -119,9 +141,15 @@ text_values = st.text(
 ).filter(lambda t: t.strip() == t and t != "")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(practitioner=text_values, advice=text_values)
-def test_any_text_round_trips_and_the_rest_stays(config_file: Path, practitioner: str, advice: str) -> None:
+def test_any_text_round_trips_and_the_rest_stays(
+    config_file: Path, practitioner: str, advice: str
+) -> None:
     config_file.write_text(HAND_WRITTEN)
     config_settings.set_value(config_file, "practitioner", practitioner)
     config_settings.set_value(config_file, "aftercare.wrinkles", advice)

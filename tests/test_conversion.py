@@ -21,7 +21,9 @@ def whole_number_parameters() -> list[tuple[list[str], str]]:
     def walk(command: Any, path: list[str]) -> None:
         for param in command.params:
             if param.type_descriptor.annotation in (int, int | None):
-                found.append((path, param.opts[0] if param.param_type_name == "option" else "ARGUMENT"))
+                found.append(
+                    (path, param.opts[0] if param.param_type_name == "option" else "ARGUMENT")
+                )
         for name, sub in (getattr(command, "commands", None) or {}).items():
             walk(sub, [*path, name])
 
@@ -38,7 +40,9 @@ def test_the_whole_numbers_are_found() -> None:
 
 
 @pytest.mark.parametrize(("path", "option"), WHOLE, ids=[f"{' '.join(p)}:{o}" for p, o in WHOLE])
-def test_every_whole_number_refuses_a_word_in_one_sentence_naming_it(run, patient: Path, path: list[str], option: str) -> None:
+def test_every_whole_number_refuses_a_word_in_one_sentence_naming_it(
+    run, patient: Path, path: list[str], option: str
+) -> None:
     before = snapshot(patient.parent.parent)
     if option == "ARGUMENT":  # the session number
         result = run(*path, "P-0042", "many", "--reason", "x", expect=2)
@@ -46,16 +50,27 @@ def test_every_whole_number_refuses_a_word_in_one_sentence_naming_it(run, patien
     else:
         result = run(*path, option, "many", expect=2)
         named = option
-    assert result.stderr == f"mesolog: {named} 'many' is not allowed: it takes a whole number, e.g. 3.\n"
+    assert (
+        result.stderr
+        == f"mesolog: {named} 'many' is not allowed: it takes a whole number, e.g. 3.\n"
+    )
     assert snapshot(patient.parent.parent) == before
 
 
-@pytest.mark.parametrize(("word", "why"), [
-    ("nan", "it must be a finite number"), ("inf", "it must be a finite number"),
-    ("1e400", "it must be a finite number"), ("abc", "it must be a number"),
-    ("0", "it must be above 0 and at most 50 mm"), ("51", "it must be above 0 and at most 50 mm"),
-])
-def test_a_needle_length_is_read_by_the_model_like_a_depth(run, patient: Path, word: str, why: str) -> None:
+@pytest.mark.parametrize(
+    ("word", "why"),
+    [
+        ("nan", "it must be a finite number"),
+        ("inf", "it must be a finite number"),
+        ("1e400", "it must be a finite number"),
+        ("abc", "it must be a number"),
+        ("0", "it must be above 0 and at most 50 mm"),
+        ("51", "it must be above 0 and at most 50 mm"),
+    ],
+)
+def test_a_needle_length_is_read_by_the_model_like_a_depth(
+    run, patient: Path, word: str, why: str
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *FULL_ADD[:-4], "--needle-length", word, expect=2)
     assert result.stderr == f"mesolog: needle length '{word}' is not allowed: {why}.\n"
@@ -66,12 +81,27 @@ def test_a_needle_length_is_read_by_the_model_like_a_depth(run, patient: Path, w
 def test_a_whole_number_is_plain_digits(run, patient: Path, word: str) -> None:
     before = snapshot(patient.parent.parent)
     result = run("due", "--within", word, expect=2)
-    assert result.stderr == f"mesolog: --within {word!r} is not allowed: it takes a whole number, e.g. 3.\n"
+    assert (
+        result.stderr
+        == f"mesolog: --within {word!r} is not allowed: it takes a whole number, e.g. 3.\n"
+    )
     assert snapshot(patient.parent.parent) == before
 
 
 def test_numbers_arrive_as_numbers(run, patient: Path) -> None:
-    run("add", "P-0042", *FULL_ADD[:-4], "--needle-length", " 4,5 ", "--points", "+40", "--gauge", " 30 ")
+    run(
+        "add",
+        "P-0042",
+        *FULL_ADD[:-4],
+        "--needle-length",
+        " 4,5 ",
+        "--points",
+        "+40",
+        "--gauge",
+        " 30 ",
+    )
     chart = (patient).read_text()
-    assert "needle_length_mm = 4.5" in chart and "points = 40" in chart  # a decimal comma, as for depth
+    assert (
+        "needle_length_mm = 4.5" in chart and "points = 40" in chart
+    )  # a decimal comma, as for depth
     assert "needle_gauge = 30" in chart

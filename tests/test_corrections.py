@@ -34,7 +34,12 @@ def trail_lines(new: list[str], reason: str, changes: list[str]) -> list[str]:
     entry = new[start:]
     assert re.fullmatch(r"at = \d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d", entry[1])
     assert entry[2].startswith("by = ")
-    assert entry[3:] == [f'reason = "{reason}"', "changes = [", *(f'    "{c}",' for c in changes), "]"]
+    assert entry[3:] == [
+        f'reason = "{reason}"',
+        "changes = [",
+        *(f'    "{c}",' for c in changes),
+        "]",
+    ]
     return entry
 
 
@@ -71,7 +76,9 @@ HAND_EDITS = {
 
 
 @pytest.mark.parametrize("edit", list(HAND_EDITS), ids=list(HAND_EDITS))
-def test_amend_changes_only_the_changed_field_and_appends_the_trail(run, chart: Path, edit: str) -> None:
+def test_amend_changes_only_the_changed_field_and_appends_the_trail(
+    run, chart: Path, edit: str
+) -> None:
     head, s1, rest = first_session(chart.read_text())
     # Comments elsewhere too: above the patient, between the sessions, at the end.
     hand = (
@@ -91,7 +98,9 @@ def test_amend_changes_only_the_changed_field_and_appends_the_trail(run, chart: 
     data = tomllib.loads(after)
     assert data["sessions"][0]["depth_mm"] == 2.0 and data["sessions"][1]["depth_mm"] == 1.5
     assert "amendments" not in data["sessions"][1]
-    assert after.endswith(rest + "\n# reviewed by Dr. M on 2026-11-20\n")  # session 2, byte for byte
+    assert after.endswith(
+        rest + "\n# reviewed by Dr. M on 2026-11-20\n"
+    )  # session 2, byte for byte
 
 
 def test_amend_with_a_complication_and_a_measurement_keeps_the_block(run, chart: Path) -> None:
@@ -99,8 +108,15 @@ def test_amend_with_a_complication_and_a_measurement_keeps_the_block(run, chart:
     hand = head + s1.replace("id = 1\n", "id = 1  # first visit\n") + rest
     chart.write_text(hand)
     run(
-        "amend", "P-0042", "1", "--add-complication", "bruising:mild:onset=2026-11-03",
-        "--measure", "satisfaction_0_10=8", "--reason", "reported at follow-up",
+        "amend",
+        "P-0042",
+        "1",
+        "--add-complication",
+        "bruising:mild:onset=2026-11-03",
+        "--measure",
+        "satisfaction_0_10=8",
+        "--reason",
+        "reported at follow-up",
     )
     after = chart.read_text()
     gone, new = diff(hand, after)
@@ -112,7 +128,7 @@ def test_amend_with_a_complication_and_a_measurement_keeps_the_block(run, chart:
 
 def test_void_keeps_hand_edits_and_changes_the_status_line(run, chart: Path) -> None:
     head, s1, rest = first_session(chart.read_text())
-    hand = head + s1.replace("id = 1\n", "id = 1  # first visit\nroom = \"B\"\n") + rest
+    hand = head + s1.replace("id = 1\n", 'id = 1  # first visit\nroom = "B"\n') + rest
     chart.write_text(hand)
     run("void", "P-0042", "1", "--reason", "entered twice")
     gone, new = diff(hand, chart.read_text())
@@ -123,8 +139,21 @@ def test_void_keeps_hand_edits_and_changes_the_status_line(run, chart: Path) -> 
 def test_course_add_keeps_every_comment_of_the_chart(run, chart: Path) -> None:
     hand = "# ask before calling\n" + chart.read_text().replace("id = 1\n", "id = 1  # first\n")
     chart.write_text(hand)
-    run("course", "add", "P-0042", "--sessions", "4", "--interval", "21", "--name", "face-2026",
-        "--indication", "skin rejuvenation", "--start", "2026-11-20")
+    run(
+        "course",
+        "add",
+        "P-0042",
+        "--sessions",
+        "4",
+        "--interval",
+        "21",
+        "--name",
+        "face-2026",
+        "--indication",
+        "skin rejuvenation",
+        "--start",
+        "2026-11-20",
+    )
     after = chart.read_text()
     gone, new = diff(hand, after)
     assert gone == []
@@ -135,8 +164,12 @@ def test_course_add_keeps_every_comment_of_the_chart(run, chart: Path) -> None:
     assert [c["name"] for c in tomllib.loads(after)["courses"]] == ["hair-2026", "face-2026"]
 
 
-def test_a_change_that_would_lose_a_comment_is_refused_and_nothing_changes(run, chart: Path, data_dir: Path) -> None:
-    chart.write_text(chart.read_text().replace('    "scalp",\n]', '    "scalp", # the crown only\n]', 1))
+def test_a_change_that_would_lose_a_comment_is_refused_and_nothing_changes(
+    run, chart: Path, data_dir: Path
+) -> None:
+    chart.write_text(
+        chart.read_text().replace('    "scalp",\n]', '    "scalp", # the crown only\n]', 1)
+    )
     before = snapshot(data_dir)
     result = run("amend", "P-0042", "1", "--area", "face", "--reason", "typo", expect=1)
     line = chart.read_text().splitlines().index("areas = [") + 1  # where the value starts
@@ -150,10 +183,15 @@ def test_a_change_that_would_lose_a_comment_is_refused_and_nothing_changes(run, 
 
 @pytest.mark.parametrize(
     "command",
-    [["void", "P-0042", "1", "--reason", "dup"], ["amend", "P-0042", "1", "--depth", "2", "--reason", "x"]],
+    [
+        ["void", "P-0042", "1", "--reason", "dup"],
+        ["amend", "P-0042", "1", "--depth", "2", "--reason", "x"],
+    ],
     ids=["void", "amend"],
 )
-def test_a_session_number_used_twice_is_refused_naming_both_lines(run, chart: Path, data_dir: Path, command: list[str]) -> None:
+def test_a_session_number_used_twice_is_refused_naming_both_lines(
+    run, chart: Path, data_dir: Path, command: list[str]
+) -> None:
     text = chart.read_text().replace("[[sessions]]\nid = 2\n", "[[sessions]]\nid = 1\n")
     chart.write_text(text)
     headers = [n for n, line in enumerate(text.splitlines(), 1) if line == "[[sessions]]"]
@@ -180,7 +218,11 @@ _EDITS = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(edits=_EDITS, depth=st.sampled_from(["1", "2", "2.5", "3.75"]), note=st.one_of(st.none(), _WORDS))
+@given(
+    edits=_EDITS,
+    depth=st.sampled_from(["1", "2", "2.5", "3.75"]),
+    note=st.one_of(st.none(), _WORDS),
+)
 def test_every_hand_typed_line_survives_an_amendment(run, chart: Path, edits, depth, note) -> None:  # type: ignore[no-untyped-def]
     import tomli_w
 

@@ -247,7 +247,24 @@ def test_revise_chart_replaces_a_substance_field_by_field() -> None:
 
 # --- the scanner against tomllib --------------------------------------------------------------
 
-_PIECES = ["a", "b ", "[[sessions]]", "[x]", '"', "'", '"""', "'''", "#", "=", "\\", "\n", "\t", "{}", ",.", "é"]
+_PIECES = [
+    "a",
+    "b ",
+    "[[sessions]]",
+    "[x]",
+    '"',
+    "'",
+    '"""',
+    "'''",
+    "#",
+    "=",
+    "\\",
+    "\n",
+    "\t",
+    "{}",
+    ",.",
+    "é",
+]
 _TEXT = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
 _SCALAR = st.one_of(
     _TEXT,
@@ -276,7 +293,9 @@ def _at(data: object, place: tuple[str | int, ...]) -> object:
 
 @settings(max_examples=150, deadline=None)
 @given(document=st.dictionaries(_KEY, _VALUE, max_size=5), multiline=st.booleans())
-def test_every_key_line_the_scanner_finds_holds_the_value_tomllib_reads(document, multiline) -> None:  # type: ignore[no-untyped-def]
+def test_every_key_line_the_scanner_finds_holds_the_value_tomllib_reads(
+    document, multiline
+) -> None:  # type: ignore[no-untyped-def]
     import tomli_w
 
     text = tomli_w.dumps(document, multiline_strings=multiline)
@@ -312,7 +331,13 @@ def test_the_scanner_follows_every_kind_of_string_and_quoted_key() -> None:
     for place, entry in layout.keys.items():
         assert tomllib.loads("v = " + text[entry.start : entry.end])["v"] == _at(data, place)
     assert set(layout.keys) == {
-        ("a",), ("b",), ("c",), ("quoted key", "inner"), ("d",), ("e",), ("sessions", 0, "id")
+        ("a",),
+        ("b",),
+        ("c",),
+        ("quoted key", "inner"),
+        ("d",),
+        ("e",),
+        ("sessions", 0, "id"),
     }
     assert layout.keys[("b",)].comment is not None and layout.keys[("d",)].inner_comment
     assert not layout.keys[("c",)].comment
@@ -350,4 +375,9 @@ def test_a_scan_that_stops_early_stops_at_the_last_place_asked() -> None:
     early = scan_until(CHART, [("patient", "id")])
     assert early.line(("patient", "id")) == 6
     assert ("sessions", 0) not in early.tables  # it read no further
-    assert scan_until(CHART, [("patient", "id"), ("sessions", 1, "depth_mm")]).line(("sessions", 1, "depth_mm")) == 44
+    assert (
+        scan_until(CHART, [("patient", "id"), ("sessions", 1, "depth_mm")]).line(
+            ("sessions", 1, "depth_mm")
+        )
+        == 44
+    )

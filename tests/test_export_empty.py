@@ -42,11 +42,29 @@ def _empties(value: Any, at: str = "") -> list[str]:
 
 def test_fhir_carries_no_empty_note_text_or_annotation(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _imported(run, tmp_path)
-    run("add", "P-0100", "--date", "2026-03-20", "--area", "scalp", "--depth", "1.5",
-        "--technique", "gun", "--anaesthetic", "none", "--substance", "biotin:1ml", "--no-input")
+    run(
+        "add",
+        "P-0100",
+        "--date",
+        "2026-03-20",
+        "--area",
+        "scalp",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        "--substance",
+        "biotin:1ml",
+        "--no-input",
+    )
     bundle = json.loads(run("export", "--format", "fhir").stdout)
-    procedures = [e["resource"] for e in bundle["entry"]
-                  if e.get("resource", {}).get("resourceType") == "Procedure"]
+    procedures = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e.get("resource", {}).get("resourceType") == "Procedure"
+    ]
     assert len(procedures) == 3
     assert _empties(bundle) == []
     validate(bundle)
@@ -56,12 +74,18 @@ def test_fhir_ndjson_carries_no_empty_text(run, data_dir: Path, tmp_path: Path) 
     _imported(run, tmp_path)
     out = tmp_path / "bulk"
     run("export", "--format", "fhir-ndjson", "--output", str(out))
-    lines = [json.loads(line) for f in sorted(out.glob("*.ndjson")) for line in f.read_text().splitlines()]
+    lines = [
+        json.loads(line)
+        for f in sorted(out.glob("*.ndjson"))
+        for line in f.read_text().splitlines()
+    ]
     assert any(r["resourceType"] == "Procedure" for r in lines)
     assert [(r["resourceType"], p) for r in lines for p in _empties(r)] == []
 
 
-def test_json_keeps_its_shape_a_text_with_nothing_recorded_is_an_empty_string(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_json_keeps_its_shape_a_text_with_nothing_recorded_is_an_empty_string(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     _imported(run, tmp_path)
     copy = json.loads(run("export", "--format", "json").stdout)
     sessions = [s for c in copy["charts"] for s in c["sessions"]]
@@ -79,14 +103,30 @@ def test_csv_leaves_a_cell_of_nothing_recorded_empty(run, data_dir: Path, tmp_pa
 def test_fhir_leaves_out_every_text_a_hand_edited_chart_holds_empty(run, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     """A chart edited by hand to hold "" wherever a text may be empty: no empty element."""
     run("patient", "new", "P-0100", "--name", "Ana Ruiz")
-    run("add", "P-0100", "--date", "2026-03-20", "--area", "scalp", "--depth", "1.5",
-        "--technique", "gun", "--anaesthetic", "none", "--substance", "biotin:1ml:LOT B1",
-        "--no-input")
+    run(
+        "add",
+        "P-0100",
+        "--date",
+        "2026-03-20",
+        "--area",
+        "scalp",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        "--substance",
+        "biotin:1ml:LOT B1",
+        "--no-input",
+    )
     chart = data_dir / "patients" / "P-0100.toml"
     text = chart.read_text()
     assert 'notes = ""\n' in text and 'lot = "B1"' in text
     text = text.replace('notes = ""\n', 'notes = ""\nconsent = ""\nindication = ""\ncourse = ""\n')
-    text = text.replace('lot = "B1"', 'lot = ""').replace('name = "Ana Ruiz"', 'name = ""\nphone = ""\nemail = ""')
+    text = text.replace('lot = "B1"', 'lot = ""').replace(
+        'name = "Ana Ruiz"', 'name = ""\nphone = ""\nemail = ""'
+    )
     chart.write_text(text)
     bundle = json.loads(run("export", "--format", "fhir").stdout)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]

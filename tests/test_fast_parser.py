@@ -63,13 +63,20 @@ def test_generated_charts_parse_to_equal_data(drafts: list) -> None:  # type: ig
     assert parse_chart_text(Path("P-1.toml"), text, bulk=True) == chart
 
 
-def _mesolog(data: Path, *args: str, without_fast_parser: bool = False) -> subprocess.CompletedProcess[str]:
+def _mesolog(
+    data: Path, *args: str, without_fast_parser: bool = False
+) -> subprocess.CompletedProcess[str]:
     # The real program; "without" blocks the import as a machine without the wheel would.
     block = "import sys; sys.modules['toml_rs'] = None; " if without_fast_parser else ""
-    code = block + "import sys; from mesolog.cli import main; sys.argv = ['mesolog', *sys.argv[1:]]; main()"
+    code = (
+        block
+        + "import sys; from mesolog.cli import main; sys.argv = ['mesolog', *sys.argv[1:]]; main()"
+    )
     return subprocess.run(
         [sys.executable, "-c", code, "--data-dir", str(data), *args],
-        capture_output=True, text=True, env={**os.environ, "MESOLOG_CACHE_DIR": str(data.parent / f"cache-{without_fast_parser}")},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MESOLOG_CACHE_DIR": str(data.parent / f"cache-{without_fast_parser}")},
         timeout=300,
     )
 
@@ -80,10 +87,21 @@ def test_without_the_compiled_parser_every_bulk_command_answers_the_same(tmp_pat
     for path in DEMO:
         (data / "patients" / path.name).write_bytes(path.read_bytes())
     # A broken chart: the refusal must be tomllib's words and line, either way.
-    (data / "patients" / "P-BROKEN.toml").write_text('schema = 1\n[patient]\nid = "P-BROKEN"\nname = "x\n')
-    for command in (["check"], ["export", "--format", "json"], ["due", "--all", "--format", "json"], ["report", "--format", "json"]):
+    (data / "patients" / "P-BROKEN.toml").write_text(
+        'schema = 1\n[patient]\nid = "P-BROKEN"\nname = "x\n'
+    )
+    for command in (
+        ["check"],
+        ["export", "--format", "json"],
+        ["due", "--all", "--format", "json"],
+        ["report", "--format", "json"],
+    ):
         with_it = _mesolog(data, *command)
         without = _mesolog(data, *command, without_fast_parser=True)
-        assert (with_it.returncode, with_it.stdout, with_it.stderr) == (without.returncode, without.stdout, without.stderr), command
+        assert (with_it.returncode, with_it.stdout, with_it.stderr) == (
+            without.returncode,
+            without.stdout,
+            without.stderr,
+        ), command
     check = _mesolog(data, "check")
     assert "P-BROKEN.toml:4" in check.stdout and "broken TOML" in check.stdout

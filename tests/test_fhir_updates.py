@@ -20,8 +20,18 @@ import pytest
 from conftest import FULL_ADD
 from test_exchange import DEMO, resources, validate
 
-BASE = ["--area", "scalp", "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
-        "--practitioner", "Dr. A. Keller"]
+BASE = [
+    "--area",
+    "scalp",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--practitioner",
+    "Dr. A. Keller",
+]
 
 
 def fhir(run, *args: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -59,27 +69,65 @@ def _events(held: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def treated(run, patient: Path) -> Path:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "hyaluronic acid:2ml:LOT A17",
-        "-s", "biotin:1ml:LOT B1", "--complication", "haematoma:moderate", "--complication", "swelling:mild")
-    run("add", "P-0042", *BASE, "--date", "2026-11-16", "-s", "biotin:1ml:LOT B2",
-        "--complication", "bruising:severe:outcome=resolved")
+    run(
+        "add",
+        "P-0042",
+        *BASE,
+        "--date",
+        "2026-11-02",
+        "-s",
+        "hyaluronic acid:2ml:LOT A17",
+        "-s",
+        "biotin:1ml:LOT B1",
+        "--complication",
+        "haematoma:moderate",
+        "--complication",
+        "swelling:mild",
+    )
+    run(
+        "add",
+        "P-0042",
+        *BASE,
+        "--date",
+        "2026-11-16",
+        "-s",
+        "biotin:1ml:LOT B2",
+        "--complication",
+        "bruising:severe:outcome=resolved",
+    )
     return patient
 
 
-def test_a_receiver_applying_two_exports_in_order_holds_exactly_the_current_record(run, treated: Path) -> None:
+def test_a_receiver_applying_two_exports_in_order_holds_exactly_the_current_record(
+    run, treated: Path
+) -> None:
     receiver = Receiver()
     first = fhir(run)
     receiver.apply(first)
     events = _events(receiver.of("AdverseEvent"))
     swelling_id, haematoma_id = events["swelling"]["id"], events["haematoma"]["id"]
-    given = {g["contained"][0]["code"]["text"]: g["id"] for g in receiver.of("MedicationAdministration")
-             if g["effectiveDateTime"] == "2026-11-02"}
+    given = {
+        g["contained"][0]["code"]["text"]: g["id"]
+        for g in receiver.of("MedicationAdministration")
+        if g["effectiveDateTime"] == "2026-11-02"
+    }
 
     run("amend", "P-0042", "1", "--remove-complication", "haematoma", "--reason", "other patient's")
     # A correction touches only what it names (docs/corrections.md): hyaluronic acid taken off,
     # vitamin C added, biotin's lot corrected.
-    run("amend", "P-0042", "1", "--remove-substance", "hyaluronic acid", "-s", "vitamin c:1ml:LOT VC2",
-        "-s", "biotin:1ml:LOT B1X", "--reason", "wrong product")
+    run(
+        "amend",
+        "P-0042",
+        "1",
+        "--remove-substance",
+        "hyaluronic acid",
+        "-s",
+        "vitamin c:1ml:LOT VC2",
+        "-s",
+        "biotin:1ml:LOT B1X",
+        "--reason",
+        "wrong product",
+    )
     run("void", "P-0042", "2", "--reason", "recorded twice")
     second = fhir(run)
     receiver.apply(second)
@@ -89,14 +137,22 @@ def test_a_receiver_applying_two_exports_in_order_holds_exactly_the_current_reco
     # The removed event is gone; the other kept its id; the voided session reports none.
     assert set(events) == {"swelling"} and events["swelling"]["id"] == swelling_id
     assert haematoma_id not in {e["id"] for e in receiver.of("AdverseEvent")}
-    now_given = {g["contained"][0]["code"]["text"]: g for g in receiver.of("MedicationAdministration")
-                 if g["effectiveDateTime"] == "2026-11-02"}
+    now_given = {
+        g["contained"][0]["code"]["text"]: g
+        for g in receiver.of("MedicationAdministration")
+        if g["effectiveDateTime"] == "2026-11-02"
+    }
     # Biotin's lot was corrected: the same administration, updated. Hyaluronic acid's id is gone,
     # vitamin C has one of its own (never the id that held hyaluronic acid).
     assert now_given["biotin"]["id"] == given["biotin"]
     assert now_given["biotin"]["contained"][0]["batch"]["lotNumber"] == "B1X"
-    assert set(now_given) == {"biotin", "vitamin c"} and now_given["vitamin c"]["id"] not in given.values()
-    voided = [g for g in receiver.of("MedicationAdministration") if g["effectiveDateTime"] == "2026-11-16"]
+    assert (
+        set(now_given) == {"biotin", "vitamin c"}
+        and now_given["vitamin c"]["id"] not in given.values()
+    )
+    voided = [
+        g for g in receiver.of("MedicationAdministration") if g["effectiveDateTime"] == "2026-11-16"
+    ]
     assert [g["status"] for g in voided] == ["entered-in-error"]
 
 
@@ -109,7 +165,9 @@ def test_a_restored_session_reports_its_events_again_under_the_same_ids(run, tre
     run("restore", "P-0042", "2", "--reason", "it was right")
     last = fhir(run)
     receiver.apply(last)
-    assert receiver.held == current(last) and {e["id"] for e in receiver.of("AdverseEvent")} == before
+    assert (
+        receiver.held == current(last) and {e["id"] for e in receiver.of("AdverseEvent")} == before
+    )
 
 
 def test_session_ids_follow_the_session_not_its_number(run, treated: Path) -> None:
@@ -124,22 +182,42 @@ def test_session_ids_follow_the_session_not_its_number(run, treated: Path) -> No
     assert first == second
 
 
-def test_severity_is_the_grade_and_seriousness_only_what_the_outcome_says(run, patient: Path) -> None:
-    run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "biotin:1ml:LOT B1",
-        "--complication", "bruising:severe:outcome=resolved",
-        "--complication", "nodule:mild:outcome=resolved-with-sequelae",
-        "--complication", "redness:moderate")
+def test_severity_is_the_grade_and_seriousness_only_what_the_outcome_says(
+    run, patient: Path
+) -> None:
+    run(
+        "add",
+        "P-0042",
+        *BASE,
+        "--date",
+        "2026-11-02",
+        "-s",
+        "biotin:1ml:LOT B1",
+        "--complication",
+        "bruising:severe:outcome=resolved",
+        "--complication",
+        "nodule:mild:outcome=resolved-with-sequelae",
+        "--complication",
+        "redness:moderate",
+    )
     events = _events(resources(fhir(run), "AdverseEvent"))
     assert {name: e["severity"]["coding"][0]["code"] for name, e in events.items()} == {
-        "bruising": "severe", "nodule": "mild", "redness": "moderate"}
+        "bruising": "severe",
+        "nodule": "mild",
+        "redness": "moderate",
+    }
     assert events["bruising"]["seriousness"]["coding"][0]["code"] == "Non-serious"  # healed at home
     assert events["nodule"]["seriousness"]["coding"][0]["code"] == "Serious"  # lasting harm
     assert "seriousness" not in events["redness"]  # the record says nothing either way
 
 
-def test_corrections_are_provenance_and_the_procedure_says_needle_points_duration_consent(run, patient: Path) -> None:
+def test_corrections_are_provenance_and_the_procedure_says_needle_points_duration_consent(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *FULL_ADD)
-    run("amend", "P-0042", "1", "--depth", "2", "--reason", "typo in depth", "--by", "Dr. S. Okafor")
+    run(
+        "amend", "P-0042", "1", "--depth", "2", "--reason", "typo in depth", "--by", "Dr. S. Okafor"
+    )
     bundle = fhir(run)
     procedure = resources(bundle, "Procedure")[0]
     [provenance] = resources(bundle, "Provenance")
@@ -148,16 +226,35 @@ def test_corrections_are_provenance_and_the_procedure_says_needle_points_duratio
     assert provenance["agent"][0]["who"]["display"] == "Dr. S. Okafor"
     assert "depth_mm: 1.5 -> 2" in provenance["activity"]["text"] and provenance["recorded"]
     values = {e["url"].rsplit("/", 1)[1]: e for e in procedure["extension"]}
-    assert values["needle-gauge"]["valueInteger"] == 30 and values["injection-points"]["valueInteger"] == 40
+    assert (
+        values["needle-gauge"]["valueInteger"] == 30
+        and values["injection-points"]["valueInteger"] == 40
+    )
     assert values["needle-length"]["valueQuantity"]["value"] == 4
-    assert values["duration"]["valueQuantity"] == {"value": 25, "unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}
-    assert values["needle-angle"]["valueQuantity"]["code"] == "deg" and values["depth"]["valueQuantity"]["value"] == 2
+    assert values["duration"]["valueQuantity"] == {
+        "value": 25,
+        "unit": "min",
+        "system": "http://unitsofmeasure.org",
+        "code": "min",
+    }
+    assert (
+        values["needle-angle"]["valueQuantity"]["code"] == "deg"
+        and values["depth"]["valueQuantity"]["value"] == 2
+    )
     notes = [n["text"] for n in procedure["note"]]
-    for note in ("needle gauge: 30", "needle length: 4 mm", "injection points: 40", "duration: 25 min",
-                 "consent: form 2026-11-02", "depth: 2 mm"):
+    for note in (
+        "needle gauge: 30",
+        "needle length: 4 mm",
+        "injection points: 40",
+        "duration: 25 min",
+        "consent: form 2026-11-02",
+        "depth: 2 mm",
+    ):
         assert note in notes
     [consent] = resources(bundle, "Consent")
-    assert consent["sourceAttachment"]["title"] == "form 2026-11-02" and consent["status"] == "active"
+    assert (
+        consent["sourceAttachment"]["title"] == "form 2026-11-02" and consent["status"] == "active"
+    )
 
 
 def test_a_chart_level_change_is_provenance_of_the_patient(run, patient: Path) -> None:
@@ -170,7 +267,9 @@ def test_a_chart_level_change_is_provenance_of_the_patient(run, patient: Path) -
 
 
 def test_the_json_export_restores_a_clinic_that_exports_the_same_json_and_the_same_fhir_ids(
-    run, data_dir: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+    run,
+    data_dir: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     demo = data_dir
     shutil.copytree(DEMO, demo, dirs_exist_ok=True)
@@ -194,25 +293,46 @@ def test_the_json_export_restores_a_clinic_that_exports_the_same_json_and_the_sa
     theirs = json.loads(run("--data-dir", str(target), "export", "--format", "fhir").stdout)
     assert ours["entry"] == theirs["entry"]
     # The restored folder keeps a secret of its own: the copy never carried one.
-    secrets = {tomllib.loads((folder / "clinic.toml").read_text())["secret"] for folder in (demo, target)}
+    secrets = {
+        tomllib.loads((folder / "clinic.toml").read_text())["secret"] for folder in (demo, target)
+    }
     assert len(secrets) == 2 and not any(s in exported for s in secrets)
 
 
 def test_csv_writes_a_negative_number_as_a_number(run, patient: Path) -> None:
-    run("add", "P-0042", *BASE, "--date", "2026-11-02", "-s", "biotin:1ml:LOT B1", "--measure", "weight_change_kg=-1")
+    run(
+        "add",
+        "P-0042",
+        *BASE,
+        "--date",
+        "2026-11-02",
+        "-s",
+        "biotin:1ml:LOT B1",
+        "--measure",
+        "weight_change_kg=-1",
+    )
     row = next(csv.DictReader(io.StringIO(run("export", "--format", "csv").stdout)))
     assert row["measure_weight_change_kg"] == "-1"
 
 
-def test_bulk_data_ndjson_is_one_file_a_resource_type_each_line_a_valid_resource(run, treated: Path, tmp_path: Path) -> None:
+def test_bulk_data_ndjson_is_one_file_a_resource_type_each_line_a_valid_resource(
+    run, treated: Path, tmp_path: Path
+) -> None:
     import importlib
 
     run("void", "P-0042", "2", "--reason", "recorded twice")
     bulk = tmp_path / "bulk"
     result = run("export", "--format", "fhir-ndjson", "--output", str(bulk))
     names = sorted(p.name for p in bulk.iterdir())
-    assert names == ["AdverseEvent.ndjson", "CarePlan.ndjson", "MedicationAdministration.ndjson", "Patient.ndjson",
-                     "Practitioner.ndjson", "Procedure.ndjson", "Provenance.ndjson"]
+    assert names == [
+        "AdverseEvent.ndjson",
+        "CarePlan.ndjson",
+        "MedicationAdministration.ndjson",
+        "Patient.ndjson",
+        "Practitioner.ndjson",
+        "Procedure.ndjson",
+        "Provenance.ndjson",
+    ]
     assert result.stdout.split() == [str(bulk / n) for n in names]
     bundle = current(fhir(run))
     ids = {url.split("/")[1]: url for url in bundle}
@@ -226,7 +346,11 @@ def test_bulk_data_ndjson_is_one_file_a_resource_type_each_line_a_valid_resource
             # The Bundle's resources, by id; references as Type/id (a file has no fullUrl).
             assert '"reference": "urn:uuid' not in line
             held = json.dumps(bundle[f"{kind}/{resource['id']}"])
-            relative = re.sub(r'"reference": "urn:uuid:([0-9a-f-]{36})"', lambda m: f'"reference": "{ids[m.group(1)]}"', held)
+            relative = re.sub(
+                r'"reference": "urn:uuid:([0-9a-f-]{36})"',
+                lambda m: f'"reference": "{ids[m.group(1)]}"',
+                held,
+            )
             assert json.loads(relative) == resource
     events = [json.loads(x) for x in (bulk / "AdverseEvent.ndjson").read_text().splitlines()]
     assert {e["event"]["text"] for e in events} == {"haematoma", "swelling"}  # not the voided one's
@@ -239,7 +363,9 @@ def test_bulk_data_ndjson_is_one_file_a_resource_type_each_line_a_valid_resource
     assert alone.exit_code != 0 and not (tmp_path / "other").exists()
 
 
-def test_ids_are_uuid5_of_the_patients_key_in_the_clinics_namespace(run, treated: Path, data_dir: Path) -> None:
+def test_ids_are_uuid5_of_the_patients_key_in_the_clinics_namespace(
+    run, treated: Path, data_dir: Path
+) -> None:
     """The derivation is part of the contract: a new version of mesolog must not move the ids a
     receiver holds (docs/exports.md)."""
     import hashlib
@@ -261,7 +387,9 @@ def test_ids_are_uuid5_of_the_patients_key_in_the_clinics_namespace(run, treated
 
 
 def test_after_sync_renumbers_a_session_both_laptops_export_the_same_ids_and_the_receiver_keeps_them(
-    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     """Real git: A and B add a session to one patient offline; B's takes number 2 when they
     sync. B's Procedure keeps its id through the renumbering, and both laptops export one
@@ -269,7 +397,9 @@ def test_after_sync_renumbers_a_session_both_laptops_export_the_same_ids_and_the
     from test_sharing import ADD, clinic_of
 
     config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n")
+    config.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
+    )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     a, b = clinic_of(run, tmp_path, 2)
@@ -292,18 +422,38 @@ def test_after_sync_renumbers_a_session_both_laptops_export_the_same_ids_and_the
     receiver.apply(after_b)
     assert receiver.held == current(after_b)
     moved = next(p for p in resources(after_b, "Procedure") if p["id"] == from_b["id"])
-    assert "from B" in json.dumps(moved) and moved["identifier"][0]["value"] != from_b["identifier"][0]["value"]
+    assert (
+        "from B" in json.dumps(moved)
+        and moved["identifier"][0]["value"] != from_b["identifier"][0]["value"]
+    )
 
 
-@pytest.mark.parametrize("identity", ['id = "not a uuid"\n', 'id = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"\nsecret = 5\n',
-                                      'id = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"\nsecret = "short"\n', "id = [\n"])
-def test_a_broken_clinic_identity_is_one_sentence_and_nothing_changes(run, treated: Path, data_dir: Path, tmp_path: Path, identity: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "identity",
+    [
+        'id = "not a uuid"\n',
+        'id = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"\nsecret = 5\n',
+        'id = "6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77"\nsecret = "short"\n',
+        "id = [\n",
+    ],
+)
+def test_a_broken_clinic_identity_is_one_sentence_and_nothing_changes(
+    run, treated: Path, data_dir: Path, tmp_path: Path, identity: str
+) -> None:  # type: ignore[no-untyped-def]
     from conftest import snapshot
 
     (data_dir / "clinic.toml").write_text(identity)
     before = snapshot(data_dir)
-    for args in (["--format", "fhir"], ["--format", "json"], ["--format", "fhir-ndjson", "--output", str(tmp_path / "bulk")]):
+    for args in (
+        ["--format", "fhir"],
+        ["--format", "json"],
+        ["--format", "fhir-ndjson", "--output", str(tmp_path / "bulk")],
+    ):
         result = run("export", *args, expect=None)
-        assert result.exit_code != 0 and "clinic.toml" in result.stderr and "Traceback" not in result.stderr, args
+        assert (
+            result.exit_code != 0
+            and "clinic.toml" in result.stderr
+            and "Traceback" not in result.stderr
+        ), args
         assert len(result.stderr.strip().splitlines()) == 1
         assert snapshot(data_dir) == before and not (tmp_path / "bulk").exists()

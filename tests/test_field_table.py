@@ -18,12 +18,12 @@ import pytest
 import mesolog
 
 # One line on the record: a whole number from 1 to 9, named "cannulas" in sentences.
-NEW_FIELD = '''    cannula_count: int | None = field(default=None, metadata=declared(
+NEW_FIELD = """    cannula_count: int | None = field(default=None, metadata=declared(
         "--cannulas", "N", "Cannulas used (1-9). Example: --cannulas 2",
         parse=partial(scalars.whole, field_name="cannulas", low=1, high=9),
     ))  # fmt: skip
 
-'''
+"""
 SESSION = ["--area", "scalp", "-s", "biotin:1ml:LOT B1", "--depth", "1.5", "--technique", "gun",
            "--anaesthetic", "none", "--date", "2026-11-02", "--no-input"]  # fmt: skip
 

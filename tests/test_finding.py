@@ -17,14 +17,34 @@ from conftest import snapshot
 from mesolog.model import details, finding, questions
 from mesolog.model.questions import Contact, SessionRow
 
-SESSION = ["--area", "scalp", "-s", "dutasteride 0.01%:1ml:LOT D2411", "--depth", "1.5",
-           "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+SESSION = [
+    "--area",
+    "scalp",
+    "-s",
+    "dutasteride 0.01%:1ml:LOT D2411",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--no-input",
+]
 
 
 @pytest.fixture
 def people(run, data_dir: Path) -> Path:
-    run("patient", "new", "P-0001", "--name", "Ana Ruiz", "--phone", "+34 600 000 000",
-        "--email", "ana@example.org")
+    run(
+        "patient",
+        "new",
+        "P-0001",
+        "--name",
+        "Ana Ruiz",
+        "--phone",
+        "+34 600 000 000",
+        "--email",
+        "ana@example.org",
+    )
     run("patient", "new", "P-0002", "--name", "Marta Lind", "--note", "referred by Dr. Österberg")
     run("patient", "new", "P-0003", "--name", "Léna Berg", "--phone", "06 12 34 56 78")
     return data_dir
@@ -79,12 +99,14 @@ def listed(run, *args: str) -> list[str]:
     return [r["patient"] for r in rows]
 
 
-def test_search_matches_id_name_phone_email_note_ignoring_case_and_accents(run, people: Path) -> None:
-    assert listed(run, "--search", "lena") == ["P-0003"]          # accent in the chart
-    assert listed(run, "--search", "LÉNA BERG") == ["P-0003"]     # accent in the search
-    assert listed(run, "--search", "osterberg") == ["P-0002"]     # the note
-    assert listed(run, "--search", "EXAMPLE.ORG") == ["P-0001"]   # the email
-    assert listed(run, "--search", "600000000") == ["P-0001"]     # the phone, spaced otherwise
+def test_search_matches_id_name_phone_email_note_ignoring_case_and_accents(
+    run, people: Path
+) -> None:
+    assert listed(run, "--search", "lena") == ["P-0003"]  # accent in the chart
+    assert listed(run, "--search", "LÉNA BERG") == ["P-0003"]  # accent in the search
+    assert listed(run, "--search", "osterberg") == ["P-0002"]  # the note
+    assert listed(run, "--search", "EXAMPLE.ORG") == ["P-0001"]  # the email
+    assert listed(run, "--search", "600000000") == ["P-0001"]  # the phone, spaced otherwise
     assert listed(run, "--search", "0612") == ["P-0003"]
     assert listed(run, "--search", "p-000") == ["P-0001", "P-0002", "P-0003"]
     assert listed(run, "--search", "nobody") == []
@@ -168,12 +190,29 @@ def test_a_lot_nobody_received_says_so_and_suggests_close_lots(run, people: Path
 
 def test_lot_patients_unit() -> None:
     def row(pid: str, n: int, lot: str) -> SessionRow:
-        return SessionRow(pid, n, date(2026, 1, n), "active", "gun", 1.5, "none", "", None, None,
-                          None, ("scalp",), (("biotin", 1.0, "ml", lot),), ())
+        return SessionRow(
+            pid,
+            n,
+            date(2026, 1, n),
+            "active",
+            "gun",
+            1.5,
+            "none",
+            "",
+            None,
+            None,
+            None,
+            ("scalp",),
+            (("biotin", 1.0, "ml", lot),),
+            (),
+        )
 
     rows = [row("B", 2, "L 1"), row("A", 1, "l1"), row("A", 3, "L2")]
     found = questions.lot_patients("L1", rows, {"A": Contact("Ana", "1", None)})
-    assert [(p.patient_id, [r.session for r in p.sessions]) for p in found] == [("A", [1]), ("B", [2])]
+    assert [(p.patient_id, [r.session for r in p.sessions]) for p in found] == [
+        ("A", [1]),
+        ("B", [2]),
+    ]
     assert found[0].contact.name == "Ana" and found[1].contact == Contact()
     known = ["D2411", "d 2412", "MX2409", "B553"]
     assert sorted(questions.close_lots("D241", known)) == ["D2411", "d 2412"]
@@ -185,8 +224,9 @@ def test_lot_patients_unit() -> None:
 
 
 def git(folder: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_a_commit_holds_only_the_chart_its_change_touched(run, people: Path) -> None:

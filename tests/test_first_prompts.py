@@ -34,7 +34,9 @@ def test_a_first_session_asks_method_baseline_and_a_note(run, patient: Path, ter
     t.wait_for("Method (nappage, papule, point-by-point, depot...; blank for none):")
     t.type("nappage")
     # The course is for hair loss: the example is a hair measurement.
-    t.wait_for("Baseline measurements as NAME=NUMBER, ';' between several (blank if none), e.g. hair_density_per_cm2=142:")
+    t.wait_for(
+        "Baseline measurements as NAME=NUMBER, ';' between several (blank if none), e.g. hair_density_per_cm2=142:"
+    )
     t.type("hair_density_per_cm2=138; satisfaction_0_10=6")
     t.wait_for("Complications as NAME[:SEVERITY]")
     t.type("")
@@ -48,10 +50,36 @@ def test_a_first_session_asks_method_baseline_and_a_note(run, patient: Path, ter
 
 
 def test_every_later_session_offers_a_note(run, patient: Path, terminal) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
-        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none")
-    t = terminal("add", "P-0042", "--date", "2026-11-16", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
-                 "--depth", "1.5", "--technique", "gun")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M77",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
+    t = terminal(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-16",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M77",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+    )
     t.wait_for("Anaesthetic ('none' or what was used) [none]:")
     t.type("")
     t.wait_for("Complications as NAME[:SEVERITY]")
@@ -63,7 +91,12 @@ def test_every_later_session_offers_a_note(run, patient: Path, terminal) -> None
     assert tomllib.loads(patient.read_text())["sessions"][1]["notes"] == "scalp a little red"
 
 
-def test_ctrl_c_at_a_question_says_nothing_was_saved(run, patient: Path, terminal, data_dir: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_ctrl_c_at_a_question_says_nothing_was_saved(  # type: ignore[no-untyped-def]
+    run,
+    patient: Path,
+    terminal,  # noqa: F811
+    data_dir: Path,
+) -> None:
     before = snapshot(data_dir)
     t = terminal("add", "P-0042", "--date", "2026-11-02")
     _answer_required(t)
@@ -85,9 +118,15 @@ def test_an_arrow_key_at_a_prompt_is_never_stored(run, patient: Path, terminal) 
     t.window.keys("Enter")
     t.wait_for("Substances as NAME:AMOUNT")
     t.type("dutasteride 0.01%:1ml:LOT D1:EXP 2028-01-01")
-    for question, answer in (("Needle depth in mm", "1.5"), ("Technique [gun/hand]", "gun"),
-                             ("Anaesthetic ('none' or what was used)", "none"), ("Method (nappage", ""),
-                             ("Baseline measurements", ""), ("Complications as NAME", ""), ("Note (blank", "")):
+    for question, answer in (
+        ("Needle depth in mm", "1.5"),
+        ("Technique [gun/hand]", "gun"),
+        ("Anaesthetic ('none' or what was used)", "none"),
+        ("Method (nappage", ""),
+        ("Baseline measurements", ""),
+        ("Complications as NAME", ""),
+        ("Note (blank", ""),
+    ):
         t.wait_for(question)
         t.type(answer)
     t.wait_for("session 1 recorded")

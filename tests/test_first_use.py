@@ -9,14 +9,32 @@ from pathlib import Path
 import pytest
 from conftest import snapshot
 
-SESSION = ["--date", "2026-11-20", "--area", "scalp", "-s", "minoxidil:1ml:LOT M1", "--depth", "1.5",
-           "--technique", "gun", "--anaesthetic", "none", "--no-input"]
-STARTING = [["patient", "new", "P-1", "--name", "Ana"], ["add", "P-1", "--new-patient", *SESSION],
-            ["add", "P-1", *SESSION]]
+SESSION = [
+    "--date",
+    "2026-11-20",
+    "--area",
+    "scalp",
+    "-s",
+    "minoxidil:1ml:LOT M1",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--no-input",
+]
+STARTING = [
+    ["patient", "new", "P-1", "--name", "Ana"],
+    ["add", "P-1", "--new-patient", *SESSION],
+    ["add", "P-1", *SESSION],
+]
 
 
 @pytest.mark.parametrize("command", STARTING, ids=["patient-new", "add-new-patient", "add"])
-def test_a_named_data_folder_that_is_not_there_is_refused(run, tmp_path: Path, missing_data_dir: Path, command: list[str]) -> None:
+def test_a_named_data_folder_that_is_not_there_is_refused(
+    run, tmp_path: Path, missing_data_dir: Path, command: list[str]
+) -> None:
     before = snapshot(tmp_path)
     result = run(*command, expect=1)
     assert result.stderr == (
@@ -40,11 +58,16 @@ def test_after_init_the_named_folder_takes_new_patients(run, missing_data_dir: P
     run("init")
     run("patient", "new", "P-1")
     run("add", "P-2", "--new-patient", *SESSION)
-    assert sorted(p.name for p in (missing_data_dir / "patients").iterdir()) == ["P-1.toml", "P-2.toml"]
+    assert sorted(p.name for p in (missing_data_dir / "patients").iterdir()) == [
+        "P-1.toml",
+        "P-2.toml",
+    ]
 
 
 @pytest.mark.parametrize("command", STARTING[:2], ids=["patient-new", "add-new-patient"])
-def test_the_default_data_folder_is_created_on_first_use(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+def test_the_default_data_folder_is_created_on_first_use(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
     monkeypatch.delenv("MESOLOG_DATA_DIR")
     import platformdirs
 
@@ -64,8 +87,10 @@ def test_an_empty_data_dir_is_refused_not_taken_for_the_default_clinic(run, data
 
 def test_import_into_a_named_folder_that_does_not_exist_is_refused(run, tmp_path: Path) -> None:
     sheet = tmp_path / "visits.csv"
-    sheet.write_text("patient,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
-                     "Q-1,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1\n")
+    sheet.write_text(
+        "patient,date,areas,technique,depth_mm,anaesthetic,substance,amount,unit,lot\n"
+        "Q-1,2026-11-02,scalp,gun,1.5,none,minoxidil,1,ml,M1\n"
+    )
     typo = tmp_path / "typo"
     result = run("--data-dir", str(typo), "import", str(sheet), "--apply", expect=1)
     assert "there is no data folder at" in result.stderr and not typo.exists()

@@ -33,9 +33,27 @@ def all_commands():  # type: ignore[no-untyped-def]
 
 def test_there_are_commands() -> None:
     names = {" ".join(p) for p, _ in all_commands()}
-    assert {"add", "report", "amend", "void", "check", "init", "git", "paths", "patient new", "due", "lot",
-            "find", "stats", "export",
-            "patient list", "patient show", "course add", "config show", "config path"} <= names
+    assert {
+        "add",
+        "report",
+        "amend",
+        "void",
+        "check",
+        "init",
+        "git",
+        "paths",
+        "patient new",
+        "due",
+        "lot",
+        "find",
+        "stats",
+        "export",
+        "patient list",
+        "patient show",
+        "course add",
+        "config show",
+        "config path",
+    } <= names
 
 
 @pytest.mark.parametrize("path", [p for p, _ in all_commands()], ids=lambda p: " ".join(p))
@@ -65,14 +83,18 @@ def test_command_and_every_option_has_help_with_an_example(run, path: list[str])
         ([], None),
     ],
 )
-def test_the_command_word_is_found_past_the_global_options(args: list[str], name: str | None) -> None:
+def test_the_command_word_is_found_past_the_global_options(
+    args: list[str], name: str | None
+) -> None:
     assert invoked_name(args) == name
 
 
 def test_every_global_option_that_takes_a_value_is_known_to_the_command_word_finder() -> None:
     from mesolog.cli.main import _GLOBAL_OPTIONS_WITH_VALUE
 
-    taking_a_value = {opt for p in get_command(app).params if not getattr(p, "is_flag", False) for opt in p.opts}
+    taking_a_value = {
+        opt for p in get_command(app).params if not getattr(p, "is_flag", False) for opt in p.opts
+    }
     assert taking_a_value == set(_GLOBAL_OPTIONS_WITH_VALUE)
 
 
@@ -92,16 +114,53 @@ def test_readme_documents_every_command() -> None:
         assert f"mesolog {' '.join(path)}" in readme, f"README lacks mesolog {' '.join(path)}"
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(), reason="ruff not installed")
+@pytest.mark.skipif(
+    shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
+    reason="ruff not installed",
+)
 def test_ruff() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    result = subprocess.run([ruff, "check", "mesolog", "tests", "benchmarks", "examples"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [ruff, "check", "mesolog", "tests", "benchmarks", "examples"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
+    reason="ruff not installed",
+)
+def test_ruff_format() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run(
+        [ruff, "format", "--check", "mesolog", "tests", "benchmarks", "examples"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_function_above_radon_grade_c() -> None:
+    # Grade D starts at a cyclomatic complexity of 21: such a function is split by what it does.
+    pytest.importorskip("radon")
+    result = subprocess.run(
+        [sys.executable, "-m", "radon", "cc", "-s", "-n", "D", "mesolog"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "", result.stdout + result.stderr
 
 
 def test_mypy() -> None:
     pytest.importorskip("mypy")
-    result = subprocess.run([sys.executable, "-m", "mypy", "mesolog"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "mesolog"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -117,5 +176,9 @@ def test_each_command_word_names_the_module_that_registers_it() -> None:
             "built = get_command(app).commands; "
             "print(' '.join(sorted(n for n, c in built.items() if getattr(c, 'commands', True))))"
         )
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-        assert set(out.stdout.split()) == {w for w, m in COMMAND_MODULES.items() if m == module}, module
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        assert set(out.stdout.split()) == {w for w, m in COMMAND_MODULES.items() if m == module}, (
+            module
+        )

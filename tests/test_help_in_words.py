@@ -28,12 +28,16 @@ def test_the_check_itself_sees_python_types() -> None:
 def name_columns(help_text: str) -> str:
     """The usage line and the left column of the help (option names and what they take)."""
     lines = help_text.splitlines()
-    columns = [m.group(1) for line in lines if (m := re.match(r"  ((?:-|[A-Z\[]).*?)(?:  |$)", line))]
+    columns = [
+        m.group(1) for line in lines if (m := re.match(r"  ((?:-|[A-Z\[]).*?)(?:  |$)", line))
+    ]
     usage = lines[0].partition("[OPTIONS]")[2]  # what follows the command words
     return "\n".join([usage, *columns])
 
 
-@pytest.mark.parametrize("path", [p for p, _ in all_commands()] + [[]], ids=lambda p: " ".join(p) or "mesolog")
+@pytest.mark.parametrize(
+    "path", [p for p, _ in all_commands()] + [[]], ids=lambda p: " ".join(p) or "mesolog"
+)
 def test_help_shows_words_not_python_types(run, path: list[str]) -> None:
     text = run(*path, "--help").stdout
     assert text.startswith("Usage:")
@@ -44,8 +48,14 @@ def test_help_shows_words_not_python_types(run, path: list[str]) -> None:
 def test_options_and_arguments_read_as_words(run) -> None:
     add = run("add", "--help").stdout
     assert "Usage: mesolog add [OPTIONS] ID\n" in add
-    for shown in ("-a, --area AREA", "--depth MM", "--date DATE", "-s, --substance SUBSTANCE",
-                  "--measure NAME=NUMBER", "--photo FILE"):
+    for shown in (
+        "-a, --area AREA",
+        "--depth MM",
+        "--date DATE",
+        "-s, --substance SUBSTANCE",
+        "--measure NAME=NUMBER",
+        "--photo FILE",
+    ):
         assert shown in add, shown
     report = run("report", "--help").stdout
     assert "Usage: mesolog report [OPTIONS] [ID]\n" in report

@@ -62,7 +62,9 @@ def test_every_module_lives_in_a_layer() -> None:
         assert layer(module) in ALLOWED, f"{module} is outside the layer folders"
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.count(".") >= 1 and m != "mesolog.__main__"))
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m.count(".") >= 1 and m != "mesolog.__main__")
+)
 def test_no_import_runs_upward(module: str) -> None:
     own = layer(module)
     for target in imports_of(MODULES[module]):
@@ -77,7 +79,10 @@ def test_there_are_no_import_cycles() -> None:
         parts = module.split(".")
         return {".".join(parts[:i]) for i in range(1, len(parts))} & set(MODULES)
 
-    edges = {m: {t for t in targets if t != m and not m.startswith(t + ".")} for m, targets in graph.items()}
+    edges = {
+        m: {t for t in targets if t != m and not m.startswith(t + ".")}
+        for m, targets in graph.items()
+    }
     for m in edges:
         edges[m] = {t for t in edges[m] if t != "mesolog"} | (parents(m) - {"mesolog"} - {m})
         edges[m] -= {p for p in parents(m)}  # a package's own __init__ runs before its modules
@@ -87,7 +92,9 @@ def test_there_are_no_import_cycles() -> None:
     def visit(m: str) -> None:
         if m in done:
             return
-        assert m not in visiting, "import cycle: " + " -> ".join([*visiting[visiting.index(m):], m])
+        assert m not in visiting, "import cycle: " + " -> ".join(
+            [*visiting[visiting.index(m) :], m]
+        )
         visiting.append(m)
         for t in sorted(edges[m]):
             visit(t)
@@ -107,7 +114,15 @@ def test_only_cli_knows_typer_only_render_knows_rich_and_the_model_touches_no_fi
             assert "from rich" not in text and "import rich" not in text, module
         assert "import click" not in text and "from click" not in text, module
         if layer(module) == "model":
-            for word in ("open(", "read_text", "write_text", "read_bytes", "import os", "subprocess", "sqlite3"):
+            for word in (
+                "open(",
+                "read_text",
+                "write_text",
+                "read_bytes",
+                "import os",
+                "subprocess",
+                "sqlite3",
+            ):
                 assert word not in text, (module, word)
 
 
@@ -132,8 +147,11 @@ def private_imports(path: Path) -> list[str]:
     modules: set[str] = set()  # local names bound to mesolog modules
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and (
-            node.module == "mesolog" or node.module.startswith("mesolog.")
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and (node.module == "mesolog" or node.module.startswith("mesolog."))
         ):
             for alias in node.names:
                 if _private(alias.name) or (alias.asname and _private(alias.asname)):
@@ -156,7 +174,9 @@ def private_imports(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_uses_another_modules_private_names(module: str) -> None:
-    assert not private_imports(MODULES[module]), f"{module} uses private names: {private_imports(MODULES[module])}"
+    assert not private_imports(MODULES[module]), (
+        f"{module} uses private names: {private_imports(MODULES[module])}"
+    )
 
 
 def test_the_private_name_check_catches_each_way_in(tmp_path: Path) -> None:
@@ -174,7 +194,9 @@ def test_the_private_name_check_catches_each_way_in(tmp_path: Path) -> None:
     found = private_imports(bad)
     assert len(found) == 4, found
     assert [f for f in found if "_number" in f] and [f for f in found if "_identity" in f]
-    assert [f for f in found if "parse._MEASURE_NAME" in f] and [f for f in found if "config._decode" in f]
+    assert [f for f in found if "parse._MEASURE_NAME" in f] and [
+        f for f in found if "config._decode" in f
+    ]
 
 
 def test_the_installed_package_holds_every_module() -> None:

@@ -41,7 +41,14 @@ def test_start_up_loads_neither_the_whole_model_nor_the_clinic(args: list[str]) 
         "    main()\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('mesolog'))))\n"
     )
-    loaded = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout.split()
+    loaded = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert "mesolog.model.records" in loaded  # the options of add and amend come from it
-    for heavy in ("mesolog.model.amendments", "mesolog.model.values", "mesolog.model.validation", "mesolog.store.clinic"):
+    for heavy in (
+        "mesolog.model.amendments",
+        "mesolog.model.values",
+        "mesolog.model.validation",
+        "mesolog.store.clinic",
+    ):
         assert heavy not in loaded

@@ -17,8 +17,16 @@ ADD = ["--area", "scalp", "--technique", "gun", "--anaesthetic", "none", "--date
 
 
 def test_a_correction_of_the_seventh_digit_is_a_change_in_the_trail(run, patient: Path) -> None:
-    added = run("add", "P-0042", *ADD, "--substance", "minoxidil:1.2345678ml:LOT A1",
-                "--depth", "1.2345678", "--no-input")
+    added = run(
+        "add",
+        "P-0042",
+        *ADD,
+        "--substance",
+        "minoxidil:1.2345678ml:LOT A1",
+        "--depth",
+        "1.2345678",
+        "--no-input",
+    )
     assert "minoxidil 1.2345678 ml" in added.stdout
     assert "1.2345678 mm" in added.stdout
     amended = run("amend", "P-0042", "1", "--depth", "1.2345679", "--reason", "typo")
@@ -30,15 +38,29 @@ def test_a_correction_of_the_seventh_digit_is_a_change_in_the_trail(run, patient
 
 
 def test_the_summary_page_shows_every_digit(run, patient: Path, tmp_path: Path) -> None:
-    run("add", "P-0042", *ADD, "--substance", "minoxidil:0.0012345ml", "--depth", "1.2345678",
-        "--measure", "hair_density_per_cm2=142.1234567", "--no-input")
+    run(
+        "add",
+        "P-0042",
+        *ADD,
+        "--substance",
+        "minoxidil:0.0012345ml",
+        "--depth",
+        "1.2345678",
+        "--measure",
+        "hair_density_per_cm2=142.1234567",
+        "--no-input",
+    )
     page = tmp_path / "summary.html"
     run("summary", "P-0042", "--output", str(page))
     html = page.read_text()
     assert "1.2345678 mm" in html and "142.1234567" in html and "0.0012345" in html
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     depth=st.floats(min_value=0.1, max_value=13.0),
     amount=st.floats(min_value=0.001, max_value=1000.0),
@@ -47,8 +69,16 @@ def test_any_depth_and_amount_shown_reads_back_as_the_same_float(
     run, patient: Path, depth: float, amount: float
 ) -> None:
     patient.write_text(patient.read_text().split("\n[[sessions]]")[0])  # no session yet
-    added = run("add", "P-0042", *ADD, "--substance", f"minoxidil:{amount!r}ml",
-                "--depth", repr(depth), "--no-input").stdout
+    added = run(
+        "add",
+        "P-0042",
+        *ADD,
+        "--substance",
+        f"minoxidil:{amount!r}ml",
+        "--depth",
+        repr(depth),
+        "--no-input",
+    ).stdout
     shown_amount = re.search(r"minoxidil (\S+) ml", added)
     shown_depth = re.search(r"Depth:\s+(\S+) mm", added)
     assert shown_amount and float(shown_amount.group(1)) == amount
@@ -87,4 +117,9 @@ def test_a_merge_conflict_shows_its_numbers_as_every_view_does() -> None:
     not "3.0": one way to show a stored number (values.number_text)."""
     from mesolog.model.merging import literal
 
-    assert [literal(3.0), literal(4.5), literal(1.2345678), literal(3)] == ["3", "4.5", "1.2345678", "3"]
+    assert [literal(3.0), literal(4.5), literal(1.2345678), literal(3)] == [
+        "3",
+        "4.5",
+        "1.2345678",
+        "3",
+    ]

@@ -17,8 +17,10 @@ import pytest
 from conftest import Run
 from test_photos import BASE, phone_jpeg
 
-LFS = shutil.which("git-lfs") is not None or subprocess.run(
-    ["git", "lfs", "version"], capture_output=True).returncode == 0
+LFS = (
+    shutil.which("git-lfs") is not None
+    or subprocess.run(["git", "lfs", "version"], capture_output=True).returncode == 0
+)
 
 
 def git(folder: Path, *args: str) -> str:
@@ -31,7 +33,9 @@ def git(folder: Path, *args: str) -> str:
 def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # No system or user config: LFS is set up by `init --git` alone, as on a fresh laptop.
     config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n")
+    config.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
+    )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
@@ -58,22 +62,55 @@ def test_photos_go_through_lfs_to_the_other_laptop(run: Run, tmp_path: Path) -> 
     said = run("--data-dir", str(first), "check")
     assert "photos travel through Git LFS" in said.stderr
     picture = phone_jpeg(tmp_path / "front.jpg")
-    run("--data-dir", str(first), "photo", "add", "P-0042", str(picture), "--view", "front", "--stage", "before")
-    (name,) = (p["file"] for p in tomllib.loads((first / "patients" / "P-0042.toml").read_text())["sessions"][0]["photos"])
+    run(
+        "--data-dir",
+        str(first),
+        "photo",
+        "add",
+        "P-0042",
+        str(picture),
+        "--view",
+        "front",
+        "--stage",
+        "before",
+    )
+    (name,) = (
+        p["file"]
+        for p in tomllib.loads((first / "patients" / "P-0042.toml").read_text())["sessions"][0][
+            "photos"
+        ]
+    )
     assert git(first, "lfs", "ls-files", "--name-only").split() == [name]
     # What git stores is the pointer; the picture itself is in the LFS store.
-    assert git(first, "show", f"HEAD:{name}").startswith("version https://git-lfs.github.com/spec/v1")
+    assert git(first, "show", f"HEAD:{name}").startswith(
+        "version https://git-lfs.github.com/spec/v1"
+    )
     run("--data-dir", str(first), "sync")
     assert any((bare / "lfs" / "objects").rglob("*"))  # pushed to the shared store
     run("--data-dir", str(second), "sync")
     kept = second / name
-    recorded = tomllib.loads((second / "patients" / "P-0042.toml").read_text())["sessions"][0]["photos"][0]
-    assert hashlib.sha256(kept.read_bytes()).hexdigest() == recorded["sha256"]  # the picture, not a pointer
+    recorded = tomllib.loads((second / "patients" / "P-0042.toml").read_text())["sessions"][0][
+        "photos"
+    ][0]
+    assert (
+        hashlib.sha256(kept.read_bytes()).hexdigest() == recorded["sha256"]
+    )  # the picture, not a pointer
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
     assert "photos travel through Git LFS" in run("--data-dir", str(second), "check").stderr
     # And back: a photo taken on the second laptop reaches the first.
-    run("--data-dir", str(second), "photo", "add", "P-0042", str(picture), "--view", "top", "--stage", "after")
+    run(
+        "--data-dir",
+        str(second),
+        "photo",
+        "add",
+        "P-0042",
+        str(picture),
+        "--view",
+        "top",
+        "--stage",
+        "after",
+    )
     run("--data-dir", str(second), "sync")
     run("--data-dir", str(first), "sync")
     (top,) = (first / "photos" / "P-0042").glob("2026-11-02-s1-top-after-*.jpg")
@@ -81,19 +118,38 @@ def test_photos_go_through_lfs_to_the_other_laptop(run: Run, tmp_path: Path) -> 
     assert "2 photos" in run("--data-dir", str(first), "photo", "list", "P-0042").stdout
 
 
-def test_without_git_lfs_photos_are_plain_files_and_check_says_so(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_git_lfs_photos_are_plain_files_and_check_says_so(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A PATH holding git but not git-lfs: a machine without the package.
     tools = tmp_path / "bin"
     tools.mkdir()
     (tools / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
     monkeypatch.setenv("PATH", str(tools))
-    monkeypatch.setenv("GIT_EXEC_PATH", subprocess.run(["git", "--exec-path"], capture_output=True, text=True).stdout.strip())
+    monkeypatch.setenv(
+        "GIT_EXEC_PATH",
+        subprocess.run(["git", "--exec-path"], capture_output=True, text=True).stdout.strip(),
+    )
     assert subprocess.run(["git", "lfs", "version"], capture_output=True).returncode != 0
     _, first, second = laptops(run, tmp_path)
     assert "filter=lfs" not in (first / ".gitattributes").read_text()
-    assert "photos travel as plain files in git (git-lfs is not installed)" in run("--data-dir", str(first), "check").stderr
+    assert (
+        "photos travel as plain files in git (git-lfs is not installed)"
+        in run("--data-dir", str(first), "check").stderr
+    )
     picture = phone_jpeg(tmp_path / "front.jpg")
-    run("--data-dir", str(first), "photo", "add", "P-0042", str(picture), "--view", "front", "--stage", "before")
+    run(
+        "--data-dir",
+        str(first),
+        "photo",
+        "add",
+        "P-0042",
+        str(picture),
+        "--view",
+        "front",
+        "--stage",
+        "before",
+    )
     run("--data-dir", str(first), "sync")
     run("--data-dir", str(second), "sync")
     (kept,) = (first / "photos" / "P-0042").iterdir()
@@ -103,8 +159,18 @@ def test_without_git_lfs_photos_are_plain_files_and_check_says_so(run: Run, tmp_
 @pytest.mark.skipif(not LFS, reason="git-lfs is not installed")
 def test_a_clone_without_lfs_set_up_is_named_by_check(run: Run, tmp_path: Path) -> None:
     bare, first, _ = laptops(run, tmp_path)
-    run("--data-dir", str(first), "photo", "add", "P-0042", str(phone_jpeg(tmp_path / "a.jpg")),
-        "--view", "front", "--stage", "before")
+    run(
+        "--data-dir",
+        str(first),
+        "photo",
+        "add",
+        "P-0042",
+        str(phone_jpeg(tmp_path / "a.jpg")),
+        "--view",
+        "front",
+        "--stage",
+        "before",
+    )
     run("--data-dir", str(first), "sync")
     third = tmp_path / "m2"
     subprocess.run(["git", "clone", "-q", str(bare), str(third)], check=True, env={**os.environ})
@@ -117,17 +183,43 @@ def test_a_clone_without_lfs_set_up_is_named_by_check(run: Run, tmp_path: Path) 
 
 
 @pytest.mark.skipif(not LFS, reason="git-lfs is not installed")
-def test_two_laptops_add_pictures_of_one_view_offline_and_both_keep_theirs(run: Run, tmp_path: Path) -> None:
+def test_two_laptops_add_pictures_of_one_view_offline_and_both_keep_theirs(
+    run: Run, tmp_path: Path
+) -> None:
     _, first, second = laptops(run, tmp_path)
     run("--data-dir", str(second), "sync")
-    run("--data-dir", str(first), "photo", "add", "P-0042", str(phone_jpeg(tmp_path / "a.jpg", colour="tan")),
-        "--view", "front", "--stage", "before")
-    run("--data-dir", str(second), "photo", "add", "P-0042", str(phone_jpeg(tmp_path / "b.jpg", colour="navy")),
-        "--view", "front", "--stage", "before")
+    run(
+        "--data-dir",
+        str(first),
+        "photo",
+        "add",
+        "P-0042",
+        str(phone_jpeg(tmp_path / "a.jpg", colour="tan")),
+        "--view",
+        "front",
+        "--stage",
+        "before",
+    )
+    run(
+        "--data-dir",
+        str(second),
+        "photo",
+        "add",
+        "P-0042",
+        str(phone_jpeg(tmp_path / "b.jpg", colour="navy")),
+        "--view",
+        "front",
+        "--stage",
+        "before",
+    )
     run("--data-dir", str(first), "sync")
-    run("--data-dir", str(second), "sync")  # the chart merged by the driver, the pictures side by side
+    run(
+        "--data-dir", str(second), "sync"
+    )  # the chart merged by the driver, the pictures side by side
     run("--data-dir", str(first), "sync")
     for laptop in (first, second):
-        photos = tomllib.loads((laptop / "patients" / "P-0042.toml").read_text())["sessions"][0]["photos"]
+        photos = tomllib.loads((laptop / "patients" / "P-0042.toml").read_text())["sessions"][0][
+            "photos"
+        ]
         assert len(photos) == 2 and len({p["file"] for p in photos}) == 2
         run("--data-dir", str(laptop), "check")  # every picture there, every hash right

@@ -26,22 +26,60 @@ def photographed(run, patient: Path, tmp_path: Path) -> Path:  # type: ignore[no
     for day in ("2026-11-02", "2026-11-16", "2026-11-30"):
         run("add", "P-0042", "--date", day, *BASE)
     big = (4000, 3000)  # 12 megapixels, as a phone takes them
-    run("photo", "add", "P-0042", "1", str(phone_jpeg(tmp_path / "a.jpg", size=big, colour="tan")),
-        "--view", "front", "--stage", "before")
-    run("photo", "add", "P-0042", "2", str(phone_jpeg(tmp_path / "b.jpg", size=big, colour="peru")),
-        "--view", "front", "--stage", "after")
-    run("photo", "add", "P-0042", "3", str(phone_jpeg(tmp_path / "c.jpg", size=big, colour="sienna")),
-        "--view", "front", "--stage", "after")
-    run("photo", "add", "P-0042", "1", str(phone_jpeg(tmp_path / "d.jpg", size=(3000, 4000), colour="wheat")),
-        "--view", "top", "--stage", "before")
+    run(
+        "photo",
+        "add",
+        "P-0042",
+        "1",
+        str(phone_jpeg(tmp_path / "a.jpg", size=big, colour="tan")),
+        "--view",
+        "front",
+        "--stage",
+        "before",
+    )
+    run(
+        "photo",
+        "add",
+        "P-0042",
+        "2",
+        str(phone_jpeg(tmp_path / "b.jpg", size=big, colour="peru")),
+        "--view",
+        "front",
+        "--stage",
+        "after",
+    )
+    run(
+        "photo",
+        "add",
+        "P-0042",
+        "3",
+        str(phone_jpeg(tmp_path / "c.jpg", size=big, colour="sienna")),
+        "--view",
+        "front",
+        "--stage",
+        "after",
+    )
+    run(
+        "photo",
+        "add",
+        "P-0042",
+        "1",
+        str(phone_jpeg(tmp_path / "d.jpg", size=(3000, 4000), colour="wheat")),
+        "--view",
+        "top",
+        "--stage",
+        "before",
+    )
     page = tmp_path / "summary.html"
     run("summary", "P-0042", "--output", str(page))
     return page
 
 
 def _embedded(page: str) -> list[Image.Image]:
-    return [Image.open(io.BytesIO(base64.b64decode(data)))
-            for data in re.findall(r'src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', page)]
+    return [
+        Image.open(io.BytesIO(base64.b64decode(data)))
+        for data in re.findall(r'src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', page)
+    ]
 
 
 def test_first_and_latest_per_view_embedded_small(photographed: Path) -> None:
@@ -59,7 +97,9 @@ def test_first_and_latest_per_view_embedded_small(photographed: Path) -> None:
     assert "http://" not in page and "https://" not in page.replace("https://git-lfs", "")
 
 
-def test_a_missing_picture_is_said_on_the_page(run, photographed: Path, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_picture_is_said_on_the_page(
+    run, photographed: Path, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     (gone,) = (data_dir / "photos" / "P-0042").glob("2026-11-30-s3-front-after-*.jpg")
     gone.unlink()
     page = tmp_path / "again.html"
@@ -67,7 +107,9 @@ def test_a_missing_picture_is_said_on_the_page(run, photographed: Path, data_dir
     assert f"picture not in the data folder (photos/P-0042/{gone.name})" in page.read_text()
 
 
-def test_the_photos_show_in_chromium_and_print_whole_on_a4(photographed: Path, tmp_path: Path) -> None:
+def test_the_photos_show_in_chromium_and_print_whole_on_a4(
+    photographed: Path, tmp_path: Path
+) -> None:
     shot = tmp_path / "summary.png"
     _headless(tmp_path, f"--screenshot={shot}", "--window-size=1000,2600", photographed.as_uri())
     with Image.open(shot) as screen:
@@ -78,15 +120,30 @@ def test_the_photos_show_in_chromium_and_print_whole_on_a4(photographed: Path, t
         assert any(sum(abs(a - b) for a, b in zip(rgb, c, strict=True)) < 12 for c in seen), name
     pdf = tmp_path / "summary.pdf"
     _headless(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", photographed.as_uri())
-    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
-                            timeout=BROWSER_TIMEOUT_S, check=True).stdout.splitlines()[2:]
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout.splitlines()[2:]
     assert len(listed) == 3  # every picture printed once: none split over two pages
-    text = subprocess.run([_pdftotext(), "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    text = subprocess.run(
+        [_pdftotext(), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     flat = re.sub(r"\s+", "", text)
     assert "First:2026-11-02,session1,before" in flat and "Latest:2026-11-30,session3,after" in flat
-    boxes = subprocess.run([_pdftotext(), "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                           timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    boxes = subprocess.run(
+        [_pdftotext(), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
     assert max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)) <= width - 20
     if SHOTS:  # for a person to look at (MESOLOG_SHOTS=/some/folder)

@@ -11,8 +11,18 @@ from conftest import snapshot
 from mesolog.model import values
 
 SESSION = [
-    "--date", "2026-11-02", "--area", "scalp", "--indication", "hair loss",
-    "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
+    "--date",
+    "2026-11-02",
+    "--area",
+    "scalp",
+    "--indication",
+    "hair loss",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
 ]
 
 
@@ -29,7 +39,9 @@ SESSION = [
         ("HA:2ml:A;B", "a lot cannot hold ';' or ','"),
     ],
 )
-def test_a_lot_that_would_be_recorded_wrongly_is_refused(run, patient: Path, spec: str, words: str) -> None:
+def test_a_lot_that_would_be_recorded_wrongly_is_refused(
+    run, patient: Path, spec: str, words: str
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *SESSION, "--substance", spec, expect=2)
     assert words in result.stderr
@@ -45,7 +57,9 @@ def test_a_lot_keyword_with_its_value_still_records_the_lot() -> None:
 
 
 @pytest.mark.parametrize("areas", [" , ", ",", "face,", "face,,neck"])
-def test_an_area_with_an_empty_comma_separated_part_is_refused(run, patient: Path, areas: str) -> None:
+def test_an_area_with_an_empty_comma_separated_part_is_refused(
+    run, patient: Path, areas: str
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *SESSION, "--substance", "HA:2ml", "--area", areas, expect=2)
     assert "every comma-separated part must name an area" in result.stderr
@@ -62,30 +76,49 @@ def test_areas_separated_by_commas_are_each_recorded(run, patient: Path) -> None
 def test_a_known_lot_with_another_expiry_is_recorded_with_a_warning(run, patient: Path) -> None:
     run("add", "P-0042", *SESSION, "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2027-09-30")
     result = run(
-        "add", "P-0042", *SESSION, "--date", "2026-11-16",
-        "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2028-01-01",
+        "add",
+        "P-0042",
+        *SESSION,
+        "--date",
+        "2026-11-16",
+        "--substance",
+        "hyaluronic acid:2ml:LOT HA1:EXP 2028-01-01",
     )
     assert "lot HA1 of hyaluronic acid was recorded with expiry 2027-09-30" in result.stderr
     assert "2028-01-01" in patient.read_text()  # recorded as given
     same = run(
-        "add", "P-0042", *SESSION, "--date", "2026-11-20",
-        "--substance", "hyaluronic acid:2ml:LOT HA2:EXP 2028-01-01",
+        "add",
+        "P-0042",
+        *SESSION,
+        "--date",
+        "2026-11-20",
+        "--substance",
+        "hyaluronic acid:2ml:LOT HA2:EXP 2028-01-01",
     )
     assert "was recorded with expiry" not in same.stderr
 
 
-def test_amending_the_only_session_with_that_lot_does_not_warn_about_itself(run, patient: Path) -> None:
+def test_amending_the_only_session_with_that_lot_does_not_warn_about_itself(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *SESSION, "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2027-09-30")
     result = run(
-        "amend", "P-0042", "1", "--reason", "typo in expiry",
-        "--substance", "hyaluronic acid:2ml:LOT HA1:EXP 2027-10-30",
+        "amend",
+        "P-0042",
+        "1",
+        "--reason",
+        "typo in expiry",
+        "--substance",
+        "hyaluronic acid:2ml:LOT HA1:EXP 2027-10-30",
     )
     assert "was recorded with expiry" not in result.stderr
     assert "2027-10-30" in patient.read_text()
     assert "exp 2027-09-30 -> " in patient.read_text()  # the trail says what the expiry was
 
 
-def test_an_unknown_config_key_is_a_warning_in_every_command(run, patient: Path, config_file: Path) -> None:
+def test_an_unknown_config_key_is_a_warning_in_every_command(
+    run, patient: Path, config_file: Path
+) -> None:
     config_file.write_text('mystery = 1\npractitioner = "Dr. X"\n')
     shown = run("config", "show")
     assert "warning:" in shown.stderr and "unknown setting 'mystery' ignored" in shown.stderr
@@ -97,7 +130,9 @@ def test_an_unknown_config_key_is_a_warning_in_every_command(run, patient: Path,
     assert config_file.read_text() == 'mystery = 1\ntechnique = "hand"\n'
 
 
-def test_amend_reads_the_config_once_for_its_author_and_its_defaults(run, patient: Path, config_file: Path) -> None:
+def test_amend_reads_the_config_once_for_its_author_and_its_defaults(
+    run, patient: Path, config_file: Path
+) -> None:
     """One read, one warning: a second read printed the ignored setting twice."""
     run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
     config_file.write_text('mystery = 1\npractitioner = "Dr. X"\n')
@@ -107,18 +142,24 @@ def test_amend_reads_the_config_once_for_its_author_and_its_defaults(run, patien
     for command in ("void", "restore"):
         done = run(command, "P-0042", "1", "--reason", "checking the warning")
         assert done.stderr.count("unknown setting 'mystery' ignored") == 1, done.stderr
-    edited = run("course", "edit", "P-0042", "hair-2026", "--indication", "alopecia", "--reason", "wording")
+    edited = run(
+        "course", "edit", "P-0042", "hair-2026", "--indication", "alopecia", "--reason", "wording"
+    )
     assert edited.stderr.count("unknown setting 'mystery' ignored") == 1, edited.stderr
 
 
-def test_a_known_key_with_a_wrong_type_is_still_refused(run, patient: Path, config_file: Path) -> None:
+def test_a_known_key_with_a_wrong_type_is_still_refused(
+    run, patient: Path, config_file: Path
+) -> None:
     config_file.write_text("technique = 3\n")
     before = snapshot(config_file.parent)
     assert "technique must be text" in run("config", "set", "practitioner", "X", expect=1).stderr
     assert snapshot(config_file.parent) == before
 
 
-def test_voiding_twice_and_amending_to_the_same_values_are_refusals_not_bad_values(run, patient: Path) -> None:
+def test_voiding_twice_and_amending_to_the_same_values_are_refusals_not_bad_values(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
     run("void", "P-0042", "1", "--reason", "wrong patient")
     before = snapshot(patient.parent.parent)
@@ -153,13 +194,24 @@ def test_one_day_apart_is_said_in_the_singular(run, patient: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "sentence"),
     [
-        (("amend", "P-0042", "abc", "--reason", "x"), "session 'abc' is not allowed: it takes a whole number"),
+        (
+            ("amend", "P-0042", "abc", "--reason", "x"),
+            "session 'abc' is not allowed: it takes a whole number",
+        ),
         (("due", "--within", "abc"), "--within 'abc' is not allowed: it takes a whole number"),
-        (("patient", "new", "P-9", "--birth-year", "abc"), "--birth-year 'abc' is not allowed: it takes a whole number"),
-        (("add", "P-0042", *SESSION, "-s", "HA:2ml", "--points", "1.5"), "--points '1.5' is not allowed"),
+        (
+            ("patient", "new", "P-9", "--birth-year", "abc"),
+            "--birth-year 'abc' is not allowed: it takes a whole number",
+        ),
+        (
+            ("add", "P-0042", *SESSION, "-s", "HA:2ml", "--points", "1.5"),
+            "--points '1.5' is not allowed",
+        ),
     ],
 )
-def test_a_word_where_a_whole_number_belongs_is_one_sentence(run, patient: Path, args: tuple[str, ...], sentence: str) -> None:
+def test_a_word_where_a_whole_number_belongs_is_one_sentence(
+    run, patient: Path, args: tuple[str, ...], sentence: str
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run(*args, expect=2)
     assert result.stderr.startswith(f"mesolog: {sentence}") and result.stderr.count("\n") == 1
@@ -168,9 +220,7 @@ def test_a_word_where_a_whole_number_belongs_is_one_sentence(run, patient: Path,
     assert run("due", "--within", "30").exit_code == 0  # numbers still read as numbers
 
 
-@pytest.mark.parametrize(
-    "command", [("report", "P-0042"), ("report",), ("find",), ("stats",)]
-)
+@pytest.mark.parametrize("command", [("report", "P-0042"), ("report",), ("find",), ("stats",)])
 def test_an_inverted_date_window_is_refused(run, patient: Path, command: tuple[str, ...]) -> None:
     run("add", "P-0042", *SESSION, "--substance", "HA:2ml")
     before = snapshot(patient.parent.parent)

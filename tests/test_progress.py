@@ -21,8 +21,22 @@ TIMEOUT_S = 300  # a cold rebuild on a loaded 2-core machine
 @pytest.fixture
 def clinic_of_80(run, patient: Path) -> Path:  # type: ignore[no-untyped-def]
     """80 charts: P-0042 with a session, copied under 79 other ids."""
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M1",
-        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M1",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
     text = patient.read_text()
     for n in range(1, CHARTS):
         other = f"Q-{n:04d}"
@@ -33,9 +47,14 @@ def clinic_of_80(run, patient: Path) -> Path:  # type: ignore[no-untyped-def]
 
 def _mesolog(stderr: int, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "40"}
-    return subprocess.Popen([sys.executable, "-m", "mesolog", "due", "--all"],
-                            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env,
-                            cwd=tmp_path)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mesolog", "due", "--all"],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def test_a_rebuild_in_a_terminal_draws_a_bar_on_stderr(clinic_of_80: Path, tmp_path: Path) -> None:

@@ -10,8 +10,15 @@ from mesolog.model import Chart, Course, Patient, Session, Substance, progress
 
 def _session(number: int, day: date, *given: Substance, **more: object) -> Session:
     return Session(  # type: ignore[arg-type]
-        id=number, date=day, recorded=datetime(2026, 1, 1), areas=("scalp",), technique="gun",
-        depth_mm=1.5, anaesthetic="none", substances=given, **more,
+        id=number,
+        date=day,
+        recorded=datetime(2026, 1, 1),
+        areas=("scalp",),
+        technique="gun",
+        depth_mm=1.5,
+        anaesthetic="none",
+        substances=given,
+        **more,
     )
 
 
@@ -38,10 +45,14 @@ def test_limited_evidence_by_the_sessions_or_the_courses_indication() -> None:
 
 def test_a_products_last_lot_its_lots_and_their_expiry() -> None:
     old = _session(1, date(2026, 1, 5), DUTA)
-    newer = _session(2, date(2026, 2, 5), Substance("DUTASTERIDE 0.01%", 1.0, "ml", "other", lot="D30"))
+    newer = _session(
+        2, date(2026, 2, 5), Substance("DUTASTERIDE 0.01%", 1.0, "ml", "other", lot="D30")
+    )
     chart = _chart(newer, old)
     assert progress.last_lot(chart, "dutasteride") == "D30"
-    assert progress.lot_known(chart, "dutasteride", "d24") and not progress.lot_known(chart, "dutasteride", "")
+    assert progress.lot_known(chart, "dutasteride", "d24") and not progress.lot_known(
+        chart, "dutasteride", ""
+    )
     assert progress.known_expiry(chart, "dutasteride", "D24") == date(2027, 3, 31)
     assert progress.known_expiry(chart, "dutasteride", "D30") is None
     assert progress.last_lot(chart, "minoxidil") is None

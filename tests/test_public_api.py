@@ -21,7 +21,9 @@ SOURCE = Path(__file__).parent.parent / "mesolog"
 
 def private(name: str) -> bool:
     """``_x`` or ``__x``, not a dunder (``__init__``) nor a bare ``_``."""
-    return re.match(r"_+[A-Za-z]", name) is not None and not (name.startswith("__") and name.endswith("__"))
+    return re.match(r"_+[A-Za-z]", name) is not None and not (
+        name.startswith("__") and name.endswith("__")
+    )
 
 
 def of_a_library(module: str | None) -> bool:
@@ -41,7 +43,9 @@ def library_private_names() -> frozenset[str]:
                         names.add(node.attr)
                     elif isinstance(node, ast.ClassDef):
                         for item in node.body:
-                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and private(item.name):
+                            if isinstance(
+                                item, (ast.FunctionDef, ast.AsyncFunctionDef)
+                            ) and private(item.name):
                                 names.add(item.name)
     return frozenset(names)
 
@@ -73,7 +77,9 @@ class Reaches(ast.NodeVisitor):
             bound = alias.asname or alias.name
             if of_a_library(node.module):
                 self.from_libraries.add(bound)
-                if any(private(part) for part in (node.module or "").split(".")) or private(alias.name):
+                if any(private(part) for part in (node.module or "").split(".")) or private(
+                    alias.name
+                ):
                     self.say(node, f"from {node.module} import {alias.name}")
             else:
                 self.from_elsewhere.add(bound)
@@ -83,7 +89,10 @@ class Reaches(ast.NodeVisitor):
         if derived:
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and private(item.name):
-                    self.say(item, f"{node.name}.{item.name} overrides a private method of its library base")
+                    self.say(
+                        item,
+                        f"{node.name}.{item.name} overrides a private method of its library base",
+                    )
         self.library_classes.append(derived)
         self.generic_visit(node)
         self.library_classes.pop()
@@ -101,7 +110,11 @@ class Reaches(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         # getattr(param, "_runtime_param"), or the name kept in a constant first
-        if isinstance(node.value, str) and private(node.value) and node.value in library_private_names():
+        if (
+            isinstance(node.value, str)
+            and private(node.value)
+            and node.value in library_private_names()
+        ):
             self.say(node, f"the string {node.value!r} names a private attribute of a library")
 
     def _ours(self, value: ast.expr) -> bool:

@@ -77,15 +77,53 @@ LONG = [
 @pytest.fixture
 def clinic(run, data_dir: Path) -> Path:
     make_clinic.build(data_dir)
-    run("patient", "new", LONG_ID, "--name", "Maria-Magdalena Fernández de la Torre",
-        "--course", "skin", "--indication", "rejuvenation", "--sessions", "4", "--interval", "14",
-        "--start", "2026-10-01")
+    run(
+        "patient",
+        "new",
+        LONG_ID,
+        "--name",
+        "Maria-Magdalena Fernández de la Torre",
+        "--course",
+        "skin",
+        "--indication",
+        "rejuvenation",
+        "--sessions",
+        "4",
+        "--interval",
+        "14",
+        "--start",
+        "2026-10-01",
+    )
     for day in ("2026-10-01", "2026-10-15"):
-        run("add", LONG_ID, "--date", day, "--area", "face", "--area", "neck", "--area", "decollete",
-            *[a for name, amount, lot, exp in LONG for a in ("-s", f"{name}:{amount}:LOT {lot}:EXP {exp}")],
-            "--depth", "1", "--technique", "hand", "--method", "point-by-point", "--anaesthetic", "topical",
-            "--complication", "bruising:mild:onset=2026-10-16:resolved=2026-10-20:outcome=resolved",
-            "--note", "a long note that has to wrap at narrow widths rather than run off the screen")
+        run(
+            "add",
+            LONG_ID,
+            "--date",
+            day,
+            "--area",
+            "face",
+            "--area",
+            "neck",
+            "--area",
+            "decollete",
+            *[
+                a
+                for name, amount, lot, exp in LONG
+                for a in ("-s", f"{name}:{amount}:LOT {lot}:EXP {exp}")
+            ],
+            "--depth",
+            "1",
+            "--technique",
+            "hand",
+            "--method",
+            "point-by-point",
+            "--anaesthetic",
+            "topical",
+            "--complication",
+            "bruising:mild:onset=2026-10-16:resolved=2026-10-20:outcome=resolved",
+            "--note",
+            "a long note that has to wrap at narrow widths rather than run off the screen",
+        )
     return data_dir
 
 
@@ -106,13 +144,19 @@ def chart_words(run, patient_id: str) -> set[str]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_one_patient_report_keeps_every_value_whole(run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", str(width))  # drawn in this process, piped at that width (as above)
+def test_one_patient_report_keeps_every_value_whole(
+    run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "COLUMNS", str(width)
+    )  # drawn in this process, piped at that width (as above)
     for patient_id in ("P-0042", "P-0107", "P-0213", LONG_ID):
         text = run("report", patient_id).stdout
         assert_readable(text, width, chart_words(run, patient_id))
         assert "onset 2026-10-16" in text or patient_id != LONG_ID
-    assert_readable(run("patient", "show", LONG_ID).stdout, width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"})
+    assert_readable(
+        run("patient", "show", LONG_ID).stdout, width, {LONG_ID, "skin", "2026-10-01", "2026-10-29"}
+    )
 
 
 def test_an_amount_reads_one_way_in_every_view(run, clinic: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +173,10 @@ def test_an_amount_reads_one_way_in_every_view(run, clinic: Path, tmp_path: Path
     }
     for name, view in views.items():
         assert re.search(r"\b1 ml\b", view), name
-        assert not re.search(r"\d(ml|mg|mcg|IU|U)\b", view), (name, re.findall(r".{20}\dml.{5}", view))
+        assert not re.search(r"\d(ml|mg|mcg|IU|U)\b", view), (
+            name,
+            re.findall(r".{20}\dml.{5}", view),
+        )
 
 
 def test_below_the_table_width_the_report_is_a_block_per_session(run, clinic: Path) -> None:
@@ -144,7 +191,9 @@ def test_below_the_table_width_the_report_is_a_block_per_session(run, clinic: Pa
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_clinic_questions_keep_ids_dates_and_lots_whole(run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clinic_questions_keep_ids_dates_and_lots_whole(
+    run, clinic: Path, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     # Drawn in this process, piped at COLUMNS=width: a pipe follows the same rules as a terminal
@@ -164,9 +213,13 @@ def test_clinic_questions_keep_ids_dates_and_lots_whole(run, clinic: Path, width
         assert_readable(shown("lot", lot), width, {LONG_ID, lot, "2026-10-01", "2026-10-15"})
     assert_readable(shown("lot", "D2411"), width, {"P-0042", "D2411", "2026-09-28", "2026-11-09"})
     found = json.loads(run("find", "--format", "json").stdout)
-    assert_readable(shown("find"), width,
-                    {r["patient"] for r in found} | {r["date"] for r in found} | {
-                        lot for r in found for lot in r["lots"].split("; ") if lot})
+    assert_readable(
+        shown("find"),
+        width,
+        {r["patient"] for r in found}
+        | {r["date"] for r in found}
+        | {lot for r in found for lot in r["lots"].split("; ") if lot},
+    )
     groups = json.loads(run("stats", "--by", "substance", "--format", "json").stdout)
     assert_readable(shown("stats", "--by", "substance"), width, {g["group"] for g in groups})
 
@@ -181,10 +234,36 @@ def test_a_dropped_column_is_named(clinic: Path) -> None:
 
 
 def test_due_today_reads_due_today_and_is_marked_like_overdue(run, patient: Path) -> None:
-    run("patient", "new", "P-LATE", "--course", "c", "--sessions", "6", "--interval", "14", "--start", "2026-01-01")
+    run(
+        "patient",
+        "new",
+        "P-LATE",
+        "--course",
+        "c",
+        "--sessions",
+        "6",
+        "--interval",
+        "14",
+        "--start",
+        "2026-01-01",
+    )
     for pid, days in (("P-0042", 14), ("P-LATE", 20)):
-        run("add", pid, "--date", (date.today() - timedelta(days=days)).isoformat(), "--area", "scalp",
-            "-s", "minoxidil:1ml", "--depth", "1", "--technique", "gun", "--anaesthetic", "none")
+        run(
+            "add",
+            pid,
+            "--date",
+            (date.today() - timedelta(days=days)).isoformat(),
+            "--area",
+            "scalp",
+            "-s",
+            "minoxidil:1ml",
+            "--depth",
+            "1",
+            "--technique",
+            "gun",
+            "--anaesthetic",
+            "none",
+        )
     assert "Next session due today" in run("report", "P-0042").stdout
     assert "in 0 days" not in run("report", "P-0042").stdout
     coloured = screen(120, "report", colour=True)
@@ -196,8 +275,22 @@ def test_due_today_reads_due_today_and_is_marked_like_overdue(run, patient: Path
 
 
 def test_amended_footnote_only_under_a_marked_row(run, patient: Path) -> None:
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil:1ml", "--depth", "1",
-        "--technique", "gun", "--anaesthetic", "none")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil:1ml",
+        "--depth",
+        "1",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
     run("amend", "P-0042", "1", "--depth", "2", "--reason", "typo")
     assert "1 amended*" in run("report", "P-0042").stdout
     assert "* amended after it was recorded" in run("report", "P-0042").stdout
@@ -207,48 +300,132 @@ def test_amended_footnote_only_under_a_marked_row(run, patient: Path) -> None:
 
 
 def test_ids_are_echoed_as_stored(run, patient: Path) -> None:
-    run("add", "p-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil:1ml", "--depth", "1",
-        "--technique", "gun", "--anaesthetic", "none")
+    run(
+        "add",
+        "p-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil:1ml",
+        "--depth",
+        "1",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
     out = run("void", "p-0042", "1", "--reason", "wrong patient").stdout
     assert "P-0042" in out and "p-0042" not in out
     assert run("report", "p-0042").stdout.startswith("P-0042 · Ana Ruiz")
 
 
 def test_complication_dates_and_outcome_show_in_the_report(run, patient: Path) -> None:
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil:1ml", "--depth", "1",
-        "--technique", "gun", "--anaesthetic", "none",
-        "--complication", "bruising:mild:onset=2026-11-03:resolved=2026-11-09:outcome=resolved")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil:1ml",
+        "--depth",
+        "1",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        "--complication",
+        "bruising:mild:onset=2026-11-03:resolved=2026-11-09:outcome=resolved",
+    )
     out = " ".join(run("report", "P-0042").stdout.split())
     assert "bruising (mild), onset 2026-11-03, resolved 2026-11-09, outcome resolved" in out
 
 
 def test_limited_evidence_reads_as_a_plain_fact(run, patient: Path) -> None:
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "biotin:1ml", "--depth", "1",
-        "--technique", "gun", "--anaesthetic", "none", "--indication", "hair loss")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "biotin:1ml",
+        "--depth",
+        "1",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        "--indication",
+        "hair loss",
+    )
     out = " ".join(run("report", "P-0042").stdout.split())
-    assert ("Limited evidence: only finasteride and minoxidil have shown evidence for hair loss, "
-            "and this course uses neither.") in out
+    assert (
+        "Limited evidence: only finasteride and minoxidil have shown evidence for hair loss, "
+        "and this course uses neither."
+    ) in out
 
 
 @pytest.mark.parametrize(
     "args",
-    [["report"], ["report", "--format", "json"], ["report", "P-0042"], ["due", "--all"], ["find"], ["stats"]],
+    [
+        ["report"],
+        ["report", "--format", "json"],
+        ["report", "P-0042"],
+        ["due", "--all"],
+        ["find"],
+        ["stats"],
+    ],
     ids=" ".join,
 )
-def test_a_reader_closing_the_pipe_ends_mesolog_quietly(run, patient: Path, args: list[str]) -> None:
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil:1ml:LOT M1", "--depth", "1",
-        "--technique", "gun", "--anaesthetic", "none")
+def test_a_reader_closing_the_pipe_ends_mesolog_quietly(
+    run, patient: Path, args: list[str]
+) -> None:
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil:1ml:LOT M1",
+        "--depth",
+        "1",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
     # The reader is gone before mesolog writes a byte: every write meets a closed pipe
     # (what `| head -1` does to a long report, without depending on who is faster).
     reader, writer = os.pipe()
     os.close(reader)
-    done = subprocess.run([sys.executable, "-m", "mesolog", *args], stdout=writer, stderr=subprocess.PIPE,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "mesolog", *args],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
     os.close(writer)
     assert (done.returncode, done.stderr) == (0, "")
     # And through a shell pipe, as typed.
-    shell = subprocess.run(["bash", "-c", f"{sys.executable} -m mesolog {' '.join(args)} | head -1; "
-                            "echo \"status=${PIPESTATUS[0]}\" >&2"], capture_output=True, text=True, timeout=120)
+    shell = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"{sys.executable} -m mesolog {' '.join(args)} | head -1; "
+            'echo "status=${PIPESTATUS[0]}" >&2',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shell.stderr.strip() == "status=0" and len(shell.stdout.splitlines()) == 1
 
 
@@ -263,7 +440,14 @@ REPORT_FORMS = {
     "stats": ["stats"],
 }
 # A value each form holds.
-HOLDS = {"one patient": "D2411", "overview": "P-0042", "due": "P-0042", "lot": "D2411", "find": "D2411", "stats": "gun"}
+HOLDS = {
+    "one patient": "D2411",
+    "overview": "P-0042",
+    "due": "P-0042",
+    "lot": "D2411",
+    "find": "D2411",
+    "stats": "gun",
+}
 
 
 @pytest.fixture
@@ -273,7 +457,9 @@ def demo(data_dir: Path) -> Path:
 
 
 @pytest.mark.parametrize("form", REPORT_FORMS, ids=str)
-def test_output_writes_the_form_its_extension_names(run, demo: Path, tmp_path: Path, form: str) -> None:
+def test_output_writes_the_form_its_extension_names(
+    run, demo: Path, tmp_path: Path, form: str
+) -> None:
     import csv
     import io
     import json
@@ -305,7 +491,9 @@ def test_output_writes_the_form_its_extension_names(run, demo: Path, tmp_path: P
 
 
 @pytest.mark.parametrize("form", REPORT_FORMS, ids=str)
-def test_output_refuses_what_it_cannot_write_and_writes_nothing(run, demo: Path, tmp_path: Path, form: str) -> None:
+def test_output_refuses_what_it_cannot_write_and_writes_nothing(
+    run, demo: Path, tmp_path: Path, form: str
+) -> None:
     from conftest import snapshot
 
     before = snapshot(tmp_path)
@@ -322,7 +510,9 @@ def test_the_overview_honours_the_window_or_refuses(run, demo: Path) -> None:
     import json
 
     def ids(*args: str) -> list[str]:
-        return sorted(r["patient"] for r in json.loads(run("report", "--format", "json", *args).stdout))
+        return sorted(
+            r["patient"] for r in json.loads(run("report", "--format", "json", *args).stdout)
+        )
 
     assert ids() == ["P-0042", "P-0107", "P-0213"]
     assert ids("--since", "2026-10-01") == ["P-0042", "P-0213"]
@@ -335,8 +525,14 @@ def test_the_overview_honours_the_window_or_refuses(run, demo: Path) -> None:
 
 def test_markdown_carries_the_whole_report(run, demo: Path) -> None:
     md = run("report", "P-0213", "--format", "markdown").stdout
-    for heading in ("# P-0213 · Sofia Berg", "## Sessions", "## Progress", "## Measurements",
-                    "## Complications", "## Products and lots"):
+    for heading in (
+        "# P-0213 · Sofia Berg",
+        "## Sessions",
+        "## Progress",
+        "## Measurements",
+        "## Complications",
+        "## Products and lots",
+    ):
         assert heading in md
     assert "| 2 | 2026-10-16 | bruising | mild | 2026-10-17 | 2026-10-23 | resolved |" in md
     assert "| hyaluronic acid | HA5521 | 2027-09-30 | 1, 2, 3 |" in md
@@ -356,7 +552,11 @@ def test_markdown_escapes_what_the_practitioner_typed(run, patient: Path) -> Non
 def bash_completes(line: str) -> list[str]:
     """What the real program answers to bash's Tab at the end of ``line``."""
     words = line.split(" ")
-    env = {"_MESOLOG_COMPLETE": "complete_bash", "COMP_WORDS": "\n".join(words), "COMP_CWORD": str(len(words) - 1)}
+    env = {
+        "_MESOLOG_COMPLETE": "complete_bash",
+        "COMP_WORDS": "\n".join(words),
+        "COMP_CWORD": str(len(words) - 1),
+    }
     done = mesolog_process(env=env)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     return done.stdout.split()
@@ -367,7 +567,9 @@ def test_each_parameter_completes_from_its_own_source_and_quotes_for_bash(patien
 
     assert bash_completes("mesolog course close P-0042 hair-2026 --status c") == ["completed"]
     assert bash_completes("mesolog stats --by tech") == ["technique"]
-    assert bash_completes("mesolog amend P-0042 1 --by D") == []  # a person's name: nothing to offer
+    assert (
+        bash_completes("mesolog amend P-0042 1 --by D") == []
+    )  # a person's name: nothing to offer
     assert bash_completes("mesolog report p-00") == ["P-0042"]  # what was typed, in any case
     assert completion.bash_word("hyaluronic acid") == "hyaluronic\\ acid"
     assert completion.bash_word("hyaluronic acid", '"') == '"hyaluronic acid"'

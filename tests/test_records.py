@@ -16,8 +16,10 @@ from conftest import FULL_ADD, snapshot
 def test_hand_written_comment_and_layout_survive_add(run, patient: Path) -> None:
     run("add", "P-0042", *FULL_ADD)
     text = patient.read_text()
-    patient.write_text(text.replace("[patient]", "# allergic to lidocaine: ask every time\n[patient]")
-                       + "\n# reviewed by Dr. M on 2026-11-10\n")
+    patient.write_text(
+        text.replace("[patient]", "# allergic to lidocaine: ask every time\n[patient]")
+        + "\n# reviewed by Dr. M on 2026-11-10\n"
+    )
     run("add", "P-0042", "--like-last", "--date", "2026-11-16")
     after = patient.read_text()
     assert "# allergic to lidocaine: ask every time" in after
@@ -30,15 +32,31 @@ def test_amend_adds_a_complication_with_dates_and_a_trail(run, patient: Path) ->
     run("add", "P-0042", *FULL_ADD)
     run("add", "P-0042", "--like-last", "--date", "2026-11-16")
     text_before = patient.read_text()
-    session_2_block = text_before[text_before.rindex("[[sessions]]"):]
-    result = run("amend", "P-0042", "1", "--add-complication", "bruising:mild:onset=2026-11-03:resolved=2026-11-09:by=patient",
-                 "--reason", "bruise reported at follow-up", "--by", "Dr. L. Moreau")
+    session_2_block = text_before[text_before.rindex("[[sessions]]") :]
+    result = run(
+        "amend",
+        "P-0042",
+        "1",
+        "--add-complication",
+        "bruising:mild:onset=2026-11-03:resolved=2026-11-09:by=patient",
+        "--reason",
+        "bruise reported at follow-up",
+        "--by",
+        "Dr. L. Moreau",
+    )
     assert "session 1 amended" in result.stdout
     data = tomllib.loads(patient.read_text())
     s1 = data["sessions"][0]
-    assert s1["complications"] == [{"name": "bruising", "severity": "mild", "onset": __import__("datetime").date(2026, 11, 3),
-                                    "resolved": __import__("datetime").date(2026, 11, 9), "outcome": "resolved",
-                                    "reported_by": "patient"}]
+    assert s1["complications"] == [
+        {
+            "name": "bruising",
+            "severity": "mild",
+            "onset": __import__("datetime").date(2026, 11, 3),
+            "resolved": __import__("datetime").date(2026, 11, 9),
+            "outcome": "resolved",
+            "reported_by": "patient",
+        }
+    ]
     note = s1["amendments"][0]
     assert note["by"] == "Dr. L. Moreau" and note["reason"] == "bruise reported at follow-up"
     assert note["changes"] == ["complications: added bruising (mild)"]
@@ -61,11 +79,24 @@ def test_amend_records_each_old_and_new_value(run, patient: Path) -> None:
 def test_amend_refusals_change_nothing(run, patient: Path) -> None:
     run("add", "P-0042", *FULL_ADD)
     before = snapshot(patient.parent.parent)
-    assert "no session 9" in run("amend", "P-0042", "9", "--depth", "2", "--reason", "x", expect=1).stderr
-    assert "nothing would change" in run("amend", "P-0042", "1", "--depth", "1.5", "--reason", "x", expect=1).stderr
-    assert "say why" in run("amend", "P-0042", "1", "--depth", "2", "--reason", " ", expect=2).stderr
-    assert "at least 0.1 and at most 13" in run("amend", "P-0042", "1", "--depth", "0", "--reason", "x", expect=2).stderr
-    assert "Missing option '--reason'" in run("amend", "P-0042", "1", "--depth", "2", expect=2).stderr
+    assert (
+        "no session 9"
+        in run("amend", "P-0042", "9", "--depth", "2", "--reason", "x", expect=1).stderr
+    )
+    assert (
+        "nothing would change"
+        in run("amend", "P-0042", "1", "--depth", "1.5", "--reason", "x", expect=1).stderr
+    )
+    assert (
+        "say why" in run("amend", "P-0042", "1", "--depth", "2", "--reason", " ", expect=2).stderr
+    )
+    assert (
+        "at least 0.1 and at most 13"
+        in run("amend", "P-0042", "1", "--depth", "0", "--reason", "x", expect=2).stderr
+    )
+    assert (
+        "Missing option '--reason'" in run("amend", "P-0042", "1", "--depth", "2", expect=2).stderr
+    )
     assert snapshot(patient.parent.parent) == before
 
 
@@ -89,16 +120,22 @@ def test_check_reports_each_problem_with_path_and_line(run, patient: Path, data_
     assert "1 file checked: 0 errors" in result.stderr
     text = patient.read_text()
     second = text.rindex("[[sessions]]")
-    text = text[:second] + text[second:].replace("id = 2", "id = 1").replace("depth_mm = 1.5", "depth_mm = 20.0")
+    text = text[:second] + text[second:].replace("id = 2", "id = 1").replace(
+        "depth_mm = 1.5", "depth_mm = 20.0"
+    )
     text = text.replace('"scalp"', '"scallp"', 1)
     patient.write_text(text)
-    (data_dir / "patients" / "P-BAD.toml").write_text('schema = 1\n[patient]\nid = "P-BAD"\ncreated = 2026-01-01T00:00:00Z\nname = "x\n')
+    (data_dir / "patients" / "P-BAD.toml").write_text(
+        'schema = 1\n[patient]\nid = "P-BAD"\ncreated = 2026-01-01T00:00:00Z\nname = "x\n'
+    )
     result = run("check", expect=1)
     lines = text.splitlines()
     line_1, line_2 = [n for n, line in enumerate(lines, 1) if line == "[[sessions]]"]
     out = result.stdout
     # Each problem names the line of its own field.
-    assert f"{patient}:{line_2 + 1}: error: session number 1 is also used at line {line_1 + 1}" in out
+    assert (
+        f"{patient}:{line_2 + 1}: error: session number 1 is also used at line {line_1 + 1}" in out
+    )
     assert f"{patient}:{lines.index('depth_mm = 20.0') + 1}: error: session 1: depth" in out
     scallp = lines.index('    "scallp",')
     assert f"{patient}:{scallp}: warning: session 1: area 'scallp' is not in the list" in out
@@ -149,9 +186,16 @@ def test_core_api_without_the_cli(tmp_path: Path) -> None:
 
     clinic = Clinic(tmp_path / "api")
     clinic.new_patient(Patient(id="A-1", created=now(), name="Api"))
-    draft = Session(id=0, date=date(2026, 1, 5), recorded=now(), areas=("face",), technique="hand",
-                    depth_mm=1.0, anaesthetic="none",
-                    substances=(Substance("hyaluronic acid", 2.0, "ml", "hyaluronic acid", lot="A17"),))
+    draft = Session(
+        id=0,
+        date=date(2026, 1, 5),
+        recorded=now(),
+        areas=("face",),
+        technique="hand",
+        depth_mm=1.0,
+        anaesthetic="none",
+        substances=(Substance("hyaluronic acid", 2.0, "ml", "hyaluronic acid", lot="A17"),),
+    )
     stored, path, _ = clinic.add_session("A-1", draft)
     assert stored.id == 1 and path.exists()
     chart = clinic.load("a-1")
@@ -173,19 +217,49 @@ def test_a_session_built_in_python_takes_the_path_of_a_typed_one(tmp_path: Path)
 
     clinic = Clinic(tmp_path / "api")
     for pid in ("TYPED", "BUILT"):
-        clinic.new_patient(Patient(id=pid, created=now()), (make_course("hair", 6, 14, date(2026, 1, 5), "hair loss"),))
-    lots = ("minoxidil:2ml:LOT D1:EXP 2026-01-08", "minoxidil:2ml:LOT D1")  # the second leaves the expiry out
+        clinic.new_patient(
+            Patient(id=pid, created=now()),
+            (make_course("hair", 6, 14, date(2026, 1, 5), "hair loss"),),
+        )
+    lots = (
+        "minoxidil:2ml:LOT D1:EXP 2026-01-08",
+        "minoxidil:2ml:LOT D1",
+    )  # the second leaves the expiry out
     results = []
     for day, spec in zip(("2026-01-05", "2026-01-09"), lots, strict=True):
-        typed = clinic.record("TYPED", Given(date=day, areas=("scalp",), substances=(spec,), depth="1.5",
-                                             technique="gun", anaesthetic="none", course="HAIR"))
-        built = clinic.add_session("BUILT", Session(
-            id=0, date=date.fromisoformat(day), recorded=typed.session.recorded, areas=("scalp",), technique="gun",
-            depth_mm=1.5, anaesthetic="none", substances=(substance(spec)[0],), course="HAIR", indication="hair loss"))
+        typed = clinic.record(
+            "TYPED",
+            Given(
+                date=day,
+                areas=("scalp",),
+                substances=(spec,),
+                depth="1.5",
+                technique="gun",
+                anaesthetic="none",
+                course="HAIR",
+            ),
+        )
+        built = clinic.add_session(
+            "BUILT",
+            Session(
+                id=0,
+                date=date.fromisoformat(day),
+                recorded=typed.session.recorded,
+                areas=("scalp",),
+                technique="gun",
+                depth_mm=1.5,
+                anaesthetic="none",
+                substances=(substance(spec)[0],),
+                course="HAIR",
+                indication="hair loss",
+            ),
+        )
         assert replace(built.session, uid=typed.session.uid) == typed.session
         assert built.warnings == typed.warnings
         results.append(built)
-    assert results[1].session.course == "hair" and results[1].session.substances[0].expiry == date(2026, 1, 8)
+    assert results[1].session.course == "hair" and results[1].session.substances[0].expiry == date(
+        2026, 1, 8
+    )
     assert any("expired on 2026-01-08" in w for w in results[1].warnings)
     assert any("4 days after the previous one of course hair" in w for w in results[1].warnings)
     before = snapshot(tmp_path)
@@ -203,4 +277,8 @@ def test_report_marks_amended_sessions_and_points_to_the_trail(run, patient: Pat
     assert "amended*" not in run("report", "P-0042").stdout
     run("amend", "P-0042", "1", "--depth", "2", "--reason", "typo")
     out = run("report", "P-0042").stdout
-    assert "1 amended*" in out and "2 amended*" not in out and "--audit` shows who, when and why" in out
+    assert (
+        "1 amended*" in out
+        and "2 amended*" not in out
+        and "--audit` shows who, when and why" in out
+    )

@@ -15,14 +15,41 @@ from conftest import FULL_ADD
 
 def add_course_sessions(run, dates: list[str], waist: list[float], **extra: str) -> None:  # type: ignore[no-untyped-def]
     for day, value in zip(dates, waist, strict=True):
-        run("add", "P-0042", "--date", day, "--area", "thighs", "-s", "phosphatidylcholine:5ml:LOT PC1",
-            "--depth", "4", "--technique", "gun", "--anaesthetic", "none", "--measure", f"waist_cm={value}")
+        run(
+            "add",
+            "P-0042",
+            "--date",
+            day,
+            "--area",
+            "thighs",
+            "-s",
+            "phosphatidylcholine:5ml:LOT PC1",
+            "--depth",
+            "4",
+            "--technique",
+            "gun",
+            "--anaesthetic",
+            "none",
+            "--measure",
+            f"waist_cm={value}",
+        )
 
 
-def test_report_table_shows_sessions_progress_measurements_complications_and_lots(run, patient: Path) -> None:
+def test_report_table_shows_sessions_progress_measurements_complications_and_lots(
+    run, patient: Path
+) -> None:
     run("add", "P-0042", *FULL_ADD)
-    run("add", "P-0042", "--like-last", "--date", "2026-11-16", "--measure", "hair_density_per_cm2=150",
-        "--complication", "bruising:mild")
+    run(
+        "add",
+        "P-0042",
+        "--like-last",
+        "--date",
+        "2026-11-16",
+        "--measure",
+        "hair_density_per_cm2=150",
+        "--complication",
+        "bruising:mild",
+    )
     out = run("report", "P-0042").stdout
     assert "P-0042 · Ana Ruiz · born 1986" in out
     assert "2026-11-02" in out and "2026-11-16" in out
@@ -75,9 +102,18 @@ def test_csv_and_markdown(run, patient: Path) -> None:
 
 
 def test_since_until_last(run, patient: Path) -> None:
-    add_course_sessions(run, ["2026-09-01", "2026-09-08", "2026-09-15", "2026-09-22"], [90, 89, 88, 87])
+    add_course_sessions(
+        run, ["2026-09-01", "2026-09-08", "2026-09-15", "2026-09-22"], [90, 89, 88, 87]
+    )
+
     def ids(*args: str) -> list[int]:
-        return [s["id"] for s in json.loads(run("report", "P-0042", "--format", "json", *args).stdout)["sessions"]]
+        return [
+            s["id"]
+            for s in json.loads(run("report", "P-0042", "--format", "json", *args).stdout)[
+                "sessions"
+            ]
+        ]
+
     assert ids("--since", "2026-09-08") == [2, 3, 4]
     assert ids("--until", "2026-09-08") == [1, 2]
     assert ids("--last", "2") == [3, 4]
@@ -91,7 +127,15 @@ def test_measurements_shrinking_show_negative_change_and_sparkline(run, patient:
 
 
 def test_text_prints_exactly_as_typed_not_as_markup(run, patient: Path) -> None:
-    run("add", "P-0042", *FULL_ADD, "--note", "[2x] bruise [/b] [red]x[/red]", "-s", "[bold]HA:1ml:LOT [x]")
+    run(
+        "add",
+        "P-0042",
+        *FULL_ADD,
+        "--note",
+        "[2x] bruise [/b] [red]x[/red]",
+        "-s",
+        "[bold]HA:1ml:LOT [x]",
+    )
     out = run("report", "P-0042").stdout
     assert "[2x] bruise [/b] [red]x[/red]" in out
     assert "[bold]HA" in out and "([x])" in out
@@ -99,7 +143,9 @@ def test_text_prints_exactly_as_typed_not_as_markup(run, patient: Path) -> None:
     assert "[/]" in added
 
 
-def test_piped_output_is_never_cut_and_fits_its_width(run, patient: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_piped_output_is_never_cut_and_fits_its_width(
+    run, patient: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     long_note = "a very long note " * 20
     run("add", "P-0042", *FULL_ADD, "--note", long_note.strip())
     out = run("report", "P-0042").stdout
@@ -124,14 +170,42 @@ def test_voided_session_is_struck_out_of_progress(run, patient: Path) -> None:
 def test_clinic_overview_overdue_first_and_broken_file_is_one_row(run, data_dir: Path) -> None:
     today = date.today()
     for pid, days_ago in (("P-1", 5), ("P-2", 40), ("P-3", 20)):
-        run("patient", "new", pid, "--sessions", "6", "--interval", "14", "--indication", "cellulite",
-            "--start", (today - timedelta(days=60)).isoformat())
-        run("add", pid, "--date", (today - timedelta(days=days_ago)).isoformat(), "--area", "thighs",
-            "-s", "caffeine:2ml:LOT C1", "--depth", "4", "--technique", "hand", "--anaesthetic", "none")
+        run(
+            "patient",
+            "new",
+            pid,
+            "--sessions",
+            "6",
+            "--interval",
+            "14",
+            "--indication",
+            "cellulite",
+            "--start",
+            (today - timedelta(days=60)).isoformat(),
+        )
+        run(
+            "add",
+            pid,
+            "--date",
+            (today - timedelta(days=days_ago)).isoformat(),
+            "--area",
+            "thighs",
+            "-s",
+            "caffeine:2ml:LOT C1",
+            "--depth",
+            "4",
+            "--technique",
+            "hand",
+            "--anaesthetic",
+            "none",
+        )
     (data_dir / "patients" / "P-BROKEN.toml").write_text("schema = 1\n[patient\n")
     result = run("report", expect=1)  # listed as a row, and said in the exit code
     lines = result.stdout.splitlines()
-    order = [next(i for i, text in enumerate(lines) if f"│ {pid} " in text) for pid in ("P-2", "P-3", "P-1")]
+    order = [
+        next(i for i, text in enumerate(lines) if f"│ {pid} " in text)
+        for pid in ("P-2", "P-3", "P-1")
+    ]
     assert order == sorted(order)
     assert "overdue 26 d" in result.stdout
     assert "P-BROKEN" in result.stdout and "cannot read this chart" in result.stdout
@@ -153,11 +227,26 @@ def test_patient_list_and_show(run, patient: Path) -> None:
 
 def test_course_add_later(run, data_dir: Path) -> None:
     run("patient", "new", "P-7")
-    out = run("course", "add", "P-7", "--sessions", "20", "--interval", "5", "--indication", "cellulite")
+    out = run(
+        "course", "add", "P-7", "--sessions", "20", "--interval", "5", "--indication", "cellulite"
+    )
     assert "Course cellulite-" in out.stdout
     assert "outside the usual 3-15" in out.stderr and "outside the usual 7-30" in out.stderr
-    assert "already has a course" in run("course", "add", "P-7", "--sessions", "6", "--interval", "7",
-                                          "--name", out.stdout.split()[1], expect=1).stderr
+    assert (
+        "already has a course"
+        in run(
+            "course",
+            "add",
+            "P-7",
+            "--sessions",
+            "6",
+            "--interval",
+            "7",
+            "--name",
+            out.stdout.split()[1],
+            expect=1,
+        ).stderr
+    )
 
 
 def test_empty_clinic_report(run, data_dir: Path) -> None:
@@ -186,7 +275,9 @@ def test_version(run) -> None:
     assert run("--version").stdout.strip() == "mesolog 1.0.0"
 
 
-def test_colour_only_in_a_terminal_and_never_with_no_color(run, patient: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_colour_only_in_a_terminal_and_never_with_no_color(
+    run, patient: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = (date.today() - timedelta(days=40)).isoformat()
     run("add", "P-0042", *FULL_ADD, "--date", old)
     assert "\x1b[" not in run("report").stdout  # piped

@@ -11,8 +11,20 @@ from pathlib import Path
 import pytest
 from conftest import FULL_ADD, mesolog_process, snapshot
 
-BASE = ["--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M1", "--depth", "1.5", "--technique", "gun",
-        "--anaesthetic", "none", "--date", "2026-11-02"]
+BASE = [
+    "--area",
+    "scalp",
+    "-s",
+    "minoxidil 0.5%:2ml:LOT M1",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--date",
+    "2026-11-02",
+]
 
 
 def sessions(path: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -32,8 +44,19 @@ def test_amend_splits_areas_on_commas_as_add_does(run, patient: Path) -> None:
 
 def test_amend_warns_as_add_does(run, patient: Path) -> None:
     run("add", "P-0042", *BASE)
-    result = run("amend", "P-0042", "1", "--area", "decolete", "--depth", "9",
-                 "-s", "biotin:1ml:LOT B1:EXP 2026-01-01", "--reason", "corrected")
+    result = run(
+        "amend",
+        "P-0042",
+        "1",
+        "--area",
+        "decolete",
+        "--depth",
+        "9",
+        "-s",
+        "biotin:1ml:LOT B1:EXP 2026-01-01",
+        "--reason",
+        "corrected",
+    )
     assert "did you mean 'décolleté'" in result.stderr
     assert "outside what the sources describe" in result.stderr
     assert "expired on 2026-01-01" in result.stderr
@@ -42,7 +65,15 @@ def test_amend_warns_as_add_does(run, patient: Path) -> None:
 def test_amend_keeps_the_expiry_of_a_known_lot(run, patient: Path) -> None:
     run("add", "P-0042", *FULL_ADD)  # dutasteride lot D2411, expiry 2027-03-31
     run("add", "P-0042", *BASE)
-    run("amend", "P-0042", "2", "-s", "#1=dutasteride 0.01%:1ml:LOT D2411", "--reason", "wrong product")
+    run(
+        "amend",
+        "P-0042",
+        "2",
+        "-s",
+        "#1=dutasteride 0.01%:1ml:LOT D2411",
+        "--reason",
+        "wrong product",
+    )
     assert sessions(patient)[1]["substances"][0]["expiry"] == date(2027, 3, 31)
 
 
@@ -74,10 +105,14 @@ IN_TWO_DAYS = (date.today() + timedelta(days=2)).isoformat()
         ("bruising:mild:onset=2026-11-01", "before the session date 2026-11-02"),
         ("bruising:mild:resolved=2026-10-30", "before the session date 2026-11-02"),
         ("bruising:mild:onset=2026-11-05:resolved=2026-11-03", "before the onset 2026-11-05"),
-        (f"bruising:mild:onset={IN_TWO_DAYS}",
-         f"bruising onset '{IN_TWO_DAYS}' is not allowed: it is in the future (today is "),
-        (f"Haematoma:onset=2026-11-03:resolved={IN_TWO_DAYS}",
-         f"Haematoma resolved '{IN_TWO_DAYS}' is not allowed: it is in the future (today is "),
+        (
+            f"bruising:mild:onset={IN_TWO_DAYS}",
+            f"bruising onset '{IN_TWO_DAYS}' is not allowed: it is in the future (today is ",
+        ),
+        (
+            f"Haematoma:onset=2026-11-03:resolved={IN_TWO_DAYS}",
+            f"Haematoma resolved '{IN_TWO_DAYS}' is not allowed: it is in the future (today is ",
+        ),
     ],
 )
 def test_complication_dates_are_checked_against_the_session_on_every_path(
@@ -122,7 +157,9 @@ def test_a_patient_id_with_a_trailing_newline_is_refused(run, data_dir: Path) ->
         ("biotin:1ml:2027-01-01", "write LOT 2027-01-01 or EXP 2027-01-01"),
     ],
 )
-def test_a_substance_spec_that_would_lose_a_part_is_refused(run, patient: Path, spec: str, words: str) -> None:
+def test_a_substance_spec_that_would_lose_a_part_is_refused(
+    run, patient: Path, spec: str, words: str
+) -> None:
     before = snapshot(patient.parent.parent)
     result = run("add", "P-0042", *BASE, "-s", spec, expect=2)
     assert words in result.stderr and "Traceback" not in result.stderr
@@ -148,7 +185,9 @@ def test_a_substance_spec_that_would_lose_a_part_is_refused(run, patient: Path, 
         ("--depth", "1,500", "write 1500 for 1500, or 1.500 / 1,5 for 1.5"),
     ],
 )
-def test_implausible_amounts_and_depths_are_refused(run, patient: Path, option: str, value: str, words: str) -> None:
+def test_implausible_amounts_and_depths_are_refused(
+    run, patient: Path, option: str, value: str, words: str
+) -> None:
     before = snapshot(patient.parent.parent)
     args = [a for a in BASE]
     args[args.index(option if option != "--substance" else "-s") + 1] = value
@@ -171,8 +210,25 @@ def by_meaning(run, data_dir: Path) -> Path:
         ("P-3", "sodium deoxycholate:1ml:LOT D3", "belly", "Bruise:moderate"),
         ("P-4", "caffeine:1ml:LOT C1", "thighs", "redness"),
     ):
-        run("add", pid, "--new-patient", "--area", area, "-s", substance, "--depth", "2", "--technique",
-            "hand", "--anaesthetic", "none", "--complication", complication, "--date", "2026-11-02")
+        run(
+            "add",
+            pid,
+            "--new-patient",
+            "--area",
+            area,
+            "-s",
+            substance,
+            "--depth",
+            "2",
+            "--technique",
+            "hand",
+            "--anaesthetic",
+            "none",
+            "--complication",
+            complication,
+            "--date",
+            "2026-11-02",
+        )
     return data_dir
 
 
@@ -184,7 +240,9 @@ def test_the_record_keeps_what_was_typed(run, by_meaning: Path) -> None:
 
 def test_find_compares_by_meaning(run, by_meaning: Path) -> None:
     def found(*args: str) -> list[str]:
-        return sorted({r["patient"] for r in json.loads(run("find", *args, "--format", "json").stdout)})
+        return sorted(
+            {r["patient"] for r in json.loads(run("find", *args, "--format", "json").stdout)}
+        )
 
     assert found("--substance", "deoxycholate") == ["P-1", "P-2", "P-3"]
     assert found("--substance", "DCA") == ["P-1", "P-2", "P-3"]
@@ -199,7 +257,9 @@ def test_stats_groups_by_meaning_named_by_the_catalogue(run, by_meaning: Path) -
     # The area's catalogue name is the domain's "abdomen" (the stomach is an organ): P-2 typed
     # "stomach", P-3 "belly", all three are counted under "abdomen".
     for by, group in (("substance", "deoxycholate"), ("area", "abdomen")):
-        groups = {g["group"]: g for g in json.loads(run("stats", "--by", by, "--format", "json").stdout)}
+        groups = {
+            g["group"]: g for g in json.loads(run("stats", "--by", by, "--format", "json").stdout)
+        }
         assert groups[group]["sessions"] == 3, by
         assert not {"dca", "DCA", "stomach", "belly", "sodium deoxycholate"} & set(groups), by
         assert "bruising" in str(groups[group]["most_frequent"]), by  # haematoma, Bruise: one kind
@@ -207,7 +267,17 @@ def test_stats_groups_by_meaning_named_by_the_catalogue(run, by_meaning: Path) -
 
 def test_report_tallies_group_by_meaning(run, data_dir: Path) -> None:
     run("add", "P-1", "--new-patient", *BASE, "-s", "DCA:1ml:LOT D1", "--complication", "haematoma")
-    run("add", "P-1", *BASE, "-s", "deoxycholate:1ml:LOT d 1", "--complication", "bruise", "--date", "2026-11-16")
+    run(
+        "add",
+        "P-1",
+        *BASE,
+        "-s",
+        "deoxycholate:1ml:LOT d 1",
+        "--complication",
+        "bruise",
+        "--date",
+        "2026-11-16",
+    )
     report = json.loads(run("report", "P-1", "--format", "json").stdout)
     assert report["complications"] == {"bruising": 2}
     lots = [(use["substance"], use["lot"], use["sessions"]) for use in report["lots"]]
@@ -217,8 +287,14 @@ def test_report_tallies_group_by_meaning(run, data_dir: Path) -> None:
 def test_the_cache_and_the_files_answer_alike(run, by_meaning: Path, tmp_path: Path) -> None:
     """A second run answers from the summary cache; a run in another process rebuilt it."""
     first = run("stats", "--by", "substance", "--format", "json").stdout
-    again = mesolog_process("stats", "--by", "substance", "--format", "json",
-                            env={"MESOLOG_CACHE_DIR": str(tmp_path / "other-cache")})
+    again = mesolog_process(
+        "stats",
+        "--by",
+        "substance",
+        "--format",
+        "json",
+        env={"MESOLOG_CACHE_DIR": str(tmp_path / "other-cache")},
+    )
     assert json.loads(again.stdout) == json.loads(first)
 
 
@@ -239,13 +315,32 @@ def test_amend_takes_every_session_option_of_add_by_the_same_name(run, patient: 
     from mesolog.cli import app
 
     commands = get_command(app).commands  # type: ignore[attr-defined]
-    options = {name: {o for p in commands[name].params for o in p.opts} for name in ("add", "amend")}
+    options = {
+        name: {o for p in commands[name].params for o in p.opts} for name in ("add", "amend")
+    }
     only_add = {"--complication", "--like-last", "--no-input", "--interactive", "--new-patient"}
     assert options["add"] - only_add <= options["amend"]
     run("add", "P-0042", *FULL_ADD)
-    run("amend", "P-0042", "1", "--method", "papule", "--points", "30", "--gauge", "32",
-        "--consent", "form B", "--reason", "mistyped the protocol")
+    run(
+        "amend",
+        "P-0042",
+        "1",
+        "--method",
+        "papule",
+        "--points",
+        "30",
+        "--gauge",
+        "32",
+        "--consent",
+        "form B",
+        "--reason",
+        "mistyped the protocol",
+    )
     session = tomllib.loads(patient.read_text())["sessions"][0]
     assert (session["method"], session["points"], session["needle_gauge"], session["consent"]) == (
-        "papule", 30, 32, "form B")
+        "papule",
+        30,
+        32,
+        "form B",
+    )
     assert "method: nappage -> papule" in session["amendments"][-1]["changes"]

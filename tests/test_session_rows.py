@@ -12,17 +12,32 @@ from mesolog.render.sessions import session_rows
 
 def _session(**more: object) -> Session:
     return Session(  # type: ignore[arg-type]
-        id=1, date=date(2026, 11, 2), recorded=datetime(2026, 11, 2, 10, 0), areas=("scalp",),
-        technique="gun", depth_mm=1.5, anaesthetic="none",
-        substances=(Substance("minoxidil 0.5%", 2.0, "ml", "other", lot="M1"),), **more,
+        id=1,
+        date=date(2026, 11, 2),
+        recorded=datetime(2026, 11, 2, 10, 0),
+        areas=("scalp",),
+        technique="gun",
+        depth_mm=1.5,
+        anaesthetic="none",
+        substances=(Substance("minoxidil 0.5%", 2.0, "ml", "other", lot="M1"),),
+        **more,
     )
 
 
 def test_the_plain_fields_are_shown_with_the_tables_word_and_unit() -> None:
-    rows = dict(session_rows(_session(
-        method="nappage", angle_deg=45, needle_gauge=30, needle_length_mm=4.0, points=40,
-        consent="form 2", duration_min=25,
-    )))
+    rows = dict(
+        session_rows(
+            _session(
+                method="nappage",
+                angle_deg=45,
+                needle_gauge=30,
+                needle_length_mm=4.0,
+                points=40,
+                consent="form 2",
+                duration_min=25,
+            )
+        )
+    )
     assert rows["Technique"] == "gun (nappage)"  # the method goes with the technique
     assert rows["Angle"] == "45°" and rows["Gauge"] == "30"
     assert rows["Needle length"] == "4 mm" and rows["Duration"] == "25 min"
@@ -32,7 +47,15 @@ def test_the_plain_fields_are_shown_with_the_tables_word_and_unit() -> None:
 
 def test_a_plain_field_not_recorded_has_no_row() -> None:
     words = [word for word, _ in session_rows(_session())]
-    assert words == ["Date", "Areas", "Indication", "Substances", "Depth", "Technique", "Anaesthetic"]
+    assert words == [
+        "Date",
+        "Areas",
+        "Indication",
+        "Substances",
+        "Depth",
+        "Technique",
+        "Anaesthetic",
+    ]
     assert not {"Angle", "Gauge", "Needle length", "Points", "Consent", "Duration"} & set(words)
 
 

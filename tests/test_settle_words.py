@@ -6,7 +6,9 @@ from mesolog.store.settling import settle_advice
 
 
 def test_the_command_that_settles_a_patient_or_course_field() -> None:
-    assert settle_command("P-1", "patient.birth_year") == "mesolog patient edit P-1 --birth-year VALUE"
+    assert (
+        settle_command("P-1", "patient.birth_year") == "mesolog patient edit P-1 --birth-year VALUE"
+    )
     assert settle_command("P-1", "courses.hair-2026.interval_days") == (
         "mesolog course edit P-1 hair-2026 --interval VALUE"
     )

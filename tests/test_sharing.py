@@ -27,9 +27,21 @@ from mesolog.store.merge import merge_chart_texts, merge_lines
 
 DATA = Path(__file__).parent / "data" / "schema1-clinic"
 ADD = [
-    "--date", "2026-01-05", "--area", "scalp", "--substance", "dutasteride 0.01%:1ml:LOT D2411",
-    "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
-    "--practitioner", "Dr. L. Moreau", "--no-input",
+    "--date",
+    "2026-01-05",
+    "--area",
+    "scalp",
+    "--substance",
+    "dutasteride 0.01%:1ml:LOT D2411",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+    "--practitioner",
+    "Dr. L. Moreau",
+    "--no-input",
 ]
 
 
@@ -42,7 +54,9 @@ def git(folder: Path, *args: str) -> str:
 @pytest.fixture(autouse=True)
 def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n")
+    config.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
+    )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
@@ -61,7 +75,11 @@ class Machine:
 
     def charts(self) -> dict[str, bytes]:
         folder = self.folder / "patients"
-        return {p.name: p.read_bytes() for p in sorted(folder.glob("*.toml"))} if folder.exists() else {}
+        return (
+            {p.name: p.read_bytes() for p in sorted(folder.glob("*.toml"))}
+            if folder.exists()
+            else {}
+        )
 
     def sessions(self, patient_id: str) -> list[dict]:  # type: ignore[type-arg]
         return tomllib.loads(self.chart(patient_id).decode()).get("sessions", [])
@@ -96,7 +114,9 @@ def sync_until_quiet(machines: list[Machine]) -> None:
     for _ in range(3):
         for machine in machines:
             machine("sync", expect=None)
-        heads = {git(folder, "rev-parse", "HEAD") for folder in (bare, *(m.folder for m in machines))}
+        heads = {
+            git(folder, "rev-parse", "HEAD") for folder in (bare, *(m.folder for m in machines))
+        }
         if len(heads) == 1 and not any(git(m.folder, "status", "--porcelain") for m in machines):
             break
     for machine in machines:
@@ -199,7 +219,9 @@ def test_c_a_void_and_an_amend_both_stay(run: Run, tmp_path: Path) -> None:
 # --- (d) a schema-1 chart cloned twice ----------------------------------------------------------
 
 
-def test_d_schema_1_demo_cloned_twice_keeps_every_old_session_once(run: Run, tmp_path: Path) -> None:
+def test_d_schema_1_demo_cloned_twice_keeps_every_old_session_once(
+    run: Run, tmp_path: Path
+) -> None:
     a, b = clinic_of(run, tmp_path, 2, seed=DATA)
     assert b"schema = 1" in b.chart("P-0042")
     old = {s["id"] for s in a.sessions("P-0042")}
@@ -225,12 +247,16 @@ def test_d_schema_1_demo_cloned_twice_keeps_every_old_session_once(run: Run, tmp
 # --- setup, check and the ways sync stops ---------------------------------------------------------
 
 
-def test_init_in_a_clone_registers_the_driver_tightens_and_leaves_history(run: Run, tmp_path: Path) -> None:
+def test_init_in_a_clone_registers_the_driver_tightens_and_leaves_history(
+    run: Run, tmp_path: Path
+) -> None:
     (a,) = clinic_of(run, tmp_path, 1)
     a("patient", "new", "P-1")
     a("sync")
     # The second line (photos through Git LFS) where git-lfs is installed: tests/test_photos_sharing.py
-    assert (a.folder / ".gitattributes").read_text().splitlines()[0] == "patients/*.toml merge=mesolog"
+    assert (a.folder / ".gitattributes").read_text().splitlines()[
+        0
+    ] == "patients/*.toml merge=mesolog"
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(tmp_path / "shared.git"), str(clone)], check=True)
     os.chmod(clone / "patients" / "P-1.toml", 0o644)
@@ -263,7 +289,9 @@ def test_conflict_markers_are_named_and_other_charts_keep_working(run: Run, tmp_
     assert snapshot(a.folder) == before
 
 
-def test_sync_says_in_one_sentence_why_it_stopped_and_loses_nothing(run: Run, tmp_path: Path) -> None:
+def test_sync_says_in_one_sentence_why_it_stopped_and_loses_nothing(
+    run: Run, tmp_path: Path
+) -> None:
     lonely = Machine(run, tmp_path / "lonely")
     lonely("init", "--git")
     assert "no remote to sync with" in lonely("sync", expect=1).stderr
@@ -277,7 +305,9 @@ def test_sync_says_in_one_sentence_why_it_stopped_and_loses_nothing(run: Run, tm
     log = git(a.folder, "log", "--oneline")
     stopped = a("sync", expect=1)
     assert "patients/P-1.toml changed outside mesolog" in stopped.stderr
-    assert git(a.folder, "log", "--oneline") == log and path.read_text().endswith("# checked by hand\n")
+    assert git(a.folder, "log", "--oneline") == log and path.read_text().endswith(
+        "# checked by hand\n"
+    )
     git(a.folder, "commit", "-qam", "hand note")
     a("sync")
     # Offline: the remote is gone.
@@ -299,7 +329,9 @@ def test_sync_says_in_one_sentence_why_it_stopped_and_loses_nothing(run: Run, tm
     assert a.charts() == b.charts() and set(a.charts()) == {"P-1.toml", "P-2.toml"}
 
 
-def test_merge_chart_as_a_command_writes_ours_and_exits_1_on_a_conflict(run: Run, tmp_path: Path) -> None:
+def test_merge_chart_as_a_command_writes_ours_and_exits_1_on_a_conflict(
+    run: Run, tmp_path: Path
+) -> None:
     m = Machine(run, tmp_path / "d")
     m("init")  # a named data folder is never created by `patient new`
     m("patient", "new", "P-1")
@@ -381,7 +413,9 @@ class Simulated:
             self.remote[name] = self.synced[n][name] = merged.text
 
 
-def _act(clinic: Clinic, action: str, patient: str, number: int, depth: str, added: set[str]) -> None:
+def _act(
+    clinic: Clinic, action: str, patient: str, number: int, depth: str, added: set[str]
+) -> None:
     from datetime import date
 
     from mesolog.errors import MesologError
@@ -392,8 +426,14 @@ def _act(clinic: Clinic, action: str, patient: str, number: int, depth: str, add
             clinic.new_patient(Patient(id=patient, created=now().replace(second=0)))
         elif action == "add":
             draft = Session(
-                id=0, date=date(2026, 1, 5), recorded=now(), areas=("scalp",), technique="gun",
-                depth_mm=1.5, anaesthetic="none", substances=(Substance("biotin", 1.0, "ml"),),
+                id=0,
+                date=date(2026, 1, 5),
+                recorded=now(),
+                areas=("scalp",),
+                technique="gun",
+                depth_mm=1.5,
+                anaesthetic="none",
+                substances=(Substance("biotin", 1.0, "ml"),),
             )
             session, _, _ = clinic.add_session(patient, draft)
             added.add(session.uid)
@@ -444,7 +484,9 @@ def test_e_random_histories_through_the_pure_merge(actions, swaps) -> None:  # t
         for _ in range(2):
             for n in range(3):
                 world.sync(n, swaps[n])
-        texts = [{p.name: p.read_bytes() for p in c.patients_dir.glob("*.toml")} for c in world.clinics]
+        texts = [
+            {p.name: p.read_bytes() for p in c.patients_dir.glob("*.toml")} for c in world.clinics
+        ]
         _check_converged(texts, added)
         for clinic in world.clinics:
             for path in clinic.patients_dir.glob("*.toml"):
@@ -475,9 +517,15 @@ def copy_of_clinic(start: Path, root: Path, run: Run, machines: int) -> list[Mac
     return out
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(actions=ACTIONS)
-def test_e_random_histories_through_real_git(run: Run, three_synced_clones: tuple[Path, set[str]], actions) -> None:  # type: ignore[no-untyped-def]
+def test_e_random_histories_through_real_git(
+    run: Run, three_synced_clones: tuple[Path, set[str]], actions
+) -> None:  # type: ignore[no-untyped-def]
     """3 clones of one bare repository; new patient / add / amend / void / restore / sync through
     the CLI; then syncing until quiet: every session whose add exited 0 is on every machine
     once, and the bytes agree."""
@@ -525,7 +573,9 @@ def test_a_session_copied_from_the_last_gets_its_own_uid(tmp_path: Path) -> None
     assert stored.uid != last.uid and len(set(uids)) == len(uids)
 
 
-def test_schema_1_uids_are_derived_the_same_everywhere_and_kept_by_the_upgrade(run: Run, tmp_path: Path) -> None:
+def test_schema_1_uids_are_derived_the_same_everywhere_and_kept_by_the_upgrade(
+    run: Run, tmp_path: Path
+) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     shutil.copytree(DATA, one)
     shutil.copytree(DATA, two)
@@ -566,7 +616,7 @@ def test_comments_unknown_keys_courses_and_patient_details_of_both_sides_survive
     m("amend", "P-1", "2", "--depth", "2", "--reason", "typo")
     ours = m.chart("P-1").decode().replace('name = "Ana"', 'name = "Ana Ruiz"')
     ours = ours.replace("[[sessions]]\nid = 1\n", "[[sessions]]\nid = 1\n# seen again on day 3\n")
-    theirs = base.replace('[patient]\n', '[patient]\nphone = "+34 600"\n')
+    theirs = base.replace("[patient]\n", '[patient]\nphone = "+34 600"\n')
     theirs = theirs.replace("[[sessions]]\nid = 1\n", '[[sessions]]\nid = 1\nroom = "2"\n')
     theirs = theirs.replace('status = "active"', 'status = "active"\n# second block, by hand', 1)
     merged = merge_chart_texts(base, ours, theirs, "patients/P-1.toml")
@@ -595,7 +645,10 @@ def test_a_patient_detail_changed_two_ways_is_kept_as_a_chart_conflict_that_chec
     assert merged.text == merge_chart_texts(base, theirs, ours, "patients/P-1.toml").text
     assert [c.split(":")[0] for c in merged.clashes] == ["[patient]"]
     (entry,) = tomllib.loads(merged.text)["conflicts"]
-    assert entry["field"] == "patient.name" and {entry["kept"], entry["other"]} == {'"Ana Ruiz"', '"Ana Vidal"'}
+    assert entry["field"] == "patient.name" and {entry["kept"], entry["other"]} == {
+        '"Ana Ruiz"',
+        '"Ana Vidal"',
+    }
     (m.folder / "patients" / "P-1.toml").write_text(merged.text)
     found = m("check", expect=1)
     assert "merge conflict: patient.name was changed two ways" in found.stdout

@@ -48,7 +48,9 @@ def outsider(tmp_path: Path) -> Path:
     """A plain git clone of the shared repository, without mesolog: the hostile remote's hands."""
     folder = tmp_path / "outsider"
     if not folder.exists():
-        subprocess.run(["git", "clone", "-q", str(tmp_path / "shared.git"), str(folder)], check=True)
+        subprocess.run(
+            ["git", "clone", "-q", str(tmp_path / "shared.git"), str(folder)], check=True
+        )
     else:
         git(folder, "pull", "-q", "--no-rebase")
     return folder
@@ -222,7 +224,10 @@ def test_a_session_removed_from_a_chart_on_the_remote_is_refused(
     ids=["id-not-its-file-name", "does-not-parse"],
 )
 def test_a_chart_that_does_not_read_as_itself_is_refused(
-    laptops: tuple[Machine, Machine], tmp_path: Path, change, words: str  # type: ignore[no-untyped-def]
+    laptops: tuple[Machine, Machine],
+    tmp_path: Path,
+    change,
+    words: str,  # type: ignore[no-untyped-def]
 ) -> None:
     a, _ = laptops
     evil = outsider(tmp_path)
@@ -285,13 +290,24 @@ def test_an_add_killed_before_its_commit_is_committed_by_sync_with_its_own_messa
     laptops: tuple[Machine, Machine], tmp_path: Path
 ) -> None:
     a, _ = laptops
-    killed = mesolog_process("--data-dir", str(a.folder), "add", "P-1", *ADD, "--note", "killed",
-                             env=killing_git(tmp_path, "commit"))
+    killed = mesolog_process(
+        "--data-dir",
+        str(a.folder),
+        "add",
+        "P-1",
+        *ADD,
+        "--note",
+        "killed",
+        env=killing_git(tmp_path, "commit"),
+    )
     assert killed.returncode == -signal.SIGKILL
     assert "killed" in [s.get("notes") for s in a.sessions("P-1")]
     checked = a("check")
     assert "outside mesolog" not in checked.stdout and "checkout" not in checked.stdout
-    assert "mesolog's own change (P-1: session 2 added) is saved but its commit was interrupted" in checked.stdout
+    assert (
+        "mesolog's own change (P-1: session 2 added) is saved but its commit was interrupted"
+        in checked.stdout
+    )
     synced = a("sync")
     assert "pushed" in synced.stdout
     assert subjects(a)[0] == "P-1: session 2 added"
@@ -304,8 +320,9 @@ def test_a_new_patient_killed_before_its_commit_is_committed_by_the_next_change(
     laptops: tuple[Machine, Machine], tmp_path: Path
 ) -> None:
     a, _ = laptops
-    killed = mesolog_process("--data-dir", str(a.folder), "patient", "new", "P-5",
-                             env=killing_git(tmp_path, "commit"))
+    killed = mesolog_process(
+        "--data-dir", str(a.folder), "patient", "new", "P-5", env=killing_git(tmp_path, "commit")
+    )
     assert killed.returncode == -signal.SIGKILL
     a("add", "P-5", *ADD)
     assert subjects(a)[:2] == ["P-5: session 1 added", "P-5: patient created"]
@@ -322,14 +339,21 @@ def test_an_import_killed_before_its_commit_is_committed_as_the_import(
         "P-1,2026-02-02,scalp,gun,1.5,none,minoxidil,1,ml,M1\n"
         "P-2,2026-02-03,scalp,gun,1.5,none,minoxidil,1,ml,M1\n"
     )
-    killed = mesolog_process("--data-dir", str(a.folder), "import", str(sheet), "--apply",
-                             env=killing_git(tmp_path, "commit"))
+    killed = mesolog_process(
+        "--data-dir",
+        str(a.folder),
+        "import",
+        str(sheet),
+        "--apply",
+        env=killing_git(tmp_path, "commit"),
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert len(a.sessions("P-1")) == 2 and len(a.sessions("P-2")) == 2
     a("sync")
     assert subjects(a)[0].startswith("import visits.csv")
     assert git(a.folder, "show", "--name-only", "--format=", "HEAD").split() == [
-        "patients/P-1.toml", "patients/P-2.toml"
+        "patients/P-1.toml",
+        "patients/P-2.toml",
     ]
     assert not any("outside mesolog" in s for s in subjects(a))
     assert git(a.folder, "status", "--porcelain") == ""
@@ -342,8 +366,9 @@ def test_a_kill_before_the_chart_is_written_leaves_nothing_to_commit(
     sync finds the chart as it was and nothing to commit in its name."""
     a, _ = laptops
     before = subjects(a)
-    killed = mesolog_process("--data-dir", str(a.folder), "add", "P-1", *ADD,
-                             env=killing_git(tmp_path, "status"))
+    killed = mesolog_process(
+        "--data-dir", str(a.folder), "add", "P-1", *ADD, env=killing_git(tmp_path, "status")
+    )
     assert killed.returncode == -signal.SIGKILL
     a("sync")
     assert subjects(a) == before
@@ -365,7 +390,9 @@ def test_a_sync_killed_during_the_merge_leaves_no_temporaries_and_the_next_sync_
     git(a.folder, "config", "merge.mesolog.driver", f"{killer} %O %A %B %P")
     killed = subprocess.run(
         [sys.executable, "-m", "mesolog", "--data-dir", str(a.folder), "sync"],
-        capture_output=True, text=True, start_new_session=True,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
     )
     assert killed.returncode == -signal.SIGKILL
     assert state(a) == before  # nothing of the merge reached the work tree
@@ -429,7 +456,9 @@ def test_an_overriding_attributes_line_here_is_named_by_check_and_sync_and_init_
     a("init", "--git")
     assert attributes.read_text().splitlines()[-1] == "patients/*.toml merge=mesolog"
     a("sync")
-    assert git(a.folder, "check-attr", "merge", "--", "patients/P-1.toml").strip().endswith("mesolog")
+    assert (
+        git(a.folder, "check-attr", "merge", "--", "patients/P-1.toml").strip().endswith("mesolog")
+    )
 
 
 def test_a_sync_killed_while_git_writes_the_pulled_charts_is_finished_by_the_next_command(
@@ -447,15 +476,19 @@ def test_a_sync_killed_while_git_writes_the_pulled_charts_is_finished_by_the_nex
     script.write_text(
         "#!/bin/sh\n"
         'case " $* " in *" merge --ff-only "*)\n'
-        '  for target; do :; done\n'
+        "  for target; do :; done\n"
         f'  {shutil.which("git")} -C "$2" show "$target:patients/P-1.toml" > "$2/patients/P-1.toml"\n'
         "  kill -9 $PPID; exit 1;;\n"
         "esac\n"
         f'exec {shutil.which("git")} "$@"\n'
     )
     script.chmod(0o755)
-    killed = mesolog_process("--data-dir", str(a.folder), "sync",
-                             env={"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"})
+    killed = mesolog_process(
+        "--data-dir",
+        str(a.folder),
+        "sync",
+        env={"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"},
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert b"from B" in a.chart("P-1") and b"from B" not in a.chart("P-2")
     a("sync")
@@ -492,7 +525,7 @@ def test_a_session_block_copied_by_hand_into_another_chart_is_not_taken_for_a_mo
     changes both charts has moved nothing (each file still holds its own patient)."""
     a, b = laptops
     one, two = a.chart("P-1").decode(), a.folder / "patients" / "P-2.toml"
-    block = one[one.index("[[sessions]]"):]
+    block = one[one.index("[[sessions]]") :]
     two.write_text(two.read_text() + "\n" + block.replace("id = 1", "id = 2", 1))
     a("sync", "--keep-edits")
     b("sync")
@@ -560,12 +593,15 @@ def test_a_data_folder_that_is_a_git_worktree_records_and_recovers_its_changes(
     git(a.folder, "worktree", "add", "-q", "-b", "desk", str(worktree))
     desk = Machine(run, worktree)
     desk("patient", "new", "P-7")
-    killed = mesolog_process("--data-dir", str(worktree), "add", "P-7", *ADD,
-                             env=killing_git(tmp_path, "commit"))
+    killed = mesolog_process(
+        "--data-dir", str(worktree), "add", "P-7", *ADD, env=killing_git(tmp_path, "commit")
+    )
     assert killed.returncode == -signal.SIGKILL
     desk("add", "P-7", *ADD)
     assert git(worktree, "log", "--format=%s", "-3").splitlines() == [
-        "P-7: session 2 added", "P-7: session 1 added", "P-7: patient created"
+        "P-7: session 2 added",
+        "P-7: session 1 added",
+        "P-7: patient created",
     ]
     assert git(worktree, "status", "--porcelain") == ""
 

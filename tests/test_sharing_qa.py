@@ -56,7 +56,9 @@ lot = "M1"
 """
 
 
-def in_zone(folder: Path, zone: str, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+def in_zone(
+    folder: Path, zone: str, *args: str, expect: int = 0
+) -> subprocess.CompletedProcess[str]:
     """mesolog in its own process on a laptop set to time zone ``zone``."""
     done = mesolog_process("--data-dir", str(folder), *args, env={"TZ": zone})
     assert done.returncode == expect, done.stderr
@@ -86,10 +88,18 @@ def test_derived_uids_of_charts_with_an_offset_are_the_ones_written_before() -> 
 
     # Pinned before the fix: a chart upgraded then and one upgraded now agree.
     paris = timezone(timedelta(hours=1))
-    assert derived_uid("P-7", 2, datetime(2026, 10, 12, 18, 0, tzinfo=paris)) == "01M4RGX3M058618TVT5WMH5JNF"
-    assert derived_uid("P-0042", 1, datetime(2026, 11, 2, 18, 3, 11, tzinfo=UTC)) == "01M6EPVWRR7ZP8E99ENSGA0K2W"
+    assert (
+        derived_uid("P-7", 2, datetime(2026, 10, 12, 18, 0, tzinfo=paris))
+        == "01M4RGX3M058618TVT5WMH5JNF"
+    )
+    assert (
+        derived_uid("P-0042", 1, datetime(2026, 11, 2, 18, 3, 11, tzinfo=UTC))
+        == "01M6EPVWRR7ZP8E99ENSGA0K2W"
+    )
     naive = datetime(2026, 9, 28, 18, 0)
-    assert derived_uid("P-7", 1, naive)[:10] == derived_uid("P-7", 1, naive.replace(tzinfo=UTC))[:10]
+    assert (
+        derived_uid("P-7", 1, naive)[:10] == derived_uid("P-7", 1, naive.replace(tzinfo=UTC))[:10]
+    )
 
 
 def test_laptops_in_two_time_zones_amending_an_old_chart_keep_one_copy_of_each_session(
@@ -116,7 +126,10 @@ def test_laptops_in_two_time_zones_amending_an_old_chart_keep_one_copy_of_each_s
         in_zone(folder, zone, "sync")
     for folder in (a, b):
         sessions = tomllib.loads((folder / "patients" / "P-7.toml").read_text())["sessions"]
-        assert [(s["id"], str(s["date"])) for s in sessions] == [(1, "2026-09-28"), (2, "2026-10-12")]
+        assert [(s["id"], str(s["date"])) for s in sessions] == [
+            (1, "2026-09-28"),
+            (2, "2026-10-12"),
+        ]
         assert sessions[1]["notes"] == "A" and sessions[1]["points"] == 40
     assert (a / "patients" / "P-7.toml").read_bytes() == (b / "patients" / "P-7.toml").read_bytes()
 
@@ -216,7 +229,10 @@ def test_a_hand_edit_between_two_waiting_changes_is_not_folded_into_mesologs_own
     a("add", "P-1", *ADD)  # still locked: both wait
     (a.folder / ".git" / "index.lock").unlink()
     checked = a("check")
-    assert "was changed" in checked.stdout and "saved but git did not record it yet" not in checked.stdout
+    assert (
+        "was changed" in checked.stdout
+        and "saved but git did not record it yet" not in checked.stdout
+    )
     a("amend", "P-1", "1", "--depth", "2", "--reason", "typo")
     assert _subjects(a)[1].endswith("(with changes made outside mesolog since)"), _subjects(a)[:3]
 
@@ -289,7 +305,7 @@ def test_sync_says_how_to_settle_each_kind_and_patient_edit_settles_a_name_confl
     data = tomllib.loads(after)
     assert "conflicts" not in data and data["patient"]["name"] == kept
     assert data["amendments"][-1]["changes"] == [
-        f'merge conflict on patient.name settled ({entry["kept"]} / {entry["other"]})'
+        f"merge conflict on patient.name settled ({entry['kept']} / {entry['other']})"
     ]
     # Only the entry went and the trail entry came: every other line as it was.
     removed = text.split("[[conflicts]]")[1]
@@ -303,7 +319,9 @@ def test_sync_says_how_to_settle_each_kind_and_patient_edit_settles_a_name_confl
     assert a.charts() == b.charts()
 
 
-def test_course_edit_settles_a_course_conflict_and_keeps_the_others(run: Run, tmp_path: Path) -> None:
+def test_course_edit_settles_a_course_conflict_and_keeps_the_others(
+    run: Run, tmp_path: Path
+) -> None:
     a, b = clinic_of(run, tmp_path, 2)
     a("patient", "new", "P-1")
     a("course", "add", "P-1", "--name", "hair", "--sessions", "6", "--interval", "14")
@@ -345,7 +363,9 @@ def test_an_unreachable_remote_is_one_clean_sentence(run: Run, tmp_path: Path) -
     assert snapshot(b.folder / "patients") == before and git(b.folder, "log") == log
 
 
-def test_a_push_refused_by_a_hook_quotes_the_remote_and_does_not_guess(run: Run, tmp_path: Path) -> None:
+def test_a_push_refused_by_a_hook_quotes_the_remote_and_does_not_guess(
+    run: Run, tmp_path: Path
+) -> None:
     _, b = clinic_of(run, tmp_path, 2)
     hook = tmp_path / "shared.git" / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\nprintf 'denied by policy: \\033[31mno\\n' >&2\nexit 1\n")
@@ -376,7 +396,8 @@ def test_only_a_push_git_rejects_as_behind_says_another_machine_pushed(tmp_path:
     git(clones[0], "push", "-q", "origin", "HEAD:refs/heads/main")
     behind = subprocess.run(
         ["git", "-C", str(clones[1]), "push", "-q", "origin", "HEAD:refs/heads/main"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert behind.returncode != 0
     assert "another machine pushed meanwhile" in _refused_push("origin", behind.stderr)
@@ -393,7 +414,9 @@ def test_a_pull_run_by_hand_through_mesolog_git_leaves_the_charts_private(
     b("check")
 
 
-def test_the_merge_driver_writes_its_result_private(run: Run, tmp_path: Path, umask_022: None) -> None:
+def test_the_merge_driver_writes_its_result_private(
+    run: Run, tmp_path: Path, umask_022: None
+) -> None:
     m = Machine(run, tmp_path / "d")
     m("init")  # a named data folder is never created by `patient new`
     m("patient", "new", "P-1")

@@ -20,7 +20,9 @@ from mesolog.model.progress import MeasurementTrend
 from mesolog.render.summary_page import change_caption, line_chart, summary_page
 
 TODAY = date.today().isoformat()
-LONG_URL = "https://clinic.example.org/aftercare/" + "scalpmesotherapy" * 12 + ".html?ref=P-0042&x=1"
+LONG_URL = (
+    "https://clinic.example.org/aftercare/" + "scalpmesotherapy" * 12 + ".html?ref=P-0042&x=1"
+)
 LONG_NOTE = (
     "Patient asked for the written protocol; sent the link " + LONG_URL + " and explained that "
     "some shedding in the first weeks is expected. " + "Tolerated the session well, no pain. " * 12
@@ -34,31 +36,81 @@ def plain(page: str) -> str:
 
 
 def _add(run, day: str, *extra: str) -> None:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", "--date", day, "--area", "scalp", "--indication", "hair loss",
-        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none", *extra)
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        day,
+        "--area",
+        "scalp",
+        "--indication",
+        "hair loss",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        *extra,
+    )
 
 
 @pytest.fixture
 def full_chart(run, patient: Path) -> Path:  # type: ignore[no-untyped-def]
     """P-0042 with four sessions: lots, expiry, a complication, a long note with a long URL."""
-    _add(run, "2026-09-28", "-s", "minoxidil 0.5%:2ml:LOT MX2409:EXP 2027-06-30",
-         "-s", "dutasteride 0.01%:1ml:LOT D2411:EXP 2027-03-31",
-         "--measure", "hair_density_per_cm2=138", "--measure", "satisfaction_0_10=6.5",
-         "--note", LONG_NOTE)
-    _add(run, "2026-10-12", "-s", "hyaluronic acid:1ml:LOT HA20260001234567",
-         "--measure", "hair_density_per_cm2=141.25",
-         "--complication", "bruising:mild:onset=2026-10-13:resolved=2026-10-20:outcome=resolved")
-    _add(run, "2026-10-26", "-s", "biotin:1ml:LOT B553", "--measure", "hair_density_per_cm2=147",
-         "--measure", "satisfaction_0_10=8")
-    _add(run, "2026-11-09", "-s", "minoxidil 0.5%:2ml:LOT MX2409",
-         "--measure", "hair_density_per_cm2=152", "--note", "Next time: photos at the same angle.")
+    _add(
+        run,
+        "2026-09-28",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT MX2409:EXP 2027-06-30",
+        "-s",
+        "dutasteride 0.01%:1ml:LOT D2411:EXP 2027-03-31",
+        "--measure",
+        "hair_density_per_cm2=138",
+        "--measure",
+        "satisfaction_0_10=6.5",
+        "--note",
+        LONG_NOTE,
+    )
+    _add(
+        run,
+        "2026-10-12",
+        "-s",
+        "hyaluronic acid:1ml:LOT HA20260001234567",
+        "--measure",
+        "hair_density_per_cm2=141.25",
+        "--complication",
+        "bruising:mild:onset=2026-10-13:resolved=2026-10-20:outcome=resolved",
+    )
+    _add(
+        run,
+        "2026-10-26",
+        "-s",
+        "biotin:1ml:LOT B553",
+        "--measure",
+        "hair_density_per_cm2=147",
+        "--measure",
+        "satisfaction_0_10=8",
+    )
+    _add(
+        run,
+        "2026-11-09",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT MX2409",
+        "--measure",
+        "hair_density_per_cm2=152",
+        "--note",
+        "Next time: photos at the same angle.",
+    )
     return patient
 
 
 # --- the page as HTML ----------------------------------------------------------------------------
 
 
-def test_summary_writes_the_default_file_private_and_never_overwrites(run, full_chart: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_summary_writes_the_default_file_private_and_never_overwrites(
+    run, full_chart: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     result = run("summary", "P-0042")
     page = tmp_path / f"P-0042-summary-{TODAY}.html"
@@ -78,16 +130,23 @@ def test_summary_writes_the_default_file_private_and_never_overwrites(run, full_
     assert "4 of 6 sessions" in page.read_text()
 
 
-def test_summary_refuses_a_name_that_is_not_a_web_page_and_unknown_patients(run, full_chart: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_summary_refuses_a_name_that_is_not_a_web_page_and_unknown_patients(
+    run, full_chart: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
     assert "end the name in .html" in run("summary", "P-0042", "-o", "x.pdf", expect=2).stderr
     assert "P-0042" in run("summary", "P-0043", expect=1).stderr  # did you mean
-    assert "folder no/such does not exist" in run("summary", "P-0042", "-o", "no/such/x.html", expect=1).stderr
+    assert (
+        "folder no/such does not exist"
+        in run("summary", "P-0042", "-o", "no/such/x.html", expect=1).stderr
+    )
     assert snapshot(tmp_path) == before
 
 
-def test_summary_a_symlink_in_the_way_is_not_followed(run, full_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_summary_a_symlink_in_the_way_is_not_followed(
+    run, full_chart: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "elsewhere.txt"
     target.write_text("not yours")
     link = tmp_path / "s.html"
@@ -105,13 +164,22 @@ def test_summary_open_hands_the_file_to_the_browser(full_chart: Path, tmp_path: 
     browser.write_text(f'#!/bin/sh\necho "$1" > {seen}\n')
     browser.chmod(0o700)
     out = tmp_path / "s.html"
-    done = mesolog_process("summary", "P-0042", "--output", str(out), "--open",
-                           env={"BROWSER": str(browser)}, timeout=120)
+    done = mesolog_process(
+        "summary",
+        "P-0042",
+        "--output",
+        str(out),
+        "--open",
+        env={"BROWSER": str(browser)},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert seen.read_text().strip() == out.resolve().as_uri()
 
 
-def test_summary_prints_config_details_and_aftercare(run, full_chart: Path, config_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_summary_prints_config_details_and_aftercare(
+    run, full_chart: Path, config_file: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     config_file.write_text(
         'practitioner = "Dr. L. Moreau"\nclinic_name = "Clinique des Lilas"\n'
         'clinic_address = "12 rue des Lilas\\n75011 Paris"\n'
@@ -127,7 +195,9 @@ def test_summary_prints_config_details_and_aftercare(run, full_chart: Path, conf
     assert "No hair wash until tomorrow evening." in text and GENERAL not in text
 
 
-def test_an_indication_typed_by_an_alias_gets_the_configured_aftercare(run, patient: Path, config_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_indication_typed_by_an_alias_gets_the_configured_aftercare(
+    run, patient: Path, config_file: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     config_file.write_text('[aftercare]\n"Hair Loss" = "Keep the scalp dry until tomorrow."\n')
     run("add", "P-0042", *[w if w != "hair loss" else "Hair  Regrowth" for w in FULL_ADD])
     run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
@@ -154,7 +224,9 @@ def test_aftercare_matches_indications_by_the_vocabularys_meaning() -> None:
             assert same_indication(one, other) == same_meaning("indication", one, other)
 
 
-def test_the_limited_evidence_note_and_the_default_aftercare(run, patient: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_limited_evidence_note_and_the_default_aftercare(
+    run, patient: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     run("add", "P-0042", *FULL_ADD)  # dutasteride only: neither finasteride nor minoxidil
     run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
     text = (tmp_path / "s.html").read_text()
@@ -163,7 +235,9 @@ def test_the_limited_evidence_note_and_the_default_aftercare(run, patient: Path,
     assert "1 of 6 sessions, next due 2026-11-16" in plain(text)
 
 
-def test_voided_sessions_are_left_out_and_an_empty_chart_still_has_a_page(run, full_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_voided_sessions_are_left_out_and_an_empty_chart_still_has_a_page(
+    run, full_chart: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     run("void", "P-0042", "3", "--reason", "entered in the wrong chart")
     run("summary", "P-0042", "-o", str(tmp_path / "s.html"))
     text = (tmp_path / "s.html").read_text()
@@ -181,10 +255,17 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"></style><a hre
 
 def _chart(name: str = HOSTILE, note: str = HOSTILE) -> Chart:
     session = Session(
-        id=1, date=date(2026, 11, 2), recorded=date(2026, 11, 2),  # type: ignore[arg-type]
-        areas=(HOSTILE,), technique="gun", depth_mm=1.5, anaesthetic=HOSTILE,
-        substances=(Substance(HOSTILE, 1.0, "ml", lot=HOSTILE),), notes=note,
-        course=HOSTILE, measurements={HOSTILE: 3.0},
+        id=1,
+        date=date(2026, 11, 2),
+        recorded=date(2026, 11, 2),  # type: ignore[arg-type]
+        areas=(HOSTILE,),
+        technique="gun",
+        depth_mm=1.5,
+        anaesthetic=HOSTILE,
+        substances=(Substance(HOSTILE, 1.0, "ml", lot=HOSTILE),),
+        notes=note,
+        course=HOSTILE,
+        measurements={HOSTILE: 3.0},
     )
     return Chart(
         Patient("P-1", created=date(2026, 1, 1), name=name),  # type: ignore[arg-type]
@@ -206,10 +287,43 @@ def test_hostile_text_stays_inert_and_the_page_is_self_contained() -> None:
 
 
 OUR_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "div", "p", "section",
-    "dl", "dt", "dd", "table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "ul", "li",
-    "figure", "figcaption", "strong", "br", "span", "footer", "svg", "rect", "line", "text",
-    "polyline", "circle",
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "header",
+    "h1",
+    "h2",
+    "div",
+    "p",
+    "section",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "colgroup",
+    "col",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "li",
+    "figure",
+    "figcaption",
+    "strong",
+    "br",
+    "span",
+    "footer",
+    "svg",
+    "rect",
+    "line",
+    "text",
+    "polyline",
+    "circle",
 }
 
 
@@ -227,8 +341,10 @@ def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
 
 
 def test_line_chart_marks_the_first_value_and_spaces_dates_by_days() -> None:
-    trend = MeasurementTrend("hair_density_per_cm2", (
-        (date(2026, 1, 1), 100.0), (date(2026, 1, 2), 110.0), (date(2026, 1, 31), 90.0)))
+    trend = MeasurementTrend(
+        "hair_density_per_cm2",
+        ((date(2026, 1, 1), 100.0), (date(2026, 1, 2), 110.0), (date(2026, 1, 31), 90.0)),
+    )
     svg = line_chart(trend)
     xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)" cy="[\d.]+" r="3"', svg)]
     assert len(xs) == 3 and xs[0] < xs[1] < xs[2]
@@ -268,9 +384,16 @@ def _pdftotext() -> str:
 
 def _headless(tmp_path: Path, *args: str) -> None:
     command = [
-        _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}", *args,
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        *args,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -297,23 +420,47 @@ def test_the_page_renders_in_a_real_browser(run, full_chart: Path, tmp_path: Pat
     assert len(data) > 30_000  # text, tables and a chart, not a blank page
 
 
-def test_the_printed_pdf_holds_every_note_lot_and_value_whole(printed: tuple[Path, Path], tmp_path: Path) -> None:
+def test_the_printed_pdf_holds_every_note_lot_and_value_whole(
+    printed: tuple[Path, Path], tmp_path: Path
+) -> None:
     _, pdf = printed
-    text = subprocess.run([_pdftotext(), "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    text = subprocess.run(
+        [_pdftotext(), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     flat = re.sub(r"\s+", "", text)  # a wrapped line is still whole once the breaks are gone
     assert "…" not in text
     for note in (LONG_NOTE, LONG_URL, "Next time: photos at the same angle."):
         assert re.sub(r"\s+", "", note) in flat
     for lot in LOTS:  # a lot number is never broken over two lines
         assert re.search(rf"(?<![\w-]){lot}(?![\w-])", text), lot
-    for value in ("2026-09-28:138", "2026-10-12:141.25", "2026-10-26:147", "2026-11-09:152",
-                  "2026-09-28:6.5", "2026-10-26:8", "change+10.1%", "change+23.1%"):
+    for value in (
+        "2026-09-28:138",
+        "2026-10-12:141.25",
+        "2026-10-26:147",
+        "2026-11-09:152",
+        "2026-09-28:6.5",
+        "2026-10-26:8",
+        "change+10.1%",
+        "change+23.1%",
+    ):
         assert value in flat
-    assert "bruisingafterthesessionof2026-10-12:mild,began2026-10-13,resolved2026-10-20,outcome:resolved" in flat
+    assert (
+        "bruisingafterthesessionof2026-10-12:mild,began2026-10-13,resolved2026-10-20,outcome:resolved"
+        in flat
+    )
     assert "4of6sessions,nextdue2026-11-23" in flat
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
-        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout).group(1))  # type: ignore[union-attr]
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout,
+        ).group(1)
+    )  # type: ignore[union-attr]
     assert pages >= 2
     for n in range(1, pages + 1):  # the page number in the bottom margin of every page
         assert f"Page {n} of {pages}" in text
@@ -321,8 +468,13 @@ def test_the_printed_pdf_holds_every_note_lot_and_value_whole(printed: tuple[Pat
 
 def test_nothing_printed_runs_past_the_paper(printed: tuple[Path, Path]) -> None:
     _, pdf = printed
-    boxes = subprocess.run([_pdftotext(), "-bbox", str(pdf), "-"], capture_output=True,
-                           text=True, timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    boxes = subprocess.run(
+        [_pdftotext(), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
     assert right_edges and max(right_edges) <= page_width - 20  # inside the 14 mm margin
@@ -337,8 +489,11 @@ def test_every_output_and_force_is_the_shared_declaration_and_summary_keeps_its_
     from mesolog.cli import options
 
     checks = {options._output_checked, options._page_checked, options._folder_checked}
-    writers = {" ".join(path): command for path, command in all_commands()
-               if any("--output" in p.opts for p in command.params)}
+    writers = {
+        " ".join(path): command
+        for path, command in all_commands()
+        if any("--output" in p.opts for p in command.params)
+    }
     assert {"summary", "report", "due", "lot", "find", "stats"} <= set(writers)
     for name, command in writers.items():
         by_option = {o: p for p in command.params for o in p.opts}
@@ -346,7 +501,10 @@ def test_every_output_and_force_is_the_shared_declaration_and_summary_keeps_its_
         assert getattr(callback, "__wrapped__", callback) in checks, name  # typer wraps it
         assert "--force" in by_option, name
     shown = " ".join(run("summary", "--help").stdout.split())
-    assert "-o, --output FILE.html Where to write the page (default: ID-summary-DATE.html here)" in shown
+    assert (
+        "-o, --output FILE.html Where to write the page (default: ID-summary-DATE.html here)"
+        in shown
+    )
     assert "--force Replace the file if it exists" in shown and "With --output" not in shown
 
 
@@ -363,14 +521,36 @@ def shared_chart(run, patient: Path, config_file: Path) -> Path:  # type: ignore
     run("config", "set", "practitioner", "Dr. Config Only")
     run("config", "set", "clinic_name", long_name)
     run("config", "set", "clinic_address", r"12 rue des Lilas\n75011 Paris")
-    _add(run, "2026-01-05", "-s", f"phosphatidylcholine:2.5ml:LOT {HYPHEN_LOTS[0]}:EXP 2027-03-31",
-         "--practitioner", "Dr. A. Keller", "--measure", "weight_kg=80", "--note", "line one\nline two\nline three")
-    _add(run, "2026-01-19", "-s", f"hyaluronic acid:1ml:LOT {HYPHEN_LOTS[1]}", "-s", f"vitamin c:1ml:LOT {HYPHEN_LOTS[2]}",
-         "--practitioner", "Dr. S. Okafor", "--measure", "weight_kg=79.5")
+    _add(
+        run,
+        "2026-01-05",
+        "-s",
+        f"phosphatidylcholine:2.5ml:LOT {HYPHEN_LOTS[0]}:EXP 2027-03-31",
+        "--practitioner",
+        "Dr. A. Keller",
+        "--measure",
+        "weight_kg=80",
+        "--note",
+        "line one\nline two\nline three",
+    )
+    _add(
+        run,
+        "2026-01-19",
+        "-s",
+        f"hyaluronic acid:1ml:LOT {HYPHEN_LOTS[1]}",
+        "-s",
+        f"vitamin c:1ml:LOT {HYPHEN_LOTS[2]}",
+        "--practitioner",
+        "Dr. S. Okafor",
+        "--measure",
+        "weight_kg=79.5",
+    )
     return patient
 
 
-def test_the_page_names_who_treated_and_keeps_lines_and_marks_the_overdue(run, shared_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_names_who_treated_and_keeps_lines_and_marks_the_overdue(
+    run, shared_chart: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     page = tmp_path / "s.html"
     run("summary", "P-0042", "-o", str(page))
     text = page.read_text()
@@ -395,19 +575,31 @@ def test_the_y_axis_fits_the_values_with_round_steps() -> None:
     assert axis_ticks(0, 0) == [-0.5, 0.0, 0.5]
 
 
-def test_printed_lots_and_dates_are_whole_and_nothing_is_cut(run, shared_chart: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_printed_lots_and_dates_are_whole_and_nothing_is_cut(
+    run, shared_chart: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     page = tmp_path / "s.html"
     run("summary", "P-0042", "-o", str(page))
     pdf = tmp_path / "s.pdf"
     _headless(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
-    text = subprocess.run([_pdftotext(), "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    text = subprocess.run(
+        [_pdftotext(), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     for whole in (*HYPHEN_LOTS, "2026-01-05", "2026-01-19", "2027-03-31", "2.5 ml"):
         assert re.search(rf"(?<![\w-]){re.escape(whole)}(?![\w-])", text), whole
     assert "line one\n" in text.replace("  ", "") or re.search(r"line one\s*\n\s*line two", text)
     flat = re.sub(r"\s+", "", text)
     assert "Clinique" + "Esthétique" * 12 in flat  # wrapped anywhere, never cut
-    boxes = subprocess.run([_pdftotext(), "-bbox", str(pdf), "-"], capture_output=True,
-                           text=True, timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    boxes = subprocess.run(
+        [_pdftotext(), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
     assert all(float(x) <= page_width for x in re.findall(r'xMax="([\d.]+)"', boxes))

@@ -20,32 +20,74 @@ HEADINGS = ("Patient", "Treatment course", "Sessions", "Complications", "Measure
 def _long_chart(run, every_complication: int = 5) -> None:  # type: ignore[no-untyped-def]
     """26 weekly sessions with notes of one to four paragraphs; a complication every
     ``every_complication`` sessions."""
-    run("patient", "new", "P-0042", "--name", "Ana Ruiz", "--birth-year", "1986",
-        "--course", "hair-2025", "--indication", "hair loss", "--sessions", "30",
-        "--interval", "7", "--start", "2025-01-06")
+    run(
+        "patient",
+        "new",
+        "P-0042",
+        "--name",
+        "Ana Ruiz",
+        "--birth-year",
+        "1986",
+        "--course",
+        "hair-2025",
+        "--indication",
+        "hair loss",
+        "--sessions",
+        "30",
+        "--interval",
+        "7",
+        "--start",
+        "2025-01-06",
+    )
     for week in range(26):
         day = f"2025-{1 + week // 4:02d}-{1 + (week % 4) * 7:02d}"
         # Each note says where it begins and ends: a session broken across pages is seen.
-        extra = ["--note", f"Visit {week:02d} begins. " + NOTE * (1 + week % 4) + f"Visit {week:02d} ends."]
+        extra = [
+            "--note",
+            f"Visit {week:02d} begins. " + NOTE * (1 + week % 4) + f"Visit {week:02d} ends.",
+        ]
         if week % every_complication == 2 % every_complication:
             for kind in ("bruising", "erythema", "oedema")[: 1 if every_complication > 1 else 3]:
                 extra += ["--complication", f"{kind}:mild:onset={day}:outcome=resolved"]
-        run("add", "P-0042", "--date", day, "--area", "scalp", "--indication", "hair loss",
-            "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none",
-            "-s", "minoxidil 0.5%:2ml:LOT MX2409", "-s", "biotin:1ml:LOT B553",
-            "--measure", f"hair_density_per_cm2={130 + week}", *extra)
+        run(
+            "add",
+            "P-0042",
+            "--date",
+            day,
+            "--area",
+            "scalp",
+            "--indication",
+            "hair loss",
+            "--depth",
+            "1.5",
+            "--technique",
+            "gun",
+            "--anaesthetic",
+            "none",
+            "-s",
+            "minoxidil 0.5%:2ml:LOT MX2409",
+            "-s",
+            "biotin:1ml:LOT B553",
+            "--measure",
+            f"hair_density_per_cm2={130 + week}",
+            *extra,
+        )
 
 
 def _pages(pdf: Path) -> list[list[str]]:
     """Each page's non-blank lines, the bottom margin's line (title and page number) left out."""
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                          timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S, check=True
+    ).stdout
     count = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
     pages = []
     for n in range(1, count + 1):
         text = subprocess.run(
             [_pdftotext(), "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
-            capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S, check=True,
+            capture_output=True,
+            text=True,
+            timeout=BROWSER_TIMEOUT_S,
+            check=True,
         ).stdout
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         pages.append([line for line in lines if not re.search(r"Page \d+ of \d+$", line)])
@@ -79,10 +121,14 @@ def _printed(run, tmp_path: Path) -> list[list[str]]:  # type: ignore[no-untyped
     return _pages(pdf)
 
 
-def test_a_long_complication_list_breaks_with_no_item_alone(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_complication_list_breaks_with_no_item_alone(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     _long_chart(run, every_complication=1)
     pages = _printed(run, tmp_path)
-    on = [n for n, p in enumerate(pages) for line in p if line.startswith("oedema after the session")]
+    on = [
+        n for n, p in enumerate(pages) for line in p if line.startswith("oedema after the session")
+    ]
     assert len(on) == 26 and len(set(on)) >= 2  # the list of 78 items breaks across pages
     assert lone_lines(pages) == [], "\n\n".join("\n".join([*p[:3], "...", *p[-3:]]) for p in pages)
 

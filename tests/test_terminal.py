@@ -28,7 +28,9 @@ class Terminal:
         self.window.keys("Enter")
 
     def exit_status(self) -> str:
-        wait_until(lambda: self.done.exists() and self.done.read_text().endswith("\n"), "the command's end")
+        wait_until(
+            lambda: self.done.exists() and self.done.read_text().endswith("\n"), "the command's end"
+        )
         return self.done.read_text().strip()
 
 
@@ -40,16 +42,32 @@ def terminal(data_dir: Path, tmp_path: Path, tmux):  # type: ignore[no-untyped-d
         # The shell stays after the command so that its last words stay on the screen until the
         # test has read them; the test's end closes the terminal (the hour only bounds a
         # terminal left behind by a test run that was killed).
-        cmd = (f"{env} {shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)}; "
-               f"echo EXIT=$? > {shlex.quote(str(done))}; exec sleep 3600")
+        cmd = (
+            f"{env} {shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)}; "
+            f"echo EXIT=$? > {shlex.quote(str(done))}; exec sleep 3600"
+        )
         return Terminal(tmux(cmd), done)
 
     return open_
 
 
 def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
-        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M77",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
     t = terminal("add", "P-0042", "--date", "2026-11-16")
     t.wait_for("Areas treated (comma-separated) [scalp]:")
     t.type("")  # accept the last area
@@ -77,22 +95,45 @@ def test_prompted_session_in_a_real_terminal(run, patient: Path, terminal, tmp_p
     assert s["technique"] == "hand" and s["anaesthetic"] == "topical cream"
 
 
-def test_no_input_in_a_terminal_names_every_missing_field(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_input_in_a_terminal_names_every_missing_field(
+    run, patient: Path, terminal, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     t = terminal("add", "P-0042", "--no-input", "--area", "face")
     t.wait_for("missing required fields: substance, depth, technique, anaesthetic")
     assert t.exit_status() == "EXIT=2"
 
 
-def test_accepting_the_default_substances_keeps_lot_and_expiry(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30",
-        "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none")
+def test_accepting_the_default_substances_keeps_lot_and_expiry(
+    run, patient: Path, terminal, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30",
+        "--depth",
+        "1.5",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+    )
     t = terminal("add", "P-0042", "--date", "2026-11-16")
     t.wait_for("Areas treated (comma-separated) [scalp]:")
     t.type("")
     t.wait_for("[minoxidil 0.5%:2ml:LOT M77:EXP 2027-06-30]:")
     t.type("")  # the default substances, as they were
-    for question in ("Needle depth in mm [1.5]:", "Technique [gun/hand] [gun]:", "Anaesthetic ('none' or what was used) [none]:",
-                     "Complications as NAME[:SEVERITY]", "Note (blank for none):"):
+    for question in (
+        "Needle depth in mm [1.5]:",
+        "Technique [gun/hand] [gun]:",
+        "Anaesthetic ('none' or what was used) [none]:",
+        "Complications as NAME[:SEVERITY]",
+        "Note (blank for none):",
+    ):
         t.wait_for(question)
         t.type("")
     t.wait_for("session 2 recorded")
@@ -102,12 +143,38 @@ def test_accepting_the_default_substances_keeps_lot_and_expiry(run, patient: Pat
     assert str(s["substances"][0]["expiry"]) == "2027-06-30"
 
 
-def test_the_config_default_never_overrides_the_patients_last_value(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_config_default_never_overrides_the_patients_last_value(
+    run, patient: Path, terminal, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "none.toml").write_text('anaesthetic = "none"\ntechnique = "gun"\n')
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
-        "--depth", "1.5", "--technique", "hand", "--anaesthetic", "lidocaine cream")
-    t = terminal("add", "P-0042", "--date", "2026-11-16", "--area", "scalp", "-s", "minoxidil 0.5%:2ml:LOT M77",
-                 "--depth", "1.5")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M77",
+        "--depth",
+        "1.5",
+        "--technique",
+        "hand",
+        "--anaesthetic",
+        "lidocaine cream",
+    )
+    t = terminal(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-16",
+        "--area",
+        "scalp",
+        "-s",
+        "minoxidil 0.5%:2ml:LOT M77",
+        "--depth",
+        "1.5",
+    )
     t.wait_for("Technique [gun/hand] [hand]:")  # the patient's last value, not the config's
     t.type("")
     t.wait_for("Anaesthetic ('none' or what was used) [lidocaine cream]:")
@@ -122,7 +189,9 @@ def test_the_config_default_never_overrides_the_patients_last_value(run, patient
     assert s["anaesthetic"] == "lidocaine cream" and s["technique"] == "hand"
 
 
-def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_warnings_appear_right_after_the_answer_at_the_prompt(
+    run, patient: Path, terminal, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     t = terminal("add", "P-0042", "--date", "2026-11-16")
     t.wait_for("Areas treated (comma-separated):")
     t.type("decolete")
@@ -134,13 +203,18 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     screen = t.wait_for("Technique [gun/hand]:")
     assert "depth 9 mm is outside what the sources describe" in screen
     # Each warning right after its answer: the area's before the substance question.
-    assert screen.index("décolleté") < screen.index("Substances as") < screen.index("sources describe")
+    assert (
+        screen.index("décolleté") < screen.index("Substances as") < screen.index("sources describe")
+    )
     t.type("hand")
     t.wait_for("Anaesthetic ('none' or what was used):")
     t.type("none")
-    for question in ("Method (nappage, papule, point-by-point, depot...; blank for none):",
-                     "Baseline measurements as NAME=NUMBER", "Complications as NAME[:SEVERITY]",
-                     "Note (blank for none):"):
+    for question in (
+        "Method (nappage, papule, point-by-point, depot...; blank for none):",
+        "Baseline measurements as NAME=NUMBER",
+        "Complications as NAME[:SEVERITY]",
+        "Note (blank for none):",
+    ):
         t.wait_for(question)
         t.type("")
     screen = t.wait_for("session 1 recorded")
@@ -148,16 +222,42 @@ def test_warnings_appear_right_after_the_answer_at_the_prompt(run, patient: Path
     assert screen.count("did you mean 'décolleté'") == 1  # shown once, not again at the end
 
 
-def test_the_prompts_offer_the_rest_of_the_last_protocol(run, patient: Path, terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_prompts_offer_the_rest_of_the_last_protocol(
+    run, patient: Path, terminal, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """What --like-last copies is offered at the prompt too (method, gauge, needle length...);
     '-' leaves one out this time. A complication typed without a severity gets none."""
-    run("add", "P-0042", "--date", "2026-11-02", "--area", "thighs", "-s", "PC:2ml:LOT P1", "--depth", "6",
-        "--technique", "hand", "--method", "point-by-point", "--gauge", "30", "--needle-length", "13",
-        "--anaesthetic", "none")
+    run(
+        "add",
+        "P-0042",
+        "--date",
+        "2026-11-02",
+        "--area",
+        "thighs",
+        "-s",
+        "PC:2ml:LOT P1",
+        "--depth",
+        "6",
+        "--technique",
+        "hand",
+        "--method",
+        "point-by-point",
+        "--gauge",
+        "30",
+        "--needle-length",
+        "13",
+        "--anaesthetic",
+        "none",
+    )
     t = terminal("add", "P-0042", "--date", "2026-11-16")
-    for question in ("Areas treated (comma-separated) [thighs]:", "[PC:2ml:LOT P1]:", "Needle depth in mm [6]:",
-                     "Technique [gun/hand] [hand]:", "Anaesthetic ('none' or what was used) [none]:",
-                     "Method (nappage, papule, point-by-point...) ('-' for none) [point-by-point]:"):
+    for question in (
+        "Areas treated (comma-separated) [thighs]:",
+        "[PC:2ml:LOT P1]:",
+        "Needle depth in mm [6]:",
+        "Technique [gun/hand] [hand]:",
+        "Anaesthetic ('none' or what was used) [none]:",
+        "Method (nappage, papule, point-by-point...) ('-' for none) [point-by-point]:",
+    ):
         t.wait_for(question)
         t.type("")
     t.wait_for("Needle gauge ('-' for none) [30]:")
@@ -172,5 +272,9 @@ def test_the_prompts_offer_the_rest_of_the_last_protocol(run, patient: Path, ter
     assert t.exit_status() == "EXIT=0"
     assert "swelling severity not recorded" in screen
     s = tomllib.loads(patient.read_text())["sessions"][1]
-    assert s["method"] == "point-by-point" and s["needle_length_mm"] == 13.0 and "needle_gauge" not in s
+    assert (
+        s["method"] == "point-by-point"
+        and s["needle_length_mm"] == 13.0
+        and "needle_gauge" not in s
+    )
     assert s["complications"] == [{"name": "bruising", "severity": "mild"}, {"name": "swelling"}]

@@ -14,8 +14,13 @@ TODAY = date(2026, 11, 30)
 
 def session(**change: object) -> Session:
     fields: dict[str, object] = {
-        "id": 1, "date": date(2026, 11, 2), "recorded": datetime(2026, 11, 2, 18, 0),
-        "areas": ("scalp",), "technique": "gun", "depth_mm": 1.5, "anaesthetic": "none",
+        "id": 1,
+        "date": date(2026, 11, 2),
+        "recorded": datetime(2026, 11, 2, 18, 0),
+        "areas": ("scalp",),
+        "technique": "gun",
+        "depth_mm": 1.5,
+        "anaesthetic": "none",
         "substances": (Substance("minoxidil", 1.0, "ml", lot="A1"),),
     }
     return Session(**{**fields, **change})  # type: ignore[arg-type]
@@ -61,14 +66,30 @@ def test_a_date_both_before_the_session_and_before_the_onset_is_said_twice() -> 
 
 
 def test_the_depth_refusal_is_one_clear_sentence(run, patient) -> None:  # type: ignore[no-untyped-def]
-    result = run("add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml", "--technique", "gun",
-                 "--anaesthetic", "none", "--depth", "0.05", "--no-input", expect=2)
+    result = run(
+        "add",
+        "P-0042",
+        "--area",
+        "scalp",
+        "--substance",
+        "biotin:1ml",
+        "--technique",
+        "gun",
+        "--anaesthetic",
+        "none",
+        "--depth",
+        "0.05",
+        "--no-input",
+        expect=2,
+    )
     assert result.stderr == (
         "mesolog: depth '0.05' is not allowed: depth in mm must be at least 0.1 and at most 13.\n"
     )
 
 
-def test_the_technique_rule_is_the_same_in_the_config_file_and_in_config_set(run, config_file) -> None:  # type: ignore[no-untyped-def]
+def test_the_technique_rule_is_the_same_in_the_config_file_and_in_config_set(
+    run, config_file
+) -> None:  # type: ignore[no-untyped-def]
     sentence = "technique 'laser' is not allowed: use 'gun' (injection gun) or 'hand'."
     assert sentence in run("config", "set", "technique", "laser", expect=2).stderr
     config_file.write_text('technique = "laser"\n')

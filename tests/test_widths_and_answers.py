@@ -29,8 +29,13 @@ def piped(*args: str, columns: str | None = None) -> subprocess.CompletedProcess
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     if columns is not None:
         env["COLUMNS"] = columns
-    return subprocess.run([sys.executable, "-m", "mesolog", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mesolog", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def widest(text: str) -> int:
@@ -43,11 +48,32 @@ def widest(text: str) -> int:
 @pytest.fixture
 def long_lot(run, data_dir: Path) -> Path:
     run("patient", "new", "P-LONG")
-    run("add", "P-LONG", "--date", "2026-11-01", "--area", "abdomen", "-s",
-        f"{LONG_SUBSTANCE}:10ml:LOT {LOT_BEFORE}", "--depth", "6", "--technique", "hand",
-        "--anaesthetic", "none", "--no-input")
-    run("amend", "P-LONG", "1", "-s", f"{LONG_SUBSTANCE}:10ml:LOT {LOT_AFTER}",
-        "--reason", "lot typo corrected after checking the vial label")
+    run(
+        "add",
+        "P-LONG",
+        "--date",
+        "2026-11-01",
+        "--area",
+        "abdomen",
+        "-s",
+        f"{LONG_SUBSTANCE}:10ml:LOT {LOT_BEFORE}",
+        "--depth",
+        "6",
+        "--technique",
+        "hand",
+        "--anaesthetic",
+        "none",
+        "--no-input",
+    )
+    run(
+        "amend",
+        "P-LONG",
+        "1",
+        "-s",
+        f"{LONG_SUBSTANCE}:10ml:LOT {LOT_AFTER}",
+        "--reason",
+        "lot typo corrected after checking the vial label",
+    )
     return data_dir
 
 
@@ -64,7 +90,11 @@ def test_the_audit_trail_never_folds_a_lot_or_a_substance_name(long_lot: Path, w
 def test_a_free_column_is_as_wide_as_its_longest_word_or_the_rows_are_blocks() -> None:
     from mesolog.render import fit
 
-    columns = [fit.Column("Id"), fit.Column("Note", whole=False), fit.Column("Extra", whole=False, drop=1)]
+    columns = [
+        fit.Column("Id"),
+        fit.Column("Note", whole=False),
+        fit.Column("Extra", whole=False, drop=1),
+    ]
     word = "PCDC-2026-000123456789-ABCDEFGH"  # 31 characters
     rows: list[list[object]] = [["P-1", f"lot {word} recalled", "x"]]
     wide = fit.fitted(60, columns, rows)
@@ -86,7 +116,9 @@ def demo(data_dir: Path) -> Path:
     return data_dir
 
 
-def test_piped_output_fits_80_columns_unless_columns_says_otherwise(run, demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_piped_output_fits_80_columns_unless_columns_says_otherwise(
+    run, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     def drawn(*args: str, columns: str | None = None) -> str:
@@ -99,7 +131,14 @@ def test_piped_output_fits_80_columns_unless_columns_says_otherwise(run, demo: P
         return str(run(*args).stdout)
 
     note = json.loads(run("report", "P-0107", "--format", "json").stdout)["sessions"][0]["notes"]
-    for args in (["report", "P-0107"], ["report"], ["due", "--all"], ["find"], ["lot", "D2411"], ["stats"]):
+    for args in (
+        ["report", "P-0107"],
+        ["report"],
+        ["due", "--all"],
+        ["find"],
+        ["lot", "D2411"],
+        ["stats"],
+    ):
         plain = drawn(*args)
         assert widest(plain) <= 80, (args, plain)
         assert "\x1b" not in plain and "…" not in plain
@@ -108,7 +147,9 @@ def test_piped_output_fits_80_columns_unless_columns_says_otherwise(run, demo: P
         assert drawn(*args, columns="200") == screen_like(args, 200)
     # Nothing is lost: the long note is all there, word for word, at 80 and at 60.
     for columns in (None, "60"):
-        assert note.split() == [w for w in note.split() if w in drawn("report", "P-0107", columns=columns).split()]
+        assert note.split() == [
+            w for w in note.split() if w in drawn("report", "P-0107", columns=columns).split()
+        ]
     # A COLUMNS that is not a width is ignored.
     assert drawn("report", columns="wide") == drawn("report")
     # And a real process writing into a real pipe draws the same.
@@ -133,11 +174,15 @@ def test_at_60_columns_due_keeps_the_name_and_leaves_out_course_and_progress(dem
 
 @pytest.fixture
 def one_unreadable(run, demo: Path) -> Path:
-    (demo / "patients" / "P-BAD.toml").write_text('schema = 2\n[patient]\nid = "P-BAD"\nname = "x\n')
+    (demo / "patients" / "P-BAD.toml").write_text(
+        'schema = 2\n[patient]\nid = "P-BAD"\nname = "x\n'
+    )
     return demo
 
 
-@pytest.mark.parametrize("args", [["stats"], ["stats", "--format", "json"], ["stats", "--by", "area"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "args", [["stats"], ["stats", "--format", "json"], ["stats", "--by", "area"]], ids=" ".join
+)
 def test_stats_that_left_out_a_chart_exits_1(run, one_unreadable: Path, args: list[str]) -> None:
     before = snapshot(one_unreadable)
     result = run(*args, expect=1)
@@ -147,16 +192,28 @@ def test_stats_that_left_out_a_chart_exits_1(run, one_unreadable: Path, args: li
     assert snapshot(one_unreadable) == before
 
 
-@pytest.mark.parametrize("args", [["report"], ["patient", "list"], ["patient", "list", "--search", "a"],
-                                  ["report", "--format", "csv"]], ids=" ".join)
-def test_the_overview_lists_an_unreadable_chart_and_exits_1(run, one_unreadable: Path, args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report"],
+        ["patient", "list"],
+        ["patient", "list", "--search", "a"],
+        ["report", "--format", "csv"],
+    ],
+    ids=" ".join,
+)
+def test_the_overview_lists_an_unreadable_chart_and_exits_1(
+    run, one_unreadable: Path, args: list[str]
+) -> None:
     before = snapshot(one_unreadable)
     result = run(*args, expect=1)
     assert "P-BAD" in result.stdout
     assert "1 chart(s) could not be read" in result.stderr and "mesolog check" in result.stderr
     if "--format" not in args:
         assert "cannot read this chart" in result.stdout
-        assert re.search(r"\(\d patients, 1 unreadable, \d{4}-\d\d-\d\d\)", result.stdout), result.stdout
+        assert re.search(r"\(\d patients, 1 unreadable, \d{4}-\d\d-\d\d\)", result.stdout), (
+            result.stdout
+        )
     assert snapshot(one_unreadable) == before
 
 
@@ -174,8 +231,22 @@ def test_last_counts_active_sessions_and_shows_voided_ones_between(run, patient:
     import io
 
     for day in ("2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"):
-        run("add", "P-0042", "--date", day, "--area", "scalp", "-s", "minoxidil:1ml", "--depth", "1",
-            "--technique", "gun", "--anaesthetic", "none")
+        run(
+            "add",
+            "P-0042",
+            "--date",
+            day,
+            "--area",
+            "scalp",
+            "-s",
+            "minoxidil:1ml",
+            "--depth",
+            "1",
+            "--technique",
+            "gun",
+            "--anaesthetic",
+            "none",
+        )
     run("void", "P-0042", "4", "--reason", "entered twice")
     run("void", "P-0042", "2", "--reason", "wrong patient")
 
@@ -185,7 +256,11 @@ def test_last_counts_active_sessions_and_shows_voided_ones_between(run, patient:
 
     assert rows("1") == [("3", "active")]  # what was done last time, not the voided 4
     assert rows("2") == [("1", "active"), ("2", "voided"), ("3", "active")]
-    assert rows("9") == [("1", "active"), ("2", "voided"), ("3", "active")]  # 4 came after the last one done
+    assert rows("9") == [
+        ("1", "active"),
+        ("2", "voided"),
+        ("3", "active"),
+    ]  # 4 came after the last one done
 
 
 def test_last_is_the_same_rule_in_the_model() -> None:
@@ -195,9 +270,18 @@ def test_last_is_the_same_rule_in_the_model() -> None:
     from mesolog.model.records import Session
 
     def session(n: int, status: str) -> Session:
-        return Session(id=n, date=date(2026, 11, n), recorded=datetime(2026, 11, n, tzinfo=UTC),
-                       practitioner="x", areas=("scalp",), technique="gun", depth_mm=1.0,
-                       anaesthetic="none", substances=(), status=status)
+        return Session(
+            id=n,
+            date=date(2026, 11, n),
+            recorded=datetime(2026, 11, n, tzinfo=UTC),
+            practitioner="x",
+            areas=("scalp",),
+            technique="gun",
+            depth_mm=1.0,
+            anaesthetic="none",
+            substances=(),
+            status=status,
+        )
 
     chart = (session(1, "active"), session(2, "voided"), session(3, "active"), session(4, "voided"))
     assert [s.id for s in progress.in_window(chart, last=1)] == [3]
@@ -230,7 +314,9 @@ def _text_content(html: str) -> str:
 # Markdown sees them), with Markdown's special characters made frequent.
 one_line = st.lists(
     st.one_of(
-        st.sampled_from([*list("\\`*_[]<>|&~#!-+=.)(:1234 \t"), "  ", "***", "```", "~~~", "1.", "- ", "&amp;"]),
+        st.sampled_from(
+            [*list("\\`*_[]<>|&~#!-+=.)(:1234 \t"), "  ", "***", "```", "~~~", "1.", "- ", "&amp;"]
+        ),
         st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
     ),
     max_size=20,
@@ -294,7 +380,9 @@ def _normalised(text: str) -> list[list[str]]:
             if line.strip(" ┏━┳┓┡╇┩└─┴┘"):
                 rows.append([line.strip()])  # the title
         elif rows and cells[0] == "" and len(cells) == len(rows[-1]):
-            rows[-1] = [f"{above} {below}".strip() for above, below in zip(rows[-1], cells, strict=True)]
+            rows[-1] = [
+                f"{above} {below}".strip() for above, below in zip(rows[-1], cells, strict=True)
+            ]
         else:
             rows.append(cells)
     return rows

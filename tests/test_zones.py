@@ -13,8 +13,18 @@ from pathlib import Path
 import pytest
 from conftest import snapshot
 
-BASE = ["--date", "2026-11-02", "--substance", "dutasteride 0.01%:1ml:LOT D2411", "--depth", "1.5",
-        "--technique", "gun", "--anaesthetic", "none"]
+BASE = [
+    "--date",
+    "2026-11-02",
+    "--substance",
+    "dutasteride 0.01%:1ml:LOT D2411",
+    "--depth",
+    "1.5",
+    "--technique",
+    "gun",
+    "--anaesthetic",
+    "none",
+]
 
 
 def sessions(path: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -23,8 +33,19 @@ def sessions(path: Path) -> list[dict]:  # type: ignore[type-arg]
 
 @pytest.fixture
 def mapped(run, patient: Path) -> Path:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", "--area", "hair", *BASE, "--zone", "scalp/crown:40:1.5ml",
-        "--zone", "scalp/frontal:20", "--zone", "hair/Left-Temporal:10:0.5")
+    run(
+        "add",
+        "P-0042",
+        "--area",
+        "hair",
+        *BASE,
+        "--zone",
+        "scalp/crown:40:1.5ml",
+        "--zone",
+        "scalp/frontal:20",
+        "--zone",
+        "hair/Left-Temporal:10:0.5",
+    )
     return patient
 
 
@@ -37,9 +58,21 @@ def test_zones_are_stored_as_typed(mapped: Path) -> None:
     assert "[[sessions.zones]]" in mapped.read_text()
 
 
-def test_the_report_has_one_line_per_session_at_80_columns(run, mapped: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", "--area", "scalp", *BASE[:0], "--date", "2026-11-16", *BASE[2:],
-        "--zone", "scalp/vertex:35")
+def test_the_report_has_one_line_per_session_at_80_columns(
+    run, mapped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    run(
+        "add",
+        "P-0042",
+        "--area",
+        "scalp",
+        *BASE[:0],
+        "--date",
+        "2026-11-16",
+        *BASE[2:],
+        "--zone",
+        "scalp/vertex:35",
+    )
     monkeypatch.setenv("COLUMNS", "80")
     out = run("report", "P-0042").stdout
     lines = [line.rstrip() for line in out.splitlines()]
@@ -48,7 +81,12 @@ def test_the_report_has_one_line_per_session_at_80_columns(run, mapped: Path, mo
     assert lines[first + 1] == "#2  scalp: vertex 35"
     assert all(len(line) <= 80 for line in lines)
     data = json.loads(run("report", "P-0042", "--format", "json").stdout)
-    assert data["sessions"][0]["zones"][0] == {"area": "scalp", "zone": "crown", "points": 40, "amount": 1.5}
+    assert data["sessions"][0]["zones"][0] == {
+        "area": "scalp",
+        "zone": "crown",
+        "points": 40,
+        "amount": 1.5,
+    }
 
 
 def test_find_zone_matches_by_meaning(run, mapped: Path) -> None:  # type: ignore[no-untyped-def]
@@ -78,21 +116,29 @@ def test_like_last_copies_the_zones_of_the_areas_kept(run, mapped: Path) -> None
     assert "zones" not in sessions(mapped)[2]
 
 
-@pytest.mark.parametrize(("zone", "words"), [
-    ("scalp/vrtex:40", "did you mean vertex? the zones of scalp are frontal, mid-scalp, vertex, temporal left, temporal right, occipital"),
-    ("scalp/temporal:10", "did you mean temporal left or temporal right?"),
-    ("knees/inner:4", "the catalogue has zones for scalp, face"),
-    ("face/forehead:10", "the session's areas are scalp; add --area face or correct the zone"),
-    ("scalp/vertex:0", "the points are a whole number from 1 to 10000"),
-    ("scalp/vertex:10001", "the points are a whole number from 1 to 10000"),
-    ("scalp/vertex:many", "the points are a whole number from 1 to 10000"),
-    ("scalp/vertex:40:0", "the amount is in ml, more than 0 and at most 20"),
-    ("scalp/vertex:40:25ml", "the amount is in ml, more than 0 and at most 20"),
-    ("scalp/vertex:40:2mg", "the amount is in ml"),
-    ("vertex:40", "give AREA/ZONE[:POINTS][:AMOUNT]"),
-    ("scalp/vertex:1:2:3", "give AREA/ZONE[:POINTS][:AMOUNT]"),
-])
-def test_a_bad_zone_is_one_sentence_and_nothing_is_written(run, patient: Path, data_dir: Path, zone: str, words: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("zone", "words"),
+    [
+        (
+            "scalp/vrtex:40",
+            "did you mean vertex? the zones of scalp are frontal, mid-scalp, vertex, temporal left, temporal right, occipital",
+        ),
+        ("scalp/temporal:10", "did you mean temporal left or temporal right?"),
+        ("knees/inner:4", "the catalogue has zones for scalp, face"),
+        ("face/forehead:10", "the session's areas are scalp; add --area face or correct the zone"),
+        ("scalp/vertex:0", "the points are a whole number from 1 to 10000"),
+        ("scalp/vertex:10001", "the points are a whole number from 1 to 10000"),
+        ("scalp/vertex:many", "the points are a whole number from 1 to 10000"),
+        ("scalp/vertex:40:0", "the amount is in ml, more than 0 and at most 20"),
+        ("scalp/vertex:40:25ml", "the amount is in ml, more than 0 and at most 20"),
+        ("scalp/vertex:40:2mg", "the amount is in ml"),
+        ("vertex:40", "give AREA/ZONE[:POINTS][:AMOUNT]"),
+        ("scalp/vertex:1:2:3", "give AREA/ZONE[:POINTS][:AMOUNT]"),
+    ],
+)
+def test_a_bad_zone_is_one_sentence_and_nothing_is_written(
+    run, patient: Path, data_dir: Path, zone: str, words: str
+) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(data_dir)
     said = run("add", "P-0042", "--area", "scalp", *BASE, "--zone", zone, "--no-input", expect=2)
     message = " ".join(said.stderr.split())
@@ -103,8 +149,18 @@ def test_a_bad_zone_is_one_sentence_and_nothing_is_written(run, patient: Path, d
 
 def test_a_zone_given_twice_is_refused(run, patient: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(data_dir)
-    said = run("add", "P-0042", "--area", "scalp", *BASE, "--zone", "scalp/vertex:10",
-               "--zone", "scalp/crown:20", expect=2)
+    said = run(
+        "add",
+        "P-0042",
+        "--area",
+        "scalp",
+        *BASE,
+        "--zone",
+        "scalp/vertex:10",
+        "--zone",
+        "scalp/crown:20",
+        expect=2,
+    )
     assert "scalp/vertex:10 names the same zone; give each zone once" in said.stderr
     assert snapshot(data_dir) == before
 
@@ -137,16 +193,41 @@ def test_csv_export_imports_back_with_the_zones(run, mapped: Path, tmp_path: Pat
 
 
 def test_fhir_has_a_body_site_per_zone(run, patient: Path) -> None:  # type: ignore[no-untyped-def]
-    run("add", "P-0042", "--area", "face, neck", *BASE, "--zone", "face/forehead:12:0.4",
-        "--zone", "face/cheek left:6", "--zone", "face/chin:4")
+    run(
+        "add",
+        "P-0042",
+        "--area",
+        "face, neck",
+        *BASE,
+        "--zone",
+        "face/forehead:12:0.4",
+        "--zone",
+        "face/cheek left:6",
+        "--zone",
+        "face/chin:4",
+    )
     bundle = json.loads(run("export", "--format", "fhir").stdout)
-    procedure = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure")
+    procedure = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"
+    )
     sites = procedure["bodySite"]
-    assert sites[0] == {"coding": [{"system": "http://snomed.info/sct", "code": "52795006",
-                                    "display": "Forehead structure"}], "text": "face forehead"}
+    assert sites[0] == {
+        "coding": [
+            {
+                "system": "http://snomed.info/sct",
+                "code": "52795006",
+                "display": "Forehead structure",
+            }
+        ],
+        "text": "face forehead",
+    }
     assert sites[1]["coding"][0]["code"] == "60819002" and sites[1]["text"] == "face cheek left"
-    assert sites[2] == {"coding": [{"system": "http://snomed.info/sct", "code": "89545001",
-                                    "display": "Face structure"}], "text": "face chin"}
+    assert sites[2] == {
+        "coding": [
+            {"system": "http://snomed.info/sct", "code": "89545001", "display": "Face structure"}
+        ],
+        "text": "face chin",
+    }
     assert sites[3]["text"] == "neck"  # an area without zones keeps its own site
     assert len(sites) == 4
     from fhir.resources.R4B.bundle import Bundle
@@ -159,12 +240,23 @@ def test_the_prompt_offers_the_last_sessions_zones(mapped: Path, data_dir: Path,
     import shlex
     import sys
 
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in os.environ.items() if k.startswith("MESOLOG_") or k == "HOME")
-    terminal = tmux(f"env {env} {shlex.quote(sys.executable)} -m mesolog add P-0042 --date 2026-11-16; sleep 30")
+    env = " ".join(
+        f"{k}={shlex.quote(v)}"
+        for k, v in os.environ.items()
+        if k.startswith("MESOLOG_") or k == "HOME"
+    )
+    terminal = tmux(
+        f"env {env} {shlex.quote(sys.executable)} -m mesolog add P-0042 --date 2026-11-16; sleep 30"
+    )
     answered = 0
     while True:
-        screen = terminal.wait(lambda s: s.rstrip().endswith(":") or "recorded" in s or "Session 2" in s, "a question")
-        if "Zones as AREA/ZONE" in screen.splitlines()[-1] or "Zones as AREA/ZONE" in screen.rstrip().splitlines()[-1]:
+        screen = terminal.wait(
+            lambda s: s.rstrip().endswith(":") or "recorded" in s or "Session 2" in s, "a question"
+        )
+        if (
+            "Zones as AREA/ZONE" in screen.splitlines()[-1]
+            or "Zones as AREA/ZONE" in screen.rstrip().splitlines()[-1]
+        ):
             assert "scalp/crown:40:1.5; scalp/frontal:20; hair/Left-Temporal:10:0.5" in screen
             terminal.keys("Enter")
             break
@@ -183,9 +275,32 @@ def test_the_prompt_offers_the_last_sessions_zones(mapped: Path, data_dir: Path,
 def test_the_map_shows_in_chromium_and_prints_whole(run, patient: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from test_summary import BROWSER_TIMEOUT_S, _headless, _pdftotext
 
-    run("add", "P-0042", "--area", "scalp", *BASE, "--zone", "scalp/vertex:40:1.5", "--zone", "scalp/frontal:20")
-    run("add", "P-0042", "--area", "face, abdomen", "--date", "2026-11-16", *BASE[2:],
-        "--zone", "face/forehead:12:0.4", "--zone", "face/chin", "--zone", "abdomen/periumbilical:30:4")
+    run(
+        "add",
+        "P-0042",
+        "--area",
+        "scalp",
+        *BASE,
+        "--zone",
+        "scalp/vertex:40:1.5",
+        "--zone",
+        "scalp/frontal:20",
+    )
+    run(
+        "add",
+        "P-0042",
+        "--area",
+        "face, abdomen",
+        "--date",
+        "2026-11-16",
+        *BASE[2:],
+        "--zone",
+        "face/forehead:12:0.4",
+        "--zone",
+        "face/chin",
+        "--zone",
+        "abdomen/periumbilical:30:4",
+    )
     page = tmp_path / "summary.html"
     run("summary", "P-0042", "--output", str(page))
     html = page.read_text()
@@ -193,26 +308,50 @@ def test_the_map_shows_in_chromium_and_prints_whole(run, patient: Path, tmp_path
     pdf = tmp_path / "summary.pdf"
     _headless(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
     # -raw: the words in the order they were drawn, a zone's label and numbers together.
-    text = subprocess.run([_pdftotext(), "-raw", str(pdf), "-"], capture_output=True, text=True,
-                          timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    text = subprocess.run(
+        [_pdftotext(), "-raw", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     flat = re.sub(r"\s+", "", text)
-    for words in ("vertex40pts1.5ml", "frontal20pts", "forehead12pts0.4ml", "periumbilical30pts4ml",
-                  "Scalp:session1,2026-11-02", "Face:session2,2026-11-16", "pointsnotrecorded"):
+    for words in (
+        "vertex40pts1.5ml",
+        "frontal20pts",
+        "forehead12pts0.4ml",
+        "periumbilical30pts4ml",
+        "Scalp:session1,2026-11-02",
+        "Face:session2,2026-11-16",
+        "pointsnotrecorded",
+    ):
         assert words in flat, words
-    boxes = subprocess.run([_pdftotext(), "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                           timeout=BROWSER_TIMEOUT_S, check=True).stdout
+    boxes = subprocess.run(
+        [_pdftotext(), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=True,
+    ).stdout
     width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
     assert max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)) <= width - 20
-    words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">40</word>', boxes)
+    words = re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">40</word>', boxes
+    )
     assert words and all(float(b) - float(a) >= 7 for a, b in words)  # a number 7 pt tall or more
 
 
 def test_check_names_a_zone_edited_by_hand(run, mapped: Path) -> None:  # type: ignore[no-untyped-def]
     text = mapped.read_text()
-    mapped.write_text(text.replace('zone = "frontal"', 'zone = "frontl"').replace("points = 20", "points = 0"))
+    mapped.write_text(
+        text.replace('zone = "frontal"', 'zone = "frontl"').replace("points = 20", "points = 0")
+    )
     said = run("check", expect=1)
     lines = mapped.read_text().splitlines()
     zone_line = 1 + lines.index('zone = "frontl"')
     points_line = 1 + lines.index("points = 0")
-    assert f"{mapped}:{zone_line}: warning: session 1: zone scalp/frontl is not in the catalogue" in said.stdout
+    assert (
+        f"{mapped}:{zone_line}: warning: session 1: zone scalp/frontl is not in the catalogue"
+        in said.stdout
+    )
     assert f"{mapped}:{points_line}: error: session 1: zone points 0 is not allowed" in said.stdout

@@ -237,8 +237,10 @@ def date_window(since: str | None, until: str | None) -> tuple[date | None, date
         from mesolog.errors import InvalidValue
 
         raise InvalidValue(
-            "--until", until, f"it is before --since {begin.isoformat()}; give the earlier "
-            "date as --since and the later as --until"
+            "--until",
+            until,
+            f"it is before --since {begin.isoformat()}; give the earlier "
+            "date as --since and the later as --until",
         )
     return begin, end
 
@@ -270,8 +272,8 @@ def fail_if_left_out(problems: list[tuple[str, str]], listed: bool = False) -> N
 
     if problems and listed:
         raise LeftOut(
-            f"{len(problems)} chart(s) could not be read (the rows marked \"cannot read this "
-            "chart\" above); run `mesolog check`."
+            f'{len(problems)} chart(s) could not be read (the rows marked "cannot read this '
+            'chart" above); run `mesolog check`.'
         )
     if problems:
         raise LeftOut(
@@ -298,7 +300,13 @@ def clinic_overview(
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
-    show_report(ctx, fmt, output, lambda form: clinic_view.overview(summaries, problems, date.today(), form, title), title)
+    show_report(
+        ctx,
+        fmt,
+        output,
+        lambda form: clinic_view.overview(summaries, problems, date.today(), form, title),
+        title,
+    )
     fail_if_left_out(problems, listed=True)
 
 

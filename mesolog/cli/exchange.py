@@ -26,7 +26,9 @@ def export(
         str | None,
         typer.Argument(
             metavar="ID",
-            shell_complete=completion.patients, callback=words.stored_id, help="One patient; without it, every patient.",
+            shell_complete=completion.patients,
+            callback=words.stored_id,
+            help="One patient; without it, every patient.",
             show_default=False,
         ),
     ] = None,
@@ -61,7 +63,9 @@ def export(
     per = choice(per, "--per", ("session", "substance"))
     if (fmt == "fhir-ndjson") != (output is not None):
         raise InvalidValue(
-            "--output", str(output or ""), "give a folder with --format fhir-ndjson, and only with it"
+            "--output",
+            str(output or ""),
+            "give a folder with --format fhir-ndjson, and only with it",
         )
     clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
@@ -167,7 +171,7 @@ def import_file(
         typer.Option(
             "--practitioner",
             metavar="NAME",
-            help="Who signs the sessions whose rows name nobody (else the config's practitioner). Example: --practitioner \"Dr. A. Keller\"",
+            help='Who signs the sessions whose rows name nobody (else the config\'s practitioner). Example: --practitioner "Dr. A. Keller"',
             show_default=False,
         ),
     ] = None,
@@ -198,7 +202,9 @@ def import_file(
         header_row=header_row,
         new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
     )
-    signer = one_line(practitioner, "--practitioner") if practitioner else ""  # rows that name nobody
+    signer = (
+        one_line(practitioner, "--practitioner") if practitioner else ""
+    )  # rows that name nobody
     how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), signer)
     plan = prepare(clinic, Path(file), how, options)
     if isinstance(plan, MapWritten):

@@ -27,7 +27,9 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            metavar="FORMAT", shell_complete=completion.formats, help="text or json (a list of path, line, severity, message). Example: --format json",
+            metavar="FORMAT",
+            shell_complete=completion.formats,
+            help="text or json (a list of path, line, severity, message). Example: --format json",
         ),
     ] = "text",
 ) -> None:
@@ -177,7 +179,9 @@ def config_set(
     key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
     value: Annotated[
         str,
-        typer.Argument(metavar="VALUE", help='The value. Example: "Dr. L. Moreau"', show_default=False),
+        typer.Argument(
+            metavar="VALUE", help='The value. Example: "Dr. L. Moreau"', show_default=False
+        ),
     ],
 ) -> None:
     """Change one setting; the rest of the file (comments too) stays as it is.

@@ -74,10 +74,16 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
 def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """The summary is a web page: a name that does not end in .html is refused before anything
     is read."""
-    if value is not None and not ctx.resilient_parsing and value.suffix.lower() not in (".html", ".htm"):
+    if (
+        value is not None
+        and not ctx.resilient_parsing
+        and value.suffix.lower() not in (".html", ".htm")
+    ):
         from mesolog.errors import InvalidValue
 
-        raise InvalidValue("--output", str(value), "the summary is a web page: end the name in .html")
+        raise InvalidValue(
+            "--output", str(value), "the summary is a web page: end the name in .html"
+        )
     return value
 
 
@@ -87,12 +93,18 @@ def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     if value is not None and not ctx.resilient_parsing and value.is_file():
         from mesolog.errors import InvalidValue
 
-        raise InvalidValue("--output", str(value), "give a folder: fhir-ndjson writes one file a resource type")
+        raise InvalidValue(
+            "--output", str(value), "give a folder: fhir-ndjson writes one file a resource type"
+        )
     return value
 
 
-def _output_option(help: str, check: "Callable[[typer.Context, Path | None], Path | None]",
-                   *short: str, metavar: str = "FILE") -> Any:
+def _output_option(
+    help: str,
+    check: "Callable[[typer.Context, Path | None], Path | None]",
+    *short: str,
+    metavar: str = "FILE",
+) -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
     parsed, no default shown. Every one is written by ``store.outputs`` (``save_output``, or
     ``save_lines`` for a folder), which never replaces an existing file without ``--force``."""

@@ -23,23 +23,42 @@ from mesolog.cli.application import (
 from mesolog.cli.options import FormatOption, PatientId
 
 PhoneOption = Annotated[
-    str | None, typer.Option(metavar="PHONE", help='How to reach the patient. Example: --phone "+34 600 000 000"')
+    str | None,
+    typer.Option(
+        metavar="PHONE", help='How to reach the patient. Example: --phone "+34 600 000 000"'
+    ),
 ]
 EmailOption = Annotated[
     str | None, typer.Option(metavar="EMAIL", help="Example: --email ana@example.org")
 ]
 # The course's options, the same in `patient new`, `course add` and `course edit`.
 SessionsOption = Annotated[
-    int | None, typer.Option(metavar="N", parser=conversion.whole_number("--sessions"), help="Planned sessions of the course. Example: --sessions 6")
+    int | None,
+    typer.Option(
+        metavar="N",
+        parser=conversion.whole_number("--sessions"),
+        help="Planned sessions of the course. Example: --sessions 6",
+    ),
 ]
 IntervalOption = Annotated[
-    int | None, typer.Option(metavar="DAYS", parser=conversion.whole_number("--interval"), help="Days between sessions. Example: --interval 14")
+    int | None,
+    typer.Option(
+        metavar="DAYS",
+        parser=conversion.whole_number("--interval"),
+        help="Days between sessions. Example: --interval 14",
+    ),
 ]
 IndicationOption = Annotated[
-    str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Course indication. Example: --indication "hair loss"')
+    str | None,
+    typer.Option(
+        metavar="INDICATION",
+        shell_complete=completion.indications,
+        help='Course indication. Example: --indication "hair loss"',
+    ),
 ]
 StartOption = Annotated[
-    str | None, typer.Option(metavar="DATE", help="Course start (default today). Example: --start 2026-11-02")
+    str | None,
+    typer.Option(metavar="DATE", help="Course start (default today). Example: --start 2026-11-02"),
 ]
 
 # --- patients ---------------------------------------------------------------------------------
@@ -49,20 +68,47 @@ StartOption = Annotated[
 def patient_new(
     ctx: typer.Context,
     patient_id: Annotated[
-        str, typer.Argument(metavar="ID", shell_complete=completion.patients, callback=words.stored_id, help="Pseudonymous id, e.g. P-0042.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="ID",
+            shell_complete=completion.patients,
+            callback=words.stored_id,
+            help="Pseudonymous id, e.g. P-0042.",
+            show_default=False,
+        ),
     ],
-    name: Annotated[str | None, typer.Option(metavar="NAME", help='Full name. Example: --name "Ana Ruiz"')] = None,
-    birth_year: Annotated[int | None, typer.Option(metavar="YEAR", parser=conversion.whole_number("--birth-year"), help="Example: --birth-year 1986")] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help='Full name. Example: --name "Ana Ruiz"')
+    ] = None,
+    birth_year: Annotated[
+        int | None,
+        typer.Option(
+            metavar="YEAR",
+            parser=conversion.whole_number("--birth-year"),
+            help="Example: --birth-year 1986",
+        ),
+    ] = None,
     sex: Annotated[
-        str | None, typer.Option(metavar="SEX", shell_complete=completion.sexes, help="female, male or other. Example: --sex female")
+        str | None,
+        typer.Option(
+            metavar="SEX",
+            shell_complete=completion.sexes,
+            help="female, male or other. Example: --sex female",
+        ),
     ] = None,
     note: Annotated[
-        str | None, typer.Option(metavar="TEXT", help='Free note. Example: --note "referred by Dr. X"')
+        str | None,
+        typer.Option(metavar="TEXT", help='Free note. Example: --note "referred by Dr. X"'),
     ] = None,
     phone: PhoneOption = None,
     email: EmailOption = None,
     course: Annotated[
-        str | None, typer.Option(metavar="COURSE", shell_complete=completion.courses, help="Start a course with this name. Example: --course hair-2026")
+        str | None,
+        typer.Option(
+            metavar="COURSE",
+            shell_complete=completion.courses,
+            help="Start a course with this name. Example: --course hair-2026",
+        ),
     ] = None,
     indication: IndicationOption = None,
     sessions: SessionsOption = None,
@@ -115,7 +161,8 @@ def patient_list(
     search: Annotated[
         str | None,
         typer.Option(
-            metavar="TEXT", help="Only patients whose id, name, phone, email or note holds this text, ignoring "
+            metavar="TEXT",
+            help="Only patients whose id, name, phone, email or note holds this text, ignoring "
             "case and accents. Example: --search lena",
         ),
     ] = None,
@@ -154,14 +201,28 @@ def course_add(
     ctx: typer.Context,
     patient_id: PatientId,
     sessions: Annotated[
-        int, typer.Option(metavar="N", parser=conversion.whole_number("--sessions"), help="Planned sessions. Example: --sessions 6", show_default=False)
+        int,
+        typer.Option(
+            metavar="N",
+            parser=conversion.whole_number("--sessions"),
+            help="Planned sessions. Example: --sessions 6",
+            show_default=False,
+        ),
     ],
     interval: Annotated[
-        int, typer.Option(metavar="DAYS", parser=conversion.whole_number("--interval"), help="Days between sessions. Example: --interval 14", show_default=False)
+        int,
+        typer.Option(
+            metavar="DAYS",
+            parser=conversion.whole_number("--interval"),
+            help="Days between sessions. Example: --interval 14",
+            show_default=False,
+        ),
     ],
     name: Annotated[
         str | None,
-        typer.Option(metavar="NAME", help="Course name (default: indication-year). Example: --name hair-2026"),
+        typer.Option(
+            metavar="NAME", help="Course name (default: indication-year). Example: --name hair-2026"
+        ),
     ] = None,
     indication: IndicationOption = None,
     start: StartOption = None,
@@ -191,7 +252,9 @@ CourseName = Annotated[
 ]
 ByOption = Annotated[
     str | None,
-    typer.Option(metavar="NAME", help='Who changes it (default from config). Example: --by "Dr. L. Moreau"'),
+    typer.Option(
+        metavar="NAME", help='Who changes it (default from config). Example: --by "Dr. L. Moreau"'
+    ),
 ]
 
 
@@ -199,15 +262,31 @@ ByOption = Annotated[
 def patient_edit(
     ctx: typer.Context,
     patient_id: PatientId,
-    name: Annotated[str | None, typer.Option(metavar="NAME", help='Example: --name "Ana Ruiz Vidal"')] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help='Example: --name "Ana Ruiz Vidal"')
+    ] = None,
     # Text, not a number: "" clears it, as for every detail (the model reads the year).
-    birth_year: Annotated[str | None, typer.Option(metavar="YEAR", help="Example: --birth-year 1986")] = None,
-    sex: Annotated[str | None, typer.Option(metavar="SEX", shell_complete=completion.sexes, help="female, male or other. Example: --sex female")] = None,
+    birth_year: Annotated[
+        str | None, typer.Option(metavar="YEAR", help="Example: --birth-year 1986")
+    ] = None,
+    sex: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SEX",
+            shell_complete=completion.sexes,
+            help="female, male or other. Example: --sex female",
+        ),
+    ] = None,
     phone: PhoneOption = None,
     email: EmailOption = None,
-    note: Annotated[str | None, typer.Option(metavar="TEXT", help='Example: --note "prefers mornings"')] = None,
+    note: Annotated[
+        str | None, typer.Option(metavar="TEXT", help='Example: --note "prefers mornings"')
+    ] = None,
     reason: Annotated[
-        str | None, typer.Option(metavar="TEXT", help='Why (kept in the trail). Example: --reason "married name"')
+        str | None,
+        typer.Option(
+            metavar="TEXT", help='Why (kept in the trail). Example: --reason "married name"'
+        ),
     ] = None,
     by: ByOption = None,
 ) -> None:
@@ -233,7 +312,10 @@ def course_edit(
     interval: IntervalOption = None,
     indication: IndicationOption = None,
     reason: Annotated[
-        str | None, typer.Option(metavar="TEXT", help='Why (kept in the trail). Example: --reason "slow response"')
+        str | None,
+        typer.Option(
+            metavar="TEXT", help='Why (kept in the trail). Example: --reason "slow response"'
+        ),
     ] = None,
     by: ByOption = None,
 ) -> None:
@@ -267,11 +349,20 @@ def course_close(
     course: CourseName,
     status: Annotated[
         str,
-        typer.Option(metavar="STATUS", shell_complete=completion.course_statuses, help="completed or stopped. Example: --status completed", show_default=False),
+        typer.Option(
+            metavar="STATUS",
+            shell_complete=completion.course_statuses,
+            help="completed or stopped. Example: --status completed",
+            show_default=False,
+        ),
     ],
     reason: Annotated[
         str,
-        typer.Option(metavar="TEXT", help='Why (required). Example: --reason "plan finished"', show_default=False),
+        typer.Option(
+            metavar="TEXT",
+            help='Why (required). Example: --reason "plan finished"',
+            show_default=False,
+        ),
     ],
     by: ByOption = None,
 ) -> None:

@@ -38,11 +38,17 @@ def photo_add(
     stage: Annotated[
         str,
         typer.Option(
-            metavar="STAGE", help="before or after the session. Example: --stage before", show_default=False
+            metavar="STAGE",
+            help="before or after the session. Example: --stage before",
+            show_default=False,
         ),
     ],
     by: Annotated[
-        str | None, typer.Option(metavar="NAME", help='Who adds them (default from config). Example: --by "Dr. L. Moreau"')
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help='Who adds them (default from config). Example: --by "Dr. L. Moreau"',
+        ),
     ] = None,
 ) -> None:
     """Copy pictures into the data folder (photos/ID/), every piece of metadata removed (GPS, camera, thumbnail), and record them in a session. Example: mesolog photo add P-0042 3 front.jpg --view front --stage before"""
@@ -53,10 +59,14 @@ def photo_add(
     chosen_view, chosen_stage = shots.view(view), shots.stage(stage)
     state = state_of(ctx)
     clinic = state.reading_clinic()
-    clinic.photo_session(patient_id, number)  # an unknown patient or session is said before any picture is decoded
+    clinic.photo_session(
+        patient_id, number
+    )  # an unknown patient or session is said before any picture is decoded
     pictures = [kept.prepare(Path(p)) for p in paths]  # every refusal before anything is written
     author = by or state.config().practitioner
-    session, added, _ = clinic.add_photos(patient_id, number, pictures, chosen_view, chosen_stage, author)
+    session, added, _ = clinic.add_photos(
+        patient_id, number, pictures, chosen_view, chosen_stage, author
+    )
     for item in added:
         typer.echo(f"{item.file}  {item.width}x{item.height}  session {session.id}")
     from mesolog.render import console

@@ -37,13 +37,21 @@ def _answer(
     show_report(ctx, fmt, output, draw, title)
     fail_if_left_out(problems)
 
+
 # --- across patients --------------------------------------------------------------------------
 
 
 @app.command()
 def due(
     ctx: typer.Context,
-    within: Annotated[int, typer.Option(metavar="DAYS", parser=conversion.whole_number("--within"), help="Days ahead to look. Example: --within 14")] = 7,
+    within: Annotated[
+        int,
+        typer.Option(
+            metavar="DAYS",
+            parser=conversion.whole_number("--within"),
+            help="Days ahead to look. Example: --within 14",
+        ),
+    ] = 7,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")
     ] = False,
@@ -81,7 +89,14 @@ def due(
         if overdue
         else f"Nobody is due by {horizon.isoformat()} ({within} days from {today.isoformat()})."
     )
-    _answer(ctx, fmt, output, lambda form: clinic_view.due(ordered, problems, today, form, nobody), "mesolog due", problems)
+    _answer(
+        ctx,
+        fmt,
+        output,
+        lambda form: clinic_view.due(ordered, problems, today, form, nobody),
+        "mesolog due",
+        problems,
+    )
 
 
 @app.command()
@@ -92,7 +107,8 @@ def lot(
         str,
         typer.Argument(
             metavar="LOT",
-            shell_complete=completion.lots, help="The lot or batch number; case and spaces ignored. Example: D2411",
+            shell_complete=completion.lots,
+            help="The lot or batch number; case and spaces ignored. Example: D2411",
             show_default=False,
         ),
     ],
@@ -116,9 +132,12 @@ def lot(
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
     _answer(
-        ctx, fmt, output,
+        ctx,
+        fmt,
+        output,
         lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
-        f"mesolog lot {lot_number}", problems,
+        f"mesolog lot {lot_number}",
+        problems,
     )
 
 
@@ -127,9 +146,16 @@ def find(
     ctx: typer.Context,
     substance: Annotated[
         str | None,
-        typer.Option(metavar="SUBSTANCE", shell_complete=completion.substances, help="Example: --substance minoxidil"),
+        typer.Option(
+            metavar="SUBSTANCE",
+            shell_complete=completion.substances,
+            help="Example: --substance minoxidil",
+        ),
     ] = None,
-    area: Annotated[str | None, typer.Option(metavar="AREA", shell_complete=completion.areas, help="Example: --area scalp")] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(metavar="AREA", shell_complete=completion.areas, help="Example: --area scalp"),
+    ] = None,
     zone: Annotated[
         str | None,
         typer.Option(
@@ -138,16 +164,32 @@ def find(
         ),
     ] = None,
     complication: Annotated[
-        str | None, typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help="Example: --complication bruising")
+        str | None,
+        typer.Option(
+            metavar="COMPLICATION",
+            shell_complete=completion.complications,
+            help="Example: --complication bruising",
+        ),
     ] = None,
     technique: Annotated[
-        str | None, typer.Option(metavar="TECHNIQUE", shell_complete=completion.techniques, help="gun or hand. Example: --technique gun")
+        str | None,
+        typer.Option(
+            metavar="TECHNIQUE",
+            shell_complete=completion.techniques,
+            help="gun or hand. Example: --technique gun",
+        ),
     ] = None,
     practitioner: Annotated[
-        str | None, typer.Option(metavar="NAME", help="Part of the name. Example: --practitioner Moreau")
+        str | None,
+        typer.Option(metavar="NAME", help="Part of the name. Example: --practitioner Moreau"),
     ] = None,
     indication: Annotated[
-        str | None, typer.Option(metavar="INDICATION", shell_complete=completion.indications, help='Example: --indication "hair loss"')
+        str | None,
+        typer.Option(
+            metavar="INDICATION",
+            shell_complete=completion.indications,
+            help='Example: --indication "hair loss"',
+        ),
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -183,7 +225,14 @@ def find(
     with summary_index(ctx) as index:
         rows = sorted(index.sessions(query), key=lambda r: (r.date, r.patient_id, r.session))
         problems = index.problems()
-    _answer(ctx, fmt, output, lambda form: clinic_view.found(rows, problems, form), "mesolog find", problems)
+    _answer(
+        ctx,
+        fmt,
+        output,
+        lambda form: clinic_view.found(rows, problems, form),
+        "mesolog find",
+        problems,
+    )
 
 
 def _filters_given(ctx: typer.Context) -> None:
@@ -191,7 +240,15 @@ def _filters_given(ctx: typer.Context) -> None:
     every session, which is not what was asked."""
     from mesolog.errors import InvalidValue
 
-    for name in ("substance", "area", "zone", "complication", "technique", "practitioner", "indication"):
+    for name in (
+        "substance",
+        "area",
+        "zone",
+        "complication",
+        "technique",
+        "practitioner",
+        "indication",
+    ):
         value = ctx.params.get(name)
         if value is not None and not value.strip():
             raise InvalidValue(f"--{name}", value, f"give what to look for, or leave --{name} out")
@@ -203,7 +260,9 @@ def stats(
     by: Annotated[
         str,
         typer.Option(
-            metavar="FIELD", shell_complete=completion.stats_groups, help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique"
+            metavar="FIELD",
+            shell_complete=completion.stats_groups,
+            help="substance, technique, depth, anaesthetic, area, practitioner or method. Example: --by technique",
         ),
     ] = "technique",
     since: SinceOption = None,
@@ -227,6 +286,10 @@ def stats(
         problems = index.problems()
     # Rates without a chart are not the clinic's rates: exit 1 then.
     _answer(
-        ctx, fmt, output, lambda form: clinic_view.stats(by, groups, problems, form),
-        f"mesolog stats --by {by}", problems,
+        ctx,
+        fmt,
+        output,
+        lambda form: clinic_view.stats(by, groups, problems, form),
+        f"mesolog stats --by {by}",
+        problems,
     )

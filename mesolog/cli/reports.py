@@ -27,14 +27,21 @@ def report(
         str | None,
         typer.Argument(
             metavar="ID",
-            shell_complete=completion.patients, callback=words.stored_id, help="Patient id; without it, the clinic overview.",
+            shell_complete=completion.patients,
+            callback=words.stored_id,
+            help="Patient id; without it, the clinic overview.",
             show_default=False,
         ),
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     last: Annotated[
-        int | None, typer.Option(metavar="N", parser=conversion.whole_number("--last"), help="Only the last N sessions done (voided ones between them are shown). Example: --last 3")
+        int | None,
+        typer.Option(
+            metavar="N",
+            parser=conversion.whole_number("--last"),
+            help="Only the last N sessions done (voided ones between them are shown). Example: --last 3",
+        ),
     ] = None,
     fmt: FormatOption = "table",
     audit: Annotated[
@@ -67,6 +74,9 @@ def report(
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
     show_report(
-        ctx, fmt, output, lambda form: report_view.report(chart, sessions, today, form, audit),
+        ctx,
+        fmt,
+        output,
+        lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )

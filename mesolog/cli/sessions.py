@@ -26,7 +26,12 @@ def add(
     *,
     complication: Annotated[
         list[str] | None,
-        typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help=COMPLICATION_HELP.format(option="complication"), show_default=False),
+        typer.Option(
+            metavar="COMPLICATION",
+            shell_complete=completion.complications,
+            help=COMPLICATION_HELP.format(option="complication"),
+            show_default=False,
+        ),
     ] = None,
     like_last: Annotated[
         bool,
@@ -89,30 +94,42 @@ def amend(
     reason: Annotated[
         str,
         typer.Option(
-            metavar="TEXT", help='Why (required). Example: --reason "bruise reported at follow-up"',
+            metavar="TEXT",
+            help='Why (required). Example: --reason "bruise reported at follow-up"',
             show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(metavar="NAME", help='Who amends (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(
+            metavar="NAME", help='Who amends (default from config). Example: --by "Dr. L. Moreau"'
+        ),
     ] = None,
     *,
     add_complication: Annotated[
         list[str] | None,
-        typer.Option(metavar="COMPLICATION", shell_complete=completion.complications, help=COMPLICATION_HELP.format(option="add-complication"), show_default=False),
+        typer.Option(
+            metavar="COMPLICATION",
+            shell_complete=completion.complications,
+            help=COMPLICATION_HELP.format(option="add-complication"),
+            show_default=False,
+        ),
     ] = None,
     remove_complication: Annotated[
         list[str] | None,
         typer.Option(
-            metavar="NAME", shell_complete=completion.complications, help="Remove a complication entered on the wrong session (the trail keeps it); by name, or by its number in the report where two share a name. Example: --remove-complication bruising",
+            metavar="NAME",
+            shell_complete=completion.complications,
+            help="Remove a complication entered on the wrong session (the trail keeps it); by name, or by its number in the report where two share a name. Example: --remove-complication bruising",
             show_default=False,
         ),
     ] = None,
     resolve_complication: Annotated[
         list[str] | None,
         typer.Option(
-            metavar="NAME", shell_complete=completion.complications, help="Settle a complication of the session (by name, or '#2'), with --resolved DATE and optionally --outcome. Example: --resolve-complication bruising --resolved 2026-11-30",
+            metavar="NAME",
+            shell_complete=completion.complications,
+            help="Settle a complication of the session (by name, or '#2'), with --resolved DATE and optionally --outcome. Example: --resolve-complication bruising --resolved 2026-11-30",
             show_default=False,
         ),
     ] = None,
@@ -170,13 +187,16 @@ def void(
     reason: Annotated[
         str,
         typer.Option(
-            metavar="TEXT", help='Why (required). Example: --reason "entered for the wrong patient"',
+            metavar="TEXT",
+            help='Why (required). Example: --reason "entered for the wrong patient"',
             show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(metavar="NAME", help='Who voids (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(
+            metavar="NAME", help='Who voids (default from config). Example: --by "Dr. L. Moreau"'
+        ),
     ] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
@@ -198,12 +218,16 @@ def restore(
     reason: Annotated[
         str,
         typer.Option(
-            metavar="TEXT", help='Why (required). Example: --reason "voided by mistake"', show_default=False
+            metavar="TEXT",
+            help='Why (required). Example: --reason "voided by mistake"',
+            show_default=False,
         ),
     ],
     by: Annotated[
         str | None,
-        typer.Option(metavar="NAME", help='Who restores (default from config). Example: --by "Dr. L. Moreau"'),
+        typer.Option(
+            metavar="NAME", help='Who restores (default from config). Example: --by "Dr. L. Moreau"'
+        ),
     ] = None,
 ) -> None:
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """

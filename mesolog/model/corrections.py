@@ -129,7 +129,9 @@ def corrected_substances(
         if index is None:
             has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
             raise InvalidValue(
-                "--remove-substance", text, f"session {session.id} has no such product (it has: {has})"
+                "--remove-substance",
+                text,
+                f"session {session.id} has no such product (it has: {has})",
             )
         gone.append(items[index])
         notes.append(
@@ -169,8 +171,9 @@ def corrected_substances(
     kept = tuple(s for s in items if not any(s is g for g in gone))
     if not kept:
         raise InvalidValue(
-            "--remove-substance", ", ".join(removed), "a session keeps at least one product; "
-            "void the session if none was given",
+            "--remove-substance",
+            ", ".join(removed),
+            "a session keeps at least one product; void the session if none was given",
         )
     return SubstanceCorrection(kept, tuple(notes))
 
@@ -226,9 +229,15 @@ def complication_index(
     found = [i for i, c in enumerate(items) if same_complication(c.name, name, words)]
     if not found:
         has = ", ".join(c.name for c in items) or "none"
-        raise InvalidValue(option, name, f"session {session.id} has no such complication (it has: {has})")
+        raise InvalidValue(
+            option, name, f"session {session.id} has no such complication (it has: {has})"
+        )
     index = _one(
-        found, items, f"complications named {name!r}", option, session,
+        found,
+        items,
+        f"complications named {name!r}",
+        option,
+        session,
         lambda i: complication_line(i + 1, items[i]),
     )
     assert index is not None
@@ -318,8 +327,13 @@ def corrected_lots(session: Session) -> list[CorrectedLot]:
                 except ValueError:
                     continue  # not a product as the trail writes one
                 found[key] = CorrectedLot(
-                    item.group("name"), amount, item.group("unit"), item.group("lot"),
-                    note.at, note.by, note.reason,
+                    item.group("name"),
+                    amount,
+                    item.group("unit"),
+                    item.group("lot"),
+                    note.at,
+                    note.by,
+                    note.reason,
                 )
     return list(found.values())
 

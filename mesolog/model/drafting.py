@@ -298,11 +298,16 @@ def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Re
     for item in items:
         known = progress.known_expiry(chart, item.name, item.lot) if item.lot else None
         if known is not None and item.expiry is not None and item.expiry != known:
-            remarks.append(Remark("substance", (
-                f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
-                f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
-                "(recorded as given)"
-            )))
+            remarks.append(
+                Remark(
+                    "substance",
+                    (
+                        f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
+                        f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
+                        "(recorded as given)"
+                    ),
+                )
+            )
     return remarks
 
 
@@ -321,10 +326,15 @@ def new_product_remarks(
         category, match = words.substance(item.name)
         if category != vocab.UNCATALOGUED or match.suggestion or vocab.normalize(item.name) in held:
             continue
-        remarks.append(Remark("substance", (
-            f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
-            f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
-        )))
+        remarks.append(
+            Remark(
+                "substance",
+                (
+                    f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
+                    f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
+                ),
+            )
+        )
     return remarks
 
 
@@ -426,13 +436,16 @@ def _refuse_corrections(given: Given) -> None:
     numbered = [s for s in given.substances if corrections.numbered_spec(s)[0] is not None]
     if numbered:
         raise InvalidValue(
-            "substance", numbered[0], "'#N=' names a product of a recorded session: use it with "
-            "`mesolog amend`, or give NAME:AMOUNT here"
+            "substance",
+            numbered[0],
+            "'#N=' names a product of a recorded session: use it with "
+            "`mesolog amend`, or give NAME:AMOUNT here",
         )
     if given.remove_substances or given.resolve_complications or given.resolved or given.outcome:
         raise InvalidValue(
-            "--remove-substance/--resolve-complication", "", "they correct a recorded session: "
-            "use them with `mesolog amend`"
+            "--remove-substance/--resolve-complication",
+            "",
+            "they correct a recorded session: use them with `mesolog amend`",
         )
 
 
@@ -554,9 +567,7 @@ def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     if course is None:
         return []
     earlier = [
-        s.date
-        for s in chart.active_sessions
-        if course.named(s.course) and s.date <= session.date
+        s.date for s in chart.active_sessions if course.named(s.course) and s.date <= session.date
     ]
     if not earlier:
         return []
@@ -581,13 +592,15 @@ def _settled(
     if not given.resolve_complications:
         if given.resolved or given.outcome:
             raise InvalidValue(
-                "--resolved/--outcome", given.resolved or given.outcome or "",
+                "--resolved/--outcome",
+                given.resolved or given.outcome or "",
                 "say which complication with --resolve-complication NAME",
             )
         return session.complications
     if not given.resolved:
         raise InvalidValue(
-            "--resolve-complication", given.resolve_complications[0],
+            "--resolve-complication",
+            given.resolve_complications[0],
             "give the date it resolved with --resolved YYYY-MM-DD",
         )
     resolved = past_date(given.resolved, "resolved", today)

@@ -34,11 +34,7 @@ NOT_EXPORTED = {
 }
 SESSION_COLUMNS = (
     "session",
-    *(
-        f.name
-        for f in fields(Session)
-        if f.name not in {"id", *EXPORTED_APART, *NOT_EXPORTED}
-    ),
+    *(f.name for f in fields(Session) if f.name not in {"id", *EXPORTED_APART, *NOT_EXPORTED}),
 )
 SUBSTANCE_COLUMNS = ("substance", "category", "amount", "unit", "concentration", "lot", "expiry")
 # The long form numbers each substance within its session (1, 2...): a session may hold the

@@ -17,12 +17,42 @@ MAX_SUGGESTIONS = 3
 # The Latin letters Unicode does not decompose into a base letter and a mark (NFKD leaves them
 # whole), as a person types them on an English keyboard. Lower case: folding comes first.
 # (ß is casefold's own: "ss".)
-_AS_TYPED = str.maketrans({
-    "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
-    "ħ": "h", "ŧ": "t", "ŀ": "l", "ĸ": "k", "ŋ": "n", "ƒ": "f", "ɨ": "i", "ʉ": "u",
-    "ɛ": "e", "ɔ": "o", "ə": "e", "ƶ": "z", "ȥ": "z", "ɍ": "r", "ɏ": "y", "ꝁ": "k",
-    "ſ": "s", "ĳ": "ij", "ŉ": "n", "ƀ": "b", "ɓ": "b", "ɗ": "d", "ƙ": "k", "ƴ": "y",
-})
+_AS_TYPED = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "ŀ": "l",
+        "ĸ": "k",
+        "ŋ": "n",
+        "ƒ": "f",
+        "ɨ": "i",
+        "ʉ": "u",
+        "ɛ": "e",
+        "ɔ": "o",
+        "ə": "e",
+        "ƶ": "z",
+        "ȥ": "z",
+        "ɍ": "r",
+        "ɏ": "y",
+        "ꝁ": "k",
+        "ſ": "s",
+        "ĳ": "ij",
+        "ŉ": "n",
+        "ƀ": "b",
+        "ɓ": "b",
+        "ɗ": "d",
+        "ƙ": "k",
+        "ƴ": "y",
+    }
+)
 
 
 def fold(text: str) -> str:

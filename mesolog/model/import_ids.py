@@ -145,9 +145,7 @@ class TypoCheck:
         close = self._close(patient_id)
         if not close:
             return ""
-        if name and all(
-            (known := self._names.get(c)) and fold(known) != fold(name) for c in close
-        ):
+        if name and all((known := self._names.get(c)) and fold(known) != fold(name) for c in close):
             # Numbered ids are often one keystroke apart (P-0043, P-0042): when the file names
             # the patient and every close patient is named otherwise, they are different people;
             # the plan still lists the pair, to be looked at.

@@ -366,7 +366,11 @@ class MapDraft:
     def _values(self, separator: str) -> dict[str, dict[str, str]]:
         values = {}
         for target, cells in self.words.items():
-            words = {w.strip() for c in cells for w in (c.split(separator) if target == "areas" and separator else [c])}
+            words = {
+                w.strip()
+                for c in cells
+                for w in (c.split(separator) if target == "areas" and separator else [c])
+            }
             values[target] = {w: _our_word(target, w) for w in sorted(words - {""})}
         return values
 
@@ -390,9 +394,7 @@ class MapDraft:
         """The map file: comments that explain it, then the guesses as TOML."""
         import tomli_w
 
-        units = {
-            f: unit for h, f in self.columns.items() if f and (unit := header_unit(h)[1])
-        }
+        units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h)[1])}
         data: dict[str, Any] = {"date_format": self.dates.format}
         if self.header_row != 1:
             data["header_row"] = self.header_row
@@ -480,7 +482,9 @@ def _columns(columns: object, where: str) -> dict[str, str]:
             raise InvalidValue(f"{where} column {header!r}", target, f"use one of {allowed}")
         if target in targets:
             raise InvalidValue(
-                f"{where} column {header!r}", target, f"column {targets[target]!r} maps to it already"
+                f"{where} column {header!r}",
+                target,
+                f"column {targets[target]!r} maps to it already",
             )
         targets[target] = header
     for needed in REQUIRED:
@@ -491,7 +495,9 @@ def _columns(columns: object, where: str) -> dict[str, str]:
 
 def _date_format(date_format: object, where: str) -> str:
     if not isinstance(date_format, str) or "%" not in date_format:
-        raise InvalidValue(f"{where} date_format", str(date_format), "use strftime syntax, e.g. %d/%m/%Y")
+        raise InvalidValue(
+            f"{where} date_format", str(date_format), "use strftime syntax, e.g. %d/%m/%Y"
+        )
     return date_format
 
 
@@ -513,7 +519,9 @@ def _split(split: object, where: str) -> dict[str, str]:
                 f"{where} [split]", name, f"only {' and '.join(LIST_FIELDS)} hold several values"
             )
         if not isinstance(separator, str) or not separator:
-            raise InvalidValue(f"{where} [split] {name}", str(separator), 'name the separator, e.g. ","')
+            raise InvalidValue(
+                f"{where} [split] {name}", str(separator), 'name the separator, e.g. ","'
+            )
     return {str(k): str(v) for k, v in split.items()}
 
 
@@ -526,7 +534,9 @@ def _units(units: object, where: str) -> dict[str, str]:
     try:
         parse.amount(f"1{unit}")
     except InvalidValue:
-        raise InvalidValue(f"{where} [units] amount", str(unit), "use ml, mg, mcg, IU or U") from None
+        raise InvalidValue(
+            f"{where} [units] amount", str(unit), "use ml, mg, mcg, IU or U"
+        ) from None
     return {"amount": str(unit)}
 
 
@@ -538,7 +548,9 @@ def _encoding(name: object, where: str) -> str:
     try:
         return codecs.lookup(str(name)).name
     except LookupError:
-        raise InvalidValue(f"{where} encoding", str(name), "name a text encoding, e.g. cp1252") from None
+        raise InvalidValue(
+            f"{where} encoding", str(name), "name a text encoding, e.g. cp1252"
+        ) from None
 
 
 def _header_row(row: object, where: str) -> int:
@@ -568,7 +580,9 @@ def mapped_columns(header: list[str], cmap: ColumnMap) -> list[MappedColumn]:
             target = cmap.columns[h]
             base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
             words = cmap.values.get(target) or cmap.values.get(base) or {}
-            found.append(MappedColumn(i, target, words, cmap.split.get(target, ""), cmap.unit_of(target)))
+            found.append(
+                MappedColumn(i, target, words, cmap.split.get(target, ""), cmap.unit_of(target))
+            )
     return found
 
 

@@ -76,7 +76,9 @@ _CONTENT = tuple(f.name for f in fields(Session) if f.name not in _NOT_CONTENT)
 def content_key(patient_id: str, session: Session) -> str:
     """A stable hash of what ``session`` records for ``patient_id`` (see ``docs/import.md``)."""
     what = {
-        name: getattr(session, name) for name in _CONTENT if name not in ("substances", "complications")
+        name: getattr(session, name)
+        for name in _CONTENT
+        if name not in ("substances", "complications")
     }
     what["patient"] = patient_id.casefold()
     what["substances"] = [
@@ -257,7 +259,9 @@ def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: 
         areas=(areas.replace(";", ","),) if areas else (),
         indication=_first(group, "indication"),
         substances=tuple(
-            _substance_spec(given, date_format) for row in group.rows for given in substances_of(row)
+            _substance_spec(given, date_format)
+            for row in group.rows
+            for given in substances_of(row)
         ),
         depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
         technique=_first(group, "technique"),
@@ -366,7 +370,9 @@ def disagreements(group: Group) -> dict[int, Rejection]:
                 continue
             if key not in first:
                 first[key] = (text, row.number)
-            elif vocab.normalize(text) != vocab.normalize(first[key][0]) and row.number not in found:
+            elif (
+                vocab.normalize(text) != vocab.normalize(first[key][0]) and row.number not in found
+            ):
                 kept, at = first[key]
                 found[row.number] = Rejection(
                     row.number,

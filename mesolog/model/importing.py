@@ -201,7 +201,9 @@ class _Planner:
         self.sessions_left[key] -= 1
         if self.sessions_left[key]:
             return
-        self.keys.pop(key, None)  # the patient's last session: what the chart held is no longer asked
+        self.keys.pop(
+            key, None
+        )  # the patient's last session: what the chart held is no longer asked
         if key in self.plan.charts:
             self.ready.append(self.plan.charts[key])
 
@@ -254,7 +256,9 @@ class _Planner:
             self.keys[key] = keys_of(patient_id, chart.sessions) if chart else set()
         return self.keys[key]
 
-    def _duplicates(self, group: Group, chart: Chart | None, target: ChartPlan, draft: Session) -> None:
+    def _duplicates(
+        self, group: Group, chart: Chart | None, target: ChartPlan, draft: Session
+    ) -> None:
         for old in chart.sessions if chart else ():
             if not old.voided and _same_session(old, draft):
                 self.plan.duplicates.append(
@@ -345,7 +349,9 @@ def stream_rows(
     practitioner said are new patients although close to an existing one (``--new-patient``)."""
     plan.rows_read, count, plan.dates = _first_pass(source, plan.rejected)
     if not plan.rows_read:
-        raise UnreadableImport(f"{source.file_name} has a header but no rows: there is nothing to import.")
+        raise UnreadableImport(
+            f"{source.file_name} has a header but no rows: there is nothing to import."
+        )
     sessions = Sessions(count.rows, source.date_format, how.today)
     typo = TypoCheck(people, {i.casefold() for i in new_ids})
     planner = _Planner(plan, how, charts, typo, count.patients)
@@ -360,7 +366,9 @@ def stream_rows(
             if done.sessions:
                 yield done
     if sessions.pending:
-        raise UnreadableImport(f"{source.file_name} changed while it was read: run the import again.")
+        raise UnreadableImport(
+            f"{source.file_name} changed while it was read: run the import again."
+        )
     # Patients one of whose sessions was rejected whole never saw their last session drafted.
     yield from (c for k, c in plan.charts.items() if k not in handed and c.sessions)
     _finish(plan, sessions, typo)
@@ -458,10 +466,16 @@ def visit_rows(file_name: str, visits: list[Any]) -> Iterator[Row]:
         products = visit.get(PRODUCTS)
         unknown = set(visit) - VISIT_FIELDS - {PRODUCTS}
         if not isinstance(products, list) or not products or unknown:
-            said = f"key {sorted(unknown)[0]!r} is no field" if unknown else f"has no {PRODUCTS!r} list"
+            said = (
+                f"key {sorted(unknown)[0]!r} is no field"
+                if unknown
+                else f"has no {PRODUCTS!r} list"
+            )
             raise UnreadableImport(f"{file_name}: visit {number} {said}. {VISITS_SHAPE}.")
         shared = {
-            k: _text(v, "; " if k == "complications" else ", ") for k, v in visit.items() if k != PRODUCTS
+            k: _text(v, "; " if k == "complications" else ", ")
+            for k, v in visit.items()
+            if k != PRODUCTS
         }
         for place, product in enumerate(products, 1):
             if not isinstance(product, dict) or set(product) - PRODUCT_FIELDS:
@@ -493,19 +507,26 @@ def plan_restore(
         try:
             parse.check_patient_id(chart.patient.id)
         except InvalidPatientId as error:
-            plan.rejected += [Rejection(first + i, "patient", error.message) for i in range(len(chart.sessions))]
+            plan.rejected += [
+                Rejection(first + i, "patient", error.message) for i in range(len(chart.sessions))
+            ]
             continue
         refused = [
-            Rejection(first + i, ".".join(map(str, p.field)), f"{chart.patient.id} session {s.id}: {p.message}")
+            Rejection(
+                first + i,
+                ".".join(map(str, p.field)),
+                f"{chart.patient.id} session {s.id}: {p.message}",
+            )
             for i, s in enumerate(chart.sessions)
             for p in session_problems(s, today)
         ]
         if refused:
             plan.rejected += refused
             bad = {r.row for r in refused}
-            chart = replace(chart, sessions=tuple(
-                s for i, s in enumerate(chart.sessions) if first + i not in bad
-            ))
+            chart = replace(
+                chart,
+                sessions=tuple(s for i, s in enumerate(chart.sessions) if first + i not in bad),
+            )
         existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(

@@ -81,7 +81,9 @@ def timeline(chart: Chart) -> dict[str, list[Shot]]:
     (no view recorded) are left out: nothing says what they show."""
     shots: dict[str, list[Shot]] = {}
     for session in sorted(chart.active_sessions, key=lambda s: (s.date, s.id)):
-        ordered = sorted(session.photos, key=lambda p: STAGES.index(p.stage) if p.stage in STAGES else 2)
+        ordered = sorted(
+            session.photos, key=lambda p: STAGES.index(p.stage) if p.stage in STAGES else 2
+        )
         for item in ordered:
             if item.view:
                 shots.setdefault(item.view, []).append(Shot(item, session.id, session.date))

@@ -140,7 +140,9 @@ class SessionQuery:
         passes is asked row by row."""
         if gathered.first is None or gathered.last is None:
             return False  # no session at all
-        if (self.since and gathered.last < self.since) or (self.until and gathered.first > self.until):
+        if (self.since and gathered.last < self.since) or (
+            self.until and gathered.first > self.until
+        ):
             return False
         return self._lists_match(*gathered[:5])
 
@@ -151,7 +153,10 @@ class SessionQuery:
             return False
         if gathered.first is None or gathered.last is None:
             return True
-        return not ((self.since and gathered.first < self.since) or (self.until and gathered.last > self.until))
+        return not (
+            (self.since and gathered.first < self.since)
+            or (self.until and gathered.last > self.until)
+        )
 
     def _lists_match(
         self,
@@ -172,7 +177,9 @@ class SessionQuery:
             (self.zone or None, zones, same_zone),
         ]
         return all(
-            any(test(wanted, v) for v in values) for wanted, values, test in asked if wanted is not None
+            any(test(wanted, v) for v in values)
+            for wanted, values, test in asked
+            if wanted is not None
         )
 
 
@@ -292,7 +299,9 @@ def top_three(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
 Tally = dict[str, tuple[int, int, Counter[str]]]
 
 
-def tallies(rows: Iterable[SessionRow], kinds_of_group: Iterable[str] = STATS_BY) -> dict[str, Tally]:
+def tallies(
+    rows: Iterable[SessionRow], kinds_of_group: Iterable[str] = STATS_BY
+) -> dict[str, Tally]:
     """One patient's tally by each kind of group (``by``), in one pass over the sessions."""
     out: dict[str, Tally] = {by: {} for by in kinds_of_group}
     for row in rows:
@@ -336,7 +345,9 @@ def complication_stats(
     per_patient: dict[str, list[SessionRow]] = {}
     for row in rows:
         per_patient.setdefault(row.patient_id, []).append(row)
-    return combined([*counted, *((pid, tallies(own, [by])[by]) for pid, own in per_patient.items())])
+    return combined(
+        [*counted, *((pid, tallies(own, [by])[by]) for pid, own in per_patient.items())]
+    )
 
 
 # --- recall: who received a lot, and how to reach them -----------------------------------------
@@ -387,7 +398,9 @@ def lot_patients(
         for name, amount, unit, was, day, reason in row.corrected:
             if lot_key(was) == key:
                 note = f"corrected away on {day}: {reason}"
-                grouped.setdefault(row.patient_id, []).append((row, (name, amount, unit, was), note))
+                grouped.setdefault(row.patient_id, []).append(
+                    (row, (name, amount, unit, was), note)
+                )
     return [
         LotPatient(
             pid,

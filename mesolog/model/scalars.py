@@ -84,7 +84,6 @@ def needle_length(text: str | float) -> float:
     return length
 
 
-
 def choice(text: str, field_name: str, allowed: tuple[str, ...]) -> str:
     word = vocab.normalize(text)
     for option in allowed:

@@ -160,7 +160,13 @@ def amount_problem(item: Substance) -> InvalidValue | None:
 def _one_line_problems(session: Session, check: Callable[..., None]) -> None:
     """Every text of a session but its notes is one line (``values.one_line``), however the
     session came: typed, scripted through the Python API, or restored from a JSON export."""
-    texts = ("practitioner", "indication", "course", "anaesthetic", *(e.name for e in PLAIN if e.text))
+    texts = (
+        "practitioner",
+        "indication",
+        "course",
+        "anaesthetic",
+        *(e.name for e in PLAIN if e.text),
+    )
     for name in texts:
         value = getattr(session, name)
         if isinstance(value, str):

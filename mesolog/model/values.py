@@ -70,8 +70,9 @@ def one_line(text: str, field_name: str) -> str:
     so a line break is never silently turned into a space either."""
     if _LINE_BREAK.search(text):
         raise InvalidValue(
-            field_name, text, "it must be one line; remove the line break (only notes may hold "
-            "several lines)"
+            field_name,
+            text,
+            "it must be one line; remove the line break (only notes may hold several lines)",
         )
     return text
 
@@ -192,7 +193,9 @@ def photo(text: str) -> str:
     from pathlib import PurePosixPath, PureWindowsPath
 
     if PurePosixPath(text).is_absolute() or PureWindowsPath(text).anchor or text.startswith("~"):
-        raise InvalidValue("photo", text, f"it is not inside the data folder; copy it there and {how}")
+        raise InvalidValue(
+            "photo", text, f"it is not inside the data folder; copy it there and {how}"
+        )
     if ".." in PureWindowsPath(text).parts:  # "\\" and "/" both separate parts here
         raise InvalidValue("photo", text, f"'..' leads out of the data folder; {how}")
     return text
@@ -215,7 +218,9 @@ def _substance_extra(spec: str, extra: str, how: str) -> tuple[str, str | date]:
     if not extra:
         # "HA:2ml::" could mean "no lot" or a lot lost in typing: refused, not guessed.
         raise InvalidValue(
-            "substance", spec, "it has an empty part (nothing after a ':'); leave out a lot "
+            "substance",
+            spec,
+            "it has an empty part (nothing after a ':'); leave out a lot "
             f"or expiry you do not have; {how}",
         )
     key, _, rest = extra.partition(" ")
@@ -226,7 +231,9 @@ def _substance_extra(spec: str, extra: str, how: str) -> tuple[str, str | date]:
     if key_l in (*LOT_WORDS, *EXPIRY_WORDS) and not rest.strip():
         # A bare keyword would otherwise be recorded as the lot "LOT".
         raise InvalidValue(
-            "substance", spec, f"{key.rstrip('=')} needs a value after it, e.g. "
+            "substance",
+            spec,
+            f"{key.rstrip('=')} needs a value after it, e.g. "
             '"hyaluronic acid:2ml:LOT A17:EXP 2027-09-30"; leave it out if there is none',
         )
     if key_l in EXPIRY_WORDS:
@@ -256,7 +263,9 @@ def _lot_and_expiry(spec: str, extras: list[str], how: str) -> tuple[str | None,
         # At the prompt ';' separates substances (and ',' reads as a list): the same text
         # would split differently there, so a lot holding them is never stored.
         raise InvalidValue(
-            "substance", spec, "a lot cannot hold ';' or ','; give one lot per substance "
+            "substance",
+            spec,
+            "a lot cannot hold ';' or ','; give one lot per substance "
             '(a second lot as a second --substance), e.g. "hyaluronic acid:2ml:LOT A17"',
         )
     return (lots[0] if lots else None), (expiries[0] if expiries else None)
@@ -393,4 +402,3 @@ def spreadsheet_quoted(text: str) -> str:
 def spreadsheet_unquoted(text: str) -> str:
     """The value a cell written by :func:`spreadsheet_quoted` stands for."""
     return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_LEADS) else text
-

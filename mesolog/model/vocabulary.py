@@ -143,7 +143,9 @@ class DepthRange:
     def applies(self, method: str | None, indication: str | None) -> bool:
         if self.methods is not None and (method or "") not in self.methods:
             return False
-        return self.indications is None or meaning("indication", indication or "") in self.indications
+        return (
+            self.indications is None or meaning("indication", indication or "") in self.indications
+        )
 
 
 DEPTH_RANGES = (

@@ -184,7 +184,9 @@ def parse_zone(spec: str) -> ZoneGiven:
 def _points(spec: str, text: str) -> int:
     text = text.strip()
     if not text.isdecimal() or not 1 <= int(text) <= MAX_POINTS:
-        raise InvalidValue("zone points", spec, f"the points are a whole number from 1 to {MAX_POINTS}")
+        raise InvalidValue(
+            "zone points", spec, f"the points are a whole number from 1 to {MAX_POINTS}"
+        )
     return int(text)
 
 
@@ -252,7 +254,9 @@ def drafted_zones(
             raise InvalidValue("zone", spec, why.split(" is not allowed: ", 1)[1])
         key = (area_key(given.area), catalogue.zone(given.area, given.zone) or "")
         if key in seen:
-            raise InvalidValue("zone", spec, f"{seen[key]} names the same zone; give each zone once")
+            raise InvalidValue(
+                "zone", spec, f"{seen[key]} names the same zone; give each zone once"
+            )
         seen[key] = spec
         out.append(Zone(given.area, given.zone, given.points, given.amount))
     return tuple(out)
@@ -267,7 +271,9 @@ def zone_value_problems(place: Zone, session_areas: Iterable[str]) -> list[tuple
     if points is not None and not 1 <= points <= MAX_POINTS:
         problems.append(("points", f"the points are a whole number from 1 to {MAX_POINTS}"))
     if amount is not None and not 0 < amount <= MAX_AMOUNT_ML:
-        problems.append(("amount", f"the amount is in ml, more than 0 and at most {MAX_AMOUNT_ML:g}"))
+        problems.append(
+            ("amount", f"the amount is in ml, more than 0 and at most {MAX_AMOUNT_ML:g}")
+        )
     if area_key(area) not in {area_key(a) for a in session_areas}:
         problems.append(("area", "a zone's area must be one of the session's areas"))
     return problems

@@ -130,7 +130,11 @@ def overview(
     for pid, why in problems:
         rows.append(
             [
-                text(pid) if c.key == "patient" else text("⚠ cannot read this chart: " + why) if c.key == "name" else ""
+                text(pid)
+                if c.key == "patient"
+                else text("⚠ cannot read this chart: " + why)
+                if c.key == "name"
+                else ""
                 for c in drawn(columns)
             ]
         )
@@ -140,13 +144,15 @@ def overview(
     # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
     # Every chart listed is counted, the unreadable ones too (they are rows of the table).
     unread = f", {len(problems)} unreadable" if problems else ""
-    heading = shown(f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})")
+    heading = shown(
+        f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})"
+    )
     for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
 
 
 def _lateness(next_due: date, today: date) -> str:
-    """"overdue 3 d", "due today" or "in 5 d"."""
+    """ "overdue 3 d", "due today" or "in 5 d"."""
     if next_due < today:
         return f"overdue {(today - next_due).days} d"
     if next_due == today:
@@ -200,7 +206,9 @@ def due(
     if not summaries and nobody and fmt == "table":
         console().print(shown(nobody))
         return
-    styles = ["bold red" if s.next_due is not None and s.next_due <= today else "" for s in summaries]
+    styles = [
+        "bold red" if s.next_due is not None and s.next_due <= today else "" for s in summaries
+    ]
     heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
     _answer(fmt, due_columns(today), summaries, heading, styles)
 
@@ -212,23 +220,47 @@ def _voided(number: int, status: str) -> str:
 def found_columns() -> list[Column]:
     return [
         Column("Patient", key="patient", value=lambda r: r.patient_id),
-        Column("#", key="session", value=lambda r: r.session, cell=lambda r: _voided(r.session, r.status)),
+        Column(
+            "#",
+            key="session",
+            value=lambda r: r.session,
+            cell=lambda r: _voided(r.session, r.status),
+        ),
         Column("Date", key="date", value=lambda r: r.date.isoformat()),
         Column("Status", key="status", value=lambda r: r.status, table=False),
-        Column("Areas", whole=False, drop=2, key="areas", value=lambda r: "; ".join(r.areas),
-               cell=lambda r: text(", ".join(r.areas))),
+        Column(
+            "Areas",
+            whole=False,
+            drop=2,
+            key="areas",
+            value=lambda r: "; ".join(r.areas),
+            cell=lambda r: text(", ".join(r.areas)),
+        ),
         Column(
             "Substances (lot)",
             key="substances",
             value=lambda r: "; ".join(f"{n} {amount_text(a, u)}" for n, a, u, _ in r.substances),
             cell=lambda r: text(
-                "\n".join(f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "") for n, a, u, lot in r.substances)
+                "\n".join(
+                    f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "")
+                    for n, a, u, lot in r.substances
+                )
             ),
         ),
-        Column("Lots", key="lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False),
+        Column(
+            "Lots",
+            key="lots",
+            value=lambda r: "; ".join(lot or "" for *_, lot in r.substances),
+            table=False,
+        ),
         Column("Technique", drop=4, key="technique", value=lambda r: r.technique),
-        Column("Depth", drop=3, key="depth_mm", value=lambda r: f"{number_text(r.depth_mm)}",
-               cell=lambda r: f"{number_text(r.depth_mm)} mm"),
+        Column(
+            "Depth",
+            drop=3,
+            key="depth_mm",
+            value=lambda r: f"{number_text(r.depth_mm)}",
+            cell=lambda r: f"{number_text(r.depth_mm)} mm",
+        ),
         Column("Anaesthetic", key="anaesthetic", value=lambda r: r.anaesthetic, table=False),
         Column(
             "Complications",
@@ -238,7 +270,9 @@ def found_columns() -> list[Column]:
             value=lambda r: "; ".join(f"{n} ({s})" for n, s in r.complications),
             cell=lambda r: text(", ".join(f"{n} ({s})" for n, s in r.complications)),
         ),
-        Column("Practitioner", whole=False, drop=5, key="practitioner", value=lambda r: r.practitioner),
+        Column(
+            "Practitioner", whole=False, drop=5, key="practitioner", value=lambda r: r.practitioner
+        ),
         Column("Indication", key="indication", value=lambda r: r.indication or "", table=False),
     ]
 
@@ -254,9 +288,7 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
 # One row per administration of the lot: (the patient, the session, the substance given,
 # whether it is the patient's first row: the table names who to call once, next to it).
 # (patient, session, product, first of the patient's rows, "" or what corrected the lot away)
-Administration = tuple[
-    "questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str
-]
+Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str]
 
 
 def _who(a: Administration) -> Text:
@@ -273,11 +305,22 @@ def lot_columns(corrected: bool = False) -> list[Column]:
         Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
         Column("Phone", key="phone", value=lambda a: a[0].contact.phone, table=False),
         Column("Email", key="email", value=lambda a: a[0].contact.email, table=False),
-        Column("#", key="session", value=lambda a: a[1].session, cell=lambda a: _voided(a[1].session, a[1].status)),
+        Column(
+            "#",
+            key="session",
+            value=lambda a: a[1].session,
+            cell=lambda a: _voided(a[1].session, a[1].status),
+        ),
         Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
         Column("Status", key="status", value=lambda a: a[1].status, table=False),
         Column("Substance", key="substance", value=lambda a: a[2][0]),
-        Column("Amount", drop=1, key="amount", value=lambda a: a[2][1], cell=lambda a: text(amount_text(a[2][1], a[2][2]))),
+        Column(
+            "Amount",
+            drop=1,
+            key="amount",
+            value=lambda a: a[2][1],
+            cell=lambda a: text(amount_text(a[2][1], a[2][2])),
+        ),
         Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
         Column("Lot", key="lot", value=lambda a: a[2][3]),
         Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
@@ -298,14 +341,30 @@ def recall_columns() -> list[Column]:
         Column("Phone", key="phone", value=lambda p: p.contact.phone),
         Column("Email", key="email", value=lambda p: p.contact.email),
         Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
-        Column("Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
-        Column("Substances", key="substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)),
-        Column("Lots", key="lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)),  # as typed
-        Column("Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
-        Column("Voided", key="voided",
-               value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")),
-        Column("Corrected", key="corrected",
-               value=lambda p: _joined(f"session {r.session}: {note}" for r, _, note in p.given if note)),
+        Column(
+            "Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)
+        ),
+        Column(
+            "Substances", key="substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)
+        ),
+        Column(
+            "Lots", key="lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)
+        ),  # as typed
+        Column(
+            "Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)
+        ),
+        Column(
+            "Voided",
+            key="voided",
+            value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided"),
+        ),
+        Column(
+            "Corrected",
+            key="corrected",
+            value=lambda p: _joined(
+                f"session {r.session}: {note}" for r, _, note in p.given if note
+            ),
+        ),
     ]
 
 
@@ -358,10 +417,20 @@ def stats_columns() -> list[Column]:
         Column("Group", key="group", value=lambda g: g.group),
         Column("Sessions", justify="right", key="sessions", value=lambda g: g.sessions),
         Column("Patients", justify="right", drop=2, key="patients", value=lambda g: g.patients),
-        Column("With complications", justify="right", whole=False, key="with_complications",
-               value=lambda g: g.with_complications),
-        Column("Rate", justify="right", key="rate", value=lambda g: round(g.rate, 4),
-               cell=lambda g: f"{g.rate:.0%}"),
+        Column(
+            "With complications",
+            justify="right",
+            whole=False,
+            key="with_complications",
+            value=lambda g: g.with_complications,
+        ),
+        Column(
+            "Rate",
+            justify="right",
+            key="rate",
+            value=lambda g: round(g.rate, 4),
+            cell=lambda g: f"{g.rate:.0%}",
+        ),
         # The rate as a bar, and whether the group is too small to compare.
         Column("", whole=False, drop=3, key="too_small", value=lambda g: g.too_small, cell=bar),
         Column(

@@ -137,7 +137,6 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-
 # --- what reaches Markdown is text ----------------------------------------------------------
 #
 # Markdown output escapes user text (docs/design.md) in one function, ``markdown_text``: rendered by
@@ -207,7 +206,6 @@ def write(text: str) -> None:
         page.current.write(text)
     else:
         sys.stdout.write(text)
-
 
 
 def date_text(value: date | None) -> str:

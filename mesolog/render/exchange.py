@@ -199,7 +199,8 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
             f"Already in the charts (left out): {counted(plan.already_imported, 'session')}."
         )
     rejected = [
-        f"{plan.where} {r.row}, {r.field}: {r.reason}" for r in sorted(plan.rejected, key=lambda r: r.row)
+        f"{plan.where} {r.row}, {r.field}: {r.reason}"
+        for r in sorted(plan.rejected, key=lambda r: r.row)
     ]
     # (title, lines, how many more the plan counted without keeping them)
     sections = (
@@ -219,7 +220,7 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
                 lines.append(f"  ... and {more} more")
     if len(plan.close_to_existing) > 1:
         lines.append(
-            "If every id above with a \"did you mean\" is a new patient, add "
+            'If every id above with a "did you mean" is a new patient, add '
             f"--new-patient {','.join(plan.close_to_existing)}"
         )
     if refused:

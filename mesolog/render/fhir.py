@@ -55,7 +55,10 @@ GENDERS = {"female": "female", "male": "male", "other": "other"}
 SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
-CONSENT_SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment"}
+CONSENT_SCOPE = {
+    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+    "code": "treatment",
+}
 CONSENT_CATEGORY = {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
 CONSENT_OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}
 # Our own extensions' URLs: what no Procedure element holds (needle, points, duration).
@@ -256,7 +259,11 @@ class _Builder:
             return f"{kind}/{rid}"
         url = "urn:uuid:" + rid
         self.entries.append(
-            {"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": f"{kind}/{rid}"}}
+            {
+                "fullUrl": url,
+                "resource": resource,
+                "request": {"method": "PUT", "url": f"{kind}/{rid}"},
+            }
         )
         return url
 
@@ -310,11 +317,18 @@ class _Builder:
         }
         for session in chart.sessions:
             self.session(
-                chart, session, key, patient_ref, plans, prefixes[session.uid],
+                chart,
+                session,
+                key,
+                patient_ref,
+                plans,
+                prefixes[session.uid],
                 procedures[session.uid],
             )
         for note in chart.amendments:
-            self.provenance((key, "chart-amendment", *amendment_identity(note)), note, [patient_ref])
+            self.provenance(
+                (key, "chart-amendment", *amendment_identity(note)), note, [patient_ref]
+            )
         return self.taken()
 
     def patient(self, chart: Chart) -> dict[str, Any]:
@@ -484,9 +498,7 @@ class _Builder:
             resource["performer"] = [performer]
         return resource
 
-    def provenance(
-        self, parts: tuple[object, ...], note: Amendment, targets: list[str]
-    ) -> None:
+    def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
         """One correction: who made it, when, why, what it changed and what it targets."""
         who = self.practitioner(note.by) or {"display": "not recorded"}
         resource: dict[str, Any] = {

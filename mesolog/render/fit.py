@@ -81,7 +81,6 @@ def text(value: object) -> Text:
     nothing for None, a list one item a line, a date as ISO."""
     from datetime import date
 
-
     if value is None:
         return shown("")
     if isinstance(value, (list, tuple)):
@@ -127,7 +126,9 @@ def _natural(column: Column, cells: list[object]) -> int:
     from rich.cells import cell_len
 
     widest = max((cell_len(line) for c in cells for line in _lines(c)), default=0)
-    return max(widest, _longest_word(column.header) if not column.whole else cell_len(column.header), 1)
+    return max(
+        widest, _longest_word(column.header) if not column.whole else cell_len(column.header), 1
+    )
 
 
 def _least(column: Column, cells: list[object]) -> int:
@@ -182,11 +183,15 @@ def fitted(
     for n, row in enumerate(rows):
         table.add_row(*(row[i] for i in shown), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
     # An empty column left out hides nothing: not named.
-    hidden = [columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])]
+    hidden = [
+        columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])
+    ]
     return Fitted(table, hidden)
 
 
-def _kept(width: int, columns: Sequence[Column], cells: list[list[object]], least: dict[int, int]) -> list[int]:
+def _kept(
+    width: int, columns: Sequence[Column], cells: list[list[object]], least: dict[int, int]
+) -> list[int]:
     """The columns that stay: droppable ones left out, an empty one first, then the highest
     rank, until the rest fit at their least (or nothing droppable is left)."""
     shown = list(least)
@@ -199,12 +204,16 @@ def _kept(width: int, columns: Sequence[Column], cells: list[list[object]], leas
     return shown
 
 
-def _share(width: int, shown: list[int], least: dict[int, int], natural: dict[int, int]) -> dict[int, int]:
+def _share(
+    width: int, shown: list[int], least: dict[int, int], natural: dict[int, int]
+) -> dict[int, int]:
     """Every column at its least, then the spare width handed out towards each one's natural
     width, the narrowest wishes first, so short free columns stop wrapping before long notes."""
     widths = {i: least[i] for i in shown}
     spare = width - table_width(list(widths.values()))
-    wanting = sorted((i for i in shown if natural[i] > widths[i]), key=lambda i: natural[i] - widths[i])
+    wanting = sorted(
+        (i for i in shown if natural[i] > widths[i]), key=lambda i: natural[i] - widths[i]
+    )
     for n, i in enumerate(wanting):
         share = spare // (len(wanting) - n)
         grow = min(natural[i] - widths[i], share)
@@ -239,11 +248,20 @@ def stacked(
             label = (column.header + ":").ljust(label_width)
             if label_width + max(cell_len(v) for v in values) <= width:
                 for k, value in enumerate(values):
-                    lines.append(shown((label if k == 0 else " " * label_width) + value, style=style, overflow="fold"))
+                    lines.append(
+                        shown(
+                            (label if k == 0 else " " * label_width) + value,
+                            style=style,
+                            overflow="fold",
+                        )
+                    )
             else:
                 lines.append(shown(label.rstrip(), style=style))
                 # Under the label, indented; a wrapped line keeps the indent.
-                lines += [Padding(shown(value, style=style, overflow="fold"), (0, 0, 0, 2), expand=False) for value in values]
+                lines += [
+                    Padding(shown(value, style=style, overflow="fold"), (0, 0, 0, 2), expand=False)
+                    for value in values
+                ]
     return Group(*lines)
 
 

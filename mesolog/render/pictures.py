@@ -48,7 +48,7 @@ def timeline_lines(chart: Chart, width: int = 80) -> list[str]:
 def _row(*cells: str) -> str:
     widths = (7, 10, 6)
     padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
-    return "  ".join([*padded, *cells[len(widths):]]).rstrip()
+    return "  ".join([*padded, *cells[len(widths) :]]).rstrip()
 
 
 def _shot_row(shot: Shot) -> str:
@@ -91,15 +91,23 @@ def photos_section(chart: Chart, pictures: Mapping[str, bytes]) -> str:
     blocks = [f"<style>{_PHOTO_CSS}</style>", '<section id="photos"><h2>Photos</h2>']
     for name, first, latest in pairs:
         figures = _figure("First", first, pictures)
-        figures += _figure("Latest", latest, pictures) if latest else '<p class="muted">Only one picture of this view so far.</p>'
-        blocks.append(f'<div class="view"><h3>{escape(name.capitalize())} view</h3><div class="pair">{figures}</div></div>')
+        figures += (
+            _figure("Latest", latest, pictures)
+            if latest
+            else '<p class="muted">Only one picture of this view so far.</p>'
+        )
+        blocks.append(
+            f'<div class="view"><h3>{escape(name.capitalize())} view</h3><div class="pair">{figures}</div></div>'
+        )
     blocks.append("</section>")
     return "\n".join(blocks)
 
 
 def _figure(label: str, shot: Shot, pictures: Mapping[str, bytes]) -> str:
     item = shot.photo
-    caption = f"{label}: {shot.day.isoformat()}, session {shot.session}" + (f", {item.stage}" if item.stage else "")
+    caption = f"{label}: {shot.day.isoformat()}, session {shot.session}" + (
+        f", {item.stage}" if item.stage else ""
+    )
     data = pictures.get(item.file)
     if data is None:
         body = f'<div class="absent">picture not in the data folder ({escape(item.file)})</div>'
@@ -175,41 +183,67 @@ _OUTLINES: dict[str, str] = {
 _ANY_OUTLINE = '<rect x="5" y="5" width="230" height="190" rx="20"/>'  # a clinic's own area
 _SHAPES: dict[str, dict[str, Box]] = {
     "scalp": {
-        "frontal": (35, 0, 170, 50), "mid-scalp": (80, 50, 80, 55), "vertex": (80, 105, 80, 50),
-        "temporal left": (30, 50, 50, 105), "temporal right": (160, 50, 50, 105),
+        "frontal": (35, 0, 170, 50),
+        "mid-scalp": (80, 50, 80, 55),
+        "vertex": (80, 105, 80, 50),
+        "temporal left": (30, 50, 50, 105),
+        "temporal right": (160, 50, 50, 105),
         "occipital": (35, 155, 170, 45),
     },
     "face": {
-        "forehead": (50, 5, 140, 45), "glabella": (100, 50, 40, 22),
-        "periorbital right": (55, 50, 45, 30), "periorbital left": (140, 50, 45, 30),
-        "cheek right": (50, 80, 50, 50), "cheek left": (140, 80, 50, 50),
-        "nasolabial right": (100, 100, 20, 35), "nasolabial left": (120, 100, 20, 35),
-        "perioral": (100, 135, 40, 25), "chin": (95, 160, 50, 40),
-        "jawline right": (50, 130, 45, 50), "jawline left": (145, 130, 45, 50),
+        "forehead": (50, 5, 140, 45),
+        "glabella": (100, 50, 40, 22),
+        "periorbital right": (55, 50, 45, 30),
+        "periorbital left": (140, 50, 45, 30),
+        "cheek right": (50, 80, 50, 50),
+        "cheek left": (140, 80, 50, 50),
+        "nasolabial right": (100, 100, 20, 35),
+        "nasolabial left": (120, 100, 20, 35),
+        "perioral": (100, 135, 40, 25),
+        "chin": (95, 160, 50, 40),
+        "jawline right": (50, 130, 45, 50),
+        "jawline left": (145, 130, 45, 50),
     },
-    "neck": {"side right": (10, 0, 70, 200), "front": (80, 0, 80, 200), "side left": (160, 0, 70, 200)},
+    "neck": {
+        "side right": (10, 0, 70, 200),
+        "front": (80, 0, 80, 200),
+        "side left": (160, 0, 70, 200),
+    },
     "décolleté": {
-        "upper": (10, 0, 220, 60), "side right": (10, 60, 75, 140), "centre": (85, 60, 70, 140),
+        "upper": (10, 0, 220, 60),
+        "side right": (10, 60, 75, 140),
+        "centre": (85, 60, 70, 140),
         "side left": (155, 60, 75, 140),
     },
     "abdomen": {
-        "upper right": (30, 5, 90, 75), "upper left": (120, 5, 90, 75),
-        "periumbilical": (80, 80, 80, 45), "lower right": (30, 125, 90, 70),
+        "upper right": (30, 5, 90, 75),
+        "upper left": (120, 5, 90, 75),
+        "periumbilical": (80, 80, 80, 45),
+        "lower right": (30, 125, 90, 70),
         "lower left": (120, 125, 90, 70),
     },
     "flanks": {"right": (20, 10, 70, 180), "left": (150, 10, 70, 180)},
     "thighs": {
-        "outer right": (15, 5, 25, 190), "front right": (40, 5, 30, 190), "inner right": (70, 5, 25, 190),
-        "back right": (95, 5, 20, 190), "back left": (125, 5, 20, 190), "inner left": (145, 5, 25, 190),
-        "front left": (170, 5, 30, 190), "outer left": (200, 5, 25, 190),
+        "outer right": (15, 5, 25, 190),
+        "front right": (40, 5, 30, 190),
+        "inner right": (70, 5, 25, 190),
+        "back right": (95, 5, 20, 190),
+        "back left": (125, 5, 20, 190),
+        "inner left": (145, 5, 25, 190),
+        "front left": (170, 5, 30, 190),
+        "outer left": (200, 5, 25, 190),
     },
     "buttocks": {
-        "right": (15, 5, 100, 130), "lower right": (15, 135, 100, 60),
-        "left": (125, 5, 100, 130), "lower left": (125, 135, 100, 60),
+        "right": (15, 5, 100, 130),
+        "lower right": (15, 135, 100, 60),
+        "left": (125, 5, 100, 130),
+        "lower left": (125, 135, 100, 60),
     },
     "arms": {
-        "back right": (20, 5, 40, 190), "inner right": (60, 5, 40, 190),
-        "inner left": (140, 5, 40, 190), "back left": (180, 5, 40, 190),
+        "back right": (20, 5, 40, 190),
+        "inner right": (60, 5, 40, 190),
+        "inner left": (140, 5, 40, 190),
+        "back left": (180, 5, 40, 190),
     },
 }
 _SHADES = ("#fde7d9", "#f7b99a", "#ee8a65", "#d9583a", "#a8321c")  # light to dark: more points
@@ -250,7 +284,12 @@ def _shade(points: int | None, most: int) -> str:
 
 def _label(zone: str) -> str:
     """A zone's name shortened to fit its box: "temporal left" -> "temp. L"."""
-    words = zone.replace("periorbital", "orbit.").replace("temporal", "temp.").replace("nasolabial", "nasolab.").split()
+    words = (
+        zone.replace("periorbital", "orbit.")
+        .replace("temporal", "temp.")
+        .replace("nasolabial", "nasolab.")
+        .split()
+    )
     return " ".join({"left": "L", "right": "R"}.get(w, w) for w in words)
 
 
@@ -270,7 +309,9 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
     for name, (x, y, w, h) in shapes.items():
         place = one.zones.get(name)
         fill = _shade(place.points, most) if place else "#ffffff"
-        parts.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{fill}" stroke="#777" stroke-width="0.8"/>')
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{fill}" stroke="#777" stroke-width="0.8"/>'
+        )
     parts.append("</g>")
     outline = _OUTLINES.get(one.area, _ANY_OUTLINE)
     parts.append(f'<g fill="none" stroke="#222" stroke-width="1.6">{outline}</g>')
@@ -281,7 +322,9 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
     for n, name in enumerate(extra):
         x, y = 5 + 78 * (n % 3), 204 + 34 * (n // 3)
         place = one.zones[name]
-        parts.append(f'<rect x="{x}" y="{y}" width="74" height="30" fill="{_shade(place.points, most)}" stroke="#777"/>')
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="74" height="30" fill="{_shade(place.points, most)}" stroke="#777"/>'
+        )
         parts.append(_zone_text(x + 37, y + 15, name, place, _shade(place.points, most)))
     parts.append("</svg>")
     return "".join(parts)
@@ -295,7 +338,8 @@ def _zone_text(cx: float, cy: float, name: str, place: Zone, fill: str) -> str:
         lines.append(f"{number_text(place.amount)} ml")
     top = cy - 5.5 * (len(lines) - 1)
     spans = "".join(
-        f'<tspan x="{cx:g}" y="{top + 11 * n:g}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+        f'<tspan x="{cx:g}" y="{top + 11 * n:g}">{escape(line)}</tspan>'
+        for n, line in enumerate(lines)
     )
     # White on the two darkest shades, black on the others: readable in print and on screen.
     ink = "#fff" if fill in _SHADES[-2:] else "#111"
@@ -314,7 +358,7 @@ section#injection-map .swatch { display: inline-block; width: 4mm; height: 4mm; 
 
 
 def injection_map_section(chart: Chart) -> str:
-    """"Injection map": per area, the latest session's zones drawn on the area's outline,
+    """ "Injection map": per area, the latest session's zones drawn on the area's outline,
     shaded by points, with a legend. Empty when no session has zones."""
     maps = area_maps(chart)
     if not maps:
@@ -341,8 +385,12 @@ def _legend(most: int) -> str:
         low = n * most // steps + 1
         high = (n + 1) * most // steps
         if most and low <= high:
-            items.append(f'<span><span class="swatch" style="background:{colour}"></span>{low}–{high} points</span>')
-    items.append(f'<span><span class="swatch" style="background:{_UNRECORDED}"></span>points not recorded</span>')
+            items.append(
+                f'<span><span class="swatch" style="background:{colour}"></span>{low}–{high} points</span>'
+            )
+    items.append(
+        f'<span><span class="swatch" style="background:{_UNRECORDED}"></span>points not recorded</span>'
+    )
     items.append('<span><span class="swatch" style="background:#fff"></span>not treated</span>')
     items.append("<span>Each zone: its points (pts) and amount (ml) at that session.</span>")
     return f'<div class="legend">{"".join(items)}</div>'

@@ -116,18 +116,34 @@ SESSIONS = (
     Column("Status", key="status", value=lambda r: r[0].status, table=False),
     Column("Amended", key="amended", value=lambda r: bool(r[0].amendments), table=False),
     Column("Days", key="days_since_previous", value=lambda r: r[1], table=False),
-    Column("Areas", whole=False, key="areas", value=lambda r: _joined(r[0].areas),
-           cell=lambda r: text(", ".join(r[0].areas))),
+    Column(
+        "Areas",
+        whole=False,
+        key="areas",
+        value=lambda r: _joined(r[0].areas),
+        cell=lambda r: text(", ".join(r[0].areas)),
+    ),
     Column("Indication", key="indication", value=lambda r: r[0].indication or "", table=False),
     Column(
         "Substances (lot)",
         key="substances",
-        value=lambda r: _joined(f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances),
+        value=lambda r: _joined(
+            f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances
+        ),
         cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
     ),
-    Column("Lots", key="lots", value=lambda r: _joined(x.lot or "" for x in r[0].substances), table=False),
-    Column("Expiries", key="expiries", table=False,
-           value=lambda r: _joined(date_text(x.expiry) for x in r[0].substances)),
+    Column(
+        "Lots",
+        key="lots",
+        value=lambda r: _joined(x.lot or "" for x in r[0].substances),
+        table=False,
+    ),
+    Column(
+        "Expiries",
+        key="expiries",
+        table=False,
+        value=lambda r: _joined(date_text(x.expiry) for x in r[0].substances),
+    ),
     Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
     Column(
         "Technique",
@@ -146,8 +162,12 @@ SESSIONS = (
             "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
         ),
     ),
-    Column("Measurements", key="measurements", table=False,
-           value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items())),
+    Column(
+        "Measurements",
+        key="measurements",
+        table=False,
+        value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items()),
+    ),
     Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
     Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
 )
@@ -172,7 +192,9 @@ def _who(chart: Chart) -> str:
     """``P-0042 · Ana Ruiz · born 1986 · female``: the report's first line."""
     p = chart.patient
     return " · ".join(
-        x for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "") if x
+        x
+        for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "")
+        if x
     )
 
 
@@ -220,7 +242,15 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
             to_markdown(
                 ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
                 [
-                    [s.id, s.date.isoformat(), c.name, severity_text(c.severity), date_text(c.onset), date_text(c.resolved), c.outcome or ""]
+                    [
+                        s.id,
+                        s.date.isoformat(),
+                        c.name,
+                        severity_text(c.severity),
+                        date_text(c.onset),
+                        date_text(c.resolved),
+                        c.outcome or "",
+                    ]
                     for s, c in complicated
                 ],
             )
@@ -234,8 +264,11 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
         out += ["## Audit trail", "", _markdown(AUDIT, _audit_rows(sessions))]
     elif any(s.amendments for s in sessions):
         # The Markdown has no "amended*" mark: its `amended` column says it.
-        out += ["A session with `amended` True was changed after it was recorded: "
-                "`mesolog report ID --audit` shows who, when and why.", ""]
+        out += [
+            "A session with `amended` True was changed after it was recorded: "
+            "`mesolog report ID --audit` shows who, when and why.",
+            "",
+        ]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -316,7 +349,9 @@ def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
     return parts
 
 
-AMENDED_FOOTNOTE = "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why."
+AMENDED_FOOTNOTE = (
+    "* amended after it was recorded: `mesolog report ID --audit` shows who, when and why."
+)
 
 
 def _amended_mark(s: Session) -> bool:
@@ -331,7 +366,11 @@ def _number_cell(s: Session) -> str:
 def _complication_line(c: Complication) -> str:
     """``bruising (mild), onset 2026-11-03, resolved 2026-11-09, outcome resolved``."""
     parts = [f"{c.name} ({severity_text(c.severity)})"]
-    parts += [f"{word} {when.isoformat()}" for word, when in (("onset", c.onset), ("resolved", c.resolved)) if when]
+    parts += [
+        f"{word} {when.isoformat()}"
+        for word, when in (("onset", c.onset), ("resolved", c.resolved))
+        if when
+    ]
     if c.outcome:
         parts.append(f"outcome {c.outcome}")
     return ", ".join(parts)
@@ -368,23 +407,41 @@ MEASUREMENTS = (
     Column("Latest", justify="right", key="latest", value=lambda t: number_text(t.latest)),
     # One value is a baseline, not a change of +0: nothing to say yet ("—" on screen, empty in
     # the machine forms).
-    Column("Change", justify="right", drop=2, key="change",
-           value=lambda t: change_text(t.change) if _changed(t) else "",
-           cell=lambda t: change_text(t.change) if _changed(t) else "—"),
-    Column("%", justify="right", key="percent",
-           value=lambda t: "" if t.percent is None or not _changed(t) else f"{t.percent:+.1f}%",
-           cell=lambda t: "—" if t.percent is None or not _changed(t) else f"{t.percent:+.1f}%"),
+    Column(
+        "Change",
+        justify="right",
+        drop=2,
+        key="change",
+        value=lambda t: change_text(t.change) if _changed(t) else "",
+        cell=lambda t: change_text(t.change) if _changed(t) else "—",
+    ),
+    Column(
+        "%",
+        justify="right",
+        key="percent",
+        value=lambda t: "" if t.percent is None or not _changed(t) else f"{t.percent:+.1f}%",
+        cell=lambda t: "—" if t.percent is None or not _changed(t) else f"{t.percent:+.1f}%",
+    ),
     # Every value with its date for the machine forms; a sparkline of them in the table.
-    Column("Trend", drop=3, key="values",
-           value=lambda t: ", ".join(f"{d.isoformat()}: {number_text(v)}" for d, v in t.values),
-           cell=lambda t: sparkline([v for _, v in t.values])),
+    Column(
+        "Trend",
+        drop=3,
+        key="values",
+        value=lambda t: ", ".join(f"{d.isoformat()}: {number_text(v)}" for d, v in t.values),
+        cell=lambda t: sparkline([v for _, v in t.values]),
+    ),
 )
 COMPLICATION_TABLE = (Column("Complication"), Column("Sessions", justify="right"))
 LOTS = (
     Column("Product", key="product", value=lambda u: u.substance),
     Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
     Column("Expiry", key="expiry", value=lambda u: date_text(u.expiry)),
-    Column("Sessions", whole=False, key="sessions", value=lambda u: ", ".join(str(n) for n in u.sessions)),
+    Column(
+        "Sessions",
+        whole=False,
+        key="sessions",
+        value=lambda u: ", ".join(str(n) for n in u.sessions),
+    ),
     Column("First", drop=2, key="first", value=lambda u: date_text(u.first)),
     Column("Last", drop=1, key="last", value=lambda u: date_text(u.last)),
 )
@@ -421,7 +478,11 @@ def _session_blocks(
         if s.notes:
             lines.append("notes: " + s.notes)
         body = Group(*(shown(line, style=style, overflow="fold") for line in lines))
-        blocks += [shown(""), shown(head.plain, style=f"bold {style}".strip()), Padding(body, (0, 0, 0, indent))]
+        blocks += [
+            shown(""),
+            shown(head.plain, style=f"bold {style}".strip()),
+            Padding(body, (0, 0, 0, indent)),
+        ]
     return Group(*blocks)
 
 
@@ -494,6 +555,8 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
 
 # One line of the audit trail: session, when, by, why, changes.
 AuditRow = tuple[int, str, str, str, str]
+
+
 def moment_text(iso: str) -> str:
     """A moment of the trail as a screen shows it: to the minute, in the time it was written
     in ("2026-11-09 09:12"); JSON, CSV and Markdown keep it whole, seconds and offset."""
@@ -504,8 +567,12 @@ AUDIT = (
     Column("#", key="session", value=lambda a: a[0]),
     # Who under when, on screen: one column less leaves the reason and the changes room to be
     # read in two or three lines at 80 columns. The machine forms keep "by" a column of its own.
-    Column("When, by", key="when", value=lambda a: a[1],
-           cell=lambda a: text("\n".join(filter(None, (moment_text(a[1]), a[2]))))),
+    Column(
+        "When, by",
+        key="when",
+        value=lambda a: a[1],
+        cell=lambda a: text("\n".join(filter(None, (moment_text(a[1]), a[2])))),
+    ),
     Column("By", whole=False, key="by", value=lambda a: a[2], table=False),
     Column("Why", whole=False, key="why", value=lambda a: a[3]),
     Column("Changes", whole=False, key="changes", value=lambda a: a[4]),
@@ -517,7 +584,9 @@ def _audit_rows(sessions: tuple[Session, ...]) -> list[AuditRow]:
     rows: list[AuditRow] = []
     for s in sessions:
         rows.append((s.id, s.recorded.isoformat(), s.practitioner, "recorded", ""))
-        rows += [(s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)) for a in s.amendments]
+        rows += [
+            (s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)) for a in s.amendments
+        ]
     return rows
 
 
@@ -572,7 +641,9 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
                     f"{state.done}/{course.planned_sessions}",
                     f"{course.interval_days} d",
                     course.start.isoformat(),
-                    f"closed: {course.status}" if course.closed else date_text(state.next_due) or "complete",
+                    f"closed: {course.status}"
+                    if course.closed
+                    else date_text(state.next_due) or "complete",
                 ]
             )
         for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses", more=WIDER_ONLY):
@@ -598,7 +669,12 @@ def chart_trail(chart: Chart, width: int, more: str = WIDER_OR_CSV) -> list[Rend
     """The chart-level trail: who changed the patient's details or a course, when and why
     (nothing when the chart has none)."""
     rows: list[list[object]] = [
-        [moment_text(a.at.isoformat()), shown(a.by), shown(a.reason or "—"), shown("\n".join(a.changes))]
+        [
+            moment_text(a.at.isoformat()),
+            shown(a.by),
+            shown(a.reason or "—"),
+            shown("\n".join(a.changes)),
+        ]
         for a in chart.amendments
     ]
     if not rows:

@@ -51,7 +51,10 @@ def session_rows(session: Session) -> list[tuple[str, str]]:
         ("Course", session.course or ""),
         ("Practitioner", session.practitioner),
         ("Complications", "\n".join(complication_text(c) for c in session.complications)),
-        ("Measurements", ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items())),
+        (
+            "Measurements",
+            ", ".join(f"{k} {number_text(v)}" for k, v in session.measurements.items()),
+        ),
         ("Zones", "\n".join(str(z) for z in session.zones)),
         ("Photos", "\n".join(photo_line(p) for p in session.photos)),
         ("Notes", session.notes),

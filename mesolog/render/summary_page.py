@@ -106,6 +106,7 @@ def summary_page(
     """The whole page as one HTML document (active sessions only; voided ones are left out).
     ``pictures``: small copies of the photos it shows, by file (``store.photos.page_pictures``)."""
     from mesolog.render.pictures import injection_map_section, photos_section
+
     patient = chart.patient
     title = f"Treatment summary: {patient.name or patient.id}"
     sessions = tuple(sorted(chart.active_sessions, key=lambda s: (s.date, s.id)))

@@ -38,4 +38,6 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
-    __getattr__ = names_on_first_use("mesolog.store", ("paths", "files", "codec", "clinic"), __all__)
+    __getattr__ = names_on_first_use(
+        "mesolog.store", ("paths", "files", "codec", "clinic"), __all__
+    )

@@ -41,7 +41,11 @@ from mesolog.store import Clinic, make_private_dir, read_chart_file
 # The layout of the cache: bumped by hand when it changes. The fields of the pickled classes
 # are part of it, so a cache written before one of them changed is rebuilt, never misread.
 VERSION = " ".join(
-    ["12", *(f.name for cls in (PatientSummary, SessionRow) for f in fields(cls)), *Gathered._fields]
+    [
+        "12",
+        *(f.name for cls in (PatientSummary, SessionRow) for f in fields(cls)),
+        *Gathered._fields,
+    ]
 )
 # Told (charts read, charts to read) while a refresh reads charts: (0, n) first, then after each
 # chart, and (n, n) once more at the end, also when the refresh fails. The store draws nothing:
@@ -160,7 +164,10 @@ class SummaryCache:
             version = found["value"] if found else None
         if version != VERSION:
             # Any older layout: dropped whole, rebuilt from the charts.
-            tables = [row["name"] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            tables = [
+                row["name"]
+                for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
             db.executescript("".join(f'DROP TABLE IF EXISTS "{t}";' for t in tables) + SCHEMA)
             db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (VERSION,))
         return db
@@ -216,9 +223,13 @@ class SummaryCache:
         try:
             rows = _read_many(self.clinic, names, current, self.workers)
             for done, row in enumerate(rows, start=1):
-                self._db.execute("INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?)", row[:-1])
+                self._db.execute(
+                    "INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?)", row[:-1]
+                )
                 if row.sessions is not None:
-                    self._db.execute("INSERT OR REPLACE INTO sessions VALUES(?,?)", (row.name, row.sessions))
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO sessions VALUES(?,?)", (row.name, row.sessions)
+                    )
                 told(done, len(names))
         finally:
             told(len(names), len(names))
@@ -306,7 +317,10 @@ def _read_many(
     jobs = [(clinic.data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
     ) as pool:
         for rows_of_chunk in pool.map(_read_chunk, jobs):
             yield from rows_of_chunk
@@ -344,7 +358,9 @@ def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
         return ChartRow(name, *signature, str(error), None, None, None, None, None)
     rows = session_rows(chart)
     parts = (summary, Gathered.of(rows), tallies(rows), tuple(rows))
-    return ChartRow(name, *signature, None, summary.patient_id, *(pickle.dumps(part) for part in parts))
+    return ChartRow(
+        name, *signature, None, summary.patient_id, *(pickle.dumps(part) for part in parts)
+    )
 
 
 def _not_told(done: int, total: int) -> None:

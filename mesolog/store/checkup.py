@@ -104,7 +104,9 @@ class _Where:
 def _located(lines: Lines, problems: list[Problem]) -> list[Problem]:
     """``problems`` with the line of each one's place, found in one reading of the text."""
     found = iter(lines.lines([p.place for p in problems if p.place is not None]))
-    return [replace(p, line=next(found), place=None) if p.place is not None else p for p in problems]
+    return [
+        replace(p, line=next(found), place=None) if p.place is not None else p for p in problems
+    ]
 
 
 def _chart_problems(
@@ -363,7 +365,11 @@ def _photo_sharing(clinic: Clinic) -> list[Problem]:
     from mesolog.store.photos import sharing_finding
 
     kind, sentence = sharing_finding(clinic.data_dir)
-    return [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)] if kind == "warning" else []
+    return (
+        [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)]
+        if kind == "warning"
+        else []
+    )
 
 
 def photo_sharing_note(clinic: Clinic) -> str | None:

@@ -606,7 +606,13 @@ class Clinic:
         return _photo_session(chart, text, number)
 
     def add_photos(
-        self, patient_id: str, number: int | None, pictures: list[Picture], view: str, stage: str, by: str
+        self,
+        patient_id: str,
+        number: int | None,
+        pictures: list[Picture],
+        view: str,
+        stage: str,
+        by: str,
     ) -> tuple[Session, tuple[Photo, ...], Path]:
         """Keep pictures (prepared by :func:`mesolog.store.photos.prepare`) with session
         ``number`` (the latest when None): each written into ``photos/<ID>/``, the session's
@@ -634,7 +640,15 @@ class Clinic:
                     written.append(self.data_dir / file)
                 committed.append(self.data_dir / file)
                 added.append(
-                    Photo(file, view, stage, picture.width, picture.height, picture.taken, picture.sha256)
+                    Photo(
+                        file,
+                        view,
+                        stage,
+                        picture.width,
+                        picture.height,
+                        picture.taken,
+                        picture.sha256,
+                    )
                 )
             if not added:
                 from mesolog.errors import AlreadyRecorded
@@ -650,11 +664,19 @@ class Clinic:
                 from mesolog.store.editing import remove_value
 
                 index = chart.sessions.index(old)
-                text = remove_value(text, ("sessions", index, "photos"), [p.file for p in old.photos])
-                chart = replace(chart, sessions=tuple(
-                    replace(s, photos=()) if s is old else s for s in chart.sessions
-                ))
-            changed = replace(chart, sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions))
+                text = remove_value(
+                    text, ("sessions", index, "photos"), [p.file for p in old.photos]
+                )
+                chart = replace(
+                    chart,
+                    sessions=tuple(
+                        replace(s, photos=()) if s is old else s for s in chart.sessions
+                    ),
+                )
+            changed = replace(
+                chart,
+                sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions),
+            )
             return changed, _revised(text, chart, changed)
 
         def message(chart: Chart) -> str:
@@ -945,6 +967,7 @@ class Clinic:
         except OSError:
             return text
         return backup
+
 
 # A chart as it was before an import: a second name for its file, its text, or None (new).
 Before = Path | str | None

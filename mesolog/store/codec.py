@@ -67,7 +67,15 @@ def encode_session(session: Session) -> str:
 
     # The session's own fields, shallow: asdict would deep-copy the nested records only for
     # them to be dropped here (most of an import's encoding time).
-    nested = ("substances", "zones", "photos", "complications", "measurements", "amendments", "conflicts")
+    nested = (
+        "substances",
+        "zones",
+        "photos",
+        "complications",
+        "measurements",
+        "amendments",
+        "conflicts",
+    )
     own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
     # The number, then the identity, then the rest in the record's order.
     scalars = {"id": own.pop("id"), "uid": own.pop("uid"), **own}

@@ -64,14 +64,20 @@ class Config:
 
     def clinic_details(self) -> ClinicDetails:
         """The clinic's details as the summary page prints them."""
-        return ClinicDetails(self.clinic_name, self.clinic_address, self.practitioner, self.aftercare)
+        return ClinicDetails(
+            self.clinic_name, self.clinic_address, self.practitioner, self.aftercare
+        )
 
     def clinic_defaults(self) -> ClinicDefaults:
         """The defaults and words a session is drafted with (add, amend, import)."""
         from mesolog.model.drafting import ClinicDefaults  # drafting only when a session is
 
         return ClinicDefaults(
-            self.practitioner, self.technique, self.anaesthetic, self.vocabulary(), self.zone_catalogue()
+            self.practitioner,
+            self.technique,
+            self.anaesthetic,
+            self.vocabulary(),
+            self.zone_catalogue(),
         )
 
     def zone_catalogue(self) -> ZoneCatalogue:
@@ -127,7 +133,7 @@ def config_from(path: Path, data: dict[str, Any]) -> Config:
     zones = data.get("zones", [])
     if not isinstance(zones, list) or not all(isinstance(z, str) and "/" in z for z in zones):
         raise ConfigError(
-            f"{path}: zones must be a list of AREA/ZONE texts (\"scalp/parietal left\"), found {zones!r}."
+            f'{path}: zones must be a list of AREA/ZONE texts ("scalp/parietal left"), found {zones!r}.'
         )
     substances = data.get("substances", {})
     if not isinstance(substances, dict) or not all(isinstance(v, str) for v in substances.values()):

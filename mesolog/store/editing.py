@@ -165,7 +165,11 @@ def remove_value(text: str, place: Place, old: Any) -> str:
         kept: list[str] = []
         if entry.comment is not None:
             end = text.find("\n", entry.comment)
-            kept = [_indent(lines[entry.first]) + text[entry.comment : len(text) if end < 0 else end] + "\n"]
+            kept = [
+                _indent(lines[entry.first])
+                + text[entry.comment : len(text) if end < 0 else end]
+                + "\n"
+            ]
         return _join(lines[: entry.first], kept, lines[entry.last + 1 :])
     elements = layout.elements(place)
     if elements and isinstance(old, list):

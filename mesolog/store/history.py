@@ -259,7 +259,15 @@ def finish_interrupted_pull(data_dir: Path) -> None:
     start, target = noted
     if _git(data_dir, "read-tree", "--reset", "-u", target).returncode != 0:
         return  # git's index is still locked: tried again by the next command
-    _git(data_dir, "update-ref", "-m", "mesolog sync: finished after an interruption", "HEAD", target, start)
+    _git(
+        data_dir,
+        "update-ref",
+        "-m",
+        "mesolog sync: finished after an interruption",
+        "HEAD",
+        target,
+        start,
+    )
     note.unlink(missing_ok=True)
 
 
@@ -273,7 +281,9 @@ def _only_between(data_dir: Path, start: str, target: str) -> bool:
     if not set(paths) <= between:
         return False
     versions = {
-        f"{rev}:{path}": _git(data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}").stdout.strip()
+        f"{rev}:{path}": _git(
+            data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}"
+        ).stdout.strip()
         for rev in (start, target)
         for path in paths
     }
@@ -444,9 +454,10 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
         done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative)
     if done.returncode != 0:
-        return "git did not record the hand edits found in the chart: " + (
-            done.stderr.strip().splitlines() or ["unknown reason"]
-        )[-1]
+        return (
+            "git did not record the hand edits found in the chart: "
+            + (done.stderr.strip().splitlines() or ["unknown reason"])[-1]
+        )
     return None
 
 
@@ -455,7 +466,9 @@ def uncommitted(data_dir: Path) -> list[str]:
     edited or added by hand since. Empty when history is off."""
     if not enabled(data_dir) or git_binary() is None:
         return []
-    status = _git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--", "patients")
+    status = _git(
+        data_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--", "patients"
+    )
     if status.returncode != 0:
         return []
     # -z: "XY path\0" entries, renames followed by their old path (skipped).

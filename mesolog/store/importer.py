@@ -117,7 +117,9 @@ def prepare(
     if not isinstance(found, plan_.Source):
         return found
     how = replace(how, date_format=found.date_format)
-    return plan_.plan_rows(found, _Charts(clinic), how, clinic.people, options.new_ids, options.keep)
+    return plan_.plan_rows(
+        found, _Charts(clinic), how, clinic.people, options.new_ids, options.keep
+    )
 
 
 def apply(

@@ -295,7 +295,7 @@ def merge_attributes(
 
 
 def how_merged(path: str, value: str) -> str:
-    """"the chart of P-1 with merge=union", as git would merge it."""
+    """ "the chart of P-1 with merge=union", as git would merge it."""
     how = {"unset": "-merge", "set": "merge", "unspecified": "no merge attribute"}.get(
         value, f"merge={named(value)}"
     )
@@ -307,7 +307,8 @@ def _attribute_sentence(
     path: str, value: str, here: dict[str, Entry], there: dict[str, Entry]
 ) -> str:
     files = sorted(
-        p for p in set(here) | set(there)
+        p
+        for p in set(here) | set(there)
         if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
     )
     what = " and ".join(named(p) for p in files) or "the attributes"

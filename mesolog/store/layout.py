@@ -365,9 +365,7 @@ def _header(scanner: _Scanner, counts: dict[Place, int]) -> tuple[Place, bool]:
     return place, array
 
 
-def _key_value(
-    scanner: _Scanner, start: int
-) -> tuple[tuple[str, ...], bool, int, int, int | None]:
+def _key_value(scanner: _Scanner, start: int) -> tuple[tuple[str, ...], bool, int, int, int | None]:
     """A ``key = value`` line read: (dotted key, whether the value holds tables, the value's
     start and end, where its comment starts or None)."""
     simple = _SIMPLE_LINE.match(scanner.text, start)

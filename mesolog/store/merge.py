@@ -159,7 +159,9 @@ def _spliced_own(
             out.append((None, text))
         elif key in merged and key not in written:
             written.add(key)
-            out.append((key, text if frame_values.get(key, ABSENT) == merged[key] else statement(key)))
+            out.append(
+                (key, text if frame_values.get(key, ABSENT) == merged[key] else statement(key))
+            )
     extra = "".join(statement(key) for key in merged if key not in written)
     # New keys go after the last key line, before any trailing comments or blank lines.
     last = max((i for i, (k, _) in enumerate(out) if k), default=0)
@@ -217,14 +219,18 @@ def _assemble(
     return text
 
 
-def _sub_tables(name: str, sides: list[Side], frames: list[Side], nested: dict[str, Any]) -> list[str]:
+def _sub_tables(
+    name: str, sides: list[Side], frames: list[Side], nested: dict[str, Any]
+) -> list[str]:
     """The texts of the merged sub-tables, in the sides' order: each one as some version wrote
     it when one holds that value, else written afresh."""
     order = [k for side in sides for k, _, _ in side.subs]
     pieces: list[str] = []
     for key in sorted(nested, key=lambda k: (order.index(k) if k in order else len(order), k)):
         value = nested[key]
-        texts = {merging.canonical(v): sub.text for side in frames for k, sub, v in side.subs if k == key}
+        texts = {
+            merging.canonical(v): sub.text for side in frames for k, sub, v in side.subs if k == key
+        }
         tables = isinstance(value, list) and all(isinstance(v, dict) for v in value)
         for item in value if tables else [value]:
             found = texts.get(merging.canonical(item))
@@ -386,7 +392,9 @@ def how_to_settle(clashes: list[str]) -> str:
     """The commands that settle these conflicts (sentences as ``MergedChart.clashes`` holds
     them, maybe after "P-1 "), one clause per kind present."""
     kinds = [
-        how for start, how in _SETTLED_BY if any(start in clash.split(": ", 1)[0] for clash in clashes)
+        how
+        for start, how in _SETTLED_BY
+        if any(start in clash.split(": ", 1)[0] for clash in clashes)
     ]
     return "settle " + "; ".join(kinds or [_SETTLED_BY[0][1]])
 

@@ -58,7 +58,9 @@ def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = Fal
                         f"{folder / name} already exists; add --force to replace it, or "
                         "choose another folder."
                     )
-                fd = os.open(folder / f".{name}.partial", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                fd = os.open(
+                    folder / f".{name}.partial", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+                )
                 handle = handles[name] = os.fdopen(fd, "w", encoding="utf-8")
             handle.write(line)
     except BaseException:

@@ -183,7 +183,9 @@ def text_digest(text: str) -> str:
 
 
 @contextlib.contextmanager
-def announced(data_dir: Path, intent: Intent) -> Iterator[Callable[[dict[str, tuple[str, str | None]]], None]]:
+def announced(
+    data_dir: Path, intent: Intent
+) -> Iterator[Callable[[dict[str, tuple[str, str | None]]], None]]:
     """Hold ``intent`` on disk (fsynced, before any chart is written) while the block writes
     and commits; removed when the block ends. The file stays locked while this process lives,
     so that no other command takes a change being made for an interrupted one; a kill (or an

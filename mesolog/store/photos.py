@@ -80,7 +80,9 @@ def read_file(path: Path) -> bytes:
     if not stat.S_ISREG(first.st_mode):
         raise _refuse(path, "is not a regular file (a folder, FIFO or device)")
     if first.st_size > MAX_FILE_BYTES:
-        raise _refuse(path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo")
+        raise _refuse(
+            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
@@ -88,11 +90,16 @@ def read_file(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         now = os.fstat(handle.fileno())
         # Swapped for something else between the look and the open: refused all the same.
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (first.st_dev, first.st_ino):
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (
+            first.st_dev,
+            first.st_ino,
+        ):
             raise _refuse(path, "changed while it was being read")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo")
+        raise _refuse(
+            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
+        )
     return data
 
 
@@ -112,11 +119,15 @@ def prepare(path: Path) -> Picture:
                 raise Image.DecompressionBombError("too many pixels")
             image.load()  # the whole file: a truncated one fails here, not later
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse(path, f"has more than {MAX_PIXELS // 1_000_000} million pixels, more than a photo needs") from None
+        raise _refuse(
+            path, f"has more than {MAX_PIXELS // 1_000_000} million pixels, more than a photo needs"
+        ) from None
     except UnidentifiedImageError:
         raise _refuse(path, "is not a picture mesolog can read (JPEG, PNG or WebP)") from None
     except (OSError, SyntaxError, ValueError):
-        raise _refuse(path, "is damaged or cut short (the picture cannot be decoded whole)") from None
+        raise _refuse(
+            path, "is damaged or cut short (the picture cannot be decoded whole)"
+        ) from None
     taken = _taken(image)
     try:
         upright = ImageOps.exif_transpose(image)
@@ -150,7 +161,9 @@ def _without_metadata(image: PILImage.Image) -> PILImage.Image:
     elif image.mode in ("RGB", "L"):
         rgb = image
     elif image.mode.startswith("I"):  # 16-bit grey (a dermatoscope, a scanner): scaled to
-        rgb = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")  # 8 bits, not clipped
+        rgb = (
+            image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+        )  # 8 bits, not clipped
     else:
         rgb = image.convert("RGB")
     if profile and rgb.mode == "RGB":
@@ -227,7 +240,9 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
         return False
     if stat.S_ISREG(status.st_mode) and _sha256(path) == sha256:
         return True
-    raise UnusablePhoto(f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written.")
+    raise UnusablePhoto(
+        f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written."
+    )
 
 
 def remove_quietly(paths: list[Path]) -> None:
@@ -250,7 +265,9 @@ def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Pa
     return named
 
 
-def commit_later(data_dir: Path, lock_dir: Path, paths: list[Path], message: str, author: str) -> None:
+def commit_later(
+    data_dir: Path, lock_dir: Path, paths: list[Path], message: str, author: str
+) -> None:
     """The chart and pictures of a change whose commit was interrupted, remembered to be
     committed with ``message`` at the chart's next change or ``mesolog sync`` (see
     ``store.pending``): else the pictures would never be committed, and never travel."""
@@ -374,7 +391,10 @@ def share_photos(data_dir: Path) -> tuple[str, bool]:
         return AS_PLAIN_FILES + ".", False
     done = history.git(data_dir, "lfs", "install", "--local")
     if done.returncode != 0:
-        return f"{AS_PLAIN_FILES[:-len(' (git-lfs is not installed)')]}: git lfs install failed ({done.stderr.strip()[:120]}).", False
+        return (
+            f"{AS_PLAIN_FILES[: -len(' (git-lfs is not installed)')]}: git lfs install failed ({done.stderr.strip()[:120]}).",
+            False,
+        )
     changed = False
     if not _lfs_line_present(data_dir):
         path = data_dir / ".gitattributes"
@@ -395,11 +415,17 @@ def sharing_finding(data_dir: Path) -> tuple[str, str]:
 
     if not _lfs_line_present(data_dir):
         if lfs_installed(data_dir):
-            return "warning", "photos would travel as plain files in git although git-lfs is installed: run `mesolog init --git`"
+            return (
+                "warning",
+                "photos would travel as plain files in git although git-lfs is installed: run `mesolog init --git`",
+            )
         return "note", AS_PLAIN_FILES
     configured = history.git(data_dir, "config", "--get", "filter.lfs.process")
     if not lfs_installed(data_dir) or configured.returncode != 0:
-        return "warning", "the clinic keeps photos in Git LFS, but it is not set up on this machine: install git-lfs, then run `mesolog init --git`"
+        return (
+            "warning",
+            "the clinic keeps photos in Git LFS, but it is not set up on this machine: install git-lfs, then run `mesolog init --git`",
+        )
     return "note", THROUGH_LFS
 
 
@@ -455,11 +481,20 @@ def _small_copy(path: Path) -> bytes | None:
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 if image.width * image.height > MAX_PIXELS:
                     return None
-                image.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))  # JPEG: decode at a smaller scale
+                image.draft(
+                    "RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE)
+                )  # JPEG: decode at a smaller scale
                 small = image.convert("RGB")
                 small.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
-    except (UnusablePhoto, UnidentifiedImageError, OSError, ValueError, SyntaxError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (
+        UnusablePhoto,
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         return None
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=PAGE_QUALITY, optimize=True)

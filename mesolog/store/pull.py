@@ -54,7 +54,9 @@ def _out(data_dir: Path, *args: str) -> str | None:
 
 
 def _contains(data_dir: Path, ancestor: str, descendant: str) -> bool:
-    return history.git(data_dir, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+    return (
+        history.git(data_dir, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+    )
 
 
 def prepare(data_dir: Path, incoming: str, shown: str, folder: Path) -> Pull | None:
@@ -69,7 +71,14 @@ def prepare(data_dir: Path, incoming: str, shown: str, folder: Path) -> Pull | N
         return Pull(head, theirs, head, tree, merged=False)
     _attributes_of(data_dir, head, folder)
     done = history.git(
-        data_dir, "merge-tree", "--write-tree", "-z", head, theirs, work_tree=folder, in_english=True
+        data_dir,
+        "merge-tree",
+        "--write-tree",
+        "-z",
+        head,
+        theirs,
+        work_tree=folder,
+        in_english=True,
     )
     if done.returncode not in (0, 1):
         said = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
@@ -154,8 +163,15 @@ def commit(data_dir: Path, pull: Pull, shown: str) -> str:
     if not pull.merged:
         return pull.incoming
     done = history.git(
-        data_dir, "commit-tree", pull.tree, "-p", pull.head, "-p", pull.incoming,
-        "-m", f"mesolog sync: merge {shown}",
+        data_dir,
+        "commit-tree",
+        pull.tree,
+        "-p",
+        pull.head,
+        "-p",
+        pull.incoming,
+        "-m",
+        f"mesolog sync: merge {shown}",
     )
     if done.returncode != 0:
         raise SyncFailed(f"the merge with {shown} could not be committed; nothing was changed.")
@@ -187,6 +203,8 @@ def leftover_temporaries(data_dir: Path) -> list[Path]:
     return [
         data_dir / name
         for name in sorted(os.listdir(data_dir))
-        if pattern.fullmatch(name) and name not in tracked and (data_dir / name).is_file()
+        if pattern.fullmatch(name)
+        and name not in tracked
+        and (data_dir / name).is_file()
         and not (data_dir / name).is_symlink()
     ]

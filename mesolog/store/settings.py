@@ -179,7 +179,7 @@ def _add_word(path: Path, old_text: str, old: dict[str, Any], list_name: str, wo
         expected = {**old, SUBSTANCES: {**table, word: CLINIC_PRODUCT}}
         what = (
             f"product {shortened(word)} added to {path} (category {CLINIC_PRODUCT!r}; set "
-            f"another with: config set \"products.{word}\" CATEGORY)."
+            f'another with: config set "products.{word}" CATEGORY).'
         )
     _write_checked(path, old_text, old, expected, Key(None, list_name))
     return what

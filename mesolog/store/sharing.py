@@ -399,7 +399,9 @@ def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
             f"not synced: {listed} holds a change of mesolog's that git did not record, and "
             f"was changed outside mesolog since: {keep}; nothing was changed."
         )
-    raise SyncFailed(f"not synced: {listed} changed outside mesolog (a hand edit?): {keep}; nothing was changed.")
+    raise SyncFailed(
+        f"not synced: {listed} changed outside mesolog (a hand edit?): {keep}; nothing was changed."
+    )
 
 
 def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> None:
@@ -503,7 +505,9 @@ def _refused_push(remote: str, said: str) -> str:
             f"{remote} refused the push (another machine pushed meanwhile): run `mesolog sync` "
             f"again; {kept}."
         )
-    told = [line[len("remote:") :].strip() for line in said.splitlines() if line.startswith("remote:")]
+    told = [
+        line[len("remote:") :].strip() for line in said.splitlines() if line.startswith("remote:")
+    ]
     reason = "; ".join(text for text in told if text)
     rejected = _REMOTE_REJECTED.search(said)
     reason = reason or (rejected.group(1) if rejected else "")

@@ -65,7 +65,13 @@ def _refuse_kind(path: Path, mode: int) -> None:
     if stat.S_ISDIR(mode):
         raise UnreadableImport(f"{path} is a folder, not a file.")
     if not stat.S_ISREG(mode):
-        what = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+        what = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+        )
         raise UnreadableImport(f"{path} is {what}, not a file: import reads only regular files.")
 
 
@@ -146,7 +152,11 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(" ")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -387,9 +397,7 @@ def spilled(rows: Iterable[SourceRow]) -> Callable[[], Iterator[SourceRow]]:
 
 
 @contextlib.contextmanager
-def open_table(
-    path: Path, encoding: str | None = None, header_row: int = 1
-) -> Iterator[Table]:
+def open_table(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
     """The header and streamed rows of a CSV or XLSX file."""
     if kind_of(path) == "xlsx":
         with open_xlsx(path, header_row) as table:
@@ -428,7 +436,9 @@ def read_json(path: Path) -> tuple[list[Any], str | None]:
     from mesolog.model.importing import VISITS_SHAPE
 
     if not isinstance(data, list) or not all(isinstance(c, dict) and "patient" in c for c in data):
-        raise UnreadableImport(f"{path} is not a mesolog export or a list of visits. {VISITS_SHAPE}.")
+        raise UnreadableImport(
+            f"{path} is not a mesolog export or a list of visits. {VISITS_SHAPE}."
+        )
     if not data:
         raise UnreadableImport(f"{path} holds nothing to import (an empty list).")
     return data, identity
