@@ -15,7 +15,13 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass, field, fields, replace
 from datetime import date, datetime
 
-from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
+from mesolog.errors import (
+    InvalidPatientId,
+    InvalidValue,
+    MesologError,
+    MissingFields,
+    UnreadableImport,
+)
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
@@ -319,6 +325,18 @@ def _where(error: MesologError) -> str:
     return getattr(error, "field", None) or ", ".join(getattr(error, "fields", [])) or "row"
 
 
+def _why(error: MesologError) -> str:
+    """What a row's refusal says: a missing field names what a file can do about it (a column,
+    or a default in the config), not the options and prompts of ``add``."""
+    if not isinstance(error, MissingFields):
+        return error.message
+    names = ", ".join(error.fields)
+    defaults = [f for f in error.fields if f in ("technique", "anaesthetic")]
+    also = f", or set a default: mesolog config set {defaults[0]} VALUE" if defaults else ""
+    plural = "s" if len(error.fields) > 1 else ""
+    return f"missing required field{plural}: {names} (map a column of the file to it{also})."
+
+
 def _alone(row: Row, group: Group) -> Group:
     """``row`` as a session of its own: its cells, and for the session's fields it leaves empty
     the values the session takes from its other rows (the substances are its own only)."""
@@ -347,11 +365,11 @@ def row_reasons(
             try:
                 draft_from_group(_alone(row, group), chart, how, "")
             except MesologError as failed:
-                own[row.number] = Rejection(row.number, _where(failed), failed.message)
+                own[row.number] = Rejection(row.number, _where(failed), _why(failed))
     for number, rejection in (disagreeing or {}).items():
         own.setdefault(number, rejection)
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
-        own[group.first] = Rejection(group.first, _where(error), error.message)
+        own[group.first] = Rejection(group.first, _where(error), _why(error))
     return with_session(group, own)
 
 

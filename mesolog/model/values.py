@@ -259,6 +259,14 @@ def _lot_and_expiry(spec: str, extras: list[str], how: str) -> tuple[str | None,
         )
     if len(expiries) > 1:
         raise InvalidValue("substance", spec, "it gives two expiry dates; give one EXP date")
+    if lots and re.search(r"(?i)\b(?:" + "|".join(map(re.escape, LOT_WORDS)) + r")\s+\S", lots[0]):
+        # "LOT B553 LOT B554": stored as one lot, a recall of B554 would miss the patient.
+        raise InvalidValue(
+            "substance",
+            spec,
+            f"the lot '{lots[0]}' names a second lot; each substance has one lot: "
+            "give a second lot as a second --substance",
+        )
     if lots and any(c in lots[0] for c in ";,"):
         # At the prompt ';' separates substances (and ',' reads as a list): the same text
         # would split differently there, so a lot holding them is never stored.

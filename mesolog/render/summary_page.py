@@ -23,6 +23,7 @@ import html
 from collections.abc import Mapping
 from datetime import date
 
+from mesolog.errors import inert
 from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
 from mesolog.model.aftercare import ClinicDetails
@@ -77,8 +78,10 @@ footer { margin-top: 8mm; font-size: 9pt; color: #555; }
 
 
 def _text(value: object) -> str:
-    """Chart or config text made inert for HTML (quotes too: it may land in an attribute)."""
-    return html.escape(str(value), quote=True)
+    """Chart or config text made inert for HTML (quotes too: it may land in an attribute), its
+    control characters shown visibly (``\\x1b``) as on a screen: a page saved or printed
+    carries no escape sequence."""
+    return html.escape(inert(str(value)), quote=True)
 
 
 def _number(value: float) -> str:
