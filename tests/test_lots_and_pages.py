@@ -49,3 +49,18 @@ def test_an_import_row_missing_a_field_says_what_a_file_can_do_about_it(
     assert "anaesthetic" in said and "map a column" in said
     assert "config set anaesthetic" in said and "give them as options" not in said
     assert snapshot(data_dir) == before
+
+
+def test_export_says_which_formats_write_a_folder(
+    run, patient: Path, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    before = snapshot(data_dir)
+    bare = run("export", "--format", "fhir-ndjson", expect=2)
+    assert "--output DIR" in bare.stderr and "''" not in bare.stderr
+    wrong = run("export", "--format", "csv", "--output", str(tmp_path / "new.csv"), expect=2)
+    assert "redirect it" in wrong.stderr and "fhir-ndjson only" in wrong.stderr
+    existing = tmp_path / "x.html"
+    existing.write_text("kept")
+    named = run("export", "--format", "csv", "--output", str(existing), expect=2)
+    assert "it is a file" in named.stderr and existing.read_text() == "kept"
+    assert snapshot(data_dir) == before

@@ -61,11 +61,18 @@ def export(
 
     fmt = chosen_format(fmt, ("json", "csv", "fhir", "fhir-ndjson"))
     per = choice(per, "--per", ("session", "substance"))
-    if (fmt == "fhir-ndjson") != (output is not None):
+    if fmt == "fhir-ndjson" and output is None:
+        raise InvalidValue(
+            "--format",
+            fmt,
+            "it writes one file a resource type: name their folder with --output DIR",
+        )
+    if fmt != "fhir-ndjson" and output is not None:
         raise InvalidValue(
             "--output",
-            str(output or ""),
-            "give a folder with --format fhir-ndjson, and only with it",
+            str(output),
+            f"--format {fmt} prints its export: redirect it (mesolog export --format {fmt} > "
+            "FILE); --output names a folder for --format fhir-ndjson only",
         )
     clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []

@@ -94,7 +94,10 @@ def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
         from mesolog.errors import InvalidValue
 
         raise InvalidValue(
-            "--output", str(value), "give a folder: fhir-ndjson writes one file a resource type"
+            "--output",
+            str(value),
+            "it is a file; --output names the folder --format fhir-ndjson writes its files into "
+            "(other formats print: redirect them, e.g. mesolog export --format csv > FILE)",
         )
     return value
 
