@@ -76,11 +76,13 @@ def export(
         )
     clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
+    # One patient's chart is read here: an unknown patient is refused before anything is written.
+    one = clinic.load(patient_id) if patient_id is not None else None
 
     def charts() -> Iterator["Chart"]:
         """The charts as they are read (an export never holds the clinic whole)."""
-        if patient_id is not None:
-            yield clinic.load(patient_id)
+        if one is not None:
+            yield one
             return
         for entry in clinic.entries():
             if entry.chart is None:
@@ -90,8 +92,6 @@ def export(
                 yield entry.chart
         console.warnings(clinic.notices)
 
-    if patient_id is not None:
-        clinic.load(patient_id)  # an unknown patient is refused before anything is written
     # FHIR makes the clinic's keys the first time; JSON carries them when they exist.
     if output is not None:
         from mesolog.store.outputs import save_lines

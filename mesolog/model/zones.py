@@ -296,8 +296,3 @@ def zone_snomed(area: str, zone: str) -> tuple[str, str] | None:
     """(code, display) of a zone's own SNOMED CT body structure, if it has one."""
     canonical = DEFAULT.zone(area, zone)
     return ZONE_SNOMED.get((area_key(area), canonical)) if canonical else None
-
-
-def zone_text(area: str, zone: str, points: int | None, amount: float | None) -> str:
-    """A zone as the report and the trail write it: "scalp/vertex 40 pts 1.5 ml"."""
-    return str(Zone(area, zone, points, amount))

@@ -145,7 +145,7 @@ def measure_quantity(name: str, value: float) -> dict[str, Any]:
     code = measure_unit(name)
     if code is None:
         return {"value": value}
-    return {"value": value, "unit": code, "system": UCUM, "code": code}
+    return _ucum(value, code)
 
 
 @cache
@@ -431,7 +431,8 @@ class _Builder:
             self.delete("MedicationAdministration", (*at, "given", gone))
         # AdverseEvent has no status to say "entered in error": a voided session's events are
         # deleted, as a complication removed by a correction is.
-        problem_keys = [] if session.voided else complication_keys(session)
+        keys = complication_keys(session)
+        problem_keys = [] if session.voided else keys
         for problem, problem_key in zip(session.complications, problem_keys, strict=False):
             self.put_id(
                 self.ids.uuid_under(prefix, "complication", problem_key),
@@ -440,7 +441,7 @@ class _Builder:
                 ),
             )
         if former_problems or problem_keys or session.voided:
-            every_problem = former_problems | set(complication_keys(session))
+            every_problem = former_problems | set(keys)
             for gone in sorted(every_problem - set(problem_keys)):
                 self.delete("AdverseEvent", (*at, "complication", gone))
         for name, value in session.measurements.items():

@@ -300,10 +300,11 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
     extra = [name for name in one.zones if name not in shapes]
     height = 200 + 34 * ((len(extra) + 2) // 3)
     clip = f"map-clip-{index}"
+    outline = _OUTLINES.get(one.area, _ANY_OUTLINE)
     parts = [
         f'<svg viewBox="0 0 240 {height}" role="img" aria-label="{escape(one.area)} injection map"'
         ' xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, sans-serif">',
-        f'<defs><clipPath id="{clip}">{_OUTLINES.get(one.area, _ANY_OUTLINE)}</clipPath></defs>',
+        f'<defs><clipPath id="{clip}">{outline}</clipPath></defs>',
         f'<g clip-path="url(#{clip})">',
     ]
     for name, (x, y, w, h) in shapes.items():
@@ -313,7 +314,6 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
             f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{fill}" stroke="#777" stroke-width="0.8"/>'
         )
     parts.append("</g>")
-    outline = _OUTLINES.get(one.area, _ANY_OUTLINE)
     parts.append(f'<g fill="none" stroke="#222" stroke-width="1.6">{outline}</g>')
     for name, (x, y, w, h) in shapes.items():
         place = one.zones.get(name)
@@ -322,10 +322,9 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
     for n, name in enumerate(extra):
         x, y = 5 + 78 * (n % 3), 204 + 34 * (n // 3)
         place = one.zones[name]
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="74" height="30" fill="{_shade(place.points, most)}" stroke="#777"/>'
-        )
-        parts.append(_zone_text(x + 37, y + 15, name, place, _shade(place.points, most)))
+        fill = _shade(place.points, most)
+        parts.append(f'<rect x="{x}" y="{y}" width="74" height="30" fill="{fill}" stroke="#777"/>')
+        parts.append(_zone_text(x + 37, y + 15, name, place, fill))
     parts.append("</svg>")
     return "".join(parts)
 
