@@ -401,6 +401,12 @@ def writing(
         yield lambda path: also(dict([before(path, None)]))
 
 
+def output(data_dir: Path, *args: str) -> str | None:
+    """What a git command printed, stripped; None when it failed."""
+    done = git(data_dir, *args)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def why_uncommitted(data_dir: Path, relative: str) -> str:
     """What ``check`` says of a chart git has not recorded: mesolog's own change waiting for its
     commit (remembered, or announced by a command that was interrupted), or a hand edit (never

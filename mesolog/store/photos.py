@@ -63,8 +63,9 @@ def _named(path: Path) -> str:
     """A file as named in a sentence: as given, or quoted with escapes when its name holds a
     control character (a file from someone else's folder cannot move the cursor, colour the
     screen or break the sentence over two lines)."""
-    text = str(path)
-    return text if text.isprintable() else repr(text)
+    from mesolog.store.incoming import named
+
+    return named(str(path))
 
 
 def read_file(path: Path) -> bytes:

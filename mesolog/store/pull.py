@@ -48,11 +48,6 @@ def clear(data_dir: Path) -> None:
     shutil.rmtree(history.git_dir(data_dir) / SCRATCH, ignore_errors=True)
 
 
-def _out(data_dir: Path, *args: str) -> str | None:
-    done = history.git(data_dir, *args)
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def _contains(data_dir: Path, ancestor: str, descendant: str) -> bool:
     return (
         history.git(data_dir, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
@@ -61,13 +56,13 @@ def _contains(data_dir: Path, ancestor: str, descendant: str) -> bool:
 
 def prepare(data_dir: Path, incoming: str, shown: str, folder: Path) -> Pull | None:
     """The pull of ``incoming`` (None: nothing new). Raises SyncFailed when git cannot merge."""
-    head = _out(data_dir, "rev-parse", "--verify", "HEAD")
-    theirs = _out(data_dir, "rev-parse", "--verify", f"{incoming}^{{commit}}")
+    head = history.output(data_dir, "rev-parse", "--verify", "HEAD")
+    theirs = history.output(data_dir, "rev-parse", "--verify", f"{incoming}^{{commit}}")
     if not head or not theirs or _contains(data_dir, theirs, head):
         return None
-    base = _out(data_dir, "merge-base", head, theirs)
+    base = history.output(data_dir, "merge-base", head, theirs)
     if _contains(data_dir, head, theirs):
-        tree = _out(data_dir, "rev-parse", f"{theirs}^{{tree}}") or ""
+        tree = history.output(data_dir, "rev-parse", f"{theirs}^{{tree}}") or ""
         return Pull(head, theirs, head, tree, merged=False)
     _attributes_of(data_dir, head, folder)
     done = history.git(
@@ -181,7 +176,7 @@ def commit(data_dir: Path, pull: Pull, shown: str) -> str:
 def move(data_dir: Path, target: str, shown: str) -> None:
     """Fast-forward the branch and the work tree to ``target`` (git refuses rather than
     overwrite a change it does not know)."""
-    start = _out(data_dir, "rev-parse", "--verify", "HEAD") or ""
+    start = history.output(data_dir, "rev-parse", "--verify", "HEAD") or ""
     note = history.moving(data_dir, start, target)
     done = history.git(data_dir, "merge", "--ff-only", "--quiet", target, in_english=True)
     note.unlink(missing_ok=True)

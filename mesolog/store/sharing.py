@@ -231,11 +231,6 @@ class SyncReport:
     lines: list[str] = field(default_factory=list)
 
 
-def _out(data_dir: Path, *args: str) -> str | None:
-    done = history.git(data_dir, *args)
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def _pending(data_dir: Path) -> list[tuple[str, str]]:
     """(git's two status letters, path) of every change git has not recorded, untracked files
     included (``-z``: names as they are, the old name of a rename skipped)."""
@@ -253,11 +248,11 @@ def _pending(data_dir: Path) -> list[tuple[str, str]]:
 
 def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     """(remote, branch there, whether an upstream is set)."""
-    remote = _out(data_dir, "config", "--get", f"branch.{branch}.remote")
-    merge = _out(data_dir, "config", "--get", f"branch.{branch}.merge")
+    remote = history.output(data_dir, "config", "--get", f"branch.{branch}.remote")
+    merge = history.output(data_dir, "config", "--get", f"branch.{branch}.merge")
     if remote and merge and remote != ".":
         return remote, merge.removeprefix("refs/heads/"), True
-    remotes = (_out(data_dir, "remote") or "").split()
+    remotes = (history.output(data_dir, "remote") or "").split()
     if "origin" not in remotes:
         raise SyncFailed(
             "this clinic has no remote to sync with: add one with "
@@ -287,7 +282,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
     odd = odd_files(data_dir)
     if odd:
         raise SyncFailed(f"not synced: {odd}; nothing was changed.")
-    branch = _out(data_dir, "symbolic-ref", "--short", "HEAD")
+    branch = history.output(data_dir, "symbolic-ref", "--short", "HEAD")
     if not branch:
         raise SyncFailed("the data folder is not on a branch (detached HEAD); nothing was synced.")
     remote, there, tracked = _where_to(data_dir, branch)
@@ -438,7 +433,9 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
     try:
         planned = pull.prepare(data_dir, f"refs/remotes/{shown}", shown, folder)
         if planned is None:
-            if _out(data_dir, "rev-parse", "--verify", "--quiet", f"refs/remotes/{shown}"):
+            if history.output(
+                data_dir, "rev-parse", "--verify", "--quiet", f"refs/remotes/{shown}"
+            ):
                 report.lines.append(f"pulled from {shown}: already up to date")
             return []
         _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
@@ -456,7 +453,7 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
     odd = odd_files(data_dir)
     if odd:
         raise SyncFailed(f"pulled from {shown}, but {odd}; nothing was pushed.")
-    changed = _out(data_dir, "diff", "--name-only", planned.head, target) or ""
+    changed = history.output(data_dir, "diff", "--name-only", planned.head, target) or ""
     names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
     report.lines.append(
         f"pulled from {shown}: "
