@@ -55,14 +55,20 @@ from mesolog.store.paths import make_private_dir
 def _checked_text(
     path: Path, candidate: str | None, intended: Chart, sessions_before: int, bulk: bool = False
 ) -> str:
-    """The text to write: ``candidate`` (the file's own text, changed in place) if it reads back
-    as ``intended``; a new chart (``candidate`` None) is encoded whole. A change is never written
-    by encoding the whole file: that would drop every comment and unknown key typed by hand.
-    Never fewer sessions than were read. ``bulk`` (an import writing many charts) reads back
-    with the fast parser where it is installed."""
+    """The text to write: ``candidate`` (the file's own text, changed in place; a schema-1 chart
+    becomes schema 2 on this write) if it reads back as ``intended``; a new chart (``candidate``
+    None) is encoded whole. A change is never written by encoding the whole file: that would
+    drop every comment and unknown key typed by hand. Never fewer sessions than were read.
+    ``bulk`` (an import writing many charts) reads back with the fast parser where it is
+    installed."""
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
-    text = encode_chart(intended) if candidate is None else candidate
+    if candidate is None:
+        text = encode_chart(intended)
+    else:
+        from mesolog.store.chartblocks import upgraded
+
+        text = upgraded(candidate, intended.patient.id)
     try:
         if parse_chart_text(path, text, bulk) == intended:
             return text
@@ -111,8 +117,6 @@ def _photo_session(chart: Chart, text: str, number: int | None) -> Session:
 def _lock_timeout_setting() -> float:
     """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
     import math
-
-    from mesolog.errors import InvalidValue
 
     text = os.environ.get("MESOLOG_LOCK_TIMEOUT", "").strip()
     if not text:
@@ -303,8 +307,6 @@ class Clinic:
 
     def entries(self) -> Iterator[ChartEntry]:
         """Every chart of the clinic; a broken one is reported, the others still come."""
-        from mesolog.errors import MesologError
-
         for patient_id in self.ids():
             if self.skipped_second_name(patient_id):
                 continue
@@ -316,12 +318,6 @@ class Clinic:
             except MesologError as error:
                 yield ChartEntry(patient_id, path, None, error)
 
-    def identity(self) -> str:
-        """The clinic's uuid (``clinic.toml`` in the data folder), made the first time it is asked."""
-        from mesolog.store.identity import clinic_id
-
-        return clinic_id(self.data_dir, self.lock_dir)
-
     def export_keys(self, adopt: str | None = None) -> ExportKeys:
         """The clinic's identity and secret, which export ids derive from; ``adopt``: the
         identity a restored JSON export carries, taken when this folder has none yet."""
@@ -331,27 +327,24 @@ class Clinic:
         return ExportKeys(*clinic_keys(self.data_dir, self.lock_dir, adopt))
 
     def existing_export_keys(self) -> ExportKeys | None:
-        """The keys of a folder with an identity; a folder without one (never exported to FHIR)
-        is left without: a JSON copy of it has no ids to keep (docs/exports.md)."""
-        from mesolog.model.itemkeys import ExportKeys
-        from mesolog.store.identity import existing_keys
+        """The keys of a folder with an identity (its secret added if it was made before secrets
+        were); a folder without one (never exported to FHIR) is left without: a JSON copy of it
+        has no ids to keep (docs/exports.md)."""
+        from mesolog.store.identity import FILE_NAME
 
-        found = existing_keys(self.data_dir, self.lock_dir)
-        return None if found is None else ExportKeys(*found)
+        return self.export_keys() if (self.data_dir / FILE_NAME).is_file() else None
 
     # -- changing charts --
 
-    def _keep_hand_edits(self, path: Path) -> None:
-        """With history on, what was changed in this chart by hand is committed on its own
-        first, so that the change's commit holds only the change (the lock is held)."""
+    def _read_to_change(self, path: Path) -> tuple[Chart, str]:
+        """The chart and text of ``path``, to change (the lock is held): refused when the file is
+        not the chart's own (:func:`_writable`). With history on, what was changed in it by hand
+        is committed on its own first, so that the change's commit holds only the change."""
+        chart, text = read_chart_file(path)
+        _writable(path, chart, text)
         warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
-        if warning:
-            self.notices.append(warning)
-
-    def _commit(self, path: Path, message: str, author: str) -> None:
-        warning = history.record(self.data_dir, path, message, author, self.lock_dir)
-        if warning:
-            self.notices.append(warning)
+        self.notices += [warning] if warning else []
+        return chart, text
 
     def _save(
         self, path: Path, text: str, message: str, author: str, also: list[Path] | None = None
@@ -365,9 +358,9 @@ class Clinic:
                 warning = history.record_many(
                     self.data_dir, [path, *also], message, author, self.lock_dir
                 )
-                self.notices += [warning] if warning else []
             else:
-                self._commit(path, message, author)
+                warning = history.record(self.data_dir, path, message, author, self.lock_dir)
+            self.notices += [warning] if warning else []
 
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
@@ -402,14 +395,8 @@ class Clinic:
         path = self.path(patient_id)
         self.ensure_folders()
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
-            before, text = read_chart_file(path)
-            _writable(path, before, text)
-            self._keep_hand_edits(path)
+            before, text = self._read_to_change(path)
             after, candidate = change(before, text)
-            if candidate is not None:  # a schema-1 chart becomes schema 2 on its next write
-                from mesolog.store.chartblocks import upgraded
-
-                candidate = upgraded(candidate, before.patient.id)
             text = _checked_text(path, candidate, after, len(before.sessions))
             self._save(path, text, message(after), author, also or [])
         return after, path
@@ -452,7 +439,8 @@ class Clinic:
         self, patient_id: str, draft: Callable[[Chart], Draft], new_patient: bool = False
     ) -> Stored:
         """The one way a session is written: drafted against the chart read under its lock,
-        refused before any file is made, appended, committed."""
+        refused before any file is made, appended, committed. A chart that does not exist
+        (``new_patient``) is created holding the session."""
         warnings: list[str] = []
 
         def decide(chart: Chart) -> Session:
@@ -461,20 +449,10 @@ class Clinic:
             warnings[:] = drafted.warnings + self.missing_photos(session.photos)
             return session
 
-        check_patient_id(patient_id)
-        if self.find(patient_id) is None:
+        if self.find(patient_id) is None:  # the id is checked first
             if not new_patient:
                 self.path(patient_id, offer_new=True)  # raises: "did you mean", --new-patient
             decide(Chart(Patient(id=patient_id, created=now())))  # refuse before any file
-            self.ensure_folders()
-        session, path = self._append(patient_id, decide, new_patient=new_patient)
-        return Stored(session, path, warnings)
-
-    def _append(
-        self, patient_id: str, decide: Callable[[Chart], Session], new_patient: bool = False
-    ) -> tuple[Session, Path]:
-        """Read the chart, decide the session, append its block, all under the chart's lock.
-        A chart that does not exist (``new_patient``) is created holding the session."""
         self.ensure_folders()  # a cloned 0755 folder becomes private on first write
         with chart_lock(self.lock_dir, patient_id, self.lock_timeout):
             path = self.find(patient_id)
@@ -484,9 +462,7 @@ class Clinic:
                 path = self.patients_dir / f"{patient_id}.toml"
                 chart, text = Chart(Patient(id=patient_id, created=now())), None
             else:
-                chart, text = read_chart_file(path)
-                _writable(path, chart, text)
-                self._keep_hand_edits(path)
+                chart, text = self._read_to_change(path)
             session = replace(decide(chart), id=chart.next_session_id())
             if any(s.uid == session.uid for s in chart.sessions):
                 # A draft copied from a recorded session (--like-last) must not share its identity.
@@ -496,19 +472,16 @@ class Clinic:
                 candidate = None
                 message = f"{patient_id}: patient created, session {session.id} added"
             else:
-                if chart.amendments:
-                    # The chart-level trail closes the file: the session goes after the last one.
-                    candidate = _revised(text, chart, new)
-                else:
-                    candidate = _appended(text, encode_session(session))
-                # A schema-1 chart becomes schema 2 on its next write.
-                from mesolog.store.chartblocks import upgraded
-
-                candidate = upgraded(candidate, chart.patient.id)
+                # The chart-level trail closes the file: the session goes after the last one.
+                candidate = (
+                    _revised(text, chart, new)
+                    if chart.amendments
+                    else _appended(text, encode_session(session))
+                )
                 message = f"{chart.patient.id}: session {session.id} added"
             text = _checked_text(path, candidate, new, len(chart.sessions))
             self._save(path, text, message, session.practitioner)
-        return session, path
+        return Stored(session, path, warnings)
 
     def add_course(self, patient_id: str, course: Course) -> Path:
         def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
@@ -516,10 +489,8 @@ class Clinic:
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
-            from mesolog.store.editing import revise_chart
-
             new = replace(chart, courses=(*chart.courses, course))
-            return new, revise_chart(text, chart, new)
+            return new, _revised(text, chart, new)
 
         _, path = self._change(
             patient_id, change, lambda c: f"{c.patient.id}: course {course.name} added", ""
@@ -584,9 +555,7 @@ class Clinic:
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
-            from mesolog.store.editing import revise_chart  # only corrections need it
-
-            return changed, revise_chart(text, chart, changed)
+            return changed, _revised(text, chart, changed)
 
         def message(chart: Chart) -> str:
             what = "voided" if stored[0].status == "voided" else "amended"
@@ -679,18 +648,19 @@ class Clinic:
             )
             return changed, _revised(text, chart, changed)
 
-        def message(chart: Chart) -> str:
+        def message(patient: str) -> str:
             count = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
-            return f"{chart.patient.id}: {count} added to session {stored[0].id} ({view}, {stage})"
+            return f"{patient}: {count} added to session {stored[0].id} ({view}, {stage})"
 
         try:
-            _, path = self._change(patient_id, change, message, by, also=committed)
+            _, path = self._change(
+                patient_id, change, lambda c: message(c.patient.id), by, also=committed
+            )
         except BaseException:
             chart_path = self.path(patient_id)
             if kept.remove_unrecorded(self.data_dir, chart_path, written) and stored:
-                what = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
-                words = f"{patient_id}: {what} added to session {stored[0].id} ({view}, {stage})"
-                kept.commit_later(self.data_dir, self.lock_dir, [chart_path, *committed], words, by)
+                also = [chart_path, *committed]
+                kept.commit_later(self.data_dir, self.lock_dir, also, message(patient_id), by)
             raise
         return stored[0], tuple(added), path
 
@@ -813,22 +783,27 @@ class Clinic:
 
     def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Un-void a session: back in the progress maths, the trail says who, when and why."""
-        reason_given(reason, "restored")
-        stored = self.amend(patient_id, number, restore_edit(patient_id, number), by, reason)
-        return stored.session, stored.path
+        already = f"session {number} of {patient_id} is active (not voided), so there is nothing "
+        return self._set_status(patient_id, number, "active", by, reason, already + "to restore")
 
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
-        reason_given(reason, "voided")
+        already = f"session {number} of {patient_id} is voided already"
+        return self._set_status(patient_id, number, "voided", by, reason, already)
+
+    def _set_status(
+        self, patient_id: str, number: int, status: str, by: str, reason: str, already: str
+    ) -> tuple[Session, Path]:
+        """The session made ``status`` (voided, or active again) by an amendment. One in that
+        state already is refused, saying ``already`` (exit 1)."""
+        reason_given(reason, "voided" if status == "voided" else "restored")
 
         def edit(session: Session) -> Session:
-            if session.voided:
+            if session.voided == (status == "voided"):
                 from mesolog.errors import AlreadyRecorded
 
-                raise AlreadyRecorded(
-                    f"session {number} of {patient_id} is voided already; nothing changed."
-                )
-            return replace(session, status="voided")
+                raise AlreadyRecorded(f"{already}; nothing changed.")
+            return replace(session, status=status)
 
         stored = self.amend(patient_id, number, edit, by, reason)
         return stored.session, stored.path
@@ -921,9 +896,7 @@ class Clinic:
                 chart = Chart(plan.new_patient, plan.courses, (), amendments=plan.amendments)
                 path, text, before = self.patients_dir / f"{plan.patient_id}.toml", None, 0
             else:
-                chart, text = read_chart_file(path)
-                _writable(path, chart, text)
-                self._keep_hand_edits(path)  # hand edits get their own commit, not the import's
+                chart, text = self._read_to_change(path)  # hand edits: a commit of their own
                 before = len(chart.sessions)
             # A session is known by what it records (another file may have the same name).
             held = keys_of(chart.patient.id, chart.sessions)
@@ -948,10 +921,7 @@ class Clinic:
             after = replace(chart, sessions=(*chart.sessions, *added))
             candidate = None
             if text is not None:
-                from mesolog.store.chartblocks import upgraded  # schema 1 -> 2 on this write
-
-                blocks = "\n".join(encode_session(s) for s in added)
-                candidate = upgraded(_appended(text, blocks), chart.patient.id)
+                candidate = _appended(text, "\n".join(encode_session(s) for s in added))
             checked = _checked_text(path, candidate, after, before, bulk=True)
             undo.append((path, self._kept_before_import(path, text) if text is not None else None))
             write_atomically(path, checked)
@@ -1028,23 +998,6 @@ def _writable(path: Path, chart: Chart, text: str) -> None:
             "nothing changed.",
             line,
         )
-
-
-def restore_edit(patient_id: str, number: int) -> Callable[[Session], Session]:
-    """Un-void: a voided session becomes active again (the amendment says so). An active one is
-    refused like a void of a voided one: the session is in that state already (exit 1)."""
-
-    def edit(session: Session) -> Session:
-        if not session.voided:
-            from mesolog.errors import AlreadyRecorded
-
-            raise AlreadyRecorded(
-                f"session {number} of {patient_id} is active (not voided), so there is nothing "
-                "to restore; nothing changed."
-            )
-        return replace(session, status="active")
-
-    return edit
 
 
 def _revised(text: str, before: Chart, after: Chart) -> str:

@@ -42,12 +42,6 @@ def _read(path: Path) -> tuple[str, str | None]:
         ) from None
 
 
-def _new_secret() -> str:
-    import secrets
-
-    return secrets.token_hex(32)
-
-
 def clinic_keys(data_dir: Path, lock_dir: Path, adopt: str | None = None) -> tuple[str, str]:
     """The uuid and secret of this data folder; made (and committed when history is on) the
     first time, or the secret added to a folder made before secrets were. ``adopt``: the
@@ -62,20 +56,9 @@ def clinic_keys(data_dir: Path, lock_dir: Path, adopt: str | None = None) -> tup
         found, secret = _read(path) if path.is_file() else (adopt or str(uuid.uuid4()), None)
         if secret is not None:  # made by another process while we waited
             return found, secret
-        secret = _new_secret()
+        import secrets
+
+        secret = secrets.token_hex(32)
         write_atomically(path, _TEXT.format(id=found, secret=secret))
     history.record(data_dir, path, "clinic identity created", "", lock_dir)
     return found, secret
-
-
-def existing_keys(data_dir: Path, lock_dir: Path) -> tuple[str, str] | None:
-    """The uuid and secret of a data folder that has an identity (its secret added if it was
-    made before secrets were); a folder without one is left without one."""
-    if not (data_dir / FILE_NAME).is_file():
-        return None
-    return clinic_keys(data_dir, lock_dir)
-
-
-def clinic_id(data_dir: Path, lock_dir: Path) -> str:
-    """The uuid of this data folder; made the first time it is asked."""
-    return clinic_keys(data_dir, lock_dir)[0]
