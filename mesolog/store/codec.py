@@ -8,10 +8,10 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, fields
+from dataclasses import MISSING, asdict, fields
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mesolog.errors import (
     SHOWN_VALUE_CHARS,
@@ -34,7 +34,11 @@ from mesolog.model import (
 from mesolog.model import vocabulary as vocab
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from mesolog.store.layout import Layout, Place
+
+R = TypeVar("R", bound="DataclassInstance")
 
 HEADER = (
     "# mesolog patient chart (schema 2). Managed by mesolog: hand edits are kept, but run\n"
@@ -318,62 +322,62 @@ def _decode_amendment(a: _Reader) -> Amendment:
     )
 
 
-def _decode_zones(r: _Reader) -> tuple[Zone, ...]:
-    zones = []
-    for index, item in enumerate(r.tables("zones")):
-        z = r.inner(item, f"{r.where} zone", "zones", index)
-        zones.append(
-            Zone(
-                area=z.text("area", required=True) or "",
-                zone=z.text("zone", required=True) or "",
-                points=z.integer("points"),
-                amount=z.real("amount"),
-            )
-        )
-    return tuple(zones)
+# How a record's field is read, by the type the record declares: a field added to a record is
+# read without a line here.
+_READ: dict[str, Callable[[_Reader, str, bool], Any]] = {
+    "str": _Reader.text,
+    "int": _Reader.integer,
+    "float": _Reader.real,
+    "date": _Reader.day,
+    "datetime": _Reader.moment,
+}
+
+
+def _decode_record(r: _Reader, record: type[R], **own: Callable[[_Reader, str], Any]) -> R:
+    """A record read field by field, in its order, each by the type it declares: required when
+    it has no default, and a text with a default takes it when empty. ``own``: fields read by
+    a rule of their own."""
+    values: dict[str, Any] = {}
+    for f in fields(record):
+        if f.name in own:
+            values[f.name] = own[f.name](r, f.name)
+            continue
+        required = f.default is MISSING and f.default_factory is MISSING
+        value = _READ[str(f.type).removesuffix(" | None")](r, f.name, required)
+        values[f.name] = (value or f.default) if f.type == "str" and not required else value
+    return record(**values)
+
+
+def _records(
+    r: _Reader, key: str, where: str, record: type[R], **own: Callable[[_Reader, str], Any]
+) -> tuple[R, ...]:
+    """The records of the list of tables ``key`` (``where`` names one in a message)."""
+    return tuple(
+        _decode_record(r.inner(item, where, key, index), record, **own)
+        for index, item in enumerate(r.tables(key))
+    )
+
+
+def _named(r: _Reader, key: str) -> str:
+    """What a zone or a photo is named by (its area, its file): "" when it does not read."""
+    return r.text(key, required=True) or ""
 
 
 def _decode_photos(r: _Reader) -> tuple[Photo, ...]:
     """A session's photos: tables (``photo add``), bare paths (older charts, ``--photo``), or
     both after a merge of the two kinds."""
-    photos = []
-    for index, item in enumerate(r.tables("photos")):
-        if isinstance(item, str):
-            photos.append(Photo(item))
-            continue
-        p = r.inner(item, f"{r.where} photo", "photos", index)
-        photos.append(
-            Photo(
-                file=p.text("file", required=True) or "",
-                view=p.text("view"),
-                stage=p.text("stage"),
-                width=p.integer("width"),
-                height=p.integer("height"),
-                taken=p.day("taken"),
-                sha256=p.text("sha256"),
-            )
-        )
-    return tuple(photos)
-
-
-def _decode_patient(p: _Reader) -> Patient:
-    return Patient(
-        id=p.text("id", required=True),
-        created=p.moment("created", required=True),
-        name=p.text("name"),
-        birth_year=p.integer("birth_year"),
-        sex=p.text("sex"),
-        note=p.text("note"),
-        phone=p.text("phone"),
-        email=p.text("email"),
-        uid=p.text("uid"),
+    return tuple(
+        Photo(item)
+        if isinstance(item, str)
+        else _decode_record(r.inner(item, f"{r.where} photo", "photos", index), Photo, file=_named)
+        for index, item in enumerate(r.tables("photos"))
     )
 
 
-def _course_status(c: _Reader) -> str:
-    status = c.text("status") or "active"
+def _course_status(c: _Reader, key: str) -> str:
+    status = c.text(key) or "active"
     if status not in vocab.COURSE_STATUSES:
-        c.fail("status", "active, completed or stopped")
+        c.fail(key, "active, completed or stopped")
         return "active"
     return str(status)
 
@@ -384,10 +388,12 @@ def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
     return schema1_uid(patient_id, number, recorded) or ""
 
 
-# How each optional one-value field of a session (course, method, needle_gauge, source...) is
-# read, by the type the record declares: a field added to the record is read without a line here.
-_READ = {"str | None": _Reader.text, "int | None": _Reader.integer, "float | None": _Reader.real}
-_OPTIONAL = tuple((f.name, _READ[str(f.type)]) for f in fields(Session) if f.type in _READ)
+# A session's optional one-value fields (course, method, needle_gauge, source...).
+_OPTIONAL = tuple(
+    (f.name, _READ[str(f.type).removesuffix(" | None")])
+    for f in fields(Session)
+    if str(f.type).endswith(" | None")
+)
 
 
 def _decode_session(r: _Reader, patient_id: str = "") -> Session:
@@ -399,43 +405,15 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
     # Without a number or a recorded moment (reported above) there is none to derive.
     uid = r.text("uid") or _schema1_uid(patient_id, number, recorded)
-    conflicts = []
-    for index, item in enumerate(r.tables("conflicts")):
-        k = r.inner(item, f"{r.where} conflict", "conflicts", index)
-        conflicts.append(
-            Conflict(
-                field=k.text("field", required=True),
-                kept=k.text("kept", required=True),
-                other=k.text("other", required=True),
-            )
-        )
-    substances = []
-    for index, item in enumerate(r.tables("substances")):
-        s = r.inner(item, f"{r.where} substance", "substances", index)
-        substances.append(
-            Substance(
-                name=s.text("name", required=True),
-                amount=s.real("amount", required=True),
-                unit=s.text("unit", required=True),
-                category=s.text("category") or vocab.UNCATALOGUED,
-                concentration=s.text("concentration"),
-                lot=s.text("lot"),
-                expiry=s.day("expiry"),
-            )
-        )
-    complications = []
-    for index, item in enumerate(r.tables("complications")):
-        c = r.inner(item, f"{r.where} complication", "complications", index)
-        complications.append(
-            Complication(
-                name=c.text("name", required=True),
-                severity=c.text("severity") or None,  # absent: not recorded
-                onset=c.day("onset"),
-                resolved=c.day("resolved"),
-                outcome=c.text("outcome"),
-                reported_by=c.text("reported_by"),
-            )
-        )
+    conflicts = _records(r, "conflicts", f"{r.where} conflict", Conflict)
+    substances = _records(r, "substances", f"{r.where} substance", Substance)
+    complications = _records(
+        r,
+        "complications",
+        f"{r.where} complication",
+        Complication,
+        severity=lambda c, key: c.text(key) or None,  # absent: not recorded
+    )
     amendments = [
         _decode_amendment(r.inner(item, f"{r.where} amendment", "amendments", index))
         for index, item in enumerate(r.tables("amendments"))
@@ -450,17 +428,17 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         technique=r.text("technique", required=True),
         depth_mm=r.real("depth_mm", required=True),
         anaesthetic=r.text("anaesthetic", required=True),
-        substances=tuple(substances),
+        substances=substances,
         practitioner=r.text("practitioner") or "",
-        zones=_decode_zones(r),
+        zones=_records(r, "zones", f"{r.where} zone", Zone, area=_named, zone=_named),
         photos=_decode_photos(r),
-        **{name: read(r, name) for name, read in _OPTIONAL},
+        **{name: read(r, name, False) for name, read in _OPTIONAL},
         notes=r.text("notes") or "",
         status=r.text("status") or "active",
-        complications=tuple(complications),
+        complications=complications,
         measurements=measurements,
         amendments=tuple(amendments),
-        conflicts=tuple(conflicts),
+        conflicts=conflicts,
         uid=uid,
     )
 
@@ -498,20 +476,8 @@ def _decode(
     elif schema < 1:
         found = f"schema {schema} is not a schema mesolog ever wrote"
         top.report(CorruptFile(path, found, lines.line(("schema",))))
-    patient = _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
-    courses = []
-    for index, raw in enumerate(top.tables("courses")):
-        c = top.inner(raw, "course", "courses", index)
-        courses.append(
-            Course(
-                name=c.text("name", required=True),
-                planned_sessions=c.integer("planned_sessions", required=True),
-                interval_days=c.integer("interval_days", required=True),
-                start=c.day("start", required=True),
-                indication=c.text("indication"),
-                status=_course_status(c),
-            )
-        )
+    patient = _decode_record(top.inner(data.get("patient"), "[patient]", "patient"), Patient)
+    courses = _records(top, "courses", "course", Course, status=_course_status)
     sessions: list[Session] = []
     broken: set[int] = set()
     for index, raw in enumerate(top.tables("sessions")):
@@ -525,7 +491,7 @@ def _decode(
         _decode_amendment(top.inner(raw, "chart amendment", "amendments", index))
         for index, raw in enumerate(top.tables("amendments"))
     )
-    return Chart(patient, tuple(courses), tuple(sessions), SCHEMA, amendments), broken
+    return Chart(patient, courses, tuple(sessions), SCHEMA, amendments), broken
 
 
 _FIRST_LIST_HEADER = re.compile(r"^[ \t]*\[\[", re.MULTILINE)
@@ -544,7 +510,7 @@ def read_patient(path: Path) -> Patient | None:
         if "patient" not in data:  # [patient] written after the sessions, by hand
             data = tomllib.loads(text)
         top = _Reader(path, data, "file", (), Lines(""))
-        return _decode_patient(top.inner(data.get("patient"), "[patient]", "patient"))
+        return _decode_record(top.inner(data.get("patient"), "[patient]", "patient"), Patient)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile):
         return None
 
