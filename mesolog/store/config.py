@@ -33,17 +33,9 @@ if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults
     from mesolog.model.zones import ZoneCatalogue
 
-KEYS = (
-    "practitioner",
-    "clinic_name",
-    "clinic_address",
-    "technique",
-    "anaesthetic",
-    "areas",
-    "zones",
-    "substances",
-    "aftercare",
-)
+# The settings that hold one text (`config set` takes each), then the lists and tables.
+TEXT_KEYS = ("practitioner", "clinic_name", "clinic_address", "technique", "anaesthetic")
+KEYS = (*TEXT_KEYS, "areas", "zones", "substances", "aftercare")
 
 
 @dataclass(frozen=True)

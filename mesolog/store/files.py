@@ -23,7 +23,7 @@ _NO_HARD_LINKS = frozenset(
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -72,7 +72,7 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
                     raise
                 create_exclusively(path, text)
             os.unlink(temporary)
-    _fsync_dir(path.parent)
+    fsync_folder(path.parent)
 
 
 def _open_own_file(path: Path, flags: int) -> int:

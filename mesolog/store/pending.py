@@ -199,6 +199,7 @@ def announced(
     import json
     import tempfile
 
+    from mesolog.store.files import fsync_folder
     from mesolog.store.paths import make_private_dir
 
     folder = repository(data_dir) / WRITING
@@ -213,7 +214,7 @@ def announced(
         os.fsync(fd)
         os.rename(temporary, final)
         named = True
-        _sync_folder(folder)
+        fsync_folder(folder)
 
         def also(charts: dict[str, tuple[str, str | None]]) -> None:
             os.write(fd, json.dumps({"charts": charts}).encode() + b"\n")
@@ -227,15 +228,6 @@ def announced(
         elif finished:
             final.unlink(missing_ok=True)
         os.close(fd)  # an error after the name: left for the next command to decide
-
-
-def _sync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be fsynced
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def interrupted(data_dir: Path) -> Iterator[tuple[Intent, Path]]:

@@ -34,12 +34,11 @@ from mesolog.errors import (
 from mesolog.model import vocabulary as vocab
 from mesolog.model.aftercare import same_indication
 from mesolog.model.values import one_line, technique
-from mesolog.store.config import config_from
+from mesolog.store.config import TEXT_KEYS, config_from
 from mesolog.store.files import write_atomically
 from mesolog.store.paths import make_private_dir
 
 AFTERCARE = "aftercare"
-TEXT_KEYS = ("practitioner", "clinic_name", "clinic_address", "technique", "anaesthetic")
 # Settings that may hold several lines (an address, advice); the others are one line.
 MULTILINE = ("clinic_address", AFTERCARE)
 LONGEST = {AFTERCARE: 4000, "clinic_address": 400}
@@ -121,8 +120,7 @@ def set_value(path: Path, key_text: str, value: str) -> str:
     """Set one setting; returns the sentence saying what changed."""
     key = parse_key(key_text)
     text = checked_value(key, value)
-    old_text = _read(path)
-    old = _parse(path, old_text)
+    old_text, old = _read(path)
     if key.table is None and key.name in LISTS:
         return _add_word(path, old_text, old, key.name, text)
     if key.table in WORD_LISTS:
@@ -137,8 +135,7 @@ def set_value(path: Path, key_text: str, value: str) -> str:
 def unset_value(path: Path, key_text: str) -> str:
     """Remove one setting (its default applies again); returns the sentence saying so."""
     key = parse_key(key_text)
-    old_text = _read(path)
-    old = _parse(path, old_text)
+    old_text, old = _read(path)
     if key.table in WORD_LISTS:
         return _remove_word(path, old_text, old, key.table, key.name)
     if key.table is None and key.name in LISTS:
@@ -198,18 +195,16 @@ def _remove_word(path: Path, old_text: str, old: dict[str, Any], list_name: str,
     return f"{kind} {shortened(word)} removed from {path}."
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
+    """The file's text (none yet: empty) and its settings."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return ""
+        text = ""
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} cannot be read: {error}") from None
-
-
-def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(
             f"{path}: broken config file ({error}); fix it before changing it."
