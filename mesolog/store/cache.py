@@ -218,7 +218,7 @@ class SummaryCache:
         return len(fresh)
 
     def _load_all(self, names: list[str], current: dict[str, Signature]) -> None:
-        told = self.progress or _not_told
+        told = self.progress or (lambda done, total: None)
         told(0, len(names))
         try:
             rows = _read_many(self.clinic, names, current, self.workers)
@@ -238,8 +238,11 @@ class SummaryCache:
 
     def summaries(self) -> tuple[list[PatientSummary], list[tuple[str, str]]]:
         """Every readable chart's summary, and (id, why) for each unreadable one."""
+        return self._summaries(), self.problems()
+
+    def _summaries(self) -> list[PatientSummary]:
         query = "SELECT summary FROM charts WHERE problem IS NULL"
-        return [pickle.loads(r["summary"]) for r in self._db.execute(query)], self.problems()
+        return [pickle.loads(r["summary"]) for r in self._db.execute(query)]
 
     def problems(self) -> list[tuple[str, str]]:
         """(id, why) for each chart that could not be read."""
@@ -248,7 +251,7 @@ class SummaryCache:
 
     def contacts(self) -> dict[str, Contact]:
         """Name, phone and email of every readable chart, by patient id (for recalls)."""
-        return {s.patient_id: Contact(s.name, s.phone, s.email) for s in self.summaries()[0]}
+        return {s.patient_id: Contact(s.name, s.phone, s.email) for s in self._summaries()}
 
     def _gathered(self) -> list[tuple[str, Gathered]]:
         query = "SELECT name, gathered FROM charts WHERE problem IS NULL"
@@ -361,10 +364,6 @@ def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
     return ChartRow(
         name, *signature, None, summary.patient_id, *(pickle.dumps(part) for part in parts)
     )
-
-
-def _not_told(done: int, total: int) -> None:
-    pass
 
 
 @contextlib.contextmanager
