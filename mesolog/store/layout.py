@@ -219,49 +219,39 @@ class _Scanner:
             self.literal_string()
             return False
         if c == "[":
-            return self.array()
+            return self.items("]", keyed=False)
         if c == "{":
-            return self.inline_table()
+            return self.items("}", keyed=True)
         found = _SCALAR.match(self.text, self.i)
         if not found:
             raise self.fail("expected a value")
         self.i = found.end()
         return False
 
-    def array(self) -> bool:
+    def items(self, close: str, keyed: bool) -> bool:
+        """Skip an array (``close`` is "]") or an inline table ("}": its items are ``keyed``);
+        True if a comment lies inside it."""
         self.i += 1
         commented = False
         while True:
             commented |= self.blanks()
-            if self.peek() == "]":
+            if self.peek() == close:
                 self.i += 1
                 return commented
+            if keyed:
+                self.key()
+                if self.peek() != "=":
+                    raise self.fail("expected = in an inline table")
+                self.i += 1
+                self.spaces()
             commented |= self.value()
             commented |= self.blanks()
             if self.peek() == ",":
                 self.i += 1
-            elif self.peek() != "]":
-                raise self.fail("expected , or ] in an array")
-
-    def inline_table(self) -> bool:
-        self.i += 1
-        commented = False
-        while True:
-            commented |= self.blanks()
-            if self.peek() == "}":
-                self.i += 1
-                return commented
-            self.key()
-            if self.peek() != "=":
-                raise self.fail("expected = in an inline table")
-            self.i += 1
-            self.spaces()
-            commented |= self.value()
-            commented |= self.blanks()
-            if self.peek() == ",":
-                self.i += 1
-            elif self.peek() != "}":
-                raise self.fail("expected , or } in an inline table")
+            elif self.peek() != close:
+                raise self.fail(
+                    f"expected , or {close} in {'an inline table' if keyed else 'an array'}"
+                )
 
 
 @functools.lru_cache(maxsize=4)
