@@ -121,19 +121,9 @@ def encode_chart(chart: Chart) -> str:
     ]
     parts += [_table("[[courses]]", asdict(course)) for course in chart.courses]
     parts += [encode_session(session) for session in chart.sessions]
-    parts += [encode_chart_amendment(note) for note in chart.amendments]
+    # The chart-level trail (patient details, courses), after the sessions.
+    parts += [_table("[[amendments]]", asdict(note)) for note in chart.amendments]
     return "\n".join(parts)
-
-
-def encode_chart_amendment(note: Amendment) -> str:
-    """One chart-level ``[[amendments]]`` entry (patient details, courses)."""
-    return _table("[[amendments]]", asdict(note))
-
-
-def chart_document(chart: Chart) -> dict[str, Any]:
-    """The chart as the TOML document mesolog writes, as tomllib reads it back: what
-    ``store.editing`` compares to change only what differs."""
-    return tomllib.loads(encode_chart(chart))
 
 
 # --- decoding ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 from mesolog.errors import WouldLoseHandEdits
 from mesolog.model import Chart
-from mesolog.store.codec import chart_document
+from mesolog.store.codec import encode_chart
 from mesolog.store.layout import KeyLine, Layout, LayoutError, Place, Table, scan, toml_lines
 
 Document = Mapping[str, Any]
@@ -32,9 +32,12 @@ _REFUSED = "nothing changed (edit that part of the file by hand, then run `mesol
 
 
 def revise_chart(text: str, before: Chart, after: Chart) -> str:
-    """``text`` (which reads as ``before``) changed so that it reads as ``after``."""
+    """``text`` (which reads as ``before``) changed so that it reads as ``after``: the two
+    compared as the TOML documents mesolog writes, as tomllib reads them back."""
+    import tomllib
+
     try:
-        return revise(text, chart_document(before), chart_document(after))
+        return revise(text, tomllib.loads(encode_chart(before)), tomllib.loads(encode_chart(after)))
     except LayoutError as error:
         raise WouldLoseHandEdits(
             f"the chart's text could not be followed line by line ({error}); {_REFUSED}"
