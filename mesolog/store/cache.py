@@ -88,11 +88,6 @@ def _own_and_private(path: Path) -> None:
         raise PermissionError(f"{path} is not private to this user")
 
 
-def cache_file(cache_dir: Path, data_dir: Path) -> Path:
-    key = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return cache_dir / f"summary-{key}.sqlite3"
-
-
 def _signatures(clinic: Clinic) -> dict[str, Signature]:
     out = {}
     try:
@@ -126,7 +121,8 @@ class SummaryCache:
         self.clinic = clinic
         self.workers = workers  # processes for a rebuild; None: as many as there are cores
         self.progress = progress
-        self.path = cache_file(cache_dir, clinic.data_dir)
+        key = hashlib.sha256(str(clinic.data_dir.resolve()).encode()).hexdigest()[:16]
+        self.path = cache_dir / f"summary-{key}.sqlite3"  # one per data folder
         self.db: sqlite3.Connection | None = None
 
     def __enter__(self) -> SummaryCache:

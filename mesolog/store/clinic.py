@@ -517,33 +517,18 @@ class Clinic:
 
         day = today or date.today()
         warnings: list[str] = []
-
-        def decide(chart: Chart, old: Session) -> Session:
-            if isinstance(change, Given):
-                draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
-                warnings[:] = draft.warnings + self.missing_photos(tuple(map(Photo, change.photos)))
-                return draft.complete()
-            return change(old)
-
-        session, path = self._amend(patient_id, number, decide, by, reason, day)
-        return Stored(session, path, warnings)
-
-    def _amend(
-        self,
-        patient_id: str,
-        number: int,
-        decide: Callable[[Chart, Session], Session],
-        by: str,
-        reason: str,
-        today: date,
-    ) -> tuple[Session, Path]:
         stored: list[Session] = []
 
-        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def rewrite(chart: Chart, text: str) -> tuple[Chart, str | None]:
             old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
-            edited = decide(chart, old)
+            if isinstance(change, Given):
+                draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
+                warnings[:] = draft.warnings + self.missing_photos(tuple(map(Photo, change.photos)))
+                edited = draft.complete()
+            else:
+                edited = change(old)
             if edited.course and edited.course != old.course:
                 from mesolog.model.details import find_course
 
@@ -551,7 +536,7 @@ class Clinic:
                 edited = replace(edited, course=find_course(chart, edited.course).name)
             new = amended(old, edited, now(), by, reason)
             if new.status != "voided":
-                validate_session(new, today)
+                validate_session(new, day)
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
@@ -562,8 +547,8 @@ class Clinic:
             changed = ", ".join(c.split(":")[0] for c in stored[0].amendments[-1].changes)
             return f"{chart.patient.id}: session {number} {what}: {changed}"
 
-        _, path = self._change(patient_id, change, message, by)
-        return stored[0], path
+        _, path = self._change(patient_id, rewrite, message, by)
+        return Stored(stored[0], path, warnings)
 
     # -- photos --
 
@@ -679,9 +664,10 @@ class Clinic:
         from mesolog.model import details
 
         if not changes:
+            flags = ", ".join("--" + f.replace("_", "-") for f in details.PATIENT_FIELDS)
             raise NothingToChange(
-                f"nothing to change for patient {patient_id}: give at least one of "
-                f"{_flags(details.PATIENT_FIELDS)}; nothing changed."
+                f"nothing to change for patient {patient_id}: give at least one of {flags}; "
+                "nothing changed."
             )
         checked = details.patient_details(changes, today or date.today())
 
@@ -1028,7 +1014,3 @@ def _changed_names(chart: Chart) -> str:
 
 
 SETTLED_START = "merge conflict on "
-
-
-def _flags(fields: tuple[str, ...]) -> str:
-    return ", ".join("--" + f.replace("_", "-") for f in fields)

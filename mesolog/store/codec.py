@@ -49,20 +49,13 @@ HEADER = (
 # --- encoding ---------------------------------------------------------------------------------
 
 
-def _clean(values: dict[str, Any]) -> dict[str, Any]:
-    """TOML has no null: absent optional fields are left out; tuples become arrays."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        out[key] = list(value) if isinstance(value, tuple) else value
-    return out
-
-
 def _table(header: str, values: dict[str, Any]) -> str:
+    """A table under ``header``. TOML has no null: absent optional fields are left out; tuples
+    become arrays."""
     import tomli_w
 
-    return f"{header}\n{tomli_w.dumps(_clean(values))}"
+    clean = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v is not None}
+    return f"{header}\n{tomli_w.dumps(clean)}"
 
 
 def encode_session(session: Session) -> str:
@@ -242,8 +235,8 @@ class _Reader:
     def inner(self, table: Any, where: str, *place: str | int) -> _Reader:
         return _Reader(self.path, table, where, (*self.place, *place), self.lines, self.problems)
 
-    def text(self, key: str, required: bool = False, default: str | None = None) -> Any:
-        value = self.table.get(key, default)
+    def text(self, key: str, required: bool = False) -> Any:
+        value = self.table.get(key)
         if value is None and not required:
             return None
         if not isinstance(value, str):
