@@ -235,51 +235,37 @@ class _Reader:
     def inner(self, table: Any, where: str, *place: str | int) -> _Reader:
         return _Reader(self.path, table, where, (*self.place, *place), self.lines, self.problems)
 
-    def text(self, key: str, required: bool = False) -> Any:
+    def _typed(self, key: str, required: bool, kind: type | tuple[type, ...], expected: str) -> Any:
+        """The value of ``key`` when it is of ``kind`` (true and false are no numbers, a date and
+        time is no date), else reported; None when it is absent and not ``required``."""
         value = self.table.get(key)
         if value is None and not required:
             return None
-        if not isinstance(value, str):
-            return self.fail(key, "text")
-        return value
+        wrong = isinstance(value, bool) or (kind is date and isinstance(value, datetime))
+        return value if isinstance(value, kind) and not wrong else self.fail(key, expected)
+
+    def text(self, key: str, required: bool = False) -> Any:
+        return self._typed(key, required, str, "text")
 
     def integer(self, key: str, required: bool = False) -> Any:
-        value = self.table.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool):
-            return self.fail(key, "a whole number")
-        if not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
+        value = self._typed(key, required, int, "a whole number")
+        if value is not None and not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
             return self.fail(key, f"a whole number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
         return value
 
     def real(self, key: str, required: bool = False) -> Any:
-        value = self.table.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return self.fail(key, "a number")
+        value = self._typed(key, required, (int, float), "a number")
         if isinstance(value, int) and not -LARGEST_WHOLE <= value <= LARGEST_WHOLE:
             return self.fail(key, f"a number between -{LARGEST_WHOLE} and {LARGEST_WHOLE}")
-        if not math.isfinite(value):
+        if value is not None and not math.isfinite(value):
             return self.fail(key, "a finite number (not inf or nan)")
-        return float(value)
+        return None if value is None else float(value)
 
     def day(self, key: str, required: bool = False) -> Any:
-        value = self.table.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, date) or isinstance(value, datetime):
-            return self.fail(key, "a date (YYYY-MM-DD, unquoted)")
-        return value
+        return self._typed(key, required, date, "a date (YYYY-MM-DD, unquoted)")
 
     def moment(self, key: str, required: bool = False) -> Any:
-        value = self.table.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, datetime):
-            return self.fail(key, "a date and time")
-        return value
+        return self._typed(key, required, datetime, "a date and time")
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.table.get(key, [])
