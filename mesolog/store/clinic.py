@@ -933,14 +933,12 @@ def _interrupted(error: BaseException, at: str, left: list[str]) -> Exception:
     from mesolog.errors import ImportInterrupted
 
     why = getattr(error, "strerror", None) or str(error)
-    if not left:
-        return ImportInterrupted(
-            f"the import stopped at {at} ({why}); every chart is as it was before the import."
+    charts = "every chart is as it was before the import"
+    if left:
+        charts = (
+            f"these charts hold some of its sessions and could not be put back: {', '.join(left)}"
         )
-    return ImportInterrupted(
-        f"the import stopped at {at} ({why}); these charts hold some of its sessions and could "
-        f"not be put back: {', '.join(left)}."
-    )
+    return ImportInterrupted(f"the import stopped at {at} ({why}); {charts}.")
 
 
 def id_mismatch(path: Path, chart: Chart) -> str | None:
