@@ -58,20 +58,14 @@ def cache_location() -> Location:
 
 def make_private_dir(path: Path) -> None:
     """Create a folder (and parents) readable only by its owner; an existing folder that is
-    wider (a ``git clone`` makes 0755) is tightened to 0700."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tighten(path, 0o700)
-
-
-def tighten(path: Path, private: int) -> None:
-    """Take away what ``private`` does not allow (0700 folders, 0600 files); never widens.
-
-    A file or folder we do not own is left as it is (``check`` names it)."""
+    wider (a ``git clone`` makes 0755) is tightened to 0700, never widened. A folder we do not
+    own is left as it is (``check`` names it)."""
     import contextlib
     import stat
 
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
         found = os.lstat(path)
         mode = stat.S_IMODE(found.st_mode)
-        if mode & ~private and not stat.S_ISLNK(found.st_mode):  # a link's target is not ours
-            os.chmod(path, mode & private)
+        if mode & ~0o700 and not stat.S_ISLNK(found.st_mode):  # a link's target is not ours
+            os.chmod(path, mode & 0o700)
