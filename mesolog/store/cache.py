@@ -129,19 +129,19 @@ class SummaryCache:
         try:
             self.db = self._open()
         except sqlite3.DatabaseError:
-            # Derived data: a corrupt cache is thrown away and rebuilt, silently.
-            self._remove()
-            self.db = self._open()
+            self.db = self._rebuilt()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.db is not None:
             self.db.close()
 
-    def _remove(self) -> None:
+    def _rebuilt(self) -> sqlite3.Connection:
+        """Derived data: a corrupt cache is thrown away and made again, silently."""
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.path}{suffix}")
+        return self._open()
 
     def _open(self) -> sqlite3.Connection:
         make_private_dir(self.path.parent)
@@ -183,8 +183,7 @@ class SummaryCache:
             return self._refresh()
         except sqlite3.DatabaseError:
             self._db.close()
-            self._remove()
-            self.db = self._open()
+            self.db = self._rebuilt()
             return self._refresh()
         finally:
             if collecting:
