@@ -127,7 +127,7 @@ def set_value(path: Path, key_text: str, value: str) -> str:
         raise UnknownSetting(f"add one with: config set {key.table} {shortened(key.name)}")
     # An indication already in the file keeps the word it was typed with there.
     name = _stored_name(old, key) or key.name
-    _write_checked(path, old_text, old, _with(old, key.table, name, name, text), key)
+    _write_checked(path, old_text, old, _with(old, key.table, name, text), key)
     shown = Key(key.table, name)
     return f"{shown} set in {path}."
 
@@ -146,7 +146,7 @@ def unset_value(path: Path, key_text: str) -> str:
     stored = _stored_name(old, key)
     if stored is None:
         return f"{key} was not set in {path}; nothing changed."
-    _write_checked(path, old_text, old, _with(old, key.table, stored, None, None), key)
+    _write_checked(path, old_text, old, _with(old, key.table, stored, None), key)
     return f"{key} removed from {path}; the default applies."
 
 
@@ -224,19 +224,13 @@ def _stored_name(data: dict[str, Any], key: Key) -> str | None:
     return next((name for name in table if same_indication(name, key.name)), None)
 
 
-def _with(
-    data: dict[str, Any],
-    table: str | None,
-    old_name: str | None,
-    name: str | None,
-    value: str | None,
-) -> dict[str, Any]:
-    """The settings as they must read after the change."""
+def _with(data: dict[str, Any], table: str | None, name: str, value: str | None) -> dict[str, Any]:
+    """The settings as they must read after the change: ``name`` set to ``value``, or removed
+    (``value`` None)."""
     out = dict(data)
     where = out if table is None else dict(out.get(table, {}))
-    if old_name is not None:
-        where.pop(old_name, None)
-    if name is not None:
+    where.pop(name, None)
+    if value is not None:
         where[name] = value
     if table is not None:
         out[table] = where
