@@ -20,10 +20,7 @@ def save_output(path: Path, text: str, force: bool = False) -> Path:
     if os.path.lexists(path) and not force:  # a link, even a dangling one, counts as there
         raise OutputExists(refusal)
     # The folder as typed, not the temporary file the write would have named.
-    missing = NoSuchFolder(
-        f"folder {path.parent} does not exist; create it first or choose another place for "
-        f"{path.name} (nothing was written)."
-    )
+    missing = _no_folder(path)
     if not path.parent.is_dir():
         raise missing
     # With force, ``os.replace`` replaces a link itself: a link is never written through.
@@ -41,10 +38,7 @@ def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = Fal
     the lines come, private (0600); the files appear under their names only when every line is
     written, and never replace one there unless ``force``."""
     if not folder.parent.is_dir():
-        raise NoSuchFolder(
-            f"folder {folder.parent} does not exist; create it first or choose another place "
-            f"for {folder.name} (nothing was written)."
-        )
+        raise _no_folder(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputExists(f"{folder} is a file; give a folder for --output. Nothing written.")
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -74,6 +68,13 @@ def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = Fal
         os.replace(folder / f".{name}.partial", folder / name)
         written.append(folder / name)
     return written
+
+
+def _no_folder(path: Path) -> NoSuchFolder:
+    return NoSuchFolder(
+        f"folder {path.parent} does not exist; create it first or choose another place for "
+        f"{path.name} (nothing was written)."
+    )
 
 
 class Spool:
