@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,26 +238,28 @@ def interrupted(data_dir: Path) -> Iterator[tuple[Intent, Path]]:
     import fcntl
 
     folder = repository(data_dir) / WRITING
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.iterdir()):
-        if path.suffix != ".json" and _age(path) < 3600:
+    found = sorted(folder.iterdir()) if folder.is_dir() else []
+    for path, fd in _opened(p for p in found if p.suffix == ".json" or _age(p) >= 3600):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # its process is still writing or committing
             continue
+        intent = _read_intent(fd) if path.suffix == ".json" else None
+        if intent is None:
+            path.unlink(missing_ok=True)
+        else:
+            yield intent, path
+
+
+def _opened(paths: Iterable[Path]) -> Iterator[tuple[Path, int]]:
+    """Each file, opened to read (never through a link, never waiting), and closed after."""
+    for path in paths:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             continue
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # its process is still writing or committing
-            os.close(fd)
-            continue
-        try:
-            intent = _read_intent(fd) if path.suffix == ".json" else None
-            if intent is None:
-                path.unlink(missing_ok=True)
-            else:
-                yield intent, path
+            yield path, fd
         finally:
             os.close(fd)
 
@@ -301,17 +303,8 @@ def announced_for(data_dir: Path, relative: str) -> str | None:
     whose bytes are no longer the ones before it; None when there is none (for ``check``,
     which reads and changes nothing)."""
     folder = repository(data_dir) / WRITING
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.glob("*.json")):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            continue
-        try:
-            intent = _read_intent(fd)
-        finally:
-            os.close(fd)
+    for _, fd in _opened(sorted(folder.glob("*.json")) if folder.is_dir() else []):
+        intent = _read_intent(fd)
         before = intent.charts.get(relative) if intent is not None else None
         if intent is not None and before is not None and digest(data_dir / relative) != before[0]:
             return intent.message
