@@ -48,7 +48,6 @@ class Table:
 
     place: Place
     header: int | None  # 0-based line of the header; None for the top of the file
-    array: bool  # an element of an array of tables (``[[...]]``)
     body_end: int  # last line of its own keys (the header line when it has none)
     region_end: int = -1  # last content line of it and of the tables inside it that follow it
     keys: list[KeyLine] = field(default_factory=list)
@@ -277,7 +276,7 @@ def _scan(text: str, wanted: set[Place] | None) -> Layout:
     def line_of(offset: int) -> int:
         return bisect.bisect_right(starts, offset) - 1
 
-    root = Table((), None, False, -1)
+    root = Table((), None, -1)
     tables: dict[Place, Table] = {(): root}
     keys: dict[Place, KeyLine] = {}
     counts: dict[Place, int] = {}  # elements seen so far of each array of tables
@@ -295,9 +294,9 @@ def _scan(text: str, wanted: set[Place] | None) -> Layout:
             break
         start = scanner.i
         if c == "[":
-            place, array = _header(scanner, counts)
+            place = _header(scanner, counts)
             line = line_of(start)
-            current = Table(place, line, array, line)
+            current = Table(place, line, line)
             tables[place] = current
             scanner.line_end()
             if wanted is not None and _all_found(wanted, place):
@@ -333,9 +332,9 @@ def toml_lines(text: str) -> list[str]:
     return [*lines, parts[-1]] if parts[-1] else lines
 
 
-def _header(scanner: _Scanner, counts: dict[Place, int]) -> tuple[Place, bool]:
-    """A table header read: its place (an array's element by its number) and whether it is an
-    array's. ``counts`` holds the elements seen so far of each array of tables."""
+def _header(scanner: _Scanner, counts: dict[Place, int]) -> Place:
+    """A table header read: its place (an array's element by its number). ``counts`` holds the
+    elements seen so far of each array of tables."""
     array = scanner.text.startswith("[[", scanner.i)
     scanner.i += 2 if array else 1
     names = scanner.key()
@@ -352,7 +351,7 @@ def _header(scanner: _Scanner, counts: dict[Place, int]) -> tuple[Place, bool]:
     if array:
         counts[place] = counts.get(place, 0) + 1
         place = (*place, counts[place] - 1)
-    return place, array
+    return place
 
 
 def _key_value(scanner: _Scanner, start: int) -> tuple[tuple[str, ...], bool, int, int, int | None]:
