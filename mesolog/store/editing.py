@@ -11,8 +11,8 @@ read with the chart intended, as TOML documents, and applies the differences wit
 primitives below (each takes text and returns text; places are as in ``store.layout``):
 ``set_value`` (replace a key's value, or add the key to its table), ``remove_value`` (a key, a
 table, or every element of an array of tables), ``append_table`` (one more ``[[...]]`` element
-after the last of its kind), ``add_table`` (a ``[...]`` table). The caller still reads the new
-text back and compares it with the chart intended before writing it.
+after the last of its kind), ``insert`` (any of these, or a ``[...]`` table). The caller still
+reads the new text back and compares it with the chart intended before writing it.
 """
 
 from __future__ import annotations
@@ -102,10 +102,12 @@ def insert(text: str, place: Place, value: Any, previous: Sequence[str] = ()) ->
     ``previous`` names the keys that come before it in the same table, nearest last: a new key
     line goes after the nearest of them written there, a new table after their tables.
     """
-    if place in scan(text).keys:
+    layout = scan(text)
+    if place in layout.keys:
         return set_value(text, place, value, previous)
-    if isinstance(value, dict):
-        return add_table(text, place, value, previous)
+    if isinstance(value, dict):  # a new [...] table
+        anchor = _table_anchor(layout, place[:-1], previous, place)
+        return _insert_block(layout, anchor, _block(place, value, as_array=False))
     if _is_tables(value):
         for item in value:
             text = append_table(text, place, item, previous)
@@ -147,13 +149,6 @@ def append_table(text: str, array: Place, values: Document, previous: Sequence[s
     else:
         anchor = _table_anchor(layout, array[:-1], previous, array)
     return _insert_block(layout, anchor, _block(array, values, as_array=True))
-
-
-def add_table(text: str, place: Place, values: Document, previous: Sequence[str] = ()) -> str:
-    """A new ``[...]`` table at ``place`` (e.g. ``("sessions", 2, "measurements")``)."""
-    layout = scan(text)
-    anchor = _table_anchor(layout, place[:-1], previous, place)
-    return _insert_block(layout, anchor, _block(place, values, as_array=False))
 
 
 def remove_value(text: str, place: Place, old: Any) -> str:
