@@ -769,8 +769,11 @@ class Clinic:
 
     def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Un-void a session: back in the progress maths, the trail says who, when and why."""
-        already = f"session {number} of {patient_id} is active (not voided), so there is nothing "
-        return self._set_status(patient_id, number, "active", by, reason, already + "to restore")
+        already = (
+            f"session {number} of {patient_id} is active (not voided), so there is nothing "
+            "to restore"
+        )
+        return self._set_status(patient_id, number, "active", by, reason, already)
 
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
