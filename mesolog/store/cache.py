@@ -311,8 +311,6 @@ def _read_many(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [names[i : i + _CHUNK] for i in range(0, len(names), _CHUNK)]
-    jobs = [(clinic.data_dir, chunk, [signatures[n] for n in chunk]) for chunk in chunks]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -320,8 +318,9 @@ def _read_many(
         initializer=_end_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        for rows_of_chunk in pool.map(_read_chunk, jobs):
-            yield from rows_of_chunk
+        folders = [clinic.data_dir] * len(names)
+        found = [signatures[name] for name in names]
+        yield from pool.map(_read_one, folders, names, found, chunksize=_CHUNK)
 
 
 def _end_with_parent(parent: int) -> None:
@@ -338,11 +337,9 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _read_chunk(job: tuple[Path, list[str], list[Signature]]) -> list[ChartRow]:
-    """In a worker process: the rows of a few charts."""
-    data_dir, names, signatures = job
-    clinic = Clinic(data_dir)
-    return [chart_row(clinic, name, sig) for name, sig in zip(names, signatures, strict=True)]
+def _read_one(data_dir: Path, name: str, signature: Signature) -> ChartRow:
+    """In a worker process: the row of one chart (``pool.map`` sends them a few at a time)."""
+    return chart_row(Clinic(data_dir), name, signature)
 
 
 def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
