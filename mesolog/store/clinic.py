@@ -973,17 +973,13 @@ def _writable(path: Path, chart: Chart, text: str) -> None:
         )
     mismatch = id_mismatch(path, chart)
     if mismatch:
-        from mesolog.store.layout import LayoutError, scan
+        from mesolog.store.codec import Lines  # the id's line, or none when it cannot be followed
 
-        try:
-            line: int | None = scan(text).line(("patient", "id"))
-        except LayoutError:
-            line = None
         raise CorruptFile(
             path,
             f"{mismatch}; correct the id or the file name, then run `mesolog check`; "
             "nothing changed.",
-            line,
+            Lines(text).line(("patient", "id")),
         )
 
 
