@@ -14,7 +14,7 @@ from mesolog.model import names_on_first_use
 if TYPE_CHECKING:
     from mesolog.store.clinic import Clinic
     from mesolog.store.codec import encode_chart, parse_chart_text, read_chart_file
-    from mesolog.store.files import chart_lock
+    from mesolog.store.files import chart_lock, write_atomically
     from mesolog.store.paths import (
         Location,
         cache_location,
@@ -34,6 +34,7 @@ __all__ = [
     "make_private_dir",
     "parse_chart_text",
     "read_chart_file",
+    "write_atomically",
 ]
 
 if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
