@@ -233,7 +233,7 @@ def _parse_protocol(
             if wrong is not None:
                 raise wrong
     if given.depth is not None:
-        values["depth_mm"] = note("depth", depth(given.depth))
+        values["depth_mm"] = depth(given.depth)
     if given.technique:
         values["technique"] = technique(given.technique)
     if given.anaesthetic:
@@ -336,10 +336,6 @@ def new_product_remarks(
             )
         )
     return remarks
-
-
-# A default that is accepted must store exactly what was there: every digit kept.
-plain_number = number_text  # the old name, kept for callers
 
 
 def substance_spec(item: Substance) -> str:
