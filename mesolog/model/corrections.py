@@ -13,7 +13,7 @@ may have received (:func:`corrected_lots`), so a recall lists that session too.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -43,13 +43,15 @@ def item_number(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def substance_line(number: int, item: Substance) -> str:
+def item_line(number: int, item: Substance | Complication) -> str:
     """An item as a refusal lists it: "#2 caffeine 2ml lot CF-8812"."""
-    return f"#{number} {substance_text(item)}"
+    text = substance_text(item) if isinstance(item, Substance) else complication_text(item)
+    return f"#{number} {text}"
 
 
-def complication_line(number: int, item: Complication) -> str:
-    return f"#{number} {complication_text(item)}"
+def _listed(items: Sequence[Substance | Complication]) -> str:
+    """Every item of a session's list, numbered as the report numbers them, or "none"."""
+    return "; ".join(item_line(i + 1, item) for i, item in enumerate(items)) or "none"
 
 
 def _same_substance(item: Substance, typed: str) -> bool:
@@ -68,17 +70,16 @@ def _by_lot(item: Substance, lot: str | None) -> bool:
 
 def _one(
     found: list[int],
-    items: Sequence[object],
+    items: Sequence[Substance | Complication],
     what: str,
     option: str,
     session: Session,
-    lines: Callable[[int], str],
 ) -> int | None:
     """The single item ``found`` points to; None for none; refused, listing them, for several
     that differ (entries alike in every field are one answer: the first is taken)."""
     if len(found) <= 1 or all(items[i] == items[found[0]] for i in found):
         return found[0] if found else None
-    listed = "; ".join(lines(i) for i in found)
+    listed = "; ".join(item_line(i + 1, items[i]) for i in found)
     raise WhichOne(
         f"session {session.id} has {len(found)} {what} ({listed}); say which by its number, "
         f"e.g. {option} '#{found[-1] + 1}'; nothing changed."
@@ -127,15 +128,14 @@ def corrected_substances(
     for text in removed:
         index = _substance_index(session, items, text, None, "--remove-substance")
         if index is None:
-            has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
             raise InvalidValue(
                 "--remove-substance",
                 text,
-                f"session {session.id} has no such product (it has: {has})",
+                f"session {session.id} has no such product (it has: {_listed(items)})",
             )
         gone.append(items[index])
         notes.append(
-            f"session {session.id}: {substance_line(index + 1, items[index])} is taken off "
+            f"session {session.id}: {item_line(index + 1, items[index])} is taken off "
             "(the trail keeps it; `mesolog lot` still finds this session)."
         )
     for number, item in typed:
@@ -180,8 +180,8 @@ def corrected_substances(
 
 def _numbered(session: Session, items: list[Substance], number: int, option: str) -> int:
     if not 1 <= number <= len(items):
-        has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
         more = f" (#{len(items) + 1}= adds one)" if option == "--substance" else ""
+        has = _listed(items)
         raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}{more}")
     return number - 1
 
@@ -201,11 +201,7 @@ def _substance_index(
     found = list(dict.fromkeys(by_name or by_lot))
     if by_name and by_lot and set(by_lot) - set(by_name):
         found = list(dict.fromkeys([*by_name, *by_lot]))  # the name says one, the lot another
-
-    def line(i: int) -> str:
-        return substance_line(i + 1, items[i])
-
-    return _one(found, items, f"products named {name!r}", option, session, line)
+    return _one(found, items, f"products named {name!r}", option, session)
 
 
 # --- complications ------------------------------------------------------------------------------
@@ -217,14 +213,12 @@ def complication_index(
     """The complication ``name`` (as typed, by meaning, or ``#N``) names in the session; refused
     listing them when none or several answer to it."""
     items = session.complications
-
-    def listed() -> str:
-        return "; ".join(complication_line(i + 1, c) for i, c in enumerate(items)) or "none"
-
     number = item_number(name)
     if number is not None:
         if not 1 <= number <= len(items):
-            raise InvalidValue(option, name, f"session {session.id} has complications {listed()}")
+            raise InvalidValue(
+                option, name, f"session {session.id} has complications {_listed(items)}"
+            )
         return number - 1
     found = [i for i, c in enumerate(items) if same_complication(c.name, name, words)]
     if not found:
@@ -232,14 +226,7 @@ def complication_index(
         raise InvalidValue(
             option, name, f"session {session.id} has no such complication (it has: {has})"
         )
-    index = _one(
-        found,
-        items,
-        f"complications named {name!r}",
-        option,
-        session,
-        lambda i: complication_line(i + 1, items[i]),
-    )
+    index = _one(found, items, f"complications named {name!r}", option, session)
     assert index is not None
     return index
 
