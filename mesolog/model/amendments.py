@@ -46,15 +46,12 @@ NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "con
 DESCRIBED_APART = ("substances", "complications", "measurements")
 
 
-def _plain_fields() -> tuple[str, ...]:
-    """The Session fields an amendment describes as "name: old -> new", in the Session's own
-    order (a trail already written keeps its text; only new entries follow this order); a new
-    Session field is described without being listed anywhere."""
-    skipped = NOT_DESCRIBED | set(DESCRIBED_APART)
-    return tuple(f.name for f in fields(Session) if f.name not in skipped)
-
-
-PLAIN_FIELDS = _plain_fields()
+# The Session fields an amendment describes as "name: old -> new", in the Session's own order
+# (a trail already written keeps its text; only new entries follow this order); a new Session
+# field is described without being listed anywhere.
+PLAIN_FIELDS = tuple(
+    f.name for f in fields(Session) if f.name not in NOT_DESCRIBED | set(DESCRIBED_APART)
+)
 
 
 def describe_changes(old: Session, new: Session) -> list[str]:

@@ -350,13 +350,8 @@ def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, 
     the config's only for a patient with no session yet."""
     last = chart.last_session if chart else None
     if last is None:
-        return {
-            "area": None,
-            "substance": None,
-            "depth": None,
-            "technique": practice.technique,
-            "anaesthetic": practice.anaesthetic,
-        }
+        config = {"technique": practice.technique, "anaesthetic": practice.anaesthetic}
+        return {name: config.get(name) for name in REQUIRED}
     return {
         "area": ", ".join(last.areas),
         "substance": "; ".join(substance_spec(s) for s in last.substances),

@@ -103,11 +103,6 @@ def draft_remarks(
     return notes
 
 
-def session_warnings(session: Session) -> list[str]:
-    """Facts worth a second look; the session is recorded all the same."""
-    return [text for _, text in session_remarks(session)]
-
-
 # Where a problem is, from the session down: ("depth_mm",), ("complications", 0, "resolved"),
 # ("measurements", "Bad"). `check` turns it into the line of that field.
 Field = tuple[str | int, ...]
