@@ -298,16 +298,12 @@ def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Re
     for item in items:
         known = progress.known_expiry(chart, item.name, item.lot) if item.lot else None
         if known is not None and item.expiry is not None and item.expiry != known:
-            remarks.append(
-                Remark(
-                    "substance",
-                    (
-                        f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
-                        f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
-                        "(recorded as given)"
-                    ),
-                )
+            text = (
+                f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
+                f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
+                "(recorded as given)"
             )
+            remarks.append(Remark("substance", text))
     return remarks
 
 
@@ -326,15 +322,11 @@ def new_product_remarks(
         category, match = words.substance(item.name)
         if category != vocab.UNCATALOGUED or match.suggestion or vocab.normalize(item.name) in held:
             continue
-        remarks.append(
-            Remark(
-                "substance",
-                (
-                    f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
-                    f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
-                ),
-            )
+        text = (
+            f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
+            f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
         )
+        remarks.append(Remark("substance", text))
     return remarks
 
 

@@ -86,13 +86,11 @@ def draft_remarks(
     notes = []
     for item in substances:
         if item.expiry and item.expiry < day:
-            notes.append(
-                (
-                    "substance",
-                    f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
-                    f"before the session date {day.isoformat()}.",
-                )
+            expired = (
+                f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
+                f"before the session date {day.isoformat()}."
             )
+            notes.append(("substance", expired))
         if not item.lot:
             notes.append(
                 ("lot", f"{item.name} has no lot number: a recall could not find this session.")
