@@ -89,17 +89,14 @@ def _one(
 def numbered_kinds(session: Session) -> tuple[bool, bool]:
     """Whether the report numbers the session's products, and its complications: only where two
     of a kind answer to one name, the number being how a correction says which."""
-    twin_products = any(
-        _same_substance(a, b.name)
-        for i, a in enumerate(session.substances)
-        for b in session.substances[i + 1 :]
+    from itertools import combinations
+
+    products = combinations(session.substances, 2)
+    complications = combinations(session.complications, 2)
+    return (
+        any(_same_substance(a, b.name) for a, b in products),
+        any(same_complication(a.name, b.name, vocab.DEFAULT) for a, b in complications),
     )
-    twin_complications = any(
-        same_complication(a.name, b.name, vocab.DEFAULT)
-        for i, a in enumerate(session.complications)
-        for b in session.complications[i + 1 :]
-    )
-    return twin_products, twin_complications
 
 
 # --- products ---------------------------------------------------------------------------------

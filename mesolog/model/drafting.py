@@ -114,9 +114,6 @@ class Remark:
     field: str
     text: str
 
-    def __str__(self) -> str:
-        return self.text
-
 
 @dataclass(frozen=True)
 class Draft:
