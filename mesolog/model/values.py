@@ -296,11 +296,10 @@ def substance(
     value, unit = amount(parts[1])
     lot, expiry = _lot_and_expiry(spec, parts[2:], how)
     category, match = vocabulary.substance(name)
-    notes = []
-    if not match.known and match.suggestion:
-        notes.append(
-            f"substance {name!r} is not in the catalogue; did you mean {match.suggestion!r}?"
-        )
+    close = None if match.known else match.suggestion
+    notes = (
+        [f"substance {name!r} is not in the catalogue; did you mean {close!r}?"] if close else []
+    )
     return (
         Substance(
             name=name,
@@ -351,11 +350,10 @@ def complication(
             )
     if resolved and outcome is None:
         outcome = "resolved"
-    notes = []
-    if not match.known and match.suggestion:
-        notes.append(
-            f"complication {parts[0]!r} is not in the list; did you mean {match.suggestion!r}?"
-        )
+    close = None if match.known else match.suggestion
+    notes = (
+        [f"complication {parts[0]!r} is not in the list; did you mean {close!r}?"] if close else []
+    )
     # The record keeps the word as typed; questions compare by meaning (vocabulary.meaning).
     item = Complication(" ".join(parts[0].split()), severity, onset, resolved, outcome, reported_by)
     return item, notes

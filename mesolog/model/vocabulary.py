@@ -181,10 +181,11 @@ def depth_remark(depth_mm: float, method: str | None, indication: str | None) ->
     shown = " or ".join(
         f"under {high:g} mm" if low == 0 else f"{low:g}-{high:g} mm" for low, high in spans
     )
+    from mesolog.model.scalars import number_text  # scalars imports this module
+
     what = " for ".join(w for w in (method, indication) if w) or "mesotherapy"
-    text = repr(float(depth_mm)).removesuffix(".0")  # every digit, as values.number_text
     return (
-        f"depth {text} mm is outside what the sources describe for {what} ({shown}; "
+        f"depth {number_text(depth_mm)} mm is outside what the sources describe for {what} ({shown}; "
         "docs/vocabulary.md); recorded as given."
     )
 
