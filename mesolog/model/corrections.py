@@ -64,10 +64,6 @@ def _same_substance(item: Substance, typed: str) -> bool:
     return meant in vocab.SUBSTANCES and vocab.substance_meaning(item.name) == meant
 
 
-def _by_lot(item: Substance, lot: str | None) -> bool:
-    return bool(lot and item.lot and lot_key(item.lot) == lot_key(lot))
-
-
 def _one(
     found: list[int],
     items: Sequence[Substance | Complication],
@@ -191,7 +187,10 @@ def _substance_index(
     if number is not None:
         return _numbered(session, items, number, option)
     by_name = [i for i, s in enumerate(items) if _same_substance(s, name)]
-    by_lot = [i for i, s in enumerate(items) if _by_lot(s, lot or name)]
+    wanted = lot or name
+    by_lot = [
+        i for i, s in enumerate(items) if wanted and s.lot and lot_key(s.lot) == lot_key(wanted)
+    ]
     if len(by_name) > 1 and lot:  # two lots of one product: the lot typed says which
         same_lot = [i for i in by_name if i in by_lot]
         by_name = same_lot or by_name

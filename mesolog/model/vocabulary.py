@@ -181,11 +181,10 @@ def depth_remark(depth_mm: float, method: str | None, indication: str | None) ->
     shown = " or ".join(
         f"under {high:g} mm" if low == 0 else f"{low:g}-{high:g} mm" for low, high in spans
     )
-    from mesolog.model.scalars import number_text  # scalars imports this module
-
     what = " for ".join(w for w in (method, indication) if w) or "mesotherapy"
+    text = repr(float(depth_mm)).removesuffix(".0")  # every digit, as values.number_text
     return (
-        f"depth {number_text(depth_mm)} mm is outside what the sources describe for {what} ({shown}; "
+        f"depth {text} mm is outside what the sources describe for {what} ({shown}; "
         "docs/vocabulary.md); recorded as given."
     )
 
@@ -378,7 +377,7 @@ def meaning(kind: str, word: str) -> str:
     """The catalogue name a typed area, indication or complication means ("belly" ->
     "abdomen", "haematoma" -> "bruising"); a word not in the lists means itself (normalised)."""
     key = normalize(word)
-    return DEFAULT._tables[kind].get(key, key)  # the built-in words: DEFAULT is never extended
+    return DEFAULT.tables[kind].get(key, key)  # the built-in words: DEFAULT is never extended
 
 
 @functools.lru_cache(maxsize=8192)
@@ -431,7 +430,7 @@ class Vocabulary:
         return Vocabulary(more_areas, self.indications, more_substances, self.complications)
 
     @functools.cached_property
-    def _tables(self) -> dict[str, dict[str, str]]:
+    def tables(self) -> dict[str, dict[str, str]]:
         """Normalised word -> the name it stands for, by kind; built on first use (a Vocabulary
         never changes: ``extended`` makes another). Substances map to their spelling only."""
         return {
@@ -442,19 +441,19 @@ class Vocabulary:
         }
 
     def area(self, word: str) -> Match:
-        return _lookup(word, self._tables["area"])
+        return _lookup(word, self.tables["area"])
 
     def indication(self, word: str) -> Match:
-        return _lookup(word, self._tables["indication"])
+        return _lookup(word, self.tables["indication"])
 
     def complication(self, word: str) -> Match:
-        return _lookup(word, self._tables["complication"])
+        return _lookup(word, self.tables["complication"])
 
     def substance(self, name: str) -> tuple[str, Match]:
         """(category, match of the base name, in its catalogue spelling). Free names are
         "uncatalogued", with a suggestion when a catalogue name is close."""
         base = substance_base(name)
-        spelled = self._tables["substance"]
+        spelled = self.tables["substance"]
         # The whole name first: a clinic's "CytoCare 532" is known with its number.
         found = _catalogue_key(normalize(name), spelled) or _catalogue_key(base, spelled)
         if found is not None:
