@@ -27,15 +27,8 @@ METHODS = (
     "mesoperfusion",
 )
 UNITS = ("ml", "mg", "mcg", "IU", "U")
-UNIT_ALIASES = {
-    "ml": "ml",
-    "mg": "mg",
-    "mcg": "mcg",
-    "ug": "mcg",
-    "µg": "mcg",
-    "iu": "IU",
-    "u": "U",
-}
+# Typed unit (lower case) -> the unit: each unit itself, and "ug" or "µg" for mcg.
+UNIT_ALIASES = {unit.lower(): unit for unit in UNITS} | {"ug": "mcg", "µg": "mcg"}
 # Typed words for a technique -> the technique ("with a mechanical gun or by hand").
 TECHNIQUE_ALIASES = {
     "by hand": "hand",
