@@ -241,12 +241,12 @@ def _parse_protocol(
 def _parse_plain(given: Given) -> dict[str, Any]:
     """The table's plain fields (method, needle gauge, consent...), each by its own parser; an
     empty text is not given, an empty number is refused by its parser."""
-    values: dict[str, Any] = {}
-    for entry in PLAIN:
-        raw = given.plain.get(entry.name)
-        if raw is not None and not (entry.text and raw == ""):
-            values[entry.name] = entry.parsed(raw)
-    return values
+    typed = ((entry, given.plain.get(entry.name)) for entry in PLAIN)
+    return {
+        entry.name: entry.parsed(raw)
+        for entry, raw in typed
+        if raw is not None and not (entry.text and raw == "")
+    }
 
 
 # --- defaults taken from the chart ------------------------------------------------------------
@@ -541,27 +541,19 @@ def _date_remarks(chart: Chart | None, session: Session) -> list[Remark]:
 
 def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     """A session sooner after the previous one of its course than the course's interval."""
-    if chart is None or not session.course:
+    course = chart.course(session.course) if chart is not None and session.course else None
+    if chart is None or course is None:
         return []
-    course = chart.course(session.course)
-    if course is None:
-        return []
-    earlier = [
-        s.date for s in chart.active_sessions if course.named(s.course) and s.date <= session.date
-    ]
-    if not earlier:
-        return []
-    gap = (session.date - max(earlier)).days
+    mine = (s.date for s in chart.active_sessions if course.named(s.course))
+    previous = max((day for day in mine if day <= session.date), default=None)
+    gap = (session.date - previous).days if previous else course.interval_days
     if gap >= course.interval_days:
         return []
-    return [
-        Remark(
-            "date",
-            f"this session is {gap} day{'' if gap == 1 else 's'} after the previous one of "
-            f"course {course.name}, "
-            f"which plans one every {course.interval_days} days.",
-        )
-    ]
+    text = (
+        f"this session is {gap} day{'' if gap == 1 else 's'} after the previous one of "
+        f"course {course.name}, which plans one every {course.interval_days} days."
+    )
+    return [Remark("date", text)]
 
 
 def _settled(
