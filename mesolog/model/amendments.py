@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields, replace
 from datetime import date, datetime
 
@@ -55,11 +56,7 @@ PLAIN_FIELDS = tuple(
 
 
 def describe_changes(old: Session, new: Session) -> list[str]:
-    changes = []
-    for name in PLAIN_FIELDS:
-        before, after = getattr(old, name), getattr(new, name)
-        if before != after:
-            changes.append(f"{name}: {value_text(before)} -> {value_text(after)}")
+    changes = field_changes(old, new, PLAIN_FIELDS)
     # The expiry is part of what changed: correcting a mistyped expiry is an amendment.
     old_names = [_with_expiry(s) for s in old.substances]
     new_names = [_with_expiry(s) for s in new.substances]
@@ -98,6 +95,15 @@ def _complication_changes(
         if before != after
     ]
     return changes
+
+
+def field_changes(old: object, new: object, keys: Iterable[str], prefix: str = "") -> list[str]:
+    """Each of ``keys`` that differs, as every trail writes it: ``[prefix]key: old -> new``."""
+    return [
+        f"{prefix}{key}: {value_text(getattr(old, key))} -> {value_text(getattr(new, key))}"
+        for key in keys
+        if getattr(old, key) != getattr(new, key)
+    ]
 
 
 def value_text(value: object) -> str:

@@ -8,15 +8,15 @@ patient's name or phone, a course's plan or status) is corrected here, each chan
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
 from mesolog.errors import AlreadyRecorded, InvalidValue, UnknownCourse
 from mesolog.model import vocabulary as vocab
 
-# The trail writes values the way session amendments do ("(none)" for an empty one).
-from mesolog.model.amendments import value_text
+# The trail writes changes the way session amendments do ("(none)" for an empty value).
+from mesolog.model.amendments import field_changes
 from mesolog.model.records import Amendment, Chart, Course, Patient
 from mesolog.model.validation import make_course
 from mesolog.model.values import choice, one_line
@@ -124,16 +124,7 @@ def validate_patient(patient: Patient, today: date) -> None:
 def changed_patient(patient: Patient, details: Mapping[str, object]) -> tuple[Patient, list[str]]:
     """The patient with ``details`` (already checked) applied, and each change as old -> new."""
     new = replace(patient, **details)  # type: ignore[arg-type]
-    return new, _changes("patient", patient, new, PATIENT_FIELDS)
-
-
-def _changes(where: str, old: object, new: object, keys: Iterable[str]) -> list[str]:
-    """Each of ``keys`` that differs, as the trail writes it: ``where.key: old -> new``."""
-    return [
-        f"{where}.{key}: {value_text(getattr(old, key))} -> {value_text(getattr(new, key))}"
-        for key in keys
-        if getattr(old, key) != getattr(new, key)
-    ]
+    return new, field_changes(patient, new, PATIENT_FIELDS, "patient.")
 
 
 def find_course(chart: Chart, name: str) -> Course:
@@ -166,7 +157,7 @@ def changed_course(
     new = replace(course, **given)  # type: ignore[arg-type]
     # The same bounds as a new course (make_course says what is allowed).
     make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
-    return new, _changes(f"course {course.name}", course, new, given)
+    return new, field_changes(course, new, given, f"course {course.name}.")
 
 
 def replanned(
