@@ -98,23 +98,16 @@ def numbered_kinds(session: Session) -> tuple[bool, bool]:
 # --- products ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SubstanceCorrection:
-    """What ``--substance`` and ``--remove-substance`` did to a session's products."""
-
-    substances: tuple[Substance, ...]
-    notes: tuple[str, ...] = ()  # said before the correction is stored
-
-
 def corrected_substances(
     session: Session,
     typed: Sequence[tuple[int | None, Substance]],
     removed: Sequence[str],
-) -> SubstanceCorrection:
+) -> tuple[tuple[Substance, ...], list[str]]:
     """The session's products with each typed one in place of the product of that name (or
     that lot, or that number), the others kept; a typed product that matches none is added;
     each removed one taken off (by name, lot or number). A lot left out of a replacement keeps
-    the one recorded (a recall must never lose it by omission): said, like every removal."""
+    the one recorded (a recall must never lose it by omission): said, like every removal, in
+    the notes returned with the products (said before the correction is stored)."""
     items = list(session.substances)
     notes: list[str] = []
     gone: list[Substance] = []
@@ -168,7 +161,7 @@ def corrected_substances(
             ", ".join(removed),
             "a session keeps at least one product; void the session if none was given",
         )
-    return SubstanceCorrection(kept, tuple(notes))
+    return kept, notes
 
 
 def _numbered(session: Session, items: list[Substance], number: int, option: str) -> int:

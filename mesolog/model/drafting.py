@@ -603,10 +603,10 @@ def draft_amendment(
     if "substances" in values or given.remove_substances:
         numbers = [corrections.numbered_spec(s)[0] for s in given.substances]
         typed = list(zip(numbers, values.get("substances", ()), strict=True))
-        fixed = corrections.corrected_substances(old, typed, given.remove_substances)
-        remarks += [Remark("substance", text) for text in fixed.notes]
+        fixed, notes = corrections.corrected_substances(old, typed, given.remove_substances)
+        remarks += [Remark("substance", text) for text in notes]
         remarks += new_product_remarks(chart, tuple(item for _, item in typed), words)
-        values["substances"] = fixed.substances
+        values["substances"] = fixed
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:
