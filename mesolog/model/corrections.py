@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 
 from mesolog.errors import InvalidValue, WhichOne
 from mesolog.model import vocabulary as vocab
@@ -260,18 +260,10 @@ def without_complications(
 # --- recall: the lots a correction took away ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CorrectedLot:
-    """A lot a session held until a correction took it away (the product as the trail wrote it
-    then), and the amendment that did: when, who and why."""
-
-    substance: str
-    amount: float
-    unit: str
-    lot: str
-    at: datetime
-    by: str
-    reason: str
+# A lot a session held until a correction took it away: the product as the trail wrote it then
+# (name, amount, unit, lot), and the day (ISO) and reason of the amendment that did; the recall
+# rows keep it as it is (questions.Corrected).
+CorrectedLot = tuple[str, float, str, str, str, str]
 
 
 # One product as the trail writes it: "NAME AMOUNTunit[ lot LOT][ exp DATE]".
@@ -302,15 +294,8 @@ def corrected_lots(session: Session) -> list[CorrectedLot]:
                     amount = float(item.group("amount"))
                 except ValueError:
                     continue  # not a product as the trail writes one
-                found[key] = CorrectedLot(
-                    item.group("name"),
-                    amount,
-                    item.group("unit"),
-                    item.group("lot"),
-                    note.at,
-                    note.by,
-                    note.reason,
-                )
+                name, unit, lot = item.group("name", "unit", "lot")
+                found[key] = (name, amount, unit, lot, note.at.date().isoformat(), note.reason)
     return list(found.values())
 
 

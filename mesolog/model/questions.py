@@ -12,7 +12,7 @@ from datetime import date
 from functools import partial
 from typing import NamedTuple
 
-from mesolog.model import Chart, Session
+from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import severity_text
 from mesolog.model.values import lot_key
@@ -46,19 +46,9 @@ class SessionRow:
     corrected: tuple[Corrected, ...] = ()  # lots corrected away (model.corrections)
 
 
-def corrected_away(session: Session) -> tuple[Corrected, ...]:
-    """The lots a correction took away from ``session`` (none for a session never amended)."""
-    if not session.amendments:
-        return ()
+def session_rows(chart: Chart) -> list[SessionRow]:
     from mesolog.model.corrections import corrected_lots
 
-    return tuple(
-        (c.substance, c.amount, c.unit, c.lot, c.at.date().isoformat(), c.reason)
-        for c in corrected_lots(session)
-    )
-
-
-def session_rows(chart: Chart) -> list[SessionRow]:
     return [
         SessionRow(
             patient_id=chart.patient.id,
@@ -76,7 +66,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
             zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
-            corrected=corrected_away(s),
+            corrected=tuple(corrected_lots(s)) if s.amendments else (),
         )
         for s in chart.sessions
     ]
