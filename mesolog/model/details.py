@@ -29,7 +29,13 @@ EARLIEST_BIRTH_YEAR = 1900
 # --- single values ----------------------------------------------------------------------------
 
 
-def birth_year(value: int, today: date) -> int:
+def birth_year(value: object, today: date) -> int:
+    """A year from 1900 to this one, given as a number or typed ("1986": patient edit takes
+    text)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValue("birth year", value, "use a year such as 1986")
     if not EARLIEST_BIRTH_YEAR <= value <= today.year:
         raise InvalidValue(
             "birth year", value, f"use a year from {EARLIEST_BIRTH_YEAR} to {today.year}"
@@ -66,7 +72,7 @@ def patient_details(given: Mapping[str, object], today: date) -> dict[str, objec
         if value is None or (isinstance(value, str) and not value.strip()):
             out[key] = None
         elif key == "birth_year":
-            out[key] = _typed_birth_year(value, today)
+            out[key] = birth_year(value, today)
         else:
             out[key] = _TEXT_DETAILS.get(key, str.strip)(str(value))
     return out
@@ -78,14 +84,6 @@ _TEXT_DETAILS: dict[str, Callable[[str], str]] = {
     "email": email,
     "phone": phone,
 }
-
-
-def _typed_birth_year(value: object, today: date) -> int:
-    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
-        value = int(value.strip())  # as typed: "1986" (patient edit takes text)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidValue("birth year", value, "use a year such as 1986")
-    return birth_year(value, today)
 
 
 # How a practitioner settles a conflict in the chart's own details: with the command that sets
