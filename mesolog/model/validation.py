@@ -34,18 +34,15 @@ from mesolog.model.zones import zone_value_problems
 
 
 def course_warnings(course: Course) -> list[str]:
-    notes = []
-    low, high = COURSE_SESSIONS
-    if not low <= course.planned_sessions <= high:
-        notes.append(
-            f"course {course.name!r}: {course.planned_sessions} sessions is outside the usual {low}-{high}."
-        )
-    low, high = COURSE_INTERVAL_DAYS
-    if not low <= course.interval_days <= high:
-        notes.append(
-            f"course {course.name!r}: an interval of {course.interval_days} days is outside the usual {low}-{high}."
-        )
-    return notes
+    plan = (
+        (f"{course.planned_sessions} sessions", course.planned_sessions, COURSE_SESSIONS),
+        (f"an interval of {course.interval_days} days", course.interval_days, COURSE_INTERVAL_DAYS),
+    )
+    return [
+        f"course {course.name!r}: {what} is outside the usual {low}-{high}."
+        for what, value, (low, high) in plan
+        if not low <= value <= high
+    ]
 
 
 def make_course(
