@@ -252,16 +252,6 @@ def _parse_plain(given: Given) -> dict[str, Any]:
 # --- defaults taken from the chart ------------------------------------------------------------
 
 
-def open_course(chart: Chart | None) -> Course | None:
-    """The course a new session belongs to unless told otherwise: the current one, if open."""
-    if chart is None or not chart.courses:
-        return None
-    from mesolog.model import progress  # only for charts with a course: start-up
-
-    current = progress.next_due(chart)
-    return current.course if current and not current.complete else None
-
-
 def named_course(chart: Chart, name: str) -> Course:
     from mesolog.model.details import find_course
 
@@ -503,7 +493,12 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
                 f"a new patient has no course {given.course!r}; add it with `mesolog course add`."
             )
         return named_course(chart, given.course)
-    return open_course(chart)
+    if chart is None or not chart.courses:
+        return None
+    from mesolog.model import progress  # only for charts with a course: start-up
+
+    current = progress.next_due(chart)
+    return current.course if current and not current.complete else None
 
 
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
