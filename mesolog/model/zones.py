@@ -176,7 +176,7 @@ class ZoneGiven:
 
 def parse_zone(spec: str) -> ZoneGiven:
     """``AREA/ZONE[:POINTS][:AMOUNT]`` split and its numbers checked; the names are checked
-    against the catalogue and the session by :func:`zone_problems`."""
+    against the catalogue and the session by :func:`zone_problem`."""
     how = 'give AREA/ZONE[:POINTS][:AMOUNT], e.g. scalp/vertex:40:1.5 or "face/cheek left:12:0.5ml"'
     area, slash, rest = spec.partition("/")
     parts = rest.split(":")
