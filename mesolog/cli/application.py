@@ -185,7 +185,6 @@ def main_callback(
             metavar="PATH",
             help="The data folder (else MESOLOG_DATA_DIR, else the platformdirs data folder). "
             "Example: --data-dir ~/clinic",
-            show_default=False,
         ),
     ] = None,
     debug: Annotated[

@@ -17,22 +17,23 @@ if TYPE_CHECKING:
 Command = TypeVar("Command", bound="Callable[..., None]")
 
 
-PatientId = Annotated[
-    str,
-    typer.Argument(
+def patient_argument(help: str) -> Any:
+    """A patient id argument: completed from the clinic's ids, and read as the chart files it
+    (``words.stored_id``)."""
+    return typer.Argument(
         metavar="ID",
-        help="Patient id. Example: P-0042",
-        show_default=False,
+        help=help,
         callback=words.stored_id,
         shell_complete=completion.patients,
-    ),
-]
+    )
+
+
+PatientId = Annotated[str, patient_argument("Patient id. Example: P-0042")]
 SessionNumber = Annotated[
     int,
     typer.Argument(
         metavar="SESSION",
         help="Session number. Example: 3",
-        show_default=False,
         parser=conversion.whole_number("session"),
         shell_complete=completion.sessions,
     ),
@@ -45,16 +46,36 @@ UntilOption = Annotated[
     str | None,
     typer.Option(metavar="DATE", help="Only sessions up to this date. Example: --until 2026-06-30"),
 ]
-FormatOption = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="FORMAT",
-        help="table, json, csv or markdown. Example: --format json",
-        shell_complete=completion.formats,
-    ),
-]
+
+
+def format_option(help: str) -> Any:
+    """``--format`` / ``-f``, completed with the forms of the command it is given to."""
+    return typer.Option(
+        "--format", "-f", metavar="FORMAT", help=help, shell_complete=completion.formats
+    )
+
+
+FormatOption = Annotated[str, format_option("table, json, csv or markdown. Example: --format json")]
+
+
+def by_option(who: str) -> Any:
+    """``--by NAME``: who makes a change (``who`` says it: "amends", "voids"...)."""
+    return typer.Option(
+        metavar="NAME", help=f'Who {who} (default from config). Example: --by "Dr. L. Moreau"'
+    )
+
+
+def reason_option(example: str, required: bool = True) -> Any:
+    """``--reason TEXT``, kept in the trail: required by a correction, optional in an edit."""
+    why = "required" if required else "kept in the trail"
+    return typer.Option(metavar="TEXT", help=f'Why ({why}). Example: --reason "{example}"')
+
+
+def typed_format(ctx: typer.Context) -> str | None:
+    """The --format typed on the command line; None when it was left to its default (a file's
+    ending then chooses the form)."""
+    source = ctx.get_parameter_source("fmt")
+    return ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
 
 
 def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
@@ -63,11 +84,7 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     if value is not None and not ctx.resilient_parsing:
         from mesolog.render import output
 
-        source = ctx.get_parameter_source("fmt")
-        typed = (
-            ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
-        )
-        output.file_format(value, typed)
+        output.file_format(value, typed_format(ctx))
     return value
 
 
@@ -118,7 +135,6 @@ def _output_option(
         parser=conversion.file_name("--output"),
         callback=check,
         help=help,
-        show_default=False,
     )
 
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from mesolog.model import Chart
 
-from mesolog.cli import completion, conversion, words
+from mesolog.cli import completion, conversion
 from mesolog.cli.application import (
     chosen_format,
     clinic_overview,
@@ -20,7 +20,13 @@ from mesolog.cli.application import (
     state_of,
     summary_index,
 )
-from mesolog.cli.options import FormatOption, PatientId
+from mesolog.cli.options import (
+    FormatOption,
+    PatientId,
+    by_option,
+    patient_argument,
+    reason_option,
+)
 
 PhoneOption = Annotated[
     str | None,
@@ -30,6 +36,14 @@ PhoneOption = Annotated[
 ]
 EmailOption = Annotated[
     str | None, typer.Option(metavar="EMAIL", help="Example: --email ana@example.org")
+]
+SexOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="SEX",
+        shell_complete=completion.sexes,
+        help="female, male or other. Example: --sex female",
+    ),
 ]
 # The course's options, the same in `patient new`, `course add` and `course edit`.
 SessionsOption = Annotated[
@@ -67,16 +81,7 @@ StartOption = Annotated[
 @patient_app.command("new")
 def patient_new(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            shell_complete=completion.patients,
-            callback=words.stored_id,
-            help="Pseudonymous id, e.g. P-0042.",
-            show_default=False,
-        ),
-    ],
+    patient_id: Annotated[str, patient_argument("Pseudonymous id, e.g. P-0042.")],
     name: Annotated[
         str | None, typer.Option(metavar="NAME", help='Full name. Example: --name "Ana Ruiz"')
     ] = None,
@@ -88,14 +93,7 @@ def patient_new(
             help="Example: --birth-year 1986",
         ),
     ] = None,
-    sex: Annotated[
-        str | None,
-        typer.Option(
-            metavar="SEX",
-            shell_complete=completion.sexes,
-            help="female, male or other. Example: --sex female",
-        ),
-    ] = None,
+    sex: SexOption = None,
     note: Annotated[
         str | None,
         typer.Option(metavar="TEXT", help='Free note. Example: --note "referred by Dr. X"'),
@@ -206,7 +204,6 @@ def course_add(
             metavar="N",
             parser=conversion.whole_number("--sessions"),
             help="Planned sessions. Example: --sessions 6",
-            show_default=False,
         ),
     ],
     interval: Annotated[
@@ -215,7 +212,6 @@ def course_add(
             metavar="DAYS",
             parser=conversion.whole_number("--interval"),
             help="Days between sessions. Example: --interval 14",
-            show_default=False,
         ),
     ],
     name: Annotated[
@@ -246,16 +242,10 @@ CourseName = Annotated[
     typer.Argument(
         metavar="COURSE",
         help="Course name. Example: hair-2026",
-        show_default=False,
         shell_complete=completion.courses,
     ),
 ]
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        metavar="NAME", help='Who changes it (default from config). Example: --by "Dr. L. Moreau"'
-    ),
-]
+ByOption = Annotated[str | None, by_option("changes it")]
 
 
 @patient_app.command("edit")
@@ -269,25 +259,13 @@ def patient_edit(
     birth_year: Annotated[
         str | None, typer.Option(metavar="YEAR", help="Example: --birth-year 1986")
     ] = None,
-    sex: Annotated[
-        str | None,
-        typer.Option(
-            metavar="SEX",
-            shell_complete=completion.sexes,
-            help="female, male or other. Example: --sex female",
-        ),
-    ] = None,
+    sex: SexOption = None,
     phone: PhoneOption = None,
     email: EmailOption = None,
     note: Annotated[
         str | None, typer.Option(metavar="TEXT", help='Example: --note "prefers mornings"')
     ] = None,
-    reason: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TEXT", help='Why (kept in the trail). Example: --reason "married name"'
-        ),
-    ] = None,
+    reason: Annotated[str | None, reason_option("married name", required=False)] = None,
     by: ByOption = None,
 ) -> None:
     """Change a patient's details; each change (old -> new) goes into the chart's trail; "" clears a detail. Example: mesolog patient edit P-0042 --phone "+34 600 111 222" --reason "new number" """
@@ -311,12 +289,7 @@ def course_edit(
     sessions: SessionsOption = None,
     interval: IntervalOption = None,
     indication: IndicationOption = None,
-    reason: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TEXT", help='Why (kept in the trail). Example: --reason "slow response"'
-        ),
-    ] = None,
+    reason: Annotated[str | None, reason_option("slow response", required=False)] = None,
     by: ByOption = None,
 ) -> None:
     """Change a course's plan, in the chart's trail. Example: mesolog course edit P-0042 hair-2026 --sessions 8 --reason "slow response" """
@@ -353,17 +326,9 @@ def course_close(
             metavar="STATUS",
             shell_complete=completion.course_statuses,
             help="completed or stopped. Example: --status completed",
-            show_default=False,
         ),
     ],
-    reason: Annotated[
-        str,
-        typer.Option(
-            metavar="TEXT",
-            help='Why (required). Example: --reason "plan finished"',
-            show_default=False,
-        ),
-    ],
+    reason: Annotated[str, reason_option("plan finished")],
     by: ByOption = None,
 ) -> None:
     """Close a course: it leaves `due` and is no longer the default course of `add`. Example: mesolog course close P-0042 hair-2026 --status stopped --reason "patient moved away" """

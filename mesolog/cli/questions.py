@@ -109,7 +109,6 @@ def lot(
             metavar="LOT",
             shell_complete=completion.lots,
             help="The lot or batch number; case and spaces ignored. Example: D2411",
-            show_default=False,
         ),
     ],
     fmt: FormatOption = "table",

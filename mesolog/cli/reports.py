@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli import completion, conversion, words
+from mesolog.cli import conversion
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -14,7 +14,14 @@ from mesolog.cli.application import (
     show_report,
     state_of,
 )
-from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
+from mesolog.cli.options import (
+    ForceOption,
+    FormatOption,
+    OutputOption,
+    SinceOption,
+    UntilOption,
+    patient_argument,
+)
 
 # --- report -----------------------------------------------------------------------------------
 
@@ -22,16 +29,8 @@ from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOp
 @app.command()
 def report(
     ctx: typer.Context,
-    # (export declares its optional ID alike, with its own help: a Typer signature each.)
     patient_id: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="ID",
-            shell_complete=completion.patients,
-            callback=words.stored_id,
-            help="Patient id; without it, the clinic overview.",
-            show_default=False,
-        ),
+        str | None, patient_argument("Patient id; without it, the clinic overview.")
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
