@@ -79,8 +79,6 @@ class InvalidValue(MesologError):
     def __init__(self, field: str, value: object, allowed: str) -> None:
         super().__init__(f"{field} {shortened(value)} is not allowed: {allowed}.")
         self.field = field
-        self.value = value
-        self.allowed = allowed
 
 
 class MissingFields(MesologError):
@@ -125,7 +123,6 @@ class CorruptFile(MesologError):
     def __init__(self, path: object, reason: str, line: int | None = None) -> None:
         where = f"{path}:{line}" if line else f"{path}"
         super().__init__(f"{where}: {reason}")
-        self.path = path
         self.reason = reason
         self.line = line
 

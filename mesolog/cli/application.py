@@ -222,16 +222,13 @@ def chosen_format(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _optional_date(text: str | None, field: str) -> date | None:
+def date_window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """``--since``/``--until`` as dates; an inverted window is refused, not shown as empty."""
     from mesolog import model
 
     # Given empty ("--since ''") is refused as a date, never read as "no limit".
-    return None if text is None else model.parse_date(text, field)
-
-
-def date_window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
-    """``--since``/``--until`` as dates; an inverted window is refused, not shown as empty."""
-    begin, end = _optional_date(since, "--since"), _optional_date(until, "--until")
+    begin = None if since is None else model.parse_date(since, "--since")
+    end = None if until is None else model.parse_date(until, "--until")
     if begin and end and begin > end:
         from mesolog.errors import InvalidValue
 
@@ -244,12 +241,8 @@ def date_window(since: str | None, until: str | None) -> tuple[date | None, date
     return begin, end
 
 
-def summary_index(ctx: typer.Context) -> Any:
-    return _index_of(state_of(ctx))
-
-
 @contextmanager
-def _index_of(state: State) -> "Iterator[Any]":
+def summary_index(ctx: typer.Context) -> "Iterator[Any]":
     """The summary cache of this data folder, brought up to date with the files; what the
     practitioner should hear about the folder (a chart's second name, skipped) is said first."""
     from mesolog.render import console
@@ -257,7 +250,7 @@ def _index_of(state: State) -> "Iterator[Any]":
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    clinic = state.reading_clinic()
+    clinic = state_of(ctx).reading_clinic()
     with summary.opened(clinic, cache_location().path, rebuild_progress()) as index:
         console.warnings(clinic.notices)
         yield index
@@ -282,12 +275,7 @@ def fail_if_left_out(problems: list[tuple[str, str]], listed: bool = False) -> N
 
 
 def clinic_overview(
-    ctx: typer.Context,
-    fmt: str,
-    title: str,
-    since: date | None = None,
-    until: date | None = None,
-    output: "Path | None" = None,
+    ctx: typer.Context, title: str, since: date | None = None, until: date | None = None
 ) -> None:
     """The overview; with --since/--until, the patients who had a session in that window."""
     from mesolog.model.questions import SessionQuery
@@ -301,32 +289,25 @@ def clinic_overview(
             title += f", sessions {since or '…'} to {until or 'today'}"
     show_report(
         ctx,
-        fmt,
-        output,
         lambda form: clinic_view.overview(summaries, problems, date.today(), form, title),
         title,
     )
     fail_if_left_out(problems, listed=True)
 
 
-def show_report(
-    ctx: typer.Context,
-    fmt: str,
-    output: "Path | None",
-    draw: "Callable[[str], None]",
-    title: str,
-) -> None:
-    """A report on the terminal in ``fmt``, or written to ``--output FILE`` in the form its
-    extension names (refused when it names none, or not the --format typed; an existing file
-    only with --force)."""
+def show_report(ctx: typer.Context, draw: "Callable[[str], None]", title: str) -> None:
+    """A report on the terminal in the command's --format, or written to its ``--output FILE``
+    in the form its extension names (refused when it names none, or not the --format typed; an
+    existing file only with --force). Each command declares --format, --output and --force in
+    its signature, where Typer reads them, and leaves them to this."""
+    output: Path | None = ctx.params.get("output")
     if output is None:
-        draw(fmt)
+        draw(ctx.params["fmt"])
         return
+    from mesolog.cli.options import typed_format
     from mesolog.render.output import captured, file_format
     from mesolog.store.outputs import save_output
 
-    source = ctx.get_parameter_source("fmt")
-    typed = fmt if source is not None and source.name == "COMMANDLINE" else None
-    form = file_format(output, typed)
+    form = file_format(output, typed_format(ctx))
     save_output(output, captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
     typer.echo(f"Saved to {output}", err=True)

@@ -168,7 +168,7 @@ def patient_list(
     """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
     fmt = chosen_format(fmt, ("table", "json", "csv", "markdown"))
     if search is None:
-        clinic_overview(ctx, fmt, "Patients")
+        clinic_overview(ctx, "Patients")
         return
     from mesolog.model.finding import patient_matches
     from mesolog.render import clinic as clinic_view

@@ -16,6 +16,7 @@ line editing (readline).
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mesolog.model import Chart
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.store import Clinic
@@ -58,6 +61,17 @@ MEASURE_EXAMPLES = {
 NOTE_LABEL = "Note (blank for none)"
 
 
+@contextmanager
+def _stopped_saves_nothing() -> "Iterator[None]":
+    """Ctrl-C (or Ctrl-D) at a question: nothing was drafted into the chart yet."""
+    try:
+        yield
+    except (typer.Abort, KeyboardInterrupt, EOFError):
+        typer.echo("\nmesolog: stopped at your request; nothing was saved.", err=True)
+        raise typer.Exit(130) from None
+
+
+@_stopped_saves_nothing()
 def ask_missing(
     clinic: "Clinic",
     patient_id: str,
@@ -67,22 +81,6 @@ def ask_missing(
     new_patient: bool,
 ) -> tuple["Given", set[str]]:
     """``given`` completed with the answers, and the warnings already shown."""
-    try:
-        return _ask_everything(clinic, patient_id, given, practice, like_last, new_patient)
-    except (typer.Abort, KeyboardInterrupt, EOFError):
-        # Ctrl-C (or Ctrl-D) at a question: nothing was drafted into the chart yet.
-        typer.echo("\nmesolog: stopped at your request; nothing was saved.", err=True)
-        raise typer.Exit(130) from None
-
-
-def _ask_everything(
-    clinic: "Clinic",
-    patient_id: str,
-    given: "Given",
-    practice: "ClinicDefaults",
-    like_last: bool,
-    new_patient: bool,
-) -> tuple["Given", set[str]]:
     from mesolog.model import Chart, Patient, drafting, now
     from mesolog.store import read_chart_file
 

@@ -1,7 +1,7 @@
 """The clinic's questions: `due`, `lot`, `find`, `stats`."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -16,27 +16,6 @@ from mesolog.cli.application import (
     summary_index,
 )
 from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
-
-
-def _answer(
-    ctx: typer.Context,
-    fmt: str,
-    output: "Path | None",
-    draw: "Callable[[str], None]",
-    title: str,
-    problems: list[tuple[str, str]],
-) -> None:
-    """Every question's ending: the answer shown (or saved), then exit 1 if it leaves out a
-    chart that could not be read."""
-    # (The options every question takes, --format, --output and --force, stand in each
-    # signature, as Typer reads them from there: those lines repeat by design.)
-    show_report(ctx, fmt, output, draw, title)
-    fail_if_left_out(problems)
-
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -89,14 +68,10 @@ def due(
         if overdue
         else f"Nobody is due by {horizon.isoformat()} ({within} days from {today.isoformat()})."
     )
-    _answer(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.due(ordered, problems, today, form, nobody),
-        "mesolog due",
-        problems,
+    show_report(
+        ctx, lambda form: clinic_view.due(ordered, problems, today, form, nobody), "mesolog due"
     )
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -130,14 +105,12 @@ def lot(
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    _answer(
+    show_report(
         ctx,
-        fmt,
-        output,
         lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
         f"mesolog lot {lot_number}",
-        problems,
     )
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -224,14 +197,8 @@ def find(
     with summary_index(ctx) as index:
         rows = sorted(index.sessions(query), key=lambda r: (r.date, r.patient_id, r.session))
         problems = index.problems()
-    _answer(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.found(rows, problems, form),
-        "mesolog find",
-        problems,
-    )
+    show_report(ctx, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
+    fail_if_left_out(problems)
 
 
 def _filters_given(ctx: typer.Context) -> None:
@@ -283,12 +250,7 @@ def stats(
     with summary_index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    # Rates without a chart are not the clinic's rates: exit 1 then.
-    _answer(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.stats(by, groups, problems, form),
-        f"mesolog stats --by {by}",
-        problems,
+    show_report(
+        ctx, lambda form: clinic_view.stats(by, groups, problems, form), f"mesolog stats --by {by}"
     )
+    fail_if_left_out(problems)  # rates without a chart are not the clinic's rates: exit 1

@@ -67,15 +67,13 @@ def report(
                 "it counts one patient's sessions; give a patient id, or "
                 "--since/--until for the clinic",
             )
-        clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
+        clinic_overview(ctx, "Clinic overview", begin, end)
         return
     chart = state_of(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
     show_report(
         ctx,
-        fmt,
-        output,
         lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )
