@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mesolog.cli import conversion
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -18,6 +17,7 @@ from mesolog.cli.options import (
     FolderOutputOption,
     format_option,
     patient_argument,
+    whole_option,
 )
 
 if TYPE_CHECKING:
@@ -152,10 +152,10 @@ def import_file(
     ] = None,
     header_row: Annotated[
         int | None,
-        typer.Option(
-            metavar="N",
-            parser=conversion.whole_number("--header-row"),
-            help="The row that names the columns, when rows above it hold something else. Example: --header-row 2",
+        whole_option(
+            "--header-row",
+            "N",
+            "The row that names the columns, when rows above it hold something else. Example: --header-row 2",
         ),
     ] = None,
     practitioner: Annotated[

@@ -58,6 +58,11 @@ def format_option(help: str) -> Any:
 FormatOption = Annotated[str, format_option("table, json, csv or markdown. Example: --format json")]
 
 
+def whole_option(option: str, metavar: str, help: str) -> Any:
+    """An option that takes a whole number: anything else is refused in one sentence naming it."""
+    return typer.Option(option, metavar=metavar, parser=conversion.whole_number(option), help=help)
+
+
 def by_option(who: str) -> Any:
     """``--by NAME``: who makes a change (``who`` says it: "amends", "voids"...)."""
     return typer.Option(
@@ -138,10 +143,6 @@ def _output_option(
     )
 
 
-def _force_option(help: str) -> Any:
-    return typer.Option("--force", help=help)
-
-
 OutputOption = Annotated[
     Path | None,
     _output_option(
@@ -151,7 +152,8 @@ OutputOption = Annotated[
     ),
 ]
 ForceOption = Annotated[
-    bool, _force_option("With --output: replace the file if it exists. Example: --force")
+    bool,
+    typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
 ]
 # `summary` always writes a file (ID-summary-DATE.html unless told where): the same two
 # options in its own words.
@@ -164,7 +166,9 @@ PageOutputOption = Annotated[
         metavar="FILE.html",
     ),
 ]
-PageForceOption = Annotated[bool, _force_option("Replace the file if it exists. Example: --force")]
+PageForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the file if it exists. Example: --force")
+]
 # `export --format fhir-ndjson` writes a folder: one .ndjson file a resource type.
 FolderOutputOption = Annotated[
     Path | None,
@@ -177,7 +181,10 @@ FolderOutputOption = Annotated[
     ),
 ]
 FolderForceOption = Annotated[
-    bool, _force_option("With --output: replace the .ndjson files there. Example: --force")
+    bool,
+    typer.Option(
+        "--force", help="With --output: replace the .ndjson files there. Example: --force"
+    ),
 ]
 
 

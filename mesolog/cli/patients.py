@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from mesolog.model import Chart
 
-from mesolog.cli import completion, conversion
+from mesolog.cli import completion
 from mesolog.cli.application import (
     chosen_format,
     clinic_overview,
@@ -26,6 +26,7 @@ from mesolog.cli.options import (
     by_option,
     patient_argument,
     reason_option,
+    whole_option,
 )
 
 PhoneOption = Annotated[
@@ -48,19 +49,10 @@ SexOption = Annotated[
 # The course's options, the same in `patient new`, `course add` and `course edit`.
 SessionsOption = Annotated[
     int | None,
-    typer.Option(
-        metavar="N",
-        parser=conversion.whole_number("--sessions"),
-        help="Planned sessions of the course. Example: --sessions 6",
-    ),
+    whole_option("--sessions", "N", "Planned sessions of the course. Example: --sessions 6"),
 ]
 IntervalOption = Annotated[
-    int | None,
-    typer.Option(
-        metavar="DAYS",
-        parser=conversion.whole_number("--interval"),
-        help="Days between sessions. Example: --interval 14",
-    ),
+    int | None, whole_option("--interval", "DAYS", "Days between sessions. Example: --interval 14")
 ]
 IndicationOption = Annotated[
     str | None,
@@ -86,12 +78,7 @@ def patient_new(
         str | None, typer.Option(metavar="NAME", help='Full name. Example: --name "Ana Ruiz"')
     ] = None,
     birth_year: Annotated[
-        int | None,
-        typer.Option(
-            metavar="YEAR",
-            parser=conversion.whole_number("--birth-year"),
-            help="Example: --birth-year 1986",
-        ),
+        int | None, whole_option("--birth-year", "YEAR", "Example: --birth-year 1986")
     ] = None,
     sex: SexOption = None,
     note: Annotated[
@@ -199,20 +186,10 @@ def course_add(
     ctx: typer.Context,
     patient_id: PatientId,
     sessions: Annotated[
-        int,
-        typer.Option(
-            metavar="N",
-            parser=conversion.whole_number("--sessions"),
-            help="Planned sessions. Example: --sessions 6",
-        ),
+        int, whole_option("--sessions", "N", "Planned sessions. Example: --sessions 6")
     ],
     interval: Annotated[
-        int,
-        typer.Option(
-            metavar="DAYS",
-            parser=conversion.whole_number("--interval"),
-            help="Days between sessions. Example: --interval 14",
-        ),
+        int, whole_option("--interval", "DAYS", "Days between sessions. Example: --interval 14")
     ],
     name: Annotated[
         str | None,

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli import completion, conversion
+from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -15,7 +15,14 @@ from mesolog.cli.application import (
     state_of,
     summary_index,
 )
-from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
+from mesolog.cli.options import (
+    ForceOption,
+    FormatOption,
+    OutputOption,
+    SinceOption,
+    UntilOption,
+    whole_option,
+)
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -24,12 +31,7 @@ from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOp
 def due(
     ctx: typer.Context,
     within: Annotated[
-        int,
-        typer.Option(
-            metavar="DAYS",
-            parser=conversion.whole_number("--within"),
-            help="Days ahead to look. Example: --within 14",
-        ),
+        int, whole_option("--within", "DAYS", "Days ahead to look. Example: --within 14")
     ] = 7,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")

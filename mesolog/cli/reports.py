@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli import conversion
 from mesolog.cli.application import (
     app,
     chosen_format,
@@ -21,6 +20,7 @@ from mesolog.cli.options import (
     SinceOption,
     UntilOption,
     patient_argument,
+    whole_option,
 )
 
 # --- report -----------------------------------------------------------------------------------
@@ -36,10 +36,10 @@ def report(
     until: UntilOption = None,
     last: Annotated[
         int | None,
-        typer.Option(
-            metavar="N",
-            parser=conversion.whole_number("--last"),
-            help="Only the last N sessions done (voided ones between them are shown). Example: --last 3",
+        whole_option(
+            "--last",
+            "N",
+            "Only the last N sessions done (voided ones between them are shown). Example: --last 3",
         ),
     ] = None,
     fmt: FormatOption = "table",
