@@ -71,20 +71,22 @@ class MesologError(Exception):
         return self.message
 
 
-class InvalidValue(MesologError):
-    """A value typed by the practitioner is not allowed (field, value and what is allowed)."""
+class BadUsage(MesologError):
+    """Base of the refusals of what was typed (bad usage or an invalid value): exit 2."""
 
     exit_code = EXIT_USAGE
+
+
+class InvalidValue(BadUsage):
+    """A value typed by the practitioner is not allowed (field, value and what is allowed)."""
 
     def __init__(self, field: str, value: object, allowed: str) -> None:
         super().__init__(f"{field} {shortened(value)} is not allowed: {allowed}.")
         self.field = field
 
 
-class MissingFields(MesologError):
+class MissingFields(BadUsage):
     """Required fields were neither given nor could be asked for."""
-
-    exit_code = EXIT_USAGE
 
     def __init__(self, fields: list[str]) -> None:
         names = ", ".join(fields)
@@ -95,10 +97,8 @@ class MissingFields(MesologError):
         self.fields = fields
 
 
-class InvalidPatientId(MesologError):
+class InvalidPatientId(BadUsage):
     """An id that could not safely become a file name; refused before any path is built."""
-
-    exit_code = EXIT_USAGE
 
 
 class UnknownPatient(MesologError):
@@ -171,22 +171,16 @@ class OutputExists(MesologError):
     """An output file is already there; it is replaced only with ``--force``."""
 
 
-class MissingValue(MesologError):
+class MissingValue(BadUsage):
     """An option given empty where it needs a value (``--output ""``): bad usage."""
 
-    exit_code = EXIT_USAGE
 
-
-class NothingToChange(MesologError):
+class NothingToChange(BadUsage):
     """A correction that names nothing to change (no option given): bad usage."""
 
-    exit_code = EXIT_USAGE
 
-
-class UnknownSetting(MesologError):
+class UnknownSetting(BadUsage):
     """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
-
-    exit_code = EXIT_USAGE
 
 
 class NoSuchFolder(MesologError):
@@ -229,11 +223,9 @@ class ImportInterrupted(MesologError):
     far were put back, or the message names those that could not be."""
 
 
-class WhichOne(MesologError):
+class WhichOne(BadUsage):
     """A correction names an item two or more items of the session answer to (two products of
     one name, two bruises): the command asks which, by its number, instead of guessing."""
-
-    exit_code = EXIT_USAGE
 
 
 class UnusablePhoto(MesologError):

@@ -149,11 +149,7 @@ class State:
         named by --data-dir or MESOLOG_DATA_DIR that does not exist is refused like a reading
         command's (a typo in the path must not start a second clinic); the default location
         is created on first use."""
-        location = self.location()
-        clinic = self.clinic()
-        if location.explicit:
-            clinic.require_folder(location.chosen_by)
-        return clinic
+        return self.reading_clinic() if self.location().explicit else self.clinic()
 
     def config(self) -> "Config":
         from mesolog.render.console import warnings

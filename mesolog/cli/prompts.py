@@ -194,17 +194,17 @@ def _ask(
             raise typer.BadParameter(str(error)) from None
         return answers
 
-    result: Given = typer.prompt(
-        _shown(label, default), default=default, show_default=False, value_proc=checked
-    )
+    result: Given = _prompt(label, default, checked)
     return result
 
 
-def _shown(label: str, default: str | None) -> str:
-    """A question as the screen shows it: its default in brackets, both inert."""
+def _prompt(label: str, default: str | None, check: Callable[[str], Any]) -> Any:
+    """One question as the screen shows it: its default in brackets, both inert; an empty
+    answer gives the default back, through ``check`` like any answer."""
     from mesolog.errors import inert
 
-    return inert(f"{label} [{default}]" if default else label)
+    shown = inert(f"{label} [{default}]" if default else label)
+    return typer.prompt(shown, default=default, show_default=False, value_proc=check)
 
 
 def _typed_keys(text: str) -> None:
@@ -231,21 +231,12 @@ def _ask_lots(
         item, _ = substance(spec, practice.vocabulary)
         if item.lot is None:
             offered = progress.last_lot(chart, item.name) or ""
-            lot = typer.prompt(
-                _shown(f"Lot of {item.name} (blank if unknown)", offered),
-                default=offered,
-                show_default=False,
-                value_proc=_lot,
-            ).strip()
+            lot = _prompt(f"Lot of {item.name} (blank if unknown)", offered, _lot).strip()
             if lot:
                 spec += f":LOT {lot}"
                 if not progress.lot_known(chart, item.name, lot):
-                    expiry = typer.prompt(
-                        _shown(f"Expiry of lot {lot} (YYYY-MM-DD, blank if unknown)", None),
-                        default="",
-                        show_default=False,
-                        value_proc=_expiry,
-                    )
+                    label = f"Expiry of lot {lot} (YYYY-MM-DD, blank if unknown)"
+                    expiry = _prompt(label, "", _expiry)
                     spec += f":EXP {expiry}" if expiry else ""
         specs.append(spec)
     return replace(given, substances=tuple(specs))
