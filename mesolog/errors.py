@@ -6,6 +6,8 @@ stderr and exits with ``exit_code``; nothing else decides exit codes.
 
 from __future__ import annotations
 
+from functools import cache
+
 # Exit codes (docs/design.md): 0 done; 1 a refused action or bad data; 2 bad usage or an invalid value.
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -28,16 +30,14 @@ _INVISIBLE = (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     "\u2028\u2029"
 )
-_INERT: dict[int, str] = {}
 
 
+@cache
 def inert_table() -> dict[int, str]:
     """What ``inert`` writes for each character it shows visibly (code point -> escape)."""
-    if not _INERT:
-        codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
-        _INERT.update({c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT})
-        _INERT.update({ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE})
-    return _INERT
+    codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+    table = {c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT}
+    return table | {ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE}
 
 
 def inert(text: str) -> str:

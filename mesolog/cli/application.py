@@ -122,10 +122,9 @@ app.add_typer(config_app, name="config")
 
 @dataclass
 class State:
-    """The global options of this run (data folder, --debug)."""
+    """The global options of this run: the data folder (``--debug`` is read by _Refusals)."""
 
     data_dir: str | None = None
-    debug: bool = False
 
     def location(self) -> "Location":
         from mesolog.store import data_location
@@ -204,18 +203,22 @@ def main_callback(
         from mesolog.errors import MissingValue
 
         raise MissingValue("--data-dir needs a folder; nothing was read or written.")
-    ctx.obj = State(data_dir=data_dir, debug=debug)
+    ctx.obj = State(data_dir=data_dir)
 
 
 # --- shared option parsing ------------------------------------------------------------------
 
 
-def chosen_format(value: str, allowed: tuple[str, ...]) -> str:
+def check_format(ctx: typer.Context) -> None:
+    """The command's --format is refused unless it is one of the forms the command makes (the
+    table shell completion offers them from)."""
+    from mesolog.cli.completion import FORMATS_OF, REPORT_FORMATS
     from mesolog.errors import InvalidValue
 
+    value: str = ctx.params["fmt"]
+    allowed = FORMATS_OF.get(ctx.info_name or "", REPORT_FORMATS)
     if value not in allowed:
         raise InvalidValue("format", value, "use one of " + ", ".join(allowed))
-    return value
 
 
 def date_window(since: str | None, until: str | None) -> tuple[date | None, date | None]:

@@ -8,7 +8,7 @@ import typer
 
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     fail_if_left_out,
     state_of,
 )
@@ -52,7 +52,7 @@ def export(
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
 
-    fmt = chosen_format(fmt, ("json", "csv", "fhir", "fhir-ndjson"))
+    check_format(ctx)
     per = choice(per, "--per", ("session", "substance"))
     if fmt == "fhir-ndjson" and output is None:
         raise InvalidValue(
@@ -192,9 +192,8 @@ def import_file(
         header_row=header_row,
         new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
     )
-    signer = (
-        one_line(practitioner, "--practitioner") if practitioner else ""
-    )  # rows that name nobody
+    # Who signs the rows that name nobody.
+    signer = one_line(practitioner, "--practitioner") if practitioner else ""
     how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), signer)
     plan = prepare(clinic, Path(file), how, options)
     if isinstance(plan, MapWritten):

@@ -7,7 +7,7 @@ import typer
 
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     config_app,
     state_of,
 )
@@ -31,7 +31,7 @@ def check(
     from mesolog.store import history
     from mesolog.store.checkup import check_clinic, photo_sharing_note
 
-    fmt = chosen_format(fmt, ("text", "json"))
+    check_format(ctx)
     state = state_of(ctx)
     clinic = state.reading_clinic()
     # The clinic's own areas and products are known words here as in `add`; a config that

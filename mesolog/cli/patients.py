@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 from mesolog.cli import completion
 from mesolog.cli.application import (
-    chosen_format,
+    check_format,
     clinic_overview,
     course_app,
     fail_if_left_out,
@@ -153,7 +153,7 @@ def patient_list(
     ] = None,
 ) -> None:
     """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
-    fmt = chosen_format(fmt, ("table", "json", "csv", "markdown"))
+    check_format(ctx)
     if search is None:
         clinic_overview(ctx, "Patients")
         return

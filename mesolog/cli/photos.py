@@ -50,9 +50,8 @@ def photo_add(
     chosen_view, chosen_stage = shots.view(view), shots.stage(stage)
     state = state_of(ctx)
     clinic = state.reading_clinic()
-    clinic.photo_session(
-        patient_id, number
-    )  # an unknown patient or session is said before any picture is decoded
+    # An unknown patient or session is said before any picture is decoded.
+    clinic.photo_session(patient_id, number)
     pictures = [kept.prepare(Path(p)) for p in paths]  # every refusal before anything is written
     author = by or state.config().practitioner
     session, added, _ = clinic.add_photos(

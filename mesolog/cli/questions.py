@@ -8,7 +8,7 @@ import typer
 from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     date_window,
     fail_if_left_out,
     show_report,
@@ -50,9 +50,8 @@ def due(
     from mesolog import model
     from mesolog.model import progress
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     model.whole(within, "--within", 0, 3650)
     today = date.today()
     horizon = today + timedelta(days=within)
@@ -97,9 +96,8 @@ def lot(
     from mesolog.model import questions
     from mesolog.model.values import lot_key
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     if not lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with summary_index(ctx) as index:
@@ -178,9 +176,8 @@ def find(
     from mesolog import model
     from mesolog.model.questions import SessionQuery
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     _filters_given(ctx)
     words = state_of(ctx).config().vocabulary()
     begin, end = date_window(since, until)
@@ -243,9 +240,8 @@ def stats(
     from mesolog import model
     from mesolog.model import questions
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     by = model.choice(by, "--by", questions.STATS_BY)
     since_date, until_date = date_window(since, until)
     query = questions.SessionQuery(since=since_date, until=until_date)

@@ -7,7 +7,7 @@ import typer
 
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     clinic_overview,
     date_window,
     show_report,
@@ -52,10 +52,9 @@ def report(
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
     from mesolog.errors import InvalidValue
     from mesolog.model import progress
-    from mesolog.render import console
     from mesolog.render import report as report_view
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
     begin, end = date_window(since, until)
