@@ -274,9 +274,14 @@ def fail_if_left_out(problems: list[tuple[str, str]], listed: bool = False) -> N
 
 
 def clinic_overview(
-    ctx: typer.Context, title: str, since: date | None = None, until: date | None = None
+    ctx: typer.Context,
+    title: str,
+    since: date | None = None,
+    until: date | None = None,
+    search: str | None = None,
 ) -> None:
-    """The overview; with --since/--until, the patients who had a session in that window."""
+    """The overview; with --since/--until, the patients who had a session in that window; with
+    ``search`` (`patient list --search`), those whose details hold the text."""
     from mesolog.model.questions import SessionQuery
     from mesolog.render import clinic as clinic_view
 
@@ -286,6 +291,10 @@ def clinic_overview(
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
+    if search is not None:
+        from mesolog.model.finding import patient_matches
+
+        summaries = [s for s in summaries if patient_matches(search, s)]
     show_report(
         ctx,
         lambda form: clinic_view.overview(summaries, problems, date.today(), form, title),

@@ -83,29 +83,36 @@ def typed_format(ctx: typer.Context) -> str | None:
     return ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
 
 
-def _output_checked(ctx: typer.Context, value: Path) -> None:
+def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """Refuse a file the report cannot be written as before anything is read (and again,
     with the --format typed after it, when the report is written)."""
-    from mesolog.render import output
+    if value is not None and not ctx.resilient_parsing:
+        from mesolog.render import output
 
-    output.file_format(value, typed_format(ctx))
+        output.file_format(value, typed_format(ctx))
+    return value
 
 
-def _page_checked(ctx: typer.Context, value: Path) -> None:
+def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """The summary is a web page: a name that does not end in .html is refused before anything
     is read."""
-    if value.suffix.lower() not in (".html", ".htm"):
+    if (
+        value is not None
+        and not ctx.resilient_parsing
+        and value.suffix.lower() not in (".html", ".htm")
+    ):
         from mesolog.errors import InvalidValue
 
         raise InvalidValue(
             "--output", str(value), "the summary is a web page: end the name in .html"
         )
+    return value
 
 
-def _folder_checked(ctx: typer.Context, value: Path) -> None:
+def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     """``export --format fhir-ndjson`` writes a folder of files: an existing file named is
     refused before anything is read."""
-    if value.is_file():
+    if value is not None and not ctx.resilient_parsing and value.is_file():
         from mesolog.errors import InvalidValue
 
         raise InvalidValue(
@@ -114,29 +121,24 @@ def _folder_checked(ctx: typer.Context, value: Path) -> None:
             "it is a file; --output names the folder --format fhir-ndjson writes its files into "
             "(other formats print: redirect them, e.g. mesolog export --format csv > FILE)",
         )
+    return value
 
 
 def _output_option(
     help: str,
-    check: "Callable[[typer.Context, Path], None]",
+    check: "Callable[[typer.Context, Path | None], Path | None]",
     *short: str,
     metavar: str = "FILE",
 ) -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
     parsed, no default shown. Every one is written by ``store.outputs`` (``save_output``, or
     ``save_lines`` for a folder), which never replaces an existing file without ``--force``."""
-
-    def checked(ctx: typer.Context, value: Path | None) -> Path | None:
-        if value is not None and not ctx.resilient_parsing:  # not while completing
-            check(ctx, value)
-        return value
-
     return typer.Option(
         "--output",
         *short,
         metavar=metavar,
         parser=conversion.file_name("--output"),
-        callback=checked,
+        callback=check,
         help=help,
     )
 

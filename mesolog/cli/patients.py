@@ -15,10 +15,8 @@ from mesolog.cli.application import (
     check_format,
     clinic_overview,
     course_app,
-    fail_if_left_out,
     patient_app,
     state_of,
-    summary_index,
 )
 from mesolog.cli.options import (
     FormatOption,
@@ -154,17 +152,8 @@ def patient_list(
 ) -> None:
     """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
     check_format(ctx)
-    if search is None:
-        clinic_overview(ctx, "Patients")
-        return
-    from mesolog.model.finding import patient_matches
-    from mesolog.render import clinic as clinic_view
-
-    with summary_index(ctx) as index:
-        summaries, problems = index.summaries()
-    chosen = [s for s in summaries if patient_matches(search, s)]
-    clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
-    fail_if_left_out(problems, listed=True)
+    title = "Patients" if search is None else f"Patients matching {search!r}"
+    clinic_overview(ctx, title, search=search)
 
 
 @patient_app.command("show")

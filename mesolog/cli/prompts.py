@@ -151,12 +151,9 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
             return replace(given, note=text.strip() or None)
         if name == "measures":
             return replace(given, measures=(*given.measures, *_several(text)))
-        if name == "depth":
-            return replace(given, depth=text)
-        if name == "technique":
-            return replace(given, technique=text)
-        if name == "anaesthetic":
-            return replace(given, anaesthetic=text)
+        if name in ("depth", "technique", "anaesthetic"):  # text, read as the option is
+            typed: dict[str, Any] = {name: text}
+            return replace(given, **typed)
         if name == "zones":  # '-': none this time (the copied zones are left out)
             return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
         if name in PROTOCOL_LABELS:
