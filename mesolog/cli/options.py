@@ -190,11 +190,18 @@ FolderForceOption = Annotated[
 
 # --- the fields of a session: declared once, on the record (model.fields) -----------------------
 
-COMPLICATION_HELP = (
-    "NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
-    "(resolved, recovering, ongoing...); repeat. "
-    "Example: --{option} bruising:mild:onset=2026-11-03:outcome=resolved"
-)
+
+def complication_option(option: str) -> Any:
+    """A complication as ``add --complication`` and ``amend --add-complication`` take it."""
+    return typer.Option(
+        metavar="COMPLICATION",
+        shell_complete=completion.complications,
+        help="NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
+        "(resolved, recovering, ongoing...); repeat. "
+        f"Example: --{option} bruising:mild:onset=2026-11-03:outcome=resolved",
+    )
+
+
 # Parameter name -> the ``Given`` field it fills, where the two differ (an option is singular
 # because it is repeated once per value).
 _GIVEN_FIELD = {

@@ -8,10 +8,10 @@ import typer
 from mesolog.cli import completion
 from mesolog.cli.application import app, state_of
 from mesolog.cli.options import (
-    COMPLICATION_HELP,
     PatientId,
     SessionNumber,
     by_option,
+    complication_option,
     given_from,
     reason_option,
     session_options,
@@ -26,14 +26,7 @@ def add(
     ctx: typer.Context,
     patient_id: PatientId,
     *,
-    complication: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="COMPLICATION",
-            shell_complete=completion.complications,
-            help=COMPLICATION_HELP.format(option="complication"),
-        ),
-    ] = None,
+    complication: Annotated[list[str] | None, complication_option("complication")] = None,
     like_last: Annotated[
         bool,
         typer.Option(
@@ -95,14 +88,7 @@ def amend(
     reason: Annotated[str, reason_option("bruise reported at follow-up")],
     by: Annotated[str | None, by_option("amends")] = None,
     *,
-    add_complication: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="COMPLICATION",
-            shell_complete=completion.complications,
-            help=COMPLICATION_HELP.format(option="add-complication"),
-        ),
-    ] = None,
+    add_complication: Annotated[list[str] | None, complication_option("add-complication")] = None,
     remove_complication: Annotated[
         list[str] | None,
         typer.Option(
