@@ -202,20 +202,9 @@ def complication_option(option: str) -> Any:
     )
 
 
-# Parameter name -> the ``Given`` field it fills, where the two differ (an option is singular
-# because it is repeated once per value).
-_GIVEN_FIELD = {
-    "area": "areas",
-    "substance": "substances",
-    "complication": "complications",
-    "add_complication": "complications",
-    "remove_complication": "remove_complications",
-    "remove_substance": "remove_substances",
-    "resolve_complication": "resolve_complications",
-    "measure": "measures",
-    "photo": "photos",
-    "zone": "zones",
-}
+# A repeated option is singular (it is given once per value) and fills the plural ``Given``
+# field (--zone, zones); amend's --add-complication adds to the complications.
+_ADDED_TO = {"add_complication": "complications"}
 
 
 def session_options(**defaults: object) -> "Callable[[Command], Command]":
@@ -293,7 +282,7 @@ def given_from(params: dict[str, object]) -> "Given":
     values: dict[str, object] = {}
     typed: dict[str, object] = {}
     for param, value in params.items():
-        name = _GIVEN_FIELD.get(param, param)
+        name = _ADDED_TO.get(param) or (param if param in names else f"{param}s")
         if param in plain_by_option:
             typed[plain_by_option[param]] = value
         elif name in names and value is not None:
