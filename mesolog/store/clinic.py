@@ -585,24 +585,17 @@ class Clinic:
             where = shots.folder(chart.patient.id)
             recorded = {p.file for p in old.photos}
             for picture in pictures:
-                file = f"{where}/{shots.file_name(old, view, stage, picture.sha256)}"
+                digest = picture.sha256  # hashed once
+                file = f"{where}/{shots.file_name(old, view, stage, digest)}"
                 if file in recorded:  # the same picture, of the same view and stage: kept already
                     continue
                 recorded.add(file)
-                if not kept.same_file(self.data_dir, self.data_dir / file, picture.sha256):
+                if not kept.same_file(self.data_dir, self.data_dir / file, digest):
                     kept.write_new(self.data_dir, self.data_dir / file, picture.data)
                     written.append(self.data_dir / file)
                 committed.append(self.data_dir / file)
                 added.append(
-                    Photo(
-                        file,
-                        view,
-                        stage,
-                        picture.width,
-                        picture.height,
-                        picture.taken,
-                        picture.sha256,
-                    )
+                    Photo(file, view, stage, picture.width, picture.height, picture.taken, digest)
                 )
             if not added:
                 from mesolog.errors import AlreadyRecorded
@@ -724,14 +717,11 @@ class Clinic:
 
         if not reason.strip():
             raise InvalidValue("reason", reason, "say why the course is closed")
-        return self._change_course(
-            patient_id,
-            course,
-            lambda _, old: details.closed_course(old, status),
-            "closed",
-            by,
-            reason,
-        )
+
+        def close(_: Chart, old: Course) -> tuple[Course, list[str]]:
+            return details.closed_course(old, status)
+
+        return self._change_course(patient_id, course, close, "closed", by, reason)
 
     def _change_course(
         self,
