@@ -209,18 +209,16 @@ def announced(
     named = finished = False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # before the file has its name: never seen unlocked
-        body = {"message": intent.message, "author": intent.author, "charts": intent.charts}
-        os.write(fd, json.dumps(body).encode() + b"\n")
-        os.fsync(fd)
+
+        def line(body: dict[str, Any]) -> None:  # one line, on the disk before it returns
+            os.write(fd, json.dumps(body).encode() + b"\n")
+            os.fsync(fd)
+
+        line({"message": intent.message, "author": intent.author, "charts": intent.charts})
         os.rename(temporary, final)
         named = True
         fsync_folder(folder)
-
-        def also(charts: dict[str, tuple[str, str | None]]) -> None:
-            os.write(fd, json.dumps({"charts": charts}).encode() + b"\n")
-            os.fsync(fd)
-
-        yield also
+        yield lambda charts: line({"charts": charts})
         finished = True
     finally:
         if not named:
