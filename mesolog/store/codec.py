@@ -501,13 +501,10 @@ def _fast_parser() -> Callable[[str], dict[str, Any]] | None:
 def _fast_loads(text: str) -> dict[str, Any] | None:
     """The parsed text, or None to let tomllib decide (not installed, or the text refused)."""
     parse = _fast_parser()
-    if parse is None:
-        return None
     try:
-        data: dict[str, Any] = parse(text)
+        return None if parse is None else parse(text)
     except Exception:  # its messages differ from tomllib's: tomllib words the refusal
         return None
-    return data
 
 
 @functools.lru_cache(maxsize=1)
