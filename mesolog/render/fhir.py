@@ -95,9 +95,7 @@ class _Ids:
     def uuid(self, *parts: object) -> str:
         """``uuid.uuid5(namespace, "a/b/c")``, the namespace hashed once (a clinic's export
         makes a hundred thousand of them)."""
-        digest = self.hashed.copy()
-        digest.update("/".join(map(str, parts)).encode())
-        return _as_uuid5(digest.hexdigest())
+        return self.uuid_under(self.hashed, *parts)
 
     def under(self, *parts: object) -> Any:
         """The hash of the namespace and ``a/b/``: every id of a session starts so."""
@@ -112,12 +110,9 @@ class _Ids:
         digest.update("/".join(map(str, parts)).encode())
         return _as_uuid5(digest.hexdigest())
 
-    def urn(self, *parts: object) -> str:
-        return f"urn:uuid:{self.uuid(*parts)}"
-
     def system(self, kind: str) -> str:
         if kind not in self.systems:  # a few kinds, asked for by every resource
-            self.systems[kind] = self.urn("identifier-system", kind)
+            self.systems[kind] = f"urn:uuid:{self.uuid('identifier-system', kind)}"
         return self.systems[kind]
 
 
@@ -136,16 +131,12 @@ def route(session: Session) -> dict[str, Any]:
 
 def dose(item: Substance) -> dict[str, Any]:
     code = DOSE_UNITS.get(item.unit)
-    if code is None:
-        return {"value": item.amount, "unit": item.unit}
-    return {"value": item.amount, "unit": code, "system": UCUM, "code": code}
+    return {"value": item.amount, "unit": item.unit} if code is None else _ucum(item.amount, code)
 
 
 def measure_quantity(name: str, value: float) -> dict[str, Any]:
     code = measure_unit(name)
-    if code is None:
-        return {"value": value}
-    return _ucum(value, code)
+    return {"value": value} if code is None else _ucum(value, code)
 
 
 @cache
@@ -267,15 +258,13 @@ class _Builder:
         )
         return url
 
-    def reference(self, kind: str, url: str) -> str:
-        return f"{kind}/{url.removeprefix('urn:uuid:')}" if self.relative else url
-
-    def delete(self, kind: str, parts: tuple[object, ...]) -> None:
+    def delete(self, kind: str, at: tuple[object, ...], word: str, gone: set[str]) -> None:
+        """A ``DELETE`` of each id ``(*at, word, key)`` for the keys in ``gone``."""
         if self.relative:  # Bulk Data has no deletes (docs/exports.md)
             return
-        self.entries.append(
-            {"request": {"method": "DELETE", "url": f"{kind}/{self.ids.uuid(*parts)}"}}
-        )
+        for key in sorted(gone):
+            url = f"{kind}/{self.ids.uuid(*at, word, key)}"
+            self.entries.append({"request": {"method": "DELETE", "url": url}})
 
     def site(self, area: str) -> dict[str, Any]:
         """:func:`body_site`, worked out once an area in an export (the same dict each time:
@@ -284,11 +273,6 @@ class _Builder:
         if known is None:
             known = self.sites[area] = body_site(area)
         return known
-
-    def taken(self) -> list[Entry]:
-        """The entries made so far, handed out once (the writer streams them)."""
-        entries, self.entries = self.entries, []
-        return entries
 
     def practitioner(self, name: str) -> dict[str, Any] | None:
         """The reference to a performer (one dict a person, shared by every resource that
@@ -329,7 +313,9 @@ class _Builder:
             self.provenance(
                 (key, "chart-amendment", *amendment_identity(note)), note, [patient_ref]
             )
-        return self.taken()
+        # The entries made so far, handed out once (the writer streams them).
+        entries, self.entries = self.entries, []
+        return entries
 
     def patient(self, chart: Chart) -> dict[str, Any]:
         p = chart.patient
@@ -363,7 +349,7 @@ class _Builder:
         status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
         done = [
-            {"reference": self.reference("Procedure", "urn:uuid:" + procedures[s.uid])}
+            {"reference": ("Procedure/" if self.relative else "urn:uuid:") + procedures[s.uid]}
             for s in chart.active_sessions
             if course.named(s.course)
         ]
@@ -427,8 +413,7 @@ class _Builder:
             )
             for n, item_key in enumerate(given_keys)
         ]
-        for gone in sorted(former_substances - set(given_keys)):
-            self.delete("MedicationAdministration", (*at, "given", gone))
+        self.delete("MedicationAdministration", at, "given", former_substances - set(given_keys))
         # AdverseEvent has no status to say "entered in error": a voided session's events are
         # deleted, as a complication removed by a correction is.
         keys = complication_keys(session)
@@ -441,16 +426,14 @@ class _Builder:
                 ),
             )
         if former_problems or problem_keys or session.voided:
-            every_problem = former_problems | set(keys)
-            for gone in sorted(every_problem - set(problem_keys)):
-                self.delete("AdverseEvent", (*at, "complication", gone))
+            gone = (former_problems | set(keys)) - set(problem_keys)
+            self.delete("AdverseEvent", at, "complication", gone)
         for name, value in session.measurements.items():
             self.put_id(
                 self.ids.uuid_under(prefix, "measurement", name),
                 self.observation(facts, name, value, patient_ref, procedure_ref, performer),
             )
-        for gone in sorted(former_measures - set(session.measurements)):
-            self.delete("Observation", (*at, "measurement", gone))
+        self.delete("Observation", at, "measurement", former_measures - set(session.measurements))
         if session.consent:
             self.put_id(
                 self.ids.uuid_under(prefix, "consent"),
@@ -734,10 +717,5 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
-    for some in chart_entries(charts, keys, relative):
-        yield from some
-
-
 def bundle(charts: Iterable[Chart], keys: ExportKeys) -> dict[str, Any]:
-    return {**bundle_head(keys), "entry": list(entries(charts, keys))}
+    return {**bundle_head(keys), "entry": [e for some in chart_entries(charts, keys) for e in some]}

@@ -23,7 +23,7 @@ can take one below its minimum, and the table then runs off the screen (docs/wid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -72,8 +72,9 @@ def drawn(columns: Sequence[Column]) -> list[Column]:
     return [c for c in columns if c.table]
 
 
-def machine_row(columns: Sequence[Column], row: object) -> list[object]:
-    return [c.value(row) if c.value else None for c in columns]
+def machine_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
+    """The machine values of each item, a row each (see :func:`keys`)."""
+    return [[c.value(item) if c.value else None for c in columns] for item in items]
 
 
 def text(value: object) -> Text:
@@ -90,15 +91,13 @@ def text(value: object) -> Text:
     return shown(str(value))
 
 
-def table_row(columns: Sequence[Column], row: object) -> list[object]:
-    """The cells the table draws for one row (see :func:`drawn`)."""
+def table_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
+    """The cells the table draws for each item, a row each (see :func:`drawn`)."""
+    shown = drawn(columns)
     return [
-        c.cell(row) if c.cell else text(c.value(row) if c.value else None) for c in drawn(columns)
+        [c.cell(item) if c.cell else text(c.value(item) if c.value else None) for c in shown]
+        for item in items
     ]
-
-
-def _inert_cell(cell: object) -> object:
-    return shown(cell) if isinstance(cell, str) else cell
 
 
 def _plain(cell: object) -> str:
@@ -168,7 +167,7 @@ def fitted(
     from rich.table import Table
 
     # A cell given as a string is chart text like any other: inert, and never read as markup.
-    rows = [[_inert_cell(cell) for cell in row] for row in rows]
+    rows = [[shown(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     cells = [[row[i] for row in rows] for i in range(len(columns))]
     least = {i: _least(columns[i], cells[i]) for i in range(len(columns))}
     shown = _kept(width, columns, cells, least)
@@ -294,3 +293,16 @@ def table_or_blocks(
         style="dim",
     )
     return [Group(fit.table, note)]
+
+
+def view(
+    width: int,
+    columns: Sequence[Column],
+    items: Iterable[object],
+    title: str | Text,
+    row_styles: Sequence[str] | None = None,
+    more: str = WIDER_OR_CSV,
+) -> list[RenderableType]:
+    """:func:`table_or_blocks` for the items of a view, drawn from its column spec."""
+    rows = table_rows(columns, items)
+    return table_or_blocks(width, drawn(columns), rows, title, row_styles, more)

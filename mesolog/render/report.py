@@ -24,9 +24,9 @@ from mesolog.render.console import (
     date_text,
     flat_cell,
     inert,
+    machine_output,
     shown,
     sparkline,
-    to_csv,
     to_json,
     to_markdown,
     write,
@@ -37,10 +37,10 @@ from mesolog.render.fit import (
     drawn,
     fitted,
     keys,
-    machine_row,
-    table_or_blocks,
-    table_row,
+    machine_rows,
+    table_rows,
     text,
+    view,
 )
 
 # --- one patient ------------------------------------------------------------------------------
@@ -180,12 +180,9 @@ def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRo
     return [(s, gaps.get(s.id)) for s in sessions]
 
 
-def _flat_rows(columns: tuple[Column, ...], items: list[Any]) -> list[list[object]]:
-    return [[flat_cell(v) for v in machine_row(columns, item)] for item in items]
-
-
 def _markdown(columns: tuple[Column, ...], items: list[Any]) -> str:
-    return to_markdown(keys(columns), _flat_rows(columns, items))
+    rows = machine_rows(columns, items)
+    return to_markdown(keys(columns), [[flat_cell(v) for v in row] for row in rows])
 
 
 def _who(chart: Chart) -> str:
@@ -210,7 +207,7 @@ def report(
         write(to_json(report_data(chart, sessions, today)))
         return
     if fmt == "csv":
-        write(to_csv(keys(SESSIONS), _flat_rows(SESSIONS, _session_rows(chart, sessions))))
+        machine_output(fmt, keys(SESSIONS), machine_rows(SESSIONS, _session_rows(chart, sessions)))
         return
     if fmt == "markdown":
         write(report_markdown(chart, sessions, today, audit))
@@ -237,24 +234,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
         out += ["## Measurements", "", _markdown(MEASUREMENTS, trends)]
     complicated = [(s, c) for s in sessions for c in s.complications]
     if complicated:
-        out += ["## Complications", ""]
-        out.append(
-            to_markdown(
-                ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
-                [
-                    [
-                        s.id,
-                        s.date.isoformat(),
-                        c.name,
-                        severity_text(c.severity),
-                        date_text(c.onset),
-                        date_text(c.resolved),
-                        c.outcome or "",
-                    ]
-                    for s, c in complicated
-                ],
-            )
-        )
+        out += ["## Complications", "", _markdown(COMPLICATIONS, complicated)]
     lots = progress.lots_used(sessions)
     if lots:
         out += ["## Products and lots", "", _markdown(LOTS, lots)]
@@ -306,7 +286,7 @@ def report_parts(
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts += _audit_parts(sessions, room)
+        parts += view(room, AUDIT, _audit_rows(sessions), "Audit trail")
         parts += chart_trail(chart, room)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
@@ -321,7 +301,7 @@ def _sessions_part(chart: Chart, sessions: tuple[Session, ...], room: int) -> Re
         return shown(f"No session recorded yet: `mesolog add {chart.patient.id}` records one.")
     if not sessions:
         return shown("No sessions in this window.")
-    rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
+    rows = table_rows(SESSIONS, _session_rows(chart, sessions))
     styles = ["strike dim" if s.voided else "" for s in sessions]
     table = fitted(room, drawn(SESSIONS), rows, styles, title="Sessions", title_justify="left")
     if table.table is not None:
@@ -336,16 +316,13 @@ def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
     parts: list[RenderableType] = []
     trends = progress.measurement_trends(sessions)
     if trends:
-        measured = [table_row(MEASUREMENTS, t) for t in trends]
-        parts += table_or_blocks(room, drawn(MEASUREMENTS), measured, "Measurements")
+        parts += view(room, MEASUREMENTS, trends, "Measurements")
     tally = progress.complication_tally(sessions)
     if tally:
-        counts: list[list[object]] = [[shown(name), str(n)] for name, n in tally.most_common()]
-        parts += table_or_blocks(room, COMPLICATION_TABLE, counts, "Complications")
+        parts += view(room, COMPLICATION_TABLE, tally.most_common(), "Complications")
     lots = progress.lots_used(sessions)
     if lots:
-        used = [table_row(LOTS, use) for use in lots]
-        parts += table_or_blocks(room, drawn(LOTS), used, "Products and lots")
+        parts += view(room, LOTS, lots, "Products and lots")
     return parts
 
 
@@ -431,7 +408,22 @@ MEASUREMENTS = (
         cell=lambda t: sparkline([v for _, v in t.values]),
     ),
 )
-COMPLICATION_TABLE = (Column("Complication"), Column("Sessions", justify="right"))
+# (name, sessions) of a tally.
+COMPLICATION_TABLE = (
+    Column("Complication", value=lambda c: c[0]),
+    Column("Sessions", justify="right", value=lambda c: c[1]),
+)
+# The Markdown report's complications, a (session, complication) a row, headed by their names
+# as written (the screen shows a tally of them instead).
+COMPLICATIONS = (
+    Column("", key="Session", value=lambda r: r[0].id),
+    Column("", key="Date", value=lambda r: r[0].date.isoformat()),
+    Column("", key="Complication", value=lambda r: r[1].name),
+    Column("", key="Severity", value=lambda r: severity_text(r[1].severity)),
+    Column("", key="Onset", value=lambda r: date_text(r[1].onset)),
+    Column("", key="Resolved", value=lambda r: date_text(r[1].resolved)),
+    Column("", key="Outcome", value=lambda r: r[1].outcome or ""),
+)
 LOTS = (
     Column("Product", key="product", value=lambda u: u.substance),
     Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
@@ -590,18 +582,20 @@ def _audit_rows(sessions: tuple[Session, ...]) -> list[AuditRow]:
     return rows
 
 
-def _audit_parts(sessions: tuple[Session, ...], width: int) -> list[RenderableType]:
-    rows = [table_row(AUDIT, a) for a in _audit_rows(sessions)]
-    return table_or_blocks(width, drawn(AUDIT), rows, "Audit trail")
-
-
+# A course and its progress.
 COURSE_TABLE = (
-    Column("Course"),
-    Column("Indication", whole=False, drop=2),
-    Column("Sessions"),  # done/planned, as in the overview
-    Column("Every"),
-    Column("Start", drop=1),
-    Column("Next due"),
+    Column("Course", value=lambda c: c[0].name),
+    Column("Indication", whole=False, drop=2, value=lambda c: c[0].indication or ""),
+    # done/planned, as in the overview
+    Column("Sessions", value=lambda c: f"{c[1].done}/{c[0].planned_sessions}"),
+    Column("Every", value=lambda c: f"{c[0].interval_days} d"),
+    Column("Start", drop=1, value=lambda c: c[0].start.isoformat()),
+    Column(
+        "Next due",
+        value=lambda c: (
+            f"closed: {c[0].status}" if c[0].closed else date_text(c[1].next_due) or "complete"
+        ),
+    ),
 )
 
 
@@ -631,22 +625,8 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     out = console()
     out.print(grid)
     if chart.courses:
-        rows: list[list[object]] = []
-        for course in chart.courses:
-            state = progress.course_progress(chart, course)
-            rows.append(
-                [
-                    shown(course.name),
-                    shown(course.indication or ""),
-                    f"{state.done}/{course.planned_sessions}",
-                    f"{course.interval_days} d",
-                    course.start.isoformat(),
-                    f"closed: {course.status}"
-                    if course.closed
-                    else date_text(state.next_due) or "complete",
-                ]
-            )
-        for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses", more=WIDER_ONLY):
+        courses = [(c, progress.course_progress(chart, c)) for c in chart.courses]
+        for part in view(out.width, COURSE_TABLE, courses, "Courses", more=WIDER_ONLY):
             out.print(part)
     out.print(_progress_text(chart, today))
     for part in chart_trail(chart, out.width, more=WIDER_ONLY):
@@ -658,25 +638,16 @@ WIDER_ONLY = "a wider window shows them"
 
 
 TRAIL_TABLE = (
-    Column("When"),
-    Column("By", whole=False),
-    Column("Why", whole=False),
-    Column("Changes", whole=False),
+    Column("When", value=lambda a: moment_text(a.at.isoformat())),
+    Column("By", whole=False, value=lambda a: a.by),
+    Column("Why", whole=False, value=lambda a: a.reason or "—"),
+    Column("Changes", whole=False, value=lambda a: "\n".join(a.changes)),
 )
 
 
 def chart_trail(chart: Chart, width: int, more: str = WIDER_OR_CSV) -> list[RenderableType]:
     """The chart-level trail: who changed the patient's details or a course, when and why
     (nothing when the chart has none)."""
-    rows: list[list[object]] = [
-        [
-            moment_text(a.at.isoformat()),
-            shown(a.by),
-            shown(a.reason or "—"),
-            shown("\n".join(a.changes)),
-        ]
-        for a in chart.amendments
-    ]
-    if not rows:
+    if not chart.amendments:
         return []
-    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses", more=more)
+    return view(width, TRAIL_TABLE, chart.amendments, "Changes to details and courses", more=more)

@@ -84,11 +84,6 @@ def _text(value: object) -> str:
     return html.escape(inert(str(value)), quote=True)
 
 
-def _number(value: float) -> str:
-    """A value as recorded, every digit kept, without a trailing .0 (model.number_text)."""
-    return number_text(value)
-
-
 def _whole(value: object) -> str:
     """A lot, a date or an amount: escaped, and wrapped only as a whole (never at its hyphen)."""
     return f'<span class="whole">{_text(value)}</span>'
@@ -235,7 +230,7 @@ def _session_rows(item: Session) -> str:
     technique = item.technique + (f", {item.method}" if item.method else "")
     row = (
         f"<tr><td>{_whole(item.date.isoformat())}</td><td>{_free(', '.join(item.areas))}</td>"
-        f'<td><ul class="products">{products}</ul></td><td>{_whole(_number(item.depth_mm) + " mm")}</td>'
+        f'<td><ul class="products">{products}</ul></td><td>{_whole(number_text(item.depth_mm) + " mm")}</td>'
         f"<td>{_free(technique)}</td><td>{_free(item.anaesthetic)}</td>"
         f"<td>{_free(item.practitioner or 'not recorded')}</td></tr>"
     )
@@ -301,7 +296,7 @@ def change_caption(trend: prog.MeasurementTrend) -> str:
     first_day, last_day = trend.values[0][0], trend.values[-1][0]
     name = readable_name(trend.name)
     if len(trend.values) == 1:
-        return f"{name}: {_number(trend.first)} on {first_day.isoformat()} (one measurement so far)"
+        return f"{name}: {number_text(trend.first)} on {first_day.isoformat()} (one measurement so far)"
     percent = trend.percent
     change = (
         f"{percent:+.1f} %"
@@ -309,13 +304,13 @@ def change_caption(trend: prog.MeasurementTrend) -> str:
         else f"{trend.change:+g} (from zero, no percentage)"
     )
     return (
-        f"{name}: {_number(trend.first)} on {first_day.isoformat()} to {_number(trend.latest)} "
+        f"{name}: {number_text(trend.first)} on {first_day.isoformat()} to {number_text(trend.latest)} "
         f"on {last_day.isoformat()}, change {change}"
     )
 
 
 def _figure(trend: prog.MeasurementTrend, index: int) -> str:
-    values = ", ".join(_whole(f"{d.isoformat()}: {_number(v)}") for d, v in trend.values)
+    values = ", ".join(_whole(f"{d.isoformat()}: {number_text(v)}") for d, v in trend.values)
     return (
         f"<figure>{line_chart(trend, index)}<figcaption><strong>{_dates_whole(change_caption(trend))}"
         f'</strong><br><span class="muted">Values: {values}</span></figcaption></figure>'
@@ -380,7 +375,7 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
             f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#ddd"/>'
             f'<text x="{_LEFT - 4}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#555">{_number(round(value, 6))}</text>'
+            f'fill="#555">{number_text(round(value, 6))}</text>'
         )
     for (px, _), (day, _v) in zip(points, trend.values, strict=True):
         if _label_fits(px, points):
@@ -399,7 +394,7 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
     out.append(
         f'<circle cx="{fx:.1f}" cy="{fy:.1f}" r="7" fill="none" stroke="#c80" stroke-width="2"/>'
         f'<text x="{fx + 10:.1f}" y="{max(fy - 10, _TOP + 12):.1f}" font-size="11" fill="#a60">'
-        f"first: {_number(trend.first)}</text>"
+        f"first: {number_text(trend.first)}</text>"
     )
     out.append("</svg>")
     return "".join(out)
