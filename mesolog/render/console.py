@@ -224,11 +224,8 @@ def change_text(value: float) -> str:
 
 def warnings(messages: Iterable[str]) -> None:
     """Warnings, once each, on stderr: recorded all the same."""
-    seen = set()
-    for message in messages:
-        if message not in seen:
-            seen.add(message)
-            sys.stderr.write(f"warning: {inert(message)}\n")
+    for message in dict.fromkeys(messages):
+        sys.stderr.write(f"warning: {inert(message)}\n")
 
 
 def stream(text: str, inert_already: bool = False) -> None:

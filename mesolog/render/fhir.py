@@ -23,7 +23,7 @@ them: docs/exports.md.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -152,34 +152,14 @@ def body_site(area: str) -> dict[str, Any]:
     # By meaning: a chart recorded before a catalogue name changed ("stomach", now "abdomen")
     # keeps its code.
     known = vocab.AREA_SNOMED.get(area) or vocab.AREA_SNOMED.get(vocab.meaning("area", area))
+    return _coded(known, area)
+
+
+def _coded(known: tuple[str, str] | None, text: str) -> dict[str, Any]:
+    """A SNOMED CT concept (code, display) and its text; the text alone without one."""
     if known is None:
-        return {"text": area}
-    code, display = known
-    return {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": area}
-
-
-def session_sites(
-    session: Session, site_of: Callable[[str], dict[str, Any]] = body_site
-) -> list[dict[str, Any]]:
-    """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED CT
-    code where one is sure, else its area's, the zone said in the text), then each area that
-    no zone names (docs/photos.md). ``site_of``: :func:`body_site`, or an export's cache of it."""
-    if not session.zones:
-        return [site_of(a) for a in session.areas]
-    from mesolog.model.zones import area_key, zone_snomed
-
-    sites = []
-    for place in session.zones:
-        known = zone_snomed(place.area, place.zone)
-        site: dict[str, Any] = {"text": f"{place.area} {place.zone}"}
-        if known is not None:
-            site = {"coding": [{"system": SNOMED, "code": known[0], "display": known[1]}], **site}
-        else:
-            area = site_of(place.area)
-            site = {**({"coding": area["coding"]} if "coding" in area else {}), **site}
-        sites.append(site)
-    zoned = {area_key(z.area) for z in session.zones}
-    return sites + [site_of(a) for a in session.areas if area_key(a) not in zoned]
+        return {"text": text}
+    return {"coding": [{"system": SNOMED, "code": known[0], "display": known[1]}], "text": text}
 
 
 def void_reason(session: Session) -> str:
@@ -204,18 +184,6 @@ class _SessionFacts:
         self.date = session.date.isoformat()
         self.voided = session.voided
         self.void_reason = void_reason(session) if session.voided else ""
-
-    @staticmethod
-    def dosage(session: Session, site_of: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
-        """The parts of a Dosage every substance of the session shares (all but the dose)."""
-        sites = [site_of(a) for a in session.areas]
-        method = session.technique + (f", {session.method}" if session.method else "")
-        return {
-            # Dosage has one site: the area's code when one area, else the areas as text.
-            "site": sites[0] if len(sites) == 1 else {"text": ", ".join(session.areas)},
-            "route": route(session),
-            "method": {"text": method},
-        }
 
 
 class _Builder:
@@ -273,6 +241,35 @@ class _Builder:
         if known is None:
             known = self.sites[area] = body_site(area)
         return known
+
+    def body_sites(self, session: Session) -> list[dict[str, Any]]:
+        """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED
+        CT code where one is sure, else its area's, the zone said in the text), then each area
+        that no zone names (docs/photos.md)."""
+        if not session.zones:
+            return [self.site(a) for a in session.areas]
+        from mesolog.model.zones import area_key, zone_snomed
+
+        sites = []
+        for place in session.zones:
+            text = f"{place.area} {place.zone}"
+            known = zone_snomed(place.area, place.zone)
+            # The zone's own code, else its area's; the zone in the text.
+            sites.append(_coded(known, text) if known else {**self.site(place.area), "text": text})
+        zoned = {area_key(z.area) for z in session.zones}
+        return sites + [self.site(a) for a in session.areas if area_key(a) not in zoned]
+
+    def dosage(self, session: Session) -> dict[str, Any]:
+        """The parts of a Dosage every substance of the session shares (all but the dose)."""
+        method = session.technique + (f", {session.method}" if session.method else "")
+        return {
+            # Dosage has one site: the area's code when one area, else the areas as text.
+            "site": self.site(session.areas[0])
+            if len(session.areas) == 1
+            else {"text": ", ".join(session.areas)},
+            "route": route(session),
+            "method": {"text": method},
+        }
 
     def practitioner(self, name: str) -> dict[str, Any] | None:
         """The reference to a performer (one dict a person, shared by every resource that
@@ -403,7 +400,7 @@ class _Builder:
             former_keys(session) if session.amendments else _NOTHING_FORMER
         )
         given_keys = substance_keys(session)
-        dosage = facts.dosage(session, self.site) if given_keys else {}
+        dosage = self.dosage(session) if given_keys else {}
         given = [
             self.put_id(
                 self.ids.uuid_under(prefix, "given", item_key),
@@ -425,9 +422,8 @@ class _Builder:
                     session, problem, patient_ref, given or [procedure_ref], performer
                 ),
             )
-        if former_problems or problem_keys or session.voided:
-            gone = (former_problems | set(keys)) - set(problem_keys)
-            self.delete("AdverseEvent", at, "complication", gone)
+        gone = (former_problems | set(keys)) - set(problem_keys)
+        self.delete("AdverseEvent", at, "complication", gone)
         for name, value in session.measurements.items():
             self.put_id(
                 self.ids.uuid_under(prefix, "measurement", name),
@@ -518,7 +514,7 @@ class _Builder:
             "code": {"text": "Mesotherapy"},
             "subject": {"reference": patient_ref},
             "performedDateTime": facts.date,
-            "bodySite": session_sites(session, self.site),
+            "bodySite": self.body_sites(session),
         }
         if facts.voided:
             resource["statusReason"] = {"text": facts.void_reason}

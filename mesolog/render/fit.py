@@ -170,20 +170,20 @@ def fitted(
     rows = [[shown(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     cells = [[row[i] for row in rows] for i in range(len(columns))]
     least = {i: _least(columns[i], cells[i]) for i in range(len(columns))}
-    shown = _kept(width, columns, cells, least)
-    if table_width([least[i] for i in shown]) > width:  # even the columns that must stay
-        return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
-    widths = _share(width, shown, least, {i: _natural(columns[i], cells[i]) for i in shown})
+    kept = _kept(width, columns, cells, least)
+    if table_width([least[i] for i in kept]) > width:  # even the columns that must stay
+        return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in kept])
+    widths = _share(width, kept, least, {i: _natural(columns[i], cells[i]) for i in kept})
     table = Table(**table_options)  # type: ignore[arg-type]
-    for i in shown:
+    for i in kept:
         table.add_column(
             columns[i].header, justify=columns[i].justify, width=widths[i], overflow="fold"
         )
     for n, row in enumerate(rows):
-        table.add_row(*(row[i] for i in shown), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
+        table.add_row(*(row[i] for i in kept), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
     # An empty column left out hides nothing: not named.
     hidden = [
-        columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])
+        columns[i].header for i in range(len(columns)) if i not in kept and not _empty(cells[i])
     ]
     return Fitted(table, hidden)
 

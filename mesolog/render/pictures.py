@@ -136,22 +136,18 @@ def _dose(place: Zone) -> str:
 MAP_TITLE = "Injection map (points/ml per zone)"
 
 
-def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType | None:
+def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType:
     """The report's "Injection map": one line per session with zones (its number and zones),
-    wrapping under itself when a session has more than a line holds (never cut). None
-    without zones."""
+    wrapping under itself when a session has more than a line holds (never cut)."""
     from rich.console import Group
     from rich.table import Table
 
     from mesolog.render.console import shown
 
-    mapped = [s for s in sessions if s.zones]
-    if not mapped:
-        return None
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    for s in mapped:
+    for s in (s for s in sessions if s.zones):
         style = "strike dim" if s.voided else ""
         grid.add_row(shown(f"#{s.id}", style=style), shown(zones_line(s), style=style))
     return Group(shown(MAP_TITLE, style="italic"), grid)

@@ -25,6 +25,7 @@ from mesolog.render.console import (
     flat_cell,
     inert,
     machine_output,
+    markdown_text,
     shown,
     sparkline,
     to_json,
@@ -52,12 +53,9 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
 
     course = progress.next_due(chart)
     trends = progress.measurement_trends(sessions)
-    gaps = progress.days_between(chart.sessions)
-    session_list = []
-    for s in sessions:
-        entry = asdict(s)
-        entry["days_since_previous"] = gaps.get(s.id)
-        session_list.append(entry)
+    session_list = [
+        {**asdict(s), "days_since_previous": gap} for s, gap in _session_rows(chart, sessions)
+    ]
     return {
         "patient": asdict(chart.patient),
         "courses": [asdict(c) for c in chart.courses],
@@ -223,12 +221,13 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     products and lots (and the audit trail with ``--audit``), user text escaped."""
     from mesolog.model import progress
 
-    out = [f"# {_md(_who(chart))}", "", "## Sessions", ""]
+    # User text outside a table is inert as Markdown too (console.markdown_text: the one rule).
+    out = [f"# {markdown_text(_who(chart))}", "", "## Sessions", ""]
     if sessions:
         out.append(_markdown(SESSIONS, _session_rows(chart, sessions)))
     else:
         out.append("No sessions in this window.\n")
-    out += ["## Progress", "", _md(str(_progress_text(chart, today))), ""]
+    out += ["## Progress", "", markdown_text(str(_progress_text(chart, today))), ""]
     trends = progress.measurement_trends(sessions)
     if trends:
         out += ["## Measurements", "", _markdown(MEASUREMENTS, trends)]
@@ -252,13 +251,6 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _md(text: str) -> str:
-    """User text outside a table, inert as Markdown (console.markdown_text: the one rule)."""
-    from mesolog.render.console import markdown_text
-
-    return markdown_text(text)
-
-
 def report_parts(
     chart: Chart,
     sessions: tuple[Session, ...],
@@ -280,7 +272,7 @@ def report_parts(
     if any(s.zones for s in sessions):
         from mesolog.render.pictures import injection_map_part
 
-        parts.append(injection_map_part(sessions) or "")
+        parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
     parts += _tables(sessions, room)
     if progress.limited_evidence(chart):
@@ -295,18 +287,17 @@ def report_parts(
 
 def _sessions_part(chart: Chart, sessions: tuple[Session, ...], room: int) -> RenderableType:
     """The sessions as a table where it fits ``room`` columns, else as blocks; or why none."""
-    from mesolog.model import progress
-
     if not chart.sessions:
         return shown(f"No session recorded yet: `mesolog add {chart.patient.id}` records one.")
     if not sessions:
         return shown("No sessions in this window.")
-    rows = table_rows(SESSIONS, _session_rows(chart, sessions))
+    rows = _session_rows(chart, sessions)
+    cells = table_rows(SESSIONS, rows)
     styles = ["strike dim" if s.voided else "" for s in sessions]
-    table = fitted(room, drawn(SESSIONS), rows, styles, title="Sessions", title_justify="left")
+    table = fitted(room, drawn(SESSIONS), cells, styles, title="Sessions", title_justify="left")
     if table.table is not None:
         return table.table
-    return _session_blocks(sessions, progress.days_between(chart.sessions), room)
+    return _session_blocks(rows, room)
 
 
 def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
@@ -439,9 +430,7 @@ LOTS = (
 )
 
 
-def _session_blocks(
-    sessions: tuple[Session, ...], gaps: dict[int, int | None], width: int
-) -> RenderableType:
+def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
     """Sessions for a screen narrower than their table: a block each.
 
     ``#2  2026-10-12  14 days after the previous`` / areas / technique, method, depth and
@@ -455,13 +444,11 @@ def _session_blocks(
 
     indent = 4
     blocks: list[RenderableType] = [shown("Sessions", style="italic")]
-    for s in sessions:
+    for s, gap in rows:
         style = "dim" if s.voided else ""
-        gap = gaps.get(s.id)
-        head = shown(f"#{_number_cell(s)}", style="bold")
-        head.append(f"  {s.date.isoformat()}")
+        head = f"#{_number_cell(s)}  {s.date.isoformat()}"
         if gap is not None:
-            head.append(f"  {gap} day{'' if gap == 1 else 's'} after the previous")
+            head += f"  {gap} day{'' if gap == 1 else 's'} after the previous"
         lines = [", ".join(s.areas)]
         lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
         lines += _substance_lines(s.substances, width - indent, numbered_kinds(s)[0])
@@ -472,7 +459,7 @@ def _session_blocks(
         body = Group(*(shown(line, style=style, overflow="fold") for line in lines))
         blocks += [
             shown(""),
-            shown(head.plain, style=f"bold {style}".strip()),
+            shown(head, style=f"bold {style}".strip()),
             Padding(body, (0, 0, 0, indent)),
         ]
     return Group(*blocks)

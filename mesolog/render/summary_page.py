@@ -377,8 +377,9 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
             f'<text x="{_LEFT - 4}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" '
             f'fill="#555">{number_text(round(value, 6))}</text>'
         )
+    labelled = _labelled([px for px, _ in points])
     for (px, _), (day, _v) in zip(points, trend.values, strict=True):
-        if _label_fits(px, points):
+        if px in labelled:
             out.append(
                 f'<text x="{px:.1f}" y="{_H - _BOTTOM + 16}" font-size="10" text-anchor="middle" '
                 f'fill="#333">{day.isoformat()}</text>'
@@ -418,14 +419,12 @@ def axis_ticks(low: float, high: float) -> list[float]:
     return [round(n * step, 10) for n in range(first, last + 1)]
 
 
-def _label_fits(px: float, points: list[tuple[float, float]]) -> bool:
-    """Date labels are 60 units wide: a label is drawn unless the previous drawn one is too close
-    (the first and the last are always drawn; every value is in the caption anyway)."""
-    xs = [p[0] for p in points]
-    if px in (xs[0], xs[-1]):
-        return True
+def _labelled(xs: list[float]) -> list[float]:
+    """The points whose date is drawn: date labels are 60 units wide, so a label is left out
+    when the previous drawn one is too close (the first and the last are always drawn; every
+    value is in the caption anyway)."""
     drawn = [xs[0]]
     for candidate in xs[1:-1]:
         if candidate - drawn[-1] >= 64 and xs[-1] - candidate >= 64:
             drawn.append(candidate)
-    return px in drawn
+    return [*drawn, xs[-1]]
