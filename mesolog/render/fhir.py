@@ -178,12 +178,21 @@ _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 class _SessionFacts:
     """What every resource of one session repeats, worked out once: its date, whether it is
-    voided and why."""
+    voided and why, the patient's and the Procedure's references and who performed it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self,
+        session: Session,
+        patient_ref: str,
+        procedure_ref: str,
+        performer: dict[str, Any] | None,
+    ) -> None:
         self.date = session.date.isoformat()
         self.voided = session.voided
         self.void_reason = void_reason(session) if session.voided else ""
+        self.patient_ref = patient_ref
+        self.procedure_ref = procedure_ref
+        self.performer = performer
 
 
 class _Builder:
@@ -213,10 +222,10 @@ class _Builder:
         """A ``PUT`` of ``resource`` as ``rid``; its reference."""
         resource["id"] = rid
         kind = resource["resourceType"]
+        url = self.reference(kind, rid)
         if self.relative:  # Bulk Data: the resource alone (no fullUrl, no request)
             self.entries.append({"resource": resource})
-            return f"{kind}/{rid}"
-        url = "urn:uuid:" + rid
+            return url
         self.entries.append(
             {
                 "fullUrl": url,
@@ -225,6 +234,9 @@ class _Builder:
             }
         )
         return url
+
+    def reference(self, kind: str, rid: str) -> str:
+        return f"{kind}/{rid}" if self.relative else "urn:uuid:" + rid
 
     def delete(self, kind: str, at: tuple[object, ...], word: str, gone: set[str]) -> None:
         """A ``DELETE`` of each id ``(*at, word, key)`` for the keys in ``gone``."""
@@ -346,7 +358,7 @@ class _Builder:
         status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
         done = [
-            {"reference": ("Procedure/" if self.relative else "urn:uuid:") + procedures[s.uid]}
+            {"reference": self.reference("Procedure", procedures[s.uid])}
             for s in chart.active_sessions
             if course.named(s.course)
         ]
@@ -390,11 +402,10 @@ class _Builder:
         procedure_id: str,
     ) -> None:
         at = (key, session.uid)
-        facts = _SessionFacts(session)
-        procedure_ref = self.put_id(
-            procedure_id, self.procedure(chart, session, facts, patient_ref, plans)
-        )
         performer = self.practitioner(session.practitioner)
+        procedure_ref = self.reference("Procedure", procedure_id)
+        facts = _SessionFacts(session, patient_ref, procedure_ref, performer)
+        self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
             former_keys(session) if session.amendments else _NOTHING_FORMER
@@ -404,9 +415,7 @@ class _Builder:
         given = [
             self.put_id(
                 self.ids.uuid_under(prefix, "given", item_key),
-                self.administration(
-                    session.substances[n], facts, dosage, patient_ref, procedure_ref, performer
-                ),
+                self.administration(session.substances[n], facts, dosage),
             )
             for n, item_key in enumerate(given_keys)
         ]
@@ -418,64 +427,49 @@ class _Builder:
         for problem, problem_key in zip(session.complications, problem_keys, strict=False):
             self.put_id(
                 self.ids.uuid_under(prefix, "complication", problem_key),
-                self.adverse_event(
-                    session, problem, patient_ref, given or [procedure_ref], performer
-                ),
+                self.adverse_event(problem, facts, given or [procedure_ref]),
             )
         gone = (former_problems | set(keys)) - set(problem_keys)
         self.delete("AdverseEvent", at, "complication", gone)
         for name, value in session.measurements.items():
             self.put_id(
                 self.ids.uuid_under(prefix, "measurement", name),
-                self.observation(facts, name, value, patient_ref, procedure_ref, performer),
+                self.observation(facts, name, value),
             )
         self.delete("Observation", at, "measurement", former_measures - set(session.measurements))
         if session.consent:
-            self.put_id(
-                self.ids.uuid_under(prefix, "consent"),
-                self.consent(session, patient_ref, performer),
-            )
+            self.put_id(self.ids.uuid_under(prefix, "consent"), self.consent(session, facts))
         for note in session.amendments:
             self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
 
-    def observation(
-        self,
-        facts: _SessionFacts,
-        name: str,
-        value: float,
-        patient_ref: str,
-        procedure_ref: str,
-        performer: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
         observation: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "entered-in-error" if facts.voided else "final",
             "code": {"text": name},
-            "subject": {"reference": patient_ref},
-            "partOf": [{"reference": procedure_ref}],
+            "subject": {"reference": facts.patient_ref},
+            "partOf": [{"reference": facts.procedure_ref}],
             "effectiveDateTime": facts.date,
             "valueQuantity": measure_quantity(name, value),
         }
-        if performer:
-            observation["performer"] = [performer]
+        if facts.performer:
+            observation["performer"] = [facts.performer]
         return observation
 
-    def consent(
-        self, session: Session, patient_ref: str, performer: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def consent(self, session: Session, facts: _SessionFacts) -> dict[str, Any]:
         """The consent the session records (as charted: "written", "verbal"...)."""
         resource: dict[str, Any] = {
             "resourceType": "Consent",
             "status": "entered-in-error" if session.voided else "active",
             "scope": {"coding": [CONSENT_SCOPE]},
             "category": [{"coding": [CONSENT_CATEGORY]}],
-            "patient": {"reference": patient_ref},
+            "patient": {"reference": facts.patient_ref},
             "dateTime": session.date.isoformat(),
             "policyRule": {"coding": [CONSENT_OPT_IN]},
             "sourceAttachment": {"title": session.consent},
         }
-        if performer:
-            resource["performer"] = [performer]
+        if facts.performer:
+            resource["performer"] = [facts.performer]
         return resource
 
     def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
@@ -500,7 +494,6 @@ class _Builder:
         chart: Chart,
         session: Session,
         facts: _SessionFacts,
-        patient_ref: str,
         plans: dict[str, str],
     ) -> dict[str, Any]:
         identifier = [
@@ -512,7 +505,7 @@ class _Builder:
             "identifier": identifier,
             "status": "entered-in-error" if facts.voided else "completed",
             "code": {"text": "Mesotherapy"},
-            "subject": {"reference": patient_ref},
+            "subject": {"reference": facts.patient_ref},
             "performedDateTime": facts.date,
             "bodySite": self.body_sites(session),
         }
@@ -521,9 +514,8 @@ class _Builder:
         course = chart.course(session.course) if session.course else None
         if course is not None:
             resource["basedOn"] = [{"reference": plans[course.name]}]
-        performer = self.practitioner(session.practitioner)
-        if performer:
-            resource["performer"] = [{"actor": performer}]
+        if facts.performer:
+            resource["performer"] = [{"actor": facts.performer}]
         if session.indication:
             resource["reasonCode"] = [{"text": session.indication}]
         # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
@@ -552,13 +544,7 @@ class _Builder:
         return resource
 
     def administration(
-        self,
-        given: Substance,
-        facts: _SessionFacts,
-        dosage: dict[str, Any],
-        patient_ref: str,
-        procedure_ref: str,
-        performer: dict[str, Any] | None,
+        self, given: Substance, facts: _SessionFacts, dosage: dict[str, Any]
     ) -> dict[str, Any]:
         medication: dict[str, Any] = {
             "resourceType": "Medication",
@@ -577,31 +563,26 @@ class _Builder:
             "contained": [medication],
             "status": "entered-in-error" if facts.voided else "completed",
             "medicationReference": {"reference": "#med", "display": given.name},
-            "subject": {"reference": patient_ref},
-            "partOf": [{"reference": procedure_ref}],
+            "subject": {"reference": facts.patient_ref},
+            "partOf": [{"reference": facts.procedure_ref}],
             "effectiveDateTime": facts.date,
             "dosage": {**dosage, "dose": dose(given)},
         }
         if facts.voided:
             resource["statusReason"] = [{"text": facts.void_reason}]
-        if performer:
-            resource["performer"] = [{"actor": performer}]
+        if facts.performer:
+            resource["performer"] = [{"actor": facts.performer}]
         return resource
 
     def adverse_event(
-        self,
-        session: Session,
-        problem: Complication,
-        patient_ref: str,
-        suspects: list[str],
-        performer: dict[str, Any] | None,
+        self, problem: Complication, facts: _SessionFacts, suspects: list[str]
     ) -> dict[str, Any]:
         resource: dict[str, Any] = {
             "resourceType": "AdverseEvent",
             "actuality": "actual",
             "event": {"text": problem.name},
-            "subject": {"reference": patient_ref},
-            "date": (problem.onset or session.date).isoformat(),
+            "subject": {"reference": facts.patient_ref},
+            "date": problem.onset.isoformat() if problem.onset else facts.date,
             "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
         }
         if problem.severity is not None:
@@ -619,9 +600,9 @@ class _Builder:
                 "text": text,
             }
         if problem.reported_by == "patient":
-            resource["recorder"] = {"reference": patient_ref}
-        elif performer:
-            resource["recorder"] = performer
+            resource["recorder"] = {"reference": facts.patient_ref}
+        elif facts.performer:
+            resource["recorder"] = facts.performer
         return resource
 
 
