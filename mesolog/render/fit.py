@@ -246,14 +246,10 @@ def stacked(
                 continue
             label = (column.header + ":").ljust(label_width)
             if label_width + max(cell_len(v) for v in values) <= width:
-                for k, value in enumerate(values):
-                    lines.append(
-                        shown(
-                            (label if k == 0 else " " * label_width) + value,
-                            style=style,
-                            overflow="fold",
-                        )
-                    )
+                lead = label  # then, under it, the indent of a value
+                for value in values:
+                    lines.append(shown(lead + value, style=style, overflow="fold"))
+                    lead = " " * label_width
             else:
                 lines.append(shown(label.rstrip(), style=style))
                 # Under the label, indented; a wrapped line keeps the indent.

@@ -169,13 +169,13 @@ def _patient_section(chart: Chart) -> str:
     return f'<section id="patient" class="small"><h2>Patient</h2>{_facts(rows)}</section>'
 
 
-def progress_sentence(state: prog.CourseProgress, today: date | None = None) -> str:
+def progress_sentence(state: prog.CourseProgress, today: date) -> str:
     """ "4 of 6 sessions, next due 2026-12-07", or "6 of 6 sessions, course complete"; a due
     date past ``today`` is marked "overdue by N days" (HTML: the date whole, overdue marked)."""
     done = f"{state.done} of {state.course.planned_sessions} sessions"
     if state.next_due is None:
         return f"{done}, course complete"
-    late = (today - state.next_due).days if today else 0
+    late = (today - state.next_due).days
     overdue = (
         f' <span class="overdue">(overdue by {late} day{"s" if late != 1 else ""})</span>'
         if late > 0
@@ -190,20 +190,14 @@ def _course_section(chart: Chart, today: date) -> str:
     for course in sorted(chart.courses, key=lambda c: c.start):
         state = prog.course_progress(chart, course)
         label = course.name + (" (current)" if course is current and len(chart.courses) > 1 else "")
-        body.append(
-            _facts(
-                [
-                    ("Course", _text(label)),
-                    ("For", _text(course.indication or "")),
-                    (
-                        "Plan",
-                        f"{course.planned_sessions} sessions, every {course.interval_days} days, "
-                        f"from {_whole(course.start.isoformat())}",
-                    ),
-                    ("Progress", progress_sentence(state, today)),
-                ]
-            )
-        )
+        plan = f"{course.planned_sessions} sessions, every {course.interval_days} days, from "
+        rows = [
+            ("Course", _text(label)),
+            ("For", _text(course.indication or "")),
+            ("Plan", plan + _whole(course.start.isoformat())),
+            ("Progress", progress_sentence(state, today)),
+        ]
+        body.append(_facts(rows))
     if not body:
         last = chart.last_session
         body.append(
@@ -264,10 +258,11 @@ def _complications_section(sessions: tuple[Session, ...]) -> str:
     for item in sessions:
         for c in item.complications:
             details = [_text(severity_text(c.severity))]
-            if c.onset:
-                details.append(f"began {_whole(c.onset.isoformat())}")
-            if c.resolved:
-                details.append(f"resolved {_whole(c.resolved.isoformat())}")
+            details += [
+                f"{word} {_whole(when.isoformat())}"
+                for word, when in (("began", c.onset), ("resolved", c.resolved))
+                if when
+            ]
             details.append(f"outcome: {_text(c.outcome or 'not recorded')}")
             items.append(
                 f"<li>{_free(c.name)} after the session of {_whole(item.date.isoformat())}: "
