@@ -93,9 +93,9 @@ def text(value: object) -> Text:
 
 def table_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
     """The cells the table draws for each item, a row each (see :func:`drawn`)."""
-    shown = drawn(columns)
+    visible = drawn(columns)
     return [
-        [c.cell(item) if c.cell else text(c.value(item) if c.value else None) for c in shown]
+        [c.cell(item) if c.cell else text(c.value(item) if c.value else None) for c in visible]
         for item in items
     ]
 

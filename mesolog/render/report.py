@@ -94,13 +94,9 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
 # The sessions, declared once: the table draws the columns it shows (the date cell carries the
 # days since the previous session, the technique cell the method and depth: three columns
 # fewer, so the table fits 120 columns more often); CSV and Markdown write every column.
-# A row is a session and the days since the previous one.
+# A row is a session and the days since the previous one. A value of several items is a list:
+# CSV and Markdown join them with "; " (console.flat_cell).
 SessionRow = tuple[Session, "int | None"]
-
-
-def _joined(items: Iterable[object]) -> str:
-    """Several values in one cell of a flat form."""
-    return "; ".join(str(x) for x in items)
 
 
 SESSIONS = (
@@ -118,29 +114,27 @@ SESSIONS = (
         "Areas",
         whole=False,
         key="areas",
-        value=lambda r: _joined(r[0].areas),
+        value=lambda r: r[0].areas,
         cell=lambda r: text(", ".join(r[0].areas)),
     ),
     Column("Indication", key="indication", value=lambda r: r[0].indication or "", table=False),
     Column(
         "Substances (lot)",
         key="substances",
-        value=lambda r: _joined(
-            f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances
-        ),
+        value=lambda r: [f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances],
         cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
     ),
     Column(
         "Lots",
         key="lots",
-        value=lambda r: _joined(x.lot or "" for x in r[0].substances),
+        value=lambda r: [x.lot or "" for x in r[0].substances],
         table=False,
     ),
     Column(
         "Expiries",
         key="expiries",
         table=False,
-        value=lambda r: _joined(date_text(x.expiry) for x in r[0].substances),
+        value=lambda r: [date_text(x.expiry) for x in r[0].substances],
     ),
     Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
     Column(
@@ -155,7 +149,7 @@ SESSIONS = (
         "Complications",
         whole=False,
         key="complications",
-        value=lambda r: _joined(complication_text(c) for c in r[0].complications),
+        value=lambda r: [complication_text(c) for c in r[0].complications],
         cell=lambda r: text(
             "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
         ),
@@ -164,7 +158,7 @@ SESSIONS = (
         "Measurements",
         key="measurements",
         table=False,
-        value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items()),
+        value=lambda r: [f"{k}={number_text(v)}" for k, v in r[0].measurements.items()],
     ),
     Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
     Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
