@@ -70,7 +70,7 @@ def fhir_export(charts: Iterable[Chart], keys: ExportKeys) -> None:
     lines = (
         to_json_line(some, acyclic=True)[1:-2] for some in fhir.chart_entries(charts, keys) if some
     )
-    _stream_object(fhir.bundle_head(keys), "entry", lines)
+    _stream_object(fhir.bundle_head(), "entry", lines)
 
 
 def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str, str]]:

@@ -303,9 +303,7 @@ class _Builder:
         prefixes = {s.uid: self.ids.under(key, s.uid) for s in chart.sessions}
         procedures = {uid: self.ids.uuid_under(h, "session") for uid, h in prefixes.items()}
         plans = {
-            c.name: self.put(
-                (key, "course", c.name), self.plan(chart, c, key, patient_ref, procedures)
-            )
+            c.name: self.put((key, "course", c.name), self.plan(chart, c, patient_ref, procedures))
             for c in chart.courses
         }
         for session in chart.sessions:
@@ -348,12 +346,7 @@ class _Builder:
         return resource
 
     def plan(
-        self,
-        chart: Chart,
-        course: Course,
-        key: str,
-        patient_ref: str,
-        procedures: dict[str, str],
+        self, chart: Chart, course: Course, patient_ref: str, procedures: dict[str, str]
     ) -> dict[str, Any]:
         status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
@@ -656,7 +649,7 @@ def _ucum(value: float, code: str) -> dict[str, Any]:
     return {"value": value, "unit": code, "system": UCUM, "code": code}
 
 
-def bundle_head(keys: ExportKeys) -> dict[str, Any]:
+def bundle_head() -> dict[str, Any]:
     """The Bundle without its entries: a fresh identifier and timestamp every export (an
     identifier names one Bundle, and says nothing of the clinic's keys)."""
     return {
@@ -695,4 +688,4 @@ def fewer_collections() -> Iterator[None]:
 
 
 def bundle(charts: Iterable[Chart], keys: ExportKeys) -> dict[str, Any]:
-    return {**bundle_head(keys), "entry": [e for some in chart_entries(charts, keys) for e in some]}
+    return {**bundle_head(), "entry": [e for some in chart_entries(charts, keys) for e in some]}

@@ -23,7 +23,6 @@ from mesolog.render.console import (
     console,
     date_text,
     flat_cell,
-    inert,
     machine_output,
     markdown_text,
     shown,
@@ -502,14 +501,11 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
         )
         return shown(f"Progress: no course planned{since}.")
     course = state.course
-    text = shown("Progress: ")
-    text.append(inert(f"course {course.name}"))
-    if course.indication:
-        text.append(inert(f" ({course.indication})"))
-    text.append(
-        f": {state.done} of {course.planned_sessions} sessions done, {state.remaining} remaining"
+    what = f" ({course.indication})" if course.indication else ""
+    text = shown(
+        f"Progress: course {course.name}{what}: {state.done} of {course.planned_sessions} "
+        f"sessions done, {state.remaining} remaining, every {course.interval_days} days. "
     )
-    text.append(f", every {course.interval_days} days. ")
     if state.next_due is None:
         text.append("Course complete.", style="green")
     elif state.next_due == today:
