@@ -200,16 +200,13 @@ def guess_field(header: str) -> str | None:
         return key
     if key in _HEADER_FIELD:
         return _HEADER_FIELD[key]
-    name, unit = header_unit(header)
-    if unit:
-        found = guess_field(name)
-        return found if found == "amount" else None
     match = _HEADER_UNIT.match(header.strip())
-    if match:
-        found = guess_field(match["name"])
-        if found in FIELD_UNITS and fold(match["unit"]) == FIELD_UNITS[found]:
-            return found
-    return None
+    if match is None:
+        return None
+    found, unit = guess_field(match["name"]), fold(match["unit"])
+    if unit in HEADER_UNITS:  # "Menge (ml)": only an amount is given in these
+        return found if found == "amount" else None
+    return found if found and FIELD_UNITS.get(found) == unit else None
 
 
 def is_own_format(header: list[str]) -> bool:
@@ -327,11 +324,6 @@ class ColumnMap:
     header_row: int = 1
     encoding: str = ""  # the CSV's, when it has no byte-order mark and is not UTF-8
 
-    def unit_of(self, target: str) -> str:
-        """The unit for an amount column (``amount`` or ``amount_2``) whose cells give none."""
-        base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
-        return self.units.get(base, "") if base == "amount" else ""
-
 
 def own_map(header: list[str]) -> ColumnMap:
     return ColumnMap({h: h for h in header})
@@ -356,7 +348,7 @@ class MapDraft:
             target = self.columns[h]
             if target == "date" and cell:
                 self.dates.feed(cell)
-            elif (target in VALUE_FIELDS and cell) or (target == "areas" and cell):
+            elif cell and (target in VALUE_FIELDS or target == "areas"):
                 self.words.setdefault(target, set()).add(cell.strip())
 
     def _area_separator(self) -> str:
@@ -580,9 +572,9 @@ def mapped_columns(header: list[str], cmap: ColumnMap) -> list[MappedColumn]:
             target = cmap.columns[h]
             base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
             words = cmap.values.get(target) or cmap.values.get(base) or {}
-            found.append(
-                MappedColumn(i, target, words, cmap.split.get(target, ""), cmap.unit_of(target))
-            )
+            # The unit for an amount column (amount, amount_2) whose cells give none.
+            unit = cmap.units.get(base, "") if base == "amount" else ""
+            found.append(MappedColumn(i, target, words, cmap.split.get(target, ""), unit))
     return found
 
 

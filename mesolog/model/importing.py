@@ -49,6 +49,7 @@ from mesolog.model.import_rows import (
     content_key,
     disagreements,
     draft_from_group,
+    first_given,
     keys_of,
     row_reasons,
     session_key,
@@ -212,8 +213,7 @@ class _Planner:
             return self.plan.charts[key]
         new = None
         if chart is None:
-            name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
-            refusal = self.typo.refusal(group.patient, name, group.first)
+            refusal = self.typo.refusal(group.patient, first_given(group, "name"), group.first)
             if refusal:
                 self.plan.rejected += [Rejection(r.number, "patient", refusal) for r in group.rows]
                 return None
@@ -415,19 +415,13 @@ def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
 
 
 def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient | None:
-    name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
-    born = next((r.given["birth_year"] for r in group.rows if r.given.get("birth_year")), None)
+    name, born = first_given(group, "name"), first_given(group, "birth_year")
     try:
         year = parse.whole(born, "birth_year", 1900, recorded.year) if born else None
-    except InvalidValue as error:
-        at = next(r.number for r in group.rows if r.given.get("birth_year") == born)
-        plan.rejected += with_session(group, {at: Rejection(at, "birth_year", error.message)})
-        return None
-    try:  # a name is one line (see values.one_line)
-        name = parse.one_line(name, "name") if name else None
-    except InvalidValue as error:
-        at = next(r.number for r in group.rows if r.given.get("name") == name)
-        plan.rejected += with_session(group, {at: Rejection(at, "name", error.message)})
+        name = parse.one_line(name, "name") if name else None  # a name is one line
+    except InvalidValue as error:  # rejected at the first row that gives the value
+        at = next(r.number for r in group.rows if r.given.get(error.field))
+        plan.rejected += with_session(group, {at: Rejection(at, error.field, error.message)})
         return None
     return Patient(id=group.patient, created=recorded, name=name, birth_year=year)
 

@@ -168,12 +168,11 @@ def _rows_after_header(
     path: Path, records: Iterable[list[str]], header_row: int, faults: bool
 ) -> tuple[list[str], Iterator[SourceRow]]:
     """The header (row ``header_row``) and the non-blank rows below it, numbered."""
+    import itertools
+
     numbered = enumerate(records, 1)
-    header: list[str] | None = None
-    for number, cells in numbered:
-        if number == header_row:
-            header = [c.strip() for c in cells]
-            break
+    found = next(itertools.islice(numbered, header_row - 1, None), None)
+    header = [c.strip() for c in found[1]] if found else None
     while header and not header[-1]:
         header.pop()
     if not header or not any(header):
@@ -261,57 +260,37 @@ def check_encoding(name: str) -> str:
         ) from None
 
 
-def _delimiter(lines: list[str]) -> str:
-    """A spreadsheet set to a European locale writes ';' between cells; Excel's "Unicode
-    text" a tab."""
-    text = "".join(lines)
-    return max((",", ";", "\t"), key=text.count)
-
-
 @contextlib.contextmanager
 def open_csv(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
-    import csv
-
     with open_regular(path) as handle:
         chosen = _encoding_of(handle, path, encoding)
         text = io.TextIOWrapper(handle, encoding=chosen, errors="surrogateescape", newline="")
-        try:
-            first = [text.readline() for _ in range(header_row)]
-            lines = _lines(path, first, text)
-            reader = csv.reader(lines, delimiter=_delimiter(first[-1:]))
-            header, rows = _rows_after_header(path, _guarded(path, reader), header_row, True)
-        except UnicodeDecodeError as error:
-            raise _undecodable(path, chosen, error) from None
-        yield Table(path.name, header, _decoded(path, chosen, rows), chosen)
+        records = _csv_records(path, text, chosen, header_row)
+        header, rows = _rows_after_header(path, records, header_row, True)
+        yield Table(path.name, header, rows, chosen)
 
 
-def _lines(path: Path, first: list[str], rest: Iterable[str]) -> Iterator[str]:
-    if not "".join(first).strip():
-        raise UnreadableImport(f"{path} is empty: there is nothing to import.")
-    yield from first
-    yield from rest
-
-
-def _guarded(path: Path, reader: Iterator[list[str]]) -> Iterator[list[str]]:
+def _csv_records(path: Path, text: IO[str], encoding: str, header_row: int) -> Iterator[list[str]]:
+    """The file's records; every line is decoded here, so that a byte the encoding cannot
+    read, above the header or below it, stops the import with one sentence."""
     import csv
+    import itertools
 
     try:
-        yield from reader
+        first = [text.readline() for _ in range(header_row)]
+        if not "".join(first).strip():
+            raise UnreadableImport(f"{path} is empty: there is nothing to import.")
+        # A spreadsheet set to a European locale writes ';' between cells; Excel's "Unicode
+        # text" a tab.
+        delimiter = max((",", ";", "\t"), key=first[-1].count)
+        yield from csv.reader(itertools.chain(first, text), delimiter=delimiter)
     except csv.Error as error:
         raise UnreadableImport(f"{path} is not a readable CSV file ({error}).") from None
-
-
-def _decoded(path: Path, encoding: str, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
-    try:
-        yield from rows
     except UnicodeDecodeError as error:
-        raise _undecodable(path, encoding, error) from None
-
-
-def _undecodable(path: Path, encoding: str, error: UnicodeDecodeError) -> UnreadableImport:
-    return UnreadableImport(
-        f"{path} cannot be read as {encoding} ({error.reason}); give its encoding with --encoding."
-    )
+        raise UnreadableImport(
+            f"{path} cannot be read as {encoding} ({error.reason}); give its encoding with "
+            "--encoding."
+        ) from None
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -396,15 +375,13 @@ def spilled(rows: Iterable[SourceRow]) -> Callable[[], Iterator[SourceRow]]:
     return again
 
 
-@contextlib.contextmanager
-def open_table(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
+def open_table(
+    path: Path, encoding: str | None = None, header_row: int = 1
+) -> contextlib.AbstractContextManager[Table]:
     """The header and streamed rows of a CSV or XLSX file."""
     if kind_of(path) == "xlsx":
-        with open_xlsx(path, header_row) as table:
-            yield table
-    else:
-        with open_csv(path, encoding, header_row) as table:
-            yield table
+        return open_xlsx(path, header_row)
+    return open_csv(path, encoding, header_row)
 
 
 # --- JSON --------------------------------------------------------------------------------------
