@@ -27,6 +27,7 @@ from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
     FIELDS,
     IGNORED_FIELDS,
+    SUBSTANCE_FIELDS,
     SWAPPABLE,
     ColumnMap,
     DateGuess,
@@ -259,8 +260,12 @@ class _Planner:
     def _duplicates(
         self, group: Group, chart: Chart | None, target: ChartPlan, draft: Session
     ) -> None:
+        """Sessions of the chart on the same day with the same substances."""
+        names = sorted(vocab.substance_base(s.name) for s in draft.substances)
         for old in chart.sessions if chart else ():
-            if not old.voided and _same_session(old, draft):
+            if old.voided or old.date != draft.date:
+                continue
+            if sorted(vocab.substance_base(s.name) for s in old.substances) == names:
                 self.plan.duplicates.append(
                     f"{self.plan.where} {group.first}: {target.patient_id} already has session {old.id} on "
                     f"{old.date.isoformat()} with the same substances"
@@ -402,11 +407,6 @@ def plan_import(
     return plan_rows(Source(file_name, lambda: rows, date_format), charts, how, people, new_ids)
 
 
-def _same_session(a: Session, b: Session) -> bool:
-    names = sorted(vocab.substance_base(s.name) for s in a.substances)
-    return a.date == b.date and names == sorted(vocab.substance_base(s.name) for s in b.substances)
-
-
 def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
     if not target.sessions:
         return chart
@@ -430,9 +430,8 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
 
 # The nested list of a visit: one entry per product given (the rows of a spreadsheet).
 PRODUCTS = "products"
-VISIT_FIELDS = frozenset(FIELDS) - {"substance", "amount", "unit", "concentration", "lot",
-                                    "expiry", SUBSTANCE_POSITION, *IGNORED_FIELDS}  # fmt: skip
-PRODUCT_FIELDS = frozenset({"substance", "amount", "unit", "concentration", "lot", "expiry"})
+PRODUCT_FIELDS = frozenset(SUBSTANCE_FIELDS)
+VISIT_FIELDS = frozenset(FIELDS) - PRODUCT_FIELDS - {SUBSTANCE_POSITION, *IGNORED_FIELDS}
 VISITS_SHAPE = (
     'JSON import reads `mesolog export --format json`, or a list of visits: [{"patient": "P-1", '
     '"date": "2026-11-03", "areas": ["scalp"], ..., "products": [{"substance": "biotin", '

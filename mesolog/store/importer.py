@@ -4,7 +4,6 @@ Writing the plan is :meth:`Clinic.import_charts`."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -72,29 +71,19 @@ def exported_charts(path: Path) -> tuple[list[Chart], str | None]:
     return charts, identity
 
 
-class _Charts:
+def _charts(clinic: Clinic) -> Callable[[str], Chart | None]:
     """The existing chart of a patient id (ignoring case). The charts read last are kept (a
     file's rows of one patient are usually together), so that a file naming every patient of
     a large clinic does not hold the whole clinic in memory; a chart asked again is read
     again."""
+    import functools
 
-    KEPT = 256
+    @functools.lru_cache(maxsize=256)
+    def chart(patient_id: str) -> Chart | None:
+        found = clinic.find(patient_id)
+        return clinic.load_writable(found.stem) if found else None
 
-    def __init__(self, clinic: Clinic) -> None:
-        self.clinic = clinic
-        self.read: OrderedDict[str, Chart | None] = OrderedDict()
-
-    def __call__(self, patient_id: str) -> Chart | None:
-        key = patient_id.lower()
-        if key in self.read:
-            self.read.move_to_end(key)
-            return self.read[key]
-        found = self.clinic.find(patient_id)
-        chart = self.clinic.load_writable(found.stem) if found else None
-        self.read[key] = chart
-        if len(self.read) > self.KEPT:
-            self.read.popitem(last=False)
-        return chart
+    return chart
 
 
 @dataclass(frozen=True)
@@ -105,7 +94,6 @@ class ImportOptions:
     encoding: str | None = None  # --encoding, when the file has no byte-order mark
     header_row: int | None = None  # --header-row (else the map's, else 1)
     new_ids: Collection[str] = ()  # --new-patient: close to an existing id, but new
-    keep: bool = False  # keep the drafted sessions in the plan (a dry run counts them only)
 
 
 def prepare(
@@ -117,9 +105,8 @@ def prepare(
     if not isinstance(found, plan_.Source):
         return found
     how = replace(how, date_format=found.date_format)
-    return plan_.plan_rows(
-        found, _Charts(clinic), how, clinic.people, options.new_ids, options.keep
-    )
+    # A dry run counts the sessions of a long file without keeping them (see apply).
+    return plan_.plan_rows(found, _charts(clinic), how, clinic.people, options.new_ids, False)
 
 
 def apply(
@@ -144,7 +131,7 @@ def apply(
         raise UnreadableImport(f"{path} changed since it was read: run the import again.")
     how = replace(how, date_format=found.date_format)
     plan = plan_.ImportPlan(found.file_name, 0, found.unit)
-    stream = plan_.stream_rows(plan, found, _Charts(clinic), how, clinic.people, options.new_ids)
+    stream = plan_.stream_rows(plan, found, _charts(clinic), how, clinic.people, options.new_ids)
     clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
     return plan
 
@@ -172,7 +159,7 @@ def _source(
     data, _ = read_json(path)
     if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
         exported, identity = exported_charts(path)
-        plan = plan_.plan_restore(path.name, exported, _Charts(clinic), today)
+        plan = plan_.plan_restore(path.name, exported, _charts(clinic), today)
         plan.clinic_id = identity
         return plan
     if not plan_.is_visit_list(data):

@@ -178,7 +178,7 @@ def _rows_after_header(
     if not header or not any(header):
         where = "the first row" if header_row == 1 else f"row {header_row} (--header-row)"
         raise UnreadableImport(f"{path} has no header row: {where} must name the columns.")
-    if faults and (bad := _bad_byte(header)):
+    if faults and (bad := next(filter(None, map(_bad_byte, header)), "")):
         raise UnreadableImport(
             f"{path}: the header row holds {bad}; give the file's encoding with --encoding "
             "(e.g. --encoding cp1252)."
@@ -200,23 +200,20 @@ def _rows_after_header(
 _BAD = re.compile("[\udc80-\udcff\x00]")
 
 
-def _bad_byte(cells: list[str]) -> str:
-    for cell in cells:
-        found = _BAD.search(cell)
-        if found is None:
-            continue
-        if found.group() == "\x00":
-            return "a NUL byte (binary data)"
-        return f"byte 0x{ord(found.group()) - 0xDC00:02X}, which does not fit the encoding"
-    return ""
+def _bad_byte(cell: str) -> str:
+    found = _BAD.search(cell)
+    if found is None:
+        return ""
+    if found.group() == "\x00":
+        return "a NUL byte (binary data)"
+    return f"byte 0x{ord(found.group()) - 0xDC00:02X}, which does not fit the encoding"
 
 
 def _row_fault(header: list[str], cells: list[str]) -> str:
-    if not _BAD.search("".join(cells)):
+    if not _BAD.search("".join(cells)):  # the usual row: one search, not one per cell
         return ""
     for name, cell in zip(header, cells, strict=True):
-        bad = _bad_byte([cell])
-        if bad:
+        if bad := _bad_byte(cell):
             return (
                 f"column {name!r} holds {bad}; correct the cell, or give the file's encoding "
                 "with --encoding"
@@ -400,7 +397,7 @@ def read_json(path: Path) -> tuple[list[Any], str | None]:
         raise UnreadableImport(f"{path} is not a JSON file.") from None
     except RecursionError:
         data = None
-    if data is None or _depth(data) > MAX_JSON_DEPTH:
+    if data is None or _too_deep(data):
         raise UnreadableImport(
             f"{path} is nested deeper than {MAX_JSON_DEPTH} levels: it is no record import reads."
         )
@@ -421,19 +418,19 @@ def read_json(path: Path) -> tuple[list[Any], str | None]:
     return data, identity
 
 
-def _depth(data: object) -> int:
-    """How deeply ``data`` nests (iteratively: a deep file must not exhaust the stack)."""
-    deepest, stack = 0, [(data, 1)]
+def _too_deep(data: object) -> bool:
+    """Whether ``data`` nests deeper than :data:`MAX_JSON_DEPTH` (looked at iteratively: a deep
+    file must not exhaust the stack)."""
+    stack = [(data, 1)]
     while stack:
         item, level = stack.pop()
-        deepest = max(deepest, level)
         if level > MAX_JSON_DEPTH:
-            return level
+            return True
         if isinstance(item, dict):
-            stack += [(v, level + 1) for v in item.values()]
-        elif isinstance(item, list):
+            item = list(item.values())
+        if isinstance(item, list):
             stack += [(v, level + 1) for v in item]
-    return deepest
+    return False
 
 
 # --- the map file ------------------------------------------------------------------------------
