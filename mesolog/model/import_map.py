@@ -449,6 +449,7 @@ def _our_word(target: str, word: str) -> str:
 def load_map(data: dict[str, Any], where: str) -> ColumnMap:
     """A map file's data, checked: every field it names must be one mesolog knows."""
     columns = _columns(data.get("columns"), where)
+    encoding = data.get("encoding", "")
     return ColumnMap(
         columns,
         _date_format(data.get("date_format", ISO_DATE), where),
@@ -456,7 +457,7 @@ def load_map(data: dict[str, Any], where: str) -> ColumnMap:
         _split(data.get("split", {}), where),
         _units(data.get("units", {}), where),
         _header_row(data.get("header_row", 1), where),
-        _encoding(data.get("encoding", ""), where),
+        text_encoding(str(encoding), f"{where} encoding") if encoding != "" else "",
     )
 
 
@@ -532,17 +533,15 @@ def _units(units: object, where: str) -> dict[str, str]:
     return {"amount": str(unit)}
 
 
-def _encoding(name: object, where: str) -> str:
+def text_encoding(name: str, where: str, examples: str = "cp1252") -> str:
+    """The standard name of an encoding Python knows (a map's, or ``--encoding``), else a
+    refusal naming ``where``."""
     import codecs
 
-    if name == "":
-        return ""
     try:
-        return codecs.lookup(str(name)).name
+        return codecs.lookup(name).name
     except LookupError:
-        raise InvalidValue(
-            f"{where} encoding", str(name), "name a text encoding, e.g. cp1252"
-        ) from None
+        raise InvalidValue(where, name, f"name a text encoding, e.g. {examples}") from None
 
 
 def _header_row(row: object, where: str) -> int:

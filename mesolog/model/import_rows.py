@@ -335,14 +335,17 @@ def _why(error: MesologError) -> str:
     return f"missing required field{plural}: {names} (map a column of the file to it{also})."
 
 
+# Cells that are the same for every row of a session by construction, or the row's own.
+_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+
+
 def _alone(row: Row, group: Group) -> Group:
     """``row`` as a session of its own: its cells, and for the session's fields it leaves empty
     the values the session takes from its other rows (the substances are its own only)."""
     given = dict(row.given)
     for other in group.rows:
         for key, text in other.given.items():
-            substance = key in SUBSTANCE_FIELDS or bool(NUMBERED.match(key))
-            if text and not given.get(key) and not substance:
+            if text and not given.get(key) and key not in _PER_ROW and not NUMBERED.match(key):
                 given[key] = text
     return Group(group.patient, group.day, (Row(row.number, given),))
 
@@ -369,10 +372,6 @@ def row_reasons(
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), _why(error))
     return with_session(group, own)
-
-
-# Cells that are the same for every row of a session by construction, or the row's own.
-_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
 
 
 def disagreements(group: Group) -> dict[int, Rejection]:

@@ -203,9 +203,8 @@ class _Planner:
         self.sessions_left[key] -= 1
         if self.sessions_left[key]:
             return
-        self.keys.pop(
-            key, None
-        )  # the patient's last session: what the chart held is no longer asked
+        # The patient's last session: what the chart held is no longer asked.
+        self.keys.pop(key, None)
         if key in self.plan.charts:
             self.ready.append(self.plan.charts[key])
 

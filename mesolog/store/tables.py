@@ -245,18 +245,6 @@ def _encoding_of(handle: IO[bytes], path: Path, given: str | None) -> str:
     return "utf-8"
 
 
-def check_encoding(name: str) -> str:
-    """An ``--encoding`` Python knows, else a usage error naming it."""
-    from mesolog.errors import InvalidValue
-
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise InvalidValue(
-            "--encoding", name, "name a text encoding, e.g. utf-8, utf-16, cp1252, latin-1"
-        ) from None
-
-
 @contextlib.contextmanager
 def open_csv(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
     with open_regular(path) as handle:
