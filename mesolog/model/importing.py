@@ -438,11 +438,6 @@ VISITS_SHAPE = (
 )
 
 
-def is_visit_list(data: list[Any]) -> bool:
-    """A list of visits (a ``patient`` id as text), not mesolog's export (a patient table)."""
-    return all(isinstance(v, dict) and isinstance(v.get("patient"), str) for v in data)
-
-
 def _text(value: object, separator: str = ", ") -> str:
     if isinstance(value, list):
         return separator.join(_text(v) for v in value)

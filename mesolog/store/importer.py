@@ -162,7 +162,7 @@ def _source(
         plan = plan_.plan_restore(path.name, exported, _charts(clinic), today)
         plan.clinic_id = identity
         return plan
-    if not plan_.is_visit_list(data):
+    if not all(isinstance(visit["patient"], str) for visit in data):  # a list of visits
         raise UnreadableImport(
             f"{path} is neither a mesolog export nor a list of visits. {plan_.VISITS_SHAPE}."
         )

@@ -52,10 +52,8 @@ class Table:
     """A spreadsheet's header and its rows, streamed once (blank rows are skipped; the numbers
     keep counting them)."""
 
-    name: str
     header: list[str]
     rows: Iterator[SourceRow]
-    encoding: str = ""
 
 
 # --- opening a file safely ---------------------------------------------------------------------
@@ -166,7 +164,7 @@ def _cell(value: object) -> str:
 
 def _rows_after_header(
     path: Path, records: Iterable[list[str]], header_row: int, faults: bool
-) -> tuple[list[str], Iterator[SourceRow]]:
+) -> Table:
     """The header (row ``header_row``) and the non-blank rows below it, numbered."""
     import itertools
 
@@ -193,7 +191,7 @@ def _rows_after_header(
             fault = _row_fault(header, cells) if faults else ""
             yield SourceRow(number, cells, fault)
 
-    return header, rows()
+    return Table(header, rows())
 
 
 # A byte the decoder could not read ("surrogateescape" stand-ins), or a NUL.
@@ -250,9 +248,9 @@ def open_csv(path: Path, encoding: str | None = None, header_row: int = 1) -> It
     with open_regular(path) as handle:
         chosen = _encoding_of(handle, path, encoding)
         text = io.TextIOWrapper(handle, encoding=chosen, errors="surrogateescape", newline="")
-        records = _csv_records(path, text, chosen, header_row)
-        header, rows = _rows_after_header(path, records, header_row, True)
-        yield Table(path.name, header, rows, chosen)
+        yield _rows_after_header(
+            path, _csv_records(path, text, chosen, header_row), header_row, True
+        )
 
 
 def _csv_records(path: Path, text: IO[str], encoding: str, header_row: int) -> Iterator[list[str]]:
@@ -316,8 +314,7 @@ def open_xlsx(path: Path, header_row: int = 1) -> Iterator[Table]:
             raise UnreadableImport(f"{path} has no sheet to import.")
         sheet.reset_dimensions()
         records = ([_cell(v) for v in row] for row in _xlsx_rows(path, sheet))
-        header, rows = _rows_after_header(path, records, header_row, False)
-        yield Table(path.name, header, rows)
+        yield _rows_after_header(path, records, header_row, False)
     finally:
         book.close()
 
