@@ -104,8 +104,7 @@ def substance_cells(item: Substance, numbered: bool) -> list[object]:
 
 
 def measure_names(charts: list[Chart]) -> list[str]:
-    names = {name for chart in charts for s in chart.sessions for name in s.measurements}
-    return sorted(names)
+    return sorted({name for chart in charts for s in chart.sessions for name in s.measurements})
 
 
 def measure_cells(measurements: dict[str, float], names: list[str]) -> list[object]:

@@ -184,14 +184,10 @@ def known_field(name: str) -> bool:
     )
 
 
-def header_unit(header: str) -> tuple[str, str | None]:
-    """``"Menge (ml)"`` -> ``("Menge", "ml")``; a header without a unit comes back whole."""
+def header_unit(header: str) -> str | None:
+    """The unit of amounts a header names: ``"Menge (ml)"`` -> ``"ml"``."""
     match = _HEADER_UNIT.match(header.strip())
-    if match:
-        unit = HEADER_UNITS.get(fold(match["unit"]))
-        if unit:
-            return match["name"], unit
-    return header, None
+    return HEADER_UNITS.get(fold(match["unit"])) if match else None
 
 
 def guess_field(header: str) -> str | None:
@@ -386,7 +382,7 @@ class MapDraft:
         """The map file: comments that explain it, then the guesses as TOML."""
         import tomli_w
 
-        units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h)[1])}
+        units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h))}
         data: dict[str, Any] = {"date_format": self.dates.format}
         if self.header_row != 1:
             data["header_row"] = self.header_row

@@ -488,45 +488,37 @@ def plan_restore(
     from mesolog.model.validation import session_problems
 
     plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
-    ordinal = 0
+    first = 1  # the chart's first session, counted in the file
     for chart in exported:
-        first, ordinal = ordinal + 1, ordinal + len(chart.sessions)
+        rows = range(first, first + len(chart.sessions))
+        first = rows.stop
         try:
             parse.check_patient_id(chart.patient.id)
         except InvalidPatientId as error:
-            plan.rejected += [
-                Rejection(first + i, "patient", error.message) for i in range(len(chart.sessions))
-            ]
+            plan.rejected += [Rejection(row, "patient", error.message) for row in rows]
             continue
-        refused = [
-            Rejection(
-                first + i,
-                ".".join(map(str, p.field)),
-                f"{chart.patient.id} session {s.id}: {p.message}",
-            )
-            for i, s in enumerate(chart.sessions)
-            for p in session_problems(s, today)
-        ]
-        if refused:
-            plan.rejected += refused
-            bad = {r.row for r in refused}
-            chart = replace(
-                chart,
-                sessions=tuple(s for i, s in enumerate(chart.sessions) if first + i not in bad),
-            )
+        kept = []
+        for row, session in zip(rows, chart.sessions, strict=True):
+            problems = session_problems(session, today)
+            plan.rejected += [
+                Rejection(
+                    row,
+                    ".".join(map(str, p.field)),
+                    f"{chart.patient.id} session {session.id}: {p.message}",
+                )
+                for p in problems
+            ]
+            if not problems:
+                kept.append(session)
         existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(
-                chart.patient.id,
-                chart.patient,
-                list(chart.sessions),
-                chart.courses,
-                amendments=chart.amendments,
+                chart.patient.id, chart.patient, kept, chart.courses, amendments=chart.amendments
             )
             continue
         held = {session_identity(s) for s in existing.sessions}
-        fresh = [s for s in chart.sessions if session_identity(s) not in held]
-        plan.already_imported += len(chart.sessions) - len(fresh)
+        fresh = [s for s in kept if session_identity(s) not in held]
+        plan.already_imported += len(kept) - len(fresh)
         if fresh:
             plan.charts[chart.patient.id.lower()] = ChartPlan(existing.patient.id, None, fresh)
     return plan
