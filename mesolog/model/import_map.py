@@ -242,18 +242,20 @@ def read_date(text: str, date_format: str, today: date) -> date:
 @functools.lru_cache(maxsize=4096)
 def _day(text: str, date_format: str) -> date | None:
     """A file holds few distinct dates, each on many rows: each is read once."""
-    for form in (date_format, ISO_DATE):
-        try:
-            return datetime.strptime(date_part(text), form).date()
-        except ValueError:
-            continue
-    return None
+    return _read_as(date_part(text), date_format) or _read_as(date_part(text), ISO_DATE)
+
+
+def _read_as(text: str, form: str) -> date | None:
+    try:
+        return datetime.strptime(text, form).date()
+    except ValueError:
+        return None
 
 
 @dataclass
 class DateGuess:
     """Which formats read every date cell seen so far, fed one cell at a time (a file is
-    streamed); ``swapped`` stays True while no cell tells day and month apart."""
+    streamed)."""
 
     fitting: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
     seen: int = 0
@@ -265,7 +267,7 @@ class DateGuess:
             return
         self.seen += 1
         self.example = self.example or text
-        self.fitting = [f for f in self.fitting if _reads(text, f)]
+        self.fitting = [f for f in self.fitting if _read_as(text, f)]
 
     @property
     def format(self) -> str:
@@ -287,21 +289,10 @@ def ambiguous_dates(example: str, chosen: str, other: str) -> str:
     )
 
 
-def _reads(text: str, form: str) -> bool:
-    try:
-        datetime.strptime(text, form)
-    except ValueError:
-        return False
-    return True
-
-
 def tells_day_from_month(text: str, date_format: str) -> bool:
     """Whether a date cell can be read only one way (its day is over 12, or equals its month)."""
-    try:
-        day = datetime.strptime(date_part(text), date_format).date()
-    except ValueError:
-        return True
-    return day.day > 12 or day.day == day.month
+    day = _read_as(date_part(text), date_format)
+    return day is None or day.day > 12 or day.day == day.month
 
 
 # --- the map -----------------------------------------------------------------------------------
