@@ -28,16 +28,15 @@ from mesolog.model.exchange import (
     SUBSTANCE_POSITION,
 )
 
-# The fields a row may give: those of mesolog's own CSV columns, which derive from the field
-# table of the session (docs/fields.md), less the ones import leaves alone (below).
-PATIENT_FIELDS = PATIENT_COLUMNS
-SESSION_FIELDS = tuple(c for c in SESSION_COLUMNS if c not in ("session", "source"))
 SUBSTANCE_FIELDS = NUMBERED_SUBSTANCE_COLUMNS
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")
+# The fields a row may give: those of mesolog's own CSV columns, which derive from the field
+# table of the session (docs/fields.md), the ones import leaves alone last.
 FIELDS = (
-    *PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS
+    *PATIENT_COLUMNS, *(c for c in SESSION_COLUMNS if c not in IGNORED_FIELDS),
+    *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS,
 )  # fmt: skip
 REQUIRED = ("patient", "date", "substance")
 NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")
@@ -208,11 +207,8 @@ def guess_field(header: str) -> str | None:
 def is_own_format(header: list[str]) -> bool:
     """A mesolog CSV export: every column a field name, with a patient, a date, a substance."""
     names = set(header)
-    return (
-        all(known_field(h) for h in header)
-        and {"patient", "date"} <= names
-        and ("substance" in names or "substance_1" in names)
-    )
+    required = all(f in names or f"{f}_1" in names for f in REQUIRED)
+    return required and all(known_field(h) for h in header)
 
 
 # --- dates -------------------------------------------------------------------------------------
