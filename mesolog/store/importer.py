@@ -178,20 +178,20 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
     cmap = map_.load_map(data, where.name) if data is not None else None
     header_row = options.header_row or (cmap.header_row if cmap else 1)
     encoding = options.encoding or (cmap.encoding if cmap else None) or None
-    with open_table(path, encoding, header_row) as table:
-        if cmap is None and map_.is_own_format(table.header):
-            cmap = map_.own_map(table.header)
+    with open_table(path, encoding, header_row) as (header, rows):
+        if cmap is None and map_.is_own_format(header):
+            cmap = map_.own_map(header)
         if cmap is None:
-            draft = map_.MapDraft(table.header, header_row, options.encoding or "")
-            for row in table.rows:
+            draft = map_.MapDraft(header, header_row, options.encoding or "")
+            for row in rows:
                 draft.feed(row.cells)
             written = write_map(where, draft.text(path.name))
             return MapWritten(written, draft.unmapped, draft.dates.ambiguity(), draft.header_hint)
-        _check_columns(path, table.header, cmap, header_row)
+        _check_columns(path, header, cmap, header_row)
         # A workbook's XML is slow to parse, and the planner reads the rows twice: its rows are
         # read once, into a temporary CSV file.
-        raw = spilled(table.rows) if kind_of(path) == "xlsx" else _read(path, encoding, header_row)
-    columns = map_.mapped_columns(table.header, cmap)
+        raw = spilled(rows) if kind_of(path) == "xlsx" else _read(path, encoding, header_row)
+    columns = map_.mapped_columns(header, cmap)
     keys = [c for c in columns if c.target in ("patient", "date", "session")]
     return plan_.Source(path.name, _mapped(raw, columns), cmap.date_format, keys=_mapped(raw, keys))
 
@@ -200,8 +200,8 @@ def _read(path: Path, encoding: str | None, header_row: int) -> Callable[[], Ite
     """The file's rows, read anew on each call."""
 
     def rows() -> Iterator[SourceRow]:
-        with open_table(path, encoding, header_row) as table:
-            yield from table.rows
+        with open_table(path, encoding, header_row) as (_, read):
+            yield from read
 
     return rows
 

@@ -29,7 +29,6 @@ XLSX_HINT = 'reading .xlsx needs openpyxl: pip install "mesolog[xlsx]" (or save 
 # The largest file import reads: a clinic's whole history is far smaller (200,000 rows of
 # mesolog's own CSV are 44 MB); anything larger is more likely a wrong file.
 MAX_MB = 200
-MAX_BYTES = MAX_MB * 1_000_000
 # An XLSX is a zip: what it unpacks to is limited too (a small file may unpack to gigabytes).
 MAX_UNPACKED_MB = 1000
 # JSON nested deeper than this is no record mesolog reads (its exports nest five levels).
@@ -47,13 +46,9 @@ class SourceRow:
     fault: str = ""
 
 
-@dataclass
-class Table:
-    """A spreadsheet's header and its rows, streamed once (blank rows are skipped; the numbers
-    keep counting them)."""
-
-    header: list[str]
-    rows: Iterator[SourceRow]
+# A spreadsheet's header and its rows, streamed once (blank rows are skipped; the numbers keep
+# counting them).
+Table = tuple[list[str], Iterator[SourceRow]]
 
 
 # --- opening a file safely ---------------------------------------------------------------------
@@ -74,7 +69,7 @@ def _refuse_kind(path: Path, mode: int) -> None:
 
 
 def _refuse_size(path: Path, size: int) -> None:
-    if size > MAX_BYTES:
+    if size > MAX_MB * 1_000_000:
         raise UnreadableImport(
             f"{path} is {size / 1_000_000:.0f} MB, over the {MAX_MB} MB import reads at once: "
             "split it into smaller files."
@@ -191,7 +186,7 @@ def _rows_after_header(
             fault = _row_fault(header, cells) if faults else ""
             yield SourceRow(number, cells, fault)
 
-    return Table(header, rows())
+    return header, rows()
 
 
 # A byte the decoder could not read ("surrogateescape" stand-ins), or a NUL.
