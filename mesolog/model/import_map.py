@@ -115,8 +115,10 @@ HEADER_WORDS = {
 _HEADER_FIELD = {word: name for name, words in HEADER_WORDS.items() for word in words.split()}
 # A unit written in a header, "Menge (ml)" or "Dose [mg]", in the words of each language
 # (IE: internationale Einheiten, UI: unités internationales) -> the unit mesolog records.
+# Keyed as `fold` leaves a unit: it turns the micro sign (U+00B5) into Greek mu (U+03BC), so
+# "μg" stands for both ways of typing micrograms.
 HEADER_UNITS = {
-    "ml": "ml", "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "iu": "IU", "ie": "IU",
+    "ml": "ml", "mg": "mg", "mcg": "mcg", "ug": "mcg", "\u03bcg": "mcg", "iu": "IU", "ie": "IU",
     "ui": "IU", "u": "U", "e": "U", "cc": "ml",
 }  # fmt: skip
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(\[]\s*(?P<unit>[^)\]]+?)\s*[)\]]\s*$")
