@@ -11,6 +11,7 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from conftest import snapshot
 
 GERMAN = (
@@ -301,3 +302,19 @@ def test_every_guessed_header_and_word_names_a_field_of_the_table() -> None:
     assert [f for f in import_map.HEADER_WORDS if not import_map.known_field(f)] == []
     assert [f for f in import_map.VALUE_WORDS if not import_map.known_field(f)] == []
     assert import_map.guess_field("needle_length_mm") == "needle_length_mm"  # the table's own names
+
+
+@pytest.mark.parametrize("micro", ["\u00b5", "\u03bc"])  # the micro sign, and Greek mu
+def test_a_header_in_micrograms_gives_the_unit_whichever_mu_was_typed(
+    run, data_dir: Path, tmp_path: Path, micro: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "visits.csv"
+    path.write_text(
+        f"Patient;Datum;Bereich;Technik;Tiefe (mm);Betäubung;Produkt;Dosis ({micro}g);Charge\n"
+        "P-7;03.11.2025;Kopfhaut;Pistole;1,5;keine;Biotin;500;B-1\n"
+    )
+    run("import", str(path), expect=1)
+    assert f'"Dosis ({micro}g)" = "amount"' in path.with_name("visits.csv.map.toml").read_text()
+    run("import", str(path), "--apply")
+    [session] = chart(data_dir, "P-7")["sessions"]
+    assert [(s["amount"], s["unit"]) for s in session["substances"]] == [(500, "mcg")]
