@@ -288,9 +288,17 @@ def ambiguous_dates(example: str, chosen: str, other: str) -> str:
 
 
 def tells_day_from_month(text: str, date_format: str) -> bool:
-    """Whether a date cell can be read only one way (its day is over 12, or equals its month)."""
+    """Whether a date cell shows which of day and month comes first: it does not read as
+    ``date_format``, or its day is over 12. (3 March, 03/03, reads alike both ways but tells
+    nothing about the 04/10 on the next row.)"""
     day = _read_as(date_part(text), date_format)
-    return day is None or day.day > 12 or day.day == day.month
+    return day is None or day.day > 12
+
+
+def reads_two_ways(text: str, date_format: str) -> bool:
+    """Whether a date cell is a different day when its day and month are swapped (03/11)."""
+    day = _read_as(date_part(text), date_format)
+    return day is not None and day.day <= 12 and day.day != day.month
 
 
 # --- the map -----------------------------------------------------------------------------------

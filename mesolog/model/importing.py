@@ -38,6 +38,7 @@ from mesolog.model.import_map import (
     mapped_cells,
     mapped_columns,
     own_map,
+    reads_two_ways,
     tells_day_from_month,
 )
 from mesolog.model.import_rows import (
@@ -293,8 +294,7 @@ class _Planner:
 def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
     """Count each session's rows and each patient's sessions; say when the dates read two ways."""
     count, rows_read, last = SessionCount(), 0, None
-    swappable = source.date_format in SWAPPABLE
-    example = ""
+    swappable, told, example = source.date_format in SWAPPABLE, False, ""
     for row in (source.keys or source.rows)():
         rows_read += row.number != last  # a visit's products share its number
         last = row.number
@@ -303,12 +303,13 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, Session
             continue
         count.add(session_key(row.given, source.date_format))
         text = row.given.get("date", "")
-        if swappable and text:
-            example = example or date_part(text)  # the date alone: it reads, so it is inert
-            swappable = not tells_day_from_month(text, source.date_format)
+        if swappable and not told and text:
+            told = tells_day_from_month(text, source.date_format)
+            if not (told or example) and reads_two_ways(text, source.date_format):
+                example = date_part(text)  # the date alone: it reads, so it is inert
     dates = (
         ambiguous_dates(example, source.date_format, SWAPPABLE[source.date_format])
-        if swappable and example
+        if example and not told
         else ""
     )
     return rows_read, count, dates
