@@ -171,14 +171,13 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected, InvalidValue
-    from mesolog.model.import_map import ISO_DATE
+    from mesolog.model.import_map import ISO_DATE, text_encoding
     from mesolog.model.import_rows import Drafting
     from mesolog.model.values import one_line
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import ImportOptions, MapWritten, prepare
     from mesolog.store.importer import apply as apply_import
-    from mesolog.store.tables import check_encoding
 
     state = state_of(ctx)
     # Writing into a named folder that does not exist is refused (a typo in the path must not
@@ -188,7 +187,11 @@ def import_file(
         raise InvalidValue("--header-row", str(header_row), "give the row number, 1 or more")
     options = ImportOptions(
         map_file=Path(map_file) if map_file else None,
-        encoding=check_encoding(encoding) if encoding else None,
+        encoding=(
+            text_encoding(encoding, "--encoding", "utf-8, utf-16, cp1252, latin-1")
+            if encoding
+            else None
+        ),
         header_row=header_row,
         new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
     )

@@ -164,7 +164,7 @@ def measurement(spec: str) -> tuple[str, float]:
     return name, number(raw, f"measure {name}")
 
 
-_AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµ]+)\s*$")
+_AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµμ]+)\s*$")
 
 
 def amount(text: str) -> tuple[float, str]:

@@ -27,8 +27,13 @@ METHODS = (
     "mesoperfusion",
 )
 UNITS = ("ml", "mg", "mcg", "IU", "U")
-# Typed unit (lower case) -> the unit: each unit itself, and "ug" or "µg" for mcg.
-UNIT_ALIASES = {unit.lower(): unit for unit in UNITS} | {"ug": "mcg", "µg": "mcg"}
+# Typed unit (lower case) -> the unit: each unit itself, and "ug" or "µg" for mcg, with the
+# micro sign (U+00B5) or Greek mu (U+03BC), which look alike and are both typed.
+UNIT_ALIASES = {unit.lower(): unit for unit in UNITS} | {
+    "ug": "mcg",
+    "\u00b5g": "mcg",
+    "\u03bcg": "mcg",
+}
 # Typed words for a technique -> the technique ("with a mechanical gun or by hand").
 TECHNIQUE_ALIASES = {
     "by hand": "hand",

@@ -22,9 +22,6 @@ FORMATS = ("table", "json", "csv", "markdown")
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-# --- plumbing ---------------------------------------------------------------------------------
-
-
 # --- what reaches a screen is inert ----------------------------------------------------------
 #
 # A chart is text anyone could have typed, merged or edited by hand: an escape sequence in it
@@ -201,11 +198,7 @@ def flat_cell(value: object) -> object:
 
 def write(text: str) -> None:
     text = inert(text)
-    text = text if text.endswith("\n") else text + "\n"
-    if page.current is not None:
-        page.current.write(text)
-    else:
-        sys.stdout.write(text)
+    stream(text if text.endswith("\n") else text + "\n", inert_already=True)
 
 
 def date_text(value: date | None) -> str:
@@ -231,11 +224,8 @@ def change_text(value: float) -> str:
 
 def warnings(messages: Iterable[str]) -> None:
     """Warnings, once each, on stderr: recorded all the same."""
-    seen = set()
-    for message in messages:
-        if message not in seen:
-            seen.add(message)
-            sys.stderr.write(f"warning: {inert(message)}\n")
+    for message in dict.fromkeys(messages):
+        sys.stderr.write(f"warning: {inert(message)}\n")
 
 
 def stream(text: str, inert_already: bool = False) -> None:
