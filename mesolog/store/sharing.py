@@ -43,12 +43,21 @@ def driver_command() -> str:
 # --- setup --------------------------------------------------------------------------------------
 
 
-def _attributes_present(data_dir: Path) -> bool:
+def has_line(path: Path, line: str) -> bool:
+    """Whether a text file (``.gitattributes``) holds this line."""
     try:
-        text = (data_dir / ATTRIBUTES).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError:
         return False
-    return ATTRIBUTE_LINE in text.splitlines()
+    return line in text.splitlines()
+
+
+def add_lines(path: Path, lines: list[str], old: str | None = None) -> None:
+    """``lines`` appended to a text file (``old``: its text, if read already), the rest kept."""
+    if old is None:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+    joiner = "" if not old or old.endswith("\n") else "\n"
+    write_atomically(path, old + joiner + "".join(f"{line}\n" for line in lines))
 
 
 def attribute_problem(data_dir: Path) -> str | None:
@@ -68,14 +77,11 @@ def attribute_problem(data_dir: Path) -> str | None:
 def write_attributes(data_dir: Path) -> bool:
     """Add the attribute line to ``.gitattributes`` (kept otherwise) unless it is there and in
     force; True when it changed. Added again at the end when a later line overrides it."""
-    if _attributes_present(data_dir) and (
+    if has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE) and (
         not history.enabled(data_dir) or attribute_problem(data_dir) is None
     ):
         return False
-    path = data_dir / ATTRIBUTES
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    joiner = "" if not old or old.endswith("\n") else "\n"
-    write_atomically(path, f"{old}{joiner}{ATTRIBUTE_LINE}\n")
+    add_lines(data_dir / ATTRIBUTES, [ATTRIBUTE_LINE])
     return True
 
 
@@ -90,8 +96,7 @@ def exclude_own_files(data_dir: Path) -> None:
     missing = [line for line in history.GITIGNORE.splitlines() if line not in old.splitlines()]
     if missing:
         exclude.parent.mkdir(parents=True, exist_ok=True)
-        joiner = "" if not old or old.endswith("\n") else "\n"
-        write_atomically(exclude, old + joiner + "\n".join(missing) + "\n")
+        add_lines(exclude, missing, old)
 
 
 def register_driver(data_dir: Path) -> None:
@@ -144,7 +149,7 @@ def driver_problem(data_dir: Path) -> str | None:
             "the merge driver is not registered in this clone, so git would merge charts line "
             "by line: run `mesolog init --git` in it"
         )
-    if not _attributes_present(data_dir):
+    if not has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE):
         return f"{ATTRIBUTES} lacks `{ATTRIBUTE_LINE}`: run `mesolog init --git`"
     problem = attribute_problem(data_dir)
     if problem:
@@ -164,7 +169,9 @@ def init(data_dir: Path) -> str:
 
     if not history.enabled(data_dir):
         write_attributes(data_dir)
-        history.git(data_dir, "init", "--quiet")  # photos' LFS set up before the first commit
+        made = history.git(data_dir, "init", "--quiet")  # LFS set up before the first commit
+        if made.returncode != 0:
+            raise HistoryError(f"git init failed: {made.stderr.strip()}")
         photos, _ = share_photos(data_dir)
         message = history.init(data_dir)  # commits everything, .gitattributes included
         register_driver(data_dir)
@@ -229,21 +236,6 @@ def merge_files(base: Path, ours: Path, theirs: Path, shown_as: str) -> MergedCh
 @dataclass
 class SyncReport:
     lines: list[str] = field(default_factory=list)
-
-
-def _pending(data_dir: Path) -> list[tuple[str, str]]:
-    """(git's two status letters, path) of every change git has not recorded, untracked files
-    included (``-z``: names as they are, the old name of a rename skipped)."""
-    status = history.git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
-    found: list[tuple[str, str]] = []
-    skip = False
-    for item in status.split("\0"):
-        if skip or len(item) < 4:
-            skip = False
-            continue
-        skip = item[0] in "RC"
-        found.append((item[:2], item[3:]))
-    return found
 
 
 def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
@@ -374,7 +366,7 @@ def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
     """Changes git has not recorded are never swept into a commit by surprise: committed as
     they are with ``--keep-edits``, else refused with the command that keeps them (and never
     one that would throw a session away)."""
-    pending = _pending(data_dir)
+    pending = history.changes(data_dir)
     if not pending:
         return
     paths = [path for _, path in pending]
@@ -429,14 +421,14 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
     """Fetched already: compute the pull without touching the work tree, check it, and only
     then move the branch and the work tree. Returns the fields kept two ways."""
     shown = f"{remote}/{there}"
+    theirs = history.output(data_dir, "rev-parse", "--verify", f"refs/remotes/{shown}^{{commit}}")
+    if not theirs:  # nothing on the remote yet
+        return []
     folder = pull.scratch(data_dir)
     try:
-        planned = pull.prepare(data_dir, f"refs/remotes/{shown}", shown, folder)
+        planned = pull.prepare(data_dir, theirs, shown, folder)
         if planned is None:
-            if history.output(
-                data_dir, "rev-parse", "--verify", "--quiet", f"refs/remotes/{shown}"
-            ):
-                report.lines.append(f"pulled from {shown}: already up to date")
+            report.lines.append(f"pulled from {shown}: already up to date")
             return []
         _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
         pull.settle(data_dir, planned, shown, folder)
