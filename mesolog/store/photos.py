@@ -80,10 +80,9 @@ def read_file(path: Path) -> bytes:
         raise _refuse(path, "is a symbolic link; give the picture itself")
     if not stat.S_ISREG(first.st_mode):
         raise _refuse(path, "is not a regular file (a folder, FIFO or device)")
+    too_large = f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
     if first.st_size > MAX_FILE_BYTES:
-        raise _refuse(
-            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
-        )
+        raise _refuse(path, too_large)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
@@ -98,9 +97,7 @@ def read_file(path: Path) -> bytes:
             raise _refuse(path, "changed while it was being read")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(
-            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
-        )
+        raise _refuse(path, too_large)
     return data
 
 
@@ -193,11 +190,7 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     """``data`` written to a new file (0600) atomically: a temporary file in the same folder,
     fsync, linked into place (never over an existing file), the folder fsynced. The photo
     folders are made private (0700) and never followed if they are links."""
-    if linked_on_the_way(data_dir, path):
-        raise UnusablePhoto(
-            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
-            "the data folder itself; nothing was written."
-        )
+    _refuse_links(data_dir, path)
     folder = data_dir
     for part in path.parent.relative_to(data_dir).parts:
         folder = folder / part
@@ -230,11 +223,7 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
     """True when ``path`` is a regular file holding exactly this picture (written by an earlier
     run whose chart change did not happen, or brought by git): it is used as it is. Anything
     else at that name is refused rather than replaced, and so is a path through a link."""
-    if linked_on_the_way(data_dir, path):
-        raise UnusablePhoto(
-            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
-            "the data folder itself; nothing was written."
-        )
+    _refuse_links(data_dir, path)
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -244,6 +233,14 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
     raise UnusablePhoto(
         f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written."
     )
+
+
+def _refuse_links(data_dir: Path, path: Path) -> None:
+    if linked_on_the_way(data_dir, path):
+        raise UnusablePhoto(
+            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
+            "the data folder itself; nothing was written."
+        )
 
 
 def remove_quietly(paths: list[Path]) -> None:
@@ -372,21 +369,13 @@ def lfs_installed(data_dir: Path) -> bool:
     return history.git(data_dir, "lfs", "version").returncode == 0
 
 
-def _lfs_line_present(data_dir: Path) -> bool:
-    try:
-        text = (data_dir / ".gitattributes").read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return LFS_LINE in text.splitlines()
-
-
 def share_photos(data_dir: Path) -> tuple[str, bool]:
     """Set the repository (which exists) up to carry photos through Git LFS when ``git lfs``
     is installed: its hooks and filters in this clone's config, and the attribute line. The
     sentence to say, and whether ``.gitattributes`` changed (to be committed). Without LFS the
     pictures are committed as ordinary files. Pictures committed before stay as they were."""
     from mesolog.store import history
-    from mesolog.store.files import write_atomically
+    from mesolog.store.sharing import add_lines, has_line
 
     if not lfs_installed(data_dir):
         return AS_PLAIN_FILES + ".", False
@@ -396,13 +385,9 @@ def share_photos(data_dir: Path) -> tuple[str, bool]:
             f"{AS_PLAIN_FILES[: -len(' (git-lfs is not installed)')]}: git lfs install failed ({done.stderr.strip()[:120]}).",
             False,
         )
-    changed = False
-    if not _lfs_line_present(data_dir):
-        path = data_dir / ".gitattributes"
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        joiner = "" if not old or old.endswith("\n") else "\n"
-        write_atomically(path, f"{old}{joiner}{LFS_LINE}\n")
-        changed = True
+    changed = not has_line(data_dir / ".gitattributes", LFS_LINE)
+    if changed:
+        add_lines(data_dir / ".gitattributes", [LFS_LINE])
     if any(lfs_pointer(p) for p in (data_dir / "photos").rglob("*.jpg")):
         history.git(data_dir, "lfs", "pull")  # a clone made without LFS: the pictures themselves
     return THROUGH_LFS + ".", changed
@@ -413,8 +398,9 @@ def sharing_finding(data_dir: Path) -> tuple[str, str]:
     wrong): the attributes name LFS but this clone has no LFS filter (it would commit
     pictures as plain files, or hold pointers instead of pictures)."""
     from mesolog.store import history
+    from mesolog.store.sharing import has_line
 
-    if not _lfs_line_present(data_dir):
+    if not has_line(data_dir / ".gitattributes", LFS_LINE):
         if lfs_installed(data_dir):
             return (
                 "warning",
