@@ -82,10 +82,6 @@ def _own(block: Block) -> str:
     return cut(block.text, block.name)[0]
 
 
-def _subtables(block: Block) -> list[Block]:
-    return cut(block.text, block.name)[1]
-
-
 _KEY_LINE = re.compile(r'^[ \t]*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)[ \t]*=')
 
 
@@ -194,9 +190,9 @@ class Side:
 
     @staticmethod
     def of(block: Block) -> Side:
-        own = _own(block)
+        own, subtables = cut(block.text, block.name)
         subs = []
-        for sub in _subtables(block):
+        for sub in subtables:
             key, value = _sub_value(sub, block.name)
             subs.append((key, sub, value))
         return Side(block, _values(block), own, _values(Block(block.name, block.array, own)), subs)
@@ -245,32 +241,22 @@ def _parse_block(name: str, array: bool, text: str) -> dict[str, Any] | None:
         return None
 
 
+@dataclass
 class BlockResult:
-    """A merged block's text; its values are parsed only when asked (most blocks are taken
-    whole from one side and never need them)."""
+    """A merged block's text; a session's values are parsed only when asked (most blocks are
+    taken whole from one side and never need them)."""
 
-    def __init__(
-        self,
-        text: str,
-        values: dict[str, Any] | None,
-        clashes: list[FieldClash],
-        name: str = "sessions",
-    ) -> None:
-        self.text, self._values, self.clashes, self.name = text, values, clashes, name
+    text: str
+    parsed: dict[str, Any] | None
+    clashes: list[FieldClash]
 
     @property
     def values(self) -> dict[str, Any]:
-        if self._values is None:
-            self._values = _values(Block(self.name, True, self.text))
-        return self._values
-
-    def number(self) -> int:
-        """The session number, read from its line when it is plainly written."""
-        found = _NUMBER.search(_own(Block("sessions", True, self.text)))
-        return int(found.group(2)) if found else int(self.values["id"])
+        if self.parsed is None:
+            self.parsed = _values(Block("sessions", True, self.text))
+        return self.parsed
 
 
-_NUMBER = re.compile(r"(?m)^([ \t]*id[ \t]*=[ \t]*)(\d+)[ \t]*$")
 _UID = re.compile(r'(?m)^[ \t]*uid[ \t]*=[ \t]*"([0-9A-Za-z]{26})"[ \t]*$')
 _NAME = re.compile(r'(?m)^[ \t]*name[ \t]*=[ \t]*"([^"\\]*)"[ \t]*$')
 
@@ -280,23 +266,21 @@ def merge_block(
     ours: Block | None,
     theirs: Block | None,
     special: Callable[[str, Any, Any, Any], Any] | None = None,
-    keep_ours: bool | None = None,
 ) -> BlockResult:
     """One table (or array item) merged: text, values and the fields changed two ways."""
     present = [b for b in (ours, theirs) if b is not None]
     if len(present) == 1 or (ours is not None and theirs is not None and ours.text == theirs.text):
         # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
         chosen = present[0]
-        return BlockResult(chosen.text, None, [], chosen.name)
+        return BlockResult(chosen.text, None, [])
     assert ours is not None and theirs is not None
     if base is not None and base.text == ours.text:
-        return BlockResult(theirs.text, None, [], theirs.name)
+        return BlockResult(theirs.text, None, [])
     if base is not None and base.text == theirs.text:
-        return BlockResult(ours.text, None, [], ours.name)
+        return BlockResult(ours.text, None, [])
     o, t = Side.of(ours), Side.of(theirs)
     b = Side.of(base) if base is not None else None
-    if keep_ours is None:
-        keep_ours = merging.keeps_ours(o.values, t.values)
+    keep_ours = merging.keeps_ours(o.values, t.values)
     merged, clashes = merging.merge_values(
         b.values if b else {}, o.values, t.values, keep_ours, special
     )
@@ -306,11 +290,11 @@ def merge_block(
     for union in (False, True):
         text = merge_lines(base.text if base else "", first, second, union)
         if text is not None and _parse_block(ours.name, ours.array, text) == merged:
-            return BlockResult(text, merged, clashes, ours.name)
+            return BlockResult(text, merged, clashes)
     # The sides in a stable order (by text) so that either machine builds the same bytes.
     sides = sorted([o, t], key=lambda s: s.block.text)
     text = _assemble(ours.name, ours.array, sides, b, merged)
-    return BlockResult(text, merged, clashes, ours.name)
+    return BlockResult(text, merged, clashes)
 
 
 # --- the chart --------------------------------------------------------------------------------------
