@@ -103,21 +103,14 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
 
 def init(data_dir: Path) -> str:
     """The first commit of a repository ``git init`` just made: everything in the data folder."""
-    ignore = data_dir / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(GITIGNORE, encoding="utf-8")
     stuck = index_lock_warning(data_dir)
     if stuck:
         raise HistoryError(f"history is not on yet: {stuck}")
     git(data_dir, "add", "--all")
     done = git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
-    if done.returncode != 0 and not _has_commits(data_dir):
+    if done.returncode != 0 and not output(data_dir, "rev-parse", "--verify", "--quiet", "HEAD"):
         raise HistoryError(f"history is not on: git could not commit ({_last_line(done.stderr)}).")
     return "history is on: every change will be committed in the data folder's git repository."
-
-
-def _has_commits(data_dir: Path) -> bool:
-    return git(data_dir, "rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
 
 
 def _last_line(said: str) -> str:

@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from mesolog.errors import (
@@ -117,26 +116,18 @@ OWN_FILES = (ATTRIBUTES, ".gitignore", "clinic.toml")
 def tighten(data_dir: Path) -> None:
     """Folders 0700, and every file under patients/ and mesolog's own files 0600, as a clone,
     a pull or a merge (git writes the work tree with the umask: 0644) leaves them."""
-    import stat
+    from mesolog.store.photos import keep_private, tighten_photos
 
     for folder in (data_dir, data_dir / "patients"):
         if folder.is_dir() and not folder.is_symlink():
             os.chmod(folder, 0o700)
-    from mesolog.store.photos import tighten_photos
-
     tighten_photos(data_dir)
     patients = data_dir / "patients"
     files = [data_dir / name for name in OWN_FILES]
     if patients.is_dir():
         files += sorted(patients.iterdir())
     for path in files:
-        try:
-            status = os.lstat(path)
-        except OSError:
-            continue
-        # Never through a symbolic link (its target may be outside the folder); only what is wider.
-        if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
-            os.chmod(path, 0o600)
+        keep_private(path)
 
 
 def driver_problem(data_dir: Path) -> str | None:
@@ -167,28 +158,27 @@ def init(data_dir: Path) -> str:
         raise HistoryError("git is not installed, so history is off; the data folder was created.")
     from mesolog.store.photos import share_photos
 
-    if not history.enabled(data_dir):
-        write_attributes(data_dir)
+    fresh = not history.enabled(data_dir)
+    own = [ATTRIBUTES] if write_attributes(data_dir) else []
+    if fresh:
         made = history.git(data_dir, "init", "--quiet")  # LFS set up before the first commit
         if made.returncode != 0:
             raise HistoryError(f"git init failed: {made.stderr.strip()}")
-        photos, _ = share_photos(data_dir)
-        message = history.init(data_dir)  # commits everything, .gitattributes included
-        register_driver(data_dir)
-        exclude_own_files(data_dir)
-        tighten(data_dir)
-        return f"{message} {photos[0].upper()}{photos[1:]}"
-    own = [ATTRIBUTES] if write_attributes(data_dir) else []
     photos, changed = share_photos(data_dir)
+    photos = photos[0].upper() + photos[1:]
     if changed and ATTRIBUTES not in own:
         own.append(ATTRIBUTES)
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
         own.append(".gitignore")
+    if fresh:
+        message = history.init(data_dir)  # commits everything, .gitattributes included
     register_driver(data_dir)
     exclude_own_files(data_dir)
     tighten(data_dir)
+    if fresh:
+        return f"{message} {photos}"
     stuck = history.index_lock_warning(data_dir)
     if stuck:  # every commit would fail: never claim history is on
         raise HistoryError(f"history is not on yet: {stuck}")
@@ -205,7 +195,7 @@ def init(data_dir: Path) -> str:
         )
     return (
         "history is on in this existing repository: the chart merge driver is registered "
-        f"and permissions are tightened; the history was left as it was. {photos[0].upper()}{photos[1:]}"
+        f"and permissions are tightened; the history was left as it was. {photos}"
     )
 
 
@@ -233,11 +223,6 @@ def merge_files(base: Path, ours: Path, theirs: Path, shown_as: str) -> MergedCh
 # --- sync ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SyncReport:
-    lines: list[str] = field(default_factory=list)
-
-
 def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     """(remote, branch there, whether an upstream is set)."""
     remote = history.output(data_dir, "config", "--get", f"branch.{branch}.remote")
@@ -253,10 +238,10 @@ def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     return "origin", branch, False
 
 
-def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> SyncReport:
+def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> list[str]:
     """Pull (charts merged by the driver, the result checked before it is taken), then push.
-    ``keep_edits`` commits changes made outside mesolog first. Raises one sentence per way it
-    stops."""
+    ``keep_edits`` commits changes made outside mesolog first. Returns what it did, a line each;
+    raises one sentence per way it stops."""
     if history.git_binary() is None:
         raise SyncFailed("git is not installed, so there is nothing to sync with.")
     if not history.enabled(data_dir):
@@ -268,7 +253,7 @@ def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> SyncReport
         return _sync(data_dir, lock_dir, keep_edits)
 
 
-def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
+def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
     _refuse_interrupted_git(data_dir)
     _recover(data_dir, lock_dir)
     odd = odd_files(data_dir)
@@ -286,7 +271,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
             f"{_unreachable(remote, fetched.stderr)}; nothing was changed, your charts are "
             "committed here and will sync next time."
         )
-    report = SyncReport()
+    report: list[str] = []
     clashes = _pull(data_dir, remote, there, report)
     pushed = history.git(
         data_dir,
@@ -299,7 +284,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
     )
     if pushed.returncode != 0:
         raise SyncFailed(_refused_push(remote, pushed.stderr))
-    report.lines.append(f"pushed {branch} to {remote}/{there}")
+    report.append(f"pushed {branch} to {remote}/{there}")
     if clashes:
         raise MergeConflict(
             "synced, but a field was changed two ways on two machines and both values are kept: "
@@ -417,7 +402,7 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
 
-def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[str]:
+def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[str]:
     """Fetched already: compute the pull without touching the work tree, check it, and only
     then move the branch and the work tree. Returns the fields kept two ways."""
     shown = f"{remote}/{there}"
@@ -428,7 +413,7 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
     try:
         planned = pull.prepare(data_dir, theirs, shown, folder)
         if planned is None:
-            report.lines.append(f"pulled from {shown}: already up to date")
+            report.append(f"pulled from {shown}: already up to date")
             return []
         _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
         pull.settle(data_dir, planned, shown, folder)
@@ -447,7 +432,7 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
         raise SyncFailed(f"pulled from {shown}, but {odd}; nothing was pushed.")
     changed = history.output(data_dir, "diff", "--name-only", planned.head, target) or ""
     names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
-    report.lines.append(
+    report.append(
         f"pulled from {shown}: "
         + (", ".join(names) + " updated" if names else "nothing new in the charts")
     )
