@@ -243,13 +243,6 @@ def _refuse_links(data_dir: Path, path: Path) -> None:
         )
 
 
-def remove_quietly(paths: list[Path]) -> None:
-    """Undo pictures written for a change that then failed: the chart does not name them."""
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
 def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Path]:
     """Undo pictures written for a change that then failed, but only those the chart on disk
     does not name: a change stopped after the chart was written (Ctrl-C while git commits)
@@ -259,7 +252,10 @@ def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Pa
     except OSError:
         text = ""
     named = [p for p in paths if f'"{p.relative_to(data_dir).as_posix()}"' in text]
-    remove_quietly([p for p in paths if p not in named])
+    for path in paths:
+        if path not in named:
+            with contextlib.suppress(OSError):
+                path.unlink()
     return named
 
 
@@ -424,11 +420,19 @@ def tighten_photos(data_dir: Path) -> None:
     for folder, folders, files in os.walk(root):
         os.chmod(folder, 0o700)
         for name in files:
-            path = Path(folder) / name
-            status = os.lstat(path)
-            if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
-                os.chmod(path, 0o600)
+            keep_private(Path(folder) / name)
         folders[:] = [f for f in folders if not (Path(folder) / f).is_symlink()]
+
+
+def keep_private(path: Path) -> None:
+    """A regular file 0600 when others could read it; never through a symbolic link (its target
+    may be outside the folder), and only what is wider."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
+        os.chmod(path, 0o600)
 
 
 # --- the summary page: small copies of the pictures it compares --------------------------------
