@@ -92,9 +92,6 @@ class _Where:
     path: Path
     lines: Lines  # scanned only when a problem needs its line
 
-    def line(self, place: Place) -> int | None:
-        return self.lines.line(place)
-
     def problem(self, place: Place, severity: str, message: str) -> Problem:
         """A problem at ``place``; its line is found with every other one of the chart's (see
         :func:`_located`)."""
@@ -218,7 +215,7 @@ def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
             message = f"session number {number} must be 1 or more"
             problems.append(where.problem(place, "error", message))
         if number in first:
-            other = where.line(("sessions", first[number], "id"))
+            other = where.lines.line(("sessions", first[number], "id"))
             message = (
                 f"session number {number} is also used at line {other}; amend and void refuse "
                 "it until one is renumbered"
