@@ -63,13 +63,6 @@ def merge_lines(base: str, ours: str, theirs: str, union: bool = False) -> str |
 # --- one block ------------------------------------------------------------------------------------
 
 
-def _parse(text: str) -> dict[str, Any] | None:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return None
-
-
 def _values(block: Block) -> dict[str, Any]:
     try:
         return block.data()
@@ -125,29 +118,21 @@ def _statement_text(key: str, value: Any) -> str:
     return tomli_w.dumps({key: value})
 
 
-def _statement_picker(
-    starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
-) -> Callable[[str], str]:
-    """For a key: its statement as the first side holding the merged value wrote it, else
-    written afresh."""
-    sides = [(values, {k: t for k, t in _statements(text) if k}) for text, values in starts]
-
-    def statement(key: str) -> str:
-        for values, statements in sides:
-            if values.get(key, ABSENT) == merged[key]:
-                return statements.get(key) or _statement_text(key, merged[key])
-        return _statement_text(key, merged[key])
-
-    return statement
-
-
 def _spliced_own(
     name: str, starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
 ) -> str:
     """The header-and-keys text for ``merged``: the first of ``starts`` (text, values) as the
     frame, each key whose value differs taken from the side that has the merged value."""
     frame_text, frame_values = starts[0]
-    statement = _statement_picker(starts, merged)
+    sides = [(values, {k: t for k, t in _statements(text) if k}) for text, values in starts]
+
+    def statement(key: str) -> str:
+        """As the first side holding the merged value wrote it, else written afresh."""
+        for values, statements in sides:
+            if values.get(key, ABSENT) == merged[key]:
+                return statements.get(key) or _statement_text(key, merged[key])
+        return _statement_text(key, merged[key])
+
     out: list[tuple[str | None, str]] = []
     written: set[str] = set()
     for key, text in _statements(frame_text):
@@ -170,8 +155,11 @@ def _spliced_own(
 
 def _sub_value(sub: Block, parent: str) -> tuple[str, Any]:
     """(key, value) of a sub-table block: one item of an array of tables, or a table."""
-    data = _parse(sub.text)
     key = sub.name[len(parent) + 1 :]
+    try:
+        data = tomllib.loads(sub.text)
+    except tomllib.TOMLDecodeError:
+        data = None
     if data is None or "." in key:
         raise CannotMerge(f"the [{sub.name}] table does not read as TOML")
     value = data[parent][key]
