@@ -186,10 +186,11 @@ class Side:
         return Side(block, _values(block), own, _values(Block(block.name, block.array, own)), subs)
 
 
-def _assemble(
-    name: str, array: bool, sides: list[Side], base: Side | None, merged: dict[str, Any]
-) -> str:
+def _assemble(base: Side | None, ours: Side, theirs: Side, merged: dict[str, Any]) -> str:
     """A block's text holding ``merged``, built from its versions' text."""
+    name, array = ours.block.name, ours.block.array
+    # The sides in a stable order (by text) so that either machine builds the same bytes.
+    sides = sorted([ours, theirs], key=lambda s: s.block.text)
     frames = ([base] if base else []) + sides
     own_keys = {k for side in frames for k in side.own_values}
     own_merged = {k: v for k, v in merged.items() if k in own_keys}
@@ -279,10 +280,7 @@ def merge_block(
         text = merge_lines(base.text if base else "", first, second, union)
         if text is not None and _parse_block(ours.name, ours.array, text) == merged:
             return BlockResult(text, merged, clashes)
-    # The sides in a stable order (by text) so that either machine builds the same bytes.
-    sides = sorted([o, t], key=lambda s: s.block.text)
-    text = _assemble(ours.name, ours.array, sides, b, merged)
-    return BlockResult(text, merged, clashes)
+    return BlockResult(_assemble(b, o, t, merged), merged, clashes)
 
 
 # --- the chart --------------------------------------------------------------------------------------
@@ -478,14 +476,9 @@ def _merge_sessions(b: Parts, o: Parts, t: Parts, sentences: list[str]) -> list[
             entries = [_conflict_entry(c.field, c) for c in result.clashes]
             values = dict(result.values)
             values["conflicts"] = merging.union([], values.get("conflicts", []), entries)
-            sides = sorted(
-                [Side.of(x) for x in (o.sessions.get(uid), t.sessions.get(uid)) if x],
-                key=lambda s: s.block.text,
-            )
             base = Side.of(b.sessions[uid]) if uid in b.sessions else None
-            result = BlockResult(
-                _assemble("sessions", True, sides, base, values), values, result.clashes
-            )
+            text = _assemble(base, Side.of(o.sessions[uid]), Side.of(t.sessions[uid]), values)
+            result = BlockResult(text, values, result.clashes)
             sentences += [_clash_sentence(f"session {number}", c) for c in result.clashes]
         results[uid] = result
     moves = merging.renumbering(

@@ -357,11 +357,10 @@ AS_PLAIN_FILES = "photos travel as plain files in git (git-lfs is not installed)
 
 
 def lfs_installed(data_dir: Path) -> bool:
-    """True when ``git lfs`` runs here (Debian package ``git-lfs``)."""
+    """True when ``git lfs`` runs here (Debian package ``git-lfs``); git itself is there (both
+    callers, init and check, ask only then)."""
     from mesolog.store import history
 
-    if history.git_binary() is None:
-        return False
     return history.git(data_dir, "lfs", "version").returncode == 0
 
 
