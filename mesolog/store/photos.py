@@ -230,17 +230,13 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
         return False
     if stat.S_ISREG(status.st_mode) and _sha256(path) == sha256:
         return True
-    raise UnusablePhoto(
-        f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written."
-    )
+    raise _refuse(path, "exists and holds something else; move it away, then add the photo again")
 
 
 def _refuse_links(data_dir: Path, path: Path) -> None:
     if linked_on_the_way(data_dir, path):
-        raise UnusablePhoto(
-            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
-            "the data folder itself; nothing was written."
-        )
+        why = "is reached through a symbolic link; mesolog writes pictures only into the data folder itself"
+        raise _refuse(path.parent, why)
 
 
 def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Path]:
