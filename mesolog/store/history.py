@@ -65,6 +65,25 @@ def git(
     )
 
 
+def has_line(path: Path, line: str) -> bool:
+    """Whether a text file (``.gitattributes``) holds this line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return line in text.splitlines()
+
+
+def add_lines(path: Path, lines: list[str], old: str | None = None) -> None:
+    """``lines`` appended to a text file (``old``: its text, if read already), the rest kept."""
+    if old is None:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+    joiner = "" if not old or old.endswith("\n") else "\n"
+    from mesolog.store.files import write_atomically
+
+    write_atomically(path, old + joiner + "".join(f"{line}\n" for line in lines))
+
+
 def git_dir(data_dir: Path) -> Path:
     """The repository's own folder (``.git``, or where a ``.git`` file points)."""
     from mesolog.store.pending import repository

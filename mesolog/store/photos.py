@@ -366,7 +366,6 @@ def share_photos(data_dir: Path) -> tuple[str, bool]:
     sentence to say, and whether ``.gitattributes`` changed (to be committed). Without LFS the
     pictures are committed as ordinary files. Pictures committed before stay as they were."""
     from mesolog.store import history
-    from mesolog.store.sharing import add_lines, has_line
 
     if not lfs_installed(data_dir):
         return AS_PLAIN_FILES + ".", False
@@ -376,9 +375,9 @@ def share_photos(data_dir: Path) -> tuple[str, bool]:
             f"{AS_PLAIN_FILES[: -len(' (git-lfs is not installed)')]}: git lfs install failed ({done.stderr.strip()[:120]}).",
             False,
         )
-    changed = not has_line(data_dir / ".gitattributes", LFS_LINE)
+    changed = not history.has_line(data_dir / ".gitattributes", LFS_LINE)
     if changed:
-        add_lines(data_dir / ".gitattributes", [LFS_LINE])
+        history.add_lines(data_dir / ".gitattributes", [LFS_LINE])
     if any(lfs_pointer(p) for p in (data_dir / "photos").rglob("*.jpg")):
         history.git(data_dir, "lfs", "pull")  # a clone made without LFS: the pictures themselves
     return THROUGH_LFS + ".", changed
@@ -389,9 +388,8 @@ def sharing_finding(data_dir: Path) -> tuple[str, str]:
     wrong): the attributes name LFS but this clone has no LFS filter (it would commit
     pictures as plain files, or hold pointers instead of pictures)."""
     from mesolog.store import history
-    from mesolog.store.sharing import has_line
 
-    if not has_line(data_dir / ".gitattributes", LFS_LINE):
+    if not history.has_line(data_dir / ".gitattributes", LFS_LINE):
         if lfs_installed(data_dir):
             return (
                 "warning",

@@ -42,23 +42,6 @@ def driver_command() -> str:
 # --- setup --------------------------------------------------------------------------------------
 
 
-def has_line(path: Path, line: str) -> bool:
-    """Whether a text file (``.gitattributes``) holds this line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return line in text.splitlines()
-
-
-def add_lines(path: Path, lines: list[str], old: str | None = None) -> None:
-    """``lines`` appended to a text file (``old``: its text, if read already), the rest kept."""
-    if old is None:
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-    joiner = "" if not old or old.endswith("\n") else "\n"
-    write_atomically(path, old + joiner + "".join(f"{line}\n" for line in lines))
-
-
 def attribute_problem(data_dir: Path) -> str | None:
     """Which chart git would merge with another attribute than mesolog's (``git check-attr``
     over the work tree's .gitattributes files: a later line or a deeper file overrides an
@@ -76,11 +59,11 @@ def attribute_problem(data_dir: Path) -> str | None:
 def write_attributes(data_dir: Path) -> bool:
     """Add the attribute line to ``.gitattributes`` (kept otherwise) unless it is there and in
     force; True when it changed. Added again at the end when a later line overrides it."""
-    if has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE) and (
+    if history.has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE) and (
         not history.enabled(data_dir) or attribute_problem(data_dir) is None
     ):
         return False
-    add_lines(data_dir / ATTRIBUTES, [ATTRIBUTE_LINE])
+    history.add_lines(data_dir / ATTRIBUTES, [ATTRIBUTE_LINE])
     return True
 
 
@@ -95,7 +78,7 @@ def exclude_own_files(data_dir: Path) -> None:
     missing = [line for line in history.GITIGNORE.splitlines() if line not in old.splitlines()]
     if missing:
         exclude.parent.mkdir(parents=True, exist_ok=True)
-        add_lines(exclude, missing, old)
+        history.add_lines(exclude, missing, old)
 
 
 def register_driver(data_dir: Path) -> None:
@@ -140,7 +123,7 @@ def driver_problem(data_dir: Path) -> str | None:
             "the merge driver is not registered in this clone, so git would merge charts line "
             "by line: run `mesolog init --git` in it"
         )
-    if not has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE):
+    if not history.has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE):
         return f"{ATTRIBUTES} lacks `{ATTRIBUTE_LINE}`: run `mesolog init --git`"
     problem = attribute_problem(data_dir)
     if problem:
