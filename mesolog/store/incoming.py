@@ -271,7 +271,17 @@ def merge_attribute_refusal(
     history.git(data_dir, "read-tree", tree, extra_env=env)
     for path, value in merge_attributes(data_dir, sorted(charts(there)), env):
         if value != "mesolog":
-            return _attribute_sentence(path, value, here, there)
+            files = sorted(
+                p
+                for p in set(here) | set(there)
+                if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
+            )
+            what = " and ".join(named(p) for p in files) or "the attributes"
+            return (
+                f"changed {what} so that git would merge {how_merged(path, value)}, not "
+                "mesolog's merge (a later line, or a .gitattributes deeper down, overrides "
+                "`patients/*.toml merge=mesolog`)"
+            )
     return None
 
 
@@ -296,19 +306,3 @@ def how_merged(path: str, value: str) -> str:
     )
     who = "a new chart" if path == PROBE else f"the chart of {stem(path)}"
     return f"{who} with {how}"
-
-
-def _attribute_sentence(
-    path: str, value: str, here: dict[str, Entry], there: dict[str, Entry]
-) -> str:
-    files = sorted(
-        p
-        for p in set(here) | set(there)
-        if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
-    )
-    what = " and ".join(named(p) for p in files) or "the attributes"
-    return (
-        f"changed {what} so that git would merge {how_merged(path, value)}, not mesolog's "
-        "merge (a later line, or a .gitattributes deeper down, overrides "
-        "`patients/*.toml merge=mesolog`)"
-    )
