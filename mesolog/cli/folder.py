@@ -29,7 +29,7 @@ def check(
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
     from mesolog.render import console
     from mesolog.store import history
-    from mesolog.store.checkup import check_clinic, photo_sharing_note
+    from mesolog.store.checkup import check_clinic
 
     check_format(ctx)
     state = state_of(ctx)
@@ -44,7 +44,7 @@ def check(
     except ConfigError as error:
         console.warnings([error.message])
         words = vocabulary.DEFAULT
-    problems, files = check_clinic(clinic, date.today(), words)
+    problems, files, note = check_clinic(clinic, date.today(), words)
     if fmt == "json":
         from mesolog.render.console import to_json
 
@@ -57,7 +57,6 @@ def check(
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     summary = ", ".join(console.counted(n, w) for n, w in ((errors, "error"), (warns, "warning")))
-    note = photo_sharing_note(clinic)
     if note:
         typer.echo(f"History: {note}.", err=True)
     typer.echo(f"{console.counted(files, 'file')} checked: {summary}.", err=True)

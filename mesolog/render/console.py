@@ -123,15 +123,7 @@ def inert_cell(value: object) -> object:
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([inert_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([inert_cell(v) for v in row])
-    return out.getvalue()
+    return "".join(csv_line(row) + "\n" for row in [header, *rows])
 
 
 # --- what reaches Markdown is text ----------------------------------------------------------
@@ -256,5 +248,7 @@ def csv_line(cells: Sequence[object]) -> str:
     import io
 
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow([inert_cell(v) for v in cells])
-    return out.getvalue()
+    # Written with "\r\n" and that cut off again: csv quotes a cell holding a character of its
+    # line end only, so with less a note's second line (after "\n" or "\r") would start a row.
+    csv.writer(out, lineterminator="\r\n").writerow([inert_cell(v) for v in cells])
+    return out.getvalue()[:-2]
