@@ -93,7 +93,28 @@ class Commands(typer.Typer):
     ) -> "Callable[[CommandFunctionType], CommandFunctionType]":
         from mesolog.cli.words import WordsCommand
 
-        return super().command(name, cls=cls or WordsCommand, **settings)
+        register = super().command(name, cls=cls or WordsCommand, **settings)
+        if self is not app or RUNNING.word is None:
+            return register
+
+        def only_the_one_running(command: "CommandFunctionType") -> "CommandFunctionType":
+            # Typer's own name for a command: the function's, lower case, "_" as "-".
+            word = name or command.__name__.lower().replace("_", "-")
+            return register(command) if word == RUNNING.word else command
+
+        return only_the_one_running
+
+
+class _Running:
+    """The command word of this run, when ``main`` knows it before importing the command's
+    module: the module then registers only that command on the application, since Typer builds
+    a parser for every command registered (``add`` would build ``amend``'s forty options too).
+    None (tests, ``--help``, completion, an unknown word): every command is registered."""
+
+    word: str | None = None
+
+
+RUNNING = _Running()
 
 
 app = Commands(
