@@ -94,13 +94,13 @@ class Commands(typer.Typer):
         from mesolog.cli.words import WordsCommand
 
         register = super().command(name, cls=cls or WordsCommand, **settings)
-        if self is not app or RUNNING.word is None:
+        if self is not app:
             return register
 
         def only_the_one_running(command: "CommandFunctionType") -> "CommandFunctionType":
             # Typer's own name for a command: the function's, lower case, "_" as "-".
             word = name or command.__name__.lower().replace("_", "-")
-            return register(command) if word == RUNNING.word else command
+            return register(command) if RUNNING.registers(word) else command
 
         return only_the_one_running
 
@@ -112,6 +112,10 @@ class _Running:
     None (tests, ``--help``, completion, an unknown word): every command is registered."""
 
     word: str | None = None
+
+    def registers(self, word: str) -> bool:
+        """Whether the command named ``word`` is registered on the application in this run."""
+        return self.word is None or word == self.word
 
 
 RUNNING = _Running()
