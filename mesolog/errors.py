@@ -6,6 +6,8 @@ stderr and exits with ``exit_code``; nothing else decides exit codes.
 
 from __future__ import annotations
 
+from functools import cache
+
 # Exit codes (docs/design.md): 0 done; 1 a refused action or bad data; 2 bad usage or an invalid value.
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -28,16 +30,14 @@ _INVISIBLE = (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     "\u2028\u2029"
 )
-_INERT: dict[int, str] = {}
 
 
+@cache
 def inert_table() -> dict[int, str]:
     """What ``inert`` writes for each character it shows visibly (code point -> escape)."""
-    if not _INERT:
-        codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
-        _INERT.update({c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT})
-        _INERT.update({ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE})
-    return _INERT
+    codes = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+    table = {c: f"\\x{c:02x}" for c in codes if chr(c) not in _KEPT}
+    return table | {ord(c): f"\\u{ord(c):04x}" for c in _INVISIBLE}
 
 
 def inert(text: str) -> str:
@@ -71,22 +71,22 @@ class MesologError(Exception):
         return self.message
 
 
-class InvalidValue(MesologError):
-    """A value typed by the practitioner is not allowed (field, value and what is allowed)."""
+class BadUsage(MesologError):
+    """Base of the refusals of what was typed (bad usage or an invalid value): exit 2."""
 
     exit_code = EXIT_USAGE
+
+
+class InvalidValue(BadUsage):
+    """A value typed by the practitioner is not allowed (field, value and what is allowed)."""
 
     def __init__(self, field: str, value: object, allowed: str) -> None:
         super().__init__(f"{field} {shortened(value)} is not allowed: {allowed}.")
         self.field = field
-        self.value = value
-        self.allowed = allowed
 
 
-class MissingFields(MesologError):
+class MissingFields(BadUsage):
     """Required fields were neither given nor could be asked for."""
-
-    exit_code = EXIT_USAGE
 
     def __init__(self, fields: list[str]) -> None:
         names = ", ".join(fields)
@@ -97,10 +97,8 @@ class MissingFields(MesologError):
         self.fields = fields
 
 
-class InvalidPatientId(MesologError):
+class InvalidPatientId(BadUsage):
     """An id that could not safely become a file name; refused before any path is built."""
-
-    exit_code = EXIT_USAGE
 
 
 class UnknownPatient(MesologError):
@@ -125,7 +123,6 @@ class CorruptFile(MesologError):
     def __init__(self, path: object, reason: str, line: int | None = None) -> None:
         where = f"{path}:{line}" if line else f"{path}"
         super().__init__(f"{where}: {reason}")
-        self.path = path
         self.reason = reason
         self.line = line
 
@@ -174,22 +171,16 @@ class OutputExists(MesologError):
     """An output file is already there; it is replaced only with ``--force``."""
 
 
-class MissingValue(MesologError):
+class MissingValue(BadUsage):
     """An option given empty where it needs a value (``--output ""``): bad usage."""
 
-    exit_code = EXIT_USAGE
 
-
-class NothingToChange(MesologError):
+class NothingToChange(BadUsage):
     """A correction that names nothing to change (no option given): bad usage."""
 
-    exit_code = EXIT_USAGE
 
-
-class UnknownSetting(MesologError):
+class UnknownSetting(BadUsage):
     """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
-
-    exit_code = EXIT_USAGE
 
 
 class NoSuchFolder(MesologError):
@@ -232,11 +223,9 @@ class ImportInterrupted(MesologError):
     far were put back, or the message names those that could not be."""
 
 
-class WhichOne(MesologError):
+class WhichOne(BadUsage):
     """A correction names an item two or more items of the session answer to (two products of
     one name, two bruises): the command asks which, by its number, instead of guessing."""
-
-    exit_code = EXIT_USAGE
 
 
 class UnusablePhoto(MesologError):

@@ -467,6 +467,28 @@ def test_json_export_imported_into_an_empty_clinic_exports_the_same(
     assert run("--data-dir", str(empty), "export").stdout == exported.read_text()
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_note_of_several_lines_stays_in_its_cell_in_every_csv(
+    run, patient: Path, line_end: str
+) -> None:
+    note = f"first line{line_end}second line"
+    given = ["--area", "scalp", "--substance", "biotin:1ml:LOT B-1", "--depth", "1.5"]
+    given += ["--technique", "gun", "--anaesthetic", "none", "--no-input"]
+    run("add", "P-0042", "--date", "2026-11-02", *given, "--note", note)
+    run("add", "P-0042", "--date", "2026-11-16", *given, "--note", "one line")
+    for args in (
+        ["export", "P-0042", "--format", "csv"],
+        ["export", "P-0042", "--format", "csv", "--per", "substance"],
+        ["report", "P-0042", "--format", "csv"],
+    ):
+        text = run(*args).stdout
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        assert len(rows) == 2, (args, text)
+        # A carriage return is a control character: it reaches a spreadsheet shown, as \x0d.
+        shown = note.replace("\r", "\\x0d")
+        assert [r["notes"] for r in rows] == [shown, "one line"], (args, text)
+
+
 @pytest.mark.parametrize("per", ["session", "substance"])
 def test_csv_export_imports_with_no_map_and_only_once(
     run, demo: Path, tmp_path: Path, per: str

@@ -11,6 +11,7 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from conftest import snapshot
 
 GERMAN = (
@@ -130,6 +131,30 @@ def test_dates_that_read_both_ways_are_said_and_a_telling_date_settles_it(
     run("import", str(settled), expect=1)
     assert "Dates:" not in run("import", str(settled)).stdout
     assert 'date_format = "%d/%m/%Y"' in settled.with_name("visites.csv.map.toml").read_text()
+
+
+def test_a_date_alike_both_ways_does_not_settle_the_order_for_the_rows_after_it(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # 03/03 is 3 March read either way: it says nothing about 04/10 (4 October or 10 April).
+    rows = "Patient;Date;Zone;Technique;Profondeur;Anesthésie;Produit;Quantité (ml);Lot\n"
+    path = tmp_path / "visites.csv"
+    path.write_text(
+        rows + "P-8;03/03/2025;visage;main;1;aucune;acide hyaluronique;1;H-1\n"
+        "P-8;04/10/2025;visage;main;1;aucune;acide hyaluronique;1;H-1\n"
+    )
+    run("import", str(path), expect=1)
+    said = "every date reads both day first and month first (e.g. 04/10/2025)"
+    assert said in run("import", str(path)).stdout
+    # Dates that are each the same day both ways leave nothing to settle: nothing is said.
+    alike = tmp_path / "b" / "visites.csv"
+    alike.parent.mkdir()
+    alike.write_text(
+        rows + "P-9;03/03/2025;visage;main;1;aucune;acide hyaluronique;1;H-1\n"
+        "P-9;05/05/2025;visage;main;1;aucune;acide hyaluronique;1;H-1\n"
+    )
+    run("import", str(alike), expect=1)
+    assert "Dates:" not in run("import", str(alike)).stdout
 
 
 def test_a_workbook_with_a_group_row_above_the_header_and_dates_with_times(
@@ -301,3 +326,19 @@ def test_every_guessed_header_and_word_names_a_field_of_the_table() -> None:
     assert [f for f in import_map.HEADER_WORDS if not import_map.known_field(f)] == []
     assert [f for f in import_map.VALUE_WORDS if not import_map.known_field(f)] == []
     assert import_map.guess_field("needle_length_mm") == "needle_length_mm"  # the table's own names
+
+
+@pytest.mark.parametrize("micro", ["\u00b5", "\u03bc"])  # the micro sign, and Greek mu
+def test_a_header_in_micrograms_gives_the_unit_whichever_mu_was_typed(
+    run, data_dir: Path, tmp_path: Path, micro: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "visits.csv"
+    path.write_text(
+        f"Patient;Datum;Bereich;Technik;Tiefe (mm);Betäubung;Produkt;Dosis ({micro}g);Charge\n"
+        "P-7;03.11.2025;Kopfhaut;Pistole;1,5;keine;Biotin;500;B-1\n"
+    )
+    run("import", str(path), expect=1)
+    assert f'"Dosis ({micro}g)" = "amount"' in path.with_name("visits.csv.map.toml").read_text()
+    run("import", str(path), "--apply")
+    [session] = chart(data_dir, "P-7")["sessions"]
+    assert [(s["amount"], s["unit"]) for s in session["substances"]] == [(500, "mcg")]

@@ -282,6 +282,9 @@ def test_each_unit_has_its_plausible_range() -> None:
         assert above is not None and f"to {number_text(high)} {unit}" in above.message
     assert amount_problem(substance("hyaluronidase:1500IU")[0]) is None  # a standard vial
     assert amount_problem(substance("b:1500ug")[0]) is None  # ug is mcg
+    # Micrograms with the micro sign and with Greek mu (as a Greek keyboard types it).
+    for micro in ("\u00b5", "\u03bc"):
+        assert substance(f"biotin:500{micro}g")[0].unit == "mcg"
     assert AMOUNT_RANGES["ml"][1] < AMOUNT_RANGES["IU"][1] == AMOUNT_RANGES["U"][1] == 100000
 
 

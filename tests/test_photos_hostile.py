@@ -5,6 +5,7 @@ file name, a 16-bit greyscale PNG, the refusals that come before any file is dec
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import tomllib
 from pathlib import Path
@@ -55,6 +56,10 @@ def test_ctrl_c_while_the_change_is_committed_keeps_the_pictures_the_chart_names
         "--stage",
         "before",
         start_new_session=True,
+        # As a program started from a terminal has it. A shell starts a background job with
+        # Ctrl-C ignored (CI runs its suites side by side that way), and Python then never
+        # turns the signal into KeyboardInterrupt: mesolog would not be interrupted at all.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert done.returncode == 130 and "Traceback" not in done.stderr
     named = named_photos(session)

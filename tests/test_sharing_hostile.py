@@ -62,16 +62,50 @@ def push(folder: Path, message: str) -> None:
     git(folder, "push", "-q", "origin", "HEAD:main")
 
 
+@pytest.fixture(scope="module")
+def shared_clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two laptops sharing P-1 and P-2 (one session each), both synced: built once for the
+    module in folders and an environment of its own (the per-test ones do not exist yet), and
+    copied for each test by ``laptops``."""
+    root = tmp_path_factory.mktemp("shared-clinic")
+    with pytest.MonkeyPatch.context() as env:
+        home = root / "home"
+        gitconfig = root / "gitconfig"
+        gitconfig.write_text(
+            "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
+        )
+        for name, value in {
+            "HOME": home,
+            "XDG_DATA_HOME": home / "xdg_data_home",
+            "XDG_CONFIG_HOME": home / "xdg_config_home",
+            "XDG_CACHE_HOME": home / "xdg_cache_home",
+            "MESOLOG_CONFIG": root / "config" / "config.toml",
+            "MESOLOG_CACHE_DIR": root / "cache",
+            "GIT_CONFIG_GLOBAL": gitconfig,
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }.items():
+            env.setenv(name, str(value))
+        env.delenv("MESOLOG_DATA_DIR", raising=False)
+        clinic = root / "clinic"
+        clinic.mkdir()
+        a, b = clinic_of(Run(), clinic, 2)
+        a("patient", "new", "P-1", "--name", "Ana Ruiz")
+        a("patient", "new", "P-2", "--name", "Bea Soto")
+        a("add", "P-1", *ADD, "--note", "P-1 first")
+        a("add", "P-2", *ADD, "--note", "P-2 first")
+        a("sync")
+        b("sync")
+    return clinic
+
+
 @pytest.fixture
-def laptops(run: Run, tmp_path: Path) -> tuple[Machine, Machine]:
-    """Two laptops sharing P-1 and P-2 (one session each), both synced."""
-    a, b = clinic_of(run, tmp_path, 2)
-    a("patient", "new", "P-1", "--name", "Ana Ruiz")
-    a("patient", "new", "P-2", "--name", "Bea Soto")
-    a("add", "P-1", *ADD, "--note", "P-1 first")
-    a("add", "P-2", *ADD, "--note", "P-2 first")
-    a("sync")
-    b("sync")
+def laptops(run: Run, tmp_path: Path, shared_clinic: Path) -> tuple[Machine, Machine]:
+    """This test's copy of the shared clinic: the bare repository and both clones, their files
+    with the same bytes and modes, each clone's remote pointed at this test's bare copy."""
+    shutil.copytree(shared_clinic, tmp_path, symlinks=True, dirs_exist_ok=True)
+    a, b = Machine(run, tmp_path / "m0"), Machine(run, tmp_path / "m1")
+    for machine in (a, b):
+        git(machine.folder, "remote", "set-url", "origin", str(tmp_path / "shared.git"))
     return a, b
 
 

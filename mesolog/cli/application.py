@@ -147,10 +147,9 @@ app.add_typer(config_app, name="config")
 
 @dataclass
 class State:
-    """The global options of this run (data folder, --debug)."""
+    """The global options of this run: the data folder (``--debug`` is read by _Refusals)."""
 
     data_dir: str | None = None
-    debug: bool = False
 
     def location(self) -> "Location":
         from mesolog.store import data_location
@@ -174,11 +173,7 @@ class State:
         named by --data-dir or MESOLOG_DATA_DIR that does not exist is refused like a reading
         command's (a typo in the path must not start a second clinic); the default location
         is created on first use."""
-        location = self.location()
-        clinic = self.clinic()
-        if location.explicit:
-            clinic.require_folder(location.chosen_by)
-        return clinic
+        return self.reading_clinic() if self.location().explicit else self.clinic()
 
     def config(self) -> "Config":
         from mesolog.render.console import warnings
@@ -210,7 +205,6 @@ def main_callback(
             metavar="PATH",
             help="The data folder (else MESOLOG_DATA_DIR, else the platformdirs data folder). "
             "Example: --data-dir ~/clinic",
-            show_default=False,
         ),
     ] = None,
     debug: Annotated[
@@ -234,30 +228,31 @@ def main_callback(
         from mesolog.errors import MissingValue
 
         raise MissingValue("--data-dir needs a folder; nothing was read or written.")
-    ctx.obj = State(data_dir=data_dir, debug=debug)
+    ctx.obj = State(data_dir=data_dir)
 
 
 # --- shared option parsing ------------------------------------------------------------------
 
 
-def chosen_format(value: str, allowed: tuple[str, ...]) -> str:
+def check_format(ctx: typer.Context) -> None:
+    """The command's --format is refused unless it is one of the forms the command makes (the
+    table shell completion offers them from)."""
+    from mesolog.cli.completion import FORMATS_OF, REPORT_FORMATS
     from mesolog.errors import InvalidValue
 
+    value: str = ctx.params["fmt"]
+    allowed = FORMATS_OF.get(ctx.info_name or "", REPORT_FORMATS)
     if value not in allowed:
         raise InvalidValue("format", value, "use one of " + ", ".join(allowed))
-    return value
-
-
-def _optional_date(text: str | None, field: str) -> date | None:
-    from mesolog import model
-
-    # Given empty ("--since ''") is refused as a date, never read as "no limit".
-    return None if text is None else model.parse_date(text, field)
 
 
 def date_window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
     """``--since``/``--until`` as dates; an inverted window is refused, not shown as empty."""
-    begin, end = _optional_date(since, "--since"), _optional_date(until, "--until")
+    from mesolog import model
+
+    # Given empty ("--since ''") is refused as a date, never read as "no limit".
+    begin = None if since is None else model.parse_date(since, "--since")
+    end = None if until is None else model.parse_date(until, "--until")
     if begin and end and begin > end:
         from mesolog.errors import InvalidValue
 
@@ -270,12 +265,8 @@ def date_window(since: str | None, until: str | None) -> tuple[date | None, date
     return begin, end
 
 
-def summary_index(ctx: typer.Context) -> Any:
-    return _index_of(state_of(ctx))
-
-
 @contextmanager
-def _index_of(state: State) -> "Iterator[Any]":
+def summary_index(ctx: typer.Context) -> "Iterator[Any]":
     """The summary cache of this data folder, brought up to date with the files; what the
     practitioner should hear about the folder (a chart's second name, skipped) is said first."""
     from mesolog.render import console
@@ -283,7 +274,7 @@ def _index_of(state: State) -> "Iterator[Any]":
     from mesolog.store import cache as summary
     from mesolog.store import cache_location
 
-    clinic = state.reading_clinic()
+    clinic = state_of(ctx).reading_clinic()
     with summary.opened(clinic, cache_location().path, rebuild_progress()) as index:
         console.warnings(clinic.notices)
         yield index
@@ -309,13 +300,13 @@ def fail_if_left_out(problems: list[tuple[str, str]], listed: bool = False) -> N
 
 def clinic_overview(
     ctx: typer.Context,
-    fmt: str,
     title: str,
     since: date | None = None,
     until: date | None = None,
-    output: "Path | None" = None,
+    search: str | None = None,
 ) -> None:
-    """The overview; with --since/--until, the patients who had a session in that window."""
+    """The overview; with --since/--until, the patients who had a session in that window; with
+    ``search`` (`patient list --search`), those whose details hold the text."""
     from mesolog.model.questions import SessionQuery
     from mesolog.render import clinic as clinic_view
 
@@ -325,34 +316,31 @@ def clinic_overview(
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
             title += f", sessions {since or '…'} to {until or 'today'}"
+    if search is not None:
+        from mesolog.model.finding import patient_matches
+
+        summaries = [s for s in summaries if patient_matches(search, s)]
     show_report(
         ctx,
-        fmt,
-        output,
         lambda form: clinic_view.overview(summaries, problems, date.today(), form, title),
         title,
     )
     fail_if_left_out(problems, listed=True)
 
 
-def show_report(
-    ctx: typer.Context,
-    fmt: str,
-    output: "Path | None",
-    draw: "Callable[[str], None]",
-    title: str,
-) -> None:
-    """A report on the terminal in ``fmt``, or written to ``--output FILE`` in the form its
-    extension names (refused when it names none, or not the --format typed; an existing file
-    only with --force)."""
+def show_report(ctx: typer.Context, draw: "Callable[[str], None]", title: str) -> None:
+    """A report on the terminal in the command's --format, or written to its ``--output FILE``
+    in the form its extension names (refused when it names none, or not the --format typed; an
+    existing file only with --force). Each command declares --format, --output and --force in
+    its signature, where Typer reads them, and leaves them to this."""
+    output: Path | None = ctx.params.get("output")
     if output is None:
-        draw(fmt)
+        draw(ctx.params["fmt"])
         return
+    from mesolog.cli.options import typed_format
     from mesolog.render.output import captured, file_format
     from mesolog.store.outputs import save_output
 
-    source = ctx.get_parameter_source("fmt")
-    typed = fmt if source is not None and source.name == "COMMANDLINE" else None
-    form = file_format(output, typed)
+    form = file_format(output, typed_format(ctx))
     save_output(output, captured(output, lambda: draw(form), title), bool(ctx.params.get("force")))
     typer.echo(f"Saved to {output}", err=True)

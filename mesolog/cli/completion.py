@@ -109,9 +109,37 @@ def patients(ctx: Any, incomplete: str) -> list[str]:
     return _starting(clinic_of(ctx).ids(), incomplete)
 
 
-@_completer
-def areas(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(sorted(_vocabulary().areas), incomplete)
+def _clinic_words(kind: str) -> Completer:
+    """Completes from the clinic's words of one kind (``areas``...): the built-in ones and the
+    config's own."""
+
+    def source(ctx: Any, incomplete: str) -> list[str]:
+        return _starting(sorted(getattr(_vocabulary(), kind)), incomplete)
+
+    source.__name__ = kind
+    return _completer(source)
+
+
+def _built_in(kind: str) -> Completer:
+    """Completes from one of the fixed lists of ``model.vocabulary`` (``techniques`` reads
+    ``TECHNIQUES``)."""
+
+    def source(ctx: Any, incomplete: str) -> list[str]:
+        from mesolog.model import vocabulary
+
+        return _starting(getattr(vocabulary, kind.upper()), incomplete)
+
+    source.__name__ = kind
+    return _completer(source)
+
+
+areas = _clinic_words("areas")
+complications = _clinic_words("complications")
+indications = _clinic_words("indications")
+techniques = _built_in("techniques")
+methods = _built_in("methods")
+anaesthetics = _built_in("anaesthetics")
+sexes = _built_in("sexes")
 
 
 @_completer
@@ -134,37 +162,6 @@ def lots(ctx: Any, incomplete: str) -> list[str]:
 
 
 @_completer
-def complications(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(sorted(_vocabulary().complications), incomplete)
-
-
-@_completer
-def indications(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(sorted(_vocabulary().indications), incomplete)
-
-
-@_completer
-def techniques(ctx: Any, incomplete: str) -> list[str]:
-    from mesolog.model import vocabulary
-
-    return _starting(vocabulary.TECHNIQUES, incomplete)
-
-
-@_completer
-def methods(ctx: Any, incomplete: str) -> list[str]:
-    from mesolog.model import vocabulary
-
-    return _starting(vocabulary.METHODS, incomplete)
-
-
-@_completer
-def anaesthetics(ctx: Any, incomplete: str) -> list[str]:
-    from mesolog.model import vocabulary
-
-    return _starting(vocabulary.ANAESTHETICS, incomplete)
-
-
-@_completer
 def stats_groups(ctx: Any, incomplete: str) -> list[str]:
     from mesolog.model import questions
 
@@ -178,13 +175,6 @@ COURSE_CLOSINGS = ("completed", "stopped")
 @_completer
 def course_statuses(ctx: Any, incomplete: str) -> list[str]:
     return _starting(COURSE_CLOSINGS, incomplete)
-
-
-@_completer
-def sexes(ctx: Any, incomplete: str) -> list[str]:
-    from mesolog.model import vocabulary
-
-    return _starting(vocabulary.SEXES, incomplete)
 
 
 # The --format values of the commands whose forms differ from the report's.

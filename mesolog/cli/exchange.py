@@ -6,14 +6,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mesolog.cli import completion, conversion, words
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     fail_if_left_out,
     state_of,
 )
-from mesolog.cli.options import FolderForceOption, FolderOutputOption
+from mesolog.cli.options import (
+    FolderForceOption,
+    FolderOutputOption,
+    format_option,
+    patient_argument,
+    whole_option,
+)
 
 if TYPE_CHECKING:
     from mesolog.model import Chart
@@ -23,29 +28,17 @@ if TYPE_CHECKING:
 def export(
     ctx: typer.Context,
     patient_id: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="ID",
-            shell_complete=completion.patients,
-            callback=words.stored_id,
-            help="One patient; without it, every patient.",
-            show_default=False,
-        ),
+        str | None, patient_argument("One patient; without it, every patient.")
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FORMAT",
-            shell_complete=completion.formats,
-            help="json (a full copy), csv, fhir (R4 transaction Bundle) or fhir-ndjson (FHIR Bulk Data: one file a resource type, with --output). Example: --format fhir",
+        format_option(
+            "json (a full copy), csv, fhir (R4 transaction Bundle) or fhir-ndjson (FHIR Bulk Data: one file a resource type, with --output). Example: --format fhir"
         ),
     ] = "json",
     per: Annotated[
         str,
         typer.Option(
-            "--per",
             metavar="ROW",
             help="csv rows: one per session (substances in numbered columns) or one per substance given. Example: --per substance",
         ),
@@ -59,7 +52,7 @@ def export(
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
 
-    fmt = chosen_format(fmt, ("json", "csv", "fhir", "fhir-ndjson"))
+    check_format(ctx)
     per = choice(per, "--per", ("session", "substance"))
     if fmt == "fhir-ndjson" and output is None:
         raise InvalidValue(
@@ -120,7 +113,6 @@ def import_file(
         typer.Argument(
             metavar="FILE",
             help="A .csv, .txt or .xlsx spreadsheet, a JSON list of visits, or a mesolog .json export. Example: mesolog import visits.csv",
-            show_default=False,
         ),
     ],
     apply: Annotated[
@@ -139,10 +131,8 @@ def import_file(
     new_patient: Annotated[
         list[str] | None,
         typer.Option(
-            "--new-patient",
             metavar="ID",
             help="Start a chart for this id although it is close to an existing one (a typo is refused); repeat, or separate ids with commas. Example: --new-patient P-0043",
-            show_default=False,
         ),
     ] = None,
     map_file: Annotated[
@@ -151,35 +141,28 @@ def import_file(
             "--map",
             metavar="FILE",
             help="The map to read the file with (else FILE.map.toml beside it; written when missing). Example: --map clinic.map.toml",
-            show_default=False,
         ),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
-            "--encoding",
             metavar="NAME",
             help="The CSV's encoding when it has no byte-order mark (else UTF-8). Example: --encoding cp1252",
-            show_default=False,
         ),
     ] = None,
     header_row: Annotated[
         int | None,
-        typer.Option(
+        whole_option(
             "--header-row",
-            metavar="N",
-            parser=conversion.whole_number("--header-row"),
-            help="The row that names the columns, when rows above it hold something else. Example: --header-row 2",
-            show_default=False,
+            "N",
+            "The row that names the columns, when rows above it hold something else. Example: --header-row 2",
         ),
     ] = None,
     practitioner: Annotated[
         str | None,
         typer.Option(
-            "--practitioner",
             metavar="NAME",
             help='Who signs the sessions whose rows name nobody (else the config\'s practitioner). Example: --practitioner "Dr. A. Keller"',
-            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -188,14 +171,13 @@ def import_file(
 
     from mesolog import model
     from mesolog.errors import ImportRejected, InvalidValue
-    from mesolog.model.import_map import ISO_DATE
+    from mesolog.model.import_map import ISO_DATE, text_encoding
     from mesolog.model.import_rows import Drafting
     from mesolog.model.values import one_line
     from mesolog.render import console
     from mesolog.render import exchange as exchange_view
     from mesolog.store.importer import ImportOptions, MapWritten, prepare
     from mesolog.store.importer import apply as apply_import
-    from mesolog.store.tables import check_encoding
 
     state = state_of(ctx)
     # Writing into a named folder that does not exist is refused (a typo in the path must not
@@ -205,13 +187,16 @@ def import_file(
         raise InvalidValue("--header-row", str(header_row), "give the row number, 1 or more")
     options = ImportOptions(
         map_file=Path(map_file) if map_file else None,
-        encoding=check_encoding(encoding) if encoding else None,
+        encoding=(
+            text_encoding(encoding, "--encoding", "utf-8, utf-16, cp1252, latin-1")
+            if encoding
+            else None
+        ),
         header_row=header_row,
         new_ids=[i.strip() for given in new_patient or () for i in given.split(",") if i.strip()],
     )
-    signer = (
-        one_line(practitioner, "--practitioner") if practitioner else ""
-    )  # rows that name nobody
+    # Who signs the rows that name nobody.
+    signer = one_line(practitioner, "--practitioner") if practitioner else ""
     how = Drafting(settings.clinic_defaults(), ISO_DATE, date.today(), model.now(), signer)
     plan = prepare(clinic, Path(file), how, options)
     if isinstance(plan, MapWritten):

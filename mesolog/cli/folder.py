@@ -1,20 +1,17 @@
 """The data folder and settings: `check`, `init`, `git`, `paths`, `config`."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
-
-from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     config_app,
     state_of,
 )
+from mesolog.cli.options import format_option
 
 # --- the data folder --------------------------------------------------------------------------
 
@@ -24,21 +21,17 @@ def check(
     ctx: typer.Context,
     fmt: Annotated[
         str,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FORMAT",
-            shell_complete=completion.formats,
-            help="text or json (a list of path, line, severity, message). Example: --format json",
+        format_option(
+            "text or json (a list of path, line, severity, message). Example: --format json"
         ),
     ] = "text",
 ) -> None:
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
     from mesolog.render import console
     from mesolog.store import history
-    from mesolog.store.checkup import check_clinic, photo_sharing_note
+    from mesolog.store.checkup import check_clinic
 
-    fmt = chosen_format(fmt, ("text", "json"))
+    check_format(ctx)
     state = state_of(ctx)
     clinic = state.reading_clinic()
     # The clinic's own areas and products are known words here as in `add`; a config that
@@ -51,7 +44,7 @@ def check(
     except ConfigError as error:
         console.warnings([error.message])
         words = vocabulary.DEFAULT
-    problems, files = check_clinic(clinic, date.today(), words)
+    problems, files, note = check_clinic(clinic, date.today(), words)
     if fmt == "json":
         from mesolog.render.console import to_json
 
@@ -64,7 +57,6 @@ def check(
     errors = sum(1 for p in problems if p.severity == "error")
     warns = len(problems) - errors
     summary = ", ".join(console.counted(n, w) for n, w in ((errors, "error"), (warns, "warning")))
-    note = photo_sharing_note(clinic)
     if note:
         typer.echo(f"History: {note}.", err=True)
     typer.echo(f"{console.counted(files, 'file')} checked: {summary}.", err=True)
@@ -99,9 +91,7 @@ def git(
     ctx: typer.Context,
     args: Annotated[
         list[str] | None,
-        typer.Argument(
-            help="Arguments for git. Example: mesolog git log --oneline", show_default=False
-        ),
+        typer.Argument(help="Arguments for git. Example: mesolog git log --oneline"),
     ] = None,
 ) -> None:
     """Run git in the data folder (push, pull, log). Example: mesolog git log --oneline"""
@@ -176,12 +166,10 @@ _SETTING_HELP = (
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
+    key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP)],
     value: Annotated[
         str,
-        typer.Argument(
-            metavar="VALUE", help='The value. Example: "Dr. L. Moreau"', show_default=False
-        ),
+        typer.Argument(metavar="VALUE", help='The value. Example: "Dr. L. Moreau"'),
     ],
 ) -> None:
     """Change one setting; the rest of the file (comments too) stays as it is.
@@ -194,7 +182,7 @@ def config_set(
 
 @config_app.command("unset")
 def config_unset(
-    key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP, show_default=False)],
+    key: Annotated[str, typer.Argument(metavar="KEY", help=_SETTING_HELP)],
 ) -> None:
     """Remove one setting, so its default applies again. Example: mesolog config unset technique"""
     from mesolog.render.console import write

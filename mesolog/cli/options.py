@@ -17,22 +17,23 @@ if TYPE_CHECKING:
 Command = TypeVar("Command", bound="Callable[..., None]")
 
 
-PatientId = Annotated[
-    str,
-    typer.Argument(
+def patient_argument(help: str) -> Any:
+    """A patient id argument: completed from the clinic's ids, and read as the chart files it
+    (``words.stored_id``)."""
+    return typer.Argument(
         metavar="ID",
-        help="Patient id. Example: P-0042",
-        show_default=False,
+        help=help,
         callback=words.stored_id,
         shell_complete=completion.patients,
-    ),
-]
+    )
+
+
+PatientId = Annotated[str, patient_argument("Patient id. Example: P-0042")]
 SessionNumber = Annotated[
     int,
     typer.Argument(
         metavar="SESSION",
         help="Session number. Example: 3",
-        show_default=False,
         parser=conversion.whole_number("session"),
         shell_complete=completion.sessions,
     ),
@@ -45,16 +46,41 @@ UntilOption = Annotated[
     str | None,
     typer.Option(metavar="DATE", help="Only sessions up to this date. Example: --until 2026-06-30"),
 ]
-FormatOption = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="FORMAT",
-        help="table, json, csv or markdown. Example: --format json",
-        shell_complete=completion.formats,
-    ),
-]
+
+
+def format_option(help: str) -> Any:
+    """``--format`` / ``-f``, completed with the forms of the command it is given to."""
+    return typer.Option(
+        "--format", "-f", metavar="FORMAT", help=help, shell_complete=completion.formats
+    )
+
+
+FormatOption = Annotated[str, format_option("table, json, csv or markdown. Example: --format json")]
+
+
+def whole_option(option: str, metavar: str, help: str) -> Any:
+    """An option that takes a whole number: anything else is refused in one sentence naming it."""
+    return typer.Option(option, metavar=metavar, parser=conversion.whole_number(option), help=help)
+
+
+def by_option(who: str) -> Any:
+    """``--by NAME``: who makes a change (``who`` says it: "amends", "voids"...)."""
+    return typer.Option(
+        metavar="NAME", help=f'Who {who} (default from config). Example: --by "Dr. L. Moreau"'
+    )
+
+
+def reason_option(example: str, required: bool = True) -> Any:
+    """``--reason TEXT``, kept in the trail: required by a correction, optional in an edit."""
+    why = "required" if required else "kept in the trail"
+    return typer.Option(metavar="TEXT", help=f'Why ({why}). Example: --reason "{example}"')
+
+
+def typed_format(ctx: typer.Context) -> str | None:
+    """The --format typed on the command line; None when it was left to its default (a file's
+    ending then chooses the form)."""
+    source = ctx.get_parameter_source("fmt")
+    return ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
 
 
 def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
@@ -63,11 +89,7 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     if value is not None and not ctx.resilient_parsing:
         from mesolog.render import output
 
-        source = ctx.get_parameter_source("fmt")
-        typed = (
-            ctx.params.get("fmt") if source is not None and source.name == "COMMANDLINE" else None
-        )
-        output.file_format(value, typed)
+        output.file_format(value, typed_format(ctx))
     return value
 
 
@@ -118,12 +140,7 @@ def _output_option(
         parser=conversion.file_name("--output"),
         callback=check,
         help=help,
-        show_default=False,
     )
-
-
-def _force_option(help: str) -> Any:
-    return typer.Option("--force", help=help)
 
 
 OutputOption = Annotated[
@@ -135,7 +152,8 @@ OutputOption = Annotated[
     ),
 ]
 ForceOption = Annotated[
-    bool, _force_option("With --output: replace the file if it exists. Example: --force")
+    bool,
+    typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
 ]
 # `summary` always writes a file (ID-summary-DATE.html unless told where): the same two
 # options in its own words.
@@ -148,7 +166,9 @@ PageOutputOption = Annotated[
         metavar="FILE.html",
     ),
 ]
-PageForceOption = Annotated[bool, _force_option("Replace the file if it exists. Example: --force")]
+PageForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the file if it exists. Example: --force")
+]
 # `export --format fhir-ndjson` writes a folder: one .ndjson file a resource type.
 FolderOutputOption = Annotated[
     Path | None,
@@ -161,31 +181,30 @@ FolderOutputOption = Annotated[
     ),
 ]
 FolderForceOption = Annotated[
-    bool, _force_option("With --output: replace the .ndjson files there. Example: --force")
+    bool,
+    typer.Option(
+        "--force", help="With --output: replace the .ndjson files there. Example: --force"
+    ),
 ]
 
 
 # --- the fields of a session: declared once, on the record (model.fields) -----------------------
 
-COMPLICATION_HELP = (
-    "NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
-    "(resolved, recovering, ongoing...); repeat. "
-    "Example: --{option} bruising:mild:onset=2026-11-03:outcome=resolved"
-)
-# Parameter name -> the ``Given`` field it fills, where the two differ (an option is singular
-# because it is repeated once per value).
-_GIVEN_FIELD = {
-    "area": "areas",
-    "substance": "substances",
-    "complication": "complications",
-    "add_complication": "complications",
-    "remove_complication": "remove_complications",
-    "remove_substance": "remove_substances",
-    "resolve_complication": "resolve_complications",
-    "measure": "measures",
-    "photo": "photos",
-    "zone": "zones",
-}
+
+def complication_option(option: str) -> Any:
+    """A complication as ``add --complication`` and ``amend --add-complication`` take it."""
+    return typer.Option(
+        metavar="COMPLICATION",
+        shell_complete=completion.complications,
+        help="NAME, then optionally :SEVERITY :onset=DATE :resolved=DATE :outcome=WORD "
+        "(resolved, recovering, ongoing...); repeat. "
+        f"Example: --{option} bruising:mild:onset=2026-11-03:outcome=resolved",
+    )
+
+
+# A repeated option is singular (it is given once per value) and fills the plural ``Given``
+# field (--zone, zones); amend's --add-complication adds to the complications.
+_ADDED_TO = {"add_complication": "complications"}
 
 
 def session_options(**defaults: object) -> "Callable[[Command], Command]":
@@ -267,7 +286,7 @@ def given_from(params: dict[str, object]) -> "Given":
     values: dict[str, object] = {}
     typed: dict[str, object] = {}
     for param, value in params.items():
-        name = _GIVEN_FIELD.get(param, param)
+        name = _ADDED_TO.get(param) or (param if param in names else f"{param}s")
         if param in plain_by_option:
             typed[plain_by_option[param]] = value
         elif name in names and value is not None:

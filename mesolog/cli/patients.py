@@ -10,17 +10,22 @@ if TYPE_CHECKING:
 
     from mesolog.model import Chart
 
-from mesolog.cli import completion, conversion, words
+from mesolog.cli import completion
 from mesolog.cli.application import (
-    chosen_format,
+    check_format,
     clinic_overview,
     course_app,
-    fail_if_left_out,
     patient_app,
     state_of,
-    summary_index,
 )
-from mesolog.cli.options import FormatOption, PatientId
+from mesolog.cli.options import (
+    FormatOption,
+    PatientId,
+    by_option,
+    patient_argument,
+    reason_option,
+    whole_option,
+)
 
 PhoneOption = Annotated[
     str | None,
@@ -31,22 +36,21 @@ PhoneOption = Annotated[
 EmailOption = Annotated[
     str | None, typer.Option(metavar="EMAIL", help="Example: --email ana@example.org")
 ]
+SexOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="SEX",
+        shell_complete=completion.sexes,
+        help="female, male or other. Example: --sex female",
+    ),
+]
 # The course's options, the same in `patient new`, `course add` and `course edit`.
 SessionsOption = Annotated[
     int | None,
-    typer.Option(
-        metavar="N",
-        parser=conversion.whole_number("--sessions"),
-        help="Planned sessions of the course. Example: --sessions 6",
-    ),
+    whole_option("--sessions", "N", "Planned sessions of the course. Example: --sessions 6"),
 ]
 IntervalOption = Annotated[
-    int | None,
-    typer.Option(
-        metavar="DAYS",
-        parser=conversion.whole_number("--interval"),
-        help="Days between sessions. Example: --interval 14",
-    ),
+    int | None, whole_option("--interval", "DAYS", "Days between sessions. Example: --interval 14")
 ]
 IndicationOption = Annotated[
     str | None,
@@ -67,35 +71,14 @@ StartOption = Annotated[
 @patient_app.command("new")
 def patient_new(
     ctx: typer.Context,
-    patient_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID",
-            shell_complete=completion.patients,
-            callback=words.stored_id,
-            help="Pseudonymous id, e.g. P-0042.",
-            show_default=False,
-        ),
-    ],
+    patient_id: Annotated[str, patient_argument("Pseudonymous id, e.g. P-0042.")],
     name: Annotated[
         str | None, typer.Option(metavar="NAME", help='Full name. Example: --name "Ana Ruiz"')
     ] = None,
     birth_year: Annotated[
-        int | None,
-        typer.Option(
-            metavar="YEAR",
-            parser=conversion.whole_number("--birth-year"),
-            help="Example: --birth-year 1986",
-        ),
+        int | None, whole_option("--birth-year", "YEAR", "Example: --birth-year 1986")
     ] = None,
-    sex: Annotated[
-        str | None,
-        typer.Option(
-            metavar="SEX",
-            shell_complete=completion.sexes,
-            help="female, male or other. Example: --sex female",
-        ),
-    ] = None,
+    sex: SexOption = None,
     note: Annotated[
         str | None,
         typer.Option(metavar="TEXT", help='Free note. Example: --note "referred by Dr. X"'),
@@ -168,18 +151,9 @@ def patient_list(
     ] = None,
 ) -> None:
     """One row per patient: id, name, sessions, last session, next due. Example: mesolog patient list --search berg"""
-    fmt = chosen_format(fmt, ("table", "json", "csv", "markdown"))
-    if search is None:
-        clinic_overview(ctx, fmt, "Patients")
-        return
-    from mesolog.model.finding import patient_matches
-    from mesolog.render import clinic as clinic_view
-
-    with summary_index(ctx) as index:
-        summaries, problems = index.summaries()
-    chosen = [s for s in summaries if patient_matches(search, s)]
-    clinic_view.overview(chosen, problems, date.today(), fmt, f"Patients matching {search!r}")
-    fail_if_left_out(problems, listed=True)
+    check_format(ctx)
+    title = "Patients" if search is None else f"Patients matching {search!r}"
+    clinic_overview(ctx, title, search=search)
 
 
 @patient_app.command("show")
@@ -201,22 +175,10 @@ def course_add(
     ctx: typer.Context,
     patient_id: PatientId,
     sessions: Annotated[
-        int,
-        typer.Option(
-            metavar="N",
-            parser=conversion.whole_number("--sessions"),
-            help="Planned sessions. Example: --sessions 6",
-            show_default=False,
-        ),
+        int, whole_option("--sessions", "N", "Planned sessions. Example: --sessions 6")
     ],
     interval: Annotated[
-        int,
-        typer.Option(
-            metavar="DAYS",
-            parser=conversion.whole_number("--interval"),
-            help="Days between sessions. Example: --interval 14",
-            show_default=False,
-        ),
+        int, whole_option("--interval", "DAYS", "Days between sessions. Example: --interval 14")
     ],
     name: Annotated[
         str | None,
@@ -246,16 +208,10 @@ CourseName = Annotated[
     typer.Argument(
         metavar="COURSE",
         help="Course name. Example: hair-2026",
-        show_default=False,
         shell_complete=completion.courses,
     ),
 ]
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        metavar="NAME", help='Who changes it (default from config). Example: --by "Dr. L. Moreau"'
-    ),
-]
+ByOption = Annotated[str | None, by_option("changes it")]
 
 
 @patient_app.command("edit")
@@ -269,25 +225,13 @@ def patient_edit(
     birth_year: Annotated[
         str | None, typer.Option(metavar="YEAR", help="Example: --birth-year 1986")
     ] = None,
-    sex: Annotated[
-        str | None,
-        typer.Option(
-            metavar="SEX",
-            shell_complete=completion.sexes,
-            help="female, male or other. Example: --sex female",
-        ),
-    ] = None,
+    sex: SexOption = None,
     phone: PhoneOption = None,
     email: EmailOption = None,
     note: Annotated[
         str | None, typer.Option(metavar="TEXT", help='Example: --note "prefers mornings"')
     ] = None,
-    reason: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TEXT", help='Why (kept in the trail). Example: --reason "married name"'
-        ),
-    ] = None,
+    reason: Annotated[str | None, reason_option("married name", required=False)] = None,
     by: ByOption = None,
 ) -> None:
     """Change a patient's details; each change (old -> new) goes into the chart's trail; "" clears a detail. Example: mesolog patient edit P-0042 --phone "+34 600 111 222" --reason "new number" """
@@ -311,12 +255,7 @@ def course_edit(
     sessions: SessionsOption = None,
     interval: IntervalOption = None,
     indication: IndicationOption = None,
-    reason: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TEXT", help='Why (kept in the trail). Example: --reason "slow response"'
-        ),
-    ] = None,
+    reason: Annotated[str | None, reason_option("slow response", required=False)] = None,
     by: ByOption = None,
 ) -> None:
     """Change a course's plan, in the chart's trail. Example: mesolog course edit P-0042 hair-2026 --sessions 8 --reason "slow response" """
@@ -353,17 +292,9 @@ def course_close(
             metavar="STATUS",
             shell_complete=completion.course_statuses,
             help="completed or stopped. Example: --status completed",
-            show_default=False,
         ),
     ],
-    reason: Annotated[
-        str,
-        typer.Option(
-            metavar="TEXT",
-            help='Why (required). Example: --reason "plan finished"',
-            show_default=False,
-        ),
-    ],
+    reason: Annotated[str, reason_option("plan finished")],
     by: ByOption = None,
 ) -> None:
     """Close a course: it leaves `due` and is no longer the default course of `add`. Example: mesolog course close P-0042 hair-2026 --status stopped --reason "patient moved away" """

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from mesolog.cli.application import Commands, app, state_of
-from mesolog.cli.options import PatientId
+from mesolog.cli.options import PatientId, by_option
 
 photo_app = Commands(
     help="Photos kept with the chart. Example: mesolog photo add P-0042 front.jpg --view front --stage before",
@@ -24,7 +24,6 @@ def photo_add(
         typer.Argument(
             metavar="FILE",
             help="One or more pictures (JPEG, PNG or WebP), after the session number if it is not the latest session. Example: 3 front.jpg",
-            show_default=False,
         ),
     ],
     view: Annotated[
@@ -32,7 +31,6 @@ def photo_add(
         typer.Option(
             metavar="VIEW",
             help="front, left, right, back, top or detail. Example: --view front",
-            show_default=False,
         ),
     ],
     stage: Annotated[
@@ -40,16 +38,9 @@ def photo_add(
         typer.Option(
             metavar="STAGE",
             help="before or after the session. Example: --stage before",
-            show_default=False,
         ),
     ],
-    by: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME",
-            help='Who adds them (default from config). Example: --by "Dr. L. Moreau"',
-        ),
-    ] = None,
+    by: Annotated[str | None, by_option("adds them")] = None,
 ) -> None:
     """Copy pictures into the data folder (photos/ID/), every piece of metadata removed (GPS, camera, thumbnail), and record them in a session. Example: mesolog photo add P-0042 3 front.jpg --view front --stage before"""
     from mesolog.model import photos as shots
@@ -59,9 +50,8 @@ def photo_add(
     chosen_view, chosen_stage = shots.view(view), shots.stage(stage)
     state = state_of(ctx)
     clinic = state.reading_clinic()
-    clinic.photo_session(
-        patient_id, number
-    )  # an unknown patient or session is said before any picture is decoded
+    # An unknown patient or session is said before any picture is decoded.
+    clinic.photo_session(patient_id, number)
     pictures = [kept.prepare(Path(p)) for p in paths]  # every refusal before anything is written
     author = by or state.config().practitioner
     session, added, _ = clinic.add_photos(

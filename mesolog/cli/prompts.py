@@ -16,6 +16,7 @@ line editing (readline).
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mesolog.model import Chart
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.store import Clinic
@@ -58,6 +61,17 @@ MEASURE_EXAMPLES = {
 NOTE_LABEL = "Note (blank for none)"
 
 
+@contextmanager
+def _stopped_saves_nothing() -> "Iterator[None]":
+    """Ctrl-C (or Ctrl-D) at a question: nothing was drafted into the chart yet."""
+    try:
+        yield
+    except (typer.Abort, KeyboardInterrupt, EOFError):
+        typer.echo("\nmesolog: stopped at your request; nothing was saved.", err=True)
+        raise typer.Exit(130) from None
+
+
+@_stopped_saves_nothing()
 def ask_missing(
     clinic: "Clinic",
     patient_id: str,
@@ -67,22 +81,6 @@ def ask_missing(
     new_patient: bool,
 ) -> tuple["Given", set[str]]:
     """``given`` completed with the answers, and the warnings already shown."""
-    try:
-        return _ask_everything(clinic, patient_id, given, practice, like_last, new_patient)
-    except (typer.Abort, KeyboardInterrupt, EOFError):
-        # Ctrl-C (or Ctrl-D) at a question: nothing was drafted into the chart yet.
-        typer.echo("\nmesolog: stopped at your request; nothing was saved.", err=True)
-        raise typer.Exit(130) from None
-
-
-def _ask_everything(
-    clinic: "Clinic",
-    patient_id: str,
-    given: "Given",
-    practice: "ClinicDefaults",
-    like_last: bool,
-    new_patient: bool,
-) -> tuple["Given", set[str]]:
     from mesolog.model import Chart, Patient, drafting, now
     from mesolog.store import read_chart_file
 
@@ -153,12 +151,9 @@ def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
             return replace(given, note=text.strip() or None)
         if name == "measures":
             return replace(given, measures=(*given.measures, *_several(text)))
-        if name == "depth":
-            return replace(given, depth=text)
-        if name == "technique":
-            return replace(given, technique=text)
-        if name == "anaesthetic":
-            return replace(given, anaesthetic=text)
+        if name in ("depth", "technique", "anaesthetic"):  # text, read as the option is
+            typed: dict[str, Any] = {name: text}
+            return replace(given, **typed)
         if name == "zones":  # '-': none this time (the copied zones are left out)
             return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
         if name in PROTOCOL_LABELS:
@@ -196,17 +191,17 @@ def _ask(
             raise typer.BadParameter(str(error)) from None
         return answers
 
-    result: Given = typer.prompt(
-        _shown(label, default), default=default, show_default=False, value_proc=checked
-    )
+    result: Given = _prompt(label, default, checked)
     return result
 
 
-def _shown(label: str, default: str | None) -> str:
-    """A question as the screen shows it: its default in brackets, both inert."""
+def _prompt(label: str, default: str | None, check: Callable[[str], Any]) -> Any:
+    """One question as the screen shows it: its default in brackets, both inert; an empty
+    answer gives the default back, through ``check`` like any answer."""
     from mesolog.errors import inert
 
-    return inert(f"{label} [{default}]" if default else label)
+    shown = inert(f"{label} [{default}]" if default else label)
+    return typer.prompt(shown, default=default, show_default=False, value_proc=check)
 
 
 def _typed_keys(text: str) -> None:
@@ -233,21 +228,12 @@ def _ask_lots(
         item, _ = substance(spec, practice.vocabulary)
         if item.lot is None:
             offered = progress.last_lot(chart, item.name) or ""
-            lot = typer.prompt(
-                _shown(f"Lot of {item.name} (blank if unknown)", offered),
-                default=offered,
-                show_default=False,
-                value_proc=_lot,
-            ).strip()
+            lot = _prompt(f"Lot of {item.name} (blank if unknown)", offered, _lot).strip()
             if lot:
                 spec += f":LOT {lot}"
                 if not progress.lot_known(chart, item.name, lot):
-                    expiry = typer.prompt(
-                        _shown(f"Expiry of lot {lot} (YYYY-MM-DD, blank if unknown)", None),
-                        default="",
-                        show_default=False,
-                        value_proc=_expiry,
-                    )
+                    label = f"Expiry of lot {lot} (YYYY-MM-DD, blank if unknown)"
+                    expiry = _prompt(label, "", _expiry)
                     spec += f":EXP {expiry}" if expiry else ""
         specs.append(spec)
     return replace(given, substances=tuple(specs))

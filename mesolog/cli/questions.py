@@ -1,42 +1,28 @@
 """The clinic's questions: `due`, `lot`, `find`, `stats`."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from mesolog.cli import completion, conversion
+from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     date_window,
     fail_if_left_out,
     show_report,
     state_of,
     summary_index,
 )
-from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
-
-
-def _answer(
-    ctx: typer.Context,
-    fmt: str,
-    output: "Path | None",
-    draw: "Callable[[str], None]",
-    title: str,
-    problems: list[tuple[str, str]],
-) -> None:
-    """Every question's ending: the answer shown (or saved), then exit 1 if it leaves out a
-    chart that could not be read."""
-    # (The options every question takes, --format, --output and --force, stand in each
-    # signature, as Typer reads them from there: those lines repeat by design.)
-    show_report(ctx, fmt, output, draw, title)
-    fail_if_left_out(problems)
-
+from mesolog.cli.options import (
+    ForceOption,
+    FormatOption,
+    OutputOption,
+    SinceOption,
+    UntilOption,
+    whole_option,
+)
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -45,12 +31,7 @@ def _answer(
 def due(
     ctx: typer.Context,
     within: Annotated[
-        int,
-        typer.Option(
-            metavar="DAYS",
-            parser=conversion.whole_number("--within"),
-            help="Days ahead to look. Example: --within 14",
-        ),
+        int, whole_option("--within", "DAYS", "Days ahead to look. Example: --within 14")
     ] = 7,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")
@@ -69,9 +50,8 @@ def due(
     from mesolog import model
     from mesolog.model import progress
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     model.whole(within, "--within", 0, 3650)
     today = date.today()
     horizon = today + timedelta(days=within)
@@ -89,14 +69,10 @@ def due(
         if overdue
         else f"Nobody is due by {horizon.isoformat()} ({within} days from {today.isoformat()})."
     )
-    _answer(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.due(ordered, problems, today, form, nobody),
-        "mesolog due",
-        problems,
+    show_report(
+        ctx, lambda form: clinic_view.due(ordered, problems, today, form, nobody), "mesolog due"
     )
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -109,7 +85,6 @@ def lot(
             metavar="LOT",
             shell_complete=completion.lots,
             help="The lot or batch number; case and spaces ignored. Example: D2411",
-            show_default=False,
         ),
     ],
     fmt: FormatOption = "table",
@@ -121,9 +96,8 @@ def lot(
     from mesolog.model import questions
     from mesolog.model.values import lot_key
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     if not lot_key(lot_number):
         raise InvalidValue("lot", lot_number, "give the lot number to trace")
     with summary_index(ctx) as index:
@@ -131,14 +105,12 @@ def lot(
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
         problems = index.problems()
-    _answer(
+    show_report(
         ctx,
-        fmt,
-        output,
         lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
         f"mesolog lot {lot_number}",
-        problems,
     )
+    fail_if_left_out(problems)
 
 
 @app.command()
@@ -204,9 +176,8 @@ def find(
     from mesolog import model
     from mesolog.model.questions import SessionQuery
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     _filters_given(ctx)
     words = state_of(ctx).config().vocabulary()
     begin, end = date_window(since, until)
@@ -225,14 +196,8 @@ def find(
     with summary_index(ctx) as index:
         rows = sorted(index.sessions(query), key=lambda r: (r.date, r.patient_id, r.session))
         problems = index.problems()
-    _answer(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.found(rows, problems, form),
-        "mesolog find",
-        problems,
-    )
+    show_report(ctx, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
+    fail_if_left_out(problems)
 
 
 def _filters_given(ctx: typer.Context) -> None:
@@ -275,21 +240,15 @@ def stats(
     from mesolog import model
     from mesolog.model import questions
     from mesolog.render import clinic as clinic_view
-    from mesolog.render import console
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     by = model.choice(by, "--by", questions.STATS_BY)
     since_date, until_date = date_window(since, until)
     query = questions.SessionQuery(since=since_date, until=until_date)
     with summary_index(ctx) as index:
         groups = index.stats(by, query)
         problems = index.problems()
-    # Rates without a chart are not the clinic's rates: exit 1 then.
-    _answer(
-        ctx,
-        fmt,
-        output,
-        lambda form: clinic_view.stats(by, groups, problems, form),
-        f"mesolog stats --by {by}",
-        problems,
+    show_report(
+        ctx, lambda form: clinic_view.stats(by, groups, problems, form), f"mesolog stats --by {by}"
     )
+    fail_if_left_out(problems)  # rates without a chart are not the clinic's rates: exit 1

@@ -5,16 +5,23 @@ from typing import Annotated
 
 import typer
 
-from mesolog.cli import completion, conversion, words
 from mesolog.cli.application import (
     app,
-    chosen_format,
+    check_format,
     clinic_overview,
     date_window,
     show_report,
     state_of,
 )
-from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOption, UntilOption
+from mesolog.cli.options import (
+    ForceOption,
+    FormatOption,
+    OutputOption,
+    SinceOption,
+    UntilOption,
+    patient_argument,
+    whole_option,
+)
 
 # --- report -----------------------------------------------------------------------------------
 
@@ -22,25 +29,17 @@ from mesolog.cli.options import ForceOption, FormatOption, OutputOption, SinceOp
 @app.command()
 def report(
     ctx: typer.Context,
-    # (export declares its optional ID alike, with its own help: a Typer signature each.)
     patient_id: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="ID",
-            shell_complete=completion.patients,
-            callback=words.stored_id,
-            help="Patient id; without it, the clinic overview.",
-            show_default=False,
-        ),
+        str | None, patient_argument("Patient id; without it, the clinic overview.")
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     last: Annotated[
         int | None,
-        typer.Option(
-            metavar="N",
-            parser=conversion.whole_number("--last"),
-            help="Only the last N sessions done (voided ones between them are shown). Example: --last 3",
+        whole_option(
+            "--last",
+            "N",
+            "Only the last N sessions done (voided ones between them are shown). Example: --last 3",
         ),
     ] = None,
     fmt: FormatOption = "table",
@@ -53,10 +52,9 @@ def report(
     """One patient's progress, or with no ID the whole clinic. Example: mesolog report P-0042"""
     from mesolog.errors import InvalidValue
     from mesolog.model import progress
-    from mesolog.render import console
     from mesolog.render import report as report_view
 
-    fmt = chosen_format(fmt, console.FORMATS)
+    check_format(ctx)
     if last is not None and last < 1:
         raise InvalidValue("--last", last, "it must be a whole number of 1 or more")
     begin, end = date_window(since, until)
@@ -68,15 +66,13 @@ def report(
                 "it counts one patient's sessions; give a patient id, or "
                 "--since/--until for the clinic",
             )
-        clinic_overview(ctx, fmt, "Clinic overview", begin, end, output)
+        clinic_overview(ctx, "Clinic overview", begin, end)
         return
     chart = state_of(ctx).reading_clinic().load(patient_id)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
     show_report(
         ctx,
-        fmt,
-        output,
         lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )

@@ -8,10 +8,12 @@ import typer
 from mesolog.cli import completion
 from mesolog.cli.application import app, state_of
 from mesolog.cli.options import (
-    COMPLICATION_HELP,
     PatientId,
     SessionNumber,
+    by_option,
+    complication_option,
     given_from,
+    reason_option,
     session_options,
 )
 
@@ -24,15 +26,7 @@ def add(
     ctx: typer.Context,
     patient_id: PatientId,
     *,
-    complication: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="COMPLICATION",
-            shell_complete=completion.complications,
-            help=COMPLICATION_HELP.format(option="complication"),
-            show_default=False,
-        ),
-    ] = None,
+    complication: Annotated[list[str] | None, complication_option("complication")] = None,
     like_last: Annotated[
         bool,
         typer.Option(
@@ -91,37 +85,16 @@ def amend(
     ctx: typer.Context,
     patient_id: PatientId,
     session_number: SessionNumber,
-    reason: Annotated[
-        str,
-        typer.Option(
-            metavar="TEXT",
-            help='Why (required). Example: --reason "bruise reported at follow-up"',
-            show_default=False,
-        ),
-    ],
-    by: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME", help='Who amends (default from config). Example: --by "Dr. L. Moreau"'
-        ),
-    ] = None,
+    reason: Annotated[str, reason_option("bruise reported at follow-up")],
+    by: Annotated[str | None, by_option("amends")] = None,
     *,
-    add_complication: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="COMPLICATION",
-            shell_complete=completion.complications,
-            help=COMPLICATION_HELP.format(option="add-complication"),
-            show_default=False,
-        ),
-    ] = None,
+    add_complication: Annotated[list[str] | None, complication_option("add-complication")] = None,
     remove_complication: Annotated[
         list[str] | None,
         typer.Option(
             metavar="NAME",
             shell_complete=completion.complications,
             help="Remove a complication entered on the wrong session (the trail keeps it); by name, or by its number in the report where two share a name. Example: --remove-complication bruising",
-            show_default=False,
         ),
     ] = None,
     resolve_complication: Annotated[
@@ -130,7 +103,6 @@ def amend(
             metavar="NAME",
             shell_complete=completion.complications,
             help="Settle a complication of the session (by name, or '#2'), with --resolved DATE and optionally --outcome. Example: --resolve-complication bruising --resolved 2026-11-30",
-            show_default=False,
         ),
     ] = None,
     resolved: Annotated[
@@ -138,7 +110,6 @@ def amend(
         typer.Option(
             metavar="DATE",
             help="The date the complication named by --resolve-complication resolved. Example: --resolved 2026-11-30",
-            show_default=False,
         ),
     ] = None,
     outcome: Annotated[
@@ -146,7 +117,6 @@ def amend(
         typer.Option(
             metavar="OUTCOME",
             help="resolved (the default), recovering, ongoing, resolved-with-sequelae or unknown. Example: --outcome resolved-with-sequelae",
-            show_default=False,
         ),
     ] = None,
     remove_substance: Annotated[
@@ -154,7 +124,6 @@ def amend(
         typer.Option(
             metavar="NAME",
             help="Take off one product (by name, lot, or '#2'); the trail keeps it and `lot` still finds the session. Example: --remove-substance biotin",
-            show_default=False,
         ),
     ] = None,
     **fields: object,
@@ -184,20 +153,8 @@ def void(
     ctx: typer.Context,
     patient_id: PatientId,
     session_number: SessionNumber,
-    reason: Annotated[
-        str,
-        typer.Option(
-            metavar="TEXT",
-            help='Why (required). Example: --reason "entered for the wrong patient"',
-            show_default=False,
-        ),
-    ],
-    by: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME", help='Who voids (default from config). Example: --by "Dr. L. Moreau"'
-        ),
-    ] = None,
+    reason: Annotated[str, reason_option("entered for the wrong patient")],
+    by: Annotated[str | None, by_option("voids")] = None,
 ) -> None:
     """Void a session: it stays in the file, struck out, out of the progress maths. Example: mesolog void P-0042 3 --reason "duplicate entry" """
     state = state_of(ctx)
@@ -215,20 +172,8 @@ def restore(
     ctx: typer.Context,
     patient_id: PatientId,
     session_number: SessionNumber,
-    reason: Annotated[
-        str,
-        typer.Option(
-            metavar="TEXT",
-            help='Why (required). Example: --reason "voided by mistake"',
-            show_default=False,
-        ),
-    ],
-    by: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME", help='Who restores (default from config). Example: --by "Dr. L. Moreau"'
-        ),
-    ] = None,
+    reason: Annotated[str, reason_option("voided by mistake")],
+    by: Annotated[str | None, by_option("restores")] = None,
 ) -> None:
     """Un-void a session: back in the progress maths, with an amendment in its trail. Example: mesolog restore P-0042 3 --reason "voided by mistake" """
     from mesolog.render import console

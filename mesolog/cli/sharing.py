@@ -26,8 +26,7 @@ def sync(
     clinic = state_of(ctx).clinic()
     from mesolog.render.console import write
 
-    report = sharing.sync(clinic.data_dir, clinic.lock_dir, keep_edits=keep_edits)
-    for line in report.lines:
+    for line in sharing.sync(clinic.data_dir, clinic.lock_dir, keep_edits=keep_edits):
         write(line)  # inert: git's output may quote a commit message or a file name
 
 

@@ -10,12 +10,6 @@ from mesolog.cli.application import app, state_of
 from mesolog.cli.options import PageForceOption, PageOutputOption, PatientId
 
 
-def default_output(patient_id: str, today: date) -> Path:
-    """Without --output: ``ID-summary-DATE.html`` in the current folder (a new name each day,
-    and an existing file is never replaced without --force)."""
-    return Path(f"{patient_id}-summary-{today.isoformat()}.html")
-
-
 @app.command()
 def summary(
     ctx: typer.Context,
@@ -44,7 +38,10 @@ def summary(
 
         pictures = page_pictures(clinic.data_dir, chart)
     page = summary_page(chart, state.config().clinic_details(), today, __version__, pictures)
-    path = save_output(output or default_output(chart.patient.id, today), page, force)
+    # Without --output: ID-summary-DATE.html here, a new name each day (and an existing file is
+    # never replaced without --force).
+    default = Path(f"{chart.patient.id}-summary-{today.isoformat()}.html")
+    path = save_output(output or default, page, force)
     typer.echo(f"Summary of {chart.patient.id} saved to {path}", err=True)
     if open_it:
         import webbrowser

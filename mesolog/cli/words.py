@@ -20,8 +20,9 @@ class WordsCommand(TyperCommand):
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
-            if param.param_type_name == "argument":
-                pieces.append(argument_word(param))
+            if param.param_type_name == "argument":  # ID when required, [ID] when not
+                word = word_of(param)
+                pieces.append(word if param.required else f"[{word}]")
             else:
                 pieces.extend(param.get_usage_pieces(ctx))
         return pieces
@@ -46,11 +47,6 @@ def word_of(param: Any) -> str:
     """An argument's word: its metavar, else its name in capitals (``ARGS...`` when it takes
     any number of values)."""
     return str(param.metavar or param.name or "").upper() + ("..." if param.nargs != 1 else "")
-
-
-def argument_word(param: Any) -> str:
-    """How the usage line shows an argument: ``ID`` when required, ``[ID]`` when not."""
-    return word_of(param) if param.required else f"[{word_of(param)}]"
 
 
 def stored_id(ctx: Any, param: Any, value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields, replace
 from datetime import date, datetime
 
@@ -46,23 +47,16 @@ NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "con
 DESCRIBED_APART = ("substances", "complications", "measurements")
 
 
-def _plain_fields() -> tuple[str, ...]:
-    """The Session fields an amendment describes as "name: old -> new", in the Session's own
-    order (a trail already written keeps its text; only new entries follow this order); a new
-    Session field is described without being listed anywhere."""
-    skipped = NOT_DESCRIBED | set(DESCRIBED_APART)
-    return tuple(f.name for f in fields(Session) if f.name not in skipped)
-
-
-PLAIN_FIELDS = _plain_fields()
+# The Session fields an amendment describes as "name: old -> new", in the Session's own order
+# (a trail already written keeps its text; only new entries follow this order); a new Session
+# field is described without being listed anywhere.
+PLAIN_FIELDS = tuple(
+    f.name for f in fields(Session) if f.name not in NOT_DESCRIBED | set(DESCRIBED_APART)
+)
 
 
 def describe_changes(old: Session, new: Session) -> list[str]:
-    changes = []
-    for name in PLAIN_FIELDS:
-        before, after = getattr(old, name), getattr(new, name)
-        if before != after:
-            changes.append(f"{name}: {value_text(before)} -> {value_text(after)}")
+    changes = field_changes(old, new, PLAIN_FIELDS)
     # The expiry is part of what changed: correcting a mistyped expiry is an amendment.
     old_names = [_with_expiry(s) for s in old.substances]
     new_names = [_with_expiry(s) for s in new.substances]
@@ -101,6 +95,15 @@ def _complication_changes(
         if before != after
     ]
     return changes
+
+
+def field_changes(old: object, new: object, keys: Iterable[str], prefix: str = "") -> list[str]:
+    """Each of ``keys`` that differs, as every trail writes it: ``[prefix]key: old -> new``."""
+    return [
+        f"{prefix}{key}: {value_text(getattr(old, key))} -> {value_text(getattr(new, key))}"
+        for key in keys
+        if getattr(old, key) != getattr(new, key)
+    ]
 
 
 def value_text(value: object) -> str:

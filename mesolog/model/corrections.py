@@ -13,9 +13,9 @@ may have received (:func:`corrected_lots`), so a recall lists that session too.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
 
 from mesolog.errors import InvalidValue, WhichOne
 from mesolog.model import vocabulary as vocab
@@ -43,13 +43,15 @@ def item_number(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def substance_line(number: int, item: Substance) -> str:
+def item_line(number: int, item: Substance | Complication) -> str:
     """An item as a refusal lists it: "#2 caffeine 2ml lot CF-8812"."""
-    return f"#{number} {substance_text(item)}"
+    text = substance_text(item) if isinstance(item, Substance) else complication_text(item)
+    return f"#{number} {text}"
 
 
-def complication_line(number: int, item: Complication) -> str:
-    return f"#{number} {complication_text(item)}"
+def _listed(items: Sequence[Substance | Complication]) -> str:
+    """Every item of a session's list, numbered as the report numbers them, or "none"."""
+    return "; ".join(item_line(i + 1, item) for i, item in enumerate(items)) or "none"
 
 
 def _same_substance(item: Substance, typed: str) -> bool:
@@ -62,23 +64,18 @@ def _same_substance(item: Substance, typed: str) -> bool:
     return meant in vocab.SUBSTANCES and vocab.substance_meaning(item.name) == meant
 
 
-def _by_lot(item: Substance, lot: str | None) -> bool:
-    return bool(lot and item.lot and lot_key(item.lot) == lot_key(lot))
-
-
 def _one(
     found: list[int],
-    items: Sequence[object],
+    items: Sequence[Substance | Complication],
     what: str,
     option: str,
     session: Session,
-    lines: Callable[[int], str],
 ) -> int | None:
     """The single item ``found`` points to; None for none; refused, listing them, for several
     that differ (entries alike in every field are one answer: the first is taken)."""
     if len(found) <= 1 or all(items[i] == items[found[0]] for i in found):
         return found[0] if found else None
-    listed = "; ".join(lines(i) for i in found)
+    listed = "; ".join(item_line(i + 1, items[i]) for i in found)
     raise WhichOne(
         f"session {session.id} has {len(found)} {what} ({listed}); say which by its number, "
         f"e.g. {option} '#{found[-1] + 1}'; nothing changed."
@@ -88,54 +85,43 @@ def _one(
 def numbered_kinds(session: Session) -> tuple[bool, bool]:
     """Whether the report numbers the session's products, and its complications: only where two
     of a kind answer to one name, the number being how a correction says which."""
-    twin_products = any(
-        _same_substance(a, b.name)
-        for i, a in enumerate(session.substances)
-        for b in session.substances[i + 1 :]
+    from itertools import combinations
+
+    products = combinations(session.substances, 2)
+    complications = combinations(session.complications, 2)
+    return (
+        any(_same_substance(a, b.name) for a, b in products),
+        any(same_complication(a.name, b.name, vocab.DEFAULT) for a, b in complications),
     )
-    twin_complications = any(
-        same_complication(a.name, b.name, vocab.DEFAULT)
-        for i, a in enumerate(session.complications)
-        for b in session.complications[i + 1 :]
-    )
-    return twin_products, twin_complications
 
 
 # --- products ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SubstanceCorrection:
-    """What ``--substance`` and ``--remove-substance`` did to a session's products."""
-
-    substances: tuple[Substance, ...]
-    notes: tuple[str, ...] = ()  # said before the correction is stored
 
 
 def corrected_substances(
     session: Session,
     typed: Sequence[tuple[int | None, Substance]],
     removed: Sequence[str],
-) -> SubstanceCorrection:
+) -> tuple[tuple[Substance, ...], list[str]]:
     """The session's products with each typed one in place of the product of that name (or
     that lot, or that number), the others kept; a typed product that matches none is added;
     each removed one taken off (by name, lot or number). A lot left out of a replacement keeps
-    the one recorded (a recall must never lose it by omission): said, like every removal."""
+    the one recorded (a recall must never lose it by omission): said, like every removal, in
+    the notes returned with the products (said before the correction is stored)."""
     items = list(session.substances)
     notes: list[str] = []
     gone: list[Substance] = []
     for text in removed:
         index = _substance_index(session, items, text, None, "--remove-substance")
         if index is None:
-            has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
             raise InvalidValue(
                 "--remove-substance",
                 text,
-                f"session {session.id} has no such product (it has: {has})",
+                f"session {session.id} has no such product (it has: {_listed(items)})",
             )
         gone.append(items[index])
         notes.append(
-            f"session {session.id}: {substance_line(index + 1, items[index])} is taken off "
+            f"session {session.id}: {item_line(index + 1, items[index])} is taken off "
             "(the trail keeps it; `mesolog lot` still finds this session)."
         )
     for number, item in typed:
@@ -175,13 +161,13 @@ def corrected_substances(
             ", ".join(removed),
             "a session keeps at least one product; void the session if none was given",
         )
-    return SubstanceCorrection(kept, tuple(notes))
+    return kept, notes
 
 
 def _numbered(session: Session, items: list[Substance], number: int, option: str) -> int:
     if not 1 <= number <= len(items):
-        has = "; ".join(substance_line(i + 1, s) for i, s in enumerate(items)) or "none"
         more = f" (#{len(items) + 1}= adds one)" if option == "--substance" else ""
+        has = _listed(items)
         raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}{more}")
     return number - 1
 
@@ -194,18 +180,17 @@ def _substance_index(
     if number is not None:
         return _numbered(session, items, number, option)
     by_name = [i for i, s in enumerate(items) if _same_substance(s, name)]
-    by_lot = [i for i, s in enumerate(items) if _by_lot(s, lot or name)]
+    wanted = lot or name
+    by_lot = [
+        i for i, s in enumerate(items) if wanted and s.lot and lot_key(s.lot) == lot_key(wanted)
+    ]
     if len(by_name) > 1 and lot:  # two lots of one product: the lot typed says which
         same_lot = [i for i in by_name if i in by_lot]
         by_name = same_lot or by_name
     found = list(dict.fromkeys(by_name or by_lot))
     if by_name and by_lot and set(by_lot) - set(by_name):
         found = list(dict.fromkeys([*by_name, *by_lot]))  # the name says one, the lot another
-
-    def line(i: int) -> str:
-        return substance_line(i + 1, items[i])
-
-    return _one(found, items, f"products named {name!r}", option, session, line)
+    return _one(found, items, f"products named {name!r}", option, session)
 
 
 # --- complications ------------------------------------------------------------------------------
@@ -217,14 +202,12 @@ def complication_index(
     """The complication ``name`` (as typed, by meaning, or ``#N``) names in the session; refused
     listing them when none or several answer to it."""
     items = session.complications
-
-    def listed() -> str:
-        return "; ".join(complication_line(i + 1, c) for i, c in enumerate(items)) or "none"
-
     number = item_number(name)
     if number is not None:
         if not 1 <= number <= len(items):
-            raise InvalidValue(option, name, f"session {session.id} has complications {listed()}")
+            raise InvalidValue(
+                option, name, f"session {session.id} has complications {_listed(items)}"
+            )
         return number - 1
     found = [i for i, c in enumerate(items) if same_complication(c.name, name, words)]
     if not found:
@@ -232,14 +215,7 @@ def complication_index(
         raise InvalidValue(
             option, name, f"session {session.id} has no such complication (it has: {has})"
         )
-    index = _one(
-        found,
-        items,
-        f"complications named {name!r}",
-        option,
-        session,
-        lambda i: complication_line(i + 1, items[i]),
-    )
+    index = _one(found, items, f"complications named {name!r}", option, session)
     assert index is not None
     return index
 
@@ -284,18 +260,10 @@ def without_complications(
 # --- recall: the lots a correction took away ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CorrectedLot:
-    """A lot a session held until a correction took it away (the product as the trail wrote it
-    then), and the amendment that did: when, who and why."""
-
-    substance: str
-    amount: float
-    unit: str
-    lot: str
-    at: datetime
-    by: str
-    reason: str
+# A lot a session held until a correction took it away: the product as the trail wrote it then
+# (name, amount, unit, lot), and the day (ISO) and reason of the amendment that did; the recall
+# rows keep it as it is (questions.Corrected).
+CorrectedLot = tuple[str, float, str, str, str, str]
 
 
 # One product as the trail writes it: "NAME AMOUNTunit[ lot LOT][ exp DATE]".
@@ -326,15 +294,8 @@ def corrected_lots(session: Session) -> list[CorrectedLot]:
                     amount = float(item.group("amount"))
                 except ValueError:
                     continue  # not a product as the trail writes one
-                found[key] = CorrectedLot(
-                    item.group("name"),
-                    amount,
-                    item.group("unit"),
-                    item.group("lot"),
-                    note.at,
-                    note.by,
-                    note.reason,
-                )
+                name, unit, lot = item.group("name", "unit", "lot")
+                found[key] = (name, amount, unit, lot, note.at.date().isoformat(), note.reason)
     return list(found.values())
 
 

@@ -8,15 +8,15 @@ patient's name or phone, a course's plan or status) is corrected here, each chan
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
 from mesolog.errors import AlreadyRecorded, InvalidValue, UnknownCourse
 from mesolog.model import vocabulary as vocab
 
-# The trail writes values the way session amendments do ("(none)" for an empty one).
-from mesolog.model.amendments import value_text
+# The trail writes changes the way session amendments do ("(none)" for an empty value).
+from mesolog.model.amendments import field_changes
 from mesolog.model.records import Amendment, Chart, Course, Patient
 from mesolog.model.values import choice, one_line
 
@@ -28,7 +28,13 @@ EARLIEST_BIRTH_YEAR = 1900
 # --- single values ----------------------------------------------------------------------------
 
 
-def birth_year(value: int, today: date) -> int:
+def birth_year(value: object, today: date) -> int:
+    """A year from 1900 to this one, given as a number or typed ("1986": patient edit takes
+    text)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValue("birth year", value, "use a year such as 1986")
     if not EARLIEST_BIRTH_YEAR <= value <= today.year:
         raise InvalidValue(
             "birth year", value, f"use a year from {EARLIEST_BIRTH_YEAR} to {today.year}"
@@ -65,7 +71,7 @@ def patient_details(given: Mapping[str, object], today: date) -> dict[str, objec
         if value is None or (isinstance(value, str) and not value.strip()):
             out[key] = None
         elif key == "birth_year":
-            out[key] = _typed_birth_year(value, today)
+            out[key] = birth_year(value, today)
         else:
             out[key] = _TEXT_DETAILS.get(key, str.strip)(str(value))
     return out
@@ -77,14 +83,6 @@ _TEXT_DETAILS: dict[str, Callable[[str], str]] = {
     "email": email,
     "phone": phone,
 }
-
-
-def _typed_birth_year(value: object, today: date) -> int:
-    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
-        value = int(value.strip())  # as typed: "1986" (patient edit takes text)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidValue("birth year", value, "use a year such as 1986")
-    return birth_year(value, today)
 
 
 # How a practitioner settles a conflict in the chart's own details: with the command that sets
@@ -123,16 +121,7 @@ def validate_patient(patient: Patient, today: date) -> None:
 def changed_patient(patient: Patient, details: Mapping[str, object]) -> tuple[Patient, list[str]]:
     """The patient with ``details`` (already checked) applied, and each change as old -> new."""
     new = replace(patient, **details)  # type: ignore[arg-type]
-    return new, _changes("patient", patient, new, PATIENT_FIELDS)
-
-
-def _changes(where: str, old: object, new: object, keys: Iterable[str]) -> list[str]:
-    """Each of ``keys`` that differs, as the trail writes it: ``where.key: old -> new``."""
-    return [
-        f"{where}.{key}: {value_text(getattr(old, key))} -> {value_text(getattr(new, key))}"
-        for key in keys
-        if getattr(old, key) != getattr(new, key)
-    ]
+    return new, field_changes(patient, new, PATIENT_FIELDS, "patient.")
 
 
 def find_course(chart: Chart, name: str) -> Course:
@@ -167,7 +156,7 @@ def changed_course(
     from mesolog.model.validation import make_course  # only here: start-up of `patient new`
 
     make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
-    return new, _changes(f"course {course.name}", course, new, given)
+    return new, field_changes(course, new, given, f"course {course.name}.")
 
 
 def replanned(

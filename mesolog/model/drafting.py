@@ -114,9 +114,6 @@ class Remark:
     field: str
     text: str
 
-    def __str__(self) -> str:
-        return self.text
-
 
 @dataclass(frozen=True)
 class Draft:
@@ -233,7 +230,7 @@ def _parse_protocol(
             if wrong is not None:
                 raise wrong
     if given.depth is not None:
-        values["depth_mm"] = note("depth", depth(given.depth))
+        values["depth_mm"] = depth(given.depth)
     if given.technique:
         values["technique"] = technique(given.technique)
     if given.anaesthetic:
@@ -244,25 +241,15 @@ def _parse_protocol(
 def _parse_plain(given: Given) -> dict[str, Any]:
     """The table's plain fields (method, needle gauge, consent...), each by its own parser; an
     empty text is not given, an empty number is refused by its parser."""
-    values: dict[str, Any] = {}
-    for entry in PLAIN:
-        raw = given.plain.get(entry.name)
-        if raw is not None and not (entry.text and raw == ""):
-            values[entry.name] = entry.parsed(raw)
-    return values
+    typed = ((entry, given.plain.get(entry.name)) for entry in PLAIN)
+    return {
+        entry.name: entry.parsed(raw)
+        for entry, raw in typed
+        if raw is not None and not (entry.text and raw == "")
+    }
 
 
 # --- defaults taken from the chart ------------------------------------------------------------
-
-
-def open_course(chart: Chart | None) -> Course | None:
-    """The course a new session belongs to unless told otherwise: the current one, if open."""
-    if chart is None or not chart.courses:
-        return None
-    from mesolog.model import progress  # only for charts with a course: start-up
-
-    current = progress.next_due(chart)
-    return current.course if current and not current.complete else None
 
 
 def named_course(chart: Chart, name: str) -> Course:
@@ -298,16 +285,12 @@ def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Re
     for item in items:
         known = progress.known_expiry(chart, item.name, item.lot) if item.lot else None
         if known is not None and item.expiry is not None and item.expiry != known:
-            remarks.append(
-                Remark(
-                    "substance",
-                    (
-                        f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
-                        f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
-                        "(recorded as given)"
-                    ),
-                )
+            text = (
+                f"lot {item.lot} of {item.name} was recorded with expiry {known.isoformat()} "
+                f"earlier in this chart, now {item.expiry.isoformat()}: check the box "
+                "(recorded as given)"
             )
+            remarks.append(Remark("substance", text))
     return remarks
 
 
@@ -326,20 +309,12 @@ def new_product_remarks(
         category, match = words.substance(item.name)
         if category != vocab.UNCATALOGUED or match.suggestion or vocab.normalize(item.name) in held:
             continue
-        remarks.append(
-            Remark(
-                "substance",
-                (
-                    f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
-                    f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
-                ),
-            )
+        text = (
+            f"product {item.name!r} is not in the catalogue; recorded as typed. If the clinic "
+            f"uses it, make it a known word: mesolog config set products {shlex.quote(item.name)}"
         )
+        remarks.append(Remark("substance", text))
     return remarks
-
-
-# A default that is accepted must store exactly what was there: every digit kept.
-plain_number = number_text  # the old name, kept for callers
 
 
 def substance_spec(item: Substance) -> str:
@@ -354,13 +329,8 @@ def prompt_defaults(chart: Chart | None, practice: ClinicDefaults) -> dict[str, 
     the config's only for a patient with no session yet."""
     last = chart.last_session if chart else None
     if last is None:
-        return {
-            "area": None,
-            "substance": None,
-            "depth": None,
-            "technique": practice.technique,
-            "anaesthetic": practice.anaesthetic,
-        }
+        config = {"technique": practice.technique, "anaesthetic": practice.anaesthetic}
+        return {name: config.get(name) for name in REQUIRED}
     return {
         "area": ", ".join(last.areas),
         "substance": "; ".join(substance_spec(s) for s in last.substances),
@@ -523,7 +493,12 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
                 f"a new patient has no course {given.course!r}; add it with `mesolog course add`."
             )
         return named_course(chart, given.course)
-    return open_course(chart)
+    if chart is None or not chart.courses:
+        return None
+    from mesolog.model import progress  # only for charts with a course: start-up
+
+    current = progress.next_due(chart)
+    return current.course if current and not current.complete else None
 
 
 def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
@@ -561,27 +536,19 @@ def _date_remarks(chart: Chart | None, session: Session) -> list[Remark]:
 
 def _interval_remarks(chart: Chart | None, session: Session) -> list[Remark]:
     """A session sooner after the previous one of its course than the course's interval."""
-    if chart is None or not session.course:
+    course = chart.course(session.course) if chart is not None and session.course else None
+    if chart is None or course is None:
         return []
-    course = chart.course(session.course)
-    if course is None:
-        return []
-    earlier = [
-        s.date for s in chart.active_sessions if course.named(s.course) and s.date <= session.date
-    ]
-    if not earlier:
-        return []
-    gap = (session.date - max(earlier)).days
+    mine = (s.date for s in chart.active_sessions if course.named(s.course))
+    previous = max((day for day in mine if day <= session.date), default=None)
+    gap = (session.date - previous).days if previous else course.interval_days
     if gap >= course.interval_days:
         return []
-    return [
-        Remark(
-            "date",
-            f"this session is {gap} day{'' if gap == 1 else 's'} after the previous one of "
-            f"course {course.name}, "
-            f"which plans one every {course.interval_days} days.",
-        )
-    ]
+    text = (
+        f"this session is {gap} day{'' if gap == 1 else 's'} after the previous one of "
+        f"course {course.name}, which plans one every {course.interval_days} days."
+    )
+    return [Remark("date", text)]
 
 
 def _settled(
@@ -631,10 +598,10 @@ def draft_amendment(
     if "substances" in values or given.remove_substances:
         numbers = [corrections.numbered_spec(s)[0] for s in given.substances]
         typed = list(zip(numbers, values.get("substances", ()), strict=True))
-        fixed = corrections.corrected_substances(old, typed, given.remove_substances)
-        remarks += [Remark("substance", text) for text in fixed.notes]
+        fixed, notes = corrections.corrected_substances(old, typed, given.remove_substances)
+        remarks += [Remark("substance", text) for text in notes]
         remarks += new_product_remarks(chart, tuple(item for _, item in typed), words)
-        values["substances"] = fixed.substances
+        values["substances"] = fixed
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:

@@ -41,7 +41,7 @@ SUBSTANCE_COLUMNS = ("substance", "category", "amount", "unit", "concentration",
 # same product twice (two vials of one lot), and its rows must stay two rows, in their order.
 SUBSTANCE_POSITION = "substance_no"
 # The numbered form leaves out the category: it follows from the name and the catalogue.
-NUMBERED_SUBSTANCE_COLUMNS = ("substance", "amount", "unit", "concentration", "lot", "expiry")
+NUMBERED_SUBSTANCE_COLUMNS = tuple(c for c in SUBSTANCE_COLUMNS if c != "category")
 MEASURE_PREFIX = "measure_"
 LIST_SEPARATOR = "; "
 
@@ -69,11 +69,14 @@ def zone_spec(place: Zone) -> str:
 
 
 def _text(value: object) -> object:
-    """A cell: nothing for None; a stored number with every digit and no ".0" (number_text)."""
+    """A cell: nothing for None; a stored number with every digit and no ".0" (number_text); a
+    day in ISO."""
     if value is None:
         return ""
     if isinstance(value, float):
         return NumberText(number_text(value))
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -92,29 +95,16 @@ def _session_cell(session: Session, column: str) -> object:
         return LIST_SEPARATOR.join(zone_spec(z) for z in value)
     if isinstance(value, tuple):  # areas
         return LIST_SEPARATOR.join(value)
-    if isinstance(value, date):
-        return value.isoformat()
     return _text(value)
 
 
 def substance_cells(item: Substance, numbered: bool) -> list[object]:
-    expiry = item.expiry.isoformat() if item.expiry else ""
-    cells: list[object] = [
-        item.name,
-        _text(item.amount),
-        item.unit,
-        item.concentration or "",
-        item.lot or "",
-        expiry,
-    ]
-    if not numbered:
-        cells.insert(1, item.category)
-    return cells
+    columns = NUMBERED_SUBSTANCE_COLUMNS if numbered else SUBSTANCE_COLUMNS
+    return [_text(getattr(item, "name" if c == "substance" else c)) for c in columns]
 
 
 def measure_names(charts: list[Chart]) -> list[str]:
-    names = {name for chart in charts for s in chart.sessions for name in s.measurements}
-    return sorted(names)
+    return sorted({name for chart in charts for s in chart.sessions for name in s.measurements})
 
 
 def measure_cells(measurements: dict[str, float], names: list[str]) -> list[object]:
@@ -140,11 +130,9 @@ def per_session(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
     for chart in charts:
         for session in chart.sessions:
             row = session_cells(chart, session)
-            for n in range(widest):
-                if n < len(session.substances):
-                    row += substance_cells(session.substances[n], numbered=True)
-                else:
-                    row += [""] * len(NUMBERED_SUBSTANCE_COLUMNS)
+            for item in session.substances:
+                row += substance_cells(item, numbered=True)
+            row += [""] * len(NUMBERED_SUBSTANCE_COLUMNS) * (widest - len(session.substances))
             rows.append(row + measure_cells(session.measurements, names))
     return csv_header("session", widest, names), rows
 

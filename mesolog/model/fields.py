@@ -30,9 +30,8 @@ class Declared:
     help: str
     short: str = ""  # "-a"
     parse: Callable[[Any], Any] | None = None  # the model's one value parser; None: its own rule
-    prompt: str = (
-        ""  # asked at the prompt, offering the last value (the protocol --like-last copies)
-    )
+    # Asked at the prompt, offering the last value (the protocol --like-last copies).
+    prompt: str = ""
     unit: str = ""  # UCUM: after the value in the FHIR note and on screen ("mm")
     fhir: str = ""  # a Procedure note "WORD: value" when set
 

@@ -9,7 +9,7 @@ that only share a numbering pattern (``K-2001``, ``P-0010``) are not close.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mesolog.model.import_map import fold
@@ -67,13 +67,6 @@ class IdIndex:
             for folded, other in candidates
             if within_one(key, folded) and (renumbered or not numbering(key, folded))
         ]
-
-
-def index_of(ids: Iterable[str]) -> IdIndex:
-    index = IdIndex()
-    for patient_id in ids:
-        index.add(patient_id)
-    return index
 
 
 @dataclass
@@ -135,7 +128,9 @@ class TypoCheck:
         if self._index is None:
             known = self._people()
             self._names = dict(known)
-            self._index = index_of(pid for pid, _ in known)
+            self._index = IdIndex()
+            for known_id, _ in known:
+                self._index.add(known_id)
         return self._index.close_to(patient_id)
 
     def refusal(self, patient_id: str, name: str | None, first_row: int) -> str:

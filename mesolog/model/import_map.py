@@ -28,16 +28,15 @@ from mesolog.model.exchange import (
     SUBSTANCE_POSITION,
 )
 
-# The fields a row may give: those of mesolog's own CSV columns, which derive from the field
-# table of the session (docs/fields.md), less the ones import leaves alone (below).
-PATIENT_FIELDS = PATIENT_COLUMNS
-SESSION_FIELDS = tuple(c for c in SESSION_COLUMNS if c not in ("session", "source"))
 SUBSTANCE_FIELDS = NUMBERED_SUBSTANCE_COLUMNS
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")
+# The fields a row may give: those of mesolog's own CSV columns, which derive from the field
+# table of the session (docs/fields.md), the ones import leaves alone last.
 FIELDS = (
-    *PATIENT_FIELDS, *SESSION_FIELDS, *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS
+    *PATIENT_COLUMNS, *(c for c in SESSION_COLUMNS if c not in IGNORED_FIELDS),
+    *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS,
 )  # fmt: skip
 REQUIRED = ("patient", "date", "substance")
 NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")
@@ -116,8 +115,10 @@ HEADER_WORDS = {
 _HEADER_FIELD = {word: name for name, words in HEADER_WORDS.items() for word in words.split()}
 # A unit written in a header, "Menge (ml)" or "Dose [mg]", in the words of each language
 # (IE: internationale Einheiten, UI: unités internationales) -> the unit mesolog records.
+# Keyed as `fold` leaves a unit: it turns the micro sign (U+00B5) into Greek mu (U+03BC), so
+# "μg" stands for both ways of typing micrograms.
 HEADER_UNITS = {
-    "ml": "ml", "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "iu": "IU", "ie": "IU",
+    "ml": "ml", "mg": "mg", "mcg": "mcg", "ug": "mcg", "\u03bcg": "mcg", "iu": "IU", "ie": "IU",
     "ui": "IU", "u": "U", "e": "U", "cc": "ml",
 }  # fmt: skip
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(\[]\s*(?P<unit>[^)\]]+?)\s*[)\]]\s*$")
@@ -184,14 +185,10 @@ def known_field(name: str) -> bool:
     )
 
 
-def header_unit(header: str) -> tuple[str, str | None]:
-    """``"Menge (ml)"`` -> ``("Menge", "ml")``; a header without a unit comes back whole."""
+def header_unit(header: str) -> str | None:
+    """The unit of amounts a header names: ``"Menge (ml)"`` -> ``"ml"``."""
     match = _HEADER_UNIT.match(header.strip())
-    if match:
-        unit = HEADER_UNITS.get(fold(match["unit"]))
-        if unit:
-            return match["name"], unit
-    return header, None
+    return HEADER_UNITS.get(fold(match["unit"])) if match else None
 
 
 def guess_field(header: str) -> str | None:
@@ -200,26 +197,20 @@ def guess_field(header: str) -> str | None:
         return key
     if key in _HEADER_FIELD:
         return _HEADER_FIELD[key]
-    name, unit = header_unit(header)
-    if unit:
-        found = guess_field(name)
-        return found if found == "amount" else None
     match = _HEADER_UNIT.match(header.strip())
-    if match:
-        found = guess_field(match["name"])
-        if found in FIELD_UNITS and fold(match["unit"]) == FIELD_UNITS[found]:
-            return found
-    return None
+    if match is None:
+        return None
+    found, unit = guess_field(match["name"]), fold(match["unit"])
+    if unit in HEADER_UNITS:  # "Menge (ml)": only an amount is given in these
+        return found if found == "amount" else None
+    return found if found and FIELD_UNITS.get(found) == unit else None
 
 
 def is_own_format(header: list[str]) -> bool:
     """A mesolog CSV export: every column a field name, with a patient, a date, a substance."""
     names = set(header)
-    return (
-        all(known_field(h) for h in header)
-        and {"patient", "date"} <= names
-        and ("substance" in names or "substance_1" in names)
-    )
+    required = all(f in names or f"{f}_1" in names for f in REQUIRED)
+    return required and all(known_field(h) for h in header)
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -249,18 +240,20 @@ def read_date(text: str, date_format: str, today: date) -> date:
 @functools.lru_cache(maxsize=4096)
 def _day(text: str, date_format: str) -> date | None:
     """A file holds few distinct dates, each on many rows: each is read once."""
-    for form in (date_format, ISO_DATE):
-        try:
-            return datetime.strptime(date_part(text), form).date()
-        except ValueError:
-            continue
-    return None
+    return _read_as(date_part(text), date_format) or _read_as(date_part(text), ISO_DATE)
+
+
+def _read_as(text: str, form: str) -> date | None:
+    try:
+        return datetime.strptime(text, form).date()
+    except ValueError:
+        return None
 
 
 @dataclass
 class DateGuess:
     """Which formats read every date cell seen so far, fed one cell at a time (a file is
-    streamed); ``swapped`` stays True while no cell tells day and month apart."""
+    streamed)."""
 
     fitting: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
     seen: int = 0
@@ -272,7 +265,7 @@ class DateGuess:
             return
         self.seen += 1
         self.example = self.example or text
-        self.fitting = [f for f in self.fitting if _reads(text, f)]
+        self.fitting = [f for f in self.fitting if _read_as(text, f)]
 
     @property
     def format(self) -> str:
@@ -294,21 +287,18 @@ def ambiguous_dates(example: str, chosen: str, other: str) -> str:
     )
 
 
-def _reads(text: str, form: str) -> bool:
-    try:
-        datetime.strptime(text, form)
-    except ValueError:
-        return False
-    return True
-
-
 def tells_day_from_month(text: str, date_format: str) -> bool:
-    """Whether a date cell can be read only one way (its day is over 12, or equals its month)."""
-    try:
-        day = datetime.strptime(date_part(text), date_format).date()
-    except ValueError:
-        return True
-    return day.day > 12 or day.day == day.month
+    """Whether a date cell shows which of day and month comes first: it does not read as
+    ``date_format``, or its day is over 12. (3 March, 03/03, reads alike both ways but tells
+    nothing about the 04/10 on the next row.)"""
+    day = _read_as(date_part(text), date_format)
+    return day is None or day.day > 12
+
+
+def reads_two_ways(text: str, date_format: str) -> bool:
+    """Whether a date cell is a different day when its day and month are swapped (03/11)."""
+    day = _read_as(date_part(text), date_format)
+    return day is not None and day.day <= 12 and day.day != day.month
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -326,11 +316,6 @@ class ColumnMap:
     units: dict[str, str] = field(default_factory=dict)
     header_row: int = 1
     encoding: str = ""  # the CSV's, when it has no byte-order mark and is not UTF-8
-
-    def unit_of(self, target: str) -> str:
-        """The unit for an amount column (``amount`` or ``amount_2``) whose cells give none."""
-        base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
-        return self.units.get(base, "") if base == "amount" else ""
 
 
 def own_map(header: list[str]) -> ColumnMap:
@@ -356,7 +341,7 @@ class MapDraft:
             target = self.columns[h]
             if target == "date" and cell:
                 self.dates.feed(cell)
-            elif (target in VALUE_FIELDS and cell) or (target == "areas" and cell):
+            elif cell and (target in VALUE_FIELDS or target == "areas"):
                 self.words.setdefault(target, set()).add(cell.strip())
 
     def _area_separator(self) -> str:
@@ -394,7 +379,7 @@ class MapDraft:
         """The map file: comments that explain it, then the guesses as TOML."""
         import tomli_w
 
-        units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h)[1])}
+        units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h))}
         data: dict[str, Any] = {"date_format": self.dates.format}
         if self.header_row != 1:
             data["header_row"] = self.header_row
@@ -457,6 +442,7 @@ def _our_word(target: str, word: str) -> str:
 def load_map(data: dict[str, Any], where: str) -> ColumnMap:
     """A map file's data, checked: every field it names must be one mesolog knows."""
     columns = _columns(data.get("columns"), where)
+    encoding = data.get("encoding", "")
     return ColumnMap(
         columns,
         _date_format(data.get("date_format", ISO_DATE), where),
@@ -464,7 +450,7 @@ def load_map(data: dict[str, Any], where: str) -> ColumnMap:
         _split(data.get("split", {}), where),
         _units(data.get("units", {}), where),
         _header_row(data.get("header_row", 1), where),
-        _encoding(data.get("encoding", ""), where),
+        text_encoding(str(encoding), f"{where} encoding") if encoding != "" else "",
     )
 
 
@@ -540,17 +526,15 @@ def _units(units: object, where: str) -> dict[str, str]:
     return {"amount": str(unit)}
 
 
-def _encoding(name: object, where: str) -> str:
+def text_encoding(name: str, where: str, examples: str = "cp1252") -> str:
+    """The standard name of an encoding Python knows (a map's, or ``--encoding``), else a
+    refusal naming ``where``."""
     import codecs
 
-    if name == "":
-        return ""
     try:
-        return codecs.lookup(str(name)).name
+        return codecs.lookup(name).name
     except LookupError:
-        raise InvalidValue(
-            f"{where} encoding", str(name), "name a text encoding, e.g. cp1252"
-        ) from None
+        raise InvalidValue(where, name, f"name a text encoding, e.g. {examples}") from None
 
 
 def _header_row(row: object, where: str) -> int:
@@ -580,9 +564,9 @@ def mapped_columns(header: list[str], cmap: ColumnMap) -> list[MappedColumn]:
             target = cmap.columns[h]
             base = target.rsplit("_", 1)[0] if NUMBERED.match(target) else target
             words = cmap.values.get(target) or cmap.values.get(base) or {}
-            found.append(
-                MappedColumn(i, target, words, cmap.split.get(target, ""), cmap.unit_of(target))
-            )
+            # The unit for an amount column (amount, amount_2) whose cells give none.
+            unit = cmap.units.get(base, "") if base == "amount" else ""
+            found.append(MappedColumn(i, target, words, cmap.split.get(target, ""), unit))
     return found
 
 

@@ -151,8 +151,7 @@ def row_problem(row: Row, date_format: str, today: date) -> Rejection | None:
     except InvalidPatientId as error:
         return Rejection(row.number, "patient", error.message)
     except InvalidValue as error:
-        field = SUBSTANCE_POSITION if error.field == SUBSTANCE_POSITION else error.field
-        return Rejection(row.number, field, error.message)
+        return Rejection(row.number, error.field, error.message)
     return None
 
 
@@ -235,7 +234,7 @@ def _substance_spec(given: dict[str, str], date_format: str) -> str:
     return spec
 
 
-def _first(group: Group, name: str) -> str | None:
+def first_given(group: Group, name: str) -> str | None:
     """The session's value of a field: the first of its rows that gives one."""
     return next((r.given[name] for r in group.rows if r.given.get(name)), None)
 
@@ -259,28 +258,28 @@ def _measures(group: Group) -> tuple[str, ...]:
 def given_of(group: Group, chart: Chart | None, date_format: str, practitioner: str = "") -> Given:
     """A group of rows as what was given for one session, in the words `add` takes; the
     practitioner is the file's, else ``practitioner`` (``--practitioner``), else the config's."""
-    course, areas, depth_mm = (_first(group, f) for f in ("course", "areas", "depth_mm"))
+    course, areas, depth_mm = (first_given(group, f) for f in ("course", "areas", "depth_mm"))
     return Given(
         date=group.day.isoformat(),
         areas=(areas.replace(";", ","),) if areas else (),
-        indication=_first(group, "indication"),
+        indication=first_given(group, "indication"),
         substances=tuple(
             _substance_spec(given, date_format)
             for row in group.rows
             for given in substances_of(row)
         ),
         depth=depth_mm.removesuffix("mm").strip() if depth_mm else None,
-        technique=_first(group, "technique"),
-        anaesthetic=_first(group, "anaesthetic"),
-        complications=_listed(_first(group, "complications")),
+        technique=first_given(group, "technique"),
+        anaesthetic=first_given(group, "anaesthetic"),
+        complications=_listed(first_given(group, "complications")),
         measures=_measures(group),
-        note=_first(group, "notes"),
-        practitioner=_first(group, "practitioner") or practitioner or None,
+        note=first_given(group, "notes"),
+        practitioner=first_given(group, "practitioner") or practitioner or None,
         # Only a course the chart has: a spreadsheet holds no plan to create one from.
         course=course if course and chart is not None and chart.course(course) else None,
         # The table's plain fields (method, angle, needle, points, duration, consent...).
-        plain={entry.name: _first(group, entry.name) for entry in PLAIN},
-        zones=_listed(_first(group, "zones")),
+        plain={entry.name: first_given(group, entry.name) for entry in PLAIN},
+        zones=_listed(first_given(group, "zones")),
     )
 
 
@@ -304,7 +303,7 @@ def draft_from_group(
     draft = draft_session(given, chart, how.practice, how.today, recorded=how.recorded)
     session = draft.complete()
     notes = draft.warnings
-    course = next((r.given["course"] for r in group.rows if r.given.get("course")), None)
+    course = first_given(group, "course")
     if course and given.course is None:
         kept = f"in the current course {session.course!r}" if session.course else "without a course"
         notes.insert(
@@ -312,8 +311,7 @@ def draft_from_group(
             f"course {course!r} is not in {group.patient}'s chart: recorded {kept} "
             "(add it with `mesolog course add`, then `mesolog amend ... --course`).",
         )
-    status = next((r.given["status"] for r in group.rows if r.given.get("status")), "active")
-    status = parse.choice(status, "status", vocab.STATUSES)
+    status = parse.choice(first_given(group, "status") or "active", "status", vocab.STATUSES)
     return replace(session, status=status, source=source), notes
 
 
@@ -337,14 +335,17 @@ def _why(error: MesologError) -> str:
     return f"missing required field{plural}: {names} (map a column of the file to it{also})."
 
 
+# Cells that are the same for every row of a session by construction, or the row's own.
+_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+
+
 def _alone(row: Row, group: Group) -> Group:
     """``row`` as a session of its own: its cells, and for the session's fields it leaves empty
     the values the session takes from its other rows (the substances are its own only)."""
     given = dict(row.given)
     for other in group.rows:
         for key, text in other.given.items():
-            substance = key in SUBSTANCE_FIELDS or bool(NUMBERED.match(key))
-            if text and not given.get(key) and not substance:
+            if text and not given.get(key) and key not in _PER_ROW and not NUMBERED.match(key):
                 given[key] = text
     return Group(group.patient, group.day, (Row(row.number, given),))
 
@@ -371,10 +372,6 @@ def row_reasons(
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), _why(error))
     return with_session(group, own)
-
-
-# Cells that are the same for every row of a session by construction, or the row's own.
-_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
 
 
 def disagreements(group: Group) -> dict[int, Rejection]:

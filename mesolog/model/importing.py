@@ -27,6 +27,7 @@ from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
     FIELDS,
     IGNORED_FIELDS,
+    SUBSTANCE_FIELDS,
     SWAPPABLE,
     ColumnMap,
     DateGuess,
@@ -37,6 +38,7 @@ from mesolog.model.import_map import (
     mapped_cells,
     mapped_columns,
     own_map,
+    reads_two_ways,
     tells_day_from_month,
 )
 from mesolog.model.import_rows import (
@@ -49,6 +51,7 @@ from mesolog.model.import_rows import (
     content_key,
     disagreements,
     draft_from_group,
+    first_given,
     keys_of,
     row_reasons,
     session_key,
@@ -201,9 +204,8 @@ class _Planner:
         self.sessions_left[key] -= 1
         if self.sessions_left[key]:
             return
-        self.keys.pop(
-            key, None
-        )  # the patient's last session: what the chart held is no longer asked
+        # The patient's last session: what the chart held is no longer asked.
+        self.keys.pop(key, None)
         if key in self.plan.charts:
             self.ready.append(self.plan.charts[key])
 
@@ -212,8 +214,7 @@ class _Planner:
             return self.plan.charts[key]
         new = None
         if chart is None:
-            name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
-            refusal = self.typo.refusal(group.patient, name, group.first)
+            refusal = self.typo.refusal(group.patient, first_given(group, "name"), group.first)
             if refusal:
                 self.plan.rejected += [Rejection(r.number, "patient", refusal) for r in group.rows]
                 return None
@@ -259,8 +260,12 @@ class _Planner:
     def _duplicates(
         self, group: Group, chart: Chart | None, target: ChartPlan, draft: Session
     ) -> None:
+        """Sessions of the chart on the same day with the same substances."""
+        names = sorted(vocab.substance_base(s.name) for s in draft.substances)
         for old in chart.sessions if chart else ():
-            if not old.voided and _same_session(old, draft):
+            if old.voided or old.date != draft.date:
+                continue
+            if sorted(vocab.substance_base(s.name) for s in old.substances) == names:
                 self.plan.duplicates.append(
                     f"{self.plan.where} {group.first}: {target.patient_id} already has session {old.id} on "
                     f"{old.date.isoformat()} with the same substances"
@@ -289,8 +294,7 @@ class _Planner:
 def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
     """Count each session's rows and each patient's sessions; say when the dates read two ways."""
     count, rows_read, last = SessionCount(), 0, None
-    swappable = source.date_format in SWAPPABLE
-    example = ""
+    swappable, told, example = source.date_format in SWAPPABLE, False, ""
     for row in (source.keys or source.rows)():
         rows_read += row.number != last  # a visit's products share its number
         last = row.number
@@ -299,12 +303,13 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, Session
             continue
         count.add(session_key(row.given, source.date_format))
         text = row.given.get("date", "")
-        if swappable and text:
-            example = example or date_part(text)  # the date alone: it reads, so it is inert
-            swappable = not tells_day_from_month(text, source.date_format)
+        if swappable and not told and text:
+            told = tells_day_from_month(text, source.date_format)
+            if not (told or example) and reads_two_ways(text, source.date_format):
+                example = date_part(text)  # the date alone: it reads, so it is inert
     dates = (
         ambiguous_dates(example, source.date_format, SWAPPABLE[source.date_format])
-        if swappable and example
+        if example and not told
         else ""
     )
     return rows_read, count, dates
@@ -402,11 +407,6 @@ def plan_import(
     return plan_rows(Source(file_name, lambda: rows, date_format), charts, how, people, new_ids)
 
 
-def _same_session(a: Session, b: Session) -> bool:
-    names = sorted(vocab.substance_base(s.name) for s in a.substances)
-    return a.date == b.date and names == sorted(vocab.substance_base(s.name) for s in b.substances)
-
-
 def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
     if not target.sessions:
         return chart
@@ -415,19 +415,13 @@ def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
 
 
 def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient | None:
-    name = next((r.given["name"] for r in group.rows if r.given.get("name")), None)
-    born = next((r.given["birth_year"] for r in group.rows if r.given.get("birth_year")), None)
+    name, born = first_given(group, "name"), first_given(group, "birth_year")
     try:
         year = parse.whole(born, "birth_year", 1900, recorded.year) if born else None
-    except InvalidValue as error:
-        at = next(r.number for r in group.rows if r.given.get("birth_year") == born)
-        plan.rejected += with_session(group, {at: Rejection(at, "birth_year", error.message)})
-        return None
-    try:  # a name is one line (see values.one_line)
-        name = parse.one_line(name, "name") if name else None
-    except InvalidValue as error:
-        at = next(r.number for r in group.rows if r.given.get("name") == name)
-        plan.rejected += with_session(group, {at: Rejection(at, "name", error.message)})
+        name = parse.one_line(name, "name") if name else None  # a name is one line
+    except InvalidValue as error:  # rejected at the first row that gives the value
+        at = next(r.number for r in group.rows if r.given.get(error.field))
+        plan.rejected += with_session(group, {at: Rejection(at, error.field, error.message)})
         return None
     return Patient(id=group.patient, created=recorded, name=name, birth_year=year)
 
@@ -436,19 +430,13 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
 
 # The nested list of a visit: one entry per product given (the rows of a spreadsheet).
 PRODUCTS = "products"
-VISIT_FIELDS = frozenset(FIELDS) - {"substance", "amount", "unit", "concentration", "lot",
-                                    "expiry", SUBSTANCE_POSITION, *IGNORED_FIELDS}  # fmt: skip
-PRODUCT_FIELDS = frozenset({"substance", "amount", "unit", "concentration", "lot", "expiry"})
+PRODUCT_FIELDS = frozenset(SUBSTANCE_FIELDS)
+VISIT_FIELDS = frozenset(FIELDS) - PRODUCT_FIELDS - {SUBSTANCE_POSITION, *IGNORED_FIELDS}
 VISITS_SHAPE = (
     'JSON import reads `mesolog export --format json`, or a list of visits: [{"patient": "P-1", '
     '"date": "2026-11-03", "areas": ["scalp"], ..., "products": [{"substance": "biotin", '
     '"amount": 1, "unit": "ml", "lot": "B1"}]}] (see docs/import.md)'
 )
-
-
-def is_visit_list(data: list[Any]) -> bool:
-    """A list of visits (a ``patient`` id as text), not mesolog's export (a patient table)."""
-    return all(isinstance(v, dict) and isinstance(v.get("patient"), str) for v in data)
 
 
 def _text(value: object, separator: str = ", ") -> str:
@@ -501,45 +489,37 @@ def plan_restore(
     from mesolog.model.validation import session_problems
 
     plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
-    ordinal = 0
+    first = 1  # the chart's first session, counted in the file
     for chart in exported:
-        first, ordinal = ordinal + 1, ordinal + len(chart.sessions)
+        rows = range(first, first + len(chart.sessions))
+        first = rows.stop
         try:
             parse.check_patient_id(chart.patient.id)
         except InvalidPatientId as error:
-            plan.rejected += [
-                Rejection(first + i, "patient", error.message) for i in range(len(chart.sessions))
-            ]
+            plan.rejected += [Rejection(row, "patient", error.message) for row in rows]
             continue
-        refused = [
-            Rejection(
-                first + i,
-                ".".join(map(str, p.field)),
-                f"{chart.patient.id} session {s.id}: {p.message}",
-            )
-            for i, s in enumerate(chart.sessions)
-            for p in session_problems(s, today)
-        ]
-        if refused:
-            plan.rejected += refused
-            bad = {r.row for r in refused}
-            chart = replace(
-                chart,
-                sessions=tuple(s for i, s in enumerate(chart.sessions) if first + i not in bad),
-            )
+        kept = []
+        for row, session in zip(rows, chart.sessions, strict=True):
+            problems = session_problems(session, today)
+            plan.rejected += [
+                Rejection(
+                    row,
+                    ".".join(map(str, p.field)),
+                    f"{chart.patient.id} session {session.id}: {p.message}",
+                )
+                for p in problems
+            ]
+            if not problems:
+                kept.append(session)
         existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(
-                chart.patient.id,
-                chart.patient,
-                list(chart.sessions),
-                chart.courses,
-                amendments=chart.amendments,
+                chart.patient.id, chart.patient, kept, chart.courses, amendments=chart.amendments
             )
             continue
         held = {session_identity(s) for s in existing.sessions}
-        fresh = [s for s in chart.sessions if session_identity(s) not in held]
-        plan.already_imported += len(chart.sessions) - len(fresh)
+        fresh = [s for s in kept if session_identity(s) not in held]
+        plan.already_imported += len(kept) - len(fresh)
         if fresh:
             plan.charts[chart.patient.id.lower()] = ChartPlan(existing.patient.id, None, fresh)
     return plan

@@ -88,11 +88,8 @@ def union(base: Iterable[Any], ours: Iterable[Any], theirs: Iterable[Any]) -> li
     ours_keys = {canonical(v) for v in ours_l}
     theirs_keys = {canonical(v) for v in theirs_l}
     kept = [v for v in base if canonical(v) in ours_keys and canonical(v) in theirs_keys]
-    added: dict[str, Any] = {}
-    for value in [*ours_l, *theirs_l]:
-        key = canonical(value)
-        if key not in base_keys:
-            added.setdefault(key, value)
+    new = [v for v in [*ours_l, *theirs_l] if canonical(v) not in base_keys]
+    added = {canonical(v): v for v in reversed(new)}  # the first of each (sorted below)
     return kept + sorted(added.values(), key=_order)
 
 

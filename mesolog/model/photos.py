@@ -53,10 +53,9 @@ def folder(patient_id: str) -> str:
 def photo_problems(item: Photo) -> list[tuple[str, str]]:
     """(field, why) for each value of a recorded photo that is not one mesolog would write."""
     problems = []
-    if item.view is not None and item.view not in VIEWS:
-        problems.append(("view", "use one of " + ", ".join(VIEWS)))
-    if item.stage is not None and item.stage not in STAGES:
-        problems.append(("stage", "use one of " + ", ".join(STAGES)))
+    for name, allowed in (("view", VIEWS), ("stage", STAGES)):
+        if getattr(item, name) not in (None, *allowed):
+            problems.append((name, "use one of " + ", ".join(allowed)))
     for name in ("width", "height"):
         size = getattr(item, name)
         if size is not None and size < 1:

@@ -12,7 +12,7 @@ from datetime import date
 from functools import partial
 from typing import NamedTuple
 
-from mesolog.model import Chart, Session
+from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import severity_text
 from mesolog.model.values import lot_key
@@ -46,19 +46,9 @@ class SessionRow:
     corrected: tuple[Corrected, ...] = ()  # lots corrected away (model.corrections)
 
 
-def corrected_away(session: Session) -> tuple[Corrected, ...]:
-    """The lots a correction took away from ``session`` (none for a session never amended)."""
-    if not session.amendments:
-        return ()
+def session_rows(chart: Chart) -> list[SessionRow]:
     from mesolog.model.corrections import corrected_lots
 
-    return tuple(
-        (c.substance, c.amount, c.unit, c.lot, c.at.date().isoformat(), c.reason)
-        for c in corrected_lots(session)
-    )
-
-
-def session_rows(chart: Chart) -> list[SessionRow]:
     return [
         SessionRow(
             patient_id=chart.patient.id,
@@ -76,7 +66,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
             zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
-            corrected=corrected_away(s),
+            corrected=tuple(corrected_lots(s)) if s.amendments else (),
         )
         for s in chart.sessions
     ]
@@ -126,13 +116,7 @@ class SessionQuery:
     include_voided: bool = False
 
     def matches(self, row: SessionRow) -> bool:
-        return _plain_fields_match(self, row) and self._lists_match(
-            (name for name, *_ in row.substances),
-            row.areas,
-            (name for name, _ in row.complications),
-            _lots_of(row),
-            row.zones,
-        )
+        return _plain_fields_match(self, row) and self._lists_match(*_lists_of(row))
 
     def may_match(self, gathered: Gathered) -> bool:
         """Whether some session of a chart whose sessions are ``gathered`` can match. A chart
@@ -183,10 +167,17 @@ class SessionQuery:
         )
 
 
-def _lots_of(row: SessionRow) -> list[str]:
-    """The lots a session holds, and those a correction took away from it (a recall lists a
+def _lists_of(row: SessionRow) -> tuple[Iterable[str], ...]:
+    """The substance names, areas, complications, lots and zones of a session, each read once.
+    Its lots are those it holds and those a correction took away from it (a recall lists a
     session that may have received a lot: docs/corrections.md)."""
-    return [*(lot for *_, lot in row.substances if lot), *(c[3] for c in row.corrected)]
+    return (
+        (name for name, *_ in row.substances),
+        row.areas,
+        (name for name, _ in row.complications),
+        (*(lot for *_, lot in row.substances if lot), *(c[3] for c in row.corrected)),
+        row.zones,
+    )
 
 
 class Gathered(NamedTuple):
@@ -205,11 +196,8 @@ class Gathered(NamedTuple):
     def of(rows: list[SessionRow]) -> Gathered:
         parts: tuple[dict[str, None], ...] = ({}, {}, {}, {}, {})
         for row in rows:
-            parts[0].update(dict.fromkeys(name for name, *_ in row.substances))
-            parts[1].update(dict.fromkeys(row.areas))
-            parts[2].update(dict.fromkeys(name for name, _ in row.complications))
-            parts[3].update(dict.fromkeys(_lots_of(row)))
-            parts[4].update(dict.fromkeys(row.zones))
+            for part, values in zip(parts, _lists_of(row), strict=True):
+                part.update(dict.fromkeys(values))
         substances, areas, complications, lots, zones = (tuple(part) for part in parts)
         dates = [row.date for row in rows]
         first, last = min(dates, default=None), max(dates, default=None)
@@ -374,13 +362,6 @@ class LotPatient:
     contact: Contact
     sessions: tuple[SessionRow, ...]
     given: tuple[Administered, ...]
-
-
-def row_has_lot(row: SessionRow, lot: str) -> bool:
-    """The session holds ``lot``, or held it until a correction took it away."""
-    key = lot_key(lot)
-    held = (item[3] for item in row.substances)
-    return any(x and lot_key(x) == key for x in (*held, *(c[3] for c in row.corrected)))
 
 
 def lot_patients(

@@ -16,17 +16,17 @@ from mesolog.model import vocabulary as vocab
 _THOUSANDS_OR_DECIMAL = re.compile(r"(-?)\+?([1-9]\d{0,2}),(\d{3})")
 
 
-def _ambiguous_comma(typed: str, field_name: str) -> InvalidValue | None:
-    """The refusal of a number whose comma reads as thousands or as decimals, if it is one."""
+def _refuse_ambiguous_comma(typed: str, field_name: str) -> None:
+    """Refuses a number whose comma reads as thousands or as decimals."""
     found = _THOUSANDS_OR_DECIMAL.fullmatch(typed)
     if found is None:
-        return None
+        return
     sign, whole_part, digits = found.groups()
     whole_part = sign + whole_part
     small = number_text(float(f"{whole_part}.{digits}"))
     comma = small.replace(".", ",") if "." in small else f"{small},0"
     decimal = f"{whole_part}.{digits}" + ("" if comma == typed.lstrip("+") else f" / {comma}")
-    return InvalidValue(
+    raise InvalidValue(
         field_name,
         typed,
         "a comma before three digits reads as thousands or as decimals: write "
@@ -36,14 +36,12 @@ def _ambiguous_comma(typed: str, field_name: str) -> InvalidValue | None:
 
 def number(text: str | float, field_name: str) -> float:
     """A finite number; a comma as decimal mark is accepted ("1,5"), but not where it could
-    be a thousands separator ("1,000": see ``_ambiguous_comma``)."""
+    be a thousands separator ("1,000": see ``_refuse_ambiguous_comma``)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         value = float(text)
     else:
         typed = str(text).strip()
-        ambiguous = _ambiguous_comma(typed, field_name)
-        if ambiguous is not None:
-            raise ambiguous
+        _refuse_ambiguous_comma(typed, field_name)
         try:
             value = float(typed.replace(",", "."))
         except ValueError:

@@ -34,18 +34,15 @@ from mesolog.model.zones import zone_value_problems
 
 
 def course_warnings(course: Course) -> list[str]:
-    notes = []
-    low, high = COURSE_SESSIONS
-    if not low <= course.planned_sessions <= high:
-        notes.append(
-            f"course {course.name!r}: {course.planned_sessions} sessions is outside the usual {low}-{high}."
-        )
-    low, high = COURSE_INTERVAL_DAYS
-    if not low <= course.interval_days <= high:
-        notes.append(
-            f"course {course.name!r}: an interval of {course.interval_days} days is outside the usual {low}-{high}."
-        )
-    return notes
+    plan = (
+        (f"{course.planned_sessions} sessions", course.planned_sessions, COURSE_SESSIONS),
+        (f"an interval of {course.interval_days} days", course.interval_days, COURSE_INTERVAL_DAYS),
+    )
+    return [
+        f"course {course.name!r}: {what} is outside the usual {low}-{high}."
+        for what, value, (low, high) in plan
+        if not low <= value <= high
+    ]
 
 
 def make_course(
@@ -86,13 +83,11 @@ def draft_remarks(
     notes = []
     for item in substances:
         if item.expiry and item.expiry < day:
-            notes.append(
-                (
-                    "substance",
-                    f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
-                    f"before the session date {day.isoformat()}.",
-                )
+            expired = (
+                f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
+                f"before the session date {day.isoformat()}."
             )
+            notes.append(("substance", expired))
         if not item.lot:
             notes.append(
                 ("lot", f"{item.name} has no lot number: a recall could not find this session.")
@@ -101,11 +96,6 @@ def draft_remarks(
     if unusual:
         notes.append(("depth", unusual))
     return notes
-
-
-def session_warnings(session: Session) -> list[str]:
-    """Facts worth a second look; the session is recorded all the same."""
-    return [text for _, text in session_remarks(session)]
 
 
 # Where a problem is, from the session down: ("depth_mm",), ("complications", 0, "resolved"),

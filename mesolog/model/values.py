@@ -130,7 +130,7 @@ def amount_text(amount: float, unit: str) -> str:
     return f"{number_text(amount)} {unit}"
 
 
-def depth(text: str | float) -> tuple[float, list[str]]:
+def depth(text: str | float) -> float:
     """Needle depth in mm (0.1 <= d <= 13). Whether it is usual depends on the method and the
     indication (vocabulary.depth_remark, said once the session is drafted): no warning here."""
     value = number(text, "depth")
@@ -140,7 +140,7 @@ def depth(text: str | float) -> tuple[float, list[str]]:
             text,
             f"depth in mm must be at least {MIN_DEPTH_MM:g} and at most {MAX_DEPTH_MM:g}",
         )
-    return value, []
+    return value
 
 
 def technique(text: str) -> str:
@@ -164,7 +164,7 @@ def measurement(spec: str) -> tuple[str, float]:
     return name, number(raw, f"measure {name}")
 
 
-_AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµ]+)\s*$")
+_AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµμ]+)\s*$")
 
 
 def amount(text: str) -> tuple[float, str]:
@@ -296,11 +296,10 @@ def substance(
     value, unit = amount(parts[1])
     lot, expiry = _lot_and_expiry(spec, parts[2:], how)
     category, match = vocabulary.substance(name)
-    notes = []
-    if not match.known and match.suggestion:
-        notes.append(
-            f"substance {name!r} is not in the catalogue; did you mean {match.suggestion!r}?"
-        )
+    close = None if match.known else match.suggestion
+    notes = (
+        [f"substance {name!r} is not in the catalogue; did you mean {close!r}?"] if close else []
+    )
     return (
         Substance(
             name=name,
@@ -351,11 +350,10 @@ def complication(
             )
     if resolved and outcome is None:
         outcome = "resolved"
-    notes = []
-    if not match.known and match.suggestion:
-        notes.append(
-            f"complication {parts[0]!r} is not in the list; did you mean {match.suggestion!r}?"
-        )
+    close = None if match.known else match.suggestion
+    notes = (
+        [f"complication {parts[0]!r} is not in the list; did you mean {close!r}?"] if close else []
+    )
     # The record keeps the word as typed; questions compare by meaning (vocabulary.meaning).
     item = Complication(" ".join(parts[0].split()), severity, onset, resolved, outcome, reported_by)
     return item, notes
@@ -364,25 +362,20 @@ def complication(
 def area(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, list[str]]:
     if not word.strip():
         raise InvalidValue("area", word, "name the area treated, e.g. scalp")
-    match = vocabulary.area(word)
-    notes = []
-    if not match.known:
-        hint = (
-            f"; did you mean {match.suggestion!r}?" if match.suggestion else "; recorded as typed."
-        )
-        notes.append(f"area {word.strip()!r} is not in the list{hint}")
-    return " ".join(word.split()), notes
+    return _listed_word("area", word, vocabulary.area(word))
 
 
 def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, list[str]]:
-    match = vocabulary.indication(one_line(word, "indication"))
-    notes = []
-    if not match.known:
-        hint = (
-            f"; did you mean {match.suggestion!r}?" if match.suggestion else "; recorded as typed."
-        )
-        notes.append(f"indication {word.strip()!r} is not in the list{hint}")
-    return " ".join(word.split()), notes
+    return _listed_word("indication", word, vocabulary.indication(one_line(word, "indication")))
+
+
+def _listed_word(kind: str, word: str, match: vocab.Match) -> tuple[str, list[str]]:
+    """An area or indication as typed (single spaces), and what to say when it is not listed:
+    the close known word, else that it is recorded as typed."""
+    if match.known:
+        return " ".join(word.split()), []
+    hint = f"; did you mean {match.suggestion!r}?" if match.suggestion else "; recorded as typed."
+    return " ".join(word.split()), [f"{kind} {word.strip()!r} is not in the list{hint}"]
 
 
 # --- spreadsheet cells ------------------------------------------------------------------------

@@ -27,14 +27,12 @@ METHODS = (
     "mesoperfusion",
 )
 UNITS = ("ml", "mg", "mcg", "IU", "U")
-UNIT_ALIASES = {
-    "ml": "ml",
-    "mg": "mg",
-    "mcg": "mcg",
+# Typed unit (lower case) -> the unit: each unit itself, and "ug" or "µg" for mcg, with the
+# micro sign (U+00B5) or Greek mu (U+03BC), which look alike and are both typed.
+UNIT_ALIASES = {unit.lower(): unit for unit in UNITS} | {
     "ug": "mcg",
-    "µg": "mcg",
-    "iu": "IU",
-    "u": "U",
+    "\u00b5g": "mcg",
+    "\u03bcg": "mcg",
 }
 # Typed words for a technique -> the technique ("with a mechanical gun or by hand").
 TECHNIQUE_ALIASES = {
@@ -327,13 +325,13 @@ class Match:
     suggestion: str | None = None
 
 
-def _lookup(word: str, canon: dict[str, tuple[str, ...]]) -> Match:
+def _alias_table(canon: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each name and alias, normalised -> the name it stands for."""
+    return {normalize(word): name for name, aliases in canon.items() for word in (name, *aliases)}
+
+
+def _lookup(word: str, table: dict[str, str]) -> Match:
     key = normalize(word)
-    table: dict[str, str] = {}
-    for name, aliases in canon.items():
-        table[normalize(name)] = name
-        for alias in aliases:
-            table[normalize(alias)] = name
     if key in table:
         return Match(table[key], True)
     close = suggestion(key, list(table))
@@ -372,23 +370,12 @@ def concentration_of(name: str) -> str | None:
 # config), so the summary cache built without a config gives the same answer as the charts.
 
 
-@functools.lru_cache(maxsize=4096)
-def _meaning_table(kind: str) -> dict[str, str]:
-    canon = {"area": AREAS, "indication": INDICATIONS, "complication": COMPLICATIONS}[kind]
-    table: dict[str, str] = {}
-    for name, aliases in canon.items():
-        table[normalize(name)] = name
-        for alias in aliases:
-            table[normalize(alias)] = name
-    return table
-
-
 @functools.lru_cache(maxsize=8192)
 def meaning(kind: str, word: str) -> str:
     """The catalogue name a typed area, indication or complication means ("belly" ->
     "abdomen", "haematoma" -> "bruising"); a word not in the lists means itself (normalised)."""
     key = normalize(word)
-    return _meaning_table(kind).get(key, key)
+    return DEFAULT.tables[kind].get(key, key)  # the built-in words: DEFAULT is never extended
 
 
 @functools.lru_cache(maxsize=8192)
@@ -440,20 +427,31 @@ class Vocabulary:
             more_substances[" ".join(name.split())] = category  # kept as the clinic spells it
         return Vocabulary(more_areas, self.indications, more_substances, self.complications)
 
+    @functools.cached_property
+    def tables(self) -> dict[str, dict[str, str]]:
+        """Normalised word -> the name it stands for, by kind; built on first use (a Vocabulary
+        never changes: ``extended`` makes another). Substances map to their spelling only."""
+        return {
+            "area": _alias_table(self.areas),
+            "indication": _alias_table(self.indications),
+            "complication": _alias_table(self.complications),
+            "substance": {normalize(known): known for known in self.substances},
+        }
+
     def area(self, word: str) -> Match:
-        return _lookup(word, self.areas)
+        return _lookup(word, self.tables["area"])
 
     def indication(self, word: str) -> Match:
-        return _lookup(word, self.indications)
+        return _lookup(word, self.tables["indication"])
 
     def complication(self, word: str) -> Match:
-        return _lookup(word, self.complications)
+        return _lookup(word, self.tables["complication"])
 
     def substance(self, name: str) -> tuple[str, Match]:
         """(category, match of the base name, in its catalogue spelling). Free names are
         "uncatalogued", with a suggestion when a catalogue name is close."""
         base = substance_base(name)
-        spelled = {normalize(known): known for known in self.substances}
+        spelled = self.tables["substance"]
         # The whole name first: a clinic's "CytoCare 532" is known with its number.
         found = _catalogue_key(normalize(name), spelled) or _catalogue_key(base, spelled)
         if found is not None:

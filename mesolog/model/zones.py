@@ -99,6 +99,9 @@ ZONE_SNOMED: dict[tuple[str, str], tuple[str, str]] = {
 MAX_POINTS = 10_000  # as a session's own points
 MAX_AMOUNT_ML = 20.0  # per zone: a whole abdomen takes 10 to 20 ml in one session
 _SIDES = ("left", "right")
+# What a zone's points and amount may be, typed (--zone) or read from a chart (check).
+POINTS_RULE = f"the points are a whole number from 1 to {MAX_POINTS}"
+AMOUNT_RULE = f"the amount is in ml, more than 0 and at most {MAX_AMOUNT_ML:g}"
 
 
 @dataclass(frozen=True)
@@ -124,20 +127,23 @@ class ZoneCatalogue:
         """The canonical zones of an area (matched by meaning), in the catalogue's order."""
         return list(self.zones.get(area_key(area), {}))
 
+    @functools.cached_property
+    def tables(self) -> dict[str, dict[str, str]]:
+        """Per catalogue area, each zone and alias (compared by :func:`zone_key`) -> its zone;
+        built on first use (a catalogue never changes: ``extended`` makes another)."""
+        return {
+            area: {
+                zone_key(word): name for name, aliases in names.items() for word in (name, *aliases)
+            }
+            for area, names in self.zones.items()
+        }
+
     def zone(self, area: str, word: str) -> str | None:
         """The canonical zone ``word`` names in ``area``, or None."""
-        return _table(self.zones.get(area_key(area), {})).get(zone_key(word))
+        return self.tables.get(area_key(area), {}).get(zone_key(word))
 
 
 DEFAULT = ZoneCatalogue()
-
-
-def _table(names: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
-    table = {}
-    for name, aliases in names.items():
-        for word in (name, *aliases):
-            table[zone_key(word)] = name
-    return table
 
 
 def area_key(word: str) -> str:
@@ -170,7 +176,7 @@ class ZoneGiven:
 
 def parse_zone(spec: str) -> ZoneGiven:
     """``AREA/ZONE[:POINTS][:AMOUNT]`` split and its numbers checked; the names are checked
-    against the catalogue and the session by :func:`zone_problems`."""
+    against the catalogue and the session by :func:`zone_problem`."""
     how = 'give AREA/ZONE[:POINTS][:AMOUNT], e.g. scalp/vertex:40:1.5 or "face/cheek left:12:0.5ml"'
     area, slash, rest = spec.partition("/")
     parts = rest.split(":")
@@ -184,9 +190,7 @@ def parse_zone(spec: str) -> ZoneGiven:
 def _points(spec: str, text: str) -> int:
     text = text.strip()
     if not text.isdecimal() or not 1 <= int(text) <= MAX_POINTS:
-        raise InvalidValue(
-            "zone points", spec, f"the points are a whole number from 1 to {MAX_POINTS}"
-        )
+        raise InvalidValue("zone points", spec, POINTS_RULE)
     return int(text)
 
 
@@ -194,9 +198,7 @@ def _amount(spec: str, text: str) -> float:
     found = _AMOUNT.match(text)
     value = float(found.group(1).replace(",", ".")) if found else -1.0
     if not 0 < value <= MAX_AMOUNT_ML:
-        raise InvalidValue(
-            "zone amount", spec, f"the amount is in ml, more than 0 and at most {MAX_AMOUNT_ML:g}"
-        )
+        raise InvalidValue("zone amount", spec, AMOUNT_RULE)
     return value
 
 
@@ -208,31 +210,25 @@ def zone_problem(
     does not name."""
     area = area_key(given.area)
     names = catalogue.names(area)
-    spec = f"{given.area}/{given.zone}"
     if not names:
-        known = ", ".join(catalogue.areas())
-        return f"zone {spec!r} is not allowed: the catalogue has zones for {known}"
+        return f"the catalogue has zones for {', '.join(catalogue.areas())}"
     if catalogue.zone(area, given.zone) is None:
-        close = _close(given.zone, names, catalogue.zones[area])
+        close = _close(given.zone, names, catalogue.tables[area])
         hint = f"did you mean {' or '.join(close)}? " if close else ""
         return (
-            f"zone {spec!r} is not allowed: {hint}the zones of {area} are {', '.join(names)}"
+            f"{hint}the zones of {area} are {', '.join(names)}"
             " (a clinic adds its own to `zones` in its config file: `mesolog config path` names it)"
         )
     if area not in {area_key(a) for a in session_areas}:
         named = ", ".join(session_areas) or "none"
-        return (
-            f"zone {spec!r} is not allowed: the session's areas are {named}; add --area "
-            f"{area} or correct the zone"
-        )
+        return f"the session's areas are {named}; add --area {area} or correct the zone"
     return None
 
 
-def _close(word: str, names: list[str], aliases: Mapping[str, tuple[str, ...]]) -> list[str]:
+def _close(word: str, names: list[str], table: dict[str, str]) -> list[str]:
     """Up to three zone names close to ``word`` (by spelling, or sharing a word with it)."""
     import difflib
 
-    table = _table(aliases)
     key = zone_key(word)
     close = [table[k] for k in difflib.get_close_matches(key, list(table), n=6, cutoff=0.6)]
     close += [n for n in names if set(key.split()) & set(zone_key(n).split()) - set(_SIDES)]
@@ -251,7 +247,7 @@ def drafted_zones(
         given = parse_zone(spec)
         why = zone_problem(given, areas, catalogue)
         if why is not None:
-            raise InvalidValue("zone", spec, why.split(" is not allowed: ", 1)[1])
+            raise InvalidValue("zone", spec, why)
         key = (area_key(given.area), catalogue.zone(given.area, given.zone) or "")
         if key in seen:
             raise InvalidValue(
@@ -265,15 +261,13 @@ def drafted_zones(
 def zone_value_problems(place: Zone, session_areas: Iterable[str]) -> list[tuple[str, str]]:
     """(field, why) for a recorded zone's values that no ``--zone`` could have given: points or
     amount out of range, an area the session does not name. (A zone not in the built-in
-    catalogue may be the clinic's own: ``check`` warns about it, see :func:`known_zone`.)"""
+    catalogue may be the clinic's own: ``check`` warns about it.)"""
     problems = []
     points, amount, area = place.points, place.amount, place.area
     if points is not None and not 1 <= points <= MAX_POINTS:
-        problems.append(("points", f"the points are a whole number from 1 to {MAX_POINTS}"))
+        problems.append(("points", POINTS_RULE))
     if amount is not None and not 0 < amount <= MAX_AMOUNT_ML:
-        problems.append(
-            ("amount", f"the amount is in ml, more than 0 and at most {MAX_AMOUNT_ML:g}")
-        )
+        problems.append(("amount", AMOUNT_RULE))
     if area_key(area) not in {area_key(a) for a in session_areas}:
         problems.append(("area", "a zone's area must be one of the session's areas"))
     return problems
@@ -288,8 +282,8 @@ def zone_meaning(typed: str) -> tuple[str, str]:
     key = area_key(area) if area else ""
     if key:
         return key, DEFAULT.zone(key, zone) or zone_key(zone)
-    found = [(a, DEFAULT.zone(a, zone)) for a in DEFAULT.zones if DEFAULT.zone(a, zone)]
-    return ("", found[0][1] or "") if found else ("", zone_key(zone))
+    found = next((z for a in DEFAULT.zones if (z := DEFAULT.zone(a, zone))), None)
+    return "", found or zone_key(zone)
 
 
 def zone_snomed(area: str, zone: str) -> tuple[str, str] | None:

@@ -20,7 +20,16 @@ from mesolog.render.console import (
     shown,
     warnings,
 )
-from mesolog.render.fit import Column, drawn, keys, machine_row, table_or_blocks, table_row, text
+from mesolog.render.fit import (
+    Column,
+    drawn,
+    keys,
+    machine_rows,
+    table_or_blocks,
+    table_rows,
+    text,
+    view,
+)
 
 # --- the clinic -------------------------------------------------------------------------------
 # Each view declares its columns once (fit.Column): the table draws the header and cell of the
@@ -118,34 +127,24 @@ def overview(
     ordered = progress.overview_order(summaries, today)
     columns = overview_columns(today)
     unreadable: list[list[object]] = [
-        [pid if c.key == "patient" else why if c.key == "problem" else None for c in columns]
-        for pid, why in problems
+        [{"patient": pid, "problem": why}.get(c.key) for c in columns] for pid, why in problems
     ]
-    if machine_output(fmt, keys(columns), [machine_row(columns, s) for s in ordered] + unreadable):
+    if machine_output(fmt, keys(columns), machine_rows(columns, ordered) + unreadable):
         return
-    rows = [table_row(columns, s) for s in ordered]
+    rows = table_rows(columns, ordered)
     # Due today is as urgent as overdue: the patient should be seen today.
     styles = ["bold red" if s.next_due and s.next_due <= today else "" for s in ordered]
     for pid, why in problems:
-        rows.append(
-            [
-                text(pid)
-                if c.key == "patient"
-                else text("⚠ cannot read this chart: " + why)
-                if c.key == "name"
-                else ""
-                for c in drawn(columns)
-            ]
-        )
+        said = {"patient": pid, "name": "⚠ cannot read this chart: " + why}
+        rows.append([text(said.get(c.key)) for c in drawn(columns)])
         styles.append("yellow")
-
-    out = console()
     # A Text: the title may hold what was typed (`patient list --search`), shown as typed.
     # Every chart listed is counted, the unreadable ones too (they are rows of the table).
     unread = f", {len(problems)} unreadable" if problems else ""
     heading = shown(
         f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})"
     )
+    out = console()
     for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
         out.print(part)
 
@@ -161,11 +160,12 @@ def _lateness(next_due: date, today: date) -> str:
 
 def paths(rows: list[tuple[str, Path, str]]) -> None:
 
-    cells: list[list[object]] = [[what, shown(str(where)), why] for what, where, why in rows]
-    out = console()
-    columns = (Column("What"), Column("Where", whole=False), Column("Chosen by", whole=False))
-    for part in table_or_blocks(out.width, columns, cells, "mesolog folders"):
-        out.print(part)
+    columns = [
+        Column("What", value=lambda r: r[0]),
+        Column("Where", whole=False, value=lambda r: str(r[1])),
+        Column("Chosen by", whole=False, value=lambda r: r[2]),
+    ]
+    _answer("table", columns, rows, "mesolog folders")
 
 
 # --- across patients --------------------------------------------------------------------------
@@ -185,11 +185,10 @@ def _answer(
 ) -> None:
     """A question's rows in the form asked for: machine forms from every column, the table
     from the drawn ones."""
-    if machine_output(fmt, keys(columns), [machine_row(columns, item) for item in items]):
+    if machine_output(fmt, keys(columns), machine_rows(columns, items)):
         return
     out = console()
-    rows = [table_row(columns, item) for item in items]
-    for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
+    for part in view(out.width, columns, items, heading, styles):
         out.print(part)
 
 
@@ -391,8 +390,7 @@ def lot_uses(
             return
         warnings([message])
     if fmt == "csv":
-        columns = recall_columns()
-        machine_output(fmt, keys(columns), [machine_row(columns, p) for p in patients])
+        _answer(fmt, recall_columns(), patients, "")
         return
     given: list[Administration] = [
         (p, row, item, n == 0, note)

@@ -22,9 +22,6 @@ FORMATS = ("table", "json", "csv", "markdown")
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-# --- plumbing ---------------------------------------------------------------------------------
-
-
 # --- what reaches a screen is inert ----------------------------------------------------------
 #
 # A chart is text anyone could have typed, merged or edited by hand: an escape sequence in it
@@ -126,15 +123,7 @@ def inert_cell(value: object) -> object:
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([inert_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([inert_cell(v) for v in row])
-    return out.getvalue()
+    return "".join(csv_line(row) + "\n" for row in [header, *rows])
 
 
 # --- what reaches Markdown is text ----------------------------------------------------------
@@ -201,11 +190,7 @@ def flat_cell(value: object) -> object:
 
 def write(text: str) -> None:
     text = inert(text)
-    text = text if text.endswith("\n") else text + "\n"
-    if page.current is not None:
-        page.current.write(text)
-    else:
-        sys.stdout.write(text)
+    stream(text if text.endswith("\n") else text + "\n", inert_already=True)
 
 
 def date_text(value: date | None) -> str:
@@ -231,11 +216,8 @@ def change_text(value: float) -> str:
 
 def warnings(messages: Iterable[str]) -> None:
     """Warnings, once each, on stderr: recorded all the same."""
-    seen = set()
-    for message in messages:
-        if message not in seen:
-            seen.add(message)
-            sys.stderr.write(f"warning: {inert(message)}\n")
+    for message in dict.fromkeys(messages):
+        sys.stderr.write(f"warning: {inert(message)}\n")
 
 
 def stream(text: str, inert_already: bool = False) -> None:
@@ -266,5 +248,7 @@ def csv_line(cells: Sequence[object]) -> str:
     import io
 
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow([inert_cell(v) for v in cells])
-    return out.getvalue()
+    # Written with "\r\n" and that cut off again: csv quotes a cell holding a character of its
+    # line end only, so with less a note's second line (after "\n" or "\r") would start a row.
+    csv.writer(out, lineterminator="\r\n").writerow([inert_cell(v) for v in cells])
+    return out.getvalue()[:-2]

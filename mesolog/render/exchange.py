@@ -45,33 +45,32 @@ def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
 
     clinic = {"id": keys.clinic_id} if keys else {}
     head = {"format": JSON_FORMAT, "version": JSON_VERSION, "clinic": clinic}
-    stream(to_json_line(head)[:-2] + ', "charts": [')
-    _stream_list(
+    records = (
         to_json_line(chart_record(c, keys.patient_key(c.patient) if keys else c.patient.uid))[:-1]
         for c in charts
     )
-    stream("]}\n")
+    _stream_object(head, "charts", records)
 
 
-def _stream_list(items: Iterator[str]) -> None:
-    """Items of a JSON list (inert already: :func:`to_json_line`), one a line, commas between."""
+def _stream_object(head: dict[str, object], key: str, items: Iterator[str]) -> None:
+    """``head`` as a JSON object whose last key, ``key``, holds a list of ``items`` (inert
+    already: :func:`to_json_line`), one a line, commas between."""
+    stream(to_json_line(head)[:-2] + f', "{key}": [')
     lead = "\n"
     for item in items:
         stream(lead + item, inert_already=True)
         lead = ",\n"
-    stream("\n")
+    stream("\n]}\n")
 
 
 def fhir_export(charts: Iterable[Chart], keys: ExportKeys) -> None:
     from mesolog.render import fhir
 
-    head = fhir.bundle_head(keys)
-    stream(to_json_line(head)[:-2] + ', "entry": [')
     # A chart's entries a line: one encoder call each (the list's brackets dropped).
-    _stream_list(
+    lines = (
         to_json_line(some, acyclic=True)[1:-2] for some in fhir.chart_entries(charts, keys) if some
     )
-    stream("]}\n")
+    _stream_object(fhir.bundle_head(), "entry", lines)
 
 
 def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str, str]]:

@@ -23,7 +23,7 @@ them: docs/exports.md.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -95,9 +95,7 @@ class _Ids:
     def uuid(self, *parts: object) -> str:
         """``uuid.uuid5(namespace, "a/b/c")``, the namespace hashed once (a clinic's export
         makes a hundred thousand of them)."""
-        digest = self.hashed.copy()
-        digest.update("/".join(map(str, parts)).encode())
-        return _as_uuid5(digest.hexdigest())
+        return self.uuid_under(self.hashed, *parts)
 
     def under(self, *parts: object) -> Any:
         """The hash of the namespace and ``a/b/``: every id of a session starts so."""
@@ -112,12 +110,9 @@ class _Ids:
         digest.update("/".join(map(str, parts)).encode())
         return _as_uuid5(digest.hexdigest())
 
-    def urn(self, *parts: object) -> str:
-        return f"urn:uuid:{self.uuid(*parts)}"
-
     def system(self, kind: str) -> str:
         if kind not in self.systems:  # a few kinds, asked for by every resource
-            self.systems[kind] = self.urn("identifier-system", kind)
+            self.systems[kind] = f"urn:uuid:{self.uuid('identifier-system', kind)}"
         return self.systems[kind]
 
 
@@ -136,16 +131,12 @@ def route(session: Session) -> dict[str, Any]:
 
 def dose(item: Substance) -> dict[str, Any]:
     code = DOSE_UNITS.get(item.unit)
-    if code is None:
-        return {"value": item.amount, "unit": item.unit}
-    return {"value": item.amount, "unit": code, "system": UCUM, "code": code}
+    return {"value": item.amount, "unit": item.unit} if code is None else _ucum(item.amount, code)
 
 
 def measure_quantity(name: str, value: float) -> dict[str, Any]:
     code = measure_unit(name)
-    if code is None:
-        return {"value": value}
-    return _ucum(value, code)
+    return {"value": value} if code is None else _ucum(value, code)
 
 
 @cache
@@ -161,34 +152,14 @@ def body_site(area: str) -> dict[str, Any]:
     # By meaning: a chart recorded before a catalogue name changed ("stomach", now "abdomen")
     # keeps its code.
     known = vocab.AREA_SNOMED.get(area) or vocab.AREA_SNOMED.get(vocab.meaning("area", area))
+    return _coded(known, area)
+
+
+def _coded(known: tuple[str, str] | None, text: str) -> dict[str, Any]:
+    """A SNOMED CT concept (code, display) and its text; the text alone without one."""
     if known is None:
-        return {"text": area}
-    code, display = known
-    return {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": area}
-
-
-def session_sites(
-    session: Session, site_of: Callable[[str], dict[str, Any]] = body_site
-) -> list[dict[str, Any]]:
-    """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED CT
-    code where one is sure, else its area's, the zone said in the text), then each area that
-    no zone names (docs/photos.md). ``site_of``: :func:`body_site`, or an export's cache of it."""
-    if not session.zones:
-        return [site_of(a) for a in session.areas]
-    from mesolog.model.zones import area_key, zone_snomed
-
-    sites = []
-    for place in session.zones:
-        known = zone_snomed(place.area, place.zone)
-        site: dict[str, Any] = {"text": f"{place.area} {place.zone}"}
-        if known is not None:
-            site = {"coding": [{"system": SNOMED, "code": known[0], "display": known[1]}], **site}
-        else:
-            area = site_of(place.area)
-            site = {**({"coding": area["coding"]} if "coding" in area else {}), **site}
-        sites.append(site)
-    zoned = {area_key(z.area) for z in session.zones}
-    return sites + [site_of(a) for a in session.areas if area_key(a) not in zoned]
+        return {"text": text}
+    return {"coding": [{"system": SNOMED, "code": known[0], "display": known[1]}], "text": text}
 
 
 def void_reason(session: Session) -> str:
@@ -207,24 +178,21 @@ _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 class _SessionFacts:
     """What every resource of one session repeats, worked out once: its date, whether it is
-    voided and why."""
+    voided and why, the patient's and the Procedure's references and who performed it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self,
+        session: Session,
+        patient_ref: str,
+        procedure_ref: str,
+        performer: dict[str, Any] | None,
+    ) -> None:
         self.date = session.date.isoformat()
         self.voided = session.voided
         self.void_reason = void_reason(session) if session.voided else ""
-
-    @staticmethod
-    def dosage(session: Session, site_of: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
-        """The parts of a Dosage every substance of the session shares (all but the dose)."""
-        sites = [site_of(a) for a in session.areas]
-        method = session.technique + (f", {session.method}" if session.method else "")
-        return {
-            # Dosage has one site: the area's code when one area, else the areas as text.
-            "site": sites[0] if len(sites) == 1 else {"text": ", ".join(session.areas)},
-            "route": route(session),
-            "method": {"text": method},
-        }
+        self.patient_ref = patient_ref
+        self.procedure_ref = procedure_ref
+        self.performer = performer
 
 
 class _Builder:
@@ -254,10 +222,10 @@ class _Builder:
         """A ``PUT`` of ``resource`` as ``rid``; its reference."""
         resource["id"] = rid
         kind = resource["resourceType"]
+        url = self.reference(kind, rid)
         if self.relative:  # Bulk Data: the resource alone (no fullUrl, no request)
             self.entries.append({"resource": resource})
-            return f"{kind}/{rid}"
-        url = "urn:uuid:" + rid
+            return url
         self.entries.append(
             {
                 "fullUrl": url,
@@ -267,15 +235,16 @@ class _Builder:
         )
         return url
 
-    def reference(self, kind: str, url: str) -> str:
-        return f"{kind}/{url.removeprefix('urn:uuid:')}" if self.relative else url
+    def reference(self, kind: str, rid: str) -> str:
+        return f"{kind}/{rid}" if self.relative else "urn:uuid:" + rid
 
-    def delete(self, kind: str, parts: tuple[object, ...]) -> None:
+    def delete(self, kind: str, at: tuple[object, ...], word: str, gone: set[str]) -> None:
+        """A ``DELETE`` of each id ``(*at, word, key)`` for the keys in ``gone``."""
         if self.relative:  # Bulk Data has no deletes (docs/exports.md)
             return
-        self.entries.append(
-            {"request": {"method": "DELETE", "url": f"{kind}/{self.ids.uuid(*parts)}"}}
-        )
+        for key in sorted(gone):
+            url = f"{kind}/{self.ids.uuid(*at, word, key)}"
+            self.entries.append({"request": {"method": "DELETE", "url": url}})
 
     def site(self, area: str) -> dict[str, Any]:
         """:func:`body_site`, worked out once an area in an export (the same dict each time:
@@ -285,10 +254,34 @@ class _Builder:
             known = self.sites[area] = body_site(area)
         return known
 
-    def taken(self) -> list[Entry]:
-        """The entries made so far, handed out once (the writer streams them)."""
-        entries, self.entries = self.entries, []
-        return entries
+    def body_sites(self, session: Session) -> list[dict[str, Any]]:
+        """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED
+        CT code where one is sure, else its area's, the zone said in the text), then each area
+        that no zone names (docs/photos.md)."""
+        if not session.zones:
+            return [self.site(a) for a in session.areas]
+        from mesolog.model.zones import area_key, zone_snomed
+
+        sites = []
+        for place in session.zones:
+            text = f"{place.area} {place.zone}"
+            known = zone_snomed(place.area, place.zone)
+            # The zone's own code, else its area's; the zone in the text.
+            sites.append(_coded(known, text) if known else {**self.site(place.area), "text": text})
+        zoned = {area_key(z.area) for z in session.zones}
+        return sites + [self.site(a) for a in session.areas if area_key(a) not in zoned]
+
+    def dosage(self, session: Session) -> dict[str, Any]:
+        """The parts of a Dosage every substance of the session shares (all but the dose)."""
+        method = session.technique + (f", {session.method}" if session.method else "")
+        return {
+            # Dosage has one site: the area's code when one area, else the areas as text.
+            "site": self.site(session.areas[0])
+            if len(session.areas) == 1
+            else {"text": ", ".join(session.areas)},
+            "route": route(session),
+            "method": {"text": method},
+        }
 
     def practitioner(self, name: str) -> dict[str, Any] | None:
         """The reference to a performer (one dict a person, shared by every resource that
@@ -310,9 +303,7 @@ class _Builder:
         prefixes = {s.uid: self.ids.under(key, s.uid) for s in chart.sessions}
         procedures = {uid: self.ids.uuid_under(h, "session") for uid, h in prefixes.items()}
         plans = {
-            c.name: self.put(
-                (key, "course", c.name), self.plan(chart, c, key, patient_ref, procedures)
-            )
+            c.name: self.put((key, "course", c.name), self.plan(chart, c, patient_ref, procedures))
             for c in chart.courses
         }
         for session in chart.sessions:
@@ -329,7 +320,9 @@ class _Builder:
             self.provenance(
                 (key, "chart-amendment", *amendment_identity(note)), note, [patient_ref]
             )
-        return self.taken()
+        # The entries made so far, handed out once (the writer streams them).
+        entries, self.entries = self.entries, []
+        return entries
 
     def patient(self, chart: Chart) -> dict[str, Any]:
         p = chart.patient
@@ -353,17 +346,12 @@ class _Builder:
         return resource
 
     def plan(
-        self,
-        chart: Chart,
-        course: Course,
-        key: str,
-        patient_ref: str,
-        procedures: dict[str, str],
+        self, chart: Chart, course: Course, patient_ref: str, procedures: dict[str, str]
     ) -> dict[str, Any]:
         status, activity_status = PLAN_STATUS.get(course.status, PLAN_STATUS["active"])
         what = f" ({course.indication})" if course.indication else ""
         done = [
-            {"reference": self.reference("Procedure", "urn:uuid:" + procedures[s.uid])}
+            {"reference": self.reference("Procedure", procedures[s.uid])}
             for s in chart.active_sessions
             if course.named(s.course)
         ]
@@ -407,28 +395,24 @@ class _Builder:
         procedure_id: str,
     ) -> None:
         at = (key, session.uid)
-        facts = _SessionFacts(session)
-        procedure_ref = self.put_id(
-            procedure_id, self.procedure(chart, session, facts, patient_ref, plans)
-        )
         performer = self.practitioner(session.practitioner)
+        procedure_ref = self.reference("Procedure", procedure_id)
+        facts = _SessionFacts(session, patient_ref, procedure_ref, performer)
+        self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
             former_keys(session) if session.amendments else _NOTHING_FORMER
         )
         given_keys = substance_keys(session)
-        dosage = facts.dosage(session, self.site) if given_keys else {}
+        dosage = self.dosage(session) if given_keys else {}
         given = [
             self.put_id(
                 self.ids.uuid_under(prefix, "given", item_key),
-                self.administration(
-                    session.substances[n], facts, dosage, patient_ref, procedure_ref, performer
-                ),
+                self.administration(session.substances[n], facts, dosage),
             )
             for n, item_key in enumerate(given_keys)
         ]
-        for gone in sorted(former_substances - set(given_keys)):
-            self.delete("MedicationAdministration", (*at, "given", gone))
+        self.delete("MedicationAdministration", at, "given", former_substances - set(given_keys))
         # AdverseEvent has no status to say "entered in error": a voided session's events are
         # deleted, as a complication removed by a correction is.
         keys = complication_keys(session)
@@ -436,67 +420,49 @@ class _Builder:
         for problem, problem_key in zip(session.complications, problem_keys, strict=False):
             self.put_id(
                 self.ids.uuid_under(prefix, "complication", problem_key),
-                self.adverse_event(
-                    session, problem, patient_ref, given or [procedure_ref], performer
-                ),
+                self.adverse_event(problem, facts, given or [procedure_ref]),
             )
-        if former_problems or problem_keys or session.voided:
-            every_problem = former_problems | set(keys)
-            for gone in sorted(every_problem - set(problem_keys)):
-                self.delete("AdverseEvent", (*at, "complication", gone))
+        gone = (former_problems | set(keys)) - set(problem_keys)
+        self.delete("AdverseEvent", at, "complication", gone)
         for name, value in session.measurements.items():
             self.put_id(
                 self.ids.uuid_under(prefix, "measurement", name),
-                self.observation(facts, name, value, patient_ref, procedure_ref, performer),
+                self.observation(facts, name, value),
             )
-        for gone in sorted(former_measures - set(session.measurements)):
-            self.delete("Observation", (*at, "measurement", gone))
+        self.delete("Observation", at, "measurement", former_measures - set(session.measurements))
         if session.consent:
-            self.put_id(
-                self.ids.uuid_under(prefix, "consent"),
-                self.consent(session, patient_ref, performer),
-            )
+            self.put_id(self.ids.uuid_under(prefix, "consent"), self.consent(session, facts))
         for note in session.amendments:
             self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
 
-    def observation(
-        self,
-        facts: _SessionFacts,
-        name: str,
-        value: float,
-        patient_ref: str,
-        procedure_ref: str,
-        performer: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
         observation: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "entered-in-error" if facts.voided else "final",
             "code": {"text": name},
-            "subject": {"reference": patient_ref},
-            "partOf": [{"reference": procedure_ref}],
+            "subject": {"reference": facts.patient_ref},
+            "partOf": [{"reference": facts.procedure_ref}],
             "effectiveDateTime": facts.date,
             "valueQuantity": measure_quantity(name, value),
         }
-        if performer:
-            observation["performer"] = [performer]
+        if facts.performer:
+            observation["performer"] = [facts.performer]
         return observation
 
-    def consent(
-        self, session: Session, patient_ref: str, performer: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def consent(self, session: Session, facts: _SessionFacts) -> dict[str, Any]:
         """The consent the session records (as charted: "written", "verbal"...)."""
         resource: dict[str, Any] = {
             "resourceType": "Consent",
             "status": "entered-in-error" if session.voided else "active",
             "scope": {"coding": [CONSENT_SCOPE]},
             "category": [{"coding": [CONSENT_CATEGORY]}],
-            "patient": {"reference": patient_ref},
+            "patient": {"reference": facts.patient_ref},
             "dateTime": session.date.isoformat(),
             "policyRule": {"coding": [CONSENT_OPT_IN]},
             "sourceAttachment": {"title": session.consent},
         }
-        if performer:
-            resource["performer"] = [performer]
+        if facts.performer:
+            resource["performer"] = [facts.performer]
         return resource
 
     def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
@@ -521,7 +487,6 @@ class _Builder:
         chart: Chart,
         session: Session,
         facts: _SessionFacts,
-        patient_ref: str,
         plans: dict[str, str],
     ) -> dict[str, Any]:
         identifier = [
@@ -533,18 +498,17 @@ class _Builder:
             "identifier": identifier,
             "status": "entered-in-error" if facts.voided else "completed",
             "code": {"text": "Mesotherapy"},
-            "subject": {"reference": patient_ref},
+            "subject": {"reference": facts.patient_ref},
             "performedDateTime": facts.date,
-            "bodySite": session_sites(session, self.site),
+            "bodySite": self.body_sites(session),
         }
         if facts.voided:
             resource["statusReason"] = {"text": facts.void_reason}
         course = chart.course(session.course) if session.course else None
         if course is not None:
             resource["basedOn"] = [{"reference": plans[course.name]}]
-        performer = self.practitioner(session.practitioner)
-        if performer:
-            resource["performer"] = [{"actor": performer}]
+        if facts.performer:
+            resource["performer"] = [{"actor": facts.performer}]
         if session.indication:
             resource["reasonCode"] = [{"text": session.indication}]
         # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
@@ -573,13 +537,7 @@ class _Builder:
         return resource
 
     def administration(
-        self,
-        given: Substance,
-        facts: _SessionFacts,
-        dosage: dict[str, Any],
-        patient_ref: str,
-        procedure_ref: str,
-        performer: dict[str, Any] | None,
+        self, given: Substance, facts: _SessionFacts, dosage: dict[str, Any]
     ) -> dict[str, Any]:
         medication: dict[str, Any] = {
             "resourceType": "Medication",
@@ -598,31 +556,26 @@ class _Builder:
             "contained": [medication],
             "status": "entered-in-error" if facts.voided else "completed",
             "medicationReference": {"reference": "#med", "display": given.name},
-            "subject": {"reference": patient_ref},
-            "partOf": [{"reference": procedure_ref}],
+            "subject": {"reference": facts.patient_ref},
+            "partOf": [{"reference": facts.procedure_ref}],
             "effectiveDateTime": facts.date,
             "dosage": {**dosage, "dose": dose(given)},
         }
         if facts.voided:
             resource["statusReason"] = [{"text": facts.void_reason}]
-        if performer:
-            resource["performer"] = [{"actor": performer}]
+        if facts.performer:
+            resource["performer"] = [{"actor": facts.performer}]
         return resource
 
     def adverse_event(
-        self,
-        session: Session,
-        problem: Complication,
-        patient_ref: str,
-        suspects: list[str],
-        performer: dict[str, Any] | None,
+        self, problem: Complication, facts: _SessionFacts, suspects: list[str]
     ) -> dict[str, Any]:
         resource: dict[str, Any] = {
             "resourceType": "AdverseEvent",
             "actuality": "actual",
             "event": {"text": problem.name},
-            "subject": {"reference": patient_ref},
-            "date": (problem.onset or session.date).isoformat(),
+            "subject": {"reference": facts.patient_ref},
+            "date": problem.onset.isoformat() if problem.onset else facts.date,
             "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
         }
         if problem.severity is not None:
@@ -640,9 +593,9 @@ class _Builder:
                 "text": text,
             }
         if problem.reported_by == "patient":
-            resource["recorder"] = {"reference": patient_ref}
-        elif performer:
-            resource["recorder"] = performer
+            resource["recorder"] = {"reference": facts.patient_ref}
+        elif facts.performer:
+            resource["recorder"] = facts.performer
         return resource
 
 
@@ -696,7 +649,7 @@ def _ucum(value: float, code: str) -> dict[str, Any]:
     return {"value": value, "unit": code, "system": UCUM, "code": code}
 
 
-def bundle_head(keys: ExportKeys) -> dict[str, Any]:
+def bundle_head() -> dict[str, Any]:
     """The Bundle without its entries: a fresh identifier and timestamp every export (an
     identifier names one Bundle, and says nothing of the clinic's keys)."""
     return {
@@ -734,10 +687,5 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def entries(charts: Iterable[Chart], keys: ExportKeys, relative: bool = False) -> Iterator[Entry]:
-    for some in chart_entries(charts, keys, relative):
-        yield from some
-
-
 def bundle(charts: Iterable[Chart], keys: ExportKeys) -> dict[str, Any]:
-    return {**bundle_head(keys), "entry": list(entries(charts, keys))}
+    return {**bundle_head(), "entry": [e for some in chart_entries(charts, keys) for e in some]}

@@ -23,7 +23,7 @@ can take one below its minimum, and the table then runs off the screen (docs/wid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -72,8 +72,9 @@ def drawn(columns: Sequence[Column]) -> list[Column]:
     return [c for c in columns if c.table]
 
 
-def machine_row(columns: Sequence[Column], row: object) -> list[object]:
-    return [c.value(row) if c.value else None for c in columns]
+def machine_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
+    """The machine values of each item, a row each (see :func:`keys`)."""
+    return [[c.value(item) if c.value else None for c in columns] for item in items]
 
 
 def text(value: object) -> Text:
@@ -90,15 +91,13 @@ def text(value: object) -> Text:
     return shown(str(value))
 
 
-def table_row(columns: Sequence[Column], row: object) -> list[object]:
-    """The cells the table draws for one row (see :func:`drawn`)."""
+def table_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
+    """The cells the table draws for each item, a row each (see :func:`drawn`)."""
+    visible = drawn(columns)
     return [
-        c.cell(row) if c.cell else text(c.value(row) if c.value else None) for c in drawn(columns)
+        [c.cell(item) if c.cell else text(c.value(item) if c.value else None) for c in visible]
+        for item in items
     ]
-
-
-def _inert_cell(cell: object) -> object:
-    return shown(cell) if isinstance(cell, str) else cell
 
 
 def _plain(cell: object) -> str:
@@ -168,23 +167,23 @@ def fitted(
     from rich.table import Table
 
     # A cell given as a string is chart text like any other: inert, and never read as markup.
-    rows = [[_inert_cell(cell) for cell in row] for row in rows]
+    rows = [[shown(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     cells = [[row[i] for row in rows] for i in range(len(columns))]
     least = {i: _least(columns[i], cells[i]) for i in range(len(columns))}
-    shown = _kept(width, columns, cells, least)
-    if table_width([least[i] for i in shown]) > width:  # even the columns that must stay
-        return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in shown])
-    widths = _share(width, shown, least, {i: _natural(columns[i], cells[i]) for i in shown})
+    kept = _kept(width, columns, cells, least)
+    if table_width([least[i] for i in kept]) > width:  # even the columns that must stay
+        return Fitted(None, [columns[i].header for i in range(len(columns)) if i not in kept])
+    widths = _share(width, kept, least, {i: _natural(columns[i], cells[i]) for i in kept})
     table = Table(**table_options)  # type: ignore[arg-type]
-    for i in shown:
+    for i in kept:
         table.add_column(
             columns[i].header, justify=columns[i].justify, width=widths[i], overflow="fold"
         )
     for n, row in enumerate(rows):
-        table.add_row(*(row[i] for i in shown), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
+        table.add_row(*(row[i] for i in kept), style=row_styles[n] if row_styles else None)  # type: ignore[arg-type]
     # An empty column left out hides nothing: not named.
     hidden = [
-        columns[i].header for i in range(len(columns)) if i not in shown and not _empty(cells[i])
+        columns[i].header for i in range(len(columns)) if i not in kept and not _empty(cells[i])
     ]
     return Fitted(table, hidden)
 
@@ -247,14 +246,10 @@ def stacked(
                 continue
             label = (column.header + ":").ljust(label_width)
             if label_width + max(cell_len(v) for v in values) <= width:
-                for k, value in enumerate(values):
-                    lines.append(
-                        shown(
-                            (label if k == 0 else " " * label_width) + value,
-                            style=style,
-                            overflow="fold",
-                        )
-                    )
+                lead = label  # then, under it, the indent of a value
+                for value in values:
+                    lines.append(shown(lead + value, style=style, overflow="fold"))
+                    lead = " " * label_width
             else:
                 lines.append(shown(label.rstrip(), style=style))
                 # Under the label, indented; a wrapped line keeps the indent.
@@ -294,3 +289,16 @@ def table_or_blocks(
         style="dim",
     )
     return [Group(fit.table, note)]
+
+
+def view(
+    width: int,
+    columns: Sequence[Column],
+    items: Iterable[object],
+    title: str | Text,
+    row_styles: Sequence[str] | None = None,
+    more: str = WIDER_OR_CSV,
+) -> list[RenderableType]:
+    """:func:`table_or_blocks` for the items of a view, drawn from its column spec."""
+    rows = table_rows(columns, items)
+    return table_or_blocks(width, drawn(columns), rows, title, row_styles, more)

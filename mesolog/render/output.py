@@ -82,13 +82,11 @@ class _FilePage:
             return self.text.getvalue()
         if self.suffix == ".svg":
             return self._console.export_svg(title=title)
-        return self._console.export_html(code_format=_HTML.replace("{title}", _escaped(title)))
+        import html
 
-
-def _escaped(text: str) -> str:
-    import html
-
-    return html.escape(text).replace("{", "{{").replace("}", "}}")
+        # The title escaped for HTML, then for the template (Rich fills it with str.format).
+        escaped = html.escape(title).replace("{", "{{").replace("}", "}}")
+        return self._console.export_html(code_format=_HTML.replace("{title}", escaped))
 
 
 # Rich's page, with a title and a <pre> that wraps rather than running off a printed page.

@@ -33,15 +33,15 @@ def timeline_lines(chart: Chart, width: int = 80) -> list[str]:
         return [f"{chart.patient.id}: no photos yet (add one with `mesolog photo add`)."]
     lines = [f"{chart.patient.id}: {counted(count, 'photo')} in {folder(chart.patient.id)}/"]
     for name, shots in views.items():
-        rows = ["  " + _shot_row(shot) for shot in shots]
+        cells = [_cells(shot) for shot in shots]
+        rows = ["  " + _row(*row) for row in cells]
+        lines += ["", f"{name} ({len(shots)})"]
         if max(len(row) for row in rows) <= width:
-            lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage", "file")]
-            lines += rows
+            lines += ["  " + _row("session", "date", "stage", "file"), *rows]
             continue
-        lines += ["", f"{name} ({len(shots)})", "  " + _row("session", "date", "stage"), "    file"]
-        for shot in shots:
-            lines += ["  " + _row(str(shot.session), shot.day.isoformat(), shot.photo.stage or "")]
-            lines += ["    " + shot.photo.file.rsplit("/", 1)[-1]]
+        lines += ["  " + _row("session", "date", "stage"), "    file"]
+        for *row, file in cells:
+            lines += ["  " + _row(*row), "    " + file]
     return lines
 
 
@@ -51,21 +51,16 @@ def _row(*cells: str) -> str:
     return "  ".join([*padded, *cells[len(widths) :]]).rstrip()
 
 
-def _shot_row(shot: Shot) -> str:
+def _cells(shot: Shot) -> tuple[str, str, str, str]:
+    """A picture's session, date, stage and file name."""
     item = shot.photo
-    name = item.file.rsplit("/", 1)[-1]
-    return _row(str(shot.session), shot.day.isoformat(), item.stage or "", name)
+    return str(shot.session), shot.day.isoformat(), item.stage or "", item.file.rsplit("/", 1)[-1]
 
 
 def show_timeline(chart: Chart) -> None:
     from mesolog.render.console import console
 
     write("\n".join(timeline_lines(chart, console().width)))
-
-
-def first_and_latest_pairs(chart: Chart) -> list[tuple[str, Shot, Shot | None]]:
-    """(view, first, latest) for every view with a picture: what the summary page compares."""
-    return [(name, *first_and_latest(shots)) for name, shots in timeline(chart).items()]
 
 
 # --- the summary page ----------------------------------------------------------------------------
@@ -85,11 +80,12 @@ section#photos .absent { border: 0.3mm dashed #999; padding: 8mm 2mm; text-align
 def photos_section(chart: Chart, pictures: Mapping[str, bytes]) -> str:
     """Per view, the first and the latest picture side by side with their dates and session
     numbers, each embedded as a data URI (the page stays one file). Empty without photos."""
-    pairs = first_and_latest_pairs(chart)
-    if not pairs:
+    views = timeline(chart)
+    if not views:
         return ""
     blocks = [f"<style>{_PHOTO_CSS}</style>", '<section id="photos"><h2>Photos</h2>']
-    for name, first, latest in pairs:
+    for name, shots in views.items():
+        first, latest = first_and_latest(shots)
         figures = _figure("First", first, pictures)
         figures += (
             _figure("Latest", latest, pictures)
@@ -140,22 +136,18 @@ def _dose(place: Zone) -> str:
 MAP_TITLE = "Injection map (points/ml per zone)"
 
 
-def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType | None:
+def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType:
     """The report's "Injection map": one line per session with zones (its number and zones),
-    wrapping under itself when a session has more than a line holds (never cut). None
-    without zones."""
+    wrapping under itself when a session has more than a line holds (never cut)."""
     from rich.console import Group
     from rich.table import Table
 
     from mesolog.render.console import shown
 
-    mapped = [s for s in sessions if s.zones]
-    if not mapped:
-        return None
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    for s in mapped:
+    for s in (s for s in sessions if s.zones):
         style = "strike dim" if s.voided else ""
         grid.add_row(shown(f"#{s.id}", style=style), shown(zones_line(s), style=style))
     return Group(shown(MAP_TITLE, style="italic"), grid)
@@ -307,18 +299,16 @@ def map_svg(one: MapOfArea, index: int, most: int) -> str:
         f'<defs><clipPath id="{clip}">{outline}</clipPath></defs>',
         f'<g clip-path="url(#{clip})">',
     ]
+    labels = []  # drawn over the outline
     for name, (x, y, w, h) in shapes.items():
         place = one.zones.get(name)
         fill = _shade(place.points, most) if place else "#ffffff"
         parts.append(
             f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{fill}" stroke="#777" stroke-width="0.8"/>'
         )
-    parts.append("</g>")
-    parts.append(f'<g fill="none" stroke="#222" stroke-width="1.6">{outline}</g>')
-    for name, (x, y, w, h) in shapes.items():
-        place = one.zones.get(name)
         if place is not None:
-            parts.append(_zone_text(x + w / 2, y + h / 2, name, place, _shade(place.points, most)))
+            labels.append(_zone_text(x + w / 2, y + h / 2, name, place, fill))
+    parts += ["</g>", f'<g fill="none" stroke="#222" stroke-width="1.6">{outline}</g>', *labels]
     for n, name in enumerate(extra):
         x, y = 5 + 78 * (n % 3), 204 + 34 * (n // 3)
         place = one.zones[name]

@@ -76,8 +76,5 @@ def rebuild_progress() -> Callable[[int, int], None] | None:
     during shell completion (the shell's own line is on that terminal)."""
     import os
 
-    if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
-        return None
-    if "_MESOLOG_COMPLETE" in os.environ:
-        return None
-    return RebuildBar()
+    quiet = os.environ.get("TERM") == "dumb" or "_MESOLOG_COMPLETE" in os.environ
+    return None if quiet or not sys.stderr.isatty() else RebuildBar()

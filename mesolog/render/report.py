@@ -23,10 +23,10 @@ from mesolog.render.console import (
     console,
     date_text,
     flat_cell,
-    inert,
+    machine_output,
+    markdown_text,
     shown,
     sparkline,
-    to_csv,
     to_json,
     to_markdown,
     write,
@@ -37,10 +37,10 @@ from mesolog.render.fit import (
     drawn,
     fitted,
     keys,
-    machine_row,
-    table_or_blocks,
-    table_row,
+    machine_rows,
+    table_rows,
     text,
+    view,
 )
 
 # --- one patient ------------------------------------------------------------------------------
@@ -52,12 +52,9 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
 
     course = progress.next_due(chart)
     trends = progress.measurement_trends(sessions)
-    gaps = progress.days_between(chart.sessions)
-    session_list = []
-    for s in sessions:
-        entry = asdict(s)
-        entry["days_since_previous"] = gaps.get(s.id)
-        session_list.append(entry)
+    session_list = [
+        {**asdict(s), "days_since_previous": gap} for s, gap in _session_rows(chart, sessions)
+    ]
     return {
         "patient": asdict(chart.patient),
         "courses": [asdict(c) for c in chart.courses],
@@ -96,13 +93,9 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
 # The sessions, declared once: the table draws the columns it shows (the date cell carries the
 # days since the previous session, the technique cell the method and depth: three columns
 # fewer, so the table fits 120 columns more often); CSV and Markdown write every column.
-# A row is a session and the days since the previous one.
+# A row is a session and the days since the previous one. A value of several items is a list:
+# CSV and Markdown join them with "; " (console.flat_cell).
 SessionRow = tuple[Session, "int | None"]
-
-
-def _joined(items: Iterable[object]) -> str:
-    """Several values in one cell of a flat form."""
-    return "; ".join(str(x) for x in items)
 
 
 SESSIONS = (
@@ -120,29 +113,27 @@ SESSIONS = (
         "Areas",
         whole=False,
         key="areas",
-        value=lambda r: _joined(r[0].areas),
+        value=lambda r: r[0].areas,
         cell=lambda r: text(", ".join(r[0].areas)),
     ),
     Column("Indication", key="indication", value=lambda r: r[0].indication or "", table=False),
     Column(
         "Substances (lot)",
         key="substances",
-        value=lambda r: _joined(
-            f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances
-        ),
+        value=lambda r: [f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances],
         cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
     ),
     Column(
         "Lots",
         key="lots",
-        value=lambda r: _joined(x.lot or "" for x in r[0].substances),
+        value=lambda r: [x.lot or "" for x in r[0].substances],
         table=False,
     ),
     Column(
         "Expiries",
         key="expiries",
         table=False,
-        value=lambda r: _joined(date_text(x.expiry) for x in r[0].substances),
+        value=lambda r: [date_text(x.expiry) for x in r[0].substances],
     ),
     Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
     Column(
@@ -157,7 +148,7 @@ SESSIONS = (
         "Complications",
         whole=False,
         key="complications",
-        value=lambda r: _joined(complication_text(c) for c in r[0].complications),
+        value=lambda r: [complication_text(c) for c in r[0].complications],
         cell=lambda r: text(
             "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
         ),
@@ -166,7 +157,7 @@ SESSIONS = (
         "Measurements",
         key="measurements",
         table=False,
-        value=lambda r: _joined(f"{k}={number_text(v)}" for k, v in r[0].measurements.items()),
+        value=lambda r: [f"{k}={number_text(v)}" for k, v in r[0].measurements.items()],
     ),
     Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
     Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
@@ -180,12 +171,9 @@ def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRo
     return [(s, gaps.get(s.id)) for s in sessions]
 
 
-def _flat_rows(columns: tuple[Column, ...], items: list[Any]) -> list[list[object]]:
-    return [[flat_cell(v) for v in machine_row(columns, item)] for item in items]
-
-
 def _markdown(columns: tuple[Column, ...], items: list[Any]) -> str:
-    return to_markdown(keys(columns), _flat_rows(columns, items))
+    rows = machine_rows(columns, items)
+    return to_markdown(keys(columns), [[flat_cell(v) for v in row] for row in rows])
 
 
 def _who(chart: Chart) -> str:
@@ -210,7 +198,7 @@ def report(
         write(to_json(report_data(chart, sessions, today)))
         return
     if fmt == "csv":
-        write(to_csv(keys(SESSIONS), _flat_rows(SESSIONS, _session_rows(chart, sessions))))
+        machine_output(fmt, keys(SESSIONS), machine_rows(SESSIONS, _session_rows(chart, sessions)))
         return
     if fmt == "markdown":
         write(report_markdown(chart, sessions, today, audit))
@@ -226,35 +214,19 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     products and lots (and the audit trail with ``--audit``), user text escaped."""
     from mesolog.model import progress
 
-    out = [f"# {_md(_who(chart))}", "", "## Sessions", ""]
+    # User text outside a table is inert as Markdown too (console.markdown_text: the one rule).
+    out = [f"# {markdown_text(_who(chart))}", "", "## Sessions", ""]
     if sessions:
         out.append(_markdown(SESSIONS, _session_rows(chart, sessions)))
     else:
         out.append("No sessions in this window.\n")
-    out += ["## Progress", "", _md(str(_progress_text(chart, today))), ""]
+    out += ["## Progress", "", markdown_text(str(_progress_text(chart, today))), ""]
     trends = progress.measurement_trends(sessions)
     if trends:
         out += ["## Measurements", "", _markdown(MEASUREMENTS, trends)]
     complicated = [(s, c) for s in sessions for c in s.complications]
     if complicated:
-        out += ["## Complications", ""]
-        out.append(
-            to_markdown(
-                ("Session", "Date", "Complication", "Severity", "Onset", "Resolved", "Outcome"),
-                [
-                    [
-                        s.id,
-                        s.date.isoformat(),
-                        c.name,
-                        severity_text(c.severity),
-                        date_text(c.onset),
-                        date_text(c.resolved),
-                        c.outcome or "",
-                    ]
-                    for s, c in complicated
-                ],
-            )
-        )
+        out += ["## Complications", "", _markdown(COMPLICATIONS, complicated)]
     lots = progress.lots_used(sessions)
     if lots:
         out += ["## Products and lots", "", _markdown(LOTS, lots)]
@@ -270,13 +242,6 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
             "",
         ]
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _md(text: str) -> str:
-    """User text outside a table, inert as Markdown (console.markdown_text: the one rule)."""
-    from mesolog.render.console import markdown_text
-
-    return markdown_text(text)
 
 
 def report_parts(
@@ -300,13 +265,13 @@ def report_parts(
     if any(s.zones for s in sessions):
         from mesolog.render.pictures import injection_map_part
 
-        parts.append(injection_map_part(sessions) or "")
+        parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
     parts += _tables(sessions, room)
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts += _audit_parts(sessions, room)
+        parts += view(room, AUDIT, _audit_rows(sessions), "Audit trail")
         parts += chart_trail(chart, room)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
@@ -315,18 +280,17 @@ def report_parts(
 
 def _sessions_part(chart: Chart, sessions: tuple[Session, ...], room: int) -> RenderableType:
     """The sessions as a table where it fits ``room`` columns, else as blocks; or why none."""
-    from mesolog.model import progress
-
     if not chart.sessions:
         return shown(f"No session recorded yet: `mesolog add {chart.patient.id}` records one.")
     if not sessions:
         return shown("No sessions in this window.")
-    rows = [table_row(SESSIONS, row) for row in _session_rows(chart, sessions)]
+    rows = _session_rows(chart, sessions)
+    cells = table_rows(SESSIONS, rows)
     styles = ["strike dim" if s.voided else "" for s in sessions]
-    table = fitted(room, drawn(SESSIONS), rows, styles, title="Sessions", title_justify="left")
+    table = fitted(room, drawn(SESSIONS), cells, styles, title="Sessions", title_justify="left")
     if table.table is not None:
         return table.table
-    return _session_blocks(sessions, progress.days_between(chart.sessions), room)
+    return _session_blocks(rows, room)
 
 
 def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
@@ -336,16 +300,13 @@ def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
     parts: list[RenderableType] = []
     trends = progress.measurement_trends(sessions)
     if trends:
-        measured = [table_row(MEASUREMENTS, t) for t in trends]
-        parts += table_or_blocks(room, drawn(MEASUREMENTS), measured, "Measurements")
+        parts += view(room, MEASUREMENTS, trends, "Measurements")
     tally = progress.complication_tally(sessions)
     if tally:
-        counts: list[list[object]] = [[shown(name), str(n)] for name, n in tally.most_common()]
-        parts += table_or_blocks(room, COMPLICATION_TABLE, counts, "Complications")
+        parts += view(room, COMPLICATION_TABLE, tally.most_common(), "Complications")
     lots = progress.lots_used(sessions)
     if lots:
-        used = [table_row(LOTS, use) for use in lots]
-        parts += table_or_blocks(room, drawn(LOTS), used, "Products and lots")
+        parts += view(room, LOTS, lots, "Products and lots")
     return parts
 
 
@@ -431,7 +392,22 @@ MEASUREMENTS = (
         cell=lambda t: sparkline([v for _, v in t.values]),
     ),
 )
-COMPLICATION_TABLE = (Column("Complication"), Column("Sessions", justify="right"))
+# (name, sessions) of a tally.
+COMPLICATION_TABLE = (
+    Column("Complication", value=lambda c: c[0]),
+    Column("Sessions", justify="right", value=lambda c: c[1]),
+)
+# The Markdown report's complications, a (session, complication) a row, headed by their names
+# as written (the screen shows a tally of them instead).
+COMPLICATIONS = (
+    Column("", key="Session", value=lambda r: r[0].id),
+    Column("", key="Date", value=lambda r: r[0].date.isoformat()),
+    Column("", key="Complication", value=lambda r: r[1].name),
+    Column("", key="Severity", value=lambda r: severity_text(r[1].severity)),
+    Column("", key="Onset", value=lambda r: date_text(r[1].onset)),
+    Column("", key="Resolved", value=lambda r: date_text(r[1].resolved)),
+    Column("", key="Outcome", value=lambda r: r[1].outcome or ""),
+)
 LOTS = (
     Column("Product", key="product", value=lambda u: u.substance),
     Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
@@ -447,9 +423,7 @@ LOTS = (
 )
 
 
-def _session_blocks(
-    sessions: tuple[Session, ...], gaps: dict[int, int | None], width: int
-) -> RenderableType:
+def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
     """Sessions for a screen narrower than their table: a block each.
 
     ``#2  2026-10-12  14 days after the previous`` / areas / technique, method, depth and
@@ -463,13 +437,11 @@ def _session_blocks(
 
     indent = 4
     blocks: list[RenderableType] = [shown("Sessions", style="italic")]
-    for s in sessions:
+    for s, gap in rows:
         style = "dim" if s.voided else ""
-        gap = gaps.get(s.id)
-        head = shown(f"#{_number_cell(s)}", style="bold")
-        head.append(f"  {s.date.isoformat()}")
+        head = f"#{_number_cell(s)}  {s.date.isoformat()}"
         if gap is not None:
-            head.append(f"  {gap} day{'' if gap == 1 else 's'} after the previous")
+            head += f"  {gap} day{'' if gap == 1 else 's'} after the previous"
         lines = [", ".join(s.areas)]
         lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
         lines += _substance_lines(s.substances, width - indent, numbered_kinds(s)[0])
@@ -480,7 +452,7 @@ def _session_blocks(
         body = Group(*(shown(line, style=style, overflow="fold") for line in lines))
         blocks += [
             shown(""),
-            shown(head.plain, style=f"bold {style}".strip()),
+            shown(head, style=f"bold {style}".strip()),
             Padding(body, (0, 0, 0, indent)),
         ]
     return Group(*blocks)
@@ -529,14 +501,11 @@ def _progress_text(chart: Chart, today: date) -> RenderableType:
         )
         return shown(f"Progress: no course planned{since}.")
     course = state.course
-    text = shown("Progress: ")
-    text.append(inert(f"course {course.name}"))
-    if course.indication:
-        text.append(inert(f" ({course.indication})"))
-    text.append(
-        f": {state.done} of {course.planned_sessions} sessions done, {state.remaining} remaining"
+    what = f" ({course.indication})" if course.indication else ""
+    text = shown(
+        f"Progress: course {course.name}{what}: {state.done} of {course.planned_sessions} "
+        f"sessions done, {state.remaining} remaining, every {course.interval_days} days. "
     )
-    text.append(f", every {course.interval_days} days. ")
     if state.next_due is None:
         text.append("Course complete.", style="green")
     elif state.next_due == today:
@@ -590,18 +559,20 @@ def _audit_rows(sessions: tuple[Session, ...]) -> list[AuditRow]:
     return rows
 
 
-def _audit_parts(sessions: tuple[Session, ...], width: int) -> list[RenderableType]:
-    rows = [table_row(AUDIT, a) for a in _audit_rows(sessions)]
-    return table_or_blocks(width, drawn(AUDIT), rows, "Audit trail")
-
-
+# A course and its progress.
 COURSE_TABLE = (
-    Column("Course"),
-    Column("Indication", whole=False, drop=2),
-    Column("Sessions"),  # done/planned, as in the overview
-    Column("Every"),
-    Column("Start", drop=1),
-    Column("Next due"),
+    Column("Course", value=lambda c: c[0].name),
+    Column("Indication", whole=False, drop=2, value=lambda c: c[0].indication or ""),
+    # done/planned, as in the overview
+    Column("Sessions", value=lambda c: f"{c[1].done}/{c[0].planned_sessions}"),
+    Column("Every", value=lambda c: f"{c[0].interval_days} d"),
+    Column("Start", drop=1, value=lambda c: c[0].start.isoformat()),
+    Column(
+        "Next due",
+        value=lambda c: (
+            f"closed: {c[0].status}" if c[0].closed else date_text(c[1].next_due) or "complete"
+        ),
+    ),
 )
 
 
@@ -631,22 +602,8 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     out = console()
     out.print(grid)
     if chart.courses:
-        rows: list[list[object]] = []
-        for course in chart.courses:
-            state = progress.course_progress(chart, course)
-            rows.append(
-                [
-                    shown(course.name),
-                    shown(course.indication or ""),
-                    f"{state.done}/{course.planned_sessions}",
-                    f"{course.interval_days} d",
-                    course.start.isoformat(),
-                    f"closed: {course.status}"
-                    if course.closed
-                    else date_text(state.next_due) or "complete",
-                ]
-            )
-        for part in table_or_blocks(out.width, COURSE_TABLE, rows, "Courses", more=WIDER_ONLY):
+        courses = [(c, progress.course_progress(chart, c)) for c in chart.courses]
+        for part in view(out.width, COURSE_TABLE, courses, "Courses", more=WIDER_ONLY):
             out.print(part)
     out.print(_progress_text(chart, today))
     for part in chart_trail(chart, out.width, more=WIDER_ONLY):
@@ -658,25 +615,16 @@ WIDER_ONLY = "a wider window shows them"
 
 
 TRAIL_TABLE = (
-    Column("When"),
-    Column("By", whole=False),
-    Column("Why", whole=False),
-    Column("Changes", whole=False),
+    Column("When", value=lambda a: moment_text(a.at.isoformat())),
+    Column("By", whole=False, value=lambda a: a.by),
+    Column("Why", whole=False, value=lambda a: a.reason or "—"),
+    Column("Changes", whole=False, value=lambda a: "\n".join(a.changes)),
 )
 
 
 def chart_trail(chart: Chart, width: int, more: str = WIDER_OR_CSV) -> list[RenderableType]:
     """The chart-level trail: who changed the patient's details or a course, when and why
     (nothing when the chart has none)."""
-    rows: list[list[object]] = [
-        [
-            moment_text(a.at.isoformat()),
-            shown(a.by),
-            shown(a.reason or "—"),
-            shown("\n".join(a.changes)),
-        ]
-        for a in chart.amendments
-    ]
-    if not rows:
+    if not chart.amendments:
         return []
-    return table_or_blocks(width, TRAIL_TABLE, rows, "Changes to details and courses", more=more)
+    return view(width, TRAIL_TABLE, chart.amendments, "Changes to details and courses", more=more)

@@ -84,11 +84,6 @@ def _text(value: object) -> str:
     return html.escape(inert(str(value)), quote=True)
 
 
-def _number(value: float) -> str:
-    """A value as recorded, every digit kept, without a trailing .0 (model.number_text)."""
-    return number_text(value)
-
-
 def _whole(value: object) -> str:
     """A lot, a date or an amount: escaped, and wrapped only as a whole (never at its hyphen)."""
     return f'<span class="whole">{_text(value)}</span>'
@@ -174,13 +169,13 @@ def _patient_section(chart: Chart) -> str:
     return f'<section id="patient" class="small"><h2>Patient</h2>{_facts(rows)}</section>'
 
 
-def progress_sentence(state: prog.CourseProgress, today: date | None = None) -> str:
+def progress_sentence(state: prog.CourseProgress, today: date) -> str:
     """ "4 of 6 sessions, next due 2026-12-07", or "6 of 6 sessions, course complete"; a due
     date past ``today`` is marked "overdue by N days" (HTML: the date whole, overdue marked)."""
     done = f"{state.done} of {state.course.planned_sessions} sessions"
     if state.next_due is None:
         return f"{done}, course complete"
-    late = (today - state.next_due).days if today else 0
+    late = (today - state.next_due).days
     overdue = (
         f' <span class="overdue">(overdue by {late} day{"s" if late != 1 else ""})</span>'
         if late > 0
@@ -195,20 +190,14 @@ def _course_section(chart: Chart, today: date) -> str:
     for course in sorted(chart.courses, key=lambda c: c.start):
         state = prog.course_progress(chart, course)
         label = course.name + (" (current)" if course is current and len(chart.courses) > 1 else "")
-        body.append(
-            _facts(
-                [
-                    ("Course", _text(label)),
-                    ("For", _text(course.indication or "")),
-                    (
-                        "Plan",
-                        f"{course.planned_sessions} sessions, every {course.interval_days} days, "
-                        f"from {_whole(course.start.isoformat())}",
-                    ),
-                    ("Progress", progress_sentence(state, today)),
-                ]
-            )
-        )
+        plan = f"{course.planned_sessions} sessions, every {course.interval_days} days, from "
+        rows = [
+            ("Course", _text(label)),
+            ("For", _text(course.indication or "")),
+            ("Plan", plan + _whole(course.start.isoformat())),
+            ("Progress", progress_sentence(state, today)),
+        ]
+        body.append(_facts(rows))
     if not body:
         last = chart.last_session
         body.append(
@@ -235,7 +224,7 @@ def _session_rows(item: Session) -> str:
     technique = item.technique + (f", {item.method}" if item.method else "")
     row = (
         f"<tr><td>{_whole(item.date.isoformat())}</td><td>{_free(', '.join(item.areas))}</td>"
-        f'<td><ul class="products">{products}</ul></td><td>{_whole(_number(item.depth_mm) + " mm")}</td>'
+        f'<td><ul class="products">{products}</ul></td><td>{_whole(number_text(item.depth_mm) + " mm")}</td>'
         f"<td>{_free(technique)}</td><td>{_free(item.anaesthetic)}</td>"
         f"<td>{_free(item.practitioner or 'not recorded')}</td></tr>"
     )
@@ -269,10 +258,11 @@ def _complications_section(sessions: tuple[Session, ...]) -> str:
     for item in sessions:
         for c in item.complications:
             details = [_text(severity_text(c.severity))]
-            if c.onset:
-                details.append(f"began {_whole(c.onset.isoformat())}")
-            if c.resolved:
-                details.append(f"resolved {_whole(c.resolved.isoformat())}")
+            details += [
+                f"{word} {_whole(when.isoformat())}"
+                for word, when in (("began", c.onset), ("resolved", c.resolved))
+                if when
+            ]
             details.append(f"outcome: {_text(c.outcome or 'not recorded')}")
             items.append(
                 f"<li>{_free(c.name)} after the session of {_whole(item.date.isoformat())}: "
@@ -301,7 +291,7 @@ def change_caption(trend: prog.MeasurementTrend) -> str:
     first_day, last_day = trend.values[0][0], trend.values[-1][0]
     name = readable_name(trend.name)
     if len(trend.values) == 1:
-        return f"{name}: {_number(trend.first)} on {first_day.isoformat()} (one measurement so far)"
+        return f"{name}: {number_text(trend.first)} on {first_day.isoformat()} (one measurement so far)"
     percent = trend.percent
     change = (
         f"{percent:+.1f} %"
@@ -309,13 +299,13 @@ def change_caption(trend: prog.MeasurementTrend) -> str:
         else f"{trend.change:+g} (from zero, no percentage)"
     )
     return (
-        f"{name}: {_number(trend.first)} on {first_day.isoformat()} to {_number(trend.latest)} "
+        f"{name}: {number_text(trend.first)} on {first_day.isoformat()} to {number_text(trend.latest)} "
         f"on {last_day.isoformat()}, change {change}"
     )
 
 
 def _figure(trend: prog.MeasurementTrend, index: int) -> str:
-    values = ", ".join(_whole(f"{d.isoformat()}: {_number(v)}") for d, v in trend.values)
+    values = ", ".join(_whole(f"{d.isoformat()}: {number_text(v)}") for d, v in trend.values)
     return (
         f"<figure>{line_chart(trend, index)}<figcaption><strong>{_dates_whole(change_caption(trend))}"
         f'</strong><br><span class="muted">Values: {values}</span></figcaption></figure>'
@@ -380,10 +370,11 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
             f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#ddd"/>'
             f'<text x="{_LEFT - 4}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#555">{_number(round(value, 6))}</text>'
+            f'fill="#555">{number_text(round(value, 6))}</text>'
         )
+    labelled = _labelled([px for px, _ in points])
     for (px, _), (day, _v) in zip(points, trend.values, strict=True):
-        if _label_fits(px, points):
+        if px in labelled:
             out.append(
                 f'<text x="{px:.1f}" y="{_H - _BOTTOM + 16}" font-size="10" text-anchor="middle" '
                 f'fill="#333">{day.isoformat()}</text>'
@@ -399,7 +390,7 @@ def line_chart(trend: prog.MeasurementTrend, index: int = 0) -> str:
     out.append(
         f'<circle cx="{fx:.1f}" cy="{fy:.1f}" r="7" fill="none" stroke="#c80" stroke-width="2"/>'
         f'<text x="{fx + 10:.1f}" y="{max(fy - 10, _TOP + 12):.1f}" font-size="11" fill="#a60">'
-        f"first: {_number(trend.first)}</text>"
+        f"first: {number_text(trend.first)}</text>"
     )
     out.append("</svg>")
     return "".join(out)
@@ -423,14 +414,12 @@ def axis_ticks(low: float, high: float) -> list[float]:
     return [round(n * step, 10) for n in range(first, last + 1)]
 
 
-def _label_fits(px: float, points: list[tuple[float, float]]) -> bool:
-    """Date labels are 60 units wide: a label is drawn unless the previous drawn one is too close
-    (the first and the last are always drawn; every value is in the caption anyway)."""
-    xs = [p[0] for p in points]
-    if px in (xs[0], xs[-1]):
-        return True
+def _labelled(xs: list[float]) -> list[float]:
+    """The points whose date is drawn: date labels are 60 units wide, so a label is left out
+    when the previous drawn one is too close (the first and the last are always drawn; every
+    value is in the caption anyway)."""
     drawn = [xs[0]]
     for candidate in xs[1:-1]:
         if candidate - drawn[-1] >= 64 and xs[-1] - candidate >= 64:
             drawn.append(candidate)
-    return px in drawn
+    return [*drawn, xs[-1]]

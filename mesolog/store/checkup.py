@@ -92,9 +92,6 @@ class _Where:
     path: Path
     lines: Lines  # scanned only when a problem needs its line
 
-    def line(self, place: Place) -> int | None:
-        return self.lines.line(place)
-
     def problem(self, place: Place, severity: str, message: str) -> Problem:
         """A problem at ``place``; its line is found with every other one of the chart's (see
         :func:`_located`)."""
@@ -218,7 +215,7 @@ def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
             message = f"session number {number} must be 1 or more"
             problems.append(where.problem(place, "error", message))
         if number in first:
-            other = where.line(("sessions", first[number], "id"))
+            other = where.lines.line(("sessions", first[number], "id"))
             message = (
                 f"session number {number} is also used at line {other}; amend and void refuse "
                 "it until one is renumbered"
@@ -317,8 +314,9 @@ def _chart_conflicts(path: Path, text: str) -> list[Problem]:
 
 def check_clinic(
     clinic: Clinic, today: date, words: vocab.Vocabulary = vocab.DEFAULT
-) -> tuple[list[Problem], int]:
-    """All problems of all charts, and how many files were checked."""
+) -> tuple[list[Problem], int, str | None]:
+    """All problems of all charts, how many files were checked, and how photos travel in the
+    clinic's history (None without history, or when that is a problem)."""
     problems: list[Problem] = []
     ids = []
     for patient_id in clinic.ids():
@@ -341,7 +339,8 @@ def check_clinic(
     problem = driver_problem(clinic.data_dir)
     if problem:
         problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
-    problems += _photo_sharing(clinic)
+    warning, note = _photo_sharing(clinic)
+    problems += warning
     if clinic.patients_dir.is_dir():
         for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
             problems.append(
@@ -353,35 +352,22 @@ def check_clinic(
                 )
             )
     problems += _uncommitted(clinic)
-    return problems, len(ids)
+    return problems, len(ids), note
 
 
-def _photo_sharing(clinic: Clinic) -> list[Problem]:
-    """With history on, a clone whose set-up would not carry the photos as the clinic does."""
+def _photo_sharing(clinic: Clinic) -> tuple[list[Problem], str | None]:
+    """With history on: a clone whose set-up would not carry the photos as the clinic does
+    (a warning), else how photos travel (a note)."""
     from mesolog.store import history
 
     if not history.enabled(clinic.data_dir) or history.git_binary() is None:
-        return []
+        return [], None
     from mesolog.store.photos import sharing_finding
 
     kind, sentence = sharing_finding(clinic.data_dir)
-    return (
-        [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)]
-        if kind == "warning"
-        else []
-    )
-
-
-def photo_sharing_note(clinic: Clinic) -> str | None:
-    """How photos travel in this clinic's history (said by ``check``), or None without it."""
-    from mesolog.store import history
-
-    if not history.enabled(clinic.data_dir) or history.git_binary() is None:
-        return None
-    from mesolog.store.photos import sharing_finding
-
-    kind, sentence = sharing_finding(clinic.data_dir)
-    return sentence if kind == "note" else None
+    if kind == "note":
+        return [], sentence
+    return [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)], None
 
 
 def _case_twins(clinic: Clinic, ids: list[str]) -> list[Problem]:

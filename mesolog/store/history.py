@@ -28,7 +28,7 @@ def enabled(data_dir: Path) -> bool:
     return (data_dir / ".git").exists()
 
 
-def _git(
+def git(
     data_dir: Path,
     *args: str,
     author: str = "",
@@ -37,6 +37,9 @@ def _git(
     work_tree: Path | None = None,
     given: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """git in the data folder, output captured. ``work_tree`` runs it in another folder, as
+    that repository's work tree (a merge whose temporaries must not land in the data folder);
+    ``given`` is its standard input."""
     binary = git_binary()
     if binary is None:
         raise HistoryError("git is not installed, so history is off; the charts work as before.")
@@ -62,27 +65,23 @@ def _git(
     )
 
 
-def git(
-    data_dir: Path,
-    *args: str,
-    author: str = "",
-    in_english: bool = False,
-    extra_env: dict[str, str] | None = None,
-    work_tree: Path | None = None,
-    given: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """git in the data folder, output captured (for the store's sharing module). ``work_tree``
-    runs it in another folder, as that repository's work tree (a merge whose temporaries must
-    not land in the data folder); ``given`` is its standard input."""
-    return _git(
-        data_dir,
-        *args,
-        author=author,
-        in_english=in_english,
-        extra_env=extra_env,
-        work_tree=work_tree,
-        given=given,
-    )
+def has_line(path: Path, line: str) -> bool:
+    """Whether a text file (``.gitattributes``) holds this line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return line in text.splitlines()
+
+
+def add_lines(path: Path, lines: list[str], old: str | None = None) -> None:
+    """``lines`` appended to a text file (``old``: its text, if read already), the rest kept."""
+    if old is None:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+    joiner = "" if not old or old.endswith("\n") else "\n"
+    from mesolog.store.files import write_atomically
+
+    write_atomically(path, old + joiner + "".join(f"{line}\n" for line in lines))
 
 
 def git_dir(data_dir: Path) -> Path:
@@ -122,29 +121,30 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
 
 
 def init(data_dir: Path) -> str:
-    """Make the data folder a git repository (idempotent)."""
-    if git_binary() is None:
-        raise HistoryError("git is not installed, so history is off; the data folder was created.")
-    if not enabled(data_dir):
-        result = _git(data_dir, "init", "--quiet")
-        if result.returncode != 0:
-            raise HistoryError(f"git init failed: {result.stderr.strip()}")
-    ignore = data_dir / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(GITIGNORE, encoding="utf-8")
+    """The first commit of a repository ``git init`` just made: everything in the data folder."""
     stuck = index_lock_warning(data_dir)
     if stuck:
         raise HistoryError(f"history is not on yet: {stuck}")
-    _git(data_dir, "add", "--all")
-    done = _git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
-    if done.returncode != 0 and not _has_commits(data_dir):
-        reason = (done.stderr.strip().splitlines() or ["unknown reason"])[-1]
-        raise HistoryError(f"history is not on: git could not commit ({reason}).")
+    git(data_dir, "add", "--all")
+    done = git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
+    if done.returncode != 0 and not output(data_dir, "rev-parse", "--verify", "--quiet", "HEAD"):
+        raise HistoryError(f"history is not on: git could not commit ({_last_line(done.stderr)}).")
     return "history is on: every change will be committed in the data folder's git repository."
 
 
-def _has_commits(data_dir: Path) -> bool:
-    return _git(data_dir, "rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
+def _last_line(said: str) -> str:
+    """The last line git printed: its reason for refusing."""
+    return (said.strip().splitlines() or ["unknown reason"])[-1]
+
+
+def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
+    """``git add`` and ``git commit`` of these files as one commit; None when it was made,
+    else git's reason."""
+    added = git(data_dir, "add", "--", *relatives)
+    done = git(data_dir, "commit", "--quiet", "-m", message, "--", *relatives, author=author)
+    if added.returncode == 0 and done.returncode == 0:
+        return None
+    return _last_line(done.stderr or added.stderr)
 
 
 def index_lock_warning(data_dir: Path) -> str | None:
@@ -176,36 +176,26 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
         full = message
         if earlier is not None:  # its earlier change could not be committed before: one commit
             full = replace(earlier, messages=(*earlier.messages, message)).message()
-        added = _git(data_dir, "add", "--", relative)
-        done = _git(data_dir, "commit", "--quiet", "-m", full, "--", relative, author=author)
-        if added.returncode != 0 or done.returncode != 0:
+        failed = _commit(data_dir, [relative], full, author)
+        if failed is not None:
             pending.remember(data_dir, relative, message, author)
         else:
             if earlier is not None:
                 pending.forget(data_dir, relative)
-            _commit_waiting(data_dir, lock_dir, holding=relative)
-    if added.returncode != 0 or done.returncode != 0:
-        stuck = index_lock_warning(data_dir)
-        if stuck:
-            return f"the chart is saved, but git did not record the change ({LATER}): {stuck}"
-        return (
-            f"the chart is saved, but git did not record the change ({LATER}): "
-            + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
-        )
+            commit_waiting(data_dir, lock_dir, holding=relative)
+    if failed is not None:
+        reason = index_lock_warning(data_dir) or failed
+        return f"the chart is saved, but git did not record the change ({LATER}): {reason}"
     return None
 
 
-def commit_waiting(data_dir: Path, lock_dir: Path) -> None:
+def commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None = None) -> None:
     """Commit mesolog's own changes that git could not record when they were made, each with
-    its message (``mesolog sync``, which holds the history lock)."""
-    _commit_waiting(data_dir, lock_dir, holding=None)
-
-
-def _commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None) -> None:
-    """The history lock is held, and the lock of chart ``holding`` (relative path) too. Another
-    chart is committed only when no one is writing it and it holds exactly what mesolog wrote:
-    hand edits made since are the practitioner's to commit (``check`` names them). Changes
-    that wait with the same message (one import's charts) are committed together."""
+    its message (``mesolog sync``, or before a chart's change). The history lock is held, and
+    the lock of chart ``holding`` (relative path) too, if any. Another chart is committed only
+    when no one is writing it and it holds exactly what mesolog wrote: hand edits made since
+    are the practitioner's to commit (``check`` names them). Changes that wait with the same
+    message (one import's charts) are committed together."""
     from mesolog.store import pending
 
     finish_interrupted_pull(data_dir)
@@ -252,14 +242,14 @@ def finish_interrupted_pull(data_dir: Path) -> None:
     if not note.is_file():
         return
     noted = note.read_text(encoding="utf-8", errors="replace").split()
-    head = _git(data_dir, "rev-parse", "--verify", "HEAD").stdout.strip()
+    head = git(data_dir, "rev-parse", "--verify", "HEAD").stdout.strip()
     if len(noted) != 2 or head != noted[0] or not _only_between(data_dir, *noted):
         note.unlink(missing_ok=True)
         return
     start, target = noted
-    if _git(data_dir, "read-tree", "--reset", "-u", target).returncode != 0:
+    if git(data_dir, "read-tree", "--reset", "-u", target).returncode != 0:
         return  # git's index is still locked: tried again by the next command
-    _git(
+    git(
         data_dir,
         "update-ref",
         "-m",
@@ -273,15 +263,15 @@ def finish_interrupted_pull(data_dir: Path) -> None:
 
 def _only_between(data_dir: Path, start: str, target: str) -> bool:
     """Whether every change in the work tree is a file at its ``start`` or ``target`` version."""
-    status = _git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
+    status = git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
     paths = [item[3:] for item in status.split("\0") if len(item) > 3]
     if not paths:
         return True
-    between = set(_git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
+    between = set(git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
     if not set(paths) <= between:
         return False
     versions = {
-        f"{rev}:{path}": _git(
+        f"{rev}:{path}": git(
             data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}"
         ).stdout.strip()
         for rev in (start, target)
@@ -290,7 +280,7 @@ def _only_between(data_dir: Path, start: str, target: str) -> bool:
     for path in paths:
         on_disk = ""
         if (data_dir / path).is_file():
-            on_disk = _git(data_dir, "hash-object", "--", path).stdout.strip()
+            on_disk = git(data_dir, "hash-object", "--", path).stdout.strip()
         if on_disk not in (versions[f"{start}:{path}"], versions[f"{target}:{path}"]):
             return False
     return True
@@ -340,12 +330,10 @@ def _chart_locks(lock_dir: Path, relatives: list[str]) -> Iterator[bool]:
 def _commit_paths(data_dir: Path, relatives: list[str], message: str, author: str) -> bool:
     """Commit these files as one commit with ``message``; True when they are committed (maybe
     by hand already)."""
-    status = _git(data_dir, "status", "--porcelain", "--", *relatives)
+    status = git(data_dir, "status", "--porcelain", "--", *relatives)
     if status.returncode == 0 and not status.stdout.strip():
         return True
-    added = _git(data_dir, "add", "--", *relatives)
-    done = _git(data_dir, "commit", "--quiet", "-m", message, "--", *relatives, author=author)
-    return added.returncode == 0 and done.returncode == 0
+    return _commit(data_dir, relatives, message, author) is None
 
 
 def commit_edits(data_dir: Path, relatives: list[str], listed: str) -> bool:
@@ -447,24 +435,18 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
 
     relative = str(path.relative_to(data_dir))
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        _commit_waiting(data_dir, lock_dir, holding=relative)
+        commit_waiting(data_dir, lock_dir, holding=relative)
         if relative in pending.read(data_dir):
             # Still not committed (git's index is locked): this change joins it, and a hand
             # edit made meanwhile is remembered, to be named in check and in the commit.
             pending.note_hand_edit(data_dir, relative)
             return None
-        status = _git(data_dir, "status", "--porcelain", "--", relative)
+        status = git(data_dir, "status", "--porcelain", "--", relative)
         if status.returncode != 0 or not status.stdout.strip():
             return None
-        _git(data_dir, "add", "--", relative)
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
-        done = _git(data_dir, "commit", "--quiet", "-m", message, "--", relative)
-    if done.returncode != 0:
-        return (
-            "git did not record the hand edits found in the chart: "
-            + (done.stderr.strip().splitlines() or ["unknown reason"])[-1]
-        )
-    return None
+        failed = _commit(data_dir, [relative], message, "")
+    return f"git did not record the hand edits found in the chart: {failed}" if failed else None
 
 
 def uncommitted(data_dir: Path) -> list[str]:
@@ -472,23 +454,22 @@ def uncommitted(data_dir: Path) -> list[str]:
     edited or added by hand since. Empty when history is off."""
     if not enabled(data_dir) or git_binary() is None:
         return []
-    status = _git(
-        data_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--", "patients"
-    )
-    if status.returncode != 0:
-        return []
-    # -z: "XY path\0" entries, renames followed by their old path (skipped).
-    entries = status.stdout.split("\0")
-    out = []
+    return sorted(path for _, path in changes(data_dir, "patients") if path.endswith(".toml"))
+
+
+def changes(data_dir: Path, *paths: str) -> list[tuple[str, str]]:
+    """(git's two status letters, path) of every change git has not recorded (under ``paths``),
+    untracked files included (``-z``: names as they are, the old name of a rename skipped)."""
+    status = git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths)
+    found: list[tuple[str, str]] = []
     skip = False
-    for entry in entries:
-        if skip or len(entry) < 4:
+    for item in status.stdout.split("\0"):
+        if skip or len(item) < 4:
             skip = False
             continue
-        skip = entry[0] in "RC"
-        if entry[3:].endswith(".toml"):
-            out.append(entry[3:])
-    return sorted(out)
+        skip = item[0] in "RC"
+        found.append((item[:2], item[3:]))
+    return found
 
 
 def record_many(
@@ -501,20 +482,16 @@ def record_many(
 
     relative = [str(p.relative_to(data_dir)) for p in paths]
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        added = _git(data_dir, "add", "--", *relative)
-        done = _git(data_dir, "commit", "--quiet", "-m", message, "--", *relative, author=author)
+        failed = _commit(data_dir, relative, message, author)
         from mesolog.store import pending
 
-        for each in relative:
-            if added.returncode != 0 or done.returncode != 0:
+        if failed is None:
+            pending.forget(data_dir, *relative)
+        else:
+            for each in relative:
                 pending.remember(data_dir, each, message, author)
-            else:
-                pending.forget(data_dir, each)
-    if added.returncode != 0 or done.returncode != 0:
-        return (
-            f"the charts are saved, but git did not record the change ({LATER}): "
-            + ((done.stderr or added.stderr).strip().splitlines() or ["unknown reason"])[-1]
-        )
+    if failed is not None:
+        return f"the charts are saved, but git did not record the change ({LATER}): {failed}"
     return None
 
 

@@ -4,7 +4,6 @@ Writing the plan is :meth:`Clinic.import_charts`."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -72,29 +71,19 @@ def exported_charts(path: Path) -> tuple[list[Chart], str | None]:
     return charts, identity
 
 
-class _Charts:
+def _charts(clinic: Clinic) -> Callable[[str], Chart | None]:
     """The existing chart of a patient id (ignoring case). The charts read last are kept (a
     file's rows of one patient are usually together), so that a file naming every patient of
     a large clinic does not hold the whole clinic in memory; a chart asked again is read
     again."""
+    import functools
 
-    KEPT = 256
+    @functools.lru_cache(maxsize=256)
+    def chart(patient_id: str) -> Chart | None:
+        found = clinic.find(patient_id)
+        return clinic.load_writable(found.stem) if found else None
 
-    def __init__(self, clinic: Clinic) -> None:
-        self.clinic = clinic
-        self.read: OrderedDict[str, Chart | None] = OrderedDict()
-
-    def __call__(self, patient_id: str) -> Chart | None:
-        key = patient_id.lower()
-        if key in self.read:
-            self.read.move_to_end(key)
-            return self.read[key]
-        found = self.clinic.find(patient_id)
-        chart = self.clinic.load_writable(found.stem) if found else None
-        self.read[key] = chart
-        if len(self.read) > self.KEPT:
-            self.read.popitem(last=False)
-        return chart
+    return chart
 
 
 @dataclass(frozen=True)
@@ -105,7 +94,6 @@ class ImportOptions:
     encoding: str | None = None  # --encoding, when the file has no byte-order mark
     header_row: int | None = None  # --header-row (else the map's, else 1)
     new_ids: Collection[str] = ()  # --new-patient: close to an existing id, but new
-    keep: bool = False  # keep the drafted sessions in the plan (a dry run counts them only)
 
 
 def prepare(
@@ -117,9 +105,8 @@ def prepare(
     if not isinstance(found, plan_.Source):
         return found
     how = replace(how, date_format=found.date_format)
-    return plan_.plan_rows(
-        found, _Charts(clinic), how, clinic.people, options.new_ids, options.keep
-    )
+    # A dry run counts the sessions of a long file without keeping them (see apply).
+    return plan_.plan_rows(found, _charts(clinic), how, clinic.people, options.new_ids, False)
 
 
 def apply(
@@ -144,7 +131,7 @@ def apply(
         raise UnreadableImport(f"{path} changed since it was read: run the import again.")
     how = replace(how, date_format=found.date_format)
     plan = plan_.ImportPlan(found.file_name, 0, found.unit)
-    stream = plan_.stream_rows(plan, found, _Charts(clinic), how, clinic.people, options.new_ids)
+    stream = plan_.stream_rows(plan, found, _charts(clinic), how, clinic.people, options.new_ids)
     clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
     return plan
 
@@ -172,10 +159,10 @@ def _source(
     data, _ = read_json(path)
     if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
         exported, identity = exported_charts(path)
-        plan = plan_.plan_restore(path.name, exported, _Charts(clinic), today)
+        plan = plan_.plan_restore(path.name, exported, _charts(clinic), today)
         plan.clinic_id = identity
         return plan
-    if not plan_.is_visit_list(data):
+    if not all(isinstance(visit["patient"], str) for visit in data):  # a list of visits
         raise UnreadableImport(
             f"{path} is neither a mesolog export nor a list of visits. {plan_.VISITS_SHAPE}."
         )
@@ -191,20 +178,20 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
     cmap = map_.load_map(data, where.name) if data is not None else None
     header_row = options.header_row or (cmap.header_row if cmap else 1)
     encoding = options.encoding or (cmap.encoding if cmap else None) or None
-    with open_table(path, encoding, header_row) as table:
-        if cmap is None and map_.is_own_format(table.header):
-            cmap = map_.own_map(table.header)
+    with open_table(path, encoding, header_row) as (header, rows):
+        if cmap is None and map_.is_own_format(header):
+            cmap = map_.own_map(header)
         if cmap is None:
-            draft = map_.MapDraft(table.header, header_row, options.encoding or "")
-            for row in table.rows:
+            draft = map_.MapDraft(header, header_row, options.encoding or "")
+            for row in rows:
                 draft.feed(row.cells)
             written = write_map(where, draft.text(path.name))
             return MapWritten(written, draft.unmapped, draft.dates.ambiguity(), draft.header_hint)
-        _check_columns(path, table.header, cmap, header_row)
+        _check_columns(path, header, cmap, header_row)
         # A workbook's XML is slow to parse, and the planner reads the rows twice: its rows are
         # read once, into a temporary CSV file.
-        raw = spilled(table.rows) if kind_of(path) == "xlsx" else _read(path, encoding, header_row)
-    columns = map_.mapped_columns(table.header, cmap)
+        raw = spilled(rows) if kind_of(path) == "xlsx" else _read(path, encoding, header_row)
+    columns = map_.mapped_columns(header, cmap)
     keys = [c for c in columns if c.target in ("patient", "date", "session")]
     return plan_.Source(path.name, _mapped(raw, columns), cmap.date_format, keys=_mapped(raw, keys))
 
@@ -213,8 +200,8 @@ def _read(path: Path, encoding: str | None, header_row: int) -> Callable[[], Ite
     """The file's rows, read anew on each call."""
 
     def rows() -> Iterator[SourceRow]:
-        with open_table(path, encoding, header_row) as table:
-            yield from table.rows
+        with open_table(path, encoding, header_row) as (_, read):
+            yield from read
 
     return rows
 

@@ -132,16 +132,21 @@ def remote_refusal(data_dir: Path, base: str | None, incoming: str) -> str | Non
     if odd:
         return odd
     gone = sorted(charts(before) - charts(after))
+    old, new = _read_changes(data_dir, before, after, gone)
+    return _moved(old, new, gone) or _deleted(gone) or _changed_refusal(old, new)
+
+
+def _read_changes(
+    data_dir: Path, before: dict[str, Entry], after: dict[str, Entry], gone: list[str]
+) -> tuple[dict[str, Version], dict[str, Version]]:
+    """The charts that changed (and those ``gone``) as they were before, and as they are after."""
     changed = sorted(p for p in charts(after) if before.get(p) != after[p])
     old = versions(data_dir, {p: before[p].oid for p in gone + changed if p in before})
-    new = versions(data_dir, {p: after[p].oid for p in changed})
-    return (
-        _moved(old, new, gone)
-        or _deleted(gone)
-        or _unreadable(new)
-        or _replaced(old, new)
-        or _sessions_removed(old, new)
-    )
+    return old, versions(data_dir, {p: after[p].oid for p in changed})
+
+
+def _changed_refusal(old: dict[str, Version], new: dict[str, Version]) -> str | None:
+    return _unreadable(new) or _replaced(old, new) or _sessions_removed(old, new)
 
 
 def same_patient(old: Version, new: Version) -> bool:
@@ -250,33 +255,33 @@ def result_refusal(data_dir: Path, head: str, tree: str, scratch: Path) -> str |
     gone = sorted(charts(here) - charts(there))
     if gone:
         return _deleted(gone)
-    changed = sorted(p for p in charts(there) if here.get(p) != there[p])
-    old = versions(data_dir, {p: here[p].oid for p in changed if p in here})
-    new = versions(data_dir, {p: there[p].oid for p in changed})
-    return (
-        _unreadable(new)
-        or _replaced(old, new)
-        or _sessions_removed(old, new)
-        or merge_attribute_refusal(data_dir, tree, scratch, here, there)
+    old, new = _read_changes(data_dir, here, there, [])
+    return _changed_refusal(old, new) or merge_attribute_refusal(
+        data_dir, tree, scratch, here, there
     )
 
 
 def merge_attribute_refusal(
-    data_dir: Path,
-    tree: str,
-    scratch: Path,
-    here: dict[str, Entry] | None = None,
-    there: dict[str, Entry] | None = None,
+    data_dir: Path, tree: str, scratch: Path, here: dict[str, Entry], there: dict[str, Entry]
 ) -> str | None:
     """The merge attribute git would use for each chart of ``tree`` (its .gitattributes files,
     with this clone's own .git/info/attributes and core.attributesFile), evaluated by
     ``git check-attr`` on a scratch index of that tree: anything but ``mesolog`` is refused."""
     env = {"GIT_INDEX_FILE": str(scratch / "attributes-index")}
     history.git(data_dir, "read-tree", tree, extra_env=env)
-    paths = sorted(charts(there if there is not None else listing(data_dir, tree)))
-    for path, value in merge_attributes(data_dir, paths, env):
+    for path, value in merge_attributes(data_dir, sorted(charts(there)), env):
         if value != "mesolog":
-            return _attribute_sentence(path, value, here or {}, there or {})
+            files = sorted(
+                p
+                for p in set(here) | set(there)
+                if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
+            )
+            what = " and ".join(named(p) for p in files) or "the attributes"
+            return (
+                f"changed {what} so that git would merge {how_merged(path, value)}, not "
+                "mesolog's merge (a later line, or a .gitattributes deeper down, overrides "
+                "`patients/*.toml merge=mesolog`)"
+            )
     return None
 
 
@@ -301,19 +306,3 @@ def how_merged(path: str, value: str) -> str:
     )
     who = "a new chart" if path == PROBE else f"the chart of {stem(path)}"
     return f"{who} with {how}"
-
-
-def _attribute_sentence(
-    path: str, value: str, here: dict[str, Entry], there: dict[str, Entry]
-) -> str:
-    files = sorted(
-        p
-        for p in set(here) | set(there)
-        if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
-    )
-    what = " and ".join(named(p) for p in files) or "the attributes"
-    return (
-        f"changed {what} so that git would merge {how_merged(path, value)}, not mesolog's "
-        "merge (a later line, or a .gitattributes deeper down, overrides "
-        "`patients/*.toml merge=mesolog`)"
-    )

@@ -63,13 +63,6 @@ def merge_lines(base: str, ours: str, theirs: str, union: bool = False) -> str |
 # --- one block ------------------------------------------------------------------------------------
 
 
-def _parse(text: str) -> dict[str, Any] | None:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return None
-
-
 def _values(block: Block) -> dict[str, Any]:
     try:
         return block.data()
@@ -80,10 +73,6 @@ def _values(block: Block) -> dict[str, Any]:
 def _own(block: Block) -> str:
     """The block's header and its own keys (without its sub-tables)."""
     return cut(block.text, block.name)[0]
-
-
-def _subtables(block: Block) -> list[Block]:
-    return cut(block.text, block.name)[1]
 
 
 _KEY_LINE = re.compile(r'^[ \t]*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)[ \t]*=')
@@ -129,29 +118,21 @@ def _statement_text(key: str, value: Any) -> str:
     return tomli_w.dumps({key: value})
 
 
-def _statement_picker(
-    starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
-) -> Callable[[str], str]:
-    """For a key: its statement as the first side holding the merged value wrote it, else
-    written afresh."""
-    sides = [(values, {k: t for k, t in _statements(text) if k}) for text, values in starts]
-
-    def statement(key: str) -> str:
-        for values, statements in sides:
-            if values.get(key, ABSENT) == merged[key]:
-                return statements.get(key) or _statement_text(key, merged[key])
-        return _statement_text(key, merged[key])
-
-    return statement
-
-
 def _spliced_own(
     name: str, starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
 ) -> str:
     """The header-and-keys text for ``merged``: the first of ``starts`` (text, values) as the
     frame, each key whose value differs taken from the side that has the merged value."""
     frame_text, frame_values = starts[0]
-    statement = _statement_picker(starts, merged)
+    sides = [(values, {k: t for k, t in _statements(text) if k}) for text, values in starts]
+
+    def statement(key: str) -> str:
+        """As the first side holding the merged value wrote it, else written afresh."""
+        for values, statements in sides:
+            if values.get(key, ABSENT) == merged[key]:
+                return statements.get(key) or _statement_text(key, merged[key])
+        return _statement_text(key, merged[key])
+
     out: list[tuple[str | None, str]] = []
     written: set[str] = set()
     for key, text in _statements(frame_text):
@@ -174,8 +155,11 @@ def _spliced_own(
 
 def _sub_value(sub: Block, parent: str) -> tuple[str, Any]:
     """(key, value) of a sub-table block: one item of an array of tables, or a table."""
-    data = _parse(sub.text)
     key = sub.name[len(parent) + 1 :]
+    try:
+        data = tomllib.loads(sub.text)
+    except tomllib.TOMLDecodeError:
+        data = None
     if data is None or "." in key:
         raise CannotMerge(f"the [{sub.name}] table does not read as TOML")
     value = data[parent][key]
@@ -194,18 +178,19 @@ class Side:
 
     @staticmethod
     def of(block: Block) -> Side:
-        own = _own(block)
+        own, subtables = cut(block.text, block.name)
         subs = []
-        for sub in _subtables(block):
+        for sub in subtables:
             key, value = _sub_value(sub, block.name)
             subs.append((key, sub, value))
         return Side(block, _values(block), own, _values(Block(block.name, block.array, own)), subs)
 
 
-def _assemble(
-    name: str, array: bool, sides: list[Side], base: Side | None, merged: dict[str, Any]
-) -> str:
+def _assemble(base: Side | None, ours: Side, theirs: Side, merged: dict[str, Any]) -> str:
     """A block's text holding ``merged``, built from its versions' text."""
+    name, array = ours.block.name, ours.block.array
+    # The sides in a stable order (by text) so that either machine builds the same bytes.
+    sides = sorted([ours, theirs], key=lambda s: s.block.text)
     frames = ([base] if base else []) + sides
     own_keys = {k for side in frames for k in side.own_values}
     own_merged = {k: v for k, v in merged.items() if k in own_keys}
@@ -245,32 +230,22 @@ def _parse_block(name: str, array: bool, text: str) -> dict[str, Any] | None:
         return None
 
 
+@dataclass
 class BlockResult:
-    """A merged block's text; its values are parsed only when asked (most blocks are taken
-    whole from one side and never need them)."""
+    """A merged block's text; a session's values are parsed only when asked (most blocks are
+    taken whole from one side and never need them)."""
 
-    def __init__(
-        self,
-        text: str,
-        values: dict[str, Any] | None,
-        clashes: list[FieldClash],
-        name: str = "sessions",
-    ) -> None:
-        self.text, self._values, self.clashes, self.name = text, values, clashes, name
+    text: str
+    parsed: dict[str, Any] | None
+    clashes: list[FieldClash]
 
     @property
     def values(self) -> dict[str, Any]:
-        if self._values is None:
-            self._values = _values(Block(self.name, True, self.text))
-        return self._values
-
-    def number(self) -> int:
-        """The session number, read from its line when it is plainly written."""
-        found = _NUMBER.search(_own(Block("sessions", True, self.text)))
-        return int(found.group(2)) if found else int(self.values["id"])
+        if self.parsed is None:
+            self.parsed = _values(Block("sessions", True, self.text))
+        return self.parsed
 
 
-_NUMBER = re.compile(r"(?m)^([ \t]*id[ \t]*=[ \t]*)(\d+)[ \t]*$")
 _UID = re.compile(r'(?m)^[ \t]*uid[ \t]*=[ \t]*"([0-9A-Za-z]{26})"[ \t]*$')
 _NAME = re.compile(r'(?m)^[ \t]*name[ \t]*=[ \t]*"([^"\\]*)"[ \t]*$')
 
@@ -280,23 +255,21 @@ def merge_block(
     ours: Block | None,
     theirs: Block | None,
     special: Callable[[str, Any, Any, Any], Any] | None = None,
-    keep_ours: bool | None = None,
 ) -> BlockResult:
     """One table (or array item) merged: text, values and the fields changed two ways."""
     present = [b for b in (ours, theirs) if b is not None]
     if len(present) == 1 or (ours is not None and theirs is not None and ours.text == theirs.text):
         # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
         chosen = present[0]
-        return BlockResult(chosen.text, None, [], chosen.name)
+        return BlockResult(chosen.text, None, [])
     assert ours is not None and theirs is not None
     if base is not None and base.text == ours.text:
-        return BlockResult(theirs.text, None, [], theirs.name)
+        return BlockResult(theirs.text, None, [])
     if base is not None and base.text == theirs.text:
-        return BlockResult(ours.text, None, [], ours.name)
+        return BlockResult(ours.text, None, [])
     o, t = Side.of(ours), Side.of(theirs)
     b = Side.of(base) if base is not None else None
-    if keep_ours is None:
-        keep_ours = merging.keeps_ours(o.values, t.values)
+    keep_ours = merging.keeps_ours(o.values, t.values)
     merged, clashes = merging.merge_values(
         b.values if b else {}, o.values, t.values, keep_ours, special
     )
@@ -306,11 +279,8 @@ def merge_block(
     for union in (False, True):
         text = merge_lines(base.text if base else "", first, second, union)
         if text is not None and _parse_block(ours.name, ours.array, text) == merged:
-            return BlockResult(text, merged, clashes, ours.name)
-    # The sides in a stable order (by text) so that either machine builds the same bytes.
-    sides = sorted([o, t], key=lambda s: s.block.text)
-    text = _assemble(ours.name, ours.array, sides, b, merged)
-    return BlockResult(text, merged, clashes, ours.name)
+            return BlockResult(text, merged, clashes)
+    return BlockResult(_assemble(b, o, t, merged), merged, clashes)
 
 
 # --- the chart --------------------------------------------------------------------------------------
@@ -506,14 +476,9 @@ def _merge_sessions(b: Parts, o: Parts, t: Parts, sentences: list[str]) -> list[
             entries = [_conflict_entry(c.field, c) for c in result.clashes]
             values = dict(result.values)
             values["conflicts"] = merging.union([], values.get("conflicts", []), entries)
-            sides = sorted(
-                [Side.of(x) for x in (o.sessions.get(uid), t.sessions.get(uid)) if x],
-                key=lambda s: s.block.text,
-            )
             base = Side.of(b.sessions[uid]) if uid in b.sessions else None
-            result = BlockResult(
-                _assemble("sessions", True, sides, base, values), values, result.clashes
-            )
+            text = _assemble(base, Side.of(o.sessions[uid]), Side.of(t.sessions[uid]), values)
+            result = BlockResult(text, values, result.clashes)
             sentences += [_clash_sentence(f"session {number}", c) for c in result.clashes]
         results[uid] = result
     moves = merging.renumbering(

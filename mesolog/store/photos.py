@@ -80,10 +80,9 @@ def read_file(path: Path) -> bytes:
         raise _refuse(path, "is a symbolic link; give the picture itself")
     if not stat.S_ISREG(first.st_mode):
         raise _refuse(path, "is not a regular file (a folder, FIFO or device)")
+    too_large = f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
     if first.st_size > MAX_FILE_BYTES:
-        raise _refuse(
-            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
-        )
+        raise _refuse(path, too_large)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
@@ -98,9 +97,7 @@ def read_file(path: Path) -> bytes:
             raise _refuse(path, "changed while it was being read")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(
-            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, too large for a photo"
-        )
+        raise _refuse(path, too_large)
     return data
 
 
@@ -193,11 +190,7 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     """``data`` written to a new file (0600) atomically: a temporary file in the same folder,
     fsync, linked into place (never over an existing file), the folder fsynced. The photo
     folders are made private (0700) and never followed if they are links."""
-    if linked_on_the_way(data_dir, path):
-        raise UnusablePhoto(
-            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
-            "the data folder itself; nothing was written."
-        )
+    _refuse_links(data_dir, path)
     folder = data_dir
     for part in path.parent.relative_to(data_dir).parts:
         folder = folder / part
@@ -230,27 +223,20 @@ def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
     """True when ``path`` is a regular file holding exactly this picture (written by an earlier
     run whose chart change did not happen, or brought by git): it is used as it is. Anything
     else at that name is refused rather than replaced, and so is a path through a link."""
-    if linked_on_the_way(data_dir, path):
-        raise UnusablePhoto(
-            f"{_named(path.parent)} is reached through a symbolic link; mesolog writes pictures only into "
-            "the data folder itself; nothing was written."
-        )
+    _refuse_links(data_dir, path)
     try:
         status = os.lstat(path)
     except FileNotFoundError:
         return False
     if stat.S_ISREG(status.st_mode) and _sha256(path) == sha256:
         return True
-    raise UnusablePhoto(
-        f"{_named(path)} exists and holds something else; move it away, then add the photo again; nothing was written."
-    )
+    raise _refuse(path, "exists and holds something else; move it away, then add the photo again")
 
 
-def remove_quietly(paths: list[Path]) -> None:
-    """Undo pictures written for a change that then failed: the chart does not name them."""
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()
+def _refuse_links(data_dir: Path, path: Path) -> None:
+    if linked_on_the_way(data_dir, path):
+        why = "is reached through a symbolic link; mesolog writes pictures only into the data folder itself"
+        raise _refuse(path.parent, why)
 
 
 def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Path]:
@@ -262,7 +248,10 @@ def remove_unrecorded(data_dir: Path, chart: Path, paths: list[Path]) -> list[Pa
     except OSError:
         text = ""
     named = [p for p in paths if f'"{p.relative_to(data_dir).as_posix()}"' in text]
-    remove_quietly([p for p in paths if p not in named])
+    for path in paths:
+        if path not in named:
+            with contextlib.suppress(OSError):
+                path.unlink()
     return named
 
 
@@ -364,20 +353,11 @@ AS_PLAIN_FILES = "photos travel as plain files in git (git-lfs is not installed)
 
 
 def lfs_installed(data_dir: Path) -> bool:
-    """True when ``git lfs`` runs here (Debian package ``git-lfs``)."""
+    """True when ``git lfs`` runs here (Debian package ``git-lfs``); git itself is there (both
+    callers, init and check, ask only then)."""
     from mesolog.store import history
 
-    if history.git_binary() is None:
-        return False
     return history.git(data_dir, "lfs", "version").returncode == 0
-
-
-def _lfs_line_present(data_dir: Path) -> bool:
-    try:
-        text = (data_dir / ".gitattributes").read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return LFS_LINE in text.splitlines()
 
 
 def share_photos(data_dir: Path) -> tuple[str, bool]:
@@ -386,7 +366,6 @@ def share_photos(data_dir: Path) -> tuple[str, bool]:
     sentence to say, and whether ``.gitattributes`` changed (to be committed). Without LFS the
     pictures are committed as ordinary files. Pictures committed before stay as they were."""
     from mesolog.store import history
-    from mesolog.store.files import write_atomically
 
     if not lfs_installed(data_dir):
         return AS_PLAIN_FILES + ".", False
@@ -396,13 +375,9 @@ def share_photos(data_dir: Path) -> tuple[str, bool]:
             f"{AS_PLAIN_FILES[: -len(' (git-lfs is not installed)')]}: git lfs install failed ({done.stderr.strip()[:120]}).",
             False,
         )
-    changed = False
-    if not _lfs_line_present(data_dir):
-        path = data_dir / ".gitattributes"
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        joiner = "" if not old or old.endswith("\n") else "\n"
-        write_atomically(path, f"{old}{joiner}{LFS_LINE}\n")
-        changed = True
+    changed = not history.has_line(data_dir / ".gitattributes", LFS_LINE)
+    if changed:
+        history.add_lines(data_dir / ".gitattributes", [LFS_LINE])
     if any(lfs_pointer(p) for p in (data_dir / "photos").rglob("*.jpg")):
         history.git(data_dir, "lfs", "pull")  # a clone made without LFS: the pictures themselves
     return THROUGH_LFS + ".", changed
@@ -414,7 +389,7 @@ def sharing_finding(data_dir: Path) -> tuple[str, str]:
     pictures as plain files, or hold pointers instead of pictures)."""
     from mesolog.store import history
 
-    if not _lfs_line_present(data_dir):
+    if not history.has_line(data_dir / ".gitattributes", LFS_LINE):
         if lfs_installed(data_dir):
             return (
                 "warning",
@@ -438,11 +413,19 @@ def tighten_photos(data_dir: Path) -> None:
     for folder, folders, files in os.walk(root):
         os.chmod(folder, 0o700)
         for name in files:
-            path = Path(folder) / name
-            status = os.lstat(path)
-            if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
-                os.chmod(path, 0o600)
+            keep_private(Path(folder) / name)
         folders[:] = [f for f in folders if not (Path(folder) / f).is_symlink()]
+
+
+def keep_private(path: Path) -> None:
+    """A regular file 0600 when others could read it; never through a symbolic link (its target
+    may be outside the folder), and only what is wider."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
+        os.chmod(path, 0o600)
 
 
 # --- the summary page: small copies of the pictures it compares --------------------------------

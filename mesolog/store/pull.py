@@ -48,20 +48,15 @@ def clear(data_dir: Path) -> None:
     shutil.rmtree(history.git_dir(data_dir) / SCRATCH, ignore_errors=True)
 
 
-def _contains(data_dir: Path, ancestor: str, descendant: str) -> bool:
-    return (
-        history.git(data_dir, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
-    )
-
-
-def prepare(data_dir: Path, incoming: str, shown: str, folder: Path) -> Pull | None:
-    """The pull of ``incoming`` (None: nothing new). Raises SyncFailed when git cannot merge."""
+def prepare(data_dir: Path, theirs: str, shown: str, folder: Path) -> Pull | None:
+    """The pull of commit ``theirs`` (None: nothing new). Raises SyncFailed when git cannot
+    merge."""
     head = history.output(data_dir, "rev-parse", "--verify", "HEAD")
-    theirs = history.output(data_dir, "rev-parse", "--verify", f"{incoming}^{{commit}}")
-    if not head or not theirs or _contains(data_dir, theirs, head):
+    # The merge base says it all: theirs (nothing new), HEAD (a fast-forward), or another.
+    base = history.output(data_dir, "merge-base", head, theirs) if head else None
+    if not head or base == theirs:
         return None
-    base = history.output(data_dir, "merge-base", head, theirs)
-    if _contains(data_dir, head, theirs):
+    if base == head:
         tree = history.output(data_dir, "rev-parse", f"{theirs}^{{tree}}") or ""
         return Pull(head, theirs, head, tree, merged=False)
     _attributes_of(data_dir, head, folder)

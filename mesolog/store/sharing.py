@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from mesolog.errors import (
@@ -43,14 +42,6 @@ def driver_command() -> str:
 # --- setup --------------------------------------------------------------------------------------
 
 
-def _attributes_present(data_dir: Path) -> bool:
-    try:
-        text = (data_dir / ATTRIBUTES).read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return ATTRIBUTE_LINE in text.splitlines()
-
-
 def attribute_problem(data_dir: Path) -> str | None:
     """Which chart git would merge with another attribute than mesolog's (``git check-attr``
     over the work tree's .gitattributes files: a later line or a deeper file overrides an
@@ -68,14 +59,11 @@ def attribute_problem(data_dir: Path) -> str | None:
 def write_attributes(data_dir: Path) -> bool:
     """Add the attribute line to ``.gitattributes`` (kept otherwise) unless it is there and in
     force; True when it changed. Added again at the end when a later line overrides it."""
-    if _attributes_present(data_dir) and (
+    if history.has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE) and (
         not history.enabled(data_dir) or attribute_problem(data_dir) is None
     ):
         return False
-    path = data_dir / ATTRIBUTES
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    joiner = "" if not old or old.endswith("\n") else "\n"
-    write_atomically(path, f"{old}{joiner}{ATTRIBUTE_LINE}\n")
+    history.add_lines(data_dir / ATTRIBUTES, [ATTRIBUTE_LINE])
     return True
 
 
@@ -90,8 +78,7 @@ def exclude_own_files(data_dir: Path) -> None:
     missing = [line for line in history.GITIGNORE.splitlines() if line not in old.splitlines()]
     if missing:
         exclude.parent.mkdir(parents=True, exist_ok=True)
-        joiner = "" if not old or old.endswith("\n") else "\n"
-        write_atomically(exclude, old + joiner + "\n".join(missing) + "\n")
+        history.add_lines(exclude, missing, old)
 
 
 def register_driver(data_dir: Path) -> None:
@@ -112,26 +99,18 @@ OWN_FILES = (ATTRIBUTES, ".gitignore", "clinic.toml")
 def tighten(data_dir: Path) -> None:
     """Folders 0700, and every file under patients/ and mesolog's own files 0600, as a clone,
     a pull or a merge (git writes the work tree with the umask: 0644) leaves them."""
-    import stat
+    from mesolog.store.photos import keep_private, tighten_photos
 
     for folder in (data_dir, data_dir / "patients"):
         if folder.is_dir() and not folder.is_symlink():
             os.chmod(folder, 0o700)
-    from mesolog.store.photos import tighten_photos
-
     tighten_photos(data_dir)
     patients = data_dir / "patients"
     files = [data_dir / name for name in OWN_FILES]
     if patients.is_dir():
         files += sorted(patients.iterdir())
     for path in files:
-        try:
-            status = os.lstat(path)
-        except OSError:
-            continue
-        # Never through a symbolic link (its target may be outside the folder); only what is wider.
-        if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) & 0o077:
-            os.chmod(path, 0o600)
+        keep_private(path)
 
 
 def driver_problem(data_dir: Path) -> str | None:
@@ -144,7 +123,7 @@ def driver_problem(data_dir: Path) -> str | None:
             "the merge driver is not registered in this clone, so git would merge charts line "
             "by line: run `mesolog init --git` in it"
         )
-    if not _attributes_present(data_dir):
+    if not history.has_line(data_dir / ATTRIBUTES, ATTRIBUTE_LINE):
         return f"{ATTRIBUTES} lacks `{ATTRIBUTE_LINE}`: run `mesolog init --git`"
     problem = attribute_problem(data_dir)
     if problem:
@@ -162,26 +141,27 @@ def init(data_dir: Path) -> str:
         raise HistoryError("git is not installed, so history is off; the data folder was created.")
     from mesolog.store.photos import share_photos
 
-    if not history.enabled(data_dir):
-        write_attributes(data_dir)
-        history.git(data_dir, "init", "--quiet")  # photos' LFS set up before the first commit
-        photos, _ = share_photos(data_dir)
-        message = history.init(data_dir)  # commits everything, .gitattributes included
-        register_driver(data_dir)
-        exclude_own_files(data_dir)
-        tighten(data_dir)
-        return f"{message} {photos[0].upper()}{photos[1:]}"
+    fresh = not history.enabled(data_dir)
     own = [ATTRIBUTES] if write_attributes(data_dir) else []
+    if fresh:
+        made = history.git(data_dir, "init", "--quiet")  # LFS set up before the first commit
+        if made.returncode != 0:
+            raise HistoryError(f"git init failed: {made.stderr.strip()}")
     photos, changed = share_photos(data_dir)
+    photos = photos[0].upper() + photos[1:]
     if changed and ATTRIBUTES not in own:
         own.append(ATTRIBUTES)
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
         own.append(".gitignore")
+    if fresh:
+        message = history.init(data_dir)  # commits everything, .gitattributes included
     register_driver(data_dir)
     exclude_own_files(data_dir)
     tighten(data_dir)
+    if fresh:
+        return f"{message} {photos}"
     stuck = history.index_lock_warning(data_dir)
     if stuck:  # every commit would fail: never claim history is on
         raise HistoryError(f"history is not on yet: {stuck}")
@@ -198,7 +178,7 @@ def init(data_dir: Path) -> str:
         )
     return (
         "history is on in this existing repository: the chart merge driver is registered "
-        f"and permissions are tightened; the history was left as it was. {photos[0].upper()}{photos[1:]}"
+        f"and permissions are tightened; the history was left as it was. {photos}"
     )
 
 
@@ -226,26 +206,6 @@ def merge_files(base: Path, ours: Path, theirs: Path, shown_as: str) -> MergedCh
 # --- sync ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SyncReport:
-    lines: list[str] = field(default_factory=list)
-
-
-def _pending(data_dir: Path) -> list[tuple[str, str]]:
-    """(git's two status letters, path) of every change git has not recorded, untracked files
-    included (``-z``: names as they are, the old name of a rename skipped)."""
-    status = history.git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
-    found: list[tuple[str, str]] = []
-    skip = False
-    for item in status.split("\0"):
-        if skip or len(item) < 4:
-            skip = False
-            continue
-        skip = item[0] in "RC"
-        found.append((item[:2], item[3:]))
-    return found
-
-
 def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     """(remote, branch there, whether an upstream is set)."""
     remote = history.output(data_dir, "config", "--get", f"branch.{branch}.remote")
@@ -261,10 +221,10 @@ def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     return "origin", branch, False
 
 
-def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> SyncReport:
+def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> list[str]:
     """Pull (charts merged by the driver, the result checked before it is taken), then push.
-    ``keep_edits`` commits changes made outside mesolog first. Raises one sentence per way it
-    stops."""
+    ``keep_edits`` commits changes made outside mesolog first. Returns what it did, a line each;
+    raises one sentence per way it stops."""
     if history.git_binary() is None:
         raise SyncFailed("git is not installed, so there is nothing to sync with.")
     if not history.enabled(data_dir):
@@ -276,7 +236,7 @@ def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> SyncReport
         return _sync(data_dir, lock_dir, keep_edits)
 
 
-def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
+def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
     _refuse_interrupted_git(data_dir)
     _recover(data_dir, lock_dir)
     odd = odd_files(data_dir)
@@ -294,7 +254,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
             f"{_unreachable(remote, fetched.stderr)}; nothing was changed, your charts are "
             "committed here and will sync next time."
         )
-    report = SyncReport()
+    report: list[str] = []
     clashes = _pull(data_dir, remote, there, report)
     pushed = history.git(
         data_dir,
@@ -307,7 +267,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> SyncReport:
     )
     if pushed.returncode != 0:
         raise SyncFailed(_refused_push(remote, pushed.stderr))
-    report.lines.append(f"pushed {branch} to {remote}/{there}")
+    report.append(f"pushed {branch} to {remote}/{there}")
     if clashes:
         raise MergeConflict(
             "synced, but a field was changed two ways on two machines and both values are kept: "
@@ -374,7 +334,7 @@ def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
     """Changes git has not recorded are never swept into a commit by surprise: committed as
     they are with ``--keep-edits``, else refused with the command that keeps them (and never
     one that would throw a session away)."""
-    pending = _pending(data_dir)
+    pending = history.changes(data_dir)
     if not pending:
         return
     paths = [path for _, path in pending]
@@ -425,18 +385,18 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
 
-def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[str]:
+def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[str]:
     """Fetched already: compute the pull without touching the work tree, check it, and only
     then move the branch and the work tree. Returns the fields kept two ways."""
     shown = f"{remote}/{there}"
+    theirs = history.output(data_dir, "rev-parse", "--verify", f"refs/remotes/{shown}^{{commit}}")
+    if not theirs:  # nothing on the remote yet
+        return []
     folder = pull.scratch(data_dir)
     try:
-        planned = pull.prepare(data_dir, f"refs/remotes/{shown}", shown, folder)
+        planned = pull.prepare(data_dir, theirs, shown, folder)
         if planned is None:
-            if history.output(
-                data_dir, "rev-parse", "--verify", "--quiet", f"refs/remotes/{shown}"
-            ):
-                report.lines.append(f"pulled from {shown}: already up to date")
+            report.append(f"pulled from {shown}: already up to date")
             return []
         _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
         pull.settle(data_dir, planned, shown, folder)
@@ -455,7 +415,7 @@ def _pull(data_dir: Path, remote: str, there: str, report: SyncReport) -> list[s
         raise SyncFailed(f"pulled from {shown}, but {odd}; nothing was pushed.")
     changed = history.output(data_dir, "diff", "--name-only", planned.head, target) or ""
     names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
-    report.lines.append(
+    report.append(
         f"pulled from {shown}: "
         + (", ".join(names) + " updated" if names else "nothing new in the charts")
     )

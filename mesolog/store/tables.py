@@ -29,7 +29,6 @@ XLSX_HINT = 'reading .xlsx needs openpyxl: pip install "mesolog[xlsx]" (or save 
 # The largest file import reads: a clinic's whole history is far smaller (200,000 rows of
 # mesolog's own CSV are 44 MB); anything larger is more likely a wrong file.
 MAX_MB = 200
-MAX_BYTES = MAX_MB * 1_000_000
 # An XLSX is a zip: what it unpacks to is limited too (a small file may unpack to gigabytes).
 MAX_UNPACKED_MB = 1000
 # JSON nested deeper than this is no record mesolog reads (its exports nest five levels).
@@ -47,15 +46,9 @@ class SourceRow:
     fault: str = ""
 
 
-@dataclass
-class Table:
-    """A spreadsheet's header and its rows, streamed once (blank rows are skipped; the numbers
-    keep counting them)."""
-
-    name: str
-    header: list[str]
-    rows: Iterator[SourceRow]
-    encoding: str = ""
+# A spreadsheet's header and its rows, streamed once (blank rows are skipped; the numbers keep
+# counting them).
+Table = tuple[list[str], Iterator[SourceRow]]
 
 
 # --- opening a file safely ---------------------------------------------------------------------
@@ -76,7 +69,7 @@ def _refuse_kind(path: Path, mode: int) -> None:
 
 
 def _refuse_size(path: Path, size: int) -> None:
-    if size > MAX_BYTES:
+    if size > MAX_MB * 1_000_000:
         raise UnreadableImport(
             f"{path} is {size / 1_000_000:.0f} MB, over the {MAX_MB} MB import reads at once: "
             "split it into smaller files."
@@ -166,20 +159,19 @@ def _cell(value: object) -> str:
 
 def _rows_after_header(
     path: Path, records: Iterable[list[str]], header_row: int, faults: bool
-) -> tuple[list[str], Iterator[SourceRow]]:
+) -> Table:
     """The header (row ``header_row``) and the non-blank rows below it, numbered."""
+    import itertools
+
     numbered = enumerate(records, 1)
-    header: list[str] | None = None
-    for number, cells in numbered:
-        if number == header_row:
-            header = [c.strip() for c in cells]
-            break
+    found = next(itertools.islice(numbered, header_row - 1, None), None)
+    header = [c.strip() for c in found[1]] if found else None
     while header and not header[-1]:
         header.pop()
     if not header or not any(header):
         where = "the first row" if header_row == 1 else f"row {header_row} (--header-row)"
         raise UnreadableImport(f"{path} has no header row: {where} must name the columns.")
-    if faults and (bad := _bad_byte(header)):
+    if faults and (bad := next(filter(None, map(_bad_byte, header)), "")):
         raise UnreadableImport(
             f"{path}: the header row holds {bad}; give the file's encoding with --encoding "
             "(e.g. --encoding cp1252)."
@@ -201,23 +193,20 @@ def _rows_after_header(
 _BAD = re.compile("[\udc80-\udcff\x00]")
 
 
-def _bad_byte(cells: list[str]) -> str:
-    for cell in cells:
-        found = _BAD.search(cell)
-        if found is None:
-            continue
-        if found.group() == "\x00":
-            return "a NUL byte (binary data)"
-        return f"byte 0x{ord(found.group()) - 0xDC00:02X}, which does not fit the encoding"
-    return ""
+def _bad_byte(cell: str) -> str:
+    found = _BAD.search(cell)
+    if found is None:
+        return ""
+    if found.group() == "\x00":
+        return "a NUL byte (binary data)"
+    return f"byte 0x{ord(found.group()) - 0xDC00:02X}, which does not fit the encoding"
 
 
 def _row_fault(header: list[str], cells: list[str]) -> str:
-    if not _BAD.search("".join(cells)):
+    if not _BAD.search("".join(cells)):  # the usual row: one search, not one per cell
         return ""
     for name, cell in zip(header, cells, strict=True):
-        bad = _bad_byte([cell])
-        if bad:
+        if bad := _bad_byte(cell):
             return (
                 f"column {name!r} holds {bad}; correct the cell, or give the file's encoding "
                 "with --encoding"
@@ -249,69 +238,37 @@ def _encoding_of(handle: IO[bytes], path: Path, given: str | None) -> str:
     return "utf-8"
 
 
-def check_encoding(name: str) -> str:
-    """An ``--encoding`` Python knows, else a usage error naming it."""
-    from mesolog.errors import InvalidValue
-
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise InvalidValue(
-            "--encoding", name, "name a text encoding, e.g. utf-8, utf-16, cp1252, latin-1"
-        ) from None
-
-
-def _delimiter(lines: list[str]) -> str:
-    """A spreadsheet set to a European locale writes ';' between cells; Excel's "Unicode
-    text" a tab."""
-    text = "".join(lines)
-    return max((",", ";", "\t"), key=text.count)
-
-
 @contextlib.contextmanager
 def open_csv(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
-    import csv
-
     with open_regular(path) as handle:
         chosen = _encoding_of(handle, path, encoding)
         text = io.TextIOWrapper(handle, encoding=chosen, errors="surrogateescape", newline="")
-        try:
-            first = [text.readline() for _ in range(header_row)]
-            lines = _lines(path, first, text)
-            reader = csv.reader(lines, delimiter=_delimiter(first[-1:]))
-            header, rows = _rows_after_header(path, _guarded(path, reader), header_row, True)
-        except UnicodeDecodeError as error:
-            raise _undecodable(path, chosen, error) from None
-        yield Table(path.name, header, _decoded(path, chosen, rows), chosen)
+        yield _rows_after_header(
+            path, _csv_records(path, text, chosen, header_row), header_row, True
+        )
 
 
-def _lines(path: Path, first: list[str], rest: Iterable[str]) -> Iterator[str]:
-    if not "".join(first).strip():
-        raise UnreadableImport(f"{path} is empty: there is nothing to import.")
-    yield from first
-    yield from rest
-
-
-def _guarded(path: Path, reader: Iterator[list[str]]) -> Iterator[list[str]]:
+def _csv_records(path: Path, text: IO[str], encoding: str, header_row: int) -> Iterator[list[str]]:
+    """The file's records; every line is decoded here, so that a byte the encoding cannot
+    read, above the header or below it, stops the import with one sentence."""
     import csv
+    import itertools
 
     try:
-        yield from reader
+        first = [text.readline() for _ in range(header_row)]
+        if not "".join(first).strip():
+            raise UnreadableImport(f"{path} is empty: there is nothing to import.")
+        # A spreadsheet set to a European locale writes ';' between cells; Excel's "Unicode
+        # text" a tab.
+        delimiter = max((",", ";", "\t"), key=first[-1].count)
+        yield from csv.reader(itertools.chain(first, text), delimiter=delimiter)
     except csv.Error as error:
         raise UnreadableImport(f"{path} is not a readable CSV file ({error}).") from None
-
-
-def _decoded(path: Path, encoding: str, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
-    try:
-        yield from rows
     except UnicodeDecodeError as error:
-        raise _undecodable(path, encoding, error) from None
-
-
-def _undecodable(path: Path, encoding: str, error: UnicodeDecodeError) -> UnreadableImport:
-    return UnreadableImport(
-        f"{path} cannot be read as {encoding} ({error.reason}); give its encoding with --encoding."
-    )
+        raise UnreadableImport(
+            f"{path} cannot be read as {encoding} ({error.reason}); give its encoding with "
+            "--encoding."
+        ) from None
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -352,8 +309,7 @@ def open_xlsx(path: Path, header_row: int = 1) -> Iterator[Table]:
             raise UnreadableImport(f"{path} has no sheet to import.")
         sheet.reset_dimensions()
         records = ([_cell(v) for v in row] for row in _xlsx_rows(path, sheet))
-        header, rows = _rows_after_header(path, records, header_row, False)
-        yield Table(path.name, header, rows)
+        yield _rows_after_header(path, records, header_row, False)
     finally:
         book.close()
 
@@ -396,15 +352,13 @@ def spilled(rows: Iterable[SourceRow]) -> Callable[[], Iterator[SourceRow]]:
     return again
 
 
-@contextlib.contextmanager
-def open_table(path: Path, encoding: str | None = None, header_row: int = 1) -> Iterator[Table]:
+def open_table(
+    path: Path, encoding: str | None = None, header_row: int = 1
+) -> contextlib.AbstractContextManager[Table]:
     """The header and streamed rows of a CSV or XLSX file."""
     if kind_of(path) == "xlsx":
-        with open_xlsx(path, header_row) as table:
-            yield table
-    else:
-        with open_csv(path, encoding, header_row) as table:
-            yield table
+        return open_xlsx(path, header_row)
+    return open_csv(path, encoding, header_row)
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -423,7 +377,7 @@ def read_json(path: Path) -> tuple[list[Any], str | None]:
         raise UnreadableImport(f"{path} is not a JSON file.") from None
     except RecursionError:
         data = None
-    if data is None or _depth(data) > MAX_JSON_DEPTH:
+    if data is None or _too_deep(data):
         raise UnreadableImport(
             f"{path} is nested deeper than {MAX_JSON_DEPTH} levels: it is no record import reads."
         )
@@ -444,19 +398,19 @@ def read_json(path: Path) -> tuple[list[Any], str | None]:
     return data, identity
 
 
-def _depth(data: object) -> int:
-    """How deeply ``data`` nests (iteratively: a deep file must not exhaust the stack)."""
-    deepest, stack = 0, [(data, 1)]
+def _too_deep(data: object) -> bool:
+    """Whether ``data`` nests deeper than :data:`MAX_JSON_DEPTH` (looked at iteratively: a deep
+    file must not exhaust the stack)."""
+    stack = [(data, 1)]
     while stack:
         item, level = stack.pop()
-        deepest = max(deepest, level)
         if level > MAX_JSON_DEPTH:
-            return level
+            return True
         if isinstance(item, dict):
-            stack += [(v, level + 1) for v in item.values()]
-        elif isinstance(item, list):
+            item = list(item.values())
+        if isinstance(item, list):
             stack += [(v, level + 1) for v in item]
-    return deepest
+    return False
 
 
 # --- the map file ------------------------------------------------------------------------------
