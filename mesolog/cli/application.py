@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from mesolog import __version__
+from mesolog.cli.running import RUNNING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -103,22 +104,6 @@ class Commands(typer.Typer):
             return register(command) if RUNNING.registers(word) else command
 
         return only_the_one_running
-
-
-class _Running:
-    """The command word of this run, when ``main`` knows it before importing the command's
-    module: the module then registers only that command on the application, since Typer builds
-    a parser for every command registered (``add`` would build ``amend``'s forty options too).
-    None (tests, ``--help``, completion, an unknown word): every command is registered."""
-
-    word: str | None = None
-
-    def registers(self, word: str) -> bool:
-        """Whether the command named ``word`` is registered on the application in this run."""
-        return self.word is None or word == self.word
-
-
-RUNNING = _Running()
 
 
 app = Commands(

@@ -1,7 +1,7 @@
 """The entry point: imports only the module of the command being run (start-up), then runs Typer.
 
 Typer builds a parser for every command registered, so a run registers only its own command
-(``application.RUNNING``: ``void`` would otherwise build ``add``'s and ``amend``'s forty options,
+(``running.RUNNING``: ``void`` would otherwise build ``add``'s and ``amend``'s forty options,
 about 19 million instructions). An unknown or missing command word registers them all, so
 ``mesolog --help``, "No such command" with its suggestions, and shell completion are Typer's
 own."""
@@ -13,7 +13,8 @@ from typing import NoReturn
 
 import typer
 
-from mesolog.cli.application import RUNNING, app, reader_gone
+from mesolog.cli.application import app, reader_gone
+from mesolog.cli.running import RUNNING
 
 # Which module defines each command word. A run imports only its command's module; a test
 # checks this table against the commands the modules register.
