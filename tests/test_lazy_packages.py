@@ -52,3 +52,42 @@ def test_start_up_loads_neither_the_whole_model_nor_the_clinic(args: list[str]) 
         "mesolog.store.clinic",
     ):
         assert heavy not in loaded
+
+
+def _loaded_by(*args: str) -> tuple[set[str], list[str]]:
+    """The mesolog modules a real run of ``mesolog ARGS`` imported, and the commands it
+    registered on the application (in a process of its own, as the ``mesolog`` script runs)."""
+    program = (
+        "import sys, contextlib, io\n"
+        f"sys.argv = ['mesolog', *{list(args)!r}]\n"
+        "from mesolog.cli import main\n"
+        "try:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main()\n"
+        "except SystemExit as end:\n"
+        "    assert end.code == 0, end.code\n"
+        "from mesolog.cli.application import app\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('mesolog'))))\n"
+        "print(' '.join(c.callback.__name__ for c in app.registered_commands if c.callback))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    modules, commands = done.stdout.splitlines()[-2:]
+    return set(modules.split()), commands.split()
+
+
+def test_each_command_loads_only_what_it_uses(patient: object) -> None:
+    # Start-up is budgeted (docs/public-api.md): a command that changes no session skips the
+    # validation and drafting rules; a run builds the parser of its own command alone.
+    base = ["add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml", "--depth", "1.5"]
+    loaded, commands = _loaded_by(*base, "--technique", "gun", "--anaesthetic", "none")
+    assert "mesolog.model.drafting" in loaded and commands == ["add"]
+    assert "mesolog.store.layout" not in loaded  # a schema-2 chart is appended to, not cut
+    loaded, commands = _loaded_by("void", "P-0042", "1", "--reason", "entered twice")
+    assert commands == ["void"]
+    assert not loaded & {"mesolog.model.drafting", "mesolog.model.validation"}
+    loaded, commands = _loaded_by("report", "P-0042")
+    assert not loaded & {"mesolog.model.drafting", "mesolog.model.validation"}
+    loaded, commands = _loaded_by("paths")
+    assert commands == ["paths"] and "mesolog.model.records" not in loaded

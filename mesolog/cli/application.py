@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from mesolog import __version__
+from mesolog.cli.running import RUNNING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -93,7 +94,16 @@ class Commands(typer.Typer):
     ) -> "Callable[[CommandFunctionType], CommandFunctionType]":
         from mesolog.cli.words import WordsCommand
 
-        return super().command(name, cls=cls or WordsCommand, **settings)
+        register = super().command(name, cls=cls or WordsCommand, **settings)
+        if self is not app:
+            return register
+
+        def only_the_one_running(command: "CommandFunctionType") -> "CommandFunctionType":
+            # Typer's own name for a command: the function's, lower case, "_" as "-".
+            word = name or command.__name__.lower().replace("_", "-")
+            return register(command) if RUNNING.registers(word) else command
+
+        return only_the_one_running
 
 
 app = Commands(

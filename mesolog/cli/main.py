@@ -1,9 +1,10 @@
 """The entry point: imports only the module of the command being run (start-up), then runs Typer.
 
-Typer builds a parser for every command registered, so a run registers only the commands of
-its own module (``add`` builds add, amend, void and restore: about 2 ms of CPU more than add
-alone, measured). An unknown or missing command word registers them all, so ``mesolog
---help``, "No such command" with its suggestions, and shell completion are Typer's own."""
+Typer builds a parser for every command registered, so a run registers only its own command
+(``running.RUNNING``: ``void`` would otherwise build ``add``'s and ``amend``'s forty options,
+about 19 million instructions). An unknown or missing command word registers them all, so
+``mesolog --help``, "No such command" with its suggestions, and shell completion are Typer's
+own."""
 
 import importlib
 import os
@@ -13,6 +14,7 @@ from typing import NoReturn
 import typer
 
 from mesolog.cli.application import app, reader_gone
+from mesolog.cli.running import RUNNING
 
 # Which module defines each command word. A run imports only its command's module; a test
 # checks this table against the commands the modules register.
@@ -91,6 +93,7 @@ def main() -> NoReturn:
     completing = "_MESOLOG_COMPLETE" in os.environ
     name = None if completing else invoked_name(sys.argv[1:])
     if name in COMMAND_MODULES:
+        RUNNING.word = name  # its module registers that command alone
         _load(COMMAND_MODULES[name])
     else:
         every_command()  # --help, an unknown command's suggestions, completion: Typer's own

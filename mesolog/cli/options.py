@@ -214,6 +214,10 @@ def session_options(**defaults: object) -> "Callable[[Command], Command]":
     them as ``**fields`` and reads them through :func:`given_from`."""
 
     def with_options(command: "Command") -> "Command":
+        from mesolog.cli.running import RUNNING
+
+        if not RUNNING.registers(command.__name__):
+            return command  # not registered in this run (``add`` runs; this is ``amend``)
         from mesolog.model.records import TABLE
 
         own = list(inspect.signature(command).parameters.values())

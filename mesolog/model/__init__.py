@@ -104,7 +104,9 @@ def names_on_first_use(
     return lookup
 
 
+# Validation last: each home is imported until the name is found, and validation brings the
+# photo and zone rules, which a command that changes no session does not need (start-up).
 if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
     __getattr__ = names_on_first_use(
-        "mesolog.model", ("records", "values", "validation", "amendments", "corrections"), __all__
+        "mesolog.model", ("records", "values", "amendments", "corrections", "validation"), __all__
     )

@@ -18,7 +18,6 @@ from mesolog.model import vocabulary as vocab
 # The trail writes changes the way session amendments do ("(none)" for an empty value).
 from mesolog.model.amendments import field_changes
 from mesolog.model.records import Amendment, Chart, Course, Patient
-from mesolog.model.validation import make_course
 from mesolog.model.values import choice, one_line
 
 # What `patient new` and `patient edit` may set, in the order they are shown and compared.
@@ -154,6 +153,8 @@ def changed_course(
     given = {k: v for k, v in parts.items() if v is not None}
     new = replace(course, **given)  # type: ignore[arg-type]
     # The same bounds as a new course (make_course says what is allowed).
+    from mesolog.model.validation import make_course  # only here: start-up of `patient new`
+
     make_course(new.name, new.planned_sessions, new.interval_days, new.start, new.indication)
     return new, field_changes(course, new, given, f"course {course.name}.")
 

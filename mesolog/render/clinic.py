@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
     from mesolog.model import progress, questions
 
-from mesolog.model.values import amount_text, number_text
 from mesolog.render.console import (
     console,
     counted,
@@ -217,6 +216,9 @@ def _voided(number: int, status: str) -> str:
 
 
 def found_columns() -> list[Column]:
+    # Imported here, as in lot_columns: `paths` draws its table without the records (start-up).
+    from mesolog.model.values import amount_text, number_text
+
     return [
         Column("Patient", key="patient", value=lambda r: r.patient_id),
         Column(
@@ -299,6 +301,8 @@ def _who(a: Administration) -> Text:
 def lot_columns(corrected: bool = False) -> list[Column]:
     """The administrations of a lot; ``corrected``: some were corrected away (the column is
     then always on screen; otherwise in the machine forms only)."""
+    from mesolog.model.values import amount_text
+
     return [
         Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
         Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from mesolog.model.identity import derived_uid
-from mesolog.store.layout import toml_lines
 
 _HEADER = re.compile(r"^[ \t]*(\[\[?)[ \t]*([^\[\]#]+?)[ \t]*\]\]?[ \t]*(#.*)?$")
 _COMMENT = re.compile(r"^[ \t]*#")
@@ -51,6 +50,10 @@ def _header(line: str) -> tuple[str, bool] | None:
 def cut(text: str, nested_under: str | None = None) -> tuple[str, list[Block]]:
     """(preamble, blocks). With ``nested_under`` (a block's text), cut at its sub-tables instead:
     the preamble is then the block's own header and keys."""
+    # Imported here: a chart of schema 2 is written without cutting it, and ``add`` need not
+    # load the layout's tables (start-up).
+    from mesolog.store.layout import toml_lines
+
     lines = toml_lines(text)
     bounds: list[tuple[int, str, bool]] = []  # where each block starts, its name, whether [[...]]
     floor = 0  # a block's comments never reach back into the block before it
@@ -96,6 +99,8 @@ def with_uid(block_text: str, patient_id: str) -> str:
         return block_text
     if uid is None:
         return block_text
+    from mesolog.store.layout import toml_lines
+
     lines = toml_lines(block_text)
     at = next((i + 1 for i, line in enumerate(lines) if re.match(r"[ \t]*id[ \t]*=", line)), 1)
     at = min(at, len(lines))

@@ -21,19 +21,13 @@ from mesolog.errors import (
     UnknownSession,
     UnsafeFile,
 )
-from mesolog.model import (
-    Chart,
-    Course,
-    Patient,
-    Photo,
-    Session,
-    amended,
-    check_patient_id,
-    now,
-    validate_session,
-)
-from mesolog.model.amendments import reason_given
+
+# From their own modules, not through ``mesolog.model``: its lookup would import validation (and
+# the photo and zone rules behind it), which only a command that changes a session needs.
+from mesolog.model.amendments import amended, reason_given
 from mesolog.model.identity import new_uid
+from mesolog.model.records import Chart, Course, Patient, Photo, Session
+from mesolog.model.values import check_patient_id, now
 from mesolog.store import history
 from mesolog.store.codec import (
     encode_chart,
@@ -513,8 +507,6 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
-        from mesolog.model.drafting import ClinicDefaults, Given, draft_amendment
-
         day = today or date.today()
         warnings: list[str] = []
         stored: list[Session] = []
@@ -523,12 +515,14 @@ class Clinic:
             old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
-            if isinstance(change, Given):
+            if callable(change):  # void, restore: no drafting to import (start-up)
+                edited = change(old)
+            else:
+                from mesolog.model.drafting import ClinicDefaults, draft_amendment
+
                 draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
                 warnings[:] = draft.warnings + self.missing_photos(tuple(map(Photo, change.photos)))
                 edited = draft.complete()
-            else:
-                edited = change(old)
             if edited.course and edited.course != old.course:
                 from mesolog.model.details import find_course
 
@@ -536,6 +530,8 @@ class Clinic:
                 edited = replace(edited, course=find_course(chart, edited.course).name)
             new = amended(old, edited, now(), by, reason)
             if new.status != "voided":
+                from mesolog.model.validation import validate_session
+
                 validate_session(new, day)
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)

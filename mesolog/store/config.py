@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from mesolog.errors import ConfigError, InvalidValue
 from mesolog.model import values
 from mesolog.model import vocabulary as vocab
-from mesolog.model.aftercare import ClinicDetails
 
 if TYPE_CHECKING:
+    from mesolog.model.aftercare import ClinicDetails
     from mesolog.model.drafting import ClinicDefaults
     from mesolog.model.zones import ZoneCatalogue
 
@@ -56,6 +56,8 @@ class Config:
 
     def clinic_details(self) -> ClinicDetails:
         """The clinic's details as the summary page prints them."""
+        from mesolog.model.aftercare import ClinicDetails  # only the summary page: start-up
+
         return ClinicDetails(
             self.clinic_name, self.clinic_address, self.practitioner, self.aftercare
         )
