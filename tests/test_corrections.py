@@ -194,11 +194,17 @@ def test_a_session_number_used_twice_is_refused_naming_both_lines(
 ) -> None:
     text = chart.read_text().replace("[[sessions]]\nid = 2\n", "[[sessions]]\nid = 1\n")
     chart.write_text(text)
-    headers = [n for n, line in enumerate(text.splitlines(), 1) if line == "[[sessions]]"]
+    numbers = [n for n, line in enumerate(text.splitlines(), 1) if line == "id = 1"]
     before = snapshot(data_dir)
     result = run(*command, expect=1)
-    assert f"has 2 sessions numbered 1 (lines {headers[0]} and {headers[1]})" in result.stderr
+    assert f"has 2 sessions numbered 1 (lines {numbers[0]} and {numbers[1]})" in result.stderr
     assert snapshot(data_dir) == before
+    # `check` names the same two lines, where the renumbering is typed.
+    said = run("check", expect=1).stdout + run("check", expect=1).stderr
+    assert (
+        f"P-0042.toml:{numbers[1]}: error: session number 1 is also used at line {numbers[0]}"
+        in said
+    )
 
 
 # --- property: whatever is typed by hand survives an amendment --------------------------------

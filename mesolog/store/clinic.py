@@ -88,7 +88,8 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
         from mesolog.store.layout import scan
 
         layout = scan(text)
-        lines = " and ".join(str(layout.line(("sessions", i))) for i in twins)
+        # The lines of their numbers, as `check` names them: where the renumbering is typed.
+        lines = " and ".join(str(layout.line(("sessions", i, "id"))) for i in twins)
         raise DuplicateSession(
             f"patient {chart.patient.id} has {len(twins)} sessions numbered {number} "
             f"(lines {lines}); renumber one by hand, then run `mesolog check`; nothing changed."
