@@ -143,9 +143,10 @@ def test_a_date_alike_both_ways_does_not_settle_the_order_for_the_rows_after_it(
         rows + "P-8;03/03/2025;visage;main;1;aucune;acide hyaluronique;1;H-1\n"
         "P-8;04/10/2025;visage;main;1;aucune;acide hyaluronique;1;H-1\n"
     )
-    run("import", str(path), expect=1)
     said = "every date reads both day first and month first (e.g. 04/10/2025)"
-    assert said in run("import", str(path)).stdout
+    assert said in run("import", str(path), expect=1).stdout  # the map is drafted
+    assert said in path.with_name("visites.csv.map.toml").read_text()
+    assert said in run("import", str(path)).stdout  # read with the map
     # Dates that are each the same day both ways leave nothing to settle: nothing is said.
     alike = tmp_path / "b" / "visites.csv"
     alike.parent.mkdir()

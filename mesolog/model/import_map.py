@@ -258,14 +258,18 @@ class DateGuess:
     fitting: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
     seen: int = 0
     example: str = ""
+    example_reads_two_ways: bool = False  # the example is a date like 03/11, not 03/03
 
     def feed(self, text: str) -> None:
         text = date_part(text)
         if not text:
             return
         self.seen += 1
-        self.example = self.example or text
         self.fitting = [f for f in self.fitting if _read_as(text, f)]
+        if not self.example_reads_two_ways:
+            two_ways = any(reads_two_ways(text, f) for f in self.fitting if f in SWAPPABLE)
+            if two_ways or not self.example:
+                self.example, self.example_reads_two_ways = text, two_ways
 
     @property
     def format(self) -> str:
