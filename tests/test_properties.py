@@ -199,6 +199,7 @@ def test_any_session_survives_add_file_and_report_json(tmp_path_factory, session
     assert result.exit_code == 0, result.stderr
     reported = json.loads(result.stdout)["sessions"][0]
     reported.pop("days_since_previous")
+    reported.pop("recorded_by")
     assert reported == _jsonable(asdict(stored))
 
 

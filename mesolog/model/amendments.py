@@ -39,6 +39,29 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
     return replace(new, amendments=(*session.amendments, note))
 
 
+def recorded_by(session: Session) -> str:
+    """Who recorded the session: its practitioner as it was before any correction changed it
+    (empty when nobody was named). A correction of the practitioner rewrites the field but not
+    who recorded it: the trail's "practitioner: old -> new" lines are read back, newest first,
+    from the value now in force (a name may itself hold " -> ", so each line is read from the
+    value it led to)."""
+    value = value_text(session.practitioner)
+    for note in reversed(session.amendments):
+        for change in reversed(note.changes):
+            if change.startswith("practitioner: "):
+                value = _before(change.removeprefix("practitioner: "), value)
+    return "" if value == value_text(None) else value
+
+
+def _before(said: str, after: str) -> str:
+    """The old side of "old -> new" whose new side is ``after``; a line that does not lead to
+    ``after`` (a trail edited by hand) is split at its first arrow."""
+    ending = f" -> {after}"
+    if said.endswith(ending):
+        return said.removesuffix(ending)
+    return said.partition(" -> ")[0]
+
+
 # What a correction never changes field by field: who the session is (id, uid, recorded),
 # where it came from (source), and the trail and merge notes themselves.
 NOT_DESCRIBED = frozenset({"id", "uid", "recorded", "source", "amendments", "conflicts"})

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mesolog.model import Chart, Complication, Session, Substance, complication_text
-from mesolog.model.amendments import severity_text
+from mesolog.model.amendments import recorded_by, severity_text
 from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dic
     course = progress.next_due(chart)
     trends = progress.measurement_trends(sessions)
     session_list = [
-        {**asdict(s), "days_since_previous": gap} for s, gap in _session_rows(chart, sessions)
+        {**asdict(s), "days_since_previous": gap, "recorded_by": recorded_by(s)}
+        for s, gap in _session_rows(chart, sessions)
     ]
     return {
         "patient": asdict(chart.patient),
@@ -552,7 +553,7 @@ def _audit_rows(sessions: tuple[Session, ...]) -> list[AuditRow]:
     """Each session's recording, then its amendments, oldest first."""
     rows: list[AuditRow] = []
     for s in sessions:
-        rows.append((s.id, s.recorded.isoformat(), s.practitioner, "recorded", ""))
+        rows.append((s.id, s.recorded.isoformat(), recorded_by(s), "recorded", ""))
         rows += [
             (s.id, a.at.isoformat(), a.by, a.reason, "\n".join(a.changes)) for a in s.amendments
         ]
