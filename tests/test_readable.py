@@ -434,8 +434,7 @@ def test_a_reader_closing_the_pipe_ends_mesolog_quietly(
     [
         ["report", "P-0042", "--format", "csv"],
         ["--version"],
-        ["add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml:LOT B1", "--depth", "1"]
-        + ["--technique", "gun", "--anaesthetic", "none", "--no-input"],
+        ["add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml:LOT B1", "--no-input"],
     ],
     ids=["report", "version", "add"],
 )
