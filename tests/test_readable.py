@@ -429,12 +429,16 @@ def test_a_reader_closing_the_pipe_ends_mesolog_quietly(
     assert shell.stderr.strip() == "status=0" and len(shell.stdout.splitlines()) == 1
 
 
+# The rest of a session `add` records without asking.
+_COMPLETE = ["--depth", "1", "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ["report", "P-0042", "--format", "csv"],
         ["--version"],
-        ["add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml:LOT B1", "--no-input"],
+        ["add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml:LOT B1", *_COMPLETE],
     ],
     ids=["report", "version", "add"],
 )
