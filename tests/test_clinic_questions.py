@@ -168,6 +168,54 @@ def test_due_lists_overdue_first_and_skips_complete_courses(run, clinic: Path) -
     assert "overdue 6 d" in table and "3/4" in table and "DONE" not in table
 
 
+def _two_course_patient(run) -> None:  # type: ignore[no-untyped-def]
+    """P-1 in three open courses, each overdue: sessions with no --course go to the newest."""
+    hair = ["--course", "hair", "--sessions", "3", "--interval", "14", "--start", ago(65)]
+    run("patient", "new", "P-1", *hair)
+    face = ["--name", "face", "--sessions", "4", "--interval", "21", "--start", ago(64)]
+    run("course", "add", "P-1", *face)
+    run("course", "add", "P-1", "--name", "neck", "--sessions", "4", "--interval", "21")
+    usual = ["--area", "scalp", "-s", "biotin:1ml:LOT B1", "--depth", "1.5"]
+    usual += ["--technique", "gun", "--anaesthetic", "none", "--no-input"]
+    run("add", "P-1", "--date", ago(61), *usual)
+    run("add", "P-1", "--date", ago(60), "--course", "face", *usual)
+    run("add", "P-1", "--date", ago(46), *usual)
+
+
+def test_due_lists_every_open_course_that_is_due(run, clinic: Path) -> None:
+    _two_course_patient(run)
+    for _ in range(2):  # built from the charts, then answered from the summary cache
+        rows = json.loads(run("due", "--overdue", "--format", "json").stdout)
+        # G-1's one course is listed as before (its name holds the year: not compared).
+        assert [(r["patient"], r["next_due"], r["done"]) for r in rows] == [
+            ("P-1", ago(65), 0),
+            ("P-1", ago(39), 1),
+            ("P-1", ago(25), 2),
+            ("G-1", ago(6), 3),
+        ]
+        assert [r["course"] for r in rows[:3]] == ["hair", "face", "neck"]
+    # `patient show` gives each course the same next date.
+    shown = run("patient", "show", "P-1").stdout
+    assert ago(65) in shown and ago(39) in shown and ago(25) in shown
+    table = run("due", "--within", "7").stdout
+    assert "Due (3 patients, 5 courses," in table
+    listed = list(csv.DictReader(io.StringIO(run("due", "--format", "csv").stdout)))
+    assert [r["patient"] for r in listed] == ["P-1", "P-1", "P-1", "G-1", "G-2"]
+    assert [r["course"] for r in listed[:3]] == ["hair", "face", "neck"]
+
+
+def test_a_closed_course_leaves_due_and_the_others_stay(run, clinic: Path) -> None:
+    _two_course_patient(run)
+    run("course", "close", "P-1", "face", "--status", "stopped", "--reason", "moved away")
+    rows = json.loads(run("due", "--overdue", "--format", "json").stdout)
+    assert [(r["patient"], r["course"]) for r in rows][:2] == [("P-1", "hair"), ("P-1", "neck")]
+    assert [r["patient"] for r in rows] == ["P-1", "P-1", "G-1"]
+    for course in ("hair", "neck"):
+        run("course", "close", "P-1", course, "--status", "completed", "--reason", "done")
+    rows = json.loads(run("due", "--all", "--format", "json").stdout)
+    assert "P-1" not in [r["patient"] for r in rows]
+
+
 def test_lot_recall_matches_ignoring_case_and_spaces(run, clinic: Path) -> None:
     rows = json.loads(run("lot", "D2411", "--format", "json").stdout)
     assert [(r["patient"], r["session"]) for r in rows] == [

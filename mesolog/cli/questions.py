@@ -57,9 +57,11 @@ def due(
     horizon = today + timedelta(days=within)
     with summary_index(ctx) as index:
         summaries, problems = index.summaries()
+    # One row per open course: a patient due in two courses is listed twice.
+    rows = [row for s in summaries for row in progress.course_rows(s)]
     chosen = [
         s
-        for s in summaries
+        for s in rows
         if (s.next_due is not None and (s.next_due < today if overdue else s.next_due <= horizon))
         or (everyone and s.planned is None and not overdue)
     ]

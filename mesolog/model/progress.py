@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from mesolog.model import Chart, Course, Session, Substance
@@ -273,6 +273,17 @@ def indication_of(chart: Chart) -> str | None:
 
 
 @dataclass(frozen=True)
+class OpenCourse:
+    """What the summary keeps of one open course: what a row of `due` says of it."""
+
+    name: str
+    indication: str | None
+    done: int
+    planned: int
+    next_due: date | None  # course_progress's date, as `patient show` and `report ID` give it
+
+
+@dataclass(frozen=True)
 class PatientSummary:
     """What the clinic-wide views need of one chart (and what the summary cache keeps)."""
 
@@ -291,6 +302,8 @@ class PatientSummary:
     email: str | None = None
     note: str | None = None
     course_status: str | None = None  # of the course shown: active, completed or stopped
+    # Every open course, oldest start first: `due` lists each one due (docs/manual.md).
+    open_courses: tuple[OpenCourse, ...] = ()
 
     def days_late(self, today: date) -> int:
         return days_late(self.next_due, today)
@@ -316,7 +329,39 @@ def summarize(chart: Chart) -> PatientSummary:
         email=chart.patient.email,
         note=chart.patient.note,
         course_status=progress.course.status if progress else None,
+        open_courses=open_courses(chart),
     )
+
+
+def open_courses(chart: Chart) -> tuple[OpenCourse, ...]:
+    """Each open course with its next date, by course_progress (the rule of `patient show`)."""
+    current = current_course(chart)
+    ordered = sorted((c for c in chart.courses if not c.closed), key=lambda c: c.start)
+    return tuple(_open_course(chart, course, course is current) for course in ordered)
+
+
+def _open_course(chart: Chart, course: Course, current: bool) -> OpenCourse:
+    # The current course's indication is the patient's (indication_of); another's is its own.
+    state = course_progress(chart, course)
+    indication = indication_of(chart) if current else course.indication
+    return OpenCourse(course.name, indication, state.done, course.planned_sessions, state.next_due)
+
+
+def course_rows(summary: PatientSummary) -> list[PatientSummary]:
+    """The summary as `due` lists it: one row per open course, each naming its course (a
+    patient in two courses can be due in both), or the summary itself when none is open."""
+    return [
+        replace(
+            summary,
+            course=c.name,
+            indication=c.indication,
+            done=c.done,
+            planned=c.planned,
+            next_due=c.next_due,
+            course_status="active",
+        )
+        for c in summary.open_courses
+    ] or [summary]
 
 
 def overview_order(summaries: list[PatientSummary], today: date) -> list[PatientSummary]:

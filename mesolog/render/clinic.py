@@ -199,7 +199,8 @@ def due(
     fmt: str,
     nobody: str = "",
 ) -> None:
-    """Who is due; ``nobody``: the sentence a table gives instead of an empty box."""
+    """Who is due, a row per due course; ``nobody``: the sentence a table gives instead of an
+    empty box."""
     _problems_note(problems)
     if not summaries and nobody and fmt == "table":
         console().print(shown(nobody))
@@ -207,7 +208,10 @@ def due(
     styles = [
         "bold red" if s.next_due is not None and s.next_due <= today else "" for s in summaries
     ]
-    heading = f"Due ({counted(len(summaries), 'patient')}, {today.isoformat()})"
+    # A row per due course: a patient due in two courses has two rows, counted once.
+    patients = len({s.patient_id for s in summaries})
+    courses = f", {counted(len(summaries), 'course')}" if len(summaries) != patients else ""
+    heading = f"Due ({counted(patients, 'patient')}{courses}, {today.isoformat()})"
     _answer(fmt, due_columns(today), summaries, heading, styles)
 
 

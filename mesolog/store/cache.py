@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mesolog.errors import MesologError
-from mesolog.model.progress import PatientSummary, summarize
+from mesolog.model.progress import OpenCourse, PatientSummary, summarize
 from mesolog.model.questions import (
     Contact,
     Gathered,
@@ -42,8 +42,8 @@ from mesolog.store import Clinic, make_private_dir, read_chart_file
 # are part of it, so a cache written before one of them changed is rebuilt, never misread.
 VERSION = " ".join(
     [
-        "12",
-        *(f.name for cls in (PatientSummary, SessionRow) for f in fields(cls)),
+        "13",
+        *(f.name for cls in (PatientSummary, OpenCourse, SessionRow) for f in fields(cls)),
         *Gathered._fields,
     ]
 )
