@@ -467,6 +467,58 @@ def test_json_export_imported_into_an_empty_clinic_exports_the_same(
     assert run("--data-dir", str(empty), "export").stdout == exported.read_text()
 
 
+def _exported_two_patients(run, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A JSON export of a clinic with Ana Ruiz (P-0042) and Bo Lind (P-0107), a session each."""
+    source = ["--data-dir", str(tmp_path / "source")]
+    run(*source, "init")
+    given = ["--area", "scalp", "--substance", "biotin:1ml:LOT B1", "--depth", "1.5"]
+    given += ["--technique", "gun", "--anaesthetic", "none", "--no-input"]
+    for patient, name in (("P-0042", "Ana Ruiz"), ("P-0107", "Bo Lind")):
+        run(*source, "patient", "new", patient, "--name", name, "--birth-year", "1986")
+        run(*source, "add", patient, "--date", "2026-11-02", *given)
+    exported = tmp_path / "e.json"
+    exported.write_text(run(*source, "export", "--format", "json").stdout)
+    return exported
+
+
+def test_a_json_export_never_gives_its_sessions_to_another_patient_of_the_same_id(
+    run, tmp_path: Path
+) -> None:
+    exported = _exported_two_patients(run, tmp_path)
+    clinic = tmp_path / "receiving"
+    here = ["--data-dir", str(clinic)]
+    run(*here, "init")
+    run(*here, "patient", "new", "P-0042", "--name", "Other Person")
+    before = snapshot(clinic)
+    said = "patient P-0042 is 'Other Person' in the chart but 'Ana Ruiz' in the file"
+    dry = run(*here, "import", str(exported), expect=1)
+    assert "2 sessions read, 1 accepted, 1 rejected" in dry.stdout and said in dry.stdout
+    applied = run(*here, "import", str(exported), "--apply", expect=1)
+    assert said in applied.stdout
+    assert snapshot(clinic) == before
+    # The rest of the file imports; Other Person's chart stays as it was.
+    chart = clinic / "patients" / "P-0042.toml"
+    held = chart.read_bytes()
+    rest = run(*here, "import", str(exported), "--apply", "--skip-rejected")
+    assert said in rest.stdout and "Imported 1 session into 1 chart" in rest.stdout
+    assert chart.read_bytes() == held
+    assert len(tomllib.loads((clinic / "patients" / "P-0107.toml").read_text())["sessions"]) == 1
+
+
+@pytest.mark.parametrize("name", [["--name", "ana  RUIZ"], []])
+def test_a_json_export_adds_to_a_chart_of_the_same_name_or_of_no_name(
+    run, tmp_path: Path, name: list[str]
+) -> None:
+    exported = _exported_two_patients(run, tmp_path)
+    here = ["--data-dir", str(tmp_path / "receiving")]
+    run(*here, "init")
+    run(*here, "patient", "new", "P-0042", *name)
+    result = run(*here, "import", str(exported), "--apply")
+    assert "Imported 2 sessions into 2 charts" in result.stdout
+    chart = tomllib.loads((tmp_path / "receiving" / "patients" / "P-0042.toml").read_text())
+    assert len(chart["sessions"]) == 1
+
+
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 def test_a_note_of_several_lines_stays_in_its_cell_in_every_csv(
     run, patient: Path, line_end: str

@@ -429,6 +429,37 @@ def test_a_reader_closing_the_pipe_ends_mesolog_quietly(
     assert shell.stderr.strip() == "status=0" and len(shell.stdout.splitlines()) == 1
 
 
+# The rest of a session `add` records without asking.
+_COMPLETE = ["--depth", "1", "--technique", "gun", "--anaesthetic", "none", "--no-input"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "P-0042", "--format", "csv"],
+        ["--version"],
+        ["add", "P-0042", "--area", "scalp", "--substance", "biotin:1ml:LOT B1", *_COMPLETE],
+    ],
+    ids=["report", "version", "add"],
+)
+def test_started_with_its_output_closed_it_says_so_and_does_nothing(
+    run, patient: Path, data_dir: Path, args: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from conftest import snapshot
+
+    before = snapshot(data_dir)
+    # `mesolog ... >&-`: the shell closes standard output before mesolog starts.
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "mesolog", *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "mesolog: standard output is closed; nothing was done.\n"
+    assert snapshot(data_dir) == before
+
+
 # --- --output: every report form writes the file its extension names, or refuses -----------------
 
 REPORT_FORMS = {

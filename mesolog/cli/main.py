@@ -87,9 +87,20 @@ def _refuse_undecodable(args: list[str]) -> None:
             raise SystemExit(2) from None
 
 
+def _refuse_closed_output() -> None:
+    """Started with standard output closed (``mesolog report >&-``; Python then has no
+    ``sys.stdout``): nothing could be shown and no change confirmed, so nothing is read or
+    written: one sentence on stderr (when there is one), exit 1."""
+    if sys.stdout is None:
+        if sys.stderr is not None:
+            sys.stderr.write("mesolog: standard output is closed; nothing was done.\n")
+        raise SystemExit(1)
+
+
 def main() -> NoReturn:
     """Entry point of the ``mesolog`` script (and of ``python -m mesolog``)."""
     _refuse_undecodable(sys.argv[1:])
+    _refuse_closed_output()
     completing = "_MESOLOG_COMPLETE" in os.environ
     name = None if completing else invoked_name(sys.argv[1:])
     if name in COMMAND_MODULES:

@@ -272,23 +272,25 @@ class _Planner:
                 )
 
     def _name_agrees(self, group: Group, chart: Chart) -> bool:
-        """A row naming an existing patient differently is rejected: a wrong id must not put
-        one patient's sessions in another's chart."""
-        known = chart.patient.name
+        """A row naming an existing patient differently is rejected (:func:`name_conflict`)."""
         own = {
-            row.number: Rejection(
-                row.number,
-                "name",
-                f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file",
-            )
+            row.number: Rejection(row.number, "name", said)
             for row in group.rows
-            if (given := row.given.get("name"))
-            and known
-            and vocab.normalize(given) != vocab.normalize(known)
+            if (said := name_conflict(chart, row.given.get("name")))
         }
         if own:
             self.plan.rejected += with_session(group, own)
         return not own
+
+
+def name_conflict(chart: Chart, given: str | None) -> str:
+    """Why a file's patient is not the chart's patient of the same id: both give a name and the
+    names differ (case, spacing and accents aside); else nothing. A wrong id must not put one
+    patient's sessions in another's chart (docs/import.md)."""
+    known = chart.patient.name
+    if not (given and known) or vocab.normalize(given) == vocab.normalize(known):
+        return ""
+    return f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file"
 
 
 def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
@@ -482,8 +484,8 @@ def plan_restore(
     file_name: str, exported: list[Chart], charts: Callable[[str], Chart | None], today: date
 ) -> ImportPlan:
     """mesolog's own JSON export: each chart comes back as it was (numbers, times, trail). A
-    patient not in the clinic is created whole; one already there gets only the sessions it
-    does not hold (the same uid, or number and time, is the same session). A file edited by
+    patient not in the clinic is created whole; one already there (and not named otherwise:
+    :func:`name_conflict`) gets only the sessions it does not hold (the same uid, or number and time, is the same session). A file edited by
     hand is held to the rules of every other way in: a session the rules refuse is rejected,
     as a row of a spreadsheet is (counted in the file's order of sessions)."""
     from mesolog.model.validation import session_problems
@@ -498,6 +500,12 @@ def plan_restore(
         except InvalidPatientId as error:
             plan.rejected += [Rejection(row, "patient", error.message) for row in rows]
             continue
+        existing = charts(chart.patient.id)
+        # Another patient under the same id in this clinic: refused as a spreadsheet row is.
+        conflict = name_conflict(existing, chart.patient.name) if existing else ""
+        if conflict:
+            plan.rejected += [Rejection(row, "name", conflict) for row in rows]
+            continue
         kept = []
         for row, session in zip(rows, chart.sessions, strict=True):
             problems = session_problems(session, today)
@@ -511,7 +519,6 @@ def plan_restore(
             ]
             if not problems:
                 kept.append(session)
-        existing = charts(chart.patient.id)
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(
                 chart.patient.id, chart.patient, kept, chart.courses, amendments=chart.amendments
