@@ -53,10 +53,10 @@ def chart(run, data_dir: Path) -> Path:  # type: ignore[no-untyped-def]
     return data_dir / "patients" / "P-0007.toml"
 
 
-def _products(chart: Path) -> list[tuple[str, str]]:
+def _products(chart: Path, session: int = 0) -> list[tuple[str, str]]:
     return [
         (s["name"], s.get("lot", ""))
-        for s in tomllib.loads(chart.read_text())["sessions"][0]["substances"]
+        for s in tomllib.loads(chart.read_text())["sessions"][session]["substances"]
     ]
 
 
@@ -105,30 +105,13 @@ def test_remove_substance_takes_off_one_and_says_so(run, chart: Path) -> None:  
 def test_where_two_items_share_a_name_the_command_asks_which(
     run, chart: Path, data_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    # A second vial of a product already there: the next number adds it (its name would replace).
-    run(
-        "amend",
-        "P-0007",
-        "1",
-        "--substance",
-        "#4=caffeine:1ml:LOT CF-0001",
-        "--reason",
-        "second vial",
-    )
-    run(
-        "amend",
-        "P-0007",
-        "1",
-        "--substance",
-        "#4=caffeine:1ml:LOT CF-0001",
-        "--reason",
-        "x",
-        expect=1,
-    )
+    # A second vial of a product already there, recorded with the session.
+    two = ["-s", "caffeine:2ml:LOT CF-0000", "-s", "caffeine:1ml:LOT CF-0001"]
+    run("add", "P-0007", "--date", "2026-11-15", *two, *BODY)
     before = snapshot(data_dir)
-    which = run("amend", "P-0007", "1", "--remove-substance", "caffeine", "--reason", "x", expect=2)
+    which = run("amend", "P-0007", "2", "--remove-substance", "caffeine", "--reason", "x", expect=2)
     assert (
-        "has 2 products named 'caffeine' (#3 caffeine 2ml lot CF-0000; #4 caffeine 1ml lot CF-0001)"
+        "has 2 products named 'caffeine' (#1 caffeine 2ml lot CF-0000; #2 caffeine 1ml lot CF-0001)"
         in which.stderr
     )
     asked = run(
@@ -146,9 +129,9 @@ def test_where_two_items_share_a_name_the_command_asks_which(
     assert "#1 bruising moderate; #2 bruising mild onset 2026-11-03" in asked.stderr
     assert snapshot(data_dir) == before  # nothing guessed, nothing written
     report = run("report", "P-0007").stdout  # the numbers the question names are the report's
-    assert "#3 caffeine" in report and "#2 bruising" in report
-    run("amend", "P-0007", "1", "--remove-substance", "#4", "--reason", "second vial not used")
-    assert [lot for _, lot in _products(chart)] == ["PC-1", "SI-77", "CF-0000"]
+    assert "#2 caffeine" in report and "#2 bruising" in report
+    run("amend", "P-0007", "2", "--remove-substance", "#2", "--reason", "second vial not used")
+    assert [lot for _, lot in _products(chart, 1)] == ["CF-0000"]
 
 
 def test_resolve_complication_settles_one_and_the_report_shows_it(run, chart: Path) -> None:  # type: ignore[no-untyped-def]

@@ -25,8 +25,8 @@ from mesolog.model.values import lot_key
 
 # "#2": the second item of its kind in the session, as the report numbers them.
 _NUMBER = re.compile(r"#\s*(\d{1,3})")
-# "#2=caffeine:2ml:LOT X": a replacement for the item of that number (the next number adds one:
-# a second vial of a product already there).
+# "#2=caffeine:2ml:LOT X": a replacement for the item of that number; a number the session does
+# not have is refused, never taken as "add one" (a typo must not add a product).
 _NUMBERED_SPEC = re.compile(r"\s*#\s*(\d{1,3})\s*=\s*(.*)", re.DOTALL)
 
 
@@ -104,8 +104,9 @@ def corrected_substances(
     removed: Sequence[str],
 ) -> tuple[tuple[Substance, ...], list[str]]:
     """The session's products with each typed one in place of the product of that name (or
-    that lot, or that number), the others kept; a typed product that matches none is added;
-    each removed one taken off (by name, lot or number). A lot left out of a replacement keeps
+    that lot, or that number: one the session does not have is refused), the others kept; a
+    typed product that matches no name or lot is added; each removed one taken off (by name,
+    lot or number). A lot left out of a replacement keeps
     the one recorded (a recall must never lose it by omission): said, like every removal, in
     the notes returned with the products (said before the correction is stored)."""
     items = list(session.substances)
@@ -125,11 +126,8 @@ def corrected_substances(
             "(the trail keeps it; `mesolog lot` still finds this session)."
         )
     for number, item in typed:
-        if number == len(items) + 1:  # the next number: one more product (a second vial)
-            items.append(item)
-            continue
         index = (
-            _numbered(session, items, number, "--substance")
+            _numbered(session, number, "--substance")
             if number is not None
             else _substance_index(session, items, item.name, item.lot, "--substance")
         )
@@ -149,10 +147,7 @@ def corrected_substances(
                 "give LOT to change it."
             )
         if before.lot and item.lot and lot_key(before.lot) != lot_key(item.lot):
-            notes.append(
-                f"session {session.id}: lot {before.lot} of {before.name} is corrected to "
-                f"{item.lot} (`mesolog lot {before.lot}` still lists this session, as corrected)."
-            )
+            notes.append(f"session {session.id}: {_lot_change(index + 1, before, item)}")
         items[index] = item
     kept = tuple(s for s in items if not any(s is g for g in gone))
     if not kept:
@@ -164,11 +159,25 @@ def corrected_substances(
     return kept, notes
 
 
-def _numbered(session: Session, items: list[Substance], number: int, option: str) -> int:
-    if not 1 <= number <= len(items):
-        more = f" (#{len(items) + 1}= adds one)" if option == "--substance" else ""
-        has = _listed(items)
-        raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}{more}")
+def _lot_change(number: int, before: Substance, after: Substance) -> str:
+    """What a replacement does to a recorded lot, in words true of it: the same product's lot
+    corrected, or the product itself replaced by another (and so its lot with it)."""
+    still = f"(`mesolog lot {before.lot}` still lists this session, as corrected)."
+    if vocab.normalize(before.name) == vocab.normalize(after.name):
+        return f"lot {before.lot} of {before.name} is corrected to {after.lot} {still}"
+    return (
+        f"product #{number} ({substance_text(before)}) is replaced by {after.name} "
+        f"(lot {after.lot}) {still}"
+    )
+
+
+def _numbered(session: Session, number: int, option: str) -> int:
+    """The index of product ``#number`` as the report numbers the session's products (a product
+    typed earlier in the same command, added at the end, has no number yet); refused, listing
+    them, for a number the session does not have."""
+    if not 1 <= number <= len(session.substances):
+        has = _listed(session.substances)
+        raise InvalidValue(option, f"#{number}", f"session {session.id} has products {has}")
     return number - 1
 
 
@@ -178,7 +187,7 @@ def _substance_index(
     """The product ``name`` (or ``lot``, or ``#N``) names; None for none; refused for several."""
     number = item_number(name)
     if number is not None:
-        return _numbered(session, items, number, option)
+        return _numbered(session, number, option)
     by_name = [i for i, s in enumerate(items) if _same_substance(s, name)]
     wanted = lot or name
     by_lot = [
@@ -205,9 +214,8 @@ def complication_index(
     number = item_number(name)
     if number is not None:
         if not 1 <= number <= len(items):
-            raise InvalidValue(
-                option, name, f"session {session.id} has complications {_listed(items)}"
-            )
+            has = f"complications {_listed(items)}" if items else "no complications"
+            raise InvalidValue(option, name, f"session {session.id} has {has}")
         return number - 1
     found = [i for i, c in enumerate(items) if same_complication(c.name, name, words)]
     if not found:
