@@ -1,7 +1,7 @@
-"""A correction that names an item by its number (``#2``) names one the session has: a number
-the session does not have is refused, listing the items as the report numbers them, and nothing
-is written; a product replaced by another product is said to be replaced, and the recall of its
-old lot still lists the session (docs/corrections.md)."""
+"""A correction that names an item by its number (``#2``) names one the session has, or, for a
+product, the next number adds one and says so; any other number is refused, listing the items as
+the report numbers them, and nothing is written; a product replaced by another product is said
+to be replaced, and the recall of its old lot still lists the session (docs/corrections.md)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _refused(run, data_dir: Path, *args: str) -> str:  # type: ignore[no-untyped
     return str(result.stderr.strip())
 
 
-@pytest.mark.parametrize("spec", ["#2=biotin:1ml", "#3=biotin:1ml:LOT B2", "#0=biotin:1ml"])
+@pytest.mark.parametrize("spec", ["#3=biotin:1ml:LOT B2", "#0=biotin:1ml"])
 def test_a_product_number_the_session_does_not_have_is_refused_not_added(
     run, data_dir: Path, chart: Path, spec: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -61,14 +61,31 @@ def test_a_product_number_the_session_does_not_have_is_refused_not_added(
     assert off == said.replace("--substance", "--remove-substance")
 
 
+def test_the_next_number_adds_a_product_and_says_so(run, data_dir: Path, chart: Path) -> None:  # type: ignore[no-untyped-def]
+    # A second vial of the product already there: its name alone would replace the first.
+    result = run(
+        "amend", "P-0500", "1", "--substance", "#2=minoxidil 0.5%:1ml:LOT MX2410",
+        "--reason", "second vial",
+    )  # fmt: skip
+    assert "minoxidil 0.5% 1ml lot MX2410 is added as product #2 (the session had 1)" in (
+        result.stderr
+    )
+    substances = tomllib.loads(chart.read_text())["sessions"][0]["substances"]
+    assert [s["lot"] for s in substances] == ["MX2409", "MX2410"]
+    rows = json.loads(run("lot", "MX2410", "--format", "json").stdout)
+    assert [(r["patient"], r["session"]) for r in rows] == [("P-0500", 1)]
+
+
 def test_a_number_names_the_products_the_report_numbers_not_one_typed_beside_it(
     run, data_dir: Path, chart: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    # L-carnitine is added by this very command: '#2' does not name it.
-    said = _refused(
-        run, data_dir, "1", "--substance", "L-carnitine:1ml:LOT LC5", "--substance", "#2=biotin:1ml"
-    )
-    assert said == f"mesolog: --substance '#2' is not allowed: {PRODUCTS}"
+    # L-carnitine is added by this very command: '#2' is the session's next number, not it.
+    run(
+        "amend", "P-0500", "1", "--substance", "L-carnitine:1ml:LOT LC5",
+        "--substance", "#2=biotin:1ml:LOT B2", "--reason", "x",
+    )  # fmt: skip
+    substances = tomllib.loads(chart.read_text())["sessions"][0]["substances"]
+    assert [s["name"] for s in substances] == ["minoxidil 0.5%", "L-carnitine", "biotin"]
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,9 @@ from mesolog.model.values import lot_key
 
 # "#2": the second item of its kind in the session, as the report numbers them.
 _NUMBER = re.compile(r"#\s*(\d{1,3})")
-# "#2=caffeine:2ml:LOT X": a replacement for the item of that number; a number the session does
-# not have is refused, never taken as "add one" (a typo must not add a product).
+# "#2=caffeine:2ml:LOT X": a replacement for the item of that number. The next number adds one
+# (a second vial of a product already there, whose name would replace the first), and says so;
+# any other number the session does not have is refused.
 _NUMBERED_SPEC = re.compile(r"\s*#\s*(\d{1,3})\s*=\s*(.*)", re.DOTALL)
 
 
@@ -104,8 +105,8 @@ def corrected_substances(
     removed: Sequence[str],
 ) -> tuple[tuple[Substance, ...], list[str]]:
     """The session's products with each typed one in place of the product of that name (or
-    that lot, or that number: one the session does not have is refused), the others kept; a
-    typed product that matches no name or lot is added; each removed one taken off (by name,
+    that lot, or that number; the next number adds one, any other the session does not have is
+    refused), the others kept; a typed product that matches no name or lot is added; each removed one taken off (by name,
     lot or number). A lot left out of a replacement keeps
     the one recorded (a recall must never lose it by omission): said, like every removal, in
     the notes returned with the products (said before the correction is stored)."""
@@ -126,6 +127,14 @@ def corrected_substances(
             "(the trail keeps it; `mesolog lot` still finds this session)."
         )
     for number, item in typed:
+        if number == len(session.substances) + 1:
+            items.append(item)
+            notes.append(
+                f"session {session.id}: {substance_text(item)} is added as product #{number} "
+                f"(the session had {len(session.substances)}); to correct one instead, give its "
+                "own number."
+            )
+            continue
         index = (
             _numbered(session, number, "--substance")
             if number is not None
