@@ -102,7 +102,13 @@ def test_ctrl_c_at_a_question_says_nothing_was_saved(  # type: ignore[no-untyped
     _answer_required(t)
     t.wait_for("Method (nappage")
     t.window.keys("C-c")
-    screen = t.wait_for("nothing was saved")
+    try:
+        screen = t.window.wait(lambda now: "nothing was saved" in now, "the answer", timeout=30)
+    except AssertionError:
+        # Once (CI, three suites at once on two cores), the key never reached the terminal: the
+        # screen stayed on the question, no ^C echoed. Pressed again, as a person would.
+        t.window.keys("C-c")
+        screen = t.wait_for("nothing was saved")
     assert "Aborted!" not in screen
     assert t.exit_status() == "EXIT=130"
     assert snapshot(data_dir) == before
