@@ -50,11 +50,21 @@ def test_every_whole_number_refuses_a_word_in_one_sentence_naming_it(
     else:
         result = run(*path, option, "many", expect=2)
         named = option
-    assert (
-        result.stderr
-        == f"mesolog: {named} 'many' is not allowed: it takes a whole number, e.g. 3.\n"
-    )
+    said = f"mesolog: {named} 'many' is not allowed: it takes a whole number, e.g. "
+    assert result.stderr.startswith(said) and result.stderr.endswith(".\n"), result.stderr
+    # The example is the one the option's help gives (a year is not "e.g. 3").
+    example = result.stderr[len(said) : -2]
+    assert example.lstrip("-").isdigit()
+    helped = run(*path, "--help").stdout
+    assert f" {example}" in helped.replace("\n", " "), (example, helped)
     assert snapshot(patient.parent.parent) == before
+
+
+def test_a_year_is_not_refused_with_an_example_of_three(run, patient: Path) -> None:
+    result = run("patient", "new", "P-9", "--birth-year", "abc", expect=2)
+    assert result.stderr == (
+        "mesolog: --birth-year 'abc' is not allowed: it takes a whole number, e.g. 1986.\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +93,7 @@ def test_a_whole_number_is_plain_digits(run, patient: Path, word: str) -> None:
     result = run("due", "--within", word, expect=2)
     assert (
         result.stderr
-        == f"mesolog: --within {word!r} is not allowed: it takes a whole number, e.g. 3.\n"
+        == f"mesolog: --within {word!r} is not allowed: it takes a whole number, e.g. 14.\n"
     )
     assert snapshot(patient.parent.parent) == before
 

@@ -17,8 +17,15 @@ from pathlib import Path
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
-def whole_number(name: str) -> Callable[[object], int]:
-    """The parser of a whole-number option or argument called ``name`` in a refusal."""
+# The number a help text gives as its example ("Example: --birth-year 1986", "Example: 3").
+_EXAMPLE = re.compile(r"Example: (?:-\S+ )?([+-]?[0-9]+)")
+
+
+def whole_number(name: str, help: str = "") -> Callable[[object], int]:
+    """The parser of a whole-number option or argument called ``name`` in a refusal, which
+    shows the example of its ``help`` (a year is not "e.g. 3")."""
+    found = _EXAMPLE.search(help)
+    example = found.group(1) if found else "3"
 
     def parse(value: object) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -27,7 +34,7 @@ def whole_number(name: str) -> Callable[[object], int]:
         if not _WHOLE.fullmatch(text):
             from mesolog.errors import InvalidValue
 
-            raise InvalidValue(name, value, "it takes a whole number, e.g. 3")
+            raise InvalidValue(name, value, f"it takes a whole number, e.g. {example}")
         return int(text)
 
     return parse

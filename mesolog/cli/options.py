@@ -34,7 +34,7 @@ SessionNumber = Annotated[
     typer.Argument(
         metavar="SESSION",
         help="Session number. Example: 3",
-        parser=conversion.whole_number("session"),
+        parser=conversion.whole_number("session", "Example: 3"),
         shell_complete=completion.sessions,
     ),
 ]
@@ -60,7 +60,8 @@ FormatOption = Annotated[str, format_option("table, json, csv or markdown. Examp
 
 def whole_option(option: str, metavar: str, help: str) -> Any:
     """An option that takes a whole number: anything else is refused in one sentence naming it."""
-    return typer.Option(option, metavar=metavar, parser=conversion.whole_number(option), help=help)
+    parser = conversion.whole_number(option, help)
+    return typer.Option(option, metavar=metavar, parser=parser, help=help)
 
 
 def by_option(who: str) -> Any:
@@ -255,7 +256,7 @@ def _option_annotation(entry: "Entry") -> Any:
         metavar=spec.metavar,
         help=spec.help,
         show_default=not entry.many,
-        parser=conversion.whole_number(spec.option) if entry.whole else None,
+        parser=conversion.whole_number(spec.option, spec.help) if entry.whole else None,
         shell_complete=_SESSION_COMPLETERS.get(spec.parameter),
     )
     return Annotated[typed | None, option]
