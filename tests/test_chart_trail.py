@@ -617,3 +617,10 @@ def test_a_schema_1_chart_with_a_trail_is_upgraded_when_a_session_is_added(
     assert text.index("[[sessions]]") < text.index("[[amendments]]")
     chart = chart_of(folder / "P-1.toml")
     assert chart.sessions[0].uid and chart.amendments[0].changes == ("patient.phone: (none) -> 1",)
+
+
+def test_an_indication_cleared_from_a_course_is_not_called_unlisted(run, patient: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("course", "edit", "P-0042", "hair-2026", "--indication", "", "--reason", "x")
+    assert "indication: hair loss -> (none)" in result.stdout
+    assert "not in the list" not in result.stderr, result.stderr
+    assert 'indication = ""' in patient.read_text()

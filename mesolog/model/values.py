@@ -366,6 +366,8 @@ def area(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, 
 
 
 def indication(word: str, vocabulary: vocab.Vocabulary = vocab.DEFAULT) -> tuple[str, list[str]]:
+    if not word.strip():  # none given (`course edit --indication ""` clears it): nothing to say
+        return "", []
     return _listed_word("indication", word, vocabulary.indication(one_line(word, "indication")))
 
 
