@@ -807,7 +807,7 @@ def test_duplicate_rows_inside_the_file_are_rejected(run, data_dir: Path, visits
         visits,
         "C-103,Tom Berg,21/10/2026,scalp,Minoxidil 0.5%,2ml,MX2409,30/06/2027,1.5,Pistol,none,,",
     )
-    _refused(run, data_dir, visits, 1, "row 9, row: the same as row 8 (a duplicate)")
+    _refused(run, data_dir, visits, 1, "row 9: the same as row 8 (a duplicate)")
 
 
 def test_dry_run_with_rejections_exits_1_and_skip_rejected_imports_the_rest(

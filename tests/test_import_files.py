@@ -99,9 +99,7 @@ def test_a_stray_byte_in_a_utf8_file_is_one_rejected_row_and_the_rest_reads_as_u
     path.write_bytes(raw)
     before = snapshot(data_dir)
     dry = run("import", str(path), expect=1)
-    assert (
-        "row 3, row: column 'name' holds byte 0xFC, which does not fit the encoding" in dry.stdout
-    )
+    assert "row 3: column 'name' holds byte 0xFC, which does not fit the encoding" in dry.stdout
     assert "3 rows read, 2 accepted, 1 rejected." in dry.stdout
     assert snapshot(data_dir) == before
     run("import", str(path), "--apply", "--skip-rejected")
@@ -133,7 +131,7 @@ def test_an_old_windows_export_reads_with_its_encoding_named_and_is_refused_per_
     before = snapshot(data_dir)
     dry = run("import", str(path), expect=1)
     assert "3 rows read, 0 accepted, 3 rejected." in dry.stdout
-    assert "row 2, row: column 'name' holds byte 0xED" in dry.stdout and "--encoding" in dry.stdout
+    assert "row 2: column 'name' holds byte 0xED" in dry.stdout and "--encoding" in dry.stdout
     assert snapshot(data_dir) == before
     run("import", str(path), "--encoding", "cp1252", "--apply")
     assert names(data_dir) == {"P-1": "Lucía Gómez", "P-2": "Jürgen Weiß", "P-3": "Zoë Ndiaye"}

@@ -244,9 +244,9 @@ def test_each_row_of_a_refused_session_says_its_own_reason(
     assert listed == [
         "  row 2, depth: depth 'abc' is not allowed: it must be a number.",
         "  row 3, technique: technique 'laser' is not allowed: use 'gun' (injection gun) or 'hand'.",
-        "  row 4, row: rejected with row 5, same session",
+        "  row 4: rejected with row 5, same session",
         listed[3],
-        "  row 6, row: rejected with row 5, same session",
+        "  row 6: rejected with row 5, same session",
     ]
     assert listed[3].startswith("  row 5, amount: amount '-1ml' is not allowed")
 
@@ -266,10 +266,10 @@ def test_rows_of_one_session_that_give_a_field_two_values_are_rejected_not_dropp
     dry, _ = refused(run, patient.parents[1], path)
     listed = [line.strip() for line in dry.split("Rejected rows:\n")[1].splitlines()[:5]]
     assert listed == [
-        "row 2, row: rejected with row 3, same session",
+        "row 2: rejected with row 3, same session",
         "row 3, depth_mm: '2' here but '1.5' in row 2, the same session (same patient and date): "
         "a session has one depth_mm; make the rows agree",
-        "row 4, row: rejected with row 3, same session",  # an empty cell takes the session's value
+        "row 4: rejected with row 3, same session",  # an empty cell takes the session's value
         "row 5, depth: depth 'abc' is not allowed: it must be a number.",
         "row 6, depth_mm: '3' here but 'abc' in row 5, the same session (same patient and date): "
         "a session has one depth_mm; make the rows agree",
@@ -304,13 +304,13 @@ def test_a_patient_cell_wrong_in_one_row_of_a_session_is_said_on_that_row(
     )
     dry, _ = refused(run, patient.parents[1], path)
     listed = [line.strip() for line in dry.split("Rejected rows:\n")[1].splitlines()[:4]]
-    assert listed[0] == "row 2, row: rejected with row 3, same session"
+    assert listed[0] == "row 2: rejected with row 3, same session"
     assert (
         listed[1]
         == "row 3, name: patient P-0042 is 'Ana Ruiz' in the chart but 'Tom Berg' in the file"
     )
     assert listed[2].startswith("row 4, birth_year: birth_year '1890' is not allowed")
-    assert listed[3] == "row 5, row: rejected with row 4, same session"
+    assert listed[3] == "row 5: rejected with row 4, same session"
 
 
 def test_apply_with_rejected_rows_ends_with_what_happened(

@@ -197,8 +197,9 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         lines.append(
             f"Already in the charts (left out): {counted(plan.already_imported, 'session')}."
         )
+    # A fault of the whole row names no field: "row 9: the same as row 8", not "row 9, row: ...".
     rejected = [
-        f"{plan.where} {r.row}, {r.field}: {r.reason}"
+        f"{plan.where} {r.row}{'' if r.field == 'row' else f', {r.field}'}: {r.reason}"
         for r in sorted(plan.rejected, key=lambda r: r.row)
     ]
     # (title, lines, how many more the plan counted without keeping them)
