@@ -329,21 +329,23 @@ def summarize(chart: Chart) -> PatientSummary:
         email=chart.patient.email,
         note=chart.patient.note,
         course_status=progress.course.status if progress else None,
-        open_courses=open_courses(chart),
+        open_courses=open_courses(chart, progress),
     )
 
 
-def open_courses(chart: Chart) -> tuple[OpenCourse, ...]:
-    """Each open course with its next date, by course_progress (the rule of `patient show`)."""
-    current = current_course(chart)
+def open_courses(chart: Chart, current: CourseProgress | None) -> tuple[OpenCourse, ...]:
+    """Each open course with its next date, by course_progress (the rule of `patient show`);
+    ``current`` is the current course's, already worked out by the caller."""
     ordered = sorted((c for c in chart.courses if not c.closed), key=lambda c: c.start)
-    return tuple(_open_course(chart, course, course is current) for course in ordered)
+    return tuple(_open_course(chart, course, current) for course in ordered)
 
 
-def _open_course(chart: Chart, course: Course, current: bool) -> OpenCourse:
+def _open_course(chart: Chart, course: Course, current: CourseProgress | None) -> OpenCourse:
     # The current course's indication is the patient's (indication_of); another's is its own.
-    state = course_progress(chart, course)
-    indication = indication_of(chart) if current else course.indication
+    if current is not None and course is current.course:
+        state, indication = current, indication_of(chart)
+    else:
+        state, indication = course_progress(chart, course), course.indication
     return OpenCourse(course.name, indication, state.done, course.planned_sessions, state.next_due)
 
 
