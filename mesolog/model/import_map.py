@@ -266,10 +266,11 @@ class DateGuess:
             return
         self.seen += 1
         self.fitting = [f for f in self.fitting if _read_as(text, f)]
-        if not self.example_reads_two_ways:
-            two_ways = any(reads_two_ways(text, f) for f in self.fitting if f in SWAPPABLE)
-            if two_ways or not self.example:
-                self.example, self.example_reads_two_ways = text, two_ways
+        if self.example_reads_two_ways or SWAPPABLE.get(self.format) not in self.fitting:
+            return  # the example is found, or the dates read one way only: none is needed
+        two_ways = reads_two_ways(text, self.format)
+        if two_ways or not self.example:
+            self.example, self.example_reads_two_ways = text, two_ways
 
     @property
     def format(self) -> str:
