@@ -485,9 +485,10 @@ def plan_restore(
 ) -> ImportPlan:
     """mesolog's own JSON export: each chart comes back as it was (numbers, times, trail). A
     patient not in the clinic is created whole; one already there (and not named otherwise:
-    :func:`name_conflict`) gets only the sessions it does not hold (the same uid, or number and time, is the same session). A file edited by
-    hand is held to the rules of every other way in: a session the rules refuse is rejected,
-    as a row of a spreadsheet is (counted in the file's order of sessions)."""
+    :func:`name_conflict`) gets only the sessions it does not hold (the same uid, or number and
+    time, is the same session). A file edited by hand is held to the rules of every other way
+    in: a session the rules refuse is rejected, as a row of a spreadsheet is (counted in the
+    file's order of sessions)."""
     from mesolog.model.validation import session_problems
 
     plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
