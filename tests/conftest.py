@@ -68,6 +68,15 @@ FULL_ADD = [
 ]
 
 
+def private_folders(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Config, cache and home under ``root``: the real user folders are never touched."""
+    monkeypatch.setenv("MESOLOG_CONFIG", str(root / "config" / "config.toml"))
+    monkeypatch.setenv("MESOLOG_CACHE_DIR", str(root / "cache"))
+    monkeypatch.setenv("HOME", str(root / "home"))
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(root / "home" / var.lower()))
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # The clinic's data folder exists, as `mesolog init` leaves it (0700): MESOLOG_DATA_DIR names
@@ -76,11 +85,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     monkeypatch.setenv("MESOLOG_DATA_DIR", str(data))
-    monkeypatch.setenv("MESOLOG_CONFIG", str(tmp_path / "config" / "config.toml"))
-    monkeypatch.setenv("MESOLOG_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / "home" / var.lower()))
+    private_folders(tmp_path, monkeypatch)
     monkeypatch.delenv("NO_COLOR", raising=False)
     # Piped output is drawn 80 columns wide, or COLUMNS wide (docs/manual.md, "Reading at any width").
     # The suite reads it wide, so that a whole row or a long temporary path stays on one line

@@ -51,14 +51,19 @@ def git(folder: Path, *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(autouse=True)
-def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "gitconfig"
+def private_git(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git configuration of its own under ``root``: who commits, and the branch's name."""
+    config = root / "gitconfig"
     config.write_text(
         "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
     )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture(autouse=True)
+def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    private_git(tmp_path, monkeypatch)
 
 
 class Machine:

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Run, mesolog_process
-from test_sharing import ADD, Machine, clinic_of, git
+from conftest import Run, mesolog_process, private_folders
+from test_sharing import ADD, Machine, clinic_of, git, private_git
 from test_sharing import git_identity as git_identity  # autouse: a private git config per test
 
 # --- fixtures --------------------------------------------------------------------------------------
@@ -69,22 +69,8 @@ def shared_clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copied for each test by ``laptops``."""
     root = tmp_path_factory.mktemp("shared-clinic")
     with pytest.MonkeyPatch.context() as env:
-        home = root / "home"
-        gitconfig = root / "gitconfig"
-        gitconfig.write_text(
-            "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
-        )
-        for name, value in {
-            "HOME": home,
-            "XDG_DATA_HOME": home / "xdg_data_home",
-            "XDG_CONFIG_HOME": home / "xdg_config_home",
-            "XDG_CACHE_HOME": home / "xdg_cache_home",
-            "MESOLOG_CONFIG": root / "config" / "config.toml",
-            "MESOLOG_CACHE_DIR": root / "cache",
-            "GIT_CONFIG_GLOBAL": gitconfig,
-            "GIT_CONFIG_NOSYSTEM": "1",
-        }.items():
-            env.setenv(name, str(value))
+        private_folders(root, env)
+        private_git(root, env)
         env.delenv("MESOLOG_DATA_DIR", raising=False)
         clinic = root / "clinic"
         clinic.mkdir()
