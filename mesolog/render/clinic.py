@@ -54,27 +54,26 @@ def _patient_columns(today: date) -> dict[str, Column]:
         return "no course" if s.next_due is None else _lateness(s.next_due, today)
 
     columns = (
-        Column("Patient", key="patient", value=lambda s: s.patient_id),
-        Column("Name", whole=False, drop=1, key="name", value=lambda s: s.name),
-        Column("Indication", whole=False, drop=4, key="indication", value=lambda s: s.indication),
+        Column("Patient", value=lambda s: s.patient_id),
+        Column("Name", whole=False, drop=1, value=lambda s: s.name),
+        Column("Indication", whole=False, drop=4, value=lambda s: s.indication),
         # done/planned of the current course; all sessions for a patient without one
-        Column("Sessions", key="sessions", value=lambda s: s.sessions, cell=sessions),
-        Column("Done", key="done", value=lambda s: s.done, table=False),
-        Column("Planned", key="planned", value=lambda s: s.planned, table=False),
-        Column("Course", whole=False, drop=3, key="course", value=lambda s: s.course, table=False),
-        Column("Course status", key="course_status", value=lambda s: s.course_status, table=False),
-        Column("Last session", drop=2, key="last_session", value=lambda s: s.last_session),
-        Column("Next due", key="next_due", value=lambda s: s.next_due, cell=next_due),
+        Column("Sessions", value=lambda s: s.sessions, cell=sessions),
+        Column("Done", value=lambda s: s.done, table=False),
+        Column("Planned", value=lambda s: s.planned, table=False),
+        Column("Course", whole=False, drop=3, value=lambda s: s.course, table=False),
+        Column("Course status", value=lambda s: s.course_status, table=False),
+        Column("Last session", drop=2, value=lambda s: s.last_session),
+        Column("Next due", value=lambda s: s.next_due, cell=next_due),
         Column("When", key="days_late", value=lambda s: s.days_late(today), cell=when, table=False),
         Column(
             "Latest complications",
             whole=False,
             drop=3,
-            key="latest_complications",
             value=lambda s: list(s.latest_complications),
             cell=lambda s: text(", ".join(s.latest_complications)),
         ),
-        Column("Problem", key="problem", value=lambda s: None, table=False),
+        Column("Problem", value=lambda s: None, table=False),
     )
     return {c.key: c for c in columns}
 
@@ -224,20 +223,19 @@ def found_columns() -> list[Column]:
     from mesolog.model.values import amount_text, number_text
 
     return [
-        Column("Patient", key="patient", value=lambda r: r.patient_id),
+        Column("Patient", value=lambda r: r.patient_id),
         Column(
             "#",
             key="session",
             value=lambda r: r.session,
             cell=lambda r: _voided(r.session, r.status),
         ),
-        Column("Date", key="date", value=lambda r: r.date.isoformat()),
-        Column("Status", key="status", value=lambda r: r.status, table=False),
+        Column("Date", value=lambda r: r.date.isoformat()),
+        Column("Status", value=lambda r: r.status, table=False),
         Column(
             "Areas",
             whole=False,
             drop=2,
-            key="areas",
             value=lambda r: "; ".join(r.areas),
             cell=lambda r: text(", ".join(r.areas)),
         ),
@@ -253,12 +251,9 @@ def found_columns() -> list[Column]:
             ),
         ),
         Column(
-            "Lots",
-            key="lots",
-            value=lambda r: "; ".join(lot or "" for *_, lot in r.substances),
-            table=False,
+            "Lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False
         ),
-        Column("Technique", drop=4, key="technique", value=lambda r: r.technique),
+        Column("Technique", drop=4, value=lambda r: r.technique),
         Column(
             "Depth",
             drop=3,
@@ -266,19 +261,16 @@ def found_columns() -> list[Column]:
             value=lambda r: f"{number_text(r.depth_mm)}",
             cell=lambda r: f"{number_text(r.depth_mm)} mm",
         ),
-        Column("Anaesthetic", key="anaesthetic", value=lambda r: r.anaesthetic, table=False),
+        Column("Anaesthetic", value=lambda r: r.anaesthetic, table=False),
         Column(
             "Complications",
             whole=False,
             drop=1,
-            key="complications",
             value=lambda r: "; ".join(f"{n} ({s})" for n, s in r.complications),
             cell=lambda r: text(", ".join(f"{n} ({s})" for n, s in r.complications)),
         ),
-        Column(
-            "Practitioner", whole=False, drop=5, key="practitioner", value=lambda r: r.practitioner
-        ),
-        Column("Indication", key="indication", value=lambda r: r.indication or "", table=False),
+        Column("Practitioner", whole=False, drop=5, value=lambda r: r.practitioner),
+        Column("Indication", value=lambda r: r.indication or "", table=False),
     ]
 
 
@@ -308,31 +300,30 @@ def lot_columns(corrected: bool = False) -> list[Column]:
     from mesolog.model.values import amount_text
 
     return [
-        Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
-        Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
-        Column("Phone", key="phone", value=lambda a: a[0].contact.phone, table=False),
-        Column("Email", key="email", value=lambda a: a[0].contact.email, table=False),
+        Column("Patient", value=lambda a: a[0].patient_id, cell=_who),
+        Column("Name", value=lambda a: a[0].contact.name, table=False),
+        Column("Phone", value=lambda a: a[0].contact.phone, table=False),
+        Column("Email", value=lambda a: a[0].contact.email, table=False),
         Column(
             "#",
             key="session",
             value=lambda a: a[1].session,
             cell=lambda a: _voided(a[1].session, a[1].status),
         ),
-        Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
-        Column("Status", key="status", value=lambda a: a[1].status, table=False),
-        Column("Substance", key="substance", value=lambda a: a[2][0]),
+        Column("Date", value=lambda a: a[1].date.isoformat()),
+        Column("Status", value=lambda a: a[1].status, table=False),
+        Column("Substance", value=lambda a: a[2][0]),
         Column(
             "Amount",
             drop=1,
-            key="amount",
             value=lambda a: a[2][1],
             cell=lambda a: text(amount_text(a[2][1], a[2][2])),
         ),
-        Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
-        Column("Lot", key="lot", value=lambda a: a[2][3]),
-        Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
+        Column("Unit", value=lambda a: a[2][2], table=False),
+        Column("Lot", value=lambda a: a[2][3]),
+        Column("Areas", whole=False, drop=2, value=lambda a: "; ".join(a[1].areas)),
         # A lot corrected away: the patient may have received it (the trail's date and reason).
-        Column("Corrected", whole=False, key="corrected", value=lambda a: a[4], table=corrected),
+        Column("Corrected", whole=False, value=lambda a: a[4], table=corrected),
     ]
 
 
@@ -343,31 +334,20 @@ def _joined(values: Any) -> str:
 def recall_columns() -> list[Column]:
     """``lot --format csv``: one row per patient, for a mail merge."""
     return [
-        Column("Patient", key="patient", value=lambda p: p.patient_id),
-        Column("Name", key="name", value=lambda p: p.contact.name),
-        Column("Phone", key="phone", value=lambda p: p.contact.phone),
-        Column("Email", key="email", value=lambda p: p.contact.email),
-        Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
+        Column("Patient", value=lambda p: p.patient_id),
+        Column("Name", value=lambda p: p.contact.name),
+        Column("Phone", value=lambda p: p.contact.phone),
+        Column("Email", value=lambda p: p.contact.email),
+        Column("Sessions", value=lambda p: _joined(r.session for r in p.sessions)),
+        Column("Dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
+        Column("Substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)),
+        Column("Lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)),  # as typed
+        Column("Areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
         Column(
-            "Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)
-        ),
-        Column(
-            "Substances", key="substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)
-        ),
-        Column(
-            "Lots", key="lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)
-        ),  # as typed
-        Column(
-            "Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)
-        ),
-        Column(
-            "Voided",
-            key="voided",
-            value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided"),
+            "Voided", value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")
         ),
         Column(
             "Corrected",
-            key="corrected",
             value=lambda p: _joined(
                 f"session {r.session}: {note}" for r, _, note in p.given if note
             ),
@@ -420,20 +400,15 @@ def stats_columns() -> list[Column]:
         )
 
     return [
-        Column("Group", key="group", value=lambda g: g.group),
-        Column("Sessions", justify="right", key="sessions", value=lambda g: g.sessions),
-        Column("Patients", justify="right", drop=2, key="patients", value=lambda g: g.patients),
+        Column("Group", value=lambda g: g.group),
+        Column("Sessions", justify="right", value=lambda g: g.sessions),
+        Column("Patients", justify="right", drop=2, value=lambda g: g.patients),
         Column(
-            "With complications",
-            justify="right",
-            whole=False,
-            key="with_complications",
-            value=lambda g: g.with_complications,
+            "With complications", justify="right", whole=False, value=lambda g: g.with_complications
         ),
         Column(
             "Rate",
             justify="right",
-            key="rate",
             value=lambda g: round(g.rate, 4),
             cell=lambda g: f"{g.rate:.0%}",
         ),
@@ -443,7 +418,6 @@ def stats_columns() -> list[Column]:
             "Most frequent",
             whole=False,
             drop=1,
-            key="most_frequent",
             value=lambda g: "; ".join(f"{name} {n}" for name, n in g.top),
             cell=lambda g: text(", ".join(f"{name} ({n})" for name, n in g.top)),
         ),

@@ -56,10 +56,16 @@ class Column:
     whole: bool = True
     drop: int = 0  # 0: always shown; otherwise left out first when narrow, highest rank first
     justify: Literal["left", "right", "center"] = "left"
-    key: str = ""  # the machine name: JSON key, CSV and Markdown header
+    # The machine name (JSON key, CSV and Markdown header): the header's words in snake case
+    # ("Last session": last_session) unless given.
+    key: str = ""
     value: Callable[[Any], object] | None = None  # the machine value of a row
     cell: Callable[[Any], object] | None = None  # the table cell of a row
     table: bool = True  # False: machine forms only
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.header.lower().replace(" ", "_"))
 
 
 def keys(columns: Sequence[Column]) -> list[str]:

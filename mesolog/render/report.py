@@ -103,52 +103,33 @@ SESSIONS = (
     Column("#", key="session", value=lambda r: r[0].id, cell=lambda r: text(_number_cell(r[0]))),
     Column(
         "Date",
-        key="date",
         value=lambda r: r[0].date.isoformat(),
         cell=lambda r: text(r[0].date.isoformat() + ("" if r[1] is None else f"\n+{r[1]} d")),
     ),
-    Column("Status", key="status", value=lambda r: r[0].status, table=False),
-    Column("Amended", key="amended", value=lambda r: bool(r[0].amendments), table=False),
+    Column("Status", value=lambda r: r[0].status, table=False),
+    Column("Amended", value=lambda r: bool(r[0].amendments), table=False),
     Column("Days", key="days_since_previous", value=lambda r: r[1], table=False),
     Column(
-        "Areas",
-        whole=False,
-        key="areas",
-        value=lambda r: r[0].areas,
-        cell=lambda r: text(", ".join(r[0].areas)),
+        "Areas", whole=False, value=lambda r: r[0].areas, cell=lambda r: text(", ".join(r[0].areas))
     ),
-    Column("Indication", key="indication", value=lambda r: r[0].indication or "", table=False),
+    Column("Indication", value=lambda r: r[0].indication or "", table=False),
     Column(
         "Substances (lot)",
         key="substances",
         value=lambda r: [f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances],
         cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
     ),
-    Column(
-        "Lots",
-        key="lots",
-        value=lambda r: [x.lot or "" for x in r[0].substances],
-        table=False,
-    ),
-    Column(
-        "Expiries",
-        key="expiries",
-        table=False,
-        value=lambda r: [date_text(x.expiry) for x in r[0].substances],
-    ),
+    Column("Lots", value=lambda r: [x.lot or "" for x in r[0].substances], table=False),
+    Column("Expiries", table=False, value=lambda r: [date_text(x.expiry) for x in r[0].substances]),
     Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
     Column(
-        "Technique",
-        key="technique",
-        value=lambda r: r[0].technique,
-        cell=lambda r: text("\n".join(_protocol(r[0]))),
+        "Technique", value=lambda r: r[0].technique, cell=lambda r: text("\n".join(_protocol(r[0])))
     ),
-    Column("Method", key="method", value=lambda r: r[0].method or "", table=False),
-    Column("Anaesthetic", whole=False, key="anaesthetic", value=lambda r: r[0].anaesthetic),
+    Column("Method", value=lambda r: r[0].method or "", table=False),
+    Column("Anaesthetic", whole=False, value=lambda r: r[0].anaesthetic),
     Column(
         "Complications",
         whole=False,
-        key="complications",
         value=lambda r: [complication_text(c) for c in r[0].complications],
         cell=lambda r: text(
             "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
@@ -156,12 +137,11 @@ SESSIONS = (
     ),
     Column(
         "Measurements",
-        key="measurements",
         table=False,
         value=lambda r: [f"{k}={number_text(v)}" for k, v in r[0].measurements.items()],
     ),
-    Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
-    Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
+    Column("Practitioner", value=lambda r: r[0].practitioner, table=False),
+    Column("Notes", whole=False, value=lambda r: r[0].notes),
 )
 
 
@@ -364,16 +344,15 @@ def _changed(trend: MeasurementTrend) -> bool:
 
 
 MEASUREMENTS = (
-    Column("Measure", key="measure", value=lambda t: t.name),
-    Column("First", justify="right", key="first", value=lambda t: number_text(t.first)),
-    Column("Latest", justify="right", key="latest", value=lambda t: number_text(t.latest)),
+    Column("Measure", value=lambda t: t.name),
+    Column("First", justify="right", value=lambda t: number_text(t.first)),
+    Column("Latest", justify="right", value=lambda t: number_text(t.latest)),
     # One value is a baseline, not a change of +0: nothing to say yet ("—" on screen, empty in
     # the machine forms).
     Column(
         "Change",
         justify="right",
         drop=2,
-        key="change",
         value=lambda t: change_text(t.change) if _changed(t) else "",
         cell=lambda t: change_text(t.change) if _changed(t) else "—",
     ),
@@ -410,17 +389,12 @@ COMPLICATIONS = (
     Column("", key="Outcome", value=lambda r: r[1].outcome or ""),
 )
 LOTS = (
-    Column("Product", key="product", value=lambda u: u.substance),
-    Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
-    Column("Expiry", key="expiry", value=lambda u: date_text(u.expiry)),
-    Column(
-        "Sessions",
-        whole=False,
-        key="sessions",
-        value=lambda u: ", ".join(str(n) for n in u.sessions),
-    ),
-    Column("First", drop=2, key="first", value=lambda u: date_text(u.first)),
-    Column("Last", drop=1, key="last", value=lambda u: date_text(u.last)),
+    Column("Product", value=lambda u: u.substance),
+    Column("Lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
+    Column("Expiry", value=lambda u: date_text(u.expiry)),
+    Column("Sessions", whole=False, value=lambda u: ", ".join(str(n) for n in u.sessions)),
+    Column("First", drop=2, value=lambda u: date_text(u.first)),
+    Column("Last", drop=1, value=lambda u: date_text(u.last)),
 )
 
 
@@ -543,9 +517,9 @@ AUDIT = (
         value=lambda a: a[1],
         cell=lambda a: text("\n".join(filter(None, (moment_text(a[1]), a[2])))),
     ),
-    Column("By", whole=False, key="by", value=lambda a: a[2], table=False),
-    Column("Why", whole=False, key="why", value=lambda a: a[3]),
-    Column("Changes", whole=False, key="changes", value=lambda a: a[4]),
+    Column("By", whole=False, value=lambda a: a[2], table=False),
+    Column("Why", whole=False, value=lambda a: a[3]),
+    Column("Changes", whole=False, value=lambda a: a[4]),
 )
 
 
