@@ -202,15 +202,8 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     else:
         out.append("No sessions in this window.\n")
     out += ["## Progress", "", markdown_text(str(_progress_text(chart, today))), ""]
-    trends = progress.measurement_trends(sessions)
-    if trends:
-        out += ["## Measurements", "", _markdown(MEASUREMENTS, trends)]
-    complicated = [(s, c) for s in sessions for c in s.complications]
-    if complicated:
-        out += ["## Complications", "", _markdown(COMPLICATIONS, complicated)]
-    lots = progress.lots_used(sessions)
-    if lots:
-        out += ["## Products and lots", "", _markdown(LOTS, lots)]
+    for title, columns, rows in _tables(sessions, markdown=True):
+        out += [f"## {title}", "", _markdown(columns, rows)]
     if progress.limited_evidence(chart):
         out += [f"> {progress.LIMITED_EVIDENCE}", ""]
     if audit:
@@ -248,7 +241,8 @@ def report_parts(
 
         parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
-    parts += _tables(sessions, room)
+    for title, columns, rows in _tables(sessions):
+        parts += view(room, columns, rows, title)
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
@@ -274,21 +268,24 @@ def _sessions_part(chart: Chart, sessions: tuple[Session, ...], room: int) -> Re
     return _session_blocks(rows, room)
 
 
-def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
-    """Measurements, complications, products and lots: each a table, or blocks when narrow."""
+def _tables(
+    sessions: tuple[Session, ...], markdown: bool = False
+) -> list[tuple[str, tuple[Column, ...], list[Any]]]:
+    """Measurements, complications, products and lots that have rows, each as its title, its
+    columns and its rows: the screen counts each complication, the Markdown lists them all."""
     from mesolog.model import progress
 
-    parts: list[RenderableType] = []
-    trends = progress.measurement_trends(sessions)
-    if trends:
-        parts += view(room, MEASUREMENTS, trends, "Measurements")
-    tally = progress.complication_tally(sessions)
-    if tally:
-        parts += view(room, COMPLICATION_TABLE, tally.most_common(), "Complications")
-    lots = progress.lots_used(sessions)
-    if lots:
-        parts += view(room, LOTS, lots, "Products and lots")
-    return parts
+    complications = (
+        (COMPLICATIONS, [(s, c) for s in sessions for c in s.complications])
+        if markdown
+        else (COMPLICATION_TABLE, progress.complication_tally(sessions).most_common())
+    )
+    tables = [
+        ("Measurements", MEASUREMENTS, progress.measurement_trends(sessions)),
+        ("Complications", *complications),
+        ("Products and lots", LOTS, progress.lots_used(sessions)),
+    ]
+    return [table for table in tables if table[2]]
 
 
 AMENDED_FOOTNOTE = (
