@@ -38,8 +38,11 @@ from mesolog.render.fit import (
 # the columns below and choose their own order, headers and drop ranks.
 
 
-def _patient_columns(today: date) -> dict[str, Column]:
-    """Every column a row per patient can have, by key (for the overview and ``due``)."""
+def overview_columns(today: date) -> list[Column]:
+    """The overview, and every column a row per patient can have (``due`` chooses from them).
+    At a narrow width the free text goes first (the indication, then the latest
+    complications), then the last session date, then the name. Its ``problem`` holds why a
+    chart could not be read (the table says it in the name column)."""
 
     def sessions(s: progress.PatientSummary) -> str:
         return f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
@@ -53,7 +56,7 @@ def _patient_columns(today: date) -> dict[str, Column]:
     def when(s: progress.PatientSummary) -> str:
         return "no course" if s.next_due is None else _lateness(s.next_due, today)
 
-    columns = (
+    return [
         Column("Patient", value=lambda s: s.patient_id),
         Column("Name", whole=False, drop=1, value=lambda s: s.name),
         Column("Indication", whole=False, drop=4, value=lambda s: s.indication),
@@ -74,8 +77,7 @@ def _patient_columns(today: date) -> dict[str, Column]:
             cell=lambda s: text(", ".join(s.latest_complications)),
         ),
         Column("Problem", value=lambda s: None, table=False),
-    )
-    return {c.key: c for c in columns}
+    ]
 
 
 def _course_end(s: progress.PatientSummary) -> str:
@@ -85,19 +87,12 @@ def _course_end(s: progress.PatientSummary) -> str:
     return "complete" if s.planned else "—"
 
 
-def overview_columns(today: date) -> list[Column]:
-    """The overview: at a narrow width the free text goes first (the indication, then the
-    latest complications), then the last session date, then the name. Its ``problem`` holds why a chart could not
-    be read (the table says it in the name column)."""
-    return list(_patient_columns(today).values())
-
-
 def due_columns(today: date) -> list[Column]:
     """``due``: who, their course and progress, and when (the indication, the latest
     complications and the overview's problem are not part of it). A recall list is for
     calling people: at a narrow width the course goes first, then the last session date,
     then the progress; the name stays with the id and the date."""
-    c = _patient_columns(today)
+    c = {column.key: column for column in overview_columns(today)}
     return [
         c["patient"],
         c["name"],
@@ -196,12 +191,12 @@ def due(
     problems: list[tuple[str, str]],
     today: date,
     fmt: str,
-    nobody: str = "",
+    nobody: str,
 ) -> None:
     """Who is due, a row per due course; ``nobody``: the sentence a table gives instead of an
     empty box."""
     _problems_note(problems)
-    if not summaries and nobody and fmt == "table":
+    if not summaries and fmt == "table":
         console().print(shown(nobody))
         return
     styles = [
