@@ -405,8 +405,6 @@ def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
     from rich.console import Group
     from rich.padding import Padding
 
-    from mesolog.model.corrections import numbered_kinds
-
     indent = 4
     blocks: list[RenderableType] = [shown("Sessions", style="italic")]
     for s, gap in rows:
@@ -416,7 +414,7 @@ def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
             head += f"  {gap} day{'' if gap == 1 else 's'} after the previous"
         lines = [", ".join(s.areas)]
         lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
-        lines += _substance_lines(s.substances, width - indent, numbered_kinds(s)[0])
+        lines += _substance_lines(s, width - indent)
         complications = _numbered(s, 1, map(_complication_line, s.complications))
         lines += ["complication: " + line for line in complications]
         if s.notes:
@@ -430,19 +428,17 @@ def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
     return Group(*blocks)
 
 
-def _substance_lines(
-    substances: tuple[Substance, ...], room: int, numbered: bool = False
-) -> list[str]:
+def _substance_lines(session: Session, room: int) -> list[str]:
     """One aligned line per substance (name, amount, lot, expiry) if they fit ``room``;
-    else the name and amount on one line and the lot and expiry on the next. ``numbered``:
-    each name after its number, as a correction names it."""
+    else the name and amount on one line and the lot and expiry on the next. Each name is
+    numbered as in the table (:func:`_numbered`)."""
     from rich.cells import cell_len
 
     from mesolog.render.sessions import substance_parts
 
-    cells = [substance_parts(x) for x in substances]
-    if numbered:
-        cells = [(f"#{n} {c[0]}", *c[1:]) for n, c in enumerate(cells, 1)]
+    parts = [substance_parts(x) for x in session.substances]
+    names = _numbered(session, 0, (p[0] for p in parts))
+    cells = [(name, *p[1:]) for name, p in zip(names, parts, strict=True)]
     widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
     if sum(widths) + 6 <= room:
         return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]
