@@ -74,7 +74,7 @@ def overview_columns(today: date) -> list[Column]:
             whole=False,
             drop=3,
             value=lambda s: list(s.latest_complications),
-            cell=lambda s: text(", ".join(s.latest_complications)),
+            cell=lambda s: ", ".join(s.latest_complications),
         ),
         Column("Problem", value=lambda s: None, table=False),
     ]
@@ -232,18 +232,16 @@ def found_columns() -> list[Column]:
             whole=False,
             drop=2,
             value=lambda r: "; ".join(r.areas),
-            cell=lambda r: text(", ".join(r.areas)),
+            cell=lambda r: ", ".join(r.areas),
         ),
         Column(
             "Substances (lot)",
             key="substances",
             value=lambda r: "; ".join(f"{n} {amount_text(a, u)}" for n, a, u, _ in r.substances),
-            cell=lambda r: text(
-                "\n".join(
-                    f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "")
-                    for n, a, u, lot in r.substances
-                )
-            ),
+            cell=lambda r: [
+                f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "")
+                for n, a, u, lot in r.substances
+            ],
         ),
         Column(
             "Lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False
@@ -262,7 +260,7 @@ def found_columns() -> list[Column]:
             whole=False,
             drop=1,
             value=lambda r: "; ".join(f"{n} ({s})" for n, s in r.complications),
-            cell=lambda r: text(", ".join(f"{n} ({s})" for n, s in r.complications)),
+            cell=lambda r: ", ".join(f"{n} ({s})" for n, s in r.complications),
         ),
         Column("Practitioner", whole=False, drop=5, value=lambda r: r.practitioner),
         Column("Indication", value=lambda r: r.indication or "", table=False),
@@ -283,10 +281,10 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
 Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str]
 
 
-def _who(a: Administration) -> Text:
+def _who(a: Administration) -> list[str]:
     p = a[0]
     contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
-    return text("\n".join(x for x in contact if x) if a[3] else "")
+    return [x for x in contact if x] if a[3] else []
 
 
 def lot_columns(corrected: bool = False) -> list[Column]:
@@ -414,7 +412,7 @@ def stats_columns() -> list[Column]:
             whole=False,
             drop=1,
             value=lambda g: "; ".join(f"{name} {n}" for name, n in g.top),
-            cell=lambda g: text(", ".join(f"{name} ({n})" for name, n in g.top)),
+            cell=lambda g: ", ".join(f"{name} ({n})" for name, n in g.top),
         ),
     ]
 

@@ -84,10 +84,14 @@ def machine_rows(columns: Sequence[Column], items: Iterable[object]) -> list[lis
 
 
 def text(value: object) -> Text:
-    """A machine value as an inert table cell (Rich markup in chart text prints as typed):
-    nothing for None, a list one item a line, a date as ISO."""
+    """A value as an inert table cell (Rich markup in chart text prints as typed): a ``Text``
+    as it is, nothing for None, a list one item a line, a date as ISO."""
     from datetime import date
 
+    from rich.text import Text
+
+    if isinstance(value, Text):
+        return value
     if value is None:
         return shown("")
     if isinstance(value, (list, tuple)):
@@ -98,10 +102,11 @@ def text(value: object) -> Text:
 
 
 def table_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
-    """The cells the table draws for each item, a row each (see :func:`drawn`)."""
+    """The cells the table draws for each item, a row each (see :func:`drawn`): each its
+    ``cell`` or else its ``value``, made a table cell by :func:`text`."""
     visible = drawn(columns)
     return [
-        [c.cell(item) if c.cell else text(c.value(item) if c.value else None) for c in visible]
+        [text(c.cell(item) if c.cell else c.value(item) if c.value else None) for c in visible]
         for item in items
     ]
 

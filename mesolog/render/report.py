@@ -39,7 +39,6 @@ from mesolog.render.fit import (
     keys,
     machine_rows,
     table_rows,
-    text,
     view,
 )
 
@@ -100,40 +99,34 @@ SessionRow = tuple[Session, "int | None"]
 
 
 SESSIONS = (
-    Column("#", key="session", value=lambda r: r[0].id, cell=lambda r: text(_number_cell(r[0]))),
+    Column("#", key="session", value=lambda r: r[0].id, cell=lambda r: _number_cell(r[0])),
     Column(
         "Date",
         value=lambda r: r[0].date.isoformat(),
-        cell=lambda r: text(r[0].date.isoformat() + ("" if r[1] is None else f"\n+{r[1]} d")),
+        cell=lambda r: r[0].date.isoformat() + ("" if r[1] is None else f"\n+{r[1]} d"),
     ),
     Column("Status", value=lambda r: r[0].status, table=False),
     Column("Amended", value=lambda r: bool(r[0].amendments), table=False),
     Column("Days", key="days_since_previous", value=lambda r: r[1], table=False),
-    Column(
-        "Areas", whole=False, value=lambda r: r[0].areas, cell=lambda r: text(", ".join(r[0].areas))
-    ),
+    Column("Areas", whole=False, value=lambda r: r[0].areas, cell=lambda r: ", ".join(r[0].areas)),
     Column("Indication", value=lambda r: r[0].indication or "", table=False),
     Column(
         "Substances (lot)",
         key="substances",
         value=lambda r: [f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances],
-        cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
+        cell=lambda r: _numbered(r[0], 0, map(_substance_line, r[0].substances)),
     ),
     Column("Lots", value=lambda r: [x.lot or "" for x in r[0].substances], table=False),
     Column("Expiries", table=False, value=lambda r: [date_text(x.expiry) for x in r[0].substances]),
     Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
-    Column(
-        "Technique", value=lambda r: r[0].technique, cell=lambda r: text("\n".join(_protocol(r[0])))
-    ),
+    Column("Technique", value=lambda r: r[0].technique, cell=lambda r: _protocol(r[0])),
     Column("Method", value=lambda r: r[0].method or "", table=False),
     Column("Anaesthetic", whole=False, value=lambda r: r[0].anaesthetic),
     Column(
         "Complications",
         whole=False,
         value=lambda r: [complication_text(c) for c in r[0].complications],
-        cell=lambda r: text(
-            "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
-        ),
+        cell=lambda r: _numbered(r[0], 1, map(_complication_line, r[0].complications)) or "none",
     ),
     Column(
         "Measurements",
@@ -387,7 +380,7 @@ COMPLICATIONS = (
 )
 LOTS = (
     Column("Product", value=lambda u: u.substance),
-    Column("Lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
+    Column("Lot", value=lambda u: u.lot or "", cell=lambda u: u.lot or "—"),
     Column("Expiry", value=lambda u: date_text(u.expiry)),
     Column("Sessions", whole=False, value=lambda u: ", ".join(str(n) for n in u.sessions)),
     Column("First", drop=2, value=lambda u: date_text(u.first)),
@@ -508,7 +501,7 @@ AUDIT = (
         "When, by",
         key="when",
         value=lambda a: a[1],
-        cell=lambda a: text("\n".join(filter(None, (moment_text(a[1]), a[2])))),
+        cell=lambda a: list(filter(None, (moment_text(a[1]), a[2]))),
     ),
     Column("By", whole=False, value=lambda a: a[2], table=False),
     Column("Why", whole=False, value=lambda a: a[3]),
