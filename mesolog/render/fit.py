@@ -286,9 +286,8 @@ def table_or_blocks(
     a line naming the columns left out and what shows them (``more``: a command without
     ``--format`` says only the wider window)."""
     from rich.console import Group
-    from rich.text import Text
 
-    heading = title if isinstance(title, Text) else shown(title)
+    heading = text(title)
     fit = fitted(width, columns, rows, row_styles, title=heading, title_justify="left")
     if fit.table is None:
         return [Group(heading, stacked(width, columns, rows, row_styles))]

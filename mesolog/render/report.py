@@ -216,9 +216,9 @@ def report_parts(
     sessions: tuple[Session, ...],
     today: date,
     audit: bool,
-    width: int | None = None,
+    width: int,
 ) -> list[RenderableType]:
-    """The report as Rich renderables for a screen ``width`` columns wide (None: any width).
+    """The report as Rich renderables for a screen ``width`` columns wide.
 
     Below the width the session table needs, sessions are shown as blocks (see
     :func:`_session_blocks`); the other tables leave out low-value columns or become blocks.
@@ -226,21 +226,20 @@ def report_parts(
 
     from mesolog.model import progress
 
-    room = width or 1_000_000
     parts: list[RenderableType] = [shown(_who(chart), style="bold")]
-    parts.append(_sessions_part(chart, sessions, room))
+    parts.append(_sessions_part(chart, sessions, width))
     if any(s.zones for s in sessions):
         from mesolog.render.pictures import injection_map_part
 
         parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
     for title, columns, rows in _tables(sessions):
-        parts += view(room, columns, rows, title)
+        parts += view(width, columns, rows, title)
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts += view(room, AUDIT, _audit_rows(sessions), "Audit trail")
-        parts += chart_trail(chart, room)
+        parts += view(width, AUDIT, _audit_rows(sessions), "Audit trail")
+        parts += chart_trail(chart, width)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
     return parts
