@@ -195,12 +195,11 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     for part in path.parent.relative_to(data_dir).parts:
         folder = folder / part
         make_private_dir(folder)
+    from mesolog.store.files import fsync_folder, write_synced
+
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_synced(fd, data)
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -212,11 +211,7 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_folder(path.parent)
 
 
 def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
