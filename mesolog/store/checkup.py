@@ -341,16 +341,9 @@ def check_clinic(
         problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
     warning, note = _photo_sharing(clinic)
     problems += warning
-    if clinic.patients_dir.is_dir():
-        for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
-            problems.append(
-                Problem(
-                    leftover,
-                    None,
-                    "warning",
-                    "temporary file left by an interrupted write; safe to delete",
-                )
-            )
+    leftover = "temporary file left by an interrupted write; safe to delete"
+    for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
+        problems.append(Problem(path, None, "warning", leftover))
     problems += _uncommitted(clinic)
     return problems, len(ids), note
 
