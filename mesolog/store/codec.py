@@ -7,7 +7,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, fields
 from datetime import date, datetime, time
 from pathlib import Path
@@ -49,19 +49,41 @@ HEADER = (
 # --- encoding ---------------------------------------------------------------------------------
 
 
-def _table(header: str, values: dict[str, Any]) -> str:
-    """A table under ``header``. TOML has no null: absent optional fields are left out; tuples
-    become arrays."""
+def toml_block(header: str, values: Mapping[str, Any], as_array: bool) -> str:
+    """``[[header]]`` or ``[header]`` with its values as tomli_w writes them, then its own
+    tables, each under a header of its own: charts are written with it, and tables added to one
+    in place (``store.editing``). TOML has no null: absent optional fields are left out."""
     import tomli_w
 
-    clean = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v is not None}
-    return f"{header}\n{tomli_w.dumps(clean)}"
+    tables = {k: v for k, v in values.items() if isinstance(v, dict) or is_tables(v)}
+    scalars = {k: v for k, v in values.items() if v is not None and k not in tables}
+    block = (f"[[{header}]]\n" if as_array else f"[{header}]\n") + tomli_w.dumps(scalars)
+    for key, value in tables.items():
+        for item in [value] if isinstance(value, dict) else value:
+            inner = f"{header}.{toml_key(key)}"
+            block += "\n" + toml_block(inner, item, as_array=not isinstance(value, dict))
+    return block
+
+
+def is_tables(value: Any) -> bool:
+    """A non-empty list of tables (an array of tables, written as ``[[...]]`` blocks)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def toml_key(name: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_value(name)
+
+
+def toml_value(value: Any) -> str:
+    """A value (not a table) as tomli_w writes it after ``key = ``."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": value})[len("v = ") :].rstrip("\n")
 
 
 def encode_session(session: Session) -> str:
     """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
-    import tomli_w
-
     # The session's own fields, shallow: asdict would deep-copy the nested records only for
     # them to be dropped here (most of an import's encoding time).
     nested = (
@@ -82,25 +104,25 @@ def encode_session(session: Session) -> str:
     if session.photos and bare:
         scalars["photos"] = [item.file for item in session.photos]
     scalars["depth_mm"] = float(session.depth_mm)
-    blocks = [_table("[[sessions]]", scalars)]
+    blocks = [toml_block("sessions", scalars, True)]
     for item in session.substances:
         blocks.append(
-            _table("[[sessions.substances]]", {**asdict(item), "amount": float(item.amount)})
+            toml_block("sessions.substances", {**asdict(item), "amount": float(item.amount)}, True)
         )
     for zone in session.zones:
         amount = {"amount": float(zone.amount)} if zone.amount is not None else {}
-        blocks.append(_table("[[sessions.zones]]", {**asdict(zone), **amount}))
+        blocks.append(toml_block("sessions.zones", {**asdict(zone), **amount}, True))
     if not bare:
-        blocks += [_table("[[sessions.photos]]", asdict(item)) for item in session.photos]
+        blocks += [toml_block("sessions.photos", asdict(item), True) for item in session.photos]
     for complication in session.complications:
-        blocks.append(_table("[[sessions.complications]]", asdict(complication)))
+        blocks.append(toml_block("sessions.complications", asdict(complication), True))
     if session.measurements:
         values = {k: float(v) for k, v in session.measurements.items()}
-        blocks.append(f"[sessions.measurements]\n{tomli_w.dumps(values)}")
+        blocks.append(toml_block("sessions.measurements", values, False))
     for note in session.amendments:
-        blocks.append(_table("[[sessions.amendments]]", asdict(note)))
+        blocks.append(toml_block("sessions.amendments", asdict(note), True))
     for conflict in session.conflicts:
-        blocks.append(_table("[[sessions.conflicts]]", asdict(conflict)))
+        blocks.append(toml_block("sessions.conflicts", asdict(conflict), True))
     return "\n".join(blocks)
 
 
@@ -110,12 +132,12 @@ def encode_chart(chart: Chart) -> str:
     parts = [
         HEADER,
         tomli_w.dumps({"schema": chart.schema}),
-        _table("[patient]", asdict(chart.patient)),
+        toml_block("patient", asdict(chart.patient), False),
     ]
-    parts += [_table("[[courses]]", asdict(course)) for course in chart.courses]
+    parts += [toml_block("courses", asdict(course), True) for course in chart.courses]
     parts += [encode_session(session) for session in chart.sessions]
     # The chart-level trail (patient details, courses), after the sessions.
-    parts += [_table("[[amendments]]", asdict(note)) for note in chart.amendments]
+    parts += [toml_block("amendments", asdict(note), True) for note in chart.amendments]
     return "\n".join(parts)
 
 
