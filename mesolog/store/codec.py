@@ -304,15 +304,6 @@ class _Reader:
         return value
 
 
-def _decode_amendment(a: _Reader) -> Amendment:
-    return Amendment(
-        at=a.moment("at", required=True),
-        by=a.text("by") or "",
-        reason=a.text("reason") or "",
-        changes=a.texts("changes"),
-    )
-
-
 # How a record's field is read, by the type the record declares: a field added to a record is
 # read without a line here.
 _READ: dict[str, Callable[[_Reader, str, bool], Any]] = {
@@ -347,6 +338,19 @@ def _records(
         _decode_record(r.inner(item, where, key, index), record, **own)
         for index, item in enumerate(r.tables(key))
     )
+
+
+def _said(r: _Reader, key: str) -> str:
+    """Who or why, in a trail entry: "" when it is not said."""
+    return r.text(key) or ""
+
+
+# A trail entry's own rules (a session's, or the chart's): who and why may go unsaid.
+_TRAIL: dict[str, Callable[[_Reader, str], Any]] = {
+    "by": _said,
+    "reason": _said,
+    "changes": _Reader.texts,
+}
 
 
 def _named(r: _Reader, key: str) -> str:
@@ -405,10 +409,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         Complication,
         severity=lambda c, key: c.text(key) or None,  # absent: not recorded
     )
-    amendments = [
-        _decode_amendment(r.inner(item, f"{r.where} amendment", "amendments", index))
-        for index, item in enumerate(r.tables("amendments"))
-    ]
+    amendments = _records(r, "amendments", f"{r.where} amendment", Amendment, **_TRAIL)
     m = r.inner(r.table.get("measurements", {}), f"{r.where} measurements", "measurements")
     measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
@@ -428,7 +429,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         status=r.text("status") or "active",
         complications=complications,
         measurements=measurements,
-        amendments=tuple(amendments),
+        amendments=amendments,
         conflicts=conflicts,
         uid=uid,
     )
@@ -478,10 +479,7 @@ def _decode(
         )
         if len(problems or ()) > before:
             broken.add(index)
-    amendments = tuple(
-        _decode_amendment(top.inner(raw, "chart amendment", "amendments", index))
-        for index, raw in enumerate(top.tables("amendments"))
-    )
+    amendments = _records(top, "amendments", "chart amendment", Amendment, **_TRAIL)
     return Chart(patient, courses, tuple(sessions), SCHEMA, amendments), broken
 
 
