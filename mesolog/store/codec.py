@@ -59,8 +59,8 @@ def toml_block(header: str, values: Mapping[str, Any], as_array: bool) -> str:
     scalars = {k: v for k, v in values.items() if v is not None and k not in tables}
     block = (f"[[{header}]]\n" if as_array else f"[{header}]\n") + tomli_w.dumps(scalars)
     for key, value in tables.items():
+        inner = f"{header}.{toml_key(key)}"
         for item in [value] if isinstance(value, dict) else value:
-            inner = f"{header}.{toml_key(key)}"
             block += "\n" + toml_block(inner, item, as_array=not isinstance(value, dict))
     return block
 
@@ -83,47 +83,35 @@ def toml_value(value: Any) -> str:
 
 
 def encode_session(session: Session) -> str:
-    """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
+    """One ``[[sessions]]`` block, then its substances, zones, photos, complications,
+    measurements, amendments and conflicts, each under a header of its own."""
+    tables = {
+        "substances": [{**asdict(s), "amount": float(s.amount)} for s in session.substances],
+        "zones": [{**asdict(z), "amount": _real(z.amount)} for z in session.zones],
+        "photos": [asdict(item) for item in session.photos],
+        "complications": [asdict(item) for item in session.complications],
+        "measurements": {k: float(v) for k, v in session.measurements.items()},
+        "amendments": [asdict(note) for note in session.amendments],
+        "conflicts": [asdict(conflict) for conflict in session.conflicts],
+    }
     # The session's own fields, shallow: asdict would deep-copy the nested records only for
     # them to be dropped here (most of an import's encoding time).
-    nested = (
-        "substances",
-        "zones",
-        "photos",
-        "complications",
-        "measurements",
-        "amendments",
-        "conflicts",
-    )
-    own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
+    own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in tables}
     # The number, then the identity, then the rest in the record's order.
-    scalars = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
+    document = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
+    document["depth_mm"] = float(session.depth_mm)
     # Bare paths (``--photo PATH``, charts from before ``photo add``) stay a list of text, as
     # such charts were written; photos kept by ``photo add`` are tables (docs/photos.md).
-    bare = all(item.bare for item in session.photos)
-    if session.photos and bare:
-        scalars["photos"] = [item.file for item in session.photos]
-    scalars["depth_mm"] = float(session.depth_mm)
-    blocks = [toml_block("sessions", scalars, True)]
-    for item in session.substances:
-        blocks.append(
-            toml_block("sessions.substances", {**asdict(item), "amount": float(item.amount)}, True)
-        )
-    for zone in session.zones:
-        amount = {"amount": float(zone.amount)} if zone.amount is not None else {}
-        blocks.append(toml_block("sessions.zones", {**asdict(zone), **amount}, True))
-    if not bare:
-        blocks += [toml_block("sessions.photos", asdict(item), True) for item in session.photos]
-    for complication in session.complications:
-        blocks.append(toml_block("sessions.complications", asdict(complication), True))
-    if session.measurements:
-        values = {k: float(v) for k, v in session.measurements.items()}
-        blocks.append(toml_block("sessions.measurements", values, False))
-    for note in session.amendments:
-        blocks.append(toml_block("sessions.amendments", asdict(note), True))
-    for conflict in session.conflicts:
-        blocks.append(toml_block("sessions.conflicts", asdict(conflict), True))
-    return "\n".join(blocks)
+    if session.photos and all(item.bare for item in session.photos):
+        document["photos"] = [item.file for item in session.photos]
+        del tables["photos"]
+    document.update((key, value) for key, value in tables.items() if value)
+    return toml_block("sessions", document, as_array=True)
+
+
+def _real(value: float | None) -> float | None:
+    """A zone's amount as a TOML float; None (not recorded) is left out."""
+    return None if value is None else float(value)
 
 
 def encode_chart(chart: Chart) -> str:
