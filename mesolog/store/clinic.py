@@ -477,13 +477,11 @@ class Clinic:
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
             new = replace(chart, courses=(*chart.courses, course))
-            return (
-                new,
-                _revised(text, chart, new),
-                f"{chart.patient.id}: course {course.name} added",
-            )
+            message = f"{chart.patient.id}: course {course.name} added"
+            return new, _revised(text, chart, new), message
 
-        return self._change(patient_id, change, "")[1]
+        _, path = self._change(patient_id, change, "")
+        return path
 
     def amend(
         self,
