@@ -639,6 +639,7 @@ class Clinic:
         """Change the patient's details (``name``, ``birth_year``, ``sex``, ``phone``, ``email``,
         ``note``; ``""`` clears one), each old -> new in a chart-level amendment."""
         from mesolog.model import details
+        from mesolog.store.settling import settle_chart_conflicts
 
         if not changes:
             flags = ", ".join("--" + f.replace("_", "-") for f in details.PATIENT_FIELDS)
@@ -651,7 +652,7 @@ class Clinic:
         def change(chart: Chart, text: str) -> Changed:
             patient, lines = details.changed_patient(chart.patient, checked)
             # A detail given now is the answer to a merge's conflict on it: settled.
-            text, settled = _settled(text, [f"patient.{key}" for key in checked])
+            text, settled = settle_chart_conflicts(text, [f"patient.{key}" for key in checked])
             new = details.with_trail(
                 replace(chart, patient=patient), lines + settled, now(), by, reason
             )
@@ -719,13 +720,15 @@ class Clinic:
         chart, whose last amendment lists the changes. The merge conflicts on ``fields`` (the
         ones given a value) are settled."""
         from mesolog.model import details
+        from mesolog.store.settling import settle_chart_conflicts
 
         def change(chart: Chart, text: str) -> Changed:
             old = details.find_course(chart, name)
             course, lines = edit(chart, old)
             courses = tuple(course if c is old else c for c in chart.courses)
             # The merge names a course's conflicts by the course's name in lower case.
-            text, settled = _settled(text, [f"courses.{old.name.lower()}.{f}" for f in fields])
+            conflicts = [f"courses.{old.name.lower()}.{f}" for f in fields]
+            text, settled = settle_chart_conflicts(text, conflicts)
             new = details.with_trail(
                 replace(chart, courses=courses), lines + settled, now(), by, reason
             )
@@ -961,13 +964,6 @@ def _revised(text: str, before: Chart, after: Chart) -> str:
     from mesolog.store.editing import revise_chart
 
     return revise_chart(text, before, after)
-
-
-def _settled(text: str, fields: list[str]) -> tuple[str, list[str]]:
-    """``text`` without the merge conflicts on ``fields``, and the trail lines saying so."""
-    from mesolog.store.settling import settle_chart_conflicts
-
-    return settle_chart_conflicts(text, fields)
 
 
 def _changed_names(chart: Chart) -> str:

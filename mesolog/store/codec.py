@@ -365,12 +365,6 @@ def _course_status(c: _Reader, key: str) -> str:
     return str(status)
 
 
-def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
-    from mesolog.store.chartblocks import schema1_uid  # only schema-1 charts need it
-
-    return schema1_uid(patient_id, number, recorded) or ""
-
-
 # A session's optional one-value fields (course, method, needle_gauge, source...).
 _OPTIONAL = tuple(
     (f.name, _READ[str(f.type).removesuffix(" | None")])
@@ -387,7 +381,11 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     recorded = r.moment("recorded", required=True)
     # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
     # Without a number or a recorded moment (reported above) there is none to derive.
-    uid = r.text("uid") or _schema1_uid(patient_id, number, recorded)
+    uid = r.text("uid")
+    if not uid:
+        from mesolog.store.chartblocks import schema1_uid  # only schema-1 charts need it
+
+        uid = schema1_uid(patient_id, number, recorded) or ""
     conflicts = _records(r, "conflicts", f"{r.where} conflict", Conflict)
     substances = _records(r, "substances", f"{r.where} substance", Substance)
     complications = _records(

@@ -56,16 +56,12 @@ class Picture:
 
 
 def _refuse(path: Path, why: str) -> UnusablePhoto:
-    return UnusablePhoto(f"{_named(path)} {why}; nothing was written.")
-
-
-def _named(path: Path) -> str:
-    """A file as named in a sentence: as given, or quoted with escapes when its name holds a
+    """The refusal of ``path``, named as given, or quoted with escapes when its name holds a
     control character (a file from someone else's folder cannot move the cursor, colour the
     screen or break the sentence over two lines)."""
     from mesolog.store.incoming import named
 
-    return named(str(path))
+    return UnusablePhoto(f"{named(str(path))} {why}; nothing was written.")
 
 
 def read_file(path: Path) -> bytes:
