@@ -43,31 +43,28 @@ def revise_chart(text: str, before: Chart, after: Chart) -> str:
         ) from None
 
 
-def revise(text: str, before: Document, after: Document) -> str:
-    """Apply the differences between two TOML documents (as tomllib gives them) to ``text``.
+def revise(text: str, before: Document, after: Document, place: Place = ()) -> str:
+    """Apply the differences between two TOML documents (as tomllib gives them) to ``text``:
+    the whole file, or the table at ``place``.
 
     ``before`` is what ``text`` holds, as far as the caller knows; keys in the text that neither
     document names (hand-typed ones) are never touched.
     """
-    return _revise_table(text, (), before, after)
+    previous: list[str] = []
+    for key, value in after.items():
+        here = (*place, key)
+        if key not in before:
+            text = insert(text, here, value, previous)
+        elif before[key] != value:
+            text = _revise_value(text, here, before[key], value, previous)
+        previous.append(key)
+    for key in reversed(list(before)):
+        if key not in after:
+            text = remove_value(text, (*place, key), before[key])
+    return text
 
 
 # --- the differences --------------------------------------------------------------------------
-
-
-def _revise_table(text: str, place: Place, old: Document, new: Document) -> str:
-    previous: list[str] = []
-    for key, value in new.items():
-        here = (*place, key)
-        if key not in old:
-            text = insert(text, here, value, previous)
-        elif old[key] != value:
-            text = _revise_value(text, here, old[key], value, previous)
-        previous.append(key)
-    for key in reversed(list(old)):
-        if key not in new:
-            text = remove_value(text, (*place, key), old[key])
-    return text
 
 
 def _revise_value(text: str, place: Place, old: Any, new: Any, previous: Sequence[str]) -> str:
@@ -75,7 +72,7 @@ def _revise_value(text: str, place: Place, old: Any, new: Any, previous: Sequenc
     if place in layout.keys:
         return _replace(text, layout.keys[place], new)
     if isinstance(old, dict) and isinstance(new, dict):
-        return _revise_table(text, place, old, new)
+        return revise(text, old, new, place)
     if is_tables(old) and is_tables(new):
         for index, (before, after) in enumerate(zip(old, new, strict=False)):
             if before != after:
