@@ -85,11 +85,10 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
     be a guess, and writing it back would merge them."""
     twins = [index for index, s in enumerate(chart.sessions) if s.id == number]
     if len(twins) > 1:
-        from mesolog.store.layout import scan
+        from mesolog.store.codec import Lines
 
-        layout = scan(text)
         # The lines of their numbers, as `check` names them: where the renumbering is typed.
-        lines = " and ".join(str(layout.line(("sessions", i, "id"))) for i in twins)
+        lines = " and ".join(map(str, Lines(text).lines([("sessions", i, "id") for i in twins])))
         raise DuplicateSession(
             f"patient {chart.patient.id} has {len(twins)} sessions numbered {number} "
             f"(lines {lines}); renumber one by hand, then run `mesolog check`; nothing changed."
