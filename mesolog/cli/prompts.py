@@ -178,30 +178,32 @@ def _ask(
     answer: Callable[[str], "Given"],
     draft: Callable[["Given"], Any],
 ) -> "Given":
-    """One question; an answer the drafting function refuses is said and asked again. The
-    default is shown inert (it may quote the chart) and given back as it is."""
-    from mesolog.errors import MesologError
+    """One question; an answer the drafting function refuses is said and asked again."""
 
-    def checked(text: str) -> "Given":
-        _typed_keys(text)
+    def drafted(text: str) -> "Given":
         answers = answer(text)
-        try:
-            draft(answers)
-        except MesologError as error:
-            raise typer.BadParameter(str(error)) from None
+        draft(answers)
         return answers
 
-    result: Given = _prompt(label, default, checked)
+    result: Given = _prompt(label, default, drafted)
     return result
 
 
 def _prompt(label: str, default: str | None, check: Callable[[str], Any]) -> Any:
-    """One question as the screen shows it: its default in brackets, both inert; an empty
-    answer gives the default back, through ``check`` like any answer."""
-    from mesolog.errors import inert
+    """One question as the screen shows it: its default in brackets, both inert (it may quote
+    the chart); an empty answer gives the default back, through ``check`` like any answer. An
+    answer holding a control key, or that ``check`` refuses, is said and asked again."""
+    from mesolog.errors import MesologError, inert
+
+    def checked(text: str) -> Any:
+        _typed_keys(text)
+        try:
+            return check(text)
+        except MesologError as error:
+            raise typer.BadParameter(str(error)) from None
 
     shown = inert(f"{label} [{default}]" if default else label)
-    return typer.prompt(shown, default=default, show_default=False, value_proc=check)
+    return typer.prompt(shown, default=default, show_default=False, value_proc=checked)
 
 
 def _typed_keys(text: str) -> None:
@@ -240,22 +242,16 @@ def _ask_lots(
 
 
 def _lot(text: str) -> str:
-    _typed_keys(text)
     if ":" in text:
         raise typer.BadParameter("a lot cannot hold ':' (it separates the parts of a substance)")
     return text.strip()
 
 
 def _expiry(text: str) -> str:
-    from mesolog.errors import MesologError
     from mesolog.model import parse_date
 
-    _typed_keys(text)
     if text.strip():
-        try:
-            parse_date(text, "expiry")
-        except MesologError as error:
-            raise typer.BadParameter(str(error)) from None
+        parse_date(text, "expiry")
     return text.strip()
 
 
