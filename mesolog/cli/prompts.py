@@ -106,16 +106,14 @@ def ask_missing(
 
     missing = draft(given).missing  # a refused option stops here, before any question
     defaults = drafting.prompt_defaults(chart, practice)
-    for name in drafting.REQUIRED:
-        if name not in missing:
-            continue
+    for name in missing:  # in the order of drafting.REQUIRED
         given = _ask(LABELS[name], defaults[name], _answering(given, name), draft)
         if name == "substance":
             show(draft(given), {"substance"})
             given = _ask_lots(given, chart, practice, draft)
             show(draft(given), {"substance", "lot"})
         else:
-            show(draft(given), {name, "depth"} if name == "depth" else {name})
+            show(draft(given), {name})
     if missing:
         given = _ask_protocol(given, chart, draft)
         if chart.last_session is None:
