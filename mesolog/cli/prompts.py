@@ -110,7 +110,7 @@ def ask_missing(
         given = _ask(LABELS[name], defaults[name], _answering(given, name), draft)
         if name == "substance":
             show(draft(given), {"substance"})
-            given = _ask_lots(given, chart, practice, draft)
+            given = _ask_lots(given, chart, practice)
             show(draft(given), {"substance", "lot"})
         else:
             show(draft(given), {name})
@@ -216,9 +216,7 @@ def _typed_keys(text: str) -> None:
         )
 
 
-def _ask_lots(
-    given: "Given", chart: "Chart", practice: "ClinicDefaults", draft: Callable[["Given"], Any]
-) -> "Given":
+def _ask_lots(given: "Given", chart: "Chart", practice: "ClinicDefaults") -> "Given":
     """For each substance without a lot: its lot (the last one offered), then its expiry when
     the lot is new to this patient (a known lot keeps the expiry recorded with it)."""
     from mesolog.model import progress, substance
@@ -228,7 +226,7 @@ def _ask_lots(
         item, _ = substance(spec, practice.vocabulary)
         if item.lot is None:
             offered = progress.last_lot(chart, item.name) or ""
-            lot = _prompt(f"Lot of {item.name} (blank if unknown)", offered, _lot).strip()
+            lot = _prompt(f"Lot of {item.name} (blank if unknown)", offered, _lot)
             if lot:
                 spec += f":LOT {lot}"
                 if not progress.lot_known(chart, item.name, lot):
