@@ -28,16 +28,11 @@ from typing import Any
 COMPLETE_VAR = "_MESOLOG_COMPLETE"
 
 
-def _data_dir(ctx: Any) -> str | None:
-    # The root callback does not run while completing; read --data-dir from the parsed params.
-    value = ctx.find_root().params.get("data_dir")
-    return str(value) if value else None
-
-
 def clinic_of(ctx: Any) -> Any:
     from mesolog.store import Clinic, data_location
 
-    return Clinic(data_location(_data_dir(ctx)).path)
+    # The root callback does not run while completing; read --data-dir from the parsed params.
+    return Clinic(data_location(ctx.find_root().params.get("data_dir")).path)
 
 
 def _vocabulary() -> Any:
