@@ -138,17 +138,15 @@ def config_path() -> None:
 def config_show(ctx: typer.Context) -> None:
     """Print the settings in force. Example: mesolog config show"""
     from mesolog.render.console import write
+    from mesolog.store.config import TEXT_KEYS
 
     settings = state_of(ctx).config()
-    address = settings.clinic_address.replace("\n", ", ")
+    # One line a setting: the address's lines joined with commas.
+    texts = ((key, (getattr(settings, key) or "").replace("\n", ", ")) for key in TEXT_KEYS)
     extra = ", ".join(f"{k} ({v})" for k, v in settings.substances.items())
     lines = [
         f"file: {settings.path or '(none; defaults in force)'}",
-        f"practitioner: {settings.practitioner or '(not set)'}",
-        f"clinic_name: {settings.clinic_name or '(not set)'}",
-        f"clinic_address: {address or '(not set)'}",
-        f"technique: {settings.technique or '(not set)'}",
-        f"anaesthetic: {settings.anaesthetic or '(not set)'}",
+        *(f"{key}: {text or '(not set)'}" for key, text in texts),
         f"extra areas: {', '.join(settings.areas) or '(none)'}",
         f"extra substances: {extra or '(none)'}",
         *(f"aftercare.{name}: set (printed on the summary page)" for name in settings.aftercare),
