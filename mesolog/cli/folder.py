@@ -111,19 +111,12 @@ def paths(ctx: typer.Context) -> None:
     from mesolog.store import cache_location, config_location, history
 
     data = state_of(ctx).location()
-    config = config_location()
-    cache = cache_location()
     git_state = "on (git repository)" if history.enabled(data.path) else "off"
     if history.git_binary() is None:
         git_state = "off (git not installed)"
-    clinic_view.paths(
-        [
-            ("data", data.path, data.chosen_by),
-            ("config", config.path, config.chosen_by),
-            ("cache", cache.path, cache.chosen_by),
-            ("history", data.path / ".git", git_state),
-        ]
-    )
+    places = {"data": data, "config": config_location(), "cache": cache_location()}
+    rows = [(name, place.path, place.chosen_by) for name, place in places.items()]
+    clinic_view.paths([*rows, ("history", data.path / ".git", git_state)])
 
 
 @config_app.command("path")
