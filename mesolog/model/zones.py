@@ -131,12 +131,7 @@ class ZoneCatalogue:
     def tables(self) -> dict[str, dict[str, str]]:
         """Per catalogue area, each zone and alias (compared by :func:`zone_key`) -> its zone;
         built on first use (a catalogue never changes: ``extended`` makes another)."""
-        return {
-            area: {
-                zone_key(word): name for name, aliases in names.items() for word in (name, *aliases)
-            }
-            for area, names in self.zones.items()
-        }
+        return {area: vocab.alias_table(names, zone_key) for area, names in self.zones.items()}
 
     def zone(self, area: str, word: str) -> str | None:
         """The canonical zone ``word`` names in ``area``, or None."""
