@@ -536,7 +536,8 @@ def _settled(
     session: Session, given: Given, words: vocab.Vocabulary, today: date
 ) -> tuple[Any, ...]:
     """The session's complications with those ``--resolve-complication`` names settled on the
-    date ``--resolved`` gives (required with it), outcome ``--outcome`` or "resolved"."""
+    date ``--resolved`` gives (required with it), outcome ``--outcome`` or "resolved"; the
+    others as they were."""
     if not given.resolve_complications:
         if given.resolved or given.outcome:
             raise InvalidValue(
@@ -552,10 +553,12 @@ def _settled(
             "give the date it resolved with --resolved YYYY-MM-DD",
         )
     resolved = past_date(given.resolved, "resolved", today)
-    outcome = choice(given.outcome, "outcome", vocab.OUTCOMES) if given.outcome else None
-    return corrections.resolved_complications(
-        session, given.resolve_complications, resolved, outcome, words
-    )
+    outcome = choice(given.outcome, "outcome", vocab.OUTCOMES) if given.outcome else "resolved"
+    items = list(session.complications)
+    for name in given.resolve_complications:
+        index = corrections.complication_index(session, name, "--resolve-complication", words)
+        items[index] = replace(items[index], resolved=resolved, outcome=outcome)
+    return tuple(items)
 
 
 def draft_amendment(
