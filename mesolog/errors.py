@@ -97,6 +97,26 @@ class MissingFields(BadUsage):
         self.fields = fields
 
 
+class InvalidPatientId(BadUsage):
+    """An id that could not safely become a file name; refused before any path is built."""
+
+
+class UnknownPatient(MesologError):
+    """No chart has that id."""
+
+
+class PatientExists(MesologError):
+    """A chart with that id (ignoring case) already exists."""
+
+
+class UnknownSession(MesologError):
+    """The patient has no session with that number."""
+
+
+class UnknownCourse(MesologError):
+    """The patient has no course with that name."""
+
+
 class CorruptFile(MesologError):
     """A patient file that cannot be read as a chart; it is never overwritten."""
 
@@ -107,80 +127,107 @@ class CorruptFile(MesologError):
         self.line = line
 
 
-def _kind(name: str, base: type[MesologError] = MesologError) -> type[MesologError]:
-    """A kind of refusal that says nothing but its sentence: a class of its own, so a caller
-    can catch it, whose exit code is its base's. The comment above each one says when."""
-    return type(name, (base,), {"__module__": __name__})
+class NewerSchema(MesologError):
+    """A file written by a newer mesolog; refused, never rewritten."""
 
 
-# --- refusals of what was typed: bad usage or an invalid value (exit 2) ----------------------
+class UnsafeFile(MesologError):
+    """A patient file that is a link out of the data folder, or otherwise not ours to touch."""
 
-# An id that could not safely become a file name; refused before any path is built.
-InvalidPatientId = _kind("InvalidPatientId", BadUsage)
-# An option given empty where it needs a value (``--output ""``).
-MissingValue = _kind("MissingValue", BadUsage)
-# A correction that names nothing to change (no option given).
-NothingToChange = _kind("NothingToChange", BadUsage)
-# ``config set/unset`` was given a key mesolog does not know (or cannot set).
-UnknownSetting = _kind("UnknownSetting", BadUsage)
-# A correction names an item two or more items of the session answer to (two products of one
-# name, two bruises): the command asks which, by its number, instead of guessing.
-WhichOne = _kind("WhichOne", BadUsage)
 
-# --- refused actions and bad data (exit 1) ---------------------------------------------------
+class NoDataFolder(MesologError):
+    """A reading command pointed at a data folder that does not exist."""
 
-# No chart has that id.
-UnknownPatient = _kind("UnknownPatient")
-# A chart with that id (ignoring case) already exists.
-PatientExists = _kind("PatientExists")
-# The patient has no session with that number.
-UnknownSession = _kind("UnknownSession")
-# The patient has no course with that name.
-UnknownCourse = _kind("UnknownCourse")
-# A file written by a newer mesolog; refused, never rewritten.
-NewerSchema = _kind("NewerSchema")
-# A patient file that is a link out of the data folder, or otherwise not ours to touch.
-UnsafeFile = _kind("UnsafeFile")
-# A reading command pointed at a data folder that does not exist.
-NoDataFolder = _kind("NoDataFolder")
-# An answer was printed, but some charts could not be read and are not in it.
-LeftOut = _kind("LeftOut")
-# A chart's dates cannot be computed with (the next session would fall after 9999).
-ImpossibleDate = _kind("ImpossibleDate")
-# Another mesolog holds the lock on this chart.
-ChartBusy = _kind("ChartBusy")
-# The config file cannot be read.
-ConfigError = _kind("ConfigError")
-# git is missing or refused a command given through ``mesolog git``.
-HistoryError = _kind("HistoryError")
-# A change that cannot be written without losing something typed by hand in the chart.
-WouldLoseHandEdits = _kind("WouldLoseHandEdits")
-# Two sessions of a chart carry the same number; changing "the" session would be a guess.
-DuplicateSession = _kind("DuplicateSession")
-# An output file is already there; it is replaced only with ``--force``.
-OutputExists = _kind("OutputExists")
-# An output file was asked for in a folder that is not there.
-NoSuchFolder = _kind("NoSuchFolder")
-# A correction that would leave the chart as it is (the values given are the chart's already, a
-# void of a voided session): a refused action, not an invalid value.
-AlreadyRecorded = _kind("AlreadyRecorded")
-# Two versions of a chart that the merge cannot read; the chart is left as it was.
-CannotMerge = _kind("CannotMerge")
-# ``mesolog sync`` stopped (offline, no remote, push refused, hand edits); nothing lost.
-SyncFailed = _kind("SyncFailed")
-# ``mesolog sync`` refused what the remote holds (a chart deleted, moved or unreadable, a link,
-# a merge attribute that is not mesolog's); nothing here was changed or pushed.
-RemoteRefused = _kind("RemoteRefused")
-# A merge kept both values of a field changed two ways; ``amend`` (a session), ``patient edit``
-# or ``course edit`` (the chart's own details) settles it.
-MergeConflict = _kind("MergeConflict")
-# A file given to ``import`` that cannot be read as records (wrong kind, empty, no rows).
-UnreadableImport = _kind("UnreadableImport")
-# ``import --apply`` refused: some rows were rejected and --skip-rejected was not given.
-ImportRejected = _kind("ImportRejected")
-# ``import --apply`` stopped by a fault while writing (a full disk): the charts written so far
-# were put back, or the message names those that could not be.
-ImportInterrupted = _kind("ImportInterrupted")
-# A file given to ``photo add`` that cannot be kept as a picture: not an image, cut short, too
-# large, a link or not a regular file. Nothing is written.
-UnusablePhoto = _kind("UnusablePhoto")
+
+class LeftOut(MesologError):
+    """An answer was printed, but some charts could not be read and are not in it."""
+
+
+class ImpossibleDate(MesologError):
+    """A chart's dates cannot be computed with (the next session would fall after 9999)."""
+
+
+class ChartBusy(MesologError):
+    """Another mesolog holds the lock on this chart."""
+
+
+class ConfigError(MesologError):
+    """The config file cannot be read."""
+
+
+class HistoryError(MesologError):
+    """git is missing or refused a command given through ``mesolog git``."""
+
+
+class WouldLoseHandEdits(MesologError):
+    """A change that cannot be written without losing something typed by hand in the chart."""
+
+
+class DuplicateSession(MesologError):
+    """Two sessions of a chart carry the same number; changing "the" session would be a guess."""
+
+
+class OutputExists(MesologError):
+    """An output file is already there; it is replaced only with ``--force``."""
+
+
+class MissingValue(BadUsage):
+    """An option given empty where it needs a value (``--output ""``): bad usage."""
+
+
+class NothingToChange(BadUsage):
+    """A correction that names nothing to change (no option given): bad usage."""
+
+
+class UnknownSetting(BadUsage):
+    """``config set/unset`` was given a key mesolog does not know (or cannot set)."""
+
+
+class NoSuchFolder(MesologError):
+    """An output file was asked for in a folder that is not there."""
+
+
+class AlreadyRecorded(MesologError):
+    """A correction that would leave the chart as it is (the values given are the chart's
+    already, a void of a voided session): a refused action (exit 1), not an invalid value."""
+
+
+class CannotMerge(MesologError):
+    """Two versions of a chart that the merge cannot read; the chart is left as it was."""
+
+
+class SyncFailed(MesologError):
+    """``mesolog sync`` stopped (offline, no remote, push refused, hand edits); nothing lost."""
+
+
+class RemoteRefused(MesologError):
+    """``mesolog sync`` refused what the remote holds (a chart deleted, moved or unreadable, a
+    link, a merge attribute that is not mesolog's); nothing here was changed or pushed."""
+
+
+class MergeConflict(MesologError):
+    """A merge kept both values of a field changed two ways; ``amend`` (a session),
+    ``patient edit`` or ``course edit`` (the chart's own details) settles it."""
+
+
+class UnreadableImport(MesologError):
+    """A file given to ``import`` that cannot be read as records (wrong kind, empty, no rows)."""
+
+
+class ImportRejected(MesologError):
+    """``import --apply`` refused: some rows were rejected and --skip-rejected was not given."""
+
+
+class ImportInterrupted(MesologError):
+    """``import --apply`` stopped by a fault while writing (a full disk): the charts written so
+    far were put back, or the message names those that could not be."""
+
+
+class WhichOne(BadUsage):
+    """A correction names an item two or more items of the session answer to (two products of
+    one name, two bruises): the command asks which, by its number, instead of guessing."""
+
+
+class UnusablePhoto(MesologError):
+    """A file given to ``photo add`` that cannot be kept as a picture: not an image, cut short,
+    too large, a link or not a regular file. Nothing is written."""

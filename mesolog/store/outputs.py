@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from mesolog.errors import MesologError, NoSuchFolder, OutputExists
+from mesolog.errors import NoSuchFolder, OutputExists
 from mesolog.store.files import write_atomically
 
 
@@ -70,7 +70,7 @@ def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = Fal
     return written
 
 
-def _no_folder(path: Path) -> MesologError:
+def _no_folder(path: Path) -> NoSuchFolder:
     return NoSuchFolder(
         f"folder {path.parent} does not exist; create it first or choose another place for "
         f"{path.name} (nothing was written)."

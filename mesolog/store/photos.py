@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mesolog.errors import MesologError, UnusablePhoto
+from mesolog.errors import UnusablePhoto
 from mesolog.store.paths import make_private_dir
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Picture:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def _refuse(path: Path, why: str) -> MesologError:
+def _refuse(path: Path, why: str) -> UnusablePhoto:
     return UnusablePhoto(f"{_named(path)} {why}; nothing was written.")
 
 
