@@ -8,7 +8,7 @@ come from ``store.layout``'s scanner, the same one that edits charts in place.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,7 @@ class Problem:
         return f"{self.path}:{self.line or 1}: {self.severity}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "path": str(self.path),
-            "line": self.line,
-            "severity": self.severity,
-            "message": self.message,
-        }
+        return {**asdict(self), "path": str(self.path)}  # the fields' order; the path as text
 
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
