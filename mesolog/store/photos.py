@@ -86,10 +86,7 @@ def read_file(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         now = os.fstat(handle.fileno())
         # Swapped for something else between the look and the open: refused all the same.
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (
-            first.st_dev,
-            first.st_ino,
-        ):
+        if not stat.S_ISREG(now.st_mode) or not os.path.samestat(first, now):
             raise _refuse(path, "changed while it was being read")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
@@ -310,20 +307,13 @@ def _inside(file: object) -> bool:
 def linked_on_the_way(data_dir: Path, path: Path) -> bool:
     """True when ``path`` or a folder between the data folder and it is a symbolic link (a
     hand edit or a hostile clone could point a photo, or a patient's photo folder, anywhere)."""
-    here = data_dir
-    for part in path.relative_to(data_dir).parts:
-        here = here / part
-        if here.is_symlink():
-            return True
-    return False
+    parts = path.relative_to(data_dir).parts
+    return any(data_dir.joinpath(*parts[:end]).is_symlink() for end in range(1, len(parts) + 1))
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def lfs_pointer(path: Path) -> bool:
