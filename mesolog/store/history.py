@@ -120,19 +120,7 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
     return found
 
 
-def init(data_dir: Path) -> str:
-    """The first commit of a repository ``git init`` just made: everything in the data folder."""
-    stuck = index_lock_warning(data_dir)
-    if stuck:
-        raise HistoryError(f"history is not on yet: {stuck}")
-    git(data_dir, "add", "--all")
-    done = git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
-    if done.returncode != 0 and not output(data_dir, "rev-parse", "--verify", "--quiet", "HEAD"):
-        raise HistoryError(f"history is not on: git could not commit ({_last_line(done.stderr)}).")
-    return "history is on: every change will be committed in the data folder's git repository."
-
-
-def _last_line(said: str) -> str:
+def last_line(said: str) -> str:
     """The last line git printed: its reason for refusing."""
     return (said.strip().splitlines() or ["unknown reason"])[-1]
 
@@ -144,7 +132,7 @@ def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> 
     done = git(data_dir, "commit", "--quiet", "-m", message, "--", *relatives, author=author)
     if added.returncode == 0 and done.returncode == 0:
         return None
-    return _last_line(done.stderr or added.stderr)
+    return last_line(done.stderr or added.stderr)
 
 
 def index_lock_warning(data_dir: Path) -> str | None:
@@ -219,18 +207,7 @@ def commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None = None) -
         pending.forget(data_dir, *done)
 
 
-MOVING = "mesolog-moving"
-
-
-def moving(data_dir: Path, start: str, target: str) -> Path:
-    """Before ``sync`` moves the branch and the work tree from ``start`` to ``target``: both
-    noted in ``.git/mesolog-moving`` (removed once the move is done), so that a kill in the
-    middle of git's checkout is finished by the next command, not taken for hand edits."""
-    from mesolog.store.files import write_atomically
-
-    note = git_dir(data_dir) / MOVING
-    write_atomically(note, f"{start} {target}\n")
-    return note
+MOVING = "mesolog-moving"  # "start target": a move of ``sync`` under way (``pull.move``)
 
 
 def finish_interrupted_pull(data_dir: Path) -> None:
@@ -262,26 +239,17 @@ def finish_interrupted_pull(data_dir: Path) -> None:
 
 
 def _only_between(data_dir: Path, start: str, target: str) -> bool:
-    """Whether every change in the work tree is a file at its ``start`` or ``target`` version."""
-    status = git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
-    paths = [item[3:] for item in status.split("\0") if len(item) > 3]
-    if not paths:
-        return True
-    between = set(git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
-    if not set(paths) <= between:
-        return False
-    versions = {
-        f"{rev}:{path}": git(
-            data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}"
-        ).stdout.strip()
-        for rev in (start, target)
-        for path in paths
-    }
-    for path in paths:
+    """Whether every change in the work tree is a file the move changes, at its ``start`` or
+    ``target`` version (its object id; "" where that version has no such file)."""
+    from mesolog.store.incoming import listing
+
+    trees = [listing(data_dir, start), listing(data_dir, target)]
+    for _, path in changes(data_dir):
+        versions = [tree[path].oid if path in tree else "" for tree in trees]
         on_disk = ""
         if (data_dir / path).is_file():
             on_disk = git(data_dir, "hash-object", "--", path).stdout.strip()
-        if on_disk not in (versions[f"{start}:{path}"], versions[f"{target}:{path}"]):
+        if trees[0].get(path) == trees[1].get(path) or on_disk not in versions:
             return False
     return True
 

@@ -170,9 +170,14 @@ def commit(data_dir: Path, pull: Pull, shown: str) -> str:
 
 def move(data_dir: Path, target: str, shown: str) -> None:
     """Fast-forward the branch and the work tree to ``target`` (git refuses rather than
-    overwrite a change it does not know)."""
+    overwrite a change it does not know). Where it starts and where it goes are noted in
+    ``.git/mesolog-moving`` first (removed once the move is done), so that a kill in the
+    middle of git's checkout is finished by the next command, not taken for hand edits."""
+    from mesolog.store.files import write_atomically
+
     start = history.output(data_dir, "rev-parse", "--verify", "HEAD") or ""
-    note = history.moving(data_dir, start, target)
+    note = history.git_dir(data_dir) / history.MOVING
+    write_atomically(note, f"{start} {target}\n")
     done = history.git(data_dir, "merge", "--ff-only", "--quiet", target, in_english=True)
     note.unlink(missing_ok=True)
     if done.returncode != 0:
