@@ -168,8 +168,7 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
         if failed is not None:
             pending.remember(data_dir, relative, message, author)
         else:
-            if earlier is not None:
-                pending.forget(data_dir, relative)
+            pending.forget(data_dir, relative)  # its earlier change, if any, is committed too
             commit_waiting(data_dir, lock_dir, holding=relative)
     if failed is not None:
         reason = index_lock_warning(data_dir) or failed
