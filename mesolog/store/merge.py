@@ -112,9 +112,7 @@ def _render(name: str, array: bool, values: dict[str, Any]) -> str:
     return text
 
 
-def _spliced_own(
-    name: str, starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
-) -> str:
+def _spliced_own(starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]) -> str:
     """The header-and-keys text for ``merged``: the first of ``starts`` (text, values) as the
     frame, each key whose value differs taken from the side that has the merged value."""
     import tomli_w
@@ -187,7 +185,7 @@ def _assemble(base: Side | None, ours: Side, theirs: Side, merged: dict[str, Any
     frames = ([base] if base else []) + sides
     own_keys = {k for side in frames for k in side.own_values}
     own_merged = {k: v for k, v in merged.items() if k in own_keys}
-    own_text = _spliced_own(name, [(s.own, s.own_values) for s in frames], own_merged)
+    own_text = _spliced_own([(s.own, s.own_values) for s in frames], own_merged)
     if _parse_block(name, array, own_text) != own_merged:
         own_text = _render(name, array, own_merged)
     nested = {k: v for k, v in merged.items() if k not in own_keys}
