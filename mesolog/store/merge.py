@@ -43,11 +43,9 @@ def merge_lines(base: str, ours: str, theirs: str, union: bool = False) -> str |
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mesolog-merge-") as folder:
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = Path(folder) / name
+        paths = [Path(folder) / name for name in ("ours", "base", "theirs")]
+        for path, text in zip(paths, (ours, base, theirs), strict=True):
             path.write_bytes(text.encode("utf-8"))
-            paths.append(str(path))
         try:
             done = subprocess.run(
                 ["git", "merge-file", "-p", *(["--union"] if union else []), *paths],

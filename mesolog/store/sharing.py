@@ -34,11 +34,6 @@ ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
 DRIVER_NAME = "mesolog chart merge (sessions keyed by uid)"
 
 
-def driver_command() -> str:
-    """This Python running mesolog's merge: the clone works whatever PATH git sees."""
-    return f"{shlex.quote(sys.executable)} -m mesolog merge-chart %O %A %B %P"
-
-
 # --- setup --------------------------------------------------------------------------------------
 
 
@@ -80,11 +75,10 @@ def exclude_own_files(data_dir: Path) -> None:
 
 
 def register_driver(data_dir: Path) -> None:
-    """The driver in the repository's own config (.git/config): every clone installs it."""
-    for key, value in (
-        ("merge.mesolog.name", DRIVER_NAME),
-        ("merge.mesolog.driver", driver_command()),
-    ):
+    """The driver in the repository's own config (.git/config): every clone installs it. It
+    names this Python running mesolog's merge: the clone works whatever PATH git sees."""
+    command = f"{shlex.quote(sys.executable)} -m mesolog merge-chart %O %A %B %P"
+    for key, value in (("merge.mesolog.name", DRIVER_NAME), ("merge.mesolog.driver", command)):
         done = history.git(data_dir, "config", key, value)
         if done.returncode != 0:
             raise HistoryError(f"git config {key} failed: {done.stderr.strip()}")
