@@ -335,25 +335,15 @@ def writing(
 ) -> Iterator[Callable[[Path], None]]:
     """Around writing charts and committing them: which charts are about to change, and the
     commit they are for, are on disk before the first write, so that a kill between the write
-    and the commit is committed later under ``message``, never taken for a hand edit.
-    ``changes`` maps each chart to the text about to be written (None: decided later, under
-    the chart's lock, as an import does); ``new`` are files written just before for the same
-    commit (pictures), that did not exist before it. The block is handed a function that
-    announces one more chart before it is written (an import knows its charts one at a time).
-    Nothing is kept when history is off."""
+    and the commit is committed later under ``message``, never taken for a hand edit (see
+    ``pending.announced``). Nothing is kept when history is off."""
     if not enabled(data_dir) or git_binary() is None:
         yield lambda path: None
         return
     from mesolog.store import pending
 
-    def before(path: Path, text: str | None) -> tuple[str, tuple[str, str | None]]:
-        after = None if text is None else pending.text_digest(text)
-        return str(path.relative_to(data_dir)), (pending.digest(path), after)
-
-    charts = dict(before(path, text) for path, text in changes.items())
-    charts |= {str(path.relative_to(data_dir)): ("", None) for path in new or []}
-    with pending.announced(data_dir, pending.Intent(message, author, charts)) as also:
-        yield lambda path: also(dict([before(path, None)]))
+    with pending.announced(data_dir, changes, message, author, new or []) as announce:
+        yield announce
 
 
 def output(data_dir: Path, *args: str) -> str | None:
