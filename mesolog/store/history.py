@@ -103,20 +103,16 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
         capture_output=True,
         check=False,
     )
+    import io
+
     found: dict[str, bytes] = {}
-    out, at = done.stdout, 0
+    out = io.BytesIO(done.stdout)
     for name in names:
-        end = out.find(b"\n", at)
-        if end < 0:
-            break
-        header = out[at:end].split()
-        at = end + 1
-        if len(header) != 3:  # "<name> missing"
-            continue
-        size = int(header[2])
-        if header[1] == b"blob":
-            found[name] = out[at : at + size]
-        at += size + 1
+        header = out.readline().split()  # "<oid> <type> <size>", or "<name> missing"
+        if len(header) == 3:
+            content = out.read(int(header[2]) + 1)[:-1]  # and the newline after it
+            if header[1] == b"blob":
+                found[name] = content
     return found
 
 
@@ -240,15 +236,19 @@ def finish_interrupted_pull(data_dir: Path) -> None:
 def _only_between(data_dir: Path, start: str, target: str) -> bool:
     """Whether every change in the work tree is a file the move changes, at its ``start`` or
     ``target`` version (its object id; "" where that version has no such file)."""
-    from mesolog.store.incoming import listing
-
-    trees = [listing(data_dir, start), listing(data_dir, target)]
-    for _, path in changes(data_dir):
-        versions = [tree[path].oid if path in tree else "" for tree in trees]
+    paths = [path for _, path in changes(data_dir)]
+    between = set(git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
+    if not set(paths) <= between:
+        return False
+    for path in paths:
+        versions = [
+            git(data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}").stdout.strip()
+            for rev in (start, target)
+        ]
         on_disk = ""
         if (data_dir / path).is_file():
             on_disk = git(data_dir, "hash-object", "--", path).stdout.strip()
-        if trees[0].get(path) == trees[1].get(path) or on_disk not in versions:
+        if on_disk not in versions:
             return False
     return True
 

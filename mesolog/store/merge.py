@@ -248,16 +248,13 @@ def merge_block(
 ) -> BlockResult:
     """One table (or array item) merged: text, values and the fields changed two ways;
     ``noted``: those also recorded in the block's own ``conflicts`` (a session keeps them)."""
-    present = [b for b in (ours, theirs) if b is not None]
-    if len(present) == 1 or (ours is not None and theirs is not None and ours.text == theirs.text):
+    if ours is None or theirs is None or ours.text == theirs.text:
         # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
-        chosen = present[0]
+        chosen = ours or theirs
+        assert chosen is not None
         return BlockResult(chosen.text, None, [])
-    assert ours is not None and theirs is not None
-    if base is not None and base.text == ours.text:
-        return BlockResult(theirs.text, None, [])
-    if base is not None and base.text == theirs.text:
-        return BlockResult(ours.text, None, [])
+    if base is not None and base.text in (ours.text, theirs.text):  # changed on one side
+        return BlockResult(theirs.text if base.text == ours.text else ours.text, None, [])
     o, t = Side.of(ours), Side.of(theirs)
     b = Side.of(base) if base is not None else None
     keep_ours = merging.keeps_ours(o.values, t.values)
