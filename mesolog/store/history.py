@@ -435,13 +435,11 @@ def record_many(
     """Commit several changed files as one commit (an import); a warning when git refused."""
     if not paths or not enabled(data_dir) or git_binary() is None:
         return None
-    from mesolog.store import chart_lock
+    from mesolog.store import chart_lock, pending
 
     relative = [str(p.relative_to(data_dir)) for p in paths]
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         failed = _commit(data_dir, relative, message, author)
-        from mesolog.store import pending
-
         if failed is None:
             pending.forget(data_dir, *relative)
         else:
