@@ -358,6 +358,7 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
     a remedy that would throw mesolog's change away)."""
     from mesolog.store import pending
 
+    now = f'now: `mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
     entry = pending.read(data_dir).get(relative)
     if entry is None:
         announced = pending.announced_for(data_dir, relative)
@@ -368,16 +369,14 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
             )
         return (
             "changed outside mesolog and not committed to history; mesolog commits it on its "
-            "own before the chart's next change, or now: `mesolog git add -- "
-            f'{relative}` then `mesolog git commit -m "why" -- {relative}`'
+            f"own before the chart's next change, or {now}"
         )
     what = "; ".join(entry.messages)
     if pending.is_untouched(data_dir, entry):
         return f"mesolog's own change ({what}) is saved but git did not record it yet; {LATER}"
     return (
         f"holds mesolog's own change ({what}), which git did not record, and was changed "
-        "outside mesolog since; mesolog commits both before the chart's next change, or now: "
-        f'`mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
+        f"outside mesolog since; mesolog commits both before the chart's next change, or {now}"
     )
 
 
