@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
@@ -176,23 +176,22 @@ Entry = dict[str, Any]
 _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 
-class _SessionFacts:
+class _SessionFacts(NamedTuple):
     """What every resource of one session repeats, worked out once: its date, whether it is
     voided and why, the patient's and the Procedure's references and who performed it."""
 
-    def __init__(
-        self,
-        session: Session,
-        patient_ref: str,
-        procedure_ref: str,
-        performer: dict[str, Any] | None,
-    ) -> None:
-        self.date = session.date.isoformat()
-        self.voided = session.voided
-        self.void_reason = void_reason(session) if session.voided else ""
-        self.patient_ref = patient_ref
-        self.procedure_ref = procedure_ref
-        self.performer = performer
+    date: str
+    voided: bool
+    void_reason: str
+    patient_ref: str
+    procedure_ref: str
+    performer: dict[str, Any] | None
+
+
+def _present(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` without the elements the record leaves out (None): FHIR allows no empty
+    element, and each builder lists every element it may hold in the order it is written."""
+    return {key: value for key, value in resource.items() if value is not None}
 
 
 class _Builder:
@@ -326,24 +325,21 @@ class _Builder:
 
     def patient(self, chart: Chart) -> dict[str, Any]:
         p = chart.patient
-        resource: dict[str, Any] = {
-            "resourceType": "Patient",
-            "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
-        }
-        if p.name:
-            resource["name"] = [{"text": p.name}]
-        if p.birth_year:
-            resource["birthDate"] = f"{p.birth_year:04d}"
-        if p.sex in GENDERS:
-            resource["gender"] = GENDERS[p.sex]
         telecom = [
             {"system": kind, "value": value}
             for kind, value in (("phone", p.phone), ("email", p.email))
             if value
         ]
-        if telecom:
-            resource["telecom"] = telecom
-        return resource
+        return _present(
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
+                "name": [{"text": p.name}] if p.name else None,
+                "birthDate": f"{p.birth_year:04d}" if p.birth_year else None,
+                "gender": GENDERS.get(p.sex or ""),
+                "telecom": telecom or None,
+            }
+        )
 
     def plan(
         self, chart: Chart, course: Course, patient_ref: str, procedures: dict[str, str]
@@ -355,21 +351,17 @@ class _Builder:
             for s in chart.active_sessions
             if course.named(s.course)
         ]
-        activity: dict[str, Any] = {
-            "detail": {
-                "status": activity_status,
-                "code": {"text": "Mesotherapy session"},
-                "scheduledTiming": {
-                    "repeat": {
-                        "count": course.planned_sessions,
-                        "period": course.interval_days,
-                        "periodUnit": "d",
-                    }
-                },
-            }
+        timing = {
+            "count": course.planned_sessions,
+            "period": course.interval_days,
+            "periodUnit": "d",
         }
-        if done:
-            activity["outcomeReference"] = done
+        detail = {
+            "status": activity_status,
+            "code": {"text": "Mesotherapy session"},
+            "scheduledTiming": {"repeat": timing},
+        }
+        activity = _present({"detail": detail, "outcomeReference": done or None})
         return {
             "resourceType": "CarePlan",
             "identifier": [
@@ -397,7 +389,9 @@ class _Builder:
         at = (key, session.uid)
         performer = self.practitioner(session.practitioner)
         procedure_ref = self.reference("Procedure", procedure_id)
-        facts = _SessionFacts(session, patient_ref, procedure_ref, performer)
+        reason = void_reason(session) if session.voided else ""
+        date = session.date.isoformat()
+        facts = _SessionFacts(date, session.voided, reason, patient_ref, procedure_ref, performer)
         self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
@@ -431,44 +425,46 @@ class _Builder:
             )
         self.delete("Observation", at, "measurement", former_measures - set(session.measurements))
         if session.consent:
-            self.put_id(self.ids.uuid_under(prefix, "consent"), self.consent(session, facts))
+            self.put_id(
+                self.ids.uuid_under(prefix, "consent"), self.consent(session.consent, facts)
+            )
         for note in session.amendments:
             self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
-        observation: dict[str, Any] = {
-            "resourceType": "Observation",
-            "status": "entered-in-error" if facts.voided else "final",
-            "code": {"text": name},
-            "subject": {"reference": facts.patient_ref},
-            "partOf": [{"reference": facts.procedure_ref}],
-            "effectiveDateTime": facts.date,
-            "valueQuantity": measure_quantity(name, value),
-        }
-        if facts.performer:
-            observation["performer"] = [facts.performer]
-        return observation
+        return _present(
+            {
+                "resourceType": "Observation",
+                "status": "entered-in-error" if facts.voided else "final",
+                "code": {"text": name},
+                "subject": {"reference": facts.patient_ref},
+                "partOf": [{"reference": facts.procedure_ref}],
+                "effectiveDateTime": facts.date,
+                "valueQuantity": measure_quantity(name, value),
+                "performer": [facts.performer] if facts.performer else None,
+            }
+        )
 
-    def consent(self, session: Session, facts: _SessionFacts) -> dict[str, Any]:
+    def consent(self, consent: str, facts: _SessionFacts) -> dict[str, Any]:
         """The consent the session records (as charted: "written", "verbal"...)."""
-        resource: dict[str, Any] = {
-            "resourceType": "Consent",
-            "status": "entered-in-error" if session.voided else "active",
-            "scope": {"coding": [CONSENT_SCOPE]},
-            "category": [{"coding": [CONSENT_CATEGORY]}],
-            "patient": {"reference": facts.patient_ref},
-            "dateTime": session.date.isoformat(),
-            "policyRule": {"coding": [CONSENT_OPT_IN]},
-            "sourceAttachment": {"title": session.consent},
-        }
-        if facts.performer:
-            resource["performer"] = [facts.performer]
-        return resource
+        return _present(
+            {
+                "resourceType": "Consent",
+                "status": "entered-in-error" if facts.voided else "active",
+                "scope": {"coding": [CONSENT_SCOPE]},
+                "category": [{"coding": [CONSENT_CATEGORY]}],
+                "patient": {"reference": facts.patient_ref},
+                "dateTime": facts.date,
+                "policyRule": {"coding": [CONSENT_OPT_IN]},
+                "sourceAttachment": {"title": consent},
+                "performer": [facts.performer] if facts.performer else None,
+            }
+        )
 
     def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
         """One correction: who made it, when, why, what it changed and what it targets."""
         who = self.practitioner(note.by) or {"display": "not recorded"}
-        resource: dict[str, Any] = {
+        resource = {
             "resourceType": "Provenance",
             "target": [{"reference": ref} for ref in targets],
             "recorded": instant(note.at),
@@ -477,10 +473,9 @@ class _Builder:
                 "text": "; ".join(note.changes) or "amended",
             },
             "agent": [{"who": who}],
+            "reason": [{"text": note.reason}] if note.reason else None,
         }
-        if note.reason:
-            resource["reason"] = [{"text": note.reason}]
-        self.put(parts, resource)
+        self.put(parts, _present(resource))
 
     def procedure(
         self,
@@ -493,26 +488,31 @@ class _Builder:
             {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
             {"system": self.ids.system("session-uid"), "value": session.uid},
         ]
-        resource: dict[str, Any] = {
-            "resourceType": "Procedure",
-            "identifier": identifier,
-            "status": "entered-in-error" if facts.voided else "completed",
-            "code": {"text": "Mesotherapy"},
-            "subject": {"reference": facts.patient_ref},
-            "performedDateTime": facts.date,
-            "bodySite": self.body_sites(session),
-        }
-        if facts.voided:
-            resource["statusReason"] = {"text": facts.void_reason}
         course = chart.course(session.course) if session.course else None
-        if course is not None:
-            resource["basedOn"] = [{"reference": plans[course.name]}]
-        if facts.performer:
-            resource["performer"] = [{"actor": facts.performer}]
-        if session.indication:
-            resource["reasonCode"] = [{"text": session.indication}]
-        # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
-        # among them (needle, points, duration...) are extensions a receiver can read too.
+        extensions, notes = self.worded_notes(session)
+        if session.notes:
+            notes.append(session.notes)
+        return _present(
+            {
+                "resourceType": "Procedure",
+                "identifier": identifier,
+                "status": "entered-in-error" if facts.voided else "completed",
+                "code": {"text": "Mesotherapy"},
+                "subject": {"reference": facts.patient_ref},
+                "performedDateTime": facts.date,
+                "bodySite": self.body_sites(session),
+                "statusReason": {"text": facts.void_reason} if facts.voided else None,
+                "basedOn": [{"reference": plans[course.name]}] if course is not None else None,
+                "performer": [{"actor": facts.performer}] if facts.performer else None,
+                "reasonCode": [{"text": session.indication}] if session.indication else None,
+                "extension": extensions or None,
+                "note": [{"text": n} for n in notes],
+            }
+        )
+
+    def worded_notes(self, session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
+        among them (needle, points, duration...) are extensions a receiver can read too."""
         extensions: list[dict[str, Any]] = []
         notes: list[str] = []
         for n, value in enumerate(WORDED_VALUES(session)):
@@ -529,74 +529,56 @@ class _Builder:
             if known[1] is not None:
                 extensions.append(known[1])
             notes.append(known[0])
-        if extensions:
-            resource["extension"] = extensions
-        if session.notes:
-            notes.append(session.notes)
-        resource["note"] = [{"text": n} for n in notes]
-        return resource
+        return extensions, notes
 
     def administration(
         self, given: Substance, facts: _SessionFacts, dosage: dict[str, Any]
     ) -> dict[str, Any]:
-        medication: dict[str, Any] = {
-            "resourceType": "Medication",
-            "id": "med",
-            "code": {"text": given.name},
-        }
-        if given.lot or given.expiry:
-            batch: dict[str, Any] = {}
-            if given.lot:
-                batch["lotNumber"] = given.lot
-            if given.expiry:
-                batch["expirationDate"] = given.expiry.isoformat()
-            medication["batch"] = batch
-        resource: dict[str, Any] = {
-            "resourceType": "MedicationAdministration",
-            "contained": [medication],
-            "status": "entered-in-error" if facts.voided else "completed",
-            "medicationReference": {"reference": "#med", "display": given.name},
-            "subject": {"reference": facts.patient_ref},
-            "partOf": [{"reference": facts.procedure_ref}],
-            "effectiveDateTime": facts.date,
-            "dosage": {**dosage, "dose": dose(given)},
-        }
-        if facts.voided:
-            resource["statusReason"] = [{"text": facts.void_reason}]
-        if facts.performer:
-            resource["performer"] = [{"actor": facts.performer}]
-        return resource
+        expiry = given.expiry.isoformat() if given.expiry else None
+        batch = _present({"lotNumber": given.lot or None, "expirationDate": expiry})
+        medication = {"resourceType": "Medication", "id": "med", "code": {"text": given.name}}
+        return _present(
+            {
+                "resourceType": "MedicationAdministration",
+                "contained": [_present({**medication, "batch": batch or None})],
+                "status": "entered-in-error" if facts.voided else "completed",
+                "medicationReference": {"reference": "#med", "display": given.name},
+                "subject": {"reference": facts.patient_ref},
+                "partOf": [{"reference": facts.procedure_ref}],
+                "effectiveDateTime": facts.date,
+                "dosage": {**dosage, "dose": dose(given)},
+                "statusReason": [{"text": facts.void_reason}] if facts.voided else None,
+                "performer": [{"actor": facts.performer}] if facts.performer else None,
+            }
+        )
 
     def adverse_event(
         self, problem: Complication, facts: _SessionFacts, suspects: list[str]
     ) -> dict[str, Any]:
-        resource: dict[str, Any] = {
-            "resourceType": "AdverseEvent",
-            "actuality": "actual",
-            "event": {"text": problem.name},
-            "subject": {"reference": facts.patient_ref},
-            "date": problem.onset.isoformat() if problem.onset else facts.date,
-            "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
-        }
-        if problem.severity is not None:
-            resource["severity"] = {"coding": [{"system": SEVERITY, "code": problem.severity}]}
-        serious = seriousness(problem)
-        if serious is not None:
-            resource["seriousness"] = {"coding": [{"system": SERIOUSNESS, "code": serious}]}
-        if problem.outcome in OUTCOMES:
-            assert problem.outcome is not None
-            text = problem.outcome + (
-                f" {problem.resolved.isoformat()}" if problem.resolved else ""
-            )
-            resource["outcome"] = {
-                "coding": [{"system": OUTCOME, "code": OUTCOMES[problem.outcome]}],
-                "text": text,
+        code = OUTCOMES.get(problem.outcome or "")
+        resolved = f" {problem.resolved.isoformat()}" if problem.resolved else ""
+        coding = {"coding": [{"system": OUTCOME, "code": code}]}
+        outcome = {**coding, "text": f"{problem.outcome}{resolved}"} if code else None
+        by_patient = problem.reported_by == "patient"
+        return _present(
+            {
+                "resourceType": "AdverseEvent",
+                "actuality": "actual",
+                "event": {"text": problem.name},
+                "subject": {"reference": facts.patient_ref},
+                "date": problem.onset.isoformat() if problem.onset else facts.date,
+                "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
+                "severity": _coding(SEVERITY, problem.severity),
+                "seriousness": _coding(SERIOUSNESS, seriousness(problem)),
+                "outcome": outcome,
+                "recorder": {"reference": facts.patient_ref} if by_patient else facts.performer,
             }
-        if problem.reported_by == "patient":
-            resource["recorder"] = {"reference": facts.patient_ref}
-        elif facts.performer:
-            resource["recorder"] = facts.performer
-        return resource
+        )
+
+
+def _coding(system: str, code: str | None) -> dict[str, Any] | None:
+    """A concept of one code of ``system``; None (left out) without a code."""
+    return None if code is None else {"coding": [{"system": system, "code": code}]}
 
 
 def amendment_identity(note: Amendment) -> tuple[str, str, str]:
