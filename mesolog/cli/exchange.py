@@ -92,16 +92,19 @@ def export(
         lines = exchange_view.fhir_ndjson(charts(), clinic.export_keys())
         written = save_lines(output, lines, force)
         console.write("\n".join(map(str, written)) or f"nothing to export; {output} left empty")
+    elif fmt == "fhir":
+        exchange_view.fhir_export(charts(), clinic.export_keys())
     else:
+        from contextlib import closing
+
         from mesolog.store.outputs import Spool
 
-        keys = clinic.export_keys() if fmt == "fhir" else clinic.existing_export_keys()
-        spool = Spool() if fmt == "csv" else None  # CSV rows wait there for their header
-        try:
-            exchange_view.export(charts(), fmt, keys, per, spool)
-        finally:
-            if spool is not None:
-                spool.close()
+        keys = clinic.existing_export_keys()
+        if fmt == "json":
+            exchange_view.json_export(charts(), keys)
+        else:
+            with closing(Spool()) as spool:  # CSV rows wait there for their header
+                exchange_view.csv_export(charts(), per, spool)
     fail_if_left_out(problems)
 
 

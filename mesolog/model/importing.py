@@ -55,7 +55,6 @@ from mesolog.model.import_rows import (
     keys_of,
     row_reasons,
     session_key,
-    source_of,
     with_session,
 )
 from mesolog.model.records import Amendment, Chart, Course, Patient, Session
@@ -63,7 +62,7 @@ from mesolog.model.records import Amendment, Chart, Course, Patient, Session
 __all__ = [
     "ChartPlan", "ColumnMap", "ImportPlan", "Rejection", "Row", "guess_date_format",
     "guess_field", "is_own_format", "mapped_rows", "own_map", "plan_import", "plan_restore",
-    "session_identity", "source_of",
+    "session_identity",
 ]  # fmt: skip
 
 
@@ -230,7 +229,7 @@ class _Planner:
         # Drafted against the chart as it will be: the sessions of this file come before it.
         so_far = _chart_so_far(chart, target)
         try:
-            draft, notes = draft_from_group(group, so_far, self.how, "")
+            draft, notes = draft_from_group(group, so_far, self.how)
         except MesologError as error:
             self.plan.rejected += row_reasons(group, error, so_far, self.how, disagreeing)
             return
@@ -248,7 +247,10 @@ class _Planner:
                 f"{self.plan.where} {group.first}: {note}"
             )
         self._duplicates(group, chart, target, draft)
-        target.sessions.append(replace(draft, source=source_of(self.plan.file_name, group.first)))
+        # Where the session came from, for the reader ("visits.csv#row=17"), never its identity:
+        # another file may have the same name.
+        source = f"{self.plan.file_name}#row={group.first}"
+        target.sessions.append(replace(draft, source=source))
 
     def _held(self, patient_id: str, chart: Chart | None) -> set[str]:
         """What the chart records already, by content (read once per chart)."""
@@ -535,5 +537,4 @@ def plan_restore(
 
 def session_identity(session: Session) -> object:
     """What makes a session the same record: its uid when it has one, else number and time."""
-    uid = getattr(session, "uid", None)
-    return uid if uid else (session.id, session.date, session.recorded)
+    return session.uid or (session.id, session.date, session.recorded)

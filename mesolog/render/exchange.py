@@ -18,27 +18,9 @@ JSON_FORMAT = "mesolog-export"
 JSON_VERSION = 2
 
 
-def export(
-    charts: Iterable[Chart],
-    fmt: str,
-    keys: ExportKeys | None,
-    per: str = "session",
-    spool: Spool | None = None,
-) -> None:
-    """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir, written
-    chart by chart as ``charts`` are read: the clinic is never held in memory whole."""
-    if fmt == "json":
-        json_export(charts, keys)
-    elif fmt == "fhir":
-        assert keys is not None
-        fhir_export(charts, keys)
-    else:
-        assert spool is not None
-        csv_export(charts, per, spool)
-
-
 def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
-    """``{"format": ..., "clinic": {"id": ...}, "charts": [...]}``, one chart a line. The
+    """``{"format": ..., "clinic": {"id": ...}, "charts": [...]}``, one chart a line, written
+    as ``charts`` are read (as every export is: the clinic is never held in memory whole). The
     clinic's identity and each patient's key come along (a restored clinic exports the same
     FHIR ids); its secret never. A folder that never exported FHIR has neither yet."""
     from mesolog.model.exchange import chart_record

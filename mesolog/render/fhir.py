@@ -32,7 +32,6 @@ from typing import Any, NamedTuple
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.fields import Entry as Field
 from mesolog.model.itemkeys import ExportKeys, complication_keys, former_keys, substance_keys
 from mesolog.model.records import TABLE, Amendment
 from mesolog.model.values import DERMAL_DEPTH_MM
@@ -142,10 +141,7 @@ def measure_quantity(name: str, value: float) -> dict[str, Any]:
 @cache
 def measure_unit(name: str) -> str | None:
     """The UCUM code a measure's name ends with (the same few names in every chart)."""
-    for suffix, code in MEASURE_UNITS:
-        if name.endswith(suffix):
-            return code
-    return None
+    return next((code for suffix, code in MEASURE_UNITS if name.endswith(suffix)), None)
 
 
 def body_site(area: str) -> dict[str, Any]:
@@ -605,13 +601,9 @@ def instant(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def extension_url(field: Field) -> str:
-    """An extension's URL from the field's FHIR word (``.../needle-length``)."""
-    return EXTENSION_BASE + (field.spec.fhir or field.name).replace(" ", "-")
-
-
-# The worded fields with their extension URLs, made once (every session asks for them).
-WORDED_URLS = tuple((e, extension_url(e)) for e in WORDED)
+# The worded fields with their extension URLs from their FHIR words (``.../needle-length``),
+# made once (every session asks for them).
+WORDED_URLS = tuple((e, EXTENSION_BASE + (e.spec.fhir or e.name).replace(" ", "-")) for e in WORDED)
 # A session's values of those fields in one call, in their order.
 WORDED_VALUES = attrgetter(*(e.name for e in WORDED))
 
