@@ -253,7 +253,7 @@ def _read_as(text: str, form: str) -> date | None:
 @dataclass
 class DateGuess:
     """Which formats read every date cell seen so far, fed one cell at a time (a file is
-    streamed)."""
+    streamed): every format, for a first map; the map's and its swap, for a dry run."""
 
     fitting: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
     seen: int = 0
@@ -280,24 +280,12 @@ class DateGuess:
         """A sentence when the dates read both day first and month first, else ""."""
         chosen = self.format
         other = SWAPPABLE.get(chosen)
-        if other in self.fitting:
-            return ambiguous_dates(self.example, chosen, other)
-        return ""
-
-
-def ambiguous_dates(example: str, chosen: str, other: str) -> str:
-    return (
-        f"every date reads both day first and month first (e.g. {example}); read as "
-        f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
-    )
-
-
-def tells_day_from_month(text: str, date_format: str) -> bool:
-    """Whether a date cell shows which of day and month comes first: it does not read as
-    ``date_format``, or its day is over 12. (3 March, 03/03, reads alike both ways but tells
-    nothing about the 04/10 on the next row.)"""
-    day = _read_as(date_part(text), date_format)
-    return day is None or day.day > 12
+        if other not in self.fitting:
+            return ""
+        return (
+            f"every date reads both day first and month first (e.g. {self.example}); read as "
+            f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
+        )
 
 
 def reads_two_ways(text: str, date_format: str) -> bool:

@@ -31,15 +31,11 @@ from mesolog.model.import_map import (
     SWAPPABLE,
     ColumnMap,
     DateGuess,
-    ambiguous_dates,
-    date_part,
     guess_field,
     is_own_format,
     mapped_cells,
     mapped_columns,
     own_map,
-    reads_two_ways,
-    tells_day_from_month,
 )
 from mesolog.model.import_rows import (
     Drafting,
@@ -296,9 +292,11 @@ def name_conflict(chart: Chart, given: str | None) -> str:
 
 
 def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
-    """Count each session's rows and each patient's sessions; say when the dates read two ways."""
+    """Count each session's rows and each patient's sessions; say when the dates read two ways
+    (as the map's format and as its day and month swapped, one of them as two days)."""
     count, rows_read, last = SessionCount(), 0, None
-    swappable, told, example = source.date_format in SWAPPABLE, False, ""
+    swapped = SWAPPABLE.get(source.date_format)
+    dates = DateGuess([source.date_format, swapped]) if swapped else None
     for row in (source.keys or source.rows)():
         rows_read += row.number != last  # a visit's products share its number
         last = row.number
@@ -306,17 +304,11 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, Session
             rejected.append(Rejection(row.number, "row", row.fault))
             continue
         count.add(session_key(row.given, source.date_format))
-        text = row.given.get("date", "")
-        if swappable and not told and text:
-            told = tells_day_from_month(text, source.date_format)
-            if not (told or example) and reads_two_ways(text, source.date_format):
-                example = date_part(text)  # the date alone: it reads, so it is inert
-    dates = (
-        ambiguous_dates(example, source.date_format, SWAPPABLE[source.date_format])
-        if example and not told
-        else ""
-    )
-    return rows_read, count, dates
+        if dates and len(dates.fitting) == 2:  # until a date tells day from month
+            dates.feed(row.given.get("date", ""))
+    # A file whose every date reads alike both ways (03/03) is read right either way.
+    said = dates.ambiguity() if dates and dates.example_reads_two_ways else ""
+    return rows_read, count, said
 
 
 # A file of up to this many rows keeps its drafted sessions in the plan (a few megabytes), so
