@@ -373,26 +373,23 @@ class MapDraft:
         import tomli_w
 
         units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h))}
-        data: dict[str, Any] = {"date_format": self.dates.format}
-        if self.header_row != 1:
-            data["header_row"] = self.header_row
-        if self.encoding:
-            data["encoding"] = self.encoding
-        data["columns"] = self.columns
-        if units.get("amount"):
-            data["units"] = {"amount": units["amount"]}
         separator = self._area_separator()
-        if separator:
-            data["split"] = {"areas": separator}
-        values = self._values(separator)
-        if values:
-            data["values"] = values
+        # The settings a map needs only when they are not the default, left out (None) else.
+        data: dict[str, Any] = {
+            "date_format": self.dates.format,
+            "header_row": self.header_row if self.header_row != 1 else None,
+            "encoding": self.encoding or None,
+            "columns": self.columns,
+            "units": {"amount": units["amount"]} if units.get("amount") else None,
+            "split": {"areas": separator} if separator else None,
+            "values": self._values(separator) or None,
+        }
         ambiguity = self.dates.ambiguity()
         return _MAP_HELP.format(
             file_name=file_name,
             fields=", ".join(f for f in FIELDS if f not in IGNORED_FIELDS),
             dates=f"# Dates: {ambiguity}.\n" if ambiguity else "",
-        ) + tomli_w.dumps(data)
+        ) + tomli_w.dumps({key: value for key, value in data.items() if value is not None})
 
 
 _MAP_HELP = """\

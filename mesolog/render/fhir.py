@@ -144,7 +144,10 @@ def measure_unit(name: str) -> str | None:
     return next((code for suffix, code in MEASURE_UNITS if name.endswith(suffix)), None)
 
 
+@cache
 def body_site(area: str) -> dict[str, Any]:
+    """An area's body site, worked out once a process (the same dict each time: nothing changes
+    it, the encoder writes it again)."""
     # By meaning: a chart recorded before a catalogue name changed ("stomach", now "abdomen")
     # keeps its code.
     known = vocab.AREA_SNOMED.get(area) or vocab.AREA_SNOMED.get(vocab.meaning("area", area))
@@ -206,8 +209,6 @@ class _Builder:
         # no fullUrl, by Type/id.
         self.relative = relative
         self.practitioners: dict[str, dict[str, Any]] = {}
-        self.sites: dict[str, dict[str, Any]] = {}
-        self.worded: dict[tuple[int, type, object], tuple[str, dict[str, Any] | None]] = {}
         self.entries: list[Entry] = []
 
     def put(self, parts: tuple[object, ...], resource: dict[str, Any]) -> str:
@@ -241,20 +242,12 @@ class _Builder:
             url = f"{kind}/{self.ids.uuid(*at, word, key)}"
             self.entries.append({"request": {"method": "DELETE", "url": url}})
 
-    def site(self, area: str) -> dict[str, Any]:
-        """:func:`body_site`, worked out once an area in an export (the same dict each time:
-        nothing changes it, the encoder writes it again)."""
-        known = self.sites.get(area)
-        if known is None:
-            known = self.sites[area] = body_site(area)
-        return known
-
     def body_sites(self, session: Session) -> list[dict[str, Any]]:
         """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED
         CT code where one is sure, else its area's, the zone said in the text), then each area
         that no zone names (docs/photos.md)."""
         if not session.zones:
-            return [self.site(a) for a in session.areas]
+            return [body_site(a) for a in session.areas]
         from mesolog.model.zones import area_key, zone_snomed
 
         sites = []
@@ -262,16 +255,16 @@ class _Builder:
             text = f"{place.area} {place.zone}"
             known = zone_snomed(place.area, place.zone)
             # The zone's own code, else its area's; the zone in the text.
-            sites.append(_coded(known, text) if known else {**self.site(place.area), "text": text})
+            sites.append(_coded(known, text) if known else {**body_site(place.area), "text": text})
         zoned = {area_key(z.area) for z in session.zones}
-        return sites + [self.site(a) for a in session.areas if area_key(a) not in zoned]
+        return sites + [body_site(a) for a in session.areas if area_key(a) not in zoned]
 
     def dosage(self, session: Session) -> dict[str, Any]:
         """The parts of a Dosage every substance of the session shares (all but the dose)."""
         method = session.technique + (f", {session.method}" if session.method else "")
         return {
             # Dosage has one site: the area's code when one area, else the areas as text.
-            "site": self.site(session.areas[0])
+            "site": body_site(session.areas[0])
             if len(session.areas) == 1
             else {"text": ", ".join(session.areas)},
             "route": route(session),
@@ -485,7 +478,7 @@ class _Builder:
             {"system": self.ids.system("session-uid"), "value": session.uid},
         ]
         course = chart.course(session.course) if session.course else None
-        extensions, notes = self.worded_notes(session)
+        extensions, notes = worded_notes(session)
         if session.notes:
             notes.append(session.notes)
         return _present(
@@ -505,27 +498,6 @@ class _Builder:
                 "note": [{"text": n} for n in notes],
             }
         )
-
-    def worded_notes(self, session: Session) -> tuple[list[dict[str, Any]], list[str]]:
-        """Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
-        among them (needle, points, duration...) are extensions a receiver can read too."""
-        extensions: list[dict[str, Any]] = []
-        notes: list[str] = []
-        for n, value in enumerate(WORDED_VALUES(session)):
-            if value is None or value == "":  # neither a note nor an extension
-                continue
-            # Sessions repeat the same depths and gauges: each (field, value) is worded once
-            # (by type too: 1 and 1.0 are equal keys but a valueInteger and a valueDecimal).
-            known = self.worded.get((n, type(value), value))
-            if known is None:
-                field, url = WORDED_URLS[n]
-                number = isinstance(value, int | float) and not isinstance(value, bool)
-                made = _extension(url, field.spec.unit, value) if number else None
-                known = self.worded[(n, type(value), value)] = (field.fhir_note(value) or "", made)
-            if known[1] is not None:
-                extensions.append(known[1])
-            notes.append(known[0])
-        return extensions, notes
 
     def administration(
         self, given: Substance, facts: _SessionFacts, dosage: dict[str, Any]
@@ -575,6 +547,31 @@ class _Builder:
 def _coding(system: str, code: str | None) -> dict[str, Any] | None:
     """A concept of one code of ``system``; None (left out) without a code."""
     return None if code is None else {"coding": [{"system": system, "code": code}]}
+
+
+def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers among
+    them (needle, points, duration...) are extensions a receiver can read too."""
+    extensions: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for n, value in enumerate(WORDED_VALUES(session)):
+        if value is None or value == "":  # neither a note nor an extension
+            continue
+        note, extension = _worded(n, type(value).__name__, value)
+        if extension is not None:
+            extensions.append(extension)
+        notes.append(note)
+    return extensions, notes
+
+
+@cache
+def _worded(n: int, kind: str, value: Any) -> tuple[str, dict[str, Any] | None]:
+    """The note and the extension (a number's) of the ``n``-th worded field's value. Sessions
+    repeat the same depths and gauges: each (field, value) is worded once, by type too (1 and
+    1.0 are equal keys but a valueInteger and a valueDecimal)."""
+    field, url = WORDED_URLS[n]
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return field.fhir_note(value) or "", _extension(url, field.spec.unit, value) if number else None
 
 
 def amendment_identity(note: Amendment) -> tuple[str, str, str]:
