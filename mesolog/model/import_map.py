@@ -337,10 +337,6 @@ class MapDraft:
             elif cell and (target in VALUE_FIELDS or target == "areas"):
                 self.words.setdefault(target, set()).add(cell.strip())
 
-    def _area_separator(self) -> str:
-        cells = self.words.get("areas", set())
-        return next((s for s in SEPARATORS if any(s in c for c in cells)), "")
-
     def _values(self, separator: str) -> dict[str, dict[str, str]]:
         values = {}
         for target, cells in self.words.items():
@@ -373,7 +369,8 @@ class MapDraft:
         import tomli_w
 
         units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h))}
-        separator = self._area_separator()
+        areas = self.words.get("areas", set())
+        separator = next((s for s in SEPARATORS if any(s in c for c in areas)), "")
         # The settings a map needs only when they are not the default, left out (None) else.
         data: dict[str, Any] = {
             "date_format": self.dates.format,
@@ -574,14 +571,8 @@ def mapped_cells(cells: list[str], columns: list[MappedColumn]) -> dict[str, str
         elif column.words and text in column.words:
             text = column.words[text].strip()
         given[column.target] = text
-    for column in columns:
-        if column.unit:
-            _with_unit(given, column)
+    for column in (c for c in columns if c.unit):
+        unit_key = column.target.replace("amount", "unit", 1)
+        if re.fullmatch(r"[\d.,\s]+", given[column.target]) and not given.get(unit_key):
+            given[unit_key] = column.unit
     return given
-
-
-def _with_unit(given: dict[str, str], column: MappedColumn) -> None:
-    unit_key = column.target.replace("amount", "unit", 1)
-    amount = given.get(column.target, "")
-    if re.fullmatch(r"[\d.,\s]+", amount) and not given.get(unit_key):
-        given[unit_key] = column.unit

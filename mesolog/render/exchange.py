@@ -142,11 +142,6 @@ def map_written(path: object, unmapped: list[str], dates: str = "", header: str 
 SHOWN = 50
 
 
-def _some(names: list[str], shown: int = 20) -> str:
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
-
-
 def refused_sentence(plan: ImportPlan) -> str:
     """Why ``--apply`` wrote nothing, and the two ways on."""
     from mesolog.render.console import counted
@@ -166,12 +161,13 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
     from mesolog.render.console import counted
 
     new = plan.new_patients
+    others = f" and {len(new) - 20} more" if len(new) > 20 else ""
     lines = [
         f"{plan.file_name}: {counted(plan.rows_read, plan.unit)} read, {plan.accepted_rows} accepted, "
         f"{len({r.row for r in plan.rejected})} rejected.",
         f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
         f"{counted(len(plan.charts), 'chart')}"
-        + (f"; new patients: {_some(new)}." if new else "; no new patient."),
+        + (f"; new patients: {', '.join(new[:20])}{others}." if new else "; no new patient."),
     ]
     if plan.dates:
         lines.append(f"Dates: {plan.dates}.")

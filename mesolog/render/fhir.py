@@ -133,11 +133,6 @@ def dose(item: Substance) -> dict[str, Any]:
     return {"value": item.amount, "unit": item.unit} if code is None else _ucum(item.amount, code)
 
 
-def measure_quantity(name: str, value: float) -> dict[str, Any]:
-    code = measure_unit(name)
-    return {"value": value} if code is None else _ucum(value, code)
-
-
 @cache
 def measure_unit(name: str) -> str | None:
     """The UCUM code a measure's name ends with (the same few names in every chart)."""
@@ -421,6 +416,7 @@ class _Builder:
             self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
+        code = measure_unit(name)
         return _present(
             {
                 "resourceType": "Observation",
@@ -429,7 +425,7 @@ class _Builder:
                 "subject": {"reference": facts.patient_ref},
                 "partOf": [{"reference": facts.procedure_ref}],
                 "effectiveDateTime": facts.date,
-                "valueQuantity": measure_quantity(name, value),
+                "valueQuantity": {"value": value} if code is None else _ucum(value, code),
                 "performer": [facts.performer] if facts.performer else None,
             }
         )
