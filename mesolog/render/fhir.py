@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -374,8 +374,8 @@ class _Builder:
         performer = self.practitioner(session.practitioner)
         procedure_ref = self.reference("Procedure", procedure_id)
         reason = void_reason(session) if session.voided else ""
-        date = session.date.isoformat()
-        facts = _SessionFacts(date, session.voided, reason, patient_ref, procedure_ref, performer)
+        day = session.date.isoformat()
+        facts = _SessionFacts(day, session.voided, reason, patient_ref, procedure_ref, performer)
         self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
@@ -417,18 +417,18 @@ class _Builder:
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
         code = measure_unit(name)
-        return _present(
-            {
-                "resourceType": "Observation",
-                "status": "entered-in-error" if facts.voided else "final",
-                "code": {"text": name},
-                "subject": {"reference": facts.patient_ref},
-                "partOf": [{"reference": facts.procedure_ref}],
-                "effectiveDateTime": facts.date,
-                "valueQuantity": {"value": value} if code is None else _ucum(value, code),
-                "performer": [facts.performer] if facts.performer else None,
-            }
-        )
+        observation: dict[str, Any] = {
+            "resourceType": "Observation",
+            "status": "entered-in-error" if facts.voided else "final",
+            "code": {"text": name},
+            "subject": {"reference": facts.patient_ref},
+            "partOf": [{"reference": facts.procedure_ref}],
+            "effectiveDateTime": facts.date,
+            "valueQuantity": {"value": value} if code is None else _ucum(value, code),
+        }
+        if facts.performer:  # (not by _present: a session gives several, each a dict less)
+            observation["performer"] = [facts.performer]
+        return observation
 
     def consent(self, consent: str, facts: _SessionFacts) -> dict[str, Any]:
         """The consent the session records (as charted: "written", "verbal"...)."""
@@ -498,23 +498,22 @@ class _Builder:
     def administration(
         self, given: Substance, facts: _SessionFacts, dosage: dict[str, Any]
     ) -> dict[str, Any]:
-        expiry = given.expiry.isoformat() if given.expiry else None
-        batch = _present({"lotNumber": given.lot or None, "expirationDate": expiry})
-        medication = {"resourceType": "Medication", "id": "med", "code": {"text": given.name}}
-        return _present(
-            {
-                "resourceType": "MedicationAdministration",
-                "contained": [_present({**medication, "batch": batch or None})],
-                "status": "entered-in-error" if facts.voided else "completed",
-                "medicationReference": {"reference": "#med", "display": given.name},
-                "subject": {"reference": facts.patient_ref},
-                "partOf": [{"reference": facts.procedure_ref}],
-                "effectiveDateTime": facts.date,
-                "dosage": {**dosage, "dose": dose(given)},
-                "statusReason": [{"text": facts.void_reason}] if facts.voided else None,
-                "performer": [{"actor": facts.performer}] if facts.performer else None,
-            }
-        )
+        resource: dict[str, Any] = {
+            "resourceType": "MedicationAdministration",
+            "contained": [medication(given.name, given.lot, given.expiry)],
+            "status": "entered-in-error" if facts.voided else "completed",
+            "medicationReference": {"reference": "#med", "display": given.name},
+            "subject": {"reference": facts.patient_ref},
+            "partOf": [{"reference": facts.procedure_ref}],
+            "effectiveDateTime": facts.date,
+            "dosage": {**dosage, "dose": dose(given)},
+        }
+        # (Not by _present: a session gives several, each a dict less.)
+        if facts.voided:
+            resource["statusReason"] = [{"text": facts.void_reason}]
+        if facts.performer:
+            resource["performer"] = [{"actor": facts.performer}]
+        return resource
 
     def adverse_event(
         self, problem: Complication, facts: _SessionFacts, suspects: list[str]
@@ -543,6 +542,16 @@ class _Builder:
 def _coding(system: str, code: str | None) -> dict[str, Any] | None:
     """A concept of one code of ``system``; None (left out) without a code."""
     return None if code is None else {"coding": [{"system": system, "code": code}]}
+
+
+@cache
+def medication(name: str, lot: str | None, expiry: date | None) -> dict[str, Any]:
+    """The Medication an administration contains: the product and its batch (made once a
+    product and batch: sessions repeat them; the encoder writes the same dict again)."""
+    day = expiry.isoformat() if expiry else None
+    batch = _present({"lotNumber": lot or None, "expirationDate": day})
+    made = {"resourceType": "Medication", "id": "med", "code": {"text": name}}
+    return _present({**made, "batch": batch or None})
 
 
 def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
