@@ -95,16 +95,14 @@ def export(
     elif fmt == "fhir":
         exchange_view.fhir_export(charts(), clinic.export_keys())
     else:
-        from contextlib import closing
-
-        from mesolog.store.outputs import Spool
+        from mesolog.store.outputs import spool
 
         keys = clinic.existing_export_keys()
         if fmt == "json":
             exchange_view.json_export(charts(), keys)
         else:
-            with closing(Spool()) as spool:  # CSV rows wait there for their header
-                exchange_view.csv_export(charts(), per, spool)
+            with spool() as rows:  # CSV rows wait there for their header
+                exchange_view.csv_export(charts(), per, rows)
     fail_if_left_out(problems)
 
 

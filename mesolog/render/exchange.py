@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING
 
 from mesolog.model import Chart
 from mesolog.render.console import stream, to_json_line, write
@@ -73,17 +73,10 @@ def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str
             yield f"{kind}.ndjson", "".join(lines)
 
 
-class Spool(Protocol):
-    """Where rows wait for the header (``store.outputs.Spool``: a temporary file)."""
-
-    def add(self, line: str) -> None: ...
-
-    def __iter__(self) -> Iterator[str]: ...
-
-
-def csv_export(charts: Iterable[Chart], per: str, spool: Spool) -> None:
-    """Rows as each chart is read, each spooled as its CSV text until the widest session and
-    every measure are known (the header needs them): memory stays flat at any clinic size."""
+def csv_export(charts: Iterable[Chart], per: str, spool: IO[str]) -> None:
+    """Rows as each chart is read, each spooled as its CSV text (a line of ``spool``, a
+    temporary file: ``store.outputs.spool``) until the widest session and every measure are
+    known (the header needs them): memory stays flat at any clinic size."""
     import json
     import sys
 
@@ -101,10 +94,12 @@ def csv_export(charts: Iterable[Chart], per: str, spool: Spool) -> None:
             ]
             widest = max(widest, len(given))
             names.update(session.measurements)
-            spool.add(json.dumps([shared, given, session.measurements], ensure_ascii=False))
+            spool.write(json.dumps([shared, given, session.measurements], ensure_ascii=False))
+            spool.write("\n")
     measures = sorted(names)
     stream(csv_line(exchange.csv_header(per, widest, measures)) + "\n")
     blank = csv_line([""] * len(exchange.NUMBERED_SUBSTANCE_COLUMNS))
+    spool.seek(0)
     for line in spool:
         shared, given, measured = json.loads(line)
         tail = [csv_line(exchange.measure_cells(measured, measures))] if measures else []
