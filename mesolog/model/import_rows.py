@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, field, fields, replace
+from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import (
@@ -192,22 +192,6 @@ class Sessions:
             return None
         day = read_date(kept[0].given["date"], self.date_format, self.today)
         return Group(kept[0].given["patient"], day, tuple(sorted(kept, key=position)))
-
-
-@dataclass
-class SessionCount:
-    """The first pass: how many rows each session has (by key hash), how many sessions each
-    patient has."""
-
-    rows: dict[int, int] = field(default_factory=dict)
-    patients: dict[str, int] = field(default_factory=dict)
-
-    def add(self, key: tuple[str, str, str]) -> None:
-        hashed = hash(key)
-        if hashed not in self.rows:
-            self.rows[hashed] = 0
-            self.patients[key[0]] = self.patients.get(key[0], 0) + 1
-        self.rows[hashed] += 1
 
 
 # --- a session's rows into a drafted session -----------------------------------------------------

@@ -42,7 +42,6 @@ from mesolog.model.import_rows import (
     Group,
     Rejection,
     Row,
-    SessionCount,
     Sessions,
     content_key,
     disagreements,
@@ -291,10 +290,15 @@ def name_conflict(chart: Chart, given: str | None) -> str:
     return f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file"
 
 
-def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
-    """Count each session's rows and each patient's sessions; say when the dates read two ways
-    (as the map's format and as its day and month swapped, one of them as two days)."""
-    count, rows_read, last = SessionCount(), 0, None
+def _first_pass(
+    source: Source, rejected: list[Rejection]
+) -> tuple[int, dict[int, int], dict[str, int], str]:
+    """Count each session's rows (by its key's hash) and each patient's sessions; say when the
+    dates read two ways (as the map's format and as its day and month swapped, one of them as
+    two days)."""
+    from collections import Counter
+
+    rows, patients, rows_read, last = Counter[int](), Counter[str](), 0, None
     swapped = SWAPPABLE.get(source.date_format)
     dates = DateGuess([source.date_format, swapped]) if swapped else None
     for row in (source.keys or source.rows)():
@@ -303,12 +307,15 @@ def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, Session
         if row.fault:
             rejected.append(Rejection(row.number, "row", row.fault))
             continue
-        count.add(session_key(row.given, source.date_format))
+        key = session_key(row.given, source.date_format)
+        if hash(key) not in rows:  # the session's first row
+            patients[key[0]] += 1
+        rows[hash(key)] += 1
         if dates and len(dates.fitting) == 2:  # until a date tells day from month
             dates.feed(row.given.get("date", ""))
     # A file whose every date reads alike both ways (03/03) is read right either way.
     said = dates.ambiguity() if dates and dates.example_reads_two_ways else ""
-    return rows_read, count, said
+    return rows_read, rows, patients, said
 
 
 # A file of up to this many rows keeps its drafted sessions in the plan (a few megabytes), so
@@ -348,14 +355,14 @@ def stream_rows(
     gives the existing chart of a patient id (ignoring case) or None; ``people`` the (id, name)
     of every chart, asked once and only when a row names an unknown id; ``new_ids`` the ids the
     practitioner said are new patients although close to an existing one (``--new-patient``)."""
-    plan.rows_read, count, plan.dates = _first_pass(source, plan.rejected)
+    plan.rows_read, rows, patients, plan.dates = _first_pass(source, plan.rejected)
     if not plan.rows_read:
         raise UnreadableImport(
             f"{source.file_name} has a header but no rows: there is nothing to import."
         )
-    sessions = Sessions(count.rows, source.date_format, how.today)
+    sessions = Sessions(rows, source.date_format, how.today)
     typo = TypoCheck(people, {i.casefold() for i in new_ids})
-    planner = _Planner(plan, how, charts, typo, count.patients)
+    planner = _Planner(plan, how, charts, typo, patients)
     handed: set[str] = set()
     for row in source.rows():
         group = None if row.fault else sessions.feed(row)
