@@ -229,13 +229,18 @@ class _Builder:
     def reference(self, kind: str, rid: str) -> str:
         return f"{kind}/{rid}" if self.relative else "urn:uuid:" + rid
 
-    def delete(self, kind: str, at: tuple[object, ...], word: str, gone: set[str]) -> None:
-        """A ``DELETE`` of each id ``(*at, word, key)`` for the keys in ``gone``."""
-        if self.relative:  # Bulk Data has no deletes (docs/exports.md)
-            return
-        for key in sorted(gone):
-            url = f"{kind}/{self.ids.uuid(*at, word, key)}"
-            self.entries.append({"request": {"method": "DELETE", "url": url}})
+    def put_all(
+        self, prefix: Any, kind: str, word: str, made: dict[str, dict[str, Any]], held: set[str]
+    ) -> list[str]:
+        """A ``PUT`` of each resource ``made`` as the id ``(*session, word, key)`` (``prefix``:
+        the session's hash, :meth:`_Ids.under`), and a ``DELETE`` of each key ``held`` (what an
+        earlier export may have held) that is not made now; the references put."""
+        puts = [self.put_id(self.ids.uuid_under(prefix, word, k), r) for k, r in made.items()]
+        if not self.relative:  # Bulk Data has no deletes (docs/exports.md)
+            for key in sorted(held - set(made)):
+                url = f"{kind}/{self.ids.uuid_under(prefix, word, key)}"
+                self.entries.append({"request": {"method": "DELETE", "url": url}})
+        return puts
 
     def body_sites(self, session: Session) -> list[dict[str, Any]]:
         """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED
@@ -383,31 +388,17 @@ class _Builder:
         )
         given_keys = substance_keys(session)
         dosage = self.dosage(session) if given_keys else {}
-        given = [
-            self.put_id(
-                self.ids.uuid_under(prefix, "given", item_key),
-                self.administration(session.substances[n], facts, dosage),
-            )
-            for n, item_key in enumerate(given_keys)
-        ]
-        self.delete("MedicationAdministration", at, "given", former_substances - set(given_keys))
+        products = zip(given_keys, session.substances, strict=True)
+        made = {k: self.administration(item, facts, dosage) for k, item in products}
+        given = self.put_all(prefix, "MedicationAdministration", "given", made, former_substances)
         # AdverseEvent has no status to say "entered in error": a voided session's events are
         # deleted, as a complication removed by a correction is.
         keys = complication_keys(session)
-        problem_keys = [] if session.voided else keys
-        for problem, problem_key in zip(session.complications, problem_keys, strict=False):
-            self.put_id(
-                self.ids.uuid_under(prefix, "complication", problem_key),
-                self.adverse_event(problem, facts, given or [procedure_ref]),
-            )
-        gone = (former_problems | set(keys)) - set(problem_keys)
-        self.delete("AdverseEvent", at, "complication", gone)
-        for name, value in session.measurements.items():
-            self.put_id(
-                self.ids.uuid_under(prefix, "measurement", name),
-                self.observation(facts, name, value),
-            )
-        self.delete("Observation", at, "measurement", former_measures - set(session.measurements))
+        problems = [] if session.voided else zip(keys, session.complications, strict=True)
+        events = {k: self.adverse_event(p, facts, given or [procedure_ref]) for k, p in problems}
+        self.put_all(prefix, "AdverseEvent", "complication", events, former_problems | set(keys))
+        measured = {n: self.observation(facts, n, v) for n, v in session.measurements.items()}
+        self.put_all(prefix, "Observation", "measurement", measured, former_measures)
         if session.consent:
             self.put_id(
                 self.ids.uuid_under(prefix, "consent"), self.consent(session.consent, facts)
