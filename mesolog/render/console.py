@@ -182,10 +182,9 @@ def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -
     JSON keeps lists as lists; CSV and Markdown cells hold them joined with "; "."""
     if fmt == "json":
         write(to_json([dict(zip(columns, row, strict=True)) for row in rows]))
-    elif fmt == "csv":
-        write(to_csv(columns, [[flat_cell(v) for v in row] for row in rows]))
-    elif fmt == "markdown":
-        write(to_markdown(columns, [[flat_cell(v) for v in row] for row in rows]))
+    elif fmt in ("csv", "markdown"):
+        flat = [[flat_cell(v) for v in row] for row in rows]
+        write((to_csv if fmt == "csv" else to_markdown)(columns, flat))
     else:
         return False
     return True
