@@ -231,7 +231,7 @@ class _Builder:
         kind = resource["resourceType"]
         url = self.reference(kind, rid)
         if self.relative:  # Bulk Data: the resource alone (no fullUrl, no request)
-            self.entries.append({"resource": resource})
+            self.entries.append(resource)
             return url
         self.entries.append(
             {
@@ -311,13 +311,14 @@ class _Builder:
             c.name: self.put((key, "course", c.name), self.plan(chart, c, patient_ref, procedures))
             for c in chart.courses
         }
+        based_on = course_links(chart, plans)
         for session in chart.sessions:
             self.session(
                 chart,
                 session,
                 key,
                 patient_ref,
-                plans,
+                based_on,
                 prefixes[session.uid],
                 procedures[session.uid],
             )
@@ -388,7 +389,7 @@ class _Builder:
         session: Session,
         key: str,
         patient_ref: str,
-        plans: dict[str, str],
+        based_on: dict[str, list[dict[str, str]]],
         prefix: Any,
         procedure_id: str,
     ) -> None:
@@ -406,7 +407,7 @@ class _Builder:
             part_of=[{"reference": procedure_ref}],
             actors=[{"actor": performer}] if performer else None,
         )
-        self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
+        self.put_id(procedure_id, self.procedure(chart, session, facts, based_on))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
             former_keys(session) if session.amendments else _NOTHING_FORMER
@@ -483,16 +484,15 @@ class _Builder:
         chart: Chart,
         session: Session,
         facts: _SessionFacts,
-        plans: dict[str, str],
+        based_on: dict[str, list[dict[str, str]]],
     ) -> dict[str, Any]:
         identifier = [
             {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
             {"system": self.ids.system("session-uid"), "value": session.uid},
         ]
-        course = chart.course(session.course) if session.course else None
         extensions, notes = worded_notes(session)
         if session.notes:
-            notes.append(session.notes)
+            notes.append({"text": session.notes})
         return _present(
             {
                 "resourceType": "Procedure",
@@ -503,11 +503,11 @@ class _Builder:
                 "performedDateTime": facts.date,
                 "bodySite": self.body_sites(session),
                 "statusReason": {"text": facts.void_reason} if facts.voided else None,
-                "basedOn": [{"reference": plans[course.name]}] if course is not None else None,
+                "basedOn": based_on.get(session.course or ""),
                 "performer": facts.actors,
                 "reasonCode": [{"text": session.indication}] if session.indication else None,
                 "extension": extensions or None,
-                "note": [{"text": n} for n in notes],
+                "note": notes,
             }
         )
 
@@ -570,11 +570,11 @@ def medication(name: str, lot: str | None, expiry: date | None) -> dict[str, Any
     return _present({**made, "batch": batch or None})
 
 
-def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers among
     them (needle, points, duration...) are extensions a receiver can read too."""
     extensions: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[dict[str, str]] = []
     for n, value in enumerate(WORDED_VALUES(session)):
         if value is None or value == "":  # neither a note nor an extension
             continue
@@ -586,13 +586,25 @@ def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 @cache
-def _worded(n: int, kind: str, value: Any) -> tuple[str, dict[str, Any] | None]:
-    """The note and the extension (a number's) of the ``n``-th worded field's value. Sessions
-    repeat the same depths and gauges: each (field, value) is worded once, by type too (1 and
-    1.0 are equal keys but a valueInteger and a valueDecimal)."""
+def _worded(n: int, kind: str, value: Any) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """The note (an Annotation) and the extension (a number's) of the ``n``-th worded field's
+    value. Sessions repeat the same depths and gauges: each (field, value) is worded once, by
+    type too (1 and 1.0 are equal keys but a valueInteger and a valueDecimal)."""
     field, url = WORDED_URLS[n]
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    return field.fhir_note(value) or "", _extension(url, field.spec.unit, value) if number else None
+    note = {"text": field.fhir_note(value) or ""}
+    return note, _extension(url, field.spec.unit, value) if number else None
+
+
+def course_links(chart: Chart, plans: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """A Procedure's ``basedOn`` by the course name its session gives: each name the chart's
+    sessions write is looked up once (as ``Chart.course`` matches it), not once a session."""
+    links = {}
+    for name in {s.course for s in chart.sessions if s.course}:
+        course = chart.course(name)
+        if course is not None:
+            links[name] = [{"reference": plans[course.name]}]
+    return links
 
 
 def amendment_identity(note: Amendment) -> tuple[str, str, str]:
@@ -656,7 +668,7 @@ def chart_entries(
     charts: Iterable[Chart], keys: ExportKeys, relative: bool = False
 ) -> Iterator[list[Entry]]:
     """The entries of the export, a chart's at a time, as each chart is read (``relative``:
-    for Bulk Data files, the references as ``Type/id`` and each entry its resource alone,
+    for Bulk Data files, the references as ``Type/id`` and each entry the resource itself,
     deletes left out)."""
     builder = _Builder(keys, relative)
     with fewer_collections():
