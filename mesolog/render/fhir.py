@@ -253,7 +253,8 @@ class _Builder:
         earlier export may have held) that is not made now; the references put."""
         item_id = self.ids.item_id
         puts = [self.put_id(item_id(prefix, word, key), r) for key, r in made.items()]
-        if not self.relative:  # Bulk Data has no deletes (docs/exports.md)
+        # Bulk Data has no deletes (docs/exports.md); a session never corrected held nothing.
+        if held and not self.relative:
             for key in sorted(held - set(made)):
                 url = f"{kind}/{item_id(prefix, word, key)}"
                 self.entries.append({"request": {"method": "DELETE", "url": url}})
