@@ -796,8 +796,10 @@ class Clinic:
         changing while it streams) puts back every chart written so far: see
         :meth:`_put_back`. ``identity``: the clinic identity a restored JSON export carries,
         taken by a folder without one."""
+        from mesolog.store.files import make_lock_dir
+
         self.ensure_folders()
-        make_private_dir(self.lock_dir)
+        make_lock_dir(self.lock_dir)
         if identity is not None and self.export_keys(adopt=identity).clinic_id != identity:
             self.notices.append(
                 "this data folder has a clinic identity of its own: FHIR exports of the "
