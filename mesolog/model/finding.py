@@ -6,61 +6,12 @@ id, in one place. Text is compared folded: case and accents ignored (``Lena`` fi
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 
+from mesolog.model.folding import fold
 from mesolog.model.progress import PatientSummary
 
 MAX_SUGGESTIONS = 3
-
-
-# The Latin letters Unicode does not decompose into a base letter and a mark (NFKD leaves them
-# whole), as a person types them on an English keyboard. Lower case: folding comes first.
-# (ß is casefold's own: "ss".)
-_AS_TYPED = str.maketrans(
-    {
-        "ł": "l",
-        "ø": "o",
-        "æ": "ae",
-        "œ": "oe",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-        "ħ": "h",
-        "ŧ": "t",
-        "ŀ": "l",
-        "ĸ": "k",
-        "ŋ": "n",
-        "ƒ": "f",
-        "ɨ": "i",
-        "ʉ": "u",
-        "ɛ": "e",
-        "ɔ": "o",
-        "ə": "e",
-        "ƶ": "z",
-        "ȥ": "z",
-        "ɍ": "r",
-        "ɏ": "y",
-        "ꝁ": "k",
-        "ſ": "s",
-        "ĳ": "ij",
-        "ŉ": "n",
-        "ƀ": "b",
-        "ɓ": "b",
-        "ɗ": "d",
-        "ƙ": "k",
-        "ƴ": "y",
-    }
-)
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed (Unicode NFKD, combining marks dropped), letters that do not
-    decompose written as typed on an English keyboard (``_AS_TYPED``), single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().translate(_AS_TYPED).split())
 
 
 def matches(search: str, fields: Iterable[str | None]) -> bool:
