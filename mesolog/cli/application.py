@@ -40,8 +40,6 @@ class _Refusals(TyperGroup):
                 raise
             _say(f"mesolog: {error.message}")
             raise typer.Exit(error.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
         except BrokenPipeError:
             # The reader closed the pipe (`mesolog report | head -1`): it has what it wanted.
             reader_gone()
@@ -56,6 +54,7 @@ class _Refusals(TyperGroup):
             raise typer.Exit(1) from None
         except Exception as error:
             # Only the type: the text of an unexpected error may quote a patient's record.
+            # Typer's own (Exit, Abort, a usage error) are Typer's to handle.
             if _debugging(ctx) or type(error).__module__.startswith("typer"):
                 raise
             _say(

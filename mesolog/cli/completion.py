@@ -28,16 +28,11 @@ from typing import Any
 COMPLETE_VAR = "_MESOLOG_COMPLETE"
 
 
-def _data_dir(ctx: Any) -> str | None:
-    # The root callback does not run while completing; read --data-dir from the parsed params.
-    value = ctx.find_root().params.get("data_dir")
-    return str(value) if value else None
-
-
 def clinic_of(ctx: Any) -> Any:
     from mesolog.store import Clinic, data_location
 
-    return Clinic(data_location(_data_dir(ctx)).path)
+    # The root callback does not run while completing; read --data-dir from the parsed params.
+    return Clinic(data_location(ctx.find_root().params.get("data_dir")).path)
 
 
 def _vocabulary() -> Any:
@@ -80,13 +75,16 @@ def _first_word_after(command: str | None) -> str | None:
 Completer = Callable[[Any, Any, str], list[str]]
 
 
-def _completer(source: Callable[[Any, str], list[str]]) -> Completer:
-    """``source`` (what a kind of value completes from) as a click ``shell_complete`` function:
-    quoted for the shell, and ``[]`` rather than an error."""
+def _completer(source: Callable[[Any], Iterable[str]]) -> Completer:
+    """``source`` (the words a kind of value completes from) as a click ``shell_complete``
+    function: the words that begin with what was typed (ignoring case), each once, in order,
+    quoted for the shell; ``[]`` rather than an error."""
 
     def complete(ctx: Any, param: Any, incomplete: str) -> list[str]:
+        typed = incomplete.lower()
         try:
-            return for_the_shell(source(ctx, incomplete))
+            words = dict.fromkeys(w for w in source(ctx) if w.lower().startswith(typed))
+            return for_the_shell(list(words))
         except Exception:  # completion must never print an error into the shell
             return []
 
@@ -95,62 +93,48 @@ def _completer(source: Callable[[Any, str], list[str]]) -> Completer:
     return complete
 
 
-def _starting(words: Iterable[str], incomplete: str) -> list[str]:
-    """The words that begin with what was typed (ignoring case), each once, in order."""
-    typed = incomplete.lower()
-    return list(dict.fromkeys(w for w in words if w.lower().startswith(typed)))
-
-
 # --- what each kind of value completes from -----------------------------------------------------
 
 
 @_completer
-def patients(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(clinic_of(ctx).ids(), incomplete)
+def patients(ctx: Any) -> list[str]:
+    return list(clinic_of(ctx).ids())
 
 
-def _clinic_words(kind: str) -> Completer:
+def _words(kind: str, built_in: bool = False) -> Completer:
     """Completes from the clinic's words of one kind (``areas``...): the built-in ones and the
-    config's own."""
+    config's own; or, ``built_in``, from one of the fixed lists of ``model.vocabulary``
+    (``techniques`` reads ``TECHNIQUES``)."""
 
-    def source(ctx: Any, incomplete: str) -> list[str]:
-        return _starting(sorted(getattr(_vocabulary(), kind)), incomplete)
+    def source(ctx: Any) -> Iterable[str]:
+        if built_in:
+            from mesolog.model import vocabulary
 
-    source.__name__ = kind
-    return _completer(source)
-
-
-def _built_in(kind: str) -> Completer:
-    """Completes from one of the fixed lists of ``model.vocabulary`` (``techniques`` reads
-    ``TECHNIQUES``)."""
-
-    def source(ctx: Any, incomplete: str) -> list[str]:
-        from mesolog.model import vocabulary
-
-        return _starting(getattr(vocabulary, kind.upper()), incomplete)
+            return tuple(getattr(vocabulary, kind.upper()))
+        return sorted(getattr(_vocabulary(), kind))
 
     source.__name__ = kind
     return _completer(source)
 
 
-areas = _clinic_words("areas")
-complications = _clinic_words("complications")
-indications = _clinic_words("indications")
-techniques = _built_in("techniques")
-methods = _built_in("methods")
-anaesthetics = _built_in("anaesthetics")
-sexes = _built_in("sexes")
+areas = _words("areas")
+complications = _words("complications")
+indications = _words("indications")
+techniques = _words("techniques", built_in=True)
+methods = _words("methods", built_in=True)
+anaesthetics = _words("anaesthetics", built_in=True)
+sexes = _words("sexes", built_in=True)
 
 
 @_completer
-def substances(ctx: Any, incomplete: str) -> list[str]:
+def substances(ctx: Any) -> list[str]:
     with _index(ctx) as index:
         used = index.substance_names()
-    return _starting(sorted(set(used) | set(_vocabulary().substances)), incomplete)
+    return sorted(set(used) | set(_vocabulary().substances))
 
 
 @_completer
-def lots(ctx: Any, incomplete: str) -> list[str]:
+def lots(ctx: Any) -> list[str]:
     """Each lot once, as first typed: ``lot`` ignores case and spaces, so ``d2411`` and
     ``D 2411`` are one answer."""
     from mesolog.model.values import lot_key
@@ -158,23 +142,20 @@ def lots(ctx: Any, incomplete: str) -> list[str]:
     with _index(ctx) as index:
         known = index.lots()
     first = {lot_key(lot): lot for lot in reversed(known)}
-    return _starting([lot for lot in known if first[lot_key(lot)] == lot], incomplete)
+    return [lot for lot in known if first[lot_key(lot)] == lot]
 
 
 @_completer
-def stats_groups(ctx: Any, incomplete: str) -> list[str]:
+def stats_groups(ctx: Any) -> tuple[str, ...]:
     from mesolog.model import questions
 
-    return _starting(questions.STATS_BY, incomplete)
-
-
-# `course close --status`: the states a course is closed with.
-COURSE_CLOSINGS = ("completed", "stopped")
+    return questions.STATS_BY
 
 
 @_completer
-def course_statuses(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(COURSE_CLOSINGS, incomplete)
+def course_statuses(ctx: Any) -> tuple[str, ...]:
+    """The states a course is closed with (`course close --status`)."""
+    return ("completed", "stopped")
 
 
 # The --format values of the commands whose forms differ from the report's.
@@ -183,20 +164,20 @@ REPORT_FORMATS = ("table", "json", "csv", "markdown")
 
 
 @_completer
-def formats(ctx: Any, incomplete: str) -> list[str]:
-    return _starting(FORMATS_OF.get(ctx.info_name, REPORT_FORMATS), incomplete)
+def formats(ctx: Any) -> tuple[str, ...]:
+    return FORMATS_OF.get(ctx.info_name, REPORT_FORMATS)
 
 
 @_completer
-def courses(ctx: Any, incomplete: str) -> list[str]:
+def courses(ctx: Any) -> list[str]:
     chart = _chart_on_the_line(ctx)
-    return _starting([c.name for c in chart.courses] if chart else [], incomplete)
+    return [c.name for c in chart.courses] if chart else []
 
 
 @_completer
-def sessions(ctx: Any, incomplete: str) -> list[str]:
+def sessions(ctx: Any) -> list[str]:
     chart = _chart_on_the_line(ctx)
-    return _starting([str(s.id) for s in chart.sessions] if chart else [], incomplete)
+    return [str(s.id) for s in chart.sessions] if chart else []
 
 
 # --- quoting for the shell ------------------------------------------------------------------------

@@ -92,16 +92,17 @@ def export(
         lines = exchange_view.fhir_ndjson(charts(), clinic.export_keys())
         written = save_lines(output, lines, force)
         console.write("\n".join(map(str, written)) or f"nothing to export; {output} left empty")
+    elif fmt == "fhir":
+        exchange_view.fhir_export(charts(), clinic.export_keys())
     else:
-        from mesolog.store.outputs import Spool
+        from mesolog.store.outputs import spool
 
-        keys = clinic.export_keys() if fmt == "fhir" else clinic.existing_export_keys()
-        spool = Spool() if fmt == "csv" else None  # CSV rows wait there for their header
-        try:
-            exchange_view.export(charts(), fmt, keys, per, spool)
-        finally:
-            if spool is not None:
-                spool.close()
+        keys = clinic.existing_export_keys()
+        if fmt == "json":
+            exchange_view.json_export(charts(), keys)
+        else:
+            with spool() as rows:  # CSV rows wait there for their header
+                exchange_view.csv_export(charts(), per, rows)
     fail_if_left_out(problems)
 
 

@@ -111,19 +111,12 @@ def paths(ctx: typer.Context) -> None:
     from mesolog.store import cache_location, config_location, history
 
     data = state_of(ctx).location()
-    config = config_location()
-    cache = cache_location()
     git_state = "on (git repository)" if history.enabled(data.path) else "off"
     if history.git_binary() is None:
         git_state = "off (git not installed)"
-    clinic_view.paths(
-        [
-            ("data", data.path, data.chosen_by),
-            ("config", config.path, config.chosen_by),
-            ("cache", cache.path, cache.chosen_by),
-            ("history", data.path / ".git", git_state),
-        ]
-    )
+    places = {"data": data, "config": config_location(), "cache": cache_location()}
+    rows = [(name, place.path, place.chosen_by) for name, place in places.items()]
+    clinic_view.paths([*rows, ("history", data.path / ".git", git_state)])
 
 
 @config_app.command("path")
@@ -138,17 +131,15 @@ def config_path() -> None:
 def config_show(ctx: typer.Context) -> None:
     """Print the settings in force. Example: mesolog config show"""
     from mesolog.render.console import write
+    from mesolog.store.config import TEXT_KEYS
 
     settings = state_of(ctx).config()
-    address = settings.clinic_address.replace("\n", ", ")
+    # One line a setting: the address's lines joined with commas.
+    texts = ((key, (getattr(settings, key) or "").replace("\n", ", ")) for key in TEXT_KEYS)
     extra = ", ".join(f"{k} ({v})" for k, v in settings.substances.items())
     lines = [
         f"file: {settings.path or '(none; defaults in force)'}",
-        f"practitioner: {settings.practitioner or '(not set)'}",
-        f"clinic_name: {settings.clinic_name or '(not set)'}",
-        f"clinic_address: {address or '(not set)'}",
-        f"technique: {settings.technique or '(not set)'}",
-        f"anaesthetic: {settings.anaesthetic or '(not set)'}",
+        *(f"{key}: {text or '(not set)'}" for key, text in texts),
         f"extra areas: {', '.join(settings.areas) or '(none)'}",
         f"extra substances: {extra or '(none)'}",
         *(f"aftercare.{name}: set (printed on the summary page)" for name in settings.aftercare),

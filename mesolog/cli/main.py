@@ -19,28 +19,19 @@ from mesolog.cli.running import RUNNING
 # Which module defines each command word. A run imports only its command's module; a test
 # checks this table against the commands the modules register.
 COMMAND_MODULES = {
-    "patient": "patients",
-    "course": "patients",
-    "add": "sessions",
-    "amend": "sessions",
-    "void": "sessions",
-    "restore": "sessions",
-    "report": "reports",
-    "summary": "summary",
-    "due": "questions",
-    "lot": "questions",
-    "find": "questions",
-    "stats": "questions",
-    "export": "exchange",
-    "import": "exchange",
-    "check": "folder",
-    "init": "folder",
-    "git": "folder",
-    "paths": "folder",
-    "config": "folder",
-    "sync": "sharing",
-    "merge-chart": "sharing",
-    "photo": "photos",
+    word: module
+    for module, words in {
+        "patients": ("patient", "course"),
+        "sessions": ("add", "amend", "void", "restore"),
+        "reports": ("report",),
+        "summary": ("summary",),
+        "questions": ("due", "lot", "find", "stats"),
+        "exchange": ("export", "import"),
+        "folder": ("check", "init", "git", "paths", "config"),
+        "sharing": ("sync", "merge-chart"),
+        "photos": ("photo",),
+    }.items()
+    for word in words
 }
 
 
@@ -109,11 +100,9 @@ def main() -> NoReturn:
     else:
         every_command()  # --help, an unknown command's suggestions, completion: Typer's own
     try:
-        app(prog_name="mesolog")
-    except SystemExit:
+        app(prog_name="mesolog")  # exits itself (SystemExit)
+    finally:
         _flush_for_a_reader_that_may_be_gone()
-        raise
-    _flush_for_a_reader_that_may_be_gone()
     raise SystemExit(0)
 
 

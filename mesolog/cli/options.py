@@ -9,7 +9,7 @@ import typer
 from mesolog.cli import completion, conversion, words
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
     from mesolog.model.drafting import Given
     from mesolog.model.fields import Entry
@@ -208,29 +208,24 @@ def complication_option(option: str) -> Any:
 _ADDED_TO = {"add_complication": "complications"}
 
 
-def session_options(**defaults: object) -> "Callable[[Command], Command]":
-    """Give a command every option of the session's table, in the record's order, between its
-    own positional parameters and its keyword-only ones (``add`` and ``amend`` take the same
-    options; ``defaults`` are the command's own, e.g. ``add``'s date "today"). The command takes
-    them as ``**fields`` and reads them through :func:`given_from`."""
+def keyword_options(
+    options: "Callable[[], Iterable[tuple[str, Any, object]]]",
+) -> "Callable[[Command], Command]":
+    """Give a command the options ``options()`` makes (each a name, an ``Annotated`` type and a
+    default), between its own positional parameters and its keyword-only ones; the command
+    takes them as ``**`` keywords. They are made only when the command is registered in this
+    run (``add`` runs: ``amend``'s forty options are never built)."""
 
     def with_options(command: "Command") -> "Command":
         from mesolog.cli.running import RUNNING
 
         if not RUNNING.registers(command.__name__):
-            return command  # not registered in this run (``add`` runs; this is ``amend``)
-        from mesolog.model.records import TABLE
-
+            return command
         own = list(inspect.signature(command).parameters.values())
         keyword = inspect.Parameter.KEYWORD_ONLY
         added = [
-            inspect.Parameter(
-                entry.spec.parameter,
-                keyword,
-                default=defaults.get(entry.spec.parameter),
-                annotation=_option_annotation(entry),
-            )
-            for entry in TABLE
+            inspect.Parameter(name, keyword, default=default, annotation=annotation)
+            for name, annotation, default in options()
         ]
         parameters = [
             *(p for p in own if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD),
@@ -242,6 +237,21 @@ def session_options(**defaults: object) -> "Callable[[Command], Command]":
         return command
 
     return with_options
+
+
+def session_options(**defaults: object) -> "Callable[[Command], Command]":
+    """Every option of the session's table, in the record's order (``add`` and ``amend`` take
+    the same options; ``defaults`` are the command's own, e.g. ``add``'s date "today"). The
+    command takes them as ``**fields`` and reads them through :func:`given_from`."""
+
+    def options() -> "Iterator[tuple[str, Any, object]]":
+        from mesolog.model.records import TABLE
+
+        for entry in TABLE:
+            name = entry.spec.parameter
+            yield name, _option_annotation(entry), defaults.get(name)
+
+    return keyword_options(options)
 
 
 def _option_annotation(entry: "Entry") -> Any:

@@ -106,16 +106,14 @@ def ask_missing(
 
     missing = draft(given).missing  # a refused option stops here, before any question
     defaults = drafting.prompt_defaults(chart, practice)
-    for name in drafting.REQUIRED:
-        if name not in missing:
-            continue
-        given = _ask(LABELS[name], defaults[name], _answering(given, name), draft)
+    for name in missing:  # in the order of drafting.REQUIRED
+        given = _ask(LABELS[name], defaults[name], given, name, draft)
         if name == "substance":
             show(draft(given), {"substance"})
-            given = _ask_lots(given, chart, practice, draft)
+            given = _ask_lots(given, chart, practice)
             show(draft(given), {"substance", "lot"})
         else:
-            show(draft(given), {name, "depth"} if name == "depth" else {name})
+            show(draft(given), {name})
     if missing:
         given = _ask_protocol(given, chart, draft)
         if chart.last_session is None:
@@ -124,7 +122,7 @@ def ask_missing(
         given = _ask_optional(given, chart, draft)
         show(draft(given), {"complication"})
         if given.note is None:
-            given = _ask(NOTE_LABEL, "", _answering(given, "note"), draft)
+            given = _ask(NOTE_LABEL, "", given, "note", draft)
     return given, shown
 
 
@@ -137,35 +135,29 @@ def _line_editing() -> None:
         import readline  # noqa: F401
 
 
-def _answering(given: "Given", name: str) -> Callable[[str], "Given"]:
-    """How one prompt answer goes into ``given``: as the option of that field would give it."""
-
-    def answer(text: str) -> "Given":
-        if name == "area":
-            return replace(given, areas=(text,))
-        if name == "substance":
-            return replace(given, substances=_several(text))
-        if name == "complication":
-            return replace(given, complications=_several(text))
-        if name == "note":
-            return replace(given, note=text.strip() or None)
-        if name == "measures":
-            return replace(given, measures=(*given.measures, *_several(text)))
-        if name in ("depth", "technique", "anaesthetic"):  # text, read as the option is
-            typed: dict[str, Any] = {name: text}
-            return replace(given, **typed)
-        if name == "zones":  # '-': none this time (the copied zones are left out)
-            return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
-        if name in PROTOCOL_LABELS:
-            # '-' (or blank where nothing is offered) leaves it out this time.
-            chosen = None if text.strip() in (NONE_THIS_TIME, "") else text
-            return replace(given, plain={**given.plain, name: chosen})
-        # a measurement taken last time: NAME, answered with its number (blank skips)
-        return (
-            replace(given, measures=(*given.measures, f"{name}={text}")) if text.strip() else given
-        )
-
-    return answer
+def _answered(given: "Given", name: str, text: str) -> "Given":
+    """``given`` with one prompt answer for ``name``: as the option of that field would give it."""
+    if name == "area":
+        return replace(given, areas=(text,))
+    if name == "substance":
+        return replace(given, substances=_several(text))
+    if name == "complication":
+        return replace(given, complications=_several(text))
+    if name == "note":
+        return replace(given, note=text.strip() or None)
+    if name == "measures":
+        return replace(given, measures=(*given.measures, *_several(text)))
+    if name in ("depth", "technique", "anaesthetic"):  # text, read as the option is
+        typed: dict[str, Any] = {name: text}
+        return replace(given, **typed)
+    if name == "zones":  # '-': none this time (the copied zones are left out)
+        return replace(given, zones=() if text.strip() == NONE_THIS_TIME else _several(text))
+    if name in PROTOCOL_LABELS:
+        # '-' (or blank where nothing is offered) leaves it out this time.
+        chosen = None if text.strip() in (NONE_THIS_TIME, "") else text
+        return replace(given, plain={**given.plain, name: chosen})
+    # a measurement taken last time: NAME, answered with its number (blank skips)
+    return replace(given, measures=(*given.measures, f"{name}={text}")) if text.strip() else given
 
 
 def _several(text: str) -> tuple[str, ...]:
@@ -173,35 +165,35 @@ def _several(text: str) -> tuple[str, ...]:
 
 
 def _ask(
-    label: str,
-    default: str | None,
-    answer: Callable[[str], "Given"],
-    draft: Callable[["Given"], Any],
+    label: str, default: str | None, given: "Given", name: str, draft: Callable[["Given"], Any]
 ) -> "Given":
-    """One question; an answer the drafting function refuses is said and asked again. The
-    default is shown inert (it may quote the chart) and given back as it is."""
-    from mesolog.errors import MesologError
+    """One question, answering ``name``; an answer the drafting function refuses is said and
+    asked again."""
 
-    def checked(text: str) -> "Given":
-        _typed_keys(text)
-        answers = answer(text)
-        try:
-            draft(answers)
-        except MesologError as error:
-            raise typer.BadParameter(str(error)) from None
+    def drafted(text: str) -> "Given":
+        answers = _answered(given, name, text)
+        draft(answers)
         return answers
 
-    result: Given = _prompt(label, default, checked)
+    result: Given = _prompt(label, default, drafted)
     return result
 
 
 def _prompt(label: str, default: str | None, check: Callable[[str], Any]) -> Any:
-    """One question as the screen shows it: its default in brackets, both inert; an empty
-    answer gives the default back, through ``check`` like any answer."""
-    from mesolog.errors import inert
+    """One question as the screen shows it: its default in brackets, both inert (it may quote
+    the chart); an empty answer gives the default back, through ``check`` like any answer. An
+    answer holding a control key, or that ``check`` refuses, is said and asked again."""
+    from mesolog.errors import MesologError, inert
+
+    def checked(text: str) -> Any:
+        _typed_keys(text)
+        try:
+            return check(text)
+        except MesologError as error:
+            raise typer.BadParameter(str(error)) from None
 
     shown = inert(f"{label} [{default}]" if default else label)
-    return typer.prompt(shown, default=default, show_default=False, value_proc=check)
+    return typer.prompt(shown, default=default, show_default=False, value_proc=checked)
 
 
 def _typed_keys(text: str) -> None:
@@ -216,9 +208,7 @@ def _typed_keys(text: str) -> None:
         )
 
 
-def _ask_lots(
-    given: "Given", chart: "Chart", practice: "ClinicDefaults", draft: Callable[["Given"], Any]
-) -> "Given":
+def _ask_lots(given: "Given", chart: "Chart", practice: "ClinicDefaults") -> "Given":
     """For each substance without a lot: its lot (the last one offered), then its expiry when
     the lot is new to this patient (a known lot keeps the expiry recorded with it)."""
     from mesolog.model import progress, substance
@@ -228,7 +218,7 @@ def _ask_lots(
         item, _ = substance(spec, practice.vocabulary)
         if item.lot is None:
             offered = progress.last_lot(chart, item.name) or ""
-            lot = _prompt(f"Lot of {item.name} (blank if unknown)", offered, _lot).strip()
+            lot = _prompt(f"Lot of {item.name} (blank if unknown)", offered, _lot)
             if lot:
                 spec += f":LOT {lot}"
                 if not progress.lot_known(chart, item.name, lot):
@@ -240,22 +230,16 @@ def _ask_lots(
 
 
 def _lot(text: str) -> str:
-    _typed_keys(text)
     if ":" in text:
         raise typer.BadParameter("a lot cannot hold ':' (it separates the parts of a substance)")
     return text.strip()
 
 
 def _expiry(text: str) -> str:
-    from mesolog.errors import MesologError
     from mesolog.model import parse_date
 
-    _typed_keys(text)
     if text.strip():
-        try:
-            parse_date(text, "expiry")
-        except MesologError as error:
-            raise typer.BadParameter(str(error)) from None
+        parse_date(text, "expiry")
     return text.strip()
 
 
@@ -268,7 +252,7 @@ def _ask_protocol(given: "Given", chart: "Chart", draft: Callable[["Given"], Any
         given_now = given.zones if name == "zones" else given.plain.get(name)
         if given_now in (None, ()):
             label = f"{PROTOCOL_LABELS.get(name, name)} ('{NONE_THIS_TIME}' for none)"
-            given = _ask(label, offered, _answering(given, name), draft)
+            given = _ask(label, offered, given, name, draft)
     return given
 
 
@@ -278,13 +262,13 @@ def _ask_first_session(given: "Given", draft: Callable[["Given"], Any]) -> "Give
     from mesolog.model import vocabulary
 
     if given.plain.get("method") is None:
-        given = _ask(FIRST_METHOD_LABEL, "", _answering(given, "method"), draft)
+        given = _ask(FIRST_METHOD_LABEL, "", given, "method", draft)
     if not given.measures:
         session = draft(given).session
         meant = vocabulary.meaning("indication", (session.indication if session else "") or "")
         example = MEASURE_EXAMPLES.get(meant, "waist_cm=82.5")
         label = f"{BASELINE_LABEL}, e.g. {example}"
-        given = _ask(label, "", _answering(given, "measures"), draft)
+        given = _ask(label, "", given, "measures", draft)
     return given
 
 
@@ -297,8 +281,8 @@ def _ask_optional(given: "Given", chart: "Chart", draft: Callable[["Given"], Any
     for name, value in (last.measurements if last else {}).items():
         if name not in typed:
             label = f"{name} (last time {number_text(value)}; blank skips)"
-            given = _ask(label, "", _answering(given, name), draft)
+            given = _ask(label, "", given, name, draft)
     if not given.complications:
         label = "Complications as NAME[:SEVERITY], ';' between several (blank if none)"
-        given = _ask(label, "", _answering(given, "complication"), draft)
+        given = _ask(label, "", given, "complication", draft)
     return given

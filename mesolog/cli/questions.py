@@ -1,7 +1,7 @@
 """The clinic's questions: `due`, `lot`, `find`, `stats`."""
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,8 +21,12 @@ from mesolog.cli.options import (
     OutputOption,
     SinceOption,
     UntilOption,
+    keyword_options,
     whole_option,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -115,56 +119,35 @@ def lot(
     fail_if_left_out(problems)
 
 
+# `find`'s filters, in the order of its help: the option (a keyword of SessionQuery), its
+# word, where it completes from, its help.
+_FILTERS = (
+    ("substance", "SUBSTANCE", completion.substances, "Example: --substance minoxidil"),
+    ("area", "AREA", completion.areas, "Example: --area scalp"),
+    (
+        "zone",
+        "AREA/ZONE",
+        None,
+        "A zone of the injection map, of an area or of any. Example: --zone scalp/vertex",
+    ),
+    ("complication", "COMPLICATION", completion.complications, "Example: --complication bruising"),
+    ("technique", "TECHNIQUE", completion.techniques, "gun or hand. Example: --technique gun"),
+    ("practitioner", "NAME", None, "Part of the name. Example: --practitioner Moreau"),
+    ("indication", "INDICATION", completion.indications, 'Example: --indication "hair loss"'),
+)
+
+
+def _filter_options() -> "Iterator[tuple[str, Any, object]]":
+    for name, metavar, complete, help in _FILTERS:
+        option = typer.Option(metavar=metavar, shell_complete=complete, help=help)
+        yield name, Annotated[str | None, option], None
+
+
 @app.command()
+@keyword_options(_filter_options)
 def find(
     ctx: typer.Context,
-    substance: Annotated[
-        str | None,
-        typer.Option(
-            metavar="SUBSTANCE",
-            shell_complete=completion.substances,
-            help="Example: --substance minoxidil",
-        ),
-    ] = None,
-    area: Annotated[
-        str | None,
-        typer.Option(metavar="AREA", shell_complete=completion.areas, help="Example: --area scalp"),
-    ] = None,
-    zone: Annotated[
-        str | None,
-        typer.Option(
-            metavar="AREA/ZONE",
-            help="A zone of the injection map, of an area or of any. Example: --zone scalp/vertex",
-        ),
-    ] = None,
-    complication: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COMPLICATION",
-            shell_complete=completion.complications,
-            help="Example: --complication bruising",
-        ),
-    ] = None,
-    technique: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TECHNIQUE",
-            shell_complete=completion.techniques,
-            help="gun or hand. Example: --technique gun",
-        ),
-    ] = None,
-    practitioner: Annotated[
-        str | None,
-        typer.Option(metavar="NAME", help="Part of the name. Example: --practitioner Moreau"),
-    ] = None,
-    indication: Annotated[
-        str | None,
-        typer.Option(
-            metavar="INDICATION",
-            shell_complete=completion.indications,
-            help='Example: --indication "hair loss"',
-        ),
-    ] = None,
+    *,
     since: SinceOption = None,
     until: UntilOption = None,
     voided: Annotated[
@@ -173,52 +156,42 @@ def find(
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,
+    **filters: str | None,
 ) -> None:
     """Sessions across all patients matching every filter given. Example: mesolog find --area scalp --complication bruising"""
     from mesolog import model
+    from mesolog.errors import InvalidValue
     from mesolog.model.questions import SessionQuery
     from mesolog.render import clinic as clinic_view
 
     check_format(ctx)
-    _filters_given(ctx)
+    for name, *_ in _FILTERS:
+        value = filters[name]
+        # Given empty (`--substance ""`), like `lot ""`, it would match every session.
+        if value is not None and not value.strip():
+            raise InvalidValue(f"--{name}", value, f"give what to look for, or leave --{name} out")
     words = state_of(ctx).config().vocabulary()
     begin, end = date_window(since, until)
-    query = SessionQuery(
-        substance=substance,
-        area=words.area(area).value if area else None,
-        complication=words.complication(complication).value if complication else None,
-        technique=model.technique(technique) if technique else None,
-        practitioner=practitioner,
-        indication=words.indication(indication).value if indication else None,
-        zone=zone,
-        since=begin,
-        until=end,
-        include_voided=voided,
-    )
+    # Areas, complications and indications are looked for by their meaning; a technique as
+    # the model reads it; the rest as typed.
+    meaning = {
+        "area": words.area,
+        "complication": words.complication,
+        "indication": words.indication,
+    }
+    chosen: dict[str, Any] = {
+        name: meaning[name](value).value if name in meaning else value
+        for name, value in filters.items()
+        if value is not None
+    }
+    if "technique" in chosen:
+        chosen["technique"] = model.technique(chosen["technique"])
+    query = SessionQuery(**chosen, since=begin, until=end, include_voided=voided)
     with summary_index(ctx) as index:
         rows = sorted(index.sessions(query), key=lambda r: (r.date, r.patient_id, r.session))
         problems = index.problems()
     show_report(ctx, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
     fail_if_left_out(problems)
-
-
-def _filters_given(ctx: typer.Context) -> None:
-    """A filter given empty (``--substance ""``) is refused, like ``lot ""``: it would match
-    every session, which is not what was asked."""
-    from mesolog.errors import InvalidValue
-
-    for name in (
-        "substance",
-        "area",
-        "zone",
-        "complication",
-        "technique",
-        "practitioner",
-        "indication",
-    ):
-        value = ctx.params.get(name)
-        if value is not None and not value.strip():
-            raise InvalidValue(f"--{name}", value, f"give what to look for, or leave --{name} out")
 
 
 @app.command()

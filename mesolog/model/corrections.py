@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
 
 from mesolog.errors import InvalidValue, WhichOne
 from mesolog.model import vocabulary as vocab
@@ -243,22 +242,6 @@ def same_complication(charted: str, typed: str, words: vocab.Vocabulary) -> bool
         return True
     a, b = words.complication(charted), words.complication(typed)
     return a.known and b.known and a.value == b.value
-
-
-def resolved_complications(
-    session: Session,
-    names: Sequence[str],
-    resolved: date,
-    outcome: str | None,
-    words: vocab.Vocabulary = vocab.DEFAULT,
-) -> tuple[Complication, ...]:
-    """The session's complications with each one named settled: resolved on ``resolved``, its
-    outcome ``outcome`` (``resolved`` when not given); the others as they were."""
-    items = list(session.complications)
-    for name in names:
-        index = complication_index(session, name, "--resolve-complication", words)
-        items[index] = replace(items[index], resolved=resolved, outcome=outcome or "resolved")
-    return tuple(items)
 
 
 def without_complications(

@@ -11,7 +11,7 @@ patient's last value > the config's default.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -169,35 +169,16 @@ def parse_given(
     return values, remarks
 
 
-# Each field of Given that is one line (all but the notes), and its name in a refusal.
-ONE_LINE_FIELDS = {
-    "date": "date",
-    "areas": "area",
-    "indication": "indication",
-    "substances": "substance",
-    "technique": "technique",
-    "anaesthetic": "anaesthetic",
-    "complications": "complication",
-    "remove_complications": "complication",
-    "remove_substances": "substance",
-    "resolve_complications": "complication",
-    "resolved": "resolved",
-    "outcome": "outcome",
-    "measures": "measure",
-    "practitioner": "practitioner",
-    "course": "course",
-    "photos": "photo",
-    "zones": "zone",
-}
-
-
 def _one_line_fields(given: Given) -> None:
-    """A line break in any field but the notes is refused (see :func:`values.one_line`)."""
-    for key, name in ONE_LINE_FIELDS.items():
-        value = getattr(given, key)
+    """A line break in any text given but the notes is refused (see :func:`values.one_line`),
+    named in the singular as its option names it (``remove_substances``: "substance"). The
+    depth is a number, which its parser reads (a line break around it is only space)."""
+    for item in fields(Given):
+        value = getattr(given, item.name)
+        name = item.name.rpartition("_")[2]
         for text in value if isinstance(value, tuple) else (value,):
-            if isinstance(text, str):
-                one_line(text, name)
+            if isinstance(text, str) and item.name not in ("note", "depth"):
+                one_line(text, name.removesuffix("s") if isinstance(value, tuple) else name)
     for entry in PLAIN:
         text = given.plain.get(entry.name)
         if entry.text and isinstance(text, str):
@@ -555,7 +536,8 @@ def _settled(
     session: Session, given: Given, words: vocab.Vocabulary, today: date
 ) -> tuple[Any, ...]:
     """The session's complications with those ``--resolve-complication`` names settled on the
-    date ``--resolved`` gives (required with it), outcome ``--outcome`` or "resolved"."""
+    date ``--resolved`` gives (required with it), outcome ``--outcome`` or "resolved"; the
+    others as they were."""
     if not given.resolve_complications:
         if given.resolved or given.outcome:
             raise InvalidValue(
@@ -571,10 +553,12 @@ def _settled(
             "give the date it resolved with --resolved YYYY-MM-DD",
         )
     resolved = past_date(given.resolved, "resolved", today)
-    outcome = choice(given.outcome, "outcome", vocab.OUTCOMES) if given.outcome else None
-    return corrections.resolved_complications(
-        session, given.resolve_complications, resolved, outcome, words
-    )
+    outcome = choice(given.outcome, "outcome", vocab.OUTCOMES) if given.outcome else "resolved"
+    items = list(session.complications)
+    for name in given.resolve_complications:
+        index = corrections.complication_index(session, name, "--resolve-complication", words)
+        items[index] = replace(items[index], resolved=resolved, outcome=outcome)
+    return tuple(items)
 
 
 def draft_amendment(

@@ -253,7 +253,7 @@ def _read_as(text: str, form: str) -> date | None:
 @dataclass
 class DateGuess:
     """Which formats read every date cell seen so far, fed one cell at a time (a file is
-    streamed)."""
+    streamed): every format, for a first map; the map's and its swap, for a dry run."""
 
     fitting: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
     seen: int = 0
@@ -280,24 +280,12 @@ class DateGuess:
         """A sentence when the dates read both day first and month first, else ""."""
         chosen = self.format
         other = SWAPPABLE.get(chosen)
-        if other in self.fitting:
-            return ambiguous_dates(self.example, chosen, other)
-        return ""
-
-
-def ambiguous_dates(example: str, chosen: str, other: str) -> str:
-    return (
-        f"every date reads both day first and month first (e.g. {example}); read as "
-        f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
-    )
-
-
-def tells_day_from_month(text: str, date_format: str) -> bool:
-    """Whether a date cell shows which of day and month comes first: it does not read as
-    ``date_format``, or its day is over 12. (3 March, 03/03, reads alike both ways but tells
-    nothing about the 04/10 on the next row.)"""
-    day = _read_as(date_part(text), date_format)
-    return day is None or day.day > 12
+        if other not in self.fitting:
+            return ""
+        return (
+            f"every date reads both day first and month first (e.g. {self.example}); read as "
+            f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
+        )
 
 
 def reads_two_ways(text: str, date_format: str) -> bool:
@@ -349,10 +337,6 @@ class MapDraft:
             elif cell and (target in VALUE_FIELDS or target == "areas"):
                 self.words.setdefault(target, set()).add(cell.strip())
 
-    def _area_separator(self) -> str:
-        cells = self.words.get("areas", set())
-        return next((s for s in SEPARATORS if any(s in c for c in cells)), "")
-
     def _values(self, separator: str) -> dict[str, dict[str, str]]:
         values = {}
         for target, cells in self.words.items():
@@ -385,26 +369,24 @@ class MapDraft:
         import tomli_w
 
         units = {f: unit for h, f in self.columns.items() if f and (unit := header_unit(h))}
-        data: dict[str, Any] = {"date_format": self.dates.format}
-        if self.header_row != 1:
-            data["header_row"] = self.header_row
-        if self.encoding:
-            data["encoding"] = self.encoding
-        data["columns"] = self.columns
-        if units.get("amount"):
-            data["units"] = {"amount": units["amount"]}
-        separator = self._area_separator()
-        if separator:
-            data["split"] = {"areas": separator}
-        values = self._values(separator)
-        if values:
-            data["values"] = values
+        areas = self.words.get("areas", set())
+        separator = next((s for s in SEPARATORS if any(s in c for c in areas)), "")
+        # The settings a map needs only when they are not the default, left out (None) else.
+        data: dict[str, Any] = {
+            "date_format": self.dates.format,
+            "header_row": self.header_row if self.header_row != 1 else None,
+            "encoding": self.encoding or None,
+            "columns": self.columns,
+            "units": {"amount": units["amount"]} if units.get("amount") else None,
+            "split": {"areas": separator} if separator else None,
+            "values": self._values(separator) or None,
+        }
         ambiguity = self.dates.ambiguity()
         return _MAP_HELP.format(
             file_name=file_name,
             fields=", ".join(f for f in FIELDS if f not in IGNORED_FIELDS),
             dates=f"# Dates: {ambiguity}.\n" if ambiguity else "",
-        ) + tomli_w.dumps(data)
+        ) + tomli_w.dumps({key: value for key, value in data.items() if value is not None})
 
 
 _MAP_HELP = """\
@@ -589,14 +571,8 @@ def mapped_cells(cells: list[str], columns: list[MappedColumn]) -> dict[str, str
         elif column.words and text in column.words:
             text = column.words[text].strip()
         given[column.target] = text
-    for column in columns:
-        if column.unit:
-            _with_unit(given, column)
+    for column in (c for c in columns if c.unit):
+        unit_key = column.target.replace("amount", "unit", 1)
+        if re.fullmatch(r"[\d.,\s]+", given[column.target]) and not given.get(unit_key):
+            given[unit_key] = column.unit
     return given
-
-
-def _with_unit(given: dict[str, str], column: MappedColumn) -> None:
-    unit_key = column.target.replace("amount", "unit", 1)
-    amount = given.get(column.target, "")
-    if re.fullmatch(r"[\d.,\s]+", amount) and not given.get(unit_key):
-        given[unit_key] = column.unit

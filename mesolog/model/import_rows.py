@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, field, fields, replace
+from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import (
@@ -93,12 +93,6 @@ def content_key(patient_id: str, session: Session) -> str:
     what["complications"] = [astuple(c) for c in session.complications]
     text = json.dumps(what, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def source_of(file_name: str, row: int) -> str:
-    """``visits.csv#row=17``: where the session came from, for the reader (never its identity:
-    another file may have the same name)."""
-    return f"{file_name}#row={row}"
 
 
 def keys_of(patient_id: str, sessions: Iterable[Session]) -> set[str]:
@@ -200,22 +194,6 @@ class Sessions:
         return Group(kept[0].given["patient"], day, tuple(sorted(kept, key=position)))
 
 
-@dataclass
-class SessionCount:
-    """The first pass: how many rows each session has (by key hash), how many sessions each
-    patient has."""
-
-    rows: dict[int, int] = field(default_factory=dict)
-    patients: dict[str, int] = field(default_factory=dict)
-
-    def add(self, key: tuple[str, str, str]) -> None:
-        hashed = hash(key)
-        if hashed not in self.rows:
-            self.rows[hashed] = 0
-            self.patients[key[0]] = self.patients.get(key[0], 0) + 1
-        self.rows[hashed] += 1
-
-
 # --- a session's rows into a drafted session -----------------------------------------------------
 
 
@@ -294,9 +272,7 @@ class Drafting:
     practitioner: str = ""
 
 
-def draft_from_group(
-    group: Group, chart: Chart | None, how: Drafting, source: str
-) -> tuple[Session, list[str]]:
+def draft_from_group(group: Group, chart: Chart | None, how: Drafting) -> tuple[Session, list[str]]:
     """One group of rows -> a session and its warnings, through the one drafting function that
     `add` uses (same parsing, validation and warnings). Raises naming the field."""
     given = given_of(group, chart, how.date_format, how.practitioner)
@@ -312,7 +288,7 @@ def draft_from_group(
             "(add it with `mesolog course add`, then `mesolog amend ... --course`).",
         )
     status = parse.choice(first_given(group, "status") or "active", "status", vocab.STATUSES)
-    return replace(session, status=status, source=source), notes
+    return replace(session, status=status), notes
 
 
 # --- why each row of a refused session is refused -------------------------------------------------
@@ -355,7 +331,7 @@ def row_reasons(
     error: MesologError,
     chart: Chart | None,
     how: Drafting,
-    disagreeing: dict[int, Rejection] | None = None,
+    disagreeing: dict[int, Rejection],
 ) -> list[Rejection]:
     """Why each row of a refused session is rejected: a row whose own cells are refused names
     its cell, a row that disagrees with an earlier one says so (``disagreeing``); the others are
@@ -364,10 +340,10 @@ def row_reasons(
     if len(group.rows) > 1:
         for row in group.rows:
             try:
-                draft_from_group(_alone(row, group), chart, how, "")
+                draft_from_group(_alone(row, group), chart, how)
             except MesologError as failed:
                 own[row.number] = Rejection(row.number, _where(failed), _why(failed))
-    for number, rejection in (disagreeing or {}).items():
+    for number, rejection in disagreeing.items():
         own.setdefault(number, rejection)
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), _why(error))

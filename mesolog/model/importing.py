@@ -31,22 +31,17 @@ from mesolog.model.import_map import (
     SWAPPABLE,
     ColumnMap,
     DateGuess,
-    ambiguous_dates,
-    date_part,
     guess_field,
     is_own_format,
     mapped_cells,
     mapped_columns,
     own_map,
-    reads_two_ways,
-    tells_day_from_month,
 )
 from mesolog.model.import_rows import (
     Drafting,
     Group,
     Rejection,
     Row,
-    SessionCount,
     Sessions,
     content_key,
     disagreements,
@@ -55,7 +50,6 @@ from mesolog.model.import_rows import (
     keys_of,
     row_reasons,
     session_key,
-    source_of,
     with_session,
 )
 from mesolog.model.records import Amendment, Chart, Course, Patient, Session
@@ -63,7 +57,7 @@ from mesolog.model.records import Amendment, Chart, Course, Patient, Session
 __all__ = [
     "ChartPlan", "ColumnMap", "ImportPlan", "Rejection", "Row", "guess_date_format",
     "guess_field", "is_own_format", "mapped_rows", "own_map", "plan_import", "plan_restore",
-    "session_identity", "source_of",
+    "session_identity",
 ]  # fmt: skip
 
 
@@ -230,7 +224,7 @@ class _Planner:
         # Drafted against the chart as it will be: the sessions of this file come before it.
         so_far = _chart_so_far(chart, target)
         try:
-            draft, notes = draft_from_group(group, so_far, self.how, "")
+            draft, notes = draft_from_group(group, so_far, self.how)
         except MesologError as error:
             self.plan.rejected += row_reasons(group, error, so_far, self.how, disagreeing)
             return
@@ -248,7 +242,10 @@ class _Planner:
                 f"{self.plan.where} {group.first}: {note}"
             )
         self._duplicates(group, chart, target, draft)
-        target.sessions.append(replace(draft, source=source_of(self.plan.file_name, group.first)))
+        # Where the session came from, for the reader ("visits.csv#row=17"), never its identity:
+        # another file may have the same name.
+        source = f"{self.plan.file_name}#row={group.first}"
+        target.sessions.append(replace(draft, source=source))
 
     def _held(self, patient_id: str, chart: Chart | None) -> set[str]:
         """What the chart records already, by content (read once per chart)."""
@@ -293,28 +290,32 @@ def name_conflict(chart: Chart, given: str | None) -> str:
     return f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file"
 
 
-def _first_pass(source: Source, rejected: list[Rejection]) -> tuple[int, SessionCount, str]:
-    """Count each session's rows and each patient's sessions; say when the dates read two ways."""
-    count, rows_read, last = SessionCount(), 0, None
-    swappable, told, example = source.date_format in SWAPPABLE, False, ""
+def _first_pass(
+    source: Source, rejected: list[Rejection]
+) -> tuple[int, dict[int, int], dict[str, int], str]:
+    """Count each session's rows (by its key's hash) and each patient's sessions; say when the
+    dates read two ways (as the map's format and as its day and month swapped, one of them as
+    two days)."""
+    from collections import Counter
+
+    rows, patients, rows_read, last = Counter[int](), Counter[str](), 0, None
+    swapped = SWAPPABLE.get(source.date_format)
+    dates = DateGuess([source.date_format, swapped]) if swapped else None
     for row in (source.keys or source.rows)():
         rows_read += row.number != last  # a visit's products share its number
         last = row.number
         if row.fault:
             rejected.append(Rejection(row.number, "row", row.fault))
             continue
-        count.add(session_key(row.given, source.date_format))
-        text = row.given.get("date", "")
-        if swappable and not told and text:
-            told = tells_day_from_month(text, source.date_format)
-            if not (told or example) and reads_two_ways(text, source.date_format):
-                example = date_part(text)  # the date alone: it reads, so it is inert
-    dates = (
-        ambiguous_dates(example, source.date_format, SWAPPABLE[source.date_format])
-        if example and not told
-        else ""
-    )
-    return rows_read, count, dates
+        key = session_key(row.given, source.date_format)
+        if hash(key) not in rows:  # the session's first row
+            patients[key[0]] += 1
+        rows[hash(key)] += 1
+        if dates and len(dates.fitting) == 2:  # until a date tells day from month
+            dates.feed(row.given.get("date", ""))
+    # A file whose every date reads alike both ways (03/03) is read right either way.
+    said = dates.ambiguity() if dates and dates.example_reads_two_ways else ""
+    return rows_read, rows, patients, said
 
 
 # A file of up to this many rows keeps its drafted sessions in the plan (a few megabytes), so
@@ -354,14 +355,14 @@ def stream_rows(
     gives the existing chart of a patient id (ignoring case) or None; ``people`` the (id, name)
     of every chart, asked once and only when a row names an unknown id; ``new_ids`` the ids the
     practitioner said are new patients although close to an existing one (``--new-patient``)."""
-    plan.rows_read, count, plan.dates = _first_pass(source, plan.rejected)
+    plan.rows_read, rows, patients, plan.dates = _first_pass(source, plan.rejected)
     if not plan.rows_read:
         raise UnreadableImport(
             f"{source.file_name} has a header but no rows: there is nothing to import."
         )
-    sessions = Sessions(count.rows, source.date_format, how.today)
+    sessions = Sessions(rows, source.date_format, how.today)
     typo = TypoCheck(people, {i.casefold() for i in new_ids})
-    planner = _Planner(plan, how, charts, typo, count.patients)
+    planner = _Planner(plan, how, charts, typo, patients)
     handed: set[str] = set()
     for row in source.rows():
         group = None if row.fault else sessions.feed(row)
@@ -535,5 +536,4 @@ def plan_restore(
 
 def session_identity(session: Session) -> object:
     """What makes a session the same record: its uid when it has one, else number and time."""
-    uid = getattr(session, "uid", None)
-    return uid if uid else (session.id, session.date, session.recorded)
+    return session.uid or (session.id, session.date, session.recorded)

@@ -111,7 +111,9 @@ def merge_values(
     (it returns the value, or None for the ordinary rules)."""
     merged: dict[str, Any] = {}
     clashes: list[FieldClash] = []
-    keys = sorted(set(base) | set(ours) | set(theirs), key=lambda k: _key_order(k, ours, theirs))
+    # Keys keep their order in the file (ours, then keys only theirs has, by name).
+    place = {key: (at, "") for at, key in enumerate(ours)}
+    keys = sorted(set(base) | set(ours) | set(theirs), key=lambda k: place.get(k, (len(ours), k)))
     for key in keys:
         b, o, t = base.get(key, ABSENT), ours.get(key, ABSENT), theirs.get(key, ABSENT)
         settled = special(key, b, o, t) if special else None
@@ -142,12 +144,6 @@ def _items(value: Any) -> list[Any]:
 
 def _table(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _key_order(key: str, ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[int, str]:
-    """Keys keep their order in the file (ours, then keys only theirs has, by name)."""
-    order = list(ours)
-    return (order.index(key), "") if key in order else (len(order), key)
 
 
 def latest_change(values: dict[str, Any]) -> str:

@@ -235,24 +235,13 @@ DEPTH_BANDS = (
 NOT_RECORDED = "(not recorded)"
 
 
-def substance_group(name: str) -> str:
-    """The stats group of a substance: its catalogue name ("DCA" and "deoxycholate" are one)."""
-    return vocab.substance_meaning(name) or name
-
-
-def area_group(name: str) -> str:
-    return vocab.meaning("area", name) or name
-
-
-def complication_group(name: str) -> str:
-    return vocab.meaning("complication", name) or name
-
-
 def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
+    """The stats groups of a session: a substance, area or complication by its catalogue name
+    ("DCA" and "deoxycholate" are one group), a depth by its band, the rest as charted."""
     if by == "substance":
-        return tuple(dict.fromkeys(substance_group(name) for name, *_ in row.substances))
+        return tuple(dict.fromkeys(vocab.substance_meaning(n) or n for n, *_ in row.substances))
     if by == "area":
-        return tuple(dict.fromkeys(area_group(a) for a in row.areas))
+        return tuple(dict.fromkeys(vocab.meaning("area", a) or a for a in row.areas))
     if by == "depth":
         return (next(label for top, label in DEPTH_BANDS if row.depth_mm < top or top == 13.0),)
     value = getattr(row, by)
@@ -297,7 +286,7 @@ def tallies(
     for row in rows:
         if row.status == "voided":
             continue
-        kinds = {complication_group(name) for name, _ in row.complications}
+        kinds = {vocab.meaning("complication", name) or name for name, _ in row.complications}
         for by, part in out.items():
             for group in _groups(row, by):
                 sessions, affected, counts = part.get(group) or (0, 0, Counter())

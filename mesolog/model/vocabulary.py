@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 TECHNIQUES = ("gun", "hand")
@@ -325,9 +326,11 @@ class Match:
     suggestion: str | None = None
 
 
-def _alias_table(canon: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Each name and alias, normalised -> the name it stands for."""
-    return {normalize(word): name for name, aliases in canon.items() for word in (name, *aliases)}
+def alias_table(
+    canon: Mapping[str, tuple[str, ...]], key: Callable[[str], str] = normalize
+) -> dict[str, str]:
+    """Each name and alias, compared by ``key`` (normalised) -> the name it stands for."""
+    return {key(word): name for name, aliases in canon.items() for word in (name, *aliases)}
 
 
 def _lookup(word: str, table: dict[str, str]) -> Match:
@@ -432,9 +435,9 @@ class Vocabulary:
         """Normalised word -> the name it stands for, by kind; built on first use (a Vocabulary
         never changes: ``extended`` makes another). Substances map to their spelling only."""
         return {
-            "area": _alias_table(self.areas),
-            "indication": _alias_table(self.indications),
-            "complication": _alias_table(self.complications),
+            "area": alias_table(self.areas),
+            "indication": alias_table(self.indications),
+            "complication": alias_table(self.complications),
             "substance": {normalize(known): known for known in self.substances},
         }
 

@@ -131,12 +131,7 @@ class ZoneCatalogue:
     def tables(self) -> dict[str, dict[str, str]]:
         """Per catalogue area, each zone and alias (compared by :func:`zone_key`) -> its zone;
         built on first use (a catalogue never changes: ``extended`` makes another)."""
-        return {
-            area: {
-                zone_key(word): name for name, aliases in names.items() for word in (name, *aliases)
-            }
-            for area, names in self.zones.items()
-        }
+        return {area: vocab.alias_table(names, zone_key) for area, names in self.zones.items()}
 
     def zone(self, area: str, word: str) -> str | None:
         """The canonical zone ``word`` names in ``area``, or None."""
@@ -164,17 +159,7 @@ def zone_key(word: str) -> str:
 _AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*(ml)?\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class ZoneGiven:
-    """One ``--zone`` as typed, split: area, zone, points, amount (ml)."""
-
-    area: str
-    zone: str
-    points: int | None
-    amount: float | None
-
-
-def parse_zone(spec: str) -> ZoneGiven:
+def parse_zone(spec: str) -> Zone:
     """``AREA/ZONE[:POINTS][:AMOUNT]`` split and its numbers checked; the names are checked
     against the catalogue and the session by :func:`zone_problem`."""
     how = 'give AREA/ZONE[:POINTS][:AMOUNT], e.g. scalp/vertex:40:1.5 or "face/cheek left:12:0.5ml"'
@@ -184,7 +169,7 @@ def parse_zone(spec: str) -> ZoneGiven:
         raise InvalidValue("zone", spec, how)
     points = _points(spec, parts[1]) if len(parts) > 1 and parts[1].strip() else None
     amount = _amount(spec, parts[2]) if len(parts) > 2 and parts[2].strip() else None
-    return ZoneGiven(area.strip(), " ".join(parts[0].split()), points, amount)
+    return Zone(area.strip(), " ".join(parts[0].split()), points, amount)
 
 
 def _points(spec: str, text: str) -> int:
@@ -203,7 +188,7 @@ def _amount(spec: str, text: str) -> float:
 
 
 def zone_problem(
-    given: ZoneGiven, session_areas: Iterable[str], catalogue: ZoneCatalogue = DEFAULT
+    given: Zone, session_areas: Iterable[str], catalogue: ZoneCatalogue = DEFAULT
 ) -> str | None:
     """Why a zone cannot be recorded with a session of ``session_areas``, or None: an area
     without zones, a zone the area does not have (with the close names), an area the session
@@ -254,7 +239,7 @@ def drafted_zones(
                 "zone", spec, f"{seen[key]} names the same zone; give each zone once"
             )
         seen[key] = spec
-        out.append(Zone(given.area, given.zone, given.points, given.amount))
+        out.append(given)
     return tuple(out)
 
 

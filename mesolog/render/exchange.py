@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING
 
 from mesolog.model import Chart
 from mesolog.render.console import stream, to_json_line, write
@@ -18,27 +18,9 @@ JSON_FORMAT = "mesolog-export"
 JSON_VERSION = 2
 
 
-def export(
-    charts: Iterable[Chart],
-    fmt: str,
-    keys: ExportKeys | None,
-    per: str = "session",
-    spool: Spool | None = None,
-) -> None:
-    """``fmt`` json, csv (``per`` session or substance, see model.exchange) or fhir, written
-    chart by chart as ``charts`` are read: the clinic is never held in memory whole."""
-    if fmt == "json":
-        json_export(charts, keys)
-    elif fmt == "fhir":
-        assert keys is not None
-        fhir_export(charts, keys)
-    else:
-        assert spool is not None
-        csv_export(charts, per, spool)
-
-
 def json_export(charts: Iterable[Chart], keys: ExportKeys | None) -> None:
-    """``{"format": ..., "clinic": {"id": ...}, "charts": [...]}``, one chart a line. The
+    """``{"format": ..., "clinic": {"id": ...}, "charts": [...]}``, one chart a line, written
+    as ``charts`` are read (as every export is: the clinic is never held in memory whole). The
     clinic's identity and each patient's key come along (a restored clinic exports the same
     FHIR ids); its secret never. A folder that never exported FHIR has neither yet."""
     from mesolog.model.exchange import chart_record
@@ -91,17 +73,10 @@ def fhir_ndjson(charts: Iterable[Chart], keys: ExportKeys) -> Iterator[tuple[str
             yield f"{kind}.ndjson", "".join(lines)
 
 
-class Spool(Protocol):
-    """Where rows wait for the header (``store.outputs.Spool``: a temporary file)."""
-
-    def add(self, line: str) -> None: ...
-
-    def __iter__(self) -> Iterator[str]: ...
-
-
-def csv_export(charts: Iterable[Chart], per: str, spool: Spool) -> None:
-    """Rows as each chart is read, each spooled as its CSV text until the widest session and
-    every measure are known (the header needs them): memory stays flat at any clinic size."""
+def csv_export(charts: Iterable[Chart], per: str, spool: IO[str]) -> None:
+    """Rows as each chart is read, each spooled as its CSV text (a line of ``spool``, a
+    temporary file: ``store.outputs.spool``) until the widest session and every measure are
+    known (the header needs them): memory stays flat at any clinic size."""
     import json
     import sys
 
@@ -119,10 +94,12 @@ def csv_export(charts: Iterable[Chart], per: str, spool: Spool) -> None:
             ]
             widest = max(widest, len(given))
             names.update(session.measurements)
-            spool.add(json.dumps([shared, given, session.measurements], ensure_ascii=False))
+            spool.write(json.dumps([shared, given, session.measurements], ensure_ascii=False))
+            spool.write("\n")
     measures = sorted(names)
     stream(csv_line(exchange.csv_header(per, widest, measures)) + "\n")
     blank = csv_line([""] * len(exchange.NUMBERED_SUBSTANCE_COLUMNS))
+    spool.seek(0)
     for line in spool:
         shared, given, measured = json.loads(line)
         tail = [csv_line(exchange.measure_cells(measured, measures))] if measures else []
@@ -160,11 +137,6 @@ def map_written(path: object, unmapped: list[str], dates: str = "", header: str 
 SHOWN = 50
 
 
-def _some(names: list[str], shown: int = 20) -> str:
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
-
-
 def refused_sentence(plan: ImportPlan) -> str:
     """Why ``--apply`` wrote nothing, and the two ways on."""
     from mesolog.render.console import counted
@@ -184,12 +156,13 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
     from mesolog.render.console import counted
 
     new = plan.new_patients
+    others = f" and {len(new) - 20} more" if len(new) > 20 else ""
     lines = [
         f"{plan.file_name}: {counted(plan.rows_read, plan.unit)} read, {plan.accepted_rows} accepted, "
         f"{len({r.row for r in plan.rejected})} rejected.",
         f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
         f"{counted(len(plan.charts), 'chart')}"
-        + (f"; new patients: {_some(new)}." if new else "; no new patient."),
+        + (f"; new patients: {', '.join(new[:20])}{others}." if new else "; no new patient."),
     ]
     if plan.dates:
         lines.append(f"Dates: {plan.dates}.")

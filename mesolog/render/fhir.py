@@ -25,14 +25,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.model import Chart, Complication, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
-from mesolog.model.fields import Entry as Field
 from mesolog.model.itemkeys import ExportKeys, complication_keys, former_keys, substance_keys
 from mesolog.model.records import TABLE, Amendment
 from mesolog.model.values import DERMAL_DEPTH_MM
@@ -134,21 +133,16 @@ def dose(item: Substance) -> dict[str, Any]:
     return {"value": item.amount, "unit": item.unit} if code is None else _ucum(item.amount, code)
 
 
-def measure_quantity(name: str, value: float) -> dict[str, Any]:
-    code = measure_unit(name)
-    return {"value": value} if code is None else _ucum(value, code)
-
-
 @cache
 def measure_unit(name: str) -> str | None:
     """The UCUM code a measure's name ends with (the same few names in every chart)."""
-    for suffix, code in MEASURE_UNITS:
-        if name.endswith(suffix):
-            return code
-    return None
+    return next((code for suffix, code in MEASURE_UNITS if name.endswith(suffix)), None)
 
 
+@cache
 def body_site(area: str) -> dict[str, Any]:
+    """An area's body site, worked out once a process (the same dict each time: nothing changes
+    it, the encoder writes it again)."""
     # By meaning: a chart recorded before a catalogue name changed ("stomach", now "abdomen")
     # keeps its code.
     known = vocab.AREA_SNOMED.get(area) or vocab.AREA_SNOMED.get(vocab.meaning("area", area))
@@ -176,23 +170,22 @@ Entry = dict[str, Any]
 _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 
-class _SessionFacts:
+class _SessionFacts(NamedTuple):
     """What every resource of one session repeats, worked out once: its date, whether it is
     voided and why, the patient's and the Procedure's references and who performed it."""
 
-    def __init__(
-        self,
-        session: Session,
-        patient_ref: str,
-        procedure_ref: str,
-        performer: dict[str, Any] | None,
-    ) -> None:
-        self.date = session.date.isoformat()
-        self.voided = session.voided
-        self.void_reason = void_reason(session) if session.voided else ""
-        self.patient_ref = patient_ref
-        self.procedure_ref = procedure_ref
-        self.performer = performer
+    date: str
+    voided: bool
+    void_reason: str
+    patient_ref: str
+    procedure_ref: str
+    performer: dict[str, Any] | None
+
+
+def _present(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` without the elements the record leaves out (None): FHIR allows no empty
+    element, and each builder lists every element it may hold in the order it is written."""
+    return {key: value for key, value in resource.items() if value is not None}
 
 
 class _Builder:
@@ -211,8 +204,6 @@ class _Builder:
         # no fullUrl, by Type/id.
         self.relative = relative
         self.practitioners: dict[str, dict[str, Any]] = {}
-        self.sites: dict[str, dict[str, Any]] = {}
-        self.worded: dict[tuple[int, type, object], tuple[str, dict[str, Any] | None]] = {}
         self.entries: list[Entry] = []
 
     def put(self, parts: tuple[object, ...], resource: dict[str, Any]) -> str:
@@ -238,28 +229,25 @@ class _Builder:
     def reference(self, kind: str, rid: str) -> str:
         return f"{kind}/{rid}" if self.relative else "urn:uuid:" + rid
 
-    def delete(self, kind: str, at: tuple[object, ...], word: str, gone: set[str]) -> None:
-        """A ``DELETE`` of each id ``(*at, word, key)`` for the keys in ``gone``."""
-        if self.relative:  # Bulk Data has no deletes (docs/exports.md)
-            return
-        for key in sorted(gone):
-            url = f"{kind}/{self.ids.uuid(*at, word, key)}"
-            self.entries.append({"request": {"method": "DELETE", "url": url}})
-
-    def site(self, area: str) -> dict[str, Any]:
-        """:func:`body_site`, worked out once an area in an export (the same dict each time:
-        nothing changes it, the encoder writes it again)."""
-        known = self.sites.get(area)
-        if known is None:
-            known = self.sites[area] = body_site(area)
-        return known
+    def put_all(
+        self, prefix: Any, kind: str, word: str, made: dict[str, dict[str, Any]], held: set[str]
+    ) -> list[str]:
+        """A ``PUT`` of each resource ``made`` as the id ``(*session, word, key)`` (``prefix``:
+        the session's hash, :meth:`_Ids.under`), and a ``DELETE`` of each key ``held`` (what an
+        earlier export may have held) that is not made now; the references put."""
+        puts = [self.put_id(self.ids.uuid_under(prefix, word, k), r) for k, r in made.items()]
+        if not self.relative:  # Bulk Data has no deletes (docs/exports.md)
+            for key in sorted(held - set(made)):
+                url = f"{kind}/{self.ids.uuid_under(prefix, word, key)}"
+                self.entries.append({"request": {"method": "DELETE", "url": url}})
+        return puts
 
     def body_sites(self, session: Session) -> list[dict[str, Any]]:
         """A Procedure's body sites: one per zone of the injection map (the zone's own SNOMED
         CT code where one is sure, else its area's, the zone said in the text), then each area
         that no zone names (docs/photos.md)."""
         if not session.zones:
-            return [self.site(a) for a in session.areas]
+            return [body_site(a) for a in session.areas]
         from mesolog.model.zones import area_key, zone_snomed
 
         sites = []
@@ -267,16 +255,16 @@ class _Builder:
             text = f"{place.area} {place.zone}"
             known = zone_snomed(place.area, place.zone)
             # The zone's own code, else its area's; the zone in the text.
-            sites.append(_coded(known, text) if known else {**self.site(place.area), "text": text})
+            sites.append(_coded(known, text) if known else {**body_site(place.area), "text": text})
         zoned = {area_key(z.area) for z in session.zones}
-        return sites + [self.site(a) for a in session.areas if area_key(a) not in zoned]
+        return sites + [body_site(a) for a in session.areas if area_key(a) not in zoned]
 
     def dosage(self, session: Session) -> dict[str, Any]:
         """The parts of a Dosage every substance of the session shares (all but the dose)."""
         method = session.technique + (f", {session.method}" if session.method else "")
         return {
             # Dosage has one site: the area's code when one area, else the areas as text.
-            "site": self.site(session.areas[0])
+            "site": body_site(session.areas[0])
             if len(session.areas) == 1
             else {"text": ", ".join(session.areas)},
             "route": route(session),
@@ -326,24 +314,21 @@ class _Builder:
 
     def patient(self, chart: Chart) -> dict[str, Any]:
         p = chart.patient
-        resource: dict[str, Any] = {
-            "resourceType": "Patient",
-            "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
-        }
-        if p.name:
-            resource["name"] = [{"text": p.name}]
-        if p.birth_year:
-            resource["birthDate"] = f"{p.birth_year:04d}"
-        if p.sex in GENDERS:
-            resource["gender"] = GENDERS[p.sex]
         telecom = [
             {"system": kind, "value": value}
             for kind, value in (("phone", p.phone), ("email", p.email))
             if value
         ]
-        if telecom:
-            resource["telecom"] = telecom
-        return resource
+        return _present(
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
+                "name": [{"text": p.name}] if p.name else None,
+                "birthDate": f"{p.birth_year:04d}" if p.birth_year else None,
+                "gender": GENDERS.get(p.sex or ""),
+                "telecom": telecom or None,
+            }
+        )
 
     def plan(
         self, chart: Chart, course: Course, patient_ref: str, procedures: dict[str, str]
@@ -355,21 +340,17 @@ class _Builder:
             for s in chart.active_sessions
             if course.named(s.course)
         ]
-        activity: dict[str, Any] = {
-            "detail": {
-                "status": activity_status,
-                "code": {"text": "Mesotherapy session"},
-                "scheduledTiming": {
-                    "repeat": {
-                        "count": course.planned_sessions,
-                        "period": course.interval_days,
-                        "periodUnit": "d",
-                    }
-                },
-            }
+        timing = {
+            "count": course.planned_sessions,
+            "period": course.interval_days,
+            "periodUnit": "d",
         }
-        if done:
-            activity["outcomeReference"] = done
+        detail = {
+            "status": activity_status,
+            "code": {"text": "Mesotherapy session"},
+            "scheduledTiming": {"repeat": timing},
+        }
+        activity = _present({"detail": detail, "outcomeReference": done or None})
         return {
             "resourceType": "CarePlan",
             "identifier": [
@@ -397,7 +378,9 @@ class _Builder:
         at = (key, session.uid)
         performer = self.practitioner(session.practitioner)
         procedure_ref = self.reference("Procedure", procedure_id)
-        facts = _SessionFacts(session, patient_ref, procedure_ref, performer)
+        reason = void_reason(session) if session.voided else ""
+        day = session.date.isoformat()
+        facts = _SessionFacts(day, session.voided, reason, patient_ref, procedure_ref, performer)
         self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
@@ -405,37 +388,26 @@ class _Builder:
         )
         given_keys = substance_keys(session)
         dosage = self.dosage(session) if given_keys else {}
-        given = [
-            self.put_id(
-                self.ids.uuid_under(prefix, "given", item_key),
-                self.administration(session.substances[n], facts, dosage),
-            )
-            for n, item_key in enumerate(given_keys)
-        ]
-        self.delete("MedicationAdministration", at, "given", former_substances - set(given_keys))
+        products = zip(given_keys, session.substances, strict=True)
+        made = {k: self.administration(item, facts, dosage) for k, item in products}
+        given = self.put_all(prefix, "MedicationAdministration", "given", made, former_substances)
         # AdverseEvent has no status to say "entered in error": a voided session's events are
         # deleted, as a complication removed by a correction is.
         keys = complication_keys(session)
-        problem_keys = [] if session.voided else keys
-        for problem, problem_key in zip(session.complications, problem_keys, strict=False):
-            self.put_id(
-                self.ids.uuid_under(prefix, "complication", problem_key),
-                self.adverse_event(problem, facts, given or [procedure_ref]),
-            )
-        gone = (former_problems | set(keys)) - set(problem_keys)
-        self.delete("AdverseEvent", at, "complication", gone)
-        for name, value in session.measurements.items():
-            self.put_id(
-                self.ids.uuid_under(prefix, "measurement", name),
-                self.observation(facts, name, value),
-            )
-        self.delete("Observation", at, "measurement", former_measures - set(session.measurements))
+        problems = [] if session.voided else zip(keys, session.complications, strict=True)
+        events = {k: self.adverse_event(p, facts, given or [procedure_ref]) for k, p in problems}
+        self.put_all(prefix, "AdverseEvent", "complication", events, former_problems | set(keys))
+        measured = {n: self.observation(facts, n, v) for n, v in session.measurements.items()}
+        self.put_all(prefix, "Observation", "measurement", measured, former_measures)
         if session.consent:
-            self.put_id(self.ids.uuid_under(prefix, "consent"), self.consent(session, facts))
+            self.put_id(
+                self.ids.uuid_under(prefix, "consent"), self.consent(session.consent, facts)
+            )
         for note in session.amendments:
             self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
+        code = measure_unit(name)
         observation: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "entered-in-error" if facts.voided else "final",
@@ -443,32 +415,32 @@ class _Builder:
             "subject": {"reference": facts.patient_ref},
             "partOf": [{"reference": facts.procedure_ref}],
             "effectiveDateTime": facts.date,
-            "valueQuantity": measure_quantity(name, value),
+            "valueQuantity": {"value": value} if code is None else _ucum(value, code),
         }
-        if facts.performer:
+        if facts.performer:  # (not by _present: a session gives several, each a dict less)
             observation["performer"] = [facts.performer]
         return observation
 
-    def consent(self, session: Session, facts: _SessionFacts) -> dict[str, Any]:
+    def consent(self, consent: str, facts: _SessionFacts) -> dict[str, Any]:
         """The consent the session records (as charted: "written", "verbal"...)."""
-        resource: dict[str, Any] = {
-            "resourceType": "Consent",
-            "status": "entered-in-error" if session.voided else "active",
-            "scope": {"coding": [CONSENT_SCOPE]},
-            "category": [{"coding": [CONSENT_CATEGORY]}],
-            "patient": {"reference": facts.patient_ref},
-            "dateTime": session.date.isoformat(),
-            "policyRule": {"coding": [CONSENT_OPT_IN]},
-            "sourceAttachment": {"title": session.consent},
-        }
-        if facts.performer:
-            resource["performer"] = [facts.performer]
-        return resource
+        return _present(
+            {
+                "resourceType": "Consent",
+                "status": "entered-in-error" if facts.voided else "active",
+                "scope": {"coding": [CONSENT_SCOPE]},
+                "category": [{"coding": [CONSENT_CATEGORY]}],
+                "patient": {"reference": facts.patient_ref},
+                "dateTime": facts.date,
+                "policyRule": {"coding": [CONSENT_OPT_IN]},
+                "sourceAttachment": {"title": consent},
+                "performer": [facts.performer] if facts.performer else None,
+            }
+        )
 
     def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
         """One correction: who made it, when, why, what it changed and what it targets."""
         who = self.practitioner(note.by) or {"display": "not recorded"}
-        resource: dict[str, Any] = {
+        resource = {
             "resourceType": "Provenance",
             "target": [{"reference": ref} for ref in targets],
             "recorded": instant(note.at),
@@ -477,10 +449,9 @@ class _Builder:
                 "text": "; ".join(note.changes) or "amended",
             },
             "agent": [{"who": who}],
+            "reason": [{"text": note.reason}] if note.reason else None,
         }
-        if note.reason:
-            resource["reason"] = [{"text": note.reason}]
-        self.put(parts, resource)
+        self.put(parts, _present(resource))
 
     def procedure(
         self,
@@ -493,67 +464,34 @@ class _Builder:
             {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
             {"system": self.ids.system("session-uid"), "value": session.uid},
         ]
-        resource: dict[str, Any] = {
-            "resourceType": "Procedure",
-            "identifier": identifier,
-            "status": "entered-in-error" if facts.voided else "completed",
-            "code": {"text": "Mesotherapy"},
-            "subject": {"reference": facts.patient_ref},
-            "performedDateTime": facts.date,
-            "bodySite": self.body_sites(session),
-        }
-        if facts.voided:
-            resource["statusReason"] = {"text": facts.void_reason}
         course = chart.course(session.course) if session.course else None
-        if course is not None:
-            resource["basedOn"] = [{"reference": plans[course.name]}]
-        if facts.performer:
-            resource["performer"] = [{"actor": facts.performer}]
-        if session.indication:
-            resource["reasonCode"] = [{"text": session.indication}]
-        # Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers
-        # among them (needle, points, duration...) are extensions a receiver can read too.
-        extensions: list[dict[str, Any]] = []
-        notes: list[str] = []
-        for n, value in enumerate(WORDED_VALUES(session)):
-            if value is None or value == "":  # neither a note nor an extension
-                continue
-            # Sessions repeat the same depths and gauges: each (field, value) is worded once
-            # (by type too: 1 and 1.0 are equal keys but a valueInteger and a valueDecimal).
-            known = self.worded.get((n, type(value), value))
-            if known is None:
-                field, url = WORDED_URLS[n]
-                number = isinstance(value, int | float) and not isinstance(value, bool)
-                made = _extension(url, field.spec.unit, value) if number else None
-                known = self.worded[(n, type(value), value)] = (field.fhir_note(value) or "", made)
-            if known[1] is not None:
-                extensions.append(known[1])
-            notes.append(known[0])
-        if extensions:
-            resource["extension"] = extensions
+        extensions, notes = worded_notes(session)
         if session.notes:
             notes.append(session.notes)
-        resource["note"] = [{"text": n} for n in notes]
-        return resource
+        return _present(
+            {
+                "resourceType": "Procedure",
+                "identifier": identifier,
+                "status": "entered-in-error" if facts.voided else "completed",
+                "code": {"text": "Mesotherapy"},
+                "subject": {"reference": facts.patient_ref},
+                "performedDateTime": facts.date,
+                "bodySite": self.body_sites(session),
+                "statusReason": {"text": facts.void_reason} if facts.voided else None,
+                "basedOn": [{"reference": plans[course.name]}] if course is not None else None,
+                "performer": [{"actor": facts.performer}] if facts.performer else None,
+                "reasonCode": [{"text": session.indication}] if session.indication else None,
+                "extension": extensions or None,
+                "note": [{"text": n} for n in notes],
+            }
+        )
 
     def administration(
         self, given: Substance, facts: _SessionFacts, dosage: dict[str, Any]
     ) -> dict[str, Any]:
-        medication: dict[str, Any] = {
-            "resourceType": "Medication",
-            "id": "med",
-            "code": {"text": given.name},
-        }
-        if given.lot or given.expiry:
-            batch: dict[str, Any] = {}
-            if given.lot:
-                batch["lotNumber"] = given.lot
-            if given.expiry:
-                batch["expirationDate"] = given.expiry.isoformat()
-            medication["batch"] = batch
         resource: dict[str, Any] = {
             "resourceType": "MedicationAdministration",
-            "contained": [medication],
+            "contained": [medication(given.name, given.lot, given.expiry)],
             "status": "entered-in-error" if facts.voided else "completed",
             "medicationReference": {"reference": "#med", "display": given.name},
             "subject": {"reference": facts.patient_ref},
@@ -561,6 +499,7 @@ class _Builder:
             "effectiveDateTime": facts.date,
             "dosage": {**dosage, "dose": dose(given)},
         }
+        # (Not by _present: a session gives several, each a dict less.)
         if facts.voided:
             resource["statusReason"] = [{"text": facts.void_reason}]
         if facts.performer:
@@ -570,33 +509,65 @@ class _Builder:
     def adverse_event(
         self, problem: Complication, facts: _SessionFacts, suspects: list[str]
     ) -> dict[str, Any]:
-        resource: dict[str, Any] = {
-            "resourceType": "AdverseEvent",
-            "actuality": "actual",
-            "event": {"text": problem.name},
-            "subject": {"reference": facts.patient_ref},
-            "date": problem.onset.isoformat() if problem.onset else facts.date,
-            "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
-        }
-        if problem.severity is not None:
-            resource["severity"] = {"coding": [{"system": SEVERITY, "code": problem.severity}]}
-        serious = seriousness(problem)
-        if serious is not None:
-            resource["seriousness"] = {"coding": [{"system": SERIOUSNESS, "code": serious}]}
-        if problem.outcome in OUTCOMES:
-            assert problem.outcome is not None
-            text = problem.outcome + (
-                f" {problem.resolved.isoformat()}" if problem.resolved else ""
-            )
-            resource["outcome"] = {
-                "coding": [{"system": OUTCOME, "code": OUTCOMES[problem.outcome]}],
-                "text": text,
+        code = OUTCOMES.get(problem.outcome or "")
+        resolved = f" {problem.resolved.isoformat()}" if problem.resolved else ""
+        coding = {"coding": [{"system": OUTCOME, "code": code}]}
+        outcome = {**coding, "text": f"{problem.outcome}{resolved}"} if code else None
+        by_patient = problem.reported_by == "patient"
+        return _present(
+            {
+                "resourceType": "AdverseEvent",
+                "actuality": "actual",
+                "event": {"text": problem.name},
+                "subject": {"reference": facts.patient_ref},
+                "date": problem.onset.isoformat() if problem.onset else facts.date,
+                "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
+                "severity": _coding(SEVERITY, problem.severity),
+                "seriousness": _coding(SERIOUSNESS, seriousness(problem)),
+                "outcome": outcome,
+                "recorder": {"reference": facts.patient_ref} if by_patient else facts.performer,
             }
-        if problem.reported_by == "patient":
-            resource["recorder"] = {"reference": facts.patient_ref}
-        elif facts.performer:
-            resource["recorder"] = facts.performer
-        return resource
+        )
+
+
+def _coding(system: str, code: str | None) -> dict[str, Any] | None:
+    """A concept of one code of ``system``; None (left out) without a code."""
+    return None if code is None else {"coding": [{"system": system, "code": code}]}
+
+
+@cache
+def medication(name: str, lot: str | None, expiry: date | None) -> dict[str, Any]:
+    """The Medication an administration contains: the product and its batch (made once a
+    product and batch: sessions repeat them; the encoder writes the same dict again)."""
+    day = expiry.isoformat() if expiry else None
+    batch = _present({"lotNumber": lot or None, "expirationDate": day})
+    made = {"resourceType": "Medication", "id": "med", "code": {"text": name}}
+    return _present({**made, "batch": batch or None})
+
+
+def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers among
+    them (needle, points, duration...) are extensions a receiver can read too."""
+    extensions: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for n, value in enumerate(WORDED_VALUES(session)):
+        if value is None or value == "":  # neither a note nor an extension
+            continue
+        note, extension = _worded(n, type(value).__name__, value)
+        if extension is not None:
+            extensions.append(extension)
+        notes.append(note)
+    return extensions, notes
+
+
+@cache
+def _worded(n: int, kind: str, value: Any) -> tuple[str, dict[str, Any] | None]:
+    """The note and the extension (a number's) of the ``n``-th worded field's value. Sessions
+    repeat the same depths and gauges: each (field, value) is worded once, by type too (1 and
+    1.0 are equal keys but a valueInteger and a valueDecimal)."""
+    field, url = WORDED_URLS[n]
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return field.fhir_note(value) or "", _extension(url, field.spec.unit, value) if number else None
 
 
 def amendment_identity(note: Amendment) -> tuple[str, str, str]:
@@ -623,13 +594,9 @@ def instant(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def extension_url(field: Field) -> str:
-    """An extension's URL from the field's FHIR word (``.../needle-length``)."""
-    return EXTENSION_BASE + (field.spec.fhir or field.name).replace(" ", "-")
-
-
-# The worded fields with their extension URLs, made once (every session asks for them).
-WORDED_URLS = tuple((e, extension_url(e)) for e in WORDED)
+# The worded fields with their extension URLs from their FHIR words (``.../needle-length``),
+# made once (every session asks for them).
+WORDED_URLS = tuple((e, EXTENSION_BASE + (e.spec.fhir or e.name).replace(" ", "-")) for e in WORDED)
 # A session's values of those fields in one call, in their order.
 WORDED_VALUES = attrgetter(*(e.name for e in WORDED))
 

@@ -8,7 +8,7 @@ come from ``store.layout``'s scanner, the same one that edits charts in place.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,18 +31,12 @@ class Problem:
     line: int | None
     severity: str  # error | warning
     message: str
-    place: Place | None = None  # the field's place in the chart, until its line is known
 
     def line_text(self) -> str:
         return f"{self.path}:{self.line or 1}: {self.severity}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "path": str(self.path),
-            "line": self.line,
-            "severity": self.severity,
-            "message": self.message,
-        }
+        return {**asdict(self), "path": str(self.path)}  # the fields' order; the path as text
 
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
@@ -65,10 +59,11 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
-    where = _Where(path, lines)
-    found = _chart_problems(where, chart, broken, today, words)
-    found += _photo_problems(where, chart)
-    problems += _located(lines, found)
+    found = _chart_problems(path, lines, chart, broken, today, words) + _photo_problems(path, chart)
+    # The lines of every finding's place, found in one reading of the text.
+    places = lines.lines([place for place, _, _ in found])
+    for line, (_, severity, message) in zip(places, found, strict=True):
+        problems.append(Problem(path, line, severity, message))
     if "[[conflicts]]" in text:
         problems += _chart_conflicts(path, text)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
@@ -85,64 +80,51 @@ def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     return (text, data) if text.strip() and "\x00" not in text else None
 
 
-@dataclass(frozen=True)
-class _Where:
-    """Which file, and the lines of its fields."""
-
-    path: Path
-    lines: Lines  # scanned only when a problem needs its line
-
-    def problem(self, place: Place, severity: str, message: str) -> Problem:
-        """A problem at ``place``; its line is found with every other one of the chart's (see
-        :func:`_located`)."""
-        return Problem(self.path, None, severity, message, place)
-
-
-def _located(lines: Lines, problems: list[Problem]) -> list[Problem]:
-    """``problems`` with the line of each one's place, found in one reading of the text."""
-    found = iter(lines.lines([p.place for p in problems if p.place is not None]))
-    return [
-        replace(p, line=next(found), place=None) if p.place is not None else p for p in problems
-    ]
+# One finding about a field of the chart: its place, how serious, what. Its line is found with
+# every other one of the chart's.
+Finding = tuple[Place, str, str]
 
 
 def _chart_problems(
-    where: _Where, chart: model.Chart, broken: set[int], today: date, words: vocab.Vocabulary
-) -> list[Problem]:
-    problems: list[Problem] = []
+    path: Path,
+    lines: Lines,
+    chart: model.Chart,
+    broken: set[int],
+    today: date,
+    words: vocab.Vocabulary,
+) -> list[Finding]:
+    problems: list[Finding] = []
     # A course whose name could not be read is reported already; lookups by name skip it.
     named = tuple(c for c in chart.courses if isinstance(c.name, str))
     chart = replace(chart, courses=named)
-    mismatch = id_mismatch(where.path, chart)
+    mismatch = id_mismatch(path, chart)
     if mismatch:
-        problems.append(where.problem(("patient", "id"), "error", mismatch))
+        problems.append((("patient", "id"), "error", mismatch))
     for index, course in enumerate(chart.courses):
         if course.planned_sessions is None or course.interval_days is None:
             continue  # reported already, as of the wrong shape
         for warning in model.course_warnings(course):
             key = "interval_days" if "interval" in warning else "planned_sessions"
-            problems.append(where.problem(("courses", index, key), "warning", warning))
+            problems.append((("courses", index, key), "warning", warning))
         try:  # dates that put the next session past the year 9999
             progress.course_progress(chart, course)
         except MesologError as error:
-            problems.append(where.problem(("courses", index), "error", error.message))
-    problems += _number_problems(where, chart)
-    problems += _patient_text_problems(where, chart)
+            problems.append((("courses", index), "error", error.message))
+    problems += _number_problems(lines, chart)
+    problems += _patient_text_problems(chart)
     previous: date | None = None
     for index, session in enumerate(chart.sessions):
         if index in broken:
             # A field of the wrong shape reads as absent and is reported already; the session's
             # other fields are checked all the same: every problem, not only the first.
-            problems += _rules_of_what_was_read(where, index, session, today)
+            problems += _rules_of_what_was_read(index, session, today)
             continue
-        problems += _session_problems(where, chart, index, session, previous, today, words)
+        problems += _session_problems(chart, index, session, previous, today, words)
         previous = session.date
     return problems
 
 
-def _rules_of_what_was_read(
-    where: _Where, index: int, session: model.Session, today: date
-) -> list[Problem]:
+def _rules_of_what_was_read(index: int, session: model.Session, today: date) -> list[Finding]:
     """The value rules of a session some of whose fields could not be read: a rule about a
     field that reads as absent (reported already as of the wrong shape) is left out."""
     here: Place = ("sessions", index)
@@ -154,7 +136,7 @@ def _rules_of_what_was_read(
     except (TypeError, AttributeError, ValueError):
         return []  # a rule that needs a field that did not read
     return [
-        where.problem((*here, *problem.field), "error", f"{name}: {problem.message}")
+        ((*here, *problem.field), "error", f"{name}: {problem.message}")
         for problem in found
         if getattr(session, str(problem.field[0]), None) is not None
     ]
@@ -167,10 +149,10 @@ _ODD_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _PATIENT_ONE_LINE = ("id", "name", "sex", "phone", "email")
 
 
-def _patient_text_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+def _patient_text_problems(chart: model.Chart) -> list[Finding]:
     """A line break in a patient detail that is one line (refused when typed: a hand edit or
     an older mesolog put it there); one in the patient's note is a warning."""
-    problems = []
+    problems: list[Finding] = []
     for key in _PATIENT_ONE_LINE:
         value = getattr(chart.patient, key, None)
         if isinstance(value, str) and _breaks(value, "\n\r" + _ODD_BREAKS):
@@ -178,11 +160,11 @@ def _patient_text_problems(where: _Where, chart: model.Chart) -> list[Problem]:
                 f"patient {key} {shortened(value)} holds a line break; correct it with "
                 f"`mesolog patient edit {chart.patient.id} --{key} ...`"
             )
-            problems.append(where.problem(("patient", key), "error", message))
+            problems.append((("patient", key), "error", message))
     note = chart.patient.note
     if isinstance(note, str) and _breaks(note, _ODD_BREAKS):
         message = f"the patient's note holds {_breaks(note, _ODD_BREAKS)}, shown as a new line by some programs"
-        problems.append(where.problem(("patient", "note"), "warning", message))
+        problems.append((("patient", "note"), "warning", message))
     return problems
 
 
@@ -192,20 +174,19 @@ def _breaks(text: str, which: str) -> str:
     return ", ".join(f"U+{ord(c):04X}" for c in found)
 
 
-def _photo_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+def _photo_problems(path: Path, chart: model.Chart) -> list[Finding]:
     """Pictures the chart names that are missing or changed (the data folder is the chart's
     folder's parent)."""
     if not any(s.photos for s in chart.sessions):
         return []
     from mesolog.store.photos import photo_findings
 
-    data_dir = where.path.parent.parent
-    return [where.problem(place, "error", why) for place, why in photo_findings(data_dir, chart)]
+    return [(place, "error", why) for place, why in photo_findings(path.parent.parent, chart)]
 
 
-def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
+def _number_problems(lines: Lines, chart: model.Chart) -> list[Finding]:
     """A number two sessions carry (amend and void refuse it), and numbers below 1."""
-    problems: list[Problem] = []
+    problems: list[Finding] = []
     first: dict[int, int] = {}
     for index, session in enumerate(chart.sessions):
         number, place = session.id, ("sessions", index, "id")
@@ -213,45 +194,44 @@ def _number_problems(where: _Where, chart: model.Chart) -> list[Problem]:
             continue  # reported already, as of the wrong shape
         if number < 1:
             message = f"session number {number} must be 1 or more"
-            problems.append(where.problem(place, "error", message))
+            problems.append((place, "error", message))
         if number in first:
-            other = where.lines.line(("sessions", first[number], "id"))
+            other = lines.line(("sessions", first[number], "id"))
             message = (
                 f"session number {number} is also used at line {other}; amend and void refuse "
                 "it until one is renumbered"
             )
-            problems.append(where.problem(place, "error", message))
+            problems.append((place, "error", message))
         first.setdefault(number, index)
     return problems
 
 
 def _session_problems(
-    where: _Where,
     chart: model.Chart,
     index: int,
     session: model.Session,
     previous: date | None,
     today: date,
     words: vocab.Vocabulary,
-) -> list[Problem]:
+) -> list[Finding]:
     here: Place = ("sessions", index)
     name = f"session {session.id}"
-    problems: list[Problem] = []
+    problems: list[Finding] = []
     for number, conflict in enumerate(session.conflicts):
         message = conflict_sentence(str(chart.patient.id), session.id, conflict)
-        problems.append(where.problem((*here, "conflicts", number, "field"), "error", message))
+        problems.append(((*here, "conflicts", number, "field"), "error", message))
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
-        problems.append(where.problem((*here, "status"), "error", message))
+        problems.append(((*here, "status"), "error", message))
     for problem in model.session_problems(session, today):
         place = (*here, *problem.field)
-        problems.append(where.problem(place, "error", f"{name}: {problem.message}"))
+        problems.append((place, "error", f"{name}: {problem.message}"))
     if previous and session.date < previous:
         message = f"{name} ({session.date.isoformat()}) is dated before the session above it"
-        problems.append(where.problem((*here, "date"), "warning", message))
+        problems.append(((*here, "date"), "warning", message))
     if session.course and chart.course(session.course) is None:
         message = f"{name}: no course named {session.course!r}"
-        problems.append(where.problem((*here, "course"), "warning", message))
+        problems.append(((*here, "course"), "warning", message))
     odd = _breaks(session.notes, _ODD_BREAKS) if isinstance(session.notes, str) else ""
     if odd:
         message = (
@@ -259,20 +239,20 @@ def _session_problems(
             f"others hide; rewrite them with `mesolog amend {chart.patient.id} {session.id} "
             '--note "..." --reason ...`'
         )
-        problems.append(where.problem((*here, "notes"), "warning", message))
+        problems.append(((*here, "notes"), "warning", message))
     for area in session.areas:
         if not words.area(area).known:
             message = f"{name}: area {area!r} is not in the list"
-            problems.append(where.problem((*here, "areas"), "warning", message))
+            problems.append(((*here, "areas"), "warning", message))
     for number, zone in enumerate(session.zones):
         if _unknown_zone(zone):
             message = f"{name}: zone {zone.area}/{zone.zone} is not in the catalogue"
-            problems.append(where.problem((*here, "zones", number, "zone"), "warning", message))
+            problems.append(((*here, "zones", number, "zone"), "warning", message))
     for number, item in enumerate(session.complications):
         if not words.complication(item.name).known:
             message = f"{name}: complication {item.name!r} is not in the list"
             place = (*here, "complications", number, "name")
-            problems.append(where.problem(place, "warning", message))
+            problems.append((place, "warning", message))
     return problems
 
 
@@ -341,16 +321,9 @@ def check_clinic(
         problems.append(Problem(clinic.data_dir / ".git", None, "warning", problem))
     warning, note = _photo_sharing(clinic)
     problems += warning
-    if clinic.patients_dir.is_dir():
-        for leftover in sorted(clinic.patients_dir.glob(".*.tmp")):
-            problems.append(
-                Problem(
-                    leftover,
-                    None,
-                    "warning",
-                    "temporary file left by an interrupted write; safe to delete",
-                )
-            )
+    leftover = "temporary file left by an interrupted write; safe to delete"
+    for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
+        problems.append(Problem(path, None, "warning", leftover))
     problems += _uncommitted(clinic)
     return problems, len(ids), note
 

@@ -80,11 +80,10 @@ def _one_session(chart: Chart, text: str, number: int) -> Session | None:
     be a guess, and writing it back would merge them."""
     twins = [index for index, s in enumerate(chart.sessions) if s.id == number]
     if len(twins) > 1:
-        from mesolog.store.layout import scan
+        from mesolog.store.codec import Lines
 
-        layout = scan(text)
         # The lines of their numbers, as `check` names them: where the renumbering is typed.
-        lines = " and ".join(str(layout.line(("sessions", i, "id"))) for i in twins)
+        lines = " and ".join(map(str, Lines(text).lines([("sessions", i, "id") for i in twins])))
         raise DuplicateSession(
             f"patient {chart.patient.id} has {len(twins)} sessions numbered {number} "
             f"(lines {lines}); renumber one by hand, then run `mesolog check`; nothing changed."
@@ -237,24 +236,17 @@ class Clinic:
     def path(self, patient_id: str, offer_new: bool = False) -> Path:
         """The file of an existing patient; unknown ids get a "did you mean" sentence, and with
         ``offer_new`` (``add``) the way to start a new chart: a typo must never start one."""
-        found = self.find(patient_id)
+        found = self.find(patient_id)  # a link named as the id is found too, when it is safe
         if found is None:
-            exact = self.patients_dir / f"{patient_id}.toml"
-            if exact.is_symlink():
-                return self.safe_path(exact)
-            message = self.unknown_patient(patient_id)
+            from mesolog.model.finding import did_you_mean
+
+            # Close ids and patients whose name matches: "did you mean P-0003 (Lena Berg)?"
+            hint = did_you_mean(patient_id, self.people()) or "."
+            message = f"no patient {patient_id!r} in {self.patients_dir}{hint}"
             if offer_new:
                 message += " To start a new chart with this id, add --new-patient."
             raise UnknownPatient(message)
         return found
-
-    def unknown_patient(self, patient_id: str) -> str:
-        """The sentence for an id with no chart: close ids and patients whose name matches
-        ("no patient 'Lena'; did you mean P-0003 (Lena Berg)?")."""
-        from mesolog.model.finding import did_you_mean
-
-        hint = did_you_mean(patient_id, self.people()) or "."
-        return f"no patient {patient_id!r} in {self.patients_dir}{hint}"
 
     def missing_photos(self, photos: tuple[Photo, ...]) -> list[str]:
         """A warning for each photo given whose file is not in the data folder (yet: it may be
@@ -386,21 +378,20 @@ class Clinic:
     def _change(
         self,
         patient_id: str,
-        change: Callable[[Chart, str], tuple[Chart, str | None]],
-        message: Callable[[Chart], str],
+        change: Callable[[Chart, str], Changed],
         author: str,
         also: list[Path] | None = None,
     ) -> tuple[Chart, Path]:
-        """Read-modify-write under the lock. ``change`` gives the new chart and, when it can,
-        new text that keeps the file's hand edits. Files ``change`` wrote beside the chart
+        """Read-modify-write under the lock. ``change`` gives the new chart, new text that keeps
+        the file's hand edits, and the commit message. Files ``change`` wrote beside the chart
         (pictures), listed in ``also``, go into the chart's commit."""
         path = self.path(patient_id)
         self.ensure_folders()
         with chart_lock(self.lock_dir, path.stem, self.lock_timeout):
             before, text = self._read_to_change(path)
-            after, candidate = change(before, text)
+            after, candidate, message = change(before, text)
             text = _checked_text(path, candidate, after, len(before.sessions))
-            self._save(path, text, message(after), author, also or [])
+            self._save(path, text, message, author, also or [])
         return after, path
 
     def record(
@@ -490,17 +481,16 @@ class Clinic:
         return Stored(session, path, warnings)
 
     def add_course(self, patient_id: str, course: Course) -> Path:
-        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def change(chart: Chart, text: str) -> Changed:
             if chart.course(course.name):
                 raise PatientExists(
                     f"patient {chart.patient.id} already has a course {course.name!r}."
                 )
             new = replace(chart, courses=(*chart.courses, course))
-            return new, _revised(text, chart, new)
+            message = f"{chart.patient.id}: course {course.name} added"
+            return new, _revised(text, chart, new), message
 
-        _, path = self._change(
-            patient_id, change, lambda c: f"{c.patient.id}: course {course.name} added", ""
-        )
+        _, path = self._change(patient_id, change, "")
         return path
 
     def amend(
@@ -526,7 +516,7 @@ class Clinic:
         warnings: list[str] = []
         stored: list[Session] = []
 
-        def rewrite(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def rewrite(chart: Chart, text: str) -> Changed:
             old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
@@ -551,14 +541,12 @@ class Clinic:
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
-            return changed, _revised(text, chart, changed)
+            what = "voided" if new.status == "voided" else "amended"
+            names = ", ".join(c.split(":")[0] for c in new.amendments[-1].changes)
+            message = f"{chart.patient.id}: session {number} {what}: {names}"
+            return changed, _revised(text, chart, changed), message
 
-        def message(chart: Chart) -> str:
-            what = "voided" if stored[0].status == "voided" else "amended"
-            changed = ", ".join(c.split(":")[0] for c in stored[0].amendments[-1].changes)
-            return f"{chart.patient.id}: session {number} {what}: {changed}"
-
-        _, path = self._change(patient_id, rewrite, message, by)
+        _, path = self._change(patient_id, rewrite, by)
         return Stored(stored[0], path, warnings)
 
     # -- photos --
@@ -594,7 +582,7 @@ class Clinic:
         stored: list[Session] = []
         added: list[Photo] = []
 
-        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def change(chart: Chart, text: str) -> Changed:
             old = _photo_session(chart, text, number)
             where = shots.folder(chart.patient.id)
             recorded = {p.file for p in old.photos}
@@ -638,16 +626,14 @@ class Clinic:
                 chart,
                 sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions),
             )
-            return changed, _revised(text, chart, changed)
+            return changed, _revised(text, chart, changed), message(chart.patient.id)
 
         def message(patient: str) -> str:
             count = f"{len(added)} photo{'s' if len(added) > 1 else ''}"
             return f"{patient}: {count} added to session {stored[0].id} ({view}, {stage})"
 
         try:
-            _, path = self._change(
-                patient_id, change, lambda c: message(c.patient.id), by, also=committed
-            )
+            _, path = self._change(patient_id, change, by, also=committed)
         except BaseException:
             chart_path = self.path(patient_id)
             if kept.remove_unrecorded(self.data_dir, chart_path, written) and stored:
@@ -669,6 +655,7 @@ class Clinic:
         """Change the patient's details (``name``, ``birth_year``, ``sex``, ``phone``, ``email``,
         ``note``; ``""`` clears one), each old -> new in a chart-level amendment."""
         from mesolog.model import details
+        from mesolog.store.settling import settle_chart_conflicts
 
         if not changes:
             flags = ", ".join("--" + f.replace("_", "-") for f in details.PATIENT_FIELDS)
@@ -678,19 +665,17 @@ class Clinic:
             )
         checked = details.patient_details(changes, today or date.today())
 
-        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def change(chart: Chart, text: str) -> Changed:
             patient, lines = details.changed_patient(chart.patient, checked)
             # A detail given now is the answer to a merge's conflict on it: settled.
-            text, settled = _settled(text, [f"patient.{key}" for key in checked])
+            text, settled = settle_chart_conflicts(text, [f"patient.{key}" for key in checked])
             new = details.with_trail(
                 replace(chart, patient=patient), lines + settled, now(), by, reason
             )
-            return new, _revised(text, chart, new)
+            message = f"{new.patient.id}: details changed: {_changed_names(new)}"
+            return new, _revised(text, chart, new), message
 
-        def message(chart: Chart) -> str:
-            return f"{chart.patient.id}: details changed: {_changed_names(chart)}"
-
-        return self._change(patient_id, change, message, by)
+        return self._change(patient_id, change, by)
 
     def edit_course(
         self,
@@ -705,7 +690,13 @@ class Clinic:
         """Change a course's plan (sessions, interval, indication), in the chart-level trail."""
         from mesolog.model import details
 
-        if planned_sessions is None and interval_days is None and indication is None:
+        given = {
+            "planned_sessions": planned_sessions,
+            "interval_days": interval_days,
+            "indication": indication,
+        }
+        fields = tuple(key for key, value in given.items() if value is not None)
+        if not fields:
             raise NothingToChange(
                 f"nothing to change in course {course!r}: give at least one of --sessions, "
                 "--interval, --indication; nothing changed."
@@ -714,12 +705,6 @@ class Clinic:
         def edit(chart: Chart, old: Course) -> tuple[Course, list[str]]:
             return details.replanned(chart, old, planned_sessions, interval_days, indication)
 
-        given = zip(
-            ("planned_sessions", "interval_days", "indication"),
-            (planned_sessions, interval_days, indication),
-            strict=True,
-        )
-        fields = tuple(key for key, value in given if value is not None)
         return self._change_course(patient_id, course, edit, "changed", by, reason, fields)
 
     def close_course(
@@ -751,53 +736,51 @@ class Clinic:
         chart, whose last amendment lists the changes. The merge conflicts on ``fields`` (the
         ones given a value) are settled."""
         from mesolog.model import details
+        from mesolog.store.settling import settle_chart_conflicts
 
-        stored: list[Course] = []
-
-        def change(chart: Chart, text: str) -> tuple[Chart, str | None]:
+        def change(chart: Chart, text: str) -> Changed:
             old = details.find_course(chart, name)
             course, lines = edit(chart, old)
             courses = tuple(course if c is old else c for c in chart.courses)
             # The merge names a course's conflicts by the course's name in lower case.
-            text, settled = _settled(text, [f"courses.{old.name.lower()}.{f}" for f in fields])
+            conflicts = [f"courses.{old.name.lower()}.{f}" for f in fields]
+            text, settled = settle_chart_conflicts(text, conflicts)
             new = details.with_trail(
                 replace(chart, courses=courses), lines + settled, now(), by, reason
             )
-            stored.append(course)
-            return new, _revised(text, chart, new)
+            message = f"{new.patient.id}: course {course.name} {verb}: {_changed_names(new)}"
+            return new, _revised(text, chart, new), message
 
-        def message(chart: Chart) -> str:
-            return f"{chart.patient.id}: course {stored[0].name} {verb}: {_changed_names(chart)}"
-
-        return self._change(patient_id, change, message, by)
+        return self._change(patient_id, change, by)
 
     def restore(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Un-void a session: back in the progress maths, the trail says who, when and why."""
-        already = (
-            f"session {number} of {patient_id} is active (not voided), so there is nothing "
-            "to restore"
-        )
-        return self._set_status(patient_id, number, "active", by, reason, already)
+        return self._set_status(patient_id, number, "active", by, reason)
 
     def void(self, patient_id: str, number: int, by: str, reason: str) -> tuple[Session, Path]:
         """Mark a session voided: it stays in the file, out of the progress maths."""
-        already = f"session {number} of {patient_id} is voided already"
-        return self._set_status(patient_id, number, "voided", by, reason, already)
+        return self._set_status(patient_id, number, "voided", by, reason)
 
     def _set_status(
-        self, patient_id: str, number: int, status: str, by: str, reason: str, already: str
+        self, patient_id: str, number: int, status: str, by: str, reason: str
     ) -> tuple[Session, Path]:
         """The session made ``status`` (voided, or active again) by an amendment. One in that
-        state already is refused, saying ``already`` (exit 1)."""
+        state already is refused (exit 1)."""
         from mesolog.model.amendments import reason_given
 
-        reason_given(reason, "voided" if status == "voided" else "restored")
+        voiding = status == "voided"
+        reason_given(reason, "voided" if voiding else "restored")
 
         def edit(session: Session) -> Session:
-            if session.voided == (status == "voided"):
+            if session.voided == voiding:
                 from mesolog.errors import AlreadyRecorded
 
-                raise AlreadyRecorded(f"{already}; nothing changed.")
+                state = "voided already"
+                if not voiding:
+                    state = "active (not voided), so there is nothing to restore"
+                raise AlreadyRecorded(
+                    f"session {number} of {patient_id} is {state}; nothing changed."
+                )
             return replace(session, status=status)
 
         stored = self.amend(patient_id, number, edit, by, reason)
@@ -938,6 +921,10 @@ class Clinic:
         return backup
 
 
+# What a change of a chart gives: the new chart, its text (None: encoded whole), the commit
+# message.
+Changed = tuple["Chart", str | None, str]
+
 # A chart as it was before an import: a second name for its file, its text, or None (new).
 Before = Path | str | None
 
@@ -999,13 +986,6 @@ def _revised(text: str, before: Chart, after: Chart) -> str:
     from mesolog.store.editing import revise_chart
 
     return revise_chart(text, before, after)
-
-
-def _settled(text: str, fields: list[str]) -> tuple[str, list[str]]:
-    """``text`` without the merge conflicts on ``fields``, and the trail lines saying so."""
-    from mesolog.store.settling import settle_chart_conflicts
-
-    return settle_chart_conflicts(text, fields)
 
 
 def _changed_names(chart: Chart) -> str:

@@ -7,7 +7,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, fields
 from datetime import date, datetime, time
 from pathlib import Path
@@ -49,59 +49,69 @@ HEADER = (
 # --- encoding ---------------------------------------------------------------------------------
 
 
-def _table(header: str, values: dict[str, Any]) -> str:
-    """A table under ``header``. TOML has no null: absent optional fields are left out; tuples
-    become arrays."""
+def toml_block(header: str, values: Mapping[str, Any], as_array: bool) -> str:
+    """``[[header]]`` or ``[header]`` with its values as tomli_w writes them, then its own
+    tables, each under a header of its own: charts are written with it, and tables added to one
+    in place (``store.editing``). TOML has no null: absent optional fields are left out."""
     import tomli_w
 
-    clean = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v is not None}
-    return f"{header}\n{tomli_w.dumps(clean)}"
+    tables = {k: v for k, v in values.items() if isinstance(v, dict) or is_tables(v)}
+    scalars = {k: v for k, v in values.items() if v is not None and k not in tables}
+    block = (f"[[{header}]]\n" if as_array else f"[{header}]\n") + tomli_w.dumps(scalars)
+    for key, value in tables.items():
+        inner = f"{header}.{toml_key(key)}"
+        for item in [value] if isinstance(value, dict) else value:
+            block += "\n" + toml_block(inner, item, as_array=not isinstance(value, dict))
+    return block
+
+
+def is_tables(value: Any) -> bool:
+    """A non-empty list of tables (an array of tables, written as ``[[...]]`` blocks)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def toml_key(name: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_value(name)
+
+
+def toml_value(value: Any) -> str:
+    """A value (not a table) as tomli_w writes it after ``key = ``."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": value})[len("v = ") :].rstrip("\n")
 
 
 def encode_session(session: Session) -> str:
-    """One ``[[sessions]]`` block, with its substances, complications, measurements, amendments."""
-    import tomli_w
-
+    """One ``[[sessions]]`` block, then its substances, zones, photos, complications,
+    measurements, amendments and conflicts, each under a header of its own."""
+    tables = {
+        "substances": [{**asdict(s), "amount": float(s.amount)} for s in session.substances],
+        "zones": [{**asdict(z), "amount": _real(z.amount)} for z in session.zones],
+        "photos": [asdict(item) for item in session.photos],
+        "complications": [asdict(item) for item in session.complications],
+        "measurements": {k: float(v) for k, v in session.measurements.items()},
+        "amendments": [asdict(note) for note in session.amendments],
+        "conflicts": [asdict(conflict) for conflict in session.conflicts],
+    }
     # The session's own fields, shallow: asdict would deep-copy the nested records only for
     # them to be dropped here (most of an import's encoding time).
-    nested = (
-        "substances",
-        "zones",
-        "photos",
-        "complications",
-        "measurements",
-        "amendments",
-        "conflicts",
-    )
-    own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in nested}
+    own = {f.name: getattr(session, f.name) for f in fields(session) if f.name not in tables}
     # The number, then the identity, then the rest in the record's order.
-    scalars = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
+    document = {"id": own.pop("id"), "uid": own.pop("uid"), **own}
+    document["depth_mm"] = float(session.depth_mm)
     # Bare paths (``--photo PATH``, charts from before ``photo add``) stay a list of text, as
     # such charts were written; photos kept by ``photo add`` are tables (docs/photos.md).
-    bare = all(item.bare for item in session.photos)
-    if session.photos and bare:
-        scalars["photos"] = [item.file for item in session.photos]
-    scalars["depth_mm"] = float(session.depth_mm)
-    blocks = [_table("[[sessions]]", scalars)]
-    for item in session.substances:
-        blocks.append(
-            _table("[[sessions.substances]]", {**asdict(item), "amount": float(item.amount)})
-        )
-    for zone in session.zones:
-        amount = {"amount": float(zone.amount)} if zone.amount is not None else {}
-        blocks.append(_table("[[sessions.zones]]", {**asdict(zone), **amount}))
-    if not bare:
-        blocks += [_table("[[sessions.photos]]", asdict(item)) for item in session.photos]
-    for complication in session.complications:
-        blocks.append(_table("[[sessions.complications]]", asdict(complication)))
-    if session.measurements:
-        values = {k: float(v) for k, v in session.measurements.items()}
-        blocks.append(f"[sessions.measurements]\n{tomli_w.dumps(values)}")
-    for note in session.amendments:
-        blocks.append(_table("[[sessions.amendments]]", asdict(note)))
-    for conflict in session.conflicts:
-        blocks.append(_table("[[sessions.conflicts]]", asdict(conflict)))
-    return "\n".join(blocks)
+    if session.photos and all(item.bare for item in session.photos):
+        document["photos"] = [item.file for item in session.photos]
+        del tables["photos"]
+    document.update((key, value) for key, value in tables.items() if value)
+    return toml_block("sessions", document, as_array=True)
+
+
+def _real(value: float | None) -> float | None:
+    """A zone's amount as a TOML float; None (not recorded) is left out."""
+    return None if value is None else float(value)
 
 
 def encode_chart(chart: Chart) -> str:
@@ -110,12 +120,12 @@ def encode_chart(chart: Chart) -> str:
     parts = [
         HEADER,
         tomli_w.dumps({"schema": chart.schema}),
-        _table("[patient]", asdict(chart.patient)),
+        toml_block("patient", asdict(chart.patient), False),
     ]
-    parts += [_table("[[courses]]", asdict(course)) for course in chart.courses]
+    parts += [toml_block("courses", asdict(course), True) for course in chart.courses]
     parts += [encode_session(session) for session in chart.sessions]
     # The chart-level trail (patient details, courses), after the sessions.
-    parts += [_table("[[amendments]]", asdict(note)) for note in chart.amendments]
+    parts += [toml_block("amendments", asdict(note), True) for note in chart.amendments]
     return "\n".join(parts)
 
 
@@ -282,15 +292,6 @@ class _Reader:
         return value
 
 
-def _decode_amendment(a: _Reader) -> Amendment:
-    return Amendment(
-        at=a.moment("at", required=True),
-        by=a.text("by") or "",
-        reason=a.text("reason") or "",
-        changes=a.texts("changes"),
-    )
-
-
 # How a record's field is read, by the type the record declares: a field added to a record is
 # read without a line here.
 _READ: dict[str, Callable[[_Reader, str, bool], Any]] = {
@@ -327,6 +328,19 @@ def _records(
     )
 
 
+def _said(r: _Reader, key: str) -> str:
+    """Who or why, in a trail entry: "" when it is not said."""
+    return r.text(key) or ""
+
+
+# A trail entry's own rules (a session's, or the chart's): who and why may go unsaid.
+_TRAIL: dict[str, Callable[[_Reader, str], Any]] = {
+    "by": _said,
+    "reason": _said,
+    "changes": _Reader.texts,
+}
+
+
 def _named(r: _Reader, key: str) -> str:
     """What a zone or a photo is named by (its area, its file): "" when it does not read."""
     return r.text(key, required=True) or ""
@@ -351,12 +365,6 @@ def _course_status(c: _Reader, key: str) -> str:
     return str(status)
 
 
-def _schema1_uid(patient_id: str, number: object, recorded: object) -> str:
-    from mesolog.store.chartblocks import schema1_uid  # only schema-1 charts need it
-
-    return schema1_uid(patient_id, number, recorded) or ""
-
-
 # A session's optional one-value fields (course, method, needle_gauge, source...).
 _OPTIONAL = tuple(
     (f.name, _READ[str(f.type).removesuffix(" | None")])
@@ -373,7 +381,11 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
     recorded = r.moment("recorded", required=True)
     # A schema-1 session has no uid: the one derived from what it holds, the same everywhere.
     # Without a number or a recorded moment (reported above) there is none to derive.
-    uid = r.text("uid") or _schema1_uid(patient_id, number, recorded)
+    uid = r.text("uid")
+    if not uid:
+        from mesolog.store.chartblocks import schema1_uid  # only schema-1 charts need it
+
+        uid = schema1_uid(patient_id, number, recorded) or ""
     conflicts = _records(r, "conflicts", f"{r.where} conflict", Conflict)
     substances = _records(r, "substances", f"{r.where} substance", Substance)
     complications = _records(
@@ -383,10 +395,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         Complication,
         severity=lambda c, key: c.text(key) or None,  # absent: not recorded
     )
-    amendments = [
-        _decode_amendment(r.inner(item, f"{r.where} amendment", "amendments", index))
-        for index, item in enumerate(r.tables("amendments"))
-    ]
+    amendments = _records(r, "amendments", f"{r.where} amendment", Amendment, **_TRAIL)
     m = r.inner(r.table.get("measurements", {}), f"{r.where} measurements", "measurements")
     measurements = {key: m.real(key, required=True) for key in m.table}
     return Session(
@@ -406,7 +415,7 @@ def _decode_session(r: _Reader, patient_id: str = "") -> Session:
         status=r.text("status") or "active",
         complications=complications,
         measurements=measurements,
-        amendments=tuple(amendments),
+        amendments=amendments,
         conflicts=conflicts,
         uid=uid,
     )
@@ -456,10 +465,7 @@ def _decode(
         )
         if len(problems or ()) > before:
             broken.add(index)
-    amendments = tuple(
-        _decode_amendment(top.inner(raw, "chart amendment", "amendments", index))
-        for index, raw in enumerate(top.tables("amendments"))
-    )
+    amendments = _records(top, "amendments", "chart amendment", Amendment, **_TRAIL)
     return Chart(patient, courses, tuple(sessions), SCHEMA, amendments), broken
 
 

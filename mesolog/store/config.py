@@ -31,7 +31,6 @@ from mesolog.model import vocabulary as vocab
 if TYPE_CHECKING:
     from mesolog.model.aftercare import ClinicDetails
     from mesolog.model.drafting import ClinicDefaults
-    from mesolog.model.zones import ZoneCatalogue
 
 # The settings that hold one text (`config set` takes each), then the lists and tables.
 TEXT_KEYS = ("practitioner", "clinic_name", "clinic_address", "technique", "anaesthetic")
@@ -64,21 +63,14 @@ class Config:
 
     def clinic_defaults(self) -> ClinicDefaults:
         """The defaults and words a session is drafted with (add, amend, import)."""
+        from mesolog.model import zones
         from mesolog.model.drafting import ClinicDefaults  # drafting only when a session is
 
+        # The zones of the injection map: the catalogue's and the clinic's own.
+        catalogue = zones.DEFAULT.extended(self.zones) if self.zones else zones.DEFAULT
         return ClinicDefaults(
-            self.practitioner,
-            self.technique,
-            self.anaesthetic,
-            self.vocabulary(),
-            self.zone_catalogue(),
+            self.practitioner, self.technique, self.anaesthetic, self.vocabulary(), catalogue
         )
-
-    def zone_catalogue(self) -> ZoneCatalogue:
-        """The zones of the injection map: the catalogue's and the clinic's own."""
-        from mesolog.model import zones
-
-        return zones.DEFAULT.extended(self.zones) if self.zones else zones.DEFAULT
 
     def vocabulary(self) -> vocab.Vocabulary:
         if not self.areas and not self.substances:

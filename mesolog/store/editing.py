@@ -17,13 +17,19 @@ reads the new text back and compares it with the chart intended before writing i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mesolog.errors import WouldLoseHandEdits
 from mesolog.model import Chart, Session
-from mesolog.store.codec import encode_chart, encode_session
+from mesolog.store.codec import (
+    encode_chart,
+    encode_session,
+    is_tables,
+    toml_block,
+    toml_key,
+    toml_value,
+)
 from mesolog.store.layout import KeyLine, Layout, LayoutError, Place, Table, scan, toml_lines
 
 Document = Mapping[str, Any]
@@ -66,31 +72,28 @@ def documents(before: Chart, after: Chart) -> tuple[Document, Document]:
     return document(before), document(after)
 
 
-def revise(text: str, before: Document, after: Document) -> str:
-    """Apply the differences between two TOML documents (as tomllib gives them) to ``text``.
+def revise(text: str, before: Document, after: Document, place: Place = ()) -> str:
+    """Apply the differences between two TOML documents (as tomllib gives them) to ``text``:
+    the whole file, or the table at ``place``.
 
     ``before`` is what ``text`` holds, as far as the caller knows; keys in the text that neither
     document names (hand-typed ones) are never touched.
     """
-    return _revise_table(text, (), before, after)
+    previous: list[str] = []
+    for key, value in after.items():
+        here = (*place, key)
+        if key not in before:
+            text = insert(text, here, value, previous)
+        elif before[key] != value:
+            text = _revise_value(text, here, before[key], value, previous)
+        previous.append(key)
+    for key in reversed(list(before)):
+        if key not in after:
+            text = remove_value(text, (*place, key), before[key])
+    return text
 
 
 # --- the differences --------------------------------------------------------------------------
-
-
-def _revise_table(text: str, place: Place, old: Document, new: Document) -> str:
-    previous: list[str] = []
-    for key, value in new.items():
-        here = (*place, key)
-        if key not in old:
-            text = insert(text, here, value, previous)
-        elif old[key] != value:
-            text = _revise_value(text, here, old[key], value, previous)
-        previous.append(key)
-    for key in reversed(list(old)):
-        if key not in new:
-            text = remove_value(text, (*place, key), old[key])
-    return text
 
 
 def _revise_value(text: str, place: Place, old: Any, new: Any, previous: Sequence[str]) -> str:
@@ -98,8 +101,8 @@ def _revise_value(text: str, place: Place, old: Any, new: Any, previous: Sequenc
     if place in layout.keys:
         return _replace(text, layout.keys[place], new)
     if isinstance(old, dict) and isinstance(new, dict):
-        return _revise_table(text, place, old, new)
-    if _is_tables(old) and _is_tables(new):
+        return revise(text, old, new, place)
+    if is_tables(old) and is_tables(new):
         for index, (before, after) in enumerate(zip(old, new, strict=False)):
             if before != after:
                 text = _revise_value(text, (*place, index), before, after, ())
@@ -109,10 +112,6 @@ def _revise_value(text: str, place: Place, old: Any, new: Any, previous: Sequenc
             text = remove_value(text, (*place, index), old[index])
         return text
     return set_value(text, place, new, previous)
-
-
-def _is_tables(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 # --- the primitives ---------------------------------------------------------------------------
@@ -129,8 +128,8 @@ def insert(text: str, place: Place, value: Any, previous: Sequence[str] = ()) ->
         return set_value(text, place, value, previous)
     if isinstance(value, dict):  # a new [...] table
         anchor = _table_anchor(layout, place[:-1], previous, place)
-        return _insert_block(layout, anchor, _block(place, value, as_array=False))
-    if _is_tables(value):
+        return _insert_block(layout, anchor, toml_block(_header(place), value, as_array=False))
+    if is_tables(value):
         for item in value:
             text = append_table(text, place, item, previous)
         return text
@@ -152,7 +151,7 @@ def set_value(text: str, place: Place, value: Any, previous: Sequence[str] = ())
             anchor = sibling.last
             break
     indent = _indent(layout.lines[anchor]) if anchor >= 0 and anchor != owner.header else ""
-    line = f"{indent}{_key(str(place[-1]))} = {_value(value)}\n"
+    line = f"{indent}{toml_key(str(place[-1]))} = {_value(value)}\n"
     return _join(_ended(layout.lines[: anchor + 1]), [line], layout.lines[anchor + 1 :])
 
 
@@ -170,7 +169,7 @@ def append_table(text: str, array: Place, values: Document, previous: Sequence[s
         anchor = elements[-1].region_end
     else:
         anchor = _table_anchor(layout, array[:-1], previous, array)
-    return _insert_block(layout, anchor, _block(array, values, as_array=True))
+    return _insert_block(layout, anchor, toml_block(_header(array), values, as_array=True))
 
 
 def remove_value(text: str, place: Place, old: Any) -> str:
@@ -292,51 +291,25 @@ def _insert_block(layout: Layout, anchor: int, block: str) -> str:
     return _join(head, piece, tail)
 
 
-def _block(place: Place, values: Document, as_array: bool) -> str:
-    """``[[a.b]]`` or ``[a.b]`` with its values as tomli_w writes them, and its own tables after
-    them, each under a header of its own (as the codec writes a chart). Element numbers drop out
-    of a header: it names the last element, which the insertion point guarantees."""
-    import tomli_w
-
-    header = _header(place)
-    scalars = {k: v for k, v in values.items() if not (isinstance(v, dict) or _is_tables(v))}
-    block = (f"[[{header}]]\n" if as_array else f"[{header}]\n") + tomli_w.dumps(scalars)
-    for key, value in values.items():
-        if isinstance(value, dict):
-            block += "\n" + _block((*place, key), value, as_array=False)
-        elif _is_tables(value):
-            for item in value:
-                block += "\n" + _block((*place, key), item, as_array=True)
-    return block
-
-
 def _value(value: Any) -> str:
     if isinstance(value, dict) or (
         isinstance(value, list) and any(isinstance(v, dict) for v in value)
     ):
         return _inline(value)
-    import tomli_w
-
-    return tomli_w.dumps({"v": value})[len("v = ") :].rstrip("\n")
+    return toml_value(value)
 
 
 def _inline(value: Any) -> str:
     if isinstance(value, dict):
-        inner = ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items())
+        inner = ", ".join(f"{toml_key(k)} = {_inline(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
     if isinstance(value, list):
         return "[" + ", ".join(_inline(v) for v in value) + "]"
     return _value(value)
 
 
-def _key(name: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
-        return name
-    return _value(name)
-
-
 def _header(place: Place) -> str:
-    return ".".join(_key(p) for p in place if isinstance(p, str))
+    return ".".join(toml_key(p) for p in place if isinstance(p, str))
 
 
 def _name(place: Place) -> str:

@@ -32,9 +32,10 @@ def fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def _write_synced(fd: int, text: str) -> None:
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+def write_synced(fd: int, data: str | bytes) -> None:
+    """``data`` (text as UTF-8, line ends as they are) written to ``fd``, fsynced, closed."""
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -61,7 +62,7 @@ def write_atomically(path: Path, text: str, overwrite: bool = True) -> None:
     """
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     with _removed_on_failure(temporary):
-        _write_synced(fd, text)
+        write_synced(fd, text)
         if overwrite:
             os.replace(temporary, path)
         else:
@@ -103,7 +104,7 @@ def create_exclusively(path: Path, text: str) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     fd = os.open(path, flags, 0o600)
     with _removed_on_failure(path):  # ours, created a moment ago: no half chart left
-        _write_synced(fd, text)
+        write_synced(fd, text)
 
 
 # --- locking ----------------------------------------------------------------------------------

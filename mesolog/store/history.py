@@ -103,36 +103,20 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
         capture_output=True,
         check=False,
     )
+    import io
+
     found: dict[str, bytes] = {}
-    out, at = done.stdout, 0
+    out = io.BytesIO(done.stdout)
     for name in names:
-        end = out.find(b"\n", at)
-        if end < 0:
-            break
-        header = out[at:end].split()
-        at = end + 1
-        if len(header) != 3:  # "<name> missing"
-            continue
-        size = int(header[2])
-        if header[1] == b"blob":
-            found[name] = out[at : at + size]
-        at += size + 1
+        header = out.readline().split()  # "<oid> <type> <size>", or "<name> missing"
+        if len(header) == 3:
+            content = out.read(int(header[2]) + 1)[:-1]  # and the newline after it
+            if header[1] == b"blob":
+                found[name] = content
     return found
 
 
-def init(data_dir: Path) -> str:
-    """The first commit of a repository ``git init`` just made: everything in the data folder."""
-    stuck = index_lock_warning(data_dir)
-    if stuck:
-        raise HistoryError(f"history is not on yet: {stuck}")
-    git(data_dir, "add", "--all")
-    done = git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
-    if done.returncode != 0 and not output(data_dir, "rev-parse", "--verify", "--quiet", "HEAD"):
-        raise HistoryError(f"history is not on: git could not commit ({_last_line(done.stderr)}).")
-    return "history is on: every change will be committed in the data folder's git repository."
-
-
-def _last_line(said: str) -> str:
+def last_line(said: str) -> str:
     """The last line git printed: its reason for refusing."""
     return (said.strip().splitlines() or ["unknown reason"])[-1]
 
@@ -144,7 +128,7 @@ def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> 
     done = git(data_dir, "commit", "--quiet", "-m", message, "--", *relatives, author=author)
     if added.returncode == 0 and done.returncode == 0:
         return None
-    return _last_line(done.stderr or added.stderr)
+    return last_line(done.stderr or added.stderr)
 
 
 def index_lock_warning(data_dir: Path) -> str | None:
@@ -180,8 +164,7 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
         if failed is not None:
             pending.remember(data_dir, relative, message, author)
         else:
-            if earlier is not None:
-                pending.forget(data_dir, relative)
+            pending.forget(data_dir, relative)  # its earlier change, if any, is committed too
             commit_waiting(data_dir, lock_dir, holding=relative)
     if failed is not None:
         reason = index_lock_warning(data_dir) or failed
@@ -219,18 +202,7 @@ def commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None = None) -
         pending.forget(data_dir, *done)
 
 
-MOVING = "mesolog-moving"
-
-
-def moving(data_dir: Path, start: str, target: str) -> Path:
-    """Before ``sync`` moves the branch and the work tree from ``start`` to ``target``: both
-    noted in ``.git/mesolog-moving`` (removed once the move is done), so that a kill in the
-    middle of git's checkout is finished by the next command, not taken for hand edits."""
-    from mesolog.store.files import write_atomically
-
-    note = git_dir(data_dir) / MOVING
-    write_atomically(note, f"{start} {target}\n")
-    return note
+MOVING = "mesolog-moving"  # "start target": a move of ``sync`` under way (``pull.move``)
 
 
 def finish_interrupted_pull(data_dir: Path) -> None:
@@ -262,26 +234,21 @@ def finish_interrupted_pull(data_dir: Path) -> None:
 
 
 def _only_between(data_dir: Path, start: str, target: str) -> bool:
-    """Whether every change in the work tree is a file at its ``start`` or ``target`` version."""
-    status = git(data_dir, "status", "--porcelain", "-z", "--untracked-files=all").stdout
-    paths = [item[3:] for item in status.split("\0") if len(item) > 3]
-    if not paths:
-        return True
+    """Whether every change in the work tree is a file the move changes, at its ``start`` or
+    ``target`` version (its object id; "" where that version has no such file)."""
+    paths = [path for _, path in changes(data_dir)]
     between = set(git(data_dir, "diff", "--name-only", "-z", start, target).stdout.split("\0"))
     if not set(paths) <= between:
         return False
-    versions = {
-        f"{rev}:{path}": git(
-            data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}"
-        ).stdout.strip()
-        for rev in (start, target)
-        for path in paths
-    }
     for path in paths:
+        versions = [
+            git(data_dir, "rev-parse", "--verify", "--quiet", f"{rev}:{path}").stdout.strip()
+            for rev in (start, target)
+        ]
         on_disk = ""
         if (data_dir / path).is_file():
             on_disk = git(data_dir, "hash-object", "--", path).stdout.strip()
-        if on_disk not in (versions[f"{start}:{path}"], versions[f"{target}:{path}"]):
+        if on_disk not in versions:
             return False
     return True
 
@@ -368,25 +335,15 @@ def writing(
 ) -> Iterator[Callable[[Path], None]]:
     """Around writing charts and committing them: which charts are about to change, and the
     commit they are for, are on disk before the first write, so that a kill between the write
-    and the commit is committed later under ``message``, never taken for a hand edit.
-    ``changes`` maps each chart to the text about to be written (None: decided later, under
-    the chart's lock, as an import does); ``new`` are files written just before for the same
-    commit (pictures), that did not exist before it. The block is handed a function that
-    announces one more chart before it is written (an import knows its charts one at a time).
-    Nothing is kept when history is off."""
+    and the commit is committed later under ``message``, never taken for a hand edit (see
+    ``pending.announced``). Nothing is kept when history is off."""
     if not enabled(data_dir) or git_binary() is None:
         yield lambda path: None
         return
     from mesolog.store import pending
 
-    def before(path: Path, text: str | None) -> tuple[str, tuple[str, str | None]]:
-        after = None if text is None else pending.text_digest(text)
-        return str(path.relative_to(data_dir)), (pending.digest(path), after)
-
-    charts = dict(before(path, text) for path, text in changes.items())
-    charts |= {str(path.relative_to(data_dir)): ("", None) for path in new or []}
-    with pending.announced(data_dir, pending.Intent(message, author, charts)) as also:
-        yield lambda path: also(dict([before(path, None)]))
+    with pending.announced(data_dir, changes, message, author, new or []) as announce:
+        yield announce
 
 
 def output(data_dir: Path, *args: str) -> str | None:
@@ -401,6 +358,7 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
     a remedy that would throw mesolog's change away)."""
     from mesolog.store import pending
 
+    now = f'now: `mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
     entry = pending.read(data_dir).get(relative)
     if entry is None:
         announced = pending.announced_for(data_dir, relative)
@@ -411,16 +369,14 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
             )
         return (
             "changed outside mesolog and not committed to history; mesolog commits it on its "
-            "own before the chart's next change, or now: `mesolog git add -- "
-            f'{relative}` then `mesolog git commit -m "why" -- {relative}`'
+            f"own before the chart's next change, or {now}"
         )
     what = "; ".join(entry.messages)
     if pending.is_untouched(data_dir, entry):
         return f"mesolog's own change ({what}) is saved but git did not record it yet; {LATER}"
     return (
         f"holds mesolog's own change ({what}), which git did not record, and was changed "
-        "outside mesolog since; mesolog commits both before the chart's next change, or now: "
-        f'`mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
+        f"outside mesolog since; mesolog commits both before the chart's next change, or {now}"
     )
 
 
@@ -478,13 +434,11 @@ def record_many(
     """Commit several changed files as one commit (an import); a warning when git refused."""
     if not paths or not enabled(data_dir) or git_binary() is None:
         return None
-    from mesolog.store import chart_lock
+    from mesolog.store import chart_lock, pending
 
     relative = [str(p.relative_to(data_dir)) for p in paths]
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         failed = _commit(data_dir, relative, message, author)
-        from mesolog.store import pending
-
         if failed is None:
             pending.forget(data_dir, *relative)
         else:

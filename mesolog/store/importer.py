@@ -173,6 +173,8 @@ def _source(
 def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritten:
     """The rows of a CSV or XLSX through its map: the map given, the one beside the file,
     mesolog's own columns, or a first map written now."""
+    from functools import partial
+
     where = options.map_file or map_path(path)
     data = read_map(where)
     cmap = map_.load_map(data, where.name) if data is not None else None
@@ -190,32 +192,26 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
         _check_columns(path, header, cmap, header_row)
         # A workbook's XML is slow to parse, and the planner reads the rows twice: its rows are
         # read once, into a temporary CSV file.
-        raw = spilled(rows) if kind_of(path) == "xlsx" else _read(path, encoding, header_row)
+        xlsx = kind_of(path) == "xlsx"
+        raw = spilled(rows) if xlsx else partial(_read, path, encoding, header_row)
     columns = map_.mapped_columns(header, cmap)
     keys = [c for c in columns if c.target in ("patient", "date", "session")]
-    return plan_.Source(path.name, _mapped(raw, columns), cmap.date_format, keys=_mapped(raw, keys))
+    mapped, key_cells = partial(_mapped, raw, columns), partial(_mapped, raw, keys)
+    return plan_.Source(path.name, mapped, cmap.date_format, keys=key_cells)
 
 
-def _read(path: Path, encoding: str | None, header_row: int) -> Callable[[], Iterator[SourceRow]]:
+def _read(path: Path, encoding: str | None, header_row: int) -> Iterator[SourceRow]:
     """The file's rows, read anew on each call."""
-
-    def rows() -> Iterator[SourceRow]:
-        with open_table(path, encoding, header_row) as (_, read):
-            yield from read
-
-    return rows
+    with open_table(path, encoding, header_row) as (_, read):
+        yield from read
 
 
 def _mapped(
     raw: Callable[[], Iterator[SourceRow]], columns: list[map_.MappedColumn]
-) -> Callable[[], Iterator[Row]]:
+) -> Iterator[Row]:
     """The rows through ``columns`` of the map."""
-
-    def rows() -> Iterator[Row]:
-        for row in raw():
-            yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
-
-    return rows
+    for row in raw():
+        yield Row(row.number, map_.mapped_cells(row.cells, columns), row.fault)
 
 
 def _check_columns(path: Path, header: list[str], cmap: map_.ColumnMap, header_row: int) -> None:

@@ -249,15 +249,11 @@ def _sessions_removed(old: dict[str, Version], new: dict[str, Version]) -> str |
 def result_refusal(data_dir: Path, head: str, tree: str, scratch: Path) -> str | None:
     """What is wrong with ``tree`` as the data folder's next state, or None."""
     here, there = listing(data_dir, head), listing(data_dir, tree)
-    odd = odd_entry(there)
-    if odd:
-        return odd
-    gone = sorted(charts(here) - charts(there))
-    if gone:
-        return _deleted(gone)
-    old, new = _read_changes(data_dir, here, there, [])
-    return _changed_refusal(old, new) or merge_attribute_refusal(
-        data_dir, tree, scratch, here, there
+    return (
+        odd_entry(there)
+        or _deleted(sorted(charts(here) - charts(there)))
+        or _changed_refusal(*_read_changes(data_dir, here, there, []))
+        or merge_attribute_refusal(data_dir, tree, scratch, here, there)
     )
 
 
@@ -269,40 +265,38 @@ def merge_attribute_refusal(
     ``git check-attr`` on a scratch index of that tree: anything but ``mesolog`` is refused."""
     env = {"GIT_INDEX_FILE": str(scratch / "attributes-index")}
     history.git(data_dir, "read-tree", tree, extra_env=env)
-    for path, value in merge_attributes(data_dir, sorted(charts(there)), env):
-        if value != "mesolog":
-            files = sorted(
-                p
-                for p in set(here) | set(there)
-                if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
-            )
-            what = " and ".join(named(p) for p in files) or "the attributes"
-            return (
-                f"changed {what} so that git would merge {how_merged(path, value)}, not "
-                "mesolog's merge (a later line, or a .gitattributes deeper down, overrides "
-                "`patients/*.toml merge=mesolog`)"
-            )
-    return None
+    how = foreign_merge(data_dir, sorted(charts(there)), env)
+    if how is None:
+        return None
+    files = sorted(
+        p
+        for p in set(here) | set(there)
+        if Path(p).name == ".gitattributes" and here.get(p) != there.get(p)
+    )
+    what = " and ".join(named(p) for p in files) or "the attributes"
+    return (
+        f"changed {what} so that git would merge {how}, not mesolog's merge (a later line, or "
+        "a .gitattributes deeper down, overrides `patients/*.toml merge=mesolog`)"
+    )
 
 
-def merge_attributes(
+def foreign_merge(
     data_dir: Path, paths: list[str], index: dict[str, str] | None = None
-) -> list[tuple[str, str]]:
-    """(path, merge attribute) as git evaluates it for each chart and for a chart to come;
+) -> str | None:
+    """How git would merge the first chart of ``paths`` (or a chart to come) that it would not
+    merge with mesolog's merge ("the chart of P-1 with merge=union"), None when there is none;
     from the work tree's .gitattributes, or, with ``index`` (a GIT_INDEX_FILE), that index's."""
     cached = ["--cached"] if index else []
     given = "\0".join([*paths, PROBE]) + "\0"
     done = history.git(
         data_dir, "check-attr", *cached, "-z", "--stdin", "merge", extra_env=index, given=given
     )
-    fields = done.stdout.split("\0")
-    return [(fields[at], fields[at + 2]) for at in range(0, len(fields) - 2, 3)]
-
-
-def how_merged(path: str, value: str) -> str:
-    """ "the chart of P-1 with merge=union", as git would merge it."""
-    how = {"unset": "-merge", "set": "merge", "unspecified": "no merge attribute"}.get(
-        value, f"merge={named(value)}"
-    )
-    who = "a new chart" if path == PROBE else f"the chart of {stem(path)}"
-    return f"{who} with {how}"
+    fields = done.stdout.split("\0")  # path, "merge", value; path, ...
+    for path, value in zip(fields[0::3], fields[2::3], strict=False):
+        if value != "mesolog":
+            how = {"unset": "-merge", "set": "merge", "unspecified": "no merge attribute"}.get(
+                value, f"merge={named(value)}"
+            )
+            who = "a new chart" if path == PROBE else f"the chart of {stem(path)}"
+            return f"{who} with {how}"
+    return None

@@ -43,11 +43,9 @@ def merge_lines(base: str, ours: str, theirs: str, union: bool = False) -> str |
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mesolog-merge-") as folder:
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = Path(folder) / name
+        paths = [Path(folder) / name for name in ("ours", "base", "theirs")]
+        for path, text in zip(paths, (ours, base, theirs), strict=True):
             path.write_bytes(text.encode("utf-8"))
-            paths.append(str(path))
         try:
             done = subprocess.run(
                 ["git", "merge-file", "-p", *(["--union"] if union else []), *paths],
@@ -112,17 +110,11 @@ def _render(name: str, array: bool, values: dict[str, Any]) -> str:
     return text
 
 
-def _statement_text(key: str, value: Any) -> str:
-    import tomli_w
-
-    return tomli_w.dumps({key: value})
-
-
-def _spliced_own(
-    name: str, starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
-) -> str:
+def _spliced_own(starts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]) -> str:
     """The header-and-keys text for ``merged``: the first of ``starts`` (text, values) as the
     frame, each key whose value differs taken from the side that has the merged value."""
+    import tomli_w
+
     frame_text, frame_values = starts[0]
     sides = [(values, {k: t for k, t in _statements(text) if k}) for text, values in starts]
 
@@ -130,8 +122,8 @@ def _spliced_own(
         """As the first side holding the merged value wrote it, else written afresh."""
         for values, statements in sides:
             if values.get(key, ABSENT) == merged[key]:
-                return statements.get(key) or _statement_text(key, merged[key])
-        return _statement_text(key, merged[key])
+                return statements.get(key) or tomli_w.dumps({key: merged[key]})
+        return tomli_w.dumps({key: merged[key]})
 
     out: list[tuple[str | None, str]] = []
     written: set[str] = set()
@@ -174,15 +166,12 @@ class Side:
     values: dict[str, Any]
     own: str
     own_values: dict[str, Any]
-    subs: list[tuple[str, Block, Any]]  # (key, block, value)
+    subs: list[tuple[str, Any, Block]]  # (key, value, block)
 
     @staticmethod
     def of(block: Block) -> Side:
         own, subtables = cut(block.text, block.name)
-        subs = []
-        for sub in subtables:
-            key, value = _sub_value(sub, block.name)
-            subs.append((key, sub, value))
+        subs = [(*_sub_value(sub, block.name), sub) for sub in subtables]
         return Side(block, _values(block), own, _values(Block(block.name, block.array, own)), subs)
 
 
@@ -194,7 +183,7 @@ def _assemble(base: Side | None, ours: Side, theirs: Side, merged: dict[str, Any
     frames = ([base] if base else []) + sides
     own_keys = {k for side in frames for k in side.own_values}
     own_merged = {k: v for k, v in merged.items() if k in own_keys}
-    own_text = _spliced_own(name, [(s.own, s.own_values) for s in frames], own_merged)
+    own_text = _spliced_own([(s.own, s.own_values) for s in frames], own_merged)
     if _parse_block(name, array, own_text) != own_merged:
         own_text = _render(name, array, own_merged)
     nested = {k: v for k, v in merged.items() if k not in own_keys}
@@ -214,7 +203,7 @@ def _sub_tables(
     for key in sorted(nested, key=lambda k: (order.index(k) if k in order else len(order), k)):
         value = nested[key]
         texts = {
-            merging.canonical(v): sub.text for side in frames for k, sub, v in side.subs if k == key
+            merging.canonical(v): sub.text for side in frames for k, v, sub in side.subs if k == key
         }
         tables = isinstance(value, list) and all(isinstance(v, dict) for v in value)
         for item in value if tables else [value]:
@@ -255,24 +244,27 @@ def merge_block(
     ours: Block | None,
     theirs: Block | None,
     special: Callable[[str, Any, Any, Any], Any] | None = None,
+    noted: bool = False,
 ) -> BlockResult:
-    """One table (or array item) merged: text, values and the fields changed two ways."""
-    present = [b for b in (ours, theirs) if b is not None]
-    if len(present) == 1 or (ours is not None and theirs is not None and ours.text == theirs.text):
+    """One table (or array item) merged: text, values and the fields changed two ways;
+    ``noted``: those also recorded in the block's own ``conflicts`` (a session keeps them)."""
+    if ours is None or theirs is None or ours.text == theirs.text:
         # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
-        chosen = present[0]
+        chosen = ours or theirs
+        assert chosen is not None
         return BlockResult(chosen.text, None, [])
-    assert ours is not None and theirs is not None
-    if base is not None and base.text == ours.text:
-        return BlockResult(theirs.text, None, [])
-    if base is not None and base.text == theirs.text:
-        return BlockResult(ours.text, None, [])
+    if base is not None and base.text in (ours.text, theirs.text):  # changed on one side
+        return BlockResult(theirs.text if base.text == ours.text else ours.text, None, [])
     o, t = Side.of(ours), Side.of(theirs)
     b = Side.of(base) if base is not None else None
     keep_ours = merging.keeps_ours(o.values, t.values)
     merged, clashes = merging.merge_values(
         b.values if b else {}, o.values, t.values, keep_ours, special
     )
+    if noted and clashes:  # the new entries are in no side's lines: the block is rebuilt
+        entries = [_conflict_entry(c.field, c) for c in clashes]
+        merged["conflicts"] = merging.union([], merged.get("conflicts", []), entries)
+        return BlockResult(_assemble(b, o, t, merged), merged, clashes)
     # Lines merged by git when the changes do not touch; else, both sides' lines kept (two
     # machines adding keys at one place), in text order; either only if it holds the values.
     first, second = sorted([ours.text, theirs.text])
@@ -310,10 +302,8 @@ def _parts(text: str, patient_id: str) -> Parts:
         elif block.name == "sessions":
             # The uid from its line when plainly written: parsing every block is the slow part.
             found_uid = _UID.search(_own(block))
-            uid = found_uid.group(1) if found_uid else None
-            if uid is None:
-                values = _values(block)
-                uid = values.get("uid")
+            values = {} if found_uid else _values(block)
+            uid = found_uid.group(1) if found_uid else values.get("uid")
             if not isinstance(uid, str):
                 uid = schema1_uid(patient_id, values.get("id", 0), values.get("recorded"))
                 if uid is None:
@@ -469,17 +459,10 @@ def _merge_sessions(b: Parts, o: Parts, t: Parts, sentences: list[str]) -> list[
     results: dict[str, BlockResult] = {}
     for uid in set(o.sessions) | set(t.sessions):
         result = merge_block(
-            b.sessions.get(uid), o.sessions.get(uid), t.sessions.get(uid), _session_number
+            b.sessions.get(uid), o.sessions.get(uid), t.sessions.get(uid), _session_number, True
         )
-        if result.clashes:
-            number = result.values.get("id")
-            entries = [_conflict_entry(c.field, c) for c in result.clashes]
-            values = dict(result.values)
-            values["conflicts"] = merging.union([], values.get("conflicts", []), entries)
-            base = Side.of(b.sessions[uid]) if uid in b.sessions else None
-            text = _assemble(base, Side.of(o.sessions[uid]), Side.of(t.sessions[uid]), values)
-            result = BlockResult(text, values, result.clashes)
-            sentences += [_clash_sentence(f"session {number}", c) for c in result.clashes]
+        where = f"session {result.values.get('id')}" if result.clashes else ""
+        sentences += [_clash_sentence(where, c) for c in result.clashes]
         results[uid] = result
     moves = merging.renumbering(
         [

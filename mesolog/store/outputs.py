@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -77,24 +77,10 @@ def _no_folder(path: Path) -> NoSuchFolder:
     )
 
 
-class Spool:
-    """Lines kept in a temporary file until they can be written in order (a CSV export learns
+def spool() -> IO[str]:
+    """A temporary file where lines wait until they can be written in order (a CSV export learns
     its header only after the last chart): memory stays flat however large the clinic. The
     file is private and removed when closed."""
+    import tempfile
 
-    def __init__(self) -> None:
-        import tempfile
-
-        # Closed by close() (the export closes it in a finally), not by a with block.
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
-
-    def add(self, line: str) -> None:
-        self.file.write(line + "\n")
-
-    def __iter__(self) -> Iterator[str]:
-        self.file.seek(0)
-        for line in self.file:
-            yield line[:-1]
-
-    def close(self) -> None:
-        self.file.close()
+    return tempfile.TemporaryFile("w+", encoding="utf-8")

@@ -176,32 +176,36 @@ class Intent:
     charts: dict[str, tuple[str, str | None]]
 
 
-def text_digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @contextlib.contextmanager
 def announced(
-    data_dir: Path, intent: Intent
-) -> Iterator[Callable[[dict[str, tuple[str, str | None]]], None]]:
-    """Hold ``intent`` on disk (fsynced, before any chart is written) while the block writes
-    and commits; removed when the block ends. The file stays locked while this process lives,
-    so that no other command takes a change being made for an interrupted one; a kill (or an
-    error) leaves it for :func:`interrupted`, which decides from the charts' bytes.
+    data_dir: Path, changes: dict[Path, str | None], message: str, author: str, new: list[Path]
+) -> Iterator[Callable[[Path], None]]:
+    """Hold the change (an :class:`Intent`) on disk, fsynced before any chart is written, while
+    the block writes and commits; removed when the block ends. ``changes`` maps each chart to
+    the text about to be written (None: decided later, under the chart's lock, as an import
+    does); ``new`` are files written just before for the same commit (pictures), that did not
+    exist before it. The file stays locked while this process lives, so that no other command
+    takes a change being made for an interrupted one; a kill (or an error) leaves it for
+    :func:`interrupted`, which decides from the charts' bytes.
 
-    The block is handed a function that announces more charts before they are written (an
+    The block is handed a function that announces one more chart before it is written (an
     import streams, so its charts are known one at a time): each is one line appended and
     fsynced, so the file grows with the change and a kill can only cut the line of a chart not
     yet written."""
     import fcntl
+    import hashlib
     import json
     import tempfile
 
     from mesolog.store.files import fsync_folder
     from mesolog.store.paths import make_private_dir
 
+    def before(path: Path, text: str | None) -> tuple[str, tuple[str, str | None]]:
+        after = None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return str(path.relative_to(data_dir)), (digest(path), after)
+
+    charts = dict(before(path, text) for path, text in changes.items())
+    charts |= {str(path.relative_to(data_dir)): ("", None) for path in new}
     folder = repository(data_dir) / WRITING
     make_private_dir(folder)
     fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
@@ -214,11 +218,11 @@ def announced(
             os.write(fd, json.dumps(body).encode() + b"\n")
             os.fsync(fd)
 
-        line({"message": intent.message, "author": intent.author, "charts": intent.charts})
+        line({"message": message, "author": author, "charts": charts})
         os.rename(temporary, final)
         named = True
         fsync_folder(folder)
-        yield lambda charts: line({"charts": charts})
+        yield lambda path: line({"charts": dict([before(path, None)])})
         finished = True
     finally:
         if not named:

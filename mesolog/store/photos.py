@@ -56,16 +56,12 @@ class Picture:
 
 
 def _refuse(path: Path, why: str) -> UnusablePhoto:
-    return UnusablePhoto(f"{_named(path)} {why}; nothing was written.")
-
-
-def _named(path: Path) -> str:
-    """A file as named in a sentence: as given, or quoted with escapes when its name holds a
+    """The refusal of ``path``, named as given, or quoted with escapes when its name holds a
     control character (a file from someone else's folder cannot move the cursor, colour the
     screen or break the sentence over two lines)."""
     from mesolog.store.incoming import named
 
-    return named(str(path))
+    return UnusablePhoto(f"{named(str(path))} {why}; nothing was written.")
 
 
 def read_file(path: Path) -> bytes:
@@ -90,10 +86,7 @@ def read_file(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         now = os.fstat(handle.fileno())
         # Swapped for something else between the look and the open: refused all the same.
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (
-            first.st_dev,
-            first.st_ino,
-        ):
+        if not stat.S_ISREG(now.st_mode) or not os.path.samestat(first, now):
             raise _refuse(path, "changed while it was being read")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
@@ -195,12 +188,11 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     for part in path.parent.relative_to(data_dir).parts:
         folder = folder / part
         make_private_dir(folder)
+    from mesolog.store.files import fsync_folder, write_synced
+
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_synced(fd, data)
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -212,11 +204,7 @@ def write_new(data_dir: Path, path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_folder(path.parent)
 
 
 def same_file(data_dir: Path, path: Path, sha256: str) -> bool:
@@ -319,20 +307,13 @@ def _inside(file: object) -> bool:
 def linked_on_the_way(data_dir: Path, path: Path) -> bool:
     """True when ``path`` or a folder between the data folder and it is a symbolic link (a
     hand edit or a hostile clone could point a photo, or a patient's photo folder, anywhere)."""
-    here = data_dir
-    for part in path.relative_to(data_dir).parts:
-        here = here / part
-        if here.is_symlink():
-            return True
-    return False
+    parts = path.relative_to(data_dir).parts
+    return any(data_dir.joinpath(*parts[:end]).is_symlink() for end in range(1, len(parts) + 1))
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def lfs_pointer(path: Path) -> bool:

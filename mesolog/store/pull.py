@@ -24,14 +24,13 @@ SCRATCH = "mesolog-merge"
 
 @dataclass
 class Pull:
-    """The commits of a pull and the tree it would leave (``merged``: a merge, not a
-    fast-forward); ``conflicts``: path -> {stage: (mode, object id)} of what git stopped on."""
+    """The commits of a pull and the tree it would leave (a fast-forward when ``base`` is
+    ``head``); ``conflicts``: path -> {stage: (mode, object id)} of what git stopped on."""
 
     head: str
     incoming: str
     base: str | None
     tree: str
-    merged: bool
     conflicts: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
     clashes: list[str] = field(default_factory=list)
 
@@ -58,7 +57,7 @@ def prepare(data_dir: Path, theirs: str, shown: str, folder: Path) -> Pull | Non
         return None
     if base == head:
         tree = history.output(data_dir, "rev-parse", f"{theirs}^{{tree}}") or ""
-        return Pull(head, theirs, head, tree, merged=False)
+        return Pull(head, theirs, head, tree)
     _attributes_of(data_dir, head, folder)
     done = history.git(
         data_dir,
@@ -76,7 +75,7 @@ def prepare(data_dir: Path, theirs: str, shown: str, folder: Path) -> Pull | Non
             f"git could not merge {shown}: {(said or ['no reason given'])[-1]}; nothing was changed."
         )
     tree, conflicts = _parse_merge_tree(done.stdout)
-    return Pull(head, theirs, base, tree, merged=True, conflicts=conflicts)
+    return Pull(head, theirs, base, tree, conflicts)
 
 
 def _attributes_of(data_dir: Path, head: str, folder: Path) -> None:
@@ -150,7 +149,7 @@ def _merged_chart(
 
 def commit(data_dir: Path, pull: Pull, shown: str) -> str:
     """The commit the branch moves to: the incoming one for a fast-forward, else a merge."""
-    if not pull.merged:
+    if pull.base == pull.head:
         return pull.incoming
     done = history.git(
         data_dir,
@@ -170,9 +169,14 @@ def commit(data_dir: Path, pull: Pull, shown: str) -> str:
 
 def move(data_dir: Path, target: str, shown: str) -> None:
     """Fast-forward the branch and the work tree to ``target`` (git refuses rather than
-    overwrite a change it does not know)."""
+    overwrite a change it does not know). Where it starts and where it goes are noted in
+    ``.git/mesolog-moving`` first (removed once the move is done), so that a kill in the
+    middle of git's checkout is finished by the next command, not taken for hand edits."""
+    from mesolog.store.files import write_atomically
+
     start = history.output(data_dir, "rev-parse", "--verify", "HEAD") or ""
-    note = history.moving(data_dir, start, target)
+    note = history.git_dir(data_dir) / history.MOVING
+    write_atomically(note, f"{start} {target}\n")
     done = history.git(data_dir, "merge", "--ff-only", "--quiet", target, in_english=True)
     note.unlink(missing_ok=True)
     if done.returncode != 0:

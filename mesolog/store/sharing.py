@@ -34,11 +34,6 @@ ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
 DRIVER_NAME = "mesolog chart merge (sessions keyed by uid)"
 
 
-def driver_command() -> str:
-    """This Python running mesolog's merge: the clone works whatever PATH git sees."""
-    return f"{shlex.quote(sys.executable)} -m mesolog merge-chart %O %A %B %P"
-
-
 # --- setup --------------------------------------------------------------------------------------
 
 
@@ -46,14 +41,12 @@ def attribute_problem(data_dir: Path) -> str | None:
     """Which chart git would merge with another attribute than mesolog's (``git check-attr``
     over the work tree's .gitattributes files: a later line or a deeper file overrides an
     earlier one, so the line being there is not enough); None when every chart is mesolog's."""
-    from mesolog.store.incoming import how_merged, merge_attributes
+    from mesolog.store.incoming import foreign_merge
 
     folder = data_dir / "patients"
     names = sorted(f"patients/{p.name}" for p in folder.glob("*.toml")) if folder.is_dir() else []
-    for path, value in merge_attributes(data_dir, names):
-        if value != "mesolog":
-            return f"git would merge {how_merged(path, value)}, not mesolog's merge"
-    return None
+    how = foreign_merge(data_dir, names)
+    return f"git would merge {how}, not mesolog's merge" if how else None
 
 
 def write_attributes(data_dir: Path) -> bool:
@@ -82,11 +75,10 @@ def exclude_own_files(data_dir: Path) -> None:
 
 
 def register_driver(data_dir: Path) -> None:
-    """The driver in the repository's own config (.git/config): every clone installs it."""
-    for key, value in (
-        ("merge.mesolog.name", DRIVER_NAME),
-        ("merge.mesolog.driver", driver_command()),
-    ):
+    """The driver in the repository's own config (.git/config): every clone installs it. It
+    names this Python running mesolog's merge: the clone works whatever PATH git sees."""
+    command = f"{shlex.quote(sys.executable)} -m mesolog merge-chart %O %A %B %P"
+    for key, value in (("merge.mesolog.name", DRIVER_NAME), ("merge.mesolog.driver", command)):
         done = history.git(data_dir, "config", key, value)
         if done.returncode != 0:
             raise HistoryError(f"git config {key} failed: {done.stderr.strip()}")
@@ -155,13 +147,17 @@ def init(data_dir: Path) -> str:
     if not ignore.exists():
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
         own.append(".gitignore")
-    if fresh:
-        message = history.init(data_dir)  # commits everything, .gitattributes included
+    if fresh:  # the first commit: everything, .gitattributes included
+        history.git(data_dir, "add", "--all")
+        done = history.git(data_dir, "commit", "--quiet", "-m", "mesolog: history started")
+        if done.returncode != 0 and not history.output(data_dir, "rev-parse", "--verify", "HEAD"):
+            said = history.last_line(done.stderr)
+            raise HistoryError(f"history is not on: git could not commit ({said}).")
     register_driver(data_dir)
     exclude_own_files(data_dir)
     tighten(data_dir)
     if fresh:
-        return f"{message} {photos}"
+        return f"history is on: every change will be committed in the data folder's git repository. {photos}"
     stuck = history.index_lock_warning(data_dir)
     if stuck:  # every commit would fail: never claim history is on
         raise HistoryError(f"history is not on yet: {stuck}")
