@@ -364,3 +364,6 @@ def test_a_change_compares_the_documents_encode_chart_writes(
         found = documents(before, after)
         wanted = tuple(tomllib.loads(encode_chart(chart)) for chart in (before, after))
         assert json.dumps(found, default=str) == json.dumps(wanted, default=str)
+        # Each session both charts hold was read once: one table in both documents.
+        pairs = zip(found[0].get("sessions", []), found[1].get("sessions", []), strict=False)
+        assert all(mine is theirs for mine, theirs in pairs)
