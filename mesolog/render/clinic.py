@@ -38,8 +38,11 @@ from mesolog.render.fit import (
 # the columns below and choose their own order, headers and drop ranks.
 
 
-def _patient_columns(today: date) -> dict[str, Column]:
-    """Every column a row per patient can have, by key (for the overview and ``due``)."""
+def overview_columns(today: date) -> list[Column]:
+    """The overview, and every column a row per patient can have (``due`` chooses from them).
+    At a narrow width the free text goes first (the indication, then the latest
+    complications), then the last session date, then the name. Its ``problem`` holds why a
+    chart could not be read (the table says it in the name column)."""
 
     def sessions(s: progress.PatientSummary) -> str:
         return f"{s.done}/{s.planned}" if s.planned else str(s.sessions)
@@ -53,30 +56,28 @@ def _patient_columns(today: date) -> dict[str, Column]:
     def when(s: progress.PatientSummary) -> str:
         return "no course" if s.next_due is None else _lateness(s.next_due, today)
 
-    columns = (
-        Column("Patient", key="patient", value=lambda s: s.patient_id),
-        Column("Name", whole=False, drop=1, key="name", value=lambda s: s.name),
-        Column("Indication", whole=False, drop=4, key="indication", value=lambda s: s.indication),
+    return [
+        Column("Patient", value=lambda s: s.patient_id),
+        Column("Name", whole=False, drop=1, value=lambda s: s.name),
+        Column("Indication", whole=False, drop=4, value=lambda s: s.indication),
         # done/planned of the current course; all sessions for a patient without one
-        Column("Sessions", key="sessions", value=lambda s: s.sessions, cell=sessions),
-        Column("Done", key="done", value=lambda s: s.done, table=False),
-        Column("Planned", key="planned", value=lambda s: s.planned, table=False),
-        Column("Course", whole=False, drop=3, key="course", value=lambda s: s.course, table=False),
-        Column("Course status", key="course_status", value=lambda s: s.course_status, table=False),
-        Column("Last session", drop=2, key="last_session", value=lambda s: s.last_session),
-        Column("Next due", key="next_due", value=lambda s: s.next_due, cell=next_due),
+        Column("Sessions", value=lambda s: s.sessions, cell=sessions),
+        Column("Done", value=lambda s: s.done, table=False),
+        Column("Planned", value=lambda s: s.planned, table=False),
+        Column("Course", whole=False, drop=3, value=lambda s: s.course, table=False),
+        Column("Course status", value=lambda s: s.course_status, table=False),
+        Column("Last session", drop=2, value=lambda s: s.last_session),
+        Column("Next due", value=lambda s: s.next_due, cell=next_due),
         Column("When", key="days_late", value=lambda s: s.days_late(today), cell=when, table=False),
         Column(
             "Latest complications",
             whole=False,
             drop=3,
-            key="latest_complications",
             value=lambda s: list(s.latest_complications),
-            cell=lambda s: text(", ".join(s.latest_complications)),
+            cell=lambda s: ", ".join(s.latest_complications),
         ),
-        Column("Problem", key="problem", value=lambda s: None, table=False),
-    )
-    return {c.key: c for c in columns}
+        Column("Problem", value=lambda s: None, table=False),
+    ]
 
 
 def _course_end(s: progress.PatientSummary) -> str:
@@ -86,19 +87,12 @@ def _course_end(s: progress.PatientSummary) -> str:
     return "complete" if s.planned else "—"
 
 
-def overview_columns(today: date) -> list[Column]:
-    """The overview: at a narrow width the free text goes first (the indication, then the
-    latest complications), then the last session date, then the name. Its ``problem`` holds why a chart could not
-    be read (the table says it in the name column)."""
-    return list(_patient_columns(today).values())
-
-
 def due_columns(today: date) -> list[Column]:
     """``due``: who, their course and progress, and when (the indication, the latest
     complications and the overview's problem are not part of it). A recall list is for
     calling people: at a narrow width the course goes first, then the last session date,
     then the progress; the name stays with the id and the date."""
-    c = _patient_columns(today)
+    c = {column.key: column for column in overview_columns(today)}
     return [
         c["patient"],
         c["name"],
@@ -197,12 +191,12 @@ def due(
     problems: list[tuple[str, str]],
     today: date,
     fmt: str,
-    nobody: str = "",
+    nobody: str,
 ) -> None:
     """Who is due, a row per due course; ``nobody``: the sentence a table gives instead of an
     empty box."""
     _problems_note(problems)
-    if not summaries and nobody and fmt == "table":
+    if not summaries and fmt == "table":
         console().print(shown(nobody))
         return
     styles = [
@@ -224,41 +218,35 @@ def found_columns() -> list[Column]:
     from mesolog.model.values import amount_text, number_text
 
     return [
-        Column("Patient", key="patient", value=lambda r: r.patient_id),
+        Column("Patient", value=lambda r: r.patient_id),
         Column(
             "#",
             key="session",
             value=lambda r: r.session,
             cell=lambda r: _voided(r.session, r.status),
         ),
-        Column("Date", key="date", value=lambda r: r.date.isoformat()),
-        Column("Status", key="status", value=lambda r: r.status, table=False),
+        Column("Date", value=lambda r: r.date.isoformat()),
+        Column("Status", value=lambda r: r.status, table=False),
         Column(
             "Areas",
             whole=False,
             drop=2,
-            key="areas",
             value=lambda r: "; ".join(r.areas),
-            cell=lambda r: text(", ".join(r.areas)),
+            cell=lambda r: ", ".join(r.areas),
         ),
         Column(
             "Substances (lot)",
             key="substances",
             value=lambda r: "; ".join(f"{n} {amount_text(a, u)}" for n, a, u, _ in r.substances),
-            cell=lambda r: text(
-                "\n".join(
-                    f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "")
-                    for n, a, u, lot in r.substances
-                )
-            ),
+            cell=lambda r: [
+                f"{n} {amount_text(a, u)}" + (f" ({lot})" if lot else "")
+                for n, a, u, lot in r.substances
+            ],
         ),
         Column(
-            "Lots",
-            key="lots",
-            value=lambda r: "; ".join(lot or "" for *_, lot in r.substances),
-            table=False,
+            "Lots", value=lambda r: "; ".join(lot or "" for *_, lot in r.substances), table=False
         ),
-        Column("Technique", drop=4, key="technique", value=lambda r: r.technique),
+        Column("Technique", drop=4, value=lambda r: r.technique),
         Column(
             "Depth",
             drop=3,
@@ -266,19 +254,16 @@ def found_columns() -> list[Column]:
             value=lambda r: f"{number_text(r.depth_mm)}",
             cell=lambda r: f"{number_text(r.depth_mm)} mm",
         ),
-        Column("Anaesthetic", key="anaesthetic", value=lambda r: r.anaesthetic, table=False),
+        Column("Anaesthetic", value=lambda r: r.anaesthetic, table=False),
         Column(
             "Complications",
             whole=False,
             drop=1,
-            key="complications",
             value=lambda r: "; ".join(f"{n} ({s})" for n, s in r.complications),
-            cell=lambda r: text(", ".join(f"{n} ({s})" for n, s in r.complications)),
+            cell=lambda r: ", ".join(f"{n} ({s})" for n, s in r.complications),
         ),
-        Column(
-            "Practitioner", whole=False, drop=5, key="practitioner", value=lambda r: r.practitioner
-        ),
-        Column("Indication", key="indication", value=lambda r: r.indication or "", table=False),
+        Column("Practitioner", whole=False, drop=5, value=lambda r: r.practitioner),
+        Column("Indication", value=lambda r: r.indication or "", table=False),
     ]
 
 
@@ -296,10 +281,10 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
 Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str]
 
 
-def _who(a: Administration) -> Text:
+def _who(a: Administration) -> list[str]:
     p = a[0]
     contact = (p.patient_id, p.contact.name, p.contact.phone, p.contact.email)
-    return text("\n".join(x for x in contact if x) if a[3] else "")
+    return [x for x in contact if x] if a[3] else []
 
 
 def lot_columns(corrected: bool = False) -> list[Column]:
@@ -308,31 +293,30 @@ def lot_columns(corrected: bool = False) -> list[Column]:
     from mesolog.model.values import amount_text
 
     return [
-        Column("Patient", key="patient", value=lambda a: a[0].patient_id, cell=_who),
-        Column("Name", key="name", value=lambda a: a[0].contact.name, table=False),
-        Column("Phone", key="phone", value=lambda a: a[0].contact.phone, table=False),
-        Column("Email", key="email", value=lambda a: a[0].contact.email, table=False),
+        Column("Patient", value=lambda a: a[0].patient_id, cell=_who),
+        Column("Name", value=lambda a: a[0].contact.name, table=False),
+        Column("Phone", value=lambda a: a[0].contact.phone, table=False),
+        Column("Email", value=lambda a: a[0].contact.email, table=False),
         Column(
             "#",
             key="session",
             value=lambda a: a[1].session,
             cell=lambda a: _voided(a[1].session, a[1].status),
         ),
-        Column("Date", key="date", value=lambda a: a[1].date.isoformat()),
-        Column("Status", key="status", value=lambda a: a[1].status, table=False),
-        Column("Substance", key="substance", value=lambda a: a[2][0]),
+        Column("Date", value=lambda a: a[1].date.isoformat()),
+        Column("Status", value=lambda a: a[1].status, table=False),
+        Column("Substance", value=lambda a: a[2][0]),
         Column(
             "Amount",
             drop=1,
-            key="amount",
             value=lambda a: a[2][1],
             cell=lambda a: text(amount_text(a[2][1], a[2][2])),
         ),
-        Column("Unit", key="unit", value=lambda a: a[2][2], table=False),
-        Column("Lot", key="lot", value=lambda a: a[2][3]),
-        Column("Areas", whole=False, drop=2, key="areas", value=lambda a: "; ".join(a[1].areas)),
+        Column("Unit", value=lambda a: a[2][2], table=False),
+        Column("Lot", value=lambda a: a[2][3]),
+        Column("Areas", whole=False, drop=2, value=lambda a: "; ".join(a[1].areas)),
         # A lot corrected away: the patient may have received it (the trail's date and reason).
-        Column("Corrected", whole=False, key="corrected", value=lambda a: a[4], table=corrected),
+        Column("Corrected", whole=False, value=lambda a: a[4], table=corrected),
     ]
 
 
@@ -343,31 +327,20 @@ def _joined(values: Any) -> str:
 def recall_columns() -> list[Column]:
     """``lot --format csv``: one row per patient, for a mail merge."""
     return [
-        Column("Patient", key="patient", value=lambda p: p.patient_id),
-        Column("Name", key="name", value=lambda p: p.contact.name),
-        Column("Phone", key="phone", value=lambda p: p.contact.phone),
-        Column("Email", key="email", value=lambda p: p.contact.email),
-        Column("Sessions", key="sessions", value=lambda p: _joined(r.session for r in p.sessions)),
+        Column("Patient", value=lambda p: p.patient_id),
+        Column("Name", value=lambda p: p.contact.name),
+        Column("Phone", value=lambda p: p.contact.phone),
+        Column("Email", value=lambda p: p.contact.email),
+        Column("Sessions", value=lambda p: _joined(r.session for r in p.sessions)),
+        Column("Dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)),
+        Column("Substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)),
+        Column("Lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)),  # as typed
+        Column("Areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)),
         Column(
-            "Dates", key="dates", value=lambda p: _joined(r.date.isoformat() for r in p.sessions)
-        ),
-        Column(
-            "Substances", key="substances", value=lambda p: _joined(g[0] for _, g, _ in p.given)
-        ),
-        Column(
-            "Lots", key="lots", value=lambda p: _joined(g[3] for _, g, _ in p.given)
-        ),  # as typed
-        Column(
-            "Areas", key="areas", value=lambda p: _joined(a for r in p.sessions for a in r.areas)
-        ),
-        Column(
-            "Voided",
-            key="voided",
-            value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided"),
+            "Voided", value=lambda p: _joined(r.session for r in p.sessions if r.status == "voided")
         ),
         Column(
             "Corrected",
-            key="corrected",
             value=lambda p: _joined(
                 f"session {r.session}: {note}" for r, _, note in p.given if note
             ),
@@ -420,20 +393,15 @@ def stats_columns() -> list[Column]:
         )
 
     return [
-        Column("Group", key="group", value=lambda g: g.group),
-        Column("Sessions", justify="right", key="sessions", value=lambda g: g.sessions),
-        Column("Patients", justify="right", drop=2, key="patients", value=lambda g: g.patients),
+        Column("Group", value=lambda g: g.group),
+        Column("Sessions", justify="right", value=lambda g: g.sessions),
+        Column("Patients", justify="right", drop=2, value=lambda g: g.patients),
         Column(
-            "With complications",
-            justify="right",
-            whole=False,
-            key="with_complications",
-            value=lambda g: g.with_complications,
+            "With complications", justify="right", whole=False, value=lambda g: g.with_complications
         ),
         Column(
             "Rate",
             justify="right",
-            key="rate",
             value=lambda g: round(g.rate, 4),
             cell=lambda g: f"{g.rate:.0%}",
         ),
@@ -443,9 +411,8 @@ def stats_columns() -> list[Column]:
             "Most frequent",
             whole=False,
             drop=1,
-            key="most_frequent",
             value=lambda g: "; ".join(f"{name} {n}" for name, n in g.top),
-            cell=lambda g: text(", ".join(f"{name} ({n})" for name, n in g.top)),
+            cell=lambda g: ", ".join(f"{name} ({n})" for name, n in g.top),
         ),
     ]
 

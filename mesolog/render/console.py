@@ -7,11 +7,10 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from mesolog.errors import inert as inert  # the views take it from here
 from mesolog.errors import inert_table
-from mesolog.render import page
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,6 +19,19 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "csv", "markdown")
 SPARKS = "▁▂▃▄▅▆▇█"
+
+
+class Page(Protocol):
+    """A file a view is drawn into (``mesolog.render.output.FilePage``)."""
+
+    def console(self) -> Console: ...
+
+    def write(self, text: str) -> None: ...
+
+
+# The page :func:`mesolog.render.output.captured` is writing, or None for the terminal:
+# :func:`console` and :func:`stream` ask it first.
+current_page: Page | None = None
 
 
 # --- what reaches a screen is inert ----------------------------------------------------------
@@ -69,8 +81,8 @@ def console(stderr: bool = False) -> Console:
 
     from rich.console import Console
 
-    if page.current is not None and not stderr:
-        return page.current.console()
+    if current_page is not None and not stderr:
+        return current_page.console()
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
@@ -201,10 +213,9 @@ def machine_output(fmt: str, columns: Sequence[str], rows: list[list[object]]) -
     JSON keeps lists as lists; CSV and Markdown cells hold them joined with "; "."""
     if fmt == "json":
         write(to_json([dict(zip(columns, row, strict=True)) for row in rows]))
-    elif fmt == "csv":
-        write(to_csv(columns, [[flat_cell(v) for v in row] for row in rows]))
-    elif fmt == "markdown":
-        write(to_markdown(columns, [[flat_cell(v) for v in row] for row in rows]))
+    elif fmt in ("csv", "markdown"):
+        flat = [[flat_cell(v) for v in row] for row in rows]
+        write((to_csv if fmt == "csv" else to_markdown)(columns, flat))
     else:
         return False
     return True
@@ -255,8 +266,8 @@ def stream(text: str, inert_already: bool = False) -> None:
     """Part of a long output, written as it is made (an export of the whole clinic): inert
     (``inert_already``: made so by :func:`to_json_line`), no newline added."""
     text = text if inert_already else inert(text)
-    if page.current is not None:
-        page.current.write(text)
+    if current_page is not None:
+        current_page.write(text)
     else:
         sys.stdout.write(text)
 

@@ -56,10 +56,16 @@ class Column:
     whole: bool = True
     drop: int = 0  # 0: always shown; otherwise left out first when narrow, highest rank first
     justify: Literal["left", "right", "center"] = "left"
-    key: str = ""  # the machine name: JSON key, CSV and Markdown header
+    # The machine name (JSON key, CSV and Markdown header): the header's words in snake case
+    # ("Last session": last_session) unless given.
+    key: str = ""
     value: Callable[[Any], object] | None = None  # the machine value of a row
     cell: Callable[[Any], object] | None = None  # the table cell of a row
     table: bool = True  # False: machine forms only
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.header.lower().replace(" ", "_"))
 
 
 def keys(columns: Sequence[Column]) -> list[str]:
@@ -78,10 +84,14 @@ def machine_rows(columns: Sequence[Column], items: Iterable[object]) -> list[lis
 
 
 def text(value: object) -> Text:
-    """A machine value as an inert table cell (Rich markup in chart text prints as typed):
-    nothing for None, a list one item a line, a date as ISO."""
+    """A value as an inert table cell (Rich markup in chart text prints as typed): a ``Text``
+    as it is, nothing for None, a list one item a line, a date as ISO."""
     from datetime import date
 
+    from rich.text import Text
+
+    if isinstance(value, Text):
+        return value
     if value is None:
         return shown("")
     if isinstance(value, (list, tuple)):
@@ -92,10 +102,11 @@ def text(value: object) -> Text:
 
 
 def table_rows(columns: Sequence[Column], items: Iterable[object]) -> list[list[object]]:
-    """The cells the table draws for each item, a row each (see :func:`drawn`)."""
+    """The cells the table draws for each item, a row each (see :func:`drawn`): each its
+    ``cell`` or else its ``value``, made a table cell by :func:`text`."""
     visible = drawn(columns)
     return [
-        [c.cell(item) if c.cell else text(c.value(item) if c.value else None) for c in visible]
+        [text(c.cell(item) if c.cell else c.value(item) if c.value else None) for c in visible]
         for item in items
     ]
 
@@ -275,9 +286,8 @@ def table_or_blocks(
     a line naming the columns left out and what shows them (``more``: a command without
     ``--format`` says only the wider window)."""
     from rich.console import Group
-    from rich.text import Text
 
-    heading = title if isinstance(title, Text) else shown(title)
+    heading = text(title)
     fit = fitted(width, columns, rows, row_styles, title=heading, title_justify="left")
     if fit.table is None:
         return [Group(heading, stacked(width, columns, rows, row_styles))]

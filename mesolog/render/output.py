@@ -1,8 +1,9 @@
 """Reports written to a file (``--output FILE``): the extension names the form.
 
 Every view prints through :func:`console.console` and :func:`console.write`; :func:`captured`
-points both at a page (:mod:`mesolog.render.page`) for the time the view runs and returns the page as text, so every
-report form (one patient, overview, due, lot, find, stats) gets ``--output`` from one place.
+points both at a page (:class:`FilePage`, as ``console.current_page``) for the time the view
+runs and returns the page as text, so every report form (one patient, overview, due, lot,
+find, stats) gets ``--output`` from one place.
 Writing the text to disk is the store's job.
 """
 
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidValue
-from mesolog.render import page as pages
 from mesolog.render.console import piped_width
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def file_format(path: Path, given: str | None) -> str:
     return wanted
 
 
-class _FilePage:
+class FilePage:
     def __init__(self, suffix: str) -> None:
         self.suffix = suffix
         self.drawn = suffix in (".html", ".svg")  # a picture of the table; else its text
@@ -115,10 +115,12 @@ pre {{ white-space: pre-wrap; }}
 
 def captured(path: Path, draw: Callable[[], None], title: str) -> str:
     """What ``draw`` prints, as the text of a file named ``path`` (its extension says how)."""
-    page = _FilePage(path.suffix.lower())
-    before, pages.current = pages.current, page
+    from mesolog.render import console
+
+    page = FilePage(path.suffix.lower())
+    before, console.current_page = console.current_page, page
     try:
         draw()
     finally:
-        pages.current = before
+        console.current_page = before
     return page.finished(title)

@@ -21,16 +21,20 @@ if TYPE_CHECKING:
     from mesolog.model import Chart, Session, Zone
 
 
-def timeline_lines(chart: Chart, width: int = 80) -> list[str]:
+def show_timeline(chart: Chart) -> None:
     """Per view, one line per picture: session, session date, stage and file name (whose
     start says the same, for ``ls``). The folder is said once, so a line stays within 80
     columns for any patient id and session number below a million. Narrower than a view's
     rows, each file goes on a line of its own under its row: whole, never cut by the
     terminal in the middle of its name."""
+    from mesolog.render.console import console
+
     views = timeline(chart)
     count = sum(len(shots) for shots in views.values())
     if not count:
-        return [f"{chart.patient.id}: no photos yet (add one with `mesolog photo add`)."]
+        write(f"{chart.patient.id}: no photos yet (add one with `mesolog photo add`).")
+        return
+    width = console().width
     lines = [f"{chart.patient.id}: {counted(count, 'photo')} in {folder(chart.patient.id)}/"]
     for name, shots in views.items():
         cells = [_cells(shot) for shot in shots]
@@ -42,7 +46,7 @@ def timeline_lines(chart: Chart, width: int = 80) -> list[str]:
         lines += ["  " + _row("session", "date", "stage"), "    file"]
         for *row, file in cells:
             lines += ["  " + _row(*row), "    " + file]
-    return lines
+    write("\n".join(lines))
 
 
 def _row(*cells: str) -> str:
@@ -55,12 +59,6 @@ def _cells(shot: Shot) -> tuple[str, str, str, str]:
     """A picture's session, date, stage and file name."""
     item = shot.photo
     return str(shot.session), shot.day.isoformat(), item.stage or "", item.file.rsplit("/", 1)[-1]
-
-
-def show_timeline(chart: Chart) -> None:
-    from mesolog.render.console import console
-
-    write("\n".join(timeline_lines(chart, console().width)))
 
 
 # --- the summary page ----------------------------------------------------------------------------

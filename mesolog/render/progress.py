@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from rich.progress import Progress
 
 # Below this many charts a rebuild takes well under a second: a bar would only flicker.
 MANY_CHARTS = 50
@@ -29,7 +29,6 @@ class RebuildBar:
 
     def __init__(self) -> None:
         self.bar: Progress | None = None
-        self.task = cast("TaskID", 0)
         self.drawn = 0.0
 
     def __call__(self, done: int, total: int) -> None:
@@ -42,7 +41,7 @@ class RebuildBar:
         assert self.bar is not None
         now = time.monotonic()
         finished = done >= total
-        self.bar.update(self.task, completed=done)
+        self.bar.update(self.bar.task_ids[0], completed=done)
         if finished or now - self.drawn >= _REDRAW_S:
             self.bar.refresh()
             self.drawn = now
@@ -65,7 +64,7 @@ class RebuildBar:
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self.task = self.bar.add_task("charts", total=total)
+        self.bar.add_task("charts", total=total)
         self.bar.start()
         self.bar.refresh()
         self.drawn = time.monotonic()

@@ -39,7 +39,6 @@ from mesolog.render.fit import (
     keys,
     machine_rows,
     table_rows,
-    text,
     view,
 )
 
@@ -100,68 +99,42 @@ SessionRow = tuple[Session, "int | None"]
 
 
 SESSIONS = (
-    Column("#", key="session", value=lambda r: r[0].id, cell=lambda r: text(_number_cell(r[0]))),
+    Column("#", key="session", value=lambda r: r[0].id, cell=lambda r: _number_cell(r[0])),
     Column(
         "Date",
-        key="date",
         value=lambda r: r[0].date.isoformat(),
-        cell=lambda r: text(r[0].date.isoformat() + ("" if r[1] is None else f"\n+{r[1]} d")),
+        cell=lambda r: r[0].date.isoformat() + ("" if r[1] is None else f"\n+{r[1]} d"),
     ),
-    Column("Status", key="status", value=lambda r: r[0].status, table=False),
-    Column("Amended", key="amended", value=lambda r: bool(r[0].amendments), table=False),
+    Column("Status", value=lambda r: r[0].status, table=False),
+    Column("Amended", value=lambda r: bool(r[0].amendments), table=False),
     Column("Days", key="days_since_previous", value=lambda r: r[1], table=False),
-    Column(
-        "Areas",
-        whole=False,
-        key="areas",
-        value=lambda r: r[0].areas,
-        cell=lambda r: text(", ".join(r[0].areas)),
-    ),
-    Column("Indication", key="indication", value=lambda r: r[0].indication or "", table=False),
+    Column("Areas", whole=False, value=lambda r: r[0].areas, cell=lambda r: ", ".join(r[0].areas)),
+    Column("Indication", value=lambda r: r[0].indication or "", table=False),
     Column(
         "Substances (lot)",
         key="substances",
         value=lambda r: [f"{x.name} {amount_text(x.amount, x.unit)}" for x in r[0].substances],
-        cell=lambda r: text("\n".join(_numbered(r[0], 0, map(_substance_line, r[0].substances)))),
+        cell=lambda r: _numbered(r[0], 0, map(_substance_line, r[0].substances)),
     ),
-    Column(
-        "Lots",
-        key="lots",
-        value=lambda r: [x.lot or "" for x in r[0].substances],
-        table=False,
-    ),
-    Column(
-        "Expiries",
-        key="expiries",
-        table=False,
-        value=lambda r: [date_text(x.expiry) for x in r[0].substances],
-    ),
+    Column("Lots", value=lambda r: [x.lot or "" for x in r[0].substances], table=False),
+    Column("Expiries", table=False, value=lambda r: [date_text(x.expiry) for x in r[0].substances]),
     Column("Depth", key="depth_mm", value=lambda r: f"{number_text(r[0].depth_mm)}", table=False),
-    Column(
-        "Technique",
-        key="technique",
-        value=lambda r: r[0].technique,
-        cell=lambda r: text("\n".join(_protocol(r[0]))),
-    ),
-    Column("Method", key="method", value=lambda r: r[0].method or "", table=False),
-    Column("Anaesthetic", whole=False, key="anaesthetic", value=lambda r: r[0].anaesthetic),
+    Column("Technique", value=lambda r: r[0].technique, cell=lambda r: _protocol(r[0])),
+    Column("Method", value=lambda r: r[0].method or "", table=False),
+    Column("Anaesthetic", whole=False, value=lambda r: r[0].anaesthetic),
     Column(
         "Complications",
         whole=False,
-        key="complications",
         value=lambda r: [complication_text(c) for c in r[0].complications],
-        cell=lambda r: text(
-            "\n".join(_numbered(r[0], 1, map(_complication_line, r[0].complications))) or "none"
-        ),
+        cell=lambda r: _numbered(r[0], 1, map(_complication_line, r[0].complications)) or "none",
     ),
     Column(
         "Measurements",
-        key="measurements",
         table=False,
         value=lambda r: [f"{k}={number_text(v)}" for k, v in r[0].measurements.items()],
     ),
-    Column("Practitioner", key="practitioner", value=lambda r: r[0].practitioner, table=False),
-    Column("Notes", whole=False, key="notes", value=lambda r: r[0].notes),
+    Column("Practitioner", value=lambda r: r[0].practitioner, table=False),
+    Column("Notes", whole=False, value=lambda r: r[0].notes),
 )
 
 
@@ -233,15 +206,8 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     else:
         out.append("No sessions in this window.\n")
     out += ["## Progress", "", markdown_text(str(_progress_text(chart, today))), ""]
-    trends = progress.measurement_trends(sessions)
-    if trends:
-        out += ["## Measurements", "", _markdown(MEASUREMENTS, trends)]
-    complicated = [(s, c) for s in sessions for c in s.complications]
-    if complicated:
-        out += ["## Complications", "", _markdown(COMPLICATIONS, complicated)]
-    lots = progress.lots_used(sessions)
-    if lots:
-        out += ["## Products and lots", "", _markdown(LOTS, lots)]
+    for title, columns, rows in _tables(sessions, markdown=True):
+        out += [f"## {title}", "", _markdown(columns, rows)]
     if progress.limited_evidence(chart):
         out += [f"> {progress.LIMITED_EVIDENCE}", ""]
     if audit:
@@ -261,9 +227,9 @@ def report_parts(
     sessions: tuple[Session, ...],
     today: date,
     audit: bool,
-    width: int | None = None,
+    width: int,
 ) -> list[RenderableType]:
-    """The report as Rich renderables for a screen ``width`` columns wide (None: any width).
+    """The report as Rich renderables for a screen ``width`` columns wide.
 
     Below the width the session table needs, sessions are shown as blocks (see
     :func:`_session_blocks`); the other tables leave out low-value columns or become blocks.
@@ -271,20 +237,20 @@ def report_parts(
 
     from mesolog.model import progress
 
-    room = width or 1_000_000
     parts: list[RenderableType] = [shown(_who(chart), style="bold")]
-    parts.append(_sessions_part(chart, sessions, room))
+    parts.append(_sessions_part(chart, sessions, width))
     if any(s.zones for s in sessions):
         from mesolog.render.pictures import injection_map_part
 
         parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
-    parts += _tables(sessions, room)
+    for title, columns, rows in _tables(sessions):
+        parts += view(width, columns, rows, title)
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts += view(room, AUDIT, _audit_rows(sessions), "Audit trail")
-        parts += chart_trail(chart, room)
+        parts += view(width, AUDIT, _audit_rows(sessions), "Audit trail")
+        parts += chart_trail(chart, width)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
     return parts
@@ -305,21 +271,24 @@ def _sessions_part(chart: Chart, sessions: tuple[Session, ...], room: int) -> Re
     return _session_blocks(rows, room)
 
 
-def _tables(sessions: tuple[Session, ...], room: int) -> list[RenderableType]:
-    """Measurements, complications, products and lots: each a table, or blocks when narrow."""
+def _tables(
+    sessions: tuple[Session, ...], markdown: bool = False
+) -> list[tuple[str, tuple[Column, ...], list[Any]]]:
+    """Measurements, complications, products and lots that have rows, each as its title, its
+    columns and its rows: the screen counts each complication, the Markdown lists them all."""
     from mesolog.model import progress
 
-    parts: list[RenderableType] = []
-    trends = progress.measurement_trends(sessions)
-    if trends:
-        parts += view(room, MEASUREMENTS, trends, "Measurements")
-    tally = progress.complication_tally(sessions)
-    if tally:
-        parts += view(room, COMPLICATION_TABLE, tally.most_common(), "Complications")
-    lots = progress.lots_used(sessions)
-    if lots:
-        parts += view(room, LOTS, lots, "Products and lots")
-    return parts
+    complications = (
+        (COMPLICATIONS, [(s, c) for s in sessions for c in s.complications])
+        if markdown
+        else (COMPLICATION_TABLE, progress.complication_tally(sessions).most_common())
+    )
+    tables = [
+        ("Measurements", MEASUREMENTS, progress.measurement_trends(sessions)),
+        ("Complications", *complications),
+        ("Products and lots", LOTS, progress.lots_used(sessions)),
+    ]
+    return [table for table in tables if table[2]]
 
 
 AMENDED_FOOTNOTE = (
@@ -375,16 +344,15 @@ def _changed(trend: MeasurementTrend) -> bool:
 
 
 MEASUREMENTS = (
-    Column("Measure", key="measure", value=lambda t: t.name),
-    Column("First", justify="right", key="first", value=lambda t: number_text(t.first)),
-    Column("Latest", justify="right", key="latest", value=lambda t: number_text(t.latest)),
+    Column("Measure", value=lambda t: t.name),
+    Column("First", justify="right", value=lambda t: number_text(t.first)),
+    Column("Latest", justify="right", value=lambda t: number_text(t.latest)),
     # One value is a baseline, not a change of +0: nothing to say yet ("—" on screen, empty in
     # the machine forms).
     Column(
         "Change",
         justify="right",
         drop=2,
-        key="change",
         value=lambda t: change_text(t.change) if _changed(t) else "",
         cell=lambda t: change_text(t.change) if _changed(t) else "—",
     ),
@@ -421,17 +389,12 @@ COMPLICATIONS = (
     Column("", key="Outcome", value=lambda r: r[1].outcome or ""),
 )
 LOTS = (
-    Column("Product", key="product", value=lambda u: u.substance),
-    Column("Lot", key="lot", value=lambda u: u.lot or "", cell=lambda u: text(u.lot or "—")),
-    Column("Expiry", key="expiry", value=lambda u: date_text(u.expiry)),
-    Column(
-        "Sessions",
-        whole=False,
-        key="sessions",
-        value=lambda u: ", ".join(str(n) for n in u.sessions),
-    ),
-    Column("First", drop=2, key="first", value=lambda u: date_text(u.first)),
-    Column("Last", drop=1, key="last", value=lambda u: date_text(u.last)),
+    Column("Product", value=lambda u: u.substance),
+    Column("Lot", value=lambda u: u.lot or "", cell=lambda u: u.lot or "—"),
+    Column("Expiry", value=lambda u: date_text(u.expiry)),
+    Column("Sessions", whole=False, value=lambda u: ", ".join(str(n) for n in u.sessions)),
+    Column("First", drop=2, value=lambda u: date_text(u.first)),
+    Column("Last", drop=1, value=lambda u: date_text(u.last)),
 )
 
 
@@ -445,8 +408,6 @@ def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
     from rich.console import Group
     from rich.padding import Padding
 
-    from mesolog.model.corrections import numbered_kinds
-
     indent = 4
     blocks: list[RenderableType] = [shown("Sessions", style="italic")]
     for s, gap in rows:
@@ -456,7 +417,7 @@ def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
             head += f"  {gap} day{'' if gap == 1 else 's'} after the previous"
         lines = [", ".join(s.areas)]
         lines.append(", ".join(_protocol(s)) + f"; anaesthetic {s.anaesthetic}")
-        lines += _substance_lines(s.substances, width - indent, numbered_kinds(s)[0])
+        lines += _substance_lines(s, width - indent)
         complications = _numbered(s, 1, map(_complication_line, s.complications))
         lines += ["complication: " + line for line in complications]
         if s.notes:
@@ -470,19 +431,17 @@ def _session_blocks(rows: list[SessionRow], width: int) -> RenderableType:
     return Group(*blocks)
 
 
-def _substance_lines(
-    substances: tuple[Substance, ...], room: int, numbered: bool = False
-) -> list[str]:
+def _substance_lines(session: Session, room: int) -> list[str]:
     """One aligned line per substance (name, amount, lot, expiry) if they fit ``room``;
-    else the name and amount on one line and the lot and expiry on the next. ``numbered``:
-    each name after its number, as a correction names it."""
+    else the name and amount on one line and the lot and expiry on the next. Each name is
+    numbered as in the table (:func:`_numbered`)."""
     from rich.cells import cell_len
 
     from mesolog.render.sessions import substance_parts
 
-    cells = [substance_parts(x) for x in substances]
-    if numbered:
-        cells = [(f"#{n} {c[0]}", *c[1:]) for n, c in enumerate(cells, 1)]
+    parts = [substance_parts(x) for x in session.substances]
+    names = _numbered(session, 0, (p[0] for p in parts))
+    cells = [(name, *p[1:]) for name, p in zip(names, parts, strict=True)]
     widths = [max((cell_len(c[i]) for c in cells), default=0) for i in range(4)]
     if sum(widths) + 6 <= room:
         return ["  ".join(c[i].ljust(widths[i]) for i in range(4)).rstrip() for c in cells]
@@ -552,11 +511,11 @@ AUDIT = (
         "When, by",
         key="when",
         value=lambda a: a[1],
-        cell=lambda a: text("\n".join(filter(None, (moment_text(a[1]), a[2])))),
+        cell=lambda a: list(filter(None, (moment_text(a[1]), a[2]))),
     ),
-    Column("By", whole=False, key="by", value=lambda a: a[2], table=False),
-    Column("Why", whole=False, key="why", value=lambda a: a[3]),
-    Column("Changes", whole=False, key="changes", value=lambda a: a[4]),
+    Column("By", whole=False, value=lambda a: a[2], table=False),
+    Column("Why", whole=False, value=lambda a: a[3]),
+    Column("Changes", whole=False, value=lambda a: a[4]),
 )
 
 

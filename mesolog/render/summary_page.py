@@ -129,11 +129,6 @@ def summary_page(
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def practitioners(sessions: tuple[Session, ...]) -> list[str]:
-    """Everyone who treated in these sessions, in the order they first did."""
-    return list(dict.fromkeys(s.practitioner for s in sessions if s.practitioner))
-
-
 def _clinic_header(practice: ClinicDetails, sessions: tuple[Session, ...]) -> str:
     """The clinic (its name, address, and the config's practitioner as the clinic's contact:
     not as who treated), then everyone who treated this patient."""
@@ -145,7 +140,8 @@ def _clinic_header(practice: ClinicDetails, sessions: tuple[Session, ...]) -> st
         lines.append(f'<p class="free">Clinic contact: {_text(practice.practitioner)}</p>')
     if practice.address:
         lines.append(f'<div class="address">{_text(practice.address)}</div>')
-    treated = practitioners(sessions)
+    # Everyone who treated in these sessions, in the order they first did.
+    treated = list(dict.fromkeys(s.practitioner for s in sessions if s.practitioner))
     if treated:
         word = "Practitioner" if len(treated) == 1 else "Practitioners"
         lines.append(f"<p><strong>{word}:</strong> {', '.join(_free(n) for n in treated)}</p>")
