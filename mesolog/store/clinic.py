@@ -799,9 +799,10 @@ class Clinic:
         :meth:`_put_back`. ``identity``: the clinic identity a restored JSON export carries,
         taken by a folder without one."""
         from mesolog.store import history
+        from mesolog.store.files import make_lock_dir
 
         self.ensure_folders()
-        make_private_dir(self.lock_dir)
+        make_lock_dir(self.lock_dir)
         if identity is not None and self.export_keys(adopt=identity).clinic_id != identity:
             self.notices.append(
                 "this data folder has a clinic identity of its own: FHIR exports of the "

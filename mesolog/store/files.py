@@ -110,6 +110,16 @@ def create_exclusively(path: Path, text: str) -> None:
 # --- locking ----------------------------------------------------------------------------------
 
 
+def make_lock_dir(lock_dir: Path) -> None:
+    """The locks' folder, created private; a symbolic link there is refused, never followed: the
+    lock files (and an import's backups) would be made, and truncated, in its target."""
+    if os.path.islink(lock_dir):
+        raise UnsafeFile(
+            f"{lock_dir} is a symbolic link; mesolog never writes through one. Remove it."
+        )
+    make_private_dir(lock_dir)
+
+
 @contextlib.contextmanager
 def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Exclusive lock on one patient (ids are unique ignoring case, so is the lock).
@@ -120,7 +130,7 @@ def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S)
     import fcntl
     import time
 
-    make_private_dir(lock_dir)
+    make_lock_dir(lock_dir)
     lock_path = lock_dir / f"{patient_id.lower()}.lock"
     fd = _open_own_file(lock_path, os.O_RDWR | os.O_CREAT)
     try:
