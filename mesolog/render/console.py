@@ -199,12 +199,21 @@ def _markdown_line(line: str) -> str:
 
 
 def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    def cell(value: object) -> str:
+    """A table read by a person: a yes/no column says its own word for yes (``amended``, as the
+    table's ``2 amended*``; ``too small``) and nothing for no, never True/False (CSV and JSON
+    keep those for programs)."""
+
+    def cell(key: str, value: object) -> str:
+        if isinstance(value, bool):
+            value = key.replace("_", " ") if value else None
         text = "" if value is None else inert(str(value))
         return markdown_text(text).replace("\n", "<br>")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += [
+        "| " + " | ".join(cell(k, v) for k, v in zip(header, row, strict=True)) + " |"
+        for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 

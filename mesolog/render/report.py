@@ -147,18 +147,7 @@ def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRo
 
 def _markdown(columns: tuple[Column, ...], items: list[Any]) -> str:
     rows = machine_rows(columns, items)
-    return to_markdown(
-        keys(columns),
-        [[_markdown_cell(c, v) for c, v in zip(columns, row, strict=True)] for row in rows],
-    )
-
-
-def _markdown_cell(column: Column, value: object) -> object:
-    """A cell read by a person: a yes/no column says its own word for yes (``amended``, as the
-    table's ``2 amended*``) and nothing for no, never True/False (CSV and JSON keep those)."""
-    if isinstance(value, bool):
-        return column.key if value else ""
-    return flat_cell(value)
+    return to_markdown(keys(columns), [[flat_cell(v) for v in row] for row in rows])
 
 
 def _who(chart: Chart) -> str:
