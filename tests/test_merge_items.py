@@ -300,3 +300,34 @@ def test_random_histories_of_product_corrections_lose_nothing(
         for n, value in last.items():
             product, field = OWN[n]
             assert session["substances"][product][field] == value
+
+
+def test_a_product_merged_field_by_field_keeps_its_comments_when_the_session_is_rebuilt(
+    tmp_path: Path,
+) -> None:
+    """Both sides also changed the depth two ways, so the session's text is rebuilt around the
+    conflict: the product holding one side's lot and the other's amount is still written from
+    the versions' own lines (its comment stays), and either order gives the same bytes."""
+    from mesolog.store.merge import merge_chart_texts
+
+    clinic = Clinic(tmp_path / "data")
+    clinic.ensure_folders()
+    _start(clinic)
+    chart = clinic.patients_dir / "P-0.toml"
+    head, second = chart.read_text().rsplit("[[sessions.substances]]", 1)
+    second = second.replace('unit = "ml"\n', 'unit = "ml"\n# the vial from the fridge\n')
+    base = f"{head}[[sessions.substances]]{second}"
+    ours = f"{head}[[sessions.substances]]{second}".replace("depth_mm = 1.5", "depth_mm = 2.0")
+    ours = ours.replace('name = "ha"\n', 'name = "ha"\nlot = "H9"\n')
+    theirs = f"{head}[[sessions.substances]]{second.replace('amount = 1.0', 'amount = 2.0')}"
+    theirs = theirs.replace("depth_mm = 1.5", "depth_mm = 3.0")
+    one = merge_chart_texts(base, ours, theirs, str(chart))
+    other = merge_chart_texts(base, theirs, ours, str(chart))
+    assert one.text == other.text
+    assert "# the vial from the fridge" in one.text
+    (session,) = tomllib.loads(one.text)["sessions"]
+    assert [c["field"] for c in session["conflicts"]] == ["depth_mm"]
+    product = session["substances"][1]
+    assert (product["name"], product["lot"], product["amount"]) == ("ha", "H9", 2.0)
+    chart.write_text(one.text)
+    read_chart_file(chart)
