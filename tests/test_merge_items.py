@@ -331,3 +331,23 @@ def test_a_product_merged_field_by_field_keeps_its_comments_when_the_session_is_
     assert (product["name"], product["lot"], product["amount"]) == ("ha", "H9", 2.0)
     chart.write_text(one.text)
     read_chart_file(chart)
+
+
+def test_zones_merge_item_by_item_like_products() -> None:
+    def zone(name: str, points: int, amount: float) -> dict[str, Any]:
+        return {"area": "scalp", "zone": name, "points": points, "amount": amount}
+
+    base = {"zones": [zone("vertex", 40, 1.5), zone("crown", 20, 1.0)]}
+    ours = {"zones": [zone("vertex", 45, 1.5), zone("crown", 20, 0.5)]}
+    theirs = {"zones": [zone("vertex", 40, 2.0), zone("crown", 25, 1.0)]}
+    merged, clashes = merging.merge_values(base, ours, theirs, True)
+    assert merged["zones"] == [zone("vertex", 45, 2.0), zone("crown", 25, 0.5)]
+    assert clashes == []
+    moved = {"zones": [zone("temples", 40, 1.5), zone("crown", 20, 1.0)]}
+    merged, clashes = merging.merge_values(base, moved, theirs, False)
+    assert [c.field for c in clashes] == ["zones.1"]
+    assert merged["zones"] == theirs["zones"]
+    merged, clashes = merging.merge_values(
+        base, ours, {"zones": [*ours["zones"], zone("x", 1, 1)]}, True
+    )
+    assert [c.field for c in clashes] == ["zones"]
