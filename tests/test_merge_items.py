@@ -18,7 +18,14 @@ import pytest
 from conftest import Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_sharing import Machine, Simulated, clinic_of, private_git
+from test_sharing import (
+    Machine,
+    Simulated,
+    clinic_of,
+    copy_of_clinic,
+    private_git,
+    sync_until_quiet,
+)
 
 from mesolog.model import merging
 from mesolog.store import Clinic, read_chart_file
@@ -351,3 +358,71 @@ def test_zones_merge_item_by_item_like_products() -> None:
         base, ours, {"zones": [*ours["zones"], zone("x", 1, 1)]}, True
     )
     assert [c.field for c in clashes] == ["zones"]
+
+
+# --- the same through real git: clones, `amend --substance "#N=..."`, `sync` and the driver ----
+
+CLI_HISTORY = st.lists(
+    st.tuples(
+        st.sampled_from(["correct", "correct", "sync"]),
+        st.integers(0, 2),  # laptop
+        st.sampled_from([2, 3, 4]),  # an amount
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.fixture
+def three_laptops(run: Run, tmp_path: Path) -> Path:
+    """A bare repository and three synced clones holding P-0042 with a session of two products
+    (made once for all the examples of the property, which copy it)."""
+    root = tmp_path / "start"
+    machines = clinic_of(run, root, 3)
+    machines[0]("patient", "new", "P-0042")
+    machines[0]("add", "P-0042", *TWO_PRODUCTS)
+    for machine in machines:
+        machine("sync")
+    return root
+
+
+def _correct_by_cli(machine: Machine, n: int, k: int, amount: int) -> Any:
+    """Laptop n's correction of its own field, as a practitioner types it (the other fields of
+    the product as this laptop holds them): the value written."""
+    product, field = OWN[n]
+    now = only_session(machine)["substances"][product]
+    lot = f"L{k}" if field == "lot" else now["lot"]
+    size = amount if field == "amount" else now["amount"]
+    typed = f"#{product + 1}={now['name']}:{size:g}ml:LOT {lot}"
+    done = machine("amend", "P-0042", "1", "--substance", typed, "--reason", f"c{k}", expect=None)
+    return (lot if field == "lot" else float(size)) if done.exit_code == 0 else None
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(history=CLI_HISTORY)
+def test_random_histories_of_product_corrections_through_real_git(
+    run: Run, three_laptops: Path, history: list[tuple[str, int, int]]
+) -> None:
+    """Each laptop corrects only its own field of one product; after syncing until quiet the
+    charts agree byte for byte, hold every laptop's last correction, and no conflict is left."""
+    with tempfile.TemporaryDirectory() as root:
+        machines = copy_of_clinic(three_laptops, Path(root), run, 3)
+        last: dict[int, Any] = {}
+        for k, (action, n, amount) in enumerate(history):
+            if action == "sync":
+                machines[n]("sync", expect=None)
+            elif (value := _correct_by_cli(machines[n], n, k, amount)) is not None:
+                last[n] = value
+        sync_until_quiet(machines)
+        charts = [m.chart("P-0042") for m in machines]
+        assert charts[0] == charts[1] == charts[2]
+        session = only_session(machines[0])
+        assert "conflicts" not in session
+        for n, value in last.items():
+            product, field = OWN[n]
+            assert session["substances"][product][field] == value
+        machines[0]("check")
