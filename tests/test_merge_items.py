@@ -130,6 +130,26 @@ def test_the_same_field_of_the_same_product_two_ways_is_a_conflict_amend_settles
     assert "merge conflict on substances.2.lot settled" in session["amendments"][-1]["changes"][-1]
 
 
+def test_a_lot_removed_on_one_laptop_and_changed_on_the_other_reads_the_same_everywhere(
+    run: Run, tmp_path: Path
+) -> None:
+    """The removed side has no value to write: the conflict says "none", in the same bytes on
+    both laptops (each runs the merge in a process of its own)."""
+    a, b = two_laptops(run, tmp_path)
+    chart = a.folder / "patients" / "P-0042.toml"  # a hand edit: the lot was never on the vial
+    chart.write_text(chart.read_text().replace('lot = "D2411"\n', ""))
+    b("amend", "P-0042", "1", "--substance", "#2=dutasteride 0.01%:1ml:LOT D9", "--reason", "b")
+    a("sync", "--keep-edits")
+    b("sync", expect=1)
+    settle_both_despite_conflict(a, b)
+    assert b"<object" not in a.chart("P-0042")
+    (conflict,) = only_session(a)["conflicts"]
+    assert conflict["field"] == "substances.2.lot"
+    assert {conflict["kept"], conflict["other"]} == {"none", '"D9"'}
+    a("amend", "P-0042", "1", "--substance", "#2=dutasteride 0.01%:1ml:LOT D9", "--reason", "ok")
+    a("check")
+
+
 def settle_both_despite_conflict(a: Machine, b: Machine) -> None:
     a("sync")
     b("sync")

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-ABSENT: Any = object()  # a key missing from a table (TOML has no null)
+
+class _Absent:
+    """A key missing from a table (TOML has no null): one value with a stable text, since a
+    conflict on a field one side removed is written into the chart (the same bytes on every
+    machine, which an address-based repr would not give)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
 
 # Keys of a session whose values are sets of independent items: merged as unions.
 UNION_KEYS = frozenset({"amendments", "complications", "photos", "conflicts"})
@@ -51,7 +61,10 @@ def canonical(value: Any) -> str:
 
 
 def literal(value: Any) -> str:
-    """A value as a practitioner reads it (and as TOML would mostly write it)."""
+    """A value as a practitioner reads it (and as TOML would mostly write it); a field one
+    side removed reads "none"."""
+    if value is ABSENT:
+        return "none"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bool):
