@@ -110,3 +110,16 @@ def test_a_truly_unknown_substance_is_still_uncatalogued(run, patient: Path) -> 
     result = run("add", "P-0042", *BASE, "--area", "face", "--substance", "Zørblex:1ml:LOT Z1")
     assert "Zørblex" in result.stdout + result.stderr
     assert "Zørblex" in patient.read_text()
+
+
+@pytest.mark.parametrize(
+    ("configured", "typed"),
+    [("Łopatki", "lopatki"), ("Rückenfuß", "RUCKENFUSS"), ("Skulderblad øvre", "skulderblad ovre")],
+)
+def test_a_clinics_own_area_with_o_slash_eszett_or_l_stroke_is_known_typed_plainly(
+    run, patient: Path, configured: str, typed: str
+) -> None:  # type: ignore[no-untyped-def]
+    run("config", "set", "areas", configured)
+    result = run("add", "P-0042", *BASE, "--area", typed, *SUBSTANCE)
+    assert "not in the list" not in result.stdout + result.stderr
+    assert "P-0042" in run("find", "--area", configured, "--format", "csv").stdout
