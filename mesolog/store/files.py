@@ -113,11 +113,18 @@ def create_exclusively(path: Path, text: str) -> None:
 def make_lock_dir(lock_dir: Path) -> None:
     """The locks' folder, created private; a symbolic link there is refused, never followed: the
     lock files (and an import's backups) would be made, and truncated, in its target."""
-    if os.path.islink(lock_dir):
-        raise UnsafeFile(
-            f"{lock_dir} is a symbolic link; mesolog never writes through one. Remove it."
-        )
+    unsafe = unsafe_lock_dir(lock_dir)
+    if unsafe:
+        raise UnsafeFile(unsafe)
     make_private_dir(lock_dir)
+
+
+def unsafe_lock_dir(lock_dir: Path) -> str | None:
+    """Why the locks' folder cannot be used (a symbolic link), or None: the one sentence every
+    writing command refuses with and `check` reports."""
+    if os.path.islink(lock_dir):
+        return f"{lock_dir} is a symbolic link; mesolog never writes through one. Remove it."
+    return None
 
 
 @contextlib.contextmanager
