@@ -6,8 +6,9 @@ one change; both changing it two ways is a :class:`FieldClash`, kept for the pra
 settle. Lists that only grow or whose items are independent (amendments, complications, photos,
 conflicts) are unions. A session's products and zones are merged item by item when the three
 versions hold as many: the n-th against the n-th, each one's fields key by key, so corrections
-of two products both stay (docs/chart-merge.md). Everything is symmetric: merging (ours, theirs) and (theirs, ours)
-gives the same values, so two machines merging the same histories agree.
+of two products both stay (docs/chart-merge.md). Everything is symmetric: merging (ours,
+theirs) and (theirs, ours) gives the same values, so two machines merging the same histories
+agree.
 """
 
 from __future__ import annotations
