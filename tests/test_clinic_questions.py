@@ -284,6 +284,13 @@ def test_stats_answers_gun_versus_hand_bruising(run, clinic: Path) -> None:
     assert rows["gun"]["most_frequent"] == "bruising 3; redness 1"
     table = run("stats", "--by", "technique").stdout
     assert "too few to compare" in table and "██" in table
+    # Markdown is read by a person: the yes/no column says its word for yes, never True/False.
+    md = run("stats", "--by", "technique", "--format", "markdown").stdout
+    lines = md.splitlines()
+    column = lines[0].split(" | ").index("too_small")
+    cells = {line.split(" | ")[0]: line.split(" | ")[column] for line in lines[2:]}
+    assert cells["| gun"] == "too small" and cells["| hand"] == ""
+    assert "True" not in md and "False" not in md
     by_sub = {
         r["group"]: r
         for r in json.loads(run("stats", "--by", "substance", "--format", "json").stdout)

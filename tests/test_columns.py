@@ -221,8 +221,8 @@ def test_the_readme_lists_each_views_keys_in_order_and_marks_the_hidden_ones(vie
 def test_the_report_markdown_says_amended_in_its_column(run, demo: Path) -> None:
     md = run("report", "P-0213", "--format", "markdown").stdout
     rows = [line for line in md.splitlines() if line.startswith("| 2 | 2026-10-16 |")]
-    assert rows and rows[0].split(" | ")[3] == "True"  # session 2 was amended
-    assert "A session with `amended` True was changed after it was recorded" in md
+    assert rows and rows[0].split(" | ")[3] == "amended"  # session 2 was amended
+    assert "A session marked `amended` was changed after it was recorded" in md
     assert "amended*" not in md
 
 

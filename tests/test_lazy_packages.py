@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import Run
 
 import mesolog.model
 import mesolog.store
@@ -91,3 +92,20 @@ def test_each_command_loads_only_what_it_uses(patient: object) -> None:
     assert not loaded & {"mesolog.model.drafting", "mesolog.model.validation"}
     loaded, commands = _loaded_by("paths")
     assert commands == ["paths"] and "mesolog.model.records" not in loaded
+
+
+def test_questions_the_cache_answers_read_no_chart(run: Run, patient: object) -> None:
+    # With the summary cache up to date the clinic-wide questions answer from it: they load
+    # neither the records nor the codec that reads a chart (docs/public-api.md).
+    session = ["--area", "scalp", "--substance", "biotin:1ml:LOT B553", "--depth", "1.5"]
+    run("add", "P-0042", *session, "--technique", "gun", "--anaesthetic", "none")
+    run("due")  # brings the cache up to date
+    for args in (
+        ["due"],
+        ["patient", "list", "--search", "Ana"],
+        ["lot", "B553"],
+        ["find", "--area", "scalp"],
+        ["stats"],
+    ):
+        loaded, _ = _loaded_by(*args)
+        assert not loaded & {"mesolog.model.records", "mesolog.store.codec"}, args

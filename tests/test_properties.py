@@ -340,3 +340,30 @@ def test_a_receiver_applying_two_fhir_exports_holds_exactly_the_corrected_record
             if entry["request"]["method"] == "PUT":
                 held[entry["request"]["url"]] = entry["resource"]
     assert held == {e["request"]["url"]: e["resource"] for e in bundle["entry"] if "resource" in e}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shared=st.lists(sessions, max_size=3),
+    changed=sessions,
+    trail=st.lists(amendments, max_size=2),
+)
+def test_a_change_compares_the_documents_encode_chart_writes(
+    shared: list[Session], changed: Session, trail: list[Amendment]
+) -> None:
+    # revise_chart reads each session the two charts share once (start-up): the documents it
+    # compares are still those of the whole charts, key for key and in the same order.
+    import tomllib
+
+    from mesolog.model import Chart
+    from mesolog.store.editing import documents
+
+    patient = Patient(id="P-1", created=datetime(2026, 1, 1, tzinfo=UTC))
+    before = Chart(patient, (), tuple(shared), amendments=tuple(trail))
+    for after in (before, Chart(patient, (), (*shared, changed), amendments=tuple(trail[:1]))):
+        found = documents(before, after)
+        wanted = tuple(tomllib.loads(encode_chart(chart)) for chart in (before, after))
+        assert json.dumps(found, default=str) == json.dumps(wanted, default=str)
+        # Each session both charts hold was read once: one table in both documents.
+        pairs = zip(found[0].get("sessions", []), found[1].get("sessions", []), strict=False)
+        assert all(mine is theirs for mine, theirs in pairs)

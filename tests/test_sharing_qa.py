@@ -403,13 +403,14 @@ def test_only_a_push_git_rejects_as_behind_says_another_machine_pushed(tmp_path:
     assert "another machine pushed meanwhile" in _refused_push("origin", behind.stderr)
 
 
-def test_a_pull_run_by_hand_through_mesolog_git_leaves_the_charts_private(
+def test_a_work_tree_written_by_hand_through_mesolog_git_is_left_private(
     run: Run, tmp_path: Path, umask_022: None
 ) -> None:
     a, b = clinic_of(run, tmp_path, 2)
     a("patient", "new", "P-1")
     a("sync")
-    b("git", "pull", "-q", "origin", "main")
+    b("git", "fetch", "-q", "origin")  # a pull by hand is refused (docs/sharing.md)
+    b("git", "reset", "-q", "--hard", "origin/main")
     assert _modes(b) == {"P-1.toml": 0o600, ".gitattributes": 0o600}
     b("check")
 

@@ -157,8 +157,9 @@ def test_piped_output_fits_80_columns_unless_columns_says_otherwise(
 
 
 def screen_like(args: list[str], width: int) -> str:
-    """What a terminal ``width`` columns wide shows, as piped text (no colour)."""
-    return screen(width, *args).replace("\r", "")
+    """What a terminal ``width`` columns wide shows, as piped text (no colour, and no spaces
+    at the ends of lines: a pipe gets none)."""
+    return re.sub(r" +\n", "\n", screen(width, *args).replace("\r", ""))
 
 
 def test_at_60_columns_due_keeps_the_name_and_leaves_out_course_and_progress(demo: Path) -> None:

@@ -94,12 +94,12 @@ def git(
         typer.Argument(help="Arguments for git. Example: mesolog git log --oneline"),
     ] = None,
 ) -> None:
-    """Run git in the data folder (push, pull, log). Example: mesolog git log --oneline"""
+    """Run git in the data folder (log, status, push; pulls go through sync). Example: mesolog git log --oneline"""
     from mesolog.store import history, sharing
 
     folder = state_of(ctx).location().path
     code = history.run(folder, [*(args or []), *ctx.args])
-    # A pull, merge or checkout by hand writes the work tree with the umask (0644): private again.
+    # A checkout or reset by hand writes the work tree with the umask (0644): private again.
     sharing.tighten(folder)
     raise typer.Exit(code)
 

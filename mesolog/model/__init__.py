@@ -104,9 +104,11 @@ def names_on_first_use(
     return lookup
 
 
-# Validation last: each home is imported until the name is found, and validation brings the
-# photo and zone rules, which a command that changes no session does not need (start-up).
+# Each home is imported until the name is found: values first, since a question the summary
+# cache answers parses its options (``model.whole``) but reads no chart, so needs no records;
+# validation last, since it brings the photo and zone rules, which a command that changes no
+# session does not need (start-up).
 if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
     __getattr__ = names_on_first_use(
-        "mesolog.model", ("records", "values", "amendments", "corrections", "validation"), __all__
+        "mesolog.model", ("values", "records", "amendments", "corrections", "validation"), __all__
     )

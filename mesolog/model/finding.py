@@ -6,57 +6,12 @@ id, in one place. Text is compared folded: case and accents ignored (``Lena`` fi
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 
+from mesolog.model.folding import fold
 from mesolog.model.progress import PatientSummary
 
 MAX_SUGGESTIONS = 3
-
-
-# The Latin letters Unicode does not decompose into a base letter and a mark (NFKD leaves them
-# whole), as a person types them on an English keyboard. Lower case: folding comes first.
-# (ß is casefold's own: "ss".)
-_AS_TYPED = str.maketrans(
-    {
-        "ł": "l",
-        "ø": "o",
-        "æ": "ae",
-        "œ": "oe",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-        "ħ": "h",
-        "ŧ": "t",
-        "ĸ": "k",
-        "ŋ": "n",
-        "ƒ": "f",
-        "ɨ": "i",
-        "ʉ": "u",
-        "ɛ": "e",
-        "ɔ": "o",
-        "ə": "e",
-        "ƶ": "z",
-        "ȥ": "z",
-        "ɍ": "r",
-        "ɏ": "y",
-        "ꝁ": "k",
-        "ƀ": "b",
-        "ɓ": "b",
-        "ɗ": "d",
-        "ƙ": "k",
-        "ƴ": "y",
-    }
-)
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed (Unicode NFKD, combining marks dropped), letters that do not
-    decompose written as typed on an English keyboard (``_AS_TYPED``), single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().translate(_AS_TYPED).split())
 
 
 def matches(search: str, fields: Iterable[str | None]) -> bool:
@@ -75,18 +30,41 @@ def patient_matches(search: str, summary: PatientSummary) -> bool:
     return matches(search, (s.patient_id, s.name, s.phone, s.email, s.note))
 
 
+# How many keystrokes a mistyped id may be from an id it is offered for: beyond two, an id of
+# the same shape (Q-0143 for P-0213) is another patient, not a slip of the hand.
+MAX_ID_EDITS = 2
+
+
+def edits(a: str, b: str) -> int:
+    """Keystrokes from ``a`` to ``b``: a character changed, added or removed, or two neighbours
+    swapped, each one (the optimal string alignment distance)."""
+    before: list[int] = []
+    above = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, before[j - 2] + 1)
+            row.append(cost)
+        before, above = above, row
+    return above[-1]
+
+
 def close_ids(word: str, people: Iterable[tuple[str, str | None]]) -> list[str]:
-    """The ids of ``people`` close to ``word`` (a mistyped id), closest first."""
+    """The ids of ``people`` at most ``MAX_ID_EDITS`` keystrokes from ``word`` (a mistyped id),
+    closest first."""
     folded_ids = {fold(pid): pid for pid, _ in people}
     wanted = fold(word)
-    # The closest id as "did you mean" always offered it; more only when really close (with
-    # numbered ids, every P-0xxx looks a little like every other).
-    close = difflib.get_close_matches(wanted, list(folded_ids), n=MAX_SUGGESTIONS, cutoff=0.6)
-    return [
-        folded_ids[c]
-        for n, c in enumerate(close)
-        if n == 0 or difflib.SequenceMatcher(None, wanted, c).ratio() >= 0.75
-    ]
+    near = {
+        c: (n, difflib.SequenceMatcher(None, wanted, c).ratio())
+        for c in folded_ids
+        if abs(len(c) - len(wanted)) <= MAX_ID_EDITS and (n := edits(wanted, c)) <= MAX_ID_EDITS
+    }
+    close = sorted(near, key=lambda c: (near[c][0], -near[c][1]))[:MAX_SUGGESTIONS]
+    # The closest id is always offered; more only when they also look alike (with numbered
+    # ids, every P-0xxx is two keystrokes from many others).
+    return [folded_ids[c] for n, c in enumerate(close) if n == 0 or near[c][1] >= 0.75]
 
 
 def suggestions(word: str, people: Iterable[tuple[str, str | None]]) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mesolog.model.import_map import fold
+from mesolog.model.folding import fold
 
 
 def within_one(a: str, b: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from mesolog.model.exchange import (
     SESSION_COLUMNS,
     SUBSTANCE_POSITION,
 )
+from mesolog.model.folding import fold
 
 SUBSTANCE_FIELDS = NUMBERED_SUBSTANCE_COLUMNS
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
@@ -165,12 +165,6 @@ _VALUE_WORD = {
 }
 # What may stand between two areas in one cell, tried in this order.
 SEPARATORS = (",", ";", "/", "+")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents off (Menge, Quantité and Quantita compare as written plainly)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def normal_header(header: str) -> str:

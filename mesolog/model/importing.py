@@ -283,9 +283,12 @@ class _Planner:
 def name_conflict(chart: Chart, given: str | None) -> str:
     """Why a file's patient is not the chart's patient of the same id: both give a name and the
     names differ (case, spacing and accents aside); else nothing. A wrong id must not put one
-    patient's sessions in another's chart (docs/import.md)."""
+    patient's sessions in another's chart (docs/import.md). Folded as the search folds, so a
+    file's "Soren" is the chart's "Søren"."""
+    from mesolog.model.folding import fold
+
     known = chart.patient.name
-    if not (given and known) or vocab.normalize(given) == vocab.normalize(known):
+    if not (given and known) or fold(given) == fold(known):
         return ""
     return f"patient {chart.patient.id} is {known!r} in the chart but {given!r} in the file"
 

@@ -4,8 +4,11 @@ A chart is merged table by table against the common ancestor (the base): for eac
 that left the value as it was takes the other side's change; both making the same change is
 one change; both changing it two ways is a :class:`FieldClash`, kept for the practitioner to
 settle. Lists that only grow or whose items are independent (amendments, complications, photos,
-conflicts) are unions. Everything is symmetric: merging (ours, theirs) and (theirs, ours)
-gives the same values, so two machines merging the same histories agree.
+conflicts) are unions. A session's products and zones are merged item by item when the three
+versions hold as many: the n-th against the n-th, each one's fields key by key, so corrections
+of two products both stay (docs/chart-merge.md). Everything is symmetric: merging (ours,
+theirs) and (theirs, ours) gives the same values, so two machines merging the same histories
+agree.
 """
 
 from __future__ import annotations
@@ -15,12 +18,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-ABSENT: Any = object()  # a key missing from a table (TOML has no null)
+
+class _Absent:
+    """A key missing from a table (TOML has no null): one value with a stable text, since a
+    conflict on a field one side removed is written into the chart (the same bytes on every
+    machine, which an address-based repr would not give)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
 
 # Keys of a session whose values are sets of independent items: merged as unions.
 UNION_KEYS = frozenset({"amendments", "complications", "photos", "conflicts"})
 # Keys whose items are merged key by key (a table of named numbers).
 KEYED_KEYS = frozenset({"measurements"})
+# Lists of tables merged item by item, when no item was added or removed: a key -> the fields
+# that say which item it is (a product by its name, a zone by its place). An item whose identity
+# changed on one side and that the other side changed is a clash of the whole item: its fields
+# were never those of one thing.
+ITEM_KEYS: dict[str, tuple[str, ...]] = {"substances": ("name",), "zones": ("area", "zone")}
 
 
 @dataclass(frozen=True)
@@ -44,7 +62,10 @@ def canonical(value: Any) -> str:
 
 
 def literal(value: Any) -> str:
-    """A value as a practitioner reads it (and as TOML would mostly write it)."""
+    """A value as a practitioner reads it (and as TOML would mostly write it); a field one
+    side removed reads "none"."""
+    if value is ABSENT:
+        return "none"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bool):
@@ -123,18 +144,63 @@ def merge_values(
             value = union(_items(b), _items(o), _items(t))
             if not value and (o is ABSENT or t is ABSENT):
                 value = ABSENT  # an empty list nobody wrote stays unwritten
-        elif key in KEYED_KEYS and all(isinstance(x, dict) or x is ABSENT for x in (b, o, t)):
-            value, inner = merge_values(
-                _table(b), _table(o), _table(t), keep_ours, None, f"{prefix}{key}."
-            )
-            clashes += inner
         else:
-            value, clash = three_way(b, o, t)
-            if clash:
-                value = o if keep_ours else t
-                clashes.append(FieldClash(prefix + key, value, t if keep_ours else o))
+            value, inner = _merge_key(key, (b, o, t), keep_ours, prefix)
+            clashes += inner
         if value is not ABSENT:
             merged[key] = value
+    return merged, clashes
+
+
+def _merge_key(
+    key: str, versions: tuple[Any, Any, Any], keep_ours: bool, prefix: str
+) -> tuple[Any, list[FieldClash]]:
+    """One key that is no union: a table of named numbers key by key, a list of as many items
+    item by item, anything else whole."""
+    b, o, t = versions
+    if key in KEYED_KEYS and all(isinstance(x, dict) or x is ABSENT for x in versions):
+        return merge_values(_table(b), _table(o), _table(t), keep_ours, None, f"{prefix}{key}.")
+    if key in ITEM_KEYS and _same_count(b, o, t):
+        return merge_items(b, o, t, keep_ours, ITEM_KEYS[key], f"{prefix}{key}.")
+    value, clash = three_way(b, o, t)
+    if not clash:
+        return value, []
+    kept = o if keep_ours else t
+    return kept, [FieldClash(prefix + key, kept, t if keep_ours else o)]
+
+
+def _same_count(base: Any, ours: Any, theirs: Any) -> bool:
+    """Whether all three are lists of tables of one length (no item added or removed)."""
+    lists = [x for x in (base, ours, theirs) if isinstance(x, list)]
+    tables = all(isinstance(item, dict) for x in lists for item in x)
+    return len(lists) == 3 and tables and len(base) == len(ours) == len(theirs)
+
+
+def merge_items(
+    base: list[dict[str, Any]],
+    ours: list[dict[str, Any]],
+    theirs: list[dict[str, Any]],
+    keep_ours: bool,
+    identity: tuple[str, ...],
+    prefix: str,
+) -> tuple[list[dict[str, Any]], list[FieldClash]]:
+    """Lists of as many tables merged position by position (numbered from 1, as the
+    practitioner's ``#N=`` counts them): each item key by key when it is still the same thing on
+    every side, else by the ordinary rule on the whole item."""
+    merged: list[dict[str, Any]] = []
+    clashes: list[FieldClash] = []
+    for number, (b, o, t) in enumerate(zip(base, ours, theirs, strict=True), start=1):
+        value, clash = three_way(b, o, t)
+        if not clash:
+            merged.append(value)
+        elif all(b.get(k, ABSENT) == o.get(k, ABSENT) == t.get(k, ABSENT) for k in identity):
+            item, inner = merge_values(b, o, t, keep_ours, None, f"{prefix}{number}.")
+            merged.append(item)
+            clashes += inner
+        else:
+            kept = o if keep_ours else t
+            merged.append(kept)
+            clashes.append(FieldClash(f"{prefix}{number}", kept, t if keep_ours else o))
     return merged, clashes
 
 

@@ -9,10 +9,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from mesolog.model import Chart, Course, Session, Substance
 from mesolog.model import vocabulary as vocab
 from mesolog.model.values import lot_key
+
+if TYPE_CHECKING:
+    from mesolog.model.records import Chart, Course, Session, Substance
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from mesolog.model import Chart
 from mesolog.model import vocabulary as vocab
-from mesolog.model.amendments import severity_text
 from mesolog.model.values import lot_key
+
+if TYPE_CHECKING:
+    from mesolog.model.records import Chart
 
 # --- across patients --------------------------------------------------------------------------
 
@@ -47,6 +48,7 @@ class SessionRow:
 
 
 def session_rows(chart: Chart) -> list[SessionRow]:
+    from mesolog.model.amendments import severity_text
     from mesolog.model.corrections import corrected_lots
 
     return [

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidPatientId, InvalidValue
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import Complication, Substance
 from mesolog.model.scalars import choice as choice
 from mesolog.model.scalars import needle_length as needle_length
 from mesolog.model.scalars import number as number
 from mesolog.model.scalars import number_text as number_text
 from mesolog.model.scalars import whole as whole
+
+if TYPE_CHECKING:
+    from mesolog.model.records import Complication, Substance
 
 # choice, needle_length, number, number_text and whole live in model.scalars, below the records
 # (the table of a session's fields names them), and are re-exported here.
@@ -288,6 +291,8 @@ def substance(
     would be replaced or split (two lots, two expiries, a bare date) is refused with how to
     type it: a recall must never miss a lot because a colon changed its meaning.
     """
+    from mesolog.model.records import Substance
+
     how = 'write it as NAME:AMOUNT[:LOT x][:EXP date], e.g. "hyaluronic acid:2ml:LOT A17"'
     parts = [p.strip() for p in spec.split(":")]
     if len(parts) < 2 or not parts[0]:
@@ -322,6 +327,8 @@ def complication(
     Only the spelling is checked here; the rules of the dates (onset on or after the session,
     resolved on or after the onset, neither in the future) are one function,
     :func:`mesolog.model.validation.complication_problems`, applied on every path."""
+    from mesolog.model.records import Complication
+
     parts = [p.strip() for p in spec.split(":")]
     if not parts[0]:
         raise InvalidValue("complication", spec, "write it as NAME[:SEVERITY], e.g. bruising:mild")

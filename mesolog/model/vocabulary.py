@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from mesolog.model.folding import fold
+
 TECHNIQUES = ("gun", "hand")
 METHODS = (
     "epidermal-nappage",
@@ -63,7 +65,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "jawline": ("jaw",),
     "submental": ("double chin",),  # the chin itself is not submental
     "neck": (),
-    "décolleté": ("decollete", "decolletage", "chest"),
+    "décolleté": ("decolletage", "chest"),  # "decollete" is the same word folded
     "scalp": ("hair",),
     "abdomen": ("stomach", "abdominal", "belly", "tummy"),
     "flanks": ("love handles",),  # "waist" could be the abdomen as well: not an alias
@@ -312,9 +314,10 @@ ANAESTHETIC_ALIASES = {
 
 @functools.lru_cache(maxsize=4096)  # the same few words come back thousands of times
 def normalize(word: str) -> str:
-    """Lower case, single spaces, accents on the few words that carry them folded."""
-    text = " ".join(word.strip().lower().split())
-    return text.replace("é", "e").replace("è", "e").replace("ö", "o")
+    """A word as compared: the fold of the search and the import (lower case, every accent
+    folded, "œ" as "oe", single spaces), so one rule decides "same word" everywhere
+    (docs/vocabulary.md)."""
+    return fold(word)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from mesolog.errors import inert as inert  # the views take it from here
 from mesolog.errors import inert_table
@@ -88,7 +88,7 @@ def console(stderr: bool = False) -> Console:
     interactive = stream.isatty()
     plain = bool(os.environ.get("NO_COLOR"))
     out = Console(
-        file=stream,
+        file=stream if interactive else trimmed(stream),
         highlight=False,
         width=None if interactive else piped_width(),
         color_system=None if plain else "auto",
@@ -97,6 +97,37 @@ def console(stderr: bool = False) -> Console:
     # (`mesolog report | head -1` has done its job: exit 0, quietly).
     setattr(out, "on_broken_pipe", _pipe_closed)  # noqa: B010
     return out
+
+
+class _Trimmed:
+    """A pipe or a .txt file as Rich writes to it, less the spaces it pads lines with (a block,
+    a title, a wrapped paragraph drawn to the full width): piped output carries no trailing
+    spaces. Only spaces before a newline go, so a line written in two parts keeps its inner
+    space. Rich uses only these four of a file's members."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        # Rich draws its boxes in ASCII for an encoding that lacks them.
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        self.stream.write(_PADDING.sub("\n", text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+_PADDING = re.compile(r" +\n")
+
+
+def trimmed(stream: TextIO) -> TextIO:
+    """``stream`` for a console whose text is read as text (a pipe, a .txt file): no line of
+    it ends in spaces."""
+    return cast("TextIO", _Trimmed(stream))
 
 
 def _pipe_closed() -> None:
@@ -168,12 +199,21 @@ def _markdown_line(line: str) -> str:
 
 
 def to_markdown(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    def cell(value: object) -> str:
+    """A table read by a person: a yes/no column says its own word for yes (``amended``, as the
+    table's ``2 amended*``; ``too small``) and nothing for no, never True/False (CSV and JSON
+    keep those for programs)."""
+
+    def cell(key: str, value: object) -> str:
+        if isinstance(value, bool):
+            value = key.replace("_", " ") if value else None
         text = "" if value is None else inert(str(value))
         return markdown_text(text).replace("\n", "<br>")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += [
+        "| " + " | ".join(cell(k, v) for k, v in zip(header, row, strict=True)) + " |"
+        for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -61,10 +61,12 @@ class FilePage:
     def console(self) -> Console:
         from rich.console import Console
 
+        from mesolog.render.console import trimmed
+
         if self._console is None:
             drawn = self.drawn
             self._console = Console(
-                file=io.StringIO() if drawn else self.text,
+                file=io.StringIO() if drawn else trimmed(self.text),
                 record=drawn,
                 # .txt holds what the terminal shows, piped (the same width rule).
                 width=PAGE_WIDTH if drawn else piped_width(),

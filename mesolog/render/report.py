@@ -204,7 +204,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     elif any(s.amendments for s in sessions):
         # The Markdown has no "amended*" mark: its `amended` column says it.
         out += [
-            "A session with `amended` True was changed after it was recorded: "
+            "A session marked `amended` was changed after it was recorded: "
             "`mesolog report ID --audit` shows who, when and why.",
             "",
         ]

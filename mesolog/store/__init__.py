@@ -39,5 +39,5 @@ __all__ = [
 
 if not TYPE_CHECKING:  # hidden from the type checker, which would then take any name as Any
     __getattr__ = names_on_first_use(
-        "mesolog.store", ("paths", "files", "codec", "clinic"), __all__
+        "mesolog.store", ("paths", "files", "clinic", "codec"), __all__
     )

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mesolog.errors import MesologError
 from mesolog.model.progress import OpenCourse, PatientSummary, summarize
@@ -36,7 +36,10 @@ from mesolog.model.questions import (
     session_rows,
     tallies,
 )
-from mesolog.store import Clinic, make_private_dir, read_chart_file
+from mesolog.store.paths import make_private_dir
+
+if TYPE_CHECKING:
+    from mesolog.store.clinic import Clinic
 
 # The layout of the cache: bumped by hand when it changes. The fields of the pickled classes
 # are part of it, so a cache written before one of them changed is rebuilt, never misread.
@@ -311,6 +314,8 @@ def _read_many(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    import mesolog.store.codec  # noqa: F401  (once, before the workers fork, not in each)
+
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -339,11 +344,15 @@ def _end_with_parent(parent: int) -> None:
 
 def _read_one(data_dir: Path, name: str, signature: Signature) -> ChartRow:
     """In a worker process: the row of one chart (``pool.map`` sends them a few at a time)."""
+    from mesolog.store.clinic import Clinic
+
     return chart_row(Clinic(data_dir), name, signature)
 
 
 def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
     """The cache's row for one chart file; an unreadable one gets no pickles, and says why."""
+    from mesolog.store.codec import read_chart_file
+
     path = clinic.patients_dir / f"{name}.toml"
     try:
         clinic.safe_path(path)

@@ -325,7 +325,17 @@ def check_clinic(
     for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
         problems.append(Problem(path, None, "warning", leftover))
     problems += _uncommitted(clinic)
+    problems += _unsafe_locks(clinic)
     return problems, len(ids), note
+
+
+def _unsafe_locks(clinic: Clinic) -> list[Problem]:
+    """A `.locks` every writing command refuses (a symbolic link): an error, with their
+    sentence, so `check` names what stops every write."""
+    from mesolog.store.files import unsafe_lock_dir
+
+    unsafe = unsafe_lock_dir(clinic.lock_dir)
+    return [Problem(clinic.lock_dir, None, "error", unsafe)] if unsafe else []
 
 
 def _photo_sharing(clinic: Clinic) -> tuple[list[Problem], str | None]:

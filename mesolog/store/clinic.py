@@ -23,23 +23,16 @@ from mesolog.errors import (
 )
 
 # From their own modules, not through ``mesolog.model``: its lookup would import validation (and
-# the photo and zone rules behind it), which only a command that changes a session needs.
-from mesolog.model.amendments import amended, reason_given
-from mesolog.model.identity import new_uid
-from mesolog.model.records import Chart, Course, Patient, Photo, Session
+# the photo and zone rules behind it), which only a command that changes a session needs. The
+# records, the codec and git are imported by the methods that read or write a chart: a question
+# the summary cache answers needs the Clinic's folders, not them (start-up).
 from mesolog.model.values import check_patient_id, now
-from mesolog.store import history
-from mesolog.store.codec import (
-    encode_chart,
-    encode_session,
-    parse_chart_text,
-    read_chart_file,
-)
 
 if TYPE_CHECKING:
     from mesolog.model.drafting import ClinicDefaults, Draft, Given
     from mesolog.model.importing import ChartPlan
     from mesolog.model.itemkeys import ExportKeys
+    from mesolog.model.records import Chart, Course, Patient, Photo, Session
     from mesolog.store.photos import Picture
 
 from mesolog.store.files import LOCK_TIMEOUT_S, chart_lock, write_atomically
@@ -55,6 +48,8 @@ def _checked_text(
     drop every comment and unknown key typed by hand. Never fewer sessions than were read.
     ``bulk`` (an import writing many charts) reads back with the fast parser where it is
     installed."""
+    from mesolog.store.codec import encode_chart, parse_chart_text
+
     if len(intended.sessions) < sessions_before:
         raise CorruptFile(path, "refusing to write fewer sessions than the file holds")
     if candidate is None:
@@ -281,12 +276,16 @@ class Clinic:
 
     def load(self, patient_id: str) -> Chart:
         """One patient's chart; reads no other patient's file."""
+        from mesolog.store.codec import read_chart_file
+
         chart, _ = read_chart_file(self.path(patient_id))
         return chart
 
     def load_writable(self, patient_id: str) -> Chart:
         """One patient's chart, to plan a change of it (``import``): refused, like the change
         itself, when the file is a link or holds another id than its name."""
+        from mesolog.store.codec import read_chart_file
+
         path = self.path(patient_id)
         chart, text = read_chart_file(path)
         _writable(path, chart, text)
@@ -294,6 +293,8 @@ class Clinic:
 
     def entries(self) -> Iterator[ChartEntry]:
         """Every chart of the clinic; a broken one is reported, the others still come."""
+        from mesolog.store.codec import read_chart_file
+
         for patient_id in self.ids():
             if self.skipped_second_name(patient_id):
                 continue
@@ -327,6 +328,9 @@ class Clinic:
         """The chart and text of ``path``, to change (the lock is held): refused when the file is
         not the chart's own (:func:`_writable`). With history on, what was changed in it by hand
         is committed on its own first, so that the change's commit holds only the change."""
+        from mesolog.store import history
+        from mesolog.store.codec import read_chart_file
+
         chart, text = read_chart_file(path)
         _writable(path, chart, text)
         warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
@@ -339,6 +343,8 @@ class Clinic:
         """Write one chart and commit it, with the new files ``also`` written beside it
         (pictures); a kill before the commit is committed by the next command under
         ``message``, never taken for a hand edit (see docs/sharing.md)."""
+        from mesolog.store import history
+
         with history.writing(self.data_dir, {path: text}, message, author, new=also or []):
             write_atomically(path, text)
             if also:
@@ -352,6 +358,7 @@ class Clinic:
     def new_patient(self, patient: Patient, courses: tuple[Course, ...] = ()) -> Path:
         """Create a chart; refuses an id that exists already, ignoring case."""
         from mesolog.model.details import validate_patient
+        from mesolog.model.records import Chart
 
         check_patient_id(patient.id)
         validate_patient(patient, date.today())
@@ -427,6 +434,10 @@ class Clinic:
         """The one way a session is written: drafted against the chart read under its lock,
         refused before any file is made, appended, committed. A chart that does not exist
         (``new_patient``) is created holding the session."""
+        from mesolog.model.identity import new_uid
+        from mesolog.model.records import Chart, Patient
+        from mesolog.store.codec import encode_session
+
         warnings: list[str] = []
 
         def decide(chart: Chart) -> Session:
@@ -498,6 +509,9 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
+        from mesolog.model.amendments import amended
+        from mesolog.model.records import Photo
+
         day = today or date.today()
         warnings: list[str] = []
         stored: list[Session] = []
@@ -540,6 +554,8 @@ class Clinic:
     def photo_session(self, patient_id: str, number: int | None) -> Session:
         """The session photos would go to (``number``, else the latest), or the refusal
         ``add_photos`` would give: said before any picture is read and decoded."""
+        from mesolog.store.codec import read_chart_file
+
         path = self.path(patient_id)
         chart, text = read_chart_file(path)
         return _photo_session(chart, text, number)
@@ -558,6 +574,7 @@ class Clinic:
         photos extended, one commit of the chart and the pictures. A refusal writes nothing;
         pictures written for a change that then fails are removed."""
         from mesolog.model import photos as shots
+        from mesolog.model.records import Photo
         from mesolog.store import photos as kept
 
         written: list[Path] = []  # removed again if the change fails
@@ -749,6 +766,8 @@ class Clinic:
     ) -> tuple[Session, Path]:
         """The session made ``status`` (voided, or active again) by an amendment. One in that
         state already is refused (exit 1)."""
+        from mesolog.model.amendments import reason_given
+
         voiding = status == "voided"
         reason_given(reason, "voided" if voiding else "restored")
 
@@ -779,8 +798,11 @@ class Clinic:
         changing while it streams) puts back every chart written so far: see
         :meth:`_put_back`. ``identity``: the clinic identity a restored JSON export carries,
         taken by a folder without one."""
+        from mesolog.store import history
+        from mesolog.store.files import make_lock_dir
+
         self.ensure_folders()
-        make_private_dir(self.lock_dir)
+        make_lock_dir(self.lock_dir)
         if identity is not None and self.export_keys(adopt=identity).clinic_id != identity:
             self.notices.append(
                 "this data folder has a clinic identity of its own: FHIR exports of the "
@@ -846,6 +868,8 @@ class Clinic:
     def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> Path | None:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
+        from mesolog.model.records import Chart
+        from mesolog.store.codec import encode_session
 
         with chart_lock(self.lock_dir, plan.patient_id, self.lock_timeout):
             path = self.find(plan.patient_id)
@@ -900,7 +924,7 @@ class Clinic:
 
 # What a change of a chart gives: the new chart, its text (None: encoded whole), the commit
 # message.
-Changed = tuple[Chart, str | None, str]
+Changed = tuple["Chart", str | None, str]
 
 # A chart as it was before an import: a second name for its file, its text, or None (new).
 Before = Path | str | None

@@ -110,6 +110,23 @@ def create_exclusively(path: Path, text: str) -> None:
 # --- locking ----------------------------------------------------------------------------------
 
 
+def make_lock_dir(lock_dir: Path) -> None:
+    """The locks' folder, created private; a symbolic link there is refused, never followed: the
+    lock files (and an import's backups) would be made, and truncated, in its target."""
+    unsafe = unsafe_lock_dir(lock_dir)
+    if unsafe:
+        raise UnsafeFile(unsafe)
+    make_private_dir(lock_dir)
+
+
+def unsafe_lock_dir(lock_dir: Path) -> str | None:
+    """Why the locks' folder cannot be used (a symbolic link), or None: the one sentence every
+    writing command refuses with and `check` reports."""
+    if os.path.islink(lock_dir):
+        return f"{lock_dir} is a symbolic link; mesolog never writes through one. Remove it."
+    return None
+
+
 @contextlib.contextmanager
 def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Exclusive lock on one patient (ids are unique ignoring case, so is the lock).
@@ -120,7 +137,7 @@ def chart_lock(lock_dir: Path, patient_id: str, timeout: float = LOCK_TIMEOUT_S)
     import fcntl
     import time
 
-    make_private_dir(lock_dir)
+    make_lock_dir(lock_dir)
     lock_path = lock_dir / f"{patient_id.lower()}.lock"
     fd = _open_own_file(lock_path, os.O_RDWR | os.O_CREAT)
     try:

@@ -449,6 +449,37 @@ def record_many(
     return None
 
 
+# git's options before its command word that take the next word as their value (``-C DIR``).
+_GIT_OPTIONS_WITH_VALUE = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"}
+)
+# The ways out of a merge under way: they take nothing from the remote.
+_MERGE_ENDINGS = frozenset({"--abort", "--quit", "--continue"})
+
+
+def _command_word(args: list[str]) -> tuple[str | None, list[str]]:
+    """git's command word in ``args`` (``pull`` in ``-c x=y pull origin``) and what follows it."""
+    words = iter(args)
+    for word in words:
+        if word in _GIT_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word, list(words)
+    return None, []
+
+
+def _refuse_unchecked_pull(args: list[str]) -> None:
+    """A pull or merge by hand would take the remote's charts without sync's checks (a chart
+    deleted, moved or swapped, a session removed, a link, a merge attribute): refused, pointing
+    to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed."""
+    word, rest = _command_word(args)
+    if word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest)):
+        raise HistoryError(
+            f"`mesolog git {word}` would take the remote's charts without the checks of "
+            "`mesolog sync`; nothing was changed: use `mesolog sync` (it pulls, checks and pushes)."
+        )
+
+
 def run(data_dir: Path, args: list[str]) -> int:
     """``mesolog git ARGS``: git in the data folder, output passed through."""
     binary = git_binary()
@@ -456,4 +487,5 @@ def run(data_dir: Path, args: list[str]) -> int:
         raise HistoryError("git is not installed, so history is off.")
     if not enabled(data_dir):
         raise HistoryError(f"{data_dir} is not a git repository; run `mesolog init --git` first.")
+    _refuse_unchecked_pull(args)
     return subprocess.call([binary, "-C", str(data_dir), *args])

@@ -20,6 +20,7 @@ from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.paths import make_private_dir
 
 FILE_NAME = "clinic.toml"
+MADE = "clinic identity created"  # its commit message
 _TEXT = (
     "# This clinic's identity, made once by mesolog. Keep it (and commit it with the charts):\n"
     "# FHIR exports derive every patient, session and identifier uuid from it. The secret\n"
@@ -59,6 +60,11 @@ def clinic_keys(data_dir: Path, lock_dir: Path, adopt: str | None = None) -> tup
         import secrets
 
         secret = secrets.token_hex(32)
-        write_atomically(path, _TEXT.format(id=found, secret=secret))
-    history.record(data_dir, path, "clinic identity created", "", lock_dir)
+        text = _TEXT.format(id=found, secret=secret)
+        # Announced before it is written, as a chart's change is: a kill before the commit is
+        # committed by the next command under this message, never taken for a hand edit
+        # (docs/sharing.md).
+        with history.writing(data_dir, {path: text}, MADE, ""):
+            write_atomically(path, text)
+            history.record(data_dir, path, MADE, "", lock_dir)
     return found, secret

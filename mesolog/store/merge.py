@@ -197,7 +197,8 @@ def _sub_tables(
     name: str, sides: list[Side], frames: list[Side], nested: dict[str, Any]
 ) -> list[str]:
     """The texts of the merged sub-tables, in the sides' order: each one as some version wrote
-    it when one holds that value, else written afresh."""
+    it when one holds that value, else (an item merged field by field) spliced from the
+    versions' same item, else written afresh."""
     order = [k for side in sides for k, _, _ in side.subs]
     pieces: list[str] = []
     for key in sorted(nested, key=lambda k: (order.index(k) if k in order else len(order), k)):
@@ -206,10 +207,34 @@ def _sub_tables(
             merging.canonical(v): sub.text for side in frames for k, v, sub in side.subs if k == key
         }
         tables = isinstance(value, list) and all(isinstance(v, dict) for v in value)
-        for item in value if tables else [value]:
+        for number, item in enumerate(value if tables else [value]):
             found = texts.get(merging.canonical(item))
+            if found is None and tables:
+                found = _spliced_item(name, key, [_nth(s, key, number) for s in frames], item)
             pieces.append(found or _render(f"{name}.{key}", tables, item))
     return pieces
+
+
+def _nth(side: Side, key: str, number: int) -> tuple[str, Any] | None:
+    """(text, values) of the ``number``-th item of the array of tables ``key`` in one version."""
+    items = [(sub.text, v) for k, v, sub in side.subs if k == key]
+    return items[number] if number < len(items) else None
+
+
+def _spliced_item(
+    name: str, key: str, versions: list[tuple[str, Any] | None], item: dict[str, Any]
+) -> str | None:
+    """An item merged field by field (docs/chart-merge.md), written from its versions' texts so
+    that their comments stay: None unless that reads back as exactly ``item``."""
+    starts = [(text, values) for text, values in filter(None, versions) if isinstance(values, dict)]
+    if not starts:
+        return None
+    text = _spliced_own(starts, item)
+    try:
+        back = tomllib.loads(text)[name][key]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        return None
+    return text if isinstance(back, list) and back == [item] else None
 
 
 def _parse_block(name: str, array: bool, text: str) -> dict[str, Any] | None:
