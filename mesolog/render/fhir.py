@@ -109,16 +109,27 @@ class _Ids:
         digest.update("/".join(map(str, parts)).encode())
         return _as_uuid5(digest.hexdigest())
 
+    @staticmethod
+    def item_id(prefix: Any, word: str, key: str) -> str:
+        """:meth:`uuid_under` of a session's item (``given/<key>``...), the hot case: most of
+        an export's ids, so its name is made without the general join."""
+        digest = prefix.copy()
+        digest.update(f"{word}/{key}".encode())
+        return _as_uuid5(digest.hexdigest())
+
     def system(self, kind: str) -> str:
         if kind not in self.systems:  # a few kinds, asked for by every resource
             self.systems[kind] = f"urn:uuid:{self.uuid('identifier-system', kind)}"
         return self.systems[kind]
 
 
+# The RFC 4122 variant (10xx) in place of a hex digit's top two bits.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def _as_uuid5(x: str) -> str:
     """A SHA-1 hex digest as a version-5 uuid's text (``uuid.uuid5``'s bytes)."""
-    variant = "89ab"[int(x[16], 16) & 3]  # the RFC 4122 variant: 10xx
-    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant}{x[17:20]}-{x[20:32]}"  # version 5
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"  # version 5
 
 
 def route(session: Session) -> dict[str, Any]:
@@ -172,7 +183,9 @@ _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 class _SessionFacts(NamedTuple):
     """What every resource of one session repeats, worked out once: its date, whether it is
-    voided and why, the patient's and the Procedure's references and who performed it."""
+    voided and why, the patient's and the Procedure's references and who performed it. The
+    elements several resources hold (``subject``, ``partOf``, a performer's ``actor``) are
+    made here once and shared: a session's resources are a tenth of an export's dicts fewer."""
 
     date: str
     voided: bool
@@ -180,6 +193,9 @@ class _SessionFacts(NamedTuple):
     patient_ref: str
     procedure_ref: str
     performer: dict[str, Any] | None
+    subject: dict[str, str]
+    part_of: list[dict[str, str]]
+    actors: list[dict[str, Any]] | None
 
 
 def _present(resource: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +231,7 @@ class _Builder:
         kind = resource["resourceType"]
         url = self.reference(kind, rid)
         if self.relative:  # Bulk Data: the resource alone (no fullUrl, no request)
-            self.entries.append({"resource": resource})
+            self.entries.append(resource)
             return url
         self.entries.append(
             {
@@ -235,10 +251,12 @@ class _Builder:
         """A ``PUT`` of each resource ``made`` as the id ``(*session, word, key)`` (``prefix``:
         the session's hash, :meth:`_Ids.under`), and a ``DELETE`` of each key ``held`` (what an
         earlier export may have held) that is not made now; the references put."""
-        puts = [self.put_id(self.ids.uuid_under(prefix, word, k), r) for k, r in made.items()]
-        if not self.relative:  # Bulk Data has no deletes (docs/exports.md)
+        item_id = self.ids.item_id
+        puts = [self.put_id(item_id(prefix, word, key), r) for key, r in made.items()]
+        # Bulk Data has no deletes (docs/exports.md); a session never corrected held nothing.
+        if held and not self.relative:
             for key in sorted(held - set(made)):
-                url = f"{kind}/{self.ids.uuid_under(prefix, word, key)}"
+                url = f"{kind}/{item_id(prefix, word, key)}"
                 self.entries.append({"request": {"method": "DELETE", "url": url}})
         return puts
 
@@ -294,13 +312,14 @@ class _Builder:
             c.name: self.put((key, "course", c.name), self.plan(chart, c, patient_ref, procedures))
             for c in chart.courses
         }
+        based_on = course_links(chart, plans)
         for session in chart.sessions:
             self.session(
                 chart,
                 session,
                 key,
                 patient_ref,
-                plans,
+                based_on,
                 prefixes[session.uid],
                 procedures[session.uid],
             )
@@ -371,17 +390,25 @@ class _Builder:
         session: Session,
         key: str,
         patient_ref: str,
-        plans: dict[str, str],
+        based_on: dict[str, list[dict[str, str]]],
         prefix: Any,
         procedure_id: str,
     ) -> None:
         at = (key, session.uid)
         performer = self.practitioner(session.practitioner)
         procedure_ref = self.reference("Procedure", procedure_id)
-        reason = void_reason(session) if session.voided else ""
-        day = session.date.isoformat()
-        facts = _SessionFacts(day, session.voided, reason, patient_ref, procedure_ref, performer)
-        self.put_id(procedure_id, self.procedure(chart, session, facts, plans))
+        facts = _SessionFacts(
+            date=session.date.isoformat(),
+            voided=session.voided,
+            void_reason=void_reason(session) if session.voided else "",
+            patient_ref=patient_ref,
+            procedure_ref=procedure_ref,
+            performer=performer,
+            subject={"reference": patient_ref},
+            part_of=[{"reference": procedure_ref}],
+            actors=[{"actor": performer}] if performer else None,
+        )
+        self.put_id(procedure_id, self.procedure(chart, session, facts, based_on))
         # A session never corrected held nothing but what it holds (its trail names nothing).
         former_substances, former_problems, former_measures = (
             former_keys(session) if session.amendments else _NOTHING_FORMER
@@ -412,8 +439,8 @@ class _Builder:
             "resourceType": "Observation",
             "status": "entered-in-error" if facts.voided else "final",
             "code": {"text": name},
-            "subject": {"reference": facts.patient_ref},
-            "partOf": [{"reference": facts.procedure_ref}],
+            "subject": facts.subject,
+            "partOf": facts.part_of,
             "effectiveDateTime": facts.date,
             "valueQuantity": {"value": value} if code is None else _ucum(value, code),
         }
@@ -458,31 +485,30 @@ class _Builder:
         chart: Chart,
         session: Session,
         facts: _SessionFacts,
-        plans: dict[str, str],
+        based_on: dict[str, list[dict[str, str]]],
     ) -> dict[str, Any]:
         identifier = [
             {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
             {"system": self.ids.system("session-uid"), "value": session.uid},
         ]
-        course = chart.course(session.course) if session.course else None
         extensions, notes = worded_notes(session)
         if session.notes:
-            notes.append(session.notes)
+            notes.append({"text": session.notes})
         return _present(
             {
                 "resourceType": "Procedure",
                 "identifier": identifier,
                 "status": "entered-in-error" if facts.voided else "completed",
                 "code": {"text": "Mesotherapy"},
-                "subject": {"reference": facts.patient_ref},
+                "subject": facts.subject,
                 "performedDateTime": facts.date,
                 "bodySite": self.body_sites(session),
                 "statusReason": {"text": facts.void_reason} if facts.voided else None,
-                "basedOn": [{"reference": plans[course.name]}] if course is not None else None,
-                "performer": [{"actor": facts.performer}] if facts.performer else None,
+                "basedOn": based_on.get(session.course or ""),
+                "performer": facts.actors,
                 "reasonCode": [{"text": session.indication}] if session.indication else None,
                 "extension": extensions or None,
-                "note": [{"text": n} for n in notes],
+                "note": notes,
             }
         )
 
@@ -494,16 +520,16 @@ class _Builder:
             "contained": [medication(given.name, given.lot, given.expiry)],
             "status": "entered-in-error" if facts.voided else "completed",
             "medicationReference": {"reference": "#med", "display": given.name},
-            "subject": {"reference": facts.patient_ref},
-            "partOf": [{"reference": facts.procedure_ref}],
+            "subject": facts.subject,
+            "partOf": facts.part_of,
             "effectiveDateTime": facts.date,
             "dosage": {**dosage, "dose": dose(given)},
         }
         # (Not by _present: a session gives several, each a dict less.)
         if facts.voided:
             resource["statusReason"] = [{"text": facts.void_reason}]
-        if facts.performer:
-            resource["performer"] = [{"actor": facts.performer}]
+        if facts.actors:
+            resource["performer"] = facts.actors
         return resource
 
     def adverse_event(
@@ -519,13 +545,13 @@ class _Builder:
                 "resourceType": "AdverseEvent",
                 "actuality": "actual",
                 "event": {"text": problem.name},
-                "subject": {"reference": facts.patient_ref},
+                "subject": facts.subject,
                 "date": problem.onset.isoformat() if problem.onset else facts.date,
                 "suspectEntity": [{"instance": {"reference": ref}} for ref in suspects],
                 "severity": _coding(SEVERITY, problem.severity),
                 "seriousness": _coding(SERIOUSNESS, seriousness(problem)),
                 "outcome": outcome,
-                "recorder": {"reference": facts.patient_ref} if by_patient else facts.performer,
+                "recorder": facts.subject if by_patient else facts.performer,
             }
         )
 
@@ -545,11 +571,11 @@ def medication(name: str, lot: str | None, expiry: date | None) -> dict[str, Any
     return _present({**made, "batch": batch or None})
 
 
-def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Every field the table gives a FHIR word is a note ("depth: 1.5 mm"); the numbers among
     them (needle, points, duration...) are extensions a receiver can read too."""
     extensions: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[dict[str, str]] = []
     for n, value in enumerate(WORDED_VALUES(session)):
         if value is None or value == "":  # neither a note nor an extension
             continue
@@ -561,13 +587,25 @@ def worded_notes(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 @cache
-def _worded(n: int, kind: str, value: Any) -> tuple[str, dict[str, Any] | None]:
-    """The note and the extension (a number's) of the ``n``-th worded field's value. Sessions
-    repeat the same depths and gauges: each (field, value) is worded once, by type too (1 and
-    1.0 are equal keys but a valueInteger and a valueDecimal)."""
+def _worded(n: int, kind: str, value: Any) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """The note (an Annotation) and the extension (a number's) of the ``n``-th worded field's
+    value. Sessions repeat the same depths and gauges: each (field, value) is worded once, by
+    type too (1 and 1.0 are equal keys but a valueInteger and a valueDecimal)."""
     field, url = WORDED_URLS[n]
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    return field.fhir_note(value) or "", _extension(url, field.spec.unit, value) if number else None
+    note = {"text": field.fhir_note(value) or ""}
+    return note, _extension(url, field.spec.unit, value) if number else None
+
+
+def course_links(chart: Chart, plans: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """A Procedure's ``basedOn`` by the course name its session gives: each name the chart's
+    sessions write is looked up once (as ``Chart.course`` matches it), not once a session."""
+    links = {}
+    for name in {s.course for s in chart.sessions if s.course}:
+        course = chart.course(name)
+        if course is not None:
+            links[name] = [{"reference": plans[course.name]}]
+    return links
 
 
 def amendment_identity(note: Amendment) -> tuple[str, str, str]:
@@ -631,7 +669,7 @@ def chart_entries(
     charts: Iterable[Chart], keys: ExportKeys, relative: bool = False
 ) -> Iterator[list[Entry]]:
     """The entries of the export, a chart's at a time, as each chart is read (``relative``:
-    for Bulk Data files, the references as ``Type/id`` and each entry its resource alone,
+    for Bulk Data files, the references as ``Type/id`` and each entry the resource itself,
     deletes left out)."""
     builder = _Builder(keys, relative)
     with fewer_collections():
