@@ -65,3 +65,20 @@ def test_one_measure_of_each_name_is_still_recorded(run, recorded: Path) -> None
     )
     text = recorded.read_text()
     assert "waist_cm = 80" in text and "hip_cm = 95" in text
+
+
+def test_an_expired_product_with_no_lot_is_named_without_a_question_mark(
+    run, patient: Path
+) -> None:  # type: ignore[no-untyped-def]
+    args = [a for a in FULL_ADD if a != "--no-input"]
+    result = run(
+        "add",
+        "P-0042",
+        *args,
+        "-s",
+        "biotin:1ml:EXP 2020-01-01",
+        "--date",
+        "2026-11-02",
+        "--no-input",
+    )
+    assert "biotin expired on 2020-01-01" in result.stderr and "lot ?" not in result.stderr
