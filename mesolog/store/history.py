@@ -131,6 +131,36 @@ def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> 
     return last_line(done.stderr or added.stderr)
 
 
+# What git has under way: the file or folder it keeps for it in its own folder.
+_UNDER_WAY = (
+    ("MERGE_HEAD", "merge"),
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+)
+
+
+def refuse_while_git_is_busy(data_dir: Path) -> None:
+    """Refused before anything is written while git has a merge, rebase, cherry-pick or revert
+    under way in the data folder: git cannot commit one chart then, and ending it by hand
+    (``merge --abort``) would silently throw the chart's change away (docs/sharing.md)."""
+    if not enabled(data_dir):
+        return
+    where = git_dir(data_dir)
+    for name, what in _UNDER_WAY:
+        if not os.path.lexists(where / name):
+            continue
+        how = f"`mesolog git {what} --continue`"
+        if what == "merge":  # a merge under way is finished by committing it
+            how = "`mesolog git commit`"
+        how = f"finish it ({how}) or undo it (`mesolog git {what} --abort`)"
+        raise HistoryError(
+            f"a git {what} is under way in the data folder, so nothing was changed: {how}, "
+            "then try again."
+        )
+
+
 def index_lock_warning(data_dir: Path) -> str | None:
     """A sentence naming a stale ``.git/index.lock`` (left by a git that was killed), which
     makes every commit fail until it is removed; None when there is none."""
@@ -342,6 +372,7 @@ def writing(
         return
     from mesolog.store import pending
 
+    refuse_while_git_is_busy(data_dir)
     with pending.announced(data_dir, changes, message, author, new or []) as announce:
         yield announce
 
@@ -389,6 +420,7 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         return None
     from mesolog.store import chart_lock, pending
 
+    refuse_while_git_is_busy(data_dir)  # before the first write of a change (docs/sharing.md)
     relative = str(path.relative_to(data_dir))
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         commit_waiting(data_dir, lock_dir, holding=relative)

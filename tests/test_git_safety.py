@@ -1,0 +1,99 @@
+"""Git's own state, as mesolog finds it in the data folder, never costs a chart its change:
+no chart or ``clinic.toml`` is written while git has a merge, rebase, cherry-pick or revert
+under way; `mesolog git` never lets git's autocorrect turn a typo into a pull or a merge; a
+``.locks`` that is not a folder is refused in one sentence and named by `check`
+(docs/sharing.md). Real git repositories, a bare remote and clones, the real CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Run
+from test_sharing import ADD, Machine, clinic_of, git
+from test_sharing import git_identity as git_identity  # autouse: a private git config per test
+from test_sharing_hostile import state
+
+Disk = tuple[object, str]
+
+
+def disk(machine: Machine) -> Disk:
+    """HEAD, the branch, every file's bytes, and what `git status` says."""
+    status = git(machine.folder, "status", "--porcelain", "--untracked-files=all")
+    return state(machine), status
+
+
+def _merge_by_hand(tmp_path: Path, run: Run) -> Machine:
+    """Clone b with a merge of a's new chart started by git itself and left under way."""
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-1")
+    a("sync")
+    b("patient", "new", "P-2")
+    b("git", "fetch", "-q", "origin")
+    subprocess.run(
+        ["git", "-C", str(b.folder), "merge", "-q", "--no-commit", "--no-ff", "origin/main"],
+        check=True,
+        capture_output=True,
+    )
+    assert (b.folder / ".git" / "MERGE_HEAD").exists()
+    return b
+
+
+def _refused_while_busy(machine: Machine, what: str, *args: str) -> str:
+    before = disk(machine)
+    done = machine(*args, expect=1)
+    assert disk(machine) == before
+    said = done.stderr.strip()
+    assert f"a git {what} is under way" in said and "Traceback" not in said
+    assert "--abort" in said and "nothing was changed" in said
+    return said
+
+
+def test_a_session_is_refused_during_a_merge_by_hand_and_never_lost_by_its_abort(
+    run: Run, tmp_path: Path
+) -> None:
+    b = _merge_by_hand(tmp_path, run)
+    said = _refused_while_busy(b, "merge", "add", "P-2", *ADD)
+    assert "`mesolog git merge --abort`" in said and "`mesolog git commit`" in said
+    _refused_while_busy(b, "merge", "patient", "new", "P-3")
+    b("git", "merge", "--abort")
+    b("add", "P-2", *ADD)  # over: the session is saved and committed
+    assert len(b.sessions("P-2")) == 1
+    assert git(b.folder, "status", "--porcelain") == ""
+
+
+def test_an_amend_is_refused_during_a_merge_by_hand(run: Run, tmp_path: Path) -> None:
+    a, b = clinic_of(run, tmp_path, 2)
+    b("add", "P-2", "--new-patient", *ADD)
+    a("patient", "new", "P-1")
+    a("sync")
+    b("git", "fetch", "-q", "origin")
+    git(b.folder, "merge", "-q", "--no-commit", "--no-ff", "origin/main")
+    _refused_while_busy(b, "merge", "amend", "P-2", "1", "--depth", "2", "--reason", "why")
+    b("git", "merge", "--abort")
+    b("amend", "P-2", "1", "--depth", "2", "--reason", "why")
+    assert b.sessions("P-2")[0]["depth_mm"] == 2
+
+
+@pytest.mark.parametrize(
+    ("marker", "what"),
+    [
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ],
+)
+def test_other_operations_under_way_refuse_writes_too(
+    run: Run, tmp_path: Path, marker: str, what: str
+) -> None:
+    (b,) = clinic_of(run, tmp_path, 1)
+    b("patient", "new", "P-2")
+    where = b.folder / ".git" / marker
+    if marker.startswith("rebase"):
+        where.mkdir()
+    else:
+        where.write_text(git(b.folder, "rev-parse", "HEAD") + "\n")
+    said = _refused_while_busy(b, what, "add", "P-2", *ADD)
+    assert f"`mesolog git {what} --abort`" in said
