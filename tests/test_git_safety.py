@@ -97,3 +97,56 @@ def test_other_operations_under_way_refuse_writes_too(
         where.write_text(git(b.folder, "rev-parse", "HEAD") + "\n")
     said = _refused_while_busy(b, what, "add", "P-2", *ADD)
     assert f"`mesolog git {what} --abort`" in said
+
+
+# --- `mesolog git`: no autocorrect, no alias for a pull or a merge ------------------------------
+
+
+def _remote_has_a_chart(run: Run, tmp_path: Path) -> Machine:
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-1")
+    a("sync")
+    b("git", "fetch", "-q", "origin")
+    return b
+
+
+def _nothing_taken(machine: Machine, *args: str) -> str:
+    before = disk(machine)
+    done = machine("git", *args, expect=None)
+    assert done.exit_code != 0
+    assert disk(machine) == before
+    assert not (machine.folder / "patients" / "P-1.toml").exists()
+    return str(done.stderr)
+
+
+def test_git_autocorrect_never_turns_a_typo_into_a_pull(run: Run, tmp_path: Path) -> None:
+    b = _remote_has_a_chart(run, tmp_path)
+    _nothing_taken(b, "-c", "help.autocorrect=immediate", "pulll", "--no-rebase", "origin", "main")
+    _nothing_taken(b, "-c", "help.autocorrect=-1", "mrege", "origin/main")
+    git(b.folder, "config", "help.autocorrect", "immediate")  # the user's own setting
+    _nothing_taken(b, "pulll", "--no-rebase", "origin", "main")
+    b("git", "status")  # a command word typed right still runs
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["pull --no-rebase origin main", "merge origin/main", "-c x.y=z pull", "!git pull origin main"],
+)
+def test_a_git_alias_for_a_pull_or_merge_is_refused(run: Run, tmp_path: Path, alias: str) -> None:
+    b = _remote_has_a_chart(run, tmp_path)
+    said = _nothing_taken(b, "-c", f"alias.up={alias}", "up")
+    assert "mesolog sync" in said and "`mesolog git up`" in said
+    git(b.folder, "config", "alias.up", alias)
+    assert "mesolog sync" in _nothing_taken(b, "up")
+
+
+def test_an_alias_for_ending_a_merge_or_for_anything_else_still_runs(
+    run: Run, tmp_path: Path
+) -> None:
+    b = _remote_has_a_chart(run, tmp_path)
+    git(b.folder, "config", "alias.last", "log -1 --format=%s")
+    assert b("git", "last").exit_code == 0
+    git(b.folder, "merge", "-q", "--no-commit", "--no-ff", "origin/main")
+    git(b.folder, "config", "alias.undo", "merge --abort")
+    b("git", "undo")
+    assert not (b.folder / ".git" / "MERGE_HEAD").exists()

@@ -489,35 +489,74 @@ _GIT_OPTIONS_WITH_VALUE = frozenset(
 _MERGE_ENDINGS = frozenset({"--abort", "--quit", "--continue"})
 
 
-def _command_word(args: list[str]) -> tuple[str | None, list[str]]:
-    """git's command word in ``args`` (``pull`` in ``-c x=y pull origin``) and what follows it."""
-    words = iter(args)
-    for word in words:
-        if word in _GIT_OPTIONS_WITH_VALUE:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word, list(words)
-    return None, []
+def _split_command(args: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """git's own options (before its command word), its command word (``pull`` in ``-c x=y
+    pull origin``), and what follows it."""
+    at = 0
+    while at < len(args):
+        if not args[at].startswith("-"):
+            return args[:at], args[at], args[at + 1 :]
+        at += 2 if args[at] in _GIT_OPTIONS_WITH_VALUE else 1  # ``-C DIR``: skip its value
+    return args, None, []
 
 
-def _refuse_unchecked_pull(args: list[str]) -> None:
+def _alias(data_dir: Path, options: list[str], word: str) -> list[str] | None:
+    """What the git alias ``word`` stands for, split into words (a shell alias ``!...`` keeps
+    its ``!``), with the user's own options in force (``-c alias.up=pull``); None when
+    ``word`` is no alias."""
+    import shlex
+
+    found = git(data_dir, *options, "config", "--get", f"alias.{word}")
+    if found.returncode != 0 or not found.stdout.strip():
+        return None
+    try:
+        return shlex.split(found.stdout.strip())
+    except ValueError:  # unbalanced quotes: git cannot run it either
+        return None
+
+
+def _takes_the_remote(word: str | None, rest: list[str]) -> bool:
+    return word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest))
+
+
+def _refuse_unchecked_pull(data_dir: Path, args: list[str]) -> None:
     """A pull or merge by hand would take the remote's charts without sync's checks (a chart
     deleted, moved or swapped, a session removed, a link, a merge attribute): refused, pointing
-    to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed."""
-    word, rest = _command_word(args)
-    if word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest)):
+    to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed. A git alias
+    for one is refused too (a shell alias ``!...`` when it names ``pull`` or ``merge``)."""
+    options, typed, rest = _split_command(args)
+    word = typed
+    for _ in range(10):  # git follows an alias of an alias; a loop is git's to refuse
+        if word is None or _takes_the_remote(word, rest):
+            break
+        meant = _alias(data_dir, options, word)
+        if meant is None:
+            break
+        if meant and meant[0].startswith("!"):
+            word = next((w for w in meant if w in ("pull", "merge")), None)
+            rest = []
+            break
+        _, word, more = _split_command(meant)
+        rest = [*more, *rest]
+    if _takes_the_remote(word, rest):
+        named = typed if typed == word else f"{typed}` (git's alias for `{word}"
         raise HistoryError(
-            f"`mesolog git {word}` would take the remote's charts without the checks of "
+            f"`mesolog git {named}` would take the remote's charts without the checks of "
             "`mesolog sync`; nothing was changed: use `mesolog sync` (it pulls, checks and pushes)."
         )
 
 
 def run(data_dir: Path, args: list[str]) -> int:
-    """``mesolog git ARGS``: git in the data folder, output passed through."""
+    """``mesolog git ARGS``: git in the data folder, output passed through. git never guesses
+    a mistyped command word here (``help.autocorrect``, set right before the word so that no
+    ``-c`` of the user's overrides it): a guess could be a pull the refusal never saw."""
     binary = git_binary()
     if binary is None:
         raise HistoryError("git is not installed, so history is off.")
     if not enabled(data_dir):
         raise HistoryError(f"{data_dir} is not a git repository; run `mesolog init --git` first.")
-    _refuse_unchecked_pull(args)
+    _refuse_unchecked_pull(data_dir, args)
+    options, word, rest = _split_command(args)
+    if word is not None:
+        args = [*options, "-c", "help.autocorrect=0", word, *rest]
     return subprocess.call([binary, "-C", str(data_dir), *args])
