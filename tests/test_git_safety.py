@@ -6,6 +6,9 @@ under way; `mesolog git` never lets git's autocorrect turn a typo into a pull or
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -150,3 +153,45 @@ def test_an_alias_for_ending_a_merge_or_for_anything_else_still_runs(
     git(b.folder, "config", "alias.undo", "merge --abort")
     b("git", "undo")
     assert not (b.folder / ".git" / "MERGE_HEAD").exists()
+
+
+# --- a `.locks` that is not a folder, a lock that is a link -------------------------------------
+
+
+def test_a_locks_file_is_refused_in_one_sentence_and_named_by_check(
+    run: Run, tmp_path: Path
+) -> None:
+    (b,) = clinic_of(run, tmp_path, 1)
+    b("patient", "new", "P-2")
+    locks = b.folder / ".locks"
+    shutil.rmtree(locks)
+    locks.write_bytes(b"not a folder\n")
+    before = disk(b), locks.read_bytes()
+    refused = b("add", "P-2", *ADD, expect=1).stderr.strip()
+    assert refused == (
+        f"mesolog: {locks} is a file, where mesolog keeps its locks in a folder; mesolog leaves "
+        "it alone. Remove it."
+    )
+    b("patient", "new", "P-3", expect=1)
+    said = b("check", expect=1)
+    found = json.loads(b("check", "--format", "json", expect=1).stdout)
+    assert (disk(b), locks.read_bytes()) == before
+    assert refused.removeprefix("mesolog: ") in said.stdout + said.stderr
+    assert [p["path"] for p in found if p["severity"] == "error"] == [str(locks)]
+
+
+def test_check_names_a_lock_file_that_is_a_link(run: Run, tmp_path: Path) -> None:
+    (b,) = clinic_of(run, tmp_path, 1)
+    b("patient", "new", "P-2")
+    target = tmp_path / "precious"
+    target.write_bytes(b"precious\n")
+    lock = b.folder / ".locks" / "p-2.lock"
+    lock.unlink(missing_ok=True)
+    lock.symlink_to(target)
+    before = disk(b)
+    refused = b("add", "P-2", *ADD, expect=1).stderr.strip().removeprefix("mesolog: ")
+    said = b("check", expect=1)
+    assert disk(b) == before and os.readlink(lock) == str(target)
+    assert target.read_bytes() == b"precious\n"
+    assert refused == f"{lock} is a symbolic link; mesolog never writes through one. Remove it."
+    assert f"{lock}:1: error: {refused}" in said.stdout + said.stderr
