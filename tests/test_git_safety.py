@@ -195,3 +195,16 @@ def test_check_names_a_lock_file_that_is_a_link(run: Run, tmp_path: Path) -> Non
     assert target.read_bytes() == b"precious\n"
     assert refused == f"{lock} is a symbolic link; mesolog never writes through one. Remove it."
     assert f"{lock}:1: error: {refused}" in said.stdout + said.stderr
+
+
+def test_an_import_is_refused_during_a_merge_by_hand(run: Run, tmp_path: Path) -> None:
+    b = _merge_by_hand(tmp_path, run)
+    source = Machine(run, tmp_path / "elsewhere")
+    source("init")
+    source("add", "P-9", "--new-patient", *ADD)
+    exported = tmp_path / "clinic.json"
+    exported.write_text(source("export").stdout)
+    _refused_while_busy(b, "merge", "import", str(exported), "--apply")
+    b("git", "merge", "--abort")
+    b("import", str(exported), "--apply")
+    assert len(b.sessions("P-9")) == 1
