@@ -330,12 +330,12 @@ def check_clinic(
 
 
 def _unsafe_locks(clinic: Clinic) -> list[Problem]:
-    """A `.locks` every writing command refuses (a symbolic link): an error, with their
-    sentence, so `check` names what stops every write."""
-    from mesolog.store.files import unsafe_lock_dir
+    """A `.locks` every writing command refuses (a symbolic link, a file), or a lock in it
+    that the writes of its chart refuse (a link): an error, with their sentence, so `check`
+    names what stops the writes."""
+    from mesolog.store.files import unsafe_locks
 
-    unsafe = unsafe_lock_dir(clinic.lock_dir)
-    return [Problem(clinic.lock_dir, None, "error", unsafe)] if unsafe else []
+    return [Problem(path, None, "error", why) for path, why in unsafe_locks(clinic.lock_dir)]
 
 
 def _photo_sharing(clinic: Clinic) -> tuple[list[Problem], str | None]:

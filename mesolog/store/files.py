@@ -85,12 +85,9 @@ def _open_own_file(path: Path, flags: int) -> int:
     try:
         fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
     except OSError:
-        if os.path.islink(path):
-            raise UnsafeFile(
-                f"{path} is a symbolic link; mesolog never writes through one. Remove it."
-            ) from None
-        if os.path.lexists(path) and not os.path.isfile(path):
-            raise not_regular from None
+        unsafe = unsafe_own_file(path)
+        if unsafe:
+            raise UnsafeFile(unsafe) from None
         raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -120,11 +117,36 @@ def make_lock_dir(lock_dir: Path) -> None:
 
 
 def unsafe_lock_dir(lock_dir: Path) -> str | None:
-    """Why the locks' folder cannot be used (a symbolic link), or None: the one sentence every
-    writing command refuses with and `check` reports."""
+    """Why the locks' folder cannot be used (a symbolic link, or a file where the folder goes),
+    or None: the one sentence every writing command refuses with and `check` reports."""
     if os.path.islink(lock_dir):
         return f"{lock_dir} is a symbolic link; mesolog never writes through one. Remove it."
+    if os.path.lexists(lock_dir) and not os.path.isdir(lock_dir):
+        return (
+            f"{lock_dir} is a file, where mesolog keeps its locks in a folder; mesolog leaves "
+            "it alone. Remove it."
+        )
     return None
+
+
+def unsafe_own_file(path: Path) -> str | None:
+    """Why a file of ours (a lock) cannot be used (a symbolic link, or not a regular file),
+    or None: the sentence a write refuses with and `check` reports."""
+    if os.path.islink(path):
+        return f"{path} is a symbolic link; mesolog never writes through one. Remove it."
+    if os.path.lexists(path) and not os.path.isfile(path):
+        return f"{path} is not a regular file; mesolog leaves it alone. Remove it."
+    return None
+
+
+def unsafe_locks(lock_dir: Path) -> list[tuple[Path, str]]:
+    """The locks' folder, or each lock file in it, that every write of it refuses (for
+    `check`), with the sentence of the refusal."""
+    unsafe = unsafe_lock_dir(lock_dir)
+    if unsafe:
+        return [(lock_dir, unsafe)]
+    found = sorted(lock_dir.glob("*.lock")) if lock_dir.is_dir() else []
+    return [(path, why) for path in found if (why := unsafe_own_file(path))]
 
 
 @contextlib.contextmanager

@@ -131,6 +131,36 @@ def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> 
     return last_line(done.stderr or added.stderr)
 
 
+# What git has under way: the file or folder it keeps for it in its own folder.
+_UNDER_WAY = (
+    ("MERGE_HEAD", "merge"),
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+)
+
+
+def refuse_while_git_is_busy(data_dir: Path) -> None:
+    """Refused before anything is written while git has a merge, rebase, cherry-pick or revert
+    under way in the data folder: git cannot commit one chart then, and ending it by hand
+    (``merge --abort``) would silently throw the chart's change away (docs/sharing.md)."""
+    if not enabled(data_dir):
+        return
+    where = git_dir(data_dir)
+    for name, what in _UNDER_WAY:
+        if not os.path.lexists(where / name):
+            continue
+        how = f"`mesolog git {what} --continue`"
+        if what == "merge":  # a merge under way is finished by committing it
+            how = "`mesolog git commit`"
+        how = f"finish it ({how}) or undo it (`mesolog git {what} --abort`)"
+        raise HistoryError(
+            f"a git {what} is under way in the data folder, so nothing was changed: {how}, "
+            "then try again."
+        )
+
+
 def index_lock_warning(data_dir: Path) -> str | None:
     """A sentence naming a stale ``.git/index.lock`` (left by a git that was killed), which
     makes every commit fail until it is removed; None when there is none."""
@@ -342,6 +372,7 @@ def writing(
         return
     from mesolog.store import pending
 
+    refuse_while_git_is_busy(data_dir)
     with pending.announced(data_dir, changes, message, author, new or []) as announce:
         yield announce
 
@@ -389,6 +420,7 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         return None
     from mesolog.store import chart_lock, pending
 
+    refuse_while_git_is_busy(data_dir)  # before the first write of a change (docs/sharing.md)
     relative = str(path.relative_to(data_dir))
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
         commit_waiting(data_dir, lock_dir, holding=relative)
@@ -457,35 +489,74 @@ _GIT_OPTIONS_WITH_VALUE = frozenset(
 _MERGE_ENDINGS = frozenset({"--abort", "--quit", "--continue"})
 
 
-def _command_word(args: list[str]) -> tuple[str | None, list[str]]:
-    """git's command word in ``args`` (``pull`` in ``-c x=y pull origin``) and what follows it."""
-    words = iter(args)
-    for word in words:
-        if word in _GIT_OPTIONS_WITH_VALUE:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word, list(words)
-    return None, []
+def _split_command(args: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """git's own options (before its command word), its command word (``pull`` in ``-c x=y
+    pull origin``), and what follows it."""
+    at = 0
+    while at < len(args):
+        if not args[at].startswith("-"):
+            return args[:at], args[at], args[at + 1 :]
+        at += 2 if args[at] in _GIT_OPTIONS_WITH_VALUE else 1  # ``-C DIR``: skip its value
+    return args, None, []
 
 
-def _refuse_unchecked_pull(args: list[str]) -> None:
+def _alias(data_dir: Path, options: list[str], word: str) -> list[str] | None:
+    """What the git alias ``word`` stands for, split into words (a shell alias ``!...`` keeps
+    its ``!``), with the user's own options in force (``-c alias.up=pull``); None when
+    ``word`` is no alias."""
+    import shlex
+
+    found = git(data_dir, *options, "config", "--get", f"alias.{word}")
+    if found.returncode != 0 or not found.stdout.strip():
+        return None
+    try:
+        return shlex.split(found.stdout.strip())
+    except ValueError:  # unbalanced quotes: git cannot run it either
+        return None
+
+
+def _takes_the_remote(word: str | None, rest: list[str]) -> bool:
+    return word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest))
+
+
+def _refuse_unchecked_pull(data_dir: Path, args: list[str]) -> None:
     """A pull or merge by hand would take the remote's charts without sync's checks (a chart
     deleted, moved or swapped, a session removed, a link, a merge attribute): refused, pointing
-    to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed."""
-    word, rest = _command_word(args)
-    if word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest)):
+    to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed. A git alias
+    for one is refused too (a shell alias ``!...`` when it names ``pull`` or ``merge``)."""
+    options, typed, rest = _split_command(args)
+    word = typed
+    for _ in range(10):  # git follows an alias of an alias; a loop is git's to refuse
+        if word is None or _takes_the_remote(word, rest):
+            break
+        meant = _alias(data_dir, options, word)
+        if meant is None:
+            break
+        if meant and meant[0].startswith("!"):
+            word = next((w for w in meant if w in ("pull", "merge")), None)
+            rest = []
+            break
+        _, word, more = _split_command(meant)
+        rest = [*more, *rest]
+    if _takes_the_remote(word, rest):
+        named = typed if typed == word else f"{typed}` (git's alias for `{word}"
         raise HistoryError(
-            f"`mesolog git {word}` would take the remote's charts without the checks of "
+            f"`mesolog git {named}` would take the remote's charts without the checks of "
             "`mesolog sync`; nothing was changed: use `mesolog sync` (it pulls, checks and pushes)."
         )
 
 
 def run(data_dir: Path, args: list[str]) -> int:
-    """``mesolog git ARGS``: git in the data folder, output passed through."""
+    """``mesolog git ARGS``: git in the data folder, output passed through. git never guesses
+    a mistyped command word here (``help.autocorrect``, set right before the word so that no
+    ``-c`` of the user's overrides it): a guess could be a pull the refusal never saw."""
     binary = git_binary()
     if binary is None:
         raise HistoryError("git is not installed, so history is off.")
     if not enabled(data_dir):
         raise HistoryError(f"{data_dir} is not a git repository; run `mesolog init --git` first.")
-    _refuse_unchecked_pull(args)
+    _refuse_unchecked_pull(data_dir, args)
+    options, word, rest = _split_command(args)
+    if word is not None:
+        args = [*options, "-c", "help.autocorrect=0", word, *rest]
     return subprocess.call([binary, "-C", str(data_dir), *args])
