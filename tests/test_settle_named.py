@@ -106,3 +106,27 @@ def test_a_correction_of_the_field_settles_its_conflict_only(run: Run, tmp_path:
     b("sync")
     assert a.chart("P-0042") == b.chart("P-0042")
     b("check")
+
+
+def test_a_measurement_given_settles_the_conflict_on_that_measurement_alone(
+    run: Run, tmp_path: Path
+) -> None:
+    a, b = two_laptops(run, tmp_path)
+    a("amend", "P-0042", "1", "--measure", "density=120", "--measure", "pain=2", "--reason", "a")
+    b("amend", "P-0042", "1", "--measure", "density=130", "--measure", "pain=3", "--reason", "b")
+    a("sync")
+    b("sync", expect=1)
+    settle_both_despite_conflict(a, b)
+    assert fields_in_conflict(only_session(b)) == ["measurements.density", "measurements.pain"]
+    done = b("amend", "P-0042", "1", "--measure", "density=125", "--reason", "measured again")
+    assert "still has a merge conflict on measurements.pain" in done.stdout + done.stderr
+    assert (
+        "`mesolog amend P-0042 1 --measure pain=NUMBER --reason ...`" in done.stdout + done.stderr
+    )
+    session = only_session(b)
+    assert fields_in_conflict(session) == ["measurements.pain"]
+    assert session["measurements"]["density"] == 125.0
+    assert "merge conflict on measurements.density settled" in "\n".join(last_changes(session))
+    b("amend", "P-0042", "1", "--measure", "pain=3", "--reason", "asked")
+    assert "conflicts" not in only_session(b)
+    b("check")
