@@ -780,6 +780,12 @@ def test_a_date_not_matching_date_format_is_rejected(run, data_dir: Path, visits
     assert "Would import" not in said or "nothing was written" in said
 
 
+def test_a_day_that_does_not_exist_is_rejected_as_such(run, data_dir: Path, visits: Path) -> None:
+    _with_row(visits, "C-104,Eva,30/02/2026,face,biotin,1ml,B1,,1.5,Pistol,none,,")
+    said = _refused(run, data_dir, visits, 1, "row 9, date", "there is no such day")
+    assert "does not match" not in said
+
+
 def test_a_future_date_is_rejected(run, data_dir: Path, visits: Path) -> None:
     later = (TODAY + timedelta(days=3)).strftime("%d/%m/%Y")
     _with_row(visits, f"C-104,Eva,{later},face,biotin,1ml,B1,,1.5,Pistol,none,,")

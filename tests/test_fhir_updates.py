@@ -457,3 +457,28 @@ def test_a_broken_clinic_identity_is_one_sentence_and_nothing_changes(
         ), args
         assert len(result.stderr.strip().splitlines()) == 1
         assert snapshot(data_dir) == before and not (tmp_path / "bulk").exists()
+
+
+def test_an_item_key_keeps_the_spelling_the_first_exports_used() -> None:
+    """The key behind a MedicationAdministration's or AdverseEvent's id is frozen: lower case,
+    single spaces, only é, è and ö unaccented. Had it followed the vocabulary's fold (which also
+    folds á, ó, ß, ø...), every accented product would take a new id on upgrade and a receiver
+    would hold it twice (the old id is never deleted)."""
+    from mesolog.model.itemkeys import keyed
+
+    names = ["Ácido  Hialurónico", "Crème", "Straße", "ácido hialurónico", "Øl"]
+    assert keyed(names) == [
+        "ácido hialurónico#1",
+        "creme#1",
+        "straße#1",
+        "ácido hialurónico#2",
+        "øl#1",
+    ]
+
+
+def test_the_summary_cache_layout_names_the_fold_it_grouped_words_by() -> None:
+    """A cache whose tallies were grouped under another fold is rebuilt, not read."""
+    from mesolog.model import vocabulary as vocab
+    from mesolog.store import cache
+
+    assert vocab.normalize("Hämatom Æ Œ ß Ø Ł") in cache.VERSION.split(" ", 1)[1]

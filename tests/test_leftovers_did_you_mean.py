@@ -39,3 +39,14 @@ def test_edits_counts_keystrokes() -> None:
     assert finding.close_ids("P-0213", people) == ["P-0231"]
     assert finding.close_ids("P-0213", people[:2]) == ["P-0914"]
     assert finding.close_ids("P-0213", people[:1]) == []
+
+
+def test_a_letter_or_two_shows_no_other_patients_name(run, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    run("patient", "new", "P-0100", "--name", "Søren Ærø")
+    run("patient", "new", "P-0102", "--name", "José Muñoz")
+    for typed in ("S", "a", "so", "Jo"):
+        said = _unknown(run, data_dir, "report", typed)
+        assert "Søren" not in said and "José" not in said and "did you mean" not in said, typed
+    # From three letters a name is what the practitioner is typing: it is offered.
+    assert "did you mean P-0100 (Søren Ærø)?" in _unknown(run, data_dir, "report", "sor")
+    assert "P-0102 (José Muñoz)" in _unknown(run, data_dir, "report", "munoz")

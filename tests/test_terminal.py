@@ -278,3 +278,26 @@ def test_the_prompts_offer_the_rest_of_the_last_protocol(
         and "needle_gauge" not in s
     )
     assert s["complications"] == [{"name": "bruising", "severity": "mild"}, {"name": "swelling"}]
+
+
+def test_a_refusal_is_wrapped_between_words_at_the_terminal_width(
+    run, tmux, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A long refusal on an 80-column terminal breaks between words, never inside one (the
+    terminal would cut 'pushes' into 'p' / 'ushes'); piped, it stays one line."""
+    done = tmp_path / "done"
+    args = ["add", "P-" + "9" * 60, "--area", "scalp", "--no-input"]  # past 80 columns
+    piped = run(*args, expect=1).stderr.strip()
+    assert "\n" not in piped and len(piped) > 80
+    cmd = (
+        f"MESOLOG_DATA_DIR={shlex.quote(str(data_dir))} MESOLOG_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))} "
+        f"{shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)}; "
+        f"echo EXIT=$? > {shlex.quote(str(done))}; exec sleep 3600"
+    )
+    window = tmux(cmd, width=80)
+    end = piped[-12:]  # the sentence's end, however the terminal broke its lines
+    screen = window.wait(lambda s: end in "".join(x.rstrip() for x in s.splitlines()), "the end")
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    said = [line for line in lines if not line.startswith("EXIT=")]
+    assert len(said) > 1 and all(len(line) <= 80 for line in said)
+    assert " ".join(said).split() == piped.split()  # every word whole, none cut in two

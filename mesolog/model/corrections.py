@@ -32,9 +32,18 @@ _NUMBERED_SPEC = re.compile(r"\s*#\s*(\d{1,3})\s*=\s*(.*)", re.DOTALL)
 
 def numbered_spec(spec: str) -> tuple[int | None, str]:
     """(the item's number, the substance spec) of ``--substance "#2=NAME:AMOUNT..."``; (None,
-    spec) for a spec naming no number."""
+    spec) for a spec naming no number. A spec that starts as a number does (``#x=``, ``#=``)
+    but holds none is refused: stored, it would be a product named "#x=biotin"."""
     found = _NUMBERED_SPEC.fullmatch(spec)
-    return (int(found.group(1)), found.group(2)) if found else (None, spec)
+    if found:
+        return int(found.group(1)), found.group(2)
+    if spec.lstrip().startswith("#") and "=" in spec:
+        raise InvalidValue(
+            "substance",
+            spec,
+            "'#N=' takes the product's number as the report shows it, e.g. #2=biotin:1ml",
+        )
+    return None, spec
 
 
 def item_number(text: str) -> int | None:
@@ -105,10 +114,15 @@ def corrected_substances(
 ) -> tuple[tuple[Substance, ...], list[str]]:
     """The session's products with each typed one in place of the product of that name (or
     that lot, or that number; the next number adds one, any other the session does not have is
-    refused), the others kept; a typed product that matches no name or lot is added; each removed one taken off (by name,
-    lot or number). A lot left out of a replacement keeps
-    the one recorded (a recall must never lose it by omission): said, like every removal, in
-    the notes returned with the products (said before the correction is stored)."""
+    refused), the others kept; a typed product that matches no name or lot is added; each
+    removed one taken off (by name, lot or number). A lot left out of a replacement keeps the
+    one recorded (a recall must never lose it by omission): said, like every removal, in the
+    notes returned with the products (said before the correction is stored). One number given
+    twice is refused: which of the two was meant would be a guess."""
+    numbers = [number for number, _ in typed if number is not None]
+    twice = next((n for n in numbers if numbers.count(n) > 1), None)
+    if twice is not None:
+        raise InvalidValue("substance", f"#{twice}=", f"#{twice} is given twice; give it once")
     items = list(session.substances)
     notes: list[str] = []
     gone: list[Substance] = []

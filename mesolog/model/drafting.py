@@ -32,7 +32,7 @@ from mesolog.model.values import (
     complication,
     depth,
     indication,
-    measurement,
+    measurements,
     now,
     number_text,
     one_line,
@@ -165,7 +165,7 @@ def parse_given(
             for name, day, why in complication_problems(item, date.min, today):
                 raise InvalidValue(f"{item.name} {name}", day.isoformat(), why)
     if given.measures:
-        values["measurements"] = dict(measurement(m) for m in given.measures)
+        values["measurements"] = measurements(given.measures)
     texts: dict[str, object] = {"notes": given.note, "practitioner": given.practitioner or None}
     texts["photos"] = tuple(Photo(photo(p)) for p in given.photos) or None
     values.update({k: v for k, v in texts.items() if v is not None})

@@ -12,6 +12,7 @@ from mesolog.model.folding import fold
 from mesolog.model.progress import PatientSummary
 
 MAX_SUGGESTIONS = 3
+MIN_NAME_CHARS = 3
 
 
 def matches(search: str, fields: Iterable[str | None]) -> bool:
@@ -72,14 +73,16 @@ def suggestions(word: str, people: Iterable[tuple[str, str | None]]) -> list[str
     matches (a word of it, a part of it, or a close spelling), as ``P-0003 (Lena Berg)``.
 
     A name is shown only when it is what matched: whoever typed "Lena" knows the name already,
-    while a mistyped id must not put another patient's name on the screen."""
+    while a mistyped id must not put another patient's name on the screen. Names are looked at
+    only from ``MIN_NAME_CHARS`` letters typed: one or two letters are in most names, so they
+    would show other patients' names by chance."""
     known = list(people)
     names = {pid: name for pid, name in known}
     wanted = fold(word)
     found = close_ids(word, known)
     by_id = len(found)
     for pid, name in known:
-        if not name or pid in found or not wanted:
+        if not name or pid in found or len(wanted) < MIN_NAME_CHARS:
             continue
         folded = fold(name)
         words = folded.split()

@@ -225,6 +225,8 @@ def read_date(text: str, date_format: str, today: date) -> date:
     """``date_format`` or ISO, with or without a time after it; not in the future."""
     day = _day(text, date_format)
     if day is None:
+        if _no_such_day(text, date_format):
+            raise InvalidValue("date", text, "there is no such day")
         raise InvalidValue("date", text, f"it does not match date_format {date_format!r}")
     if day > today:
         raise InvalidValue("date", text, f"it is in the future (today is {today.isoformat()})")
@@ -235,6 +237,18 @@ def read_date(text: str, date_format: str, today: date) -> date:
 def _day(text: str, date_format: str) -> date | None:
     """A file holds few distinct dates, each on many rows: each is read once."""
     return _read_as(date_part(text), date_format) or _read_as(date_part(text), ISO_DATE)
+
+
+def _no_such_day(text: str, date_format: str) -> bool:
+    """Whether ``text`` has the shape of ``date_format`` or ISO but names no day (2026-02-30):
+    strptime then refuses the day, not the shape ("time data ... does not match format")."""
+    for form in (date_format, ISO_DATE):
+        try:
+            datetime.strptime(date_part(text), form)
+        except ValueError as error:
+            if not str(error).startswith(("time data", "unconverted data")):
+                return True
+    return False
 
 
 def _read_as(text: str, form: str) -> date | None:

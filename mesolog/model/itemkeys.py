@@ -54,12 +54,20 @@ _ADDED = re.compile(r"^added (?P<name>.+) \([^()]*\)$", re.S)
 _PIECES = 60
 
 
+def key_word(name: str) -> str:
+    """A name as its key spells it: lower case, single spaces, é, è and ö unaccented. Frozen at
+    the rule the first exports used, not the vocabulary's fold (which may learn more letters):
+    an id a receiver holds must never move, or it would keep the old record beside the new."""
+    text = " ".join(name.strip().lower().split())
+    return text.replace("é", "e").replace("è", "e").replace("ö", "o")
+
+
 def keyed(names: Iterable[str]) -> list[str]:
     """``name#n`` for each name in order: the n-th of that name (by meaning) in its list."""
     seen: dict[str, int] = {}
     keys = []
     for name in names:
-        base = vocab.normalize(name)
+        base = key_word(name)
         seen[base] = seen.get(base, 0) + 1
         keys.append(f"{base}#{seen[base]}")
     return keys
@@ -134,6 +142,6 @@ def _places(mentioned: list[str], held: list[str]) -> set[str]:
     place up to its mentions (every reading of every change) and what the session holds now.
     Too many is harmless (a receiver deletes an id it never held); too few would leave a record
     behind."""
-    now = Counter(vocab.normalize(name) for name in held)
-    times = Counter(vocab.normalize(name) for name in mentioned)
+    now = Counter(key_word(name) for name in held)
+    times = Counter(key_word(name) for name in mentioned)
     return {f"{base}#{n}" for base, count in times.items() for n in range(1, count + now[base] + 1)}

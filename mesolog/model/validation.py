@@ -84,7 +84,8 @@ def draft_remarks(
     for item in substances:
         if item.expiry and item.expiry < day:
             expired = (
-                f"{item.name} lot {item.lot or '?'} expired on {item.expiry.isoformat()}, "
+                f"{item.name}{f' lot {item.lot}' if item.lot else ''} expired on "
+                f"{item.expiry.isoformat()}, "
                 f"before the session date {day.isoformat()}."
             )
             notes.append(("substance", expired))

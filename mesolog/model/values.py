@@ -16,6 +16,8 @@ from mesolog.model.scalars import number_text as number_text
 from mesolog.model.scalars import whole as whole
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mesolog.model.records import Complication, Substance
 
 # choice, needle_length, number, number_text and whole live in model.scalars, below the records
@@ -165,6 +167,18 @@ def measurement(spec: str) -> tuple[str, float]:
             "measure", spec, "the name is lower-case letters, digits and '_', unit last (waist_cm)"
         )
     return name, number(raw, f"measure {name}")
+
+
+def measurements(specs: Sequence[str]) -> dict[str, float]:
+    """Every ``--measure`` given, by name; one name given twice is refused (which value was
+    meant would be a guess, and the other would be lost)."""
+    taken: dict[str, float] = {}
+    for spec in specs:
+        name, value = measurement(spec)
+        if name in taken:
+            raise InvalidValue("measure", spec, f"{name} is given twice; give it once")
+        taken[name] = value
+    return taken
 
 
 _AMOUNT = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([A-Za-zµμ]+)\s*$")
