@@ -64,7 +64,7 @@ def answers(conflict: str, named: Collection[str]) -> bool:
     return any(conflict == name or conflict.startswith(f"{name}.") for name in named)
 
 
-def still_open(patient_id: str, session: Session) -> list[str]:
+def unsettled(patient_id: str, session: Session) -> list[str]:
     """One warning per conflict a correction left open, with the option that settles it."""
     from mesolog.model.records import TABLE
 

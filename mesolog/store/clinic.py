@@ -509,7 +509,7 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
-        from mesolog.model.amendments import amended, still_open
+        from mesolog.model.amendments import amended, unsettled
         from mesolog.model.records import Photo
 
         day = today or date.today()
@@ -537,7 +537,7 @@ class Clinic:
                 edited = replace(edited, course=find_course(chart, edited.course).name)
             new = amended(old, edited, now(), by, reason, named)
             # A conflict the correction did not name stays, and is said (docs/corrections.md).
-            left_open[:] = still_open(str(chart.patient.id), new)
+            left_open[:] = unsettled(str(chart.patient.id), new)
             if new.status != "voided":
                 from mesolog.model.validation import validate_session
 
