@@ -186,11 +186,10 @@ def _product(name: str, amount: float, lot: str | None) -> dict[str, Any]:
 
 @st.composite
 def three_versions(draw: st.DrawFn) -> tuple[list[dict[str, Any]], ...]:
-    """Base, ours and theirs: the same number of products, each side changing fields."""
-    count = draw(st.integers(1, 3))
-    base = [
-        _product(draw(st.sampled_from(["biotin", "ha"])), 1.0, draw(LOTS)) for _ in range(count)
-    ]
+    """Base, ours and theirs: the same number of products, each side changing fields (and now
+    and then replacing a product by another, or giving two products one name)."""
+    names = draw(st.lists(st.sampled_from(["biotin", "ha", "dut"]), min_size=1, max_size=3))
+    base = [_product(name, 1.0, draw(LOTS)) for name in names]
 
     def side() -> list[dict[str, Any]]:
         out = []
@@ -213,19 +212,15 @@ def test_products_merge_field_by_field_lose_nothing_and_are_symmetric(
     assert merged == swapped
     assert clashes == swapped_clashes
     noted = {c.field: c for c in clashes}
+    names = [[item["name"] for item in v] for v in versions]
+    if not (names[0] == names[1] == names[2] and len(set(names[0])) == len(base)):
+        # Not the same products at the same places: the whole list, by the ordinary rule.
+        value, clash = merging.three_way(base, ours, theirs)
+        assert merged["substances"] == (value if not clash else (ours if keep_ours else theirs))
+        assert [c.field for c in clashes] == (["substances"] if clash else [])
+        return
     for n, (b, o, t) in enumerate(zip(base, ours, theirs, strict=True), start=1):
         item = merged["substances"][n - 1]
-        if (o["name"] != b["name"] and t not in (b, o)) or (
-            t["name"] != b["name"] and o not in (b, t)
-        ):
-            # A product replaced on one side and changed on the other: the whole product clashes.
-            clash = noted[f"substances.{n}"]
-            assert {merging.canonical(clash.kept), merging.canonical(clash.other)} == {
-                merging.canonical(o),
-                merging.canonical(t),
-            }
-            assert item in (o, t)
-            continue
         for key in ("name", "amount", "lot"):
             bv, ov, tv = (x.get(key) for x in (b, o, t))
             if ov == tv or tv == bv:
@@ -240,6 +235,86 @@ def test_products_merge_field_by_field_lose_nothing_and_are_symmetric(
                 }
                 assert item.get(key) in (ov, tv)
     assert all(c.field != "substances" for c in clashes)
+
+
+NAMES = ["biotin", "dutasteride 0.01%", "minoxidil 0.5%", "hyaluronic acid", "vitamin c"]
+
+
+@st.composite
+def reshuffled_against_edited(draw: st.DrawFn) -> tuple[list[dict[str, Any]], ...]:
+    """Base; one side that reordered the products, or removed one and added a product the
+    session did not hold; the other side with any edit (fields changed, a product replaced,
+    added or removed). Products may share a name (two lots of one product)."""
+    count = draw(st.integers(1, 4))
+    base = [
+        _product(draw(st.sampled_from(NAMES[:3])), draw(AMOUNTS), draw(LOTS)) for _ in range(count)
+    ]
+    if draw(st.booleans()):
+        moved = draw(st.permutations(base))
+    else:
+        gone = draw(st.integers(0, count - 1))
+        kept = [item for at, item in enumerate(base) if at != gone]
+        new = _product(draw(st.sampled_from(NAMES[3:])), draw(AMOUNTS), draw(LOTS))
+        moved = [*kept, new] if draw(st.booleans()) else [new, *kept]
+    edited = [
+        _product(
+            item["name"] if draw(st.integers(0, 3)) else draw(st.sampled_from(NAMES)),
+            draw(AMOUNTS),
+            draw(LOTS),
+        )
+        for item in base
+    ]
+    edited = edited[: draw(st.integers(0, count))] + draw(
+        st.lists(st.builds(_product, st.sampled_from(NAMES), AMOUNTS, LOTS), max_size=1)
+    )
+    return base, moved, edited
+
+
+@settings(max_examples=300)
+@given(versions=reshuffled_against_edited(), moved_is_ours=st.booleans(), keep=st.booleans())
+def test_a_reorder_or_remove_and_add_never_merges_into_a_list_nobody_had(
+    versions: tuple[list[dict[str, Any]], ...], moved_is_ours: bool, keep: bool
+) -> None:
+    """Every product of the merged session is a product of base, ours or theirs, whole; none is
+    held twice unless a version held it twice; in both merge orders (docs/chart-merge.md)."""
+    base, moved, edited = versions
+    ours, theirs = (moved, edited) if moved_is_ours else (edited, moved)
+    for o, t, keep_ours in ((ours, theirs, keep), (theirs, ours, not keep)):
+        merged, clashes = merging.merge_values(
+            {"substances": base}, {"substances": o}, {"substances": t}, keep_ours
+        )
+        result = merged.get("substances", [])
+        for item in result:
+            assert item in base or item in o or item in t, (item, clashes)
+        whole = [merging.canonical(v) for v in (base, o, t)]
+        if merging.canonical(result) not in whole:
+            # Only a field-by-field merge of the same products at the same places may mix.
+            assert [i["name"] for i in base] == [i["name"] for i in o] == [i["name"] for i in t]
+        for item in result:
+            assert result.count(item) <= max(v.count(item) for v in (base, o, t))
+
+
+def test_the_demo_chart_case_keeps_every_product_and_lot_finds_it(run: Run, tmp_path: Path) -> None:
+    """Laptop A takes minoxidil off and adds hyaluronic acid at the end of P-0042's first
+    session; laptop B corrects product 2's lot: biotin must not vanish, nor dutasteride twice."""
+    examples = Path(__file__).resolve().parent.parent / "examples" / "clinic"
+    a, b = clinic_of(run, tmp_path, 2, seed=examples)
+    a("amend", "P-0042", "1", "--remove-substance", "minoxidil 0.5%", "--reason", "not given")
+    a("amend", "P-0042", "1", "--substance", "hyaluronic acid:1ml:LOT H1", "--reason", "forgot")
+    b("amend", "P-0042", "1", "--substance", "#2=dutasteride 0.01%:1ml:LOT D7", "--reason", "lot")
+    a("sync")
+    conflicted = b("sync", expect=1)
+    assert "substances was changed two ways" in conflicted.stderr
+    settle_both_despite_conflict(a, b)
+    session = a.sessions("P-0042")[0]
+    products = [(p["name"], p.get("lot")) for p in session["substances"]]
+    assert products in (
+        [("dutasteride 0.01%", "D2411"), ("biotin", "B553"), ("hyaluronic acid", "H1")],
+        [("minoxidil 0.5%", "MX2409"), ("dutasteride 0.01%", "D7"), ("biotin", "B553")],
+    )
+    assert [c["field"] for c in session["conflicts"]] == ["substances"]
+    assert "B553" in a("lot", "B553").stdout
+    assert "P-0042" in a("lot", "B553").stdout
 
 
 # --- random histories: each laptop corrects its own field of one product ------------------------
@@ -372,7 +447,7 @@ def test_zones_merge_item_by_item_like_products() -> None:
     assert clashes == []
     moved = {"zones": [zone("temples", 40, 1.5), zone("crown", 20, 1.0)]}
     merged, clashes = merging.merge_values(base, moved, theirs, False)
-    assert [c.field for c in clashes] == ["zones.1"]
+    assert [c.field for c in clashes] == ["zones"]
     assert merged["zones"] == theirs["zones"]
     merged, clashes = merging.merge_values(
         base, ours, {"zones": [*ours["zones"], zone("x", 1, 1)]}, True

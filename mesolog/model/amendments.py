@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import fields, replace
 from datetime import date, datetime
 
 from mesolog.errors import AlreadyRecorded, InvalidValue
-from mesolog.model.records import Amendment, Complication, Session, Substance
+from mesolog.model.records import Amendment, Complication, Conflict, Session, Substance
 from mesolog.model.values import number_text, one_line
 
 
@@ -19,17 +19,31 @@ def reason_given(reason: str, done: str = "amended") -> str:
     return one_line(reason, "reason").strip()
 
 
-def amended(session: Session, new: Session, at: datetime, by: str, reason: str) -> Session:
-    """``new`` with an amendment appended that lists every changed field (old -> new)."""
+def amended(
+    session: Session,
+    new: Session,
+    at: datetime,
+    by: str,
+    reason: str,
+    answered: Collection[str] | None = None,
+) -> Session:
+    """``new`` with an amendment appended that lists every changed field (old -> new).
+
+    ``answered``: the fields the correction gives (a Session field, or ``measurements.NAME``);
+    None for a change that is no typed value (void, restore): the fields it changed."""
     reason_given(reason)
     changes = describe_changes(session, new)
-    if session.conflicts:
-        # Amending a session that a merge left with two values settles it: the values now in
-        # force are the practitioner's answer, and the trail says which conflicts that closed.
+    # A merge's conflict on a field given now is settled: the value in force is the
+    # practitioner's answer, and the trail says which conflict that closed. Only those: a
+    # correction never settles (so never drops the other side's value of) a field it does not
+    # name (docs/corrections.md).
+    named = changed_fields(session, new) if answered is None else answered
+    closing = [c for c in session.conflicts if answers(c.field, named)]
+    if closing:
         from mesolog.model.merging import settled
 
-        changes += [settled(c.field, c.kept, c.other) for c in session.conflicts]
-        new = replace(new, conflicts=())
+        changes += [settled(c.field, c.kept, c.other) for c in closing]
+    new = replace(new, conflicts=tuple(c for c in session.conflicts if c not in closing))
     if not changes:
         raise AlreadyRecorded(
             f"nothing would change: session {session.id} already holds these values; "
@@ -37,6 +51,37 @@ def amended(session: Session, new: Session, at: datetime, by: str, reason: str) 
         )
     note = Amendment(at=at, by=by, reason=reason.strip(), changes=tuple(changes))
     return replace(new, amendments=(*session.amendments, note))
+
+
+def changed_fields(session: Session, new: Session) -> set[str]:
+    """The Session fields whose values differ between two versions of a session."""
+    return {f.name for f in fields(Session) if getattr(session, f.name) != getattr(new, f.name)}
+
+
+def answers(conflict: str, named: Collection[str]) -> bool:
+    """Whether a correction that gives the fields ``named`` settles the conflict on ``conflict``
+    (``substances`` settles ``substances.2.lot``; ``measurements.x`` only itself)."""
+    return any(conflict == name or conflict.startswith(f"{name}.") for name in named)
+
+
+def unsettled(patient_id: str, session: Session) -> list[str]:
+    """One warning per conflict a correction left open, with the option that settles it."""
+    from mesolog.model.records import TABLE
+
+    options = {entry.name: f"{entry.spec.option} {entry.spec.metavar}" for entry in TABLE}
+    return [_open_line(patient_id, session.id, c, options) for c in session.conflicts]
+
+
+def _open_line(patient_id: str, number: int, conflict: Conflict, options: dict[str, str]) -> str:
+    top, _, rest = conflict.field.partition(".")
+    option = options.get(top, "--" + top.replace("_", "-") + " ...")
+    if top == "measurements" and rest:
+        option = f"--measure {rest}=NUMBER"
+    return (
+        f"session {number} still has a merge conflict on {conflict.field} "
+        f"({conflict.kept} kept, {conflict.other} also recorded): "
+        f"`mesolog amend {patient_id} {number} {option} --reason ...` settles it"
+    )
 
 
 def recorded_by(session: Session) -> str:

@@ -107,7 +107,9 @@ def numbered_kinds(session: Session) -> tuple[bool, bool]:
 # --- products ---------------------------------------------------------------------------------
 
 
-def _refuse_a_number_twice(numbers: list[int]) -> None:
+def _each_number_once(typed: Sequence[tuple[int | None, Substance]]) -> None:
+    """Refuses a product number given twice: which of the two was meant would be a guess."""
+    numbers = [number for number, _ in typed if number is not None]
     twice = next((n for n in numbers if numbers.count(n) > 1), None)
     if twice is not None:
         raise InvalidValue("substance", f"#{twice}=", f"#{twice} is given twice; give it once")
@@ -125,7 +127,7 @@ def corrected_substances(
     one recorded (a recall must never lose it by omission): said, like every removal, in the
     notes returned with the products (said before the correction is stored). One number given
     twice is refused: which of the two was meant would be a guess."""
-    _refuse_a_number_twice([number for number, _ in typed if number is not None])
+    _each_number_once(typed)
     items = list(session.substances)
     notes: list[str] = []
     gone: list[Substance] = []

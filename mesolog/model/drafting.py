@@ -122,6 +122,9 @@ class Draft:
     session: Session | None
     missing: tuple[str, ...] = ()
     remarks: tuple[Remark, ...] = ()
+    # A correction's fields given (Session fields; a measurement as ``measurements.NAME``): the
+    # merge conflicts it settles (docs/corrections.md).
+    named: frozenset[str] = frozenset()
 
     @property
     def warnings(self) -> list[str]:
@@ -573,6 +576,7 @@ def draft_amendment(
     kept), complications are added, taken off or settled by name, measurements set."""
     values, remarks = parse_given(given, practice.vocabulary, today)
     words = practice.vocabulary
+    measured = values.get("measurements", {})  # the measures given (merged with the old below)
     # Each correction touches only what it names (docs/corrections.md): complications taken
     # off, then settled, then the new ones added; products replaced by name, lot or number.
     kept = corrections.without_complications(old, given.remove_complications, words)
@@ -602,4 +606,10 @@ def draft_amendment(
     before = set(session_remarks(old)) | {(r.field, r.text) for r in _date_remarks(chart, old)}
     found = [*session_remarks(new), *((r.field, r.text) for r in _date_remarks(chart, new))]
     remarks += [Remark(f, t) for f, t in found if (f, t) not in before]
-    return Draft(new, (), tuple(remarks))
+    return Draft(new, (), tuple(remarks), _given_fields(values, measured))
+
+
+def _given_fields(values: dict[str, Any], measured: dict[str, Any]) -> frozenset[str]:
+    """The fields a correction gives: each Session field it set, a measurement by its name."""
+    measures = {f"measurements.{name}" for name in measured}
+    return frozenset((set(values) - {"measurements"}) | measures)

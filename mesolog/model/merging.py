@@ -5,8 +5,8 @@ that left the value as it was takes the other side's change; both making the sam
 one change; both changing it two ways is a :class:`FieldClash`, kept for the practitioner to
 settle. Lists that only grow or whose items are independent (amendments, complications, photos,
 conflicts) are unions. A session's products and zones are merged item by item when the three
-versions hold as many: the n-th against the n-th, each one's fields key by key, so corrections
-of two products both stay (docs/chart-merge.md). Everything is symmetric: merging (ours,
+versions hold the same products at the same places: the n-th against the n-th, each one's
+fields key by key, so corrections of two products both stay (docs/chart-merge.md). Everything is symmetric: merging (ours,
 theirs) and (theirs, ours) gives the same values, so two machines merging the same histories
 agree.
 """
@@ -34,10 +34,11 @@ ABSENT: Any = _Absent()
 UNION_KEYS = frozenset({"amendments", "complications", "photos", "conflicts"})
 # Keys whose items are merged key by key (a table of named numbers).
 KEYED_KEYS = frozenset({"measurements"})
-# Lists of tables merged item by item, when no item was added or removed: a key -> the fields
-# that say which item it is (a product by its name, a zone by its place). An item whose identity
-# changed on one side and that the other side changed is a clash of the whole item: its fields
-# were never those of one thing.
+# Lists of tables merged item by item, when every position holds the same item in all three
+# versions: a key -> the fields that say which item it is (a product by its name, a zone by its
+# place). Otherwise (an item added, removed, moved or replaced) positions no longer say which
+# item is which, and the list is merged whole: mixing fields across positions would make a
+# product nobody gave and lose another.
 ITEM_KEYS: dict[str, tuple[str, ...]] = {"substances": ("name",), "zones": ("area", "zone")}
 
 
@@ -160,8 +161,8 @@ def _merge_key(
     b, o, t = versions
     if key in KEYED_KEYS and all(isinstance(x, dict) or x is ABSENT for x in versions):
         return merge_values(_table(b), _table(o), _table(t), keep_ours, None, f"{prefix}{key}.")
-    if key in ITEM_KEYS and _same_count(b, o, t):
-        return merge_items(b, o, t, keep_ours, ITEM_KEYS[key], f"{prefix}{key}.")
+    if key in ITEM_KEYS and same_items(b, o, t, ITEM_KEYS[key]):
+        return merge_items(b, o, t, keep_ours, f"{prefix}{key}.")
     value, clash = three_way(b, o, t)
     if not clash:
         return value, []
@@ -169,11 +170,16 @@ def _merge_key(
     return kept, [FieldClash(prefix + key, kept, t if keep_ours else o)]
 
 
-def _same_count(base: Any, ours: Any, theirs: Any) -> bool:
-    """Whether all three are lists of tables of one length (no item added or removed)."""
-    lists = [x for x in (base, ours, theirs) if isinstance(x, list)]
-    tables = all(isinstance(item, dict) for x in lists for item in x)
-    return len(lists) == 3 and tables and len(base) == len(ours) == len(theirs)
+def same_items(base: Any, ours: Any, theirs: Any, identity: tuple[str, ...]) -> bool:
+    """Whether all three are lists of tables holding the same items at the same positions: as
+    many, each position the same item (its ``identity`` fields) in all three, and no two items
+    of a list alike (two lots of one product swapped would otherwise look like two corrected
+    lots)."""
+    versions = (base, ours, theirs)
+    if not all(isinstance(x, list) and all(isinstance(i, dict) for i in x) for x in versions):
+        return False
+    names = [[tuple(i.get(k, ABSENT) for k in identity) for i in x] for x in versions]
+    return names[0] == names[1] == names[2] and len(set(map(canonical, names[0]))) == len(base)
 
 
 def merge_items(
@@ -181,26 +187,19 @@ def merge_items(
     ours: list[dict[str, Any]],
     theirs: list[dict[str, Any]],
     keep_ours: bool,
-    identity: tuple[str, ...],
     prefix: str,
 ) -> tuple[list[dict[str, Any]], list[FieldClash]]:
-    """Lists of as many tables merged position by position (numbered from 1, as the
-    practitioner's ``#N=`` counts them): each item key by key when it is still the same thing on
-    every side, else by the ordinary rule on the whole item."""
+    """Lists holding the same items at the same positions (see :func:`same_items`) merged
+    position by position (numbered from 1, as the practitioner's ``#N=`` counts them), each
+    item key by key."""
     merged: list[dict[str, Any]] = []
     clashes: list[FieldClash] = []
     for number, (b, o, t) in enumerate(zip(base, ours, theirs, strict=True), start=1):
         value, clash = three_way(b, o, t)
-        if not clash:
-            merged.append(value)
-        elif all(b.get(k, ABSENT) == o.get(k, ABSENT) == t.get(k, ABSENT) for k in identity):
-            item, inner = merge_values(b, o, t, keep_ours, None, f"{prefix}{number}.")
-            merged.append(item)
+        if clash:  # changed on both sides: field by field
+            value, inner = merge_values(b, o, t, keep_ours, None, f"{prefix}{number}.")
             clashes += inner
-        else:
-            kept = o if keep_ours else t
-            merged.append(kept)
-            clashes.append(FieldClash(f"{prefix}{number}", kept, t if keep_ours else o))
+        merged.append(value)
     return merged, clashes
 
 

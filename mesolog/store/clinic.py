@@ -509,17 +509,19 @@ class Clinic:
         same rules, same warnings) or, for changes that are not typed values (void), a function
         of the session. Read, decide and write happen under one lock.
         """
-        from mesolog.model.amendments import amended
+        from mesolog.model.amendments import amended, unsettled
         from mesolog.model.records import Photo
 
         day = today or date.today()
         warnings: list[str] = []
+        left_open: list[str] = []
         stored: list[Session] = []
 
         def rewrite(chart: Chart, text: str) -> Changed:
             old = _one_session(chart, text, number)
             if old is None:
                 raise UnknownSession(f"patient {chart.patient.id} has no session {number}.")
+            named: frozenset[str] | None = None  # void, restore: the fields they change
             if callable(change):  # void, restore: no drafting to import (start-up)
                 edited = change(old)
             else:
@@ -527,13 +529,15 @@ class Clinic:
 
                 draft = draft_amendment(old, change, chart, practice or ClinicDefaults(), day)
                 warnings[:] = draft.warnings + self.missing_photos(tuple(map(Photo, change.photos)))
-                edited = draft.complete()
+                edited, named = draft.complete(), draft.named
             if edited.course and edited.course != old.course:
                 from mesolog.model.details import find_course
 
                 # Moved to another course (also from Python): it must exist; as the chart spells it.
                 edited = replace(edited, course=find_course(chart, edited.course).name)
-            new = amended(old, edited, now(), by, reason)
+            new = amended(old, edited, now(), by, reason, named)
+            # A conflict the correction did not name stays, and is said (docs/corrections.md).
+            left_open[:] = unsettled(str(chart.patient.id), new)
             if new.status != "voided":
                 from mesolog.model.validation import validate_session
 
@@ -547,7 +551,7 @@ class Clinic:
             return changed, _revised(text, chart, changed), message
 
         _, path = self._change(patient_id, rewrite, by)
-        return Stored(stored[0], path, warnings)
+        return Stored(stored[0], path, warnings + left_open)
 
     # -- photos --
 
