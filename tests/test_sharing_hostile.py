@@ -585,10 +585,13 @@ def test_a_merge_by_hand_is_never_offered_for_undoing_over_a_waiting_session(
     subprocess.run(["git", "-C", str(a.folder), "merge", "-q", "origin/main"], capture_output=True)
     assert (a.folder / ".git" / "MERGE_HEAD").exists()
     assert "merge --abort" in a("sync", expect=1).stderr
-    added = a("add", "P-2", *ADD, "--note", "during the merge")
-    assert "git did not record the change" in added.stderr
-    said = a("sync", expect=1).stderr
-    assert "a git merge is under way" in said and "abort" not in said
+    # A change would be lost by undoing the merge: none is taken while it is under way, so
+    # nothing ever waits to be recorded behind it and sync may offer the undo.
+    chart = (a.folder / "patients" / "P-2.toml").read_bytes()
+    refused = a("add", "P-2", *ADD, "--note", "during the merge", expect=1).stderr
+    assert "a git merge is under way" in refused and "nothing was changed" in refused
+    assert (a.folder / "patients" / "P-2.toml").read_bytes() == chart
+    assert "merge --abort" in a("sync", expect=1).stderr
 
 
 def test_a_remote_gitignore_cannot_turn_mesologs_locks_into_changes_to_commit(
