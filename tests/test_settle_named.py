@@ -130,3 +130,17 @@ def test_a_measurement_given_settles_the_conflict_on_that_measurement_alone(
     b("amend", "P-0042", "1", "--measure", "pain=3", "--reason", "asked")
     assert "conflicts" not in only_session(b)
     b("check")
+
+
+def test_the_report_says_which_conflicts_are_open_until_they_are_settled(
+    run: Run, tmp_path: Path
+) -> None:
+    a, _ = conflicted(run, tmp_path)
+    shown = a("report", "P-0042")
+    assert "session 1 still has a merge conflict on depth_mm" in shown.stderr
+    assert "session 1 still has a merge conflict on substances" in shown.stderr
+    assert "merge conflict" not in shown.stdout  # the table itself, and a machine format, whole
+    assert "merge conflict" not in a("report", "P-0042", "--format", "json").stdout
+    a("amend", "P-0042", "1", "--depth", "1.5", "--reason", "seen again")
+    shown = a("report", "P-0042")
+    assert "depth_mm" not in shown.stderr and "conflict on substances" in shown.stderr

@@ -76,3 +76,9 @@ def report(
         lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )
+    # A value a merge kept is not yet the chart's word: the report says so beside the table
+    # (on stderr, so a machine format stays whole), naming the command that settles each.
+    from mesolog.model.amendments import unsettled
+    from mesolog.render import console
+
+    console.warnings(line for s in chart.sessions for line in unsettled(chart.patient.id, s))
