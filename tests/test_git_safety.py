@@ -27,7 +27,7 @@ def disk(machine: Machine) -> Disk:
     return state(machine), status
 
 
-def _merge_by_hand(tmp_path: Path, run: Run) -> Machine:
+def merge_by_hand(tmp_path: Path, run: Run) -> Machine:
     """Clone b with a merge of a's new chart started by git itself and left under way."""
     a, b = clinic_of(run, tmp_path, 2)
     a("patient", "new", "P-1")
@@ -56,7 +56,7 @@ def _refused_while_busy(machine: Machine, what: str, *args: str) -> str:
 def test_a_session_is_refused_during_a_merge_by_hand_and_never_lost_by_its_abort(
     run: Run, tmp_path: Path
 ) -> None:
-    b = _merge_by_hand(tmp_path, run)
+    b = merge_by_hand(tmp_path, run)
     said = _refused_while_busy(b, "merge", "add", "P-2", *ADD)
     assert "`mesolog git merge --abort`" in said and "`mesolog git commit`" in said
     _refused_while_busy(b, "merge", "patient", "new", "P-3")
@@ -198,7 +198,7 @@ def test_check_names_a_lock_file_that_is_a_link(run: Run, tmp_path: Path) -> Non
 
 
 def test_an_import_is_refused_during_a_merge_by_hand(run: Run, tmp_path: Path) -> None:
-    b = _merge_by_hand(tmp_path, run)
+    b = merge_by_hand(tmp_path, run)
     source = Machine(run, tmp_path / "elsewhere")
     source("init")
     source("add", "P-9", "--new-patient", *ADD)

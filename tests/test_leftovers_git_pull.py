@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from conftest import Run
+from test_git_safety import merge_by_hand
 from test_sharing import Machine, clinic_of, git
 from test_sharing import git_identity as git_identity  # autouse: a private git config per test
 from test_sharing_hostile import outsider, push, state
@@ -56,18 +56,8 @@ def test_a_remote_that_deleted_a_chart_cannot_be_merged_by_hand(run: Run, tmp_pa
 def test_a_merge_under_way_can_still_be_undone_through_mesolog_git(
     run: Run, tmp_path: Path
 ) -> None:
-    a, b = clinic_of(run, tmp_path, 2)
-    a("patient", "new", "P-1")
-    a("sync")
-    b("patient", "new", "P-2")
-    b("git", "fetch", "-q", "origin")
-    # Started with git itself, outside mesolog; `--no-commit` leaves it under way.
-    subprocess.run(
-        ["git", "-C", str(b.folder), "merge", "-q", "--no-commit", "--no-ff", "origin/main"],
-        check=True,
-        capture_output=True,
-    )
-    assert (b.folder / ".git" / "MERGE_HEAD").exists()
+    # A merge of a's new chart started with git itself, outside mesolog, left under way.
+    b = merge_by_hand(tmp_path, run)
     b("git", "merge", "--abort")
     assert not (b.folder / ".git" / "MERGE_HEAD").exists()
     assert not (b.folder / "patients" / "P-1.toml").exists()
