@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import Tmux, wait_until
+from conftest import FULL_ADD, Tmux, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 
@@ -280,24 +280,45 @@ def test_the_prompts_offer_the_rest_of_the_last_protocol(
     assert s["complications"] == [{"name": "bruising", "severity": "mild"}, {"name": "swelling"}]
 
 
-def test_a_refusal_is_wrapped_between_words_at_the_terminal_width(
-    run, tmux, data_dir: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    """A long refusal on an 80-column terminal breaks between words, never inside one (the
-    terminal would cut 'pushes' into 'p' / 'ushes'); piped, it stays one line."""
+def _on_a_terminal(tmux, data_dir: Path, tmp_path: Path, args: list[str], piped: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines stderr shows on an 80-column terminal for ``args`` (stdout thrown away), once
+    the end of ``piped`` (the same words, piped) is on the screen."""
     done = tmp_path / "done"
-    args = ["add", "P-" + "9" * 60, "--area", "scalp", "--no-input"]  # past 80 columns
-    piped = run(*args, expect=1).stderr.strip()
-    assert "\n" not in piped and len(piped) > 80
     cmd = (
         f"MESOLOG_DATA_DIR={shlex.quote(str(data_dir))} MESOLOG_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))} "
-        f"{shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)}; "
+        f"{shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)} >/dev/null; "
         f"echo EXIT=$? > {shlex.quote(str(done))}; exec sleep 3600"
     )
     window = tmux(cmd, width=80)
     end = piped[-12:]  # the sentence's end, however the terminal broke its lines
     screen = window.wait(lambda s: end in "".join(x.rstrip() for x in s.splitlines()), "the end")
-    lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
-    said = [line for line in lines if not line.startswith("EXIT=")]
+    return [line.rstrip() for line in screen.splitlines() if line.strip()]
+
+
+def test_a_refusal_is_wrapped_between_words_at_the_terminal_width(
+    run, tmux, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A long refusal on an 80-column terminal breaks between words, never inside one (the
+    terminal would cut 'pushes' into 'p' / 'ushes'); piped, it stays one line."""
+    args = ["add", "P-" + "9" * 60, "--area", "scalp", "--no-input"]  # past 80 columns
+    piped = run(*args, expect=1).stderr.strip()
+    assert "\n" not in piped and len(piped) > 80
+    said = _on_a_terminal(tmux, data_dir, tmp_path, args, piped)
     assert len(said) > 1 and all(len(line) <= 80 for line in said)
     assert " ".join(said).split() == piped.split()  # every word whole, none cut in two
+
+
+def test_a_warning_is_wrapped_between_words_at_the_terminal_width(
+    run, patient: Path, tmux, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A warning is a sentence on stderr like a refusal: wrapped between words on a terminal."""
+    area = "scalp " + " ".join(["unlisted"] * 9)  # an area not in the list, past 80 columns
+    args = ["add", "P-0042", "--area", area, *FULL_ADD[2:]]
+    piped = next(line for line in run(*args).stderr.splitlines() if "unlisted" in line)
+    assert len(piped) > 80
+    said = _on_a_terminal(tmux, data_dir, tmp_path, args, piped)
+    assert all(len(line) <= 80 for line in said)
+    words, sentence = " ".join(said).split(), piped.split()
+    starts = [i for i, word in enumerate(words) if word == sentence[0]]
+    # The area's warning, every word whole and in order (none cut in two by the terminal).
+    assert any(words[i : i + len(sentence)] == sentence for i in starts)

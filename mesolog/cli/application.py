@@ -79,22 +79,9 @@ def reader_gone() -> None:
 
 
 def _say(message: str) -> None:
-    """A refusal on stderr: one line for a pipe or a log (grep finds it whole); on a terminal,
-    wrapped at its width between words, so the terminal never cuts a word in two."""
-    text = message.rstrip("\n")
-    if sys.stderr.isatty():
-        import os
-        import textwrap
+    from mesolog.render.console import said
 
-        try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns
-        except (OSError, ValueError):
-            width = 80
-        text = "\n".join(
-            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
-            for line in text.splitlines()
-        )
-    sys.stderr.write(text + "\n")
+    said(message.rstrip("\n"))
 
 
 class Commands(typer.Typer):

@@ -268,7 +268,26 @@ def change_text(value: float) -> str:
 def warnings(messages: Iterable[str]) -> None:
     """Warnings, once each, on stderr: recorded all the same."""
     for message in dict.fromkeys(messages):
-        sys.stderr.write(f"warning: {inert(message)}\n")
+        said(f"warning: {inert(message)}")
+
+
+def said(text: str) -> None:
+    """A sentence on stderr (a refusal, a warning): one line for a pipe or a log (grep finds it
+    whole); on a terminal, wrapped at its width between words, so the terminal never cuts a
+    word, a flag or an id in two."""
+    if sys.stderr.isatty():
+        import os
+        import textwrap
+
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            width = 80
+        text = "\n".join(
+            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+            for line in text.splitlines()
+        )
+    sys.stderr.write(text + "\n")
 
 
 def stream(text: str, inert_already: bool = False) -> None:
