@@ -116,9 +116,9 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
     return found
 
 
-def last_line(said: str) -> str:
-    """The last line git printed: its reason for refusing."""
-    return (said.strip().splitlines() or ["unknown reason"])[-1]
+def last_line(said: str, none: str = "unknown reason") -> str:
+    """The last line git printed: its reason for refusing (``none`` when it printed nothing)."""
+    return (said.strip().splitlines() or [none])[-1]
 
 
 def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
@@ -131,13 +131,14 @@ def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> 
     return last_line(done.stderr or added.stderr)
 
 
-# What git has under way: the file or folder it keeps for it in its own folder.
+# What git has under way: the file or folder it keeps for it in its own folder, and the
+# command that finishes it (a merge under way is finished by committing it).
 _UNDER_WAY = (
-    ("MERGE_HEAD", "merge"),
-    ("rebase-merge", "rebase"),
-    ("rebase-apply", "rebase"),
-    ("CHERRY_PICK_HEAD", "cherry-pick"),
-    ("REVERT_HEAD", "revert"),
+    ("MERGE_HEAD", "merge", "commit"),
+    ("rebase-merge", "rebase", "rebase --continue"),
+    ("rebase-apply", "rebase", "rebase --continue"),
+    ("CHERRY_PICK_HEAD", "cherry-pick", "cherry-pick --continue"),
+    ("REVERT_HEAD", "revert", "revert --continue"),
 )
 
 
@@ -148,17 +149,12 @@ def refuse_while_git_is_busy(data_dir: Path) -> None:
     if not enabled(data_dir):
         return
     where = git_dir(data_dir)
-    for name, what in _UNDER_WAY:
-        if not os.path.lexists(where / name):
-            continue
-        how = f"`mesolog git {what} --continue`"
-        if what == "merge":  # a merge under way is finished by committing it
-            how = "`mesolog git commit`"
-        how = f"finish it ({how}) or undo it (`mesolog git {what} --abort`)"
-        raise HistoryError(
-            f"a git {what} is under way in the data folder, so nothing was changed: {how}, "
-            "then try again."
-        )
+    for name, what, finish in _UNDER_WAY:
+        if os.path.lexists(where / name):
+            raise HistoryError(
+                f"a git {what} is under way in the data folder, so nothing was changed: finish it "
+                f"(`mesolog git {finish}`) or undo it (`mesolog git {what} --abort`), then try again."
+            )
 
 
 def index_lock_warning(data_dir: Path) -> str | None:
