@@ -121,7 +121,7 @@ def last_line(said: str, none: str = "unknown reason") -> str:
     return (said.strip().splitlines() or [none])[-1]
 
 
-def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
+def commit_files(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
     """``git add`` and ``git commit`` of these files as one commit; None when it was made,
     else git's reason."""
     added = git(data_dir, "add", "--", *relatives)
@@ -186,7 +186,7 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
         full = message
         if earlier is not None:  # its earlier change could not be committed before: one commit
             full = replace(earlier, messages=(*earlier.messages, message)).message()
-        failed = _commit(data_dir, [relative], full, author)
+        failed = commit_files(data_dir, [relative], full, author)
         if failed is not None:
             pending.remember(data_dir, relative, message, author)
         else:
@@ -326,7 +326,7 @@ def _commit_paths(data_dir: Path, relatives: list[str], message: str, author: st
     status = git(data_dir, "status", "--porcelain", "--", *relatives)
     if status.returncode == 0 and not status.stdout.strip():
         return True
-    return _commit(data_dir, relatives, message, author) is None
+    return commit_files(data_dir, relatives, message, author) is None
 
 
 def commit_edits(data_dir: Path, relatives: list[str], listed: str) -> bool:
@@ -429,7 +429,7 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         if status.returncode != 0 or not status.stdout.strip():
             return None
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
-        failed = _commit(data_dir, [relative], message, "")
+        failed = commit_files(data_dir, [relative], message, "")
     return f"git did not record the hand edits found in the chart: {failed}" if failed else None
 
 
@@ -466,7 +466,7 @@ def record_many(
 
     relative = [str(p.relative_to(data_dir)) for p in paths]
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        failed = _commit(data_dir, relative, message, author)
+        failed = commit_files(data_dir, relative, message, author)
         if failed is None:
             pending.forget(data_dir, *relative)
         else:
@@ -515,12 +515,13 @@ def _takes_the_remote(word: str | None, rest: list[str]) -> bool:
     return word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest))
 
 
-def _refuse_unchecked_pull(data_dir: Path, args: list[str]) -> None:
+def _refuse_unchecked_pull(
+    data_dir: Path, options: list[str], typed: str | None, rest: list[str]
+) -> None:
     """A pull or merge by hand would take the remote's charts without sync's checks (a chart
     deleted, moved or swapped, a session removed, a link, a merge attribute): refused, pointing
     to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed. A git alias
     for one is refused too (a shell alias ``!...`` when it names ``pull`` or ``merge``)."""
-    options, typed, rest = _split_command(args)
     word = typed
     for _ in range(10):  # git follows an alias of an alias; a loop is git's to refuse
         if word is None or _takes_the_remote(word, rest):
@@ -551,8 +552,8 @@ def run(data_dir: Path, args: list[str]) -> int:
         raise HistoryError("git is not installed, so history is off.")
     if not enabled(data_dir):
         raise HistoryError(f"{data_dir} is not a git repository; run `mesolog init --git` first.")
-    _refuse_unchecked_pull(data_dir, args)
     options, word, rest = _split_command(args)
+    _refuse_unchecked_pull(data_dir, options, word, rest)
     if word is not None:
         args = [*options, "-c", "help.autocorrect=0", word, *rest]
     return subprocess.call([binary, "-C", str(data_dir), *args])

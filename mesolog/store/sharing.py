@@ -162,10 +162,7 @@ def init(data_dir: Path) -> str:
     if stuck:  # every commit would fail: never claim history is on
         raise HistoryError(f"history is not on yet: {stuck}")
     if own:
-        history.git(data_dir, "add", "--", *own)
-        history.git(
-            data_dir, "commit", "--quiet", "-m", "mesolog: charts merge by session", "--", *own
-        )
+        history.commit_files(data_dir, own, "mesolog: charts merge by session", "")
     overridden = attribute_problem(data_dir)
     if overridden:  # a .gitattributes deeper than the top one wins over the line written there
         raise HistoryError(
@@ -344,14 +341,12 @@ def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
     if keep_edits:
         _keep_edits(data_dir, pending, listed)
         return
-    keep = "run `mesolog check`, then `mesolog sync --keep-edits` to commit them as they are"
+    what = "changed outside mesolog (a hand edit?)"
     if any(path in read_waiting(data_dir) for path in paths):
-        raise SyncFailed(
-            f"not synced: {listed} holds a change of mesolog's that git did not record, and "
-            f"was changed outside mesolog since: {keep}; nothing was changed."
-        )
+        what = "holds a change of mesolog's that git did not record, and was changed outside mesolog since"
     raise SyncFailed(
-        f"not synced: {listed} changed outside mesolog (a hand edit?): {keep}; nothing was changed."
+        f"not synced: {listed} {what}: run `mesolog check`, then `mesolog sync --keep-edits` to "
+        "commit them as they are; nothing was changed."
     )
 
 

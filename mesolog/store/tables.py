@@ -422,7 +422,7 @@ def read_map(where: Path) -> dict[str, Any] | None:
         raise UnreadableImport(f"{where} is not valid TOML: {error}") from None
 
 
-def write_map(where: Path, text: str) -> Path:
+def write_map(where: Path, text: str) -> None:
     from mesolog.store.files import write_atomically
 
     if not where.parent.is_dir():
@@ -430,4 +430,3 @@ def write_map(where: Path, text: str) -> Path:
             f"{where}: the folder {where.parent} does not exist; name a map in an existing folder."
         )
     write_atomically(where, text, overwrite=False)
-    return where
