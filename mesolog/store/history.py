@@ -309,14 +309,13 @@ def _chart_locks(lock_dir: Path, relatives: list[str]) -> Iterator[bool]:
     from mesolog.store import chart_lock
 
     with contextlib.ExitStack() as held:
+        free = True
         try:
             for relative in relatives:
                 if relative.startswith("patients/"):
                     held.enter_context(chart_lock(lock_dir, Path(relative).stem, timeout=0))
         except ChartBusy:
             free = False
-        else:
-            free = True
         yield free
 
 
