@@ -134,15 +134,14 @@ def init(data_dir: Path) -> str:
     from mesolog.store.photos import share_photos
 
     fresh = not history.enabled(data_dir)
-    own = [ATTRIBUTES] if write_attributes(data_dir) else []
+    attributes = write_attributes(data_dir)
     if fresh:
         made = history.git(data_dir, "init", "--quiet")  # LFS set up before the first commit
         if made.returncode != 0:
             raise HistoryError(f"git init failed: {made.stderr.strip()}")
     photos, changed = share_photos(data_dir)
     photos = photos[0].upper() + photos[1:]
-    if changed and ATTRIBUTES not in own:
-        own.append(ATTRIBUTES)
+    own = [ATTRIBUTES] if attributes or changed else []
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
