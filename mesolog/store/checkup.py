@@ -75,7 +75,7 @@ def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     try:
         text = read_regular_file(path).decode("utf-8")  # a FIFO is never opened
         data = tomllib.loads(text)
-    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
     return (text, data) if text.strip() and "\x00" not in text else None
 
