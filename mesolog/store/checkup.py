@@ -39,8 +39,11 @@ class Problem:
         return {**asdict(self), "path": str(self.path)}  # the fields' order; the path as text
 
 
-def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
-    """Every problem of one chart, each naming the line of its field."""
+def check_file(
+    path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT, photos: bool = True
+) -> list[Problem]:
+    """Every problem of one chart, each naming the line of its field (``photos``: its pictures
+    too; sync checks a chart before its pictures are written)."""
     try:
         chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
@@ -59,7 +62,8 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
-    found = _chart_problems(path, lines, chart, broken, today, words) + _photo_problems(path, chart)
+    found = _chart_problems(path, lines, chart, broken, today, words)
+    found += _photo_problems(path, chart) if photos else []
     # The lines of every finding's place, found in one reading of the text.
     places = lines.lines([place for place, _, _ in found])
     for line, (_, severity, message) in zip(places, found, strict=True):
@@ -67,6 +71,13 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     if "[[conflicts]]" in text:
         problems += _chart_conflicts(path, text)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
+
+
+def chart_errors(path: Path, today: date) -> list[tuple[int | None, str]]:
+    """The errors of one chart file (line, words), its photos left out: what `sync` refuses
+    from a remote (docs/sharing.md)."""
+    found = check_file(path, today, photos=False)
+    return [(p.line, p.message) for p in found if p.severity == "error"]
 
 
 def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
