@@ -336,6 +336,7 @@ def check_clinic(
     for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
         problems.append(Problem(path, None, "warning", leftover))
     problems += _uncommitted(clinic)
+    problems += _ignored(clinic)
     problems += _unsafe_locks(clinic)
     return problems, len(ids), note
 
@@ -428,4 +429,22 @@ def _uncommitted(clinic: Clinic) -> list[Problem]:
             history.why_uncommitted(clinic.data_dir, relative),
         )
         for relative in history.uncommitted(clinic.data_dir)
+    ]
+
+
+def _ignored(clinic: Clinic) -> list[Problem]:
+    """With history on: each chart or photo a .gitignore rule keeps out of history (never
+    shared), with the commands that commit it all the same."""
+    from mesolog.store import history
+
+    return [
+        Problem(
+            clinic.data_dir / relative,
+            None,
+            "error",
+            "is not in the history: a .gitignore rule makes git ignore it, so it is never "
+            f"shared; remove that rule, then `mesolog git add -f -- {relative}` and "
+            f'`mesolog git commit -m "why" -- {relative}`',
+        )
+        for relative in history.ignored(clinic.data_dir)
     ]
