@@ -179,27 +179,35 @@ def own_identity_way_out(remote: str, shown: str) -> str:
 # --- charts: sessions held twice, what check calls an error, ids that differ only in case -----
 
 
-_UID = re.compile(rb'^\s*uid\s*=\s*"([0-9A-Za-z]{26})"', re.MULTILINE)
-
-
 def shared_session_refusal(
-    data_dir: Path, there: dict[str, Entry], arriving: dict[str, Version]
+    data_dir: Path, tree: str, there: dict[str, Entry], arriving: dict[str, Version]
 ) -> str | None:
     """A session uid (never reused) held by two charts of the result: a chart copied under
-    another id. The other charts are searched by their text first, then read to be sure."""
+    another id. The other charts that hold one of the arriving uids are found by ``git grep``
+    over ``tree`` (fixed strings), then read to be sure."""
     owner: dict[str, str] = {}
     for path, version in sorted(arriving.items()):
         for uid in version.uids:
             twin = owner.setdefault(uid, path)
             if twin != path:
                 return _twin_sentence(path, twin)
-    others = sorted(p for p in charts(there) if p not in arriving)
-    raw = history.blobs(data_dir, [there[p].oid for p in others])
-    suspects = {
-        path: there[path].oid
-        for path in others
-        if any(m.group(1).decode() in owner for m in _UID.finditer(raw.get(there[path].oid, b"")))
-    }
+    if not owner:
+        return None
+    found = history.git(
+        data_dir,
+        "grep",
+        "-l",
+        "-z",
+        "-F",
+        "-f",
+        "-",
+        tree,
+        "--",
+        "patients/*.toml",
+        given="".join(f"{uid}\n" for uid in sorted(owner)),
+    )
+    holders = {item.partition(":")[2] for item in found.stdout.split("\0") if item}
+    suspects = {p: there[p].oid for p in sorted(holders) if p in there and p not in arriving}
     for path, version in sorted(versions(data_dir, suspects).items()):
         for uid in sorted(version.uids & set(owner)):
             return _twin_sentence(owner[uid], path)
@@ -317,4 +325,4 @@ def result_refusal(data_dir: Path, head: str, tree: str) -> str | None:
 
     here, there = listing(data_dir, head), listing(data_dir, tree)
     arriving = versions(data_dir, {p: there[p].oid for p in changed(here, there) if is_chart(p)})
-    return shared_session_refusal(data_dir, there, arriving)
+    return shared_session_refusal(data_dir, tree, there, arriving)
