@@ -157,12 +157,17 @@ def test_check_names_a_chart_that_an_ignore_rule_keeps_out_of_history(
     laptops: tuple[Machine, Machine],
 ) -> None:
     a, _ = laptops
-    ignore = a.folder / ".gitignore"
-    ignore.write_text(ignore.read_text() + "patients/P-9.toml\n")
-    text = (a.folder / "patients" / "P-2.toml").read_text()
-    (a.folder / "patients" / "P-9.toml").write_text(text.replace('"P-2"', '"P-9"', 1))
+    exclude = a.folder / ".git" / "info" / "exclude"
+    exclude.write_text(exclude.read_text() + "patients/\n")  # the whole folder, as in a .gitignore
+    a("patient", "new", "P-9", "--name", "Ida Moll")  # committed all the same
+    (a.folder / "patients" / "P-7.toml").write_bytes(a.chart("P-9").replace(b"P-9", b"P-7"))
     said = a("check", expect=1).stdout
-    assert "P-9.toml" in said and "not in the history" in said and "git add -f" in said
+    assert "P-7.toml" in said and "not in the history" in said, said
+    assert "P-9.toml" not in said and "P-1.toml" not in said
+    # The commands the sentence gives.
+    a("git", "add", "-f", "--", "patients/P-7.toml")
+    a("git", "commit", "-q", "-m", "P-7 kept", "--", "patients/P-7.toml")
+    assert "not in the history" not in a("check", expect=None).stdout
 
 
 # --- the patients folder, and the charts in it -----------------------------------------------------

@@ -453,7 +453,7 @@ def ignored(data_dir: Path) -> list[str]:
         "status",
         "--porcelain",
         "-z",
-        "--ignored=matching",
+        "--ignored=traditional",  # with all untracked files: each file of an ignored folder
         "--untracked-files=all",
         "--",
         "patients",

@@ -96,27 +96,29 @@ def ignore_refusal(
 ) -> str | None:
     """A .gitignore (any of them) changed so that git would ignore a chart or a photo: a new
     chart made here would then never be shared. Asked of ``git check-ignore`` over the
-    remote's .gitignore files, written into a scratch folder (this clone's own exclusions,
-    which name only mesolog's locks and temporaries, count too; the user's global one not)."""
+    remote's .gitignore files, written into a scratch repository of their own (neither this
+    clone's exclusions nor the user's global ones count: the remote is judged alone)."""
     files = [p for p in after if Path(p).name == ".gitignore"]
     if not any(before.get(p) != after[p] for p in files):
         return None
-    folder = scratch / "ignore-check"
+    folder = scratch / "ignore-check"  # a repository of its own: no exclusions of this clone
+    history.git(data_dir, "init", "-q", str(folder))
     found = history.blobs(data_dir, [after[p].oid for p in files])
     for path in files:
+        if any(part in ("", ".", "..", ".git") for part in path.split("/")):
+            continue  # never written outside the scratch folder (git refuses such names too)
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(found.get(after[path].oid, b""))
     probes = [p for p in after if is_chart(p) or p.startswith("photos/")] + list(PROBES)
     done = history.git(
-        data_dir,
+        folder,
         "-c",
         f"core.excludesFile={os.devnull}",
         "check-ignore",
         "--no-index",
         "-z",
         "--stdin",
-        work_tree=folder,
         given="\0".join(probes) + "\0",
     )
     ignored = [p for p in done.stdout.split("\0") if p]
