@@ -183,6 +183,23 @@ def test_two_sessions_with_one_number_are_said_and_both_still_shown(
     assert snapshot(data_dir) == before
 
 
+def test_a_second_name_of_a_chart_is_said_when_read_by_it(
+    run: Run, two_patients: Path, data_dir: Path
+) -> None:
+    link = data_dir / "patients" / "P-3.toml"
+    link.symlink_to("P-2.toml")
+    before = snapshot(data_dir)
+    for args in (["report", "P-3"], ["patient", "show", "P-3"]):
+        shown = run(*args)
+        assert "Bea" in shown.stdout
+        line = said_once(shown, "a link to P-2.toml")
+        assert line == f"warning: {link} is a link to P-2.toml: a second name for one chart, " + (
+            "listed once, as P-2; mesolog never writes through it"
+        )
+        assert "does not match" not in shown.stderr  # P-2's own file is in order
+    assert snapshot(data_dir) == before
+
+
 # --- every line fits an 80-column terminal ------------------------------------------------------
 
 

@@ -101,15 +101,16 @@ def _cut(value: str) -> str:
 def chart_notes(clinic: Clinic, path: Path, chart: Chart, text: str) -> list[str]:
     """Everything a reading command says of one chart's problems, one line each: the file's
     flaws, then the open conflicts of its details, then its sessions' (each naming the file's
-    own id: the id written inside may be another patient's)."""
+    own id: the id written inside may be another patient's; a link, its chart's)."""
     from mesolog.model.amendments import unsettled
     from mesolog.store.clinic import second_name_sentence
 
-    patient_id = path.stem
     notes: list[str] = []
-    target = clinic.second_name(patient_id)
-    if target is not None:
+    target = clinic.second_name(path.stem)
+    if target is not None:  # the rest is said of the chart's own file, which commands change
         notes.append(f"{path} is {second_name_sentence(target)}")
+        path = clinic.patients_dir / f"{target}.toml"
+    patient_id = path.stem
     found = flaws(path, chart)
     if found:
         notes.append(flaws_sentence(path, found))
