@@ -35,7 +35,10 @@ def chart_conflicts(text: str) -> list[dict[str, Any]]:
         return []
     import tomllib
 
-    entries = tomllib.loads(text).get("conflicts", [])
+    try:  # the text read as a chart already; a compiled parser may be laxer than tomllib
+        entries = tomllib.loads(text).get("conflicts", [])
+    except tomllib.TOMLDecodeError:
+        return []
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
@@ -45,7 +48,8 @@ def open_conflicts(chart: Chart, text: str) -> int:
 
 
 def flaws(path: Path, chart: Chart) -> list[str]:
-    """The hand edits that make writing commands refuse this chart (``check`` names each)."""
+    """The hand edits that make writing commands refuse this chart (``check`` names each).
+    The summary cache keeps these words: changing them means bumping its VERSION."""
     from mesolog.store.clinic import id_mismatch
 
     mismatch = id_mismatch(path, chart)
