@@ -386,13 +386,12 @@ def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
     except MesologError as error:
         return ChartRow(name, *signature, str(error), None, None, None, None, 0, None, None)
     rows = session_rows(chart)
-    summary_, gathered, counted, sessions = (
-        pickle.dumps(part) for part in (summary, Gathered.of(rows), tallies(rows), tuple(rows))
-    )
+    parts = (summary, Gathered.of(rows), tallies(rows), tuple(rows))
+    summarized, gathered, counted, sessions = (pickle.dumps(part) for part in parts)
     conflicts = reading.open_conflicts(chart, text)
     said = "; ".join(flaws) or None
     return ChartRow(
-        name, *signature, None, name, summary_, gathered, counted, conflicts, said, sessions
+        name, *signature, None, name, summarized, gathered, counted, conflicts, said, sessions
     )
 
 
