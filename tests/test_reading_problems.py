@@ -73,7 +73,7 @@ def test_report_and_patient_show_name_each_conflict_of_the_details_and_what_sett
         assert planned.endswith("`mesolog course edit P-1 hair --sessions VALUE` settles it")
         # No command sets a course's status two ways at once: the line says what to do.
         status = said_once(shown, "merge conflict on courses.hair.status")
-        assert "no mesolog command sets courses.hair.status" in status
+        assert "no mesolog command settles it: correct courses.hair.status in " in status
         assert "delete its [[conflicts]] entry" in status
         assert "merge conflict" not in shown.stdout
     data = json.loads(b("report", "P-1", "--format", "json").stdout)  # stdout stays whole

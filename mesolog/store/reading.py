@@ -87,8 +87,8 @@ def chart_conflict_line(patient_id: str, path: Path, entry: dict[str, Any]) -> s
     how = (
         f"`{command}` settles it"
         if command
-        else f"no mesolog command sets {field}: correct it in {path} if needed, then delete "
-        "its [[conflicts]] entry"
+        else f"no mesolog command settles it: correct {field} in {path} if needed, then "
+        "delete its [[conflicts]] entry"
     )
     kept, other = (_cut(str(entry.get(k, ""))) for k in ("kept", "other"))
     return (
