@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 # under another fold would count "Hämatom" and "Hamatom" apart until each chart changed).
 VERSION = " ".join(
     [
-        "15",
+        "16",
         *(f.name for cls in (PatientSummary, OpenCourse, SessionRow) for f in fields(cls)),
         *Gathered._fields,
         vocab.normalize("Hämatom Æ Œ ß Ø Ł"),
