@@ -113,18 +113,24 @@ def test_the_attribute_lines_mesolog_writes_itself_are_taken(
 
 
 @pytest.mark.parametrize(
-    ("where", "line"),
-    [(".gitignore", "patients/"), (".gitignore", "photos/"), ("patients/.gitignore", "*.toml")],
+    ("where", "line", "named"),
+    [
+        (".gitignore", "patients/", "a new chart"),
+        (".gitignore", "photos/", "a new photo"),
+        ("patients/.gitignore", "*.toml", "a new chart"),
+        ("photos/.gitignore", "*.jpg", "a new photo"),
+    ],
 )
 def test_an_ignore_rule_that_hides_charts_or_photos_is_refused(
-    laptops: tuple[Machine, Machine], tmp_path: Path, where: str, line: str
+    laptops: tuple[Machine, Machine], tmp_path: Path, where: str, line: str, named: str
 ) -> None:
     a, _ = laptops
     evil = outsider(tmp_path)
     target = evil / where
+    target.parent.mkdir(exist_ok=True)
     target.write_text((target.read_text() if target.exists() else "") + line + "\n")
     push(evil, "ignore")
-    said = refused(a, ".gitignore", "ignore")
+    said = refused(a, ".gitignore", named)
     assert "never ignored" in said
 
 

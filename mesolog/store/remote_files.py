@@ -110,7 +110,7 @@ def ignore_refusal(
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(found.get(after[path].oid, b""))
-    probes = [p for p in after if is_chart(p) or p.startswith("photos/")] + list(PROBES)
+    probes = [*PROBES, *(p for p in after if is_chart(p) or p.startswith("photos/"))]
     done = history.git(
         folder,
         "-c",
@@ -124,7 +124,7 @@ def ignore_refusal(
     ignored = [p for p in done.stdout.split("\0") if p]
     if not ignored:
         return None
-    what = "a new chart" if ignored[0] in PROBES else named(ignored[0])
+    what = {PROBES[0]: "a new chart", PROBES[1]: "a new photo"}.get(ignored[0], named(ignored[0]))
     return (
         f"changed a .gitignore so that git would ignore {what} (charts and photos are never "
         "ignored: a chart made here would never be shared)"
