@@ -4,7 +4,9 @@ change how git writes or keeps charts and photos, the clinic's identity, and cha
 would call wrong or that hold another chart's sessions.
 
 Each check takes git's listings of two trees (path -> mode and object id) and returns None or
-the words that follow "not synced: origin ..."; nothing is checked out to answer.
+the words that follow "not synced: origin ..."; nothing is checked out to answer. Two are of a
+situation this laptop is part of (ids that differ only in case, two identities made apart):
+they raise their whole sentence, with the way out here.
 """
 
 from __future__ import annotations
