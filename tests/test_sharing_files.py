@@ -23,23 +23,26 @@ from test_sharing_hostile import shared_clinic as shared_clinic
 DEEP = 10_000
 
 
-def deep_chart(patient_id: str) -> str:
+def deep_chart(patient_id: str, tables: bool = False) -> str:
+    """A chart whose ``x`` nests DEEP arrays (or inline tables) inside each other."""
+    nested = "{a=" * DEEP + "1" + "}" * DEEP if tables else "[" * DEEP + "]" * DEEP
     return (
         f'schema = 2\n[patient]\nid = "{patient_id}"\ncreated = 2026-11-01T10:00:00Z\n'
-        f"x = {'[' * DEEP}{']' * DEEP}\n"
+        f"x = {nested}\n"
     )
 
 
 # --- a chart nested too deep ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("tables", [False, True], ids=["arrays", "inline-tables"])
 def test_a_deeply_nested_chart_is_one_rejected_chart_and_every_other_is_read(
-    run: Run, data_dir: Path
+    run: Run, data_dir: Path, tables: bool
 ) -> None:
     """In its own process: the compiled parser used to die on it (a segfault, exit 139)."""
     run("patient", "new", "P-1", "--name", "Ana Ruiz")
     run("add", "P-1", *ADD)
-    (data_dir / "patients" / "P-2.toml").write_text(deep_chart("P-2"))
+    (data_dir / "patients" / "P-2.toml").write_text(deep_chart("P-2", tables))
     before = {p.name: p.read_bytes() for p in (data_dir / "patients").iterdir()}
     for command in (["check"], ["due"], ["lot", "D2411"], ["export", "--format", "csv"]):
         done = mesolog_process("--data-dir", str(data_dir), *command)
