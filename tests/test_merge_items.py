@@ -571,3 +571,56 @@ def test_random_histories_of_product_corrections_through_real_git(
             product, field = OWN[n]
             assert session["substances"][product][field] == value
         machines[0]("check")
+
+
+# --- what a conflict on products says ------------------------------------------------------------
+
+
+def test_a_conflict_on_the_products_says_which_product_and_field_differ(
+    run: Run, tmp_path: Path
+) -> None:
+    """Not both whole lists as TOML on one line: the product, the field, the two values, in
+    `sync`'s sentence, `check` and `report ID`; the chart still holds both lists whole."""
+    a, b = two_laptops(run, tmp_path)
+    a("amend", "P-0042", "1", "--substance", "#1=biotin:1ml:LOT B200", "--reason", "lot")
+    a("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC1", "--reason", "a")
+    b("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC2", "--reason", "b")
+    a("sync")
+    said = b("sync", expect=1).stderr
+    settle_both_despite_conflict(a, b)
+    (conflict,) = only_session(a)["conflicts"]
+    kept_first = "B200" in conflict["kept"]  # which side is kept is the merge's choice
+    lots = ("B200", "B100") if kept_first else ("B100", "B200")
+    vials = ("VC1", "VC2") if kept_first else ("VC2", "VC1")
+    words = (
+        f"#1 biotin: lot {lots[0]} kept, {lots[1]} also recorded; "
+        f"#3 vitamin c: lot {vials[0]} kept, {vials[1]} also recorded"
+    )
+    assert f"session 1: substances was changed two ways ({words})" in said
+    assert "{name" not in said and len(said) < 400
+    found = a("check", expect=1).stdout
+    assert f"merge conflict: substances was changed two ways on two machines ({words})" in found
+    shown = b("report", "P-0042").stderr
+    assert f"session 1 still has a merge conflict on substances ({words})" in shown
+    # Nothing lost: the chart holds both lists whole, as it did.
+    both = conflict["kept"] + conflict["other"]
+    assert all(lot in both for lot in ("B100", "B200", "VC1", "VC2", "D2411"))
+
+
+def test_the_words_of_a_conflict_on_a_list_of_products_or_zones() -> None:
+    def product(name: str, lot: str) -> dict[str, Any]:
+        return {"name": name, "amount": 1.0, "unit": "ml", "lot": lot}
+
+    kept = [product("biotin", "B2"), product("dutasteride 0.01%", "D1"), product("vc", "V1")]
+    other = [product("minoxidil 0.5%", "M1"), product("biotin", "B1"), kept[1]]
+    assert merging.two_values("substances", merging.literal(kept), merging.literal(other)) == (
+        "minoxidil 0.5% 1 ml lot M1 also recorded, not in the version kept; "
+        "#1 biotin: lot B2 kept, B1 also recorded; #3 vc 1 ml lot V1 kept, not in the other version"
+    )
+    zone = {"area": "scalp", "zone": "vertex", "points": 40, "amount": 1.5}
+    assert merging.two_values("zones", merging.literal([zone]), "none") == (
+        "#1 scalp/vertex points 40 amount 1.5 kept, not in the other version"
+    )
+    assert merging.two_values("depth_mm", "2", "3") == "2 kept, 3 also recorded"
+    # A value that does not read back as a list of tables is said whole, as ever.
+    assert merging.two_values("substances", "[1, 2]", '"x"') == '[1, 2] kept, "x" also recorded'

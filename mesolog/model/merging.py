@@ -94,6 +94,93 @@ def settled(field: str, kept: object, other: object) -> str:
     return f"merge conflict on {field} settled ({kept} / {other})"
 
 
+def two_values(field: str, kept: str, other: str) -> str:
+    """What a conflict holds, in words: "KEPT kept, OTHER also recorded", the two values as the
+    chart holds them (``literal`` texts). Two lists of products (or zones) are said item by item,
+    only what differs: the field of a product changed two ways, a product one value holds and
+    the other does not (numbered as in the value kept, the one in force), so a long list still
+    reads on one terminal line or two (docs/chart-merge.md)."""
+    identity = ITEM_KEYS.get(field)
+    lists = (_tables(kept), _tables(other)) if identity else (None, None)
+    if identity is None or lists[0] is None or lists[1] is None:
+        return f"{kept} kept, {other} also recorded"
+    return "; ".join(_differences(lists[0], lists[1], identity))
+
+
+def _tables(text: str) -> list[dict[str, Any]] | None:
+    """A list of tables written as ``literal`` writes it, read back; None for anything else."""
+    import tomllib
+
+    if text == literal(ABSENT):
+        return []  # the list one side removed: every item is in the other version only
+    try:
+        value = tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return None
+    tables = isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    return value if tables else None
+
+
+def _differences(
+    kept: list[dict[str, Any]], other: list[dict[str, Any]], identity: tuple[str, ...]
+) -> list[str]:
+    """Items lined up by what they are (a product by its name), as ``diff`` lines up lines."""
+    from difflib import SequenceMatcher
+
+    def names(items: list[dict[str, Any]]) -> list[str]:
+        return [canonical([i.get(k, ABSENT) for k in identity]) for i in items]
+
+    out: list[str] = []
+    lined = SequenceMatcher(None, names(kept), names(other), autojunk=False)
+    for tag, k1, k2, o1, o2 in lined.get_opcodes():
+        if tag == "equal":
+            out += [
+                _fields_apart(n + 1, kept[n], other[o1 + n - k1], identity) for n in range(k1, k2)
+            ]
+        else:
+            out += [
+                f"#{n + 1} {_item_words(kept[n], identity)} kept, not in the other version"
+                for n in range(k1, k2)
+            ]
+            out += [
+                f"{_item_words(item, identity)} also recorded, not in the version kept"
+                for item in other[o1:o2]
+            ]
+    return [line for line in out if line]
+
+
+def _fields_apart(
+    number: int, kept: dict[str, Any], other: dict[str, Any], identity: tuple[str, ...]
+) -> str:
+    """'#2 biotin: lot B1 kept, B2 also recorded', or "" when the two are the same."""
+    said = [
+        f"{key} {_word(kept.get(key, ABSENT))} kept, {_word(other.get(key, ABSENT))} also recorded"
+        for key in {**kept, **other}
+        if kept.get(key, ABSENT) != other.get(key, ABSENT)
+    ]
+    return f"#{number} {_named(kept, identity)}: " + ", ".join(said) if said else ""
+
+
+def _named(item: dict[str, Any], identity: tuple[str, ...]) -> str:
+    """What the item is: a product's name, a zone's "scalp/vertex"."""
+    return "/".join(_word(item[k]) for k in identity if k in item)
+
+
+def _item_words(item: dict[str, Any], identity: tuple[str, ...]) -> str:
+    """A product as a practitioner reads it: "vitamin c 1 ml lot VC1" (a zone "scalp/vertex
+    points 40 amount 1.5")."""
+    rest = {k: v for k, v in item.items() if k not in identity}
+    words = [_named(item, identity)]
+    if "amount" in rest and "unit" in rest:
+        words.append(f"{_word(rest.pop('amount'))} {_word(rest.pop('unit'))}")
+    words += [f"{key} {_word(value)}" for key, value in rest.items()]
+    return " ".join(words)
+
+
+def _word(value: Any) -> str:
+    return value if isinstance(value, str) else literal(value)
+
+
 def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
     """(merged value, whether it clashed). On a clash the value is ``ours``: the caller
     decides which side is kept (symmetrically)."""

@@ -390,8 +390,9 @@ def how_to_settle(clashes: list[str]) -> str:
 
 def _clash_sentence(where: str, clash: FieldClash) -> str:
     return (
-        f"{where}: {clash.field} was changed two ways "
-        f"({merging.literal(clash.kept)} kept, {merging.literal(clash.other)} also recorded)"
+        f"{where}: {clash.field} was changed two ways ("
+        + merging.two_values(clash.field, merging.literal(clash.kept), merging.literal(clash.other))
+        + ")"
     )
 
 
