@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from conftest import Run
+from hypothesis import given
+from hypothesis import strategies as st
 from test_merge_items import only_session, settle_both, settle_both_despite_conflict, two_laptops
 from test_sharing import Machine, git, private_git
 
@@ -206,6 +208,39 @@ def test_answers_are_compared_with_each_other_not_with_the_ancestor() -> None:
             merging.merge_values(base, ours, theirs, True)[0]
             == (merging.merge_values(base, theirs, ours, False)[0])
         )
+
+
+# What a laptop did to a session with the depth in conflict: nothing, a note, or a settlement.
+DEEDS = st.one_of(st.none(), st.just("note"), st.sampled_from([1.0, 2.0, 3.0]))
+
+
+@given(ours_did=DEEDS, theirs_did=DEEDS, keep_ours=st.booleans())
+def test_no_settlement_is_lost_in_either_merge_order(
+    ours_did: float | str | None, theirs_did: float | str | None, keep_ours: bool
+) -> None:
+    base = {**_session(2.0, OPEN), "notes": ""}
+
+    def side(did: float | str | None, who: str) -> dict[str, Any]:
+        if isinstance(did, float):
+            return {**_session(did, [], f"{who} settles"), "notes": ""}
+        return {**_session(2.0, OPEN, *([f"{who} notes"] if did else [])), "notes": did or ""}
+
+    ours, theirs = side(ours_did, "a"), side(theirs_did, "b")
+    merged, clashes = merging.merge_values(base, ours, theirs, keep_ours)
+    swapped, swapped_clashes = merging.merge_values(base, theirs, ours, not keep_ours)
+    assert (merged, clashes) == (swapped, swapped_clashes)
+    answers = {d for d in (ours_did, theirs_did) if isinstance(d, float)}
+    both = isinstance(ours_did, float) and isinstance(theirs_did, float)
+    if both and len(answers) == 2:  # two answers: a conflict holding both, nothing else
+        (clash,) = clashes
+        assert clash.field == "depth_mm" and {clash.kept, clash.other} == answers
+        assert merged["depth_mm"] in answers
+    elif answers:  # one answer (or the same twice): it holds, the conflict is gone
+        assert clashes == [] and merged["depth_mm"] == answers.pop()
+        assert "conflicts" not in merged or merged["conflicts"] == []
+    else:  # nobody settled: still open, the value kept as it was
+        assert clashes == [] and merged["depth_mm"] == 2.0 and merged["conflicts"] == OPEN
+    assert len(merged["amendments"]) == len(ours["amendments"]) + len(theirs["amendments"])
 
 
 def test_a_list_settled_two_ways_is_a_conflict_even_when_one_answer_adds_at_the_end() -> None:
