@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
@@ -31,6 +32,13 @@ from mesolog.model.values import (
 from mesolog.model.zones import zone_value_problems
 
 # --- whole records ----------------------------------------------------------------------------
+
+
+class Remark(NamedTuple):
+    """A warning, and the field whose answer caused it (a prompt shows it right after)."""
+
+    field: str
+    text: str
 
 
 def course_warnings(course: Course) -> list[str]:
@@ -63,7 +71,7 @@ def make_course(
     return Course(name.strip(), planned_sessions, interval_days, start, indication_name)
 
 
-def session_remarks(session: Session) -> list[tuple[str, str]]:
+def session_remarks(session: Session) -> list[Remark]:
     """(field, warning) for the facts worth a second look; the session is recorded all the same.
     The field says which answer caused it, so a prompt can show it right after that answer."""
     return draft_remarks(
@@ -77,7 +85,7 @@ def draft_remarks(
     method: str | None,
     depth_mm: float | None,
     indication: str | None = None,
-) -> list[tuple[str, str]]:
+) -> list[Remark]:
     """:func:`session_remarks` of what is known so far (a prompt between answers): a warning
     about a field not answered yet is not given."""
     notes = []
@@ -88,14 +96,13 @@ def draft_remarks(
                 f"{item.expiry.isoformat()}, "
                 f"before the session date {day.isoformat()}."
             )
-            notes.append(("substance", expired))
+            notes.append(Remark("substance", expired))
         if not item.lot:
-            notes.append(
-                ("lot", f"{item.name} has no lot number: a recall could not find this session.")
-            )
+            text = f"{item.name} has no lot number: a recall could not find this session."
+            notes.append(Remark("lot", text))
     unusual = vocab.depth_remark(depth_mm, method, indication) if depth_mm is not None else None
     if unusual:
-        notes.append(("depth", unusual))
+        notes.append(Remark("depth", unusual))
     return notes
 
 
