@@ -276,7 +276,9 @@ class DateGuess:
         self.fitting = [f for f in self.fitting if _read_as(text, f)]
         if self.example_reads_two_ways or SWAPPABLE.get(self.format) not in self.fitting:
             return  # the example is found, or the dates read one way only: none is needed
-        two_ways = reads_two_ways(text, self.format)
+        # A different day when its day and month are swapped (03/11, not 03/03).
+        day = _read_as(text, self.format)
+        two_ways = day is not None and day.day <= 12 and day.day != day.month
         if two_ways or not self.example:
             self.example, self.example_reads_two_ways = text, two_ways
 
@@ -294,12 +296,6 @@ class DateGuess:
             f"every date reads both day first and month first (e.g. {self.example}); read as "
             f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
         )
-
-
-def reads_two_ways(text: str, date_format: str) -> bool:
-    """Whether a date cell is a different day when its day and month are swapped (03/11)."""
-    day = _read_as(date_part(text), date_format)
-    return day is not None and day.day <= 12 and day.day != day.month
 
 
 # --- the map -----------------------------------------------------------------------------------
