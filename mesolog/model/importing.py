@@ -31,12 +31,12 @@ from mesolog.model.import_map import (
     SWAPPABLE,
     ColumnMap,
     DateGuess,
-    guess_field,
-    is_own_format,
     mapped_cells,
     mapped_columns,
-    own_map,
 )
+from mesolog.model.import_map import guess_field as guess_field  # named here too (re-exported)
+from mesolog.model.import_map import is_own_format as is_own_format
+from mesolog.model.import_map import own_map as own_map
 from mesolog.model.import_rows import (
     Drafting,
     Group,
@@ -53,12 +53,6 @@ from mesolog.model.import_rows import (
     with_session,
 )
 from mesolog.model.records import Amendment, Chart, Course, Patient, Session
-
-__all__ = [
-    "ChartPlan", "ColumnMap", "ImportPlan", "Rejection", "Row", "guess_date_format",
-    "guess_field", "is_own_format", "mapped_rows", "own_map", "plan_import", "plan_restore",
-    "session_identity",
-]  # fmt: skip
 
 
 @dataclass
