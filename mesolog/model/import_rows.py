@@ -343,8 +343,7 @@ def row_reasons(
                 draft_from_group(_alone(row, group), chart, how)
             except MesologError as failed:
                 own[row.number] = Rejection(row.number, _where(failed), _why(failed))
-    for number, rejection in disagreeing.items():
-        own.setdefault(number, rejection)
+    own = {**disagreeing, **own}
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), _why(error))
     return with_session(group, own)
