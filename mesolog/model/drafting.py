@@ -44,7 +44,7 @@ from mesolog.model.values import (
     technique,
 )
 from mesolog.model.zones import DEFAULT as ZONE_CATALOGUE
-from mesolog.model.zones import ZoneCatalogue, drafted_zones
+from mesolog.model.zones import ZoneCatalogue, area_key, drafted_zones
 
 # The fields a session cannot be recorded without, by their option, in the order the prompts
 # ask for them, and the Session field each sets.
@@ -393,8 +393,6 @@ def _with_zones(values: dict[str, Any], given: Given, practice: ClinicDefaults) 
     if given.zones:
         values["zones"] = drafted_zones(given.zones, areas, practice.zones)
     elif values.get("zones"):
-        from mesolog.model.zones import area_key
-
         named = {area_key(a) for a in areas}
         values["zones"] = tuple(z for z in values["zones"] if area_key(z.area) in named)
 
