@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -111,8 +110,7 @@ def draft_remarks(
 Field = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One value the session cannot be charted with, and the field it concerns."""
 
     field: Field
