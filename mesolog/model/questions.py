@@ -245,8 +245,7 @@ def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
     return (value or NOT_RECORDED,)
 
 
-@dataclass(frozen=True)
-class GroupStats:
+class GroupStats(NamedTuple):
     """One group of `stats`: sessions, patients, and how many had complications."""
 
     group: str
@@ -329,8 +328,7 @@ def complication_stats(
 # --- recall: who received a lot, and how to reach them -----------------------------------------
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """How to reach a patient (for a recall): name, phone, email, as charted."""
 
     name: str | None = None
@@ -342,8 +340,7 @@ class Contact:
 Administered = tuple[SessionRow, Given, str]
 
 
-@dataclass(frozen=True)
-class LotPatient:
+class LotPatient(NamedTuple):
     """One patient who received a lot: contacts, and each administration (session, substance)."""
 
     patient_id: str
