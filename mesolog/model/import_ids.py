@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mesolog.model.folding import edits, fold
 
@@ -53,8 +54,7 @@ class IdIndex:
         ]
 
 
-@dataclass
-class NewPatient:
+class NewPatient(NamedTuple):
     """A patient a file would create: its id, the row it starts on, and what tells it apart."""
 
     patient_id: str

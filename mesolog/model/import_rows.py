@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from mesolog.errors import (
     InvalidPatientId,
@@ -35,15 +36,13 @@ from mesolog.model.import_map import (
 from mesolog.model.records import PLAIN, Chart, Session
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(NamedTuple):
     row: int
     field: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One source row as field -> text (after the map), with its row number."""
 
     number: int
@@ -51,8 +50,7 @@ class Row:
     fault: str = ""  # what is wrong with the row's bytes: the row is rejected
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """The rows of one session: one patient, one date (one session number, if the file has one)."""
 
     patient: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
 from mesolog.model import values as parse
@@ -159,8 +159,7 @@ def guess_date_format(samples: Iterable[str]) -> str:
 # --- the plan ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The rows of a file, to be read twice (the first pass counts), and how to read them."""
 
     file_name: str
