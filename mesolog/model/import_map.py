@@ -28,7 +28,6 @@ from mesolog.model.exchange import (
 )
 from mesolog.model.folding import fold
 
-SUBSTANCE_FIELDS = NUMBERED_SUBSTANCE_COLUMNS
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")
@@ -36,7 +35,7 @@ IGNORED_FIELDS = ("session", "category", "source")
 # table of the session (docs/fields.md), the ones import leaves alone last.
 FIELDS = (
     *PATIENT_COLUMNS, *(c for c in SESSION_COLUMNS if c not in IGNORED_FIELDS),
-    *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS,
+    *NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION, *IGNORED_FIELDS,
 )  # fmt: skip
 REQUIRED = ("patient", "date", "substance")
 NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")

@@ -26,11 +26,10 @@ from mesolog.errors import (
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
-from mesolog.model.exchange import MEASURE_PREFIX, SUBSTANCE_POSITION
+from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_map import (
     IGNORED_FIELDS,
     NUMBERED,
-    SUBSTANCE_FIELDS,
     read_date,
 )
 from mesolog.model.records import PLAIN, Chart, Session
@@ -105,11 +104,11 @@ def substances_of(row: Row) -> list[dict[str, str]]:
     """The substances a row gives: its plain columns, or its numbered ones (_1, _2...)."""
     found = []
     if row.given.get("substance"):
-        found.append({k: row.given.get(k, "") for k in SUBSTANCE_FIELDS})
+        found.append({k: row.given.get(k, "") for k in NUMBERED_SUBSTANCE_COLUMNS})
     n = 1
     while f"substance_{n}" in row.given:
         if row.given[f"substance_{n}"]:
-            found.append({k: row.given.get(f"{k}_{n}", "") for k in SUBSTANCE_FIELDS})
+            found.append({k: row.given.get(f"{k}_{n}", "") for k in NUMBERED_SUBSTANCE_COLUMNS})
         n += 1
     return found
 
@@ -310,7 +309,9 @@ def _why(error: MesologError) -> str:
 
 
 # Cells that are the same for every row of a session by construction, or the row's own.
-_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+_PER_ROW = frozenset(
+    {"patient", "date", SUBSTANCE_POSITION, *NUMBERED_SUBSTANCE_COLUMNS, *IGNORED_FIELDS}
+)
 
 
 def _alone(row: Row, group: Group) -> Group:

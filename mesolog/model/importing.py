@@ -22,12 +22,11 @@ from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, Unreada
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults
-from mesolog.model.exchange import SUBSTANCE_POSITION
+from mesolog.model.exchange import NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
     FIELDS,
     IGNORED_FIELDS,
-    SUBSTANCE_FIELDS,
     SWAPPABLE,
     ColumnMap,
     DateGuess,
@@ -429,7 +428,7 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
 
 # The nested list of a visit: one entry per product given (the rows of a spreadsheet).
 PRODUCTS = "products"
-PRODUCT_FIELDS = frozenset(SUBSTANCE_FIELDS)
+PRODUCT_FIELDS = frozenset(NUMBERED_SUBSTANCE_COLUMNS)
 VISIT_FIELDS = frozenset(FIELDS) - PRODUCT_FIELDS - {SUBSTANCE_POSITION, *IGNORED_FIELDS}
 VISITS_SHAPE = (
     'JSON import reads `mesolog export --format json`, or a list of visits: [{"patient": "P-1", '
