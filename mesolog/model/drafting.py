@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import corrections
@@ -96,20 +96,18 @@ class Given:
     plain: Mapping[str, Number] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ClinicDefaults:
+class ClinicDefaults(NamedTuple):
     """The clinic's defaults and words from the config, as drafting a session needs them
     (what the patient's page prints is :class:`mesolog.model.aftercare.ClinicDetails`)."""
 
     practitioner: str = ""
     technique: str | None = None
     anaesthetic: str | None = None
-    vocabulary: vocab.Vocabulary = field(default_factory=lambda: vocab.DEFAULT)
-    zones: ZoneCatalogue = field(default_factory=lambda: ZONE_CATALOGUE)
+    vocabulary: vocab.Vocabulary = vocab.DEFAULT
+    zones: ZoneCatalogue = ZONE_CATALOGUE
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(NamedTuple):
     """A drafted session, or what is still missing; the warnings either way."""
 
     session: Session | None

@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidValue
 from mesolog.model import values as parse
@@ -536,11 +536,10 @@ def _header_row(row: object, where: str) -> int:
 # --- rows through the map -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MappedColumn:
+class MappedColumn(NamedTuple):
     """One column the map reads: its place in the row, its field, its word table."""
 
-    index: int
+    place: int
     target: str
     words: dict[str, str]
     separator: str
@@ -565,7 +564,7 @@ def mapped_cells(cells: list[str], columns: list[MappedColumn]) -> dict[str, str
     the map's separator maps each part), with the map's unit on an amount that gives none."""
     given: dict[str, str] = {}
     for column in columns:
-        text = cells[column.index]
+        text = cells[column.place]
         if text[:1] == "'":  # the export's spreadsheet guard: "'=x" was written for "=x"
             text = parse.spreadsheet_unquoted(text)
         if column.separator:
