@@ -49,14 +49,9 @@ LIST_SEPARATOR = "; "
 def complication_spec(item: Complication) -> str:
     """``bruising:mild:onset=2026-11-03``: the ``--complication`` syntax, read back by import."""
     parts = [item.name, *([item.severity] if item.severity else [])]
-    for key, value in (
-        ("onset", item.onset.isoformat() if item.onset else None),
-        ("resolved", item.resolved.isoformat() if item.resolved else None),
-        ("outcome", item.outcome),
-        ("by", item.reported_by),
-    ):
-        if value:
-            parts.append(f"{key}={value}")
+    keys = ("onset", "resolved", "outcome", "by")
+    given = (item.onset, item.resolved, item.outcome, item.reported_by)
+    parts += [f"{key}={_text(value)}" for key, value in zip(keys, given, strict=True) if value]
     return ":".join(parts)
 
 
