@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from mesolog.model.folding import edits, fold
+from mesolog.model.folding import fold
 from mesolog.model.progress import PatientSummary
 
 MAX_SUGGESTIONS = 3
@@ -34,6 +34,22 @@ def patient_matches(search: str, summary: PatientSummary) -> bool:
 # How many keystrokes a mistyped id may be from an id it is offered for: beyond two, an id of
 # the same shape (Q-0143 for P-0213) is another patient, not a slip of the hand.
 MAX_ID_EDITS = 2
+
+
+def edits(a: str, b: str) -> int:
+    """Keystrokes from ``a`` to ``b``: a character changed, added or removed, or two neighbours
+    swapped, each one (the optimal string alignment distance)."""
+    before: list[int] = []
+    above = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, before[j - 2] + 1)
+            row.append(cost)
+        before, above = above, row
+    return above[-1]
 
 
 def close_ids(word: str, people: Iterable[tuple[str, str | None]]) -> list[str]:

@@ -12,7 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from mesolog.model.folding import edits, fold
+from mesolog.model.folding import fold
+
+
+def within_one(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one character changed, added, removed, or two neighbours
+    swapped (and not ``a`` itself)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) < len(b):
+        return a[start:] == b[start + 1 :]
+    if a[start + 1 :] == b[start + 1 :]:
+        return True
+    swapped = a[start : start + 2] == b[start : start + 2][::-1]
+    return swapped and a[start + 2 :] == b[start + 2 :]
 
 
 def _variants(key: str) -> set[str]:
@@ -46,7 +62,7 @@ class IdIndex(dict[str, list[tuple[str, str]]]):
         return [
             other
             for folded, other in candidates
-            if edits(key, folded) == 1 and (renumbered or not numbering(key, folded))
+            if within_one(key, folded) and (renumbered or not numbering(key, folded))
         ]
 
 
