@@ -360,7 +360,7 @@ def draft_session(
         remarks += said + new_product_remarks(chart, values["substances"], practice.vocabulary)
     missing = tuple(f for f in REQUIRED if values.get(REQUIRED_FIELD[f]) in (None, (), ""))
     if missing:
-        return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
+        return Draft(None, missing, tuple(remarks + draft_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
     return _checked(session, chart, today, remarks)
 
@@ -461,17 +461,6 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
 
     current = progress.next_due(chart)
     return current.course if current and not current.complete else None
-
-
-def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
-    """The warnings of a draft still missing fields (at the prompt, between answers)."""
-    return draft_remarks(
-        values["date"],
-        values.get("substances", ()),
-        values.get("method"),
-        values.get("depth_mm"),
-        values.get("indication"),
-    )
 
 
 def _date_remarks(chart: Chart | None, session: Session) -> list[Remark]:

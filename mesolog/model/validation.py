@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
@@ -73,22 +73,15 @@ def make_course(
 def session_remarks(session: Session) -> list[Remark]:
     """(field, warning) for the facts worth a second look; the session is recorded all the same.
     The field says which answer caused it, so a prompt can show it right after that answer."""
-    return draft_remarks(
-        session.date, session.substances, session.method, session.depth_mm, session.indication
-    )
+    return draft_remarks(vars(session))
 
 
-def draft_remarks(
-    day: date,
-    substances: tuple[Substance, ...],
-    method: str | None,
-    depth_mm: float | None,
-    indication: str | None = None,
-) -> list[Remark]:
-    """:func:`session_remarks` of what is known so far (a prompt between answers): a warning
-    about a field not answered yet is not given."""
+def draft_remarks(values: Mapping[str, Any]) -> list[Remark]:
+    """:func:`session_remarks` of what is known so far, by Session field (a prompt between
+    answers): a warning about a field not answered yet is not given."""
+    day, depth_mm = values["date"], values.get("depth_mm")
     notes = []
-    for item in substances:
+    for item in values.get("substances", ()):
         if item.expiry and item.expiry < day:
             expired = (
                 f"{item.name}{f' lot {item.lot}' if item.lot else ''} expired on "
@@ -99,6 +92,7 @@ def draft_remarks(
         if not item.lot:
             text = f"{item.name} has no lot number: a recall could not find this session."
             notes.append(Remark("lot", text))
+    method, indication = values.get("method"), values.get("indication")
     unusual = vocab.depth_remark(depth_mm, method, indication) if depth_mm is not None else None
     if unusual:
         notes.append(Remark("depth", unusual))
