@@ -204,3 +204,30 @@ def test_a_removal_the_other_laptop_did_not_touch_stays_a_clean_removal(
     settle_both(a, b)
     session = only_session(a)
     assert "conflicts" not in session and _names(session) == [] and session["depth_mm"] == 2.0
+
+
+def test_a_course_start_changed_two_ways_is_settled_by_the_command_sync_names(
+    run: Run, tmp_path: Path
+) -> None:
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-1")
+    a("sync")
+    b("sync")
+    plan = ["--sessions", "6", "--interval", "14", "--name", "hair", "--indication", "hair loss"]
+    a("course", "add", "P-1", *plan, "--start", "2026-11-02")
+    b("course", "add", "P-1", *plan, "--start", "2026-11-05")
+    a("sync")
+    said = " ".join(b("sync", expect=1).stderr.split())
+    assert "course hair: start was changed two ways" in said
+    assert "mesolog course edit ID COURSE" in said
+    found = b("check", expect=1).stdout
+    assert "`mesolog course edit P-1 hair --start VALUE`" in " ".join(found.split())
+    b("course", "edit", "P-1", "hair", "--start", "2026-11-05", "--reason", "agreed")
+    b("check")
+    a("sync", expect=None)
+    b("sync")
+    a("sync")
+    assert a.chart("P-1") == b.chart("P-1")
+    chart = tomllib.loads(a.chart("P-1").decode())
+    assert "conflicts" not in chart
+    assert chart["courses"][0]["start"].isoformat() == "2026-11-05"
