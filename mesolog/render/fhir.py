@@ -50,7 +50,6 @@ MEASURE_UNITS = (
     ("_mm", "mm"),
     ("_kg", "kg"),
 )
-GENDERS = {"female": "female", "male": "male", "other": "other"}
 SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
@@ -63,13 +62,8 @@ CONSENT_OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", 
 # Our own extensions' URLs: what no Procedure element holds (needle, points, duration).
 EXTENSION_BASE = "https://mesolog.invalid/fhir/StructureDefinition/"
 OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
-OUTCOMES = {
-    "resolved": "resolved",
-    "recovering": "recovering",
-    "ongoing": "ongoing",
-    "resolved-with-sequelae": "resolvedWithSequelae",
-    "unknown": "unknown",
-}
+# A charted outcome -> its FHIR code: the same word, in camel case where ours has a hyphen.
+OUTCOMES = {o: o for o in vocab.OUTCOMES} | {"resolved-with-sequelae": "resolvedWithSequelae"}
 # The session fields the field table gives a FHIR word (docs/fields.md).
 WORDED = tuple(e for e in TABLE if e.spec.fhir)
 # Course status -> CarePlan status and its activity's status.
@@ -183,15 +177,13 @@ _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 class _SessionFacts(NamedTuple):
     """What every resource of one session repeats, worked out once: its date, whether it is
-    voided and why, the patient's and the Procedure's references and who performed it. The
+    voided and why, and who performed it. The
     elements several resources hold (``subject``, ``partOf``, a performer's ``actor``) are
     made here once and shared: a session's resources are a tenth of an export's dicts fewer."""
 
     date: str
     voided: bool
     void_reason: str
-    patient_ref: str
-    procedure_ref: str
     performer: dict[str, Any] | None
     subject: dict[str, str]
     part_of: list[dict[str, str]]
@@ -344,7 +336,7 @@ class _Builder:
                 "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
                 "name": [{"text": p.name}] if p.name else None,
                 "birthDate": f"{p.birth_year:04d}" if p.birth_year else None,
-                "gender": GENDERS.get(p.sex or ""),
+                "gender": p.sex if p.sex in vocab.SEXES else None,  # our words are FHIR's codes
                 "telecom": telecom or None,
             }
         )
@@ -401,8 +393,6 @@ class _Builder:
             date=session.date.isoformat(),
             voided=session.voided,
             void_reason=void_reason(session) if session.voided else "",
-            patient_ref=patient_ref,
-            procedure_ref=procedure_ref,
             performer=performer,
             subject={"reference": patient_ref},
             part_of=[{"reference": procedure_ref}],
@@ -456,7 +446,7 @@ class _Builder:
                 "status": "entered-in-error" if facts.voided else "active",
                 "scope": {"coding": [CONSENT_SCOPE]},
                 "category": [{"coding": [CONSENT_CATEGORY]}],
-                "patient": {"reference": facts.patient_ref},
+                "patient": facts.subject,
                 "dateTime": facts.date,
                 "policyRule": {"coding": [CONSENT_OPT_IN]},
                 "sourceAttachment": {"title": consent},
