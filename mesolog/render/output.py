@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidValue
-from mesolog.render.console import piped_width
+from mesolog.render.console import piped_width, trimmed
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,8 +60,6 @@ class FilePage:
 
     def console(self) -> Console:
         from rich.console import Console
-
-        from mesolog.render.console import trimmed
 
         if self._console is None:
             drawn = self.drawn

@@ -8,14 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mesolog.model import Chart, Complication, Session, Substance, complication_text
+from mesolog.model import Chart, Complication, Session, Substance, complication_text, progress
 from mesolog.model.amendments import recorded_by, severity_text
 from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-
-    from mesolog.model.progress import MeasurementTrend
 
 
 from mesolog.render.console import (
@@ -47,8 +45,6 @@ from mesolog.render.fit import (
 
 def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dict[str, Any]:
     """The report as plain data: what ``--format json`` prints (amendments always included)."""
-    from mesolog.model import progress
-
     course = progress.next_due(chart)
     trends = progress.measurement_trends(sessions)
     session_list = [
@@ -139,8 +135,6 @@ SESSIONS = (
 
 
 def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRow]:
-    from mesolog.model import progress
-
     gaps = progress.days_between(chart.sessions)
     return [(s, gaps.get(s.id)) for s in sessions]
 
@@ -186,8 +180,6 @@ def report(
 def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool) -> str:
     """The whole report as Markdown: header, sessions, progress, measurements, complications,
     products and lots (and the audit trail with ``--audit``), user text escaped."""
-    from mesolog.model import progress
-
     # User text outside a table is inert as Markdown too (console.markdown_text: the one rule).
     out = [f"# {markdown_text(_who(chart))}", "", "## Sessions", ""]
     if sessions:
@@ -223,8 +215,6 @@ def report_parts(
     Below the width the session table needs, sessions are shown as blocks (see
     :func:`_session_blocks`); the other tables leave out low-value columns or become blocks.
     """
-
-    from mesolog.model import progress
 
     parts: list[RenderableType] = [shown(_who(chart), style="bold")]
     parts.append(_sessions_part(chart, sessions, width))
@@ -265,8 +255,6 @@ def _tables(
 ) -> list[tuple[str, tuple[Column, ...], list[Any]]]:
     """Measurements, complications, products and lots that have rows, each as its title, its
     columns and its rows: the screen counts each complication, the Markdown lists them all."""
-    from mesolog.model import progress
-
     complications = (
         (COMPLICATIONS, [(s, c) for s in sessions for c in s.complications])
         if markdown
@@ -327,7 +315,7 @@ def _protocol(s: Session) -> list[str]:
     return [s.technique, *([s.method] if s.method else []), f"{number_text(s.depth_mm)} mm"]
 
 
-def _changed(trend: MeasurementTrend) -> bool:
+def _changed(trend: progress.MeasurementTrend) -> bool:
     """Whether a measurement was taken more than once (a change can be told)."""
     return len(trend.values) > 1
 
@@ -442,8 +430,6 @@ def _substance_lines(session: Session, room: int) -> list[str]:
 
 def _progress_text(chart: Chart, today: date) -> RenderableType:
 
-    from mesolog.model import progress
-
     state = progress.next_due(chart)
     closed = progress.last_closed_course(chart) if state is None else None
     if closed is not None:
@@ -538,8 +524,6 @@ COURSE_TABLE = (
 
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
-
-    from mesolog.model import progress
 
     p = chart.patient
     grid = Table.grid(padding=(0, 2))
