@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -209,8 +210,19 @@ def due(
     _answer(fmt, due_columns(today), summaries, heading, styles)
 
 
-def _voided(number: int, status: str) -> str:
-    return str(number) + (" voided" if status == "voided" else "")
+def _session_columns(row: Callable[[Any], questions.SessionRow]) -> list[Column]:
+    """The number (marked when voided), date and status of the session ``row`` gives: every
+    answer that lists sessions (`find`, `lot`) shows them so."""
+    return [
+        Column(
+            "#",
+            key="session",
+            value=lambda x: row(x).session,
+            cell=lambda x: f"{row(x).session}{' voided' if row(x).status == 'voided' else ''}",
+        ),
+        Column("Date", value=lambda x: row(x).date.isoformat()),
+        Column("Status", value=lambda x: row(x).status, table=False),
+    ]
 
 
 def found_columns() -> list[Column]:
@@ -219,14 +231,7 @@ def found_columns() -> list[Column]:
 
     return [
         Column("Patient", value=lambda r: r.patient_id),
-        Column(
-            "#",
-            key="session",
-            value=lambda r: r.session,
-            cell=lambda r: _voided(r.session, r.status),
-        ),
-        Column("Date", value=lambda r: r.date.isoformat()),
-        Column("Status", value=lambda r: r.status, table=False),
+        *_session_columns(lambda r: r),
         Column(
             "Areas",
             whole=False,
@@ -297,14 +302,7 @@ def lot_columns(corrected: bool = False) -> list[Column]:
         Column("Name", value=lambda a: a[0].contact.name, table=False),
         Column("Phone", value=lambda a: a[0].contact.phone, table=False),
         Column("Email", value=lambda a: a[0].contact.email, table=False),
-        Column(
-            "#",
-            key="session",
-            value=lambda a: a[1].session,
-            cell=lambda a: _voided(a[1].session, a[1].status),
-        ),
-        Column("Date", value=lambda a: a[1].date.isoformat()),
-        Column("Status", value=lambda a: a[1].status, table=False),
+        *_session_columns(lambda a: a[1]),
         Column("Substance", value=lambda a: a[2][0]),
         Column(
             "Amount",
