@@ -298,23 +298,14 @@ class _Builder:
         key = self.ids.patient_key(chart.patient)
         patient_ref = self.put((key, "patient"), self.patient(chart))
         # Each session's id once: its Procedure, the CarePlans that list it.
-        prefixes = {s.uid: self.ids.under(key, s.uid) for s in chart.sessions}
-        procedures = {uid: self.ids.uuid_under(h, "session") for uid, h in prefixes.items()}
+        procedures = {s.uid: self.ids.uuid(key, s.uid, "session") for s in chart.sessions}
         plans = {
             c.name: self.put((key, "course", c.name), self.plan(chart, c, patient_ref, procedures))
             for c in chart.courses
         }
         based_on = course_links(chart, plans)
         for session in chart.sessions:
-            self.session(
-                chart,
-                session,
-                key,
-                patient_ref,
-                based_on,
-                prefixes[session.uid],
-                procedures[session.uid],
-            )
+            self.session(chart, session, key, patient_ref, based_on, procedures[session.uid])
         for note in chart.amendments:
             self.provenance(
                 (key, "chart-amendment", *amendment_identity(note)), note, [patient_ref]
@@ -383,10 +374,9 @@ class _Builder:
         key: str,
         patient_ref: str,
         based_on: dict[str, list[dict[str, str]]],
-        prefix: Any,
         procedure_id: str,
     ) -> None:
-        at = (key, session.uid)
+        prefix = self.ids.under(key, session.uid)  # the start of every id of the session
         performer = self.practitioner(session.practitioner)
         procedure_ref = self.reference("Procedure", procedure_id)
         facts = _SessionFacts(
@@ -421,7 +411,8 @@ class _Builder:
                 self.ids.uuid_under(prefix, "consent"), self.consent(session.consent, facts)
             )
         for note in session.amendments:
-            self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
+            at = (key, session.uid, "amendment", *amendment_identity(note))
+            self.provenance(at, note, [procedure_ref])
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
         code = measure_unit(name)
