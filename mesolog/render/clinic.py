@@ -140,8 +140,7 @@ def overview(
         f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})"
     )
     out = console()
-    for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
-        out.print(part)
+    out.print(table_or_blocks(out.width, drawn(columns), rows, heading, styles))
 
 
 def _lateness(next_due: date, today: date) -> str:
@@ -183,8 +182,7 @@ def _answer(
     if machine_output(fmt, keys(columns), machine_rows(columns, items)):
         return
     out = console()
-    for part in view(out.width, columns, items, heading, styles):
-        out.print(part)
+    out.print(view(out.width, columns, items, heading, styles))
 
 
 def due(

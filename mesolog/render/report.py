@@ -224,11 +224,11 @@ def report_parts(
         parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
     for title, columns, rows in _tables(sessions):
-        parts += view(width, columns, rows, title)
+        parts.append(view(width, columns, rows, title))
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts += view(width, AUDIT, _audit_rows(sessions), "Audit trail")
+        parts.append(view(width, AUDIT, _audit_rows(sessions), "Audit trail"))
         parts += chart_trail(chart, width)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
@@ -547,8 +547,7 @@ def patient_card(chart: Chart, path: Path, today: date) -> None:
     out.print(grid)
     if chart.courses:
         courses = [(c, progress.course_progress(chart, c)) for c in chart.courses]
-        for part in view(out.width, COURSE_TABLE, courses, "Courses", more=WIDER_ONLY):
-            out.print(part)
+        out.print(view(out.width, COURSE_TABLE, courses, "Courses", more=WIDER_ONLY))
     out.print(_progress_text(chart, today))
     for part in chart_trail(chart, out.width, more=WIDER_ONLY):
         out.print(part)
@@ -571,4 +570,4 @@ def chart_trail(chart: Chart, width: int, more: str = WIDER_OR_CSV) -> list[Rend
     (nothing when the chart has none)."""
     if not chart.amendments:
         return []
-    return view(width, TRAIL_TABLE, chart.amendments, "Changes to details and courses", more=more)
+    return [view(width, TRAIL_TABLE, chart.amendments, "Changes to details and courses", more=more)]
