@@ -573,9 +573,15 @@ def _worded(n: int, kind: str, value: Any) -> tuple[dict[str, str], dict[str, An
     value. Sessions repeat the same depths and gauges: each (field, value) is worded once, by
     type too (1 and 1.0 are equal keys but a valueInteger and a valueDecimal)."""
     field, url = WORDED_URLS[n]
-    number = isinstance(value, int | float) and not isinstance(value, bool)
     note = {"text": field.fhir_note(value) or ""}
-    return note, _extension(url, field.spec.unit, value) if number else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return note, None
+    # A number is an extension of the Procedure too (no Procedure element holds a needle's
+    # gauge or the points injected): a UCUM quantity when the table gives a unit.
+    if field.spec.unit:
+        return note, {"url": url, "valueQuantity": _ucum(value, field.spec.unit)}
+    element = "valueInteger" if isinstance(value, int) else "valueDecimal"
+    return note, {"url": url, element: value}
 
 
 def course_links(chart: Chart, plans: dict[str, str]) -> dict[str, list[dict[str, str]]]:
@@ -618,17 +624,6 @@ def instant(moment: datetime) -> str:
 WORDED_URLS = tuple((e, EXTENSION_BASE + (e.spec.fhir or e.name).replace(" ", "-")) for e in WORDED)
 # A session's values of those fields in one call, in their order.
 WORDED_VALUES = attrgetter(*(e.name for e in WORDED))
-
-
-def _extension(url: str, unit: str | None, value: float) -> dict[str, Any]:
-    """A number the table gives a FHIR word, as an extension of the Procedure (no Procedure
-    element holds a needle's gauge or the points injected): a UCUM quantity when the table
-    gives a unit."""
-    if unit:
-        return {"url": url, "valueQuantity": _ucum(value, unit)}
-    if isinstance(value, int):
-        return {"url": url, "valueInteger": value}
-    return {"url": url, "valueDecimal": value}
 
 
 def _ucum(value: float, code: str) -> dict[str, Any]:
