@@ -362,18 +362,17 @@ def injection_map_section(chart: Chart) -> str:
 
 def _legend(most: int) -> str:
     """The shades and the points each stands for; numbers in a zone are points, then ml."""
-    items = []
     steps = len(_SHADES)
+    swatches = []
     for n, colour in enumerate(_SHADES):
         low = n * most // steps + 1
         high = (n + 1) * most // steps
         if most and low <= high:
-            items.append(
-                f'<span><span class="swatch" style="background:{colour}"></span>{low}–{high} points</span>'
-            )
-    items.append(
-        f'<span><span class="swatch" style="background:{_UNRECORDED}"></span>points not recorded</span>'
-    )
-    items.append('<span><span class="swatch" style="background:#fff"></span>not treated</span>')
+            swatches.append((colour, f"{low}–{high} points"))
+    swatches += [(_UNRECORDED, "points not recorded"), ("#fff", "not treated")]
+    items = [
+        f'<span><span class="swatch" style="background:{colour}"></span>{words}</span>'
+        for colour, words in swatches
+    ]
     items.append("<span>Each zone: its points (pts) and amount (ml) at that session.</span>")
     return f'<div class="legend">{"".join(items)}</div>'
