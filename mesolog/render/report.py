@@ -525,22 +525,17 @@ COURSE_TABLE = (
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
 
+    from mesolog.model.details import PATIENT_FIELDS
+
     p = chart.patient
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")  # a long path wraps, never "…"
-    for key, value in (
-        ("Id", p.id),
-        ("Name", p.name or ""),
-        ("Birth year", str(p.birth_year or "")),
-        ("Sex", p.sex or ""),
-        ("Phone", p.phone or ""),
-        ("Email", p.email or ""),
-        ("Note", p.note or ""),
-        ("Created", p.created.isoformat()),
-        ("Sessions", str(len(chart.active_sessions))),
-        ("File", str(path)),
-    ):
+    # The details `patient new` sets, each headed by its name ("birth_year": Birth year).
+    details = [(name.replace("_", " ").capitalize(), getattr(p, name)) for name in PATIENT_FIELDS]
+    sessions = str(len(chart.active_sessions))
+    rows = [("Id", p.id), *details, ("Created", p.created.isoformat()), ("Sessions", sessions)]
+    for key, value in [*rows, ("File", path)]:
         if value:
             grid.add_row(key, shown(value))
     out = console()
