@@ -80,10 +80,13 @@ class _Ids:
     def __init__(self, keys: ExportKeys) -> None:
         import hashlib
 
-        self.namespace = uuid.UUID(keys.clinic_id)
         self.patient_key = keys.patient_key
-        self.hashed = hashlib.sha1(self.namespace.bytes, usedforsecurity=False)
-        self.systems: dict[str, str] = {}
+        self.hashed = hashlib.sha1(uuid.UUID(keys.clinic_id).bytes, usedforsecurity=False)
+        # The identifier system of each kind of identifier (every resource names one).
+        self.systems = {
+            kind: f"urn:uuid:{self.uuid('identifier-system', kind)}"
+            for kind in ("patient", "course", "session", "session-uid")
+        }
 
     def uuid(self, *parts: object) -> str:
         """``uuid.uuid5(namespace, "a/b/c")``, the namespace hashed once (a clinic's export
@@ -110,11 +113,6 @@ class _Ids:
         digest = prefix.copy()
         digest.update(f"{word}/{key}".encode())
         return _as_uuid5(digest.hexdigest())
-
-    def system(self, kind: str) -> str:
-        if kind not in self.systems:  # a few kinds, asked for by every resource
-            self.systems[kind] = f"urn:uuid:{self.uuid('identifier-system', kind)}"
-        return self.systems[kind]
 
 
 # The RFC 4122 variant (10xx) in place of a hex digit's top two bits.
@@ -324,7 +322,7 @@ class _Builder:
         return _present(
             {
                 "resourceType": "Patient",
-                "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
+                "identifier": [{"system": self.ids.systems["patient"], "value": p.id}],
                 "name": [{"text": p.name}] if p.name else None,
                 "birthDate": f"{p.birth_year:04d}" if p.birth_year else None,
                 "gender": p.sex if p.sex in vocab.SEXES else None,  # our words are FHIR's codes
@@ -356,7 +354,7 @@ class _Builder:
         return {
             "resourceType": "CarePlan",
             "identifier": [
-                {"system": self.ids.system("course"), "value": f"{chart.patient.id}/{course.name}"}
+                {"system": self.ids.systems["course"], "value": f"{chart.patient.id}/{course.name}"}
             ],
             "status": status,
             "intent": "plan",
@@ -469,8 +467,8 @@ class _Builder:
         based_on: dict[str, list[dict[str, str]]],
     ) -> dict[str, Any]:
         identifier = [
-            {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
-            {"system": self.ids.system("session-uid"), "value": session.uid},
+            {"system": self.ids.systems["session"], "value": f"{chart.patient.id}/{session.id}"},
+            {"system": self.ids.systems["session-uid"], "value": session.uid},
         ]
         extensions, notes = worded_notes(session)
         if session.notes:
