@@ -514,10 +514,9 @@ class _Builder:
     def adverse_event(
         self, problem: Complication, facts: _SessionFacts, suspects: list[str]
     ) -> dict[str, Any]:
-        code = OUTCOMES.get(problem.outcome or "")
         resolved = f" {problem.resolved.isoformat()}" if problem.resolved else ""
-        coding = {"coding": [{"system": OUTCOME, "code": code}]}
-        outcome = {**coding, "text": f"{problem.outcome}{resolved}"} if code else None
+        coding = _coding(OUTCOME, OUTCOMES.get(problem.outcome or ""))
+        outcome = {**coding, "text": f"{problem.outcome}{resolved}"} if coding else None
         by_patient = problem.reported_by == "patient"
         return _present(
             {
