@@ -37,18 +37,15 @@ def file_format(path: Path, given: str | None) -> str:
     """The --format a file named ``path`` is written in; ``given`` is --format when it was
     typed. Refused when the extension names no form, or another form than --format."""
     wanted = FILE_FORMATS.get(path.suffix.lower())
-    if wanted is None:
-        raise InvalidValue(
-            "--output", str(path), "the file name must end in " + ", ".join(FILE_FORMATS)
-        )
-    if given is not None and given != wanted:
-        raise InvalidValue(
-            "--output",
-            str(path),
-            f"{path.suffix} holds the {wanted} form but --format is {given}; "
-            "leave out --format or name the file for it",
-        )
-    return wanted
+    if wanted is not None and given in (None, wanted):
+        return wanted
+    why = (
+        "the file name must end in " + ", ".join(FILE_FORMATS)
+        if wanted is None
+        else f"{path.suffix} holds the {wanted} form but --format is {given}; "
+        "leave out --format or name the file for it"
+    )
+    raise InvalidValue("--output", str(path), why)
 
 
 class FilePage:
