@@ -148,9 +148,7 @@ def _who(chart: Chart) -> str:
     """``P-0042 · Ana Ruiz · born 1986 · female``: the report's first line."""
     p = chart.patient
     return " · ".join(
-        x
-        for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "")
-        if x
+        x for x in (p.id, p.name, f"born {p.birth_year}" if p.birth_year else "", p.sex) if x
     )
 
 
