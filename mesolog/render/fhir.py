@@ -304,10 +304,7 @@ class _Builder:
         based_on = course_links(chart, plans)
         for session in chart.sessions:
             self.session(chart, session, key, patient_ref, based_on, procedures[session.uid])
-        for note in chart.amendments:
-            self.provenance(
-                (key, "chart-amendment", *amendment_identity(note)), note, [patient_ref]
-            )
+        self.provenances((key, "chart-amendment"), chart.amendments, patient_ref)
         # The entries made so far, handed out once (the writer streams them).
         entries, self.entries = self.entries, []
         return entries
@@ -408,9 +405,7 @@ class _Builder:
             self.put_id(
                 self.ids.uuid_under(prefix, "consent"), self.consent(session.consent, facts)
             )
-        for note in session.amendments:
-            at = (key, session.uid, "amendment", *amendment_identity(note))
-            self.provenance(at, note, [procedure_ref])
+        self.provenances((key, session.uid, "amendment"), session.amendments, procedure_ref)
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
         code = measure_unit(name)
@@ -443,21 +438,24 @@ class _Builder:
             }
         )
 
-    def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
-        """One correction: who made it, when, why, what it changed and what it targets."""
-        who = self.practitioner(note.by) or {"display": "not recorded"}
-        resource = {
-            "resourceType": "Provenance",
-            "target": [{"reference": ref} for ref in targets],
-            "recorded": instant(note.at),
-            "activity": {
-                "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
-                "text": "; ".join(note.changes) or "amended",
-            },
-            "agent": [{"who": who}],
-            "reason": [{"text": note.reason}] if note.reason else None,
-        }
-        self.put(parts, _present(resource))
+    def provenances(self, at: tuple[object, ...], trail: Iterable[Amendment], target: str) -> None:
+        """Each correction of a trail: who made it, when, why, what it changed and what it
+        targets. Its id is ``at`` and what makes it the same correction on every machine (a trail
+        merged by sync may hold it at another place): when, who and why."""
+        for note in trail:
+            who = self.practitioner(note.by) or {"display": "not recorded"}
+            resource = {
+                "resourceType": "Provenance",
+                "target": [{"reference": target}],
+                "recorded": instant(note.at),
+                "activity": {
+                    "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+                    "text": "; ".join(note.changes) or "amended",
+                },
+                "agent": [{"who": who}],
+                "reason": [{"text": note.reason}] if note.reason else None,
+            }
+            self.put((*at, note.at.isoformat(), note.by, note.reason), _present(resource))
 
     def procedure(
         self,
@@ -590,12 +588,6 @@ def course_links(chart: Chart, plans: dict[str, str]) -> dict[str, list[dict[str
         if course is not None:
             links[name] = [{"reference": plans[course.name]}]
     return links
-
-
-def amendment_identity(note: Amendment) -> tuple[str, str, str]:
-    """What makes a correction the same one on every machine (a trail merged by sync may hold
-    it at another place): when, who and why."""
-    return note.at.isoformat(), note.by, note.reason
 
 
 def seriousness(problem: Complication) -> str | None:
