@@ -278,9 +278,8 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
     _answer(fmt, found_columns(), rows, heading, styles)
 
 
-# One row per administration of the lot: (the patient, the session, the substance given,
-# whether it is the patient's first row: the table names who to call once, next to it).
-# (patient, session, product, first of the patient's rows, "" or what corrected the lot away)
+# One row per administration of the lot: (patient, session, product, whether it is the patient's
+# first row (the table names who to call once, next to it), "" or what corrected the lot away).
 Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str]
 
 
