@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -65,8 +66,6 @@ def piped_width() -> int:
     Piped tables follow the same rules as a terminal of that width (values are never cut:
     columns are left out, named under the table, or rows become blocks), so nothing is lost,
     and a report never becomes a box table hundreds of columns wide."""
-    import os
-
     columns = os.environ.get("COLUMNS", "").strip()
     return int(columns) if columns.isdigit() and int(columns) > 0 else PIPED_WIDTH
 
@@ -77,8 +76,6 @@ def console(stderr: bool = False) -> Console:
     and italics).
 
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
-    import os
-
     from rich.console import Console
 
     if current_page is not None and not stderr:
@@ -276,7 +273,6 @@ def said(text: str) -> None:
     whole); on a terminal, wrapped at its width between words, so the terminal never cuts a
     word, a flag or an id in two."""
     if sys.stderr.isatty():
-        import os
         import textwrap
 
         try:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
 from mesolog.model import Chart
-from mesolog.render.console import stream, to_json_line, write
+from mesolog.render.console import counted, stream, to_json_line, write
 
 if TYPE_CHECKING:
     from mesolog.model.importing import ImportPlan
@@ -138,8 +138,6 @@ SHOWN = 50
 
 def refused_sentence(plan: ImportPlan) -> str:
     """Why ``--apply`` wrote nothing, and the two ways on."""
-    from mesolog.render.console import counted
-
     n = len({r.row for r in plan.rejected})
     was, them = ("was", "it") if n == 1 else ("were", "them")
     return (
@@ -152,8 +150,6 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
     """The dry-run (or applied) report: rows read/accepted/rejected, what would be created.
     Its last line says what happened: a dry run, or (``refused``) an ``--apply`` that wrote
     nothing because rows were rejected."""
-    from mesolog.render.console import counted
-
     new = plan.new_patients
     others = f" and {len(new) - 20} more" if len(new) > 20 else ""
     lines = [
