@@ -35,14 +35,10 @@ COMMAND_MODULES = {
 }
 
 
-def _load(module: str) -> None:
-    importlib.import_module(f"mesolog.cli.{module}")
-
-
 def every_command() -> typer.Typer:
     """The application with every command registered."""
     for module in sorted(set(COMMAND_MODULES.values())):
-        _load(module)
+        importlib.import_module(f"mesolog.cli.{module}")
     return app
 
 
@@ -96,7 +92,7 @@ def main() -> NoReturn:
     name = None if completing else invoked_name(sys.argv[1:])
     if name in COMMAND_MODULES:
         RUNNING.word = name  # its module registers that command alone
-        _load(COMMAND_MODULES[name])
+        importlib.import_module(f"mesolog.cli.{COMMAND_MODULES[name]}")
     else:
         every_command()  # --help, an unknown command's suggestions, completion: Typer's own
     try:

@@ -94,35 +94,33 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
-def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
-    """The summary is a web page: a name that does not end in .html is refused before anything
-    is read."""
-    if (
-        value is not None
-        and not ctx.resilient_parsing
-        and value.suffix.lower() not in (".html", ".htm")
-    ):
-        from mesolog.errors import InvalidValue
+def _refused_output(
+    wrong: "Callable[[Path], bool]", why: str
+) -> "Callable[[typer.Context, Path | None], Path | None]":
+    """The check of an --output that refuses, before anything is read, a name that is ``wrong``
+    for the command, saying ``why``."""
 
-        raise InvalidValue(
-            "--output", str(value), "the summary is a web page: end the name in .html"
-        )
-    return value
+    def check(ctx: typer.Context, value: Path | None) -> Path | None:
+        if value is not None and not ctx.resilient_parsing and wrong(value):
+            from mesolog.errors import InvalidValue
+
+            raise InvalidValue("--output", str(value), why)
+        return value
+
+    return check
 
 
-def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
-    """``export --format fhir-ndjson`` writes a folder of files: an existing file named is
-    refused before anything is read."""
-    if value is not None and not ctx.resilient_parsing and value.is_file():
-        from mesolog.errors import InvalidValue
-
-        raise InvalidValue(
-            "--output",
-            str(value),
-            "it is a file; --output names the folder --format fhir-ndjson writes its files into "
-            "(other formats print: redirect them, e.g. mesolog export --format csv > FILE)",
-        )
-    return value
+# The summary is a web page: a name that does not end in .html is refused.
+_page_checked = _refused_output(
+    lambda path: path.suffix.lower() not in (".html", ".htm"),
+    "the summary is a web page: end the name in .html",
+)
+# `export --format fhir-ndjson` writes a folder of files: an existing file named is refused.
+_folder_checked = _refused_output(
+    Path.is_file,
+    "it is a file; --output names the folder --format fhir-ndjson writes its files into "
+    "(other formats print: redirect them, e.g. mesolog export --format csv > FILE)",
+)
 
 
 def _output_option(
@@ -267,21 +265,11 @@ def _option_annotation(entry: "Entry") -> Any:
         help=spec.help,
         show_default=not entry.many,
         parser=conversion.whole_number(spec.option, spec.help) if entry.whole else None,
-        shell_complete=_SESSION_COMPLETERS.get(spec.parameter),
+        # A field completes from the completer named for its plural, where there is one
+        # (--area from completion.areas, --course from completion.courses).
+        shell_complete=getattr(completion, f"{spec.parameter}s", None),
     )
     return Annotated[typed | None, option]
-
-
-# The session options that complete from the data or the vocabulary, by parameter name.
-_SESSION_COMPLETERS = {
-    "area": completion.areas,
-    "substance": completion.substances,
-    "indication": completion.indications,
-    "technique": completion.techniques,
-    "method": completion.methods,
-    "anaesthetic": completion.anaesthetics,
-    "course": completion.courses,
-}
 
 
 def given_from(params: dict[str, object]) -> "Given":
