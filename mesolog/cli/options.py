@@ -58,6 +58,12 @@ def format_option(help: str) -> Any:
 FormatOption = Annotated[str, format_option("table, json, csv or markdown. Example: --format json")]
 
 
+def flag(name: str, help: str, example: str = "") -> Any:
+    """An option that is on when given: named, so that Typer makes no ``--no-`` form of it; its
+    help ends with its example, the flag itself unless ``example`` says more."""
+    return typer.Option(name, help=f"{help} Example: {example or name}")
+
+
 def whole_option(option: str, metavar: str, help: str) -> Any:
     """An option that takes a whole number: anything else is refused in one sentence naming it."""
     parser = conversion.whole_number(option, help)
@@ -150,10 +156,7 @@ OutputOption = Annotated[
         _output_checked,
     ),
 ]
-ForceOption = Annotated[
-    bool,
-    typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
-]
+ForceOption = Annotated[bool, flag("--force", "With --output: replace the file if it exists.")]
 # `summary` always writes a file (ID-summary-DATE.html unless told where): the same two
 # options in its own words.
 PageOutputOption = Annotated[
@@ -165,9 +168,7 @@ PageOutputOption = Annotated[
         metavar="FILE.html",
     ),
 ]
-PageForceOption = Annotated[
-    bool, typer.Option("--force", help="Replace the file if it exists. Example: --force")
-]
+PageForceOption = Annotated[bool, flag("--force", "Replace the file if it exists.")]
 # `export --format fhir-ndjson` writes a folder: one .ndjson file a resource type.
 FolderOutputOption = Annotated[
     Path | None,
@@ -180,10 +181,7 @@ FolderOutputOption = Annotated[
     ),
 ]
 FolderForceOption = Annotated[
-    bool,
-    typer.Option(
-        "--force", help="With --output: replace the .ndjson files there. Example: --force"
-    ),
+    bool, flag("--force", "With --output: replace the .ndjson files there.")
 ]
 
 
