@@ -213,9 +213,9 @@ def keyword_options(
     run (``add`` runs: ``amend``'s forty options are never built)."""
 
     def with_options(command: "Command") -> "Command":
-        from mesolog.cli.running import RUNNING
+        from mesolog.cli import running
 
-        if not RUNNING.registers(command.__name__):
+        if not running.registers(command.__name__):
             return command
         own = list(inspect.signature(command).parameters.values())
         keyword = inspect.Parameter.KEYWORD_ONLY
