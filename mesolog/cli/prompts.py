@@ -108,12 +108,10 @@ def ask_missing(
     defaults = drafting.prompt_defaults(chart, practice)
     for name in missing:  # in the order of drafting.REQUIRED
         given = _ask(LABELS[name], defaults[name], given, name, draft)
+        show(draft(given), {name})
         if name == "substance":
-            show(draft(given), {"substance"})
             given = _ask_lots(given, chart, practice)
             show(draft(given), {"substance", "lot"})
-        else:
-            show(draft(given), {name})
     if missing:
         given = _ask_protocol(given, chart, draft)
         if chart.last_session is None:
