@@ -149,9 +149,8 @@ class State:
 
     def reading_clinic(self) -> "Clinic":
         """The clinic of a reading command: a data folder that does not exist is refused."""
-        location = self.location()
         clinic = self.clinic()
-        clinic.require_folder(location.chosen_by)
+        clinic.require_folder(self.location().chosen_by)
         return clinic
 
     def starting_clinic(self) -> "Clinic":

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from mesolog.model.drafting import Given
     from mesolog.model.fields import Entry
 
+    # What checks an --output as it is parsed: the name, or a refusal.
+    OutputCheck = Callable[[typer.Context, Path | None], Path | None]
+
 Command = TypeVar("Command", bound="Callable[..., None]")
 
 
@@ -100,9 +103,7 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
-def _refused_output(
-    wrong: "Callable[[Path], bool]", why: str
-) -> "Callable[[typer.Context, Path | None], Path | None]":
+def _refused_output(wrong: "Callable[[Path], bool]", why: str) -> "OutputCheck":
     """The check of an --output that refuses, before anything is read, a name that is ``wrong``
     for the command, saying ``why``."""
 
@@ -129,12 +130,7 @@ _folder_checked = _refused_output(
 )
 
 
-def _output_option(
-    help: str,
-    check: "Callable[[typer.Context, Path | None], Path | None]",
-    *short: str,
-    metavar: str = "FILE",
-) -> Any:
+def _output_option(help: str, check: "OutputCheck", *short: str, metavar: str = "FILE") -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
     parsed, no default shown. Every one is written by ``store.outputs`` (``save_output``, or
     ``save_lines`` for a folder), which never replaces an existing file without ``--force``."""
