@@ -15,6 +15,7 @@ from mesolog.cli.application import (
 from mesolog.cli.options import (
     FolderForceOption,
     FolderOutputOption,
+    flag,
     format_option,
     patient_argument,
     whole_option,
@@ -133,16 +134,14 @@ def import_file(
         ),
     ],
     apply: Annotated[
-        bool,
-        typer.Option(
-            "--apply", help="Write the sessions (else a dry run reports only). Example: --apply"
-        ),
+        bool, flag("--apply", "Write the sessions (else a dry run reports only).")
     ] = False,
     skip_rejected: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--skip-rejected",
-            help="With --apply, import the accepted rows even if some were rejected. Example: --apply --skip-rejected",
+            "With --apply, import the accepted rows even if some were rejected.",
+            "--apply --skip-rejected",
         ),
     ] = False,
     new_patient: Annotated[
