@@ -10,7 +10,9 @@ from pathlib import Path
 
 from conftest import snapshot
 
-HEADER = "patient,name,birth_year,date,areas,substance,amount,unit,lot,depth_mm,technique,anaesthetic"
+HEADER = (
+    "patient,name,birth_year,date,areas,substance,amount,unit,lot,depth_mm,technique,anaesthetic"
+)
 
 
 def csv_file(folder: Path, text: str, name: str = "visits.csv") -> Path:
@@ -26,7 +28,9 @@ def chart(data_dir: Path, pid: str) -> dict:  # type: ignore[type-arg]
 # --- cells past the header ----------------------------------------------------------------------
 
 
-def test_a_semicolon_in_an_unquoted_note_rejects_the_row(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_semicolon_in_an_unquoted_note_rejects_the_row(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     run("patient", "new", "P-1")
     path = csv_file(
         tmp_path,
@@ -60,6 +64,124 @@ def test_a_trailing_extra_cell_rejects_the_row_but_an_empty_one_does_not(
     before = snapshot(data_dir)
     refused = run("import", str(path), "--apply", expect=1)
     said = " ".join(refused.stdout.split())
-    assert "row 2: it has 13 cells but the header names 12 columns" in said and "'call back'" in said
+    assert (
+        "row 2: it has 13 cells but the header names 12 columns" in said and "'call back'" in said
+    )
     assert "row 3" not in said
     assert snapshot(data_dir) == before
+
+
+# --- a second chart for a patient the clinic holds ---------------------------------------------
+
+
+def _ana(run) -> None:  # type: ignore[no-untyped-def]
+    run("config", "set", "anaesthetic", "none")
+    run("patient", "new", "P-42", "--name", "Ana Ruiz", "--birth-year", "1986")
+
+
+def test_a_zero_padded_id_of_an_existing_patient_is_refused_with_did_you_mean(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _ana(run)
+    # The file names nobody: only the id tells, and P-0042 is P-42 written with zeros.
+    path = csv_file(tmp_path, f"{HEADER}\nP-0042,,,2026-11-20,scalp,biotin,1,ml,B,1.5,gun,none\n")
+    before = snapshot(data_dir)
+    refused = run("import", str(path), "--apply", expect=1)
+    said = " ".join(refused.stdout.split())
+    assert "did you mean P-42?" in said and "--new-patient P-0042" in said
+    assert snapshot(data_dir) == before
+    assert not (data_dir / "patients" / "P-0042.toml").exists()
+    # The practitioner says it is another patient: the chart starts.
+    run("import", str(path), "--apply", "--new-patient", "P-0042")
+    assert chart(data_dir, "P-0042")["sessions"]
+
+
+def test_an_other_id_with_the_same_name_and_birth_year_is_refused(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _ana(run)
+    path = csv_file(
+        tmp_path,
+        f"{HEADER}\n"
+        "ANA-RUIZ,ANA RUÍZ,1986,2026-11-20,scalp,biotin,1,ml,B,1.5,gun,none\n"
+        "P-0042,Ana Ruiz,1986,2026-11-21,scalp,biotin,1,ml,B,1.5,gun,none\n"
+        "P-7,Ana Ruiz,1990,2026-11-22,scalp,biotin,1,ml,B,1.5,gun,none\n",
+    )
+    before = snapshot(data_dir)
+    refused = run("import", str(path), "--apply", expect=1)
+    said = " ".join(refused.stdout.split())
+    assert "row 2, patient: no patient 'ANA-RUIZ' in the clinic, but P-42 has the same name" in said
+    assert "row 3, patient: no patient 'P-0042'" in said and said.count("did you mean P-42?") == 2
+    assert "row 4" not in said  # born 1990: another Ana Ruiz
+    assert "--new-patient ANA-RUIZ,P-0042" in said
+    assert snapshot(data_dir) == before
+    run("import", str(path), "--apply", "--skip-rejected")
+    assert sorted(p.stem for p in (data_dir / "patients").glob("*.toml")) == ["P-42", "P-7"]
+
+
+# --- a restored export into charts the clinic holds ------------------------------------------
+
+
+def _two_copies(run, data_dir: Path, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """P-1 in this clinic with one session, copied to a second folder; the second folder's
+    export after it changed the copy (returned: its path)."""
+    run("config", "set", "practitioner", "Dr A")
+    run("patient", "new", "P-1", "--name", "Ana Ruiz", "--phone", "111")
+    run(
+        "add", "P-1", "--area", "scalp", "--substance", "minoxidil 0.5%:2ml:LOT M1", "--depth",
+        "1.5", "--technique", "gun", "--anaesthetic", "none", "--date", "2026-11-02", "--no-input",
+    )  # fmt: skip
+    one = tmp_path / "one.json"
+    one.write_text(run("export", "--format", "json").stdout)
+    two = tmp_path / "two"
+    two.mkdir()
+    on_two = ("--data-dir", str(two))
+    run(*on_two, "import", str(one), "--apply")
+    run(*on_two, "amend", "P-1", "1", "--depth", "3", "--add-complication",
+        "bruising:mild:onset=2026-11-03", "--reason", "told by phone")  # fmt: skip
+    run(*on_two, "patient", "edit", "P-1", "--phone", "222", "--reason", "new phone")
+    run(*on_two, "course", "add", "P-1", "--sessions", "6", "--interval", "14", "--name", "c2",
+        "--start", "2026-11-02")  # fmt: skip
+    copy = tmp_path / "two.json"
+    copy.write_text(run(*on_two, "export", "--format", "json").stdout)
+    return copy
+
+
+def test_what_a_copy_holds_otherwise_is_said_never_dropped_without_a_word(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    copy = _two_copies(run, data_dir, tmp_path)
+    before = snapshot(data_dir)
+    report = run("import", str(copy))
+    said = " ".join(report.stdout.split())
+    assert "Left out, the file differing from the chart:" in said
+    assert "P-1 session 1 differs from the chart in depth_mm, complications, amendments" in said
+    assert "mesolog amend P-1 1" in said
+    assert "P-1's details differ from the chart in phone" in said
+    assert "P-1's course 'c2' is not in the chart" in said and "mesolog course add P-1" in said
+    run("import", str(copy), "--apply")
+    # Nothing merged in: the chart is as it was (the report said what to do).
+    assert snapshot(data_dir) == before
+    [session] = chart(data_dir, "P-1")["sessions"]
+    assert session["depth_mm"] == 1.5 and "complications" not in session
+
+
+def test_a_copy_of_one_patient_under_another_id_is_rejected_naming_the_chart(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _two_copies(run, data_dir, tmp_path)
+    exported = json.loads(run("export", "--format", "json").stdout)
+    exported["charts"][0]["patient"]["id"] = "P-9"
+    renamed = tmp_path / "p9.json"
+    renamed.write_text(json.dumps(exported))
+    before = snapshot(data_dir)
+    refused = run("import", str(renamed), "--apply", "--skip-rejected")
+    said = " ".join(refused.stdout.split())
+    assert "1 rejected" in said and "did you mean P-1?" in said  # one keystroke, the same name
+    assert snapshot(data_dir) == before
+    # Said to be a new patient, the copy's sessions are still P-1's: rejected, naming P-1.
+    refused = run("import", str(renamed), "--apply", "--skip-rejected", "--new-patient", "P-9")
+    said = " ".join(refused.stdout.split())
+    assert "1 rejected" in said and "P-9 session 1 is P-1's session 1 in this clinic" in said
+    assert snapshot(data_dir) == before
+    assert not (data_dir / "patients" / "P-9.toml").exists()

@@ -180,6 +180,7 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         ("Unknown values", plan.unknown_values, plan.unknown_values.more),
         ("New patients with close ids (check each is a different person)", plan.close_new_ids, 0),
         ("Likely duplicates of sessions in the charts", plan.duplicates, plan.duplicates.more),
+        ("Left out, the file differing from the chart", plan.differs, plan.differs.more),
         ("Warnings (recorded all the same)", plan.warnings, plan.warnings.more),
     )
     for title, items, counted_only in sections:

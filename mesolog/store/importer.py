@@ -14,6 +14,7 @@ from mesolog.errors import InvalidValue, UnreadableImport
 from mesolog.model import Chart
 from mesolog.model import import_map as map_
 from mesolog.model import importing as plan_
+from mesolog.model.import_ids import TypoCheck
 from mesolog.model.import_rows import Drafting, Row
 from mesolog.store.clinic import Clinic
 from mesolog.store.codec import decode_chart
@@ -86,6 +87,27 @@ def _charts(clinic: Clinic) -> Callable[[str], Chart | None]:
     return chart
 
 
+def _holders(clinic: Clinic) -> Callable[[], dict[str, plan_.Holder]]:
+    """Who holds each session and patient uid of the clinic, read once when first asked (a
+    restored export asks it); a chart that cannot be read holds none."""
+    import functools
+
+    @functools.cache
+    def holders() -> dict[str, plan_.Holder]:
+        found: dict[str, plan_.Holder] = {}
+        for entry in clinic.entries():
+            if entry.chart is None:
+                continue
+            patient = entry.chart.patient
+            if patient.uid:
+                found.setdefault(patient.uid, (patient.id, None))
+            for session in entry.chart.sessions:
+                found.setdefault(session.uid, (patient.id, session.id))
+        return found
+
+    return holders
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """How to read the file, besides its name (see ``docs/import.md``)."""
@@ -151,6 +173,8 @@ def _source(
     clinic: Clinic, path: Path, today: date, options: ImportOptions
 ) -> plan_.Source | plan_.ImportPlan | MapWritten:
     """The rows of ``path`` to plan from; mesolog's own JSON export is planned whole here."""
+    from functools import partial
+
     kind = kind_of(path)
     if options.encoding and kind != "csv":  # never ignored: a workbook or JSON names its own
         raise InvalidValue("--encoding", options.encoding, f"a .{kind} file names its own encoding")
@@ -159,7 +183,13 @@ def _source(
     data, _ = read_json(path)
     if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
         exported, identity = exported_charts(path)
-        plan = plan_.plan_restore(path.name, exported, _charts(clinic), today)
+        charts = _charts(clinic)
+        typo = TypoCheck(
+            clinic.people,
+            {i.casefold() for i in options.new_ids},
+            partial(plan_.chart_birth_year, charts),
+        )
+        plan = plan_.plan_restore(path.name, exported, charts, today, _holders(clinic), typo)
         plan.clinic_id = identity
         return plan
     if not all(isinstance(visit["patient"], str) for visit in data):  # a list of visits
