@@ -185,3 +185,81 @@ def test_a_copy_of_one_patient_under_another_id_is_rejected_naming_the_chart(
     assert "1 rejected" in said and "P-9 session 1 is P-1's session 1 in this clinic" in said
     assert snapshot(data_dir) == before
     assert not (data_dir / "patients" / "P-9.toml").exists()
+
+
+# --- one chart that cannot be read ---------------------------------------------------------------
+
+
+def test_a_corrupt_chart_rejects_its_own_rows_and_the_others_import(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    run("patient", "new", "P-1", "--name", "Ana Ruiz")
+    run("patient", "new", "P-3", "--name", "Lena Berg")
+    broken = data_dir / "patients" / "P-3.toml"
+    broken.write_text(broken.read_text() + "\n[[sessions]\nid = \n")
+    path = csv_file(
+        tmp_path,
+        f"{HEADER}\n"
+        "P-1,Ana Ruiz,,2026-11-20,scalp,biotin,1,ml,B,1.5,gun,none\n"
+        "P-3,Lena Berg,,2026-11-20,scalp,biotin,1,ml,B,1.5,gun,none\n",
+    )
+    before = snapshot(data_dir)
+    refused = run("import", str(path), "--apply", expect=1)
+    said = " ".join(refused.stdout.split())
+    assert "row 3, patient: the chart of P-3 cannot be read" in said and "row 2" not in said
+    assert snapshot(data_dir) == before
+    done = run("import", str(path), "--apply", "--skip-rejected")
+    assert "Imported 1 session into 1 chart" in " ".join(done.stdout.split())
+    assert len(chart(data_dir, "P-1")["sessions"]) == 1
+    assert before["patients/P-3.toml"] == snapshot(data_dir)["patients/P-3.toml"]
+
+
+# --- two imports of one file at once -----------------------------------------------------------
+
+
+def test_two_imports_of_one_file_at_once_say_what_each_wrote(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from conftest import WAIT_S
+
+    run("init", "--git")  # each import announces the charts it is about to write
+    run("patient", "new", "P-1", "--name", "Ana Ruiz")
+    rows = [
+        f"P-1,Ana Ruiz,,2026-10-{day:02d},scalp,biotin,1,ml,B,1.5,gun,none" for day in range(1, 5)
+    ]
+    path = csv_file(tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    # P-1's lock is held here while both imports plan, so that both planned before either wrote.
+    (data_dir / ".locks").mkdir(exist_ok=True)
+    held = os.open(data_dir / ".locks" / "p-1.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    env = {**os.environ, "MESOLOG_LOCK_TIMEOUT": str(WAIT_S)}
+    imports = [
+        subprocess.Popen(
+            [sys.executable, "-m", "mesolog", "import", str(path), "--apply"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    # Each import announces P-1 (a line in its file of the git folder) just before its lock.
+    writing = data_dir / ".git" / "mesolog-writing"
+    deadline = time.monotonic() + WAIT_S
+    while sum("P-1.toml" in f.read_text() for f in writing.glob("*.json")) < 2:
+        assert time.monotonic() < deadline, "the imports never came to write"
+        time.sleep(0.05)  # how often to look, not how long to wait
+    os.close(held)
+    said = [" ".join(p.communicate(timeout=WAIT_S)[0].split()) for p in imports]
+    assert [p.returncode for p in imports] == [0, 0], said
+    assert sorted("Imported 4 sessions into 1 chart" in s for s in said) == [False, True], said
+    [second] = [s for s in said if "Imported 4" not in s]
+    assert "Imported 0 sessions into 0 charts" in second
+    assert "Already in the charts (left out): 4 sessions" in second
+    assert len(chart(data_dir, "P-1")["sessions"]) == 4

@@ -128,6 +128,9 @@ class ImportPlan:
     # What a restored export holds otherwise than the chart (a session, the patient's details,
     # a course): left out, the chart kept, and said, with the command that changes the chart.
     differs: Said = field(default_factory=Said)
+    # After --apply: the sessions and charts really written (another import of the same rows
+    # at the same moment may have written some of them first).
+    written: tuple[int, int] | None = None
 
     @property
     def where(self) -> str:

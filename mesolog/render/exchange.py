@@ -156,11 +156,12 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
 
     new = plan.new_patients
     others = f" and {len(new) - 20} more" if len(new) > 20 else ""
+    sessions, charts = plan.written or (plan.sessions, len(plan.charts))
     lines = [
         f"{plan.file_name}: {counted(plan.rows_read, plan.unit)} read, {plan.accepted_rows} accepted, "
         f"{len({r.row for r in plan.rejected})} rejected.",
-        f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
-        f"{counted(len(plan.charts), 'chart')}"
+        f"{'Imported' if applied else 'Would import'} {counted(sessions, 'session')} into "
+        f"{counted(charts, 'chart')}"
         + (f"; new patients: {', '.join(new[:20])}{others}." if new else "; no new patient."),
     ]
     if plan.dates:

@@ -16,7 +16,7 @@ from mesolog.model import import_map as map_
 from mesolog.model import importing as plan_
 from mesolog.model.import_ids import TypoCheck
 from mesolog.model.import_rows import Drafting, Row
-from mesolog.store.clinic import Clinic
+from mesolog.store.clinic import Clinic, ImportWritten
 from mesolog.store.codec import decode_chart
 from mesolog.store.tables import (
     SourceRow,
@@ -146,15 +146,25 @@ def apply(
     (:meth:`Clinic.import_charts`)."""
     if planned.whole:  # a short file, or mesolog's own JSON export: written as planned
         charts = list(planned.charts.values())
-        clinic.import_charts(charts, planned.file_name, author, planned.clinic_id)
-        return planned
+        written = clinic.import_charts(charts, planned.file_name, author, planned.clinic_id)
+        return _as_written(planned, written)
     found = _source(clinic, path, how.today, options)
     if not isinstance(found, plan_.Source):
         raise UnreadableImport(f"{path} changed since it was read: run the import again.")
     how = replace(how, date_format=found.date_format)
     plan = plan_.ImportPlan(found.file_name, 0, found.unit)
     stream = plan_.stream_rows(plan, found, _charts(clinic), how, clinic.people, options.new_ids)
-    clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
+    written = clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
+    return _as_written(plan, written)
+
+
+def _as_written(plan: plan_.ImportPlan, written: ImportWritten) -> plan_.ImportPlan:
+    """The plan as it was written: a session another import (or command) wrote into its chart
+    after the plan was made is in the charts already, and the report says so (two imports of
+    one file at once do not both say they imported it)."""
+    meanwhile = plan.sessions - written.sessions
+    plan.written = (written.sessions, len(written.paths))
+    plan.already_imported += max(meanwhile, 0)
     return plan
 
 
