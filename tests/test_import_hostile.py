@@ -263,3 +263,36 @@ def test_two_imports_of_one_file_at_once_say_what_each_wrote(
     assert "Imported 0 sessions into 0 charts" in second
     assert "Already in the charts (left out): 4 sessions" in second
     assert len(chart(data_dir, "P-1")["sessions"]) == 4
+
+
+# --- the report at 80 columns ---------------------------------------------------------------------
+
+
+def test_the_report_wraps_between_words_on_a_terminal_and_is_one_line_each_piped(
+    run, data_dir: Path, tmp_path: Path, tmux
+) -> None:  # type: ignore[no-untyped-def]
+    import shlex
+    import sys
+
+    run("patient", "new", "P-0042", "--name", "Ana Ruiz")
+    run("patient", "new", "P-0051", "--name", "Lena Berg")
+    path = csv_file(
+        tmp_path,
+        f"{HEADER}\n"
+        "P-0043,,,2026-11-20,scalp,biotin,1,ml,B,1.5,gun,none\n"
+        "P-0052,,,2026-11-20,scalp,biotin,1,ml,B,1.5,gun,none\n",
+    )
+    piped = run("import", str(path), expect=1).stdout.splitlines()
+    assert "--new-patient P-0043,P-0052" in piped[-2] and any(len(line) > 80 for line in piped)
+    done = tmp_path / "done"
+    window = tmux(
+        f"{shlex.quote(sys.executable)} -m mesolog import {shlex.quote(str(path))}; "
+        f"touch {shlex.quote(str(done))}; exec sleep 3600",
+        width=80,
+    )
+    last = piped[-1].split()[-1]
+    screen = window.wait(lambda s: done.exists() and last in s, "the report's last line")
+    shown = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    assert len(shown) > len(piped) and all(len(line) <= 80 for line in shown)
+    # Every word whole and in order: no id, flag or word cut in two by the terminal.
+    assert " ".join(shown).split() == " ".join(piped).split()

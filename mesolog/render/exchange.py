@@ -152,7 +152,7 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
     """The dry-run (or applied) report: rows read/accepted/rejected, what would be created.
     Its last line says what happened: a dry run, or (``refused``) an ``--apply`` that wrote
     nothing because rows were rejected."""
-    from mesolog.render.console import counted
+    from mesolog.render.console import counted, said
 
     new = plan.new_patients
     others = f" and {len(new) - 20} more" if len(new) > 20 else ""
@@ -202,4 +202,5 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         lines.append(sentence[0].upper() + sentence[1:])
     elif not applied:
         lines.append("Dry run: nothing was written. Add --apply to import.")
-    write("\n".join(lines))
+    # Wrapped between words on a terminal (ids and options never cut), one line each piped.
+    said("\n".join(lines), stdout=True)
