@@ -122,6 +122,7 @@ class TypoCheck:
         self._birth_year = birth_year or (lambda _: None)
         self._index: IdIndex | None = None
         self._bare: dict[str, list[str]] = {}
+        self._named: dict[str, list[str]] = {}  # folded name -> the ids of that name
         self._names: dict[str, str | None] = {}
         self.new_ids = new_ids
         self.told_apart: list[str] = []
@@ -137,6 +138,9 @@ class TypoCheck:
             for known_id, _ in known:
                 self._index.add(known_id)
                 self._bare.setdefault(bare_id(known_id), []).append(known_id)
+            for known_id, known_name in known:
+                if known_name:
+                    self._named.setdefault(fold(known_name), []).append(known_id)
         close = self._index.close_to(patient_id)
         return close + [i for i in self._bare.get(bare_id(patient_id), ()) if i not in close]
 
@@ -174,11 +178,10 @@ class TypoCheck:
         if not name:
             return ""
         self._close(patient_id)  # the clinic's names, read once
-        wanted = fold(name)
         same = [
             known_id
-            for known_id, known in self._names.items()
-            if known and fold(known) == wanted and _same_year(born, self._birth_year(known_id))
+            for known_id in self._named.get(fold(name), ())
+            if _same_year(born, self._birth_year(known_id))
         ]
         if not same:
             return ""
