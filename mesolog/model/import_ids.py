@@ -123,6 +123,7 @@ class TypoCheck:
         self._index: IdIndex | None = None
         self._bare: dict[str, list[str]] = {}
         self._named: dict[str, list[str]] = {}  # folded name -> the ids of that name
+        self._order: dict[str, int] = {}  # each id's place in the clinic's list
         self._names: dict[str, str | None] = {}
         self.new_ids = new_ids
         self.told_apart: list[str] = []
@@ -138,11 +139,14 @@ class TypoCheck:
             for known_id, _ in known:
                 self._index.add(known_id)
                 self._bare.setdefault(bare_id(known_id), []).append(known_id)
-            for known_id, known_name in known:
+            for n, (known_id, known_name) in enumerate(known):
+                self._order[known_id] = n
                 if known_name:
                     self._named.setdefault(fold(known_name), []).append(known_id)
         close = self._index.close_to(patient_id)
-        return close + [i for i in self._bare.get(bare_id(patient_id), ()) if i not in close]
+        close += [i for i in self._bare.get(bare_id(patient_id), ()) if i not in close]
+        # In the clinic's order, the same on every run (the index's variants are a set).
+        return sorted(close, key=self._order.__getitem__)
 
     def refusal(
         self, patient_id: str, name: str | None, first_row: int, born: int | None = None

@@ -519,8 +519,6 @@ def plan_restore(
     the file holds otherwise than the chart is said (:func:`differences`). ``typo`` refuses a
     new patient whose id is close to a chart's, or who has a chart's name and birth year, as
     for a spreadsheet row."""
-    from mesolog.model.validation import session_problems
-
     plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
     first = 1  # the chart's first session, counted in the file
     for chart in exported:
@@ -536,32 +534,13 @@ def plan_restore(
         except MesologError as error:  # one chart that cannot be read rejects its sessions only
             plan.rejected += unreadable_chart(chart.patient.id, error, rows)
             continue
-        # Another patient under the same id in this clinic: refused as a spreadsheet row is.
-        conflict = name_conflict(existing, chart.patient.name) if existing else ""
-        if conflict:
-            plan.rejected += [Rejection(row, "name", conflict) for row in rows]
-            continue
-        said = _restored_refusal(chart, rows, typo) if existing is None else ""
-        if said:
-            plan.rejected += [Rejection(row, "patient", said) for row in rows]
+        refused = _whole_chart_refused(chart, rows, existing, typo)
+        if refused:
+            plan.rejected += refused
             continue
         elsewhere = held_elsewhere(chart, rows, holders())
         plan.rejected += elsewhere
-        kept = []
-        for row, session in zip(rows, chart.sessions, strict=True):
-            if any(r.row == row for r in elsewhere):
-                continue
-            problems = session_problems(session, today)
-            plan.rejected += [
-                Rejection(
-                    row,
-                    ".".join(map(str, p.field)),
-                    f"{chart.patient.id} session {session.id}: {p.message}",
-                )
-                for p in problems
-            ]
-            if not problems:
-                kept.append(session)
+        kept = _sessions_kept(chart, rows, {r.row for r in elsewhere}, today, plan.rejected)
         if existing is None and chart.sessions and not kept:
             continue  # every session rejected: no empty chart is started
         if existing is None:
@@ -581,12 +560,45 @@ def plan_restore(
     return plan
 
 
-def _restored_refusal(chart: Chart, rows: range, typo: TypoCheck | None) -> str:
-    """Why a restored chart new to the clinic is refused (the id guard), or ""."""
-    if typo is None:
-        return ""
+def _sessions_kept(
+    chart: Chart, rows: range, skipped: set[int], today: date, rejected: list[Rejection]
+) -> list[Session]:
+    """The sessions of a restored chart the rules accept (a file edited by hand is held to the
+    rules of every other way in); each refused one added to ``rejected``. ``skipped``: rows
+    rejected already."""
+    from mesolog.model.validation import session_problems
+
+    kept = []
+    for row, session in zip(rows, chart.sessions, strict=True):
+        if row in skipped:
+            continue
+        problems = session_problems(session, today)
+        rejected += [
+            Rejection(
+                row,
+                ".".join(map(str, p.field)),
+                f"{chart.patient.id} session {session.id}: {p.message}",
+            )
+            for p in problems
+        ]
+        if not problems:
+            kept.append(session)
+    return kept
+
+
+def _whole_chart_refused(
+    chart: Chart, rows: range, existing: Chart | None, typo: TypoCheck | None
+) -> list[Rejection]:
+    """Every session of a restored chart, rejected when the chart of that id in the clinic is
+    another patient's (:func:`name_conflict`), or, for a chart new to the clinic, when the id
+    guard refuses it (a close id, a chart's name and birth year); else nothing."""
     patient = chart.patient
-    return typo.refusal(patient.id, patient.name, rows.start, patient.birth_year)
+    if existing is not None:
+        # Another patient under the same id in this clinic: refused as a spreadsheet row is.
+        conflict = name_conflict(existing, patient.name)
+        return [Rejection(row, "name", conflict) for row in rows] if conflict else []
+    said = typo.refusal(patient.id, patient.name, rows.start, patient.birth_year) if typo else ""
+    return [Rejection(row, "patient", said) for row in rows] if said else []
 
 
 def session_identity(session: Session) -> object:
