@@ -8,6 +8,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import pytest
 from conftest import snapshot
 
 HEADER = (
@@ -166,10 +167,24 @@ def test_what_a_copy_holds_otherwise_is_said_never_dropped_without_a_word(
     assert session["depth_mm"] == 1.5 and "complications" not in session
 
 
-def test_a_copy_of_one_patient_under_another_id_is_rejected_naming_the_chart(
+def test_a_copy_of_a_chart_imported_back_says_nothing_differs(
     run, data_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     _two_copies(run, data_dir, tmp_path)
+    run("export", "--format", "fhir")  # the clinic's keys: the export carries the patient's uid
+    copy = tmp_path / "copy.json"
+    copy.write_text(run("export", "--format", "json").stdout)
+    report = run("import", str(copy)).stdout
+    assert "Already in the charts (left out): 1 session." in report and "differ" not in report
+
+
+@pytest.mark.parametrize("keys", [False, True], ids=["session uids", "patient uid"])
+def test_a_copy_of_one_patient_under_another_id_is_rejected_naming_the_chart(
+    run, data_dir: Path, tmp_path: Path, keys: bool
+) -> None:  # type: ignore[no-untyped-def]
+    _two_copies(run, data_dir, tmp_path)
+    if keys:  # the JSON export then carries the patient's uid, made with the clinic's secret
+        run("export", "--format", "fhir")
     exported = json.loads(run("export", "--format", "json").stdout)
     exported["charts"][0]["patient"]["id"] = "P-9"
     renamed = tmp_path / "p9.json"
@@ -182,7 +197,11 @@ def test_a_copy_of_one_patient_under_another_id_is_rejected_naming_the_chart(
     # Said to be a new patient, the copy's sessions are still P-1's: rejected, naming P-1.
     refused = run("import", str(renamed), "--apply", "--skip-rejected", "--new-patient", "P-9")
     said = " ".join(refused.stdout.split())
-    assert "1 rejected" in said and "P-9 session 1 is P-1's session 1 in this clinic" in said
+    assert "1 rejected" in said
+    if keys:
+        assert "patient P-9 of the file has the uid of P-1's chart in this clinic" in said
+    else:
+        assert "P-9 session 1 is P-1's session 1 in this clinic" in said
     assert snapshot(data_dir) == before
     assert not (data_dir / "patients" / "P-9.toml").exists()
 

@@ -703,7 +703,9 @@ def differences(existing: Chart, exported: Chart, sessions: Iterable[Session]) -
                 f"chart's is kept; if the file's is right, change it with mesolog amend {pid} "
                 f"{old.id}"
             )
-    details = _changed(existing.patient, exported.patient, ("id", "created"))
+    # The uid is who the patient is (held_elsewhere), not a detail: the chart stores it only
+    # when restored from an export.
+    details = _changed(existing.patient, exported.patient, ("id", "created", "uid"))
     if details:
         yield (
             f"{pid}'s details differ from the chart in {', '.join(details)}: the chart's are "

@@ -94,13 +94,17 @@ def _holders(clinic: Clinic) -> Callable[[], dict[str, plan_.Holder]]:
 
     @functools.cache
     def holders() -> dict[str, plan_.Holder]:
+        # A patient's uid is stored (a restored export), else made with the clinic's secret,
+        # as its export writes it (docs/exports.md).
+        keys = clinic.existing_export_keys()
         found: dict[str, plan_.Holder] = {}
         for entry in clinic.entries():
             if entry.chart is None:
                 continue
             patient = entry.chart.patient
-            if patient.uid:
-                found.setdefault(patient.uid, (patient.id, None))
+            uid = keys.patient_key(patient) if keys else patient.uid
+            if uid:
+                found.setdefault(uid, (patient.id, None))
             for session in entry.chart.sessions:
                 found.setdefault(session.uid, (patient.id, session.id))
         return found
