@@ -77,9 +77,11 @@ def _open_line(patient_id: str, number: int, conflict: Conflict, options: dict[s
     option = options.get(top, "--" + top.replace("_", "-") + " ...")
     if top == "measurements" and rest:
         option = f"--measure {rest}=NUMBER"
+    from mesolog.model.merging import two_values
+
     return (
         f"session {number} still has a merge conflict on {conflict.field} "
-        f"({conflict.kept} kept, {conflict.other} also recorded): "
+        f"({two_values(conflict.field, conflict.kept, conflict.other)}): "
         f"`mesolog amend {patient_id} {number} {option} --reason ...` settles it"
     )
 

@@ -263,9 +263,11 @@ def _unknown_zone(place: model.Zone) -> bool:
 
 
 def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
+    from mesolog.model.merging import two_values
+
     return (
         f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
-        f"machines ({conflict.kept} kept, {conflict.other} also recorded); settle it with "
+        f"machines ({two_values(conflict.field, conflict.kept, conflict.other)}); settle it with "
         f"`mesolog amend {patient_id} {number} --reason ...` giving the right value"
     )
 
