@@ -143,6 +143,9 @@ def _two_copies(run, data_dir: Path, tmp_path: Path) -> Path:  # type: ignore[no
     run(*on_two, "patient", "edit", "P-1", "--phone", "222", "--reason", "new phone")
     run(*on_two, "course", "add", "P-1", "--sessions", "6", "--interval", "14", "--name", "c2",
         "--start", "2026-11-02")  # fmt: skip
+    run(
+        *on_two, "add", "P-1", "--like-last", "--date", "2026-11-20", "--course", "c2", "--no-input"
+    )
     copy = tmp_path / "two.json"
     copy.write_text(run(*on_two, "export", "--format", "json").stdout)
     return copy
@@ -153,14 +156,18 @@ def test_what_a_copy_holds_otherwise_is_said_never_dropped_without_a_word(
 ) -> None:  # type: ignore[no-untyped-def]
     copy = _two_copies(run, data_dir, tmp_path)
     before = snapshot(data_dir)
-    report = run("import", str(copy))
+    report = run("import", str(copy), expect=1)  # a session rejected (below)
     said = " ".join(report.stdout.split())
     assert "Left out, the file differing from the chart:" in said
     assert "P-1 session 1 differs from the chart in depth_mm, complications, amendments" in said
     assert "mesolog amend P-1 1" in said
     assert "P-1's details differ from the chart in phone" in said
     assert "P-1's course 'c2' is not in the chart" in said and "mesolog course add P-1" in said
-    run("import", str(copy), "--apply")
+    # A new session of that course is rejected: the chart would name a course it lacks.
+    assert "P-1 session 2 belongs to course 'c2', which the chart does not have" in said
+    run("import", str(copy), "--apply", expect=1)
+    assert snapshot(data_dir) == before
+    run("import", str(copy), "--apply", "--skip-rejected")
     # Nothing merged in: the chart is as it was (the report said what to do).
     assert snapshot(data_dir) == before
     [session] = chart(data_dir, "P-1")["sessions"]

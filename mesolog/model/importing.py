@@ -553,6 +553,7 @@ def plan_restore(
         for line in differences(existing, chart, kept):
             plan.differs.append(line)
         plan.already_imported += len(kept) - len(fresh)
+        fresh = _course_in_chart(existing, chart, rows, fresh, plan.rejected)
         if fresh:
             plan.charts[chart.patient.id.lower()] = ChartPlan(existing.patient.id, None, fresh)
     if typo is not None:
@@ -583,6 +584,31 @@ def _sessions_kept(
         ]
         if not problems:
             kept.append(session)
+    return kept
+
+
+def _course_in_chart(
+    existing: Chart, chart: Chart, rows: range, fresh: list[Session], rejected: list[Rejection]
+) -> list[Session]:
+    """The new sessions of a restored chart whose course the clinic's chart has; one of a
+    course it does not have (added on the other copy) is rejected, since import adds no course
+    to a chart (``differences`` says so): it would name a course the chart lacks."""
+    row_of = {id(s): row for row, s in zip(rows, chart.sessions, strict=True)}
+    kept = []
+    for session in fresh:
+        course = session.course
+        if course is None or any(c.named(course) for c in existing.courses):
+            kept.append(session)
+            continue
+        rejected.append(
+            Rejection(
+                row_of[id(session)],
+                "course",
+                f"{existing.patient.id} session {session.id} belongs to course {course!r}, which "
+                f"the chart does not have: add the course (mesolog course add "
+                f"{existing.patient.id} --name {course} ...), then import the file again",
+            )
+        )
     return kept
 
 
