@@ -72,6 +72,49 @@ def test_a_trailing_extra_cell_rejects_the_row_but_an_empty_one_does_not(
     assert snapshot(data_dir) == before
 
 
+def test_a_workbook_cell_under_no_header_rejects_its_row(
+    run, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    run("patient", "new", "P-1")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.split(","))
+    sheet.append(
+        [
+            "P-1",
+            None,
+            None,
+            "2026-11-05",
+            "scalp",
+            "biotin",
+            1,
+            "ml",
+            "B8",
+            1.5,
+            "gun",
+            "none",
+            "call back",
+        ]
+    )
+    sheet.append(
+        ["P-1", None, None, "2026-11-19", "scalp", "biotin", 1, "ml", "B8", 1.5, "gun", "none"]
+    )
+    path = tmp_path / "visits.xlsx"
+    book.save(path)
+    before = snapshot(data_dir)
+    refused = run("import", str(path), "--apply", expect=1)
+    said = " ".join(refused.stdout.split())
+    assert (
+        "row 2: it has 13 cells but the header names 12 columns (past the last: 'call back')"
+        in said
+    )
+    assert "name the column in the header row, or clear the cell" in said and "row 3" not in said
+    assert snapshot(data_dir) == before
+
+
 # --- a second chart for a patient the clinic holds ---------------------------------------------
 
 

@@ -164,8 +164,9 @@ def _rows_after_header(
     separator: Callable[[], str] | None = None,
 ) -> Table:
     """The header (row ``header_row``) and the non-blank rows below it, numbered. With
-    ``separator`` (a CSV: the cell separator it was read with), a row with more cells than the
-    header is that row's fault: a cell past the header would be dropped without a word."""
+    ``separator`` (a CSV: the cell separator it was read with; a workbook: ""), a row with more
+    cells than the header is that row's fault: a cell past the header would be dropped without
+    a word."""
     import itertools
 
     numbered = enumerate(records, 1)
@@ -216,10 +217,16 @@ def _extra_cells(cells: list[str], width: int, separator: Callable[[], str]) -> 
         return ""
     sign = separator()
     said = "a tab" if sign == "\t" else repr(sign)
+    # A workbook has no separator: its cell stands in a column the header does not name.
+    remedy = (
+        f"a cell that holds {said}, the file's separator, needs quotes around it"
+        if sign
+        else "name the column in the header row, or clear the cell"
+    )
     return (
         f"it has {len(cells)} cells but the header names {width} columns (past the last: "
         f"{past[0].strip()!r}); nothing past the header is imported, so the row is left out: "
-        f"a cell that holds {said}, the file's separator, needs quotes around it"
+        f"{remedy}"
     )
 
 
@@ -335,7 +342,7 @@ def open_xlsx(path: Path, header_row: int = 1) -> Iterator[Table]:
             raise UnreadableImport(f"{path} has no sheet to import.")
         sheet.reset_dimensions()
         records = ([_cell(v) for v in row] for row in _xlsx_rows(path, sheet))
-        yield _rows_after_header(path, records, header_row, False)
+        yield _rows_after_header(path, records, header_row, False, lambda: "")
     finally:
         book.close()
 
