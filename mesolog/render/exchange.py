@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
 from mesolog.model import Chart
-from mesolog.render.console import stream, to_json_line, write
+from mesolog.render.console import said, stream, to_json_line
 
 if TYPE_CHECKING:
     from mesolog.model.importing import ImportPlan
@@ -128,7 +128,7 @@ def map_written(path: object, unmapped: list[str], dates: str = "", header: str 
         lines.append("Columns not mapped (left out unless you name a field for them):")
         lines += [f"  {header!r}" for header in unmapped]
     lines.append("Check the map, then run the same import again to see the dry run.")
-    write("\n".join(lines))
+    said("\n".join(lines), stdout=True)  # wrapped between words on a terminal, as the report
 
 
 # A report lists this many lines per section (and says how many more); the rest are the same
@@ -152,7 +152,7 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
     """The dry-run (or applied) report: rows read/accepted/rejected, what would be created.
     Its last line says what happened: a dry run, or (``refused``) an ``--apply`` that wrote
     nothing because rows were rejected."""
-    from mesolog.render.console import counted, said
+    from mesolog.render.console import counted
 
     new = plan.new_patients
     others = f" and {len(new) - 20} more" if len(new) > 20 else ""
