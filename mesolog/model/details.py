@@ -85,10 +85,6 @@ _TEXT_DETAILS: dict[str, Callable[[str], str]] = {
 }
 
 
-# How a practitioner settles a conflict in the chart's own details: with the command that sets
-# its field (a session's: with `amend`).
-SETTLE_PATIENT = "mesolog patient edit {patient} {option} VALUE"
-SETTLE_COURSE = "mesolog course edit {patient} {course} {option} VALUE"
 # The option of `course edit` that sets each course field a conflict can be on.
 COURSE_OPTIONS = {
     "planned_sessions": "--sessions",
@@ -100,13 +96,13 @@ COURSE_OPTIONS = {
 def settle_command(patient_id: str, field: str) -> str | None:
     """The command that settles a conflict a merge left in the chart's own details, on
     ``field`` (``patient.name``, ``courses.hair-2026.planned_sessions``); None for a field
-    that no command sets (it is corrected by hand)."""
+    that no command sets (it is corrected by hand). A session's is settled with `amend`."""
     place, _, name = field.rpartition(".")
     if place == "patient" and name in PATIENT_FIELDS:
-        return SETTLE_PATIENT.format(patient=patient_id, option="--" + name.replace("_", "-"))
+        return f"mesolog patient edit {patient_id} --{name.replace('_', '-')} VALUE"
     if place.startswith("courses.") and name in COURSE_OPTIONS:
         course = place.removeprefix("courses.")
-        return SETTLE_COURSE.format(patient=patient_id, course=course, option=COURSE_OPTIONS[name])
+        return f"mesolog course edit {patient_id} {course} {COURSE_OPTIONS[name]} VALUE"
     return None
 
 
