@@ -1,6 +1,8 @@
 """Import's guard against typos in patient ids: an unknown id one keystroke away from a
 patient's id (one character wrong, missing, extra, or two swapped; case and accents aside) may
-be a typo, and a typo must never start a second chart.
+be a typo, and a typo must never start a second chart. Nor must another program's numbering of
+the same patient: an id that is a chart's with other zeros or separators (:func:`bare_id`), or
+a new patient with a chart's name and birth year, is asked about too (``docs/import.md``).
 
 Ids are indexed by their one-deletion variants, so each id is compared only with the few ids
 that could be that close (thousands against thousands take milliseconds, not minutes), and ids
