@@ -148,7 +148,7 @@ def import_file(
         list[str] | None,
         typer.Option(
             metavar="ID",
-            help="Start a chart for this id although it is close to an existing one (a typo is refused); repeat, or separate ids with commas. Example: --new-patient P-0043",
+            help="Start a chart for this id although it is close to an existing one, or has a chart's name and birth year (either is refused: one patient, one chart); repeat, or separate ids with commas. Example: --new-patient P-0043",
         ),
     ] = None,
     map_file: Annotated[

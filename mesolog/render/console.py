@@ -268,22 +268,49 @@ def warnings(messages: Iterable[str]) -> None:
         said(f"warning: {inert(message)}")
 
 
+<<<<<<< HEAD
 def said(text: str) -> None:
     """A sentence on stderr (a refusal, a warning): one line for a pipe or a log (grep finds it
     whole); on a terminal, wrapped at its width between words, so the terminal never cuts a
     word, a flag or an id in two."""
     if sys.stderr.isatty():
         import textwrap
+=======
+def said(text: str, stdout: bool = False) -> None:
+    """A sentence on stderr (a refusal, a warning), or with ``stdout`` a report's lines on
+    stdout (made inert here): one line for a pipe or a log (grep finds it whole); on a
+    terminal, wrapped at its width between words, so the terminal never cuts a word, a flag or
+    an id in two. An indented line (a report's item) continues two spaces further in."""
+    out = sys.stdout if stdout else sys.stderr
+    if stdout:
+        text = inert(text)
+    if out.isatty() and not (stdout and current_page is not None):
+        import os
+>>>>>>> fix-import
 
         try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns
+            width = os.get_terminal_size(out.fileno()).columns
         except (OSError, ValueError):
             width = 80
-        text = "\n".join(
-            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
-            for line in text.splitlines()
-        )
-    sys.stderr.write(text + "\n")
+        text = "\n".join(_wrapped(line, width) for line in text.splitlines())
+    if stdout:
+        stream(text + "\n", inert_already=True)
+    else:
+        sys.stderr.write(text + "\n")
+
+
+def _wrapped(line: str, width: int) -> str:
+    """One line wrapped between words (never inside a word, an id or a flag)."""
+    import textwrap
+
+    indent = len(line) - len(line.lstrip(" "))
+    return textwrap.fill(
+        line,
+        width,
+        subsequent_indent=" " * (indent + 2) if indent else "",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def stream(text: str, inert_already: bool = False) -> None:
