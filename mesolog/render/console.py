@@ -268,14 +268,6 @@ def warnings(messages: Iterable[str]) -> None:
         said(f"warning: {inert(message)}")
 
 
-<<<<<<< HEAD
-def said(text: str) -> None:
-    """A sentence on stderr (a refusal, a warning): one line for a pipe or a log (grep finds it
-    whole); on a terminal, wrapped at its width between words, so the terminal never cuts a
-    word, a flag or an id in two."""
-    if sys.stderr.isatty():
-        import textwrap
-=======
 def said(text: str, stdout: bool = False) -> None:
     """A sentence on stderr (a refusal, a warning), or with ``stdout`` a report's lines on
     stdout (made inert here): one line for a pipe or a log (grep finds it whole); on a
@@ -285,9 +277,6 @@ def said(text: str, stdout: bool = False) -> None:
     if stdout:
         text = inert(text)
     if out.isatty() and not (stdout and current_page is not None):
-        import os
->>>>>>> fix-import
-
         try:
             width = os.get_terminal_size(out.fileno()).columns
         except (OSError, ValueError):
