@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from mesolog.errors import HistoryError
+from mesolog.errors import HistoryError, RemovedByHand
 
 GITIGNORE = ".locks/\n*.tmp\n"
 
@@ -169,6 +169,7 @@ def index_lock_warning(data_dir: Path) -> str | None:
     )
 
 
+HAND_EDIT_KEPT = "changed outside mesolog, committed before the chart's next change"
 LATER = "mesolog commits it with its own message at the chart's next change or `mesolog sync`"
 
 
@@ -427,6 +428,12 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         status = git(data_dir, "status", "--porcelain", "--", relative)
         if status.returncode != 0 or not status.stdout.strip():
             return None
+        from mesolog.store import arrivals
+
+        refusal = arrivals.hand_edit_refusal(data_dir, relative)
+        if refusal:
+            raise RemovedByHand(f"{refusal}; nothing was changed.")
+        arrivals.trail_hand_edit(data_dir, relative, HAND_EDIT_KEPT)
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
         failed = commit_files(data_dir, [relative], message, "")
     return f"git did not record the hand edits found in the chart: {failed}" if failed else None

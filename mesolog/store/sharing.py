@@ -23,7 +23,7 @@ from mesolog.errors import (
     SyncFailed,
     shortened,
 )
-from mesolog.store import history, incoming, pull
+from mesolog.store import arrivals, history, incoming, pull
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
 from mesolog.store.pending import announced_for
@@ -32,6 +32,7 @@ from mesolog.store.pending import read as read_waiting
 ATTRIBUTES = ".gitattributes"
 ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
 DRIVER_NAME = "mesolog chart merge (sessions keyed by uid)"
+KEPT_BY_SYNC = "changed outside mesolog, kept by `mesolog sync --keep-edits`"
 
 
 # --- setup --------------------------------------------------------------------------------------
@@ -371,6 +372,12 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
                 f"not synced: {error.message}; correct it (`mesolog check`), then sync again; "
                 "nothing was committed."
             ) from None
+    charts = [path for letters, path in pending if is_chart(path) and "D" not in letters]
+    refusal = next(filter(None, (arrivals.hand_edit_refusal(data_dir, p) for p in charts)), None)
+    if refusal:
+        raise SyncFailed(f"not synced: {refusal}; nothing was changed or committed.")
+    for path in charts:
+        arrivals.trail_hand_edit(data_dir, path, KEPT_BY_SYNC)
     if not history.commit_edits(data_dir, [path for _, path in pending], listed):
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
@@ -388,7 +395,12 @@ def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[st
         if planned is None:
             report.append(f"pulled from {shown}: already up to date")
             return []
-        _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
+        _refuse(
+            remote,
+            shown,
+            incoming.remote_refusal(data_dir, planned.base, planned.incoming)
+            or arrivals.remote_refusal(data_dir, planned.base, planned.incoming),
+        )
         pull.settle(data_dir, planned, shown, folder)
         _refuse(
             remote,
