@@ -428,12 +428,13 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         status = git(data_dir, "status", "--porcelain", "--", relative)
         if status.returncode != 0 or not status.stdout.strip():
             return None
-        from mesolog.store import arrivals
+        from mesolog.store import hand_edits
 
-        refusal = arrivals.hand_edit_refusal(data_dir, relative)
+        committed = blobs(data_dir, [f"HEAD:{relative}"]).get(f"HEAD:{relative}")
+        refusal = hand_edits.refusal(data_dir, relative, committed)
         if refusal:
             raise RemovedByHand(f"{refusal}; nothing was changed.")
-        arrivals.trail_hand_edit(data_dir, relative, HAND_EDIT_KEPT)
+        hand_edits.add_trail(data_dir, relative, committed, HAND_EDIT_KEPT)
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
         failed = commit_files(data_dir, [relative], message, "")
     return f"git did not record the hand edits found in the chart: {failed}" if failed else None

@@ -23,7 +23,7 @@ from mesolog.errors import (
     SyncFailed,
     shortened,
 )
-from mesolog.store import arrivals, history, incoming, pull
+from mesolog.store import arrivals, hand_edits, history, incoming, pull
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
 from mesolog.store.pending import announced_for
@@ -373,11 +373,13 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
                 "nothing was committed."
             ) from None
     charts = [path for letters, path in pending if is_chart(path) and "D" not in letters]
-    refusal = next(filter(None, (arrivals.hand_edit_refusal(data_dir, p) for p in charts)), None)
-    if refusal:
-        raise SyncFailed(f"not synced: {refusal}; nothing was changed or committed.")
+    committed = history.blobs(data_dir, [f"HEAD:{path}" for path in charts])
     for path in charts:
-        arrivals.trail_hand_edit(data_dir, path, KEPT_BY_SYNC)
+        refusal = hand_edits.refusal(data_dir, path, committed.get(f"HEAD:{path}"))
+        if refusal:
+            raise SyncFailed(f"not synced: {refusal}; nothing was changed or committed.")
+    for path in charts:
+        hand_edits.add_trail(data_dir, path, committed.get(f"HEAD:{path}"), KEPT_BY_SYNC)
     if not history.commit_edits(data_dir, [path for _, path in pending], listed):
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
