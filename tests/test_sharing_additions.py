@@ -9,16 +9,18 @@ they were.
 
 from __future__ import annotations
 
+import signal
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import mesolog_process
 from test_photos import phone_jpeg
 from test_sharing import ADD, Machine, git
 from test_sharing import git_identity as git_identity  # autouse: a private git config per test
+from test_sharing_hostile import killing_git, outsider, push, refused, state
 from test_sharing_hostile import laptops as laptops  # a fixture: two synced laptops
-from test_sharing_hostile import outsider, push, refused, state
 from test_sharing_hostile import shared_clinic as shared_clinic  # the fixture behind laptops
 
 NECROSIS = ["--add-complication", "necrosis:severe:onset=2026-01-08", "--reason", "patient called"]
@@ -262,3 +264,20 @@ def test_the_next_change_commits_a_hand_edited_value_with_its_amendment(
     a("sync")
     b("sync")
     assert trail(b) == trail(a)
+
+
+def test_a_hand_edit_on_top_of_an_interrupted_change_may_not_remove_a_session_either(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, _ = laptops
+    killed = mesolog_process(
+        "--data-dir", str(a.folder), "add", "P-1", *ADD, env=killing_git(tmp_path, "commit")
+    )
+    assert killed.returncode == -signal.SIGKILL  # session 2 written, its commit never made
+    hand_edit(a, lambda t: t[: t.index("[[sessions]]")] + t[t.rindex("[[sessions]]") :])
+    before = state(a)
+    said = a("amend", "P-1", "2", "--depth", "2", "--reason", "x", expect=1).stderr
+    assert "removed session 1" in said and "nothing was changed" in said, said
+    said = a("sync", "--keep-edits", expect=1).stderr
+    assert "removed session 1" in said and "nothing was changed" in said, said
+    assert state(a) == before
