@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import TypeVar
 
+from mesolog.errors import shortened
 from mesolog.model.amendments import complication_text, describe_changes, value_text
 from mesolog.model.merging import settled
 from mesolog.model.records import Amendment, Chart, Complication, Session
@@ -101,7 +102,7 @@ def _trail_removed(where: str, old: Iterable[Amendment], new: Iterable[Amendment
     later = list(new)
     return [
         f"{'changed' if any(n.at == a.at and n.by == a.by for n in later) else 'removed'} the "
-        f"amendment of {a.at.isoformat()} ({a.reason}) {where} (the trail is append-only)"
+        f"amendment of {a.at.isoformat()} ({shortened(a.reason, 40)}) {where}"
         for a in _missing(old, later)
     ]
 
@@ -175,7 +176,7 @@ def _session_untrailed(where: str, before: Session, after: Session) -> list[str]
     """One session's changes with no trail entry: removals named as such (a complication, a
     photo record), then every other field changed."""
     named = named_fields(_new_items(before.amendments, after.amendments))
-    found = _trail_removed(where, before.amendments, after.amendments)
+    found: list[str] = []
     named_apart = []
     if "complications" not in named and _complications_removed(where, before, after):
         found += _complications_removed(where, before, after)
@@ -186,6 +187,7 @@ def _session_untrailed(where: str, before: Session, after: Session) -> list[str]
             for p in _missing(before.photos, after.photos)
         ]
         named_apart.append("photos")
+    found += _trail_removed(where, before.amendments, after.amendments)
     found += [
         f"removed the merge conflict on {c.field} {where} without an amendment settling it"
         for c in _missing(before.conflicts, after.conflicts)

@@ -37,8 +37,8 @@ def remote_refusal(data_dir: Path, base: str | None, incoming: str) -> str | Non
         problems = _untrailed(path, raw.get(before[path].oid), raw.get(after[path].oid))
         if problems:
             return (
-                f"{named(problems[0])}, which mesolog's own commands never do (a remote may only "
-                "add to a chart, corrections go through an amendment; nothing was merged)"
+                f"{named(problems[0])} (a remote may only add to a chart, as mesolog's own "
+                "commands do; nothing was merged)"
             )
     return None
 
