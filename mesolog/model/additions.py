@@ -98,6 +98,13 @@ def session_changes(old: Session, new: Session) -> list[Change]:
     return found
 
 
+def _cut(said: str, limit: int = 120) -> str:
+    """A trail line as quoted in a refusal: one line, at most ``limit`` characters (a whole
+    note is the chart's, never echoed)."""
+    said = " ".join(said.split())
+    return said if len(said) <= limit else said[: limit - 1] + "…"
+
+
 def _trail_removed(where: str, old: Iterable[Amendment], new: Iterable[Amendment]) -> list[str]:
     later = list(new)
     return [
@@ -195,7 +202,7 @@ def _session_untrailed(where: str, before: Session, after: Session) -> list[str]
     ]
     on = where.removeprefix("from ")
     found += [
-        f"changed {change.field} of {on} without an amendment naming it ({change.said})"
+        f"changed {change.field} of {on} without an amendment naming it ({_cut(change.said)})"
         for change in session_changes(before, after)
         if change.field not in named_apart
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mesolog.errors import inert
 from mesolog.store import history
 from mesolog.store.hand_edits import version
 
@@ -37,7 +38,7 @@ def remote_refusal(data_dir: Path, base: str | None, incoming: str) -> str | Non
         problems = _untrailed(path, raw.get(before[path].oid), raw.get(after[path].oid))
         if problems:
             return (
-                f"{named(problems[0])} (a remote may only add to a chart, as mesolog's own "
+                f"{inert(problems[0])} (a remote may only add to a chart, as mesolog's own "
                 "commands do; nothing was merged)"
             )
     return None

@@ -49,6 +49,7 @@ def refusal(data_dir: Path, relative: str, committed: bytes | None) -> str | Non
     """Why a chart edited by hand cannot be committed as it is (the edit removed a session, an
     amendment, a complication or a photo record), with how to get it back; None when the edit
     only added or changed values."""
+    from mesolog.errors import inert
     from mesolog.model.additions import removed
 
     found = _hand_edited(data_dir, relative, committed)
@@ -56,7 +57,7 @@ def refusal(data_dir: Path, relative: str, committed: bytes | None) -> str | Non
     if not gone:
         return None
     return (
-        f"{relative} was edited outside mesolog, and the edit {gone[0]}: put it back "
+        f"{relative} was edited outside mesolog, and the edit {inert(gone[0])}: put it back "
         f"(`mesolog git diff -- {relative}` shows the edit, `mesolog git show HEAD:{relative}` "
         "prints the chart as last committed; a session is voided, a correction is an amendment)"
     )
