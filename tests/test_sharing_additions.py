@@ -281,3 +281,15 @@ def test_a_hand_edit_on_top_of_an_interrupted_change_may_not_remove_a_session_ei
     said = a("sync", "--keep-edits", expect=1).stderr
     assert "removed session 1" in said and "nothing was changed" in said, said
     assert state(a) == before
+
+
+def test_a_value_from_the_remote_is_quoted_inert_and_short(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, _ = laptops
+    rewritten(
+        tmp_path,
+        lambda t: t.replace('notes = "P-1 first"', 'notes = "\\u001b[2J' + "x" * 500 + '"'),
+    )
+    said = refused(a, "P-1", "changed notes")
+    assert "\x1b" not in said and "x" * 200 not in said
