@@ -552,9 +552,11 @@ def _refuse_unchecked_pull(
         _, word, more = _split_command(meant)
         rest = [*more, *rest]
     if _takes_the_remote(word, rest):
-        named = typed if typed == word else f"{typed}` (git's alias for `{word}"
+        named = f"`mesolog git {typed}`"
+        if typed != word:
+            named += f" (git's alias for `{word}`)"
         raise HistoryError(
-            f"`mesolog git {named}` would take the remote's charts without the checks of "
+            f"{named} would take the remote's charts without the checks of "
             "`mesolog sync`; nothing was changed: use `mesolog sync` (it pulls, checks and pushes)."
         )
 
