@@ -24,7 +24,7 @@ def version(path: str, raw: bytes | None) -> Chart | None:
     if raw is None:
         return None
     try:
-        return parse_chart_text(Path(path), raw.decode("utf-8").removeprefix("\ufeff"))
+        return parse_chart_text(Path(path), raw.decode("utf-8").removeprefix("\ufeff"), bulk=True)
     except (UnicodeDecodeError, MesologError, RecursionError):
         return None
 
