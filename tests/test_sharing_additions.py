@@ -9,6 +9,7 @@ they were.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import tomllib
 from collections.abc import Callable
@@ -111,18 +112,20 @@ def test_a_merge_conflict_dropped_on_the_remote_without_settling_it_is_refused(
     refused(a, "P-1", "session 1", "merge conflict on depth_mm", "without an amendment")
 
 
-def photographed(machine: Machine, tmp_path: Path) -> str:
-    """A picture kept with P-1's session 1; its file, relative to the data folder."""
+def photographed(machine: Machine, tmp_path: Path, sync: bool = True) -> str:
+    """A picture kept with P-1's latest session (synced); its file, relative to the data
+    folder."""
     picture = phone_jpeg(tmp_path / "front.jpg")
     machine("photo", "add", "P-1", str(picture), "--view", "front", "--stage", "before")
-    machine("sync")
+    if sync:
+        machine("sync")
     (photo,) = trail_free_photos(machine)
     return photo
 
 
 def trail_free_photos(machine: Machine) -> list[str]:
-    session = tomllib.loads(machine.chart("P-1").decode())["sessions"][0]
-    return [p["file"] for p in session.get("photos", [])]
+    sessions = tomllib.loads(machine.chart("P-1").decode())["sessions"]
+    return [p["file"] for s in sessions for p in s.get("photos", [])]
 
 
 def test_a_picture_deleted_on_the_remote_is_refused_and_kept_here(
@@ -152,33 +155,40 @@ def test_a_photo_record_cut_out_on_the_remote_is_refused(
     refused(a, "P-1", "session 1", f"removed the photo record {photo}")
 
 
+def synced(machines: list[Machine], order: tuple[int, ...]) -> None:
+    """Each machine syncs in ``order``, then all until nothing moves: never refused."""
+    for n in [*order, *order]:
+        said = machines[n]("sync", expect=None)
+        assert "not synced" not in said.stderr, said.stderr
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
 def test_what_mesologs_own_commands_make_on_three_laptops_syncs_in_every_order(
-    laptops: tuple[Machine, Machine], tmp_path: Path
+    laptops: tuple[Machine, Machine], tmp_path: Path, order: tuple[int, ...]
 ) -> None:
     a, b = laptops
     c = Machine(a.run, tmp_path / "m2")
     git(tmp_path, "clone", "-q", str(tmp_path / "shared.git"), str(c.folder))
     c("init", "--git")
+    # Offline on three laptops: a complication, a field amended two ways (a conflict), a void.
     a("amend", "P-1", "1", *NECROSIS)
+    a("add", "P-2", *ADD, "--note", "from a")
     b("amend", "P-1", "1", "--depth", "2", "--reason", "b")
-    c("amend", "P-1", "1", "--depth", "3", "--reason", "c")
-    a("sync")
-    b("sync", expect=None)
-    c("sync", expect=None)
-    a("sync", expect=None)
-    a("amend", "P-1", "1", "--remove-complication", "necrosis", "--reason", "not one")
     b("void", "P-2", "1", "--reason", "wrong patient")
-    c("sync", expect=None)
+    c("amend", "P-1", "1", "--depth", "3", "--reason", "c")
+    c("add", "P-1", *ADD, "--note", "from c")
+    synced([a, b, c], order)
+    # Offline again: the conflict settled, the complication taken off, the void undone, a photo.
     c("amend", "P-1", "1", "--depth", "2.5", "--reason", "settled")
-    for machine in (b, a, c, b, a, c):
-        said = machine("sync", expect=None)
-        assert "not synced" not in said.stderr, said.stderr
+    a("amend", "P-1", "1", "--remove-complication", "necrosis", "--reason", "not one")
     b("restore", "P-2", "1", "--reason", "right patient")
-    photographed(b, tmp_path)
-    for machine in (c, a, b, c):
-        said = machine("sync", expect=None)
-        assert "not synced" not in said.stderr, said.stderr
+    photographed(b, tmp_path, sync=False)
+    synced([a, b, c], order)
     assert a.charts() == b.charts() == c.charts()
+    (first,) = [s for s in a.sessions("P-1") if s["id"] == 1]
+    assert (
+        first["depth_mm"] == 2.5 and not first.get("conflicts") and not first.get("complications")
+    )
 
 
 # --- hand edits -------------------------------------------------------------------------------
