@@ -75,6 +75,8 @@ def test_a_complication_removed_by_an_amendment_is_a_correction() -> None:
     base = with_complication()
     taken_off = amended(base, replace(base, complications=()), LATER, "Dr A", "not a necrosis")
     assert untrailed(chart(base), chart(taken_off)) == []
+    assert removed(chart(base), chart(taken_off)) == []  # mesolog's own change, not yet committed
+    assert removed(chart(base), chart(replace(base, complications=()))) != []
     assert untrailed(chart(base), chart(replace(base, complications=()))) != []
 
 

@@ -129,12 +129,25 @@ def _complications_removed(where: str, old: Session, new: Session) -> list[str]:
 
 def _session_removals(where: str, old: Session, new: Session) -> list[str]:
     """What a later version removed from a session: its trail entries, complications, photo
-    records."""
-    found = _trail_removed(where, old.amendments, new.amendments)
-    found += _complications_removed(where, old, new)
-    found += [
-        f"removed the photo record {p.file} {where}" for p in _missing(old.photos, new.photos)
+    records (a complication or photo taken off by an amendment that names them, as ``amend``
+    does, is a correction, not a removal)."""
+    return [
+        *_items_removed(where, old, new).values(),
+        *_trail_removed(where, old.amendments, new.amendments),
     ]
+
+
+def _items_removed(where: str, old: Session, new: Session) -> dict[str, str]:
+    """Field -> the first complication or photo record a later version removed, unless an
+    amendment new in it names that field."""
+    named = named_fields(_new_items(old.amendments, new.amendments))
+    found = {}
+    complications = _complications_removed(where, old, new)
+    if complications and "complications" not in named:
+        found["complications"] = complications[0]
+    photos = _missing(old.photos, new.photos)
+    if photos and "photos" not in named:
+        found["photos"] = f"removed the photo record {photos[0].file} {where}"
     return found
 
 
@@ -180,21 +193,12 @@ def untrailed(old: Chart, new: Chart) -> list[str]:
 
 
 def _session_untrailed(where: str, before: Session, after: Session) -> list[str]:
-    """One session's changes with no trail entry: removals named as such (a complication, a
-    photo record), then every other field changed."""
+    """One session's changes with no trail entry: what it removed (a complication or a photo
+    record first, then trail entries), a merge conflict gone unsettled, then every other
+    field changed."""
     named = named_fields(_new_items(before.amendments, after.amendments))
-    found: list[str] = []
-    named_apart = []
-    if "complications" not in named and _complications_removed(where, before, after):
-        found += _complications_removed(where, before, after)
-        named_apart.append("complications")
-    if "photos" not in named and _missing(before.photos, after.photos):
-        found += [
-            f"removed the photo record {p.file} {where}"
-            for p in _missing(before.photos, after.photos)
-        ]
-        named_apart.append("photos")
-    found += _trail_removed(where, before.amendments, after.amendments)
+    found = _session_removals(where, before, after)
+    told = _items_removed(where, before, after)
     found += [
         f"removed the merge conflict on {c.field} {where} without an amendment settling it"
         for c in _missing(before.conflicts, after.conflicts)
@@ -204,7 +208,7 @@ def _session_untrailed(where: str, before: Session, after: Session) -> list[str]
     found += [
         f"changed {change.field} of {on} without an amendment naming it ({_cut(change.said)})"
         for change in session_changes(before, after)
-        if change.field not in named_apart
+        if change.field not in told
     ]
     return found
 
