@@ -13,6 +13,7 @@ from pathlib import Path
 from mesolog.errors import inert
 from mesolog.store import history
 from mesolog.store.hand_edits import version
+from mesolog.store.incoming import Entry, is_chart, listing, named
 
 PHOTOS = "photos/"
 
@@ -21,17 +22,25 @@ def remote_refusal(data_dir: Path, base: str | None, incoming: str) -> str | Non
     """What the remote did from ``base`` to ``incoming`` that only a hand outside mesolog does
     (a complication, an amendment or a photo removed, a field changed with no amendment naming
     it), as the words after "not synced: origin"; None when it only added."""
-    from mesolog.store.incoming import is_chart, listing, named
-
     if not base:
         return None
     before, after = listing(data_dir, base), listing(data_dir, incoming)
+    return _picture_refusal(before, after) or _chart_refusal(data_dir, before, after)
+
+
+def _picture_refusal(before: dict[str, Entry], after: dict[str, Entry]) -> str | None:
+    """A picture the base held, removed or rewritten."""
     for path, entry in sorted(before.items()):
         if path.startswith(PHOTOS) and after.get(path) != entry:
             how = "removed" if path not in after else "rewrote"
             return (
                 f"{how} the picture {named(path)} (pictures are kept as taken; nothing was merged)"
             )
+    return None
+
+
+def _chart_refusal(data_dir: Path, before: dict[str, Entry], after: dict[str, Entry]) -> str | None:
+    """The first chart of both trees that changed other than by adding (model.additions)."""
     changed = sorted(p for p in before if is_chart(p) and p in after and after[p] != before[p])
     raw = history.blobs(data_dir, [o for p in changed for o in (before[p].oid, after[p].oid)])
     for path in changed:
