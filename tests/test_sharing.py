@@ -422,7 +422,7 @@ class Simulated:
 
 def _only_added(old: str, new: str, name: str) -> None:
     """A later version of a chart, made by mesolog's own commands and merges, only adds to
-    the earlier one (docs/sharing.md, "What a remote may bring")."""
+    the earlier one (docs/sharing.md, "What a remote may bring into a chart")."""
     from mesolog.model.additions import untrailed
     from mesolog.store.codec import parse_chart_text
 

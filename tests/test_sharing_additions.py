@@ -1,6 +1,6 @@
 """A remote may only add to what a chart recorded, the way mesolog's own commands do; a hand edit
 committed by `sync --keep-edits` or before a chart's next change may not remove anything
-(docs/sharing.md, "What a remote may bring" and "Hand edits").
+(docs/sharing.md, "What a remote may bring into a chart" and "Hand edits").
 
 Real git: a bare remote, mesolog laptops, and a plain `git clone` acting as the machine that
 rewrites a chart. Every refusal is checked to leave HEAD, the work tree's bytes and modes as

@@ -1,5 +1,5 @@
 """What a later version of a chart may bring: only additions, the way mesolog's own commands
-make them (pure; see docs/sharing.md, "What a remote may bring").
+make them (pure; see docs/sharing.md, "What a remote may bring into a chart").
 
 A chart grows: sessions are added, never removed (a mistake is voided); a recorded field is
 changed only by an amendment that names it (``amend``, ``void``, ``restore`` each write one);

@@ -1,5 +1,5 @@
 """What a chart may receive from outside mesolog: only additions, as mesolog's own commands make
-them (the rule is ``model.additions``; see docs/sharing.md, "What a remote may bring").
+them (the rule is ``model.additions``; see docs/sharing.md, "What a remote may bring into a chart").
 
 - From a remote (``sync``): each chart the remote changed, from the merge base to its commit,
   compared session by session; and no picture it held at the base removed or rewritten.
