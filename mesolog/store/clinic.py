@@ -105,15 +105,13 @@ def _photo_session(chart: Chart, text: str, number: int | None) -> Session:
 
 def _lock_timeout_setting() -> float:
     """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
-    import math
-
     text = os.environ.get("MESOLOG_LOCK_TIMEOUT", "").strip()
     if not text:
         return LOCK_TIMEOUT_S
     try:
         seconds = float(text)
     except ValueError:
-        seconds = math.nan
+        seconds = 0  # refused below
     if not 0 < seconds <= 3600:  # nan fails too
         raise InvalidValue(
             "MESOLOG_LOCK_TIMEOUT", text, "give the seconds to wait for a busy chart, e.g. 5"
@@ -560,8 +558,7 @@ class Clinic:
         ``add_photos`` would give: said before any picture is read and decoded."""
         from mesolog.store.codec import read_chart_file
 
-        path = self.path(patient_id)
-        chart, text = read_chart_file(path)
+        chart, text = read_chart_file(self.path(patient_id))
         return _photo_session(chart, text, number)
 
     def add_photos(
@@ -628,7 +625,7 @@ class Clinic:
                 )
             changed = replace(
                 chart,
-                sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions),
+                sessions=tuple(new if s.uid == old.uid else s for s in chart.sessions),
             )
             return changed, _revised(text, chart, changed), message(chart.patient.id)
 
@@ -812,8 +809,7 @@ class Clinic:
                 "this data folder has a clinic identity of its own: FHIR exports of the "
                 "restored charts get other ids than the exporting clinic's (docs/exports.md)"
             )
-        undo: list[tuple[Path, Before]] = []
-        written: list[Path | None] = []
+        undo: list[tuple[Path, Before]] = []  # each chart written, in order
         at, sessions, warning = "", 0, None
         failure: Exception | None = None
         # Each chart announced before it is written: a kill before the commit is committed
@@ -824,7 +820,7 @@ class Clinic:
                     at = plan.patient_id
                     sessions += len(plan.sessions)
                     announce(self.find(at) or self.patients_dir / f"{at}.toml")
-                    written.append(self._import_chart(plan, undo))
+                    self._import_chart(plan, undo)
             except (OSError, MesologError) as error:
                 left = self._put_back(undo)
                 failure = _interrupted(error, at, left)
@@ -837,7 +833,7 @@ class Clinic:
                 for _, before in undo:
                     if isinstance(before, Path):
                         before.unlink(missing_ok=True)
-                paths = [p for p in written if p is not None]
+                paths = [path for path, _ in undo]
                 warning = history.record_many(
                     self.data_dir,
                     paths,
@@ -869,7 +865,7 @@ class Clinic:
                 left.append(path.stem)
         return left
 
-    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> Path | None:
+    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> None:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
         from mesolog.model.records import Chart
@@ -894,7 +890,7 @@ class Clinic:
                 if content_key(chart.patient.id, s) not in held and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
-                return None
+                return
             taken = {s.id for s in chart.sessions}
             added = []
             for session in fresh:
@@ -912,7 +908,6 @@ class Clinic:
             checked = _checked_text(path, candidate, after, before, bulk=True)
             undo.append((path, self._kept_before_import(path, text) if text is not None else None))
             write_atomically(path, checked)
-        return path
 
     def _kept_before_import(self, path: Path, text: str) -> Before:
         """A second name for the chart as it is, to put it back if the import stops (its text,
