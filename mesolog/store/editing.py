@@ -183,12 +183,7 @@ def remove_value(text: str, place: Place, old: Any) -> str:
         lines = layout.lines
         kept: list[str] = []
         if entry.comment is not None:
-            end = text.find("\n", entry.comment)
-            kept = [
-                _indent(lines[entry.first])
-                + text[entry.comment : len(text) if end < 0 else end]
-                + "\n"
-            ]
+            kept = [_indent(lines[entry.first]) + text[entry.comment :].partition("\n")[0] + "\n"]
         return _join(lines[: entry.first], kept, lines[entry.last + 1 :])
     elements = layout.elements(place)
     if elements and isinstance(old, list):
