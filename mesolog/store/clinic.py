@@ -368,8 +368,7 @@ class Clinic:
                     f"patient {existing.stem} already exists ({existing}); nothing changed."
                 )
             path = self.patients_dir / f"{patient.id}.toml"
-            chart = Chart(patient, courses, ())
-            text = _checked_text(path, None, chart, 0)
+            text = _checked_text(path, None, Chart(patient, courses), 0)
             self._save(path, text, f"{patient.id}: patient created", "")
         return path
 
