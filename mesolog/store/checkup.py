@@ -42,22 +42,19 @@ class Problem:
 
 def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
     """Every problem of one chart, each naming the line of its field."""
-    try:
-        chart, text = read_chart_file(path, bulk=True)
-    except CorruptFile as error:
-        document = _toml_document(path)
-        if document is None:  # not TOML at all: its first syntax error is all there is to say
-            return [Problem(path, error.line, "error", error.reason)]
-        shaped, data = document
-        try:  # of the wrong shape: every problem, not only the first
-            chart, shape, broken = decode_every_problem(path, data, shaped)
-        except MesologError as error:
-            return [Problem(path, 1, "error", error.message)]
-        text = shaped
+    try:  # a refusal of the file as a whole (a newer schema), from either read: one problem
+        try:
+            chart, text = read_chart_file(path, bulk=True)
+        except CorruptFile as error:
+            document = _toml_document(path)
+            if document is None:  # not TOML at all: its first syntax error is all there is to say
+                return [Problem(path, error.line, "error", error.reason)]
+            text, data = document  # of the wrong shape: every problem, not only the first
+            chart, shape, broken = decode_every_problem(path, data, text)
+        else:
+            shape, broken = [], set()
     except MesologError as error:
         return [Problem(path, 1, "error", error.message)]
-    else:
-        shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
     found = [*_chart_problems(path, lines, chart, broken, today, words)]
