@@ -149,17 +149,14 @@ class Lines:
         self.layout: Layout | None = None
 
     def line(self, place: Place) -> int | None:
-        if not self.text:
-            return None
-        if self.layout is None:
+        if self.layout is None and self.text:
             from mesolog.store.layout import LayoutError, scan
 
             try:
                 self.layout = scan(self.text)
             except LayoutError:
                 self.text = ""  # cannot be followed: messages go without a line
-                return None
-        return self.layout.line(place)
+        return None if self.layout is None else self.layout.line(place)
 
     def lines(self, places: list[Place]) -> list[int | None]:
         """The lines of several places at once, the text read no further than the last of them
