@@ -160,12 +160,9 @@ class _Scanner:
         while True:
             self.spaces()
             c, start = self.peek(), self.i
-            if c == '"':
+            if c in ('"', "'"):  # a quoted key, as TOML reads it
                 self.string(c)
                 parts.append(tomllib.loads("k = " + self.text[start : self.i])["k"])
-            elif c == "'":
-                self.string(c)
-                parts.append(self.text[start + 1 : self.i - 1])
             else:
                 found = _BARE.match(self.text, self.i)
                 if not found:
