@@ -56,3 +56,19 @@ def test_a_products_last_lot_its_lots_and_their_expiry() -> None:
     assert progress.known_expiry(chart, "dutasteride", "D24") == date(2027, 3, 31)
     assert progress.known_expiry(chart, "dutasteride", "D30") is None
     assert progress.last_lot(chart, "minoxidil") is None
+
+
+def test_the_complication_tally_counts_sessions_by_meaning() -> None:
+    from mesolog.model import Complication
+
+    two_bruises = (Complication("bruising"), Complication("haematoma"), Complication("erythema"))
+    sessions = (
+        _session(1, date(2026, 1, 5), MINOX, complications=two_bruises),
+        _session(2, date(2026, 1, 19), MINOX, complications=(Complication("bruising"),)),
+        _session(
+            3, date(2026, 2, 2), MINOX, complications=(Complication("bruising"),), status="voided"
+        ),
+    )
+    tally = progress.complication_tally(sessions)
+    # "haematoma" is bruising by meaning; session 1 counts once; the voided session not at all
+    assert tally.most_common() == [("bruising", 2), ("redness", 1)]  # erythema: redness

@@ -266,6 +266,15 @@ def summary_index(ctx: typer.Context) -> "Iterator[Any]":
         yield index
 
 
+def chart_problems(index: Any) -> list[str]:
+    """What a clinic-wide answer says once, under it, of the charts' problems: which hold open
+    merge conflicts, and each file whose hand edits make writes refuse it (docs/reading.md).
+    Read from the open summary cache: no chart is read for it."""
+    from mesolog.store.reading import clinic_notes
+
+    return clinic_notes(index.clinic.patients_dir, *index.chart_problems())
+
+
 def fail_if_left_out(problems: list[tuple[str, str]], listed: bool = False) -> None:
     """After an answer that could not include every chart: exit 1. Each chart was named on
     stderr, or, ``listed``, shown as a "cannot read this chart" row (the overview, `patient
@@ -298,6 +307,7 @@ def clinic_overview(
 
     with summary_index(ctx) as index:
         summaries, problems = index.summaries()
+        notes = chart_problems(index)
         if since or until:
             seen = {r.patient_id for r in index.sessions(SessionQuery(since=since, until=until))}
             summaries = [s for s in summaries if s.patient_id in seen]
@@ -311,6 +321,9 @@ def clinic_overview(
         lambda form: clinic_view.overview(summaries, problems, date.today(), form, title),
         title,
     )
+    from mesolog.render.console import warnings
+
+    warnings(notes)
     fail_if_left_out(problems, listed=True)
 
 

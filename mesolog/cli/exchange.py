@@ -72,18 +72,25 @@ def export(
     # One patient's chart is read here: an unknown patient is refused before anything is written.
     one = clinic.load(patient_id) if patient_id is not None else None
 
+    conflicted: list[str] = []
+
     def charts() -> Iterator["Chart"]:
         """The charts as they are read (an export never holds the clinic whole)."""
         if one is not None:
-            yield one
+            yield noted(one)
             return
         for entry in clinic.entries():
             if entry.chart is None:
                 problems.append((entry.patient_id, str(entry.error)))
                 console.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
-                yield entry.chart
+                yield noted(entry.chart)
         console.warnings(clinic.notices)
+
+    def noted(chart: "Chart") -> "Chart":
+        if any(s.conflicts for s in chart.sessions):
+            conflicted.append(chart.patient.id)
+        return chart
 
     # FHIR makes the clinic's keys the first time; JSON carries them when they exist.
     if output is not None:
@@ -103,6 +110,15 @@ def export(
         else:
             with spool() as rows:  # CSV rows wait there for their header
                 exchange_view.csv_export(charts(), per, rows)
+    if conflicted:  # the export holds the value kept meanwhile: said, never passed off as final
+        charts_word = "1 chart holds" if len(conflicted) == 1 else f"{len(conflicted)} charts hold"
+        console.warnings(
+            [
+                f"{charts_word} merge conflicts still open ({', '.join(conflicted)}): the "
+                "export holds the value each kept meanwhile; `mesolog report ID` names them "
+                "and the amend that settles each"
+            ]
+        )
     fail_if_left_out(problems)
 
 

@@ -162,12 +162,16 @@ def patient_show(
     patient_id: PatientId,
 ) -> None:
     """A patient's details and courses. Example: mesolog patient show P-0042"""
+    from mesolog.render import console
     from mesolog.render import report as report_view
     from mesolog.store import read_chart_file
+    from mesolog.store.reading import chart_notes
 
-    path = state_of(ctx).reading_clinic().path(patient_id)
-    chart, _ = read_chart_file(path)
+    clinic = state_of(ctx).reading_clinic()
+    path = clinic.path(patient_id)
+    chart, text = read_chart_file(path)
     report_view.patient_card(chart, path, date.today())
+    console.warnings(chart_notes(clinic, path, chart, text))  # as `report ID` (docs/reading.md)
 
 
 @course_app.command("add")

@@ -8,6 +8,7 @@ import typer
 from mesolog.cli import completion
 from mesolog.cli.application import (
     app,
+    chart_problems,
     check_format,
     date_window,
     fail_if_left_out,
@@ -54,6 +55,7 @@ def due(
     from mesolog import model
     from mesolog.model import progress
     from mesolog.render import clinic as clinic_view
+    from mesolog.render.console import warnings
 
     check_format(ctx)
     model.whole(within, "--within", 0, 3650)
@@ -61,6 +63,7 @@ def due(
     horizon = today + timedelta(days=within)
     with summary_index(ctx) as index:
         summaries, problems = index.summaries()
+        notes = chart_problems(index)
     # One row per open course: a patient due in two courses is listed twice.
     rows = [row for s in summaries for row in progress.course_rows(s)]
     chosen = [
@@ -78,6 +81,7 @@ def due(
     show_report(
         ctx, lambda form: clinic_view.due(ordered, problems, today, form, nobody), "mesolog due"
     )
+    warnings(notes)
     fail_if_left_out(problems)
 
 
@@ -102,6 +106,7 @@ def lot(
     from mesolog.model import questions
     from mesolog.model.values import lot_key
     from mesolog.render import clinic as clinic_view
+    from mesolog.render.console import warnings
 
     check_format(ctx)
     if not lot_key(lot_number):
@@ -110,12 +115,13 @@ def lot(
         rows = list(index.sessions(questions.SessionQuery(lot=lot_number, include_voided=True)))
         patients = questions.lot_patients(lot_number, rows, index.contacts())
         close = [] if patients else questions.close_lots(lot_number, index.lots())
-        problems = index.problems()
+        problems, notes = index.problems(), chart_problems(index)
     show_report(
         ctx,
         lambda form: clinic_view.lot_uses(lot_number, patients, problems, form, close),
         f"mesolog lot {lot_number}",
     )
+    warnings(notes)
     fail_if_left_out(problems)
 
 
@@ -163,6 +169,7 @@ def find(
     from mesolog.errors import InvalidValue
     from mesolog.model.questions import SessionQuery
     from mesolog.render import clinic as clinic_view
+    from mesolog.render.console import warnings
 
     check_format(ctx)
     for name, *_ in _FILTERS:
@@ -189,8 +196,9 @@ def find(
     query = SessionQuery(**chosen, since=begin, until=end, include_voided=voided)
     with summary_index(ctx) as index:
         rows = sorted(index.sessions(query), key=lambda r: (r.date, r.patient_id, r.session))
-        problems = index.problems()
+        problems, notes = index.problems(), chart_problems(index)
     show_report(ctx, lambda form: clinic_view.found(rows, problems, form), "mesolog find")
+    warnings(notes)
     fail_if_left_out(problems)
 
 
@@ -215,6 +223,7 @@ def stats(
     from mesolog import model
     from mesolog.model import questions
     from mesolog.render import clinic as clinic_view
+    from mesolog.render.console import warnings
 
     check_format(ctx)
     by = model.choice(by, "--by", questions.STATS_BY)
@@ -222,8 +231,9 @@ def stats(
     query = questions.SessionQuery(since=since_date, until=until_date)
     with summary_index(ctx) as index:
         groups = index.stats(by, query)
-        problems = index.problems()
+        problems, notes = index.problems(), chart_problems(index)
     show_report(
         ctx, lambda form: clinic_view.stats(by, groups, problems, form), f"mesolog stats --by {by}"
     )
+    warnings(notes)
     fail_if_left_out(problems)  # rates without a chart are not the clinic's rates: exit 1

@@ -68,7 +68,11 @@ def report(
             )
         clinic_overview(ctx, "Clinic overview", begin, end)
         return
-    chart = state_of(ctx).reading_clinic().load(patient_id)
+    from mesolog.store import read_chart_file
+
+    clinic = state_of(ctx).reading_clinic()
+    path = clinic.path(patient_id)
+    chart, text = read_chart_file(path)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
     show_report(
@@ -76,9 +80,10 @@ def report(
         lambda form: report_view.report(chart, sessions, today, form, audit),
         f"mesolog report {chart.patient.id}",
     )
-    # A value a merge kept is not yet the chart's word: the report says so beside the table
-    # (on stderr, so a machine format stays whole), naming the command that settles each.
-    from mesolog.model.amendments import unsettled
+    # A value a merge kept is not yet the chart's word, and a hand edit can make the chart
+    # refuse every change: the report says so under the table (on stderr, so a machine format
+    # stays whole), naming the command that settles each (docs/reading.md).
     from mesolog.render import console
+    from mesolog.store.reading import chart_notes
 
-    console.warnings(line for s in chart.sessions for line in unsettled(chart.patient.id, s))
+    console.warnings(chart_notes(clinic, path, chart, text))

@@ -43,6 +43,13 @@ def summary(
     default = Path(f"{chart.patient.id}-summary-{today.isoformat()}.html")
     path = save_output(output or default, page, force)
     typer.echo(f"Summary of {chart.patient.id} saved to {path}", err=True)
+    from mesolog.model.amendments import unsettled
+    from mesolog.render import console
+
+    # The page says so itself too ("Awaiting the practitioner's decision").
+    console.warnings(
+        [line for s in chart.active_sessions for line in unsettled(chart.patient.id, s)]
+    )
     if open_it:
         import webbrowser
 

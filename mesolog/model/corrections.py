@@ -283,6 +283,7 @@ def without_complications(
 # (name, amount, unit, lot), and the day (ISO) and reason of the amendment that did; the recall
 # rows keep it as it is (questions.Corrected).
 CorrectedLot = tuple[str, float, str, str, str, str]
+Given = tuple[str, float, str, str]  # a product with a lot: name, amount, unit, lot
 
 
 # One product as the trail writes it: "NAME AMOUNTunit[ lot LOT][ exp DATE]".
@@ -296,11 +297,19 @@ def corrected_lots(session: Session) -> list[CorrectedLot]:
     """Every lot the trail shows was taken away from this session (corrected to another lot,
     or its product taken off) and that the session does not hold now, with the amendment that
     did it: the patient may have received it, so a recall lists the session. Read from the
-    trail's words ("substances: A 2ml lot X; ... -> ...")."""
+    trail's words ("substances: A 2ml lot X; ... -> ..."). A lot a merge conflict names is one
+    too: either side of a settled conflict (the trail's "merge conflict on substances settled
+    (...)"), and the other side of an open one, recorded on another machine."""
     held = {lot_key(s.lot) for s in session.substances if s.lot}
     found: dict[str, CorrectedLot] = {}
     for note in session.amendments:
         for change in note.changes:
+            if settled := _SETTLED.fullmatch(change):
+                day, why = note.at.date().isoformat(), f"merge conflict settled: {note.reason}"
+                for name, amount, unit, lot in _conflict_products(session, *settled.groups()):
+                    if lot_key(lot) not in held:
+                        found.setdefault(lot_key(lot), (name, amount, unit, lot, day, why))
+                continue
             if not change.startswith("substances: ") or " -> " not in change:
                 continue
             before, _, after = change[len("substances: ") :].partition(" -> ")
@@ -315,7 +324,50 @@ def corrected_lots(session: Session) -> list[CorrectedLot]:
                     continue  # not a product as the trail writes one
                 name, unit, lot = item.group("name", "unit", "lot")
                 found[key] = (name, amount, unit, lot, note.at.date().isoformat(), note.reason)
+    # The other side of a conflict still open: recorded on another machine, so given maybe.
+    for conflict in session.conflicts:
+        for name, amount, unit, lot in _conflict_products(session, conflict.field, conflict.other):
+            if lot_key(lot) not in held:
+                found.setdefault(lot_key(lot), (name, amount, unit, lot, "", _OPEN))
     return list(found.values())
+
+
+_OPEN = "recorded on another machine; the merge conflict is still open"
+# The trail's line for a settled conflict (merging.settled): "merge conflict on F settled (A / B)".
+_SETTLED = re.compile(r"merge conflict on (substances\S*) settled \((.*)\)", re.DOTALL)
+_INLINE_TABLE = re.compile(r"\{[^{}]*\}")
+_TOML_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _conflict_products(session: Session, field: str, text: str) -> list[Given]:
+    """The products with a lot that a merge conflict's values (TOML, as the chart writes them)
+    name: whole lists for a conflict on ``substances``, lots alone for one on
+    ``substances.N.lot`` (the product is then the session's product N)."""
+    import tomllib
+
+    def value(toml: str) -> object:
+        try:
+            return tomllib.loads(f"v = {toml}")["v"]
+        except tomllib.TOMLDecodeError:
+            return None
+
+    if field == "substances":
+        tables = (value(m.group()) for m in _INLINE_TABLE.finditer(text))
+        return [
+            (t["name"], float(t.get("amount", 0)), str(t.get("unit", "")), t["lot"])
+            for t in tables
+            if isinstance(t, dict) and isinstance(t.get("name"), str) and t.get("lot")
+        ]
+    number = re.fullmatch(r"substances\.(\d+)\.lot", field)
+    if not number or not 0 < int(number.group(1)) <= len(session.substances):
+        return []
+    product = session.substances[int(number.group(1)) - 1]
+    lots = (value(m.group()) for m in _TOML_STRING.finditer(text))
+    return [
+        (product.name, product.amount, product.unit, lot)
+        for lot in lots
+        if isinstance(lot, str) and lot
+    ]
 
 
 def _trail_items(text: str) -> list[re.Match[str]]:

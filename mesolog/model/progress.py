@@ -176,12 +176,14 @@ def measurement_trends(sessions: tuple[Session, ...]) -> list[MeasurementTrend]:
 
 
 def complication_tally(sessions: tuple[Session, ...]) -> Counter[str]:
-    """How often each complication happened, by meaning ("haematoma" counts as "bruising")."""
+    """In how many sessions each complication happened, by meaning ("haematoma" counts as
+    "bruising"): a session with two bruises (two sites, or one kept by each laptop of a merge)
+    counts once, as the report's "Sessions" column says."""
     return Counter(
-        vocab.meaning("complication", c.name)
+        meaning
         for s in sessions
         if not s.voided
-        for c in s.complications
+        for meaning in dict.fromkeys(vocab.meaning("complication", c.name) for c in s.complications)
     )
 
 

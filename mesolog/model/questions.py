@@ -68,7 +68,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
             zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
-            corrected=tuple(corrected_lots(s)) if s.amendments else (),
+            corrected=tuple(corrected_lots(s)) if s.amendments or s.conflicts else (),
         )
         for s in chart.sessions
     ]
@@ -369,7 +369,7 @@ def lot_patients(
                 grouped.setdefault(row.patient_id, []).append((row, item, ""))
         for name, amount, unit, was, day, reason in row.corrected:
             if lot_key(was) == key:
-                note = f"corrected away on {day}: {reason}"
+                note = f"corrected away on {day}: {reason}" if day else reason
                 grouped.setdefault(row.patient_id, []).append(
                     (row, (name, amount, unit, was), note)
                 )

@@ -187,6 +187,7 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
     """The whole report as Markdown: header, sessions, progress, measurements, complications,
     products and lots (and the audit trail with ``--audit``), user text escaped."""
     from mesolog.model import progress
+    from mesolog.model.amendments import unsettled
 
     # User text outside a table is inert as Markdown too (console.markdown_text: the one rule).
     out = [f"# {markdown_text(_who(chart))}", "", "## Sessions", ""]
@@ -194,6 +195,12 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
         out.append(_markdown(SESSIONS, _session_rows(chart, sessions)))
     else:
         out.append("No sessions in this window.\n")
+    # A value a merge kept is not yet the chart's word: a saved report says so itself (on a
+    # screen the lines go to stderr, under the table).
+    still_open = [line for s in sessions for line in unsettled(chart.patient.id, s)]
+    if still_open:
+        out += ["## Merge conflicts still open", ""]
+        out += [f"- {markdown_text(line)}" for line in still_open] + [""]
     out += ["## Progress", "", markdown_text(str(_progress_text(chart, today))), ""]
     for title, columns, rows in _tables(sessions, markdown=True):
         out += [f"## {title}", "", _markdown(columns, rows)]

@@ -72,6 +72,7 @@ ul.products { margin: 0; padding-left: 4mm; }
 figure { margin: 0 0 5mm; break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 section.page { break-before: page; }
+#open { border: 1px solid #a00; padding: 0 4mm; }
 footer { margin-top: 8mm; font-size: 9pt; color: #555; }
 @media print { body { max-width: none; padding: 0; } }
 """
@@ -116,6 +117,7 @@ def summary_page(
         _clinic_header(practice, sessions),
         _patient_section(chart),
         _course_section(chart, today),
+        _open_section(sessions),
         _sessions_section(sessions),
         _complications_section(sessions),
         _measurements_section(sessions),
@@ -268,6 +270,24 @@ def _complications_section(sessions: tuple[Session, ...]) -> str:
     # A short list stays on one page with its heading; a long one breaks between items.
     small = ' class="small"' if len(items) <= SMALL_LIST else ""
     return f'<section id="complications"{small}><h2>Complications</h2>{body}</section>'
+
+
+def _open_section(sessions: tuple[Session, ...]) -> str:
+    """Values two records disagree on (a merge conflict not yet settled): the page shows the
+    value kept meanwhile, so it says which, before anyone reads it as final."""
+    items = [
+        f"<li>Session of {_whole(item.date.isoformat())}, {_free(c.field)}: "
+        f"{_free(c.kept)} shown, {_free(c.other)} also recorded</li>"
+        for item in sessions
+        for c in item.conflicts
+    ]
+    if not items:
+        return ""
+    return (
+        '<section id="open"><h2>Awaiting the practitioner\'s decision</h2>'
+        "<p>Two records of this chart disagree on these values; the page shows one of them "
+        f"until the practitioner settles it:</p><ul>{''.join(items)}</ul></section>"
+    )
 
 
 def _measurements_section(sessions: tuple[Session, ...]) -> str:

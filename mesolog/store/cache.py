@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 # under another fold would count "Hämatom" and "Hamatom" apart until each chart changed).
 VERSION = " ".join(
     [
-        "14",
+        "16",
         *(f.name for cls in (PatientSummary, OpenCourse, SessionRow) for f in fields(cls)),
         *Gathered._fields,
         vocab.normalize("Hämatom Æ Œ ß Ø Ł"),
@@ -64,7 +64,10 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS charts(
     name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ns INTEGER, problem TEXT,
-    patient_id TEXT, summary BLOB, gathered BLOB, tallies BLOB);
+    patient_id TEXT, summary BLOB, gathered BLOB, tallies BLOB,
+    -- What reading says of a readable chart (store.reading): its open merge conflicts, and the
+    -- hand edits that make writes refuse it, joined by "; " (NULL: none).
+    conflicts INTEGER, flaws TEXT);
 -- The session rows, ten times the rest, apart: every run reads all of charts, few read these.
 CREATE TABLE IF NOT EXISTS sessions(name TEXT PRIMARY KEY, rows BLOB);
 """
@@ -82,6 +85,8 @@ class ChartRow(NamedTuple):
     summary: bytes | None
     gathered: bytes | None
     tallies: bytes | None
+    conflicts: int
+    flaws: str | None
     sessions: bytes | None
 
 
@@ -226,7 +231,7 @@ class SummaryCache:
             rows = _read_many(self.clinic, names, current, self.workers)
             for done, row in enumerate(rows, start=1):
                 self._db.execute(
-                    "INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?)", row[:-1]
+                    "INSERT OR REPLACE INTO charts VALUES(?,?,?,?,?,?,?,?,?,?,?)", row[:-1]
                 )
                 if row.sessions is not None:
                     self._db.execute(
@@ -250,6 +255,17 @@ class SummaryCache:
         """(id, why) for each chart that could not be read."""
         query = "SELECT name, problem FROM charts WHERE problem IS NOT NULL ORDER BY name"
         return [(r["name"], r["problem"]) for r in self._db.execute(query)]
+
+    def chart_problems(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The ids of the charts holding open merge conflicts, and (id, flaws) for each chart
+        whose hand edits make writes refuse it (store.reading says them)."""
+        query = (
+            "SELECT name, conflicts, flaws FROM charts WHERE conflicts > 0 OR flaws IS NOT NULL "
+            "ORDER BY name COLLATE NOCASE"
+        )
+        found = self._db.execute(query).fetchall()
+        conflicted = [r["name"] for r in found if r["conflicts"]]
+        return conflicted, [(r["name"], r["flaws"]) for r in found if r["flaws"]]
 
     def contacts(self) -> dict[str, Contact]:
         """Name, phone and email of every readable chart, by patient id (for recalls)."""
@@ -355,19 +371,27 @@ def _read_one(data_dir: Path, name: str, signature: Signature) -> ChartRow:
 
 def chart_row(clinic: Clinic, name: str, signature: Signature) -> ChartRow:
     """The cache's row for one chart file; an unreadable one gets no pickles, and says why."""
+    from mesolog.store import reading
     from mesolog.store.codec import read_chart_file
 
     path = clinic.patients_dir / f"{name}.toml"
     try:
         clinic.safe_path(path)
-        chart, _ = read_chart_file(path, bulk=True)
+        chart, text = read_chart_file(path, bulk=True)
+        flaws = reading.flaws(path, chart)
+        # Listed under its file's id, whatever id is written inside (a hand edit): the id inside
+        # may be another patient's, and the file is what every command opens (docs/reading.md).
+        chart = reading.under_file_id(path, chart)
         summary = summarize(chart)
     except MesologError as error:
-        return ChartRow(name, *signature, str(error), None, None, None, None, None)
+        return ChartRow(name, *signature, str(error), None, None, None, None, 0, None, None)
     rows = session_rows(chart)
     parts = (summary, Gathered.of(rows), tallies(rows), tuple(rows))
+    summarized, gathered, counted, sessions = (pickle.dumps(part) for part in parts)
+    conflicts = reading.open_conflicts(chart, text)
+    said = "; ".join(flaws) or None
     return ChartRow(
-        name, *signature, None, summary.patient_id, *(pickle.dumps(part) for part in parts)
+        name, *signature, None, name, summarized, gathered, counted, conflicts, said, sessions
     )
 
 

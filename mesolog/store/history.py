@@ -116,12 +116,12 @@ def blobs(data_dir: Path, names: list[str]) -> dict[str, bytes]:
     return found
 
 
-def last_line(said: str) -> str:
-    """The last line git printed: its reason for refusing."""
-    return (said.strip().splitlines() or ["unknown reason"])[-1]
+def last_line(said: str, none: str = "unknown reason") -> str:
+    """The last line git printed: its reason for refusing (``none`` when it printed nothing)."""
+    return (said.strip().splitlines() or [none])[-1]
 
 
-def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
+def commit_files(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
     """``git add`` and ``git commit`` of these files as one commit; None when it was made,
     else git's reason."""
     added = git(data_dir, "add", "--", *relatives)
@@ -131,13 +131,14 @@ def _commit(data_dir: Path, relatives: list[str], message: str, author: str) -> 
     return last_line(done.stderr or added.stderr)
 
 
-# What git has under way: the file or folder it keeps for it in its own folder.
+# What git has under way: the file or folder it keeps for it in its own folder, and the
+# command that finishes it (a merge under way is finished by committing it).
 _UNDER_WAY = (
-    ("MERGE_HEAD", "merge"),
-    ("rebase-merge", "rebase"),
-    ("rebase-apply", "rebase"),
-    ("CHERRY_PICK_HEAD", "cherry-pick"),
-    ("REVERT_HEAD", "revert"),
+    ("MERGE_HEAD", "merge", "commit"),
+    ("rebase-merge", "rebase", "rebase --continue"),
+    ("rebase-apply", "rebase", "rebase --continue"),
+    ("CHERRY_PICK_HEAD", "cherry-pick", "cherry-pick --continue"),
+    ("REVERT_HEAD", "revert", "revert --continue"),
 )
 
 
@@ -148,17 +149,12 @@ def refuse_while_git_is_busy(data_dir: Path) -> None:
     if not enabled(data_dir):
         return
     where = git_dir(data_dir)
-    for name, what in _UNDER_WAY:
-        if not os.path.lexists(where / name):
-            continue
-        how = f"`mesolog git {what} --continue`"
-        if what == "merge":  # a merge under way is finished by committing it
-            how = "`mesolog git commit`"
-        how = f"finish it ({how}) or undo it (`mesolog git {what} --abort`)"
-        raise HistoryError(
-            f"a git {what} is under way in the data folder, so nothing was changed: {how}, "
-            "then try again."
-        )
+    for name, what, finish in _UNDER_WAY:
+        if os.path.lexists(where / name):
+            raise HistoryError(
+                f"a git {what} is under way in the data folder, so nothing was changed: finish it "
+                f"(`mesolog git {finish}`) or undo it (`mesolog git {what} --abort`), then try again."
+            )
 
 
 def index_lock_warning(data_dir: Path) -> str | None:
@@ -190,7 +186,7 @@ def record(data_dir: Path, path: Path, message: str, author: str, lock_dir: Path
         full = message
         if earlier is not None:  # its earlier change could not be committed before: one commit
             full = replace(earlier, messages=(*earlier.messages, message)).message()
-        failed = _commit(data_dir, [relative], full, author)
+        failed = commit_files(data_dir, [relative], full, author)
         if failed is not None:
             pending.remember(data_dir, relative, message, author)
         else:
@@ -313,14 +309,13 @@ def _chart_locks(lock_dir: Path, relatives: list[str]) -> Iterator[bool]:
     from mesolog.store import chart_lock
 
     with contextlib.ExitStack() as held:
+        free = True
         try:
             for relative in relatives:
                 if relative.startswith("patients/"):
                     held.enter_context(chart_lock(lock_dir, Path(relative).stem, timeout=0))
         except ChartBusy:
             free = False
-        else:
-            free = True
         yield free
 
 
@@ -330,7 +325,7 @@ def _commit_paths(data_dir: Path, relatives: list[str], message: str, author: st
     status = git(data_dir, "status", "--porcelain", "--", *relatives)
     if status.returncode == 0 and not status.stdout.strip():
         return True
-    return _commit(data_dir, relatives, message, author) is None
+    return commit_files(data_dir, relatives, message, author) is None
 
 
 def commit_edits(data_dir: Path, relatives: list[str], listed: str) -> bool:
@@ -433,7 +428,7 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         if status.returncode != 0 or not status.stdout.strip():
             return None
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
-        failed = _commit(data_dir, [relative], message, "")
+        failed = commit_files(data_dir, [relative], message, "")
     return f"git did not record the hand edits found in the chart: {failed}" if failed else None
 
 
@@ -470,7 +465,7 @@ def record_many(
 
     relative = [str(p.relative_to(data_dir)) for p in paths]
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        failed = _commit(data_dir, relative, message, author)
+        failed = commit_files(data_dir, relative, message, author)
         if failed is None:
             pending.forget(data_dir, *relative)
         else:
@@ -519,12 +514,13 @@ def _takes_the_remote(word: str | None, rest: list[str]) -> bool:
     return word == "pull" or (word == "merge" and not _MERGE_ENDINGS.intersection(rest))
 
 
-def _refuse_unchecked_pull(data_dir: Path, args: list[str]) -> None:
+def _refuse_unchecked_pull(
+    data_dir: Path, options: list[str], typed: str | None, rest: list[str]
+) -> None:
     """A pull or merge by hand would take the remote's charts without sync's checks (a chart
     deleted, moved or swapped, a session removed, a link, a merge attribute): refused, pointing
     to ``mesolog sync`` (docs/sharing.md). Ending a merge under way stays allowed. A git alias
     for one is refused too (a shell alias ``!...`` when it names ``pull`` or ``merge``)."""
-    options, typed, rest = _split_command(args)
     word = typed
     for _ in range(10):  # git follows an alias of an alias; a loop is git's to refuse
         if word is None or _takes_the_remote(word, rest):
@@ -539,9 +535,11 @@ def _refuse_unchecked_pull(data_dir: Path, args: list[str]) -> None:
         _, word, more = _split_command(meant)
         rest = [*more, *rest]
     if _takes_the_remote(word, rest):
-        named = typed if typed == word else f"{typed}` (git's alias for `{word}"
+        named = f"`mesolog git {typed}`"
+        if typed != word:
+            named += f" (git's alias for `{word}`)"
         raise HistoryError(
-            f"`mesolog git {named}` would take the remote's charts without the checks of "
+            f"{named} would take the remote's charts without the checks of "
             "`mesolog sync`; nothing was changed: use `mesolog sync` (it pulls, checks and pushes)."
         )
 
@@ -555,8 +553,8 @@ def run(data_dir: Path, args: list[str]) -> int:
         raise HistoryError("git is not installed, so history is off.")
     if not enabled(data_dir):
         raise HistoryError(f"{data_dir} is not a git repository; run `mesolog init --git` first.")
-    _refuse_unchecked_pull(data_dir, args)
     options, word, rest = _split_command(args)
+    _refuse_unchecked_pull(data_dir, options, word, rest)
     if word is not None:
         args = [*options, "-c", "help.autocorrect=0", word, *rest]
     return subprocess.call([binary, "-C", str(data_dir), *args])

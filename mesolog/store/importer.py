@@ -187,8 +187,8 @@ def _spreadsheet(path: Path, options: ImportOptions) -> plan_.Source | MapWritte
             draft = map_.MapDraft(header, header_row, options.encoding or "")
             for row in rows:
                 draft.feed(row.cells)
-            written = write_map(where, draft.text(path.name))
-            return MapWritten(written, draft.unmapped, draft.dates.ambiguity(), draft.header_hint)
+            write_map(where, draft.text(path.name))
+            return MapWritten(where, draft.unmapped, draft.dates.ambiguity(), draft.header_hint)
         _check_columns(path, header, cmap, header_row)
         # A workbook's XML is slow to parse, and the planner reads the rows twice: its rows are
         # read once, into a temporary CSV file.

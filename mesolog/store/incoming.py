@@ -21,7 +21,8 @@ from pathlib import Path
 
 from mesolog.store import history
 
-SYMLINK, GITLINK = "120000", "160000"
+# git's modes of a link, a symbolic one or one to another repository: never shared.
+LINKS = {"120000": "a symbolic link", "160000": "a link to another repository"}
 # A file name no chart has yet: the attribute a future chart would get is checked too.
 PROBE = "patients/NEW-PATIENT.toml"
 
@@ -116,10 +117,8 @@ def _version(path: str, raw: bytes | None) -> Version:
 def odd_entry(files: dict[str, Entry]) -> str | None:
     """A symbolic link, a link to another repository, or a file in mesolog's lock folder."""
     for path, entry in sorted(files.items()):
-        if entry.mode == SYMLINK:
-            return f"made {named(path)} a symbolic link (only plain files are shared)"
-        if entry.mode == GITLINK:
-            return f"made {named(path)} a link to another repository (only plain files are shared)"
+        if entry.mode in LINKS:
+            return f"made {named(path)} {LINKS[entry.mode]} (only plain files are shared)"
         if path.split("/", 1)[0] == ".locks":
             return f"put {named(path)} in mesolog's lock folder"
     return None

@@ -35,7 +35,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 100_000_000
 FORMATS = ("JPEG", "PNG", "WEBP")  # what phones and cameras give; nothing else is decoded
 JPEG_QUALITY = 92  # kept for the chart: close to the original; the summary page downsizes
-EXIF_ORIENTATION = 0x0112
 EXIF_DATE_TAKEN = 0x9003  # DateTimeOriginal, in the Exif sub-IFD
 EXIF_IFD = 0x8769
 

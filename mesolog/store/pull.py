@@ -70,10 +70,8 @@ def prepare(data_dir: Path, theirs: str, shown: str, folder: Path) -> Pull | Non
         in_english=True,
     )
     if done.returncode not in (0, 1):
-        said = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise SyncFailed(
-            f"git could not merge {shown}: {(said or ['no reason given'])[-1]}; nothing was changed."
-        )
+        said = history.last_line(done.stderr or done.stdout, "no reason given")
+        raise SyncFailed(f"git could not merge {shown}: {said}; nothing was changed.")
     tree, conflicts = _parse_merge_tree(done.stdout)
     return Pull(head, theirs, base, tree, conflicts)
 
@@ -180,10 +178,8 @@ def move(data_dir: Path, target: str, shown: str) -> None:
     done = history.git(data_dir, "merge", "--ff-only", "--quiet", target, in_english=True)
     note.unlink(missing_ok=True)
     if done.returncode != 0:
-        said = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise SyncFailed(
-            f"the charts from {shown} could not be written here: {(said or ['no reason'])[-1]}."
-        )
+        said = history.last_line(done.stderr or done.stdout, "no reason")
+        raise SyncFailed(f"the charts from {shown} could not be written here: {said}.")
 
 
 def leftover_temporaries(data_dir: Path) -> list[Path]:

@@ -134,15 +134,14 @@ def init(data_dir: Path) -> str:
     from mesolog.store.photos import share_photos
 
     fresh = not history.enabled(data_dir)
-    own = [ATTRIBUTES] if write_attributes(data_dir) else []
+    attributes = write_attributes(data_dir)
     if fresh:
         made = history.git(data_dir, "init", "--quiet")  # LFS set up before the first commit
         if made.returncode != 0:
             raise HistoryError(f"git init failed: {made.stderr.strip()}")
     photos, changed = share_photos(data_dir)
     photos = photos[0].upper() + photos[1:]
-    if changed and ATTRIBUTES not in own:
-        own.append(ATTRIBUTES)
+    own = [ATTRIBUTES] if attributes or changed else []
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(history.GITIGNORE, encoding="utf-8")
@@ -162,10 +161,7 @@ def init(data_dir: Path) -> str:
     if stuck:  # every commit would fail: never claim history is on
         raise HistoryError(f"history is not on yet: {stuck}")
     if own:
-        history.git(data_dir, "add", "--", *own)
-        history.git(
-            data_dir, "commit", "--quiet", "-m", "mesolog: charts merge by session", "--", *own
-        )
+        history.commit_files(data_dir, own, "mesolog: charts merge by session", "")
     overridden = attribute_problem(data_dir)
     if overridden:  # a .gitattributes deeper than the top one wins over the line written there
         raise HistoryError(
@@ -344,14 +340,12 @@ def _uncommitted(data_dir: Path, keep_edits: bool) -> None:
     if keep_edits:
         _keep_edits(data_dir, pending, listed)
         return
-    keep = "run `mesolog check`, then `mesolog sync --keep-edits` to commit them as they are"
+    what = "changed outside mesolog (a hand edit?)"
     if any(path in read_waiting(data_dir) for path in paths):
-        raise SyncFailed(
-            f"not synced: {listed} holds a change of mesolog's that git did not record, and "
-            f"was changed outside mesolog since: {keep}; nothing was changed."
-        )
+        what = "holds a change of mesolog's that git did not record, and was changed outside mesolog since"
     raise SyncFailed(
-        f"not synced: {listed} changed outside mesolog (a hand edit?): {keep}; nothing was changed."
+        f"not synced: {listed} {what}: run `mesolog check`, then `mesolog sync --keep-edits` to "
+        "commit them as they are; nothing was changed."
     )
 
 

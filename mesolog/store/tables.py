@@ -17,6 +17,8 @@ import io
 import os
 import re
 import stat
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,12 +60,9 @@ def _refuse_kind(path: Path, mode: int) -> None:
     if stat.S_ISDIR(mode):
         raise UnreadableImport(f"{path} is a folder, not a file.")
     if not stat.S_ISREG(mode):
-        what = (
-            "a FIFO"
-            if stat.S_ISFIFO(mode)
-            else "a device"
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket"
+        # os.stat follows links: what is left is a FIFO, a socket or a device.
+        what = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket"}.get(
+            stat.S_IFMT(mode), "a device"
         )
         raise UnreadableImport(f"{path} is {what}, not a file: import reads only regular files.")
 
@@ -275,8 +274,6 @@ def _csv_records(path: Path, text: IO[str], encoding: str, header_row: int) -> I
 
 
 def _refuse_zip_bomb(path: Path) -> None:
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -314,15 +311,8 @@ def open_xlsx(path: Path, header_row: int = 1) -> Iterator[Table]:
         book.close()
 
 
-def _xlsx_faults() -> tuple[type[BaseException], ...]:
-    import zipfile
-    import zlib
-
-    return (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError, TypeError,
-            IndexError, AttributeError, SyntaxError)  # fmt: skip
-
-
-_XLSX_FAULTS = _xlsx_faults()
+_XLSX_FAULTS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError, TypeError,
+                IndexError, AttributeError, SyntaxError)  # fmt: skip
 
 
 def _xlsx_rows(path: Path, sheet: Any) -> Iterator[tuple[object, ...]]:
@@ -432,7 +422,7 @@ def read_map(where: Path) -> dict[str, Any] | None:
         raise UnreadableImport(f"{where} is not valid TOML: {error}") from None
 
 
-def write_map(where: Path, text: str) -> Path:
+def write_map(where: Path, text: str) -> None:
     from mesolog.store.files import write_atomically
 
     if not where.parent.is_dir():
@@ -440,4 +430,3 @@ def write_map(where: Path, text: str) -> Path:
             f"{where}: the folder {where.parent} does not exist; name a map in an existing folder."
         )
     write_atomically(where, text, overwrite=False)
-    return where
