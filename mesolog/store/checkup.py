@@ -209,7 +209,11 @@ def _session_problems(
     here: Place = ("sessions", index)
     name = f"session {session.id}"
     for number, conflict in enumerate(session.conflicts):
-        message = conflict_sentence(str(chart.patient.id), session.id, conflict)
+        message = (
+            f"{name}: merge conflict: {conflict.field} was changed two ways on two machines "
+            f"({conflict.kept} kept, {conflict.other} also recorded); settle it with "
+            f"`mesolog amend {chart.patient.id} {session.id} --reason ...` giving the right value"
+        )
         yield (*here, "conflicts", number, "field"), "error", message
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
@@ -246,14 +250,6 @@ def _unknown_zone(place: model.Zone) -> bool:
     from mesolog.model.zones import DEFAULT
 
     return isinstance(place.zone, str) and DEFAULT.zone(place.area, place.zone) is None
-
-
-def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
-    return (
-        f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
-        f"machines ({conflict.kept} kept, {conflict.other} also recorded); settle it with "
-        f"`mesolog amend {patient_id} {number} --reason ...` giving the right value"
-    )
 
 
 def _chart_conflicts(path: Path, text: str) -> list[Problem]:
