@@ -156,21 +156,44 @@ def settle_both_despite_conflict(a: Machine, b: Machine) -> None:
     assert a.chart("P-0042") == b.chart("P-0042")
 
 
-def test_a_product_added_on_one_side_and_changed_on_the_other_keeps_the_whole_list_rule(
+def test_a_product_added_at_the_end_and_a_correction_of_another_both_land(
     run: Run, tmp_path: Path
 ) -> None:
     a, b = two_laptops(run, tmp_path)
     a("amend", "P-0042", "1", "--substance", "#1=biotin:1ml:LOT B200", "--reason", "lot")
-    b("amend", "P-0042", "1", "--substance", "vitamin c:1ml", "--reason", "forgotten")
+    b("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC1", "--reason", "forgotten")
+    a("sync")
+    synced = b("sync")
+    assert "changed two ways" not in synced.stdout + synced.stderr
+    settle_both(a, b)
+    session = only_session(a)
+    assert "conflicts" not in session
+    assert [(p["name"], p.get("lot")) for p in session["substances"]] == [
+        ("biotin", "B200"),
+        ("dutasteride 0.01%", "D2411"),
+        ("vitamin c", "VC1"),
+    ]
+    assert sorted(x["reason"] for x in session["amendments"]) == ["forgotten", "lot"]
+    a("check")
+    assert "P-0042" in a("lot", "VC1").stdout and "P-0042" in b("lot", "B200").stdout
+
+
+def test_two_different_products_added_at_the_end_are_one_conflict_on_the_list(
+    run: Run, tmp_path: Path
+) -> None:
+    """Which would go first, and are they two vials or one typed two ways? Positions no longer
+    say: the whole list, by the ordinary rule, both lists kept."""
+    a, b = two_laptops(run, tmp_path)
+    a("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC1", "--reason", "a")
+    b("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC2", "--reason", "b")
     a("sync")
     conflicted = b("sync", expect=1)
     assert "substances was changed two ways" in conflicted.stderr
     settle_both_despite_conflict(a, b)
-    session = only_session(a)
-    assert [c["field"] for c in session["conflicts"]] == ["substances"]
-    conflict = session["conflicts"][0]
-    assert "B200" in conflict["kept"] + conflict["other"]
-    assert "vitamin c" in conflict["kept"] + conflict["other"]
+    (conflict,) = only_session(a)["conflicts"]
+    assert conflict["field"] == "substances"
+    assert "VC1" in conflict["kept"] + conflict["other"]
+    assert "VC2" in conflict["kept"] + conflict["other"]
 
 
 # --- the pure merge ------------------------------------------------------------------------------
@@ -184,10 +207,14 @@ def _product(name: str, amount: float, lot: str | None) -> dict[str, Any]:
     return {"name": name, "amount": amount, **({"lot": lot} if lot else {})}
 
 
+ADDED = st.lists(st.builds(_product, st.sampled_from(["ha", "vc"]), AMOUNTS, LOTS), max_size=2)
+
+
 @st.composite
 def three_versions(draw: st.DrawFn) -> tuple[list[dict[str, Any]], ...]:
-    """Base, ours and theirs: the same number of products, each side changing fields (and now
-    and then replacing a product by another, or giving two products one name)."""
+    """Base, ours and theirs: each side changing fields of the products (and now and then
+    replacing a product by another, or giving two products one name), and adding products at
+    the end (now and then the same ones as the other side)."""
     names = draw(st.lists(st.sampled_from(["biotin", "ha", "dut"]), min_size=1, max_size=3))
     base = [_product(name, 1.0, draw(LOTS)) for name in names]
 
@@ -198,7 +225,22 @@ def three_versions(draw: st.DrawFn) -> tuple[list[dict[str, Any]], ...]:
             out.append(_product(name, draw(AMOUNTS), draw(LOTS)))
         return out
 
-    return base, side(), side()
+    ours, theirs = side(), side()
+    added = draw(ADDED)
+    return base, ours + added, theirs + (added if draw(st.booleans()) else draw(ADDED))
+
+
+def _by_place(versions: tuple[list[dict[str, Any]], ...]) -> bool:
+    """The rule of docs/chart-merge.md, written again: the base's products at their places in
+    both sides, products added at the end by one side (or the same by both), no name twice."""
+    base, ours, theirs = versions
+    count = len(base)
+    added = ours[count:] or theirs[count:]
+    if ours[count:] and theirs[count:] and ours[count:] != theirs[count:]:
+        return False
+    names = [[item["name"] for item in v[:count]] for v in versions]
+    merged = names[0] + [item["name"] for item in added]
+    return names[0] == names[1] == names[2] and len(set(merged)) == len(merged)
 
 
 @given(versions=three_versions(), keep_ours=st.booleans())
@@ -212,14 +254,13 @@ def test_products_merge_field_by_field_lose_nothing_and_are_symmetric(
     assert merged == swapped
     assert clashes == swapped_clashes
     noted = {c.field: c for c in clashes}
-    names = [[item["name"] for item in v] for v in versions]
-    if not (names[0] == names[1] == names[2] and len(set(names[0])) == len(base)):
-        # Not the same products at the same places: the whole list, by the ordinary rule.
+    if not _by_place(versions):
+        # Places do not say which product is which: the whole list, by the ordinary rule.
         value, clash = merging.three_way(base, ours, theirs)
         assert merged["substances"] == (value if not clash else (ours if keep_ours else theirs))
         assert [c.field for c in clashes] == (["substances"] if clash else [])
         return
-    for n, (b, o, t) in enumerate(zip(base, ours, theirs, strict=True), start=1):
+    for n, (b, o, t) in enumerate(zip(base, ours, theirs, strict=False), start=1):
         item = merged["substances"][n - 1]
         for key in ("name", "amount", "lot"):
             bv, ov, tv = (x.get(key) for x in (b, o, t))
@@ -235,6 +276,8 @@ def test_products_merge_field_by_field_lose_nothing_and_are_symmetric(
                 }
                 assert item.get(key) in (ov, tv)
     assert all(c.field != "substances" for c in clashes)
+    # What one side added at the end follows, whole; nothing else is added.
+    assert merged["substances"][len(base) :] == (ours[len(base) :] or theirs[len(base) :])
 
 
 NAMES = ["biotin", "dutasteride 0.01%", "minoxidil 0.5%", "hyaluronic acid", "vitamin c"]
@@ -288,8 +331,10 @@ def test_a_reorder_or_remove_and_add_never_merges_into_a_list_nobody_had(
             assert item in base or item in o or item in t, (item, clashes)
         whole = [merging.canonical(v) for v in (base, o, t)]
         if merging.canonical(result) not in whole:
-            # Only a field-by-field merge of the same products at the same places may mix.
-            assert [i["name"] for i in base] == [i["name"] for i in o] == [i["name"] for i in t]
+            # Only a merge place by place may mix: the base's products at their places in both.
+            count = len(base)
+            assert [i["name"] for i in base] == [i["name"] for i in o[:count]]
+            assert [i["name"] for i in base] == [i["name"] for i in t[:count]]
         for item in result:
             assert result.count(item) <= max(v.count(item) for v in (base, o, t))
 
@@ -449,10 +494,15 @@ def test_zones_merge_item_by_item_like_products() -> None:
     merged, clashes = merging.merge_values(base, moved, theirs, False)
     assert [c.field for c in clashes] == ["zones"]
     assert merged["zones"] == theirs["zones"]
-    merged, clashes = merging.merge_values(
-        base, ours, {"zones": [*ours["zones"], zone("x", 1, 1)]}, True
-    )
-    assert [c.field for c in clashes] == ["zones"]
+    # A zone added at the end on one side, others corrected on the other: both, in either order.
+    added = {"zones": [*base["zones"], zone("x", 1, 1)]}
+    for one, other, keep in ((ours, added, True), (added, ours, False)):
+        merged, clashes = merging.merge_values(base, one, other, keep)
+        assert merged["zones"] == [*ours["zones"], zone("x", 1, 1)] and clashes == []
+    # Two different zones added at the end: which is which is no longer sure, the whole list.
+    other = {"zones": [*base["zones"], zone("y", 1, 1)]}
+    merged, clashes = merging.merge_values(base, added, other, True)
+    assert [c.field for c in clashes] == ["zones"] and merged["zones"] == added["zones"]
 
 
 # --- the same through real git: clones, `amend --substance "#N=..."`, `sync` and the driver ----
@@ -521,3 +571,56 @@ def test_random_histories_of_product_corrections_through_real_git(
             product, field = OWN[n]
             assert session["substances"][product][field] == value
         machines[0]("check")
+
+
+# --- what a conflict on products says ------------------------------------------------------------
+
+
+def test_a_conflict_on_the_products_says_which_product_and_field_differ(
+    run: Run, tmp_path: Path
+) -> None:
+    """Not both whole lists as TOML on one line: the product, the field, the two values, in
+    `sync`'s sentence, `check` and `report ID`; the chart still holds both lists whole."""
+    a, b = two_laptops(run, tmp_path)
+    a("amend", "P-0042", "1", "--substance", "#1=biotin:1ml:LOT B200", "--reason", "lot")
+    a("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC1", "--reason", "a")
+    b("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC2", "--reason", "b")
+    a("sync")
+    said = b("sync", expect=1).stderr
+    settle_both_despite_conflict(a, b)
+    (conflict,) = only_session(a)["conflicts"]
+    kept_first = "B200" in conflict["kept"]  # which side is kept is the merge's choice
+    lots = ("B200", "B100") if kept_first else ("B100", "B200")
+    vials = ("VC1", "VC2") if kept_first else ("VC2", "VC1")
+    words = (
+        f"#1 biotin: lot {lots[0]} kept, {lots[1]} also recorded; "
+        f"#3 vitamin c: lot {vials[0]} kept, {vials[1]} also recorded"
+    )
+    assert f"session 1: substances was changed two ways ({words})" in said
+    assert "{name" not in said and len(said) < 400
+    found = a("check", expect=1).stdout
+    assert f"merge conflict: substances was changed two ways on two machines ({words})" in found
+    shown = b("report", "P-0042").stderr
+    assert f"session 1 still has a merge conflict on substances ({words})" in shown
+    # Nothing lost: the chart holds both lists whole, as it did.
+    both = conflict["kept"] + conflict["other"]
+    assert all(lot in both for lot in ("B100", "B200", "VC1", "VC2", "D2411"))
+
+
+def test_the_words_of_a_conflict_on_a_list_of_products_or_zones() -> None:
+    def product(name: str, lot: str) -> dict[str, Any]:
+        return {"name": name, "amount": 1.0, "unit": "ml", "lot": lot}
+
+    kept = [product("biotin", "B2"), product("dutasteride 0.01%", "D1"), product("vc", "V1")]
+    other = [product("minoxidil 0.5%", "M1"), product("biotin", "B1"), kept[1]]
+    assert merging.two_values("substances", merging.literal(kept), merging.literal(other)) == (
+        "minoxidil 0.5% 1 ml lot M1 also recorded, not in the version kept; "
+        "#1 biotin: lot B2 kept, B1 also recorded; #3 vc 1 ml lot V1 kept, not in the other version"
+    )
+    zone = {"area": "scalp", "zone": "vertex", "points": 40, "amount": 1.5}
+    assert merging.two_values("zones", merging.literal([zone]), "none") == (
+        "#1 scalp/vertex points 40 amount 1.5 kept, not in the other version"
+    )
+    assert merging.two_values("depth_mm", "2", "3") == "2 kept, 3 also recorded"
+    # A value that does not read back as a list of tables is said whole, as ever.
+    assert merging.two_values("substances", "[1, 2]", '"x"') == '[1, 2] kept, "x" also recorded'

@@ -20,12 +20,13 @@ def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def conflicted(run: Run, tmp_path: Path) -> tuple[Machine, Machine]:
-    """P-0042's session 1 with two conflicts: the products (one laptop added one, the other
-    corrected a lot) and the depth (changed two ways)."""
+    """P-0042's session 1 with two conflicts: the products (both laptops added vitamin c, with
+    two lots; one also corrected a lot) and the depth (changed two ways)."""
     a, b = two_laptops(run, tmp_path)
     a("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC1", "--reason", "forgotten")
     a("amend", "P-0042", "1", "--depth", "2", "--reason", "depth a")
     b("amend", "P-0042", "1", "--substance", "#1=biotin:1ml:LOT B200", "--reason", "lot")
+    b("amend", "P-0042", "1", "--substance", "vitamin c:1ml:LOT VC2", "--reason", "forgotten")
     b("amend", "P-0042", "1", "--depth", "1", "--reason", "depth b")
     a("sync")
     b("sync", expect=1)

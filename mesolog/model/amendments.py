@@ -74,12 +74,15 @@ def unsettled(patient_id: str, session: Session) -> list[str]:
 
 def _open_line(patient_id: str, number: int, conflict: Conflict, options: dict[str, str]) -> str:
     top, _, rest = conflict.field.partition(".")
-    option = options.get(top, "--" + top.replace("_", "-") + " ...")
+    from mesolog.model.merging import SETTLING_OPTIONS, two_values
+
+    option = SETTLING_OPTIONS.get(top) or options.get(top, "--" + top.replace("_", "-") + " ...")
     if top == "measurements" and rest:
         option = f"--measure {rest}=NUMBER"
+
     return (
         f"session {number} still has a merge conflict on {conflict.field} "
-        f"({conflict.kept} kept, {conflict.other} also recorded): "
+        f"({two_values(conflict.field, conflict.kept, conflict.other)}): "
         f"`mesolog amend {patient_id} {number} {option} --reason ...` settles it"
     )
 

@@ -85,28 +85,25 @@ _TEXT_DETAILS: dict[str, Callable[[str], str]] = {
 }
 
 
-# How a practitioner settles a conflict in the chart's own details: with the command that sets
-# its field (a session's: with `amend`).
-SETTLE_PATIENT = "mesolog patient edit {patient} {option} VALUE"
-SETTLE_COURSE = "mesolog course edit {patient} {course} {option} VALUE"
 # The option of `course edit` that sets each course field a conflict can be on.
 COURSE_OPTIONS = {
     "planned_sessions": "--sessions",
     "interval_days": "--interval",
     "indication": "--indication",
+    "start": "--start",
 }
 
 
 def settle_command(patient_id: str, field: str) -> str | None:
     """The command that settles a conflict a merge left in the chart's own details, on
     ``field`` (``patient.name``, ``courses.hair-2026.planned_sessions``); None for a field
-    that no command sets (it is corrected by hand)."""
+    that no command sets (it is corrected by hand). A session's is settled with `amend`."""
     place, _, name = field.rpartition(".")
     if place == "patient" and name in PATIENT_FIELDS:
-        return SETTLE_PATIENT.format(patient=patient_id, option="--" + name.replace("_", "-"))
+        return f"mesolog patient edit {patient_id} --{name.replace('_', '-')} VALUE"
     if place.startswith("courses.") and name in COURSE_OPTIONS:
         course = place.removeprefix("courses.")
-        return SETTLE_COURSE.format(patient=patient_id, course=course, option=COURSE_OPTIONS[name])
+        return f"mesolog course edit {patient_id} {course} {COURSE_OPTIONS[name]} VALUE"
     return None
 
 
@@ -142,6 +139,7 @@ def changed_course(
     interval_days: int | None = None,
     indication: str | None = None,
     status: str | None = None,
+    start: date | None = None,
 ) -> tuple[Course, list[str]]:
     """The course with the given parts replaced, and each change as old -> new."""
     parts = {
@@ -149,6 +147,7 @@ def changed_course(
         "interval_days": interval_days,
         "indication": indication,
         "status": status,
+        "start": start,
     }
     given = {k: v for k, v in parts.items() if v is not None}
     new = replace(course, **given)  # type: ignore[arg-type]
@@ -165,6 +164,7 @@ def replanned(
     planned_sessions: int | None = None,
     interval_days: int | None = None,
     indication: str | None = None,
+    start: date | None = None,
 ) -> tuple[Course, list[str]]:
     """:func:`changed_course` for ``course edit``; a plan of fewer sessions than the course has
     done already is refused (it would read "3 of 2 sessions done")."""
@@ -179,7 +179,7 @@ def replanned(
                 f"course {course.name} has {done} session{'s' if done != 1 else ''} done "
                 f"already; plan at least {done}, or close the course with `mesolog course close`",
             )
-    return changed_course(course, planned_sessions, interval_days, indication)
+    return changed_course(course, planned_sessions, interval_days, indication, start=start)
 
 
 def closed_course(course: Course, status: str) -> tuple[Course, list[str]]:

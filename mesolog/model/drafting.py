@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidValue, MissingFields, UnknownCourse
 from mesolog.model import corrections
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import PLAIN, TABLE, Chart, Course, Photo, Session, Substance
 from mesolog.model.validation import (
+    Remark,
     amount_problem,
     complication_problems,
     draft_remarks,
@@ -43,7 +44,7 @@ from mesolog.model.values import (
     technique,
 )
 from mesolog.model.zones import DEFAULT as ZONE_CATALOGUE
-from mesolog.model.zones import ZoneCatalogue, drafted_zones
+from mesolog.model.zones import ZoneCatalogue, area_key, drafted_zones
 
 # The fields a session cannot be recorded without, by their option, in the order the prompts
 # ask for them, and the Session field each sets.
@@ -95,28 +96,18 @@ class Given:
     plain: Mapping[str, Number] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ClinicDefaults:
+class ClinicDefaults(NamedTuple):
     """The clinic's defaults and words from the config, as drafting a session needs them
     (what the patient's page prints is :class:`mesolog.model.aftercare.ClinicDetails`)."""
 
     practitioner: str = ""
     technique: str | None = None
     anaesthetic: str | None = None
-    vocabulary: vocab.Vocabulary = field(default_factory=lambda: vocab.DEFAULT)
-    zones: ZoneCatalogue = field(default_factory=lambda: ZONE_CATALOGUE)
+    vocabulary: vocab.Vocabulary = vocab.DEFAULT
+    zones: ZoneCatalogue = ZONE_CATALOGUE
 
 
-@dataclass(frozen=True)
-class Remark:
-    """A warning, and the field whose answer caused it (a prompt shows it right after)."""
-
-    field: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Draft:
+class Draft(NamedTuple):
     """A drafted session, or what is still missing; the warnings either way."""
 
     session: Session | None
@@ -242,30 +233,18 @@ def named_course(chart: Chart, name: str) -> Course:
     return find_course(chart, name)
 
 
-def with_known_expiries(chart: Chart | None, items: tuple[Substance, ...]) -> tuple[Substance, ...]:
+def known_expiries(
+    chart: Chart | None, items: tuple[Substance, ...]
+) -> tuple[tuple[Substance, ...], list[Remark]]:
     """An expiry belongs to its lot: a lot given without one gets the expiry recorded with that
-    lot of that product before (a default substance keeps its lot and expiry)."""
+    lot of that product before in this chart (a default substance keeps its lot and expiry).
+    A lot given with another expiry than that one is a warning (one lot has one expiry, so one
+    of them was mistyped), recorded all the same since the box in hand is the better witness."""
     if chart is None or not chart.sessions:
-        return items
+        return items, []
     from mesolog.model import progress
 
-    return tuple(
-        replace(item, expiry=progress.known_expiry(chart, item.name, item.lot))
-        if item.lot and item.expiry is None
-        else item
-        for item in items
-    )
-
-
-def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Remark]:
-    """A lot given with an expiry other than the one recorded with that lot before in this
-    chart: a warning (one lot has one expiry, so one of them was mistyped), recorded all the
-    same since the box in hand is the better witness."""
-    if chart is None or not chart.sessions:
-        return []
-    from mesolog.model import progress
-
-    remarks = []
+    remarks, known_items = [], []
     for item in items:
         known = progress.known_expiry(chart, item.name, item.lot) if item.lot else None
         if known is not None and item.expiry is not None and item.expiry != known:
@@ -275,7 +254,10 @@ def expiry_remarks(chart: Chart | None, items: tuple[Substance, ...]) -> list[Re
                 "(recorded as given)"
             )
             remarks.append(Remark("substance", text))
-    return remarks
+        known_items.append(
+            replace(item, expiry=known) if item.lot and item.expiry is None else item
+        )
+    return tuple(known_items), remarks
 
 
 def new_product_remarks(
@@ -374,12 +356,11 @@ def draft_session(
     values.setdefault("indication", _indication(base, course, last))
     values.setdefault("practitioner", practice.practitioner or (base.practitioner if base else ""))
     if "substances" in values:
-        remarks += expiry_remarks(chart, values["substances"])
-        remarks += new_product_remarks(chart, values["substances"], practice.vocabulary)
-        values["substances"] = with_known_expiries(chart, values["substances"])
+        values["substances"], said = known_expiries(chart, values["substances"])
+        remarks += said + new_product_remarks(chart, values["substances"], practice.vocabulary)
     missing = tuple(f for f in REQUIRED if values.get(REQUIRED_FIELD[f]) in (None, (), ""))
     if missing:
-        return Draft(None, missing, tuple(remarks + _partial_remarks(values)))
+        return Draft(None, missing, tuple(remarks + draft_remarks(values)))
     session = Session(id=0, recorded=recorded or now(), **values)
     return _checked(session, chart, today, remarks)
 
@@ -410,8 +391,6 @@ def _with_zones(values: dict[str, Any], given: Given, practice: ClinicDefaults) 
     if given.zones:
         values["zones"] = drafted_zones(given.zones, areas, practice.zones)
     elif values.get("zones"):
-        from mesolog.model.zones import area_key
-
         named = {area_key(a) for a in areas}
         values["zones"] = tuple(z for z in values["zones"] if area_key(z.area) in named)
 
@@ -422,8 +401,7 @@ def draft_from_session(session: Session, chart: Chart, today: date) -> Draft:
     it), a lot given without an expiry keeps the one recorded with it before, and it is checked
     and warned about by the same rules (:func:`draft_session`)."""
     course = named_course(chart, session.course).name if session.course else None
-    remarks = expiry_remarks(chart, session.substances)
-    substances = with_known_expiries(chart, session.substances)
+    substances, remarks = known_expiries(chart, session.substances)
     return _checked(replace(session, course=course, substances=substances), chart, today, remarks)
 
 
@@ -431,7 +409,7 @@ def _checked(session: Session, chart: Chart | None, today: date, remarks: list[R
     """What every new session passes, however it was drafted: the record's rules (refused
     when broken), then the warnings of its values and of its place in its course."""
     validate_session(session, today)
-    remarks = [*remarks, *(Remark(f, t) for f, t in session_remarks(session))]
+    remarks = [*remarks, *session_remarks(session)]
     remarks += _date_remarks(chart, session)
     remarks += _interval_remarks(chart, session)
     return Draft(session, (), tuple(remarks))
@@ -483,18 +461,6 @@ def _course(given: Given, chart: Chart | None) -> Course | None:
 
     current = progress.next_due(chart)
     return current.course if current and not current.complete else None
-
-
-def _partial_remarks(values: dict[str, Any]) -> list[Remark]:
-    """The warnings of a draft still missing fields (at the prompt, between answers)."""
-    found = draft_remarks(
-        values["date"],
-        values.get("substances", ()),
-        values.get("method"),
-        values.get("depth_mm"),
-        values.get("indication"),
-    )
-    return [Remark(f, t) for f, t in found]
 
 
 def _date_remarks(chart: Chart | None, session: Session) -> list[Remark]:
@@ -593,9 +559,10 @@ def draft_amendment(
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:
+        # Warned against the other sessions (this one holds the expiry being corrected).
         others = replace(chart, sessions=tuple(s for s in chart.sessions if s.id != old.id))
-        remarks += expiry_remarks(others, values["substances"])
-        values["substances"] = with_known_expiries(chart, values["substances"])
+        remarks += known_expiries(others, values["substances"])[1]
+        values["substances"] = known_expiries(chart, values["substances"])[0]
     if given.course:
         values["course"] = named_course(chart, given.course).name
     if given.zones:  # replaced, as areas and substances are
@@ -603,9 +570,8 @@ def draft_amendment(
     new = replace(old, **values)
     if not new.voided:
         validate_session(new, today)
-    before = set(session_remarks(old)) | {(r.field, r.text) for r in _date_remarks(chart, old)}
-    found = [*session_remarks(new), *((r.field, r.text) for r in _date_remarks(chart, new))]
-    remarks += [Remark(f, t) for f, t in found if (f, t) not in before]
+    before = {*session_remarks(old), *_date_remarks(chart, old)}
+    remarks += [r for r in (*session_remarks(new), *_date_remarks(chart, new)) if r not in before]
     return Draft(new, (), tuple(remarks), _given_fields(values, measured))
 
 

@@ -49,14 +49,9 @@ LIST_SEPARATOR = "; "
 def complication_spec(item: Complication) -> str:
     """``bruising:mild:onset=2026-11-03``: the ``--complication`` syntax, read back by import."""
     parts = [item.name, *([item.severity] if item.severity else [])]
-    for key, value in (
-        ("onset", item.onset.isoformat() if item.onset else None),
-        ("resolved", item.resolved.isoformat() if item.resolved else None),
-        ("outcome", item.outcome),
-        ("by", item.reported_by),
-    ):
-        if value:
-            parts.append(f"{key}={value}")
+    keys = ("onset", "resolved", "outcome", "by")
+    given = (item.onset, item.resolved, item.outcome, item.reported_by)
+    parts += [f"{key}={_text(value)}" for key, value in zip(keys, given, strict=True) if value]
     return ":".join(parts)
 
 
@@ -103,10 +98,6 @@ def substance_cells(item: Substance, numbered: bool) -> list[object]:
     return [_text(getattr(item, "name" if c == "substance" else c)) for c in columns]
 
 
-def measure_names(charts: list[Chart]) -> list[str]:
-    return sorted({name for chart in charts for s in chart.sessions for name in s.measurements})
-
-
 def measure_cells(measurements: dict[str, float], names: list[str]) -> list[object]:
     return [_text(measurements.get(name)) for name in names]
 
@@ -122,32 +113,30 @@ def csv_header(per: str, widest: int, names: list[str]) -> list[str]:
     return header + [MEASURE_PREFIX + name for name in names]
 
 
-def per_session(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
-    """One row per session; substances in numbered columns, as many as the longest session."""
+def per_session(charts: list[Chart], per: str = "session") -> tuple[list[str], list[list[object]]]:
+    """Either form's header and rows, in memory (``export`` streams them: render.exchange): one
+    row per session, its substances in numbered columns, as many as the longest session has;
+    or ``per`` substance, one row per substance given (:func:`per_substance`)."""
     widest = max((len(s.substances) for c in charts for s in c.sessions), default=1)
-    names = measure_names(charts)
-    rows = []
-    for chart in charts:
-        for session in chart.sessions:
-            row = session_cells(chart, session)
-            for item in session.substances:
-                row += substance_cells(item, numbered=True)
-            row += [""] * len(NUMBERED_SUBSTANCE_COLUMNS) * (widest - len(session.substances))
-            rows.append(row + measure_cells(session.measurements, names))
-    return csv_header("session", widest, names), rows
-
-
-def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
-    """One row per substance given (the long form)."""
-    names = measure_names(charts)
-    rows = []
+    names = sorted({name for chart in charts for s in chart.sessions for name in s.measurements})
+    rows: list[list[object]] = []
     for chart in charts:
         for session in chart.sessions:
             shared = session_cells(chart, session)
             measures = measure_cells(session.measurements, names)
-            for n, item in enumerate(session.substances, start=1):
-                rows.append([*shared, n, *substance_cells(item, numbered=False), *measures])
-    return csv_header("substance", 1, names), rows
+            given = [substance_cells(item, per != "substance") for item in session.substances]
+            if per == "substance":
+                rows += [[*shared, n, *cells, *measures] for n, cells in enumerate(given, 1)]
+            else:
+                blank = [""] * len(NUMBERED_SUBSTANCE_COLUMNS) * (widest - len(given))
+                rows.append(
+                    [*shared, *(cell for cells in given for cell in cells), *blank, *measures]
+                )
+    return csv_header(per, widest, names), rows
+
+
+def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
+    return per_session(charts, "substance")
 
 
 def chart_record(chart: Chart, patient_key: str | None) -> dict[str, object]:

@@ -9,8 +9,8 @@ others (date, areas, substances...) have their rules in drafting and validation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import fields
+from typing import Any, NamedTuple
 
 from mesolog.model.scalars import number_text
 
@@ -21,8 +21,7 @@ KEY = "mesolog"
 _ON_SCREEN = {"deg": "°"}
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(NamedTuple):
     """How one session field is typed, parsed, asked for and exchanged (see the top)."""
 
     option: str  # "--needle-length"; the command parameter is named after it (needle_length)
@@ -52,8 +51,7 @@ def as_typed(text: Any) -> Any:
     return text
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A session field of the table: its name, its annotation as written, its declaration."""
 
     name: str

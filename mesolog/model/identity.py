@@ -18,14 +18,11 @@ from datetime import UTC, datetime
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def _encode(value: int) -> str:
-    """128 bits as 26 base32 characters (the top two bits of the first are always 0)."""
-    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
-
-
 def ulid(milliseconds: int, randomness: bytes) -> str:
-    """A ULID from its two parts (randomness: 10 bytes)."""
-    return _encode(((milliseconds & (2**48 - 1)) << 80) | int.from_bytes(randomness[:10], "big"))
+    """A ULID from its two parts (randomness: 10 bytes): 128 bits as 26 base32 characters (the
+    top two bits of the first are always 0)."""
+    value = ((milliseconds & (2**48 - 1)) << 80) | int.from_bytes(randomness[:10], "big")
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def new_uid() -> str:

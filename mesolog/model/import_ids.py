@@ -10,7 +10,7 @@ that only share a numbering pattern (``K-2001``, ``P-0010``) are not close.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mesolog.model.folding import fold
 
@@ -44,16 +44,13 @@ def numbering(a: str, b: str) -> bool:
     return all(x == y or (x.isdigit() and y.isdigit()) for x, y in zip(a, b, strict=True))
 
 
-@dataclass
-class IdIndex:
-    """Ids by their one-deletion variants."""
-
-    buckets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+class IdIndex(dict[str, list[tuple[str, str]]]):
+    """Ids (folded, as given) by their one-deletion variants."""
 
     def add(self, patient_id: str) -> None:
         key = fold(patient_id)
         for variant in _variants(key):
-            self.buckets.setdefault(variant, []).append((key, patient_id))
+            self.setdefault(variant, []).append((key, patient_id))
 
     def close_to(self, patient_id: str, renumbered: bool = True) -> list[str]:
         """The indexed ids one keystroke from ``patient_id``, in the order they were added;
@@ -61,7 +58,7 @@ class IdIndex:
         key = fold(patient_id)
         candidates: dict[tuple[str, str], None] = {}
         for variant in _variants(key):
-            candidates.update(dict.fromkeys(self.buckets.get(variant, ())))
+            candidates.update(dict.fromkeys(self.get(variant, ())))
         return [
             other
             for folded, other in candidates
@@ -69,8 +66,7 @@ class IdIndex:
         ]
 
 
-@dataclass
-class NewPatient:
+class NewPatient(NamedTuple):
     """A patient a file would create: its id, the row it starts on, and what tells it apart."""
 
     patient_id: str

@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidValue
 from mesolog.model import values as parse
@@ -28,7 +28,6 @@ from mesolog.model.exchange import (
 )
 from mesolog.model.folding import fold
 
-SUBSTANCE_FIELDS = NUMBERED_SUBSTANCE_COLUMNS
 # In mesolog's own exports, read and left alone: numbers are given by the chart, the category
 # follows from the catalogue, the source is this import's.
 IGNORED_FIELDS = ("session", "category", "source")
@@ -36,7 +35,7 @@ IGNORED_FIELDS = ("session", "category", "source")
 # table of the session (docs/fields.md), the ones import leaves alone last.
 FIELDS = (
     *PATIENT_COLUMNS, *(c for c in SESSION_COLUMNS if c not in IGNORED_FIELDS),
-    *SUBSTANCE_FIELDS, SUBSTANCE_POSITION, *IGNORED_FIELDS,
+    *NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION, *IGNORED_FIELDS,
 )  # fmt: skip
 REQUIRED = ("patient", "date", "substance")
 NUMBERED = re.compile(r"^(" + "|".join(NUMBERED_SUBSTANCE_COLUMNS) + r")_(\d{1,2})$")
@@ -276,7 +275,9 @@ class DateGuess:
         self.fitting = [f for f in self.fitting if _read_as(text, f)]
         if self.example_reads_two_ways or SWAPPABLE.get(self.format) not in self.fitting:
             return  # the example is found, or the dates read one way only: none is needed
-        two_ways = reads_two_ways(text, self.format)
+        # A different day when its day and month are swapped (03/11, not 03/03).
+        day = _read_as(text, self.format)
+        two_ways = day is not None and day.day <= 12 and day.day != day.month
         if two_ways or not self.example:
             self.example, self.example_reads_two_ways = text, two_ways
 
@@ -294,12 +295,6 @@ class DateGuess:
             f"every date reads both day first and month first (e.g. {self.example}); read as "
             f"{chosen!r}: if the file writes the month first, set date_format = {other!r} in the map"
         )
-
-
-def reads_two_ways(text: str, date_format: str) -> bool:
-    """Whether a date cell is a different day when its day and month are swapped (03/11)."""
-    day = _read_as(date_part(text), date_format)
-    return day is not None and day.day <= 12 and day.day != day.month
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -541,11 +536,10 @@ def _header_row(row: object, where: str) -> int:
 # --- rows through the map -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MappedColumn:
+class MappedColumn(NamedTuple):
     """One column the map reads: its place in the row, its field, its word table."""
 
-    index: int
+    place: int
     target: str
     words: dict[str, str]
     separator: str
@@ -570,7 +564,7 @@ def mapped_cells(cells: list[str], columns: list[MappedColumn]) -> dict[str, str
     the map's separator maps each part), with the map's unit on an amount that gives none."""
     given: dict[str, str] = {}
     for column in columns:
-        text = cells[column.index]
+        text = cells[column.place]
         if text[:1] == "'":  # the export's spreadsheet guard: "'=x" was written for "=x"
             text = parse.spreadsheet_unquoted(text)
         if column.separator:

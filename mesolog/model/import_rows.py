@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from mesolog.errors import (
     InvalidPatientId,
@@ -25,25 +26,22 @@ from mesolog.errors import (
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults, Given, draft_session
-from mesolog.model.exchange import MEASURE_PREFIX, SUBSTANCE_POSITION
+from mesolog.model.exchange import MEASURE_PREFIX, NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_map import (
     IGNORED_FIELDS,
     NUMBERED,
-    SUBSTANCE_FIELDS,
     read_date,
 )
 from mesolog.model.records import PLAIN, Chart, Session
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(NamedTuple):
     row: int
     field: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One source row as field -> text (after the map), with its row number."""
 
     number: int
@@ -51,8 +49,7 @@ class Row:
     fault: str = ""  # what is wrong with the row's bytes: the row is rejected
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """The rows of one session: one patient, one date (one session number, if the file has one)."""
 
     patient: str
@@ -107,11 +104,11 @@ def substances_of(row: Row) -> list[dict[str, str]]:
     """The substances a row gives: its plain columns, or its numbered ones (_1, _2...)."""
     found = []
     if row.given.get("substance"):
-        found.append({k: row.given.get(k, "") for k in SUBSTANCE_FIELDS})
+        found.append({k: row.given.get(k, "") for k in NUMBERED_SUBSTANCE_COLUMNS})
     n = 1
     while f"substance_{n}" in row.given:
         if row.given[f"substance_{n}"]:
-            found.append({k: row.given.get(f"{k}_{n}", "") for k in SUBSTANCE_FIELDS})
+            found.append({k: row.given.get(f"{k}_{n}", "") for k in NUMBERED_SUBSTANCE_COLUMNS})
         n += 1
     return found
 
@@ -312,7 +309,9 @@ def _why(error: MesologError) -> str:
 
 
 # Cells that are the same for every row of a session by construction, or the row's own.
-_PER_ROW = frozenset({"patient", "date", SUBSTANCE_POSITION, *SUBSTANCE_FIELDS, *IGNORED_FIELDS})
+_PER_ROW = frozenset(
+    {"patient", "date", SUBSTANCE_POSITION, *NUMBERED_SUBSTANCE_COLUMNS, *IGNORED_FIELDS}
+)
 
 
 def _alone(row: Row, group: Group) -> Group:
@@ -343,8 +342,7 @@ def row_reasons(
                 draft_from_group(_alone(row, group), chart, how)
             except MesologError as failed:
                 own[row.number] = Rejection(row.number, _where(failed), _why(failed))
-    for number, rejection in disagreeing.items():
-        own.setdefault(number, rejection)
+    own = {**disagreeing, **own}
     if not own:  # no row is wrong alone: the session as a whole is (or it has one row)
         own[group.first] = Rejection(group.first, _where(error), _why(error))
     return with_session(group, own)

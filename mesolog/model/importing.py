@@ -16,27 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
 from mesolog.model.drafting import ClinicDefaults
-from mesolog.model.exchange import SUBSTANCE_POSITION
+from mesolog.model.exchange import NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
     FIELDS,
     IGNORED_FIELDS,
-    SUBSTANCE_FIELDS,
     SWAPPABLE,
     ColumnMap,
     DateGuess,
-    guess_field,
-    is_own_format,
     mapped_cells,
     mapped_columns,
-    own_map,
 )
+from mesolog.model.import_map import guess_field as guess_field  # named here too (re-exported)
+from mesolog.model.import_map import is_own_format as is_own_format
+from mesolog.model.import_map import own_map as own_map
 from mesolog.model.import_rows import (
     Drafting,
     Group,
@@ -53,12 +52,6 @@ from mesolog.model.import_rows import (
     with_session,
 )
 from mesolog.model.records import Amendment, Chart, Course, Patient, Session
-
-__all__ = [
-    "ChartPlan", "ColumnMap", "ImportPlan", "Rejection", "Row", "guess_date_format",
-    "guess_field", "is_own_format", "mapped_rows", "own_map", "plan_import", "plan_restore",
-    "session_identity",
-]  # fmt: skip
 
 
 @dataclass
@@ -165,8 +158,7 @@ def guess_date_format(samples: Iterable[str]) -> str:
 # --- the plan ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The rows of a file, to be read twice (the first pass counts), and how to read them."""
 
     file_name: str
@@ -436,7 +428,7 @@ def _new_patient(group: Group, recorded: datetime, plan: ImportPlan) -> Patient 
 
 # The nested list of a visit: one entry per product given (the rows of a spreadsheet).
 PRODUCTS = "products"
-PRODUCT_FIELDS = frozenset(SUBSTANCE_FIELDS)
+PRODUCT_FIELDS = frozenset(NUMBERED_SUBSTANCE_COLUMNS)
 VISIT_FIELDS = frozenset(FIELDS) - PRODUCT_FIELDS - {SUBSTANCE_POSITION, *IGNORED_FIELDS}
 VISITS_SHAPE = (
     'JSON import reads `mesolog export --format json`, or a list of visits: [{"patient": "P-1", '

@@ -15,14 +15,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mesolog.model import vocabulary as vocab
 from mesolog.model.records import Patient, Session
 
 
-@dataclass(frozen=True)
-class ExportKeys:
+class ExportKeys(NamedTuple):
     """What export ids derive from: the clinic's uuid (its namespace, restored with a JSON
     export) and its secret (kept in the data folder, never exported), so no one can recompute
     an id from a patient number (docs/exports.md)."""

@@ -7,8 +7,8 @@ See docs/photos.md for what a practitioner reads about them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from mesolog.errors import InvalidValue
 from mesolog.model.records import Chart, Photo, Session
@@ -65,8 +65,7 @@ def photo_problems(item: Photo) -> list[tuple[str, str]]:
     return problems
 
 
-@dataclass(frozen=True)
-class Shot:
+class Shot(NamedTuple):
     """One picture in the timeline: the photo and the session it belongs to."""
 
     photo: Photo

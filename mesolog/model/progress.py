@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mesolog.model import vocabulary as vocab
 from mesolog.model.values import lot_key
@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from mesolog.model.records import Chart, Course, Session, Substance
 
 
-@dataclass(frozen=True)
-class CourseProgress:
+class CourseProgress(NamedTuple):
     """Where a course stands: sessions done, the last one, the next due date."""
 
     course: Course
@@ -49,8 +48,7 @@ def chronological(sessions: Iterable[Session]) -> list[Session]:
     return sorted(sessions, key=lambda s: (s.date, s.id))
 
 
-@dataclass(frozen=True)
-class MeasurementTrend:
+class MeasurementTrend(NamedTuple):
     """One measure's values over the sessions, in date order."""
 
     name: str

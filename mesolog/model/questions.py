@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
@@ -47,6 +47,12 @@ class SessionRow:
     corrected: tuple[Corrected, ...] = ()  # lots corrected away (model.corrections)
 
 
+# The fields a row holds as its session charts them, by the same name: all but the chart's,
+# the session's number and what is flattened.
+_FLATTENED = ("patient_id", "session", "substances", "complications", "zones", "corrected")
+AS_CHARTED = tuple(f.name for f in fields(SessionRow) if f.name not in _FLATTENED)
+
+
 def session_rows(chart: Chart) -> list[SessionRow]:
     from mesolog.model.amendments import severity_text
     from mesolog.model.corrections import corrected_lots
@@ -55,16 +61,7 @@ def session_rows(chart: Chart) -> list[SessionRow]:
         SessionRow(
             patient_id=chart.patient.id,
             session=s.id,
-            date=s.date,
-            status=s.status,
-            technique=s.technique,
-            depth_mm=s.depth_mm,
-            anaesthetic=s.anaesthetic,
-            practitioner=s.practitioner,
-            indication=s.indication,
-            course=s.course,
-            method=s.method,
-            areas=s.areas,
+            **{name: getattr(s, name) for name in AS_CHARTED},
             substances=tuple((x.name, x.amount, x.unit, x.lot) for x in s.substances),
             complications=tuple((c.name, severity_text(c.severity)) for c in s.complications),
             zones=tuple(f"{z.area}/{z.zone}" for z in s.zones),
@@ -248,8 +245,7 @@ def _groups(row: SessionRow, by: str) -> tuple[str, ...]:
     return (value or NOT_RECORDED,)
 
 
-@dataclass(frozen=True)
-class GroupStats:
+class GroupStats(NamedTuple):
     """One group of `stats`: sessions, patients, and how many had complications."""
 
     group: str
@@ -332,8 +328,7 @@ def complication_stats(
 # --- recall: who received a lot, and how to reach them -----------------------------------------
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """How to reach a patient (for a recall): name, phone, email, as charted."""
 
     name: str | None = None
@@ -345,8 +340,7 @@ class Contact:
 Administered = tuple[SessionRow, Given, str]
 
 
-@dataclass(frozen=True)
-class LotPatient:
+class LotPatient(NamedTuple):
     """One patient who received a lot: contacts, and each administration (session, substance)."""
 
     patient_id: str

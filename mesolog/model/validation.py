@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidValue
 from mesolog.model import vocabulary as vocab
@@ -31,6 +31,13 @@ from mesolog.model.values import (
 from mesolog.model.zones import zone_value_problems
 
 # --- whole records ----------------------------------------------------------------------------
+
+
+class Remark(NamedTuple):
+    """A warning, and the field whose answer caused it (a prompt shows it right after)."""
+
+    field: str
+    text: str
 
 
 def course_warnings(course: Course) -> list[str]:
@@ -63,39 +70,32 @@ def make_course(
     return Course(name.strip(), planned_sessions, interval_days, start, indication_name)
 
 
-def session_remarks(session: Session) -> list[tuple[str, str]]:
+def session_remarks(session: Session) -> list[Remark]:
     """(field, warning) for the facts worth a second look; the session is recorded all the same.
     The field says which answer caused it, so a prompt can show it right after that answer."""
-    return draft_remarks(
-        session.date, session.substances, session.method, session.depth_mm, session.indication
-    )
+    return draft_remarks(vars(session))
 
 
-def draft_remarks(
-    day: date,
-    substances: tuple[Substance, ...],
-    method: str | None,
-    depth_mm: float | None,
-    indication: str | None = None,
-) -> list[tuple[str, str]]:
-    """:func:`session_remarks` of what is known so far (a prompt between answers): a warning
-    about a field not answered yet is not given."""
+def draft_remarks(values: Mapping[str, Any]) -> list[Remark]:
+    """:func:`session_remarks` of what is known so far, by Session field (a prompt between
+    answers): a warning about a field not answered yet is not given."""
+    day, depth_mm = values["date"], values.get("depth_mm")
     notes = []
-    for item in substances:
+    for item in values.get("substances", ()):
         if item.expiry and item.expiry < day:
             expired = (
                 f"{item.name}{f' lot {item.lot}' if item.lot else ''} expired on "
                 f"{item.expiry.isoformat()}, "
                 f"before the session date {day.isoformat()}."
             )
-            notes.append(("substance", expired))
+            notes.append(Remark("substance", expired))
         if not item.lot:
-            notes.append(
-                ("lot", f"{item.name} has no lot number: a recall could not find this session.")
-            )
+            text = f"{item.name} has no lot number: a recall could not find this session."
+            notes.append(Remark("lot", text))
+    method, indication = values.get("method"), values.get("indication")
     unusual = vocab.depth_remark(depth_mm, method, indication) if depth_mm is not None else None
     if unusual:
-        notes.append(("depth", unusual))
+        notes.append(Remark("depth", unusual))
     return notes
 
 
@@ -104,8 +104,7 @@ def draft_remarks(
 Field = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One value the session cannot be charted with, and the field it concerns."""
 
     field: Field

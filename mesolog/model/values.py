@@ -319,18 +319,8 @@ def substance(
     notes = (
         [f"substance {name!r} is not in the catalogue; did you mean {close!r}?"] if close else []
     )
-    return (
-        Substance(
-            name=name,
-            amount=value,
-            unit=unit,
-            category=category,
-            concentration=vocab.concentration_of(name),
-            lot=lot,
-            expiry=expiry,
-        ),
-        notes,
-    )
+    strength = vocab.concentration_of(name)
+    return Substance(name, value, unit, category, strength, lot, expiry), notes
 
 
 def complication(

@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mesolog.model.folding import fold
 
@@ -131,8 +132,7 @@ INDICATIONS: dict[str, tuple[str, ...]] = {
 FAT_INDICATIONS = ("fat reduction", "cellulite", "contouring")
 
 
-@dataclass(frozen=True)
-class DepthRange:
+class DepthRange(NamedTuple):
     """A needle depth a source describes, for some methods and indications."""
 
     low: float
@@ -320,8 +320,7 @@ def normalize(word: str) -> str:
     return fold(word)
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """The result of looking a typed word up: what to store, and what to say about it."""
 
     value: str

@@ -120,9 +120,6 @@ class ZoneCatalogue:
                 more.setdefault(area_key(area), {}).setdefault(" ".join(zone.lower().split()), ())
         return ZoneCatalogue(more)
 
-    def areas(self) -> list[str]:
-        return list(self.zones)
-
     def names(self, area: str) -> list[str]:
         """The canonical zones of an area (matched by meaning), in the catalogue's order."""
         return list(self.zones.get(area_key(area), {}))
@@ -196,7 +193,7 @@ def zone_problem(
     area = area_key(given.area)
     names = catalogue.names(area)
     if not names:
-        return f"the catalogue has zones for {', '.join(catalogue.areas())}"
+        return f"the catalogue has zones for {', '.join(catalogue.zones)}"
     if catalogue.zone(area, given.zone) is None:
         close = _close(given.zone, names, catalogue.tables[area])
         hint = f"did you mean {' or '.join(close)}? " if close else ""

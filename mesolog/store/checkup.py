@@ -40,8 +40,11 @@ class Problem:
         return {**asdict(self), "path": str(self.path)}  # the fields' order; the path as text
 
 
-def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
-    """Every problem of one chart, each naming the line of its field."""
+def check_file(
+    path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT, photos: bool = True
+) -> list[Problem]:
+    """Every problem of one chart, each naming the line of its field (``photos``: its pictures
+    too; sync checks a chart before its pictures are written)."""
     try:  # a refusal of the file as a whole (a newer schema), from either read: one problem
         try:
             chart, text = read_chart_file(path, bulk=True)
@@ -58,7 +61,7 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
     found = [*_chart_problems(path, lines, chart, broken, today, words)]
-    found += _photo_problems(path, chart)
+    found += _photo_problems(path, chart) if photos else []
     # The lines of every finding's place, found in one reading of the text.
     places = lines.lines([place for place, _, _ in found])
     for line, (_, severity, message) in zip(places, found, strict=True):
@@ -68,13 +71,20 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
+def chart_errors(path: Path, today: date) -> list[tuple[int | None, str]]:
+    """The errors of one chart file (line, words), its photos left out: what `sync` refuses
+    from a remote (docs/sharing.md)."""
+    found = check_file(path, today, photos=False)
+    return [(p.line, p.message) for p in found if p.severity == "error"]
+
+
 def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     """The file's text and what it parses to, when it is TOML (its problems are then of
     shape: each can be named)."""
     try:
         text = read_regular_file(path).decode("utf-8")  # a FIFO is never opened
         data = tomllib.loads(text)
-    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
     return (text, data) if text.strip() and "\x00" not in text else None
 
@@ -209,11 +219,7 @@ def _session_problems(
     here: Place = ("sessions", index)
     name = f"session {session.id}"
     for number, conflict in enumerate(session.conflicts):
-        message = (
-            f"{name}: merge conflict: {conflict.field} was changed two ways on two machines "
-            f"({conflict.kept} kept, {conflict.other} also recorded); settle it with "
-            f"`mesolog amend {chart.patient.id} {session.id} --reason ...` giving the right value"
-        )
+        message = conflict_sentence(str(chart.patient.id), session.id, conflict)
         yield (*here, "conflicts", number, "field"), "error", message
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
@@ -250,6 +256,18 @@ def _unknown_zone(place: model.Zone) -> bool:
     from mesolog.model.zones import DEFAULT
 
     return isinstance(place.zone, str) and DEFAULT.zone(place.area, place.zone) is None
+
+
+def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
+    from mesolog.model.merging import SETTLING_OPTIONS, two_values
+
+    option = SETTLING_OPTIONS.get(conflict.field.partition(".")[0], "")
+    return (
+        f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
+        f"machines ({two_values(conflict.field, conflict.kept, conflict.other)}); settle it with "
+        f"`mesolog amend {patient_id} {number} {option + ' ' if option else ''}--reason ...` "
+        "giving the right value"
+    )
 
 
 def _chart_conflicts(path: Path, text: str) -> list[Problem]:
@@ -307,6 +325,7 @@ def check_clinic(
     for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
         problems.append(Problem(path, None, "warning", leftover))
     problems += _about("warning", _uncommitted(clinic))
+    problems += _about("error", _ignored(clinic))
     from mesolog.store.files import unsafe_locks
 
     # A `.locks` every writing command refuses (a symbolic link, a file), or a lock in it that
@@ -378,3 +397,17 @@ def _uncommitted(clinic: Clinic) -> Iterator[tuple[Path, str]]:
 
     for relative in history.uncommitted(clinic.data_dir):
         yield clinic.data_dir / relative, history.why_uncommitted(clinic.data_dir, relative)
+
+
+def _ignored(clinic: Clinic) -> Iterator[tuple[Path, str]]:
+    """With history on: each chart or photo a .gitignore rule keeps out of history (never
+    shared), with the commands that commit it all the same."""
+    from mesolog.store import history
+
+    for relative in history.ignored(clinic.data_dir):
+        message = (
+            "is not in the history: a .gitignore rule makes git ignore it, so it is never "
+            f"shared; remove that rule, then `mesolog git add -f -- {relative}` and "
+            f'`mesolog git commit -m "why" -- {relative}`'
+        )
+        yield clinic.data_dir / relative, message

@@ -686,24 +686,27 @@ class Clinic:
         planned_sessions: int | None = None,
         interval_days: int | None = None,
         indication: str | None = None,
+        start: date | None = None,
     ) -> tuple[Chart, Path]:
-        """Change a course's plan (sessions, interval, indication), in the chart-level trail."""
+        """Change a course's plan (sessions, interval, indication, start), in the chart-level
+        trail; the start settles a merge's conflict on it, as the others do."""
         from mesolog.model import details
 
         given = {
             "planned_sessions": planned_sessions,
             "interval_days": interval_days,
             "indication": indication,
+            "start": start,
         }
         fields = tuple(key for key, value in given.items() if value is not None)
         if not fields:
             raise NothingToChange(
                 f"nothing to change in course {course!r}: give at least one of --sessions, "
-                "--interval, --indication; nothing changed."
+                "--interval, --indication, --start; nothing changed."
             )
 
         def edit(chart: Chart, old: Course) -> tuple[Course, list[str]]:
-            return details.replanned(chart, old, planned_sessions, interval_days, indication)
+            return details.replanned(chart, old, planned_sessions, interval_days, indication, start)
 
         return self._change_course(patient_id, course, edit, "changed", by, reason, fields)
 

@@ -270,21 +270,25 @@ def merge_block(
     theirs: Block | None,
     special: Callable[[str, Any, Any, Any], Any] | None = None,
     noted: bool = False,
+    answered: frozenset[str] | None = None,
 ) -> BlockResult:
     """One table (or array item) merged: text, values and the fields changed two ways;
-    ``noted``: those also recorded in the block's own ``conflicts`` (a session keeps them)."""
+    ``noted``: those also recorded in the block's own ``conflicts`` (a session keeps them);
+    ``answered``: the fields both sides settled, when the block does not hold its conflicts."""
     if ours is None or theirs is None or ours.text == theirs.text:
         # Changed or added on one side; a side that lacks it never deletes it (nothing lost).
         chosen = ours or theirs
         assert chosen is not None
         return BlockResult(chosen.text, None, [])
-    if base is not None and base.text in (ours.text, theirs.text):  # changed on one side
+    # Changed on one side; but a side that settled a field both settled may have left it as it
+    # was (the value kept was its answer), so a table whose conflicts the chart holds is merged.
+    if base is not None and base.text in (ours.text, theirs.text) and not answered:
         return BlockResult(theirs.text if base.text == ours.text else ours.text, None, [])
     o, t = Side.of(ours), Side.of(theirs)
     b = Side.of(base) if base is not None else None
     keep_ours = merging.keeps_ours(o.values, t.values)
     merged, clashes = merging.merge_values(
-        b.values if b else {}, o.values, t.values, keep_ours, special
+        b.values if b else {}, o.values, t.values, keep_ours, special, answered=answered
     )
     if noted and clashes:  # the new entries are in no side's lines: the block is rebuilt
         entries = [_conflict_entry(c.field, c) for c in clashes]
@@ -386,8 +390,9 @@ def how_to_settle(clashes: list[str]) -> str:
 
 def _clash_sentence(where: str, clash: FieldClash) -> str:
     return (
-        f"{where}: {clash.field} was changed two ways "
-        f"({merging.literal(clash.kept)} kept, {merging.literal(clash.other)} also recorded)"
+        f"{where}: {clash.field} was changed two ways ("
+        + merging.two_values(clash.field, merging.literal(clash.kept), merging.literal(clash.other))
+        + ")"
     )
 
 
@@ -402,18 +407,37 @@ def merge_chart_texts(base: str, ours: str, theirs: str, path: str = "") -> Merg
     if ours == theirs:
         return MergedChart(ours)
     b, o, t = (_parts(x, patient_id) for x in (base, ours, theirs))
+    _refuse_two_people(b, o, t, patient_id)
     sentences: list[str] = []
     chart_clashes: list[dict[str, Any]] = []
     out: list[str] = [_merge_preamble(b.preamble, o.preamble, t.preamble)]
+    answered = merging.answered_both_ways(
+        *({"conflicts": [_values(x) for x in p.arrays.get("conflicts", [])]} for p in (b, o, t))
+    )
+
+    def within(start: str) -> frozenset[str]:
+        """One table's fields among them, as its merge names them ("patient.name": "name")."""
+        return frozenset(f.removeprefix(start) for f in answered if f.startswith(start))
 
     for name in sorted(set(o.tables) | set(t.tables), key=lambda n: (n != "patient", n)):
-        result = merge_block(b.tables.get(name), o.tables.get(name), t.tables.get(name), _created)
+        result = merge_block(
+            b.tables.get(name),
+            o.tables.get(name),
+            t.tables.get(name),
+            _created,
+            answered=within(f"{name}."),
+        )
         out.append(result.text)
         for clash in result.clashes:
             sentences.append(_clash_sentence(f"[{name}]", clash))
             chart_clashes.append(_conflict_entry(f"{name}.{clash.field}", clash))
     for key in _ordered(b.courses, o.courses, t.courses):
-        result = merge_block(b.courses.get(key), o.courses.get(key), t.courses.get(key))
+        result = merge_block(
+            b.courses.get(key),
+            o.courses.get(key),
+            t.courses.get(key),
+            answered=within(f"courses.{key}."),
+        )
         out.append(result.text)
         for clash in result.clashes:
             sentences.append(_clash_sentence(f"course {key}", clash))
@@ -432,6 +456,33 @@ def merge_chart_texts(base: str, ours: str, theirs: str, path: str = "") -> Merg
     text = "\n".join(piece.rstrip("\n") + "\n" for piece in out if piece.strip())
     _check(text, path)
     return MergedChart(text, sentences)
+
+
+def _refuse_two_people(base: Parts, ours: Parts, theirs: Parts, patient_id: str) -> None:
+    """Two laptops that each opened a chart under one id (no common ancestor holds it) for two
+    different people: never merged into one chart (one person's sessions under the other's name,
+    a recall giving the wrong phone). ``ours`` is this laptop's chart: the one to move."""
+    if "patient" in base.tables or "patient" not in ours.tables or "patient" not in theirs.tables:
+        return
+    here, there = (_values(p.tables["patient"]) for p in (ours, theirs))
+    if merging.same_person(here, there):
+        return
+    chart = f"patients/{patient_id}.toml"
+    raise CannotMerge(
+        f"{patient_id} was opened on two laptops for two different patients, {_who(here)} here "
+        f"and {_who(there)} on the other, and they were not merged: move this laptop's chart to "
+        f"a free id (`mesolog git mv {chart} patients/NEW-ID.toml`, change its line "
+        f'`id = "{patient_id}"` to `id = "NEW-ID"`, `mesolog git commit -m "{patient_id} is '
+        f'NEW-ID" -- {chart} patients/NEW-ID.toml`), then sync again'
+    )
+
+
+def _who(patient: dict[str, Any]) -> str:
+    """A patient as the refusal names them: "Carla Gómez" (born 1970), or "no name"."""
+    name = patient.get("name")
+    said = f'"{name}"' if isinstance(name, str) and name else "no name"
+    year = patient.get("birth_year")
+    return said + (f" (born {year})" if isinstance(year, int) else "")
 
 
 def _merge_preamble(base: str, ours: str, theirs: str) -> str:
