@@ -50,7 +50,7 @@ def check(
 
         typer.echo(to_json([problem.as_dict() for problem in problems]))
     for problem in problems if fmt == "text" else ():
-        console.write(problem.line_text())
+        console.said(problem.line_text(), stdout=True)  # wrapped between words on a terminal
     stuck = history.index_lock_warning(clinic.data_dir)
     if stuck:
         console.warnings([stuck])

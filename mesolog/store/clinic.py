@@ -333,6 +333,8 @@ class Clinic:
         _writable(path, chart, text)
         warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
         self.notices += [warning] if warning else []
+        if history.enabled(self.data_dir):
+            chart, text = read_chart_file(path)  # a hand edit's amendment may have been added
         return chart, text
 
     def _save(
