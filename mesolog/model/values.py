@@ -111,6 +111,13 @@ def parse_date(text: str, field_name: str = "date", today: date | None = None) -
 EARLIEST_SESSION_DATE = date(1900, 1, 1)
 
 
+def latest_recorded(today: date) -> date:
+    """The latest date a chart may already hold: a day after this laptop's today, since a
+    laptop ahead in time (Sydney against London) records its own "today" there. What is typed
+    here is judged by this laptop's today; what the chart holds, by this (docs/sharing.md)."""
+    return today + timedelta(days=1)
+
+
 def session_date(text: str, today: date | None = None) -> date:
     """A session's date: not in the future, and not before 1900."""
     value = past_date(text, "date", today)

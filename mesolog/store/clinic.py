@@ -537,10 +537,11 @@ class Clinic:
             new = amended(old, edited, now(), by, reason, named)
             # A conflict the correction did not name stays, and is said (docs/corrections.md).
             left_open[:] = unsettled(str(chart.patient.id), new)
-            if new.status != "voided":
+            if new.status != "voided":  # what the chart held may be a day ahead (time zones)
                 from mesolog.model.validation import validate_session
+                from mesolog.model.values import latest_recorded
 
-                validate_session(new, day)
+                validate_session(new, latest_recorded(day))
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
