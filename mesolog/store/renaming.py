@@ -97,6 +97,8 @@ def shared_as(data_dir: Path, relative: str) -> str | None:
         return None
     refs = history.output(data_dir, "for-each-ref", "--format=%(refname:short)", "refs/remotes")
     for ref in (refs or "").splitlines():
+        if ref.endswith("/HEAD"):  # another name of a remote branch listed on its own
+            continue
         base = history.output(data_dir, "merge-base", "HEAD", ref)
         if base and history.git(data_dir, "cat-file", "-e", f"{base}:{relative}").returncode == 0:
             return ref
@@ -168,9 +170,11 @@ def _commit(data_dir: Path, lock_dir: Path, rename: Rename) -> str | None:
 
 
 def _tracked(data_dir: Path, name: str) -> bool:
+    """Whether git knows the path: in the last commit, or in the index (added, not committed)."""
     from mesolog.store import history
 
-    return bool(history.output(data_dir, "ls-files", "--", name))
+    in_head = history.output(data_dir, "ls-tree", "-r", "--name-only", "HEAD", "--", name)
+    return bool(in_head or history.output(data_dir, "ls-files", "--", name))
 
 
 def finish_interrupted(data_dir: Path, lock_dir: Path) -> list[str]:
