@@ -28,6 +28,9 @@ SESSION = [
 ]  # fmt: skip
 
 
+RENAME = ["patient", "rename", "P-2", "P-3"]
+
+
 @pytest.fixture(autouse=True)
 def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     private_git(tmp_path, monkeypatch)
@@ -253,8 +256,7 @@ def test_a_chart_being_written_is_waited_for(run: Run, tmp_path: Path) -> None:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         env = {**os.environ, "MESOLOG_LOCK_TIMEOUT": "0.2"}
         busy = subprocess.run(
-            [sys.executable, "-m", "mesolog", "--data-dir", str(a.folder), "patient", "rename"]
-            + ["P-2", "P-3"],
+            [sys.executable, "-m", "mesolog", "--data-dir", str(a.folder), *RENAME],
             capture_output=True, text=True, env=env,
         )  # fmt: skip
     finally:
@@ -302,8 +304,7 @@ def test_a_rename_killed_at_any_step_is_finished_or_never_begun(
         folder = tmp_path / f"kill-{n}"
         shutil.copytree(template.folder, folder, symlinks=True)
         killed = subprocess.run(
-            [sys.executable, "-c", KILLED_AT, "--data-dir", str(folder), "patient", "rename"]
-            + ["P-2", "P-3"],
+            [sys.executable, "-c", KILLED_AT, "--data-dir", str(folder), *RENAME],
             capture_output=True, text=True, env={**os.environ, "KILL_AT": str(n)},
         )  # fmt: skip
         # Right after the kill: one chart holds the patient's sessions, never two, never none.
