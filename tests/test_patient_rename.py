@@ -333,3 +333,12 @@ def test_a_rename_killed_at_any_step_is_finished_or_never_begun(
     print(
         f"kill points: {len(outcomes) - 1}, finished by the next command: {outcomes.count('P-3') - 1}"
     )
+
+
+def test_a_locked_git_index_is_refused_before_anything_moves(run: Run, tmp_path: Path) -> None:
+    a = clinic(run, tmp_path / "a", tmp_path)
+    (a.folder / ".git" / "index.lock").write_text("")
+    before = on_disk(a.folder)
+    refused = a("patient", "rename", "P-2", "P-3", expect=1)
+    assert "git's index is locked" in refused.stderr and "nothing changed" in refused.stderr
+    assert on_disk(a.folder) == before

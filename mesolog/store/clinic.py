@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from mesolog.errors import (
     CorruptFile,
     DuplicateSession,
+    HistoryError,
     InvalidValue,
     MesologError,
     NothingToChange,
@@ -1068,6 +1069,11 @@ def _refuse_to_move(data_dir: Path, path: Path, errors: list[str]) -> None:
             f"{errors[0]}{more}; `mesolog check` calls this chart wrong: put it right, then "
             "rename it; nothing changed."
         )
+    from mesolog.store.history import index_lock_warning
+
+    locked = index_lock_warning(data_dir) if (data_dir / ".git").exists() else None
+    if locked:  # the rename's commit would fail: refused before anything moves
+        raise HistoryError(f"{locked}; nothing changed.")
     relative = str(path.relative_to(data_dir))
     remote = shared_as(data_dir, relative)
     if remote is not None:
