@@ -342,3 +342,14 @@ def test_a_locked_git_index_is_refused_before_anything_moves(run: Run, tmp_path:
     refused = a("patient", "rename", "P-2", "P-3", expect=1)
     assert "git's index is locked" in refused.stderr and "nothing changed" in refused.stderr
     assert on_disk(a.folder) == before
+
+
+def test_other_commands_ask_for_an_unfinished_rename_without_loading_it(
+    run: Run, patient: Path
+) -> None:
+    from test_lazy_packages import _loaded_by
+
+    loaded, _ = _loaded_by("patient", "list")
+    assert "mesolog.store.renaming" not in loaded  # a listing of .locks, nothing imported
+    loaded, _ = _loaded_by("patient", "show", "P-0042")
+    assert "mesolog.store.renaming" not in loaded

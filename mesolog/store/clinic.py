@@ -745,9 +745,15 @@ class Clinic:
     def finish_interrupted_renames(self) -> None:
         """A rename a killed command left unfinished is carried out (docs/rename.md): every
         command asks first, at the cost of one listing of the locks folder."""
-        from mesolog.store import renaming
+        try:
+            names = os.listdir(self.lock_dir)
+        except OSError:
+            return
+        # The notes' names (renaming.NOTE_START), matched here: the module is imported only
+        # when there is one (start-up).
+        if any(n.startswith("rename-") and n.endswith(".json") for n in names):
+            from mesolog.store import renaming
 
-        if renaming.has_notes(self.lock_dir):
             self.notices += renaming.finish_interrupted(self.data_dir, self.lock_dir)
 
     def edit_course(

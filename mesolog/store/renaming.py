@@ -31,7 +31,7 @@ from mesolog.store.files import chart_lock, fsync_folder, write_atomically
 if TYPE_CHECKING:
     from mesolog.model.records import Chart
 
-NOTE_START = "rename-"
+NOTE_START = "rename-"  # matched by Clinic.finish_interrupted_renames too
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,6 @@ class Rename:
 
 def note_path(lock_dir: Path, old: str) -> Path:
     return lock_dir / f"{NOTE_START}{old.lower()}.json"
-
-
-def has_notes(lock_dir: Path) -> bool:
-    """Whether a rename was left unfinished here (one listing of the locks folder: every command
-    asks, so it must cost next to nothing)."""
-    try:
-        names = os.listdir(lock_dir)
-    except OSError:
-        return False
-    return any(n.startswith(NOTE_START) and n.endswith(".json") for n in names)
 
 
 def renamed_chart(path: Path, text: str, rename: Rename) -> tuple[Chart, str]:
