@@ -67,9 +67,6 @@ class MesologError(Exception):
         super().__init__(message)
         self.message = message
 
-    def __str__(self) -> str:
-        return self.message
-
 
 class BadUsage(MesologError):
     """Base of the refusals of what was typed (bad usage or an invalid value): exit 2."""
@@ -161,6 +158,11 @@ class HistoryError(MesologError):
 
 class WouldLoseHandEdits(MesologError):
     """A change that cannot be written without losing something typed by hand in the chart."""
+
+
+class RemovedByHand(MesologError):
+    """A chart edited outside mesolog lost what it recorded (a session, an amendment, a
+    complication, a photo record): it is not committed until that is put back."""
 
 
 class DuplicateSession(MesologError):

@@ -181,9 +181,7 @@ def course_add(
     sessions: Annotated[
         int, whole_option("--sessions", "N", "Planned sessions. Example: --sessions 6")
     ],
-    interval: Annotated[
-        int, whole_option("--interval", "DAYS", "Days between sessions. Example: --interval 14")
-    ],
+    interval: IntervalOption,
     name: Annotated[
         str | None,
         typer.Option(

@@ -336,6 +336,8 @@ class Clinic:
         _writable(path, chart, text)
         warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
         self.notices += [warning] if warning else []
+        if history.enabled(self.data_dir):
+            chart, text = read_chart_file(path)  # a hand edit's amendment may have been added
         return chart, text
 
     def _save(
@@ -872,14 +874,15 @@ class Clinic:
 
     def import_charts(
         self, plans: Iterable[ChartPlan], file_name: str, author: str, identity: str | None = None
-    ) -> list[Path]:
+    ) -> ImportWritten:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
         existing one by appending) as ``plans`` hands it on (an import streams), then one git
         commit of every chart changed. A session the chart records already (the same content)
         is left out, so a second run adds nothing. A fault mid-way (a full disk, or the file
         changing while it streams) puts back every chart written so far: see
         :meth:`_put_back`. ``identity``: the clinic identity a restored JSON export carries,
-        taken by a folder without one."""
+        taken by a folder without one. What it wrote: the charts and how many sessions (fewer
+        than planned when another import or command wrote some of them meanwhile)."""
         from mesolog.store import history
         from mesolog.store.files import make_lock_dir
 
@@ -892,7 +895,7 @@ class Clinic:
             )
         undo: list[tuple[Path, Before]] = []
         written: list[Path | None] = []
-        at, sessions, warning = "", 0, None
+        at, sessions, warning = "", 0, None  # sessions: those really written
         failure: Exception | None = None
         # Each chart announced before it is written: a kill before the commit is committed
         # later under the import's name, never taken for a hand edit (docs/sharing.md).
@@ -900,9 +903,10 @@ class Clinic:
             try:
                 for plan in plans:
                     at = plan.patient_id
-                    sessions += len(plan.sessions)
                     announce(self.find(at) or self.patients_dir / f"{at}.toml")
-                    written.append(self._import_chart(plan, undo))
+                    path, added = self._import_chart(plan, undo)
+                    written.append(path)
+                    sessions += added
             except (OSError, MesologError) as error:
                 left = self._put_back(undo)
                 failure = _interrupted(error, at, left)
@@ -927,7 +931,7 @@ class Clinic:
             raise failure from None
         if warning:
             self.notices.append(warning)
-        return paths
+        return ImportWritten(paths, sessions)
 
     def _put_back(self, undo: list[tuple[Path, Before]]) -> list[str]:
         """Every chart of ``undo`` as it was before the import: the old file comes back from its
@@ -947,7 +951,9 @@ class Clinic:
                 left.append(path.stem)
         return left
 
-    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> Path | None:
+    def _import_chart(
+        self, plan: ChartPlan, undo: list[tuple[Path, Before]]
+    ) -> tuple[Path | None, int]:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
         from mesolog.model.records import Chart
@@ -972,7 +978,7 @@ class Clinic:
                 if content_key(chart.patient.id, s) not in held and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
-                return None
+                return None, 0
             taken = {s.id for s in chart.sessions}
             added = []
             for session in fresh:
@@ -990,7 +996,7 @@ class Clinic:
             checked = _checked_text(path, candidate, after, before, bulk=True)
             undo.append((path, self._kept_before_import(path, text) if text is not None else None))
             write_atomically(path, checked)
-        return path
+        return path, len(added)
 
     def _kept_before_import(self, path: Path, text: str) -> Before:
         """A second name for the chart as it is, to put it back if the import stops (its text,
@@ -1002,6 +1008,13 @@ class Clinic:
         except OSError:
             return text
         return backup
+
+
+class ImportWritten(NamedTuple):
+    """What an import wrote: the charts, and the sessions it added to them."""
+
+    paths: list[Path]
+    sessions: int
 
 
 # What a change of a chart gives: the new chart, its text (None: encoded whole), the commit
