@@ -353,3 +353,21 @@ def test_other_commands_ask_for_an_unfinished_rename_without_loading_it(
     assert "mesolog.store.renaming" not in loaded  # a listing of .locks, nothing imported
     loaded, _ = _loaded_by("patient", "show", "P-0042")
     assert "mesolog.store.renaming" not in loaded
+
+
+@pytest.mark.parametrize("what", ["link", "file"])
+def test_a_photos_folder_that_is_a_link_or_a_file_is_refused(
+    run: Run, tmp_path: Path, what: str
+) -> None:
+    a = clinic(run, tmp_path / "a", tmp_path, history=False)
+    pictures = a.folder / "photos" / "P-2"
+    shutil.move(pictures, tmp_path / "elsewhere")
+    if what == "link":
+        pictures.symlink_to(tmp_path / "elsewhere")
+    else:
+        pictures.write_bytes(b"not a folder")
+    before = on_disk(a.folder), os.readlink(pictures) if what == "link" else ""
+    refused = a("patient", "rename", "P-2", "P-3", expect=1)
+    assert "not the patient's photos folder" in refused.stderr or "check" in refused.stderr
+    assert (on_disk(a.folder), os.readlink(pictures) if what == "link" else "") == before
+    assert chart(a.folder, "P-2").exists() and not chart(a.folder, "P-3").exists()

@@ -1088,6 +1088,12 @@ def _refuse_to_move(data_dir: Path, path: Path, errors: list[str]) -> None:
             f"{errors[0]}{more}; `mesolog check` calls this chart wrong: put it right, then "
             "rename it; nothing changed."
         )
+    pictures = data_dir / "photos" / path.stem
+    if os.path.islink(pictures) or (os.path.lexists(pictures) and not pictures.is_dir()):
+        raise UnsafeFile(
+            f"{pictures} is a link or a file, not the patient's photos folder; mesolog moves "
+            "only a folder of its own: put it right by hand, then rename; nothing changed."
+        )
     from mesolog.store.history import index_lock_warning
 
     locked = index_lock_warning(data_dir) if (data_dir / ".git").exists() else None
