@@ -371,3 +371,31 @@ def test_a_photos_folder_that_is_a_link_or_a_file_is_refused(
     assert "not the patient's photos folder" in refused.stderr or "check" in refused.stderr
     assert (on_disk(a.folder), os.readlink(pictures) if what == "link" else "") == before
     assert chart(a.folder, "P-2").exists() and not chart(a.folder, "P-3").exists()
+
+
+def test_a_rename_killed_at_its_commit_is_finished_by_sync_and_shared(
+    run: Run, tmp_path: Path
+) -> None:
+    from test_sharing_hostile import killing_git
+
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-2", "--name", "Carla Gómez", "--phone", "111")
+    a("add", "P-2", *SESSION)
+    b("patient", "new", "P-2", "--name", "Bernd Krause", "--phone", "222")
+    b("add", "P-2", *SESSION[:4], "--substance", "DCA:1ml:LOT D1", *SESSION[6:])
+    a("sync")
+    assert "mesolog patient rename P-2 NEW-ID" in b("sync", expect=1).stderr
+    killed = subprocess.run(
+        [sys.executable, "-m", "mesolog", "--data-dir", str(b.folder), *RENAME],
+        capture_output=True, text=True, env={**os.environ, **killing_git(tmp_path, "commit")},
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert sorted(b.charts()) == ["P-3.toml"]
+    b("sync")  # finishes the rename (its commit), then syncs
+    a("sync")
+    for machine in (a, b):
+        assert sorted(machine.charts()) == ["P-2.toml", "P-3.toml"]
+        assert "P-2: renamed to P-3" in git(machine.folder, "log", "--format=%s")
+        recall = machine("lot", "D1").stdout
+        assert "Bernd Krause" in recall and "222" in recall and "Carla" not in recall
+        machine("check")
