@@ -188,9 +188,8 @@ def test_a_chart_check_calls_wrong_is_refused(
 ) -> None:
     a = clinic(run, tmp_path / "a", tmp_path)
     path = chart(a.folder, "P-2")
-    path.write_text(path.read_text().replace(old, new, 1))
-    a("git", "commit", "-q", "-m", "hand", "--", "patients/P-2.toml")
-    before = on_disk(a.folder)
+    path.write_text(path.read_text().replace(old, new, 1))  # by hand, not committed
+    before = on_disk(a.folder)  # git's HEAD and status too: the hand edit is not committed
     refused = a("patient", "rename", "P-2", "P-3", expect=1)
     assert said in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1

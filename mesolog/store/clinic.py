@@ -710,8 +710,9 @@ class Clinic:
         ):
             path = self.path(old_id)
             self._refuse_new_id(old_id, new_id)  # again, under the locks
-            _, text = self._read_to_change(path)  # a git merge under way is refused here
+            # Refused before hand edits are committed (the change a writing command makes first).
             _refuse_to_move(self.data_dir, path, errors_of(path) if errors_of else [])
+            _, text = self._read_to_change(path)  # a git merge under way is refused here
             note = renaming.Rename(old_id, new_id, by, reason or "", now().isoformat())
             after, _ = renaming.renamed_chart(path, text, note)  # refused before any write
             warning = renaming.carry_out(self.data_dir, self.lock_dir, note)
