@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from mesolog.errors import (
     CorruptFile,
     DuplicateSession,
+    HistoryError,
     InvalidValue,
     MesologError,
     NothingToChange,
@@ -680,6 +681,81 @@ class Clinic:
 
         return self._change(patient_id, change, by)
 
+    def rename_patient(
+        self,
+        patient_id: str,
+        new_id: str,
+        by: str,
+        reason: str | None = None,
+        errors_of: Callable[[Path], list[str]] | None = None,
+    ) -> tuple[Chart, Path]:
+        """Move a chart to ``new_id``: its file, its photos folder and the photo paths in it,
+        with ``patient.id: OLD -> NEW`` in the chart-level trail and one git commit. Refused,
+        nothing changed: an id taken (ignoring case), a chart ``errors_of`` finds errors in (what
+        `check` calls wrong), or one the shared repository holds already. Safe against a kill:
+        see :mod:`mesolog.store.renaming`."""
+        from mesolog.store import renaming
+
+        check_patient_id(new_id)
+        old_id = self.path(patient_id).stem  # "did you mean" for an unknown id
+        self._refuse_new_id(old_id, new_id)
+        self.ensure_folders()
+        first, second = sorted((old_id, new_id), key=str.lower)
+        with (
+            chart_lock(self.lock_dir, first, self.lock_timeout),
+            chart_lock(self.lock_dir, second, self.lock_timeout),
+        ):
+            path = self.path(old_id)
+            self._refuse_new_id(old_id, new_id)  # again, under the locks
+            # Refused before hand edits are committed (the change a writing command makes first).
+            _refuse_to_move(self.data_dir, path, errors_of(path) if errors_of else [])
+            _, text = self._read_to_change(path)  # a git merge under way is refused here
+            note = renaming.Rename(old_id, new_id, by, reason or "", now().isoformat())
+            after, _ = renaming.renamed_chart(path, text, note)  # refused before any write
+            warning = renaming.carry_out(self.data_dir, self.lock_dir, note)
+            self.notices += [warning] if warning else []
+        return after, self.patients_dir / f"{new_id}.toml"
+
+    def _refuse_new_id(self, old_id: str, new_id: str) -> None:
+        """A new id that is the chart's own, or another chart's (ignoring case), or whose photos
+        folder is there already: refused, nothing changed."""
+        if new_id == old_id:
+            raise NothingToChange(f"{old_id} is the chart's id already; nothing changed.")
+        if new_id.lower() == old_id.lower():
+            raise PatientExists(
+                f"{new_id} differs from {old_id} only in case, and ids are unique ignoring "
+                "case: give another id; nothing changed."
+            )
+        taken = self.find(new_id)
+        if taken is not None:
+            same = "" if taken.stem == new_id else f", which differs from {new_id} only in case"
+            raise PatientExists(
+                f"patient {taken.stem} already exists ({taken}{same}): give another id; "
+                "nothing changed."
+            )
+        from mesolog.model.photos import folder
+
+        pictures = self.data_dir / folder(new_id)
+        if os.path.lexists(pictures):
+            raise PatientExists(
+                f"{pictures} is there already, where {new_id}'s photos would go: move it away "
+                "or give another id; nothing changed."
+            )
+
+    def finish_interrupted_renames(self) -> None:
+        """A rename a killed command left unfinished is carried out (docs/rename.md): every
+        command asks first, at the cost of one listing of the locks folder."""
+        try:
+            names = os.listdir(self.lock_dir)
+        except OSError:
+            return
+        # The notes' names (renaming.NOTE_START), matched here: the module is imported only
+        # when there is one (start-up).
+        if any(n.startswith("rename-") and n.endswith(".json") for n in names):
+            from mesolog.store import renaming
+
+            self.notices += renaming.finish_interrupted(self.data_dir, self.lock_dir)
+
     def edit_course(
         self,
         patient_id: str,
@@ -990,6 +1066,38 @@ def _writable(path: Path, chart: Chart, text: str) -> None:
             f"{mismatch}; correct the id or the file name, then run `mesolog check`; "
             "nothing changed.",
             Lines(text).line(("patient", "id")),
+        )
+
+
+def _refuse_to_move(data_dir: Path, path: Path, errors: list[str]) -> None:
+    """A chart with errors (put right where they are, first), or one this laptop shares with
+    the others already (a new id would reach them as a chart deleted): not renamed."""
+    from mesolog.errors import AlreadyShared, ChartHasErrors
+    from mesolog.store.renaming import shared_as
+
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ChartHasErrors(
+            f"{errors[0]}{more}; `mesolog check` calls this chart wrong: put it right, then "
+            "rename it; nothing changed."
+        )
+    pictures = data_dir / "photos" / path.stem
+    if os.path.islink(pictures) or (os.path.lexists(pictures) and not pictures.is_dir()):
+        raise UnsafeFile(
+            f"{pictures} is a link or a file, not the patient's photos folder; mesolog moves "
+            "only a folder of its own: put it right by hand, then rename; nothing changed."
+        )
+    from mesolog.store.history import index_lock_warning
+
+    locked = index_lock_warning(data_dir) if (data_dir / ".git").exists() else None
+    if locked:  # the rename's commit would fail: refused before anything moves
+        raise HistoryError(f"{locked}; nothing changed.")
+    relative = str(path.relative_to(data_dir))
+    remote = shared_as(data_dir, relative)
+    if remote is not None:
+        raise AlreadyShared(
+            f"{path.stem} is shared already ({remote} holds it): on the other laptops a new id "
+            "would arrive as a chart deleted, which `mesolog sync` refuses; nothing changed."
         )
 
 
