@@ -14,15 +14,17 @@ import json
 import random
 import shutil
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mesolog.model.identity import derived_uid
-from mesolog.model.itemkeys import substance_keys
+from mesolog.errors import MesologError
+from mesolog.model.amendments import describe_changes
+from mesolog.model.corrections import corrected_substances
+from mesolog.model.itemkeys import former_keys, fresh_keys, keyed, substance_keys
 from mesolog.model.records import Amendment, Session, Substance
 from mesolog.store import encode_chart, write_atomically
 
@@ -204,3 +206,88 @@ def test_the_keys_are_kept_in_the_chart_and_by_a_json_copy(
     monkeypatch.setenv("MESOLOG_DATA_DIR", str(restored))
     run("import", str(copy), "--apply")
     assert set(administrations(export(run))) == ids
+
+
+# --- the key functions, pure ----------------------------------------------------------------
+
+
+def vials(*items: tuple[str, str | None]) -> Session:
+    return Session(
+        id=1,
+        date=date(2026, 11, 2),
+        recorded=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        areas=("abdomen",),
+        technique="gun",
+        depth_mm=6.0,
+        anaesthetic="none",
+        substances=tuple(Substance(name, 1.0, "ml", lot=lot) for name, lot in items),
+        uid="00000000-0000-4000-8000-000000000001",
+    )
+
+
+def test_keys_not_written_are_places_by_name_as_every_export_made_them() -> None:
+    session = vials(("caffeine", "A"), ("Caffeine", "B"), ("DCA", None), ("Caféine", None))
+    assert substance_keys(session) == keyed(s.name for s in session.substances)
+    assert substance_keys(session) == ["caffeine#1", "caffeine#2", "dca#1", "cafeine#1"]
+
+
+def test_written_keys_stand_and_a_place_skips_them() -> None:
+    written = vials(("caffeine", "B"), ("caffeine", "C"))
+    items = (replace(written.substances[0], key="caffeine#2"), written.substances[1])
+    assert substance_keys(replace(written, substances=items)) == ["caffeine#2", "caffeine#1"]
+    twice = (replace(items[0], key="x#1"), replace(items[1], key="x#1"))
+    assert substance_keys(replace(written, substances=twice)) == ["x#1", "caffeine#1"]
+
+
+def test_a_product_added_gets_a_key_past_every_place_the_trail_names() -> None:
+    session = vials(("caffeine", "A"), ("caffeine", "B"))
+    added = Substance("caffeine", 1.0, "ml", lot="C")
+    kept = fresh_keys(session, [*(replace(s, key=None) for s in session.substances), added])
+    assert [s.key for s in kept] == ["caffeine#3", "caffeine#4", "caffeine#5"]
+
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("remove"), st.integers(1, 4), st.just("")),
+        st.tuples(
+            st.just("replace"),
+            st.integers(1, 5),
+            st.sampled_from(["caffeine", "Caffeine", "DCA", "deoxycholate", "biotin"]),
+        ),
+    ),
+    max_size=8,
+)
+
+
+@given(STEPS)
+def test_corrections_never_move_a_key_nor_give_one_twice(steps: list[tuple[str, int, str]]) -> None:
+    """Any run of corrections: a product no correction named keeps its key, no key is held by
+    two products, a key taken off never comes back, and every key taken off is among those
+    the trail reads back for a receiver to delete."""
+    session = vials(("caffeine", "CF-1"), ("caffeine", "CF-2"), ("DCA", "D1"))
+    ever = set(substance_keys(session))
+    for n, (kind, number, name) in enumerate(steps):
+        typed = [(number, Substance(name, 2.0, "ml", lot=f"L{n}"))] if kind == "replace" else []
+        removed = [f"#{number}"] if kind == "remove" else []
+        try:
+            items, _ = corrected_substances(session, typed, removed)
+        except MesologError:
+            continue
+        before = substance_keys(session)
+        new = replace(session, substances=items)
+        note = Amendment(datetime(2026, 11, 3, 9, n, tzinfo=UTC), "t", "r")
+        new = replace(
+            new,
+            amendments=(
+                *session.amendments,
+                replace(note, changes=tuple(describe_changes(session, new))),
+            ),
+        )
+        keys = substance_keys(new)
+        assert len(set(keys)) == len(keys)
+        untouched = [k for i, k in enumerate(before) if i != number - 1]
+        assert set(untouched) <= set(keys)
+        assert not (set(keys) - set(before)) & ever  # a new key is new for ever
+        ever |= set(keys)
+        assert ever - set(keys) <= former_keys(new)[0]
+        session = new
