@@ -197,7 +197,7 @@ def test_the_keys_are_kept_in_the_chart_and_by_a_json_copy(
     two_caffeine_vials(run)
     amend(run, "--remove-substance", "#1")
     chart = (data_dir / "patients" / "P-1.toml").read_text()
-    assert 'key = "caffeine#2"' in chart and 'key = "dca#1"' in chart
+    assert 'export_key = "caffeine#2"' in chart and 'export_key = "dca#1"' in chart
     ids = set(administrations(export(run)))
     copy = tmp_path / "clinic.json"
     copy.write_text(run("export", "--format", "json").stdout)
@@ -233,17 +233,17 @@ def test_keys_not_written_are_places_by_name_as_every_export_made_them() -> None
 
 def test_written_keys_stand_and_a_place_skips_them() -> None:
     written = vials(("caffeine", "B"), ("caffeine", "C"))
-    items = (replace(written.substances[0], key="caffeine#2"), written.substances[1])
+    items = (replace(written.substances[0], export_key="caffeine#2"), written.substances[1])
     assert substance_keys(replace(written, substances=items)) == ["caffeine#2", "caffeine#1"]
-    twice = (replace(items[0], key="x#1"), replace(items[1], key="x#1"))
+    twice = (replace(items[0], export_key="x#1"), replace(items[1], export_key="x#1"))
     assert substance_keys(replace(written, substances=twice)) == ["x#1", "caffeine#1"]
 
 
 def test_a_product_added_gets_a_key_past_every_place_the_trail_names() -> None:
     session = vials(("caffeine", "A"), ("caffeine", "B"))
     added = Substance("caffeine", 1.0, "ml", lot="C")
-    kept = fresh_keys(session, [*(replace(s, key=None) for s in session.substances), added])
-    assert [s.key for s in kept] == ["caffeine#3", "caffeine#4", "caffeine#5"]
+    kept = fresh_keys(session, [*(replace(s, export_key=None) for s in session.substances), added])
+    assert [s.export_key for s in kept] == ["caffeine#3", "caffeine#4", "caffeine#5"]
 
 
 STEPS = st.lists(

@@ -178,7 +178,9 @@ def corrected_substances(
             )
         if before.lot and item.lot and lot_key(before.lot) != lot_key(item.lot):
             notes.append(f"session {session.id}: {_lot_change(index + 1, before, item)}")
-        items[index] = replace(item, key=before.key if _same_substance(before, item.name) else None)
+        items[index] = replace(
+            item, export_key=before.export_key if _same_substance(before, item.name) else None
+        )
     kept = fresh_keys(session, [s for s in items if not any(s is g for g in gone)])
     if not kept:
         raise InvalidValue(

@@ -7,7 +7,7 @@ one product stay two): every chart already written has these keys without a fiel
 two machines reading one chart agree (docs/exports.md).
 
 A place in a list moves when an entry before it is taken off, so the first correction of a
-session's products writes each product's key in the chart (``Substance.key``), and every later
+session's products writes each product's key in the chart (``Substance.export_key``), and every later
 correction carries it: a product taken off leaves the others' keys where they were, a name
 corrected to the same meaning keeps its key, and a product added gets a key no entry of the
 session ever had (:func:`fresh_keys`).
@@ -83,14 +83,16 @@ def substance_keys(session: Session) -> list[str]:
     """Each product's key: the one written in the chart, else its place by name (a session no
     correction touched since keys were written; such a place skips the keys written)."""
     items = session.substances
-    if not any(item.key for item in items):  # the common case: exactly the keys of every export
+    if not any(
+        item.export_key for item in items
+    ):  # the common case: exactly the keys of every export
         return keyed(item.name for item in items)
-    written = {item.key for item in items if item.key}
+    written = {item.export_key for item in items if item.export_key}
     seen: dict[str, int] = {}
     keys: list[str] = []
     for item in items:
-        if item.key and item.key not in keys:
-            keys.append(item.key)
+        if item.export_key and item.export_key not in keys:
+            keys.append(item.export_key)
             continue
         base = key_word(item.name)
         n = seen.get(base, 0) + 1
@@ -104,7 +106,8 @@ def substance_keys(session: Session) -> list[str]:
 def with_keys(session: Session) -> list[Substance]:
     """The session's products, each with its key written in (what a correction starts from)."""
     return [
-        replace(s, key=k) for s, k in zip(session.substances, substance_keys(session), strict=True)
+        replace(s, export_key=k)
+        for s, k in zip(session.substances, substance_keys(session), strict=True)
     ]
 
 
@@ -120,16 +123,16 @@ def fresh_keys(session: Session, items: Sequence[Substance]) -> tuple[Substance,
                 mentioned += _substance_names(old)
     bound = Counter(key_word(name) for name in mentioned)
     bound.update(key_word(s.name) for s in session.substances)
-    taken = {s.key for s in items if s.key} | set(substance_keys(session))
+    taken = {s.export_key for s in items if s.export_key} | set(substance_keys(session))
     keyed_items = []
     for item in items:
-        if item.key is None:
+        if item.export_key is None:
             base = key_word(item.name)
             n = bound[base] + 1
             while f"{base}#{n}" in taken:
                 n += 1
-            item = replace(item, key=f"{base}#{n}")
-            taken.add(item.key or "")
+            item = replace(item, export_key=f"{base}#{n}")
+            taken.add(item.export_key or "")
             bound[base] = n
         keyed_items.append(item)
     return tuple(keyed_items)
