@@ -7,10 +7,10 @@ one product stay two): every chart already written has these keys without a fiel
 two machines reading one chart agree (docs/exports.md).
 
 A place in a list moves when an entry before it is taken off, so the first correction of a
-session's products writes each product's key in the chart (``Substance.export_key``), and every later
-correction carries it: a product taken off leaves the others' keys where they were, a name
-corrected to the same meaning keeps its key, and a product added gets a key no entry of the
-session ever had (:func:`fresh_keys`).
+session's products writes each product's key in the chart (``Substance.export_key``), and every
+later correction carries it: a product taken off leaves the others' keys where they were, a
+name corrected to the same meaning keeps its key, and a product added gets a key no entry of
+the session ever had (:func:`fresh_keys`).
 
 Keys that a session held once and holds no more are read back from its correction trail (each
 amendment writes the old list): an export can then tell a receiver to delete them.
@@ -83,9 +83,8 @@ def substance_keys(session: Session) -> list[str]:
     """Each product's key: the one written in the chart, else its place by name (a session no
     correction touched since keys were written; such a place skips the keys written)."""
     items = session.substances
-    if not any(
-        item.export_key for item in items
-    ):  # the common case: exactly the keys of every export
+    # The common case (a session no correction touched): exactly the keys of every export.
+    if not any(item.export_key for item in items):
         return keyed(item.name for item in items)
     written = {item.export_key for item in items if item.export_key}
     seen: dict[str, int] = {}
@@ -115,7 +114,12 @@ def fresh_keys(session: Session, items: Sequence[Substance]) -> tuple[Substance,
     """``items`` (the session's products as a correction leaves them), each product added by it
     (no key yet) given a key no entry of the session has ever had: ``name#n`` past every place
     its trail may name (:func:`former_keys` reads the same count back, so once the product is
-    taken off, its key is among those a receiver is told to delete)."""
+    taken off, its key is among those a receiver is told to delete).
+
+    Why that holds: each correction of the products writes the old list out, so the places
+    the trail names for a name plus the entries of that name held never fall; a key given
+    here is at most that count once the correction is written, and :func:`_places` reads
+    every place up to it."""
     mentioned: list[str] = []
     for note in session.amendments:
         for change in note.changes:
