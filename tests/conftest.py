@@ -160,6 +160,14 @@ def patient(run: Run, data_dir: Path) -> Path:
     return data_dir / "patients" / "P-0042.toml"
 
 
+def is_uid(text: str) -> bool:
+    """A ULID as mesolog writes it: 26 Crockford base32 characters, the first at most 7 (the
+    value's top two bits are 0)."""
+    import re
+
+    return re.fullmatch(r"[0-7][0-9A-HJKMNP-TV-Z]{25}", text) is not None
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` with a hash of its bytes (locks excluded: they hold a pid)."""
     if not folder.exists():

@@ -21,21 +21,14 @@ from typing import Any, NamedTuple
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
-from mesolog.model.drafting import ClinicDefaults
 from mesolog.model.exchange import NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
     FIELDS,
     IGNORED_FIELDS,
     SWAPPABLE,
-    ColumnMap,
     DateGuess,
-    mapped_cells,
-    mapped_columns,
 )
-from mesolog.model.import_map import guess_field as guess_field  # named here too (re-exported)
-from mesolog.model.import_map import is_own_format as is_own_format
-from mesolog.model.import_map import own_map as own_map
 from mesolog.model.import_rows import (
     Drafting,
     Group,
@@ -134,25 +127,6 @@ class ImportPlan:
     @property
     def new_patients(self) -> list[str]:
         return [c.patient_id for c in self.charts.values() if c.new_patient is not None]
-
-
-# --- rows through the map ---------------------------------------------------------------------
-
-
-def mapped_rows(
-    header: list[str], rows: Iterable[list[str]], cmap: ColumnMap, numbers: Iterable[int]
-) -> list[Row]:
-    """Each row as field -> text; ``numbers`` are the rows' numbers in the spreadsheet."""
-    columns = mapped_columns(header, cmap)
-    return [Row(n, mapped_cells(cells, columns)) for n, cells in zip(numbers, rows, strict=False)]
-
-
-def guess_date_format(samples: Iterable[str]) -> str:
-    """The first format that reads every sample (day first before month first)."""
-    guess = DateGuess()
-    for sample in samples:
-        guess.feed(sample)
-    return guess.format
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -387,22 +361,6 @@ def _finish(plan: ImportPlan, sessions: Sessions, typo: TypoCheck) -> None:
         if c.new_patient is not None
     ]
     plan.close_new_ids = typo.told_apart + close_new_ids(new)
-
-
-def plan_import(
-    file_name: str,
-    rows: list[Row],
-    date_format: str,
-    charts: Callable[[str], Chart | None],
-    practice: ClinicDefaults,
-    today: date,
-    recorded: datetime,
-    people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
-    new_ids: Collection[str] = (),
-) -> ImportPlan:
-    """:func:`plan_rows` for rows already in a list."""
-    how = Drafting(practice, date_format, today, recorded)
-    return plan_rows(Source(file_name, lambda: rows, date_format), charts, how, people, new_ids)
 
 
 def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
