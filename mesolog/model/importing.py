@@ -416,8 +416,9 @@ def visit_rows(file_name: str, visits: list[Any]) -> Iterator[Row]:
                 else f"has no {PRODUCTS!r} list"
             )
             raise UnreadableImport(f"{file_name}: visit {number} {said}. {VISITS_SHAPE}.")
+        # Complications and zones are read as the CSV export joins them ("x; y").
         shared = {
-            k: _text(v, "; " if k == "complications" else ", ")
+            k: _text(v, "; " if k in ("complications", "zones") else ", ")
             for k, v in visit.items()
             if k != PRODUCTS
         }
