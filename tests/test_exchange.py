@@ -15,7 +15,7 @@ from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import mesolog_process, snapshot
+from conftest import exported_bundle, mesolog_process, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "clinic"
@@ -297,7 +297,6 @@ def test_fhir_of_generated_charts_validates() -> None:
     from mesolog.model import Chart, Complication, Course, Patient, Session, Substance
     from mesolog.model import vocabulary as vocab
     from mesolog.model.itemkeys import ExportKeys
-    from mesolog.render import fhir
 
     moment = datetime(2026, 1, 1, 9, tzinfo=UTC)
     days = st.dates(date(2020, 1, 1), date(2026, 1, 1))
@@ -359,7 +358,7 @@ def test_fhir_of_generated_charts_validates() -> None:
     @given(st.lists(chart, min_size=1, max_size=3, unique_by=lambda c: c.patient.id.lower()))
     def check(charts: list[Chart]) -> None:
         keys = ExportKeys("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77", "ab" * 32)
-        bundle = json.loads(json.dumps(fhir.bundle(charts, keys), default=str))
+        bundle = exported_bundle(charts, keys)
         validate(bundle)
         urls = [e["fullUrl"] for e in bundle["entry"] if "fullUrl" in e]
         assert len(urls) == len(set(urls))
