@@ -298,14 +298,13 @@ def plan_rows(
     how: Drafting,
     people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
     new_ids: Collection[str] = (),
-    keep: bool = True,
 ) -> ImportPlan:
-    """Everything import would do, decided without writing (see :func:`stream_rows`);
-    ``keep`` False (a dry run) counts the sessions of a file over :data:`KEPT_ROWS` rows
-    without holding them (``plan.whole`` says whether it holds them all)."""
+    """Everything import would do, decided without writing (the dry run: see
+    :func:`stream_rows`); the sessions of a file over :data:`KEPT_ROWS` rows are counted
+    without being held (``plan.whole`` says whether it holds them all)."""
     plan = ImportPlan(source.file_name, 0, source.unit)
     for done in stream_rows(plan, source, charts, how, people, new_ids):
-        if not keep and plan.rows_read > KEPT_ROWS:
+        if plan.rows_read > KEPT_ROWS:
             done.count, done.sessions = done.planned, []
             plan.whole = False
     return plan
