@@ -67,9 +67,6 @@ class MesologError(Exception):
         super().__init__(message)
         self.message = message
 
-    def __str__(self) -> str:
-        return self.message
-
 
 class BadUsage(MesologError):
     """Base of the refusals of what was typed (bad usage or an invalid value): exit 2."""

@@ -236,7 +236,10 @@ def test_an_import_into_a_chart_whose_id_is_not_its_file_name_is_refused(
     )
     before = snapshot(data_dir)
     result = run("import", str(visits), "--apply", expect=1)
-    assert "[patient] id 'P-WRONG' does not match the file name" in result.stderr
+    # The chart's rows are rejected naming it (the other patients' would import: docs/import.md).
+    assert "the chart of P-X cannot be read" in result.stdout
+    assert "[patient] id 'P-WRONG' does not match the file name" in result.stdout
+    assert "nothing was written" in result.stderr
     assert snapshot(data_dir) == before
 
 

@@ -205,7 +205,9 @@ def test_an_import_is_refused_during_a_merge_by_hand(run: Run, tmp_path: Path) -
     source("add", "P-9", "--new-patient", *ADD)
     exported = tmp_path / "clinic.json"
     exported.write_text(source("export").stdout)
-    _refused_while_busy(b, "merge", "import", str(exported), "--apply")
+    # P-9 is one keystroke from b's P-1 and P-2: said to be a new patient (docs/import.md).
+    new = ("--new-patient", "P-9")
+    _refused_while_busy(b, "merge", "import", str(exported), "--apply", *new)
     b("git", "merge", "--abort")
-    b("import", str(exported), "--apply")
+    b("import", str(exported), "--apply", *new)
     assert len(b.sessions("P-9")) == 1

@@ -15,7 +15,7 @@ def test_the_command_that_settles_a_patient_or_course_field() -> None:
 
 
 def test_a_field_no_command_sets_is_settled_by_hand() -> None:
-    for field in ("courses.hair.start", "patient.created", "schema", "sessions.1.depth_mm"):
+    for field in ("courses.hair.name", "patient.created", "schema", "sessions.1.depth_mm"):
         assert settle_command("P-1", field) is None
         assert settle_advice("P-1", field).startswith("correct the value in the file")
     assert settle_advice("P-1", "patient.name") == (

@@ -439,8 +439,13 @@ def test_no_advice_can_discard_a_session_and_sync_offers_its_own_command(
     laptops: tuple[Machine, Machine],
 ) -> None:
     a, b = laptops
-    copied = a.folder / "patients" / "P-8.toml"
-    copied.write_text(a.chart("P-1").decode().replace('id = "P-1"', 'id = "P-8"', 1))
+    from mesolog.model.identity import new_uid
+
+    copied = a.folder / "patients" / "P-8.toml"  # a chart made by hand from P-1's: new uids
+    text = a.chart("P-1").decode().replace('id = "P-1"', 'id = "P-8"', 1)
+    for uid in {line.split('"')[1] for line in text.splitlines() if line.startswith("uid = ")}:
+        text = text.replace(uid, new_uid())
+    copied.write_text(text)
     path = a.folder / "patients" / "P-2.toml"
     path.write_text(path.read_text() + "# seen on day 3\n")
     before = state(a)
@@ -538,22 +543,19 @@ def test_init_names_a_folder_attributes_file_it_cannot_override(
     assert "merge=union" in said and "overrides" in said
 
 
-def test_a_session_block_copied_by_hand_into_another_chart_is_not_taken_for_a_move(
+def test_a_session_block_copied_by_hand_into_another_chart_is_refused_not_taken_for_a_move(
     laptops: tuple[Machine, Machine],
 ) -> None:
-    """The uid of a session copied by hand into another chart is in two files: a remote that
-    changes both charts has moved nothing (each file still holds its own patient)."""
+    """The uid of a session copied by hand into another chart is in two files: a session
+    belongs to one chart (docs/sharing.md), so the other laptop refuses it, naming both
+    charts, and calls it neither a move nor a swap."""
     a, b = laptops
     one, two = a.chart("P-1").decode(), a.folder / "patients" / "P-2.toml"
     block = one[one.index("[[sessions]]") :]
     two.write_text(two.read_text() + "\n" + block.replace("id = 1", "id = 2", 1))
     a("sync", "--keep-edits")
-    b("sync")
-    b("add", "P-1", *ADD, "--note", "from B")
-    b("add", "P-2", *ADD, "--note", "from B")
-    b("sync")
-    a("sync")
-    assert a.charts() == b.charts()
+    said = refused(b, "P-2", "P-1", "a session of the chart")
+    assert "moved" not in said and "swapped" not in said
 
 
 def test_once_the_remote_is_put_right_the_next_sync_takes_it(

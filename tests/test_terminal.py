@@ -280,13 +280,16 @@ def test_the_prompts_offer_the_rest_of_the_last_protocol(
     assert s["complications"] == [{"name": "bruising", "severity": "mild"}, {"name": "swelling"}]
 
 
-def _on_a_terminal(tmux, data_dir: Path, tmp_path: Path, args: list[str], piped: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """The lines stderr shows on an 80-column terminal for ``args`` (stdout thrown away), once
-    the end of ``piped`` (the same words, piped) is on the screen."""
+def _on_a_terminal(  # type: ignore[no-untyped-def]
+    tmux, data_dir: Path, tmp_path: Path, args: list[str], piped: str, thrown: str = ">"
+) -> list[str]:
+    """The lines stderr shows on an 80-column terminal for ``args`` (stdout thrown away; with
+    ``thrown="2>"`` stdout's, stderr thrown away), once the end of ``piped`` (the same words,
+    piped) is on the screen."""
     done = tmp_path / "done"
     cmd = (
         f"MESOLOG_DATA_DIR={shlex.quote(str(data_dir))} MESOLOG_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))} "
-        f"{shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)} >/dev/null; "
+        f"{shlex.quote(sys.executable)} -m mesolog {' '.join(shlex.quote(a) for a in args)} {thrown}/dev/null; "
         f"echo EXIT=$? > {shlex.quote(str(done))}; exec sleep 3600"
     )
     window = tmux(cmd, width=80)
@@ -322,3 +325,22 @@ def test_a_warning_is_wrapped_between_words_at_the_terminal_width(
     starts = [i for i, word in enumerate(words) if word == sentence[0]]
     # The area's warning, every word whole and in order (none cut in two by the terminal).
     assert any(words[i : i + len(sentence)] == sentence for i in starts)
+
+
+def test_the_lines_of_check_are_wrapped_between_words_at_the_terminal_width(
+    run, patient: Path, tmux, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`check`'s problems (on stdout) break between words on a terminal, never inside a word or
+    a path; piped, each stays one line that grep finds whole."""
+    area = "scalp " + " ".join(["unlisted"] * 9)
+    run("add", "P-0042", "--area", area, *FULL_ADD[2:])
+    piped = next(line for line in run("check").stdout.splitlines() if "unlisted" in line)
+    assert len(piped) > 80
+    said = _on_a_terminal(tmux, data_dir, tmp_path, ["check"], piped, thrown="2>")
+    # The file's path alone may be longer than the terminal (which then cuts it, as it would
+    # any word that long); the words after it are each whole, in order, on lines of 80 or less.
+    problem = piped.split(" ", 1)[1].split()
+    assert len(said) > 2 and all(len(line) <= 80 for line in said[1:])
+    words = " ".join(said[1:]).split()
+    starts = [i for i, word in enumerate(words) if word == problem[0]]
+    assert any(words[i : i + len(problem)] == problem for i in starts)

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from mesolog import __version__
-from mesolog.cli.running import RUNNING
+from mesolog.cli import running
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -102,7 +102,7 @@ class Commands(typer.Typer):
         def only_the_one_running(command: "CommandFunctionType") -> "CommandFunctionType":
             # Typer's own name for a command: the function's, lower case, "_" as "-".
             word = name or command.__name__.lower().replace("_", "-")
-            return register(command) if RUNNING.registers(word) else command
+            return register(command) if running.registers(word) else command
 
         return only_the_one_running
 
@@ -149,9 +149,8 @@ class State:
 
     def reading_clinic(self) -> "Clinic":
         """The clinic of a reading command: a data folder that does not exist is refused."""
-        location = self.location()
         clinic = self.clinic()
-        clinic.require_folder(location.chosen_by)
+        clinic.require_folder(self.location().chosen_by)
         return clinic
 
     def starting_clinic(self) -> "Clinic":

@@ -15,6 +15,7 @@ from mesolog.cli.application import (
 from mesolog.cli.options import (
     FolderForceOption,
     FolderOutputOption,
+    flag,
     format_option,
     patient_argument,
     whole_option,
@@ -133,23 +134,21 @@ def import_file(
         ),
     ],
     apply: Annotated[
-        bool,
-        typer.Option(
-            "--apply", help="Write the sessions (else a dry run reports only). Example: --apply"
-        ),
+        bool, flag("--apply", "Write the sessions (else a dry run reports only).")
     ] = False,
     skip_rejected: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--skip-rejected",
-            help="With --apply, import the accepted rows even if some were rejected. Example: --apply --skip-rejected",
+            "With --apply, import the accepted rows even if some were rejected.",
+            "--apply --skip-rejected",
         ),
     ] = False,
     new_patient: Annotated[
         list[str] | None,
         typer.Option(
             metavar="ID",
-            help="Start a chart for this id although it is close to an existing one (a typo is refused); repeat, or separate ids with commas. Example: --new-patient P-0043",
+            help="Start a chart for this id although it is close to an existing one, or has a chart's name and birth year (either is refused: one patient, one chart); repeat, or separate ids with commas. Example: --new-patient P-0043",
         ),
     ] = None,
     map_file: Annotated[

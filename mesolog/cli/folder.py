@@ -11,7 +11,7 @@ from mesolog.cli.application import (
     config_app,
     state_of,
 )
-from mesolog.cli.options import format_option
+from mesolog.cli.options import flag, format_option
 
 # --- the data folder --------------------------------------------------------------------------
 
@@ -50,7 +50,7 @@ def check(
 
         typer.echo(to_json([problem.as_dict() for problem in problems]))
     for problem in problems if fmt == "text" else ():
-        console.write(problem.line_text())
+        console.said(problem.line_text(), stdout=True)  # wrapped between words on a terminal
     stuck = history.index_lock_warning(clinic.data_dir)
     if stuck:
         console.warnings([stuck])
@@ -68,10 +68,7 @@ def check(
 def init(
     ctx: typer.Context,
     git: Annotated[
-        bool,
-        typer.Option(
-            "--git", help="Also make it a git repository: every change committed. Example: --git"
-        ),
+        bool, flag("--git", "Also make it a git repository: every change committed.")
     ] = False,
 ) -> None:
     """Create the data folder (private to you), optionally with git history. Example: mesolog init --git"""

@@ -1,7 +1,7 @@
 """The entry point: imports only the module of the command being run (start-up), then runs Typer.
 
 Typer builds a parser for every command registered, so a run registers only its own command
-(``running.RUNNING``: ``void`` would otherwise build ``add``'s and ``amend``'s forty options,
+(``running.word``: ``void`` would otherwise build ``add``'s and ``amend``'s forty options,
 about 19 million instructions). An unknown or missing command word registers them all, so
 ``mesolog --help``, "No such command" with its suggestions, and shell completion are Typer's
 own."""
@@ -13,8 +13,8 @@ from typing import NoReturn
 
 import typer
 
+from mesolog.cli import running
 from mesolog.cli.application import app, reader_gone
-from mesolog.cli.running import RUNNING
 
 # Which module defines each command word. A run imports only its command's module; a test
 # checks this table against the commands the modules register.
@@ -35,14 +35,10 @@ COMMAND_MODULES = {
 }
 
 
-def _load(module: str) -> None:
-    importlib.import_module(f"mesolog.cli.{module}")
-
-
 def every_command() -> typer.Typer:
     """The application with every command registered."""
     for module in sorted(set(COMMAND_MODULES.values())):
-        _load(module)
+        importlib.import_module(f"mesolog.cli.{module}")
     return app
 
 
@@ -95,8 +91,8 @@ def main() -> NoReturn:
     completing = "_MESOLOG_COMPLETE" in os.environ
     name = None if completing else invoked_name(sys.argv[1:])
     if name in COMMAND_MODULES:
-        RUNNING.word = name  # its module registers that command alone
-        _load(COMMAND_MODULES[name])
+        running.word = name  # its module registers that command alone
+        importlib.import_module(f"mesolog.cli.{COMMAND_MODULES[name]}")
     else:
         every_command()  # --help, an unknown command's suggestions, completion: Typer's own
     try:

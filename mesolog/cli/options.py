@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from mesolog.model.drafting import Given
     from mesolog.model.fields import Entry
 
+    # What checks an --output as it is parsed: the name, or a refusal.
+    OutputCheck = Callable[[typer.Context, Path | None], Path | None]
+
 Command = TypeVar("Command", bound="Callable[..., None]")
 
 
@@ -58,6 +61,12 @@ def format_option(help: str) -> Any:
 FormatOption = Annotated[str, format_option("table, json, csv or markdown. Example: --format json")]
 
 
+def flag(name: str, help: str, example: str = "") -> Any:
+    """An option that is on when given: named, so that Typer makes no ``--no-`` form of it; its
+    help ends with its example, the flag itself unless ``example`` says more."""
+    return typer.Option(name, help=f"{help} Example: {example or name}")
+
+
 def whole_option(option: str, metavar: str, help: str) -> Any:
     """An option that takes a whole number: anything else is refused in one sentence naming it."""
     parser = conversion.whole_number(option, help)
@@ -94,43 +103,34 @@ def _output_checked(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
-def _page_checked(ctx: typer.Context, value: Path | None) -> Path | None:
-    """The summary is a web page: a name that does not end in .html is refused before anything
-    is read."""
-    if (
-        value is not None
-        and not ctx.resilient_parsing
-        and value.suffix.lower() not in (".html", ".htm")
-    ):
-        from mesolog.errors import InvalidValue
+def _refused_output(wrong: "Callable[[Path], bool]", why: str) -> "OutputCheck":
+    """The check of an --output that refuses, before anything is read, a name that is ``wrong``
+    for the command, saying ``why``."""
 
-        raise InvalidValue(
-            "--output", str(value), "the summary is a web page: end the name in .html"
-        )
-    return value
+    def check(ctx: typer.Context, value: Path | None) -> Path | None:
+        if value is not None and not ctx.resilient_parsing and wrong(value):
+            from mesolog.errors import InvalidValue
+
+            raise InvalidValue("--output", str(value), why)
+        return value
+
+    return check
 
 
-def _folder_checked(ctx: typer.Context, value: Path | None) -> Path | None:
-    """``export --format fhir-ndjson`` writes a folder of files: an existing file named is
-    refused before anything is read."""
-    if value is not None and not ctx.resilient_parsing and value.is_file():
-        from mesolog.errors import InvalidValue
-
-        raise InvalidValue(
-            "--output",
-            str(value),
-            "it is a file; --output names the folder --format fhir-ndjson writes its files into "
-            "(other formats print: redirect them, e.g. mesolog export --format csv > FILE)",
-        )
-    return value
+# The summary is a web page: a name that does not end in .html is refused.
+_page_checked = _refused_output(
+    lambda path: path.suffix.lower() not in (".html", ".htm"),
+    "the summary is a web page: end the name in .html",
+)
+# `export --format fhir-ndjson` writes a folder of files: an existing file named is refused.
+_folder_checked = _refused_output(
+    Path.is_file,
+    "it is a file; --output names the folder --format fhir-ndjson writes its files into "
+    "(other formats print: redirect them, e.g. mesolog export --format csv > FILE)",
+)
 
 
-def _output_option(
-    help: str,
-    check: "Callable[[typer.Context, Path | None], Path | None]",
-    *short: str,
-    metavar: str = "FILE",
-) -> Any:
+def _output_option(help: str, check: "OutputCheck", *short: str, metavar: str = "FILE") -> Any:
     """``--output FILE``, declared once for every command that writes a file: checked as it is
     parsed, no default shown. Every one is written by ``store.outputs`` (``save_output``, or
     ``save_lines`` for a folder), which never replaces an existing file without ``--force``."""
@@ -152,10 +152,7 @@ OutputOption = Annotated[
         _output_checked,
     ),
 ]
-ForceOption = Annotated[
-    bool,
-    typer.Option("--force", help="With --output: replace the file if it exists. Example: --force"),
-]
+ForceOption = Annotated[bool, flag("--force", "With --output: replace the file if it exists.")]
 # `summary` always writes a file (ID-summary-DATE.html unless told where): the same two
 # options in its own words.
 PageOutputOption = Annotated[
@@ -167,9 +164,7 @@ PageOutputOption = Annotated[
         metavar="FILE.html",
     ),
 ]
-PageForceOption = Annotated[
-    bool, typer.Option("--force", help="Replace the file if it exists. Example: --force")
-]
+PageForceOption = Annotated[bool, flag("--force", "Replace the file if it exists.")]
 # `export --format fhir-ndjson` writes a folder: one .ndjson file a resource type.
 FolderOutputOption = Annotated[
     Path | None,
@@ -182,10 +177,7 @@ FolderOutputOption = Annotated[
     ),
 ]
 FolderForceOption = Annotated[
-    bool,
-    typer.Option(
-        "--force", help="With --output: replace the .ndjson files there. Example: --force"
-    ),
+    bool, flag("--force", "With --output: replace the .ndjson files there.")
 ]
 
 
@@ -217,9 +209,9 @@ def keyword_options(
     run (``add`` runs: ``amend``'s forty options are never built)."""
 
     def with_options(command: "Command") -> "Command":
-        from mesolog.cli.running import RUNNING
+        from mesolog.cli import running
 
-        if not RUNNING.registers(command.__name__):
+        if not running.registers(command.__name__):
             return command
         own = list(inspect.signature(command).parameters.values())
         keyword = inspect.Parameter.KEYWORD_ONLY
@@ -267,21 +259,11 @@ def _option_annotation(entry: "Entry") -> Any:
         help=spec.help,
         show_default=not entry.many,
         parser=conversion.whole_number(spec.option, spec.help) if entry.whole else None,
-        shell_complete=_SESSION_COMPLETERS.get(spec.parameter),
+        # A field completes from the completer named for its plural, where there is one
+        # (--area from completion.areas, --course from completion.courses).
+        shell_complete=getattr(completion, f"{spec.parameter}s", None),
     )
     return Annotated[typed | None, option]
-
-
-# The session options that complete from the data or the vocabulary, by parameter name.
-_SESSION_COMPLETERS = {
-    "area": completion.areas,
-    "substance": completion.substances,
-    "indication": completion.indications,
-    "technique": completion.techniques,
-    "method": completion.methods,
-    "anaesthetic": completion.anaesthetics,
-    "course": completion.courses,
-}
 
 
 def given_from(params: dict[str, object]) -> "Given":

@@ -181,9 +181,7 @@ def course_add(
     sessions: Annotated[
         int, whole_option("--sessions", "N", "Planned sessions. Example: --sessions 6")
     ],
-    interval: Annotated[
-        int, whole_option("--interval", "DAYS", "Days between sessions. Example: --interval 14")
-    ],
+    interval: IntervalOption,
     name: Annotated[
         str | None,
         typer.Option(
@@ -259,6 +257,7 @@ def course_edit(
     sessions: SessionsOption = None,
     interval: IntervalOption = None,
     indication: IndicationOption = None,
+    start: StartOption = None,
     reason: Annotated[str | None, reason_option("slow response", required=False)] = None,
     by: ByOption = None,
 ) -> None:
@@ -279,6 +278,7 @@ def course_edit(
         planned_sessions=sessions,
         interval_days=interval,
         indication=indication,
+        start=model.parse_date(start, "start") if start else None,
     )
     changed = chart.course(course)
     notes += model.course_warnings(changed) if changed else []

@@ -108,12 +108,10 @@ def ask_missing(
     defaults = drafting.prompt_defaults(chart, practice)
     for name in missing:  # in the order of drafting.REQUIRED
         given = _ask(LABELS[name], defaults[name], given, name, draft)
+        show(draft(given), {name})
         if name == "substance":
-            show(draft(given), {"substance"})
             given = _ask_lots(given, chart, practice)
             show(draft(given), {"substance", "lot"})
-        else:
-            show(draft(given), {name})
     if missing:
         given = _ask_protocol(given, chart, draft)
         if chart.last_session is None:
@@ -186,7 +184,13 @@ def _prompt(label: str, default: str | None, check: Callable[[str], Any]) -> Any
     from mesolog.errors import MesologError, inert
 
     def checked(text: str) -> Any:
-        _typed_keys(text)
+        # An arrow or function key that reached the answer as an escape sequence (``^[[A``)
+        # would be stored in the chart as typed.
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+            raise typer.BadParameter(
+                f"the answer holds a control key ({inert(text)[:40]}), e.g. an arrow key; type "
+                "it again without it"
+            )
         try:
             return check(text)
         except MesologError as error:
@@ -194,18 +198,6 @@ def _prompt(label: str, default: str | None, check: Callable[[str], Any]) -> Any
 
     shown = inert(f"{label} [{default}]" if default else label)
     return typer.prompt(shown, default=default, show_default=False, value_proc=checked)
-
-
-def _typed_keys(text: str) -> None:
-    """Refuses an answer holding a control character: an arrow or function key that reached
-    the answer as an escape sequence (``^[[A``) would be stored in the chart as typed."""
-    from mesolog.errors import inert
-
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
-        raise typer.BadParameter(
-            f"the answer holds a control key ({inert(text)[:40]}), e.g. an arrow key; type "
-            "it again without it"
-        )
 
 
 def _ask_lots(given: "Given", chart: "Chart", practice: "ClinicDefaults") -> "Given":

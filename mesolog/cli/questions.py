@@ -22,6 +22,7 @@ from mesolog.cli.options import (
     OutputOption,
     SinceOption,
     UntilOption,
+    flag,
     keyword_options,
     whole_option,
 )
@@ -38,12 +39,9 @@ def due(
     within: Annotated[
         int, whole_option("--within", "DAYS", "Days ahead to look. Example: --within 14")
     ] = 7,
-    overdue: Annotated[
-        bool, typer.Option("--overdue", help="Only those already overdue. Example: --overdue")
-    ] = False,
+    overdue: Annotated[bool, flag("--overdue", "Only those already overdue.")] = False,
     everyone: Annotated[
-        bool,
-        typer.Option("--all", help="Also patients with no course, by last session. Example: --all"),
+        bool, flag("--all", "Also patients with no course, by last session.")
     ] = False,
     fmt: FormatOption = "table",
     output: OutputOption = None,
@@ -156,9 +154,7 @@ def find(
     *,
     since: SinceOption = None,
     until: UntilOption = None,
-    voided: Annotated[
-        bool, typer.Option("--voided", help="Include voided sessions. Example: --voided")
-    ] = False,
+    voided: Annotated[bool, flag("--voided", "Include voided sessions.")] = False,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,

@@ -19,6 +19,7 @@ from mesolog.cli.options import (
     OutputOption,
     SinceOption,
     UntilOption,
+    flag,
     patient_argument,
     whole_option,
 )
@@ -43,9 +44,7 @@ def report(
         ),
     ] = None,
     fmt: FormatOption = "table",
-    audit: Annotated[
-        bool, typer.Option("--audit", help="Show the amendment trail. Example: --audit")
-    ] = False,
+    audit: Annotated[bool, flag("--audit", "Show the amendment trail.")] = False,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:

@@ -12,6 +12,7 @@ from mesolog.cli.options import (
     SessionNumber,
     by_option,
     complication_option,
+    flag,
     given_from,
     reason_option,
     session_options,
@@ -28,30 +29,16 @@ def add(
     *,
     complication: Annotated[list[str] | None, complication_option("complication")] = None,
     like_last: Annotated[
-        bool,
-        typer.Option(
-            "--like-last",
-            help="Repeat the last session's protocol; options given override it. Example: --like-last",
-        ),
+        bool, flag("--like-last", "Repeat the last session's protocol; options given override it.")
     ] = False,
     no_input: Annotated[
-        bool,
-        typer.Option(
-            "--no-input", help="Never ask; fail naming every missing field. Example: --no-input"
-        ),
+        bool, flag("--no-input", "Never ask; fail naming every missing field.")
     ] = False,
     interactive: Annotated[
-        bool,
-        typer.Option(
-            "--interactive",
-            help="Ask for missing fields even when input is piped. Example: --interactive",
-        ),
+        bool, flag("--interactive", "Ask for missing fields even when input is piped.")
     ] = False,
     new_patient: Annotated[
-        bool,
-        typer.Option(
-            "--new-patient", help="Create the patient if the id is new. Example: --new-patient"
-        ),
+        bool, flag("--new-patient", "Create the patient if the id is new.")
     ] = False,
     **fields: object,
 ) -> None:

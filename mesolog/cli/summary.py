@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mesolog.cli.application import app, state_of
-from mesolog.cli.options import PageForceOption, PageOutputOption, PatientId
+from mesolog.cli.options import PageForceOption, PageOutputOption, PatientId, flag
 
 
 @app.command()
@@ -17,8 +17,7 @@ def summary(
     output: PageOutputOption = None,
     force: PageForceOption = False,
     open_it: Annotated[
-        bool,
-        typer.Option("--open", help="Open the page in the web browser afterwards. Example: --open"),
+        bool, flag("--open", "Open the page in the web browser afterwards.")
     ] = False,
 ) -> None:
     """A printable HTML page for the patient or a colleague: clinic, course, sessions with

@@ -74,10 +74,11 @@ def unsettled(patient_id: str, session: Session) -> list[str]:
 
 def _open_line(patient_id: str, number: int, conflict: Conflict, options: dict[str, str]) -> str:
     top, _, rest = conflict.field.partition(".")
-    option = options.get(top, "--" + top.replace("_", "-") + " ...")
+    from mesolog.model.merging import SETTLING_OPTIONS, two_values
+
+    option = SETTLING_OPTIONS.get(top) or options.get(top, "--" + top.replace("_", "-") + " ...")
     if top == "measurements" and rest:
         option = f"--measure {rest}=NUMBER"
-    from mesolog.model.merging import two_values
 
     return (
         f"session {number} still has a merge conflict on {conflict.field} "

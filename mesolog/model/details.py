@@ -90,6 +90,7 @@ COURSE_OPTIONS = {
     "planned_sessions": "--sessions",
     "interval_days": "--interval",
     "indication": "--indication",
+    "start": "--start",
 }
 
 
@@ -138,6 +139,7 @@ def changed_course(
     interval_days: int | None = None,
     indication: str | None = None,
     status: str | None = None,
+    start: date | None = None,
 ) -> tuple[Course, list[str]]:
     """The course with the given parts replaced, and each change as old -> new."""
     parts = {
@@ -145,6 +147,7 @@ def changed_course(
         "interval_days": interval_days,
         "indication": indication,
         "status": status,
+        "start": start,
     }
     given = {k: v for k, v in parts.items() if v is not None}
     new = replace(course, **given)  # type: ignore[arg-type]
@@ -161,6 +164,7 @@ def replanned(
     planned_sessions: int | None = None,
     interval_days: int | None = None,
     indication: str | None = None,
+    start: date | None = None,
 ) -> tuple[Course, list[str]]:
     """:func:`changed_course` for ``course edit``; a plan of fewer sessions than the course has
     done already is refused (it would read "3 of 2 sessions done")."""
@@ -175,7 +179,7 @@ def replanned(
                 f"course {course.name} has {done} session{'s' if done != 1 else ''} done "
                 f"already; plan at least {done}, or close the course with `mesolog course close`",
             )
-    return changed_course(course, planned_sessions, interval_days, indication)
+    return changed_course(course, planned_sessions, interval_days, indication, start=start)
 
 
 def closed_course(course: Course, status: str) -> tuple[Course, list[str]]:

@@ -1,6 +1,8 @@
 """Import's guard against typos in patient ids: an unknown id one keystroke away from a
 patient's id (one character wrong, missing, extra, or two swapped; case and accents aside) may
-be a typo, and a typo must never start a second chart.
+be a typo, and a typo must never start a second chart. Nor must another program's numbering of
+the same patient: an id that is a chart's with other zeros or separators (:func:`bare_id`), or
+a new patient with a chart's name and birth year, is asked about too (``docs/import.md``).
 
 Ids are indexed by their one-deletion variants, so each id is compared only with the few ids
 that could be that close (thousands against thousands take milliseconds, not minutes), and ids
@@ -109,10 +111,17 @@ class TypoCheck:
     the same, and so does an id the file names as someone else than every close patient."""
 
     def __init__(
-        self, people: Callable[[], Sequence[tuple[str, str | None]]], new_ids: set[str]
+        self,
+        people: Callable[[], Sequence[tuple[str, str | None]]],
+        new_ids: set[str],
+        birth_year: Callable[[str], int | None] | None = None,
     ) -> None:
         self._people = people
+        self._birth_year = birth_year or (lambda _: None)
         self._index: IdIndex | None = None
+        self._bare: dict[str, list[str]] = {}
+        self._named: dict[str, list[str]] = {}  # folded name -> the ids of that name
+        self._order: dict[str, int] = {}  # each id's place in the clinic's list
         self._names: dict[str, str | None] = {}
         self.new_ids = new_ids
         self.told_apart: list[str] = []
@@ -127,15 +136,25 @@ class TypoCheck:
             self._index = IdIndex()
             for known_id, _ in known:
                 self._index.add(known_id)
-        return self._index.close_to(patient_id)
+                self._bare.setdefault(bare_id(known_id), []).append(known_id)
+            for n, (known_id, known_name) in enumerate(known):
+                self._order[known_id] = n
+                if known_name:
+                    self._named.setdefault(fold(known_name), []).append(known_id)
+        close = self._index.close_to(patient_id)
+        close += [i for i in self._bare.get(bare_id(patient_id), ()) if i not in close]
+        # In the clinic's order, the same on every run (the index's variants are a set).
+        return sorted(close, key=self._order.__getitem__)
 
-    def refusal(self, patient_id: str, name: str | None, first_row: int) -> str:
+    def refusal(
+        self, patient_id: str, name: str | None, first_row: int, born: int | None = None
+    ) -> str:
         """Why rows naming ``patient_id`` (unknown to the clinic) are refused, or ""."""
         if patient_id.casefold() in self.new_ids:
             return ""
         close = self._close(patient_id)
         if not close:
-            return ""
+            return self._namesake(patient_id, name, born)
         if name and all((known := self._names.get(c)) and fold(known) != fold(name) for c in close):
             # Numbered ids are often one keystroke apart (P-0043, P-0042): when the file names
             # the patient and every close patient is named otherwise, they are different people;
@@ -143,7 +162,7 @@ class TypoCheck:
             self.told_apart.append(
                 f"{patient_id} (row {first_row}) and the clinic's {', '.join(close)}: named differently"
             )
-            return ""
+            return self._namesake(patient_id, name, born)
         if patient_id not in self.close_to_existing:
             self.close_to_existing.append(patient_id)
         hint = close[0] if len(close) == 1 else ", ".join(close[:-1]) + f" or {close[-1]}"
@@ -151,3 +170,43 @@ class TypoCheck:
             f"no patient {patient_id!r} in the clinic; did you mean {hint}? If {patient_id} is "
             f"a new patient, add --new-patient {patient_id}."
         )
+
+    def _namesake(self, patient_id: str, name: str | None, born: int | None) -> str:
+        """Why a new id is refused when the clinic holds a chart of the same name (folded) and
+        birth year: the same person under another numbering (``P-0042``, ``ANA-RUIZ``), whose
+        sessions belong in that chart. Birth years are compared when both give one; a name
+        with no year on one side is asked about too (``--new-patient`` says it is someone
+        else)."""
+        if not name:
+            return ""
+        self._close(patient_id)  # the clinic's names, read once
+        same = [
+            known_id
+            for known_id in self._named.get(fold(name), ())
+            if _same_year(born, self._birth_year(known_id))
+        ]
+        if not same:
+            return ""
+        if patient_id not in self.close_to_existing:
+            self.close_to_existing.append(patient_id)
+        hint = same[0] if len(same) == 1 else ", ".join(same[:-1]) + f" or {same[-1]}"
+        return (
+            f"no patient {patient_id!r} in the clinic, but {hint} has the same name and birth "
+            f"year; did you mean {hint}? If {patient_id} is a new patient, add --new-patient "
+            f"{patient_id}."
+        )
+
+
+def _same_year(a: int | None, b: int | None) -> bool:
+    """Birth years that do not tell two people apart: equal, or one of them not known."""
+    return a is None or b is None or a == b
+
+
+def bare_id(patient_id: str) -> str:
+    """An id as any numbering writes it: folded, letters and digits only, a number without its
+    leading zeros. ``P-0042``, ``P42`` and ``p-42`` are one bare id: two keystrokes or more
+    apart, but one patient (``add`` offers ``P-42`` for ``P-0042`` too)."""
+    import re
+
+    kept = re.sub(r"[\W_]", "", fold(patient_id))
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", kept)

@@ -13,9 +13,10 @@ field names (the per-session form holds the substances in numbered columns).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
@@ -110,6 +111,12 @@ class ImportPlan:
     whole: bool = True  # it holds every drafted session (a long file's dry run counts them)
     # A restored JSON export: the identity of the clinic that made it (docs/exports.md).
     clinic_id: str | None = None
+    # What a restored export holds otherwise than the chart (a session, the patient's details,
+    # a course): left out, the chart kept, and said, with the command that changes the chart.
+    differs: Said = field(default_factory=Said)
+    # After --apply: the sessions and charts really written (another import of the same rows
+    # at the same moment may have written some of them first).
+    written: tuple[int, int] | None = None
 
     @property
     def where(self) -> str:
@@ -157,8 +164,15 @@ class _Planner:
 
     def add(self, group: Group) -> None:
         key = group.patient.casefold()
-        chart = self.charts(group.patient)
-        target = self._target(key, group, chart)
+        try:
+            chart = self.charts(group.patient)
+        except MesologError as error:  # one chart that cannot be read rejects its rows only
+            self.plan.rejected += unreadable_chart(
+                group.patient, error, [r.number for r in group.rows]
+            )
+            chart, target = None, None
+        else:
+            target = self._target(key, group, chart)
         if target is not None and (chart is None or self._name_agrees(group, chart)):
             self._draft(group, chart, target)
         self.sessions_left[key] -= 1
@@ -174,7 +188,10 @@ class _Planner:
             return self.plan.charts[key]
         new = None
         if chart is None:
-            refusal = self.typo.refusal(group.patient, first_given(group, "name"), group.first)
+            born = _year_given(first_given(group, "birth_year"))
+            refusal = self.typo.refusal(
+                group.patient, first_given(group, "name"), group.first, born
+            )
             if refusal:
                 self.plan.rejected += [Rejection(r.number, "patient", refusal) for r in group.rows]
                 return None
@@ -329,7 +346,7 @@ def stream_rows(
             f"{source.file_name} has a header but no rows: there is nothing to import."
         )
     sessions = Sessions(rows, source.date_format, how.today)
-    typo = TypoCheck(people, {i.casefold() for i in new_ids})
+    typo = TypoCheck(people, {i.casefold() for i in new_ids}, partial(chart_birth_year, charts))
     planner = _Planner(plan, how, charts, typo, patients)
     handed: set[str] = set()
     for row in source.rows():
@@ -435,16 +452,23 @@ def visit_rows(file_name: str, visits: list[Any]) -> Iterator[Row]:
 
 
 def plan_restore(
-    file_name: str, exported: list[Chart], charts: Callable[[str], Chart | None], today: date
+    file_name: str,
+    exported: list[Chart],
+    charts: Callable[[str], Chart | None],
+    today: date,
+    holders: Callable[[], Mapping[str, Holder]] = dict,
+    typo: TypoCheck | None = None,
 ) -> ImportPlan:
     """mesolog's own JSON export: each chart comes back as it was (numbers, times, trail). A
     patient not in the clinic is created whole; one already there (and not named otherwise:
     :func:`name_conflict`) gets only the sessions it does not hold (the same uid, or number and
     time, is the same session). A file edited by hand is held to the rules of every other way
     in: a session the rules refuse is rejected, as a row of a spreadsheet is (counted in the
-    file's order of sessions)."""
-    from mesolog.model.validation import session_problems
-
+    file's order of sessions). ``holders`` gives the chart that holds each session and patient
+    uid of the clinic: a uid another chart holds is rejected (:func:`held_elsewhere`), and what
+    the file holds otherwise than the chart is said (:func:`differences`). ``typo`` refuses a
+    new patient whose id is close to a chart's, or who has a chart's name and birth year, as
+    for a spreadsheet row."""
     plan = ImportPlan(file_name, sum(len(c.sessions) for c in exported), "session")
     first = 1  # the chart's first session, counted in the file
     for chart in exported:
@@ -455,25 +479,20 @@ def plan_restore(
         except InvalidPatientId as error:
             plan.rejected += [Rejection(row, "patient", error.message) for row in rows]
             continue
-        existing = charts(chart.patient.id)
-        # Another patient under the same id in this clinic: refused as a spreadsheet row is.
-        conflict = name_conflict(existing, chart.patient.name) if existing else ""
-        if conflict:
-            plan.rejected += [Rejection(row, "name", conflict) for row in rows]
+        try:
+            existing = charts(chart.patient.id)
+        except MesologError as error:  # one chart that cannot be read rejects its sessions only
+            plan.rejected += unreadable_chart(chart.patient.id, error, rows)
             continue
-        kept = []
-        for row, session in zip(rows, chart.sessions, strict=True):
-            problems = session_problems(session, today)
-            plan.rejected += [
-                Rejection(
-                    row,
-                    ".".join(map(str, p.field)),
-                    f"{chart.patient.id} session {session.id}: {p.message}",
-                )
-                for p in problems
-            ]
-            if not problems:
-                kept.append(session)
+        refused = _whole_chart_refused(chart, rows, existing, typo)
+        if refused:
+            plan.rejected += refused
+            continue
+        elsewhere = held_elsewhere(chart, rows, holders())
+        plan.rejected += elsewhere
+        kept = _sessions_kept(chart, rows, {r.row for r in elsewhere}, today, plan.rejected)
+        if existing is None and chart.sessions and not kept:
+            continue  # every session rejected: no empty chart is started
         if existing is None:
             plan.charts[chart.patient.id.lower()] = ChartPlan(
                 chart.patient.id, chart.patient, kept, chart.courses, amendments=chart.amendments
@@ -481,12 +500,202 @@ def plan_restore(
             continue
         held = {session_identity(s) for s in existing.sessions}
         fresh = [s for s in kept if session_identity(s) not in held]
+        for line in differences(existing, chart, kept):
+            plan.differs.append(line)
         plan.already_imported += len(kept) - len(fresh)
+        fresh = _course_in_chart(existing, chart, rows, fresh, plan.rejected)
         if fresh:
             plan.charts[chart.patient.id.lower()] = ChartPlan(existing.patient.id, None, fresh)
+    if typo is not None:
+        plan.close_to_existing = typo.close_to_existing
     return plan
+
+
+def _sessions_kept(
+    chart: Chart, rows: range, skipped: set[int], today: date, rejected: list[Rejection]
+) -> list[Session]:
+    """The sessions of a restored chart the rules accept (a file edited by hand is held to the
+    rules of every other way in); each refused one added to ``rejected``. ``skipped``: rows
+    rejected already."""
+    from mesolog.model.validation import session_problems
+
+    kept = []
+    for row, session in zip(rows, chart.sessions, strict=True):
+        if row in skipped:
+            continue
+        problems = session_problems(session, today)
+        rejected += [
+            Rejection(
+                row,
+                ".".join(map(str, p.field)),
+                f"{chart.patient.id} session {session.id}: {p.message}",
+            )
+            for p in problems
+        ]
+        if not problems:
+            kept.append(session)
+    return kept
+
+
+def _course_in_chart(
+    existing: Chart, chart: Chart, rows: range, fresh: list[Session], rejected: list[Rejection]
+) -> list[Session]:
+    """The new sessions of a restored chart whose course the clinic's chart has; one of a
+    course it does not have (added on the other copy) is rejected, since import adds no course
+    to a chart (``differences`` says so): it would name a course the chart lacks."""
+    row_of = {id(s): row for row, s in zip(rows, chart.sessions, strict=True)}
+    kept = []
+    for session in fresh:
+        course = session.course
+        if course is None or any(c.named(course) for c in existing.courses):
+            kept.append(session)
+            continue
+        rejected.append(
+            Rejection(
+                row_of[id(session)],
+                "course",
+                f"{existing.patient.id} session {session.id} belongs to course {course!r}, which "
+                f"the chart does not have: add the course (mesolog course add "
+                f"{existing.patient.id} --name {course} ...), then import the file again",
+            )
+        )
+    return kept
+
+
+def _whole_chart_refused(
+    chart: Chart, rows: range, existing: Chart | None, typo: TypoCheck | None
+) -> list[Rejection]:
+    """Every session of a restored chart, rejected when the chart of that id in the clinic is
+    another patient's (:func:`name_conflict`), or, for a chart new to the clinic, when the id
+    guard refuses it (a close id, a chart's name and birth year); else nothing."""
+    patient = chart.patient
+    if existing is not None:
+        # Another patient under the same id in this clinic: refused as a spreadsheet row is.
+        conflict = name_conflict(existing, patient.name)
+        return [Rejection(row, "name", conflict) for row in rows] if conflict else []
+    said = typo.refusal(patient.id, patient.name, rows.start, patient.birth_year) if typo else ""
+    return [Rejection(row, "patient", said) for row in rows] if said else []
 
 
 def session_identity(session: Session) -> object:
     """What makes a session the same record: its uid when it has one, else number and time."""
     return session.uid or (session.id, session.date, session.recorded)
+
+
+# --- who a new id may already be ------------------------------------------------------------------
+
+
+def _year_given(text: str | None) -> int | None:
+    """A file's birth year, when it reads as one (a bad one is rejected elsewhere)."""
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def chart_birth_year(charts: Callable[[str], Chart | None], patient_id: str) -> int | None:
+    """The birth year a chart records; None when it records none or cannot be read."""
+    try:
+        chart = charts(patient_id)
+    except MesologError:
+        return None
+    return chart.patient.birth_year if chart else None
+
+
+# --- a foreign file is hostile input (docs/import.md) ----------------------------------------------
+
+
+def unreadable_chart(patient_id: str, error: MesologError, rows: Iterable[int]) -> list[Rejection]:
+    """The rows of a patient whose chart cannot be read: rejected, naming the chart, so that
+    the other patients' rows import (with ``--skip-rejected``)."""
+    said = (
+        f"the chart of {patient_id} cannot be read ({error.message}); its rows are left out: "
+        "mend the chart (mesolog check says what is wrong) and import the file again"
+    )
+    return [Rejection(row, "patient", said) for row in rows]
+
+
+# Who holds a uid in the clinic: the patient's id, and the session's number (None: the uid is
+# the patient's own).
+Holder = tuple[str, int | None]
+
+
+def held_elsewhere(
+    chart: Chart, rows: Sequence[int], holders: Mapping[str, Holder]
+) -> list[Rejection]:
+    """The sessions of a restored chart whose uid (or whose patient's uid) another chart of
+    the clinic holds: a copy of one patient's chart under another id must not put that
+    patient's sessions in a second chart (``lot`` would list two patients, FHIR would hold the
+    same resource twice)."""
+    own = chart.patient.id.casefold()
+    owner = holders.get(chart.patient.uid) if chart.patient.uid else None
+    if owner is not None and owner[0].casefold() != own:
+        said = (
+            f"patient {chart.patient.id} of the file has the uid of {owner[0]}'s chart in this "
+            f"clinic: it is {owner[0]}'s chart under another id; import it as {owner[0]}, or "
+            "leave it out"
+        )
+        return [Rejection(row, "patient", said) for row in rows]
+    out = []
+    for row, session in zip(rows, chart.sessions, strict=True):
+        held = holders.get(session.uid)
+        if held is not None and held[0].casefold() != own:
+            out.append(
+                Rejection(
+                    row,
+                    "uid",
+                    f"{chart.patient.id} session {session.id} is {held[0]}'s session {held[1]} "
+                    f"in this clinic (the same uid): one session is never in two charts; "
+                    f"leave it out of the file, or import it as {held[0]}",
+                )
+            )
+    return out
+
+
+def _changed(old: object, new: object, left_out: Collection[str] = ()) -> list[str]:
+    """The names of the fields of two records of one dataclass that differ."""
+    from dataclasses import fields
+
+    return [
+        f.name
+        for f in fields(old)  # type: ignore[arg-type]
+        if f.name not in left_out and getattr(old, f.name) != getattr(new, f.name)
+    ]
+
+
+def differences(existing: Chart, exported: Chart, sessions: Iterable[Session]) -> Iterator[str]:
+    """What a restored chart holds otherwise than the clinic's chart of the same patient: the
+    sessions held by both (the same uid) that differ, the patient's details, the courses. The
+    chart is kept as it is (import never overwrites what a chart records); each line says what
+    differs and the command that changes the chart, so nothing is dropped without a word."""
+    pid = existing.patient.id
+    by_identity = {session_identity(s): s for s in existing.sessions}
+    for session in sessions:
+        old = by_identity.get(session_identity(session))
+        changed = _changed(old, session, ("source",)) if old else []
+        if old is not None and changed:
+            yield (
+                f"{pid} session {old.id} differs from the chart in {', '.join(changed)}: the "
+                f"chart's is kept; if the file's is right, change it with mesolog amend {pid} "
+                f"{old.id}"
+            )
+    # The uid is who the patient is (held_elsewhere), not a detail: the chart stores it only
+    # when restored from an export.
+    details = _changed(existing.patient, exported.patient, ("id", "created", "uid"))
+    if details:
+        yield (
+            f"{pid}'s details differ from the chart in {', '.join(details)}: the chart's are "
+            f"kept; if the file's are right, change them with mesolog patient edit {pid}"
+        )
+    for course in exported.courses:
+        same = next((c for c in existing.courses if c.named(course.name)), None)
+        if same is None:
+            yield (
+                f"{pid}'s course {course.name!r} is not in the chart: left out; add it with "
+                f"mesolog course add {pid}"
+            )
+        elif changed := _changed(same, course):
+            yield (
+                f"{pid}'s course {course.name!r} differs from the chart in {', '.join(changed)}: "
+                f"the chart's is kept; change it with mesolog course edit {pid} {course.name}"
+            )

@@ -45,6 +45,10 @@ KEYED_KEYS = frozenset({"measurements"})
 # longer say which item is which, and the list is merged whole: mixing fields across positions
 # would make a product nobody gave and lose another.
 ITEM_KEYS: dict[str, tuple[str, ...]] = {"substances": ("name",), "zones": ("area", "zone")}
+# Unions whose items a practitioner changes in place (a complication resolved): a key -> the
+# fields that say which item it is. An item one side removed and the other changed is a
+# conflict, never a silent undoing of the removal (docs/chart-merge.md).
+EDITED_ITEMS: dict[str, tuple[str, ...]] = {"complications": ("name",)}
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,13 @@ def literal(value: Any) -> str:
     return str(value)
 
 
+# The options of ``amend`` that settle a session's conflict on a list whose item one side
+# removed and the other changed: the removal again, or the item as it should stay.
+SETTLING_OPTIONS = {
+    "complications": "--remove-complication NAME (or --resolve-complication NAME ... to keep it)"
+}
+
+
 def settled(field: str, kept: object, other: object) -> str:
     """The trail's line for a conflict the practitioner settled (session or chart)."""
     return f"merge conflict on {field} settled ({kept} / {other})"
@@ -100,11 +111,17 @@ def two_values(field: str, kept: str, other: str) -> str:
     only what differs: the field of a product changed two ways, a product one value holds and
     the other does not (numbered as in the value kept, the one in force), so a long list still
     reads on one terminal line or two (docs/chart-merge.md)."""
-    identity = ITEM_KEYS.get(field)
+    identity = ITEM_KEYS.get(field) or EDITED_ITEMS.get(field)
     lists = (_tables(kept), _tables(other)) if identity else (None, None)
     if identity is None or lists[0] is None or lists[1] is None:
         return f"{kept} kept, {other} also recorded"
-    return "; ".join(_differences(lists[0], lists[1], identity))
+    said = "; ".join(_differences(lists[0], lists[1], identity))
+    # A list one side took an item off: what the other version lacks was removed there.
+    return (
+        said.replace(", not in the other version", ", removed in the other version")
+        if (field in EDITED_ITEMS)
+        else said
+    )
 
 
 def _tables(text: str) -> list[dict[str, Any]] | None:
@@ -181,6 +198,17 @@ def _word(value: Any) -> str:
     return value if isinstance(value, str) else literal(value)
 
 
+def same_person(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """Whether two charts opened on their own under one id are one person: their names the same
+    once folded as a person types them (case, accents), their birth years the same; a detail one
+    side left out says nothing either way (docs/chart-merge.md)."""
+    from mesolog.model.folding import fold
+
+    names = [fold(x) if isinstance(x, str) else "" for x in (ours.get("name"), theirs.get("name"))]
+    years = [ours.get("birth_year"), theirs.get("birth_year")]
+    return (not all(names) or names[0] == names[1]) and (None in years or years[0] == years[1])
+
+
 def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
     """(merged value, whether it clashed). On a clash the value is ``ours``: the caller
     decides which side is kept (symmetrically)."""
@@ -240,6 +268,7 @@ def merge_values(
             value: Any = settled
         elif key in UNION_KEYS:
             value = union(_items(b), _items(o), _items(t))
+            clashes += _removed_and_changed(prefix + key, (b, o, t), value)
             if not value and (o is ABSENT or t is ABSENT):
                 value = ABSENT  # an empty list nobody wrote stays unwritten
         else:
@@ -248,6 +277,41 @@ def merge_values(
         if value is not ABSENT:
             merged[key] = value
     return merged, clashes
+
+
+def _removed_and_changed(
+    path: str, versions: tuple[Any, Any, Any], merged: list[Any]
+) -> list[FieldClash]:
+    """A conflict on the list when one side removed an item of the ancestor and the other
+    changed it (a complication taken off on one laptop, resolved on the other). The changed item
+    stays in force (a complication is never hidden on a guess); the other version is the merged
+    list without it, so both are kept, the same way whichever side is ours."""
+    identity = EDITED_ITEMS.get(path.rpartition(".")[2])
+    if identity is None:
+        return []
+    b, o, t = (_items(v) for v in versions)
+
+    def which(item: Any) -> str | None:
+        return (
+            canonical([item.get(k, ABSENT) for k in identity]) if isinstance(item, dict) else None
+        )
+
+    base_keys = {canonical(i) for i in b}
+    sides = [
+        ({canonical(i) for i in side}, [i for i in side if canonical(i) not in base_keys])
+        for side in (o, t)
+    ]
+    changed: list[Any] = []
+    for item in b:
+        if any(canonical(item) in keys for keys, _ in sides):
+            continue  # left as it was on one side: an ordinary removal, or a change, or both
+        edits = [[i for i in new if which(i) == which(item)] for _, new in sides]
+        if bool(edits[0]) != bool(edits[1]):  # changed on one side, gone from the other
+            changed += edits[0] or edits[1]
+    gone = {canonical(i) for i in changed}
+    if not gone:
+        return []
+    return [FieldClash(path, merged, [i for i in merged if canonical(i) not in gone])]
 
 
 def answered_both_ways(

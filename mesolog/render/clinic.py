@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -139,8 +140,7 @@ def overview(
         f"{title} ({counted(len(summaries) + len(problems), 'patient')}{unread}, {today.isoformat()})"
     )
     out = console()
-    for part in table_or_blocks(out.width, drawn(columns), rows, heading, styles):
-        out.print(part)
+    out.print(table_or_blocks(out.width, drawn(columns), rows, heading, styles))
 
 
 def _lateness(next_due: date, today: date) -> str:
@@ -182,8 +182,7 @@ def _answer(
     if machine_output(fmt, keys(columns), machine_rows(columns, items)):
         return
     out = console()
-    for part in view(out.width, columns, items, heading, styles):
-        out.print(part)
+    out.print(view(out.width, columns, items, heading, styles))
 
 
 def due(
@@ -209,8 +208,19 @@ def due(
     _answer(fmt, due_columns(today), summaries, heading, styles)
 
 
-def _voided(number: int, status: str) -> str:
-    return str(number) + (" voided" if status == "voided" else "")
+def _session_columns(row: Callable[[Any], questions.SessionRow]) -> list[Column]:
+    """The number (marked when voided), date and status of the session ``row`` gives: every
+    answer that lists sessions (`find`, `lot`) shows them so."""
+    return [
+        Column(
+            "#",
+            key="session",
+            value=lambda x: row(x).session,
+            cell=lambda x: f"{row(x).session}{' voided' if row(x).status == 'voided' else ''}",
+        ),
+        Column("Date", value=lambda x: row(x).date.isoformat()),
+        Column("Status", value=lambda x: row(x).status, table=False),
+    ]
 
 
 def found_columns() -> list[Column]:
@@ -219,14 +229,7 @@ def found_columns() -> list[Column]:
 
     return [
         Column("Patient", value=lambda r: r.patient_id),
-        Column(
-            "#",
-            key="session",
-            value=lambda r: r.session,
-            cell=lambda r: _voided(r.session, r.status),
-        ),
-        Column("Date", value=lambda r: r.date.isoformat()),
-        Column("Status", value=lambda r: r.status, table=False),
+        *_session_columns(lambda r: r),
         Column(
             "Areas",
             whole=False,
@@ -275,9 +278,8 @@ def found(rows: list[questions.SessionRow], problems: list[tuple[str, str]], fmt
     _answer(fmt, found_columns(), rows, heading, styles)
 
 
-# One row per administration of the lot: (the patient, the session, the substance given,
-# whether it is the patient's first row: the table names who to call once, next to it).
-# (patient, session, product, first of the patient's rows, "" or what corrected the lot away)
+# One row per administration of the lot: (patient, session, product, whether it is the patient's
+# first row (the table names who to call once, next to it), "" or what corrected the lot away).
 Administration = tuple["questions.LotPatient", "questions.SessionRow", "questions.Given", bool, str]
 
 
@@ -297,14 +299,7 @@ def lot_columns(corrected: bool = False) -> list[Column]:
         Column("Name", value=lambda a: a[0].contact.name, table=False),
         Column("Phone", value=lambda a: a[0].contact.phone, table=False),
         Column("Email", value=lambda a: a[0].contact.email, table=False),
-        Column(
-            "#",
-            key="session",
-            value=lambda a: a[1].session,
-            cell=lambda a: _voided(a[1].session, a[1].status),
-        ),
-        Column("Date", value=lambda a: a[1].date.isoformat()),
-        Column("Status", value=lambda a: a[1].status, table=False),
+        *_session_columns(lambda a: a[1]),
         Column("Substance", value=lambda a: a[2][0]),
         Column(
             "Amount",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -65,8 +66,6 @@ def piped_width() -> int:
     Piped tables follow the same rules as a terminal of that width (values are never cut:
     columns are left out, named under the table, or rows become blocks), so nothing is lost,
     and a report never becomes a box table hundreds of columns wide."""
-    import os
-
     columns = os.environ.get("COLUMNS", "").strip()
     return int(columns) if columns.isdigit() and int(columns) > 0 else PIPED_WIDTH
 
@@ -77,8 +76,6 @@ def console(stderr: bool = False) -> Console:
     and italics).
 
     Inside :func:`mesolog.render.output.captured` it is the page being written to a file."""
-    import os
-
     from rich.console import Console
 
     if current_page is not None and not stderr:
@@ -271,23 +268,38 @@ def warnings(messages: Iterable[str]) -> None:
         said(f"warning: {inert(message)}")
 
 
-def said(text: str) -> None:
-    """A sentence on stderr (a refusal, a warning): one line for a pipe or a log (grep finds it
-    whole); on a terminal, wrapped at its width between words, so the terminal never cuts a
-    word, a flag or an id in two."""
-    if sys.stderr.isatty():
-        import os
-        import textwrap
-
+def said(text: str, stdout: bool = False) -> None:
+    """A sentence on stderr (a refusal, a warning), or with ``stdout`` a report's lines on
+    stdout (made inert here): one line for a pipe or a log (grep finds it whole); on a
+    terminal, wrapped at its width between words, so the terminal never cuts a word, a flag or
+    an id in two. An indented line (a report's item) continues two spaces further in."""
+    out = sys.stdout if stdout else sys.stderr
+    if stdout:
+        text = inert(text)
+    if out.isatty() and not (stdout and current_page is not None):
         try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns
+            width = os.get_terminal_size(out.fileno()).columns
         except (OSError, ValueError):
             width = 80
-        text = "\n".join(
-            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
-            for line in text.splitlines()
-        )
-    sys.stderr.write(text + "\n")
+        text = "\n".join(_wrapped(line, width) for line in text.splitlines())
+    if stdout:
+        stream(text + "\n", inert_already=True)
+    else:
+        sys.stderr.write(text + "\n")
+
+
+def _wrapped(line: str, width: int) -> str:
+    """One line wrapped between words (never inside a word, an id or a flag)."""
+    import textwrap
+
+    indent = len(line) - len(line.lstrip(" "))
+    return textwrap.fill(
+        line,
+        width,
+        subsequent_indent=" " * (indent + 2) if indent else "",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def stream(text: str, inert_already: bool = False) -> None:

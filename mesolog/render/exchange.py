@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
 from mesolog.model import Chart
-from mesolog.render.console import stream, to_json_line, write
+from mesolog.render.console import counted, said, stream, to_json_line
 
 if TYPE_CHECKING:
     from mesolog.model.importing import ImportPlan
@@ -128,7 +128,7 @@ def map_written(path: object, unmapped: list[str], dates: str = "", header: str 
         lines.append("Columns not mapped (left out unless you name a field for them):")
         lines += [f"  {header!r}" for header in unmapped]
     lines.append("Check the map, then run the same import again to see the dry run.")
-    write("\n".join(lines))
+    said("\n".join(lines), stdout=True)  # wrapped between words on a terminal, as the report
 
 
 # A report lists this many lines per section (and says how many more); the rest are the same
@@ -138,8 +138,6 @@ SHOWN = 50
 
 def refused_sentence(plan: ImportPlan) -> str:
     """Why ``--apply`` wrote nothing, and the two ways on."""
-    from mesolog.render.console import counted
-
     n = len({r.row for r in plan.rejected})
     was, them = ("was", "it") if n == 1 else ("were", "them")
     return (
@@ -152,15 +150,14 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
     """The dry-run (or applied) report: rows read/accepted/rejected, what would be created.
     Its last line says what happened: a dry run, or (``refused``) an ``--apply`` that wrote
     nothing because rows were rejected."""
-    from mesolog.render.console import counted
-
     new = plan.new_patients
     others = f" and {len(new) - 20} more" if len(new) > 20 else ""
+    sessions, charts = plan.written or (plan.sessions, len(plan.charts))
     lines = [
         f"{plan.file_name}: {counted(plan.rows_read, plan.unit)} read, {plan.accepted_rows} accepted, "
         f"{len({r.row for r in plan.rejected})} rejected.",
-        f"{'Imported' if applied else 'Would import'} {counted(plan.sessions, 'session')} into "
-        f"{counted(len(plan.charts), 'chart')}"
+        f"{'Imported' if applied else 'Would import'} {counted(sessions, 'session')} into "
+        f"{counted(charts, 'chart')}"
         + (f"; new patients: {', '.join(new[:20])}{others}." if new else "; no new patient."),
     ]
     if plan.dates:
@@ -180,6 +177,7 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         ("Unknown values", plan.unknown_values, plan.unknown_values.more),
         ("New patients with close ids (check each is a different person)", plan.close_new_ids, 0),
         ("Likely duplicates of sessions in the charts", plan.duplicates, plan.duplicates.more),
+        ("Left out, the file differing from the chart", plan.differs, plan.differs.more),
         ("Warnings (recorded all the same)", plan.warnings, plan.warnings.more),
     )
     for title, items, counted_only in sections:
@@ -200,4 +198,5 @@ def import_report(plan: ImportPlan, applied: bool, refused: bool = False) -> Non
         lines.append(sentence[0].upper() + sentence[1:])
     elif not applied:
         lines.append("Dry run: nothing was written. Add --apply to import.")
-    write("\n".join(lines))
+    # Wrapped between words on a terminal (ids and options never cut), one line each piped.
+    said("\n".join(lines), stdout=True)

@@ -50,7 +50,6 @@ MEASURE_UNITS = (
     ("_mm", "mm"),
     ("_kg", "kg"),
 )
-GENDERS = {"female": "female", "male": "male", "other": "other"}
 SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
@@ -63,13 +62,8 @@ CONSENT_OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", 
 # Our own extensions' URLs: what no Procedure element holds (needle, points, duration).
 EXTENSION_BASE = "https://mesolog.invalid/fhir/StructureDefinition/"
 OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
-OUTCOMES = {
-    "resolved": "resolved",
-    "recovering": "recovering",
-    "ongoing": "ongoing",
-    "resolved-with-sequelae": "resolvedWithSequelae",
-    "unknown": "unknown",
-}
+# A charted outcome -> its FHIR code: the same word, in camel case where ours has a hyphen.
+OUTCOMES = {o: o for o in vocab.OUTCOMES} | {"resolved-with-sequelae": "resolvedWithSequelae"}
 # The session fields the field table gives a FHIR word (docs/fields.md).
 WORDED = tuple(e for e in TABLE if e.spec.fhir)
 # Course status -> CarePlan status and its activity's status.
@@ -86,10 +80,13 @@ class _Ids:
     def __init__(self, keys: ExportKeys) -> None:
         import hashlib
 
-        self.namespace = uuid.UUID(keys.clinic_id)
         self.patient_key = keys.patient_key
-        self.hashed = hashlib.sha1(self.namespace.bytes, usedforsecurity=False)
-        self.systems: dict[str, str] = {}
+        self.hashed = hashlib.sha1(uuid.UUID(keys.clinic_id).bytes, usedforsecurity=False)
+        # The identifier system of each kind of identifier (every resource names one).
+        self.systems = {
+            kind: f"urn:uuid:{self.uuid('identifier-system', kind)}"
+            for kind in ("patient", "course", "session", "session-uid")
+        }
 
     def uuid(self, *parts: object) -> str:
         """``uuid.uuid5(namespace, "a/b/c")``, the namespace hashed once (a clinic's export
@@ -116,11 +113,6 @@ class _Ids:
         digest = prefix.copy()
         digest.update(f"{word}/{key}".encode())
         return _as_uuid5(digest.hexdigest())
-
-    def system(self, kind: str) -> str:
-        if kind not in self.systems:  # a few kinds, asked for by every resource
-            self.systems[kind] = f"urn:uuid:{self.uuid('identifier-system', kind)}"
-        return self.systems[kind]
 
 
 # The RFC 4122 variant (10xx) in place of a hex digit's top two bits.
@@ -183,15 +175,13 @@ _NOTHING_FORMER: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
 class _SessionFacts(NamedTuple):
     """What every resource of one session repeats, worked out once: its date, whether it is
-    voided and why, the patient's and the Procedure's references and who performed it. The
+    voided and why, and who performed it. The
     elements several resources hold (``subject``, ``partOf``, a performer's ``actor``) are
     made here once and shared: a session's resources are a tenth of an export's dicts fewer."""
 
     date: str
     voided: bool
     void_reason: str
-    patient_ref: str
-    procedure_ref: str
     performer: dict[str, Any] | None
     subject: dict[str, str]
     part_of: list[dict[str, str]]
@@ -306,27 +296,15 @@ class _Builder:
         key = self.ids.patient_key(chart.patient)
         patient_ref = self.put((key, "patient"), self.patient(chart))
         # Each session's id once: its Procedure, the CarePlans that list it.
-        prefixes = {s.uid: self.ids.under(key, s.uid) for s in chart.sessions}
-        procedures = {uid: self.ids.uuid_under(h, "session") for uid, h in prefixes.items()}
+        procedures = {s.uid: self.ids.uuid(key, s.uid, "session") for s in chart.sessions}
         plans = {
             c.name: self.put((key, "course", c.name), self.plan(chart, c, patient_ref, procedures))
             for c in chart.courses
         }
         based_on = course_links(chart, plans)
         for session in chart.sessions:
-            self.session(
-                chart,
-                session,
-                key,
-                patient_ref,
-                based_on,
-                prefixes[session.uid],
-                procedures[session.uid],
-            )
-        for note in chart.amendments:
-            self.provenance(
-                (key, "chart-amendment", *amendment_identity(note)), note, [patient_ref]
-            )
+            self.session(chart, session, key, patient_ref, based_on, procedures[session.uid])
+        self.provenances((key, "chart-amendment"), chart.amendments, patient_ref)
         # The entries made so far, handed out once (the writer streams them).
         entries, self.entries = self.entries, []
         return entries
@@ -341,10 +319,10 @@ class _Builder:
         return _present(
             {
                 "resourceType": "Patient",
-                "identifier": [{"system": self.ids.system("patient"), "value": p.id}],
+                "identifier": [{"system": self.ids.systems["patient"], "value": p.id}],
                 "name": [{"text": p.name}] if p.name else None,
                 "birthDate": f"{p.birth_year:04d}" if p.birth_year else None,
-                "gender": GENDERS.get(p.sex or ""),
+                "gender": p.sex if p.sex in vocab.SEXES else None,  # our words are FHIR's codes
                 "telecom": telecom or None,
             }
         )
@@ -373,7 +351,7 @@ class _Builder:
         return {
             "resourceType": "CarePlan",
             "identifier": [
-                {"system": self.ids.system("course"), "value": f"{chart.patient.id}/{course.name}"}
+                {"system": self.ids.systems["course"], "value": f"{chart.patient.id}/{course.name}"}
             ],
             "status": status,
             "intent": "plan",
@@ -391,18 +369,15 @@ class _Builder:
         key: str,
         patient_ref: str,
         based_on: dict[str, list[dict[str, str]]],
-        prefix: Any,
         procedure_id: str,
     ) -> None:
-        at = (key, session.uid)
+        prefix = self.ids.under(key, session.uid)  # the start of every id of the session
         performer = self.practitioner(session.practitioner)
         procedure_ref = self.reference("Procedure", procedure_id)
         facts = _SessionFacts(
             date=session.date.isoformat(),
             voided=session.voided,
             void_reason=void_reason(session) if session.voided else "",
-            patient_ref=patient_ref,
-            procedure_ref=procedure_ref,
             performer=performer,
             subject={"reference": patient_ref},
             part_of=[{"reference": procedure_ref}],
@@ -430,8 +405,7 @@ class _Builder:
             self.put_id(
                 self.ids.uuid_under(prefix, "consent"), self.consent(session.consent, facts)
             )
-        for note in session.amendments:
-            self.provenance((*at, "amendment", *amendment_identity(note)), note, [procedure_ref])
+        self.provenances((key, session.uid, "amendment"), session.amendments, procedure_ref)
 
     def observation(self, facts: _SessionFacts, name: str, value: float) -> dict[str, Any]:
         code = measure_unit(name)
@@ -456,7 +430,7 @@ class _Builder:
                 "status": "entered-in-error" if facts.voided else "active",
                 "scope": {"coding": [CONSENT_SCOPE]},
                 "category": [{"coding": [CONSENT_CATEGORY]}],
-                "patient": {"reference": facts.patient_ref},
+                "patient": facts.subject,
                 "dateTime": facts.date,
                 "policyRule": {"coding": [CONSENT_OPT_IN]},
                 "sourceAttachment": {"title": consent},
@@ -464,21 +438,24 @@ class _Builder:
             }
         )
 
-    def provenance(self, parts: tuple[object, ...], note: Amendment, targets: list[str]) -> None:
-        """One correction: who made it, when, why, what it changed and what it targets."""
-        who = self.practitioner(note.by) or {"display": "not recorded"}
-        resource = {
-            "resourceType": "Provenance",
-            "target": [{"reference": ref} for ref in targets],
-            "recorded": instant(note.at),
-            "activity": {
-                "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
-                "text": "; ".join(note.changes) or "amended",
-            },
-            "agent": [{"who": who}],
-            "reason": [{"text": note.reason}] if note.reason else None,
-        }
-        self.put(parts, _present(resource))
+    def provenances(self, at: tuple[object, ...], trail: Iterable[Amendment], target: str) -> None:
+        """Each correction of a trail: who made it, when, why, what it changed and what it
+        targets. Its id is ``at`` and what makes it the same correction on every machine (a trail
+        merged by sync may hold it at another place): when, who and why."""
+        for note in trail:
+            who = self.practitioner(note.by) or {"display": "not recorded"}
+            resource = {
+                "resourceType": "Provenance",
+                "target": [{"reference": target}],
+                "recorded": instant(note.at),
+                "activity": {
+                    "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+                    "text": "; ".join(note.changes) or "amended",
+                },
+                "agent": [{"who": who}],
+                "reason": [{"text": note.reason}] if note.reason else None,
+            }
+            self.put((*at, note.at.isoformat(), note.by, note.reason), _present(resource))
 
     def procedure(
         self,
@@ -488,8 +465,8 @@ class _Builder:
         based_on: dict[str, list[dict[str, str]]],
     ) -> dict[str, Any]:
         identifier = [
-            {"system": self.ids.system("session"), "value": f"{chart.patient.id}/{session.id}"},
-            {"system": self.ids.system("session-uid"), "value": session.uid},
+            {"system": self.ids.systems["session"], "value": f"{chart.patient.id}/{session.id}"},
+            {"system": self.ids.systems["session-uid"], "value": session.uid},
         ]
         extensions, notes = worded_notes(session)
         if session.notes:
@@ -535,10 +512,9 @@ class _Builder:
     def adverse_event(
         self, problem: Complication, facts: _SessionFacts, suspects: list[str]
     ) -> dict[str, Any]:
-        code = OUTCOMES.get(problem.outcome or "")
         resolved = f" {problem.resolved.isoformat()}" if problem.resolved else ""
-        coding = {"coding": [{"system": OUTCOME, "code": code}]}
-        outcome = {**coding, "text": f"{problem.outcome}{resolved}"} if code else None
+        coding = _coding(OUTCOME, OUTCOMES.get(problem.outcome or ""))
+        outcome = {**coding, "text": f"{problem.outcome}{resolved}"} if coding else None
         by_patient = problem.reported_by == "patient"
         return _present(
             {
@@ -592,9 +568,15 @@ def _worded(n: int, kind: str, value: Any) -> tuple[dict[str, str], dict[str, An
     value. Sessions repeat the same depths and gauges: each (field, value) is worded once, by
     type too (1 and 1.0 are equal keys but a valueInteger and a valueDecimal)."""
     field, url = WORDED_URLS[n]
-    number = isinstance(value, int | float) and not isinstance(value, bool)
     note = {"text": field.fhir_note(value) or ""}
-    return note, _extension(url, field.spec.unit, value) if number else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return note, None
+    # A number is an extension of the Procedure too (no Procedure element holds a needle's
+    # gauge or the points injected): a UCUM quantity when the table gives a unit.
+    if field.spec.unit:
+        return note, {"url": url, "valueQuantity": _ucum(value, field.spec.unit)}
+    element = "valueInteger" if isinstance(value, int) else "valueDecimal"
+    return note, {"url": url, element: value}
 
 
 def course_links(chart: Chart, plans: dict[str, str]) -> dict[str, list[dict[str, str]]]:
@@ -606,12 +588,6 @@ def course_links(chart: Chart, plans: dict[str, str]) -> dict[str, list[dict[str
         if course is not None:
             links[name] = [{"reference": plans[course.name]}]
     return links
-
-
-def amendment_identity(note: Amendment) -> tuple[str, str, str]:
-    """What makes a correction the same one on every machine (a trail merged by sync may hold
-    it at another place): when, who and why."""
-    return note.at.isoformat(), note.by, note.reason
 
 
 def seriousness(problem: Complication) -> str | None:
@@ -637,17 +613,6 @@ def instant(moment: datetime) -> str:
 WORDED_URLS = tuple((e, EXTENSION_BASE + (e.spec.fhir or e.name).replace(" ", "-")) for e in WORDED)
 # A session's values of those fields in one call, in their order.
 WORDED_VALUES = attrgetter(*(e.name for e in WORDED))
-
-
-def _extension(url: str, unit: str | None, value: float) -> dict[str, Any]:
-    """A number the table gives a FHIR word, as an extension of the Procedure (no Procedure
-    element holds a needle's gauge or the points injected): a UCUM quantity when the table
-    gives a unit."""
-    if unit:
-        return {"url": url, "valueQuantity": _ucum(value, unit)}
-    if isinstance(value, int):
-        return {"url": url, "valueInteger": value}
-    return {"url": url, "valueDecimal": value}
 
 
 def _ucum(value: float, code: str) -> dict[str, Any]:

@@ -281,7 +281,7 @@ def table_or_blocks(
     title: str | Text,
     row_styles: Sequence[str] | None = None,
     more: str = WIDER_OR_CSV,
-) -> list[RenderableType]:
+) -> RenderableType:
     """What to print for these rows at this width: the table, or blocks under the title, and
     a line naming the columns left out and what shows them (``more``: a command without
     ``--format`` says only the wider window)."""
@@ -290,15 +290,15 @@ def table_or_blocks(
     heading = text(title)
     fit = fitted(width, columns, rows, row_styles, title=heading, title_justify="left")
     if fit.table is None:
-        return [Group(heading, stacked(width, columns, rows, row_styles))]
+        return Group(heading, stacked(width, columns, rows, row_styles))
     hidden = [h for h in fit.hidden if h]
     if not hidden:
-        return [fit.table]
+        return fit.table
     note = shown(
         f"Not shown at this width: {', '.join(hidden)} ({more}).",
         style="dim",
     )
-    return [Group(fit.table, note)]
+    return Group(fit.table, note)
 
 
 def view(
@@ -308,7 +308,7 @@ def view(
     title: str | Text,
     row_styles: Sequence[str] | None = None,
     more: str = WIDER_OR_CSV,
-) -> list[RenderableType]:
+) -> RenderableType:
     """:func:`table_or_blocks` for the items of a view, drawn from its column spec."""
     rows = table_rows(columns, items)
     return table_or_blocks(width, drawn(columns), rows, title, row_styles, more)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mesolog.errors import InvalidValue
-from mesolog.render.console import piped_width
+from mesolog.render.console import piped_width, trimmed
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,18 +37,15 @@ def file_format(path: Path, given: str | None) -> str:
     """The --format a file named ``path`` is written in; ``given`` is --format when it was
     typed. Refused when the extension names no form, or another form than --format."""
     wanted = FILE_FORMATS.get(path.suffix.lower())
-    if wanted is None:
-        raise InvalidValue(
-            "--output", str(path), "the file name must end in " + ", ".join(FILE_FORMATS)
-        )
-    if given is not None and given != wanted:
-        raise InvalidValue(
-            "--output",
-            str(path),
-            f"{path.suffix} holds the {wanted} form but --format is {given}; "
-            "leave out --format or name the file for it",
-        )
-    return wanted
+    if wanted is not None and given in (None, wanted):
+        return wanted
+    why = (
+        "the file name must end in " + ", ".join(FILE_FORMATS)
+        if wanted is None
+        else f"{path.suffix} holds the {wanted} form but --format is {given}; "
+        "leave out --format or name the file for it"
+    )
+    raise InvalidValue("--output", str(path), why)
 
 
 class FilePage:
@@ -60,8 +57,6 @@ class FilePage:
 
     def console(self) -> Console:
         from rich.console import Console
-
-        from mesolog.render.console import trimmed
 
         if self._console is None:
             drawn = self.drawn

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from mesolog.model import zones
 from mesolog.model.photos import Shot, first_and_latest, folder, timeline
 from mesolog.model.values import number_text
-from mesolog.render.console import counted, write
+from mesolog.render.console import console, counted, shown, write
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,8 +27,6 @@ def show_timeline(chart: Chart) -> None:
     columns for any patient id and session number below a million. Narrower than a view's
     rows, each file goes on a line of its own under its row: whole, never cut by the
     terminal in the middle of its name."""
-    from mesolog.render.console import console
-
     views = timeline(chart)
     count = sum(len(shots) for shots in views.values())
     if not count:
@@ -139,8 +137,6 @@ def injection_map_part(sessions: tuple[Session, ...]) -> RenderableType:
     wrapping under itself when a session has more than a line holds (never cut)."""
     from rich.console import Group
     from rich.table import Table
-
-    from mesolog.render.console import shown
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
@@ -366,18 +362,17 @@ def injection_map_section(chart: Chart) -> str:
 
 def _legend(most: int) -> str:
     """The shades and the points each stands for; numbers in a zone are points, then ml."""
-    items = []
     steps = len(_SHADES)
+    swatches = []
     for n, colour in enumerate(_SHADES):
         low = n * most // steps + 1
         high = (n + 1) * most // steps
         if most and low <= high:
-            items.append(
-                f'<span><span class="swatch" style="background:{colour}"></span>{low}–{high} points</span>'
-            )
-    items.append(
-        f'<span><span class="swatch" style="background:{_UNRECORDED}"></span>points not recorded</span>'
-    )
-    items.append('<span><span class="swatch" style="background:#fff"></span>not treated</span>')
+            swatches.append((colour, f"{low}–{high} points"))
+    swatches += [(_UNRECORDED, "points not recorded"), ("#fff", "not treated")]
+    items = [
+        f'<span><span class="swatch" style="background:{colour}"></span>{words}</span>'
+        for colour, words in swatches
+    ]
     items.append("<span>Each zone: its points (pts) and amount (ml) at that session.</span>")
     return f'<div class="legend">{"".join(items)}</div>'

@@ -8,14 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mesolog.model import Chart, Complication, Session, Substance, complication_text
+from mesolog.model import Chart, Complication, Session, Substance, complication_text, progress
 from mesolog.model.amendments import recorded_by, severity_text
 from mesolog.model.values import amount_text, number_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-
-    from mesolog.model.progress import MeasurementTrend
 
 
 from mesolog.render.console import (
@@ -47,8 +45,6 @@ from mesolog.render.fit import (
 
 def report_data(chart: Chart, sessions: tuple[Session, ...], today: date) -> dict[str, Any]:
     """The report as plain data: what ``--format json`` prints (amendments always included)."""
-    from mesolog.model import progress
-
     course = progress.next_due(chart)
     trends = progress.measurement_trends(sessions)
     session_list = [
@@ -139,8 +135,6 @@ SESSIONS = (
 
 
 def _session_rows(chart: Chart, sessions: tuple[Session, ...]) -> list[SessionRow]:
-    from mesolog.model import progress
-
     gaps = progress.days_between(chart.sessions)
     return [(s, gaps.get(s.id)) for s in sessions]
 
@@ -154,9 +148,7 @@ def _who(chart: Chart) -> str:
     """``P-0042 · Ana Ruiz · born 1986 · female``: the report's first line."""
     p = chart.patient
     return " · ".join(
-        x
-        for x in (p.id, p.name or "", f"born {p.birth_year}" if p.birth_year else "", p.sex or "")
-        if x
+        x for x in (p.id, p.name, f"born {p.birth_year}" if p.birth_year else "", p.sex) if x
     )
 
 
@@ -186,7 +178,6 @@ def report(
 def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool) -> str:
     """The whole report as Markdown: header, sessions, progress, measurements, complications,
     products and lots (and the audit trail with ``--audit``), user text escaped."""
-    from mesolog.model import progress
     from mesolog.model.amendments import unsettled
 
     # User text outside a table is inert as Markdown too (console.markdown_text: the one rule).
@@ -231,8 +222,6 @@ def report_parts(
     :func:`_session_blocks`); the other tables leave out low-value columns or become blocks.
     """
 
-    from mesolog.model import progress
-
     parts: list[RenderableType] = [shown(_who(chart), style="bold")]
     parts.append(_sessions_part(chart, sessions, width))
     if any(s.zones for s in sessions):
@@ -241,11 +230,11 @@ def report_parts(
         parts.append(injection_map_part(sessions))
     parts.append(_progress_text(chart, today))
     for title, columns, rows in _tables(sessions):
-        parts += view(width, columns, rows, title)
+        parts.append(view(width, columns, rows, title))
     if progress.limited_evidence(chart):
         parts.append(shown(progress.LIMITED_EVIDENCE, style="yellow"))
     if audit:
-        parts += view(width, AUDIT, _audit_rows(sessions), "Audit trail")
+        parts.append(view(width, AUDIT, _audit_rows(sessions), "Audit trail"))
         parts += chart_trail(chart, width)
     elif any(_amended_mark(s) for s in sessions):
         parts.append(shown(AMENDED_FOOTNOTE, style="dim"))
@@ -272,8 +261,6 @@ def _tables(
 ) -> list[tuple[str, tuple[Column, ...], list[Any]]]:
     """Measurements, complications, products and lots that have rows, each as its title, its
     columns and its rows: the screen counts each complication, the Markdown lists them all."""
-    from mesolog.model import progress
-
     complications = (
         (COMPLICATIONS, [(s, c) for s in sessions for c in s.complications])
         if markdown
@@ -334,7 +321,7 @@ def _protocol(s: Session) -> list[str]:
     return [s.technique, *([s.method] if s.method else []), f"{number_text(s.depth_mm)} mm"]
 
 
-def _changed(trend: MeasurementTrend) -> bool:
+def _changed(trend: progress.MeasurementTrend) -> bool:
     """Whether a measurement was taken more than once (a change can be told)."""
     return len(trend.values) > 1
 
@@ -449,8 +436,6 @@ def _substance_lines(session: Session, room: int) -> list[str]:
 
 def _progress_text(chart: Chart, today: date) -> RenderableType:
 
-    from mesolog.model import progress
-
     state = progress.next_due(chart)
     closed = progress.last_closed_course(chart) if state is None else None
     if closed is not None:
@@ -546,32 +531,24 @@ COURSE_TABLE = (
 def patient_card(chart: Chart, path: Path, today: date) -> None:
     from rich.table import Table
 
-    from mesolog.model import progress
+    from mesolog.model.details import PATIENT_FIELDS
 
     p = chart.patient
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")  # a long path wraps, never "…"
-    for key, value in (
-        ("Id", p.id),
-        ("Name", p.name or ""),
-        ("Birth year", str(p.birth_year or "")),
-        ("Sex", p.sex or ""),
-        ("Phone", p.phone or ""),
-        ("Email", p.email or ""),
-        ("Note", p.note or ""),
-        ("Created", p.created.isoformat()),
-        ("Sessions", str(len(chart.active_sessions))),
-        ("File", str(path)),
-    ):
+    # The details `patient new` sets, each headed by its name ("birth_year": Birth year).
+    details = [(name.replace("_", " ").capitalize(), getattr(p, name)) for name in PATIENT_FIELDS]
+    sessions = str(len(chart.active_sessions))
+    rows = [("Id", p.id), *details, ("Created", p.created.isoformat()), ("Sessions", sessions)]
+    for key, value in [*rows, ("File", path)]:
         if value:
             grid.add_row(key, shown(value))
     out = console()
     out.print(grid)
     if chart.courses:
         courses = [(c, progress.course_progress(chart, c)) for c in chart.courses]
-        for part in view(out.width, COURSE_TABLE, courses, "Courses", more=WIDER_ONLY):
-            out.print(part)
+        out.print(view(out.width, COURSE_TABLE, courses, "Courses", more=WIDER_ONLY))
     out.print(_progress_text(chart, today))
     for part in chart_trail(chart, out.width, more=WIDER_ONLY):
         out.print(part)
@@ -594,4 +571,4 @@ def chart_trail(chart: Chart, width: int, more: str = WIDER_OR_CSV) -> list[Rend
     (nothing when the chart has none)."""
     if not chart.amendments:
         return []
-    return view(width, TRAIL_TABLE, chart.amendments, "Changes to details and courses", more=more)
+    return [view(width, TRAIL_TABLE, chart.amendments, "Changes to details and courses", more=more)]

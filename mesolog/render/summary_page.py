@@ -29,6 +29,7 @@ from mesolog.model import progress as prog
 from mesolog.model.aftercare import ClinicDetails
 from mesolog.model.amendments import severity_text
 from mesolog.model.values import amount_text, number_text
+from mesolog.render.console import counted
 
 _CSS = """
 @page {
@@ -175,9 +176,7 @@ def progress_sentence(state: prog.CourseProgress, today: date) -> str:
         return f"{done}, course complete"
     late = (today - state.next_due).days
     overdue = (
-        f' <span class="overdue">(overdue by {late} day{"s" if late != 1 else ""})</span>'
-        if late > 0
-        else ""
+        f' <span class="overdue">(overdue by {counted(late, "day")})</span>' if late > 0 else ""
     )
     return f"{done}, next due {_whole(state.next_due.isoformat())}{overdue}"
 

@@ -39,8 +39,11 @@ class Problem:
         return {**asdict(self), "path": str(self.path)}  # the fields' order; the path as text
 
 
-def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT) -> list[Problem]:
-    """Every problem of one chart, each naming the line of its field."""
+def check_file(
+    path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT, photos: bool = True
+) -> list[Problem]:
+    """Every problem of one chart, each naming the line of its field (``photos``: its pictures
+    too; sync checks a chart before its pictures are written)."""
     try:
         chart, text = read_chart_file(path, bulk=True)
     except CorruptFile as error:
@@ -59,7 +62,8 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
         shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
-    found = _chart_problems(path, lines, chart, broken, today, words) + _photo_problems(path, chart)
+    found = _chart_problems(path, lines, chart, broken, today, words)
+    found += _photo_problems(path, chart) if photos else []
     # The lines of every finding's place, found in one reading of the text.
     places = lines.lines([place for place, _, _ in found])
     for line, (_, severity, message) in zip(places, found, strict=True):
@@ -69,13 +73,20 @@ def check_file(path: Path, today: date, words: vocab.Vocabulary = vocab.DEFAULT)
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
+def chart_errors(path: Path, today: date) -> list[tuple[int | None, str]]:
+    """The errors of one chart file (line, words), its photos left out: what `sync` refuses
+    from a remote (docs/sharing.md)."""
+    found = check_file(path, today, photos=False)
+    return [(p.line, p.message) for p in found if p.severity == "error"]
+
+
 def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     """The file's text and what it parses to, when it is TOML (its problems are then of
     shape: each can be named)."""
     try:
         text = read_regular_file(path).decode("utf-8")  # a FIFO is never opened
         data = tomllib.loads(text)
-    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (CorruptFile, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
     return (text, data) if text.strip() and "\x00" not in text else None
 
@@ -263,12 +274,14 @@ def _unknown_zone(place: model.Zone) -> bool:
 
 
 def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
-    from mesolog.model.merging import two_values
+    from mesolog.model.merging import SETTLING_OPTIONS, two_values
 
+    option = SETTLING_OPTIONS.get(conflict.field.partition(".")[0], "")
     return (
         f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
         f"machines ({two_values(conflict.field, conflict.kept, conflict.other)}); settle it with "
-        f"`mesolog amend {patient_id} {number} --reason ...` giving the right value"
+        f"`mesolog amend {patient_id} {number} {option + ' ' if option else ''}--reason ...` "
+        "giving the right value"
     )
 
 
@@ -327,6 +340,7 @@ def check_clinic(
     for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
         problems.append(Problem(path, None, "warning", leftover))
     problems += _uncommitted(clinic)
+    problems += _ignored(clinic)
     problems += _unsafe_locks(clinic)
     return problems, len(ids), note
 
@@ -419,4 +433,22 @@ def _uncommitted(clinic: Clinic) -> list[Problem]:
             history.why_uncommitted(clinic.data_dir, relative),
         )
         for relative in history.uncommitted(clinic.data_dir)
+    ]
+
+
+def _ignored(clinic: Clinic) -> list[Problem]:
+    """With history on: each chart or photo a .gitignore rule keeps out of history (never
+    shared), with the commands that commit it all the same."""
+    from mesolog.store import history
+
+    return [
+        Problem(
+            clinic.data_dir / relative,
+            None,
+            "error",
+            "is not in the history: a .gitignore rule makes git ignore it, so it is never "
+            f"shared; remove that rule, then `mesolog git add -f -- {relative}` and "
+            f'`mesolog git commit -m "why" -- {relative}`',
+        )
+        for relative in history.ignored(clinic.data_dir)
     ]

@@ -690,24 +690,27 @@ class Clinic:
         planned_sessions: int | None = None,
         interval_days: int | None = None,
         indication: str | None = None,
+        start: date | None = None,
     ) -> tuple[Chart, Path]:
-        """Change a course's plan (sessions, interval, indication), in the chart-level trail."""
+        """Change a course's plan (sessions, interval, indication, start), in the chart-level
+        trail; the start settles a merge's conflict on it, as the others do."""
         from mesolog.model import details
 
         given = {
             "planned_sessions": planned_sessions,
             "interval_days": interval_days,
             "indication": indication,
+            "start": start,
         }
         fields = tuple(key for key, value in given.items() if value is not None)
         if not fields:
             raise NothingToChange(
                 f"nothing to change in course {course!r}: give at least one of --sessions, "
-                "--interval, --indication; nothing changed."
+                "--interval, --indication, --start; nothing changed."
             )
 
         def edit(chart: Chart, old: Course) -> tuple[Course, list[str]]:
-            return details.replanned(chart, old, planned_sessions, interval_days, indication)
+            return details.replanned(chart, old, planned_sessions, interval_days, indication, start)
 
         return self._change_course(patient_id, course, edit, "changed", by, reason, fields)
 
@@ -794,14 +797,15 @@ class Clinic:
 
     def import_charts(
         self, plans: Iterable[ChartPlan], file_name: str, author: str, identity: str | None = None
-    ) -> list[Path]:
+    ) -> ImportWritten:
         """Write an import's plan: each chart atomically under its lock (a new chart whole, an
         existing one by appending) as ``plans`` hands it on (an import streams), then one git
         commit of every chart changed. A session the chart records already (the same content)
         is left out, so a second run adds nothing. A fault mid-way (a full disk, or the file
         changing while it streams) puts back every chart written so far: see
         :meth:`_put_back`. ``identity``: the clinic identity a restored JSON export carries,
-        taken by a folder without one."""
+        taken by a folder without one. What it wrote: the charts and how many sessions (fewer
+        than planned when another import or command wrote some of them meanwhile)."""
         from mesolog.store import history
         from mesolog.store.files import make_lock_dir
 
@@ -814,7 +818,7 @@ class Clinic:
             )
         undo: list[tuple[Path, Before]] = []
         written: list[Path | None] = []
-        at, sessions, warning = "", 0, None
+        at, sessions, warning = "", 0, None  # sessions: those really written
         failure: Exception | None = None
         # Each chart announced before it is written: a kill before the commit is committed
         # later under the import's name, never taken for a hand edit (docs/sharing.md).
@@ -822,9 +826,10 @@ class Clinic:
             try:
                 for plan in plans:
                     at = plan.patient_id
-                    sessions += len(plan.sessions)
                     announce(self.find(at) or self.patients_dir / f"{at}.toml")
-                    written.append(self._import_chart(plan, undo))
+                    path, added = self._import_chart(plan, undo)
+                    written.append(path)
+                    sessions += added
             except (OSError, MesologError) as error:
                 left = self._put_back(undo)
                 failure = _interrupted(error, at, left)
@@ -849,7 +854,7 @@ class Clinic:
             raise failure from None
         if warning:
             self.notices.append(warning)
-        return paths
+        return ImportWritten(paths, sessions)
 
     def _put_back(self, undo: list[tuple[Path, Before]]) -> list[str]:
         """Every chart of ``undo`` as it was before the import: the old file comes back from its
@@ -869,7 +874,9 @@ class Clinic:
                 left.append(path.stem)
         return left
 
-    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> Path | None:
+    def _import_chart(
+        self, plan: ChartPlan, undo: list[tuple[Path, Before]]
+    ) -> tuple[Path | None, int]:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
         from mesolog.model.records import Chart
@@ -894,7 +901,7 @@ class Clinic:
                 if content_key(chart.patient.id, s) not in held and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
-                return None
+                return None, 0
             taken = {s.id for s in chart.sessions}
             added = []
             for session in fresh:
@@ -912,7 +919,7 @@ class Clinic:
             checked = _checked_text(path, candidate, after, before, bulk=True)
             undo.append((path, self._kept_before_import(path, text) if text is not None else None))
             write_atomically(path, checked)
-        return path
+        return path, len(added)
 
     def _kept_before_import(self, path: Path, text: str) -> Before:
         """A second name for the chart as it is, to put it back if the import stops (its text,
@@ -924,6 +931,13 @@ class Clinic:
         except OSError:
             return text
         return backup
+
+
+class ImportWritten(NamedTuple):
+    """What an import wrote: the charts, and the sessions it added to them."""
+
+    paths: list[Path]
+    sessions: int
 
 
 # What a change of a chart gives: the new chart, its text (None: encoded whole), the commit

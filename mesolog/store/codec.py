@@ -486,7 +486,7 @@ def read_patient(path: Path) -> Patient | None:
             data = tomllib.loads(text)
         top = _Reader(path, data, "file", (), Lines(""))
         return _decode_record(top.inner(data.get("patient"), "[patient]", "patient"), Patient)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CorruptFile, RecursionError):
         return None
 
 
@@ -513,6 +513,40 @@ def _fast_loads(text: str) -> dict[str, Any] | None:
         return None
 
 
+# The compiled parser recurses on the machine's own stack for each level of an array or inline
+# table, and a few thousand levels crash the process (no exception to catch: the whole command
+# dies). A text can nest no deeper than it has "[" and "{", so a text with fewer than this many
+# goes to it safely (a chart of about 180 sessions; measured safe past 4,000 levels); a text
+# with more is read by tomllib, which gives up on deep nesting with a RecursionError, refused
+# as a chart that is nested too deep (docs/sharing.md).
+FAST_PARSER_OPENERS = 2000
+DEEP = 64  # the nesting reported as where a chart is too deep (none of ours nests past 4)
+
+
+def could_nest_deep(text: str) -> bool:
+    """Whether a text might nest deeper than the compiled parser copes with (two counts of one
+    character each: cheap beside a parse)."""
+    return text.count("[") + text.count("{") > FAST_PARSER_OPENERS
+
+
+def too_deep(path: Path, text: str) -> CorruptFile:
+    """A chart that nests arrays or tables deeper than any parser should follow, with the line
+    where it goes past ``DEEP`` levels when a rough count finds one (strings not told apart)."""
+    depth = 0
+    line: int | None = None
+    for found in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if found.group() in "[{" else -1
+        if depth > DEEP:
+            line = text.count("\n", 0, found.start()) + 1
+            break
+    return CorruptFile(
+        path,
+        "arrays or tables nested too deep to read (a chart nests a few levels); restore it from "
+        "a backup or from its history",
+        line,
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def parse_chart_text(path: Path, text: str, bulk: bool = False) -> Chart:
     """Parse a chart file's text; a syntax error names the line and column.
@@ -534,7 +568,10 @@ def parse_chart_text(path: Path, text: str, bulk: bool = False) -> Chart:
             path, "the file holds NUL bytes (a failed disk write?); restore it from a backup"
         )
     try:
-        data = (_fast_loads(text) if bulk else None) or tomllib.loads(text)
+        fast = bulk and not could_nest_deep(text)
+        data = (_fast_loads(text) if fast else None) or tomllib.loads(text)
+    except RecursionError:
+        raise too_deep(path, text) from None
     except tomllib.TOMLDecodeError as error:
         marker = conflict_marker_line(text)
         if marker:

@@ -123,8 +123,9 @@ def last_line(said: str, none: str = "unknown reason") -> str:
 
 def commit_files(data_dir: Path, relatives: list[str], message: str, author: str) -> str | None:
     """``git add`` and ``git commit`` of these files as one commit; None when it was made,
-    else git's reason."""
-    added = git(data_dir, "add", "--", *relatives)
+    else git's reason. Added even when a .gitignore names them (``-f``): they are the exact
+    files mesolog wrote, and an ignore rule must never keep a chart from being shared."""
+    added = git(data_dir, "add", "-f", "--", *relatives)
     done = git(data_dir, "commit", "--quiet", "-m", message, "--", *relatives, author=author)
     if added.returncode == 0 and done.returncode == 0:
         return None
@@ -322,7 +323,8 @@ def _chart_locks(lock_dir: Path, relatives: list[str]) -> Iterator[bool]:
 def _commit_paths(data_dir: Path, relatives: list[str], message: str, author: str) -> bool:
     """Commit these files as one commit with ``message``; True when they are committed (maybe
     by hand already)."""
-    status = git(data_dir, "status", "--porcelain", "--", *relatives)
+    # An ignored file git does not track is not committed, though status is silent on it.
+    status = git(data_dir, "status", "--porcelain", "--ignored=matching", "--", *relatives)
     if status.returncode == 0 and not status.stdout.strip():
         return True
     return commit_files(data_dir, relatives, message, author) is None
@@ -438,6 +440,32 @@ def uncommitted(data_dir: Path) -> list[str]:
     if not enabled(data_dir) or git_binary() is None:
         return []
     return sorted(path for _, path in changes(data_dir, "patients") if path.endswith(".toml"))
+
+
+def ignored(data_dir: Path) -> list[str]:
+    """The charts and photos (paths relative to the data folder) that git does not track
+    because a .gitignore rule names them: never committed, never shared. Empty when history
+    is off. mesolog's own temporaries are not among them."""
+    if not enabled(data_dir) or git_binary() is None:
+        return []
+    status = git(
+        data_dir,
+        "status",
+        "--porcelain",
+        "-z",
+        "--ignored=traditional",  # with all untracked files: each file of an ignored folder
+        "--untracked-files=all",
+        "--",
+        "patients",
+        "photos",
+    )
+    found = [item[3:] for item in status.stdout.split("\0") if item.startswith("!! ")]
+    return sorted(
+        path
+        for path in found
+        if not path.endswith(".tmp")
+        and (path.startswith("photos/") or (path.endswith(".toml") and path.count("/") == 1))
+    )
 
 
 def changes(data_dir: Path, *paths: str) -> list[tuple[str, str]]:

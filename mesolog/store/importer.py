@@ -14,8 +14,9 @@ from mesolog.errors import InvalidValue, UnreadableImport
 from mesolog.model import Chart
 from mesolog.model import import_map as map_
 from mesolog.model import importing as plan_
+from mesolog.model.import_ids import TypoCheck
 from mesolog.model.import_rows import Drafting, Row
-from mesolog.store.clinic import Clinic
+from mesolog.store.clinic import Clinic, ImportWritten
 from mesolog.store.codec import decode_chart
 from mesolog.store.tables import (
     SourceRow,
@@ -86,6 +87,31 @@ def _charts(clinic: Clinic) -> Callable[[str], Chart | None]:
     return chart
 
 
+def _holders(clinic: Clinic) -> Callable[[], dict[str, plan_.Holder]]:
+    """Who holds each session and patient uid of the clinic, read once when first asked (a
+    restored export asks it); a chart that cannot be read holds none."""
+    import functools
+
+    @functools.cache
+    def holders() -> dict[str, plan_.Holder]:
+        # A patient's uid is stored (a restored export), else made with the clinic's secret,
+        # as its export writes it (docs/exports.md).
+        keys = clinic.existing_export_keys()
+        found: dict[str, plan_.Holder] = {}
+        for entry in clinic.entries():
+            if entry.chart is None:
+                continue
+            patient = entry.chart.patient
+            uid = keys.patient_key(patient) if keys else patient.uid
+            if uid:
+                found.setdefault(uid, (patient.id, None))
+            for session in entry.chart.sessions:
+                found.setdefault(session.uid, (patient.id, session.id))
+        return found
+
+    return holders
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """How to read the file, besides its name (see ``docs/import.md``)."""
@@ -124,15 +150,25 @@ def apply(
     (:meth:`Clinic.import_charts`)."""
     if planned.whole:  # a short file, or mesolog's own JSON export: written as planned
         charts = list(planned.charts.values())
-        clinic.import_charts(charts, planned.file_name, author, planned.clinic_id)
-        return planned
+        written = clinic.import_charts(charts, planned.file_name, author, planned.clinic_id)
+        return _as_written(planned, written)
     found = _source(clinic, path, how.today, options)
     if not isinstance(found, plan_.Source):
         raise UnreadableImport(f"{path} changed since it was read: run the import again.")
     how = replace(how, date_format=found.date_format)
     plan = plan_.ImportPlan(found.file_name, 0, found.unit)
     stream = plan_.stream_rows(plan, found, _charts(clinic), how, clinic.people, options.new_ids)
-    clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
+    written = clinic.import_charts(_written(stream, planned, plan), plan.file_name, author)
+    return _as_written(plan, written)
+
+
+def _as_written(plan: plan_.ImportPlan, written: ImportWritten) -> plan_.ImportPlan:
+    """The plan as it was written: a session another import (or command) wrote into its chart
+    after the plan was made is in the charts already, and the report says so (two imports of
+    one file at once do not both say they imported it)."""
+    meanwhile = plan.sessions - written.sessions
+    plan.written = (written.sessions, len(written.paths))
+    plan.already_imported += max(meanwhile, 0)
     return plan
 
 
@@ -151,6 +187,8 @@ def _source(
     clinic: Clinic, path: Path, today: date, options: ImportOptions
 ) -> plan_.Source | plan_.ImportPlan | MapWritten:
     """The rows of ``path`` to plan from; mesolog's own JSON export is planned whole here."""
+    from functools import partial
+
     kind = kind_of(path)
     if options.encoding and kind != "csv":  # never ignored: a workbook or JSON names its own
         raise InvalidValue("--encoding", options.encoding, f"a .{kind} file names its own encoding")
@@ -159,7 +197,13 @@ def _source(
     data, _ = read_json(path)
     if all(isinstance(chart.get("patient"), dict) for chart in data):  # mesolog's own export
         exported, identity = exported_charts(path)
-        plan = plan_.plan_restore(path.name, exported, _charts(clinic), today)
+        charts = _charts(clinic)
+        typo = TypoCheck(
+            clinic.people,
+            {i.casefold() for i in options.new_ids},
+            partial(plan_.chart_birth_year, charts),
+        )
+        plan = plan_.plan_restore(path.name, exported, charts, today, _holders(clinic), typo)
         plan.clinic_id = identity
         return plan
     if not all(isinstance(visit["patient"], str) for visit in data):  # a list of visits

@@ -407,6 +407,7 @@ def merge_chart_texts(base: str, ours: str, theirs: str, path: str = "") -> Merg
     if ours == theirs:
         return MergedChart(ours)
     b, o, t = (_parts(x, patient_id) for x in (base, ours, theirs))
+    _refuse_two_people(b, o, t, patient_id)
     sentences: list[str] = []
     chart_clashes: list[dict[str, Any]] = []
     out: list[str] = [_merge_preamble(b.preamble, o.preamble, t.preamble)]
@@ -455,6 +456,33 @@ def merge_chart_texts(base: str, ours: str, theirs: str, path: str = "") -> Merg
     text = "\n".join(piece.rstrip("\n") + "\n" for piece in out if piece.strip())
     _check(text, path)
     return MergedChart(text, sentences)
+
+
+def _refuse_two_people(base: Parts, ours: Parts, theirs: Parts, patient_id: str) -> None:
+    """Two laptops that each opened a chart under one id (no common ancestor holds it) for two
+    different people: never merged into one chart (one person's sessions under the other's name,
+    a recall giving the wrong phone). ``ours`` is this laptop's chart: the one to move."""
+    if "patient" in base.tables or "patient" not in ours.tables or "patient" not in theirs.tables:
+        return
+    here, there = (_values(p.tables["patient"]) for p in (ours, theirs))
+    if merging.same_person(here, there):
+        return
+    chart = f"patients/{patient_id}.toml"
+    raise CannotMerge(
+        f"{patient_id} was opened on two laptops for two different patients, {_who(here)} here "
+        f"and {_who(there)} on the other, and they were not merged: move this laptop's chart to "
+        f"a free id (`mesolog git mv {chart} patients/NEW-ID.toml`, change its line "
+        f'`id = "{patient_id}"` to `id = "NEW-ID"`, `mesolog git commit -m "{patient_id} is '
+        f'NEW-ID" -- {chart} patients/NEW-ID.toml`), then sync again'
+    )
+
+
+def _who(patient: dict[str, Any]) -> str:
+    """A patient as the refusal names them: "Carla Gómez" (born 1970), or "no name"."""
+    name = patient.get("name")
+    said = f'"{name}"' if isinstance(name, str) and name else "no name"
+    year = patient.get("birth_year")
+    return said + (f" (born {year})" if isinstance(year, int) else "")
 
 
 def _merge_preamble(base: str, ours: str, theirs: str) -> str:

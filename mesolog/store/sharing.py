@@ -23,11 +23,12 @@ from mesolog.errors import (
     SyncFailed,
     shortened,
 )
-from mesolog.store import history, incoming, pull
+from mesolog.store import history, incoming, pull, remote_files
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
 from mesolog.store.pending import announced_for
 from mesolog.store.pending import read as read_waiting
+from mesolog.store.remote_files import ChartErrors
 
 ATTRIBUTES = ".gitattributes"
 ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
@@ -213,10 +214,13 @@ def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     return "origin", branch, False
 
 
-def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> list[str]:
+def sync(
+    data_dir: Path, lock_dir: Path, chart_errors: ChartErrors, keep_edits: bool = False
+) -> list[str]:
     """Pull (charts merged by the driver, the result checked before it is taken), then push.
-    ``keep_edits`` commits changes made outside mesolog first. Returns what it did, a line each;
-    raises one sentence per way it stops."""
+    ``keep_edits`` commits changes made outside mesolog first; ``chart_errors``: what `check`
+    calls an error in a chart (``checkup.chart_errors``), refused from a remote. Returns what
+    it did, a line each; raises one sentence per way it stops."""
     if history.git_binary() is None:
         raise SyncFailed("git is not installed, so there is nothing to sync with.")
     if not history.enabled(data_dir):
@@ -225,10 +229,10 @@ def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> list[str]:
     if problem:
         raise SyncFailed(f"not synced: {problem}.")
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        return _sync(data_dir, lock_dir, keep_edits)
+        return _sync(data_dir, lock_dir, keep_edits, chart_errors)
 
 
-def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
+def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool, chart_errors: ChartErrors) -> list[str]:
     _refuse_interrupted_git(data_dir)
     _recover(data_dir, lock_dir)
     odd = odd_files(data_dir)
@@ -247,7 +251,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
             "committed here and will sync next time."
         )
     report: list[str] = []
-    clashes = _pull(data_dir, remote, there, report)
+    clashes = _pull(data_dir, remote, there, report, chart_errors)
     pushed = history.git(
         data_dir,
         "push",
@@ -375,7 +379,9 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
 
-def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[str]:
+def _pull(
+    data_dir: Path, remote: str, there: str, report: list[str], chart_errors: ChartErrors
+) -> list[str]:
     """Fetched already: compute the pull without touching the work tree, check it, and only
     then move the branch and the work tree. Returns the fields kept two ways."""
     shown = f"{remote}/{there}"
@@ -389,12 +395,17 @@ def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[st
             report.append(f"pulled from {shown}: already up to date")
             return []
         _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
+        _refuse(
+            remote, shown, _files_refusal(data_dir, (remote, shown), planned, folder, chart_errors)
+        )
         pull.settle(data_dir, planned, shown, folder)
         _refuse(
             remote,
             shown,
             incoming.result_refusal(data_dir, planned.head, planned.tree, folder),
         )
+        _refuse(remote, shown, remote_files.result_refusal(data_dir, planned.head, planned.tree))
+        remote_files.refuse_case_twins(data_dir, remote, planned.head, planned.tree)
         target = pull.commit(data_dir, planned, shown)
     finally:
         pull.clear(data_dir)
@@ -410,6 +421,24 @@ def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[st
         + (", ".join(names) + " updated" if names else "nothing new in the charts")
     )
     return planned.clashes
+
+
+def _files_refusal(
+    data_dir: Path,
+    names: tuple[str, str],
+    planned: pull.Pull,
+    folder: Path,
+    chart_errors: ChartErrors,
+) -> str | None:
+    """What the remote brought besides the charts' sessions (store.remote_files): ``names``
+    is (the remote, its branch as shown)."""
+    from mesolog.store.photos import LFS_LINE
+
+    base, head, theirs = planned.base, planned.head, planned.incoming
+    own = (ATTRIBUTE_LINE, LFS_LINE)
+    return remote_files.identity_refusal(
+        data_dir, *names, base, head, theirs
+    ) or remote_files.remote_refusal(data_dir, base, theirs, folder, own, chart_errors)
 
 
 def _refuse(remote: str, shown: str, what: str | None) -> None:

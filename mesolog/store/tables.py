@@ -157,9 +157,16 @@ def _cell(value: object) -> str:
 
 
 def _rows_after_header(
-    path: Path, records: Iterable[list[str]], header_row: int, faults: bool
+    path: Path,
+    records: Iterable[list[str]],
+    header_row: int,
+    faults: bool,
+    separator: Callable[[], str] | None = None,
 ) -> Table:
-    """The header (row ``header_row``) and the non-blank rows below it, numbered."""
+    """The header (row ``header_row``) and the non-blank rows below it, numbered. With
+    ``separator`` (a CSV: the cell separator it was read with; a workbook: ""), a row with more
+    cells than the header is that row's fault: a cell past the header would be dropped without
+    a word."""
     import itertools
 
     numbered = enumerate(records, 1)
@@ -181,8 +188,9 @@ def _rows_after_header(
         for number, cells in numbered:
             if not any(c.strip() for c in cells):
                 continue
+            extra = _extra_cells(cells, width, separator) if separator else ""
             cells = [c.strip() for c in (cells + [""] * width)[:width]]
-            fault = _row_fault(header, cells) if faults else ""
+            fault = extra or (_row_fault(header, cells) if faults else "")
             yield SourceRow(number, cells, fault)
 
     return header, rows()
@@ -199,6 +207,27 @@ def _bad_byte(cell: str) -> str:
     if found.group() == "\x00":
         return "a NUL byte (binary data)"
     return f"byte 0x{ord(found.group()) - 0xDC00:02X}, which does not fit the encoding"
+
+
+def _extra_cells(cells: list[str], width: int, separator: Callable[[], str]) -> str:
+    """Why a row with cells past the header's last column is rejected, or "". Empty cells
+    there (a trailing separator, as some programs write) are nothing lost."""
+    past = [c for c in cells[width:] if c.strip()]
+    if not past:
+        return ""
+    sign = separator()
+    said = "a tab" if sign == "\t" else repr(sign)
+    # A workbook has no separator: its cell stands in a column the header does not name.
+    remedy = (
+        f"a cell that holds {said}, the file's separator, needs quotes around it"
+        if sign
+        else "name the column in the header row, or clear the cell"
+    )
+    return (
+        f"it has {len(cells)} cells but the header names {width} columns (past the last: "
+        f"{past[0].strip()!r}); nothing past the header is imported, so the row is left out: "
+        f"{remedy}"
+    )
 
 
 def _row_fault(header: list[str], cells: list[str]) -> str:
@@ -242,14 +271,19 @@ def open_csv(path: Path, encoding: str | None = None, header_row: int = 1) -> It
     with open_regular(path) as handle:
         chosen = _encoding_of(handle, path, encoding)
         text = io.TextIOWrapper(handle, encoding=chosen, errors="surrogateescape", newline="")
+        chosen_separator: list[str] = []  # known once the header line is read
+        records = _csv_records(path, text, chosen, header_row, chosen_separator)
         yield _rows_after_header(
-            path, _csv_records(path, text, chosen, header_row), header_row, True
+            path, records, header_row, True, lambda: "".join(chosen_separator[:1]) or ","
         )
 
 
-def _csv_records(path: Path, text: IO[str], encoding: str, header_row: int) -> Iterator[list[str]]:
+def _csv_records(
+    path: Path, text: IO[str], encoding: str, header_row: int, separator: list[str] | None = None
+) -> Iterator[list[str]]:
     """The file's records; every line is decoded here, so that a byte the encoding cannot
-    read, above the header or below it, stops the import with one sentence."""
+    read, above the header or below it, stops the import with one sentence. The separator
+    chosen is appended to ``separator``."""
     import csv
     import itertools
 
@@ -260,6 +294,8 @@ def _csv_records(path: Path, text: IO[str], encoding: str, header_row: int) -> I
         # A spreadsheet set to a European locale writes ';' between cells; Excel's "Unicode
         # text" a tab.
         delimiter = max((",", ";", "\t"), key=first[-1].count)
+        if separator is not None:
+            separator.append(delimiter)
         yield from csv.reader(itertools.chain(first, text), delimiter=delimiter)
     except csv.Error as error:
         raise UnreadableImport(f"{path} is not a readable CSV file ({error}).") from None
@@ -306,7 +342,7 @@ def open_xlsx(path: Path, header_row: int = 1) -> Iterator[Table]:
             raise UnreadableImport(f"{path} has no sheet to import.")
         sheet.reset_dimensions()
         records = ([_cell(v) for v in row] for row in _xlsx_rows(path, sheet))
-        yield _rows_after_header(path, records, header_row, False)
+        yield _rows_after_header(path, records, header_row, False, lambda: "")
     finally:
         book.close()
 
