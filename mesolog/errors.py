@@ -160,6 +160,11 @@ class WouldLoseHandEdits(MesologError):
     """A change that cannot be written without losing something typed by hand in the chart."""
 
 
+class RemovedByHand(MesologError):
+    """A chart edited outside mesolog lost what it recorded (a session, an amendment, a
+    complication, a photo record): it is not committed until that is put back."""
+
+
 class DuplicateSession(MesologError):
     """Two sessions of a chart carry the same number; changing "the" session would be a guess."""
 

@@ -414,8 +414,21 @@ class Simulated:
             other = merge_chart_texts(base, theirs, ours, name)
             assert one.text == other.text, "the merge must not depend on which side is ours"
             merged = other if swap else one
+            _only_added(base, theirs, name)  # what a sync pulls passes its check of the remote
+            _only_added(ours, merged.text, name)
             (clinic.patients_dir / name).write_text(merged.text)
             self.remote[name] = self.synced[n][name] = merged.text
+
+
+def _only_added(old: str, new: str, name: str) -> None:
+    """A later version of a chart, made by mesolog's own commands and merges, only adds to
+    the earlier one (docs/sharing.md, "What a remote may bring into a chart")."""
+    from mesolog.model.additions import untrailed
+    from mesolog.store.codec import parse_chart_text
+
+    if old and new:
+        earlier, later = (parse_chart_text(Path(name), text) for text in (old, new))
+        assert untrailed(earlier, later) == []
 
 
 def _act(

@@ -105,15 +105,13 @@ def _photo_session(chart: Chart, text: str, number: int | None) -> Session:
 
 def _lock_timeout_setting() -> float:
     """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
-    import math
-
     text = os.environ.get("MESOLOG_LOCK_TIMEOUT", "").strip()
     if not text:
         return LOCK_TIMEOUT_S
     try:
         seconds = float(text)
     except ValueError:
-        seconds = math.nan
+        seconds = 0  # refused below
     if not 0 < seconds <= 3600:  # nan fails too
         raise InvalidValue(
             "MESOLOG_LOCK_TIMEOUT", text, "give the seconds to wait for a busy chart, e.g. 5"
@@ -335,6 +333,8 @@ class Clinic:
         _writable(path, chart, text)
         warning = history.keep_hand_edits(self.data_dir, path, self.lock_dir)
         self.notices += [warning] if warning else []
+        if history.enabled(self.data_dir):
+            chart, text = read_chart_file(path)  # a hand edit's amendment may have been added
         return chart, text
 
     def _save(
@@ -370,8 +370,7 @@ class Clinic:
                     f"patient {existing.stem} already exists ({existing}); nothing changed."
                 )
             path = self.patients_dir / f"{patient.id}.toml"
-            chart = Chart(patient, courses, ())
-            text = _checked_text(path, None, chart, 0)
+            text = _checked_text(path, None, Chart(patient, courses), 0)
             self._save(path, text, f"{patient.id}: patient created", "")
         return path
 
@@ -560,8 +559,7 @@ class Clinic:
         ``add_photos`` would give: said before any picture is read and decoded."""
         from mesolog.store.codec import read_chart_file
 
-        path = self.path(patient_id)
-        chart, text = read_chart_file(path)
+        chart, text = read_chart_file(self.path(patient_id))
         return _photo_session(chart, text, number)
 
     def add_photos(
@@ -628,7 +626,7 @@ class Clinic:
                 )
             changed = replace(
                 chart,
-                sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions),
+                sessions=tuple(new if s.uid == old.uid else s for s in chart.sessions),
             )
             return changed, _revised(text, chart, changed), message(chart.patient.id)
 
@@ -816,8 +814,7 @@ class Clinic:
                 "this data folder has a clinic identity of its own: FHIR exports of the "
                 "restored charts get other ids than the exporting clinic's (docs/exports.md)"
             )
-        undo: list[tuple[Path, Before]] = []
-        written: list[Path | None] = []
+        undo: list[tuple[Path, Before]] = []  # each chart written, in order
         at, sessions, warning = "", 0, None  # sessions: those really written
         failure: Exception | None = None
         # Each chart announced before it is written: a kill before the commit is committed
@@ -827,9 +824,7 @@ class Clinic:
                 for plan in plans:
                     at = plan.patient_id
                     announce(self.find(at) or self.patients_dir / f"{at}.toml")
-                    path, added = self._import_chart(plan, undo)
-                    written.append(path)
-                    sessions += added
+                    sessions += self._import_chart(plan, undo)
             except (OSError, MesologError) as error:
                 left = self._put_back(undo)
                 failure = _interrupted(error, at, left)
@@ -842,7 +837,7 @@ class Clinic:
                 for _, before in undo:
                     if isinstance(before, Path):
                         before.unlink(missing_ok=True)
-                paths = [p for p in written if p is not None]
+                paths = [path for path, _ in undo]
                 warning = history.record_many(
                     self.data_dir,
                     paths,
@@ -874,9 +869,7 @@ class Clinic:
                 left.append(path.stem)
         return left
 
-    def _import_chart(
-        self, plan: ChartPlan, undo: list[tuple[Path, Before]]
-    ) -> tuple[Path | None, int]:
+    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> int:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
         from mesolog.model.records import Chart
@@ -901,7 +894,7 @@ class Clinic:
                 if content_key(chart.patient.id, s) not in held and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
-                return None, 0
+                return 0
             taken = {s.id for s in chart.sessions}
             added = []
             for session in fresh:
@@ -919,7 +912,7 @@ class Clinic:
             checked = _checked_text(path, candidate, after, before, bulk=True)
             undo.append((path, self._kept_before_import(path, text) if text is not None else None))
             write_atomically(path, checked)
-        return path, len(added)
+        return len(added)
 
     def _kept_before_import(self, path: Path, text: str) -> Before:
         """A second name for the chart as it is, to put it back if the import stops (its text,

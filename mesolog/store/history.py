@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from mesolog.errors import HistoryError
+from mesolog.errors import HistoryError, RemovedByHand
 
 GITIGNORE = ".locks/\n*.tmp\n"
 
@@ -170,6 +170,7 @@ def index_lock_warning(data_dir: Path) -> str | None:
     )
 
 
+HAND_EDIT_KEPT = "changed outside mesolog, committed before the chart's next change"
 LATER = "mesolog commits it with its own message at the chart's next change or `mesolog sync`"
 
 
@@ -219,6 +220,8 @@ def commit_waiting(data_dir: Path, lock_dir: Path, holding: str | None = None) -
         untouched = pending.is_untouched(data_dir, entry)
         if entry.path != holding and not untouched:
             continue
+        if not untouched:  # the chart about to change holds a hand edit on mesolog's change
+            _trail_hand_edit(data_dir, entry.path)
         message = entry.message("" if untouched else pending.HAND_EDITED)
         groups.setdefault((message, entry.author), []).append(entry.path)
     for (message, author), paths in groups.items():
@@ -429,9 +432,23 @@ def keep_hand_edits(data_dir: Path, path: Path, lock_dir: Path) -> str | None:
         status = git(data_dir, "status", "--porcelain", "--", relative)
         if status.returncode != 0 or not status.stdout.strip():
             return None
+        _trail_hand_edit(data_dir, relative)
         message = f"{path.stem}: changes made outside mesolog, committed before its next change"
         failed = commit_files(data_dir, [relative], message, "")
     return f"git did not record the hand edits found in the chart: {failed}" if failed else None
+
+
+def _trail_hand_edit(data_dir: Path, relative: str) -> None:
+    """Before a chart's hand edit is committed with its next change: refused when the edit
+    removed what the chart recorded; the values it changed named in an amendment (see
+    ``store.hand_edits``)."""
+    from mesolog.store import hand_edits
+
+    committed = blobs(data_dir, [f"HEAD:{relative}"]).get(f"HEAD:{relative}")
+    refusal = hand_edits.refusal(data_dir, relative, committed)
+    if refusal:
+        raise RemovedByHand(f"{refusal}; nothing was changed.")
+    hand_edits.add_trail(data_dir, relative, committed, HAND_EDIT_KEPT)
 
 
 def uncommitted(data_dir: Path) -> list[str]:

@@ -23,7 +23,7 @@ from mesolog.errors import (
     SyncFailed,
     shortened,
 )
-from mesolog.store import history, incoming, pull, remote_files
+from mesolog.store import arrivals, hand_edits, history, incoming, pull, remote_files
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
 from mesolog.store.pending import announced_for
@@ -33,6 +33,7 @@ from mesolog.store.remote_files import ChartErrors
 ATTRIBUTES = ".gitattributes"
 ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
 DRIVER_NAME = "mesolog chart merge (sessions keyed by uid)"
+KEPT_BY_SYNC = "changed outside mesolog, kept by `mesolog sync --keep-edits`"
 
 
 # --- setup --------------------------------------------------------------------------------------
@@ -375,6 +376,14 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
                 f"not synced: {error.message}; correct it (`mesolog check`), then sync again; "
                 "nothing was committed."
             ) from None
+    charts = [path for letters, path in pending if is_chart(path) and "D" not in letters]
+    committed = history.blobs(data_dir, [f"HEAD:{path}" for path in charts])
+    for path in charts:
+        refusal = hand_edits.refusal(data_dir, path, committed.get(f"HEAD:{path}"))
+        if refusal:
+            raise SyncFailed(f"not synced: {refusal}; nothing was changed or committed.")
+    for path in charts:
+        hand_edits.add_trail(data_dir, path, committed.get(f"HEAD:{path}"), KEPT_BY_SYNC)
     if not history.commit_edits(data_dir, [path for _, path in pending], listed):
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
@@ -394,7 +403,12 @@ def _pull(
         if planned is None:
             report.append(f"pulled from {shown}: already up to date")
             return []
-        _refuse(remote, shown, incoming.remote_refusal(data_dir, planned.base, planned.incoming))
+        _refuse(
+            remote,
+            shown,
+            incoming.remote_refusal(data_dir, planned.base, planned.incoming)
+            or arrivals.remote_refusal(data_dir, planned.base, planned.incoming),
+        )
         _refuse(
             remote, shown, _files_refusal(data_dir, (remote, shown), planned, folder, chart_errors)
         )
