@@ -171,9 +171,15 @@ def test_a_complication_removed_on_one_laptop_and_resolved_on_the_other_is_a_con
     assert "wrong one" in reasons
     found = machines[0]("check", expect=1)
     assert "merge conflict: complications was changed two ways" in found.stdout
-    assert "--remove-complication" in found.stdout
+    # Each command in backticks can be copied and run as it reads: no aside inside it.
+    line = " ".join(found.stdout.split())
+    assert "`mesolog amend P-0042 1 --remove-complication NAME --reason ...` (or" in line
+    assert "`--resolve-complication NAME ...` to keep it)" in line
+    assert "giving the right value" not in line
     shown = machines[1]("report", "P-0042")
-    assert "still has a merge conflict on complications" in shown.stderr
+    said = " ".join(shown.stderr.split())
+    assert "still has a merge conflict on complications" in said
+    assert "--remove-complication NAME --reason ...` settles it (or `--resolve" in said
     # Settled by an amend: the removal again, or the complication as it should stay.
     if keep:
         machines[1](

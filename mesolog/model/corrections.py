@@ -353,10 +353,16 @@ def _conflict_products(session: Session, field: str, text: str) -> list[Given]:
 
     if field == "substances":
         tables = (value(m.group()) for m in _INLINE_TABLE.finditer(text))
+        # A hand-edited value may hold anything: a product is taken only as the chart writes one.
         return [
             (t["name"], float(t.get("amount", 0)), str(t.get("unit", "")), t["lot"])
             for t in tables
-            if isinstance(t, dict) and isinstance(t.get("name"), str) and t.get("lot")
+            if isinstance(t, dict)
+            and isinstance(t.get("name"), str)
+            and isinstance(t.get("lot"), str)
+            and t["lot"]
+            and isinstance(t.get("amount", 0), int | float)
+            and not isinstance(t.get("amount", 0), bool)
         ]
     number = re.fullmatch(r"substances\.(\d+)\.lot", field)
     if not number or not 0 < int(number.group(1)) <= len(session.substances):

@@ -259,14 +259,14 @@ def _unknown_zone(place: model.Zone) -> bool:
 
 
 def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
-    from mesolog.model.merging import SETTLING_OPTIONS, two_values
+    from mesolog.model.merging import SETTLING_OPTIONS, keeping, two_values
 
     option = SETTLING_OPTIONS.get(conflict.field.partition(".")[0], "")
     return (
         f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
         f"machines ({two_values(conflict.field, conflict.kept, conflict.other)}); settle it with "
-        f"`mesolog amend {patient_id} {number} {option + ' ' if option else ''}--reason ...` "
-        "giving the right value"
+        f"`mesolog amend {patient_id} {number} {option + ' ' if option else ''}--reason ...`"
+        f"{keeping(conflict.field) or ' giving the right value'}"
     )
 
 
