@@ -108,6 +108,11 @@ def _chart_problems(
     mismatch = id_mismatch(path, chart)
     if mismatch:
         yield ("patient", "id"), "error", mismatch
+    # A session whose fields could not be read (a date written as text) is reported already:
+    # the course's maths leave it out rather than compare a date with nothing.
+    readable = replace(
+        chart, sessions=tuple(s for i, s in enumerate(chart.sessions) if i not in broken)
+    )
     for index, course in enumerate(chart.courses):
         if course.planned_sessions is None or course.interval_days is None:
             continue  # reported already, as of the wrong shape
@@ -115,7 +120,7 @@ def _chart_problems(
             key = "interval_days" if "interval" in warning else "planned_sessions"
             yield ("courses", index, key), "warning", warning
         try:  # dates that put the next session past the year 9999
-            progress.course_progress(chart, course)
+            progress.course_progress(readable, course)
         except MesologError as error:
             yield ("courses", index), "error", error.message
     yield from _number_problems(lines, chart)
