@@ -1,8 +1,9 @@
 """What a remote may bring besides the charts' sessions (docs/sharing.md): the patients folder
 holds only charts, no .gitattributes line but mesolog's own, no .gitignore that hides a chart or
-a photo, no chart writing commands would refuse (a value `check` calls wrong is taken), no session in two charts, no second id that differs only
-in case, the clinic's identity unchanged; and a chart nested thousands of levels deep is one
-rejected chart, never a crash.
+a photo, no chart writing commands would refuse (a value `check` calls wrong is taken), no
+session in two charts, no second id that differs only in case, the clinic's identity unchanged
+(a secret added to it is taken); and a chart nested thousands of levels deep is one rejected
+chart, never a crash.
 
 Real git: a bare remote, two mesolog laptops, and a plain `git clone` as a hostile machine.
 Every refusal leaves HEAD, the branch, the work tree's bytes and modes as they were.
