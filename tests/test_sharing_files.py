@@ -354,7 +354,7 @@ def _identity(machine: Machine) -> str:
     return (machine.folder / "clinic.toml").read_text()
 
 
-@pytest.mark.parametrize("change", ["id", "secret", "removed"])
+@pytest.mark.parametrize("change", ["id", "secret", "removed", "secret removed"])
 def test_a_remote_change_to_the_clinic_identity_is_refused(
     laptops: tuple[Machine, Machine], tmp_path: Path, change: str
 ) -> None:
@@ -365,6 +365,9 @@ def test_a_remote_change_to_the_clinic_identity_is_refused(
     identity = evil / "clinic.toml"
     if change == "removed":
         git(evil, "rm", "-q", "clinic.toml")
+    elif change == "secret removed":
+        lines = identity.read_text().splitlines()
+        identity.write_text("\n".join(x for x in lines if not x.startswith("secret =")) + "\n")
     else:
         lines = identity.read_text().splitlines()
         new = '"00000000-0000-4000-8000-000000000000"' if change == "id" else '"' + "0" * 64 + '"'
@@ -374,6 +377,53 @@ def test_a_remote_change_to_the_clinic_identity_is_refused(
     push(evil, "identity")
     said = refused(a, "clinic.toml", "identity")
     assert ("removed" if change == "removed" else "changed") in said
+
+
+def _identity_without_secret(machine: Machine, tmp_path: Path) -> None:
+    """A clinic.toml with only an id (a folder made before secrets, or restored from a JSON
+    export), shared by every laptop."""
+    evil = outsider(tmp_path)
+    (evil / "clinic.toml").write_text('id = "5b0d6f0e-3c2a-4b1e-9a57-2f4de1c0a9b3"\n')
+    push(evil, "identity without a secret")
+    machine("sync")
+
+
+def test_the_secret_mesolog_adds_to_the_clinic_identity_syncs_to_every_laptop(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = laptops
+    _identity_without_secret(a, tmp_path)
+    b("sync")
+    a("export", "--format", "fhir")  # adds the secret, commits it
+    assert "secret =" in _identity(a)
+    a("sync")
+    b("sync")
+    assert _identity(b) == _identity(a)
+    b("add", "P-1", *ADD, "--note", "after the secret")
+    b("sync")
+    a("sync")
+    assert _identity(a) == _identity(b)
+
+
+def test_two_secrets_added_apart_are_refused_with_a_way_out_that_works(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = laptops
+    _identity_without_secret(a, tmp_path)
+    b("sync")
+    a("export", "--format", "fhir")
+    b("export", "--format", "fhir")
+    a("sync")
+    before = state(b)
+    said = b("sync", expect=1).stderr
+    assert state(b) == before
+    assert "each added a secret" in said and "mesolog git checkout origin/main" in said, said
+    b("git", "checkout", "origin/main", "--", "clinic.toml")
+    b("git", "commit", "-q", "-m", "clinic identity of origin kept", "--", "clinic.toml")
+    b("sync")
+    assert _identity(b) == _identity(a)
+    a("sync")
+    assert _identity(a) == _identity(b)
 
 
 def test_a_comment_changed_in_the_clinic_identity_is_taken(

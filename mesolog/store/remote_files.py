@@ -145,8 +145,10 @@ def identity_refusal(
     data_dir: Path, remote: str, shown: str, base: str | None, head: str, incoming: str
 ) -> str | None:
     """The clinic's identity (``clinic.toml``: id and secret, from which every FHIR id is made)
-    changed or removed by the remote: the words that refuse it. Made there while this laptop
-    made its own: refused here with the way out (RemoteRefused)."""
+    changed or removed by the remote: the words that refuse it. A secret added where there was
+    none, the id kept, is no change: mesolog adds it itself at the first FHIR export. Made (or
+    its secret added) there while this laptop made its own: refused here with the way out
+    (RemoteRefused)."""
     from mesolog.errors import RemoteRefused
     from mesolog.store.incoming import listing
 
@@ -154,12 +156,27 @@ def identity_refusal(
         _identity(data_dir, listing(data_dir, tree).get(IDENTITY))
         for tree in (base, head, incoming)
     )
-    if was is not None and there != was:
+    if was is not None and there != was and not secret_added(was, there):
         what = "removed" if there is None else "changed"
         return f"{what} the clinic's identity in {IDENTITY} (every FHIR id would change)"
-    if was is None and here is not None and there is not None and here != there:
+    if here is None or there is None or here == there:
+        return None
+    if was is None:
         raise RemoteRefused(own_identity_way_out(remote, shown))
+    if secret_added(was, here) and secret_added(was, there):
+        raise RemoteRefused(own_secret_way_out(remote, shown))
     return None
+
+
+def secret_added(was: tuple[object, object], now: tuple[object, object] | None) -> bool:
+    """Whether ``now`` is ``was`` with a secret where it had none (the same id)."""
+    return (
+        now is not None
+        and was[0] != "unreadable"
+        and was[1] is None
+        and now[0] == was[0]
+        and now[1] is not None
+    )
 
 
 def own_identity_way_out(remote: str, shown: str) -> str:
@@ -171,6 +188,18 @@ def own_identity_way_out(remote: str, shown: str) -> str:
         f'`mesolog git commit -m "clinic identity of {remote} kept"`, then `mesolog sync` '
         f"(exports made here so far carry this laptop's ids); nothing was changed here and "
         f"nothing was pushed (`mesolog git show {shown}:{IDENTITY}` shows {remote}'s)."
+    )
+
+
+def own_secret_way_out(remote: str, shown: str) -> str:
+    """Two laptops that each added a secret to the clinic's identity while apart (each its
+    first FHIR export): this one keeps the remote's, in commands that work here."""
+    return (
+        f"not synced: this laptop and {remote} each added a secret to the clinic identity "
+        f"({IDENTITY}) on their own, and FHIR ids come from it; keep {remote}'s: `mesolog git "
+        f'checkout {shown} -- {IDENTITY}`, then `mesolog git commit -m "clinic identity of '
+        f'{remote} kept" -- {IDENTITY}`, then `mesolog sync` (exports made here so far carry '
+        f"this laptop's ids); nothing was changed here and nothing was pushed."
     )
 
 
