@@ -233,3 +233,13 @@ class WhichOne(BadUsage):
 class UnusablePhoto(MesologError):
     """A file given to ``photo add`` that cannot be kept as a picture: not an image, cut short,
     too large, a link or not a regular file. Nothing is written."""
+
+
+class ChartHasErrors(MesologError):
+    """A chart `mesolog check` calls wrong, refused by a change that moves it whole (``patient
+    rename``): the errors are put right first, where they are."""
+
+
+class AlreadyShared(MesologError):
+    """A chart that the shared repository holds already, refused by ``patient rename``: on
+    the other laptops a new id would arrive as a chart deleted, which ``sync`` refuses."""

@@ -12,12 +12,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from mesolog.cli import app
+
+if TYPE_CHECKING:
+    from mesolog.model import Chart
+    from mesolog.model.itemkeys import ExportKeys
 
 # Hypothesis measures wall-clock time in two places: a deadline per example and the "too_slow"
 # health check on generating data. On a loaded CI machine both fail tests whose code is right,
@@ -158,6 +163,28 @@ def patient(run: Run, data_dir: Path) -> Path:
         "2026-11-02",
     )
     return data_dir / "patients" / "P-0042.toml"
+
+
+def is_uid(text: str) -> bool:
+    """A ULID as mesolog writes it: 26 Crockford base32 characters, the first at most 7 (the
+    value's top two bits are 0)."""
+    import re
+
+    return re.fullmatch(r"[0-7][0-9A-HJKMNP-TV-Z]{25}", text) is not None
+
+
+def exported_bundle(charts: list[Chart], keys: ExportKeys) -> dict[str, Any]:
+    """What ``export --format fhir`` prints for ``charts`` with ``keys``, read back as JSON."""
+    import contextlib
+    import io
+    import json
+
+    from mesolog.render.exchange import fhir_export
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        fhir_export(charts, keys)
+    return json.loads(printed.getvalue())
 
 
 def snapshot(folder: Path) -> dict[str, str]:

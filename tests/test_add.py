@@ -6,9 +6,7 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import FULL_ADD, snapshot
-
-from mesolog.model.identity import is_uid
+from conftest import FULL_ADD, is_uid, snapshot
 
 
 def read(path: Path) -> dict:  # type: ignore[type-arg]

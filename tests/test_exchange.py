@@ -15,7 +15,7 @@ from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import mesolog_process, snapshot
+from conftest import exported_bundle, mesolog_process, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "clinic"
@@ -297,7 +297,6 @@ def test_fhir_of_generated_charts_validates() -> None:
     from mesolog.model import Chart, Complication, Course, Patient, Session, Substance
     from mesolog.model import vocabulary as vocab
     from mesolog.model.itemkeys import ExportKeys
-    from mesolog.render import fhir
 
     moment = datetime(2026, 1, 1, 9, tzinfo=UTC)
     days = st.dates(date(2020, 1, 1), date(2026, 1, 1))
@@ -359,7 +358,7 @@ def test_fhir_of_generated_charts_validates() -> None:
     @given(st.lists(chart, min_size=1, max_size=3, unique_by=lambda c: c.patient.id.lower()))
     def check(charts: list[Chart]) -> None:
         keys = ExportKeys("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77", "ab" * 32)
-        bundle = json.loads(json.dumps(fhir.bundle(charts, keys), default=str))
+        bundle = exported_bundle(charts, keys)
         validate(bundle)
         urls = [e["fullUrl"] for e in bundle["entry"] if "fullUrl" in e]
         assert len(urls) == len(set(urls))
@@ -844,15 +843,22 @@ def test_import_in_a_real_process(tmp_path: Path, visits: Path) -> None:
 
 
 def test_header_guesses_and_date_formats() -> None:
-    from mesolog.model import importing
+    from mesolog.model.import_map import DateGuess, guess_field
 
-    assert importing.guess_field("Visit date") == "date"
-    assert importing.guess_field("Lot No.") == "lot"
-    assert importing.guess_field("measure_waist_cm") == "measure_waist_cm"
-    assert importing.guess_field("Favourite colour") is None
-    assert importing.guess_date_format(["31/12/2025", "01/02/2026"]) == "%d/%m/%Y"
-    assert importing.guess_date_format(["12/31/2025"]) == "%m/%d/%Y"
-    assert importing.guess_date_format(["2025-12-31"]) == "%Y-%m-%d"
+    def date_format(*samples: str) -> str:
+        """What a first map writes: the first format that reads every date of the column."""
+        guess = DateGuess()
+        for sample in samples:
+            guess.feed(sample)
+        return guess.format
+
+    assert guess_field("Visit date") == "date"
+    assert guess_field("Lot No.") == "lot"
+    assert guess_field("measure_waist_cm") == "measure_waist_cm"
+    assert guess_field("Favourite colour") is None
+    assert date_format("31/12/2025", "01/02/2026") == "%d/%m/%Y"
+    assert date_format("12/31/2025") == "%m/%d/%Y"
+    assert date_format("2025-12-31") == "%Y-%m-%d"
 
 
 def test_every_session_field_is_exported_or_deliberately_left_out() -> None:
@@ -922,17 +928,21 @@ def test_blank_rows_keep_the_row_numbers_a_spreadsheet_shows(
     assert [s["source"] for s in chart["sessions"]] == ["visits.csv#row=2", "visits.csv#row=5"]
 
 
-def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None:
-    """The pure round trip: charts -> CSV text (either form, inert cells) -> rows -> sessions."""
+def test_spreadsheet_rows_of_any_chart_import_back_to_the_same_sessions(
+    run, tmp_path: Path
+) -> None:
+    """The round trip through the program: charts on disk -> ``export --format csv`` (either
+    form, inert cells) -> ``import --apply`` into an empty folder -> the same sessions."""
+    import tempfile
     from datetime import datetime
 
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from mesolog.model import Chart, Complication, Patient, Session, Substance, exchange, importing
+    from mesolog.model import Chart, Complication, Patient, Session, Substance
     from mesolog.model import vocabulary as vocab
-    from mesolog.model.drafting import ClinicDefaults
-    from mesolog.render.console import to_csv
+    from mesolog.store.clinic import Clinic
+    from mesolog.store.codec import encode_chart
 
     moment = datetime(2026, 1, 1, 9)
     days = st.dates(date(2015, 1, 1), TODAY)
@@ -1008,24 +1018,20 @@ def test_spreadsheet_rows_of_any_chart_draft_back_to_the_same_sessions() -> None
         st.booleans(),
     )
     def check(charts: list[Chart], long: bool) -> None:
-        header, rows = (exchange.per_substance if long else exchange.per_session)(charts)
-        table = list(csv.reader(io.StringIO(to_csv(header, rows))))
-        assert importing.is_own_format(table[0])
-        cmap = importing.own_map(table[0])
-        mapped_rows = importing.mapped_rows(
-            table[0], table[1:], cmap, list(range(2, len(table) + 1))
-        )
-        plan = importing.plan_import(
-            "f.csv", mapped_rows, cmap.date_format, lambda _: None, ClinicDefaults(), TODAY, moment
-        )
-        assert plan.rejected == []
+        source, target = (Path(tempfile.mkdtemp(dir=tmp_path)) for _ in range(2))
+        (source / "patients").mkdir()
+        for chart in charts:
+            (source / "patients" / f"{chart.patient.id}.toml").write_text(encode_chart(chart))
+        per = ["--per", "substance"] if long else []
+        exported = run("--data-dir", str(source), "export", "--format", "csv", *per).stdout
+        sheet = tmp_path / "f.csv"
+        sheet.write_text(exported, encoding="utf-8", newline="")
+        run("--data-dir", str(target), "import", str(sheet), "--apply")
+        assert not sheet.with_name("f.csv.map.toml").exists()  # read as mesolog's own columns
         for original in charts:
-            drafted = plan.charts[original.patient.id.lower()]
-            assert (
-                drafted.new_patient is not None
-                and drafted.new_patient.name == original.patient.name
-            )
-            assert [{k: getattr(s, k) for k in keep} for s in drafted.sessions] == [
+            imported = Clinic(target).load(original.patient.id)
+            assert imported.patient.name == original.patient.name
+            assert [{k: getattr(s, k) for k in keep} for s in imported.sessions] == [
                 {k: getattr(s, k) for k in keep} for s in original.sessions
             ]
 

@@ -146,6 +146,7 @@ def test_two_new_ids_of_one_file_close_to_each_other_are_flagged(
 def test_the_close_id_check_reads_the_clinic_once_and_only_for_unknown_ids() -> None:
     from mesolog.model import Chart, Patient, importing
     from mesolog.model.drafting import ClinicDefaults
+    from mesolog.model.import_rows import Drafting
 
     moment = datetime(2026, 11, 1, 9)
     known = {"p-0042": Chart(Patient("P-0042", moment))}
@@ -172,16 +173,10 @@ def test_the_close_id_check_reads_the_clinic_once_and_only_for_unknown_ids() -> 
         ]
 
     def plan(*ids: str) -> importing.ImportPlan:
-        return importing.plan_import(
-            "f.csv",
-            rows(*ids),
-            "%Y-%m-%d",
-            lambda pid: known.get(pid.lower()),
-            ClinicDefaults(),
-            date(2026, 11, 27),
-            moment,
-            people,
-        )
+        given = rows(*ids)
+        source = importing.Source("f.csv", lambda: given, "%Y-%m-%d")
+        how = Drafting(ClinicDefaults(), "%Y-%m-%d", date(2026, 11, 27), moment)
+        return importing.plan_rows(source, lambda pid: known.get(pid.lower()), how, people)
 
     assert plan("P-0042", "p-0042").rejected == [] and asked == []
     typo = plan("P-0O42", "P-0O42", "P-0043")

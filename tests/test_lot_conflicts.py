@@ -83,3 +83,26 @@ def test_a_lot_no_conflict_names_is_not_recalled(run: Run, tmp_path: Path) -> No
     assert only_session(a).get("conflicts")
     assert recall(a, "B100") and recall(a, "D2411")
     assert "No administration of lot 'XA'" in a("lot", "XA").stdout
+
+
+def test_a_conflict_edited_by_hand_into_nonsense_never_stops_a_recall(
+    run: Run, tmp_path: Path
+) -> None:
+    """A conflict value is TOML any hand may have edited: a product that does not read as one
+    is passed over, and the recall still answers (it ended in an internal error)."""
+    a, _ = two_laptops(run, tmp_path)
+    chart = a.folder / "patients" / "P-0042.toml"
+    chart.write_text(
+        chart.read_text()
+        + "\n[[sessions.conflicts]]\n"
+        + 'field = "substances"\n'
+        + 'kept = "[{name = \\"biotin\\", amount = 1.0, unit = \\"ml\\", lot = \\"B100\\"}]"\n'
+        + 'other = "[{name = \\"biotin\\", amount = \\"1 ml\\", unit = \\"ml\\", lot = \\"B9\\"},'
+        + ' {name = \\"biotin\\", amount = 2, unit = \\"ml\\", lot = 7}]"\n'
+    )
+    before = chart.read_bytes()
+    for lot in ("B9", "B100", "7"):
+        done = a("lot", lot, expect=None)
+        assert done.exit_code == 0 and "internal error" not in done.stderr
+    assert recall(a, "B100")
+    assert chart.read_bytes() == before

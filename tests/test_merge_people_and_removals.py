@@ -79,12 +79,11 @@ def test_two_different_patients_under_one_id_are_never_merged(
     assert "P-2 was opened on two laptops for two different patients" in said
     assert '"Carla Gómez"' in said and '"Bernd Krause" (born 1970)' in said
     assert "not merged" in said and "nothing was changed here" in said
+    assert "(`mesolog patient rename P-2 NEW-ID`), then sync again" in said
     assert _on_disk(late) == before
     # The way out the sentence gives: this laptop's chart moved to a free id, then sync.
-    late("git", "mv", "patients/P-2.toml", "patients/P-3.toml")
-    chart = late.folder / "patients" / "P-3.toml"
-    chart.write_text(chart.read_text().replace('id = "P-2"\n', 'id = "P-3"\n', 1))
-    late("git", "commit", "-m", "P-2 is P-3", "--", "patients/P-2.toml", "patients/P-3.toml")
+    late("patient", "rename", "P-2", "P-3", "--reason", "two patients opened under P-2")
+    assert git(late.folder, "log", "-1", "--format=%s").strip() == "P-2: renamed to P-3"
     late("sync")
     early("sync")
     for machine in machines:
@@ -95,8 +94,15 @@ def test_two_different_patients_under_one_id_are_never_merged(
     }
     carla = "P-2" if first == 0 else "P-3"
     assert names["Carla Gómez"] == carla
-    found = machines[0]("lot", "H1").stdout
-    assert "Carla Gómez" in found and "Bernd" not in found and "111" in found
+    for machine in machines:  # a recall gives each patient's own contacts
+        found = machine("lot", "H1").stdout
+        assert "Carla Gómez" in found and "Bernd" not in found and "111" in found
+        found = machine("lot", "D1").stdout
+        assert "Bernd Krause" in found and "Carla" not in found and "222" in found
+        assert "222" not in machine("lot", "H1").stdout
+    moved = tomllib.loads(machines[0].chart("P-3").decode())  # the trail says it, everywhere
+    assert moved["amendments"][-1]["changes"] == ["patient.id: P-2 -> P-3"]
+    assert moved["amendments"][-1]["reason"] == "two patients opened under P-2"
 
 
 @pytest.mark.parametrize("name", ["CARLA GOMEZ", "Carla  Gómez"])
@@ -171,9 +177,15 @@ def test_a_complication_removed_on_one_laptop_and_resolved_on_the_other_is_a_con
     assert "wrong one" in reasons
     found = machines[0]("check", expect=1)
     assert "merge conflict: complications was changed two ways" in found.stdout
-    assert "--remove-complication" in found.stdout
+    # Each command in backticks can be copied and run as it reads: no aside inside it.
+    line = " ".join(found.stdout.split())
+    assert "`mesolog amend P-0042 1 --remove-complication NAME --reason ...` (or" in line
+    assert "`--resolve-complication NAME ...` to keep it)" in line
+    assert "giving the right value" not in line
     shown = machines[1]("report", "P-0042")
-    assert "still has a merge conflict on complications" in shown.stderr
+    said = " ".join(shown.stderr.split())
+    assert "still has a merge conflict on complications" in said
+    assert "--remove-complication NAME --reason ...` settles it (or `--resolve" in said
     # Settled by an amend: the removal again, or the complication as it should stay.
     if keep:
         machines[1](

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+from conftest import exported_bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -312,7 +313,6 @@ def test_a_receiver_applying_two_fhir_exports_holds_exactly_the_corrected_record
     from mesolog.errors import AlreadyRecorded
     from mesolog.model import Chart, amended
     from mesolog.model.itemkeys import ExportKeys
-    from mesolog.render import fhir
 
     keys = ExportKeys("6f1b7c1e-5d0a-4c39-9a52-6d3f0c1e4a77", "ab" * 32)
     patient = Patient(id="P-1", created=datetime(2026, 1, 1, tzinfo=UTC))
@@ -332,7 +332,7 @@ def test_a_receiver_applying_two_fhir_exports_holds_exactly_the_corrected_record
         return
     held: dict[str, object] = {}
     for version in (before, after):
-        bundle = fhir.bundle([Chart(patient, (), (version,))], keys)
+        bundle = exported_bundle([Chart(patient, (), (version,))], keys)
         for entry in bundle["entry"]:
             if entry["request"]["method"] == "DELETE":
                 held.pop(entry["request"]["url"], None)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Run, snapshot
+from conftest import Run, is_uid, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -611,7 +611,7 @@ def test_schema_1_uids_are_derived_the_same_everywhere_and_kept_by_the_upgrade(
 def test_ulids_have_the_standard_shape_and_sort_by_time() -> None:
     from datetime import UTC, datetime
 
-    from mesolog.model.identity import derived_uid, is_uid, new_uid, ulid
+    from mesolog.model.identity import derived_uid, new_uid, ulid
 
     assert ulid(1469918176385, bytes(10)) == "01ARYZ6S41" + "0" * 16  # the spec's example time
     made = [new_uid() for _ in range(200)]

@@ -320,20 +320,19 @@ def test_two_ids_that_differ_only_in_case_are_refused_with_a_way_out_that_works(
     b("patient", "new", "p-3", "--name", "Xu Wei")
     b("add", "p-3", *ADD, "--note", "Wei's")
     a("sync")
-    said = refused(b, "P-3", "p-3", "mesolog git mv patients/p-3.toml")
+    said = refused(b, "P-3", "p-3", "(`mesolog patient rename p-3 NEW-ID`), then `mesolog sync`.")
     assert "nothing was pushed" in said
     assert "patients/p-3.toml" not in git(tmp_path / "shared.git", "ls-tree", "-r", "main")
     # The way out the sentence gives.
-    b("git", "mv", "patients/p-3.toml", "patients/P-30.toml")
-    moved = b.folder / "patients" / "P-30.toml"
-    moved.write_text(moved.read_text().replace('id = "p-3"', 'id = "P-30"', 1))
-    b("git", "add", "patients/P-30.toml")
-    b("git", "commit", "-q", "-m", "p-3 is P-30")
+    b("patient", "rename", "p-3", "P-30")
     b("sync")
     a("sync")
-    assert sorted(a.charts()) == ["P-1.toml", "P-2.toml", "P-3.toml", "P-30.toml"]
-    assert [s["notes"] for s in a.sessions("P-30")] == ["Wei's"]
-    a("check")
+    for machine in (a, b):
+        assert sorted(machine.charts()) == ["P-1.toml", "P-2.toml", "P-3.toml", "P-30.toml"]
+        assert [s["notes"] for s in machine.sessions("P-30")] == ["Wei's"]
+        assert machine.sessions("P-3") == []
+        assert "Xu Wei" in machine("patient", "show", "P-30").stdout
+        machine("check")
 
 
 def test_a_remote_that_brings_a_case_twin_of_a_chart_here_is_refused(

@@ -192,6 +192,27 @@ def test_csv_export_imports_back_with_the_zones(run, mapped: Path, tmp_path: Pat
     assert sessions(other / "patients" / "P-0042.toml")[0]["zones"] == sessions(mapped)[0]["zones"]
 
 
+def test_a_json_visit_naming_two_zones_imports_both(run, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A JSON list of visits gives its zones as a list; every zone of it is kept."""
+    visit = {
+        "patient": "Z-1",
+        "date": "2026-11-03",
+        "areas": ["scalp"],
+        "technique": "gun",
+        "depth_mm": 1.5,
+        "anaesthetic": "none",
+        "zones": ["scalp/frontal:40", "scalp/crown:20:1.5"],
+        "products": [{"substance": "biotin", "amount": 1, "unit": "ml", "lot": "B1"}],
+    }
+    visits = tmp_path / "visits.json"
+    visits.write_text(json.dumps([visit]))
+    run("import", str(visits), "--apply")
+    assert sessions(data_dir / "patients" / "Z-1.toml")[0]["zones"] == [
+        {"area": "scalp", "zone": "frontal", "points": 40},
+        {"area": "scalp", "zone": "crown", "points": 20, "amount": 1.5},
+    ]
+
+
 def test_fhir_has_a_body_site_per_zone(run, patient: Path) -> None:  # type: ignore[no-untyped-def]
     run(
         "add",

@@ -145,7 +145,9 @@ class State:
     def clinic(self) -> "Clinic":
         from mesolog.store import Clinic
 
-        return Clinic(self.location().path)
+        clinic = Clinic(self.location().path)
+        clinic.finish_interrupted_renames()  # a rename killed half way (docs/rename.md)
+        return clinic
 
     def reading_clinic(self) -> "Clinic":
         """The clinic of a reading command: a data folder that does not exist is refused."""

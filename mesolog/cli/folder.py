@@ -27,6 +27,7 @@ def check(
     ] = "text",
 ) -> None:
     """Validate every patient file: every problem, one line each as path:line: severity: message, the line of the faulty field. Example: mesolog check"""
+    from mesolog.model.values import latest_recorded
     from mesolog.render import console
     from mesolog.store import history
     from mesolog.store.checkup import check_clinic
@@ -44,7 +45,7 @@ def check(
     except ConfigError as error:
         console.warnings([error.message])
         words = vocabulary.DEFAULT
-    problems, files, note = check_clinic(clinic, date.today(), words)
+    problems, files, note = check_clinic(clinic, latest_recorded(date.today()), words)
     if fmt == "json":
         from mesolog.render.console import to_json
 

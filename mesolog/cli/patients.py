@@ -249,6 +249,35 @@ def patient_edit(
     _changed(f"Patient {chart.patient.id}", chart, path, clinic.notices)
 
 
+@patient_app.command("rename")
+def patient_rename(
+    ctx: typer.Context,
+    patient_id: PatientId,
+    new_id: Annotated[
+        str, typer.Argument(metavar="NEW_ID", help="The chart's new id. Example: P-0043")
+    ],
+    reason: Annotated[
+        str | None, reason_option("two patients opened under one id", required=False)
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Move a chart to a new id: its file, its photos folder and their paths in it; recorded in the chart's trail and one git commit. Example: mesolog patient rename P-2 P-3 --reason "two patients opened under P-2" """
+    from mesolog.render import console
+    from mesolog.store.checkup import check_file
+
+    def errors_of(path: "Path") -> list[str]:  # what `check` calls wrong in the chart
+        found = check_file(path, date.today())
+        return [p.line_text() for p in found if p.severity == "error"]
+
+    state = state_of(ctx)
+    clinic = state.clinic()
+    author = by or state.config().practitioner
+    chart, path = clinic.rename_patient(patient_id, new_id, author, reason, errors_of)
+    changes = (f"  {line}" for line in chart.amendments[-1].changes)
+    console.write("\n".join([f"Patient {patient_id} renamed to {new_id} ({path}):", *changes]))
+    console.warnings(clinic.notices)
+
+
 @course_app.command("edit")
 def course_edit(
     ctx: typer.Context,

@@ -74,7 +74,7 @@ def unsettled(patient_id: str, session: Session) -> list[str]:
 
 def _open_line(patient_id: str, number: int, conflict: Conflict, options: dict[str, str]) -> str:
     top, _, rest = conflict.field.partition(".")
-    from mesolog.model.merging import SETTLING_OPTIONS, two_values
+    from mesolog.model.merging import SETTLING_OPTIONS, keeping, two_values
 
     option = SETTLING_OPTIONS.get(top) or options.get(top, "--" + top.replace("_", "-") + " ...")
     if top == "measurements" and rest:
@@ -84,6 +84,7 @@ def _open_line(patient_id: str, number: int, conflict: Conflict, options: dict[s
         f"session {number} still has a merge conflict on {conflict.field} "
         f"({two_values(conflict.field, conflict.kept, conflict.other)}): "
         f"`mesolog amend {patient_id} {number} {option} --reason ...` settles it"
+        f"{keeping(conflict.field)}"
     )
 
 

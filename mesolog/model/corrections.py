@@ -19,6 +19,7 @@ from dataclasses import replace
 from mesolog.errors import InvalidValue, WhichOne
 from mesolog.model import vocabulary as vocab
 from mesolog.model.amendments import complication_text, substance_text
+from mesolog.model.itemkeys import fresh_keys, with_keys
 from mesolog.model.records import Complication, Session, Substance
 from mesolog.model.values import lot_key
 
@@ -128,7 +129,9 @@ def corrected_substances(
     notes returned with the products (said before the correction is stored). One number given
     twice is refused: which of the two was meant would be a guess."""
     _each_number_once(typed)
-    items = list(session.substances)
+    # Each product keeps its export key through the correction (model.itemkeys): written in
+    # now, carried by a replacement of the same product, new for a product added or changed.
+    items = with_keys(session)
     notes: list[str] = []
     gone: list[Substance] = []
     for text in removed:
@@ -175,8 +178,10 @@ def corrected_substances(
             )
         if before.lot and item.lot and lot_key(before.lot) != lot_key(item.lot):
             notes.append(f"session {session.id}: {_lot_change(index + 1, before, item)}")
-        items[index] = item
-    kept = tuple(s for s in items if not any(s is g for g in gone))
+        items[index] = replace(
+            item, export_key=before.export_key if _same_substance(before, item.name) else None
+        )
+    kept = fresh_keys(session, [s for s in items if not any(s is g for g in gone)])
     if not kept:
         raise InvalidValue(
             "--remove-substance",
@@ -353,10 +358,16 @@ def _conflict_products(session: Session, field: str, text: str) -> list[Given]:
 
     if field == "substances":
         tables = (value(m.group()) for m in _INLINE_TABLE.finditer(text))
+        # A hand-edited value may hold anything: a product is taken only as the chart writes one.
         return [
             (t["name"], float(t.get("amount", 0)), str(t.get("unit", "")), t["lot"])
             for t in tables
-            if isinstance(t, dict) and isinstance(t.get("name"), str) and t.get("lot")
+            if isinstance(t, dict)
+            and isinstance(t.get("name"), str)
+            and isinstance(t.get("lot"), str)
+            and t["lot"]
+            and isinstance(t.get("amount", 0), int | float)
+            and not isinstance(t.get("amount", 0), bool)
         ]
     number = re.fullmatch(r"substances\.(\d+)\.lot", field)
     if not number or not 0 < int(number.group(1)) <= len(session.substances):

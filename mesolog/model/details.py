@@ -17,7 +17,7 @@ from mesolog.model import vocabulary as vocab
 
 # The trail writes changes the way session amendments do ("(none)" for an empty value).
 from mesolog.model.amendments import field_changes
-from mesolog.model.records import Amendment, Chart, Course, Patient
+from mesolog.model.records import Amendment, Chart, Course, Patient, Photo
 from mesolog.model.values import choice, one_line
 
 # What `patient new` and `patient edit` may set, in the order they are shown and compared.
@@ -202,3 +202,35 @@ def with_trail(
         at=at, by=by, reason=one_line(reason or "", "reason").strip(), changes=tuple(changes)
     )
     return replace(chart, amendments=(*chart.amendments, note))
+
+
+# --- a new id ---------------------------------------------------------------------------------
+
+
+def renamed(chart: Chart, new_id: str) -> tuple[Chart, list[str]]:
+    """The chart under ``new_id``: its ``[patient] id`` and every photo kept in the patient's
+    folder (``photos/OLD/...``, which moves with the chart) changed to match; the trail's
+    words for it. A photo elsewhere in the data folder stays where it is (docs/rename.md)."""
+    from mesolog.model.photos import folder
+
+    old_folder, new_folder = folder(str(chart.patient.id)) + "/", folder(new_id) + "/"
+    moved = 0
+
+    def moved_photo(photo: Photo) -> Photo:
+        nonlocal moved
+        if not photo.file.startswith(old_folder):
+            return photo
+        moved += 1
+        return replace(photo, file=new_folder + photo.file[len(old_folder) :])
+
+    sessions = tuple(
+        replace(s, photos=tuple(map(moved_photo, s.photos))) if s.photos else s
+        for s in chart.sessions
+    )
+    lines = [f"patient.id: {chart.patient.id} -> {new_id}"]
+    if moved:
+        lines.append(
+            f"photos: {old_folder[:-1]} -> {new_folder[:-1]} ({moved} photo{'s' * (moved > 1)})"
+        )
+    patient = replace(chart.patient, id=new_id)
+    return replace(chart, patient=patient, sessions=sessions), lines

@@ -33,6 +33,7 @@ from mesolog.model.values import (
     complication,
     depth,
     indication,
+    latest_recorded,
     measurements,
     now,
     number_text,
@@ -568,8 +569,8 @@ def draft_amendment(
     if given.zones:  # replaced, as areas and substances are
         values["zones"] = drafted_zones(given.zones, values.get("areas", old.areas), practice.zones)
     new = replace(old, **values)
-    if not new.voided:
-        validate_session(new, today)
+    if not new.voided:  # the values typed now were judged by today as they were read
+        validate_session(new, latest_recorded(today))
     before = {*session_remarks(old), *_date_remarks(chart, old)}
     remarks += [r for r in (*session_remarks(new), *_date_remarks(chart, new)) if r not in before]
     return Draft(new, (), tuple(remarks), _given_fields(values, measured))

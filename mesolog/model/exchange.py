@@ -113,32 +113,6 @@ def csv_header(per: str, widest: int, names: list[str]) -> list[str]:
     return header + [MEASURE_PREFIX + name for name in names]
 
 
-def per_session(charts: list[Chart], per: str = "session") -> tuple[list[str], list[list[object]]]:
-    """Either form's header and rows, in memory (``export`` streams them: render.exchange): one
-    row per session, its substances in numbered columns, as many as the longest session has;
-    or ``per`` substance, one row per substance given (:func:`per_substance`)."""
-    widest = max((len(s.substances) for c in charts for s in c.sessions), default=1)
-    names = sorted({name for chart in charts for s in chart.sessions for name in s.measurements})
-    rows: list[list[object]] = []
-    for chart in charts:
-        for session in chart.sessions:
-            shared = session_cells(chart, session)
-            measures = measure_cells(session.measurements, names)
-            given = [substance_cells(item, per != "substance") for item in session.substances]
-            if per == "substance":
-                rows += [[*shared, n, *cells, *measures] for n, cells in enumerate(given, 1)]
-            else:
-                blank = [""] * len(NUMBERED_SUBSTANCE_COLUMNS) * (widest - len(given))
-                rows.append(
-                    [*shared, *(cell for cells in given for cell in cells), *blank, *measures]
-                )
-    return csv_header(per, widest, names), rows
-
-
-def per_substance(charts: list[Chart]) -> tuple[list[str], list[list[object]]]:
-    return per_session(charts, "substance")
-
-
 def chart_record(chart: Chart, patient_key: str | None) -> dict[str, object]:
     """The chart as the JSON export writes it: every field, numbers as numbers, the patient's
     key (what its FHIR ids derive from) filled in so a restored chart keeps it."""

@@ -44,7 +44,3 @@ def derived_uid(patient_id: str, number: int, recorded: datetime) -> str:
     digest = hashlib.sha256(f"{patient_id}\x00{number}\x00{recorded.isoformat()}".encode()).digest()
     moment = recorded if recorded.utcoffset() is not None else recorded.replace(tzinfo=UTC)
     return ulid(max(0, int(moment.timestamp() * 1000)), digest)
-
-
-def is_uid(text: str) -> bool:
-    return len(text) == 26 and all(c in CROCKFORD for c in text.upper()) and text[0] in "01234567"

@@ -22,21 +22,14 @@ from typing import Any, NamedTuple
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
-from mesolog.model.drafting import ClinicDefaults
 from mesolog.model.exchange import NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
     FIELDS,
     IGNORED_FIELDS,
     SWAPPABLE,
-    ColumnMap,
     DateGuess,
-    mapped_cells,
-    mapped_columns,
 )
-from mesolog.model.import_map import guess_field as guess_field  # named here too (re-exported)
-from mesolog.model.import_map import is_own_format as is_own_format
-from mesolog.model.import_map import own_map as own_map
 from mesolog.model.import_rows import (
     Drafting,
     Group,
@@ -141,25 +134,6 @@ class ImportPlan:
     @property
     def new_patients(self) -> list[str]:
         return [c.patient_id for c in self.charts.values() if c.new_patient is not None]
-
-
-# --- rows through the map ---------------------------------------------------------------------
-
-
-def mapped_rows(
-    header: list[str], rows: Iterable[list[str]], cmap: ColumnMap, numbers: Iterable[int]
-) -> list[Row]:
-    """Each row as field -> text; ``numbers`` are the rows' numbers in the spreadsheet."""
-    columns = mapped_columns(header, cmap)
-    return [Row(n, mapped_cells(cells, columns)) for n, cells in zip(numbers, rows, strict=False)]
-
-
-def guess_date_format(samples: Iterable[str]) -> str:
-    """The first format that reads every sample (day first before month first)."""
-    guess = DateGuess()
-    for sample in samples:
-        guess.feed(sample)
-    return guess.format
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -341,14 +315,13 @@ def plan_rows(
     how: Drafting,
     people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
     new_ids: Collection[str] = (),
-    keep: bool = True,
 ) -> ImportPlan:
-    """Everything import would do, decided without writing (see :func:`stream_rows`);
-    ``keep`` False (a dry run) counts the sessions of a file over :data:`KEPT_ROWS` rows
-    without holding them (``plan.whole`` says whether it holds them all)."""
+    """Everything import would do, decided without writing (the dry run: see
+    :func:`stream_rows`); the sessions of a file over :data:`KEPT_ROWS` rows are counted
+    without being held (``plan.whole`` says whether it holds them all)."""
     plan = ImportPlan(source.file_name, 0, source.unit)
     for done in stream_rows(plan, source, charts, how, people, new_ids):
-        if not keep and plan.rows_read > KEPT_ROWS:
+        if plan.rows_read > KEPT_ROWS:
             done.count, done.sessions = done.planned, []
             plan.whole = False
     return plan
@@ -406,22 +379,6 @@ def _finish(plan: ImportPlan, sessions: Sessions, typo: TypoCheck) -> None:
     plan.close_new_ids = typo.told_apart + close_new_ids(new)
 
 
-def plan_import(
-    file_name: str,
-    rows: list[Row],
-    date_format: str,
-    charts: Callable[[str], Chart | None],
-    practice: ClinicDefaults,
-    today: date,
-    recorded: datetime,
-    people: Callable[[], Sequence[tuple[str, str | None]]] = tuple,
-    new_ids: Collection[str] = (),
-) -> ImportPlan:
-    """:func:`plan_rows` for rows already in a list."""
-    how = Drafting(practice, date_format, today, recorded)
-    return plan_rows(Source(file_name, lambda: rows, date_format), charts, how, people, new_ids)
-
-
 def _chart_so_far(chart: Chart | None, target: ChartPlan) -> Chart | None:
     if not target.sessions:
         return chart
@@ -475,8 +432,9 @@ def visit_rows(file_name: str, visits: list[Any]) -> Iterator[Row]:
                 else f"has no {PRODUCTS!r} list"
             )
             raise UnreadableImport(f"{file_name}: visit {number} {said}. {VISITS_SHAPE}.")
+        # Complications and zones are read as the CSV export joins them ("x; y").
         shared = {
-            k: _text(v, "; " if k == "complications" else ", ")
+            k: _text(v, "; " if k in ("complications", "zones") else ", ")
             for k, v in visit.items()
             if k != PRODUCTS
         }

@@ -1,10 +1,16 @@
 """The stable keys of what a session holds, for exports a receiver updates by id.
 
-A substance is keyed by what was given (its name, by meaning) and a complication by what
-happened (its name): a correction of a lot, an amount, a severity or an outcome keeps the key;
-a different product or event is a different key. The n-th entry of one name in a session is
-``name#n`` (two vials of one product stay two). Keys need no field in the chart, so every chart
-already written has them, and two machines reading one chart agree (docs/exports.md).
+A substance is keyed by what was given and a complication by what happened (its name): a
+correction of a lot, an amount, a severity or an outcome keeps the key; a different product or
+event is a different key. The n-th entry of one name in a session is ``name#n`` (two vials of
+one product stay two): every chart already written has these keys without a field for them, and
+two machines reading one chart agree (docs/exports.md).
+
+A place in a list moves when an entry before it is taken off, so the first correction of a
+session's products writes each product's key in the chart (``Substance.export_key``), and every
+later correction carries it: a product taken off leaves the others' keys where they were, a
+name corrected to the same meaning keeps its key, and a product added gets a key no entry of
+the session ever had (:func:`fresh_keys`).
 
 Keys that a session held once and holds no more are read back from its correction trail (each
 amendment writes the old list): an export can then tell a receiver to delete them.
@@ -14,11 +20,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from mesolog.model import vocabulary as vocab
-from mesolog.model.records import Patient, Session
+from mesolog.model.records import Patient, Session, Substance
 
 
 class ExportKeys(NamedTuple):
@@ -73,7 +80,66 @@ def keyed(names: Iterable[str]) -> list[str]:
 
 
 def substance_keys(session: Session) -> list[str]:
-    return keyed(s.name for s in session.substances)
+    """Each product's key: the one written in the chart, else its place by name (a session no
+    correction touched since keys were written; such a place skips the keys written)."""
+    items = session.substances
+    # The common case (a session no correction touched): exactly the keys of every export.
+    if not any(item.export_key for item in items):
+        return keyed(item.name for item in items)
+    written = {item.export_key for item in items if item.export_key}
+    seen: dict[str, int] = {}
+    keys: list[str] = []
+    for item in items:
+        if item.export_key and item.export_key not in keys:
+            keys.append(item.export_key)
+            continue
+        base = key_word(item.name)
+        n = seen.get(base, 0) + 1
+        while f"{base}#{n}" in written or f"{base}#{n}" in keys:
+            n += 1
+        seen[base] = n
+        keys.append(f"{base}#{n}")
+    return keys
+
+
+def with_keys(session: Session) -> list[Substance]:
+    """The session's products, each with its key written in (what a correction starts from)."""
+    return [
+        replace(s, export_key=k)
+        for s, k in zip(session.substances, substance_keys(session), strict=True)
+    ]
+
+
+def fresh_keys(session: Session, items: Sequence[Substance]) -> tuple[Substance, ...]:
+    """``items`` (the session's products as a correction leaves them), each product added by it
+    (no key yet) given a key no entry of the session has ever had: ``name#n`` past every place
+    its trail may name (:func:`former_keys` reads the same count back, so once the product is
+    taken off, its key is among those a receiver is told to delete).
+
+    Why that holds: each correction of the products writes the old list out, so the places
+    the trail names for a name plus the entries of that name held never fall; a key given
+    here is at most that count once the correction is written, and :func:`_places` reads
+    every place up to it."""
+    mentioned: list[str] = []
+    for note in session.amendments:
+        for change in note.changes:
+            for old in _old_sides(change, "substances"):
+                mentioned += _substance_names(old)
+    bound = Counter(key_word(name) for name in mentioned)
+    bound.update(key_word(s.name) for s in session.substances)
+    taken = {s.export_key for s in items if s.export_key} | set(substance_keys(session))
+    keyed_items = []
+    for item in items:
+        if item.export_key is None:
+            base = key_word(item.name)
+            n = bound[base] + 1
+            while f"{base}#{n}" in taken:
+                n += 1
+            item = replace(item, export_key=f"{base}#{n}")
+            taken.add(item.export_key or "")
+            bound[base] = n
+        keyed_items.append(item)
+    return tuple(keyed_items)
 
 
 def complication_keys(session: Session) -> list[str]:

@@ -93,11 +93,17 @@ def literal(value: Any) -> str:
     return str(value)
 
 
-# The options of ``amend`` that settle a session's conflict on a list whose item one side
-# removed and the other changed: the removal again, or the item as it should stay.
-SETTLING_OPTIONS = {
-    "complications": "--remove-complication NAME (or --resolve-complication NAME ... to keep it)"
-}
+# The option of ``amend`` that settles a session's conflict on a list whose item one side
+# removed and the other changed: the removal again; or the other option, which keeps the item
+# as it should stay.
+SETTLING_OPTIONS = {"complications": "--remove-complication NAME"}
+KEEPING_OPTIONS = {"complications": "--resolve-complication NAME ..."}
+
+
+def keeping(field: str) -> str:
+    """What to type instead to keep the changed item (" (or `...` to keep it)"), or ""."""
+    option = KEEPING_OPTIONS.get(field.partition(".")[0])
+    return f" (or `{option}` to keep it)" if option else ""
 
 
 def settled(field: str, kept: object, other: object) -> str:

@@ -25,6 +25,10 @@ class Substance:
     concentration: str | None = None
     lot: str | None = None
     expiry: date | None = None
+    # The key its export ids derive from (model.itemkeys), written by the first correction of
+    # the session's products so that no later correction moves it; None: its place by name.
+    # Not part of what was given: two entries alike but for it are the same product.
+    export_key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from mesolog.errors import InvalidPatientId, InvalidValue
 from mesolog.model import vocabulary as vocab
 from mesolog.model.scalars import choice as choice
-from mesolog.model.scalars import needle_length as needle_length
 from mesolog.model.scalars import number as number
 from mesolog.model.scalars import number_text as number_text
 from mesolog.model.scalars import whole as whole
@@ -20,8 +19,8 @@ if TYPE_CHECKING:
 
     from mesolog.model.records import Complication, Substance
 
-# choice, needle_length, number, number_text and whole live in model.scalars, below the records
-# (the table of a session's fields names them), and are re-exported here.
+# choice, number, number_text and whole live in model.scalars, below the records (the table of
+# a session's fields names them), and are re-exported here.
 MAX_DEPTH_MM = 13.0
 # Plausible bounds (anything outside is a typing slip, e.g. 1e-320 or 20 digits): a needle goes
 # in at least 0.1 mm.
@@ -109,6 +108,13 @@ def parse_date(text: str, field_name: str = "date", today: date | None = None) -
 
 # No session predates this: an earlier date is a typing slip (0001-01-01), refused.
 EARLIEST_SESSION_DATE = date(1900, 1, 1)
+
+
+def latest_recorded(today: date) -> date:
+    """The latest date a chart may already hold: a day after this laptop's today, since a
+    laptop ahead in time (Sydney against London) records its own "today" there. What is typed
+    here is judged by this laptop's today; what the chart holds, by this (docs/sharing.md)."""
+    return today + timedelta(days=1)
 
 
 def session_date(text: str, today: date | None = None) -> date:

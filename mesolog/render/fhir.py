@@ -655,7 +655,3 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-def bundle(charts: Iterable[Chart], keys: ExportKeys) -> dict[str, Any]:
-    return {**bundle_head(), "entry": [e for some in chart_entries(charts, keys) for e in some]}

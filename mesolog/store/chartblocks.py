@@ -115,11 +115,9 @@ def schema1_uid(patient_id: str, number: object, recorded: object) -> str | None
     number or its ``recorded`` moment is missing or not a date and time (a date or a time alone
     says nothing of when it was recorded): such a session has no identity to derive, and
     ``check`` names the field. Every derivation goes through here."""
-    if not isinstance(number, int) or isinstance(number, bool):
+    if isinstance(number, bool) or not isinstance(number, int):
         return None
-    if not isinstance(recorded, datetime):
-        return None
-    return derived_uid(patient_id, number, recorded)
+    return derived_uid(patient_id, number, recorded) if isinstance(recorded, datetime) else None
 
 
 def upgraded(text: str, patient_id: str) -> str:

@@ -8,6 +8,7 @@ come from ``store.layout``'s scanner, the same one that edits charts in place.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -44,25 +45,22 @@ def check_file(
 ) -> list[Problem]:
     """Every problem of one chart, each naming the line of its field (``photos``: its pictures
     too; sync checks a chart before its pictures are written)."""
-    try:
-        chart, text = read_chart_file(path, bulk=True)
-    except CorruptFile as error:
-        document = _toml_document(path)
-        if document is None:  # not TOML at all: its first syntax error is all there is to say
-            return [Problem(path, error.line, "error", error.reason)]
-        shaped, data = document
-        try:  # of the wrong shape: every problem, not only the first
-            chart, shape, broken = decode_every_problem(path, data, shaped)
-        except MesologError as error:
-            return [Problem(path, 1, "error", error.message)]
-        text = shaped
+    try:  # a refusal of the file as a whole (a newer schema), from either read: one problem
+        try:
+            chart, text = read_chart_file(path, bulk=True)
+        except CorruptFile as error:
+            document = _toml_document(path)
+            if document is None:  # not TOML at all: its first syntax error is all there is to say
+                return [Problem(path, error.line, "error", error.reason)]
+            text, data = document  # of the wrong shape: every problem, not only the first
+            chart, shape, broken = decode_every_problem(path, data, text)
+        else:
+            shape, broken = [], set()
     except MesologError as error:
         return [Problem(path, 1, "error", error.message)]
-    else:
-        shape, broken = [], set()
     problems = [Problem(path, p.line, "error", p.reason) for p in shape]
     lines = Lines(text)
-    found = _chart_problems(path, lines, chart, broken, today, words)
+    found = [*_chart_problems(path, lines, chart, broken, today, words)]
     found += _photo_problems(path, chart) if photos else []
     # The lines of every finding's place, found in one reading of the text.
     places = lines.lines([place for place, _, _ in found])
@@ -96,36 +94,39 @@ def _chart_problems(
     broken: set[int],
     today: date,
     words: vocab.Vocabulary,
-) -> list[Finding]:
-    problems: list[Finding] = []
+) -> Iterator[Finding]:
     # A course whose name could not be read is reported already; lookups by name skip it.
     named = tuple(c for c in chart.courses if isinstance(c.name, str))
     chart = replace(chart, courses=named)
     mismatch = id_mismatch(path, chart)
     if mismatch:
-        problems.append((("patient", "id"), "error", mismatch))
+        yield ("patient", "id"), "error", mismatch
+    # A session whose fields could not be read (a date written as text) is reported already:
+    # the course's maths leave it out rather than compare a date with nothing.
+    readable = replace(
+        chart, sessions=tuple(s for i, s in enumerate(chart.sessions) if i not in broken)
+    )
     for index, course in enumerate(chart.courses):
         if course.planned_sessions is None or course.interval_days is None:
             continue  # reported already, as of the wrong shape
         for warning in model.course_warnings(course):
             key = "interval_days" if "interval" in warning else "planned_sessions"
-            problems.append((("courses", index, key), "warning", warning))
+            yield ("courses", index, key), "warning", warning
         try:  # dates that put the next session past the year 9999
-            progress.course_progress(chart, course)
+            progress.course_progress(readable, course)
         except MesologError as error:
-            problems.append((("courses", index), "error", error.message))
-    problems += _number_problems(lines, chart)
-    problems += _patient_text_problems(chart)
+            yield ("courses", index), "error", error.message
+    yield from _number_problems(lines, chart)
+    yield from _patient_text_problems(chart)
     previous: date | None = None
     for index, session in enumerate(chart.sessions):
         if index in broken:
             # A field of the wrong shape reads as absent and is reported already; the session's
             # other fields are checked all the same: every problem, not only the first.
-            problems += _rules_of_what_was_read(index, session, today)
+            yield from _rules_of_what_was_read(index, session, today)
             continue
-        problems += _session_problems(chart, index, session, previous, today, words)
+        yield from _session_problems(chart, index, session, previous, today, words)
         previous = session.date
-    return problems
 
 
 def _rules_of_what_was_read(index: int, session: model.Session, today: date) -> list[Finding]:
@@ -153,10 +154,9 @@ _ODD_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _PATIENT_ONE_LINE = ("id", "name", "sex", "phone", "email")
 
 
-def _patient_text_problems(chart: model.Chart) -> list[Finding]:
+def _patient_text_problems(chart: model.Chart) -> Iterator[Finding]:
     """A line break in a patient detail that is one line (refused when typed: a hand edit or
     an older mesolog put it there); one in the patient's note is a warning."""
-    problems: list[Finding] = []
     for key in _PATIENT_ONE_LINE:
         value = getattr(chart.patient, key, None)
         if isinstance(value, str) and _breaks(value, "\n\r" + _ODD_BREAKS):
@@ -164,12 +164,11 @@ def _patient_text_problems(chart: model.Chart) -> list[Finding]:
                 f"patient {key} {shortened(value)} holds a line break; correct it with "
                 f"`mesolog patient edit {chart.patient.id} --{key} ...`"
             )
-            problems.append((("patient", key), "error", message))
+            yield ("patient", key), "error", message
     note = chart.patient.note
     if isinstance(note, str) and _breaks(note, _ODD_BREAKS):
         message = f"the patient's note holds {_breaks(note, _ODD_BREAKS)}, shown as a new line by some programs"
-        problems.append((("patient", "note"), "warning", message))
-    return problems
+        yield ("patient", "note"), "warning", message
 
 
 def _breaks(text: str, which: str) -> str:
@@ -188,26 +187,23 @@ def _photo_problems(path: Path, chart: model.Chart) -> list[Finding]:
     return [(place, "error", why) for place, why in photo_findings(path.parent.parent, chart)]
 
 
-def _number_problems(lines: Lines, chart: model.Chart) -> list[Finding]:
+def _number_problems(lines: Lines, chart: model.Chart) -> Iterator[Finding]:
     """A number two sessions carry (amend and void refuse it), and numbers below 1."""
-    problems: list[Finding] = []
     first: dict[int, int] = {}
     for index, session in enumerate(chart.sessions):
         number, place = session.id, ("sessions", index, "id")
         if not isinstance(number, int):
             continue  # reported already, as of the wrong shape
         if number < 1:
-            message = f"session number {number} must be 1 or more"
-            problems.append((place, "error", message))
+            yield place, "error", f"session number {number} must be 1 or more"
         if number in first:
             other = lines.line(("sessions", first[number], "id"))
             message = (
                 f"session number {number} is also used at line {other}; amend and void refuse "
                 "it until one is renumbered"
             )
-            problems.append((place, "error", message))
+            yield place, "error", message
         first.setdefault(number, index)
-    return problems
 
 
 def _session_problems(
@@ -217,25 +213,22 @@ def _session_problems(
     previous: date | None,
     today: date,
     words: vocab.Vocabulary,
-) -> list[Finding]:
+) -> Iterator[Finding]:
     here: Place = ("sessions", index)
     name = f"session {session.id}"
-    problems: list[Finding] = []
     for number, conflict in enumerate(session.conflicts):
         message = conflict_sentence(str(chart.patient.id), session.id, conflict)
-        problems.append(((*here, "conflicts", number, "field"), "error", message))
+        yield (*here, "conflicts", number, "field"), "error", message
     if session.status not in vocab.STATUSES:
         message = f"{name}: status {session.status!r} must be active or voided"
-        problems.append(((*here, "status"), "error", message))
+        yield (*here, "status"), "error", message
     for problem in model.session_problems(session, today):
-        place = (*here, *problem.field)
-        problems.append((place, "error", f"{name}: {problem.message}"))
+        yield (*here, *problem.field), "error", f"{name}: {problem.message}"
     if previous and session.date < previous:
         message = f"{name} ({session.date.isoformat()}) is dated before the session above it"
-        problems.append(((*here, "date"), "warning", message))
+        yield (*here, "date"), "warning", message
     if session.course and chart.course(session.course) is None:
-        message = f"{name}: no course named {session.course!r}"
-        problems.append(((*here, "course"), "warning", message))
+        yield (*here, "course"), "warning", f"{name}: no course named {session.course!r}"
     odd = _breaks(session.notes, _ODD_BREAKS) if isinstance(session.notes, str) else ""
     if odd:
         message = (
@@ -243,21 +236,18 @@ def _session_problems(
             f"others hide; rewrite them with `mesolog amend {chart.patient.id} {session.id} "
             '--note "..." --reason ...`'
         )
-        problems.append(((*here, "notes"), "warning", message))
+        yield (*here, "notes"), "warning", message
     for area in session.areas:
         if not words.area(area).known:
-            message = f"{name}: area {area!r} is not in the list"
-            problems.append(((*here, "areas"), "warning", message))
+            yield (*here, "areas"), "warning", f"{name}: area {area!r} is not in the list"
     for number, zone in enumerate(session.zones):
         if _unknown_zone(zone):
             message = f"{name}: zone {zone.area}/{zone.zone} is not in the catalogue"
-            problems.append(((*here, "zones", number, "zone"), "warning", message))
+            yield (*here, "zones", number, "zone"), "warning", message
     for number, item in enumerate(session.complications):
         if not words.complication(item.name).known:
             message = f"{name}: complication {item.name!r} is not in the list"
-            place = (*here, "complications", number, "name")
-            problems.append((place, "warning", message))
-    return problems
+            yield (*here, "complications", number, "name"), "warning", message
 
 
 def _unknown_zone(place: model.Zone) -> bool:
@@ -267,14 +257,14 @@ def _unknown_zone(place: model.Zone) -> bool:
 
 
 def conflict_sentence(patient_id: str, number: int, conflict: model.Conflict) -> str:
-    from mesolog.model.merging import SETTLING_OPTIONS, two_values
+    from mesolog.model.merging import SETTLING_OPTIONS, keeping, two_values
 
     option = SETTLING_OPTIONS.get(conflict.field.partition(".")[0], "")
     return (
         f"session {number}: merge conflict: {conflict.field} was changed two ways on two "
         f"machines ({two_values(conflict.field, conflict.kept, conflict.other)}); settle it with "
-        f"`mesolog amend {patient_id} {number} {option + ' ' if option else ''}--reason ...` "
-        "giving the right value"
+        f"`mesolog amend {patient_id} {number} {option + ' ' if option else ''}--reason ...`"
+        f"{keeping(conflict.field) or ' giving the right value'}"
     )
 
 
@@ -320,8 +310,8 @@ def check_clinic(
             problems.append(Problem(path, None, "error", error.message))
             continue
         problems += check_file(path, today, words)
-    problems += _case_twins(clinic, ids)
-    problems += _permission_problems(clinic, ids)
+    problems += _about("error", _case_twins(clinic, ids))
+    problems += _about("warning", _permission_problems(clinic, ids))
     from mesolog.store.sharing import driver_problem
 
     problem = driver_problem(clinic.data_dir)
@@ -332,19 +322,20 @@ def check_clinic(
     leftover = "temporary file left by an interrupted write; safe to delete"
     for path in sorted(clinic.patients_dir.glob(".*.tmp")):  # none when there is no folder
         problems.append(Problem(path, None, "warning", leftover))
-    problems += _uncommitted(clinic)
-    problems += _ignored(clinic)
-    problems += _unsafe_locks(clinic)
+    problems += _about("warning", _uncommitted(clinic))
+    problems += _about("error", _ignored(clinic))
+    from mesolog.store.files import unsafe_locks
+
+    # A `.locks` every writing command refuses (a symbolic link, a file), or a lock in it that
+    # the writes of its chart refuse (a link): an error with their sentence, so that `check`
+    # names what stops the writes.
+    problems += _about("error", unsafe_locks(clinic.lock_dir))
     return problems, len(ids), note
 
 
-def _unsafe_locks(clinic: Clinic) -> list[Problem]:
-    """A `.locks` every writing command refuses (a symbolic link, a file), or a lock in it
-    that the writes of its chart refuse (a link): an error, with their sentence, so `check`
-    names what stops the writes."""
-    from mesolog.store.files import unsafe_locks
-
-    return [Problem(path, None, "error", why) for path, why in unsafe_locks(clinic.lock_dir)]
+def _about(severity: str, found: Iterable[tuple[Path, str]]) -> list[Problem]:
+    """Problems of files as a whole (no line of their own): each file and what is wrong."""
+    return [Problem(path, None, severity, message) for path, message in found]
 
 
 def _photo_sharing(clinic: Clinic) -> tuple[list[Problem], str | None]:
@@ -362,28 +353,22 @@ def _photo_sharing(clinic: Clinic) -> tuple[list[Problem], str | None]:
     return [Problem(clinic.data_dir / ".gitattributes", None, "warning", sentence)], None
 
 
-def _case_twins(clinic: Clinic, ids: list[str]) -> list[Problem]:
+def _case_twins(clinic: Clinic, ids: list[str]) -> Iterator[tuple[Path, str]]:
     """Charts whose ids differ only in case (``P-1`` and ``p-1``): ids are unique ignoring case,
     and commands given either spelling would find one of them only."""
     first: dict[str, str] = {}
-    problems = []
     for patient_id in ids:  # sorted ignoring case: twins are neighbours
         twin = first.setdefault(patient_id.lower(), patient_id)
         if twin != patient_id:
-            problems.append(
-                Problem(
-                    clinic.patients_dir / f"{patient_id}.toml",
-                    None,
-                    "error",
-                    f"patient id {patient_id!r} differs only in case from {twin!r} "
-                    f"({twin}.toml): ids are unique ignoring case; merge the two charts into "
-                    "one, or give one another id",
-                )
+            message = (
+                f"patient id {patient_id!r} differs only in case from {twin!r} ({twin}.toml): "
+                "ids are unique ignoring case; merge the two charts into one, or give one "
+                "another id"
             )
-    return problems
+            yield clinic.patients_dir / f"{patient_id}.toml", message
 
 
-def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:
+def _permission_problems(clinic: Clinic, ids: list[str]) -> Iterator[tuple[Path, str]]:
     """Anything of the data folder that others could read (a clone or an unzip makes 0755 and
     0644): a warning naming the ``chmod`` that fixes it. The next write tightens what it
     touches; this names the rest."""
@@ -392,56 +377,35 @@ def _permission_problems(clinic: Clinic, ids: list[str]) -> list[Problem]:
 
     found = [(clinic.data_dir, 0o700), (clinic.patients_dir, 0o700)]
     found += [(clinic.patients_dir / f"{patient_id}.toml", 0o600) for patient_id in ids]
-    problems = []
     for path, private in found:
         try:
             status = os.lstat(path)
         except OSError:
             continue
         mode = stat.S_IMODE(status.st_mode)
-        if stat.S_ISLNK(status.st_mode) or not mode & ~private:
-            continue
-        problems.append(
-            Problem(
-                path,
-                None,
-                "warning",
-                f"permissions {mode:04o} let others read it; make it private: "
-                f"chmod {private:o} {path}",
-            )
-        )
-    return problems
+        if not stat.S_ISLNK(status.st_mode) and mode & ~private:
+            fix = f"chmod {private:o} {path}"
+            yield path, f"permissions {mode:04o} let others read it; make it private: {fix}"
 
 
-def _uncommitted(clinic: Clinic) -> list[Problem]:
+def _uncommitted(clinic: Clinic) -> Iterator[tuple[Path, str]]:
     """With history on: each chart not yet committed (changed by hand, or mesolog's own change
     that git could not record: ``history.why_uncommitted`` tells them apart)."""
     from mesolog.store import history
 
-    return [
-        Problem(
-            clinic.data_dir / relative,
-            None,
-            "warning",
-            history.why_uncommitted(clinic.data_dir, relative),
-        )
-        for relative in history.uncommitted(clinic.data_dir)
-    ]
+    for relative in history.uncommitted(clinic.data_dir):
+        yield clinic.data_dir / relative, history.why_uncommitted(clinic.data_dir, relative)
 
 
-def _ignored(clinic: Clinic) -> list[Problem]:
+def _ignored(clinic: Clinic) -> Iterator[tuple[Path, str]]:
     """With history on: each chart or photo a .gitignore rule keeps out of history (never
     shared), with the commands that commit it all the same."""
     from mesolog.store import history
 
-    return [
-        Problem(
-            clinic.data_dir / relative,
-            None,
-            "error",
+    for relative in history.ignored(clinic.data_dir):
+        message = (
             "is not in the history: a .gitignore rule makes git ignore it, so it is never "
             f"shared; remove that rule, then `mesolog git add -f -- {relative}` and "
-            f'`mesolog git commit -m "why" -- {relative}`',
+            f'`mesolog git commit -m "why" -- {relative}`'
         )
-        for relative in history.ignored(clinic.data_dir)
-    ]
+        yield clinic.data_dir / relative, message

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from mesolog.errors import (
     CorruptFile,
     DuplicateSession,
+    HistoryError,
     InvalidValue,
     MesologError,
     NothingToChange,
@@ -105,15 +106,13 @@ def _photo_session(chart: Chart, text: str, number: int | None) -> Session:
 
 def _lock_timeout_setting() -> float:
     """``MESOLOG_LOCK_TIMEOUT`` in seconds, else the default; anything else is one sentence."""
-    import math
-
     text = os.environ.get("MESOLOG_LOCK_TIMEOUT", "").strip()
     if not text:
         return LOCK_TIMEOUT_S
     try:
         seconds = float(text)
     except ValueError:
-        seconds = math.nan
+        seconds = 0  # refused below
     if not 0 < seconds <= 3600:  # nan fails too
         raise InvalidValue(
             "MESOLOG_LOCK_TIMEOUT", text, "give the seconds to wait for a busy chart, e.g. 5"
@@ -372,8 +371,7 @@ class Clinic:
                     f"patient {existing.stem} already exists ({existing}); nothing changed."
                 )
             path = self.patients_dir / f"{patient.id}.toml"
-            chart = Chart(patient, courses, ())
-            text = _checked_text(path, None, chart, 0)
+            text = _checked_text(path, None, Chart(patient, courses), 0)
             self._save(path, text, f"{patient.id}: patient created", "")
         return path
 
@@ -540,10 +538,11 @@ class Clinic:
             new = amended(old, edited, now(), by, reason, named)
             # A conflict the correction did not name stays, and is said (docs/corrections.md).
             left_open[:] = unsettled(str(chart.patient.id), new)
-            if new.status != "voided":
+            if new.status != "voided":  # what the chart held may be a day ahead (time zones)
                 from mesolog.model.validation import validate_session
+                from mesolog.model.values import latest_recorded
 
-                validate_session(new, day)
+                validate_session(new, latest_recorded(day))
             stored.append(new)
             sessions = tuple(new if s.id == number else s for s in chart.sessions)
             changed = replace(chart, sessions=sessions)
@@ -562,8 +561,7 @@ class Clinic:
         ``add_photos`` would give: said before any picture is read and decoded."""
         from mesolog.store.codec import read_chart_file
 
-        path = self.path(patient_id)
-        chart, text = read_chart_file(path)
+        chart, text = read_chart_file(self.path(patient_id))
         return _photo_session(chart, text, number)
 
     def add_photos(
@@ -630,7 +628,7 @@ class Clinic:
                 )
             changed = replace(
                 chart,
-                sessions=tuple(new if s is old or s.uid == old.uid else s for s in chart.sessions),
+                sessions=tuple(new if s.uid == old.uid else s for s in chart.sessions),
             )
             return changed, _revised(text, chart, changed), message(chart.patient.id)
 
@@ -682,6 +680,81 @@ class Clinic:
             return new, _revised(text, chart, new), message
 
         return self._change(patient_id, change, by)
+
+    def rename_patient(
+        self,
+        patient_id: str,
+        new_id: str,
+        by: str,
+        reason: str | None = None,
+        errors_of: Callable[[Path], list[str]] | None = None,
+    ) -> tuple[Chart, Path]:
+        """Move a chart to ``new_id``: its file, its photos folder and the photo paths in it,
+        with ``patient.id: OLD -> NEW`` in the chart-level trail and one git commit. Refused,
+        nothing changed: an id taken (ignoring case), a chart ``errors_of`` finds errors in (what
+        `check` calls wrong), or one the shared repository holds already. Safe against a kill:
+        see :mod:`mesolog.store.renaming`."""
+        from mesolog.store import renaming
+
+        check_patient_id(new_id)
+        old_id = self.path(patient_id).stem  # "did you mean" for an unknown id
+        self._refuse_new_id(old_id, new_id)
+        self.ensure_folders()
+        first, second = sorted((old_id, new_id), key=str.lower)
+        with (
+            chart_lock(self.lock_dir, first, self.lock_timeout),
+            chart_lock(self.lock_dir, second, self.lock_timeout),
+        ):
+            path = self.path(old_id)
+            self._refuse_new_id(old_id, new_id)  # again, under the locks
+            # Refused before hand edits are committed (the change a writing command makes first).
+            _refuse_to_move(self.data_dir, path, errors_of(path) if errors_of else [])
+            _, text = self._read_to_change(path)  # a git merge under way is refused here
+            note = renaming.Rename(old_id, new_id, by, reason or "", now().isoformat())
+            after, _ = renaming.renamed_chart(path, text, note)  # refused before any write
+            warning = renaming.carry_out(self.data_dir, self.lock_dir, note)
+            self.notices += [warning] if warning else []
+        return after, self.patients_dir / f"{new_id}.toml"
+
+    def _refuse_new_id(self, old_id: str, new_id: str) -> None:
+        """A new id that is the chart's own, or another chart's (ignoring case), or whose photos
+        folder is there already: refused, nothing changed."""
+        if new_id == old_id:
+            raise NothingToChange(f"{old_id} is the chart's id already; nothing changed.")
+        if new_id.lower() == old_id.lower():
+            raise PatientExists(
+                f"{new_id} differs from {old_id} only in case, and ids are unique ignoring "
+                "case: give another id; nothing changed."
+            )
+        taken = self.find(new_id)
+        if taken is not None:
+            same = "" if taken.stem == new_id else f", which differs from {new_id} only in case"
+            raise PatientExists(
+                f"patient {taken.stem} already exists ({taken}{same}): give another id; "
+                "nothing changed."
+            )
+        from mesolog.model.photos import folder
+
+        pictures = self.data_dir / folder(new_id)
+        if os.path.lexists(pictures):
+            raise PatientExists(
+                f"{pictures} is there already, where {new_id}'s photos would go: move it away "
+                "or give another id; nothing changed."
+            )
+
+    def finish_interrupted_renames(self) -> None:
+        """A rename a killed command left unfinished is carried out (docs/rename.md): every
+        command asks first, at the cost of one listing of the locks folder."""
+        try:
+            names = os.listdir(self.lock_dir)
+        except OSError:
+            return
+        # The notes' names (renaming.NOTE_START), matched here: the module is imported only
+        # when there is one (start-up).
+        if any(n.startswith("rename-") and n.endswith(".json") for n in names):
+            from mesolog.store import renaming
+
+            self.notices += renaming.finish_interrupted(self.data_dir, self.lock_dir)
 
     def edit_course(
         self,
@@ -818,8 +891,7 @@ class Clinic:
                 "this data folder has a clinic identity of its own: FHIR exports of the "
                 "restored charts get other ids than the exporting clinic's (docs/exports.md)"
             )
-        undo: list[tuple[Path, Before]] = []
-        written: list[Path | None] = []
+        undo: list[tuple[Path, Before]] = []  # each chart written, in order
         at, sessions, warning = "", 0, None  # sessions: those really written
         failure: Exception | None = None
         # Each chart announced before it is written: a kill before the commit is committed
@@ -829,9 +901,7 @@ class Clinic:
                 for plan in plans:
                     at = plan.patient_id
                     announce(self.find(at) or self.patients_dir / f"{at}.toml")
-                    path, added = self._import_chart(plan, undo)
-                    written.append(path)
-                    sessions += added
+                    sessions += self._import_chart(plan, undo)
             except (OSError, MesologError) as error:
                 left = self._put_back(undo)
                 failure = _interrupted(error, at, left)
@@ -844,7 +914,7 @@ class Clinic:
                 for _, before in undo:
                     if isinstance(before, Path):
                         before.unlink(missing_ok=True)
-                paths = [p for p in written if p is not None]
+                paths = [path for path, _ in undo]
                 warning = history.record_many(
                     self.data_dir,
                     paths,
@@ -876,9 +946,7 @@ class Clinic:
                 left.append(path.stem)
         return left
 
-    def _import_chart(
-        self, plan: ChartPlan, undo: list[tuple[Path, Before]]
-    ) -> tuple[Path | None, int]:
+    def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> int:
         from mesolog.model.import_rows import content_key, keys_of
         from mesolog.model.importing import session_identity
         from mesolog.model.records import Chart
@@ -903,7 +971,7 @@ class Clinic:
                 if content_key(chart.patient.id, s) not in held and session_identity(s) not in uids
             ]
             if not fresh and text is not None:
-                return None, 0
+                return 0
             taken = {s.id for s in chart.sessions}
             added = []
             for session in fresh:
@@ -921,7 +989,7 @@ class Clinic:
             checked = _checked_text(path, candidate, after, before, bulk=True)
             undo.append((path, self._kept_before_import(path, text) if text is not None else None))
             write_atomically(path, checked)
-        return path, len(added)
+        return len(added)
 
     def _kept_before_import(self, path: Path, text: str) -> Before:
         """A second name for the chart as it is, to put it back if the import stops (its text,
@@ -998,6 +1066,38 @@ def _writable(path: Path, chart: Chart, text: str) -> None:
             f"{mismatch}; correct the id or the file name, then run `mesolog check`; "
             "nothing changed.",
             Lines(text).line(("patient", "id")),
+        )
+
+
+def _refuse_to_move(data_dir: Path, path: Path, errors: list[str]) -> None:
+    """A chart with errors (put right where they are, first), or one this laptop shares with
+    the others already (a new id would reach them as a chart deleted): not renamed."""
+    from mesolog.errors import AlreadyShared, ChartHasErrors
+    from mesolog.store.renaming import shared_as
+
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ChartHasErrors(
+            f"{errors[0]}{more}; `mesolog check` calls this chart wrong: put it right, then "
+            "rename it; nothing changed."
+        )
+    pictures = data_dir / "photos" / path.stem
+    if os.path.islink(pictures) or (os.path.lexists(pictures) and not pictures.is_dir()):
+        raise UnsafeFile(
+            f"{pictures} is a link or a file, not the patient's photos folder; mesolog moves "
+            "only a folder of its own: put it right by hand, then rename; nothing changed."
+        )
+    from mesolog.store.history import index_lock_warning
+
+    locked = index_lock_warning(data_dir) if (data_dir / ".git").exists() else None
+    if locked:  # the rename's commit would fail: refused before anything moves
+        raise HistoryError(f"{locked}; nothing changed.")
+    relative = str(path.relative_to(data_dir))
+    remote = shared_as(data_dir, relative)
+    if remote is not None:
+        raise AlreadyShared(
+            f"{path.stem} is shared already ({remote} holds it): on the other laptops a new id "
+            "would arrive as a chart deleted, which `mesolog sync` refuses; nothing changed."
         )
 
 

@@ -149,17 +149,14 @@ class Lines:
         self.layout: Layout | None = None
 
     def line(self, place: Place) -> int | None:
-        if not self.text:
-            return None
-        if self.layout is None:
+        if self.layout is None and self.text:
             from mesolog.store.layout import LayoutError, scan
 
             try:
                 self.layout = scan(self.text)
             except LayoutError:
                 self.text = ""  # cannot be followed: messages go without a line
-                return None
-        return self.layout.line(place)
+        return None if self.layout is None else self.layout.line(place)
 
     def lines(self, places: list[Place]) -> list[int | None]:
         """The lines of several places at once, the text read no further than the last of them
@@ -623,19 +620,15 @@ def read_regular_file(path: Path) -> bytes:
     not block and is checked again on the open file, in case the name changed in between."""
     import stat
 
+    not_regular = "is not a regular file; skipped, never opened"
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            raise CorruptFile(path, "is not a regular file; skipped, never opened")
+            raise CorruptFile(path, not_regular)
         # Links were vetted by ``Clinic.safe_path``; the file opened is the link's target.
         fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except OSError as error:
-        raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CorruptFile(path, "is not a regular file; skipped, never opened")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CorruptFile(path, not_regular)
             return handle.read()
     except OSError as error:
         raise CorruptFile(path, f"cannot be read ({error.strerror})") from None
-    finally:
-        os.close(fd)

@@ -183,12 +183,7 @@ def remove_value(text: str, place: Place, old: Any) -> str:
         lines = layout.lines
         kept: list[str] = []
         if entry.comment is not None:
-            end = text.find("\n", entry.comment)
-            kept = [
-                _indent(lines[entry.first])
-                + text[entry.comment : len(text) if end < 0 else end]
-                + "\n"
-            ]
+            kept = [_indent(lines[entry.first]) + text[entry.comment :].partition("\n")[0] + "\n"]
         return _join(lines[: entry.first], kept, lines[entry.last + 1 :])
     elements = layout.elements(place)
     if elements and isinstance(old, list):
@@ -291,21 +286,15 @@ def _insert_block(layout: Layout, anchor: int, block: str) -> str:
     return _join(head, piece, tail)
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, dict) or (
-        isinstance(value, list) and any(isinstance(v, dict) for v in value)
-    ):
-        return _inline(value)
-    return toml_value(value)
-
-
-def _inline(value: Any) -> str:
+def _value(value: Any, inline: bool = False) -> str:
+    """``value`` as written after ``key = ``: as tomli_w writes it, but a table, and a list
+    holding one, inline (on the key's line), with every list inside them."""
     if isinstance(value, dict):
-        inner = ", ".join(f"{toml_key(k)} = {_inline(v)}" for k, v in value.items())
+        inner = ", ".join(f"{toml_key(k)} = {_value(v, inline=True)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
-    return _value(value)
+    if isinstance(value, list) and (inline or any(isinstance(v, dict) for v in value)):
+        return "[" + ", ".join(_value(v, inline=True) for v in value) + "]"
+    return toml_value(value)
 
 
 def _header(place: Place) -> str:

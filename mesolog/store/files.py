@@ -81,7 +81,6 @@ def _open_own_file(path: Path, flags: int) -> int:
     truncate or write its target, outside the data folder) and only if it is a regular file."""
     import stat
 
-    not_regular = UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
     try:
         fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
     except OSError:
@@ -91,7 +90,7 @@ def _open_own_file(path: Path, flags: int) -> int:
         raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise not_regular
+        raise UnsafeFile(f"{path} is not a regular file; mesolog leaves it alone. Remove it.")
     return fd
 
 
@@ -110,39 +109,30 @@ def create_exclusively(path: Path, text: str) -> None:
 def make_lock_dir(lock_dir: Path) -> None:
     """The locks' folder, created private; a symbolic link there is refused, never followed: the
     lock files (and an import's backups) would be made, and truncated, in its target."""
-    unsafe = unsafe_lock_dir(lock_dir)
+    unsafe = unsafe_own_file(lock_dir, folder=True)
     if unsafe:
         raise UnsafeFile(unsafe)
     make_private_dir(lock_dir)
 
 
-def unsafe_lock_dir(lock_dir: Path) -> str | None:
-    """Why the locks' folder cannot be used (a symbolic link, or a file where the folder goes),
-    or None: the one sentence every writing command refuses with and `check` reports."""
-    if os.path.islink(lock_dir):
-        return f"{lock_dir} is a symbolic link; mesolog never writes through one. Remove it."
-    if os.path.lexists(lock_dir) and not os.path.isdir(lock_dir):
-        return (
-            f"{lock_dir} is a file, where mesolog keeps its locks in a folder; mesolog leaves "
-            "it alone. Remove it."
-        )
-    return None
-
-
-def unsafe_own_file(path: Path) -> str | None:
-    """Why a file of ours (a lock) cannot be used (a symbolic link, or not a regular file),
-    or None: the sentence a write refuses with and `check` reports."""
+def unsafe_own_file(path: Path, folder: bool = False) -> str | None:
+    """Why a file of ours (a lock), or with ``folder`` the locks' folder, cannot be used (a
+    symbolic link, or not a regular file, or a file where the folder goes), or None: the one
+    sentence every write refuses with and `check` reports."""
     if os.path.islink(path):
         return f"{path} is a symbolic link; mesolog never writes through one. Remove it."
-    if os.path.lexists(path) and not os.path.isfile(path):
-        return f"{path} is not a regular file; mesolog leaves it alone. Remove it."
+    if os.path.lexists(path) and not (os.path.isdir(path) if folder else os.path.isfile(path)):
+        what = (
+            "a file, where mesolog keeps its locks in a folder" if folder else "not a regular file"
+        )
+        return f"{path} is {what}; mesolog leaves it alone. Remove it."
     return None
 
 
 def unsafe_locks(lock_dir: Path) -> list[tuple[Path, str]]:
     """The locks' folder, or each lock file in it, that every write of it refuses (for
     `check`), with the sentence of the refusal."""
-    unsafe = unsafe_lock_dir(lock_dir)
+    unsafe = unsafe_own_file(lock_dir, folder=True)
     if unsafe:
         return [(lock_dir, unsafe)]
     found = sorted(lock_dir.glob("*.lock")) if lock_dir.is_dir() else []

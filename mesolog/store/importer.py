@@ -132,7 +132,7 @@ def prepare(
         return found
     how = replace(how, date_format=found.date_format)
     # A dry run counts the sessions of a long file without keeping them (see apply).
-    return plan_.plan_rows(found, _charts(clinic), how, clinic.people, options.new_ids, False)
+    return plan_.plan_rows(found, _charts(clinic), how, clinic.people, options.new_ids)
 
 
 def apply(

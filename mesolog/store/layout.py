@@ -91,6 +91,15 @@ _SIMPLE_LINE = re.compile(
     r"[ \t]*(#[^\n]*)?(?:\r?\n|\Z)"
 )
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
+# A string by its opening quotes: a basic one ends at the first unescaped quote on its line, a
+# literal one at the next quote; a multi-line one at the first three quotes (not escaped, in a
+# basic one), and up to two more quotes just before them belong to its content.
+_STRINGS = {
+    '"': re.compile(r'"(?:[^"\\\n]|\\.)*"', re.DOTALL),
+    "'": re.compile(r"'[^'\n]*'"),
+    '"""': re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""(?:"{0,2})', re.DOTALL),
+    "'''": re.compile(r"'''(?:[^']|'(?!''))*'''(?:'{0,2})"),
+}
 _SCALAR = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?"
     r"|[^\s,\]\}#]+"
@@ -150,15 +159,10 @@ class _Scanner:
         parts: list[str] = []
         while True:
             self.spaces()
-            c = self.peek()
-            if c == '"':
-                start = self.i
-                self.basic_string()
+            c, start = self.peek(), self.i
+            if c in ('"', "'"):  # a quoted key, as TOML reads it
+                self.string(c)
                 parts.append(tomllib.loads("k = " + self.text[start : self.i])["k"])
-            elif c == "'":
-                start = self.i
-                self.literal_string()
-                parts.append(self.text[start + 1 : self.i - 1])
             else:
                 found = _BARE.match(self.text, self.i)
                 if not found:
@@ -172,50 +176,20 @@ class _Scanner:
 
     # -- values --
 
-    def basic_string(self) -> None:
-        j = self.i + 1
-        while j < self.n and self.text[j] != '"':
-            if self.text[j] == "\n":
-                break
-            j += 2 if self.text[j] == "\\" else 1
-        if j >= self.n or self.text[j] != '"':
-            raise self.fail("unterminated string")
-        self.i = j + 1
-
-    def literal_string(self) -> None:
-        j = self.text.find("'", self.i + 1)
-        if j < 0 or "\n" in self.text[self.i : j]:
-            raise self.fail("unterminated string")
-        self.i = j + 1
-
-    def multiline_string(self, quote: str) -> None:
-        delimiter = quote * 3
-        j = self.i + 3
-        while True:
-            if j >= self.n:
-                raise self.fail("unterminated multi-line string")
-            if quote == '"' and self.text[j] == "\\":
-                j += 2
-            elif self.text.startswith(delimiter, j):
-                k = j + 3
-                while k < self.n and self.text[k] == quote and k - j < 5:
-                    k += 1  # up to two quotes may end the content just before the delimiter
-                self.i = k
-                return
-            else:
-                j += 1
+    def string(self, opening: str) -> None:
+        """Skip a string that starts with ``opening`` (a key of ``_STRINGS``)."""
+        found = _STRINGS[opening].match(self.text, self.i)
+        if found is None:
+            raise self.fail(
+                "unterminated multi-line string" if len(opening) == 3 else "unterminated string"
+            )
+        self.i = found.end()
 
     def value(self) -> bool:
         """Skip one value; True if a comment lies inside it."""
         c = self.peek()
-        if self.text.startswith('"""', self.i) or self.text.startswith("'''", self.i):
-            self.multiline_string(c)
-            return False
-        if c == '"':
-            self.basic_string()
-            return False
-        if c == "'":
-            self.literal_string()
+        if c in ('"', "'"):
+            self.string(c * 3 if self.text.startswith(c * 3, self.i) else c)
             return False
         if c == "[":
             return self.items("]", keyed=False)

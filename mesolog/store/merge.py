@@ -468,13 +468,10 @@ def _refuse_two_people(base: Parts, ours: Parts, theirs: Parts, patient_id: str)
     here, there = (_values(p.tables["patient"]) for p in (ours, theirs))
     if merging.same_person(here, there, not ours.sessions.keys().isdisjoint(theirs.sessions)):
         return
-    chart = f"patients/{patient_id}.toml"
     raise CannotMerge(
         f"{patient_id} was opened on two laptops for two different patients, {_who(here)} here "
         f"and {_who(there)} on the other, and they were not merged: move this laptop's chart to "
-        f"a free id (`mesolog git mv {chart} patients/NEW-ID.toml`, change its line "
-        f'`id = "{patient_id}"` to `id = "NEW-ID"`, `mesolog git commit -m "{patient_id} is '
-        f'NEW-ID" -- {chart} patients/NEW-ID.toml`), then sync again'
+        f"a free id (`mesolog patient rename {patient_id} NEW-ID`), then sync again"
     )
 
 

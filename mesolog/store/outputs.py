@@ -62,12 +62,10 @@ def save_lines(folder: Path, lines: Iterable[tuple[str, str]], force: bool = Fal
             handle.close()
             (folder / f".{name}.partial").unlink(missing_ok=True)
         raise
-    written = []
     for name, handle in sorted(handles.items()):
         handle.close()
         os.replace(folder / f".{name}.partial", folder / name)
-        written.append(folder / name)
-    return written
+    return [folder / name for name in sorted(handles)]
 
 
 def _no_folder(path: Path) -> NoSuchFolder:

@@ -308,9 +308,7 @@ def case_twins_way_out(remote: str, here: dict[str, Entry], there: dict[str, Ent
             f"not synced: {remote} has the chart {named(Path(theirs).stem)} and this laptop "
             f"{named(old)}, ids that differ only in case (ids are unique ignoring case); "
             "nothing was changed here and nothing was pushed: give this laptop's chart another "
-            f"id: `mesolog git mv {named(mine)} patients/NEW-ID.toml`, write NEW-ID as the id "
-            "in its [patient] table, `mesolog git add patients/NEW-ID.toml`, `mesolog git "
-            f'commit -m "{named(old)} is NEW-ID"`, then `mesolog sync`.'
+            f"id (`mesolog patient rename {named(old)} NEW-ID`), then `mesolog sync`."
         )
     return None
 
