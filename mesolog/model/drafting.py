@@ -531,6 +531,21 @@ def _settled(
     return tuple(items)
 
 
+def _kept_photos(old: Session, named: tuple[Photo, ...]) -> tuple[Photo, ...]:
+    """The pictures ``amend --photo`` names: each one the session holds keeps its record (view,
+    stage, size, checksum); a bare path beside ``photo add``'s records is refused."""
+    held = {p.file: p for p in old.photos}
+    added = [p.file for p in named if p.file not in held]
+    if added and any(p.sha256 for p in old.photos):
+        raise InvalidValue(
+            "--photo",
+            added[0],
+            "this session's pictures were added with `mesolog photo add`, which adds "
+            "another with its view and stage; --photo keeps only the ones it names",
+        )
+    return tuple(held.get(p.file, p) for p in named)
+
+
 def draft_amendment(
     old: Session,
     given: Given,
@@ -557,17 +572,8 @@ def draft_amendment(
         remarks += [Remark("substance", text) for text in notes]
         remarks += new_product_remarks(chart, tuple(item for _, item in typed), words)
         values["substances"] = fixed
-    if "photos" in values:  # a picture the session holds keeps its record (view, stage, size)
-        held = {p.file: p for p in old.photos}
-        added = [p.file for p in values["photos"] if p.file not in held]
-        if added and any(p.sha256 for p in old.photos):  # a bare path beside `photo add` records
-            raise InvalidValue(
-                "--photo",
-                added[0],
-                "this session's pictures were added with `mesolog photo add`, which adds "
-                "another with its view and stage; --photo keeps only the ones it names",
-            )
-        values["photos"] = tuple(held.get(p.file, p) for p in values["photos"])
+    if "photos" in values:
+        values["photos"] = _kept_photos(old, values["photos"])
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:
