@@ -5,7 +5,7 @@ always be able to read it. Two kinds of problem are said on stderr, one sentence
 
 - the merge conflicts a sync left open, each with the command that settles it: a session's
   (``model.amendments.unsettled``) and those of the chart's own details, the patient's and the
-  courses' (``[[conflicts]]`` at the chart's level, read here from the text);
+  courses' (``[[conflicts]]`` at the chart's level, read from the text: ``store.settling``);
 - the hand edits that make every writing command refuse the chart, which ``mesolog check``
   names too: a ``[patient] id`` that is not the file's name, two sessions with one number, a
   file that is a second name (a link) of another chart.
