@@ -80,7 +80,8 @@ def export(
         if one is not None:
             from mesolog.store.settling import chart_conflicts
 
-            yield noted(one[0], bool(chart_conflicts(one[1])))
+            chart, text = one  # the details' conflicts are in the text the chart was read from
+            yield noted(chart, bool(chart_conflicts(text)))
             return
         for entry in clinic.entries():
             if entry.chart is None:
