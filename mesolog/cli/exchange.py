@@ -71,25 +71,29 @@ def export(
     clinic = state_of(ctx).reading_clinic()
     problems: list[tuple[str, str]] = []
     # One patient's chart is read here: an unknown patient is refused before anything is written.
-    one = clinic.load(patient_id) if patient_id is not None else None
+    one = clinic.read_with_text(patient_id) if patient_id is not None else None
 
     conflicted: list[str] = []
 
     def charts() -> Iterator["Chart"]:
         """The charts as they are read (an export never holds the clinic whole)."""
         if one is not None:
-            yield noted(one)
+            from mesolog.store.settling import chart_conflicts
+
+            chart, text = one  # the details' conflicts are in the text the chart was read from
+            yield noted(chart, bool(chart_conflicts(text)))
             return
         for entry in clinic.entries():
             if entry.chart is None:
                 problems.append((entry.patient_id, str(entry.error)))
                 console.warnings([f"{entry.patient_id} left out: {entry.error}"])
             else:
-                yield noted(entry.chart)
+                yield noted(entry.chart, entry.details_in_conflict)
         console.warnings(clinic.notices)
 
-    def noted(chart: "Chart") -> "Chart":
-        if any(s.conflicts for s in chart.sessions):
+    def noted(chart: "Chart", details_in_conflict: bool) -> "Chart":
+        # A conflict in a session or in the chart's own details (the patient's, a course's).
+        if details_in_conflict or any(s.conflicts for s in chart.sessions):
             conflicted.append(chart.patient.id)
         return chart
 
@@ -117,7 +121,7 @@ def export(
             [
                 f"{charts_word} merge conflicts still open ({', '.join(conflicted)}): the "
                 "export holds the value each kept meanwhile; `mesolog report ID` names them "
-                "and the amend that settles each"
+                "and the command that settles each"
             ]
         )
     fail_if_left_out(problems)

@@ -74,9 +74,19 @@ def report(
     chart, text = read_chart_file(path)
     sessions = progress.in_window(chart.sessions, begin, end, last)
     today = date.today()
+    from mesolog.store.reading import details_lines
+
+    # A Markdown report lists the open conflicts of the chart's details itself (docs/reading.md).
     show_report(
         ctx,
-        lambda form: report_view.report(chart, sessions, today, form, audit),
+        lambda form: report_view.report(
+            chart,
+            sessions,
+            today,
+            form,
+            audit,
+            details_lines(clinic, path, text) if form == "markdown" else (),
+        ),
         f"mesolog report {chart.patient.id}",
     )
     # A value a merge kept is not yet the chart's word, and a hand edit can make the chart

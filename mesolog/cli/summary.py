@@ -29,14 +29,23 @@ def summary(
 
     state = state_of(ctx)
     clinic = state.reading_clinic()
-    chart = clinic.load(patient_id)
+    from mesolog.store.reading import details_in_conflict, details_lines
+
+    chart, text = clinic.read_with_text(patient_id)
     today = date.today()
     pictures = {}
     if any(s.photos for s in chart.active_sessions):  # Pillow only for a chart with photos
         from mesolog.store.photos import page_pictures
 
         pictures = page_pictures(clinic.data_dir, chart)
-    page = summary_page(chart, state.config().clinic_details(), today, __version__, pictures)
+    page = summary_page(
+        chart,
+        state.config().clinic_details(),
+        today,
+        __version__,
+        pictures,
+        details_in_conflict(text),
+    )
     # Without --output: ID-summary-DATE.html here, a new name each day (and an existing file is
     # never replaced without --force).
     default = Path(f"{chart.patient.id}-summary-{today.isoformat()}.html")
@@ -47,7 +56,8 @@ def summary(
 
     # The page says so itself too ("Awaiting the practitioner's decision").
     console.warnings(
-        [line for s in chart.active_sessions for line in unsettled(chart.patient.id, s)]
+        details_lines(clinic, clinic.path(patient_id), text)
+        + [line for s in chart.active_sessions for line in unsettled(chart.patient.id, s)]
     )
     if open_it:
         import webbrowser

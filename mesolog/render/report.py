@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -158,7 +158,11 @@ def report(
     today: date,
     fmt: str = "table",
     audit: bool = False,
+    details_open: Sequence[str] = (),
 ) -> None:
+    """The report in ``fmt``; ``details_open``: the lines of the chart's own details still in
+    conflict (``store.reading.details_lines``), which a Markdown report lists (a table's are
+    said on stderr by the command)."""
 
     if fmt == "json":
         write(to_json(report_data(chart, sessions, today)))
@@ -167,7 +171,7 @@ def report(
         machine_output(fmt, keys(SESSIONS), machine_rows(SESSIONS, _session_rows(chart, sessions)))
         return
     if fmt == "markdown":
-        write(report_markdown(chart, sessions, today, audit))
+        write(report_markdown(chart, sessions, today, audit, details_open))
         return
     out = console()
     for part in report_parts(chart, sessions, today, audit, out.width):
@@ -175,7 +179,13 @@ def report(
         out.print()
 
 
-def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, audit: bool) -> str:
+def report_markdown(
+    chart: Chart,
+    sessions: tuple[Session, ...],
+    today: date,
+    audit: bool,
+    details_open: Sequence[str] = (),
+) -> str:
     """The whole report as Markdown: header, sessions, progress, measurements, complications,
     products and lots (and the audit trail with ``--audit``), user text escaped."""
     from mesolog.model.amendments import unsettled
@@ -188,7 +198,8 @@ def report_markdown(chart: Chart, sessions: tuple[Session, ...], today: date, au
         out.append("No sessions in this window.\n")
     # A value a merge kept is not yet the chart's word: a saved report says so itself (on a
     # screen the lines go to stderr, under the table).
-    still_open = [line for s in sessions for line in unsettled(chart.patient.id, s)]
+    still_open = [*details_open]
+    still_open += [line for s in sessions for line in unsettled(chart.patient.id, s)]
     if still_open:
         out += ["## Merge conflicts still open", ""]
         out += [f"- {markdown_text(line)}" for line in still_open] + [""]

@@ -20,7 +20,7 @@ The page is a list of sections (:func:`summary_page`), each a function of the ch
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from mesolog.errors import inert
@@ -28,6 +28,7 @@ from mesolog.model import Chart, Session, Substance
 from mesolog.model import progress as prog
 from mesolog.model.aftercare import ClinicDetails
 from mesolog.model.amendments import severity_text
+from mesolog.model.records import Conflict
 from mesolog.model.values import amount_text, number_text
 from mesolog.render.console import counted
 
@@ -102,9 +103,11 @@ def summary_page(
     today: date,
     version: str = "",
     pictures: Mapping[str, bytes] | None = None,
+    details_open: Sequence[Conflict] = (),
 ) -> str:
     """The whole page as one HTML document (active sessions only; voided ones are left out).
-    ``pictures``: small copies of the photos it shows, by file (``store.photos.page_pictures``)."""
+    ``pictures``: small copies of the photos it shows, by file (``store.photos.page_pictures``);
+    ``details_open``: the chart's own details still in conflict (``store.reading``)."""
     from mesolog.render.pictures import injection_map_section, photos_section
 
     patient = chart.patient
@@ -118,7 +121,7 @@ def summary_page(
         _clinic_header(practice, sessions),
         _patient_section(chart),
         _course_section(chart, today),
-        _open_section(sessions),
+        _open_section(sessions, details_open),
         _sessions_section(sessions),
         _complications_section(sessions),
         _measurements_section(sessions),
@@ -271,10 +274,16 @@ def _complications_section(sessions: tuple[Session, ...]) -> str:
     return f'<section id="complications"{small}><h2>Complications</h2>{body}</section>'
 
 
-def _open_section(sessions: tuple[Session, ...]) -> str:
+def _open_section(sessions: tuple[Session, ...], details: Sequence[Conflict]) -> str:
     """Values two records disagree on (a merge conflict not yet settled): the page shows the
-    value kept meanwhile, so it says which, before anyone reads it as final."""
+    value kept meanwhile, so it says which, before anyone reads it as final. The chart's own
+    details (the patient's, a course's) come first, as the page does."""
     items = [
+        f"<li>Chart details, {_free(c.field)}: {_free(c.kept)} shown, {_free(c.other)} also "
+        "recorded</li>"
+        for c in details
+    ]
+    items += [
         f"<li>Session of {_whole(item.date.isoformat())}, {_free(c.field)}: "
         f"{_free(c.kept)} shown, {_free(c.other)} also recorded</li>"
         for item in sessions

@@ -5,7 +5,7 @@ always be able to read it. Two kinds of problem are said on stderr, one sentence
 
 - the merge conflicts a sync left open, each with the command that settles it: a session's
   (``model.amendments.unsettled``) and those of the chart's own details, the patient's and the
-  courses' (``[[conflicts]]`` at the chart's level, read here from the text);
+  courses' (``[[conflicts]]`` at the chart's level, read from the text: ``store.settling``);
 - the hand edits that make every writing command refuse the chart, which ``mesolog check``
   names too: a ``[patient] id`` that is not the file's name, two sessions with one number, a
   file that is a second name (a link) of another chart.
@@ -23,27 +23,28 @@ from typing import TYPE_CHECKING, Any
 from mesolog.errors import SHOWN_VALUE_CHARS
 
 if TYPE_CHECKING:
-    from mesolog.model.records import Chart
+    from mesolog.model.records import Chart, Conflict
     from mesolog.store.clinic import Clinic
 
 CHECK_LISTS = "`mesolog check` lists them"
 
 
-def chart_conflicts(text: str) -> list[dict[str, Any]]:
-    """The conflicts a merge left in the chart's own details (``[[conflicts]]``), as written."""
-    if "[[conflicts]]" not in text:  # nearly every chart: no second parse
-        return []
-    import tomllib
+def details_in_conflict(text: str) -> list[Conflict]:
+    """The chart's own details still in conflict, as a page shows them: the field, the value
+    the chart holds meanwhile and the one also recorded (each cut as messages quote it)."""
+    from mesolog.model.records import Conflict
+    from mesolog.store.settling import chart_conflicts
 
-    try:  # the text read as a chart already; a compiled parser may be laxer than tomllib
-        entries = tomllib.loads(text).get("conflicts", [])
-    except tomllib.TOMLDecodeError:
-        return []
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+    return [
+        Conflict(str(e.get("field")), _cut(str(e.get("kept", ""))), _cut(str(e.get("other", ""))))
+        for e in chart_conflicts(text)
+    ]
 
 
 def open_conflicts(chart: Chart, text: str) -> int:
     """How many merge conflicts the chart holds open, in its sessions and its own details."""
+    from mesolog.store.settling import chart_conflicts
+
     return sum(len(s.conflicts) for s in chart.sessions) + len(chart_conflicts(text))
 
 
@@ -114,13 +115,25 @@ def chart_notes(clinic: Clinic, path: Path, chart: Chart, text: str) -> list[str
     if target is not None:  # the rest is said of the chart's own file, which commands change
         notes.append(f"{path} is {second_name_sentence(target)}")
         path = clinic.patients_dir / f"{target}.toml"
-    patient_id = path.stem
     found = flaws(path, chart)
     if found:
         notes.append(flaws_sentence(path, found))
-    notes += [chart_conflict_line(patient_id, path, e) for e in chart_conflicts(text)]
-    notes += [line for s in chart.sessions for line in unsettled(patient_id, s)]
+    notes += _details_lines(path, text)
+    notes += [line for s in chart.sessions for line in unsettled(path.stem, s)]
     return notes
+
+
+def details_lines(clinic: Clinic, path: Path, text: str) -> list[str]:
+    """The open conflicts of the chart's own details, one line each with the command that
+    settles it (said of the chart's own file when ``path`` is a second name of it)."""
+    target = clinic.second_name(path.stem)
+    return _details_lines(clinic.patients_dir / f"{target}.toml" if target else path, text)
+
+
+def _details_lines(path: Path, text: str) -> list[str]:
+    from mesolog.store.settling import chart_conflicts
+
+    return [chart_conflict_line(path.stem, path, e) for e in chart_conflicts(text)]
 
 
 def clinic_notes(

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
+from typing import Any
 
 from mesolog.errors import WouldLoseHandEdits
 from mesolog.model.details import settle_command
 from mesolog.model.merging import settled
+
+
+def chart_conflicts(text: str) -> list[dict[str, Any]]:
+    """The conflicts a merge left in the chart's own details (``[[conflicts]]``), as written."""
+    if "[[conflicts]]" not in text:  # nearly every chart: no second parse
+        return []
+    try:  # the text read as a chart already; a compiled parser may be laxer than tomllib
+        entries = tomllib.loads(text).get("conflicts", [])
+    except tomllib.TOMLDecodeError:
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
 def settle_chart_conflicts(text: str, fields: Iterable[str]) -> tuple[str, list[str]]:

@@ -420,13 +420,24 @@ def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[st
     odd = odd_files(data_dir)
     if odd:
         raise SyncFailed(f"pulled from {shown}, but {odd}; nothing was pushed.")
-    changed = history.output(data_dir, "diff", "--name-only", planned.head, target) or ""
-    names = [Path(n).stem for n in changed.splitlines() if n.startswith("patients/")]
-    report.append(
-        f"pulled from {shown}: "
-        + (", ".join(names) + " updated" if names else "nothing new in the charts")
+    changed = history.output(
+        data_dir, "diff", "--name-status", "--no-renames", planned.head, target
     )
+    report.append(f"pulled from {shown}: {pulled_charts(changed or '')}")
     return planned.clashes
+
+
+def pulled_charts(name_status: str) -> str:
+    """What a pull did to the charts, from ``git diff --name-status``: those this laptop never
+    had are new, the others updated (``P-3 new; P-1, P-2 updated``). A pull never takes a chart
+    away: the remote deleting one is refused before."""
+    kinds: dict[str, list[str]] = {"new": [], "updated": []}
+    for line in name_status.splitlines():
+        status, _, name = line.partition("\t")
+        if name.startswith("patients/") and name.endswith(".toml"):
+            kinds["new" if status == "A" else "updated"].append(Path(name).stem)
+    said = [f"{', '.join(ids)} {kind}" for kind, ids in kinds.items() if ids]
+    return "; ".join(said) or "nothing new in the charts"
 
 
 def _files_refusal(
