@@ -1,0 +1,89 @@
+"""Normal use never blocks a clinic: what one laptop pushes, every other laptop's sync takes
+(docs/sharing.md, "What a remote may bring into a chart", "Hand edits" and "What a laptop
+pushes").
+
+Real git: a bare remote and two laptops made with `mesolog init --git`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from test_sharing import ADD, Machine, git
+from test_sharing import git_identity as git_identity  # autouse: a private git config per test
+from test_sharing_hostile import laptops as laptops  # a fixture: two synced laptops
+from test_sharing_hostile import refused
+from test_sharing_hostile import shared_clinic as shared_clinic  # the fixture behind laptops
+
+
+def substances(machine: Machine, patient: str, number: int) -> list[dict]:  # type: ignore[type-arg]
+    chart = tomllib.loads(machine.chart(patient).decode())
+    found = next(s for s in chart["sessions"] if s["id"] == number)
+    return list(found["substances"])
+
+
+def test_a_product_retyped_where_the_catalogue_lacks_it_keeps_its_category_and_syncs(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, b = laptops
+    b("config", "set", "products", "peptide mix")
+    b("config", "set", "products.peptide mix", "peptide")
+    session = [*ADD]
+    session[session.index("dutasteride 0.01%:1ml:LOT D2411")] = "peptide mix:2ml:LOT PX1"
+    b("add", "P-2", *session, "--note", "peptide")
+    b("sync")
+    # The laptops share one config file here: a's catalogue lacks the word once it is gone.
+    Path(os.environ["MESOLOG_CONFIG"]).unlink()
+    a("sync")
+    assert substances(a, "P-2", 2)[0]["category"] == "peptide"
+    a(
+        "amend",
+        "P-2",
+        "2",
+        "--substance",
+        "#1=peptide mix:2ml:LOT PX1",
+        "--note",
+        "x",
+        "--reason",
+        "y",
+    )
+    assert substances(a, "P-2", 2)[0]["category"] == "peptide"
+    a("sync")
+    b("sync")
+    assert substances(b, "P-2", 2) == substances(a, "P-2", 2)
+
+
+def test_a_category_changed_alone_on_the_remote_is_no_change_and_never_a_python_repr(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, b = laptops
+    chart = a.folder / "patients" / "P-1.toml"
+    text = chart.read_text()
+    assert 'category = "' in text
+    start = text.index('category = "')
+    end = text.index('"', start + len('category = "'))
+    chart.write_text(text[:start] + 'category = "uncatalogued' + text[end:])
+    git(a.folder, "commit", "-q", "-am", "category by hand")
+    git(a.folder, "push", "-q", "origin", "HEAD:main")
+    done = b("sync", expect=None)
+    assert "Substance(" not in done.stderr, done.stderr
+    assert done.exit_code == 0, done.stderr
+
+
+def test_a_concentration_changed_alone_on_the_remote_is_refused_in_the_trails_words(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, b = laptops
+    chart = a.folder / "patients" / "P-1.toml"
+    text = chart.read_text()
+    assert 'concentration = "0.01%"' in text
+    chart.write_text(text.replace('concentration = "0.01%"', 'concentration = "0.05%"', 1))
+    git(a.folder, "commit", "-q", "-am", "concentration by hand")
+    git(a.folder, "push", "-q", "origin", "HEAD:main")
+    said = refused(b, "changed substances of session 1 of P-1")
+    assert "Substance(" not in said, said
+    assert (
+        "dutasteride 0.01% 1ml lot D2411 (0.01%) -> dutasteride 0.01% 1ml lot D2411 (0.05%)" in said
+    )
