@@ -24,6 +24,11 @@ def substances(machine: Machine, patient: str, number: int) -> list[dict]:  # ty
     return list(found["substances"])
 
 
+def trail(machine: Machine, patient: str = "P-1", number: int = 1) -> list[dict]:  # type: ignore[type-arg]
+    found = next(s for s in machine.sessions(patient) if s["id"] == number)
+    return list(found.get("amendments", []))
+
+
 def test_a_product_retyped_where_the_catalogue_lacks_it_keeps_its_category_and_syncs(
     laptops: tuple[Machine, Machine],
 ) -> None:
@@ -87,3 +92,18 @@ def test_a_concentration_changed_alone_on_the_remote_is_refused_in_the_trails_wo
     assert (
         "dutasteride 0.01% 1ml lot D2411 (0.01%) -> dutasteride 0.01% 1ml lot D2411 (0.05%)" in said
     )
+
+
+def test_checks_advice_for_a_hand_edit_is_the_command_every_laptop_then_takes(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, b = laptops
+    chart = a.folder / "patients" / "P-1.toml"
+    chart.write_text(chart.read_text().replace("depth_mm = 1.5", "depth_mm = 1.8"))
+    said = a("check", expect=None).output
+    assert "changed outside mesolog" in said, said
+    assert "mesolog sync --keep-edits" in said and "git commit" not in said, said
+    a("sync", "--keep-edits")
+    b("sync")
+    (note,) = trail(b)
+    assert note["changes"] == ["depth_mm: 1.5 -> 1.8"]
