@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from test_sharing import ADD, Machine, git
 from test_sharing import git_identity as git_identity  # autouse: a private git config per test
 from test_sharing_hostile import laptops as laptops  # a fixture: two synced laptops
-from test_sharing_hostile import refused
+from test_sharing_hostile import refused, state
 from test_sharing_hostile import shared_clinic as shared_clinic  # the fixture behind laptops
 
 
@@ -107,3 +108,49 @@ def test_checks_advice_for_a_hand_edit_is_the_command_every_laptop_then_takes(
     b("sync")
     (note,) = trail(b)
     assert note["changes"] == ["depth_mm: 1.5 -> 1.8"]
+
+
+def committed_by_hand(machine: Machine, change: Callable[[str], str], patient: str = "P-1") -> None:
+    """A hand edit of a chart committed with `mesolog git commit`, skipping mesolog's checks."""
+    chart = machine.folder / "patients" / f"{patient}.toml"
+    chart.write_text(change(chart.read_text()))
+    machine("git", "commit", "-q", "-am", "tidied by hand")
+
+
+def test_a_value_committed_by_hand_is_pushed_with_its_amendment_and_every_laptop_takes_it(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    a, b = laptops
+    committed_by_hand(a, lambda t: t.replace("depth_mm = 1.5", "depth_mm = 1.8"))
+    said = a("sync").output
+    assert "changed outside mesolog" in said, said
+    (note,) = trail(a)
+    assert note["changes"] == ["depth_mm: 1.5 -> 1.8"] and note["by"] == "(changed outside mesolog)"
+    assert git(a.folder, "status", "--porcelain") == ""
+    b("sync")
+    assert trail(b) == trail(a)
+    assert b.sessions("P-1")[0]["depth_mm"] == 1.8
+
+
+def test_a_removal_committed_by_hand_is_never_pushed_and_the_refusal_says_how_to_put_it_back(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = laptops
+    a("add", "P-1", *ADD, "--note", "P-1 second")
+    a("sync")
+    pushed = git(tmp_path / "shared.git", "rev-parse", "main")
+    committed_by_hand(a, lambda t: t[: t.rindex("[[sessions]]")])
+    before = state(a)
+    said = a("sync", expect=1).stderr
+    assert state(a) == before
+    assert git(tmp_path / "shared.git", "rev-parse", "main") == pushed
+    assert "removed session 2 from the chart of P-1" in said, said
+    assert "mesolog git show " in said and "mesolog git checkout " in said, said
+    assert "nothing was pulled or pushed" in said and "Traceback" not in said, said
+    # The advice, followed, puts it back: then the laptop syncs and the others take it.
+    base = said.split("mesolog git checkout ", 1)[1].split(" ", 1)[0]
+    a("git", "checkout", base, "--", "patients/P-1.toml")
+    a("git", "commit", "-q", "-m", "session 2 put back")
+    a("sync")
+    b("sync")
+    assert [s["id"] for s in b.sessions("P-1")] == [1, 2]
