@@ -35,17 +35,21 @@ def own_changes(data_dir: Path, theirs: str | None) -> tuple[str, str] | None:
     return base, head
 
 
-def _putting_back(base: str, path: str) -> str:
+def _refused(what: str, base: str, path: str, why: str = "") -> str:
+    """What was removed, and how to put it back, as the words after "this laptop's own
+    commits"."""
     return (
-        f"`mesolog git show {base[:12]}:{path}` prints it as the remote has it, "
-        f"`mesolog git checkout {base[:12]} -- {path}` puts that version back"
+        f"{what}, which every other laptop's sync would refuse: put it back "
+        f"(`mesolog git show {base[:12]}:{path}` prints it as the remote has it, "
+        f"`mesolog git checkout {base[:12]} -- {path}` puts that version back and drops this "
+        f"laptop's later changes to it{why}), commit it, then sync again"
     )
 
 
 def removal(data_dir: Path, base: str, head: str) -> str | None:
     """The first thing this laptop's own commits removed (what every other laptop's sync
-    would refuse), with how to put it back, as the words after "not pushed: this laptop's
-    commits"; None when they only add or change values."""
+    would refuse), with how to put it back, as the words after "this laptop's own commits";
+    None when they only add or change values."""
     from mesolog.model.additions import removed
 
     before, after = listing(data_dir, base), listing(data_dir, head)
@@ -53,16 +57,14 @@ def removal(data_dir: Path, base: str, head: str) -> str | None:
         gone = path not in after
         if path.startswith(PHOTOS) and after.get(path) != entry:
             how = "removed" if gone else "rewrote"
-            return f"{how} the picture {named(path)}: {_putting_back(base, path)}"
+            return _refused(f"{how} the picture {named(path)}", base, path)
         if is_chart(path) and gone:
-            return f"deleted the chart {named(path)}: {_putting_back(base, path)}"
+            return _refused(f"deleted the chart {named(path)}", base, path)
     for path, old, new in _changed_charts(data_dir, before, after):
         found = removed(old, new)
         if found:
-            return (
-                f"{inert(found[0])}: {_putting_back(base, path)} (a session is voided, a "
-                "correction is an amendment), then commit it"
-            )
+            voided = "; a session is voided, a correction is an amendment"
+            return _refused(inert(found[0]), base, path, voided)
     return None
 
 

@@ -286,8 +286,7 @@ def _own_commits(data_dir: Path, remote: str, there: str, report: list[str]) -> 
     gone = outgoing.removal(data_dir, *mine)
     if gone:
         raise SyncFailed(
-            f"not synced: this laptop's own commits {gone}; every other laptop's sync would "
-            "refuse them; nothing was pulled or pushed."
+            f"not synced: this laptop's own commits {gone}; nothing was pulled or pushed."
         )
     for path in outgoing.record_untrailed(data_dir, *mine):
         report.append(f"{path} was changed outside mesolog: an amendment naming it is recorded")
