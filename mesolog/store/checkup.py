@@ -71,13 +71,6 @@ def check_file(
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
-def chart_errors(path: Path, today: date) -> list[tuple[int | None, str]]:
-    """The errors of one chart file (line, words), its photos left out: what `sync` refuses
-    from a remote (docs/sharing.md)."""
-    found = check_file(path, today, photos=False)
-    return [(p.line, p.message) for p in found if p.severity == "error"]
-
-
 def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     """The file's text and what it parses to, when it is TOML (its problems are then of
     shape: each can be named)."""
