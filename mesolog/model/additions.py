@@ -18,14 +18,20 @@ Two rules share the comparison:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
 from mesolog.errors import shortened
-from mesolog.model.amendments import complication_text, describe_changes, value_text
+from mesolog.model.amendments import (
+    complication_text,
+    describe_changes,
+    substance_text,
+    value_text,
+)
 from mesolog.model.merging import settled
-from mesolog.model.records import Amendment, Chart, Complication, Session
+from mesolog.model.records import Amendment, Chart, Complication, Session, Substance
+from mesolog.model.vocabulary import UNCATALOGUED
 
 # What identifies a session (uid; a merge may renumber it), and the trail and merge notes,
 # which have rules of their own below: never compared as recorded fields.
@@ -85,17 +91,39 @@ def session_changes(old: Session, new: Session) -> list[Change]:
     described = describe_changes(old, new)
     found = []
     for name in RECORDED:
-        before, after = getattr(old, name), getattr(new, name)
+        before, after = _compared(old, name), _compared(new, name)
         if before == after or name in allowed:
             continue
-        if name == "photos" and not _missing(before, after):
+        if name == "photos" and not _missing(old.photos, new.photos):
             continue
         said = next(
             (line for line in described if line.split(":", 1)[0].split(".", 1)[0] == name),
-            f"{name}: {value_text(before)} -> {value_text(after)}",
+            f"{name}: {_text(before)} -> {_text(after)}",
         )
         found.append(Change(name, said))
     return found
+
+
+def _compared(session: Session, name: str) -> object:
+    """A recorded field as compared: a product without its category, which each laptop derives
+    from its own catalogue (one that lacks the word says "uncatalogued"); what was given is the
+    name, amount, concentration, lot and expiry."""
+    value = getattr(session, name)
+    if name == "substances":
+        return tuple(replace(item, category=UNCATALOGUED) for item in value)
+    return value
+
+
+def _text(value: object) -> str:
+    """A value as the trail writes it (a product: ``substance_text``), never a Python repr."""
+    if isinstance(value, tuple) and value and all(isinstance(v, Substance) for v in value):
+        return "; ".join(
+            f"{substance_text(v)}{f' ({v.concentration})' if v.concentration else ''}"
+            for v in value
+        )
+    if isinstance(value, tuple) and any(is_dataclass(v) for v in value):
+        return f"{len(value)} entries"
+    return value_text(value)
 
 
 def _cut(said: str, limit: int = 120) -> str:

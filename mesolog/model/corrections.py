@@ -178,9 +178,7 @@ def corrected_substances(
             )
         if before.lot and item.lot and lot_key(before.lot) != lot_key(item.lot):
             notes.append(f"session {session.id}: {_lot_change(index + 1, before, item)}")
-        items[index] = replace(
-            item, export_key=before.export_key if _same_substance(before, item.name) else None
-        )
+        items[index] = _retyped(before, item)
     kept = fresh_keys(session, [s for s in items if not any(s is g for g in gone)])
     if not kept:
         raise InvalidValue(
@@ -189,6 +187,20 @@ def corrected_substances(
             "a session keeps at least one product; void the session if none was given",
         )
     return kept, notes
+
+
+def _retyped(before: Substance, item: Substance) -> Substance:
+    """A product typed again in place of ``before``: the same product keeps its export key, and
+    the category the chart recorded when this laptop's catalogue does not know the name (another
+    laptop's catalogue did; re-typing a product never re-classifies it)."""
+    if not _same_substance(before, item.name):
+        return replace(item, export_key=None)
+    category = item.category
+    if category == vocab.UNCATALOGUED and vocab.normalize(before.name) == vocab.normalize(
+        item.name
+    ):
+        category = before.category
+    return replace(item, export_key=before.export_key, category=category)
 
 
 def _lot_change(number: int, before: Substance, after: Substance) -> str:

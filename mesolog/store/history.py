@@ -389,7 +389,12 @@ def why_uncommitted(data_dir: Path, relative: str) -> str:
     a remedy that would throw mesolog's change away)."""
     from mesolog.store import pending
 
-    now = f'now: `mesolog git add -- {relative}` then `mesolog git commit -m "why" -- {relative}`'
+    # Never `mesolog git commit`: a value changed by hand needs the amendment that names it, or
+    # every other laptop's sync refuses the commit (docs/sharing.md, "Hand edits").
+    now = (
+        "now: `mesolog sync --keep-edits` (it records what changed in an amendment, commits "
+        "and shares it)"
+    )
     entry = pending.read(data_dir).get(relative)
     if entry is None:
         announced = pending.announced_for(data_dir, relative)

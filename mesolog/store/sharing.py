@@ -23,7 +23,7 @@ from mesolog.errors import (
     SyncFailed,
     shortened,
 )
-from mesolog.store import arrivals, hand_edits, history, incoming, pull, remote_files
+from mesolog.store import arrivals, hand_edits, history, incoming, outgoing, pull, remote_files
 from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
 from mesolog.store.pending import announced_for
@@ -248,6 +248,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
             "committed here and will sync next time."
         )
     report: list[str] = []
+    _own_commits(data_dir, remote, there, report)
     clashes = _pull(data_dir, remote, there, report)
     pushed = history.git(
         data_dir,
@@ -268,6 +269,23 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
             + f"; `mesolog check` lists them: {how_to_settle(clashes)}."
         )
     return report
+
+
+def _own_commits(data_dir: Path, remote: str, there: str, report: list[str]) -> None:
+    """Fetched already: this laptop's own commits (merge base -> HEAD) checked by the rule
+    every other laptop's sync applies to them (store.outgoing), before anything is pulled or
+    pushed: a removal is refused, a value changed without an amendment gets one, committed."""
+    theirs = history.output(data_dir, "rev-parse", "--verify", f"refs/remotes/{remote}/{there}")
+    mine = outgoing.own_changes(data_dir, theirs)
+    if mine is None:
+        return
+    gone = outgoing.removal(data_dir, *mine)
+    if gone:
+        raise SyncFailed(
+            f"not synced: this laptop's own commits {gone}; nothing was pulled or pushed."
+        )
+    for path in outgoing.record_untrailed(data_dir, *mine):
+        report.append(f"{path} was changed outside mesolog: an amendment naming it is recorded")
 
 
 def _refuse_interrupted_git(data_dir: Path) -> None:
