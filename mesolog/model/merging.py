@@ -233,17 +233,31 @@ def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
 
 
 def union(base: Iterable[Any], ours: Iterable[Any], theirs: Iterable[Any]) -> list[Any]:
-    """A three-way set merge: an item stays if either side has it, unless one side removed it
-    from the base; the base's survivors keep their order, new items follow in a stable order
-    (by time first when items carry one: amendments read in the order they were made)."""
-    base_keys = {canonical(v) for v in base}
+    """A three-way merge of a list of independent items, counted: an item stays as many times
+    as the base, ours and theirs all hold it (a side that removed a copy removed it), and each
+    item added is kept as many times as the side that added it most (two equal amendments made
+    in one second are two entries of the trail; one item both sides took from a third laptop is
+    one). The base's survivors keep their order; new items follow in a stable order (by time
+    first when items carry one: amendments read in the order they were made)."""
+    from collections import Counter
+
     ours_l, theirs_l = list(ours), list(theirs)
-    ours_keys = {canonical(v) for v in ours_l}
-    theirs_keys = {canonical(v) for v in theirs_l}
-    kept = [v for v in base if canonical(v) in ours_keys and canonical(v) in theirs_keys]
-    new = [v for v in [*ours_l, *theirs_l] if canonical(v) not in base_keys]
-    added = {canonical(v): v for v in reversed(new)}  # the first of each (sorted below)
-    return kept + sorted(added.values(), key=_order)
+    counts = [Counter(canonical(v) for v in side) for side in (base, ours_l, theirs_l)]
+    b, o, t = counts
+    left = {key: min(n, o[key], t[key]) for key, n in b.items()}
+    kept = []
+    for value in base:
+        key = canonical(value)
+        if left[key] > 0:
+            kept.append(value)
+            left[key] -= 1
+    first = {canonical(v): v for v in reversed([*ours_l, *theirs_l])}  # the first of each
+    added = [
+        value
+        for key, value in first.items()
+        for _ in range(max(o[key] - b[key], t[key] - b[key], 0))
+    ]
+    return kept + sorted(added, key=_order)
 
 
 def _order(value: Any) -> tuple[str, str]:
