@@ -129,6 +129,18 @@ def _chart_problems(
             continue
         yield from _session_problems(chart, index, session, previous, today, words)
         previous = session.date
+    yield from _recorded_twice(path, chart)
+
+
+def _recorded_twice(path: Path, chart: model.Chart) -> Iterator[Finding]:
+    """Two active sessions that look like one recorded twice: a warning on the second, never
+    a change (two real sessions can look alike; docs/sharing.md)."""
+    from mesolog.model.twice import recorded_twice
+
+    where = {id(session): index for index, session in enumerate(chart.sessions)}
+    for pair in recorded_twice(chart):
+        # The file's own id: the id written inside may be another patient's.
+        yield ("sessions", where[id(pair.second)], "id"), "warning", pair.sentence(path.stem)
 
 
 def _rules_of_what_was_read(index: int, session: model.Session, today: date) -> list[Finding]:
