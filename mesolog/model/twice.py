@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from mesolog.model.import_rows import content_key
+from mesolog.model.content import content_key
 from mesolog.model.records import Chart, Session
 
 
