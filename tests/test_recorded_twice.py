@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from conftest import Run
+from conftest import Run, snapshot
 from test_sharing import clinic_of
 
 from mesolog.model.records import Chart, Patient, Session, Substance
@@ -138,3 +138,23 @@ def test_three_alike_make_two_pairs_and_only_new_pairs_are_made_since() -> None:
     assert [(p.first.id, p.second.id) for p in made] == [(1, 3)]
     assert made_since(chart(two, one), chart(one, two)) == []  # renumbered, the same pair
     assert [(p.first.id, p.second.id) for p in made_since(None, chart(one, two))] == [(1, 2)]
+
+
+def test_a_session_of_the_wrong_shape_is_checked_without_being_compared(
+    run: Run, data_dir: Path
+) -> None:
+    run("init")
+    run("patient", "new", "P-1", "--name", "Ana Ruiz")
+    visit = ["--date", "2026-01-05", "--area", "scalp", "--substance", "biotin:2ml:LOT B7",
+             "--depth", "1.5", "--technique", "gun", "--anaesthetic", "none", "--no-input"]  # fmt: skip
+    for _ in range(2):
+        run("add", "P-1", *visit)
+    chart = data_dir / "patients" / "P-1.toml"
+    text = chart.read_text()
+    at = text.rindex('name = "biotin"')  # the second session's product: a number, by hand
+    chart.write_text(text[:at] + "name = 5" + text[at + len('name = "biotin"') :])
+    before = snapshot(data_dir)
+    checked = run("check", expect=1)
+    assert "session 2 substance: name must be text, found 5" in checked.stdout
+    assert "recorded twice" not in checked.stdout and "internal error" not in checked.stderr
+    assert snapshot(data_dir) == before
