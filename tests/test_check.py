@@ -172,3 +172,20 @@ def test_a_session_whose_number_does_not_read_is_not_called_session_none(
     result = run("check", expect=1)
     assert "session None" not in result.stdout
     assert "the session without a valid number: technique must be text, found 3" in result.stdout
+
+
+def test_a_course_sessions_date_written_as_text_is_one_error_not_a_crash(
+    run, patient: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The patient fixture's chart has a course: a later session's date written as text was
+    compared with the earlier session's date in the course's maths (an internal error)."""
+    for day in ("2026-01-05", "2026-01-19"):
+        run("add", "P-0042", "--date", day, *FULL_ADD[2:])
+    text = patient.read_text()
+    at = text.rindex("date = 2026-01-19")
+    patient.write_text(text[:at] + 'date = "weird"' + text[at + len("date = 2026-01-19") :])
+    before = snapshot(patient.parent.parent)
+    found = run("check", expect=1)
+    assert "internal error" not in found.stderr
+    assert "session 2: date must be a date" in found.stdout
+    assert snapshot(patient.parent.parent) == before

@@ -243,3 +243,55 @@ def test_a_course_start_changed_two_ways_is_settled_by_the_command_sync_names(
     chart = tomllib.loads(a.chart("P-1").decode())
     assert "conflicts" not in chart
     assert chart["courses"][0]["start"].isoformat() == "2026-11-05"
+
+
+@pytest.mark.parametrize("first", [0, 1])
+def test_one_patients_chart_imported_on_the_other_laptop_and_renamed_still_merges(
+    run: Run, tmp_path: Path, first: int
+) -> None:
+    """A JSON export of P-7 imported on laptop b, its name corrected there: the two charts share
+    their sessions (and the patient's uid), so they are one patient's, whatever the names say,
+    and merge as before, the name an ordinary conflict. Both orders of the merge."""
+    a, b = clinic_of(run, tmp_path, 2)
+    a("patient", "new", "P-7", "--name", "Dana Ortiz", "--birth-year", "1980")
+    a("add", "P-7", *_session("face", "HA:1ml:LOT H7"))
+    export = tmp_path / "p7.json"
+    export.write_text(a("export", "P-7", "--format", "json").stdout)
+    b("import", str(export), "--apply")
+    b("patient", "edit", "P-7", "--name", "Dana Ortiz-Vidal")
+    machines = (a, b)
+    early, late = machines[first], machines[1 - first]
+    early("sync")
+    merged = late("sync", expect=1)  # merged: the name is an ordinary conflict, both kept
+    said = " ".join(merged.stderr.split())
+    assert "two different patients" not in said and "a session of the chart" not in said, said
+    assert "synced" in said and "name was changed two ways" in said, said
+    early("sync")
+    assert a.chart("P-7") == b.chart("P-7")
+    assert len(a.sessions("P-7")) == 1 and set(a.charts()) == {"P-7.toml"}
+    # Settled the way the sentence says, on either laptop; the other takes it.
+    early("patient", "edit", "P-7", "--name", "Dana Ortiz-Vidal")
+    early("sync")
+    late("sync")
+    assert tomllib.loads(late.chart("P-7").decode())["patient"]["name"] == "Dana Ortiz-Vidal"
+    late("check")
+
+
+def test_two_charts_that_share_the_patients_uid_are_one_patients_in_both_orders(
+    run: Run, tmp_path: Path
+) -> None:
+    """No session on either side, the names apart: the patient's uid (kept in a chart restored
+    from a JSON export) says they are one patient; without it they are two."""
+    (a,) = clinic_of(run, tmp_path, 1)
+    a("patient", "new", "P-9", "--name", "Eva Lind")
+    one = a.chart("P-9").decode()
+    other = one.replace('name = "Eva Lind"', 'name = "Eva Lindqvist"', 1)
+    for ours, theirs in ((one, other), (other, one)):
+        with pytest.raises(Exception, match="two different patients"):
+            merge_chart_texts("", ours, theirs, "patients/P-9.toml")
+    uid = 'uid = "2f0c6a53-1b7e-4c1d-8f55-0e7a9d3b6c21"\n'
+    one, other = (t.replace('id = "P-9"\n', 'id = "P-9"\n' + uid, 1) for t in (one, other))
+    for ours, theirs in ((one, other), (other, one)):
+        merged = merge_chart_texts("", ours, theirs, "patients/P-9.toml")
+        assert [c for c in merged.clashes if "name was changed two ways" in c], merged.clashes
+        assert tomllib.loads(merged.text)["patient"]["uid"] in uid

@@ -459,3 +459,24 @@ def test_every_photo_folder_is_private(run, session: Path, data_dir: Path, tmp_p
     )
     for folder in (data_dir / "photos", data_dir / "photos" / "P-0042"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_amend_photo_keeps_the_pictures_it_names_with_their_records(
+    run, session: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    """`amend --photo` keeps only the pictures it names (a picture of another patient taken
+    off), each with its view, stage, size and checksum; a bare path beside `photo add`'s
+    records is refused (it ended in "internal check failed")."""
+    front = phone_jpeg(tmp_path / "front.jpg", colour="tan")
+    left = phone_jpeg(tmp_path / "left.jpg", colour="navy")
+    run("photo", "add", "P-0042", str(front), "--view", "front", "--stage", "before")
+    run("photo", "add", "P-0042", str(left), "--view", "left", "--stage", "after")
+    first, second = sessions(session)[0]["photos"]
+    run("amend", "P-0042", "1", "--photo", first["file"], "--reason", "the other is not hers")
+    assert sessions(session)[0]["photos"] == [first]
+    assert (data_dir / second["file"]).exists()  # the file stays: the trail names it
+    assert "error" not in run("check").stdout
+    before = snapshot(data_dir)
+    refused = run("amend", "P-0042", "1", "--photo", "x.jpg", "--reason", "r", expect=2)
+    assert "added with `mesolog photo add`" in " ".join(refused.stderr.split())
+    assert snapshot(data_dir) == before

@@ -1,8 +1,9 @@
 """What a remote may bring besides the charts' sessions (docs/sharing.md): the patients folder
 holds only charts, no .gitattributes line but mesolog's own, no .gitignore that hides a chart or
-a photo, no chart `check` calls wrong, no session in two charts, no second id that differs only
-in case, the clinic's identity unchanged; and a chart nested thousands of levels deep is one
-rejected chart, never a crash.
+a photo, no chart writing commands would refuse (a value `check` calls wrong is taken), no
+session in two charts, no second id that differs only in case, the clinic's identity unchanged
+(a secret added to it is taken); and a chart nested thousands of levels deep is one rejected
+chart, never a crash.
 
 Real git: a bare remote, two mesolog laptops, and a plain `git clone` as a hostile machine.
 Every refusal leaves HEAD, the branch, the work tree's bytes and modes as they were.
@@ -10,6 +11,9 @@ Every refusal leaves HEAD, the branch, the work tree's bytes and modes as they w
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,30 +230,83 @@ def test_a_chart_with_two_sessions_numbered_alike_is_refused(
     uid = session.split('uid = "')[1].split('"')[0]
     chart.write_text(text + "\n" + session.replace(uid, new_uid()))
     push(evil, "twice")
-    said = refused(a, "P-1", "session number 1")
-    assert "check" in said
+    said = refused(a, "patients/P-1.toml", "2 sessions are numbered 1")
+    assert "every writing command would refuse" in said
 
 
-def test_a_chart_check_called_wrong_already_can_still_change(
+def test_a_value_check_calls_wrong_is_taken_and_named_by_check_here(
     laptops: tuple[Machine, Machine], tmp_path: Path
 ) -> None:
-    """Only what the remote made wrong is refused: a chart wrong at the base (a hand edit both
-    laptops took) still takes a new session."""
+    """Only what misplaces a chart or makes it unusable is refused: a value `check` calls wrong
+    (a line break in a name) is taken, and this laptop's `check` names it as for its own
+    chart; the chart still takes new sessions from both laptops."""
     a, b = laptops
     evil = outsider(tmp_path)
     chart = evil / "patients" / "P-2.toml"
     chart.write_text(chart.read_text().replace('name = "Bea Soto"', 'name = "Bea\\nSoto"', 1))
     push(evil, "name")
-    refused(a, "P-2", "line break")  # what check calls wrong: refused
-    git(a.folder, "fetch", "-q")
-    git(a.folder, "merge", "-q", "--ff-only", "origin/main")  # taken by hand, as before
-    git(b.folder, "fetch", "-q")
-    git(b.folder, "merge", "-q", "--ff-only", "origin/main")
+    a("sync")
+    assert "line break" in a("check", expect=1).stdout
     b("sync")
     b("add", "P-2", *ADD, "--note", "from B")
     b("sync")
     a("sync")
     assert [s["notes"] for s in a.sessions("P-2")][-1] == "from B"
+
+
+def test_a_field_by_field_merge_mesolog_made_syncs_on_every_laptop(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    """One laptop changes session 1's areas, the other adds a zone of the old area: the merge
+    keeps both (its zone's area no longer among its areas, which `check` names) and every
+    laptop takes it, the one that did not merge included."""
+    a, b = laptops
+    a("amend", "P-1", "1", "--area", "face", "--reason", "face, not scalp")
+    b("amend", "P-1", "1", "--zone", "scalp/vertex", "--reason", "vertex")
+    a("sync")
+    b("sync")
+    a("sync")
+    b("sync")
+    assert a.chart("P-1") == b.chart("P-1")
+    (session,) = a.sessions("P-1")
+    assert session["areas"] == ["face"] and "vertex" in str(session["zones"])
+    for machine in (a, b):
+        machine("lot", "D2411")
+
+
+def test_a_session_made_on_a_laptop_whose_clock_runs_ahead_syncs_everywhere(
+    laptops: tuple[Machine, Machine],
+) -> None:
+    """A session dated today on a laptop three days ahead is "in the future" here: taken, as
+    for a chart made here (`check` names it), never a sync blocked until the date comes."""
+    if shutil.which("faketime") is None:
+        pytest.skip("faketime is not installed")
+    a, b = laptops
+    args = [*ADD, "--note", "ahead"]
+    args[args.index("--date") + 1] = "today"
+    for command in (["add", "P-1", *args], ["sync"]):
+        done = subprocess.run(
+            [
+                "faketime",
+                "-f",
+                "+3d",
+                sys.executable,
+                "-m",
+                "mesolog",
+                "--data-dir",
+                str(b.folder),
+                *command,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    a("sync")
+    assert [s["notes"] for s in a.sessions("P-1")][-1] == "ahead"
+    a("add", "P-1", *ADD, "--note", "here")
+    a("sync")
+    b("sync")
+    assert a.chart("P-1") == b.chart("P-1")
 
 
 # --- ids that differ only in case ----------------------------------------------------------------
@@ -296,7 +353,7 @@ def _identity(machine: Machine) -> str:
     return (machine.folder / "clinic.toml").read_text()
 
 
-@pytest.mark.parametrize("change", ["id", "secret", "removed"])
+@pytest.mark.parametrize("change", ["id", "secret", "removed", "secret removed"])
 def test_a_remote_change_to_the_clinic_identity_is_refused(
     laptops: tuple[Machine, Machine], tmp_path: Path, change: str
 ) -> None:
@@ -307,6 +364,9 @@ def test_a_remote_change_to_the_clinic_identity_is_refused(
     identity = evil / "clinic.toml"
     if change == "removed":
         git(evil, "rm", "-q", "clinic.toml")
+    elif change == "secret removed":
+        lines = identity.read_text().splitlines()
+        identity.write_text("\n".join(x for x in lines if not x.startswith("secret =")) + "\n")
     else:
         lines = identity.read_text().splitlines()
         new = '"00000000-0000-4000-8000-000000000000"' if change == "id" else '"' + "0" * 64 + '"'
@@ -316,6 +376,53 @@ def test_a_remote_change_to_the_clinic_identity_is_refused(
     push(evil, "identity")
     said = refused(a, "clinic.toml", "identity")
     assert ("removed" if change == "removed" else "changed") in said
+
+
+def _identity_without_secret(machine: Machine, tmp_path: Path) -> None:
+    """A clinic.toml with only an id (a folder made before secrets, or restored from a JSON
+    export), shared by every laptop."""
+    evil = outsider(tmp_path)
+    (evil / "clinic.toml").write_text('id = "5b0d6f0e-3c2a-4b1e-9a57-2f4de1c0a9b3"\n')
+    push(evil, "identity without a secret")
+    machine("sync")
+
+
+def test_the_secret_mesolog_adds_to_the_clinic_identity_syncs_to_every_laptop(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = laptops
+    _identity_without_secret(a, tmp_path)
+    b("sync")
+    a("export", "--format", "fhir")  # adds the secret, commits it
+    assert "secret =" in _identity(a)
+    a("sync")
+    b("sync")
+    assert _identity(b) == _identity(a)
+    b("add", "P-1", *ADD, "--note", "after the secret")
+    b("sync")
+    a("sync")
+    assert _identity(a) == _identity(b)
+
+
+def test_two_secrets_added_apart_are_refused_with_a_way_out_that_works(
+    laptops: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = laptops
+    _identity_without_secret(a, tmp_path)
+    b("sync")
+    a("export", "--format", "fhir")
+    b("export", "--format", "fhir")
+    a("sync")
+    before = state(b)
+    said = b("sync", expect=1).stderr
+    assert state(b) == before
+    assert "each added a secret" in said and "mesolog git checkout origin/main" in said, said
+    b("git", "checkout", "origin/main", "--", "clinic.toml")
+    b("git", "commit", "-q", "-m", "clinic identity of origin kept", "--", "clinic.toml")
+    b("sync")
+    assert _identity(b) == _identity(a)
+    a("sync")
+    assert _identity(a) == _identity(b)
 
 
 def test_a_comment_changed_in_the_clinic_identity_is_taken(

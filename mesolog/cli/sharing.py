@@ -22,12 +22,11 @@ def sync(
 ) -> None:
     """Pull the shared repository (charts merged session by session, what it brings checked first), then push. Example: mesolog sync"""
     from mesolog.store import sharing
-    from mesolog.store.checkup import chart_errors
 
     clinic = state_of(ctx).clinic()
     from mesolog.render.console import write
 
-    for line in sharing.sync(clinic.data_dir, clinic.lock_dir, chart_errors, keep_edits=keep_edits):
+    for line in sharing.sync(clinic.data_dir, clinic.lock_dir, keep_edits=keep_edits):
         write(line)  # inert: git's output may quote a commit message or a file name
 
 

@@ -557,6 +557,17 @@ def draft_amendment(
         remarks += [Remark("substance", text) for text in notes]
         remarks += new_product_remarks(chart, tuple(item for _, item in typed), words)
         values["substances"] = fixed
+    if "photos" in values:  # a picture the session holds keeps its record (view, stage, size)
+        held = {p.file: p for p in old.photos}
+        added = [p.file for p in values["photos"] if p.file not in held]
+        if added and any(p.sha256 for p in old.photos):  # a bare path beside `photo add` records
+            raise InvalidValue(
+                "--photo",
+                added[0],
+                "this session's pictures were added with `mesolog photo add`, which adds "
+                "another with its view and stage; --photo keeps only the ones it names",
+            )
+        values["photos"] = tuple(held.get(p.file, p) for p in values["photos"])
     if "measurements" in values:
         values["measurements"] = {**old.measurements, **values["measurements"]}
     if "substances" in values:

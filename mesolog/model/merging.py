@@ -204,12 +204,17 @@ def _word(value: Any) -> str:
     return value if isinstance(value, str) else literal(value)
 
 
-def same_person(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
-    """Whether two charts opened on their own under one id are one person: their names the same
-    once folded as a person types them (case, accents), their birth years the same; a detail one
-    side left out says nothing either way (docs/chart-merge.md)."""
+def same_person(ours: dict[str, Any], theirs: dict[str, Any], shared_session: bool = False) -> bool:
+    """Whether two charts opened on their own under one id are one person: they share the
+    patient's uid or a session (``shared_session``; uids are never reused: a JSON export of the
+    chart imported on the other laptop, then its name corrected there), or their names are the
+    same once folded as a person types them (case, accents) and their birth years the same; a
+    detail one side left out says nothing either way (docs/chart-merge.md)."""
     from mesolog.model.folding import fold
 
+    uids = ours.get("uid"), theirs.get("uid")
+    if shared_session or (isinstance(uids[0], str) and uids[0] == uids[1]):
+        return True
     names = [fold(x) if isinstance(x, str) else "" for x in (ours.get("name"), theirs.get("name"))]
     years = [ours.get("birth_year"), theirs.get("birth_year")]
     return (not all(names) or names[0] == names[1]) and (None in years or years[0] == years[1])

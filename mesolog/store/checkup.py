@@ -71,13 +71,6 @@ def check_file(
     return sorted(problems, key=lambda problem: problem.line or 0)  # in the order of the file
 
 
-def chart_errors(path: Path, today: date) -> list[tuple[int | None, str]]:
-    """The errors of one chart file (line, words), its photos left out: what `sync` refuses
-    from a remote (docs/sharing.md)."""
-    found = check_file(path, today, photos=False)
-    return [(p.line, p.message) for p in found if p.severity == "error"]
-
-
 def _toml_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     """The file's text and what it parses to, when it is TOML (its problems are then of
     shape: each can be named)."""
@@ -108,6 +101,11 @@ def _chart_problems(
     mismatch = id_mismatch(path, chart)
     if mismatch:
         yield ("patient", "id"), "error", mismatch
+    # A session whose fields could not be read (a date written as text) is reported already:
+    # the course's maths leave it out rather than compare a date with nothing.
+    readable = replace(
+        chart, sessions=tuple(s for i, s in enumerate(chart.sessions) if i not in broken)
+    )
     for index, course in enumerate(chart.courses):
         if course.planned_sessions is None or course.interval_days is None:
             continue  # reported already, as of the wrong shape
@@ -115,7 +113,7 @@ def _chart_problems(
             key = "interval_days" if "interval" in warning else "planned_sessions"
             yield ("courses", index, key), "warning", warning
         try:  # dates that put the next session past the year 9999
-            progress.course_progress(chart, course)
+            progress.course_progress(readable, course)
         except MesologError as error:
             yield ("courses", index), "error", error.message
     yield from _number_problems(lines, chart)

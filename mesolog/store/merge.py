@@ -461,11 +461,12 @@ def merge_chart_texts(base: str, ours: str, theirs: str, path: str = "") -> Merg
 def _refuse_two_people(base: Parts, ours: Parts, theirs: Parts, patient_id: str) -> None:
     """Two laptops that each opened a chart under one id (no common ancestor holds it) for two
     different people: never merged into one chart (one person's sessions under the other's name,
-    a recall giving the wrong phone). ``ours`` is this laptop's chart: the one to move."""
+    a recall giving the wrong phone). Charts that share a session (its uid) are one patient's,
+    whatever their names. ``ours`` is this laptop's chart: the one to move."""
     if "patient" in base.tables or "patient" not in ours.tables or "patient" not in theirs.tables:
         return
     here, there = (_values(p.tables["patient"]) for p in (ours, theirs))
-    if merging.same_person(here, there):
+    if merging.same_person(here, there, not ours.sessions.keys().isdisjoint(theirs.sessions)):
         return
     raise CannotMerge(
         f"{patient_id} was opened on two laptops for two different patients, {_who(here)} here "

@@ -1,7 +1,7 @@
 """The files a remote may bring besides the charts' own content (docs/sharing.md, "What a remote
 may bring"): what lives in the patients folder, the .gitattributes and .gitignore lines that
-change how git writes or keeps charts and photos, the clinic's identity, and charts that check
-would call wrong or that hold another chart's sessions.
+change how git writes or keeps charts and photos, the clinic's identity, and charts with a flaw
+that makes writing commands refuse them or that hold another chart's sessions.
 
 Each check takes git's listings of two trees (path -> mode and object id) and returns None or
 the words that follow "not synced: origin ..."; nothing is checked out to answer. Two are of a
@@ -12,19 +12,13 @@ they raise their whole sentence, with the way out here.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Callable
-from datetime import date, timedelta
 from pathlib import Path
 
 from mesolog.store import history
 from mesolog.store.incoming import Entry, Version, charts, is_chart, named, versions
 
 IDENTITY = "clinic.toml"
-# The errors `mesolog check` finds in a chart file (line, words), as of a day: given by the
-# caller (`check` is built on the store's sharing, so this module cannot import it).
-ChartErrors = Callable[[Path, date], list[tuple[int | None, str]]]
 # What a photo or a chart still to come would be called: the ignore rules are asked about them.
 PROBES = ("patients/NEW-PATIENT.toml", "photos/NEW-PATIENT/probe.jpg")
 
@@ -151,8 +145,10 @@ def identity_refusal(
     data_dir: Path, remote: str, shown: str, base: str | None, head: str, incoming: str
 ) -> str | None:
     """The clinic's identity (``clinic.toml``: id and secret, from which every FHIR id is made)
-    changed or removed by the remote: the words that refuse it. Made there while this laptop
-    made its own: refused here with the way out (RemoteRefused)."""
+    changed or removed by the remote: the words that refuse it. A secret added where there was
+    none, the id kept, is no change: mesolog adds it itself at the first FHIR export. Made (or
+    its secret added) there while this laptop made its own: refused here with the way out
+    (RemoteRefused)."""
     from mesolog.errors import RemoteRefused
     from mesolog.store.incoming import listing
 
@@ -160,12 +156,27 @@ def identity_refusal(
         _identity(data_dir, listing(data_dir, tree).get(IDENTITY))
         for tree in (base, head, incoming)
     )
-    if was is not None and there != was:
+    if was is not None and there != was and not secret_added(was, there):
         what = "removed" if there is None else "changed"
         return f"{what} the clinic's identity in {IDENTITY} (every FHIR id would change)"
-    if was is None and here is not None and there is not None and here != there:
+    if here is None or there is None or here == there:
+        return None
+    if was is None:
         raise RemoteRefused(own_identity_way_out(remote, shown))
+    if secret_added(was, here) and secret_added(was, there):
+        raise RemoteRefused(own_secret_way_out(remote, shown))
     return None
+
+
+def secret_added(was: tuple[object, object], now: tuple[object, object] | None) -> bool:
+    """Whether ``now`` is ``was`` with a secret where it had none (the same id)."""
+    return (
+        now is not None
+        and was[0] != "unreadable"
+        and was[1] is None
+        and now[0] == was[0]
+        and now[1] is not None
+    )
 
 
 def own_identity_way_out(remote: str, shown: str) -> str:
@@ -180,7 +191,19 @@ def own_identity_way_out(remote: str, shown: str) -> str:
     )
 
 
-# --- charts: sessions held twice, what check calls an error, ids that differ only in case -----
+def own_secret_way_out(remote: str, shown: str) -> str:
+    """Two laptops that each added a secret to the clinic's identity while apart (each its
+    first FHIR export): this one keeps the remote's, in commands that work here."""
+    return (
+        f"not synced: this laptop and {remote} each added a secret to the clinic identity "
+        f"({IDENTITY}) on their own, and FHIR ids come from it; keep {remote}'s: `mesolog git "
+        f'checkout {shown} -- {IDENTITY}`, then `mesolog git commit -m "clinic identity of '
+        f'{remote} kept" -- {IDENTITY}`, then `mesolog sync` (exports made here so far carry '
+        f"this laptop's ids); nothing was changed here and nothing was pushed."
+    )
+
+
+# --- charts: sessions held twice, flaws that make a chart unusable, ids that differ only in case
 
 
 def shared_session_refusal(
@@ -225,45 +248,39 @@ def _twin_sentence(path: str, twin: str) -> str:
     )
 
 
-def check_errors_refusal(
-    data_dir: Path,
-    before: dict[str, Entry],
-    after: dict[str, Entry],
-    scratch: Path,
-    chart_errors: ChartErrors,
-) -> str | None:
-    """A chart the remote added or changed that `mesolog check` calls an error it was not at
-    the base (a merge conflict, which sync itself records, aside). Photos are not looked at
-    here: they are not checked out yet. A day of grace for "in the future" (time zones)."""
-    folder = scratch / "check" / "patients"
-    folder.mkdir(parents=True, exist_ok=True)
+def flaws_refusal(data_dir: Path, before: dict[str, Entry], after: dict[str, Entry]) -> str | None:
+    """A chart the remote added or changed with a flaw it did not have at the base: the hand
+    edits that make writing commands refuse a chart (``store.reading.flaws``: its id inside not
+    its file name, two sessions with one number), which misplace it or make it unusable.
+    Value-level problems (a zone outside the session's areas, a date "in the future" on a
+    laptop whose clock runs ahead, a rule a later mesolog tightens) are not refused: a merge
+    mesolog made can bring them, and the laptop's own `check` names them, as for a chart made
+    here (docs/sharing.md, "What a remote may bring"). A chart that does not read is refused
+    before this (store.incoming)."""
     paths = [p for p in changed(before, after) if is_chart(p)]
     found = history.blobs(data_dir, [e.oid for p in paths for e in (before.get(p), after[p]) if e])
     for path in paths:
-        copy = folder / Path(path).name
-        was = _check_errors(
-            chart_errors, copy, path, found.get(before[path].oid) if path in before else None
-        )
-        now = _check_errors(chart_errors, copy, path, found.get(after[path].oid, b""))
-        fresh = [text for key, text in now.items() if key not in was]
+        was = _flaws(path, found.get(before[path].oid) if path in before else None)
+        fresh = [f for f in _flaws(path, found.get(after[path].oid)) if f not in was]
         if fresh:
-            return f"brought a chart that `mesolog check` calls wrong ({named(fresh[0])})"
+            return f"brought a chart that every writing command would refuse ({named(path)}: {named(fresh[0])})"
     return None
 
 
-def _check_errors(
-    chart_errors: ChartErrors, copy: Path, path: str, raw: bytes | None
-) -> dict[str, str]:
-    """The errors `check` finds in these bytes of chart ``path`` (written to ``copy``), each
-    keyed by its words without line numbers (lines move when sessions are added)."""
+def _flaws(path: str, raw: bytes | None) -> list[str]:
+    """The flaws of these bytes of chart ``path``; none when they do not read (refused, when
+    arriving, by store.incoming)."""
+    from mesolog.errors import MesologError
+    from mesolog.store.codec import parse_chart_text
+    from mesolog.store.reading import flaws
+
     if raw is None:
-        return {}
-    copy.write_bytes(raw)
-    return {
-        re.sub(r"line \d+", "line N", message): f"{path}:{line or 1}: {message}"
-        for line, message in chart_errors(copy, date.today() + timedelta(days=1))
-        if "merge conflict" not in message
-    }
+        return []
+    try:
+        chart = parse_chart_text(Path(path), raw.decode("utf-8").removeprefix("\ufeff"))
+    except (UnicodeDecodeError, MesologError):
+        return []
+    return flaws(Path(path), chart)
 
 
 def refuse_case_twins(data_dir: Path, remote: str, head: str, tree: str) -> None:
@@ -305,7 +322,6 @@ def remote_refusal(
     incoming: str,
     scratch: Path,
     own_lines: tuple[str, ...],
-    chart_errors: ChartErrors,
 ) -> str | None:
     """What the remote did, from ``base`` to ``incoming``, to files other than the charts'
     sessions: the words after "not synced: origin", or None."""
@@ -316,7 +332,7 @@ def remote_refusal(
         patients_folder_refusal(before, after)
         or attributes_refusal(data_dir, before, after, own_lines)
         or ignore_refusal(data_dir, before, after, scratch)
-        or check_errors_refusal(data_dir, before, after, scratch, chart_errors)
+        or flaws_refusal(data_dir, before, after)
     )
 
 

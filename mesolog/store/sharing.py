@@ -28,7 +28,6 @@ from mesolog.store.files import chart_lock, write_atomically
 from mesolog.store.merge import MergedChart, how_to_settle, merge_chart_texts
 from mesolog.store.pending import announced_for
 from mesolog.store.pending import read as read_waiting
-from mesolog.store.remote_files import ChartErrors
 
 ATTRIBUTES = ".gitattributes"
 ATTRIBUTE_LINE = "patients/*.toml merge=mesolog"
@@ -215,13 +214,10 @@ def _where_to(data_dir: Path, branch: str) -> tuple[str, str, bool]:
     return "origin", branch, False
 
 
-def sync(
-    data_dir: Path, lock_dir: Path, chart_errors: ChartErrors, keep_edits: bool = False
-) -> list[str]:
+def sync(data_dir: Path, lock_dir: Path, keep_edits: bool = False) -> list[str]:
     """Pull (charts merged by the driver, the result checked before it is taken), then push.
-    ``keep_edits`` commits changes made outside mesolog first; ``chart_errors``: what `check`
-    calls an error in a chart (``checkup.chart_errors``), refused from a remote. Returns what
-    it did, a line each; raises one sentence per way it stops."""
+    ``keep_edits`` commits changes made outside mesolog first. Returns what it did, a line
+    each; raises one sentence per way it stops."""
     if history.git_binary() is None:
         raise SyncFailed("git is not installed, so there is nothing to sync with.")
     if not history.enabled(data_dir):
@@ -230,10 +226,10 @@ def sync(
     if problem:
         raise SyncFailed(f"not synced: {problem}.")
     with chart_lock(lock_dir, ".git-history", timeout=30.0):
-        return _sync(data_dir, lock_dir, keep_edits, chart_errors)
+        return _sync(data_dir, lock_dir, keep_edits)
 
 
-def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool, chart_errors: ChartErrors) -> list[str]:
+def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool) -> list[str]:
     _refuse_interrupted_git(data_dir)
     _recover(data_dir, lock_dir)
     odd = odd_files(data_dir)
@@ -252,7 +248,7 @@ def _sync(data_dir: Path, lock_dir: Path, keep_edits: bool, chart_errors: ChartE
             "committed here and will sync next time."
         )
     report: list[str] = []
-    clashes = _pull(data_dir, remote, there, report, chart_errors)
+    clashes = _pull(data_dir, remote, there, report)
     pushed = history.git(
         data_dir,
         "push",
@@ -388,9 +384,7 @@ def _keep_edits(data_dir: Path, pending: list[tuple[str, str]], listed: str) -> 
         raise SyncFailed(f"not synced: git could not commit {listed}; nothing was pushed.")
 
 
-def _pull(
-    data_dir: Path, remote: str, there: str, report: list[str], chart_errors: ChartErrors
-) -> list[str]:
+def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[str]:
     """Fetched already: compute the pull without touching the work tree, check it, and only
     then move the branch and the work tree. Returns the fields kept two ways."""
     shown = f"{remote}/{there}"
@@ -409,9 +403,7 @@ def _pull(
             incoming.remote_refusal(data_dir, planned.base, planned.incoming)
             or arrivals.remote_refusal(data_dir, planned.base, planned.incoming),
         )
-        _refuse(
-            remote, shown, _files_refusal(data_dir, (remote, shown), planned, folder, chart_errors)
-        )
+        _refuse(remote, shown, _files_refusal(data_dir, (remote, shown), planned, folder))
         pull.settle(data_dir, planned, shown, folder)
         _refuse(
             remote,
@@ -473,7 +465,6 @@ def _files_refusal(
     names: tuple[str, str],
     planned: pull.Pull,
     folder: Path,
-    chart_errors: ChartErrors,
 ) -> str | None:
     """What the remote brought besides the charts' sessions (store.remote_files): ``names``
     is (the remote, its branch as shown)."""
@@ -483,7 +474,7 @@ def _files_refusal(
     own = (ATTRIBUTE_LINE, LFS_LINE)
     return remote_files.identity_refusal(
         data_dir, *names, base, head, theirs
-    ) or remote_files.remote_refusal(data_dir, base, theirs, folder, own, chart_errors)
+    ) or remote_files.remote_refusal(data_dir, base, theirs, folder, own)
 
 
 def _refuse(remote: str, shown: str, what: str | None) -> None:
