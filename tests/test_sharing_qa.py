@@ -261,7 +261,8 @@ def test_after_the_readme_walkthrough_every_chart_is_private_and_check_is_clean(
     b("sync")  # a fast-forward pull writes the new chart
     assert set(_modes(b).values()) == {0o600}
     a("add", "P-0042", *ADD)
-    b("add", "P-0042", *ADD)
+    # Another session on B (the same one twice would be named by check: docs/sharing.md).
+    b("add", "P-0042", *[word.replace("D2411", "D2412") for word in ADD])
     a("patient", "new", "P-0043")  # a chart B only gets by pulling
     for machine in (a, b, a):
         machine("sync")  # B merges through the driver; A's last pull is a fast-forward

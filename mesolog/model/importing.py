@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from mesolog.errors import InvalidPatientId, InvalidValue, MesologError, UnreadableImport
 from mesolog.model import values as parse
 from mesolog.model import vocabulary as vocab
+from mesolog.model.content import content_key, keys_of
 from mesolog.model.exchange import NUMBERED_SUBSTANCE_COLUMNS, SUBSTANCE_POSITION
 from mesolog.model.import_ids import NewPatient, TypoCheck, close_new_ids
 from mesolog.model.import_map import (
@@ -36,11 +37,9 @@ from mesolog.model.import_rows import (
     Rejection,
     Row,
     Sessions,
-    content_key,
     disagreements,
     draft_from_group,
     first_given,
-    keys_of,
     row_reasons,
     session_key,
     with_session,

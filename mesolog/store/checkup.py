@@ -127,6 +127,20 @@ def _chart_problems(
             continue
         yield from _session_problems(chart, index, session, previous, today, words)
         previous = session.date
+    yield from _recorded_twice(path, chart, broken)
+
+
+def _recorded_twice(path: Path, chart: model.Chart, broken: set[int]) -> Iterator[Finding]:
+    """Two active sessions that look like one recorded twice: a warning on the second, never
+    a change (two real sessions can look alike; docs/sharing.md). A session with a field of
+    the wrong shape is left out: what it records could not all be read."""
+    from mesolog.model.twice import recorded_twice
+
+    where = {id(session): index for index, session in enumerate(chart.sessions)}
+    read = tuple(s for index, s in enumerate(chart.sessions) if index not in broken)
+    for pair in recorded_twice(replace(chart, sessions=read)):
+        # The file's own id: the id written inside may be another patient's.
+        yield ("sessions", where[id(pair.second)], "id"), "warning", pair.sentence(path.stem)
 
 
 def _rules_of_what_was_read(index: int, session: model.Session, today: date) -> list[Finding]:

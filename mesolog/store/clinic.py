@@ -958,7 +958,7 @@ class Clinic:
         return left
 
     def _import_chart(self, plan: ChartPlan, undo: list[tuple[Path, Before]]) -> int:
-        from mesolog.model.import_rows import content_key, keys_of
+        from mesolog.model.content import content_key, keys_of
         from mesolog.model.importing import session_identity
         from mesolog.model.records import Chart
         from mesolog.store.codec import encode_session

@@ -108,6 +108,7 @@ def chart_notes(clinic: Clinic, path: Path, chart: Chart, text: str) -> list[str
     flaws, then the open conflicts of its details, then its sessions' (each naming the file's
     own id: the id written inside may be another patient's; a link, its chart's)."""
     from mesolog.model.amendments import unsettled
+    from mesolog.model.twice import recorded_twice
     from mesolog.store.clinic import second_name_sentence
 
     notes: list[str] = []
@@ -120,6 +121,7 @@ def chart_notes(clinic: Clinic, path: Path, chart: Chart, text: str) -> list[str
         notes.append(flaws_sentence(path, found))
     notes += _details_lines(path, text)
     notes += [line for s in chart.sessions for line in unsettled(path.stem, s)]
+    notes += [pair.sentence(path.stem) for pair in recorded_twice(chart)]
     return notes
 
 

@@ -442,6 +442,11 @@ def _pull(data_dir: Path, remote: str, there: str, report: list[str]) -> list[st
         data_dir, "diff", "--name-status", "--no-renames", planned.head, target
     )
     report.append(f"pulled from {shown}: {pulled_charts(changed or '')}")
+    files = [line.partition("\t")[2] for line in (changed or "").splitlines()]
+    names = [Path(f).stem for f in files if f.startswith("patients/") and f.endswith(".toml")]
+    twice = _recorded_twice_line(data_dir, planned.head, names)
+    if twice:
+        report.append(twice)
     return planned.clashes
 
 
@@ -456,6 +461,34 @@ def pulled_charts(name_status: str) -> str:
             kinds["new" if status == "A" else "updated"].append(Path(name).stem)
     said = [f"{', '.join(ids)} {kind}" for kind, ids in kinds.items() if ids]
     return "; ".join(said) or "nothing new in the charts"
+
+
+def _recorded_twice_line(data_dir: Path, head: str, names: list[str]) -> str | None:
+    """One line when the pull made sessions that look like one recorded twice (the same CSV
+    imported on two laptops, one session typed on two): only pairs this laptop's chart did not
+    hold before, never old ones (docs/sharing.md, "One session recorded twice")."""
+    from mesolog.errors import MesologError
+    from mesolog.model.twice import made_since
+    from mesolog.store.codec import parse_chart_text, read_chart_file
+
+    wanted = {name: f"{head}:patients/{name}.toml" for name in names}
+    before = history.blobs(data_dir, list(wanted.values()))
+    made: list[str] = []
+    for name, blob in wanted.items():
+        path = data_dir / "patients" / f"{name}.toml"
+        try:
+            after, _ = read_chart_file(path, bulk=True)
+            old = parse_chart_text(path, before[blob].decode("utf-8")) if blob in before else None
+        except (MesologError, UnicodeDecodeError):
+            continue  # `check` names a chart that does not read; nothing to compare here
+        made += [pair.sentence(name) for pair in made_since(old, after)]
+    if len(made) > 1:
+        return (
+            f"{len(made)} pairs of sessions look like one session recorded twice since this "
+            "merge (the same file imported on two laptops?): `mesolog check` lists each, with "
+            "the command that voids one"
+        )
+    return made[0] if made else None
 
 
 def _files_refusal(
