@@ -17,7 +17,7 @@ Two rules share the comparison:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -198,25 +198,26 @@ def _pairs(old: Chart, new: Chart) -> tuple[list[str], list[tuple[str, Session, 
 def removed(old: Chart, new: Chart) -> list[str]:
     """What ``new`` removed from ``old``: a session, a trail entry (session or chart), a
     complication or a photo record. A value added or changed is no removal."""
-    found, pairs = _pairs(old, new)
-    found += _trail_removed(
-        f"from the chart-level trail of {old.patient.id}", old.amendments, new.amendments
-    )
-    for where, before, after in pairs:
-        found += _session_removals(where, before, after)
-    return found
+    return _charted(old, new, _session_removals)
 
 
 def untrailed(old: Chart, new: Chart) -> list[str]:
     """Everything ``new`` did to ``old`` that mesolog's own commands never do: what it removed
     (:func:`removed`), a merge conflict gone with no amendment settling it, and a recorded
     field changed with no amendment naming it."""
+    return _charted(old, new, _session_untrailed)
+
+
+def _charted(
+    old: Chart, new: Chart, each: Callable[[str, Session, Session], list[str]]
+) -> list[str]:
+    """The sessions gone, the chart-level trail entries gone, then ``each`` session's own."""
     found, pairs = _pairs(old, new)
     found += _trail_removed(
         f"from the chart-level trail of {old.patient.id}", old.amendments, new.amendments
     )
     for where, before, after in pairs:
-        found += _session_untrailed(where, before, after)
+        found += each(where, before, after)
     return found
 
 

@@ -165,7 +165,7 @@ class TypoCheck:
             return self._namesake(patient_id, name, born)
         if patient_id not in self.close_to_existing:
             self.close_to_existing.append(patient_id)
-        hint = close[0] if len(close) == 1 else ", ".join(close[:-1]) + f" or {close[-1]}"
+        hint = _either(close)
         return (
             f"no patient {patient_id!r} in the clinic; did you mean {hint}? If {patient_id} is "
             f"a new patient, add --new-patient {patient_id}."
@@ -189,7 +189,7 @@ class TypoCheck:
             return ""
         if patient_id not in self.close_to_existing:
             self.close_to_existing.append(patient_id)
-        hint = same[0] if len(same) == 1 else ", ".join(same[:-1]) + f" or {same[-1]}"
+        hint = _either(same)
         return (
             f"no patient {patient_id!r} in the clinic, but {hint} has the same name and birth "
             f"year; did you mean {hint}? If {patient_id} is a new patient, add --new-patient "
@@ -210,3 +210,8 @@ def bare_id(patient_id: str) -> str:
 
     kept = re.sub(r"[\W_]", "", fold(patient_id))
     return re.sub(r"(?<![0-9])0+(?=[0-9])", "", kept)
+
+
+def _either(ids: list[str]) -> str:
+    """ "P-1", "P-1 or P-2", "P-1, P-2 or P-3": the ids a "did you mean" offers."""
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" or {ids[-1]}"
